@@ -1,0 +1,324 @@
+/**
+ * Every endpoint of the HTTP API: method, path, request and response schemas. The
+ * router validates with these, the SDK's client is typed by them, and the OpenAPI
+ * document is generated from them. Paths are relative to `/api/v1/namespaces/{namespace}`.
+ *
+ * Conventions: durations are integer milliseconds in fields ending in `Ms`; times are
+ * ISO-8601 strings; mutating calls take an optional `requestId` so that a retry after a
+ * lost response changes nothing (design invariant 5's twin: retries are harmless).
+ */
+import { z } from 'zod';
+import { Command } from './commands.js';
+import { WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
+import { HistoryEvent } from './events.js';
+import { Failure, Payload, Payloads, RetryPolicy } from './payload.js';
+
+/** Limits the service enforces; each breach is answered with PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
+export const Limits = {
+  /** Bytes of one request body. */
+  maxRequestBytes: 4 * 1024 * 1024,
+  /** Characters of an id or a name (workflow id, type, task queue, signal name, …). */
+  maxNameLength: 1000,
+  /** Events in one run's history; continue-as-new before this. */
+  maxHistoryEvents: 51_200,
+  /** The longest a long poll is held before an empty answer. */
+  longPollMs: 20_000,
+  /** Events in one page of history. */
+  maxHistoryPageSize: 1000,
+} as const;
+
+const Name = z.string().min(1).max(Limits.maxNameLength);
+const Ms = z.number().int().nonnegative();
+const RequestId = z.string().min(1).max(200).optional().describe('Makes a retry of this call harmless: the same id is answered with the first answer.');
+const Identity = z.string().max(Limits.maxNameLength).optional().describe('Who is calling, e.g. "worker-1@host"; recorded in history.');
+const Time = z.string().describe('ISO-8601 time');
+const Empty = z.object({}).meta({ id: 'Empty' });
+
+export const WorkflowExecution = z.object({ workflowId: z.string(), runId: z.string() }).meta({ id: 'WorkflowExecution' });
+export type WorkflowExecution = z.infer<typeof WorkflowExecution>;
+
+// ---- Workflow executions -------------------------------------------------------
+
+export const StartWorkflowRequest = z
+  .object({
+    workflowId: Name,
+    workflowType: Name,
+    taskQueue: Name,
+    input: Payloads.default([]),
+    workflowIdReusePolicy: z.enum(enumValues(WorkflowIdReusePolicy)).optional(),
+    workflowIdConflictPolicy: z.enum(enumValues(WorkflowIdConflictPolicy)).optional(),
+    workflowExecutionTimeoutMs: Ms.optional(),
+    workflowRunTimeoutMs: Ms.optional(),
+    /** Default 10 s, at most 120 s, as Temporal. */
+    workflowTaskTimeoutMs: z.number().int().positive().max(120_000).optional(),
+    retryPolicy: RetryPolicy.optional(),
+    memo: z.record(z.string(), Payload).optional(),
+    searchAttributes: z.record(z.string(), z.unknown()).optional(),
+    /** The first workflow task is scheduled this long after the start. */
+    startDelayMs: Ms.optional(),
+    header: z.record(z.string(), Payload).optional(),
+    identity: Identity,
+    requestId: RequestId,
+  })
+  .meta({ id: 'StartWorkflowRequest' });
+export const StartWorkflowResponse = z
+  .object({ runId: z.string(), started: z.boolean().describe('false when USE_EXISTING answered with the running run') })
+  .meta({ id: 'StartWorkflowResponse' });
+
+export const RunSelector = z.object({ runId: z.string().optional().describe('Defaults to the latest run.') });
+
+export const PendingActivityState = { SCHEDULED: 'SCHEDULED', STARTED: 'STARTED', CANCEL_REQUESTED: 'CANCEL_REQUESTED' } as const;
+export const PendingActivity = z
+  .object({
+    activityId: z.string(),
+    activityType: z.string(),
+    scheduledEventId: z.number().int(),
+    state: z.enum(enumValues(PendingActivityState)),
+    attempt: z.number().int(),
+    maximumAttempts: z.number().int(),
+    scheduledTime: Time,
+    lastStartedTime: Time.optional(),
+    lastHeartbeatTime: Time.optional(),
+    heartbeatDetails: Payloads.optional(),
+    lastFailure: Failure.optional(),
+    lastWorkerIdentity: z.string().optional(),
+    nextAttemptScheduleTime: Time.optional(),
+    expirationTime: Time.optional(),
+  })
+  .meta({ id: 'PendingActivity' });
+
+export const DescribeWorkflowResponse = z
+  .object({
+    execution: WorkflowExecution,
+    workflowType: z.string(),
+    taskQueue: z.string(),
+    status: z.enum(enumValues(WorkflowExecutionStatus)),
+    startTime: Time,
+    executionTime: Time.describe('When the first workflow task was due: the start plus any start delay.'),
+    closeTime: Time.optional(),
+    historyLength: z.number().int(),
+    firstRunId: z.string(),
+    memo: z.record(z.string(), Payload).optional(),
+    searchAttributes: z.record(z.string(), z.unknown()).optional(),
+    workflowExecutionTimeoutMs: Ms.optional(),
+    workflowRunTimeoutMs: Ms.optional(),
+    workflowTaskTimeoutMs: Ms,
+    pendingActivities: z.array(PendingActivity),
+    pendingWorkflowTask: z
+      .object({ state: z.enum(['SCHEDULED', 'STARTED']), scheduledTime: Time, startedTime: Time.optional(), attempt: z.number().int() })
+      .optional(),
+    stickyTaskQueue: z.string().optional(),
+  })
+  .meta({ id: 'DescribeWorkflowResponse' });
+
+export const SignalWorkflowRequest = RunSelector.extend({
+  signalName: Name,
+  input: Payloads.default([]),
+  header: z.record(z.string(), Payload).optional(),
+  identity: Identity,
+  requestId: RequestId,
+}).meta({ id: 'SignalWorkflowRequest' });
+
+export const CancelWorkflowRequest = RunSelector.extend({
+  reason: z.string().max(10_000).optional(),
+  identity: Identity,
+  requestId: RequestId,
+}).meta({ id: 'CancelWorkflowRequest' });
+
+export const TerminateWorkflowRequest = RunSelector.extend({
+  reason: z.string().max(10_000).optional(),
+  details: Payloads.optional(),
+  identity: Identity,
+  requestId: RequestId,
+}).meta({ id: 'TerminateWorkflowRequest' });
+
+/** Query-string booleans: `true`/`1` and `false`/`0`. */
+const QueryBool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+  .transform((v) => v === true || v === 'true' || v === '1');
+
+export const GetHistoryRequest = RunSelector.extend({
+  pageSize: z.coerce.number().int().positive().max(Limits.maxHistoryPageSize).optional(),
+  /** Opaque; from the previous page's `nextPageToken`. */
+  nextPageToken: z.string().optional(),
+  /** Hold the request (up to ~20 s) until an event after `nextPageToken` exists. */
+  waitNewEvent: QueryBool.optional(),
+  /** Answer only with the close event; with `waitNewEvent`, wait for it. */
+  closeEventOnly: QueryBool.optional(),
+}).meta({ id: 'GetHistoryRequest' });
+export const GetHistoryResponse = z
+  .object({
+    runId: z.string(),
+    events: z.array(HistoryEvent),
+    /** Present while more events may follow; pass it back to read on (or to wait for new events). */
+    nextPageToken: z.string().optional(),
+  })
+  .meta({ id: 'GetHistoryResponse' });
+
+export const QueryWorkflowRequest = RunSelector.extend({
+  queryType: Name,
+  queryArgs: Payloads.default([]),
+}).meta({ id: 'QueryWorkflowRequest' });
+export const QueryWorkflowResponse = z.object({ answer: Payload.optional() }).meta({ id: 'QueryWorkflowResponse' });
+
+// ---- Workflow tasks -------------------------------------------------------------
+
+export const PollTaskRequest = z.object({ identity: Identity }).meta({ id: 'PollTaskRequest' });
+
+export const WorkflowTask = z
+  .object({
+    taskToken: z.string(),
+    workflowExecution: WorkflowExecution,
+    workflowType: z.string(),
+    attempt: z.number().int(),
+    /** The started event id of the last completed task; a sticky worker holds the run up to it. */
+    previousStartedEventId: z.number().int(),
+    startedEventId: z.number().int(),
+    /** Full history, or for a sticky task only the events after `previousStartedEventId`. */
+    history: z.array(HistoryEvent),
+    /** Present on a query task: answer it with `respondQueryTask`, not with a completion. */
+    query: z.object({ queryType: z.string(), queryArgs: Payloads }).optional(),
+    scheduledTime: Time,
+    startedTime: Time,
+  })
+  .meta({ id: 'WorkflowTask' });
+export type WorkflowTask = z.infer<typeof WorkflowTask>;
+export const PollWorkflowTaskResponse = z
+  .object({ task: WorkflowTask.optional().describe('Absent when no task came within the long poll.') })
+  .meta({ id: 'PollWorkflowTaskResponse' });
+
+export const StickyAttributes = z.object({
+  /** The worker's own task queue; the run's next tasks go there with only the new events. */
+  workerTaskQueue: Name,
+  /** Default 5 s: after this the task goes back to the normal queue with the full history. */
+  scheduleToStartTimeoutMs: z.number().int().positive().optional(),
+});
+
+export const CompleteWorkflowTaskRequest = z
+  .object({
+    taskToken: z.string(),
+    commands: z.array(Command),
+    identity: Identity,
+    stickyAttributes: StickyAttributes.optional(),
+    requestId: RequestId,
+  })
+  .meta({ id: 'CompleteWorkflowTaskRequest' });
+
+export const FailWorkflowTaskRequest = z
+  .object({
+    taskToken: z.string(),
+    cause: z.enum(enumValues(WorkflowTaskFailedCause)).default('WORKFLOW_WORKER_UNHANDLED_FAILURE'),
+    failure: Failure,
+    identity: Identity,
+  })
+  .meta({ id: 'FailWorkflowTaskRequest' });
+
+export const RespondQueryTaskRequest = z
+  .object({
+    taskToken: z.string(),
+    answer: Payload.optional(),
+    /** Set when the query failed: unknown query type, or the handler threw. */
+    errorMessage: z.string().optional(),
+  })
+  .meta({ id: 'RespondQueryTaskRequest' });
+
+// ---- Activity tasks -------------------------------------------------------------
+
+export const ActivityTask = z
+  .object({
+    taskToken: z.string(),
+    workflowNamespace: z.string(),
+    workflowType: z.string(),
+    workflowExecution: WorkflowExecution,
+    activityId: z.string(),
+    activityType: z.string(),
+    taskQueue: z.string(),
+    input: Payloads,
+    header: z.record(z.string(), Payload).optional(),
+    scheduledTime: Time,
+    currentAttemptScheduledTime: Time,
+    startedTime: Time,
+    attempt: z.number().int(),
+    scheduleToCloseTimeoutMs: Ms.optional(),
+    startToCloseTimeoutMs: Ms.optional(),
+    heartbeatTimeoutMs: Ms.optional(),
+    /** Details of the last heartbeat of an earlier attempt. */
+    heartbeatDetails: Payloads.optional(),
+    retryPolicy: RetryPolicy,
+  })
+  .meta({ id: 'ActivityTask' });
+export type ActivityTask = z.infer<typeof ActivityTask>;
+export const PollActivityTaskResponse = z.object({ task: ActivityTask.optional() }).meta({ id: 'PollActivityTaskResponse' });
+
+export const HeartbeatActivityTaskRequest = z
+  .object({ taskToken: z.string(), details: Payloads.optional(), identity: Identity })
+  .meta({ id: 'HeartbeatActivityTaskRequest' });
+export const HeartbeatActivityTaskResponse = z.object({ cancelRequested: z.boolean() }).meta({ id: 'HeartbeatActivityTaskResponse' });
+
+export const CompleteActivityTaskRequest = z
+  .object({ taskToken: z.string(), result: Payload.optional(), identity: Identity, requestId: RequestId })
+  .meta({ id: 'CompleteActivityTaskRequest' });
+
+export const FailActivityTaskRequest = z
+  .object({ taskToken: z.string(), failure: Failure, lastHeartbeatDetails: Payloads.optional(), identity: Identity, requestId: RequestId })
+  .meta({ id: 'FailActivityTaskRequest' });
+
+export const CancelActivityTaskRequest = z
+  .object({ taskToken: z.string(), details: Payloads.optional(), identity: Identity, requestId: RequestId })
+  .meta({ id: 'CancelActivityTaskRequest' });
+
+// ---- Task queues ----------------------------------------------------------------
+
+export const DescribeTaskQueueRequest = z.object({ kind: z.enum(['workflow', 'activity']).default('workflow') });
+export const DescribeTaskQueueResponse = z
+  .object({
+    pollers: z.array(z.object({ identity: z.string(), lastAccessTime: Time })),
+    backlogCount: z.number().int(),
+  })
+  .meta({ id: 'DescribeTaskQueueResponse' });
+
+// ---- The endpoint table ---------------------------------------------------------
+
+export interface Endpoint<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
+  method: 'GET' | 'POST';
+  /** Relative to `/api/v1/namespaces/{namespace}`; `{param}` segments are path parameters. */
+  path: string;
+  summary: string;
+  /** The JSON body of a POST, or the query string of a GET. */
+  request: Req;
+  response: Res;
+}
+
+function endpoint<Req extends z.ZodType, Res extends z.ZodType>(e: Endpoint<Req, Res>): Endpoint<Req, Res> {
+  return e;
+}
+
+export const Api = {
+  startWorkflow: endpoint({ method: 'POST', path: '/workflows', summary: 'Start a workflow execution', request: StartWorkflowRequest, response: StartWorkflowResponse }),
+  describeWorkflow: endpoint({ method: 'GET', path: '/workflows/{workflowId}', summary: 'Describe a run: status, times, pending activities', request: RunSelector, response: DescribeWorkflowResponse }),
+  signalWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/signal', summary: 'Signal a running workflow', request: SignalWorkflowRequest, response: Empty }),
+  requestCancelWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/cancel', summary: 'Request cancellation of a running workflow', request: CancelWorkflowRequest, response: Empty }),
+  terminateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/terminate', summary: 'Terminate a running workflow at once', request: TerminateWorkflowRequest, response: Empty }),
+  getWorkflowHistory: endpoint({ method: 'GET', path: '/workflows/{workflowId}/history', summary: 'Read a run\'s history, paged; long-poll for new events or the close event', request: GetHistoryRequest, response: GetHistoryResponse }),
+  queryWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/query', summary: 'Query a workflow through a worker; nothing is written to history', request: QueryWorkflowRequest, response: QueryWorkflowResponse }),
+  pollWorkflowTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/workflow-tasks/poll', summary: 'Long-poll a task queue for a workflow task', request: PollTaskRequest, response: PollWorkflowTaskResponse }),
+  completeWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/complete', summary: 'Complete a workflow task with commands', request: CompleteWorkflowTaskRequest, response: Empty }),
+  failWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/fail', summary: 'Fail a workflow task; it is scheduled again', request: FailWorkflowTaskRequest, response: Empty }),
+  respondQueryTask: endpoint({ method: 'POST', path: '/query-tasks/respond', summary: 'Answer a query task', request: RespondQueryTaskRequest, response: Empty }),
+  pollActivityTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/activity-tasks/poll', summary: 'Long-poll a task queue for an activity task', request: PollTaskRequest, response: PollActivityTaskResponse }),
+  heartbeatActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/heartbeat', summary: 'Record an activity heartbeat; the answer says whether cancellation was requested', request: HeartbeatActivityTaskRequest, response: HeartbeatActivityTaskResponse }),
+  completeActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/complete', summary: 'Complete an activity task with its result', request: CompleteActivityTaskRequest, response: Empty }),
+  failActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/fail', summary: 'Fail an activity task; it is retried by its retry policy', request: FailActivityTaskRequest, response: Empty }),
+  cancelActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/canceled', summary: 'Report that an activity stopped because its cancellation was requested', request: CancelActivityTaskRequest, response: Empty }),
+  describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
+} as const;
+export type Api = typeof Api;
+export type EndpointName = keyof Api;
+/** What a caller sends to an endpoint (before defaults are applied). */
+export type RequestOf<E extends EndpointName> = z.input<Api[E]['request']>;
+/** What the service receives after validation (defaults applied). */
+export type ParsedRequestOf<E extends EndpointName> = z.output<Api[E]['request']>;
+export type ResponseOf<E extends EndpointName> = z.output<Api[E]['response']>;
+
+export const API_PREFIX = '/api/v1';
+export const namespacePath = (namespace: string) => `${API_PREFIX}/namespaces/${encodeURIComponent(namespace)}`;

@@ -1,0 +1,93 @@
+/**
+ * Commands: what a workflow task's completion asks the service to do. Each command
+ * produces the history event named beside it, in the order the commands are given.
+ */
+import { z } from 'zod';
+import { ActivityCancellationType, enumValues } from './enums.js';
+import { Failure, Payload, Payloads, RetryPolicy } from './payload.js';
+
+const Id = z.string().min(1).max(1000);
+const Ms = z.number().int().nonnegative();
+
+/** → ActivityTaskScheduled. Timeouts in ms; at least one of scheduleToClose and startToClose is required. */
+export const ScheduleActivityTaskCommand = z.object({
+  type: z.literal('ScheduleActivityTask'),
+  activityId: Id,
+  activityType: Id,
+  /** Defaults to the workflow's task queue. */
+  taskQueue: Id.optional(),
+  input: Payloads.default([]),
+  scheduleToCloseTimeoutMs: Ms.optional(),
+  scheduleToStartTimeoutMs: Ms.optional(),
+  startToCloseTimeoutMs: Ms.optional(),
+  heartbeatTimeoutMs: Ms.optional(),
+  retryPolicy: RetryPolicy.optional(),
+  /** Recorded so that replay can tell how the workflow awaits cancellation; the service does not act on it. */
+  cancellationType: z.enum(enumValues(ActivityCancellationType)).optional(),
+  header: z.record(z.string(), Payload).optional(),
+});
+
+/** → ActivityTaskCancelRequested (and ActivityTaskCanceled at once when the activity has not started). */
+export const RequestCancelActivityTaskCommand = z.object({
+  type: z.literal('RequestCancelActivityTask'),
+  activityId: Id,
+});
+
+/** → TimerStarted; TimerFired follows when it is due. */
+export const StartTimerCommand = z.object({
+  type: z.literal('StartTimer'),
+  timerId: Id,
+  startToFireTimeoutMs: z.number().int().positive(),
+});
+
+/** → TimerCanceled. */
+export const CancelTimerCommand = z.object({ type: z.literal('CancelTimer'), timerId: Id });
+
+/** → MarkerRecorded. */
+export const RecordMarkerCommand = z.object({
+  type: z.literal('RecordMarker'),
+  markerName: Id,
+  details: z.record(z.string(), Payloads).default({}),
+  failure: Failure.optional(),
+});
+
+/** → WorkflowExecutionCompleted. */
+export const CompleteWorkflowExecutionCommand = z.object({
+  type: z.literal('CompleteWorkflowExecution'),
+  result: Payload.optional(),
+});
+
+/** → WorkflowExecutionFailed. */
+export const FailWorkflowExecutionCommand = z.object({
+  type: z.literal('FailWorkflowExecution'),
+  failure: Failure,
+});
+
+/** → WorkflowExecutionCanceled. Only valid after cancellation was requested. */
+export const CancelWorkflowExecutionCommand = z.object({
+  type: z.literal('CancelWorkflowExecution'),
+  details: Payloads.optional(),
+});
+
+export const Command = z
+  .discriminatedUnion('type', [
+    ScheduleActivityTaskCommand,
+    RequestCancelActivityTaskCommand,
+    StartTimerCommand,
+    CancelTimerCommand,
+    RecordMarkerCommand,
+    CompleteWorkflowExecutionCommand,
+    FailWorkflowExecutionCommand,
+    CancelWorkflowExecutionCommand,
+  ])
+  .meta({ id: 'Command' });
+export type Command = z.infer<typeof Command>;
+export type CommandType = Command['type'];
+export type CommandOf<T extends CommandType> = Extract<Command, { type: T }>;
+
+/** Commands that close the run; at most one per completion, and it must be the last. */
+export const CLOSE_COMMANDS: ReadonlySet<CommandType> = new Set([
+  'CompleteWorkflowExecution',
+  'FailWorkflowExecution',
+  'CancelWorkflowExecution',
+]);

@@ -1,0 +1,80 @@
+/**
+ * Enumerations shared by the service and the SDK, with Temporal's names and meanings.
+ * Each is a `const` object plus a type of its values, so both sides spell them alike.
+ */
+
+/** What `start` does when a closed run of the same workflow id exists. */
+export const WorkflowIdReusePolicy = {
+  /** Start a new run whatever the last one ended with (Temporal's default). */
+  ALLOW_DUPLICATE: 'ALLOW_DUPLICATE',
+  /** Start a new run only if the last one did not complete successfully. */
+  ALLOW_DUPLICATE_FAILED_ONLY: 'ALLOW_DUPLICATE_FAILED_ONLY',
+  /** Never start another run with this id. */
+  REJECT_DUPLICATE: 'REJECT_DUPLICATE',
+  /** Terminate a running run and start a new one (deprecated in Temporal; use the conflict policy). */
+  TERMINATE_IF_RUNNING: 'TERMINATE_IF_RUNNING',
+} as const;
+export type WorkflowIdReusePolicy = (typeof WorkflowIdReusePolicy)[keyof typeof WorkflowIdReusePolicy];
+
+/** What `start` does when a run of the same workflow id is still running. */
+export const WorkflowIdConflictPolicy = {
+  /** Refuse with WORKFLOW_ALREADY_STARTED (Temporal's default). */
+  FAIL: 'FAIL',
+  /** Answer with the running run instead of starting one. */
+  USE_EXISTING: 'USE_EXISTING',
+  /** Terminate the running run and start a new one. */
+  TERMINATE_EXISTING: 'TERMINATE_EXISTING',
+} as const;
+export type WorkflowIdConflictPolicy = (typeof WorkflowIdConflictPolicy)[keyof typeof WorkflowIdConflictPolicy];
+
+/** The status of a workflow run, as Temporal's `WorkflowExecutionStatus`. */
+export const WorkflowExecutionStatus = {
+  RUNNING: 'RUNNING',
+  COMPLETED: 'COMPLETED',
+  FAILED: 'FAILED',
+  CANCELED: 'CANCELED',
+  TERMINATED: 'TERMINATED',
+  CONTINUED_AS_NEW: 'CONTINUED_AS_NEW',
+  TIMED_OUT: 'TIMED_OUT',
+} as const;
+export type WorkflowExecutionStatus = (typeof WorkflowExecutionStatus)[keyof typeof WorkflowExecutionStatus];
+
+/** How a workflow awaits the cancellation of an activity it cancels. */
+export const ActivityCancellationType = {
+  /** Request cancellation and resolve the activity's promise at once (Temporal's default). */
+  TRY_CANCEL: 'TRY_CANCEL',
+  /** Request cancellation and wait until the activity acknowledges it. */
+  WAIT_CANCELLATION_COMPLETED: 'WAIT_CANCELLATION_COMPLETED',
+  /** Do not request cancellation; resolve the promise at once. */
+  ABANDON: 'ABANDON',
+} as const;
+export type ActivityCancellationType = (typeof ActivityCancellationType)[keyof typeof ActivityCancellationType];
+
+/** What happens to a child workflow when its parent closes. */
+export const ParentClosePolicy = {
+  TERMINATE: 'TERMINATE',
+  ABANDON: 'ABANDON',
+  REQUEST_CANCEL: 'REQUEST_CANCEL',
+} as const;
+export type ParentClosePolicy = (typeof ParentClosePolicy)[keyof typeof ParentClosePolicy];
+
+/** Why a workflow task failed, as Temporal's `WorkflowTaskFailedCause`. */
+export const WorkflowTaskFailedCause = {
+  UNHANDLED_COMMAND: 'UNHANDLED_COMMAND',
+  WORKFLOW_WORKER_UNHANDLED_FAILURE: 'WORKFLOW_WORKER_UNHANDLED_FAILURE',
+  NON_DETERMINISTIC_ERROR: 'NON_DETERMINISTIC_ERROR',
+  RESET_STICKY_TASK_QUEUE: 'RESET_STICKY_TASK_QUEUE',
+} as const;
+export type WorkflowTaskFailedCause = (typeof WorkflowTaskFailedCause)[keyof typeof WorkflowTaskFailedCause];
+
+/** The kinds of task a task queue holds. */
+export const TaskQueueKind = {
+  WORKFLOW: 'workflow',
+  ACTIVITY: 'activity',
+} as const;
+export type TaskQueueKind = (typeof TaskQueueKind)[keyof typeof TaskQueueKind];
+
+/** Makes a `z.enum` argument from a const object's values. */
+export function enumValues<T extends Record<string, string>>(o: T): [T[keyof T], ...T[keyof T][]] {
+  return Object.values(o) as [T[keyof T], ...T[keyof T][]];
+}

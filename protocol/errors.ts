@@ -1,0 +1,51 @@
+/**
+ * Error codes the service answers with, each beside its HTTP status. Every error body is
+ * `{ error: { code, message, details? } }`; clients decide on `code`, never on `message`.
+ */
+export const ErrorStatus = {
+  /** The body is not JSON. */
+  INVALID_JSON: 400,
+  /** A field is missing, has the wrong type or an invalid value; `details.issues` lists them. */
+  INVALID_ARGUMENT: 400,
+  /** The request body, a payload or a name is over its documented limit. */
+  PAYLOAD_TOO_LARGE: 413,
+  /** No route matches the path. */
+  ROUTE_NOT_FOUND: 404,
+  /** The route exists but not for this method. */
+  METHOD_NOT_ALLOWED: 405,
+  /** No API key, or one that is not valid. */
+  UNAUTHENTICATED: 401,
+  /** The API key is valid but not for this namespace. */
+  PERMISSION_DENIED: 403,
+  /** No workflow with this id (and run id, when given). */
+  WORKFLOW_NOT_FOUND: 404,
+  /** The run has closed and cannot take this request (signal, cancel, terminate). */
+  WORKFLOW_NOT_RUNNING: 409,
+  /** A run with this workflow id is running, or the reuse policy forbids another. */
+  WORKFLOW_ALREADY_STARTED: 409,
+  /** The task token is malformed or its signature does not verify. */
+  INVALID_TASK_TOKEN: 400,
+  /** The task is no longer wanted: completed, timed out, retried or its run closed. */
+  TASK_NOT_FOUND: 404,
+  /** A command names an activity that is not pending. */
+  UNKNOWN_ACTIVITY: 400,
+  /** A command names a timer that is not pending. */
+  UNKNOWN_TIMER: 400,
+  /** A command reuses the id of an activity or timer that is still pending. */
+  DUPLICATE_ID: 400,
+  /** The commands of a completion are not valid together (e.g. a command after the one that closes the run). */
+  BAD_COMMAND: 400,
+  /** The same request id was used earlier for a different request. */
+  REQUEST_ID_CONFLICT: 409,
+  /** No worker answered the query in time. */
+  QUERY_TIMEOUT: 504,
+  /** The worker could not answer the query: unknown query type, or its handler threw. */
+  QUERY_FAILED: 400,
+  /** Anything unexpected; the service logs it. */
+  INTERNAL: 500,
+} as const;
+export type ErrorCode = keyof typeof ErrorStatus;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}

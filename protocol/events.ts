@@ -1,0 +1,140 @@
+/**
+ * History events: Temporal's event types and attribute names, with durations in ms and
+ * times as ISO-8601 strings. Event ids are dense from 1 within a run.
+ */
+import { z } from 'zod';
+import { TimeoutType, RetryState, Failure, Payload, Payloads, RetryPolicy } from './payload.js';
+import { WorkflowTaskFailedCause, enumValues } from './enums.js';
+
+const Ms = z.number().int().nonnegative();
+const EventId = z.number().int().positive();
+const Identity = z.string().optional();
+const SearchAttributes = z.record(z.string(), z.unknown());
+const TimeoutTypeSchema = z.enum(enumValues(TimeoutType));
+const RetryStateSchema = z.enum(enumValues(RetryState));
+
+/** Attribute schemas, keyed by event type. */
+export const EventAttributes = {
+  WorkflowExecutionStarted: z.object({
+    workflowType: z.string(),
+    taskQueue: z.string(),
+    input: Payloads,
+    workflowExecutionTimeoutMs: Ms.optional(),
+    workflowRunTimeoutMs: Ms.optional(),
+    workflowTaskTimeoutMs: Ms,
+    identity: Identity,
+    attempt: z.number().int().positive(),
+    originalExecutionRunId: z.string(),
+    firstExecutionRunId: z.string(),
+    continuedExecutionRunId: z.string().optional(),
+    retryPolicy: RetryPolicy.optional(),
+    memo: z.record(z.string(), Payload).optional(),
+    searchAttributes: SearchAttributes.optional(),
+    /** The start delay: the first workflow task is scheduled this long after the start. */
+    firstWorkflowTaskBackoffMs: Ms.optional(),
+    workflowExecutionExpirationTime: z.string().optional(),
+    header: z.record(z.string(), Payload).optional(),
+  }),
+  WorkflowTaskScheduled: z.object({ taskQueue: z.string(), startToCloseTimeoutMs: Ms, attempt: z.number().int().positive() }),
+  WorkflowTaskStarted: z.object({ scheduledEventId: EventId, identity: Identity, requestId: z.string().optional() }),
+  WorkflowTaskCompleted: z.object({ scheduledEventId: EventId, startedEventId: EventId, identity: Identity }),
+  WorkflowTaskTimedOut: z.object({ scheduledEventId: EventId, startedEventId: z.number().int().nonnegative(), timeoutType: TimeoutTypeSchema }),
+  WorkflowTaskFailed: z.object({
+    scheduledEventId: EventId,
+    startedEventId: EventId,
+    cause: z.enum(enumValues(WorkflowTaskFailedCause)),
+    failure: Failure.optional(),
+    identity: Identity,
+  }),
+  ActivityTaskScheduled: z.object({
+    activityId: z.string(),
+    activityType: z.string(),
+    taskQueue: z.string(),
+    input: Payloads,
+    scheduleToCloseTimeoutMs: Ms.optional(),
+    scheduleToStartTimeoutMs: Ms.optional(),
+    startToCloseTimeoutMs: Ms.optional(),
+    heartbeatTimeoutMs: Ms.optional(),
+    workflowTaskCompletedEventId: EventId,
+    retryPolicy: RetryPolicy,
+    header: z.record(z.string(), Payload).optional(),
+  }),
+  ActivityTaskStarted: z.object({
+    scheduledEventId: EventId,
+    identity: Identity,
+    requestId: z.string().optional(),
+    attempt: z.number().int().positive(),
+    lastFailure: Failure.optional(),
+  }),
+  ActivityTaskCompleted: z.object({ result: Payload.optional(), scheduledEventId: EventId, startedEventId: EventId, identity: Identity }),
+  ActivityTaskFailed: z.object({ failure: Failure, scheduledEventId: EventId, startedEventId: EventId, identity: Identity, retryState: RetryStateSchema }),
+  ActivityTaskTimedOut: z.object({ failure: Failure, scheduledEventId: EventId, startedEventId: z.number().int().nonnegative(), retryState: RetryStateSchema }),
+  ActivityTaskCancelRequested: z.object({ scheduledEventId: EventId, workflowTaskCompletedEventId: EventId }),
+  ActivityTaskCanceled: z.object({
+    details: Payloads.optional(),
+    latestCancelRequestedEventId: EventId,
+    scheduledEventId: EventId,
+    startedEventId: z.number().int().nonnegative(),
+    identity: Identity,
+  }),
+  TimerStarted: z.object({ timerId: z.string(), startToFireTimeoutMs: Ms, workflowTaskCompletedEventId: EventId }),
+  TimerFired: z.object({ timerId: z.string(), startedEventId: EventId }),
+  TimerCanceled: z.object({ timerId: z.string(), startedEventId: EventId, workflowTaskCompletedEventId: EventId, identity: Identity }),
+  MarkerRecorded: z.object({
+    markerName: z.string(),
+    details: z.record(z.string(), Payloads),
+    workflowTaskCompletedEventId: EventId,
+    failure: Failure.optional(),
+  }),
+  WorkflowExecutionSignaled: z.object({ signalName: z.string(), input: Payloads, identity: Identity, header: z.record(z.string(), Payload).optional() }),
+  WorkflowExecutionCancelRequested: z.object({ cause: z.string().optional(), identity: Identity }),
+  WorkflowExecutionCompleted: z.object({ result: Payload.optional(), workflowTaskCompletedEventId: EventId, newExecutionRunId: z.string().optional() }),
+  WorkflowExecutionFailed: z.object({ failure: Failure, retryState: RetryStateSchema, workflowTaskCompletedEventId: EventId, newExecutionRunId: z.string().optional() }),
+  WorkflowExecutionCanceled: z.object({ details: Payloads.optional(), workflowTaskCompletedEventId: EventId }),
+  WorkflowExecutionTerminated: z.object({ reason: z.string().optional(), details: Payloads.optional(), identity: Identity }),
+  WorkflowExecutionTimedOut: z.object({ retryState: RetryStateSchema, newExecutionRunId: z.string().optional() }),
+} as const;
+
+export type EventType = keyof typeof EventAttributes;
+export const EventType = Object.fromEntries(Object.keys(EventAttributes).map((k) => [k, k])) as { [K in EventType]: K };
+
+type EventOfType<T extends EventType> = {
+  eventId: number;
+  /** ISO-8601 time the service wrote the event. */
+  eventTime: string;
+  eventType: T;
+  attributes: z.infer<(typeof EventAttributes)[T]>;
+};
+export type HistoryEvent = { [T in EventType]: EventOfType<T> }[EventType];
+export type EventOf<T extends EventType> = Extract<HistoryEvent, { eventType: T }>;
+export type AttributesOf<T extends EventType> = z.infer<(typeof EventAttributes)[T]>;
+
+export const HistoryEvent: z.ZodType<HistoryEvent> = z
+  .discriminatedUnion(
+    'eventType',
+    Object.entries(EventAttributes).map(([type, attributes]) =>
+      z.object({ eventId: EventId, eventTime: z.string(), eventType: z.literal(type), attributes }),
+    ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+  )
+  .meta({ id: 'HistoryEvent' }) as unknown as z.ZodType<HistoryEvent>;
+
+/** Events that close a run: exactly one, always the last of its history. */
+export const CLOSE_EVENT_TYPES: ReadonlySet<EventType> = new Set([
+  'WorkflowExecutionCompleted',
+  'WorkflowExecutionFailed',
+  'WorkflowExecutionCanceled',
+  'WorkflowExecutionTerminated',
+  'WorkflowExecutionTimedOut',
+]);
+
+/** Events written because a workflow task completed with a command (the rest are inputs to the workflow). */
+export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set([
+  'ActivityTaskScheduled',
+  'ActivityTaskCancelRequested',
+  'TimerStarted',
+  'TimerCanceled',
+  'MarkerRecorded',
+  'WorkflowExecutionCompleted',
+  'WorkflowExecutionFailed',
+  'WorkflowExecutionCanceled',
+]);

@@ -1,0 +1,43 @@
+/**
+ * Keel's wire protocol: every message between clients, workers and the service, with
+ * the schemas that validate them. Imports nothing from `cloudflare:*` or `node:*`, so
+ * the service, the SDK, the CLI and the UI all build on the same definitions.
+ */
+export { Payload, Payloads, Failure, RetryPolicy, TimeoutType, RetryState } from './payload.js';
+export {
+  WorkflowIdReusePolicy,
+  WorkflowIdConflictPolicy,
+  WorkflowExecutionStatus,
+  ActivityCancellationType,
+  ParentClosePolicy,
+  WorkflowTaskFailedCause,
+  TaskQueueKind,
+  enumValues,
+} from './enums.js';
+export {
+  EventAttributes,
+  EventType,
+  HistoryEvent,
+  CLOSE_EVENT_TYPES,
+  COMMAND_EVENT_TYPES,
+  type EventOf,
+  type AttributesOf,
+} from './events.js';
+export { Command, CLOSE_COMMANDS, type CommandType, type CommandOf } from './commands.js';
+export { ErrorStatus, type ErrorCode, type ErrorBody } from './errors.js';
+export {
+  Api,
+  API_PREFIX,
+  Limits,
+  namespacePath,
+  PendingActivityState,
+  type Endpoint,
+  type EndpointName,
+  type RequestOf,
+  type ParsedRequestOf,
+  type ResponseOf,
+  type WorkflowTask,
+  type ActivityTask,
+  type WorkflowExecution,
+} from './api.js';
+export { openApiDocument } from './openapi.js';

@@ -1,0 +1,86 @@
+/**
+ * Applies a workflow task's commands, in order, each producing its event. All commands
+ * are checked before any is applied, so a bad one rejects the completion and changes
+ * nothing (design invariant 5).
+ */
+import { CLOSE_COMMANDS, type Command } from '../../protocol/index.js';
+import { ServiceError } from '../service-error.js';
+import { findActivityById, normaliseActivityTimeouts, scheduleActivity } from './activities.js';
+import { closeRun } from './lifecycle.js';
+import type { RunState } from './run-state.js';
+import type { Txn } from './transaction.js';
+import { addInputEvent } from './workflow-tasks.js';
+
+/** Throws the ServiceError that the first invalid command deserves. */
+export function validateCommands(run: RunState, commands: Command[]): void {
+  const activityIds = new Set(Object.values(run.activities).map((a) => a.activityId));
+  const timerIds = new Set(Object.keys(run.timers));
+  commands.forEach((cmd, i) => {
+    const where = `commands[${i}] (${cmd.type})`;
+    if (CLOSE_COMMANDS.has(cmd.type) && i !== commands.length - 1) {
+      throw new ServiceError('BAD_COMMAND', `${where} closes the run, so it must be the last command; ${commands.length - 1 - i} follow it.`, { index: i });
+    }
+    switch (cmd.type) {
+      case 'ScheduleActivityTask':
+        if (activityIds.has(cmd.activityId)) throw new ServiceError('DUPLICATE_ID', `${where}: activity id '${cmd.activityId}' is already pending; use a new id.`, { index: i, activityId: cmd.activityId });
+        normaliseActivityTimeouts(cmd, run);
+        activityIds.add(cmd.activityId);
+        break;
+      case 'RequestCancelActivityTask':
+        if (!activityIds.has(cmd.activityId)) throw new ServiceError('UNKNOWN_ACTIVITY', `${where}: no pending activity has id '${cmd.activityId}'.`, { index: i, activityId: cmd.activityId });
+        break;
+      case 'StartTimer':
+        if (timerIds.has(cmd.timerId)) throw new ServiceError('DUPLICATE_ID', `${where}: timer id '${cmd.timerId}' is already pending; use a new id.`, { index: i, timerId: cmd.timerId });
+        timerIds.add(cmd.timerId);
+        break;
+      case 'CancelTimer':
+        if (!timerIds.has(cmd.timerId)) throw new ServiceError('UNKNOWN_TIMER', `${where}: no pending timer has id '${cmd.timerId}'.`, { index: i, timerId: cmd.timerId });
+        timerIds.delete(cmd.timerId);
+        break;
+    }
+  });
+}
+
+export function applyCommands(tx: Txn, run: RunState, commands: Command[], completedEventId: number, identity: string | undefined): void {
+  for (const cmd of commands) {
+    switch (cmd.type) {
+      case 'ScheduleActivityTask':
+        scheduleActivity(tx, run, cmd, completedEventId);
+        break;
+      case 'RequestCancelActivityTask': {
+        const act = findActivityById(run, cmd.activityId)!;
+        if (act.cancelRequestedEventId !== undefined) break;
+        act.cancelRequestedEventId = tx.addEvent(run, 'ActivityTaskCancelRequested', { scheduledEventId: act.scheduledEventId, workflowTaskCompletedEventId: completedEventId });
+        if (act.startedTime === undefined) {
+          // Not running anywhere: cancelled at once, and the workflow hears of it in its next task.
+          delete run.activities[act.scheduledEventId];
+          addInputEvent(tx, run, 'ActivityTaskCanceled', { latestCancelRequestedEventId: act.cancelRequestedEventId, scheduledEventId: act.scheduledEventId, startedEventId: 0, identity });
+        }
+        break;
+      }
+      case 'StartTimer': {
+        const startedEventId = tx.addEvent(run, 'TimerStarted', { timerId: cmd.timerId, startToFireTimeoutMs: cmd.startToFireTimeoutMs, workflowTaskCompletedEventId: completedEventId });
+        run.timers[cmd.timerId] = { timerId: cmd.timerId, startedEventId, fireAt: tx.now + cmd.startToFireTimeoutMs };
+        break;
+      }
+      case 'CancelTimer': {
+        const timer = run.timers[cmd.timerId]!;
+        delete run.timers[cmd.timerId];
+        tx.addEvent(run, 'TimerCanceled', { timerId: cmd.timerId, startedEventId: timer.startedEventId, workflowTaskCompletedEventId: completedEventId, identity });
+        break;
+      }
+      case 'RecordMarker':
+        tx.addEvent(run, 'MarkerRecorded', { markerName: cmd.markerName, details: cmd.details, workflowTaskCompletedEventId: completedEventId, ...(cmd.failure ? { failure: cmd.failure } : {}) });
+        break;
+      case 'CompleteWorkflowExecution':
+        closeRun(tx, run, 'COMPLETED', 'WorkflowExecutionCompleted', { ...(cmd.result ? { result: cmd.result } : {}), workflowTaskCompletedEventId: completedEventId });
+        break;
+      case 'FailWorkflowExecution':
+        closeRun(tx, run, 'FAILED', 'WorkflowExecutionFailed', { failure: cmd.failure, retryState: 'RETRY_POLICY_NOT_SET', workflowTaskCompletedEventId: completedEventId });
+        break;
+      case 'CancelWorkflowExecution':
+        closeRun(tx, run, 'CANCELED', 'WorkflowExecutionCanceled', { ...(cmd.details ? { details: cmd.details } : {}), workflowTaskCompletedEventId: completedEventId });
+        break;
+    }
+  }
+}

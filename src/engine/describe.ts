@@ -1,0 +1,52 @@
+/** The describe answer, built from a run's state. */
+import type { ResponseOf } from '../../protocol/index.js';
+import type { RunState } from './run-state.js';
+
+const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+
+export function describeRun(run: RunState): ResponseOf<'describeWorkflow'> {
+  const wt = run.workflowTask;
+  return {
+    execution: { workflowId: run.workflowId, runId: run.runId },
+    workflowType: run.workflowType,
+    taskQueue: run.taskQueue,
+    status: run.status,
+    startTime: iso(run.startTime)!,
+    executionTime: iso(run.executionTime)!,
+    ...(run.closeTime !== undefined ? { closeTime: iso(run.closeTime) } : {}),
+    historyLength: run.nextEventId - 1,
+    firstRunId: run.firstRunId,
+    ...(run.memo ? { memo: run.memo } : {}),
+    ...(run.searchAttributes ? { searchAttributes: run.searchAttributes } : {}),
+    ...(run.workflowExecutionTimeoutMs ? { workflowExecutionTimeoutMs: run.workflowExecutionTimeoutMs } : {}),
+    ...(run.workflowRunTimeoutMs ? { workflowRunTimeoutMs: run.workflowRunTimeoutMs } : {}),
+    workflowTaskTimeoutMs: run.workflowTaskTimeoutMs,
+    pendingActivities: Object.values(run.activities).map((a) => ({
+      activityId: a.activityId,
+      activityType: a.activityType,
+      scheduledEventId: a.scheduledEventId,
+      state: a.cancelRequestedEventId !== undefined ? 'CANCEL_REQUESTED' : a.startedTime !== undefined ? 'STARTED' : 'SCHEDULED',
+      attempt: a.attempt,
+      maximumAttempts: a.retryPolicy.maximumAttempts,
+      scheduledTime: iso(a.scheduledTime)!,
+      ...(a.startedTime !== undefined ? { lastStartedTime: iso(a.startedTime) } : {}),
+      ...(a.lastHeartbeatTime !== undefined ? { lastHeartbeatTime: iso(a.lastHeartbeatTime) } : {}),
+      ...(a.heartbeatDetails ? { heartbeatDetails: a.heartbeatDetails } : {}),
+      ...(a.lastFailure ? { lastFailure: a.lastFailure } : {}),
+      ...(a.lastWorkerIdentity ? { lastWorkerIdentity: a.lastWorkerIdentity } : {}),
+      ...(a.retryAt !== undefined ? { nextAttemptScheduleTime: iso(a.retryAt) } : {}),
+      ...(a.scheduleToCloseTimeoutMs > 0 ? { expirationTime: iso(a.scheduledTime + a.scheduleToCloseTimeoutMs) } : {}),
+    })),
+    ...(wt
+      ? {
+          pendingWorkflowTask: {
+            state: wt.startedTime !== undefined ? ('STARTED' as const) : ('SCHEDULED' as const),
+            scheduledTime: iso(wt.scheduledTime)!,
+            ...(wt.startedTime !== undefined ? { startedTime: iso(wt.startedTime) } : {}),
+            attempt: wt.attempt,
+          },
+        }
+      : {}),
+    ...(run.sticky ? { stickyTaskQueue: run.sticky.taskQueue } : {}),
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * The mutable state of one workflow run: everything the service waits for besides the
+ * history itself. It is saved as one row per run, in the same transaction as the events
+ * that changed it. Payloads stay in history (read back when needed) so the row is small.
+ */
+import type { AttributesOf, EventType, Failure, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
+
+export interface WorkflowTaskState {
+  /** 0 while a retried (transient) task has no events written yet. */
+  scheduledEventId: number;
+  startedEventId?: number;
+  attempt: number;
+  /** The queue it was dispatched to: the run's task queue, or a worker's sticky queue. */
+  taskQueue: string;
+  sticky: boolean;
+  scheduledTime: number;
+  /** Not dispatched before this time (retry back-off). */
+  dueAt?: number;
+  dispatched: boolean;
+  startedTime?: number;
+  identity?: string;
+  /** Dispatch sequence: a task ref carrying another sequence is stale. */
+  seq: number;
+}
+
+export interface ActivityState {
+  scheduledEventId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  /** Normalised timeouts (ms); 0 means none. */
+  scheduleToCloseTimeoutMs: number;
+  scheduleToStartTimeoutMs: number;
+  startToCloseTimeoutMs: number;
+  heartbeatTimeoutMs: number;
+  retryPolicy: Required<RetryPolicy>;
+  scheduledTime: number;
+  attempt: number;
+  currentAttemptScheduledTime: number;
+  /** Waiting out retry back-off until this time. */
+  retryAt?: number;
+  startedTime?: number;
+  startedIdentity?: string;
+  lastHeartbeatTime?: number;
+  heartbeatDetails?: Payload[];
+  lastFailure?: Failure;
+  lastWorkerIdentity?: string;
+  cancelRequestedEventId?: number;
+}
+
+export interface TimerState {
+  timerId: string;
+  startedEventId: number;
+  fireAt: number;
+}
+
+/** An input event that arrived while a workflow task was running; written when it ends. */
+export interface BufferedEvent {
+  eventType: EventType;
+  attributes: AttributesOf<EventType>;
+  time: number;
+}
+
+export interface RunState {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  firstRunId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: WorkflowExecutionStatus;
+  startTime: number;
+  /** When the first workflow task is due (start plus start delay). */
+  executionTime: number;
+  closeTime?: number;
+  closeEventId?: number;
+  workflowTaskTimeoutMs: number;
+  workflowRunTimeoutMs?: number;
+  workflowExecutionTimeoutMs?: number;
+  runDeadline?: number;
+  executionDeadline?: number;
+  memo?: Record<string, Payload>;
+  searchAttributes?: Record<string, unknown>;
+  retryPolicy?: RetryPolicy;
+  attempt: number;
+  nextEventId: number;
+  /** Set while the first workflow task waits out the start delay. */
+  firstWorkflowTaskAt?: number;
+  workflowTask?: WorkflowTaskState;
+  buffered: BufferedEvent[];
+  activities: Record<string, ActivityState>;
+  timers: Record<string, TimerState>;
+  cancelRequested: boolean;
+  sticky?: { taskQueue: string; scheduleToStartTimeoutMs: number };
+  /** Started event id of the last completed workflow task (a sticky worker holds the run up to it). */
+  lastCompletedStartedEventId: number;
+  taskSeq: number;
+}
+
+export const isRunning = (run: RunState) => run.status === 'RUNNING';

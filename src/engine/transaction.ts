@@ -1,0 +1,73 @@
+/**
+ * One state change of an execution, gathered in memory before it is written. The engine
+ * mutates run state and calls `addEvent`/`dispatch`; the Durable Object then writes all
+ * of it — events, run rows, outbox rows, the request record and the alarm — in a single
+ * storage transaction (design invariant 1).
+ */
+import type { AttributesOf, EventType, HistoryEvent } from '../../protocol/index.js';
+import type { TaskRef } from '../task-token.js';
+import type { RunState } from './run-state.js';
+
+/** A task to hand to a task queue, delivered at least once from the outbox. */
+export interface Dispatch {
+  taskQueue: string;
+  kind: 'workflow' | 'activity';
+  ref: TaskRef;
+}
+
+/** What the engine may read of stored state. */
+export interface ExecutionStore {
+  currentRunId(): string | undefined;
+  loadRun(runId: string): RunState | undefined;
+  /** Events of a run with ids in [from, to], at most `limit`. */
+  readEvents(runId: string, from: number, to?: number, limit?: number): HistoryEvent[];
+}
+
+export class Txn {
+  readonly events: Array<{ runId: string; event: HistoryEvent }> = [];
+  readonly runs = new Map<string, RunState>();
+  readonly dispatches: Dispatch[] = [];
+  /** Set when this change starts a new run. */
+  newCurrentRunId?: string;
+  private readonly loaded = new Map<string, RunState>();
+
+  constructor(
+    readonly store: ExecutionStore,
+    readonly now: number,
+  ) {}
+
+  /** The run, loaded once per transaction so that every change lands on the same object. */
+  loadRun(runId: string): RunState | undefined {
+    let run = this.runs.get(runId) ?? this.loaded.get(runId);
+    if (!run) {
+      run = this.store.loadRun(runId);
+      if (run) this.loaded.set(runId, run);
+    }
+    return run;
+  }
+
+  currentRunId(): string | undefined {
+    return this.newCurrentRunId ?? this.store.currentRunId();
+  }
+
+  /** Appends an event to the run's history; returns its id (dense from 1). */
+  addEvent<T extends EventType>(run: RunState, eventType: T, attributes: AttributesOf<T>, time = this.now): number {
+    const eventId = run.nextEventId++;
+    this.events.push({ runId: run.runId, event: { eventId, eventTime: new Date(time).toISOString(), eventType, attributes } as HistoryEvent });
+    this.touch(run);
+    return eventId;
+  }
+
+  /** Marks the run as changed, so that its row is written. */
+  touch(run: RunState): void {
+    this.runs.set(run.runId, run);
+  }
+
+  dispatch(d: Dispatch): void {
+    this.dispatches.push(d);
+  }
+
+  get changed(): boolean {
+    return this.events.length > 0 || this.runs.size > 0 || this.dispatches.length > 0 || this.newCurrentRunId !== undefined;
+  }
+}

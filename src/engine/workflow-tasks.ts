@@ -1,0 +1,165 @@
+/**
+ * The workflow task's life: scheduled, started by a worker, then completed, failed or
+ * timed out. Input events (signals, activity results, fired timers, …) that arrive while
+ * a task is running are buffered and written after it ends, so that the task's
+ * completion and its commands stay contiguous in history, as Temporal writes them.
+ */
+import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, WorkflowTaskFailedCause } from '../../protocol/index.js';
+import { ServiceError } from '../service-error.js';
+import type { TaskTokenData } from '../task-token.js';
+import { workflowTaskBackoffMs } from './retry.js';
+import { isRunning, type RunState, type WorkflowTaskState } from './run-state.js';
+import type { Txn } from './transaction.js';
+
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
+export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 5_000;
+
+/** Schedules a workflow task unless one is pending or the run waits out its start delay. */
+export function scheduleWorkflowTask(tx: Txn, run: RunState, attempt = 1): void {
+  if (run.workflowTask || !isRunning(run)) return;
+  if (run.firstWorkflowTaskAt !== undefined && run.firstWorkflowTaskAt > tx.now) return;
+  run.firstWorkflowTaskAt = undefined;
+  // Retries after a failure go to the normal queue with the full history: the sticky
+  // worker's cached state is no longer trusted.
+  const sticky = attempt === 1 ? run.sticky : undefined;
+  const taskQueue = sticky?.taskQueue ?? run.taskQueue;
+  const scheduledEventId =
+    attempt === 1 ? tx.addEvent(run, 'WorkflowTaskScheduled', { taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt }) : 0;
+  const delay = workflowTaskBackoffMs(attempt);
+  run.workflowTask = {
+    scheduledEventId,
+    attempt,
+    taskQueue,
+    sticky: !!sticky,
+    scheduledTime: tx.now,
+    dispatched: false,
+    seq: ++run.taskSeq,
+    ...(delay > 0 ? { dueAt: tx.now + delay } : {}),
+  };
+  tx.touch(run);
+  dispatchWorkflowTaskIfDue(tx, run);
+}
+
+export function dispatchWorkflowTaskIfDue(tx: Txn, run: RunState): void {
+  const wt = run.workflowTask;
+  if (!wt || wt.dispatched || (wt.dueAt !== undefined && wt.dueAt > tx.now)) return;
+  wt.dispatched = true;
+  wt.scheduledTime = tx.now;
+  tx.dispatch({
+    taskQueue: wt.taskQueue,
+    kind: 'workflow',
+    ref: { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'workflow', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt, seq: wt.seq },
+  });
+  tx.touch(run);
+}
+
+/**
+ * Adds an input event: written at once, or buffered while a workflow task runs; either
+ * way a workflow task follows so the workflow sees it.
+ */
+export function addInputEvent<T extends EventType>(tx: Txn, run: RunState, eventType: T, attributes: AttributesOf<T>): void {
+  if (run.workflowTask?.startedEventId !== undefined) {
+    run.buffered.push({ eventType, attributes, time: tx.now });
+    tx.touch(run);
+    return;
+  }
+  tx.addEvent(run, eventType, attributes);
+  scheduleWorkflowTask(tx, run);
+}
+
+/** Writes the events buffered during the task that just ended. */
+export function flushBuffered(tx: Txn, run: RunState): boolean {
+  if (run.buffered.length === 0) return false;
+  for (const b of run.buffered) tx.addEvent(run, b.eventType, b.attributes as never, b.time);
+  run.buffered = [];
+  return true;
+}
+
+/** The task a worker's poll may receive; STALE when the ref no longer names the pending task. */
+export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number }, identity: string | undefined): { token: TaskTokenData; wt: WorkflowTaskState } | undefined {
+  const wt = run.workflowTask;
+  if (!isRunning(run) || !wt || wt.startedEventId !== undefined || wt.seq !== ref.seq || !wt.dispatched) return undefined;
+  if (wt.attempt === 1) {
+    wt.startedEventId = tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity });
+  } else {
+    // A retried task's events are transient: shown to the worker, written only if it completes.
+    wt.scheduledEventId = run.nextEventId;
+    wt.startedEventId = run.nextEventId + 1;
+  }
+  wt.startedTime = tx.now;
+  wt.identity = identity;
+  tx.touch(run);
+  return {
+    wt,
+    token: {
+      namespace: run.namespace,
+      workflowId: run.workflowId,
+      runId: run.runId,
+      kind: 'workflow',
+      scheduledEventId: wt.scheduledEventId,
+      startedEventId: wt.startedEventId,
+      attempt: wt.attempt,
+    },
+  };
+}
+
+/** The transient scheduled/started events of a retried task, as the worker must see them. */
+export function transientEvents(run: RunState): HistoryEvent[] {
+  const wt = run.workflowTask;
+  if (!wt || wt.attempt === 1 || wt.startedEventId === undefined) return [];
+  const time = new Date(wt.startedTime ?? wt.scheduledTime).toISOString();
+  return [
+    { eventId: wt.scheduledEventId, eventTime: new Date(wt.scheduledTime).toISOString(), eventType: 'WorkflowTaskScheduled', attributes: { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt } },
+    { eventId: wt.startedEventId, eventTime: time, eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: wt.scheduledEventId, identity: wt.identity } },
+  ];
+}
+
+/** The running workflow task the token names, or TASK_NOT_FOUND. */
+export function requireStartedWorkflowTask(run: RunState | undefined, token: TaskTokenData): WorkflowTaskState {
+  const wt = run?.workflowTask;
+  if (!run || !isRunning(run) || !wt || wt.startedEventId !== token.startedEventId || wt.scheduledEventId !== token.scheduledEventId || wt.attempt !== token.attempt) {
+    throw new ServiceError('TASK_NOT_FOUND', 'Workflow task not found: it was already completed, failed or timed out, or its run has closed.');
+  }
+  return wt;
+}
+
+/** Writes a retried task's transient events, now that it ends in a way history keeps. */
+export function writeTransientEvents(tx: Txn, run: RunState, wt: WorkflowTaskState): void {
+  if (wt.attempt === 1) return;
+  tx.addEvent(run, 'WorkflowTaskScheduled', { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt }, wt.scheduledTime);
+  tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity: wt.identity }, wt.startedTime);
+}
+
+/**
+ * Ends the running task without completing it (failed or timed out). Only the first
+ * attempt's failure is written; later ones stay transient, as in Temporal. The task is
+ * scheduled again at once with the next attempt (with back-off after the second).
+ */
+export function endWorkflowTaskUnsuccessfully(
+  tx: Txn,
+  run: RunState,
+  how: { failed: { cause: WorkflowTaskFailedCause; failure?: Failure; identity?: string } } | { timedOut: TimeoutType },
+  nextAttempt?: number,
+): void {
+  const wt = run.workflowTask;
+  if (!wt) return;
+  if (wt.attempt === 1) {
+    if ('failed' in how) {
+      tx.addEvent(run, 'WorkflowTaskFailed', {
+        scheduledEventId: wt.scheduledEventId,
+        startedEventId: wt.startedEventId ?? 0,
+        cause: how.failed.cause,
+        ...(how.failed.failure ? { failure: how.failed.failure } : {}),
+        identity: how.failed.identity,
+      } as AttributesOf<'WorkflowTaskFailed'>);
+    } else {
+      tx.addEvent(run, 'WorkflowTaskTimedOut', { scheduledEventId: wt.scheduledEventId, startedEventId: wt.startedEventId ?? 0, timeoutType: how.timedOut });
+    }
+  }
+  run.workflowTask = undefined;
+  run.sticky = undefined;
+  flushBuffered(tx, run);
+  // A sticky task nobody took is not a failure of the workflow: it starts over on the normal queue.
+  const stickyNotStarted = 'timedOut' in how && how.timedOut === 'SCHEDULE_TO_START';
+  scheduleWorkflowTask(tx, run, nextAttempt ?? (stickyNotStarted ? 1 : wt.attempt + 1));
+}

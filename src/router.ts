@@ -1,0 +1,132 @@
+/**
+ * The HTTP front door: parses and validates each request against the protocol's
+ * endpoint table, calls the right Durable Object, and answers. Every error leaves
+ * through the one `catch` here as `{ error: { code, message, details } }`.
+ */
+import { Router, type IRequest } from 'itty-router';
+import type { z } from 'zod';
+import { API_PREFIX, Api, Limits, openApiDocument, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { longPollMs, type Env } from './env.js';
+import { ServiceError, unwrap } from './service-error.js';
+import { taskQueueStub, workflowStub } from './stubs.js';
+import { verifyTaskToken, type TaskTokenData } from './task-token.js';
+
+interface Call<E extends EndpointName> {
+  env: Env;
+  namespace: string;
+  params: Record<string, string>;
+  body: ParsedRequestOf<E>;
+}
+
+type Handlers = { [E in EndpointName]: (call: Call<E>) => Promise<ResponseOf<E>> };
+
+const withToken = async <T>(call: { env: Env; namespace: string; body: { taskToken: string } }, fn: (token: TaskTokenData) => Promise<T>) => {
+  const token = await verifyTaskToken(call.body.taskToken, call.env.KEEL_TOKEN_SECRET, call.namespace);
+  return fn(token);
+};
+const wf = (c: { env: Env; namespace: string; params: Record<string, string> }) => workflowStub(c.env, c.namespace, c.params.workflowId!);
+const wfOf = (c: { env: Env }, t: TaskTokenData) => workflowStub(c.env, t.namespace, t.workflowId);
+const identityOf = (body: { identity?: string | undefined }) => body.identity ?? 'anonymous';
+
+const handlers: Handlers = {
+  startWorkflow: async (c) => unwrap(await workflowStub(c.env, c.namespace, c.body.workflowId).start(c.body)),
+  describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
+  signalWorkflow: async (c) => unwrap(await wf(c).signal(c.body)),
+  requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),
+  terminateWorkflow: async (c) => unwrap(await wf(c).terminate(c.body)),
+  getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
+  queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
+  pollWorkflowTask: async (c) => {
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env));
+    return started?.kind === 'workflow' ? { task: started.task } : {};
+  },
+  completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
+  failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),
+  respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
+  pollActivityTask: async (c) => {
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env));
+    return started?.kind === 'activity' ? { task: started.task } : {};
+  },
+  heartbeatActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).heartbeatActivityTask(requireKind(t, 'activity'), c.body))),
+  completeActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeActivityTask(requireKind(t, 'activity'), c.body))),
+  failActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failActivityTask(requireKind(t, 'activity'), c.body))),
+  cancelActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).cancelActivityTask(requireKind(t, 'activity'), c.body))),
+  describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),
+};
+
+function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {
+  if (token.kind !== kind) throw new ServiceError('INVALID_TASK_TOKEN', `This is a ${token.kind} task token; this endpoint takes ${kind} task tokens.`);
+  return token;
+}
+
+async function readBody(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > Limits.maxRequestBytes) throw tooLarge(declared);
+  const text = await request.text();
+  if (text.length > Limits.maxRequestBytes) throw tooLarge(text.length);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ServiceError('INVALID_JSON', `The request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json.`);
+  }
+}
+
+const tooLarge = (n: number) => new ServiceError('PAYLOAD_TOO_LARGE', `The request body is ${n} bytes; the limit is ${Limits.maxRequestBytes} bytes.`, { limit: Limits.maxRequestBytes });
+
+/** Validates against the endpoint's schema; INVALID_ARGUMENT names every bad field. */
+function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
+  throw new ServiceError('INVALID_ARGUMENT', `Invalid request: ${summary}`, { issues });
+}
+
+function decodeParams(params: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const value = decodeURIComponent(v);
+    if (value.length === 0 || value.length > Limits.maxNameLength) throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' must be 1 to ${Limits.maxNameLength} characters.`);
+    out[k] = value;
+  }
+  return out;
+}
+
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+
+export function createRouter() {
+  const router = Router<IRequest, [Env, ExecutionContext?]>({
+    catch: (err: unknown) => {
+      if (err instanceof ServiceError) return json(err.toBody(), err.status);
+      console.error('keel: unexpected error', err);
+      return json({ error: { code: 'INTERNAL', message: 'Internal error; the service logged it.' } }, 500);
+    },
+  });
+
+  router.get(`${API_PREFIX}/openapi.json`, (req) => json(openApiDocument(new URL(req.url).origin)));
+  router.get(`${API_PREFIX}/health`, () => json({ ok: true }));
+
+  for (const [name, endpoint] of Object.entries(Api) as Array<[EndpointName, (typeof Api)[EndpointName]]>) {
+    const path = `${API_PREFIX}/namespaces/:namespace${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`;
+    const handle = async (req: IRequest, env: Env) => {
+      const { namespace, ...params } = decodeParams(req.params);
+      const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
+      const body = validate(endpoint.request, input);
+      const handler = handlers[name] as (call: Call<EndpointName>) => Promise<unknown>;
+      return json(await handler({ env, namespace: namespace!, params, body: body as never }));
+    };
+    if (endpoint.method === 'GET') router.get(path, handle);
+    else router.post(path, handle);
+  }
+
+  router.all('*', (req) => {
+    const url = new URL(req.url);
+    const allowed = router.routes.filter(([method, re]) => method !== 'ALL' && re.test(url.pathname)).map(([m]) => m);
+    if (allowed.length > 0) {
+      throw new ServiceError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`);
+    }
+    throw new ServiceError('ROUTE_NOT_FOUND', `No endpoint at ${req.method} ${url.pathname}; see ${API_PREFIX}/openapi.json for the API.`);
+  });
+  return router;
+}

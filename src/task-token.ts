@@ -1,0 +1,79 @@
+/**
+ * Task tokens: what a worker holds while it works on a task, and hands back to finish it.
+ * A token names the task exactly (run, scheduled event id, attempt) so that the workflow
+ * object can reject a stale one, and it is signed (HMAC-SHA-256) so that a forged one is
+ * rejected before it reaches any object.
+ */
+import { ServiceError } from './service-error.js';
+
+export interface TaskRef {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  kind: 'workflow' | 'activity' | 'query';
+  /** The task's scheduled event id (for a query, 0). */
+  scheduledEventId: number;
+  attempt: number;
+  /** Set on query tasks. */
+  queryId?: string;
+  /** Workflow tasks: the run's dispatch sequence; a ref from an earlier dispatch is stale. */
+  seq?: number;
+}
+
+/** A started task: the ref plus what starting it fixed. */
+export interface TaskTokenData extends TaskRef {
+  /** The workflow task's started event id; 0 for activities and queries. */
+  startedEventId: number;
+}
+
+const DEV_SECRET = 'keel-dev-secret: set KEEL_TOKEN_SECRET in production';
+const keys = new Map<string, Promise<CryptoKey>>();
+
+function key(secret: string | undefined): Promise<CryptoKey> {
+  const s = secret || DEV_SECRET;
+  let k = keys.get(s);
+  if (!k) {
+    k = crypto.subtle.importKey('raw', new TextEncoder().encode(s), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keys.set(s, k);
+  }
+  return k;
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(s: string): Uint8Array {
+  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(b.length);
+  for (let i = 0; i < b.length; i++) out[i] = b.charCodeAt(i);
+  return out;
+}
+
+export async function signTaskToken(data: TaskTokenData, secret: string | undefined): Promise<string> {
+  const body = new TextEncoder().encode(JSON.stringify(data));
+  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await key(secret), body));
+  return `${toBase64Url(body)}.${toBase64Url(sig)}`;
+}
+
+/** The token's data, or INVALID_TASK_TOKEN when it is malformed or its signature does not verify. */
+export async function verifyTaskToken(token: string, secret: string | undefined, namespace: string): Promise<TaskTokenData> {
+  const invalid = (why: string) => new ServiceError('INVALID_TASK_TOKEN', `Task token is not valid (${why}); pass the taskToken exactly as the poll returned it.`);
+  const [body, sig, extra] = token.split('.');
+  if (!body || !sig || extra !== undefined) throw invalid('malformed');
+  let bodyBytes: Uint8Array;
+  let sigBytes: Uint8Array;
+  try {
+    bodyBytes = fromBase64Url(body);
+    sigBytes = fromBase64Url(sig);
+  } catch {
+    throw invalid('malformed');
+  }
+  const good = await crypto.subtle.verify('HMAC', await key(secret), sigBytes, bodyBytes);
+  if (!good) throw invalid('signature does not verify');
+  const data = JSON.parse(new TextDecoder().decode(bodyBytes)) as TaskTokenData;
+  if (data.namespace !== namespace) throw invalid(`issued for namespace '${data.namespace}'`);
+  return data;
+}

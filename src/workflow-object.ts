@@ -1,0 +1,481 @@
+/**
+ * WorkflowObject: one Durable Object per namespace + workflow id, holding every run of
+ * that id. A thin shell around storage and the alarm: each RPC method runs one engine
+ * change (src/engine) and writes it in one transaction, then hands new tasks to their
+ * task queues from the outbox.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import { Limits, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { longPollMs, type Env } from './env.js';
+import { cancelledActivity, completeActivity, failActivity, heartbeatActivity, requireStartedActivity, startActivity } from './engine/activities.js';
+import { describeRun } from './engine/describe.js';
+import {
+  completeWorkflowTask,
+  failWorkflowTask,
+  fireDue,
+  nextWakeup,
+  requestCancelWorkflow,
+  resolveRun,
+  signalWorkflow,
+  startWorkflow,
+  terminateRun,
+} from './engine/lifecycle.js';
+import { isRunning, type RunState } from './engine/run-state.js';
+import { Txn, type ExecutionStore } from './engine/transaction.js';
+import { startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
+import { ServiceError, outcome, type Outcome } from './service-error.js';
+import { parseWorkflowName, taskQueueStub } from './stubs.js';
+import { signTaskToken, type TaskRef, type TaskTokenData } from './task-token.js';
+import { Clock } from './clock.js';
+import { QueryBroker } from './query-broker.js';
+import type { StartedTask } from './started-task.js';
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, task_queue TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
+  `CREATE TABLE IF NOT EXISTS requests (request_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+];
+
+/** Request ids are remembered this long; a retry later than that is treated as new. */
+const REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
+const OUTBOX_RETRY_MAX_MS = 30_000;
+
+interface RequestKey {
+  requestId?: string;
+  /** What the request was, so that reusing its id for another request is refused. */
+  fingerprint: string;
+}
+
+type Waiter = { runId: string; wake: () => void };
+
+export class WorkflowObject extends DurableObject<Env> {
+  private readonly sql: SqlStorage;
+  private readonly store: ExecutionStore;
+  private readonly waiters = new Set<Waiter>();
+  private readonly delivering = new Map<number, Promise<void>>();
+  private readonly queries: QueryBroker;
+  /** The time every state change is computed at; tests move it. */
+  readonly clock = new Clock();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    for (const stmt of SCHEMA) this.sql.exec(stmt);
+    this.store = {
+      currentRunId: () => this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'currentRunId'`).toArray()[0]?.value,
+      loadRun: (runId) => {
+        const row = this.sql.exec<{ state: string }>(`SELECT state FROM runs WHERE run_id = ?`, runId).toArray()[0];
+        return row ? (JSON.parse(row.state) as RunState) : undefined;
+      },
+      readEvents: (runId, from, to = Number.MAX_SAFE_INTEGER, limit = -1) =>
+        this.sql
+          .exec<{ event: string }>(`SELECT event FROM events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?`, runId, from, to, limit)
+          .toArray()
+          .map((r) => JSON.parse(r.event) as HistoryEvent),
+    };
+    this.queries = new QueryBroker({
+      timeoutMs: longPollMs(env),
+      dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
+    });
+  }
+
+  private get names() {
+    return parseWorkflowName(this.ctx.id.name);
+  }
+
+  // ---- The one way state changes --------------------------------------------------
+
+  /**
+   * Runs one engine change and writes all of it in a single transaction: events, run
+   * rows, outbox rows, the request record and the alarm (design invariant 1). A throw
+   * anywhere leaves storage untouched.
+   */
+  private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey): T {
+    if (request?.requestId) {
+      const prior = this.sql.exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM requests WHERE request_id = ?`, request.requestId).toArray()[0];
+      if (prior) {
+        if (prior.fingerprint !== request.fingerprint) {
+          throw new ServiceError('REQUEST_ID_CONFLICT', `Request id '${request.requestId}' was already used for a different request; use a new id for a new request.`);
+        }
+        return JSON.parse(prior.response) as T;
+      }
+    }
+    const tx = new Txn(this.store, this.clock.now());
+    let result!: T;
+    this.ctx.storage.transactionSync(() => {
+      result = fn(tx);
+      for (const { runId, event } of tx.events) {
+        this.sql.exec(`INSERT INTO events (run_id, event_id, event) VALUES (?, ?, ?)`, runId, event.eventId, JSON.stringify(event));
+      }
+      for (const run of tx.runs.values()) {
+        this.sql.exec(
+          `INSERT INTO runs (run_id, seq, state) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), ?) ON CONFLICT (run_id) DO UPDATE SET state = excluded.state`,
+          run.runId,
+          JSON.stringify(run),
+        );
+      }
+      if (tx.newCurrentRunId) this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('currentRunId', ?)`, tx.newCurrentRunId);
+      for (const d of tx.dispatches) {
+        this.sql.exec(`INSERT INTO outbox (task_queue, kind, ref, due_at) VALUES (?, ?, ?, ?)`, d.taskQueue, d.kind, JSON.stringify(d.ref), tx.now);
+      }
+      if (request?.requestId) {
+        this.sql.exec(`INSERT INTO requests (request_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?)`, request.requestId, request.fingerprint, JSON.stringify(result ?? null), tx.now);
+      }
+      this.scheduleAlarm(tx);
+    });
+    if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
+    if (tx.dispatches.length > 0) void this.deliverOutbox();
+    return result;
+  }
+
+  /** Sets the one alarm to the earliest moment anything waits for (inside the transaction). */
+  private scheduleAlarm(tx: Txn): void {
+    const current = tx.currentRunId();
+    const run = current ? tx.loadRun(current) : undefined;
+    let at = run ? nextWakeup(tx, run) : undefined;
+    const outboxDue = this.sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM outbox`).toArray()[0]?.due;
+    // Undelivered tasks are retried by the alarm if the delivery that follows this
+    // transaction fails or the object is evicted first.
+    if (outboxDue !== null && outboxDue !== undefined) at = Math.min(at ?? Infinity, Math.max(outboxDue, tx.now) + 1000);
+    const requestExpiry = this.sql.exec<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM requests`).toArray()[0]?.t;
+    if (requestExpiry !== null && requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry + REQUEST_ID_TTL_MS);
+    if (at === undefined) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(this.clock.toWallClock(at));
+  }
+
+  override async alarm(): Promise<void> {
+    const now = this.clock.now();
+    this.sql.exec(`DELETE FROM requests WHERE created_at < ?`, now - REQUEST_ID_TTL_MS);
+    this.mutate((tx) => {
+      const current = tx.currentRunId();
+      const run = current ? tx.loadRun(current) : undefined;
+      if (run) fireDue(tx, run);
+    });
+    await this.deliverOutbox();
+  }
+
+  // ---- Outbox: at-least-once hand-off to task queues ------------------------------
+
+  /**
+   * Hands every due outbox row to its task queue and deletes it once the queue has it.
+   * A row whose hand-off fails stays and is retried with back-off by the alarm; the
+   * workflow object rejects the duplicate a retry may cause (design invariant 2).
+   */
+  async deliverOutbox(): Promise<void> {
+    const rows = this.sql
+      .exec<{ id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }>(
+        `SELECT id, task_queue, kind, ref, attempts FROM outbox WHERE due_at <= ? ORDER BY id`,
+        this.clock.now(),
+      )
+      .toArray();
+    for (const row of rows) {
+      if (this.delivering.has(row.id)) continue;
+      this.delivering.set(
+        row.id,
+        this.deliver(row).finally(() => this.delivering.delete(row.id)),
+      );
+    }
+    await Promise.all(this.delivering.values());
+  }
+
+  private async deliver(row: { id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }): Promise<void> {
+    try {
+      const ref = JSON.parse(row.ref) as TaskRef;
+      await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
+      this.sql.exec(`DELETE FROM outbox WHERE id = ?`, row.id);
+    } catch (err) {
+      const backoff = Math.min(1000 * 2 ** row.attempts, OUTBOX_RETRY_MAX_MS);
+      console.warn(`outbox: hand-off to ${row.kind} queue '${row.task_queue}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
+      const due = this.clock.now() + backoff;
+      this.sql.exec(`UPDATE outbox SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
+      const alarm = await this.ctx.storage.getAlarm();
+      if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
+    }
+  }
+
+  // ---- History long polls ---------------------------------------------------------
+
+  private wakeWaiters(runIds: Set<string>): void {
+    for (const w of this.waiters) if (runIds.has(w.runId)) w.wake();
+  }
+
+  /** Resolves when the run gets a new event, or after `ms`. */
+  private waitForEvents(runId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        runId,
+        wake: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          resolve();
+        },
+      };
+      const timer = setTimeout(waiter.wake, ms);
+      this.waiters.add(waiter);
+    });
+  }
+
+  // ---- RPC: executions --------------------------------------------------------------
+
+  start(req: ParsedRequestOf<'startWorkflow'>): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
+    return outcome(() => this.mutate((tx) => startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), requestKey('start', req)));
+  }
+
+  describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
+    return outcome(() => describeRun(resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId)));
+  }
+
+  signal(req: ParsedRequestOf<'signalWorkflow'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        signalWorkflow(tx, resolveRun(tx, this.names.workflowId, req.runId), req.signalName, req.input, req.identity, req.header);
+        return {};
+      }, requestKey('signal', req)),
+    );
+  }
+
+  requestCancel(req: ParsedRequestOf<'requestCancelWorkflow'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        requestCancelWorkflow(tx, resolveRun(tx, this.names.workflowId, req.runId), req.reason, req.identity);
+        return {};
+      }, requestKey('cancel', req)),
+    );
+  }
+
+  terminate(req: ParsedRequestOf<'terminateWorkflow'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        terminateRun(tx, resolveRun(tx, this.names.workflowId, req.runId), req.reason, req.details, req.identity);
+        return {};
+      }, requestKey('terminate', req)),
+    );
+  }
+
+  /**
+   * A page of history. With `waitNewEvent`, holds the call (up to the long-poll limit)
+   * until an event after the page token exists, or — with `closeEventOnly` — until the
+   * run closes, so a client waits for a result without busy polling.
+   */
+  history(req: ParsedRequestOf<'getWorkflowHistory'>): Promise<Outcome<ResponseOf<'getWorkflowHistory'>>> {
+    return outcome(async () => {
+      const workflowId = this.names.workflowId;
+      const deadline = Date.now() + longPollMs(this.env);
+      const from = req.nextPageToken ? parsePageToken(req.nextPageToken) : 1;
+      for (;;) {
+        const run = resolveRun(new Txn(this.store, this.clock.now()), workflowId, req.runId);
+        if (req.closeEventOnly) {
+          if (run.closeEventId !== undefined) return { runId: run.runId, events: this.store.readEvents(run.runId, run.closeEventId, run.closeEventId) };
+        } else {
+          const limit = req.pageSize ?? Limits.maxHistoryPageSize;
+          const events = this.store.readEvents(run.runId, from, undefined, limit);
+          const last = events.at(-1)?.eventId ?? from - 1;
+          const more = isRunning(run) || last < run.nextEventId - 1;
+          if (events.length > 0 || !req.waitNewEvent || !isRunning(run)) {
+            return { runId: run.runId, events, ...(more ? { nextPageToken: String(last + 1) } : {}) };
+          }
+        }
+        const left = deadline - Date.now();
+        if (!req.waitNewEvent || left <= 0) {
+          return { runId: run.runId, events: [], ...(isRunning(run) ? { nextPageToken: String(from) } : {}) };
+        }
+        await this.waitForEvents(run.runId, left);
+      }
+    });
+  }
+
+  // ---- RPC: tasks -------------------------------------------------------------------
+
+  /**
+   * Called by a task queue before it gives a task to a worker: records the task as
+   * started and returns everything the worker needs, or null when the task is stale
+   * (completed, retried, moved to another queue, or its run closed).
+   */
+  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string): Promise<StartedTask | null> {
+    if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
+    const started = this.mutate((tx) => {
+      const run = tx.loadRun(ref.runId);
+      if (!run) return null;
+      if (ref.kind === 'workflow') {
+        const s = startWorkflowTask(tx, run, ref, identity);
+        return s ? { kind: 'workflow' as const, run, token: s.token } : null;
+      }
+      const act = startActivity(tx, run, ref, identity);
+      return act ? { kind: 'activity' as const, run, act } : null;
+    });
+    if (!started) return null;
+    const { run } = started;
+    if (started.kind === 'workflow') {
+      const wt = run.workflowTask!;
+      const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
+      const history = [...this.store.readEvents(run.runId, from), ...transientEvents(run)];
+      return {
+        kind: 'workflow',
+        task: {
+          taskToken: await signTaskToken(started.token, this.env.KEEL_TOKEN_SECRET),
+          workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+          workflowType: run.workflowType,
+          attempt: wt.attempt,
+          previousStartedEventId: run.lastCompletedStartedEventId,
+          startedEventId: wt.startedEventId!,
+          history,
+          scheduledTime: new Date(wt.scheduledTime).toISOString(),
+          startedTime: new Date(wt.startedTime!).toISOString(),
+        },
+      };
+    }
+    const act = started.act;
+    const scheduled = this.store.readEvents(run.runId, act.scheduledEventId, act.scheduledEventId)[0];
+    const attrs = scheduled?.eventType === 'ActivityTaskScheduled' ? scheduled.attributes : undefined;
+    const token: TaskTokenData = { ...ref, startedEventId: 0 };
+    return {
+      kind: 'activity',
+      task: {
+        taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
+        workflowNamespace: run.namespace,
+        workflowType: run.workflowType,
+        workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+        activityId: act.activityId,
+        activityType: act.activityType,
+        taskQueue: act.taskQueue,
+        input: attrs?.input ?? [],
+        ...(attrs?.header ? { header: attrs.header } : {}),
+        scheduledTime: new Date(act.scheduledTime).toISOString(),
+        currentAttemptScheduledTime: new Date(act.currentAttemptScheduledTime).toISOString(),
+        startedTime: new Date(act.startedTime!).toISOString(),
+        attempt: act.attempt,
+        ...(act.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: act.scheduleToCloseTimeoutMs } : {}),
+        ...(act.startToCloseTimeoutMs ? { startToCloseTimeoutMs: act.startToCloseTimeoutMs } : {}),
+        ...(act.heartbeatTimeoutMs ? { heartbeatTimeoutMs: act.heartbeatTimeoutMs } : {}),
+        ...(act.heartbeatDetails ? { heartbeatDetails: act.heartbeatDetails } : {}),
+        retryPolicy: act.retryPolicy,
+      },
+    };
+  }
+
+  completeWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        completeWorkflowTask(tx, tx.loadRun(token.runId), token, req);
+        return {};
+      }, requestKey('completeWorkflowTask', req)),
+    );
+  }
+
+  failWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        failWorkflowTask(tx, tx.loadRun(token.runId), token, req);
+        return {};
+      }),
+    );
+  }
+
+  heartbeatActivityTask(token: TaskTokenData, req: ParsedRequestOf<'heartbeatActivityTask'>): Promise<Outcome<ResponseOf<'heartbeatActivityTask'>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = tx.loadRun(token.runId);
+        return heartbeatActivity(tx, run!, requireStartedActivity(run, token), req.details);
+      }),
+    );
+  }
+
+  completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = tx.loadRun(token.runId);
+        completeActivity(tx, run!, requireStartedActivity(run, token), req.result, req.identity);
+        return {};
+      }, requestKey('completeActivityTask', req)),
+    );
+  }
+
+  failActivityTask(token: TaskTokenData, req: ParsedRequestOf<'failActivityTask'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = tx.loadRun(token.runId);
+        failActivity(tx, run!, requireStartedActivity(run, token), req.failure, req.lastHeartbeatDetails, req.identity);
+        return {};
+      }, requestKey('failActivityTask', req)),
+    );
+  }
+
+  cancelActivityTask(token: TaskTokenData, req: ParsedRequestOf<'cancelActivityTask'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = tx.loadRun(token.runId);
+        cancelledActivity(tx, run!, requireStartedActivity(run, token), req.details, req.identity);
+        return {};
+      }, requestKey('cancelActivityTask', req)),
+    );
+  }
+
+  // ---- RPC: queries -------------------------------------------------------------------
+
+  /**
+   * Hands a query to a worker through the run's workflow task queue (its sticky queue
+   * when a worker holds the run) and waits a bounded time for the answer. Nothing is
+   * written: queries live only in memory.
+   */
+  query(req: ParsedRequestOf<'queryWorkflow'>): Promise<Outcome<ResponseOf<'queryWorkflow'>>> {
+    return outcome(async () => {
+      const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
+      return this.queries.ask({
+        namespace: run.namespace,
+        workflowId: run.workflowId,
+        runId: run.runId,
+        queryType: req.queryType,
+        queryArgs: req.queryArgs,
+        taskQueue: run.taskQueue,
+        ...(isRunning(run) && run.sticky ? { stickyTaskQueue: run.sticky.taskQueue, stickyTimeoutMs: run.sticky.scheduleToStartTimeoutMs } : {}),
+      });
+    });
+  }
+
+  private async startQueryTask(ref: TaskRef, identity: string | undefined, fromQueue: string): Promise<StartedTask | null> {
+    const q = this.queries.start(ref.queryId ?? '', fromQueue);
+    if (!q) return null;
+    const run = this.store.loadRun(ref.runId);
+    if (!run) return null;
+    // Queries always carry the full history: a worker that holds the run answers from its
+    // cache and ignores it; any other replays it.
+    const history = this.store.readEvents(run.runId, 1);
+    const token: TaskTokenData = { ...ref, startedEventId: 0 };
+    return {
+      kind: 'workflow',
+      task: {
+        taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
+        workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+        workflowType: run.workflowType,
+        attempt: 1,
+        previousStartedEventId: run.lastCompletedStartedEventId,
+        startedEventId: history.at(-1)?.eventId ?? 0,
+        history,
+        query: { queryType: q.queryType, queryArgs: q.queryArgs },
+        scheduledTime: new Date(q.createdAt).toISOString(),
+        startedTime: new Date().toISOString(),
+      },
+    };
+  }
+
+  respondQueryTask(token: TaskTokenData, req: ParsedRequestOf<'respondQueryTask'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() => {
+      this.queries.answer(token.queryId ?? '', req);
+      return {};
+    });
+  }
+}
+
+function requestKey(endpoint: string, req: { requestId?: string }): RequestKey {
+  const { requestId, ...rest } = req;
+  return { ...(requestId ? { requestId } : {}), fingerprint: `${endpoint}:${JSON.stringify(rest)}` };
+}
+
+function parsePageToken(token: string): number {
+  const n = Number(token);
+  if (!Number.isInteger(n) || n < 1) throw new ServiceError('INVALID_ARGUMENT', `nextPageToken '${token}' is not one this service issued; pass back the token from the previous page.`);
+  return n;
+}
+
