@@ -74,6 +74,26 @@ export const TaskQueueKind = {
 } as const;
 export type TaskQueueKind = (typeof TaskQueueKind)[keyof typeof TaskQueueKind];
 
+/** Which timeout fired, as Temporal's `TimeoutType`. */
+export const TimeoutType = {
+  START_TO_CLOSE: 'START_TO_CLOSE',
+  SCHEDULE_TO_START: 'SCHEDULE_TO_START',
+  SCHEDULE_TO_CLOSE: 'SCHEDULE_TO_CLOSE',
+  HEARTBEAT: 'HEARTBEAT',
+} as const;
+export type TimeoutType = (typeof TimeoutType)[keyof typeof TimeoutType];
+
+export const RetryState = {
+  IN_PROGRESS: 'IN_PROGRESS',
+  NON_RETRYABLE_FAILURE: 'NON_RETRYABLE_FAILURE',
+  TIMEOUT: 'TIMEOUT',
+  MAXIMUM_ATTEMPTS_REACHED: 'MAXIMUM_ATTEMPTS_REACHED',
+  RETRY_POLICY_NOT_SET: 'RETRY_POLICY_NOT_SET',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  CANCEL_REQUESTED: 'CANCEL_REQUESTED',
+} as const;
+export type RetryState = (typeof RetryState)[keyof typeof RetryState];
+
 /** Makes a `z.enum` argument from a const object's values. */
 export function enumValues<T extends Record<string, string>>(o: T): [T[keyof T], ...T[keyof T][]] {
   return Object.values(o) as [T[keyof T], ...T[keyof T][]];

@@ -6,6 +6,9 @@
  * client-side codec may put anything there (an encryption key id, a compressed blob).
  */
 import { z } from 'zod';
+import { RetryState, TimeoutType } from './enums.js';
+
+export { RetryState, TimeoutType };
 
 const Base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
 
@@ -21,25 +24,6 @@ export type Payload = z.infer<typeof Payload>;
 
 export const Payloads = z.array(Payload).meta({ id: 'Payloads' });
 export type Payloads = z.infer<typeof Payloads>;
-
-export const TimeoutType = {
-  START_TO_CLOSE: 'START_TO_CLOSE',
-  SCHEDULE_TO_START: 'SCHEDULE_TO_START',
-  SCHEDULE_TO_CLOSE: 'SCHEDULE_TO_CLOSE',
-  HEARTBEAT: 'HEARTBEAT',
-} as const;
-export type TimeoutType = (typeof TimeoutType)[keyof typeof TimeoutType];
-
-export const RetryState = {
-  IN_PROGRESS: 'IN_PROGRESS',
-  NON_RETRYABLE_FAILURE: 'NON_RETRYABLE_FAILURE',
-  TIMEOUT: 'TIMEOUT',
-  MAXIMUM_ATTEMPTS_REACHED: 'MAXIMUM_ATTEMPTS_REACHED',
-  RETRY_POLICY_NOT_SET: 'RETRY_POLICY_NOT_SET',
-  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
-  CANCEL_REQUESTED: 'CANCEL_REQUESTED',
-} as const;
-export type RetryState = (typeof RetryState)[keyof typeof RetryState];
 
 /**
  * A failure as Temporal's `Failure` message has it: a message, the chain of causes,

@@ -5,6 +5,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import type { ActivityTask, Command, HistoryEvent, Payload, WorkflowTask } from '../../protocol/index.js';
+import { ErrorStatus, type ErrorCode } from '../../protocol/index.js';
 import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -96,4 +97,148 @@ export function runState(workflowId: string, runId: string) {
     const row = state.storage.sql.exec<{ state: string }>('SELECT state FROM runs WHERE run_id = ?', runId).toArray()[0];
     return row ? JSON.parse(row.state) : undefined;
   });
+}
+
+// ---- Storage, queue and error probes (used by the executions, errors, invariants, ----
+// ---- history-and-queries and task-queues suites)                                  ----
+
+/** Fetches a path of the service as given (not under the namespace), e.g. `/api/v1/openapi.json`. */
+export async function fetchService(path: string, init?: RequestInit): Promise<Response> {
+  return (exports as unknown as { default: Fetcher }).default.fetch(new URL(`http://keel.test${path}`), init);
+}
+
+/** Everything a workflow object has stored, row by row, and its alarm: two snapshots are equal only if nothing changed. */
+export function storedState(workflowId: string) {
+  return runInDurableObject(wfStub(workflowId), async (_o: WorkflowObject, state) => {
+    const rows = (q: string) => state.storage.sql.exec(q).toArray().map((r) => ({ ...r }));
+    return {
+      events: rows('SELECT run_id, event_id, event FROM events ORDER BY run_id, event_id'),
+      runs: rows('SELECT run_id, seq, state FROM runs ORDER BY seq'),
+      meta: rows('SELECT key, value FROM meta ORDER BY key'),
+      outbox: rows('SELECT task_queue, kind, ref, due_at, attempts FROM outbox ORDER BY id'),
+      requests: rows('SELECT request_id, fingerprint, response FROM requests ORDER BY request_id'),
+      alarm: await state.storage.getAlarm(),
+    };
+  });
+}
+
+/** What a task queue object holds: backlog refs, long polls waiting now, and whether a row was ever backlogged. */
+export function queueState(taskQueue: string, kind: 'workflow' | 'activity' = 'workflow') {
+  return runInDurableObject(taskQueueStub(testEnv, NS, taskQueue, kind), (o, state) => {
+    const sql = state.storage.sql;
+    return {
+      backlog: sql.exec<{ ref: string }>('SELECT ref FROM backlog ORDER BY id').toArray().map((r) => JSON.parse(r.ref) as Record<string, unknown>),
+      everBacklogged: sql.exec(`SELECT seq FROM sqlite_sequence WHERE name = 'backlog'`).toArray().length > 0,
+      waitingPollers: (o as unknown as { waiting: unknown[] }).waiting.length,
+    };
+  });
+}
+
+/**
+ * Probes until `done` holds: for conditions that become true once another request has
+ * got somewhere (a long poll registered, a delivery made). Each try is a round trip to
+ * an object, never a sleep.
+ */
+export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, tries = 1000): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const value = await probe();
+    if (done(value)) return value;
+  }
+  throw new Error(`condition not met after ${tries} probes`);
+}
+
+/** Waits until a long poll for new history events of the workflow object is held. */
+export const historyWaiters = (workflowId: string) =>
+  runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => (o as unknown as { waiters: Set<unknown> }).waiters.size);
+
+/** Starts a workflow and completes its first workflow task with `commands`; the run then waits. */
+export async function startAndCompleteFirstTask(workflowId: string, taskQueue: string, commands: Command[] = [], extra: Record<string, unknown> = {}) {
+  const { runId } = await startWorkflow(workflowId, taskQueue, extra);
+  const task = await pollWorkflowTask(taskQueue);
+  if (!task || task.workflowExecution.runId !== runId) throw new Error(`expected the first workflow task of ${workflowId}`);
+  await completeWorkflowTask(task.taskToken, commands);
+  await settle(workflowId);
+  return { runId, task };
+}
+
+// ---- Appended for the workflow-task, activity and timer suites ---------------------
+// (imports are hoisted; kept here so that this block only appends)
+import type { CommandOf, Failure, ResponseOf } from '../../protocol/index.js';
+
+/**
+ * Freezes the object's clock: from now on its time moves only by `advance`, so a test can
+ * stand 1 ms before a due moment and know nothing fires. Call it before the workflow starts
+ * (it creates the object) so that every event time is exact.
+ */
+export async function freezeClock(workflowId: string): Promise<number> {
+  touched.add(workflowId);
+  return runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => {
+    const base = Date.now();
+    let offset = 0;
+    Object.assign(o.clock, {
+      now: () => base + offset,
+      advance: (ms: number) => {
+        offset += ms;
+      },
+      toWallClock: (t: number) => t - offset,
+    });
+    return base;
+  });
+}
+
+/** The object's current time. */
+export const clockNow = (workflowId: string) => runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => o.clock.now());
+
+/** The moment (in the object's time) its alarm is set for, or null when none is. */
+export const alarmAt = (workflowId: string) =>
+  runInDurableObject(wfStub(workflowId), async (o: WorkflowObject, state) => {
+    const wall = await state.storage.getAlarm();
+    return wall === null ? null : wall - o.clock.toWallClock(0);
+  });
+
+export const iso = (t: number) => new Date(t).toISOString();
+
+export const getDescription = (workflowId: string, runId?: string) =>
+  ok<ResponseOf<'describeWorkflow'>>('GET', `/workflows/${encodeURIComponent(workflowId)}`, runId ? { runId } : undefined);
+
+export const sendSignal = (workflowId: string, signalName = 'ping', input: Payload[] = []) =>
+  ok('POST', `/workflows/${encodeURIComponent(workflowId)}/signal`, { signalName, input, identity: 'signaller' });
+
+export const failWorkflowTaskWith = (taskToken: string, failure: Failure = { message: 'workflow code threw' }, extra: Record<string, unknown> = {}) =>
+  ok('POST', '/workflow-tasks/fail', { taskToken, failure, identity: 'test-worker', ...extra });
+
+/** A ScheduleActivityTask command (activity type 'charge'); `extra` sets its timeouts and retry policy. */
+export const scheduleActivityCommand = (activityId: string, extra: Partial<CommandOf<'ScheduleActivityTask'>> = {}): Command => ({
+  type: 'ScheduleActivityTask',
+  activityId,
+  activityType: 'charge',
+  input: [json(activityId)],
+  ...extra,
+});
+
+/**
+ * Starts a workflow on a frozen clock and takes its first workflow task.
+ * `t0` is the start time in the object's clock.
+ */
+export async function startAndTakeFirstTask(prefix: string, extra: Record<string, unknown> = {}) {
+  const workflowId = unique(prefix);
+  const taskQueue = unique(`${prefix}-tq`);
+  const t0 = await freezeClock(workflowId);
+  const { runId } = await startWorkflow(workflowId, taskQueue, extra);
+  const task = (await pollWorkflowTask(taskQueue))!;
+  return { workflowId, taskQueue, runId, t0, task };
+}
+
+/** The event types and ids from `from` on, for compact assertions. */
+export const eventsFrom = (events: HistoryEvent[], from: number) => events.filter((e) => e.eventId >= from).map((e) => `${e.eventId} ${e.eventType}`);
+
+/** Asserts an error answer: the code, the status the protocol gives it, and a message. */
+export function expectError(res: ApiAnswer, code: ErrorCode, message?: RegExp): { code: ErrorCode; message: string; details?: any } {
+  if (res.status !== ErrorStatus[code] || res.body?.error?.code !== code) {
+    throw new Error(`expected ${code} (${ErrorStatus[code]}), got ${res.status}: ${JSON.stringify(res.body)}`);
+  }
+  const error = res.body.error as { code: ErrorCode; message: string; details?: any };
+  if (typeof error.message !== 'string' || error.message.length < 10) throw new Error(`${code} has no useful message: ${JSON.stringify(error)}`);
+  if (message && !message.test(error.message)) throw new Error(`${code} message ${JSON.stringify(error.message)} does not match ${message}`);
+  return error;
 }

@@ -1,0 +1,120 @@
+/**
+ * The activity's view of itself, as Temporal's `@temporalio/activity` has it:
+ * `Context.current()` inside a running activity, with its `info`, `heartbeat`,
+ * cancellation as both a promise and an `AbortSignal`, and a cancellable `sleep`.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CancelledFailure, IllegalStateError, msToNumber, type Duration } from '../common/index.js';
+
+/** What an activity knows about the task it runs, with Temporal's field names. */
+export interface Info {
+  taskToken: string;
+  /** Base64 of the task token, as Temporal's `base64TaskToken`. */
+  base64TaskToken: string;
+  activityId: string;
+  activityType: string;
+  activityNamespace: string;
+  workflowNamespace: string;
+  workflowType: string;
+  workflowExecution: { workflowId: string; runId: string };
+  taskQueue: string;
+  /** 1 for the first attempt. */
+  attempt: number;
+  isLocal: boolean;
+  /** The details of the last heartbeat of an earlier attempt, decoded (the first detail), or undefined. */
+  heartbeatDetails: unknown;
+  heartbeatTimeoutMs?: number;
+  startToCloseTimeoutMs?: number;
+  scheduleToCloseTimeoutMs?: number;
+  scheduledTimestampMs: number;
+  currentAttemptScheduledTimestampMs: number;
+  startedTimestampMs: number;
+}
+
+/** The reason an activity's cancellation signal was aborted. */
+export type ActivityCancellationReason = 'CANCELLED' | 'TIMED_OUT' | 'NOT_FOUND' | 'WORKER_SHUTDOWN' | 'HEARTBEAT_DETAILS_CONVERSION_FAILED';
+
+const storage = new AsyncLocalStorage<Context>();
+
+/**
+ * The context of a running activity.
+ *
+ * @example
+ * import { Context } from 'keel/activity';
+ * export async function upload(files: string[]) {
+ *   const ctx = Context.current();
+ *   for (let i = ctx.info.heartbeatDetails ?? 0; i < files.length; i++) {
+ *     await put(files[i], { signal: ctx.cancellationSignal });
+ *     ctx.heartbeat(i + 1); // a retry resumes from here
+ *   }
+ * }
+ */
+export class Context {
+  /** The context of the activity running in the current async call chain. */
+  static current(): Context {
+    const ctx = storage.getStore();
+    if (!ctx) throw new IllegalStateError('Activity context not initialized: Context.current() can only be called inside an activity');
+    return ctx;
+  }
+
+  /** Runs `fn` with this context as the current one. For the worker. */
+  static run<T>(ctx: Context, fn: () => T): T {
+    return storage.run(ctx, fn);
+  }
+
+  /** Rejects with a `CancelledFailure` when the activity is cancelled; never resolves. */
+  readonly cancelled: Promise<never>;
+
+  constructor(
+    readonly info: Info,
+    /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
+    readonly cancellationSignal: AbortSignal,
+    private readonly sendHeartbeat: (details: unknown) => void,
+    readonly log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'> = console,
+  ) {
+    this.cancelled = new Promise<never>((_, reject) => {
+      const fail = () => reject(new CancelledFailure(String(cancellationSignal.reason ?? 'CANCELLED')));
+      if (cancellationSignal.aborted) fail();
+      else cancellationSignal.addEventListener('abort', fail, { once: true });
+    });
+    // The promise is there to be raced; an activity that ignores it must not crash the process.
+    this.cancelled.catch(() => undefined);
+  }
+
+  /**
+   * Reports progress. The worker throttles heartbeats and sends them in the background;
+   * the details reach the next attempt as `info.heartbeatDetails` if this one fails. A
+   * heartbeat is also how the activity learns that it was cancelled.
+   */
+  heartbeat(details?: unknown): void {
+    this.sendHeartbeat(details);
+  }
+
+  /** Sleeps for `ms`, or rejects with `CancelledFailure` as soon as the activity is cancelled. */
+  sleep(ms: Duration): Promise<void> {
+    const delay = msToNumber(ms);
+    return new Promise<void>((resolve, reject) => {
+      if (this.cancellationSignal.aborted) return reject(new CancelledFailure(String(this.cancellationSignal.reason ?? 'CANCELLED')));
+      const timer = setTimeout(() => {
+        this.cancellationSignal.removeEventListener('abort', onAbort);
+        resolve();
+      }, delay);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new CancelledFailure(String(this.cancellationSignal.reason ?? 'CANCELLED')));
+      };
+      this.cancellationSignal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** `Context.current().info`. */
+export const activityInfo = (): Info => Context.current().info;
+/** `Context.current().heartbeat(details)`. */
+export const heartbeat = (details?: unknown): void => Context.current().heartbeat(details);
+/** `Context.current().sleep(ms)`. */
+export const sleep = (ms: Duration): Promise<void> => Context.current().sleep(ms);
+/** `Context.current().cancelled`. */
+export const cancelled = (): Promise<never> => Context.current().cancelled;
+/** `Context.current().cancellationSignal`. */
+export const cancellationSignal = (): AbortSignal => Context.current().cancellationSignal;

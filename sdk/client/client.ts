@@ -1,0 +1,91 @@
+// Owns `Client`, the high-level entry point of `keel/client`: one connection, namespace, data
+// converter and identity shared by its sub-clients (today `workflow`).
+import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
+import { Connection, type ConnectionLike } from './connection.js';
+import { WorkflowClient, defaultIdentity } from './workflow-client.js';
+
+/** Options of {@link Client}, with Temporal's names plus Keel's `address`/`apiKey` shortcut. */
+export interface ClientOptions {
+  /**
+   * The connection to the service. Default: one made lazily from {@link address} and
+   * {@link apiKey}, i.e. `127.0.0.1:7233` without a key.
+   */
+  connection?: ConnectionLike;
+  /** Keel: the service address, when no `connection` is given (see `ConnectionOptions.address`). */
+  address?: string;
+  /** Keel: the API key, when no `connection` is given. */
+  apiKey?: string | (() => string);
+  /** The namespace every call is in. @default 'default' */
+  namespace?: string;
+  /** Payload converter, failure converter and payload codecs (e.g. encryption). */
+  dataConverter?: DataConverter;
+  /** Who is calling, recorded in history. @default `${process.pid}@${os.hostname()}` */
+  identity?: string;
+}
+
+/** {@link ClientOptions} with defaults applied. */
+export interface LoadedClientOptions {
+  namespace: string;
+  identity: string;
+  dataConverter: DataConverter;
+  loadedDataConverter: LoadedDataConverter;
+}
+
+/**
+ * The client of Keel's service, as Temporal's `Client`: start workflows and act on them through
+ * {@link workflow}. Clients are cheap; share one {@link Connection} between them.
+ *
+ * @example
+ * import { Client, Connection } from 'keel/client';
+ * import { order } from './workflows';
+ *
+ * const connection = await Connection.connect({ address: 'localhost:7233' });
+ * const client = new Client({ connection, namespace: 'default' });
+ * const result = await client.workflow.execute(order, {
+ *   workflowId: 'order-42',
+ *   taskQueue: 'orders',
+ *   args: ['42'],
+ * });
+ */
+export class Client {
+  /** The connection every call goes through. */
+  public readonly connection: ConnectionLike;
+  public readonly options: LoadedClientOptions;
+  /** Starts workflows and makes handles to them. */
+  public readonly workflow: WorkflowClient;
+
+  constructor(options: ClientOptions = {}) {
+    if (options.connection && (options.address !== undefined || options.apiKey !== undefined)) {
+      throw new TypeError('Give either a connection or address/apiKey, not both: the connection already has its address and key');
+    }
+    this.connection = options.connection ?? Connection.lazy({ address: options.address, apiKey: options.apiKey });
+    const dataConverter = options.dataConverter ?? {};
+    this.options = {
+      namespace: options.namespace ?? 'default',
+      identity: options.identity ?? defaultIdentity(),
+      dataConverter,
+      loadedDataConverter: loadDataConverter(dataConverter),
+    };
+    this.workflow = new WorkflowClient({
+      connection: this.connection,
+      namespace: this.options.namespace,
+      dataConverter: this.options.loadedDataConverter,
+      identity: this.options.identity,
+    });
+  }
+
+  /** Runs `fn` with a deadline on every service call it makes; see {@link Connection.withDeadline}. */
+  public async withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withDeadline(deadline, fn);
+  }
+
+  /** Runs `fn` so that aborting `abortSignal` abandons its service calls; see {@link Connection.withAbortSignal}. */
+  public async withAbortSignal<R>(abortSignal: AbortSignal, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withAbortSignal(abortSignal, fn);
+  }
+
+  /** Runs `fn` with extra headers on its service calls; see {@link Connection.withMetadata}. */
+  public async withMetadata<R>(metadata: Record<string, string>, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withMetadata(metadata, fn);
+  }
+}

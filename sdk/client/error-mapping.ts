@@ -1,0 +1,43 @@
+// Owns turning the service's error codes into the error classes Temporal's client throws, decided
+// by `code` alone, never by the message.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '../common/index.js';
+import { KeelServiceError, QueryFailedError } from './errors.js';
+
+/** What the call was about, for the fields of the rebuilt error. */
+export interface ErrorContext {
+  workflowId: string;
+  runId?: string;
+  workflowType?: string;
+}
+
+/**
+ * The error a failed call should surface as:
+ * - `WORKFLOW_NOT_FOUND`, `WORKFLOW_NOT_RUNNING` → `WorkflowNotFoundError` (Temporal reports a
+ *   closed run the same way: it is not found among running ones);
+ * - `WORKFLOW_ALREADY_STARTED` → `WorkflowExecutionAlreadyStartedError`;
+ * - `QUERY_FAILED` → `QueryFailedError`;
+ * - anything else unchanged (a `KeelServiceError`, a `ServiceError`, an abort reason).
+ */
+export function toClientError(err: unknown, context: ErrorContext): unknown {
+  if (!(err instanceof KeelServiceError)) return err;
+  switch (err.code) {
+    case 'WORKFLOW_NOT_FOUND':
+    case 'WORKFLOW_NOT_RUNNING':
+      return new WorkflowNotFoundError(err.message, context.workflowId, context.runId);
+    case 'WORKFLOW_ALREADY_STARTED':
+      return new WorkflowExecutionAlreadyStartedError(err.message, context.workflowId, context.workflowType ?? '');
+    case 'QUERY_FAILED':
+      return new QueryFailedError(err.message, err);
+    default:
+      return err;
+  }
+}
+
+/** Runs `call`, rethrowing its failure as {@link toClientError} maps it. */
+export async function mapServiceErrors<T>(context: ErrorContext, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toClientError(err, context);
+  }
+}

@@ -1,0 +1,357 @@
+// Owns one HTTP exchange with the Keel service, for the client and the worker alike: the URL of an
+// endpoint of the protocol's `Api` table, JSON in and out, the API key, turning error answers into
+// `KeelServiceError`, retrying transient failures with back-off, cancellation and closing.
+// It knows the protocol, not the client: no payloads, no workflow semantics.
+import type { Endpoint, EndpointName, RequestOf, ResponseOf } from '../../protocol/index.js';
+import { API_PREFIX, Api, namespacePath } from '../../protocol/index.js';
+import { serviceBaseUrl, DEFAULT_ADDRESS } from './address.js';
+import { KeelServiceError, ServiceError } from './errors.js';
+import { backoffDelayMs, resolveRetryOptions, retrySafety, type RetryOptions, type RetrySafety } from './retry.js';
+
+/** Options of {@link HttpTransport}. */
+export interface HttpTransportOptions {
+  /** `host:port`, `host` (port 7233) or an `http(s)://` URL. @default '127.0.0.1:7233' */
+  address?: string;
+  /** Use `https` for an address written without a scheme. @default false */
+  tls?: boolean;
+  /**
+   * Sent as `Authorization: Bearer <apiKey>` on every request. A function is called for each
+   * request, so a rotated key is picked up without reconnecting.
+   */
+  apiKey?: string | (() => string);
+  /** Extra headers sent on every request (Temporal's connection `metadata`). */
+  headers?: Readonly<Record<string, string>>;
+  /** How transient failures are retried; see {@link RetryOptions} for the defaults. */
+  retry?: Partial<RetryOptions>;
+  /**
+   * How long one attempt may take before it is abandoned (and retried, if the call allows).
+   * Longer than the service's longest long poll (~20 s) plus Cloudflare's 30 s of grace, so that
+   * only a connection that has silently died hits it. @default 70000
+   */
+  attemptTimeoutMs?: number;
+  /** The `fetch` to use, e.g. one bound to a custom dispatcher. @default globalThis.fetch */
+  fetch?: typeof globalThis.fetch;
+  /** Waits between attempts; injected so that tests move time instead of waiting. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** The source of back-off jitter, in [0, 1). @default Math.random */
+  random?: () => number;
+}
+
+/** Per-call options of {@link HttpTransport.call}. */
+export interface CallOptions {
+  /** The namespace the endpoint's path is under. */
+  namespace: string;
+  /** Values of the `{param}` segments of the endpoint's path, e.g. `{ workflowId }`. */
+  params?: Readonly<Record<string, string>>;
+  /** Aborting it abandons the call at once: the call rejects with the signal's reason, and is not retried. */
+  signal?: AbortSignal;
+  /** Extra headers for this call only. */
+  headers?: Readonly<Record<string, string>>;
+  /**
+   * Overrides whether the call may be repeated after a failure that may have reached the service
+   * (by default read off the endpoint: GETs, queries, polls and calls with a `requestId` may).
+   */
+  idempotent?: boolean;
+}
+
+/** Milliseconds an attempt may take by default; see {@link HttpTransportOptions.attemptTimeoutMs}. */
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 70_000;
+
+/** Longest wait honoured from a `Retry-After` header. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
+/** `cause.code`s of network errors that mean the request never reached the service. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Calls endpoints of Keel's HTTP API (the protocol's `Api` table). One instance serves any number
+ * of concurrent calls and namespaces; `fetch` keeps connections alive between them.
+ *
+ * Retries: a network failure, a 503 (or a proxy's 502/504) and a 429 are tried again with capped
+ * exponential back-off when repeating the call is harmless: GETs, queries, polls, heartbeats, and
+ * every call whose request has a `requestId` field, which the transport fills with one
+ * `crypto.randomUUID()` per call (not per attempt) unless the caller gave one. A call that is not
+ * harmless to repeat is retried only when the request certainly never left (connection refused,
+ * DNS failure) or was refused with 429. Other error answers are thrown at once.
+ *
+ * @example
+ * const transport = new HttpTransport({ address: 'localhost:7233', apiKey: process.env.KEEL_API_KEY });
+ * const { runId } = await transport.call(
+ *   'startWorkflow',
+ *   { workflowId: 'order-1', workflowType: 'order', taskQueue: 'orders' },
+ *   { namespace: 'default' },
+ * );
+ */
+export class HttpTransport {
+  /** The path of the service's OpenAPI document, which answers without a namespace. */
+  public static readonly OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
+
+  /** The URL every API path is appended to, e.g. `http://127.0.0.1:7233`. */
+  public readonly baseUrl: string;
+  public readonly retryOptions: Readonly<RetryOptions>;
+  private apiKeyFn: (() => string) | undefined;
+  private readonly staticHeaders: Readonly<Record<string, string>>;
+  private readonly attemptTimeoutMs: number;
+  private readonly fetchImpl: typeof globalThis.fetch;
+  private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  /** The controllers of the attempts in flight, aborted together by {@link close}. */
+  private readonly inflight = new Set<AbortController>();
+  private closedError: ServiceError | undefined;
+
+  constructor(options: HttpTransportOptions = {}) {
+    this.baseUrl = serviceBaseUrl(options.address ?? DEFAULT_ADDRESS, options.tls ?? false);
+    this.retryOptions = resolveRetryOptions(options.retry);
+    this.staticHeaders = { ...options.headers };
+    if (options.apiKey !== undefined && Object.keys(this.staticHeaders).some((h) => h.toLowerCase() === 'authorization')) {
+      // Temporal refuses the same ambiguity: which of the two credentials should win?
+      throw new TypeError('Both the apiKey option and an Authorization header were given; use one');
+    }
+    this.setApiKey(options.apiKey);
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    if (typeof fetchImpl !== 'function') throw new TypeError('No fetch available: pass the fetch option');
+    this.fetchImpl = fetchImpl;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Replaces the API key used from the next request on; `undefined` removes it. */
+  public setApiKey(apiKey: string | (() => string) | undefined): void {
+    this.apiKeyFn = typeof apiKey === 'string' ? () => apiKey : apiKey;
+  }
+
+  /** Whether {@link close} was called. */
+  public get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /**
+   * Calls one endpoint and returns its parsed answer.
+   *
+   * A POST sends `request` as its JSON body; a GET sends it as the query string (arrays as
+   * repeated keys, booleans as `true`/`false`). The answer is not validated against the response
+   * schema: the service produced it from the same table.
+   *
+   * @throws {KeelServiceError} when the service answered with an error (after retries, for a 503).
+   * @throws {ServiceError} when no answer came (network failure after retries, or the transport
+   * was closed).
+   * @throws the signal's reason when `options.signal` aborts.
+   */
+  public async call<E extends EndpointName>(endpoint: E, request: RequestOf<E>, options: CallOptions): Promise<ResponseOf<E>> {
+    const e: Endpoint = Api[endpoint];
+    const safety: RetrySafety = options.idempotent === undefined ? retrySafety(endpoint) : options.idempotent ? 'safe' : 'unsafe';
+    let payload = (request ?? {}) as Record<string, unknown>;
+    if (safety === 'request-id' && payload.requestId === undefined) {
+      // Once per logical call: every attempt carries the same id, so the service answers a retry
+      // of a call it already did with the first answer instead of doing it again.
+      payload = { ...payload, requestId: globalThis.crypto.randomUUID() };
+    }
+    const path = namespacePath(options.namespace) + fillPath(e.path, options.params ?? {});
+    if (e.method === 'GET') {
+      const query = toQueryString(payload);
+      return (await this.send('GET', this.baseUrl + path + (query ? `?${query}` : ''), undefined, safety, options)) as ResponseOf<E>;
+    }
+    return (await this.send('POST', this.baseUrl + path, JSON.stringify(payload), safety, options)) as ResponseOf<E>;
+  }
+
+  /**
+   * GETs a JSON document by its path from the base URL, outside any namespace (e.g.
+   * `/api/v1/openapi.json`); retried like any GET.
+   */
+  public async getJson(path: string, options: { signal?: AbortSignal; headers?: Readonly<Record<string, string>> } = {}): Promise<unknown> {
+    return this.send('GET', this.baseUrl + (path.startsWith('/') ? path : `/${path}`), undefined, 'safe', options);
+  }
+
+  /**
+   * Abandons every call in flight (they reject with a `ServiceError`) and refuses new ones.
+   * Nothing else is held: `fetch` owns its connection pool.
+   */
+  public close(): void {
+    if (this.closedError) return;
+    this.closedError = new ServiceError(`The connection to ${this.baseUrl} was closed`);
+    for (const controller of this.inflight) controller.abort(this.closedError);
+    this.inflight.clear();
+  }
+
+  private async send(
+    method: 'GET' | 'POST',
+    url: string,
+    body: string | undefined,
+    safety: RetrySafety,
+    options: { signal?: AbortSignal; headers?: Readonly<Record<string, string>> },
+  ): Promise<unknown> {
+    const callerSignal = options.signal;
+    for (let attempt = 1; ; attempt++) {
+      if (this.closedError) throw this.closedError;
+      callerSignal?.throwIfAborted();
+
+      const controller = new AbortController();
+      const unlink = linkAbort(controller, callerSignal, this.attemptTimeoutMs);
+      this.inflight.add(controller);
+      let response: Response | undefined;
+      let text = '';
+      let networkError: unknown;
+      try {
+        response = await this.fetchImpl(url, { method, headers: this.headersFor(body !== undefined, options.headers), body, signal: controller.signal });
+        // Read the body inside the try: a connection that drops mid-body is a network failure too.
+        text = await response.text();
+      } catch (err) {
+        networkError = err;
+      } finally {
+        unlink();
+        this.inflight.delete(controller);
+      }
+
+      let delayMs: number;
+      if (networkError !== undefined || response === undefined) {
+        if (callerSignal?.aborted) throw callerSignal.reason;
+        if (this.closedError) throw this.closedError;
+        const notSent = NOT_SENT_CODES.has(errorCode(networkError) ?? '');
+        if (attempt >= this.retryOptions.maxAttempts || (safety === 'unsafe' && !notSent)) {
+          throw new ServiceError(`${method} ${url} failed: ${describeNetworkError(networkError)}`, { cause: networkError });
+        }
+        delayMs = backoffDelayMs(attempt, this.retryOptions, this.random);
+      } else if (response.ok) {
+        return parseJsonAnswer(text, method, url);
+      } else {
+        const error = toKeelServiceError(response.status, text);
+        // 429 means the service refused without acting, so any call may be repeated; a 503 or a
+        // proxy's 502/504 may come after the request was acted on, so only a harmless one is.
+        const transient = response.status === 429 || response.status === 503 || error.code === 'UNAVAILABLE';
+        const allowed = response.status === 429 || safety !== 'unsafe';
+        if (!transient || !allowed || attempt >= this.retryOptions.maxAttempts) throw error;
+        delayMs = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelayMs(attempt, this.retryOptions, this.random);
+      }
+
+      const waiter = new AbortController();
+      const unlinkWait = linkAbort(waiter, callerSignal);
+      this.inflight.add(waiter);
+      try {
+        await this.sleep(delayMs, waiter.signal);
+      } finally {
+        unlinkWait();
+        this.inflight.delete(waiter);
+      }
+    }
+  }
+
+  private headersFor(hasBody: boolean, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.staticHeaders, ...extra };
+    if (hasBody) headers['content-type'] = 'application/json';
+    const apiKey = this.apiKeyFn?.();
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    return headers;
+  }
+}
+
+/** Replaces each `{name}` segment of an endpoint path with its encoded value. */
+export function fillPath(path: string, params: Readonly<Record<string, string>>): string {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === '') throw new TypeError(`Missing path parameter '${name}' for ${path}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/**
+ * Encodes a GET request as a query string: `undefined`/`null` fields are left out, arrays become
+ * repeated keys, objects JSON, everything else its string form.
+ */
+export function toQueryString(request: Readonly<Record<string, unknown>>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(request)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined || item === null) continue;
+      query.append(key, typeof item === 'object' ? JSON.stringify(item) : String(item));
+    }
+  }
+  return query.toString();
+}
+
+/**
+ * The error a non-2xx answer stands for: Keel's `{ error: { code, message, details } }` when the
+ * body is one, else `UNAVAILABLE` (502/503/504) or `UNKNOWN` with the start of the body.
+ */
+export function toKeelServiceError(status: number, text: string): KeelServiceError {
+  let body: unknown;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: unknown } | undefined)?.error as { code?: unknown; message?: unknown; details?: unknown } | undefined;
+  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+    const details = typeof error.details === 'object' && error.details !== null ? (error.details as Record<string, unknown>) : undefined;
+    return new KeelServiceError(error.code as KeelServiceError['code'], status, error.message, details);
+  }
+  const code = status === 502 || status === 503 || status === 504 ? 'UNAVAILABLE' : 'UNKNOWN';
+  const snippet = text.trim().slice(0, 200);
+  return new KeelServiceError(code, status, `The service answered HTTP ${status}${snippet ? `: ${snippet}` : ''}`);
+}
+
+function parseJsonAnswer(text: string, method: string, url: string): unknown {
+  // An empty 200 is an empty object: long polls answer so when nothing came.
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ServiceError(`${method} ${url} answered with a body that is not JSON: ${text.slice(0, 200)}`, { cause: err });
+  }
+}
+
+/** The wait a `Retry-After` header asks for (seconds or an HTTP date), capped; `undefined` when absent or unreadable. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_RETRY_AFTER_MS) : undefined;
+}
+
+/** The `code` of a network error's cause (undici wraps the socket error), e.g. 'ECONNREFUSED'. */
+function errorCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  const code = cause?.code ?? (err as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function describeNetworkError(err: unknown): string {
+  const cause = (err as { cause?: { message?: unknown } } | undefined)?.cause;
+  const message = typeof cause?.message === 'string' ? cause.message : (err as Error | undefined)?.message;
+  return [message, errorCode(err)].filter(Boolean).join(' ') || String(err);
+}
+
+/**
+ * Makes `controller` abort when `signal` does or after `timeoutMs`; returns the function that
+ * undoes the link. Listeners are removed after each attempt, so a long-lived caller signal does not
+ * collect one per call.
+ */
+function linkAbort(controller: AbortController, signal: AbortSignal | undefined, timeoutMs?: number): () => void {
+  const onAbort = () => controller.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  const timer =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new DOMException(`No answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  return () => {
+    signal?.removeEventListener('abort', onAbort);
+    if (timer !== undefined) clearTimeout(timer);
+  };
+}
+
+/** Waits `ms`, or rejects with the signal's reason when it aborts first. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,81 @@
+// Owns the public surface of `keel/client` (Temporal's @temporalio/client): the client, its
+// connection and transport, handles, options, errors, and the common names client code uses.
+
+export { Client, type ClientOptions, type LoadedClientOptions } from './client.js';
+export {
+  Connection,
+  type ConnectionLike,
+  type ConnectionOptions,
+  type ResolvedConnectionOptions,
+} from './connection.js';
+export { HttpTransport, DEFAULT_ATTEMPT_TIMEOUT_MS, type HttpTransportOptions, type CallOptions } from './http-transport.js';
+export { defaultRetryOptions, type RetryOptions } from './retry.js';
+export {
+  WorkflowClient,
+  workflowTypeName,
+  defaultIdentity,
+  type WorkflowClientOptions,
+  type LoadedWorkflowClientOptions,
+} from './workflow-client.js';
+export { type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from './workflow-handle.js';
+export {
+  type WorkflowOptions,
+  type WorkflowStartOptions,
+  type WorkflowSignalWithStartOptions,
+  type WorkflowResultOptions,
+  type GetWorkflowHandleOptions,
+} from './workflow-options.js';
+export {
+  type Workflow,
+  type WorkflowReturnType,
+  type WorkflowResultType,
+  type WithWorkflowArgs,
+  type SignalDefinition,
+  type QueryDefinition,
+  type History,
+  type SearchAttributes,
+  type WorkflowExecutionStatusName,
+  type WorkflowExecutionDescription,
+  type DescribeWorkflowExecutionResponse,
+} from './types.js';
+export {
+  ServiceError,
+  KeelServiceError,
+  WorkflowFailedError,
+  WorkflowContinuedAsNewError,
+  QueryFailedError,
+  NotSupportedError,
+  type ServiceErrorCode,
+} from './errors.js';
+
+// Names of @temporalio/common that @temporalio/client re-exports, so that client code imports
+// them from one place as it did.
+export {
+  WorkflowIdReusePolicy,
+  WorkflowIdConflictPolicy,
+  RetryState,
+  TimeoutType,
+  TemporalFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  ServerFailure,
+  ActivityFailure,
+  ChildWorkflowFailure,
+  WorkflowNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  NamespaceNotFoundError,
+  ValueError,
+  isCancellation,
+  defaultPayloadConverter,
+  AesGcmPayloadCodec,
+  type Duration,
+  type RetryPolicy,
+  type Payload,
+  type PayloadConverter,
+  type PayloadCodec,
+  type FailureConverter,
+  type DataConverter,
+  type LoadedDataConverter,
+} from '../common/index.js';

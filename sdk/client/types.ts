@@ -1,0 +1,99 @@
+// Owns the client's type vocabulary shared by its modules: workflow function types, signal and
+// query definitions, history, and the `describe()` result, with Temporal's names and shapes.
+import type { HistoryEvent, ResponseOf } from '../../protocol/index.js';
+
+/** Any workflow function: takes arguments, returns a promise of its result. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Workflow = (...args: any[]) => WorkflowReturnType;
+
+/** What a workflow function returns. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WorkflowReturnType = Promise<any>;
+
+/** The result type of a workflow function. */
+export type WorkflowResultType<W extends Workflow> = ReturnType<W> extends Promise<infer R> ? R : never;
+
+/**
+ * Options `T` plus the workflow's `args`: required when the workflow takes arguments, optional
+ * when it takes none (Temporal's `WithWorkflowArgs`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type WithWorkflowArgs<W extends Workflow, T> = T &
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  (Parameters<W> extends [any, ...any[]]
+    ? { /** Arguments to pass to the workflow. */ args: Parameters<W> | Readonly<Parameters<W>> }
+    : { /** Arguments to pass to the workflow. */ args?: Parameters<W> | Readonly<Parameters<W>> });
+
+// Signal and query definitions have the same structure as keel/workflow's, brand fields included,
+// so that a definition made by `defineSignal` there types the arguments of `handle.signal` here.
+
+/** A signal's name and argument types, as `defineSignal` makes it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface SignalDefinition<Args extends any[] = [], Name extends string = string> {
+  type: 'signal';
+  name: Name;
+  /** Carries `Args` for the type checker only; never set. */
+  __argsBrand?: Args;
+}
+
+/** A query's name, argument and answer types, as `defineQuery` makes it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface QueryDefinition<Ret, Args extends any[] = [], Name extends string = string> {
+  type: 'query';
+  name: Name;
+  /** Carries `Args` and `Ret` for the type checker only; never set. */
+  __argsBrand?: Args;
+  __retBrand?: Ret;
+}
+
+/** A run's history in the wire shape, as `fetchHistory()` returns it (payloads still encoded). */
+export interface History {
+  events: HistoryEvent[];
+}
+
+/**
+ * The status names of Temporal's `WorkflowExecutionStatusName`. Note Temporal's spelling
+ * `CANCELLED`; the wire says `CANCELED`, and the client translates.
+ */
+export type WorkflowExecutionStatusName =
+  | 'UNSPECIFIED'
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TERMINATED'
+  | 'CONTINUED_AS_NEW'
+  | 'TIMED_OUT'
+  | 'UNKNOWN';
+
+/** The service's answer to `describe`, kept as it came in `WorkflowExecutionDescription.raw`. */
+export type DescribeWorkflowExecutionResponse = ResponseOf<'describeWorkflow'>;
+
+/** Search attributes as the service holds them: name → value (a string, number, boolean, list, …). */
+export type SearchAttributes = Record<string, unknown>;
+
+/**
+ * What `WorkflowHandle.describe()` returns: Temporal's `WorkflowExecutionDescription` as far as
+ * Keel's service knows it, plus the raw answer.
+ */
+export interface WorkflowExecutionDescription {
+  /** The workflow type. */
+  type: string;
+  workflowId: string;
+  runId: string;
+  taskQueue: string;
+  /** The status; `code` is Temporal's numeric enum value, for code that compares it. */
+  status: { code: number; name: WorkflowExecutionStatusName };
+  historyLength: number;
+  startTime: Date;
+  /** When the first workflow task was due: the start time plus any start delay. */
+  executionTime?: Date;
+  closeTime?: Date;
+  /** Memo fields, decoded by the client's data converter. */
+  memo?: Record<string, unknown>;
+  searchAttributes: SearchAttributes;
+  /** Keel: the run id of the first run of the chain (continue-as-new, retries). */
+  firstExecutionRunId: string;
+  /** The service's answer as it came (payloads still encoded). */
+  raw: DescribeWorkflowExecutionResponse;
+}

@@ -1,0 +1,188 @@
+// Owns `WorkflowClient`, Temporal's entry point for workflows: its options and defaults, and
+// `start`, `execute`, `result`, `getHandle`, `signalWithStart`.
+import { hostname } from 'node:os';
+import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
+import { Connection, type ConnectionLike } from './connection.js';
+import { NotSupportedError } from './errors.js';
+import type { Workflow, WorkflowResultType } from './types.js';
+import {
+  createWorkflowHandle,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from './workflow-handle.js';
+import { WorkflowOperations } from './workflow-operations.js';
+import type {
+  GetWorkflowHandleOptions,
+  WorkflowResultOptions,
+  WorkflowSignalWithStartOptions,
+  WorkflowStartOptions,
+} from './workflow-options.js';
+
+/** Options of {@link WorkflowClient} (and, through {@link Client}, of every sub-client). */
+export interface WorkflowClientOptions {
+  /**
+   * The connection to the service; one lazily made to `127.0.0.1:7233` by default. Make one
+   * and share it between clients.
+   */
+  connection?: ConnectionLike;
+  /** The namespace every call is in. @default 'default' */
+  namespace?: string;
+  /**
+   * Turns values into payloads and back, and encodes them (e.g. encrypts) with its codecs on
+   * every payload that goes out or comes back.
+   */
+  dataConverter?: DataConverter;
+  /** Who is calling, recorded in history. @default `${process.pid}@${os.hostname()}` */
+  identity?: string;
+}
+
+/** {@link WorkflowClientOptions} with defaults applied. */
+export interface LoadedWorkflowClientOptions {
+  namespace: string;
+  identity: string;
+  dataConverter: DataConverter;
+  loadedDataConverter: LoadedDataConverter;
+}
+
+/** Temporal's default identity. */
+export function defaultIdentity(): string {
+  return `${process.pid}@${hostname()}`;
+}
+
+/**
+ * Starts workflows and makes handles to them. Usually reached as `client.workflow` of a
+ * {@link Client}; it can also be made alone, as in Temporal.
+ */
+export class WorkflowClient {
+  public readonly connection: ConnectionLike;
+  public readonly options: LoadedWorkflowClientOptions;
+  private readonly operations: WorkflowOperations;
+
+  constructor(options: WorkflowClientOptions = {}) {
+    this.connection = options.connection ?? Connection.lazy();
+    const dataConverter = options.dataConverter ?? {};
+    this.options = {
+      namespace: options.namespace ?? 'default',
+      identity: options.identity ?? defaultIdentity(),
+      dataConverter,
+      loadedDataConverter: loadDataConverter(dataConverter),
+    };
+    this.operations = new WorkflowOperations({
+      connection: this.connection,
+      namespace: this.options.namespace,
+      dataConverter: this.options.loadedDataConverter,
+      identity: this.options.identity,
+    });
+  }
+
+  /**
+   * Starts a workflow and returns a handle to it. The workflow type is the function's `name`
+   * when a function is given, else the string itself.
+   *
+   * The handle is not bound to the started run (`runId` is undefined) so that signals and
+   * queries reach the latest run after continue-as-new; `result()` starts from the started run
+   * and follows the chain.
+   *
+   * @throws {WorkflowExecutionAlreadyStartedError} when a run with this id is running (conflict
+   * policy `FAIL`, the default) or the reuse policy forbids a new one.
+   *
+   * @example
+   * const handle = await client.workflow.start(order, {
+   *   workflowId: 'order-42',
+   *   taskQueue: 'orders',
+   *   args: ['42'],
+   *   workflowExecutionTimeout: '1 day',
+   * });
+   * console.log(handle.workflowId, handle.firstExecutionRunId);
+   * const outcome = await handle.result();
+   */
+  public async start<T extends Workflow>(workflowTypeOrFunc: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowHandleWithFirstExecutionRunId<T>> {
+    const { runId, started } = await this.operations.start(workflowTypeName(workflowTypeOrFunc), options as WorkflowStartOptions);
+    return createWorkflowHandle<T>(this, this.operations, {
+      workflowId: options.workflowId,
+      runId: undefined,
+      firstExecutionRunId: runId,
+      runIdForResult: runId,
+      followRuns: options.followRuns ?? true,
+      // With USE_EXISTING the run found may be a later run of its chain: its id does not name the chain.
+      guardChain: started,
+    }) as WorkflowHandleWithFirstExecutionRunId<T>;
+  }
+
+  /**
+   * Starts a workflow and waits for its result.
+   *
+   * @throws {WorkflowFailedError} when the workflow does not complete successfully.
+   */
+  public async execute<T extends Workflow>(workflowTypeOrFunc: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowResultType<T>> {
+    const handle = await this.start(workflowTypeOrFunc, options);
+    return handle.result();
+  }
+
+  /**
+   * Waits for the result of a workflow (its latest run, or `runId`), following later runs unless
+   * `followRuns: false`.
+   */
+  public async result<T extends Workflow>(workflowId: string, runId?: string, options?: WorkflowResultOptions): Promise<WorkflowResultType<T>> {
+    return (await this.operations.result({ workflowId, runId }, options?.followRuns ?? true)) as WorkflowResultType<T>;
+  }
+
+  /**
+   * A handle to an existing workflow; nothing is checked until a method is called (then a missing
+   * workflow gives `WorkflowNotFoundError`).
+   *
+   * - `workflowId` only: the latest run with that id;
+   * - with `runId`: that run;
+   * - with `options.firstExecutionRunId`: the latest run, provided it belongs to the chain that
+   *   run started (checked by `cancel` and `terminate`).
+   */
+  public getHandle<T extends Workflow>(workflowId: string, runId?: string, options?: GetWorkflowHandleOptions): WorkflowHandle<T> {
+    return createWorkflowHandle<T>(this, this.operations, {
+      workflowId,
+      runId,
+      firstExecutionRunId: options?.firstExecutionRunId,
+      runIdForResult: runId ?? options?.firstExecutionRunId,
+      followRuns: options?.followRuns ?? true,
+      guardChain: true,
+    });
+  }
+
+  /**
+   * Temporal's signal-with-start. Keel's service has no such endpoint yet, and emulating it with
+   * two calls would lose its atomicity, so this always rejects.
+   *
+   * @throws {NotSupportedError} always.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  public async signalWithStart<T extends Workflow, SignalArgs extends any[] = []>(
+    _workflowTypeOrFunc: string | T,
+    _options: WorkflowSignalWithStartOptions<SignalArgs>,
+  ): Promise<WorkflowHandle<T>> {
+    throw new NotSupportedError('WorkflowClient.signalWithStart', 'WorkflowClient.signalWithStart is not supported by Keel yet: the service has no signal-with-start endpoint. Use start() (with workflowIdConflictPolicy USE_EXISTING) then signal().');
+  }
+
+  /** Runs `fn` with a deadline on every service call it makes; see {@link Connection.withDeadline}. */
+  public async withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withDeadline(deadline, fn);
+  }
+
+  /** Runs `fn` so that aborting `abortSignal` abandons its service calls; see {@link Connection.withAbortSignal}. */
+  public async withAbortSignal<R>(abortSignal: AbortSignal, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withAbortSignal(abortSignal, fn);
+  }
+
+  /** Runs `fn` with extra headers on its service calls; see {@link Connection.withMetadata}. */
+  public async withMetadata<R>(metadata: Record<string, string>, fn: () => Promise<R>): Promise<R> {
+    return this.connection.withMetadata(metadata, fn);
+  }
+}
+
+/** The workflow type of a function (its name) or a string, as Temporal's `extractWorkflowType`. */
+export function workflowTypeName(workflowTypeOrFunc: string | Workflow): string {
+  if (typeof workflowTypeOrFunc === 'string') return workflowTypeOrFunc;
+  if (typeof workflowTypeOrFunc === 'function') {
+    if (workflowTypeOrFunc.name) return workflowTypeOrFunc.name;
+    throw new TypeError('Invalid workflow type: the function has no name; pass a named function or the type as a string');
+  }
+  throw new TypeError(`Invalid workflow type: expected either a string or a function, got '${typeof workflowTypeOrFunc}'`);
+}

@@ -1,0 +1,167 @@
+// Owns each workflow operation as one exchange (or loop of exchanges) with the service: the
+// request it sends, the payloads it encodes and decodes on the way, and the errors it maps.
+// `WorkflowClient` and `WorkflowHandle` are thin façades over it.
+import type { HistoryEvent, RequestOf, ResponseOf } from '../../protocol/index.js';
+import { CLOSE_EVENT_TYPES } from '../../protocol/index.js';
+import {
+  WorkflowNotFoundError,
+  decodeOptionalSinglePayload,
+  encodeMapToPayloads,
+  encodeToPayloads,
+  type LoadedDataConverter,
+} from '../common/index.js';
+import type { ConnectionLike } from './connection.js';
+import { toWorkflowExecutionDescription } from './describe.js';
+import { mapServiceErrors } from './error-mapping.js';
+import type { History, WorkflowExecutionDescription } from './types.js';
+import { compileWorkflowOptions, dropUndefined, type WorkflowStartOptions } from './workflow-options.js';
+import { interpretCloseEvent } from './workflow-result.js';
+
+/** A workflow and optionally one of its runs; without `runId`, the latest run. */
+export interface WorkflowTarget {
+  workflowId: string;
+  runId?: string;
+}
+
+/** Everything an operation needs besides its arguments. */
+export interface WorkflowOperationsContext {
+  connection: ConnectionLike;
+  namespace: string;
+  dataConverter: LoadedDataConverter;
+  identity: string;
+}
+
+/** The workflow operations of one namespace, with one data converter and identity. */
+export class WorkflowOperations {
+  constructor(private readonly context: WorkflowOperationsContext) {}
+
+  /** Starts a run; answers its run id and whether it was started (false: USE_EXISTING found one running). */
+  public async start(workflowType: string, options: WorkflowStartOptions): Promise<ResponseOf<'startWorkflow'>> {
+    const { dataConverter, identity } = this.context;
+    const compiled = compileWorkflowOptions(options);
+    const request: RequestOf<'startWorkflow'> = dropUndefined({
+      ...compiled,
+      workflowType,
+      input: await encodeToPayloads(dataConverter, ...((options.args ?? []) as unknown[])),
+      memo: options.memo ? await encodeMapToPayloads(dataConverter, options.memo) : undefined,
+      identity,
+    });
+    return this.call({ workflowId: options.workflowId, workflowType }, 'startWorkflow', request);
+  }
+
+  /**
+   * Waits for the run to close and returns its decoded result; see {@link interpretCloseEvent}
+   * for failures and for following later runs.
+   *
+   * Each wait is a long poll for the close event only; an empty answer (the poll's ~20 s passed)
+   * is asked again with the token it gave. The run is pinned after the first answer, so a
+   * handle without run id keeps waiting for the run that was latest when it started waiting.
+   */
+  public async result(target: WorkflowTarget, followRuns: boolean): Promise<unknown> {
+    let runId = target.runId;
+    let nextPageToken: string | undefined;
+    for (;;) {
+      const answer = await this.call({ workflowId: target.workflowId, runId }, 'getWorkflowHistory', dropUndefined({ runId, nextPageToken, waitNewEvent: true, closeEventOnly: true }), target.workflowId);
+      runId ??= answer.runId;
+      // A long poll that saw nothing may answer an empty 200 (no `events` at all). The close
+      // event is always a run's last; be lenient about anything before it.
+      const close = findCloseEvent(answer.events ?? []);
+      if (close === undefined) {
+        nextPageToken = answer.nextPageToken;
+        continue;
+      }
+      const outcome = await interpretCloseEvent(close, this.context.dataConverter, followRuns);
+      if (outcome.type === 'result') return outcome.value;
+      runId = outcome.runId;
+      nextPageToken = undefined;
+    }
+  }
+
+  /** Sends a signal with its encoded arguments. */
+  public async signal(target: WorkflowTarget, signalName: string, args: unknown[]): Promise<void> {
+    const input = await encodeToPayloads(this.context.dataConverter, ...args);
+    await this.call(target, 'signalWorkflow', dropUndefined({ runId: target.runId, signalName, input, identity: this.context.identity }), target.workflowId);
+  }
+
+  /** Queries the workflow through a worker and decodes the answer. */
+  public async query(target: WorkflowTarget, queryType: string, args: unknown[]): Promise<unknown> {
+    const queryArgs = await encodeToPayloads(this.context.dataConverter, ...args);
+    const { answer } = await this.call(target, 'queryWorkflow', dropUndefined({ runId: target.runId, queryType, queryArgs }), target.workflowId);
+    return decodeOptionalSinglePayload(this.context.dataConverter, answer);
+  }
+
+  /** Requests cancellation of the run (of the chain, when `firstExecutionRunId` is given). */
+  public async cancel(target: WorkflowTarget, firstExecutionRunId?: string): Promise<void> {
+    const runId = await this.runOfChain(target, firstExecutionRunId);
+    await this.call({ ...target, runId }, 'requestCancelWorkflow', dropUndefined({ runId, identity: this.context.identity }), target.workflowId);
+  }
+
+  /** Terminates the run (of the chain, when `firstExecutionRunId` is given). */
+  public async terminate(target: WorkflowTarget, reason: string | undefined, firstExecutionRunId?: string): Promise<void> {
+    const runId = await this.runOfChain(target, firstExecutionRunId);
+    await this.call({ ...target, runId }, 'terminateWorkflow', dropUndefined({ runId, reason, identity: this.context.identity }), target.workflowId);
+  }
+
+  /** Describes the run, memo decoded. */
+  public async describe(target: WorkflowTarget): Promise<WorkflowExecutionDescription> {
+    const raw = await this.describeRaw(target);
+    return toWorkflowExecutionDescription(raw, this.context.dataConverter);
+  }
+
+  /** Reads every page of the run's history, payloads left encoded as on the wire. */
+  public async fetchHistory(target: WorkflowTarget): Promise<History> {
+    const events: HistoryEvent[] = [];
+    let runId = target.runId;
+    let nextPageToken: string | undefined;
+    for (;;) {
+      const page = await this.call({ ...target, runId }, 'getWorkflowHistory', dropUndefined({ runId, nextPageToken }), target.workflowId);
+      runId ??= page.runId;
+      events.push(...(page.events ?? []));
+      // A running workflow's last page still has a token ("more may follow"); an empty page
+      // means we have read everything there is now.
+      if (!page.nextPageToken || !page.events?.length) return { events };
+      nextPageToken = page.nextPageToken;
+    }
+  }
+
+  private describeRaw(target: WorkflowTarget): Promise<ResponseOf<'describeWorkflow'>> {
+    return this.call(target, 'describeWorkflow', dropUndefined({ runId: target.runId }), target.workflowId);
+  }
+
+  /**
+   * The run that `cancel`/`terminate` should act on. Temporal sends `firstExecutionRunId` and
+   * the service refuses a run of another chain; Keel's protocol has no such field, so the client
+   * checks the latest run's chain itself and then names that run, so that a handle kept from an
+   * old `start` cannot stop an unrelated workflow that reuses the id.
+   */
+  private async runOfChain(target: WorkflowTarget, firstExecutionRunId: string | undefined): Promise<string | undefined> {
+    if (target.runId !== undefined || firstExecutionRunId === undefined) return target.runId;
+    const latest = await this.describeRaw(target);
+    if (latest.firstRunId !== firstExecutionRunId) {
+      throw new WorkflowNotFoundError(
+        `Workflow '${target.workflowId}' has no run in the chain started by run '${firstExecutionRunId}' (its latest run belongs to the chain of '${latest.firstRunId}')`,
+        target.workflowId,
+        undefined,
+      );
+    }
+    return latest.execution.runId;
+  }
+
+  private call<E extends Parameters<ConnectionLike['call']>[0]>(
+    errorContext: { workflowId: string; runId?: string; workflowType?: string },
+    endpoint: E,
+    request: RequestOf<E>,
+    workflowId?: string,
+  ): Promise<ResponseOf<E>> {
+    const options = { namespace: this.context.namespace, params: workflowId === undefined ? undefined : { workflowId } };
+    return mapServiceErrors(errorContext, () => this.context.connection.call(endpoint, request, options));
+  }
+}
+
+function findCloseEvent(events: HistoryEvent[]): HistoryEvent | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]!;
+    if (CLOSE_EVENT_TYPES.has(event.eventType)) return event;
+  }
+  return undefined;
+}

@@ -1,0 +1,111 @@
+// Owns byte/text encodings that run anywhere, the workflow sandbox included: base64 in pure JS
+// (no Buffer, no atob) and UTF-8 through TextEncoder/TextDecoder.
+import { ValueError } from './errors.js';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const PAD = 61; // '='
+
+/** Char code → 6-bit value; 255 marks a character outside the alphabet. */
+const DECODE_TABLE = (() => {
+  const table = new Uint8Array(128).fill(255);
+  for (let i = 0; i < ALPHABET.length; i++) table[ALPHABET.charCodeAt(i)] = i;
+  return table;
+})();
+const ENCODE_TABLE = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+
+// String.fromCharCode takes its arguments on the stack, so long outputs go through it in chunks.
+const CHUNK = 0x8000;
+
+/**
+ * Encodes bytes as standard base64 (RFC 4648 §4, with `=` padding), the form the wire
+ * protocol uses for payload data and metadata.
+ *
+ * @example
+ * encodeBase64(new Uint8Array([104, 105])); // 'aGk='
+ */
+export function encodeBase64(bytes: Uint8Array): string {
+  const len = bytes.length;
+  const out = new Uint16Array(Math.ceil(len / 3) * 4);
+  let o = 0;
+  let i = 0;
+  for (; i + 2 < len; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out[o++] = ENCODE_TABLE[(n >> 18) & 63]!;
+    out[o++] = ENCODE_TABLE[(n >> 12) & 63]!;
+    out[o++] = ENCODE_TABLE[(n >> 6) & 63]!;
+    out[o++] = ENCODE_TABLE[n & 63]!;
+  }
+  const rest = len - i;
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = ENCODE_TABLE[(n >> 18) & 63]!;
+    out[o++] = ENCODE_TABLE[(n >> 12) & 63]!;
+    out[o++] = rest === 2 ? ENCODE_TABLE[(n >> 6) & 63]! : PAD;
+    out[o++] = PAD;
+  }
+  let s = '';
+  for (let c = 0; c < out.length; c += CHUNK) {
+    s += String.fromCharCode.apply(null, out.subarray(c, c + CHUNK) as unknown as number[]);
+  }
+  return s;
+}
+
+/**
+ * Decodes standard base64 (padding optional) into bytes.
+ *
+ * @throws {ValueError} when the text holds a character outside the base64 alphabet or has
+ * an impossible length.
+ */
+export function decodeBase64(text: string): Uint8Array {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === PAD) end--;
+  if (text.length - end > 2 || end % 4 === 1) {
+    throw new ValueError(`Invalid base64: length ${text.length} cannot be decoded`);
+  }
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let o = 0;
+  let buffer = 0;
+  let bits = 0;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? DECODE_TABLE[code]! : 255;
+    if (v === 255) {
+      throw new ValueError(`Invalid base64: unexpected character ${JSON.stringify(text[i])} at position ${i}`);
+    }
+    buffer = (buffer << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (buffer >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+let encoder: InstanceType<typeof TextEncoder> | undefined;
+let decoder: InstanceType<typeof TextDecoder> | undefined;
+
+/** Encodes a string as UTF-8 bytes. */
+export function encodeUtf8(text: string): Uint8Array {
+  encoder ??= new TextEncoder();
+  return encoder.encode(text);
+}
+
+/**
+ * Decodes UTF-8 bytes into a string. Malformed sequences become U+FFFD, as TextDecoder does
+ * by default.
+ */
+export function decodeUtf8(bytes: Uint8Array): string {
+  decoder ??= new TextDecoder();
+  return decoder.decode(bytes);
+}
+
+/** `encodeBase64(encodeUtf8(text))`: how payload metadata values are written. */
+export function utf8ToBase64(text: string): string {
+  return encodeBase64(encodeUtf8(text));
+}
+
+/** `decodeUtf8(decodeBase64(text))`: how payload metadata values are read. */
+export function base64ToUtf8(text: string): string {
+  return decodeUtf8(decodeBase64(text));
+}

@@ -1,0 +1,112 @@
+// Owns the public surface of `keel/common`: the sandbox-safe part of the SDK shared by client,
+// worker, workflow and activity code (Temporal's @temporalio/common). Everything here loads in the
+// workflow sandbox: no `node:*`, no Buffer, no process.
+
+// Enums of the wire protocol, with Temporal's names. Values come from the zod-free
+// protocol/enums.ts rather than protocol/index.ts, which would put zod and every
+// wire schema into the workflow bundle.
+export {
+  WorkflowIdReusePolicy,
+  WorkflowIdConflictPolicy,
+  ActivityCancellationType,
+  ParentClosePolicy,
+  RetryState,
+  TimeoutType,
+} from '../../protocol/enums.js';
+export type { Payload, Failure } from '../../protocol/index.js';
+
+export { type Duration, msToNumber, msOptionalToNumber } from './duration.js';
+export { encodeBase64, decodeBase64, encodeUtf8, decodeUtf8, utf8ToBase64, base64ToUtf8 } from './encoding.js';
+export { markErrorClass, isError, errorMessage, type ErrorClass } from './error-class.js';
+export {
+  ValueError,
+  PayloadConverterError,
+  IllegalStateError,
+  WorkflowNotFoundError,
+  WorkflowExecutionAlreadyStartedError,
+  NamespaceNotFoundError,
+} from './errors.js';
+export {
+  FAILURE_SOURCE,
+  type WorkflowExecution,
+  TemporalFailure,
+  ServerFailure,
+  type ApplicationFailureOptions,
+  ApplicationFailure,
+  CancelledFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+  ActivityFailure,
+  ChildWorkflowFailure,
+  ensureError,
+  errorType,
+  ensureApplicationFailure,
+  ensureTemporalFailure,
+  rootCause,
+  isCancellation,
+} from './failure.js';
+export {
+  type FailureConverter,
+  type DefaultEncodedFailureAttributes,
+  type DefaultFailureConverterOptions,
+  DefaultFailureConverter,
+  defaultFailureConverter,
+  errorToFailure,
+  failureToError,
+} from './failure-converter.js';
+export {
+  METADATA_ENCODING_KEY,
+  encodingTypes,
+  type EncodingType,
+  type PayloadConverter,
+  type PayloadConverterWithEncoding,
+  encodingOf,
+  UndefinedPayloadConverter,
+  BinaryPayloadConverter,
+  JsonPayloadConverter,
+  CompositePayloadConverter,
+  DefaultPayloadConverter,
+  defaultPayloadConverter,
+  toPayloads,
+  fromPayloadsAtIndex,
+  arrayFromPayloads,
+  mapToPayloads,
+  mapFromPayloads,
+} from './payload-converter.js';
+export {
+  type PayloadCodec,
+  encodeWithCodecs,
+  decodeWithCodecs,
+  encodeOptional,
+  decodeOptional,
+  encodeOptionalSingle,
+  decodeOptionalSingle,
+  encodeMap,
+  decodeMap,
+  encodeFailure,
+  decodeFailure,
+  encodeOptionalFailure,
+  decodeOptionalFailure,
+} from './payload-codec.js';
+export {
+  type AesGcmPayloadCodecOptions,
+  type WebCryptoKey,
+  METADATA_ENCRYPTION_KEY_ID,
+  AesGcmPayloadCodec,
+} from './aes-gcm-codec.js';
+export {
+  type DataConverter,
+  type LoadedDataConverter,
+  defaultDataConverter,
+  loadDataConverter,
+  encodeToPayloads,
+  encodeToPayload,
+  decodeArrayFromPayloads,
+  decodeFromPayloadsAtIndex,
+  decodeOptionalSinglePayload,
+  encodeMapToPayloads,
+  decodeMapFromPayloads,
+  encodeErrorToFailure,
+  decodeOptionalFailureToOptionalError,
+} from './data-converter.js';
+export { type RetryPolicy, compileRetryPolicy, decompileRetryPolicy } from './retry-policy.js';

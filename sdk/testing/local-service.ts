@@ -1,0 +1,64 @@
+/**
+ * Runs the Keel service locally: the same Worker bundle that `wrangler deploy` ships,
+ * in workerd through miniflare's API. Used by `keel/testing` (in-memory state) and by
+ * `keel dev` (state persisted under a data directory).
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+export interface LocalServiceOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Address to listen on; default 127.0.0.1. */
+  ip?: string;
+  /** Directory to persist all state under; omit to keep state in memory only. */
+  dataDir?: string;
+  /** Path of the Worker bundle; defaults to the one built by `npm run build`. */
+  scriptPath?: string;
+  /** Extra variables for the Worker (e.g. KEEL_TOKEN_SECRET). */
+  bindings?: Record<string, string>;
+  /** Called with each line the Worker logs. */
+  log?: (line: string) => void;
+}
+
+export interface LocalService {
+  /** `http://ip:port` of the API and UI. */
+  url: string;
+  /** `ip:port`, as `Connection.connect({ address })` takes it. */
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Where the built Worker bundle is, whether this module runs from sources or from dist/. */
+export function defaultWorkerScript(): string {
+  for (const rel of ['../../dist/worker/index.js', '../worker/index.js', '../../worker/index.js']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  throw new Error('The Keel Worker bundle was not found; run `npm run build` first.');
+}
+
+export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
+  const ip = options.ip ?? '127.0.0.1';
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: options.scriptPath ?? defaultWorkerScript(),
+    compatibilityDate: '2026-04-01',
+    host: ip,
+    port: options.port ?? 0,
+    durableObjects: {
+      WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
+      TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },
+    },
+    ...(options.dataDir ? { defaultPersistRoot: options.dataDir, durableObjectsPersist: true } : {}),
+    bindings: options.bindings ?? {},
+  });
+  const url = await mf.ready;
+  const base = `http://${ip}:${url.port}`;
+  return {
+    url: base,
+    address: `${ip}:${url.port}`,
+    stop: () => mf.dispose(),
+  };
+}

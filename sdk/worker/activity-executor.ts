@@ -1,0 +1,188 @@
+/**
+ * Runs one activity task: decodes its input, runs the function in an activity Context,
+ * sends throttled heartbeats in the background, delivers cancellation to the activity's
+ * AbortSignal, and reports how it ended — completed, failed, or cancelled.
+ */
+import type { ActivityTask, Payload } from '../../protocol/index.js';
+import { CompleteAsyncError } from '../activity/complete-async-error.js';
+import { Context, type ActivityCancellationReason, type Info } from '../activity/context.js';
+import {
+  ApplicationFailure,
+  CancelledFailure,
+  decodeArrayFromPayloads,
+  decodeFromPayloadsAtIndex,
+  encodeErrorToFailure,
+  encodeToPayload,
+  encodeToPayloads,
+  type LoadedDataConverter,
+} from '../common/index.js';
+import type { ConnectionLike } from '../client/connection.js';
+import { KeelServiceError } from '../client/errors.js';
+
+export type ActivityFunction = (...args: any[]) => unknown;
+
+export interface ActivityExecutorOptions {
+  connection: ConnectionLike;
+  namespace: string;
+  identity: string;
+  dataConverter: LoadedDataConverter;
+  activities: Record<string, ActivityFunction>;
+  /** Heartbeats are sent at most this often when the activity has no heartbeat timeout. */
+  defaultHeartbeatThrottleIntervalMs: number;
+  /** …and never less often than this. */
+  maxHeartbeatThrottleIntervalMs: number;
+  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+}
+
+/** A running activity, so the worker can cancel it on shutdown. */
+export interface RunningActivity {
+  done: Promise<void>;
+  cancel(reason: ActivityCancellationReason): void;
+}
+
+export function runActivity(opts: ActivityExecutorOptions, task: ActivityTask): RunningActivity {
+  const abort = new AbortController();
+  const cancel = (reason: ActivityCancellationReason) => {
+    if (!abort.signal.aborted) abort.abort(reason);
+  };
+  const done = execute(opts, task, abort, cancel);
+  return { done, cancel };
+}
+
+async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort: AbortController, cancel: (r: ActivityCancellationReason) => void): Promise<void> {
+  const { connection, namespace, dataConverter } = opts;
+  const call = <E extends 'completeActivityTask' | 'failActivityTask' | 'cancelActivityTask'>(endpoint: E, body: Record<string, unknown>) =>
+    connection.call(endpoint, { taskToken: task.taskToken, identity: opts.identity, ...body } as never, { namespace });
+
+  const heartbeats = new Heartbeater(opts, task, cancel);
+  const startToClose = task.startToCloseTimeoutMs ? setTimeout(() => cancel('TIMED_OUT'), task.startToCloseTimeoutMs) : undefined;
+  try {
+    const fn = opts.activities[task.activityType];
+    if (typeof fn !== 'function') {
+      const registered = Object.keys(opts.activities).sort().join(', ') || 'none';
+      throw ApplicationFailure.nonRetryable(`Activity function ${task.activityType} is not registered on this worker, available activities: [${registered}]`, 'NotFoundError');
+    }
+    const args = await decodeArrayFromPayloads(dataConverter, task.input);
+    const info = await activityInfo(task, namespace, dataConverter);
+    const ctx = new Context(info, abort.signal, (d) => heartbeats.record(d), opts.log);
+    let result: unknown;
+    try {
+      result = await Context.run(ctx, () => fn(...args));
+    } finally {
+      clearTimeout(startToClose);
+      await heartbeats.stop();
+    }
+    await call('completeActivityTask', { result: await encodeToPayload(dataConverter, result) });
+  } catch (err) {
+    clearTimeout(startToClose);
+    await heartbeats.stop();
+    if (err instanceof CompleteAsyncError) return;
+    try {
+      if (abort.signal.aborted && abort.signal.reason === 'CANCELLED' && err instanceof CancelledFailure) {
+        await call('cancelActivityTask', { details: await encodeToPayloads(dataConverter, ...err.details) });
+      } else if (abort.signal.aborted && abort.signal.reason !== 'WORKER_SHUTDOWN' && abort.signal.reason !== 'CANCELLED') {
+        // Timed out or gone: the service has already moved on, so there is no one to tell.
+        return;
+      } else {
+        await call('failActivityTask', { failure: await encodeErrorToFailure(dataConverter, err), ...heartbeats.lastDetailsField() });
+      }
+    } catch (reportErr) {
+      if (reportErr instanceof KeelServiceError && reportErr.code === 'TASK_NOT_FOUND') return;
+      opts.log.warn(`Failed to report the end of activity ${task.activityType} (${task.activityId})`, reportErr);
+    }
+  }
+}
+
+async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDataConverter): Promise<Info> {
+  return {
+    taskToken: task.taskToken,
+    base64TaskToken: task.taskToken,
+    activityId: task.activityId,
+    activityType: task.activityType,
+    activityNamespace: namespace,
+    workflowNamespace: task.workflowNamespace,
+    workflowType: task.workflowType,
+    workflowExecution: task.workflowExecution,
+    taskQueue: task.taskQueue,
+    attempt: task.attempt,
+    isLocal: false,
+    heartbeatDetails: await decodeFromPayloadsAtIndex(dc, 0, task.heartbeatDetails),
+    ...(task.heartbeatTimeoutMs ? { heartbeatTimeoutMs: task.heartbeatTimeoutMs } : {}),
+    ...(task.startToCloseTimeoutMs ? { startToCloseTimeoutMs: task.startToCloseTimeoutMs } : {}),
+    ...(task.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: task.scheduleToCloseTimeoutMs } : {}),
+    scheduledTimestampMs: Date.parse(task.scheduledTime),
+    currentAttemptScheduledTimestampMs: Date.parse(task.currentAttemptScheduledTime),
+    startedTimestampMs: Date.parse(task.startedTime),
+  };
+}
+
+/**
+ * Sends heartbeats in the background, at most once per throttle interval (0.8 × the
+ * heartbeat timeout, as Temporal does), always sending the latest details. An answer
+ * that cancellation was requested, or that the task is gone, cancels the activity.
+ */
+class Heartbeater {
+  private latest: { details: unknown } | undefined;
+  private lastSentDetails: Payload[] | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight: Promise<void> | undefined;
+  private lastSentAt = 0;
+  private stopped = false;
+  private readonly intervalMs: number;
+
+  constructor(
+    private readonly opts: ActivityExecutorOptions,
+    private readonly task: ActivityTask,
+    private readonly cancel: (r: ActivityCancellationReason) => void,
+  ) {
+    this.intervalMs = task.heartbeatTimeoutMs
+      ? Math.min(task.heartbeatTimeoutMs * 0.8, opts.maxHeartbeatThrottleIntervalMs)
+      : Math.min(opts.defaultHeartbeatThrottleIntervalMs, opts.maxHeartbeatThrottleIntervalMs);
+  }
+
+  record(details: unknown): void {
+    if (this.stopped) return;
+    this.latest = { details };
+    if (this.timer || this.inFlight) return;
+    const wait = Math.max(0, this.lastSentAt + this.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
+  }
+
+  private flush(): Promise<void> {
+    const pending = this.latest;
+    if (!pending) return Promise.resolve();
+    this.latest = undefined;
+    this.lastSentAt = Date.now();
+    this.inFlight = (async () => {
+      try {
+        const details = await encodeToPayloads(this.opts.dataConverter, pending.details);
+        this.lastSentDetails = details;
+        const res = await this.opts.connection.call('heartbeatActivityTask', { taskToken: this.task.taskToken, details, identity: this.opts.identity }, { namespace: this.opts.namespace });
+        if (res.cancelRequested) this.cancel('CANCELLED');
+      } catch (err) {
+        if (err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND') this.cancel('NOT_FOUND');
+        else this.opts.log.warn(`Heartbeat of activity ${this.task.activityType} (${this.task.activityId}) failed`, err);
+      } finally {
+        this.inFlight = undefined;
+        if (this.latest && !this.stopped) this.record(this.latest.details);
+      }
+    })();
+    return this.inFlight;
+  }
+
+  /** Stops heartbeating; the last details not yet sent go with the failure report instead. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+  }
+
+  /** The newest heartbeat details, for the failure report, so the next attempt gets them. */
+  lastDetailsField(): { lastHeartbeatDetails?: Payload[] } {
+    return this.lastSentDetails ? { lastHeartbeatDetails: this.lastSentDetails } : {};
+  }
+}

@@ -1,0 +1,86 @@
+// Owns the determinism check of one command against the history event that recorded it, and
+// the one-line descriptions of both that determinism errors are made of.
+import type { Command, CommandType, EventType, HistoryEvent } from '../../protocol/index.js';
+import type { ScheduledActivity } from './history-jobs.js';
+
+/** The event each command produces when the service accepts it (see protocol/commands.ts). */
+export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } = {
+  ScheduleActivityTask: 'ActivityTaskScheduled',
+  RequestCancelActivityTask: 'ActivityTaskCancelRequested',
+  StartTimer: 'TimerStarted',
+  CancelTimer: 'TimerCanceled',
+  RecordMarker: 'MarkerRecorded',
+  CompleteWorkflowExecution: 'WorkflowExecutionCompleted',
+  FailWorkflowExecution: 'WorkflowExecutionFailed',
+  CancelWorkflowExecution: 'WorkflowExecutionCanceled',
+};
+
+/** Finds an activity by the id of its ActivityTaskScheduled event. */
+export type ActivityLookup = (scheduledEventId: number) => ScheduledActivity | undefined;
+
+/**
+ * Whether `event` records `command`. Only what identifies the command is compared, as in
+ * Temporal: the activity's id and type, the timer's id, the marker's name. Arguments,
+ * timeouts and results may change between versions of the code without breaking replay.
+ */
+export function commandMatchesEvent(command: Command, event: HistoryEvent, activityOf: ActivityLookup): boolean {
+  if (EVENT_TYPE_OF_COMMAND[command.type] !== event.eventType) return false;
+  switch (command.type) {
+    case 'ScheduleActivityTask': {
+      const a = (event as Extract<HistoryEvent, { eventType: 'ActivityTaskScheduled' }>).attributes;
+      return a.activityId === command.activityId && a.activityType === command.activityType;
+    }
+    case 'RequestCancelActivityTask': {
+      const a = (event as Extract<HistoryEvent, { eventType: 'ActivityTaskCancelRequested' }>).attributes;
+      return activityOf(a.scheduledEventId)?.activityId === command.activityId;
+    }
+    case 'StartTimer':
+      return (event as Extract<HistoryEvent, { eventType: 'TimerStarted' }>).attributes.timerId === command.timerId;
+    case 'CancelTimer':
+      return (event as Extract<HistoryEvent, { eventType: 'TimerCanceled' }>).attributes.timerId === command.timerId;
+    case 'RecordMarker':
+      return (event as Extract<HistoryEvent, { eventType: 'MarkerRecorded' }>).attributes.markerName === command.markerName;
+    case 'CompleteWorkflowExecution':
+    case 'FailWorkflowExecution':
+    case 'CancelWorkflowExecution':
+      return true;
+  }
+}
+
+/** A command as determinism errors show it, e.g. `StartTimer(timerId=1)`. */
+export function describeCommand(command: Command): string {
+  switch (command.type) {
+    case 'ScheduleActivityTask':
+      return `ScheduleActivityTask(activityType=${command.activityType}, activityId=${command.activityId})`;
+    case 'RequestCancelActivityTask':
+      return `RequestCancelActivityTask(activityId=${command.activityId})`;
+    case 'StartTimer':
+      return `StartTimer(timerId=${command.timerId})`;
+    case 'CancelTimer':
+      return `CancelTimer(timerId=${command.timerId})`;
+    case 'RecordMarker':
+      return `RecordMarker(markerName=${command.markerName})`;
+    default:
+      return command.type;
+  }
+}
+
+/** An event as determinism errors show it, e.g. `ActivityTaskScheduled(activityType=charge, activityId=1)`. */
+export function describeEvent(event: HistoryEvent, activityOf: ActivityLookup): string {
+  switch (event.eventType) {
+    case 'ActivityTaskScheduled':
+      return `ActivityTaskScheduled(activityType=${event.attributes.activityType}, activityId=${event.attributes.activityId})`;
+    case 'ActivityTaskCancelRequested': {
+      const activity = activityOf(event.attributes.scheduledEventId);
+      return `ActivityTaskCancelRequested(activityId=${activity?.activityId ?? '?'}, scheduledEventId=${event.attributes.scheduledEventId})`;
+    }
+    case 'TimerStarted':
+      return `TimerStarted(timerId=${event.attributes.timerId})`;
+    case 'TimerCanceled':
+      return `TimerCanceled(timerId=${event.attributes.timerId})`;
+    case 'MarkerRecorded':
+      return `MarkerRecorded(markerName=${event.attributes.markerName})`;
+    default:
+      return event.eventType;
+  }
+}

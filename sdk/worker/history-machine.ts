@@ -1,0 +1,289 @@
+// Owns one workflow run's replay state: it turns history events into activations of the run's
+// sandbox context, checks that the commands each activation returns are the ones history
+// recorded, and keeps enough state to continue from only the new events of a cached run.
+import {
+  CLOSE_EVENT_TYPES,
+  COMMAND_EVENT_TYPES,
+  type Command,
+  type EventOf,
+  type HistoryEvent,
+} from '../../protocol/index.js';
+import { IllegalStateError } from '../common/errors.js';
+import type { Activation, ActivationJob, ActivationResult, QueryRequest, QueryResult } from '../workflow/activation.js';
+import { commandMatchesEvent, describeCommand, describeEvent } from './command-matching.js';
+import { CachedRunInvalidError, DeterminismViolationError, HistoryGapError } from './errors.js';
+import { jobForInputEvent, type RunIdentity, type ScheduledActivity } from './history-jobs.js';
+import type { WorkflowRunContext } from './workflow-sandbox.js';
+
+/** Options of {@link WorkflowRunMachine}. */
+export interface WorkflowRunMachineOptions extends RunIdentity {
+  /** The run's sandbox context (from `WorkflowSandbox.createRunContext`); the machine owns it from now on. */
+  context: WorkflowRunContext;
+}
+
+/**
+ * How {@link WorkflowRunMachine.applyHistory} runs a workflow task that the events leave open
+ * (their last event is a WorkflowTaskStarted):
+ * - `'live'`: it is the task this worker is completing now; activated with `isReplaying: false`.
+ * - `'replay'`: it is merely where a recorded history ends (`runReplayHistory`); activated with
+ *   `isReplaying: true`, so that the code runs exactly as in the live run, but there is nothing
+ *   to check its commands against.
+ */
+export type ApplyHistoryMode = 'live' | 'replay';
+
+/** Options of {@link WorkflowRunMachine.applyHistory}. */
+export interface ApplyHistoryOptions {
+  /** Default `'live'`. */
+  mode?: ApplyHistoryMode;
+}
+
+/** Commands of an activated task, waiting for the WorkflowTaskCompleted that confirms them. */
+interface AwaitingCompletion {
+  startedEventId: number;
+  commands: Command[];
+}
+
+/** Commands of a completed task being matched, in order, against the command events that follow it. */
+interface MatchWindow {
+  completedEventId: number;
+  commands: Command[];
+  next: number;
+}
+
+/**
+ * Replays one workflow run's history into its sandbox context, incrementally.
+ *
+ * Each workflow task in history is one activation. A WorkflowTaskStarted that history shows
+ * completed is replayed: the input events before it (since the previous activation) become its
+ * jobs, `Date.now()` is the task's start time, and the commands it returns must match, in
+ * order, the command events written after its WorkflowTaskCompleted. A task that failed or timed
+ * out is not activated: its jobs carry over to the next task, exactly as the live worker that
+ * failed it was evicted and the next one saw them again.
+ *
+ * Sticky execution: after a live activation the machine keeps that task's commands, and the
+ * next batch (starting right after that WorkflowTaskStarted) confirms them against the events
+ * the service wrote for them. The cost of a task is then its new events only.
+ *
+ * Once `applyHistory` throws, or returns a failure, the run's state is unknown: the machine
+ * refuses further use and the worker must dispose it (and, to go on, replay in a new one).
+ *
+ * @example
+ * const machine = new WorkflowRunMachine({ namespace, workflowId, runId, context: sandbox.createRunContext({ workflowId, runId }) });
+ * const result = await machine.applyHistory(task.history.events); // → commands for this task
+ * // … next task for the same run, with only its new events:
+ * const next = await machine.applyHistory(nextTask.history.events);
+ */
+export class WorkflowRunMachine {
+  readonly namespace: string;
+  readonly workflowId: string;
+  readonly runId: string;
+  private readonly context: WorkflowRunContext;
+  private lastApplied = 0;
+  private jobs: ActivationJob[] = [];
+  private readonly activities = new Map<number, ScheduledActivity>();
+  private awaiting: AwaitingCompletion | undefined;
+  private window: MatchWindow | undefined;
+  private closed = false;
+  /** Why the machine can no longer be used, once it cannot. */
+  private unusable: string | undefined;
+  /** Serialises calls: a query must not see the run halfway through an activation. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: WorkflowRunMachineOptions) {
+    this.namespace = options.namespace;
+    this.workflowId = options.workflowId;
+    this.runId = options.runId;
+    this.context = options.context;
+  }
+
+  /** The id of the last event applied; the next batch must start at this + 1. */
+  get lastEventId(): number {
+    return this.lastApplied;
+  }
+
+  /** Whether history has closed the run (completed, failed, canceled, terminated, timed out). */
+  get isRunClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether the machine can take more events (it has not failed, thrown or been disposed). */
+  get isUsable(): boolean {
+    return this.unusable === undefined;
+  }
+
+  /**
+   * Applies the next events of the run (the whole history for a new machine; for a cached run,
+   * the events after the last one applied), activating and checking every workflow task in them.
+   *
+   * @returns the result of the workflow task the events leave open (see {@link ApplyHistoryMode}):
+   *   its commands, or its failure; `undefined` when the events leave no task open. If a
+   *   replayed task fails, that failure is returned at once and later events are not applied.
+   * @throws {HistoryGapError} when the events do not start at `lastEventId + 1` or skip an id.
+   * @throws {DeterminismViolationError} when a replayed task's commands differ from history.
+   * @throws {CachedRunInvalidError} when the last live task was not completed as sent (the
+   *   service failed or timed it out), or the machine is no longer usable.
+   * @throws {IllegalStateError} when the history is malformed.
+   */
+  applyHistory(events: readonly HistoryEvent[], options: ApplyHistoryOptions = {}): Promise<ActivationResult | undefined> {
+    return this.serialize(async () => {
+      this.assertUsable();
+      try {
+        const result = await this.apply(events, options.mode ?? 'live');
+        if (result && 'failure' in result) this.unusable = 'a workflow task failed';
+        return result;
+      } catch (err) {
+        this.unusable = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * Answers a query against the run's state after the events applied so far.
+   * @throws {CachedRunInvalidError} when the machine is no longer usable.
+   */
+  query(request: QueryRequest): Promise<QueryResult> {
+    return this.serialize(async () => {
+      this.assertUsable();
+      return this.context.query(request);
+    });
+  }
+
+  /** Releases the run's sandbox context. */
+  dispose(): void {
+    this.unusable = 'the machine was disposed';
+    this.context.dispose();
+  }
+
+  private async apply(events: readonly HistoryEvent[], mode: ApplyHistoryMode): Promise<ActivationResult | undefined> {
+    let open: ActivationResult | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      const expected = this.lastApplied + 1;
+      if (event.eventId !== expected) throw new HistoryGapError(expected, event.eventId);
+
+      // A task's command events end where the next task is scheduled: any command not matched
+      // by then has no event.
+      if (this.window && (event.eventType === 'WorkflowTaskScheduled' || event.eventType === 'WorkflowTaskStarted')) {
+        this.closeWindow(event);
+      }
+      if (event.eventType === 'ActivityTaskScheduled') {
+        this.activities.set(event.eventId, { activityId: event.attributes.activityId, activityType: event.attributes.activityType });
+      }
+      if (COMMAND_EVENT_TYPES.has(event.eventType)) this.matchCommandEvent(event);
+      if (CLOSE_EVENT_TYPES.has(event.eventType)) this.closed = true;
+
+      switch (event.eventType) {
+        case 'WorkflowTaskStarted': {
+          const next = events[i + 1];
+          let result: ActivationResult | undefined;
+          if (next === undefined) {
+            result = open = await this.activate(event, mode === 'replay');
+          } else if (next.eventType === 'WorkflowTaskCompleted') {
+            result = await this.activate(event, true);
+          } else if (next.eventType !== 'WorkflowTaskFailed' && next.eventType !== 'WorkflowTaskTimedOut') {
+            throw new IllegalStateError(
+              `Malformed history: WorkflowTaskStarted at event ${event.eventId} is followed by ${next.eventType}, not by the task's completion, failure or timeout`,
+            );
+          }
+          // Else the task failed or timed out: not activated, its jobs carry over to the next one.
+          if (result && 'failure' in result) {
+            this.lastApplied = event.eventId;
+            return result;
+          }
+          break;
+        }
+        case 'WorkflowTaskCompleted': {
+          const awaiting = this.awaiting;
+          if (!awaiting || awaiting.startedEventId !== event.attributes.startedEventId) {
+            throw new IllegalStateError(
+              `Malformed history: WorkflowTaskCompleted at event ${event.eventId} completes the task started at event ${event.attributes.startedEventId}, which was not activated`,
+            );
+          }
+          this.awaiting = undefined;
+          this.window = { completedEventId: event.eventId, commands: awaiting.commands, next: 0 };
+          break;
+        }
+        case 'WorkflowTaskFailed':
+        case 'WorkflowTaskTimedOut':
+          if (this.awaiting) {
+            // This machine already ran that task (live) and its state moved on; history now says
+            // the task never happened. Only a replay from scratch gets the state right.
+            throw new CachedRunInvalidError(
+              `The workflow task started at event ${this.awaiting.startedEventId} was not completed (${event.eventType} at event ${event.eventId}); evict the run and replay its full history`,
+            );
+          }
+          break;
+        default: {
+          const job = jobForInputEvent(event, this, (id) => this.activities.get(id));
+          if (job) this.jobs.push(job);
+        }
+      }
+      this.lastApplied = event.eventId;
+    }
+    // The service writes a task's command events together with its WorkflowTaskCompleted, so
+    // a batch never ends halfway through them: whatever is unmatched now has no event.
+    if (this.window) this.closeWindow(undefined);
+    return open;
+  }
+
+  /** Activates the task started by `started` with the jobs collected since the last activation. */
+  private async activate(started: EventOf<'WorkflowTaskStarted'>, isReplaying: boolean): Promise<ActivationResult> {
+    const activation: Activation = {
+      // Date.now() in the workflow: the task's start as history recorded it, identical on replay.
+      timestamp: Date.parse(started.eventTime),
+      isReplaying,
+      historyLength: started.eventId,
+      jobs: this.jobs,
+    };
+    this.jobs = [];
+    const result = await this.context.activate(activation);
+    if ('commands' in result) this.awaiting = { startedEventId: started.eventId, commands: result.commands };
+    return result;
+  }
+
+  /** Checks a command event against the next command of the open window. */
+  private matchCommandEvent(event: HistoryEvent): void {
+    const lookup = (id: number) => this.activities.get(id);
+    const window = this.window;
+    const command = window?.commands[window.next];
+    if (!window || !command) {
+      throw new DeterminismViolationError(
+        `Nondeterminism at event ${event.eventId}: history recorded ${describeEvent(event, lookup)} but the workflow issued no command for it`,
+      );
+    }
+    if (!commandMatchesEvent(command, event, lookup)) {
+      throw new DeterminismViolationError(
+        `Nondeterminism at event ${event.eventId}: history recorded ${describeEvent(event, lookup)} but the workflow issued ${describeCommand(command)}`,
+      );
+    }
+    window.next++;
+  }
+
+  /** Ends the open window at `at` (undefined: the end of the events); unmatched commands are a violation. */
+  private closeWindow(at: HistoryEvent | undefined): void {
+    const window = this.window!;
+    this.window = undefined;
+    const missing = window.commands[window.next];
+    if (!missing) return;
+    const lookup = (id: number) => this.activities.get(id);
+    const recorded = at
+      ? `Nondeterminism at event ${at.eventId}: history recorded ${describeEvent(at, lookup)}`
+      : `Nondeterminism at event ${this.lastApplied + 1}: history ends at event ${this.lastApplied}`;
+    throw new DeterminismViolationError(
+      `${recorded} but the workflow issued ${describeCommand(missing)} (in the workflow task completed at event ${window.completedEventId})`,
+    );
+  }
+
+  private assertUsable(): void {
+    if (this.unusable !== undefined) {
+      throw new CachedRunInvalidError(`This run's state can no longer be used (${this.unusable}); evict the run and replay its full history`);
+    }
+  }
+
+  private serialize<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * `keel/worker`: what a worker process imports, as `@temporalio/worker` has it.
+ * @module
+ */
+export { Worker, type WorkerOptions, type State } from './worker.js';
+export { NativeConnection, type NativeConnectionOptions } from './connection.js';
+export { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
+export { runReplayHistory, runReplayHistories, type ReplayOptions, type HistoryInput, type ReplayHistory, type ReplayResult } from './replay.js';
+export { WorkflowBundleError, HistoryGapError, ReplayError, DeterminismViolationError } from './errors.js';

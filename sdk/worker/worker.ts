@@ -1,0 +1,279 @@
+/**
+ * `Worker`: polls a task queue for workflow and activity tasks and runs them, as
+ * Temporal's `Worker` does — bounded concurrency, sticky execution with a cache of runs,
+ * graceful shutdown on SIGINT/SIGTERM.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { ActivityTask, WorkflowTask } from '../../protocol/index.js';
+import { loadDataConverter, msOptionalToNumber, msToNumber, type DataConverter, type Duration, type LoadedDataConverter } from '../common/index.js';
+import { Connection } from '../client/connection.js';
+import { runActivity, type ActivityFunction, type RunningActivity } from './activity-executor.js';
+import type { NativeConnection } from './connection.js';
+import { pollLoop, Slots } from './poller.js';
+import { runReplayHistories, runReplayHistory } from './replay.js';
+import { bundleWorkflowCode, type WorkflowBundle } from './workflow-bundler.js';
+import { WorkflowSandbox } from './workflow-sandbox.js';
+import { WorkflowTaskProcessor } from './workflow-task-processor.js';
+
+/** Options of {@link Worker.create}, with Temporal's names and defaults. */
+export interface WorkerOptions {
+  /** The connection to the service. Default: a new one to 127.0.0.1:7233. */
+  connection?: NativeConnection | Connection;
+  /** Default 'default'. */
+  namespace?: string;
+  taskQueue: string;
+  /** The module that exports the workflow functions; bundled and run in the deterministic sandbox. */
+  workflowsPath?: string;
+  /** A bundle made earlier by `bundleWorkflowCode`, instead of `workflowsPath`. */
+  workflowBundle?: WorkflowBundle;
+  /** Activity functions by name. */
+  activities?: object;
+  /** Default `${pid}@${hostname}`. */
+  identity?: string;
+  dataConverter?: DataConverter;
+  /** Default 100. */
+  maxConcurrentActivityTaskExecutions?: number;
+  /** Default 40. */
+  maxConcurrentWorkflowTaskExecutions?: number;
+  /** Runs kept in memory for sticky execution; 0 turns the cache (and stickiness) off. Default 1000. */
+  maxCachedWorkflows?: number;
+  /** Default 10. */
+  maxConcurrentWorkflowTaskPolls?: number;
+  /** Default 10. */
+  maxConcurrentActivityTaskPolls?: number;
+  /** The share of workflow pollers on the normal (non-sticky) queue. Default 0.2. */
+  nonStickyToStickyPollRatio?: number;
+  /** How long the service waits for this worker to take a task from its sticky queue. Default 10 s. */
+  stickyQueueScheduleToStartTimeout?: Duration;
+  /** How long shutdown waits for running tasks before cancelling activities. Default 0. */
+  shutdownGraceTime?: Duration;
+  /** Default 60 s. */
+  maxHeartbeatThrottleInterval?: Duration;
+  /** Default 30 s. */
+  defaultHeartbeatThrottleInterval?: Duration;
+  /** Stop on these signals. Default ['SIGINT', 'SIGTERM']; [] for none. */
+  shutdownSignals?: NodeJS.Signals[];
+  /** Where the worker logs. Default: console. */
+  log?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+}
+
+export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
+
+/**
+ * @example
+ * const worker = await Worker.create({
+ *   connection: await NativeConnection.connect({ address: 'localhost:7233' }),
+ *   taskQueue: 'orders',
+ *   workflowsPath: require.resolve('./workflows'),
+ *   activities,
+ * });
+ * await worker.run(); // until SIGINT/SIGTERM or worker.shutdown()
+ */
+export class Worker {
+  private state: State = 'INITIALIZED';
+  private readonly stop = new AbortController();
+  private readonly runningActivities = new Set<RunningActivity>();
+  private readonly tasksInFlight = new Set<Promise<void>>();
+  private readonly workflows?: WorkflowTaskProcessor;
+  private readonly stickyQueue?: string;
+  private readonly log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  private readonly dataConverter: LoadedDataConverter;
+  private runPromise?: Promise<void>;
+
+  /** Replays a recorded history against workflow code; throws `DeterminismViolationError` when they disagree. */
+  static runReplayHistory = runReplayHistory;
+  static runReplayHistories = runReplayHistories;
+
+  /**
+   * Bundles the workflow code (failing here, with the import named, when it imports a
+   * Node built-in) and prepares the worker; `run()` starts it.
+   */
+  static async create(options: WorkerOptions): Promise<Worker> {
+    if (!options.taskQueue) throw new TypeError('Worker.create: taskQueue is required');
+    if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
+      throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
+    }
+    const bundle = options.workflowBundle ?? (options.workflowsPath ? await bundleWorkflowCode({ workflowsPath: options.workflowsPath }) : undefined);
+    const connection = options.connection ?? (await Connection.connect());
+    return new Worker(options, connection, bundle);
+  }
+
+  private constructor(
+    readonly options: WorkerOptions,
+    readonly connection: NativeConnection | Connection,
+    bundle: WorkflowBundle | undefined,
+  ) {
+    this.log = options.log ?? console;
+    this.dataConverter = loadDataConverter(options.dataConverter);
+    const identity = this.identity;
+    const maxCached = options.maxCachedWorkflows ?? 1000;
+    if (bundle) {
+      if (maxCached > 0) this.stickyQueue = `${options.taskQueue}/sticky/${identity}/${randomUUID()}`;
+      this.workflows = new WorkflowTaskProcessor({
+        connection,
+        namespace: this.namespace,
+        identity,
+        dataConverter: this.dataConverter,
+        sandbox: new WorkflowSandbox(bundle.code),
+        maxCachedWorkflows: maxCached,
+        ...(this.stickyQueue
+          ? { stickyQueue: { name: this.stickyQueue, scheduleToStartTimeoutMs: msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000 } }
+          : {}),
+        log: this.log,
+      });
+    }
+  }
+
+  get namespace(): string {
+    return this.options.namespace ?? 'default';
+  }
+
+  get identity(): string {
+    return this.options.identity ?? `${process.pid}@${hostname()}`;
+  }
+
+  getState(): State {
+    return this.state;
+  }
+
+  /** Number of runs held in the sticky cache. */
+  get cachedWorkflows(): number {
+    return this.workflows?.cache.size ?? 0;
+  }
+
+  /**
+   * Polls and runs tasks until `shutdown()` is called or the process gets a shutdown
+   * signal; resolves once every task in flight has finished (or been handed back).
+   */
+  run(): Promise<void> {
+    if (this.state !== 'INITIALIZED') throw new Error(`Worker.run() was already called (state ${this.state})`);
+    this.state = 'RUNNING';
+    const signals = this.options.shutdownSignals ?? ['SIGINT', 'SIGTERM'];
+    const onSignal = () => this.shutdown();
+    for (const s of signals) process.once(s, onSignal);
+    this.runPromise = (async () => {
+      try {
+        await Promise.all(this.loops());
+        await this.drain();
+        this.state = 'STOPPED';
+      } catch (err) {
+        this.state = 'FAILED';
+        throw err;
+      } finally {
+        for (const s of signals) process.removeListener(s, onSignal);
+        this.workflows?.cache.clear();
+      }
+    })();
+    return this.runPromise;
+  }
+
+  /**
+   * Runs the worker while `fn` runs, then shuts it down: the pattern tests use.
+   * @example await worker.runUntil(client.workflow.execute(order, { taskQueue, workflowId, args }));
+   */
+  async runUntil<R>(fnOrPromise: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    try {
+      return await (typeof fnOrPromise === 'function' ? fnOrPromise() : fnOrPromise);
+    } finally {
+      this.shutdown();
+      await running;
+    }
+  }
+
+  /** Stops polling; running tasks get `shutdownGraceTime` to finish, then activities are cancelled. */
+  shutdown(): void {
+    if (this.state !== 'RUNNING') return;
+    this.state = 'STOPPING';
+    this.stop.abort();
+  }
+
+  private loops(): Promise<void>[] {
+    const loops: Promise<void>[] = [];
+    const { taskQueue } = this.options;
+    const common = { signal: this.stop.signal, log: this.log };
+    if (this.workflows) {
+      const slots = new Slots(this.options.maxConcurrentWorkflowTaskExecutions ?? 40);
+      const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
+      const normal = this.stickyQueue ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
+      const queues = [...Array<string>(normal).fill(taskQueue), ...Array<string>(this.stickyQueue ? Math.max(1, polls - normal) : 0).fill(this.stickyQueue ?? '')];
+      for (const queue of queues) {
+        loops.push(
+          pollLoop<WorkflowTask>({
+            ...common,
+            name: `workflow poller (${queue})`,
+            acquire: () => slots.acquire(),
+            poll: (signal) => this.pollWorkflow(queue, signal),
+            handle: (task) => this.track(this.workflows!.handle(task)),
+          }),
+        );
+      }
+    }
+    if (this.options.activities) {
+      const slots = new Slots(this.options.maxConcurrentActivityTaskExecutions ?? 100);
+      const polls = Math.max(1, this.options.maxConcurrentActivityTaskPolls ?? 10);
+      for (let i = 0; i < polls; i++) {
+        loops.push(
+          pollLoop<ActivityTask>({
+            ...common,
+            name: `activity poller (${taskQueue})`,
+            acquire: () => slots.acquire(),
+            poll: (signal) => this.pollActivity(signal),
+            handle: (task) => this.track(this.executeActivity(task)),
+          }),
+        );
+      }
+    }
+    return loops;
+  }
+
+  private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity }, { namespace: this.namespace, params: { taskQueue: queue }, signal });
+    return r.task;
+  }
+
+  private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
+    const r = await this.connection.call('pollActivityTask', { identity: this.identity }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal });
+    return r.task;
+  }
+
+  private executeActivity(task: ActivityTask): Promise<void> {
+    const running = runActivity(
+      {
+        connection: this.connection,
+        namespace: this.namespace,
+        identity: this.identity,
+        dataConverter: this.dataConverter,
+        activities: this.options.activities as Record<string, ActivityFunction>,
+        defaultHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.defaultHeartbeatThrottleInterval) ?? 30_000,
+        maxHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.maxHeartbeatThrottleInterval) ?? 60_000,
+        log: this.log,
+      },
+      task,
+    );
+    this.runningActivities.add(running);
+    return running.done.finally(() => this.runningActivities.delete(running));
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    const tracked = p.catch((err: unknown) => this.log.error('Unexpected error handling a task', err));
+    this.tasksInFlight.add(tracked);
+    void tracked.finally(() => this.tasksInFlight.delete(tracked));
+    return tracked;
+  }
+
+  /** Waits for running tasks; after the grace time, cancels activities (they report failure and are retried elsewhere). */
+  private async drain(): Promise<void> {
+    const grace = msToNumber(this.options.shutdownGraceTime ?? 0);
+    const all = () => Promise.all([...this.tasksInFlight]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<'grace'>((r) => (timer = setTimeout(() => r('grace'), grace)));
+    const outcome = await Promise.race([all().then(() => 'done' as const), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'grace') {
+      for (const a of this.runningActivities) a.cancel('WORKER_SHUTDOWN');
+      await all();
+    }
+  }
+}

@@ -1,0 +1,193 @@
+// Owns turning a workflows module into one self-contained script for the workflow sandbox:
+// esbuild with a generated entry that installs the runtime, `keel/workflow` and `keel/common`
+// pinned to this SDK's own copy, and a clear error for anything the sandbox cannot load.
+import { existsSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { RUNTIME_GLOBAL } from '../workflow/activation.js';
+import { WorkflowBundleError } from './errors.js';
+
+/** Options of {@link bundleWorkflowCode}. */
+export interface BundleOptions {
+  /**
+   * The module that exports the workflow functions (a file, or a directory with an index);
+   * relative paths are taken from the current directory. Every export that is a function is a
+   * workflow type, under its export name.
+   */
+  workflowsPath: string;
+  /** Embed an inline source map, so stack traces can be mapped to the original files. Default true. */
+  sourceMap?: boolean;
+}
+
+/** The bundle: one classic script that sets `globalThis.__keelRuntime` when run. */
+export interface WorkflowBundle {
+  code: string;
+}
+
+/** Keel subpaths that workflow code may import; each is pinned to this SDK's own module. */
+const SANDBOX_SUBPATHS = ['workflow', 'common'] as const;
+/** Keel subpaths that need Node or the network and so cannot run in the sandbox. */
+const WORKER_ONLY_SUBPATHS = ['worker', 'client', 'activity', 'testing'] as const;
+
+/**
+ * Bundles workflow code, with the Keel workflow runtime, into one script for
+ * {@link WorkflowSandbox}.
+ *
+ * Why a bundle: workflow code runs in a fresh `node:vm` context per run, with no `require` or
+ * `import`, so everything it uses must be in one script. Why exactly one copy of the runtime:
+ * `proxyActivities`, `sleep` and the rest find the running workflow through module state, so
+ * the user's `keel/workflow` must be the very module the entry's `createRuntime` comes from.
+ *
+ * @throws {WorkflowBundleError} when the code imports a Node built-in or a worker-only Keel
+ *   module, an import cannot be resolved, or the code does not compile; the message names the
+ *   import and the file that imports it.
+ *
+ * @example
+ * const bundle = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)) });
+ * const sandbox = new WorkflowSandbox(bundle.code);
+ */
+export async function bundleWorkflowCode(options: BundleOptions): Promise<WorkflowBundle> {
+  const workflowsPath = path.resolve(options.workflowsPath);
+  const runtimeModule = sdkModule('workflow/runtime-entry');
+  const pinned = Object.fromEntries(SANDBOX_SUBPATHS.map((sub) => [`keel/${sub}`, sdkModule(`${sub}/index`)]));
+  // The runtime module first: importing it makes the sandbox's globals deterministic, and ES
+  // modules evaluate in import order, so module-level workflow code already sees them.
+  const entry = [
+    `import { createRuntime } from ${JSON.stringify(runtimeModule)};`,
+    `import * as workflows from ${JSON.stringify(workflowsPath)};`,
+    `globalThis[${JSON.stringify(RUNTIME_GLOBAL)}] = createRuntime(workflows);`,
+  ].join('\n');
+
+  let result: esbuild.BuildResult<{ write: false }>;
+  try {
+    result = await esbuild.build({
+      stdin: { contents: entry, resolveDir: path.dirname(workflowsPath), sourcefile: ENTRY_NAME, loader: 'js' },
+      bundle: true,
+      write: false,
+      outfile: 'workflow-bundle.js',
+      format: 'iife',
+      // 'browser' prefers packages' browser builds, which do not reach for Node built-ins.
+      platform: 'browser',
+      target: 'es2022',
+      sourcemap: options.sourceMap === false ? false : 'inline',
+      logLevel: 'silent',
+      // Libraries commonly branch on this; the sandbox has no `process` to read it from.
+      define: { 'process.env.NODE_ENV': '"production"' },
+      plugins: [sandboxImportsPlugin(pinned)],
+    });
+  } catch (err) {
+    throw toBundleError(err, workflowsPath);
+  }
+  const output = result.outputFiles.find((f) => f.path.endsWith('.js'));
+  if (!output) throw new WorkflowBundleError('esbuild produced no script for the workflow bundle');
+  return { code: output.text };
+}
+
+/** The name esbuild gives the generated entry in messages and source maps. */
+const ENTRY_NAME = 'keel-workflow-entry.js';
+
+/**
+ * The absolute path of one of this SDK's own modules (`rel` without extension, from `sdk/`).
+ * Running from TypeScript sources (vitest, tsx) the sibling is a `.ts` file; running from the
+ * build (`dist/sdk/...`) it is a `.js` file. Prefer our own extension, then the other.
+ */
+function sdkModule(rel: string): string {
+  const here = fileURLToPath(import.meta.url);
+  const exts = path.extname(here) === '.ts' ? ['.ts', '.js'] : ['.js', '.ts'];
+  for (const ext of exts) {
+    const candidate = path.resolve(path.dirname(here), '..', `${rel}${ext}`);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new WorkflowBundleError(`The Keel SDK module sdk/${rel} is missing next to ${here}; the SDK installation is incomplete`);
+}
+
+const BUILTINS = new Set(builtinModules);
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+/** Matches `node:anything`, every bare built-in name (`fs`, `fs/promises`, …) and every `keel/...` subpath. */
+const INTERCEPT_FILTER = new RegExp(`^(?:node:.*|keel/.*|(?:${[...BUILTINS].map(escapeRegExp).join('|')}))$`);
+
+/**
+ * Resolves `keel/workflow` and `keel/common` to this SDK's modules, and refuses Node built-ins
+ * and worker-only Keel modules with a message naming the import and the importer. Type-only
+ * imports never get here: esbuild erases them before resolving.
+ */
+function sandboxImportsPlugin(pinned: Record<string, string>): esbuild.Plugin {
+  return {
+    name: 'keel-workflow-sandbox',
+    setup(build) {
+      build.onResolve({ filter: INTERCEPT_FILTER }, (args) => {
+        const target = pinned[args.path];
+        if (target) return { path: target };
+        const importer = displayPath(args.importer);
+        if (args.path.startsWith('keel/')) {
+          const sub = args.path.slice('keel/'.length);
+          if ((WORKER_ONLY_SUBPATHS as readonly string[]).includes(sub)) {
+            return {
+              errors: [
+                {
+                  text: `${importer} imports '${args.path}': workflow code runs in a deterministic sandbox and can only import keel/workflow and keel/common (use \`import type\` for types)`,
+                },
+              ],
+            };
+          }
+          return undefined; // `keel/protocol` and anything else resolve normally.
+        }
+        if (args.path.startsWith('node:') || BUILTINS.has(args.path)) {
+          return {
+            errors: [
+              {
+                text: `${importer} imports '${args.path}': workflow code runs in a deterministic sandbox and cannot use Node built-ins; move this into an activity`,
+              },
+            ],
+          };
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
+/** Whether a file esbuild names is the generated entry (it reports it under the entry's resolve dir). */
+function isEntry(file: string): boolean {
+  return file === '<stdin>' || path.basename(file) === ENTRY_NAME;
+}
+
+/** A path for messages: relative to the current directory when inside it, else absolute. */
+function displayPath(file: string): string {
+  if (!file || isEntry(file)) return ENTRY_NAME;
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
+}
+
+function isBuildFailure(err: unknown): err is esbuild.BuildFailure {
+  return typeof err === 'object' && err !== null && Array.isArray((err as { errors?: unknown }).errors);
+}
+
+/** Turns esbuild's failure into a {@link WorkflowBundleError} whose lines name import and importer. */
+function toBundleError(err: unknown, workflowsPath: string): WorkflowBundleError {
+  if (!isBuildFailure(err)) {
+    return new WorkflowBundleError(`Bundling ${displayPath(workflowsPath)} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const lines = err.errors.map((m) => describeMessage(m, workflowsPath));
+  const message = lines.length === 1 ? lines[0]! : `Bundling ${displayPath(workflowsPath)} failed with ${lines.length} errors:\n${lines.map((l) => `  - ${l}`).join('\n')}`;
+  return new WorkflowBundleError(message, lines);
+}
+
+function describeMessage(m: esbuild.Message, workflowsPath: string): string {
+  const file = m.location?.file;
+  // Every line below names the file already; add where in it.
+  const where = m.location ? ` (line ${m.location.line}, column ${m.location.column + 1})` : '';
+  // Our plugin's messages already name the importer.
+  if (m.pluginName === 'keel-workflow-sandbox') return `${m.text}${where}`;
+  const unresolved = /^Could not resolve "(.*)"$/.exec(m.text);
+  if (unresolved) {
+    if (!file || isEntry(file)) {
+      return `The workflows module '${displayPath(workflowsPath)}' cannot be found`;
+    }
+    return `${displayPath(file)} imports '${unresolved[1]}', which cannot be resolved${where}`;
+  }
+  return `${file ? `${displayPath(file)}: ` : ''}${m.text}${where}`;
+}

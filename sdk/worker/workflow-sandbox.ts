@@ -1,0 +1,249 @@
+// Owns the `node:vm` sandbox that workflow code runs in: one compiled bundle, a fresh context
+// per workflow run with a small deterministic set of globals, and the activate/drain/collect
+// cycle of the runtime contract in activation.ts.
+import { format } from 'node:util';
+import vm from 'node:vm';
+import type { Failure } from '../../protocol/index.js';
+import { errorMessage, isError } from '../common/error-class.js';
+import { FAILURE_SOURCE } from '../common/failure.js';
+import {
+  RUNTIME_GLOBAL,
+  type Activation,
+  type ActivationResult,
+  type QueryRequest,
+  type QueryResult,
+  type WorkflowRuntimeApi,
+} from '../workflow/activation.js';
+import { WorkflowBundleError } from './errors.js';
+
+/**
+ * One workflow run's live state, as the history machine sees it. {@link WorkflowSandbox}
+ * makes real ones; tests may give the machine a scripted one.
+ */
+export interface WorkflowRunContext {
+  /**
+   * Runs one activation to quiescence and returns the commands it produced (or the task's
+   * failure). Never rejects for a workflow's own errors: those come back as `{ failure }`.
+   */
+  activate(activation: Activation): Promise<ActivationResult>;
+  /** Answers a query against the current state; never changes it. */
+  query(request: QueryRequest): Promise<QueryResult>;
+  /** Lets go of the run's state; the context must not be used afterwards. */
+  dispose(): void;
+}
+
+/** Log levels of workflow `console` output. */
+export type SandboxLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Where workflow `console.*` output goes; the shape of Temporal's `Logger.log`. */
+export interface SandboxLogger {
+  log(level: SandboxLogLevel, message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Options of {@link WorkflowSandbox}. */
+export interface WorkflowSandboxOptions {
+  /** Receives workflow `console.*` output. Default: the worker's own console, prefixed with the workflow id. */
+  logger?: SandboxLogger;
+  /**
+   * Also pass on console output written while replaying history. Default false: a replayed
+   * activation re-runs code that already logged when it first ran, so its lines would repeat.
+   */
+  logDuringReplay?: boolean;
+}
+
+/** Who a run context belongs to; used in log lines and the vm context's name. */
+export interface RunContextInfo {
+  workflowId?: string;
+  runId?: string;
+  workflowType?: string;
+}
+
+/** The sandbox level of each of the workflow `log`'s levels. */
+const LOG_LEVELS = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/** A `console` that prefixes the workflow id and writes to the worker's console. */
+const defaultLogger: SandboxLogger = {
+  log(level, message, meta) {
+    const who = meta?.['workflowId'] ? `[workflow ${String(meta['workflowId'])}] ` : '[workflow] ';
+    console[level](`${who}${message}`);
+  },
+};
+
+/**
+ * The Node globals a run's context gets. Everything else a workflow can reach is a JavaScript
+ * built-in of the context itself. These are deterministic given their inputs; nothing here
+ * reads the clock, the network, the file system or a random source:
+ *
+ * - no `setTimeout`/`setInterval`/`setImmediate`: the runtime installs durable timers;
+ * - no `crypto`, `performance`, `process`, `Buffer`, `fetch`.
+ */
+const HOST_GLOBALS = {
+  TextEncoder,
+  TextDecoder,
+  URL,
+  URLSearchParams,
+  AbortController,
+  AbortSignal,
+  atob,
+  btoa,
+  structuredClone,
+  queueMicrotask,
+} as const;
+
+/**
+ * Context built-ins that would make workflow code nondeterministic: when the garbage collector
+ * runs is not part of history. Removed from every context.
+ */
+const REMOVED_BUILTINS = ['WeakRef', 'FinalizationRegistry'] as const;
+
+/** The names of the globals a run context gets beyond JavaScript's own built-ins. */
+export const SANDBOX_GLOBAL_NAMES: readonly string[] = [...Object.keys(HOST_GLOBALS), 'console'];
+
+/**
+ * A compiled workflow bundle, ready to run any number of workflow runs, each in its own
+ * `node:vm` context so that no global state leaks from one run to another.
+ *
+ * The bundle is compiled once (V8 reuses the compiled code for every context); each run pays
+ * only for a new context and the evaluation of the bundle's top level.
+ *
+ * @example
+ * const sandbox = new WorkflowSandbox((await bundleWorkflowCode({ workflowsPath })).code);
+ * const run = sandbox.createRunContext({ workflowId: 'order-1' });
+ * const result = await run.activate(activation);
+ */
+export class WorkflowSandbox {
+  private readonly script: vm.Script;
+  private readonly logger: SandboxLogger;
+  private readonly logDuringReplay: boolean;
+
+  /** @throws {WorkflowBundleError} when the code is not a valid script. */
+  constructor(code: string, options: WorkflowSandboxOptions = {}) {
+    try {
+      this.script = new vm.Script(code, { filename: 'workflow-bundle.js' });
+    } catch (err) {
+      throw new WorkflowBundleError(`The workflow bundle does not compile: ${errorMessage(err) ?? String(err)}`);
+    }
+    this.logger = options.logger ?? defaultLogger;
+    this.logDuringReplay = options.logDuringReplay ?? false;
+  }
+
+  /**
+   * Makes a fresh context for one workflow run and evaluates the bundle in it.
+   * @throws {WorkflowBundleError} when the bundle throws at its top level or installs no runtime.
+   */
+  createRunContext(info: RunContextInfo = {}): WorkflowRunContext {
+    const state = { replaying: false };
+    const meta: Record<string, unknown> = { ...info };
+    const sandboxConsole = makeConsole((level, args) => {
+      if (state.replaying && !this.logDuringReplay) return;
+      this.logger.log(level, format(...args), meta);
+    });
+    const context = vm.createContext({ ...HOST_GLOBALS, console: sandboxConsole }, { name: `keel workflow ${info.workflowId ?? ''}`.trim() });
+    vm.runInContext(REMOVED_BUILTINS.map((n) => `delete globalThis.${n};`).join(''), context);
+    try {
+      this.script.runInContext(context);
+    } catch (err) {
+      throw new WorkflowBundleError(`The workflow bundle threw while loading: ${describe(err)}`);
+    }
+    const runtime = (context as Record<string, unknown>)[RUNTIME_GLOBAL] as WorkflowRuntimeApi | undefined;
+    if (!runtime || typeof runtime.activate !== 'function' || typeof runtime.collectCommands !== 'function' || typeof runtime.query !== 'function') {
+      throw new WorkflowBundleError(`The workflow bundle did not install globalThis.${RUNTIME_GLOBAL}; build it with bundleWorkflowCode`);
+    }
+    // The workflow's `log` (already silent during replay) goes to the same logger.
+    runtime.setLogger?.({
+      log: (level, message, logMeta) => this.logger.log(LOG_LEVELS[level], message, { ...meta, ...(logMeta as Record<string, unknown>) }),
+    });
+    return new VmRunContext(runtime, state);
+  }
+}
+
+/** A run context backed by a runtime living in a vm context. */
+class VmRunContext implements WorkflowRunContext {
+  private runtime: WorkflowRuntimeApi | undefined;
+
+  constructor(
+    runtime: WorkflowRuntimeApi,
+    private readonly state: { replaying: boolean },
+  ) {
+    this.runtime = runtime;
+  }
+
+  async activate(activation: Activation): Promise<ActivationResult> {
+    const runtime = this.live();
+    this.state.replaying = activation.isReplaying;
+    try {
+      runtime.activate(activation);
+      // Temporal's loop (see WorkflowRuntimeApi): let every continuation the jobs released run,
+      // then re-check the `condition`s they may have made true, until nothing moves.
+      do await drainMicrotasks();
+      while (runtime.tryUnblockConditions() > 0);
+      return runtime.collectCommands();
+    } catch (err) {
+      return { failure: toTaskFailure(err) };
+    } finally {
+      this.state.replaying = false;
+    }
+  }
+
+  async query(request: QueryRequest): Promise<QueryResult> {
+    const runtime = this.live();
+    try {
+      return runtime.query(request);
+    } catch (err) {
+      return { queryId: request.queryId, failure: toTaskFailure(err) };
+    }
+  }
+
+  dispose(): void {
+    this.runtime = undefined;
+  }
+
+  private live(): WorkflowRuntimeApi {
+    if (!this.runtime) throw new Error('This workflow run context was disposed');
+    return this.runtime;
+  }
+}
+
+/**
+ * Lets every queued microtask run, including those queued while draining.
+ *
+ * Why one macrotask turn is enough: the context shares Node's microtask queue, and workflow code
+ * can only await promises the runtime settles (there are no real timers or I/O in the sandbox),
+ * so all their continuations run before the event loop reaches the next macrotask.
+ */
+function drainMicrotasks(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A console whose methods all forward to `write`. */
+function makeConsole(write: (level: SandboxLogLevel, args: unknown[]) => void): Record<string, (...args: unknown[]) => void> {
+  return {
+    log: (...args) => write('info', args),
+    info: (...args) => write('info', args),
+    debug: (...args) => write('debug', args),
+    trace: (...args) => write('debug', args),
+    warn: (...args) => write('warn', args),
+    error: (...args) => write('error', args),
+  };
+}
+
+function describe(err: unknown): string {
+  if (isError(err)) return err.stack ?? `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/**
+ * A workflow task failure for an error the runtime let escape (a bug in the runtime, or a
+ * broken bundle): the service records it and retries the task.
+ */
+function toTaskFailure(err: unknown): Failure {
+  if (isError(err)) {
+    return {
+      message: err.message,
+      source: FAILURE_SOURCE,
+      ...(err.stack ? { stackTrace: err.stack } : {}),
+      applicationFailureInfo: { type: err.name, nonRetryable: false },
+    };
+  }
+  return { message: String(err), source: FAILURE_SOURCE, applicationFailureInfo: { type: 'Error', nonRetryable: false } };
+}

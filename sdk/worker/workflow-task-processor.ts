@@ -1,0 +1,218 @@
+/**
+ * Handles one workflow task from poll to answer: finds the run in the cache (or builds
+ * it by replaying the full history), applies the task's new events, and completes the
+ * task with the commands — or fails it, evicting the run. Query tasks are answered
+ * against the cached run, or against a replay of the history when the run is not held.
+ */
+import type { Command, Failure, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
+import { errorMessage, type LoadedDataConverter } from '../common/index.js';
+import type { ConnectionLike } from '../client/connection.js';
+import { KeelServiceError } from '../client/errors.js';
+import { CachedRunInvalidError, DeterminismViolationError } from './errors.js';
+import { WorkflowRunMachine } from './history-machine.js';
+import { decodeAllPayloads, encodeAllPayloads } from './payload-walk.js';
+import { RunCache } from './run-cache.js';
+import type { WorkflowSandbox } from './workflow-sandbox.js';
+
+export interface WorkflowTaskProcessorOptions {
+  connection: ConnectionLike;
+  namespace: string;
+  identity: string;
+  dataConverter: LoadedDataConverter;
+  sandbox: WorkflowSandbox;
+  maxCachedWorkflows: number;
+  /** The worker's own queue for sticky execution; undefined when the cache is off. */
+  stickyQueue?: { name: string; scheduleToStartTimeoutMs: number };
+  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+}
+
+export class WorkflowTaskProcessor {
+  readonly cache: RunCache;
+  /** One task per run at a time: a query must not interleave with an activation. */
+  private readonly runLocks = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly opts: WorkflowTaskProcessorOptions) {
+    this.cache = new RunCache(Math.max(opts.maxCachedWorkflows, 0));
+  }
+
+  handle(task: WorkflowTask): Promise<void> {
+    const runId = task.workflowExecution.runId;
+    const prev = this.runLocks.get(runId) ?? Promise.resolve();
+    const next = prev.then(() => (task.query ? this.answerQuery(task) : this.process(task)));
+    const settled = next.catch(() => undefined);
+    this.runLocks.set(runId, settled);
+    void settled.then(() => {
+      if (this.runLocks.get(runId) === settled) this.runLocks.delete(runId);
+    });
+    return next;
+  }
+
+  private async process(task: WorkflowTask): Promise<void> {
+    const { runId } = task.workflowExecution;
+    const history = await decodeAllPayloads(task.history, this.opts.dataConverter.payloadCodecs);
+    let machine = this.cache.get(runId);
+    let result;
+    try {
+      if (machine && (!machine.isUsable || history[0]?.eventId !== machine.lastEventId + 1)) {
+        this.cache.evict(runId);
+        machine = undefined;
+      }
+      if (machine) {
+        result = await machine.applyHistory(history);
+      } else {
+        machine = this.newMachine(task);
+        const full = history[0]?.eventId === 1 ? history : await this.fullHistory(task);
+        result = await machine.applyHistory(full);
+      }
+    } catch (err) {
+      if (machine) this.evict(runId, machine);
+      if (err instanceof CachedRunInvalidError) {
+        // The cached run no longer matches the service's view: rebuild it from scratch once.
+        const fresh = this.newMachine(task);
+        try {
+          result = await fresh.applyHistory(await this.fullHistory(task));
+          machine = fresh;
+        } catch (again) {
+          fresh.dispose();
+          return this.fail(task, again);
+        }
+      } else {
+        return this.fail(task, err);
+      }
+    }
+    if (!result) return this.fail(task, new Error(`workflow task for run ${runId} left nothing to activate (history ends at event ${history.at(-1)?.eventId})`));
+    if ('failure' in result) {
+      this.evict(runId, machine);
+      return this.failWith(task, 'WORKFLOW_WORKER_UNHANDLED_FAILURE', result.failure);
+    }
+    const closes = result.commands.some((c) => c.type === 'CompleteWorkflowExecution' || c.type === 'FailWorkflowExecution' || c.type === 'CancelWorkflowExecution');
+    const keep = !closes && this.opts.maxCachedWorkflows > 0 && this.opts.stickyQueue !== undefined;
+    if (keep) this.cache.set(runId, machine);
+    else this.evict(runId, machine);
+    try {
+      await this.opts.connection.call(
+        'completeWorkflowTask',
+        {
+          taskToken: task.taskToken,
+          commands: await encodeAllPayloads<Command[]>(result.commands, this.opts.dataConverter.payloadCodecs),
+          identity: this.opts.identity,
+          ...(keep && this.opts.stickyQueue
+            ? { stickyAttributes: { workerTaskQueue: this.opts.stickyQueue.name, scheduleToStartTimeoutMs: this.opts.stickyQueue.scheduleToStartTimeoutMs } }
+            : {}),
+        },
+        { namespace: this.opts.namespace },
+      );
+    } catch (err) {
+      // The service did not take the commands (task timed out, run closed, bad command):
+      // our cached state is ahead of history, so drop it.
+      this.cache.evict(runId);
+      if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn(`Completing workflow task of ${task.workflowExecution.workflowId} failed`, err);
+    }
+  }
+
+  private newMachine(task: WorkflowTask): WorkflowRunMachine {
+    const { workflowId, runId } = task.workflowExecution;
+    return new WorkflowRunMachine({
+      namespace: this.opts.namespace,
+      workflowId,
+      runId,
+      context: this.opts.sandbox.createRunContext({ workflowId, runId, workflowType: task.workflowType }),
+    });
+  }
+
+  private evict(runId: string, machine: WorkflowRunMachine | undefined): void {
+    if (this.cache.get(runId) === machine) this.cache.evict(runId);
+    else machine?.dispose();
+  }
+
+  /** The run's whole history up to this task, for a task whose partial history we cannot use. */
+  private async fullHistory(task: WorkflowTask): Promise<HistoryEvent[]> {
+    const { workflowId, runId } = task.workflowExecution;
+    const events: HistoryEvent[] = [];
+    let nextPageToken: string | undefined;
+    do {
+      const page = await this.opts.connection.call(
+        'getWorkflowHistory',
+        { runId, ...(nextPageToken ? { nextPageToken } : {}) },
+        { namespace: this.opts.namespace, params: { workflowId } },
+      );
+      events.push(...page.events.filter((e) => e.eventId <= task.startedEventId));
+      nextPageToken = page.events.length > 0 && (page.events.at(-1)?.eventId ?? 0) < task.startedEventId ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    // A retried task's scheduled/started events are transient: only the task carries them.
+    const known = new Set(events.map((e) => e.eventId));
+    for (const e of task.history) if (!known.has(e.eventId)) events.push(e);
+    events.sort((a, b) => a.eventId - b.eventId);
+    return decodeAllPayloads(events, this.opts.dataConverter.payloadCodecs);
+  }
+
+  private async fail(task: WorkflowTask, err: unknown): Promise<void> {
+    const cause = err instanceof DeterminismViolationError ? 'NON_DETERMINISTIC_ERROR' : 'WORKFLOW_WORKER_UNHANDLED_FAILURE';
+    if (!(err instanceof DeterminismViolationError)) this.opts.log.warn(`Workflow task of ${task.workflowExecution.workflowId} failed`, err);
+    return this.failWith(task, cause, this.opts.dataConverter.failureConverter.errorToFailure(err, this.opts.dataConverter.payloadConverter));
+  }
+
+  private async failWith(task: WorkflowTask, cause: 'NON_DETERMINISTIC_ERROR' | 'WORKFLOW_WORKER_UNHANDLED_FAILURE', failure: Failure): Promise<void> {
+    try {
+      await this.opts.connection.call(
+        'failWorkflowTask',
+        { taskToken: task.taskToken, cause, failure: await encodeAllPayloads(failure, this.opts.dataConverter.payloadCodecs), identity: this.opts.identity },
+        { namespace: this.opts.namespace },
+      );
+    } catch (err) {
+      if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn('Failing a workflow task failed', err);
+    }
+  }
+
+  private async answerQuery(task: WorkflowTask): Promise<void> {
+    const { runId } = task.workflowExecution;
+    const query = task.query!;
+    const request = { queryId: runId, queryType: query.queryType, args: await decodeAllPayloads(query.queryArgs, this.opts.dataConverter.payloadCodecs) };
+    let answer: Awaited<ReturnType<WorkflowRunMachine['query']>>;
+    const cached = this.cache.get(runId);
+    try {
+      if (cached?.isUsable) {
+        answer = await cached.query(request);
+      } else {
+        const machine = this.newMachine(task);
+        try {
+          const history = await decodeAllPayloads(completedTasksOnly(task.history), this.opts.dataConverter.payloadCodecs);
+          const result = await machine.applyHistory(history, { mode: 'replay' });
+          if (result && 'failure' in result) throw new Error(`replaying the workflow for the query failed: ${result.failure.message}`);
+          answer = await machine.query(request);
+        } finally {
+          machine.dispose();
+        }
+      }
+    } catch (err) {
+      answer = { queryId: runId, failure: { message: errorMessage(err) ?? String(err) } };
+    }
+    await this.opts.connection
+      .call(
+        'respondQueryTask',
+        answer.failure
+          ? { taskToken: task.taskToken, errorMessage: answer.failure.message }
+          : { taskToken: task.taskToken, ...(answer.answer ? { answer: (await encodeAllPayloads([answer.answer], this.opts.dataConverter.payloadCodecs))[0] } : {}) },
+        { namespace: this.opts.namespace },
+      )
+      .catch((err: unknown) => this.opts.log.warn('Answering a query failed', err));
+  }
+}
+
+/**
+ * The history a query is answered against: everything up to the last workflow task that
+ * completed. A task still running (started, not completed) has not decided anything yet.
+ */
+export function completedTasksOnly(history: readonly HistoryEvent[]): HistoryEvent[] {
+  let lastStarted = -1;
+  for (let i = history.length - 1; i >= 0; i--) {
+    if (history[i]!.eventType === 'WorkflowTaskStarted') {
+      lastStarted = i;
+      break;
+    }
+  }
+  if (lastStarted < 0) return [...history];
+  const after = history[lastStarted + 1]?.eventType;
+  const closed = after === 'WorkflowTaskCompleted' || after === 'WorkflowTaskFailed' || after === 'WorkflowTaskTimedOut';
+  return closed ? [...history] : history.slice(0, lastStarted);
+}

@@ -1,0 +1,99 @@
+/**
+ * The contract between the worker (outside the sandbox) and the workflow runtime
+ * (inside it). The worker reads history, turns each workflow task's new events into
+ * one activation, and checks the commands that come back against the events that
+ * recorded them on replay. Nothing here may import Node or the worker.
+ *
+ * Payloads cross this boundary already decoded by the worker's codec and still
+ * converted: the sandbox runs the payload converter, the worker runs the codec.
+ */
+import type { Command, Failure, Payload, RetryPolicy } from '../../protocol/index.js';
+
+/** What the workflow needs to know about its run at start; `workflowInfo()` is built from it. */
+export interface WorkflowStartInfo {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  attempt: number;
+  firstExecutionRunId: string;
+  continuedFromExecutionRunId?: string;
+  workflowExecutionTimeoutMs?: number;
+  workflowRunTimeoutMs?: number;
+  workflowTaskTimeoutMs: number;
+  retryPolicy?: RetryPolicy;
+  memo?: Record<string, Payload>;
+  searchAttributes?: Record<string, unknown>;
+  /** ms since the epoch. */
+  startTime: number;
+}
+
+export type ActivityResolution =
+  | { completed: { result?: Payload } }
+  | { failed: { failure: Failure } }
+  | { cancelled: { failure: Failure } };
+
+export type ActivationJob =
+  | { type: 'startWorkflow'; workflowType: string; args: Payload[]; info: WorkflowStartInfo; randomnessSeed: number }
+  | { type: 'fireTimer'; timerId: string }
+  | { type: 'resolveActivity'; activityId: string; result: ActivityResolution }
+  | { type: 'signalWorkflow'; signalName: string; args: Payload[] }
+  | { type: 'cancelWorkflow' };
+
+/** A query answered against the workflow's current state; it never changes that state. */
+export interface QueryRequest {
+  queryId: string;
+  queryType: string;
+  args: Payload[];
+}
+
+export interface Activation {
+  /** ms since the epoch: `Date.now()` in the workflow during this activation (the workflow task's start). */
+  timestamp: number;
+  isReplaying: boolean;
+  historyLength: number;
+  jobs: ActivationJob[];
+}
+
+export type ActivationResult =
+  /** The workflow made progress: these commands, in this order. */
+  | { commands: Command[] }
+  /** The workflow task failed (a non-ApplicationFailure error, or a bug): the service retries it. */
+  | { failure: Failure };
+
+export type QueryResult = { queryId: string; answer?: Payload; failure?: Failure };
+
+/**
+ * What the bundle's entry exposes on the sandbox's global object. For each activation the
+ * worker calls `activate`, lets the microtask queue drain, then calls `tryUnblockConditions`
+ * until it returns 0, draining microtasks after each call that returned more than 0, and finally
+ * calls `collectCommands`: so every promise the jobs resolved, and every `condition` that became
+ * true, has run its continuation (Temporal's loop). In code:
+ *
+ * ```ts
+ * runtime.activate(activation);
+ * do await drainMicrotasks(); while (runtime.tryUnblockConditions() > 0);
+ * const result = runtime.collectCommands();
+ * ```
+ */
+export interface WorkflowRuntimeApi {
+  activate(activation: Activation): void;
+  /**
+   * Re-evaluates every `condition(fn)` the workflow waits on and resolves those now true; returns
+   * how many it resolved. Their continuations run at the next microtask drain.
+   */
+  tryUnblockConditions(): number;
+  collectCommands(): ActivationResult;
+  /** Query handlers are synchronous, as in Temporal; a handler that returns a promise is rejected. */
+  query(request: QueryRequest): QueryResult;
+  /** Sends the workflow's `log` records to `sink` instead of the sandbox's console. */
+  setLogger?(sink: WorkflowLogSinkLike): void;
+}
+
+/** Where the workflow's `log` writes (a structural copy of keel/workflow's WorkflowLogSink). */
+export interface WorkflowLogSinkLike {
+  log(level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR', message: string, meta: Record<string | symbol, unknown>): void;
+}
+
+export const RUNTIME_GLOBAL = '__keelRuntime';

@@ -1,0 +1,57 @@
+// Owns the public surface of `keel/workflow`: the API workflow code uses (Temporal's
+// @temporalio/workflow names). Importing it has no side effects, so client code may import
+// workflow modules for their signal and query definitions; the functions that need a running
+// workflow throw IllegalStateError outside one.
+
+export { proxyActivities, scheduleActivity } from './activities.js';
+export { sleep } from './timers.js';
+export { condition } from './conditions.js';
+export { defineSignal, defineQuery, setHandler, setDefaultSignalHandler } from './handlers.js';
+export { workflowInfo } from './info.js';
+export { uuid4 } from './uuid.js';
+export { log } from './log.js';
+export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
+export { inWorkflowContext } from './global-state.js';
+export { WorkflowError, DeterminismViolationError } from './errors.js';
+export type {
+  ActivityOptions,
+  ActivityFunction,
+  ActivityInterfaceFor,
+  UntypedActivities,
+  NotAnActivityMethod,
+  SignalDefinition,
+  QueryDefinition,
+  Handler,
+  DefaultSignalHandler,
+  WorkflowInfo,
+  UnsafeWorkflowInfo,
+  LogLevel,
+  LogMetadata,
+  WorkflowLogger,
+  WorkflowLogSink,
+} from './interfaces.js';
+
+// Shared with the rest of the SDK, re-exported as @temporalio/workflow does.
+export {
+  TemporalFailure,
+  ApplicationFailure,
+  ActivityFailure,
+  CancelledFailure,
+  TimeoutFailure,
+  TerminatedFailure,
+  ChildWorkflowFailure,
+  ServerFailure,
+  IllegalStateError,
+  ValueError,
+  isCancellation,
+  rootCause,
+  ActivityCancellationType,
+  WorkflowIdReusePolicy,
+  WorkflowIdConflictPolicy,
+  ParentClosePolicy,
+  RetryState,
+  TimeoutType,
+  type ApplicationFailureOptions,
+  type Duration,
+  type RetryPolicy,
+} from '../common/index.js';

@@ -1,0 +1,53 @@
+// Owns `workflowInfo()`: Temporal's WorkflowInfo, built from the run's start info and the
+// current activation.
+import { decompileRetryPolicy, mapFromPayloads } from '../common/index.js';
+import type { Activator } from './activator.js';
+import { assertInWorkflowContext } from './global-state.js';
+import type { WorkflowInfo } from './interfaces.js';
+
+// The real clock, captured before the sandbox's Date is made deterministic; only `unsafe.now()` reads it.
+const RealDate = Date;
+
+/** Builds the info of `activator`'s run as of now. */
+export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
+  const start = activator.startInfo;
+  if (!start) throw new TypeError('workflowInfo() is not available before the workflow starts');
+  const isReplaying = activator.isReplaying;
+  const info: WorkflowInfo = {
+    workflowId: start.workflowId,
+    runId: start.runId,
+    workflowType: start.workflowType,
+    namespace: start.namespace,
+    taskQueue: start.taskQueue,
+    attempt: start.attempt,
+    firstExecutionRunId: start.firstExecutionRunId,
+    continuedFromExecutionRunId: start.continuedFromExecutionRunId,
+    // Keel's start info has one start time; the run's is the execution's for a first run.
+    startTime: new RealDate(start.startTime),
+    runStartTime: new RealDate(start.startTime),
+    executionTimeoutMs: start.workflowExecutionTimeoutMs,
+    executionExpirationTime:
+      start.workflowExecutionTimeoutMs === undefined
+        ? undefined
+        : new RealDate(start.startTime + start.workflowExecutionTimeoutMs),
+    runTimeoutMs: start.workflowRunTimeoutMs,
+    taskTimeoutMs: start.workflowTaskTimeoutMs,
+    retryPolicy: decompileRetryPolicy(start.retryPolicy),
+    memo: mapFromPayloads(activator.payloadConverter, start.memo),
+    searchAttributes: { ...(start.searchAttributes ?? {}) },
+    historyLength: activator.historyLength,
+    unsafe: { isReplaying, now: () => RealDate.now() },
+  };
+  return Object.freeze(info);
+}
+
+/**
+ * What the workflow knows about its run: ids, type, task queue, attempt, timeouts, memo, and
+ * `unsafe.isReplaying`. Returns a frozen copy as of the call; call it again where you need it.
+ *
+ * @example
+ * const { workflowId, attempt } = workflowInfo();
+ */
+export function workflowInfo(): WorkflowInfo {
+  return buildWorkflowInfo(assertInWorkflowContext('workflowInfo()'));
+}
