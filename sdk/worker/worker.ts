@@ -4,6 +4,7 @@
  * graceful shutdown on SIGINT/SIGTERM.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { ActivityTask, WorkflowTask } from '../../protocol/index.js';
 import { loadDataConverter, msOptionalToNumber, msToNumber, type DataConverter, type Duration, type LoadedDataConverter } from '../common/index.js';
@@ -105,6 +106,8 @@ export class Worker {
     bundle: WorkflowBundle | undefined,
   ) {
     this.log = options.log ?? console;
+    // Every poll in flight listens for shutdown on this one signal.
+    setMaxListeners(0, this.stop.signal);
     this.dataConverter = loadDataConverter(options.dataConverter);
     const identity = this.identity;
     const maxCached = options.maxCachedWorkflows ?? 1000;
