@@ -34,6 +34,7 @@ const sdk = build({
   platform: 'node',
   target: 'node20',
   packages: 'external',
+  chunkNames: 'sdk/chunks/[name]-[hash]',
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -62,8 +62,10 @@ function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTok
 async function readBody(request: Request): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > Limits.maxRequestBytes) throw tooLarge(declared);
-  const text = await request.text();
-  if (text.length > Limits.maxRequestBytes) throw tooLarge(text.length);
+  // The limit is in bytes, and a streamed body declares no length: count as it arrives
+  // and stop reading once it is over.
+  const bytes = await readAtMost(request, Limits.maxRequestBytes);
+  const text = new TextDecoder().decode(bytes);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
@@ -72,7 +74,31 @@ async function readBody(request: Request): Promise<unknown> {
   }
 }
 
-const tooLarge = (n: number) => new ServiceError('PAYLOAD_TOO_LARGE', `The request body is ${n} bytes; the limit is ${Limits.maxRequestBytes} bytes.`, { limit: Limits.maxRequestBytes });
+async function readAtMost(request: Request, limit: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(size, 'at least ');
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+const tooLarge = (n: number, atLeast = '') => new ServiceError('PAYLOAD_TOO_LARGE', `The request body is ${atLeast}${n} bytes; the limit is ${Limits.maxRequestBytes} bytes. Send large data by reference (e.g. an object-store key) instead of in the payload.`, { limit: Limits.maxRequestBytes });
 
 /** Validates against the endpoint's schema; INVALID_ARGUMENT names every bad field. */
 function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -86,7 +112,12 @@ function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
 function decodeParams(params: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) {
-    const value = decodeURIComponent(v);
+    let value: string;
+    try {
+      value = decodeURIComponent(v);
+    } catch {
+      throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' is not valid percent-encoding ('${v}'); encode it with encodeURIComponent.`, { issues: [{ path: k, message: 'malformed percent-encoding' }] });
+    }
     if (value.length === 0 || value.length > Limits.maxNameLength) throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' must be 1 to ${Limits.maxNameLength} characters.`);
     out[k] = value;
   }

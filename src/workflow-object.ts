@@ -92,7 +92,7 @@ export class WorkflowObject extends DurableObject<Env> {
    * rows, outbox rows, the request record and the alarm (design invariant 1). A throw
    * anywhere leaves storage untouched.
    */
-  private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey): T {
+  private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean } = {}): T {
     if (request?.requestId) {
       const prior = this.sql.exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM requests WHERE request_id = ?`, request.requestId).toArray()[0];
       if (prior) {
@@ -106,6 +106,9 @@ export class WorkflowObject extends DurableObject<Env> {
     let result!: T;
     this.ctx.storage.transactionSync(() => {
       result = fn(tx);
+      // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
+      // even the alarm. The alarm handler always reschedules: its alarm is used up.
+      if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
       for (const { runId, event } of tx.events) {
         this.sql.exec(`INSERT INTO events (run_id, event_id, event) VALUES (?, ?, ?)`, runId, event.eventId, JSON.stringify(event));
       }
@@ -152,7 +155,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const current = tx.currentRunId();
       const run = current ? tx.loadRun(current) : undefined;
       if (run) fireDue(tx, run);
-    });
+    }, undefined, { alwaysScheduleAlarm: true });
     await this.deliverOutbox();
   }
 

@@ -3,7 +3,8 @@
  * in workerd through miniflare's API. Used by `keel/testing` (in-memory state) and by
  * `keel dev` (state persisted under a data directory).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 
@@ -30,13 +31,20 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
-/** Where the built Worker bundle is, whether this module runs from sources or from dist/. */
+/**
+ * Where the built Worker bundle is: `dist/worker/index.js` of the keel package this
+ * module belongs to, whether it runs from sources or from a bundled chunk in dist/.
+ */
 export function defaultWorkerScript(): string {
-  for (const rel of ['../../dist/worker/index.js', '../worker/index.js', '../../worker/index.js']) {
-    const p = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(p)) return p;
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'keel') {
+      const script = path.join(dir, 'dist', 'worker', 'index.js');
+      if (existsSync(script)) return script;
+      throw new Error(`The Keel Worker bundle ${script} was not found; run \`npm run build\` first.`);
+    }
+    if (path.dirname(dir) === dir) throw new Error('The keel package root was not found above ' + fileURLToPath(import.meta.url));
   }
-  throw new Error('The Keel Worker bundle was not found; run `npm run build` first.');
 }
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {

@@ -6,4 +6,4 @@ export { Worker, type WorkerOptions, type State } from './worker.js';
 export { NativeConnection, type NativeConnectionOptions } from './connection.js';
 export { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
 export { runReplayHistory, runReplayHistories, type ReplayOptions, type HistoryInput, type ReplayHistory, type ReplayResult } from './replay.js';
-export { WorkflowBundleError, HistoryGapError, ReplayError, DeterminismViolationError } from './errors.js';
+export { WorkflowBundleError, CachedRunInvalidError, HistoryGapError, ReplayError, DeterminismViolationError } from './errors.js';

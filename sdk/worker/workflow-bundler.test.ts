@@ -33,7 +33,7 @@ describe('bundleWorkflowCode', () => {
 
   it('erases type-only imports, so the activities module (which uses Node) stays out', async () => {
     const { code } = await fixtureBundle('workflows.ts');
-    expect(code).not.toContain('readFile');
+    expect(code).not.toContain('hostname');
     expect(code).not.toContain('async function charge(');
   });
 

@@ -2,6 +2,7 @@
 // per workflow run with a small deterministic set of globals, and the activate/drain/collect
 // cycle of the runtime contract in activation.ts.
 import { format } from 'node:util';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import vm from 'node:vm';
 import type { Failure } from '../../protocol/index.js';
 import { errorMessage, isError } from '../common/error-class.js';
@@ -78,6 +79,8 @@ const defaultLogger: SandboxLogger = {
  * - no `crypto`, `performance`, `process`, `Buffer`, `fetch`.
  */
 const HOST_GLOBALS = {
+  // Lets cancellation scopes follow `await`s inside workflow code, as Temporal's sandbox does.
+  AsyncLocalStorage,
   TextEncoder,
   TextDecoder,
   URL,
@@ -92,7 +95,8 @@ const HOST_GLOBALS = {
 
 /**
  * Context built-ins that would make workflow code nondeterministic: when the garbage collector
- * runs is not part of history. Removed from every context.
+ * runs is not part of history. Removed from every context before the bundle runs (Keel's
+ * runtime then puts stubs there that throw a DeterminismViolationError with an explanation).
  */
 const REMOVED_BUILTINS = ['WeakRef', 'FinalizationRegistry'] as const;
 
@@ -224,6 +228,8 @@ function makeConsole(write: (level: SandboxLogLevel, args: unknown[]) => void): 
     trace: (...args) => write('debug', args),
     warn: (...args) => write('warn', args),
     error: (...args) => write('error', args),
+    dir: (...args) => write('info', args),
+    table: (...args) => write('info', args),
   };
 }
 

@@ -33,6 +33,11 @@ export function validateCommands(run: RunState, commands: Command[]): void {
         if (timerIds.has(cmd.timerId)) throw new ServiceError('DUPLICATE_ID', `${where}: timer id '${cmd.timerId}' is already pending; use a new id.`, { index: i, timerId: cmd.timerId });
         timerIds.add(cmd.timerId);
         break;
+      case 'CancelWorkflowExecution':
+        if (!run.cancelRequested) {
+          throw new ServiceError('BAD_COMMAND', `${where}: the run's cancellation was not requested; complete or fail the workflow instead.`, { index: i });
+        }
+        break;
       case 'CancelTimer':
         if (!timerIds.has(cmd.timerId)) throw new ServiceError('UNKNOWN_TIMER', `${where}: no pending timer has id '${cmd.timerId}'.`, { index: i, timerId: cmd.timerId });
         timerIds.delete(cmd.timerId);

@@ -25,7 +25,9 @@ export function scheduleWorkflowTask(tx: Txn, run: RunState, attempt = 1): void 
   const taskQueue = sticky?.taskQueue ?? run.taskQueue;
   const scheduledEventId =
     attempt === 1 ? tx.addEvent(run, 'WorkflowTaskScheduled', { taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt }) : 0;
-  const delay = workflowTaskBackoffMs(attempt);
+  // Back-off by the number of failures so far: attempt 2 goes out at once (a worker that
+  // died holding the task loses nothing), attempt 3 after 1 s, doubling to 1 min.
+  const delay = workflowTaskBackoffMs(attempt - 1);
   run.workflowTask = {
     scheduledEventId,
     attempt,

@@ -1,10 +1,9 @@
-// Owns the activities the fixture workflows call. Activities may use Node; workflows may only
-// import their types.
-import { readFile } from 'node:fs/promises';
+// Owns the activities the fixture workflows call. Activities may use Node; workflow code may
+// only import their types (`import type * as activities from './activities.js'`).
+import { hostname } from 'node:os';
 
 export async function charge(id: string): Promise<string> {
-  await readFile(new URL(import.meta.url)).catch(() => undefined);
-  return `charged ${id}`;
+  return `charged ${id} on ${hostname()}`;
 }
 
 export async function ship(what: string): Promise<string> {

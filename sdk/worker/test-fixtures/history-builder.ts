@@ -13,6 +13,7 @@ export function fromPayload<T>(p: Payload | undefined): T {
   return p === undefined ? (undefined as T) : defaultPayloadConverter.fromPayload<T>(p);
 }
 
+/** The run id every built history's WorkflowExecutionStarted names as the original run. */
 export const ORIGINAL_RUN_ID = 'run-0001';
 const RETRY = { initialIntervalMs: 1000, backoffCoefficient: 2, maximumAttempts: 0 };
 
