@@ -25,6 +25,8 @@ export const Limits = {
   longPollMs: 20_000,
   /** Events in one page of history. */
   maxHistoryPageSize: 1000,
+  /** How deeply objects and arrays may nest in a request body (a failure's cause chain counts). */
+  maxJsonDepth: 256,
 } as const;
 
 const Name = z.string().min(1).max(Limits.maxNameLength);

@@ -67,10 +67,35 @@ async function readBody(request: Request): Promise<unknown> {
   const bytes = await readAtMost(request, Limits.maxRequestBytes);
   const text = new TextDecoder().decode(bytes);
   if (text.trim() === '') return {};
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (err) {
     throw new ServiceError('INVALID_JSON', `The request body is not valid JSON (${(err as Error).message}); send a JSON object with Content-Type: application/json.`);
+  }
+  checkDepth(body);
+  return body;
+}
+
+/**
+ * Validation, storage and the SDK all walk values recursively, so an absurdly deep one (a
+ * failure with thousands of causes) would exhaust the stack somewhere; it is refused here,
+ * where the answer can say why.
+ */
+const MAX_JSON_DEPTH = Limits.maxJsonDepth;
+
+/** Walks the value without recursion and refuses one nested deeper than MAX_JSON_DEPTH. */
+function checkDepth(value: unknown): void {
+  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { v, depth, path } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      throw new ServiceError('INVALID_ARGUMENT', `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} deep (at ${path.slice(0, 200)}…); flatten it, or put deep data in a payload.`, {
+        issues: [{ path: path.slice(0, 1000), message: `nested more than ${MAX_JSON_DEPTH} deep` }],
+      });
+    }
+    for (const [k, child] of Object.entries(v)) if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1, path: path ? `${path}.${k}` : k });
   }
 }
 
@@ -118,7 +143,7 @@ function decodeParams(params: Record<string, string>): Record<string, string> {
     } catch {
       throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' is not valid percent-encoding ('${v}'); encode it with encodeURIComponent.`, { issues: [{ path: k, message: 'malformed percent-encoding' }] });
     }
-    if (value.length === 0 || value.length > Limits.maxNameLength) throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' must be 1 to ${Limits.maxNameLength} characters.`);
+    if (value.length === 0 || value.length > Limits.maxNameLength) throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' must be 1 to ${Limits.maxNameLength} characters; it has ${value.length}.`, { issues: [{ path: k, message: `must be 1 to ${Limits.maxNameLength} characters` }] });
     out[k] = value;
   }
   return out;

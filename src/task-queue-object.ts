@@ -14,7 +14,12 @@ import type { TaskRef } from './task-token.js';
 
 interface Poller {
   identity: string;
-  deliver: (task: StartedTask | null) => void;
+  /** Set while `add` starts a task for this poller: its long poll then waits for that to end. */
+  claimed: boolean;
+  /** Its long-poll time is up. */
+  expired: boolean;
+  /** Answers the long poll; only the first answer counts. */
+  answer: (task: StartedTask | null) => void;
 }
 
 /** Pollers seen within this window are listed by describe. */
@@ -47,20 +52,27 @@ export class TaskQueueObject extends DurableObject<Env> {
    * a worker or durably in the backlog, so the outbox row may then be deleted.
    */
   async add(ref: TaskRef): Promise<'delivered' | 'queued' | 'stale'> {
-    const poller = this.waiting.shift();
+    // The newest poll first: a worker that went away (killed, or shut down with polls in
+    // flight) leaves polls here that nobody will read until their long poll expires, and a
+    // task handed to one is lost until its timeout. Live workers poll again all the time,
+    // so the newest poll is the likeliest to be read.
+    const poller = this.waiting.pop();
     if (poller) {
+      // Once the workflow object records the task as started it must reach this poller,
+      // so the poller is claimed, and its long poll cannot run out, while that happens.
+      poller.claimed = true;
       let task: StartedTask | null;
       try {
         task = await this.startTask(ref, poller.identity);
       } catch (err) {
-        this.waiting.unshift(poller);
+        this.release(poller);
         throw err;
       }
       if (!task) {
-        this.waiting.unshift(poller);
+        this.release(poller);
         return 'stale';
       }
-      poller.deliver(task);
+      poller.answer(task);
       return 'delivered';
     }
     this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), Date.now());
@@ -73,20 +85,37 @@ export class TaskQueueObject extends DurableObject<Env> {
     const fromBacklog = await this.takeFromBacklog(identity);
     if (fromBacklog) return fromBacklog;
     return new Promise((resolve) => {
+      let answered = false;
       const poller: Poller = {
         identity,
-        deliver: (task) => {
+        claimed: false,
+        expired: false,
+        answer: (task) => {
+          if (answered) return;
+          answered = true;
           clearTimeout(timer);
           resolve(task);
         },
       };
-      const timer = setTimeout(() => {
-        const i = this.waiting.indexOf(poller);
-        if (i >= 0) this.waiting.splice(i, 1);
-        resolve(null);
-      }, waitMs);
+      const timer = setTimeout(() => this.expire(poller), waitMs);
       this.waiting.push(poller);
     });
+  }
+
+  /** A long poll's time is up: it answers empty, unless a task is being started for it right now. */
+  private expire(poller: Poller): void {
+    poller.expired = true;
+    if (poller.claimed) return;
+    const i = this.waiting.indexOf(poller);
+    if (i >= 0) this.waiting.splice(i, 1);
+    poller.answer(null);
+  }
+
+  /** The task being started for a claimed poller was stale or failed: it waits on, or answers empty if its time is up. */
+  private release(poller: Poller): void {
+    poller.claimed = false;
+    if (poller.expired) poller.answer(null);
+    else this.waiting.push(poller);
   }
 
   private async takeFromBacklog(identity: string): Promise<StartedTask | null> {

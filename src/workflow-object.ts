@@ -181,6 +181,15 @@ export class WorkflowObject extends DurableObject<Env> {
       );
     }
     await Promise.all(this.delivering.values());
+    // The transaction that wrote the rows set the alarm to re-deliver them in case this
+    // hand-off failed; with every row delivered, the alarm goes back to what the run waits for.
+    if (this.delivering.size === 0 && rows.length > 0 && this.outboxIsEmpty()) {
+      this.ctx.storage.transactionSync(() => this.scheduleAlarm(new Txn(this.store, this.clock.now())));
+    }
+  }
+
+  private outboxIsEmpty(): boolean {
+    return this.sql.exec(`SELECT 1 FROM outbox LIMIT 1`).toArray().length === 0;
   }
 
   private async deliver(row: { id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }): Promise<void> {
@@ -267,8 +276,11 @@ export class WorkflowObject extends DurableObject<Env> {
       const workflowId = this.names.workflowId;
       const deadline = Date.now() + longPollMs(this.env);
       const from = req.nextPageToken ? parsePageToken(req.nextPageToken) : 1;
+      // The run is fixed when the call arrives: a run started meanwhile (TERMINATE_EXISTING,
+      // a new start after a close) must not take the place of the one being waited on.
+      const runId = resolveRun(new Txn(this.store, this.clock.now()), workflowId, req.runId).runId;
       for (;;) {
-        const run = resolveRun(new Txn(this.store, this.clock.now()), workflowId, req.runId);
+        const run = resolveRun(new Txn(this.store, this.clock.now()), workflowId, runId);
         if (req.closeEventOnly) {
           if (run.closeEventId !== undefined) return { runId: run.runId, events: this.store.readEvents(run.runId, run.closeEventId, run.closeEventId) };
         } else {

@@ -12,23 +12,35 @@ import { isRunning, type ActivityState, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 
-/** Temporal's normalisation of the four timeouts; throws BAD_COMMAND when neither close timeout is set. */
+/**
+ * Temporal's normalisation of the four timeouts (0 means none): schedule-to-start and
+ * start-to-close default to, and are capped by, schedule-to-close; without one, both
+ * schedule timeouts default to the run timeout; none outlasts the run timeout; heartbeat
+ * is capped by start-to-close. Throws BAD_COMMAND when neither close timeout is set.
+ */
 export function normaliseActivityTimeouts(cmd: CommandOf<'ScheduleActivityTask'>, run: RunState) {
   let scheduleToClose = cmd.scheduleToCloseTimeoutMs ?? 0;
   let scheduleToStart = cmd.scheduleToStartTimeoutMs ?? 0;
   let startToClose = cmd.startToCloseTimeoutMs ?? 0;
   let heartbeat = cmd.heartbeatTimeoutMs ?? 0;
+  const runTimeout = run.workflowRunTimeoutMs ?? 0;
   if (scheduleToClose > 0) {
     if (scheduleToStart === 0 || scheduleToStart > scheduleToClose) scheduleToStart = scheduleToClose;
     if (startToClose === 0 || startToClose > scheduleToClose) startToClose = scheduleToClose;
   } else if (startToClose > 0) {
-    scheduleToClose = run.workflowRunTimeoutMs ?? 0;
+    scheduleToClose = runTimeout;
+    if (scheduleToStart === 0) scheduleToStart = runTimeout;
   } else {
     throw new ServiceError(
       'BAD_COMMAND',
       `ScheduleActivityTask '${cmd.activityId}' (${cmd.activityType}) sets neither scheduleToCloseTimeoutMs nor startToCloseTimeoutMs; set at least one.`,
       { activityId: cmd.activityId },
     );
+  }
+  if (runTimeout > 0) {
+    scheduleToClose = Math.min(scheduleToClose, runTimeout);
+    scheduleToStart = Math.min(scheduleToStart, runTimeout);
+    startToClose = Math.min(startToClose, runTimeout);
   }
   if (heartbeat > startToClose) heartbeat = startToClose;
   return { scheduleToCloseTimeoutMs: scheduleToClose, scheduleToStartTimeoutMs: scheduleToStart, startToCloseTimeoutMs: startToClose, heartbeatTimeoutMs: heartbeat };

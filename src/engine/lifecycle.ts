@@ -113,7 +113,7 @@ export function resolveRun(tx: Txn, workflowId: string, runId: string | undefine
 
 export function requireRunning(run: RunState): RunState {
   if (!isRunning(run)) {
-    throw new ServiceError('WORKFLOW_NOT_RUNNING', `Workflow '${run.workflowId}' run ${run.runId} has already closed (${run.status}).`, { workflowId: run.workflowId, runId: run.runId, status: run.status });
+    throw new ServiceError('WORKFLOW_NOT_RUNNING', `Workflow '${run.workflowId}' run ${run.runId} has already closed (${run.status}); only a running run takes signals, cancellation and termination — start a new run to go on.`, { workflowId: run.workflowId, runId: run.runId, status: run.status });
   }
   return run;
 }

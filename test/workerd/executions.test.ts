@@ -11,6 +11,7 @@ import {
   completeWorkflowTask,
   eventTypes,
   expectError,
+  freezeClock,
   fromJson,
   history,
   json,
@@ -166,22 +167,32 @@ describe('id conflict policies against a running run', () => {
     const task = (await pollWorkflowTask(tq))!;
     expect(task.workflowExecution.runId).toBe(newRun);
   });
+
+  it('the reuse policy TERMINATE_IF_RUNNING (Temporal\'s older spelling) terminates the running run and starts a new one', async () => {
+    const wid = unique('terminate-if-running');
+    const tq = unique('tq');
+    const { runId: oldRun } = await startWorkflow(wid, tq);
+    const { runId: newRun, started } = await startWorkflow(wid, tq, { workflowIdReusePolicy: 'TERMINATE_IF_RUNNING' });
+    expect(started).toBe(true);
+    expect((await history(wid, oldRun)).at(-1)!.eventType).toBe('WorkflowExecutionTerminated');
+    expect(await describeRun(wid)).toMatchObject({ execution: { runId: newRun }, status: 'RUNNING' });
+  });
 });
 
 describe('timeouts', () => {
   it('a run timeout closes the run with WorkflowExecutionTimedOut and drops its pending work', async () => {
     const wid = unique('run-timeout');
     const tq = unique('tq');
+    const t0 = await freezeClock(wid);
     const { runId } = await startAndCompleteFirstTask(wid, tq, [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 3_600_000 }], { workflowRunTimeoutMs: 60_000 });
-    // The object's clock also runs with real time, so stop well short of the deadline.
-    await advance(wid, 55_000);
+    await advance(wid, 59_999);
     expect((await describeRun(wid)).status).toBe('RUNNING');
-    await advance(wid, 5_000);
+    await advance(wid, 1);
     const events = await history(wid, runId);
     expect(events.at(-1)).toMatchObject({ eventType: 'WorkflowExecutionTimedOut', attributes: { retryState: 'TIMEOUT' } });
     const d = await describeRun(wid);
     expect(d).toMatchObject({ status: 'TIMED_OUT', workflowRunTimeoutMs: 60_000, historyLength: events.length });
-    expect(d.closeTime).toBeDefined();
+    expect(d.closeTime).toBe(new Date(t0 + 60_000).toISOString());
     expect((await runState(wid, runId)).timers).toEqual({});
     // The timer that was pending never fires.
     await advance(wid, 3_600_000);
@@ -191,11 +202,14 @@ describe('timeouts', () => {
   it('an execution timeout closes the run with WorkflowExecutionTimedOut, even with a workflow task outstanding', async () => {
     const wid = unique('exec-timeout');
     const tq = unique('tq');
+    const t0 = await freezeClock(wid);
     const { runId } = await startWorkflow(wid, tq, { workflowExecutionTimeoutMs: 30_000, workflowTaskTimeoutMs: 120_000 });
     const task = (await pollWorkflowTask(tq))!;
     const started = (await history(wid))[0]!;
-    expect(started.attributes).toMatchObject({ workflowExecutionTimeoutMs: 30_000, workflowExecutionExpirationTime: expect.any(String) });
-    await advance(wid, 30_000);
+    expect(started.attributes).toMatchObject({ workflowExecutionTimeoutMs: 30_000, workflowExecutionExpirationTime: new Date(t0 + 30_000).toISOString() });
+    await advance(wid, 29_999);
+    expect((await describeRun(wid)).status).toBe('RUNNING');
+    await advance(wid, 1);
     const events = await history(wid, runId);
     expect(eventTypes(events)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowExecutionTimedOut']);
     expect(events.at(-1)!.attributes).toEqual({ retryState: 'TIMEOUT' });

@@ -5,7 +5,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import type { ActivityTask, Command, HistoryEvent, Payload, WorkflowTask } from '../../protocol/index.js';
-import { ErrorStatus, type ErrorCode } from '../../protocol/index.js';
+import { ErrorStatus, type ErrorCode, type RequestOf } from '../../protocol/index.js';
 import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -152,11 +152,11 @@ export const historyWaiters = (workflowId: string) =>
   runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => (o as unknown as { waiters: Set<unknown> }).waiters.size);
 
 /** Starts a workflow and completes its first workflow task with `commands`; the run then waits. */
-export async function startAndCompleteFirstTask(workflowId: string, taskQueue: string, commands: Command[] = [], extra: Record<string, unknown> = {}) {
+export async function startAndCompleteFirstTask(workflowId: string, taskQueue: string, commands: RequestOf<'completeWorkflowTask'>['commands'] = [], extra: Record<string, unknown> = {}) {
   const { runId } = await startWorkflow(workflowId, taskQueue, extra);
   const task = await pollWorkflowTask(taskQueue);
   if (!task || task.workflowExecution.runId !== runId) throw new Error(`expected the first workflow task of ${workflowId}`);
-  await completeWorkflowTask(task.taskToken, commands);
+  await completeWorkflowTask(task.taskToken, commands as Command[]);
   await settle(workflowId);
   return { runId, task };
 }

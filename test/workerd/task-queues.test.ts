@@ -1,0 +1,165 @@
+/**
+ * Task queues: hand-off to a waiting poller, the backlog, what describe shows, stale
+ * tasks skipped, empty long polls, and the OpenAPI document any HTTP worker starts from.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { Api } from '../../protocol/index.js';
+import { taskQueueStub } from '../../src/stubs.js';
+import type { TaskQueueObject } from '../../src/task-queue-object.js';
+import type { TaskRef } from '../../src/task-token.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
+import {
+  NS,
+  call,
+  completeWorkflowTask,
+  eventTypes,
+  fetchService,
+  history,
+  ok,
+  pollActivityTask,
+  pollWorkflowTask,
+  queueState,
+  settle,
+  startAndCompleteFirstTask,
+  startWorkflow,
+  testEnv,
+  unique,
+  until,
+  wfStub,
+} from './helpers.js';
+
+const describeQueue = (tq: string, kind?: 'workflow' | 'activity') => ok('GET', `/task-queues/${tq}`, kind ? { kind } : undefined);
+
+describe('hand-off', () => {
+  it('a new task goes straight to a poller that is already waiting, never through the backlog', async () => {
+    const wid = unique('straight');
+    const tq = unique('tq');
+    const polled = pollWorkflowTask(tq, 5000, 'eager-worker');
+    await until(() => queueState(tq), (s) => s.waitingPollers === 1);
+    const { runId } = await startWorkflow(wid, tq);
+    const task = (await polled)!;
+    expect(task.workflowExecution).toEqual({ workflowId: wid, runId });
+    expect(task.history.at(-1)).toMatchObject({ eventType: 'WorkflowTaskStarted', attributes: { identity: 'eager-worker' } });
+    expect(await queueState(tq)).toEqual({ backlog: [], everBacklogged: false, waitingPollers: 0 });
+  });
+
+  it('with no poller the task waits in the backlog, and describe shows the backlog and recent pollers by identity', async () => {
+    const tq = unique('tq');
+    const [a, b] = [unique('backlog-a'), unique('backlog-b')];
+    expect(await describeQueue(tq)).toEqual({ pollers: [], backlogCount: 0 });
+    const runA = (await startWorkflow(a, tq)).runId;
+    await startWorkflow(b, tq);
+    await Promise.all([settle(a), settle(b)]);
+    expect(await describeQueue(tq, 'workflow')).toEqual({ pollers: [], backlogCount: 2 });
+
+    // The oldest task first.
+    const task = (await pollWorkflowTask(tq, 1000, 'worker-1@host-a'))!;
+    expect(task.workflowExecution.runId).toBe(runA);
+    const d = await describeQueue(tq, 'workflow');
+    expect(d.backlogCount).toBe(1);
+    expect(d.pollers).toEqual([{ identity: 'worker-1@host-a', lastAccessTime: expect.any(String) }]);
+    expect(Number.isNaN(Date.parse(d.pollers[0].lastAccessTime))).toBe(false);
+
+    // Activity tasks of the same queue name are a separate queue.
+    expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [], backlogCount: 0 });
+    await completeWorkflowTask(task.taskToken, [{ type: 'ScheduleActivityTask', activityId: 'x', activityType: 'x', input: [], startToCloseTimeoutMs: 60_000 }]);
+    await settle(a);
+    expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [], backlogCount: 1 });
+    expect(await pollActivityTask(tq, 1000, 'activity-worker')).toMatchObject({ activityId: 'x' });
+    expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [{ identity: 'activity-worker', lastAccessTime: expect.any(String) }], backlogCount: 0 });
+  });
+
+  it('a stale backlog task (its run was terminated) is skipped and the next one is returned', async () => {
+    const tq = unique('tq');
+    const [a, b] = [unique('stale-a'), unique('stale-b')];
+    await startWorkflow(a, tq);
+    const runB = (await startWorkflow(b, tq)).runId;
+    await Promise.all([settle(a), settle(b)]);
+    await ok('POST', `/workflows/${a}/terminate`, { reason: 'no longer wanted' });
+    const before = await history(a);
+
+    const task = (await pollWorkflowTask(tq, 1000))!;
+    expect(task.workflowExecution).toEqual({ workflowId: b, runId: runB });
+    expect((await describeQueue(tq)).backlogCount).toBe(0);
+    // The stale task left no trace on its run.
+    expect(await history(a)).toEqual(before);
+    expect(eventTypes(before)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionTerminated']);
+  });
+
+  it('a task started for a poller whose long poll runs out meanwhile still reaches that poller', async () => {
+    const wid = unique('claimed');
+    const tq = unique('tq');
+    // Hold the task in the outbox so that the test hands it over itself.
+    await runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+      (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
+    });
+    await startWorkflow(wid, tq);
+    const ref = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => JSON.parse(state.storage.sql.exec<{ ref: string }>('SELECT ref FROM outbox').one().ref) as TaskRef);
+
+    const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
+    const polled = queue.poll('slow-start', 50);
+    await until(() => queueState(tq), (s) => s.waitingPollers === 1);
+    // Starting the task at the workflow object is held until the poll's time is up.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const poller = await runInDurableObject(queue, (o: TaskQueueObject) => {
+      const q = o as unknown as { startTask: (...a: unknown[]) => Promise<unknown>; waiting: Array<{ expired: boolean }> };
+      const original = q.startTask.bind(o);
+      q.startTask = async (...args) => {
+        await gate;
+        return original(...args);
+      };
+      return q.waiting[0]!;
+    });
+    const added = queue.add(ref);
+    await until(() => runInDurableObject(queue, () => poller.expired), (expired) => expired);
+    open();
+
+    expect(await added).toBe('delivered');
+    const got = await polled;
+    expect(got?.kind === 'workflow' && got.task.workflowExecution.workflowId).toBe(wid);
+    expect(eventTypes(await history(wid)).at(-1)).toBe('WorkflowTaskStarted');
+    await runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+      delete (o as unknown as { deliverOutbox?: unknown }).deliverOutbox;
+    });
+  });
+});
+
+describe('long polls', () => {
+  it('an empty workflow or activity poll answers 200 with no task after the long-poll limit', async () => {
+    const tq = unique('tq');
+    for (const kind of ['workflow', 'activity'] as const) {
+      const t0 = Date.now();
+      const res = await call('POST', `/task-queues/${tq}/${kind}-tasks/poll`, { identity: `idle-${kind}` });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+      expect(res).toEqual({ status: 200, body: {} });
+      expect((await describeQueue(tq, kind)).pollers).toEqual([{ identity: `idle-${kind}`, lastAccessTime: expect.any(String) }]);
+    }
+  });
+
+  it('a poll over HTTP gets a task that is waiting, with a task token that completes it', async () => {
+    const wid = unique('http-poll');
+    const tq = unique('tq');
+    const { runId } = await startAndCompleteFirstTask(wid, tq, [{ type: 'ScheduleActivityTask', activityId: 'a', activityType: 'charge', input: [], startToCloseTimeoutMs: 60_000 }]);
+    const res = await call('POST', `/task-queues/${tq}/activity-tasks/poll`, { identity: 'http-worker' });
+    expect(res.status).toBe(200);
+    expect(res.body.task).toMatchObject({ activityId: 'a', activityType: 'charge', attempt: 1, workflowExecution: { workflowId: wid, runId }, taskQueue: tq });
+    await ok('POST', '/activity-tasks/complete', { taskToken: res.body.task.taskToken, identity: 'http-worker' });
+    expect(eventTypes(await history(wid)).slice(-3)).toEqual(['ActivityTaskStarted', 'ActivityTaskCompleted', 'WorkflowTaskScheduled']);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('serves the OpenAPI document at /api/v1/openapi.json with every endpoint of the table', async () => {
+    const res = await fetchService('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    const doc = (await res.json()) as { openapi: string; servers: Array<{ url: string }>; paths: Record<string, Record<string, { operationId: string }>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.servers).toEqual([{ url: 'http://keel.test' }]);
+    for (const [name, e] of Object.entries(Api)) {
+      expect(doc.paths[`/api/v1/namespaces/{namespace}${e.path}`]?.[e.method.toLowerCase()]?.operationId, name).toBe(name);
+    }
+  });
+});
