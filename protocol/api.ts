@@ -165,7 +165,22 @@ export const QueryWorkflowResponse = z.object({ answer: Payload.optional() }).me
 
 // ---- Workflow tasks -------------------------------------------------------------
 
-export const PollTaskRequest = z.object({ identity: Identity }).meta({ id: 'PollTaskRequest' });
+export const PollTaskRequest = z
+  .object({
+    identity: Identity,
+    /** Names this worker's polls, so that `cancelPolls` can end them when it shuts down. */
+    pollerId: z.string().min(1).max(200).optional(),
+  })
+  .meta({ id: 'PollTaskRequest' });
+
+export const CancelPollsRequest = z
+  .object({
+    kind: z.enum(['workflow', 'activity']),
+    /** The `pollerId` the worker's polls carried. */
+    pollerId: z.string().min(1).max(200),
+  })
+  .meta({ id: 'CancelPollsRequest' });
+export const CancelPollsResponse = z.object({ cancelled: z.number().int() }).meta({ id: 'CancelPollsResponse' });
 
 export const WorkflowTask = z
   .object({
@@ -312,6 +327,7 @@ export const Api = {
   completeActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/complete', summary: 'Complete an activity task with its result', request: CompleteActivityTaskRequest, response: Empty }),
   failActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/fail', summary: 'Fail an activity task; it is retried by its retry policy', request: FailActivityTaskRequest, response: Empty }),
   cancelActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/canceled', summary: 'Report that an activity stopped because its cancellation was requested', request: CancelActivityTaskRequest, response: Empty }),
+  cancelPolls: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/polls/cancel', summary: "End a stopping worker's waiting polls with no task, so no task is handed to a poll nobody will read", request: CancelPollsRequest, response: CancelPollsResponse }),
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
 } as const;
 export type Api = typeof Api;

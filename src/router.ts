@@ -37,20 +37,21 @@ const handlers: Handlers = {
   getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
   queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
   pollWorkflowTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env));
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId);
     return started?.kind === 'workflow' ? { task: started.task } : {};
   },
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
   failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env));
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId);
     return started?.kind === 'activity' ? { task: started.task } : {};
   },
   heartbeatActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).heartbeatActivityTask(requireKind(t, 'activity'), c.body))),
   completeActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeActivityTask(requireKind(t, 'activity'), c.body))),
   failActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failActivityTask(requireKind(t, 'activity'), c.body))),
   cancelActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).cancelActivityTask(requireKind(t, 'activity'), c.body))),
+  cancelPolls: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).cancelPolls(c.body.pollerId),
   describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),
 };
 

@@ -14,6 +14,7 @@ import type { TaskRef } from './task-token.js';
 
 interface Poller {
   identity: string;
+  pollerId?: string;
   /** Set while `add` starts a task for this poller: its long poll then waits for that to end. */
   claimed: boolean;
   /** Its long-poll time is up. */
@@ -80,7 +81,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
-  async poll(identity: string, waitMs: number = Limits.longPollMs): Promise<StartedTask | null> {
+  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string): Promise<StartedTask | null> {
     this.recentPollers.set(identity, Date.now());
     const fromBacklog = await this.takeFromBacklog(identity);
     if (fromBacklog) return fromBacklog;
@@ -88,6 +89,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       let answered = false;
       const poller: Poller = {
         identity,
+        ...(pollerId ? { pollerId } : {}),
         claimed: false,
         expired: false,
         answer: (task) => {
@@ -100,6 +102,21 @@ export class TaskQueueObject extends DurableObject<Env> {
       const timer = setTimeout(() => this.expire(poller), waitMs);
       this.waiting.push(poller);
     });
+  }
+
+  /**
+   * A worker is stopping: its waiting polls answer at once with no task. A poll a task is
+   * being started for right now still gets that task — its worker is still listening.
+   */
+  cancelPolls(pollerId: string): { cancelled: number } {
+    let cancelled = 0;
+    for (const poller of [...this.waiting]) {
+      if (poller.pollerId !== pollerId || poller.claimed) continue;
+      this.waiting.splice(this.waiting.indexOf(poller), 1);
+      poller.answer(null);
+      cancelled++;
+    }
+    return { cancelled };
   }
 
   /** A long poll's time is up: it answers empty, unless a task is being started for it right now. */

@@ -150,6 +150,33 @@ describe('long polls', () => {
   });
 });
 
+describe('cancelling polls', () => {
+  it("a stopping worker's waiting polls answer at once with no task, and the next task waits in the backlog for a live worker", async () => {
+    const wid = unique('cancel-polls');
+    const tq = unique('tq');
+    const stopping = call('POST', `/task-queues/${tq}/workflow-tasks/poll`, { identity: 'stopping', pollerId: 'worker-a' });
+    await until(() => queueState(tq), (s) => s.waitingPollers === 1);
+    expect(await ok('POST', `/task-queues/${tq}/polls/cancel`, { kind: 'workflow', pollerId: 'worker-a' })).toEqual({ cancelled: 1 });
+    expect(await stopping).toEqual({ status: 200, body: {} });
+
+    await startWorkflow(wid, tq);
+    await settle(wid);
+    expect((await describeQueue(tq)).backlogCount).toBe(1);
+    expect((await pollWorkflowTask(tq, 1000, 'live'))?.workflowExecution.workflowId).toBe(wid);
+  });
+
+  it("cancels only the named worker's polls, of the named kind", async () => {
+    const tq = unique('tq');
+    const other = call('POST', `/task-queues/${tq}/workflow-tasks/poll`, { identity: 'other', pollerId: 'worker-b' });
+    await until(() => queueState(tq), (s) => s.waitingPollers === 1);
+    expect(await ok('POST', `/task-queues/${tq}/polls/cancel`, { kind: 'workflow', pollerId: 'worker-a' })).toEqual({ cancelled: 0 });
+    expect(await ok('POST', `/task-queues/${tq}/polls/cancel`, { kind: 'activity', pollerId: 'worker-b' })).toEqual({ cancelled: 0 });
+    expect(await queueState(tq)).toMatchObject({ waitingPollers: 1 });
+    await ok('POST', `/task-queues/${tq}/polls/cancel`, { kind: 'workflow', pollerId: 'worker-b' });
+    expect((await other).body).toEqual({});
+  });
+});
+
 describe('OpenAPI', () => {
   it('serves the OpenAPI document at /api/v1/openapi.json with every endpoint of the table', async () => {
     const res = await fetchService('/api/v1/openapi.json');
