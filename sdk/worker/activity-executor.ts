@@ -84,7 +84,7 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
         // Timed out or gone: the service has already moved on, so there is no one to tell.
         return;
       } else {
-        await call('failActivityTask', { failure: await encodeErrorToFailure(dataConverter, err), ...heartbeats.lastDetailsField() });
+        await call('failActivityTask', { failure: await encodeErrorToFailure(dataConverter, err), ...(await heartbeats.lastDetailsField()) });
       }
     } catch (reportErr) {
       if (reportErr instanceof KeelServiceError && reportErr.code === 'TASK_NOT_FOUND') return;
@@ -181,8 +181,18 @@ class Heartbeater {
     await this.inFlight;
   }
 
-  /** The newest heartbeat details, for the failure report, so the next attempt gets them. */
-  lastDetailsField(): { lastHeartbeatDetails?: Payload[] } {
+  /**
+   * The newest heartbeat details, for the failure report, so the next attempt gets them: the
+   * latest recorded ones even when throttling held them back, else the last ones sent.
+   */
+  async lastDetailsField(): Promise<{ lastHeartbeatDetails?: Payload[] }> {
+    if (this.latest) {
+      try {
+        return { lastHeartbeatDetails: await encodeToPayloads(this.opts.dataConverter, this.latest.details) };
+      } catch (err) {
+        this.opts.log.warn(`Heartbeat details of activity ${this.task.activityType} (${this.task.activityId}) could not be converted`, err);
+      }
+    }
     return this.lastSentDetails ? { lastHeartbeatDetails: this.lastSentDetails } : {};
   }
 }

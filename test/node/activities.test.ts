@@ -6,7 +6,7 @@ import { ActivityFailure, ApplicationFailure } from 'keel/common';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
-import { chargeOrder, resumeFromHeartbeat, retryFlaky, tenSequentialSteps } from './fixtures/sdk-workflows.js';
+import { chargeOrder, resumeAfterFailure, resumeFromHeartbeat, retryFlaky, tenSequentialSteps } from './fixtures/sdk-workflows.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -67,5 +67,12 @@ describe('activities', () => {
     const seen = activities.seen.get('act-heartbeat-1')!;
     expect(seen.attempts).toEqual([1, 2]);
     expect(seen.heartbeatDetails).toEqual([undefined, { progress: 'page 3 of 7' }]);
+  });
+
+  it('an attempt that fails hands its latest heartbeat details, even one not sent yet, to the next attempt', async () => {
+    const worker = await newWorker('act-heartbeat-fail');
+    const result = await worker.runUntil(env.client.workflow.execute(resumeAfterFailure, { taskQueue: 'act-heartbeat-fail', workflowId: 'act-heartbeat-fail-1' }));
+    expect(result).toBe('third');
+    expect(activities.seen.get('act-heartbeat-fail-1')?.attempts).toEqual([1, 2]);
   });
 });

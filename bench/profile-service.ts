@@ -1,0 +1,94 @@
+// CPU profile of the service side (the Keel Worker and its Durable Objects in workerd) while
+// W1 workflows run: workerd's V8 inspector, Profiler domain, saved as a .cpuprofile that
+// bench/profile-summary.ts reads (and Chrome DevTools opens).
+//
+//   npx tsx bench/profile-service.ts [runs=300] [out=bench/profiles/service-w1.cpuprofile]
+//
+// The one place the bench does not use startLocalService(): it has no inspector option, so
+// this starts Miniflare with the same options plus `inspectorPort`. Nothing else differs.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Miniflare } from 'miniflare';
+import { WebSocket } from 'undici';
+import { Client, Connection } from 'keel/client';
+import { NativeConnection, Worker } from 'keel/worker';
+import * as activities from './activities';
+import { benchDir, cpuMeter, newWorkflowId, repoRoot, stats, TASK_QUEUE, workerdPids, workflowBundle } from './lib';
+
+const runs = Number(process.argv[2] ?? 300);
+const out = path.resolve(process.argv[3] ?? path.join(benchDir, 'profiles', 'service-w1.cpuprofile'));
+
+const inspectorPort = 9229 + Math.floor(Math.random() * 500);
+const mf = new Miniflare({
+  modules: true,
+  scriptPath: path.join(repoRoot, 'dist', 'worker', 'index.js'),
+  compatibilityDate: '2026-04-01',
+  host: '127.0.0.1',
+  port: 0,
+  inspectorPort,
+  durableObjects: {
+    WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
+    TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },
+  },
+  bindings: {},
+});
+const url = await mf.ready;
+const address = `127.0.0.1:${url.port}`;
+
+// The inspector lists one target per Worker ("workerd: worker core:user:" is the Keel Worker
+// with its Durable Objects; "core:entry" is miniflare's proxy in front of it).
+const targets = (await (await fetch(`http://127.0.0.1:${inspectorPort}/json`)).json()) as Array<{ id: string; title: string; webSocketDebuggerUrl: string }>;
+const target = targets.find((t) => t.title.includes('core:user:'));
+if (!target) throw new Error(`no core:user target among ${targets.map((t) => t.title).join(', ')}`);
+console.log(`inspector targets: ${targets.map((t) => t.title).join(', ')}; profiling '${target.title}'`);
+
+const ws = new WebSocket(target.webSocketDebuggerUrl);
+await new Promise<void>((resolve, reject) => {
+  ws.onopen = () => resolve();
+  ws.onerror = (e) => reject(new Error(`inspector websocket: ${String((e as { message?: string }).message ?? e)}`));
+});
+let nextId = 1;
+const pending = new Map<number, (r: unknown) => void>();
+ws.onmessage = (m) => {
+  const msg = JSON.parse(String(m.data)) as { id?: number; result?: unknown; error?: unknown };
+  if (msg.id !== undefined && pending.has(msg.id)) {
+    pending.get(msg.id)!(msg.error ? { error: msg.error } : msg.result);
+    pending.delete(msg.id);
+  }
+};
+const send = (method: string, params: Record<string, unknown> = {}) =>
+  new Promise<unknown>((resolve) => {
+    const id = nextId++;
+    pending.set(id, resolve);
+    ws.send(JSON.stringify({ id, method, params }));
+  });
+
+const connection = await NativeConnection.connect({ address });
+const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities, shutdownSignals: [] });
+const running = worker.run();
+const client = new Client({ connection: await Connection.connect({ address }) });
+const one = async (v: string) => {
+  const t0 = performance.now();
+  await client.workflow.execute('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('ps'), args: [v] });
+  return performance.now() - t0;
+};
+for (let i = 0; i < 20; i++) await one('warm');
+
+await send('Profiler.enable');
+await send('Profiler.setSamplingInterval', { interval: 100 });
+await send('Profiler.start');
+const meter = cpuMeter(workerdPids());
+const lat: number[] = [];
+for (let i = 0; i < runs; i++) lat.push(await one(`v${i}`));
+const cpu = meter();
+const result = (await send('Profiler.stop')) as { profile?: unknown; error?: unknown };
+if (!result.profile) throw new Error(`Profiler.stop: ${JSON.stringify(result)}`);
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(result.profile));
+console.log(`${runs} W1 runs: p50 ${stats(lat).p50} ms; CPU per workflow: node ${(cpu.nodeCpuMs / runs).toFixed(2)} ms, workerd ${(cpu.workerdCpuMs / runs).toFixed(2)} ms, other processes ${(cpu.otherCpuMs / runs).toFixed(2)} ms`);
+console.log(`wrote ${path.relative(process.cwd(), out)}; summarise with: npx tsx bench/profile-summary.ts ${path.relative(process.cwd(), out)}`);
+
+ws.close();
+worker.shutdown();
+await running;
+await mf.dispose();

@@ -1,0 +1,164 @@
+// The Keel benchmark: runs the standard workloads against a local service on this machine
+// (the service in workerd through miniflare; the worker and the client in one Node process),
+// prints a table and writes JSON.
+//
+//   npm run bench                          # all: w1-latency w1-throughput w2 w3 history requests
+//   npx tsx bench/run.ts w1 w2 w3          # some (w1 = w1-latency + w1-throughput)
+//   npx tsx bench/run.ts --quick w1        # fewer runs, a smoke test
+//   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/run.ts --in-process profile
+//   npx tsx bench/profile-summary.ts bench/profiles/<file>.cpuprofile
+//
+// Each workload runs in its own Node process (and starts its own service and worker), so that
+// one workload's leftovers (JIT state, caches, anything that grows) do not bill the next.
+// Options: --quick; --experiment <a,b> (bench-only what-ifs, see EXPERIMENTS in lib.ts); --in-process (no child processes, e.g. to profile); --out <file>
+// (default bench/results/latest.json). Needs the built package: `npm run bench` builds first.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchDir, codeFingerprint, experiments, machineInfo, repoRoot, round } from './lib';
+import { ALIASES, DEFAULT_WORKLOADS, WORKLOADS, type WorkloadResult } from './workloads';
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const value = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = flag('--quick');
+const experimentList = value('--experiment');
+if (experimentList) process.env.KEEL_BENCH_EXPERIMENTS = experimentList;
+const child = value('--child');
+const out = path.resolve(value('--out') ?? path.join(benchDir, 'results', 'latest.json'));
+const valued = new Set(['--out', '--child', '--experiment'].map((n) => args.indexOf(n) + 1).filter((i) => i > 0));
+const names = args.filter((a, i) => !a.startsWith('--') && !valued.has(i));
+const selected = [...new Set((names.length > 0 ? names : DEFAULT_WORKLOADS).flatMap((n) => ALIASES[n] ?? [n]))];
+for (const n of selected) {
+  if (!WORKLOADS[n]) {
+    console.error(`Unknown workload '${n}'; choose from: ${[...Object.keys(WORKLOADS), ...Object.keys(ALIASES)].join(', ')}`);
+    process.exit(2);
+  }
+}
+
+if (child) {
+  // A child: run one workload, write its results where the parent said, and exit.
+  const code = codeFingerprint();
+  const results = (await WORKLOADS[child]!({ quick })).map((r) => ({ ...r, code }));
+  writeFileSync(out, JSON.stringify(results));
+  process.exit(0);
+}
+
+const machine = machineInfo();
+const command = `${['npx tsx', ...process.argv.slice(1).map((a) => path.relative(process.cwd(), a) || a)].join(' ')}`;
+const started = new Date();
+console.log(`Keel bench — ${started.toISOString()}`);
+console.log(`machine: ${machine.nproc} cores, ${machine.cpuModel}, ${machine.memory}, Node ${machine.node}, load ${machine.loadavgAtStart.join(' ')}`);
+console.log(`workloads: ${selected.join(' ')}${quick ? ' (quick)' : ''}${experiments().size ? ` — EXPERIMENT: ${[...experiments()].join(', ')}` : ''}\n`);
+
+// Snapshot the service bundle, so that every workload runs the same service even if someone
+// rebuilds dist/ meanwhile (the SDK is loaded from dist/ by each workload's process; each
+// result records the hashes it ran with).
+if (!process.env.KEEL_BENCH_SERVICE_SCRIPT) {
+  const src = path.join(repoRoot, 'dist', 'worker', 'index.js');
+  if (!existsSync(src)) {
+    console.error('dist/worker/index.js is missing: run `node scripts/build.mjs` (npm run bench does)');
+    process.exit(1);
+  }
+  const hash = createHash('sha256').update(readFileSync(src)).digest('hex').slice(0, 12);
+  const dst = path.join(benchDir, '.build', `service-${hash}.js`);
+  mkdirSync(path.dirname(dst), { recursive: true });
+  copyFileSync(src, dst);
+  process.env.KEEL_BENCH_SERVICE_SCRIPT = dst;
+}
+
+const results: WorkloadResult[] = [];
+for (const name of selected) {
+  const t0 = performance.now();
+  process.stdout.write(`running ${name} … `);
+  let r: WorkloadResult[];
+  if (flag('--in-process')) {
+    r = await WORKLOADS[name]!({ quick });
+  } else {
+    const tmp = path.join(tmpdir(), `keel-bench-${process.pid}-${name}.json`);
+    const script = fileURLToPath(import.meta.url);
+    const spawnChild = () => spawnSync(process.execPath, [...process.execArgv, script, '--child', name, '--out', tmp, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
+    let res = spawnChild();
+    if (res.status !== 0) {
+      // Most often dist/ was being rebuilt by someone else as the child loaded it: once more.
+      console.error(`workload ${name} failed (exit ${res.status}); retrying once in 5 s`);
+      await new Promise((r) => setTimeout(r, 5000));
+      res = spawnChild();
+    }
+    if (res.status !== 0) {
+      console.error(`workload ${name} failed (exit ${res.status}${res.signal ? `, ${res.signal}` : ''})`);
+      process.exitCode = 1;
+      continue;
+    }
+    r = JSON.parse(readFileSync(tmp, 'utf8')) as WorkloadResult[];
+    rmSync(tmp, { force: true });
+  }
+  console.log(`${round((performance.now() - t0) / 1000, 1)} s`);
+  for (const x of r) printResult(x);
+  results.push(...r);
+}
+
+const builds = new Set(results.map((r) => JSON.stringify(r.code ?? {})));
+if (builds.size > 1) console.warn(`\nNOTE: the workloads ran ${builds.size} different builds of the SDK (dist/ was rebuilt during the run); see each result's "code".`);
+
+mkdirSync(path.dirname(out), { recursive: true });
+writeFileSync(
+  out,
+  JSON.stringify(
+    {
+      date: started.toISOString(),
+      command,
+      quick,
+      experiments: [...experiments()],
+      machine: { ...machine, loadavgAtEnd: loadavg().map((x) => round(x)) },
+      code: codeFingerprint(),
+      results,
+    },
+    null,
+    2,
+  ) + '\n',
+);
+console.log(`\nwrote ${path.relative(process.cwd(), out)}`);
+
+function printResult(r: WorkloadResult): void {
+  console.log(`\n  ${r.name}: ${r.description}`);
+  const rows: string[][] = [['metric', 'value', 'target']];
+  for (const [k, v] of Object.entries(r.metrics)) rows.push([k, String(v), r.targets?.[k] ?? '']);
+  for (const [k, s] of Object.entries(r.distributions ?? {})) rows.push([`${k} (n=${s.n})`, `p50 ${s.p50} · p90 ${s.p90} · p99 ${s.p99} · max ${s.max}`, '']);
+  if (r.cpuPerWorkflowMs) rows.push(['CPU ms per workflow', `node ${r.cpuPerWorkflowMs.node} · workerd ${r.cpuPerWorkflowMs.workerd} · other processes ${r.cpuPerWorkflowMs.other}`, '']);
+  else if (r.cpu) rows.push(['CPU ms', `node ${r.cpu.nodeCpuMs} · workerd ${r.cpu.workerdCpuMs} · other processes ${r.cpu.otherCpuMs} in ${r.cpu.wallMs} ms`, '']);
+  const extra = r.extra as Record<string, unknown> | undefined;
+  if (extra?.trend) {
+    rows.push(['trend (runs: p50 ms · node / workerd / other CPU ms per wf)', '', '']);
+    for (const t of extra.trend as Array<Record<string, number | string>>) rows.push([`  ${t.runs}`, `${t.p50_ms} · ${t.node_cpu_ms_per_wf} / ${t.workerd_cpu_ms_per_wf} / ${t.other_cpu_ms_per_wf}`, '']);
+  }
+  if (extra?.cpu_ms_per_request) {
+    rows.push(['CPU ms per request (node / workerd)', '', '']);
+    for (const [k, v] of Object.entries(extra.cpu_ms_per_request as Record<string, { node: number; workerd: number }>)) rows.push([`  ${k}`, `${v.node} / ${v.workerd}`, '']);
+  }
+  if (extra?.workflows_per_s_by_tenth) rows.push(['workflows/s by tenth of the run', (extra.workflows_per_s_by_tenth as number[]).join(' '), '']);
+  if (r.name === 'requests' && extra) {
+    rows.push(['timeline of one W1 workflow (p50 ms, p90 ms)', '', '']);
+    for (const [k, v] of Object.entries(extra.timeline as Record<string, { p50: number; p90: number; n: number }>)) rows.push([`  ${k}`, `${v.p50} · ${v.p90} (n=${v.n})`, '']);
+    rows.push(['HTTP requests by endpoint (per workflow · request → answer bytes · round trip)', '', '']);
+    const client = extra.client_side_http as Record<string, { per_workflow: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }>;
+    for (const [endpoint, c] of Object.entries(client)) rows.push([`  ${endpoint}`, `${c.per_workflow}/wf · ${c.avg_request_bytes} B → ${c.avg_response_bytes} B · ${c.avg_rtt_ms} ms`, '']);
+    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow'] as const) {
+      rows.push([key, '', '']);
+      for (const [k, v] of Object.entries(extra[key] as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
+    }
+  }
+  if (r.name.startsWith('history-') && extra) {
+    const buckets = extra.buckets as Record<string, { tasks: number; worker_task_ms: { p50: number }; complete_rtt_ms: { p50: number }; service_task_ms: { p50: number }; step_ms: { p50: number }; history_events_sent: { p50: number } }>;
+    rows.push(['events: tasks · worker ms · complete RTT ms · service task ms · step ms · events sent (p50s)', '', '']);
+    for (const [k, v] of Object.entries(buckets)) rows.push([`  @${k}`, `${v.tasks} · ${v.worker_task_ms.p50} · ${v.complete_rtt_ms.p50} · ${v.service_task_ms.p50} · ${v.step_ms.p50} · ${v.history_events_sent.p50}`, '']);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const row of rows) console.log('  ' + row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+}

@@ -1,0 +1,95 @@
+// A worker's life around the service and its own process: it survives a service restart,
+// and it shuts down gracefully, finishing what it runs within its grace time.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client, Connection } from 'keel/client';
+import { startLocalService, type LocalService } from 'keel/testing';
+import { NativeConnection, Worker } from 'keel/worker';
+import * as activities from './fixtures/activities.js';
+import { waitFor } from './fixtures/wait.js';
+
+const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
+
+/** A port that was free a moment ago, so a restarted service can come back on the same address. */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('worker lifecycle', () => {
+  it('keeps polling through a service restart and finishes the workflow afterwards', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-restart-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    let service: LocalService | undefined = await startLocalService({ port, dataDir });
+    cleanups.push(() => service?.stop());
+    const address = service.address;
+
+    const worker = await Worker.create({ connection: await NativeConnection.connect({ address }), taskQueue: 'restart', workflowsPath, activities, shutdownSignals: [] });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    const client = new Client({ connection: await Connection.connect({ address }) });
+
+    // A workflow that waits for a signal is in flight when the service goes down.
+    const handle = await client.workflow.start('approval', { taskQueue: 'restart', workflowId: 'restart-1' });
+    await waitFor('the first workflow task to complete', async () => (await handle.describe()).historyLength >= 4);
+    await service.stop();
+    service = undefined;
+
+    service = await startLocalService({ port, dataDir });
+    await handle.signal('approve', true);
+    expect(await handle.result()).toBe('approved');
+    expect(worker.getState()).toBe('RUNNING');
+  });
+
+  it('shuts down on SIGTERM after letting a running activity finish within the grace time', async () => {
+    const service = await startLocalService();
+    cleanups.push(() => service.stop());
+    const client = new Client({ connection: await Connection.connect({ address: service.address }) });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./fixtures/graceful-worker.ts', import.meta.url)), service.address], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(() => {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+
+    const handle = await client.workflow.start('slowGreeting', { taskQueue: 'graceful', workflowId: 'graceful-1', args: ['Keel'] });
+    await waitFor('the activity to start', () => out.includes('activity started'));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toContain('activity finished');
+    expect(out).toContain('worker stopped');
+
+    // The activity's result reached the service before the worker left; a new worker finishes the workflow.
+    const worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: service.address }),
+      taskQueue: 'graceful',
+      workflowsPath: fileURLToPath(new URL('./fixtures/graceful-workflows.ts', import.meta.url)),
+      activities: { slowGreet: async () => 'never called again' },
+      shutdownSignals: [],
+    });
+    expect(await worker.runUntil(handle.result())).toBe('Hello, Keel!');
+  });
+});
