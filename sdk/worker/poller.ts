@@ -9,6 +9,7 @@ export interface PollLoopOptions<T> {
   /** Waits for a free execution slot; the returned function gives it back. */
   acquire: () => Promise<() => void>;
   handle: (task: T) => Promise<void>;
+  /** Aborted when the worker stops polling: no new poll starts, but one in flight still delivers its task. */
   signal: AbortSignal;
   log: Pick<Console, 'warn'>;
   /** Injected so tests can move time. */
@@ -27,7 +28,12 @@ const abortableSleep = (ms: number, signal: AbortSignal) =>
     }, { once: true });
   });
 
-/** Runs until `signal` aborts; resolves once no poll is in flight (tasks may still run). */
+/**
+ * Runs until `signal` aborts; resolves once no poll is in flight (tasks may still run).
+ * A poll in flight when the worker stops is not abandoned: the worker asks the service
+ * to end it (`cancelPolls`), and a task it brings back is still handled, so no task is
+ * handed to a poll nobody reads.
+ */
 export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
   const sleep = o.sleep ?? abortableSleep;
   let failures = 0;

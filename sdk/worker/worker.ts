@@ -73,7 +73,12 @@ export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED
  */
 export class Worker {
   private state: State = 'INITIALIZED';
+  /** Aborted when the worker stops polling. */
   private readonly stop = new AbortController();
+  /** Aborted only if the service cannot end our polls itself: then they are abandoned. */
+  private readonly abandonPolls = new AbortController();
+  /** Names this worker's polls, so that shutdown can end them on the service. */
+  private readonly pollerId = randomUUID();
   private readonly runningActivities = new Set<RunningActivity>();
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
@@ -107,7 +112,7 @@ export class Worker {
   ) {
     this.log = options.log ?? console;
     // Every poll in flight listens for shutdown on this one signal.
-    setMaxListeners(0, this.stop.signal);
+    setMaxListeners(0, this.stop.signal, this.abandonPolls.signal);
     this.dataConverter = loadDataConverter(options.dataConverter);
     const identity = this.identity;
     const maxCached = options.maxCachedWorkflows ?? 1000;
@@ -190,6 +195,30 @@ export class Worker {
     if (this.state !== 'RUNNING') return;
     this.state = 'STOPPING';
     this.stop.abort();
+    void this.endPolls();
+  }
+
+  /**
+   * Asks the service to end this worker's waiting polls, so that it hands no task to a
+   * poll nobody will read; a task already on its way still arrives and is run. If the
+   * service does not answer in time, the polls are abandoned (and such a task is
+   * re-issued by its timeout).
+   */
+  private async endPolls(): Promise<void> {
+    const queues: Array<[string, 'workflow' | 'activity']> = [];
+    if (this.workflows) queues.push([this.options.taskQueue, 'workflow']);
+    if (this.stickyQueue) queues.push([this.stickyQueue, 'workflow']);
+    if (this.options.activities) queues.push([this.options.taskQueue, 'activity']);
+    const timeout = AbortSignal.timeout(2000);
+    await Promise.all(
+      queues.map(([taskQueue, kind]) =>
+        this.connection
+          .call('cancelPolls', { kind, pollerId: this.pollerId }, { namespace: this.namespace, params: { taskQueue }, signal: timeout })
+          .catch((err: unknown) => this.log.warn(`Could not end polls on ${kind} queue '${taskQueue}'; abandoning them`, err)),
+      ),
+    );
+    // Polls the service answered end by themselves; anything still open is abandoned.
+    setTimeout(() => this.abandonPolls.abort(), 1000).unref();
   }
 
   private loops(): Promise<void>[] {
@@ -207,7 +236,7 @@ export class Worker {
             ...common,
             name: `workflow poller (${queue})`,
             acquire: () => slots.acquire(),
-            poll: (signal) => this.pollWorkflow(queue, signal),
+            poll: () => this.pollWorkflow(queue, this.abandonPolls.signal),
             handle: (task) => this.track(this.workflows!.handle(task)),
           }),
         );
@@ -222,7 +251,7 @@ export class Worker {
             ...common,
             name: `activity poller (${taskQueue})`,
             acquire: () => slots.acquire(),
-            poll: (signal) => this.pollActivity(signal),
+            poll: () => this.pollActivity(this.abandonPolls.signal),
             handle: (task) => this.track(this.executeActivity(task)),
           }),
         );
@@ -232,12 +261,12 @@ export class Worker {
   }
 
   private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity }, { namespace: this.namespace, params: { taskQueue: queue }, signal });
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId }, { namespace: this.namespace, params: { taskQueue: queue }, signal });
     return r.task;
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal });
+    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal });
     return r.task;
   }
 

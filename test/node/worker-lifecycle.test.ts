@@ -91,5 +91,9 @@ describe('worker lifecycle', () => {
       shutdownSignals: [],
     });
     expect(await worker.runUntil(handle.result())).toBe('Hello, Keel!');
+    // The stopping worker's polls were ended on the service, not abandoned: no task was
+    // handed to a poll nobody read, so none had to time out after being started.
+    const { events } = await handle.fetchHistory();
+    expect(events.filter((e) => e.eventType === 'WorkflowTaskTimedOut' && e.attributes.timeoutType === 'START_TO_CLOSE')).toEqual([]);
   });
 });
