@@ -38,6 +38,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS requests (request_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL)`,
 ];
 
+const TABLES = SCHEMA.map((stmt) => /CREATE TABLE IF NOT EXISTS (\w+)/.exec(stmt)![1]!);
+
 /** Request ids are remembered this long; a retry later than that is treated as new. */
 const REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
 const OUTBOX_RETRY_MAX_MS = 30_000;
@@ -62,7 +64,13 @@ export class WorkflowObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    for (const stmt of SCHEMA) this.sql.exec(stmt);
+    // A new object creates its tables in one transaction; an existing one only looks.
+    const present = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${TABLES.map(() => '?').join(', ')})`, ...TABLES).one().n;
+    if (present < TABLES.length) {
+      ctx.storage.transactionSync(() => {
+        for (const stmt of SCHEMA) this.sql.exec(stmt);
+      });
+    }
     this.store = {
       currentRunId: () => this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'currentRunId'`).toArray()[0]?.value,
       loadRun: (runId) => {

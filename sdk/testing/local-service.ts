@@ -53,8 +53,11 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     modules: true,
     scriptPath: options.scriptPath ?? defaultWorkerScript(),
     compatibilityDate: '2026-04-01',
-    host: ip,
-    port: options.port ?? 0,
+    // Miniflare's own entry listens on a throwaway port; clients talk to the Worker through a
+    // direct socket, which skips miniflare's proxying entry worker (about 1 ms a request).
+    host: '127.0.0.1',
+    port: 0,
+    unsafeDirectSockets: [{ host: ip, port: options.port ?? 0 }],
     durableObjects: {
       WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
       TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },
@@ -62,7 +65,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     ...(options.dataDir ? { defaultPersistRoot: options.dataDir, durableObjectsPersist: true } : {}),
     bindings: options.bindings ?? {},
   });
-  const url = await mf.ready;
+  await mf.ready;
+  const url = await mf.unsafeGetDirectURL();
   const base = `http://${ip}:${url.port}`;
   return {
     url: base,
