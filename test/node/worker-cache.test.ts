@@ -1,0 +1,68 @@
+// Sticky execution and the worker's cache of runs: a cached run gets only its new events,
+// and a run evicted from the cache is rebuilt by replaying its full history.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WorkflowTask } from 'keel/protocol';
+import { TestWorkflowEnvironment } from 'keel/testing';
+import { NativeConnection, Worker } from 'keel/worker';
+import * as activities from './fixtures/sdk-activities.js';
+
+const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
+const expected = Array.from({ length: 10 }, (_, i) => `step-${i}`);
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createLocal();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** A connection that records every workflow task the worker receives. */
+async function recordingConnection(tasks: WorkflowTask[]): Promise<NativeConnection> {
+  const connection = await NativeConnection.connect({ address: env.address });
+  const call = connection.call.bind(connection);
+  connection.call = (async (endpoint, request, options) => {
+    const res = await call(endpoint, request, options);
+    if (endpoint === 'pollWorkflowTask' && (res as { task?: WorkflowTask }).task) tasks.push((res as { task: WorkflowTask }).task);
+    return res;
+  }) as typeof connection.call;
+  return connection;
+}
+
+describe('the worker cache', () => {
+  it('sends a cached run only the events after its last task, so a task costs the same however long the history', async () => {
+    const tasks: WorkflowTask[] = [];
+    const worker = await Worker.create({ connection: await recordingConnection(tasks), taskQueue: 'sticky', workflowsPath, activities, shutdownSignals: [] });
+    const result = await worker.runUntil(env.client.workflow.execute('tenSequentialSteps', { taskQueue: 'sticky', workflowId: 'sticky-1' }));
+    expect(result).toEqual(expected);
+    const [first, ...later] = tasks;
+    expect(first!.history[0]!.eventId).toBe(1);
+    expect(later.length).toBe(10);
+    for (const task of later) {
+      // Each later task starts right after the previous task's WorkflowTaskStarted…
+      expect(task.history[0]!.eventId).toBe(task.previousStartedEventId + 1);
+      // …and carries the same handful of events, not the growing history.
+      expect(task.history.length).toBeLessThanOrEqual(7);
+    }
+  });
+
+  it('rebuilds runs evicted from a one-run cache by full replay, and every run completes correctly', async () => {
+    const tasks: WorkflowTask[] = [];
+    const worker = await Worker.create({ connection: await recordingConnection(tasks), taskQueue: 'evict', workflowsPath, activities, maxCachedWorkflows: 1, shutdownSignals: [] });
+    const results = await worker.runUntil(
+      Promise.all([1, 2, 3].map((i) => env.client.workflow.execute('tenSequentialSteps', { taskQueue: 'evict', workflowId: `evict-${i}` }))),
+    );
+    for (const r of results) expect(r).toEqual(expected);
+    expect(worker.cachedWorkflows).toBeLessThanOrEqual(1);
+  });
+
+  it('replays the full history on every task when the cache is off', async () => {
+    const tasks: WorkflowTask[] = [];
+    const worker = await Worker.create({ connection: await recordingConnection(tasks), taskQueue: 'nocache', workflowsPath, activities, maxCachedWorkflows: 0, shutdownSignals: [] });
+    const result = await worker.runUntil(env.client.workflow.execute('tenSequentialSteps', { taskQueue: 'nocache', workflowId: 'nocache-1' }));
+    expect(result).toEqual(expected);
+    expect(tasks.every((t) => t.history[0]!.eventId === 1)).toBe(true);
+    expect(worker.cachedWorkflows).toBe(0);
+  });
+});
