@@ -123,7 +123,7 @@ export class Worker {
         namespace: this.namespace,
         identity,
         dataConverter: this.dataConverter,
-        sandbox: new WorkflowSandbox(bundle.code),
+        sandbox: new WorkflowSandbox(bundle.code, { prewarm: true }),
         maxCachedWorkflows: maxCached,
         ...(this.stickyQueue
           ? { stickyQueue: { name: this.stickyQueue, scheduleToStartTimeoutMs: msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000 } }

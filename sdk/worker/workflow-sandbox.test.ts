@@ -75,6 +75,22 @@ describe('WorkflowSandbox', () => {
     expect((await resultOf(b)).found).toBeNull();
   });
 
+  it('hands out a context made ahead of need that no earlier run has touched', async () => {
+    const sb = new WorkflowSandbox((await fixtureBundle('workflows.ts')).code, { logger: recordingLogger(), prewarm: true });
+    const runs = [];
+    for (const id of ['a', 'b', 'c']) {
+      const run = sb.createRunContext({ workflowId: id });
+      // Let the sandbox prepare the next context, as it does while a worker is idle.
+      await new Promise((r) => setImmediate(r));
+      runs.push(run);
+    }
+    for (const run of runs) {
+      const r = await run.activate(start('globalsProbe'));
+      if (!('commands' in r) || r.commands[0]?.type !== 'CompleteWorkflowExecution') throw new Error('expected completion');
+      expect(fromPayload<{ found: string | null }>(r.commands[0].result).found).toBeNull();
+    }
+  });
+
   it('has no real timers and no process; setTimeout is the durable one', async () => {
     const run = (await sandbox()).createRunContext();
     const r = await run.activate(start('globalsProbe'));
