@@ -2,9 +2,12 @@
 //   unit    pure modules (protocol, engine logic, SDK internals) in Node
 //   workerd the service's Durable Objects inside workerd (@cloudflare/vitest-pool-workers)
 //   e2e     the SDK end to end against a real local service (miniflare) in Node
+//   browser the web UI in Debian's Chromium (playwright-core) against a local service
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 
 const sdk = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const alias = {
@@ -17,6 +20,9 @@ const alias = {
   'keel/protocol': sdk('./protocol/index.ts'),
 };
 
+// The workerd pool serves wrangler.toml's [assets] (the built UI), which must exist before it starts.
+if (!existsSync(sdk('./dist/ui/index.html'))) execFileSync(process.execPath, [sdk('./scripts/build-ui.mjs')], { stdio: 'inherit' });
+
 export default defineConfig({
   test: {
     projects: [
@@ -25,18 +31,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts'],
+          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts'],
         },
       },
       {
         plugins: [
-          cloudflareTest({
+          cloudflareTest(async () => ({
             wrangler: { configPath: './wrangler.toml' },
             // Long polls, history waits and queries give up after 1 s instead of 20 s.
-            miniflare: { bindings: { KEEL_LONG_POLL_MS: '1000' } },
-          }),
+            // TEST_MIGRATIONS: the visibility store's migrations, applied by the setup file.
+            miniflare: { bindings: { KEEL_LONG_POLL_MS: '1000', TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')) } },
+          })),
         ],
-        test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'] },
+        test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], setupFiles: ['test/workerd/apply-migrations.ts'] },
       },
       {
         resolve: { alias },
@@ -47,6 +54,19 @@ export default defineConfig({
           globalSetup: ['test/node/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // One browser and one service per file; files run one at a time (2 cores).
+          fileParallelism: false,
         },
       },
     ],

@@ -5,8 +5,9 @@
 //   npx tsx bench/profile-service.ts [runs=300] [out=bench/profiles/service-w1.cpuprofile]
 //
 // The one place the bench does not use startLocalService(): it has no inspector option, so
-// this starts Miniflare with the same options plus `inspectorPort`. Nothing else differs.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// this starts Miniflare with the options startLocalService uses (keep them in step with
+// sdk/testing/local-service.ts) plus `inspectorPort`.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import { WebSocket } from 'undici';
@@ -19,12 +20,15 @@ const runs = Number(process.argv[2] ?? 300);
 const out = path.resolve(process.argv[3] ?? path.join(benchDir, 'profiles', 'service-w1.cpuprofile'));
 
 const inspectorPort = 9229 + Math.floor(Math.random() * 500);
+const scriptPath = process.env.KEEL_BENCH_SERVICE_SCRIPT ?? path.join(repoRoot, 'dist', 'worker', 'index.js');
+// As sdk/testing/local-service.ts configures it (clients on a direct socket, past miniflare's
+// entry worker), plus the inspector.
 const mf = new Miniflare({
-  modules: true,
-  scriptPath: path.join(repoRoot, 'dist', 'worker', 'index.js'),
+  modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
   compatibilityDate: '2026-04-01',
   host: '127.0.0.1',
   port: 0,
+  unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
   inspectorPort,
   durableObjects: {
     WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
@@ -32,7 +36,8 @@ const mf = new Miniflare({
   },
   bindings: {},
 });
-const url = await mf.ready;
+await mf.ready;
+const url = await mf.unsafeGetDirectURL();
 const address = `127.0.0.1:${url.port}`;
 
 // The inspector lists one target per Worker ("workerd: worker core:user:" is the Keel Worker

@@ -22,6 +22,8 @@ export interface WorkloadResult {
   extra?: unknown;
   /** The build measured (hashes of dist/ bundles when the workload's process started). */
   code?: Record<string, string>;
+  /** Cores other processes used on average meanwhile (set by run.ts). */
+  contention?: number;
 }
 
 export interface WorkloadOptions {
@@ -399,12 +401,14 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       const countsUrl = `${b.service.url}/__bench/counts`;
       await fetch(`${countsUrl}?reset=1`).then((r) => r.text());
       const windows: Array<[number, number]> = [];
+      const meter = cpuMeter(b.workerdPids);
       for (let i = 0; i < runs; i++) {
         const t0 = performance.now();
         await executeOne(b, `v${i}`);
         windows.push([t0, performance.now()]);
       }
       b.counter.observe = undefined;
+      const cpu = meter();
       const timeline = w1Timeline(log, windows);
       const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>>;
       const client: Record<string, { per_workflow: number; empty_polls: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }> = {};
@@ -424,6 +428,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
           name: 'requests',
           description: `Cost of one W1 workflow, averaged over ${runs} sequential runs (instrumented service build)`,
           metrics: { http_requests_per_workflow: round(b.counter.total() / runs, 2) },
+          cpu,
+          cpuPerWorkflowMs: perWorkflow(cpu, runs),
           extra: {
             runs,
             timeline,
@@ -449,14 +455,17 @@ interface Exchange {
 
 /**
  * The critical path of a W1 workflow, from the HTTP exchanges seen by this process (client and
- * worker): each segment's p50 over the runs. Runs are sequential, so every exchange answered
- * inside a run's window belongs to it.
+ * worker): each segment's p50 over the runs. Runs are sequential, so every exchange of a run
+ * falls inside its window.
  */
 function w1Timeline(log: Exchange[], windows: Array<[number, number]>): Record<string, Stats> {
   const seg: Record<string, number[]> = {};
   const add = (k: string, v: number) => (seg[k] ??= []).push(v);
   for (const [t0, t1] of windows) {
-    const inRun = log.filter((e) => e.answeredAt >= t0 && e.answeredAt <= t1 + 1);
+    // A poll belongs to the run whose task it answers with; anything else to the run it was sent
+    // in (the last complete is often answered after the client already has the result).
+    const at = (e: Exchange) => (e.endpoint.endsWith('/poll') ? e.answeredAt : e.sentAt);
+    const inRun = log.filter((e) => at(e) >= t0 && at(e) <= t1);
     const one = (suffix: string, pred: (e: Exchange) => boolean = () => true) => inRun.filter((e) => e.endpoint.endsWith(suffix) && pred(e)).sort((a, b) => a.answeredAt - b.answeredAt);
     const start = one('POST /workflows')[0];
     const wtPolls = one('/workflow-tasks/poll', (e) => e.hasTask);
@@ -478,6 +487,7 @@ function w1Timeline(log: Exchange[], windows: Array<[number, number]>): Record<s
     add('09 worker: second workflow task (cached run)', c2.sentAt - p2.answeredAt);
     add('10 worker→service: complete second workflow task (round trip)', c2.answeredAt - c2.sentAt);
     add('11 service: complete sent → client has the result (history long poll answers)', result.answeredAt - c2.sentAt);
+    add('13 (worker: the answer to its last complete arrives, ms after start)', c2.answeredAt - t0);
     add('12 client: result received → execute() returns', t1 - result.answeredAt);
     add('   total start → result', t1 - t0);
   }
@@ -528,6 +538,7 @@ export async function floor(o: WorkloadOptions): Promise<WorkloadResult[]> {
     ]);
     const distributions: Record<string, Stats> = {};
     const cpu: Record<string, { node: number; workerd: number }> = {};
+    const total = cpuMeter(b.workerdPids);
     for (const [name, fn] of probes) {
       for (let i = 0; i < 20; i++) await fn();
       const m = cpuMeter(b.workerdPids);
@@ -542,12 +553,14 @@ export async function floor(o: WorkloadOptions): Promise<WorkloadResult[]> {
       cpu[name] = { node: round(c.nodeCpuMs / n, 3), workerd: round(c.workerdCpuMs / n, 3) };
     }
     agent.destroy();
+    const totalCpu = total();
     return [
       {
         name: 'floor',
         description: `Cost of single exchanges with the local service, ${n} sequential each after 20 warm-up (the worker idles, long-polling)`,
         metrics: Object.fromEntries(Object.entries(distributions).map(([k, s]) => [k, s.p50])),
         distributions,
+        cpu: totalCpu,
         loadavg: loadavg().map((x) => round(x)),
         extra: { cpu_ms_per_request: cpu },
       },

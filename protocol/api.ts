@@ -27,6 +27,10 @@ export const Limits = {
   maxHistoryPageSize: 1000,
   /** How deeply objects and arrays may nest in a request body (a failure's cause chain counts). */
   maxJsonDepth: 256,
+  /** Characters of a list filter (`query` of list and count). */
+  maxListFilterLength: 10_000,
+  /** Executions in one page of a list. */
+  maxListPageSize: 1000,
 } as const;
 
 const Name = z.string().min(1).max(Limits.maxNameLength);
@@ -294,6 +298,72 @@ export const DescribeTaskQueueResponse = z
   })
   .meta({ id: 'DescribeTaskQueueResponse' });
 
+// ---- Visibility: list and count --------------------------------------------------
+
+const ListFilterQuery = z
+  .string()
+  .max(Limits.maxListFilterLength)
+  .optional()
+  .describe("A list filter in Temporal's syntax, e.g. `WorkflowType = 'order' AND ExecutionStatus = 'Running'`; empty matches every execution.");
+
+export const ListWorkflowsRequest = z
+  .object({
+    query: ListFilterQuery,
+    /** Default 100. */
+    pageSize: z.coerce.number().int().positive().max(Limits.maxListPageSize).optional(),
+    /** Opaque; from the previous page's `nextPageToken`, with the same `query`. */
+    nextPageToken: z.string().max(4096).optional(),
+  })
+  .meta({ id: 'ListWorkflowsRequest' });
+
+/** One run as the visibility store has it (Temporal's `WorkflowExecutionInfo`). */
+export const WorkflowExecutionInfo = z
+  .object({
+    execution: WorkflowExecution,
+    workflowType: z.string(),
+    taskQueue: z.string(),
+    status: z.enum(enumValues(WorkflowExecutionStatus)),
+    startTime: Time,
+    executionTime: Time.describe('When the first workflow task was due: the start plus any start delay.'),
+    closeTime: Time.optional(),
+    historyLength: z.number().int().describe('Events in the history when the summary was last written (at the start, then at the close).'),
+    firstRunId: z.string(),
+    memo: z.record(z.string(), Payload).optional(),
+    searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'WorkflowExecutionInfo' });
+
+export const ListWorkflowsResponse = z
+  .object({
+    executions: z.array(WorkflowExecutionInfo),
+    /** Present when more executions may follow; pass it back with the same `query`. */
+    nextPageToken: z.string().optional(),
+  })
+  .meta({ id: 'ListWorkflowsResponse' });
+
+export const CountWorkflowsRequest = z
+  .object({
+    query: ListFilterQuery,
+    /** Count per status, as `GROUP BY ExecutionStatus` at the end of `query` does. */
+    groupBy: z.enum(['ExecutionStatus']).optional(),
+  })
+  .meta({ id: 'CountWorkflowsRequest' });
+
+export const CountWorkflowsResponse = z
+  .object({
+    count: z.number().int(),
+    /** With grouping: one entry per status that has executions, e.g. `{ groupValues: ['Running'], count: 3 }`. */
+    groups: z.array(z.object({ groupValues: z.array(z.string()), count: z.number().int() })).optional(),
+  })
+  .meta({ id: 'CountWorkflowsResponse' });
+
+// ---- Local test services only -------------------------------------------------------
+
+export const AdvanceWorkflowTimeRequest = z
+  .object({ byMs: z.number().int().positive().max(100 * 365 * 24 * 60 * 60 * 1000).describe('How far to move the workflow\'s clock forward.') })
+  .meta({ id: 'AdvanceWorkflowTimeRequest' });
+export const AdvanceWorkflowTimeResponse = z.object({ now: Time.describe("The workflow's time after the move.") }).meta({ id: 'AdvanceWorkflowTimeResponse' });
+
 // ---- The endpoint table ---------------------------------------------------------
 
 export interface Endpoint<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
@@ -329,6 +399,9 @@ export const Api = {
   cancelActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/canceled', summary: 'Report that an activity stopped because its cancellation was requested', request: CancelActivityTaskRequest, response: Empty }),
   cancelPolls: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/polls/cancel', summary: "End a stopping worker's waiting polls with no task, so no task is handed to a poll nobody will read", request: CancelPollsRequest, response: CancelPollsResponse }),
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
+  listWorkflows: endpoint({ method: 'GET', path: '/workflows', summary: 'List executions matching a list filter, paged, newest start first unless the filter has ORDER BY', request: ListWorkflowsRequest, response: ListWorkflowsResponse }),
+  countWorkflows: endpoint({ method: 'GET', path: '/workflow-count', summary: 'Count executions matching a list filter, optionally grouped by ExecutionStatus', request: CountWorkflowsRequest, response: CountWorkflowsResponse }),
+  advanceWorkflowTime: endpoint({ method: 'POST', path: '/workflows/{workflowId}/time/advance', summary: "Local test services only (KEEL_TIME_SKIPPING): move one workflow's clock forward and fire what came due; FEATURE_DISABLED elsewhere", request: AdvanceWorkflowTimeRequest, response: AdvanceWorkflowTimeResponse }),
 } as const;
 export type Api = typeof Api;
 export type EndpointName = keyof Api;

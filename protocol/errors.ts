@@ -41,6 +41,8 @@ export const ErrorStatus = {
   QUERY_TIMEOUT: 504,
   /** The worker could not answer the query: unknown query type, or its handler threw. */
   QUERY_FAILED: 400,
+  /** The feature is turned off in this deployment, e.g. time skipping outside a local test service. */
+  FEATURE_DISABLED: 403,
   /** Anything unexpected; the service logs it. */
   INTERNAL: 500,
 } as const;

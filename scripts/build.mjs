@@ -2,12 +2,15 @@
 //   dist/worker/index.js  the Keel Worker bundle that `keel dev` and keel/testing run in workerd
 //   dist/sdk/**, dist/protocol/**  the SDK subpaths as ESM (shared chunks, so classes are one copy)
 //   dist/cli/keel.js      the `keel` command
+//   dist/ui/**            the web UI's static assets (scripts/build-ui.mjs)
 // esbuild because it is what wrangler itself bundles with, and it bundles this in well under a second.
 import { build } from 'esbuild';
-import { rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { buildUi } from './build-ui.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-rmSync(`${root}dist`, { recursive: true, force: true });
+// dist/ui is replaced whole by buildUi (a running service reads it per request), not emptied first.
+for (const entry of existsSync(`${root}dist`) ? readdirSync(`${root}dist`) : []) if (entry !== 'ui') rmSync(`${root}dist/${entry}`, { recursive: true, force: true });
 
 const worker = build({
   entryPoints: [`${root}src/index.ts`],
@@ -25,7 +28,8 @@ const worker = build({
 
 const sdkEntries = ['client', 'worker', 'workflow', 'activity', 'testing', 'common'].map((p) => `${root}sdk/${p}/index.ts`);
 const sdk = build({
-  entryPoints: [...sdkEntries, `${root}protocol/index.ts`, `${root}sdk/workflow/runtime-entry.ts`],
+  // cli/keel.ts shares the SDK's chunks; its commands are split off and loaded only when run.
+  entryPoints: [...sdkEntries, `${root}protocol/index.ts`, `${root}sdk/workflow/runtime-entry.ts`, `${root}cli/keel.ts`],
   outdir: `${root}dist`,
   outbase: root,
   bundle: true,
@@ -39,4 +43,5 @@ const sdk = build({
   logLevel: 'warning',
 });
 
-await Promise.all([worker, sdk]);
+await Promise.all([worker, sdk, buildUi()]);
+chmodSync(`${root}dist/cli/keel.js`, 0o755);

@@ -9,7 +9,7 @@ const bin = (name) => `node_modules/.bin/${name}`;
 
 for (const [what, status] of [
   ['build', () => run(process.execPath, ['scripts/build.mjs'])],
-  ['type-check', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || run(bin('tsc'), ['-p', 'src/tsconfig.json', '--noEmit'])],
+  ['type-check', () => run(bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']) || run(bin('tsc'), ['-p', 'src/tsconfig.json', '--noEmit']) || run(bin('tsc'), ['-p', 'ui/tsconfig.json', '--noEmit'])],
 ]) {
   if (status() !== 0) {
     console.error(`\n${what} failed`);

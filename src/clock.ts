@@ -15,6 +15,11 @@ export class Clock {
     this.offsetMs += ms;
   }
 
+  /** How far this clock is ahead of the wall clock. */
+  get offset(): number {
+    return this.offsetMs;
+  }
+
   /** The wall-clock moment for an alarm due at `t` in this clock's time. */
   toWallClock(t: number): number {
     return t - this.offsetMs;

@@ -9,6 +9,17 @@ export interface Env {
   KEEL_TOKEN_SECRET?: string;
   /** How long long polls (task polls, history waits, queries) are held, in ms; default 20 000. Tests shorten it. */
   KEEL_LONG_POLL_MS?: string;
+  /** The visibility store (D1; migrations/): execution summaries for list and count. */
+  VISIBILITY?: D1Database;
+  /** Set by `keel dev` and keel/testing only: the migrations (JSON), applied to VISIBILITY before its first use. */
+  KEEL_VISIBILITY_MIGRATIONS?: string;
+  /**
+   * '1' in local services that allow moving a workflow's clock forward (keel/testing, where
+   * tests skip a 30-day sleep): enables POST …/workflows/{id}/time/advance. Never set in production.
+   */
+  KEEL_TIME_SKIPPING?: string;
+  /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
+  ASSETS?: Fetcher;
 }
 
 /** The long-poll hold time this deployment uses. */

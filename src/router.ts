@@ -10,6 +10,7 @@ import { longPollMs, type Env } from './env.js';
 import { ServiceError, unwrap } from './service-error.js';
 import { taskQueueStub, workflowStub } from './stubs.js';
 import { verifyTaskToken, type TaskTokenData } from './task-token.js';
+import { countExecutions, listExecutions } from './visibility/queries.js';
 
 interface Call<E extends EndpointName> {
   env: Env;
@@ -53,6 +54,12 @@ const handlers: Handlers = {
   cancelActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).cancelActivityTask(requireKind(t, 'activity'), c.body))),
   cancelPolls: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).cancelPolls(c.body.pollerId),
   describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),
+  listWorkflows: (c) => listExecutions(c.env, c.namespace, c.body),
+  advanceWorkflowTime: async (c) => {
+    if (c.env.KEEL_TIME_SKIPPING !== '1') throw new ServiceError('FEATURE_DISABLED', 'Time skipping is only available in local test services (keel/testing); this service runs on real time.');
+    return unwrap(await wf(c).advanceTime(c.body.byMs));
+  },
+  countWorkflows: (c) => countExecutions(c.env, c.namespace, c.body),
 };
 
 function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {
@@ -177,8 +184,14 @@ export function createRouter() {
     else router.post(path, handle);
   }
 
-  router.all('*', (req) => {
+  router.all('*', (req, env: Env) => {
     const url = new URL(req.url);
+    // Everything outside /api/ is the web UI. Where the platform's asset router runs first
+    // (wrangler, deployed) these requests never get here; where the Worker is in front, it hands
+    // them to the assets (whose single-page fallback answers UI routes with index.html).
+    if (env.ASSETS && (req.method === 'GET' || req.method === 'HEAD') && !/^\/api(\/|$)/.test(url.pathname)) {
+      return env.ASSETS.fetch(req as unknown as Request);
+    }
     const allowed = router.routes.filter(([method, re]) => method !== 'ALL' && re.test(url.pathname)).map(([m]) => m);
     if (allowed.length > 0) {
       throw new ServiceError('METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}.`);

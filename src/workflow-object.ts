@@ -2,7 +2,7 @@
  * WorkflowObject: one Durable Object per namespace + workflow id, holding every run of
  * that id. A thin shell around storage and the alarm: each RPC method runs one engine
  * change (src/engine) and writes it in one transaction, then hands new tasks to their
- * task queues from the outbox.
+ * task queues from the outbox, and run summaries to the D1 visibility store (src/visibility).
  */
 import { DurableObject } from 'cloudflare:workers';
 import { Limits, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
@@ -29,6 +29,10 @@ import { signTaskToken, type TaskRef, type TaskTokenData } from './task-token.js
 import { Clock } from './clock.js';
 import { QueryBroker } from './query-broker.js';
 import type { StartedTask } from './started-task.js';
+import { VISIBILITY_OUTBOX_SCHEMA, VisibilityOutbox } from './visibility/outbox.js';
+import { visibilityDb } from './visibility/migrations.js';
+import { D1SummaryStore } from './visibility/store.js';
+import { summarize } from './visibility/summary.js';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -36,6 +40,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, task_queue TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE IF NOT EXISTS requests (request_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  VISIBILITY_OUTBOX_SCHEMA,
 ];
 
 const TABLES = SCHEMA.map((stmt) => /CREATE TABLE IF NOT EXISTS (\w+)/.exec(stmt)![1]!);
@@ -60,6 +65,8 @@ export class WorkflowObject extends DurableObject<Env> {
   private readonly queries: QueryBroker;
   /** The time every state change is computed at; tests move it. */
   readonly clock = new Clock();
+  /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
+  readonly visibility: VisibilityOutbox;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -70,6 +77,11 @@ export class WorkflowObject extends DurableObject<Env> {
       ctx.storage.transactionSync(() => {
         for (const stmt of SCHEMA) this.sql.exec(stmt);
       });
+    }
+    if (env.KEEL_TIME_SKIPPING === '1') {
+      // A clock moved forward stays moved when the object is evicted or the service restarts.
+      const offset = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'clockOffsetMs'`).toArray()[0]?.value;
+      if (offset) this.clock.advance(Number(offset));
     }
     this.store = {
       currentRunId: () => this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'currentRunId'`).toArray()[0]?.value,
@@ -87,10 +99,24 @@ export class WorkflowObject extends DurableObject<Env> {
       timeoutMs: longPollMs(env),
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
     });
+    this.visibility = new VisibilityOutbox(this.sql, {
+      store: env.VISIBILITY ? new D1SummaryStore(env.VISIBILITY, () => visibilityDb(env)) : undefined,
+      now: () => this.clock.now(),
+      retryBy: (due) => this.alarmBy(due),
+    });
   }
 
+  private cachedNames: { namespace: string; workflowId: string } | undefined;
+
+  /**
+   * The [namespace, workflow id] this object was named with. workerd passes the name to an
+   * object reached through `idFromName`, but not to one its alarm started (an object woken
+   * after a `keel dev` restart: cloudflare/workerd#6850), and a live object keeps the id it was
+   * started with. So the name is also stored (with each new run) and read back from there.
+   */
   private get names() {
-    return parseWorkflowName(this.ctx.id.name);
+    this.cachedNames ??= parseWorkflowName(this.ctx.id.name ?? this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'name'`).toArray()[0]?.value);
+    return this.cachedNames;
   }
 
   // ---- The one way state changes --------------------------------------------------
@@ -127,17 +153,21 @@ export class WorkflowObject extends DurableObject<Env> {
           JSON.stringify(run),
         );
       }
-      if (tx.newCurrentRunId) this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('currentRunId', ?)`, tx.newCurrentRunId);
+      if (tx.newCurrentRunId) {
+        this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('currentRunId', ?)`, tx.newCurrentRunId);
+        if (this.ctx.id.name !== undefined) this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('name', ?)`, this.ctx.id.name);
+      }
       for (const d of tx.dispatches) {
         this.sql.exec(`INSERT INTO outbox (task_queue, kind, ref, due_at) VALUES (?, ?, ?, ?)`, d.taskQueue, d.kind, JSON.stringify(d.ref), tx.now);
       }
+      for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
       if (request?.requestId) {
         this.sql.exec(`INSERT INTO requests (request_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?)`, request.requestId, request.fingerprint, JSON.stringify(result ?? null), tx.now);
       }
       this.scheduleAlarm(tx);
     });
     if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
-    if (tx.dispatches.length > 0) void this.deliverOutbox();
+    if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     return result;
   }
 
@@ -150,6 +180,8 @@ export class WorkflowObject extends DurableObject<Env> {
     // Undelivered tasks are retried by the alarm if the delivery that follows this
     // transaction fails or the object is evicted first.
     if (outboxDue !== null && outboxDue !== undefined) at = Math.min(at ?? Infinity, Math.max(outboxDue, tx.now) + 1000);
+    const summaryDue = this.visibility.earliestDue();
+    if (summaryDue !== undefined) at = Math.min(at ?? Infinity, Math.max(summaryDue, tx.now) + 1000);
     const requestExpiry = this.sql.exec<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM requests`).toArray()[0]?.t;
     if (requestExpiry !== null && requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry + REQUEST_ID_TTL_MS);
     if (at === undefined) void this.ctx.storage.deleteAlarm();
@@ -188,12 +220,21 @@ export class WorkflowObject extends DurableObject<Env> {
         this.deliver(row).finally(() => this.delivering.delete(row.id)),
       );
     }
-    await Promise.all(this.delivering.values());
+    // Summaries go to D1 alongside; a failed write is retried by the alarm like a task.
+    const summaries = this.visibility.deliverDue();
+    await Promise.all([...this.delivering.values(), summaries]);
+    const delivered = rows.length > 0 || (await summaries) > 0;
     // The transaction that wrote the rows set the alarm to re-deliver them in case this
     // hand-off failed; with every row delivered, the alarm goes back to what the run waits for.
-    if (this.delivering.size === 0 && rows.length > 0 && this.outboxIsEmpty()) {
+    if (this.delivering.size === 0 && delivered && this.outboxIsEmpty() && this.visibility.settled) {
       this.ctx.storage.transactionSync(() => this.scheduleAlarm(new Txn(this.store, this.clock.now())));
     }
+  }
+
+  /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */
+  private async alarmBy(due: number): Promise<void> {
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
   }
 
   private outboxIsEmpty(): boolean {
@@ -306,6 +347,21 @@ export class WorkflowObject extends DurableObject<Env> {
         }
         await this.waitForEvents(run.runId, left);
       }
+    });
+  }
+
+  /**
+   * Local test services only (the router checks KEEL_TIME_SKIPPING): moves this workflow's
+   * clock forward by `byMs` and does at once what the alarm would do at the new time — fire
+   * timers, time out activities — so a test skips a month-long sleep instead of waiting.
+   */
+  advanceTime(byMs: number): Promise<Outcome<ResponseOf<'advanceWorkflowTime'>>> {
+    return outcome(async () => {
+      if (this.store.currentRunId() === undefined) throw new ServiceError('WORKFLOW_NOT_FOUND', `No workflow with id '${this.names.workflowId}'; start it before moving its time.`);
+      this.clock.advance(byMs);
+      this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('clockOffsetMs', ?)`, String(this.clock.offset));
+      await this.alarm();
+      return { now: new Date(this.clock.now()).toISOString() };
     });
   }
 

@@ -16,6 +16,11 @@ const STATUS: Record<WorkflowExecutionStatus, { code: number; name: WorkflowExec
   TIMED_OUT: { code: 7, name: 'TIMED_OUT' },
 };
 
+/** Temporal's status name and numeric value of a wire status (UNKNOWN for one this SDK does not know). */
+export function workflowStatus(status: WorkflowExecutionStatus): { code: number; name: WorkflowExecutionStatusName } {
+  return STATUS[status] ?? { code: 0, name: 'UNKNOWN' };
+}
+
 /** Builds the description of a run from the service's answer, decoding the memo. */
 export async function toWorkflowExecutionDescription(
   raw: DescribeWorkflowExecutionResponse,

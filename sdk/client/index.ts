@@ -37,6 +37,13 @@ export {
   type WorkflowExecutionStatusName,
   type WorkflowExecutionDescription,
   type DescribeWorkflowExecutionResponse,
+  type WorkflowExecutionInfo,
+  type RawWorkflowExecutionInfo,
+  type ListOptions,
+  type IntoHistoriesOptions,
+  type HistoryAndWorkflowId,
+  type AsyncWorkflowListIterable,
+  type CountWorkflowExecution,
 } from './types.js';
 export {
   ServiceError,

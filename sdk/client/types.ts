@@ -97,3 +97,77 @@ export interface WorkflowExecutionDescription {
   /** The service's answer as it came (payloads still encoded). */
   raw: DescribeWorkflowExecutionResponse;
 }
+
+/** One run as the service's visibility store has it, in the wire shape (payloads still encoded). */
+export type RawWorkflowExecutionInfo = ResponseOf<'listWorkflows'>['executions'][number];
+
+/**
+ * One run as `list()` yields it: Temporal's `WorkflowExecutionInfo` as far as Keel's visibility
+ * store knows it, plus the raw entry. The summary is written when the run starts and when it
+ * closes, so `historyLength` of a running run is its length at the start.
+ */
+export interface WorkflowExecutionInfo {
+  /** The workflow type. */
+  type: string;
+  workflowId: string;
+  runId: string;
+  taskQueue: string;
+  /** The status; `code` is Temporal's numeric enum value. */
+  status: { code: number; name: WorkflowExecutionStatusName };
+  historyLength: number;
+  startTime: Date;
+  /** When the first workflow task was due: the start time plus any start delay. */
+  executionTime?: Date;
+  closeTime?: Date;
+  /** Memo fields, decoded by the client's data converter. */
+  memo?: Record<string, unknown>;
+  searchAttributes: SearchAttributes;
+  /** Keel: the run id of the first run of the chain. */
+  firstExecutionRunId: string;
+  /** The entry as the service sent it (payloads still encoded). */
+  raw: RawWorkflowExecutionInfo;
+}
+
+/** Options of `WorkflowClient.list`, as Temporal's `ListOptions`. */
+export interface ListOptions {
+  /**
+   * A list filter in Temporal's syntax, e.g. `WorkflowType = 'order' AND ExecutionStatus = 'Running'
+   * ORDER BY StartTime DESC`; every execution when omitted.
+   */
+  query?: string;
+  /** Executions fetched per request (at most 1000). @default 100 */
+  pageSize?: number;
+}
+
+/** Options of {@link AsyncWorkflowListIterable.intoHistories}. */
+export interface IntoHistoriesOptions {
+  /** Histories fetched at once. @default 5 */
+  concurrency?: number;
+  /** Histories fetched ahead of the one being read, at most. @default 20 */
+  bufferLimit?: number;
+}
+
+/** One listed run's history. */
+export interface HistoryAndWorkflowId {
+  workflowId: string;
+  history: History;
+}
+
+/**
+ * What `WorkflowClient.list` returns: the matching runs, fetched page by page as they are
+ * iterated, newest start first unless the filter says `ORDER BY`.
+ */
+export interface AsyncWorkflowListIterable extends AsyncIterable<WorkflowExecutionInfo> {
+  /** The history of each listed run, in list order. */
+  intoHistories(options?: IntoHistoriesOptions): AsyncIterable<HistoryAndWorkflowId>;
+}
+
+/** What `WorkflowClient.count` returns, as Temporal's `CountWorkflowExecution`. */
+export interface CountWorkflowExecution {
+  count: number;
+  /**
+   * With `GROUP BY ExecutionStatus` in the query: one entry per status that has executions,
+   * e.g. `{ groupValues: ['Running'], count: 3 }`; otherwise empty.
+   */
+  groups: Array<{ count: number; groupValues: string[] }>;
+}

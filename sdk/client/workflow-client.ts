@@ -1,15 +1,16 @@
 // Owns `WorkflowClient`, Temporal's entry point for workflows: its options and defaults, and
-// `start`, `execute`, `result`, `getHandle`, `signalWithStart`.
+// `start`, `execute`, `result`, `getHandle`, `signalWithStart`, `list`, `count`.
 import { hostname } from 'node:os';
 import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
 import { NotSupportedError } from './errors.js';
-import type { Workflow, WorkflowResultType } from './types.js';
+import type { AsyncWorkflowListIterable, CountWorkflowExecution, ListOptions, Workflow, WorkflowResultType } from './types.js';
 import {
   createWorkflowHandle,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
 } from './workflow-handle.js';
+import { listWorkflows, toCountWorkflowExecution } from './workflow-list.js';
 import { WorkflowOperations } from './workflow-operations.js';
 import type {
   GetWorkflowHandleOptions,
@@ -159,6 +160,37 @@ export class WorkflowClient {
     _options: WorkflowSignalWithStartOptions<SignalArgs>,
   ): Promise<WorkflowHandle<T>> {
     throw new NotSupportedError('WorkflowClient.signalWithStart', 'WorkflowClient.signalWithStart is not supported by Keel yet: the service has no signal-with-start endpoint. Use start() (with workflowIdConflictPolicy USE_EXISTING) then signal().');
+  }
+
+  /**
+   * The runs that match a list filter, in Temporal's syntax, newest start first unless the
+   * filter has `ORDER BY`. Pages are fetched as the iteration goes on; a bad filter rejects the
+   * first step with a `KeelServiceError` (code `INVALID_ARGUMENT`) whose message points at the
+   * offending position.
+   *
+   * Summaries reach the service's visibility store shortly after each start and close (they
+   * are written asynchronously, and retried until written), so a run may show there a moment
+   * after the call that changed it returned.
+   *
+   * @example
+   * for await (const wf of client.workflow.list({ query: "WorkflowType = 'order' AND ExecutionStatus = 'Running'" })) {
+   *   console.log(wf.workflowId, wf.status.name, wf.startTime);
+   * }
+   */
+  public list(options?: ListOptions): AsyncWorkflowListIterable {
+    return listWorkflows(this.operations, options);
+  }
+
+  /**
+   * How many runs match a list filter (all runs without one). End the filter with
+   * `GROUP BY ExecutionStatus` to count per status, as Temporal's `count` does.
+   *
+   * @example
+   * const { count } = await client.workflow.count("ExecutionStatus = 'Running'");
+   * const { groups } = await client.workflow.count('GROUP BY ExecutionStatus'); // [{ groupValues: ['Running'], count: 3 }, …]
+   */
+  public async count(query?: string): Promise<CountWorkflowExecution> {
+    return toCountWorkflowExecution(await this.operations.count(query));
   }
 
   /** Runs `fn` with a deadline on every service call it makes; see {@link Connection.withDeadline}. */

@@ -124,6 +124,21 @@ export class WorkflowOperations {
     }
   }
 
+  /** One page of the runs a list filter matches (payloads still encoded). */
+  public listPage(query: string | undefined, pageSize: number | undefined, nextPageToken: string | undefined): Promise<ResponseOf<'listWorkflows'>> {
+    return this.context.connection.call('listWorkflows', dropUndefined({ query, pageSize, nextPageToken }), { namespace: this.context.namespace });
+  }
+
+  /** How many runs a list filter matches (grouped, with `GROUP BY ExecutionStatus` in it). */
+  public count(query: string | undefined): Promise<ResponseOf<'countWorkflows'>> {
+    return this.context.connection.call('countWorkflows', dropUndefined({ query }), { namespace: this.context.namespace });
+  }
+
+  /** The data converter payloads are decoded with. */
+  public get dataConverter(): LoadedDataConverter {
+    return this.context.dataConverter;
+  }
+
   private describeRaw(target: WorkflowTarget): Promise<ResponseOf<'describeWorkflow'>> {
     return this.call(target, 'describeWorkflow', dropUndefined({ runId: target.runId }), target.workflowId);
   }

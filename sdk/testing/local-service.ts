@@ -3,10 +3,14 @@
  * in workerd through miniflare's API. Used by `keel/testing` (in-memory state) and by
  * `keel dev` (state persisted under a data directory).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
+import { defaultUiAssets, withUiAssets } from './ui-assets.js';
+import { VISIBILITY_BINDING, VISIBILITY_DATABASE, migrationsVariable } from './visibility-migrations.js';
 
 export interface LocalServiceOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -19,8 +23,18 @@ export interface LocalServiceOptions {
   scriptPath?: string;
   /** Extra variables for the Worker (e.g. KEEL_TOKEN_SECRET). */
   bindings?: Record<string, string>;
-  /** Called with each line the Worker logs. */
-  log?: (line: string) => void;
+  /**
+   * Allow moving a workflow's clock forward (`TestWorkflowEnvironment.advanceTime`, or POST
+   * `…/workflows/{id}/time/advance`). Default false; `TestWorkflowEnvironment.createLocal()` turns it on.
+   */
+  timeSkipping?: boolean;
+  /**
+   * Called with each line the Worker logs and its level (`debug`, `log`, `info`, `warn`,
+   * `error`); without it, the Worker's output goes to this process's stdout and stderr.
+   */
+  log?: (line: string, level: string) => void;
+  /** Directory of the web UI's built assets; defaults to dist/ui beside the Worker bundle; `false` serves no UI. */
+  uiDir?: string | false;
 }
 
 export interface LocalService {
@@ -49,10 +63,21 @@ export function defaultWorkerScript(): string {
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const ip = options.ip ?? '127.0.0.1';
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: options.scriptPath ?? defaultWorkerScript(),
+  const scriptPath = path.resolve(options.scriptPath ?? defaultWorkerScript());
+  if (process.platform === 'linux') process.env.MINIFLARE_WORKERD_PATH ??= workerdDyingWithParent();
+  const uiDir = options.uiDir === false ? undefined : (options.uiDir ?? defaultUiAssets(scriptPath));
+  const mf = new Miniflare(withUiAssets({
+    // The bundle is one self-contained module, so it is handed over as such: given only a
+    // `scriptPath`, miniflare parses all of it (~850 KB) with acorn to look for imports,
+    // which costs ~400 ms of every start.
+    modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
+    // Module names are paths relative to this root; the default (the working directory) would
+    // name a bundle outside it with '..', which workerd refuses.
+    modulesRoot: path.dirname(scriptPath),
     compatibilityDate: '2026-04-01',
+    // Keel never reads `request.cf`; without this, every start first tries to download
+    // Cloudflare's cf.json (with a 3 s timeout when the network is slow or absent).
+    cf: false,
     // Miniflare's own entry listens on a throwaway port; clients talk to the Worker through a
     // direct socket, which skips miniflare's proxying entry worker (about 1 ms a request).
     host: '127.0.0.1',
@@ -62,15 +87,55 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
       TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },
     },
-    ...(options.dataDir ? { defaultPersistRoot: options.dataDir, durableObjectsPersist: true } : {}),
-    bindings: options.bindings ?? {},
-  });
-  await mf.ready;
-  const url = await mf.unsafeGetDirectURL();
+    // The visibility store (list and count), persisted with the rest under the data directory.
+    d1Databases: { [VISIBILITY_BINDING]: VISIBILITY_DATABASE },
+    ...(options.dataDir ? { defaultPersistRoot: options.dataDir, durableObjectsPersist: true, d1Persist: true } : {}),
+    // The Worker applies the visibility store's migrations before its first use of it.
+    bindings: { KEEL_VISIBILITY_MIGRATIONS: migrationsVariable(), ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: '1' } : {}), ...options.bindings },
+    ...(options.log ? { handleStructuredLogs: ({ level, message }: { level: string; message: string }) => options.log!(message, level) } : {}),
+  }, uiDir));
+  let url: URL;
+  try {
+    await mf.ready;
+    url = await mf.unsafeGetDirectURL();
+  } catch (err) {
+    // A failed start (port in use, a bad bundle) still holds miniflare's own server open.
+    await mf.dispose().catch(() => undefined);
+    throw err;
+  }
   const base = `http://${ip}:${url.port}`;
   return {
     url: base,
     address: `${ip}:${url.port}`,
     stop: () => mf.dispose(),
   };
+}
+
+/**
+ * miniflare stops workerd only from `dispose()`, so a Node process killed with SIGKILL leaves
+ * workerd running, holding the port and the data directory. On Linux the wrapper this returns
+ * runs workerd through util-linux's `setpriv --pdeathsig KILL`, so that the kernel kills it
+ * with the process (strictly: the thread) that started it. Without setpriv, workerd as it is.
+ */
+function workerdDyingWithParent(): string | undefined {
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+  if (!setpriv) return undefined;
+  const requireFromMiniflare = createRequire(createRequire(import.meta.url).resolve('miniflare'));
+  const workerd = (requireFromMiniflare('workerd') as { default: string }).default;
+  const script = `#!/bin/sh\nexec ${setpriv} --pdeathsig KILL -- '${workerd.replace(/'/g, `'\\''`)}' "$@"\n`;
+  const file = path.join(tmpdir(), `keel-workerd-${process.getuid?.() ?? 0}-${hash(script)}.sh`);
+  if (!existsSync(file)) {
+    // Written aside and renamed, so a concurrent start never runs a half-written file.
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, script, { mode: 0o755 });
+    renameSync(partial, file);
+  }
+  return file;
+}
+
+/** A short, stable name for the wrapper's contents (FNV-1a). */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16);
 }

@@ -5,6 +5,7 @@
  */
 import type { AttributesOf, EventType, ParsedRequestOf, Payload, WorkflowExecutionStatus } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
+import { checkSearchAttributes } from '../visibility/search-attributes.js';
 import { activityDeadlines, dispatchRetryIfDue, timeOutActivity } from './activities.js';
 import { applyCommands, validateCommands } from './commands.js';
 import { isRunning, type RunState } from './run-state.js';
@@ -25,6 +26,7 @@ import type { TaskTokenData } from '../task-token.js';
 type StartRequest = ParsedRequestOf<'startWorkflow'>;
 
 export function startWorkflow(tx: Txn, namespace: string, req: StartRequest, newRunId: string): { runId: string; started: boolean } {
+  checkSearchAttributes(req.searchAttributes);
   const currentId = tx.currentRunId();
   const current = currentId ? tx.loadRun(currentId) : undefined;
   if (current && isRunning(current)) {
@@ -97,6 +99,7 @@ export function startWorkflow(tx: Txn, namespace: string, req: StartRequest, new
     ...(req.header ? { header: req.header } : {}),
   });
   tx.newCurrentRunId = newRunId;
+  tx.markVisibility(run);
   scheduleWorkflowTask(tx, run);
   return { runId: newRunId, started: true };
 }
@@ -147,6 +150,7 @@ export function closeRun<T extends EventType>(tx: Txn, run: RunState, status: Wo
   run.sticky = undefined;
   run.firstWorkflowTaskAt = undefined;
   tx.touch(run);
+  tx.markVisibility(run);
 }
 
 export function completeWorkflowTask(tx: Txn, run: RunState | undefined, token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): void {

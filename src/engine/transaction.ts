@@ -27,6 +27,8 @@ export class Txn {
   readonly events: Array<{ runId: string; event: HistoryEvent }> = [];
   readonly runs = new Map<string, RunState>();
   readonly dispatches: Dispatch[] = [];
+  /** Runs whose visibility summary changed (start, close); each gets a visibility outbox row. */
+  readonly visibilityChanged = new Set<string>();
   /** Set when this change starts a new run. */
   newCurrentRunId?: string;
   private readonly loaded = new Map<string, RunState>();
@@ -63,11 +65,17 @@ export class Txn {
     this.runs.set(run.runId, run);
   }
 
+  /** Marks the run's summary (status, times, search attributes) as changed, so that it is written to the visibility store. */
+  markVisibility(run: RunState): void {
+    this.visibilityChanged.add(run.runId);
+    this.touch(run);
+  }
+
   dispatch(d: Dispatch): void {
     this.dispatches.push(d);
   }
 
   get changed(): boolean {
-    return this.events.length > 0 || this.runs.size > 0 || this.dispatches.length > 0 || this.newCurrentRunId !== undefined;
+    return this.events.length > 0 || this.runs.size > 0 || this.dispatches.length > 0 || this.newCurrentRunId !== undefined || this.visibilityChanged.size > 0;
   }
 }

@@ -127,7 +127,7 @@ describe('malformed requests', () => {
     const { wid, before } = await heldTask();
     expectError(await call('GET', `/workflows/${wid}/signal`), 'METHOD_NOT_ALLOWED', /GET is not allowed.*use POST/);
     expectError(await call('POST', `/workflows/${wid}`, {}), 'METHOD_NOT_ALLOWED', /use GET/);
-    expectError(await call('GET', '/workflows'), 'METHOD_NOT_ALLOWED', /use POST/);
+    expectError(await call('POST', '/workflow-count', {}), 'METHOD_NOT_ALLOWED', /use GET/);
     expect(await storedState(wid)).toEqual(before);
   });
 });

@@ -1,0 +1,151 @@
+// Owns `keel dev`: the Keel service on this machine — the same Worker bundle `wrangler deploy`
+// ships, in workerd through miniflare — with all state under a data directory, until Ctrl-C.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startLocalService, type LocalService } from '../sdk/testing/local-service.js';
+import { CliError } from './errors.js';
+import type { Io } from './output.js';
+import { cliStartedAt } from './startup.js';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DevFlags {
+  dbDir: string;
+  port: number;
+  ip: string;
+  namespace: string[];
+  logLevel: LogLevel;
+}
+
+/** Severity of the levels the Worker logs with (console.debug/log/info/warn/error). */
+const SEVERITY: Record<string, number> = { debug: 10, trace: 10, log: 20, info: 20, warn: 30, error: 40, none: 100 };
+
+/** The file in the data directory that says which process serves it. */
+export const PID_FILE = 'keel-dev.pid';
+
+/**
+ * Runs the service until SIGINT or SIGTERM, then stops it and resolves. Everything lives in
+ * SQLite files under `--db-dir` (one per workflow execution and task queue, plus workerd's
+ * alarm index), so a restart on the same directory finds every execution, and workerd fires the
+ * alarms that came due while it was down as soon as it is up.
+ */
+export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<void> {
+  // Everything up to here (the CLI, commander, miniflare) is loaded: the start-up timeline's middle mark.
+  const loadedAt = performance.now();
+  const dataDir = path.resolve(flags.dbDir);
+  mkdirSync(dataDir, { recursive: true });
+  claimDataDir(dataDir);
+  const threshold = SEVERITY[flags.logLevel] ?? SEVERITY.warn!;
+  let service: LocalService;
+  try {
+    service = await startLocalService({
+      port: flags.port,
+      ip: flags.ip,
+      dataDir,
+      log: (line, level) => {
+        if ((SEVERITY[level] ?? SEVERITY.log!) >= threshold) io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}\n`);
+      },
+    });
+  } catch (err) {
+    releaseDataDir(dataDir);
+    if ((err as { code?: unknown }).code === 'ERR_ADDRESS_IN_USE') {
+      throw new CliError(`${flags.ip}:${flags.port} is already in use (is another keel dev running?); pass --port to use another port`);
+    }
+    throw err;
+  }
+  writePidFile(dataDir, service.address);
+  if (signals === process) takeOverStopSignals();
+  const readyMs = Math.round(performance.now());
+  if (threshold <= SEVERITY.debug!) {
+    io.err(`startup: Node ${Math.round(cliStartedAt)} ms, Keel CLI and miniflare loaded ${Math.round(loadedAt - cliStartedAt)} ms, workerd up and serving ${Math.round(readyMs - loadedAt)} ms\n`);
+  }
+  io.out(
+    [
+      `Keel dev server ready in ${readyMs} ms`,
+      `  Address:    ${service.address}   (KEEL_ADDRESS for the SDK and the CLI)`,
+      `  API:        ${service.url}/api/v1   (OpenAPI: ${service.url}/api/v1/openapi.json)`,
+      `  Web UI:     ${service.url}/`,
+      `  Data:       ${dataDir}`,
+      `  Namespaces: ${flags.namespace.join(', ')}   (any other name works too: namespaces are implicit)`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      signals.off('SIGINT', onInt);
+      signals.off('SIGTERM', onTerm);
+      // A second Ctrl-C while stopping leaves at once; state is safe either way (every change
+      // is one SQLite transaction).
+      signals.once('SIGINT', () => process.exit(130));
+      io.out(`\nStopping (${signal})…\n`);
+      resolve();
+    };
+    const onInt = () => stop('SIGINT');
+    const onTerm = () => stop('SIGTERM');
+    signals.on('SIGINT', onInt);
+    signals.on('SIGTERM', onTerm);
+  });
+  await service.stop();
+  releaseDataDir(dataDir);
+  io.out('Stopped. Every execution is kept in the data directory; run keel dev again to go on.\n');
+}
+
+/**
+ * miniflare's exit hook answers SIGINT and SIGTERM with `process.exit(130)` before any other
+ * listener could finish stopping, so `keel dev` takes those two signals over and stops the
+ * service itself. miniflare's `exit` hook stays: whatever ends the process still kills workerd.
+ */
+function takeOverStopSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
+}
+
+/**
+ * Refuses a data directory another live `keel dev` is serving: two services on the same SQLite
+ * files would each think it owns every execution. A pid file left by one that was killed is
+ * taken over.
+ */
+function claimDataDir(dataDir: string): void {
+  const file = path.join(dataDir, PID_FILE);
+  if (!existsSync(file)) return;
+  let owner: { pid?: unknown; address?: unknown } = {};
+  try {
+    owner = JSON.parse(readFileSync(file, 'utf8')) as typeof owner;
+  } catch {
+    return;
+  }
+  if (typeof owner.pid === 'number' && owner.pid !== process.pid && isKeelProcess(owner.pid)) {
+    throw new CliError(`another keel dev (pid ${owner.pid}, at ${String(owner.address)}) is using ${dataDir}; stop it first, or pass another --db-dir`);
+  }
+}
+
+function isKeelProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A pid is reused once its process is gone; on Linux, check it is still a keel process.
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('keel');
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+function writePidFile(dataDir: string, address: string): void {
+  writeFileSync(path.join(dataDir, PID_FILE), JSON.stringify({ pid: process.pid, address, startedAt: new Date().toISOString() }) + '\n');
+}
+
+function releaseDataDir(dataDir: string): void {
+  const file = path.join(dataDir, PID_FILE);
+  try {
+    const owner = JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown };
+    if (owner.pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    // Nothing to release.
+  }
+}

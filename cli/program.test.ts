@@ -1,0 +1,84 @@
+// The command tree without a service: help, usage errors and exit codes.
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { createProgram, main } from './program.js';
+
+async function run(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'keel', ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+/** A port nothing listens on (it was free a moment ago). */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function leaves(command: Command, path: string[] = []): string[][] {
+  const subs = command.commands.filter((c) => c.name() !== 'help');
+  return subs.length === 0 ? [path] : subs.flatMap((c) => leaves(c, [...path, c.name()]));
+}
+
+describe('keel command line', () => {
+  it('answers --help on every command with exit code 0', async () => {
+    const commands = leaves(createProgram());
+    expect(commands.map((c) => c.join(' '))).toEqual(
+      expect.arrayContaining(['dev', 'workflow start', 'workflow execute', 'workflow list', 'workflow count', 'workflow describe', 'workflow show', 'workflow result', 'workflow signal', 'workflow query', 'workflow update', 'workflow cancel', 'workflow terminate', 'task-queue describe']),
+    );
+    for (const command of [[], ['workflow'], ['task-queue'], ...commands]) {
+      const r = await run(...command, '--help');
+      expect(r.code, command.join(' ')).toBe(0);
+      expect(r.out).toMatch(/^Usage: keel/);
+    }
+  });
+
+  it('documents the connection flags and their environment variables on client commands', async () => {
+    const { out } = await run('workflow', 'describe', '--help');
+    expect(out).toMatch(/--address <host:port>[\s\S]*env:\s+KEEL_ADDRESS/);
+    expect(out).toMatch(/env:\s+KEEL_NAMESPACE/);
+    expect(out).toMatch(/env:\s+KEEL_API_KEY/);
+  });
+
+  it('fails a wrong command line with one line and exit code 2', async () => {
+    for (const [args, message] of [
+      [['workflow', 'start', '-t', 'q'], "Error: required option '--type <type>' not specified"],
+      [['workflow', 'describe'], "Error: required option '-w, --workflow-id <id>' not specified"],
+      [['workflow', 'strat'], "Error: unknown command 'strat' (Did you mean start?)"],
+      [['workflow', 'list', '--limit', 'x'], "Error: option '--limit <n>' argument 'x' is invalid. must be a whole number, 1 or more."],
+      [['workflow', 'show', '-w', 'x', '-o', 'yaml'], 'Error: option \'-o, --output <format>\' argument \'yaml\' is invalid. Allowed choices are text, json, jsonl.'],
+      [['dev', '--port', '70000'], "Error: option '-p, --port <port>' argument '70000' is invalid. must be a whole number from 0 to 65535."],
+    ] as const) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toBe(`${message}\n`);
+    }
+  });
+
+  it('accepts --name for the workflow type and --type for a query name, as Temporal does', async () => {
+    // Both reach the network (and fail there: nothing listens), so the flags were accepted.
+    const address = `127.0.0.1:${await closedPort()}`;
+    const start = await run('workflow', 'start', '--name', 'hello', '-t', 'q', '--address', address);
+    expect(start.err).toMatch(/^Error: cannot reach the Keel service at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    const query = await run('workflow', 'query', '-w', 'w', '--type', 'status', '--address', address);
+    expect(query.err).toMatch(/^Error: cannot reach the Keel service/);
+  });
+
+  it('answers update with a clear not-supported error and exit code 1', async () => {
+    const r = await run('workflow', 'update', 'execute', '--workflow-id', 'w', '--name', 'u');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^Error: workflow updates are not supported by Keel yet/);
+  });
+
+  it('refuses --cron with a clear not-supported error', async () => {
+    const r = await run('workflow', 'start', '--type', 'hello', '-t', 'q', '--cron', '* * * * *');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^Error: --cron: cron schedules are not supported by Keel yet/);
+  });
+});

@@ -1,0 +1,227 @@
+// Owns the `keel` command line: every command, flag and help text, with Temporal CLI's names
+// (`keel workflow start --type … --task-queue … --workflow-id … --input …`). The work of each
+// command is imported only when it runs, so `keel dev` and `--help` load no SDK code.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, describeError, exitCodeOf } from './errors.js';
+import { addClientOptions, collect, type ClientFlags } from './flags.js';
+import { processIo, type Io } from './output.js';
+
+/** The version in the keel package's package.json, found above this module (sources or dist/). */
+function packageVersion(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'keel') return pkg.version ?? 'unknown';
+  }
+  return 'unknown';
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none'] as const;
+
+/**
+ * Runs `keel` with `argv` (as `process.argv`: node, script, then arguments) and resolves with
+ * the exit code. Failures print one line on stderr; nothing here calls `process.exit`.
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = createProgram(io);
+  let ran: Command | undefined;
+  program.hook('preAction', (_program, actionCommand) => {
+    ran = actionCommand;
+  });
+  try {
+    await program.parseAsync(argv as string[]);
+    return ExitCode.OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed its message (through `outputError` below).
+      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    io.err(`Error: ${describeError(err, { address: ran?.opts<Partial<ClientFlags>>().address })}\n`);
+    if (process.env.KEEL_DEBUG && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+/** The whole command tree, writing through `io`. */
+export function createProgram(io: Io = processIo): Command {
+  const program = new Command('keel')
+    .description('Keel: durable execution with Temporal\'s programming model, on Cloudflare Durable Objects.')
+    .version(packageVersion(), '-v, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Commander's usage errors, on one line like every other failure.
+      outputError: (s, write) => write(`Error: ${s.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ').trim()}\n`),
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', '\nRun `keel <command> --help` for the flags of a command. Docs: docs/cli.md');
+
+  program
+    .command('dev')
+    .description('Run a local Keel service (API and web UI) with state persisted under --db-dir')
+    .option('--db-dir <dir>', 'directory to keep all state in', '.keel')
+    .option('-p, --port <port>', 'port of the API and the web UI (0 picks a free one)', parsePort, 7233)
+    .option('--ip <ip>', 'address to listen on', '127.0.0.1')
+    .option(
+      '-n, --namespace <namespace>',
+      'namespace to list as available (repeatable). Namespaces are implicit in Keel: any name works without this',
+      collectNamespace,
+    )
+    .addOption(new Option('--log-level <level>', 'the lowest level of Worker log lines to print').choices(LOG_LEVELS).default('warn'))
+    .addHelpText('after', '\nExample:\n  keel dev --db-dir .keel --port 7233\n')
+    .action(async (flags: { dbDir: string; port: number; ip: string; namespace?: string[]; logLevel: (typeof LOG_LEVELS)[number] }) => {
+      const { dev } = await import('./dev.js');
+      await dev({ ...flags, namespace: flags.namespace ?? ['default'] }, io);
+    });
+
+  const workflow = program.command('workflow').description('Start, list, inspect, signal, query, cancel and terminate workflow executions');
+  defineWorkflowCommands(workflow, io);
+
+  const taskQueue = program.command('task-queue').description('Inspect task queues');
+  addClientOptions(
+    taskQueue
+      .command('describe')
+      .description('Show the pollers and the backlog of a task queue')
+      .requiredOption('-t, --task-queue <queue>', 'the task queue')
+      .addOption(new Option('--task-queue-type <type>', 'workflow or activity tasks (default: both)').choices(['workflow', 'activity'])),
+  ).action(async (flags) => {
+    const { describeTaskQueue } = await import('./task-queue-actions.js');
+    await describeTaskQueue(flags, io);
+  });
+
+  return program;
+}
+
+function defineWorkflowCommands(workflow: Command, io: Io): void {
+  const actions = () => import('./workflow-actions.js');
+  const target = (c: Command) =>
+    addClientOptions(c.requiredOption('-w, --workflow-id <id>', 'the workflow id').option('-r, --run-id <id>', 'the run (default: the latest run)'));
+  /** One execution by id, or every execution a list filter matches (`--query`, with `--yes`). */
+  const targetOrBatch = (c: Command) =>
+    addClientOptions(
+      c
+        .option('-w, --workflow-id <id>', 'the workflow id (or use --query)')
+        .option('-r, --run-id <id>', 'the run (default: the latest run); only with --workflow-id')
+        .option('-q, --query <filter>', "every execution this list filter matches, e.g. \"WorkflowType = 'order'\"")
+        .option('-y, --yes', 'act on what --query matches without asking'),
+    );
+  const inputs = (c: Command, what: string) =>
+    c
+      .option('-i, --input <json>', `${what} as JSON, one value per use (repeatable), e.g. -i '"Keel"' -i 42`, collect)
+      .option('--input-file <file>', `a file with ${what} as JSON (repeatable)`, collect);
+  const startFlags = (c: Command) =>
+    addClientOptions(
+      inputs(
+        requireWithAlias(
+          c
+            .option('--type <type>', "the workflow type, i.e. the workflow function's name (required)")
+            .addOption(new Option('--name <type>', 'alias of --type').hideHelp()),
+          'type',
+          'name',
+        )
+          .requiredOption('-t, --task-queue <queue>', 'the task queue a worker polls')
+          .option('-w, --workflow-id <id>', 'the workflow id (default: a random UUID)'),
+        'an argument of the workflow',
+      )
+        .option('--execution-timeout <duration>', 'limit for the whole execution, retries included, e.g. 1h')
+        .option('--run-timeout <duration>', 'limit for one run')
+        .option('--task-timeout <duration>', 'limit for one workflow task (default 10s)')
+        .option('--start-delay <duration>', 'run the first workflow task this long after the start')
+        .option('--id-reuse-policy <policy>', 'AllowDuplicate, AllowDuplicateFailedOnly, RejectDuplicate or TerminateIfRunning')
+        .option('--id-conflict-policy <policy>', 'Fail, UseExisting or TerminateExisting')
+        .option('--memo <key=json>', "a memo field, e.g. --memo customer='\"acme\"' (repeatable)", collect)
+        .option('--search-attribute <key=json>', "a search attribute, e.g. --search-attribute Region='\"eu\"' (repeatable)", collect)
+        .addOption(new Option('--cron <schedule>', 'not supported by Keel yet').hideHelp()),
+    );
+  /** `--name` with Temporal's older spelling `--type` as a hidden alias. */
+  const named = (c: Command, what: string) =>
+    requireWithAlias(c.option('--name <name>', `the ${what} name (required)`).addOption(new Option('--type <name>', 'alias of --name').hideHelp()), 'name', 'type');
+
+  startFlags(workflow.command('start').description('Start a workflow execution and print its ids'))
+    .addHelpText('after', `\nExample:\n  keel workflow start --type hello --task-queue hello --workflow-id hello-1 --input '"Keel"'\n`)
+    .action(async (flags) => (await actions()).start(flags, io));
+
+  startFlags(workflow.command('execute').description('Start a workflow execution, wait for it to close and print its result'))
+    .addHelpText('after', '\nExits with 1 when the workflow fails, is cancelled, terminated or times out.\n')
+    .action(async (flags) => (await actions()).execute(flags, io));
+
+  target(workflow.command('result').description('Wait for a workflow execution to close and print its result'))
+    .addHelpText('after', '\nExits with 1 when the workflow fails, is cancelled, terminated or times out.\n')
+    .action(async (flags) => (await actions()).result(flags, io));
+
+  target(workflow.command('describe').description('Show the status, times and pending activities of a workflow execution'))
+    .action(async (flags) => (await actions()).describe(flags, io));
+
+  target(workflow.command('show').description('Show the event history of a workflow execution'))
+    .option('-f, --follow', 'keep printing new events until the execution closes')
+    .addHelpText('after', '\n--output json prints { "events": [...] } as the service sends it; Worker.runReplayHistory replays that file.\n')
+    .action(async (flags) => (await actions()).show(flags, io));
+
+  named(inputs(targetOrBatch(workflow.command('signal').description('Send a signal to a workflow execution')), 'an argument of the signal'), 'signal')
+    .addHelpText('after', `\nExample:\n  keel workflow signal --workflow-id order-42 --name approve --input true\n`)
+    .action(async (flags) => (await actions()).signal(flags, io));
+
+  named(inputs(target(workflow.command('query').description('Query a workflow execution (a worker answers)')), 'an argument of the query'), 'query')
+    .addHelpText('after', `\nExample:\n  keel workflow query --workflow-id order-42 --name status\n`)
+    .action(async (flags) => (await actions()).query(flags, io));
+
+  targetOrBatch(workflow.command('cancel').description('Request cancellation of a workflow execution'))
+    .action(async (flags) => (await actions()).cancel(flags, io));
+
+  targetOrBatch(workflow.command('terminate').description('Terminate a workflow execution at once, running none of its code'))
+    .option('--reason <reason>', 'why, recorded in the history')
+    .action(async (flags) => (await actions()).terminate(flags, io));
+
+  addClientOptions(workflow.command('list').description('List workflow executions, newest start first'))
+    .option('-q, --query <filter>', "a list filter, e.g. \"WorkflowType = 'order' AND ExecutionStatus = 'Running'\"")
+    .option('--limit <n>', 'show at most this many', parseCount)
+    .option('--page-size <n>', 'executions fetched per request (at most 1000)', parseCount)
+    .addHelpText('after', `\nExample:\n  keel workflow list --query "ExecutionStatus = 'Running' AND StartTime > '2026-01-01T00:00:00Z'" --limit 20\n`)
+    .action(async (flags) => (await actions()).list(flags, io));
+
+  addClientOptions(workflow.command('count').description('Count workflow executions'))
+    .option('-q, --query <filter>', 'a list filter; end it with GROUP BY ExecutionStatus to count per status')
+    .action(async (flags) => (await actions()).count(flags, io));
+
+  workflow
+    .command('update')
+    .description('Workflow updates: not supported by Keel yet (exits with 1)')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[subcommand]', "Temporal's update subcommands: execute, start, result, describe")
+    .action(async () => (await actions()).update());
+}
+
+/**
+ * Makes `--<main>` required while accepting `--<alias>` for it, as Temporal's CLI does
+ * (`--type`/`--name`); commander has no option aliases, so the hidden alias is folded in here.
+ */
+function requireWithAlias(command: Command, main: string, alias: string): Command {
+  return command.hook('preAction', (_self, cmd) => {
+    const opts = cmd.opts<Record<string, unknown>>();
+    if (opts[main] === undefined && opts[alias] !== undefined) cmd.setOptionValue(main, opts[alias]);
+    if (cmd.opts<Record<string, unknown>>()[main] === undefined) cmd.error(`required option '--${main} <${main === 'type' ? 'type' : 'name'}>' not specified`);
+  });
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535.');
+  return n;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, 1 or more.');
+  return n;
+}
+
+function collectNamespace(value: string, previous: string[] = []): string[] {
+  if (value.length === 0 || value.length > 1000) throw new InvalidArgumentError('a namespace name has 1 to 1000 characters.');
+  return previous.includes(value) ? previous : [...previous, value];
+}

@@ -1,0 +1,52 @@
+/**
+ * An execution's summary: what the visibility store keeps of one run, built from its state
+ * in the transaction that changed it (start, close, status change) and carried to D1 by the
+ * visibility outbox.
+ */
+import type { Payload, WorkflowExecutionStatus } from '../../protocol/index.js';
+import type { RunState } from '../engine/run-state.js';
+
+export interface ExecutionSummary {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  firstRunId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: WorkflowExecutionStatus;
+  /** Milliseconds since the epoch. */
+  startTime: number;
+  executionTime: number;
+  closeTime?: number;
+  historyLength: number;
+  /** Opaque payloads, kept as they came. */
+  memo?: Record<string, Payload>;
+  /** As the run was given them; typed for filters when written (search-attributes.ts). */
+  searchAttributes?: Record<string, unknown>;
+  /**
+   * The run's last event id when the summary was made. Events only append, so a later
+   * summary of a run always has a greater version; the store keeps the greatest.
+   */
+  version: number;
+}
+
+/** The summary of a run as it stands. */
+export function summarize(run: RunState): ExecutionSummary {
+  const historyLength = run.nextEventId - 1;
+  return {
+    namespace: run.namespace,
+    workflowId: run.workflowId,
+    runId: run.runId,
+    firstRunId: run.firstRunId,
+    workflowType: run.workflowType,
+    taskQueue: run.taskQueue,
+    status: run.status,
+    startTime: run.startTime,
+    executionTime: run.executionTime,
+    ...(run.closeTime !== undefined ? { closeTime: run.closeTime } : {}),
+    historyLength,
+    ...(run.memo ? { memo: run.memo } : {}),
+    ...(run.searchAttributes ? { searchAttributes: run.searchAttributes } : {}),
+    version: historyLength,
+  };
+}

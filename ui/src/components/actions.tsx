@@ -1,0 +1,152 @@
+// Actions on a running execution — signal, request cancellation, terminate — each asks for
+// confirmation in a dialog before anything is sent, and reports what happened.
+import { useState } from 'preact/hooks';
+import { api, jsonPayload } from '../api.js';
+import { requestId } from '../navigation.js';
+import { ErrorNote, Modal, toast } from './common.js';
+
+type Action = 'signal' | 'cancel' | 'terminate';
+const IDENTITY = 'keel-ui';
+
+export function Actions(props: { namespace: string; workflowId: string; runId: string; running: boolean; onDone: () => void }) {
+  const [open, setOpen] = useState<Action | undefined>();
+  const close = () => setOpen(undefined);
+  const why = props.running ? undefined : 'The run has closed';
+  return (
+    <div class="actions" role="group" aria-label="Actions">
+      <button type="button" class="btn" disabled={!props.running} title={why} onClick={() => setOpen('signal')} aria-haspopup="dialog">
+        Signal
+      </button>
+      <button type="button" class="btn" disabled={!props.running} title={why} onClick={() => setOpen('cancel')} aria-haspopup="dialog">
+        Cancel
+      </button>
+      <button type="button" class="btn danger" disabled={!props.running} title={why} onClick={() => setOpen('terminate')} aria-haspopup="dialog">
+        Terminate
+      </button>
+      <SignalDialog {...props} open={open === 'signal'} onClose={close} />
+      <ReasonDialog {...props} action="cancel" open={open === 'cancel'} onClose={close} />
+      <ReasonDialog {...props} action="terminate" open={open === 'terminate'} onClose={close} />
+    </div>
+  );
+}
+
+interface DialogProps {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  open: boolean;
+  onClose: () => void;
+  onDone: () => void;
+}
+
+function SignalDialog(p: DialogProps) {
+  const [name, setName] = useState('');
+  const [input, setInput] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    let args: unknown[] = [];
+    if (input.trim()) {
+      try {
+        args = [JSON.parse(input)];
+      } catch (err) {
+        setError(new Error(`The input is not JSON: ${(err as Error).message}`));
+        return;
+      }
+    }
+    setBusy(true);
+    try {
+      await api.signal(p.namespace, p.workflowId, { runId: p.runId, signalName: name.trim(), input: args.map(jsonPayload), identity: IDENTITY, requestId: requestId() });
+      toast(`Signal “${name.trim()}” sent`);
+      setError(undefined);
+      p.onClose();
+      p.onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open={p.open} title="Send a signal" onClose={p.onClose}>
+      <form class="form" onSubmit={submit}>
+        <label>
+          Signal name
+          <input name="signalName" required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} spellcheck={false} autocomplete="off" />
+        </label>
+        <label>
+          Input (JSON, one argument; leave empty for none)
+          <textarea name="input" rows={5} value={input} onInput={(e) => setInput((e.target as HTMLTextAreaElement).value)} spellcheck={false} />
+        </label>
+        <p class="muted">
+          Sends the signal to run <code>{p.runId}</code> of <code>{p.workflowId}</code>. It is written to the history and delivered to the workflow.
+        </p>
+        <ErrorNote error={error} />
+        <div class="buttons">
+          <button type="button" class="btn ghost" onClick={p.onClose}>
+            Cancel
+          </button>
+          <button type="submit" class="btn primary" disabled={busy || !name.trim()}>
+            Send signal
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+function ReasonDialog(p: DialogProps & { action: 'cancel' | 'terminate' }) {
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const terminate = p.action === 'terminate';
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const body = { runId: p.runId, identity: IDENTITY, requestId: requestId(), ...(reason.trim() ? { reason: reason.trim() } : {}) };
+      if (terminate) await api.terminate(p.namespace, p.workflowId, body);
+      else await api.cancel(p.namespace, p.workflowId, body);
+      toast(terminate ? 'Workflow terminated' : 'Cancellation requested');
+      setError(undefined);
+      p.onClose();
+      p.onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open={p.open} title={terminate ? 'Terminate this workflow?' : 'Request cancellation?'} onClose={p.onClose}>
+      <form class="form" onSubmit={submit}>
+        <p>
+          {terminate ? (
+            <>
+              Terminating ends run <code>{p.runId}</code> of <code>{p.workflowId}</code> at once: the workflow gets no chance to clean up, and pending activities are
+              abandoned.
+            </>
+          ) : (
+            <>
+              The workflow <code>{p.workflowId}</code> is asked to cancel; its code decides how (cancellation scopes, cleanup activities).
+            </>
+          )}
+        </p>
+        <label>
+          Reason (recorded in the history)
+          <input name="reason" value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} autocomplete="off" />
+        </label>
+        <ErrorNote error={error} />
+        <div class="buttons">
+          <button type="button" class="btn ghost" onClick={p.onClose}>
+            Back
+          </button>
+          <button type="submit" class={`btn ${terminate ? 'danger' : 'primary'}`} disabled={busy}>
+            {terminate ? 'Terminate' : 'Request cancellation'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
