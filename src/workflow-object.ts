@@ -23,6 +23,7 @@ import {
 import { isRunning, type RunState } from './engine/run-state.js';
 import { Txn, type ExecutionStore } from './engine/transaction.js';
 import { startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
+import { signalWithStart } from './engine/signal-with-start.js';
 import { ServiceError, outcome, type Outcome } from './service-error.js';
 import { parseWorkflowName, taskQueueStub } from './stubs.js';
 import { signTaskToken, type TaskRef, type TaskTokenData } from './task-token.js';
@@ -40,10 +41,14 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, task_queue TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE IF NOT EXISTS requests (request_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  // Every change looks up the oldest request id (to expire it): without this, a long-lived
+  // run that takes many signals pays a full scan per change.
+  `CREATE INDEX IF NOT EXISTS requests_by_age ON requests (created_at)`,
   VISIBILITY_OUTBOX_SCHEMA,
 ];
 
-const TABLES = SCHEMA.map((stmt) => /CREATE TABLE IF NOT EXISTS (\w+)/.exec(stmt)![1]!);
+/** The tables and indexes SCHEMA creates; an object that lacks any of them runs SCHEMA. */
+const SCHEMA_OBJECTS = SCHEMA.map((stmt) => /CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/.exec(stmt)![1]!);
 
 /** Request ids are remembered this long; a retry later than that is treated as new. */
 const REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -72,8 +77,8 @@ export class WorkflowObject extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     // A new object creates its tables in one transaction; an existing one only looks.
-    const present = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN (${TABLES.map(() => '?').join(', ')})`, ...TABLES).one().n;
-    if (present < TABLES.length) {
+    const present = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN (${SCHEMA_OBJECTS.map(() => '?').join(', ')})`, ...SCHEMA_OBJECTS).one().n;
+    if (present < SCHEMA_OBJECTS.length) {
       ctx.storage.transactionSync(() => {
         for (const stmt of SCHEMA) this.sql.exec(stmt);
       });
@@ -282,6 +287,12 @@ export class WorkflowObject extends DurableObject<Env> {
 
   start(req: ParsedRequestOf<'startWorkflow'>): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
     return outcome(() => this.mutate((tx) => startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), requestKey('start', req)));
+  }
+
+  signalWithStart(req: ParsedRequestOf<'signalWithStartWorkflow'>): Promise<Outcome<ResponseOf<'signalWithStartWorkflow'>>> {
+    return outcome(() =>
+      this.mutate((tx) => signalWithStart(tx, this.names.namespace, this.names.workflowId, req, crypto.randomUUID()), requestKey('signalWithStart', req)),
+    );
   }
 
   describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
