@@ -7,7 +7,7 @@ import { CliError } from './errors.js';
 import type { Io } from './output.js';
 import { cliStartedAt } from './startup.js';
 
-export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none'] as const;
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none', 'never'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface DevFlags {
@@ -19,7 +19,7 @@ export interface DevFlags {
 }
 
 /** Severity of the levels the Worker logs with (console.debug/log/info/warn/error). */
-const SEVERITY: Record<string, number> = { debug: 10, trace: 10, log: 20, info: 20, warn: 30, error: 40, none: 100 };
+const SEVERITY: Record<string, number> = { debug: 10, trace: 10, log: 20, info: 20, warn: 30, error: 40, none: 100, never: 100 };
 
 /** The file in the data directory that says which process serves it. */
 export const PID_FILE = 'keel-dev.pid';

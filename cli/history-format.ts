@@ -19,7 +19,11 @@ export function summarizeEvent(event: HistoryEvent, maxLength = 160): string {
     if (raw === undefined || HIDDEN.has(key)) continue;
     let name = key;
     let value: string;
-    if (PAYLOAD.has(key)) value = formatJsonLine(payloadValue(raw as Payload));
+    if (PAYLOAD.has(key)) {
+      const decoded = payloadValue(raw as Payload);
+      if (decoded === undefined) continue; // a void result says nothing
+      value = formatJsonLine(decoded);
+    }
     else if (PAYLOADS.has(key)) value = formatJsonLine(payloadValues(raw as Payload[]));
     else if (FAILURES.has(key)) value = JSON.stringify(failureMessage(raw as Failure));
     else if (key.endsWith('Ms') && typeof raw === 'number') {

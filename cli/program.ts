@@ -20,7 +20,8 @@ function packageVersion(): string {
   return 'unknown';
 }
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none'] as const;
+/** `never` is Temporal CLI's name for `none`. */
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none', 'never'] as const;
 
 /**
  * Runs `keel` with `argv` (as `process.argv`: node, script, then arguments) and resolves with

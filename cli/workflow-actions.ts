@@ -43,16 +43,17 @@ export interface StartFlags extends ClientFlags {
 
 /** `keel workflow start`: starts a run and prints its ids. */
 export async function start(flags: StartFlags, io: Io): Promise<void> {
-  const started = await startRun(flags);
+  const started = await startRun(flags, connect(flags));
   if (flags.output === 'text') io.out(`Running execution:\n${formatKeyValues(startedEntries(started))}`);
   else io.out(flags.output === 'json' ? formatJson(started) : formatJsonLine(started) + '\n');
 }
 
 /** `keel workflow execute`: starts a run, waits for it to close and prints its result. */
 export async function execute(flags: StartFlags, io: Io): Promise<void> {
-  const started = await startRun(flags);
+  const connected = connect(flags);
+  const started = await startRun(flags, connected);
   if (flags.output === 'text') io.out(`Running execution:\n${formatKeyValues(startedEntries(started))}\n`);
-  const { client, withTimeout } = connect(flags);
+  const { client, withTimeout } = connected;
   const outcome = await awaitOutcome(() => withTimeout(() => client.workflow.result(started.workflowId, started.runId)));
   printOutcome({ ...started, ...outcome }, flags, io);
 }
@@ -287,6 +288,10 @@ async function forEachTarget(
     for await (const wf of client.workflow.list({ query })) runs.push({ workflowId: wf.workflowId, runId: wf.runId });
     return runs;
   });
+  if (matched.length === 0) {
+    done(flags, io, 'No executions match the query; nothing to do', { query, matched: 0, succeeded: 0, failed: [] });
+    return;
+  }
   if (!flags.yes) throw new UsageError(`--query matches ${matched.length} execution(s); add --yes to ${what.verb} them`);
   const failed: Array<{ workflowId: string; runId: string; error: string }> = [];
   for (const run of matched) {
@@ -323,7 +328,7 @@ interface Started {
   taskQueue: string;
 }
 
-async function startRun(flags: StartFlags): Promise<Started> {
+async function startRun(flags: StartFlags, { client, withTimeout }: ReturnType<typeof connect>): Promise<Started> {
   if (flags.cron !== undefined) {
     throw new CliError('--cron: cron schedules are not supported by Keel yet; start the workflow from your own scheduler, or loop with sleep() inside the workflow');
   }
@@ -340,7 +345,6 @@ async function startRun(flags: StartFlags): Promise<Started> {
     ...optional('memo', parseKeyValues(flags.memo, '--memo')),
     ...optional('searchAttributes', parseKeyValues(flags.searchAttribute, '--search-attribute')),
   };
-  const { client, withTimeout } = connect(flags);
   const handle = await withTimeout(() => client.workflow.start(flags.type, options));
   return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, type: flags.type, namespace: flags.namespace, taskQueue: flags.taskQueue };
 }

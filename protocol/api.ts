@@ -71,6 +71,21 @@ export const StartWorkflowResponse = z
   .object({ runId: z.string(), started: z.boolean().describe('false when USE_EXISTING answered with the running run') })
   .meta({ id: 'StartWorkflowResponse' });
 
+/**
+ * Signal-with-start (Temporal's): signals the running run of the workflow id in the path, or, when
+ * none runs, starts one with these options and signals it, in one transaction. The workflow id comes
+ * from the path; the id conflict policy is USE_EXISTING (signal the running run) unless
+ * TERMINATE_EXISTING is asked for.
+ */
+export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true })
+  .extend({
+    workflowIdConflictPolicy: z.enum(['USE_EXISTING', 'TERMINATE_EXISTING']).optional(),
+    signalName: Name,
+    signalInput: Payloads.default([]),
+    signalHeader: z.record(z.string(), Payload).optional(),
+  })
+  .meta({ id: 'SignalWithStartWorkflowRequest' });
+
 export const RunSelector = z.object({ runId: z.string().optional().describe('Defaults to the latest run.') });
 
 export const PendingActivityState = { SCHEDULED: 'SCHEDULED', STARTED: 'STARTED', CANCEL_REQUESTED: 'CANCEL_REQUESTED' } as const;
@@ -384,6 +399,7 @@ export const Api = {
   startWorkflow: endpoint({ method: 'POST', path: '/workflows', summary: 'Start a workflow execution', request: StartWorkflowRequest, response: StartWorkflowResponse }),
   describeWorkflow: endpoint({ method: 'GET', path: '/workflows/{workflowId}', summary: 'Describe a run: status, times, pending activities', request: RunSelector, response: DescribeWorkflowResponse }),
   signalWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/signal', summary: 'Signal a running workflow', request: SignalWorkflowRequest, response: Empty }),
+  signalWithStartWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/signal-with-start', summary: 'Signal the running workflow, or start it and signal it, in one step', request: SignalWithStartWorkflowRequest, response: StartWorkflowResponse }),
   requestCancelWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/cancel', summary: 'Request cancellation of a running workflow', request: CancelWorkflowRequest, response: Empty }),
   terminateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/terminate', summary: 'Terminate a running workflow at once', request: TerminateWorkflowRequest, response: Empty }),
   getWorkflowHistory: endpoint({ method: 'GET', path: '/workflows/{workflowId}/history', summary: 'Read a run\'s history, paged; long-poll for new events or the close event', request: GetHistoryRequest, response: GetHistoryResponse }),

@@ -69,6 +69,26 @@ export const CancelWorkflowExecutionCommand = z.object({
   details: Payloads.optional(),
 });
 
+/**
+ * → WorkflowExecutionContinuedAsNew: closes the run and starts a new one under the same workflow
+ * id with a fresh history, in one transaction (Temporal's continue-as-new). Fields left out are
+ * the closing run's: type, task queue, timeouts, retry policy, memo, search attributes.
+ */
+export const ContinueAsNewWorkflowExecutionCommand = z.object({
+  type: z.literal('ContinueAsNewWorkflowExecution'),
+  workflowType: Id.optional(),
+  taskQueue: Id.optional(),
+  input: Payloads.default([]),
+  workflowRunTimeoutMs: Ms.optional(),
+  workflowTaskTimeoutMs: z.number().int().positive().max(120_000).optional(),
+  /** The new run's first workflow task is scheduled this long after it starts. */
+  backoffStartIntervalMs: Ms.optional(),
+  retryPolicy: RetryPolicy.optional(),
+  memo: z.record(z.string(), Payload).optional(),
+  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  header: z.record(z.string(), Payload).optional(),
+});
+
 export const Command = z
   .discriminatedUnion('type', [
     ScheduleActivityTaskCommand,
@@ -79,6 +99,7 @@ export const Command = z
     CompleteWorkflowExecutionCommand,
     FailWorkflowExecutionCommand,
     CancelWorkflowExecutionCommand,
+    ContinueAsNewWorkflowExecutionCommand,
   ])
   .meta({ id: 'Command' });
 export type Command = z.infer<typeof Command>;
@@ -90,4 +111,5 @@ export const CLOSE_COMMANDS: ReadonlySet<CommandType> = new Set([
   'CompleteWorkflowExecution',
   'FailWorkflowExecution',
   'CancelWorkflowExecution',
+  'ContinueAsNewWorkflowExecution',
 ]);

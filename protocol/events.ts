@@ -91,6 +91,18 @@ export const EventAttributes = {
   WorkflowExecutionCompleted: z.object({ result: Payload.optional(), workflowTaskCompletedEventId: EventId, newExecutionRunId: z.string().optional() }),
   WorkflowExecutionFailed: z.object({ failure: Failure, retryState: RetryStateSchema, workflowTaskCompletedEventId: EventId, newExecutionRunId: z.string().optional() }),
   WorkflowExecutionCanceled: z.object({ details: Payloads.optional(), workflowTaskCompletedEventId: EventId }),
+  /** The run closed by continuing as a new run (status CONTINUED_AS_NEW); the new run's id is here. */
+  WorkflowExecutionContinuedAsNew: z.object({
+    newExecutionRunId: z.string(),
+    workflowType: z.string(),
+    taskQueue: z.string(),
+    input: Payloads,
+    workflowRunTimeoutMs: Ms.optional(),
+    workflowTaskTimeoutMs: Ms,
+    backoffStartIntervalMs: Ms.optional(),
+    workflowTaskCompletedEventId: EventId,
+    header: z.record(z.string(), Payload).optional(),
+  }),
   WorkflowExecutionTerminated: z.object({ reason: z.string().optional(), details: Payloads.optional(), identity: Identity }),
   WorkflowExecutionTimedOut: z.object({ retryState: RetryStateSchema, newExecutionRunId: z.string().optional() }),
 } as const;
@@ -125,6 +137,7 @@ export const CLOSE_EVENT_TYPES: ReadonlySet<EventType> = new Set([
   'WorkflowExecutionCanceled',
   'WorkflowExecutionTerminated',
   'WorkflowExecutionTimedOut',
+  'WorkflowExecutionContinuedAsNew',
 ]);
 
 /** Events written because a workflow task completed with a command (the rest are inputs to the workflow). */
@@ -137,4 +150,5 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set([
   'WorkflowExecutionCompleted',
   'WorkflowExecutionFailed',
   'WorkflowExecutionCanceled',
+  'WorkflowExecutionContinuedAsNew',
 ]);

@@ -33,6 +33,7 @@ const handlers: Handlers = {
   startWorkflow: async (c) => unwrap(await workflowStub(c.env, c.namespace, c.body.workflowId).start(c.body)),
   describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
   signalWorkflow: async (c) => unwrap(await wf(c).signal(c.body)),
+  signalWithStartWorkflow: async (c) => unwrap(await wf(c).signalWithStart(c.body)),
   requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),
   terminateWorkflow: async (c) => unwrap(await wf(c).terminate(c.body)),
   getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),

@@ -17,7 +17,7 @@ export {
   type WorkflowClientOptions,
   type LoadedWorkflowClientOptions,
 } from './workflow-client.js';
-export { type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from './workflow-handle.js';
+export { type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithSignaledRunId } from './workflow-handle.js';
 export {
   type WorkflowOptions,
   type WorkflowStartOptions,

@@ -109,8 +109,22 @@ describe('WorkflowClient.start', () => {
     expect(service.requestsTo(`${NS}/workflows/wf/history`)[0]!.query.get('runId')).toBe('run-1');
   });
 
-  it('signalWithStart says it is not supported yet', async () => {
-    await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go' })).rejects.toThrow(NotSupportedError);
+  it('signalWithStart sends the start options, the signal and its encoded args in one request to the workflow', async () => {
+    service.route('POST', `${NS}/workflows/wf/signal-with-start`, { body: { runId: 'run-1', started: true } });
+    const handle = await client.workflow.signalWithStart(order, { workflowId: 'wf', taskQueue: 'q', args: ['42', 10], signal: approve, signalArgs: [true] });
+    expect(service.requests[0]!.body).toMatchObject({
+      workflowType: 'order',
+      taskQueue: 'q',
+      input: [jsonPayload('42'), jsonPayload(10)],
+      signalName: 'approve',
+      signalInput: [jsonPayload(true)],
+      identity: 'tester@host',
+    });
+    expect((service.requests[0]!.body as Record<string, unknown>).workflowId).toBeUndefined();
+    expect(handle.signaledRunId).toBe('run-1');
+    expect(handle.workflowId).toBe('wf');
+    await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go', workflowIdConflictPolicy: 'FAIL' })).rejects.toThrow(TypeError);
+    await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go', cronSchedule: '* * * * *' } as never)).rejects.toThrow(NotSupportedError);
   });
 
   it('can be made alone, with the default namespace', async () => {

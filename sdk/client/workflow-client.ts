@@ -3,12 +3,12 @@
 import { hostname } from 'node:os';
 import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
-import { NotSupportedError } from './errors.js';
-import type { AsyncWorkflowListIterable, CountWorkflowExecution, ListOptions, Workflow, WorkflowResultType } from './types.js';
+import type { AsyncWorkflowListIterable, CountWorkflowExecution, ListOptions, WithWorkflowArgs, Workflow, WorkflowResultType } from './types.js';
 import {
   createWorkflowHandle,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandleWithSignaledRunId,
 } from './workflow-handle.js';
 import { listWorkflows, toCountWorkflowExecution } from './workflow-list.js';
 import { WorkflowOperations } from './workflow-operations.js';
@@ -149,17 +149,37 @@ export class WorkflowClient {
   }
 
   /**
-   * Temporal's signal-with-start. Keel's service has no such endpoint yet, and emulating it with
-   * two calls would lose its atomicity, so this always rejects.
+   * Temporal's signal-with-start: signals the workflow's running run, or, when none runs, starts
+   * one with these options and signals it — in one step on the service, so the signal is never
+   * lost between a start and a signal. A new run sees the signal in its first workflow task.
    *
-   * @throws {NotSupportedError} always.
+   * The returned handle is not bound to a run (`runId` is undefined); `signaledRunId` is the run
+   * that got the signal.
+   *
+   * @throws {WorkflowExecutionAlreadyStartedError} when no run is running and the reuse policy
+   * forbids a new one.
+   *
+   * @example
+   * const handle = await client.workflow.signalWithStart(cart, {
+   *   workflowId: 'cart-7', taskQueue: 'shop', args: ['user-7'], signal: addItem, signalArgs: ['book'],
+   * });
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   public async signalWithStart<T extends Workflow, SignalArgs extends any[] = []>(
-    _workflowTypeOrFunc: string | T,
-    _options: WorkflowSignalWithStartOptions<SignalArgs>,
-  ): Promise<WorkflowHandle<T>> {
-    throw new NotSupportedError('WorkflowClient.signalWithStart', 'WorkflowClient.signalWithStart is not supported by Keel yet: the service has no signal-with-start endpoint. Use start() (with workflowIdConflictPolicy USE_EXISTING) then signal().');
+    workflowTypeOrFunc: string | T,
+    options: WithWorkflowArgs<T, WorkflowSignalWithStartOptions<SignalArgs>>,
+  ): Promise<WorkflowHandleWithSignaledRunId<T>> {
+    const { signal, signalArgs, ...startOptions } = options;
+    const signalName = typeof signal === 'string' ? signal : signal.name;
+    const { runId } = await this.operations.signalWithStart(workflowTypeName(workflowTypeOrFunc), startOptions as WorkflowStartOptions, signalName, (signalArgs ?? []) as unknown[]);
+    const handle = createWorkflowHandle<T>(this, this.operations, {
+      workflowId: options.workflowId,
+      runId: undefined,
+      runIdForResult: runId,
+      followRuns: options.followRuns ?? true,
+      guardChain: false,
+    });
+    return { ...handle, signaledRunId: runId };
   }
 
   /**

@@ -83,6 +83,12 @@ export interface WorkflowHandleWithFirstExecutionRunId<T extends Workflow = Work
   readonly firstExecutionRunId: string;
 }
 
+/** The handle `signalWithStart` returns (Temporal's). */
+export interface WorkflowHandleWithSignaledRunId<T extends Workflow = Workflow> extends WorkflowHandle<T> {
+  /** The run that got the signal: the one found running, or the one started. */
+  readonly signaledRunId: string;
+}
+
 /** What a handle is made of. */
 export interface WorkflowHandleFields {
   workflowId: string;

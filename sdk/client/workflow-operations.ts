@@ -77,6 +77,34 @@ export class WorkflowOperations {
     }
   }
 
+  /**
+   * Signal-with-start in one call: the service signals the running run, or starts one with these
+   * options and signals it, atomically.
+   */
+  public async signalWithStart(
+    workflowType: string,
+    options: WorkflowStartOptions,
+    signalName: string,
+    signalArgs: unknown[],
+  ): Promise<ResponseOf<'signalWithStartWorkflow'>> {
+    const { dataConverter, identity } = this.context;
+    const { workflowId, workflowIdConflictPolicy, ...compiled } = compileWorkflowOptions(options);
+    if (workflowIdConflictPolicy === 'FAIL') {
+      throw new TypeError("signalWithStart does not take workflowIdConflictPolicy 'FAIL': it signals a running workflow (USE_EXISTING) or replaces it (TERMINATE_EXISTING)");
+    }
+    const request: RequestOf<'signalWithStartWorkflow'> = dropUndefined({
+      ...compiled,
+      workflowIdConflictPolicy,
+      workflowType,
+      input: await encodeToPayloads(dataConverter, ...((options.args ?? []) as unknown[])),
+      memo: options.memo ? await encodeMapToPayloads(dataConverter, options.memo) : undefined,
+      signalName,
+      signalInput: await encodeToPayloads(dataConverter, ...signalArgs),
+      identity,
+    });
+    return this.call({ workflowId, workflowType }, 'signalWithStartWorkflow', request, workflowId);
+  }
+
   /** Sends a signal with its encoded arguments. */
   public async signal(target: WorkflowTarget, signalName: string, args: unknown[]): Promise<void> {
     const input = await encodeToPayloads(this.context.dataConverter, ...args);

@@ -63,7 +63,7 @@ export interface WorkflowOptions extends WorkflowResultOptions {
 /** Options of {@link WorkflowClient.start}: {@link WorkflowOptions} plus the workflow's `args`. */
 export type WorkflowStartOptions<W extends Workflow = Workflow> = WithWorkflowArgs<W, WorkflowOptions>;
 
-/** Options of {@link WorkflowClient.signalWithStart} (not supported by the service yet). */
+/** Options of {@link WorkflowClient.signalWithStart}. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface WorkflowSignalWithStartOptions<SignalArgs extends any[] = []> extends WorkflowOptions {
   /** The signal to send, by definition or name. */

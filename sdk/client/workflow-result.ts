@@ -20,9 +20,8 @@ export type CloseOutcome = { type: 'result'; value: unknown } | { type: 'follow'
 /**
  * Interprets a close event.
  *
- * A close event with `newExecutionRunId` means another run carries the workflow on: continue-as-new
- * (Keel records it as a completion with the next run's id), or a retry after a failure or
- * timeout. With `followRuns` the caller reads that run next; without, a continue-as-new throws
+ * A close event with a new run's id means another run carries the workflow on: continue-as-new
+ * (WorkflowExecutionContinuedAsNew), or a retry after a failure or timeout. With `followRuns` the caller reads that run next; without, a continue-as-new throws
  * {@link WorkflowContinuedAsNewError} and a retried failure or timeout throws as if final, as
  * Temporal does.
  *
@@ -37,6 +36,11 @@ export async function interpretCloseEvent(event: HistoryEvent, dataConverter: Lo
         throw new WorkflowContinuedAsNewError('Workflow execution continued as new', newExecutionRunId);
       }
       return { type: 'result', value: await decodeOptionalSinglePayload(dataConverter, result) };
+    }
+    case 'WorkflowExecutionContinuedAsNew': {
+      const { newExecutionRunId } = event.attributes;
+      if (followRuns) return { type: 'follow', runId: newExecutionRunId };
+      throw new WorkflowContinuedAsNewError('Workflow execution continued as new', newExecutionRunId);
     }
     case 'WorkflowExecutionFailed': {
       const { newExecutionRunId, failure, retryState } = event.attributes;

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Miniflare } from 'miniflare';
+import { miniflare } from './miniflare.js';
 import { defaultUiAssets, withUiAssets } from './ui-assets.js';
 import { VISIBILITY_BINDING, VISIBILITY_DATABASE, migrationsVariable } from './visibility-migrations.js';
 
@@ -66,7 +66,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   const scriptPath = path.resolve(options.scriptPath ?? defaultWorkerScript());
   if (process.platform === 'linux') process.env.MINIFLARE_WORKERD_PATH ??= workerdDyingWithParent();
   const uiDir = options.uiDir === false ? undefined : (options.uiDir ?? defaultUiAssets(scriptPath));
-  const mf = new Miniflare(withUiAssets({
+  const mf = new miniflare.Miniflare(withUiAssets({
     // The bundle is one self-contained module, so it is handed over as such: given only a
     // `scriptPath`, miniflare parses all of it (~850 KB) with acorn to look for imports,
     // which costs ~400 ms of every start.

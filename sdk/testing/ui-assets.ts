@@ -8,7 +8,8 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PLUGINS, type MiniflareOptions, type WorkerOptions } from 'miniflare';
+import type { MiniflareOptions, WorkerOptions } from 'miniflare';
+import { miniflare } from './miniflare.js';
 
 const UI_WORKER = 'keel-ui';
 
@@ -20,7 +21,7 @@ export function defaultUiAssets(scriptPath: string): string | undefined {
 
 /** Option names miniflare takes once for all workers (host, port, persistence, logging…). */
 const SHARED_KEYS: ReadonlySet<string> = new Set(
-  Object.values(PLUGINS).flatMap((p) => {
+  Object.values(miniflare.PLUGINS).flatMap((p) => {
     // Each plugin's shared options are a zod object, sometimes wrapped in an effect.
     let s = (p as { sharedOptions?: unknown }).sharedOptions as { shape?: object; _def?: { schema?: unknown } } | undefined;
     while (s && !s.shape && s._def?.schema) s = s._def.schema as typeof s;

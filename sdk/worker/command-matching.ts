@@ -2,6 +2,7 @@
 // the one-line descriptions of both that determinism errors are made of.
 import type { Command, CommandType, EventType, HistoryEvent } from '../../protocol/index.js';
 import type { ScheduledActivity } from './history-jobs.js';
+import { patchOfCommand, patchOfEvent } from './patch-markers.js';
 
 /** The event each command produces when the service accepts it (see protocol/commands.ts). */
 export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } = {
@@ -13,6 +14,7 @@ export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } =
   CompleteWorkflowExecution: 'WorkflowExecutionCompleted',
   FailWorkflowExecution: 'WorkflowExecutionFailed',
   CancelWorkflowExecution: 'WorkflowExecutionCanceled',
+  ContinueAsNewWorkflowExecution: 'WorkflowExecutionContinuedAsNew',
 };
 
 /** Finds an activity by the id of its ActivityTaskScheduled event. */
@@ -38,11 +40,16 @@ export function commandMatchesEvent(command: Command, event: HistoryEvent, activ
       return (event as Extract<HistoryEvent, { eventType: 'TimerStarted' }>).attributes.timerId === command.timerId;
     case 'CancelTimer':
       return (event as Extract<HistoryEvent, { eventType: 'TimerCanceled' }>).attributes.timerId === command.timerId;
-    case 'RecordMarker':
-      return (event as Extract<HistoryEvent, { eventType: 'MarkerRecorded' }>).attributes.markerName === command.markerName;
+    case 'RecordMarker': {
+      if ((event as Extract<HistoryEvent, { eventType: 'MarkerRecorded' }>).attributes.markerName !== command.markerName) return false;
+      // Patch markers share one name; the patch id tells them apart.
+      const patch = patchOfCommand(command);
+      return patch === undefined || patch.patchId === patchOfEvent(event)?.patchId;
+    }
     case 'CompleteWorkflowExecution':
     case 'FailWorkflowExecution':
     case 'CancelWorkflowExecution':
+    case 'ContinueAsNewWorkflowExecution':
       return true;
   }
 }
@@ -58,8 +65,10 @@ export function describeCommand(command: Command): string {
       return `StartTimer(timerId=${command.timerId})`;
     case 'CancelTimer':
       return `CancelTimer(timerId=${command.timerId})`;
-    case 'RecordMarker':
-      return `RecordMarker(markerName=${command.markerName})`;
+    case 'RecordMarker': {
+      const patch = patchOfCommand(command);
+      return `RecordMarker(markerName=${command.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
+    }
     default:
       return command.type;
   }
@@ -78,8 +87,10 @@ export function describeEvent(event: HistoryEvent, activityOf: ActivityLookup): 
       return `TimerStarted(timerId=${event.attributes.timerId})`;
     case 'TimerCanceled':
       return `TimerCanceled(timerId=${event.attributes.timerId})`;
-    case 'MarkerRecorded':
-      return `MarkerRecorded(markerName=${event.attributes.markerName})`;
+    case 'MarkerRecorded': {
+      const patch = patchOfEvent(event);
+      return `MarkerRecorded(markerName=${event.attributes.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
+    }
     default:
       return event.eventType;
   }

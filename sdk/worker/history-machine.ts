@@ -7,19 +7,29 @@ import {
   type Command,
   type EventOf,
   type HistoryEvent,
+  Limits,
 } from '../../protocol/index.js';
 import { IllegalStateError } from '../common/errors.js';
 import type { Activation, ActivationJob, ActivationResult, QueryRequest, QueryResult } from '../workflow/activation.js';
 import { commandMatchesEvent, describeCommand, describeEvent } from './command-matching.js';
 import { CachedRunInvalidError, DeterminismViolationError, HistoryGapError } from './errors.js';
 import { jobForInputEvent, type RunIdentity, type ScheduledActivity } from './history-jobs.js';
+import { patchesRecordedAfter, patchOfCommand, patchOfEvent } from './patch-markers.js';
 import type { WorkflowRunContext } from './workflow-sandbox.js';
 
 /** Options of {@link WorkflowRunMachine}. */
 export interface WorkflowRunMachineOptions extends RunIdentity {
   /** The run's sandbox context (from `WorkflowSandbox.createRunContext`); the machine owns it from now on. */
   context: WorkflowRunContext;
+  /**
+   * From which history length `workflowInfo().continueAsNewSuggested` is true.
+   * @default 80% of the service's `Limits.maxHistoryEvents`
+   */
+  continueAsNewSuggestedAt?: number;
 }
+
+/** The default of {@link WorkflowRunMachineOptions.continueAsNewSuggestedAt}. */
+export const CONTINUE_AS_NEW_SUGGESTED_AT = Math.floor(Limits.maxHistoryEvents * 0.8);
 
 /**
  * How {@link WorkflowRunMachine.applyHistory} runs a workflow task that the events leave open
@@ -78,6 +88,7 @@ export class WorkflowRunMachine {
   readonly workflowId: string;
   readonly runId: string;
   private readonly context: WorkflowRunContext;
+  private readonly continueAsNewSuggestedAt: number;
   private lastApplied = 0;
   private jobs: ActivationJob[] = [];
   private readonly activities = new Map<number, ScheduledActivity>();
@@ -94,6 +105,7 @@ export class WorkflowRunMachine {
     this.workflowId = options.workflowId;
     this.runId = options.runId;
     this.context = options.context;
+    this.continueAsNewSuggestedAt = options.continueAsNewSuggestedAt ?? CONTINUE_AS_NEW_SUGGESTED_AT;
   }
 
   /** The id of the last event applied; the next batch must start at this + 1. */
@@ -180,6 +192,10 @@ export class WorkflowRunMachine {
           if (next === undefined) {
             result = open = await this.activate(event, mode === 'replay');
           } else if (next.eventType === 'WorkflowTaskCompleted') {
+            // Patch markers this task recorded: `patched()` must know them before the code runs
+            // (Temporal's notifyHasPatch jobs, first in the activation).
+            const patches = patchesRecordedAfter(events, i + 1).map((patchId): ActivationJob => ({ type: 'notifyHasPatch', patchId }));
+            if (patches.length) this.jobs.unshift(...patches);
             result = await this.activate(event, true);
           } else if (next.eventType !== 'WorkflowTaskFailed' && next.eventType !== 'WorkflowTaskTimedOut') {
             throw new IllegalStateError(
@@ -234,6 +250,7 @@ export class WorkflowRunMachine {
       timestamp: Date.parse(started.eventTime),
       isReplaying,
       historyLength: started.eventId,
+      continueAsNewSuggested: started.eventId >= this.continueAsNewSuggestedAt,
       jobs: this.jobs,
     };
     this.jobs = [];
@@ -246,7 +263,15 @@ export class WorkflowRunMachine {
   private matchCommandEvent(event: HistoryEvent): void {
     const lookup = (id: number) => this.activities.get(id);
     const window = this.window;
+    const eventPatch = patchOfEvent(event);
+    // A deprecated patch's marker command may have no event (the run started before it was
+    // recorded) and its marker event may have no command (the code dropped the call): both are fine.
+    while (window && window.commands[window.next] && !commandMatchesEvent(window.commands[window.next]!, event, lookup)) {
+      if (!patchOfCommand(window.commands[window.next]!)?.deprecated) break;
+      window.next++;
+    }
     const command = window?.commands[window.next];
+    if (eventPatch?.deprecated && (!command || !commandMatchesEvent(command, event, lookup))) return;
     if (!window || !command) {
       throw new DeterminismViolationError(
         `Nondeterminism at event ${event.eventId}: history recorded ${describeEvent(event, lookup)} but the workflow issued no command for it`,
@@ -264,6 +289,7 @@ export class WorkflowRunMachine {
   private closeWindow(at: HistoryEvent | undefined): void {
     const window = this.window!;
     this.window = undefined;
+    while (window.commands[window.next] && patchOfCommand(window.commands[window.next]!)?.deprecated) window.next++;
     const missing = window.commands[window.next];
     if (!missing) return;
     const lookup = (id: number) => this.activities.get(id);

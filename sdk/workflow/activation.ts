@@ -39,7 +39,12 @@ export type ActivationJob =
   | { type: 'fireTimer'; timerId: string }
   | { type: 'resolveActivity'; activityId: string; result: ActivityResolution }
   | { type: 'signalWorkflow'; signalName: string; args: Payload[] }
-  | { type: 'cancelWorkflow' };
+  | { type: 'cancelWorkflow' }
+  /**
+   * History has a patch marker for `patchId` in the commands of this (replayed) task: `patched(patchId)`
+   * returns true. Delivered before the other jobs of the activation (Temporal's `notifyHasPatch`).
+   */
+  | { type: 'notifyHasPatch'; patchId: string };
 
 /** A query answered against the workflow's current state; it never changes that state. */
 export interface QueryRequest {
@@ -53,6 +58,8 @@ export interface Activation {
   timestamp: number;
   isReplaying: boolean;
   historyLength: number;
+  /** The history nears the service's limit: the workflow should continue as new. */
+  continueAsNewSuggested?: boolean;
   jobs: ActivationJob[];
 }
 
@@ -97,3 +104,8 @@ export interface WorkflowLogSinkLike {
 }
 
 export const RUNTIME_GLOBAL = '__keelRuntime';
+
+/** The name of the markers `patched` and `deprecatePatch` record (Temporal's). */
+export const PATCH_MARKER_NAME = 'core_patch';
+/** The details key of a patch marker; its one payload is JSON `{ id, deprecated }` (Temporal's). */
+export const PATCH_MARKER_DETAILS_KEY = 'patch_data';

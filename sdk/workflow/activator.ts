@@ -21,6 +21,7 @@ import {
   type ScopeStorage,
 } from './cancellation-scope.js';
 import { tryUnblockConditions, type BlockedCondition } from './conditions.js';
+import { ContinueAsNew } from './continue-as-new.js';
 import { DeterminismViolationError } from './errors.js';
 import type { DefaultSignalHandler, WorkflowLogSink } from './interfaces.js';
 import { consoleLogSink } from './log.js';
@@ -75,6 +76,10 @@ export class Activator {
   public defaultSignalHandler: DefaultSignalHandler | undefined;
   public readonly queryHandlers = new Map<string, AnyFunction>();
   public logSink: WorkflowLogSink;
+  /** Patch ids whose markers history has (the notifyHasPatch jobs). */
+  public readonly knownPresentPatches = new Set<string>();
+  /** What `patched` answered for each patch id: the same for the rest of the run. */
+  public readonly patchDecisions = new Map<string, boolean>();
 
   /** Set by the startWorkflow job. */
   public startInfo: WorkflowStartInfo | undefined;
@@ -82,6 +87,8 @@ export class Activator {
   public now: number | undefined;
   public isReplaying = false;
   public historyLength = 0;
+  /** Whether the history nears its limit (the activation says so): `workflowInfo().continueAsNewSuggested`. */
+  public continueAsNewSuggested = false;
   /** Seeded by startWorkflow; a fixed seed before that, so module-level draws are deterministic too. */
   public random: Prng = Prng.fromSeed(0);
   /** Whether cancellation of the workflow was requested (the cancelWorkflow job). */
@@ -112,6 +119,7 @@ export class Activator {
     this.now = activation.timestamp;
     this.isReplaying = activation.isReplaying;
     this.historyLength = activation.historyLength;
+    this.continueAsNewSuggested = activation.continueAsNewSuggested ?? false;
     for (const job of activation.jobs) {
       if (this.taskFailure) return;
       try {
@@ -136,6 +144,9 @@ export class Activator {
       case 'cancelWorkflow':
         this.cancelled = true;
         return this.rootScope.cancel();
+      case 'notifyHasPatch':
+        this.knownPresentPatches.add(job.patchId);
+        return;
       default:
         throw new TypeError(`Unknown activation job: ${JSON.stringify((job as { type?: unknown }).type)}`);
     }
@@ -173,7 +184,9 @@ export class Activator {
    * a bug and fails the workflow task, which the service retries (fix the code, and it goes on).
    */
   public handleWorkflowFailure(err: unknown): void {
-    if (this.cancelled && isCancellation(err)) {
+    if (err instanceof ContinueAsNew) {
+      this.pushCommand(err.command, true);
+    } else if (this.cancelled && isCancellation(err)) {
       this.pushCommand({ type: 'CancelWorkflowExecution' }, true);
     } else if (err instanceof TemporalFailure) {
       this.pushCommand({ type: 'FailWorkflowExecution', failure: errorToFailure(err, this.payloadConverter) }, true);

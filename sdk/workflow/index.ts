@@ -8,6 +8,8 @@ export { sleep } from './timers.js';
 export { condition } from './conditions.js';
 export { defineSignal, defineQuery, setHandler, setDefaultSignalHandler } from './handlers.js';
 export { workflowInfo } from './info.js';
+export { patched, deprecatePatch } from './patch.js';
+export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
 export { uuid4 } from './uuid.js';
 export { log } from './log.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';

@@ -36,6 +36,7 @@ export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
     memo: mapFromPayloads(activator.payloadConverter, start.memo),
     searchAttributes: { ...(start.searchAttributes ?? {}) },
     historyLength: activator.historyLength,
+    continueAsNewSuggested: activator.continueAsNewSuggested,
     unsafe: { isReplaying, now: () => RealDate.now() },
   };
   return Object.freeze(info);

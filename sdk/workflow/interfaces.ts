@@ -118,6 +118,8 @@ export interface WorkflowInfo {
   readonly searchAttributes: Record<string, unknown>;
   /** Events in history when the current activation started. */
   readonly historyLength: number;
+  /** True once the history nears its limit (80% of the service's maximum events): call `continueAsNew`. */
+  readonly continueAsNewSuggested: boolean;
   readonly unsafe: UnsafeWorkflowInfo;
 }
 

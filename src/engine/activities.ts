@@ -125,12 +125,14 @@ export function heartbeatActivity(tx: Txn, run: RunState, act: ActivityState, de
 /** Writes the deferred ActivityTaskStarted of the final attempt; returns its id (0 if it never started). */
 function writeStarted(tx: Txn, run: RunState, act: ActivityState): number {
   if (act.startedTime === undefined) return 0;
-  return tx.addEvent(
-    run,
-    'ActivityTaskStarted',
-    { scheduledEventId: act.scheduledEventId, identity: act.startedIdentity, attempt: act.attempt, ...(act.lastFailure ? { lastFailure: act.lastFailure } : {}) },
-    act.startedTime,
-  );
+  const attributes = { scheduledEventId: act.scheduledEventId, identity: act.startedIdentity, attempt: act.attempt, ...(act.lastFailure ? { lastFailure: act.lastFailure } : {}) };
+  if (run.workflowTask?.startedEventId !== undefined) {
+    // A workflow task runs: no event may come between its started and its completion, so the
+    // started event is buffered with the close event, which gets its id when both are written.
+    run.buffered.push({ eventType: 'ActivityTaskStarted', attributes, time: act.startedTime });
+    return 0;
+  }
+  return tx.addEvent(run, 'ActivityTaskStarted', attributes, act.startedTime);
 }
 
 function close(tx: Txn, run: RunState, act: ActivityState): void {

@@ -6,6 +6,8 @@
 import { CLOSE_COMMANDS, type Command } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import { findActivityById, normaliseActivityTimeouts, scheduleActivity } from './activities.js';
+import { continueAsNew } from './continue-as-new.js';
+import { failWorkflow } from './workflow-retry.js';
 import { closeRun } from './lifecycle.js';
 import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
@@ -81,7 +83,10 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
         closeRun(tx, run, 'COMPLETED', 'WorkflowExecutionCompleted', { ...(cmd.result ? { result: cmd.result } : {}), workflowTaskCompletedEventId: completedEventId });
         break;
       case 'FailWorkflowExecution':
-        closeRun(tx, run, 'FAILED', 'WorkflowExecutionFailed', { failure: cmd.failure, retryState: 'RETRY_POLICY_NOT_SET', workflowTaskCompletedEventId: completedEventId });
+        failWorkflow(tx, run, cmd.failure, completedEventId);
+        break;
+      case 'ContinueAsNewWorkflowExecution':
+        continueAsNew(tx, run, cmd, completedEventId, identity);
         break;
       case 'CancelWorkflowExecution':
         closeRun(tx, run, 'CANCELED', 'WorkflowExecutionCanceled', { ...(cmd.details ? { details: cmd.details } : {}), workflowTaskCompletedEventId: completedEventId });

@@ -3,7 +3,7 @@
  * policies), signal, cancellation request, termination, close, and the timeouts that
  * fire from the object's alarm.
  */
-import type { AttributesOf, EventType, ParsedRequestOf, Payload, WorkflowExecutionStatus } from '../../protocol/index.js';
+import { CLOSE_COMMANDS, type AttributesOf, type EventType, type ParsedRequestOf, type Payload, type WorkflowExecutionStatus } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import { checkSearchAttributes } from '../visibility/search-attributes.js';
 import { activityDeadlines, dispatchRetryIfDue, timeOutActivity } from './activities.js';
@@ -25,7 +25,27 @@ import type { TaskTokenData } from '../task-token.js';
 
 type StartRequest = ParsedRequestOf<'startWorkflow'>;
 
-export function startWorkflow(tx: Txn, namespace: string, req: StartRequest, newRunId: string): { runId: string; started: boolean } {
+/** What a run continuing an earlier one (continue-as-new, retry) keeps of its chain. */
+export interface RunChain {
+  firstRunId: string;
+  continuedRunId: string;
+  /** The chain's execution deadline (ms), kept from its first run. */
+  executionDeadline?: number;
+  attempt: number;
+}
+
+/**
+ * Starts a run. `beforeFirstTask` writes events that belong between WorkflowExecutionStarted and
+ * the first WorkflowTaskScheduled (signal-with-start's signal).
+ */
+export function startWorkflow(
+  tx: Txn,
+  namespace: string,
+  req: StartRequest,
+  newRunId: string,
+  beforeFirstTask?: (run: RunState) => void,
+  chain?: RunChain,
+): { runId: string; started: boolean } {
   checkSearchAttributes(req.searchAttributes);
   const currentId = tx.currentRunId();
   const current = currentId ? tx.loadRun(currentId) : undefined;
@@ -59,7 +79,7 @@ export function startWorkflow(tx: Txn, namespace: string, req: StartRequest, new
     namespace,
     workflowId: req.workflowId,
     runId: newRunId,
-    firstRunId: newRunId,
+    firstRunId: chain?.firstRunId ?? newRunId,
     workflowType: req.workflowType,
     taskQueue: req.taskQueue,
     status: 'RUNNING',
@@ -67,11 +87,13 @@ export function startWorkflow(tx: Txn, namespace: string, req: StartRequest, new
     executionTime: now + delay,
     workflowTaskTimeoutMs: req.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
     ...(req.workflowRunTimeoutMs ? { workflowRunTimeoutMs: req.workflowRunTimeoutMs, runDeadline: now + req.workflowRunTimeoutMs } : {}),
-    ...(req.workflowExecutionTimeoutMs ? { workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs, executionDeadline: now + req.workflowExecutionTimeoutMs } : {}),
+    ...(req.workflowExecutionTimeoutMs
+      ? { workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs, executionDeadline: chain?.executionDeadline ?? now + req.workflowExecutionTimeoutMs }
+      : {}),
     ...(req.memo ? { memo: req.memo } : {}),
     ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
     ...(req.retryPolicy ? { retryPolicy: req.retryPolicy } : {}),
-    attempt: 1,
+    attempt: chain?.attempt ?? 1,
     nextEventId: 1,
     ...(delay > 0 ? { firstWorkflowTaskAt: now + delay } : {}),
     buffered: [],
@@ -89,9 +111,10 @@ export function startWorkflow(tx: Txn, namespace: string, req: StartRequest, new
     ...(run.workflowRunTimeoutMs ? { workflowRunTimeoutMs: run.workflowRunTimeoutMs } : {}),
     workflowTaskTimeoutMs: run.workflowTaskTimeoutMs,
     identity: req.identity,
-    attempt: 1,
+    attempt: run.attempt,
     originalExecutionRunId: newRunId,
-    firstExecutionRunId: newRunId,
+    firstExecutionRunId: run.firstRunId,
+    ...(chain ? { continuedExecutionRunId: chain.continuedRunId } : {}),
     ...(req.retryPolicy ? { retryPolicy: req.retryPolicy } : {}),
     ...(req.memo ? { memo: req.memo } : {}),
     ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
@@ -100,6 +123,7 @@ export function startWorkflow(tx: Txn, namespace: string, req: StartRequest, new
   });
   tx.newCurrentRunId = newRunId;
   tx.markVisibility(run);
+  beforeFirstTask?.(run);
   scheduleWorkflowTask(tx, run);
   return { runId: newRunId, started: true };
 }
@@ -157,7 +181,7 @@ export function completeWorkflowTask(tx: Txn, run: RunState | undefined, token: 
   const wt = requireStartedWorkflowTask(run, token);
   const r = run!;
   validateCommands(r, req.commands);
-  const closes = req.commands.some((c) => c.type === 'CompleteWorkflowExecution' || c.type === 'FailWorkflowExecution' || c.type === 'CancelWorkflowExecution');
+  const closes = req.commands.some((c) => CLOSE_COMMANDS.has(c.type));
   if (closes && r.buffered.length > 0) {
     // New events arrived while the workflow decided to close: it must see them first.
     endWorkflowTaskUnsuccessfully(tx, r, { failed: { cause: 'UNHANDLED_COMMAND', identity: req.identity } }, 1);

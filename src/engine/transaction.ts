@@ -32,6 +32,8 @@ export class Txn {
   /** Set when this change starts a new run. */
   newCurrentRunId?: string;
   private readonly loaded = new Map<string, RunState>();
+  /** Makes the id of a run this change starts from inside the engine (continue-as-new); tests may replace it. */
+  makeRunId: () => string = () => crypto.randomUUID();
 
   constructor(
     readonly store: ExecutionStore,

@@ -72,7 +72,18 @@ export function addInputEvent<T extends EventType>(tx: Txn, run: RunState, event
 /** Writes the events buffered during the task that just ended. */
 export function flushBuffered(tx: Txn, run: RunState): boolean {
   if (run.buffered.length === 0) return false;
-  for (const b of run.buffered) tx.addEvent(run, b.eventType, b.attributes as never, b.time);
+  // An activity's ActivityTaskStarted buffered with its close event gets its id only now: the
+  // close event names it (startedEventId) by the id it is written with.
+  const startedIds = new Map<number, number>();
+  for (const b of run.buffered) {
+    const attributes = b.attributes as { scheduledEventId?: number; startedEventId?: number };
+    const scheduled = attributes.scheduledEventId;
+    if (b.eventType !== 'ActivityTaskStarted' && scheduled !== undefined && startedIds.has(scheduled) && attributes.startedEventId === 0) {
+      attributes.startedEventId = startedIds.get(scheduled)!;
+    }
+    const id = tx.addEvent(run, b.eventType, b.attributes as never, b.time);
+    if (b.eventType === 'ActivityTaskStarted' && scheduled !== undefined) startedIds.set(scheduled, id);
+  }
   run.buffered = [];
   return true;
 }

@@ -99,6 +99,25 @@ describe('keel workflow …', () => {
     expect(result.stderr).toMatch(/^Error: workflow cli-wait-2 terminated: .*from the CLI test.*\n$/);
   });
 
+  it('terminates every execution a list filter matches, once confirmed with --yes', async () => {
+    for (const id of ['cli-batch-1', 'cli-batch-2']) {
+      expect((await keel(['workflow', 'start', '--type', 'waiter', '-t', taskQueue, '-w', id], env())).code).toBe(0);
+    }
+    const query = "WorkflowId STARTS_WITH 'cli-batch-' AND ExecutionStatus = 'Running'";
+    await waitFor('both to be listed as running', async () => json<{ count: number }>((await keel(['workflow', 'count', '-q', query, '-o', 'json'], env())).stdout).count === 2);
+
+    const unconfirmed = await keel(['workflow', 'terminate', '--query', query, '--reason', 'batch'], env());
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toBe('Error: --query matches 2 execution(s); add --yes to terminate them\n');
+
+    const confirmed = await keel(['workflow', 'terminate', '--query', query, '--reason', 'batch', '--yes'], env());
+    expect(confirmed.code).toBe(0);
+    expect(confirmed.stdout).toBe('terminate: 2 of 2 execution(s) done\n');
+    for (const id of ['cli-batch-1', 'cli-batch-2']) {
+      expect(json<{ status: string }>((await keel(['workflow', 'describe', '-w', id, '-o', 'json'], env())).stdout).status).toBe('TERMINATED');
+    }
+  });
+
   it('fails with one line and a non-zero exit code', async () => {
     const missing = await keel(['workflow', 'describe', '-w', 'no-such-workflow'], env());
     expect(missing.code).toBe(1);

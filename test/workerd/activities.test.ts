@@ -450,3 +450,25 @@ describe('ScheduleActivityTask validation and normalisation', () => {
     expect(scheduled[1]!.attributes).toMatchObject({ scheduleToCloseTimeoutMs: 20_000, scheduleToStartTimeoutMs: 20_000, startToCloseTimeoutMs: 20_000, heartbeatTimeoutMs: 20_000 });
   });
 });
+
+describe('an activity closing while a workflow task runs', () => {
+  it('writes its ActivityTaskStarted with its close event after the task completes, and the close event names it', async () => {
+    const { workflowId, taskQueue } = await startWithActivity('act-during-task', { startToCloseTimeoutMs: 60_000 });
+    const at = (await pollActivityTask(taskQueue, 0))!;
+    await sendSignal(workflowId);
+    const task = (await pollWorkflowTask(taskQueue, 0))!;
+    await completeActivity(at.taskToken, json('done'));
+    await completeWorkflowTask(task.taskToken, []);
+    const events = await history(workflowId);
+    expect(eventsFrom(events, 6)).toEqual([
+      '6 WorkflowExecutionSignaled',
+      '7 WorkflowTaskScheduled',
+      '8 WorkflowTaskStarted',
+      '9 WorkflowTaskCompleted',
+      '10 ActivityTaskStarted',
+      '11 ActivityTaskCompleted',
+      '12 WorkflowTaskScheduled',
+    ]);
+    expect(events[10]).toMatchObject({ attributes: { scheduledEventId: 5, startedEventId: 10 } });
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * Continue-as-new, as Temporal's: the ContinueAsNewWorkflowExecution command closes the run with
+ * WorkflowExecutionContinuedAsNew (status CONTINUED_AS_NEW) and, in the same transaction, starts
+ * the next run under the same workflow id with a fresh history. The new run keeps the chain
+ * (firstExecutionRunId, the execution timeout's deadline) and, unless the command overrides them,
+ * the closing run's type, task queue, run and task timeouts, retry policy, memo and search
+ * attributes. Both runs' summaries go to the visibility store (closeRun and startWorkflow mark them).
+ */
+import type { CommandOf } from '../../protocol/index.js';
+import { closeRun, startWorkflow } from './lifecycle.js';
+import type { RunState } from './run-state.js';
+import type { Txn } from './transaction.js';
+
+export function continueAsNew(tx: Txn, run: RunState, cmd: CommandOf<'ContinueAsNewWorkflowExecution'>, completedEventId: number, identity: string | undefined): string {
+  const newRunId = tx.makeRunId();
+  const workflowType = cmd.workflowType ?? run.workflowType;
+  const taskQueue = cmd.taskQueue ?? run.taskQueue;
+  const workflowRunTimeoutMs = cmd.workflowRunTimeoutMs ?? run.workflowRunTimeoutMs;
+  const workflowTaskTimeoutMs = cmd.workflowTaskTimeoutMs ?? run.workflowTaskTimeoutMs;
+  closeRun(tx, run, 'CONTINUED_AS_NEW', 'WorkflowExecutionContinuedAsNew', {
+    newExecutionRunId: newRunId,
+    workflowType,
+    taskQueue,
+    input: cmd.input,
+    ...(workflowRunTimeoutMs ? { workflowRunTimeoutMs } : {}),
+    workflowTaskTimeoutMs,
+    ...(cmd.backoffStartIntervalMs ? { backoffStartIntervalMs: cmd.backoffStartIntervalMs } : {}),
+    workflowTaskCompletedEventId: completedEventId,
+    ...(cmd.header ? { header: cmd.header } : {}),
+  });
+  const memo = cmd.memo ?? run.memo;
+  const searchAttributes = cmd.searchAttributes ?? run.searchAttributes;
+  const retryPolicy = cmd.retryPolicy ?? run.retryPolicy;
+  startWorkflow(
+    tx,
+    run.namespace,
+    {
+      workflowId: run.workflowId,
+      workflowType,
+      taskQueue,
+      input: cmd.input,
+      workflowTaskTimeoutMs,
+      ...(workflowRunTimeoutMs ? { workflowRunTimeoutMs } : {}),
+      ...(run.workflowExecutionTimeoutMs ? { workflowExecutionTimeoutMs: run.workflowExecutionTimeoutMs } : {}),
+      ...(retryPolicy ? { retryPolicy } : {}),
+      ...(memo ? { memo } : {}),
+      ...(searchAttributes ? { searchAttributes } : {}),
+      ...(cmd.backoffStartIntervalMs ? { startDelayMs: cmd.backoffStartIntervalMs } : {}),
+      ...(cmd.header ? { header: cmd.header } : {}),
+      ...(identity ? { identity } : {}),
+    },
+    newRunId,
+    undefined,
+    // A continued run starts its chain's attempts afresh, as in Temporal.
+    { firstRunId: run.firstRunId, continuedRunId: run.runId, ...(run.executionDeadline !== undefined ? { executionDeadline: run.executionDeadline } : {}), attempt: 1 },
+  );
+  return newRunId;
+}

@@ -1,0 +1,78 @@
+// TestWorkflowEnvironment.advanceTime: a workflow's clock moves forward and what came due fires
+// at once; the move survives a restart of the service; and only local test services allow it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Client, Connection, KeelServiceError } from 'keel/client';
+import { TestWorkflowEnvironment, startLocalService } from 'keel/testing';
+import { NativeConnection, Worker } from 'keel/worker';
+import * as activities from './fixtures/activities.js';
+import { sleeper } from './fixtures/cli-workflows.js';
+import { freePort } from './fixtures/keel-cli.js';
+import { waitFor } from './fixtures/wait.js';
+
+const workflowsPath = fileURLToPath(new URL('./fixtures/cli-workflows.ts', import.meta.url));
+const DAY = 86_400_000;
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function timerStarted(client: Client, workflowId: string) {
+  await waitFor(`${workflowId} to start its timer`, async () => (await client.workflow.getHandle(workflowId).fetchHistory()).events.some((e) => e.eventType === 'TimerStarted'));
+}
+
+describe('advanceTime', () => {
+  it('fires a 10-day timer at once, and the workflow sees the moved time', async () => {
+    const env = await TestWorkflowEnvironment.createLocal();
+    cleanups.push(() => env.teardown());
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'skip', workflowsPath, activities, shutdownSignals: [] });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(sleeper, { taskQueue: 'skip', workflowId: 'skip-1', args: [10 * DAY] });
+      await timerStarted(env.client, 'skip-1');
+      const before = Date.now();
+      const now = await env.advanceTime('skip-1', '10 days');
+      expect(now.getTime() - before).toBeGreaterThanOrEqual(10 * DAY);
+      expect(await handle.result()).toBe(`woke after ${10 * DAY} ms`);
+      const { events } = await handle.fetchHistory();
+      const fired = events.find((e) => e.eventType === 'TimerFired')!;
+      expect(Date.parse(fired.eventTime) - before).toBeGreaterThanOrEqual(10 * DAY);
+    });
+    await expect(env.advanceTime('no-such-workflow', '1 day')).rejects.toMatchObject({ code: 'WORKFLOW_NOT_FOUND' });
+  });
+
+  it('keeps a moved clock across a restart of the service', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-skip-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    let env = await TestWorkflowEnvironment.createLocal({ server: { dataDir, port } });
+    cleanups.push(() => env.teardown());
+    // The worker has a connection of its own: it keeps polling through the restart.
+    const worker = await Worker.create({ connection: await NativeConnection.connect({ address: env.address }), taskQueue: 'skip-restart', workflowsPath, activities, shutdownSignals: [] });
+    const running = worker.run();
+    cleanups.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+    await env.client.workflow.start(sleeper, { taskQueue: 'skip-restart', workflowId: 'skip-2', args: [10 * DAY] });
+    await timerStarted(env.client, 'skip-2');
+    await env.advanceTime('skip-2', '5 days');
+
+    await env.teardown();
+    env = await TestWorkflowEnvironment.createLocal({ server: { dataDir, port } });
+    // Five more days make ten only if the first five were kept.
+    await env.advanceTime('skip-2', '5 days');
+    expect(await env.client.workflow.result('skip-2')).toBe(`woke after ${10 * DAY} ms`);
+  });
+
+  it('is refused by a service that runs on real time', async () => {
+    const service = await startLocalService();
+    cleanups.push(() => service.stop());
+    const connection = await Connection.connect({ address: service.address });
+    const err = await connection.call('advanceWorkflowTime', { byMs: DAY }, { namespace: 'default', params: { workflowId: 'w' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KeelServiceError);
+    expect(err).toMatchObject({ code: 'FEATURE_DISABLED', status: 403 });
+  });
+});
