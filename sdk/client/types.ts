@@ -72,32 +72,6 @@ export type DescribeWorkflowExecutionResponse = ResponseOf<'describeWorkflow'>;
 /** Search attributes as the service holds them: name → value (a string, number, boolean, list, …). */
 export type SearchAttributes = Record<string, unknown>;
 
-/**
- * What `WorkflowHandle.describe()` returns: Temporal's `WorkflowExecutionDescription` as far as
- * Keel's service knows it, plus the raw answer.
- */
-export interface WorkflowExecutionDescription {
-  /** The workflow type. */
-  type: string;
-  workflowId: string;
-  runId: string;
-  taskQueue: string;
-  /** The status; `code` is Temporal's numeric enum value, for code that compares it. */
-  status: { code: number; name: WorkflowExecutionStatusName };
-  historyLength: number;
-  startTime: Date;
-  /** When the first workflow task was due: the start time plus any start delay. */
-  executionTime?: Date;
-  closeTime?: Date;
-  /** Memo fields, decoded by the client's data converter. */
-  memo?: Record<string, unknown>;
-  searchAttributes: SearchAttributes;
-  /** Keel: the run id of the first run of the chain (continue-as-new, retries). */
-  firstExecutionRunId: string;
-  /** The service's answer as it came (payloads still encoded). */
-  raw: DescribeWorkflowExecutionResponse;
-}
-
 /** One run as the service's visibility store has it, in the wire shape (payloads still encoded). */
 export type RawWorkflowExecutionInfo = ResponseOf<'listWorkflows'>['executions'][number];
 
@@ -126,6 +100,15 @@ export interface WorkflowExecutionInfo {
   firstExecutionRunId: string;
   /** The entry as the service sent it (payloads still encoded). */
   raw: RawWorkflowExecutionInfo;
+}
+
+/**
+ * What `WorkflowHandle.describe()` returns: Temporal's `WorkflowExecutionDescription` — the
+ * run's {@link WorkflowExecutionInfo} — plus the raw describe answer.
+ */
+export interface WorkflowExecutionDescription extends Omit<WorkflowExecutionInfo, 'raw'> {
+  /** The service's answer as it came (payloads still encoded). */
+  raw: DescribeWorkflowExecutionResponse;
 }
 
 /** Options of `WorkflowClient.list`, as Temporal's `ListOptions`. */
