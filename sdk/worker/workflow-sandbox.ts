@@ -80,9 +80,20 @@ const defaultLogger: SandboxLogger = {
  * - no `setTimeout`/`setInterval`/`setImmediate`: the runtime installs durable timers;
  * - no `crypto`, `performance`, `process`, `Buffer`, `fetch`.
  */
+/**
+ * The one AsyncLocalStorage every run's cancellation scopes live in. Each enabled storage
+ * taxes every promise in the process, so a storage per run would make the worker slower
+ * with every run it has ever held. One is enough: a run's scope follows its own async chain.
+ */
+const scopeStorage = new AsyncLocalStorage<unknown>();
+/** What the sandbox calls `AsyncLocalStorage`: `new` hands out the shared storage. */
+function SharedAsyncLocalStorage(): AsyncLocalStorage<unknown> {
+  return scopeStorage;
+}
+
 const HOST_GLOBALS = {
   // Lets cancellation scopes follow `await`s inside workflow code, as Temporal's sandbox does.
-  AsyncLocalStorage,
+  AsyncLocalStorage: SharedAsyncLocalStorage,
   TextEncoder,
   TextDecoder,
   URL,
