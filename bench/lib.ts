@@ -223,8 +223,10 @@ export function cpuMeter(workerd: number[]): () => CpuReport {
  * - `no-sandbox-als`: the workflow bundle starts with `delete globalThis.AsyncLocalStorage`, so
  *   cancellation scopes use their fallback (a stack) instead of one AsyncLocalStorage per run.
  * - `identity-encoding`: every request says `accept-encoding: identity`, so answers are not gzipped.
+ * - `more-pollers`: the worker keeps 40 workflow-task polls (half on the normal queue) and 40
+ *   activity-task polls open instead of the defaults (10, a fifth normal; 10).
  */
-export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding'] as const;
+export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding', 'more-pollers'] as const;
 let experimentsCache: { env: string; set: Set<string> } | undefined;
 /** The experiments in force (read from the environment, which run.ts sets after imports). */
 export function experiments(): Set<string> {
@@ -304,6 +306,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     workflowBundle: await workflowBundle(),
     activities,
     shutdownSignals: [],
+    ...(experiments().has('more-pollers') ? { maxConcurrentWorkflowTaskPolls: 40, nonStickyToStickyPollRatio: 0.5, maxConcurrentActivityTaskPolls: 40 } : {}),
     ...options.worker,
   });
   const running = worker.run();

@@ -59,7 +59,7 @@ function category(n: CpuNode): string {
   if (url === 'workflow-bundle.js') return 'workflow code + Keel workflow runtime (in the vm context)';
   if (url.startsWith('node:internal/deps/undici') || url.includes('undici')) return 'undici (fetch)';
   if (url === 'node:zlib') return 'zlib (gunzip of answers)';
-  if (url.includes('/dist/worker/')) return 'keel service (dist/worker)';
+  if (url.includes('dist/worker/')) return 'keel service JS (dist/worker)';
   if (url.startsWith('node:internal/vm') || url === 'node:vm') return 'node:vm';
   if (url.includes('/dist/sdk/') || url.includes('/sdk/')) return 'keel sdk (client, worker)';
   if (url.includes('/bench/')) return 'bench';
