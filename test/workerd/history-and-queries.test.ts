@@ -78,12 +78,11 @@ describe('history long polls', () => {
     const { nextPageToken } = await page(wid);
     expect(nextPageToken).toBe('5');
 
-    const t0 = Date.now();
     const waiting = page(wid, { waitNewEvent: true, nextPageToken });
     await until(() => historyWaiters(wid), (n) => n > 0);
     await ok('POST', `/workflows/${wid}/signal`, { signalName: 'wake', input: [json(1)] });
+    // The wait ends with the new events (a wait that ran out would answer empty).
     const got = await waiting;
-    expect(Date.now() - t0).toBeLessThan(1000);
     expect(got.events.map((e) => e.eventType)).toEqual(['WorkflowExecutionSignaled', 'WorkflowTaskScheduled']);
     expect(got.events[0]!.eventId).toBe(5);
     expect(got.nextPageToken).toBe('7');
