@@ -108,7 +108,8 @@ export const PendingActivity = z
   })
   .meta({ id: 'PendingActivity' });
 
-export const DescribeWorkflowResponse = z
+/** One run as the visibility store has it (Temporal's `WorkflowExecutionInfo`). */
+export const WorkflowExecutionInfo = z
   .object({
     execution: WorkflowExecution,
     workflowType: z.string(),
@@ -117,20 +118,25 @@ export const DescribeWorkflowResponse = z
     startTime: Time,
     executionTime: Time.describe('When the first workflow task was due: the start plus any start delay.'),
     closeTime: Time.optional(),
-    historyLength: z.number().int(),
+    historyLength: z.number().int().describe('Events in the history when the summary was last written (at the start, then at the close).'),
     firstRunId: z.string(),
     memo: z.record(z.string(), Payload).optional(),
     searchAttributes: z.record(z.string(), z.unknown()).optional(),
-    workflowExecutionTimeoutMs: Ms.optional(),
-    workflowRunTimeoutMs: Ms.optional(),
-    workflowTaskTimeoutMs: Ms,
-    pendingActivities: z.array(PendingActivity),
-    pendingWorkflowTask: z
-      .object({ state: z.enum(['SCHEDULED', 'STARTED']), scheduledTime: Time, startedTime: Time.optional(), attempt: z.number().int() })
-      .optional(),
-    stickyTaskQueue: z.string().optional(),
   })
-  .meta({ id: 'DescribeWorkflowResponse' });
+  .meta({ id: 'WorkflowExecutionInfo' });
+
+/** Describe: the run's summary, as list has it, plus what only its own object knows. */
+export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
+  historyLength: z.number().int(),
+  workflowExecutionTimeoutMs: Ms.optional(),
+  workflowRunTimeoutMs: Ms.optional(),
+  workflowTaskTimeoutMs: Ms,
+  pendingActivities: z.array(PendingActivity),
+  pendingWorkflowTask: z
+    .object({ state: z.enum(['SCHEDULED', 'STARTED']), scheduledTime: Time, startedTime: Time.optional(), attempt: z.number().int() })
+    .optional(),
+  stickyTaskQueue: z.string().optional(),
+}).meta({ id: 'DescribeWorkflowResponse' });
 
 export const SignalWorkflowRequest = RunSelector.extend({
   signalName: Name,
@@ -331,22 +337,6 @@ export const ListWorkflowsRequest = z
   })
   .meta({ id: 'ListWorkflowsRequest' });
 
-/** One run as the visibility store has it (Temporal's `WorkflowExecutionInfo`). */
-export const WorkflowExecutionInfo = z
-  .object({
-    execution: WorkflowExecution,
-    workflowType: z.string(),
-    taskQueue: z.string(),
-    status: z.enum(enumValues(WorkflowExecutionStatus)),
-    startTime: Time,
-    executionTime: Time.describe('When the first workflow task was due: the start plus any start delay.'),
-    closeTime: Time.optional(),
-    historyLength: z.number().int().describe('Events in the history when the summary was last written (at the start, then at the close).'),
-    firstRunId: z.string(),
-    memo: z.record(z.string(), Payload).optional(),
-    searchAttributes: z.record(z.string(), z.unknown()).optional(),
-  })
-  .meta({ id: 'WorkflowExecutionInfo' });
 
 export const ListWorkflowsResponse = z
   .object({
