@@ -1,6 +1,7 @@
 // Owns the client's type vocabulary shared by its modules: workflow function types, signal and
 // query definitions, history, and the `describe()` result, with Temporal's names and shapes.
 import type { HistoryEvent, ResponseOf } from '../../protocol/index.js';
+import type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
 
 /** Any workflow function: takes arguments, returns a promise of its result. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,27 +25,7 @@ export type WithWorkflowArgs<W extends Workflow, T> = T &
     ? { /** Arguments to pass to the workflow. */ args: Parameters<W> | Readonly<Parameters<W>> }
     : { /** Arguments to pass to the workflow. */ args?: Parameters<W> | Readonly<Parameters<W>> });
 
-// Signal and query definitions have the same structure as keel/workflow's, brand fields included,
-// so that a definition made by `defineSignal` there types the arguments of `handle.signal` here.
-
-/** A signal's name and argument types, as `defineSignal` makes it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface SignalDefinition<Args extends any[] = [], Name extends string = string> {
-  type: 'signal';
-  name: Name;
-  /** Carries `Args` for the type checker only; never set. */
-  __argsBrand?: Args;
-}
-
-/** A query's name, argument and answer types, as `defineQuery` makes it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface QueryDefinition<Ret, Args extends any[] = [], Name extends string = string> {
-  type: 'query';
-  name: Name;
-  /** Carries `Args` and `Ret` for the type checker only; never set. */
-  __argsBrand?: Args;
-  __retBrand?: Ret;
-}
+export type { SignalDefinition, QueryDefinition };
 
 /** A run's history in the wire shape, as `fetchHistory()` returns it (payloads still encoded). */
 export interface History {

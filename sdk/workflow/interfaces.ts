@@ -1,6 +1,7 @@
 // Owns the public types of `keel/workflow`: activity options and interfaces, signal and query
 // definitions, handlers and `WorkflowInfo`, with Temporal's names and meanings.
 import type { ActivityCancellationType, Duration, RetryPolicy } from '../common/index.js';
+import type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
 
 /**
  * How an activity is scheduled: its timeouts, retry policy, task queue and how it reacts to
@@ -50,24 +51,7 @@ export type ActivityInterfaceFor<T> = {
 /** An activity proxy whose activity types are not known at compile time. */
 export type UntypedActivities = Record<string, ActivityFunction>;
 
-/** A signal's name and argument types, made by {@link defineSignal}. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface SignalDefinition<Args extends any[] = [], Name extends string = string> {
-  type: 'signal';
-  name: Name;
-  /** Carries `Args` for the type checker only; never set. */
-  __argsBrand?: Args;
-}
-
-/** A query's name, argument types and answer type, made by {@link defineQuery}. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface QueryDefinition<Ret, Args extends any[] = [], Name extends string = string> {
-  type: 'query';
-  name: Name;
-  /** Carries `Args` and `Ret` for the type checker only; never set. */
-  __argsBrand?: Args;
-  __retBrand?: Ret;
-}
+export type { SignalDefinition, QueryDefinition };
 
 /** The handler type that {@link setHandler} accepts for a definition. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
