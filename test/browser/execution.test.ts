@@ -10,7 +10,7 @@ import { AesGcmPayloadCodec, type Payload } from 'keel/common';
 import { Worker } from 'keel/worker';
 import { waitFor } from '../node/fixtures/wait.js';
 import * as activities from './fixtures/activities.js';
-import { approvedBy, uiOrder, uiShipment, uiWaiter } from './fixtures/workflows.js';
+import { approvedBy, uiChain, uiOrder, uiShipment, uiWaiter } from './fixtures/workflows.js';
 import { hasChromium, openPage, screenshot, startHarness, workflowsPath, type Harness } from './harness.js';
 
 const TQ = 'ui-execution';
@@ -123,6 +123,23 @@ describe.skipIf(!hasChromium)('execution page', () => {
     expect(await page.getByRole('button', { name: 'Terminate' }).isDisabled()).toBe(true);
     expect((await h.client.workflow.getHandle('waiter-ui-terminate').describe()).status.name).toBe('TERMINATED');
     await screenshot(page, 'execution-terminated');
+    expect(errors).toEqual([]);
+  });
+
+  it('walks a continue-as-new chain: each run links to the run before and after it', async () => {
+    const handle = await h.client.workflow.start(uiChain, { taskQueue: TQ, workflowId: 'chain-ui-1', args: [1, 2] });
+    expect(await handle.result()).toBe(2);
+    const first = handle.firstExecutionRunId;
+    const { page, errors } = await openPage(h, `${executionPath('chain-ui-1')}/${first}`);
+    const chain = page.getByLabel('Run chain');
+    await chain.getByText('Next run').waitFor();
+    expect(await chain.getByText('Previous run').count()).toBe(0);
+    await chain.getByRole('link').click();
+    // The second run: the last of the chain, completed, linking back to the first.
+    await page.locator('h1 .status-completed').waitFor();
+    await chain.getByText('Previous run').waitFor();
+    expect(await chain.getByRole('link').textContent()).toBe(first);
+    expect(await chain.getByText('Next run').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 

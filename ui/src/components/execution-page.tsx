@@ -95,6 +95,7 @@ export function ExecutionPage({ route }: { route: ExecutionRoute }) {
       <ErrorNote error={describeError ?? feed.error} />
 
       {describe && <Summary d={describe} now={now} />}
+      <RunChain namespace={namespace} workflowId={workflowId} started={started} closeEvent={closeEvent} />
 
       <div class="io">
         <section aria-labelledby="input-h">
@@ -182,6 +183,37 @@ function Summary({ d, now }: { d: Describe; now: number }) {
         <div>
           <dt>First run</dt>
           <dd class="mono">{d.firstRunId}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
+/**
+ * Links along the run chain: the run this one continues and the run that continues it
+ * (continue-as-new, a retry, the next cron run), so that a chain can be walked from any run.
+ */
+function RunChain({ namespace, workflowId, started, closeEvent }: { namespace: string; workflowId: string; started: HistoryEvent | undefined; closeEvent: HistoryEvent | undefined }) {
+  const previous = (started?.attributes as { continuedExecutionRunId?: string } | undefined)?.continuedExecutionRunId;
+  const next = (closeEvent?.attributes as { newExecutionRunId?: string } | undefined)?.newExecutionRunId;
+  if (!previous && !next) return null;
+  const runLink = (runId: string) => (
+    <Link to={{ page: 'execution', namespace, workflowId, runId, tab: 'history' }} class="mono">
+      {runId}
+    </Link>
+  );
+  return (
+    <dl class="summary run-chain" aria-label="Run chain">
+      {previous && (
+        <div>
+          <dt>Previous run</dt>
+          <dd>{runLink(previous)}</dd>
+        </div>
+      )}
+      {next && (
+        <div>
+          <dt>Next run</dt>
+          <dd>{runLink(next)}</dd>
         </div>
       )}
     </dl>
