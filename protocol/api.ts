@@ -205,6 +205,13 @@ export const CancelPollsRequest = z
     pollerId: z.string().min(1).max(200),
   })
   .meta({ id: 'CancelPollsRequest' });
+/** Temporal's ShutdownWorker: the stopping worker's sticky queue is closed for good. */
+export const ShutdownWorkerRequest = z
+  .object({
+    stickyTaskQueue: z.string().min(1).max(1000),
+    identity: Identity,
+  })
+  .meta({ id: 'ShutdownWorkerRequest' });
 export const CancelPollsResponse = z.object({ cancelled: z.number().int() }).meta({ id: 'CancelPollsResponse' });
 
 export const WorkflowTask = z
@@ -404,6 +411,7 @@ export const Api = {
   failActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/fail', summary: 'Fail an activity task; it is retried by its retry policy', request: FailActivityTaskRequest, response: Empty }),
   cancelActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/canceled', summary: 'Report that an activity stopped because its cancellation was requested', request: CancelActivityTaskRequest, response: Empty }),
   cancelPolls: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/polls/cancel', summary: "End a stopping worker's waiting polls with no task, so no task is handed to a poll nobody will read", request: CancelPollsRequest, response: CancelPollsResponse }),
+  shutdownWorker: endpoint({ method: 'POST', path: '/workers/shutdown', summary: "A stopping worker's sticky queue closes: workflow tasks waiting there, and any sent there later, go to their workflow's normal queue at once", request: ShutdownWorkerRequest, response: Empty }),
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
   listWorkflows: endpoint({ method: 'GET', path: '/workflows', summary: 'List executions matching a list filter, paged, newest start first unless the filter has ORDER BY', request: ListWorkflowsRequest, response: ListWorkflowsResponse }),
   countWorkflows: endpoint({ method: 'GET', path: '/workflow-count', summary: 'Count executions matching a list filter, optionally grouped by ExecutionStatus', request: CountWorkflowsRequest, response: CountWorkflowsResponse }),

@@ -54,6 +54,10 @@ const handlers: Handlers = {
   failActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failActivityTask(requireKind(t, 'activity'), c.body))),
   cancelActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).cancelActivityTask(requireKind(t, 'activity'), c.body))),
   cancelPolls: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).cancelPolls(c.body.pollerId),
+  shutdownWorker: async (c) => {
+    await taskQueueStub(c.env, c.namespace, c.body.stickyTaskQueue, 'workflow').closeSticky();
+    return {};
+  },
   describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),
   listWorkflows: (c) => listExecutions(c.env, c.namespace, c.body),
   advanceWorkflowTime: async (c) => {

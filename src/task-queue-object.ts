@@ -37,12 +37,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   private backlogSize: number;
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
+  /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
+  private closed: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS backlog (id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.backlogSize = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM backlog`).one().n;
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.closed = this.sql.exec(`SELECT 1 FROM settings WHERE key = 'closed'`).toArray().length > 0;
   }
 
   private get queueName(): string {
@@ -59,6 +63,10 @@ export class TaskQueueObject extends DurableObject<Env> {
    * a worker or durably in the backlog, so the outbox row may then be deleted.
    */
   async add(ref: TaskRef): Promise<'delivered' | 'queued' | 'stale'> {
+    if (this.closed) {
+      await this.releaseSticky(ref);
+      return 'stale';
+    }
     // The newest poll first: a worker that went away (killed, or shut down with polls in
     // flight) leaves polls here that nobody will read until their long poll expires, and a
     // task handed to one is lost until its timeout. Live workers poll again all the time,
@@ -89,6 +97,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
   async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string): Promise<StartedTask | null> {
+    if (this.closed) return null;
     this.recentPollers.set(identity, Date.now());
     const fromBacklog = await this.takeFromBacklog(identity);
     if (fromBacklog) return fromBacklog;
@@ -124,6 +133,31 @@ export class TaskQueueObject extends DurableObject<Env> {
       cancelled++;
     }
     return { cancelled };
+  }
+
+  /**
+   * The sticky queue's worker stopped (Temporal's ShutdownWorker). Its tasks would otherwise
+   * wait out the sticky schedule-to-start timeout; instead each goes to its workflow's normal
+   * queue now, and so does every task sent here later (workflows still name this queue until
+   * their next task). Closed for good: a worker never reuses its sticky queue's name.
+   */
+  async closeSticky(): Promise<void> {
+    if (!this.closed) {
+      this.sql.exec(`INSERT OR IGNORE INTO settings (key, value) VALUES ('closed', '1')`);
+      this.closed = true;
+    }
+    for (const poller of this.waiting.splice(0)) poller.answer(null);
+    const rows = this.sql.exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id`).toArray();
+    for (const row of rows) {
+      if (this.inFlight.has(row.id)) continue;
+      await this.releaseSticky(JSON.parse(row.ref) as TaskRef);
+      this.sql.exec(`DELETE FROM backlog WHERE id = ?`, row.id);
+      this.backlogSize--;
+    }
+  }
+
+  private releaseSticky(ref: TaskRef): Promise<void> {
+    return workflowStub(this.env, ref.namespace, ref.workflowId).releaseStickyTask(ref, this.queueName);
   }
 
   /** A long poll's time is up: it answers empty, unless a task is being started for it right now. */

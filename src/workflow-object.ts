@@ -22,7 +22,7 @@ import {
 } from './engine/lifecycle.js';
 import { isRunning, type RunState } from './engine/run-state.js';
 import { Txn, type ExecutionStore } from './engine/transaction.js';
-import { startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
+import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
 import { signalWithStart } from './engine/signal-with-start.js';
 import { ServiceError, outcome, type Outcome } from './service-error.js';
 import { parseWorkflowName, taskQueueStub } from './stubs.js';
@@ -377,6 +377,14 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   // ---- RPC: tasks -------------------------------------------------------------------
+
+  /** Called by a closed sticky queue for a workflow task sent to it: the task moves to the normal queue. */
+  releaseStickyTask(ref: TaskRef, stickyQueue: string): void {
+    this.mutate((tx) => {
+      const run = tx.loadRun(ref.runId);
+      if (run) releaseStickyWorkflowTask(tx, run, ref, stickyQueue);
+    });
+  }
 
   /**
    * Called by a task queue before it gives a task to a worker: records the task as

@@ -202,21 +202,30 @@ export class Worker {
    * Asks the service to end this worker's waiting polls, so that it hands no task to a
    * poll nobody will read; a task already on its way still arrives and is run. If the
    * service does not answer in time, the polls are abandoned (and such a task is
-   * re-issued by its timeout).
+   * re-issued by its timeout). The sticky queue is closed for good (Temporal's
+   * ShutdownWorker), so that the runs this worker cached go on at once on other workers
+   * instead of after the sticky schedule-to-start timeout.
    */
   private async endPolls(): Promise<void> {
     const queues: Array<[string, 'workflow' | 'activity']> = [];
     if (this.workflows) queues.push([this.options.taskQueue, 'workflow']);
-    if (this.stickyQueue) queues.push([this.stickyQueue, 'workflow']);
     if (this.options.activities) queues.push([this.options.taskQueue, 'activity']);
     const timeout = AbortSignal.timeout(2000);
-    await Promise.all(
-      queues.map(([taskQueue, kind]) =>
+    const at = { namespace: this.namespace, signal: timeout };
+    await Promise.all([
+      ...queues.map(([taskQueue, kind]) =>
         this.connection
-          .call('cancelPolls', { kind, pollerId: this.pollerId }, { namespace: this.namespace, params: { taskQueue }, signal: timeout })
+          .call('cancelPolls', { kind, pollerId: this.pollerId }, { ...at, params: { taskQueue } })
           .catch((err: unknown) => this.log.warn(`Could not end polls on ${kind} queue '${taskQueue}'; abandoning them`, err)),
       ),
-    );
+      ...(this.stickyQueue
+        ? [
+            this.connection
+              .call('shutdownWorker', { stickyTaskQueue: this.stickyQueue, identity: this.identity }, at)
+              .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.stickyQueue}'; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout`, err)),
+          ]
+        : []),
+    ]);
     // Polls the service answered end by themselves; anything still open is abandoned.
     setTimeout(() => this.abandonPolls.abort(), 1000).unref();
   }

@@ -116,6 +116,26 @@ export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number },
   };
 }
 
+/**
+ * The sticky worker holding the run's cache stopped (Temporal's ShutdownWorker): a task sent to
+ * its queue and not yet started goes to the normal queue at once, with the full history, rather
+ * than after the sticky schedule-to-start timeout. As in Temporal, no event records the move.
+ */
+export function releaseStickyWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number }, stickyQueue: string): void {
+  if (run.sticky?.taskQueue === stickyQueue) {
+    run.sticky = undefined;
+    tx.touch(run);
+  }
+  const wt = run.workflowTask;
+  if (!isRunning(run) || !wt || !wt.sticky || wt.taskQueue !== stickyQueue || wt.startedEventId !== undefined || wt.seq !== ref.seq) return;
+  wt.taskQueue = run.taskQueue;
+  wt.sticky = false;
+  wt.dispatched = false;
+  wt.seq = ++run.taskSeq;
+  tx.touch(run);
+  dispatchWorkflowTaskIfDue(tx, run);
+}
+
 /** The transient scheduled/started events of a retried task, as the worker must see them. */
 export function transientEvents(run: RunState): HistoryEvent[] {
   const wt = run.workflowTask;

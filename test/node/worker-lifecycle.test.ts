@@ -96,4 +96,28 @@ describe('worker lifecycle', () => {
     const { events } = await handle.fetchHistory();
     expect(events.filter((e) => e.eventType === 'WorkflowTaskTimedOut' && e.attributes.timeoutType === 'START_TO_CLOSE')).toEqual([]);
   });
+
+  it("a stopped worker's cached runs go on at once on another worker: its sticky queue is closed, no task waits out the sticky timeout", async () => {
+    const service = await startLocalService();
+    cleanups.push(() => service.stop());
+    const client = new Client({ connection: await Connection.connect({ address: service.address }) });
+    const connection = await NativeConnection.connect({ address: service.address });
+    const taskQueue = 'sticky-handover';
+    const first = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [], stickyQueueScheduleToStartTimeout: '1 hour' });
+    const firstRun = first.run();
+    const handle = await client.workflow.start('approval', { taskQueue, workflowId: 'sticky-handover-1' });
+    await waitFor('the first worker to cache the run', () => first.cachedWorkflows === 1);
+    first.shutdown();
+    await firstRun;
+
+    // The run still names the stopped worker's sticky queue; with an hour's sticky timeout, only
+    // the closed queue passing the task on lets the second worker finish it.
+    const second = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
+    expect(await second.runUntil(async () => {
+      await handle.signal('approve', true);
+      return await handle.result();
+    })).toBe('approved');
+    const { events } = await handle.fetchHistory();
+    expect(events.map((e) => e.eventType)).not.toContain('WorkflowTaskTimedOut');
+  });
 });

@@ -312,6 +312,29 @@ describe('sticky execution', () => {
     expect((await history(workflowId)).find((e) => e.eventId === 7)!.eventTime).toBe(iso(t0 + 2_000));
     expect((await pollWorkflowTask(taskQueue, 0))!.attempt).toBe(1);
   });
+
+  it("a stopping worker's shutdown moves its waiting sticky task, and every later one, to the normal queue at once, with no event and the full history", async () => {
+    const { workflowId, taskQueue, runId, task } = await startAndTakeFirstTask('wt-sticky-shutdown');
+    const sticky = unique('stopping-worker-sticky');
+    await completeWorkflowTask(task.taskToken, [], { stickyAttributes: { workerTaskQueue: sticky } });
+    await sendSignal(workflowId, 'go');
+    expect(await pollWorkflowTask(taskQueue, 0)).toBeUndefined();
+
+    await ok('POST', '/workers/shutdown', { stickyTaskQueue: sticky, identity: 'worker-1' });
+    // No clock moved: the task is on the normal queue now, not after the schedule-to-start timeout.
+    expect((await runState(workflowId, runId)).sticky).toBeUndefined();
+    const moved = (await pollWorkflowTask(taskQueue, 0, 'worker-2'))!;
+    expect(moved.attempt).toBe(1);
+    expect(eventsFrom(moved.history, 1)).toEqual(['1 WorkflowExecutionStarted', '2 WorkflowTaskScheduled', '3 WorkflowTaskStarted', '4 WorkflowTaskCompleted', '5 WorkflowExecutionSignaled', '6 WorkflowTaskScheduled', '7 WorkflowTaskStarted']);
+
+    // A completion that still names the closed queue (the worker finished a task while stopping):
+    // the next task is passed on to the normal queue the moment it reaches the closed one.
+    await completeWorkflowTask(moved.taskToken, [], { stickyAttributes: { workerTaskQueue: sticky } });
+    await sendSignal(workflowId, 'again');
+    const passedOn = (await pollWorkflowTask(taskQueue, 0, 'worker-2'))!;
+    expect(passedOn.history[0]!.eventId).toBe(1);
+    expect((await history(workflowId)).map((e) => e.eventType)).not.toContain('WorkflowTaskTimedOut');
+  });
 });
 
 describe('commands that record or close', () => {
