@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, describeError, exitCodeOf } from './errors.js';
 import { addClientOptions, collect, type ClientFlags } from './flags.js';
-import { processIo, type Io } from './output.js';
+import { OUTPUT_FORMATS, processIo, type Io, type OutputFormat } from './output.js';
 
 /** The version in the keel package's package.json, found above this module (sources or dist/). */
 function packageVersion(): string {
@@ -94,6 +94,19 @@ export function createProgram(io: Io = processIo): Command {
     const { describeTaskQueue } = await import('./task-queue-actions.js');
     await describeTaskQueue(flags, io);
   });
+
+  const apiKey = program.command('api-key').description("Make API keys for a service that requires them (its KEEL_API_KEYS secret)");
+  apiKey
+    .command('create')
+    .description('Print a new random API key and its grant: the SHA-256 of the key and the namespaces it may use')
+    .option('--name <name>', 'a label for people: who holds the key')
+    .option('-n, --namespace <namespace>', 'a namespace the key may use; repeat for more; * for all', collectNamespace)
+    .addOption(new Option('-o, --output <format>', 'text, json or jsonl').choices(OUTPUT_FORMATS).default('text'))
+    .addHelpText('after', `\nExample:\n  keel api-key create --name ci --namespace default\n`)
+    .action(async (flags: { name?: string; namespace?: string[]; output: OutputFormat }) => {
+      const { createApiKey } = await import('./api-key-actions.js');
+      createApiKey({ ...flags, namespace: flags.namespace ?? ['default'] }, io);
+    });
 
   return program;
 }

@@ -5,6 +5,11 @@ import type { WorkflowObject } from './workflow-object.js';
 export interface Env {
   WORKFLOWS: DurableObjectNamespace<WorkflowObject>;
   TASK_QUEUES: DurableObjectNamespace<TaskQueueObject>;
+  /**
+   * Secret: the API keys' grants, `[{ "name", "sha256", "namespaces" }]` (src/auth.ts). Unset, the
+   * service is open (local development); set, every namespaced call needs a key for its namespace.
+   */
+  KEEL_API_KEYS?: string;
   /** Secret that signs task tokens. Unset in local development, where a fixed dev secret is used. */
   KEEL_TOKEN_SECRET?: string;
   /** How long long polls (task polls, history waits, queries) are held, in ms; default 20 000. Tests shorten it. */

@@ -6,6 +6,7 @@
 import { Router, type IRequest } from 'itty-router';
 import type { z } from 'zod';
 import { API_PREFIX, Api, Limits, openApiDocument, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { authorize } from './auth.js';
 import { longPollMs, type Env } from './env.js';
 import { ServiceError, unwrap } from './service-error.js';
 import { taskQueueStub, workflowStub } from './stubs.js';
@@ -180,6 +181,7 @@ export function createRouter() {
     const path = `${API_PREFIX}/namespaces/:namespace${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`;
     const handle = async (req: IRequest, env: Env) => {
       const { namespace, ...params } = decodeParams(req.params);
+      await authorize(env.KEEL_API_KEYS, req.headers.get('authorization'), namespace!);
       const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
       const body = validate(endpoint.request, input);
       const handler = handlers[name] as (call: Call<EndpointName>) => Promise<unknown>;

@@ -1,0 +1,67 @@
+/**
+ * API keys and namespace isolation. The `KEEL_API_KEYS` secret lists grants: the SHA-256 of
+ * a key (never the key itself) and the namespaces it may use (`"*"`: all of them). With the
+ * secret unset the service is open, as a local `keel dev` is; once set, every namespaced
+ * call needs `Authorization: Bearer <key>` whose grant names the call's namespace, so a key
+ * for one namespace can read or change nothing in another.
+ */
+import { ServiceError } from './service-error.js';
+
+export interface ApiKeyGrant {
+  /** Lower-case hex SHA-256 of the key's UTF-8 bytes. */
+  sha256: string;
+  namespaces: string[];
+  /** A label for people (which client or team holds the key); never checked. */
+  name?: string;
+}
+
+/** Parsed grants by hash, per secret value: the secret is parsed once per isolate, not per request. */
+const parsed = new Map<string, Map<string, ApiKeyGrant>>();
+
+/**
+ * Reads `KEEL_API_KEYS`. A value that is not a valid list fails closed: every call is refused
+ * with INTERNAL, rather than the service running open because of a typo in a secret.
+ */
+export function parseApiKeyGrants(raw: string): Map<string, ApiKeyGrant> {
+  const cached = parsed.get(raw);
+  if (cached) return cached;
+  let grants: unknown;
+  try {
+    grants = JSON.parse(raw);
+  } catch {
+    throw misconfigured('it is not JSON');
+  }
+  if (!Array.isArray(grants)) throw misconfigured('it is not a JSON array');
+  const byHash = new Map<string, ApiKeyGrant>();
+  grants.forEach((g: Partial<ApiKeyGrant>, i) => {
+    if (typeof g?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(g.sha256)) throw misconfigured(`entry ${i} has no sha256 of 64 lower-case hex digits`);
+    if (!Array.isArray(g.namespaces) || g.namespaces.length === 0 || !g.namespaces.every((n) => typeof n === 'string' && n.length > 0)) {
+      throw misconfigured(`entry ${i} has no list of namespaces (use ["*"] for all)`);
+    }
+    byHash.set(g.sha256, { sha256: g.sha256, namespaces: g.namespaces, ...(typeof g.name === 'string' ? { name: g.name } : {}) });
+  });
+  parsed.set(raw, byHash);
+  return byHash;
+}
+
+const misconfigured = (why: string) =>
+  new ServiceError('INTERNAL', `The service's KEEL_API_KEYS secret is not valid (${why}); every call is refused until it is fixed. Its form: [{"name":"ci","sha256":"<hex>","namespaces":["default"]}] (\`keel api-key create\` prints one).`);
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Throws UNAUTHENTICATED or PERMISSION_DENIED unless the request may act in `namespace`. */
+export async function authorize(grantsSecret: string | undefined, authorization: string | null, namespace: string): Promise<void> {
+  if (grantsSecret === undefined || grantsSecret === '') return;
+  const grants = parseApiKeyGrants(grantsSecret);
+  const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (!key) throw new ServiceError('UNAUTHENTICATED', 'This service needs an API key: send `Authorization: Bearer <key>` (the SDK\'s apiKey option, the CLI\'s --api-key or KEEL_API_KEY).');
+  // Looking the key up by its hash compares hashes, so timing reveals nothing about the key.
+  const grant = grants.get(await sha256Hex(key));
+  if (!grant) throw new ServiceError('UNAUTHENTICATED', 'The API key is not valid for this service.');
+  if (!grant.namespaces.includes('*') && !grant.namespaces.includes(namespace)) {
+    throw new ServiceError('PERMISSION_DENIED', `The API key${grant.name ? ` '${grant.name}'` : ''} is not allowed in namespace '${namespace}'.`, { namespace });
+  }
+}

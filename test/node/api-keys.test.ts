@@ -1,0 +1,99 @@
+// API keys and namespace isolation against a real local service whose KEEL_API_KEYS secret
+// holds grants made by `keel api-key create`: a key works only in its namespaces, and every
+// client part (Client, Worker, CLI) carries it.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection, KeelServiceError } from 'keel/client';
+import { startLocalService, type LocalService } from 'keel/testing';
+import { NativeConnection, Worker } from 'keel/worker';
+import { main } from '../../cli/program.js';
+import * as activities from './fixtures/activities.js';
+
+const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
+
+async function keel(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'keel', ...args], { out: (s) => void (out += s), err: (s) => void (err += s) });
+  return { code, out, err };
+}
+
+async function createKey(...args: string[]): Promise<{ key: string; grant: { sha256: string; namespaces: string[] } }> {
+  const r = await keel('api-key', 'create', '--output', 'json', ...args);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out);
+}
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    return err instanceof KeelServiceError ? err.code : (err as Error).name;
+  }
+};
+
+let service: LocalService;
+let teamA: { key: string };
+let admin: { key: string };
+
+beforeAll(async () => {
+  const a = await createKey('--name', 'team-a', '--namespace', 'team-a');
+  const b = await createKey('--namespace', '*');
+  teamA = a;
+  admin = b;
+  service = await startLocalService({ bindings: { KEEL_API_KEYS: JSON.stringify([a.grant, b.grant]) } });
+});
+afterAll(async () => {
+  await service?.stop();
+});
+
+const client = async (namespace: string, apiKey?: string) =>
+  new Client({ connection: await Connection.connect({ address: service.address, ...(apiKey ? { apiKey } : {}) }), namespace });
+
+describe('API keys', () => {
+  it('runs a workflow end to end when client and worker carry a key for the namespace', async () => {
+    const c = await client('team-a', teamA.key);
+    const worker = await Worker.create({
+      connection: await NativeConnection.connect({ address: service.address, apiKey: teamA.key }),
+      namespace: 'team-a',
+      taskQueue: 'keyed',
+      workflowsPath,
+      activities,
+      shutdownSignals: [],
+    });
+    expect(await worker.runUntil(c.workflow.execute('hello', { taskQueue: 'keyed', workflowId: 'keyed-1', args: ['Keel'] }))).toBe('Hello, Keel!');
+  });
+
+  it('refuses calls without a key, or with one the service does not know, as UNAUTHENTICATED', async () => {
+    expect(await codeOf((await client('team-a')).workflow.getHandle('keyed-1').describe())).toBe('UNAUTHENTICATED');
+    expect(await codeOf((await client('team-a', 'keel_not-a-key')).workflow.getHandle('keyed-1').describe())).toBe('UNAUTHENTICATED');
+  });
+
+  it("keeps a key out of other namespaces: it can neither read nor change anything there", async () => {
+    const foreign = await client('team-b', teamA.key);
+    expect(await codeOf(foreign.workflow.start('hello', { taskQueue: 'keyed', workflowId: 'keyed-b', args: ['x'] }))).toBe('PERMISSION_DENIED');
+    expect(await codeOf(foreign.workflow.count())).toBe('PERMISSION_DENIED');
+    expect(await codeOf(foreign.workflow.getHandle('keyed-1').describe())).toBe('PERMISSION_DENIED');
+    // A key granted every namespace reaches team-a's workflow, and sees nothing of it in team-b.
+    expect((await (await client('team-a', admin.key)).workflow.getHandle('keyed-1').describe()).status.name).toBe('COMPLETED');
+    expect(await codeOf((await client('team-b', admin.key)).workflow.getHandle('keyed-1').describe())).toBe('WorkflowNotFoundError');
+  });
+
+  it('serves the UI and the OpenAPI document without a key; the CLI takes the key from KEEL_API_KEY', async () => {
+    expect((await fetch(`${service.url}/`)).status).toBe(200);
+    expect((await fetch(`${service.url}/api/v1/openapi.json`)).status).toBe(200);
+
+    const denied = await keel('workflow', 'describe', '--address', service.address, '--namespace', 'team-a', '-w', 'keyed-1');
+    expect(denied.code).not.toBe(0);
+    expect(denied.err).toMatch(/API key/);
+    process.env['KEEL_API_KEY'] = teamA.key;
+    try {
+      const described = await keel('workflow', 'describe', '--address', service.address, '--namespace', 'team-a', '-w', 'keyed-1', '--output', 'json');
+      expect(described.code).toBe(0);
+      expect(JSON.parse(described.out)).toMatchObject({ status: 'COMPLETED' });
+    } finally {
+      delete process.env['KEEL_API_KEY'];
+    }
+  });
+});
