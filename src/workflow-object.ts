@@ -22,6 +22,7 @@ import {
 } from './engine/lifecycle.js';
 import { isRunning, type RunState } from './engine/run-state.js';
 import { Txn, type ExecutionStore } from './engine/transaction.js';
+import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
 import { signalWithStart } from './engine/signal-with-start.js';
 import { ServiceError, outcome, type Outcome } from './service-error.js';
@@ -145,6 +146,7 @@ export class WorkflowObject extends DurableObject<Env> {
     let result!: T;
     this.ctx.storage.transactionSync(() => {
       result = fn(tx);
+      enforceHistoryLimit(tx);
       // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
       // even the alarm. The alarm handler always reschedules: its alarm is used up.
       if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
