@@ -85,6 +85,16 @@ describe('HttpTransport URLs and bodies', () => {
     service.route('POST', /workflow-tasks\/poll$/, { status: 200 });
     await expect(transport().call('pollWorkflowTask', {}, { namespace: 'default', params: { taskQueue: 'q' } })).resolves.toEqual({});
   });
+
+  it('sends through a fetch given in the options (e.g. one with its own dispatcher), errors and retries alike', async () => {
+    service.route('POST', /\/signal$/, { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'busy' } } }, { body: {} });
+    const seen: string[] = [];
+    const t = transport({ fetch: (input, init) => (seen.push(`${init?.method} ${String(input)}`), fetch(input, init)) });
+    await t.call('signalWorkflow', { signalName: 'go', requestId: 'r-1' }, { namespace: 'default', params: { workflowId: 'wf' } });
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/namespaces\/default\/workflows\/wf\/signal$/);
+    expect(delays).toHaveLength(1);
+  });
 });
 
 describe('HttpTransport authentication', () => {

@@ -6,6 +6,7 @@ import type { Endpoint, EndpointName, RequestOf, ResponseOf } from '../../protoc
 import { API_PREFIX, Api, namespacePath } from '../../protocol/index.js';
 import { serviceBaseUrl, DEFAULT_ADDRESS } from './address.js';
 import { KeelServiceError, ServiceError } from './errors.js';
+import { defaultExchange, fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange.js';
 import { backoffDelayMs, resolveRetryOptions, retrySafety, type RetryOptions, type RetrySafety } from './retry.js';
 
 /** Options of {@link HttpTransport}. */
@@ -29,7 +30,10 @@ export interface HttpTransportOptions {
    * only a connection that has silently died hits it. @default 70000
    */
   attemptTimeoutMs?: number;
-  /** The `fetch` to use, e.g. one bound to a custom dispatcher. @default globalThis.fetch */
+  /**
+   * The `fetch` to use, e.g. one bound to a custom dispatcher. By default Node's http module
+   * (cheaper per request than Node's fetch), and `globalThis.fetch` outside Node.
+   */
   fetch?: typeof globalThis.fetch;
   /** Waits between attempts; injected so that tests move time instead of waiting. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -65,7 +69,7 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_E
 
 /**
  * Calls endpoints of Keel's HTTP API (the protocol's `Api` table). One instance serves any number
- * of concurrent calls and namespaces; `fetch` keeps connections alive between them.
+ * of concurrent calls and namespaces, and keeps connections alive between them.
  *
  * Retries: a network failure, a 503 (or a proxy's 502/504) and a 429 are tried again with capped
  * exponential back-off when repeating the call is harmless: GETs, queries, polls, heartbeats, and
@@ -92,7 +96,7 @@ export class HttpTransport {
   private apiKeyFn: (() => string) | undefined;
   private readonly staticHeaders: Readonly<Record<string, string>>;
   private readonly attemptTimeoutMs: number;
-  private readonly fetchImpl: typeof globalThis.fetch;
+  private readonly exchange: HttpExchange;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   /** The controllers of the attempts in flight, aborted together by {@link close}. */
@@ -109,9 +113,8 @@ export class HttpTransport {
     }
     this.setApiKey(options.apiKey);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    if (typeof fetchImpl !== 'function') throw new TypeError('No fetch available: pass the fetch option');
-    this.fetchImpl = fetchImpl;
+    if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('The fetch option must be a function');
+    this.exchange = options.fetch ? fetchExchange(options.fetch) : defaultExchange();
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
   }
@@ -164,14 +167,15 @@ export class HttpTransport {
   }
 
   /**
-   * Abandons every call in flight (they reject with a `ServiceError`) and refuses new ones.
-   * Nothing else is held: `fetch` owns its connection pool.
+   * Abandons every call in flight (they reject with a `ServiceError`), refuses new ones and drops
+   * the pooled connections.
    */
   public close(): void {
     if (this.closedError) return;
     this.closedError = new ServiceError(`The connection to ${this.baseUrl} was closed`);
     for (const controller of this.inflight) controller.abort(this.closedError);
     this.inflight.clear();
+    this.exchange.close();
   }
 
   private async send(
@@ -189,13 +193,10 @@ export class HttpTransport {
       const controller = new AbortController();
       const unlink = linkAbort(controller, callerSignal, this.attemptTimeoutMs);
       this.inflight.add(controller);
-      let response: Response | undefined;
-      let text = '';
+      let response: HttpAnswer | undefined;
       let networkError: unknown;
       try {
-        response = await this.fetchImpl(url, { method, headers: this.headersFor(body !== undefined, options.headers), body, signal: controller.signal });
-        // Read the body inside the try: a connection that drops mid-body is a network failure too.
-        text = await response.text();
+        response = await this.exchange.send({ method, url, headers: this.headersFor(body !== undefined, options.headers), body, signal: controller.signal });
       } catch (err) {
         networkError = err;
       } finally {
@@ -212,16 +213,16 @@ export class HttpTransport {
           throw new ServiceError(`${method} ${url} failed: ${describeNetworkError(networkError)}`, { cause: networkError });
         }
         delayMs = backoffDelayMs(attempt, this.retryOptions, this.random);
-      } else if (response.ok) {
-        return parseJsonAnswer(text, method, url);
+      } else if (response.status >= 200 && response.status < 300) {
+        return parseJsonAnswer(response.text, method, url);
       } else {
-        const error = toKeelServiceError(response.status, text);
+        const error = toKeelServiceError(response.status, response.text);
         // 429 means the service refused without acting, so any call may be repeated; a 503 or a
         // proxy's 502/504 may come after the request was acted on, so only a harmless one is.
         const transient = response.status === 429 || response.status === 503 || error.code === 'UNAVAILABLE';
         const allowed = response.status === 429 || safety !== 'unsafe';
         if (!transient || !allowed || attempt >= this.retryOptions.maxAttempts) throw error;
-        delayMs = retryAfterMs(response.headers.get('retry-after')) ?? backoffDelayMs(attempt, this.retryOptions, this.random);
+        delayMs = retryAfterMs(response.header('retry-after')) ?? backoffDelayMs(attempt, this.retryOptions, this.random);
       }
 
       const waiter = new AbortController();
