@@ -3,8 +3,8 @@
 // of this process, the workerd process and the whole machine, and machine facts.
 import { execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
-import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -225,8 +225,10 @@ export function cpuMeter(workerd: number[]): () => CpuReport {
  * - `identity-encoding`: every request says `accept-encoding: identity`, so answers are not gzipped.
  * - `more-pollers`: the worker keeps 40 workflow-task polls (half on the normal queue) and 40
  *   activity-task polls open instead of the defaults (10, a fifth normal; 10).
+ * - `memory-state`: the service keeps its state on tmpfs (as keel/testing does) instead of on
+ *   disk (as keel dev does), which shows what waiting for the disk costs.
  */
-export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding', 'more-pollers'] as const;
+export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding', 'more-pollers', 'memory-state'] as const;
 let experimentsCache: { env: string; set: Set<string> } | undefined;
 /** The experiments in force (read from the environment, which run.ts sets after imports). */
 export function experiments(): Set<string> {
@@ -287,6 +289,11 @@ export interface Bench {
 export interface BenchOptions {
   /** Run the service with counters (bench/instrumented-service.js). */
   instrumented?: boolean;
+  /**
+   * Send the client's and worker's requests through the RequestCounter's fetch, to count and
+   * observe them. Off, they use the SDK's default HTTP client, as users' workers do.
+   */
+  observeExchanges?: boolean;
   worker?: Partial<WorkerOptions>;
 }
 
@@ -296,10 +303,15 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   // The service bundle: run.ts snapshots dist/worker/index.js when it starts (other people rebuild
   // dist/ while a long run goes on), else the default, dist/worker/index.js.
   const snapshot = process.env.KEEL_BENCH_SERVICE_SCRIPT;
-  const service = await startLocalService(options.instrumented ? { scriptPath: await instrumentedServiceScript() } : snapshot ? { scriptPath: snapshot } : {});
+  // State on disk, as `keel dev` keeps it (DESIGN.md measures against keel dev); the
+  // `memory-state` experiment keeps it on tmpfs instead, as keel/testing does.
+  const dataDir = experiments().has('memory-state') ? undefined : mkdtempSync(path.join(tmpdir(), 'keel-bench-state-'));
+  const script = options.instrumented ? { scriptPath: await instrumentedServiceScript() } : snapshot ? { scriptPath: snapshot } : {};
+  const service = await startLocalService({ ...script, ...(dataDir ? { dataDir } : {}) });
   const pids = workerdPids();
-  const workerConnection = await NativeConnection.connect({ address: service.address, fetch: counter.fetch });
-  const clientConnection = await Connection.connect({ address: service.address, fetch: counter.fetch });
+  const observed = options.observeExchanges || experiments().has('identity-encoding') ? { fetch: counter.fetch } : {};
+  const workerConnection = await NativeConnection.connect({ address: service.address, ...observed });
+  const clientConnection = await Connection.connect({ address: service.address, ...observed });
   const worker = await Worker.create({
     connection: workerConnection,
     taskQueue: TASK_QUEUE,
@@ -323,6 +335,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
       await clientConnection.close();
       await workerConnection.close();
       await service.stop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -375,7 +375,7 @@ export async function history(o: WorkloadOptions): Promise<WorkloadResult[]> {
         loadavg: loadavg().map((x) => round(x)),
         extra: { events: events.length, steps, elapsed_ms: round(elapsed), buckets },
       } satisfies WorkloadResult;
-    });
+    }, { observeExchanges: true });
     results.push(r);
   }
   return results;
@@ -442,7 +442,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
         },
       ];
     },
-    { instrumented: true },
+    { instrumented: true, observeExchanges: true },
   );
 }
 
