@@ -16,7 +16,7 @@ const FAILURES = new Set(['failure', 'lastFailure']);
 export function summarizeEvent(event: HistoryEvent, maxLength = 160): string {
   const parts: string[] = [];
   for (const [key, raw] of Object.entries(event.attributes as Record<string, unknown>)) {
-    if (raw === undefined || HIDDEN.has(key)) continue;
+    if (raw === undefined || (HIDDEN.has(key) && !(key === 'searchAttributes' && event.eventType === 'UpsertWorkflowSearchAttributes'))) continue;
     let name = key;
     let value: string;
     if (PAYLOAD.has(key)) {
@@ -24,6 +24,7 @@ export function summarizeEvent(event: HistoryEvent, maxLength = 160): string {
       if (decoded === undefined) continue; // a void result says nothing
       value = formatJsonLine(decoded);
     }
+    else if (key === 'upsertedMemo') value = formatJsonLine(Object.fromEntries(Object.entries(raw as Record<string, Payload | null>).map(([k, p]) => [k, p === null ? null : payloadValue(p)])));
     else if (PAYLOADS.has(key)) value = formatJsonLine(payloadValues(raw as Payload[]));
     else if (FAILURES.has(key)) value = JSON.stringify(failureMessage(raw as Failure));
     else if (key.endsWith('Ms') && typeof raw === 'number') {

@@ -316,6 +316,15 @@ export const CancelActivityTaskRequest = z
   .object({ taskToken: z.string(), details: Payloads.optional(), identity: Identity, requestId: RequestId })
   .meta({ id: 'CancelActivityTaskRequest' });
 
+// ---- Activities by workflow id + activity id (asynchronous completion) ------------
+// The same acts as the task-token endpoints, for a caller that knows the activity by its ids
+// (Temporal's *ById calls). The activity's current attempt is the one acted on.
+
+export const HeartbeatActivityByIdRequest = RunSelector.extend({ details: Payloads.optional(), identity: Identity }).meta({ id: 'HeartbeatActivityByIdRequest' });
+export const CompleteActivityByIdRequest = RunSelector.extend({ result: Payload.optional(), identity: Identity, requestId: RequestId }).meta({ id: 'CompleteActivityByIdRequest' });
+export const FailActivityByIdRequest = RunSelector.extend({ failure: Failure, lastHeartbeatDetails: Payloads.optional(), identity: Identity, requestId: RequestId }).meta({ id: 'FailActivityByIdRequest' });
+export const CancelActivityByIdRequest = RunSelector.extend({ details: Payloads.optional(), identity: Identity, requestId: RequestId }).meta({ id: 'CancelActivityByIdRequest' });
+
 // ---- Task queues ----------------------------------------------------------------
 
 export const DescribeTaskQueueRequest = z.object({ kind: z.enum(['workflow', 'activity']).default('workflow') });
@@ -410,6 +419,10 @@ export const Api = {
   completeActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/complete', summary: 'Complete an activity task with its result', request: CompleteActivityTaskRequest, response: Empty }),
   failActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/fail', summary: 'Fail an activity task; it is retried by its retry policy', request: FailActivityTaskRequest, response: Empty }),
   cancelActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/canceled', summary: 'Report that an activity stopped because its cancellation was requested', request: CancelActivityTaskRequest, response: Empty }),
+  heartbeatActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/heartbeat', summary: 'Record a heartbeat of an activity known by its ids; the answer says whether cancellation was requested', request: HeartbeatActivityByIdRequest, response: HeartbeatActivityTaskResponse }),
+  completeActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/complete', summary: 'Complete an activity known by its ids (asynchronous completion)', request: CompleteActivityByIdRequest, response: Empty }),
+  failActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/fail', summary: 'Fail an activity known by its ids; it is retried by its retry policy', request: FailActivityByIdRequest, response: Empty }),
+  cancelActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/canceled', summary: 'Report that an activity known by its ids stopped because its cancellation was requested', request: CancelActivityByIdRequest, response: Empty }),
   cancelPolls: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/polls/cancel', summary: "End a stopping worker's waiting polls with no task, so no task is handed to a poll nobody will read", request: CancelPollsRequest, response: CancelPollsResponse }),
   shutdownWorker: endpoint({ method: 'POST', path: '/workers/shutdown', summary: "A stopping worker's sticky queue closes: workflow tasks waiting there, and any sent there later, go to their workflow's normal queue at once", request: ShutdownWorkerRequest, response: Empty }),
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),

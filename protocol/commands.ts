@@ -89,6 +89,25 @@ export const ContinueAsNewWorkflowExecutionCommand = z.object({
   header: z.record(z.string(), Payload).optional(),
 });
 
+/**
+ * → UpsertWorkflowSearchAttributes: merges these attributes into the run's (Temporal's upsert); a
+ * value of `null` or `[]` removes the attribute. Values are typed as at start (a value's shape, or
+ * `{ type, value }`); the run's summary in the visibility store changes in the same transaction.
+ */
+export const UpsertWorkflowSearchAttributesCommand = z.object({
+  type: z.literal('UpsertWorkflowSearchAttributes'),
+  searchAttributes: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * → WorkflowPropertiesModified: merges `upsertedMemo` into the run's memo; a field set to `null`
+ * removes it (payloads stay opaque, so removal cannot be a payload the service would have to read).
+ */
+export const ModifyWorkflowPropertiesCommand = z.object({
+  type: z.literal('ModifyWorkflowProperties'),
+  upsertedMemo: z.record(z.string(), Payload.nullable()),
+});
+
 export const Command = z
   .discriminatedUnion('type', [
     ScheduleActivityTaskCommand,
@@ -100,6 +119,8 @@ export const Command = z
     FailWorkflowExecutionCommand,
     CancelWorkflowExecutionCommand,
     ContinueAsNewWorkflowExecutionCommand,
+    UpsertWorkflowSearchAttributesCommand,
+    ModifyWorkflowPropertiesCommand,
   ])
   .meta({ id: 'Command' });
 export type Command = z.infer<typeof Command>;

@@ -105,6 +105,10 @@ export const EventAttributes = {
   }),
   WorkflowExecutionTerminated: z.object({ reason: z.string().optional(), details: Payloads.optional(), identity: Identity }),
   WorkflowExecutionTimedOut: z.object({ retryState: RetryStateSchema, newExecutionRunId: z.string().optional() }),
+  /** The workflow upserted these search attributes (`null` or `[]` removed one). */
+  UpsertWorkflowSearchAttributes: z.object({ searchAttributes: SearchAttributes, workflowTaskCompletedEventId: EventId }),
+  /** The workflow upserted these memo fields (`null` removed one). */
+  WorkflowPropertiesModified: z.object({ upsertedMemo: z.record(z.string(), Payload.nullable()), workflowTaskCompletedEventId: EventId }),
 } as const;
 
 export type EventType = keyof typeof EventAttributes;
@@ -151,4 +155,6 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set([
   'WorkflowExecutionFailed',
   'WorkflowExecutionCanceled',
   'WorkflowExecutionContinuedAsNew',
+  'UpsertWorkflowSearchAttributes',
+  'WorkflowPropertiesModified',
 ]);

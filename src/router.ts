@@ -54,6 +54,10 @@ const handlers: Handlers = {
   completeActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeActivityTask(requireKind(t, 'activity'), c.body))),
   failActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failActivityTask(requireKind(t, 'activity'), c.body))),
   cancelActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).cancelActivityTask(requireKind(t, 'activity'), c.body))),
+  heartbeatActivityById: async (c) => unwrap(await wf(c).heartbeatActivityById(c.params.activityId!, c.body)),
+  completeActivityById: async (c) => unwrap(await wf(c).completeActivityById(c.params.activityId!, c.body)),
+  failActivityById: async (c) => unwrap(await wf(c).failActivityById(c.params.activityId!, c.body)),
+  cancelActivityById: async (c) => unwrap(await wf(c).cancelActivityById(c.params.activityId!, c.body)),
   cancelPolls: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).cancelPolls(c.body.pollerId),
   shutdownWorker: async (c) => {
     await taskQueueStub(c.env, c.namespace, c.body.stickyTaskQueue, 'workflow').closeSticky();

@@ -25,6 +25,7 @@ import { Txn, type ExecutionStore } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
 import { signalWithStart } from './engine/signal-with-start.js';
+import { requireActivityById } from './engine/activity-by-id.js';
 import { ServiceError, outcome, type Outcome } from './service-error.js';
 import { parseWorkflowName, taskQueueStub } from './stubs.js';
 import { signTaskToken, type TaskRef, type TaskTokenData } from './task-token.js';
@@ -509,6 +510,47 @@ export class WorkflowObject extends DurableObject<Env> {
         cancelledActivity(tx, run!, requireStartedActivity(run, token), req.details, req.identity);
         return {};
       }, requestKey('cancelActivityTask', req)),
+    );
+  }
+
+  // ---- RPC: activities by workflow id + activity id (asynchronous completion) ---------
+
+  heartbeatActivityById(activityId: string, req: ParsedRequestOf<'heartbeatActivityById'>): Promise<Outcome<ResponseOf<'heartbeatActivityById'>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = resolveRun(tx, this.names.workflowId, req.runId);
+        return heartbeatActivity(tx, run, requireActivityById(tx, run, activityId, req.identity, false), req.details);
+      }),
+    );
+  }
+
+  completeActivityById(activityId: string, req: ParsedRequestOf<'completeActivityById'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = resolveRun(tx, this.names.workflowId, req.runId);
+        completeActivity(tx, run, requireActivityById(tx, run, activityId, req.identity), req.result, req.identity);
+        return {};
+      }, requestKey(`completeActivityById:${activityId}`, req)),
+    );
+  }
+
+  failActivityById(activityId: string, req: ParsedRequestOf<'failActivityById'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = resolveRun(tx, this.names.workflowId, req.runId);
+        failActivity(tx, run, requireActivityById(tx, run, activityId, req.identity), req.failure, req.lastHeartbeatDetails, req.identity);
+        return {};
+      }, requestKey(`failActivityById:${activityId}`, req)),
+    );
+  }
+
+  cancelActivityById(activityId: string, req: ParsedRequestOf<'cancelActivityById'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        const run = resolveRun(tx, this.names.workflowId, req.runId);
+        cancelledActivity(tx, run, requireActivityById(tx, run, activityId, req.identity), req.details, req.identity);
+        return {};
+      }, requestKey(`cancelActivityById:${activityId}`, req)),
     );
   }
 

@@ -8,7 +8,8 @@ import { CancelledFailure, IllegalStateError, msToNumber, type Duration } from '
 
 /** What an activity knows about the task it runs, with Temporal's field names. */
 export interface Info {
-  taskToken: string;
+  /** The task token, for `client.activity` (asynchronous completion); opaque bytes, as Temporal's. */
+  taskToken: Uint8Array;
   /** Base64 of the task token, as Temporal's `base64TaskToken`. */
   base64TaskToken: string;
   activityId: string;

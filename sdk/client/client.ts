@@ -3,6 +3,7 @@
 import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
 import { WorkflowClient, defaultIdentity } from './workflow-client.js';
+import { AsyncCompletionClient } from './async-completion-client.js';
 
 /** Options of {@link Client}, with Temporal's names plus Keel's `address`/`apiKey` shortcut. */
 export interface ClientOptions {
@@ -53,6 +54,8 @@ export class Client {
   public readonly options: LoadedClientOptions;
   /** Starts workflows and makes handles to them. */
   public readonly workflow: WorkflowClient;
+  /** Completes, fails and heartbeats activities asynchronously (after `CompleteAsyncError`). */
+  public readonly activity: AsyncCompletionClient;
 
   constructor(options: ClientOptions = {}) {
     if (options.connection && (options.address !== undefined || options.apiKey !== undefined)) {
@@ -67,6 +70,12 @@ export class Client {
       loadedDataConverter: loadDataConverter(dataConverter),
     };
     this.workflow = new WorkflowClient({
+      connection: this.connection,
+      namespace: this.options.namespace,
+      dataConverter: this.options.loadedDataConverter,
+      identity: this.options.identity,
+    });
+    this.activity = new AsyncCompletionClient({
       connection: this.connection,
       namespace: this.options.namespace,
       dataConverter: this.options.loadedDataConverter,

@@ -1,7 +1,7 @@
 // Owns turning the service's describe answer into Temporal's `WorkflowExecutionDescription`:
 // status names and codes, times as Dates, memo decoded.
 import type { WorkflowExecutionStatus } from '../../protocol/index.js';
-import { decodeMapFromPayloads, type LoadedDataConverter } from '../common/index.js';
+import { decodeMapFromPayloads, typedSearchAttributesFromWire, type LoadedDataConverter } from '../common/index.js';
 import type { DescribeWorkflowExecutionResponse, WorkflowExecutionDescription, WorkflowExecutionStatusName } from './types.js';
 
 /** Wire status → Temporal's status name and its numeric value in Temporal's proto enum. */
@@ -39,6 +39,7 @@ export async function toWorkflowExecutionDescription(
     closeTime: raw.closeTime ? new Date(raw.closeTime) : undefined,
     memo: await decodeMapFromPayloads(dataConverter, raw.memo),
     searchAttributes: raw.searchAttributes ?? {},
+    typedSearchAttributes: typedSearchAttributesFromWire(raw.searchAttributes),
     firstExecutionRunId: raw.firstRunId,
     raw,
   };

@@ -17,6 +17,14 @@ export {
   type WorkflowClientOptions,
   type LoadedWorkflowClientOptions,
 } from './workflow-client.js';
+export {
+  AsyncCompletionClient,
+  ActivityNotFoundError,
+  ActivityCompletionError,
+  ActivityCancelledError,
+  type AsyncCompletionClientOptions,
+  type FullActivityId,
+} from './async-completion-client.js';
 export { type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithSignaledRunId } from './workflow-handle.js';
 export {
   type WorkflowOptions,
@@ -77,6 +85,12 @@ export {
   isCancellation,
   defaultPayloadConverter,
   AesGcmPayloadCodec,
+  SearchAttributeType,
+  defineSearchAttributeKey,
+  TypedSearchAttributes,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
   type Duration,
   type RetryPolicy,
   type Payload,

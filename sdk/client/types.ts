@@ -2,6 +2,7 @@
 // query definitions, history, and the `describe()` result, with Temporal's names and shapes.
 import type { HistoryEvent, ResponseOf } from '../../protocol/index.js';
 import type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
+import type { TypedSearchAttributes } from '../common/search-attributes.js';
 
 /** Any workflow function: takes arguments, returns a promise of its result. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -77,6 +78,8 @@ export interface WorkflowExecutionInfo {
   /** Memo fields, decoded by the client's data converter. */
   memo?: Record<string, unknown>;
   searchAttributes: SearchAttributes;
+  /** The search attributes with their types (a list of numbers or booleans has no typed form). */
+  typedSearchAttributes: TypedSearchAttributes;
   /** Keel: the run id of the first run of the chain. */
   firstExecutionRunId: string;
   /** The entry as the service sent it (payloads still encoded). */

@@ -2,7 +2,7 @@
 // async iterable, turning each entry into Temporal's `WorkflowExecutionInfo` (memo decoded), and
 // `intoHistories`.
 import type { ResponseOf } from '../../protocol/index.js';
-import { decodeMapFromPayloads, type LoadedDataConverter } from '../common/index.js';
+import { decodeMapFromPayloads, typedSearchAttributesFromWire, type LoadedDataConverter } from '../common/index.js';
 import { workflowStatus } from './describe.js';
 import type {
   AsyncWorkflowListIterable,
@@ -67,6 +67,7 @@ export async function toWorkflowExecutionInfo(raw: RawWorkflowExecutionInfo, dat
     closeTime: raw.closeTime ? new Date(raw.closeTime) : undefined,
     memo: await decodeMapFromPayloads(dataConverter, raw.memo),
     searchAttributes: raw.searchAttributes ?? {},
+    typedSearchAttributes: typedSearchAttributesFromWire(raw.searchAttributes),
     firstExecutionRunId: raw.firstRunId,
     raw,
   };

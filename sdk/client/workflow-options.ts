@@ -8,6 +8,9 @@ import {
   type RetryPolicy,
   type WorkflowIdConflictPolicy,
   type WorkflowIdReusePolicy,
+  type TypedSearchAttributes,
+  typedSearchAttributesToWire,
+  type SearchAttributePair,
 } from '../common/index.js';
 import { NotSupportedError } from './errors.js';
 import type { SearchAttributes, SignalDefinition, WithWorkflowArgs, Workflow } from './types.js';
@@ -56,6 +59,11 @@ export interface WorkflowOptions extends WorkflowResultOptions {
   memo?: Record<string, unknown>;
   /** Indexed attributes for list filters; sent as they are (not through the payload converter). */
   searchAttributes?: SearchAttributes;
+  /**
+   * Typed search attributes (Temporal's): each value goes with its type, so a TEXT or a DATETIME
+   * comes back as one. Merged over {@link searchAttributes}; a name in both takes this value.
+   */
+  typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
   /** How long after the start the first workflow task is due. */
   startDelay?: Duration;
 }
@@ -77,7 +85,7 @@ export type CompiledWorkflowOptions = Omit<RequestOf<'startWorkflow'>, 'workflow
 
 // Temporal options whose silent omission would change what runs; the rest (eager start, priority,
 // static summary) are optimisations or decoration, and TypeScript already flags them.
-const UNSUPPORTED_OPTIONS = ['cronSchedule', 'typedSearchAttributes'] as const;
+const UNSUPPORTED_OPTIONS = ['cronSchedule'] as const;
 
 /**
  * Checks the required options and compiles the rest to wire fields.
@@ -102,7 +110,9 @@ export function compileWorkflowOptions(options: WorkflowOptions): CompiledWorkfl
     workflowRunTimeoutMs: wholeMs(options.workflowRunTimeout),
     workflowTaskTimeoutMs: wholeMs(options.workflowTaskTimeout),
     retryPolicy: options.retry ? compileRetryPolicy(options.retry) : undefined,
-    searchAttributes: options.searchAttributes,
+    searchAttributes: options.typedSearchAttributes
+      ? { ...(options.searchAttributes ?? {}), ...typedSearchAttributesToWire(options.typedSearchAttributes) }
+      : options.searchAttributes,
     startDelayMs: wholeMs(options.startDelay),
   });
 }

@@ -111,3 +111,15 @@ export {
 } from './data-converter.js';
 export { type RetryPolicy, compileRetryPolicy, decompileRetryPolicy } from './retry-policy.js';
 export type { SignalDefinition, QueryDefinition } from './definitions.js';
+export {
+  SearchAttributeType,
+  defineSearchAttributeKey,
+  TypedSearchAttributes,
+  typedSearchAttributesToWire,
+  typedSearchAttributesFromWire,
+  typedValueToWire,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
+  type IndexedValueTypeMapping,
+} from './search-attributes.js';

@@ -14,6 +14,8 @@ import {
   encodeErrorToFailure,
   encodeToPayload,
   encodeToPayloads,
+  encodeBase64,
+  encodeUtf8,
   type LoadedDataConverter,
 } from '../common/index.js';
 import type { ConnectionLike } from '../client/connection.js';
@@ -95,8 +97,8 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
 
 async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDataConverter): Promise<Info> {
   return {
-    taskToken: task.taskToken,
-    base64TaskToken: task.taskToken,
+    taskToken: encodeUtf8(task.taskToken),
+    base64TaskToken: encodeBase64(encodeUtf8(task.taskToken)),
     activityId: task.activityId,
     activityType: task.activityType,
     activityNamespace: namespace,

@@ -15,6 +15,8 @@ export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } =
   FailWorkflowExecution: 'WorkflowExecutionFailed',
   CancelWorkflowExecution: 'WorkflowExecutionCanceled',
   ContinueAsNewWorkflowExecution: 'WorkflowExecutionContinuedAsNew',
+  UpsertWorkflowSearchAttributes: 'UpsertWorkflowSearchAttributes',
+  ModifyWorkflowProperties: 'WorkflowPropertiesModified',
 };
 
 /** Finds an activity by the id of its ActivityTaskScheduled event. */
@@ -50,6 +52,10 @@ export function commandMatchesEvent(command: Command, event: HistoryEvent, activ
     case 'FailWorkflowExecution':
     case 'CancelWorkflowExecution':
     case 'ContinueAsNewWorkflowExecution':
+      return true;
+    // As Temporal's core: an upsert is matched by its kind, its values may change between versions.
+    case 'UpsertWorkflowSearchAttributes':
+    case 'ModifyWorkflowProperties':
       return true;
   }
 }

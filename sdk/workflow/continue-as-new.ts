@@ -2,6 +2,7 @@
 // `ContinueAsNew` error that carries the command up to the runtime, and the options.
 import type { CommandOf } from '../../protocol/commands.js';
 import { mapToPayloads, msOptionalToNumber, toPayloads, type Duration } from '../common/index.js';
+import { typedSearchAttributesToWire, type SearchAttributePair, type TypedSearchAttributes } from '../common/search-attributes.js';
 import { markErrorClass } from '../common/error-class.js';
 import { assertInWorkflowContext } from './global-state.js';
 
@@ -22,6 +23,8 @@ export interface ContinueAsNewOptions {
   memo?: Record<string, unknown>;
   /** Replaces the search attributes. @default the current run's */
   searchAttributes?: Record<string, unknown>;
+  /** Replaces the search attributes, typed (merged over {@link searchAttributes} when both are given). @default the current run's */
+  typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
 }
 
 /**
@@ -63,6 +66,9 @@ export function makeContinueAsNewFunc<F extends AnyWorkflow>(options: ContinueAs
       ...(taskTimeout !== undefined ? { workflowTaskTimeoutMs: Math.ceil(taskTimeout) } : {}),
       ...(options.memo !== undefined ? { memo: mapToPayloads(converter, options.memo) } : {}),
       ...(options.searchAttributes !== undefined ? { searchAttributes: options.searchAttributes } : {}),
+      ...(options.typedSearchAttributes !== undefined
+        ? { searchAttributes: { ...(options.searchAttributes ?? {}), ...typedSearchAttributesToWire(options.typedSearchAttributes) } }
+        : {}),
     };
     throw new ContinueAsNew(command);
   };

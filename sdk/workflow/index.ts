@@ -11,6 +11,7 @@ export { workflowInfo } from './info.js';
 export { patched, deprecatePatch } from './patch.js';
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
 export { uuid4 } from './uuid.js';
+export { upsertSearchAttributes, upsertMemo } from './upsert.js';
 export { log } from './log.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { inWorkflowContext } from './global-state.js';
@@ -51,6 +52,12 @@ export {
   WorkflowIdReusePolicy,
   WorkflowIdConflictPolicy,
   ParentClosePolicy,
+  SearchAttributeType,
+  defineSearchAttributeKey,
+  TypedSearchAttributes,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributeUpdatePair,
   RetryState,
   TimeoutType,
   type ApplicationFailureOptions,

@@ -1,9 +1,10 @@
 // Owns `workflowInfo()`: Temporal's WorkflowInfo, built from the run's start info and the
 // current activation.
-import { decompileRetryPolicy, mapFromPayloads } from '../common/index.js';
+import { decompileRetryPolicy, mapFromPayloads, typedSearchAttributesFromWire } from '../common/index.js';
 import type { Activator } from './activator.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { WorkflowInfo } from './interfaces.js';
+import { currentMemo, currentSearchAttributes } from './upsert.js';
 
 // The real clock, captured before the sandbox's Date is made deterministic; only `unsafe.now()` reads it.
 const RealDate = Date;
@@ -33,8 +34,10 @@ export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
     runTimeoutMs: start.workflowRunTimeoutMs,
     taskTimeoutMs: start.workflowTaskTimeoutMs,
     retryPolicy: decompileRetryPolicy(start.retryPolicy),
-    memo: mapFromPayloads(activator.payloadConverter, start.memo),
-    searchAttributes: { ...(start.searchAttributes ?? {}) },
+    // As upserted so far (upsertMemo, upsertSearchAttributes), over the start's.
+    memo: mapFromPayloads(activator.payloadConverter, currentMemo(activator)),
+    searchAttributes: currentSearchAttributes(activator),
+    typedSearchAttributes: typedSearchAttributesFromWire(currentSearchAttributes(activator)),
     historyLength: activator.historyLength,
     continueAsNewSuggested: activator.continueAsNewSuggested,
     unsafe: { isReplaying, now: () => RealDate.now() },

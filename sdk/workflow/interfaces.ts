@@ -1,6 +1,7 @@
 // Owns the public types of `keel/workflow`: activity options and interfaces, signal and query
 // definitions, handlers and `WorkflowInfo`, with Temporal's names and meanings.
 import type { ActivityCancellationType, Duration, RetryPolicy } from '../common/index.js';
+import type { TypedSearchAttributes } from '../common/search-attributes.js';
 import type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
 
 /**
@@ -100,6 +101,8 @@ export interface WorkflowInfo {
   /** Memo values, converted with the payload converter. */
   readonly memo?: Record<string, unknown>;
   readonly searchAttributes: Record<string, unknown>;
+  /** The search attributes with their types, as upserted so far. */
+  readonly typedSearchAttributes: TypedSearchAttributes;
   /** Events in history when the current activation started. */
   readonly historyLength: number;
   /** True once the history nears its limit (80% of the service's maximum events): call `continueAsNew`. */

@@ -12,11 +12,13 @@ import { closeRun } from './lifecycle.js';
 import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
+import { modifyWorkflowProperties, upsertSearchAttributes, validateMemoUpsert, validateSearchAttributeUpsert } from './upsert.js';
 
 /** Throws the ServiceError that the first invalid command deserves. */
 export function validateCommands(run: RunState, commands: Command[]): void {
   const activityIds = new Set(Object.values(run.activities).map((a) => a.activityId));
   const timerIds = new Set(Object.keys(run.timers));
+  let searchAttributes = run.searchAttributes;
   commands.forEach((cmd, i) => {
     const where = `commands[${i}] (${cmd.type})`;
     if (CLOSE_COMMANDS.has(cmd.type) && i !== commands.length - 1) {
@@ -43,6 +45,12 @@ export function validateCommands(run: RunState, commands: Command[]): void {
       case 'CancelTimer':
         if (!timerIds.has(cmd.timerId)) throw new ServiceError('UNKNOWN_TIMER', `${where}: no pending timer has id '${cmd.timerId}'.`, { index: i, timerId: cmd.timerId });
         timerIds.delete(cmd.timerId);
+        break;
+      case 'UpsertWorkflowSearchAttributes':
+        searchAttributes = validateSearchAttributeUpsert(searchAttributes, cmd, where, i);
+        break;
+      case 'ModifyWorkflowProperties':
+        validateMemoUpsert(cmd, where, i);
         break;
     }
   });
@@ -90,6 +98,12 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
         break;
       case 'CancelWorkflowExecution':
         closeRun(tx, run, 'CANCELED', 'WorkflowExecutionCanceled', { ...(cmd.details ? { details: cmd.details } : {}), workflowTaskCompletedEventId: completedEventId });
+        break;
+      case 'UpsertWorkflowSearchAttributes':
+        upsertSearchAttributes(tx, run, cmd, completedEventId);
+        break;
+      case 'ModifyWorkflowProperties':
+        modifyWorkflowProperties(tx, run, cmd, completedEventId);
         break;
     }
   }

@@ -60,6 +60,13 @@ export function eventSummary(e: HistoryEvent): string {
     case 'WorkflowTaskFailed':
       add('cause', a['cause']);
       break;
+    case 'UpsertWorkflowSearchAttributes':
+      // Attribute names only: values may be long, and the JSON view shows them.
+      add('attributes', Object.keys((a['searchAttributes'] as Attrs | undefined) ?? {}).join(', '));
+      break;
+    case 'WorkflowPropertiesModified':
+      add('memo', Object.keys((a['upsertedMemo'] as Attrs | undefined) ?? {}).join(', '));
+      break;
     case 'StartChildWorkflowExecutionInitiated':
       add('', `${a['workflowType']} ${a['workflowId']}`);
       break;
