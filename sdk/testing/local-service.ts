@@ -3,7 +3,7 @@
  * in workerd through miniflare's API. Used by `keel/testing` (in-memory state) and by
  * `keel dev` (state persisted under a data directory).
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,17 +120,22 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   };
 }
 
+/** tmpfs holds the state only when this much of it is free. */
+const MIN_FREE_SHM_BYTES = 1024 ** 3;
+
 /**
  * Where a service without a data directory keeps its state: a fresh directory on tmpfs
  * (/dev/shm), removed when it stops. miniflare's own default is a directory on disk, where
  * every transaction's commit waits for the disk: measured on this project's 2-core machine
  * under load, a signal took 14 ms there and 1 ms on tmpfs (bench/RESULTS.md). Elsewhere
- * (no /dev/shm), miniflare's default.
+ * (no /dev/shm, or a small one such as a container's default 64 MB), miniflare's default.
  */
 function memoryBackedDir(): { path: string; remove(): void } | undefined {
   if (process.platform !== 'linux' || !existsSync('/dev/shm')) return undefined;
   let dir: string;
   try {
+    const { bavail, bsize } = statfsSync('/dev/shm');
+    if (bavail * bsize < MIN_FREE_SHM_BYTES) return undefined;
     dir = mkdtempSync('/dev/shm/keel-state-');
   } catch {
     return undefined;
