@@ -84,7 +84,7 @@ describe('WorkflowClient.start', () => {
   it('refuses missing required options before calling the service', async () => {
     await expect(client.workflow.start('order', { workflowId: 'wf', taskQueue: '' })).rejects.toThrow('Missing WorkflowOptions.taskQueue');
     await expect(client.workflow.start('order', { workflowId: '', taskQueue: 'q' })).rejects.toThrow('Missing WorkflowOptions.workflowId');
-    await expect(client.workflow.start('order', { workflowId: 'wf', taskQueue: 'q', cronSchedule: '* * * * *' } as never)).rejects.toBeInstanceOf(NotSupportedError);
+    await expect(client.workflow.start('order', { workflowId: 'wf', taskQueue: 'q', typedSearchAttributes: [] } as never)).rejects.toBeInstanceOf(NotSupportedError);
     expect(service.requests).toHaveLength(0);
   });
 
@@ -124,7 +124,7 @@ describe('WorkflowClient.start', () => {
     expect(handle.signaledRunId).toBe('run-1');
     expect(handle.workflowId).toBe('wf');
     await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go', workflowIdConflictPolicy: 'FAIL' })).rejects.toThrow(TypeError);
-    await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go', cronSchedule: '* * * * *' } as never)).rejects.toThrow(NotSupportedError);
+    await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go', typedSearchAttributes: [] } as never)).rejects.toThrow(NotSupportedError);
   });
 
   it('can be made alone, with the default namespace', async () => {

@@ -58,6 +58,13 @@ export interface WorkflowOptions extends WorkflowResultOptions {
   searchAttributes?: SearchAttributes;
   /** How long after the start the first workflow task is due. */
   startDelay?: Duration;
+  /**
+   * Run the workflow on a schedule (Temporal's cron): five fields in UTC (`'0 9 * * MON-FRI'`) or
+   * `'@hourly'`, `'@daily'`, `'@every 15m'`, …. The first run waits for the first firing; each run
+   * that completes, fails (after its retries) or times out is followed by the next under the same
+   * workflow id; termination and cancellation end it. Not with {@link startDelay}.
+   */
+  cronSchedule?: string;
 }
 
 /** Options of {@link WorkflowClient.start}: {@link WorkflowOptions} plus the workflow's `args`. */
@@ -77,13 +84,13 @@ export type CompiledWorkflowOptions = Omit<RequestOf<'startWorkflow'>, 'workflow
 
 // Temporal options whose silent omission would change what runs; the rest (eager start, priority,
 // static summary) are optimisations or decoration, and TypeScript already flags them.
-const UNSUPPORTED_OPTIONS = ['cronSchedule', 'typedSearchAttributes'] as const;
+const UNSUPPORTED_OPTIONS = ['typedSearchAttributes'] as const;
 
 /**
  * Checks the required options and compiles the rest to wire fields.
  *
  * @throws {TypeError} when `workflowId` or `taskQueue` is missing (Temporal's messages).
- * @throws {NotSupportedError} for Temporal options Keel does not have (`cronSchedule`, …).
+ * @throws {NotSupportedError} for Temporal options Keel does not have (`typedSearchAttributes`).
  */
 export function compileWorkflowOptions(options: WorkflowOptions): CompiledWorkflowOptions {
   if (!options.taskQueue) throw new TypeError('Missing WorkflowOptions.taskQueue');
@@ -104,6 +111,7 @@ export function compileWorkflowOptions(options: WorkflowOptions): CompiledWorkfl
     retryPolicy: options.retry ? compileRetryPolicy(options.retry) : undefined,
     searchAttributes: options.searchAttributes,
     startDelayMs: wholeMs(options.startDelay),
+    cronSchedule: options.cronSchedule,
   });
 }
 
