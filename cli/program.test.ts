@@ -76,9 +76,9 @@ describe('keel command line', () => {
     expect(r.err).toMatch(/^Error: workflow updates are not supported by Keel yet/);
   });
 
-  it('refuses --cron with a clear not-supported error', async () => {
-    const r = await run('workflow', 'start', '--type', 'hello', '-t', 'q', '--cron', '* * * * *');
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^Error: --cron: cron schedules are not supported by Keel yet/);
+  it('offers --cron on workflow start and execute', async () => {
+    for (const command of ['start', 'execute']) {
+      expect((await run('workflow', command, '--help')).out).toMatch(/--cron <schedule>\s+run on a cron schedule in UTC/);
+    }
   });
 });

@@ -150,7 +150,7 @@ function defineWorkflowCommands(workflow: Command, io: Io): void {
         .option('--id-conflict-policy <policy>', 'Fail, UseExisting or TerminateExisting')
         .option('--memo <key=json>', "a memo field, e.g. --memo customer='\"acme\"' (repeatable)", collect)
         .option('--search-attribute <key=json>', "a search attribute, e.g. --search-attribute Region='\"eu\"' (repeatable)", collect)
-        .addOption(new Option('--cron <schedule>', 'not supported by Keel yet').hideHelp()),
+        .option('--cron <schedule>', "run on a cron schedule in UTC, e.g. '0 9 * * MON-FRI', '@hourly' or '@every 15m'"),
     );
   /** `--name` with Temporal's older spelling `--type` as a hidden alias. */
   const named = (c: Command, what: string) =>

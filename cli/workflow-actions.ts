@@ -90,6 +90,7 @@ export async function describe(flags: TargetFlags, io: Io): Promise<void> {
       ['FirstRunId', d.firstExecutionRunId !== d.runId ? d.firstExecutionRunId : undefined],
       ['Memo', d.memo && Object.keys(d.memo).length > 0 ? formatJsonLine(d.memo) : undefined],
       ['SearchAttributes', Object.keys(d.searchAttributes).length > 0 ? formatJsonLine(d.searchAttributes) : undefined],
+      ['CronSchedule', d.raw.cronSchedule],
     ]),
   );
   const pending = d.raw.pendingActivities;
@@ -329,9 +330,6 @@ interface Started {
 }
 
 async function startRun(flags: StartFlags, { client, withTimeout }: ReturnType<typeof connect>): Promise<Started> {
-  if (flags.cron !== undefined) {
-    throw new CliError('--cron: cron schedules are not supported by Keel yet; start the workflow from your own scheduler, or loop with sleep() inside the workflow');
-  }
   const options: WorkflowStartOptions = {
     workflowId: flags.workflowId ?? randomUUID(),
     taskQueue: flags.taskQueue,
@@ -340,6 +338,7 @@ async function startRun(flags: StartFlags, { client, withTimeout }: ReturnType<t
     ...optional('workflowRunTimeout', flags.runTimeout && parseDuration(flags.runTimeout, '--run-timeout')),
     ...optional('workflowTaskTimeout', flags.taskTimeout && parseDuration(flags.taskTimeout, '--task-timeout')),
     ...optional('startDelay', flags.startDelay && parseDuration(flags.startDelay, '--start-delay')),
+    ...optional('cronSchedule', flags.cron),
     ...optional('workflowIdReusePolicy', flags.idReusePolicy && parsePolicy(flags.idReusePolicy, WorkflowIdReusePolicy, '--id-reuse-policy')),
     ...optional('workflowIdConflictPolicy', flags.idConflictPolicy && parsePolicy(flags.idConflictPolicy, WorkflowIdConflictPolicy, '--id-conflict-policy')),
     ...optional('memo', parseKeyValues(flags.memo, '--memo')),
@@ -413,6 +412,7 @@ function descriptionJson(d: WorkflowExecutionDescription) {
     searchAttributes: d.searchAttributes,
     pendingActivities: d.raw.pendingActivities.map((a) => ({ ...a, heartbeatDetails: a.heartbeatDetails?.map(payloadValue) })),
     pendingWorkflowTask: d.raw.pendingWorkflowTask,
+    cronSchedule: d.raw.cronSchedule,
   };
 }
 

@@ -65,6 +65,8 @@ export const StartWorkflowRequest = z
     header: z.record(z.string(), Payload).optional(),
     identity: Identity,
     requestId: RequestId,
+    /** Temporal's cron schedule (five fields in UTC, or `@hourly`, `@every 10m`, …): runs start on it. */
+    cronSchedule: z.string().max(256).optional(),
   })
   .meta({ id: 'StartWorkflowRequest' });
 export const StartWorkflowResponse = z
@@ -136,6 +138,7 @@ export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
     .object({ state: z.enum(['SCHEDULED', 'STARTED']), scheduledTime: Time, startedTime: Time.optional(), attempt: z.number().int() })
     .optional(),
   stickyTaskQueue: z.string().optional(),
+  cronSchedule: z.string().optional(),
 }).meta({ id: 'DescribeWorkflowResponse' });
 
 export const SignalWorkflowRequest = RunSelector.extend({

@@ -34,6 +34,13 @@ export const EventAttributes = {
     firstWorkflowTaskBackoffMs: Ms.optional(),
     workflowExecutionExpirationTime: z.string().optional(),
     header: z.record(z.string(), Payload).optional(),
+    cronSchedule: z.string().optional(),
+    /** Why this run continues its chain: the workflow's continue-as-new, a retry, or the cron schedule. */
+    initiator: z.enum(['WORKFLOW', 'RETRY', 'CRON_SCHEDULE']).optional(),
+    /** The chain's last successful result (cron), for `workflowInfo().lastResult`. */
+    lastCompletionResult: Payloads.optional(),
+    /** The failure that closed the previous run (retry, cron), for `workflowInfo().lastFailure`. */
+    continuedFailure: Failure.optional(),
   }),
   WorkflowTaskScheduled: z.object({ taskQueue: z.string(), startToCloseTimeoutMs: Ms, attempt: z.number().int().positive() }),
   WorkflowTaskStarted: z.object({ scheduledEventId: EventId, identity: Identity, requestId: z.string().optional() }),

@@ -7,7 +7,7 @@ import {
 } from '../common/index.js';
 import { Client } from './client.js';
 import { Connection } from './connection.js';
-import { KeelServiceError, NotSupportedError, QueryFailedError } from './errors.js';
+import { KeelServiceError, QueryFailedError } from './errors.js';
 import type { QueryDefinition as WorkflowSdkQueryDefinition, SignalDefinition as WorkflowSdkSignalDefinition } from '../workflow/interfaces.js';
 import type { QueryDefinition, SignalDefinition } from './types.js';
 import { WorkflowClient } from './workflow-client.js';
@@ -84,7 +84,6 @@ describe('WorkflowClient.start', () => {
   it('refuses missing required options before calling the service', async () => {
     await expect(client.workflow.start('order', { workflowId: 'wf', taskQueue: '' })).rejects.toThrow('Missing WorkflowOptions.taskQueue');
     await expect(client.workflow.start('order', { workflowId: '', taskQueue: 'q' })).rejects.toThrow('Missing WorkflowOptions.workflowId');
-    await expect(client.workflow.start('order', { workflowId: 'wf', taskQueue: 'q', cronSchedule: '* * * * *' } as never)).rejects.toBeInstanceOf(NotSupportedError);
     expect(service.requests).toHaveLength(0);
   });
 
@@ -124,7 +123,6 @@ describe('WorkflowClient.start', () => {
     expect(handle.signaledRunId).toBe('run-1');
     expect(handle.workflowId).toBe('wf');
     await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go', workflowIdConflictPolicy: 'FAIL' })).rejects.toThrow(TypeError);
-    await expect(client.workflow.signalWithStart('order', { workflowId: 'wf', taskQueue: 'q', signal: 'go', cronSchedule: '* * * * *' } as never)).rejects.toThrow(NotSupportedError);
   });
 
   it('can be made alone, with the default namespace', async () => {

@@ -12,7 +12,6 @@ import {
   typedSearchAttributesToWire,
   type SearchAttributePair,
 } from '../common/index.js';
-import { NotSupportedError } from './errors.js';
 import type { SearchAttributes, SignalDefinition, WithWorkflowArgs, Workflow } from './types.js';
 
 /** Options of reading a workflow's result. */
@@ -66,6 +65,13 @@ export interface WorkflowOptions extends WorkflowResultOptions {
   typedSearchAttributes?: SearchAttributePair[] | TypedSearchAttributes;
   /** How long after the start the first workflow task is due. */
   startDelay?: Duration;
+  /**
+   * Run the workflow on a schedule (Temporal's cron): five fields in UTC (`'0 9 * * MON-FRI'`) or
+   * `'@hourly'`, `'@daily'`, `'@every 15m'`, …. The first run waits for the first firing; each run
+   * that completes, fails (after its retries) or times out is followed by the next under the same
+   * workflow id; termination and cancellation end it. Not with {@link startDelay}.
+   */
+  cronSchedule?: string;
 }
 
 /** Options of {@link WorkflowClient.start}: {@link WorkflowOptions} plus the workflow's `args`. */
@@ -83,24 +89,14 @@ export interface WorkflowSignalWithStartOptions<SignalArgs extends any[] = []> e
 /** The non-payload fields of a start request, compiled from the options. */
 export type CompiledWorkflowOptions = Omit<RequestOf<'startWorkflow'>, 'workflowType' | 'input' | 'memo' | 'header' | 'identity' | 'requestId'>;
 
-// Temporal options whose silent omission would change what runs; the rest (eager start, priority,
-// static summary) are optimisations or decoration, and TypeScript already flags them.
-const UNSUPPORTED_OPTIONS = ['cronSchedule'] as const;
-
 /**
  * Checks the required options and compiles the rest to wire fields.
  *
  * @throws {TypeError} when `workflowId` or `taskQueue` is missing (Temporal's messages).
- * @throws {NotSupportedError} for Temporal options Keel does not have (`cronSchedule`, …).
  */
 export function compileWorkflowOptions(options: WorkflowOptions): CompiledWorkflowOptions {
   if (!options.taskQueue) throw new TypeError('Missing WorkflowOptions.taskQueue');
   if (!options.workflowId) throw new TypeError('Missing WorkflowOptions.workflowId');
-  for (const name of UNSUPPORTED_OPTIONS) {
-    if ((options as unknown as Record<string, unknown>)[name] !== undefined) {
-      throw new NotSupportedError(`WorkflowOptions.${name}`);
-    }
-  }
   return dropUndefined({
     workflowId: options.workflowId,
     taskQueue: options.taskQueue,
@@ -114,6 +110,7 @@ export function compileWorkflowOptions(options: WorkflowOptions): CompiledWorkfl
       ? { ...(options.searchAttributes ?? {}), ...typedSearchAttributesToWire(options.typedSearchAttributes) }
       : options.searchAttributes,
     startDelayMs: wholeMs(options.startDelay),
+    cronSchedule: options.cronSchedule,
   });
 }
 

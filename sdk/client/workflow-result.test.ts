@@ -93,11 +93,16 @@ describe('WorkflowHandle.result', () => {
     await expect(client.workflow.getHandle('wf', 'run-1').result()).resolves.toBe(7);
   });
 
-  it('throws WorkflowContinuedAsNewError instead of following when followRuns is false', async () => {
-    service.route('GET', HISTORY, poll('run-1', [closeEvent('WorkflowExecutionCompleted', { newExecutionRunId: 'run-2', workflowTaskCompletedEventId: 4 })]));
+  it('throws WorkflowContinuedAsNewError instead of following a continue-as-new when followRuns is false', async () => {
+    service.route('GET', HISTORY, poll('run-1', [closeEvent('WorkflowExecutionContinuedAsNew', { newExecutionRunId: 'run-2', workflowType: 'order', taskQueue: 'q', input: [], workflowTaskTimeoutMs: 10_000, workflowTaskCompletedEventId: 4 })]));
     const err = await client.workflow.getHandle('wf', 'run-1', { followRuns: false }).result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowContinuedAsNewError);
     expect(err).toMatchObject({ newExecutionRunId: 'run-2' });
+  });
+
+  it("returns a completed cron run's own result when followRuns is false", async () => {
+    service.route('GET', HISTORY, poll('run-1', [closeEvent('WorkflowExecutionCompleted', { result: jsonPayload('tick'), newExecutionRunId: 'run-2', workflowTaskCompletedEventId: 4 })]));
+    expect(await client.workflow.getHandle('wf', 'run-1', { followRuns: false }).result()).toBe('tick');
   });
 
   it('throws WorkflowFailedError caused by the ApplicationFailure the workflow threw, details decoded', async () => {

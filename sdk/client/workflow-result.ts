@@ -21,9 +21,10 @@ export type CloseOutcome = { type: 'result'; value: unknown } | { type: 'follow'
  * Interprets a close event.
  *
  * A close event with a new run's id means another run carries the workflow on: continue-as-new
- * (WorkflowExecutionContinuedAsNew), or a retry after a failure or timeout. With `followRuns` the caller reads that run next; without, a continue-as-new throws
- * {@link WorkflowContinuedAsNewError} and a retried failure or timeout throws as if final, as
- * Temporal does.
+ * (WorkflowExecutionContinuedAsNew), a retry after a failure or timeout, or the next run of a cron
+ * schedule. With `followRuns` the caller reads that run next; without, a continue-as-new throws
+ * {@link WorkflowContinuedAsNewError}, a completed cron run returns its result and a retried
+ * failure or timeout throws as if final, as Temporal does.
  *
  * @throws {WorkflowFailedError} when the run failed, was cancelled, terminated or timed out.
  */
@@ -31,10 +32,8 @@ export async function interpretCloseEvent(event: HistoryEvent, dataConverter: Lo
   switch (event.eventType) {
     case 'WorkflowExecutionCompleted': {
       const { newExecutionRunId, result } = event.attributes;
-      if (newExecutionRunId) {
-        if (followRuns) return { type: 'follow', runId: newExecutionRunId };
-        throw new WorkflowContinuedAsNewError('Workflow execution continued as new', newExecutionRunId);
-      }
+      // A completed run with a next run is a cron run: followed, or its own result (Temporal's client).
+      if (newExecutionRunId && followRuns) return { type: 'follow', runId: newExecutionRunId };
       return { type: 'result', value: await decodeOptionalSinglePayload(dataConverter, result) };
     }
     case 'WorkflowExecutionContinuedAsNew': {

@@ -3,6 +3,7 @@
 import type { Command, CommandType, EventType, HistoryEvent } from '../../protocol/index.js';
 import type { ScheduledActivity } from './history-jobs.js';
 import { patchOfCommand, patchOfEvent } from './patch-markers.js';
+import { localActivityOfMarker } from '../workflow/local-activity-marker.js';
 
 /** The event each command produces when the service accepts it (see protocol/commands.ts). */
 export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } = {
@@ -73,7 +74,8 @@ export function describeCommand(command: Command): string {
       return `CancelTimer(timerId=${command.timerId})`;
     case 'RecordMarker': {
       const patch = patchOfCommand(command);
-      return `RecordMarker(markerName=${command.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
+      const local = localActivityOfMarker(command.markerName, command.details, command.failure);
+      return `RecordMarker(markerName=${command.markerName}${patch ? `, patchId=${patch.patchId}` : ''}${local ? `, activityType=${local.data.activityType}, seq=${local.data.seq}` : ''})`;
     }
     default:
       return command.type;
@@ -95,7 +97,8 @@ export function describeEvent(event: HistoryEvent, activityOf: ActivityLookup): 
       return `TimerCanceled(timerId=${event.attributes.timerId})`;
     case 'MarkerRecorded': {
       const patch = patchOfEvent(event);
-      return `MarkerRecorded(markerName=${event.attributes.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
+      const local = localActivityOfMarker(event.attributes.markerName, event.attributes.details, event.attributes.failure);
+      return `MarkerRecorded(markerName=${event.attributes.markerName}${patch ? `, patchId=${patch.patchId}` : ''}${local ? `, activityType=${local.data.activityType}, seq=${local.data.seq}` : ''})`;
     }
     default:
       return event.eventType;

@@ -53,6 +53,10 @@ export function startWorkflowJob(event: EventOf<'WorkflowExecutionStarted'>, run
     ...(a.retryPolicy !== undefined ? { retryPolicy: a.retryPolicy } : {}),
     ...(a.memo !== undefined ? { memo: a.memo } : {}),
     ...(a.searchAttributes !== undefined ? { searchAttributes: a.searchAttributes } : {}),
+    ...(a.cronSchedule !== undefined ? { cronSchedule: a.cronSchedule } : {}),
+    ...(a.firstWorkflowTaskBackoffMs !== undefined ? { firstWorkflowTaskBackoffMs: a.firstWorkflowTaskBackoffMs } : {}),
+    ...(a.lastCompletionResult !== undefined ? { lastCompletionResult: a.lastCompletionResult } : {}),
+    ...(a.continuedFailure !== undefined ? { continuedFailure: a.continuedFailure } : {}),
   };
   return {
     type: 'startWorkflow',

@@ -15,6 +15,7 @@ import { commandMatchesEvent, describeCommand, describeEvent } from './command-m
 import { CachedRunInvalidError, DeterminismViolationError, HistoryGapError } from './errors.js';
 import { jobForInputEvent, type RunIdentity, type ScheduledActivity } from './history-jobs.js';
 import { patchesRecordedAfter, patchOfCommand, patchOfEvent } from './patch-markers.js';
+import { localActivityMarkersAfter, replaySource, runLocalActivityRounds, type LocalActivitySource } from './local-activity-rounds.js';
 import type { WorkflowRunContext } from './workflow-sandbox.js';
 
 /** Options of {@link WorkflowRunMachine}. */
@@ -45,6 +46,8 @@ export type ApplyHistoryMode = 'live' | 'replay';
 export interface ApplyHistoryOptions {
   /** Default `'live'`. */
   mode?: ApplyHistoryMode;
+  /** Runs the local activities the live task asks for (the worker's executor); replayed tasks read their markers. */
+  localActivities?: LocalActivitySource;
 }
 
 /** Commands of an activated task, waiting for the WorkflowTaskCompleted that confirms them. */
@@ -95,6 +98,8 @@ export class WorkflowRunMachine {
   private awaiting: AwaitingCompletion | undefined;
   private window: MatchWindow | undefined;
   private closed = false;
+  /** The run's workflow task timeout, once its WorkflowExecutionStarted was applied. */
+  workflowTaskTimeoutMs: number | undefined;
   /** Why the machine can no longer be used, once it cannot. */
   private unusable: string | undefined;
   /** Serialises calls: a query must not see the run halfway through an activation. */
@@ -140,7 +145,7 @@ export class WorkflowRunMachine {
     return this.serialize(async () => {
       this.assertUsable();
       try {
-        const result = await this.apply(events, options.mode ?? 'live');
+        const result = await this.apply(events, options.mode ?? 'live', options.localActivities);
         if (result && 'failure' in result) this.unusable = 'a workflow task failed';
         return result;
       } catch (err) {
@@ -167,7 +172,7 @@ export class WorkflowRunMachine {
     this.context.dispose();
   }
 
-  private async apply(events: readonly HistoryEvent[], mode: ApplyHistoryMode): Promise<ActivationResult | undefined> {
+  private async apply(events: readonly HistoryEvent[], mode: ApplyHistoryMode, localActivities: LocalActivitySource | undefined): Promise<ActivationResult | undefined> {
     let open: ActivationResult | undefined;
     for (let i = 0; i < events.length; i++) {
       const event = events[i]!;
@@ -179,6 +184,7 @@ export class WorkflowRunMachine {
       if (this.window && (event.eventType === 'WorkflowTaskScheduled' || event.eventType === 'WorkflowTaskStarted')) {
         this.closeWindow(event);
       }
+      if (event.eventType === 'WorkflowExecutionStarted') this.workflowTaskTimeoutMs = event.attributes.workflowTaskTimeoutMs;
       if (event.eventType === 'ActivityTaskScheduled') {
         this.activities.set(event.eventId, { activityId: event.attributes.activityId, activityType: event.attributes.activityType });
       }
@@ -190,13 +196,14 @@ export class WorkflowRunMachine {
           const next = events[i + 1];
           let result: ActivationResult | undefined;
           if (next === undefined) {
-            result = open = await this.activate(event, mode === 'replay');
+            result = open = await this.activate(event, mode === 'replay', mode === 'live' ? localActivities : undefined);
           } else if (next.eventType === 'WorkflowTaskCompleted') {
             // Patch markers this task recorded: `patched()` must know them before the code runs
             // (Temporal's notifyHasPatch jobs, first in the activation).
             const patches = patchesRecordedAfter(events, i + 1).map((patchId): ActivationJob => ({ type: 'notifyHasPatch', patchId }));
             if (patches.length) this.jobs.unshift(...patches);
-            result = await this.activate(event, true);
+            // Local activities this task ran are resolved from the markers it recorded, never run again.
+            result = await this.activate(event, true, replaySource(localActivityMarkersAfter(events, i + 1), next.eventId));
           } else if (next.eventType !== 'WorkflowTaskFailed' && next.eventType !== 'WorkflowTaskTimedOut') {
             throw new IllegalStateError(
               `Malformed history: WorkflowTaskStarted at event ${event.eventId} is followed by ${next.eventType}, not by the task's completion, failure or timeout`,
@@ -244,7 +251,7 @@ export class WorkflowRunMachine {
   }
 
   /** Activates the task started by `started` with the jobs collected since the last activation. */
-  private async activate(started: EventOf<'WorkflowTaskStarted'>, isReplaying: boolean): Promise<ActivationResult> {
+  private async activate(started: EventOf<'WorkflowTaskStarted'>, isReplaying: boolean, localActivities?: LocalActivitySource): Promise<ActivationResult> {
     const activation: Activation = {
       // Date.now() in the workflow: the task's start as history recorded it, identical on replay.
       timestamp: Date.parse(started.eventTime),
@@ -254,7 +261,8 @@ export class WorkflowRunMachine {
       jobs: this.jobs,
     };
     this.jobs = [];
-    const result = await this.context.activate(activation);
+    let result = await this.context.activate(activation);
+    if (localActivities) result = await runLocalActivityRounds(result, (jobs) => this.context.activate({ ...activation, jobs }), localActivities);
     if ('commands' in result) this.awaiting = { startedEventId: started.eventId, commands: result.commands };
     return result;
   }

@@ -125,6 +125,8 @@ export class Worker {
         dataConverter: this.dataConverter,
         sandbox: new WorkflowSandbox(bundle.code, { prewarm: true }),
         maxCachedWorkflows: maxCached,
+        taskQueue: options.taskQueue,
+        ...(options.activities ? { activities: options.activities as Record<string, ActivityFunction> } : {}),
         ...(this.stickyQueue
           ? { stickyQueue: { name: this.stickyQueue, scheduleToStartTimeoutMs: msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000 } }
           : {}),

@@ -13,6 +13,9 @@ import { WorkflowRunMachine } from './history-machine.js';
 import { decodeAllPayloads, encodeAllPayloads } from './payload-walk.js';
 import { RunCache } from './run-cache.js';
 import type { WorkflowSandbox } from './workflow-sandbox.js';
+import type { ActivityFunction } from './activity-executor.js';
+import { DEFAULT_WORKFLOW_TASK_TIMEOUT_MS, LOCAL_ACTIVITY_TASK_BUDGET, executeLocalActivity } from './local-activity-executor.js';
+import type { LocalActivitySource } from './local-activity-rounds.js';
 
 export interface WorkflowTaskProcessorOptions {
   connection: ConnectionLike;
@@ -24,6 +27,10 @@ export interface WorkflowTaskProcessorOptions {
   /** The worker's own queue for sticky execution; undefined when the cache is off. */
   stickyQueue?: { name: string; scheduleToStartTimeoutMs: number };
   log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  /** The worker's activities, which local activities run (none: a local activity fails as not registered). */
+  activities?: Record<string, ActivityFunction>;
+  /** The worker's task queue, for local activities' `Context.current().info`. */
+  taskQueue?: string;
 }
 
 export class WorkflowTaskProcessor {
@@ -58,11 +65,11 @@ export class WorkflowTaskProcessor {
         machine = undefined;
       }
       if (machine) {
-        result = await machine.applyHistory(history);
+        result = await machine.applyHistory(history, { localActivities: this.localActivities(task, machine) });
       } else {
         machine = this.newMachine(task);
         const full = history[0]?.eventId === 1 ? history : await this.fullHistory(task);
-        result = await machine.applyHistory(full);
+        result = await machine.applyHistory(full, { localActivities: this.localActivities(task, machine) });
       }
     } catch (err) {
       if (machine) this.evict(runId, machine);
@@ -70,7 +77,7 @@ export class WorkflowTaskProcessor {
         // The cached run no longer matches the service's view: rebuild it from scratch once.
         const fresh = this.newMachine(task);
         try {
-          result = await fresh.applyHistory(await this.fullHistory(task));
+          result = await fresh.applyHistory(await this.fullHistory(task), { localActivities: this.localActivities(task, fresh) });
           machine = fresh;
         } catch (again) {
           fresh.dispose();
@@ -118,6 +125,28 @@ export class WorkflowTaskProcessor {
       runId,
       context: this.opts.sandbox.createRunContext({ workflowId, runId, workflowType: task.workflowType }),
     });
+  }
+
+  /**
+   * Runs the local activities of this task. In-place retries stop at a share of the workflow task
+   * timeout (counted from when the task was received), so the task completes in time.
+   */
+  private localActivities(task: WorkflowTask, machine: WorkflowRunMachine): LocalActivitySource {
+    const receivedAt = Date.now();
+    return (request) =>
+      executeLocalActivity(
+        {
+          activities: this.opts.activities ?? {},
+          dataConverter: this.opts.dataConverter,
+          namespace: this.opts.namespace,
+          taskQueue: this.opts.taskQueue ?? '',
+          workflowType: task.workflowType,
+          workflowExecution: task.workflowExecution,
+          taskDeadline: receivedAt + LOCAL_ACTIVITY_TASK_BUDGET * (machine.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS),
+          log: this.opts.log,
+        },
+        request,
+      );
   }
 
   private evict(runId: string, machine: WorkflowRunMachine | undefined): void {

@@ -8,6 +8,7 @@
  * converted: the sandbox runs the payload converter, the worker runs the codec.
  */
 import type { Command, Failure, Payload, RetryPolicy } from '../../protocol/index.js';
+import type { LocalActivityResolution } from './local-activity-marker.js';
 
 /** What the workflow needs to know about its run at start; `workflowInfo()` is built from it. */
 export interface WorkflowStartInfo {
@@ -27,6 +28,13 @@ export interface WorkflowStartInfo {
   searchAttributes?: Record<string, unknown>;
   /** ms since the epoch. */
   startTime: number;
+  cronSchedule?: string;
+  /** The first workflow task's back-off: for a cron run, how long it waited for its firing. */
+  firstWorkflowTaskBackoffMs?: number;
+  /** The chain's last successful result (cron), still converted. */
+  lastCompletionResult?: Payload[];
+  /** The failure that closed the previous run of the chain (retry, cron). */
+  continuedFailure?: Failure;
 }
 
 export type ActivityResolution =
@@ -44,7 +52,29 @@ export type ActivationJob =
    * History has a patch marker for `patchId` in the commands of this (replayed) task: `patched(patchId)`
    * returns true. Delivered before the other jobs of the activation (Temporal's `notifyHasPatch`).
    */
-  | { type: 'notifyHasPatch'; patchId: string };
+  | { type: 'notifyHasPatch'; patchId: string }
+  /** A local activity the workflow asked for (by its seq) ended: executed by the worker, or read from its marker on replay. */
+  | { type: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution };
+
+/**
+ * A local activity the workflow asks the worker to run within the current workflow task (Temporal's
+ * ScheduleLocalActivity, which never reaches the service). Its outcome comes back as a
+ * `resolveLocalActivity` job, and the workflow records it with a `core_local_activity` marker.
+ */
+export interface LocalActivityRequest {
+  seq: number;
+  activityId: string;
+  activityType: string;
+  /** Converted arguments. */
+  input: Payload[];
+  attempt: number;
+  /** ms since the epoch: the first attempt's schedule time (the workflow's clock). */
+  originalScheduleTime: number;
+  startToCloseTimeoutMs?: number;
+  scheduleToCloseTimeoutMs?: number;
+  retryPolicy?: RetryPolicy;
+  localRetryThresholdMs: number;
+}
 
 /** A query answered against the workflow's current state; it never changes that state. */
 export interface QueryRequest {
@@ -64,8 +94,8 @@ export interface Activation {
 }
 
 export type ActivationResult =
-  /** The workflow made progress: these commands, in this order. */
-  | { commands: Command[] }
+  /** The workflow made progress: these commands, in this order (and local activities to run before the task completes). */
+  | { commands: Command[]; localActivities?: LocalActivityRequest[] }
   /** The workflow task failed (a non-ApplicationFailure error, or a bug): the service retries it. */
   | { failure: Failure };
 

@@ -24,6 +24,7 @@ import { tryUnblockConditions, type BlockedCondition } from './conditions.js';
 import { ContinueAsNew } from './continue-as-new.js';
 import { DeterminismViolationError } from './errors.js';
 import type { DefaultSignalHandler, WorkflowLogSink } from './interfaces.js';
+import { collectLocalActivityRequests, resolveLocalActivity } from './local-activities.js';
 import { consoleLogSink } from './log.js';
 import { Prng } from './random.js';
 import { fireTimer, startTimer, type PendingTimer } from './timers.js';
@@ -147,6 +148,8 @@ export class Activator {
       case 'notifyHasPatch':
         this.knownPresentPatches.add(job.patchId);
         return;
+      case 'resolveLocalActivity':
+        return resolveLocalActivity(this, job.seq, job.resolution);
       default:
         throw new TypeError(`Unknown activation job: ${JSON.stringify((job as { type?: unknown }).type)}`);
     }
@@ -252,7 +255,8 @@ export class Activator {
     if (this.taskFailure) return { failure: this.taskFailure };
     const commands = this.commands;
     this.commands = [];
-    return { commands };
+    const localActivities = collectLocalActivityRequests(this);
+    return localActivities.length > 0 ? { commands, localActivities } : { commands };
   }
 
   /** A durable timer in the current scope (used by scopes with a timeout). */

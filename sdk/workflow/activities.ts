@@ -51,7 +51,7 @@ function wholeMs(duration: Duration | undefined): number | undefined {
  * The error a workflow sees for an activity: an `ActivityFailure` whose cause is `cause`. A failure
  * that already is an activity failure (the service may send it whole) is converted as it is.
  */
-function activityError(activator: Activator, activity: PendingActivity, cause: Failure, retryState: RetryState): unknown {
+export function activityError(activator: Activator, activity: Pick<PendingActivity, 'activityId' | 'activityType'>, cause: Failure, retryState: RetryState): unknown {
   const failure: Failure = cause.activityFailureInfo
     ? cause
     : {
@@ -76,7 +76,7 @@ function retryStateOf(failure: Failure): RetryState {
 }
 
 /** What an activity cancelled from the workflow side rejects with, as Temporal's core makes it. */
-function cancelledActivityError(activator: Activator, activity: PendingActivity): unknown {
+export function cancelledActivityError(activator: Activator, activity: Pick<PendingActivity, 'activityId' | 'activityType'>): unknown {
   return activityError(activator, activity, { message: 'Activity cancelled', canceledFailureInfo: {} }, 'CANCEL_REQUESTED');
 }
 

@@ -4,6 +4,7 @@
 // workflow throw IllegalStateError outside one.
 
 export { proxyActivities, scheduleActivity } from './activities.js';
+export { proxyLocalActivities, scheduleLocalActivity, type LocalActivityOptions } from './local-activities.js';
 export { sleep } from './timers.js';
 export { condition } from './conditions.js';
 export { defineSignal, defineQuery, setHandler, setDefaultSignalHandler } from './handlers.js';

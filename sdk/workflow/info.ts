@@ -1,6 +1,6 @@
 // Owns `workflowInfo()`: Temporal's WorkflowInfo, built from the run's start info and the
 // current activation.
-import { decompileRetryPolicy, mapFromPayloads, typedSearchAttributesFromWire } from '../common/index.js';
+import { decompileRetryPolicy, failureToError, mapFromPayloads, typedSearchAttributesFromWire } from '../common/index.js';
 import type { Activator } from './activator.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { WorkflowInfo } from './interfaces.js';
@@ -40,6 +40,11 @@ export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
     typedSearchAttributes: typedSearchAttributesFromWire(currentSearchAttributes(activator)),
     historyLength: activator.historyLength,
     continueAsNewSuggested: activator.continueAsNewSuggested,
+    ...(start.cronSchedule !== undefined
+      ? { cronSchedule: start.cronSchedule, cronScheduleToScheduleInterval: start.firstWorkflowTaskBackoffMs ?? 0 }
+      : {}),
+    ...(start.lastCompletionResult?.[0] !== undefined ? { lastResult: activator.payloadConverter.fromPayload(start.lastCompletionResult[0]) } : {}),
+    ...(start.continuedFailure !== undefined ? { lastFailure: failureToError(start.continuedFailure, activator.payloadConverter) } : {}),
     unsafe: { isReplaying, now: () => RealDate.now() },
   };
   return Object.freeze(info);

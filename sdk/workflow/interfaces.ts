@@ -1,6 +1,6 @@
 // Owns the public types of `keel/workflow`: activity options and interfaces, signal and query
 // definitions, handlers and `WorkflowInfo`, with Temporal's names and meanings.
-import type { ActivityCancellationType, Duration, RetryPolicy } from '../common/index.js';
+import type { ActivityCancellationType, Duration, RetryPolicy, TemporalFailure } from '../common/index.js';
 import type { TypedSearchAttributes } from '../common/search-attributes.js';
 import type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
 
@@ -107,6 +107,14 @@ export interface WorkflowInfo {
   readonly historyLength: number;
   /** True once the history nears its limit (80% of the service's maximum events): call `continueAsNew`. */
   readonly continueAsNewSuggested: boolean;
+  /** The cron schedule the workflow was started with, if any. */
+  readonly cronSchedule?: string;
+  /** For a cron run: ms between its start and its first workflow task (how long it waited for its firing). */
+  readonly cronScheduleToScheduleInterval?: number;
+  /** The result of the last run of the chain that completed (cron workflows), converted. */
+  readonly lastResult?: unknown;
+  /** The failure that closed the previous run of the chain (a retried or cron workflow). */
+  readonly lastFailure?: TemporalFailure;
   readonly unsafe: UnsafeWorkflowInfo;
 }
 

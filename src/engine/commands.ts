@@ -7,6 +7,7 @@ import { CLOSE_COMMANDS, type Command } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import { findActivityById, normaliseActivityTimeouts, scheduleActivity } from './activities.js';
 import { continueAsNew } from './continue-as-new.js';
+import { completeWorkflow } from './cron.js';
 import { failWorkflow } from './workflow-retry.js';
 import { closeRun } from './lifecycle.js';
 import type { RunState } from './run-state.js';
@@ -88,7 +89,7 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
         tx.addEvent(run, 'MarkerRecorded', { markerName: cmd.markerName, details: cmd.details, workflowTaskCompletedEventId: completedEventId, ...(cmd.failure ? { failure: cmd.failure } : {}) });
         break;
       case 'CompleteWorkflowExecution':
-        closeRun(tx, run, 'COMPLETED', 'WorkflowExecutionCompleted', { ...(cmd.result ? { result: cmd.result } : {}), workflowTaskCompletedEventId: completedEventId });
+        completeWorkflow(tx, run, cmd.result, completedEventId);
         break;
       case 'FailWorkflowExecution':
         failWorkflow(tx, run, cmd.failure, completedEventId);

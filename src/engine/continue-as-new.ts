@@ -48,11 +48,13 @@ export function continueAsNew(tx: Txn, run: RunState, cmd: CommandOf<'ContinueAs
       ...(cmd.backoffStartIntervalMs ? { startDelayMs: cmd.backoffStartIntervalMs } : {}),
       ...(cmd.header ? { header: cmd.header } : {}),
       ...(identity ? { identity } : {}),
+      // A cron workflow that continues as new stays on its schedule, as in Temporal.
+      ...(run.cronSchedule ? { cronSchedule: run.cronSchedule } : {}),
     },
     newRunId,
     undefined,
     // A continued run starts its chain's attempts afresh, as in Temporal.
-    { firstRunId: run.firstRunId, continuedRunId: run.runId, ...(run.executionDeadline !== undefined ? { executionDeadline: run.executionDeadline } : {}), attempt: 1 },
+    { firstRunId: run.firstRunId, continuedRunId: run.runId, ...(run.executionDeadline !== undefined ? { executionDeadline: run.executionDeadline } : {}), attempt: 1, initiator: 'WORKFLOW' },
   );
   return newRunId;
 }

@@ -48,5 +48,6 @@ export function describeRun(run: RunState): ResponseOf<'describeWorkflow'> {
         }
       : {}),
     ...(run.sticky ? { stickyTaskQueue: run.sticky.taskQueue } : {}),
+    ...(run.cronSchedule ? { cronSchedule: run.cronSchedule } : {}),
   };
 }

@@ -3,11 +3,13 @@
  * policies), signal, cancellation request, termination, close, and the timeouts that
  * fire from the object's alarm.
  */
-import { CLOSE_COMMANDS, type AttributesOf, type EventType, type ParsedRequestOf, type Payload, type WorkflowExecutionStatus } from '../../protocol/index.js';
+import { CLOSE_COMMANDS, type AttributesOf, type EventType, type Failure, type ParsedRequestOf, type Payload, type WorkflowExecutionStatus } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import { checkSearchAttributes } from '../visibility/search-attributes.js';
 import { activityDeadlines, dispatchRetryIfDue, timeOutActivity } from './activities.js';
 import { applyCommands, validateCommands } from './commands.js';
+import { checkCronSchedule, firstCronBackoffMs } from './cron.js';
+import { timeOutRun } from './workflow-retry.js';
 import { isRunning, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import {
@@ -32,6 +34,10 @@ export interface RunChain {
   /** The chain's execution deadline (ms), kept from its first run. */
   executionDeadline?: number;
   attempt: number;
+  /** Why the run continues the chain (Temporal's ContinueAsNewInitiator). */
+  initiator?: 'WORKFLOW' | 'RETRY' | 'CRON_SCHEDULE';
+  lastCompletionResult?: Payload[];
+  continuedFailure?: Failure;
 }
 
 /**
@@ -47,6 +53,7 @@ export function startWorkflow(
   chain?: RunChain,
 ): { runId: string; started: boolean } {
   checkSearchAttributes(req.searchAttributes);
+  if (!chain) checkCronSchedule(req, tx.now);
   const currentId = tx.currentRunId();
   const current = currentId ? tx.loadRun(currentId) : undefined;
   if (current && isRunning(current)) {
@@ -74,7 +81,8 @@ export function startWorkflow(
   }
 
   const now = tx.now;
-  const delay = req.startDelayMs ?? 0;
+  // A chained run (retry, cron, continue-as-new) is given its back-off; a new cron waits for its first firing.
+  const delay = req.cronSchedule && !chain ? firstCronBackoffMs(req, now) : (req.startDelayMs ?? 0);
   const run: RunState = {
     namespace,
     workflowId: req.workflowId,
@@ -86,13 +94,15 @@ export function startWorkflow(
     startTime: now,
     executionTime: now + delay,
     workflowTaskTimeoutMs: req.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
-    ...(req.workflowRunTimeoutMs ? { workflowRunTimeoutMs: req.workflowRunTimeoutMs, runDeadline: now + req.workflowRunTimeoutMs } : {}),
+    // As Temporal's: the run timeout counts from the first workflow task's due time, not the start.
+    ...(req.workflowRunTimeoutMs ? { workflowRunTimeoutMs: req.workflowRunTimeoutMs, runDeadline: now + delay + req.workflowRunTimeoutMs } : {}),
     ...(req.workflowExecutionTimeoutMs
       ? { workflowExecutionTimeoutMs: req.workflowExecutionTimeoutMs, executionDeadline: chain?.executionDeadline ?? now + req.workflowExecutionTimeoutMs }
       : {}),
     ...(req.memo ? { memo: req.memo } : {}),
     ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
     ...(req.retryPolicy ? { retryPolicy: req.retryPolicy } : {}),
+    ...(req.cronSchedule ? { cronSchedule: req.cronSchedule } : {}),
     attempt: chain?.attempt ?? 1,
     nextEventId: 1,
     ...(delay > 0 ? { firstWorkflowTaskAt: now + delay } : {}),
@@ -120,6 +130,10 @@ export function startWorkflow(
     ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
     ...(delay > 0 ? { firstWorkflowTaskBackoffMs: delay } : {}),
     ...(req.header ? { header: req.header } : {}),
+    ...(req.cronSchedule ? { cronSchedule: req.cronSchedule } : {}),
+    ...(chain?.initiator ? { initiator: chain.initiator } : {}),
+    ...(chain?.lastCompletionResult ? { lastCompletionResult: chain.lastCompletionResult } : {}),
+    ...(chain?.continuedFailure ? { continuedFailure: chain.continuedFailure } : {}),
   });
   tx.newCurrentRunId = newRunId;
   tx.markVisibility(run);
@@ -218,7 +232,7 @@ function dueItems(tx: Txn, run: RunState): Due[] {
       at,
       fire: () => {
         flushBuffered(tx, run);
-        closeRun(tx, run, 'TIMED_OUT', 'WorkflowExecutionTimedOut', { retryState: 'TIMEOUT' });
+        timeOutRun(tx, run);
       },
     });
   if (run.runDeadline !== undefined) timeoutRun(run.runDeadline);

@@ -82,6 +82,8 @@ export interface RunState {
   memo?: Record<string, Payload>;
   searchAttributes?: Record<string, unknown>;
   retryPolicy?: RetryPolicy;
+  /** Temporal's cron schedule: when the run closes, the chain's next run starts on it. */
+  cronSchedule?: string;
   attempt: number;
   nextEventId: number;
   /** Set while the first workflow task waits out the start delay. */

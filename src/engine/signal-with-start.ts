@@ -5,6 +5,7 @@
  * after WorkflowExecutionStarted. Either way it is one transaction.
  */
 import type { ParsedRequestOf } from '../../protocol/index.js';
+import { checkCronSchedule } from './cron.js';
 import { signalWorkflow, startWorkflow } from './lifecycle.js';
 import { isRunning } from './run-state.js';
 import type { Txn } from './transaction.js';
@@ -13,6 +14,8 @@ type SignalWithStartRequest = ParsedRequestOf<'signalWithStartWorkflow'>;
 
 export function signalWithStart(tx: Txn, namespace: string, workflowId: string, req: SignalWithStartRequest, newRunId: string): { runId: string; started: boolean } {
   const { signalName, signalInput, signalHeader, ...start } = req;
+  // A bad schedule is refused even when the running run would just be signalled.
+  checkCronSchedule(start, tx.now);
   const conflict = req.workflowIdConflictPolicy ?? (req.workflowIdReusePolicy === 'TERMINATE_IF_RUNNING' ? 'TERMINATE_EXISTING' : 'USE_EXISTING');
   const currentId = tx.currentRunId();
   const current = currentId ? tx.loadRun(currentId) : undefined;

@@ -1,50 +1,53 @@
 /**
  * The workflow retry policy, as Temporal's: a run that fails (FailWorkflowExecution) with a
- * retryable failure, under a retry policy that allows another attempt before the execution's
- * deadline, closes with WorkflowExecutionFailed (retryState IN_PROGRESS, newExecutionRunId), and
- * the next attempt starts in the same transaction: same workflow id, type, queue, input and
- * options, attempt + 1, its first workflow task after the back-off (firstWorkflowTaskBackoffMs).
+ * retryable failure, or times out (its run timeout), under a retry policy that allows another
+ * attempt before the execution's deadline, closes with WorkflowExecutionFailed / TimedOut
+ * (retryState IN_PROGRESS, newExecutionRunId), and the next attempt starts in the same
+ * transaction: same workflow id, type, queue, input and options, attempt + 1, its first workflow
+ * task after the back-off (firstWorkflowTaskBackoffMs). A run that is not retried continues a cron
+ * chain when it has one (cron.ts); the execution timeout ends the chain either way.
  */
 import type { Failure } from '../../protocol/index.js';
-import { closeRun, startWorkflow } from './lifecycle.js';
+import { nextCronBackoffMs } from './cron.js';
+import { closeRun } from './lifecycle.js';
+import { startNextRun, type NextRun } from './next-run.js';
 import { decideRetry, withRetryDefaults } from './retry.js';
+import type { RetryState } from '../../protocol/index.js';
 import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 
+/** What follows a failed or timed-out run: a retry, the next cron run, or nothing. */
+function nextAfterFailure(tx: Txn, run: RunState, failure: Failure): { retryState: RetryState; next?: NextRun } {
+  let retryState: RetryState = 'RETRY_POLICY_NOT_SET';
+  if (run.retryPolicy) {
+    const decision = decideRetry({ policy: withRetryDefaults(run.retryPolicy), attempt: run.attempt, failure, now: tx.now, ...(run.executionDeadline !== undefined ? { deadline: run.executionDeadline } : {}) });
+    if (decision.retry) {
+      return { retryState: 'IN_PROGRESS', next: { runId: tx.makeRunId(), delayMs: decision.delayMs, attempt: run.attempt + 1, initiator: 'RETRY', continuedFailure: failure } };
+    }
+    retryState = decision.retryState;
+  }
+  const cronBackoff = nextCronBackoffMs(tx, run);
+  if (cronBackoff === undefined) return { retryState };
+  return { retryState, next: { runId: tx.makeRunId(), delayMs: cronBackoff, attempt: 1, initiator: 'CRON_SCHEDULE', continuedFailure: failure } };
+}
+
 export function failWorkflow(tx: Txn, run: RunState, failure: Failure, completedEventId: number): void {
-  if (!run.retryPolicy) {
-    closeRun(tx, run, 'FAILED', 'WorkflowExecutionFailed', { failure, retryState: 'RETRY_POLICY_NOT_SET', workflowTaskCompletedEventId: completedEventId });
-    return;
-  }
-  const decision = decideRetry({ policy: withRetryDefaults(run.retryPolicy), attempt: run.attempt, failure, now: tx.now, ...(run.executionDeadline !== undefined ? { deadline: run.executionDeadline } : {}) });
-  if (!decision.retry) {
-    closeRun(tx, run, 'FAILED', 'WorkflowExecutionFailed', { failure, retryState: decision.retryState, workflowTaskCompletedEventId: completedEventId });
-    return;
-  }
-  const started = tx.store.readEvents(run.runId, 1, 1)[0];
-  if (started?.eventType !== 'WorkflowExecutionStarted') throw new Error(`run ${run.runId} has no WorkflowExecutionStarted event`);
-  const a = started.attributes;
-  const newRunId = tx.makeRunId();
-  closeRun(tx, run, 'FAILED', 'WorkflowExecutionFailed', { failure, retryState: 'IN_PROGRESS', workflowTaskCompletedEventId: completedEventId, newExecutionRunId: newRunId });
-  startWorkflow(
-    tx,
-    run.namespace,
-    {
-      workflowId: run.workflowId,
-      workflowType: run.workflowType,
-      taskQueue: run.taskQueue,
-      input: a.input,
-      workflowTaskTimeoutMs: run.workflowTaskTimeoutMs,
-      ...(run.workflowRunTimeoutMs ? { workflowRunTimeoutMs: run.workflowRunTimeoutMs } : {}),
-      ...(run.workflowExecutionTimeoutMs ? { workflowExecutionTimeoutMs: run.workflowExecutionTimeoutMs } : {}),
-      retryPolicy: run.retryPolicy,
-      ...(run.memo ? { memo: run.memo } : {}),
-      ...(run.searchAttributes ? { searchAttributes: run.searchAttributes } : {}),
-      ...(decision.delayMs > 0 ? { startDelayMs: decision.delayMs } : {}),
-      ...(a.header ? { header: a.header } : {}),
-    },
-    newRunId,
-    undefined,
-    { firstRunId: run.firstRunId, continuedRunId: run.runId, ...(run.executionDeadline !== undefined ? { executionDeadline: run.executionDeadline } : {}), attempt: run.attempt + 1 },
-  );
+  const { retryState, next } = nextAfterFailure(tx, run, failure);
+  closeRun(tx, run, 'FAILED', 'WorkflowExecutionFailed', { failure, retryState, workflowTaskCompletedEventId: completedEventId, ...(next ? { newExecutionRunId: next.runId } : {}) });
+  if (next) startNextRun(tx, run, next);
+}
+
+/**
+ * The run or execution timeout fired. A run timeout is retried by the retry policy, or continues
+ * the cron, as Temporal's server does; the execution timeout ends the whole chain.
+ */
+export function timeOutRun(tx: Txn, run: RunState): void {
+  const executionExpired = run.executionDeadline !== undefined && tx.now >= run.executionDeadline;
+  // As Temporal's server: TIMEOUT when the execution expired, else what the retry policy says
+  // (RETRY_POLICY_NOT_SET without one), a cron continuing either way.
+  const { retryState, next }: { retryState: RetryState; next?: NextRun } = executionExpired
+    ? { retryState: 'TIMEOUT' }
+    : nextAfterFailure(tx, run, { message: 'workflow timeout', timeoutFailureInfo: { timeoutType: 'START_TO_CLOSE' } });
+  closeRun(tx, run, 'TIMED_OUT', 'WorkflowExecutionTimedOut', { retryState, ...(next ? { newExecutionRunId: next.runId } : {}) });
+  if (next) startNextRun(tx, run, next);
 }

@@ -21,6 +21,8 @@ export function eventSummary(e: HistoryEvent): string {
     case 'WorkflowExecutionStarted':
       add('type', a['workflowType']);
       add('queue', a['taskQueue']);
+      add('cron', a['cronSchedule']);
+      if (a['initiator'] === 'RETRY' || a['initiator'] === 'CRON_SCHEDULE') add('by', a['initiator'] === 'RETRY' ? 'retry' : 'cron schedule');
       break;
     case 'ActivityTaskScheduled':
       add('', `${a['activityType']} #${a['activityId']}`);

@@ -185,6 +185,12 @@ function Summary({ d, now }: { d: Describe; now: number }) {
           <dd class="mono">{d.firstRunId}</dd>
         </div>
       )}
+      {d.cronSchedule && (
+        <div>
+          <dt>Cron schedule</dt>
+          <dd class="mono">{d.cronSchedule}</dd>
+        </div>
+      )}
     </dl>
   );
 }
