@@ -89,6 +89,17 @@ export const ContinueAsNewWorkflowExecutionCommand = z.object({
   header: z.record(z.string(), Payload).optional(),
 });
 
+/**
+ * → WorkflowExecutionUpdateCompleted: the handler of an accepted update returned (`success`) or threw
+ * an ApplicationFailure (`failure`). Temporal carries this as a protocol message; Keel as a command.
+ */
+export const CompleteWorkflowUpdateCommand = z.object({
+  type: z.literal('CompleteWorkflowUpdate'),
+  updateId: Id,
+  // Failure first: zod strips unknown keys, so the success branch would match a failure and drop it.
+  outcome: z.union([z.object({ failure: Failure }), z.object({ success: Payload.optional() })]),
+});
+
 export const Command = z
   .discriminatedUnion('type', [
     ScheduleActivityTaskCommand,
@@ -100,6 +111,7 @@ export const Command = z
     FailWorkflowExecutionCommand,
     CancelWorkflowExecutionCommand,
     ContinueAsNewWorkflowExecutionCommand,
+    CompleteWorkflowUpdateCommand,
   ])
   .meta({ id: 'Command' });
 export type Command = z.infer<typeof Command>;

@@ -105,6 +105,25 @@ export const EventAttributes = {
   }),
   WorkflowExecutionTerminated: z.object({ reason: z.string().optional(), details: Payloads.optional(), identity: Identity }),
   WorkflowExecutionTimedOut: z.object({ retryState: RetryStateSchema, newExecutionRunId: z.string().optional() }),
+  /**
+   * An update passed its validator and was accepted (Temporal's names). An input to the workflow: its
+   * handler runs in the next workflow task. A rejected update writes nothing at all.
+   */
+  WorkflowExecutionUpdateAccepted: z.object({
+    protocolInstanceId: z.string(),
+    acceptedRequestMessageId: z.string(),
+    acceptedRequestSequencingEventId: z.number().int().nonnegative(),
+    acceptedRequest: z.object({
+      meta: z.object({ updateId: z.string(), identity: Identity }),
+      input: z.object({ name: z.string(), args: Payloads, header: z.record(z.string(), Payload).optional() }),
+    }),
+  }),
+  /** The update's handler returned or threw: written with the workflow task that saw it end. */
+  WorkflowExecutionUpdateCompleted: z.object({
+    meta: z.object({ updateId: z.string() }),
+    acceptedEventId: EventId,
+    outcome: z.union([z.object({ failure: Failure }), z.object({ success: Payload.optional() })]),
+  }),
 } as const;
 
 export type EventType = keyof typeof EventAttributes;
@@ -151,4 +170,5 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set([
   'WorkflowExecutionFailed',
   'WorkflowExecutionCanceled',
   'WorkflowExecutionContinuedAsNew',
+  'WorkflowExecutionUpdateCompleted',
 ]);

@@ -15,6 +15,7 @@ export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } =
   FailWorkflowExecution: 'WorkflowExecutionFailed',
   CancelWorkflowExecution: 'WorkflowExecutionCanceled',
   ContinueAsNewWorkflowExecution: 'WorkflowExecutionContinuedAsNew',
+  CompleteWorkflowUpdate: 'WorkflowExecutionUpdateCompleted',
 };
 
 /** Finds an activity by the id of its ActivityTaskScheduled event. */
@@ -51,6 +52,8 @@ export function commandMatchesEvent(command: Command, event: HistoryEvent, activ
     case 'CancelWorkflowExecution':
     case 'ContinueAsNewWorkflowExecution':
       return true;
+    case 'CompleteWorkflowUpdate':
+      return (event as Extract<HistoryEvent, { eventType: 'WorkflowExecutionUpdateCompleted' }>).attributes.meta.updateId === command.updateId;
   }
 }
 
@@ -69,6 +72,8 @@ export function describeCommand(command: Command): string {
       const patch = patchOfCommand(command);
       return `RecordMarker(markerName=${command.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
     }
+    case 'CompleteWorkflowUpdate':
+      return `CompleteWorkflowUpdate(updateId=${command.updateId})`;
     default:
       return command.type;
   }
@@ -91,6 +96,8 @@ export function describeEvent(event: HistoryEvent, activityOf: ActivityLookup): 
       const patch = patchOfEvent(event);
       return `MarkerRecorded(markerName=${event.attributes.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
     }
+    case 'WorkflowExecutionUpdateCompleted':
+      return `WorkflowExecutionUpdateCompleted(updateId=${event.attributes.meta.updateId})`;
     default:
       return event.eventType;
   }

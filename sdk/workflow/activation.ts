@@ -44,13 +44,17 @@ export type ActivationJob =
    * History has a patch marker for `patchId` in the commands of this (replayed) task: `patched(patchId)`
    * returns true. Delivered before the other jobs of the activation (Temporal's `notifyHasPatch`).
    */
-  | { type: 'notifyHasPatch'; patchId: string };
+  | { type: 'notifyHasPatch'; patchId: string }
+  /** An accepted update (WorkflowExecutionUpdateAccepted): run its handler; the validator already ran. */
+  | { type: 'doUpdate'; updateId: string; name: string; args: Payload[] };
 
 /** A query answered against the workflow's current state; it never changes that state. */
 export interface QueryRequest {
   queryId: string;
   queryType: string;
   args: Payload[];
+  /** Set when this is an update's validation: run the validator of update `queryType` instead (read-only, as a query). */
+  update?: { updateId: string };
 }
 
 export interface Activation {
@@ -69,7 +73,7 @@ export type ActivationResult =
   /** The workflow task failed (a non-ApplicationFailure error, or a bug): the service retries it. */
   | { failure: Failure };
 
-export type QueryResult = { queryId: string; answer?: Payload; failure?: Failure };
+export type QueryResult = { queryId: string; answer?: Payload; failure?: Failure; /** No handler for the query type. */ notRegistered?: boolean };
 
 /**
  * What the bundle's entry exposes on the sandbox's global object. For each activation the

@@ -7,6 +7,8 @@ export { proxyActivities, scheduleActivity } from './activities.js';
 export { sleep } from './timers.js';
 export { condition } from './conditions.js';
 export { defineSignal, defineQuery, setHandler, setDefaultSignalHandler } from './handlers.js';
+export { defineUpdate, allHandlersFinished, currentUpdateInfo } from './updates.js';
+export { HandlerUnfinishedPolicy } from './interfaces.js';
 export { workflowInfo } from './info.js';
 export { patched, deprecatePatch } from './patch.js';
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
@@ -23,6 +25,9 @@ export type {
   NotAnActivityMethod,
   SignalDefinition,
   QueryDefinition,
+  UpdateDefinition,
+  UpdateHandlerOptions,
+  UpdateInfo,
   Handler,
   DefaultSignalHandler,
   WorkflowInfo,

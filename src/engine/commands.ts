@@ -12,6 +12,7 @@ import { closeRun } from './lifecycle.js';
 import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
+import { completeUpdate, validateCompleteUpdate } from './updates.js';
 
 /** Throws the ServiceError that the first invalid command deserves. */
 export function validateCommands(run: RunState, commands: Command[]): void {
@@ -43,6 +44,9 @@ export function validateCommands(run: RunState, commands: Command[]): void {
       case 'CancelTimer':
         if (!timerIds.has(cmd.timerId)) throw new ServiceError('UNKNOWN_TIMER', `${where}: no pending timer has id '${cmd.timerId}'.`, { index: i, timerId: cmd.timerId });
         timerIds.delete(cmd.timerId);
+        break;
+      case 'CompleteWorkflowUpdate':
+        validateCompleteUpdate(run, cmd, where, i);
         break;
     }
   });
@@ -90,6 +94,9 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
         break;
       case 'CancelWorkflowExecution':
         closeRun(tx, run, 'CANCELED', 'WorkflowExecutionCanceled', { ...(cmd.details ? { details: cmd.details } : {}), workflowTaskCompletedEventId: completedEventId });
+        break;
+      case 'CompleteWorkflowUpdate':
+        completeUpdate(tx, run, cmd);
         break;
     }
   }

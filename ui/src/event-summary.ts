@@ -60,6 +60,20 @@ export function eventSummary(e: HistoryEvent): string {
     case 'WorkflowTaskFailed':
       add('cause', a['cause']);
       break;
+    case 'WorkflowExecutionUpdateAccepted': {
+      const req = a['acceptedRequest'] as { meta?: { updateId?: string; identity?: string }; input?: { name?: string } } | undefined;
+      add('update', req?.input?.name);
+      add('id', req?.meta?.updateId);
+      add('by', req?.meta?.identity);
+      break;
+    }
+    case 'WorkflowExecutionUpdateCompleted': {
+      const outcome = a['outcome'] as { failure?: unknown } | undefined;
+      add('id', (a['meta'] as { updateId?: string } | undefined)?.updateId);
+      add('accepted', a['acceptedEventId']);
+      if (outcome?.failure) parts.push(failureText(outcome.failure));
+      break;
+    }
     case 'StartChildWorkflowExecutionInitiated':
       add('', `${a['workflowType']} ${a['workflowId']}`);
       break;
