@@ -26,6 +26,20 @@ describe('history in tables', () => {
     expect(summarizeEvent(event)).toBe('failure="activity failed: card declined" retryState=RETRY_POLICY_NOT_SET');
   });
 
+  it('shows an update by its id, name, input and outcome', () => {
+    const accepted = {
+      eventId: 5,
+      eventTime: '2026-01-01T00:00:00.000Z',
+      eventType: 'WorkflowExecutionUpdateAccepted',
+      attributes: { protocolInstanceId: 'u1', acceptedRequestMessageId: 'u1/request', acceptedRequestSequencingEventId: 4, acceptedRequest: { meta: { updateId: 'u1', identity: 'cli' }, input: { name: 'add', args: [p(5)] } } },
+    } as unknown as HistoryEvent;
+    expect(summarizeEvent(accepted)).toBe('updateId=u1 name=add input=[5] identity=cli');
+    const completed = { ...accepted, eventId: 9, eventType: 'WorkflowExecutionUpdateCompleted', attributes: { meta: { updateId: 'u1' }, acceptedEventId: 5, outcome: { success: p(15) } } } as unknown as HistoryEvent;
+    expect(summarizeEvent(completed)).toBe('updateId=u1 acceptedEventId=5 result=15');
+    const failed = { ...completed, attributes: { meta: { updateId: 'u1' }, acceptedEventId: 5, outcome: { failure: { message: 'refused' } } } } as unknown as HistoryEvent;
+    expect(summarizeEvent(failed)).toBe('updateId=u1 acceptedEventId=5 failure="refused"');
+  });
+
   it('writes durations in the largest units that fit', () => {
     expect(formatDurationMs(250)).toBe('250ms');
     expect(formatDurationMs(1500)).toBe('1.5s');

@@ -15,7 +15,7 @@ const FAILURES = new Set(['failure', 'lastFailure']);
 /** One event's attributes as `key=value` pairs, for the DETAILS column. */
 export function summarizeEvent(event: HistoryEvent, maxLength = 160): string {
   const parts: string[] = [];
-  for (const [key, raw] of Object.entries(event.attributes as Record<string, unknown>)) {
+  for (const [key, raw] of Object.entries(updateAttributes(event) ?? (event.attributes as Record<string, unknown>))) {
     if (raw === undefined || (HIDDEN.has(key) && !(key === 'searchAttributes' && event.eventType === 'UpsertWorkflowSearchAttributes'))) continue;
     let name = key;
     let value: string;
@@ -34,6 +34,19 @@ export function summarizeEvent(event: HistoryEvent, maxLength = 160): string {
     parts.push(`${name}=${value}`);
   }
   return truncate(parts.join(' '), maxLength);
+}
+
+/** Update events' nested attributes, flattened to what a reader wants: the update id, name, input and outcome. */
+function updateAttributes(event: HistoryEvent): Record<string, unknown> | undefined {
+  if (event.eventType === 'WorkflowExecutionUpdateAccepted') {
+    const { meta, input } = event.attributes.acceptedRequest;
+    return { updateId: meta.updateId, name: input.name, input: input.args, identity: meta.identity };
+  }
+  if (event.eventType === 'WorkflowExecutionUpdateCompleted') {
+    const { meta, acceptedEventId, outcome } = event.attributes;
+    return { updateId: meta.updateId, acceptedEventId, ...('failure' in outcome ? { failure: outcome.failure } : { result: outcome.success }) };
+  }
+  return undefined;
 }
 
 /** A failure's message followed by its causes': `activity failed: card declined`. */

@@ -30,7 +30,7 @@ describe('keel command line', () => {
   it('answers --help on every command with exit code 0', async () => {
     const commands = leaves(createProgram());
     expect(commands.map((c) => c.join(' '))).toEqual(
-      expect.arrayContaining(['dev', 'workflow start', 'workflow execute', 'workflow list', 'workflow count', 'workflow describe', 'workflow show', 'workflow result', 'workflow signal', 'workflow query', 'workflow update', 'workflow cancel', 'workflow terminate', 'task-queue describe']),
+      expect.arrayContaining(['dev', 'workflow start', 'workflow execute', 'workflow list', 'workflow count', 'workflow describe', 'workflow show', 'workflow result', 'workflow signal', 'workflow query', 'workflow update execute', 'workflow update start', 'workflow update result', 'workflow update describe', 'workflow cancel', 'workflow terminate', 'task-queue describe']),
     );
     for (const command of [[], ['workflow'], ['task-queue'], ...commands]) {
       const r = await run(...command, '--help');
@@ -70,10 +70,20 @@ describe('keel command line', () => {
     expect(query.err).toMatch(/^Error: cannot reach the Keel service/);
   });
 
-  it('answers update with a clear not-supported error and exit code 1', async () => {
-    const r = await run('workflow', 'update', 'execute', '--workflow-id', 'w', '--name', 'u');
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^Error: workflow updates are not supported by Keel yet/);
+  it("has Temporal CLI's update subcommands and flags; start requires --wait-for-stage accepted", async () => {
+    const address = `127.0.0.1:${await closedPort()}`;
+    const execute = await run('workflow', 'update', 'execute', '-w', 'w', '--name', 'u', '-i', '1', '--update-id', 'u1', '--first-execution-run-id', 'r0', '--address', address);
+    expect(execute.err).toMatch(/^Error: cannot reach the Keel service/);
+    const result = await run('workflow', 'update', 'result', '-w', 'w', '-r', 'r1', '--update-id', 'u1', '--address', address);
+    expect(result.err).toMatch(/^Error: cannot reach the Keel service/);
+    const describe = await run('workflow', 'update', 'describe', '-w', 'w', '--update-id', 'u1', '--address', address);
+    expect(describe.err).toMatch(/^Error: cannot reach the Keel service/);
+    const completed = await run('workflow', 'update', 'start', '-w', 'w', '--name', 'u', '--wait-for-stage', 'completed');
+    expect(completed.code).toBe(2);
+    expect(completed.err).toMatch(/^Error: --wait-for-stage must be 'accepted' \(got 'completed'\)/);
+    const noId = await run('workflow', 'update', 'result', '-w', 'w');
+    expect(noId.code).toBe(2);
+    expect(noId.err).toMatch(/required option '--update-id <id>' not specified/);
   });
 
   it('offers --cron on workflow start and execute', async () => {

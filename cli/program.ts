@@ -202,13 +202,29 @@ function defineWorkflowCommands(workflow: Command, io: Io): void {
     .option('-q, --query <filter>', 'a list filter; end it with GROUP BY ExecutionStatus to count per status')
     .action(async (flags) => (await actions()).count(flags, io));
 
-  workflow
-    .command('update')
-    .description('Workflow updates: not supported by Keel yet (exits with 1)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .argument('[subcommand]', "Temporal's update subcommands: execute, start, result, describe")
-    .action(async () => (await actions()).update());
+  defineUpdateCommands(workflow.command('update').description('Send an update to a workflow execution, wait for its result, describe it'), target, inputs, named, io);
+}
+
+/** `keel workflow update execute|start|result|describe`, with Temporal CLI's flags. */
+function defineUpdateCommands(update: Command, target: (c: Command) => Command, inputs: (c: Command, what: string) => Command, named: (c: Command, what: string) => Command, io: Io): void {
+  const actions = () => import('./update-actions.js');
+  const send = (c: Command) =>
+    named(inputs(target(c), 'an argument of the update'), 'update')
+      .option('--update-id <id>', 'the update id; the same id again gets the first update\'s outcome (default: a random UUID)')
+      .option('--first-execution-run-id <id>', 'only if the run belongs to the chain started by this run');
+  send(update.command('execute').description('Send an update and wait for its result'))
+    .addHelpText('after', `\nExits with 1 when the validator rejects the update or its handler fails.\n\nExample:\n  keel workflow update execute --workflow-id order-42 --name setPrice --input 42\n`)
+    .action(async (flags) => (await actions()).execute(flags, io));
+  send(update.command('start').description('Send an update and return once it is accepted'))
+    .requiredOption('--wait-for-stage <stage>', "the stage to wait for: only 'accepted'")
+    .addHelpText('after', `\nExample:\n  keel workflow update start --workflow-id order-42 --name setPrice --input 42 --wait-for-stage accepted\n`)
+    .action(async (flags) => (await actions()).start(flags, io));
+  target(update.command('result').description('Wait for an update sent earlier and print its result'))
+    .requiredOption('--update-id <id>', 'the update id')
+    .action(async (flags) => (await actions()).result(flags, io));
+  target(update.command('describe').description("Show an update's stage and, once completed, its outcome"))
+    .requiredOption('--update-id <id>', 'the update id')
+    .action(async (flags) => (await actions()).describe(flags, io));
 }
 
 /**

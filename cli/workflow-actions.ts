@@ -312,13 +312,6 @@ async function forEachTarget(
   if (failed.length > 0) throw new CliError(`${what.verb} failed for ${failed.length} of ${matched.length} execution(s)`);
 }
 
-/** `keel workflow update …`: the service has no updates yet, so every form fails the same way. */
-export function update(): never {
-  throw new CliError(
-    'workflow updates are not supported by Keel yet (the service has no update endpoint); use a signal to change the workflow and a query to read the answer',
-  );
-}
-
 // ---- helpers --------------------------------------------------------------------
 
 interface Started {

@@ -185,11 +185,49 @@ export const GetHistoryResponse = z
   })
   .meta({ id: 'GetHistoryResponse' });
 
+export const QueryRejectCondition = { NONE: 'NONE', NOT_OPEN: 'NOT_OPEN', NOT_COMPLETED_CLEANLY: 'NOT_COMPLETED_CLEANLY' } as const;
 export const QueryWorkflowRequest = RunSelector.extend({
   queryType: Name,
   queryArgs: Payloads.default([]),
+  /** Temporal's: refuse the query (QUERY_REJECTED) when the run is not running, or did not complete successfully. */
+  queryRejectCondition: z.enum(enumValues(QueryRejectCondition)).optional(),
 }).meta({ id: 'QueryWorkflowRequest' });
 export const QueryWorkflowResponse = z.object({ answer: Payload.optional() }).meta({ id: 'QueryWorkflowResponse' });
+
+// ---- Updates ----------------------------------------------------------------------
+
+/** Temporal's update stages: a caller waits until the update reaches one of them. */
+export const UpdateStage = { ACCEPTED: 'ACCEPTED', COMPLETED: 'COMPLETED' } as const;
+export const UpdateOutcome = z.union([z.object({ failure: Failure }), z.object({ success: Payload.optional() })]).meta({ id: 'UpdateOutcome' });
+
+/**
+ * An update: a worker runs its validator against the workflow's state (nothing is written when it
+ * rejects); once accepted, WorkflowExecutionUpdateAccepted is written and the handler runs in the
+ * next workflow task. The same `updateId` again is answered with the first update's stage and outcome.
+ */
+export const UpdateWorkflowRequest = RunSelector.extend({
+  updateId: Name,
+  name: Name,
+  args: Payloads.default([]),
+  header: z.record(z.string(), Payload).optional(),
+  /** Refuse (WORKFLOW_NOT_FOUND) unless the run belongs to the chain started by this run. */
+  firstExecutionRunId: z.string().optional(),
+  /** Answer once the update reaches this stage, or when the long poll ends (the answer says the stage reached). */
+  waitForStage: z.enum(enumValues(UpdateStage)).default('COMPLETED'),
+  identity: Identity,
+}).meta({ id: 'UpdateWorkflowRequest' });
+export const UpdateWorkflowResponse = z
+  .object({
+    updateId: z.string(),
+    runId: z.string(),
+    /** The stage reached; `COMPLETED` with a failure outcome for an update its validator rejected. */
+    stage: z.enum(enumValues(UpdateStage)),
+    outcome: UpdateOutcome.optional(),
+  })
+  .meta({ id: 'UpdateWorkflowResponse' });
+export const PollWorkflowUpdateRequest = RunSelector.extend({
+  waitForStage: z.enum(enumValues(UpdateStage)).default('COMPLETED'),
+}).meta({ id: 'PollWorkflowUpdateRequest' });
 
 // ---- Workflow tasks -------------------------------------------------------------
 
@@ -230,6 +268,8 @@ export const WorkflowTask = z
     history: z.array(HistoryEvent),
     /** Present on a query task: answer it with `respondQueryTask`, not with a completion. */
     query: z.object({ queryType: z.string(), queryArgs: Payloads }).optional(),
+    /** Present on an update validation task: run the validator, answer with `respondQueryTask` (`failure` rejects). */
+    update: z.object({ updateId: z.string(), name: z.string(), args: Payloads, header: z.record(z.string(), Payload).optional() }).optional(),
     scheduledTime: Time,
     startedTime: Time,
   })
@@ -271,6 +311,10 @@ export const RespondQueryTaskRequest = z
     answer: Payload.optional(),
     /** Set when the query failed: unknown query type, or the handler threw. */
     errorMessage: z.string().optional(),
+    /** Set with `errorMessage` when the workflow has no handler for the query type. */
+    notRegistered: z.boolean().optional(),
+    /** An update validation task: the validator's rejection (absent: accepted). */
+    failure: Failure.optional(),
   })
   .meta({ id: 'RespondQueryTaskRequest' });
 
@@ -413,6 +457,8 @@ export const Api = {
   terminateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/terminate', summary: 'Terminate a running workflow at once', request: TerminateWorkflowRequest, response: Empty }),
   getWorkflowHistory: endpoint({ method: 'GET', path: '/workflows/{workflowId}/history', summary: 'Read a run\'s history, paged; long-poll for new events or the close event', request: GetHistoryRequest, response: GetHistoryResponse }),
   queryWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/query', summary: 'Query a workflow through a worker; nothing is written to history', request: QueryWorkflowRequest, response: QueryWorkflowResponse }),
+  updateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates', summary: 'Send an update: validated by a worker, then accepted into history and handled; waits for the stage asked', request: UpdateWorkflowRequest, response: UpdateWorkflowResponse }),
+  pollWorkflowUpdate: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates/{updateId}/poll', summary: "Long-poll an accepted update until it reaches the stage asked; the answer has its outcome once completed", request: PollWorkflowUpdateRequest, response: UpdateWorkflowResponse }),
   pollWorkflowTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/workflow-tasks/poll', summary: 'Long-poll a task queue for a workflow task', request: PollTaskRequest, response: PollWorkflowTaskResponse }),
   completeWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/complete', summary: 'Complete a workflow task with commands', request: CompleteWorkflowTaskRequest, response: Empty }),
   failWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/fail', summary: 'Fail a workflow task; it is scheduled again', request: FailWorkflowTaskRequest, response: Empty }),

@@ -108,6 +108,17 @@ export const ModifyWorkflowPropertiesCommand = z.object({
   upsertedMemo: z.record(z.string(), Payload.nullable()),
 });
 
+/**
+ * → WorkflowExecutionUpdateCompleted: the handler of an accepted update returned (`success`) or threw
+ * an ApplicationFailure (`failure`). Temporal carries this as a protocol message; Keel as a command.
+ */
+export const CompleteWorkflowUpdateCommand = z.object({
+  type: z.literal('CompleteWorkflowUpdate'),
+  updateId: Id,
+  // Failure first: zod strips unknown keys, so the success branch would match a failure and drop it.
+  outcome: z.union([z.object({ failure: Failure }), z.object({ success: Payload.optional() })]),
+});
+
 export const Command = z
   .discriminatedUnion('type', [
     ScheduleActivityTaskCommand,
@@ -121,6 +132,7 @@ export const Command = z
     ContinueAsNewWorkflowExecutionCommand,
     UpsertWorkflowSearchAttributesCommand,
     ModifyWorkflowPropertiesCommand,
+    CompleteWorkflowUpdateCommand,
   ])
   .meta({ id: 'Command' });
 export type Command = z.infer<typeof Command>;

@@ -41,6 +41,14 @@ export const ErrorStatus = {
   QUERY_TIMEOUT: 504,
   /** The worker could not answer the query: unknown query type, or its handler threw. */
   QUERY_FAILED: 400,
+  /** The workflow has no handler for this query type; the message lists the registered ones. */
+  QUERY_NOT_REGISTERED: 400,
+  /** The query's `queryRejectCondition` refused it for the run's status (`details.status`). */
+  QUERY_REJECTED: 409,
+  /** No worker validated the update in time (no worker polls the task queue, or it is stuck). */
+  UPDATE_TIMEOUT: 504,
+  /** No update with this id was accepted by this run. */
+  UPDATE_NOT_FOUND: 404,
   /** The feature is turned off in this deployment, e.g. time skipping outside a local test service. */
   FEATURE_DISABLED: 403,
   /** Anything unexpected; the service logs it. */

@@ -116,6 +116,25 @@ export const EventAttributes = {
   UpsertWorkflowSearchAttributes: z.object({ searchAttributes: SearchAttributes, workflowTaskCompletedEventId: EventId }),
   /** The workflow upserted these memo fields (`null` removed one). */
   WorkflowPropertiesModified: z.object({ upsertedMemo: z.record(z.string(), Payload.nullable()), workflowTaskCompletedEventId: EventId }),
+  /**
+   * An update passed its validator and was accepted (Temporal's names). An input to the workflow: its
+   * handler runs in the next workflow task. A rejected update writes nothing at all.
+   */
+  WorkflowExecutionUpdateAccepted: z.object({
+    protocolInstanceId: z.string(),
+    acceptedRequestMessageId: z.string(),
+    acceptedRequestSequencingEventId: z.number().int().nonnegative(),
+    acceptedRequest: z.object({
+      meta: z.object({ updateId: z.string(), identity: Identity }),
+      input: z.object({ name: z.string(), args: Payloads, header: z.record(z.string(), Payload).optional() }),
+    }),
+  }),
+  /** The update's handler returned or threw: written with the workflow task that saw it end. */
+  WorkflowExecutionUpdateCompleted: z.object({
+    meta: z.object({ updateId: z.string() }),
+    acceptedEventId: EventId,
+    outcome: z.union([z.object({ failure: Failure }), z.object({ success: Payload.optional() })]),
+  }),
 } as const;
 
 export type EventType = keyof typeof EventAttributes;
@@ -164,4 +183,5 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set([
   'WorkflowExecutionContinuedAsNew',
   'UpsertWorkflowSearchAttributes',
   'WorkflowPropertiesModified',
+  'WorkflowExecutionUpdateCompleted',
 ]);

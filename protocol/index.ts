@@ -31,6 +31,8 @@ export {
   Limits,
   namespacePath,
   PendingActivityState,
+  UpdateStage,
+  QueryRejectCondition,
   type Endpoint,
   type EndpointName,
   type RequestOf,

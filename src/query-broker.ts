@@ -3,8 +3,11 @@
  * A query goes first to the sticky queue of the worker holding the run, and to the
  * normal queue if nobody there starts it in time; after the long-poll limit the caller
  * gets QUERY_TIMEOUT. Nothing here is durable: a query is a read.
+ *
+ * An update's validation travels the same way (a task with `update` instead of `query`), so
+ * that a rejected update, like a query, leaves nothing in storage; the time-out is UPDATE_TIMEOUT.
  */
-import { Limits, type ParsedRequestOf, type Payload } from '../protocol/index.js';
+import { Limits, type Failure, type ParsedRequestOf, type Payload } from '../protocol/index.js';
 import { ServiceError } from './service-error.js';
 import type { TaskRef } from './task-token.js';
 
@@ -17,14 +20,31 @@ export interface QueryAsk {
   taskQueue: string;
   stickyTaskQueue?: string;
   stickyTimeoutMs?: number;
+  /** Set for an update's validation: the worker runs the validator instead of a query handler. */
+  update?: UpdateValidation;
+}
+
+/** What a worker needs to validate an update. */
+export interface UpdateValidation {
+  updateId: string;
+  name: string;
+  args: Payload[];
+  header?: Record<string, Payload>;
+}
+
+/** A worker's answer: a query's answer, or (for an update) no failure when the validator passed. */
+export interface QueryAnswer {
+  answer?: Payload;
+  failure?: Failure;
 }
 
 interface PendingQuery {
   queryType: string;
   queryArgs: Payload[];
+  update?: UpdateValidation;
   createdAt: number;
   startedBy?: string;
-  settle: (answer: { answer?: Payload; errorMessage?: string } | Error) => void;
+  settle: (answer: { answer?: Payload; errorMessage?: string; notRegistered?: boolean; failure?: Failure } | Error) => void;
 }
 
 export class QueryBroker {
@@ -32,16 +52,21 @@ export class QueryBroker {
 
   constructor(private readonly deps: { dispatch: (taskQueue: string, ref: TaskRef) => Promise<unknown>; timeoutMs?: number }) {}
 
-  async ask(q: QueryAsk): Promise<{ answer?: Payload }> {
+  async ask(q: QueryAsk): Promise<QueryAnswer> {
     const queryId = crypto.randomUUID();
     const ref: TaskRef = { namespace: q.namespace, workflowId: q.workflowId, runId: q.runId, kind: 'query', scheduledEventId: 0, attempt: 1, queryId };
     const timeoutMs = this.deps.timeoutMs ?? Limits.longPollMs;
     const timers: ReturnType<typeof setTimeout>[] = [];
-    const result = new Promise<{ answer?: Payload; errorMessage?: string } | Error>((settle) => {
-      this.pending.set(queryId, { queryType: q.queryType, queryArgs: q.queryArgs, createdAt: Date.now(), settle });
+    const result = new Promise<Parameters<PendingQuery['settle']>[0]>((settle) => {
+      this.pending.set(queryId, { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.update ? { update: q.update } : {}), createdAt: Date.now(), settle });
       timers.push(
         setTimeout(
-          () => settle(new ServiceError('QUERY_TIMEOUT', `No worker answered query '${q.queryType}' within ${timeoutMs / 1000} s; is a worker polling task queue '${q.taskQueue}'?`)),
+          () =>
+            settle(
+              q.update
+                ? new ServiceError('UPDATE_TIMEOUT', `No worker validated update '${q.update.name}' (id '${q.update.updateId}') within ${timeoutMs / 1000} s; nothing was written. Is a worker polling task queue '${q.taskQueue}'?`, { updateId: q.update.updateId })
+                : new ServiceError('QUERY_TIMEOUT', `No worker answered query '${q.queryType}' within ${timeoutMs / 1000} s; is a worker polling task queue '${q.taskQueue}'?`),
+            ),
           timeoutMs,
         ),
       );
@@ -60,8 +85,8 @@ export class QueryBroker {
     try {
       const r = await result;
       if (r instanceof Error) throw r;
-      if (r.errorMessage !== undefined) throw new ServiceError('QUERY_FAILED', r.errorMessage, { queryType: q.queryType });
-      return r.answer ? { answer: r.answer } : {};
+      if (r.errorMessage !== undefined) throw new ServiceError(r.notRegistered ? 'QUERY_NOT_REGISTERED' : 'QUERY_FAILED', r.errorMessage, { queryType: q.queryType });
+      return { ...(r.answer ? { answer: r.answer } : {}), ...(r.failure ? { failure: r.failure } : {}) };
     } finally {
       for (const t of timers) clearTimeout(t);
       this.pending.delete(queryId);
@@ -79,6 +104,11 @@ export class QueryBroker {
   answer(queryId: string, res: ParsedRequestOf<'respondQueryTask'>): void {
     const q = this.pending.get(queryId);
     if (!q) throw new ServiceError('TASK_NOT_FOUND', 'Query task not found: it was already answered or timed out.');
-    q.settle({ ...(res.answer ? { answer: res.answer } : {}), ...(res.errorMessage !== undefined ? { errorMessage: res.errorMessage } : {}) });
+    q.settle({
+      ...(res.answer ? { answer: res.answer } : {}),
+      ...(res.errorMessage !== undefined ? { errorMessage: res.errorMessage } : {}),
+      ...(res.notRegistered ? { notRegistered: true } : {}),
+      ...(res.failure ? { failure: res.failure } : {}),
+    });
   }
 }

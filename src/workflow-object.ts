@@ -31,6 +31,7 @@ import { parseWorkflowName, taskQueueStub } from './stubs.js';
 import { signTaskToken, type TaskRef, type TaskTokenData } from './task-token.js';
 import { Clock } from './clock.js';
 import { QueryBroker } from './query-broker.js';
+import { acceptUpdate, findUpdate, requireRunningForUpdate, updateAnswer, type UpdateAnswer } from './engine/updates.js';
 import type { StartedTask } from './started-task.js';
 import { VISIBILITY_OUTBOX_SCHEMA, VisibilityOutbox } from './visibility/outbox.js';
 import { visibilityDb } from './visibility/migrations.js';
@@ -70,6 +71,8 @@ export class WorkflowObject extends DurableObject<Env> {
   private readonly waiters = new Set<Waiter>();
   private readonly delivering = new Map<number, Promise<void>>();
   private readonly queries: QueryBroker;
+  /** Updates whose validator is running, by run and update id: the same id again joins the first. */
+  private readonly validating = new Map<string, Promise<UpdateAnswer | undefined>>();
   /** The time every state change is computed at; tests move it. */
   readonly clock = new Clock();
   /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
@@ -564,7 +567,11 @@ export class WorkflowObject extends DurableObject<Env> {
   query(req: ParsedRequestOf<'queryWorkflow'>): Promise<Outcome<ResponseOf<'queryWorkflow'>>> {
     return outcome(async () => {
       const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
-      return this.queries.ask({
+      const reject = req.queryRejectCondition;
+      if ((reject === 'NOT_OPEN' && !isRunning(run)) || (reject === 'NOT_COMPLETED_CLEANLY' && !isRunning(run) && run.status !== 'COMPLETED')) {
+        throw new ServiceError('QUERY_REJECTED', `Query '${req.queryType}' rejected by condition ${reject}: workflow '${run.workflowId}' run ${run.runId} is ${run.status}.`, { status: run.status, queryRejectCondition: reject });
+      }
+      const { answer } = await this.queries.ask({
         namespace: run.namespace,
         workflowId: run.workflowId,
         runId: run.runId,
@@ -573,6 +580,7 @@ export class WorkflowObject extends DurableObject<Env> {
         taskQueue: run.taskQueue,
         ...(isRunning(run) && run.sticky ? { stickyTaskQueue: run.sticky.taskQueue, stickyTimeoutMs: run.sticky.scheduleToStartTimeoutMs } : {}),
       });
+      return answer ? { answer } : {};
     });
   }
 
@@ -595,11 +603,83 @@ export class WorkflowObject extends DurableObject<Env> {
         previousStartedEventId: run.lastCompletedStartedEventId,
         startedEventId: history.at(-1)?.eventId ?? 0,
         history,
-        query: { queryType: q.queryType, queryArgs: q.queryArgs },
+        ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs } }),
         scheduledTime: new Date(q.createdAt).toISOString(),
         startedTime: new Date().toISOString(),
       },
     };
+  }
+
+  // ---- RPC: updates -------------------------------------------------------------------
+
+  /**
+   * An update: a worker validates it against the workflow's state (nothing is written if it
+   * rejects), then one transaction accepts it into history, and the call waits — at most the
+   * long-poll limit — for the stage asked. A known update id is answered from its first update.
+   */
+  update(req: ParsedRequestOf<'updateWorkflow'>): Promise<Outcome<ResponseOf<'updateWorkflow'>>> {
+    return outcome(async () => {
+      const deadline = Date.now() + longPollMs(this.env);
+      const run = this.updateTarget(req.runId, req.firstExecutionRunId);
+      if (!findUpdate(run, req.updateId)) {
+        requireRunningForUpdate(run, req.updateId);
+        const key = `${run.runId}/${req.updateId}`;
+        let validation = this.validating.get(key);
+        if (!validation) {
+          validation = this.validateAndAccept(run, req).finally(() => this.validating.delete(key));
+          this.validating.set(key, validation);
+        }
+        const rejected = await validation;
+        if (rejected) return rejected;
+      }
+      return this.waitForUpdate(run.runId, req.updateId, req.waitForStage, deadline);
+    });
+  }
+
+  /** Waits (long poll) for an accepted update to reach a stage; the answer carries its outcome once completed. */
+  pollUpdate(updateId: string, req: ParsedRequestOf<'pollWorkflowUpdate'>): Promise<Outcome<ResponseOf<'pollWorkflowUpdate'>>> {
+    return outcome(() => {
+      const run = this.updateTarget(req.runId, undefined);
+      return this.waitForUpdate(run.runId, updateId, req.waitForStage, Date.now() + longPollMs(this.env));
+    });
+  }
+
+  /** The run an update names (its run id, else the latest run), checked against the chain when one is given. */
+  private updateTarget(runId: string | undefined, firstExecutionRunId: string | undefined) {
+    const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, runId);
+    if (firstExecutionRunId && run.firstRunId !== firstExecutionRunId) {
+      throw new ServiceError('WORKFLOW_NOT_FOUND', `Workflow '${run.workflowId}' run ${run.runId} does not belong to the chain started by run ${firstExecutionRunId}.`, { workflowId: run.workflowId, runId: run.runId });
+    }
+    return run;
+  }
+
+  /** Runs the validator on a worker; accepts the update, or returns the rejection (nothing written). */
+  private async validateAndAccept(run: RunState, req: ParsedRequestOf<'updateWorkflow'>): Promise<UpdateAnswer | undefined> {
+    const answer = await this.queries.ask({
+      namespace: run.namespace,
+      workflowId: run.workflowId,
+      runId: run.runId,
+      queryType: req.name,
+      queryArgs: req.args,
+      taskQueue: run.taskQueue,
+      update: { updateId: req.updateId, name: req.name, args: req.args, ...(req.header ? { header: req.header } : {}) },
+      ...(isRunning(run) && run.sticky ? { stickyTaskQueue: run.sticky.taskQueue, stickyTimeoutMs: run.sticky.scheduleToStartTimeoutMs } : {}),
+    });
+    if (answer.failure) return { updateId: req.updateId, runId: run.runId, stage: 'COMPLETED', outcome: { failure: answer.failure } };
+    this.mutate((tx) => acceptUpdate(tx, tx.loadRun(run.runId)!, req));
+    return undefined;
+  }
+
+  private async waitForUpdate(runId: string, updateId: string, stage: 'ACCEPTED' | 'COMPLETED', deadline: number): Promise<UpdateAnswer> {
+    for (;;) {
+      const run = this.store.loadRun(runId)!;
+      const answer = updateAnswer(this.store, run, updateId, stage);
+      if (answer) return answer;
+      const left = deadline - Date.now();
+      // The long poll ends with the stage reached so far; the caller polls again.
+      if (left <= 0) return { updateId, runId, stage: 'ACCEPTED' };
+      await this.waitForEvents(runId, left);
+    }
   }
 
   respondQueryTask(token: TaskTokenData, req: ParsedRequestOf<'respondQueryTask'>): Promise<Outcome<Record<string, never>>> {

@@ -2,7 +2,7 @@
 // converter and identity shared by its sub-clients (today `workflow`).
 import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
-import { WorkflowClient, defaultIdentity } from './workflow-client.js';
+import { WorkflowClient, defaultIdentity, type QueryRejectCondition } from './workflow-client.js';
 import { AsyncCompletionClient } from './async-completion-client.js';
 
 /** Options of {@link Client}, with Temporal's names plus Keel's `address`/`apiKey` shortcut. */
@@ -22,6 +22,8 @@ export interface ClientOptions {
   dataConverter?: DataConverter;
   /** Who is calling, recorded in history. @default `${process.pid}@${os.hostname()}` */
   identity?: string;
+  /** Options of `client.workflow` (Temporal's): `queryRejectCondition`. */
+  workflow?: { queryRejectCondition?: QueryRejectCondition };
 }
 
 /** {@link ClientOptions} with defaults applied. */
@@ -74,6 +76,7 @@ export class Client {
       namespace: this.options.namespace,
       dataConverter: this.options.loadedDataConverter,
       identity: this.options.identity,
+      ...(options.workflow?.queryRejectCondition ? { queryRejectCondition: options.workflow.queryRejectCondition } : {}),
     });
     this.activity = new AsyncCompletionClient({
       connection: this.connection,

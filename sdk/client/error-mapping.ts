@@ -2,6 +2,8 @@
 // by `code` alone, never by the message.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '../common/index.js';
 import { KeelServiceError, QueryFailedError } from './errors.js';
+import { QueryNotRegisteredError, QueryRejectedError, WorkflowUpdateRPCTimeoutOrCancelledError } from './handler-errors.js';
+import type { WorkflowExecutionStatus } from '../../protocol/index.js';
 
 /** What the call was about, for the fields of the rebuilt error. */
 export interface ErrorContext {
@@ -15,7 +17,8 @@ export interface ErrorContext {
  * - `WORKFLOW_NOT_FOUND`, `WORKFLOW_NOT_RUNNING` → `WorkflowNotFoundError` (Temporal reports a
  *   closed run the same way: it is not found among running ones);
  * - `WORKFLOW_ALREADY_STARTED` → `WorkflowExecutionAlreadyStartedError`;
- * - `QUERY_FAILED` → `QueryFailedError`;
+ * - `QUERY_FAILED` → `QueryFailedError`; `QUERY_NOT_REGISTERED` → `QueryNotRegisteredError`;
+ *   `QUERY_REJECTED` → `QueryRejectedError`; `UPDATE_TIMEOUT` → `WorkflowUpdateRPCTimeoutOrCancelledError`;
  * - anything else unchanged (a `KeelServiceError`, a `ServiceError`, an abort reason).
  */
 export function toClientError(err: unknown, context: ErrorContext): unknown {
@@ -28,6 +31,12 @@ export function toClientError(err: unknown, context: ErrorContext): unknown {
       return new WorkflowExecutionAlreadyStartedError(err.message, context.workflowId, context.workflowType ?? '');
     case 'QUERY_FAILED':
       return new QueryFailedError(err.message, err);
+    case 'QUERY_NOT_REGISTERED':
+      return new QueryNotRegisteredError(err.message, err);
+    case 'QUERY_REJECTED':
+      return new QueryRejectedError(String(err.details?.status ?? 'UNSPECIFIED') as WorkflowExecutionStatus);
+    case 'UPDATE_TIMEOUT':
+      return new WorkflowUpdateRPCTimeoutOrCancelledError(err.message, { cause: err });
     default:
       return err;
   }

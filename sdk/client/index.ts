@@ -40,6 +40,7 @@ export {
   type WithWorkflowArgs,
   type SignalDefinition,
   type QueryDefinition,
+  type UpdateDefinition,
   type History,
   type SearchAttributes,
   type WorkflowExecutionStatusName,
@@ -62,6 +63,8 @@ export {
   NotSupportedError,
   type ServiceErrorCode,
 } from './errors.js';
+export { QueryNotRegisteredError, QueryRejectedError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from './handler-errors.js';
+export { WorkflowUpdateStage, type WorkflowUpdateHandle, type WorkflowUpdateOptions, type WorkflowStartUpdateOptions } from './workflow-update.js';
 
 // Names of @temporalio/common that @temporalio/client re-exports, so that client code imports
 // them from one place as it did.

@@ -1,7 +1,7 @@
 // Owns the client's type vocabulary shared by its modules: workflow function types, signal and
 // query definitions, history, and the `describe()` result, with Temporal's names and shapes.
 import type { HistoryEvent, ResponseOf } from '../../protocol/index.js';
-import type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '../common/definitions.js';
 import type { TypedSearchAttributes } from '../common/search-attributes.js';
 
 /** Any workflow function: takes arguments, returns a promise of its result. */
@@ -26,7 +26,7 @@ export type WithWorkflowArgs<W extends Workflow, T> = T &
     ? { /** Arguments to pass to the workflow. */ args: Parameters<W> | Readonly<Parameters<W>> }
     : { /** Arguments to pass to the workflow. */ args?: Parameters<W> | Readonly<Parameters<W>> });
 
-export type { SignalDefinition, QueryDefinition };
+export type { SignalDefinition, QueryDefinition, UpdateDefinition };
 
 /** A run's history in the wire shape, as `fetchHistory()` returns it (payloads still encoded). */
 export interface History {

@@ -19,6 +19,9 @@ import type {
   WorkflowStartOptions,
 } from './workflow-options.js';
 
+/** Temporal's `QueryRejectCondition`: when a query is refused instead of answered. */
+export type QueryRejectCondition = 'NONE' | 'NOT_OPEN' | 'NOT_COMPLETED_CLEANLY';
+
 /** Options of {@link WorkflowClient} (and, through {@link Client}, of every sub-client). */
 export interface WorkflowClientOptions {
   /**
@@ -35,6 +38,11 @@ export interface WorkflowClientOptions {
   dataConverter?: DataConverter;
   /** Who is calling, recorded in history. @default `${process.pid}@${os.hostname()}` */
   identity?: string;
+  /**
+   * Refuse queries to runs that are not running (`NOT_OPEN`) or did not complete successfully
+   * (`NOT_COMPLETED_CLEANLY`) with a `QueryRejectedError` (Temporal's). @default 'NONE'
+   */
+  queryRejectCondition?: QueryRejectCondition;
 }
 
 /** {@link WorkflowClientOptions} with defaults applied. */
@@ -73,6 +81,7 @@ export class WorkflowClient {
       namespace: this.options.namespace,
       dataConverter: this.options.loadedDataConverter,
       identity: this.options.identity,
+      ...(options.queryRejectCondition ? { queryRejectCondition: options.queryRejectCondition } : {}),
     });
   }
 

@@ -2,6 +2,8 @@
 // that Temporal's `start`/`getHandle` return, delegating each method to the workflow operations.
 import type { WorkflowClient } from './workflow-client.js';
 import type { WorkflowOperations } from './workflow-operations.js';
+import type { UpdateDefinition } from '../common/index.js';
+import type { WorkflowStartUpdateOptions, WorkflowUpdateHandle, WorkflowUpdateOptions } from './workflow-update.js';
 import type {
   History,
   QueryDefinition,
@@ -60,6 +62,25 @@ export interface WorkflowHandle<T extends Workflow = Workflow> {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   query<Ret, Args extends any[] = []>(def: QueryDefinition<Ret, Args> | string, ...args: Args): Promise<Ret>;
+
+  /**
+   * Sends an update, by definition (from `defineUpdate`) or name, and waits for its result.
+   *
+   * @throws {WorkflowUpdateFailedError} when its validator rejected it (history is unchanged) or its
+   * handler threw an ApplicationFailure; `cause` is that failure.
+   * @throws {WorkflowUpdateRPCTimeoutOrCancelledError} when no worker validated it in time.
+   * @example
+   * const previous = await handle.executeUpdate(setPrice, { args: [42] });
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  executeUpdate<Ret, Args extends any[] = []>(def: UpdateDefinition<Ret, Args> | string, options?: WorkflowUpdateOptions<Args>): Promise<Ret>;
+
+  /** Sends an update and returns once it is accepted, with a handle to wait for its result. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  startUpdate<Ret, Args extends any[] = []>(def: UpdateDefinition<Ret, Args> | string, options: WorkflowStartUpdateOptions<Args>): Promise<WorkflowUpdateHandle<Ret>>;
+
+  /** A handle to an update sent earlier (by any client), by its id. */
+  getUpdateHandle<Ret>(updateId: string, workflowId?: string, options?: { workflowRunId?: string }): WorkflowUpdateHandle<Ret>;
 
   /**
    * Requests cancellation: the workflow sees a `CancelledFailure` in its root scope, and
@@ -126,6 +147,19 @@ export function createWorkflowHandle<T extends Workflow>(
     },
     async query<Ret>(def: QueryDefinition<Ret, never> | string, ...args: unknown[]) {
       return (await operations.query(target, typeof def === 'string' ? def : def.name, args)) as Ret;
+    },
+    async executeUpdate(def: UpdateDefinition<unknown, never> | string, options: WorkflowUpdateOptions = {}) {
+      const updates = operations.updates;
+      const answer = await updates.send({ ...target, firstExecutionRunId: chain }, typeof def === 'string' ? def : def.name, options, 'COMPLETED');
+      return updates.outcome(answer);
+    },
+    async startUpdate(def: UpdateDefinition<unknown, never> | string, options: WorkflowStartUpdateOptions) {
+      const updates = operations.updates;
+      const answer = await updates.send({ ...target, firstExecutionRunId: chain }, typeof def === 'string' ? def : def.name, options, options.waitForStage ?? 'ACCEPTED');
+      return updates.handle(target, answer.updateId, answer);
+    },
+    getUpdateHandle(updateId: string, otherWorkflowId?: string, options?: { workflowRunId?: string }) {
+      return operations.updates.handle({ workflowId: otherWorkflowId ?? workflowId, runId: options?.workflowRunId ?? runId }, updateId);
     },
     async cancel() {
       await operations.cancel(target, chain);

@@ -16,6 +16,7 @@ import { mapServiceErrors } from './error-mapping.js';
 import type { History, WorkflowExecutionDescription } from './types.js';
 import { compileWorkflowOptions, dropUndefined, type WorkflowStartOptions } from './workflow-options.js';
 import { interpretCloseEvent } from './workflow-result.js';
+import { WorkflowUpdates } from './workflow-update.js';
 
 /** A workflow and optionally one of its runs; without `runId`, the latest run. */
 export interface WorkflowTarget {
@@ -29,11 +30,20 @@ export interface WorkflowOperationsContext {
   namespace: string;
   dataConverter: LoadedDataConverter;
   identity: string;
+  queryRejectCondition?: 'NONE' | 'NOT_OPEN' | 'NOT_COMPLETED_CLEANLY';
 }
 
 /** The workflow operations of one namespace, with one data converter and identity. */
 export class WorkflowOperations {
+  private updateCalls: WorkflowUpdates | undefined;
+
   constructor(private readonly context: WorkflowOperationsContext) {}
+
+  /** The update calls, with the same connection, converter and identity. */
+  public get updates(): WorkflowUpdates {
+    this.updateCalls ??= new WorkflowUpdates(this.context);
+    return this.updateCalls;
+  }
 
   /** Starts a run; answers its run id and whether it was started (false: USE_EXISTING found one running). */
   public async start(workflowType: string, options: WorkflowStartOptions): Promise<ResponseOf<'startWorkflow'>> {
@@ -114,7 +124,8 @@ export class WorkflowOperations {
   /** Queries the workflow through a worker and decodes the answer. */
   public async query(target: WorkflowTarget, queryType: string, args: unknown[]): Promise<unknown> {
     const queryArgs = await encodeToPayloads(this.context.dataConverter, ...args);
-    const { answer } = await this.call(target, 'queryWorkflow', dropUndefined({ runId: target.runId, queryType, queryArgs }), target.workflowId);
+    const queryRejectCondition = this.context.queryRejectCondition;
+    const { answer } = await this.call(target, 'queryWorkflow', dropUndefined({ runId: target.runId, queryType, queryArgs, queryRejectCondition }), target.workflowId);
     return decodeOptionalSinglePayload(this.context.dataConverter, answer);
   }
 

@@ -19,3 +19,13 @@ export interface QueryDefinition<Ret, Args extends any[] = [], Name extends stri
   __argsBrand?: Args;
   __retBrand?: Ret;
 }
+
+/** An update's name, argument types and result type, as `defineUpdate` makes it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface UpdateDefinition<Ret, Args extends any[] = [], Name extends string = string> {
+  type: 'update';
+  name: Name;
+  /** Carries `Args` and `Ret` for the type checker only; never set. */
+  __argsBrand?: Args;
+  __retBrand?: Ret;
+}

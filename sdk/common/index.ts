@@ -110,7 +110,7 @@ export {
   decodeOptionalFailureToOptionalError,
 } from './data-converter.js';
 export { type RetryPolicy, compileRetryPolicy, decompileRetryPolicy } from './retry-policy.js';
-export type { SignalDefinition, QueryDefinition } from './definitions.js';
+export type { SignalDefinition, QueryDefinition, UpdateDefinition } from './definitions.js';
 export {
   SearchAttributeType,
   defineSearchAttributeKey,

@@ -18,6 +18,7 @@ export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } =
   ContinueAsNewWorkflowExecution: 'WorkflowExecutionContinuedAsNew',
   UpsertWorkflowSearchAttributes: 'UpsertWorkflowSearchAttributes',
   ModifyWorkflowProperties: 'WorkflowPropertiesModified',
+  CompleteWorkflowUpdate: 'WorkflowExecutionUpdateCompleted',
 };
 
 /** Finds an activity by the id of its ActivityTaskScheduled event. */
@@ -58,6 +59,8 @@ export function commandMatchesEvent(command: Command, event: HistoryEvent, activ
     case 'UpsertWorkflowSearchAttributes':
     case 'ModifyWorkflowProperties':
       return true;
+    case 'CompleteWorkflowUpdate':
+      return (event as Extract<HistoryEvent, { eventType: 'WorkflowExecutionUpdateCompleted' }>).attributes.meta.updateId === command.updateId;
   }
 }
 
@@ -77,6 +80,8 @@ export function describeCommand(command: Command): string {
       const local = localActivityOfMarker(command.markerName, command.details, command.failure);
       return `RecordMarker(markerName=${command.markerName}${patch ? `, patchId=${patch.patchId}` : ''}${local ? `, activityType=${local.data.activityType}, seq=${local.data.seq}` : ''})`;
     }
+    case 'CompleteWorkflowUpdate':
+      return `CompleteWorkflowUpdate(updateId=${command.updateId})`;
     default:
       return command.type;
   }
@@ -100,6 +105,8 @@ export function describeEvent(event: HistoryEvent, activityOf: ActivityLookup): 
       const local = localActivityOfMarker(event.attributes.markerName, event.attributes.details, event.attributes.failure);
       return `MarkerRecorded(markerName=${event.attributes.markerName}${patch ? `, patchId=${patch.patchId}` : ''}${local ? `, activityType=${local.data.activityType}, seq=${local.data.seq}` : ''})`;
     }
+    case 'WorkflowExecutionUpdateCompleted':
+      return `WorkflowExecutionUpdateCompleted(updateId=${event.attributes.meta.updateId})`;
     default:
       return event.eventType;
   }

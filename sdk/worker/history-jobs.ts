@@ -117,6 +117,11 @@ export function jobForInputEvent(
       return { type: 'signalWorkflow', signalName: event.attributes.signalName, args: event.attributes.input };
     case 'WorkflowExecutionCancelRequested':
       return { type: 'cancelWorkflow' };
+    case 'WorkflowExecutionUpdateAccepted': {
+      // Accepted means validated: the handler runs without the validator, on replay too.
+      const { meta, input } = event.attributes.acceptedRequest;
+      return { type: 'doUpdate', updateId: meta.updateId, name: input.name, args: input.args };
+    }
     default:
       return undefined;
   }

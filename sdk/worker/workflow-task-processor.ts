@@ -45,7 +45,7 @@ export class WorkflowTaskProcessor {
   handle(task: WorkflowTask): Promise<void> {
     const runId = task.workflowExecution.runId;
     const prev = this.runLocks.get(runId) ?? Promise.resolve();
-    const next = prev.then(() => (task.query ? this.answerQuery(task) : this.process(task)));
+    const next = prev.then(() => (task.query || task.update ? this.answerQuery(task) : this.process(task)));
     const settled = next.catch(() => undefined);
     this.runLocks.set(runId, settled);
     void settled.then(() => {
@@ -195,8 +195,15 @@ export class WorkflowTaskProcessor {
 
   private async answerQuery(task: WorkflowTask): Promise<void> {
     const { runId } = task.workflowExecution;
-    const query = task.query!;
-    const request = { queryId: runId, queryType: query.queryType, args: await decodeAllPayloads(query.queryArgs, this.opts.dataConverter.payloadCodecs) };
+    // An update's validation is answered like a query: read-only, against the same state.
+    const update = task.update;
+    const query = update ? { queryType: update.name, queryArgs: update.args } : task.query!;
+    const request = {
+      queryId: runId,
+      queryType: query.queryType,
+      args: await decodeAllPayloads(query.queryArgs, this.opts.dataConverter.payloadCodecs),
+      ...(update ? { update: { updateId: update.updateId } } : {}),
+    };
     let answer: Awaited<ReturnType<WorkflowRunMachine['query']>>;
     const cached = this.cache.get(runId);
     try {
@@ -219,8 +226,10 @@ export class WorkflowTaskProcessor {
     await this.opts.connection
       .call(
         'respondQueryTask',
-        answer.failure
-          ? { taskToken: task.taskToken, errorMessage: answer.failure.message }
+        update
+          ? { taskToken: task.taskToken, ...(answer.failure ? { failure: await encodeAllPayloads(answer.failure, this.opts.dataConverter.payloadCodecs) } : {}) }
+          : answer.failure
+          ? { taskToken: task.taskToken, errorMessage: answer.failure.message, ...(answer.notRegistered ? { notRegistered: true } : {}) }
           : { taskToken: task.taskToken, ...(answer.answer ? { answer: (await encodeAllPayloads([answer.answer], this.opts.dataConverter.payloadCodecs))[0] } : {}) },
         { namespace: this.opts.namespace },
       )

@@ -54,7 +54,9 @@ export type ActivationJob =
    */
   | { type: 'notifyHasPatch'; patchId: string }
   /** A local activity the workflow asked for (by its seq) ended: executed by the worker, or read from its marker on replay. */
-  | { type: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution };
+  | { type: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution }
+  /** An accepted update (WorkflowExecutionUpdateAccepted): run its handler; the validator already ran. */
+  | { type: 'doUpdate'; updateId: string; name: string; args: Payload[] };
 
 /**
  * A local activity the workflow asks the worker to run within the current workflow task (Temporal's
@@ -81,6 +83,8 @@ export interface QueryRequest {
   queryId: string;
   queryType: string;
   args: Payload[];
+  /** Set when this is an update's validation: run the validator of update `queryType` instead (read-only, as a query). */
+  update?: { updateId: string };
 }
 
 export interface Activation {
@@ -99,7 +103,7 @@ export type ActivationResult =
   /** The workflow task failed (a non-ApplicationFailure error, or a bug): the service retries it. */
   | { failure: Failure };
 
-export type QueryResult = { queryId: string; answer?: Payload; failure?: Failure };
+export type QueryResult = { queryId: string; answer?: Payload; failure?: Failure; /** No handler for the query type. */ notRegistered?: boolean };
 
 /**
  * What the bundle's entry exposes on the sandbox's global object. For each activation the

@@ -28,6 +28,7 @@ import { collectLocalActivityRequests, resolveLocalActivity } from './local-acti
 import { consoleLogSink } from './log.js';
 import { Prng } from './random.js';
 import { fireTimer, startTimer, type PendingTimer } from './timers.js';
+import { doUpdate, updateState, validateUpdate, warnUnfinishedHandlers } from './updates.js';
 
 /** Options of a workflow run's runtime. */
 export interface ActivatorOptions {
@@ -150,6 +151,8 @@ export class Activator {
         return;
       case 'resolveLocalActivity':
         return resolveLocalActivity(this, job.seq, job.resolution);
+      case 'doUpdate':
+        return doUpdate(this, job);
       default:
         throw new TypeError(`Unknown activation job: ${JSON.stringify((job as { type?: unknown }).type)}`);
     }
@@ -177,6 +180,7 @@ export class Activator {
   }
 
   private completeWorkflow(result: unknown): void {
+    warnUnfinishedHandlers(this);
     this.pushCommand({ type: 'CompleteWorkflowExecution', result: this.payloadConverter.toPayload(result) }, true);
   }
 
@@ -187,6 +191,7 @@ export class Activator {
    * a bug and fails the workflow task, which the service retries (fix the code, and it goes on).
    */
   public handleWorkflowFailure(err: unknown): void {
+    if (err instanceof ContinueAsNew || err instanceof TemporalFailure) warnUnfinishedHandlers(this);
     if (err instanceof ContinueAsNew) {
       this.pushCommand(err.command, true);
     } else if (this.cancelled && isCancellation(err)) {
@@ -304,7 +309,11 @@ export class Activator {
       return;
     }
     if (isThenable(result)) {
+      // Counted for allHandlersFinished() until it settles.
+      const handlers = updateState(this);
+      handlers.runningSignals++;
       Promise.resolve(result)
+        .finally(() => handlers.runningSignals--)
         .then(undefined, (err: unknown) => this.handleWorkflowFailure(err))
         .catch((err: unknown) => this.failTask(err));
     }
@@ -322,13 +331,15 @@ export class Activator {
     this.random = random.clone();
     this.inQuery = true;
     try {
+      if (request.update) return validateUpdate(this, request);
       if (queryType === STACK_TRACE_QUERY) {
         return { queryId, answer: this.payloadConverter.toPayload(this.describePending()) };
       }
       const handler = this.queryHandlers.get(queryType);
       if (!handler) {
         const known = [STACK_TRACE_QUERY, ...this.queryHandlers.keys()].join(' ');
-        throw new ReferenceError(`Workflow did not register a handler for ${queryType}. Registered queries: [${known}]`);
+        const failure = errorToFailure(new ReferenceError(`Workflow did not register a handler for ${queryType}. Registered queries: [${known}]`), this.payloadConverter);
+        return { queryId, failure, notRegistered: true };
       }
       const answer: unknown = handler(...arrayFromPayloads(this.payloadConverter, request.args));
       if (isThenable(answer)) {
@@ -354,6 +365,7 @@ export class Activator {
     }
     for (const seq of this.blockedConditions.keys()) lines.push(`condition ${seq}`);
     for (const s of this.bufferedSignals) lines.push(`buffered signal ${s.signalName} (no handler)`);
+    for (const [id, u] of updateState(this).running) lines.push(`update ${u.name} (${id}) running`);
     if (this.completed) lines.push('workflow completed');
     return lines.length ? lines.join('\n') : 'nothing pending';
   }

@@ -2,7 +2,8 @@
 // `setHandler`, `setDefaultSignalHandler`.
 import { STACK_TRACE_QUERY } from './activator.js';
 import { assertInWorkflowContext } from './global-state.js';
-import type { DefaultSignalHandler, Handler, QueryDefinition, SignalDefinition } from './interfaces.js';
+import type { DefaultSignalHandler, Handler, QueryDefinition, SignalDefinition, UpdateDefinition, UpdateHandlerOptions } from './interfaces.js';
+import { setUpdateHandler } from './updates.js';
 
 /**
  * Defines a signal: a name and the types of its arguments, shared by the workflow (which handles
@@ -44,15 +45,21 @@ function checkHandler(handler: unknown): void {
  *
  * A query handler must be synchronous and must not change state or start anything.
  *
+ * An update handler may be async and may do anything the workflow does; its result (or the
+ * ApplicationFailure it throws) goes to the caller. Its `validator` runs before the update is
+ * accepted, read-only like a query handler: throwing rejects the update and writes nothing.
+ *
  * @example
  * let approved: boolean | undefined;
  * setHandler(approve, (value) => { approved = value; });
  * setHandler(status, () => (approved === undefined ? 'waiting' : 'decided'));
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function setHandler<Ret, Args extends any[], T extends SignalDefinition<Args> | QueryDefinition<Ret, Args>>(
+export function setHandler<Ret, Args extends any[], T extends SignalDefinition<Args> | QueryDefinition<Ret, Args> | UpdateDefinition<Ret, Args>>(
   def: T,
   handler: Handler<Ret, Args, T> | undefined,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  options?: T extends UpdateDefinition<any, infer A> ? UpdateHandlerOptions<A> : { description?: string; unfinishedPolicy?: UpdateHandlerOptions<Args>['unfinishedPolicy'] },
 ): void {
   const activator = assertInWorkflowContext('setHandler()');
   checkHandler(handler);
@@ -71,6 +78,10 @@ export function setHandler<Ret, Args extends any[], T extends SignalDefinition<A
     }
     if (fn) activator.queryHandlers.set(def.name, fn);
     else activator.queryHandlers.delete(def.name);
+  } else if (def.type === 'update') {
+    const opts = options as UpdateHandlerOptions<Args> | undefined;
+    if (opts?.validator !== undefined && typeof opts.validator !== 'function') throw new TypeError(`Expected validator to be a function. Got: '${typeof opts.validator}'`);
+    setUpdateHandler(activator, def.name, fn, opts);
   } else {
     throw new TypeError(`Invalid definition type: ${String((def as { type?: unknown }).type)}`);
   }

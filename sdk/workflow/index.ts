@@ -8,6 +8,8 @@ export { proxyLocalActivities, scheduleLocalActivity, type LocalActivityOptions 
 export { sleep } from './timers.js';
 export { condition } from './conditions.js';
 export { defineSignal, defineQuery, setHandler, setDefaultSignalHandler } from './handlers.js';
+export { defineUpdate, allHandlersFinished, currentUpdateInfo } from './updates.js';
+export { HandlerUnfinishedPolicy } from './interfaces.js';
 export { workflowInfo } from './info.js';
 export { patched, deprecatePatch } from './patch.js';
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
@@ -25,6 +27,9 @@ export type {
   NotAnActivityMethod,
   SignalDefinition,
   QueryDefinition,
+  UpdateDefinition,
+  UpdateHandlerOptions,
+  UpdateInfo,
   Handler,
   DefaultSignalHandler,
   WorkflowInfo,

@@ -2,7 +2,7 @@
 // definitions, handlers and `WorkflowInfo`, with Temporal's names and meanings.
 import type { ActivityCancellationType, Duration, RetryPolicy, TemporalFailure } from '../common/index.js';
 import type { TypedSearchAttributes } from '../common/search-attributes.js';
-import type { QueryDefinition, SignalDefinition } from '../common/definitions.js';
+import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '../common/definitions.js';
 
 /**
  * How an activity is scheduled: its timeouts, retry policy, task queue and how it reacts to
@@ -52,16 +52,43 @@ export type ActivityInterfaceFor<T> = {
 /** An activity proxy whose activity types are not known at compile time. */
 export type UntypedActivities = Record<string, ActivityFunction>;
 
-export type { SignalDefinition, QueryDefinition };
+export type { SignalDefinition, QueryDefinition, UpdateDefinition };
 
 /** The handler type that {@link setHandler} accepts for a definition. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Handler<Ret, Args extends any[], T extends SignalDefinition<Args> | QueryDefinition<Ret, Args>> =
+export type Handler<Ret, Args extends any[], T extends SignalDefinition<Args> | QueryDefinition<Ret, Args> | UpdateDefinition<Ret, Args>> =
   T extends SignalDefinition<infer A>
     ? (...args: A) => void | Promise<void>
     : T extends QueryDefinition<infer R, infer A>
       ? (...args: A) => R
-      : never;
+      : T extends UpdateDefinition<infer R, infer A>
+        ? (...args: A) => R | Promise<R>
+        : never;
+
+/** What the workflow does about handlers still running when it completes (Temporal's). */
+export const HandlerUnfinishedPolicy = {
+  /** Log a warning (the default); the caller of an unfinished update gets an error. */
+  WARN_AND_ABANDON: 'WARN_AND_ABANDON',
+  /** Say nothing. */
+  ABANDON: 'ABANDON',
+} as const;
+export type HandlerUnfinishedPolicy = (typeof HandlerUnfinishedPolicy)[keyof typeof HandlerUnfinishedPolicy];
+
+/** Options of `setHandler` for an update (and, for `unfinishedPolicy`, a signal). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface UpdateHandlerOptions<Args extends any[]> {
+  /** Runs before the update is accepted; throwing rejects it, and nothing is written to history. Must not change state. */
+  validator?: (...args: Args) => void;
+  description?: string;
+  /** @default HandlerUnfinishedPolicy.WARN_AND_ABANDON */
+  unfinishedPolicy?: HandlerUnfinishedPolicy;
+}
+
+/** The update whose handler is running, from `currentUpdateInfo()`. */
+export interface UpdateInfo {
+  id: string;
+  name: string;
+}
 
 /** Handles signals that have no handler of their own; see {@link setDefaultSignalHandler}. */
 export type DefaultSignalHandler = (signalName: string, ...args: unknown[]) => void | Promise<void>;

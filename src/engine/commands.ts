@@ -14,6 +14,7 @@ import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 import { modifyWorkflowProperties, upsertSearchAttributes, validateMemoUpsert, validateSearchAttributeUpsert } from './upsert.js';
+import { completeUpdate, validateCompleteUpdate } from './updates.js';
 
 /** Throws the ServiceError that the first invalid command deserves. */
 export function validateCommands(run: RunState, commands: Command[]): void {
@@ -52,6 +53,9 @@ export function validateCommands(run: RunState, commands: Command[]): void {
         break;
       case 'ModifyWorkflowProperties':
         validateMemoUpsert(cmd, where, i);
+        break;
+      case 'CompleteWorkflowUpdate':
+        validateCompleteUpdate(run, cmd, where, i);
         break;
     }
   });
@@ -105,6 +109,9 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
         break;
       case 'ModifyWorkflowProperties':
         modifyWorkflowProperties(tx, run, cmd, completedEventId);
+        break;
+      case 'CompleteWorkflowUpdate':
+        completeUpdate(tx, run, cmd);
         break;
     }
   }

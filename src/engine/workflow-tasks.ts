@@ -10,6 +10,7 @@ import type { TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
 import { isRunning, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
+import { noteUpdateAccepted } from './updates.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
 export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 5_000;
@@ -82,6 +83,7 @@ export function flushBuffered(tx: Txn, run: RunState): boolean {
       attributes.startedEventId = startedIds.get(scheduled)!;
     }
     const id = tx.addEvent(run, b.eventType, b.attributes as never, b.time);
+    if (b.eventType === 'WorkflowExecutionUpdateAccepted') noteUpdateAccepted(run, b.attributes as AttributesOf<'WorkflowExecutionUpdateAccepted'>, id);
     if (b.eventType === 'ActivityTaskStarted' && scheduled !== undefined) startedIds.set(scheduled, id);
   }
   run.buffered = [];

@@ -128,10 +128,6 @@ describe('keel workflow …', () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^Error: required option '--type <type>' not specified\n$/);
 
-    const update = await keel(['workflow', 'update', 'execute', '-w', 'cli-hello', '--name', 'x'], env());
-    expect(update.code).toBe(1);
-    expect(update.stderr).toMatch(/^Error: workflow updates are not supported by Keel yet/);
-
     const down = await keel(['workflow', 'describe', '-w', 'x', '--address', `127.0.0.1:${await freePort()}`]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^Error: cannot reach the Keel service at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);

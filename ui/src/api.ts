@@ -16,6 +16,7 @@ export const PATHS = {
   requestCancelWorkflow: '/workflows/{workflowId}/cancel',
   terminateWorkflow: '/workflows/{workflowId}/terminate',
   queryWorkflow: '/workflows/{workflowId}/query',
+  updateWorkflow: '/workflows/{workflowId}/updates',
   describeTaskQueue: '/task-queues/{taskQueue}',
   listWorkflows: '/workflows',
   countWorkflows: '/workflow-count',
@@ -86,6 +87,9 @@ export const api = {
 
   terminate: (ns: string, workflowId: string, body: RequestOf<'terminateWorkflow'>) =>
     call<ResponseOf<'terminateWorkflow'>>('POST', url(ns, PATHS.terminateWorkflow, id(workflowId)), body),
+
+  /** Sends an update; the answer comes once its handler ends (or, rejected, at once), or with stage ACCEPTED when the long poll ends first. */
+  update: (ns: string, workflowId: string, body: RequestOf<'updateWorkflow'>) => call<ResponseOf<'updateWorkflow'>>('POST', url(ns, PATHS.updateWorkflow, id(workflowId)), body),
 
   query: (ns: string, workflowId: string, body: RequestOf<'queryWorkflow'>, signal?: AbortSignal) =>
     call<ResponseOf<'queryWorkflow'>>('POST', url(ns, PATHS.queryWorkflow, id(workflowId)), body, signal),

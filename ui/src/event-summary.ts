@@ -69,6 +69,20 @@ export function eventSummary(e: HistoryEvent): string {
     case 'WorkflowPropertiesModified':
       add('memo', Object.keys((a['upsertedMemo'] as Attrs | undefined) ?? {}).join(', '));
       break;
+    case 'WorkflowExecutionUpdateAccepted': {
+      const req = a['acceptedRequest'] as { meta?: { updateId?: string; identity?: string }; input?: { name?: string } } | undefined;
+      add('update', req?.input?.name);
+      add('id', req?.meta?.updateId);
+      add('by', req?.meta?.identity);
+      break;
+    }
+    case 'WorkflowExecutionUpdateCompleted': {
+      const outcome = a['outcome'] as { failure?: unknown } | undefined;
+      add('id', (a['meta'] as { updateId?: string } | undefined)?.updateId);
+      add('accepted', a['acceptedEventId']);
+      if (outcome?.failure) parts.push(failureText(outcome.failure));
+      break;
+    }
     case 'StartChildWorkflowExecutionInitiated':
       add('', `${a['workflowType']} ${a['workflowId']}`);
       break;

@@ -1,11 +1,12 @@
-// Actions on a running execution — signal, request cancellation, terminate — each asks for
+// Actions on a running execution — signal, update, request cancellation, terminate — each asks for
 // confirmation in a dialog before anything is sent, and reports what happened.
 import { useState } from 'preact/hooks';
 import { api, jsonPayload } from '../api.js';
 import { requestId } from '../navigation.js';
-import { ErrorNote, Modal, toast } from './common.js';
+import { DecodedJson, ErrorNote, Modal, toast } from './common.js';
+import type { Payload } from '../../../protocol/payload.js';
 
-type Action = 'signal' | 'cancel' | 'terminate';
+type Action = 'signal' | 'update' | 'cancel' | 'terminate';
 const IDENTITY = 'keel-ui';
 
 export function Actions(props: { namespace: string; workflowId: string; runId: string; running: boolean; onDone: () => void }) {
@@ -17,6 +18,9 @@ export function Actions(props: { namespace: string; workflowId: string; runId: s
       <button type="button" class="btn" disabled={!props.running} title={why} onClick={() => setOpen('signal')} aria-haspopup="dialog">
         Signal
       </button>
+      <button type="button" class="btn" disabled={!props.running} title={why} onClick={() => setOpen('update')} aria-haspopup="dialog">
+        Update
+      </button>
       <button type="button" class="btn" disabled={!props.running} title={why} onClick={() => setOpen('cancel')} aria-haspopup="dialog">
         Cancel
       </button>
@@ -24,6 +28,7 @@ export function Actions(props: { namespace: string; workflowId: string; runId: s
         Terminate
       </button>
       <SignalDialog {...props} open={open === 'signal'} onClose={close} />
+      <UpdateDialog {...props} open={open === 'update'} onClose={close} />
       <ReasonDialog {...props} action="cancel" open={open === 'cancel'} onClose={close} />
       <ReasonDialog {...props} action="terminate" open={open === 'terminate'} onClose={close} />
     </div>
@@ -89,6 +94,77 @@ function SignalDialog(p: DialogProps) {
           </button>
           <button type="submit" class="btn primary" disabled={busy || !name.trim()}>
             Send signal
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+/** Sends an update and shows its result; a rejection or a handler's failure is shown as the error. */
+function UpdateDialog(p: DialogProps) {
+  const [name, setName] = useState('');
+  const [input, setInput] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [result, setResult] = useState<{ value: Payload | undefined } | undefined>();
+  const [busy, setBusy] = useState(false);
+  const close = () => {
+    setResult(undefined);
+    setError(undefined);
+    p.onClose();
+  };
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    let args: unknown[] = [];
+    if (input.trim()) {
+      try {
+        args = [JSON.parse(input)];
+      } catch (err) {
+        setError(new Error(`The input is not JSON: ${(err as Error).message}`));
+        return;
+      }
+    }
+    setBusy(true);
+    setResult(undefined);
+    try {
+      const answer = await api.update(p.namespace, p.workflowId, { runId: p.runId, updateId: requestId(), name: name.trim(), args: args.map(jsonPayload), waitForStage: 'COMPLETED', identity: IDENTITY });
+      const outcome = answer.outcome;
+      if (outcome && 'failure' in outcome) setError(new Error(`Update failed: ${outcome.failure.message}`));
+      else if (answer.stage !== 'COMPLETED') setError(new Error(`Update ${answer.updateId} was accepted; its handler is still running. Its result will be in the history.`));
+      else {
+        setError(undefined);
+        setResult({ value: outcome?.success });
+        toast(`Update “${name.trim()}” completed`);
+      }
+      p.onDone();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal open={p.open} title="Send an update" onClose={close}>
+      <form class="form" onSubmit={submit}>
+        <label>
+          Update name
+          <input name="updateName" required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} spellcheck={false} autocomplete="off" />
+        </label>
+        <label>
+          Input (JSON, one argument; leave empty for none)
+          <textarea name="input" rows={5} value={input} onInput={(e) => setInput((e.target as HTMLTextAreaElement).value)} spellcheck={false} />
+        </label>
+        <p class="muted">
+          Sends the update to run <code>{p.runId}</code> of <code>{p.workflowId}</code>. A worker validates it first: a rejected update leaves the history unchanged.
+        </p>
+        {result && <DecodedJson value={result.value} namespace={p.namespace} label="Update result" />}
+        <ErrorNote error={error} />
+        <div class="buttons">
+          <button type="button" class="btn ghost" onClick={close}>
+            Close
+          </button>
+          <button type="submit" class="btn primary" disabled={busy || !name.trim()}>
+            Send update
           </button>
         </div>
       </form>
