@@ -40,6 +40,7 @@ export async function toWorkflowExecutionDescription(
     memo: await decodeMapFromPayloads(dataConverter, raw.memo),
     searchAttributes: raw.searchAttributes ?? {},
     firstExecutionRunId: raw.firstRunId,
+    ...(raw.parentExecution ? { parentExecution: { ...raw.parentExecution } } : {}),
     raw,
   };
 }

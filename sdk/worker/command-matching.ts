@@ -15,6 +15,9 @@ export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } =
   FailWorkflowExecution: 'WorkflowExecutionFailed',
   CancelWorkflowExecution: 'WorkflowExecutionCanceled',
   ContinueAsNewWorkflowExecution: 'WorkflowExecutionContinuedAsNew',
+  StartChildWorkflowExecution: 'StartChildWorkflowExecutionInitiated',
+  SignalExternalWorkflowExecution: 'SignalExternalWorkflowExecutionInitiated',
+  RequestCancelExternalWorkflowExecution: 'RequestCancelExternalWorkflowExecutionInitiated',
 };
 
 /** Finds an activity by the id of its ActivityTaskScheduled event. */
@@ -51,6 +54,16 @@ export function commandMatchesEvent(command: Command, event: HistoryEvent, activ
     case 'CancelWorkflowExecution':
     case 'ContinueAsNewWorkflowExecution':
       return true;
+    case 'StartChildWorkflowExecution': {
+      const a = (event as Extract<HistoryEvent, { eventType: 'StartChildWorkflowExecutionInitiated' }>).attributes;
+      return a.workflowId === command.workflowId && a.workflowType.name === command.workflowType;
+    }
+    case 'SignalExternalWorkflowExecution': {
+      const a = (event as Extract<HistoryEvent, { eventType: 'SignalExternalWorkflowExecutionInitiated' }>).attributes;
+      return a.workflowExecution.workflowId === command.execution.workflowId && a.signalName === command.signalName;
+    }
+    case 'RequestCancelExternalWorkflowExecution':
+      return (event as Extract<HistoryEvent, { eventType: 'RequestCancelExternalWorkflowExecutionInitiated' }>).attributes.workflowExecution.workflowId === command.workflowId;
   }
 }
 
@@ -69,6 +82,12 @@ export function describeCommand(command: Command): string {
       const patch = patchOfCommand(command);
       return `RecordMarker(markerName=${command.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
     }
+    case 'StartChildWorkflowExecution':
+      return `StartChildWorkflowExecution(workflowType=${command.workflowType}, workflowId=${command.workflowId})`;
+    case 'SignalExternalWorkflowExecution':
+      return `SignalExternalWorkflowExecution(workflowId=${command.execution.workflowId}, signalName=${command.signalName})`;
+    case 'RequestCancelExternalWorkflowExecution':
+      return `RequestCancelExternalWorkflowExecution(workflowId=${command.workflowId})`;
     default:
       return command.type;
   }
@@ -91,6 +110,12 @@ export function describeEvent(event: HistoryEvent, activityOf: ActivityLookup): 
       const patch = patchOfEvent(event);
       return `MarkerRecorded(markerName=${event.attributes.markerName}${patch ? `, patchId=${patch.patchId}` : ''})`;
     }
+    case 'StartChildWorkflowExecutionInitiated':
+      return `StartChildWorkflowExecutionInitiated(workflowType=${event.attributes.workflowType.name}, workflowId=${event.attributes.workflowId})`;
+    case 'SignalExternalWorkflowExecutionInitiated':
+      return `SignalExternalWorkflowExecutionInitiated(workflowId=${event.attributes.workflowExecution.workflowId}, signalName=${event.attributes.signalName})`;
+    case 'RequestCancelExternalWorkflowExecutionInitiated':
+      return `RequestCancelExternalWorkflowExecutionInitiated(workflowId=${event.attributes.workflowExecution.workflowId})`;
     default:
       return event.eventType;
   }

@@ -53,6 +53,10 @@ export function startWorkflowJob(event: EventOf<'WorkflowExecutionStarted'>, run
     ...(a.retryPolicy !== undefined ? { retryPolicy: a.retryPolicy } : {}),
     ...(a.memo !== undefined ? { memo: a.memo } : {}),
     ...(a.searchAttributes !== undefined ? { searchAttributes: a.searchAttributes } : {}),
+    ...(a.parentWorkflowExecution !== undefined
+      ? { parent: { ...a.parentWorkflowExecution, namespace: a.parentWorkflowNamespace ?? run.namespace } }
+      : {}),
+    ...(a.rootWorkflowExecution !== undefined ? { root: { ...a.rootWorkflowExecution } } : {}),
   };
   return {
     type: 'startWorkflow',

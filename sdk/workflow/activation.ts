@@ -27,12 +27,19 @@ export interface WorkflowStartInfo {
   searchAttributes?: Record<string, unknown>;
   /** ms since the epoch. */
   startTime: number;
+  /** Set on a child workflow: the run that started it. */
+  parent?: { workflowId: string; runId: string; namespace: string };
+  /** Set on a child workflow: the first workflow of its tree of children. */
+  root?: { workflowId: string; runId: string };
 }
 
 export type ActivityResolution =
   | { completed: { result?: Payload } }
   | { failed: { failure: Failure } }
   | { cancelled: { failure: Failure } };
+
+/** How a child workflow ended, as the parent sees it: its result, or a ChildWorkflowFailure (with the cause). */
+export type ChildWorkflowResolution = { completed: { result?: Payload } } | { failed: { failure: Failure } };
 
 export type ActivationJob =
   | { type: 'startWorkflow'; workflowType: string; args: Payload[]; info: WorkflowStartInfo; randomnessSeed: number }
@@ -44,7 +51,15 @@ export type ActivationJob =
    * History has a patch marker for `patchId` in the commands of this (replayed) task: `patched(patchId)`
    * returns true. Delivered before the other jobs of the activation (Temporal's `notifyHasPatch`).
    */
-  | { type: 'notifyHasPatch'; patchId: string };
+  | { type: 'notifyHasPatch'; patchId: string }
+  /** A child's start was answered: `started` (its run id) or `failed` (the id is in use). `seq` is the command's `control`. */
+  | { type: 'resolveChildWorkflowExecutionStart'; seq: number; started?: { runId: string }; failed?: { workflowId: string; workflowType: string; cause: string } }
+  /** A started child's chain closed. */
+  | { type: 'resolveChildWorkflowExecution'; seq: number; result: ChildWorkflowResolution }
+  /** A signal to an external workflow was delivered, or failed (`failure`). */
+  | { type: 'resolveSignalExternalWorkflow'; seq: number; failure?: Failure }
+  /** A cancellation request to an external workflow (or a child) was delivered, or failed (`failure`). */
+  | { type: 'resolveRequestCancelExternalWorkflow'; seq: number; failure?: Failure };
 
 /** A query answered against the workflow's current state; it never changes that state. */
 export interface QueryRequest {

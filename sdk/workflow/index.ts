@@ -11,6 +11,14 @@ export { workflowInfo } from './info.js';
 export { patched, deprecatePatch } from './patch.js';
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
 export { uuid4 } from './uuid.js';
+export {
+  startChild,
+  executeChild,
+  type ChildWorkflowOptions,
+  type ChildWorkflowOptionsFor,
+  type ChildWorkflowHandle,
+} from './child-workflows.js';
+export { getExternalWorkflowHandle, type ExternalWorkflowHandle } from './external-workflows.js';
 export { log } from './log.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { inWorkflowContext } from './global-state.js';
@@ -26,6 +34,8 @@ export type {
   Handler,
   DefaultSignalHandler,
   WorkflowInfo,
+  ParentWorkflowInfo,
+  RootWorkflowInfo,
   UnsafeWorkflowInfo,
   LogLevel,
   LogMetadata,
@@ -51,6 +61,8 @@ export {
   WorkflowIdReusePolicy,
   WorkflowIdConflictPolicy,
   ParentClosePolicy,
+  ChildWorkflowCancellationType,
+  WorkflowExecutionAlreadyStartedError,
   RetryState,
   TimeoutType,
   type ApplicationFailureOptions,

@@ -37,6 +37,8 @@ export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
     searchAttributes: { ...(start.searchAttributes ?? {}) },
     historyLength: activator.historyLength,
     continueAsNewSuggested: activator.continueAsNewSuggested,
+    parent: start.parent ? { ...start.parent } : undefined,
+    root: start.root ? { ...start.root } : undefined,
     unsafe: { isReplaying, now: () => RealDate.now() },
   };
   return Object.freeze(info);

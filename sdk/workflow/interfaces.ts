@@ -104,7 +104,24 @@ export interface WorkflowInfo {
   readonly historyLength: number;
   /** True once the history nears its limit (80% of the service's maximum events): call `continueAsNew`. */
   readonly continueAsNewSuggested: boolean;
+  /** Set on a child workflow: the workflow that started it. */
+  readonly parent?: ParentWorkflowInfo;
+  /** Set on a child workflow: the first workflow of its tree of children (Temporal's `RootWorkflowInfo`). */
+  readonly root?: RootWorkflowInfo;
   readonly unsafe: UnsafeWorkflowInfo;
+}
+
+/** The first workflow of a tree of children, as Temporal's `RootWorkflowInfo`. */
+export interface RootWorkflowInfo {
+  workflowId: string;
+  runId: string;
+}
+
+/** The parent of a child workflow, as Temporal's `ParentWorkflowInfo`. */
+export interface ParentWorkflowInfo {
+  workflowId: string;
+  runId: string;
+  namespace: string;
 }
 
 /** Log levels of the workflow logger, as Temporal's. */

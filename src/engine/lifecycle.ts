@@ -8,7 +8,8 @@ import { ServiceError } from '../service-error.js';
 import { checkSearchAttributes } from '../visibility/search-attributes.js';
 import { activityDeadlines, dispatchRetryIfDue, timeOutActivity } from './activities.js';
 import { applyCommands, validateCommands } from './commands.js';
-import { isRunning, type RunState } from './run-state.js';
+import { isRunning, type ParentInfo, type RunState } from './run-state.js';
+import { afterRunClosed } from './child-workflows.js';
 import type { Txn } from './transaction.js';
 import {
   DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -45,6 +46,7 @@ export function startWorkflow(
   newRunId: string,
   beforeFirstTask?: (run: RunState) => void,
   chain?: RunChain,
+  parent?: ParentInfo,
 ): { runId: string; started: boolean } {
   checkSearchAttributes(req.searchAttributes);
   const currentId = tx.currentRunId();
@@ -75,6 +77,8 @@ export function startWorkflow(
 
   const now = tx.now;
   const delay = req.startDelayMs ?? 0;
+  // Every run of a child's chain (continue-as-new, retries) keeps its parent.
+  const parentInfo = parent ?? (chain ? tx.loadRun(chain.continuedRunId)?.parent : undefined);
   const run: RunState = {
     namespace,
     workflowId: req.workflowId,
@@ -102,6 +106,7 @@ export function startWorkflow(
     cancelRequested: false,
     lastCompletedStartedEventId: 0,
     taskSeq: 0,
+    ...(parentInfo ? { parent: parentInfo } : {}),
   };
   tx.addEvent(run, 'WorkflowExecutionStarted', {
     workflowType: req.workflowType,
@@ -120,6 +125,9 @@ export function startWorkflow(
     ...(req.searchAttributes ? { searchAttributes: req.searchAttributes } : {}),
     ...(delay > 0 ? { firstWorkflowTaskBackoffMs: delay } : {}),
     ...(req.header ? { header: req.header } : {}),
+    ...(parentInfo
+      ? { parentWorkflowNamespace: parentInfo.namespace, parentWorkflowExecution: { workflowId: parentInfo.workflowId, runId: parentInfo.runId }, parentInitiatedEventId: parentInfo.initiatedEventId, ...(parentInfo.root ? { rootWorkflowExecution: parentInfo.root } : {}) }
+      : {}),
   });
   tx.newCurrentRunId = newRunId;
   tx.markVisibility(run);
@@ -173,6 +181,7 @@ export function closeRun<T extends EventType>(tx: Txn, run: RunState, status: Wo
   run.timers = {};
   run.sticky = undefined;
   run.firstWorkflowTaskAt = undefined;
+  afterRunClosed(tx, run, eventType, attributes as Record<string, unknown>);
   tx.touch(run);
   tx.markVisibility(run);
 }
