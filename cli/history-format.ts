@@ -27,6 +27,12 @@ export function summarizeEvent(event: HistoryEvent, maxLength = 160): string {
     else if (key === 'upsertedMemo') value = formatJsonLine(Object.fromEntries(Object.entries(raw as Record<string, Payload | null>).map(([k, p]) => [k, p === null ? null : payloadValue(p)])));
     else if (PAYLOADS.has(key)) value = formatJsonLine(payloadValues(raw as Payload[]));
     else if (FAILURES.has(key)) value = JSON.stringify(failureMessage(raw as Failure));
+    // Child and external-call events name a type as { name } and a run as { workflowId, runId }.
+    else if (key === 'workflowType' && typeof raw === 'object' && raw !== null) value = String((raw as { name?: unknown }).name);
+    else if (key === 'workflowExecution' && typeof raw === 'object' && raw !== null) {
+      const { workflowId, runId } = raw as { workflowId?: string; runId?: string };
+      value = runId ? `${workflowId}/${runId}` : String(workflowId);
+    }
     else if (key.endsWith('Ms') && typeof raw === 'number') {
       name = key.slice(0, -2);
       value = formatDurationMs(raw);

@@ -91,6 +91,7 @@ export async function describe(flags: TargetFlags, io: Io): Promise<void> {
       ['Memo', d.memo && Object.keys(d.memo).length > 0 ? formatJsonLine(d.memo) : undefined],
       ['SearchAttributes', Object.keys(d.searchAttributes).length > 0 ? formatJsonLine(d.searchAttributes) : undefined],
       ['CronSchedule', d.raw.cronSchedule],
+      ['Parent', d.parentExecution && `${d.parentExecution.workflowId}/${d.parentExecution.runId}`],
     ]),
   );
   const pending = d.raw.pendingActivities;
@@ -111,6 +112,20 @@ export async function describe(flags: TargetFlags, io: Io): Promise<void> {
   }
   const task = d.raw.pendingWorkflowTask;
   if (task) io.out(`\nPending Workflow Task:\n${formatKeyValues([['State', task.state], ['Attempt', String(task.attempt)], ['ScheduledTime', formatTime(task.scheduledTime)]])}`);
+  const children = d.raw.pendingChildren ?? [];
+  if (children.length > 0) {
+    io.out(`\nPending Child Workflows: ${children.length}\n`);
+    io.out(
+      indent(
+        formatTable(children, [
+          { header: 'WorkflowId', value: (c) => c.workflowId },
+          { header: 'RunId', value: (c) => c.runId ?? '(starting)' },
+          { header: 'Type', value: (c) => c.workflowTypeName },
+          { header: 'ParentClosePolicy', value: (c) => c.parentClosePolicy },
+        ]),
+      ),
+    );
+  }
 }
 
 export interface ShowFlags extends TargetFlags {
@@ -406,6 +421,8 @@ function descriptionJson(d: WorkflowExecutionDescription) {
     pendingActivities: d.raw.pendingActivities.map((a) => ({ ...a, heartbeatDetails: a.heartbeatDetails?.map(payloadValue) })),
     pendingWorkflowTask: d.raw.pendingWorkflowTask,
     cronSchedule: d.raw.cronSchedule,
+    ...(d.raw.pendingChildren ? { pendingChildren: d.raw.pendingChildren } : {}),
+    ...(d.parentExecution ? { parentExecution: d.parentExecution } : {}),
   };
 }
 

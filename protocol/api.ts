@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { Command } from './commands.js';
-import { WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
+import { ParentClosePolicy, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
 import { HistoryEvent } from './events.js';
 import { Failure, Payload, Payloads, RetryPolicy } from './payload.js';
 
@@ -127,6 +127,17 @@ export const WorkflowExecutionInfo = z
   })
   .meta({ id: 'WorkflowExecutionInfo' });
 
+/** A child workflow the run started and waits for (Temporal's `PendingChildExecutionInfo`). */
+export const PendingChildExecution = z
+  .object({
+    workflowId: z.string(),
+    runId: z.string().optional().describe('Set once the child has started.'),
+    workflowTypeName: z.string(),
+    initiatedId: z.number().int(),
+    parentClosePolicy: z.enum(enumValues(ParentClosePolicy)),
+  })
+  .meta({ id: 'PendingChildExecution' });
+
 /** Describe: the run's summary, as list has it, plus what only its own object knows. */
 export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
   historyLength: z.number().int(),
@@ -139,6 +150,10 @@ export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
     .optional(),
   stickyTaskQueue: z.string().optional(),
   cronSchedule: z.string().optional(),
+  pendingChildren: z.array(PendingChildExecution).optional(),
+  /** Set on a child workflow: the run that started it. */
+  parentNamespace: z.string().optional(),
+  parentExecution: WorkflowExecution.optional(),
 }).meta({ id: 'DescribeWorkflowResponse' });
 
 export const SignalWorkflowRequest = RunSelector.extend({

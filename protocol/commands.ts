@@ -3,7 +3,7 @@
  * produces the history event named beside it, in the order the commands are given.
  */
 import { z } from 'zod';
-import { ActivityCancellationType, enumValues } from './enums.js';
+import { ActivityCancellationType, ParentClosePolicy, WorkflowIdReusePolicy, enumValues } from './enums.js';
 import { Failure, Payload, Payloads, RetryPolicy } from './payload.js';
 
 const Id = z.string().min(1).max(1000);
@@ -119,6 +119,58 @@ export const CompleteWorkflowUpdateCommand = z.object({
   outcome: z.union([z.object({ failure: Failure }), z.object({ success: Payload.optional() })]),
 });
 
+/**
+ * → StartChildWorkflowExecutionInitiated; then, as input events, ChildWorkflowExecutionStarted (or
+ * StartChildWorkflowExecutionFailed) and, when the child's chain closes, its ChildWorkflowExecution* close event.
+ */
+export const StartChildWorkflowExecutionCommand = z.object({
+  type: z.literal('StartChildWorkflowExecution'),
+  /** The namespace of the child; only the parent's own is supported. */
+  namespace: Id.optional(),
+  workflowId: Id,
+  workflowType: Id,
+  /** Defaults to the parent's task queue. */
+  taskQueue: Id.optional(),
+  input: Payloads.default([]),
+  workflowExecutionTimeoutMs: Ms.optional(),
+  workflowRunTimeoutMs: Ms.optional(),
+  workflowTaskTimeoutMs: z.number().int().positive().max(120_000).optional(),
+  /** Default TERMINATE. */
+  parentClosePolicy: z.enum(enumValues(ParentClosePolicy)).optional(),
+  workflowIdReusePolicy: z.enum(enumValues(WorkflowIdReusePolicy)).optional(),
+  retryPolicy: RetryPolicy.optional(),
+  memo: z.record(z.string(), Payload).optional(),
+  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  header: z.record(z.string(), Payload).optional(),
+  /** Opaque to the service, copied to the Initiated event: the SDK's sequence number of the call. */
+  control: z.string().max(100).optional(),
+});
+
+/** → SignalExternalWorkflowExecutionInitiated; then ExternalWorkflowExecutionSignaled or SignalExternalWorkflowExecutionFailed. */
+export const SignalExternalWorkflowExecutionCommand = z.object({
+  type: z.literal('SignalExternalWorkflowExecution'),
+  namespace: Id.optional(),
+  execution: z.object({ workflowId: Id, runId: z.string().max(1000).optional() }),
+  signalName: Id,
+  input: Payloads.default([]),
+  /** Only signal a child of this workflow. */
+  childWorkflowOnly: z.boolean().optional(),
+  header: z.record(z.string(), Payload).optional(),
+  control: z.string().max(100).optional(),
+});
+
+/** → RequestCancelExternalWorkflowExecutionInitiated; then ExternalWorkflowExecutionCancelRequested or RequestCancelExternalWorkflowExecutionFailed. */
+export const RequestCancelExternalWorkflowExecutionCommand = z.object({
+  type: z.literal('RequestCancelExternalWorkflowExecution'),
+  namespace: Id.optional(),
+  workflowId: Id,
+  runId: z.string().max(1000).optional(),
+  /** Only cancel a child of this workflow (how the SDK cancels its children). */
+  childWorkflowOnly: z.boolean().optional(),
+  reason: z.string().max(1000).optional(),
+  control: z.string().max(100).optional(),
+});
+
 export const Command = z
   .discriminatedUnion('type', [
     ScheduleActivityTaskCommand,
@@ -133,6 +185,9 @@ export const Command = z
     UpsertWorkflowSearchAttributesCommand,
     ModifyWorkflowPropertiesCommand,
     CompleteWorkflowUpdateCommand,
+    StartChildWorkflowExecutionCommand,
+    SignalExternalWorkflowExecutionCommand,
+    RequestCancelExternalWorkflowExecutionCommand,
   ])
   .meta({ id: 'Command' });
 export type Command = z.infer<typeof Command>;

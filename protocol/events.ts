@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { TimeoutType, RetryState, Failure, Payload, Payloads, RetryPolicy } from './payload.js';
-import { WorkflowTaskFailedCause, enumValues } from './enums.js';
+import { ParentClosePolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
 
 const Ms = z.number().int().nonnegative();
 const EventId = z.number().int().positive();
@@ -12,6 +12,12 @@ const Identity = z.string().optional();
 const SearchAttributes = z.record(z.string(), z.unknown());
 const TimeoutTypeSchema = z.enum(enumValues(TimeoutType));
 const RetryStateSchema = z.enum(enumValues(RetryState));
+const Execution = z.object({ workflowId: z.string(), runId: z.string() });
+const WorkflowTypeName = z.object({ name: z.string() });
+/** Temporal's StartChildWorkflowExecutionFailedCause. */
+const StartChildFailedCause = z.enum(['WORKFLOW_ALREADY_EXISTS', 'NAMESPACE_NOT_FOUND']);
+/** Temporal's CancelExternalWorkflowExecutionFailedCause / SignalExternalWorkflowExecutionFailedCause. */
+const ExternalFailedCause = z.enum(['EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND', 'NAMESPACE_NOT_FOUND']);
 
 /** Attribute schemas, keyed by event type. */
 export const EventAttributes = {
@@ -41,6 +47,11 @@ export const EventAttributes = {
     lastCompletionResult: Payloads.optional(),
     /** The failure that closed the previous run (retry, cron), for `workflowInfo().lastFailure`. */
     continuedFailure: Failure.optional(),
+    /** Set on a child workflow's runs: the parent that started its chain. */
+    parentWorkflowNamespace: z.string().optional(),
+    parentWorkflowExecution: Execution.optional(),
+    parentInitiatedEventId: EventId.optional(),
+    rootWorkflowExecution: Execution.optional(),
   }),
   WorkflowTaskScheduled: z.object({ taskQueue: z.string(), startToCloseTimeoutMs: Ms, attempt: z.number().int().positive() }),
   WorkflowTaskStarted: z.object({ scheduledEventId: EventId, identity: Identity, requestId: z.string().optional() }),
@@ -135,6 +146,125 @@ export const EventAttributes = {
     acceptedEventId: EventId,
     outcome: z.union([z.object({ failure: Failure }), z.object({ success: Payload.optional() })]),
   }),
+  StartChildWorkflowExecutionInitiated: z.object({
+    namespace: z.string(),
+    workflowId: z.string(),
+    workflowType: WorkflowTypeName,
+    taskQueue: z.string(),
+    input: Payloads,
+    workflowExecutionTimeoutMs: Ms.optional(),
+    workflowRunTimeoutMs: Ms.optional(),
+    workflowTaskTimeoutMs: Ms.optional(),
+    parentClosePolicy: z.enum(enumValues(ParentClosePolicy)),
+    workflowIdReusePolicy: z.enum(enumValues(WorkflowIdReusePolicy)).optional(),
+    retryPolicy: RetryPolicy.optional(),
+    memo: z.record(z.string(), Payload).optional(),
+    searchAttributes: SearchAttributes.optional(),
+    header: z.record(z.string(), Payload).optional(),
+    control: z.string().optional(),
+    workflowTaskCompletedEventId: EventId,
+  }),
+  StartChildWorkflowExecutionFailed: z.object({
+    namespace: z.string(),
+    workflowId: z.string(),
+    workflowType: WorkflowTypeName,
+    cause: StartChildFailedCause,
+    control: z.string().optional(),
+    initiatedEventId: EventId,
+    workflowTaskCompletedEventId: EventId,
+  }),
+  ChildWorkflowExecutionStarted: z.object({
+    namespace: z.string(),
+    initiatedEventId: EventId,
+    workflowExecution: Execution,
+    workflowType: WorkflowTypeName,
+    header: z.record(z.string(), Payload).optional(),
+  }),
+  ChildWorkflowExecutionCompleted: z.object({
+    result: Payload.optional(),
+    namespace: z.string(),
+    workflowExecution: Execution,
+    workflowType: WorkflowTypeName,
+    initiatedEventId: EventId,
+    startedEventId: EventId,
+  }),
+  ChildWorkflowExecutionFailed: z.object({
+    failure: Failure,
+    namespace: z.string(),
+    workflowExecution: Execution,
+    workflowType: WorkflowTypeName,
+    initiatedEventId: EventId,
+    startedEventId: EventId,
+    retryState: RetryStateSchema,
+  }),
+  ChildWorkflowExecutionCanceled: z.object({
+    details: Payloads.optional(),
+    namespace: z.string(),
+    workflowExecution: Execution,
+    workflowType: WorkflowTypeName,
+    initiatedEventId: EventId,
+    startedEventId: EventId,
+  }),
+  ChildWorkflowExecutionTimedOut: z.object({
+    namespace: z.string(),
+    workflowExecution: Execution,
+    workflowType: WorkflowTypeName,
+    initiatedEventId: EventId,
+    startedEventId: EventId,
+    retryState: RetryStateSchema,
+  }),
+  ChildWorkflowExecutionTerminated: z.object({
+    namespace: z.string(),
+    workflowExecution: Execution,
+    workflowType: WorkflowTypeName,
+    initiatedEventId: EventId,
+    startedEventId: EventId,
+  }),
+  SignalExternalWorkflowExecutionInitiated: z.object({
+    namespace: z.string(),
+    workflowExecution: z.object({ workflowId: z.string(), runId: z.string().optional() }),
+    signalName: z.string(),
+    input: Payloads,
+    childWorkflowOnly: z.boolean(),
+    header: z.record(z.string(), Payload).optional(),
+    control: z.string().optional(),
+    workflowTaskCompletedEventId: EventId,
+  }),
+  ExternalWorkflowExecutionSignaled: z.object({
+    initiatedEventId: EventId,
+    namespace: z.string(),
+    workflowExecution: z.object({ workflowId: z.string(), runId: z.string().optional() }),
+    control: z.string().optional(),
+  }),
+  SignalExternalWorkflowExecutionFailed: z.object({
+    cause: ExternalFailedCause,
+    namespace: z.string(),
+    workflowExecution: z.object({ workflowId: z.string(), runId: z.string().optional() }),
+    initiatedEventId: EventId,
+    control: z.string().optional(),
+    workflowTaskCompletedEventId: EventId,
+  }),
+  RequestCancelExternalWorkflowExecutionInitiated: z.object({
+    namespace: z.string(),
+    workflowExecution: z.object({ workflowId: z.string(), runId: z.string().optional() }),
+    childWorkflowOnly: z.boolean(),
+    reason: z.string().optional(),
+    control: z.string().optional(),
+    workflowTaskCompletedEventId: EventId,
+  }),
+  ExternalWorkflowExecutionCancelRequested: z.object({
+    initiatedEventId: EventId,
+    namespace: z.string(),
+    workflowExecution: z.object({ workflowId: z.string(), runId: z.string().optional() }),
+  }),
+  RequestCancelExternalWorkflowExecutionFailed: z.object({
+    cause: ExternalFailedCause,
+    namespace: z.string(),
+    workflowExecution: z.object({ workflowId: z.string(), runId: z.string().optional() }),
+    initiatedEventId: EventId,
+    control: z.string().optional(),
+    workflowTaskCompletedEventId: EventId,
+  }),
 } as const;
 
 export type EventType = keyof typeof EventAttributes;
@@ -184,4 +314,7 @@ export const COMMAND_EVENT_TYPES: ReadonlySet<EventType> = new Set([
   'UpsertWorkflowSearchAttributes',
   'WorkflowPropertiesModified',
   'WorkflowExecutionUpdateCompleted',
+  'StartChildWorkflowExecutionInitiated',
+  'SignalExternalWorkflowExecutionInitiated',
+  'RequestCancelExternalWorkflowExecutionInitiated',
 ]);

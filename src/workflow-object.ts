@@ -37,6 +37,9 @@ import { VISIBILITY_OUTBOX_SCHEMA, VisibilityOutbox } from './visibility/outbox.
 import { visibilityDb } from './visibility/migrations.js';
 import { D1SummaryStore } from './visibility/store.js';
 import { summarize } from './visibility/summary.js';
+import { CALLS_SCHEMA, WorkflowCalls } from './workflow-calls.js';
+import { applyParentClosePolicy, recordChildClosed, recordChildStartResult } from './engine/child-workflows.js';
+import { recordExternalResult, type CallResult, type ChildStartRequest, type WorkflowCall } from './engine/external-calls.js';
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -48,6 +51,7 @@ const SCHEMA = [
   // run that takes many signals pays a full scan per change.
   `CREATE INDEX IF NOT EXISTS requests_by_age ON requests (created_at)`,
   VISIBILITY_OUTBOX_SCHEMA,
+  CALLS_SCHEMA,
 ];
 
 /** The tables and indexes SCHEMA creates; an object that lacks any of them runs SCHEMA. */
@@ -77,6 +81,8 @@ export class WorkflowObject extends DurableObject<Env> {
   readonly clock = new Clock();
   /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
   readonly visibility: VisibilityOutbox;
+  /** Calls to other workflow objects (children, external signals and cancels) on their way. */
+  readonly calls: WorkflowCalls;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -113,6 +119,12 @@ export class WorkflowObject extends DurableObject<Env> {
       store: env.VISIBILITY ? new D1SummaryStore(env.VISIBILITY, () => visibilityDb(env)) : undefined,
       now: () => this.clock.now(),
       retryBy: (due) => this.alarmBy(due),
+    });
+    this.calls = new WorkflowCalls(this.sql, {
+      env,
+      now: () => this.clock.now(),
+      retryBy: (due) => this.alarmBy(due),
+      settle: (id, call, result) => this.settleCall(id, call, result),
     });
   }
 
@@ -172,6 +184,7 @@ export class WorkflowObject extends DurableObject<Env> {
         this.sql.exec(`INSERT INTO outbox (task_queue, kind, ref, due_at) VALUES (?, ?, ?, ?)`, d.taskQueue, d.kind, JSON.stringify(d.ref), tx.now);
       }
       for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
+      for (const call of tx.calls) this.calls.enqueue(call, tx.now);
       if (request?.requestId) {
         this.sql.exec(`INSERT INTO requests (request_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?)`, request.requestId, request.fingerprint, JSON.stringify(result ?? null), tx.now);
       }
@@ -179,6 +192,7 @@ export class WorkflowObject extends DurableObject<Env> {
     });
     if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
+    if (tx.calls.length > 0) void this.calls.deliverDue();
     return result;
   }
 
@@ -191,6 +205,8 @@ export class WorkflowObject extends DurableObject<Env> {
     // Undelivered tasks are retried by the alarm if the delivery that follows this
     // transaction fails or the object is evicted first.
     if (outboxDue !== null && outboxDue !== undefined) at = Math.min(at ?? Infinity, Math.max(outboxDue, tx.now) + 1000);
+    const callDue = this.calls.earliestDue();
+    if (callDue !== undefined) at = Math.min(at ?? Infinity, Math.max(callDue, tx.now) + 1000);
     const summaryDue = this.visibility.earliestDue();
     if (summaryDue !== undefined) at = Math.min(at ?? Infinity, Math.max(summaryDue, tx.now) + 1000);
     const requestExpiry = this.sql.exec<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM requests`).toArray()[0]?.t;
@@ -207,7 +223,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const run = current ? tx.loadRun(current) : undefined;
       if (run) fireDue(tx, run);
     }, undefined, { alwaysScheduleAlarm: true });
-    await this.deliverOutbox();
+    await Promise.all([this.deliverOutbox(), this.calls.deliverDue()]);
   }
 
   // ---- Outbox: at-least-once hand-off to task queues ------------------------------
@@ -380,6 +396,40 @@ export class WorkflowObject extends DurableObject<Env> {
       await this.alarm();
       return { now: new Date(this.clock.now()).toISOString() };
     });
+  }
+
+  // ---- RPC: calls from other workflows -----------------------------------------------
+
+  /** Starts a child workflow for its parent; the parent's request id makes a repeat answer the first answer. */
+  startChild(req: ChildStartRequest): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
+    const { parent, ...start } = req;
+    return outcome(() =>
+      this.mutate((tx) => startWorkflow(tx, this.names.namespace, start, crypto.randomUUID(), undefined, undefined, parent), requestKey('startChild', req)),
+    );
+  }
+
+  /** A child's chain closed: the parent records it (a repeat finds nothing pending). */
+  childClosed(call: Extract<WorkflowCall, { kind: 'childClosed' }>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() => this.mutate((tx) => (recordChildClosed(tx, call), {})));
+  }
+
+  /** The parent closed: this child's run gets its parent close policy. */
+  applyParentClosePolicy(call: Extract<WorkflowCall, { kind: 'parentClosePolicy' }>): Promise<Outcome<Record<string, never>>> {
+    return outcome(() => this.mutate((tx) => (applyParentClosePolicy(tx, call), {})));
+  }
+
+  /** Records a delivered call's answer and deletes its outbox row, in one transaction. */
+  private settleCall(id: number, call: WorkflowCall, result: CallResult | undefined): void {
+    this.mutate(
+      (tx) => {
+        this.sql.exec(`DELETE FROM calls WHERE id = ?`, id);
+        if (!result) return;
+        if (call.kind === 'startChild') recordChildStartResult(tx, call, result);
+        else if (call.kind === 'signal' || call.kind === 'cancel') recordExternalResult(tx, call, result);
+      },
+      undefined,
+      { alwaysScheduleAlarm: true },
+    );
   }
 
   // ---- RPC: tasks -------------------------------------------------------------------

@@ -41,6 +41,7 @@ export async function toWorkflowExecutionDescription(
     searchAttributes: raw.searchAttributes ?? {},
     typedSearchAttributes: typedSearchAttributesFromWire(raw.searchAttributes),
     firstExecutionRunId: raw.firstRunId,
+    ...(raw.parentExecution ? { parentExecution: { ...raw.parentExecution } } : {}),
     raw,
   };
 }

@@ -91,6 +91,8 @@ export interface WorkflowExecutionInfo {
  * run's {@link WorkflowExecutionInfo} — plus the raw describe answer.
  */
 export interface WorkflowExecutionDescription extends Omit<WorkflowExecutionInfo, 'raw'> {
+  /** Set on a child workflow: the run that started it (Temporal's `parentExecution`). */
+  parentExecution?: { workflowId: string; runId: string };
   /** The service's answer as it came (payloads still encoded). */
   raw: DescribeWorkflowExecutionResponse;
 }

@@ -14,6 +14,7 @@ export {
   TimeoutType,
 } from '../../protocol/enums.js';
 export type { Payload, Failure } from '../../protocol/index.js';
+export { ChildWorkflowCancellationType } from './child-workflow-cancellation.js';
 
 export { type Duration, msToNumber, msOptionalToNumber } from './duration.js';
 export { encodeBase64, decodeBase64, encodeUtf8, decodeUtf8, utf8ToBase64, base64ToUtf8 } from './encoding.js';

@@ -19,6 +19,9 @@ export const EVENT_TYPE_OF_COMMAND: { readonly [C in CommandType]: EventType } =
   UpsertWorkflowSearchAttributes: 'UpsertWorkflowSearchAttributes',
   ModifyWorkflowProperties: 'WorkflowPropertiesModified',
   CompleteWorkflowUpdate: 'WorkflowExecutionUpdateCompleted',
+  StartChildWorkflowExecution: 'StartChildWorkflowExecutionInitiated',
+  SignalExternalWorkflowExecution: 'SignalExternalWorkflowExecutionInitiated',
+  RequestCancelExternalWorkflowExecution: 'RequestCancelExternalWorkflowExecutionInitiated',
 };
 
 /** Finds an activity by the id of its ActivityTaskScheduled event. */
@@ -61,6 +64,16 @@ export function commandMatchesEvent(command: Command, event: HistoryEvent, activ
       return true;
     case 'CompleteWorkflowUpdate':
       return (event as Extract<HistoryEvent, { eventType: 'WorkflowExecutionUpdateCompleted' }>).attributes.meta.updateId === command.updateId;
+    case 'StartChildWorkflowExecution': {
+      const a = (event as Extract<HistoryEvent, { eventType: 'StartChildWorkflowExecutionInitiated' }>).attributes;
+      return a.workflowId === command.workflowId && a.workflowType.name === command.workflowType;
+    }
+    case 'SignalExternalWorkflowExecution': {
+      const a = (event as Extract<HistoryEvent, { eventType: 'SignalExternalWorkflowExecutionInitiated' }>).attributes;
+      return a.workflowExecution.workflowId === command.execution.workflowId && a.signalName === command.signalName;
+    }
+    case 'RequestCancelExternalWorkflowExecution':
+      return (event as Extract<HistoryEvent, { eventType: 'RequestCancelExternalWorkflowExecutionInitiated' }>).attributes.workflowExecution.workflowId === command.workflowId;
   }
 }
 
@@ -82,6 +95,12 @@ export function describeCommand(command: Command): string {
     }
     case 'CompleteWorkflowUpdate':
       return `CompleteWorkflowUpdate(updateId=${command.updateId})`;
+    case 'StartChildWorkflowExecution':
+      return `StartChildWorkflowExecution(workflowType=${command.workflowType}, workflowId=${command.workflowId})`;
+    case 'SignalExternalWorkflowExecution':
+      return `SignalExternalWorkflowExecution(workflowId=${command.execution.workflowId}, signalName=${command.signalName})`;
+    case 'RequestCancelExternalWorkflowExecution':
+      return `RequestCancelExternalWorkflowExecution(workflowId=${command.workflowId})`;
     default:
       return command.type;
   }
@@ -107,6 +126,12 @@ export function describeEvent(event: HistoryEvent, activityOf: ActivityLookup): 
     }
     case 'WorkflowExecutionUpdateCompleted':
       return `WorkflowExecutionUpdateCompleted(updateId=${event.attributes.meta.updateId})`;
+    case 'StartChildWorkflowExecutionInitiated':
+      return `StartChildWorkflowExecutionInitiated(workflowType=${event.attributes.workflowType.name}, workflowId=${event.attributes.workflowId})`;
+    case 'SignalExternalWorkflowExecutionInitiated':
+      return `SignalExternalWorkflowExecutionInitiated(workflowId=${event.attributes.workflowExecution.workflowId}, signalName=${event.attributes.signalName})`;
+    case 'RequestCancelExternalWorkflowExecutionInitiated':
+      return `RequestCancelExternalWorkflowExecutionInitiated(workflowId=${event.attributes.workflowExecution.workflowId})`;
     default:
       return event.eventType;
   }

@@ -57,6 +57,10 @@ export function startWorkflowJob(event: EventOf<'WorkflowExecutionStarted'>, run
     ...(a.firstWorkflowTaskBackoffMs !== undefined ? { firstWorkflowTaskBackoffMs: a.firstWorkflowTaskBackoffMs } : {}),
     ...(a.lastCompletionResult !== undefined ? { lastCompletionResult: a.lastCompletionResult } : {}),
     ...(a.continuedFailure !== undefined ? { continuedFailure: a.continuedFailure } : {}),
+    ...(a.parentWorkflowExecution !== undefined
+      ? { parent: { ...a.parentWorkflowExecution, namespace: a.parentWorkflowNamespace ?? run.namespace } }
+      : {}),
+    ...(a.rootWorkflowExecution !== undefined ? { root: { ...a.rootWorkflowExecution } } : {}),
   };
   return {
     type: 'startWorkflow',

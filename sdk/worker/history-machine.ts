@@ -16,6 +16,7 @@ import { CachedRunInvalidError, DeterminismViolationError, HistoryGapError } fro
 import { jobForInputEvent, type RunIdentity, type ScheduledActivity } from './history-jobs.js';
 import { patchesRecordedAfter, patchOfCommand, patchOfEvent } from './patch-markers.js';
 import { localActivityMarkersAfter, replaySource, runLocalActivityRounds, type LocalActivitySource } from './local-activity-rounds.js';
+import { INITIATED_EVENT_TYPES, jobForChildOrExternalEvent, seqOfInitiated } from './child-jobs.js';
 import type { WorkflowRunContext } from './workflow-sandbox.js';
 
 /** Options of {@link WorkflowRunMachine}. */
@@ -95,6 +96,8 @@ export class WorkflowRunMachine {
   private lastApplied = 0;
   private jobs: ActivationJob[] = [];
   private readonly activities = new Map<number, ScheduledActivity>();
+  /** Sequence numbers of child starts and external calls, by their Initiated event id. */
+  private readonly initiated = new Map<number, number>();
   private awaiting: AwaitingCompletion | undefined;
   private window: MatchWindow | undefined;
   private closed = false;
@@ -188,6 +191,10 @@ export class WorkflowRunMachine {
       if (event.eventType === 'ActivityTaskScheduled') {
         this.activities.set(event.eventId, { activityId: event.attributes.activityId, activityType: event.attributes.activityType });
       }
+      if (INITIATED_EVENT_TYPES.has(event.eventType)) {
+        const seq = seqOfInitiated(event);
+        if (seq !== undefined) this.initiated.set(event.eventId, seq);
+      }
       if (COMMAND_EVENT_TYPES.has(event.eventType)) this.matchCommandEvent(event);
       if (CLOSE_EVENT_TYPES.has(event.eventType)) this.closed = true;
 
@@ -238,7 +245,7 @@ export class WorkflowRunMachine {
           }
           break;
         default: {
-          const job = jobForInputEvent(event, this, (id) => this.activities.get(id));
+          const job = jobForInputEvent(event, this, (id) => this.activities.get(id)) ?? jobForChildOrExternalEvent(event, (id) => this.initiated.get(id));
           if (job) this.jobs.push(job);
         }
       }

@@ -35,12 +35,19 @@ export interface WorkflowStartInfo {
   lastCompletionResult?: Payload[];
   /** The failure that closed the previous run of the chain (retry, cron). */
   continuedFailure?: Failure;
+  /** Set on a child workflow: the run that started it. */
+  parent?: { workflowId: string; runId: string; namespace: string };
+  /** Set on a child workflow: the first workflow of its tree of children. */
+  root?: { workflowId: string; runId: string };
 }
 
 export type ActivityResolution =
   | { completed: { result?: Payload } }
   | { failed: { failure: Failure } }
   | { cancelled: { failure: Failure } };
+
+/** How a child workflow ended, as the parent sees it: its result, or a ChildWorkflowFailure (with the cause). */
+export type ChildWorkflowResolution = { completed: { result?: Payload } } | { failed: { failure: Failure } };
 
 export type ActivationJob =
   | { type: 'startWorkflow'; workflowType: string; args: Payload[]; info: WorkflowStartInfo; randomnessSeed: number }
@@ -56,7 +63,15 @@ export type ActivationJob =
   /** A local activity the workflow asked for (by its seq) ended: executed by the worker, or read from its marker on replay. */
   | { type: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution }
   /** An accepted update (WorkflowExecutionUpdateAccepted): run its handler; the validator already ran. */
-  | { type: 'doUpdate'; updateId: string; name: string; args: Payload[] };
+  | { type: 'doUpdate'; updateId: string; name: string; args: Payload[] }
+  /** A child's start was answered: `started` (its run id) or `failed` (the id is in use). `seq` is the command's `control`. */
+  | { type: 'resolveChildWorkflowExecutionStart'; seq: number; started?: { runId: string }; failed?: { workflowId: string; workflowType: string; cause: string } }
+  /** A started child's chain closed. */
+  | { type: 'resolveChildWorkflowExecution'; seq: number; result: ChildWorkflowResolution }
+  /** A signal to an external workflow was delivered, or failed (`failure`). */
+  | { type: 'resolveSignalExternalWorkflow'; seq: number; failure?: Failure }
+  /** A cancellation request to an external workflow (or a child) was delivered, or failed (`failure`). */
+  | { type: 'resolveRequestCancelExternalWorkflow'; seq: number; failure?: Failure };
 
 /**
  * A local activity the workflow asks the worker to run within the current workflow task (Temporal's

@@ -29,6 +29,8 @@ import { consoleLogSink } from './log.js';
 import { Prng } from './random.js';
 import { fireTimer, startTimer, type PendingTimer } from './timers.js';
 import { doUpdate, updateState, validateUpdate, warnUnfinishedHandlers } from './updates.js';
+import { resolveChildResult, resolveChildStart, type PendingChild } from './child-workflows.js';
+import { resolveExternalCall, type PendingExternalCall } from './external-workflows.js';
 
 /** Options of a workflow run's runtime. */
 export interface ActivatorOptions {
@@ -70,9 +72,13 @@ export class Activator {
   public readonly scopeStorage: ScopeStorage;
   public readonly rootScope: RootCancellationScope;
   /** Per-kind sequence numbers, as Temporal's: timer and activity ids derive from them. */
-  public readonly nextSeqs = { timer: 1, activity: 1, condition: 1 };
+  public readonly nextSeqs = { timer: 1, activity: 1, condition: 1, childWorkflow: 1, signalExternal: 1, cancelExternal: 1 };
   public readonly timers = new Map<string, PendingTimer>();
   public readonly activities = new Map<string, PendingActivity>();
+  /** Child workflows, external signals and cancellation requests the workflow waits on, by sequence number. */
+  public readonly children = new Map<number, PendingChild>();
+  public readonly externalSignals = new Map<number, PendingExternalCall>();
+  public readonly externalCancels = new Map<number, PendingExternalCall>();
   public readonly blockedConditions = new Map<number, BlockedCondition>();
   public readonly signalHandlers = new Map<string, AnyFunction>();
   public defaultSignalHandler: DefaultSignalHandler | undefined;
@@ -153,6 +159,14 @@ export class Activator {
         return resolveLocalActivity(this, job.seq, job.resolution);
       case 'doUpdate':
         return doUpdate(this, job);
+      case 'resolveChildWorkflowExecutionStart':
+        return resolveChildStart(this, job.seq, job.started, job.failed);
+      case 'resolveChildWorkflowExecution':
+        return resolveChildResult(this, job.seq, job.result);
+      case 'resolveSignalExternalWorkflow':
+        return resolveExternalCall(this, this.externalSignals, job.seq, job.failure);
+      case 'resolveRequestCancelExternalWorkflow':
+        return resolveExternalCall(this, this.externalCancels, job.seq, job.failure);
       default:
         throw new TypeError(`Unknown activation job: ${JSON.stringify((job as { type?: unknown }).type)}`);
     }
@@ -363,6 +377,7 @@ export class Activator {
     for (const a of this.activities.values()) {
       lines.push(`activity ${a.activityId} (${a.activityType})${a.cancelRequested ? ' cancel requested' : ''}`);
     }
+    for (const c of this.children.values()) lines.push(`child workflow ${c.workflowId} (${c.workflowType})${c.runId ? '' : ' starting'}`);
     for (const seq of this.blockedConditions.keys()) lines.push(`condition ${seq}`);
     for (const s of this.bufferedSignals) lines.push(`buffered signal ${s.signalName} (no handler)`);
     for (const [id, u] of updateState(this).running) lines.push(`update ${u.name} (${id}) running`);

@@ -15,6 +15,14 @@ export { patched, deprecatePatch } from './patch.js';
 export { continueAsNew, makeContinueAsNewFunc, ContinueAsNew, type ContinueAsNewOptions } from './continue-as-new.js';
 export { uuid4 } from './uuid.js';
 export { upsertSearchAttributes, upsertMemo } from './upsert.js';
+export {
+  startChild,
+  executeChild,
+  type ChildWorkflowOptions,
+  type ChildWorkflowOptionsFor,
+  type ChildWorkflowHandle,
+} from './child-workflows.js';
+export { getExternalWorkflowHandle, type ExternalWorkflowHandle } from './external-workflows.js';
 export { log } from './log.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { inWorkflowContext } from './global-state.js';
@@ -33,6 +41,8 @@ export type {
   Handler,
   DefaultSignalHandler,
   WorkflowInfo,
+  ParentWorkflowInfo,
+  RootWorkflowInfo,
   UnsafeWorkflowInfo,
   LogLevel,
   LogMetadata,
@@ -64,6 +74,8 @@ export {
   type SearchAttributeKey,
   type SearchAttributePair,
   type SearchAttributeUpdatePair,
+  ChildWorkflowCancellationType,
+  WorkflowExecutionAlreadyStartedError,
   RetryState,
   TimeoutType,
   type ApplicationFailureOptions,

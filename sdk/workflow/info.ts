@@ -45,6 +45,8 @@ export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
       : {}),
     ...(start.lastCompletionResult?.[0] !== undefined ? { lastResult: activator.payloadConverter.fromPayload(start.lastCompletionResult[0]) } : {}),
     ...(start.continuedFailure !== undefined ? { lastFailure: failureToError(start.continuedFailure, activator.payloadConverter) } : {}),
+    parent: start.parent ? { ...start.parent } : undefined,
+    root: start.root ? { ...start.root } : undefined,
     unsafe: { isReplaying, now: () => RealDate.now() },
   };
   return Object.freeze(info);

@@ -142,7 +142,24 @@ export interface WorkflowInfo {
   readonly lastResult?: unknown;
   /** The failure that closed the previous run of the chain (a retried or cron workflow). */
   readonly lastFailure?: TemporalFailure;
+  /** Set on a child workflow: the workflow that started it. */
+  readonly parent?: ParentWorkflowInfo;
+  /** Set on a child workflow: the first workflow of its tree of children (Temporal's `RootWorkflowInfo`). */
+  readonly root?: RootWorkflowInfo;
   readonly unsafe: UnsafeWorkflowInfo;
+}
+
+/** The first workflow of a tree of children, as Temporal's `RootWorkflowInfo`. */
+export interface RootWorkflowInfo {
+  workflowId: string;
+  runId: string;
+}
+
+/** The parent of a child workflow, as Temporal's `ParentWorkflowInfo`. */
+export interface ParentWorkflowInfo {
+  workflowId: string;
+  runId: string;
+  namespace: string;
 }
 
 /** Log levels of the workflow logger, as Temporal's. */

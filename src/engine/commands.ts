@@ -15,6 +15,8 @@ import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 import { modifyWorkflowProperties, upsertSearchAttributes, validateMemoUpsert, validateSearchAttributeUpsert } from './upsert.js';
 import { completeUpdate, validateCompleteUpdate } from './updates.js';
+import { startChild, validateStartChild } from './child-workflows.js';
+import { requestCancelExternal, signalExternal, validateExternalCommand } from './external-calls.js';
 
 /** Throws the ServiceError that the first invalid command deserves. */
 export function validateCommands(run: RunState, commands: Command[]): void {
@@ -43,6 +45,13 @@ export function validateCommands(run: RunState, commands: Command[]): void {
         if (!run.cancelRequested) {
           throw new ServiceError('BAD_COMMAND', `${where}: the run's cancellation was not requested; complete or fail the workflow instead.`, { index: i });
         }
+        break;
+      case 'StartChildWorkflowExecution':
+        validateStartChild(run, cmd, where);
+        break;
+      case 'SignalExternalWorkflowExecution':
+      case 'RequestCancelExternalWorkflowExecution':
+        validateExternalCommand(run, cmd, where);
         break;
       case 'CancelTimer':
         if (!timerIds.has(cmd.timerId)) throw new ServiceError('UNKNOWN_TIMER', `${where}: no pending timer has id '${cmd.timerId}'.`, { index: i, timerId: cmd.timerId });
@@ -100,6 +109,15 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
         break;
       case 'ContinueAsNewWorkflowExecution':
         continueAsNew(tx, run, cmd, completedEventId, identity);
+        break;
+      case 'StartChildWorkflowExecution':
+        startChild(tx, run, cmd, completedEventId);
+        break;
+      case 'SignalExternalWorkflowExecution':
+        signalExternal(tx, run, cmd, completedEventId);
+        break;
+      case 'RequestCancelExternalWorkflowExecution':
+        requestCancelExternal(tx, run, cmd, completedEventId);
         break;
       case 'CancelWorkflowExecution':
         closeRun(tx, run, 'CANCELED', 'WorkflowExecutionCanceled', { ...(cmd.details ? { details: cmd.details } : {}), workflowTaskCompletedEventId: completedEventId });

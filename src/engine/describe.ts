@@ -49,5 +49,17 @@ export function describeRun(run: RunState): ResponseOf<'describeWorkflow'> {
       : {}),
     ...(run.sticky ? { stickyTaskQueue: run.sticky.taskQueue } : {}),
     ...(run.cronSchedule ? { cronSchedule: run.cronSchedule } : {}),
+    ...(run.children && Object.keys(run.children).length > 0
+      ? {
+          pendingChildren: Object.values(run.children).map((c) => ({
+            workflowId: c.workflowId,
+            ...(c.runId ? { runId: c.runId } : {}),
+            workflowTypeName: c.workflowType,
+            initiatedId: c.initiatedEventId,
+            parentClosePolicy: c.parentClosePolicy,
+          })),
+        }
+      : {}),
+    ...(run.parent ? { parentNamespace: run.parent.namespace, parentExecution: { workflowId: run.parent.workflowId, runId: run.parent.runId } } : {}),
   };
 }

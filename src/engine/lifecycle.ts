@@ -10,7 +10,8 @@ import { activityDeadlines, dispatchRetryIfDue, timeOutActivity } from './activi
 import { applyCommands, validateCommands } from './commands.js';
 import { checkCronSchedule, firstCronBackoffMs } from './cron.js';
 import { timeOutRun } from './workflow-retry.js';
-import { isRunning, type RunState } from './run-state.js';
+import { isRunning, type ParentInfo, type RunState } from './run-state.js';
+import { afterRunClosed } from './child-workflows.js';
 import type { Txn } from './transaction.js';
 import {
   DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
@@ -51,6 +52,7 @@ export function startWorkflow(
   newRunId: string,
   beforeFirstTask?: (run: RunState) => void,
   chain?: RunChain,
+  parent?: ParentInfo,
 ): { runId: string; started: boolean } {
   checkSearchAttributes(req.searchAttributes);
   if (!chain) checkCronSchedule(req, tx.now);
@@ -83,6 +85,8 @@ export function startWorkflow(
   const now = tx.now;
   // A chained run (retry, cron, continue-as-new) is given its back-off; a new cron waits for its first firing.
   const delay = req.cronSchedule && !chain ? firstCronBackoffMs(req, now) : (req.startDelayMs ?? 0);
+  // Every run of a child's chain (continue-as-new, retries) keeps its parent.
+  const parentInfo = parent ?? (chain ? tx.loadRun(chain.continuedRunId)?.parent : undefined);
   const run: RunState = {
     namespace,
     workflowId: req.workflowId,
@@ -112,6 +116,7 @@ export function startWorkflow(
     cancelRequested: false,
     lastCompletedStartedEventId: 0,
     taskSeq: 0,
+    ...(parentInfo ? { parent: parentInfo } : {}),
   };
   tx.addEvent(run, 'WorkflowExecutionStarted', {
     workflowType: req.workflowType,
@@ -134,6 +139,9 @@ export function startWorkflow(
     ...(chain?.initiator ? { initiator: chain.initiator } : {}),
     ...(chain?.lastCompletionResult ? { lastCompletionResult: chain.lastCompletionResult } : {}),
     ...(chain?.continuedFailure ? { continuedFailure: chain.continuedFailure } : {}),
+    ...(parentInfo
+      ? { parentWorkflowNamespace: parentInfo.namespace, parentWorkflowExecution: { workflowId: parentInfo.workflowId, runId: parentInfo.runId }, parentInitiatedEventId: parentInfo.initiatedEventId, ...(parentInfo.root ? { rootWorkflowExecution: parentInfo.root } : {}) }
+      : {}),
   });
   tx.newCurrentRunId = newRunId;
   tx.markVisibility(run);
@@ -187,6 +195,7 @@ export function closeRun<T extends EventType>(tx: Txn, run: RunState, status: Wo
   run.timers = {};
   run.sticky = undefined;
   run.firstWorkflowTaskAt = undefined;
+  afterRunClosed(tx, run, eventType, attributes as Record<string, unknown>);
   tx.touch(run);
   tx.markVisibility(run);
 }

@@ -3,7 +3,7 @@
  * history itself. It is saved as one row per run, in the same transaction as the events
  * that changed it. Payloads stay in history (read back when needed) so the row is small.
  */
-import type { AttributesOf, EventType, Failure, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
+import type { AttributesOf, EventType, Failure, ParentClosePolicy, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
 
 export interface WorkflowTaskState {
   /** 0 while a retried (transient) task has no events written yet. */
@@ -61,6 +61,39 @@ export interface BufferedEvent {
   time: number;
 }
 
+/** The run that started a child workflow's chain; every run of the chain keeps it. */
+export interface ParentInfo {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  initiatedEventId: number;
+  /** The first workflow of the tree of children (Temporal's root execution); the parent itself when it has no parent. */
+  root?: { workflowId: string; runId: string };
+}
+
+/** A child workflow the run started and has not heard the close of (keyed by its initiated event id). */
+export interface ChildState {
+  initiatedEventId: number;
+  workflowTaskCompletedEventId: number;
+  workflowId: string;
+  workflowType: string;
+  parentClosePolicy: ParentClosePolicy;
+  /** Set once the child has started. */
+  runId?: string;
+  /** 0 while its ChildWorkflowExecutionStarted is buffered. */
+  startedEventId?: number;
+}
+
+/** A signal or cancellation request to another workflow, waiting for its answer (keyed by initiated event id). */
+export interface ExternalCallState {
+  kind: 'signal' | 'cancel';
+  initiatedEventId: number;
+  workflowTaskCompletedEventId: number;
+  workflowId: string;
+  runId?: string;
+  control?: string;
+}
+
 export interface RunState {
   namespace: string;
   workflowId: string;
@@ -97,6 +130,10 @@ export interface RunState {
   /** Started event id of the last completed workflow task (a sticky worker holds the run up to it). */
   lastCompletedStartedEventId: number;
   taskSeq: number;
+  /** Set on the runs of a child workflow's chain. */
+  parent?: ParentInfo;
+  children?: Record<string, ChildState>;
+  externalCalls?: Record<string, ExternalCallState>;
 }
 
 export const isRunning = (run: RunState) => run.status === 'RUNNING';

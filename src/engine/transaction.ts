@@ -7,6 +7,7 @@
 import type { AttributesOf, EventType, HistoryEvent } from '../../protocol/index.js';
 import type { TaskRef } from '../task-token.js';
 import type { RunState } from './run-state.js';
+import type { WorkflowCall } from './external-calls.js';
 
 /** A task to hand to a task queue, delivered at least once from the outbox. */
 export interface Dispatch {
@@ -27,6 +28,8 @@ export class Txn {
   readonly events: Array<{ runId: string; event: HistoryEvent }> = [];
   readonly runs = new Map<string, RunState>();
   readonly dispatches: Dispatch[] = [];
+  /** Calls to other workflows (child starts and closes, external signals and cancels), delivered at least once from the call outbox. */
+  readonly calls: WorkflowCall[] = [];
   /** Runs whose visibility summary changed (start, close); each gets a visibility outbox row. */
   readonly visibilityChanged = new Set<string>();
   /** Set when this change starts a new run. */
@@ -75,6 +78,11 @@ export class Txn {
 
   dispatch(d: Dispatch): void {
     this.dispatches.push(d);
+  }
+
+  /** Queues a call; it always comes with the event that causes it, so it needs no say in `changed`. */
+  call(c: WorkflowCall): void {
+    this.calls.push(c);
   }
 
   get changed(): boolean {

@@ -77,14 +77,18 @@ export function flushBuffered(tx: Txn, run: RunState): boolean {
   // close event names it (startedEventId) by the id it is written with.
   const startedIds = new Map<number, number>();
   for (const b of run.buffered) {
-    const attributes = b.attributes as { scheduledEventId?: number; startedEventId?: number };
-    const scheduled = attributes.scheduledEventId;
-    if (b.eventType !== 'ActivityTaskStarted' && scheduled !== undefined && startedIds.has(scheduled) && attributes.startedEventId === 0) {
+    const attributes = b.attributes as { scheduledEventId?: number; startedEventId?: number; initiatedEventId?: number };
+    // A child's close buffered with its ChildWorkflowExecutionStarted is keyed the same way, by its initiated event.
+    const scheduled = attributes.scheduledEventId ?? attributes.initiatedEventId;
+    const isStarted = b.eventType === 'ActivityTaskStarted' || b.eventType === 'ChildWorkflowExecutionStarted';
+    if (!isStarted && scheduled !== undefined && startedIds.has(scheduled) && attributes.startedEventId === 0) {
       attributes.startedEventId = startedIds.get(scheduled)!;
     }
     const id = tx.addEvent(run, b.eventType, b.attributes as never, b.time);
     if (b.eventType === 'WorkflowExecutionUpdateAccepted') noteUpdateAccepted(run, b.attributes as AttributesOf<'WorkflowExecutionUpdateAccepted'>, id);
-    if (b.eventType === 'ActivityTaskStarted' && scheduled !== undefined) startedIds.set(scheduled, id);
+    if (isStarted && scheduled !== undefined) startedIds.set(scheduled, id);
+    const child = b.eventType === 'ChildWorkflowExecutionStarted' && scheduled !== undefined ? run.children?.[scheduled] : undefined;
+    if (child) child.startedEventId = id;
   }
   run.buffered = [];
   return true;

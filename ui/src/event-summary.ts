@@ -11,6 +11,9 @@ const failureText = (f: unknown) => {
   return `${type ? `${type}: ` : ''}${x.message ?? ''}${x.cause?.message ? ` ← ${x.cause.message}` : ''}`;
 };
 
+/** A workflow type as child events carry it ({ name }), or as a plain string. */
+const typeName = (t: unknown) => (typeof t === 'object' && t !== null ? (t as Attrs)['name'] : t);
+
 export function eventSummary(e: HistoryEvent): string {
   const a = e.attributes as Attrs;
   const parts: string[] = [];
@@ -84,7 +87,36 @@ export function eventSummary(e: HistoryEvent): string {
       break;
     }
     case 'StartChildWorkflowExecutionInitiated':
-      add('', `${a['workflowType']} ${a['workflowId']}`);
+      add('', `${typeName(a['workflowType'])} ${a['workflowId']}`);
+      add('close policy', a['parentClosePolicy']);
+      break;
+    case 'StartChildWorkflowExecutionFailed':
+      add('', `${typeName(a['workflowType'])} ${a['workflowId']}`);
+      add('cause', a['cause']);
+      break;
+    case 'ChildWorkflowExecutionStarted':
+    case 'ChildWorkflowExecutionCompleted':
+    case 'ChildWorkflowExecutionFailed':
+    case 'ChildWorkflowExecutionCanceled':
+    case 'ChildWorkflowExecutionTimedOut':
+    case 'ChildWorkflowExecutionTerminated':
+      add('child', (a['workflowExecution'] as Attrs | undefined)?.['workflowId']);
+      add('initiated', a['initiatedEventId']);
+      break;
+    case 'SignalExternalWorkflowExecutionInitiated':
+      add('signal', a['signalName']);
+      add('to', (a['workflowExecution'] as Attrs | undefined)?.['workflowId']);
+      break;
+    case 'RequestCancelExternalWorkflowExecutionInitiated':
+      add('cancel', (a['workflowExecution'] as Attrs | undefined)?.['workflowId']);
+      break;
+    case 'ExternalWorkflowExecutionSignaled':
+    case 'ExternalWorkflowExecutionCancelRequested':
+    case 'SignalExternalWorkflowExecutionFailed':
+    case 'RequestCancelExternalWorkflowExecutionFailed':
+      add('workflow', (a['workflowExecution'] as Attrs | undefined)?.['workflowId']);
+      add('cause', a['cause']);
+      add('initiated', a['initiatedEventId']);
       break;
     default:
       break;

@@ -167,7 +167,9 @@ export function buildTimeline(events: readonly HistoryEvent[]): TimelineModel {
         break;
       }
       case 'StartChildWorkflowExecutionInitiated': {
-        const label = `${str(a['workflowType'] ?? '')} · child ${str(a['workflowId'])}`;
+        // Temporal's (and Keel's) event carries the type as { name }.
+        const childType = (a['workflowType'] as Attrs | undefined)?.['name'] ?? a['workflowType'];
+        const label = `${str(childType ?? '')} · child ${str(a['workflowId'])}`;
         const bar: Bar = { from: t, outcome: 'running', eventId: e.eventId, title: `${label}: initiated` };
         const row: TimelineRow = { key: `child-${e.eventId}`, kind: 'child', label, bars: [bar], marks: [], eventId: e.eventId };
         children.set(e.eventId, { row, bar });

@@ -1,0 +1,147 @@
+/**
+ * Calls from one workflow to another (Temporal's signal and cancel of an external workflow, and
+ * the calls child workflows need): what is sent, and what the sender records when the answer
+ * comes. A call is written to the sender's call outbox in the same transaction as the event that
+ * causes it and delivered at least once (src/workflow-calls.ts); each carries a request id made of
+ * the sender's run id and initiated event id, so a repeat has no second effect at the receiver.
+ */
+import type { CommandOf, ParsedRequestOf, Payload } from '../../protocol/index.js';
+import { ServiceError } from '../service-error.js';
+import { isRunning, type ParentInfo, type RunState } from './run-state.js';
+import type { Txn } from './transaction.js';
+import { addInputEvent } from './workflow-tasks.js';
+
+/** A child's start: the workflow object of `workflowId` starts the run with its parent recorded. */
+export type ChildStartRequest = ParsedRequestOf<'startWorkflow'> & { parent: ParentInfo };
+
+/** What a child's close tells its parent: the ChildWorkflowExecution* event to write. */
+export interface ChildClose {
+  eventType: 'ChildWorkflowExecutionCompleted' | 'ChildWorkflowExecutionFailed' | 'ChildWorkflowExecutionCanceled' | 'ChildWorkflowExecutionTimedOut' | 'ChildWorkflowExecutionTerminated';
+  /** The close's own attributes (result, failure, details, retry state). */
+  attributes: { result?: Payload; failure?: unknown; details?: Payload[]; retryState?: string };
+}
+
+export type WorkflowCall =
+  /** Answered by ChildWorkflowExecutionStarted or StartChildWorkflowExecutionFailed in the sender. */
+  | { kind: 'startChild'; namespace: string; workflowId: string; senderRunId: string; initiatedEventId: number; request: ChildStartRequest }
+  /** Answered by ExternalWorkflowExecutionSignaled or SignalExternalWorkflowExecutionFailed. */
+  | {
+      kind: 'signal';
+      namespace: string;
+      workflowId: string;
+      runId?: string;
+      senderRunId: string;
+      initiatedEventId: number;
+      signalName: string;
+      input: Payload[];
+      header?: Record<string, Payload>;
+    }
+  /** Answered by ExternalWorkflowExecutionCancelRequested or RequestCancelExternalWorkflowExecutionFailed. */
+  | { kind: 'cancel'; namespace: string; workflowId: string; runId?: string; senderRunId: string; initiatedEventId: number; reason?: string }
+  /** One way: a child's chain closed; the parent writes the matching ChildWorkflowExecution* event. */
+  | { kind: 'childClosed'; namespace: string; workflowId: string; parent: ParentInfo; child: { workflowId: string; runId: string; workflowType: string }; close: ChildClose }
+  /** One way: the parent closed; its child gets the parent close policy (a child already closed is left as it is). */
+  | { kind: 'parentClosePolicy'; namespace: string; workflowId: string; senderRunId: string; initiatedEventId: number; policy: 'TERMINATE' | 'REQUEST_CANCEL' };
+
+/** What the receiver answered, as the sender records it. */
+export type CallResult = { ok: true; runId?: string } | { ok: false; cause: 'WORKFLOW_ALREADY_EXISTS' | 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND' };
+
+/** The request id of a call: the same for every delivery of it, different for every call. */
+export function callRequestId(call: { senderRunId: string; initiatedEventId: number; kind: string }): string {
+  return `keel-${call.kind}:${call.senderRunId}:${call.initiatedEventId}`;
+}
+
+/** Checks a signal/cancel-external command before any command applies. */
+export function validateExternalCommand(run: RunState, cmd: CommandOf<'SignalExternalWorkflowExecution'> | CommandOf<'RequestCancelExternalWorkflowExecution'>, where: string): void {
+  if (cmd.namespace !== undefined && cmd.namespace !== run.namespace) {
+    throw new ServiceError('BAD_COMMAND', `${where}: namespace '${cmd.namespace}' is not the workflow's own ('${run.namespace}'); Keel calls workflows in the same namespace only.`);
+  }
+}
+
+export function signalExternal(tx: Txn, run: RunState, cmd: CommandOf<'SignalExternalWorkflowExecution'>, completedEventId: number): void {
+  const execution = { workflowId: cmd.execution.workflowId, ...(cmd.execution.runId ? { runId: cmd.execution.runId } : {}) };
+  const initiatedEventId = tx.addEvent(run, 'SignalExternalWorkflowExecutionInitiated', {
+    namespace: run.namespace,
+    workflowExecution: execution,
+    signalName: cmd.signalName,
+    input: cmd.input,
+    childWorkflowOnly: cmd.childWorkflowOnly ?? false,
+    ...(cmd.header ? { header: cmd.header } : {}),
+    ...(cmd.control !== undefined ? { control: cmd.control } : {}),
+    workflowTaskCompletedEventId: completedEventId,
+  });
+  (run.externalCalls ??= {})[initiatedEventId] = {
+    kind: 'signal',
+    initiatedEventId,
+    workflowTaskCompletedEventId: completedEventId,
+    ...execution,
+    ...(cmd.control !== undefined ? { control: cmd.control } : {}),
+  };
+  tx.call({
+    kind: 'signal',
+    namespace: run.namespace,
+    ...execution,
+    senderRunId: run.runId,
+    initiatedEventId,
+    signalName: cmd.signalName,
+    input: cmd.input,
+    ...(cmd.header ? { header: cmd.header } : {}),
+  });
+}
+
+export function requestCancelExternal(tx: Txn, run: RunState, cmd: CommandOf<'RequestCancelExternalWorkflowExecution'>, completedEventId: number): void {
+  const execution = { workflowId: cmd.workflowId, ...(cmd.runId ? { runId: cmd.runId } : {}) };
+  const initiatedEventId = tx.addEvent(run, 'RequestCancelExternalWorkflowExecutionInitiated', {
+    namespace: run.namespace,
+    workflowExecution: execution,
+    childWorkflowOnly: cmd.childWorkflowOnly ?? false,
+    ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}),
+    ...(cmd.control !== undefined ? { control: cmd.control } : {}),
+    workflowTaskCompletedEventId: completedEventId,
+  });
+  (run.externalCalls ??= {})[initiatedEventId] = {
+    kind: 'cancel',
+    initiatedEventId,
+    workflowTaskCompletedEventId: completedEventId,
+    ...execution,
+    ...(cmd.control !== undefined ? { control: cmd.control } : {}),
+  };
+  tx.call({ kind: 'cancel', namespace: run.namespace, ...execution, senderRunId: run.runId, initiatedEventId, ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}) });
+}
+
+/**
+ * Records the answer to a signal or cancellation request. A repeated answer, or one for a run that
+ * has closed since, finds no pending call and changes nothing.
+ */
+export function recordExternalResult(tx: Txn, call: { senderRunId: string; initiatedEventId: number }, result: CallResult): void {
+  const run = tx.loadRun(call.senderRunId);
+  const pending = run?.externalCalls?.[call.initiatedEventId];
+  if (!run || !isRunning(run) || !pending) return;
+  delete run.externalCalls![call.initiatedEventId];
+  tx.touch(run);
+  const workflowExecution = { workflowId: pending.workflowId, ...(pending.runId ? { runId: pending.runId } : {}) };
+  const control = pending.control !== undefined ? { control: pending.control } : {};
+  if (pending.kind === 'signal') {
+    if (result.ok) addInputEvent(tx, run, 'ExternalWorkflowExecutionSignaled', { initiatedEventId: pending.initiatedEventId, namespace: run.namespace, workflowExecution, ...control });
+    else
+      addInputEvent(tx, run, 'SignalExternalWorkflowExecutionFailed', {
+        cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
+        namespace: run.namespace,
+        workflowExecution,
+        initiatedEventId: pending.initiatedEventId,
+        ...control,
+        workflowTaskCompletedEventId: pending.workflowTaskCompletedEventId,
+      });
+  } else if (result.ok) {
+    addInputEvent(tx, run, 'ExternalWorkflowExecutionCancelRequested', { initiatedEventId: pending.initiatedEventId, namespace: run.namespace, workflowExecution });
+  } else {
+    addInputEvent(tx, run, 'RequestCancelExternalWorkflowExecutionFailed', {
+      cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
+      namespace: run.namespace,
+      workflowExecution,
+      initiatedEventId: pending.initiatedEventId,
+      ...control,
+      workflowTaskCompletedEventId: pending.workflowTaskCompletedEventId,
+    });
+  }
+}

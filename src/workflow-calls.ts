@@ -1,0 +1,147 @@
+/**
+ * The call outbox of one workflow object: calls to other workflow objects (child starts and
+ * closes, external signals and cancels, parent close policies) waiting to be delivered. A row is
+ * written in the transaction of the event that causes it (design invariant 1) and deleted in the
+ * transaction that records the answer, so a crash at any point repeats the call and never loses
+ * it; the receiver makes a repeat harmless (request ids, see src/engine/external-calls.ts).
+ * Calls go out one at a time, oldest first, so a child's cancellation or close policy never
+ * overtakes its start; a failed call is retried with back-off from the object's alarm.
+ */
+import type { ErrorCode } from '../protocol/index.js';
+import type { Env } from './env.js';
+import { callRequestId, type CallResult, type WorkflowCall } from './engine/external-calls.js';
+import type { Outcome } from './service-error.js';
+import { workflowStub } from './stubs.js';
+
+export const CALLS_SCHEMA = `CREATE TABLE IF NOT EXISTS calls (id INTEGER PRIMARY KEY AUTOINCREMENT, call TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`;
+
+const RETRY_MAX_MS = 30_000;
+
+export interface WorkflowCallsOptions {
+  env: Env;
+  /** The object's time. */
+  now: () => number;
+  /** Asks for the alarm to fire by `due` (the object's time) to retry a failed call. */
+  retryBy: (due: number) => Promise<void>;
+  /** Records the answer and deletes row `id`, in one transaction. */
+  settle: (id: number, call: WorkflowCall, result: CallResult | undefined) => void;
+}
+
+export class WorkflowCalls {
+  private running: Promise<void> | undefined;
+  private again = false;
+  /**
+   * False only when the table is known to be empty, so that the hot path (every change asks for
+   * `earliestDue` when it sets the alarm) asks storage nothing when no call waits. Starts true:
+   * calls may wait from before the object was last evicted.
+   */
+  private maybePending = true;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly options: WorkflowCallsOptions,
+  ) {}
+
+  /** Records a call; call it inside the transaction of the change that causes it. */
+  enqueue(call: WorkflowCall, now: number): void {
+    this.maybePending = true;
+    this.sql.exec(`INSERT INTO calls (call, due_at) VALUES (?, ?)`, JSON.stringify(call), now);
+  }
+
+  /** When the earliest pending call is due, or undefined when none is pending. */
+  earliestDue(): number | undefined {
+    if (!this.maybePending) return undefined;
+    const due = this.sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM calls`).one().due ?? undefined;
+    if (due === undefined) this.maybePending = false;
+    return due;
+  }
+
+  /** Delivers every due call, oldest first; resolves when this round (and any asked for meanwhile) is done. */
+  deliverDue(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.round();
+      } while (this.again);
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async round(): Promise<void> {
+    for (;;) {
+      const row = this.sql.exec<{ id: number; call: string; attempts: number; due_at: number }>(`SELECT id, call, attempts, due_at FROM calls ORDER BY id LIMIT 1`).toArray()[0];
+      if (!row) {
+        this.maybePending = false;
+        return;
+      }
+      // Oldest first: a later call waits for an earlier one that is backing off.
+      if (row.due_at > this.options.now()) return;
+      const call = JSON.parse(row.call) as WorkflowCall;
+      let result: CallResult | undefined;
+      try {
+        result = await send(this.options.env, call);
+      } catch (err) {
+        const backoff = Math.min(1000 * 2 ** row.attempts, RETRY_MAX_MS);
+        console.warn(`calls: ${call.kind} to workflow '${call.workflowId}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
+        const due = this.options.now() + backoff;
+        this.sql.exec(`UPDATE calls SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
+        await this.options.retryBy(due);
+        return;
+      }
+      this.options.settle(row.id, call, result);
+    }
+  }
+}
+
+const NOT_FOUND: ReadonlySet<ErrorCode> = new Set(['WORKFLOW_NOT_FOUND', 'WORKFLOW_NOT_RUNNING']);
+
+/**
+ * Makes one call and says what the receiver answered; throws when the call must be retried (the
+ * receiver was unreachable or failed unexpectedly). One-way calls answer undefined.
+ */
+async function send(env: Env, call: WorkflowCall): Promise<CallResult | undefined> {
+  const target = workflowStub(env, call.namespace, call.workflowId);
+  const expect = (o: Outcome<unknown>, notFound: CallResult | undefined): CallResult | undefined => {
+    if (o.ok) return { ok: true };
+    if (NOT_FOUND.has(o.error.code)) return notFound;
+    throw new Error(`${o.error.code}: ${o.error.message}`);
+  };
+  switch (call.kind) {
+    case 'startChild': {
+      const o = (await target.startChild(call.request)) as Outcome<{ runId: string }>;
+      if (o.ok) return { ok: true, runId: o.value.runId };
+      if (o.error.code === 'WORKFLOW_ALREADY_STARTED') return { ok: false, cause: 'WORKFLOW_ALREADY_EXISTS' };
+      throw new Error(`${o.error.code}: ${o.error.message}`);
+    }
+    case 'signal':
+      return expect(
+        await target.signal({
+          ...(call.runId ? { runId: call.runId } : {}),
+          signalName: call.signalName,
+          input: call.input,
+          ...(call.header ? { header: call.header } : {}),
+          requestId: callRequestId({ kind: call.kind, senderRunId: call.senderRunId, initiatedEventId: call.initiatedEventId }),
+        }),
+        { ok: false, cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND' },
+      );
+    case 'cancel':
+      return expect(
+        await target.requestCancel({
+          ...(call.runId ? { runId: call.runId } : {}),
+          ...(call.reason !== undefined ? { reason: call.reason } : {}),
+          requestId: callRequestId({ kind: call.kind, senderRunId: call.senderRunId, initiatedEventId: call.initiatedEventId }),
+        }),
+        { ok: false, cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND' },
+      );
+    case 'childClosed':
+      await target.childClosed(call);
+      return undefined;
+    case 'parentClosePolicy':
+      await target.applyParentClosePolicy(call);
+      return undefined;
+  }
+}
