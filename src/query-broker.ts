@@ -73,12 +73,16 @@ export class QueryBroker {
     });
     const dispatch = (taskQueue: string) => this.deps.dispatch(taskQueue, ref).catch((err: unknown) => this.pending.get(queryId)?.settle(err instanceof Error ? err : new Error(String(err))));
     if (q.stickyTaskQueue) {
-      void dispatch(q.stickyTaskQueue);
-      timers.push(
-        setTimeout(() => {
-          if (this.pending.get(queryId)?.startedBy === undefined) void dispatch(q.taskQueue);
-        }, q.stickyTimeoutMs ?? 5000),
-      );
+      let normalSent = false;
+      const toNormalQueue = () => {
+        if (normalSent || this.pending.get(queryId)?.startedBy !== undefined) return;
+        normalSent = true;
+        void dispatch(q.taskQueue);
+      };
+      // A sticky queue whose worker stopped answers 'stale' at once: go to the normal queue now
+      // rather than after the sticky timeout.
+      void dispatch(q.stickyTaskQueue).then((outcome) => outcome === 'stale' && toNormalQueue());
+      timers.push(setTimeout(toNormalQueue, q.stickyTimeoutMs ?? 5000));
     } else {
       void dispatch(q.taskQueue);
     }

@@ -97,7 +97,7 @@ describe('worker lifecycle', () => {
     expect(events.filter((e) => e.eventType === 'WorkflowTaskTimedOut' && e.attributes.timeoutType === 'START_TO_CLOSE')).toEqual([]);
   });
 
-  it("a stopped worker's cached runs go on at once on another worker: its sticky queue is closed, no task waits out the sticky timeout", async () => {
+  it("a stopped worker's cached runs go on at once on another worker: its sticky queue is closed, no task or query waits out the sticky timeout", async () => {
     const service = await startLocalService();
     cleanups.push(() => service.stop());
     const client = new Client({ connection: await Connection.connect({ address: service.address }) });
@@ -114,6 +114,8 @@ describe('worker lifecycle', () => {
     // the closed queue passing the task on lets the second worker finish it.
     const second = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
     expect(await second.runUntil(async () => {
+      // A query, too, goes from the closed sticky queue to the normal one at once.
+      expect(await handle.query('status')).toBe('waiting');
       await handle.signal('approve', true);
       return await handle.result();
     })).toBe('approved');
