@@ -134,6 +134,15 @@ export interface RunState {
   parent?: ParentInfo;
   children?: Record<string, ChildState>;
   externalCalls?: Record<string, ExternalCallState>;
+  /** Accepted updates by id (absent on rows written before updates existed); see updates.ts. */
+  updates?: Record<string, UpdateState>;
+}
+
+/** What the run remembers of an accepted update (payloads stay in history). */
+export interface UpdateState {
+  /** 0 while the accepted event waits in the buffer behind a running workflow task. */
+  acceptedEventId: number;
+  completedEventId?: number;
 }
 
 export const isRunning = (run: RunState) => run.status === 'RUNNING';

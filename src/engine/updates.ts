@@ -11,28 +11,16 @@
  */
 import type { AttributesOf, CommandOf, HistoryEvent, ParsedRequestOf, ResponseOf } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
-import { isRunning, type RunState } from './run-state.js';
+import { isRunning, type RunState, type UpdateState } from './run-state.js';
 import type { ExecutionStore, Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 
-/** What the run remembers of an accepted update (payloads stay in history). */
-export interface UpdateState {
-  /** 0 while the accepted event waits in the buffer behind a running workflow task. */
-  acceptedEventId: number;
-  completedEventId?: number;
-}
-
-/**
- * The run row carries its accepted updates by id (absent on rows written before updates existed).
- * Kept here rather than in run-state.ts so that everything about updates reads in one place.
- */
-type RunWithUpdates = RunState & { updates?: Record<string, UpdateState> };
 
 export type UpdateAnswer = ResponseOf<'updateWorkflow'>;
 
 /** The accepted update `updateId` of the run, if any. */
 export function findUpdate(run: RunState, updateId: string): UpdateState | undefined {
-  return (run as RunWithUpdates).updates?.[updateId];
+  return run.updates?.[updateId];
 }
 
 /**
@@ -42,7 +30,7 @@ export function findUpdate(run: RunState, updateId: string): UpdateState | undef
 export function acceptUpdate(tx: Txn, run: RunState, req: ParsedRequestOf<'updateWorkflow'>): void {
   if (findUpdate(run, req.updateId)) return;
   if (!isRunning(run)) throw closedBeforeAccepted(run, req.updateId);
-  const updates = ((run as RunWithUpdates).updates ??= {});
+  const updates = (run.updates ??= {});
   const state: UpdateState = { acceptedEventId: 0 };
   updates[req.updateId] = state;
   const buffered = run.workflowTask?.startedEventId !== undefined;
