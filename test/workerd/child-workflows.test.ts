@@ -140,7 +140,8 @@ describe('child workflows', () => {
       close: async (childId) => {
         await advance(childId, 60_001);
       },
-      attributes: { retryState: 'TIMEOUT' },
+      // A run timeout with no retry policy, as Temporal's server records it.
+      attributes: { retryState: 'RETRY_POLICY_NOT_SET' },
     },
   ];
 
