@@ -58,6 +58,17 @@ export function validateExternalCommand(run: RunState, cmd: CommandOf<'SignalExt
   }
 }
 
+/** Remembers a call in flight until its answer is recorded. */
+function trackExternalCall(run: RunState, kind: 'signal' | 'cancel', initiatedEventId: number, completedEventId: number, execution: { workflowId: string; runId?: string }, control: string | undefined): void {
+  (run.externalCalls ??= {})[initiatedEventId] = {
+    kind,
+    initiatedEventId,
+    workflowTaskCompletedEventId: completedEventId,
+    ...execution,
+    ...(control !== undefined ? { control } : {}),
+  };
+}
+
 export function signalExternal(tx: Txn, run: RunState, cmd: CommandOf<'SignalExternalWorkflowExecution'>, completedEventId: number): void {
   const execution = { workflowId: cmd.execution.workflowId, ...(cmd.execution.runId ? { runId: cmd.execution.runId } : {}) };
   const initiatedEventId = tx.addEvent(run, 'SignalExternalWorkflowExecutionInitiated', {
@@ -70,13 +81,7 @@ export function signalExternal(tx: Txn, run: RunState, cmd: CommandOf<'SignalExt
     ...(cmd.control !== undefined ? { control: cmd.control } : {}),
     workflowTaskCompletedEventId: completedEventId,
   });
-  (run.externalCalls ??= {})[initiatedEventId] = {
-    kind: 'signal',
-    initiatedEventId,
-    workflowTaskCompletedEventId: completedEventId,
-    ...execution,
-    ...(cmd.control !== undefined ? { control: cmd.control } : {}),
-  };
+  trackExternalCall(run, 'signal', initiatedEventId, completedEventId, execution, cmd.control);
   tx.call({
     kind: 'signal',
     namespace: run.namespace,
@@ -99,13 +104,7 @@ export function requestCancelExternal(tx: Txn, run: RunState, cmd: CommandOf<'Re
     ...(cmd.control !== undefined ? { control: cmd.control } : {}),
     workflowTaskCompletedEventId: completedEventId,
   });
-  (run.externalCalls ??= {})[initiatedEventId] = {
-    kind: 'cancel',
-    initiatedEventId,
-    workflowTaskCompletedEventId: completedEventId,
-    ...execution,
-    ...(cmd.control !== undefined ? { control: cmd.control } : {}),
-  };
+  trackExternalCall(run, 'cancel', initiatedEventId, completedEventId, execution, cmd.control);
   tx.call({ kind: 'cancel', namespace: run.namespace, ...execution, senderRunId: run.runId, initiatedEventId, ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}) });
 }
 

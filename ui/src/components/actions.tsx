@@ -44,6 +44,16 @@ interface DialogProps {
   onDone: () => void;
 }
 
+/** The dialog's input as the call's arguments: one JSON value, or none when left empty. */
+function argsFromJson(input: string): unknown[] {
+  if (!input.trim()) return [];
+  try {
+    return [JSON.parse(input)];
+  } catch (err) {
+    throw new Error(`The input is not JSON: ${(err as Error).message}`);
+  }
+}
+
 function SignalDialog(p: DialogProps) {
   const [name, setName] = useState('');
   const [input, setInput] = useState('');
@@ -51,14 +61,12 @@ function SignalDialog(p: DialogProps) {
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    let args: unknown[] = [];
-    if (input.trim()) {
-      try {
-        args = [JSON.parse(input)];
-      } catch (err) {
-        setError(new Error(`The input is not JSON: ${(err as Error).message}`));
-        return;
-      }
+    let args: unknown[];
+    try {
+      args = argsFromJson(input);
+    } catch (err) {
+      setError(err);
+      return;
     }
     setBusy(true);
     try {
@@ -115,14 +123,12 @@ function UpdateDialog(p: DialogProps) {
   };
   const submit = async (e: Event) => {
     e.preventDefault();
-    let args: unknown[] = [];
-    if (input.trim()) {
-      try {
-        args = [JSON.parse(input)];
-      } catch (err) {
-        setError(new Error(`The input is not JSON: ${(err as Error).message}`));
-        return;
-      }
+    let args: unknown[];
+    try {
+      args = argsFromJson(input);
+    } catch (err) {
+      setError(err);
+      return;
     }
     setBusy(true);
     setResult(undefined);
