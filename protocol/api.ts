@@ -31,6 +31,8 @@ export const Limits = {
   maxListFilterLength: 10_000,
   /** Executions in one page of a list. */
   maxListPageSize: 1000,
+  /** Activities one workflow task completion may start eagerly (`requestEagerExecution`), as Temporal's default. */
+  maxEagerActivities: 3,
 } as const;
 
 const Name = z.string().min(1).max(Limits.maxNameLength);
@@ -360,6 +362,8 @@ export const ActivityTask = z
   .meta({ id: 'ActivityTask' });
 export type ActivityTask = z.infer<typeof ActivityTask>;
 export const PollActivityTaskResponse = z.object({ task: ActivityTask.optional() }).meta({ id: 'PollActivityTaskResponse' });
+/** Activities the completion's commands asked to run eagerly, already started for the caller. */
+export const CompleteWorkflowTaskResponse = z.object({ activityTasks: z.array(ActivityTask).optional() }).meta({ id: 'CompleteWorkflowTaskResponse' });
 
 export const HeartbeatActivityTaskRequest = z
   .object({ taskToken: z.string(), details: Payloads.optional(), identity: Identity })
@@ -475,7 +479,7 @@ export const Api = {
   updateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates', summary: 'Send an update: validated by a worker, then accepted into history and handled; waits for the stage asked', request: UpdateWorkflowRequest, response: UpdateWorkflowResponse }),
   pollWorkflowUpdate: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates/{updateId}/poll', summary: "Long-poll an accepted update until it reaches the stage asked; the answer has its outcome once completed", request: PollWorkflowUpdateRequest, response: UpdateWorkflowResponse }),
   pollWorkflowTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/workflow-tasks/poll', summary: 'Long-poll a task queue for a workflow task', request: PollTaskRequest, response: PollWorkflowTaskResponse }),
-  completeWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/complete', summary: 'Complete a workflow task with commands', request: CompleteWorkflowTaskRequest, response: Empty }),
+  completeWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/complete', summary: 'Complete a workflow task with commands; the answer carries the activities started eagerly for the caller', request: CompleteWorkflowTaskRequest, response: CompleteWorkflowTaskResponse }),
   failWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/fail', summary: 'Fail a workflow task; it is scheduled again', request: FailWorkflowTaskRequest, response: Empty }),
   respondQueryTask: endpoint({ method: 'POST', path: '/query-tasks/respond', summary: 'Answer a query task', request: RespondQueryTaskRequest, response: Empty }),
   pollActivityTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/activity-tasks/poll', summary: 'Long-poll a task queue for an activity task', request: PollTaskRequest, response: PollActivityTaskResponse }),

@@ -24,6 +24,13 @@ export const ScheduleActivityTaskCommand = z.object({
   retryPolicy: RetryPolicy.optional(),
   /** Recorded so that replay can tell how the workflow awaits cancellation; the service does not act on it. */
   cancellationType: z.enum(enumValues(ActivityCancellationType)).optional(),
+  /**
+   * Eager execution (Temporal's): start the activity at once for the worker completing this task,
+   * which gets it in the completion's answer, skipping the task queue. Honoured for activities on
+   * the workflow's own task queue, at most `Limits.maxEagerActivities` per completion; the rest
+   * go through the queue as usual.
+   */
+  requestEagerExecution: z.boolean().optional(),
   header: z.record(z.string(), Payload).optional(),
 });
 

@@ -5,7 +5,7 @@
  * task queues from the outbox, and run summaries to the D1 visibility store (src/visibility).
  */
 import { DurableObject } from 'cloudflare:workers';
-import { Limits, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';
 import { cancelledActivity, completeActivity, failActivity, heartbeatActivity, requireStartedActivity, startActivity } from './engine/activities.js';
 import { describeRun } from './engine/describe.js';
@@ -20,7 +20,7 @@ import {
   startWorkflow,
   terminateRun,
 } from './engine/lifecycle.js';
-import { isRunning, type RunState } from './engine/run-state.js';
+import { isRunning, type ActivityState, type RunState } from './engine/run-state.js';
 import { Txn, type ExecutionStore } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
@@ -480,42 +480,53 @@ export class WorkflowObject extends DurableObject<Env> {
         },
       };
     }
-    const act = started.act;
+    return { kind: 'activity', task: await this.activityTask(started.run, started.act) };
+  }
+
+  /** What a worker needs to run a started activity attempt (polled, or started eagerly). */
+  private async activityTask(run: RunState, act: ActivityState): Promise<ActivityTask> {
     const scheduled = this.store.readEvents(run.runId, act.scheduledEventId, act.scheduledEventId)[0];
     const attrs = scheduled?.eventType === 'ActivityTaskScheduled' ? scheduled.attributes : undefined;
-    const token: TaskTokenData = { ...ref, startedEventId: 0 };
+    const token: TaskTokenData = { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'activity', scheduledEventId: act.scheduledEventId, attempt: act.attempt, startedEventId: 0 };
     return {
-      kind: 'activity',
-      task: {
-        taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
-        workflowNamespace: run.namespace,
-        workflowType: run.workflowType,
-        workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-        activityId: act.activityId,
-        activityType: act.activityType,
-        taskQueue: act.taskQueue,
-        input: attrs?.input ?? [],
-        ...(attrs?.header ? { header: attrs.header } : {}),
-        scheduledTime: new Date(act.scheduledTime).toISOString(),
-        currentAttemptScheduledTime: new Date(act.currentAttemptScheduledTime).toISOString(),
-        startedTime: new Date(act.startedTime!).toISOString(),
-        attempt: act.attempt,
-        ...(act.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: act.scheduleToCloseTimeoutMs } : {}),
-        ...(act.startToCloseTimeoutMs ? { startToCloseTimeoutMs: act.startToCloseTimeoutMs } : {}),
-        ...(act.heartbeatTimeoutMs ? { heartbeatTimeoutMs: act.heartbeatTimeoutMs } : {}),
-        ...(act.heartbeatDetails ? { heartbeatDetails: act.heartbeatDetails } : {}),
-        retryPolicy: act.retryPolicy,
-      },
+      taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
+      workflowNamespace: run.namespace,
+      workflowType: run.workflowType,
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+      activityId: act.activityId,
+      activityType: act.activityType,
+      taskQueue: act.taskQueue,
+      input: attrs?.input ?? [],
+      ...(attrs?.header ? { header: attrs.header } : {}),
+      scheduledTime: new Date(act.scheduledTime).toISOString(),
+      currentAttemptScheduledTime: new Date(act.currentAttemptScheduledTime).toISOString(),
+      startedTime: new Date(act.startedTime!).toISOString(),
+      attempt: act.attempt,
+      ...(act.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: act.scheduleToCloseTimeoutMs } : {}),
+      ...(act.startToCloseTimeoutMs ? { startToCloseTimeoutMs: act.startToCloseTimeoutMs } : {}),
+      ...(act.heartbeatTimeoutMs ? { heartbeatTimeoutMs: act.heartbeatTimeoutMs } : {}),
+      ...(act.heartbeatDetails ? { heartbeatDetails: act.heartbeatDetails } : {}),
+      retryPolicy: act.retryPolicy,
     };
   }
 
-  completeWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() =>
-      this.mutate((tx) => {
+  /** Completes a workflow task; answers with the activities its commands started eagerly for the caller. */
+  completeWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): Promise<Outcome<ResponseOf<'completeWorkflowTask'>>> {
+    return outcome(async () => {
+      // The refs are what the request record keeps: a retried completion rebuilds the same tasks.
+      const eager = this.mutate((tx) => {
         completeWorkflowTask(tx, tx.loadRun(token.runId), token, req);
-        return {};
-      }, requestKey('completeWorkflowTask', req)),
-    );
+        return tx.eagerActivities;
+      }, requestKey('completeWorkflowTask', req));
+      const activityTasks: ActivityTask[] = [];
+      for (const ref of eager) {
+        const run = this.store.loadRun(ref.runId);
+        const act = run && isRunning(run) ? run.activities[ref.scheduledEventId] : undefined;
+        // Gone already (the same completion closed the run, or it timed out since): nothing to run.
+        if (run && act && act.attempt === ref.attempt && act.startedTime !== undefined) activityTasks.push(await this.activityTask(run, act));
+      }
+      return activityTasks.length > 0 ? { activityTasks } : {};
+    });
   }
 
   failWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): Promise<Outcome<Record<string, never>>> {

@@ -77,9 +77,20 @@ export class Slots {
     return this.size - this.free;
   }
 
+  /** A slot now, or undefined when none is free (nobody queues behind). */
+  tryAcquire(): (() => void) | undefined {
+    if (this.free === 0) return undefined;
+    this.free--;
+    return this.releaser();
+  }
+
   async acquire(): Promise<() => void> {
     if (this.free > 0) this.free--;
     else await new Promise<void>((r) => this.waiting.push(r));
+    return this.releaser();
+  }
+
+  private releaser(): () => void {
     let released = false;
     return () => {
       if (released) return;

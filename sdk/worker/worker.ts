@@ -79,6 +79,8 @@ export class Worker {
   private readonly abandonPolls = new AbortController();
   /** Names this worker's polls, so that shutdown can end them on the service. */
   private readonly pollerId = randomUUID();
+  /** Activity executions in flight, shared by the activity pollers and eager execution. */
+  private readonly activitySlots: Slots;
   private readonly runningActivities = new Set<RunningActivity>();
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
@@ -114,6 +116,7 @@ export class Worker {
     // Every poll in flight listens for shutdown on this one signal.
     setMaxListeners(0, this.stop.signal, this.abandonPolls.signal);
     this.dataConverter = loadDataConverter(options.dataConverter);
+    this.activitySlots = new Slots(options.maxConcurrentActivityTaskExecutions ?? 100);
     const identity = this.identity;
     const maxCached = options.maxCachedWorkflows ?? 1000;
     if (bundle) {
@@ -126,7 +129,17 @@ export class Worker {
         sandbox: new WorkflowSandbox(bundle.code, { prewarm: true }),
         maxCachedWorkflows: maxCached,
         taskQueue: options.taskQueue,
-        ...(options.activities ? { activities: options.activities as Record<string, ActivityFunction> } : {}),
+        ...(options.activities
+          ? {
+              activities: options.activities as Record<string, ActivityFunction>,
+              eagerActivities: {
+                taskQueue: options.taskQueue,
+                // A stopping worker takes no new activities, eager ones included.
+                reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
+                run: (task, release) => void this.track(this.executeActivity(task)).finally(release),
+              },
+            }
+          : {}),
         ...(this.stickyQueue
           ? { stickyQueue: { name: this.stickyQueue, scheduleToStartTimeoutMs: msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000 } }
           : {}),
@@ -254,7 +267,7 @@ export class Worker {
       }
     }
     if (this.options.activities) {
-      const slots = new Slots(this.options.maxConcurrentActivityTaskExecutions ?? 100);
+      const slots = this.activitySlots;
       const polls = Math.max(1, this.options.maxConcurrentActivityTaskPolls ?? 10);
       for (let i = 0; i < polls; i++) {
         loops.push(

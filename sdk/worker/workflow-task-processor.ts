@@ -4,7 +4,7 @@
  * task with the commands — or fails it, evicting the run. Query tasks are answered
  * against the cached run, or against a replay of the history when the run is not held.
  */
-import type { Command, Failure, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
+import type { ActivityTask, Command, Failure, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
 import { errorMessage, type LoadedDataConverter } from '../common/index.js';
 import type { ConnectionLike } from '../client/connection.js';
 import { KeelServiceError } from '../client/errors.js';
@@ -31,7 +31,24 @@ export interface WorkflowTaskProcessorOptions {
   activities?: Record<string, ActivityFunction>;
   /** The worker's task queue, for local activities' `Context.current().info`. */
   taskQueue?: string;
+  /**
+   * The worker's activity slots, for eager execution (Temporal's): a scheduled activity on the
+   * worker's own queue is asked for eagerly while a slot is free, and the service hands it back,
+   * started, in the completion's answer. Absent (no activities here): nothing is asked for.
+   */
+  eagerActivities?: EagerActivities;
 }
+
+export interface EagerActivities {
+  taskQueue: string;
+  /** A free activity slot, or undefined. */
+  reserve(): (() => void) | undefined;
+  /** Runs an activity started eagerly in the slot `release` gives back. */
+  run(task: ActivityTask, release: () => void): void;
+}
+
+/** Temporal's worker asks for at most this many eager activities per workflow task. */
+const MAX_EAGER_PER_TASK = 3;
 
 export class WorkflowTaskProcessor {
   readonly cache: RunCache;
@@ -96,12 +113,13 @@ export class WorkflowTaskProcessor {
     const keep = !closes && this.opts.maxCachedWorkflows > 0 && this.opts.stickyQueue !== undefined;
     if (keep) this.cache.set(runId, machine);
     else this.evict(runId, machine);
+    const slots: Array<() => void> = [];
     try {
-      await this.opts.connection.call(
+      const answer = await this.opts.connection.call(
         'completeWorkflowTask',
         {
           taskToken: task.taskToken,
-          commands: await encodeAllPayloads<Command[]>(result.commands, this.opts.dataConverter.payloadCodecs),
+          commands: await encodeAllPayloads<Command[]>(this.askEager(result.commands, slots), this.opts.dataConverter.payloadCodecs),
           identity: this.opts.identity,
           ...(keep && this.opts.stickyQueue
             ? { stickyAttributes: { workerTaskQueue: this.opts.stickyQueue.name, scheduleToStartTimeoutMs: this.opts.stickyQueue.scheduleToStartTimeoutMs } }
@@ -109,12 +127,32 @@ export class WorkflowTaskProcessor {
         },
         { namespace: this.opts.namespace },
       );
+      for (const activityTask of answer.activityTasks ?? []) {
+        const release = slots.shift();
+        if (release) this.opts.eagerActivities!.run(activityTask, release);
+      }
     } catch (err) {
       // The service did not take the commands (task timed out, run closed, bad command):
       // our cached state is ahead of history, so drop it.
       this.cache.evict(runId);
       if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn(`Completing workflow task of ${task.workflowExecution.workflowId} failed`, err);
+    } finally {
+      // Slots reserved for activities the service did not start eagerly go back.
+      for (const release of slots) release();
     }
+  }
+
+  /** Marks activities on this worker's queue for eager execution, one free slot each (kept in `slots`). */
+  private askEager(commands: Command[], slots: Array<() => void>): Command[] {
+    const eager = this.opts.eagerActivities;
+    if (!eager) return commands;
+    return commands.map((c) => {
+      if (c.type !== 'ScheduleActivityTask' || (c.taskQueue !== undefined && c.taskQueue !== eager.taskQueue) || slots.length >= MAX_EAGER_PER_TASK) return c;
+      const release = eager.reserve();
+      if (!release) return c;
+      slots.push(release);
+      return { ...c, requestEagerExecution: true };
+    });
   }
 
   private newMachine(task: WorkflowTask): WorkflowRunMachine {

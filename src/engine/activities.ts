@@ -4,7 +4,7 @@
  * activity's ActivityTaskStarted is written only when it closes, carrying the final
  * attempt and the failure of the one before it, as Temporal does.
  */
-import type { CommandOf, Failure, Payload, RetryState, TimeoutType } from '../../protocol/index.js';
+import { Limits, type CommandOf, type Failure, type Payload, type RetryState, type TimeoutType } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { decideRetry, withRetryDefaults } from './retry.js';
@@ -46,7 +46,7 @@ export function normaliseActivityTimeouts(cmd: CommandOf<'ScheduleActivityTask'>
   return { scheduleToCloseTimeoutMs: scheduleToClose, scheduleToStartTimeoutMs: scheduleToStart, startToCloseTimeoutMs: startToClose, heartbeatTimeoutMs: heartbeat };
 }
 
-export function scheduleActivity(tx: Txn, run: RunState, cmd: CommandOf<'ScheduleActivityTask'>, completedEventId: number): void {
+export function scheduleActivity(tx: Txn, run: RunState, cmd: CommandOf<'ScheduleActivityTask'>, completedEventId: number, identity?: string): void {
   const timeouts = normaliseActivityTimeouts(cmd, run);
   const retryPolicy = withRetryDefaults(cmd.retryPolicy);
   const taskQueue = cmd.taskQueue ?? run.taskQueue;
@@ -72,6 +72,13 @@ export function scheduleActivity(tx: Txn, run: RunState, cmd: CommandOf<'Schedul
     currentAttemptScheduledTime: tx.now,
   };
   run.activities[scheduledEventId] = act;
+  // Eager execution: the completing worker polls this queue, so it takes the activity now, in the
+  // same transaction, and the task queue hop (and its start transaction) is skipped.
+  if (cmd.requestEagerExecution && taskQueue === run.taskQueue && tx.eagerActivities.length < Limits.maxEagerActivities) {
+    startActivity(tx, run, act, identity);
+    tx.eagerActivities.push({ runId: run.runId, scheduledEventId, attempt: act.attempt });
+    return;
+  }
   dispatchActivity(tx, run, act);
 }
 

@@ -74,7 +74,7 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
   for (const cmd of commands) {
     switch (cmd.type) {
       case 'ScheduleActivityTask':
-        scheduleActivity(tx, run, cmd, completedEventId);
+        scheduleActivity(tx, run, cmd, completedEventId, identity);
         break;
       case 'RequestCancelActivityTask': {
         const act = findActivityById(run, cmd.activityId)!;

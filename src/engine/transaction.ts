@@ -28,6 +28,8 @@ export class Txn {
   readonly events: Array<{ runId: string; event: HistoryEvent }> = [];
   readonly runs = new Map<string, RunState>();
   readonly dispatches: Dispatch[] = [];
+  /** Activities started eagerly for the worker completing a workflow task, instead of dispatched. */
+  readonly eagerActivities: Array<{ runId: string; scheduledEventId: number; attempt: number }> = [];
   /** Calls to other workflows (child starts and closes, external signals and cancels), delivered at least once from the call outbox. */
   readonly calls: WorkflowCall[] = [];
   /** Runs whose visibility summary changed (start, close); each gets a visibility outbox row. */

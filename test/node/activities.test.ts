@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from 'keel/client';
 import { ActivityFailure, ApplicationFailure } from 'keel/common';
 import { TestWorkflowEnvironment } from 'keel/testing';
-import { Worker } from 'keel/worker';
+import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
 import { chargeOrder, resumeAfterFailure, resumeFromHeartbeat, retryFlaky, tenSequentialSteps } from './fixtures/sdk-workflows.js';
 
@@ -21,6 +21,22 @@ afterAll(async () => {
 const newWorker = (taskQueue: string) => Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
 
 describe('activities', () => {
+  it('runs activities eagerly: the worker that schedules them gets them with its completion, never from a poll', async () => {
+    // Count the activity tasks that reach this worker through a poll of its activity queue.
+    let polledActivityTasks = 0;
+    const counting: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (String(input).endsWith('/activity-tasks/poll') && (await res.clone().text()).includes('taskToken')) polledActivityTasks++;
+      return res;
+    };
+    const connection = await NativeConnection.connect({ address: env.address, fetch: counting });
+    const worker = await Worker.create({ connection, taskQueue: 'act-eager', workflowsPath, activities, shutdownSignals: [] });
+    const result = await worker.runUntil(env.client.workflow.execute(tenSequentialSteps, { taskQueue: 'act-eager', workflowId: 'act-eager-1' }));
+    expect(result).toEqual(Array.from({ length: 10 }, (_, i) => `step-${i}`));
+    expect(polledActivityTasks).toBe(0);
+    await connection.close();
+  });
+
   it('ten sequential activities return their results in order', async () => {
     const worker = await newWorker('act-ten');
     const result = await worker.runUntil(env.client.workflow.execute(tenSequentialSteps, { taskQueue: 'act-ten', workflowId: 'act-ten-1' }));
