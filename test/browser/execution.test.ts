@@ -10,7 +10,7 @@ import { AesGcmPayloadCodec, type Payload } from 'keel/common';
 import { Worker } from 'keel/worker';
 import { waitFor } from '../node/fixtures/wait.js';
 import * as activities from './fixtures/activities.js';
-import { approvedBy, uiChain, uiOrder, uiShipment, uiWaiter } from './fixtures/workflows.js';
+import { approvedBy, uiChain, uiOrder, uiParent, uiShipment, uiWaiter } from './fixtures/workflows.js';
 import { hasChromium, openPage, screenshot, startHarness, workflowsPath, type Harness } from './harness.js';
 
 const TQ = 'ui-execution';
@@ -141,6 +141,22 @@ describe.skipIf(!hasChromium)('execution page', () => {
     expect(await chain.getByRole('link').textContent()).toBe(first);
     expect(await chain.getByText('Next run').count()).toBe(0);
     expect(errors).toEqual([]);
+  });
+
+  it('links a parent to its running child and the child back to its parent', async () => {
+    const parent = await h.client.workflow.start(uiParent, { taskQueue: TQ, workflowId: 'parent-ui-1', args: ['child-ui-1'] });
+    await waitFor('the child to start', async () => ((await parent.describe()).raw.pendingChildren ?? []).some((c) => c.runId !== undefined));
+    const { page, errors } = await openPage(h, executionPath('parent-ui-1'));
+    const related = page.getByLabel('Related workflows');
+    await related.getByText('Running children').waitFor();
+    await related.getByRole('link', { name: 'child-ui-1' }).click();
+    await page.getByRole('heading', { name: /child-ui-1/ }).waitFor();
+    await related.getByText('Parent', { exact: true }).waitFor();
+    await related.getByRole('link', { name: 'parent-ui-1' }).click();
+    await page.getByRole('heading', { name: /parent-ui-1/ }).waitFor();
+    expect(errors).toEqual([]);
+    await h.client.workflow.getHandle('child-ui-1').signal('finish');
+    await parent.result();
   });
 
   it('requests cancellation through the UI, and the workflow ends canceled', async () => {

@@ -96,6 +96,7 @@ export function ExecutionPage({ route }: { route: ExecutionRoute }) {
 
       {describe && <Summary d={describe} now={now} />}
       <RunChain namespace={namespace} workflowId={workflowId} started={started} closeEvent={closeEvent} />
+      {describe && <Relatives namespace={namespace} d={describe} />}
 
       <div class="io">
         <section aria-labelledby="input-h">
@@ -189,6 +190,41 @@ function Summary({ d, now }: { d: Describe; now: number }) {
         <div>
           <dt>Cron schedule</dt>
           <dd class="mono">{d.cronSchedule}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
+/** Links to the workflow that started this one (a child's parent) and to its children still running. */
+function Relatives({ namespace, d }: { namespace: string; d: Describe }) {
+  const children = d.pendingChildren ?? [];
+  if (!d.parentExecution && children.length === 0) return null;
+  return (
+    <dl class="summary relatives" aria-label="Related workflows">
+      {d.parentExecution && (
+        <div>
+          <dt>Parent</dt>
+          <dd>
+            <Link to={{ page: 'execution', namespace: d.parentNamespace ?? namespace, workflowId: d.parentExecution.workflowId, runId: d.parentExecution.runId, tab: 'history' }} class="mono">
+              {d.parentExecution.workflowId}
+            </Link>
+          </dd>
+        </div>
+      )}
+      {children.length > 0 && (
+        <div>
+          <dt>Running children</dt>
+          <dd>
+            {children.map((c, i) => (
+              <span key={c.workflowId}>
+                {i > 0 ? ', ' : ''}
+                <Link to={{ page: 'execution', namespace, workflowId: c.workflowId, ...(c.runId ? { runId: c.runId } : {}), tab: 'history' }} class="mono" title={`${c.workflowTypeName}, parent close policy ${c.parentClosePolicy}`}>
+                  {c.workflowId}
+                </Link>
+              </span>
+            ))}
+          </dd>
         </div>
       )}
     </dl>
