@@ -39,6 +39,17 @@ export const WorkflowExecutionStatus = {
 } as const;
 export type WorkflowExecutionStatus = (typeof WorkflowExecutionStatus)[keyof typeof WorkflowExecutionStatus];
 
+/** Temporal's spelling of each status in list filters and count groups (`Running`, `TimedOut`, …). */
+export const STATUS_FILTER_NAMES: Record<WorkflowExecutionStatus, string> = {
+  RUNNING: 'Running',
+  COMPLETED: 'Completed',
+  FAILED: 'Failed',
+  CANCELED: 'Canceled',
+  TERMINATED: 'Terminated',
+  CONTINUED_AS_NEW: 'ContinuedAsNew',
+  TIMED_OUT: 'TimedOut',
+};
+
 /** How a workflow awaits the cancellation of an activity it cancels. */
 export const ActivityCancellationType = {
   /** Request cancellation and resolve the activity's promise at once (Temporal's default). */

@@ -2,6 +2,7 @@
 // converter and identity shared by its sub-clients (today `workflow`).
 import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
+import { BaseClient } from './base-client.js';
 import { WorkflowClient, defaultIdentity, type QueryRejectCondition } from './workflow-client.js';
 import { AsyncCompletionClient } from './async-completion-client.js';
 
@@ -50,9 +51,7 @@ export interface LoadedClientOptions {
  *   args: ['42'],
  * });
  */
-export class Client {
-  /** The connection every call goes through. */
-  public readonly connection: ConnectionLike;
+export class Client extends BaseClient {
   public readonly options: LoadedClientOptions;
   /** Starts workflows and makes handles to them. */
   public readonly workflow: WorkflowClient;
@@ -63,7 +62,7 @@ export class Client {
     if (options.connection && (options.address !== undefined || options.apiKey !== undefined)) {
       throw new TypeError('Give either a connection or address/apiKey, not both: the connection already has its address and key');
     }
-    this.connection = options.connection ?? Connection.lazy({ address: options.address, apiKey: options.apiKey });
+    super(options.connection ?? Connection.lazy({ address: options.address, apiKey: options.apiKey }));
     const dataConverter = options.dataConverter ?? {};
     this.options = {
       namespace: options.namespace ?? 'default',
@@ -84,20 +83,5 @@ export class Client {
       dataConverter: this.options.loadedDataConverter,
       identity: this.options.identity,
     });
-  }
-
-  /** Runs `fn` with a deadline on every service call it makes; see {@link Connection.withDeadline}. */
-  public async withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withDeadline(deadline, fn);
-  }
-
-  /** Runs `fn` so that aborting `abortSignal` abandons its service calls; see {@link Connection.withAbortSignal}. */
-  public async withAbortSignal<R>(abortSignal: AbortSignal, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withAbortSignal(abortSignal, fn);
-  }
-
-  /** Runs `fn` with extra headers on its service calls; see {@link Connection.withMetadata}. */
-  public async withMetadata<R>(metadata: Record<string, string>, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withMetadata(metadata, fn);
   }
 }

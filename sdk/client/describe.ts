@@ -1,8 +1,8 @@
-// Owns turning the service's describe answer into Temporal's `WorkflowExecutionDescription`:
-// status names and codes, times as Dates, memo decoded.
+// Owns turning the service's run summaries into Temporal's `WorkflowExecutionInfo` (list) and
+// `WorkflowExecutionDescription` (describe): status names and codes, times as Dates, memo decoded.
 import type { WorkflowExecutionStatus } from '../../protocol/index.js';
 import { decodeMapFromPayloads, typedSearchAttributesFromWire, type LoadedDataConverter } from '../common/index.js';
-import type { DescribeWorkflowExecutionResponse, WorkflowExecutionDescription, WorkflowExecutionStatusName } from './types.js';
+import type { DescribeWorkflowExecutionResponse, RawWorkflowExecutionInfo, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowExecutionStatusName } from './types.js';
 
 /** Wire status → Temporal's status name and its numeric value in Temporal's proto enum. */
 const STATUS: Record<WorkflowExecutionStatus, { code: number; name: WorkflowExecutionStatusName }> = {
@@ -21,18 +21,14 @@ export function workflowStatus(status: WorkflowExecutionStatus): { code: number;
   return STATUS[status] ?? { code: 0, name: 'UNKNOWN' };
 }
 
-/** Builds the description of a run from the service's answer, decoding the memo. */
-export async function toWorkflowExecutionDescription(
-  raw: DescribeWorkflowExecutionResponse,
-  dataConverter: LoadedDataConverter,
-): Promise<WorkflowExecutionDescription> {
+/** A list entry as Temporal's `WorkflowExecutionInfo`, memo decoded. */
+export async function toWorkflowExecutionInfo(raw: RawWorkflowExecutionInfo, dataConverter: LoadedDataConverter): Promise<WorkflowExecutionInfo> {
   return {
     type: raw.workflowType,
     workflowId: raw.execution.workflowId,
     runId: raw.execution.runId,
     taskQueue: raw.taskQueue,
-    // A status this SDK does not know yet (a newer service) is UNKNOWN, as in Temporal.
-    status: STATUS[raw.status] ?? { code: 0, name: 'UNKNOWN' },
+    status: workflowStatus(raw.status),
     historyLength: raw.historyLength,
     startTime: new Date(raw.startTime),
     executionTime: raw.executionTime ? new Date(raw.executionTime) : undefined,
@@ -41,6 +37,17 @@ export async function toWorkflowExecutionDescription(
     searchAttributes: raw.searchAttributes ?? {},
     typedSearchAttributes: typedSearchAttributesFromWire(raw.searchAttributes),
     firstExecutionRunId: raw.firstRunId,
+    raw,
+  };
+}
+
+/** Builds the description of a run from the service's answer: its summary as list has it, plus the parent. */
+export async function toWorkflowExecutionDescription(
+  raw: DescribeWorkflowExecutionResponse,
+  dataConverter: LoadedDataConverter,
+): Promise<WorkflowExecutionDescription> {
+  return {
+    ...(await toWorkflowExecutionInfo(raw, dataConverter)),
     ...(raw.parentExecution ? { parentExecution: { ...raw.parentExecution } } : {}),
     raw,
   };

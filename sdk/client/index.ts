@@ -2,6 +2,7 @@
 // connection and transport, handles, options, errors, and the common names client code uses.
 
 export { Client, type ClientOptions, type LoadedClientOptions } from './client.js';
+export { BaseClient } from './base-client.js';
 export {
   Connection,
   type ConnectionLike,

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
+import { BaseClient } from './base-client.js';
 import type { AsyncWorkflowListIterable, CountWorkflowExecution, ListOptions, WithWorkflowArgs, Workflow, WorkflowResultType } from './types.js';
 import {
   createWorkflowHandle,
@@ -62,13 +63,12 @@ export function defaultIdentity(): string {
  * Starts workflows and makes handles to them. Usually reached as `client.workflow` of a
  * {@link Client}; it can also be made alone, as in Temporal.
  */
-export class WorkflowClient {
-  public readonly connection: ConnectionLike;
+export class WorkflowClient extends BaseClient {
   public readonly options: LoadedWorkflowClientOptions;
   private readonly operations: WorkflowOperations;
 
   constructor(options: WorkflowClientOptions = {}) {
-    this.connection = options.connection ?? Connection.lazy();
+    super(options.connection ?? Connection.lazy());
     const dataConverter = options.dataConverter ?? {};
     this.options = {
       namespace: options.namespace ?? 'default',
@@ -220,21 +220,6 @@ export class WorkflowClient {
    */
   public async count(query?: string): Promise<CountWorkflowExecution> {
     return toCountWorkflowExecution(await this.operations.count(query));
-  }
-
-  /** Runs `fn` with a deadline on every service call it makes; see {@link Connection.withDeadline}. */
-  public async withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withDeadline(deadline, fn);
-  }
-
-  /** Runs `fn` so that aborting `abortSignal` abandons its service calls; see {@link Connection.withAbortSignal}. */
-  public async withAbortSignal<R>(abortSignal: AbortSignal, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withAbortSignal(abortSignal, fn);
-  }
-
-  /** Runs `fn` with extra headers on its service calls; see {@link Connection.withMetadata}. */
-  public async withMetadata<R>(metadata: Record<string, string>, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withMetadata(metadata, fn);
   }
 }
 

@@ -2,8 +2,8 @@
 // async iterable, turning each entry into Temporal's `WorkflowExecutionInfo` (memo decoded), and
 // `intoHistories`.
 import type { ResponseOf } from '../../protocol/index.js';
-import { decodeMapFromPayloads, typedSearchAttributesFromWire, type LoadedDataConverter } from '../common/index.js';
-import { workflowStatus } from './describe.js';
+import type { LoadedDataConverter } from '../common/index.js';
+import { toWorkflowExecutionInfo } from './describe.js';
 import type {
   AsyncWorkflowListIterable,
   CountWorkflowExecution,
@@ -11,7 +11,6 @@ import type {
   HistoryAndWorkflowId,
   IntoHistoriesOptions,
   ListOptions,
-  RawWorkflowExecutionInfo,
   WorkflowExecutionInfo,
 } from './types.js';
 
@@ -53,25 +52,6 @@ async function* histories(runs: AsyncIterable<WorkflowExecutionInfo>, source: Li
   while (pending.length > 0) yield await pending.shift()!;
 }
 
-/** A list entry as Temporal's `WorkflowExecutionInfo`, memo decoded. */
-export async function toWorkflowExecutionInfo(raw: RawWorkflowExecutionInfo, dataConverter: LoadedDataConverter): Promise<WorkflowExecutionInfo> {
-  return {
-    type: raw.workflowType,
-    workflowId: raw.execution.workflowId,
-    runId: raw.execution.runId,
-    taskQueue: raw.taskQueue,
-    status: workflowStatus(raw.status),
-    historyLength: raw.historyLength,
-    startTime: new Date(raw.startTime),
-    executionTime: raw.executionTime ? new Date(raw.executionTime) : undefined,
-    closeTime: raw.closeTime ? new Date(raw.closeTime) : undefined,
-    memo: await decodeMapFromPayloads(dataConverter, raw.memo),
-    searchAttributes: raw.searchAttributes ?? {},
-    typedSearchAttributes: typedSearchAttributesFromWire(raw.searchAttributes),
-    firstExecutionRunId: raw.firstRunId,
-    raw,
-  };
-}
 
 /** The service's count answer as Temporal's `CountWorkflowExecution` (`groups` always present). */
 export function toCountWorkflowExecution(answer: ResponseOf<'countWorkflows'>): CountWorkflowExecution {

@@ -120,27 +120,12 @@ export function recordExternalResult(tx: Txn, call: { senderRunId: string; initi
   tx.touch(run);
   const workflowExecution = { workflowId: pending.workflowId, ...(pending.runId ? { runId: pending.runId } : {}) };
   const control = pending.control !== undefined ? { control: pending.control } : {};
+  const done = { initiatedEventId: pending.initiatedEventId, namespace: run.namespace, workflowExecution };
+  // The target was not there: the same attributes for a signal and a cancellation request.
+  const notFound = { ...done, cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND' as const, ...control, workflowTaskCompletedEventId: pending.workflowTaskCompletedEventId };
   if (pending.kind === 'signal') {
-    if (result.ok) addInputEvent(tx, run, 'ExternalWorkflowExecutionSignaled', { initiatedEventId: pending.initiatedEventId, namespace: run.namespace, workflowExecution, ...control });
-    else
-      addInputEvent(tx, run, 'SignalExternalWorkflowExecutionFailed', {
-        cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
-        namespace: run.namespace,
-        workflowExecution,
-        initiatedEventId: pending.initiatedEventId,
-        ...control,
-        workflowTaskCompletedEventId: pending.workflowTaskCompletedEventId,
-      });
-  } else if (result.ok) {
-    addInputEvent(tx, run, 'ExternalWorkflowExecutionCancelRequested', { initiatedEventId: pending.initiatedEventId, namespace: run.namespace, workflowExecution });
-  } else {
-    addInputEvent(tx, run, 'RequestCancelExternalWorkflowExecutionFailed', {
-      cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
-      namespace: run.namespace,
-      workflowExecution,
-      initiatedEventId: pending.initiatedEventId,
-      ...control,
-      workflowTaskCompletedEventId: pending.workflowTaskCompletedEventId,
-    });
-  }
+    if (result.ok) addInputEvent(tx, run, 'ExternalWorkflowExecutionSignaled', { ...done, ...control });
+    else addInputEvent(tx, run, 'SignalExternalWorkflowExecutionFailed', notFound);
+  } else if (result.ok) addInputEvent(tx, run, 'ExternalWorkflowExecutionCancelRequested', done);
+  else addInputEvent(tx, run, 'RequestCancelExternalWorkflowExecutionFailed', notFound);
 }

@@ -26,22 +26,12 @@
  *
  * Pure: no SQL here (filter-sql.ts translates), no service imports, so any side may use it.
  */
-import type { WorkflowExecutionStatus } from '../../protocol/enums.js';
+import { STATUS_FILTER_NAMES, type WorkflowExecutionStatus } from '../../protocol/enums.js';
 import { parseDatetime } from './search-attributes.js';
 
 /** Longest filter accepted, in characters. */
 export const MAX_FILTER_LENGTH = 10_000;
 
-/** Temporal's spelling of each status in filters and in count groups. */
-export const STATUS_FILTER_NAMES: Record<WorkflowExecutionStatus, string> = {
-  RUNNING: 'Running',
-  COMPLETED: 'Completed',
-  FAILED: 'Failed',
-  CANCELED: 'Canceled',
-  TERMINATED: 'Terminated',
-  CONTINUED_AS_NEW: 'ContinuedAsNew',
-  TIMED_OUT: 'TimedOut',
-};
 
 /** The built-in attributes and their types. */
 export const BUILT_IN_ATTRIBUTES = {

@@ -7,7 +7,8 @@ import type { ParsedRequestOf, ResponseOf, WorkflowExecutionStatus } from '../..
 import type { Env } from '../env.js';
 import { ServiceError } from '../service-error.js';
 import { FilterTooComplexError, keysetSql, orderBySql, sortKeys, whereSql, type SortKey, type SqlValue } from './filter-sql.js';
-import { ListFilterError, STATUS_FILTER_NAMES, caretExcerpt, parseListFilter, type ListFilter } from './list-filter.js';
+import { STATUS_FILTER_NAMES } from '../../protocol/enums.js';
+import { ListFilterError, caretExcerpt, parseListFilter, type ListFilter } from './list-filter.js';
 import { visibilityDb } from './migrations.js';
 
 export const DEFAULT_PAGE_SIZE = 100;

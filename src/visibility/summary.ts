@@ -3,32 +3,19 @@
  * in the transaction that changed it (start, close, status change) and carried to D1 by the
  * visibility outbox.
  */
-import type { Payload, WorkflowExecutionStatus } from '../../protocol/index.js';
 import type { RunState } from '../engine/run-state.js';
 
-export interface ExecutionSummary {
-  namespace: string;
-  workflowId: string;
-  runId: string;
-  firstRunId: string;
-  workflowType: string;
-  taskQueue: string;
-  status: WorkflowExecutionStatus;
-  /** Milliseconds since the epoch. */
-  startTime: number;
-  executionTime: number;
-  closeTime?: number;
+/** The run's own fields the store keeps (times in ms since the epoch; memo payloads opaque). */
+type SummarizedFields = 'namespace' | 'workflowId' | 'runId' | 'firstRunId' | 'workflowType' | 'taskQueue' | 'status' | 'startTime' | 'executionTime' | 'closeTime' | 'memo' | 'searchAttributes';
+
+export type ExecutionSummary = Pick<RunState, SummarizedFields> & {
   historyLength: number;
-  /** Opaque payloads, kept as they came. */
-  memo?: Record<string, Payload>;
-  /** As the run was given them; typed for filters when written (search-attributes.ts). */
-  searchAttributes?: Record<string, unknown>;
   /**
    * The run's last event id when the summary was made. Events only append, so a later
    * summary of a run always has a greater version; the store keeps the greatest.
    */
   version: number;
-}
+};
 
 /** The summary of a run as it stands. */
 export function summarize(run: RunState): ExecutionSummary {

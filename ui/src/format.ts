@@ -1,5 +1,5 @@
 // Owns how times, durations and statuses read in the UI. Pure: no DOM.
-import { WorkflowExecutionStatus } from '../../protocol/enums.js';
+import { STATUS_FILTER_NAMES, WorkflowExecutionStatus } from '../../protocol/enums.js';
 
 /** `2026-05-01 14:03:07.123` in the browser's time zone; '—' for none. */
 export function formatTime(iso: string | undefined, withMs = false): string {
@@ -29,21 +29,8 @@ export function between(from: string, to?: string, now = Date.now()): number {
   return (to ? Date.parse(to) : now) - Date.parse(from);
 }
 
-/**
- * Status names as the list-filter language spells them (Temporal's: `Running`, `TimedOut`, …),
- * keyed by the protocol's enum value.
- */
-export const STATUS_FILTER_NAME: Record<WorkflowExecutionStatus, string> = {
-  RUNNING: 'Running',
-  COMPLETED: 'Completed',
-  FAILED: 'Failed',
-  CANCELED: 'Canceled',
-  TERMINATED: 'Terminated',
-  CONTINUED_AS_NEW: 'ContinuedAsNew',
-  TIMED_OUT: 'TimedOut',
-};
 
-export const STATUSES = Object.keys(STATUS_FILTER_NAME) as WorkflowExecutionStatus[];
+export const STATUSES = Object.keys(STATUS_FILTER_NAMES) as WorkflowExecutionStatus[];
 
 /** Accepts either spelling (`RUNNING`, `Running`, `running`) and answers the enum value, if it is one. */
 export function toStatus(s: string | undefined): WorkflowExecutionStatus | undefined {

@@ -44,7 +44,7 @@ interface DialogProps {
   onDone: () => void;
 }
 
-/** The dialog's input as the call's arguments: one JSON value, or none when left empty. */
+/** The dialog's input as the call's arguments: one JSON value, or none when left empty; a parse error is the dialog's error. */
 function argsFromJson(input: string): unknown[] {
   if (!input.trim()) return [];
   try {
@@ -61,16 +61,9 @@ function SignalDialog(p: DialogProps) {
   const [busy, setBusy] = useState(false);
   const submit = async (e: Event) => {
     e.preventDefault();
-    let args: unknown[];
-    try {
-      args = argsFromJson(input);
-    } catch (err) {
-      setError(err);
-      return;
-    }
     setBusy(true);
     try {
-      await api.signal(p.namespace, p.workflowId, { runId: p.runId, signalName: name.trim(), input: args.map(jsonPayload), identity: IDENTITY, requestId: requestId() });
+      await api.signal(p.namespace, p.workflowId, { runId: p.runId, signalName: name.trim(), input: argsFromJson(input).map(jsonPayload), identity: IDENTITY, requestId: requestId() });
       toast(`Signal “${name.trim()}” sent`);
       setError(undefined);
       p.onClose();
@@ -123,17 +116,10 @@ function UpdateDialog(p: DialogProps) {
   };
   const submit = async (e: Event) => {
     e.preventDefault();
-    let args: unknown[];
-    try {
-      args = argsFromJson(input);
-    } catch (err) {
-      setError(err);
-      return;
-    }
     setBusy(true);
     setResult(undefined);
     try {
-      const answer = await api.update(p.namespace, p.workflowId, { runId: p.runId, updateId: requestId(), name: name.trim(), args: args.map(jsonPayload), waitForStage: 'COMPLETED', identity: IDENTITY });
+      const answer = await api.update(p.namespace, p.workflowId, { runId: p.runId, updateId: requestId(), name: name.trim(), args: argsFromJson(input).map(jsonPayload), waitForStage: 'COMPLETED', identity: IDENTITY });
       const outcome = answer.outcome;
       if (outcome && 'failure' in outcome) setError(new Error(`Update failed: ${outcome.failure.message}`));
       else if (answer.stage !== 'COMPLETED') setError(new Error(`Update ${answer.updateId} was accepted; its handler is still running. Its result will be in the history.`));

@@ -3,7 +3,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type ExecutionInfo } from '../api.js';
 import { composeFilter, withoutOrderBy } from '../filter.js';
-import { formatTime, STATUS_FILTER_NAME, STATUSES, statusLabel, toStatus } from '../format.js';
+import { STATUS_FILTER_NAMES } from '../../../protocol/enums.js';
+import { formatTime, STATUSES, statusLabel, toStatus } from '../format.js';
 import type { WorkflowExecutionStatus } from '../../../protocol/enums.js';
 import { navigate } from '../navigation.js';
 import type { Route } from '../route.js';
@@ -167,8 +168,8 @@ export function WorkflowsPage({ route }: { route: WorkflowsRoute }) {
             key={st}
             type="button"
             class={`chip chip-${st.toLowerCase().replace(/_/g, '-')}`}
-            aria-pressed={status === STATUS_FILTER_NAME[st]}
-            onClick={() => go({ status: status === STATUS_FILTER_NAME[st] ? undefined : STATUS_FILTER_NAME[st] })}
+            aria-pressed={status === STATUS_FILTER_NAMES[st]}
+            onClick={() => go({ status: status === STATUS_FILTER_NAMES[st] ? undefined : STATUS_FILTER_NAMES[st] })}
           >
             {statusLabel(st)}
             {counts ? <span class="count">{counts.byStatus[st] ?? 0}</span> : null}
