@@ -6,7 +6,19 @@
 // `scriptPath`; nothing outside bench/ is changed.
 import worker, { TaskQueueObject as BaseTaskQueueObject, WorkflowObject as BaseWorkflowObject } from '../src/index.ts';
 
-const counts = { http: {}, rpc: {}, sql: {}, storage: {} };
+const counts = { http: {}, rpc: {}, sql: {}, storage: {}, rows: {}, db: {} };
+/** Cursors not yet added to `counts.rows`: their counts are final only once they are read. */
+const cursors = [];
+/** Each WorkflowObject's database size after its last transaction (counts.db is built from it). */
+const sizes = new Map();
+
+/** Adds the rows read and written by every cursor so far (SqlStorageCursor.rowsRead/rowsWritten, billed units). */
+function flushRows() {
+  for (const [key, cursor] of cursors.splice(0)) {
+    bump(counts.rows, `${key}: read`, cursor.rowsRead);
+    bump(counts.rows, `${key}: written`, cursor.rowsWritten);
+  }
+}
 const bump = (map, key, n = 1) => (map[key] = (map[key] ?? 0) + n);
 
 /** A short name for a SQL statement: its verb and table. */
@@ -31,13 +43,20 @@ function instrumentCtx(ctx, cls) {
   const exec = sql.exec.bind(sql);
   sql.exec = (query, ...args) => {
     bump(counts.sql, `${cls}: ${classify(query)}`);
-    return exec(query, ...args);
+    const cursor = exec(query, ...args);
+    cursors.push([cls, cursor]);
+    return cursor;
   };
   for (const name of ['transactionSync', 'transaction', 'setAlarm', 'deleteAlarm', 'getAlarm']) {
     const fn = storage[name].bind(storage);
     storage[name] = (...args) => {
       bump(counts.storage, `${cls}: ${name}`);
-      return fn(...args);
+      const result = fn(...args);
+      if (name === 'transactionSync') {
+        flushRows();
+        if (cls === 'WorkflowObject') sizes.set(ctx.id.toString(), sql.databaseSize);
+      }
+      return result;
     };
   }
   if (storage.sql !== sql) bump(counts.storage, `${cls}: (sql object not stable; SQL counts incomplete)`);
@@ -83,8 +102,15 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (url.pathname === '/__bench/counts') {
+      flushRows();
+      // Bytes: the SQLite database of each WorkflowObject written to since the last reset.
+      const all = [...sizes.values()];
+      if (all.length > 0) counts.db = { objects: all.length, avg_bytes: Math.round(all.reduce((a, b) => a + b, 0) / all.length), max_bytes: Math.max(...all) };
       const body = JSON.stringify(counts);
-      if (url.searchParams.get('reset')) for (const m of Object.values(counts)) for (const k of Object.keys(m)) delete m[k];
+      if (url.searchParams.get('reset')) {
+        for (const m of Object.values(counts)) for (const k of Object.keys(m)) delete m[k];
+        sizes.clear();
+      }
       return new Response(body, { headers: { 'content-type': 'application/json' } });
     }
     const m = ENDPOINT.exec(url.pathname);

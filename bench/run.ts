@@ -174,9 +174,9 @@ function printResult(r: WorkloadResult): void {
     rows.push(['HTTP requests by endpoint (per workflow · request → answer bytes · round trip)', '', '']);
     const client = extra.client_side_http as Record<string, { per_workflow: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }>;
     for (const [endpoint, c] of Object.entries(client)) rows.push([`  ${endpoint}`, `${c.per_workflow}/wf · ${c.avg_request_bytes} B → ${c.avg_response_bytes} B · ${c.avg_rtt_ms} ms`, '']);
-    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow'] as const) {
+    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow', 'sqlite_rows_per_workflow'] as const) {
       rows.push([key, '', '']);
-      for (const [k, v] of Object.entries(extra[key] as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
+      for (const [k, v] of Object.entries((extra[key] ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
     }
   }
   if (r.name.startsWith('history-') && extra) {

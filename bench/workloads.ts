@@ -427,7 +427,11 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
         {
           name: 'requests',
           description: `Cost of one W1 workflow, averaged over ${runs} sequential runs (instrumented service build)`,
-          metrics: { http_requests_per_workflow: round(b.counter.total() / runs, 2) },
+          metrics: {
+            http_requests_per_workflow: round(b.counter.total() / runs, 2),
+            ...rowTotals(service.rows, runs),
+            ...(service.db?.avg_bytes ? { workflow_db_bytes: service.db.avg_bytes } : {}),
+          },
           cpu,
           cpuPerWorkflowMs: perWorkflow(cpu, runs),
           extra: {
@@ -438,12 +442,20 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             durable_object_calls_per_workflow: perWf(service.rpc),
             storage_calls_per_workflow: perWf(service.storage),
             sql_statements_per_workflow: perWf(service.sql),
+            sqlite_rows_per_workflow: perWf(service.rows),
+            workflow_object_database: service.db,
           },
         },
       ];
     },
     { instrumented: true, observeExchanges: true },
   );
+}
+
+/** SQLite rows read and written per workflow, all objects together (Cloudflare bills both). */
+function rowTotals(rows: Record<string, number> | undefined, runs: number): Record<string, number> {
+  const sum = (suffix: string) => Object.entries(rows ?? {}).reduce((n, [k, v]) => (k.endsWith(suffix) ? n + v : n), 0);
+  return { rows_read_per_workflow: round(sum(': read') / runs, 1), rows_written_per_workflow: round(sum(': written') / runs, 1) };
 }
 
 interface Exchange {
