@@ -13,8 +13,6 @@ import { callRequestId, type CallResult, type WorkflowCall } from './engine/exte
 import type { Outcome } from './service-error.js';
 import { workflowStub } from './stubs.js';
 
-export const CALLS_SCHEMA = `CREATE TABLE IF NOT EXISTS calls (id INTEGER PRIMARY KEY AUTOINCREMENT, call TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`;
-
 const RETRY_MAX_MS = 30_000;
 
 export interface WorkflowCallsOptions {
@@ -46,6 +44,11 @@ export class WorkflowCalls {
   enqueue(call: WorkflowCall, now: number): void {
     this.maybePending = true;
     this.sql.exec(`INSERT INTO calls (call, due_at) VALUES (?, ?)`, JSON.stringify(call), now);
+  }
+
+  /** Deletes a delivered call; call it inside the transaction that records its answer. */
+  remove(id: number): void {
+    this.sql.exec(`DELETE FROM calls WHERE id = ?`, id);
   }
 
   /** When the earliest pending call is due, or undefined when none is pending. */

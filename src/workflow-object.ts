@@ -21,7 +21,7 @@ import {
   terminateRun,
 } from './engine/lifecycle.js';
 import { isRunning, type ActivityState, type RunState } from './engine/run-state.js';
-import { Txn, type ExecutionStore } from './engine/transaction.js';
+import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
 import { signalWithStart } from './engine/signal-with-start.js';
@@ -33,32 +33,15 @@ import { Clock } from './clock.js';
 import { QueryBroker } from './query-broker.js';
 import { acceptUpdate, findUpdate, requireRunningForUpdate, updateAnswer, type UpdateAnswer } from './engine/updates.js';
 import type { StartedTask } from './started-task.js';
-import { VISIBILITY_OUTBOX_SCHEMA, VisibilityOutbox } from './visibility/outbox.js';
+import { VisibilityOutbox } from './visibility/outbox.js';
 import { visibilityDb } from './visibility/migrations.js';
 import { D1SummaryStore } from './visibility/store.js';
 import { summarize } from './visibility/summary.js';
-import { CALLS_SCHEMA, WorkflowCalls } from './workflow-calls.js';
+import { WorkflowCalls } from './workflow-calls.js';
+import { WorkflowStore, type OutboxRow } from './storage/workflow-store.js';
 import { applyParentClosePolicy, recordChildClosed, recordChildStartResult } from './engine/child-workflows.js';
 import { recordExternalResult, type CallResult, type ChildStartRequest, type WorkflowCall } from './engine/external-calls.js';
 
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, task_queue TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
-  `CREATE TABLE IF NOT EXISTS requests (request_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL)`,
-  // Every change looks up the oldest request id (to expire it): without this, a long-lived
-  // run that takes many signals pays a full scan per change.
-  `CREATE INDEX IF NOT EXISTS requests_by_age ON requests (created_at)`,
-  VISIBILITY_OUTBOX_SCHEMA,
-  CALLS_SCHEMA,
-];
-
-/** The tables and indexes SCHEMA creates; an object that lacks any of them runs SCHEMA. */
-const SCHEMA_OBJECTS = SCHEMA.map((stmt) => /CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/.exec(stmt)![1]!);
-
-/** Request ids are remembered this long; a retry later than that is treated as new. */
-const REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
 const OUTBOX_RETRY_MAX_MS = 30_000;
 
 interface RequestKey {
@@ -70,8 +53,7 @@ interface RequestKey {
 type Waiter = { runId: string; wake: () => void };
 
 export class WorkflowObject extends DurableObject<Env> {
-  private readonly sql: SqlStorage;
-  private readonly store: ExecutionStore;
+  private readonly store: WorkflowStore;
   private readonly waiters = new Set<Waiter>();
   private readonly delivering = new Map<number, Promise<void>>();
   private readonly queries: QueryBroker;
@@ -86,41 +68,22 @@ export class WorkflowObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.sql = ctx.storage.sql;
-    // A new object creates its tables in one transaction; an existing one only looks.
-    const present = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name IN (${SCHEMA_OBJECTS.map(() => '?').join(', ')})`, ...SCHEMA_OBJECTS).one().n;
-    if (present < SCHEMA_OBJECTS.length) {
-      ctx.storage.transactionSync(() => {
-        for (const stmt of SCHEMA) this.sql.exec(stmt);
-      });
-    }
+    this.store = new WorkflowStore(ctx.storage);
     if (env.KEEL_TIME_SKIPPING === '1') {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
-      const offset = this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'clockOffsetMs'`).toArray()[0]?.value;
+      const offset = this.store.meta('clockOffsetMs');
       if (offset) this.clock.advance(Number(offset));
     }
-    this.store = {
-      currentRunId: () => this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'currentRunId'`).toArray()[0]?.value,
-      loadRun: (runId) => {
-        const row = this.sql.exec<{ state: string }>(`SELECT state FROM runs WHERE run_id = ?`, runId).toArray()[0];
-        return row ? (JSON.parse(row.state) as RunState) : undefined;
-      },
-      readEvents: (runId, from, to = Number.MAX_SAFE_INTEGER, limit = -1) =>
-        this.sql
-          .exec<{ event: string }>(`SELECT event FROM events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?`, runId, from, to, limit)
-          .toArray()
-          .map((r) => JSON.parse(r.event) as HistoryEvent),
-    };
     this.queries = new QueryBroker({
       timeoutMs: longPollMs(env),
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
     });
-    this.visibility = new VisibilityOutbox(this.sql, {
+    this.visibility = new VisibilityOutbox(ctx.storage.sql, {
       store: env.VISIBILITY ? new D1SummaryStore(env.VISIBILITY, () => visibilityDb(env)) : undefined,
       now: () => this.clock.now(),
       retryBy: (due) => this.alarmBy(due),
     });
-    this.calls = new WorkflowCalls(this.sql, {
+    this.calls = new WorkflowCalls(ctx.storage.sql, {
       env,
       now: () => this.clock.now(),
       retryBy: (due) => this.alarmBy(due),
@@ -137,7 +100,7 @@ export class WorkflowObject extends DurableObject<Env> {
    * started with. So the name is also stored (with each new run) and read back from there.
    */
   private get names() {
-    this.cachedNames ??= parseWorkflowName(this.ctx.id.name ?? this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'name'`).toArray()[0]?.value);
+    this.cachedNames ??= parseWorkflowName(this.ctx.id.name ?? this.store.meta('name'));
     return this.cachedNames;
   }
 
@@ -150,7 +113,7 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean } = {}): T {
     if (request?.requestId) {
-      const prior = this.sql.exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM requests WHERE request_id = ?`, request.requestId).toArray()[0];
+      const prior = this.store.priorRequest(request.requestId);
       if (prior) {
         if (prior.fingerprint !== request.fingerprint) {
           throw new ServiceError('REQUEST_ID_CONFLICT', `Request id '${request.requestId}' was already used for a different request; use a new id for a new request.`);
@@ -166,28 +129,9 @@ export class WorkflowObject extends DurableObject<Env> {
       // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
       // even the alarm. The alarm handler always reschedules: its alarm is used up.
       if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
-      for (const { runId, event } of tx.events) {
-        this.sql.exec(`INSERT INTO events (run_id, event_id, event) VALUES (?, ?, ?)`, runId, event.eventId, JSON.stringify(event));
-      }
-      for (const run of tx.runs.values()) {
-        this.sql.exec(
-          `INSERT INTO runs (run_id, seq, state) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), ?) ON CONFLICT (run_id) DO UPDATE SET state = excluded.state`,
-          run.runId,
-          JSON.stringify(run),
-        );
-      }
-      if (tx.newCurrentRunId) {
-        this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('currentRunId', ?)`, tx.newCurrentRunId);
-        if (this.ctx.id.name !== undefined) this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('name', ?)`, this.ctx.id.name);
-      }
-      for (const d of tx.dispatches) {
-        this.sql.exec(`INSERT INTO outbox (task_queue, kind, ref, due_at) VALUES (?, ?, ?, ?)`, d.taskQueue, d.kind, JSON.stringify(d.ref), tx.now);
-      }
+      this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
       for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
       for (const call of tx.calls) this.calls.enqueue(call, tx.now);
-      if (request?.requestId) {
-        this.sql.exec(`INSERT INTO requests (request_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?)`, request.requestId, request.fingerprint, JSON.stringify(result ?? null), tx.now);
-      }
       this.scheduleAlarm(tx);
     });
     if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
@@ -201,23 +145,23 @@ export class WorkflowObject extends DurableObject<Env> {
     const current = tx.currentRunId();
     const run = current ? tx.loadRun(current) : undefined;
     let at = run ? nextWakeup(tx, run) : undefined;
-    const outboxDue = this.sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM outbox`).toArray()[0]?.due;
+    const outboxDue = this.store.outboxDue();
     // Undelivered tasks are retried by the alarm if the delivery that follows this
     // transaction fails or the object is evicted first.
-    if (outboxDue !== null && outboxDue !== undefined) at = Math.min(at ?? Infinity, Math.max(outboxDue, tx.now) + 1000);
+    if (outboxDue !== undefined) at = Math.min(at ?? Infinity, Math.max(outboxDue, tx.now) + 1000);
     const callDue = this.calls.earliestDue();
     if (callDue !== undefined) at = Math.min(at ?? Infinity, Math.max(callDue, tx.now) + 1000);
     const summaryDue = this.visibility.earliestDue();
     if (summaryDue !== undefined) at = Math.min(at ?? Infinity, Math.max(summaryDue, tx.now) + 1000);
-    const requestExpiry = this.sql.exec<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM requests`).toArray()[0]?.t;
-    if (requestExpiry !== null && requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry + REQUEST_ID_TTL_MS);
+    const requestExpiry = this.store.requestExpiry();
+    if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);
     if (at === undefined) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(this.clock.toWallClock(at));
   }
 
   override async alarm(): Promise<void> {
     const now = this.clock.now();
-    this.sql.exec(`DELETE FROM requests WHERE created_at < ?`, now - REQUEST_ID_TTL_MS);
+    this.store.expireRequests(now);
     this.mutate((tx) => {
       const current = tx.currentRunId();
       const run = current ? tx.loadRun(current) : undefined;
@@ -234,12 +178,7 @@ export class WorkflowObject extends DurableObject<Env> {
    * workflow object rejects the duplicate a retry may cause (design invariant 2).
    */
   async deliverOutbox(): Promise<void> {
-    const rows = this.sql
-      .exec<{ id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }>(
-        `SELECT id, task_queue, kind, ref, attempts FROM outbox WHERE due_at <= ? ORDER BY id`,
-        this.clock.now(),
-      )
-      .toArray();
+    const rows = this.store.dueOutbox(this.clock.now());
     for (const row of rows) {
       if (this.delivering.has(row.id)) continue;
       this.delivering.set(
@@ -253,7 +192,7 @@ export class WorkflowObject extends DurableObject<Env> {
     const delivered = rows.length > 0 || (await summaries) > 0;
     // The transaction that wrote the rows set the alarm to re-deliver them in case this
     // hand-off failed; with every row delivered, the alarm goes back to what the run waits for.
-    if (this.delivering.size === 0 && delivered && this.outboxIsEmpty() && this.visibility.settled) {
+    if (this.delivering.size === 0 && delivered && this.store.outboxIsEmpty() && this.visibility.settled) {
       this.ctx.storage.transactionSync(() => this.scheduleAlarm(new Txn(this.store, this.clock.now())));
     }
   }
@@ -264,20 +203,16 @@ export class WorkflowObject extends DurableObject<Env> {
     if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
   }
 
-  private outboxIsEmpty(): boolean {
-    return this.sql.exec(`SELECT 1 FROM outbox LIMIT 1`).toArray().length === 0;
-  }
-
-  private async deliver(row: { id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }): Promise<void> {
+  private async deliver(row: OutboxRow): Promise<void> {
     try {
-      const ref = JSON.parse(row.ref) as TaskRef;
+      const ref = WorkflowStore.ref(row);
       await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
-      this.sql.exec(`DELETE FROM outbox WHERE id = ?`, row.id);
+      this.store.delivered(row.id);
     } catch (err) {
       const backoff = Math.min(1000 * 2 ** row.attempts, OUTBOX_RETRY_MAX_MS);
       console.warn(`outbox: hand-off to ${row.kind} queue '${row.task_queue}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
       const due = this.clock.now() + backoff;
-      this.sql.exec(`UPDATE outbox SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
+      this.store.retryAt(row.id, due);
       const alarm = await this.ctx.storage.getAlarm();
       if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
     }
@@ -392,7 +327,7 @@ export class WorkflowObject extends DurableObject<Env> {
     return outcome(async () => {
       if (this.store.currentRunId() === undefined) throw new ServiceError('WORKFLOW_NOT_FOUND', `No workflow with id '${this.names.workflowId}'; start it before moving its time.`);
       this.clock.advance(byMs);
-      this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('clockOffsetMs', ?)`, String(this.clock.offset));
+      this.store.setMeta('clockOffsetMs', String(this.clock.offset));
       await this.alarm();
       return { now: new Date(this.clock.now()).toISOString() };
     });
@@ -422,7 +357,7 @@ export class WorkflowObject extends DurableObject<Env> {
   private settleCall(id: number, call: WorkflowCall, result: CallResult | undefined): void {
     this.mutate(
       (tx) => {
-        this.sql.exec(`DELETE FROM calls WHERE id = ?`, id);
+        this.calls.remove(id);
         if (!result) return;
         if (call.kind === 'startChild') recordChildStartResult(tx, call, result);
         else if (call.kind === 'signal' || call.kind === 'cancel') recordExternalResult(tx, call, result);

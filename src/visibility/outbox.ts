@@ -10,9 +10,6 @@
 import type { SummaryStore } from './store.js';
 import type { ExecutionSummary } from './summary.js';
 
-/** The outbox table; the workflow object creates it with its own tables. */
-export const VISIBILITY_OUTBOX_SCHEMA = `CREATE TABLE IF NOT EXISTS visibility_outbox (run_id TEXT PRIMARY KEY, version INTEGER NOT NULL, summary TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`;
-
 const RETRY_MAX_MS = 30_000;
 
 export interface VisibilityOutboxOptions {

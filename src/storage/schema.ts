@@ -1,0 +1,52 @@
+/**
+ * The schema of a workflow object's SQLite database, with its version and the ordered
+ * migrations that bring an older database (a `keel dev` data directory, a deployed object)
+ * up to it. Every table of the object is declared here; the modules that use a table
+ * (src/storage/workflow-store.ts, src/workflow-calls.ts, src/visibility/outbox.ts) own its rows.
+ */
+
+/** The version a database is brought to when its object starts. */
+export const SCHEMA_VERSION = 1;
+
+/** Version 1: the layout every database had before versions were recorded. */
+const V1 = [
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
+  `CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, task_queue TEXT NOT NULL, kind TEXT NOT NULL, ref TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
+  `CREATE TABLE IF NOT EXISTS requests (request_id TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, response TEXT NOT NULL, created_at INTEGER NOT NULL)`,
+  // Every change looks up the oldest request id (to expire it): without this, a long-lived
+  // run that takes many signals pays a full scan per change.
+  `CREATE INDEX IF NOT EXISTS requests_by_age ON requests (created_at)`,
+  `CREATE TABLE IF NOT EXISTS visibility_outbox (run_id TEXT PRIMARY KEY, version INTEGER NOT NULL, summary TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
+  `CREATE TABLE IF NOT EXISTS calls (id INTEGER PRIMARY KEY AUTOINCREMENT, call TEXT NOT NULL, due_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)`,
+];
+
+/**
+ * Migrations in order: `MIGRATIONS[i]` takes a database at version i to version i + 1. A
+ * database from before versions were recorded counts as version 0: it has some of V1's
+ * tables (those that existed when it was written), and the first migration adds the rest.
+ */
+const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt) => sql.exec(stmt))];
+
+/**
+ * Brings the database to SCHEMA_VERSION, in one transaction. Costs one read when it is
+ * already there (every start of an object but its first).
+ */
+export function openSchema(storage: DurableObjectStorage): void {
+  const sql = storage.sql;
+  const version = schemaVersion(sql);
+  if (version === SCHEMA_VERSION) return;
+  if (version > SCHEMA_VERSION) throw new Error(`storage schema version ${version} is newer than this service's (${SCHEMA_VERSION}); run a newer Keel`);
+  storage.transactionSync(() => {
+    for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(sql);
+    sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schemaVersion', ?)`, String(SCHEMA_VERSION));
+  });
+}
+
+function schemaVersion(sql: SqlStorage): number {
+  const hasMeta = sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'meta'`).toArray().length > 0;
+  if (!hasMeta) return 0;
+  const v = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schemaVersion'`).toArray()[0]?.value;
+  return v === undefined ? 0 : Number(v);
+}
