@@ -9,7 +9,8 @@
  */
 import type { ErrorCode } from '../protocol/index.js';
 import type { Env } from './env.js';
-import { callRequestId, type CallResult, type WorkflowCall } from './engine/external-calls.js';
+import { callRequestId } from './engine/external-calls.js';
+import type { CallResult, WorkflowCall } from './engine/workflow-call.js';
 import type { Outcome } from './service-error.js';
 import { workflowStub } from './stubs.js';
 

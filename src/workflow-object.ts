@@ -9,17 +9,9 @@ import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, typ
 import { longPollMs, type Env } from './env.js';
 import { cancelledActivity, completeActivity, failActivity, heartbeatActivity, requireStartedActivity, startActivity } from './engine/activities.js';
 import { describeRun } from './engine/describe.js';
-import {
-  completeWorkflowTask,
-  failWorkflowTask,
-  fireDue,
-  nextWakeup,
-  requestCancelWorkflow,
-  resolveRun,
-  signalWorkflow,
-  startWorkflow,
-  terminateRun,
-} from './engine/lifecycle.js';
+import { completeWorkflowTask, failWorkflowTask, fireDue, nextWakeup } from './engine/lifecycle.js';
+import { requestCancelWorkflow, resolveRun, signalWorkflow, terminateRun } from './engine/run-control.js';
+import { startWorkflow } from './engine/start.js';
 import { isRunning, type ActivityState, type RunState } from './engine/run-state.js';
 import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
@@ -39,8 +31,10 @@ import { D1SummaryStore } from './visibility/store.js';
 import { summarize } from './visibility/summary.js';
 import { WorkflowCalls } from './workflow-calls.js';
 import { WorkflowStore, type OutboxRow } from './storage/workflow-store.js';
-import { applyParentClosePolicy, recordChildClosed, recordChildStartResult } from './engine/child-workflows.js';
-import { recordExternalResult, type CallResult, type ChildStartRequest, type WorkflowCall } from './engine/external-calls.js';
+import { recordChildClosed, recordChildStartResult } from './engine/child-workflows.js';
+import { applyParentClosePolicy } from './engine/parent-close-policy.js';
+import { recordExternalResult } from './engine/external-calls.js';
+import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
 
 const OUTBOX_RETRY_MAX_MS = 30_000;
 

@@ -9,11 +9,11 @@
 import type { AttributesOf, CommandOf, EventType } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import { checkSearchAttributes } from '../visibility/search-attributes.js';
-import { callRequestId, type CallResult, type ChildClose, type WorkflowCall } from './external-calls.js';
+import { callRequestId } from './external-calls.js';
+import type { CallResult, ChildClose, WorkflowCall } from './workflow-call.js';
 import { isRunning, type ChildState, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
-import { requestCancelWorkflow, terminateRun } from './lifecycle.js';
 
 /** Checks a StartChildWorkflowExecution command before any command applies. */
 export function validateStartChild(run: RunState, cmd: CommandOf<'StartChildWorkflowExecution'>, where: string): void {
@@ -212,17 +212,3 @@ export function afterRunClosed(tx: Txn, run: RunState, eventType: EventType, att
   run.externalCalls = undefined;
 }
 
-/**
- * The child's side of its parent's close policy. Applied only to the run this parent started (its
- * recorded parent is the sender), so a policy never reaches an unrelated workflow that reuses the id;
- * a child already closed is left as it is.
- */
-export function applyParentClosePolicy(tx: Txn, call: Extract<WorkflowCall, { kind: 'parentClosePolicy' }>): void {
-  // The current run, not the run that started: a child that continued as new (or is being
-  // retried) is one child, and its latest run carries the same parent.
-  const id = tx.currentRunId();
-  const run = id ? tx.loadRun(id) : undefined;
-  if (!run || !isRunning(run) || run.parent?.runId !== call.senderRunId || run.parent.initiatedEventId !== call.initiatedEventId) return;
-  if (call.policy === 'TERMINATE') terminateRun(tx, run, 'by parent close policy');
-  else requestCancelWorkflow(tx, run, 'by parent close policy');
-}

@@ -7,7 +7,8 @@
  * attributes. Both runs' summaries go to the visibility store (closeRun and startWorkflow mark them).
  */
 import type { CommandOf } from '../../protocol/index.js';
-import { closeRun, startWorkflow } from './lifecycle.js';
+import { closeRun } from './run-control.js';
+import { startWorkflow } from './start.js';
 import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 

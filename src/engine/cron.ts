@@ -6,11 +6,9 @@
  * (newExecutionRunId). Termination and cancellation end the cron; so does the execution timeout,
  * which bounds the whole chain: no run is started whose first firing is past it.
  */
-import type { ParsedRequestOf, Payload } from '../../protocol/index.js';
+import type { ParsedRequestOf } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import { CronScheduleError, cronBackoffMs, parseCronSchedule, type CronSchedule } from './cron-schedule.js';
-import { closeRun } from './lifecycle.js';
-import { startNextRun } from './next-run.js';
 import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 
@@ -56,10 +54,3 @@ export function nextCronBackoffMs(tx: Txn, run: RunState): number | undefined {
   return backoff;
 }
 
-/** CompleteWorkflowExecution: closes the run COMPLETED and, for a cron, starts the next run with this result as its last. */
-export function completeWorkflow(tx: Txn, run: RunState, result: Payload | undefined, completedEventId: number): void {
-  const backoff = nextCronBackoffMs(tx, run);
-  const newRunId = backoff === undefined ? undefined : tx.makeRunId();
-  closeRun(tx, run, 'COMPLETED', 'WorkflowExecutionCompleted', { ...(result ? { result } : {}), workflowTaskCompletedEventId: completedEventId, ...(newRunId ? { newExecutionRunId: newRunId } : {}) });
-  if (newRunId) startNextRun(tx, run, { runId: newRunId, delayMs: backoff!, attempt: 1, initiator: 'CRON_SCHEDULE', lastCompletionResult: result ? [result] : [] });
-}

@@ -9,42 +9,8 @@ import type { CommandOf, ParsedRequestOf, Payload } from '../../protocol/index.j
 import { ServiceError } from '../service-error.js';
 import { isRunning, type ParentInfo, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
+import type { CallResult, WorkflowCall } from './workflow-call.js';
 import { addInputEvent } from './workflow-tasks.js';
-
-/** A child's start: the workflow object of `workflowId` starts the run with its parent recorded. */
-export type ChildStartRequest = ParsedRequestOf<'startWorkflow'> & { parent: ParentInfo };
-
-/** What a child's close tells its parent: the ChildWorkflowExecution* event to write. */
-export interface ChildClose {
-  eventType: 'ChildWorkflowExecutionCompleted' | 'ChildWorkflowExecutionFailed' | 'ChildWorkflowExecutionCanceled' | 'ChildWorkflowExecutionTimedOut' | 'ChildWorkflowExecutionTerminated';
-  /** The close's own attributes (result, failure, details, retry state). */
-  attributes: { result?: Payload; failure?: unknown; details?: Payload[]; retryState?: string };
-}
-
-export type WorkflowCall =
-  /** Answered by ChildWorkflowExecutionStarted or StartChildWorkflowExecutionFailed in the sender. */
-  | { kind: 'startChild'; namespace: string; workflowId: string; senderRunId: string; initiatedEventId: number; request: ChildStartRequest }
-  /** Answered by ExternalWorkflowExecutionSignaled or SignalExternalWorkflowExecutionFailed. */
-  | {
-      kind: 'signal';
-      namespace: string;
-      workflowId: string;
-      runId?: string;
-      senderRunId: string;
-      initiatedEventId: number;
-      signalName: string;
-      input: Payload[];
-      header?: Record<string, Payload>;
-    }
-  /** Answered by ExternalWorkflowExecutionCancelRequested or RequestCancelExternalWorkflowExecutionFailed. */
-  | { kind: 'cancel'; namespace: string; workflowId: string; runId?: string; senderRunId: string; initiatedEventId: number; reason?: string }
-  /** One way: a child's chain closed; the parent writes the matching ChildWorkflowExecution* event. */
-  | { kind: 'childClosed'; namespace: string; workflowId: string; parent: ParentInfo; child: { workflowId: string; runId: string; workflowType: string }; close: ChildClose }
-  /** One way: the parent closed; its child gets the parent close policy (a child already closed is left as it is). */
-  | { kind: 'parentClosePolicy'; namespace: string; workflowId: string; senderRunId: string; initiatedEventId: number; policy: 'TERMINATE' | 'REQUEST_CANCEL' };
-
-/** What the receiver answered, as the sender records it. */
-export type CallResult = { ok: true; runId?: string } | { ok: false; cause: 'WORKFLOW_ALREADY_EXISTS' | 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND' };
 
 /** The request id of a call: the same for every delivery of it, different for every call. */
 export function callRequestId(call: { senderRunId: string; initiatedEventId: number; kind: string }): string {

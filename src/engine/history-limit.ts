@@ -5,7 +5,7 @@
  * as new before it (`workflowInfo().continueAsNewSuggested` turns true at 80% of the limit).
  */
 import { Limits } from '../../protocol/index.js';
-import { terminateRun } from './lifecycle.js';
+import { terminateRun } from './run-control.js';
 import { isRunning } from './run-state.js';
 import type { Txn } from './transaction.js';
 

@@ -6,7 +6,7 @@
  * options, has its own module.
  */
 import type { Failure, Payload } from '../../protocol/index.js';
-import { startWorkflow } from './lifecycle.js';
+import { startWorkflow } from './start.js';
 import type { RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 

@@ -6,7 +6,8 @@
  */
 import type { ParsedRequestOf } from '../../protocol/index.js';
 import { checkCronSchedule } from './cron.js';
-import { signalWorkflow, startWorkflow } from './lifecycle.js';
+import { signalWorkflow } from './run-control.js';
+import { startWorkflow } from './start.js';
 import { isRunning } from './run-state.js';
 import type { Txn } from './transaction.js';
 

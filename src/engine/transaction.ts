@@ -7,7 +7,7 @@
 import type { AttributesOf, EventType, HistoryEvent } from '../../protocol/index.js';
 import type { TaskRef } from '../task-token.js';
 import type { RunState } from './run-state.js';
-import type { WorkflowCall } from './external-calls.js';
+import type { WorkflowCall } from './workflow-call.js';
 
 /** A task to hand to a task queue, delivered at least once from the outbox. */
 export interface Dispatch {

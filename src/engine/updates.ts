@@ -15,7 +15,6 @@ import { isRunning, type RunState, type UpdateState } from './run-state.js';
 import type { ExecutionStore, Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 
-
 export type UpdateAnswer = ResponseOf<'updateWorkflow'>;
 
 /** The accepted update `updateId` of the run, if any. */
@@ -47,12 +46,6 @@ export function acceptUpdate(tx: Txn, run: RunState, req: ParsedRequestOf<'updat
   // Written at once: addInputEvent gave it the id before the WorkflowTaskScheduled it caused.
   if (!buffered) state.acceptedEventId = nextId;
   tx.touch(run);
-}
-
-/** Called as a buffered accepted event gets its id (workflow-tasks.ts flushBuffered). */
-export function noteUpdateAccepted(run: RunState, attributes: AttributesOf<'WorkflowExecutionUpdateAccepted'>, eventId: number): void {
-  const state = findUpdate(run, attributes.acceptedRequest.meta.updateId);
-  if (state) state.acceptedEventId = eventId;
 }
 
 /** Checks a CompleteWorkflowUpdate command against the run's accepted updates. */

@@ -7,9 +7,9 @@
  * task after the back-off (firstWorkflowTaskBackoffMs). A run that is not retried continues a cron
  * chain when it has one (cron.ts); the execution timeout ends the chain either way.
  */
-import type { Failure } from '../../protocol/index.js';
+import type { Failure, Payload } from '../../protocol/index.js';
 import { nextCronBackoffMs } from './cron.js';
-import { closeRun } from './lifecycle.js';
+import { closeRun } from './run-control.js';
 import { startNextRun, type NextRun } from './next-run.js';
 import { decideRetry, withRetryDefaults } from './retry.js';
 import type { RetryState } from '../../protocol/index.js';
@@ -50,4 +50,12 @@ export function timeOutRun(tx: Txn, run: RunState): void {
     : nextAfterFailure(tx, run, { message: 'workflow timeout', timeoutFailureInfo: { timeoutType: 'START_TO_CLOSE' } });
   closeRun(tx, run, 'TIMED_OUT', 'WorkflowExecutionTimedOut', { retryState, ...(next ? { newExecutionRunId: next.runId } : {}) });
   if (next) startNextRun(tx, run, next);
+}
+
+/** CompleteWorkflowExecution: closes the run COMPLETED and, for a cron, starts the next run with this result as its last. */
+export function completeWorkflow(tx: Txn, run: RunState, result: Payload | undefined, completedEventId: number): void {
+  const backoff = nextCronBackoffMs(tx, run);
+  const newRunId = backoff === undefined ? undefined : tx.makeRunId();
+  closeRun(tx, run, 'COMPLETED', 'WorkflowExecutionCompleted', { ...(result ? { result } : {}), workflowTaskCompletedEventId: completedEventId, ...(newRunId ? { newExecutionRunId: newRunId } : {}) });
+  if (newRunId) startNextRun(tx, run, { runId: newRunId, delayMs: backoff!, attempt: 1, initiator: 'CRON_SCHEDULE', lastCompletionResult: result ? [result] : [] });
 }

@@ -10,7 +10,6 @@ import type { TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
 import { isRunning, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
-import { noteUpdateAccepted } from './updates.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
 export const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 5_000;
@@ -201,4 +200,10 @@ export function endWorkflowTaskUnsuccessfully(
   // A sticky task nobody took is not a failure of the workflow: it starts over on the normal queue.
   const stickyNotStarted = 'timedOut' in how && how.timedOut === 'SCHEDULE_TO_START';
   scheduleWorkflowTask(tx, run, nextAttempt ?? (stickyNotStarted ? 1 : wt.attempt + 1));
+}
+
+/** Called as a buffered accepted event gets its id (workflow-tasks.ts flushBuffered). */
+function noteUpdateAccepted(run: RunState, attributes: AttributesOf<'WorkflowExecutionUpdateAccepted'>, eventId: number): void {
+  const state = run.updates?.[attributes.acceptedRequest.meta.updateId];
+  if (state) state.acceptedEventId = eventId;
 }
