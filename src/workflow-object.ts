@@ -5,7 +5,7 @@
  * task queues from the outbox, and run summaries to the D1 visibility store (src/visibility).
  */
 import { DurableObject } from 'cloudflare:workers';
-import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf, type WorkflowTask } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';
 import { cancelledActivity, completeActivity, failActivity, heartbeatActivity, requireStartedActivity, startActivity } from './engine/activities.js';
 import { describeRun } from './engine/describe.js';
@@ -307,8 +307,17 @@ export class WorkflowObject extends DurableObject<Env> {
 
   // ---- RPC: executions --------------------------------------------------------------
 
+  /** Starts a run; with `requestEagerExecution`, its first workflow task comes back started (eager workflow start). */
   start(req: ParsedRequestOf<'startWorkflow'>): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
-    return outcome(() => this.mutate((tx) => startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), requestKey('start', req)));
+    return outcome(async () => {
+      // The token is what the request record keeps: a retried start rebuilds the same task.
+      const { claimed, ...answer } = this.mutate((tx) => {
+        if (req.requestEagerExecution) tx.workflowTaskClaim = { taskQueue: req.taskQueue, identity: req.identity };
+        return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
+      }, requestKey('start', req));
+      const task = claimed ? await this.claimedTask(claimed) : undefined;
+      return task ? { ...answer, eagerWorkflowTask: task } : answer;
+    });
   }
 
   signalWithStart(req: ParsedRequestOf<'signalWithStartWorkflow'>): Promise<Outcome<ResponseOf<'signalWithStartWorkflow'>>> {
@@ -460,27 +469,34 @@ export class WorkflowObject extends DurableObject<Env> {
       return act ? { kind: 'activity' as const, run, act } : null;
     });
     if (!started) return null;
-    const { run } = started;
-    if (started.kind === 'workflow') {
-      const wt = run.workflowTask!;
-      const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
-      const history = [...this.store.readEvents(run.runId, from), ...transientEvents(run)];
-      return {
-        kind: 'workflow',
-        task: {
-          taskToken: await signTaskToken(started.token, this.env.KEEL_TOKEN_SECRET),
-          workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-          workflowType: run.workflowType,
-          attempt: wt.attempt,
-          previousStartedEventId: run.lastCompletedStartedEventId,
-          startedEventId: wt.startedEventId!,
-          history,
-          scheduledTime: new Date(wt.scheduledTime).toISOString(),
-          startedTime: new Date(wt.startedTime!).toISOString(),
-        },
-      };
-    }
+    if (started.kind === 'workflow') return { kind: 'workflow', task: await this.workflowTask(started.run, started.token) };
     return { kind: 'activity', task: await this.activityTask(started.run, started.act) };
+  }
+
+  /** What a worker needs to run a started workflow task (polled, or handed back in an answer). */
+  private async workflowTask(run: RunState, token: TaskTokenData): Promise<WorkflowTask> {
+    const wt = run.workflowTask!;
+    const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
+    const history = [...this.store.readEvents(run.runId, from), ...transientEvents(run)];
+    return {
+      taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+      workflowType: run.workflowType,
+      attempt: wt.attempt,
+      previousStartedEventId: run.lastCompletedStartedEventId,
+      startedEventId: wt.startedEventId!,
+      history,
+      scheduledTime: new Date(wt.scheduledTime).toISOString(),
+      startedTime: new Date(wt.startedTime!).toISOString(),
+    };
+  }
+
+  /** The workflow task a change started for its caller (`Txn.workflowTaskClaim`), unless it has ended since. */
+  private async claimedTask(claimed: { runId: string; token: TaskTokenData }): Promise<WorkflowTask | undefined> {
+    const run = this.store.loadRun(claimed.runId);
+    const wt = run?.workflowTask;
+    if (!run || !isRunning(run) || !wt || wt.startedEventId !== claimed.token.startedEventId || wt.attempt !== claimed.token.attempt) return undefined;
+    return this.workflowTask(run, claimed.token);
   }
 
   /** What a worker needs to run a started activity attempt (polled, or started eagerly). */
@@ -547,14 +563,18 @@ export class WorkflowObject extends DurableObject<Env> {
     );
   }
 
-  completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() =>
-      this.mutate((tx) => {
+  /** Completes an activity; a caller holding the run on its sticky queue gets the workflow task this causes, started. */
+  completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<ResponseOf<'completeActivityTask'>>> {
+    return outcome(async () => {
+      const { claimed } = this.mutate((tx) => {
         const run = tx.loadRun(token.runId);
+        if (req.stickyTaskQueue && run?.sticky?.taskQueue === req.stickyTaskQueue) tx.workflowTaskClaim = { taskQueue: req.stickyTaskQueue, identity: req.identity };
         completeActivity(tx, run!, requireStartedActivity(run, token), req.result, req.identity);
-        return {};
-      }, requestKey('completeActivityTask', req)),
-    );
+        return { claimed: tx.claimedWorkflowTask };
+      }, requestKey('completeActivityTask', req));
+      const task = claimed ? await this.claimedTask(claimed) : undefined;
+      return task ? { workflowTask: task } : {};
+    });
   }
 
   failActivityTask(token: TaskTokenData, req: ParsedRequestOf<'failActivityTask'>): Promise<Outcome<Record<string, never>>> {
