@@ -74,6 +74,15 @@ export class WorkflowObject extends DurableObject<Env> {
   private readonly store: ExecutionStore;
   private readonly waiters = new Set<Waiter>();
   private readonly delivering = new Map<number, Promise<void>>();
+  /** Outbox rows whose task is being handed to its queue, by the task: the start it causes deletes the row. */
+  private readonly handingOff = new Map<string, number>();
+  /** Rows the task's start deleted in its own transaction, so the hand-off need not. */
+  private readonly deletedAtStart = new Set<number>();
+  /**
+   * The alarm as this object last set it (wall-clock ms; null: none), undefined when unknown.
+   * A transaction that leaves the earliest due moment where it was writes no alarm.
+   */
+  private alarmSetTo: number | null | undefined;
   private readonly queries: QueryBroker;
   /** Updates whose validator is running, by run and update id: the same id again joins the first. */
   private readonly validating = new Map<string, Promise<UpdateAnswer | undefined>>();
@@ -211,11 +220,16 @@ export class WorkflowObject extends DurableObject<Env> {
     if (summaryDue !== undefined) at = Math.min(at ?? Infinity, Math.max(summaryDue, tx.now) + 1000);
     const requestExpiry = this.sql.exec<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM requests`).toArray()[0]?.t;
     if (requestExpiry !== null && requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry + REQUEST_ID_TTL_MS);
-    if (at === undefined) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(this.clock.toWallClock(at));
+    const wall = at === undefined ? null : this.clock.toWallClock(at);
+    if (wall === this.alarmSetTo) return;
+    this.alarmSetTo = wall;
+    if (wall === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(wall);
   }
 
   override async alarm(): Promise<void> {
+    // A running alarm is used up: whatever is set next must be written.
+    this.alarmSetTo = undefined;
     const now = this.clock.now();
     this.sql.exec(`DELETE FROM requests WHERE created_at < ?`, now - REQUEST_ID_TTL_MS);
     this.mutate((tx) => {
@@ -252,16 +266,21 @@ export class WorkflowObject extends DurableObject<Env> {
     await Promise.all([...this.delivering.values(), summaries]);
     const delivered = rows.length > 0 || (await summaries) > 0;
     // The transaction that wrote the rows set the alarm to re-deliver them in case this
-    // hand-off failed; with every row delivered, the alarm goes back to what the run waits for.
+    // hand-off failed; with every row delivered, the alarm goes back to what the run waits for
+    // (a task's start usually did that already, in its own transaction: then nothing is written).
     if (this.delivering.size === 0 && delivered && this.outboxIsEmpty() && this.visibility.settled) {
-      this.ctx.storage.transactionSync(() => this.scheduleAlarm(new Txn(this.store, this.clock.now())));
+      this.scheduleAlarm(new Txn(this.store, this.clock.now()));
     }
   }
 
   /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */
   private async alarmBy(due: number): Promise<void> {
     const alarm = await this.ctx.storage.getAlarm();
-    if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
+    const wall = this.clock.toWallClock(due);
+    if (alarm === null || alarm > wall) {
+      this.alarmSetTo = wall;
+      await this.ctx.storage.setAlarm(wall);
+    }
   }
 
   private outboxIsEmpty(): boolean {
@@ -269,18 +288,34 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   private async deliver(row: { id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }): Promise<void> {
+    const ref = JSON.parse(row.ref) as TaskRef;
+    const key = handOffKey(ref);
     try {
-      const ref = JSON.parse(row.ref) as TaskRef;
+      this.handingOff.set(key, row.id);
       await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
-      this.sql.exec(`DELETE FROM outbox WHERE id = ?`, row.id);
+      if (!this.deletedAtStart.delete(row.id)) this.sql.exec(`DELETE FROM outbox WHERE id = ?`, row.id);
     } catch (err) {
+      this.deletedAtStart.delete(row.id);
       const backoff = Math.min(1000 * 2 ** row.attempts, OUTBOX_RETRY_MAX_MS);
       console.warn(`outbox: hand-off to ${row.kind} queue '${row.task_queue}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
       const due = this.clock.now() + backoff;
       this.sql.exec(`UPDATE outbox SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
-      const alarm = await this.ctx.storage.getAlarm();
-      if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
+      await this.alarmBy(due);
+    } finally {
+      if (this.handingOff.get(key) === row.id) this.handingOff.delete(key);
     }
+  }
+
+  /**
+   * Called in the transaction that starts a task: the outbox row that carried it has done its job
+   * and goes in the same write (with the alarm it armed), instead of in one of its own afterwards.
+   */
+  private consumeOutboxRow(ref: TaskRef): void {
+    const id = this.handingOff.get(handOffKey(ref));
+    if (id === undefined) return;
+    this.handingOff.delete(handOffKey(ref));
+    this.sql.exec(`DELETE FROM outbox WHERE id = ?`, id);
+    this.deletedAtStart.add(id);
   }
 
   // ---- History long polls ---------------------------------------------------------
@@ -459,6 +494,7 @@ export class WorkflowObject extends DurableObject<Env> {
   async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string): Promise<StartedTask | null> {
     if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
     const started = this.mutate((tx) => {
+      this.consumeOutboxRow(ref);
       const run = tx.loadRun(ref.runId);
       if (!run) return null;
       if (ref.kind === 'workflow') {
@@ -769,6 +805,11 @@ export class WorkflowObject extends DurableObject<Env> {
       return {};
     });
   }
+}
+
+/** Names a task on its way from the outbox through a queue and back to `startTask`. */
+function handOffKey(ref: TaskRef): string {
+  return `${ref.kind}/${ref.runId}/${ref.scheduledEventId}/${ref.attempt}/${ref.seq ?? ''}`;
 }
 
 function requestKey(endpoint: string, req: { requestId?: string }): RequestKey {

@@ -4,10 +4,13 @@
  * task an activity's completion causes, for the worker that holds the run on its sticky queue.
  * Either task is started in the transaction that schedules it, and no queue ever sees it.
  */
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowTask } from '../../protocol/index.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
 import {
   advance,
+  alarmAt,
   completeWorkflowTask,
   eventsFrom,
   freezeClock,
@@ -19,9 +22,12 @@ import {
   queueState,
   runState,
   scheduleActivityCommand,
+  settle,
   startWorkflow,
   storedState,
   unique,
+  until,
+  wfStub,
 } from './helpers.js';
 
 type StartAnswer = { runId: string; started: boolean; eagerWorkflowTask?: WorkflowTask };
@@ -134,5 +140,31 @@ describe('the next workflow task in the answer to an activity completion', () =>
     expect(await pollWorkflowTask(sticky)).toBeDefined();
     const answer = await ok<{ workflowTask?: WorkflowTask }>('POST', '/activity-tasks/complete', { taskToken: activity.taskToken, result: json('r'), stickyTaskQueue: sticky });
     expect(answer.workflowTask).toBeUndefined();
+  });
+});
+
+describe('a task handed to a waiting poller through the queue', () => {
+  it('deletes its outbox row in the start transaction and writes the alarm only when the earliest due moment changes', async () => {
+    const workflowId = unique('coalesce');
+    const taskQueue = unique('coalesce-tq');
+    const t0 = await freezeClock(workflowId);
+    const alarms: Array<number | null> = [];
+    await runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => {
+      const storage = state.storage as unknown as { setAlarm(t: number): Promise<void>; deleteAlarm(): Promise<void> };
+      const setAlarm = storage.setAlarm.bind(storage);
+      const deleteAlarm = storage.deleteAlarm.bind(storage);
+      storage.setAlarm = (t) => (alarms.push(t), setAlarm(t));
+      storage.deleteAlarm = () => (alarms.push(null), deleteAlarm());
+    });
+    const polled = pollWorkflowTask(taskQueue);
+    await until(() => queueState(taskQueue), (q) => q.waitingPollers > 0);
+    const { runId } = await startWorkflow(workflowId, taskQueue);
+    expect((await polled)?.workflowExecution.runId).toBe(runId);
+    await settle(workflowId);
+    expect((await storedState(workflowId)).outbox).toEqual([]);
+    expect(await alarmAt(workflowId)).toBe(t0 + 10_000);
+    // The start's transaction arms re-delivery (a second on); the rest moves it once, to the task's
+    // timeout (the frozen clock's object time is wall time until it moves).
+    expect(alarms).toEqual([t0 + 1_000, t0 + 10_000]);
   });
 });
