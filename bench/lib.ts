@@ -227,8 +227,17 @@ export function cpuMeter(workerd: number[]): () => CpuReport {
  *   activity-task polls open instead of the defaults (10, a fifth normal; 10).
  * - `memory-state`: the service keeps its state on tmpfs (as keel/testing does) instead of on
  *   disk (as keel dev does), which shows what waiting for the disk costs.
+ * - `no-eager-start`: the client has a connection of its own and starts without
+ *   `requestEagerStart`, so every first workflow task goes through the task queue (as before
+ *   eager workflow start; Temporal's default too).
  */
-export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding', 'more-pollers', 'memory-state'] as const;
+export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding', 'more-pollers', 'memory-state', 'no-eager-start'] as const;
+
+/**
+ * Whether the workloads start workflows eagerly (Temporal's `requestEagerStart`): the client shares
+ * the worker's connection, as Temporal requires, so the first workflow task comes back in the start's answer.
+ */
+export const eagerStart = () => !experiments().has('no-eager-start');
 let experimentsCache: { env: string; set: Set<string> } | undefined;
 /** The experiments in force (read from the environment, which run.ts sets after imports). */
 export function experiments(): Set<string> {
@@ -311,7 +320,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   const pids = workerdPids();
   const observed = options.observeExchanges || experiments().has('identity-encoding') ? { fetch: counter.fetch } : {};
   const workerConnection = await NativeConnection.connect({ address: service.address, ...observed });
-  const clientConnection = await Connection.connect({ address: service.address, ...observed });
+  const clientConnection = eagerStart() ? workerConnection : await Connection.connect({ address: service.address, ...observed });
   const worker = await Worker.create({
     connection: workerConnection,
     taskQueue: TASK_QUEUE,
@@ -332,7 +341,7 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
     async stop() {
       worker.shutdown();
       await running;
-      await clientConnection.close();
+      if (clientConnection !== workerConnection) await clientConnection.close();
       await workerConnection.close();
       await service.stop();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { benchDir, cpuMeter, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
+import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 
 export interface WorkloadResult {
@@ -47,7 +47,7 @@ const perWorkflow = (cpu: CpuReport, n: number) => ({
 
 async function executeOne(b: Bench, value: string): Promise<number> {
   const t0 = performance.now();
-  const r = await b.client.workflow.execute<typeof oneActivity>('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w1'), args: [value] });
+  const r = await b.client.workflow.execute<typeof oneActivity>('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w1'), args: [value], requestEagerStart: eagerStart() });
   const ms = performance.now() - t0;
   if (r !== value) throw new Error(`oneActivity returned ${JSON.stringify(r)}`);
   return ms;
@@ -148,7 +148,7 @@ export async function w2(o: WorkloadOptions): Promise<WorkloadResult[]> {
   return withBench(async (b) => {
     const one = async () => {
       const t0 = performance.now();
-      const n = await b.client.workflow.execute<typeof sequentialActivities>('sequentialActivities', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w2'), args: [steps] });
+      const n = await b.client.workflow.execute<typeof sequentialActivities>('sequentialActivities', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w2'), args: [steps], requestEagerStart: eagerStart() });
       if (n !== steps) throw new Error(`sequentialActivities returned ${n}`);
       return performance.now() - t0;
     };
@@ -201,7 +201,7 @@ export async function w3(o: WorkloadOptions): Promise<WorkloadResult[]> {
     const round1 = async (n: number) => {
       const ids = Array.from({ length: n }, () => newWorkflowId('w3'));
       const started = performance.now();
-      const handles = await Promise.all(ids.map((workflowId) => b.client.workflow.start<typeof durableSleep>('durableSleep', { taskQueue: TASK_QUEUE, workflowId, args: [sleepMs] })));
+      const handles = await Promise.all(ids.map((workflowId) => b.client.workflow.start<typeof durableSleep>('durableSleep', { taskQueue: TASK_QUEUE, workflowId, args: [sleepMs], requestEagerStart: eagerStart() })));
       const results = await Promise.all(
         handles.map(async (h) => {
           const v = await h.result();
@@ -485,6 +485,21 @@ function w1Timeline(log: Exchange[], windows: Array<[number, number]>): Record<s
     const actPoll = one('/activity-tasks/poll', (e) => e.hasTask)[0];
     const actComplete = one('/activity-tasks/complete')[0];
     const result = one('/history')[0];
+    const [first, second] = wtCompletes;
+    if (start && wtPolls.length === 0 && !actPoll && first && second && actComplete && result) {
+      // Every task came in an answer (eager start, eager activity, the next task with the activity's completion).
+      add('e1 client: start, answered with the first workflow task (round trip)', start.answeredAt - start.sentAt);
+      add('e2 worker: first workflow task (new run: vm context + bundle + activation)', first.sentAt - start.answeredAt);
+      add('e3 worker→service: complete first workflow task, answered with the activity (round trip)', first.answeredAt - first.sentAt);
+      add('e4 worker: run the activity (decode, call, encode)', actComplete.sentAt - first.answeredAt);
+      add('e5 worker→service: complete activity, answered with the next workflow task (round trip)', actComplete.answeredAt - actComplete.sentAt);
+      add('e6 worker: second workflow task (cached run)', second.sentAt - actComplete.answeredAt);
+      add('e7 worker→service: complete second workflow task (round trip)', second.answeredAt - second.sentAt);
+      add('e8 service: complete sent → client has the result (history long poll answers)', result.answeredAt - second.sentAt);
+      add('e9 client: result received → execute() returns', t1 - result.answeredAt);
+      add('   total start → result', t1 - t0);
+      continue;
+    }
     if (!start || wtPolls.length !== 2 || wtCompletes.length !== 2 || !actPoll || !actComplete || !result) continue;
     const [p1, p2] = wtPolls as [Exchange, Exchange];
     const [c1, c2] = wtCompletes as [Exchange, Exchange];

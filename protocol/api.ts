@@ -69,11 +69,15 @@ export const StartWorkflowRequest = z
     requestId: RequestId,
     /** Temporal's cron schedule (five fields in UTC, or `@hourly`, `@every 10m`, …): runs start on it. */
     cronSchedule: z.string().max(256).optional(),
+    /**
+     * Eager workflow start (Temporal's `request_eager_execution`): the caller runs a worker for this
+     * task queue with a free slot, so the run's first workflow task is started in the start's own
+     * transaction and returned in the answer (`eagerWorkflowTask`), skipping the task queue. Not
+     * honoured with a start delay or a cron schedule, nor when no run is started.
+     */
+    requestEagerExecution: z.boolean().optional(),
   })
   .meta({ id: 'StartWorkflowRequest' });
-export const StartWorkflowResponse = z
-  .object({ runId: z.string(), started: z.boolean().describe('false when USE_EXISTING answered with the running run') })
-  .meta({ id: 'StartWorkflowResponse' });
 
 /**
  * Signal-with-start (Temporal's): signals the running run of the workflow id in the path, or, when
@@ -81,7 +85,7 @@ export const StartWorkflowResponse = z
  * from the path; the id conflict policy is USE_EXISTING (signal the running run) unless
  * TERMINATE_EXISTING is asked for.
  */
-export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true })
+export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true })
   .extend({
     workflowIdConflictPolicy: z.enum(['USE_EXISTING', 'TERMINATE_EXISTING']).optional(),
     signalName: Name,
@@ -292,6 +296,13 @@ export const WorkflowTask = z
   })
   .meta({ id: 'WorkflowTask' });
 export type WorkflowTask = z.infer<typeof WorkflowTask>;
+export const StartWorkflowResponse = z
+  .object({
+    runId: z.string(),
+    started: z.boolean().describe('false when USE_EXISTING answered with the running run'),
+    eagerWorkflowTask: WorkflowTask.optional().describe('With requestEagerExecution: the first workflow task, already started for the caller'),
+  })
+  .meta({ id: 'StartWorkflowResponse' });
 export const PollWorkflowTaskResponse = z
   .object({ task: WorkflowTask.optional().describe('Absent when no task came within the long poll.') })
   .meta({ id: 'PollWorkflowTaskResponse' });
@@ -371,8 +382,21 @@ export const HeartbeatActivityTaskRequest = z
 export const HeartbeatActivityTaskResponse = z.object({ cancelRequested: z.boolean() }).meta({ id: 'HeartbeatActivityTaskResponse' });
 
 export const CompleteActivityTaskRequest = z
-  .object({ taskToken: z.string(), result: Payload.optional(), identity: Identity, requestId: RequestId })
+  .object({
+    taskToken: z.string(),
+    result: Payload.optional(),
+    identity: Identity,
+    requestId: RequestId,
+    /**
+     * The caller's sticky queue, sent while it holds the activity's run in its cache and has a free
+     * workflow slot: the workflow task this completion causes is started for it at once and comes
+     * back in the answer, instead of going through that queue.
+     */
+    stickyTaskQueue: Name.optional(),
+  })
   .meta({ id: 'CompleteActivityTaskRequest' });
+/** The run's next workflow task, started for the caller (asked with `stickyTaskQueue`). */
+export const CompleteActivityTaskResponse = z.object({ workflowTask: WorkflowTask.optional() }).meta({ id: 'CompleteActivityTaskResponse' });
 
 export const FailActivityTaskRequest = z
   .object({ taskToken: z.string(), failure: Failure, lastHeartbeatDetails: Payloads.optional(), identity: Identity, requestId: RequestId })
@@ -484,7 +508,7 @@ export const Api = {
   respondQueryTask: endpoint({ method: 'POST', path: '/query-tasks/respond', summary: 'Answer a query task', request: RespondQueryTaskRequest, response: Empty }),
   pollActivityTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/activity-tasks/poll', summary: 'Long-poll a task queue for an activity task', request: PollTaskRequest, response: PollActivityTaskResponse }),
   heartbeatActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/heartbeat', summary: 'Record an activity heartbeat; the answer says whether cancellation was requested', request: HeartbeatActivityTaskRequest, response: HeartbeatActivityTaskResponse }),
-  completeActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/complete', summary: 'Complete an activity task with its result', request: CompleteActivityTaskRequest, response: Empty }),
+  completeActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/complete', summary: "Complete an activity task with its result; the answer may carry the run's next workflow task for the caller's sticky queue", request: CompleteActivityTaskRequest, response: CompleteActivityTaskResponse }),
   failActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/fail', summary: 'Fail an activity task; it is retried by its retry policy', request: FailActivityTaskRequest, response: Empty }),
   cancelActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/canceled', summary: 'Report that an activity stopped because its cancellation was requested', request: CancelActivityTaskRequest, response: Empty }),
   heartbeatActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/heartbeat', summary: 'Record a heartbeat of an activity known by its ids; the answer says whether cancellation was requested', request: HeartbeatActivityByIdRequest, response: HeartbeatActivityTaskResponse }),

@@ -5,7 +5,7 @@
  * task queues from the outbox, and run summaries to the D1 visibility store (src/visibility).
  */
 import { DurableObject } from 'cloudflare:workers';
-import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf, type WorkflowTask } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';
 import { cancelledActivity, completeActivity, failActivity, heartbeatActivity, requireStartedActivity, startActivity } from './engine/activities.js';
 import { describeRun } from './engine/describe.js';
@@ -50,6 +50,15 @@ export class WorkflowObject extends DurableObject<Env> {
   private readonly store: WorkflowStore;
   private readonly waiters = new Set<Waiter>();
   private readonly delivering = new Map<number, Promise<void>>();
+  /** Outbox rows whose task is being handed to its queue, by the task: the start it causes deletes the row. */
+  private readonly handingOff = new Map<string, number>();
+  /** Rows the task's start deleted in its own transaction, so the hand-off need not. */
+  private readonly deletedAtStart = new Set<number>();
+  /**
+   * The alarm as this object last set it (wall-clock ms; null: none), undefined when unknown.
+   * A transaction that leaves the earliest due moment where it was writes no alarm.
+   */
+  private alarmSetTo: number | null | undefined;
   private readonly queries: QueryBroker;
   /** Updates whose validator is running, by run and update id: the same id again joins the first. */
   private readonly validating = new Map<string, Promise<UpdateAnswer | undefined>>();
@@ -149,11 +158,16 @@ export class WorkflowObject extends DurableObject<Env> {
     if (summaryDue !== undefined) at = Math.min(at ?? Infinity, Math.max(summaryDue, tx.now) + 1000);
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);
-    if (at === undefined) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(this.clock.toWallClock(at));
+    const wall = at === undefined ? null : this.clock.toWallClock(at);
+    if (wall === this.alarmSetTo) return;
+    this.alarmSetTo = wall;
+    if (wall === null) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(wall);
   }
 
   override async alarm(): Promise<void> {
+    // A running alarm is used up: whatever is set next must be written.
+    this.alarmSetTo = undefined;
     const now = this.clock.now();
     this.store.expireRequests(now);
     this.mutate((tx) => {
@@ -185,31 +199,52 @@ export class WorkflowObject extends DurableObject<Env> {
     await Promise.all([...this.delivering.values(), summaries]);
     const delivered = rows.length > 0 || (await summaries) > 0;
     // The transaction that wrote the rows set the alarm to re-deliver them in case this
-    // hand-off failed; with every row delivered, the alarm goes back to what the run waits for.
+    // hand-off failed; with every row delivered, the alarm goes back to what the run waits for
+    // (a task's start usually did that already, in its own transaction: then nothing is written).
     if (this.delivering.size === 0 && delivered && this.store.outboxIsEmpty() && this.visibility.settled) {
-      this.ctx.storage.transactionSync(() => this.scheduleAlarm(new Txn(this.store, this.clock.now())));
+      this.scheduleAlarm(new Txn(this.store, this.clock.now()));
     }
   }
 
   /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */
   private async alarmBy(due: number): Promise<void> {
     const alarm = await this.ctx.storage.getAlarm();
-    if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
+    const wall = this.clock.toWallClock(due);
+    if (alarm === null || alarm > wall) {
+      this.alarmSetTo = wall;
+      await this.ctx.storage.setAlarm(wall);
+    }
   }
 
   private async deliver(row: OutboxRow): Promise<void> {
+    const ref = WorkflowStore.ref(row);
+    const key = handOffKey(ref);
     try {
-      const ref = WorkflowStore.ref(row);
+      this.handingOff.set(key, row.id);
       await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
-      this.store.delivered(row.id);
+      if (!this.deletedAtStart.delete(row.id)) this.store.delivered(row.id);
     } catch (err) {
+      this.deletedAtStart.delete(row.id);
       const backoff = Math.min(1000 * 2 ** row.attempts, OUTBOX_RETRY_MAX_MS);
       console.warn(`outbox: hand-off to ${row.kind} queue '${row.task_queue}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
       const due = this.clock.now() + backoff;
       this.store.retryAt(row.id, due);
-      const alarm = await this.ctx.storage.getAlarm();
-      if (alarm === null || alarm > this.clock.toWallClock(due)) await this.ctx.storage.setAlarm(this.clock.toWallClock(due));
+      await this.alarmBy(due);
+    } finally {
+      if (this.handingOff.get(key) === row.id) this.handingOff.delete(key);
     }
+  }
+
+  /**
+   * Called in the transaction that starts a task: the outbox row that carried it has done its job
+   * and goes in the same write (with the alarm it armed), instead of in one of its own afterwards.
+   */
+  private consumeOutboxRow(ref: TaskRef): void {
+    const id = this.handingOff.get(handOffKey(ref));
+    if (id === undefined) return;
+    this.handingOff.delete(handOffKey(ref));
+    this.store.delivered(id);
+    this.deletedAtStart.add(id);
   }
 
   // ---- History long polls ---------------------------------------------------------
@@ -236,8 +271,17 @@ export class WorkflowObject extends DurableObject<Env> {
 
   // ---- RPC: executions --------------------------------------------------------------
 
+  /** Starts a run; with `requestEagerExecution`, its first workflow task comes back started (eager workflow start). */
   start(req: ParsedRequestOf<'startWorkflow'>): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
-    return outcome(() => this.mutate((tx) => startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), requestKey('start', req)));
+    return outcome(async () => {
+      // The token is what the request record keeps: a retried start rebuilds the same task.
+      const { claimed, ...answer } = this.mutate((tx) => {
+        if (req.requestEagerExecution) tx.workflowTaskClaim = { taskQueue: req.taskQueue, identity: req.identity };
+        return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
+      }, requestKey('start', req));
+      const task = claimed ? await this.claimedTask(claimed) : undefined;
+      return task ? { ...answer, eagerWorkflowTask: task } : answer;
+    });
   }
 
   signalWithStart(req: ParsedRequestOf<'signalWithStartWorkflow'>): Promise<Outcome<ResponseOf<'signalWithStartWorkflow'>>> {
@@ -379,6 +423,7 @@ export class WorkflowObject extends DurableObject<Env> {
   async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string): Promise<StartedTask | null> {
     if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
     const started = this.mutate((tx) => {
+      this.consumeOutboxRow(ref);
       const run = tx.loadRun(ref.runId);
       if (!run) return null;
       if (ref.kind === 'workflow') {
@@ -389,27 +434,34 @@ export class WorkflowObject extends DurableObject<Env> {
       return act ? { kind: 'activity' as const, run, act } : null;
     });
     if (!started) return null;
-    const { run } = started;
-    if (started.kind === 'workflow') {
-      const wt = run.workflowTask!;
-      const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
-      const history = [...this.store.readEvents(run.runId, from), ...transientEvents(run)];
-      return {
-        kind: 'workflow',
-        task: {
-          taskToken: await signTaskToken(started.token, this.env.KEEL_TOKEN_SECRET),
-          workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-          workflowType: run.workflowType,
-          attempt: wt.attempt,
-          previousStartedEventId: run.lastCompletedStartedEventId,
-          startedEventId: wt.startedEventId!,
-          history,
-          scheduledTime: new Date(wt.scheduledTime).toISOString(),
-          startedTime: new Date(wt.startedTime!).toISOString(),
-        },
-      };
-    }
+    if (started.kind === 'workflow') return { kind: 'workflow', task: await this.workflowTask(started.run, started.token) };
     return { kind: 'activity', task: await this.activityTask(started.run, started.act) };
+  }
+
+  /** What a worker needs to run a started workflow task (polled, or handed back in an answer). */
+  private async workflowTask(run: RunState, token: TaskTokenData): Promise<WorkflowTask> {
+    const wt = run.workflowTask!;
+    const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
+    const history = [...this.store.readEvents(run.runId, from), ...transientEvents(run)];
+    return {
+      taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+      workflowType: run.workflowType,
+      attempt: wt.attempt,
+      previousStartedEventId: run.lastCompletedStartedEventId,
+      startedEventId: wt.startedEventId!,
+      history,
+      scheduledTime: new Date(wt.scheduledTime).toISOString(),
+      startedTime: new Date(wt.startedTime!).toISOString(),
+    };
+  }
+
+  /** The workflow task a change started for its caller (`Txn.workflowTaskClaim`), unless it has ended since. */
+  private async claimedTask(claimed: { runId: string; token: TaskTokenData }): Promise<WorkflowTask | undefined> {
+    const run = this.store.loadRun(claimed.runId);
+    const wt = run?.workflowTask;
+    if (!run || !isRunning(run) || !wt || wt.startedEventId !== claimed.token.startedEventId || wt.attempt !== claimed.token.attempt) return undefined;
+    return this.workflowTask(run, claimed.token);
   }
 
   /** What a worker needs to run a started activity attempt (polled, or started eagerly). */
@@ -476,14 +528,18 @@ export class WorkflowObject extends DurableObject<Env> {
     );
   }
 
-  completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() =>
-      this.mutate((tx) => {
+  /** Completes an activity; a caller holding the run on its sticky queue gets the workflow task this causes, started. */
+  completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<ResponseOf<'completeActivityTask'>>> {
+    return outcome(async () => {
+      const { claimed } = this.mutate((tx) => {
         const run = tx.loadRun(token.runId);
+        if (req.stickyTaskQueue && run?.sticky?.taskQueue === req.stickyTaskQueue) tx.workflowTaskClaim = { taskQueue: req.stickyTaskQueue, identity: req.identity };
         completeActivity(tx, run!, requireStartedActivity(run, token), req.result, req.identity);
-        return {};
-      }, requestKey('completeActivityTask', req)),
-    );
+        return { claimed: tx.claimedWorkflowTask };
+      }, requestKey('completeActivityTask', req));
+      const task = claimed ? await this.claimedTask(claimed) : undefined;
+      return task ? { workflowTask: task } : {};
+    });
   }
 
   failActivityTask(token: TaskTokenData, req: ParsedRequestOf<'failActivityTask'>): Promise<Outcome<Record<string, never>>> {
@@ -678,6 +734,11 @@ export class WorkflowObject extends DurableObject<Env> {
       return {};
     });
   }
+}
+
+/** Names a task on its way from the outbox through a queue and back to `startTask`. */
+function handOffKey(ref: TaskRef): string {
+  return `${ref.kind}/${ref.runId}/${ref.scheduledEventId}/${ref.attempt}/${ref.seq ?? ''}`;
 }
 
 function requestKey(endpoint: string, req: { requestId?: string }): RequestKey {

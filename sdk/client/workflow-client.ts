@@ -107,8 +107,8 @@ export class WorkflowClient extends BaseClient {
    * const outcome = await handle.result();
    */
   public async start<T extends Workflow>(workflowTypeOrFunc: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowHandleWithFirstExecutionRunId<T>> {
-    const { runId, started } = await this.operations.start(workflowTypeName(workflowTypeOrFunc), options as WorkflowStartOptions);
-    return createWorkflowHandle<T>(this, this.operations, {
+    const { runId, started, eagerlyStarted } = await this.operations.start(workflowTypeName(workflowTypeOrFunc), options as WorkflowStartOptions);
+    const handle = createWorkflowHandle<T>(this, this.operations, {
       workflowId: options.workflowId,
       runId: undefined,
       firstExecutionRunId: runId,
@@ -116,7 +116,8 @@ export class WorkflowClient extends BaseClient {
       followRuns: options.followRuns ?? true,
       // With USE_EXISTING the run found may be a later run of its chain: its id does not name the chain.
       guardChain: started,
-    }) as WorkflowHandleWithFirstExecutionRunId<T>;
+    });
+    return Object.assign(handle, { firstExecutionRunId: runId, eagerlyStarted });
   }
 
   /**

@@ -102,6 +102,8 @@ export interface WorkflowHandle<T extends Workflow = Workflow> {
 export interface WorkflowHandleWithFirstExecutionRunId<T extends Workflow = Workflow> extends WorkflowHandle<T> {
   /** The run id of the run `start` started (or found running, with `USE_EXISTING`). */
   readonly firstExecutionRunId: string;
+  /** Whether the first workflow task went straight to a Worker in this process (`requestEagerStart`). */
+  readonly eagerlyStarted: boolean;
 }
 
 /** The handle `signalWithStart` returns (Temporal's). */

@@ -17,6 +17,7 @@ import type { History, WorkflowExecutionDescription } from './types.js';
 import { compileWorkflowOptions, dropUndefined, type WorkflowStartOptions } from './workflow-options.js';
 import { interpretCloseEvent } from './workflow-result.js';
 import { WorkflowUpdates } from './workflow-update.js';
+import { reserveLocalWorker } from './local-workers.js';
 
 /** A workflow and optionally one of its runs; without `runId`, the latest run. */
 export interface WorkflowTarget {
@@ -45,9 +46,12 @@ export class WorkflowOperations {
     return this.updateCalls;
   }
 
-  /** Starts a run; answers its run id and whether it was started (false: USE_EXISTING found one running). */
-  public async start(workflowType: string, options: WorkflowStartOptions): Promise<ResponseOf<'startWorkflow'>> {
-    const { dataConverter, identity } = this.context;
+  /**
+   * Starts a run; answers its run id, whether it was started (false: USE_EXISTING found one
+   * running) and whether its first workflow task went straight to a Worker here (eager start).
+   */
+  public async start(workflowType: string, options: WorkflowStartOptions): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean }> {
+    const { dataConverter, identity, connection, namespace } = this.context;
     const compiled = compileWorkflowOptions(options);
     const request: RequestOf<'startWorkflow'> = dropUndefined({
       ...compiled,
@@ -56,7 +60,19 @@ export class WorkflowOperations {
       memo: options.memo ? await encodeMapToPayloads(dataConverter, options.memo) : undefined,
       identity,
     });
-    return this.call({ workflowId: options.workflowId, workflowType }, 'startWorkflow', request);
+    // Asked only while a Worker here can take the task: its slot is held until the answer comes.
+    const eager = options.requestEagerStart ? reserveLocalWorker(connection, namespace, compiled.taskQueue) : undefined;
+    let answer: ResponseOf<'startWorkflow'>;
+    try {
+      answer = await this.call({ workflowId: options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true } : request);
+    } catch (err) {
+      eager?.release();
+      throw err;
+    }
+    const { eagerWorkflowTask, ...rest } = answer;
+    if (eager && eagerWorkflowTask) eager.worker.run(eagerWorkflowTask, eager.release);
+    else eager?.release();
+    return { ...rest, eagerlyStarted: !!(eager && eagerWorkflowTask) };
   }
 
   /**

@@ -72,6 +72,14 @@ export interface WorkflowOptions extends WorkflowResultOptions {
    * workflow id; termination and cancellation end it. Not with {@link startDelay}.
    */
   cronSchedule?: string;
+  /**
+   * Eager workflow start (Temporal's): when a Worker for {@link taskQueue} runs in this process on
+   * the same connection as this client and has a free workflow task slot, the service starts the
+   * first workflow task in the start itself and hands it to that Worker, skipping the task queue.
+   * Otherwise the start goes on as usual. `handle.eagerlyStarted` tells which happened.
+   * @default false
+   */
+  requestEagerStart?: boolean;
 }
 
 /** Options of {@link WorkflowClient.start}: {@link WorkflowOptions} plus the workflow's `args`. */
@@ -87,7 +95,7 @@ export interface WorkflowSignalWithStartOptions<SignalArgs extends any[] = []> e
 }
 
 /** The non-payload fields of a start request, compiled from the options. */
-export type CompiledWorkflowOptions = Omit<RequestOf<'startWorkflow'>, 'workflowType' | 'input' | 'memo' | 'header' | 'identity' | 'requestId'>;
+export type CompiledWorkflowOptions = Omit<RequestOf<'startWorkflow'>, 'workflowType' | 'input' | 'memo' | 'header' | 'identity' | 'requestId' | 'requestEagerExecution'>;
 
 /**
  * Checks the required options and compiles the rest to wire fields.

@@ -3,7 +3,7 @@
  * sends throttled heartbeats in the background, delivers cancellation to the activity's
  * AbortSignal, and reports how it ended — completed, failed, or cancelled.
  */
-import type { ActivityTask, Payload } from '../../protocol/index.js';
+import type { ActivityTask, Payload, WorkflowTask } from '../../protocol/index.js';
 import { CompleteAsyncError } from '../activity/complete-async-error.js';
 import { Context, type ActivityCancellationReason, type Info } from '../activity/context.js';
 import {
@@ -34,6 +34,21 @@ export interface ActivityExecutorOptions {
   /** …and never less often than this. */
   maxHeartbeatThrottleIntervalMs: number;
   log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  /**
+   * A free workflow slot on this worker when it holds the activity's run in its cache; the
+   * completion then asks for the workflow task it causes (see {@link NextWorkflowTask}).
+   */
+  nextWorkflowTask?: (runId: string) => NextWorkflowTask | undefined;
+}
+
+/** A workflow slot reserved for the workflow task an activity's completion causes. */
+export interface NextWorkflowTask {
+  /** The worker's sticky queue: the service hands the task back only if the run is held there. */
+  stickyTaskQueue: string;
+  /** Runs the task in the reserved slot (and gives the slot back when it is done). */
+  run(task: WorkflowTask): void;
+  /** Gives the slot back unused. */
+  release(): void;
 }
 
 /** A running activity, so the worker can cancel it on shutdown. */
@@ -74,7 +89,7 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       clearTimeout(startToClose);
       await heartbeats.stop();
     }
-    await call('completeActivityTask', { result: await encodeToPayload(dataConverter, result) });
+    await complete(opts, task, await encodeToPayload(dataConverter, result));
   } catch (err) {
     clearTimeout(startToClose);
     await heartbeats.stop();
@@ -93,6 +108,24 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       opts.log.warn(`Failed to report the end of activity ${task.activityType} (${task.activityId})`, reportErr);
     }
   }
+}
+
+/** Completes the task; the workflow task this causes may come back in the answer, and runs here. */
+async function complete(opts: ActivityExecutorOptions, task: ActivityTask, result: Payload | undefined): Promise<void> {
+  const next = opts.nextWorkflowTask?.(task.workflowExecution.runId);
+  let answer;
+  try {
+    answer = await opts.connection.call(
+      'completeActivityTask',
+      { taskToken: task.taskToken, identity: opts.identity, ...(result ? { result } : {}), ...(next ? { stickyTaskQueue: next.stickyTaskQueue } : {}) },
+      { namespace: opts.namespace },
+    );
+  } catch (err) {
+    next?.release();
+    throw err;
+  }
+  if (next && answer.workflowTask) next.run(answer.workflowTask);
+  else next?.release();
 }
 
 async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDataConverter): Promise<Info> {

@@ -14,6 +14,11 @@ export class RunCache {
     return this.runs.size;
   }
 
+  /** Whether the run is held, without touching its place in the eviction order. */
+  has(runId: string): boolean {
+    return this.runs.has(runId);
+  }
+
   get(runId: string): WorkflowRunMachine | undefined {
     const run = this.runs.get(runId);
     if (run) {

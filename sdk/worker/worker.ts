@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import type { ActivityTask, WorkflowTask } from '../../protocol/index.js';
 import { loadDataConverter, msOptionalToNumber, msToNumber, type DataConverter, type Duration, type LoadedDataConverter } from '../common/index.js';
 import { Connection } from '../client/connection.js';
-import { runActivity, type ActivityFunction, type RunningActivity } from './activity-executor.js';
+import { registerLocalWorker } from '../client/local-workers.js';
+import { runActivity, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
 import { pollLoop, Slots } from './poller.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
@@ -81,6 +82,8 @@ export class Worker {
   private readonly pollerId = randomUUID();
   /** Activity executions in flight, shared by the activity pollers and eager execution. */
   private readonly activitySlots: Slots;
+  /** Workflow tasks in flight, shared by the pollers and the tasks handed over in answers (eager start, activity completions). */
+  private readonly workflowSlots: Slots;
   private readonly runningActivities = new Set<RunningActivity>();
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
@@ -117,6 +120,7 @@ export class Worker {
     setMaxListeners(0, this.stop.signal, this.abandonPolls.signal);
     this.dataConverter = loadDataConverter(options.dataConverter);
     this.activitySlots = new Slots(options.maxConcurrentActivityTaskExecutions ?? 100);
+    this.workflowSlots = new Slots(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     const identity = this.identity;
     const maxCached = options.maxCachedWorkflows ?? 1000;
     if (bundle) {
@@ -175,6 +179,15 @@ export class Worker {
     const signals = this.options.shutdownSignals ?? ['SIGINT', 'SIGTERM'];
     const onSignal = () => this.shutdown();
     for (const s of signals) process.once(s, onSignal);
+    // Eager workflow start: a client on this connection may hand this worker a run's first task.
+    const withdraw = this.workflows
+      ? registerLocalWorker(this.connection, {
+          namespace: this.namespace,
+          taskQueue: this.options.taskQueue,
+          reserve: () => (this.state === 'RUNNING' ? this.workflowSlots.tryAcquire() : undefined),
+          run: (task, release) => void this.track(this.workflows!.handle(task)).finally(release),
+        })
+      : undefined;
     this.runPromise = (async () => {
       try {
         await Promise.all(this.loops());
@@ -184,6 +197,7 @@ export class Worker {
         this.state = 'FAILED';
         throw err;
       } finally {
+        withdraw?.();
         for (const s of signals) process.removeListener(s, onSignal);
         this.workflows?.cache.clear();
       }
@@ -250,7 +264,7 @@ export class Worker {
     const { taskQueue } = this.options;
     const common = { signal: this.stop.signal, log: this.log };
     if (this.workflows) {
-      const slots = new Slots(this.options.maxConcurrentWorkflowTaskExecutions ?? 40);
+      const slots = this.workflowSlots;
       const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
       const normal = this.stickyQueue ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
       const queues = [...Array<string>(normal).fill(taskQueue), ...Array<string>(this.stickyQueue ? Math.max(1, polls - normal) : 0).fill(this.stickyQueue ?? '')];
@@ -305,11 +319,28 @@ export class Worker {
         defaultHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.defaultHeartbeatThrottleInterval) ?? 30_000,
         maxHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.maxHeartbeatThrottleInterval) ?? 60_000,
         log: this.log,
+        ...(this.workflows && this.stickyQueue ? { nextWorkflowTask: (runId: string) => this.reserveStickyTask(runId) } : {}),
       },
       task,
     );
     this.runningActivities.add(running);
     return running.done.finally(() => this.runningActivities.delete(running));
+  }
+
+  /**
+   * For an activity of a run this worker holds in its cache: a free workflow slot, so that the
+   * workflow task the activity's completion causes comes back in the answer (on this worker's
+   * sticky queue) instead of through a poll.
+   */
+  private reserveStickyTask(runId: string): NextWorkflowTask | undefined {
+    if (this.state !== 'RUNNING' || !this.stickyQueue || !this.workflows?.cache.has(runId)) return undefined;
+    const release = this.workflowSlots.tryAcquire();
+    if (!release) return undefined;
+    return {
+      stickyTaskQueue: this.stickyQueue,
+      release,
+      run: (task) => void this.track(this.workflows!.handle(task)).finally(release),
+    };
   }
 
   private track(p: Promise<void>): Promise<void> {

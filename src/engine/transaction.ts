@@ -5,7 +5,7 @@
  * storage transaction (design invariant 1).
  */
 import type { AttributesOf, EventType, HistoryEvent } from '../../protocol/index.js';
-import type { TaskRef } from '../task-token.js';
+import type { TaskRef, TaskTokenData } from '../task-token.js';
 import type { RunState } from './run-state.js';
 import type { WorkflowCall } from './workflow-call.js';
 
@@ -30,6 +30,14 @@ export class Txn {
   readonly dispatches: Dispatch[] = [];
   /** Activities started eagerly for the worker completing a workflow task, instead of dispatched. */
   readonly eagerActivities: Array<{ runId: string; scheduledEventId: number; attempt: number }> = [];
+  /**
+   * Set by the caller before the change: a worker that takes, right now, a workflow task this change
+   * would dispatch to `taskQueue` (eager workflow start; the sticky worker completing an activity).
+   * The first such task is started in this transaction and handed back instead of dispatched.
+   */
+  workflowTaskClaim?: { taskQueue: string; identity: string | undefined };
+  /** The workflow task started under `workflowTaskClaim`. */
+  claimedWorkflowTask?: { runId: string; token: TaskTokenData };
   /** Calls to other workflows (child starts and closes, external signals and cancels), delivered at least once from the call outbox. */
   readonly calls: WorkflowCall[] = [];
   /** Runs whose visibility summary changed (start, close); each gets a visibility outbox row. */

@@ -47,6 +47,15 @@ export function dispatchWorkflowTaskIfDue(tx: Txn, run: RunState): void {
   if (!wt || wt.dispatched || (wt.dueAt !== undefined && wt.dueAt > tx.now)) return;
   wt.dispatched = true;
   wt.scheduledTime = tx.now;
+  const claim = tx.workflowTaskClaim;
+  if (claim && !tx.claimedWorkflowTask && claim.taskQueue === wt.taskQueue) {
+    // A worker takes it now: started in this transaction, no outbox row, no queue hop.
+    const started = startWorkflowTask(tx, run, wt, claim.identity);
+    if (started) {
+      tx.claimedWorkflowTask = { runId: run.runId, token: started.token };
+      return;
+    }
+  }
   tx.dispatch({
     taskQueue: wt.taskQueue,
     kind: 'workflow',
