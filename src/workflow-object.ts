@@ -24,6 +24,8 @@ import { isRunning, type ActivityState, type RunState } from './engine/run-state
 import { Txn, type ExecutionStore } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
+import { acknowledgeTask, handOffFor } from './engine/hand-off.js';
+import type { LostHandOff } from './engine/transaction.js';
 import { signalWithStart } from './engine/signal-with-start.js';
 import { requireActivityById } from './engine/activity-by-id.js';
 import { ServiceError, outcome, type Outcome } from './service-error.js';
@@ -191,9 +193,41 @@ export class WorkflowObject extends DurableObject<Env> {
       this.scheduleAlarm(tx);
     });
     if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
+    if (tx.lostHandOffs.length > 0) {
+      const ending: Promise<void> = this.endDeadPolls(tx.lostHandOffs).finally(() => {
+        if (this.endingDeadPolls === ending) this.endingDeadPolls = undefined;
+      });
+      this.endingDeadPolls = ending;
+    }
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();
     return result;
+  }
+
+  /**
+   * Tasks went back to their queues because the polls they were handed to were dead. The dead
+   * worker's other polls on those queues are ended now, so that they do not take further tasks
+   * one by one, and a dead worker's sticky queue is closed: the runs it cached go to their normal
+   * queues at once. Best effort: a poll missed here costs one more lost hand-off, caught the same way.
+   */
+  private endingDeadPolls: Promise<void> | undefined;
+
+  private async endDeadPolls(lost: LostHandOff[]): Promise<void> {
+    await this.endingDeadPolls;
+    for (const l of lost) {
+      console.warn(`keel: ${l.kind} task of workflow '${l.workflowId}' (run ${l.runId}) was handed to a poll of ${l.identity ?? 'a worker'} on '${l.taskQueue}' that did not acknowledge it: the worker is taken for dead, the task went back to its queue`);
+      try {
+        const ns = this.names.namespace;
+        if (l.sticky) await taskQueueStub(this.env, ns, l.taskQueue, 'workflow').closeSticky();
+        const queues = new Set([l.runTaskQueue, ...(l.sticky ? [] : [l.taskQueue])]);
+        if (l.pollerId) {
+          const ends = [...queues].flatMap((q) => (['workflow', 'activity'] as const).map((kind) => taskQueueStub(this.env, ns, q, kind).cancelPolls(l.pollerId!)));
+          await Promise.all(ends);
+        }
+      } catch (err) {
+        console.warn(`keel: could not end the dead worker's polls on '${l.taskQueue}'`, err);
+      }
+    }
   }
 
   /** Sets the one alarm to the earliest moment anything waits for (inside the transaction). */
@@ -234,6 +268,9 @@ export class WorkflowObject extends DurableObject<Env> {
    * workflow object rejects the duplicate a retry may cause (design invariant 2).
    */
   async deliverOutbox(): Promise<void> {
+    // A task taken back from a dead poll waits until that worker's other polls are ended, or the
+    // queue would hand it straight to one of them.
+    if (this.endingDeadPolls) await this.endingDeadPolls;
     const rows = this.sql
       .exec<{ id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }>(
         `SELECT id, task_queue, kind, ref, attempts FROM outbox WHERE due_at <= ? ORDER BY id`,
@@ -447,16 +484,17 @@ export class WorkflowObject extends DurableObject<Env> {
    * started and returns everything the worker needs, or null when the task is stale
    * (completed, retried, moved to another queue, or its run closed).
    */
-  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string): Promise<StartedTask | null> {
+  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string }): Promise<StartedTask | null> {
     if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
     const started = this.mutate((tx) => {
       const run = tx.loadRun(ref.runId);
       if (!run) return null;
+      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId) : undefined;
       if (ref.kind === 'workflow') {
-        const s = startWorkflowTask(tx, run, ref, identity);
+        const s = startWorkflowTask(tx, run, ref, identity, handOff);
         return s ? { kind: 'workflow' as const, run, token: s.token } : null;
       }
-      const act = startActivity(tx, run, ref, identity);
+      const act = startActivity(tx, run, ref, identity, handOff);
       return act ? { kind: 'activity' as const, run, act } : null;
     });
     if (!started) return null;
@@ -527,6 +565,16 @@ export class WorkflowObject extends DurableObject<Env> {
       }
       return activityTasks.length > 0 ? { activityTasks } : {};
     });
+  }
+
+  /** Protocol 2: the worker has the task (hand-off.ts); TASK_NOT_FOUND when it already went back to its queue. */
+  acknowledgeTask(token: TaskTokenData): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        acknowledgeTask(tx, tx.loadRun(token.runId), token);
+        return {};
+      }),
+    );
   }
 
   failWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): Promise<Outcome<Record<string, never>>> {
