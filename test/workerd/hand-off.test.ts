@@ -5,7 +5,7 @@
  * worker's other polls; workers that do not acknowledge (protocol 1) are served as before.
  */
 import { describe, expect, it } from 'vitest';
-import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/index.js';
+import { Limits, type ActivityTask, type Command, type WorkflowTask } from '../../protocol/index.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import {
   NS,
@@ -35,7 +35,7 @@ async function ackingPoll<K extends 'workflow' | 'activity'>(kind: K, taskQueue:
 const acknowledge = (taskToken: string) => call('POST', '/tasks/acknowledge', { taskToken });
 const describeRun = (workflowId: string) => ok('GET', `/workflows/${encodeURIComponent(workflowId)}`);
 
-const scheduleActivity = { type: 'ScheduleActivityTask', activityId: 'a1', activityType: 'charge', input: [], startToCloseTimeoutMs: 60_000, retryPolicy: { maximumAttempts: 1 } } as const;
+const scheduleActivity: Command = { type: 'ScheduleActivityTask', activityId: 'a1', activityType: 'charge', input: [], startToCloseTimeoutMs: 60_000, retryPolicy: { maximumAttempts: 1 } };
 
 describe('acknowledged hand-off', () => {
   it('a workflow task handed to a poll that never acknowledges goes back to its queue after handOffAckMs, with no start by the dead worker in history', async () => {
