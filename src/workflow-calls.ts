@@ -81,6 +81,7 @@ export class WorkflowCalls {
       // Oldest first: a later call waits for an earlier one that is backing off.
       if (row.due_at > this.options.now()) return;
       const call = JSON.parse(row.call) as WorkflowCall;
+      if (row.attempts > 0) console.warn(`calls: re-sending ${call.kind} to workflow '${call.workflowId}' (attempt ${row.attempts + 1}, after ${row.attempts} failed)`);
       let result: CallResult | undefined;
       try {
         result = await send(this.options.env, call);

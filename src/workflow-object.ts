@@ -249,7 +249,10 @@ export class WorkflowObject extends DurableObject<Env> {
     else void this.ctx.storage.setAlarm(this.clock.toWallClock(at));
   }
 
-  override async alarm(): Promise<void> {
+  override async alarm(info?: AlarmInvocationInfo): Promise<void> {
+    // workerd retries an alarm whose handler threw (with back-off, up to six times): say so, since
+    // it means the previous run failed part-way (its transaction rolled back).
+    if (info?.isRetry) console.warn(`keel: alarm of workflow '${this.names.workflowId}' retried (retry ${info.retryCount}) after it failed`);
     const now = this.clock.now();
     this.sql.exec(`DELETE FROM requests WHERE created_at < ?`, now - REQUEST_ID_TTL_MS);
     this.mutate((tx) => {
@@ -308,6 +311,7 @@ export class WorkflowObject extends DurableObject<Env> {
   private async deliver(row: { id: number; task_queue: string; kind: 'workflow' | 'activity'; ref: string; attempts: number }): Promise<void> {
     try {
       const ref = JSON.parse(row.ref) as TaskRef;
+      if (row.attempts > 0) console.warn(`outbox: re-delivering a ${row.kind} task of workflow '${ref.workflowId}' to queue '${row.task_queue}' (attempt ${row.attempts + 1}, after ${row.attempts} failed)`);
       await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
       this.sql.exec(`DELETE FROM outbox WHERE id = ?`, row.id);
     } catch (err) {
