@@ -3,6 +3,7 @@
 //   workerd the service's Durable Objects inside workerd (@cloudflare/vitest-pool-workers)
 //   e2e     the SDK end to end against a real local service (miniflare) in Node
 //   browser the web UI in Debian's Chromium (playwright-core) against a local service
+//   faults  `keel dev` and worker processes SIGKILLed during a run; every history checked (test/faults)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +54,17 @@ export default defineConfig({
           include: ['test/node/**/*.test.ts'],
           globalSetup: ['test/node/global-setup.ts'],
           testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'faults',
+          environment: 'node',
+          include: ['test/faults/**/*.test.ts'],
+          globalSetup: ['test/node/global-setup.ts'],
+          testTimeout: 180_000,
           hookTimeout: 60_000,
         },
       },

@@ -33,6 +33,12 @@ export const Limits = {
   maxListPageSize: 1000,
   /** Activities one workflow task completion may start eagerly (`requestEagerExecution`), as Temporal's default. */
   maxEagerActivities: 3,
+  /**
+   * How long a worker that polls with `acknowledgesHandOff` has to acknowledge a task it was
+   * handed (or complete, fail or heartbeat it): after that the poll is taken for dead and the
+   * task goes back to its queue (protocol 2).
+   */
+  handOffAckMs: 1000,
 } as const;
 
 const Name = z.string().min(1).max(Limits.maxNameLength);
@@ -257,8 +263,20 @@ export const PollTaskRequest = z
     identity: Identity,
     /** Names this worker's polls, so that `cancelPolls` can end them when it shuts down. */
     pollerId: z.string().min(1).max(200).optional(),
+    /**
+     * Protocol 2: this worker acknowledges every task it is handed (`acknowledgeTask`) within
+     * `Limits.handOffAckMs`, unless it completes, fails or heartbeats it first. A task it does not
+     * acknowledge in time was handed to a poll whose worker is gone: it goes back to its queue at
+     * once (its workflow task's start is not written to history; an activity attempt is recorded as
+     * lost), and the worker's other polls are ended. Workers that leave it out (protocol 1) are
+     * served as before: such a task waits out its timeout.
+     */
+    acknowledgesHandOff: z.boolean().optional(),
   })
   .meta({ id: 'PollTaskRequest' });
+
+/** Protocol 2: a worker received the task its token names (see `PollTaskRequest.acknowledgesHandOff`). */
+export const AcknowledgeTaskRequest = z.object({ taskToken: z.string().min(1) }).meta({ id: 'AcknowledgeTaskRequest' });
 
 export const CancelPollsRequest = z
   .object({
@@ -506,6 +524,7 @@ export const Api = {
   completeWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/complete', summary: 'Complete a workflow task with commands; the answer carries the activities started eagerly for the caller', request: CompleteWorkflowTaskRequest, response: CompleteWorkflowTaskResponse }),
   failWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/fail', summary: 'Fail a workflow task; it is scheduled again', request: FailWorkflowTaskRequest, response: Empty }),
   respondQueryTask: endpoint({ method: 'POST', path: '/query-tasks/respond', summary: 'Answer a query task', request: RespondQueryTaskRequest, response: Empty }),
+  acknowledgeTask: endpoint({ method: 'POST', path: '/tasks/acknowledge', summary: "Protocol 2: confirm that a polled task (workflow or activity) reached the worker; one not confirmed within handOffAckMs goes back to its queue. TASK_NOT_FOUND: it already went back, drop it", request: AcknowledgeTaskRequest, response: Empty }),
   pollActivityTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/activity-tasks/poll', summary: 'Long-poll a task queue for an activity task', request: PollTaskRequest, response: PollActivityTaskResponse }),
   heartbeatActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/heartbeat', summary: 'Record an activity heartbeat; the answer says whether cancellation was requested', request: HeartbeatActivityTaskRequest, response: HeartbeatActivityTaskResponse }),
   completeActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/complete', summary: "Complete an activity task with its result; the answer may carry the run's next workflow task for the caller's sticky queue", request: CompleteActivityTaskRequest, response: CompleteActivityTaskResponse }),

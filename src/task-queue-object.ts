@@ -15,6 +15,8 @@ import type { TaskRef } from './task-token.js';
 interface Poller {
   identity: string;
   pollerId?: string;
+  /** Protocol 2: the worker acknowledges each task it is handed (src/engine/hand-off.ts). */
+  acknowledges: boolean;
   /** Set while `add` starts a task for this poller: its long poll then waits for that to end. */
   claimed: boolean;
   /** Its long-poll time is up. */
@@ -53,9 +55,12 @@ export class TaskQueueObject extends DurableObject<Env> {
     return parseTaskQueueName(this.ctx.id.name).taskQueue;
   }
 
-  /** Asks the workflow object to start the task; null when it is stale. */
-  private startTask(ref: TaskRef, identity: string): Promise<StartedTask | null> {
-    return workflowStub(this.env, ref.namespace, ref.workflowId).startTask(ref, identity, this.queueName);
+  /** Asks the workflow object to start the task for this poll; null when it is stale. */
+  private startTask(ref: TaskRef, poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges'>): Promise<StartedTask | null> {
+    return workflowStub(this.env, ref.namespace, ref.workflowId).startTask(ref, poller.identity, this.queueName, {
+      acknowledges: poller.acknowledges,
+      ...(poller.pollerId ? { pollerId: poller.pollerId } : {}),
+    });
   }
 
   /**
@@ -78,7 +83,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       poller.claimed = true;
       let task: StartedTask | null;
       try {
-        task = await this.startTask(ref, poller.identity);
+        task = await this.startTask(ref, poller);
       } catch (err) {
         this.release(poller);
         throw err;
@@ -96,16 +101,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
-  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string): Promise<StartedTask | null> {
+  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false): Promise<StartedTask | null> {
     if (this.closed) return null;
     this.recentPollers.set(identity, Date.now());
-    const fromBacklog = await this.takeFromBacklog(identity);
+    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}) };
+    const fromBacklog = await this.takeFromBacklog(who);
     if (fromBacklog) return fromBacklog;
     return new Promise((resolve) => {
       let answered = false;
       const poller: Poller = {
-        identity,
-        ...(pollerId ? { pollerId } : {}),
+        ...who,
         claimed: false,
         expired: false,
         answer: (task) => {
@@ -176,7 +181,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     else this.waiting.push(poller);
   }
 
-  private async takeFromBacklog(identity: string): Promise<StartedTask | null> {
+  private async takeFromBacklog(poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges'>): Promise<StartedTask | null> {
     for (;;) {
       if (this.backlogSize <= this.inFlight.size) return null;
       const row = this.sql
@@ -186,7 +191,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       if (!row) return null;
       this.inFlight.add(row.id);
       try {
-        const task = await this.startTask(JSON.parse(row.ref) as TaskRef, identity);
+        const task = await this.startTask(JSON.parse(row.ref) as TaskRef, poller);
         // Started or stale, the row has done its job. If this object dies before the
         // delete, the row is offered again and the workflow object calls it stale.
         this.sql.exec(`DELETE FROM backlog WHERE id = ?`, row.id);

@@ -4,8 +4,9 @@
  * written in the transaction of the event that causes it (design invariant 1) and deleted in the
  * transaction that records the answer, so a crash at any point repeats the call and never loses
  * it; the receiver makes a repeat harmless (request ids, see src/engine/external-calls.ts).
- * Calls go out one at a time, oldest first, so a child's cancellation or close policy never
- * overtakes its start; a failed call is retried with back-off from the object's alarm.
+ * Calls to one workflow go out in order, oldest first, so a child's cancellation or close policy
+ * never overtakes its start; a failed call is retried with back-off from the object's alarm and
+ * holds back only the later calls to the same workflow, never those to others.
  */
 import type { ErrorCode } from '../protocol/index.js';
 import type { Env } from './env.js';
@@ -77,27 +78,44 @@ export class WorkflowCalls {
 
   private async round(): Promise<void> {
     for (;;) {
-      const row = this.sql.exec<{ id: number; call: string; attempts: number; due_at: number }>(`SELECT id, call, attempts, due_at FROM calls ORDER BY id LIMIT 1`).toArray()[0];
-      if (!row) {
+      const rows = this.sql.exec<{ id: number; call: string; attempts: number; due_at: number }>(`SELECT id, call, attempts, due_at FROM calls ORDER BY id`).toArray();
+      if (rows.length === 0) {
         this.maybePending = false;
         return;
       }
-      // Oldest first: a later call waits for an earlier one that is backing off.
-      if (row.due_at > this.options.now()) return;
-      const call = JSON.parse(row.call) as WorkflowCall;
-      let result: CallResult | undefined;
-      try {
-        result = await send(this.options.env, call);
-      } catch (err) {
-        const backoff = Math.min(1000 * 2 ** row.attempts, RETRY_MAX_MS);
-        console.warn(`calls: ${call.kind} to workflow '${call.workflowId}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
-        const due = this.options.now() + backoff;
-        this.sql.exec(`UPDATE calls SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
-        await this.options.retryBy(due);
-        return;
+      // The oldest call to each workflow goes now if it is due; a later one to the same workflow
+      // waits for it (a child's cancel never overtakes its start), whether it is in flight or backing off.
+      const targets = new Set<string>();
+      let settled = false;
+      for (const row of rows) {
+        const call = JSON.parse(row.call) as WorkflowCall;
+        const target = `${call.namespace}/${call.workflowId}`;
+        if (targets.has(target)) continue;
+        targets.add(target);
+        if (row.due_at > this.options.now()) continue;
+        if (await this.deliver(row, call)) settled = true;
       }
-      this.options.settle(row.id, call, result);
+      // Calls settled this round may have been holding later ones back.
+      if (!settled) return;
     }
+  }
+
+  /** Sends one call and settles it; on failure, backs it off and answers false. */
+  private async deliver(row: { id: number; attempts: number }, call: WorkflowCall): Promise<boolean> {
+    if (row.attempts > 0) console.warn(`calls: re-sending ${call.kind} to workflow '${call.workflowId}' (attempt ${row.attempts + 1}, after ${row.attempts} failed)`);
+    let result: CallResult | undefined;
+    try {
+      result = await send(this.options.env, call);
+    } catch (err) {
+      const backoff = Math.min(1000 * 2 ** row.attempts, RETRY_MAX_MS);
+      console.warn(`calls: ${call.kind} to workflow '${call.workflowId}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
+      const due = this.options.now() + backoff;
+      this.sql.exec(`UPDATE calls SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
+      await this.options.retryBy(due);
+      return false;
+    }
+    this.options.settle(row.id, call, result);
+    return true;
   }
 }
 

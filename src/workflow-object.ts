@@ -16,6 +16,8 @@ import { isRunning, type ActivityState, type RunState } from './engine/run-state
 import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
+import { acknowledgeTask, handOffFor } from './engine/hand-off.js';
+import type { LostHandOff } from './engine/transaction.js';
 import { signalWithStart } from './engine/signal-with-start.js';
 import { requireActivityById } from './engine/activity-by-id.js';
 import { ServiceError, outcome, type Outcome } from './service-error.js';
@@ -138,9 +140,41 @@ export class WorkflowObject extends DurableObject<Env> {
       this.scheduleAlarm(tx);
     });
     if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
+    if (tx.lostHandOffs.length > 0) {
+      const ending: Promise<void> = this.endDeadPolls(tx.lostHandOffs).finally(() => {
+        if (this.endingDeadPolls === ending) this.endingDeadPolls = undefined;
+      });
+      this.endingDeadPolls = ending;
+    }
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();
     return result;
+  }
+
+  /**
+   * Tasks went back to their queues because the polls they were handed to were dead. The dead
+   * worker's other polls on those queues are ended now, so that they do not take further tasks
+   * one by one, and a dead worker's sticky queue is closed: the runs it cached go to their normal
+   * queues at once. Best effort: a poll missed here costs one more lost hand-off, caught the same way.
+   */
+  private endingDeadPolls: Promise<void> | undefined;
+
+  private async endDeadPolls(lost: LostHandOff[]): Promise<void> {
+    await this.endingDeadPolls;
+    for (const l of lost) {
+      console.warn(`keel: ${l.kind} task of workflow '${l.workflowId}' (run ${l.runId}) was handed to a poll of ${l.identity ?? 'a worker'} on '${l.taskQueue}' that did not acknowledge it: the worker is taken for dead, the task went back to its queue`);
+      try {
+        const ns = this.names.namespace;
+        if (l.sticky) await taskQueueStub(this.env, ns, l.taskQueue, 'workflow').closeSticky();
+        const queues = new Set([l.runTaskQueue, ...(l.sticky ? [] : [l.taskQueue])]);
+        if (l.pollerId) {
+          const ends = [...queues].flatMap((q) => (['workflow', 'activity'] as const).map((kind) => taskQueueStub(this.env, ns, q, kind).cancelPolls(l.pollerId!)));
+          await Promise.all(ends);
+        }
+      } catch (err) {
+        console.warn(`keel: could not end the dead worker's polls on '${l.taskQueue}'`, err);
+      }
+    }
   }
 
   /** Sets the one alarm to the earliest moment anything waits for (inside the transaction). */
@@ -165,9 +199,12 @@ export class WorkflowObject extends DurableObject<Env> {
     else void this.ctx.storage.setAlarm(wall);
   }
 
-  override async alarm(): Promise<void> {
+  override async alarm(info?: AlarmInvocationInfo): Promise<void> {
     // A running alarm is used up: whatever is set next must be written.
     this.alarmSetTo = undefined;
+    // workerd retries an alarm whose handler threw (with back-off, up to six times): say so, since
+    // it means the previous run failed part-way (its transaction rolled back).
+    if (info?.isRetry) console.warn(`keel: alarm of workflow '${this.names.workflowId}' retried (retry ${info.retryCount}) after it failed`);
     const now = this.clock.now();
     this.store.expireRequests(now);
     this.mutate((tx) => {
@@ -186,6 +223,9 @@ export class WorkflowObject extends DurableObject<Env> {
    * workflow object rejects the duplicate a retry may cause (design invariant 2).
    */
   async deliverOutbox(): Promise<void> {
+    // A task taken back from a dead poll waits until that worker's other polls are ended, or the
+    // queue would hand it straight to one of them.
+    if (this.endingDeadPolls) await this.endingDeadPolls;
     const rows = this.store.dueOutbox(this.clock.now());
     for (const row of rows) {
       if (this.delivering.has(row.id)) continue;
@@ -221,6 +261,7 @@ export class WorkflowObject extends DurableObject<Env> {
     const key = handOffKey(ref);
     try {
       this.handingOff.set(key, row.id);
+      if (row.attempts > 0) console.warn(`outbox: re-delivering a ${row.kind} task of workflow '${ref.workflowId}' to queue '${row.task_queue}' (attempt ${row.attempts + 1}, after ${row.attempts} failed)`);
       await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
       if (!this.deletedAtStart.delete(row.id)) this.store.delivered(row.id);
     } catch (err) {
@@ -420,17 +461,18 @@ export class WorkflowObject extends DurableObject<Env> {
    * started and returns everything the worker needs, or null when the task is stale
    * (completed, retried, moved to another queue, or its run closed).
    */
-  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string): Promise<StartedTask | null> {
+  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string }): Promise<StartedTask | null> {
     if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
     const started = this.mutate((tx) => {
       this.consumeOutboxRow(ref);
       const run = tx.loadRun(ref.runId);
       if (!run) return null;
+      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId) : undefined;
       if (ref.kind === 'workflow') {
-        const s = startWorkflowTask(tx, run, ref, identity);
+        const s = startWorkflowTask(tx, run, ref, identity, handOff);
         return s ? { kind: 'workflow' as const, run, token: s.token } : null;
       }
-      const act = startActivity(tx, run, ref, identity);
+      const act = startActivity(tx, run, ref, identity, handOff);
       return act ? { kind: 'activity' as const, run, act } : null;
     });
     if (!started) return null;
@@ -508,6 +550,16 @@ export class WorkflowObject extends DurableObject<Env> {
       }
       return activityTasks.length > 0 ? { activityTasks } : {};
     });
+  }
+
+  /** Protocol 2: the worker has the task (hand-off.ts); TASK_NOT_FOUND when it already went back to its queue. */
+  acknowledgeTask(token: TaskTokenData): Promise<Outcome<Record<string, never>>> {
+    return outcome(() =>
+      this.mutate((tx) => {
+        acknowledgeTask(tx, tx.loadRun(token.runId), token);
+        return {};
+      }),
+    );
   }
 
   failWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): Promise<Outcome<Record<string, never>>> {

@@ -1,23 +1,37 @@
 /**
  * One long-poll loop: polls, hands each task to its handler, and polls again while it
  * has capacity. Polls that fail (the service restarting, the network down) are retried
- * with capped exponential back-off, so workers survive a service restart.
+ * with capped exponential back-off, so workers survive a service restart; `health` logs
+ * the outage once and its end once, for all of a worker's loops together.
  */
+import type { ServiceHealth } from './service-health.js';
+
 export interface PollLoopOptions<T> {
   name: string;
   poll: (signal: AbortSignal) => Promise<T | undefined>;
   /** Waits for a free execution slot; the returned function gives it back. */
   acquire: () => Promise<() => void>;
   handle: (task: T) => Promise<void>;
+  /**
+   * Protocol 2 (`acknowledgesHandOff`): tells the service the task arrived. Called only for a task
+   * still being handled `ackAfterMs` after it came — completing it acknowledges it as well.
+   */
+  acknowledge?: (task: T) => Promise<void>;
   /** Aborted when the worker stops polling: no new poll starts, but one in flight still delivers its task. */
   signal: AbortSignal;
-  log: Pick<Console, 'warn'>;
+  health: ServiceHealth;
   /** Injected so tests can move time. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 10_000;
+/**
+ * A task still running this long after it came is acknowledged. The service takes a task for lost
+ * after `Limits.handOffAckMs` (1 s) from its start; most tasks end sooner, and their completion
+ * is the acknowledgement, so they cost no extra call.
+ */
+export const ACK_AFTER_MS = 200;
 
 const abortableSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -47,12 +61,13 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
     try {
       task = await o.poll(o.signal);
       failures = 0;
+      o.health.succeeded();
     } catch (err) {
       release();
       if (o.signal.aborted) break;
       failures++;
       const delay = Math.min(MIN_BACKOFF_MS * 2 ** (failures - 1), MAX_BACKOFF_MS);
-      if (failures === 1 || failures % 10 === 0) o.log.warn(`${o.name}: poll failed (${failures}×), retrying in ${delay} ms: ${(err as Error)?.message ?? err}`);
+      o.health.failed(o.name, err, delay, MAX_BACKOFF_MS);
       await sleep(delay, o.signal);
       continue;
     }
@@ -60,8 +75,14 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
       release();
       continue;
     }
-    void o.handle(task).finally(release);
+    const handled = o.handle(task).finally(release);
+    if (o.acknowledge) acknowledgeIfSlow(task, handled, o.acknowledge);
   }
+}
+
+function acknowledgeIfSlow<T>(task: T, handled: Promise<void>, acknowledge: (task: T) => Promise<void>): void {
+  const timer = setTimeout(() => void acknowledge(task), ACK_AFTER_MS);
+  void handled.finally(() => clearTimeout(timer));
 }
 
 /** A counting semaphore: bounded concurrency for task execution. */

@@ -6,13 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
-import type { ActivityTask, WorkflowTask } from '../../protocol/index.js';
+import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/index.js';
 import { loadDataConverter, msOptionalToNumber, msToNumber, type DataConverter, type Duration, type LoadedDataConverter } from '../common/index.js';
 import { Connection } from '../client/connection.js';
 import { registerLocalWorker } from '../client/local-workers.js';
+import { KeelServiceError } from '../client/errors.js';
 import { runActivity, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
 import { pollLoop, Slots } from './poller.js';
+import { consoleOutageLogger, ServiceHealth } from './service-health.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
 import { bundleWorkflowCode, type WorkflowBundle } from './workflow-bundler.js';
 import { WorkflowSandbox } from './workflow-sandbox.js';
@@ -89,6 +91,8 @@ export class Worker {
   private readonly workflows?: WorkflowTaskProcessor;
   private readonly stickyQueue?: string;
   private readonly log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  /** Shared by every poll loop, so that an outage is logged once, and its end once. */
+  private readonly serviceHealth: ServiceHealth;
   private readonly dataConverter: LoadedDataConverter;
   private runPromise?: Promise<void>;
 
@@ -116,6 +120,7 @@ export class Worker {
     bundle: WorkflowBundle | undefined,
   ) {
     this.log = options.log ?? console;
+    this.serviceHealth = new ServiceHealth(options.log ?? consoleOutageLogger);
     // Every poll in flight listens for shutdown on this one signal.
     setMaxListeners(0, this.stop.signal, this.abandonPolls.signal);
     this.dataConverter = loadDataConverter(options.dataConverter);
@@ -262,7 +267,7 @@ export class Worker {
   private loops(): Promise<void>[] {
     const loops: Promise<void>[] = [];
     const { taskQueue } = this.options;
-    const common = { signal: this.stop.signal, log: this.log };
+    const common = { signal: this.stop.signal, health: this.serviceHealth };
     if (this.workflows) {
       const slots = this.workflowSlots;
       const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
@@ -276,6 +281,8 @@ export class Worker {
             acquire: () => slots.acquire(),
             poll: () => this.pollWorkflow(queue, this.abandonPolls.signal),
             handle: (task) => this.track(this.workflows!.handle(task)),
+            // Queries and update validations are not started tasks: nothing to acknowledge.
+            acknowledge: (task) => (task.query || task.update ? Promise.resolve() : this.acknowledge(task.taskToken, `workflow task of ${task.workflowExecution.workflowId}`)),
           }),
         );
       }
@@ -291,6 +298,7 @@ export class Worker {
             acquire: () => slots.acquire(),
             poll: () => this.pollActivity(this.abandonPolls.signal),
             handle: (task) => this.track(this.executeActivity(task)),
+            acknowledge: (task) => this.acknowledge(task.taskToken, `activity ${task.activityType} (${task.activityId}) of ${task.workflowExecution.workflowId}`),
           }),
         );
       }
@@ -299,13 +307,27 @@ export class Worker {
   }
 
   private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId }, { namespace: this.namespace, params: { taskQueue: queue }, signal });
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: queue }, signal });
     return r.task;
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal });
+    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal });
     return r.task;
+  }
+
+  /**
+   * Tells the service a polled task arrived (protocol 2), so it does not take this worker's poll
+   * for dead and give the task to another worker. Failures are left to the task's own completion.
+   */
+  private async acknowledge(taskToken: string, what: string): Promise<void> {
+    try {
+      await this.connection.call('acknowledgeTask', { taskToken }, { namespace: this.namespace });
+    } catch (err) {
+      if (err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND') {
+        this.log.warn(`The ${what} went back to its queue before this worker acknowledged it (the service allows ${Limits.handOffAckMs} ms): another worker runs it, and this worker's result will be refused`);
+      }
+    }
   }
 
   private executeActivity(task: ActivityTask): Promise<void> {

@@ -8,7 +8,7 @@ import { Limits, type CommandOf, type Failure, type Payload, type RetryState, ty
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { decideRetry, withRetryDefaults } from './retry.js';
-import { isRunning, type ActivityState, type RunState } from './run-state.js';
+import { isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 
@@ -100,11 +100,12 @@ export function findActivityById(run: RunState, activityId: string): ActivitySta
   return Object.values(run.activities).find((a) => a.activityId === activityId);
 }
 
-/** Starts the attempt the ref names; undefined when it is stale. */
-export function startActivity(tx: Txn, run: RunState, ref: { scheduledEventId: number; attempt: number }, identity: string | undefined): ActivityState | undefined {
+/** Starts the attempt the ref names; undefined when it is stale. With a `handOff`, the worker must acknowledge it (hand-off.ts). */
+export function startActivity(tx: Txn, run: RunState, ref: { scheduledEventId: number; attempt: number }, identity: string | undefined, handOff?: HandOff): ActivityState | undefined {
   const act = run.activities[ref.scheduledEventId];
   if (!isRunning(run) || !act || act.attempt !== ref.attempt || act.startedTime !== undefined || (act.retryAt !== undefined && act.retryAt > tx.now)) return undefined;
   act.retryAt = undefined;
+  if (handOff) act.handOff = handOff;
   act.startedTime = tx.now;
   act.startedIdentity = identity;
   act.lastWorkerIdentity = identity;
@@ -124,6 +125,8 @@ export function requireStartedActivity(run: RunState | undefined, token: TaskTok
 
 export function heartbeatActivity(tx: Txn, run: RunState, act: ActivityState, details: Payload[] | undefined): { cancelRequested: boolean } {
   act.lastHeartbeatTime = tx.now;
+  // A heartbeat shows the worker has the task, as an acknowledgement does.
+  act.handOff = undefined;
   if (details) act.heartbeatDetails = details;
   tx.touch(run);
   return { cancelRequested: act.cancelRequestedEventId !== undefined };
@@ -180,6 +183,7 @@ export function failActivity(tx: Txn, run: RunState, act: ActivityState, failure
 
 function retryActivity(tx: Txn, run: RunState, act: ActivityState, failure: Failure, delayMs: number): void {
   act.lastFailure = failure;
+  act.handOff = undefined;
   act.attempt += 1;
   act.startedTime = undefined;
   act.startedIdentity = undefined;
@@ -230,8 +234,9 @@ export function timeOutActivity(tx: Txn, run: RunState, act: ActivityState, type
 }
 
 /** The moments this activity waits for, with what happens then. */
-export function activityDeadlines(act: ActivityState): Array<{ at: number; what: TimeoutType | 'RETRY' }> {
-  const out: Array<{ at: number; what: TimeoutType | 'RETRY' }> = [];
+export function activityDeadlines(act: ActivityState): Array<{ at: number; what: TimeoutType | 'RETRY' | 'HAND_OFF_LOST' }> {
+  const out: Array<{ at: number; what: TimeoutType | 'RETRY' | 'HAND_OFF_LOST' }> = [];
+  if (act.handOff && act.startedTime !== undefined) out.push({ at: act.handOff.ackBy, what: 'HAND_OFF_LOST' });
   const s2c = scheduleToCloseDeadline(act);
   if (s2c !== undefined) out.push({ at: s2c, what: 'SCHEDULE_TO_CLOSE' });
   if (act.retryAt !== undefined) out.push({ at: act.retryAt, what: 'RETRY' });

@@ -48,6 +48,7 @@ export function signalExternal(tx: Txn, run: RunState, cmd: CommandOf<'SignalExt
     workflowTaskCompletedEventId: completedEventId,
   });
   trackExternalCall(run, 'signal', initiatedEventId, completedEventId, execution, cmd.control);
+  if (cmd.childWorkflowOnly && !isChild(run, execution.workflowId)) return notAChild(tx, run, initiatedEventId);
   tx.call({
     kind: 'signal',
     namespace: run.namespace,
@@ -71,7 +72,19 @@ export function requestCancelExternal(tx: Txn, run: RunState, cmd: CommandOf<'Re
     workflowTaskCompletedEventId: completedEventId,
   });
   trackExternalCall(run, 'cancel', initiatedEventId, completedEventId, execution, cmd.control);
+  if (cmd.childWorkflowOnly && !isChild(run, execution.workflowId)) return notAChild(tx, run, initiatedEventId);
   tx.call({ kind: 'cancel', namespace: run.namespace, ...execution, senderRunId: run.runId, initiatedEventId, ...(cmd.reason !== undefined ? { reason: cmd.reason } : {}) });
+}
+
+/** Whether the workflow id names one of the run's children it has not heard the close of. */
+const isChild = (run: RunState, workflowId: string) => Object.values(run.children ?? {}).some((c) => c.workflowId === workflowId);
+
+/**
+ * `childWorkflowOnly` and the target is no child of this run (any more): the call is not sent and
+ * fails as Temporal's does when the target's parent is another workflow — not found.
+ */
+function notAChild(tx: Txn, run: RunState, initiatedEventId: number): void {
+  recordExternalResult(tx, { senderRunId: run.runId, initiatedEventId }, { ok: false, cause: 'EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND' });
 }
 
 /**

@@ -7,6 +7,7 @@ import { CLOSE_COMMANDS, type ParsedRequestOf } from '../../protocol/index.js';
 import { activityDeadlines, dispatchRetryIfDue, timeOutActivity } from './activities.js';
 import { applyCommands, validateCommands } from './commands.js';
 import { timeOutRun } from './workflow-retry.js';
+import { activityHandOffLost, workflowTaskHandOffLost } from './hand-off.js';
 import { isRunning, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import {
@@ -71,6 +72,7 @@ function dueItems(tx: Txn, run: RunState): Due[] {
   const wt = run.workflowTask;
   if (wt) {
     if (!wt.dispatched && wt.dueAt !== undefined) items.push({ at: wt.dueAt, fire: () => dispatchWorkflowTaskIfDue(tx, run) });
+    if (wt.startedTime !== undefined && wt.handOff) items.push({ at: wt.handOff.ackBy, fire: () => workflowTaskHandOffLost(tx, run) });
     if (wt.startedTime !== undefined) {
       items.push({ at: wt.startedTime + run.workflowTaskTimeoutMs, fire: () => endWorkflowTaskUnsuccessfully(tx, run, { timedOut: 'START_TO_CLOSE' }) });
     } else if (wt.sticky && wt.dispatched && run.sticky) {
@@ -88,7 +90,8 @@ function dueItems(tx: Txn, run: RunState): Due[] {
   }
   for (const act of Object.values(run.activities)) {
     for (const d of activityDeadlines(act)) {
-      items.push({ at: d.at, fire: () => (d.what === 'RETRY' ? dispatchRetryIfDue(tx, run, act) : timeOutActivity(tx, run, act, d.what)) });
+      const what = d.what;
+      items.push({ at: d.at, fire: () => (what === 'RETRY' ? dispatchRetryIfDue(tx, run, act) : what === 'HAND_OFF_LOST' ? activityHandOffLost(tx, run, act) : timeOutActivity(tx, run, act, what)) });
     }
   }
   return items;

@@ -5,6 +5,18 @@
  */
 import type { AttributesOf, EventType, Failure, ParentClosePolicy, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
 
+/**
+ * A task handed to the poll of a worker that promised to acknowledge it (protocol 2) and has not
+ * yet: if `ackBy` passes first, the poll was dead and the task goes back to its queue (hand-off.ts).
+ */
+export interface HandOff {
+  ackBy: number;
+  /** The queue it was polled from. */
+  taskQueue: string;
+  /** The worker's poller id: its other polls are ended once one of them is found dead. */
+  pollerId?: string;
+}
+
 export interface WorkflowTaskState {
   /** 0 while a retried (transient) task has no events written yet. */
   scheduledEventId: number;
@@ -21,6 +33,8 @@ export interface WorkflowTaskState {
   identity?: string;
   /** Dispatch sequence: a task ref carrying another sequence is stale. */
   seq: number;
+  /** Handed to a poll and not yet acknowledged; a first attempt's WorkflowTaskStarted is not written until it is. */
+  handOff?: HandOff;
 }
 
 export interface ActivityState {
@@ -46,6 +60,8 @@ export interface ActivityState {
   lastFailure?: Failure;
   lastWorkerIdentity?: string;
   cancelRequestedEventId?: number;
+  /** The started attempt was handed to a poll and not yet acknowledged. */
+  handOff?: HandOff;
 }
 
 export interface TimerState {

@@ -16,6 +16,20 @@ export interface Dispatch {
   ref: TaskRef;
 }
 
+/** A task found handed to a dead poll (hand-off.ts): the object ends that worker's other polls. */
+export interface LostHandOff {
+  kind: 'workflow' | 'activity';
+  workflowId: string;
+  runId: string;
+  taskQueue: string;
+  /** The queue was the dead worker's sticky queue: it is closed. */
+  sticky: boolean;
+  /** The run's normal queue, where the dead worker most likely polls too. */
+  runTaskQueue: string;
+  pollerId?: string;
+  identity?: string;
+}
+
 /** What the engine may read of stored state. */
 export interface ExecutionStore {
   currentRunId(): string | undefined;
@@ -40,6 +54,8 @@ export class Txn {
   claimedWorkflowTask?: { runId: string; token: TaskTokenData };
   /** Calls to other workflows (child starts and closes, external signals and cancels), delivered at least once from the call outbox. */
   readonly calls: WorkflowCall[] = [];
+  /** Tasks found handed to dead polls, for the object to act on after the transaction. */
+  readonly lostHandOffs: LostHandOff[] = [];
   /** Runs whose visibility summary changed (start, close); each gets a visibility outbox row. */
   readonly visibilityChanged = new Set<string>();
   /** Set when this change starts a new run. */

@@ -8,7 +8,7 @@ import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, Workf
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
-import { isRunning, type RunState, type WorkflowTaskState } from './run-state.js';
+import { isRunning, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -102,11 +102,19 @@ export function flushBuffered(tx: Txn, run: RunState): boolean {
   return true;
 }
 
-/** The task a worker's poll may receive; STALE when the ref no longer names the pending task. */
-export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number }, identity: string | undefined): { token: TaskTokenData; wt: WorkflowTaskState } | undefined {
+/**
+ * The task a worker's poll may receive; undefined when the ref no longer names the pending task.
+ * With a `handOff` (the worker acknowledges tasks), a first attempt's WorkflowTaskStarted is only
+ * reserved, like a retried task's events: it is written once the worker acknowledges or ends the
+ * task, so a task handed to a dead poll leaves no start in history (hand-off.ts).
+ */
+export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number }, identity: string | undefined, handOff?: HandOff): { token: TaskTokenData; wt: WorkflowTaskState } | undefined {
   const wt = run.workflowTask;
   if (!isRunning(run) || !wt || wt.startedEventId !== undefined || wt.seq !== ref.seq || !wt.dispatched) return undefined;
-  if (wt.attempt === 1) {
+  if (handOff) wt.handOff = handOff;
+  if (wt.attempt === 1 && handOff) {
+    wt.startedEventId = run.nextEventId;
+  } else if (wt.attempt === 1) {
     wt.startedEventId = tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity });
   } else {
     // A retried task's events are transient: shown to the worker, written only if it completes.
@@ -150,14 +158,19 @@ export function releaseStickyWorkflowTask(tx: Txn, run: RunState, ref: { seq?: n
   dispatchWorkflowTaskIfDue(tx, run);
 }
 
-/** The transient scheduled/started events of a retried task, as the worker must see them. */
+/** A first attempt handed to a poll: its WorkflowTaskStarted is reserved, not yet written. */
+const startedUnwritten = (wt: WorkflowTaskState) => wt.attempt === 1 && wt.handOff !== undefined && wt.startedEventId !== undefined;
+
+/** The events of the started task not written yet (a retried task's, an unacknowledged start), as the worker must see them. */
 export function transientEvents(run: RunState): HistoryEvent[] {
   const wt = run.workflowTask;
-  if (!wt || wt.attempt === 1 || wt.startedEventId === undefined) return [];
+  if (!wt || wt.startedEventId === undefined || (wt.attempt === 1 && !startedUnwritten(wt))) return [];
   const time = new Date(wt.startedTime ?? wt.scheduledTime).toISOString();
+  const started: HistoryEvent = { eventId: wt.startedEventId, eventTime: time, eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: wt.scheduledEventId, identity: wt.identity } };
+  if (wt.attempt === 1) return [started];
   return [
     { eventId: wt.scheduledEventId, eventTime: new Date(wt.scheduledTime).toISOString(), eventType: 'WorkflowTaskScheduled', attributes: { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt } },
-    { eventId: wt.startedEventId, eventTime: time, eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: wt.scheduledEventId, identity: wt.identity } },
+    started,
   ];
 }
 
@@ -170,8 +183,19 @@ export function requireStartedWorkflowTask(run: RunState | undefined, token: Tas
   return wt;
 }
 
-/** Writes a retried task's transient events, now that it ends in a way history keeps. */
+/**
+ * Writes the task's events held back so far — a retried task's transient pair, or an
+ * unacknowledged first attempt's WorkflowTaskStarted — now that the worker has shown it has the
+ * task (acknowledged, completed or failed it). The reserved ids are still the next ones: while the
+ * task is started, input events are buffered.
+ */
 export function writeTransientEvents(tx: Txn, run: RunState, wt: WorkflowTaskState): void {
+  if (startedUnwritten(wt)) {
+    wt.handOff = undefined;
+    tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity: wt.identity }, wt.startedTime);
+    return;
+  }
+  wt.handOff = undefined;
   if (wt.attempt === 1) return;
   tx.addEvent(run, 'WorkflowTaskScheduled', { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt }, wt.scheduledTime);
   tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity: wt.identity }, wt.startedTime);
@@ -191,6 +215,7 @@ export function endWorkflowTaskUnsuccessfully(
   const wt = run.workflowTask;
   if (!wt) return;
   if (wt.attempt === 1) {
+    if (startedUnwritten(wt)) writeTransientEvents(tx, run, wt);
     if ('failed' in how) {
       tx.addEvent(run, 'WorkflowTaskFailed', {
         scheduledEventId: wt.scheduledEventId,

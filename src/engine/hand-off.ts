@@ -1,0 +1,105 @@
+/**
+ * Acknowledged hand-off (protocol 2). A task is recorded as started before the task queue answers
+ * the worker's long poll, but a poll can outlive its worker: a SIGKILLed worker's polls stay open
+ * on the service until they expire, and neither miniflare nor workerd tells the Worker that the
+ * connection is gone until it writes to it — and the first write still succeeds. So a worker that
+ * polls with `acknowledgesHandOff` promises to acknowledge each task within `Limits.handOffAckMs`
+ * (completing, failing or heartbeating it counts). One that does not was handed to a dead poll:
+ * the task goes back to its queue at once instead of after its timeout, and the object tells the
+ * queue to end the dead worker's other polls (and to close its sticky queue).
+ */
+import { Limits, type Failure } from '../../protocol/index.js';
+import { ServiceError } from '../service-error.js';
+import type { TaskTokenData } from '../task-token.js';
+import { dispatchRetryIfDue, requireStartedActivity } from './activities.js';
+import { isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
+import type { LostHandOff, Txn } from './transaction.js';
+import { dispatchWorkflowTaskIfDue, flushBuffered, requireStartedWorkflowTask, writeTransientEvents } from './workflow-tasks.js';
+
+/** The hand-off record of a task started for a poll that promised to acknowledge it. */
+export function handOffFor(now: number, taskQueue: string, pollerId: string | undefined): HandOff {
+  return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}) };
+}
+
+/** The worker has the task the token names. TASK_NOT_FOUND when it already went back to its queue. */
+export function acknowledgeTask(tx: Txn, run: RunState | undefined, token: TaskTokenData): void {
+  if (token.kind === 'workflow') {
+    const wt = requireStartedWorkflowTask(run, token);
+    if (!wt.handOff) return;
+    // A first attempt's start is written now; a retried task's events stay transient until it
+    // ends (Temporal's rule), so for it only the deadline goes.
+    if (wt.attempt === 1) writeTransientEvents(tx, run!, wt);
+    else wt.handOff = undefined;
+    tx.touch(run!);
+    return;
+  }
+  if (token.kind === 'activity') {
+    const act = requireStartedActivity(run, token);
+    if (!act.handOff) return;
+    act.handOff = undefined;
+    tx.touch(run!);
+    return;
+  }
+  throw new ServiceError('INVALID_TASK_TOKEN', `A ${token.kind} task is not acknowledged; only workflow and activity tasks are.`);
+}
+
+/**
+ * The workflow task's poll was dead. The worker never had the task, so no start of it is in
+ * history (a first attempt's start was only reserved; a retried one's is transient anyway): the
+ * task is made unstarted again, with its attempt, and dispatched to the run's normal queue — the
+ * dead worker's sticky cache is gone with it. Input events buffered meanwhile are written now.
+ */
+export function workflowTaskHandOffLost(tx: Txn, run: RunState): void {
+  const wt = run.workflowTask;
+  if (!isRunning(run) || !wt?.handOff || wt.startedEventId === undefined) return;
+  noteLost(tx, run, 'workflow', wt.handOff, wt.identity, wt.sticky);
+  if (wt.attempt > 1) wt.scheduledEventId = 0;
+  wt.startedEventId = undefined;
+  wt.startedTime = undefined;
+  wt.identity = undefined;
+  wt.handOff = undefined;
+  if (wt.sticky) {
+    wt.sticky = false;
+    wt.taskQueue = run.taskQueue;
+  }
+  run.sticky = undefined;
+  wt.dispatched = false;
+  wt.seq = ++run.taskSeq;
+  tx.touch(run);
+  flushBuffered(tx, run);
+  dispatchWorkflowTaskIfDue(tx, run);
+}
+
+/**
+ * The activity attempt's poll was dead. The attempt is recorded as lost — the next attempt's
+ * `lastFailure` says "worker lost" and `lastWorkerIdentity` names the worker, so describe shows why
+ * it is on its second try — and the next attempt is dispatched at once: the activity never ran, so
+ * the retry policy's back-off and maximum attempts do not apply to this one.
+ */
+export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState): void {
+  if (!act.handOff || act.startedTime === undefined) return;
+  noteLost(tx, run, 'activity', act.handOff, act.startedIdentity, false);
+  act.lastFailure = workerLostFailure(act.startedIdentity);
+  act.lastWorkerIdentity = act.startedIdentity;
+  act.handOff = undefined;
+  act.attempt += 1;
+  act.startedTime = undefined;
+  act.startedIdentity = undefined;
+  act.lastHeartbeatTime = undefined;
+  act.retryAt = tx.now;
+  tx.touch(run);
+  dispatchRetryIfDue(tx, run, act);
+}
+
+function noteLost(tx: Txn, run: RunState, kind: LostHandOff['kind'], handOff: HandOff, identity: string | undefined, sticky: boolean): void {
+  tx.lostHandOffs.push({ kind, workflowId: run.workflowId, runId: run.runId, taskQueue: handOff.taskQueue, sticky, runTaskQueue: run.taskQueue, ...(handOff.pollerId ? { pollerId: handOff.pollerId } : {}), ...(identity ? { identity } : {}) });
+}
+
+/** The failure a lost hand-off leaves as the next attempt's `lastFailure`. */
+export function workerLostFailure(identity: string | undefined): Failure {
+  return {
+    message: `worker lost: the task was handed to a poll of ${identity ?? 'a worker'} that did not acknowledge it within ${Limits.handOffAckMs} ms`,
+    source: 'Keel',
+    applicationFailureInfo: { type: 'WorkerLost', nonRetryable: false },
+  };
+}
