@@ -18,6 +18,8 @@ const alias = {
   'keel/activity': sdk('./sdk/activity/index.ts'),
   'keel/testing': sdk('./sdk/testing/index.ts'),
   'keel/common': sdk('./sdk/common/index.ts'),
+  'keel/proto': sdk('./sdk/proto/index.ts'),
+  'keel/envconfig': sdk('./sdk/envconfig/index.ts'),
   'keel/protocol': sdk('./protocol/index.ts'),
 };
 

@@ -26,7 +26,7 @@ const worker = build({
   logLevel: 'warning',
 });
 
-const sdkEntries = ['client', 'worker', 'workflow', 'activity', 'testing', 'common'].map((p) => `${root}sdk/${p}/index.ts`);
+const sdkEntries = ['client', 'worker', 'workflow', 'activity', 'testing', 'common', 'proto', 'envconfig'].map((p) => `${root}sdk/${p}/index.ts`);
 const sdk = build({
   // cli/keel.ts shares the SDK's chunks; its commands are split off and loaded only when run.
   entryPoints: [...sdkEntries, `${root}protocol/index.ts`, `${root}sdk/workflow/runtime-entry.ts`, `${root}cli/keel.ts`],

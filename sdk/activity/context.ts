@@ -4,7 +4,7 @@
  * cancellation as both a promise and an `AbortSignal`, and a cancellable `sleep`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { CancelledFailure, IllegalStateError, msToNumber, type Duration } from '../common/index.js';
+import { CancelledFailure, IllegalStateError, msToNumber, withMetadata, type Duration, type Logger, type LogLevel, type LogMetadata } from '../common/index.js';
 
 /** What an activity knows about the task it runs, with Temporal's field names. */
 export interface Info {
@@ -65,14 +65,22 @@ export class Context {
 
   /** Rejects with a `CancelledFailure` when the activity is cancelled; never resolves. */
   readonly cancelled: Promise<never>;
+  /**
+   * The activity's logger, as Temporal's `Context.log`: the worker's logger with the activity's
+   * identity ({@link activityLogAttributes}) and `sdkComponent: 'activity'` on every record.
+   * Writable, as in Temporal, so that an interceptor may wrap it.
+   */
+  log: Logger;
 
   constructor(
     readonly info: Info,
     /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
     readonly cancellationSignal: AbortSignal,
     private readonly sendHeartbeat: (details: unknown) => void,
-    readonly log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'> = console,
+    /** The worker's logger; `console` when the context is made by hand. */
+    logger: Logger = console,
   ) {
+    this.log = withMetadata(logger, { sdkComponent: 'activity', ...activityLogAttributes(info) });
     this.cancelled = new Promise<never>((_, reject) => {
       const fail = () => reject(new CancelledFailure(String(cancellationSignal.reason ?? 'CANCELLED')));
       if (cancellationSignal.aborted) fail();
@@ -119,3 +127,40 @@ export const sleep = (ms: Duration): Promise<void> => Context.current().sleep(ms
 export const cancelled = (): Promise<never> => Context.current().cancelled;
 /** `Context.current().cancellationSignal`. */
 export const cancellationSignal = (): AbortSignal => Context.current().cancellationSignal;
+
+/** The attributes the activity logger adds to each record, with Temporal's names. */
+export function activityLogAttributes(info: Info): Record<string, unknown> {
+  return {
+    isLocal: info.isLocal,
+    attempt: info.attempt,
+    namespace: info.workflowNamespace,
+    taskToken: info.base64TaskToken,
+    workflowId: info.workflowExecution.workflowId,
+    workflowRunId: info.workflowExecution.runId,
+    workflowType: info.workflowType,
+    activityId: info.activityId,
+    activityType: info.activityType,
+    taskQueue: info.taskQueue,
+  };
+}
+
+const write = (level: LogLevel, message: string, meta?: LogMetadata) => Context.current().log.log(level, message, meta);
+
+/**
+ * The running activity's logger (`Context.current().log`), as Temporal's `log` of
+ * @temporalio/activity: each record carries the activity's identity.
+ *
+ * @example
+ * import { log } from 'keel/activity';
+ * export async function charge(orderId: string) {
+ *   log.info('charging', { orderId });
+ * }
+ */
+export const log: Logger = {
+  log: write,
+  trace: (message, meta) => write('TRACE', message, meta),
+  debug: (message, meta) => write('DEBUG', message, meta),
+  info: (message, meta) => write('INFO', message, meta),
+  warn: (message, meta) => write('WARN', message, meta),
+  error: (message, meta) => write('ERROR', message, meta),
+};

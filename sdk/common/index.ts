@@ -16,6 +16,7 @@ export {
 export type { Payload, Failure } from '../../protocol/index.js';
 export { ChildWorkflowCancellationType } from './child-workflow-cancellation.js';
 
+export { type Logger, type LogLevel, type LogMetadata, SdkComponent, withMetadata } from './logger.js';
 export { type Duration, msToNumber, msOptionalToNumber } from './duration.js';
 export { encodeBase64, decodeBase64, encodeUtf8, decodeUtf8, utf8ToBase64, base64ToUtf8 } from './encoding.js';
 export { markErrorClass, isError, errorMessage, type ErrorClass } from './error-class.js';

@@ -17,6 +17,7 @@ import {
   encodeBase64,
   encodeUtf8,
   type LoadedDataConverter,
+  type Logger,
 } from '../common/index.js';
 import type { ConnectionLike } from '../client/connection.js';
 import { KeelServiceError } from '../client/errors.js';
@@ -33,7 +34,7 @@ export interface ActivityExecutorOptions {
   defaultHeartbeatThrottleIntervalMs: number;
   /** …and never less often than this. */
   maxHeartbeatThrottleIntervalMs: number;
-  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  log: Logger;
   /**
    * A free workflow slot on this worker when it holds the activity's run in its cache; the
    * completion then asks for the workflow task it causes (see {@link NextWorkflowTask}).
@@ -105,7 +106,7 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       }
     } catch (reportErr) {
       if (reportErr instanceof KeelServiceError && reportErr.code === 'TASK_NOT_FOUND') return;
-      opts.log.warn(`Failed to report the end of activity ${task.activityType} (${task.activityId})`, reportErr);
+      opts.log.warn(`Failed to report the end of activity ${task.activityType} (${task.activityId})`, { error: reportErr });
     }
   }
 }
@@ -199,7 +200,7 @@ class Heartbeater {
         if (res.cancelRequested) this.cancel('CANCELLED');
       } catch (err) {
         if (err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND') this.cancel('NOT_FOUND');
-        else this.opts.log.warn(`Heartbeat of activity ${this.task.activityType} (${this.task.activityId}) failed`, err);
+        else this.opts.log.warn(`Heartbeat of activity ${this.task.activityType} (${this.task.activityId}) failed`, { error: err });
       } finally {
         this.inFlight = undefined;
         if (this.latest && !this.stopped) this.record(this.latest.details);
@@ -225,7 +226,7 @@ class Heartbeater {
       try {
         return { lastHeartbeatDetails: await encodeToPayloads(this.opts.dataConverter, this.latest.details) };
       } catch (err) {
-        this.opts.log.warn(`Heartbeat details of activity ${this.task.activityType} (${this.task.activityId}) could not be converted`, err);
+        this.opts.log.warn(`Heartbeat details of activity ${this.task.activityType} (${this.task.activityId}) could not be converted`, { error: err });
       }
     }
     return this.lastSentDetails ? { lastHeartbeatDetails: this.lastSentDetails } : {};

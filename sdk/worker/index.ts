@@ -7,3 +7,14 @@ export { NativeConnection, type NativeConnectionOptions } from './connection.js'
 export { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
 export { runReplayHistory, runReplayHistories, type ReplayOptions, type HistoryInput, type ReplayHistory, type ReplayResult } from './replay.js';
 export { WorkflowBundleError, CachedRunInvalidError, HistoryGapError, ReplayError, DeterminismViolationError } from './errors.js';
+export {
+  Runtime,
+  DefaultLogger,
+  makeTelemetryFilterString,
+  LogTimestamp,
+  type RuntimeOptions,
+  type TelemetryOptions,
+  type MakeTelemetryFilterStringOptions,
+  type LogEntry,
+} from './runtime.js';
+export { type Logger, type LogLevel, type LogMetadata, withMetadata } from '../common/index.js';

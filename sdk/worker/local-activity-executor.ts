@@ -9,7 +9,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Failure, Payload, RetryPolicy } from '../../protocol/index.js';
 import { Context, type Info } from '../activity/context.js';
-import { ApplicationFailure, TimeoutFailure, arrayFromPayloads, type LoadedDataConverter } from '../common/index.js';
+import { ApplicationFailure, TimeoutFailure, arrayFromPayloads, type LoadedDataConverter, type Logger } from '../common/index.js';
 import type { LocalActivityRequest } from '../workflow/activation.js';
 import type { LocalActivityResolution } from '../workflow/local-activity-marker.js';
 import type { ActivityFunction } from './activity-executor.js';
@@ -32,7 +32,7 @@ export interface LocalActivityEnv {
   workflowExecution: { workflowId: string; runId: string };
   /** Real time (ms) by which the workflow task should be completed; retries in place stop before it. */
   taskDeadline: number;
-  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  log: Logger;
 }
 
 /** The policy with Temporal's defaults: 1 s, × 2, up to 100 × the initial interval, unlimited attempts. */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ACK_AFTER_MS, pollLoop } from './poller.js';
-import { ServiceHealth, type LogMetadata } from './service-health.js';
+import type { LogMetadata } from '../common/index.js';
+import { ServiceHealth } from './service-health.js';
 
 function recordingLogger() {
   const lines: Array<{ level: 'warn' | 'info'; message: string; meta?: LogMetadata }> = [];

@@ -4,29 +4,16 @@
  * and one line when they work again — once per outage, however many poll loops fail meanwhile.
  */
 
-/** Metadata of a log line, as Temporal's `LogMetadata`. */
-export type LogMetadata = Record<string | symbol, unknown>;
+import type { Logger } from '../common/index.js';
 
-/**
- * The part of Temporal's `Logger` (`log(level, message, meta?)`, `trace/debug/info/warn/error`)
- * the poll loops use; any Temporal-shaped logger (`Runtime.instance().logger`, `DefaultLogger`) fits.
- */
-export interface OutageLogger {
-  warn(message: string, meta?: LogMetadata): unknown;
-  info(message: string, meta?: LogMetadata): unknown;
-}
-
-/** A logger that writes to the console: the default when the worker is given none. */
-export const consoleOutageLogger: OutageLogger = {
-  warn: (message, meta) => console.warn(message, ...(meta ? [meta] : [])),
-  info: (message, meta) => console.info(message, ...(meta ? [meta] : [])),
-};
+/** The part of Temporal's `Logger` the poll loops use (the worker passes `Runtime.instance().logger`'s). */
+export type OutageLogger = Pick<Logger, 'warn' | 'info'>;
 
 export class ServiceHealth {
   private outage: { since: number; failures: number } | undefined;
 
   constructor(
-    private readonly logger: OutageLogger = consoleOutageLogger,
+    private readonly logger: OutageLogger,
     private readonly now: () => number = Date.now,
   ) {}
 

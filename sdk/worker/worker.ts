@@ -7,14 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/index.js';
-import { loadDataConverter, msOptionalToNumber, msToNumber, type DataConverter, type Duration, type LoadedDataConverter } from '../common/index.js';
+import { loadDataConverter, msOptionalToNumber, msToNumber, withMetadata, type DataConverter, type Duration, type LoadedDataConverter, type Logger } from '../common/index.js';
 import { Connection } from '../client/connection.js';
 import { registerLocalWorker } from '../client/local-workers.js';
 import { KeelServiceError } from '../client/errors.js';
 import { runActivity, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
 import { pollLoop, Slots } from './poller.js';
-import { consoleOutageLogger, ServiceHealth } from './service-health.js';
+import { ServiceHealth } from './service-health.js';
+import { Runtime } from './runtime.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
 import { bundleWorkflowCode, type WorkflowBundle } from './workflow-bundler.js';
 import { WorkflowSandbox } from './workflow-sandbox.js';
@@ -58,8 +59,8 @@ export interface WorkerOptions {
   defaultHeartbeatThrottleInterval?: Duration;
   /** Stop on these signals. Default ['SIGINT', 'SIGTERM']; [] for none. */
   shutdownSignals?: NodeJS.Signals[];
-  /** Where the worker logs. Default: console. */
-  log?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  /** Where the worker logs (a Temporal `Logger`; `console` fits). Default: `Runtime.instance().logger`. */
+  log?: Logger;
 }
 
 export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
@@ -90,7 +91,7 @@ export class Worker {
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
   private readonly stickyQueue?: string;
-  private readonly log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  private readonly log: Logger;
   /** Shared by every poll loop, so that an outage is logged once, and its end once. */
   private readonly serviceHealth: ServiceHealth;
   private readonly dataConverter: LoadedDataConverter;
@@ -119,8 +120,9 @@ export class Worker {
     readonly connection: NativeConnection | Connection,
     bundle: WorkflowBundle | undefined,
   ) {
-    this.log = options.log ?? console;
-    this.serviceHealth = new ServiceHealth(options.log ?? consoleOutageLogger);
+    // As Temporal's worker logger: the runtime's, with the component and task queue on every record.
+    this.log = withMetadata(options.log ?? Runtime.instance().logger, { sdkComponent: 'worker', taskQueue: options.taskQueue });
+    this.serviceHealth = new ServiceHealth(this.log);
     // Every poll in flight listens for shutdown on this one signal.
     setMaxListeners(0, this.stop.signal, this.abandonPolls.signal);
     this.dataConverter = loadDataConverter(options.dataConverter);
@@ -135,7 +137,7 @@ export class Worker {
         namespace: this.namespace,
         identity,
         dataConverter: this.dataConverter,
-        sandbox: new WorkflowSandbox(bundle.code, { prewarm: true }),
+        sandbox: new WorkflowSandbox(bundle.code, { prewarm: true, logger: this.log }),
         maxCachedWorkflows: maxCached,
         taskQueue: options.taskQueue,
         ...(options.activities
@@ -181,7 +183,7 @@ export class Worker {
   run(): Promise<void> {
     if (this.state !== 'INITIALIZED') throw new Error(`Worker.run() was already called (state ${this.state})`);
     this.state = 'RUNNING';
-    const signals = this.options.shutdownSignals ?? ['SIGINT', 'SIGTERM'];
+    const signals = this.options.shutdownSignals ?? Runtime.instance().options.shutdownSignals;
     const onSignal = () => this.shutdown();
     for (const s of signals) process.once(s, onSignal);
     // Eager workflow start: a client on this connection may hand this worker a run's first task.
@@ -250,13 +252,13 @@ export class Worker {
       ...queues.map(([taskQueue, kind]) =>
         this.connection
           .call('cancelPolls', { kind, pollerId: this.pollerId }, { ...at, params: { taskQueue } })
-          .catch((err: unknown) => this.log.warn(`Could not end polls on ${kind} queue '${taskQueue}'; abandoning them`, err)),
+          .catch((err: unknown) => this.log.warn(`Could not end polls on ${kind} queue '${taskQueue}'; abandoning them`, { error: err })),
       ),
       ...(this.stickyQueue
         ? [
             this.connection
               .call('shutdownWorker', { stickyTaskQueue: this.stickyQueue, identity: this.identity }, at)
-              .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.stickyQueue}'; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout`, err)),
+              .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.stickyQueue}'; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout`, { error: err })),
           ]
         : []),
     ]);
@@ -366,7 +368,7 @@ export class Worker {
   }
 
   private track(p: Promise<void>): Promise<void> {
-    const tracked = p.catch((err: unknown) => this.log.error('Unexpected error handling a task', err));
+    const tracked = p.catch((err: unknown) => this.log.error('Unexpected error handling a task', { error: err }));
     this.tasksInFlight.add(tracked);
     void tracked.finally(() => this.tasksInFlight.delete(tracked));
     return tracked;

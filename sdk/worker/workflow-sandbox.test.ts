@@ -122,7 +122,7 @@ describe('WorkflowSandbox', () => {
     const logger = recordingLogger();
     const sb = await sandbox(logger);
     await sb.createRunContext({ workflowId: 'live' }).activate(start('globalsProbe'));
-    expect(logger.lines).toEqual(['info: probe found null']);
+    expect(logger.lines).toEqual(['INFO: probe found null']);
     await sb.createRunContext({ workflowId: 'replayed' }).activate(start('globalsProbe', [], { isReplaying: true }));
     expect(logger.lines).toHaveLength(1);
   });

@@ -7,6 +7,7 @@ import vm from 'node:vm';
 import type { Failure } from '../../protocol/index.js';
 import { errorMessage, isError } from '../common/error-class.js';
 import { FAILURE_SOURCE } from '../common/failure.js';
+import type { Logger, LogLevel } from '../common/logger.js';
 import {
   RUNTIME_GLOBAL,
   type Activation,
@@ -16,6 +17,7 @@ import {
   type WorkflowRuntimeApi,
 } from '../workflow/activation.js';
 import { WorkflowBundleError } from './errors.js';
+import { Runtime } from './runtime.js';
 
 /**
  * One workflow run's live state, as the history machine sees it. {@link WorkflowSandbox}
@@ -33,17 +35,12 @@ export interface WorkflowRunContext {
   dispose(): void;
 }
 
-/** Log levels of workflow `console` output. */
-export type SandboxLogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Where workflow `console.*` output goes; the shape of Temporal's `Logger.log`. */
-export interface SandboxLogger {
-  log(level: SandboxLogLevel, message: string, meta?: Record<string, unknown>): void;
-}
+/** Where workflow `log` records and `console.*` output go: the `log` method of Temporal's `Logger`. */
+export type SandboxLogger = Pick<Logger, 'log'>;
 
 /** Options of {@link WorkflowSandbox}. */
 export interface WorkflowSandboxOptions {
-  /** Receives workflow `console.*` output. Default: the worker's own console, prefixed with the workflow id. */
+  /** Receives workflow `log` records and `console.*` output, with the run's identity. Default: `Runtime.instance().logger`. */
   logger?: SandboxLogger;
   /**
    * Also pass on console output written while replaying history. Default false: a replayed
@@ -60,17 +57,6 @@ export interface RunContextInfo {
   runId?: string;
   workflowType?: string;
 }
-
-/** The sandbox level of each of the workflow `log`'s levels. */
-const LOG_LEVELS = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
-
-/** A `console` that prefixes the workflow id and writes to the worker's console. */
-const defaultLogger: SandboxLogger = {
-  log(level, message, meta) {
-    const who = meta?.['workflowId'] ? `[workflow ${String(meta['workflowId'])}] ` : '[workflow] ';
-    console[level](`${who}${message}`);
-  },
-};
 
 /**
  * The Node globals a run's context gets. Everything else a workflow can reach is a JavaScript
@@ -141,7 +127,7 @@ export class WorkflowSandbox {
     } catch (err) {
       throw new WorkflowBundleError(`The workflow bundle does not compile: ${errorMessage(err) ?? String(err)}`);
     }
-    this.logger = options.logger ?? defaultLogger;
+    this.logger = options.logger ?? Runtime.instance().logger;
     this.logDuringReplay = options.logDuringReplay ?? false;
     this.prewarm = options.prewarm ?? false;
   }
@@ -182,7 +168,7 @@ export class WorkflowSandbox {
     const meta: Record<string, unknown> = {};
     const sandboxConsole = makeConsole((level, args) => {
       if (state.replaying && !this.logDuringReplay) return;
-      this.logger.log(level, format(...args), meta);
+      this.logger.log(level, format(...args), { sdkComponent: 'workflow', ...meta });
     });
     const context = vm.createContext({ ...HOST_GLOBALS, console: sandboxConsole }, { name: 'keel workflow' });
     vm.runInContext(REMOVED_BUILTINS.map((n) => `delete globalThis.${n};`).join(''), context);
@@ -197,7 +183,7 @@ export class WorkflowSandbox {
     }
     // The workflow's `log` (already silent during replay) goes to the same logger.
     runtime.setLogger?.({
-      log: (level, message, logMeta) => this.logger.log(LOG_LEVELS[level], message, { ...meta, ...(logMeta as Record<string, unknown>) }),
+      log: (level, message, logMeta) => this.logger.log(level, message, { ...meta, ...logMeta }),
     });
     return { runtime, state, meta };
   }
@@ -269,16 +255,16 @@ function drainMicrotasks(): Promise<void> {
 }
 
 /** A console whose methods all forward to `write`. */
-function makeConsole(write: (level: SandboxLogLevel, args: unknown[]) => void): Record<string, (...args: unknown[]) => void> {
+function makeConsole(write: (level: LogLevel, args: unknown[]) => void): Record<string, (...args: unknown[]) => void> {
   return {
-    log: (...args) => write('info', args),
-    info: (...args) => write('info', args),
-    debug: (...args) => write('debug', args),
-    trace: (...args) => write('debug', args),
-    warn: (...args) => write('warn', args),
-    error: (...args) => write('error', args),
-    dir: (...args) => write('info', args),
-    table: (...args) => write('info', args),
+    log: (...args) => write('INFO', args),
+    info: (...args) => write('INFO', args),
+    debug: (...args) => write('DEBUG', args),
+    trace: (...args) => write('TRACE', args),
+    warn: (...args) => write('WARN', args),
+    error: (...args) => write('ERROR', args),
+    dir: (...args) => write('INFO', args),
+    table: (...args) => write('INFO', args),
   };
 }
 

@@ -5,7 +5,7 @@
  * against the cached run, or against a replay of the history when the run is not held.
  */
 import type { ActivityTask, Command, Failure, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
-import { errorMessage, type LoadedDataConverter } from '../common/index.js';
+import { errorMessage, type LoadedDataConverter, type Logger } from '../common/index.js';
 import type { ConnectionLike } from '../client/connection.js';
 import { KeelServiceError } from '../client/errors.js';
 import { CachedRunInvalidError, DeterminismViolationError } from './errors.js';
@@ -26,7 +26,7 @@ export interface WorkflowTaskProcessorOptions {
   maxCachedWorkflows: number;
   /** The worker's own queue for sticky execution; undefined when the cache is off. */
   stickyQueue?: { name: string; scheduleToStartTimeoutMs: number };
-  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  log: Logger;
   /** The worker's activities, which local activities run (none: a local activity fails as not registered). */
   activities?: Record<string, ActivityFunction>;
   /** The worker's task queue, for local activities' `Context.current().info`. */
@@ -135,7 +135,7 @@ export class WorkflowTaskProcessor {
       // The service did not take the commands (task timed out, run closed, bad command):
       // our cached state is ahead of history, so drop it.
       this.cache.evict(runId);
-      if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn(`Completing workflow task of ${task.workflowExecution.workflowId} failed`, err);
+      if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn(`Completing workflow task of ${task.workflowExecution.workflowId} failed`, { error: err });
     } finally {
       // Slots reserved for activities the service did not start eagerly go back.
       for (const release of slots) release();
@@ -215,7 +215,7 @@ export class WorkflowTaskProcessor {
 
   private async fail(task: WorkflowTask, err: unknown): Promise<void> {
     const cause = err instanceof DeterminismViolationError ? 'NON_DETERMINISTIC_ERROR' : 'WORKFLOW_WORKER_UNHANDLED_FAILURE';
-    if (!(err instanceof DeterminismViolationError)) this.opts.log.warn(`Workflow task of ${task.workflowExecution.workflowId} failed`, err);
+    if (!(err instanceof DeterminismViolationError)) this.opts.log.warn(`Workflow task of ${task.workflowExecution.workflowId} failed`, { error: err });
     return this.failWith(task, cause, this.opts.dataConverter.failureConverter.errorToFailure(err, this.opts.dataConverter.payloadConverter));
   }
 
@@ -227,7 +227,7 @@ export class WorkflowTaskProcessor {
         { namespace: this.opts.namespace },
       );
     } catch (err) {
-      if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn('Failing a workflow task failed', err);
+      if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn('Failing a workflow task failed', { error: err });
     }
   }
 
@@ -271,7 +271,7 @@ export class WorkflowTaskProcessor {
           : { taskToken: task.taskToken, ...(answer.answer ? { answer: (await encodeAllPayloads([answer.answer], this.opts.dataConverter.payloadCodecs))[0] } : {}) },
         { namespace: this.opts.namespace },
       )
-      .catch((err: unknown) => this.opts.log.warn('Answering a query failed', err));
+      .catch((err: unknown) => this.opts.log.warn('Answering a query failed', { error: err }));
   }
 }
 

@@ -3,6 +3,7 @@
 import type { ActivityCancellationType, Duration, RetryPolicy, TemporalFailure } from '../common/index.js';
 import type { TypedSearchAttributes } from '../common/search-attributes.js';
 import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '../common/definitions.js';
+import type { LogLevel, LogMetadata } from '../common/logger.js';
 
 /**
  * How an activity is scheduled: its timeouts, retry policy, task queue and how it reacts to
@@ -162,11 +163,8 @@ export interface ParentWorkflowInfo {
   namespace: string;
 }
 
-/** Log levels of the workflow logger, as Temporal's. */
-export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
-
-/** Attributes attached to a log record. */
-export type LogMetadata = Record<string | symbol, unknown>;
+/** Log levels and attributes: the SDK's one logger contract (keel/common). */
+export type { LogLevel, LogMetadata };
 
 /**
  * Where workflow log records go. The worker may set one (`runtime.setLogger`); the default writes to

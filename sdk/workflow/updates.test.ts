@@ -42,6 +42,25 @@ describe('updates in the runtime', () => {
     expect(validate('nope').failure?.message).toBe('No registered handler for update: nope. Registered updates: [add, slow]');
   });
 
+  it('an async validator is accepted, as in Temporal, with one warning; its rejection does not reject the update', async () => {
+    const warnings: string[] = [];
+    const logger = { log: (level: string, message: string) => void (level === 'WARN' && warnings.push(message)) };
+    async function wf(): Promise<void> {
+      setHandler(add, () => 1, {
+        validator: async (n: number) => {
+          if (n < 1) throw new Error('too small');
+        },
+      });
+      await sleep(1000);
+    }
+    const r = new Run({ wf }, { AsyncLocalStorage, logger });
+    await r.commands([job.start('wf')]);
+    const validate = (n: number) => r.runtime.query({ queryId: 'q', queryType: 'add', args: [p(n)], update: { updateId: 'u' } });
+    expect(validate(0)).toEqual({ queryId: 'q' });
+    expect(validate(2)).toEqual({ queryId: 'q' });
+    expect(warnings).toEqual([expect.stringContaining("The validator of update 'add' returned a Promise")]);
+  });
+
   it('a validator cannot start a timer: the update is rejected and the run is unchanged', async () => {
     async function wf(): Promise<void> {
       setHandler(add, () => 1, { validator: () => void sleep(10) });

@@ -14,6 +14,8 @@ type AnyFunction = (...args: any[]) => any;
 export interface UpdateHandlerEntry {
   handler: AnyFunction;
   validator?: AnyFunction;
+  /** Whether the warning about an async validator was written (once per handler). */
+  warnedAsyncValidator?: boolean;
   unfinishedPolicy?: HandlerUnfinishedPolicy;
 }
 
@@ -81,8 +83,14 @@ export function validateUpdate(activator: Activator, request: QueryRequest): Que
   }
   if (entry.validator) {
     const result: unknown = entry.validator(...arrayFromPayloads(activator.payloadConverter, request.args));
+    // Temporal runs validators synchronously and ignores what they return, so an `async` validator
+    // is accepted there: its promise never rejects the update. Do the same, and say so once.
     if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') {
-      throw new TypeError('An update validator must be synchronous; it returned a Promise');
+      Promise.resolve(result).catch(() => undefined);
+      if (!entry.warnedAsyncValidator) {
+        entry.warnedAsyncValidator = true;
+        activator.logSink.log('WARN', `The validator of update '${request.queryType}' returned a Promise: validators run synchronously, so the update is accepted whatever the Promise settles to. Make the validator synchronous and throw to reject.`, { sdkComponent: 'workflow', updateName: request.queryType });
+      }
     }
   }
   return { queryId: request.queryId };
