@@ -5,6 +5,7 @@
  * against the cached run, or against a replay of the history when the run is not held.
  */
 import type { ActivityTask, Command, Failure, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
+import { CLOSE_COMMANDS } from '../../protocol/commands.js';
 import { errorMessage, type LoadedDataConverter } from '../common/index.js';
 import type { ConnectionLike } from '../client/connection.js';
 import { KeelServiceError } from '../client/errors.js';
@@ -109,7 +110,9 @@ export class WorkflowTaskProcessor {
       this.evict(runId, machine);
       return this.failWith(task, 'WORKFLOW_WORKER_UNHANDLED_FAILURE', result.failure);
     }
-    const closes = result.commands.some((c) => c.type === 'CompleteWorkflowExecution' || c.type === 'FailWorkflowExecution' || c.type === 'CancelWorkflowExecution');
+    // A run that closes (continue-as-new included: its next run has its own id and history) gets no
+    // more tasks, so holding it would only take a cache slot until it is evicted as least recent.
+    const closes = result.commands.some((c) => CLOSE_COMMANDS.has(c.type));
     const keep = !closes && this.opts.maxCachedWorkflows > 0 && this.opts.stickyQueue !== undefined;
     if (keep) this.cache.set(runId, machine);
     else this.evict(runId, machine);
