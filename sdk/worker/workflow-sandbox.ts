@@ -248,6 +248,7 @@ class VmRunContext implements WorkflowRunContext {
   }
 
   dispose(): void {
+    this.runtime?.dispose?.();
     this.runtime = undefined;
   }
 

@@ -4,6 +4,7 @@
 import { TemporalFailure, arrayFromPayloads, errorToFailure } from '../common/index.js';
 import type { ActivationJob, QueryRequest, QueryResult } from './activation.js';
 import type { Activator } from './activator.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { HandlerUnfinishedPolicy, UpdateDefinition, UpdateInfo } from './interfaces.js';
 
@@ -79,12 +80,14 @@ export function validateUpdate(activator: Activator, request: QueryRequest): Que
     const known = [...updateState(activator).handlers.keys()].join(', ');
     throw new ReferenceError(`No registered handler for update: ${request.queryType}. Registered updates: [${known}]`);
   }
-  if (entry.validator) {
-    const result: unknown = entry.validator(...arrayFromPayloads(activator.payloadConverter, request.args));
+  const validate = composeInterceptors(activator.interceptors.inbound, 'validateUpdate', (input) => {
+    if (!entry.validator) return;
+    const result: unknown = entry.validator(...input.args);
     if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') {
       throw new TypeError('An update validator must be synchronous; it returned a Promise');
     }
-  }
+  });
+  validate({ updateId: request.update?.updateId ?? request.queryId, name: request.queryType, args: arrayFromPayloads(activator.payloadConverter, request.args), headers: request.headers ?? {} });
   return { queryId: request.queryId };
 }
 
@@ -109,7 +112,9 @@ export function doUpdate(activator: Activator, job: DoUpdateJob): void {
   let result: unknown;
   s.current = { id: job.updateId, name: job.name };
   try {
-    result = activator.scopeStorage.run(activator.rootScope, () => entry.handler(...arrayFromPayloads(activator.payloadConverter, job.args)));
+    const handle = composeInterceptors(activator.interceptors.inbound, 'handleUpdate', async (input) => entry.handler(...input.args) as unknown);
+    const input = { updateId: job.updateId, name: job.name, args: arrayFromPayloads(activator.payloadConverter, job.args), headers: job.headers ?? {} };
+    result = activator.scopeStorage.run(activator.rootScope, () => handle(input));
   } catch (err) {
     result = Promise.reject(err);
   } finally {
