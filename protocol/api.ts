@@ -218,6 +218,8 @@ export const QueryWorkflowRequest = RunSelector.extend({
   queryArgs: Payloads.default([]),
   /** Temporal's: refuse the query (QUERY_REJECTED) when the run is not running, or did not complete successfully. */
   queryRejectCondition: z.enum(enumValues(QueryRejectCondition)).optional(),
+  /** Temporal's query header (e.g. a trace context), handed to the worker with the query. */
+  header: z.record(z.string(), Payload).optional(),
 }).meta({ id: 'QueryWorkflowRequest' });
 export const QueryWorkflowResponse = z.object({ answer: Payload.optional() }).meta({ id: 'QueryWorkflowResponse' });
 
@@ -306,7 +308,7 @@ export const WorkflowTask = z
     /** Full history, or for a sticky task only the events after `previousStartedEventId`. */
     history: z.array(HistoryEvent),
     /** Present on a query task: answer it with `respondQueryTask`, not with a completion. */
-    query: z.object({ queryType: z.string(), queryArgs: Payloads }).optional(),
+    query: z.object({ queryType: z.string(), queryArgs: Payloads, header: z.record(z.string(), Payload).optional() }).optional(),
     /** Present on an update validation task: run the validator, answer with `respondQueryTask` (`failure` rejects). */
     update: z.object({ updateId: z.string(), name: z.string(), args: Payloads, header: z.record(z.string(), Payload).optional() }).optional(),
     scheduledTime: Time,

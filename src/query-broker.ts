@@ -17,6 +17,7 @@ export interface QueryAsk {
   runId: string;
   queryType: string;
   queryArgs: Payload[];
+  header?: Record<string, Payload>;
   taskQueue: string;
   stickyTaskQueue?: string;
   stickyTimeoutMs?: number;
@@ -41,6 +42,7 @@ export interface QueryAnswer {
 interface PendingQuery {
   queryType: string;
   queryArgs: Payload[];
+  header?: Record<string, Payload>;
   update?: UpdateValidation;
   createdAt: number;
   startedBy?: string;
@@ -58,7 +60,7 @@ export class QueryBroker {
     const timeoutMs = this.deps.timeoutMs ?? Limits.longPollMs;
     const timers: ReturnType<typeof setTimeout>[] = [];
     const result = new Promise<Parameters<PendingQuery['settle']>[0]>((settle) => {
-      this.pending.set(queryId, { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.update ? { update: q.update } : {}), createdAt: Date.now(), settle });
+      this.pending.set(queryId, { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}), ...(q.update ? { update: q.update } : {}), createdAt: Date.now(), settle });
       timers.push(
         setTimeout(
           () =>

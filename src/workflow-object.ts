@@ -675,6 +675,7 @@ export class WorkflowObject extends DurableObject<Env> {
         runId: run.runId,
         queryType: req.queryType,
         queryArgs: req.queryArgs,
+        ...(req.header ? { header: req.header } : {}),
         taskQueue: run.taskQueue,
         ...(isRunning(run) && run.sticky ? { stickyTaskQueue: run.sticky.taskQueue, stickyTimeoutMs: run.sticky.scheduleToStartTimeoutMs } : {}),
       });
@@ -701,7 +702,7 @@ export class WorkflowObject extends DurableObject<Env> {
         previousStartedEventId: run.lastCompletedStartedEventId,
         startedEventId: history.at(-1)?.eventId ?? 0,
         history,
-        ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs } }),
+        ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}) } }),
         scheduledTime: new Date(q.createdAt).toISOString(),
         startedTime: new Date().toISOString(),
       },

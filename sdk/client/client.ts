@@ -5,6 +5,7 @@ import { Connection, type ConnectionLike } from './connection.js';
 import { BaseClient } from './base-client.js';
 import { WorkflowClient, defaultIdentity, type QueryRejectCondition } from './workflow-client.js';
 import { AsyncCompletionClient } from './async-completion-client.js';
+import type { ClientInterceptors } from './interceptors.js';
 
 /** Options of {@link Client}, with Temporal's names plus Keel's `address`/`apiKey` shortcut. */
 export interface ClientOptions {
@@ -25,6 +26,31 @@ export interface ClientOptions {
   identity?: string;
   /** Options of `client.workflow` (Temporal's): `queryRejectCondition`. */
   workflow?: { queryRejectCondition?: QueryRejectCondition };
+  /** Interceptors of the client's calls (Temporal's `ClientInterceptors`): `workflow`, the first outermost. */
+  interceptors?: ClientInterceptors;
+  /**
+   * Plugins (Temporal's `ClientPlugin`): each one's `configureClient` gets the options, in order,
+   * and returns them changed (e.g. with its interceptors added) before the client is made.
+   */
+  plugins?: ClientPlugin[];
+}
+
+/**
+ * A plugin of the client (Temporal's `ClientPlugin`): one object that brings its own
+ * configuration — interceptors, a data converter — to every client it is given to.
+ *
+ * @example
+ * const tenant: ClientPlugin = {
+ *   name: 'tenant',
+ *   configureClient: (options) => ({ ...options, interceptors: { workflow: [...(options.interceptors?.workflow ?? []), tenantInterceptor] } }),
+ * };
+ * const client = new Client({ plugins: [tenant] });
+ */
+export interface ClientPlugin {
+  /** The plugin's name, for diagnostics. */
+  readonly name: string;
+  /** Returns the client's options with this plugin's configuration applied. */
+  configureClient?(options: Omit<ClientOptions, 'plugins'>): Omit<ClientOptions, 'plugins'>;
 }
 
 /** {@link ClientOptions} with defaults applied. */
@@ -59,6 +85,7 @@ export class Client extends BaseClient {
   public readonly activity: AsyncCompletionClient;
 
   constructor(options: ClientOptions = {}) {
+    options = applyClientPlugins(options);
     if (options.connection && (options.address !== undefined || options.apiKey !== undefined)) {
       throw new TypeError('Give either a connection or address/apiKey, not both: the connection already has its address and key');
     }
@@ -76,6 +103,7 @@ export class Client extends BaseClient {
       dataConverter: this.options.loadedDataConverter,
       identity: this.options.identity,
       ...(options.workflow?.queryRejectCondition ? { queryRejectCondition: options.workflow.queryRejectCondition } : {}),
+      ...(options.interceptors?.workflow ? { interceptors: options.interceptors.workflow } : {}),
     });
     this.activity = new AsyncCompletionClient({
       connection: this.connection,
@@ -84,4 +112,12 @@ export class Client extends BaseClient {
       identity: this.options.identity,
     });
   }
+}
+
+/** The options after every plugin's `configureClient`, in the order the plugins are given. */
+function applyClientPlugins(options: ClientOptions): ClientOptions {
+  const { plugins = [], ...rest } = options;
+  let configured: Omit<ClientOptions, 'plugins'> = rest;
+  for (const plugin of plugins) configured = plugin.configureClient?.(configured) ?? configured;
+  return configured;
 }

@@ -1,7 +1,23 @@
 // Owns the public surface of `keel/client` (Temporal's @temporalio/client): the client, its
 // connection and transport, handles, options, errors, and the common names client code uses.
 
-export { Client, type ClientOptions, type LoadedClientOptions } from './client.js';
+export { Client, type ClientOptions, type ClientPlugin, type LoadedClientOptions } from './client.js';
+export type {
+  ClientInterceptors,
+  WorkflowClientInterceptor,
+  WorkflowExecution,
+  WorkflowStartInput,
+  WorkflowSignalInput,
+  WorkflowSignalWithStartInput,
+  WorkflowQueryInput,
+  WorkflowStartUpdateInput,
+  WorkflowStartUpdateOutput,
+  WorkflowCancelInput,
+  WorkflowTerminateInput,
+  WorkflowDescribeInput,
+  Headers,
+  Next,
+} from './interceptors.js';
 export { BaseClient } from './base-client.js';
 export {
   Connection,

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
 import { BaseClient } from './base-client.js';
+import type { WorkflowClientInterceptor } from './interceptors.js';
 import type { AsyncWorkflowListIterable, CountWorkflowExecution, ListOptions, WithWorkflowArgs, Workflow, WorkflowResultType } from './types.js';
 import {
   createWorkflowHandle,
@@ -44,6 +45,8 @@ export interface WorkflowClientOptions {
    * (`NOT_COMPLETED_CLEANLY`) with a `QueryRejectedError` (Temporal's). @default 'NONE'
    */
   queryRejectCondition?: QueryRejectCondition;
+  /** Interceptors of this client's calls and its handles' (Temporal's), the first outermost. */
+  interceptors?: WorkflowClientInterceptor[];
 }
 
 /** {@link WorkflowClientOptions} with defaults applied. */
@@ -82,6 +85,7 @@ export class WorkflowClient extends BaseClient {
       dataConverter: this.options.loadedDataConverter,
       identity: this.options.identity,
       ...(options.queryRejectCondition ? { queryRejectCondition: options.queryRejectCondition } : {}),
+      interceptors: options.interceptors ?? [],
     });
   }
 

@@ -5,16 +5,18 @@ import type { HistoryEvent, RequestOf, ResponseOf } from '../../protocol/index.j
 import { CLOSE_EVENT_TYPES } from '../../protocol/index.js';
 import {
   WorkflowNotFoundError,
+  composeInterceptors,
   decodeOptionalSinglePayload,
   encodeMapToPayloads,
   encodeToPayloads,
   type LoadedDataConverter,
 } from '../common/index.js';
 import type { ConnectionLike } from './connection.js';
+import type { Headers, Next, WorkflowClientInterceptor, WorkflowStartInput } from './interceptors.js';
 import { toWorkflowExecutionDescription } from './describe.js';
 import { mapServiceErrors } from './error-mapping.js';
 import type { History, WorkflowExecutionDescription } from './types.js';
-import { compileWorkflowOptions, dropUndefined, type WorkflowStartOptions } from './workflow-options.js';
+import { compileWorkflowOptions, dropUndefined, type CompiledWorkflowOptions, type WorkflowStartOptions } from './workflow-options.js';
 import { interpretCloseEvent } from './workflow-result.js';
 import { WorkflowUpdates } from './workflow-update.js';
 import { reserveLocalWorker } from './local-workers.js';
@@ -32,6 +34,8 @@ export interface WorkflowOperationsContext {
   dataConverter: LoadedDataConverter;
   identity: string;
   queryRejectCondition?: 'NONE' | 'NOT_OPEN' | 'NOT_COMPLETED_CLEANLY';
+  /** The client's interceptors (`interceptors.workflow`), the first outermost. */
+  interceptors?: readonly WorkflowClientInterceptor[];
 }
 
 /** The workflow operations of one namespace, with one data converter and identity. */
@@ -46,33 +50,46 @@ export class WorkflowOperations {
     return this.updateCalls;
   }
 
+  /** Runs `method`'s interceptors around `call`. */
+  private intercept<M extends keyof WorkflowClientInterceptor>(method: M, call: Next<WorkflowClientInterceptor, M>): Next<WorkflowClientInterceptor, M> {
+    return composeInterceptors<WorkflowClientInterceptor, M>(this.context.interceptors ?? [], method, call);
+  }
+
   /**
    * Starts a run; answers its run id, whether it was started (false: USE_EXISTING found one
    * running) and whether its first workflow task went straight to a Worker here (eager start).
    */
   public async start(workflowType: string, options: WorkflowStartOptions): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean }> {
     const { dataConverter, identity, connection, namespace } = this.context;
-    const compiled = compileWorkflowOptions(options);
-    const request: RequestOf<'startWorkflow'> = dropUndefined({
-      ...compiled,
-      workflowType,
-      input: await encodeToPayloads(dataConverter, ...((options.args ?? []) as unknown[])),
-      memo: options.memo ? await encodeMapToPayloads(dataConverter, options.memo) : undefined,
-      identity,
-    });
-    // Asked only while a Worker here can take the task: its slot is held until the answer comes.
-    const eager = options.requestEagerStart ? reserveLocalWorker(connection, namespace, compiled.taskQueue) : undefined;
-    let answer: ResponseOf<'startWorkflow'>;
-    try {
-      answer = await this.call({ workflowId: options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true } : request);
-    } catch (err) {
-      eager?.release();
-      throw err;
-    }
-    const { eagerWorkflowTask, ...rest } = answer;
-    if (eager && eagerWorkflowTask) eager.worker.run(eagerWorkflowTask, eager.release);
-    else eager?.release();
-    return { ...rest, eagerlyStarted: !!(eager && eagerWorkflowTask) };
+    let started = true;
+    let eagerlyStarted = false;
+    const runId = await this.intercept('start', async (input) => {
+      const compiled = withoutArgsAndMemo(input.options);
+      const request: RequestOf<'startWorkflow'> = dropUndefined({
+        ...compiled,
+        workflowType: input.workflowType,
+        input: await encodeToPayloads(dataConverter, ...input.options.args),
+        memo: input.options.memo ? await encodeMapToPayloads(dataConverter, input.options.memo) : undefined,
+        header: headerField(input.headers),
+        identity,
+      });
+      // Asked only while a Worker here can take the task: its slot is held until the answer comes.
+      const eager = options.requestEagerStart ? reserveLocalWorker(connection, namespace, compiled.taskQueue) : undefined;
+      let answer: ResponseOf<'startWorkflow'>;
+      try {
+        answer = await this.call({ workflowId: input.options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true } : request);
+      } catch (err) {
+        eager?.release();
+        throw err;
+      }
+      const { eagerWorkflowTask } = answer;
+      if (eager && eagerWorkflowTask) eager.worker.run(eagerWorkflowTask, eager.release);
+      else eager?.release();
+      eagerlyStarted = !!(eager && eagerWorkflowTask);
+      started = answer.started;
+      return answer.runId;
+    })({ workflowType, headers: {}, options: startInputOptions(options) });
+    return { runId, started, eagerlyStarted };
   }
 
   /**
@@ -114,53 +131,75 @@ export class WorkflowOperations {
     signalArgs: unknown[],
   ): Promise<ResponseOf<'signalWithStartWorkflow'>> {
     const { dataConverter, identity } = this.context;
-    const { workflowId, workflowIdConflictPolicy, ...compiled } = compileWorkflowOptions(options);
-    if (workflowIdConflictPolicy === 'FAIL') {
+    if (options.workflowIdConflictPolicy === 'FAIL') {
       throw new TypeError("signalWithStart does not take workflowIdConflictPolicy 'FAIL': it signals a running workflow (USE_EXISTING) or replaces it (TERMINATE_EXISTING)");
     }
-    const request: RequestOf<'signalWithStartWorkflow'> = dropUndefined({
-      ...compiled,
-      workflowIdConflictPolicy,
-      workflowType,
-      input: await encodeToPayloads(dataConverter, ...((options.args ?? []) as unknown[])),
-      memo: options.memo ? await encodeMapToPayloads(dataConverter, options.memo) : undefined,
-      signalName,
-      signalInput: await encodeToPayloads(dataConverter, ...signalArgs),
-      identity,
-    });
-    return this.call({ workflowId, workflowType }, 'signalWithStartWorkflow', request, workflowId);
+    let started = false;
+    const runId = await this.intercept('signalWithStart', async (input) => {
+      const { workflowId } = input.options;
+      // Temporal records the one header on both the start and the signal.
+      const header = headerField(input.headers);
+      const { workflowId: _inPath, ...compiled } = withoutArgsAndMemo(input.options);
+      const request: RequestOf<'signalWithStartWorkflow'> = dropUndefined({
+        ...compiled,
+        workflowIdConflictPolicy: compiled.workflowIdConflictPolicy as Exclude<CompiledWorkflowOptions['workflowIdConflictPolicy'], 'FAIL'>,
+        workflowType: input.workflowType,
+        input: await encodeToPayloads(dataConverter, ...input.options.args),
+        memo: input.options.memo ? await encodeMapToPayloads(dataConverter, input.options.memo) : undefined,
+        header,
+        signalName: input.signalName,
+        signalInput: await encodeToPayloads(dataConverter, ...input.signalArgs),
+        signalHeader: header,
+        identity,
+      });
+      const answer = await this.call({ workflowId, workflowType }, 'signalWithStartWorkflow', request, workflowId);
+      started = answer.started;
+      return answer.runId;
+    })({ workflowType, signalName, signalArgs, headers: {}, options: startInputOptions(options) });
+    return { runId, started };
   }
 
   /** Sends a signal with its encoded arguments. */
   public async signal(target: WorkflowTarget, signalName: string, args: unknown[]): Promise<void> {
-    const input = await encodeToPayloads(this.context.dataConverter, ...args);
-    await this.call(target, 'signalWorkflow', dropUndefined({ runId: target.runId, signalName, input, identity: this.context.identity }), target.workflowId);
+    await this.intercept('signal', async ({ workflowExecution, signalName, args, headers }) => {
+      const input = await encodeToPayloads(this.context.dataConverter, ...args);
+      const request = dropUndefined({ runId: workflowExecution.runId, signalName, input, header: headerField(headers), identity: this.context.identity });
+      await this.call(workflowExecution, 'signalWorkflow', request, workflowExecution.workflowId);
+    })({ signalName, args, workflowExecution: { ...target }, headers: {} });
   }
 
   /** Queries the workflow through a worker and decodes the answer. */
   public async query(target: WorkflowTarget, queryType: string, args: unknown[]): Promise<unknown> {
-    const queryArgs = await encodeToPayloads(this.context.dataConverter, ...args);
-    const queryRejectCondition = this.context.queryRejectCondition;
-    const { answer } = await this.call(target, 'queryWorkflow', dropUndefined({ runId: target.runId, queryType, queryArgs, queryRejectCondition }), target.workflowId);
-    return decodeOptionalSinglePayload(this.context.dataConverter, answer);
+    return this.intercept('query', async ({ workflowExecution, queryType, args, queryRejectCondition, headers }) => {
+      const queryArgs = await encodeToPayloads(this.context.dataConverter, ...args);
+      const request = dropUndefined({ runId: workflowExecution.runId, queryType, queryArgs, queryRejectCondition, header: headerField(headers) });
+      const { answer } = await this.call(workflowExecution, 'queryWorkflow', request, workflowExecution.workflowId);
+      return decodeOptionalSinglePayload(this.context.dataConverter, answer);
+    })(dropUndefined({ queryType, args, workflowExecution: { ...target }, queryRejectCondition: this.context.queryRejectCondition, headers: {} }));
   }
 
   /** Requests cancellation of the run (of the chain, when `firstExecutionRunId` is given). */
   public async cancel(target: WorkflowTarget, firstExecutionRunId?: string): Promise<void> {
-    const runId = await this.runOfChain(target, firstExecutionRunId);
-    await this.call({ ...target, runId }, 'requestCancelWorkflow', dropUndefined({ runId, identity: this.context.identity }), target.workflowId);
+    await this.intercept('cancel', async ({ workflowExecution, firstExecutionRunId }) => {
+      const runId = await this.runOfChain(workflowExecution, firstExecutionRunId);
+      await this.call({ ...workflowExecution, runId }, 'requestCancelWorkflow', dropUndefined({ runId, identity: this.context.identity }), workflowExecution.workflowId);
+    })(dropUndefined({ workflowExecution: { ...target }, firstExecutionRunId }));
   }
 
   /** Terminates the run (of the chain, when `firstExecutionRunId` is given). */
   public async terminate(target: WorkflowTarget, reason: string | undefined, firstExecutionRunId?: string): Promise<void> {
-    const runId = await this.runOfChain(target, firstExecutionRunId);
-    await this.call({ ...target, runId }, 'terminateWorkflow', dropUndefined({ runId, reason, identity: this.context.identity }), target.workflowId);
+    await this.intercept('terminate', async ({ workflowExecution, reason, firstExecutionRunId }) => {
+      const runId = await this.runOfChain(workflowExecution, firstExecutionRunId);
+      await this.call({ ...workflowExecution, runId }, 'terminateWorkflow', dropUndefined({ runId, reason, identity: this.context.identity }), workflowExecution.workflowId);
+    })(dropUndefined({ workflowExecution: { ...target }, reason, firstExecutionRunId }));
   }
 
   /** Describes the run, memo decoded. */
   public async describe(target: WorkflowTarget): Promise<WorkflowExecutionDescription> {
-    const raw = await this.describeRaw(target);
-    return toWorkflowExecutionDescription(raw, this.context.dataConverter);
+    return this.intercept('describe', async ({ workflowExecution }) => {
+      const raw = await this.describeRaw(workflowExecution);
+      return toWorkflowExecutionDescription(raw, this.context.dataConverter);
+    })({ workflowExecution: { ...target } });
   }
 
   /** Reads every page of the run's history, payloads left encoded as on the wire. */
@@ -234,4 +273,19 @@ function findCloseEvent(events: HistoryEvent[]): HistoryEvent | undefined {
     if (CLOSE_EVENT_TYPES.has(event.eventType)) return event;
   }
   return undefined;
+}
+
+/** The wire's optional `header`: absent when no interceptor set one, so old services see the same request. */
+function headerField(headers: Headers): Headers | undefined {
+  return Object.keys(headers).length > 0 ? headers : undefined;
+}
+
+/** What start interceptors see as `options`: the compiled options with the arguments and memo still as values. */
+function startInputOptions(options: WorkflowStartOptions): WorkflowStartInput['options'] {
+  return dropUndefined({ ...compileWorkflowOptions(options), args: (options.args ?? []) as unknown[], memo: options.memo });
+}
+
+function withoutArgsAndMemo(options: WorkflowStartInput['options']): CompiledWorkflowOptions {
+  const { args: _args, memo: _memo, ...compiled } = options;
+  return compiled;
 }

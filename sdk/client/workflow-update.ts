@@ -2,8 +2,9 @@
 // `WorkflowUpdateHandle` that waits for its result, and turning the service's answer into the
 // result or the `WorkflowUpdateFailedError` Temporal's client gives.
 import type { ResponseOf } from '../../protocol/index.js';
-import { decodeOptionalFailureToOptionalError, decodeOptionalSinglePayload, encodeToPayloads } from '../common/index.js';
+import { composeInterceptors, decodeOptionalFailureToOptionalError, decodeOptionalSinglePayload, encodeToPayloads } from '../common/index.js';
 import { mapServiceErrors } from './error-mapping.js';
+import type { WorkflowClientInterceptor } from './interceptors.js';
 import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from './handler-errors.js';
 import type { WorkflowOperationsContext, WorkflowTarget } from './workflow-operations.js';
 import { dropUndefined } from './workflow-options.js';
@@ -57,11 +58,27 @@ export class WorkflowUpdates {
 
   /** Sends the update and waits until it reaches `stage` (re-polling as each long poll ends). */
   async send(target: WorkflowTarget & { firstExecutionRunId?: string }, name: string, options: WorkflowUpdateOptions, stage: WorkflowUpdateStage): Promise<UpdateAnswer> {
-    const updateId = options.updateId ?? crypto.randomUUID();
-    const args = await encodeToPayloads(this.context.dataConverter, ...((options.args ?? []) as unknown[]));
-    const request = dropUndefined({ runId: target.runId, firstExecutionRunId: target.firstExecutionRunId, updateId, name, args, waitForStage: stage, identity: this.context.identity });
-    const first = await this.call(target, () => this.context.connection.call('updateWorkflow', request, { namespace: this.context.namespace, params: { workflowId: target.workflowId } }));
-    return first.stage === 'COMPLETED' || stage === 'ACCEPTED' ? first : this.poll({ workflowId: target.workflowId, runId: first.runId }, first.updateId, stage);
+    const send = composeInterceptors<WorkflowClientInterceptor, 'startUpdate'>(this.context.interceptors ?? [], 'startUpdate', async (input) => {
+      const { workflowExecution: wf, firstExecutionRunId } = input;
+      const updateId = input.options.updateId ?? crypto.randomUUID();
+      const args = await encodeToPayloads(this.context.dataConverter, ...input.args);
+      const header = Object.keys(input.headers).length > 0 ? input.headers : undefined;
+      const request = dropUndefined({ runId: wf.runId, firstExecutionRunId, updateId, name: input.updateName, args, header, waitForStage: input.options.waitForStage, identity: this.context.identity });
+      const first = await this.call(wf, () => this.context.connection.call('updateWorkflow', request, { namespace: this.context.namespace, params: { workflowId: wf.workflowId } }));
+      const answer = first.stage === 'COMPLETED' || input.options.waitForStage === 'ACCEPTED' ? first : await this.poll({ workflowId: wf.workflowId, runId: first.runId }, first.updateId, input.options.waitForStage);
+      return { updateId: answer.updateId, workflowRunId: answer.runId, stage: answer.stage, ...(answer.outcome ? { outcome: answer.outcome } : {}) };
+    });
+    const out = await send(
+      dropUndefined({
+        updateName: name,
+        args: (options.args ?? []) as unknown[],
+        workflowExecution: { workflowId: target.workflowId, ...(target.runId ? { runId: target.runId } : {}) },
+        firstExecutionRunId: target.firstExecutionRunId,
+        headers: {},
+        options: dropUndefined({ updateId: options.updateId, waitForStage: stage }),
+      }),
+    );
+    return { updateId: out.updateId, runId: out.workflowRunId, stage: out.stage, ...(out.outcome ? { outcome: out.outcome } : {}) };
   }
 
   /** Waits (long polls, again and again) until the accepted update reaches `stage`. */

@@ -125,3 +125,4 @@ export {
   type SearchAttributeUpdatePair,
   type IndexedValueTypeMapping,
 } from './search-attributes.js';
+export { type Headers, type Next, type OmitLastParam, composeInterceptors } from './interceptors.js';

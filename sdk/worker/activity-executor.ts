@@ -3,6 +3,9 @@
  * sends throttled heartbeats in the background, delivers cancellation to the activity's
  * AbortSignal, and reports how it ended — completed, failed, or cancelled.
  */
+import { composeInterceptors } from '../common/interceptors.js';
+import { activityInbound, type ActivityInterceptorsFactory } from './interceptors.js';
+import { decodeAllPayloads } from './payload-walk.js';
 import type { ActivityTask, Payload, WorkflowTask } from '../../protocol/index.js';
 import { CompleteAsyncError } from '../activity/complete-async-error.js';
 import { Context, type ActivityCancellationReason, type Info } from '../activity/context.js';
@@ -35,6 +38,8 @@ export interface ActivityExecutorOptions {
   /** …and never less often than this. */
   maxHeartbeatThrottleIntervalMs: number;
   log: Logger;
+  /** The worker's activity interceptor factories (`interceptors.activity`), in order. */
+  interceptors?: ActivityInterceptorsFactory[];
   /**
    * A free workflow slot on this worker when it holds the activity's run in its cache; the
    * completion then asks for the workflow task it causes (see {@link NextWorkflowTask}).
@@ -83,9 +88,12 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
     const args = await decodeArrayFromPayloads(dataConverter, task.input);
     const info = await activityInfo(task, namespace, dataConverter);
     const ctx = new Context(info, abort.signal, (d) => heartbeats.record(d), opts.log);
+    // The worker encodes every payload of its commands with the codecs, headers included: decode them as the input is.
+    const headers = task.header ? await decodeAllPayloads(task.header, dataConverter.payloadCodecs) : {};
+    const execute = composeInterceptors(activityInbound(opts.interceptors, ctx), 'execute', async (input) => fn(...input.args) as unknown);
     let result: unknown;
     try {
-      result = await Context.run(ctx, () => fn(...args));
+      result = await Context.run(ctx, () => execute({ args, headers }));
     } finally {
       clearTimeout(startToClose);
       await heartbeats.stop();

@@ -68,6 +68,7 @@ export function startWorkflowJob(event: EventOf<'WorkflowExecutionStarted'>, run
     args: a.input,
     info,
     randomnessSeed: randomnessSeed(a.originalExecutionRunId || run.runId),
+    ...(a.header ? { headers: a.header } : {}),
   };
 }
 
@@ -118,13 +119,13 @@ export function jobForInputEvent(
         result: { cancelled: { failure: activityCancelledFailure(event) } },
       };
     case 'WorkflowExecutionSignaled':
-      return { type: 'signalWorkflow', signalName: event.attributes.signalName, args: event.attributes.input };
+      return { type: 'signalWorkflow', signalName: event.attributes.signalName, args: event.attributes.input, ...(event.attributes.header ? { headers: event.attributes.header } : {}) };
     case 'WorkflowExecutionCancelRequested':
       return { type: 'cancelWorkflow' };
     case 'WorkflowExecutionUpdateAccepted': {
       // Accepted means validated: the handler runs without the validator, on replay too.
       const { meta, input } = event.attributes.acceptedRequest;
-      return { type: 'doUpdate', updateId: meta.updateId, name: input.name, args: input.args };
+      return { type: 'doUpdate', updateId: meta.updateId, name: input.name, args: input.args, ...(input.header ? { headers: input.header } : {}) };
     }
     default:
       return undefined;

@@ -1,6 +1,7 @@
 // Owns one workflow run's replay state: it turns history events into activations of the run's
 // sandbox context, checks that the commands each activation returns are the ones history
 // recorded, and keeps enough state to continue from only the new events of a cached run.
+import type { SinkCall } from '../workflow/sinks.js';
 import {
   CLOSE_EVENT_TYPES,
   COMMAND_EVENT_TYPES,
@@ -28,6 +29,8 @@ export interface WorkflowRunMachineOptions extends RunIdentity {
    * @default 80% of the service's `Limits.maxHistoryEvents`
    */
   continueAsNewSuggestedAt?: number;
+  /** Receives the sink calls of each activation (the worker's `sinks`); none: they are dropped. */
+  onSinkCalls?: (calls: SinkCall[]) => void;
 }
 
 /** The default of {@link WorkflowRunMachineOptions.continueAsNewSuggestedAt}. */
@@ -93,6 +96,7 @@ export class WorkflowRunMachine {
   readonly runId: string;
   private readonly context: WorkflowRunContext;
   private readonly continueAsNewSuggestedAt: number;
+  private readonly onSinkCalls: ((calls: SinkCall[]) => void) | undefined;
   private lastApplied = 0;
   private jobs: ActivationJob[] = [];
   private readonly activities = new Map<number, ScheduledActivity>();
@@ -114,6 +118,7 @@ export class WorkflowRunMachine {
     this.runId = options.runId;
     this.context = options.context;
     this.continueAsNewSuggestedAt = options.continueAsNewSuggestedAt ?? CONTINUE_AS_NEW_SUGGESTED_AT;
+    this.onSinkCalls = options.onSinkCalls;
   }
 
   /** The id of the last event applied; the next batch must start at this + 1. */
@@ -268,8 +273,13 @@ export class WorkflowRunMachine {
       jobs: this.jobs,
     };
     this.jobs = [];
-    let result = await this.context.activate(activation);
-    if (localActivities) result = await runLocalActivityRounds(result, (jobs) => this.context.activate({ ...activation, jobs }), localActivities);
+    const activate = async (a: Activation) => {
+      const r = await this.context.activate(a);
+      if ('sinkCalls' in r && r.sinkCalls) this.onSinkCalls?.(r.sinkCalls);
+      return r;
+    };
+    let result = await activate(activation);
+    if (localActivities) result = await runLocalActivityRounds(result, (jobs) => activate({ ...activation, jobs }), localActivities);
     if ('commands' in result) this.awaiting = { startedEventId: started.eventId, commands: result.commands };
     return result;
   }

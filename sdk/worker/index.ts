@@ -2,7 +2,19 @@
  * `keel/worker`: what a worker process imports, as `@temporalio/worker` has it.
  * @module
  */
-export { Worker, type WorkerOptions, type State } from './worker.js';
+export { Worker, type WorkerOptions, type WorkerPlugin, type State } from './worker.js';
+export type {
+  WorkerInterceptors,
+  ActivityInterceptorsFactory,
+  ActivityInterceptors,
+  ActivityInboundCallsInterceptor,
+  ActivityOutboundCallsInterceptor,
+  ActivityExecuteInput,
+  GetLogAttributesInput,
+  Headers,
+  Next,
+} from './interceptors.js';
+export type { InjectedSinks, InjectedSink, InjectedSinkFunction } from './sinks.js';
 export { NativeConnection, type NativeConnectionOptions } from './connection.js';
 export { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
 export { runReplayHistory, runReplayHistories, type ReplayOptions, type HistoryInput, type ReplayHistory, type ReplayResult } from './replay.js';

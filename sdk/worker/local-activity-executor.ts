@@ -6,6 +6,8 @@
  * workflow task open past its budget — is handed back to the workflow as a timer (Temporal's
  * behaviour for the threshold; Keel's instead of heartbeating the workflow task).
  */
+import { composeInterceptors } from '../common/interceptors.js';
+import { activityInbound, type ActivityInterceptorsFactory } from './interceptors.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Failure, Payload, RetryPolicy } from '../../protocol/index.js';
 import { Context, type Info } from '../activity/context.js';
@@ -33,6 +35,8 @@ export interface LocalActivityEnv {
   /** Real time (ms) by which the workflow task should be completed; retries in place stop before it. */
   taskDeadline: number;
   log: Logger;
+  /** The worker's activity interceptor factories, run for local activities too (Temporal's). */
+  interceptors?: ActivityInterceptorsFactory[];
 }
 
 /** The policy with Temporal's defaults: 1 s, × 2, up to 100 × the initial interval, unlimited attempts. */
@@ -105,7 +109,8 @@ export async function executeLocalActivity(env: LocalActivityEnv, req: LocalActi
       }
       const args = arrayFromPayloads(dataConverter.payloadConverter, req.input);
       const ctx = new Context(localInfo(env, req, attempt), abort.signal, () => undefined, env.log);
-      const run = Context.run(ctx, () => fn(...args));
+      const execute = composeInterceptors(activityInbound(env.interceptors, ctx), 'execute', async (input) => fn(...input.args) as unknown);
+      const run = Context.run(ctx, () => execute({ args, headers: req.headers ?? {} }));
       const timedOut = limit
         ? new Promise<never>((_, reject) => {
             timer = setTimeout(() => {

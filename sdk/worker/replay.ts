@@ -5,6 +5,7 @@ import { HistoryEvent, type EventOf } from '../../protocol/index.js';
 import { ValueError } from '../common/errors.js';
 import { ReplayError } from './errors.js';
 import { WorkflowRunMachine } from './history-machine.js';
+import { callSinks, type InjectedSinks } from './sinks.js';
 import { bundleWorkflowCode, type WorkflowBundle } from './workflow-bundler.js';
 import { WorkflowSandbox, type SandboxLogger } from './workflow-sandbox.js';
 
@@ -18,6 +19,11 @@ export type ReplayOptions = ReplayWorkflowSource & {
   /** Receives workflow console output (which replay suppresses unless `logDuringReplay`). */
   logger?: SandboxLogger;
   logDuringReplay?: boolean;
+  /** The workflow interceptor modules, as the worker's (`workflowModules`), bundled with the code. */
+  interceptors?: { workflowModules?: string[] };
+  /** Sinks for calls made during replay (only those with `callDuringReplay` run). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  sinks?: InjectedSinks<any>;
 };
 
 /** A recorded history: `{ events }` as the service's history endpoint returns it, or the events alone. */
@@ -92,7 +98,7 @@ export async function* runReplayHistories(
 }
 
 async function sandboxFor(options: ReplayOptions): Promise<WorkflowSandbox> {
-  const bundle = 'workflowBundle' in options ? options.workflowBundle : await bundleWorkflowCode({ workflowsPath: options.workflowsPath });
+  const bundle = 'workflowBundle' in options ? options.workflowBundle : await bundleWorkflowCode({ workflowsPath: options.workflowsPath, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) });
   return new WorkflowSandbox(bundle.code, {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.logDuringReplay !== undefined ? { logDuringReplay: options.logDuringReplay } : {}),
@@ -113,6 +119,7 @@ async function replayEvents(sandbox: WorkflowSandbox, options: ReplayOptions, ev
     workflowId,
     runId,
     context: sandbox.createRunContext({ workflowId, runId, workflowType: started.attributes.workflowType }),
+    onSinkCalls: (calls) => callSinks(options.sinks, calls, console),
   });
   try {
     const result = await machine.applyHistory(events, { mode: 'replay' });

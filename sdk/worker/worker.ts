@@ -17,7 +17,9 @@ import { pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
 import { Runtime } from './runtime.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
-import { bundleWorkflowCode, type WorkflowBundle } from './workflow-bundler.js';
+import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
+import type { WorkerInterceptors } from './interceptors.js';
+import type { InjectedSinks } from './sinks.js';
 import { WorkflowSandbox } from './workflow-sandbox.js';
 import { WorkflowTaskProcessor } from './workflow-task-processor.js';
 
@@ -61,6 +63,31 @@ export interface WorkerOptions {
   shutdownSignals?: NodeJS.Signals[];
   /** Where the worker logs (a Temporal `Logger`; `console` fits). Default: `Runtime.instance().logger`. */
   log?: Logger;
+  /** Activity interceptor factories and workflow interceptor modules (Temporal's `WorkerInterceptors`). */
+  interceptors?: WorkerInterceptors;
+  /** The functions the workflows' `proxySinks()` calls reach (Temporal's `InjectedSinks`). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  sinks?: InjectedSinks<any>;
+  /**
+   * Plugins (Temporal's `WorkerPlugin`): each one's `configureWorker` gets the options, in order,
+   * before the worker is made (and `configureBundler` the bundler's), and `runWorker` wraps `run()`.
+   */
+  plugins?: WorkerPlugin[];
+}
+
+/**
+ * A plugin of the worker (Temporal's `WorkerPlugin`): brings its own configuration — activities,
+ * interceptors, sinks, a data converter — to every worker it is given to.
+ */
+export interface WorkerPlugin {
+  /** The plugin's name, for diagnostics. */
+  readonly name: string;
+  /** Returns the worker's options with this plugin's configuration applied. */
+  configureWorker?(options: WorkerOptions): WorkerOptions;
+  /** Returns the workflow bundler's options with this plugin's configuration applied. */
+  configureBundler?(options: BundleOptions): BundleOptions;
+  /** Runs the worker: call `next(worker)` to run it, with anything the plugin needs around it. */
+  runWorker?(worker: Worker, next: (worker: Worker) => Promise<void>): Promise<void>;
 }
 
 export type State = 'INITIALIZED' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'FAILED';
@@ -106,11 +133,16 @@ export class Worker {
    * Node built-in) and prepares the worker; `run()` starts it.
    */
   static async create(options: WorkerOptions): Promise<Worker> {
+    for (const plugin of options.plugins ?? []) options = plugin.configureWorker?.(options) ?? options;
     if (!options.taskQueue) throw new TypeError('Worker.create: taskQueue is required');
     if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
     }
-    const bundle = options.workflowBundle ?? (options.workflowsPath ? await bundleWorkflowCode({ workflowsPath: options.workflowsPath }) : undefined);
+    let bundlerOptions: BundleOptions | undefined = options.workflowsPath
+      ? { workflowsPath: options.workflowsPath, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) }
+      : undefined;
+    for (const plugin of options.plugins ?? []) if (bundlerOptions && plugin.configureBundler) bundlerOptions = plugin.configureBundler(bundlerOptions);
+    const bundle = options.workflowBundle ?? (bundlerOptions ? await bundleWorkflowCode(bundlerOptions) : undefined);
     const connection = options.connection ?? (await Connection.connect());
     return new Worker(options, connection, bundle);
   }
@@ -140,6 +172,8 @@ export class Worker {
         sandbox: new WorkflowSandbox(bundle.code, { prewarm: true, logger: this.log }),
         maxCachedWorkflows: maxCached,
         taskQueue: options.taskQueue,
+        ...(options.interceptors?.activity ? { activityInterceptors: options.interceptors.activity } : {}),
+        ...(options.sinks ? { sinks: options.sinks } : {}),
         ...(options.activities
           ? {
               activities: options.activities as Record<string, ActivityFunction>,
@@ -181,6 +215,19 @@ export class Worker {
    * signal; resolves once every task in flight has finished (or been handed back).
    */
   run(): Promise<void> {
+    // Plugins' runWorker wrap the run, the first plugin outermost.
+    let next = (worker: Worker): Promise<void> => worker.runPolling();
+    const plugins = this.options.plugins ?? [];
+    for (let i = plugins.length - 1; i >= 0; i--) {
+      const plugin = plugins[i]!;
+      if (!plugin.runWorker) continue;
+      const inner = next;
+      next = (worker) => plugin.runWorker!(worker, inner);
+    }
+    return next(this);
+  }
+
+  private runPolling(): Promise<void> {
     if (this.state !== 'INITIALIZED') throw new Error(`Worker.run() was already called (state ${this.state})`);
     this.state = 'RUNNING';
     const signals = this.options.shutdownSignals ?? Runtime.instance().options.shutdownSignals;
@@ -344,6 +391,7 @@ export class Worker {
         maxHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.maxHeartbeatThrottleInterval) ?? 60_000,
         log: this.log,
         ...(this.workflows && this.stickyQueue ? { nextWorkflowTask: (runId: string) => this.reserveStickyTask(runId) } : {}),
+        ...(this.options.interceptors?.activity ? { interceptors: this.options.interceptors.activity } : {}),
       },
       task,
     );

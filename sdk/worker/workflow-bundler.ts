@@ -19,6 +19,18 @@ export interface BundleOptions {
   workflowsPath: string;
   /** Embed an inline source map, so stack traces can be mapped to the original files. Default true. */
   sourceMap?: boolean;
+  /**
+   * Modules that export `interceptors`, a `WorkflowInterceptorsFactory` (Temporal's name): bundled
+   * with the workflows and called, in this order, when each run starts. The worker passes its
+   * `interceptors.workflowModules` here.
+   */
+  workflowInterceptorModules?: string[];
+  /**
+   * A module that exports `payloadConverter` (Temporal's `payloadConverterPath`): the converter
+   * the workflow sandbox uses for arguments, results, memo and details, instead of the default.
+   * Give the same converter to the client and worker (`dataConverter.payloadConverterPath`).
+   */
+  payloadConverterPath?: string;
 }
 
 /** The bundle: one classic script that sets `globalThis.__keelRuntime` when run. */
@@ -54,11 +66,24 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   const pinned = Object.fromEntries(SANDBOX_SUBPATHS.map((sub) => [`keel/${sub}`, sdkModule(`${sub}/index`)]));
   // The runtime module first: importing it makes the sandbox's globals deterministic, and ES
   // modules evaluate in import order, so module-level workflow code already sees them.
+  const interceptorModules = (options.workflowInterceptorModules ?? []).map((m) => path.resolve(m));
+  const converterPath = options.payloadConverterPath ? path.resolve(options.payloadConverterPath) : undefined;
   const entry = [
     `import { createRuntime } from ${JSON.stringify(runtimeModule)};`,
     `import * as workflows from ${JSON.stringify(workflowsPath)};`,
-    `globalThis[${JSON.stringify(RUNTIME_GLOBAL)}] = createRuntime(workflows);`,
+    ...interceptorModules.map((m, i) => `import * as interceptors${i} from ${JSON.stringify(m)};`),
+    ...(converterPath
+      ? [
+          `import * as converter from ${JSON.stringify(converterPath)};`,
+          `if (!converter.payloadConverter) throw new TypeError(${JSON.stringify(`payloadConverterPath ${converterPath} does not export payloadConverter`)});`,
+        ]
+      : []),
+    `globalThis[${JSON.stringify(RUNTIME_GLOBAL)}] = createRuntime(workflows, {`,
+    `  interceptors: [${interceptorModules.map((_, i) => `interceptors${i}.interceptors`).join(', ')}].filter((f) => typeof f === 'function'),`,
+    ...(converterPath ? ['  payloadConverter: converter.payloadConverter,'] : []),
+    '});',
   ].join('\n');
+
 
   let result: esbuild.BuildResult<{ write: false }>;
   try {

@@ -234,6 +234,7 @@ class VmRunContext implements WorkflowRunContext {
   }
 
   dispose(): void {
+    this.runtime?.dispose?.();
     this.runtime = undefined;
   }
 

@@ -5,6 +5,7 @@
  * against the cached run, or against a replay of the history when the run is not held.
  */
 import type { ActivityTask, Command, Failure, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
+import { CLOSE_COMMANDS } from '../../protocol/commands.js';
 import { errorMessage, type LoadedDataConverter, type Logger } from '../common/index.js';
 import type { ConnectionLike } from '../client/connection.js';
 import { KeelServiceError } from '../client/errors.js';
@@ -16,6 +17,9 @@ import type { WorkflowSandbox } from './workflow-sandbox.js';
 import type { ActivityFunction } from './activity-executor.js';
 import { DEFAULT_WORKFLOW_TASK_TIMEOUT_MS, LOCAL_ACTIVITY_TASK_BUDGET, executeLocalActivity } from './local-activity-executor.js';
 import type { LocalActivitySource } from './local-activity-rounds.js';
+import type { ActivityInterceptorsFactory } from './interceptors.js';
+import { callSinks, type InjectedSinks } from './sinks.js';
+import type { Sinks } from '../workflow/sinks.js';
 
 export interface WorkflowTaskProcessorOptions {
   connection: ConnectionLike;
@@ -37,6 +41,10 @@ export interface WorkflowTaskProcessorOptions {
    * started, in the completion's answer. Absent (no activities here): nothing is asked for.
    */
   eagerActivities?: EagerActivities;
+  /** The worker's activity interceptor factories, for local activities. */
+  activityInterceptors?: ActivityInterceptorsFactory[];
+  /** The worker's sinks: where the workflows' `proxySinks` calls go. */
+  sinks?: InjectedSinks<Sinks>;
 }
 
 export interface EagerActivities {
@@ -109,7 +117,9 @@ export class WorkflowTaskProcessor {
       this.evict(runId, machine);
       return this.failWith(task, 'WORKFLOW_WORKER_UNHANDLED_FAILURE', result.failure);
     }
-    const closes = result.commands.some((c) => c.type === 'CompleteWorkflowExecution' || c.type === 'FailWorkflowExecution' || c.type === 'CancelWorkflowExecution');
+    // A run that closes (continue-as-new included: its next run has its own id and history) gets no
+    // more tasks, so holding it would only take a cache slot until it is evicted as least recent.
+    const closes = result.commands.some((c) => CLOSE_COMMANDS.has(c.type));
     const keep = !closes && this.opts.maxCachedWorkflows > 0 && this.opts.stickyQueue !== undefined;
     if (keep) this.cache.set(runId, machine);
     else this.evict(runId, machine);
@@ -162,6 +172,7 @@ export class WorkflowTaskProcessor {
       workflowId,
       runId,
       context: this.opts.sandbox.createRunContext({ workflowId, runId, workflowType: task.workflowType }),
+      onSinkCalls: (calls) => callSinks(this.opts.sinks, calls, this.opts.log),
     });
   }
 
@@ -182,6 +193,7 @@ export class WorkflowTaskProcessor {
           workflowExecution: task.workflowExecution,
           taskDeadline: receivedAt + LOCAL_ACTIVITY_TASK_BUDGET * (machine.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS),
           log: this.opts.log,
+          ...(this.opts.activityInterceptors ? { interceptors: this.opts.activityInterceptors } : {}),
         },
         request,
       );
@@ -235,12 +247,13 @@ export class WorkflowTaskProcessor {
     const { runId } = task.workflowExecution;
     // An update's validation is answered like a query: read-only, against the same state.
     const update = task.update;
-    const query = update ? { queryType: update.name, queryArgs: update.args } : task.query!;
+    const query = update ? { queryType: update.name, queryArgs: update.args, header: update.header } : task.query!;
     const request = {
       queryId: runId,
       queryType: query.queryType,
       args: await decodeAllPayloads(query.queryArgs, this.opts.dataConverter.payloadCodecs),
       ...(update ? { update: { updateId: update.updateId } } : {}),
+      ...(query.header ? { headers: await decodeAllPayloads(query.header, this.opts.dataConverter.payloadCodecs) } : {}),
     };
     let answer: Awaited<ReturnType<WorkflowRunMachine['query']>>;
     const cached = this.cache.get(runId);

@@ -9,6 +9,7 @@
  */
 import type { Command, Failure, Payload, RetryPolicy } from '../../protocol/index.js';
 import type { LocalActivityResolution } from './local-activity-marker.js';
+import type { SinkCall } from './sinks.js';
 
 /** What the workflow needs to know about its run at start; `workflowInfo()` is built from it. */
 export interface WorkflowStartInfo {
@@ -50,10 +51,10 @@ export type ActivityResolution =
 export type ChildWorkflowResolution = { completed: { result?: Payload } } | { failed: { failure: Failure } };
 
 export type ActivationJob =
-  | { type: 'startWorkflow'; workflowType: string; args: Payload[]; info: WorkflowStartInfo; randomnessSeed: number }
+  | { type: 'startWorkflow'; workflowType: string; args: Payload[]; info: WorkflowStartInfo; randomnessSeed: number; headers?: Record<string, Payload> }
   | { type: 'fireTimer'; timerId: string }
   | { type: 'resolveActivity'; activityId: string; result: ActivityResolution }
-  | { type: 'signalWorkflow'; signalName: string; args: Payload[] }
+  | { type: 'signalWorkflow'; signalName: string; args: Payload[]; headers?: Record<string, Payload> }
   | { type: 'cancelWorkflow' }
   /**
    * History has a patch marker for `patchId` in the commands of this (replayed) task: `patched(patchId)`
@@ -63,7 +64,7 @@ export type ActivationJob =
   /** A local activity the workflow asked for (by its seq) ended: executed by the worker, or read from its marker on replay. */
   | { type: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution }
   /** An accepted update (WorkflowExecutionUpdateAccepted): run its handler; the validator already ran. */
-  | { type: 'doUpdate'; updateId: string; name: string; args: Payload[] }
+  | { type: 'doUpdate'; updateId: string; name: string; args: Payload[]; headers?: Record<string, Payload> }
   /** A child's start was answered: `started` (its run id) or `failed` (the id is in use). `seq` is the command's `control`. */
   | { type: 'resolveChildWorkflowExecutionStart'; seq: number; started?: { runId: string }; failed?: { workflowId: string; workflowType: string; cause: string } }
   /** A started child's chain closed. */
@@ -91,6 +92,8 @@ export interface LocalActivityRequest {
   scheduleToCloseTimeoutMs?: number;
   retryPolicy?: RetryPolicy;
   localRetryThresholdMs: number;
+  /** The headers the workflow's outbound interceptors gave the local activity (for the activity's inbound interceptors). */
+  headers?: Record<string, Payload>;
 }
 
 /** A query answered against the workflow's current state; it never changes that state. */
@@ -100,6 +103,8 @@ export interface QueryRequest {
   args: Payload[];
   /** Set when this is an update's validation: run the validator of update `queryType` instead (read-only, as a query). */
   update?: { updateId: string };
+  /** The query's (or update's) headers. */
+  headers?: Record<string, Payload>;
 }
 
 export interface Activation {
@@ -114,7 +119,7 @@ export interface Activation {
 
 export type ActivationResult =
   /** The workflow made progress: these commands, in this order (and local activities to run before the task completes). */
-  | { commands: Command[]; localActivities?: LocalActivityRequest[] }
+  | { commands: Command[]; localActivities?: LocalActivityRequest[]; sinkCalls?: SinkCall[] }
   /** The workflow task failed (a non-ApplicationFailure error, or a bug): the service retries it. */
   | { failure: Failure };
 
@@ -145,6 +150,8 @@ export interface WorkflowRuntimeApi {
   query(request: QueryRequest): QueryResult;
   /** Sends the workflow's `log` records to `sink` instead of the sandbox's console. */
   setLogger?(sink: WorkflowLogSinkLike): void;
+  /** The run is let go of: runs the internals interceptors' `dispose`. */
+  dispose?(): void;
 }
 
 /** Where the workflow's `log` writes (a structural copy of keel/workflow's WorkflowLogSink). */

@@ -31,6 +31,9 @@ import { fireTimer, startTimer, type PendingTimer } from './timers.js';
 import { doUpdate, updateState, validateUpdate, warnUnfinishedHandlers } from './updates.js';
 import { resolveChildResult, resolveChildStart, type PendingChild } from './child-workflows.js';
 import { resolveExternalCall, type PendingExternalCall } from './external-workflows.js';
+import type { WorkflowInterceptors, WorkflowInterceptorsFactory } from './interceptors.js';
+import type { SinkCall } from './sinks.js';
+import { composeInterceptors } from '../common/interceptors.js';
 
 /** Options of a workflow run's runtime. */
 export interface ActivatorOptions {
@@ -43,6 +46,11 @@ export interface ActivatorOptions {
   AsyncLocalStorage?: AsyncLocalStorageConstructor;
   /** Where `log` writes. @default the sandbox's console */
   logger?: WorkflowLogSink;
+  /**
+   * The `interceptors` factories of the worker's `interceptors.workflowModules`, in order; each is
+   * called once when the run starts, inside the workflow (so it may call `workflowInfo()`).
+   */
+  interceptors?: WorkflowInterceptorsFactory[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -51,6 +59,7 @@ type AnyFunction = (...args: any[]) => any;
 interface BufferedSignal {
   signalName: string;
   args: Payload[];
+  headers?: Record<string, Payload>;
 }
 
 /** The built-in query that describes what the workflow waits for. */
@@ -84,6 +93,10 @@ export class Activator {
   public defaultSignalHandler: DefaultSignalHandler | undefined;
   public readonly queryHandlers = new Map<string, AnyFunction>();
   public logSink: WorkflowLogSink;
+  /** The run's interceptors, made by the factories when the run starts; the first of each list outermost. */
+  public readonly interceptors: Required<WorkflowInterceptors> = { inbound: [], outbound: [], internals: [] };
+  /** Sink calls made since the last collection (proxySinks). */
+  public sinkCalls: SinkCall[] = [];
   /** Patch ids whose markers history has (the notifyHasPatch jobs). */
   public readonly knownPresentPatches = new Set<string>();
   /** What `patched` answered for each patch id: the same for the rest of the run. */
@@ -107,6 +120,7 @@ export class Activator {
   public inQuery = false;
 
   private readonly workflows: Record<string, unknown>;
+  private readonly interceptorFactories: WorkflowInterceptorsFactory[];
   private readonly bufferedSignals: BufferedSignal[] = [];
   private commands: Command[] = [];
   /** Set when the workflow task must fail; sticky, since the worker then discards this run. */
@@ -118,12 +132,17 @@ export class Activator {
     this.scopeStorage = createScopeStorage(options?.AsyncLocalStorage);
     this.rootScope = new RootCancellationScope();
     this.logSink = options?.logger ?? consoleLogSink;
+    this.interceptorFactories = options?.interceptors ?? [];
   }
 
   // ---- activations ----------------------------------------------------------------------
 
   /** Applies an activation's jobs in order, re-evaluating conditions after each. Never throws. */
   public activate(activation: Activation): void {
+    composeInterceptors(this.interceptors.internals, 'activate', ({ activation }) => this.applyActivation(activation))({ activation, batchIndex: 0 });
+  }
+
+  private applyActivation(activation: Activation): void {
     this.now = activation.timestamp;
     this.isReplaying = activation.isReplaying;
     this.historyLength = activation.historyLength;
@@ -148,7 +167,7 @@ export class Activator {
       case 'resolveActivity':
         return resolveActivity(this, job.activityId, job.result);
       case 'signalWorkflow':
-        return this.signalWorkflow({ signalName: job.signalName, args: job.args });
+        return this.signalWorkflow({ signalName: job.signalName, args: job.args, ...(job.headers ? { headers: job.headers } : {}) });
       case 'cancelWorkflow':
         this.cancelled = true;
         return this.rootScope.cancel();
@@ -183,9 +202,16 @@ export class Activator {
         `Workflow type ${job.workflowType} is not registered; registered: ${registered.length ? registered.join(', ') : '(none)'}`,
       );
     }
+    for (const factory of this.interceptorFactories) {
+      const { inbound = [], outbound = [], internals = [] } = factory();
+      this.interceptors.inbound.push(...inbound);
+      this.interceptors.outbound.push(...outbound);
+      this.interceptors.internals.push(...internals);
+    }
     const args = arrayFromPayloads(this.payloadConverter, job.args);
+    const execute = composeInterceptors(this.interceptors.inbound, 'execute', async (input) => (fn as AnyFunction)(...input.args) as unknown);
     this.rootScope
-      .run(() => (fn as AnyFunction)(...args) as Promise<unknown>)
+      .run(() => execute({ args, headers: job.headers ?? {} }))
       .then(
         (result) => this.completeWorkflow(result),
         (err: unknown) => this.handleWorkflowFailure(err),
@@ -272,10 +298,21 @@ export class Activator {
     // here run at the next microtask drain and reach the next collection.
     this.tryUnblockConditions();
     if (this.taskFailure) return { failure: this.taskFailure };
-    const commands = this.commands;
+    const { commands } = composeInterceptors(this.interceptors.internals, 'concludeActivation', (input) => input)({ commands: this.commands });
     this.commands = [];
     const localActivities = collectLocalActivityRequests(this);
-    return localActivities.length > 0 ? { commands, localActivities } : { commands };
+    const sinkCalls = this.sinkCalls;
+    this.sinkCalls = [];
+    return { commands, ...(localActivities.length > 0 ? { localActivities } : {}), ...(sinkCalls.length > 0 ? { sinkCalls } : {}) };
+  }
+
+  /** The run is let go of (evicted, or closed): the internals interceptors' `dispose`. Never throws. */
+  public dispose(): void {
+    try {
+      composeInterceptors(this.interceptors.internals, 'dispose', () => undefined)({});
+    } catch {
+      // Disposal must not fail the worker; the run is gone either way.
+    }
   }
 
   /** A durable timer in the current scope (used by scopes with a timeout). */
@@ -288,11 +325,12 @@ export class Activator {
   /** Delivers a signal to its handler, else to the default handler, else buffers it until one is set. */
   private signalWorkflow(signal: BufferedSignal): void {
     const handler = this.signalHandlers.get(signal.signalName);
-    if (handler) {
-      this.runSignalHandler(() => handler(...arrayFromPayloads(this.payloadConverter, signal.args)));
-    } else if (this.defaultSignalHandler) {
-      const fallback = this.defaultSignalHandler;
-      this.runSignalHandler(() => fallback(signal.signalName, ...arrayFromPayloads(this.payloadConverter, signal.args)));
+    const fallback = this.defaultSignalHandler;
+    if (handler || fallback) {
+      const handle = composeInterceptors(this.interceptors.inbound, 'handleSignal', async (input) => {
+        await (handler ? handler(...input.args) : fallback!(input.signalName, ...input.args));
+      });
+      this.runSignalHandler(() => handle({ signalName: signal.signalName, args: arrayFromPayloads(this.payloadConverter, signal.args), headers: signal.headers ?? {} }));
     } else {
       this.bufferedSignals.push(signal);
     }
@@ -355,7 +393,17 @@ export class Activator {
         const failure = errorToFailure(new ReferenceError(`Workflow did not register a handler for ${queryType}. Registered queries: [${known}]`), this.payloadConverter);
         return { queryId, failure, notRegistered: true };
       }
-      const answer: unknown = handler(...arrayFromPayloads(this.payloadConverter, request.args));
+      // The chain's methods are typed async (Temporal's); the handler's own answer must not be a promise.
+      let answer: unknown;
+      const handle = composeInterceptors(this.interceptors.inbound, 'handleQuery', (input) => {
+        answer = handler(...input.args);
+        return answer as Promise<unknown>;
+      });
+      const chained: unknown = handle({ queryId, queryName: queryType, args: arrayFromPayloads(this.payloadConverter, request.args), headers: request.headers ?? {} });
+      // A synchronous chain may change the answer; an async interceptor (Temporal's are typed so)
+      // cannot, since queries answer at once: it must call `next` synchronously, and its promise is dropped.
+      if (isThenable(chained)) Promise.resolve(chained).catch(() => undefined);
+      else answer = chained;
       if (isThenable(answer)) {
         Promise.resolve(answer).catch(() => undefined);
         throw new DeterminismViolationError('Query handlers should not return a Promise');

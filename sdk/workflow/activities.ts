@@ -15,6 +15,8 @@ import type { Activator } from './activator.js';
 import { CancellationScope } from './cancellation-scope.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { ActivityInterfaceFor, ActivityOptions, UntypedActivities } from './interfaces.js';
+import type { ActivityInput } from './interceptors.js';
+import { composeInterceptors } from '../common/interceptors.js';
 
 /** An activity the workflow waits for. */
 export interface PendingActivity {
@@ -95,9 +97,15 @@ export function scheduleActivity<R = unknown>(activityType: string, args: unknow
   validateActivityOptions(options);
   activator.assertNotInQuery('An activity');
   const seq = activator.nextSeqs.activity++;
+  const schedule = composeInterceptors(activator.interceptors.outbound, 'scheduleActivity', (input) => scheduleActivityNext(activator, input));
+  return schedule({ activityType, args, options, headers: {}, seq }) as Promise<R>;
+}
+
+/** The end of the `scheduleActivity` chain: the ScheduleActivityTask command, and the promise of its result. */
+function scheduleActivityNext(activator: Activator, { activityType, args, options, headers, seq }: ActivityInput): Promise<unknown> {
   const activityId = options.activityId ?? String(seq);
   const cancellationType = options.cancellationType ?? ActivityCancellationType.TRY_CANCEL;
-  return new Promise<R>((resolve, reject) => {
+  return new Promise<unknown>((resolve, reject) => {
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) {
       scope.cancelRequested.catch(reject);
@@ -118,13 +126,14 @@ export function scheduleActivity<R = unknown>(activityType: string, args: unknow
       heartbeatTimeoutMs: wholeMs(options.heartbeatTimeout),
       retryPolicy: options.retry ? compileRetryPolicy(options.retry) : undefined,
       cancellationType,
+      header: Object.keys(headers).length > 0 ? headers : undefined,
     });
     const pending: PendingActivity = {
       activityId,
       activityType,
       cancellationType,
       cancelRequested: false,
-      resolve: resolve as (value: unknown) => void,
+      resolve,
       reject,
     };
     if (scope.cancellable) {

@@ -1,6 +1,8 @@
 // Owns child workflows seen from the parent: `startChild`, `executeChild`, ChildWorkflowHandle,
 // the StartChildWorkflowExecution command, and how each ChildWorkflowCancellationType settles the
 // child's promises when the scope it runs in is cancelled.
+import { composeInterceptors } from '../common/interceptors.js';
+import type { StartChildWorkflowExecutionInput } from './interceptors.js';
 import type { CommandOf } from '../../protocol/commands.js';
 import type { Failure } from '../../protocol/payload.js';
 import {
@@ -111,8 +113,29 @@ export function startChild<T extends Workflow>(workflowTypeOrFunc: string | T, o
   const opts: ChildWorkflowOptions = (options ?? {}) as ChildWorkflowOptions;
   const seq = activator.nextSeqs.childWorkflow++;
   const workflowId = opts.workflowId ?? activator.random.uuid4();
-  const cancellationType = opts.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED;
+  // The caller's scope, taken now: an interceptor's own awaits must not change which scope cancels the child.
   const scope = CancellationScope.current();
+  const start = composeInterceptors(activator.interceptors.outbound, 'startChildWorkflowExecution', async (input) => startChildNext(activator, input, scope));
+  const startedAndCompleted = start({ workflowType, options: { ...opts, workflowId }, headers: {}, seq });
+  const started = startedAndCompleted.then(([started]) => started);
+  const completion = startedAndCompleted.then(([, completed]) => completed);
+  // The parent may never await the result (fire and forget): an unobserved rejection must not
+  // count as unhandled.
+  completion.catch(() => undefined);
+  return started.then((firstExecutionRunId) => ({
+    workflowId,
+    firstExecutionRunId,
+    result: () => completion as Promise<WorkflowResultType<T>>,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    signal: (def: SignalDefinition<any[]> | string, ...args: unknown[]) => signalExternal({ workflowId }, typeof def === 'string' ? def : def.name, args, true),
+  }));
+}
+
+/** The end of the `startChildWorkflowExecution` chain: the command, and the promises of the child's start and result. */
+function startChildNext(activator: Activator, input: StartChildWorkflowExecutionInput, scope: CancellationScope): [Promise<string>, Promise<unknown>] {
+  const { workflowType, options: opts, headers, seq } = input;
+  const { workflowId } = opts;
+  const cancellationType = opts.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED;
   let completion!: Promise<unknown>;
   const started = new Promise<string>((resolveStarted, rejectStarted) => {
     completion = new Promise<unknown>((resolveCompleted, rejectCompleted) => {
@@ -145,6 +168,7 @@ export function startChild<T extends Workflow>(workflowTypeOrFunc: string | T, o
         retryPolicy: opts.retry ? compileRetryPolicy(opts.retry) : undefined,
         memo: opts.memo ? mapToPayloads(activator.payloadConverter, opts.memo) : undefined,
         searchAttributes: opts.searchAttributes,
+        header: Object.keys(headers).length > 0 ? headers : undefined,
         control: String(seq),
       });
       if (scope.cancellable) scope.cancelRequested.catch(() => requestCancelChild(activator, seq, pending, command));
@@ -152,16 +176,10 @@ export function startChild<T extends Workflow>(workflowTypeOrFunc: string | T, o
       activator.children.set(seq, pending);
     });
   });
-  // The parent may never await the result (fire and forget): an unobserved rejection must not
-  // count as unhandled.
+  // Settled by the parent's awaits; an unobserved rejection must not count as unhandled.
+  started.catch(() => undefined);
   completion.catch(() => undefined);
-  return started.then((firstExecutionRunId) => ({
-    workflowId,
-    firstExecutionRunId,
-    result: () => completion as Promise<WorkflowResultType<T>>,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    signal: (def: SignalDefinition<any[]> | string, ...args: unknown[]) => signalExternal({ workflowId }, typeof def === 'string' ? def : def.name, args, true),
-  }));
+  return [started, completion];
 }
 
 /**

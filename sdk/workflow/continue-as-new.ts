@@ -1,5 +1,6 @@
 // Owns continue-as-new in the workflow (Temporal's): `continueAsNew`, `makeContinueAsNewFunc`, the
 // `ContinueAsNew` error that carries the command up to the runtime, and the options.
+import { composeInterceptors } from '../common/interceptors.js';
 import type { CommandOf } from '../../protocol/commands.js';
 import { mapToPayloads, msOptionalToNumber, toPayloads, type Duration } from '../common/index.js';
 import { typedSearchAttributesToWire, type SearchAttributePair, type TypedSearchAttributes } from '../common/search-attributes.js';
@@ -52,8 +53,7 @@ export class ContinueAsNew extends Error {
  */
 export function makeContinueAsNewFunc<F extends AnyWorkflow>(options: ContinueAsNewOptions = {}): (...args: Parameters<F>) => Promise<never> {
   const activator = assertInWorkflowContext('makeContinueAsNewFunc()');
-  return async (...args: Parameters<F>): Promise<never> => {
-    activator.assertNotInQuery('continueAsNew()');
+  const next = composeInterceptors(activator.interceptors.outbound, 'continueAsNew', async ({ args, headers, options }) => {
     const converter = activator.payloadConverter;
     const runTimeout = msOptionalToNumber(options.workflowRunTimeout);
     const taskTimeout = msOptionalToNumber(options.workflowTaskTimeout);
@@ -69,8 +69,13 @@ export function makeContinueAsNewFunc<F extends AnyWorkflow>(options: ContinueAs
       ...(options.typedSearchAttributes !== undefined
         ? { searchAttributes: { ...(options.searchAttributes ?? {}), ...typedSearchAttributesToWire(options.typedSearchAttributes) } }
         : {}),
+      ...(Object.keys(headers).length > 0 ? { header: headers } : {}),
     };
     throw new ContinueAsNew(command);
+  });
+  return async (...args: Parameters<F>): Promise<never> => {
+    activator.assertNotInQuery('continueAsNew()');
+    return next({ args: args as unknown[], headers: {}, options });
   };
 }
 

@@ -1,6 +1,8 @@
 // Owns calls from a workflow to other workflows by id: `getExternalWorkflowHandle` with its
 // `signal` and `cancel`, the SignalExternalWorkflowExecution and RequestCancelExternalWorkflowExecution
 // commands, and their answers.
+import { composeInterceptors } from '../common/interceptors.js';
+import type { SignalWorkflowInput } from './interceptors.js';
 import type { CommandOf } from '../../protocol/commands.js';
 import type { Failure } from '../../protocol/payload.js';
 import { failureToError, toPayloads } from '../common/index.js';
@@ -80,14 +82,21 @@ export function signalExternal(target: { workflowId: string; runId?: string }, s
   const activator = assertInWorkflowContext('Signalling a workflow');
   activator.assertNotInQuery('Signalling a workflow');
   const seq = activator.nextSeqs.signalExternal++;
-  return externalCall(activator, activator.externalSignals, seq, {
-    type: 'SignalExternalWorkflowExecution',
-    execution: { ...target },
-    signalName,
-    input: toPayloads(activator.payloadConverter, ...args),
-    ...(childWorkflowOnly ? { childWorkflowOnly } : {}),
-    control: String(seq),
-  }, CancellationScope.current());
+  // The caller's scope, taken now: an interceptor's own awaits must not change which scope cancels the call.
+  const scope = CancellationScope.current();
+  const signal = composeInterceptors(activator.interceptors.outbound, 'signalWorkflow', (input) =>
+    externalCall(activator, activator.externalSignals, input.seq, {
+      type: 'SignalExternalWorkflowExecution',
+      execution: input.target.type === 'child' ? { workflowId: input.target.childWorkflowId } : { ...input.target.workflowExecution },
+      signalName: input.signalName,
+      input: toPayloads(activator.payloadConverter, ...input.args),
+      ...(childWorkflowOnly ? { childWorkflowOnly } : {}),
+      ...(Object.keys(input.headers).length > 0 ? { header: input.headers } : {}),
+      control: String(input.seq),
+    }, scope),
+  );
+  const to: SignalWorkflowInput['target'] = childWorkflowOnly ? { type: 'child', childWorkflowId: target.workflowId } : { type: 'external', workflowExecution: { ...target } };
+  return signal({ seq, signalName, args, headers: {}, target: to });
 }
 
 /**

@@ -82,3 +82,28 @@ export {
   type Duration,
   type RetryPolicy,
 } from '../common/index.js';
+export { proxySinks, type Sink, type Sinks, type SinkFunction, type SinkCall } from './sinks.js';
+export type {
+  Headers,
+  Next,
+  WorkflowInterceptors,
+  WorkflowInterceptorsFactory,
+  WorkflowInboundCallsInterceptor,
+  WorkflowOutboundCallsInterceptor,
+  WorkflowInternalsInterceptor,
+  WorkflowExecuteInput,
+  SignalInput,
+  QueryInput,
+  UpdateInput,
+  ActivityInput,
+  LocalActivityInput,
+  TimerInput,
+  StartChildWorkflowExecutionInput,
+  SignalWorkflowInput,
+  ContinueAsNewInput,
+  GetLogAttributesInput,
+  ActivateInput,
+  ConcludeActivationInput,
+  ConcludeActivationOutput,
+  DisposeInput,
+} from './interceptors.js';

@@ -1,6 +1,8 @@
 // Owns local activities seen from the workflow: `proxyLocalActivities` (Temporal's), the requests the
 // worker runs within the workflow task, the `core_local_activity` marker each outcome records, the
 // timer a long retry back-off becomes, and cancellation through scopes.
+import { composeInterceptors, type Headers } from '../common/interceptors.js';
+import type { LocalActivityInput } from './interceptors.js';
 import type { Failure, RetryState } from '../../protocol/payload.js';
 import { ActivityCancellationType, compileRetryPolicy, msOptionalToNumber, toPayloads, type Duration, type RetryPolicy } from '../common/index.js';
 import type { LocalActivityRequest } from './activation.js';
@@ -82,7 +84,7 @@ function retryStateOf(failure: Failure): RetryState {
 }
 
 /** One execution request (an attempt, or several in the worker); resolves with how it ended. */
-function requestOnce(activator: Activator, activityType: string, args: unknown[], options: LocalActivityOptions, attempt: number, originalScheduleTime: number): Promise<LocalActivityResolution> {
+function requestOnce(activator: Activator, activityType: string, args: unknown[], options: LocalActivityOptions, attempt: number, originalScheduleTime: number, headers: Headers): Promise<LocalActivityResolution> {
   activator.assertNotInQuery('A local activity');
   const state = stateOf(activator);
   const seq = state.nextSeq++;
@@ -95,6 +97,7 @@ function requestOnce(activator: Activator, activityType: string, args: unknown[]
     attempt,
     originalScheduleTime,
     localRetryThresholdMs: wholeMs(options.localRetryThreshold) ?? DEFAULT_LOCAL_RETRY_THRESHOLD_MS,
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
   };
   const startToClose = wholeMs(options.startToCloseTimeout);
   const scheduleToClose = wholeMs(options.scheduleToCloseTimeout);
@@ -153,15 +156,23 @@ export async function scheduleLocalActivity<R = unknown>(activityType: string, a
   const activator = assertInWorkflowContext('Scheduling a local activity');
   if (options === undefined) throw new TypeError('Got empty activity options');
   validate(options);
-  const originalScheduleTime = activator.now ?? 0;
-  let attempt = 1;
+  activator.assertNotInQuery('A local activity');
+  const schedule = composeInterceptors(activator.interceptors.outbound, 'scheduleLocalActivity', (input) => scheduleLocalActivityNext(activator, input));
+  return schedule({ activityType, args, options, headers: {}, seq: stateOf(activator).nextSeq, originalScheduleTime: activator.now ?? 0, attempt: 1 }) as Promise<R>;
+}
+
+/** The end of the `scheduleLocalActivity` chain: attempts (and back-off timers) until it completes or fails for good. */
+async function scheduleLocalActivityNext(activator: Activator, input: LocalActivityInput): Promise<unknown> {
+  const { activityType, args, options, headers } = input;
+  const originalScheduleTime = input.originalScheduleTime ?? activator.now ?? 0;
+  let attempt = input.attempt;
   for (;;) {
-    const resolution = await requestOnce(activator, activityType, args, options, attempt, originalScheduleTime);
+    const resolution = await requestOnce(activator, activityType, args, options, attempt, originalScheduleTime, headers);
     const { outcome, data } = resolution;
     const nameOf = { activityId: data.activityId, activityType };
     if ('completed' in outcome) {
       const payload = outcome.completed.result;
-      return (payload === undefined ? undefined : activator.payloadConverter.fromPayload(payload)) as R;
+      return payload === undefined ? undefined : activator.payloadConverter.fromPayload(payload);
     }
     if ('failed' in outcome) throw activityError(activator, nameOf, outcome.failed.failure, retryStateOf(outcome.failed.failure));
     // A back-off longer than the local retry threshold: a durable timer in the caller's scope, then the next attempt.

@@ -1,5 +1,6 @@
 // Owns the workflow logger `log`: replay-aware (silent while replaying, so each record is written
 // once however often history is replayed), tagged with the run's identity, written to a sink.
+import { composeInterceptors } from '../common/interceptors.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { LogLevel, LogMetadata, WorkflowLogger, WorkflowLogSink } from './interfaces.js';
 
@@ -17,7 +18,7 @@ function write(level: LogLevel, message: string, meta?: LogMetadata): void {
   const activator = assertInWorkflowContext('log');
   if (activator.isReplaying) return;
   const start = activator.startInfo;
-  const attributes: LogMetadata = {
+  const base: LogMetadata = {
     sdkComponent: 'workflow',
     ...(start && {
       namespace: start.namespace,
@@ -26,8 +27,9 @@ function write(level: LogLevel, message: string, meta?: LogMetadata): void {
       runId: start.runId,
       workflowType: start.workflowType,
     }),
-    ...meta,
   };
+  // Outbound interceptors may add attributes (a trace id, say), as Temporal's getLogAttributes.
+  const attributes: LogMetadata = { ...composeInterceptors(activator.interceptors.outbound, 'getLogAttributes', (a) => a)(base), ...meta };
   activator.logSink.log(level, message, attributes);
 }
 

@@ -60,5 +60,9 @@ export function createRuntime(workflows: Record<string, unknown>, options?: Runt
     setLogger(sink: WorkflowLogSink): void {
       activator.logSink = sink;
     },
+    dispose(): void {
+      setActivator(activator);
+      activator.dispose();
+    },
   };
 }

@@ -1,5 +1,7 @@
 // Owns durable timers: `sleep`, and the StartTimer / CancelTimer commands behind it, linked to
 // the current cancellation scope.
+import { composeInterceptors } from '../common/interceptors.js';
+import type { TimerInput } from './interceptors.js';
 import type { CommandOf } from '../../protocol/commands.js';
 import { msToNumber, type Duration } from '../common/index.js';
 import type { Activator } from './activator.js';
@@ -25,9 +27,14 @@ export interface PendingTimer {
 export function startTimer(activator: Activator, ms: number): Promise<void> {
   activator.assertNotInQuery('A timer');
   const seq = activator.nextSeqs.timer++;
-  const timerId = String(seq);
   // The wire needs whole, positive milliseconds; round up so a timer never fires early.
-  const durationMs = Math.max(1, Math.ceil(ms));
+  const start = composeInterceptors(activator.interceptors.outbound, 'startTimer', (input) => startTimerNext(activator, input));
+  return start({ durationMs: Math.max(1, Math.ceil(ms)), seq });
+}
+
+/** The end of the `startTimer` chain: the StartTimer command, and the promise that it fires. */
+function startTimerNext(activator: Activator, { durationMs, seq }: TimerInput): Promise<void> {
+  const timerId = String(seq);
   return new Promise<void>((resolve, reject) => {
     const scope = CancellationScope.current();
     if (scope.consideredCancelled) {

@@ -4,6 +4,7 @@
 import { TemporalFailure, arrayFromPayloads, errorToFailure } from '../common/index.js';
 import type { ActivationJob, QueryRequest, QueryResult } from './activation.js';
 import type { Activator } from './activator.js';
+import { composeInterceptors } from '../common/interceptors.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { HandlerUnfinishedPolicy, UpdateDefinition, UpdateInfo } from './interfaces.js';
 
@@ -81,8 +82,9 @@ export function validateUpdate(activator: Activator, request: QueryRequest): Que
     const known = [...updateState(activator).handlers.keys()].join(', ');
     throw new ReferenceError(`No registered handler for update: ${request.queryType}. Registered updates: [${known}]`);
   }
-  if (entry.validator) {
-    const result: unknown = entry.validator(...arrayFromPayloads(activator.payloadConverter, request.args));
+  const validate = composeInterceptors(activator.interceptors.inbound, 'validateUpdate', (input) => {
+    if (!entry.validator) return;
+    const result: unknown = entry.validator(...input.args);
     // Temporal runs validators synchronously and ignores what they return, so an `async` validator
     // is accepted there: its promise never rejects the update. Do the same, and say so once.
     if (result !== undefined && typeof (result as { then?: unknown }).then === 'function') {
@@ -92,7 +94,8 @@ export function validateUpdate(activator: Activator, request: QueryRequest): Que
         activator.logSink.log('WARN', `The validator of update '${request.queryType}' returned a Promise: validators run synchronously, so the update is accepted whatever the Promise settles to. Make the validator synchronous and throw to reject.`, { sdkComponent: 'workflow', updateName: request.queryType });
       }
     }
-  }
+  });
+  validate({ updateId: request.update?.updateId ?? request.queryId, name: request.queryType, args: arrayFromPayloads(activator.payloadConverter, request.args), headers: request.headers ?? {} });
   return { queryId: request.queryId };
 }
 
@@ -117,7 +120,9 @@ export function doUpdate(activator: Activator, job: DoUpdateJob): void {
   let result: unknown;
   s.current = { id: job.updateId, name: job.name };
   try {
-    result = activator.scopeStorage.run(activator.rootScope, () => entry.handler(...arrayFromPayloads(activator.payloadConverter, job.args)));
+    const handle = composeInterceptors(activator.interceptors.inbound, 'handleUpdate', async (input) => entry.handler(...input.args) as unknown);
+    const input = { updateId: job.updateId, name: job.name, args: arrayFromPayloads(activator.payloadConverter, job.args), headers: job.headers ?? {} };
+    result = activator.scopeStorage.run(activator.rootScope, () => handle(input));
   } catch (err) {
     result = Promise.reject(err);
   } finally {

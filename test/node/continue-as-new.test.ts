@@ -58,4 +58,17 @@ describe('continue-as-new', () => {
       await expect(Worker.runReplayHistory({ workflowsPath }, h, workflowId)).resolves.toBeUndefined();
     }
   });
+
+  it('does not keep a run that continued as new in the worker cache: it gets no more tasks', async () => {
+    const taskQueue = 'continue-as-new-cache';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
+    const cached = await worker.runUntil(async () => {
+      const result = await env.client.workflow.execute(counterLoop, { taskQueue, workflowId: 'can-cache-1', args: [1, 0, 3] });
+      expect(result.run).toBe(3);
+      // Read while the worker runs (stopping clears the cache): a run is let go before its closing completion is sent.
+      return worker.cachedWorkflows;
+    });
+    // Runs 1 and 2 closed with ContinueAsNew, run 3 with Complete: none is held.
+    expect(cached).toBe(0);
+  });
 });
