@@ -25,7 +25,7 @@ afterAll(async () => {
 
 describe('the OpenAPI document with standard tools', () => {
   it('is served, and passes the OpenAPI 3.1 validator', async () => {
-    const doc = await (await fetch(`http://${service.address}/api/v1/openapi.json`)).json();
+    const doc = (await (await fetch(`http://${service.address}/api/v1/openapi.json`)).json()) as Record<string, unknown>;
     expect(await new Validator().validate(doc)).toEqual({ valid: true });
   });
 
