@@ -31,6 +31,8 @@ import urllib.request
 import uuid
 
 TASK_QUEUE = os.environ.get('KEEL_TASK_QUEUE', 'python-activities')
+# Set by a poller the service refuses; the worker then stops and exits 1.
+failed = threading.Event()
 # Longer than the service's long poll (20 s), so an empty answer, not a timeout, ends a poll.
 POLL_TIMEOUT_S = 70
 CALL_TIMEOUT_S = 30
@@ -230,7 +232,12 @@ def poll_loop(keel, identity, poller_id, stopping):
             delay = 0.1
         except (KeelError, OSError) as e:
             if isinstance(e, KeelError) and e.status < 500 and e.status != 429:
-                raise  # a request the service refuses (bad namespace, key): retrying cannot help
+                # Refused (an unknown key, a bad queue name): retrying cannot help. Stop the
+                # whole worker the way SIGTERM does, and exit non-zero.
+                log(f'poll refused, stopping: {e}')
+                failed.set()
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
             log(f'poll failed, retrying in {delay:.1f} s: {e}')
             stopping.wait(delay)
             delay = min(delay * 2, 5)
@@ -272,6 +279,7 @@ def main():
     for t in pollers:
         t.join()
     log('stopped')
+    return 1 if failed.is_set() else 0
 
 
 if __name__ == '__main__':
