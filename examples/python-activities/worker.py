@@ -138,6 +138,8 @@ class Context:
             if e.code == 'TASK_NOT_FOUND':
                 # Timed out or its run closed: nobody wants the result any more.
                 raise Cancelled(details) from None
+            if e.status in (429, 502, 503, 504):
+                return  # transient: the next heartbeat carries the same progress
             raise
         except OSError:
             return  # a lost heartbeat is harmless; the next one carries the same progress
