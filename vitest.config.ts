@@ -9,19 +9,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { packageExports } from './scripts/package-exports.mjs';
 
 const sdk = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const alias = {
-  'keel/client': sdk('./sdk/client/index.ts'),
-  'keel/worker': sdk('./sdk/worker/index.ts'),
-  'keel/workflow': sdk('./sdk/workflow/index.ts'),
-  'keel/activity': sdk('./sdk/activity/index.ts'),
-  'keel/testing': sdk('./sdk/testing/index.ts'),
-  'keel/common': sdk('./sdk/common/index.ts'),
-  'keel/proto': sdk('./sdk/proto/index.ts'),
-  'keel/envconfig': sdk('./sdk/envconfig/index.ts'),
-  'keel/protocol': sdk('./protocol/index.ts'),
-};
+// `keel/*` imports resolve to the sources of package.json's exports.
+const alias = Object.fromEntries(packageExports().map((e) => [e.specifier, e.source]));
 
 // The workerd pool serves wrangler.toml's [assets] (the built UI), which must exist before it starts.
 if (!existsSync(sdk('./dist/ui/index.html'))) execFileSync(process.execPath, [sdk('./scripts/build-ui.mjs')], { stdio: 'inherit' });

@@ -1,23 +1,19 @@
 // Owns the `keel` command line: every command, flag and help text, with Temporal CLI's names
 // (`keel workflow start --type … --task-queue … --workflow-id … --input …`). The work of each
 // command is imported only when it runs, so `keel dev` and `--help` load no SDK code.
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, describeError, exitCodeOf } from './errors.js';
 import { addClientOptions, collect, type ClientFlags } from './flags.js';
 import { OUTPUT_FORMATS, processIo, type Io, type OutputFormat } from './output.js';
+import { keelPackage } from './package-root.js';
 
 /** The version in the keel package's package.json, found above this module (sources or dist/). */
 function packageVersion(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    const file = path.join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'keel') return pkg.version ?? 'unknown';
+  try {
+    return keelPackage().version;
+  } catch {
+    return 'unknown';
   }
-  return 'unknown';
 }
 
 /** `never` is Temporal CLI's name for `none`. */
@@ -78,6 +74,17 @@ export function createProgram(io: Io = processIo): Command {
     .action(async (flags: { dbDir: string; port: number; ip: string; namespace?: string[]; logLevel: (typeof LOG_LEVELS)[number] }) => {
       const { dev } = await import('./dev.js');
       await dev({ ...flags, namespace: flags.namespace ?? ['default'] }, io);
+    });
+
+  program
+    .command('init')
+    .description('Write a new project that uses Keel: a workflow, an activity, a worker, a client, a test, and a wrangler.toml to deploy the service')
+    .argument('<directory>', 'where to write it: a new or empty directory; its name names the project')
+    .option('--keel-version <spec>', "the keel dependency its package.json asks for: a version range, or a tarball's path", `^${packageVersion()}`)
+    .addHelpText('after', '\nExample:\n  keel init my-app && cd my-app && npm install && npm test\n')
+    .action(async (directory: string, flags: { keelVersion: string }) => {
+      const { init } = await import('./init.js');
+      init(directory, flags, io);
     });
 
   const workflow = program.command('workflow').description('Start, list, inspect, signal, query, cancel and terminate workflow executions');

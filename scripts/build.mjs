@@ -1,12 +1,13 @@
 // Builds what runs outside the repository's TypeScript sources:
 //   dist/worker/index.js  the Keel Worker bundle that `keel dev` and keel/testing run in workerd
-//   dist/sdk/**, dist/protocol/**  the SDK subpaths as ESM (shared chunks, so classes are one copy)
+//   dist/sdk/**, dist/protocol/**  the subpaths of package.json's exports as ESM (shared chunks, so classes are one copy)
 //   dist/cli/keel.js      the `keel` command
 //   dist/ui/**            the web UI's static assets (scripts/build-ui.mjs)
 // esbuild because it is what wrangler itself bundles with, and it bundles this in well under a second.
 import { build } from 'esbuild';
 import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { buildUi } from './build-ui.mjs';
+import { packageExports } from './package-exports.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 // dist/ui is replaced whole by buildUi (a running service reads it per request), not emptied first.
@@ -26,10 +27,9 @@ const worker = build({
   logLevel: 'warning',
 });
 
-const sdkEntries = ['client', 'worker', 'workflow', 'activity', 'testing', 'common', 'proto', 'envconfig'].map((p) => `${root}sdk/${p}/index.ts`);
 const sdk = build({
   // cli/keel.ts shares the SDK's chunks; its commands are split off and loaded only when run.
-  entryPoints: [...sdkEntries, `${root}protocol/index.ts`, `${root}sdk/workflow/runtime-entry.ts`, `${root}cli/keel.ts`],
+  entryPoints: [...packageExports().map((e) => e.source), `${root}sdk/workflow/runtime-entry.ts`, `${root}cli/keel.ts`],
   outdir: `${root}dist`,
   outbase: root,
   bundle: true,
