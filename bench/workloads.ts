@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { benchDir, cpuMeter, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
+import { cloudflareWorkflowsPerMillion, keelPerMillion, temporalCloudPerMillion, total, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 
 export interface WorkloadResult {
@@ -410,7 +411,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       b.counter.observe = undefined;
       const cpu = meter();
       const timeline = w1Timeline(log, windows);
-      const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>>;
+      const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>> & { billing: ServiceBilling };
+      const units = billableUnits(service, runs, cpu);
       const client: Record<string, { per_workflow: number; empty_polls: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }> = {};
       for (const [endpoint, c] of [...b.counter.byEndpoint.entries()].sort()) {
         client[endpoint] = {
@@ -427,7 +429,10 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
         {
           name: 'requests',
           description: `Cost of one W1 workflow, averaged over ${runs} sequential runs (instrumented service build)`,
-          metrics: { http_requests_per_workflow: round(b.counter.total() / runs, 2) },
+          metrics: {
+            http_requests_per_workflow: round(b.counter.total() / runs, 2),
+            keel_usd_per_million_w1: round(total(keelPerMillion(units)), 2),
+          },
           cpu,
           cpuPerWorkflowMs: perWorkflow(cpu, runs),
           extra: {
@@ -438,12 +443,53 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             durable_object_calls_per_workflow: perWf(service.rpc),
             storage_calls_per_workflow: perWf(service.storage),
             sql_statements_per_workflow: perWf(service.sql),
+            durable_object_requests_per_workflow: perWf(service.stubCalls),
+            d1_per_workflow: perWf(service.d1),
+            billable_units_per_workflow: Object.fromEntries(Object.entries(units).map(([k, v]) => [k, round(v, 3)])),
+            task_queue_active_ms_per_workflow: round((service.billing.activeMs.TaskQueueObject ?? 0) / runs, 1),
+            usd_per_million_w1: {
+              keel: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
+              cloudflare_workflows_at_keel_cpu: round(total(cloudflareWorkflowsPerMillion({ cpuMs: units.workerCpuMs, storedBytes: units.storedBytes })), 2),
+              temporal_cloud: total(temporalCloudPerMillion()),
+            },
           },
         },
       ];
     },
     { instrumented: true, observeExchanges: true },
   );
+}
+
+/** What the instrumented service reports for billing (bench/instrumented-service.js). */
+interface ServiceBilling {
+  rowsRead: number;
+  rowsWritten: number;
+  activeMs: Record<string, number>;
+  workflowObjects: number;
+  workflowObjectBytes: number;
+}
+
+/**
+ * Cloudflare's billable units of one W1 from the instrumented service's counts over `runs`
+ * sequential runs. Duration counts the workflow objects only: the task queues are held active
+ * by the workers' long polls whether workflows run or not, a fixed cost per polled queue
+ * (reported beside it). Worker CPU is workerd's whole CPU: an upper bound, since locally the
+ * Worker and the objects share one process.
+ */
+function billableUnits(service: Record<string, Record<string, number>> & { billing: ServiceBilling }, runs: number, cpu: CpuReport): KeelUnits {
+  const sum = (m: Record<string, number> | undefined, pred: (k: string) => boolean = () => true) => Object.entries(m ?? {}).reduce((a, [k, v]) => (pred(k) ? a + v : a), 0);
+  const b = service.billing;
+  return {
+    workerRequests: sum(service.http) / runs,
+    doRequests: (sum(service.stubCalls) + sum(service.rpc, (k) => k.endsWith('.alarm'))) / runs,
+    doActiveSeconds: (b.activeMs.WorkflowObject ?? 0) / runs / 1000,
+    workerCpuMs: cpu.workerdCpuMs / runs,
+    sqliteRowsRead: b.rowsRead / runs,
+    sqliteRowsWritten: b.rowsWritten / runs,
+    d1RowsRead: (service.d1?.rowsRead ?? 0) / runs,
+    d1RowsWritten: (service.d1?.rowsWritten ?? 0) / runs,
+    storedBytes: b.workflowObjects ? b.workflowObjectBytes / b.workflowObjects : 0,
+  };
 }
 
 interface Exchange {

@@ -25,23 +25,24 @@ export class FloorWorkflow extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.sql.exec('CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT NOT NULL, at INTEGER NOT NULL)');
-    this.state = undefined;
+    this.sql.exec('CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT NOT NULL, at INTEGER NOT NULL, state TEXT NOT NULL)');
+    // Each transaction's row carries the state, so an object that workerd evicts and brings
+    // back (seen under load) resumes where it was, as Keel's objects do from their tables.
+    const last = this.sql.exec('SELECT state FROM log ORDER BY seq DESC LIMIT 1').toArray()[0];
+    this.state = last ? JSON.parse(last.state) : undefined;
     this.waiters = [];
-    /** When a W3 timer is due: the alarm is the earliest of it and the retry alarm. */
-    this.timerDue = undefined;
   }
 
   /** One transaction: one row, and (unless told otherwise) the alarm. */
   tx(what, alarm = true) {
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec('INSERT INTO log (what, at) VALUES (?, ?)', what, Date.now());
-      if (alarm) this.ctx.storage.setAlarm(Math.min(this.timerDue ?? Infinity, Date.now() + RETRY_ALARM_MS));
+      this.sql.exec('INSERT INTO log (what, at, state) VALUES (?, ?, ?)', what, Date.now(), JSON.stringify(this.state));
+      if (alarm) this.ctx.storage.setAlarm(Math.min(this.state.timerDue ?? Infinity, Date.now() + RETRY_ALARM_MS));
     });
   }
 
   async start(id, input) {
-    this.state = { id, input, steps: input.steps ?? 1, done: 0, sleepMs: input.sleepMs, result: undefined, before: 0 };
+    this.state = { id, input, steps: input.steps ?? 1, done: 0, sleepMs: input.sleepMs, result: undefined, before: 0, timerDue: undefined };
     this.tx('start');
     await this.handOff('normal');
     this.summary('started', true);
@@ -71,7 +72,7 @@ export class FloorWorkflow extends DurableObject {
     const s = this.state;
     if (s.done === 0 && s.sleepMs !== undefined && s.before === 0) {
       s.before = Date.now();
-      this.timerDue = s.before + s.sleepMs;
+      s.timerDue = s.before + s.sleepMs;
       this.tx('workflow task completed; timer started');
       return {};
     }
@@ -79,8 +80,8 @@ export class FloorWorkflow extends DurableObject {
       this.tx('workflow task completed; activity started');
       return { activity: { id: s.id, step: s.done } };
     }
-    this.tx('workflow task completed; closed');
     s.result = s.sleepMs !== undefined ? { before: s.before, after: Date.now() } : s.steps === 1 ? s.input.value : s.steps;
+    this.tx('workflow task completed; closed');
     this.summary('completed', false);
     for (const w of this.waiters.splice(0)) w(s.result);
     return {};
@@ -96,15 +97,15 @@ export class FloorWorkflow extends DurableObject {
   async alarm() {
     const s = this.state;
     if (s?.sleepMs === undefined || s.result !== undefined || s.done > 0) return;
-    if (Date.now() < this.timerDue) return;
+    if (Date.now() < s.timerDue) return;
     s.done = 1;
-    this.timerDue = undefined;
+    s.timerDue = undefined;
     this.tx('timer fired');
     await this.handOff('sticky');
   }
 
   result() {
-    if (this.state.result !== undefined) return this.state.result;
+    if (this.state?.result !== undefined) return this.state.result;
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 }
