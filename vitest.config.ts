@@ -26,7 +26,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts'],
+          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts', 'bench/*.test.ts'],
         },
       },
       {

@@ -6,20 +6,100 @@
 // `scriptPath`; nothing outside bench/ is changed.
 import worker, { TaskQueueObject as BaseTaskQueueObject, WorkflowObject as BaseWorkflowObject } from '../src/index.ts';
 
-const counts = { http: {}, rpc: {}, sql: {}, storage: {}, rows: {}, db: {} };
-/** Cursors not yet added to `counts.rows`: their counts are final only once they are read. */
-const cursors = [];
-/** Each WorkflowObject's database size after its last transaction (counts.db is built from it). */
-const sizes = new Map();
-
-/** Adds the rows read and written by every cursor so far (SqlStorageCursor.rowsRead/rowsWritten, billed units). */
-function flushRows() {
-  for (const [key, cursor] of cursors.splice(0)) {
-    bump(counts.rows, `${key}: read`, cursor.rowsRead);
-    bump(counts.rows, `${key}: written`, cursor.rowsWritten);
-  }
-}
+const counts = { http: {}, rpc: {}, sql: {}, storage: {}, stubCalls: {}, d1: {} };
 const bump = (map, key, n = 1) => (map[key] = (map[key] ?? 0) + n);
+
+// Billable units (Cloudflare's price list, bench/prices.md): the SQL cursors of the window, whose
+// rowsRead/rowsWritten are final once consumed and are summed when the counts are read; the
+// wall-clock time each object had a call in progress (duration is billed while an object is
+// active); each workflow object's database size after its last call.
+let cursors = [];
+const active = new Map(); // object id → { cls, inFlight, since, ms }
+const dbSize = new Map(); // workflow object id → bytes
+
+function enter(id, cls) {
+  let a = active.get(id);
+  if (!a) active.set(id, (a = { cls, inFlight: 0, since: 0, ms: 0 }));
+  if (a.inFlight++ === 0) a.since = Date.now();
+}
+function leave(id) {
+  const a = active.get(id);
+  if (a && --a.inFlight === 0) a.ms += Date.now() - a.since;
+}
+
+function billing() {
+  let rowsRead = 0;
+  let rowsWritten = 0;
+  for (const c of cursors) {
+    rowsRead += c.rowsRead;
+    rowsWritten += c.rowsWritten;
+  }
+  const activeMs = {};
+  for (const a of active.values()) bump(activeMs, a.cls, a.ms + (a.inFlight > 0 ? Date.now() - a.since : 0));
+  const sizes = [...dbSize.values()];
+  return {
+    rowsRead,
+    rowsWritten,
+    activeMs,
+    workflowObjects: sizes.length,
+    workflowObjectBytes: sizes.reduce((x, y) => x + y, 0),
+  };
+}
+
+const NOT_CALLS = new Set(['then', 'dup', 'id', 'name', 'toJSON', 'constructor']);
+
+/** A Durable Object stub whose method calls (each a billed request) are counted. */
+function countedStub(stub, ns) {
+  return new Proxy(stub, {
+    get(target, prop) {
+      const v = target[prop];
+      if (typeof prop !== 'string' || NOT_CALLS.has(prop) || typeof v !== 'function') return v;
+      // Called through the stub itself: `v.apply` would be an RPC call of a method named "apply".
+      return (...args) => {
+        bump(counts.stubCalls, `${ns}.${prop}`);
+        return target[prop](...args);
+      };
+    },
+  });
+}
+
+/** The env, with its namespaces handing out counted stubs and D1's batches counted. */
+function countedEnv(env) {
+  return new Proxy(env, {
+    get(target, prop) {
+      const v = target[prop];
+      if (prop === 'WORKFLOWS' || prop === 'TASK_QUEUES') {
+        return new Proxy(v, {
+          get(ns, p) {
+            const f = ns[p];
+            if (p === 'get' || p === 'getByName') return (...a) => countedStub(Reflect.apply(f, ns, a), prop);
+            return typeof f === 'function' ? f.bind(ns) : f;
+          },
+        });
+      }
+      if (prop === 'VISIBILITY' && v) {
+        return new Proxy(v, {
+          get(db, p) {
+            const f = db[p];
+            if (p === 'batch')
+              return async (statements) => {
+                const results = await Reflect.apply(f, db, [statements]);
+                bump(counts.d1, 'batches');
+                bump(counts.d1, 'statements', statements.length);
+                for (const r of results) {
+                  bump(counts.d1, 'rowsRead', r.meta?.rows_read ?? 0);
+                  bump(counts.d1, 'rowsWritten', r.meta?.rows_written ?? 0);
+                }
+                return results;
+              };
+            return typeof f === 'function' ? f.bind(db) : f;
+          },
+        });
+      }
+      return v;
+    },
+  });
+}
 
 /** A short name for a SQL statement: its verb and table. */
 function classify(query) {
@@ -44,7 +124,7 @@ function instrumentCtx(ctx, cls) {
   sql.exec = (query, ...args) => {
     bump(counts.sql, `${cls}: ${classify(query)}`);
     const cursor = exec(query, ...args);
-    cursors.push([cls, cursor]);
+    cursors.push(cursor);
     return cursor;
   };
   for (const name of ['transactionSync', 'transaction', 'setAlarm', 'deleteAlarm', 'getAlarm']) {
@@ -74,7 +154,21 @@ function countMethods(Sub, Base, cls) {
       writable: true,
       value: function (...args) {
         bump(counts.rpc, `${cls}.${name}`);
-        return fn.apply(this, args);
+        const id = this.ctx.id.toString();
+        enter(id, cls);
+        const done = () => {
+          leave(id);
+          if (cls === 'WorkflowObject') dbSize.set(id, this.ctx.storage.sql.databaseSize);
+        };
+        try {
+          const r = fn.apply(this, args);
+          if (r && typeof r.then === 'function') r.then(done, done);
+          else done();
+          return r;
+        } catch (err) {
+          done();
+          throw err;
+        }
       },
     });
   }
@@ -82,7 +176,7 @@ function countMethods(Sub, Base, cls) {
 
 export class WorkflowObject extends BaseWorkflowObject {
   constructor(ctx, env) {
-    super(instrumentCtx(ctx, 'WorkflowObject'), env);
+    super(instrumentCtx(ctx, 'WorkflowObject'), countedEnv(env));
     bump(counts.rpc, 'WorkflowObject (constructed)');
   }
 }
@@ -90,7 +184,7 @@ countMethods(WorkflowObject, BaseWorkflowObject, 'WorkflowObject');
 
 export class TaskQueueObject extends BaseTaskQueueObject {
   constructor(ctx, env) {
-    super(instrumentCtx(ctx, 'TaskQueueObject'), env);
+    super(instrumentCtx(ctx, 'TaskQueueObject'), countedEnv(env));
     bump(counts.rpc, 'TaskQueueObject (constructed)');
   }
 }
@@ -102,20 +196,19 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     if (url.pathname === '/__bench/counts') {
-      flushRows();
-      // Bytes: the SQLite database of each WorkflowObject written to since the last reset.
-      const all = [...sizes.values()];
-      if (all.length > 0) counts.db = { objects: all.length, avg_bytes: Math.round(all.reduce((a, b) => a + b, 0) / all.length), max_bytes: Math.max(...all) };
-      const body = JSON.stringify(counts);
+      const body = JSON.stringify({ ...counts, billing: billing() });
       if (url.searchParams.get('reset')) {
         for (const m of Object.values(counts)) for (const k of Object.keys(m)) delete m[k];
-        sizes.clear();
+        cursors = [];
+        for (const [id, a] of active) if (a.inFlight === 0) active.delete(id);
+        else Object.assign(a, { ms: 0, since: Date.now() });
+        dbSize.clear();
       }
       return new Response(body, { headers: { 'content-type': 'application/json' } });
     }
     const m = ENDPOINT.exec(url.pathname);
     const path = m ? m[1].replace(/^\/workflows\/[^/]+/, '/workflows/{workflowId}').replace(/^\/task-queues\/[^/]+/, '/task-queues/{taskQueue}') : url.pathname;
     bump(counts.http, `${request.method} ${path}`);
-    return worker.fetch(request, env, ctx);
+    return worker.fetch(request, countedEnv(env), ctx);
   },
 };

@@ -174,7 +174,15 @@ function printResult(r: WorkloadResult): void {
     rows.push(['HTTP requests by endpoint (per workflow · request → answer bytes · round trip)', '', '']);
     const client = extra.client_side_http as Record<string, { per_workflow: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }>;
     for (const [endpoint, c] of Object.entries(client)) rows.push([`  ${endpoint}`, `${c.per_workflow}/wf · ${c.avg_request_bytes} B → ${c.avg_response_bytes} B · ${c.avg_rtt_ms} ms`, '']);
-    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow', 'sqlite_rows_per_workflow'] as const) {
+    rows.push(['Cloudflare billable units per W1 (bench/cost.ts; a change that adds a row shows here)', '', '']);
+    for (const [k, v] of Object.entries(extra.billable_units_per_workflow as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
+    rows.push([`  (task queues held active by long polls, ms per W1: fixed cost per polled queue)`, String(extra.task_queue_active_ms_per_workflow), '']);
+    const usd = extra.usd_per_million_w1 as { keel: Array<{ item: string; units: number; usd: number }>; cloudflare_workflows_at_keel_cpu: number; temporal_cloud: number };
+    rows.push(['USD per million W1 at list prices (bench/prices.md)', '', '']);
+    for (const l of usd.keel) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd}`, '']);
+    rows.push(['  Keel total', `$${round(usd.keel.reduce((a, l) => a + l.usd, 0), 2)}`, '']);
+    rows.push(['  Cloudflare Workflows (at the same CPU) / Temporal Cloud', `$${usd.cloudflare_workflows_at_keel_cpu} / $${usd.temporal_cloud}`, '']);
+    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'd1_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow'] as const) {
       rows.push([key, '', '']);
       for (const [k, v] of Object.entries((extra[key] ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
     }

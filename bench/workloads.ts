@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
+import { cloudflareWorkflowsPerMillion, keelPerMillion, temporalCloudPerMillion, total, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 
 export interface WorkloadResult {
@@ -410,7 +411,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       b.counter.observe = undefined;
       const cpu = meter();
       const timeline = w1Timeline(log, windows);
-      const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>>;
+      const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>> & { billing: ServiceBilling };
+      const units = billableUnits(service, runs, cpu);
       const client: Record<string, { per_workflow: number; empty_polls: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }> = {};
       for (const [endpoint, c] of [...b.counter.byEndpoint.entries()].sort()) {
         client[endpoint] = {
@@ -429,8 +431,10 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
           description: `Cost of one W1 workflow, averaged over ${runs} sequential runs (instrumented service build)`,
           metrics: {
             http_requests_per_workflow: round(b.counter.total() / runs, 2),
-            ...rowTotals(service.rows, runs),
-            ...(service.db?.avg_bytes ? { workflow_db_bytes: service.db.avg_bytes } : {}),
+            rows_read_per_workflow: round(service.billing.rowsRead / runs, 1),
+            rows_written_per_workflow: round(service.billing.rowsWritten / runs, 1),
+            ...(service.billing.workflowObjects ? { workflow_db_bytes: Math.round(service.billing.workflowObjectBytes / service.billing.workflowObjects) } : {}),
+            keel_usd_per_million_w1: round(total(keelPerMillion(units)), 2),
           },
           cpu,
           cpuPerWorkflowMs: perWorkflow(cpu, runs),
@@ -442,8 +446,15 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             durable_object_calls_per_workflow: perWf(service.rpc),
             storage_calls_per_workflow: perWf(service.storage),
             sql_statements_per_workflow: perWf(service.sql),
-            sqlite_rows_per_workflow: perWf(service.rows),
-            workflow_object_database: service.db,
+            durable_object_requests_per_workflow: perWf(service.stubCalls),
+            d1_per_workflow: perWf(service.d1),
+            billable_units_per_workflow: Object.fromEntries(Object.entries(units).map(([k, v]) => [k, round(v, 3)])),
+            task_queue_active_ms_per_workflow: round((service.billing.activeMs.TaskQueueObject ?? 0) / runs, 1),
+            usd_per_million_w1: {
+              keel: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
+              cloudflare_workflows_at_keel_cpu: round(total(cloudflareWorkflowsPerMillion({ cpuMs: units.workerCpuMs, storedBytes: units.storedBytes })), 2),
+              temporal_cloud: total(temporalCloudPerMillion()),
+            },
           },
         },
       ];
@@ -452,10 +463,36 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
   );
 }
 
-/** SQLite rows read and written per workflow, all objects together (Cloudflare bills both). */
-function rowTotals(rows: Record<string, number> | undefined, runs: number): Record<string, number> {
-  const sum = (suffix: string) => Object.entries(rows ?? {}).reduce((n, [k, v]) => (k.endsWith(suffix) ? n + v : n), 0);
-  return { rows_read_per_workflow: round(sum(': read') / runs, 1), rows_written_per_workflow: round(sum(': written') / runs, 1) };
+/** What the instrumented service reports for billing (bench/instrumented-service.js). */
+interface ServiceBilling {
+  rowsRead: number;
+  rowsWritten: number;
+  activeMs: Record<string, number>;
+  workflowObjects: number;
+  workflowObjectBytes: number;
+}
+
+/**
+ * Cloudflare's billable units of one W1 from the instrumented service's counts over `runs`
+ * sequential runs. Duration counts the workflow objects only: the task queues are held active
+ * by the workers' long polls whether workflows run or not, a fixed cost per polled queue
+ * (reported beside it). Worker CPU is workerd's whole CPU: an upper bound, since locally the
+ * Worker and the objects share one process.
+ */
+function billableUnits(service: Record<string, Record<string, number>> & { billing: ServiceBilling }, runs: number, cpu: CpuReport): KeelUnits {
+  const sum = (m: Record<string, number> | undefined, pred: (k: string) => boolean = () => true) => Object.entries(m ?? {}).reduce((a, [k, v]) => (pred(k) ? a + v : a), 0);
+  const b = service.billing;
+  return {
+    workerRequests: sum(service.http) / runs,
+    doRequests: (sum(service.stubCalls) + sum(service.rpc, (k) => k.endsWith('.alarm'))) / runs,
+    doActiveSeconds: (b.activeMs.WorkflowObject ?? 0) / runs / 1000,
+    workerCpuMs: cpu.workerdCpuMs / runs,
+    sqliteRowsRead: b.rowsRead / runs,
+    sqliteRowsWritten: b.rowsWritten / runs,
+    d1RowsRead: (service.d1?.rowsRead ?? 0) / runs,
+    d1RowsWritten: (service.d1?.rowsWritten ?? 0) / runs,
+    storedBytes: b.workflowObjects ? b.workflowObjectBytes / b.workflowObjects : 0,
+  };
 }
 
 interface Exchange {

@@ -1,0 +1,39 @@
+// What the peers bench needs of an engine: start it (server + worker, state on disk), run the
+// three workflows of the standard workloads to their result, and stop it. Each engine lives
+// in engines/<name>.ts; the workloads (driver.ts) are the same for all.
+
+/** The W3 workflow's own view of its sleep: its clock before and after (ms since the epoch). */
+export interface SleepResult {
+  before: number;
+  after: number;
+}
+
+export interface Engine {
+  /** Name and version, as the table shows it. */
+  readonly label: string;
+  /** Runs W1 (one activity that echoes `value`) to its result. */
+  w1(id: string, value: string): Promise<string>;
+  /** Runs W2 (`steps` sequential activities) to its result: the number of steps. */
+  w2(id: string, steps: number): Promise<number>;
+  /** Runs W3's workflow (one durable sleep of `ms`) to its result. */
+  sleep(id: string, ms: number): Promise<SleepResult>;
+  stop(): Promise<void>;
+}
+
+export type EngineFactory = (o: { stateDir: string }) => Promise<Engine>;
+
+export const ENGINES = ['keel', 'floor', 'restate', 'cf-workflows'] as const;
+export type EngineName = (typeof ENGINES)[number];
+
+export async function loadEngine(name: EngineName): Promise<EngineFactory> {
+  switch (name) {
+    case 'keel':
+      return (await import('./engines/keel')).startKeel;
+    case 'floor':
+      return (await import('./engines/floor')).startFloor;
+    case 'restate':
+      return (await import('./engines/restate')).startRestate;
+    case 'cf-workflows':
+      return (await import('./engines/cf-workflows')).startCloudflareWorkflows;
+  }
+}
