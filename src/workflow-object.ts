@@ -5,7 +5,7 @@
  * task queues from the outbox, and run summaries to the D1 visibility store (src/visibility).
  */
 import { DurableObject } from 'cloudflare:workers';
-import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf, type WorkflowTask } from '../protocol/index.js';
+import { CLOSE_EVENT_TYPES, Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf, type WorkflowTask } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';
 import { cancelledActivity, completeActivity, failActivity, heartbeatActivity, requireStartedActivity, startActivity } from './engine/activities.js';
 import { describeRun } from './engine/describe.js';
@@ -46,7 +46,8 @@ interface RequestKey {
   fingerprint: string;
 }
 
-type Waiter = { runId: string; wake: () => void };
+/** A held long poll; `closeOnly` ones (waiting for a result) sleep through every event but the close. */
+type Waiter = { runId: string; closeOnly: boolean; wake: () => void };
 
 export class WorkflowObject extends DurableObject<Env> {
   private readonly store: WorkflowStore;
@@ -139,7 +140,7 @@ export class WorkflowObject extends DurableObject<Env> {
       for (const call of tx.calls) this.calls.enqueue(call, tx.now);
       this.scheduleAlarm(tx);
     });
-    if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
+    if (tx.events.length > 0) this.wakeWaiters(tx.events);
     if (tx.lostHandOffs.length > 0) {
       const ending: Promise<void> = this.endDeadPolls(tx.lostHandOffs).finally(() => {
         if (this.endingDeadPolls === ending) this.endingDeadPolls = undefined;
@@ -290,15 +291,19 @@ export class WorkflowObject extends DurableObject<Env> {
 
   // ---- History long polls ---------------------------------------------------------
 
-  private wakeWaiters(runIds: Set<string>): void {
-    for (const w of this.waiters) if (runIds.has(w.runId)) w.wake();
+  private wakeWaiters(events: Txn['events']): void {
+    if (this.waiters.size === 0) return;
+    const changed = new Set(events.map((e) => e.runId));
+    const closed = new Set(events.filter((e) => CLOSE_EVENT_TYPES.has(e.event.eventType)).map((e) => e.runId));
+    for (const w of this.waiters) if ((w.closeOnly ? closed : changed).has(w.runId)) w.wake();
   }
 
-  /** Resolves when the run gets a new event, or after `ms`. */
-  private waitForEvents(runId: string, ms: number): Promise<void> {
+  /** Resolves when the run gets a new event (with `closeOnly`, its close event), or after `ms`. */
+  private waitForEvents(runId: string, ms: number, closeOnly = false): Promise<void> {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         runId,
+        closeOnly,
         wake: () => {
           clearTimeout(timer);
           this.waiters.delete(waiter);
@@ -392,7 +397,7 @@ export class WorkflowObject extends DurableObject<Env> {
         if (!req.waitNewEvent || left <= 0) {
           return { runId: run.runId, events: [], ...(isRunning(run) ? { nextPageToken: String(from) } : {}) };
         }
-        await this.waitForEvents(run.runId, left);
+        await this.waitForEvents(run.runId, left, req.closeEventOnly === true);
       }
     });
   }

@@ -18,13 +18,14 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** A connection that records every workflow task the worker receives. */
+/** A connection that records every workflow task the worker receives: polled, or in the answer to an activity's completion. */
 async function recordingConnection(tasks: WorkflowTask[]): Promise<NativeConnection> {
   const connection = await NativeConnection.connect({ address: env.address });
   const call = connection.call.bind(connection);
   connection.call = (async (endpoint, request, options) => {
     const res = await call(endpoint, request, options);
-    if (endpoint === 'pollWorkflowTask' && (res as { task?: WorkflowTask }).task) tasks.push((res as { task: WorkflowTask }).task);
+    const task = endpoint === 'pollWorkflowTask' ? (res as { task?: WorkflowTask }).task : endpoint === 'completeActivityTask' ? (res as { workflowTask?: WorkflowTask }).workflowTask : undefined;
+    if (task) tasks.push(task);
     return res;
   }) as typeof connection.call;
   return connection;

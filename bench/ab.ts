@@ -1,0 +1,108 @@
+// Side by side: two built Keel checkouts (A and B, e.g. before and after a change), each with its
+// own local service (state on disk, as keel dev) and its own worker + client in this process, and
+// the workloads alternating between them one workflow (or one burst) at a time. Whatever else the
+// machine does meanwhile falls on both alike, so the B/A ratios hold even on a busy machine, where
+// two runs of bench/run.ts minutes apart do not compare.
+//
+//   node scripts/build.mjs   # in each checkout
+//   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100]
+//
+// Each side loads its own SDK (dist/sdk), service (dist/worker) and bench workflows/activities.
+// Both sides start workflows with `requestEagerStart` on the worker's connection (a side whose SDK
+// predates it just ignores the option). Prints p50/p99 per side and B/A, and workerd CPU per workflow.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { newWorkflowId, pool, stats, workerdPids } from './lib';
+
+const args = process.argv.slice(2);
+const dirs = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs').map((d) => path.resolve(d));
+const runs = Number(args[args.indexOf('--runs') + 1] ?? 0) || 100;
+if (dirs.length !== 2) {
+  console.error('usage: npx tsx bench/ab.ts <checkout A> <checkout B> [--runs N]');
+  process.exit(2);
+}
+
+const cpuOf = (pids: number[]) =>
+  pids.reduce((sum, pid) => {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+      return sum + ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+    } catch {
+      return sum;
+    }
+  }, 0);
+
+interface Side {
+  name: string;
+  run(workflowType: string, arg: unknown): Promise<unknown>;
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+async function side(name: string, dir: string): Promise<Side> {
+  const load = (p: string) => import(path.join(dir, p));
+  const [{ Client }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await Promise.all([
+    load('dist/sdk/client/index.js'),
+    load('dist/sdk/worker/index.js'),
+    load('dist/sdk/testing/index.js'),
+    load('bench/activities.ts'),
+  ]);
+  const before = new Set(workerdPids());
+  const dataDir = mkdtempSync(path.join(tmpdir(), `keel-ab-${name}-`));
+  const service = await startLocalService({ dataDir });
+  const pids = workerdPids().filter((p) => !before.has(p));
+  const connection = await NativeConnection.connect({ address: service.address });
+  const worker = await Worker.create({ connection, taskQueue: 'ab', workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(dir, 'bench/workflows.ts') }), activities, shutdownSignals: [] });
+  const running = worker.run();
+  const client = new Client({ connection });
+  return {
+    name,
+    pids,
+    run: (workflowType, arg) => client.workflow.execute(workflowType, { taskQueue: 'ab', workflowId: newWorkflowId(`ab-${name}`), args: [arg], requestEagerStart: true }),
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const sides = [await side('A', dirs[0]!), await side('B', dirs[1]!)];
+const report: string[] = [`A = ${dirs[0]}`, `B = ${dirs[1]}`, `load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`];
+
+/** Runs `one` on each side in turn, `n` times; returns each side's samples and workerd CPU per call. */
+async function alternate(label: string, n: number, one: (s: Side) => Promise<number>, perCall = 1) {
+  for (const s of sides) for (let i = 0; i < 5; i++) await one(s); // warm-up
+  const samples = sides.map(() => [] as number[]);
+  const cpu = sides.map(() => 0);
+  for (let i = 0; i < n; i++) {
+    // Alternate which side goes first, so neither always follows the other.
+    const order = i % 2 === 0 ? [0, 1] : [1, 0];
+    for (const k of order) {
+      const c0 = cpuOf(sides[k]!.pids);
+      samples[k]!.push(await one(sides[k]!));
+      cpu[k]! += cpuOf(sides[k]!.pids) - c0;
+    }
+  }
+  const [a, b] = samples.map((s) => stats(s));
+  const line = (name: string, s: typeof a, c: number) => `  ${name}: p50 ${s!.p50} · p99 ${s!.p99} (n=${s!.n}) · workerd CPU ${(c / (n * perCall)).toFixed(2)} ms per workflow`;
+  report.push(`${label}`, line('A', a, cpu[0]!), line('B', b, cpu[1]!), `  B/A: p50 ${(b!.p50 / a!.p50).toFixed(2)} · p99 ${(b!.p99 / a!.p99).toFixed(2)} · workerd CPU ${(cpu[1]! / cpu[0]!).toFixed(2)}`);
+  console.log(report.slice(-4).join('\n'));
+}
+
+const timed = async (f: () => Promise<unknown>) => {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+};
+
+await alternate(`W1 one activity, sequential start → result (ms), ${runs} per side`, runs, (s) => timed(() => s.run('oneActivity', 'x')));
+await alternate(`W2 ten sequential activities (ms per workflow), ${Math.ceil(runs / 4)} per side`, Math.ceil(runs / 4), (s) => timed(() => s.run('sequentialActivities', 10)));
+// Throughput: bursts of 100 workflows, 50 in flight; the sample is workflows per second.
+await alternate('W1 throughput (workflows/s per burst of 100, 50 in flight), 4 bursts per side', 4, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100);
+for (const s of sides) await s.stop();
+report.push(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`\n${report.join('\n')}`);
