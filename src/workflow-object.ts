@@ -24,7 +24,7 @@ import { isRunning, type ActivityState, type RunState } from './engine/run-state
 import { Txn, type ExecutionStore } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
-import { acknowledgeTask, handOffFor } from './engine/hand-off.js';
+import { acknowledgeTask, dueHandOffs, handOffFor, type WorkerHeardFrom } from './engine/hand-off.js';
 import type { LostHandOff } from './engine/transaction.js';
 import { signalWithStart } from './engine/signal-with-start.js';
 import { requireActivityById } from './engine/activity-by-id.js';
@@ -255,12 +255,37 @@ export class WorkflowObject extends DurableObject<Env> {
     if (info?.isRetry) console.warn(`keel: alarm of workflow '${this.names.workflowId}' retried (retry ${info.retryCount}) after it failed`);
     const now = this.clock.now();
     this.sql.exec(`DELETE FROM requests WHERE created_at < ?`, now - REQUEST_ID_TTL_MS);
+    const heardFrom = await this.workersHeardFrom(now);
     this.mutate((tx) => {
       const current = tx.currentRunId();
       const run = current ? tx.loadRun(current) : undefined;
-      if (run) fireDue(tx, run);
+      if (run) fireDue(tx, run, heardFrom);
     }, undefined, { alwaysScheduleAlarm: true });
     await Promise.all([this.deliverOutbox(), this.calls.deliverDue()]);
+  }
+
+  /**
+   * Asks the queues whether the workers of the hand-offs due now have polled them since: those are
+   * alive, only slow to acknowledge (src/engine/hand-off.ts). Asked before the alarm's transaction,
+   * which cannot wait for another object.
+   */
+  private async workersHeardFrom(now: number): Promise<WorkerHeardFrom> {
+    const id = this.store.currentRunId();
+    const run = id ? this.store.loadRun(id) : undefined;
+    const due = run ? dueHandOffs(run, now) : [];
+    if (due.length === 0) return () => undefined;
+    const key = (kind: string, h: { taskQueue: string; pollerId?: string; pollSeq?: number }) => `${kind}\n${h.taskQueue}\n${h.pollerId}\n${h.pollSeq}`;
+    const alive = new Map<string, number>();
+    await Promise.all(
+      due.map(async ({ kind, handOff }) => {
+        if (!handOff.pollerId || handOff.pollSeq === undefined) return;
+        const polled = await taskQueueStub(this.env, this.names.namespace, handOff.taskQueue, kind)
+          .heardFrom(handOff.pollerId, handOff.pollSeq)
+          .catch(() => undefined);
+        if (polled !== undefined) alive.set(key(kind, handOff), polled);
+      }),
+    );
+    return (kind, handOff) => alive.get(key(kind, handOff));
   }
 
   // ---- Outbox: at-least-once hand-off to task queues ------------------------------
@@ -488,12 +513,12 @@ export class WorkflowObject extends DurableObject<Env> {
    * started and returns everything the worker needs, or null when the task is stale
    * (completed, retried, moved to another queue, or its run closed).
    */
-  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string }): Promise<StartedTask | null> {
+  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string; pollSeq?: number }): Promise<StartedTask | null> {
     if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
     const started = this.mutate((tx) => {
       const run = tx.loadRun(ref.runId);
       if (!run) return null;
-      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId) : undefined;
+      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId, poller.pollSeq) : undefined;
       if (ref.kind === 'workflow') {
         const s = startWorkflowTask(tx, run, ref, identity, handOff);
         return s ? { kind: 'workflow' as const, run, token: s.token } : null;
