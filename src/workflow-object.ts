@@ -59,6 +59,9 @@ const SCHEMA = [
 /** The tables and indexes SCHEMA creates; an object that lacks any of them runs SCHEMA. */
 const SCHEMA_OBJECTS = SCHEMA.map((stmt) => /CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)/.exec(stmt)![1]!);
 
+/** How many runs an update not yet accepted follows through continue-as-new. */
+const MAX_UPDATE_HOPS = 10;
+
 /** Request ids are remembered this long; a retry later than that is treated as new. */
 const REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
 const OUTBOX_RETRY_MAX_MS = 30_000;
@@ -78,7 +81,7 @@ export class WorkflowObject extends DurableObject<Env> {
   private readonly delivering = new Map<number, Promise<void>>();
   private readonly queries: QueryBroker;
   /** Updates whose validator is running, by run and update id: the same id again joins the first. */
-  private readonly validating = new Map<string, Promise<UpdateAnswer | undefined>>();
+  private readonly validating = new Map<string, Promise<UpdateAnswer | 'continued-as-new' | undefined>>();
   /** The time every state change is computed at; tests move it. */
   readonly clock = new Clock();
   /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
@@ -758,19 +761,25 @@ export class WorkflowObject extends DurableObject<Env> {
   update(req: ParsedRequestOf<'updateWorkflow'>): Promise<Outcome<ResponseOf<'updateWorkflow'>>> {
     return outcome(async () => {
       const deadline = Date.now() + longPollMs(this.env);
-      const run = this.updateTarget(req.runId, req.firstExecutionRunId);
-      if (!findUpdate(run, req.updateId)) {
-        requireRunningForUpdate(run, req.updateId);
-        const key = `${run.runId}/${req.updateId}`;
-        let validation = this.validating.get(key);
-        if (!validation) {
-          validation = this.validateAndAccept(run, req).finally(() => this.validating.delete(key));
-          this.validating.set(key, validation);
+      // An update not yet accepted when its run continues as new goes on to the new run, as in
+      // Temporal (unless the caller named the run). Bounded: each hop needs a whole workflow task.
+      for (let hop = 0; ; hop++) {
+        const run = this.updateTarget(req.runId, req.firstExecutionRunId);
+        if (!findUpdate(run, req.updateId)) {
+          requireRunningForUpdate(run, req.updateId);
+          const key = `${run.runId}/${req.updateId}`;
+          let validation = this.validating.get(key);
+          if (!validation) {
+            validation = this.validateAndAccept(run, req).finally(() => this.validating.delete(key));
+            this.validating.set(key, validation);
+          }
+          const answer = await validation;
+          if (answer === 'continued-as-new' && !req.runId && hop < MAX_UPDATE_HOPS) continue;
+          if (answer === 'continued-as-new') requireRunningForUpdate(this.store.loadRun(run.runId)!, req.updateId);
+          else if (answer) return answer;
         }
-        const rejected = await validation;
-        if (rejected) return rejected;
+        return this.waitForUpdate(run.runId, req.updateId, req.waitForStage, deadline);
       }
-      return this.waitForUpdate(run.runId, req.updateId, req.waitForStage, deadline);
     });
   }
 
@@ -791,8 +800,11 @@ export class WorkflowObject extends DurableObject<Env> {
     return run;
   }
 
-  /** Runs the validator on a worker; accepts the update, or returns the rejection (nothing written). */
-  private async validateAndAccept(run: RunState, req: ParsedRequestOf<'updateWorkflow'>): Promise<UpdateAnswer | undefined> {
+  /**
+   * Runs the validator on a worker; accepts the update, or returns the rejection (nothing written),
+   * or says the run continued as new meanwhile (nothing written: the caller tries the new run).
+   */
+  private async validateAndAccept(run: RunState, req: ParsedRequestOf<'updateWorkflow'>): Promise<UpdateAnswer | 'continued-as-new' | undefined> {
     const answer = await this.queries.ask({
       namespace: run.namespace,
       workflowId: run.workflowId,
@@ -804,6 +816,7 @@ export class WorkflowObject extends DurableObject<Env> {
       ...(isRunning(run) && run.sticky ? { stickyTaskQueue: run.sticky.taskQueue, stickyTimeoutMs: run.sticky.scheduleToStartTimeoutMs } : {}),
     });
     if (answer.failure) return { updateId: req.updateId, runId: run.runId, stage: 'COMPLETED', outcome: { failure: answer.failure } };
+    if (this.store.loadRun(run.runId)?.status === 'CONTINUED_AS_NEW') return 'continued-as-new';
     this.mutate((tx) => acceptUpdate(tx, tx.loadRun(run.runId)!, req));
     return undefined;
   }
