@@ -106,6 +106,8 @@ export async function describe(flags: TargetFlags, io: Io): Promise<void> {
           { header: 'Attempt', value: (a) => (a.maximumAttempts > 0 ? `${a.attempt}/${a.maximumAttempts}` : String(a.attempt)) },
           { header: 'ScheduledTime', value: (a) => formatTime(a.scheduledTime) },
           { header: 'LastFailure', value: (a) => failureMessage(a.lastFailure) },
+          // Who had the last attempt: with a "worker lost" failure, the worker that died holding it.
+          { header: 'LastWorker', value: (a) => a.lastWorkerIdentity ?? '' },
         ]),
       ),
     );

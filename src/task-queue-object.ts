@@ -25,6 +25,9 @@ interface Poller {
   answer: (task: StartedTask | null) => void;
 }
 
+/** Workers (poller ids) whose latest poll is remembered for heardFrom; the longest silent are forgotten first. */
+const MAX_POLLERS_REMEMBERED = 10_000;
+
 /** Pollers seen within this window are listed by describe. */
 const RECENT_POLLER_MS = 5 * 60 * 1000;
 
@@ -32,6 +35,9 @@ export class TaskQueueObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly waiting: Poller[] = [];
   private readonly recentPollers = new Map<string, number>();
+  /** Polls seen since this object started, and the count at each worker's (poller id's) latest poll: a worker that polls is alive (heardFrom). */
+  private pollSeq = 0;
+  private readonly lastPollBy = new Map<string, number>();
   /**
    * Rows in the backlog, kept in memory: most polls find it empty, and asking SQLite every
    * time was a quarter of the service's SQLite time (bench/RESULTS.md).
@@ -59,6 +65,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   private startTask(ref: TaskRef, poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges'>): Promise<StartedTask | null> {
     return workflowStub(this.env, ref.namespace, ref.workflowId).startTask(ref, poller.identity, this.queueName, {
       acknowledges: poller.acknowledges,
+      pollSeq: this.pollSeq,
       ...(poller.pollerId ? { pollerId: poller.pollerId } : {}),
     });
   }
@@ -104,6 +111,13 @@ export class TaskQueueObject extends DurableObject<Env> {
   async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false): Promise<StartedTask | null> {
     if (this.closed) return null;
     this.recentPollers.set(identity, Date.now());
+    this.pollSeq++;
+    if (pollerId) {
+      // Re-inserted, so the map's oldest entries are the longest silent: pruned past a bound.
+      this.lastPollBy.delete(pollerId);
+      this.lastPollBy.set(pollerId, this.pollSeq);
+      if (this.lastPollBy.size > MAX_POLLERS_REMEMBERED) this.lastPollBy.delete(this.lastPollBy.keys().next().value!);
+    }
     const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}) };
     const fromBacklog = await this.takeFromBacklog(who);
     if (fromBacklog) return fromBacklog;
@@ -123,6 +137,17 @@ export class TaskQueueObject extends DurableObject<Env> {
       const timer = setTimeout(() => this.expire(poller), waitMs);
       this.waiting.push(poller);
     });
+  }
+
+  /**
+   * Whether the worker with this poller id has polled here since poll number `afterPollSeq`: the
+   * number of its latest poll if so. A workflow object asks before it takes the worker for dead
+   * (src/engine/hand-off.ts). Forgotten when this object restarts, which only makes a worker look
+   * dead whose polls broke with it anyway.
+   */
+  heardFrom(pollerId: string, afterPollSeq: number): number | undefined {
+    const last = this.lastPollBy.get(pollerId);
+    return last !== undefined && last > afterPollSeq ? last : undefined;
   }
 
   /**

@@ -16,7 +16,7 @@ import { isRunning, type ActivityState, type RunState } from './engine/run-state
 import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
-import { acknowledgeTask, handOffFor } from './engine/hand-off.js';
+import { acknowledgeTask, dueHandOffs, handOffFor, type WorkerHeardFrom } from './engine/hand-off.js';
 import type { LostHandOff } from './engine/transaction.js';
 import { signalWithStart } from './engine/signal-with-start.js';
 import { requireActivityById } from './engine/activity-by-id.js';
@@ -37,6 +37,9 @@ import { recordChildClosed, recordChildStartResult } from './engine/child-workfl
 import { applyParentClosePolicy } from './engine/parent-close-policy.js';
 import { recordExternalResult } from './engine/external-calls.js';
 import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
+
+/** How many runs an update not yet accepted follows through continue-as-new. */
+const MAX_UPDATE_HOPS = 10;
 
 const OUTBOX_RETRY_MAX_MS = 30_000;
 
@@ -64,7 +67,7 @@ export class WorkflowObject extends DurableObject<Env> {
   private alarmSetTo: number | null | undefined;
   private readonly queries: QueryBroker;
   /** Updates whose validator is running, by run and update id: the same id again joins the first. */
-  private readonly validating = new Map<string, Promise<UpdateAnswer | undefined>>();
+  private readonly validating = new Map<string, Promise<UpdateAnswer | 'continued-as-new' | undefined>>();
   /** The time every state change is computed at; tests move it. */
   readonly clock = new Clock();
   /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
@@ -208,12 +211,37 @@ export class WorkflowObject extends DurableObject<Env> {
     if (info?.isRetry) console.warn(`keel: alarm of workflow '${this.names.workflowId}' retried (retry ${info.retryCount}) after it failed`);
     const now = this.clock.now();
     this.store.expireRequests(now);
+    const heardFrom = await this.workersHeardFrom(now);
     this.mutate((tx) => {
       const current = tx.currentRunId();
       const run = current ? tx.loadRun(current) : undefined;
-      if (run) fireDue(tx, run);
+      if (run) fireDue(tx, run, heardFrom);
     }, undefined, { alwaysScheduleAlarm: true });
     await Promise.all([this.deliverOutbox(), this.calls.deliverDue()]);
+  }
+
+  /**
+   * Asks the queues whether the workers of the hand-offs due now have polled them since: those are
+   * alive, only slow to acknowledge (src/engine/hand-off.ts). Asked before the alarm's transaction,
+   * which cannot wait for another object.
+   */
+  private async workersHeardFrom(now: number): Promise<WorkerHeardFrom> {
+    const id = this.store.currentRunId();
+    const run = id ? this.store.loadRun(id) : undefined;
+    const due = run ? dueHandOffs(run, now) : [];
+    if (due.length === 0) return () => undefined;
+    const key = (kind: string, h: { taskQueue: string; pollerId?: string; pollSeq?: number }) => `${kind}\n${h.taskQueue}\n${h.pollerId}\n${h.pollSeq}`;
+    const alive = new Map<string, number>();
+    await Promise.all(
+      due.map(async ({ kind, handOff }) => {
+        if (!handOff.pollerId || handOff.pollSeq === undefined) return;
+        const polled = await taskQueueStub(this.env, this.names.namespace, handOff.taskQueue, kind)
+          .heardFrom(handOff.pollerId, handOff.pollSeq)
+          .catch(() => undefined);
+        if (polled !== undefined) alive.set(key(kind, handOff), polled);
+      }),
+    );
+    return (kind, handOff) => alive.get(key(kind, handOff));
   }
 
   // ---- Outbox: at-least-once hand-off to task queues ------------------------------
@@ -466,13 +494,13 @@ export class WorkflowObject extends DurableObject<Env> {
    * started and returns everything the worker needs, or null when the task is stale
    * (completed, retried, moved to another queue, or its run closed).
    */
-  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string }): Promise<StartedTask | null> {
+  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string; pollSeq?: number }): Promise<StartedTask | null> {
     if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
     const started = this.mutate((tx) => {
       this.consumeOutboxRow(ref);
       const run = tx.loadRun(ref.runId);
       if (!run) return null;
-      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId) : undefined;
+      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId, poller.pollSeq) : undefined;
       if (ref.kind === 'workflow') {
         const s = startWorkflowTask(tx, run, ref, identity, handOff);
         return s ? { kind: 'workflow' as const, run, token: s.token } : null;
@@ -724,19 +752,25 @@ export class WorkflowObject extends DurableObject<Env> {
   update(req: ParsedRequestOf<'updateWorkflow'>): Promise<Outcome<ResponseOf<'updateWorkflow'>>> {
     return outcome(async () => {
       const deadline = Date.now() + longPollMs(this.env);
-      const run = this.updateTarget(req.runId, req.firstExecutionRunId);
-      if (!findUpdate(run, req.updateId)) {
-        requireRunningForUpdate(run, req.updateId);
-        const key = `${run.runId}/${req.updateId}`;
-        let validation = this.validating.get(key);
-        if (!validation) {
-          validation = this.validateAndAccept(run, req).finally(() => this.validating.delete(key));
-          this.validating.set(key, validation);
+      // An update not yet accepted when its run continues as new goes on to the new run, as in
+      // Temporal (unless the caller named the run). Bounded: each hop needs a whole workflow task.
+      for (let hop = 0; ; hop++) {
+        const run = this.updateTarget(req.runId, req.firstExecutionRunId);
+        if (!findUpdate(run, req.updateId)) {
+          requireRunningForUpdate(run, req.updateId);
+          const key = `${run.runId}/${req.updateId}`;
+          let validation = this.validating.get(key);
+          if (!validation) {
+            validation = this.validateAndAccept(run, req).finally(() => this.validating.delete(key));
+            this.validating.set(key, validation);
+          }
+          const answer = await validation;
+          if (answer === 'continued-as-new' && !req.runId && hop < MAX_UPDATE_HOPS) continue;
+          if (answer === 'continued-as-new') requireRunningForUpdate(this.store.loadRun(run.runId)!, req.updateId);
+          else if (answer) return answer;
         }
-        const rejected = await validation;
-        if (rejected) return rejected;
+        return this.waitForUpdate(run.runId, req.updateId, req.waitForStage, deadline);
       }
-      return this.waitForUpdate(run.runId, req.updateId, req.waitForStage, deadline);
     });
   }
 
@@ -757,8 +791,11 @@ export class WorkflowObject extends DurableObject<Env> {
     return run;
   }
 
-  /** Runs the validator on a worker; accepts the update, or returns the rejection (nothing written). */
-  private async validateAndAccept(run: RunState, req: ParsedRequestOf<'updateWorkflow'>): Promise<UpdateAnswer | undefined> {
+  /**
+   * Runs the validator on a worker; accepts the update, or returns the rejection (nothing written),
+   * or says the run continued as new meanwhile (nothing written: the caller tries the new run).
+   */
+  private async validateAndAccept(run: RunState, req: ParsedRequestOf<'updateWorkflow'>): Promise<UpdateAnswer | 'continued-as-new' | undefined> {
     const answer = await this.queries.ask({
       namespace: run.namespace,
       workflowId: run.workflowId,
@@ -770,6 +807,7 @@ export class WorkflowObject extends DurableObject<Env> {
       ...(isRunning(run) && run.sticky ? { stickyTaskQueue: run.sticky.taskQueue, stickyTimeoutMs: run.sticky.scheduleToStartTimeoutMs } : {}),
     });
     if (answer.failure) return { updateId: req.updateId, runId: run.runId, stage: 'COMPLETED', outcome: { failure: answer.failure } };
+    if (this.store.loadRun(run.runId)?.status === 'CONTINUED_AS_NEW') return 'continued-as-new';
     this.mutate((tx) => acceptUpdate(tx, tx.loadRun(run.runId)!, req));
     return undefined;
   }

@@ -29,6 +29,10 @@ export function continueAsNew(tx: Txn, run: RunState, cmd: CommandOf<'ContinueAs
     workflowTaskCompletedEventId: completedEventId,
     ...(cmd.header ? { header: cmd.header } : {}),
   });
+  // The chain's last successful result (a cron run's, for `workflowInfo().lastResult`) carries on
+  // to the continued run, as Temporal's getLastCompletionResult does.
+  const started = tx.store.readEvents(run.runId, 1, 1)[0];
+  const lastCompletionResult = started?.eventType === 'WorkflowExecutionStarted' ? started.attributes.lastCompletionResult : undefined;
   const memo = cmd.memo ?? run.memo;
   const searchAttributes = cmd.searchAttributes ?? run.searchAttributes;
   const retryPolicy = cmd.retryPolicy ?? run.retryPolicy;
@@ -55,7 +59,14 @@ export function continueAsNew(tx: Txn, run: RunState, cmd: CommandOf<'ContinueAs
     newRunId,
     undefined,
     // A continued run starts its chain's attempts afresh, as in Temporal.
-    { firstRunId: run.firstRunId, continuedRunId: run.runId, ...(run.executionDeadline !== undefined ? { executionDeadline: run.executionDeadline } : {}), attempt: 1, initiator: 'WORKFLOW' },
+    {
+      firstRunId: run.firstRunId,
+      continuedRunId: run.runId,
+      ...(run.executionDeadline !== undefined ? { executionDeadline: run.executionDeadline } : {}),
+      attempt: 1,
+      initiator: 'WORKFLOW',
+      ...(lastCompletionResult ? { lastCompletionResult } : {}),
+    },
   );
   return newRunId;
 }

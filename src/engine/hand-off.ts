@@ -4,9 +4,11 @@
  * on the service until they expire, and neither miniflare nor workerd tells the Worker that the
  * connection is gone until it writes to it — and the first write still succeeds. So a worker that
  * polls with `acknowledgesHandOff` promises to acknowledge each task within `Limits.handOffAckMs`
- * (completing, failing or heartbeating it counts). One that does not was handed to a dead poll:
- * the task goes back to its queue at once instead of after its timeout, and the object tells the
- * queue to end the dead worker's other polls (and to close its sticky queue).
+ * (completing, failing or heartbeating it counts). One that does not, and whose worker has not
+ * polled that queue since, was handed to a dead poll: the task goes back to its queue at once
+ * instead of after its timeout, and the object tells the queue to end the dead worker's other polls
+ * (and to close its sticky queue). A worker that did poll again is alive but slow (an overloaded
+ * machine): its task gets another window rather than a second worker.
  */
 import { Limits, type Failure } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
@@ -16,9 +18,31 @@ import { isRunning, type ActivityState, type HandOff, type RunState } from './ru
 import type { LostHandOff, Txn } from './transaction.js';
 import { dispatchWorkflowTaskIfDue, flushBuffered, requireStartedWorkflowTask, writeTransientEvents } from './workflow-tasks.js';
 
+/**
+ * Whether the worker a task was handed to has polled the task's queue since (asked of the queue
+ * before the alarm's transaction): the queue's poll count of its latest poll if so, else undefined.
+ */
+export type WorkerHeardFrom = (kind: 'workflow' | 'activity', handOff: HandOff) => number | undefined;
+
+/** The unacknowledged hand-offs of the run whose window is over by `now`. */
+export function dueHandOffs(run: RunState, now: number): Array<{ kind: 'workflow' | 'activity'; handOff: HandOff }> {
+  const out: Array<{ kind: 'workflow' | 'activity'; handOff: HandOff }> = [];
+  const wt = run.workflowTask;
+  if (isRunning(run) && wt?.handOff && wt.handOff.ackBy <= now) out.push({ kind: 'workflow', handOff: wt.handOff });
+  for (const act of Object.values(run.activities)) if (act.handOff && act.handOff.ackBy <= now) out.push({ kind: 'activity', handOff: act.handOff });
+  return out;
+}
+
+/** The window of a live worker's hand-off starts again, from its latest poll. */
+function extend(tx: Txn, run: RunState, handOff: HandOff, pollSeq: number): void {
+  handOff.ackBy = tx.now + Limits.handOffAckMs;
+  handOff.pollSeq = pollSeq;
+  tx.touch(run);
+}
+
 /** The hand-off record of a task started for a poll that promised to acknowledge it. */
-export function handOffFor(now: number, taskQueue: string, pollerId: string | undefined): HandOff {
-  return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}) };
+export function handOffFor(now: number, taskQueue: string, pollerId: string | undefined, pollSeq: number | undefined): HandOff {
+  return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}), ...(pollSeq !== undefined ? { pollSeq } : {}) };
 }
 
 /** The worker has the task the token names. TASK_NOT_FOUND when it already went back to its queue. */
@@ -49,9 +73,11 @@ export function acknowledgeTask(tx: Txn, run: RunState | undefined, token: TaskT
  * task is made unstarted again, with its attempt, and dispatched to the run's normal queue — the
  * dead worker's sticky cache is gone with it. Input events buffered meanwhile are written now.
  */
-export function workflowTaskHandOffLost(tx: Txn, run: RunState): void {
+export function workflowTaskHandOffLost(tx: Txn, run: RunState, heardFrom?: WorkerHeardFrom): void {
   const wt = run.workflowTask;
   if (!isRunning(run) || !wt?.handOff || wt.startedEventId === undefined) return;
+  const polled = heardFrom?.('workflow', wt.handOff);
+  if (polled !== undefined) return extend(tx, run, wt.handOff, polled);
   noteLost(tx, run, 'workflow', wt.handOff, wt.identity, wt.sticky);
   if (wt.attempt > 1) wt.scheduledEventId = 0;
   wt.startedEventId = undefined;
@@ -76,8 +102,10 @@ export function workflowTaskHandOffLost(tx: Txn, run: RunState): void {
  * it is on its second try — and the next attempt is dispatched at once: the activity never ran, so
  * the retry policy's back-off and maximum attempts do not apply to this one.
  */
-export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState): void {
+export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState, heardFrom?: WorkerHeardFrom): void {
   if (!act.handOff || act.startedTime === undefined) return;
+  const polled = heardFrom?.('activity', act.handOff);
+  if (polled !== undefined) return extend(tx, run, act.handOff, polled);
   noteLost(tx, run, 'activity', act.handOff, act.startedIdentity, false);
   act.lastFailure = workerLostFailure(act.startedIdentity);
   act.lastWorkerIdentity = act.startedIdentity;

@@ -7,7 +7,7 @@ import { CLOSE_COMMANDS, type ParsedRequestOf } from '../../protocol/index.js';
 import { activityDeadlines, dispatchRetryIfDue, timeOutActivity } from './activities.js';
 import { applyCommands, validateCommands } from './commands.js';
 import { timeOutRun } from './workflow-retry.js';
-import { activityHandOffLost, workflowTaskHandOffLost } from './hand-off.js';
+import { activityHandOffLost, workflowTaskHandOffLost, type WorkerHeardFrom } from './hand-off.js';
 import { isRunning, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import {
@@ -55,7 +55,7 @@ export function failWorkflowTask(tx: Txn, run: RunState | undefined, token: Task
 type Due = { at: number; fire: () => void };
 
 /** Everything the run waits for, each with its moment and what firing it does. */
-function dueItems(tx: Txn, run: RunState): Due[] {
+function dueItems(tx: Txn, run: RunState, heardFrom?: WorkerHeardFrom): Due[] {
   if (!isRunning(run)) return [];
   const items: Due[] = [];
   const timeoutRun = (at: number) =>
@@ -72,7 +72,7 @@ function dueItems(tx: Txn, run: RunState): Due[] {
   const wt = run.workflowTask;
   if (wt) {
     if (!wt.dispatched && wt.dueAt !== undefined) items.push({ at: wt.dueAt, fire: () => dispatchWorkflowTaskIfDue(tx, run) });
-    if (wt.startedTime !== undefined && wt.handOff) items.push({ at: wt.handOff.ackBy, fire: () => workflowTaskHandOffLost(tx, run) });
+    if (wt.startedTime !== undefined && wt.handOff) items.push({ at: wt.handOff.ackBy, fire: () => workflowTaskHandOffLost(tx, run, heardFrom) });
     if (wt.startedTime !== undefined) {
       items.push({ at: wt.startedTime + run.workflowTaskTimeoutMs, fire: () => endWorkflowTaskUnsuccessfully(tx, run, { timedOut: 'START_TO_CLOSE' }) });
     } else if (wt.sticky && wt.dispatched && run.sticky) {
@@ -91,7 +91,7 @@ function dueItems(tx: Txn, run: RunState): Due[] {
   for (const act of Object.values(run.activities)) {
     for (const d of activityDeadlines(act)) {
       const what = d.what;
-      items.push({ at: d.at, fire: () => (what === 'RETRY' ? dispatchRetryIfDue(tx, run, act) : what === 'HAND_OFF_LOST' ? activityHandOffLost(tx, run, act) : timeOutActivity(tx, run, act, what)) });
+      items.push({ at: d.at, fire: () => (what === 'RETRY' ? dispatchRetryIfDue(tx, run, act) : what === 'HAND_OFF_LOST' ? activityHandOffLost(tx, run, act, heardFrom) : timeOutActivity(tx, run, act, what)) });
     }
   }
   return items;
@@ -108,9 +108,9 @@ export function nextWakeup(tx: Txn, run: RunState): number | undefined {
  * Fires everything due by `tx.now`, earliest first. Each firing can change what else
  * is pending (a run timeout drops every timer), so the list is recomputed after each.
  */
-export function fireDue(tx: Txn, run: RunState): void {
+export function fireDue(tx: Txn, run: RunState, heardFrom?: WorkerHeardFrom): void {
   for (let guard = 0; guard < 10_000; guard++) {
-    const due = dueItems(tx, run)
+    const due = dueItems(tx, run, heardFrom)
       .filter((i) => i.at <= tx.now)
       .sort((a, b) => a.at - b.at)[0];
     if (!due) return;

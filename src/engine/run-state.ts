@@ -15,6 +15,8 @@ export interface HandOff {
   taskQueue: string;
   /** The worker's poller id: its other polls are ended once one of them is found dead. */
   pollerId?: string;
+  /** The queue's poll count when the task was handed over (or last found alive): a later poll of the worker shows it alive. */
+  pollSeq?: number;
 }
 
 export interface WorkflowTaskState {

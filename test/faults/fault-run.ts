@@ -66,7 +66,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
   const began = Date.now();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-faults-'));
   const port = await freePort();
-  let dev = await KeelDev.start({ dataDir, port });
+  let dev = await KeelDev.start({ dataDir, port, timeoutMs: 120_000 });
   let serviceOutput = '';
   const address = dev.address;
   const taskQueue = `faults-${Date.now().toString(36)}`;
@@ -135,7 +135,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
           serviceOutput += dev.output;
           await dev.stop('SIGKILL');
           say(`service killed (${outages.length + 1})`);
-          dev = await KeelDev.start({ dataDir, port });
+          dev = await KeelDev.start({ dataDir, port, timeoutMs: 120_000 });
           outages.push({ from, to: Date.now() });
           continue;
         }

@@ -2,7 +2,7 @@
 // result, re-running only what the dead worker had not finished.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -105,9 +105,11 @@ describe('a worker killed with SIGKILL', () => {
       30_000,
     );
     await kill(child);
+    const killedAt = Date.now();
 
-    // The next workflow task goes to the dead worker's sticky queue first, then (after its
-    // 500 ms schedule-to-start timeout) to the normal queue, where the new worker replays.
+    // The next workflow task goes to the dead worker's sticky queue first, then to the normal
+    // queue, where the new worker replays: at once if a poll the dead worker left open took it
+    // (and never acknowledged it), else after the sticky queue's 500 ms schedule-to-start timeout.
     await handle.signal(proceed);
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities: createCrashActivities({ markerDir }), shutdownSignals: [] });
     const result = await worker.runUntil(handle.result());
@@ -120,7 +122,9 @@ describe('a worker killed with SIGKILL', () => {
       { step: 'three', attempt: 1, pid: process.pid },
       { step: 'two', attempt: 1, pid: childPid },
     ]);
-    const types = (await handle.fetchHistory()).events.map((e) => e.eventType);
-    expect(types).toContain('WorkflowTaskTimedOut');
+    // No task is recorded as started by the dead worker after its death.
+    const startedAfterKill = (await handle.fetchHistory()).events.filter((e) => e.eventType === 'WorkflowTaskStarted' && Date.parse(e.eventTime) > killedAt);
+    expect(startedAfterKill.length).toBeGreaterThan(0);
+    for (const e of startedAfterKill) expect((e.attributes as { identity?: string }).identity).not.toBe(`${childPid}@${hostname()}`);
   });
 });

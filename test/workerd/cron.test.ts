@@ -148,3 +148,19 @@ describe('cron schedules', () => {
     expect(await pollWorkflowTask(taskQueue)).toBeDefined();
   });
 });
+
+describe('lastCompletionResult across cron and continue-as-new', () => {
+  it("a cron run that continues as new hands the chain's last result to the continued run (workflowInfo().lastResult)", async () => {
+    const { workflowId, taskQueue, t0 } = await startCron('cron-can-last');
+    await advance(workflowId, toNextMinute(t0));
+    await completeWorkflowTask((await pollWorkflowTask(taskQueue))!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('one') }]);
+    // The next run, on the schedule, has the first run's result ...
+    await advance(workflowId, MINUTE);
+    const second = (await pollWorkflowTask(taskQueue))!;
+    expect(second.history[0]!.attributes).toMatchObject({ lastCompletionResult: [json('one')] });
+    // ... and keeps handing it on when it continues as new.
+    await completeWorkflowTask(second.taskToken, [{ type: 'ContinueAsNewWorkflowExecution', input: [json('again')] }]);
+    const third = await history(workflowId);
+    expect(third[0]!.attributes).toMatchObject({ initiator: 'WORKFLOW', lastCompletionResult: [json('one')], cronSchedule: '* * * * *' });
+  });
+});

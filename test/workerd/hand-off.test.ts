@@ -93,6 +93,27 @@ describe('acknowledged hand-off', () => {
     expect(events[2]!.attributes).toMatchObject({ identity: 'fast-worker' });
   });
 
+  it('a worker that polled the queue again since is alive, only slow: its task gets another window, and goes back once it stays silent', async () => {
+    const workflowId = unique('slow-wt');
+    const taskQueue = unique('slow-wt-tq');
+    await freezeClock(workflowId);
+    await startWorkflow(workflowId, taskQueue);
+    await settle(workflowId);
+    const task = (await ackingPoll('workflow', taskQueue, 'slow-worker', 'slow'))!;
+    // The worker polls again (its next poll loop) but its acknowledgement is late.
+    const nextPoll = ackingPoll('workflow', taskQueue, 'slow-worker', 'slow', 30_000);
+    await until(() => queueState(taskQueue), (s) => s.waitingPollers === 1);
+    await advance(workflowId, Limits.handOffAckMs);
+    expect(eventTypes(await history(workflowId))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    expect((await queueState(taskQueue)).waitingPollers).toBe(1);
+
+    // No poll since: now it is taken for dead, and its waiting poll is ended.
+    await advance(workflowId, Limits.handOffAckMs);
+    expect(await nextPoll).toBeUndefined();
+    expect((await acknowledge(task.taskToken)).body.error.code).toBe('TASK_NOT_FOUND');
+    expect((await pollWorkflowTask(taskQueue, 0, 'live-worker'))!.workflowExecution.workflowId).toBe(workflowId);
+  });
+
   it('a worker that does not acknowledge (protocol 1) keeps its task until the task timeout', async () => {
     const workflowId = unique('old-wt');
     const taskQueue = unique('old-wt-tq');

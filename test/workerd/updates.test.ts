@@ -183,3 +183,39 @@ describe('updates', () => {
     expect(await storedState(wid)).toEqual(before);
   });
 });
+
+describe('updates across continue-as-new', () => {
+  it('an update still being validated when its run continues as new is validated and accepted on the new run, as in Temporal', async () => {
+    const wid = unique('upd-can');
+    const tq = unique('tq');
+    const { runId: firstRunId } = await startAndCompleteFirstTask(wid, tq);
+    await ok('POST', `/workflows/${wid}/signal`, { signalName: 'go', input: [] });
+    await settle(wid);
+    const wt = (await pollWorkflowTask(tq, 2000))!;
+
+    const asked = update(wid, { updateId: 'u-can', waitForStage: 'ACCEPTED' });
+    const validation = (await pollWorkflowTask(tq, 2000))!;
+    expect(validation.update?.updateId).toBe('u-can');
+    expect(validation.workflowExecution.runId).toBe(firstRunId);
+    // The run continues as new while the validator runs; its pass comes too late for this run.
+    await completeWorkflowTask(wt.taskToken, [{ type: 'ContinueAsNewWorkflowExecution', input: [] }]);
+    await respond(validation.taskToken);
+
+    // The update is validated again, now against the new run, and accepted there.
+    let again: Awaited<ReturnType<typeof pollWorkflowTask>>;
+    for (;;) {
+      again = (await pollWorkflowTask(tq, 2000))!;
+      if (again.update) break;
+      await completeWorkflowTask(again.taskToken, []);
+    }
+    expect(again.update?.updateId).toBe('u-can');
+    const newRunId = again.workflowExecution.runId;
+    expect(newRunId).not.toBe(firstRunId);
+    await respond(again.taskToken);
+    const res = await asked;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ updateId: 'u-can', runId: newRunId, stage: 'ACCEPTED' });
+    expect(accepted(await history(wid, newRunId))).toHaveLength(1);
+    expect(accepted(await history(wid, firstRunId))).toHaveLength(0);
+  });
+});
