@@ -93,7 +93,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     d1Databases: { [VISIBILITY_BINDING]: VISIBILITY_DATABASE },
     ...(stateDir ? { defaultPersistRoot: stateDir, durableObjectsPersist: true, d1Persist: true } : {}),
     // The Worker applies the visibility store's migrations before its first use of it.
-    bindings: { KEEL_VISIBILITY_MIGRATIONS: migrationsVariable(), ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: '1' } : {}), ...options.bindings },
+    bindings: {
+      KEEL_VISIBILITY_MIGRATIONS: migrationsVariable(),
+      ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: '1' } : {}),
+      // Requests for other host names (DNS rebinding) or from other sites' pages are refused
+      // (src/host-check.ts). Listening on every address, the names it is reached by are unknown.
+      ...(ip === '0.0.0.0' || ip === '::' ? {} : { KEEL_ALLOWED_HOSTS: ['localhost', '127.0.0.1', '::1', ip].join(',') }),
+      ...options.bindings,
+    },
     ...(options.log ? { handleStructuredLogs: ({ level, message }: { level: string; message: string }) => options.log!(message, level) } : {}),
   }, uiDir));
   let url: URL;

@@ -4,6 +4,7 @@
  * that changed it. Payloads stay in history (read back when needed) so the row is small.
  */
 import type { AttributesOf, EventType, Failure, ParentClosePolicy, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
+import { Limits } from '../../protocol/index.js';
 
 export interface WorkflowTaskState {
   /** 0 while a retried (transient) task has no events written yet. */
@@ -21,6 +22,8 @@ export interface WorkflowTaskState {
   identity?: string;
   /** Dispatch sequence: a task ref carrying another sequence is stale. */
   seq: number;
+  /** The run's history size when the task started, as its WorkflowTaskStarted event records it. */
+  historySizeBytes?: number;
 }
 
 export interface ActivityState {
@@ -119,6 +122,8 @@ export interface RunState {
   cronSchedule?: string;
   attempt: number;
   nextEventId: number;
+  /** Bytes of the run's stored history (its events' JSON); absent on rows written before it was counted. */
+  historySizeBytes?: number;
   /** Set while the first workflow task waits out the start delay. */
   firstWorkflowTaskAt?: number;
   workflowTask?: WorkflowTaskState;
@@ -146,3 +151,11 @@ export interface UpdateState {
 }
 
 export const isRunning = (run: RunState) => run.status === 'RUNNING';
+
+/**
+ * Whether the run's history is long or big enough that it should continue as new (Temporal's
+ * `suggestContinueAsNew`): 80% of the event limit, or the 10 MB size warning.
+ */
+export function continueAsNewSuggested(run: Pick<RunState, 'nextEventId' | 'historySizeBytes'>): boolean {
+  return run.nextEventId - 1 >= Limits.historySuggestContinueAsNewEvents || (run.historySizeBytes ?? 0) >= Limits.historySizeWarnBytes;
+}

@@ -8,7 +8,7 @@ import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, Workf
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
-import { isRunning, type RunState, type WorkflowTaskState } from './run-state.js';
+import { continueAsNewSuggested, isRunning, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { noteUpdateAccepted } from './updates.js';
 
@@ -99,11 +99,13 @@ export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number },
   const wt = run.workflowTask;
   if (!isRunning(run) || !wt || wt.startedEventId !== undefined || wt.seq !== ref.seq || !wt.dispatched) return undefined;
   if (wt.attempt === 1) {
-    wt.startedEventId = tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity });
+    wt.historySizeBytes = run.historySizeBytes ?? 0;
+    wt.startedEventId = tx.addEvent(run, 'WorkflowTaskStarted', startedAttributes(run, wt, identity));
   } else {
     // A retried task's events are transient: shown to the worker, written only if it completes.
     wt.scheduledEventId = run.nextEventId;
     wt.startedEventId = run.nextEventId + 1;
+    wt.historySizeBytes = run.historySizeBytes ?? 0;
   }
   wt.startedTime = tx.now;
   wt.identity = identity;
@@ -142,6 +144,20 @@ export function releaseStickyWorkflowTask(tx: Txn, run: RunState, ref: { seq?: n
   dispatchWorkflowTaskIfDue(tx, run);
 }
 
+/**
+ * A WorkflowTaskStarted event's attributes. As in Temporal, it records the history's size when the
+ * task started and whether continuing as new is suggested, so replay sees what the live run saw.
+ */
+function startedAttributes(run: RunState, wt: WorkflowTaskState, identity: string | undefined): AttributesOf<'WorkflowTaskStarted'> {
+  const historySizeBytes = wt.historySizeBytes ?? 0;
+  return {
+    scheduledEventId: wt.scheduledEventId,
+    identity,
+    historySizeBytes,
+    ...(continueAsNewSuggested({ nextEventId: wt.startedEventId ?? run.nextEventId, historySizeBytes }) ? { suggestContinueAsNew: true } : {}),
+  };
+}
+
 /** The transient scheduled/started events of a retried task, as the worker must see them. */
 export function transientEvents(run: RunState): HistoryEvent[] {
   const wt = run.workflowTask;
@@ -149,7 +165,7 @@ export function transientEvents(run: RunState): HistoryEvent[] {
   const time = new Date(wt.startedTime ?? wt.scheduledTime).toISOString();
   return [
     { eventId: wt.scheduledEventId, eventTime: new Date(wt.scheduledTime).toISOString(), eventType: 'WorkflowTaskScheduled', attributes: { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt } },
-    { eventId: wt.startedEventId, eventTime: time, eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: wt.scheduledEventId, identity: wt.identity } },
+    { eventId: wt.startedEventId, eventTime: time, eventType: 'WorkflowTaskStarted', attributes: startedAttributes(run, wt, wt.identity) },
   ];
 }
 
@@ -166,7 +182,7 @@ export function requireStartedWorkflowTask(run: RunState | undefined, token: Tas
 export function writeTransientEvents(tx: Txn, run: RunState, wt: WorkflowTaskState): void {
   if (wt.attempt === 1) return;
   tx.addEvent(run, 'WorkflowTaskScheduled', { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt }, wt.scheduledTime);
-  tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity: wt.identity }, wt.startedTime);
+  tx.addEvent(run, 'WorkflowTaskStarted', startedAttributes(run, wt, wt.identity), wt.startedTime);
 }
 
 /**
