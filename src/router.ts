@@ -6,7 +6,7 @@
 import { Router, type IRequest } from 'itty-router';
 import type { z } from 'zod';
 import { API_PREFIX, Api, Limits, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
-import { authorize } from './auth.js';
+import { authorize, requireTokenSecret } from './auth.js';
 import { checkHost } from './host-check.js';
 import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
 import { longPollMs, type Env } from './env.js';
@@ -224,6 +224,7 @@ export function createRouter() {
     const path = `${API_PREFIX}/namespaces/:namespace${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`;
     const handle = async (req: IRequest, env: Env) => {
       const { namespace, ...params } = decodeParams(req.params);
+      requireTokenSecret(env.KEEL_API_KEYS, env.KEEL_TOKEN_SECRET);
       await authorize(env.KEEL_API_KEYS, req.headers.get('authorization'), namespace!);
       const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
       const body = validate(endpoint.request, input);
