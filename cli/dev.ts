@@ -1,6 +1,7 @@
 // Owns `keel dev`: the Keel service on this machine — the same Worker bundle `wrangler deploy`
 // ships, in workerd through miniflare — with all state under a data directory, until Ctrl-C.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startLocalService, type LocalService } from '../sdk/testing/local-service.js';
 import { CliError } from './errors.js';
@@ -12,6 +13,11 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface DevFlags {
   dbDir: string;
+  /**
+   * A file holding API key grants (as the KEEL_API_KEYS secret: `keel api-key create` prints one);
+   * with it, or with KEEL_API_KEYS set, the local service checks keys as a deployed one does.
+   */
+  apiKeyFile?: string;
   port: number;
   ip: string;
   namespace: string[];
@@ -37,12 +43,15 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
   mkdirSync(dataDir, { recursive: true });
   claimDataDir(dataDir);
   const threshold = SEVERITY[flags.logLevel] ?? SEVERITY.warn!;
+  const apiKeys = readApiKeys(flags.apiKeyFile);
+  const tokenSecret = process.env.KEEL_TOKEN_SECRET || devTokenSecret(dataDir);
   let service: LocalService;
   try {
     service = await startLocalService({
       port: flags.port,
       ip: flags.ip,
       dataDir,
+      bindings: { KEEL_TOKEN_SECRET: tokenSecret, ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}) },
       log: (line, level) => {
         if ((SEVERITY[level] ?? SEVERITY.log!) >= threshold) io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}\n`);
       },
@@ -68,6 +77,12 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
       `  Web UI:     ${service.url}/`,
       `  Data:       ${dataDir}`,
       `  Namespaces: ${flags.namespace.join(', ')}   (any other name works too: namespaces are implicit)`,
+      apiKeys
+        ? `  API keys:   required, as in production (${flags.apiKeyFile ? flags.apiKeyFile : 'KEEL_API_KEYS'})`
+        : '  API keys:   none (open to anything that reaches the address; pass --api-key-file to require keys)',
+      process.env.KEEL_TOKEN_SECRET
+        ? '  Tokens:     signed with KEEL_TOKEN_SECRET'
+        : `  Tokens:     signed with a development secret (${path.join(dataDir, TOKEN_SECRET_FILE)}); set KEEL_TOKEN_SECRET in production`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -148,4 +163,37 @@ function releaseDataDir(dataDir: string): void {
   } catch {
     // Nothing to release.
   }
+}
+
+/** The file in the data directory holding the development secret that signs task tokens. */
+export const TOKEN_SECRET_FILE = 'token-secret';
+
+/**
+ * The development secret: random, made on the first start and kept (readable by this user only)
+ * in the data directory, so that tokens held by workers stay valid across restarts.
+ */
+function devTokenSecret(dataDir: string): string {
+  const file = path.join(dataDir, TOKEN_SECRET_FILE);
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The grants of --api-key-file, or of KEEL_API_KEYS; checked here so a typo fails at start, not on every call. */
+function readApiKeys(file: string | undefined): string | undefined {
+  let raw: string | undefined;
+  try {
+    raw = file ? readFileSync(file, 'utf8') : process.env.KEEL_API_KEYS;
+  } catch (err) {
+    throw new CliError(`cannot read --api-key-file ${file}: ${(err as Error).message}`);
+  }
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let grants: unknown;
+  try {
+    grants = JSON.parse(raw);
+  } catch {
+    throw new CliError(`${file ?? 'KEEL_API_KEYS'} is not JSON; it holds grants as \`keel api-key create\` prints them: [{"name":"ci","sha256":"<hex>","namespaces":["default"]}]`);
+  }
+  if (grants !== null && typeof grants === 'object' && !Array.isArray(grants)) grants = [grants];
+  if (!Array.isArray(grants) || grants.length === 0) throw new CliError(`${file ?? 'KEEL_API_KEYS'} must be a non-empty JSON list of grants, as \`keel api-key create\` prints them`);
+  return JSON.stringify(grants);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatJson, formatKeyValues, formatTable, truncate } from './output.js';
+import { escapeControl, formatJson, formatKeyValues, formatTable, truncate } from './output.js';
+import { main } from './program.js';
 
 describe('CLI output', () => {
   it('aligns table columns under their headings, without trailing spaces', () => {
@@ -26,5 +27,24 @@ describe('CLI output', () => {
   it('marks a cut', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
+  });
+});
+
+describe('terminal safety', () => {
+  it('escapes control characters, C1 and bidi overrides, and keeps newlines, tabs and other text', () => {
+    const id = 'wf\x1b]0;pwned\x07\x1b[31mred\u009b2J\u202eevil\r';
+    expect(escapeControl(`${id}\n\tok ü 日本`)).toBe('wf\\x1b]0;pwned\\x07\\x1b[31mred\\x9b2J\\u{202e}evil\\x0d\n\tok ü 日本');
+  });
+
+  it('nothing the CLI prints reaches the terminal unescaped, errors included', async () => {
+    let out = '';
+    let err = '';
+    const code = await main(['node', 'keel', 'workflow', 'describe', '--workflow-id', 'x\x1b]0;title\x07', '--address', '127.0.0.1:1', '--output', 'bogus\x1b[2J'], {
+      out: (s) => void (out += s),
+      err: (s) => void (err += s),
+    });
+    expect(code).not.toBe(0);
+    expect(out + err).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(err).toContain('\\x1b[2J');
   });
 });

@@ -13,6 +13,27 @@ export const processIo: Io = {
 };
 
 /**
+ * Control characters other than newline and tab, shown as `\xNN`/`\u{NNNN}` instead of sent to
+ * the terminal: C0 and DEL (ESC starts colour, title and cursor sequences), C1 (U+009B is a
+ * one-character CSI on many terminals; JSON.stringify leaves C1 unescaped), and the bidi
+ * overrides and isolates that make text read differently from how it is stored.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+export function escapeControl(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
+}
+
+/** `io` with every control character escaped on the way out. */
+export function terminalSafe(io: Io): Io {
+  return { out: (text) => io.out(escapeControl(text)), err: (text) => io.err(escapeControl(text)) };
+}
+
+/**
  * `text`: tables and key/value blocks for people; `json`: one JSON document per command;
  * `jsonl`: one JSON object per line (per row of `list`, per event of `show`) for streaming.
  */

@@ -4,7 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitCode, describeError, exitCodeOf } from './errors.js';
 import { addClientOptions, collect, type ClientFlags } from './flags.js';
-import { OUTPUT_FORMATS, processIo, type Io, type OutputFormat } from './output.js';
+import { OUTPUT_FORMATS, processIo, terminalSafe, type Io, type OutputFormat } from './output.js';
 import { keelPackage } from './package-root.js';
 
 /** The version in the keel package's package.json, found above this module (sources or dist/). */
@@ -23,7 +23,10 @@ const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none', 'never'] as const;
  * Runs `keel` with `argv` (as `process.argv`: node, script, then arguments) and resolves with
  * the exit code. Failures print one line on stderr; nothing here calls `process.exit`.
  */
-export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+export async function main(argv: readonly string[], rawIo: Io = processIo): Promise<number> {
+  // Ids, names, reasons and log lines come from the service, where anyone may have put escape
+  // sequences: nothing reaches the terminal unescaped.
+  const io = terminalSafe(rawIo);
   const program = createProgram(io);
   let ran: Command | undefined;
   program.hook('preAction', (_program, actionCommand) => {
@@ -64,6 +67,7 @@ export function createProgram(io: Io = processIo): Command {
     .option('--db-dir <dir>', 'directory to keep all state in', '.keel')
     .option('-p, --port <port>', 'port of the API and the web UI (0 picks a free one)', parsePort, 7233)
     .option('--ip <ip>', 'address to listen on', '127.0.0.1')
+    .option('--api-key-file <file>', 'require API keys as a deployed service does: a file of grants as KEEL_API_KEYS holds them (`keel api-key create` prints one); KEEL_API_KEYS works too')
     .option(
       '-n, --namespace <namespace>',
       'namespace to list as available (repeatable). Namespaces are implicit in Keel: any name works without this',
@@ -71,7 +75,7 @@ export function createProgram(io: Io = processIo): Command {
     )
     .addOption(new Option('--log-level <level>', 'the lowest level of Worker log lines to print').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', '\nExample:\n  keel dev --db-dir .keel --port 7233\n')
-    .action(async (flags: { dbDir: string; port: number; ip: string; namespace?: string[]; logLevel: (typeof LOG_LEVELS)[number] }) => {
+    .action(async (flags: { dbDir: string; port: number; ip: string; apiKeyFile?: string; namespace?: string[]; logLevel: (typeof LOG_LEVELS)[number] }) => {
       const { dev } = await import('./dev.js');
       await dev({ ...flags, namespace: flags.namespace ?? ['default'] }, io);
     });

@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { Command } from './commands.js';
 import { ParentClosePolicy, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
 import { HistoryEvent } from './events.js';
-import { Failure, Payload, Payloads, RetryPolicy } from './payload.js';
+import { DurationMs, MAX_BACKOFF_COEFFICIENT, MAX_DURATION_MS, MAX_MEMO_BYTES, MAX_PENDING_PER_KIND, MAX_SEARCH_ATTRIBUTES, MAX_SEARCH_ATTRIBUTES_BYTES, PositiveDurationMs, QueryPageSize } from './bounds.js';
+import { Failure, Memo, Payload, Payloads, RetryPolicy, SearchAttributes } from './payload.js';
 
 /** Limits the service enforces; each breach is answered with PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
 export const Limits = {
@@ -21,6 +22,19 @@ export const Limits = {
   maxNameLength: 1000,
   /** Events in one run's history; continue-as-new before this. */
   maxHistoryEvents: 51_200,
+  /** Events from which `continueAsNewSuggested` is true (80% of the limit). */
+  historySuggestContinueAsNewEvents: 40_960,
+  /** Bytes of one run's history (its events as stored): over this the run is terminated, as Temporal's 50 MB. */
+  historySizeLimitBytes: 50 * 1024 * 1024,
+  /** Bytes of history from which `continueAsNewSuggested` is true, as Temporal's 10 MB warning. */
+  historySizeWarnBytes: 10 * 1024 * 1024,
+  /**
+   * Bytes of one stored row: one history event, or one run's state (memo, search attributes, pending
+   * work, signals waiting for the running task). Durable Object SQLite stores at most 2 MB in a row.
+   */
+  maxEventBytes: 1_900_000,
+  /** Bytes of history one answer carries (a history page, a workflow task's first page); a single bigger event is sent alone. */
+  maxHistoryPageBytes: 4 * 1024 * 1024,
   /** The longest a long poll is held before an empty answer. */
   longPollMs: 20_000,
   /** Events in one page of history. */
@@ -39,10 +53,23 @@ export const Limits = {
    * task goes back to its queue (protocol 2).
    */
   handOffAckMs: 1000,
+  /** The longest duration any `…Ms` field may carry (100 years); see bounds.ts. */
+  maxDurationMs: MAX_DURATION_MS,
+  /** The largest retry policy `backoffCoefficient`. */
+  maxBackoffCoefficient: MAX_BACKOFF_COEFFICIENT,
+  /** Pending activities, timers, child workflows, external signals and external cancel requests of one run, each (Temporal's 2,000). */
+  maxPendingPerKind: MAX_PENDING_PER_KIND,
+  /** Bytes of one memo. */
+  maxMemoBytes: MAX_MEMO_BYTES,
+  /** Search attributes in one request, and their bytes. */
+  maxSearchAttributes: MAX_SEARCH_ATTRIBUTES,
+  maxSearchAttributesBytes: MAX_SEARCH_ATTRIBUTES_BYTES,
+  /** Bytes of executions one list page carries; a page stops early (with a token) rather than pass it. */
+  maxListPageBytes: 4 * 1024 * 1024,
 } as const;
 
 const Name = z.string().min(1).max(Limits.maxNameLength);
-const Ms = z.number().int().nonnegative();
+const Ms = DurationMs;
 const RequestId = z.string().min(1).max(200).optional().describe('Makes a retry of this call harmless: the same id is answered with the first answer.');
 const Identity = z.string().max(Limits.maxNameLength).optional().describe('Who is calling, e.g. "worker-1@host"; recorded in history.');
 const Time = z.string().describe('ISO-8601 time');
@@ -66,8 +93,8 @@ export const StartWorkflowRequest = z
     /** Default 10 s, at most 120 s, as Temporal. */
     workflowTaskTimeoutMs: z.number().int().positive().max(120_000).optional(),
     retryPolicy: RetryPolicy.optional(),
-    memo: z.record(z.string(), Payload).optional(),
-    searchAttributes: z.record(z.string(), z.unknown()).optional(),
+    memo: Memo.optional(),
+    searchAttributes: SearchAttributes.optional(),
     /** The first workflow task is scheduled this long after the start. */
     startDelayMs: Ms.optional(),
     header: z.record(z.string(), Payload).optional(),
@@ -195,7 +222,7 @@ const QueryBool = z
   .transform((v) => v === true || v === 'true' || v === '1');
 
 export const GetHistoryRequest = RunSelector.extend({
-  pageSize: z.coerce.number().int().positive().max(Limits.maxHistoryPageSize).optional(),
+  pageSize: QueryPageSize(Limits.maxHistoryPageSize).optional(),
   /** Opaque; from the previous page's `nextPageToken`. */
   nextPageToken: z.string().optional(),
   /** Hold the request (up to ~20 s) until an event after `nextPageToken` exists. */
@@ -287,10 +314,15 @@ export const CancelPollsRequest = z
     pollerId: z.string().min(1).max(200),
   })
   .meta({ id: 'CancelPollsRequest' });
-/** Temporal's ShutdownWorker: the stopping worker's sticky queue is closed for good. */
+/**
+ * Temporal's ShutdownWorker: the stopping worker's sticky queue is closed for good. Only its owner
+ * may close it: the queue's name ends in the hash of `stickyQueueSecret` (protocol/sticky-queue.ts).
+ */
 export const ShutdownWorkerRequest = z
   .object({
     stickyTaskQueue: z.string().min(1).max(1000),
+    /** The secret the worker made its sticky queue's name from; PERMISSION_DENIED unless it matches. */
+    stickyQueueSecret: z.string().min(16).max(200),
     identity: Identity,
   })
   .meta({ id: 'ShutdownWorkerRequest' });
@@ -305,8 +337,18 @@ export const WorkflowTask = z
     /** The started event id of the last completed task; a sticky worker holds the run up to it. */
     previousStartedEventId: z.number().int(),
     startedEventId: z.number().int(),
-    /** Full history, or for a sticky task only the events after `previousStartedEventId`. */
+    /** Full history, or for a sticky task only the events after `previousStartedEventId`; its first page when `nextPageToken` is set. */
     history: z.array(HistoryEvent),
+    /**
+     * Set when the history is too big for one answer (`Limits.maxHistoryPageBytes`), as Temporal's
+     * paged poll answer: read the rest with getWorkflowHistory (this run id and this token) until a
+     * page has no token, and append each page.
+     */
+    nextPageToken: z.string().optional(),
+    /** Bytes of the run's stored history (Temporal's `historySizeBytes`). */
+    historySizeBytes: z.number().int().nonnegative().optional(),
+    /** The history is past the size or length where the run should continue as new (Temporal's `continueAsNewSuggested`). */
+    continueAsNewSuggested: z.boolean().optional(),
     /** Present on a query task: answer it with `respondQueryTask`, not with a completion. */
     query: z.object({ queryType: z.string(), queryArgs: Payloads, header: z.record(z.string(), Payload).optional() }).optional(),
     /** Present on an update validation task: run the validator, answer with `respondQueryTask` (`failure` rejects). */
@@ -331,7 +373,7 @@ export const StickyAttributes = z.object({
   /** The worker's own task queue; the run's next tasks go there with only the new events. */
   workerTaskQueue: Name,
   /** Default 5 s: after this the task goes back to the normal queue with the full history. */
-  scheduleToStartTimeoutMs: z.number().int().positive().optional(),
+  scheduleToStartTimeoutMs: PositiveDurationMs.optional(),
 });
 
 export const CompleteWorkflowTaskRequest = z
@@ -457,7 +499,7 @@ export const ListWorkflowsRequest = z
   .object({
     query: ListFilterQuery,
     /** Default 100. */
-    pageSize: z.coerce.number().int().positive().max(Limits.maxListPageSize).optional(),
+    pageSize: QueryPageSize(Limits.maxListPageSize).optional(),
     /** Opaque; from the previous page's `nextPageToken`, with the same `query`. */
     nextPageToken: z.string().max(4096).optional(),
   })
@@ -491,7 +533,7 @@ export const CountWorkflowsResponse = z
 // ---- Local test services only -------------------------------------------------------
 
 export const AdvanceWorkflowTimeRequest = z
-  .object({ byMs: z.number().int().positive().max(100 * 365 * 24 * 60 * 60 * 1000).describe('How far to move the workflow\'s clock forward.') })
+  .object({ byMs: PositiveDurationMs.describe('How far to move the workflow\'s clock forward.') })
   .meta({ id: 'AdvanceWorkflowTimeRequest' });
 export const AdvanceWorkflowTimeResponse = z.object({ now: Time.describe("The workflow's time after the move.") }).meta({ id: 'AdvanceWorkflowTimeResponse' });
 

@@ -4,10 +4,11 @@
  */
 import { z } from 'zod';
 import { ActivityCancellationType, ParentClosePolicy, WorkflowIdReusePolicy, enumValues } from './enums.js';
-import { Failure, Payload, Payloads, RetryPolicy } from './payload.js';
+import { DurationMs, PositiveDurationMs } from './bounds.js';
+import { Failure, Memo, MemoUpsert, Payload, Payloads, RetryPolicy, SearchAttributes } from './payload.js';
 
 const Id = z.string().min(1).max(1000);
-const Ms = z.number().int().nonnegative();
+const Ms = DurationMs;
 
 /** → ActivityTaskScheduled. Timeouts in ms; at least one of scheduleToClose and startToClose is required. */
 export const ScheduleActivityTaskCommand = z.object({
@@ -44,7 +45,7 @@ export const RequestCancelActivityTaskCommand = z.object({
 export const StartTimerCommand = z.object({
   type: z.literal('StartTimer'),
   timerId: Id,
-  startToFireTimeoutMs: z.number().int().positive(),
+  startToFireTimeoutMs: PositiveDurationMs,
 });
 
 /** → TimerCanceled. */
@@ -91,8 +92,8 @@ export const ContinueAsNewWorkflowExecutionCommand = z.object({
   /** The new run's first workflow task is scheduled this long after it starts. */
   backoffStartIntervalMs: Ms.optional(),
   retryPolicy: RetryPolicy.optional(),
-  memo: z.record(z.string(), Payload).optional(),
-  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  memo: Memo.optional(),
+  searchAttributes: SearchAttributes.optional(),
   header: z.record(z.string(), Payload).optional(),
 });
 
@@ -103,7 +104,7 @@ export const ContinueAsNewWorkflowExecutionCommand = z.object({
  */
 export const UpsertWorkflowSearchAttributesCommand = z.object({
   type: z.literal('UpsertWorkflowSearchAttributes'),
-  searchAttributes: z.record(z.string(), z.unknown()),
+  searchAttributes: SearchAttributes,
 });
 
 /**
@@ -112,7 +113,7 @@ export const UpsertWorkflowSearchAttributesCommand = z.object({
  */
 export const ModifyWorkflowPropertiesCommand = z.object({
   type: z.literal('ModifyWorkflowProperties'),
-  upsertedMemo: z.record(z.string(), Payload.nullable()),
+  upsertedMemo: MemoUpsert,
 });
 
 /**
@@ -146,8 +147,8 @@ export const StartChildWorkflowExecutionCommand = z.object({
   parentClosePolicy: z.enum(enumValues(ParentClosePolicy)).optional(),
   workflowIdReusePolicy: z.enum(enumValues(WorkflowIdReusePolicy)).optional(),
   retryPolicy: RetryPolicy.optional(),
-  memo: z.record(z.string(), Payload).optional(),
-  searchAttributes: z.record(z.string(), z.unknown()).optional(),
+  memo: Memo.optional(),
+  searchAttributes: SearchAttributes.optional(),
   header: z.record(z.string(), Payload).optional(),
   /** Opaque to the service, copied to the Initiated event: the SDK's sequence number of the call. */
   control: z.string().max(100).optional(),

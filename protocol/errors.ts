@@ -9,6 +9,14 @@ export const ErrorStatus = {
   INVALID_ARGUMENT: 400,
   /** The request body, a payload or a name is over its documented limit. */
   PAYLOAD_TOO_LARGE: 413,
+  /**
+   * A POST whose Content-Type is not `application/json`. Only JSON is taken, so that a web page on
+   * another site cannot send a request (a form, a `no-cors` fetch) without a CORS preflight, which
+   * the service refuses.
+   */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A run already has as many pending activities, timers, children, signals or cancel requests as it may; `details.limit` names which. */
+  LIMIT_EXCEEDED: 400,
   /** No route matches the path. */
   ROUTE_NOT_FOUND: 404,
   /** The route exists but not for this method. */

@@ -54,7 +54,15 @@ export const EventAttributes = {
     rootWorkflowExecution: Execution.optional(),
   }),
   WorkflowTaskScheduled: z.object({ taskQueue: z.string(), startToCloseTimeoutMs: Ms, attempt: z.number().int().positive() }),
-  WorkflowTaskStarted: z.object({ scheduledEventId: EventId, identity: Identity, requestId: z.string().optional() }),
+  WorkflowTaskStarted: z.object({
+    scheduledEventId: EventId,
+    identity: Identity,
+    requestId: z.string().optional(),
+    /** Bytes of the run's history when the task started (Temporal's `historySizeBytes`). */
+    historySizeBytes: z.number().int().nonnegative().optional(),
+    /** Set when the history nears its limits: `workflowInfo().continueAsNewSuggested` (Temporal's `suggestContinueAsNew`). */
+    suggestContinueAsNew: z.boolean().optional(),
+  }),
   WorkflowTaskCompleted: z.object({ scheduledEventId: EventId, startedEventId: EventId, identity: Identity }),
   WorkflowTaskTimedOut: z.object({ scheduledEventId: EventId, startedEventId: z.number().int().nonnegative(), timeoutType: TimeoutTypeSchema }),
   WorkflowTaskFailed: z.object({

@@ -43,3 +43,4 @@ export {
   type WorkflowExecution,
 } from './api.js';
 export { openApiDocument } from './openapi.js';
+export { ownsStickyQueue, stickyQueueName } from './sticky-queue.js';

@@ -6,6 +6,7 @@
  * client-side codec may put anything there (an encryption key id, a compressed blob).
  */
 import { z } from 'zod';
+import { DurationMs, MAX_BACKOFF_COEFFICIENT, MAX_MEMO_BYTES, MAX_SEARCH_ATTRIBUTES, MAX_SEARCH_ATTRIBUTES_BYTES, PositiveDurationMs } from './bounds.js';
 import { RetryState, TimeoutType } from './enums.js';
 
 export { RetryState, TimeoutType };
@@ -23,6 +24,22 @@ export const Payload = z
 export type Payload = z.infer<typeof Payload>;
 
 export const Payloads = z.array(Payload).meta({ id: 'Payloads' });
+
+const jsonBytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
+
+/** A memo: payloads by name, at most `MAX_MEMO_BYTES` of JSON. */
+export const Memo = z
+  .record(z.string(), Payload)
+  .refine((m) => jsonBytes(m) <= MAX_MEMO_BYTES, { message: `the memo is over ${MAX_MEMO_BYTES} bytes; keep large data elsewhere and put its key in the memo` });
+/** A memo change (`null` removes a field), bounded as a memo. */
+export const MemoUpsert = z
+  .record(z.string(), Payload.nullable())
+  .refine((m) => jsonBytes(m) <= MAX_MEMO_BYTES, { message: `the memo change is over ${MAX_MEMO_BYTES} bytes` });
+/** Search attributes by name (typed by value, checked by the service), at most 100 and 40 KB. */
+export const SearchAttributes = z
+  .record(z.string(), z.unknown())
+  .refine((a) => Object.keys(a).length <= MAX_SEARCH_ATTRIBUTES, { message: `more than ${MAX_SEARCH_ATTRIBUTES} search attributes` })
+  .refine((a) => jsonBytes(a) <= MAX_SEARCH_ATTRIBUTES_BYTES, { message: `the search attributes are over ${MAX_SEARCH_ATTRIBUTES_BYTES} bytes` });
 export type Payloads = z.infer<typeof Payloads>;
 
 /**
@@ -77,7 +94,7 @@ export const Failure: z.ZodType<Failure> = z
         type: z.string().optional(),
         nonRetryable: z.boolean().optional(),
         details: Payloads.optional(),
-        nextRetryDelayMs: z.number().int().nonnegative().optional(),
+        nextRetryDelayMs: DurationMs.optional(),
       })
       .optional(),
     timeoutFailureInfo: z.object({ timeoutType: TimeoutTypeSchema, lastHeartbeatDetails: Payloads.optional() }).optional(),
@@ -110,9 +127,9 @@ export const Failure: z.ZodType<Failure> = z
 /** Temporal's retry policy; intervals in milliseconds. Absent fields take Temporal's defaults. */
 export const RetryPolicy = z
   .object({
-    initialIntervalMs: z.number().int().positive().optional(),
-    backoffCoefficient: z.number().min(1).optional(),
-    maximumIntervalMs: z.number().int().positive().optional(),
+    initialIntervalMs: PositiveDurationMs.optional(),
+    backoffCoefficient: z.number().min(1).max(MAX_BACKOFF_COEFFICIENT).optional(),
+    maximumIntervalMs: PositiveDurationMs.optional(),
     /** 0 means unlimited. */
     maximumAttempts: z.number().int().nonnegative().optional(),
     nonRetryableErrorTypes: z.array(z.string()).optional(),

@@ -6,7 +6,7 @@
 // changing ui/: it lists the asset files when it starts).
 // Run on its own (`node scripts/build-ui.mjs`, what wrangler.toml's [build] runs) or from build.mjs.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,6 +50,8 @@ export async function buildUi(target = path.join(root, 'dist', 'ui')) {
   mkdirSync(path.join(target, 'assets'), { recursive: true });
   for (const f of outputs) renameSync(path.join(outDir, f), path.join(target, f));
   renameSync(path.join(outDir, 'index.html'), path.join(target, 'index.html'));
+  // The security headers, where the platform serves the assets itself (src/security-headers.ts says why).
+  copyFileSync(path.join(root, 'ui/_headers'), path.join(target, '_headers'));
   const keep = new Set([...outputs, 'index.html']);
   for (const f of readdirSync(path.join(target, 'assets'))) if (!keep.has(`assets/${f}`)) rmSync(path.join(target, 'assets', f), { force: true });
   rmSync(outDir, { recursive: true, force: true });

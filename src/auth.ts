@@ -52,6 +52,18 @@ export async function sha256Hex(text: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/**
+ * A service with API keys signs task tokens with its own secret: the development secret in the
+ * source would let anyone who read the source forge a token for any task. Such a service fails
+ * closed, refusing every call until `KEEL_TOKEN_SECRET` is set (an open service, with no keys,
+ * lets any caller do anything anyway, so it may use the development secret).
+ */
+export function requireTokenSecret(grantsSecret: string | undefined, tokenSecret: string | undefined): void {
+  if (grantsSecret && !tokenSecret) {
+    throw new ServiceError('INTERNAL', 'The service has API keys (KEEL_API_KEYS) but no KEEL_TOKEN_SECRET, so it would sign task tokens with a secret anyone can read in its source; every call is refused until KEEL_TOKEN_SECRET is set (e.g. `npx wrangler secret put KEEL_TOKEN_SECRET` with the output of `openssl rand -base64 48`).');
+  }
+}
+
 /** Throws UNAUTHENTICATED or PERMISSION_DENIED unless the request may act in `namespace`. */
 export async function authorize(grantsSecret: string | undefined, authorization: string | null, namespace: string): Promise<void> {
   if (grantsSecret === undefined || grantsSecret === '') return;

@@ -23,6 +23,11 @@ export interface Env {
    * tests skip a 30-day sleep): enables POST …/workflows/{id}/time/advance. Never set in production.
    */
   KEEL_TIME_SKIPPING?: string;
+  /**
+   * Set by local services only (keel dev, keel/testing): the host names they serve, comma-separated.
+   * Requests for another Host, or from another Origin, are refused (src/host-check.ts).
+   */
+  KEEL_ALLOWED_HOSTS?: string;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }

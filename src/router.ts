@@ -5,8 +5,10 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import type { z } from 'zod';
-import { API_PREFIX, Api, Limits, openApiDocument, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
-import { authorize } from './auth.js';
+import { API_PREFIX, Api, Limits, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { authorize, requireTokenSecret } from './auth.js';
+import { checkHost } from './host-check.js';
+import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
 import { longPollMs, type Env } from './env.js';
 import { ServiceError, unwrap } from './service-error.js';
 import { taskQueueStub, workflowStub } from './stubs.js';
@@ -63,6 +65,9 @@ const handlers: Handlers = {
   cancelActivityById: async (c) => unwrap(await wf(c).cancelActivityById(c.params.activityId!, c.body)),
   cancelPolls: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).cancelPolls(c.body.pollerId),
   shutdownWorker: async (c) => {
+    if (!(await ownsStickyQueue(c.body.stickyTaskQueue, c.body.stickyQueueSecret))) {
+      throw new ServiceError('PERMISSION_DENIED', `Only the worker that made the sticky queue '${c.body.stickyTaskQueue.slice(0, 200)}' may close it: its name does not end in the hash of this stickyQueueSecret.`);
+    }
     await taskQueueStub(c.env, c.namespace, c.body.stickyTaskQueue, 'workflow').closeSticky();
     return {};
   },
@@ -81,8 +86,16 @@ function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTok
 }
 
 async function readBody(request: Request): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    await discard(request);
+    throw new ServiceError('UNSUPPORTED_MEDIA_TYPE', `The request body must be JSON sent with Content-Type: application/json (it was ${type ? `'${type.slice(0, 100)}'` : 'not set'}).`);
+  }
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > Limits.maxRequestBytes) throw tooLarge(declared);
+  if (declared > Limits.maxRequestBytes) {
+    await discard(request);
+    throw tooLarge(declared);
+  }
   // The limit is in bytes, and a streamed body declares no length: count as it arrives
   // and stop reading once it is over.
   const bytes = await readAtMost(request, Limits.maxRequestBytes);
@@ -120,6 +133,28 @@ function checkDepth(value: unknown): void {
   }
 }
 
+/**
+ * A refused body is still read (and dropped), up to a bound: answering while the client is still
+ * sending makes the connection close under it, and the client sees a reset instead of the 413.
+ */
+const MAX_DISCARD_BYTES = 64 * 1024 * 1024;
+
+async function discard(request: Request, reader = request.body?.getReader()): Promise<void> {
+  if (!reader) return;
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      size += value.byteLength;
+      if (size > MAX_DISCARD_BYTES) break;
+    }
+  } catch {
+    return;
+  }
+  await reader.cancel().catch(() => undefined);
+}
+
 async function readAtMost(request: Request, limit: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
@@ -130,7 +165,7 @@ async function readAtMost(request: Request, limit: number): Promise<Uint8Array> 
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => undefined);
+      await discard(request, reader);
       throw tooLarge(size, 'at least ');
     }
     chunks.push(value);
@@ -170,7 +205,7 @@ function decodeParams(params: Record<string, string>): Record<string, string> {
   return out;
 }
 
-const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS } });
 
 export function createRouter() {
   const router = Router<IRequest, [Env, ExecutionContext?]>({
@@ -181,6 +216,8 @@ export function createRouter() {
     },
   });
 
+  // Before any route: a local service refuses other sites' requests and foreign Host names.
+  router.all('*', (req, env: Env) => checkHost(req as unknown as Request, env));
   router.get(`${API_PREFIX}/openapi.json`, (req) => json(openApiDocument(new URL(req.url).origin)));
   router.get(`${API_PREFIX}/health`, () => json({ ok: true }));
 
@@ -188,6 +225,7 @@ export function createRouter() {
     const path = `${API_PREFIX}/namespaces/:namespace${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`;
     const handle = async (req: IRequest, env: Env) => {
       const { namespace, ...params } = decodeParams(req.params);
+      requireTokenSecret(env.KEEL_API_KEYS, env.KEEL_TOKEN_SECRET);
       await authorize(env.KEEL_API_KEYS, req.headers.get('authorization'), namespace!);
       const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
       const body = validate(endpoint.request, input);
@@ -198,13 +236,13 @@ export function createRouter() {
     else router.post(path, handle);
   }
 
-  router.all('*', (req, env: Env) => {
+  router.all('*', async (req, env: Env) => {
     const url = new URL(req.url);
     // Everything outside /api/ is the web UI. Where the platform's asset router runs first
     // (wrangler, deployed) these requests never get here; where the Worker is in front, it hands
     // them to the assets (whose single-page fallback answers UI routes with index.html).
     if (env.ASSETS && (req.method === 'GET' || req.method === 'HEAD') && !/^\/api(\/|$)/.test(url.pathname)) {
-      return env.ASSETS.fetch(req as unknown as Request);
+      return withSecurityHeaders(await env.ASSETS.fetch(req as unknown as Request));
     }
     const allowed = router.routes.filter(([method, re]) => method !== 'ALL' && re.test(url.pathname)).map(([m]) => m);
     if (allowed.length > 0) {

@@ -73,7 +73,32 @@ export async function verifyTaskToken(token: string, secret: string | undefined,
   }
   const good = await crypto.subtle.verify('HMAC', await key(secret), sigBytes, bodyBytes);
   if (!good) throw invalid('signature does not verify');
-  const data = JSON.parse(new TextDecoder().decode(bodyBytes)) as TaskTokenData;
+  // Only this service signs tokens, so a body that verifies is one it wrote; it is still read
+  // defensively, because a leaked or rotated secret must not turn a crafted body into a 500.
+  let data: unknown;
+  try {
+    data = JSON.parse(new TextDecoder().decode(bodyBytes));
+  } catch {
+    throw invalid('malformed body');
+  }
+  if (!isTokenData(data)) throw invalid('malformed body');
   if (data.namespace !== namespace) throw invalid(`issued for namespace '${data.namespace}'`);
   return data;
+}
+
+function isTokenData(v: unknown): v is TaskTokenData {
+  if (typeof v !== 'object' || v === null) return false;
+  const d = v as Record<string, unknown>;
+  const int = (x: unknown) => typeof x === 'number' && Number.isSafeInteger(x);
+  return (
+    typeof d.namespace === 'string' &&
+    typeof d.workflowId === 'string' &&
+    typeof d.runId === 'string' &&
+    (d.kind === 'workflow' || d.kind === 'activity' || d.kind === 'query') &&
+    int(d.scheduledEventId) &&
+    int(d.attempt) &&
+    int(d.startedEventId) &&
+    (d.queryId === undefined || typeof d.queryId === 'string') &&
+    (d.seq === undefined || int(d.seq))
+  );
 }

@@ -12,7 +12,7 @@ import { describeRun } from './engine/describe.js';
 import { completeWorkflowTask, failWorkflowTask, fireDue, nextWakeup } from './engine/lifecycle.js';
 import { requestCancelWorkflow, resolveRun, signalWorkflow, terminateRun } from './engine/run-control.js';
 import { startWorkflow } from './engine/start.js';
-import { isRunning, type ActivityState, type RunState } from './engine/run-state.js';
+import { continueAsNewSuggested, isRunning, type ActivityState, type RunState } from './engine/run-state.js';
 import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask, startWorkflowTask, transientEvents } from './engine/workflow-tasks.js';
@@ -404,7 +404,9 @@ export class WorkflowObject extends DurableObject<Env> {
     return outcome(async () => {
       const workflowId = this.names.workflowId;
       const deadline = Date.now() + longPollMs(this.env);
-      const from = req.nextPageToken ? parsePageToken(req.nextPageToken) : 1;
+      const token = req.nextPageToken ? parsePageToken(req.nextPageToken) : undefined;
+      if (token?.taskStartedEventId !== undefined) return this.workflowTaskHistoryPage(workflowId, req.runId, token.from, token.taskStartedEventId);
+      const from = token?.from ?? 1;
       // The run is fixed when the call arrives: a run started meanwhile (TERMINATE_EXISTING,
       // a new start after a close) must not take the place of the one being waited on.
       const runId = resolveRun(new Txn(this.store, this.clock.now()), workflowId, req.runId).runId;
@@ -414,7 +416,7 @@ export class WorkflowObject extends DurableObject<Env> {
           if (run.closeEventId !== undefined) return { runId: run.runId, events: this.store.readEvents(run.runId, run.closeEventId, run.closeEventId) };
         } else {
           const limit = req.pageSize ?? Limits.maxHistoryPageSize;
-          const events = this.store.readEvents(run.runId, from, undefined, limit);
+          const events = this.store.readEvents(run.runId, from, undefined, limit, Limits.maxHistoryPageBytes);
           const last = events.at(-1)?.eventId ?? from - 1;
           const more = isRunning(run) || last < run.nextEventId - 1;
           if (events.length > 0 || !req.waitNewEvent || !isRunning(run)) {
@@ -428,6 +430,27 @@ export class WorkflowObject extends DurableObject<Env> {
         await this.waitForEvents(run.runId, left, req.closeEventOnly === true);
       }
     });
+  }
+
+  /**
+   * The next page of a workflow task's history (Temporal's paged poll answer): stored events from
+   * `from` up to the task's started event, within the byte budget of one answer; the last page
+   * ends with the task's transient events, as the task's own history would have.
+   */
+  private workflowTaskHistoryPage(workflowId: string, runId: string | undefined, from: number, startedEventId: number): ResponseOf<'getWorkflowHistory'> {
+    const run = resolveRun(new Txn(this.store, this.clock.now()), workflowId, runId);
+    const { events, more } = this.workflowTaskHistory(run, from, startedEventId);
+    return { runId: run.runId, events, ...(more ? { nextPageToken: taskPageToken(events.at(-1)!.eventId + 1, startedEventId) } : {}) };
+  }
+
+  /** A workflow task's history from `from`: one answer's worth of stored events, then (on the last page) the transient ones. */
+  private workflowTaskHistory(run: RunState, from: number, startedEventId: number): { events: HistoryEvent[]; more: boolean } {
+    const transient = run.workflowTask?.startedEventId === startedEventId ? transientEvents(run) : [];
+    const storedEnd = Math.min(startedEventId, run.nextEventId - 1);
+    const events = this.store.readEvents(run.runId, from, storedEnd, -1, Limits.maxHistoryPageBytes);
+    const last = events.at(-1)?.eventId ?? from - 1;
+    if (last < storedEnd) return { events, more: true };
+    return { events: [...events, ...transient], more: false };
   }
 
   /**
@@ -517,7 +540,8 @@ export class WorkflowObject extends DurableObject<Env> {
   private async workflowTask(run: RunState, token: TaskTokenData): Promise<WorkflowTask> {
     const wt = run.workflowTask!;
     const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
-    const history = [...this.store.readEvents(run.runId, from), ...transientEvents(run)];
+    // A history too big for one answer goes in pages: the worker reads the rest with the token.
+    const { events: history, more } = this.workflowTaskHistory(run, from, wt.startedEventId!);
     return {
       taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
       workflowExecution: { workflowId: run.workflowId, runId: run.runId },
@@ -526,6 +550,9 @@ export class WorkflowObject extends DurableObject<Env> {
       previousStartedEventId: run.lastCompletedStartedEventId,
       startedEventId: wt.startedEventId!,
       history,
+      ...(more ? { nextPageToken: taskPageToken(history.at(-1)!.eventId + 1, wt.startedEventId!) } : {}),
+      historySizeBytes: run.historySizeBytes ?? 0,
+      continueAsNewSuggested: continueAsNewSuggested(run),
       scheduledTime: new Date(wt.scheduledTime).toISOString(),
       startedTime: new Date(wt.startedTime!).toISOString(),
     };
@@ -723,7 +750,8 @@ export class WorkflowObject extends DurableObject<Env> {
     if (!run) return null;
     // Queries always carry the full history: a worker that holds the run answers from its
     // cache and ignores it; any other replays it.
-    const history = this.store.readEvents(run.runId, 1);
+    const last = run.nextEventId - 1;
+    const { events: history, more } = this.workflowTaskHistory(run, 1, last);
     const token: TaskTokenData = { ...ref, startedEventId: 0 };
     return {
       kind: 'workflow',
@@ -733,8 +761,9 @@ export class WorkflowObject extends DurableObject<Env> {
         workflowType: run.workflowType,
         attempt: 1,
         previousStartedEventId: run.lastCompletedStartedEventId,
-        startedEventId: history.at(-1)?.eventId ?? 0,
+        startedEventId: more ? last : (history.at(-1)?.eventId ?? 0),
         history,
+        ...(more ? { nextPageToken: taskPageToken(history.at(-1)!.eventId + 1, last) } : {}),
         ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}) } }),
         scheduledTime: new Date(q.createdAt).toISOString(),
         startedTime: new Date().toISOString(),
@@ -842,9 +871,17 @@ function requestKey(endpoint: string, req: { requestId?: string }): RequestKey {
   return { ...(requestId ? { requestId } : {}), fingerprint: `${endpoint}:${JSON.stringify(rest)}` };
 }
 
-function parsePageToken(token: string): number {
-  const n = Number(token);
-  if (!Number.isInteger(n) || n < 1) throw new ServiceError('INVALID_ARGUMENT', `nextPageToken '${token}' is not one this service issued; pass back the token from the previous page.`);
-  return n;
+/**
+ * History page tokens: the next event id (`"42"`), or for the pages of a workflow task's history
+ * `"task:42:57"` (the next event id and the task's started event id, where its pages end).
+ */
+function parsePageToken(token: string): { from: number; taskStartedEventId?: number } {
+  const m = /^(?:task:)?([1-9][0-9]{0,14})(?::([1-9][0-9]{0,14}))?$/.exec(token);
+  if (!m || token.startsWith('task:') !== (m[2] !== undefined)) {
+    throw new ServiceError('INVALID_ARGUMENT', `nextPageToken '${token.slice(0, 100)}' is not one this service issued; pass back the token from the previous page.`, { issues: [{ path: 'nextPageToken', message: 'not a token this service issued' }] });
+  }
+  return { from: Number(m[1]), ...(m[2] !== undefined ? { taskStartedEventId: Number(m[2]) } : {}) };
 }
+
+const taskPageToken = (from: number, startedEventId: number) => `task:${from}:${startedEventId}`;
 

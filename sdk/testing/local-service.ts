@@ -3,7 +3,8 @@
  * in workerd through miniflare's API. Used by `keel/testing` (in-memory state) and by
  * `keel dev` (state persisted under a data directory).
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -93,7 +94,17 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     d1Databases: { [VISIBILITY_BINDING]: VISIBILITY_DATABASE },
     ...(stateDir ? { defaultPersistRoot: stateDir, durableObjectsPersist: true, d1Persist: true } : {}),
     // The Worker applies the visibility store's migrations before its first use of it.
-    bindings: { KEEL_VISIBILITY_MIGRATIONS: migrationsVariable(), ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: '1' } : {}), ...options.bindings },
+    bindings: {
+      KEEL_VISIBILITY_MIGRATIONS: migrationsVariable(),
+      // A secret of its own for each service (`keel dev` passes one it keeps), never the
+      // development constant in the source: task tokens cannot be forged by reading the code.
+      KEEL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+      ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: '1' } : {}),
+      // Requests for other host names (DNS rebinding) or from other sites' pages are refused
+      // (src/host-check.ts). Listening on every address, the names it is reached by are unknown.
+      ...(ip === '0.0.0.0' || ip === '::' ? {} : { KEEL_ALLOWED_HOSTS: ['localhost', '127.0.0.1', '::1', ip].join(',') }),
+      ...options.bindings,
+    },
     ...(options.log ? { handleStructuredLogs: ({ level, message }: { level: string; message: string }) => options.log!(message, level) } : {}),
   }, uiDir));
   let url: URL;
@@ -161,19 +172,11 @@ function workerdDyingWithParent(): string | undefined {
   const requireFromMiniflare = createRequire(createRequire(import.meta.url).resolve('miniflare'));
   const workerd = (requireFromMiniflare('workerd') as { default: string }).default;
   const script = `#!/bin/sh\nexec ${setpriv} --pdeathsig KILL -- '${workerd.replace(/'/g, `'\\''`)}' "$@"\n`;
-  const file = path.join(tmpdir(), `keel-workerd-${process.getuid?.() ?? 0}-${hash(script)}.sh`);
-  if (!existsSync(file)) {
-    // Written aside and renamed, so a concurrent start never runs a half-written file.
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, script, { mode: 0o755 });
-    renameSync(partial, file);
-  }
+  // A fresh directory only this user can enter (mkdtemp makes it 0700), never a predictable
+  // path in a shared /tmp: another user could plant a script there and have it run as us.
+  const dir = mkdtempSync(path.join(tmpdir(), 'keel-workerd-'));
+  const file = path.join(dir, 'workerd.sh');
+  writeFileSync(file, script, { mode: 0o700, flag: 'wx' });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   return file;
-}
-
-/** A short, stable name for the wrapper's contents (FNV-1a). */
-function hash(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16);
 }

@@ -34,7 +34,7 @@ export interface WorkflowRunMachineOptions extends RunIdentity {
 }
 
 /** The default of {@link WorkflowRunMachineOptions.continueAsNewSuggestedAt}. */
-export const CONTINUE_AS_NEW_SUGGESTED_AT = Math.floor(Limits.maxHistoryEvents * 0.8);
+export const CONTINUE_AS_NEW_SUGGESTED_AT = Limits.historySuggestContinueAsNewEvents;
 
 /**
  * How {@link WorkflowRunMachine.applyHistory} runs a workflow task that the events leave open
@@ -269,7 +269,9 @@ export class WorkflowRunMachine {
       timestamp: Date.parse(started.eventTime),
       isReplaying,
       historyLength: started.eventId,
-      continueAsNewSuggested: started.eventId >= this.continueAsNewSuggestedAt,
+      // Recorded in the started event, as Temporal does, so that replay sees what the live run saw.
+      historySize: started.attributes.historySizeBytes ?? 0,
+      continueAsNewSuggested: started.eventId >= this.continueAsNewSuggestedAt || started.attributes.suggestContinueAsNew === true,
       jobs: this.jobs,
     };
     this.jobs = [];

@@ -3,7 +3,7 @@
  * Temporal's `Worker` does — bounded concurrency, sticky execution with a cache of runs,
  * graceful shutdown on SIGINT/SIGTERM.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/index.js';
@@ -118,6 +118,8 @@ export class Worker {
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
   private readonly stickyQueue?: string;
+  /** Proves on shutdown that this worker owns its sticky queue (protocol/sticky-queue.ts); never sent before. */
+  private readonly stickyQueueSecret = randomBytes(32).toString('base64url');
   private readonly log: Logger;
   /** Shared by every poll loop, so that an outage is logged once, and its end once. */
   private readonly serviceHealth: ServiceHealth;
@@ -163,7 +165,7 @@ export class Worker {
     const identity = this.identity;
     const maxCached = options.maxCachedWorkflows ?? 1000;
     if (bundle) {
-      if (maxCached > 0) this.stickyQueue = `${options.taskQueue}/sticky/${identity}/${randomUUID()}`;
+      if (maxCached > 0) this.stickyQueue = stickyQueueNameSync(`${options.taskQueue}/sticky/${identity}`, this.stickyQueueSecret);
       this.workflows = new WorkflowTaskProcessor({
         connection,
         namespace: this.namespace,
@@ -304,7 +306,7 @@ export class Worker {
       ...(this.stickyQueue
         ? [
             this.connection
-              .call('shutdownWorker', { stickyTaskQueue: this.stickyQueue, identity: this.identity }, at)
+              .call('shutdownWorker', { stickyTaskQueue: this.stickyQueue, stickyQueueSecret: this.stickyQueueSecret, identity: this.identity }, at)
               .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.stickyQueue}'; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout`, { error: err })),
           ]
         : []),
@@ -435,4 +437,12 @@ export class Worker {
       await all();
     }
   }
+}
+
+/**
+ * protocol/sticky-queue.ts's `stickyQueueName`, computed synchronously with node:crypto so that the
+ * constructor can name the queue (worker.test.ts checks that both give the same name).
+ */
+export function stickyQueueNameSync(prefix: string, secret: string): string {
+  return `${prefix}/${createHash('sha256').update(secret).digest('hex').slice(0, 32)}`;
 }

@@ -70,7 +70,10 @@ export class WorkflowTaskProcessor {
   handle(task: WorkflowTask): Promise<void> {
     const runId = task.workflowExecution.runId;
     const prev = this.runLocks.get(runId) ?? Promise.resolve();
-    const next = prev.then(() => (task.query || task.update ? this.answerQuery(task) : this.process(task)));
+    const next = prev.then(async () => {
+      const whole = await this.remainingPages(task);
+      return whole.query || whole.update ? this.answerQuery(whole) : this.process(whole);
+    });
     const settled = next.catch(() => undefined);
     this.runLocks.set(runId, settled);
     void settled.then(() => {
@@ -202,6 +205,24 @@ export class WorkflowTaskProcessor {
   private evict(runId: string, machine: WorkflowRunMachine | undefined): void {
     if (this.cache.get(runId) === machine) this.cache.evict(runId);
     else machine?.dispose();
+  }
+
+  /**
+   * A task whose history is too big for one answer comes with its first page and a token
+   * (Temporal's paged poll answer): the rest is read page by page, before the task is run.
+   */
+  private async remainingPages(task: WorkflowTask): Promise<WorkflowTask> {
+    if (!task.nextPageToken) return task;
+    const { workflowId, runId } = task.workflowExecution;
+    const history = [...task.history];
+    let nextPageToken: string | undefined = task.nextPageToken;
+    while (nextPageToken) {
+      const page: { events: HistoryEvent[]; nextPageToken?: string } = await this.opts.connection.call('getWorkflowHistory', { runId, nextPageToken }, { namespace: this.opts.namespace, params: { workflowId } });
+      history.push(...page.events);
+      nextPageToken = page.nextPageToken;
+    }
+    const { nextPageToken: _read, ...rest } = task;
+    return { ...rest, history };
   }
 
   /** The run's whole history up to this task, for a task whose partial history we cannot use. */

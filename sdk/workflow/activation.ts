@@ -112,6 +112,8 @@ export interface Activation {
   timestamp: number;
   isReplaying: boolean;
   historyLength: number;
+  /** Bytes of history when the task started. */
+  historySize?: number;
   /** The history nears the service's limit: the workflow should continue as new. */
   continueAsNewSuggested?: boolean;
   jobs: ActivationJob[];

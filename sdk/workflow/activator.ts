@@ -108,6 +108,7 @@ export class Activator {
   public now: number | undefined;
   public isReplaying = false;
   public historyLength = 0;
+  public historySize = 0;
   /** Whether the history nears its limit (the activation says so): `workflowInfo().continueAsNewSuggested`. */
   public continueAsNewSuggested = false;
   /** Seeded by startWorkflow; a fixed seed before that, so module-level draws are deterministic too. */
@@ -146,6 +147,7 @@ export class Activator {
     this.now = activation.timestamp;
     this.isReplaying = activation.isReplaying;
     this.historyLength = activation.historyLength;
+    this.historySize = activation.historySize ?? 0;
     this.continueAsNewSuggested = activation.continueAsNewSuggested ?? false;
     for (const job of activation.jobs) {
       if (this.taskFailure) return;

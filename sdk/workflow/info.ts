@@ -39,6 +39,7 @@ export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
     searchAttributes: currentSearchAttributes(activator),
     typedSearchAttributes: typedSearchAttributesFromWire(currentSearchAttributes(activator)),
     historyLength: activator.historyLength,
+    historySize: activator.historySize,
     continueAsNewSuggested: activator.continueAsNewSuggested,
     ...(start.cronSchedule !== undefined
       ? { cronSchedule: start.cronSchedule, cronScheduleToScheduleInterval: start.firstWorkflowTaskBackoffMs ?? 0 }

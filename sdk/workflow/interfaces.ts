@@ -133,7 +133,9 @@ export interface WorkflowInfo {
   readonly typedSearchAttributes: TypedSearchAttributes;
   /** Events in history when the current activation started. */
   readonly historyLength: number;
-  /** True once the history nears its limit (80% of the service's maximum events): call `continueAsNew`. */
+  /** Bytes of history when the current activation started (Temporal's `historySize`). */
+  readonly historySize: number;
+  /** True once the history nears its limits (80% of the maximum events, or 10 MB): call `continueAsNew`. */
   readonly continueAsNewSuggested: boolean;
   /** The cron schedule the workflow was started with, if any. */
   readonly cronSchedule?: string;

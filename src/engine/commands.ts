@@ -10,6 +10,7 @@ import { continueAsNew } from './continue-as-new.js';
 import { completeWorkflow, failWorkflow } from './workflow-retry.js';
 import { closeRun } from './run-control.js';
 import type { RunState } from './run-state.js';
+import { checkPendingLimits } from './run-limits.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 import { modifyWorkflowProperties, upsertSearchAttributes, validateMemoUpsert, validateSearchAttributeUpsert } from './upsert.js';
@@ -19,6 +20,7 @@ import { requestCancelExternal, signalExternal, validateExternalCommand } from '
 
 /** Throws the ServiceError that the first invalid command deserves. */
 export function validateCommands(run: RunState, commands: Command[]): void {
+  checkPendingLimits(run, commands);
   const activityIds = new Set(Object.values(run.activities).map((a) => a.activityId));
   const timerIds = new Set(Object.keys(run.timers));
   let searchAttributes = run.searchAttributes;

@@ -1,8 +1,9 @@
 /** The describe answer, built from a run's state. */
 import type { ResponseOf } from '../../protocol/index.js';
+import { isoTime } from './iso-time.js';
 import type { RunState } from './run-state.js';
 
-const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+const iso = (t: number | undefined) => (t === undefined ? undefined : isoTime(t));
 
 export function describeRun(run: RunState): ResponseOf<'describeWorkflow'> {
   const wt = run.workflowTask;

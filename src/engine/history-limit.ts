@@ -1,27 +1,79 @@
 /**
- * A run's history has a limit (`Limits.maxHistoryEvents`), as in Temporal: a run that outgrows
- * it is terminated, because every workflow task replays the history and a history without bound
- * would end up too slow, and too large, to replay. Workflows meant to run indefinitely continue
- * as new before it (`workflowInfo().continueAsNewSuggested` turns true at 80% of the limit).
+ * A run's history has limits, as in Temporal: on events (`Limits.maxHistoryEvents`) and on bytes
+ * (`Limits.historySizeLimitBytes`, warning at `Limits.historySizeWarnBytes`). A run that outgrows
+ * either is terminated, because every workflow task replays the history and a history without
+ * bound would end up too slow, and too large, to replay or even to hand to a worker. Workflows
+ * meant to run indefinitely continue as new before it (`workflowInfo().continueAsNewSuggested`
+ * turns true at the warning). One event, and one run's state, must also fit in one row of the
+ * object's SQLite (`Limits.maxEventBytes`): a change that would write a bigger one is refused
+ * with PAYLOAD_TOO_LARGE, and nothing of it is written.
+ *
+ * Sizes are of the JSON each row is stored as; the encoding is kept on the transaction
+ * (`Txn.encoded`), so the storage writes what was measured without encoding it twice.
  */
 import { Limits } from '../../protocol/index.js';
+import { ServiceError } from '../service-error.js';
 import { terminateRun } from './run-control.js';
 import { isRunning } from './run-state.js';
 import type { Txn } from './transaction.js';
 
 export const HISTORY_LIMIT_IDENTITY = 'keel (history limit)';
 
-/** Terminates each running run this change took over the limit; called once per transaction. */
-export function enforceHistoryLimit(tx: Txn, limit: number = Limits.maxHistoryEvents): void {
+export interface HistoryLimits {
+  events: number;
+  bytes: number;
+  rowBytes: number;
+}
+const DEFAULTS: HistoryLimits = { events: Limits.maxHistoryEvents, bytes: Limits.historySizeLimitBytes, rowBytes: Limits.maxEventBytes };
+
+/** UTF-8 length of a string: its length when it is ASCII, as encoded JSON of base64 payloads nearly always is. */
+export function utf8Length(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(s) ? s.length : new TextEncoder().encode(s).length;
+}
+
+/**
+ * Counts this change's events into their runs' history sizes, refuses rows too big to store, and
+ * terminates each running run this change took over a limit; called once per transaction.
+ */
+export function enforceHistoryLimit(tx: Txn, limits: HistoryLimits = DEFAULTS): void {
+  measure(tx, limits.rowBytes);
   for (const run of [...tx.runs.values()]) {
+    if (!isRunning(run)) continue;
     const events = run.nextEventId - 1;
-    if (!isRunning(run) || events <= limit) continue;
-    terminateRun(
-      tx,
-      run,
-      `Workflow history has ${events} events, over the limit of ${limit}: continue as new before it grows this long (workflowInfo().continueAsNewSuggested says when).`,
-      undefined,
-      HISTORY_LIMIT_IDENTITY,
-    );
+    const bytes = run.historySizeBytes ?? 0;
+    const over =
+      events > limits.events
+        ? `Workflow history has ${events} events, over the limit of ${limits.events}`
+        : bytes > limits.bytes
+          ? `Workflow history has ${bytes} bytes, over the limit of ${limits.bytes}`
+          : undefined;
+    if (!over) continue;
+    terminateRun(tx, run, `${over}: continue as new before it grows this large (workflowInfo().continueAsNewSuggested says when).`, undefined, HISTORY_LIMIT_IDENTITY);
+    // The termination's own events are counted too.
+    measure(tx, limits.rowBytes);
   }
 }
+
+/** Encodes the events not yet encoded, adds their sizes to their runs, and checks each row's size. */
+function measure(tx: Txn, rowBytes: number): void {
+  for (const entry of tx.events) {
+    if (entry.json !== undefined) continue;
+    entry.json = JSON.stringify(entry.event);
+    const size = utf8Length(entry.json);
+    if (size > rowBytes) throw tooLarge(`a ${entry.event.eventType} event of ${size} bytes`, rowBytes);
+    const run = tx.loadRun(entry.runId);
+    if (run) run.historySizeBytes = (run.historySizeBytes ?? 0) + size;
+  }
+  for (const run of tx.runs.values()) {
+    const json = JSON.stringify(run);
+    tx.encodedRuns.set(run.runId, json);
+    const size = utf8Length(json);
+    // A run's state holds its signals buffered behind a running workflow task, its memo and
+    // search attributes, and what is pending: it has the same row limit as an event.
+    if (size > rowBytes) throw tooLarge(`the run's state (its memo, search attributes, pending work and signals waiting for the running workflow task) would be ${size} bytes`, rowBytes);
+  }
+}
+
+const tooLarge = (what: string, limit: number) =>
+  new ServiceError('PAYLOAD_TOO_LARGE', `This change would store ${what}; one stored row is at most ${limit} bytes. Send large data by reference (e.g. an object-store key) instead of in the payload.`, { limit });

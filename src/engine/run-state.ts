@@ -4,6 +4,7 @@
  * that changed it. Payloads stay in history (read back when needed) so the row is small.
  */
 import type { AttributesOf, EventType, Failure, ParentClosePolicy, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
+import { Limits } from '../../protocol/index.js';
 
 /**
  * A task handed to the poll of a worker that promised to acknowledge it (protocol 2) and has not
@@ -37,6 +38,8 @@ export interface WorkflowTaskState {
   seq: number;
   /** Handed to a poll and not yet acknowledged; a first attempt's WorkflowTaskStarted is not written until it is. */
   handOff?: HandOff;
+  /** The run's history size when the task started, as its WorkflowTaskStarted event records it. */
+  historySizeBytes?: number;
 }
 
 export interface ActivityState {
@@ -137,6 +140,8 @@ export interface RunState {
   cronSchedule?: string;
   attempt: number;
   nextEventId: number;
+  /** Bytes of the run's stored history (its events' JSON); absent on rows written before it was counted. */
+  historySizeBytes?: number;
   /** Set while the first workflow task waits out the start delay. */
   firstWorkflowTaskAt?: number;
   workflowTask?: WorkflowTaskState;
@@ -164,3 +169,11 @@ export interface UpdateState {
 }
 
 export const isRunning = (run: RunState) => run.status === 'RUNNING';
+
+/**
+ * Whether the run's history is long or big enough that it should continue as new (Temporal's
+ * `suggestContinueAsNew`): 80% of the event limit, or the 10 MB size warning.
+ */
+export function continueAsNewSuggested(run: Pick<RunState, 'nextEventId' | 'historySizeBytes'>): boolean {
+  return run.nextEventId - 1 >= Limits.historySuggestContinueAsNewEvents || (run.historySizeBytes ?? 0) >= Limits.historySizeWarnBytes;
+}

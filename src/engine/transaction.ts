@@ -34,13 +34,19 @@ export interface LostHandOff {
 export interface ExecutionStore {
   currentRunId(): string | undefined;
   loadRun(runId: string): RunState | undefined;
-  /** Events of a run with ids in [from, to], at most `limit`. */
-  readEvents(runId: string, from: number, to?: number, limit?: number): HistoryEvent[];
+  /**
+   * Events of a run with ids in [from, to], at most `limit`, and with `maxBytes` at most about that
+   * many bytes of them (always at least one, so that one big event is still served, alone).
+   */
+  readEvents(runId: string, from: number, to?: number, limit?: number, maxBytes?: number): HistoryEvent[];
 }
 
 export class Txn {
-  readonly events: Array<{ runId: string; event: HistoryEvent }> = [];
+  /** `json`: the event as stored, once the history limits have measured it (history-limit.ts). */
+  readonly events: Array<{ runId: string; event: HistoryEvent; json?: string }> = [];
   readonly runs = new Map<string, RunState>();
+  /** Each changed run's state as stored, encoded when the history limits measured it. */
+  readonly encodedRuns = new Map<string, string>();
   readonly dispatches: Dispatch[] = [];
   /** Activities started eagerly for the worker completing a workflow task, instead of dispatched. */
   readonly eagerActivities: Array<{ runId: string; scheduledEventId: number; attempt: number }> = [];

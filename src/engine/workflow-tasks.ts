@@ -8,7 +8,7 @@ import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, Workf
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
-import { isRunning, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
+import { continueAsNewSuggested, isRunning, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -112,14 +112,15 @@ export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number },
   const wt = run.workflowTask;
   if (!isRunning(run) || !wt || wt.startedEventId !== undefined || wt.seq !== ref.seq || !wt.dispatched) return undefined;
   if (handOff) wt.handOff = handOff;
-  if (wt.attempt === 1 && handOff) {
-    wt.startedEventId = run.nextEventId;
-  } else if (wt.attempt === 1) {
-    wt.startedEventId = tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity });
+  if (wt.attempt === 1) {
+    wt.historySizeBytes = run.historySizeBytes ?? 0;
+    if (handOff) wt.startedEventId = run.nextEventId;
+    else wt.startedEventId = tx.addEvent(run, 'WorkflowTaskStarted', startedAttributes(run, wt, identity));
   } else {
     // A retried task's events are transient: shown to the worker, written only if it completes.
     wt.scheduledEventId = run.nextEventId;
     wt.startedEventId = run.nextEventId + 1;
+    wt.historySizeBytes = run.historySizeBytes ?? 0;
   }
   wt.startedTime = tx.now;
   wt.identity = identity;
@@ -161,12 +162,26 @@ export function releaseStickyWorkflowTask(tx: Txn, run: RunState, ref: { seq?: n
 /** A first attempt handed to a poll: its WorkflowTaskStarted is reserved, not yet written. */
 const startedUnwritten = (wt: WorkflowTaskState) => wt.attempt === 1 && wt.handOff !== undefined && wt.startedEventId !== undefined;
 
+/**
+ * A WorkflowTaskStarted event's attributes. As in Temporal, it records the history's size when the
+ * task started and whether continuing as new is suggested, so replay sees what the live run saw.
+ */
+function startedAttributes(run: RunState, wt: WorkflowTaskState, identity: string | undefined): AttributesOf<'WorkflowTaskStarted'> {
+  const historySizeBytes = wt.historySizeBytes ?? 0;
+  return {
+    scheduledEventId: wt.scheduledEventId,
+    identity,
+    historySizeBytes,
+    ...(continueAsNewSuggested({ nextEventId: wt.startedEventId ?? run.nextEventId, historySizeBytes }) ? { suggestContinueAsNew: true } : {}),
+  };
+}
+
 /** The events of the started task not written yet (a retried task's, an unacknowledged start), as the worker must see them. */
 export function transientEvents(run: RunState): HistoryEvent[] {
   const wt = run.workflowTask;
   if (!wt || wt.startedEventId === undefined || (wt.attempt === 1 && !startedUnwritten(wt))) return [];
   const time = new Date(wt.startedTime ?? wt.scheduledTime).toISOString();
-  const started: HistoryEvent = { eventId: wt.startedEventId, eventTime: time, eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: wt.scheduledEventId, identity: wt.identity } };
+  const started: HistoryEvent = { eventId: wt.startedEventId, eventTime: time, eventType: 'WorkflowTaskStarted', attributes: startedAttributes(run, wt, wt.identity) };
   if (wt.attempt === 1) return [started];
   return [
     { eventId: wt.scheduledEventId, eventTime: new Date(wt.scheduledTime).toISOString(), eventType: 'WorkflowTaskScheduled', attributes: { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt } },
@@ -192,13 +207,13 @@ export function requireStartedWorkflowTask(run: RunState | undefined, token: Tas
 export function writeTransientEvents(tx: Txn, run: RunState, wt: WorkflowTaskState): void {
   if (startedUnwritten(wt)) {
     wt.handOff = undefined;
-    tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity: wt.identity }, wt.startedTime);
+    tx.addEvent(run, 'WorkflowTaskStarted', startedAttributes(run, wt, wt.identity), wt.startedTime);
     return;
   }
   wt.handOff = undefined;
   if (wt.attempt === 1) return;
   tx.addEvent(run, 'WorkflowTaskScheduled', { taskQueue: wt.taskQueue, startToCloseTimeoutMs: run.workflowTaskTimeoutMs, attempt: wt.attempt }, wt.scheduledTime);
-  tx.addEvent(run, 'WorkflowTaskStarted', { scheduledEventId: wt.scheduledEventId, identity: wt.identity }, wt.startedTime);
+  tx.addEvent(run, 'WorkflowTaskStarted', startedAttributes(run, wt, wt.identity), wt.startedTime);
 }
 
 /**

@@ -48,9 +48,22 @@ export class WorkflowStore implements ExecutionStore {
     return row ? (JSON.parse(row.state) as RunState) : undefined;
   }
 
-  readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1): HistoryEvent[] {
-    return this.sql
-      .exec<{ event: string }>(`SELECT event FROM events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?`, runId, from, to, limit)
+  /** Events `from`..`to`; with `maxBytes`, only as many as fit in it (always at least the first). */
+  readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
+    return (
+      maxBytes === undefined
+        ? this.sql.exec<{ event: string }>(`SELECT event FROM events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?`, runId, from, to, limit)
+        : // A running total of the rows' sizes: pages stay within the bytes an answer (and an RPC) may carry.
+          this.sql.exec<{ event: string }>(
+            `SELECT event FROM (SELECT event, event_id, SUM(length(event)) OVER (ORDER BY event_id) AS total FROM events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?) WHERE total <= ? OR event_id = ? ORDER BY event_id`,
+            runId,
+            from,
+            to,
+            limit,
+            maxBytes,
+            from,
+          )
+    )
       .toArray()
       .map((r) => JSON.parse(r.event) as HistoryEvent);
   }
@@ -72,14 +85,15 @@ export class WorkflowStore implements ExecutionStore {
    * name with it), outbox rows and the request record. Call inside the change's transaction.
    */
   write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
-    for (const { runId, event } of tx.events) {
-      this.sql.exec(`INSERT INTO events (run_id, event_id, event) VALUES (?, ?, ?)`, runId, event.eventId, JSON.stringify(event));
+    // Sizes were measured on the encodings the transaction kept (history-limit.ts): write those.
+    for (const { runId, event, json } of tx.events) {
+      this.sql.exec(`INSERT INTO events (run_id, event_id, event) VALUES (?, ?, ?)`, runId, event.eventId, json ?? JSON.stringify(event));
     }
     for (const run of tx.runs.values()) {
       this.sql.exec(
         `INSERT INTO runs (run_id, seq, state) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), ?) ON CONFLICT (run_id) DO UPDATE SET state = excluded.state`,
         run.runId,
-        JSON.stringify(run),
+        tx.encodedRuns.get(run.runId) ?? JSON.stringify(run),
       );
     }
     if (tx.newCurrentRunId) {

@@ -31,6 +31,13 @@ import { parseDatetime } from './search-attributes.js';
 
 /** Longest filter accepted, in characters. */
 export const MAX_FILTER_LENGTH = 10_000;
+/**
+ * Deepest nesting of parentheses accepted. The parser and the SQL translation recurse once per
+ * level, so a filter of thousands of '(' would exhaust the stack (a 500) instead of being refused.
+ */
+export const MAX_FILTER_DEPTH = 32;
+/** Most conditions (comparisons, IN, BETWEEN, …) in one filter: each becomes SQL, and an AND/OR chain is as deep as it is long. */
+export const MAX_FILTER_CONDITIONS = 100;
 
 
 /** The built-in attributes and their types. */
@@ -271,6 +278,8 @@ export function parseListFilter(query: string): ListFilter {
 
 class Parser {
   private pos = 0;
+  private depth = 0;
+  private conditions = 0;
 
   constructor(
     private readonly source: string,
@@ -332,7 +341,9 @@ class Parser {
     const t = this.peek();
     if (t.kind === 'punct' && t.ch === '(') {
       this.next();
+      if (++this.depth > MAX_FILTER_DEPTH) throw this.error(t.offset, `parentheses nest more than ${MAX_FILTER_DEPTH} deep`);
       const inner = this.or();
+      this.depth--;
       const close = this.peek();
       if (!(close.kind === 'punct' && close.ch === ')')) throw this.unexpected(close, `AND, OR or ')' to close the '(' at offset ${t.offset}`);
       this.next();
@@ -342,6 +353,8 @@ class Parser {
   }
 
   private predicate(): Condition {
+    const start = this.peek();
+    if (++this.conditions > MAX_FILTER_CONDITIONS) throw this.error(start.offset, `the filter has more than ${MAX_FILTER_CONDITIONS} conditions`);
     const attribute = this.attribute("an attribute name (e.g. WorkflowType) or '('");
     const t = this.next();
     if (t.kind === 'op') return this.compare(attribute, t.op, this.value(`after '${t.text}'`));

@@ -3,13 +3,14 @@
  * parameterised SQL (filter-sql.ts), run it, and answer in the wire's terms. Page tokens
  * are opaque: the sort-key values of a page's last row, tied to the filter they came from.
  */
-import type { ParsedRequestOf, ResponseOf, WorkflowExecutionStatus } from '../../protocol/index.js';
+import { Limits, type ParsedRequestOf, type ResponseOf, type WorkflowExecutionStatus } from '../../protocol/index.js';
 import type { Env } from '../env.js';
 import { ServiceError } from '../service-error.js';
 import { FilterTooComplexError, keysetSql, orderBySql, sortKeys, whereSql, type SortKey, type SqlValue } from './filter-sql.js';
 import { STATUS_FILTER_NAMES } from '../../protocol/enums.js';
 import { ListFilterError, caretExcerpt, parseListFilter, type ListFilter } from './list-filter.js';
 import { visibilityDb } from './migrations.js';
+import { isoTime } from '../engine/iso-time.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 
@@ -51,12 +52,26 @@ export async function listExecutions(env: Env, namespace: string, req: ParsedReq
   // One more row than the page says whether another page follows, so the last page has no token.
   const params = [...keys.flatMap((k) => k.params), namespace, ...where.params, ...(keyset?.params ?? []), pageSize + 1];
   const rows = await run(env, (d) => d.prepare(sql).bind(...params).all<ExecutionRow>());
-  const page = rows.results.slice(0, pageSize);
+  const page = withinBytes(rows.results.slice(0, pageSize), Limits.maxListPageBytes);
   const last = page.at(-1);
   return {
     executions: page.map(toInfo),
-    ...(rows.results.length > pageSize && last ? { nextPageToken: pageToken(query, keys, last) } : {}),
+    ...(rows.results.length > page.length && last ? { nextPageToken: pageToken(query, keys, last) } : {}),
   };
+}
+
+/**
+ * The first rows whose memos and search attributes fit in one answer (always at least one): a page
+ * of executions with big memos ends early, and its token goes on from there.
+ */
+function withinBytes(rows: ExecutionRow[], maxBytes: number): ExecutionRow[] {
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    bytes += 512 + r.workflow_id.length + (r.memo?.length ?? 0) + (r.search_attributes?.length ?? 0);
+    if (bytes > maxBytes && i > 0) return rows.slice(0, i);
+  }
+  return rows;
 }
 
 /** How many of the namespace's executions match `query`, in total or per status. */
@@ -113,14 +128,23 @@ function toInfo(r: ExecutionRow): ListAnswer['executions'][number] {
     workflowType: r.workflow_type,
     taskQueue: r.task_queue,
     status: r.status,
-    startTime: new Date(r.start_time).toISOString(),
-    executionTime: new Date(r.execution_time).toISOString(),
-    ...(r.close_time !== null ? { closeTime: new Date(r.close_time).toISOString() } : {}),
+    startTime: isoTime(r.start_time),
+    executionTime: isoTime(r.execution_time),
+    ...(r.close_time !== null ? { closeTime: isoTime(r.close_time) } : {}),
     historyLength: r.history_length,
     firstRunId: r.first_run_id,
-    ...(r.memo ? { memo: JSON.parse(r.memo) as ListAnswer['executions'][number]['memo'] } : {}),
-    ...(r.search_attributes ? { searchAttributes: JSON.parse(r.search_attributes) as Record<string, unknown> } : {}),
+    ...(r.memo ? { memo: parseStored(r.memo) as ListAnswer['executions'][number]['memo'] } : {}),
+    ...(r.search_attributes ? { searchAttributes: parseStored(r.search_attributes) as Record<string, unknown> } : {}),
   };
+}
+
+/** A stored JSON column; one unreadable row shows without it rather than failing the whole page. */
+function parseStored(text: string): unknown {
+  try {
+    return JSON.parse(text) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // ---- Page tokens ------------------------------------------------------------------------

@@ -215,7 +215,7 @@ describe('task tokens', () => {
 
   it('INVALID_TASK_TOKEN: a token used under another namespace than the one that issued it', async () => {
     const { wid, before, task } = await heldTask();
-    const res = await fetchService('/api/v1/namespaces/other-team/workflow-tasks/complete', { method: 'POST', body: JSON.stringify({ taskToken: task.taskToken, commands: [] }) });
+    const res = await fetchService('/api/v1/namespaces/other-team/workflow-tasks/complete', { method: 'POST', body: JSON.stringify({ taskToken: task.taskToken, commands: [] }), headers: { 'content-type': 'application/json' } });
     expectError(await answer(res), 'INVALID_TASK_TOKEN', /issued for namespace 'default'/);
     expect(await storedState(wid)).toEqual(before);
     await completeWorkflowTask(task.taskToken, []);

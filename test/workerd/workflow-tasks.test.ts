@@ -5,7 +5,7 @@
  * object clock, so "1 ms before it is due" is exact.
  */
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../protocol/index.js';
+import { stickyQueueName, type HistoryEvent } from '../../protocol/index.js';
 import {
   advance,
   alarmAt,
@@ -66,7 +66,7 @@ describe('workflow task timeout', () => {
       '6 WorkflowTaskStarted',
     ]);
     expect(attrsOf(retry.history, 5)).toEqual({ taskQueue, startToCloseTimeoutMs: 10_000, attempt: 2 });
-    expect(attrsOf(retry.history, 6)).toEqual({ scheduledEventId: 5, identity: 'second-worker' });
+    expect(attrsOf(retry.history, 6)).toEqual({ scheduledEventId: 5, identity: 'second-worker', historySizeBytes: expect.any(Number) });
     expect(await history(workflowId)).toHaveLength(4);
 
     // The dead worker's late completion is refused and changes nothing.
@@ -77,7 +77,7 @@ describe('workflow task timeout', () => {
     const after = await history(workflowId);
     expect(after.slice(4)).toEqual([
       { eventId: 5, eventTime: iso(t0 + 10_000), eventType: 'WorkflowTaskScheduled', attributes: { taskQueue, startToCloseTimeoutMs: 10_000, attempt: 2 } },
-      { eventId: 6, eventTime: iso(t0 + 10_000), eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: 5, identity: 'second-worker' } },
+      { eventId: 6, eventTime: iso(t0 + 10_000), eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: 5, identity: 'second-worker', historySizeBytes: expect.any(Number) } },
       { eventId: 7, eventTime: iso(t0 + 10_000), eventType: 'WorkflowTaskCompleted', attributes: { scheduledEventId: 5, startedEventId: 6, identity: 'test-worker' } },
     ]);
     const d = await getDescription(workflowId);
@@ -175,7 +175,7 @@ describe('workflow task failure', () => {
     expect(events.slice(3)).toEqual([
       { eventId: 4, eventTime: iso(t0), eventType: 'WorkflowTaskFailed', attributes: { scheduledEventId: 2, startedEventId: 3, cause: 'WORKFLOW_WORKER_UNHANDLED_FAILURE', failure: { message: 'bug 1' }, identity: 'test-worker' } },
       { eventId: 5, eventTime: iso(t4), eventType: 'WorkflowTaskScheduled', attributes: { taskQueue, startToCloseTimeoutMs: 10_000, attempt: 4 } },
-      { eventId: 6, eventTime: iso(t4), eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: 5, identity: 'test-worker' } },
+      { eventId: 6, eventTime: iso(t4), eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: 5, identity: 'test-worker', historySizeBytes: expect.any(Number) } },
       { eventId: 7, eventTime: iso(t4), eventType: 'WorkflowTaskCompleted', attributes: { scheduledEventId: 5, startedEventId: 6, identity: 'test-worker' } },
       { eventId: 8, eventTime: iso(t4), eventType: 'TimerStarted', attributes: { timerId: 't', startToFireTimeoutMs: 60_000, workflowTaskCompletedEventId: 7 } },
     ]);
@@ -315,12 +315,17 @@ describe('sticky execution', () => {
 
   it("a stopping worker's shutdown moves its waiting sticky task, and every later one, to the normal queue at once, with no event and the full history", async () => {
     const { workflowId, taskQueue, runId, task } = await startAndTakeFirstTask('wt-sticky-shutdown');
-    const sticky = unique('stopping-worker-sticky');
+    const secret = `secret-of-${unique('worker-1')}`;
+    const sticky = await stickyQueueName(unique('stopping-worker-sticky'), secret);
     await completeWorkflowTask(task.taskToken, [], { stickyAttributes: { workerTaskQueue: sticky } });
     await sendSignal(workflowId, 'go');
     expect(await pollWorkflowTask(taskQueue, 0)).toBeUndefined();
 
-    await ok('POST', '/workers/shutdown', { stickyTaskQueue: sticky, identity: 'worker-1' });
+    // Only the owner closes it: the normal queue, or the sticky queue without its secret, is refused.
+    expectError(await call('POST', '/workers/shutdown', { stickyTaskQueue: taskQueue, stickyQueueSecret: secret }), 'PERMISSION_DENIED');
+    expectError(await call('POST', '/workers/shutdown', { stickyTaskQueue: sticky, stickyQueueSecret: 'not-the-secret-of-worker-1' }), 'PERMISSION_DENIED');
+    expect(await pollWorkflowTask(taskQueue, 0)).toBeUndefined();
+    await ok('POST', '/workers/shutdown', { stickyTaskQueue: sticky, stickyQueueSecret: secret, identity: 'worker-1' });
     // No clock moved: the task is on the normal queue now, not after the schedule-to-start timeout.
     expect((await runState(workflowId, runId)).sticky).toBeUndefined();
     const moved = (await pollWorkflowTask(taskQueue, 0, 'worker-2'))!;

@@ -47,7 +47,9 @@ function url(namespace: string, path: string, params: Record<string, string>, qu
 
 async function call<T>(method: 'GET' | 'POST', href: string, body?: unknown, signal?: AbortSignal): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  // The service takes only JSON bodies (a cross-site form cannot send one without a preflight).
+  if (method === 'POST') headers['content-type'] = 'application/json';
+  if (method === 'POST') body ??= {};
   const key = getSettings().apiKey;
   if (key) headers['authorization'] = `Bearer ${key}`;
   let res: Response;

@@ -1,5 +1,8 @@
 // Owns what the user configures in this browser (codec endpoint, API key, recent namespaces),
-// kept in localStorage; nothing here leaves the browser except as the user asked.
+// kept in localStorage; nothing here leaves the browser except as the user asked. The API key is
+// the exception: by default it is kept in sessionStorage (this tab, until it closes), and in
+// localStorage only when the user ticks "remember on this device" — anything stored there is
+// readable by every script of the origin for as long as the browser keeps it.
 
 export interface Settings {
   /** Base URL of a codec server (Temporal's protocol: POST {endpoint}/decode). Empty: none. */
@@ -8,16 +11,19 @@ export interface Settings {
   codecIncludeCredentials: boolean;
   /** Sent as `Authorization: Bearer …` to the Keel API. Empty: none. */
   apiKey: string;
+  /** Keep the API key in localStorage, across tabs and restarts; otherwise it lasts for this tab only. */
+  rememberApiKey: boolean;
   /** Namespaces opened recently, newest first, for the switcher. */
   recentNamespaces: string[];
 }
 
 const KEY = 'keel.settings';
-const DEFAULTS: Settings = { codecEndpoint: '', codecIncludeCredentials: false, apiKey: '', recentNamespaces: ['default'] };
+const SESSION_KEY = 'keel.apiKey';
+const DEFAULTS: Settings = { codecEndpoint: '', codecIncludeCredentials: false, apiKey: '', rememberApiKey: false, recentNamespaces: ['default'] };
 
-function storage(): Storage | undefined {
+function storage(kind: 'localStorage' | 'sessionStorage' = 'localStorage'): Storage | undefined {
   try {
-    return globalThis.localStorage;
+    return globalThis[kind];
   } catch {
     return undefined; // storage disabled: settings last for the page only
   }
@@ -29,7 +35,11 @@ const listeners = new Set<(s: Settings) => void>();
 function load(): Settings {
   try {
     const raw = storage()?.getItem(KEY);
-    return raw ? { ...DEFAULTS, ...(JSON.parse(raw) as Partial<Settings>) } : { ...DEFAULTS };
+    const saved: Settings = raw ? { ...DEFAULTS, ...(JSON.parse(raw) as Partial<Settings>) } : { ...DEFAULTS };
+    // A key saved by an older version without the choice stays where it is until the user decides.
+    if (saved.apiKey && raw && !('rememberApiKey' in JSON.parse(raw))) saved.rememberApiKey = true;
+    if (!saved.rememberApiKey) saved.apiKey = storage('sessionStorage')?.getItem(SESSION_KEY) ?? '';
+    return saved;
   } catch {
     return { ...DEFAULTS };
   }
@@ -42,7 +52,10 @@ export function getSettings(): Settings {
 export function updateSettings(patch: Partial<Settings>): void {
   current = { ...current, ...patch };
   try {
-    storage()?.setItem(KEY, JSON.stringify(current));
+    const { apiKey, ...rest } = current;
+    storage()?.setItem(KEY, JSON.stringify(current.rememberApiKey ? current : { ...rest, apiKey: '' }));
+    if (current.rememberApiKey || !apiKey) storage('sessionStorage')?.removeItem(SESSION_KEY);
+    else storage('sessionStorage')?.setItem(SESSION_KEY, apiKey);
   } catch {
     // quota or disabled storage: keep the in-memory settings
   }

@@ -20,7 +20,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
             toast('The codec endpoint must be an http(s) URL.', 'error');
             return;
           }
-          updateSettings({ codecEndpoint: endpoint, codecIncludeCredentials: s.codecIncludeCredentials, apiKey: s.apiKey.trim() });
+          updateSettings({ codecEndpoint: endpoint, codecIncludeCredentials: s.codecIncludeCredentials, apiKey: s.apiKey.trim(), rememberApiKey: s.rememberApiKey });
           toast('Settings saved');
           onClose();
         }}
@@ -56,8 +56,14 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
             value={s.apiKey}
             onInput={(e) => setS({ ...s, apiKey: (e.target as HTMLInputElement).value })}
           />
-          <small id="api-key-help">Sent as a bearer token to this Keel service; kept in this browser's local storage.</small>
+          <small id="api-key-help">
+            Sent as a bearer token to this Keel service. Kept for this tab only, until it closes, unless you choose to remember it.
+          </small>
         </div>
+        <label class="check">
+          <input type="checkbox" name="rememberApiKey" checked={s.rememberApiKey} onChange={(e) => setS({ ...s, rememberApiKey: (e.target as HTMLInputElement).checked })} />
+          Remember the API key on this device (in local storage, readable by any script on this site)
+        </label>
         <div class="buttons">
           <button type="button" class="btn ghost" onClick={onClose}>
             Cancel
