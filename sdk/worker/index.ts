@@ -4,7 +4,15 @@
  */
 export { Worker, type WorkerOptions, type State } from './worker.js';
 export { NativeConnection, type NativeConnectionOptions } from './connection.js';
-export { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
+export {
+  bundleWorkflowCode,
+  type BundleOptions,
+  type WorkflowBundle,
+  type WorkflowBundleWithSourceMap,
+  type WorkflowBundlePath,
+  type WorkflowBundlePathWithSourceMap,
+  type WorkflowBundleOption,
+} from './workflow-bundler.js';
 export { runReplayHistory, runReplayHistories, type ReplayOptions, type HistoryInput, type ReplayHistory, type ReplayResult } from './replay.js';
 export { WorkflowBundleError, CachedRunInvalidError, HistoryGapError, ReplayError, DeterminismViolationError } from './errors.js';
 export {
@@ -18,3 +26,4 @@ export {
   type LogEntry,
 } from './runtime.js';
 export { type Logger, type LogLevel, type LogMetadata, withMetadata } from '../common/index.js';
+export { type InjectedSinks, type InjectedSink, type InjectedSinkFunction } from './sinks.js';

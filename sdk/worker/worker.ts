@@ -13,8 +13,9 @@ import { runActivity, type ActivityFunction, type RunningActivity } from './acti
 import type { NativeConnection } from './connection.js';
 import { pollLoop, Slots } from './poller.js';
 import { Runtime } from './runtime.js';
+import type { InjectedSinks } from './sinks.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
-import { bundleWorkflowCode, type WorkflowBundle } from './workflow-bundler.js';
+import { bundleWorkflowCode, loadWorkflowBundle, type BundleOptions, type WorkflowBundle, type WorkflowBundleOption } from './workflow-bundler.js';
 import { WorkflowSandbox } from './workflow-sandbox.js';
 import { WorkflowTaskProcessor } from './workflow-task-processor.js';
 
@@ -27,8 +28,10 @@ export interface WorkerOptions {
   taskQueue: string;
   /** The module that exports the workflow functions; bundled and run in the deterministic sandbox. */
   workflowsPath?: string;
-  /** A bundle made earlier by `bundleWorkflowCode`, instead of `workflowsPath`. */
-  workflowBundle?: WorkflowBundle;
+  /** A bundle made earlier by `bundleWorkflowCode`, instead of `workflowsPath`: `{ code }`, or `{ codePath }` of a file it was written to. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Options of the bundling of `workflowsPath`, as Temporal's `bundlerOptions`. */
+  bundlerOptions?: Pick<BundleOptions, 'ignoreModules'>;
   /** Activity functions by name. */
   activities?: object;
   /** Default `${pid}@${hostname}`. */
@@ -56,6 +59,8 @@ export interface WorkerOptions {
   defaultHeartbeatThrottleInterval?: Duration;
   /** Stop on these signals. Default ['SIGINT', 'SIGTERM']; [] for none. */
   shutdownSignals?: NodeJS.Signals[];
+  /** The implementations of the sinks its workflows call through `proxySinks`. */
+  sinks?: InjectedSinks<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Where the worker logs (a Temporal `Logger`; `console` fits). Default: `Runtime.instance().logger`. */
   log?: Logger;
 }
@@ -103,7 +108,11 @@ export class Worker {
     if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
     }
-    const bundle = options.workflowBundle ?? (options.workflowsPath ? await bundleWorkflowCode({ workflowsPath: options.workflowsPath }) : undefined);
+    const bundle = options.workflowBundle
+      ? await loadWorkflowBundle(options.workflowBundle)
+      : options.workflowsPath
+        ? await bundleWorkflowCode({ workflowsPath: options.workflowsPath, ...options.bundlerOptions })
+        : undefined;
     const connection = options.connection ?? (await Connection.connect());
     return new Worker(options, connection, bundle);
   }
@@ -128,7 +137,7 @@ export class Worker {
         namespace: this.namespace,
         identity,
         dataConverter: this.dataConverter,
-        sandbox: new WorkflowSandbox(bundle.code, { prewarm: true, logger: this.log }),
+        sandbox: new WorkflowSandbox(bundle.code, { prewarm: true, logger: this.log, ...(options.sinks ? { sinks: options.sinks } : {}) }),
         maxCachedWorkflows: maxCached,
         taskQueue: options.taskQueue,
         ...(options.activities

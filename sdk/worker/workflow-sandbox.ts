@@ -14,10 +14,13 @@ import {
   type ActivationResult,
   type QueryRequest,
   type QueryResult,
+  type SinkCallLike,
   type WorkflowRuntimeApi,
 } from '../workflow/activation.js';
 import { WorkflowBundleError } from './errors.js';
 import { Runtime } from './runtime.js';
+import { runSinkCalls, type InjectedSinks } from './sinks.js';
+import type { Sinks } from '../workflow/sinks.js';
 
 /**
  * One workflow run's live state, as the history machine sees it. {@link WorkflowSandbox}
@@ -49,6 +52,8 @@ export interface WorkflowSandboxOptions {
   logDuringReplay?: boolean;
   /** Keep one context made ahead of need, so a new run does not wait for one. Default false; the Worker turns it on. */
   prewarm?: boolean;
+  /** The implementations of the sinks workflows call through `proxySinks`. */
+  sinks?: InjectedSinks<Sinks>;
 }
 
 /** Who a run context belongs to; used in log lines and the vm context's name. */
@@ -119,6 +124,7 @@ export class WorkflowSandbox {
   private readonly logger: SandboxLogger;
   private readonly logDuringReplay: boolean;
   private readonly prewarm: boolean;
+  private readonly sinks: InjectedSinks<Sinks> | undefined;
 
   /** @throws {WorkflowBundleError} when the code is not a valid script. */
   constructor(code: string, options: WorkflowSandboxOptions = {}) {
@@ -130,6 +136,7 @@ export class WorkflowSandbox {
     this.logger = options.logger ?? Runtime.instance().logger;
     this.logDuringReplay = options.logDuringReplay ?? false;
     this.prewarm = options.prewarm ?? false;
+    this.sinks = options.sinks;
   }
 
   /**
@@ -146,7 +153,7 @@ export class WorkflowSandbox {
     this.spare = undefined;
     Object.assign(prepared.meta, info);
     if (this.prewarm) this.refillSoon();
-    return new VmRunContext(prepared.runtime, prepared.state);
+    return new VmRunContext(prepared.runtime, prepared.state, (calls, isReplaying) => runSinkCalls(calls, this.sinks, isReplaying, this.logger));
   }
 
   /** A context made ahead of need, or undefined. */
@@ -203,6 +210,7 @@ class VmRunContext implements WorkflowRunContext {
   constructor(
     runtime: WorkflowRuntimeApi,
     private readonly state: { replaying: boolean },
+    private readonly runSinks: (calls: SinkCallLike[], isReplaying: boolean) => void,
   ) {
     this.runtime = runtime;
   }
@@ -216,7 +224,10 @@ class VmRunContext implements WorkflowRunContext {
       // then re-check the `condition`s they may have made true, until nothing moves.
       do await drainMicrotasks();
       while (runtime.tryUnblockConditions() > 0);
-      return runtime.collectCommands();
+      const result = runtime.collectCommands();
+      // Sinks run after the activation, as in Temporal; what they do cannot change its commands.
+      this.runSinks(runtime.drainSinkCalls?.() ?? [], activation.isReplaying);
+      return result;
     } catch (err) {
       return { failure: toTaskFailure(err) };
     } finally {
@@ -230,6 +241,8 @@ class VmRunContext implements WorkflowRunContext {
       return runtime.query(request);
     } catch (err) {
       return { queryId: request.queryId, failure: toTaskFailure(err) };
+    } finally {
+      this.runSinks(runtime.drainSinkCalls?.() ?? [], false);
     }
   }
 

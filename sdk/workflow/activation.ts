@@ -145,6 +145,16 @@ export interface WorkflowRuntimeApi {
   query(request: QueryRequest): QueryResult;
   /** Sends the workflow's `log` records to `sink` instead of the sandbox's console. */
   setLogger?(sink: WorkflowLogSinkLike): void;
+  /** The `proxySinks` calls made since the last drain, oldest first; the worker runs them. */
+  drainSinkCalls?(): SinkCallLike[];
+}
+
+/** A recorded sink call (a structural copy of keel/workflow's SinkCall). */
+export interface SinkCallLike {
+  ifaceName: string;
+  fnName: string;
+  args: unknown[];
+  workflowInfo: unknown;
 }
 
 /** Where the workflow's `log` writes (a structural copy of keel/workflow's WorkflowLogSink). */

@@ -27,6 +27,7 @@ import type { DefaultSignalHandler, WorkflowLogSink } from './interfaces.js';
 import { collectLocalActivityRequests, resolveLocalActivity } from './local-activities.js';
 import { consoleLogSink } from './log.js';
 import { Prng } from './random.js';
+import type { SinkCall } from './sinks.js';
 import { fireTimer, startTimer, type PendingTimer } from './timers.js';
 import { doUpdate, updateState, validateUpdate, warnUnfinishedHandlers } from './updates.js';
 import { resolveChildResult, resolveChildStart, type PendingChild } from './child-workflows.js';
@@ -84,6 +85,8 @@ export class Activator {
   public defaultSignalHandler: DefaultSignalHandler | undefined;
   public readonly queryHandlers = new Map<string, AnyFunction>();
   public logSink: WorkflowLogSink;
+  /** Calls to `proxySinks` functions since the worker last took them (`drainSinkCalls`). */
+  public sinkCalls: SinkCall[] = [];
   /** Patch ids whose markers history has (the notifyHasPatch jobs). */
   public readonly knownPresentPatches = new Set<string>();
   /** What `patched` answered for each patch id: the same for the rest of the run. */

@@ -24,6 +24,7 @@ export {
 } from './child-workflows.js';
 export { getExternalWorkflowHandle, type ExternalWorkflowHandle } from './external-workflows.js';
 export { log } from './log.js';
+export { proxySinks, type Sink, type Sinks, type SinkFunction, type SinkCall } from './sinks.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { inWorkflowContext } from './global-state.js';
 export { WorkflowError, DeterminismViolationError } from './errors.js';

@@ -5,6 +5,7 @@ import { Activator, type ActivatorOptions } from './activator.js';
 import { installDeterministicGlobals, type GlobalLike } from './global-overrides.js';
 import { setActivator } from './global-state.js';
 import type { WorkflowLogSink } from './interfaces.js';
+import type { SinkCall } from './sinks.js';
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions extends ActivatorOptions {
@@ -19,6 +20,7 @@ export interface RuntimeOptions extends ActivatorOptions {
 /** The runtime of one workflow run: the worker's contract plus `setLogger`. */
 export interface WorkflowRuntime extends WorkflowRuntimeApi {
   setLogger(sink: WorkflowLogSink): void;
+  drainSinkCalls(): SinkCall[];
 }
 
 /**
@@ -59,6 +61,11 @@ export function createRuntime(workflows: Record<string, unknown>, options?: Runt
     },
     setLogger(sink: WorkflowLogSink): void {
       activator.logSink = sink;
+    },
+    drainSinkCalls(): SinkCall[] {
+      const calls = activator.sinkCalls;
+      activator.sinkCalls = [];
+      return calls;
     },
   };
 }
