@@ -104,3 +104,4 @@ export {
   type DataConverter,
   type LoadedDataConverter,
 } from '../common/index.js';
+export { WithStartWorkflowOperation, type WithStartWorkflowOperationOptions } from './update-with-start.js';

@@ -47,16 +47,47 @@ export class WorkflowOperations {
 
   /** Starts a run; answers its run id and whether it was started (false: USE_EXISTING found one running). */
   public async start(workflowType: string, options: WorkflowStartOptions): Promise<ResponseOf<'startWorkflow'>> {
+    return this.call({ workflowId: options.workflowId, workflowType }, 'startWorkflow', await this.startRequest(workflowType, options));
+  }
+
+  /** The request that starts a run of `workflowType` with `options`, its payloads encoded. */
+  private async startRequest(workflowType: string, options: WorkflowStartOptions): Promise<RequestOf<'startWorkflow'>> {
     const { dataConverter, identity } = this.context;
-    const compiled = compileWorkflowOptions(options);
-    const request: RequestOf<'startWorkflow'> = dropUndefined({
-      ...compiled,
+    return dropUndefined({
+      ...compileWorkflowOptions(options),
       workflowType,
       input: await encodeToPayloads(dataConverter, ...((options.args ?? []) as unknown[])),
       memo: options.memo ? await encodeMapToPayloads(dataConverter, options.memo) : undefined,
       identity,
     });
-    return this.call({ workflowId: options.workflowId, workflowType }, 'startWorkflow', request);
+  }
+
+  /**
+   * Update-with-start in one call: the service starts the run (or takes the running one, per the
+   * conflict policy) and sends it the update; then the update is polled until it reaches `stage`.
+   */
+  public async updateWithStart(
+    workflowType: string,
+    options: WorkflowStartOptions,
+    updateName: string,
+    update: { args?: unknown[]; updateId?: string },
+    stage: 'ACCEPTED' | 'COMPLETED',
+  ): Promise<ResponseOf<'updateWithStartWorkflow'>> {
+    const { workflowId, workflowIdConflictPolicy, ...start } = await this.startRequest(workflowType, options);
+    if (!workflowIdConflictPolicy) throw new TypeError('WithStartWorkflowOperation: workflowIdConflictPolicy is required (USE_EXISTING, FAIL or TERMINATE_EXISTING), as in Temporal');
+    const request: RequestOf<'updateWithStartWorkflow'> = {
+      start: { ...start, workflowIdConflictPolicy },
+      update: dropUndefined({
+        updateId: update.updateId ?? crypto.randomUUID(),
+        name: updateName,
+        args: await encodeToPayloads(this.context.dataConverter, ...(update.args ?? [])),
+        waitForStage: stage,
+        identity: this.context.identity,
+      }),
+    };
+    const answer = await this.call({ workflowId, workflowType }, 'updateWithStartWorkflow', request, workflowId);
+    if (answer.update.stage === 'COMPLETED' || stage === 'ACCEPTED') return answer;
+    return { ...answer, update: await this.updates.poll({ workflowId, runId: answer.runId }, answer.update.updateId, stage) };
   }
 
   /**

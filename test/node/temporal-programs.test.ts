@@ -6,13 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from 'keel/client';
+import { Client, Connection, WithStartWorkflowOperation, WorkflowUpdateStage } from 'keel/client';
+import { IllegalStateError, WorkflowExecutionAlreadyStartedError } from 'keel/common';
 import { loadClientConnectConfig } from 'keel/envconfig';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker, bundleWorkflowCode, type InjectedSinks } from 'keel/worker';
 import type { WorkflowInfo } from 'keel/workflow';
 import * as activities from './fixtures/compat-activities.js';
-import type { AlertSinks } from './fixtures/compat-workflows.js';
+import { addItem, cart, checkout, type AlertSinks } from './fixtures/compat-workflows.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'keel-temporal-programs-'));
@@ -88,5 +89,32 @@ describe('a bundle built ahead of time', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'prebuilt-map', workflowBundle: { code, sourceMap }, shutdownSignals: [] });
     const result = await worker.runUntil(env.client.workflow.execute('prebuilt', { taskQueue: 'prebuilt-map', workflowId: 'prebuilt-2', args: ['Grace'] }));
     expect(result).toBe('prebuilt says hello to Grace');
+  });
+});
+
+describe('update-with-start', () => {
+  it('starts the workflow with the update, then updates the running run, as Temporal does', async () => {
+    const taskQueue = 'update-with-start';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: fixture('compat-workflows.ts'), activities, shutdownSignals: [] });
+    await worker.runUntil(async () => {
+      const options = { workflowId: 'cart-1', taskQueue, args: ['user-7'] as [string], workflowIdConflictPolicy: 'USE_EXISTING' as const };
+      const startWorkflowOperation = new WithStartWorkflowOperation(cart, options);
+      expect(await env.client.workflow.executeUpdateWithStart(addItem, { args: ['book'], startWorkflowOperation })).toBe(1);
+      const handle = await startWorkflowOperation.workflowHandle();
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await expect(env.client.workflow.executeUpdateWithStart(addItem, { args: ['again'], startWorkflowOperation })).rejects.toBeInstanceOf(IllegalStateError);
+
+      const second = new WithStartWorkflowOperation(cart, options);
+      const update = await env.client.workflow.startUpdateWithStart(addItem, { args: ['pen'], waitForStage: WorkflowUpdateStage.ACCEPTED, startWorkflowOperation: second });
+      expect(await update.result()).toBe(2);
+      expect((await second.workflowHandle()).firstExecutionRunId).toBe(handle.firstExecutionRunId);
+
+      const refused = new WithStartWorkflowOperation(cart, { ...options, workflowIdConflictPolicy: 'FAIL' });
+      await expect(env.client.workflow.executeUpdateWithStart(addItem, { args: ['x'], startWorkflowOperation: refused })).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+      await expect(refused.workflowHandle()).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+
+      await handle.signal(checkout);
+      expect(await handle.result()).toEqual(['book', 'pen']);
+    });
   });
 });
