@@ -24,7 +24,8 @@ import type {
 } from './workflow-options.js';
 
 /** Temporal's `QueryRejectCondition`: when a query is refused instead of answered. */
-export type QueryRejectCondition = 'NONE' | 'NOT_OPEN' | 'NOT_COMPLETED_CLEANLY';
+export const QueryRejectCondition = { NONE: 'NONE', NOT_OPEN: 'NOT_OPEN', NOT_COMPLETED_CLEANLY: 'NOT_COMPLETED_CLEANLY' } as const;
+export type QueryRejectCondition = (typeof QueryRejectCondition)[keyof typeof QueryRejectCondition];
 
 /** Options of {@link WorkflowClient} (and, through {@link Client}, of every sub-client). */
 export interface WorkflowClientOptions {

@@ -27,3 +27,5 @@ export {
 } from './runtime.js';
 export { type Logger, type LogLevel, type LogMetadata, withMetadata } from '../common/index.js';
 export { type InjectedSinks, type InjectedSink, type InjectedSinkFunction } from './sinks.js';
+export { activityLogAttributes } from '../activity/context.js';
+export { IllegalStateError, defaultPayloadConverter, type DataConverter } from '../common/index.js';

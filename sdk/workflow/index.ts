@@ -83,3 +83,14 @@ export {
   type Duration,
   type RetryPolicy,
 } from '../common/index.js';
+export {
+  WorkflowNotFoundError,
+  NamespaceNotFoundError,
+  PayloadConverterError,
+  defaultPayloadConverter,
+  type Payload,
+  type PayloadConverter,
+} from '../common/index.js';
+export type { UntypedActivities as ActivityInterface } from './interfaces.js';
+// Temporal's generic workflow types; type-only, so nothing of the client enters a workflow bundle.
+export type { Workflow, WorkflowResultType, WorkflowReturnType, WithWorkflowArgs, SearchAttributes } from '../client/types.js';
