@@ -281,6 +281,27 @@ export const UpdateWorkflowResponse = z
     outcome: UpdateOutcome.optional(),
   })
   .meta({ id: 'UpdateWorkflowResponse' });
+/**
+ * Update-with-start (Temporal's): in one transaction, starts the workflow of the path's id — or,
+ * with conflict policy USE_EXISTING, takes its running run — then sends the update to that run as
+ * `updateWorkflow` does. The conflict policy is required, as in Temporal; with FAIL a running
+ * workflow refuses the whole call (WORKFLOW_ALREADY_STARTED) and no update is sent.
+ */
+export const UpdateWithStartWorkflowRequest = z
+  .object({
+    start: StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true }).extend({
+      workflowIdConflictPolicy: z.enum(enumValues(WorkflowIdConflictPolicy)),
+    }),
+    update: UpdateWorkflowRequest.omit({ runId: true, firstExecutionRunId: true }),
+  })
+  .meta({ id: 'UpdateWithStartWorkflowRequest' });
+export const UpdateWithStartWorkflowResponse = z
+  .object({
+    runId: z.string(),
+    started: z.boolean().describe('false when USE_EXISTING took the running run'),
+    update: UpdateWorkflowResponse,
+  })
+  .meta({ id: 'UpdateWithStartWorkflowResponse' });
 export const PollWorkflowUpdateRequest = RunSelector.extend({
   waitForStage: z.enum(enumValues(UpdateStage)).default('COMPLETED'),
 }).meta({ id: 'PollWorkflowUpdateRequest' });
@@ -563,6 +584,7 @@ export const Api = {
   getWorkflowHistory: endpoint({ method: 'GET', path: '/workflows/{workflowId}/history', summary: 'Read a run\'s history, paged; long-poll for new events or the close event', request: GetHistoryRequest, response: GetHistoryResponse }),
   queryWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/query', summary: 'Query a workflow through a worker; nothing is written to history', request: QueryWorkflowRequest, response: QueryWorkflowResponse }),
   updateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates', summary: 'Send an update: validated by a worker, then accepted into history and handled; waits for the stage asked', request: UpdateWorkflowRequest, response: UpdateWorkflowResponse }),
+  updateWithStartWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/update-with-start', summary: 'Start the workflow (or take its running run, per the conflict policy), then send it an update; waits for the stage asked', request: UpdateWithStartWorkflowRequest, response: UpdateWithStartWorkflowResponse }),
   pollWorkflowUpdate: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates/{updateId}/poll', summary: "Long-poll an accepted update until it reaches the stage asked; the answer has its outcome once completed", request: PollWorkflowUpdateRequest, response: UpdateWorkflowResponse }),
   pollWorkflowTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/workflow-tasks/poll', summary: 'Long-poll a task queue for a workflow task', request: PollTaskRequest, response: PollWorkflowTaskResponse }),
   completeWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/complete', summary: 'Complete a workflow task with commands; the answer carries the activities started eagerly for the caller', request: CompleteWorkflowTaskRequest, response: CompleteWorkflowTaskResponse }),

@@ -42,6 +42,7 @@ const handlers: Handlers = {
   getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
   queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
   updateWorkflow: async (c) => unwrap(await wf(c).update(c.body)),
+  updateWithStartWorkflow: async (c) => unwrap(await wf(c).updateWithStart(c.body)),
   pollWorkflowUpdate: async (c) => unwrap(await wf(c).pollUpdate(c.params.updateId!, c.body)),
   pollWorkflowTask: async (c) => {
     const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff);

@@ -779,28 +779,53 @@ export class WorkflowObject extends DurableObject<Env> {
    * long-poll limit — for the stage asked. A known update id is answered from its first update.
    */
   update(req: ParsedRequestOf<'updateWorkflow'>): Promise<Outcome<ResponseOf<'updateWorkflow'>>> {
+    return outcome(() => {
+      const deadline = Date.now() + longPollMs(this.env);
+      return this.updateRun(req, deadline);
+    });
+  }
+
+  /**
+   * Update-with-start: the start (or, with USE_EXISTING, the choice of the running run) is one
+   * transaction, recorded under the start's request id so that a retried call finds the same run;
+   * then the update goes to that run as `update` sends it, deduplicated by its update id.
+   */
+  updateWithStart(req: ParsedRequestOf<'updateWithStartWorkflow'>): Promise<Outcome<ResponseOf<'updateWithStartWorkflow'>>> {
     return outcome(async () => {
       const deadline = Date.now() + longPollMs(this.env);
-      // An update not yet accepted when its run continues as new goes on to the new run, as in
-      // Temporal (unless the caller named the run). Bounded: each hop needs a whole workflow task.
-      for (let hop = 0; ; hop++) {
-        const run = this.updateTarget(req.runId, req.firstExecutionRunId);
-        if (!findUpdate(run, req.updateId)) {
-          requireRunningForUpdate(run, req.updateId);
-          const key = `${run.runId}/${req.updateId}`;
-          let validation = this.validating.get(key);
-          if (!validation) {
-            validation = this.validateAndAccept(run, req).finally(() => this.validating.delete(key));
-            this.validating.set(key, validation);
-          }
-          const answer = await validation;
-          if (answer === 'continued-as-new' && !req.runId && hop < MAX_UPDATE_HOPS) continue;
-          if (answer === 'continued-as-new') requireRunningForUpdate(this.store.loadRun(run.runId)!, req.updateId);
-          else if (answer) return answer;
-        }
-        return this.waitForUpdate(run.runId, req.updateId, req.waitForStage, deadline);
-      }
+      const { runId, started } = this.mutate(
+        (tx) => startWorkflow(tx, this.names.namespace, { ...req.start, workflowId: this.names.workflowId }, crypto.randomUUID()),
+        requestKey('updateWithStart', req.start),
+      );
+      const update = await this.updateRun({ ...req.update, runId }, deadline);
+      return { runId, started, update };
     });
+  }
+
+  /**
+   * Validates and accepts `req` on the run it names unless that run already has it, then waits for
+   * the stage asked.
+   */
+  private async updateRun(req: ParsedRequestOf<'updateWorkflow'>, deadline: number): Promise<UpdateAnswer> {
+    // An update not yet accepted when its run continues as new goes on to the new run, as in
+    // Temporal (unless the caller named the run). Bounded: each hop needs a whole workflow task.
+    for (let hop = 0; ; hop++) {
+      const run = this.updateTarget(req.runId, req.firstExecutionRunId);
+      if (!findUpdate(run, req.updateId)) {
+        requireRunningForUpdate(run, req.updateId);
+        const key = `${run.runId}/${req.updateId}`;
+        let validation = this.validating.get(key);
+        if (!validation) {
+          validation = this.validateAndAccept(run, req).finally(() => this.validating.delete(key));
+          this.validating.set(key, validation);
+        }
+        const answer = await validation;
+        if (answer === 'continued-as-new' && !req.runId && hop < MAX_UPDATE_HOPS) continue;
+        if (answer === 'continued-as-new') requireRunningForUpdate(this.store.loadRun(run.runId)!, req.updateId);
+        else if (answer) return answer;
+      }
+      return this.waitForUpdate(run.runId, req.updateId, req.waitForStage, deadline);
+    }
   }
 
   /** Waits (long poll) for an accepted update to reach a stage; the answer carries its outcome once completed. */

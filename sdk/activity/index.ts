@@ -16,3 +16,4 @@ export {
 } from './context.js';
 export { CompleteAsyncError } from './complete-async-error.js';
 export { ApplicationFailure, CancelledFailure } from '../common/index.js';
+export type { ActivityFunction, UntypedActivities, UntypedActivities as ActivityInterface } from '../workflow/interfaces.js';

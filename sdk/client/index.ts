@@ -120,3 +120,9 @@ export {
   type DataConverter,
   type LoadedDataConverter,
 } from '../common/index.js';
+export { WithStartWorkflowOperation, type WithStartWorkflowOperationOptions } from './update-with-start.js';
+
+// Names @temporalio/client re-exports from its common package.
+export { IllegalStateError, PayloadConverterError, type Failure as ProtoFailure } from '../common/index.js';
+export { HandlerUnfinishedPolicy, type ActivityFunction, type UntypedActivities, type UntypedActivities as ActivityInterface } from '../workflow/interfaces.js';
+export { workflowTypeName as extractWorkflowType, QueryRejectCondition } from './workflow-client.js';

@@ -14,6 +14,9 @@ import {
 } from './workflow-handle.js';
 import { listWorkflows, toCountWorkflowExecution } from './workflow-list.js';
 import { WorkflowOperations } from './workflow-operations.js';
+import { WithStartWorkflowOperation } from './update-with-start.js';
+import type { WorkflowStartUpdateOptions, WorkflowUpdateHandle, WorkflowUpdateOptions } from './workflow-update.js';
+import type { UpdateDefinition } from '../common/index.js';
 import type {
   GetWorkflowHandleOptions,
   WorkflowResultOptions,
@@ -22,7 +25,8 @@ import type {
 } from './workflow-options.js';
 
 /** Temporal's `QueryRejectCondition`: when a query is refused instead of answered. */
-export type QueryRejectCondition = 'NONE' | 'NOT_OPEN' | 'NOT_COMPLETED_CLEANLY';
+export const QueryRejectCondition = { NONE: 'NONE', NOT_OPEN: 'NOT_OPEN', NOT_COMPLETED_CLEANLY: 'NOT_COMPLETED_CLEANLY' } as const;
+export type QueryRejectCondition = (typeof QueryRejectCondition)[keyof typeof QueryRejectCondition];
 
 /** Options of {@link WorkflowClient} (and, through {@link Client}, of every sub-client). */
 export interface WorkflowClientOptions {
@@ -194,6 +198,69 @@ export class WorkflowClient extends BaseClient {
       guardChain: false,
     });
     return { ...handle, signaledRunId: runId };
+  }
+
+  /**
+   * Temporal's update-with-start: starts the operation's workflow — or, with conflict policy
+   * USE_EXISTING, takes its running run — and sends it the update, then waits for the update's
+   * result. The start is one transaction on the service; the update then goes to that run, so a
+   * new run's first workflow task already has it pending. `startWorkflowOperation.workflowHandle()`
+   * gives the run's handle.
+   *
+   * @throws {WorkflowExecutionAlreadyStartedError} with conflict policy FAIL when the workflow runs.
+   * @throws {WorkflowUpdateFailedError} when the validator rejects the update or its handler fails.
+   *
+   * @example
+   * const startWorkflowOperation = new WithStartWorkflowOperation(cart, { workflowId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' });
+   * const total = await client.workflow.executeUpdateWithStart(addItem, { args: ['book'], startWorkflowOperation });
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  public async executeUpdateWithStart<T extends Workflow, Ret, Args extends any[]>(
+    updateDef: UpdateDefinition<Ret, Args> | string,
+    options: WorkflowUpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<T> },
+  ): Promise<Ret> {
+    const answer = await this.updateWithStart(updateDef, options, 'COMPLETED');
+    return (await this.operations.updates.outcome(answer.update)) as Ret;
+  }
+
+  /**
+   * {@link executeUpdateWithStart} that returns once the update is accepted (`waitForStage:
+   * 'ACCEPTED'`), with a handle that waits for its result.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  public async startUpdateWithStart<T extends Workflow, Ret, Args extends any[]>(
+    updateDef: UpdateDefinition<Ret, Args> | string,
+    options: WorkflowStartUpdateOptions<Args> & { startWorkflowOperation: WithStartWorkflowOperation<T> },
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    const answer = await this.updateWithStart(updateDef, options, options.waitForStage ?? 'ACCEPTED');
+    return this.operations.updates.handle<Ret>({ workflowId: options.startWorkflowOperation.options.workflowId, runId: answer.runId }, answer.update.updateId, answer.update);
+  }
+
+  private async updateWithStart<T extends Workflow>(
+    updateDef: { name: string } | string,
+    options: WorkflowUpdateOptions & { startWorkflowOperation: WithStartWorkflowOperation<T> },
+    stage: 'ACCEPTED' | 'COMPLETED',
+  ) {
+    const op = options.startWorkflowOperation;
+    const settle = WithStartWorkflowOperation.claim(op);
+    try {
+      const updateName = typeof updateDef === 'string' ? updateDef : updateDef.name;
+      const answer = await this.operations.updateWithStart(workflowTypeName(op.workflowTypeOrFunc), op.options as WorkflowStartOptions, updateName, { args: options.args ?? [], ...(options.updateId ? { updateId: options.updateId } : {}) }, stage);
+      settle.resolve(
+        createWorkflowHandle<T>(this, this.operations, {
+          workflowId: op.options.workflowId,
+          runId: undefined,
+          firstExecutionRunId: answer.runId,
+          runIdForResult: answer.runId,
+          followRuns: op.options.followRuns ?? true,
+          guardChain: answer.started,
+        }),
+      );
+      return answer;
+    } catch (err) {
+      settle.reject(err);
+      throw err;
+    }
   }
 
   /**

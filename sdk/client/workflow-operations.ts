@@ -92,6 +92,46 @@ export class WorkflowOperations {
     return { runId, started, eagerlyStarted };
   }
 
+  /** The request that starts a run of `workflowType` with `options`, its payloads encoded. */
+  private async startRequest(workflowType: string, options: WorkflowStartOptions): Promise<RequestOf<'startWorkflow'>> {
+    const { dataConverter, identity } = this.context;
+    return dropUndefined({
+      ...compileWorkflowOptions(options),
+      workflowType,
+      input: await encodeToPayloads(dataConverter, ...((options.args ?? []) as unknown[])),
+      memo: options.memo ? await encodeMapToPayloads(dataConverter, options.memo) : undefined,
+      identity,
+    });
+  }
+
+  /**
+   * Update-with-start in one call: the service starts the run (or takes the running one, per the
+   * conflict policy) and sends it the update; then the update is polled until it reaches `stage`.
+   */
+  public async updateWithStart(
+    workflowType: string,
+    options: WorkflowStartOptions,
+    updateName: string,
+    update: { args?: unknown[]; updateId?: string },
+    stage: 'ACCEPTED' | 'COMPLETED',
+  ): Promise<ResponseOf<'updateWithStartWorkflow'>> {
+    const { workflowId, workflowIdConflictPolicy, ...start } = await this.startRequest(workflowType, options);
+    if (!workflowIdConflictPolicy) throw new TypeError('WithStartWorkflowOperation: workflowIdConflictPolicy is required (USE_EXISTING, FAIL or TERMINATE_EXISTING), as in Temporal');
+    const request: RequestOf<'updateWithStartWorkflow'> = {
+      start: { ...start, workflowIdConflictPolicy },
+      update: dropUndefined({
+        updateId: update.updateId ?? crypto.randomUUID(),
+        name: updateName,
+        args: await encodeToPayloads(this.context.dataConverter, ...(update.args ?? [])),
+        waitForStage: stage,
+        identity: this.context.identity,
+      }),
+    };
+    const answer = await this.call({ workflowId, workflowType }, 'updateWithStartWorkflow', request, workflowId);
+    if (answer.update.stage === 'COMPLETED' || stage === 'ACCEPTED') return answer;
+    return { ...answer, update: await this.updates.poll({ workflowId, runId: answer.runId }, answer.update.updateId, stage) };
+  }
+
   /**
    * Waits for the run to close and returns its decoded result; see {@link interpretCloseEvent}
    * for failures and for following later runs.

@@ -126,3 +126,8 @@ export {
   type IndexedValueTypeMapping,
 } from './search-attributes.js';
 export { type Headers, type Next, type OmitLastParam, composeInterceptors } from './interceptors.js';
+export { HandlerUnfinishedPolicy, type ActivityFunction, type UntypedActivities, type UntypedActivities as ActivityInterface } from '../workflow/interfaces.js';
+export type { ActivityOptions } from '../workflow/interfaces.js';
+export type { LocalActivityOptions } from '../workflow/local-activities.js';
+// Temporal's generic workflow types; type-only, so nothing of the client enters a workflow bundle.
+export type { Workflow, WorkflowResultType, WorkflowReturnType, WithWorkflowArgs, SearchAttributes } from '../client/types.js';

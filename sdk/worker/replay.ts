@@ -6,11 +6,11 @@ import { ValueError } from '../common/errors.js';
 import { ReplayError } from './errors.js';
 import { WorkflowRunMachine } from './history-machine.js';
 import { callSinks, type InjectedSinks } from './sinks.js';
-import { bundleWorkflowCode, type WorkflowBundle } from './workflow-bundler.js';
+import { bundleWorkflowCode, loadWorkflowBundle, type WorkflowBundleOption } from './workflow-bundler.js';
 import { WorkflowSandbox, type SandboxLogger } from './workflow-sandbox.js';
 
 /** Where the workflow code to replay comes from: a workflows module to bundle, or a ready bundle. */
-export type ReplayWorkflowSource = { workflowsPath: string } | { workflowBundle: WorkflowBundle };
+export type ReplayWorkflowSource = { workflowsPath: string } | { workflowBundle: WorkflowBundleOption };
 
 /** Options of {@link runReplayHistory} and {@link runReplayHistories}. */
 export type ReplayOptions = ReplayWorkflowSource & {
@@ -98,7 +98,7 @@ export async function* runReplayHistories(
 }
 
 async function sandboxFor(options: ReplayOptions): Promise<WorkflowSandbox> {
-  const bundle = 'workflowBundle' in options ? options.workflowBundle : await bundleWorkflowCode({ workflowsPath: options.workflowsPath, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) });
+  const bundle = 'workflowBundle' in options ? await loadWorkflowBundle(options.workflowBundle) : await bundleWorkflowCode({ workflowsPath: options.workflowsPath, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) });
   return new WorkflowSandbox(bundle.code, {
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.logDuringReplay !== undefined ? { logDuringReplay: options.logDuringReplay } : {}),

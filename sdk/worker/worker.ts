@@ -16,10 +16,10 @@ import type { NativeConnection } from './connection.js';
 import { pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
 import { Runtime } from './runtime.js';
-import { runReplayHistories, runReplayHistory } from './replay.js';
-import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
-import type { WorkerInterceptors } from './interceptors.js';
 import type { InjectedSinks } from './sinks.js';
+import { runReplayHistories, runReplayHistory } from './replay.js';
+import { bundleWorkflowCode, loadWorkflowBundle, type BundleOptions, type WorkflowBundle, type WorkflowBundleOption } from './workflow-bundler.js';
+import type { WorkerInterceptors } from './interceptors.js';
 import { WorkflowSandbox } from './workflow-sandbox.js';
 import { WorkflowTaskProcessor } from './workflow-task-processor.js';
 
@@ -32,8 +32,10 @@ export interface WorkerOptions {
   taskQueue: string;
   /** The module that exports the workflow functions; bundled and run in the deterministic sandbox. */
   workflowsPath?: string;
-  /** A bundle made earlier by `bundleWorkflowCode`, instead of `workflowsPath`. */
-  workflowBundle?: WorkflowBundle;
+  /** A bundle made earlier by `bundleWorkflowCode`, instead of `workflowsPath`: `{ code }`, or `{ codePath }` of a file it was written to. */
+  workflowBundle?: WorkflowBundleOption;
+  /** Options of the bundling of `workflowsPath`, as Temporal's `bundlerOptions`. */
+  bundlerOptions?: Pick<BundleOptions, 'ignoreModules'>;
   /** Activity functions by name. */
   activities?: object;
   /** Default `${pid}@${hostname}`. */
@@ -141,10 +143,10 @@ export class Worker {
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
     }
     let bundlerOptions: BundleOptions | undefined = options.workflowsPath
-      ? { workflowsPath: options.workflowsPath, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) }
+      ? { workflowsPath: options.workflowsPath, ...options.bundlerOptions, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) }
       : undefined;
     for (const plugin of options.plugins ?? []) if (bundlerOptions && plugin.configureBundler) bundlerOptions = plugin.configureBundler(bundlerOptions);
-    const bundle = options.workflowBundle ?? (bundlerOptions ? await bundleWorkflowCode(bundlerOptions) : undefined);
+    const bundle = options.workflowBundle ? await loadWorkflowBundle(options.workflowBundle) : bundlerOptions ? await bundleWorkflowCode(bundlerOptions) : undefined;
     const connection = options.connection ?? (await Connection.connect());
     return new Worker(options, connection, bundle);
   }

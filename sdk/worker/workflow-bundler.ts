@@ -2,6 +2,7 @@
 // esbuild with a generated entry that installs the runtime, `keel/workflow` and `keel/common`
 // pinned to this SDK's own copy, and a clear error for anything the sandbox cannot load.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,11 +32,48 @@ export interface BundleOptions {
    * Give the same converter to the client and worker (`dataConverter.payloadConverterPath`).
    */
   payloadConverterPath?: string;
+  /**
+   * Modules left out of the bundle, as Temporal's `ignoreModules`: each import of one gets an empty
+   * module. For code that imports something it never uses in a workflow (a Node built-in, say).
+   */
+  ignoreModules?: string[];
 }
 
 /** The bundle: one classic script that sets `globalThis.__keelRuntime` when run. */
 export interface WorkflowBundle {
   code: string;
+}
+
+/** A bundle with its source map apart, as Temporal's (deprecated) `WorkflowBundleWithSourceMap`. */
+export interface WorkflowBundleWithSourceMap {
+  code: string;
+  sourceMap: string;
+}
+
+/** A bundle written to a file, e.g. at build time: `writeFile(codePath, (await bundleWorkflowCode(…)).code)`. */
+export interface WorkflowBundlePath {
+  codePath: string;
+}
+
+/** A bundle file with its source map in another file, as Temporal's (deprecated) `WorkflowBundlePathWithSourceMap`. */
+export interface WorkflowBundlePathWithSourceMap {
+  codePath: string;
+  sourceMapPath: string;
+}
+
+/** What the worker's `workflowBundle` option takes, as Temporal's `WorkflowBundleOption`. */
+export type WorkflowBundleOption = WorkflowBundle | WorkflowBundleWithSourceMap | WorkflowBundlePath | WorkflowBundlePathWithSourceMap;
+
+/**
+ * The bundle a `workflowBundle` option names: read from its file if given by path, with a separate
+ * source map appended inline (so the one script carries it, as bundles made here do).
+ */
+export async function loadWorkflowBundle(option: WorkflowBundleOption): Promise<WorkflowBundle> {
+  const code = 'codePath' in option ? await readFile(option.codePath, 'utf8') : option.code;
+  if (typeof code !== 'string') throw new TypeError('workflowBundle: give { code } or { codePath } (the output of bundleWorkflowCode)');
+  const sourceMap = 'sourceMapPath' in option ? await readFile(option.sourceMapPath, 'utf8') : 'sourceMap' in option ? option.sourceMap : undefined;
+  if (sourceMap === undefined) return { code };
+  return { code: `${code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(sourceMap).toString('base64')}\n` };
 }
 
 /** Keel subpaths that workflow code may import; each is pinned to this SDK's own module. */
@@ -100,7 +138,7 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
       logLevel: 'silent',
       // Libraries commonly branch on this; the sandbox has no `process` to read it from.
       define: { 'process.env.NODE_ENV': '"production"' },
-      plugins: [sandboxImportsPlugin(pinned)],
+      plugins: [...(options.ignoreModules?.length ? [ignoredModulesPlugin(options.ignoreModules)] : []), sandboxImportsPlugin(pinned)],
     });
   } catch (err) {
     throw toBundleError(err, workflowsPath);
@@ -170,6 +208,18 @@ function sandboxImportsPlugin(pinned: Record<string, string>): esbuild.Plugin {
         }
         return undefined;
       });
+    },
+  };
+}
+
+/** Gives each ignored module an empty module, before anything else resolves it. */
+function ignoredModulesPlugin(modules: readonly string[]): esbuild.Plugin {
+  const filter = new RegExp(`^(?:${modules.map(escapeRegExp).join('|')})$`);
+  return {
+    name: 'keel-ignore-modules',
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'keel-ignored' }));
+      build.onLoad({ filter: /.*/, namespace: 'keel-ignored' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
     },
   };
 }

@@ -24,6 +24,7 @@ export {
 } from './child-workflows.js';
 export { getExternalWorkflowHandle, type ExternalWorkflowHandle } from './external-workflows.js';
 export { log } from './log.js';
+export { proxySinks, type Sink, type Sinks, type SinkFunction, type SinkCall } from './sinks.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { inWorkflowContext } from './global-state.js';
 export { WorkflowError, DeterminismViolationError } from './errors.js';
@@ -82,7 +83,6 @@ export {
   type Duration,
   type RetryPolicy,
 } from '../common/index.js';
-export { proxySinks, type Sink, type Sinks, type SinkFunction, type SinkCall } from './sinks.js';
 export type {
   Headers,
   Next,
@@ -107,3 +107,14 @@ export type {
   ConcludeActivationOutput,
   DisposeInput,
 } from './interceptors.js';
+export {
+  WorkflowNotFoundError,
+  NamespaceNotFoundError,
+  PayloadConverterError,
+  defaultPayloadConverter,
+  type Payload,
+  type PayloadConverter,
+} from '../common/index.js';
+export type { UntypedActivities as ActivityInterface } from './interfaces.js';
+// Temporal's generic workflow types; type-only, so nothing of the client enters a workflow bundle.
+export type { Workflow, WorkflowResultType, WorkflowReturnType, WithWorkflowArgs, SearchAttributes } from '../client/types.js';
