@@ -18,6 +18,7 @@ const alias = {
   'keel/testing': sdk('./sdk/testing/index.ts'),
   'keel/common': sdk('./sdk/common/index.ts'),
   'keel/protocol': sdk('./protocol/index.ts'),
+  'keel/interceptors-opentelemetry': sdk('./sdk/interceptors-opentelemetry/index.ts'),
 };
 
 // The workerd pool serves wrangler.toml's [assets] (the built UI), which must exist before it starts.

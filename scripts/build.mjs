@@ -29,7 +29,7 @@ const worker = build({
 const sdkEntries = ['client', 'worker', 'workflow', 'activity', 'testing', 'common'].map((p) => `${root}sdk/${p}/index.ts`);
 const sdk = build({
   // cli/keel.ts shares the SDK's chunks; its commands are split off and loaded only when run.
-  entryPoints: [...sdkEntries, `${root}protocol/index.ts`, `${root}sdk/workflow/runtime-entry.ts`, `${root}cli/keel.ts`],
+  entryPoints: [...sdkEntries, `${root}protocol/index.ts`, `${root}sdk/workflow/runtime-entry.ts`, `${root}sdk/interceptors-opentelemetry/index.ts`, `${root}sdk/interceptors-opentelemetry/workflow-interceptors.ts`, `${root}cli/keel.ts`],
   outdir: `${root}dist`,
   outbase: root,
   bundle: true,
