@@ -11,6 +11,7 @@ import { Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import { approval, hello } from './fixtures/workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -74,7 +75,7 @@ describe('client.workflow.list and count', () => {
       const done = listed[4]!;
       expect(done).toMatchObject({ type: 'hello', status: { name: 'COMPLETED' } });
       expect(done.closeTime!.getTime()).toBeGreaterThanOrEqual(done.startTime.getTime());
-      expect(done.historyLength).toBe((await env.client.workflow.getHandle(done.workflowId).fetchHistory()).events.length);
+      expect(done.historyLength).toBe((await env.client.workflow.getHandle(done.workflowId).fetchHistory().then(keelHistory)).events.length);
 
       const ids = async (query: string) => (await all(env.client.workflow.list({ query }))).map((w) => w.workflowId);
       expect(await ids("WorkflowType = 'approval' AND ExecutionStatus = 'Running'")).toEqual(['vis-approval-1']);

@@ -11,6 +11,7 @@ import { Worker } from 'keel/worker';
 import { createCrashActivities, parseMarker, type Marker } from './fixtures/crash-activities.js';
 import { proceed, threeSteps } from './fixtures/crash-workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('./fixtures/crash-workflows.ts', import.meta.url));
@@ -99,7 +100,7 @@ describe('a worker killed with SIGKILL', () => {
     await waitFor(
       `the workflow to wait for the proceed signal (output: ${output()})`,
       async () => {
-        const types = (await handle.fetchHistory()).events.map((e) => e.eventType);
+        const types = (await handle.fetchHistory().then(keelHistory)).events.map((e) => e.eventType);
         return types.filter((t) => t === 'ActivityTaskCompleted').length === 2 && types.at(-1) === 'WorkflowTaskCompleted';
       },
       30_000,
@@ -120,7 +121,7 @@ describe('a worker killed with SIGKILL', () => {
       { step: 'three', attempt: 1, pid: process.pid },
       { step: 'two', attempt: 1, pid: childPid },
     ]);
-    const types = (await handle.fetchHistory()).events.map((e) => e.eventType);
+    const types = (await handle.fetchHistory().then(keelHistory)).events.map((e) => e.eventType);
     expect(types).toContain('WorkflowTaskTimedOut');
   });
 });
