@@ -80,7 +80,8 @@ export interface WorkflowExecutionInfo {
   closeTime?: Date;
   /** Memo fields, decoded by the client's data converter. */
   memo?: Record<string, unknown>;
-  searchAttributes: SearchAttributes;
+  /** Temporal's deprecated untyped form: every value an array (`{ CustomerId: ['c-1'] }`), date-times as `Date`s. */
+  searchAttributes: Record<string, unknown[]>;
   /** The search attributes with their types (a list of numbers or booleans has no typed form). */
   typedSearchAttributes: TypedSearchAttributes;
   /** Keel: the run id of the first run of the chain. */

@@ -118,6 +118,7 @@ export {
   TypedSearchAttributes,
   typedSearchAttributesToWire,
   typedSearchAttributesFromWire,
+  untypedSearchAttributesFromWire,
   typedValueToWire,
   type SearchAttributeKey,
   type SearchAttributePair,

@@ -41,7 +41,8 @@ describe('client.workflow.list and count', () => {
         taskQueue,
         workflowId: 'vis-approval-1',
         memo: { note: { text: 'needs a human' } },
-        searchAttributes: { Customer: 'ada', Priority: 7, Tags: ['urgent', 'eu'] },
+        // Temporal's deprecated untyped form: every value an array.
+        searchAttributes: { Customer: ['ada'], Priority: [7], Tags: ['urgent', 'eu'] },
       });
       const stopped = await env.client.workflow.start(approval, { taskQueue, workflowId: 'vis-approval-2' });
       await stopped.terminate('not needed');
@@ -68,7 +69,8 @@ describe('client.workflow.list and count', () => {
         taskQueue,
         status: { name: 'RUNNING' },
         memo: { note: { text: 'needs a human' } },
-        searchAttributes: { Customer: 'ada', Priority: 7, Tags: ['urgent', 'eu'] },
+        // Temporal's deprecated untyped form: every value an array.
+        searchAttributes: { Customer: ['ada'], Priority: [7], Tags: ['urgent', 'eu'] },
       });
       expect(running.startTime).toBeInstanceOf(Date);
       expect(running.closeTime).toBeUndefined();
