@@ -6,6 +6,7 @@ import path from 'node:path';
 import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
 import { cloudflareWorkflowsPerMillion, keelPerMillion, temporalCloudPerMillion, total, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
+import { fromTemporalHistory } from '../sdk/client/history-json.js';
 
 export interface WorkloadResult {
   name: string;
@@ -214,7 +215,7 @@ export async function w3(o: WorkloadOptions): Promise<WorkloadResult[]> {
         // (a) as the workflow sees it: Date.now() after the sleep − Date.now() before − 1 s.
         r.inWorkflow.push(v.after - v.before - sleepMs);
         r.client.push(v.clientMs - sleepMs);
-        const { events } = await b.client.workflow.getHandle(ids[i]!).fetchHistory();
+        const events = fromTemporalHistory((await b.client.workflow.getHandle(ids[i]!).fetchHistory()).events);
         const startedEv = events.find((e) => e.eventType === 'TimerStarted');
         const firedEv = events.find((e) => e.eventType === 'TimerFired');
         if (startedEv && firedEv) {
@@ -328,7 +329,7 @@ export async function history(o: WorkloadOptions): Promise<WorkloadResult[]> {
       const elapsed = performance.now() - t0;
       const cpu = meter();
       b.counter.observe = undefined;
-      const { events } = await b.client.workflow.getHandle(workflowId).fetchHistory();
+      const events = fromTemporalHistory((await b.client.workflow.getHandle(workflowId).fetchHistory()).events);
       // From history: each task's started → completed, and the time between successive starts.
       const started = new Map<number, number>();
       const svcTasks: Array<{ startedEventId: number; taskMs: number; stepMs: number | undefined }> = [];

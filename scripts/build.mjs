@@ -29,7 +29,8 @@ const worker = build({
 
 const sdk = build({
   // cli/keel.ts shares the SDK's chunks; its commands are split off and loaded only when run.
-  entryPoints: [...packageExports().map((e) => e.source), `${root}sdk/workflow/runtime-entry.ts`, `${root}cli/keel.ts`],
+  // The OpenTelemetry package's workflow interceptors module is loaded by path into workflow bundles.
+  entryPoints: [...packageExports().map((e) => e.source), `${root}sdk/workflow/runtime-entry.ts`, `${root}sdk/interceptors-opentelemetry/workflow-interceptors.ts`, `${root}cli/keel.ts`],
   outdir: `${root}dist`,
   outbase: root,
   bundle: true,

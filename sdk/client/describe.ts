@@ -1,7 +1,7 @@
 // Owns turning the service's run summaries into Temporal's `WorkflowExecutionInfo` (list) and
 // `WorkflowExecutionDescription` (describe): status names and codes, times as Dates, memo decoded.
 import type { WorkflowExecutionStatus } from '../../protocol/index.js';
-import { decodeMapFromPayloads, typedSearchAttributesFromWire, type LoadedDataConverter } from '../common/index.js';
+import { decodeMapFromPayloads, typedSearchAttributesFromWire, untypedSearchAttributesFromWire, type LoadedDataConverter } from '../common/index.js';
 import type { DescribeWorkflowExecutionResponse, RawWorkflowExecutionInfo, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowExecutionStatusName } from './types.js';
 
 /** Wire status → Temporal's status name and its numeric value in Temporal's proto enum. */
@@ -34,7 +34,7 @@ export async function toWorkflowExecutionInfo(raw: RawWorkflowExecutionInfo, dat
     executionTime: raw.executionTime ? new Date(raw.executionTime) : undefined,
     closeTime: raw.closeTime ? new Date(raw.closeTime) : undefined,
     memo: await decodeMapFromPayloads(dataConverter, raw.memo),
-    searchAttributes: raw.searchAttributes ?? {},
+    searchAttributes: untypedSearchAttributesFromWire(raw.searchAttributes),
     typedSearchAttributes: typedSearchAttributesFromWire(raw.searchAttributes),
     firstExecutionRunId: raw.firstRunId,
     raw,

@@ -1,5 +1,6 @@
 // Owns the client's type vocabulary shared by its modules: workflow function types, signal and
 // query definitions, history, and the `describe()` result, with Temporal's names and shapes.
+import type { TemporalHistory } from './history-json.js';
 import type { HistoryEvent, ResponseOf } from '../../protocol/index.js';
 import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '../common/definitions.js';
 import type { TypedSearchAttributes } from '../common/search-attributes.js';
@@ -28,10 +29,12 @@ export type WithWorkflowArgs<W extends Workflow, T> = T &
 
 export type { SignalDefinition, QueryDefinition, UpdateDefinition };
 
-/** A run's history in the wire shape, as `fetchHistory()` returns it (payloads still encoded). */
-export interface History {
-  events: HistoryEvent[];
-}
+/**
+ * A run's history as `fetchHistory()` returns it: Temporal's JSON form (`EVENT_TYPE_…` names,
+ * `<type>EventAttributes`, int64 as strings, durations as "10s"), payloads still encoded; what
+ * `temporal workflow show --output json` prints, and what `Worker.runReplayHistory` takes.
+ */
+export type History = TemporalHistory;
 
 /**
  * The status names of Temporal's `WorkflowExecutionStatusName`. Note Temporal's spelling
@@ -77,7 +80,8 @@ export interface WorkflowExecutionInfo {
   closeTime?: Date;
   /** Memo fields, decoded by the client's data converter. */
   memo?: Record<string, unknown>;
-  searchAttributes: SearchAttributes;
+  /** Temporal's deprecated untyped form: every value an array (`{ CustomerId: ['c-1'] }`), date-times as `Date`s. */
+  searchAttributes: Record<string, unknown[]>;
   /** The search attributes with their types (a list of numbers or booleans has no typed form). */
   typedSearchAttributes: TypedSearchAttributes;
   /** Keel: the run id of the first run of the chain. */

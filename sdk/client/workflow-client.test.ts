@@ -231,7 +231,9 @@ describe('WorkflowHandle operations', () => {
       { body: { runId: 'run-1', events: [], nextPageToken: 'p3' } },
     );
     const history = await client.workflow.getHandle('wf').fetchHistory();
-    expect(history.events.map((e) => e.eventId)).toEqual([1, 2, 3]);
+    // Temporal's JSON form: int64 ids as strings, EVENT_TYPE_ names, <type>EventAttributes.
+    expect(history.events.map((e) => e.eventId)).toEqual(['1', '2', '3']);
+    expect(history.events[0]).toEqual({ eventId: '1', eventTime: '2026-01-01T00:00:00Z', eventType: 'EVENT_TYPE_TIMER_FIRED', timerFiredEventAttributes: { timerId: 't', startedEventId: '1' } });
     const queries = service.requests.map((r) => Object.fromEntries(r.query));
     expect(queries).toEqual([{}, { runId: 'run-1', nextPageToken: 'p2' }, { runId: 'run-1', nextPageToken: 'p3' }]);
   });

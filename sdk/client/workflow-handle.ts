@@ -94,7 +94,7 @@ export interface WorkflowHandle<T extends Workflow = Workflow> {
   /** Describes the run: status, type, task queue, times, memo, search attributes. */
   describe(): Promise<WorkflowExecutionDescription>;
 
-  /** Reads the run's whole history, every page, in the wire shape. */
+  /** Reads the run's whole history, every page, in Temporal's JSON form (payloads still encoded). */
   fetchHistory(): Promise<History>;
 }
 

@@ -18,6 +18,7 @@ import { mapServiceErrors } from './error-mapping.js';
 import type { History, WorkflowExecutionDescription } from './types.js';
 import { compileWorkflowOptions, dropUndefined, type CompiledWorkflowOptions, type WorkflowStartOptions } from './workflow-options.js';
 import { interpretCloseEvent } from './workflow-result.js';
+import { toTemporalHistory } from './history-json.js';
 import { WorkflowUpdates } from './workflow-update.js';
 import { reserveLocalWorker } from './local-workers.js';
 
@@ -253,7 +254,7 @@ export class WorkflowOperations {
       events.push(...(page.events ?? []));
       // A running workflow's last page still has a token ("more may follow"); an empty page
       // means we have read everything there is now.
-      if (!page.nextPageToken || !page.events?.length) return { events };
+      if (!page.nextPageToken || !page.events?.length) return toTemporalHistory(events);
       nextPageToken = page.nextPageToken;
     }
   }

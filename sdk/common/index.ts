@@ -119,6 +119,7 @@ export {
   TypedSearchAttributes,
   typedSearchAttributesToWire,
   typedSearchAttributesFromWire,
+  untypedSearchAttributesFromWire,
   typedValueToWire,
   type SearchAttributeKey,
   type SearchAttributePair,

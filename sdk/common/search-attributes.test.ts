@@ -5,6 +5,7 @@ import {
   defineSearchAttributeKey,
   typedSearchAttributesFromWire,
   typedSearchAttributesToWire,
+  untypedSearchAttributesFromWire,
 } from './search-attributes.js';
 
 const keyword = defineSearchAttributeKey('Stage', SearchAttributeType.KEYWORD);
@@ -60,5 +61,21 @@ describe('typed search attributes', () => {
     expect(b.getAll()).toEqual([{ key: keyword, value: 'paid' }]);
     expect(a.get(keyword)).toBe('new');
     expect(a.get(amount)).toBe(1);
+  });
+});
+
+describe("Temporal's untyped search attributes", () => {
+  it('makes every value an array, unwraps typed values, and reads date-times as Dates', () => {
+    expect(
+      untypedSearchAttributesFromWire({
+        Customer: 'ada',
+        Priority: 7,
+        Tags: ['urgent', 'eu'],
+        Scores: [1, 2],
+        Stage: { type: 'Keyword', value: 'paid' },
+        Due: '2026-01-01T00:00:00Z',
+        Gone: null,
+      }),
+    ).toEqual({ Customer: ['ada'], Priority: [7], Tags: ['urgent', 'eu'], Scores: [1, 2], Stage: ['paid'], Due: [new Date('2026-01-01T00:00:00Z')] });
   });
 });

@@ -179,3 +179,18 @@ export function typedSearchAttributesFromWire(raw: Record<string, unknown> | und
   }
   return new TypedSearchAttributes(pairs);
 }
+
+/**
+ * A run's attributes in Temporal's deprecated untyped form (`searchAttributes` of describe and
+ * list): every value an array, `{ type, value }` unwrapped, date-times as `Date`s.
+ */
+export function untypedSearchAttributesFromWire(raw: Record<string, unknown> | undefined): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value === null || value === undefined) continue;
+    const pair = typedPair(name, value);
+    const plain = pair ? pair.value : typeof value === 'object' && !Array.isArray(value) && 'value' in value ? (value as { value: unknown }).value : value;
+    out[name] = Array.isArray(plain) ? [...(plain as unknown[])] : [plain];
+  }
+  return out;
+}

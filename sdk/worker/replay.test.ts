@@ -1,5 +1,7 @@
 // Tests of runReplayHistory / runReplayHistories: recorded histories against current code.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { toTemporalHistory } from '../client/history-json.js';
 import { ValueError } from '../common/errors.js';
 import { DeterminismViolationError, ReplayError } from './errors.js';
 import { runReplayHistories, runReplayHistory, type ReplayHistory } from './replay.js';
@@ -14,6 +16,17 @@ function orderHistory(): HistoryBuilder {
 }
 
 describe('runReplayHistory', () => {
+  it("replays a history exported from a Temporal cluster (temporal workflow show --output json), and finds a changed order in it", async () => {
+    const exported = JSON.parse(readFileSync(fixturePath('temporal-cluster-order.json'), 'utf8')) as { events: unknown[] };
+    await expect(runReplayHistory({ workflowBundle: await fixtureBundle('workflows.ts') }, exported, 'order-o-1')).resolves.toBeUndefined();
+    const err = await runReplayHistory({ workflowBundle: await fixtureBundle('workflows-changed.ts') }, exported, 'order-o-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeterminismViolationError);
+  });
+
+  it("replays a history in Temporal's JSON form as fetchHistory() gives it", async () => {
+    await expect(runReplayHistory({ workflowsPath: fixturePath('workflows.ts') }, toTemporalHistory(orderHistory().events))).resolves.toBeUndefined();
+  });
+
   it('replays a history recorded by the same code', async () => {
     await expect(runReplayHistory({ workflowsPath: fixturePath('workflows.ts') }, orderHistory().events)).resolves.toBeUndefined();
   });

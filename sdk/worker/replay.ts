@@ -6,6 +6,7 @@ import { ValueError } from '../common/errors.js';
 import { ReplayError } from './errors.js';
 import { WorkflowRunMachine } from './history-machine.js';
 import { callSinks, type InjectedSinks } from './sinks.js';
+import { fromTemporalHistory, isTemporalHistory } from '../client/history-json.js';
 import { bundleWorkflowCode, loadWorkflowBundle, type WorkflowBundleOption } from './workflow-bundler.js';
 import { WorkflowSandbox, type SandboxLogger } from './workflow-sandbox.js';
 
@@ -26,7 +27,11 @@ export type ReplayOptions = ReplayWorkflowSource & {
   sinks?: InjectedSinks<any>;
 };
 
-/** A recorded history: `{ events }` as the service's history endpoint returns it, or the events alone. */
+/**
+ * A recorded history: `{ events }` in Temporal's JSON form (`fetchHistory()`, or exported from a
+ * Temporal cluster with `temporal workflow show --output json`) or as the service's history
+ * endpoint returns it; or the events alone.
+ */
 export type HistoryInput = { events: readonly unknown[] } | readonly unknown[];
 
 /** One history of {@link runReplayHistories}, with the workflow id it ran under. */
@@ -135,7 +140,9 @@ const Events = z.array(HistoryEvent);
 
 /** Validates a history (it often comes from a JSON file) and checks that it starts the run. */
 function parseHistory(history: HistoryInput): HistoryEvent[] {
-  const raw = Array.isArray(history) ? history : (history as { events: readonly unknown[] }).events;
+  const given = Array.isArray(history) ? history : (history as { events: readonly unknown[] }).events;
+  // Temporal's JSON form (fetchHistory, `temporal workflow show --output json`), or Keel's wire events.
+  const raw = isTemporalHistory(given) ? fromTemporalHistory(given) : given;
   const parsed = Events.safeParse(raw);
   if (!parsed.success) throw new ValueError(`Not a valid history: ${z.prettifyError(parsed.error)}`, parsed.error);
   const first = parsed.data[0];

@@ -12,6 +12,7 @@ import { waitFor } from '../node/fixtures/wait.js';
 import * as activities from './fixtures/activities.js';
 import { approvedBy, uiChain, uiOrder, uiParent, uiShipment, uiWaiter } from './fixtures/workflows.js';
 import { hasChromium, openPage, screenshot, startHarness, workflowsPath, type Harness } from './harness.js';
+import { keelHistory } from '../node/fixtures/keel-history.js';
 
 const TQ = 'ui-execution';
 let h: Harness;
@@ -35,7 +36,7 @@ describe.skipIf(!hasChromium)('execution page', () => {
   it('shows a workflow: summary, decoded input, timeline bars and the history; a signal sent from the UI lets it complete', async () => {
     const handle = await h.client.workflow.start(uiOrder, { taskQueue: TQ, workflowId: 'order-ui-1', args: ['A-1', 42] });
     // It has reserved, slept and now waits for approval.
-    await waitFor('the order to wait for approval', async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'TimerFired'));
+    await waitFor('the order to wait for approval', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerFired'));
 
     const { page, errors } = await openPage(h, executionPath('order-ui-1'));
     await page.getByRole('heading', { name: /order-ui-1/ }).waitFor();
@@ -187,7 +188,7 @@ describe.skipIf(!hasChromium)('execution page', () => {
 
   it('shows the call stack from a worker, and "no worker" where none polls', async () => {
     const handle = await h.client.workflow.start(uiOrder, { taskQueue: TQ, workflowId: 'order-ui-stack', args: ['B-2', 7] });
-    await waitFor('the order to wait for approval', async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'TimerFired'));
+    await waitFor('the order to wait for approval', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerFired'));
     await waitFor('the worker to answer queries', async () => (await handle.query(approvedBy)) === undefined || true);
     const { page, errors } = await openPage(h, executionPath('order-ui-stack', '?tab=stack'));
     await page.getByLabel('Stack trace').filter({ hasText: 'condition' }).waitFor();

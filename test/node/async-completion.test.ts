@@ -12,6 +12,7 @@ import * as activities from './fixtures/attrs-activities.js';
 import { awaitAsyncActivity, cancelAsyncActivity, cancelIt } from './fixtures/attrs-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/attrs-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -47,7 +48,7 @@ describe('asynchronous activity completion', () => {
     expect(result).toBe('shipped later');
     await expect(env.client.activity.complete(activities.handedOver.get(workflowId)!.taskToken, 'again')).rejects.toBeInstanceOf(ActivityNotFoundError);
 
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory().then(keelHistory);
     for (const h of [history, recordedHistory('async-activity-completion', history)]) {
       await expect(Worker.runReplayHistory({ workflowsPath }, h, workflowId)).resolves.toBeUndefined();
     }
@@ -100,7 +101,7 @@ describe('asynchronous activity completion', () => {
       return handle.result();
     });
     expect(result).toBe('cancelled');
-    const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const { events } = await env.client.workflow.getHandle(workflowId).fetchHistory().then(keelHistory);
     expect(events.map((e) => e.eventType)).toContain('ActivityTaskCanceled');
   });
 

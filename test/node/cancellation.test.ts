@@ -8,6 +8,7 @@ import { Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
 import { cancellableWork, stateQuery } from './fixtures/sdk-workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -50,7 +51,7 @@ describe('cancellation', () => {
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     const description = await handle.describe();
     expect(description.status.name).toBe('CANCELLED');
-    const types = (await handle.fetchHistory()).events.map((e) => e.eventType);
+    const types = (await handle.fetchHistory().then(keelHistory)).events.map((e) => e.eventType);
     expect(types).toContain('WorkflowExecutionCancelRequested');
     expect(types).toContain('ActivityTaskCancelRequested');
     expect(types).toContain('ActivityTaskCanceled');

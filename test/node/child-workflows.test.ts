@@ -24,6 +24,7 @@ import {
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
 import { keel } from './fixtures/keel-cli.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/child-workflows.ts', import.meta.url));
 const taskQueue = 'child-workflows';
@@ -42,12 +43,12 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const eventTypes = async (handle: WorkflowHandle) => (await handle.fetchHistory()).events.map((e) => e.eventType);
+const eventTypes = async (handle: WorkflowHandle) => (await handle.fetchHistory().then(keelHistory)).events.map((e) => e.eventType);
 const statusOf = async (workflowId: string) => (await env.client.workflow.getHandle(workflowId).describe()).status.name;
 
 /** Replays a history as fetched and as committed under fixtures/histories/. */
 async function replays(name: string, handle: WorkflowHandle): Promise<void> {
-  const history = await handle.fetchHistory();
+  const history = await handle.fetchHistory().then(keelHistory);
   for (const h of [history, recordedHistory(name, history)]) {
     await expect(Worker.runReplayHistory({ workflowsPath }, h, handle.workflowId)).resolves.toBeUndefined();
   }
@@ -67,7 +68,7 @@ describe('child workflows', () => {
   });
 
   it('replaying a history whose child differs from the code fails naming the event and the command', async () => {
-    const history = structuredClone(recordedHistory('child-workflow-completed', await env.client.workflow.getHandle('cw-exec').fetchHistory()));
+    const history = structuredClone(recordedHistory('child-workflow-completed', await env.client.workflow.getHandle('cw-exec').fetchHistory().then(keelHistory)));
     const initiated = history.events.find((e) => e.eventType === 'StartChildWorkflowExecutionInitiated')!;
     (initiated.attributes as { workflowType: { name: string } }).workflowType.name = 'someOtherChild';
     await expect(Worker.runReplayHistory({ workflowsPath }, history, 'cw-exec')).rejects.toThrow(
@@ -128,7 +129,7 @@ describe('child workflows', () => {
     expect(await eventTypes(handle)).not.toContain('RequestCancelExternalWorkflowExecutionInitiated');
     // The parent completed; the default parent close policy (TERMINATE) ends the child, which was never cancelled.
     await waitFor('the child to be terminated', async () => (await statusOf('cw-cancel-abandon-child')) === 'TERMINATED');
-    const child = await env.client.workflow.getHandle('cw-cancel-abandon-child').fetchHistory();
+    const child = await env.client.workflow.getHandle('cw-cancel-abandon-child').fetchHistory().then(keelHistory);
     expect(child.events.map((e) => e.eventType)).not.toContain('WorkflowExecutionCancelRequested');
   });
 

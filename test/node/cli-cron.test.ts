@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { keel } from './fixtures/keel-cli.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 let env: TestWorkflowEnvironment;
 const address = () => ({ KEEL_ADDRESS: env.address });
@@ -24,7 +25,7 @@ describe('keel workflow start --cron', () => {
     const doc = JSON.parse((await keel(['workflow', 'describe', '-w', 'cli-cron-1', '-o', 'json'], address())).stdout) as { cronSchedule: string; status: string };
     expect(doc).toMatchObject({ cronSchedule: '0 6 * * MON-FRI', status: 'RUNNING' });
     // The first run waits for the schedule's first firing.
-    expect((await env.client.workflow.getHandle('cli-cron-1').fetchHistory()).events[0]!.attributes).toMatchObject({ firstWorkflowTaskBackoffMs: expect.any(Number) });
+    expect((await env.client.workflow.getHandle('cli-cron-1').fetchHistory().then(keelHistory)).events[0]!.attributes).toMatchObject({ firstWorkflowTaskBackoffMs: expect.any(Number) });
   });
 
   it('fails with one line naming the field when the schedule is malformed', async () => {

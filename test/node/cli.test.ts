@@ -14,6 +14,7 @@ import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import { KeelDev, freePort, keel } from './fixtures/keel-cli.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/cli-workflows.ts', import.meta.url));
 const taskQueue = 'cli';
@@ -144,7 +145,7 @@ describe('keel dev', () => {
     // Each is asleep once its timer is in the history.
     for (const id of ids) {
       await waitFor(`${id} to start its timer`, async () => {
-        const { events } = await client.workflow.getHandle(id).fetchHistory();
+        const { events } = await client.workflow.getHandle(id).fetchHistory().then(keelHistory);
         return events.some((e) => e.eventType === 'TimerStarted');
       });
     }
@@ -161,7 +162,7 @@ describe('keel dev', () => {
       const r = await keel(['workflow', 'result', '-w', id, '-o', 'json'], env());
       expect(r.code, r.stderr).toBe(0);
       expect(json(r.stdout)).toMatchObject({ status: 'COMPLETED', result: `woke after ${sleepMs} ms` });
-      const { events } = await client.workflow.getHandle(id).fetchHistory();
+      const { events } = await client.workflow.getHandle(id).fetchHistory().then(keelHistory);
       const fired = events.find((e) => e.eventType === 'TimerFired')!;
       // Fired by the alarm workerd restored at start, not whenever something else woke the object.
       expect(Date.parse(fired.eventTime) - readyAt).toBeLessThan(2000);

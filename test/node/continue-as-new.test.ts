@@ -8,6 +8,7 @@ import { Worker } from 'keel/worker';
 import { counterLoop } from './fixtures/model-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/model-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -31,7 +32,7 @@ describe('continue-as-new', () => {
 
     // The first run closed with WorkflowExecutionContinuedAsNew naming the second.
     const first = env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId);
-    const firstHistory = await first.fetchHistory();
+    const firstHistory = await first.fetchHistory().then(keelHistory);
     const close = firstHistory.events.at(-1)!;
     expect(close.eventType).toBe('WorkflowExecutionContinuedAsNew');
     const secondRunId = (close.attributes as { newExecutionRunId: string }).newExecutionRunId;
@@ -39,7 +40,7 @@ describe('continue-as-new', () => {
     expect((await first.describe()).status.name).toBe('CONTINUED_AS_NEW');
 
     // The second run starts afresh: event 1 is its start, continuing the first, in the same chain, memo kept.
-    const second = await env.client.workflow.getHandle(workflowId, secondRunId).fetchHistory();
+    const second = await env.client.workflow.getHandle(workflowId, secondRunId).fetchHistory().then(keelHistory);
     expect(second.events[0]).toMatchObject({
       eventId: 1,
       eventType: 'WorkflowExecutionStarted',

@@ -9,6 +9,7 @@ import { Worker } from 'keel/worker';
 import { cronTick, slowFirstAttempt, type TickReport } from './fixtures/cron-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/cron-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -23,7 +24,7 @@ afterAll(async () => {
 /** The run of `workflowId` after `runId`, once `runId` has closed and named it. */
 async function nextRunOf(workflowId: string, runId: string): Promise<string> {
   return waitFor(`run ${runId} of ${workflowId} to close with a next run`, async () => {
-    const close = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events.at(-1)!;
+    const close = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory().then(keelHistory)).events.at(-1)!;
     return (close.attributes as { newExecutionRunId?: string }).newExecutionRunId;
   });
 }
@@ -47,13 +48,13 @@ describe('cron schedules', () => {
 
       await env.advanceTime(workflowId, '1 hour');
       const third = await nextRunOf(workflowId, second);
-      const secondClose = (await env.client.workflow.getHandle(workflowId, second).fetchHistory()).events.at(-1)!;
+      const secondClose = (await env.client.workflow.getHandle(workflowId, second).fetchHistory().then(keelHistory)).events.at(-1)!;
       expect(secondClose).toMatchObject({ eventType: 'WorkflowExecutionFailed', attributes: { retryState: 'RETRY_POLICY_NOT_SET' } });
 
       await env.advanceTime(workflowId, '1 hour');
       const thirdResult = await env.client.workflow.getHandle(workflowId, third, { followRuns: false }).result();
       expect(thirdResult).toEqual({ tick: 3, cronSchedule: '@every 1h', waitedMs: expect.any(Number), lastFailure: 'tick 2 failed' });
-      const thirdHistory = await env.client.workflow.getHandle(workflowId, third).fetchHistory();
+      const thirdHistory = await env.client.workflow.getHandle(workflowId, third).fetchHistory().then(keelHistory);
       expect(thirdHistory.events[0]).toMatchObject({ attributes: { initiator: 'CRON_SCHEDULE', firstExecutionRunId: first, continuedExecutionRunId: second } });
       for (const h of [thirdHistory, recordedHistory('cron-third-run', thirdHistory)]) {
         await expect(Worker.runReplayHistory({ workflowsPath }, h, workflowId)).resolves.toBeUndefined();
@@ -63,7 +64,7 @@ describe('cron schedules', () => {
       await handle.terminate('enough');
       const current = await env.client.workflow.getHandle(workflowId).describe();
       expect(current.status.name).toBe('TERMINATED');
-      expect((await env.client.workflow.getHandle(workflowId).fetchHistory()).events.at(-1)!.attributes).not.toHaveProperty('newExecutionRunId');
+      expect((await env.client.workflow.getHandle(workflowId).fetchHistory().then(keelHistory)).events.at(-1)!.attributes).not.toHaveProperty('newExecutionRunId');
     });
   });
 
@@ -81,10 +82,10 @@ describe('workflow retry on run timeout', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(slowFirstAttempt, { taskQueue, workflowId, workflowRunTimeout: '1 minute', retry: { initialInterval: '10ms', maximumAttempts: 2 } });
-      await waitFor('the first attempt to sleep', async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'TimerStarted'));
+      await waitFor('the first attempt to sleep', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerStarted'));
       await env.advanceTime(workflowId, '1 minute');
       expect(await handle.result()).toBe("done on attempt 2 after 'workflow timeout'");
-      const first = await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory();
+      const first = await env.client.workflow.getHandle(workflowId, handle.firstExecutionRunId).fetchHistory().then(keelHistory);
       expect(first.events.at(-1)).toMatchObject({ eventType: 'WorkflowExecutionTimedOut', attributes: { retryState: 'IN_PROGRESS', newExecutionRunId: expect.any(String) } });
       for (const h of [first, recordedHistory('run-timeout-first-attempt', first)]) {
         await expect(Worker.runReplayHistory({ workflowsPath }, h, workflowId)).resolves.toBeUndefined();

@@ -15,6 +15,8 @@ import * as transfer from '../../examples/money-transfer/main.js';
 import { Bank, createActivities as bankActivities } from '../../examples/money-transfer/activities.js';
 import { greetOverHttp, TASK_QUEUE as HTTP_QUEUE } from '../../examples/http-worker/main.js';
 import { runFetchWorker } from '../../examples/http-worker/worker.js';
+import { tracedOrder } from '../../examples/tracing/main.js';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { waitFor } from './fixtures/wait.js';
 
 let env: TestWorkflowEnvironment;
@@ -108,5 +110,19 @@ describe('examples', () => {
       stop.abort();
       await worker;
     }
+  });
+
+  it('tracing: one trace runs from the client start through the workflow to each activity', async () => {
+    const exporter = new InMemorySpanExporter();
+    expect(await tracedOrder(env.address, exporter, 'tracing-1')).toBe('charged for reservation of a teapot');
+    const spans = exporter.getFinishedSpans();
+    const byId = new Map(spans.map((s) => [s.spanContext().spanId, s]));
+    const path = (name: string) => {
+      const names: string[] = [];
+      for (let s = spans.find((x) => x.name === name); s; s = byId.get(s.parentSpanContext?.spanId ?? '')) names.unshift(s.name);
+      return names.join(' > ');
+    };
+    expect(path('RunActivity:reserve')).toBe('StartWorkflow:order > RunWorkflow:order > StartActivity:reserve > RunActivity:reserve');
+    expect(path('RunActivity:charge')).toBe('StartWorkflow:order > RunWorkflow:order > StartActivity:charge > RunActivity:charge');
   });
 });

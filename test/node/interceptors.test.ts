@@ -10,6 +10,7 @@ import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker, type ActivityInterceptorsFactory, type WorkerPlugin } from 'keel/worker';
 import type { HistoryEvent } from 'keel/protocol';
 import * as activities from './fixtures/header-activities.js';
+import { keelHistory } from './fixtures/keel-history.js';
 import { finish, headerParent, queryHeader, seenQuery, updateHeader } from './fixtures/header-workflows.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/header-workflows.ts', import.meta.url));
@@ -80,7 +81,7 @@ describe('interceptors and headers', () => {
     // The sink ran once, for the live run's call, not again for any replay.
     expect(audited).toEqual([`${workflowId}: done for acme`]);
 
-    const events = (await env.client.workflow.getHandle(workflowId).fetchHistory()).events as HistoryEvent[];
+    const { events } = keelHistory(await env.client.workflow.getHandle(workflowId).fetchHistory());
     const of = (type: string) => events.find((e) => e.eventType === type);
     expect(headerOf(of('WorkflowExecutionStarted'))).toBe('acme');
     expect(headerOf(of('WorkflowExecutionSignaled'))).toBe('acme/signal');
@@ -88,7 +89,7 @@ describe('interceptors and headers', () => {
     expect(headerOf(of('StartChildWorkflowExecutionInitiated'))).toBe('acme/child');
     const updateAccepted = of('WorkflowExecutionUpdateAccepted') as { attributes: { acceptedRequest: { input: { header?: Record<string, Payload> } } } } | undefined;
     expect(defaultPayloadConverter.fromPayload(updateAccepted!.attributes.acceptedRequest.input.header!['tenant']!)).toBe('acme/update');
-    const childStart = (await env.client.workflow.getHandle('header-child').fetchHistory()).events[0] as HistoryEvent;
+    const childStart = keelHistory(await env.client.workflow.getHandle('header-child').fetchHistory()).events[0];
     expect(headerOf(childStart)).toBe('acme/child');
   });
 

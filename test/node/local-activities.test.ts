@@ -9,6 +9,7 @@ import * as activities from './fixtures/local-activities.js';
 import { localCancelled, localDeadline, localFails, localFlaky, localGreet, localSlowRetry } from './fixtures/local-activity-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/local-activity-workflows.ts', import.meta.url));
 const changedPath = fileURLToPath(new URL('./fixtures/local-activity-workflows-changed.ts', import.meta.url));
@@ -35,7 +36,7 @@ describe('local activities', () => {
   it('run in the worker with Context info.isLocal, recorded as markers with no activity task events', async () => {
     const handle = await env.client.workflow.start(localGreet, { taskQueue, workflowId: 'la-greet', args: ['ann'] });
     expect(await handle.result()).toBe('hello ann from greet (isLocal=true); hello ann again from greet (isLocal=true)');
-    const history = await handle.fetchHistory();
+    const history = await handle.fetchHistory().then(keelHistory);
     expect(markers(history.events)).toEqual(['core_local_activity', 'core_local_activity']);
     expect(history.events.some((e) => e.eventType.startsWith('ActivityTask'))).toBe(false);
 
@@ -56,7 +57,7 @@ describe('local activities', () => {
     const handle = await env.client.workflow.start(localFlaky, { taskQueue, workflowId: 'la-flaky', args: ['k1', 2] });
     expect(await handle.result()).toBe('k1 succeeded on attempt 3');
     expect(activities.invocations['flaky:k1']).toBe(3);
-    const { events } = await handle.fetchHistory();
+    const { events } = await handle.fetchHistory().then(keelHistory);
     expect(markers(events)).toEqual(['core_local_activity']);
   });
 
@@ -64,7 +65,7 @@ describe('local activities', () => {
     const handle = await env.client.workflow.start(localFails, { taskQueue, workflowId: 'la-fails' });
     expect(await handle.result()).toBe('Activity task failed: alwaysFails ← Unlucky: no luck');
     expect(activities.invocations['alwaysFails']).toBe(2);
-    const marker = (await handle.fetchHistory()).events.find((e) => e.eventType === 'MarkerRecorded')!;
+    const marker = (await handle.fetchHistory().then(keelHistory)).events.find((e) => e.eventType === 'MarkerRecorded')!;
     expect(marker.attributes).toMatchObject({ markerName: 'core_local_activity', failure: { message: 'no luck' } });
   });
 
@@ -72,17 +73,17 @@ describe('local activities', () => {
     const handle = await env.client.workflow.start(localDeadline, { taskQueue, workflowId: 'la-deadline', args: ['k3'] });
     expect(await handle.result()).toBe('gave up: Flaky');
     expect(activities.invocations['flaky:k3']).toBeGreaterThan(1);
-    expect(markers((await handle.fetchHistory()).events)).toEqual(['core_local_activity']);
+    expect(markers((await handle.fetchHistory().then(keelHistory)).events)).toEqual(['core_local_activity']);
   });
 
   it('waits on a workflow timer when the back-off passes the local retry threshold, then tries again', async () => {
     const handle = await env.client.workflow.start(localSlowRetry, { taskQueue, workflowId: 'la-slow', args: ['k2'] });
-    await waitFor('the back-off timer', async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'TimerStarted'));
-    const { events } = await handle.fetchHistory();
+    await waitFor('the back-off timer', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerStarted'));
+    const { events } = await handle.fetchHistory().then(keelHistory);
     expect(events.find((e) => e.eventType === 'TimerStarted')!.attributes).toMatchObject({ startToFireTimeoutMs: 120_000 });
     await env.advanceTime('la-slow', '2 minutes');
     expect(await handle.result()).toBe('k2 succeeded on attempt 2');
-    expect(markers((await handle.fetchHistory()).events)).toEqual(['core_local_activity', 'core_local_activity']);
+    expect(markers((await handle.fetchHistory().then(keelHistory)).events)).toEqual(['core_local_activity', 'core_local_activity']);
   });
 
   it('is cancelled through its scope before it runs: it never runs and nothing is recorded', async () => {
@@ -90,6 +91,6 @@ describe('local activities', () => {
     const handle = await env.client.workflow.start(localCancelled, { taskQueue, workflowId: 'la-cancel' });
     expect(await handle.result()).toBe('cancelled');
     expect(activities.invocations['greet'] ?? 0).toBe(before);
-    expect(markers((await handle.fetchHistory()).events)).toEqual([]);
+    expect(markers((await handle.fetchHistory().then(keelHistory)).events)).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
 import { counter, failing, failsAtOnce, finish, sleeper, total } from './fixtures/update-workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/update-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -25,7 +26,7 @@ describe('queries', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(sleeper, { taskQueue, workflowId: 'q-sleeper' });
-      await waitFor('the timer to start', async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'TimerStarted'));
+      await waitFor('the timer to start', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerStarted'));
       expect(await handle.query(total)).toBe(7);
       expect(await handle.query<string>('__stack_trace')).toMatch(/^timer 1 \(86400000ms\)$/m);
       await env.advanceTime('q-sleeper', '1 day');

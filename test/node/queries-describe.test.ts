@@ -6,6 +6,7 @@ import { Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
 import { sleepUntilWoken, sleeperState, wake } from './fixtures/sdk-workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -25,7 +26,7 @@ describe('queries, describe and history', () => {
       const handle = await env.client.workflow.start(sleepUntilWoken, { taskQueue, workflowId: 'query-sleeper-1' });
 
       // Sleeping: on a day-long durable timer.
-      await waitFor('the workflow to start its timer', async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'TimerStarted'));
+      await waitFor('the workflow to start its timer', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerStarted'));
       expect(await handle.query(sleeperState)).toBe('sleeping');
       const running = await handle.describe();
       expect(running.status.name).toBe('RUNNING');
@@ -34,7 +35,7 @@ describe('queries, describe and history', () => {
       expect(running.workflowId).toBe('query-sleeper-1');
       expect(running.runId).toBe(handle.firstExecutionRunId);
       expect(running.closeTime).toBeUndefined();
-      expect((await handle.fetchHistory()).events.map((e) => e.eventType)).toEqual([
+      expect((await handle.fetchHistory().then(keelHistory)).events.map((e) => e.eventType)).toEqual([
         'WorkflowExecutionStarted',
         'WorkflowTaskScheduled',
         'WorkflowTaskStarted',
@@ -50,7 +51,7 @@ describe('queries, describe and history', () => {
       const closed = await handle.describe();
       expect(closed.status.name).toBe('COMPLETED');
       expect(closed.closeTime).toBeInstanceOf(Date);
-      const { events } = await handle.fetchHistory();
+      const { events } = await handle.fetchHistory().then(keelHistory);
       expect(closed.historyLength).toBe(events.length);
       expect(events.map((e) => e.eventId)).toEqual(events.map((_, i) => i + 1));
       expect(events.map((e) => e.eventType)).toEqual([

@@ -7,6 +7,7 @@ import { DeterminismViolationError, Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
 import { activityThenSleep, recordNondeterminism, valuesQuery, type DeterministicValues } from './fixtures/sdk-workflows.js';
 import { waitForPoller } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 const changedWorkflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows-changed.ts', import.meta.url));
@@ -25,7 +26,7 @@ describe('replay', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
     const handle = await env.client.workflow.start(activityThenSleep, { taskQueue, workflowId: 'replay-determinism-1', args: ['order'] });
     expect(await worker.runUntil(handle.result())).toBe('order: step-1');
-    const history = await handle.fetchHistory();
+    const history = await handle.fetchHistory().then(keelHistory);
     const scheduled = history.events.find((e) => e.eventType === 'ActivityTaskScheduled');
     expect(scheduled).toBeDefined();
 
@@ -58,7 +59,7 @@ describe('replay', () => {
     expect(after.now - before.now).toBeGreaterThanOrEqual(50);
 
     // Replaying the history makes the same values, or the result would not match.
-    await expect(Worker.runReplayHistory({ workflowsPath }, await handle.fetchHistory(), workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowsPath }, await handle.fetchHistory().then(keelHistory), workflowId)).resolves.toBeUndefined();
 
     // A new worker that caches nothing answers the query by replaying from event 1.
     const fresh = await Worker.create({

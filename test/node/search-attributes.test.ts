@@ -9,6 +9,7 @@ import { Worker } from 'keel/worker';
 import { keys, proceed, upsertAttributes } from './fixtures/attrs-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/attrs-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -79,7 +80,7 @@ describe('upsertSearchAttributes and upsertMemo', () => {
         ],
         memo: { owner: 'ada', team: 'billing' },
       });
-      await waitFor('the upsert events', async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'WorkflowPropertiesModified'));
+      await waitFor('the upsert events', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'WorkflowPropertiesModified'));
 
       const d = await handle.describe();
       expect(d.typedSearchAttributes.get(keys.stage)).toBe('paid');
@@ -113,7 +114,7 @@ describe('upsertSearchAttributes and upsertMemo', () => {
     ]);
     expect(result.after.memo).toEqual({ team: 'billing', progress: 'paid' });
 
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory().then(keelHistory);
     expect(history.events.filter((e) => e.eventType === 'UpsertWorkflowSearchAttributes')).toHaveLength(2);
     for (const h of [history, recordedHistory('upsert-search-attributes-and-memo', history)]) {
       await expect(Worker.runReplayHistory({ workflowsPath }, h, workflowId)).resolves.toBeUndefined();

@@ -7,6 +7,7 @@ import { Worker } from 'keel/worker';
 import { addItem, cart, checkout, itemsQuery } from './fixtures/model-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/model-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -34,7 +35,7 @@ describe('signalWithStart', () => {
     });
     expect(result).toBe('ada: book, pen');
 
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory().then(keelHistory);
     expect(history.events.slice(0, 3).map((e) => e.eventType)).toEqual(['WorkflowExecutionStarted', 'WorkflowExecutionSignaled', 'WorkflowTaskScheduled']);
     expect(history.events.filter((e) => e.eventType === 'WorkflowExecutionStarted')).toHaveLength(1);
     for (const h of [history, recordedHistory('signal-with-start', history)]) {

@@ -61,7 +61,7 @@ describe('expenseApproval', () => {
     const outcome = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(expenseApproval, { taskQueue: 'expire', workflowId: 'expire-1', args: [report] });
       // Once the workflow waits on its 7-day timer, skip the week.
-      const waiting = async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'TimerStarted');
+      const waiting = async () => (await handle.fetchHistory()).events.some((e) => e.eventType === 'EVENT_TYPE_TIMER_STARTED');
       while (!(await waiting())) await new Promise((r) => setTimeout(r, 20));
       await env.advanceTime('expire-1', '7 days');
       return handle.result();

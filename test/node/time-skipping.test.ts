@@ -12,6 +12,7 @@ import * as activities from './fixtures/activities.js';
 import { sleeper } from './fixtures/cli-workflows.js';
 import { freePort } from './fixtures/keel-cli.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/cli-workflows.ts', import.meta.url));
 const DAY = 86_400_000;
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 async function timerStarted(client: Client, workflowId: string) {
-  await waitFor(`${workflowId} to start its timer`, async () => (await client.workflow.getHandle(workflowId).fetchHistory()).events.some((e) => e.eventType === 'TimerStarted'));
+  await waitFor(`${workflowId} to start its timer`, async () => (await client.workflow.getHandle(workflowId).fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerStarted'));
 }
 
 describe('advanceTime', () => {
@@ -36,7 +37,7 @@ describe('advanceTime', () => {
       const now = await env.advanceTime('skip-1', '10 days');
       expect(now.getTime() - before).toBeGreaterThanOrEqual(10 * DAY);
       expect(await handle.result()).toBe(`woke after ${10 * DAY} ms`);
-      const { events } = await handle.fetchHistory();
+      const { events } = await handle.fetchHistory().then(keelHistory);
       const fired = events.find((e) => e.eventType === 'TimerFired')!;
       expect(Date.parse(fired.eventTime) - before).toBeGreaterThanOrEqual(10 * DAY);
     });

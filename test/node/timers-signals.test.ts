@@ -6,6 +6,7 @@ import { Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
 import { addItem, collectItems, finish, itemsQuery, sleepFor, unblock, waitForUnblock } from './fixtures/sdk-workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -24,7 +25,7 @@ describe('timers and conditions', () => {
     const worker = await newWorker('timer-sleep');
     const elapsed = await worker.runUntil(env.client.workflow.execute(sleepFor, { taskQueue: 'timer-sleep', workflowId: 'timer-sleep-1', args: [50] }));
     expect(elapsed).toBeGreaterThanOrEqual(50);
-    const { events } = await env.client.workflow.getHandle('timer-sleep-1').fetchHistory();
+    const { events } = await env.client.workflow.getHandle('timer-sleep-1').fetchHistory().then(keelHistory);
     const types = events.map((e) => e.eventType);
     expect(types).toContain('TimerStarted');
     expect(types).toContain('TimerFired');
@@ -44,7 +45,7 @@ describe('timers and conditions', () => {
       return await handle.result();
     });
     expect(result).toBe(true);
-    const { events } = await env.client.workflow.getHandle('cond-signal-1').fetchHistory();
+    const { events } = await env.client.workflow.getHandle('cond-signal-1').fetchHistory().then(keelHistory);
     // The condition's timer was not needed any more, so the workflow cancelled it.
     expect(events.map((e) => e.eventType)).toContain('TimerCanceled');
     expect(events.map((e) => e.eventType)).not.toContain('TimerFired');

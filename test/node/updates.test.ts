@@ -15,6 +15,7 @@ import { Worker } from 'keel/worker';
 import { add, addLater, counter, finish, refuse, release, sneaky, total, whoAmI } from './fixtures/update-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/update-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -26,7 +27,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const types = (h: History) => h.events.map((e) => e.eventType);
+const types = (h: { events: Array<{ eventType: string }> }) => h.events.map((e) => e.eventType);
 
 async function newWorker(taskQueue: string, options: Partial<Parameters<typeof Worker.create>[0]> = {}) {
   return Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [], ...options });
@@ -41,7 +42,7 @@ describe('updates', () => {
       expect(await handle.executeUpdate(add, { args: [5] })).toBe(15);
       expect(await handle.executeUpdate('add', { args: [1] })).toBe(16);
       expect(await handle.query(total)).toBe(16);
-      const history = await handle.fetchHistory();
+      const history = await handle.fetchHistory().then(keelHistory);
       const accepted = history.events.filter((e) => e.eventType === 'WorkflowExecutionUpdateAccepted');
       const completed = history.events.filter((e) => e.eventType === 'WorkflowExecutionUpdateCompleted');
       expect(accepted).toHaveLength(2);
@@ -63,8 +64,8 @@ describe('updates', () => {
     const worker = await newWorker(taskQueue);
     await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(counter, { taskQueue, workflowId: 'upd-rejected', args: [0] });
-      await waitFor('the first workflow task to complete', async () => types(await handle.fetchHistory()).includes('WorkflowTaskCompleted'));
-      const before = await handle.fetchHistory();
+      await waitFor('the first workflow task to complete', async () => types(await handle.fetchHistory().then(keelHistory)).includes('WorkflowTaskCompleted'));
+      const before = await handle.fetchHistory().then(keelHistory);
 
       const err = await handle.executeUpdate(add, { args: [0] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
@@ -80,7 +81,7 @@ describe('updates', () => {
       const unknown = await handle.executeUpdate('nope').catch((e: unknown) => e);
       expect(((unknown as WorkflowUpdateFailedError).cause as Error).message).toMatch(/No registered handler for update: nope\. Registered updates: \[add, addLater, refuse, sneaky, whoAmI\]/);
 
-      expect(await handle.fetchHistory()).toEqual(before);
+      expect(await handle.fetchHistory().then(keelHistory)).toEqual(before);
       expect(await handle.query(total)).toBe(0);
       await handle.terminate();
     });
@@ -94,7 +95,7 @@ describe('updates', () => {
       const err = await handle.executeUpdate(refuse, { args: ['no stock'] }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
       expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ message: 'refused: no stock', type: 'Refused' });
-      const completed = (await handle.fetchHistory()).events.find((e) => e.eventType === 'WorkflowExecutionUpdateCompleted');
+      const completed = (await handle.fetchHistory().then(keelHistory)).events.find((e) => e.eventType === 'WorkflowExecutionUpdateCompleted');
       expect((completed!.attributes as { outcome: { failure?: { message: string } } }).outcome.failure?.message).toBe('refused: no stock');
       expect(await handle.executeUpdate(add, { args: [1] })).toBe(2);
       await handle.signal(finish);
@@ -111,22 +112,22 @@ describe('updates', () => {
       expect(update.updateId).toBe('later-1');
       expect(update.workflowId).toBe('upd-start');
       expect(update.workflowRunId).toBe(handle.firstExecutionRunId);
-      await waitFor('the handler to start', async () => types(await handle.fetchHistory()).filter((t) => t === 'WorkflowTaskCompleted').length >= 2);
-      expect(types(await handle.fetchHistory())).not.toContain('WorkflowExecutionUpdateCompleted');
+      await waitFor('the handler to start', async () => types(await handle.fetchHistory().then(keelHistory)).filter((t) => t === 'WorkflowTaskCompleted').length >= 2);
+      expect(types(await handle.fetchHistory().then(keelHistory))).not.toContain('WorkflowExecutionUpdateCompleted');
 
       // The same id again, while the handler runs: the same update, no second accepted event.
       const again = await handle.startUpdate(addLater, { args: [1], updateId: 'later-1', waitForStage: WorkflowUpdateStage.ACCEPTED });
       expect(again.updateId).toBe('later-1');
-      expect(types(await handle.fetchHistory()).filter((t) => t === 'WorkflowExecutionUpdateAccepted')).toHaveLength(1);
+      expect(types(await handle.fetchHistory().then(keelHistory)).filter((t) => t === 'WorkflowExecutionUpdateAccepted')).toHaveLength(1);
 
       await handle.signal(release);
       expect(await update.result()).toBe(101);
       expect(await handle.getUpdateHandle<number>('later-1').result()).toBe(101);
       expect(await env.client.workflow.getHandle('upd-start').getUpdateHandle<number>('later-1').result()).toBe(101);
       // Completed: a retry with the same id returns the first outcome, and history is unchanged.
-      const before = await handle.fetchHistory();
+      const before = await handle.fetchHistory().then(keelHistory);
       expect(await handle.executeUpdate(addLater, { args: [1], updateId: 'later-1' })).toBe(101);
-      expect(await handle.fetchHistory()).toEqual(before);
+      expect(await handle.fetchHistory().then(keelHistory)).toEqual(before);
       await handle.signal(finish);
       expect(await handle.result()).toBe(101);
     });
@@ -139,7 +140,7 @@ describe('updates', () => {
       const handle = await env.client.workflow.start(counter, { taskQueue, workflowId: 'upd-all-handlers', args: [0] });
       const update = await handle.startUpdate(addLater, { args: [3], waitForStage: WorkflowUpdateStage.ACCEPTED });
       await handle.signal(finish);
-      await waitFor('the finish signal to be handled', async () => types(await handle.fetchHistory()).filter((t) => t === 'WorkflowTaskCompleted').length >= 3);
+      await waitFor('the finish signal to be handled', async () => types(await handle.fetchHistory().then(keelHistory)).filter((t) => t === 'WorkflowTaskCompleted').length >= 3);
       expect((await handle.describe()).status.name).toBe('RUNNING');
       await handle.signal(release);
       expect(await update.result()).toBe(3);
@@ -154,9 +155,9 @@ describe('updates', () => {
       const handle = await env.client.workflow.start(counter, { taskQueue, workflowId: 'upd-closed', args: [0] });
       await handle.signal(finish);
       await handle.result();
-      const before = await handle.fetchHistory();
+      const before = await handle.fetchHistory().then(keelHistory);
       await expect(handle.executeUpdate(add, { args: [1] })).rejects.toBeInstanceOf(WorkflowNotFoundError);
-      expect(await handle.fetchHistory()).toEqual(before);
+      expect(await handle.fetchHistory().then(keelHistory)).toEqual(before);
     });
   });
 
@@ -166,7 +167,7 @@ describe('updates', () => {
     const handle = await env.client.workflow.start(counter, { taskQueue, workflowId: 'upd-replayed', args: [40] });
     const update = await first.runUntil(async () => {
       const u = await handle.startUpdate(addLater, { args: [2], waitForStage: WorkflowUpdateStage.ACCEPTED });
-      await waitFor('the first worker to run the handler', async () => types(await handle.fetchHistory()).filter((t) => t === 'WorkflowTaskCompleted').length >= 2);
+      await waitFor('the first worker to run the handler', async () => types(await handle.fetchHistory().then(keelHistory)).filter((t) => t === 'WorkflowTaskCompleted').length >= 2);
       return u;
     });
     // A fresh worker has no cached state: it replays the history, whose accepted event runs the handler again.
@@ -177,7 +178,7 @@ describe('updates', () => {
       await handle.signal(finish);
       expect(await handle.result()).toBe(42);
     });
-    const history = await handle.fetchHistory();
+    const history = await handle.fetchHistory().then(keelHistory);
     expect(types(history).filter((t) => t === 'WorkflowExecutionUpdateCompleted')).toHaveLength(1);
     // Worker.runReplayHistory passes on the recorded history with accepted and completed updates.
     for (const h of [history, recordedHistory('updates-accepted-completed', history)]) {
@@ -197,11 +198,11 @@ describe('updates without a worker', () => {
 
   it('fails with WorkflowUpdateRPCTimeoutOrCancelledError after the bounded wait, and writes nothing', async () => {
     const handle = await quick.client.workflow.start(counter, { taskQueue: 'nobody-polls', workflowId: 'upd-no-worker', args: [0] });
-    const before = await handle.fetchHistory();
+    const before = await handle.fetchHistory().then(keelHistory);
     const err = await handle.executeUpdate(add, { args: [1] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateRPCTimeoutOrCancelledError);
     expect((err as Error).message).toMatch(/No worker validated update 'add'.*task queue 'nobody-polls'/);
-    expect(await handle.fetchHistory()).toEqual(before);
+    expect(await handle.fetchHistory().then(keelHistory)).toEqual(before);
 
     // A deadline the caller sets ends the call the same way.
     const late = await quick.client.withDeadline(Date.now() + 200, () => handle.executeUpdate(add, { args: [1] })).catch((e: unknown) => e);

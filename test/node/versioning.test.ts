@@ -8,6 +8,7 @@ import { DeterminismViolationError, Worker } from 'keel/worker';
 import { proceed, versioned } from './fixtures/patch-workflows-v2.js';
 import { recordedHistory as fixture } from './fixtures/recorded-histories.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const path = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const v1 = path('patch-workflows-v1.ts');
@@ -34,7 +35,7 @@ describe('versioning: patched and deprecatePatch', () => {
     const worker1 = await make(v1, 'v1');
     await worker1.runUntil(
       waitFor('the old run to wait for its signal', async () => {
-        const events = (await old.fetchHistory()).events;
+        const events = (await old.fetchHistory().then(keelHistory)).events;
         return events.some((e) => e.eventType === 'ActivityTaskCompleted') && events.at(-1)?.eventType === 'WorkflowTaskCompleted';
       }),
     );
@@ -50,8 +51,8 @@ describe('versioning: patched and deprecatePatch', () => {
     expect(oldResult).toBe('old step');
     expect(newResult).toBe('new step');
 
-    const oldHistory = await old.fetchHistory();
-    const newHistory = await fresh.fetchHistory();
+    const oldHistory = await old.fetchHistory().then(keelHistory);
+    const newHistory = await fresh.fetchHistory().then(keelHistory);
     expect(oldHistory.events.filter((e) => e.eventType === 'MarkerRecorded')).toEqual([]);
     const markers = newHistory.events.filter((e) => e.eventType === 'MarkerRecorded');
     expect(markers).toHaveLength(1);
@@ -81,7 +82,7 @@ describe('versioning: patched and deprecatePatch', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: v3, activities, shutdownSignals: [] });
     const handle = await env.client.workflow.start(versioned, { taskQueue, workflowId: 'versioning-deprecated' });
     expect(await worker.runUntil(async () => (await handle.signal(proceed), handle.result()))).toBe('new step');
-    const history = await handle.fetchHistory();
+    const history = await handle.fetchHistory().then(keelHistory);
     const marker = history.events.find((e) => e.eventType === 'MarkerRecorded');
     expect(marker).toBeDefined();
     for (const h of [history, fixture('deprecated-patch', history)]) {

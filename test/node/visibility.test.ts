@@ -11,6 +11,7 @@ import { Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import { approval, hello } from './fixtures/workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -40,7 +41,8 @@ describe('client.workflow.list and count', () => {
         taskQueue,
         workflowId: 'vis-approval-1',
         memo: { note: { text: 'needs a human' } },
-        searchAttributes: { Customer: 'ada', Priority: 7, Tags: ['urgent', 'eu'] },
+        // Temporal's deprecated untyped form: every value an array.
+        searchAttributes: { Customer: ['ada'], Priority: [7], Tags: ['urgent', 'eu'] },
       });
       const stopped = await env.client.workflow.start(approval, { taskQueue, workflowId: 'vis-approval-2' });
       await stopped.terminate('not needed');
@@ -67,14 +69,15 @@ describe('client.workflow.list and count', () => {
         taskQueue,
         status: { name: 'RUNNING' },
         memo: { note: { text: 'needs a human' } },
-        searchAttributes: { Customer: 'ada', Priority: 7, Tags: ['urgent', 'eu'] },
+        // Temporal's deprecated untyped form: every value an array.
+        searchAttributes: { Customer: ['ada'], Priority: [7], Tags: ['urgent', 'eu'] },
       });
       expect(running.startTime).toBeInstanceOf(Date);
       expect(running.closeTime).toBeUndefined();
       const done = listed[4]!;
       expect(done).toMatchObject({ type: 'hello', status: { name: 'COMPLETED' } });
       expect(done.closeTime!.getTime()).toBeGreaterThanOrEqual(done.startTime.getTime());
-      expect(done.historyLength).toBe((await env.client.workflow.getHandle(done.workflowId).fetchHistory()).events.length);
+      expect(done.historyLength).toBe((await env.client.workflow.getHandle(done.workflowId).fetchHistory().then(keelHistory)).events.length);
 
       const ids = async (query: string) => (await all(env.client.workflow.list({ query }))).map((w) => w.workflowId);
       expect(await ids("WorkflowType = 'approval' AND ExecutionStatus = 'Running'")).toEqual(['vis-approval-1']);

@@ -11,6 +11,7 @@ import { Worker } from 'keel/worker';
 import { createCrashActivities, parseMarker, type Marker } from './fixtures/crash-activities.js';
 import { proceed, threeSteps } from './fixtures/crash-workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('./fixtures/crash-workflows.ts', import.meta.url));
@@ -99,7 +100,7 @@ describe('a worker killed with SIGKILL', () => {
     await waitFor(
       `the workflow to wait for the proceed signal (output: ${output()})`,
       async () => {
-        const types = (await handle.fetchHistory()).events.map((e) => e.eventType);
+        const types = (await handle.fetchHistory().then(keelHistory)).events.map((e) => e.eventType);
         return types.filter((t) => t === 'ActivityTaskCompleted').length === 2 && types.at(-1) === 'WorkflowTaskCompleted';
       },
       30_000,
@@ -123,7 +124,7 @@ describe('a worker killed with SIGKILL', () => {
       { step: 'two', attempt: 1, pid: childPid },
     ]);
     // No task is recorded as started by the dead worker after its death.
-    const startedAfterKill = (await handle.fetchHistory()).events.filter((e) => e.eventType === 'WorkflowTaskStarted' && Date.parse(e.eventTime) > killedAt);
+    const startedAfterKill = (await handle.fetchHistory().then(keelHistory)).events.filter((e) => e.eventType === 'WorkflowTaskStarted' && Date.parse(e.eventTime) > killedAt);
     expect(startedAfterKill.length).toBeGreaterThan(0);
     for (const e of startedAfterKill) expect((e.attributes as { identity?: string }).identity).not.toBe(`${childPid}@${hostname()}`);
   });

@@ -12,6 +12,7 @@ import { startLocalService, type LocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
 
@@ -93,7 +94,7 @@ describe('worker lifecycle', () => {
     expect(await worker.runUntil(handle.result())).toBe('Hello, Keel!');
     // The stopping worker's polls were ended on the service, not abandoned: no task was
     // handed to a poll nobody read, so none had to time out after being started.
-    const { events } = await handle.fetchHistory();
+    const { events } = await handle.fetchHistory().then(keelHistory);
     expect(events.filter((e) => e.eventType === 'WorkflowTaskTimedOut' && e.attributes.timeoutType === 'START_TO_CLOSE')).toEqual([]);
   });
 
@@ -119,7 +120,7 @@ describe('worker lifecycle', () => {
       await handle.signal('approve', true);
       return await handle.result();
     })).toBe('approved');
-    const { events } = await handle.fetchHistory();
+    const { events } = await handle.fetchHistory().then(keelHistory);
     expect(events.map((e) => e.eventType)).not.toContain('WorkflowTaskTimedOut');
   });
 });

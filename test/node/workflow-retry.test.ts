@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
 import { flaky } from './fixtures/model-workflows.js';
 import { recordedHistory } from './fixtures/recorded-histories.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/model-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -30,9 +31,9 @@ describe('workflow retry policy', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).retryState).toBe('RETRY_POLICY_NOT_SET');
 
-    const first = await env.client.workflow.getHandle('wf-retry-1', handle.firstExecutionRunId).fetchHistory();
+    const first = await env.client.workflow.getHandle('wf-retry-1', handle.firstExecutionRunId).fetchHistory().then(keelHistory);
     expect(first.events.at(-1)).toMatchObject({ eventType: 'WorkflowExecutionFailed', attributes: { retryState: 'IN_PROGRESS' } });
-    const second = await env.client.workflow.getHandle('wf-retry-1').fetchHistory();
+    const second = await env.client.workflow.getHandle('wf-retry-1').fetchHistory().then(keelHistory);
     expect(second.events[0]).toMatchObject({ attributes: { attempt: 2, firstWorkflowTaskBackoffMs: 50, continuedExecutionRunId: handle.firstExecutionRunId } });
     for (const h of [first, recordedHistory('workflow-retry-first-attempt', first)]) {
       await expect(Worker.runReplayHistory({ workflowsPath }, h, 'wf-retry-1')).resolves.toBeUndefined();
