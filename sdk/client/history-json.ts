@@ -54,7 +54,8 @@ const NAMED_TYPE_EVENTS = new Set<string>([
   'ChildWorkflowExecutionFailed', 'ChildWorkflowExecutionCanceled', 'ChildWorkflowExecutionTimedOut', 'ChildWorkflowExecutionTerminated',
 ]);
 
-const isInt64Key = (key: string) => key === 'eventId' || key.endsWith('EventId');
+// Temporal's int64 fields that Keel's events carry (as JSON strings in Temporal's form).
+const isInt64Key = (key: string) => key === 'eventId' || key.endsWith('EventId') || key === 'historySizeBytes';
 const screaming = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 const attributesKey = (type: string) => `${type[0]!.toLowerCase()}${type.slice(1)}EventAttributes`;
 const isPayload = (v: unknown): v is Payload =>
