@@ -104,6 +104,18 @@ await alternate(`W1 one activity, sequential start → result (ms), ${runs} per 
 await alternate(`W2 ten sequential activities (ms per workflow), ${Math.ceil(runs / 4)} per side`, Math.ceil(runs / 4), (s) => timed(() => s.run('sequentialActivities', 10)));
 // Throughput: bursts of 100 workflows, 50 in flight; the sample is workflows per second.
 await alternate('W1 throughput (workflows/s per burst of 100, 50 in flight), 4 bursts per side', 4, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100, 1);
+// W3: 50 durable sleeps of 1 s started together; the sample is one round's p99 lateness inside the
+// workflow (resumed − slept − 1 s), as bench/run.ts's w3 measures it.
+await alternate(
+  'W3 lateness p99 of 50 concurrent 1 s sleeps (ms, one sample per round), 3 rounds per side',
+  3,
+  async (s) => {
+    const r = (await Promise.all(Array.from({ length: 50 }, () => s.run('durableSleep', 1000)))) as Array<{ before: number; after: number }>;
+    return stats(r.map((x) => x.after - x.before - 1000)).p99;
+  },
+  50,
+  1,
+);
 for (const s of sides) await s.stop();
 report.push(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`\n${report.join('\n')}`);
