@@ -26,7 +26,8 @@ if (dirs.length !== 2) {
 const cpuOf = (pids: number[]) =>
   pids.reduce((sum, pid) => {
     try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2).split(' ');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return sum + ((Number(f[11]) + Number(f[12])) * 1000) / 100;
     } catch {
       return sum;
@@ -74,8 +75,8 @@ const sides = [await side('A', dirs[0]!), await side('B', dirs[1]!)];
 const report: string[] = [`A = ${dirs[0]}`, `B = ${dirs[1]}`, `load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`];
 
 /** Runs `one` on each side in turn, `n` times; returns each side's samples and workerd CPU per call. */
-async function alternate(label: string, n: number, one: (s: Side) => Promise<number>, perCall = 1) {
-  for (const s of sides) for (let i = 0; i < 5; i++) await one(s); // warm-up
+async function alternate(label: string, n: number, one: (s: Side) => Promise<number>, perCall = 1, warmup = 5) {
+  for (const s of sides) for (let i = 0; i < warmup; i++) await one(s);
   const samples = sides.map(() => [] as number[]);
   const cpu = sides.map(() => 0);
   for (let i = 0; i < n; i++) {
@@ -102,7 +103,19 @@ const timed = async (f: () => Promise<unknown>) => {
 await alternate(`W1 one activity, sequential start → result (ms), ${runs} per side`, runs, (s) => timed(() => s.run('oneActivity', 'x')));
 await alternate(`W2 ten sequential activities (ms per workflow), ${Math.ceil(runs / 4)} per side`, Math.ceil(runs / 4), (s) => timed(() => s.run('sequentialActivities', 10)));
 // Throughput: bursts of 100 workflows, 50 in flight; the sample is workflows per second.
-await alternate('W1 throughput (workflows/s per burst of 100, 50 in flight), 4 bursts per side', 4, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100);
+await alternate('W1 throughput (workflows/s per burst of 100, 50 in flight), 4 bursts per side', 4, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100, 1);
+// W3: 50 durable sleeps of 1 s started together; the sample is one round's p99 lateness inside the
+// workflow (resumed − slept − 1 s), as bench/run.ts's w3 measures it.
+await alternate(
+  'W3 lateness p99 of 50 concurrent 1 s sleeps (ms, one sample per round), 3 rounds per side',
+  3,
+  async (s) => {
+    const r = (await Promise.all(Array.from({ length: 50 }, () => s.run('durableSleep', 1000)))) as Array<{ before: number; after: number }>;
+    return stats(r.map((x) => x.after - x.before - 1000)).p99;
+  },
+  50,
+  1,
+);
 for (const s of sides) await s.stop();
 report.push(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`\n${report.join('\n')}`);
