@@ -44,7 +44,7 @@ export interface FaultRunReport {
   latenciesMs: number[];
   /** Tasks the service took back from polls of dead workers (its "did not acknowledge" warnings). */
   lostHandOffs: number;
-  /** Per worker process that lived to the end: its outage warnings and "reachable again" lines. */
+  /** Per worker process that lived to the end: its outage warnings and "reachable again" lines, and the outages it was polling through. */
   survivorOutageLogs: Array<{ identity: string; unreachable: number; back: number; outagesLived: number }>;
   /** Activity attempts beyond the first (a killed worker's activity ran again). */
   activityRetries: number;
@@ -56,7 +56,8 @@ interface WorkerProc {
   child: ChildProcess;
   identity: Promise<string>;
   output: string;
-  startedAt: number;
+  /** When it printed its identity, just before it starts polling (bundling the workflows takes a while before that). */
+  pollingFrom: number;
 }
 
 const between = ([min, max]: [number, number]) => min + Math.random() * (max - min);
@@ -77,12 +78,15 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
 
   const spawnWorker = (): WorkerProc => {
     const child = spawn(process.execPath, ['--import', 'tsx', workerScript, address, taskQueue], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const w: WorkerProc = { child, output: '', startedAt: Date.now(), identity: Promise.resolve('') };
+    const w: WorkerProc = { child, output: '', pollingFrom: Infinity, identity: Promise.resolve('') };
     w.identity = new Promise((resolve) => {
       const onData = (d: Buffer) => {
         w.output += d.toString();
         const m = /identity (\S+)/.exec(w.output);
-        if (m) resolve(m[1]!);
+        if (m && w.pollingFrom === Infinity) {
+          w.pollingFrom = Date.now();
+          resolve(m[1]!);
+        }
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', (d: Buffer) => (w.output += d.toString()));
@@ -179,7 +183,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
         identity: await w.identity,
         unreachable: (w.output.match(/Keel service unreachable/g) ?? []).length,
         back: (w.output.match(/Keel service reachable again/g) ?? []).length,
-        outagesLived: outages.filter((x) => x.from > w.startedAt).length,
+        outagesLived: outages.filter((x) => x.from > w.pollingFrom).length,
       })),
     );
     finished.push(...workers);
