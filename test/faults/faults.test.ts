@@ -24,6 +24,7 @@ describe('fault suite (small)', () => {
     expect(report.workerKills).toBeGreaterThan(0);
     expect(report.serviceKills).toBe(1);
     expect(report.visibilityCompleted).toBe(24);
+    expect(report.workerCrashes).toEqual([]);
     // Each worker that lived through the service's outage said so once, and once that it was back.
     for (const w of report.survivorOutageLogs.filter((s) => s.outagesLived > 0)) {
       expect(w, w.identity).toMatchObject({ unreachable: w.outagesLived, back: w.outagesLived });
