@@ -43,10 +43,12 @@ const figures = {
   e2eMs: { p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) },
   p99OverP50: Math.round((percentile(sorted, 99) / percentile(sorted, 50)) * 100) / 100,
   survivorOutageLogs: report.survivorOutageLogs,
+  workerCrashes: report.workerCrashes.length,
   elapsedMs: report.elapsedMs,
 };
 console.log(JSON.stringify(figures, null, 2));
 if (violationCount(v) > 0) console.log(JSON.stringify(v, null, 2));
+for (const c of report.workerCrashes) console.log(`worker crashed (${c.exit}):\n${c.outputTail}`);
 const out = path.join(benchDir, 'results', `faults-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(out, JSON.stringify({ figures, violations: v }, null, 2));
 console.log(`written to ${path.relative(process.cwd(), out)}`);

@@ -191,6 +191,15 @@ describe('HttpTransport retries', () => {
     expect(delays).toEqual([2000]);
   });
 
+  it('with retry: false makes one attempt, even of a poll to a service that is not listening (the poll loop backs off and logs itself)', async () => {
+    const t = new HttpTransport({ address: `127.0.0.1:${await closedPort()}`, sleep: async (ms) => void delays.push(ms) });
+    await expect(t.call('pollActivityTask', {}, { namespace: 'default', params: { taskQueue: 'q' }, retry: false })).rejects.toThrow(/ECONNREFUSED/);
+    expect(delays).toEqual([]);
+    service.route('POST', /\/activity-tasks\/poll$/, { status: 503 });
+    await expect(transport().call('pollActivityTask', {}, { namespace: 'default', params: { taskQueue: 'q' }, retry: false })).rejects.toMatchObject({ status: 503 });
+    expect(service.requests).toHaveLength(1);
+  });
+
   it('gives up after maxAttempts with the last error', async () => {
     service.route('GET', /\/workflows\/wf$/, { status: 503 });
     const t = transport({ retry: { maxAttempts: 3 } });

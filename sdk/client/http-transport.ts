@@ -56,6 +56,11 @@ export interface CallOptions {
    * (by default read off the endpoint: GETs, queries, polls and calls with a `requestId` may).
    */
   idempotent?: boolean;
+  /**
+   * `false`: one attempt, no retry — for callers that retry themselves, with their own back-off
+   * and logging (the worker's poll loops, which report an outage once).
+   */
+  retry?: false;
 }
 
 /** Milliseconds an attempt may take by default; see {@link HttpTransportOptions.attemptTimeoutMs}. */
@@ -183,8 +188,9 @@ export class HttpTransport {
     url: string,
     body: string | undefined,
     safety: RetrySafety,
-    options: { signal?: AbortSignal; headers?: Readonly<Record<string, string>> },
+    options: { signal?: AbortSignal; headers?: Readonly<Record<string, string>>; retry?: false },
   ): Promise<unknown> {
+    const maxAttempts = options.retry === false ? 1 : this.retryOptions.maxAttempts;
     const callerSignal = options.signal;
     for (let attempt = 1; ; attempt++) {
       if (this.closedError) throw this.closedError;
@@ -209,7 +215,7 @@ export class HttpTransport {
         if (callerSignal?.aborted) throw callerSignal.reason;
         if (this.closedError) throw this.closedError;
         const notSent = NOT_SENT_CODES.has(errorCode(networkError) ?? '');
-        if (attempt >= this.retryOptions.maxAttempts || (safety === 'unsafe' && !notSent)) {
+        if (attempt >= maxAttempts || (safety === 'unsafe' && !notSent)) {
           throw new ServiceError(`${method} ${url} failed: ${describeNetworkError(networkError)}`, { cause: networkError });
         }
         delayMs = backoffDelayMs(attempt, this.retryOptions, this.random);
@@ -221,7 +227,7 @@ export class HttpTransport {
         // proxy's 502/504 may come after the request was acted on, so only a harmless one is.
         const transient = response.status === 429 || response.status === 503 || error.code === 'UNAVAILABLE';
         const allowed = response.status === 429 || safety !== 'unsafe';
-        if (!transient || !allowed || attempt >= this.retryOptions.maxAttempts) throw error;
+        if (!transient || !allowed || attempt >= maxAttempts) throw error;
         delayMs = retryAfterMs(response.header('retry-after')) ?? backoffDelayMs(attempt, this.retryOptions, this.random);
       }
 

@@ -360,12 +360,12 @@ export class Worker {
   }
 
   private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: queue }, signal });
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
     return r.task;
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal });
+    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
     return r.task;
   }
 

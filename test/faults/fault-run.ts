@@ -44,10 +44,12 @@ export interface FaultRunReport {
   latenciesMs: number[];
   /** Tasks the service took back from polls of dead workers (its "did not acknowledge" warnings). */
   lostHandOffs: number;
-  /** Per worker process that lived to the end: its outage warnings and "reachable again" lines. */
+  /** Per worker process that lived to the end: its outage warnings and "reachable again" lines, and the outages it was polling through. */
   survivorOutageLogs: Array<{ identity: string; unreachable: number; back: number; outagesLived: number }>;
   /** Activity attempts beyond the first (a killed worker's activity ran again). */
   activityRetries: number;
+  /** Worker processes that exited without being killed (replaced), with the end of their output. */
+  workerCrashes: Array<{ exit: string; outputTail: string }>;
   visibilityCompleted: number;
   elapsedMs: number;
 }
@@ -56,7 +58,10 @@ interface WorkerProc {
   child: ChildProcess;
   identity: Promise<string>;
   output: string;
-  startedAt: number;
+  /** When it printed its identity, just before it starts polling (bundling the workflows takes a while before that). */
+  pollingFrom: number;
+  /** Set just before the run SIGKILLs it; any other exit is a crash. */
+  killed: boolean;
 }
 
 const between = ([min, max]: [number, number]) => min + Math.random() * (max - min);
@@ -74,25 +79,41 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
   const finished: WorkerProc[] = [];
   const kills: Kill[] = [];
   const outages: Array<{ from: number; to: number }> = [];
+  const crashes: FaultRunReport['workerCrashes'] = [];
+  let stopping = false;
 
   const spawnWorker = (): WorkerProc => {
     const child = spawn(process.execPath, ['--import', 'tsx', workerScript, address, taskQueue], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-    const w: WorkerProc = { child, output: '', startedAt: Date.now(), identity: Promise.resolve('') };
+    const w: WorkerProc = { child, output: '', pollingFrom: Infinity, killed: false, identity: Promise.resolve('') };
     w.identity = new Promise((resolve) => {
+      // A worker that dies before it prints its identity must not hold the run up.
+      child.once('exit', () => resolve(''));
       const onData = (d: Buffer) => {
         w.output += d.toString();
         const m = /identity (\S+)/.exec(w.output);
-        if (m) resolve(m[1]!);
+        if (m && w.pollingFrom === Infinity) {
+          w.pollingFrom = Date.now();
+          resolve(m[1]!);
+        }
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', (d: Buffer) => (w.output += d.toString()));
+    });
+    child.once('exit', (code, signal) => {
+      if (w.killed) return;
+      // A crash, not one of the run's kills: recorded with the end of its output, and replaced.
+      crashes.push({ exit: `${code ?? signal}`, outputTail: w.output.slice(-2000) });
+      workers.delete(w);
+      if (!stopping) spawnWorker();
     });
     workers.add(w);
     return w;
   };
   const killWorker = async (w: WorkerProc) => {
     const identity = await w.identity;
+    if (w.child.exitCode !== null || w.child.signalCode !== null) return;
     const exited = new Promise((r) => w.child.once('exit', r));
+    w.killed = true;
     kills.push({ identity, at: Date.now() });
     process.kill(w.child.pid!, 'SIGKILL');
     await exited;
@@ -179,7 +200,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
         identity: await w.identity,
         unreachable: (w.output.match(/Keel service unreachable/g) ?? []).length,
         back: (w.output.match(/Keel service reachable again/g) ?? []).length,
-        outagesLived: outages.filter((x) => x.from > w.startedAt).length,
+        outagesLived: outages.filter((x) => x.from > w.pollingFrom).length,
       })),
     );
     finished.push(...workers);
@@ -191,10 +212,13 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
       lostHandOffs: (serviceOutput.match(/did not acknowledge it/g) ?? []).length,
       survivorOutageLogs,
       activityRetries,
+      workerCrashes: crashes,
       visibilityCompleted,
       elapsedMs: Date.now() - began,
     };
   } finally {
+    stopping = true;
+    for (const w of workers) w.killed = true;
     for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) process.kill(w.child.pid!, 'SIGKILL');
     await dev.stop('SIGINT');
     await connection.close();

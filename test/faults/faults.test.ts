@@ -16,11 +16,15 @@ describe('fault suite (small)', () => {
       serviceKills: 1,
       deadlineMs: 90_000,
     });
+    const sorted = [...report.latenciesMs].sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+    console.log(`faults (small): ${report.workerKills} worker kills, ${report.serviceKills} service kill, ${report.lostHandOffs} tasks taken back from dead polls, ${report.activityRetries} activity retries, end to end p50 ${at(50)} ms p99 ${at(99)} ms`);
     expect(report.violations).toEqual({ lost: [], completedTwice: [], nonDense: [], activityNotClosedOnce: [], workflowTasksStartedAfterDeath: [], activityTasksStartedAfterDeath: [] });
     expect(violationCount(report.violations)).toBe(0);
     expect(report.workerKills).toBeGreaterThan(0);
     expect(report.serviceKills).toBe(1);
     expect(report.visibilityCompleted).toBe(24);
+    expect(report.workerCrashes).toEqual([]);
     // Each worker that lived through the service's outage said so once, and once that it was back.
     for (const w of report.survivorOutageLogs.filter((s) => s.outagesLived > 0)) {
       expect(w, w.identity).toMatchObject({ unreachable: w.outagesLived, back: w.outagesLived });
