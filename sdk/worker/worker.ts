@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ActivityTask, WorkflowTask } from '../../protocol/index.js';
 import { loadDataConverter, msOptionalToNumber, msToNumber, type DataConverter, type Duration, type LoadedDataConverter } from '../common/index.js';
 import { Connection } from '../client/connection.js';
@@ -130,8 +132,19 @@ export class Worker {
     if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
     }
+    const converterPath = options.dataConverter?.payloadConverterPath;
+    if (converterPath) {
+      // Activities (outside the sandbox) use the very converter the workflows use.
+      const loaded = (await import(pathToFileURL(path.resolve(converterPath)).href)) as { payloadConverter?: DataConverter['payloadConverter'] };
+      if (!loaded.payloadConverter) throw new TypeError(`dataConverter.payloadConverterPath ${converterPath} does not export payloadConverter`);
+      options = { ...options, dataConverter: { ...options.dataConverter, payloadConverter: loaded.payloadConverter } };
+    }
     let bundlerOptions: BundleOptions | undefined = options.workflowsPath
-      ? { workflowsPath: options.workflowsPath, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) }
+      ? {
+          workflowsPath: options.workflowsPath,
+          ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}),
+          ...(converterPath ? { payloadConverterPath: converterPath } : {}),
+        }
       : undefined;
     for (const plugin of options.plugins ?? []) if (bundlerOptions && plugin.configureBundler) bundlerOptions = plugin.configureBundler(bundlerOptions);
     const bundle = options.workflowBundle ?? (bundlerOptions ? await bundleWorkflowCode(bundlerOptions) : undefined);
