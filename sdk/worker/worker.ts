@@ -14,6 +14,7 @@ import { Connection } from '../client/connection.js';
 import { runActivity, type ActivityFunction, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
 import { pollLoop, Slots } from './poller.js';
+import { RateLimiter } from './rate-limiter.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
 import { bundleWorkflowCode, type BundleOptions, type WorkflowBundle } from './workflow-bundler.js';
 import type { WorkerInterceptors } from './interceptors.js';
@@ -47,6 +48,11 @@ export interface WorkerOptions {
   maxConcurrentWorkflowTaskPolls?: number;
   /** Default 10. */
   maxConcurrentActivityTaskPolls?: number;
+  /**
+   * At most this many activities a second start on this worker (Temporal's): its activity pollers
+   * ask for the next task only when the rate allows. Default: unlimited.
+   */
+  maxActivitiesPerSecond?: number;
   /** The share of workflow pollers on the normal (non-sticky) queue. Default 0.2. */
   nonStickyToStickyPollRatio?: number;
   /** How long the service waits for this worker to take a task from its sticky queue. Default 10 s. */
@@ -179,12 +185,13 @@ export class Worker {
         ...(options.activities
           ? {
               activities: options.activities as Record<string, ActivityFunction>,
-              eagerActivities: {
+              // A rate limit holds starts back at the poll; eager starts would pass it by.
+              ...(options.maxActivitiesPerSecond === undefined ? { eagerActivities: {
                 taskQueue: options.taskQueue,
                 // A stopping worker takes no new activities, eager ones included.
                 reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
-                run: (task, release) => void this.track(this.executeActivity(task)).finally(release),
-              },
+                run: (task: ActivityTask, release: () => void) => void this.track(this.executeActivity(task)).finally(release),
+              } } : {}),
             }
           : {}),
         ...(this.stickyQueue
@@ -329,6 +336,7 @@ export class Worker {
     if (this.options.activities) {
       const slots = this.activitySlots;
       const polls = Math.max(1, this.options.maxConcurrentActivityTaskPolls ?? 10);
+      const rate = this.options.maxActivitiesPerSecond !== undefined ? new RateLimiter(this.options.maxActivitiesPerSecond) : undefined;
       for (let i = 0; i < polls; i++) {
         loops.push(
           pollLoop<ActivityTask>({
@@ -336,7 +344,9 @@ export class Worker {
             name: `activity poller (${taskQueue})`,
             acquire: () => slots.acquire(),
             poll: () => this.pollActivity(this.abandonPolls.signal),
-            handle: (task) => this.track(this.executeActivity(task)),
+            // Pollers wait in long polls ahead of any task, so the rate is applied to the tasks they
+            // receive: each starts at its moment (holding its slot meanwhile).
+            handle: (task) => this.track(rate ? rate.acquire().then(() => this.executeActivity(task)) : this.executeActivity(task)),
           }),
         );
       }
