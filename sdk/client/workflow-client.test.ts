@@ -212,7 +212,7 @@ describe('WorkflowHandle operations', () => {
       status: { name: 'CANCELLED', code: 4 },
       historyLength: 12,
       memo: { customer: 'ada' },
-      searchAttributes: { Region: 'eu' },
+      searchAttributes: { Region: ['eu'] },
       firstExecutionRunId: 'run-1',
     });
     expect(d.startTime).toEqual(new Date('2026-01-01T00:00:00.000Z'));

@@ -50,7 +50,7 @@ describe('WorkflowClient.list', () => {
       startTime: new Date('2026-01-01T00:00:00.000Z'),
       executionTime: new Date('2026-01-01T00:00:05.000Z'),
       memo: { customer: 'ada' },
-      searchAttributes: { Tier: 'gold' },
+      searchAttributes: { Tier: ['gold'] },
       firstExecutionRunId: 'a-run',
     });
     expect(seen[0]!.closeTime).toBeUndefined();

@@ -37,6 +37,13 @@ export interface DataConverter {
   failureConverter?: FailureConverter;
   /** Applied after the payload converter on the way out (in order) and before it on the way in (in reverse). @default [] */
   payloadCodecs?: PayloadCodec[];
+  /**
+   * Worker only (Temporal's): a module that exports `payloadConverter`. The worker bundles it into
+   * the workflow sandbox (workflow arguments, results, signals, …) and loads it for its activities;
+   * a `payloadConverter` object cannot cross into the sandbox. Give clients the same converter
+   * object (`payloadConverter: (await import(path)).payloadConverter`).
+   */
+  payloadConverterPath?: string;
 }
 
 /** A {@link DataConverter} with every part present. */

@@ -8,6 +8,8 @@ import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/index.js';
 import { loadDataConverter, msOptionalToNumber, msToNumber, withMetadata, type DataConverter, type Duration, type LoadedDataConverter, type Logger } from '../common/index.js';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Connection } from '../client/connection.js';
 import { registerLocalWorker } from '../client/local-workers.js';
 import { KeelServiceError } from '../client/errors.js';
@@ -16,6 +18,7 @@ import type { NativeConnection } from './connection.js';
 import { pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
 import { Runtime } from './runtime.js';
+import { RateLimiter } from './rate-limiter.js';
 import type { InjectedSinks } from './sinks.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
 import { bundleWorkflowCode, loadWorkflowBundle, type BundleOptions, type WorkflowBundle, type WorkflowBundleOption } from './workflow-bundler.js';
@@ -51,6 +54,11 @@ export interface WorkerOptions {
   maxConcurrentWorkflowTaskPolls?: number;
   /** Default 10. */
   maxConcurrentActivityTaskPolls?: number;
+  /**
+   * At most this many activities a second start on this worker (Temporal's): its activity pollers
+   * ask for the next task only when the rate allows. Default: unlimited.
+   */
+  maxActivitiesPerSecond?: number;
   /** The share of workflow pollers on the normal (non-sticky) queue. Default 0.2. */
   nonStickyToStickyPollRatio?: number;
   /** How long the service waits for this worker to take a task from its sticky queue. Default 10 s. */
@@ -142,8 +150,20 @@ export class Worker {
     if (!options.workflowsPath && !options.workflowBundle && !options.activities) {
       throw new TypeError('Worker.create: give workflowsPath (or workflowBundle), activities, or both');
     }
+    const converterPath = options.dataConverter?.payloadConverterPath;
+    if (converterPath) {
+      // Activities (outside the sandbox) use the very converter the workflows use.
+      const loaded = (await import(pathToFileURL(path.resolve(converterPath)).href)) as { payloadConverter?: DataConverter['payloadConverter'] };
+      if (!loaded.payloadConverter) throw new TypeError(`dataConverter.payloadConverterPath ${converterPath} does not export payloadConverter`);
+      options = { ...options, dataConverter: { ...options.dataConverter, payloadConverter: loaded.payloadConverter } };
+    }
     let bundlerOptions: BundleOptions | undefined = options.workflowsPath
-      ? { workflowsPath: options.workflowsPath, ...options.bundlerOptions, ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}) }
+      ? {
+          workflowsPath: options.workflowsPath,
+          ...options.bundlerOptions,
+          ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}),
+          ...(converterPath ? { payloadConverterPath: converterPath } : {}),
+        }
       : undefined;
     for (const plugin of options.plugins ?? []) if (bundlerOptions && plugin.configureBundler) bundlerOptions = plugin.configureBundler(bundlerOptions);
     const bundle = options.workflowBundle ? await loadWorkflowBundle(options.workflowBundle) : bundlerOptions ? await bundleWorkflowCode(bundlerOptions) : undefined;
@@ -181,12 +201,13 @@ export class Worker {
         ...(options.activities
           ? {
               activities: options.activities as Record<string, ActivityFunction>,
-              eagerActivities: {
+              // A rate limit holds starts back at the poll; eager starts would pass it by.
+              ...(options.maxActivitiesPerSecond === undefined ? { eagerActivities: {
                 taskQueue: options.taskQueue,
                 // A stopping worker takes no new activities, eager ones included.
                 reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
-                run: (task, release) => void this.track(this.executeActivity(task)).finally(release),
-              },
+                run: (task: ActivityTask, release: () => void) => void this.track(this.executeActivity(task)).finally(release),
+              } } : {}),
             }
           : {}),
         ...(this.stickyQueue
@@ -343,6 +364,7 @@ export class Worker {
     if (this.options.activities) {
       const slots = this.activitySlots;
       const polls = Math.max(1, this.options.maxConcurrentActivityTaskPolls ?? 10);
+      const rate = this.options.maxActivitiesPerSecond !== undefined ? new RateLimiter(this.options.maxActivitiesPerSecond) : undefined;
       for (let i = 0; i < polls; i++) {
         loops.push(
           pollLoop<ActivityTask>({
@@ -350,7 +372,9 @@ export class Worker {
             name: `activity poller (${taskQueue})`,
             acquire: () => slots.acquire(),
             poll: () => this.pollActivity(this.abandonPolls.signal),
-            handle: (task) => this.track(this.executeActivity(task)),
+            // Pollers wait in long polls ahead of any task, so the rate is applied to the tasks they
+            // receive: each starts at its moment (holding its slot meanwhile).
+            handle: (task) => this.track(rate ? rate.acquire().then(() => this.executeActivity(task)) : this.executeActivity(task)),
             acknowledge: (task) => this.acknowledge(task.taskToken, `activity ${task.activityType} (${task.activityId}) of ${task.workflowExecution.workflowId}`),
           }),
         );

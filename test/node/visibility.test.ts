@@ -92,7 +92,7 @@ describe('client.workflow.list and count', () => {
       const histories = [];
       for await (const h of env.client.workflow.list({ query: "WorkflowType = 'hello'" }).intoHistories()) histories.push(h);
       expect(histories.map((h) => h.workflowId)).toEqual(['vis-hello-cy', 'vis-hello-bob', 'vis-hello-ada']);
-      expect(histories.every((h) => h.history.events.at(-1)?.eventType === 'WorkflowExecutionCompleted')).toBe(true);
+      expect(histories.every((h) => h.history.events.at(-1)?.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED')).toBe(true);
 
       await waiting.terminate();
     });
