@@ -40,6 +40,17 @@ async function send(r: GeneratedRequest): Promise<{ status: number; code?: strin
   return { status: res.status, ...(code ? { code } : {}) };
 }
 
+describe('oversized bodies over a real connection', () => {
+  it('answers 413 PAYLOAD_TOO_LARGE to bodies of 3, 5 and 20 MB instead of a 500 or a reset connection', async () => {
+    for (const n of [3_000_000, 5_000_000, 20_000_000]) {
+      const body = JSON.stringify({ workflowId: `big-${n}`, workflowType: 't', taskQueue: 'q', input: [{ data: 'A'.repeat(n) }] });
+      const res = await api('/workflows', { method: 'POST', headers: json, body });
+      expect(res.status, `${n} bytes`).toBe(413);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    }
+  });
+});
+
 describe('fuzzing the HTTP API from its OpenAPI document', () => {
   it('answers thousands of generated requests without a 5xx, changes nothing when it refuses, and stays healthy', { timeout: 300_000 }, async () => {
     expect((await api('/workflows', { method: 'POST', headers: json, body: JSON.stringify({ workflowId: 'fuzz-sentinel', workflowType: 't', taskQueue: 'fuzz-q' }) })).status).toBe(200);
