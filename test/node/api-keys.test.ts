@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection, KeelServiceError } from 'keel/client';
 import { startLocalService, type LocalService } from 'keel/testing';
+import { Api, namespacePath } from '../../protocol/index.js';
 import { NativeConnection, Worker } from 'keel/worker';
 import { main } from '../../cli/program.js';
 import * as activities from './fixtures/activities.js';
@@ -35,7 +36,7 @@ const codeOf = async (p: Promise<unknown>) => {
 
 let service: LocalService;
 let teamA: { key: string };
-let admin: { key: string };
+let admin: { key: string; grant: { sha256: string; namespaces: string[] } };
 
 beforeAll(async () => {
   const a = await createKey('--name', 'team-a', '--namespace', 'team-a');
@@ -94,6 +95,40 @@ describe('API keys', () => {
       expect(JSON.parse(described.out)).toMatchObject({ status: 'COMPLETED' });
     } finally {
       delete process.env['KEEL_API_KEY'];
+    }
+  });
+});
+
+describe('the auth matrix', () => {
+  it('refuses every route without a key, with a wrong key, and with a key of another namespace, and nothing is started', async () => {
+    const wrong: string[] = [];
+    for (const [name, endpoint] of Object.entries(Api)) {
+      const path = endpoint.path.replace(/\{(\w+)\}/g, 'keyed-matrix');
+      for (const [label, key, expected] of [
+        ['no key', undefined, 401],
+        ['a wrong key', 'keel_wrong', 401],
+        ["team-a's key in team-b", teamA.key, 403],
+      ] as const) {
+        const res = await fetch(`${service.url}${namespacePath('team-b')}${path}${endpoint.method === 'GET' ? '?kind=workflow' : ''}`, {
+          method: endpoint.method,
+          headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(endpoint.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+          ...(endpoint.method === 'POST' ? { body: JSON.stringify({ workflowId: 'keyed-matrix', workflowType: 'hello', taskQueue: 'keyed', signalName: 's' }) } : {}),
+        });
+        if (res.status !== expected) wrong.push(`${name} with ${label}: ${res.status}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect((await (await client('team-b', admin.key)).workflow.count()).count).toBe(0);
+  });
+
+  it('a service with keys but no KEEL_TOKEN_SECRET refuses to serve, naming the secret', async () => {
+    const unsafe = await startLocalService({ uiDir: false, bindings: { KEEL_API_KEYS: JSON.stringify([admin.grant]), KEEL_TOKEN_SECRET: '' } });
+    try {
+      const res = await fetch(`${unsafe.url}${namespacePath('default')}/workflow-count`, { headers: { authorization: `Bearer ${admin.key}` } });
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/KEEL_TOKEN_SECRET is set/);
+    } finally {
+      await unsafe.stop();
     }
   });
 });

@@ -97,6 +97,32 @@ describe('no row poisons a namespace', () => {
     expect((await fetchService(`/api/v1/namespaces/${ns}/workflows?query=${encodeURIComponent("ExecutionStatus = 'Terminated' ORDER BY StartTime")}`)).status).toBe(200);
   });
 
+  it('ends a list page early, with a token, rather than answer more than a page of bytes', async () => {
+    const ns = unique('big-memos');
+    // Rows as a memo written before the memo limit could be: 1 MB each, six of them.
+    for (let i = 0; i < 6; i++) {
+      await testEnv.VISIBILITY!.prepare(
+        `INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status, start_time, execution_time, history_length, first_run_id, memo, version)
+         VALUES (?, ?, ?, 't', 'q', 'RUNNING', ?, ?, 1, ?, ?, 1)`,
+      )
+        .bind(ns, `run-${i}`, `wf-${i}`, 1000 + i, 1000 + i, `run-${i}`, JSON.stringify({ big: { metadata: {}, data: 'm'.repeat(1_000_000) } }))
+        .run();
+    }
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const res = await fetchService(`/api/v1/namespaces/${ns}/workflows?pageSize=100${token ? `&nextPageToken=${encodeURIComponent(token)}` : ''}`);
+      const text = await res.text();
+      expect(res.status).toBe(200);
+      expect(text.length).toBeLessThanOrEqual(Limits.maxListPageBytes + 1_100_000);
+      const page = JSON.parse(text) as { executions: Array<{ execution: { workflowId: string } }>; nextPageToken?: string };
+      expect(page.executions.length).toBeLessThan(6);
+      seen.push(...page.executions.map((e) => e.execution.workflowId));
+      token = page.nextPageToken;
+    } while (token);
+    expect(seen.sort()).toEqual(['wf-0', 'wf-1', 'wf-2', 'wf-3', 'wf-4', 'wf-5']);
+  });
+
   it('describes a run whose stored state carries times outside what Date can show', async () => {
     const wid = unique('poisoned-run');
     const { runId } = await startWorkflow(wid, unique('tq'));
