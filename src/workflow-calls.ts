@@ -13,6 +13,14 @@ import { callRequestId } from './engine/external-calls.js';
 import type { CallResult, WorkflowCall } from './engine/workflow-call.js';
 import type { Outcome } from './service-error.js';
 import { workflowStub } from './stubs.js';
+import { StateTable, pad } from './storage/state-table.js';
+
+/** A pending call's row in the object's state table: key `c/<id>` (ids in order), n = when it is due. */
+const PREFIX = 'c/';
+interface PendingCall {
+  attempts: number;
+  call: WorkflowCall;
+}
 
 const RETRY_MAX_MS = 30_000;
 
@@ -36,26 +44,32 @@ export class WorkflowCalls {
    */
   private maybePending = true;
 
+  private readonly rows: StateTable;
+  private lastId: number | undefined;
+
   constructor(
-    private readonly sql: SqlStorage,
+    sql: SqlStorage,
     private readonly options: WorkflowCallsOptions,
-  ) {}
+  ) {
+    this.rows = new StateTable(sql);
+  }
 
   /** Records a call; call it inside the transaction of the change that causes it. */
   enqueue(call: WorkflowCall, now: number): void {
     this.maybePending = true;
-    this.sql.exec(`INSERT INTO calls (call, due_at) VALUES (?, ?)`, JSON.stringify(call), now);
+    this.lastId ??= Number(this.rows.lastKey(PREFIX)?.slice(PREFIX.length) ?? 0);
+    this.rows.put(PREFIX + pad(++this.lastId), JSON.stringify({ attempts: 0, call } satisfies PendingCall), now);
   }
 
   /** Deletes a delivered call; call it inside the transaction that records its answer. */
   remove(id: number): void {
-    this.sql.exec(`DELETE FROM calls WHERE id = ?`, id);
+    this.rows.delete(PREFIX + pad(id));
   }
 
   /** When the earliest pending call is due, or undefined when none is pending. */
   earliestDue(): number | undefined {
     if (!this.maybePending) return undefined;
-    const due = this.sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM calls`).one().due ?? undefined;
+    const due = this.rows.minN(PREFIX);
     if (due === undefined) this.maybePending = false;
     return due;
   }
@@ -77,14 +91,15 @@ export class WorkflowCalls {
 
   private async round(): Promise<void> {
     for (;;) {
-      const row = this.sql.exec<{ id: number; call: string; attempts: number; due_at: number }>(`SELECT id, call, attempts, due_at FROM calls ORDER BY id LIMIT 1`).toArray()[0];
-      if (!row) {
+      const stored = this.rows.range(PREFIX, { limit: 1 })[0];
+      if (!stored) {
         this.maybePending = false;
         return;
       }
       // Oldest first: a later call waits for an earlier one that is backing off.
-      if (row.due_at > this.options.now()) return;
-      const call = JSON.parse(row.call) as WorkflowCall;
+      if (stored.n! > this.options.now()) return;
+      const row = { id: Number(stored.k.slice(PREFIX.length)), ...(JSON.parse(stored.v) as PendingCall) };
+      const call = row.call;
       let result: CallResult | undefined;
       try {
         result = await send(this.options.env, call);
@@ -92,7 +107,7 @@ export class WorkflowCalls {
         const backoff = Math.min(1000 * 2 ** row.attempts, RETRY_MAX_MS);
         console.warn(`calls: ${call.kind} to workflow '${call.workflowId}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
         const due = this.options.now() + backoff;
-        this.sql.exec(`UPDATE calls SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
+        this.rows.put(stored.k, JSON.stringify({ attempts: row.attempts + 1, call } satisfies PendingCall), due);
         await this.options.retryBy(due);
         return;
       }

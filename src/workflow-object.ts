@@ -107,9 +107,9 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean } = {}): T {
     if (request?.requestId) {
-      const prior = this.store.priorRequest(request.requestId);
+      const prior = this.store.priorRequest(request.requestId, request.fingerprint);
       if (prior) {
-        if (prior.fingerprint !== request.fingerprint) {
+        if (!prior.sameRequest) {
           throw new ServiceError('REQUEST_ID_CONFLICT', `Request id '${request.requestId}' was already used for a different request; use a new id for a new request.`);
         }
         return JSON.parse(prior.response) as T;
@@ -117,17 +117,23 @@ export class WorkflowObject extends DurableObject<Env> {
     }
     const tx = new Txn(this.store, this.clock.now());
     let result!: T;
-    this.ctx.storage.transactionSync(() => {
-      result = fn(tx);
-      enforceHistoryLimit(tx);
-      // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
-      // even the alarm. The alarm handler always reschedules: its alarm is used up.
-      if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
-      this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-      for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
-      for (const call of tx.calls) this.calls.enqueue(call, tx.now);
-      this.scheduleAlarm(tx);
-    });
+    try {
+      this.ctx.storage.transactionSync(() => {
+        result = fn(tx);
+        enforceHistoryLimit(tx);
+        // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
+        // even the alarm. The alarm handler always reschedules: its alarm is used up.
+        if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
+        this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
+        for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
+        for (const call of tx.calls) this.calls.enqueue(call, tx.now);
+        this.scheduleAlarm(tx);
+      });
+    } catch (err) {
+      // Storage rolled back; what the store holds of it in memory goes too.
+      this.store.forget();
+      throw err;
+    }
     if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();

@@ -9,6 +9,7 @@ import { taskQueueStub } from '../../src/stubs.js';
 import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { StateTable } from '../../src/storage/state-table.js';
 import {
   NS,
   call,
@@ -95,7 +96,7 @@ describe('hand-off', () => {
       (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
     });
     await startWorkflow(wid, tq);
-    const ref = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => JSON.parse(state.storage.sql.exec<{ ref: string }>('SELECT ref FROM outbox').one().ref) as TaskRef);
+    const ref = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => (JSON.parse(new StateTable(state.storage.sql).range('o/')[0]!.v) as { ref: TaskRef }).ref);
 
     const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
     const polled = queue.poll('slow-start', 50);
