@@ -7,6 +7,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { Limits, type ResponseOf } from '../protocol/index.js';
+import { Clock } from './clock.js';
 import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
@@ -28,6 +29,8 @@ const RECENT_POLLER_MS = 5 * 60 * 1000;
 
 export class TaskQueueObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** The time backlog rows and pollers are stamped with; tests move it. */
+  readonly clock = new Clock();
   private readonly waiting: Poller[] = [];
   private readonly recentPollers = new Map<string, number>();
   /**
@@ -90,7 +93,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       poller.answer(task);
       return 'delivered';
     }
-    this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), Date.now());
+    this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), this.clock.now());
     this.backlogSize++;
     return 'queued';
   }
@@ -98,7 +101,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
   async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string): Promise<StartedTask | null> {
     if (this.closed) return null;
-    this.recentPollers.set(identity, Date.now());
+    this.recentPollers.set(identity, this.clock.now());
     const fromBacklog = await this.takeFromBacklog(identity);
     if (fromBacklog) return fromBacklog;
     return new Promise((resolve) => {
@@ -199,7 +202,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   describe(): ResponseOf<'describeTaskQueue'> {
-    const now = Date.now();
+    const now = this.clock.now();
     const pollers = [...this.recentPollers.entries()]
       .filter(([, t]) => now - t < RECENT_POLLER_MS)
       .map(([identity, t]) => ({ identity, lastAccessTime: new Date(t).toISOString() }));

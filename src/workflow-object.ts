@@ -71,6 +71,7 @@ export class WorkflowObject extends DurableObject<Env> {
     this.queries = new QueryBroker({
       timeoutMs: longPollMs(env),
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
+      now: () => this.clock.now(),
     });
     this.visibility = new VisibilityOutbox(ctx.storage.sql, {
       store: env.VISIBILITY ? new D1SummaryStore(env.VISIBILITY, () => visibilityDb(env)) : undefined,
@@ -291,7 +292,7 @@ export class WorkflowObject extends DurableObject<Env> {
   history(req: ParsedRequestOf<'getWorkflowHistory'>): Promise<Outcome<ResponseOf<'getWorkflowHistory'>>> {
     return outcome(async () => {
       const workflowId = this.names.workflowId;
-      const deadline = Date.now() + longPollMs(this.env);
+      const deadline = this.clock.now() + longPollMs(this.env);
       const from = req.nextPageToken ? parsePageToken(req.nextPageToken) : 1;
       // The run is fixed when the call arrives: a run started meanwhile (TERMINATE_EXISTING,
       // a new start after a close) must not take the place of the one being waited on.
@@ -309,7 +310,7 @@ export class WorkflowObject extends DurableObject<Env> {
             return { runId: run.runId, events, ...(more ? { nextPageToken: String(last + 1) } : {}) };
           }
         }
-        const left = deadline - Date.now();
+        const left = deadline - this.clock.now();
         if (!req.waitNewEvent || left <= 0) {
           return { runId: run.runId, events: [], ...(isRunning(run) ? { nextPageToken: String(from) } : {}) };
         }
@@ -601,7 +602,7 @@ export class WorkflowObject extends DurableObject<Env> {
         history,
         ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs } }),
         scheduledTime: new Date(q.createdAt).toISOString(),
-        startedTime: new Date().toISOString(),
+        startedTime: new Date(this.clock.now()).toISOString(),
       },
     };
   }
@@ -615,7 +616,7 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   update(req: ParsedRequestOf<'updateWorkflow'>): Promise<Outcome<ResponseOf<'updateWorkflow'>>> {
     return outcome(async () => {
-      const deadline = Date.now() + longPollMs(this.env);
+      const deadline = this.clock.now() + longPollMs(this.env);
       const run = this.updateTarget(req.runId, req.firstExecutionRunId);
       if (!findUpdate(run, req.updateId)) {
         requireRunningForUpdate(run, req.updateId);
@@ -636,7 +637,7 @@ export class WorkflowObject extends DurableObject<Env> {
   pollUpdate(updateId: string, req: ParsedRequestOf<'pollWorkflowUpdate'>): Promise<Outcome<ResponseOf<'pollWorkflowUpdate'>>> {
     return outcome(() => {
       const run = this.updateTarget(req.runId, undefined);
-      return this.waitForUpdate(run.runId, updateId, req.waitForStage, Date.now() + longPollMs(this.env));
+      return this.waitForUpdate(run.runId, updateId, req.waitForStage, this.clock.now() + longPollMs(this.env));
     });
   }
 
@@ -671,7 +672,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const run = this.store.loadRun(runId)!;
       const answer = updateAnswer(this.store, run, updateId, stage);
       if (answer) return answer;
-      const left = deadline - Date.now();
+      const left = deadline - this.clock.now();
       // The long poll ends with the stage reached so far; the caller polls again.
       if (left <= 0) return { updateId, runId, stage: 'ACCEPTED' };
       await this.waitForEvents(runId, left);

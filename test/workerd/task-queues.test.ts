@@ -71,6 +71,20 @@ describe('hand-off', () => {
     expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [{ identity: 'activity-worker', lastAccessTime: expect.any(String) }], backlogCount: 0 });
   });
 
+  it("stamps pollers with the queue's own clock, so tests move it and no wall clock is read", async () => {
+    const tq = unique('tq');
+    const queue = taskQueueStub(testEnv, NS, tq, 'activity');
+    const day = 24 * 60 * 60 * 1000;
+    const moved = await runInDurableObject(queue, (o: TaskQueueObject) => {
+      o.clock.advance(day);
+      return o.clock.now();
+    });
+    await queue.poll('time-traveller', 0);
+    const [poller] = (await describeQueue(tq, 'activity')).pollers;
+    expect(poller.identity).toBe('time-traveller');
+    expect(Date.parse(poller.lastAccessTime)).toBeGreaterThanOrEqual(moved);
+  });
+
   it('a stale backlog task (its run was terminated) is skipped and the next one is returned', async () => {
     const tq = unique('tq');
     const [a, b] = [unique('stale-a'), unique('stale-b')];
