@@ -38,7 +38,7 @@ export interface QueryAnswer {
   failure?: Failure;
 }
 
-interface PendingQuery {
+export interface PendingQuery {
   queryType: string;
   queryArgs: Payload[];
   update?: UpdateValidation;

@@ -5,7 +5,7 @@
  * task queues from the outbox, and run summaries to the D1 visibility store (src/visibility).
  */
 import { DurableObject } from 'cloudflare:workers';
-import { Limits, type ActivityTask, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { Limits, type ActivityTask, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';
 import { cancelledActivity, completeActivity, failActivity, heartbeatActivity, requireStartedActivity, startActivity } from './engine/activities.js';
 import { describeRun } from './engine/describe.js';
@@ -20,9 +20,11 @@ import { signalWithStart } from './engine/signal-with-start.js';
 import { requireActivityById } from './engine/activity-by-id.js';
 import { ServiceError, outcome, type Outcome } from './service-error.js';
 import { parseWorkflowName, taskQueueStub } from './stubs.js';
-import { signTaskToken, type TaskRef, type TaskTokenData } from './task-token.js';
+import type { TaskRef, TaskTokenData } from './task-token.js';
 import { Clock } from './clock.js';
 import { QueryBroker } from './query-broker.js';
+import { activityTaskFor, queryTaskFor, workflowTaskFor } from './task-payloads.js';
+import { HistoryWaiters } from './history-waiters.js';
 import { acceptUpdate, findUpdate, requireRunningForUpdate, updateAnswer, type UpdateAnswer } from './engine/updates.js';
 import type { StartedTask } from './started-task.js';
 import { VisibilityOutbox } from './visibility/outbox.js';
@@ -44,11 +46,10 @@ interface RequestKey {
   fingerprint: string;
 }
 
-type Waiter = { runId: string; wake: () => void };
-
 export class WorkflowObject extends DurableObject<Env> {
   private readonly store: WorkflowStore;
-  private readonly waiters = new Set<Waiter>();
+  /** Long polls waiting for a run's next event. */
+  private readonly waiters = new HistoryWaiters();
   private readonly delivering = new Map<number, Promise<void>>();
   private readonly queries: QueryBroker;
   /** Updates whose validator is running, by run and update id: the same id again joins the first. */
@@ -135,7 +136,7 @@ export class WorkflowObject extends DurableObject<Env> {
       this.store.forget();
       throw err;
     }
-    if (tx.events.length > 0) this.wakeWaiters(new Set(tx.events.map((e) => e.runId)));
+    if (tx.events.length > 0) this.waiters.wake(new Set(tx.events.map((e) => e.runId)));
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();
     return result;
@@ -219,28 +220,6 @@ export class WorkflowObject extends DurableObject<Env> {
     }
   }
 
-  // ---- History long polls ---------------------------------------------------------
-
-  private wakeWaiters(runIds: Set<string>): void {
-    for (const w of this.waiters) if (runIds.has(w.runId)) w.wake();
-  }
-
-  /** Resolves when the run gets a new event, or after `ms`. */
-  private waitForEvents(runId: string, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        runId,
-        wake: () => {
-          clearTimeout(timer);
-          this.waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.wake, ms);
-      this.waiters.add(waiter);
-    });
-  }
-
   // ---- RPC: executions --------------------------------------------------------------
 
   start(req: ParsedRequestOf<'startWorkflow'>): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
@@ -314,7 +293,7 @@ export class WorkflowObject extends DurableObject<Env> {
         if (!req.waitNewEvent || left <= 0) {
           return { runId: run.runId, events: [], ...(isRunning(run) ? { nextPageToken: String(from) } : {}) };
         }
-        await this.waitForEvents(run.runId, left);
+        await this.waiters.wait(run.runId, left);
       }
     });
   }
@@ -401,49 +380,14 @@ export class WorkflowObject extends DurableObject<Env> {
       const wt = run.workflowTask!;
       const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
       const history = [...this.store.readEvents(run.runId, from), ...transientEvents(run)];
-      return {
-        kind: 'workflow',
-        task: {
-          taskToken: await signTaskToken(started.token, this.env.KEEL_TOKEN_SECRET),
-          workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-          workflowType: run.workflowType,
-          attempt: wt.attempt,
-          previousStartedEventId: run.lastCompletedStartedEventId,
-          startedEventId: wt.startedEventId!,
-          history,
-          scheduledTime: new Date(wt.scheduledTime).toISOString(),
-          startedTime: new Date(wt.startedTime!).toISOString(),
-        },
-      };
+      return { kind: 'workflow', task: await workflowTaskFor(run, started.token, history, this.env.KEEL_TOKEN_SECRET) };
     }
     return { kind: 'activity', task: await this.activityTask(started.run, started.act) };
   }
 
   /** What a worker needs to run a started activity attempt (polled, or started eagerly). */
-  private async activityTask(run: RunState, act: ActivityState): Promise<ActivityTask> {
-    const scheduled = this.store.readEvents(run.runId, act.scheduledEventId, act.scheduledEventId)[0];
-    const attrs = scheduled?.eventType === 'ActivityTaskScheduled' ? scheduled.attributes : undefined;
-    const token: TaskTokenData = { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'activity', scheduledEventId: act.scheduledEventId, attempt: act.attempt, startedEventId: 0 };
-    return {
-      taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
-      workflowNamespace: run.namespace,
-      workflowType: run.workflowType,
-      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-      activityId: act.activityId,
-      activityType: act.activityType,
-      taskQueue: act.taskQueue,
-      input: attrs?.input ?? [],
-      ...(attrs?.header ? { header: attrs.header } : {}),
-      scheduledTime: new Date(act.scheduledTime).toISOString(),
-      currentAttemptScheduledTime: new Date(act.currentAttemptScheduledTime).toISOString(),
-      startedTime: new Date(act.startedTime!).toISOString(),
-      attempt: act.attempt,
-      ...(act.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: act.scheduleToCloseTimeoutMs } : {}),
-      ...(act.startToCloseTimeoutMs ? { startToCloseTimeoutMs: act.startToCloseTimeoutMs } : {}),
-      ...(act.heartbeatTimeoutMs ? { heartbeatTimeoutMs: act.heartbeatTimeoutMs } : {}),
-      ...(act.heartbeatDetails ? { heartbeatDetails: act.heartbeatDetails } : {}),
-      retryPolicy: act.retryPolicy,
-    };
+  private activityTask(run: RunState, act: ActivityState): Promise<ActivityTask> {
+    return activityTaskFor(run, act, this.store.readEvents(run.runId, act.scheduledEventId, act.scheduledEventId)[0], this.env.KEEL_TOKEN_SECRET);
   }
 
   /** Completes a workflow task; answers with the activities its commands started eagerly for the caller. */
@@ -586,25 +530,8 @@ export class WorkflowObject extends DurableObject<Env> {
     if (!q) return null;
     const run = this.store.loadRun(ref.runId);
     if (!run) return null;
-    // Queries always carry the full history: a worker that holds the run answers from its
-    // cache and ignores it; any other replays it.
-    const history = this.store.readEvents(run.runId, 1);
-    const token: TaskTokenData = { ...ref, startedEventId: 0 };
-    return {
-      kind: 'workflow',
-      task: {
-        taskToken: await signTaskToken(token, this.env.KEEL_TOKEN_SECRET),
-        workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-        workflowType: run.workflowType,
-        attempt: 1,
-        previousStartedEventId: run.lastCompletedStartedEventId,
-        startedEventId: history.at(-1)?.eventId ?? 0,
-        history,
-        ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs } }),
-        scheduledTime: new Date(q.createdAt).toISOString(),
-        startedTime: new Date(this.clock.now()).toISOString(),
-      },
-    };
+    const task = await queryTaskFor(run, ref, q, this.store.readEvents(run.runId, 1), this.clock.now(), this.env.KEEL_TOKEN_SECRET);
+    return { kind: 'workflow', task };
   }
 
   // ---- RPC: updates -------------------------------------------------------------------
@@ -675,7 +602,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const left = deadline - this.clock.now();
       // The long poll ends with the stage reached so far; the caller polls again.
       if (left <= 0) return { updateId, runId, stage: 'ACCEPTED' };
-      await this.waitForEvents(runId, left);
+      await this.waiters.wait(runId, left);
     }
   }
 
