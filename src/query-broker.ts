@@ -39,7 +39,7 @@ export interface QueryAnswer {
   failure?: Failure;
 }
 
-interface PendingQuery {
+export interface PendingQuery {
   queryType: string;
   queryArgs: Payload[];
   header?: Record<string, Payload>;
@@ -52,7 +52,7 @@ interface PendingQuery {
 export class QueryBroker {
   private readonly pending = new Map<string, PendingQuery>();
 
-  constructor(private readonly deps: { dispatch: (taskQueue: string, ref: TaskRef) => Promise<unknown>; timeoutMs?: number }) {}
+  constructor(private readonly deps: { dispatch: (taskQueue: string, ref: TaskRef) => Promise<unknown>; timeoutMs?: number; /** The object's time (its Clock). */ now: () => number }) {}
 
   async ask(q: QueryAsk): Promise<QueryAnswer> {
     const queryId = crypto.randomUUID();
@@ -60,7 +60,7 @@ export class QueryBroker {
     const timeoutMs = this.deps.timeoutMs ?? Limits.longPollMs;
     const timers: ReturnType<typeof setTimeout>[] = [];
     const result = new Promise<Parameters<PendingQuery['settle']>[0]>((settle) => {
-      this.pending.set(queryId, { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}), ...(q.update ? { update: q.update } : {}), createdAt: Date.now(), settle });
+      this.pending.set(queryId, { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}), ...(q.update ? { update: q.update } : {}), createdAt: this.deps.now(), settle });
       timers.push(
         setTimeout(
           () =>

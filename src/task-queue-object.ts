@@ -7,6 +7,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { Limits, type ResponseOf } from '../protocol/index.js';
+import { Clock } from './clock.js';
 import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
@@ -33,6 +34,8 @@ const RECENT_POLLER_MS = 5 * 60 * 1000;
 
 export class TaskQueueObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  /** The time backlog rows and pollers are stamped with; tests move it. */
+  readonly clock = new Clock();
   private readonly waiting: Poller[] = [];
   private readonly recentPollers = new Map<string, number>();
   /** Polls seen since this object started, and the count at each worker's (poller id's) latest poll: a worker that polls is alive (heardFrom). */
@@ -102,7 +105,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       poller.answer(task);
       return 'delivered';
     }
-    this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), Date.now());
+    this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), this.clock.now());
     this.backlogSize++;
     return 'queued';
   }
@@ -110,7 +113,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
   async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false): Promise<StartedTask | null> {
     if (this.closed) return null;
-    this.recentPollers.set(identity, Date.now());
+    this.recentPollers.set(identity, this.clock.now());
     this.pollSeq++;
     if (pollerId) {
       // Re-inserted, so the map's oldest entries are the longest silent: pruned past a bound.
@@ -229,7 +232,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   describe(): ResponseOf<'describeTaskQueue'> {
-    const now = Date.now();
+    const now = this.clock.now();
     const pollers = [...this.recentPollers.entries()]
       .filter(([, t]) => now - t < RECENT_POLLER_MS)
       .map(([identity, t]) => ({ identity, lastAccessTime: new Date(t).toISOString() }));

@@ -14,6 +14,14 @@ import { callRequestId } from './engine/external-calls.js';
 import type { CallResult, WorkflowCall } from './engine/workflow-call.js';
 import type { Outcome } from './service-error.js';
 import { workflowStub } from './stubs.js';
+import { StateTable, pad } from './storage/state-table.js';
+
+/** A pending call's row in the object's state table: key `c/<id>` (ids in order), n = when it is due. */
+const PREFIX = 'c/';
+interface PendingCall {
+  attempts: number;
+  call: WorkflowCall;
+}
 
 const RETRY_MAX_MS = 30_000;
 
@@ -37,26 +45,32 @@ export class WorkflowCalls {
    */
   private maybePending = true;
 
+  private readonly rows: StateTable;
+  private lastId: number | undefined;
+
   constructor(
-    private readonly sql: SqlStorage,
+    sql: SqlStorage,
     private readonly options: WorkflowCallsOptions,
-  ) {}
+  ) {
+    this.rows = new StateTable(sql);
+  }
 
   /** Records a call; call it inside the transaction of the change that causes it. */
   enqueue(call: WorkflowCall, now: number): void {
     this.maybePending = true;
-    this.sql.exec(`INSERT INTO calls (call, due_at) VALUES (?, ?)`, JSON.stringify(call), now);
+    this.lastId ??= Number(this.rows.lastKey(PREFIX)?.slice(PREFIX.length) ?? 0);
+    this.rows.put(PREFIX + pad(++this.lastId), JSON.stringify({ attempts: 0, call } satisfies PendingCall), now);
   }
 
   /** Deletes a delivered call; call it inside the transaction that records its answer. */
   remove(id: number): void {
-    this.sql.exec(`DELETE FROM calls WHERE id = ?`, id);
+    this.rows.delete(PREFIX + pad(id));
   }
 
   /** When the earliest pending call is due, or undefined when none is pending. */
   earliestDue(): number | undefined {
     if (!this.maybePending) return undefined;
-    const due = this.sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM calls`).one().due ?? undefined;
+    const due = this.rows.minN(PREFIX);
     if (due === undefined) this.maybePending = false;
     return due;
   }
@@ -78,8 +92,8 @@ export class WorkflowCalls {
 
   private async round(): Promise<void> {
     for (;;) {
-      const rows = this.sql.exec<{ id: number; call: string; attempts: number; due_at: number }>(`SELECT id, call, attempts, due_at FROM calls ORDER BY id`).toArray();
-      if (rows.length === 0) {
+      const stored = this.rows.range(PREFIX);
+      if (stored.length === 0) {
         this.maybePending = false;
         return;
       }
@@ -87,13 +101,13 @@ export class WorkflowCalls {
       // waits for it (a child's cancel never overtakes its start), whether it is in flight or backing off.
       const targets = new Set<string>();
       let settled = false;
-      for (const row of rows) {
-        const call = JSON.parse(row.call) as WorkflowCall;
-        const target = `${call.namespace}/${call.workflowId}`;
+      for (const row of stored) {
+        const pending = JSON.parse(row.v) as PendingCall;
+        const target = `${pending.call.namespace}/${pending.call.workflowId}`;
         if (targets.has(target)) continue;
         targets.add(target);
-        if (row.due_at > this.options.now()) continue;
-        if (await this.deliver(row, call)) settled = true;
+        if (row.n! > this.options.now()) continue;
+        if (await this.deliver(row.k, pending)) settled = true;
       }
       // Calls settled this round may have been holding later ones back.
       if (!settled) return;
@@ -101,20 +115,20 @@ export class WorkflowCalls {
   }
 
   /** Sends one call and settles it; on failure, backs it off and answers false. */
-  private async deliver(row: { id: number; attempts: number }, call: WorkflowCall): Promise<boolean> {
-    if (row.attempts > 0) console.warn(`calls: re-sending ${call.kind} to workflow '${call.workflowId}' (attempt ${row.attempts + 1}, after ${row.attempts} failed)`);
+  private async deliver(key: string, { attempts, call }: PendingCall): Promise<boolean> {
+    if (attempts > 0) console.warn(`calls: re-sending ${call.kind} to workflow '${call.workflowId}' (attempt ${attempts + 1}, after ${attempts} failed)`);
     let result: CallResult | undefined;
     try {
       result = await send(this.options.env, call);
     } catch (err) {
-      const backoff = Math.min(1000 * 2 ** row.attempts, RETRY_MAX_MS);
-      console.warn(`calls: ${call.kind} to workflow '${call.workflowId}' failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
+      const backoff = Math.min(1000 * 2 ** attempts, RETRY_MAX_MS);
+      console.warn(`calls: ${call.kind} to workflow '${call.workflowId}' failed (attempt ${attempts + 1}); retrying in ${backoff} ms`, err);
       const due = this.options.now() + backoff;
-      this.sql.exec(`UPDATE calls SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, row.id);
+      this.rows.put(key, JSON.stringify({ attempts: attempts + 1, call } satisfies PendingCall), due);
       await this.options.retryBy(due);
       return false;
     }
-    this.options.settle(row.id, call, result);
+    this.options.settle(Number(key.slice(PREFIX.length)), call, result);
     return true;
   }
 }

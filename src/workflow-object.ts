@@ -85,6 +85,7 @@ export class WorkflowObject extends DurableObject<Env> {
     }
     this.queries = new QueryBroker({
       timeoutMs: longPollMs(env),
+      now: () => this.clock.now(),
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
     });
     this.visibility = new VisibilityOutbox(ctx.storage.sql, {
@@ -122,9 +123,9 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean } = {}): T {
     if (request?.requestId) {
-      const prior = this.store.priorRequest(request.requestId);
+      const prior = this.store.priorRequest(request.requestId, request.fingerprint);
       if (prior) {
-        if (prior.fingerprint !== request.fingerprint) {
+        if (!prior.sameRequest) {
           throw new ServiceError('REQUEST_ID_CONFLICT', `Request id '${request.requestId}' was already used for a different request; use a new id for a new request.`);
         }
         return JSON.parse(prior.response) as T;
@@ -132,17 +133,23 @@ export class WorkflowObject extends DurableObject<Env> {
     }
     const tx = new Txn(this.store, this.clock.now());
     let result!: T;
-    this.ctx.storage.transactionSync(() => {
-      result = fn(tx);
-      enforceHistoryLimit(tx);
-      // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
-      // even the alarm. The alarm handler always reschedules: its alarm is used up.
-      if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
-      this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-      for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
-      for (const call of tx.calls) this.calls.enqueue(call, tx.now);
-      this.scheduleAlarm(tx);
-    });
+    try {
+      this.ctx.storage.transactionSync(() => {
+        result = fn(tx);
+        enforceHistoryLimit(tx);
+        // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
+        // even the alarm. The alarm handler always reschedules: its alarm is used up.
+        if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
+        this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
+        for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
+        for (const call of tx.calls) this.calls.enqueue(call, tx.now);
+        this.scheduleAlarm(tx);
+      });
+    } catch (err) {
+      // Storage rolled back; what the store holds of it in memory goes too.
+      this.store.forget();
+      throw err;
+    }
     if (tx.events.length > 0) this.wakeWaiters(tx.events);
     if (tx.lostHandOffs.length > 0) {
       const ending: Promise<void> = this.endDeadPolls(tx.lostHandOffs).finally(() => {
@@ -403,7 +410,7 @@ export class WorkflowObject extends DurableObject<Env> {
   history(req: ParsedRequestOf<'getWorkflowHistory'>): Promise<Outcome<ResponseOf<'getWorkflowHistory'>>> {
     return outcome(async () => {
       const workflowId = this.names.workflowId;
-      const deadline = Date.now() + longPollMs(this.env);
+      const deadline = this.clock.now() + longPollMs(this.env);
       const token = req.nextPageToken ? parsePageToken(req.nextPageToken) : undefined;
       if (token?.taskStartedEventId !== undefined) return this.workflowTaskHistoryPage(workflowId, req.runId, token.from, token.taskStartedEventId);
       const from = token?.from ?? 1;
@@ -423,7 +430,7 @@ export class WorkflowObject extends DurableObject<Env> {
             return { runId: run.runId, events, ...(more ? { nextPageToken: String(last + 1) } : {}) };
           }
         }
-        const left = deadline - Date.now();
+        const left = deadline - this.clock.now();
         if (!req.waitNewEvent || left <= 0) {
           return { runId: run.runId, events: [], ...(isRunning(run) ? { nextPageToken: String(from) } : {}) };
         }
@@ -766,7 +773,7 @@ export class WorkflowObject extends DurableObject<Env> {
         ...(more ? { nextPageToken: taskPageToken(history.at(-1)!.eventId + 1, last) } : {}),
         ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}) } }),
         scheduledTime: new Date(q.createdAt).toISOString(),
-        startedTime: new Date().toISOString(),
+        startedTime: new Date(this.clock.now()).toISOString(),
       },
     };
   }
@@ -780,7 +787,7 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   update(req: ParsedRequestOf<'updateWorkflow'>): Promise<Outcome<ResponseOf<'updateWorkflow'>>> {
     return outcome(() => {
-      const deadline = Date.now() + longPollMs(this.env);
+      const deadline = this.clock.now() + longPollMs(this.env);
       return this.updateRun(req, deadline);
     });
   }
@@ -792,7 +799,7 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   updateWithStart(req: ParsedRequestOf<'updateWithStartWorkflow'>): Promise<Outcome<ResponseOf<'updateWithStartWorkflow'>>> {
     return outcome(async () => {
-      const deadline = Date.now() + longPollMs(this.env);
+      const deadline = this.clock.now() + longPollMs(this.env);
       const { runId, started } = this.mutate(
         (tx) => startWorkflow(tx, this.names.namespace, { ...req.start, workflowId: this.names.workflowId }, crypto.randomUUID()),
         requestKey('updateWithStart', req.start),
@@ -832,7 +839,7 @@ export class WorkflowObject extends DurableObject<Env> {
   pollUpdate(updateId: string, req: ParsedRequestOf<'pollWorkflowUpdate'>): Promise<Outcome<ResponseOf<'pollWorkflowUpdate'>>> {
     return outcome(() => {
       const run = this.updateTarget(req.runId, undefined);
-      return this.waitForUpdate(run.runId, updateId, req.waitForStage, Date.now() + longPollMs(this.env));
+      return this.waitForUpdate(run.runId, updateId, req.waitForStage, this.clock.now() + longPollMs(this.env));
     });
   }
 
@@ -871,7 +878,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const run = this.store.loadRun(runId)!;
       const answer = updateAnswer(this.store, run, updateId, stage);
       if (answer) return answer;
-      const left = deadline - Date.now();
+      const left = deadline - this.clock.now();
       // The long poll ends with the stage reached so far; the caller polls again.
       if (left <= 0) return { updateId, runId, stage: 'ACCEPTED' };
       await this.waitForEvents(runId, left);

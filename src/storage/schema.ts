@@ -5,11 +5,22 @@
  * (src/storage/workflow-store.ts, src/workflow-calls.ts, src/visibility/outbox.ts) own its rows.
  */
 
-/** The version a database is brought to when its object starts. */
-export const SCHEMA_VERSION = 1;
+import { eventsTable } from './events-table.js';
+import { migrateV1ToV2 } from './migrate-v2.js';
+import { STATE_TABLE, StateTable } from './state-table.js';
 
-/** Version 1: the layout every database had before versions were recorded. */
-const V1 = [
+/** The version a database is brought to when its object starts. */
+export const SCHEMA_VERSION = 2;
+
+/**
+ * Version 2: history in `events` (by run sequence number and event id), everything else in
+ * `state` (state-table.ts). Two B-trees, so a finished one-activity workflow is four pages
+ * with SQLite's first page and workerd's alarm table.
+ */
+const V2 = [eventsTable(), STATE_TABLE];
+
+/** Version 1: the layout every database had before versions were recorded (a table per kind of row). */
+export const V1 = [
   `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, state TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS events (run_id TEXT NOT NULL, event_id INTEGER NOT NULL, event TEXT NOT NULL, PRIMARY KEY (run_id, event_id)) WITHOUT ROWID`,
@@ -27,7 +38,7 @@ const V1 = [
  * database from before versions were recorded counts as version 0: it has some of V1's
  * tables (those that existed when it was written), and the first migration adds the rest.
  */
-const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt) => sql.exec(stmt))];
+const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt) => sql.exec(stmt)), migrateV1ToV2];
 
 /**
  * Brings the database to SCHEMA_VERSION, in one transaction. Costs one read when it is
@@ -39,14 +50,20 @@ export function openSchema(storage: DurableObjectStorage): void {
   if (version === SCHEMA_VERSION) return;
   if (version > SCHEMA_VERSION) throw new Error(`storage schema version ${version} is newer than this service's (${SCHEMA_VERSION}); run a newer Keel`);
   storage.transactionSync(() => {
-    for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(sql);
-    sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('schemaVersion', ?)`, String(SCHEMA_VERSION));
+    // A new database is created at the latest version; an older one goes through each migration.
+    if (version === -1) V2.forEach((stmt) => sql.exec(stmt));
+    else for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(sql);
+    new StateTable(sql).put(VERSION_KEY, String(SCHEMA_VERSION));
   });
 }
 
+const VERSION_KEY = 'm/schemaVersion';
+
+/** -1 for an empty database; 0 for one written before versions were recorded (it has `meta`, not `state`). */
 function schemaVersion(sql: SqlStorage): number {
-  const hasMeta = sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'meta'`).toArray().length > 0;
-  if (!hasMeta) return 0;
+  const tables = new Set(sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name IN ('meta', 'state')`).toArray().map((r) => r.name));
+  if (tables.has('state')) return Number(new StateTable(sql).get(VERSION_KEY)?.v ?? 0);
+  if (!tables.has('meta')) return -1;
   const v = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schemaVersion'`).toArray()[0]?.value;
   return v === undefined ? 0 : Number(v);
 }

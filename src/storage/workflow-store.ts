@@ -1,14 +1,22 @@
 /**
- * WorkflowStore: a workflow object's rows in its SQLite database — runs, history events,
- * the task outbox, request-id records and the object's own keys (meta). The engine reads
- * through it (it is the engine's ExecutionStore) and the object writes one engine change
- * with `write`, inside the transaction that also sets the alarm.
+ * WorkflowStore: a workflow object's rows in its SQLite database — history events, runs and
+ * their pending items, the task outbox, request-id records and the object's own keys. The
+ * engine reads through it (it is the engine's ExecutionStore) and the object writes one engine
+ * change with `write`, inside the transaction that also sets the alarm.
+ *
+ * What is on disk is also kept in memory, as the JSON text of each row, so that a change reads
+ * no row it has read before and writes only the rows whose text changed. A transaction that
+ * throws rolls storage back; the object then calls `forget` so memory follows.
  */
 import type { HistoryEvent } from '../../protocol/index.js';
 import type { RunState } from '../engine/run-state.js';
 import type { ExecutionStore, Txn } from '../engine/transaction.js';
 import type { TaskRef } from '../task-token.js';
+import { insertEvent, selectEvents } from './events-table.js';
+import { RUN_PREFIX, itemPrefix, joinRun, runKey, splitRun, type RunRows } from './run-rows.js';
 import { openSchema } from './schema.js';
+import { StateTable, pad } from './state-table.js';
+import { fingerprintHash } from './fingerprint.js';
 
 /** Request ids are remembered this long; a retry later than that is treated as new. */
 export const REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
@@ -29,12 +37,36 @@ export interface OutboxRow {
   attempts: number;
 }
 
+const META = 'm/';
+const OUTBOX = 'o/';
+const REQUESTS = 'q/';
+
+/** What is stored of a run, as text, with its sequence number (the key of its events). */
+interface CachedRun extends RunRows {
+  seq: number;
+}
+
 export class WorkflowStore implements ExecutionStore {
   private readonly sql: SqlStorage;
+  readonly state: StateTable;
+  private readonly runs = new Map<string, CachedRun | null>();
+  private lastRunSeq: number | undefined;
+  private lastOutboxId: number | undefined;
+  /** When the oldest request record was made (undefined: not read yet; null: none kept). */
+  private oldestRequest: number | null | undefined;
 
   constructor(storage: DurableObjectStorage) {
     this.sql = storage.sql;
     openSchema(storage);
+    this.state = new StateTable(this.sql);
+  }
+
+  /** Drops what memory holds of storage: after a transaction that rolled back. */
+  forget(): void {
+    this.runs.clear();
+    this.lastRunSeq = undefined;
+    this.lastOutboxId = undefined;
+    this.oldestRequest = undefined;
   }
 
   // ---- ExecutionStore ----------------------------------------------------------------
@@ -44,112 +76,131 @@ export class WorkflowStore implements ExecutionStore {
   }
 
   loadRun(runId: string): RunState | undefined {
-    const row = this.sql.exec<{ state: string }>(`SELECT state FROM runs WHERE run_id = ?`, runId).toArray()[0];
-    return row ? (JSON.parse(row.state) as RunState) : undefined;
+    const rows = this.rowsOf(runId);
+    return rows ? joinRun(rows.core, [...rows.items].map(([k, v]) => ({ k, v, n: null }))) : undefined;
   }
 
   /** Events `from`..`to`; with `maxBytes`, only as many as fit in it (always at least the first). */
   readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
-    return (
-      maxBytes === undefined
-        ? this.sql.exec<{ event: string }>(`SELECT event FROM events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?`, runId, from, to, limit)
-        : // A running total of the rows' sizes: pages stay within the bytes an answer (and an RPC) may carry.
-          this.sql.exec<{ event: string }>(
-            `SELECT event FROM (SELECT event, event_id, SUM(length(event)) OVER (ORDER BY event_id) AS total FROM events WHERE run_id = ? AND event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?) WHERE total <= ? OR event_id = ? ORDER BY event_id`,
-            runId,
-            from,
-            to,
-            limit,
-            maxBytes,
-            from,
-          )
-    )
-      .toArray()
-      .map((r) => JSON.parse(r.event) as HistoryEvent);
+    const seq = this.rowsOf(runId)?.seq;
+    if (seq === undefined) return [];
+    return selectEvents(this.sql, seq, from, to, limit, maxBytes);
+  }
+
+  private rowsOf(runId: string): CachedRun | undefined {
+    let cached = this.runs.get(runId);
+    if (cached === undefined) {
+      const row = this.state.get(runKey(runId));
+      cached = row ? { core: row.v, seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
+      this.runs.set(runId, cached);
+    }
+    return cached ?? undefined;
   }
 
   // ---- The object's own keys ---------------------------------------------------------
 
   meta(key: 'currentRunId' | 'name' | 'clockOffsetMs'): string | undefined {
-    return this.sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]?.value;
+    return this.state.get(META + key)?.v;
   }
 
   setMeta(key: 'clockOffsetMs', value: string): void {
-    this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value);
+    this.state.put(META + key, value);
   }
 
   // ---- One change --------------------------------------------------------------------
 
   /**
-   * Writes what the change gathered: events, run rows, the new current run (and the object's
-   * name with it), outbox rows and the request record. Call inside the change's transaction.
+   * Writes what the change gathered: events, the rows of each run that changed, the new current
+   * run (and the object's name with it), outbox rows and the request record. Call inside the
+   * change's transaction.
    */
   write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
-    // Sizes were measured on the encodings the transaction kept (history-limit.ts): write those.
-    for (const { runId, event, json } of tx.events) {
-      this.sql.exec(`INSERT INTO events (run_id, event_id, event) VALUES (?, ?, ?)`, runId, event.eventId, json ?? JSON.stringify(event));
-    }
-    for (const run of tx.runs.values()) {
-      this.sql.exec(
-        `INSERT INTO runs (run_id, seq, state) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), ?) ON CONFLICT (run_id) DO UPDATE SET state = excluded.state`,
-        run.runId,
-        tx.encodedRuns.get(run.runId) ?? JSON.stringify(run),
-      );
+    for (const run of tx.runs.values()) this.writeRun(run);
+    for (const { runId, event } of tx.events) {
+      insertEvent(this.sql, this.rowsOf(runId)!.seq, event);
     }
     if (tx.newCurrentRunId) {
-      this.sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('currentRunId', ?)`, tx.newCurrentRunId);
-      if (objectName !== undefined) this.sql.exec(`INSERT OR IGNORE INTO meta (key, value) VALUES ('name', ?)`, objectName);
+      this.state.put(META + 'currentRunId', tx.newCurrentRunId);
+      if (objectName !== undefined && this.meta('name') === undefined) this.state.put(META + 'name', objectName);
     }
     for (const d of tx.dispatches) {
-      this.sql.exec(`INSERT INTO outbox (task_queue, kind, ref, due_at) VALUES (?, ?, ?, ?)`, d.taskQueue, d.kind, JSON.stringify(d.ref), tx.now);
+      this.lastOutboxId ??= Number(this.state.lastKey(OUTBOX)?.slice(OUTBOX.length) ?? 0);
+      const id = ++this.lastOutboxId;
+      this.state.put(OUTBOX + pad(id), JSON.stringify({ q: d.taskQueue, kind: d.kind, ref: d.ref, attempts: 0 }), tx.now);
     }
     if (request) {
-      this.sql.exec(`INSERT INTO requests (request_id, fingerprint, response, created_at) VALUES (?, ?, ?, ?)`, request.requestId, request.fingerprint, request.response, tx.now);
+      this.state.put(REQUESTS + request.requestId, JSON.stringify({ f: fingerprintHash(request.fingerprint), r: request.response }), tx.now);
+      if (this.oldestRequest === null) this.oldestRequest = tx.now;
     }
+  }
+
+  /** Writes the rows of a run whose text differs from what is stored, and deletes the items it no longer has. */
+  private writeRun(run: RunState): void {
+    const next = splitRun(run);
+    let prev = this.rowsOf(run.runId);
+    if (!prev) {
+      this.lastRunSeq ??= this.state.maxN(RUN_PREFIX) ?? 0;
+      prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
+    }
+    if (next.core !== prev.core) this.state.put(runKey(run.runId), next.core, prev.seq);
+    for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
+    for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
+    this.runs.set(run.runId, { ...next, seq: prev.seq });
   }
 
   // ---- Request ids -------------------------------------------------------------------
 
   /** The record of an earlier request with this id, if it is still kept. */
-  priorRequest(requestId: string): { fingerprint: string; response: string } | undefined {
-    return this.sql.exec<{ fingerprint: string; response: string }>(`SELECT fingerprint, response FROM requests WHERE request_id = ?`, requestId).toArray()[0];
+  priorRequest(requestId: string, fingerprint: string): { sameRequest: boolean; response: string } | undefined {
+    const row = this.state.get(REQUESTS + requestId);
+    if (!row) return undefined;
+    const record = JSON.parse(row.v) as { f: string; r: string };
+    return { sameRequest: record.f === fingerprintHash(fingerprint), response: record.r };
   }
 
   /** When the oldest request record expires, or undefined when none is kept. */
   requestExpiry(): number | undefined {
-    const t = this.sql.exec<{ t: number | null }>(`SELECT MIN(created_at) AS t FROM requests`).toArray()[0]?.t;
-    return t === null || t === undefined ? undefined : t + REQUEST_ID_TTL_MS;
+    if (this.oldestRequest === undefined) this.oldestRequest = this.state.minN(REQUESTS) ?? null;
+    return this.oldestRequest === null ? undefined : this.oldestRequest + REQUEST_ID_TTL_MS;
   }
 
   /** Forgets the request records that expired by `now`. */
   expireRequests(now: number): void {
-    this.sql.exec(`DELETE FROM requests WHERE created_at < ?`, now - REQUEST_ID_TTL_MS);
+    this.state.deleteOlder(REQUESTS, now - REQUEST_ID_TTL_MS);
+    this.oldestRequest = undefined;
   }
 
   // ---- Task outbox -------------------------------------------------------------------
 
   /** Outbox rows due by `now`, oldest first. */
   dueOutbox(now: number): OutboxRow[] {
-    return this.sql.exec<OutboxRow & Record<string, SqlStorageValue>>(`SELECT id, task_queue, kind, ref, attempts FROM outbox WHERE due_at <= ? ORDER BY id`, now).toArray();
+    return this.state.range(OUTBOX, { nAtMost: now }).map((r) => {
+      const row = JSON.parse(r.v) as { q: string; kind: 'workflow' | 'activity'; ref: TaskRef; attempts: number };
+      return { id: Number(r.k.slice(OUTBOX.length)), task_queue: row.q, kind: row.kind, ref: JSON.stringify(row.ref), attempts: row.attempts };
+    });
   }
 
   /** When the earliest outbox row is due, or undefined when the outbox is empty. */
   outboxDue(): number | undefined {
-    return this.sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM outbox`).toArray()[0]?.due ?? undefined;
+    return this.state.minN(OUTBOX);
   }
 
   outboxIsEmpty(): boolean {
-    return this.sql.exec(`SELECT 1 FROM outbox LIMIT 1`).toArray().length === 0;
+    return this.state.lastKey(OUTBOX) === undefined;
   }
 
   /** The row's task is in its queue. */
   delivered(id: number): void {
-    this.sql.exec(`DELETE FROM outbox WHERE id = ?`, id);
+    this.state.delete(OUTBOX + pad(id));
   }
 
   /** The row's hand-off failed: it is tried again at `due`. */
   retryAt(id: number, due: number): void {
-    this.sql.exec(`UPDATE outbox SET attempts = attempts + 1, due_at = ? WHERE id = ?`, due, id);
+    const row = this.state.get(OUTBOX + pad(id));
+    if (!row) return;
+    const value = JSON.parse(row.v) as { attempts: number };
+    value.attempts++;
+    this.state.put(row.k, JSON.stringify(value), due);
   }
 
   /** The ref of an outbox row, parsed. */

@@ -7,10 +7,19 @@
  * One row per run: a newer summary of a run replaces a pending older one (the store would
  * ignore the older one anyway), so a run whose writes fail for a while catches up in one.
  */
+import { StateTable } from '../storage/state-table.js';
 import type { SummaryStore } from './store.js';
 import type { ExecutionSummary } from './summary.js';
 
 const RETRY_MAX_MS = 30_000;
+
+/** A pending summary's row in the object's state table: key `v/<run id>`, n = when it is due. */
+const PREFIX = 'v/';
+interface PendingSummary {
+  version: number;
+  attempts: number;
+  summary: ExecutionSummary;
+}
 
 export interface VisibilityOutboxOptions {
   /** Where summaries go; undefined when the Worker has no VISIBILITY binding. */
@@ -33,10 +42,13 @@ export class VisibilityOutbox {
    */
   private maybePending = true;
 
+  private readonly rows: StateTable;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly options: VisibilityOutboxOptions,
   ) {
+    this.rows = new StateTable(sql);
     this.store = options.store;
   }
 
@@ -52,12 +64,11 @@ export class VisibilityOutbox {
     }
     this.maybePending = true;
     this.sql.exec(
-      `INSERT INTO visibility_outbox (run_id, version, summary, due_at, attempts) VALUES (?, ?, ?, ?, 0)
-       ON CONFLICT (run_id) DO UPDATE SET version = excluded.version, summary = excluded.summary, due_at = excluded.due_at, attempts = 0
-       WHERE excluded.version > visibility_outbox.version`,
-      summary.runId,
-      summary.version,
-      JSON.stringify(summary),
+      `INSERT INTO state (k, v, n) VALUES (?, ?, ?)
+       ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = excluded.n
+       WHERE json_extract(excluded.v, '$.version') > json_extract(state.v, '$.version')`,
+      PREFIX + summary.runId,
+      JSON.stringify({ version: summary.version, attempts: 0, summary } satisfies PendingSummary),
       now,
     );
   }
@@ -65,7 +76,7 @@ export class VisibilityOutbox {
   /** When the earliest pending summary is due, or undefined when none is pending. */
   earliestDue(): number | undefined {
     if (!this.maybePending) return undefined;
-    return this.sql.exec<{ due: number | null }>(`SELECT MIN(due_at) AS due FROM visibility_outbox`).one().due ?? undefined;
+    return this.rows.minN(PREFIX);
   }
 
   /** True when no summary is pending and no write is under way. */
@@ -79,8 +90,9 @@ export class VisibilityOutbox {
    */
   async deliverDue(): Promise<number> {
     if (!this.maybePending && this.inFlight.size === 0) return 0;
-    const due = this.sql.exec<{ run_id: string }>(`SELECT run_id FROM visibility_outbox WHERE due_at <= ?`, this.options.now()).toArray();
-    for (const { run_id: runId } of due) {
+    const due = this.rows.range(PREFIX, { nAtMost: this.options.now() });
+    for (const { k } of due) {
+      const runId = k.slice(PREFIX.length);
       if (this.inFlight.has(runId)) continue;
       this.inFlight.set(
         runId,
@@ -88,29 +100,35 @@ export class VisibilityOutbox {
       );
     }
     await Promise.all(this.inFlight.values());
-    this.maybePending = this.sql.exec(`SELECT 1 FROM visibility_outbox LIMIT 1`).toArray().length > 0;
+    this.maybePending = this.rows.lastKey(PREFIX) !== undefined;
     return due.length;
   }
 
   private async deliverRun(runId: string): Promise<void> {
     // Loops because a newer summary of the run may be recorded while a write is under way.
     for (;;) {
-      const row = this.sql
-        .exec<{ version: number; summary: string; attempts: number; due_at: number }>(`SELECT version, summary, attempts, due_at FROM visibility_outbox WHERE run_id = ?`, runId)
-        .toArray()[0];
+      const stored = this.rows.get(PREFIX + runId);
       const store = this.store;
-      if (!row || row.due_at > this.options.now() || !store) return;
+      if (!stored || stored.n! > this.options.now() || !store) return;
+      const row = JSON.parse(stored.v) as PendingSummary;
       try {
-        await store.write(JSON.parse(row.summary) as ExecutionSummary);
-        this.sql.exec(`DELETE FROM visibility_outbox WHERE run_id = ? AND version = ?`, runId, row.version);
+        await store.write(row.summary);
+        // Deleted only if no newer summary replaced it meanwhile.
+        if (this.version(runId) === row.version) this.rows.delete(PREFIX + runId);
       } catch (err) {
         const backoff = Math.min(1000 * 2 ** row.attempts, RETRY_MAX_MS);
         console.warn(`visibility: writing the summary of run ${runId} failed (attempt ${row.attempts + 1}); retrying in ${backoff} ms`, err);
         const due = this.options.now() + backoff;
-        this.sql.exec(`UPDATE visibility_outbox SET attempts = attempts + 1, due_at = ? WHERE run_id = ? AND version = ?`, due, runId, row.version);
+        if (this.version(runId) === row.version) this.rows.put(PREFIX + runId, JSON.stringify({ ...row, attempts: row.attempts + 1 }), due);
         await this.options.retryBy(due);
         return;
       }
     }
+  }
+
+  /** The version of the run's pending summary, if one is pending. */
+  private version(runId: string): number | undefined {
+    const row = this.rows.get(PREFIX + runId);
+    return row ? (JSON.parse(row.v) as PendingSummary).version : undefined;
   }
 }

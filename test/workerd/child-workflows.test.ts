@@ -7,6 +7,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Command, CommandOf, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { StateTable } from '../../src/storage/state-table.js';
+import type { WorkflowCall } from '../../src/engine/workflow-call.js';
 import {
   call,
   completeWorkflowTask,
@@ -21,6 +23,7 @@ import {
   unique,
   wfStub,
   advance,
+  stateRows,
 } from './helpers.js';
 
 const startChildCommand = (workflowId: string, extra: Partial<CommandOf<'StartChildWorkflowExecution'>> = {}): Command => ({
@@ -34,8 +37,7 @@ const startChildCommand = (workflowId: string, extra: Partial<CommandOf<'StartCh
 
 /** Waits until every call the object has queued is delivered and answered. */
 const deliverCalls = (workflowId: string) => runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => o.calls.deliverDue());
-const pendingCalls = (workflowId: string) =>
-  runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => state.storage.sql.exec<{ call: string }>('SELECT call FROM calls ORDER BY id').toArray().map((r) => JSON.parse(r.call) as { kind: string }));
+const pendingCalls = async (workflowId: string) => (await stateRows(workflowId, 'c/')).map((r) => (JSON.parse(r.v) as { call: { kind: string } }).call);
 
 /** Holds the object's call delivery back, as if it were evicted right after a transaction; releaseCalls lets it go. */
 const holdCalls = (workflowId: string) =>
@@ -235,8 +237,8 @@ describe('child workflows', () => {
     await holdCalls(parentId);
     await completeWorkflowTask(task.taskToken, [startChildCommand(childId, { taskQueue: `${taskQueue}-child`, parentClosePolicy: 'ABANDON' })]);
     // The same call twice in the outbox: what a crash between the call and the recording of its answer leaves.
-    await runInDurableObject(wfStub(parentId), (_o: WorkflowObject, state) => {
-      state.storage.sql.exec(`INSERT INTO calls (call, due_at) SELECT call, due_at FROM calls`);
+    await runInDurableObject(wfStub(parentId), (o: WorkflowObject, state) => {
+      for (const row of new StateTable(state.storage.sql).range('c/')) o.calls.enqueue((JSON.parse(row.v) as { call: WorkflowCall }).call, row.n!);
     });
     const calls = await pendingCalls(parentId);
     expect(calls.map((c) => c.kind)).toEqual(['startChild', 'startChild']);

@@ -146,7 +146,7 @@ describe('executions that are not there, closed, or already there', () => {
       const err = expectError(await call(method, path, body), 'WORKFLOW_NOT_FOUND', new RegExp(`'${wid}' not found`));
       expect(err.details).toEqual({ workflowId: wid });
     }
-    expect(await storedState(wid)).toMatchObject({ events: [], runs: [], meta: [], outbox: [], requests: [], alarm: null });
+    expect(await storedState(wid)).toMatchObject({ events: [], state: [], alarm: null });
   });
 
   it('WORKFLOW_NOT_FOUND: an unknown runId of a known workflow', async () => {

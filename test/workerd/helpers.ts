@@ -9,6 +9,8 @@ import { ErrorStatus, type ErrorCode, type RequestOf } from '../../protocol/inde
 import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { StateTable } from '../../src/storage/state-table.js';
+import { WorkflowStore } from '../../src/storage/workflow-store.js';
 
 export const testEnv = env as unknown as Env;
 export const NS = 'default';
@@ -93,10 +95,7 @@ export async function advance(workflowId: string, ms: number): Promise<void> {
 
 /** Reads a run's stored state, for assertions on what history does not show. */
 export function runState(workflowId: string, runId: string) {
-  return runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => {
-    const row = state.storage.sql.exec<{ state: string }>('SELECT state FROM runs WHERE run_id = ?', runId).toArray()[0];
-    return row ? JSON.parse(row.state) : undefined;
-  });
+  return runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => new WorkflowStore(state.storage).loadRun(runId) as any);
 }
 
 // ---- Storage, queue and error probes (used by the executions, errors, invariants, ----
@@ -111,15 +110,22 @@ export async function fetchService(path: string, init?: RequestInit): Promise<Re
 export function storedState(workflowId: string) {
   return runInDurableObject(wfStub(workflowId), async (_o: WorkflowObject, state) => {
     const rows = (q: string) => state.storage.sql.exec(q).toArray().map((r) => ({ ...r }));
+    // Every row but the schema's version: runs and their items, outbox, request ids, …
+    const all = rows(`SELECT k, v, n FROM state WHERE k != 'm/schemaVersion' ORDER BY k`);
+    const kind = (prefix: string) => all.filter((r) => String(r.k).startsWith(prefix));
     return {
-      events: rows('SELECT run_id, event_id, event FROM events ORDER BY run_id, event_id'),
-      runs: rows('SELECT run_id, seq, state FROM runs ORDER BY seq'),
-      meta: rows('SELECT key, value FROM meta ORDER BY key'),
-      outbox: rows('SELECT task_queue, kind, ref, due_at, attempts FROM outbox ORDER BY id'),
-      requests: rows('SELECT request_id, fingerprint, response FROM requests ORDER BY request_id'),
+      events: rows('SELECT run, id, time, type, attrs FROM events ORDER BY run, id'),
+      state: all,
+      runs: kind('r/'),
+      outbox: kind('o/'),
       alarm: await state.storage.getAlarm(),
     };
   });
+}
+
+/** The rows of a workflow object's state table whose keys start with `prefix` ('o/' outbox, 'c/' calls, 'v/' summaries, 'q/' request ids). */
+export function stateRows(workflowId: string, prefix: string) {
+  return runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => new StateTable(state.storage.sql).range(prefix));
 }
 
 /** What a task queue object holds: backlog refs, long polls waiting now, and whether a row was ever backlogged. */

@@ -12,8 +12,8 @@ import { completeWorkflowTask, getDescription, pollWorkflowTask, sendSignal, sta
 /** The run's last stored event, read directly: the API would page through 50,000 events to reach it. */
 const lastEvent = (workflowId: string) =>
   runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => {
-    const row = state.storage.sql.exec<{ event: string }>('SELECT event FROM events ORDER BY event_id DESC LIMIT 1').one();
-    return JSON.parse(row.event) as HistoryEvent & { attributes: { reason?: string } };
+    const row = state.storage.sql.exec<{ type: string; attrs: string }>('SELECT type, attrs FROM events ORDER BY id DESC LIMIT 1').one();
+    return { eventType: row.type, attributes: JSON.parse(row.attrs) } as HistoryEvent & { attributes: { reason?: string } };
   });
 
 const markers = (n: number): Command[] => Array.from({ length: n }, () => ({ type: 'RecordMarker', markerName: 'm', details: {} }));

@@ -11,6 +11,7 @@ import type { Txn } from '../../src/engine/transaction.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { StateTable, pad } from '../../src/storage/state-table.js';
 import {
   NS,
   advance,
@@ -32,6 +33,7 @@ import {
   unique,
   until,
   wfStub,
+  stateRows,
 } from './helpers.js';
 
 type Mutate = (fn: (tx: Txn) => unknown, request?: { requestId?: string; fingerprint: string }) => unknown;
@@ -46,8 +48,7 @@ const resumeDelivery = (wid: string) =>
   runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
     delete (o as unknown as { deliverOutbox?: unknown }).deliverOutbox;
   });
-const outboxRows = (wid: string) =>
-  runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => state.storage.sql.exec<{ id: number; ref: string }>('SELECT id, ref FROM outbox ORDER BY id').toArray());
+const outboxRows = (wid: string) => stateRows(wid, 'o/');
 
 describe('invariant 1: every state change is one storage transaction', () => {
   it('a change that adds events and then throws leaves events, run rows, outbox and alarm as they were', async () => {
@@ -90,10 +91,16 @@ describe('invariant 1: every state change is one storage transaction', () => {
     const { runId } = await startAndCompleteFirstTask(wid, tq, [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 60_000 }]);
     const before = await storedState(wid);
 
-    const thrown = await runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+    const thrown = await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
+      // Every row of the change is written (events, runs, meta, outbox, the request record),
+      // then one more INSERT fails in SQLite (a NULL where the table forbids it).
+      const store = (o as unknown as { store: { write: (...args: unknown[]) => void } }).store;
+      const write = store.write.bind(store);
+      store.write = (...args) => {
+        write(...args);
+        state.storage.sql.exec(`INSERT INTO state (k, v) VALUES ('never', NULL)`);
+      };
       try {
-        // The request record is written last, after events, runs, meta and outbox; a
-        // NULL fingerprint makes that last INSERT fail.
         mutateOf(o)(
           (tx) => {
             const run = tx.loadRun(runId)!;
@@ -102,11 +109,13 @@ describe('invariant 1: every state change is one storage transaction', () => {
             tx.dispatch({ taskQueue: tq, kind: 'workflow', ref: { namespace: NS, workflowId: wid, runId, kind: 'workflow', scheduledEventId: 99, attempt: 1 } });
             tx.newCurrentRunId = 'half-written-run';
           },
-          { requestId: 'req-that-cannot-be-stored', fingerprint: null as unknown as string },
+          { requestId: 'req-that-cannot-be-stored', fingerprint: 'f' },
         );
         return 'no throw';
       } catch (err) {
         return (err as Error).message;
+      } finally {
+        store.write = write;
       }
     });
     expect(thrown).toMatch(/NOT NULL/);
@@ -122,7 +131,9 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     await pauseDelivery(wid);
     await startWorkflow(wid, tq);
     await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => {
-      state.storage.sql.exec('INSERT INTO outbox (task_queue, kind, ref, due_at) SELECT task_queue, kind, ref, due_at FROM outbox');
+      // A copy of the row under a later key, as a repeated hand-off would see it.
+      const table = new StateTable(state.storage.sql);
+      for (const row of table.range('o/')) table.put(`o/${pad(Number(row.k.slice(2)) + 1_000_000)}`, row.v, row.n);
     });
     expect(await outboxRows(wid)).toHaveLength(2);
     await resumeDelivery(wid);
@@ -145,7 +156,7 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     const tq = unique('tq');
     await pauseDelivery(wid);
     await startWorkflow(wid, tq);
-    const ref = JSON.parse((await outboxRows(wid))[0]!.ref) as TaskRef;
+    const ref = (JSON.parse((await outboxRows(wid))[0]!.v) as { ref: TaskRef }).ref;
     const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
     const polls = [queue.poll('worker-a', 1000), queue.poll('worker-b', 1000)];
     await until(() => queueState(tq), (s) => s.waitingPollers === 2);

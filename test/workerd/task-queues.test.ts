@@ -9,6 +9,7 @@ import { taskQueueStub } from '../../src/stubs.js';
 import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { StateTable } from '../../src/storage/state-table.js';
 import {
   NS,
   call,
@@ -70,6 +71,20 @@ describe('hand-off', () => {
     expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [{ identity: 'activity-worker', lastAccessTime: expect.any(String) }], backlogCount: 0 });
   });
 
+  it("stamps pollers with the queue's own clock, so tests move it and no wall clock is read", async () => {
+    const tq = unique('tq');
+    const queue = taskQueueStub(testEnv, NS, tq, 'activity');
+    const day = 24 * 60 * 60 * 1000;
+    const moved = await runInDurableObject(queue, (o: TaskQueueObject) => {
+      o.clock.advance(day);
+      return o.clock.now();
+    });
+    await queue.poll('time-traveller', 0);
+    const [poller] = (await describeQueue(tq, 'activity')).pollers;
+    expect(poller.identity).toBe('time-traveller');
+    expect(Date.parse(poller.lastAccessTime)).toBeGreaterThanOrEqual(moved);
+  });
+
   it('a stale backlog task (its run was terminated) is skipped and the next one is returned', async () => {
     const tq = unique('tq');
     const [a, b] = [unique('stale-a'), unique('stale-b')];
@@ -95,7 +110,7 @@ describe('hand-off', () => {
       (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
     });
     await startWorkflow(wid, tq);
-    const ref = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => JSON.parse(state.storage.sql.exec<{ ref: string }>('SELECT ref FROM outbox').one().ref) as TaskRef);
+    const ref = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => (JSON.parse(new StateTable(state.storage.sql).range('o/')[0]!.v) as { ref: TaskRef }).ref);
 
     const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
     const polled = queue.poll('slow-start', 50);

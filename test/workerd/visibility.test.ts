@@ -5,6 +5,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { StateTable } from '../../src/storage/state-table.js';
 import { D1SummaryStore, type SummaryStore } from '../../src/visibility/store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
 import { expectError, json, unique } from './helpers.js';
@@ -102,7 +103,7 @@ describe('a failed write is retried by the alarm and never lost', () => {
     expect(failures).toBeGreaterThanOrEqual(1);
     expect(await s.ids()).toEqual([]);
     // (The alarm may already have retried in real time: attempts counts every failure.)
-    const pending = () => runInDurableObject(s.stub(wid), (_o: WorkflowObject, state) => state.storage.sql.exec<{ run_id: string; version: number; attempts: number }>('SELECT run_id, version, attempts FROM visibility_outbox').toArray());
+    const pending = () => runInDurableObject(s.stub(wid), (_o: WorkflowObject, state) => new StateTable(state.storage.sql).range('v/').map((r) => ({ run_id: r.k.slice(2), version: (JSON.parse(r.v) as { version: number }).version, attempts: (JSON.parse(r.v) as { attempts: number }).attempts })));
     expect(await pending()).toEqual([{ run_id: runId, version: 2, attempts: failures }]);
     expect(await runInDurableObject(s.stub(wid), (_o, state) => state.storage.getAlarm())).not.toBeNull();
 

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { decide, scheduleActivity, started } from '../engine/engine-test-kit.js';
+import { fingerprintHash } from './fingerprint.js';
+import { joinRun, splitRun } from './run-rows.js';
+
+describe('run rows', () => {
+  it('a run with pending activities and timers splits into a run row and a row per item, and joins back to the same run', () => {
+    const s = started();
+    decide(s.store, s.runId, [scheduleActivity('a'), scheduleActivity('b'), { type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 1_000 }]);
+    const run = s.run();
+    const rows = splitRun(run);
+    expect([...rows.items.keys()]).toEqual([`i/${run.runId}/activities/5`, `i/${run.runId}/activities/6`, `i/${run.runId}/timers/t`]);
+    expect(JSON.parse(rows.core)).not.toHaveProperty('activities');
+    expect(joinRun(rows.core, [...rows.items].map(([k, v]) => ({ k, v, n: null })))).toEqual(run);
+  });
+
+  it('a change to one pending item changes that item’s row and no other', () => {
+    const s = started();
+    decide(s.store, s.runId, [scheduleActivity('a'), scheduleActivity('b'), scheduleActivity('c')]);
+    const run = s.run();
+    const before = splitRun(run);
+    run.activities[6]!.attempt = 2;
+    const after = splitRun(run);
+    const changed = [...after.items].filter(([k, v]) => before.items.get(k) !== v).map(([k]) => k);
+    expect(changed).toEqual([`i/${run.runId}/activities/6`]);
+  });
+});
+
+describe('request fingerprints', () => {
+  it('are 16 hex digits, the same for the same request and different for another', () => {
+    const a = fingerprintHash('start:{"workflowId":"a"}');
+    expect(a).toMatch(/^[0-9a-f]{16}$/);
+    expect(fingerprintHash('start:{"workflowId":"a"}')).toBe(a);
+    expect(fingerprintHash('start:{"workflowId":"b"}')).not.toBe(a);
+    expect(fingerprintHash('')).not.toBe(fingerprintHash(' '));
+  });
+});
