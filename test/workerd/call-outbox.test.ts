@@ -8,13 +8,14 @@ import { describe, expect, it } from 'vitest';
 import type { WorkflowTask } from '../../protocol/index.js';
 import { callRequestId } from '../../src/engine/external-calls.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import { completeWorkflowTask, eventTypes, history, json, ok, pollWorkflowTask, startWorkflow, unique, wfStub } from './helpers.js';
+import { completeWorkflowTask, eventTypes, history, json, ok, pollWorkflowTask, startWorkflow, stateRows, unique, wfStub } from './helpers.js';
 
 const deliverCalls = (workflowId: string) => runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => o.calls.deliverDue());
-const pendingCalls = (workflowId: string) =>
-  runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) =>
-    state.storage.sql.exec<{ call: string; attempts: number }>('SELECT call, attempts FROM calls ORDER BY id').toArray().map((r) => ({ ...(JSON.parse(r.call) as { kind: string; workflowId: string }), attempts: r.attempts })),
-  );
+const pendingCalls = async (workflowId: string) =>
+  (await stateRows(workflowId, 'c/')).map((r) => {
+    const { call, attempts } = JSON.parse(r.v) as { call: { kind: string; workflowId: string }; attempts: number };
+    return { ...call, attempts };
+  });
 
 async function taskOf(taskQueue: string, workflowId: string): Promise<WorkflowTask> {
   for (let i = 0; i < 10; i++) {

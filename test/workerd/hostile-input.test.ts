@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { Limits, type Command } from '../../protocol/index.js';
 import { signTaskToken } from '../../src/task-token.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { StateTable } from '../../src/storage/state-table.js';
+import { runKey } from '../../src/storage/run-rows.js';
 import {
   NS,
   call,
@@ -126,11 +128,14 @@ describe('no row poisons a namespace', () => {
   it('describes a run whose stored state carries times outside what Date can show', async () => {
     const wid = unique('poisoned-run');
     const { runId } = await startWorkflow(wid, unique('tq'));
-    await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => {
-      const row = state.storage.sql.exec<{ state: string }>('SELECT state FROM runs WHERE run_id = ?', runId).one();
-      const run = JSON.parse(row.state);
+    await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
+      const rows = new StateTable(state.storage.sql);
+      const row = rows.get(runKey(runId))!;
+      const run = JSON.parse(row.v);
       Object.assign(run, { executionTime: 9e15, executionDeadline: 9e15, runDeadline: 9e15 });
-      state.storage.sql.exec('UPDATE runs SET state = ? WHERE run_id = ?', JSON.stringify(run), runId);
+      rows.put(row.k, JSON.stringify(run), row.n);
+      // The object keeps what it last read in memory: make it read the planted row.
+      (o as unknown as { store: { forget(): void } }).store.forget();
     });
     expect((await call('GET', `/workflows/${wid}`)).status).toBe(200);
     expect((await call('POST', `/workflows/${wid}/terminate`, {})).status).toBe(200);
@@ -255,8 +260,8 @@ describe('history size', () => {
     expect(described.status).toBe('TERMINATED');
     expect(n).toBeGreaterThan(25);
     const terminated = await runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) =>
-      state.storage.sql.exec<{ event: string }>("SELECT event FROM events WHERE event LIKE '%WorkflowExecutionTerminated%'").one(),
+      state.storage.sql.exec<{ attrs: string }>("SELECT attrs FROM events WHERE type = 'WorkflowExecutionTerminated'").one(),
     );
-    expect(terminated.event).toContain(`over the limit of ${Limits.historySizeLimitBytes}: continue as new`);
+    expect(terminated.attrs).toContain(`over the limit of ${Limits.historySizeLimitBytes}: continue as new`);
   });
 });
