@@ -8,6 +8,7 @@ import { TestWorkflowEnvironment } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
 import { handleSecret, tenSequentialSteps } from './fixtures/sdk-workflows.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -44,7 +45,7 @@ describe('tasks handed over in answers', () => {
     });
     expect(result).toBe('o-1 (seen by the activity)');
     expect(polled).toEqual({ workflow: 0, activity: 0 });
-    const started = (await env.client.workflow.getHandle('eager-start-1').fetchHistory()).events.find((e) => e.eventType === 'WorkflowTaskStarted');
+    const started = (await env.client.workflow.getHandle('eager-start-1').fetchHistory().then(keelHistory)).events.find((e) => e.eventType === 'WorkflowTaskStarted');
     expect(started).toBeDefined();
     await connection.close();
   });

@@ -14,6 +14,7 @@ import type { Worker } from 'keel/worker';
 import { createWorkflowWorker, startTraining } from '../../examples/python-activities/main.js';
 import { ACTIVITY_QUEUE } from '../../examples/python-activities/workflows.js';
 import { waitFor } from './fixtures/wait.js';
+import { keelHistory } from './fixtures/keel-history.js';
 
 const workerPy = fileURLToPath(new URL('../../examples/python-activities/worker.py', import.meta.url));
 const python = process.env.PYTHON ?? 'python3';
@@ -53,7 +54,7 @@ describe('a TypeScript workflow with Python activities', () => {
     expect(await handle.result()).toEqual({ epochs: 5, loss: 0.59049, mean: 4.9125 });
     expect(pyLines).toEqual(expect.arrayContaining(['fetchDataset failed (attempt 1): SourceUnavailable', 'fetchDataset failed (attempt 2): SourceUnavailable', 'fetchDataset completed (attempt 3)']));
     // The service recorded the third attempt as the one that started, with the second's failure.
-    const { events } = await handle.fetchHistory();
+    const { events } = await handle.fetchHistory().then(keelHistory);
     const started = events.filter((e) => e.eventType === 'ActivityTaskStarted').map((e) => e.attributes as { attempt: number; lastFailure?: { applicationFailureInfo?: { type?: string } } });
     expect(started[0]).toMatchObject({ attempt: 3, lastFailure: { applicationFailureInfo: { type: 'SourceUnavailable' } } });
   });
@@ -92,7 +93,7 @@ describe('a TypeScript workflow with Python activities', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     // WAIT_CANCELLATION_COMPLETED: the run closed only after Python reported the cancellation.
-    const { events } = await handle.fetchHistory();
+    const { events } = await handle.fetchHistory().then(keelHistory);
     const canceled = events.find((e) => e.eventType === 'ActivityTaskCanceled')?.attributes as { details?: Payload[] } | undefined;
     const stoppedAt = decode(canceled!.details![0]!) as { epoch: number; loss: number };
     expect(stoppedAt.epoch).toBeGreaterThan(epoch);
