@@ -132,10 +132,7 @@ function instrumentCtx(ctx, cls) {
     storage[name] = (...args) => {
       bump(counts.storage, `${cls}: ${name}`);
       const result = fn(...args);
-      if (name === 'transactionSync') {
-        flushRows();
-        if (cls === 'WorkflowObject') sizes.set(ctx.id.toString(), sql.databaseSize);
-      }
+      if (name === 'transactionSync' && cls === 'WorkflowObject') dbSize.set(ctx.id.toString(), sql.databaseSize);
       return result;
     };
   }
