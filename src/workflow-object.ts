@@ -43,6 +43,14 @@ const MAX_UPDATE_HOPS = 10;
 
 const OUTBOX_RETRY_MAX_MS = 30_000;
 
+/**
+ * workerd refuses an alarm after 2189. Requests cap every duration at 100 years, but a stored
+ * row from before the bounds (or planted) may still carry a later time: the alarm then fires at
+ * the cap, finds nothing due, and is set again, instead of the change failing.
+ */
+const LATEST_ALARM_MS = Date.UTC(2189, 0, 1);
+const alarmTime = (wall: number) => Math.min(wall, LATEST_ALARM_MS);
+
 interface RequestKey {
   requestId?: string;
   /** What the request was, so that reusing its id for another request is refused. */
@@ -203,7 +211,7 @@ export class WorkflowObject extends DurableObject<Env> {
     if (summaryDue !== undefined) at = Math.min(at ?? Infinity, Math.max(summaryDue, tx.now) + 1000);
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);
-    const wall = at === undefined ? null : this.clock.toWallClock(at);
+    const wall = at === undefined ? null : alarmTime(this.clock.toWallClock(at));
     if (wall === this.alarmSetTo) return;
     this.alarmSetTo = wall;
     if (wall === null) void this.ctx.storage.deleteAlarm();
@@ -285,7 +293,7 @@ export class WorkflowObject extends DurableObject<Env> {
   /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */
   private async alarmBy(due: number): Promise<void> {
     const alarm = await this.ctx.storage.getAlarm();
-    const wall = this.clock.toWallClock(due);
+    const wall = alarmTime(this.clock.toWallClock(due));
     if (alarm === null || alarm > wall) {
       this.alarmSetTo = wall;
       await this.ctx.storage.setAlarm(wall);
