@@ -195,6 +195,11 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
     const activityRetries = histories.reduce((n, h) => n + h.runs[0]!.filter((e) => e.eventType === 'ActivityTaskStarted' && (e.attributes as { attempt: number }).attempt > 1).length, 0);
     serviceOutput += dev.output;
 
+    // A survivor whose polls were backing off when the last workflow closed says it is back at its
+    // next poll, up to the poll loop's longest back-off (10 s) later: wait for that, with a bound.
+    const lived = (w: WorkerProc) => outages.some((x) => x.from > w.pollingFrom);
+    const saidBack = (w: WorkerProc) => (w.output.match(/Keel service reachable again/g) ?? []).length >= outages.filter((x) => x.from > w.pollingFrom).length;
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && [...workers].some((w) => lived(w) && !saidBack(w)); ) await new Promise((r) => setTimeout(r, 100));
     const survivorOutageLogs = await Promise.all(
       [...workers].map(async (w) => ({
         identity: await w.identity,
