@@ -739,7 +739,15 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   query(req: ParsedRequestOf<'queryWorkflow'>): Promise<Outcome<ResponseOf<'queryWorkflow'>>> {
     return outcome(async () => {
-      const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
+      let run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
+      // As Temporal's consistent queries: a query sent after a signal sees it. While the run has a
+      // workflow task scheduled or running, the query waits (up to the long-poll limit) for it to
+      // end, so the worker answers from state that includes every event accepted before the query.
+      const deadline = this.clock.now() + longPollMs(this.env);
+      while (isRunning(run) && run.workflowTask && this.clock.now() < deadline) {
+        await this.waitForEvents(run.runId, deadline - this.clock.now());
+        run = this.store.loadRun(run.runId) ?? run;
+      }
       const reject = req.queryRejectCondition;
       if ((reject === 'NOT_OPEN' && !isRunning(run)) || (reject === 'NOT_COMPLETED_CLEANLY' && !isRunning(run) && run.status !== 'COMPLETED')) {
         throw new ServiceError('QUERY_REJECTED', `Query '${req.queryType}' rejected by condition ${reject}: workflow '${run.workflowId}' run ${run.runId} is ${run.status}.`, { status: run.status, queryRejectCondition: reject });
