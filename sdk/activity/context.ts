@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CancelledFailure, IllegalStateError, msToNumber, withMetadata, type Duration, type Logger, type LogLevel, type LogMetadata } from '../common/index.js';
+import { loggerFrom } from '../common/logger.js';
 
 /** What an activity knows about the task it runs, with Temporal's field names. */
 export interface Info {
@@ -156,11 +157,4 @@ const write = (level: LogLevel, message: string, meta?: LogMetadata) => Context.
  *   log.info('charging', { orderId });
  * }
  */
-export const log: Logger = {
-  log: write,
-  trace: (message, meta) => write('TRACE', message, meta),
-  debug: (message, meta) => write('DEBUG', message, meta),
-  info: (message, meta) => write('INFO', message, meta),
-  warn: (message, meta) => write('WARN', message, meta),
-  error: (message, meta) => write('ERROR', message, meta),
-};
+export const log: Logger = loggerFrom(write);

@@ -34,6 +34,18 @@ export type SdkComponent = (typeof SdkComponent)[keyof typeof SdkComponent];
 /** The levels in order of severity; a level's index is its severity. */
 export const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
 
+/** A Logger whose every level method goes through one `log(level, message, meta)` function. */
+export function loggerFrom(log: Logger['log']): Logger {
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
+
 /**
  * A logger that adds `meta` (or what `meta()` returns at each record) to every record of `logger`,
  * under the record's own attributes. Nested calls flatten into one wrapper over the base logger.

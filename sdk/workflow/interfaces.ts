@@ -3,7 +3,7 @@
 import type { ActivityCancellationType, Duration, RetryPolicy, TemporalFailure } from '../common/index.js';
 import type { TypedSearchAttributes } from '../common/search-attributes.js';
 import type { QueryDefinition, SignalDefinition, UpdateDefinition } from '../common/definitions.js';
-import type { LogLevel, LogMetadata } from '../common/logger.js';
+import type { Logger, LogLevel, LogMetadata } from '../common/logger.js';
 
 /**
  * How an activity is scheduled: its timeouts, retry policy, task queue and how it reacts to
@@ -177,11 +177,4 @@ export interface WorkflowLogSink {
 }
 
 /** The replay-aware logger `log` of `keel/workflow`. */
-export interface WorkflowLogger {
-  log(level: LogLevel, message: string, meta?: LogMetadata): void;
-  trace(message: string, meta?: LogMetadata): void;
-  debug(message: string, meta?: LogMetadata): void;
-  info(message: string, meta?: LogMetadata): void;
-  warn(message: string, meta?: LogMetadata): void;
-  error(message: string, meta?: LogMetadata): void;
-}
+export type WorkflowLogger = Logger;

@@ -1,6 +1,7 @@
 // Owns the workflow logger `log`: replay-aware (silent while replaying, so each record is written
 // once however often history is replayed), tagged with the run's identity, written to a sink.
 import { composeInterceptors } from '../common/interceptors.js';
+import { loggerFrom } from '../common/logger.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { LogLevel, LogMetadata, WorkflowLogger, WorkflowLogSink } from './interfaces.js';
 
@@ -40,11 +41,4 @@ function write(level: LogLevel, message: string, meta?: LogMetadata): void {
  * @example
  * log.info('charging', { orderId });
  */
-export const log: WorkflowLogger = {
-  log: write,
-  trace: (message, meta) => write('TRACE', message, meta),
-  debug: (message, meta) => write('DEBUG', message, meta),
-  info: (message, meta) => write('INFO', message, meta),
-  warn: (message, meta) => write('WARN', message, meta),
-  error: (message, meta) => write('ERROR', message, meta),
-};
+export const log: WorkflowLogger = loggerFrom(write);
