@@ -322,6 +322,13 @@ export const PollTaskRequest = z
      * served as before: such a task waits out its timeout.
      */
     acknowledgesHandOff: z.boolean().optional(),
+    /**
+     * Protocol 2: the sticky queue this worker polls as well. When the worker is found dead on this
+     * queue (a task it did not acknowledge), its sticky queue is closed too, so the runs it cached go
+     * to their normal queue at once. Closed only if every poll that queue has seen carried this
+     * poll's `pollerId`, so a worker cannot close a queue it does not poll alone.
+     */
+    stickyTaskQueue: z.string().min(1).max(1000).optional(),
   })
   .meta({ id: 'PollTaskRequest' });
 

@@ -185,6 +185,7 @@ export class WorkflowObject extends DurableObject<Env> {
       try {
         const ns = this.names.namespace;
         if (l.sticky) await taskQueueStub(this.env, ns, l.taskQueue, 'workflow').closeSticky();
+        else if (l.workerStickyQueue && l.pollerId) await taskQueueStub(this.env, ns, l.workerStickyQueue, 'workflow').closeStickyOf(l.pollerId);
         const queues = new Set([l.runTaskQueue, ...(l.sticky ? [] : [l.taskQueue])]);
         if (l.pollerId) {
           const ends = [...queues].flatMap((q) => (['workflow', 'activity'] as const).map((kind) => taskQueueStub(this.env, ns, q, kind).cancelPolls(l.pollerId!)));
@@ -532,13 +533,13 @@ export class WorkflowObject extends DurableObject<Env> {
    * started and returns everything the worker needs, or null when the task is stale
    * (completed, retried, moved to another queue, or its run closed).
    */
-  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string; pollSeq?: number }): Promise<StartedTask | null> {
+  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string; pollSeq?: number; stickyTaskQueue?: string }): Promise<StartedTask | null> {
     if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
     const started = this.mutate((tx) => {
       this.consumeOutboxRow(ref);
       const run = tx.loadRun(ref.runId);
       if (!run) return null;
-      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId, poller.pollSeq) : undefined;
+      const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId, poller.pollSeq, poller.stickyTaskQueue) : undefined;
       if (ref.kind === 'workflow') {
         const s = startWorkflowTask(tx, run, ref, identity, handOff);
         return s ? { kind: 'workflow' as const, run, token: s.token } : null;

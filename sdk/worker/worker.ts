@@ -384,12 +384,14 @@ export class Worker {
   }
 
   private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
+    // Polls elsewhere name the sticky queue, so that a death found there closes it too.
+    const sticky = this.stickyQueue && queue !== this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {};
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
     return r.task;
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
+    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {}) }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
     return r.task;
   }
 

@@ -7,7 +7,7 @@
  * (completing, failing or heartbeating it counts). One that does not, and whose worker has not
  * polled that queue since, was handed to a dead poll: the task goes back to its queue at once
  * instead of after its timeout, and the object tells the queue to end the dead worker's other polls
- * (and to close its sticky queue). A worker that did poll again is alive but slow (an overloaded
+ * and closes its sticky queue — the queue the task was lost on, or the one its polls named. A worker that did poll again is alive but slow (an overloaded
  * machine): its task gets another window rather than a second worker.
  */
 import { Limits, type Failure } from '../../protocol/index.js';
@@ -41,8 +41,8 @@ function extend(tx: Txn, run: RunState, handOff: HandOff, pollSeq: number): void
 }
 
 /** The hand-off record of a task started for a poll that promised to acknowledge it. */
-export function handOffFor(now: number, taskQueue: string, pollerId: string | undefined, pollSeq: number | undefined): HandOff {
-  return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}), ...(pollSeq !== undefined ? { pollSeq } : {}) };
+export function handOffFor(now: number, taskQueue: string, pollerId: string | undefined, pollSeq: number | undefined, stickyTaskQueue?: string): HandOff {
+  return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}), ...(pollSeq !== undefined ? { pollSeq } : {}), ...(stickyTaskQueue ? { stickyTaskQueue } : {}) };
 }
 
 /** The worker has the task the token names. TASK_NOT_FOUND when it already went back to its queue. */
@@ -120,7 +120,7 @@ export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState, 
 }
 
 function noteLost(tx: Txn, run: RunState, kind: LostHandOff['kind'], handOff: HandOff, identity: string | undefined, sticky: boolean): void {
-  tx.lostHandOffs.push({ kind, workflowId: run.workflowId, runId: run.runId, taskQueue: handOff.taskQueue, sticky, runTaskQueue: run.taskQueue, ...(handOff.pollerId ? { pollerId: handOff.pollerId } : {}), ...(identity ? { identity } : {}) });
+  tx.lostHandOffs.push({ kind, workflowId: run.workflowId, runId: run.runId, taskQueue: handOff.taskQueue, sticky, runTaskQueue: run.taskQueue, ...(handOff.pollerId ? { pollerId: handOff.pollerId } : {}), ...(handOff.stickyTaskQueue ? { workerStickyQueue: handOff.stickyTaskQueue } : {}), ...(identity ? { identity } : {}) });
 }
 
 /** The failure a lost hand-off leaves as the next attempt's `lastFailure`. */

@@ -18,6 +18,8 @@ export interface HandOff {
   pollerId?: string;
   /** The queue's poll count when the task was handed over (or last found alive): a later poll of the worker shows it alive. */
   pollSeq?: number;
+  /** The worker's own sticky queue, as its poll named it: closed when the worker is found dead here. */
+  stickyTaskQueue?: string;
 }
 
 export interface WorkflowTaskState {

@@ -27,6 +27,8 @@ export interface LostHandOff {
   /** The run's normal queue, where the dead worker most likely polls too. */
   runTaskQueue: string;
   pollerId?: string;
+  /** The dead worker's sticky queue, named by its poll on another queue: closed too. */
+  workerStickyQueue?: string;
   identity?: string;
 }
 
