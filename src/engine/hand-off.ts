@@ -13,7 +13,8 @@
 import { Limits, type Failure } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
-import { dispatchRetryIfDue, requireStartedActivity } from './activities.js';
+import { dispatchRetryIfDue, requireStartedActivity, scheduleToCloseDeadline, timeOutActivity } from './activities.js';
+import { decideRetry } from './retry.js';
 import { isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
 import type { LostHandOff, Txn } from './transaction.js';
 import { dispatchWorkflowTaskIfDue, flushBuffered, requireStartedWorkflowTask, writeTransientEvents } from './workflow-tasks.js';
@@ -99,15 +100,25 @@ export function workflowTaskHandOffLost(tx: Txn, run: RunState, heardFrom?: Work
 /**
  * The activity attempt's poll was dead. The attempt is recorded as lost — the next attempt's
  * `lastFailure` says "worker lost" and `lastWorkerIdentity` names the worker, so describe shows why
- * it is on its second try — and the next attempt is dispatched at once: the activity never ran, so
- * the retry policy's back-off and maximum attempts do not apply to this one.
+ * it is on its second try. As in Temporal, where a worker that dies holding an activity costs that
+ * attempt (its start-to-close timeout fires and is retried by the policy), the lost attempt counts
+ * toward `maximumAttempts` and the schedule-to-close deadline: the last allowed attempt lost ends
+ * the activity as timed out (START_TO_CLOSE, caused by "worker lost"). The next attempt is
+ * dispatched at once, without the policy's back-off: the activity provably never ran, so there is
+ * no failing call to back off from.
  */
 export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState, heardFrom?: WorkerHeardFrom): void {
   if (!act.handOff || act.startedTime === undefined) return;
   const polled = heardFrom?.('activity', act.handOff);
   if (polled !== undefined) return extend(tx, run, act.handOff, polled);
   noteLost(tx, run, 'activity', act.handOff, act.startedIdentity, false);
-  act.lastFailure = workerLostFailure(act.startedIdentity);
+  const lost = workerLostFailure(act.startedIdentity);
+  const retries = act.cancelRequestedEventId === undefined && decideRetry({ policy: act.retryPolicy, attempt: act.attempt, now: tx.now, deadline: scheduleToCloseDeadline(act) }).retry;
+  if (!retries) {
+    act.handOff = undefined;
+    return timeOutActivity(tx, run, act, 'START_TO_CLOSE', lost);
+  }
+  act.lastFailure = lost;
   act.lastWorkerIdentity = act.startedIdentity;
   act.handOff = undefined;
   act.attempt += 1;

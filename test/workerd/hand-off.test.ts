@@ -127,13 +127,13 @@ describe('acknowledged hand-off', () => {
     expect(await pollWorkflowTask(taskQueue, 0)).toBeUndefined();
   });
 
-  it('an activity attempt handed to a dead poll is retried at once whatever the retry policy, and describe shows the attempt, "worker lost" and the worker', async () => {
+  it('an activity attempt handed to a dead poll is retried at once, without back-off, and describe shows the attempt, "worker lost" and the worker', async () => {
     const workflowId = unique('lost-act');
     const taskQueue = unique('lost-act-tq');
     await freezeClock(workflowId);
     await startWorkflow(workflowId, taskQueue);
     const first = (await pollWorkflowTask(taskQueue))!;
-    await completeWorkflowTask(first.taskToken, [scheduleActivity]);
+    await completeWorkflowTask(first.taskToken, [{ ...scheduleActivity, retryPolicy: { maximumAttempts: 2, initialIntervalMs: 60_000 } }]);
     await settle(workflowId);
     const lost = (await ackingPoll('activity', taskQueue, 'dead-worker', 'dead-poller'))!;
     expect(lost.attempt).toBe(1);
@@ -148,6 +148,26 @@ describe('acknowledged hand-off', () => {
     expect(eventTypes(await history(workflowId)).slice(-3)).toEqual(['ActivityTaskStarted', 'ActivityTaskCompleted', 'WorkflowTaskScheduled']);
     // The late worker's token is stale.
     expect((await call('POST', '/activity-tasks/complete', { taskToken: lost.taskToken })).body.error.code).toBe('TASK_NOT_FOUND');
+  });
+
+  it('a lost attempt counts toward maximumAttempts, as in Temporal: the last one lost times the activity out (START_TO_CLOSE, caused by "worker lost")', async () => {
+    const workflowId = unique('lost-last');
+    const taskQueue = unique('lost-last-tq');
+    await freezeClock(workflowId);
+    await startWorkflow(workflowId, taskQueue);
+    const first = (await pollWorkflowTask(taskQueue))!;
+    await completeWorkflowTask(first.taskToken, [scheduleActivity]);
+    await settle(workflowId);
+    expect((await ackingPoll('activity', taskQueue, 'dead-worker', 'dead-poller'))!.attempt).toBe(1);
+    await advance(workflowId, Limits.handOffAckMs);
+    expect((await describeRun(workflowId)).pendingActivities).toEqual([]);
+    const events = await history(workflowId);
+    expect(eventTypes(events).slice(-3)).toEqual(['ActivityTaskStarted', 'ActivityTaskTimedOut', 'WorkflowTaskScheduled']);
+    expect(events.at(-2)!.attributes).toMatchObject({
+      retryState: 'MAXIMUM_ATTEMPTS_REACHED',
+      failure: { timeoutFailureInfo: { timeoutType: 'START_TO_CLOSE' }, cause: { message: expect.stringMatching(/^worker lost/), applicationFailureInfo: { type: 'WorkerLost' } } },
+    });
+    expect(await pollActivityTask(taskQueue, 0)).toBeUndefined();
   });
 
   it("a heartbeat counts as the acknowledgement of an activity", async () => {
