@@ -80,6 +80,14 @@ export type WorkflowExecution = z.infer<typeof WorkflowExecution>;
 
 // ---- Workflow executions -------------------------------------------------------
 
+/**
+ * Protocol 2, for a task handed back in an answer (eager workflow start, eager activities, the next
+ * workflow task of an activity completion): the caller acknowledges it (`acknowledgeTask`), or
+ * completes, fails or heartbeats it, within `Limits.handOffAckMs`, as a polled task. If it does not
+ * (the caller died with the answer), the task goes back to its queue then instead of after its timeout.
+ */
+const AcknowledgesAnswer = z.boolean().optional();
+
 export const StartWorkflowRequest = z
   .object({
     workflowId: Name,
@@ -109,6 +117,8 @@ export const StartWorkflowRequest = z
      * honoured with a start delay or a cron schedule, nor when no run is started.
      */
     requestEagerExecution: z.boolean().optional(),
+    /** Protocol 2: the caller acknowledges `eagerWorkflowTask` (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'StartWorkflowRequest' });
 
@@ -118,7 +128,7 @@ export const StartWorkflowRequest = z
  * from the path; the id conflict policy is USE_EXISTING (signal the running run) unless
  * TERMINATE_EXISTING is asked for.
  */
-export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true })
+export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true, acknowledgesHandOff: true })
   .extend({
     workflowIdConflictPolicy: z.enum(['USE_EXISTING', 'TERMINATE_EXISTING']).optional(),
     signalName: Name,
@@ -411,6 +421,8 @@ export const CompleteWorkflowTaskRequest = z
     identity: Identity,
     stickyAttributes: StickyAttributes.optional(),
     requestId: RequestId,
+    /** Protocol 2: the caller acknowledges the `activityTasks` of the answer (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'CompleteWorkflowTaskRequest' });
 
@@ -483,6 +495,8 @@ export const CompleteActivityTaskRequest = z
      * back in the answer, instead of going through that queue.
      */
     stickyTaskQueue: Name.optional(),
+    /** Protocol 2: the caller acknowledges the answer's `workflowTask` (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'CompleteActivityTaskRequest' });
 /** The run's next workflow task, started for the caller (asked with `stickyTaskQueue`). */

@@ -8,7 +8,7 @@ import { Limits, type CommandOf, type Failure, type Payload, type RetryState, ty
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { decideRetry, withRetryDefaults } from './retry.js';
-import { isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
+import { answerHandOff, isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 
@@ -75,7 +75,7 @@ export function scheduleActivity(tx: Txn, run: RunState, cmd: CommandOf<'Schedul
   // Eager execution: the completing worker polls this queue, so it takes the activity now, in the
   // same transaction, and the task queue hop (and its start transaction) is skipped.
   if (cmd.requestEagerExecution && taskQueue === run.taskQueue && tx.eagerActivities.length < Limits.maxEagerActivities) {
-    startActivity(tx, run, act, identity);
+    startActivity(tx, run, act, identity, tx.acknowledgesAnswer ? answerHandOff(tx.now, taskQueue) : undefined);
     tx.eagerActivities.push({ runId: run.runId, scheduledEventId, attempt: act.attempt });
     return;
   }

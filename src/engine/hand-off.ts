@@ -131,7 +131,8 @@ export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState, 
 }
 
 function noteLost(tx: Txn, run: RunState, kind: LostHandOff['kind'], handOff: HandOff, identity: string | undefined, sticky: boolean): void {
-  tx.lostHandOffs.push({ kind, workflowId: run.workflowId, runId: run.runId, taskQueue: handOff.taskQueue, sticky, runTaskQueue: run.taskQueue, ...(handOff.pollerId ? { pollerId: handOff.pollerId } : {}), ...(handOff.stickyTaskQueue ? { workerStickyQueue: handOff.stickyTaskQueue } : {}), ...(identity ? { identity } : {}) });
+  // A task handed back in an answer names no poll: logged, but no poll is ended and no queue closed.
+  tx.lostHandOffs.push({ kind, workflowId: run.workflowId, runId: run.runId, taskQueue: handOff.taskQueue, sticky: sticky && !handOff.inAnswer, runTaskQueue: run.taskQueue, ...(handOff.pollerId ? { pollerId: handOff.pollerId } : {}), ...(handOff.stickyTaskQueue ? { workerStickyQueue: handOff.stickyTaskQueue } : {}), ...(identity ? { identity } : {}) });
 }
 
 /** The failure a lost hand-off leaves as the next attempt's `lastFailure`. */
