@@ -80,6 +80,14 @@ export type WorkflowExecution = z.infer<typeof WorkflowExecution>;
 
 // ---- Workflow executions -------------------------------------------------------
 
+/**
+ * Protocol 2, for a task handed back in an answer (eager workflow start, eager activities, the next
+ * workflow task of an activity completion): the caller acknowledges it (`acknowledgeTask`), or
+ * completes, fails or heartbeats it, within `Limits.handOffAckMs`, as a polled task. If it does not
+ * (the caller died with the answer), the task goes back to its queue then instead of after its timeout.
+ */
+const AcknowledgesAnswer = z.boolean().optional();
+
 export const StartWorkflowRequest = z
   .object({
     workflowId: Name,
@@ -109,6 +117,8 @@ export const StartWorkflowRequest = z
      * honoured with a start delay or a cron schedule, nor when no run is started.
      */
     requestEagerExecution: z.boolean().optional(),
+    /** Protocol 2: the caller acknowledges `eagerWorkflowTask` (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'StartWorkflowRequest' });
 
@@ -118,7 +128,7 @@ export const StartWorkflowRequest = z
  * from the path; the id conflict policy is USE_EXISTING (signal the running run) unless
  * TERMINATE_EXISTING is asked for.
  */
-export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true })
+export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true, acknowledgesHandOff: true })
   .extend({
     workflowIdConflictPolicy: z.enum(['USE_EXISTING', 'TERMINATE_EXISTING']).optional(),
     signalName: Name,
@@ -322,6 +332,13 @@ export const PollTaskRequest = z
      * served as before: such a task waits out its timeout.
      */
     acknowledgesHandOff: z.boolean().optional(),
+    /**
+     * Protocol 2: the sticky queue this worker polls as well. When the worker is found dead on this
+     * queue (a task it did not acknowledge), its sticky queue is closed too, so the runs it cached go
+     * to their normal queue at once. Closed only if every poll that queue has seen carried this
+     * poll's `pollerId`, so a worker cannot close a queue it does not poll alone.
+     */
+    stickyTaskQueue: z.string().min(1).max(1000).optional(),
   })
   .meta({ id: 'PollTaskRequest' });
 
@@ -404,6 +421,8 @@ export const CompleteWorkflowTaskRequest = z
     identity: Identity,
     stickyAttributes: StickyAttributes.optional(),
     requestId: RequestId,
+    /** Protocol 2: the caller acknowledges the `activityTasks` of the answer (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'CompleteWorkflowTaskRequest' });
 
@@ -476,6 +495,8 @@ export const CompleteActivityTaskRequest = z
      * back in the answer, instead of going through that queue.
      */
     stickyTaskQueue: Name.optional(),
+    /** Protocol 2: the caller acknowledges the answer's `workflowTask` (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'CompleteActivityTaskRequest' });
 /** The run's next workflow task, started for the caller (asked with `stickyTaskQueue`). */

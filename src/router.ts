@@ -45,14 +45,14 @@ const handlers: Handlers = {
   updateWithStartWorkflow: async (c) => unwrap(await wf(c).updateWithStart(c.body)),
   pollWorkflowUpdate: async (c) => unwrap(await wf(c).pollUpdate(c.params.updateId!, c.body)),
   pollWorkflowTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff);
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue);
     return started?.kind === 'workflow' ? { task: started.task } : {};
   },
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
   failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff);
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue);
     return started?.kind === 'activity' ? { task: started.task } : {};
   },
   acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t))),

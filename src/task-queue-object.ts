@@ -7,6 +7,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { Limits, type ResponseOf } from '../protocol/index.js';
+import { isStickyQueueName } from '../protocol/sticky-queue.js';
 import { Clock } from './clock.js';
 import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
@@ -18,6 +19,8 @@ interface Poller {
   pollerId?: string;
   /** Protocol 2: the worker acknowledges each task it is handed (src/engine/hand-off.ts). */
   acknowledges: boolean;
+  /** The worker's own sticky queue, closed too when it is found dead on this queue (src/engine/hand-off.ts). */
+  stickyTaskQueue?: string;
   /** Set while `add` starts a task for this poller: its long poll then waits for that to end. */
   claimed: boolean;
   /** Its long-poll time is up. */
@@ -65,11 +68,12 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /** Asks the workflow object to start the task for this poll; null when it is stale. */
-  private startTask(ref: TaskRef, poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges'>): Promise<StartedTask | null> {
+  private startTask(ref: TaskRef, poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges' | 'stickyTaskQueue'>): Promise<StartedTask | null> {
     return workflowStub(this.env, ref.namespace, ref.workflowId).startTask(ref, poller.identity, this.queueName, {
       acknowledges: poller.acknowledges,
       pollSeq: this.pollSeq,
       ...(poller.pollerId ? { pollerId: poller.pollerId } : {}),
+      ...(poller.stickyTaskQueue ? { stickyTaskQueue: poller.stickyTaskQueue } : {}),
     });
   }
 
@@ -111,7 +115,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
-  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false): Promise<StartedTask | null> {
+  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false, stickyTaskQueue?: string): Promise<StartedTask | null> {
     if (this.closed) return null;
     this.recentPollers.set(identity, this.clock.now());
     this.pollSeq++;
@@ -121,7 +125,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       this.lastPollBy.set(pollerId, this.pollSeq);
       if (this.lastPollBy.size > MAX_POLLERS_REMEMBERED) this.lastPollBy.delete(this.lastPollBy.keys().next().value!);
     }
-    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}) };
+    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
     const fromBacklog = await this.takeFromBacklog(who);
     if (fromBacklog) return fromBacklog;
     return new Promise((resolve) => {
@@ -189,6 +193,19 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
   }
 
+  /**
+   * The worker with this poller id was found dead on another queue, which named this one as its
+   * sticky queue: closed as `closeSticky`, but only if every poll this queue has seen came from that
+   * worker — a sticky queue has one poller — so no worker can close a queue others poll. Answers
+   * whether it closed (false also when this object restarted and forgot its pollers: the runs then
+   * move after the sticky timeout, as before).
+   */
+  async closeStickyOf(pollerId: string): Promise<boolean> {
+    if (!isStickyQueueName(this.queueName) || this.lastPollBy.size !== 1 || !this.lastPollBy.has(pollerId) || this.recentPollers.size > 1) return this.closed;
+    await this.closeSticky();
+    return true;
+  }
+
   private releaseSticky(ref: TaskRef): Promise<void> {
     return workflowStub(this.env, ref.namespace, ref.workflowId).releaseStickyTask(ref, this.queueName);
   }
@@ -209,7 +226,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     else this.waiting.push(poller);
   }
 
-  private async takeFromBacklog(poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges'>): Promise<StartedTask | null> {
+  private async takeFromBacklog(poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges' | 'stickyTaskQueue'>): Promise<StartedTask | null> {
     for (;;) {
       if (this.backlogSize <= this.inFlight.size) return null;
       const row = this.sql

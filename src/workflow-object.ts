@@ -185,6 +185,7 @@ export class WorkflowObject extends DurableObject<Env> {
       // The token is what the request record keeps: a retried start rebuilds the same task.
       const { claimed, ...answer } = this.mutate((tx) => {
         if (req.requestEagerExecution) tx.workflowTaskClaim = { taskQueue: req.taskQueue, identity: req.identity };
+        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
       }, requestKey('start', req));
       const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
@@ -284,6 +285,7 @@ export class WorkflowObject extends DurableObject<Env> {
     return outcome(async () => {
       // The refs are what the request record keeps: a retried completion rebuilds the same tasks.
       const eager = this.mutate((tx) => {
+        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         completeWorkflowTask(tx, tx.loadRun(token.runId), token, req);
         return tx.eagerActivities;
       }, requestKey('completeWorkflowTask', req));
@@ -311,6 +313,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const { claimed } = this.mutate((tx) => {
         const run = tx.loadRun(token.runId);
         if (req.stickyTaskQueue && run?.sticky?.taskQueue === req.stickyTaskQueue) tx.workflowTaskClaim = { taskQueue: req.stickyTaskQueue, identity: req.identity };
+        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         endNamedActivity(tx, { token }, { how: 'complete', result: req.result }, req.identity);
         return { claimed: tx.claimedWorkflowTask };
       }, requestKey('completeActivityTask', req));

@@ -80,7 +80,8 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
   }
 }
 
-function acknowledgeIfSlow<T>(task: T, handled: Promise<void>, acknowledge: (task: T) => Promise<void>): void {
+/** Acknowledges `task` if it is still being handled `ACK_AFTER_MS` after it came (polled, or handed back in an answer). */
+export function acknowledgeIfSlow<T>(task: T, handled: Promise<void>, acknowledge: (task: T) => Promise<void>): void {
   const timer = setTimeout(() => void acknowledge(task), ACK_AFTER_MS);
   void handled.finally(() => clearTimeout(timer));
 }

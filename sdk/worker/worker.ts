@@ -15,7 +15,7 @@ import { registerLocalWorker } from '../client/local-workers.js';
 import { KeelServiceError } from '../client/errors.js';
 import { runActivity, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
-import { pollLoop, Slots } from './poller.js';
+import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
 import { Runtime } from './runtime.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -206,7 +206,7 @@ export class Worker {
                 taskQueue: options.taskQueue,
                 // A stopping worker takes no new activities, eager ones included.
                 reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
-                run: (task: ActivityTask, release: () => void) => void this.track(this.executeActivity(task)).finally(release),
+                run: (task: ActivityTask, release: () => void) => this.runInAnswer(task, this.track(this.executeActivity(task)).finally(release), `activity ${task.activityType} (${task.activityId}) of ${task.workflowExecution.workflowId}`),
               } } : {}),
             }
           : {}),
@@ -264,7 +264,7 @@ export class Worker {
           namespace: this.namespace,
           taskQueue: this.options.taskQueue,
           reserve: () => (this.state === 'RUNNING' ? this.workflowSlots.tryAcquire() : undefined),
-          run: (task, release) => void this.track(this.workflows!.handle(task)).finally(release),
+          run: (task, release) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
         })
       : undefined;
     this.runPromise = (async () => {
@@ -384,12 +384,14 @@ export class Worker {
   }
 
   private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
+    // Polls elsewhere name the sticky queue, so that a death found there closes it too.
+    const sticky = this.stickyQueue && queue !== this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {};
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
     return r.task;
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
+    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {}) }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
     return r.task;
   }
 
@@ -439,8 +441,17 @@ export class Worker {
     return {
       stickyTaskQueue: this.stickyQueue,
       release,
-      run: (task) => void this.track(this.workflows!.handle(task)).finally(release),
+      run: (task) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
     };
+  }
+
+  /**
+   * A task handed back in an answer (eager start, eager activity, an activity completion's next
+   * workflow task) is acknowledged like a polled one (protocol 2, asked with `acknowledgesHandOff`),
+   * unless it ends first: the service takes it back a second after it handed it over otherwise.
+   */
+  private runInAnswer(task: { taskToken: string }, handled: Promise<void>, what: string): void {
+    acknowledgeIfSlow(task, handled, (t) => this.acknowledge(t.taskToken, what));
   }
 
   private track(p: Promise<void>): Promise<void> {

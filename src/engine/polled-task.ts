@@ -14,6 +14,8 @@ export interface Poller {
   acknowledges: boolean;
   pollerId?: string;
   pollSeq?: number;
+  /** The polling worker's sticky queue, closed too when the worker is found dead on another queue. */
+  stickyTaskQueue?: string;
 }
 
 export type PolledTaskStart = { kind: 'workflow'; run: RunState; token: TaskTokenData } | { kind: 'activity'; run: RunState; act: ActivityState };
@@ -22,7 +24,7 @@ export type PolledTaskStart = { kind: 'workflow'; run: RunState; token: TaskToke
 export function startPolledTask(tx: Txn, ref: TaskRef, identity: string | undefined, fromQueue: string, poller: Poller | undefined): PolledTaskStart | null {
   const run = tx.loadRun(ref.runId);
   if (!run) return null;
-  const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId, poller.pollSeq) : undefined;
+  const handOff = poller?.acknowledges ? handOffFor(tx.now, fromQueue, poller.pollerId, poller.pollSeq, poller.stickyTaskQueue) : undefined;
   if (ref.kind === 'workflow') {
     const s = startWorkflowTask(tx, run, ref, identity, handOff);
     return s ? { kind: 'workflow', run, token: s.token } : null;

@@ -27,6 +27,8 @@ export interface LostHandOff {
   /** The run's normal queue, where the dead worker most likely polls too. */
   runTaskQueue: string;
   pollerId?: string;
+  /** The dead worker's sticky queue, named by its poll on another queue: closed too. */
+  workerStickyQueue?: string;
   identity?: string;
 }
 
@@ -56,6 +58,11 @@ export class Txn {
    * The first such task is started in this transaction and handed back instead of dispatched.
    */
   workflowTaskClaim?: { taskQueue: string; identity: string | undefined };
+  /**
+   * Set by the caller before the change: it acknowledges the tasks handed back in its answer (the
+   * claimed workflow task, eager activities) within the hand-off window, as a polled task (hand-off.ts).
+   */
+  acknowledgesAnswer = false;
   /** The workflow task started under `workflowTaskClaim`. */
   claimedWorkflowTask?: { runId: string; token: TaskTokenData };
   /** Calls to other workflows (child starts and closes, external signals and cancels), delivered at least once from the call outbox. */

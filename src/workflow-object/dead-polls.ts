@@ -38,6 +38,7 @@ export class DeadPolls {
       try {
         const ns = this.namespace();
         if (l.sticky) await taskQueueStub(this.env, ns, l.taskQueue, 'workflow').closeSticky();
+        else if (l.workerStickyQueue && l.pollerId) await taskQueueStub(this.env, ns, l.workerStickyQueue, 'workflow').closeStickyOf(l.pollerId);
         const queues = new Set([l.runTaskQueue, ...(l.sticky ? [] : [l.taskQueue])]);
         if (l.pollerId) {
           const ends = [...queues].flatMap((q) => (['workflow', 'activity'] as const).map((kind) => taskQueueStub(this.env, ns, q, kind).cancelPolls(l.pollerId!)));
