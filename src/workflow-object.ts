@@ -37,6 +37,9 @@ import { recordChildClosed, recordChildStartResult } from './engine/child-workfl
 import { applyParentClosePolicy } from './engine/parent-close-policy.js';
 import { recordExternalResult } from './engine/external-calls.js';
 import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
+import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
+import { runCost } from './cost/run-cost.js';
+import type { UsageMeter } from './cost/usage-meter.js';
 
 /** How many runs an update not yet accepted follows through continue-as-new. */
 const MAX_UPDATE_HOPS = 10;
@@ -83,9 +86,14 @@ export class WorkflowObject extends DurableObject<Env> {
   /** Calls to other workflow objects (children, external signals and cancels) on their way. */
   readonly calls: WorkflowCalls;
 
+  /** This object's billable units, counted as they happen (src/cost). */
+  readonly usage: UsageMeter;
+
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.store = new WorkflowStore(ctx.storage);
+    super(ctx, meteredEnv(env));
+    this.usage = usageMeterOf(this.env);
+    this.usage.watch(ctx.storage.sql);
+    this.store = new WorkflowStore(ctx.storage, this.usage);
     if (env.KEEL_TIME_SKIPPING === '1') {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
       const offset = this.store.meta('clockOffsetMs');
@@ -97,7 +105,7 @@ export class WorkflowObject extends DurableObject<Env> {
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
     });
     this.visibility = new VisibilityOutbox(ctx.storage.sql, {
-      store: env.VISIBILITY ? new D1SummaryStore(env.VISIBILITY, () => visibilityDb(env)) : undefined,
+      store: this.env.VISIBILITY ? new D1SummaryStore(this.env.VISIBILITY, () => visibilityDb(env)) : undefined,
       now: () => this.clock.now(),
       retryBy: (due) => this.alarmBy(due),
     });
@@ -380,7 +388,10 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
-    return outcome(() => describeRun(resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId)));
+    return outcome(() => {
+      const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
+      return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.ctx.storage.sql.databaseSize) };
+    });
   }
 
   signal(req: ParsedRequestOf<'signalWorkflow'>): Promise<Outcome<Record<string, never>>> {
@@ -908,6 +919,8 @@ export class WorkflowObject extends DurableObject<Env> {
     });
   }
 }
+
+meterRpcMethods(WorkflowObject);
 
 /** Names a task on its way from the outbox through a queue and back to `startTask`. */
 function handOffKey(ref: TaskRef): string {
