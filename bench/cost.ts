@@ -1,17 +1,10 @@
-// What a workflow costs on Cloudflare's published price list (bench/prices.md), from the
-// billable units one W1 uses (counted by the `requests` workload in the instrumented build),
-// and the same work priced on Cloudflare Workflows and Temporal Cloud. Pure: no I/O.
+// What a workflow costs on Cloudflare's published price list (protocol/prices.ts, the one table;
+// bench/prices.md quotes its sources), from the billable units one W1 uses (counted by the
+// `requests` workload in the instrumented build), and the same work priced on Cloudflare
+// Workflows and Temporal Cloud. Pure: no I/O.
+import { PRICES, priceUnits, type PriceLine } from '../protocol/prices.js';
 
-/** List prices, USD, Workers Paid plan (bench/prices.md has the sources and the date). */
-export const PRICES = {
-  date: '2026-12-05',
-  workers: { perMillionRequests: 0.3, perMillionCpuMs: 0.02 },
-  durableObjects: { perMillionRequests: 0.15, perMillionGbS: 12.5, memoryGb: 0.128 },
-  sqlite: { perMillionRowsRead: 0.001, perMillionRowsWritten: 1.0, perGbMonth: 0.2 },
-  d1: { perMillionRowsRead: 0.001, perMillionRowsWritten: 1.0, perGbMonth: 0.75 },
-  workflows: { perMillionRequests: 0.3, perMillionCpuMs: 0.02, perGbMonth: 0.2 },
-  temporalCloud: { perMillionActions: 25 },
-} as const;
+export { PRICES, type PriceLine };
 
 /** Billable units of one workflow on Workers + Durable Objects + D1. */
 export interface KeelUnits {
@@ -30,28 +23,29 @@ export interface KeelUnits {
   storedBytes: number;
 }
 
-export interface PriceLine {
-  item: string;
-  units: number;
-  usd: number;
-}
-
-const GB = 1e9;
 const M = 1e6;
 
-/** The price of a million workflows, item by item, at list prices above the included amounts (none subtracted). */
+/**
+ * The price of a million workflows, item by item, at list prices above the included amounts (none
+ * subtracted): the per-execution pricing describe uses (protocol/prices.ts) times a million, plus
+ * the two units only the bench measures (CPU and duration).
+ */
 export function keelPerMillion(u: KeelUnits): PriceLine[] {
   const p = PRICES;
+  const perExecution = priceUnits({
+    workerRequests: u.workerRequests,
+    durableObjectRequests: u.doRequests,
+    alarms: 0,
+    sqliteRowsRead: u.sqliteRowsRead,
+    sqliteRowsWritten: u.sqliteRowsWritten,
+    d1RowsRead: u.d1RowsRead,
+    d1RowsWritten: u.d1RowsWritten,
+    storedBytes: u.storedBytes,
+  });
   return [
-    { item: 'Worker requests', units: u.workerRequests, usd: u.workerRequests * p.workers.perMillionRequests },
     { item: 'Worker CPU ms', units: u.workerCpuMs, usd: u.workerCpuMs * p.workers.perMillionCpuMs },
-    { item: 'Durable Object requests (RPCs, alarms)', units: u.doRequests, usd: u.doRequests * p.durableObjects.perMillionRequests },
     { item: 'Durable Object duration (GB-s, 128 MB while active)', units: u.doActiveSeconds * p.durableObjects.memoryGb, usd: u.doActiveSeconds * p.durableObjects.memoryGb * p.durableObjects.perMillionGbS },
-    { item: 'SQLite rows read', units: u.sqliteRowsRead, usd: u.sqliteRowsRead * p.sqlite.perMillionRowsRead },
-    { item: 'SQLite rows written', units: u.sqliteRowsWritten, usd: u.sqliteRowsWritten * p.sqlite.perMillionRowsWritten },
-    { item: 'D1 rows read (visibility)', units: u.d1RowsRead, usd: u.d1RowsRead * p.d1.perMillionRowsRead },
-    { item: 'D1 rows written (visibility)', units: u.d1RowsWritten, usd: u.d1RowsWritten * p.d1.perMillionRowsWritten },
-    { item: 'SQLite storage, bytes kept (priced per month kept)', units: u.storedBytes, usd: ((u.storedBytes * M) / GB) * p.sqlite.perGbMonth },
+    ...perExecution.map((l) => ({ ...l, usd: l.usd * M })),
   ];
 }
 
@@ -66,7 +60,7 @@ export function cloudflareWorkflowsPerMillion(o: { cpuMs: number; storedBytes: n
     { item: 'Worker request (creates the instance)', units: 1, usd: p.workers.perMillionRequests },
     { item: 'Workflows invocation', units: 1, usd: p.workflows.perMillionRequests },
     { item: 'Workflows CPU ms', units: o.cpuMs, usd: o.cpuMs * p.workflows.perMillionCpuMs },
-    { item: 'Workflows storage, bytes kept (priced per month kept)', units: o.storedBytes, usd: ((o.storedBytes * M) / GB) * p.workflows.perGbMonth },
+    { item: 'Workflows storage, bytes kept (priced per month kept)', units: o.storedBytes, usd: ((o.storedBytes * M) / 1e9) * p.workflows.perGbMonth },
   ];
 }
 

@@ -187,6 +187,26 @@ export const PendingChildExecution = z
   })
   .meta({ id: 'PendingChildExecution' });
 
+/** What a run has cost so far on Cloudflare (protocol/prices.ts): its billable units, priced. */
+export const ExecutionCostInfo = z
+  .object({
+    units: z.object({
+      workerRequests: z.number(),
+      durableObjectRequests: z.number(),
+      alarms: z.number(),
+      sqliteRowsRead: z.number(),
+      sqliteRowsWritten: z.number(),
+      d1RowsRead: z.number(),
+      d1RowsWritten: z.number(),
+      storedBytes: z.number().describe("The bytes the workflow object's database keeps (shared by every run of the workflow id)."),
+    }),
+    lines: z.array(z.object({ item: z.string(), units: z.number(), usd: z.number() })),
+    totalUsd: z.number().describe('The lines summed: stored bytes priced for one month kept.'),
+    priceTable: z.object({ name: z.string(), date: z.string().describe('When the prices were read (YYYY-MM-DD).') }),
+    notCounted: z.string().describe('What the units leave out.'),
+  })
+  .meta({ id: 'ExecutionCost' });
+
 /** Describe: the run's summary, as list has it, plus what only its own object knows. */
 export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
   historyLength: z.number().int(),
@@ -203,6 +223,8 @@ export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
   /** Set on a child workflow: the run that started it. */
   parentNamespace: z.string().optional(),
   parentExecution: WorkflowExecution.optional(),
+  /** What the run has cost so far at Cloudflare's list prices. */
+  cost: ExecutionCostInfo.optional(),
 }).meta({ id: 'DescribeWorkflowResponse' });
 
 export const SignalWorkflowRequest = RunSelector.extend({

@@ -43,6 +43,9 @@ import { TaskOutbox } from './workflow-object/task-outbox.js';
 import { TaskPayloads } from './workflow-object/task-payloads.js';
 import { UpdatesInFlight } from './workflow-object/updates-in-flight.js';
 import { priorAnswer, requestKey, type RequestKey } from './workflow-object/request-ids.js';
+import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
+import { runCost } from './cost/run-cost.js';
+import type { UsageMeter } from './cost/usage-meter.js';
 
 export class WorkflowObject extends DurableObject<Env> {
   private readonly store: WorkflowStore;
@@ -61,9 +64,14 @@ export class WorkflowObject extends DurableObject<Env> {
   /** Calls to other workflow objects (children, external signals and cancels) on their way. */
   readonly calls: WorkflowCalls;
 
+  /** This object's billable units, counted as they happen (src/cost). */
+  readonly usage: UsageMeter;
+
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.store = new WorkflowStore(ctx.storage);
+    super(ctx, meteredEnv(env));
+    this.usage = usageMeterOf(this.env);
+    this.usage.watch(ctx.storage.sql);
+    this.store = new WorkflowStore(ctx.storage, this.usage);
     if (env.KEEL_TIME_SKIPPING === '1') {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
       const offset = this.store.meta('clockOffsetMs');
@@ -77,7 +85,7 @@ export class WorkflowObject extends DurableObject<Env> {
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
     });
     this.visibility = new VisibilityOutbox(ctx.storage.sql, {
-      store: env.VISIBILITY ? new D1SummaryStore(env.VISIBILITY, () => visibilityDb(env)) : undefined,
+      store: this.env.VISIBILITY ? new D1SummaryStore(this.env.VISIBILITY, () => visibilityDb(env)) : undefined,
       now,
       retryBy: alarmBy,
     });
@@ -88,9 +96,9 @@ export class WorkflowObject extends DurableObject<Env> {
       settle: (id, call, result) => this.settleCall(id, call, result),
     });
     this.alarms = new WorkflowAlarm(ctx.storage, this.clock, this.store, [this.calls, this.visibility]);
-    this.tasks = new TaskOutbox(this.store, env, this.clock, alarmBy);
+    this.tasks = new TaskOutbox(this.store, this.env, this.clock, alarmBy);
     this.payloads = new TaskPayloads(this.store, env.KEEL_TOKEN_SECRET);
-    this.deadPolls = new DeadPolls(env, () => this.names.namespace);
+    this.deadPolls = new DeadPolls(this.env, () => this.names.namespace);
     this.updates = new UpdatesInFlight({ store: this.store, clock: this.clock, queries: this.queries, waiters: this.waiters, workflowId: () => this.names.workflowId, mutate: (fn) => this.mutate(fn) });
   }
 
@@ -198,7 +206,10 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
-    return outcome(() => describeRun(resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId)));
+    return outcome(() => {
+      const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
+      return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.ctx.storage.sql.databaseSize) };
+    });
   }
 
   signal(req: ParsedRequestOf<'signalWorkflow'>): Promise<Outcome<Record<string, never>>> {
@@ -396,3 +407,5 @@ export class WorkflowObject extends DurableObject<Env> {
     return outcome(() => (this.queries.answer(token.queryId ?? '', req), {}));
   }
 }
+
+meterRpcMethods(WorkflowObject);

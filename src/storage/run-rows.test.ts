@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, scheduleActivity, started } from '../engine/engine-test-kit.js';
 import { fingerprintHash } from './fingerprint.js';
-import { joinRun, splitRun } from './run-rows.js';
+import { joinRun, splitRun, splitUsage, withUsage } from './run-rows.js';
 
 describe('run rows', () => {
   it('a run with pending activities and timers splits into a run row and a row per item, and joins back to the same run', () => {
@@ -33,5 +33,15 @@ describe('request fingerprints', () => {
     expect(fingerprintHash('start:{"workflowId":"a"}')).toBe(a);
     expect(fingerprintHash('start:{"workflowId":"b"}')).not.toBe(a);
     expect(fingerprintHash('')).not.toBe(fingerprintHash(' '));
+  });
+});
+
+describe('a run row with its billable units', () => {
+  it('keeps the run’s JSON apart from its units, and an older row without them reads as before', () => {
+    const core = JSON.stringify({ runId: 'r', status: 'RUNNING', memo: { $usage: 'user data' } });
+    const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
+    expect(splitUsage(withUsage(core, units))).toEqual({ core, usage: units });
+    expect(splitUsage(core)).toEqual({ core });
+    expect(withUsage(core, undefined)).toBe(core);
   });
 });

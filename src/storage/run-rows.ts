@@ -3,6 +3,7 @@
  * pending item (activity, timer, child, external call, accepted update), so that a change
  * to one item writes that item's row and the run's, whatever else is pending.
  */
+import type { ExecutionUnits } from '../../protocol/prices.js';
 import type { RunState } from '../engine/run-state.js';
 import type { StateRow } from './state-table.js';
 
@@ -44,4 +45,25 @@ export function joinRun(core: string, items: Iterable<StateRow>): RunState {
     (run[c] ??= {})[k.slice(slash + 1)] = JSON.parse(v);
   }
   return run;
+}
+
+/**
+ * A run's billable units (src/cost) ride in its own row, as one more key of the run's JSON, so
+ * that counting adds no row: they are written only when a change writes the run's row anyway.
+ * The engine never sees them; the store compares and caches the run's text without them.
+ */
+const USAGE_KEY = '$usage';
+
+/** The run's row text: its JSON with the units as its last key. */
+export function withUsage(core: string, usage: ExecutionUnits | undefined): string {
+  return usage ? `${core.slice(0, -1)},${JSON.stringify(USAGE_KEY)}:${JSON.stringify(usage)}}` : core;
+}
+
+/** The run's JSON and its units, from its row text. */
+export function splitUsage(text: string): { core: string; usage?: ExecutionUnits } {
+  if (!text.includes(`"${USAGE_KEY}"`)) return { core: text };
+  const run = JSON.parse(text) as Record<string, unknown>;
+  const usage = run[USAGE_KEY] as ExecutionUnits | undefined;
+  delete run[USAGE_KEY];
+  return { core: JSON.stringify(run), ...(usage ? { usage } : {}) };
 }

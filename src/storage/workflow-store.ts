@@ -13,7 +13,9 @@ import type { RunState } from '../engine/run-state.js';
 import type { ExecutionStore, Txn } from '../engine/transaction.js';
 import type { TaskRef } from '../task-token.js';
 import { insertEvent, selectEvents } from './events-table.js';
-import { RUN_PREFIX, itemPrefix, joinRun, runKey, splitRun, type RunRows } from './run-rows.js';
+import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
+import type { UsageMeter } from '../cost/usage-meter.js';
+import { RUN_PREFIX, itemPrefix, joinRun, runKey, splitRun, splitUsage, withUsage, type RunRows } from './run-rows.js';
 import { openSchema } from './schema.js';
 import { StateTable, pad } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
@@ -44,6 +46,8 @@ const REQUESTS = 'q/';
 /** What is stored of a run, as text, with its sequence number (the key of its events). */
 interface CachedRun extends RunRows {
   seq: number;
+  /** The billable units stored in the run's row (run-rows.ts `withUsage`). */
+  usage?: ExecutionUnits;
 }
 
 export class WorkflowStore implements ExecutionStore {
@@ -55,7 +59,14 @@ export class WorkflowStore implements ExecutionStore {
   /** When the oldest request record was made (undefined: not read yet; null: none kept). */
   private oldestRequest: number | null | undefined;
 
-  constructor(storage: DurableObjectStorage) {
+  /**
+   * @param meter counts the object's billable units; what it counted is folded into the row of
+   *   the next run whose row a change writes (no row is written for counting alone).
+   */
+  constructor(
+    storage: DurableObjectStorage,
+    private readonly meter?: UsageMeter,
+  ) {
     this.sql = storage.sql;
     openSchema(storage);
     this.state = new StateTable(this.sql);
@@ -91,10 +102,15 @@ export class WorkflowStore implements ExecutionStore {
     let cached = this.runs.get(runId);
     if (cached === undefined) {
       const row = this.state.get(runKey(runId));
-      cached = row ? { core: row.v, seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
+      cached = row ? { ...splitUsage(row.v), seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
       this.runs.set(runId, cached);
     }
     return cached ?? undefined;
+  }
+
+  /** The billable units stored with a run (what its object counted up to the run's last write). */
+  storedUsage(runId: string): ExecutionUnits | undefined {
+    return this.rowsOf(runId)?.usage;
   }
 
   // ---- The object's own keys ---------------------------------------------------------
@@ -142,10 +158,14 @@ export class WorkflowStore implements ExecutionStore {
       this.lastRunSeq ??= this.state.maxN(RUN_PREFIX) ?? 0;
       prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
     }
-    if (next.core !== prev.core) this.state.put(runKey(run.runId), next.core, prev.seq);
+    let usage = prev.usage;
+    if (next.core !== prev.core) {
+      if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
+      this.state.put(runKey(run.runId), withUsage(next.core, usage), prev.seq);
+    }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(run.runId, { ...next, seq: prev.seq });
+    this.runs.set(run.runId, { ...next, seq: prev.seq, ...(usage ? { usage } : {}) });
   }
 
   // ---- Request ids -------------------------------------------------------------------

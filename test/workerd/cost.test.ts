@@ -1,0 +1,93 @@
+/**
+ * Cost per execution: a run's billable units as describe reports them are the units the run
+ * used — rows read and written as workerd's SQL cursors count them (the count bench/cost.ts
+ * prices, taken the same way as the instrumented bench build), the requests its protocol makes,
+ * the visibility store's rows — priced with the one price table, and counting adds no row.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { PRICES, priceUnits, totalUsd, type ExecutionCost } from '../../protocol/prices.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
+import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, unique, wfStub } from './helpers.js';
+
+/**
+ * Counts the rows every SQL statement of the object reads and writes from now on, as
+ * bench/instrumented-service.js does, on top of what the object's meter counted before (its
+ * constructor opened the schema before this wrapper could be installed).
+ */
+async function countRows(wid: string): Promise<() => { read: number; written: number }> {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const before = await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
+    const sql = state.storage.sql;
+    const exec = sql.exec.bind(sql);
+    (sql as unknown as { exec: (query: string, ...bindings: SqlStorageValue[]) => unknown }).exec = (query: string, ...bindings: SqlStorageValue[]) => {
+      const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+      cursors.push(cursor);
+      return cursor;
+    };
+    return o.usage.peek();
+  });
+  return () => ({ read: before.sqliteRowsRead + cursors.reduce((n, c) => n + c.rowsRead, 0), written: before.sqliteRowsWritten + cursors.reduce((n, c) => n + c.rowsWritten, 0) });
+}
+
+/** A W1 (start, one activity, complete) driven as a worker without eager paths would: three polls, three completions. */
+async function runW1(wid: string, tq: string): Promise<string> {
+  const { runId } = await ok<{ runId: string }>('POST', '/workflows', { workflowId: wid, workflowType: 'w1', taskQueue: tq, input: [json('x')], identity: 'client', requestId: crypto.randomUUID() });
+  const first = (await pollWorkflowTask(tq))!;
+  await completeWorkflowTask(first.taskToken, [{ type: 'ScheduleActivityTask', activityId: '1', activityType: 'greet', taskQueue: tq, input: [json('x')], startToCloseTimeoutMs: 10_000 }], { requestId: crypto.randomUUID() });
+  await settle(wid);
+  const act = (await pollActivityTask(tq))!;
+  await ok('POST', '/activity-tasks/complete', { taskToken: act.taskToken, result: json('hello x'), identity: 'test-worker', requestId: crypto.randomUUID() });
+  await settle(wid);
+  const second = (await pollWorkflowTask(tq))!;
+  await completeWorkflowTask(second.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('hello x') }], { requestId: crypto.randomUUID() });
+  await settle(wid);
+  return runId;
+}
+
+const storedRunRow = (wid: string, runId: string) =>
+  runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = ?`, `r/${runId}`).one().v);
+
+describe('cost per execution', () => {
+  it("describe reports a W1's billable units as counted, priced at the list prices", async () => {
+    const wid = unique('w1-cost');
+    const rows = await countRows(wid);
+    const runId = await runW1(wid, unique('tq'));
+    const { cost } = await ok<{ cost: ExecutionCost }>('GET', `/workflows/${wid}`, { runId });
+    const measured = rows();
+    const databaseSize = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => state.storage.sql.databaseSize);
+
+    expect(cost.units.sqliteRowsRead).toBe(measured.read);
+    expect(cost.units.sqliteRowsWritten).toBe(measured.written);
+    expect(cost.units.storedBytes).toBe(databaseSize);
+    // Requests, from the protocol: start, two workflow-task completions, one activity completion
+    // and this describe reach the object from the Worker; three polls carried its tasks (each a
+    // Worker request, the queue's RPC and the queue's startTask here); three outbox rows were
+    // handed to queues (one RPC each).
+    expect(cost.units.workerRequests).toBe(5 + 3);
+    expect(cost.units.durableObjectRequests).toBe(5 + 3 * 2 + 3);
+    expect(cost.units.alarms).toBe(0);
+    // The summary's upserts into D1 (start and close).
+    expect(cost.units.d1RowsWritten).toBeGreaterThan(0);
+
+    expect(cost.priceTable).toEqual({ name: PRICES.name, date: PRICES.date });
+    expect(cost.lines).toEqual(priceUnits(cost.units));
+    expect(cost.totalUsd).toBeCloseTo(totalUsd(cost.lines), 12);
+    // Rows written are the bill: a dollar per million rows.
+    expect(cost.lines.find((l) => l.item === 'SQLite rows written')!.usd).toBeCloseTo(measured.written / 1e6, 12);
+  });
+
+  it('the units ride in the run’s own row: a change that writes it stores what was counted before', async () => {
+    const wid = unique('w1-stored');
+    const runId = await runW1(wid, unique('tq'));
+    const row = JSON.parse(await storedRunRow(wid, runId)) as { $usage?: { workerRequests: number; sqliteRowsWritten: number } };
+    // The close wrote the row: everything up to that change is stored (the close's own rows and what followed are still in memory).
+    expect(row.$usage!.workerRequests).toBeGreaterThanOrEqual(4);
+    expect(row.$usage!.sqliteRowsWritten).toBeGreaterThan(0);
+    // The rest of the object's rows carry no units.
+    const keys = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) =>
+      state.storage.sql.exec<{ k: string; v: string }>(`SELECT k, v FROM state`).toArray().filter((r) => r.v.includes('$usage')).map((r) => r.k),
+    );
+    expect(keys).toEqual([`r/${runId}`]);
+  });
+});
