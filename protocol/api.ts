@@ -35,6 +35,8 @@ export const Limits = {
   maxEventBytes: 1_900_000,
   /** Bytes of history one answer carries (a history page, a workflow task's first page); a single bigger event is sent alone. */
   maxHistoryPageBytes: 4 * 1024 * 1024,
+  /** The most workflow tasks one poll answer carries (protocol 3, `PollTaskRequest.maxTasks`). */
+  maxTasksPerPoll: 16,
   /** The longest a long poll is held before an empty answer. */
   longPollMs: 20_000,
   /** Events in one page of history. */
@@ -361,6 +363,14 @@ export const PollTaskRequest = z
      * poll's `pollerId`, so a worker cannot close a queue it does not poll alone.
      */
     stickyTaskQueue: z.string().min(1).max(1000).optional(),
+    /**
+     * Protocol 3 (workflow tasks): the worker takes up to this many tasks in one answer — the first
+     * as before, and then tasks already waiting in the queue's backlog (`moreTasks`), each started
+     * for this poll. When many tasks come due at once (timers firing together) they reach the
+     * worker in one round trip instead of one round trip each. The answer stops adding tasks once
+     * it holds `Limits.maxHistoryPageBytes` of them. Workers that leave it out get one task an answer.
+     */
+    maxTasks: z.number().int().min(1).max(Limits.maxTasksPerPoll).optional(),
   })
   .meta({ id: 'PollTaskRequest' });
 
@@ -426,7 +436,10 @@ export const StartWorkflowResponse = z
   })
   .meta({ id: 'StartWorkflowResponse' });
 export const PollWorkflowTaskResponse = z
-  .object({ task: WorkflowTask.optional().describe('Absent when no task came within the long poll.') })
+  .object({
+    task: WorkflowTask.optional().describe('Absent when no task came within the long poll.'),
+    moreTasks: z.array(WorkflowTask).optional().describe('Protocol 3 (`maxTasks`): further tasks started for this poll, from the backlog.'),
+  })
   .meta({ id: 'PollWorkflowTaskResponse' });
 
 export const StickyAttributes = z.object({

@@ -45,7 +45,12 @@ const handlers: Handlers = {
   updateWithStartWorkflow: async (c) => unwrap(await wf(c).updateWithStart(c.body)),
   pollWorkflowUpdate: async (c) => unwrap(await wf(c).pollUpdate(c.params.updateId!, c.body)),
   pollWorkflowTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue);
+    const queue = taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow');
+    if ((c.body.maxTasks ?? 1) > 1) {
+      const [first, ...more] = (await queue.pollMany(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff ?? false, c.body.maxTasks!, c.body.stickyTaskQueue)).flatMap((s) => (s.kind === 'workflow' ? [s.task] : []));
+      return first ? { task: first, ...(more.length > 0 ? { moreTasks: more } : {}) } : {};
+    }
+    const started = await queue.poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue);
     return started?.kind === 'workflow' ? { task: started.task } : {};
   },
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),

@@ -147,6 +147,26 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /**
+   * Protocol 3: a poll that takes up to `maxTasks` workflow tasks — the first as `poll` gives it,
+   * then those already waiting in the backlog, each started for this poll. Stops adding once the
+   * tasks hold `Limits.maxHistoryPageBytes`, so an answer stays far below what one RPC carries.
+   */
+  async pollMany(identity: string, waitMs: number, pollerId: string | undefined, acknowledges: boolean, maxTasks: number, stickyTaskQueue?: string): Promise<StartedTask[]> {
+    const first = await this.poll(identity, waitMs, pollerId, acknowledges, stickyTaskQueue);
+    if (!first) return [];
+    const tasks = [first];
+    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
+    let bytes = 0;
+    while (tasks.length < Math.min(maxTasks, Limits.maxTasksPerPoll) && bytes < Limits.maxHistoryPageBytes && !this.closed) {
+      const next = await this.takeFromBacklog(who);
+      if (!next) break;
+      tasks.push(next);
+      bytes += JSON.stringify(next.task).length;
+    }
+    return tasks;
+  }
+
+  /**
    * Whether the worker with this poller id has polled here since poll number `afterPollSeq`: the
    * number of its latest poll if so. A workflow object asks before it takes the worker for dead
    * (src/engine/hand-off.ts). Forgotten when this object restarts, which only makes a worker look

@@ -26,6 +26,12 @@ import type { WorkerInterceptors } from './interceptors.js';
 import { WorkflowSandbox } from './workflow-sandbox.js';
 import { WorkflowTaskProcessor } from './workflow-task-processor.js';
 
+/**
+ * The most workflow tasks one sticky poll asks for (protocol 3): a service of protocol 2 answers
+ * with one, as before.
+ */
+const STICKY_TASKS_PER_POLL = 8;
+
 /** Options of {@link Worker.create}, with Temporal's names and defaults. */
 export interface WorkerOptions {
   /** The connection to the service. Default: a new one to 127.0.0.1:7233. */
@@ -353,7 +359,10 @@ export class Worker {
             ...common,
             name: `workflow poller (${queue})`,
             acquire: () => slots.acquire(),
-            poll: () => this.pollWorkflow(queue, this.abandonPolls.signal),
+            poll: (_, max) => this.pollWorkflow(queue, this.abandonPolls.signal, max),
+            // Several tasks an answer on this worker's own sticky queue, whose tasks carry only new
+            // events: timers firing together reach it in one round trip (protocol 3).
+            ...(queue === this.stickyQueue ? { maxPerPoll: STICKY_TASKS_PER_POLL, freeSlots: () => slots.size - slots.used } : {}),
             handle: (task) => this.track(this.workflows!.handle(task)),
             // Queries and update validations are not started tasks: nothing to acknowledge.
             acknowledge: (task) => (task.query || task.update ? Promise.resolve() : this.acknowledge(task.taskToken, `workflow task of ${task.workflowExecution.workflowId}`)),
@@ -383,11 +392,11 @@ export class Worker {
     return loops;
   }
 
-  private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
+  private async pollWorkflow(queue: string, signal: AbortSignal, max = 1): Promise<WorkflowTask[]> {
     // Polls elsewhere name the sticky queue, so that a death found there closes it too.
     const sticky = this.stickyQueue && queue !== this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {};
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
-    return r.task;
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}) }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
+    return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {

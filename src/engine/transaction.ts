@@ -41,14 +41,25 @@ export interface ExecutionStore {
    * many bytes of them (always at least one, so that one big event is still served, alone).
    */
   readEvents(runId: string, from: number, to?: number, limit?: number, maxBytes?: number): HistoryEvent[];
+  /**
+   * The run as the store would write it, with its size: encoded once per change, when the history
+   * limits measure it (history-limit.ts), and written as it is (`Txn.encodedRuns`).
+   */
+  encodeRun(run: RunState): EncodedRun;
+}
+
+/** A run encoded for storage; what else it holds is the store's business. */
+export interface EncodedRun {
+  /** UTF-8 bytes of everything the run's rows hold. */
+  bytes: number;
 }
 
 export class Txn {
-  /** `json`: the event as stored, once the history limits have measured it (history-limit.ts). */
-  readonly events: Array<{ runId: string; event: HistoryEvent; json?: string }> = [];
+  /** `attributes`: the event's attributes as stored (JSON), once the history limits have measured it (history-limit.ts). */
+  readonly events: Array<{ runId: string; event: HistoryEvent; attributes?: string }> = [];
   readonly runs = new Map<string, RunState>();
   /** Each changed run's state as stored, encoded when the history limits measured it. */
-  readonly encodedRuns = new Map<string, string>();
+  readonly encodedRuns = new Map<string, EncodedRun>();
   readonly dispatches: Dispatch[] = [];
   /** Activities started eagerly for the worker completing a workflow task, instead of dispatched. */
   readonly eagerActivities: Array<{ runId: string; scheduledEventId: number; attempt: number }> = [];
