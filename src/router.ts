@@ -39,6 +39,7 @@ const handlers: Handlers = {
   signalWithStartWorkflow: async (c) => unwrap(await wf(c).signalWithStart(c.body)),
   requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),
   terminateWorkflow: async (c) => unwrap(await wf(c).terminate(c.body)),
+  resetWorkflow: async (c) => unwrap(await wf(c).reset(c.body)),
   getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
   queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
   updateWorkflow: async (c) => unwrap(await wf(c).update(c.body)),

@@ -12,6 +12,7 @@ import { describeRun } from './engine/describe.js';
 import { completeWorkflowTask, failWorkflowTask, fireDue, nextWakeup } from './engine/lifecycle.js';
 import { requestCancelWorkflow, resolveRun, signalWorkflow, terminateRun } from './engine/run-control.js';
 import { startWorkflow } from './engine/start.js';
+import { resetWorkflow } from './engine/reset.js';
 import { continueAsNewSuggested, isRunning, type ActivityState, type RunState } from './engine/run-state.js';
 import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
@@ -408,6 +409,10 @@ export class WorkflowObject extends DurableObject<Env> {
         return {};
       }, requestKey('terminate', req)),
     );
+  }
+
+  reset(req: ParsedRequestOf<'resetWorkflow'>): Promise<Outcome<ResponseOf<'resetWorkflow'>>> {
+    return outcome(() => this.mutate((tx) => resetWorkflow(tx, this.names.workflowId, req), requestKey('reset', req)));
   }
 
   /**
