@@ -184,7 +184,7 @@ function defineWorkflowCommands(workflow: Command, io: Io): void {
 
   target(workflow.command('show').description('Show the event history of a workflow execution'))
     .option('-f, --follow', 'keep printing new events until the execution closes')
-    .addHelpText('after', '\n--output json prints { "events": [...] } as the service sends it; Worker.runReplayHistory replays that file.\n')
+    .addHelpText('after', "\n--output json prints the history in Temporal's JSON form (as `temporal workflow show --output json`); Worker.runReplayHistory replays that file.\n")
     .action(async (flags) => (await actions()).show(flags, io));
 
   named(inputs(targetOrBatch(workflow.command('signal').description('Send a signal to a workflow execution')), 'an argument of the signal'), 'signal')

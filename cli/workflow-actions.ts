@@ -13,6 +13,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '../sdk/client/index.js';
+import { toTemporalHistory } from '../sdk/client/history-json.js';
 import { connect } from './connect.js';
 import { CliError, UsageError, describeError } from './errors.js';
 import type { ClientFlags } from './flags.js';
@@ -163,13 +164,15 @@ export async function show(flags: ShowFlags, io: Io): Promise<void> {
       nextPageToken = page.nextPageToken;
     }
   });
-  if (flags.output === 'json') io.out(formatJson({ events }));
+  // Temporal's history JSON form, as `temporal workflow show --output json` prints it: what
+  // Worker.runReplayHistory and Temporal's own tools read.
+  if (flags.output === 'json') io.out(formatJson(toTemporalHistory(events)));
 }
 
 /** Prints history events as they arrive: fixed-width columns, since more rows may follow. */
 function eventPrinter(output: ClientFlags['output'], io: Io): (e: HistoryEvent) => void {
   if (output === 'json') return () => undefined;
-  if (output === 'jsonl') return (e) => io.out(formatJsonLine(e) + '\n');
+  if (output === 'jsonl') return (e) => io.out(formatJsonLine(toTemporalHistory([e]).events[0]) + '\n');
   let headed = false;
   const row = (id: string, time: string, type: string, details: string) => `${id.padStart(4)}  ${time.padEnd(24)}  ${type.padEnd(32)}  ${details}`.trimEnd() + '\n';
   return (e) => {
