@@ -157,12 +157,20 @@ export class Worker {
       if (!loaded.payloadConverter) throw new TypeError(`dataConverter.payloadConverterPath ${converterPath} does not export payloadConverter`);
       options = { ...options, dataConverter: { ...options.dataConverter, payloadConverter: loaded.payloadConverter } };
     }
+    const failurePath = options.dataConverter?.failureConverterPath;
+    if (failurePath) {
+      // Activity failures go through the very converter the workflows use.
+      const loaded = (await import(pathToFileURL(path.resolve(failurePath)).href)) as { failureConverter?: DataConverter['failureConverter'] };
+      if (!loaded.failureConverter) throw new TypeError(`dataConverter.failureConverterPath ${failurePath} does not export failureConverter`);
+      options = { ...options, dataConverter: { ...options.dataConverter, failureConverter: loaded.failureConverter } };
+    }
     let bundlerOptions: BundleOptions | undefined = options.workflowsPath
       ? {
           workflowsPath: options.workflowsPath,
           ...options.bundlerOptions,
           ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}),
           ...(converterPath ? { payloadConverterPath: converterPath } : {}),
+          ...(failurePath ? { failureConverterPath: failurePath } : {}),
         }
       : undefined;
     for (const plugin of options.plugins ?? []) if (bundlerOptions && plugin.configureBundler) bundlerOptions = plugin.configureBundler(bundlerOptions);
