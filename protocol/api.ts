@@ -349,6 +349,12 @@ export const PollTaskRequest = z
      * served as before: such a task waits out its timeout.
      */
     acknowledgesHandOff: z.boolean().optional(),
+    /**
+     * Activity polls (Temporal's `maxTaskQueueActivitiesPerSecond`): the task queue hands out at
+     * most this many tasks a second, across every worker polling it. The latest poll that carries
+     * it sets it; polls without it leave it as it is.
+     */
+    maxTasksPerSecond: z.number().positive().max(1_000_000).optional(),
   })
   .meta({ id: 'PollTaskRequest' });
 

@@ -59,6 +59,12 @@ export interface WorkerOptions {
    * ask for the next task only when the rate allows. Default: unlimited.
    */
   maxActivitiesPerSecond?: number;
+  /**
+   * At most this many activities a second start from this task queue, across every worker that
+   * polls it (Temporal's): the service's task queue hands tasks out at that rate. This worker sends
+   * it with its activity polls; the latest poll that carries it sets it. Default: unlimited.
+   */
+  maxTaskQueueActivitiesPerSecond?: number;
   /** The share of workflow pollers on the normal (non-sticky) queue. Default 0.2. */
   nonStickyToStickyPollRatio?: number;
   /** How long the service waits for this worker to take a task from its sticky queue. Default 10 s. */
@@ -209,8 +215,8 @@ export class Worker {
         ...(options.activities
           ? {
               activities: options.activities as Record<string, ActivityFunction>,
-              // A rate limit holds starts back at the poll; eager starts would pass it by.
-              ...(options.maxActivitiesPerSecond === undefined ? { eagerActivities: {
+              // A rate limit holds starts back at the poll (or the queue); eager starts would pass it by.
+              ...(options.maxActivitiesPerSecond === undefined && options.maxTaskQueueActivitiesPerSecond === undefined ? { eagerActivities: {
                 taskQueue: options.taskQueue,
                 // A stopping worker takes no new activities, eager ones included.
                 reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
@@ -397,7 +403,12 @@ export class Worker {
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
+    const rate = this.options.maxTaskQueueActivitiesPerSecond;
+    const r = await this.connection.call(
+      'pollActivityTask',
+      { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}) },
+      { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false },
+    );
     return r.task;
   }
 
