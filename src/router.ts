@@ -14,6 +14,7 @@ import { ServiceError, unwrap } from './service-error.js';
 import { taskQueueStub, workflowStub } from './stubs.js';
 import { verifyTaskToken, type TaskTokenData } from './task-token.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
+import { timeSkippingEnabled } from './engine/time-skip.js';
 
 interface Call<E extends EndpointName> {
   env: Env;
@@ -76,7 +77,7 @@ const handlers: Handlers = {
   describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),
   listWorkflows: (c) => listExecutions(c.env, c.namespace, c.body),
   advanceWorkflowTime: async (c) => {
-    if (c.env.KEEL_TIME_SKIPPING !== '1') throw new ServiceError('FEATURE_DISABLED', 'Time skipping is only available in local test services (keel/testing); this service runs on real time.');
+    if (!timeSkippingEnabled(c.env.KEEL_TIME_SKIPPING)) throw new ServiceError('FEATURE_DISABLED', 'Time skipping is only available in local test services (keel/testing); this service runs on real time.');
     return unwrap(await wf(c).advanceTime(c.body.byMs));
   },
   countWorkflows: (c) => countExecutions(c.env, c.namespace, c.body),

@@ -13,6 +13,7 @@ import { completeWorkflowTask, failWorkflowTask, fireDue, nextWakeup } from './e
 import { requestCancelWorkflow, resolveRun, signalWorkflow, terminateRun } from './engine/run-control.js';
 import { startWorkflow } from './engine/start.js';
 import { resetWorkflow } from './engine/reset.js';
+import { idleUntil, timeSkippingEnabled } from './engine/time-skip.js';
 import { continueAsNewSuggested, isRunning, type ActivityState, type RunState } from './engine/run-state.js';
 import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
@@ -87,7 +88,7 @@ export class WorkflowObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new WorkflowStore(ctx.storage);
-    if (env.KEEL_TIME_SKIPPING === '1') {
+    if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
       const offset = this.store.meta('clockOffsetMs');
       if (offset) this.clock.advance(Number(offset));
@@ -168,8 +169,22 @@ export class WorkflowObject extends DurableObject<Env> {
     }
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();
+    this.skipIdleTime();
     return result;
   }
+
+  /** KEEL_TIME_SKIPPING=auto (createTimeSkipping): while a client awaits the current run's result and the run is idle, its time jumps (engine/time-skip.ts). */
+  private skipIdleTime(): void {
+    if (this.env.KEEL_TIME_SKIPPING !== 'auto' || this.skippingTime) return;
+    const tx = new Txn(this.store, this.clock.now());
+    const run = tx.currentRunId() === undefined ? undefined : tx.loadRun(tx.currentRunId()!);
+    const awaited = run && [...this.waiters].some((w) => w.closeOnly && w.runId === run.runId);
+    const until = awaited ? idleUntil(tx, run) : undefined;
+    if (until === undefined) return;
+    this.skippingTime = true;
+    void this.advanceTime(until - tx.now).finally(() => (this.skippingTime = false));
+  }
+  private skippingTime = false;
 
   /**
    * Tasks went back to their queues because the polls they were handed to were dead. The dead
@@ -356,6 +371,7 @@ export class WorkflowObject extends DurableObject<Env> {
       };
       const timer = setTimeout(waiter.wake, ms);
       this.waiters.add(waiter);
+      if (closeOnly) this.skipIdleTime();
     });
   }
 
