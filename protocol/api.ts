@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { Command } from './commands.js';
-import { ParentClosePolicy, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
+import { ParentClosePolicy, ResetReapplyExcludeType, ResetType, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
 import { HistoryEvent } from './events.js';
 import { DurationMs, MAX_BACKOFF_COEFFICIENT, MAX_DURATION_MS, MAX_MEMO_BYTES, MAX_PENDING_PER_KIND, MAX_SEARCH_ATTRIBUTES, MAX_SEARCH_ATTRIBUTES_BYTES, PositiveDurationMs, QueryPageSize } from './bounds.js';
 import { Failure, Memo, Payload, Payloads, RetryPolicy, SearchAttributes } from './payload.js';
@@ -227,6 +227,10 @@ export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
   parentExecution: WorkflowExecution.optional(),
   /** What the run has cost so far at Cloudflare's list prices. */
   cost: ExecutionCostInfo.optional(),
+  /** Set on a run that was reset: the run that replaced it (Temporal's `workflowExtendedInfo.resetRunId`). */
+  resetRunId: z.string().optional(),
+  /** Set on a run made by a reset: the run it was reset from (also in its WorkflowTaskFailed's `baseRunId`). */
+  resetFromRunId: z.string().optional(),
 }).meta({ id: 'DescribeWorkflowResponse' });
 
 export const SignalWorkflowRequest = RunSelector.extend({
@@ -249,6 +253,29 @@ export const TerminateWorkflowRequest = RunSelector.extend({
   identity: Identity,
   requestId: RequestId,
 }).meta({ id: 'TerminateWorkflowRequest' });
+
+/**
+ * Reset (Temporal's ResetWorkflowExecution): the run is replaced by a new run of the same workflow
+ * id whose history is the old one's up to the reset point, then a WorkflowTaskFailed (cause
+ * RESET_WORKFLOW); signals and updates after the point are re-applied unless excluded. The current
+ * run, when running, is terminated with the reason. Exactly one of `eventId` and `resetType`.
+ */
+export const ResetWorkflowRequest = RunSelector.extend({
+  eventId: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('The event to go back to: one just after a workflow task was scheduled or started (usually a WorkflowTaskCompleted).'),
+  resetType: z.enum(enumValues(ResetType)).optional(),
+  reason: z.string().max(10_000).optional(),
+  reapplyExclude: z.array(z.enum(enumValues(ResetReapplyExcludeType))).max(2).default([]),
+  identity: Identity,
+  requestId: RequestId,
+})
+  .refine((r) => (r.eventId === undefined) !== (r.resetType === undefined), { message: 'Give exactly one of eventId and resetType.' })
+  .meta({ id: 'ResetWorkflowRequest' });
+export const ResetWorkflowResponse = z.object({ runId: z.string().describe('The new run.') }).meta({ id: 'ResetWorkflowResponse' });
 
 /** Query-string booleans: `true`/`1` and `false`/`0`. */
 const QueryBool = z
@@ -371,6 +398,12 @@ export const PollTaskRequest = z
      * it holds `Limits.maxHistoryPageBytes` of them. Workers that leave it out get one task an answer.
      */
     maxTasks: z.number().int().min(1).max(Limits.maxTasksPerPoll).optional(),
+    /**
+     * Activity polls (Temporal's `maxTaskQueueActivitiesPerSecond`): the task queue hands out at
+     * most this many tasks a second, across every worker polling it. The latest poll that carries
+     * it sets it; polls without it leave it as it is.
+     */
+    maxTasksPerSecond: z.number().positive().max(1_000_000).optional(),
   })
   .meta({ id: 'PollTaskRequest' });
 
@@ -637,6 +670,7 @@ export const Api = {
   signalWithStartWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/signal-with-start', summary: 'Signal the running workflow, or start it and signal it, in one step', request: SignalWithStartWorkflowRequest, response: StartWorkflowResponse }),
   requestCancelWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/cancel', summary: 'Request cancellation of a running workflow', request: CancelWorkflowRequest, response: Empty }),
   terminateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/terminate', summary: 'Terminate a running workflow at once', request: TerminateWorkflowRequest, response: Empty }),
+  resetWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/reset', summary: 'Reset a run to a workflow task: a new run with its history up to there, signals after it re-applied; the current run is terminated', request: ResetWorkflowRequest, response: ResetWorkflowResponse }),
   getWorkflowHistory: endpoint({ method: 'GET', path: '/workflows/{workflowId}/history', summary: 'Read a run\'s history, paged; long-poll for new events or the close event', request: GetHistoryRequest, response: GetHistoryResponse }),
   queryWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/query', summary: 'Query a workflow through a worker; nothing is written to history', request: QueryWorkflowRequest, response: QueryWorkflowResponse }),
   updateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates', summary: 'Send an update: validated by a worker, then accepted into history and handled; waits for the stage asked', request: UpdateWorkflowRequest, response: UpdateWorkflowResponse }),

@@ -57,6 +57,12 @@ export const ErrorStatus = {
   UPDATE_TIMEOUT: 504,
   /** No update with this id was accepted by this run. */
   UPDATE_NOT_FOUND: 404,
+  /**
+   * A reset names a point it cannot go back to: the event is not just after a workflow task was
+   * scheduled or started (a WorkflowTaskCompleted's id is the usual one), the run has no such task,
+   * or work that cannot be rebuilt (a child workflow, a call to another workflow) was pending there.
+   */
+  INVALID_RESET_POINT: 400,
   /** The feature is turned off in this deployment, e.g. time skipping outside a local test service. */
   FEATURE_DISABLED: 403,
   /** Anything unexpected; the service logs it. */

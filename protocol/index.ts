@@ -11,6 +11,8 @@ export {
   ActivityCancellationType,
   ParentClosePolicy,
   WorkflowTaskFailedCause,
+  ResetType,
+  ResetReapplyExcludeType,
   TaskQueueKind,
   enumValues,
 } from './enums.js';

@@ -14,6 +14,7 @@ import { ServiceError, unwrap } from './service-error.js';
 import { taskQueueStub, workflowStub } from './stubs.js';
 import { verifyTaskToken, type TaskTokenData } from './task-token.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
+import { timeSkippingEnabled } from './engine/time-skip.js';
 
 interface Call<E extends EndpointName> {
   env: Env;
@@ -39,6 +40,7 @@ const handlers: Handlers = {
   signalWithStartWorkflow: async (c) => unwrap(await wf(c).signalWithStart(c.body)),
   requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),
   terminateWorkflow: async (c) => unwrap(await wf(c).terminate(c.body)),
+  resetWorkflow: async (c) => unwrap(await wf(c).reset(c.body)),
   getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
   queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
   updateWorkflow: async (c) => unwrap(await wf(c).update(c.body)),
@@ -57,7 +59,7 @@ const handlers: Handlers = {
   failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue);
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue, c.body.maxTasksPerSecond);
     return started?.kind === 'activity' ? { task: started.task } : {};
   },
   acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t))),
@@ -80,7 +82,7 @@ const handlers: Handlers = {
   describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),
   listWorkflows: (c) => listExecutions(c.env, c.namespace, c.body),
   advanceWorkflowTime: async (c) => {
-    if (c.env.KEEL_TIME_SKIPPING !== '1') throw new ServiceError('FEATURE_DISABLED', 'Time skipping is only available in local test services (keel/testing); this service runs on real time.');
+    if (!timeSkippingEnabled(c.env.KEEL_TIME_SKIPPING)) throw new ServiceError('FEATURE_DISABLED', 'Time skipping is only available in local test services (keel/testing); this service runs on real time.');
     return unwrap(await wf(c).advanceTime(c.body.byMs));
   },
   countWorkflows: (c) => countExecutions(c.env, c.namespace, c.body),

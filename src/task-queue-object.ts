@@ -53,6 +53,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   private readonly inFlight = new Set<number>();
   /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
   private closed: boolean;
+  /**
+   * The queue's rate (Temporal's `maxTaskQueueActivitiesPerSecond`): tasks handed out a second,
+   * across every worker, as the latest poll carrying it set it. Tasks wait in the backlog for their
+   * moment. In memory: after a restart the next such poll sets it again.
+   */
+  private ratePerSecond: number | undefined;
+  /** The earliest moment the next task may be handed out under the rate. */
+  private nextFreeAt = 0;
+  /** Hands backlog tasks to waiting polls once the rate allows the next one. */
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,8 +100,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     // flight) leaves polls here that nobody will read until their long poll expires, and a
     // task handed to one is lost until its timeout. Live workers poll again all the time,
     // so the newest poll is the likeliest to be read.
-    const poller = this.waiting.pop();
+    // Under a rate, a task that may not go out yet waits in the backlog for its moment.
+    const poller = this.slotFree() ? this.waiting.pop() : undefined;
     if (poller) {
+      this.takeSlot();
       // Once the workflow object records the task as started it must reach this poller,
       // so the poller is claimed, and its long poll cannot run out, while that happens.
       poller.claimed = true;
@@ -103,6 +115,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         throw err;
       }
       if (!task) {
+        this.refundSlot();
         this.release(poller);
         return 'stale';
       }
@@ -111,12 +124,14 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
     this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), this.clock.now());
     this.backlogSize++;
+    if (this.waiting.length > 0) this.scheduleDrain();
     return 'queued';
   }
 
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
-  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false, stickyTaskQueue?: string): Promise<StartedTask | null> {
+  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false, stickyTaskQueue?: string, maxTasksPerSecond?: number): Promise<StartedTask | null> {
     if (this.closed) return null;
+    if (maxTasksPerSecond !== undefined) this.ratePerSecond = maxTasksPerSecond;
     this.recentPollers.set(identity, this.clock.now());
     this.pollSeq++;
     if (pollerId) {
@@ -143,6 +158,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       };
       const timer = setTimeout(() => this.expire(poller), waitMs);
       this.waiting.push(poller);
+      if (this.backlogSize > this.inFlight.size) this.scheduleDrain();
     });
   }
 
@@ -248,23 +264,68 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   private async takeFromBacklog(poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges' | 'stickyTaskQueue'>): Promise<StartedTask | null> {
     for (;;) {
-      if (this.backlogSize <= this.inFlight.size) return null;
+      if (this.backlogSize <= this.inFlight.size || !this.slotFree()) return null;
       const row = this.sql
         .exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + 1)
         .toArray()
         .find((r) => !this.inFlight.has(r.id));
       if (!row) return null;
       this.inFlight.add(row.id);
+      // The slot is taken before the start (a concurrent poll must not take it too), and given back if the task was stale.
+      this.takeSlot();
+      let task: StartedTask | null = null;
       try {
-        const task = await this.startTask(JSON.parse(row.ref) as TaskRef, poller);
+        task = await this.startTask(JSON.parse(row.ref) as TaskRef, poller);
         // Started or stale, the row has done its job. If this object dies before the
         // delete, the row is offered again and the workflow object calls it stale.
         this.sql.exec(`DELETE FROM backlog WHERE id = ?`, row.id);
         this.backlogSize--;
         if (task) return task;
       } finally {
+        if (!task) this.refundSlot();
         this.inFlight.delete(row.id);
       }
+    }
+  }
+
+  // ---- The queue's rate (maxTaskQueueActivitiesPerSecond) ----------------------------
+
+  private slotFree(): boolean {
+    return this.ratePerSecond === undefined || this.clock.now() >= this.nextFreeAt;
+  }
+
+  private takeSlot(): void {
+    if (this.ratePerSecond !== undefined) this.nextFreeAt = Math.max(this.clock.now(), this.nextFreeAt) + 1000 / this.ratePerSecond;
+  }
+
+  private refundSlot(): void {
+    if (this.ratePerSecond !== undefined) this.nextFreeAt -= 1000 / this.ratePerSecond;
+  }
+
+  /** Once the rate allows, the newest waiting polls get backlog tasks, one per moment. */
+  private scheduleDrain(): void {
+    if (this.drainTimer !== undefined || this.ratePerSecond === undefined) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      void this.drain();
+    }, Math.max(0, this.nextFreeAt - this.clock.now()));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0 && this.backlogSize > this.inFlight.size) {
+      if (!this.slotFree()) return this.scheduleDrain();
+      const poller = this.waiting.pop()!;
+      poller.claimed = true;
+      let task: StartedTask | null;
+      try {
+        task = await this.takeFromBacklog(poller);
+      } catch {
+        // The workflow object could not be reached: the row stays in the backlog for the next poll.
+        this.release(poller);
+        return;
+      }
+      if (task) poller.answer(task);
+      else this.release(poller);
     }
   }
 

@@ -11,6 +11,8 @@ import { describeRun } from './engine/describe.js';
 import { completeWorkflowTask, failWorkflowTask, fireDue } from './engine/lifecycle.js';
 import { requestCancelWorkflow, resolveRun, signalWorkflow, terminateRun } from './engine/run-control.js';
 import { startWorkflow } from './engine/start.js';
+import { resetWorkflow } from './engine/reset.js';
+import { timeSkippingEnabled } from './engine/time-skip.js';
 import { Txn } from './engine/transaction.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask } from './engine/workflow-tasks.js';
@@ -39,6 +41,7 @@ import { askQuery } from './workflow-object/consistent-query.js';
 import { DeadPolls } from './workflow-object/dead-polls.js';
 import { readHistory } from './workflow-object/history-pages.js';
 import { HistoryWaiters } from './workflow-object/history-waiters.js';
+import { IdleTimeSkipper } from './workflow-object/idle-time-skipper.js';
 import { TaskOutbox } from './workflow-object/task-outbox.js';
 import { TaskPayloads } from './workflow-object/task-payloads.js';
 import { UpdatesInFlight } from './workflow-object/updates-in-flight.js';
@@ -50,7 +53,8 @@ import type { UsageMeter } from './cost/usage-meter.js';
 export class WorkflowObject extends DurableObject<Env> {
   private readonly store: WorkflowStore;
   /** Long polls waiting for their run to change. */
-  private readonly waiters = new HistoryWaiters();
+  private readonly waiters = new HistoryWaiters(() => this.timeSkipper.check());
+  private readonly timeSkipper: IdleTimeSkipper;
   private readonly tasks: TaskOutbox;
   private readonly payloads: TaskPayloads;
   private readonly alarms: WorkflowAlarm;
@@ -72,7 +76,7 @@ export class WorkflowObject extends DurableObject<Env> {
     this.usage = usageMeterOf(this.env);
     this.usage.watch(ctx.storage.sql);
     this.store = new WorkflowStore(ctx.storage, this.usage);
-    if (env.KEEL_TIME_SKIPPING === '1') {
+    if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
       const offset = this.store.meta('clockOffsetMs');
       if (offset) this.clock.advance(Number(offset));
@@ -99,6 +103,7 @@ export class WorkflowObject extends DurableObject<Env> {
     this.tasks = new TaskOutbox(this.store, this.env, this.clock, alarmBy);
     this.payloads = new TaskPayloads(this.store, env.KEEL_TOKEN_SECRET);
     this.deadPolls = new DeadPolls(this.env, () => this.names.namespace);
+    this.timeSkipper = new IdleTimeSkipper({ enabled: env.KEEL_TIME_SKIPPING === 'auto', store: this.store, clock: this.clock, waiters: this.waiters, advance: (ms) => this.advanceTime(ms) });
     this.updates = new UpdatesInFlight({ store: this.store, clock: this.clock, queries: this.queries, waiters: this.waiters, workflowId: () => this.names.workflowId, mutate: (fn) => this.mutate(fn) });
   }
 
@@ -148,6 +153,7 @@ export class WorkflowObject extends DurableObject<Env> {
     if (tx.lostHandOffs.length > 0) this.deadPolls.end(tx.lostHandOffs);
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();
+    this.timeSkipper.check();
     return result;
   }
 
@@ -222,6 +228,10 @@ export class WorkflowObject extends DurableObject<Env> {
 
   terminate(req: ParsedRequestOf<'terminateWorkflow'>): Promise<Outcome<Record<string, never>>> {
     return outcome(() => this.mutate((tx) => (terminateRun(tx, resolveRun(tx, this.names.workflowId, req.runId), req.reason, req.details, req.identity), {}), requestKey('terminate', req)));
+  }
+
+  reset(req: ParsedRequestOf<'resetWorkflow'>): Promise<Outcome<ResponseOf<'resetWorkflow'>>> {
+    return outcome(() => this.mutate((tx) => resetWorkflow(tx, this.names.workflowId, req), requestKey('reset', req)));
   }
 
   /** A page of history, or a long poll for the next event or the close (src/workflow-object/history-pages.ts). */

@@ -65,6 +65,12 @@ export interface WorkerOptions {
    * ask for the next task only when the rate allows. Default: unlimited.
    */
   maxActivitiesPerSecond?: number;
+  /**
+   * At most this many activities a second start from this task queue, across every worker that
+   * polls it (Temporal's): the service's task queue hands tasks out at that rate. This worker sends
+   * it with its activity polls; the latest poll that carries it sets it. Default: unlimited.
+   */
+  maxTaskQueueActivitiesPerSecond?: number;
   /** The share of workflow pollers on the normal (non-sticky) queue. Default 0.2. */
   nonStickyToStickyPollRatio?: number;
   /** How long the service waits for this worker to take a task from its sticky queue. Default 10 s. */
@@ -163,12 +169,20 @@ export class Worker {
       if (!loaded.payloadConverter) throw new TypeError(`dataConverter.payloadConverterPath ${converterPath} does not export payloadConverter`);
       options = { ...options, dataConverter: { ...options.dataConverter, payloadConverter: loaded.payloadConverter } };
     }
+    const failurePath = options.dataConverter?.failureConverterPath;
+    if (failurePath) {
+      // Activity failures go through the very converter the workflows use.
+      const loaded = (await import(pathToFileURL(path.resolve(failurePath)).href)) as { failureConverter?: DataConverter['failureConverter'] };
+      if (!loaded.failureConverter) throw new TypeError(`dataConverter.failureConverterPath ${failurePath} does not export failureConverter`);
+      options = { ...options, dataConverter: { ...options.dataConverter, failureConverter: loaded.failureConverter } };
+    }
     let bundlerOptions: BundleOptions | undefined = options.workflowsPath
       ? {
           workflowsPath: options.workflowsPath,
           ...options.bundlerOptions,
           ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}),
           ...(converterPath ? { payloadConverterPath: converterPath } : {}),
+          ...(failurePath ? { failureConverterPath: failurePath } : {}),
         }
       : undefined;
     for (const plugin of options.plugins ?? []) if (bundlerOptions && plugin.configureBundler) bundlerOptions = plugin.configureBundler(bundlerOptions);
@@ -207,8 +221,8 @@ export class Worker {
         ...(options.activities
           ? {
               activities: options.activities as Record<string, ActivityFunction>,
-              // A rate limit holds starts back at the poll; eager starts would pass it by.
-              ...(options.maxActivitiesPerSecond === undefined ? { eagerActivities: {
+              // A rate limit holds starts back at the poll (or the queue); eager starts would pass it by.
+              ...(options.maxActivitiesPerSecond === undefined && options.maxTaskQueueActivitiesPerSecond === undefined ? { eagerActivities: {
                 taskQueue: options.taskQueue,
                 // A stopping worker takes no new activities, eager ones included.
                 reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
@@ -400,7 +414,12 @@ export class Worker {
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {}) }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
+    const rate = this.options.maxTaskQueueActivitiesPerSecond;
+    const r = await this.connection.call(
+      'pollActivityTask',
+      { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {}), ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}) },
+      { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false },
+    );
     return r.task;
   }
 

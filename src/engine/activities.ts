@@ -88,7 +88,8 @@ function optionalMs(t: ReturnType<typeof normaliseActivityTimeouts>) {
   return out;
 }
 
-function dispatchActivity(tx: Txn, run: RunState, act: ActivityState): void {
+/** Hands the activity's current attempt to its task queue (through the outbox). */
+export function dispatchActivity(tx: Txn, run: RunState, act: ActivityState): void {
   tx.dispatch({
     taskQueue: act.taskQueue,
     kind: 'activity',

@@ -170,6 +170,10 @@ export interface RunState {
   parent?: ParentInfo;
   children?: Record<string, ChildState>;
   externalCalls?: Record<string, ExternalCallState>;
+  /** Set on a run that was reset (reset.ts): the run that replaced it. */
+  resetRunId?: string;
+  /** Set on a run a reset made: the run it was reset from. */
+  resetFromRunId?: string;
   /** Accepted updates by id (absent on rows written before updates existed); see updates.ts. */
   updates?: Record<string, UpdateState>;
 }

@@ -11,9 +11,18 @@ type Waiter = { runId: string; closeOnly: boolean; wake: () => void };
 export class HistoryWaiters {
   private readonly waiters = new Set<Waiter>();
 
+  /** @param onCloseWait called when a result wait begins (time skipping looks for idle runs then). */
+  constructor(private readonly onCloseWait: () => void = () => {}) {}
+
   /** How many polls are held (tests check that none is left behind). */
   get size(): number {
     return this.waiters.size;
+  }
+
+  /** Whether a client waits for this run's close. */
+  awaitsClose(runId: string): boolean {
+    for (const w of this.waiters) if (w.closeOnly && w.runId === runId) return true;
+    return false;
   }
 
   /** Wakes the polls of the runs a committed change added events to. */
@@ -38,6 +47,7 @@ export class HistoryWaiters {
       };
       const timer = setTimeout(waiter.wake, ms);
       this.waiters.add(waiter);
+      if (closeOnly) this.onCloseWait();
     });
   }
 }

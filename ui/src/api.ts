@@ -15,6 +15,7 @@ export const PATHS = {
   signalWorkflow: '/workflows/{workflowId}/signal',
   requestCancelWorkflow: '/workflows/{workflowId}/cancel',
   terminateWorkflow: '/workflows/{workflowId}/terminate',
+  resetWorkflow: '/workflows/{workflowId}/reset',
   queryWorkflow: '/workflows/{workflowId}/query',
   updateWorkflow: '/workflows/{workflowId}/updates',
   describeTaskQueue: '/task-queues/{taskQueue}',
@@ -89,6 +90,9 @@ export const api = {
 
   terminate: (ns: string, workflowId: string, body: RequestOf<'terminateWorkflow'>) =>
     call<ResponseOf<'terminateWorkflow'>>('POST', url(ns, PATHS.terminateWorkflow, id(workflowId)), body),
+
+  /** Resets a run (the answer names the new run). */
+  reset: (ns: string, workflowId: string, body: RequestOf<'resetWorkflow'>) => call<ResponseOf<'resetWorkflow'>>('POST', url(ns, PATHS.resetWorkflow, id(workflowId)), body),
 
   /** Sends an update; the answer comes once its handler ends (or, rejected, at once), or with stage ACCEPTED when the long poll ends first. */
   update: (ns: string, workflowId: string, body: RequestOf<'updateWorkflow'>) => call<ResponseOf<'updateWorkflow'>>('POST', url(ns, PATHS.updateWorkflow, id(workflowId)), body),
