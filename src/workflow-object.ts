@@ -535,7 +535,7 @@ export class WorkflowObject extends DurableObject<Env> {
    * (completed, retried, moved to another queue, or its run closed).
    */
   async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: { acknowledges: boolean; pollerId?: string; pollSeq?: number; stickyTaskQueue?: string }): Promise<StartedTask | null> {
-    if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue);
+    if (ref.kind === 'query') return this.startQueryTask(ref, identity, fromQueue, poller?.acknowledges);
     const started = this.mutate((tx) => {
       this.consumeOutboxRow(ref);
       const run = tx.loadRun(ref.runId);
@@ -632,6 +632,7 @@ export class WorkflowObject extends DurableObject<Env> {
 
   /** Protocol 2: the worker has the task (hand-off.ts); TASK_NOT_FOUND when it already went back to its queue. */
   acknowledgeTask(token: TaskTokenData): Promise<Outcome<Record<string, never>>> {
+    if (token.kind === 'query') return outcome(() => (this.queries.acknowledge(token.queryId ?? ''), {}));
     return outcome(() =>
       this.mutate((tx) => {
         acknowledgeTask(tx, tx.loadRun(token.runId), token);
@@ -770,8 +771,8 @@ export class WorkflowObject extends DurableObject<Env> {
     });
   }
 
-  private async startQueryTask(ref: TaskRef, identity: string | undefined, fromQueue: string): Promise<StartedTask | null> {
-    const q = this.queries.start(ref.queryId ?? '', fromQueue);
+  private async startQueryTask(ref: TaskRef, identity: string | undefined, fromQueue: string, acknowledges?: boolean): Promise<StartedTask | null> {
+    const q = this.queries.start(ref.queryId ?? '', fromQueue, acknowledges);
     if (!q) return null;
     const run = this.store.loadRun(ref.runId);
     if (!run) return null;
