@@ -293,7 +293,7 @@ export class WorkflowObject extends DurableObject<Env> {
    * (completed, retried, moved to another queue, or its run closed).
    */
   async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: Poller): Promise<StartedTask | null> {
-    if (ref.kind === 'query') return this.startQueryTask(ref, fromQueue);
+    if (ref.kind === 'query') return this.startQueryTask(ref, fromQueue, poller?.acknowledges);
     const started = this.mutate((tx) => {
       this.tasks.consumeAtStart(ref);
       return startPolledTask(tx, ref, identity, fromQueue, poller);
@@ -317,6 +317,7 @@ export class WorkflowObject extends DurableObject<Env> {
 
   /** Protocol 2: the worker has the task (hand-off.ts); TASK_NOT_FOUND when it already went back to its queue. */
   acknowledgeTask(token: TaskTokenData): Promise<Outcome<Record<string, never>>> {
+    if (token.kind === 'query') return outcome(() => (this.queries.acknowledge(token.queryId ?? ''), {}));
     return outcome(() => this.mutate((tx) => (acknowledgeTask(tx, tx.loadRun(token.runId), token), {})));
   }
 
@@ -381,8 +382,8 @@ export class WorkflowObject extends DurableObject<Env> {
     return outcome(() => askQuery({ store: this.store, clock: this.clock, waiters: this.waiters, queries: this.queries }, resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId), req, this.clock.now() + longPollMs(this.env)));
   }
 
-  private async startQueryTask(ref: TaskRef, fromQueue: string): Promise<StartedTask | null> {
-    const q = this.queries.start(ref.queryId ?? '', fromQueue);
+  private async startQueryTask(ref: TaskRef, fromQueue: string, acknowledges?: boolean): Promise<StartedTask | null> {
+    const q = this.queries.start(ref.queryId ?? '', fromQueue, acknowledges);
     const run = q && this.store.loadRun(ref.runId);
     return run ? { kind: 'workflow', task: await this.payloads.queryTask(run, ref, q, this.clock.now()) } : null;
   }

@@ -378,8 +378,8 @@ export class Worker {
             // events: timers firing together reach it in one round trip (protocol 3).
             ...(queue === this.stickyQueue ? { maxPerPoll: STICKY_TASKS_PER_POLL, freeSlots: () => slots.size - slots.used } : {}),
             handle: (task) => this.track(this.workflows!.handle(task)),
-            // Queries and update validations are not started tasks: nothing to acknowledge.
-            acknowledge: (task) => (task.query || task.update ? Promise.resolve() : this.acknowledge(task.taskToken, `workflow task of ${task.workflowExecution.workflowId}`)),
+            // Queries and update validations too: one not acknowledged is offered to another poller.
+            acknowledge: (task) => this.acknowledge(task.taskToken, `${task.query ? `query ${task.query.queryType}` : task.update ? `update validation ${task.update.name}` : 'workflow task'} of ${task.workflowExecution.workflowId}`),
           }),
         );
       }

@@ -262,4 +262,29 @@ describe('acknowledged hand-off', () => {
     expect(await taskQueueStub(testEnv, NS, shared, 'workflow').closeStickyOf('liar-poller')).toBe(false);
     expect(await taskQueueStub(testEnv, NS, taskQueue, 'workflow').closeStickyOf('liar-poller')).toBe(false);
   });
+
+  it('a query handed to a poll that neither acknowledges nor answers it is offered to another poller on the normal queue within handOffAckMs', async () => {
+    const workflowId = unique('lost-query');
+    const taskQueue = unique('lost-query-tq');
+    const sticky = unique('lost-query-sticky');
+    await startWorkflow(workflowId, taskQueue);
+    const first = (await pollWorkflowTask(taskQueue))!;
+    await completeWorkflowTask(first.taskToken, [], { stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 60_000 } });
+    await settle(workflowId);
+
+    const asked = call('POST', `/workflows/${workflowId}/query`, { queryType: 'status' });
+    // The worker holding the run takes the query on its sticky queue, and is dead.
+    const lost = (await ackingPoll('workflow', sticky, 'dead-worker', 'dead-poller'))!;
+    expect(lost.query).toMatchObject({ queryType: 'status' });
+    // Long before the 60 s sticky timeout and the query timeout, a live worker on the normal queue gets it.
+    const live = (await ackingPoll('workflow', taskQueue, 'live-worker', 'live-poller', 5000))!;
+    expect(live.query).toMatchObject({ queryType: 'status' });
+    expect((await acknowledge(live.taskToken)).status).toBe(200);
+    await ok('POST', '/query-tasks/respond', { taskToken: live.taskToken, answer: { metadata: { encoding: btoa('json/plain') }, data: btoa('"from the live worker"') } });
+    const answer = await asked;
+    expect(answer.status).toBe(200);
+    expect(atob(answer.body.answer.data)).toBe('"from the live worker"');
+    // Answered: an acknowledgement now finds nothing.
+    expect((await acknowledge(lost.taskToken)).body.error.code).toBe('TASK_NOT_FOUND');
+  });
 });
