@@ -5,7 +5,7 @@
  * schedule object asks it for times; the clock is the caller's.
  */
 import { compileCalendar, parseCronString, CalendarSpecError, type CompiledCalendar, type StructuredCalendar } from './calendar.js';
-import { checkTimeZone, fromLocal, toLocal, TimeZoneError } from './zoned-time.js';
+import { checkTimeZone, instantsOf, offsetAt, toLocal, TimeZoneError } from './zoned-time.js';
 
 export interface IntervalSpec {
   /** The period, ms (at least 1 s). */
@@ -50,6 +50,8 @@ export interface CompiledSpec {
 
 /** How far ahead one search looks for a calendar match (Temporal's schedules look years ahead too). */
 const SEARCH_YEARS_MS = 10 * 366 * 86_400_000;
+/** More than any clock change (Lord Howe's is 30 min, the usual one hour). */
+const DST_SLACK_MS = 3 * 3_600_000;
 
 /**
  * Compiles a spec; `seed` (the schedule id) makes jitter differ between schedules and stay the same
@@ -98,21 +100,23 @@ function compile(input: ScheduleSpecInput, seed: string): CompiledSpec {
       if (best === undefined || t < best) best = t;
     }
     if (calendars.length > 0) {
-      // Calendars name whole seconds; search local time from the first whole second after `after`.
+      // Calendars name whole seconds, matched on local clock times. Where the clocks went back
+      // shortly before `after`, a local time earlier than after's own may still come again, so the
+      // search starts that much earlier; a local time names its instants in order (instantsOf).
       const from = Math.floor(after / 1000) * 1000 + 1000;
+      const steady = (t: number) => offsetAt(t - DST_SLACK_MS, zone) === offsetAt(t + DST_SLACK_MS, zone);
       for (const c of calendars) {
-        let local = toLocal(from, zone);
-        for (let guard = 0; guard < 4000; guard++) {
-          const found = c.nextAtOrAfter(local, local + SEARCH_YEARS_MS);
-          if (found === undefined) break;
-          const t = fromLocal(found, zone);
-          // Around a change back of the clocks the local search may start in the hour that repeats.
-          if (t > after) {
-            if (best === undefined || t < best) best = t;
-            break;
-          }
-          local = found + 1000;
+        let local = toLocal(from, zone) - (steady(from) ? 0 : DST_SLACK_MS);
+        let found: number | undefined;
+        for (let guard = 0; guard < 20_000; guard++) {
+          const match = c.nextAtOrAfter(local, local + SEARCH_YEARS_MS);
+          if (match === undefined) break;
+          // Past the first instant found by more than any clock change: nothing later comes before it.
+          if (found !== undefined && (steady(found) || match > toLocal(found, zone) + DST_SLACK_MS)) break;
+          for (const t of instantsOf(match, zone)) if (t > after && (found === undefined || t < found)) found = t;
+          local = match + 1000;
         }
+        if (found !== undefined && (best === undefined || found < best)) best = found;
       }
     }
     return best;

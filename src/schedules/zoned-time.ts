@@ -3,11 +3,10 @@
  * an instant's local fields, and the instant of a local time. Pure; schedules compute calendars in
  * their zone with these.
  *
- * Around a daylight-saving change a local time can happen twice or not at all. Twice (clocks go
- * back): the earlier instant is taken, so a calendar fires once. Not at all (clocks go forward): the
- * moment the clock jumps is taken, so an action at 02:30 on a day that skips 02:00–03:00 runs at
- * 03:00, and the mapping from local to instant never goes backwards (no later local time can land
- * before it, so a search in local order finds the first instant).
+ * Around a daylight-saving change a local time can happen twice or not at all. As Temporal's
+ * schedules (which match clock times literally, with no special handling of DST): a time that
+ * happens twice (clocks go back) names both instants, and one that does not happen (clocks go
+ * forward) names none.
  */
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -52,21 +51,10 @@ export const offsetAt = (t: number, zone: string): number => toLocal(t, zone) - 
 
 const HALF_DAY = 12 * 3600_000;
 
-/** The instant of local wall time `local` (as from toLocal) in `zone`; see the module comment for DST. */
-export function fromLocal(local: number, zone: string): number {
-  if (zone === 'UTC' || zone === '') return local;
-  // Zones change offset at most once in a day, so the offsets half a day either side bound it.
-  const before = offsetAt(local - HALF_DAY, zone);
-  const after = offsetAt(local + HALF_DAY, zone);
-  const candidates = [local - before, local - after].filter((t) => toLocal(t, zone) === local);
-  if (candidates.length > 0) return Math.min(...candidates);
-  // A skipped local time: the first instant on the later offset, found by halving (offsets change on whole seconds).
-  let lo = local - after;
-  let hi = local - before;
-  while (hi - lo > 1000) {
-    const mid = Math.floor((lo + hi) / 2000) * 1000;
-    if (offsetAt(mid, zone) === after) hi = mid;
-    else lo = mid;
-  }
-  return hi;
+/** The instants at which the zone's clocks show local wall time `local` (as from toLocal): none, one or two, in order. */
+export function instantsOf(local: number, zone: string): number[] {
+  if (zone === 'UTC' || zone === '') return [local];
+  // Zones change offset at most once in a day, so the offsets half a day either side are the candidates.
+  const candidates = new Set([local - offsetAt(local - HALF_DAY, zone), local - offsetAt(local + HALF_DAY, zone)]);
+  return [...candidates].filter((t) => toLocal(t, zone) === local).sort((a, b) => a - b);
 }
