@@ -177,9 +177,11 @@ export class ScheduleObject extends DurableObject<Env> {
       if (!(to >= from)) throw new ServiceError('INVALID_ARGUMENT', `backfill endTime (${b.endTime}) is before its startTime (${b.startTime}).`, { issues: [{ path: 'backfill.endTime', message: 'before startTime' }] });
       // A backfill takes the spec's times in [startTime, endTime], now.
       for (let t = spec.nextNominal(from - 1); t !== undefined && t <= to; t = spec.nextNominal(t)) {
+        // A range may name millions of times (every second for a year): past the buffer's bound the
+        // rest is dropped, counted once, rather than walked.
         if (s.buffer.length >= MAX_BUFFER) {
           s.counts.bufferDropped++;
-          continue;
+          break;
         }
         s.buffer.push({ nominal: t, actual: now, overlap: b.overlapPolicy ?? overlapOf(s), manual: true });
       }
