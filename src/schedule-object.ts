@@ -19,6 +19,7 @@ import { processBuffer, MAX_BUFFER, type BufferedStart } from './schedules/overl
 import { actionWorkflowId, collectDue, describeSchedule, listEntryOf, nextDue, overlapOf, recordAction, specOf, type StoredSchedule } from './schedules/state.js';
 import { ScheduleSpecError, type CompiledSpec } from './schedules/spec.js';
 import { deleteScheduleEntry, writeScheduleEntry } from './visibility/schedules.js';
+import { checkSearchAttributes } from './visibility/search-attributes.js';
 
 const KEY = 'schedule';
 const WATCH_MIN_MS = 1000;
@@ -312,7 +313,10 @@ export class ScheduleObject extends DurableObject<Env> {
   }
 }
 
-function checkedSpec(s: Pick<StoredSchedule, 'schedule' | 'scheduleId'>): CompiledSpec {
+/** The spec compiled, after checking what the service would refuse later: a bad spec, the action's or the schedule's search attributes. */
+function checkedSpec(s: Pick<StoredSchedule, 'schedule' | 'scheduleId' | 'searchAttributes'>): CompiledSpec {
+  checkSearchAttributes(s.schedule.action.startWorkflow.searchAttributes);
+  checkSearchAttributes(s.searchAttributes);
   try {
     return specOf(s);
   } catch (err) {

@@ -177,6 +177,11 @@ describe('schedules', () => {
     const bad = await call('POST', `/schedules/${id}/update`, { schedule: { ...schedule, spec: { cronStrings: ['0 25 * * *'] } } });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/hour/);
+    const badAttributes = await call('POST', `/schedules/${id}/update`, {
+      schedule: { ...schedule, action: { startWorkflow: { ...schedule.action.startWorkflow, searchAttributes: { WorkflowId: 'taken' } } } },
+    });
+    expect(badAttributes.body.error.code).toBe('INVALID_ARGUMENT');
+    expect((await describeSchedule(id)).schedule.spec.cronStrings).toEqual(['0 12 * * *']);
   });
 
   it('refuses a second schedule with the same id, answers SCHEDULE_NOT_FOUND once deleted, and lists through visibility', async () => {
