@@ -35,6 +35,18 @@ interface Stored extends StoredSchedule {
   /** Bumped on each save: the visibility row's version. */
   version: number;
   visibilityWritten?: number;
+  /** The request ids of the last updates and patches, so that a retried one changes nothing. */
+  requestIds?: string[];
+}
+
+const REQUEST_IDS_KEPT = 50;
+
+/** Whether `requestId` was seen already; records it when not. */
+function seenBefore(s: Stored, requestId: string | undefined): boolean {
+  if (!requestId) return false;
+  if (s.requestIds?.includes(requestId)) return true;
+  s.requestIds = [...(s.requestIds ?? []), requestId].slice(-REQUEST_IDS_KEPT);
+  return false;
 }
 
 export class ScheduleObject extends DurableObject<Env> {
@@ -108,6 +120,7 @@ export class ScheduleObject extends DurableObject<Env> {
     return this.serial(() =>
       outcome(async () => {
         const s = await this.loadOrThrow();
+        if (seenBefore(s, req.requestId)) return { conflictToken: String(s.conflictToken) };
         if (req.conflictToken !== undefined && req.conflictToken !== String(s.conflictToken)) {
           throw new ServiceError('SCHEDULE_CONFLICT', `The schedule changed since it was read (conflict token ${req.conflictToken}, now ${s.conflictToken}); describe it again and retry.`);
         }
@@ -129,6 +142,7 @@ export class ScheduleObject extends DurableObject<Env> {
     return this.serial(() =>
       outcome(async () => {
         const s = await this.loadOrThrow();
+        if (seenBefore(s, req.requestId)) return {};
         const spec = specOf(s);
         this.applyPatch(s, spec, req, this.clock.now());
         await this.pass(s, spec);

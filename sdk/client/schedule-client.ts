@@ -146,7 +146,8 @@ export class ScheduleClient extends BaseClient {
   /** A handle to the schedule with this id; nothing is asked of the service until it is used. */
   public getHandle(scheduleId: string): ScheduleHandle {
     const call = <E extends 'describeSchedule' | 'updateSchedule' | 'patchSchedule' | 'deleteSchedule'>(endpoint: E, request: RequestOf<E>) => this.call(scheduleId, endpoint, request, { scheduleId });
-    const patch = (p: RequestOf<'patchSchedule'>) => call('patchSchedule', { ...p, identity: this.options.identity }).then(() => undefined);
+    // A request id makes the transport's retry after a lost answer harmless: the schedule takes it once.
+    const patch = (p: RequestOf<'patchSchedule'>) => call('patchSchedule', { ...p, identity: this.options.identity, requestId: crypto.randomUUID() }).then(() => undefined);
     const handle: ScheduleHandle = {
       scheduleId,
       client: this,
@@ -164,6 +165,7 @@ export class ScheduleClient extends BaseClient {
                 conflictToken: raw.conflictToken,
                 searchAttributes: next.typedSearchAttributes ? { ...(next.searchAttributes ?? {}), ...typedSearchAttributesToWire(next.typedSearchAttributes) } : next.searchAttributes,
                 identity: this.options.identity,
+                requestId: crypto.randomUUID(),
               }),
             );
             return;

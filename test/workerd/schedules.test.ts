@@ -152,7 +152,9 @@ describe('schedules', () => {
     await ok('POST', `/schedules/${id}/patch`, { pause: 'maintenance' });
     let d = await describeSchedule(id);
     expect(d.schedule.state).toMatchObject({ paused: true, note: 'maintenance' });
-    await ok('POST', `/schedules/${id}/patch`, { triggerImmediately: {} });
+    await ok('POST', `/schedules/${id}/patch`, { triggerImmediately: {}, requestId: 'trigger-1' });
+    // A retry of the same request (its answer lost) triggers nothing more.
+    await ok('POST', `/schedules/${id}/patch`, { triggerImmediately: {}, requestId: 'trigger-1' });
     await ok('POST', `/schedules/${id}/patch`, { backfill: [{ startTime: '2026-01-01T00:00:00Z', endTime: '2026-01-01T03:00:00Z' }] });
     d = await describeSchedule(id);
     expect(d.info.actionCount).toBe(5);
