@@ -119,6 +119,7 @@ export class Client extends BaseClient {
       namespace: this.options.namespace,
       loadedDataConverter: this.options.loadedDataConverter,
       identity: this.options.identity,
+      ...(options.interceptors?.schedule ? { interceptors: options.interceptors.schedule } : {}),
     });
   }
 }

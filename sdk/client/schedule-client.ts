@@ -2,12 +2,13 @@
 // ScheduleHandle's describe/pause/unpause/trigger/backfill/update/delete, and the two schedule
 // errors, rebuilt from the service's codes.
 import type { RequestOf, ResponseOf } from '../../protocol/index.js';
-import { markErrorClass, typedSearchAttributesToWire, type LoadedDataConverter, encodeMapToPayloads } from '../common/index.js';
+import { composeInterceptors, markErrorClass, typedSearchAttributesToWire, type Headers, type LoadedDataConverter, encodeMapToPayloads } from '../common/index.js';
 import { BaseClient } from './base-client.js';
 import { Connection, type ConnectionLike } from './connection.js';
 import { KeelServiceError } from './errors.js';
 import { descriptionFromWire, scheduleToWire, summaryFromWire } from './schedule-convert.js';
-import type { Backfill, ScheduleDescription, ScheduleOptions, ScheduleOptionsAction, ScheduleOverlapPolicy, ScheduleSummary, ScheduleUpdateOptions } from './schedule-types.js';
+import type { Backfill, CompiledScheduleOptions, ScheduleDescription, ScheduleOptions, ScheduleOptionsAction, ScheduleOverlapPolicy, ScheduleSummary, ScheduleUpdateOptions } from './schedule-types.js';
+import { workflowTypeName } from './workflow-client.js';
 import { dropUndefined } from './workflow-options.js';
 
 /** Thrown when no schedule has the id (the service's SCHEDULE_NOT_FOUND). */
@@ -42,7 +43,7 @@ export interface ScheduleClientOptions {
   namespace?: string;
   dataConverter?: LoadedDataConverter;
   identity?: string;
-  /** Temporal's schedule client interceptors; Keel accepts none yet, so this must be empty. */
+  /** Interceptors of the client's schedule calls (Temporal's), the first outermost. */
   interceptors?: ScheduleClientInterceptor[];
 }
 
@@ -51,17 +52,23 @@ export interface LoadedScheduleClientOptions {
   namespace: string;
   identity: string;
   loadedDataConverter: LoadedDataConverter;
+  interceptors: ScheduleClientInterceptor[];
 }
 
-/** Temporal's interceptor of schedule calls: its create input and output. Keel runs none (see docs/schedules.md). */
+/**
+ * Intercepts schedule calls (Temporal's): `create` sees the compiled options and the headers, which
+ * travel with the action to every workflow the schedule starts (where a tracing interceptor puts
+ * its context).
+ */
 export interface ScheduleClientInterceptor {
   create?: (input: CreateScheduleInput, next: (input: CreateScheduleInput) => Promise<CreateScheduleOutput>) => Promise<CreateScheduleOutput>;
 }
 export interface CreateScheduleInput {
-  readonly headers: Record<string, unknown>;
-  readonly options: ScheduleOptions;
+  readonly headers: Headers;
+  readonly options: CompiledScheduleOptions;
 }
 export interface CreateScheduleOutput {
+  /** The service's conflict token (Temporal's is bytes; Keel's is its text, encoded). */
   readonly conflictToken: Uint8Array | undefined;
 }
 
@@ -115,8 +122,7 @@ export class ScheduleClient extends BaseClient {
 
   constructor(options: ScheduleClientOptions & { loadedDataConverter: LoadedDataConverter }) {
     super(options.connection ?? Connection.lazy());
-    if (options.interceptors?.length) throw new TypeError('Keel runs no schedule client interceptors yet; leave interceptors.schedule empty');
-    this.options = { namespace: options.namespace ?? 'default', identity: options.identity ?? 'keel-client', loadedDataConverter: options.loadedDataConverter };
+    this.options = { namespace: options.namespace ?? 'default', identity: options.identity ?? 'keel-client', loadedDataConverter: options.loadedDataConverter, interceptors: options.interceptors ?? [] };
   }
 
   /**
@@ -125,11 +131,20 @@ export class ScheduleClient extends BaseClient {
    * @throws {ScheduleAlreadyRunning} when a schedule with this id exists.
    */
   public async create<A extends ScheduleOptionsAction>(options: ScheduleOptions<A>): Promise<ScheduleHandle> {
+    const compiled = { ...options, action: { ...options.action, workflowType: workflowTypeName(options.action.workflowType), args: (options.action.args ?? []) as unknown[] } } as CompiledScheduleOptions;
+    await composeInterceptors(this.options.interceptors, 'create', (input: CreateScheduleInput) => this.createSchedule(input))({ headers: {}, options: compiled });
+    return this.getHandle(options.scheduleId);
+  }
+
+  private async createSchedule({ headers, options }: CreateScheduleInput): Promise<CreateScheduleOutput> {
     const dc = this.options.loadedDataConverter;
     const state = options.state;
+    const schedule = await scheduleToWire(options.scheduleId, options as unknown as ScheduleOptions, dc);
+    // The headers go with the action, into every workflow the schedule starts, as Temporal's.
+    if (Object.keys(headers).length > 0) schedule.action.startWorkflow.header = { ...headers };
     const request: RequestOf<'createSchedule'> = dropUndefined({
       scheduleId: options.scheduleId,
-      schedule: await scheduleToWire(options.scheduleId, options as ScheduleOptions, dc),
+      schedule,
       memo: options.memo ? await encodeMapToPayloads(dc, options.memo) : undefined,
       searchAttributes: options.typedSearchAttributes ? { ...(options.searchAttributes ?? {}), ...typedSearchAttributesToWire(options.typedSearchAttributes) } : options.searchAttributes,
       initialPatch:
@@ -139,8 +154,8 @@ export class ScheduleClient extends BaseClient {
       identity: this.options.identity,
       requestId: crypto.randomUUID(),
     });
-    await this.call(options.scheduleId, 'createSchedule', request);
-    return this.getHandle(options.scheduleId);
+    const answer = await this.call(options.scheduleId, 'createSchedule', request);
+    return { conflictToken: new TextEncoder().encode(answer.conflictToken) };
   }
 
   /** A handle to the schedule with this id; nothing is asked of the service until it is used. */

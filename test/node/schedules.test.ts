@@ -3,7 +3,9 @@
 // running the workflows the schedule starts.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleSummary } from 'keel/client';
+import { Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleClientInterceptor, type ScheduleSummary } from 'keel/client';
+import { defaultPayloadConverter } from 'keel/common';
+import { keelHistory } from './fixtures/keel-history.js';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
 import { brokenReport, report } from './fixtures/schedule-workflows.js';
@@ -122,5 +124,28 @@ describe('schedules', () => {
     const error = await handle.describe().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScheduleNotFoundError);
     expect((error as ScheduleNotFoundError).scheduleId).toBe('weekly');
+  });
+
+  it('runs schedule client interceptors on create; the headers they add reach every workflow the schedule starts', async () => {
+    const seen: string[] = [];
+    const tracing: ScheduleClientInterceptor = {
+      async create(input, next) {
+        seen.push(`${input.options.scheduleId}:${input.options.action.workflowType}`);
+        return next({ ...input, headers: { ...input.headers, traceparent: defaultPayloadConverter.toPayload('00-abc-def-01') } });
+      },
+    };
+    const client = new Client({ connection: env.client.connection, interceptors: { schedule: [tracing] } });
+    const handle = await client.schedule.create({
+      scheduleId: 'traced',
+      spec: { cronExpressions: ['@daily'] },
+      action: { type: 'startWorkflow', workflowType: report, taskQueue, args: ['traced'] },
+    });
+    expect(seen).toEqual(['traced:report']);
+    await handle.trigger();
+    const [action] = (await handle.describe()).info.recentActions;
+    const history = await client.workflow.getHandle(action!.action.workflow.workflowId).fetchHistory().then(keelHistory);
+    const header = (history.events[0]!.attributes as { header?: Record<string, never> }).header;
+    expect(defaultPayloadConverter.fromPayload(header!['traceparent']!)).toBe('00-abc-def-01');
+    await handle.delete();
   });
 });
