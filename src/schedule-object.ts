@@ -25,7 +25,8 @@ const KEY = 'schedule';
 const WATCH_MIN_MS = 1000;
 const WATCH_MAX_MS = 60_000;
 const RETRY_MS = 5000;
-const LATEST_ALARM_MS = 8.64e15;
+/** workerd refuses an alarm after 2189: a schedule whose next action is later is woken then, finds nothing due, and sets it again. */
+const LATEST_ALARM_MS = Date.UTC(2189, 0, 1);
 
 /** What the object keeps beside the schedule: when to look at running workflows again, and the visibility write. */
 interface Stored extends StoredSchedule {

@@ -103,6 +103,14 @@ describe('schedules', () => {
     expect((await describeSchedule(c)).info).toMatchObject({ actionCount: 1, bufferSize: 1 });
   });
 
+  it('takes a spec whose first action is past the latest alarm workerd allows', async () => {
+    const id = unique('sched');
+    await create(id, unique('q'), { spec: { intervals: [{ everyMs: HOUR }], startTime: '2500-01-01T00:00:00Z' } });
+    expect((await describeSchedule(id)).info.futureActionTimes[0]).toBe('2500-01-01T00:00:00.000Z');
+    await runDurableObjectAlarm(stub(id));
+    expect((await describeSchedule(id)).info.actionCount).toBe(0);
+  });
+
   it('ALLOW_ALL starts each action whatever runs', async () => {
     const id = unique('sched');
     await create(id, unique('q'), { policies: { overlapPolicy: 'ALLOW_ALL' } });
