@@ -6,6 +6,7 @@ import { ExitCode, describeError, exitCodeOf } from './errors.js';
 import { addClientOptions, collect, type ClientFlags } from './flags.js';
 import { OUTPUT_FORMATS, processIo, terminalSafe, type Io, type OutputFormat } from './output.js';
 import { keelPackage } from './package-root.js';
+import { defineScheduleCommands } from './schedule-commands.js';
 
 /** The version in the keel package's package.json, found above this module (sources or dist/). */
 function packageVersion(): string {
@@ -93,6 +94,8 @@ export function createProgram(io: Io = processIo): Command {
 
   const workflow = program.command('workflow').description('Start, list, inspect, signal, query, cancel and terminate workflow executions');
   defineWorkflowCommands(workflow, io);
+
+  defineScheduleCommands(program.command('schedule').description('Create, list, describe, update, pause, trigger, backfill and delete schedules'), io);
 
   const taskQueue = program.command('task-queue').description('Inspect task queues');
   addClientOptions(

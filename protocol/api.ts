@@ -13,6 +13,7 @@ import { ParentClosePolicy, ResetReapplyExcludeType, ResetType, WorkflowExecutio
 import { HistoryEvent } from './events.js';
 import { DurationMs, MAX_BACKOFF_COEFFICIENT, MAX_DURATION_MS, MAX_MEMO_BYTES, MAX_PENDING_PER_KIND, MAX_SEARCH_ATTRIBUTES, MAX_SEARCH_ATTRIBUTES_BYTES, PositiveDurationMs, QueryPageSize } from './bounds.js';
 import { Failure, Memo, Payload, Payloads, RetryPolicy, SearchAttributes } from './payload.js';
+import { CreateScheduleRequest, CreateScheduleResponse, DeleteScheduleRequest, DescribeScheduleResponse, ListSchedulesRequest, ListSchedulesResponse, PatchScheduleRequest, UpdateScheduleRequest } from './schedules.js';
 
 /** Limits the service enforces; each breach is answered with PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
 export const Limits = {
@@ -695,6 +696,12 @@ export const Api = {
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
   listWorkflows: endpoint({ method: 'GET', path: '/workflows', summary: 'List executions matching a list filter, paged, newest start first unless the filter has ORDER BY', request: ListWorkflowsRequest, response: ListWorkflowsResponse }),
   countWorkflows: endpoint({ method: 'GET', path: '/workflow-count', summary: 'Count executions matching a list filter, optionally grouped by ExecutionStatus', request: CountWorkflowsRequest, response: CountWorkflowsResponse }),
+  createSchedule: endpoint({ method: 'POST', path: '/schedules', summary: 'Create a schedule (its own object, with an alarm at the next action); SCHEDULE_ALREADY_RUNNING if the id is taken', request: CreateScheduleRequest, response: CreateScheduleResponse }),
+  describeSchedule: endpoint({ method: 'GET', path: '/schedules/{scheduleId}', summary: 'Describe a schedule: its spec, action, policies, state, recent and upcoming actions', request: Empty, response: DescribeScheduleResponse }),
+  updateSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/update', summary: 'Replace a schedule\'s spec, action, policies and state; with conflictToken, only if unchanged since it was read', request: UpdateScheduleRequest, response: CreateScheduleResponse }),
+  patchSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/patch', summary: 'Pause, unpause, trigger an action now, or backfill a time range', request: PatchScheduleRequest, response: Empty }),
+  deleteSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/delete', summary: 'Delete a schedule; the workflows it started go on', request: DeleteScheduleRequest, response: Empty }),
+  listSchedules: endpoint({ method: 'GET', path: '/schedules', summary: 'List schedules, paged, by schedule id', request: ListSchedulesRequest, response: ListSchedulesResponse }),
   advanceWorkflowTime: endpoint({ method: 'POST', path: '/workflows/{workflowId}/time/advance', summary: "Local test services only (KEEL_TIME_SKIPPING): move one workflow's clock forward and fire what came due; FEATURE_DISABLED elsewhere", request: AdvanceWorkflowTimeRequest, response: AdvanceWorkflowTimeResponse }),
 } as const;
 export type Api = typeof Api;

@@ -44,5 +44,6 @@ export {
   type ActivityTask,
   type WorkflowExecution,
 } from './api.js';
+export { ScheduleOverlapPolicy, type ScheduleWire, type ScheduleSpecWire, type DescribeScheduleWire, type ScheduleListEntryWire } from './schedules.js';
 export { openApiDocument } from './openapi.js';
 export { ownsStickyQueue, stickyQueueName } from './sticky-queue.js';

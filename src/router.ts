@@ -11,10 +11,11 @@ import { checkHost } from './host-check.js';
 import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
 import { longPollMs, type Env } from './env.js';
 import { ServiceError, unwrap } from './service-error.js';
-import { taskQueueStub, workflowStub } from './stubs.js';
+import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { verifyTaskToken, type TaskTokenData } from './task-token.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
+import { listSchedules } from './visibility/schedules.js';
 
 interface Call<E extends EndpointName> {
   env: Env;
@@ -31,6 +32,7 @@ const withToken = async <T>(call: { env: Env; namespace: string; body: { taskTok
 };
 const wf = (c: { env: Env; namespace: string; params: Record<string, string> }) => workflowStub(c.env, c.namespace, c.params.workflowId!);
 const wfOf = (c: { env: Env }, t: TaskTokenData) => workflowStub(c.env, t.namespace, t.workflowId);
+const sched = (c: { env: Env; namespace: string; params: Record<string, string> }) => scheduleStub(c.env, c.namespace, c.params.scheduleId!);
 const identityOf = (body: { identity?: string | undefined }) => body.identity ?? 'anonymous';
 
 const handlers: Handlers = {
@@ -86,6 +88,12 @@ const handlers: Handlers = {
     return unwrap(await wf(c).advanceTime(c.body.byMs));
   },
   countWorkflows: (c) => countExecutions(c.env, c.namespace, c.body),
+  createSchedule: async (c) => unwrap(await scheduleStub(c.env, c.namespace, c.body.scheduleId).create(c.namespace, c.body)),
+  describeSchedule: async (c) => unwrap(await sched(c).describe()),
+  updateSchedule: async (c) => unwrap(await sched(c).update(c.body)),
+  patchSchedule: async (c) => unwrap(await sched(c).patch(c.body)),
+  deleteSchedule: async (c) => unwrap(await sched(c).delete()),
+  listSchedules: (c) => listSchedules(c.env, c.namespace, c.body),
 };
 
 function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {

@@ -91,6 +91,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     durableObjects: {
       WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
       TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },
+      SCHEDULES: { className: 'ScheduleObject', useSQLite: true },
     },
     // The visibility store (list and count), persisted with the rest under the data directory.
     d1Databases: { [VISIBILITY_BINDING]: VISIBILITY_DATABASE },

@@ -21,6 +21,9 @@ export const PATHS = {
   describeTaskQueue: '/task-queues/{taskQueue}',
   listWorkflows: '/workflows',
   countWorkflows: '/workflow-count',
+  listSchedules: '/schedules',
+  describeSchedule: '/schedules/{scheduleId}',
+  patchSchedule: '/schedules/{scheduleId}/patch',
 } as const;
 
 /** An error answer of the service (its `code` and `message`), or a network failure (`NETWORK`). */
@@ -109,6 +112,16 @@ export const api = {
 
   countWorkflows: (ns: string, q: RequestOf<'countWorkflows'>, signal?: AbortSignal) =>
     call<ResponseOf<'countWorkflows'>>('GET', url(ns, PATHS.countWorkflows, {}, q as Query), undefined, signal),
+
+  listSchedules: (ns: string, q: RequestOf<'listSchedules'>, signal?: AbortSignal) =>
+    call<ResponseOf<'listSchedules'>>('GET', url(ns, PATHS.listSchedules, {}, q as Query), undefined, signal),
+
+  describeSchedule: (ns: string, scheduleId: string, signal?: AbortSignal) =>
+    call<ResponseOf<'describeSchedule'>>('GET', url(ns, PATHS.describeSchedule, { scheduleId }), undefined, signal),
+
+  /** Pause, unpause or trigger (one action now). */
+  patchSchedule: (ns: string, scheduleId: string, body: RequestOf<'patchSchedule'>) =>
+    call<ResponseOf<'patchSchedule'>>('POST', url(ns, PATHS.patchSchedule, { scheduleId }), body),
 };
 
 /** A run as the list answers it. */
