@@ -37,6 +37,7 @@ import { recordChildClosed, recordChildStartResult } from './engine/child-workfl
 import { applyParentClosePolicy } from './engine/parent-close-policy.js';
 import { recordExternalResult } from './engine/external-calls.js';
 import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
+import { RunDeletion } from './retention.js';
 
 /** How many runs an update not yet accepted follows through continue-as-new. */
 const MAX_UPDATE_HOPS = 10;
@@ -82,6 +83,8 @@ export class WorkflowObject extends DurableObject<Env> {
   readonly visibility: VisibilityOutbox;
   /** Calls to other workflow objects (children, external signals and cancels) on their way. */
   readonly calls: WorkflowCalls;
+  /** Runs deleted when their namespace's retention has passed, or when asked; the storage emptied after the last. */
+  readonly deletion: RunDeletion;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,17 +99,18 @@ export class WorkflowObject extends DurableObject<Env> {
       now: () => this.clock.now(),
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
     });
-    this.visibility = new VisibilityOutbox(ctx.storage.sql, {
+    this.visibility = new VisibilityOutbox(this.store.sql, {
       store: env.VISIBILITY ? new D1SummaryStore(env.VISIBILITY, () => visibilityDb(env)) : undefined,
       now: () => this.clock.now(),
       retryBy: (due) => this.alarmBy(due),
     });
-    this.calls = new WorkflowCalls(ctx.storage.sql, {
+    this.calls = new WorkflowCalls(this.store.sql, {
       env,
       now: () => this.clock.now(),
       retryBy: (due) => this.alarmBy(due),
       settle: (id, call, result) => this.settleCall(id, call, result),
     });
+    this.deletion = new RunDeletion({ env, storage: ctx.storage, store: this.store, visibility: this.visibility, calls: this.calls, namespace: () => this.names.namespace, now: () => this.clock.now(), alarmBy: (due) => this.alarmBy(due), emptied: () => (this.alarmSetTo = null) });
   }
 
   private cachedNames: { namespace: string; workflowId: string } | undefined;
@@ -167,6 +171,7 @@ export class WorkflowObject extends DurableObject<Env> {
     }
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();
+    this.deletion.closed(tx.runs.values());
     return result;
   }
 
@@ -211,6 +216,8 @@ export class WorkflowObject extends DurableObject<Env> {
     if (summaryDue !== undefined) at = Math.min(at ?? Infinity, Math.max(summaryDue, tx.now) + 1000);
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);
+    const deletionDue = this.deletion.nextDue(tx);
+    if (deletionDue !== undefined) at = Math.min(at ?? Infinity, deletionDue);
     const wall = at === undefined ? null : alarmTime(this.clock.toWallClock(at));
     if (wall === this.alarmSetTo) return;
     this.alarmSetTo = wall;
@@ -224,6 +231,7 @@ export class WorkflowObject extends DurableObject<Env> {
     // workerd retries an alarm whose handler threw (with back-off, up to six times): say so, since
     // it means the previous run failed part-way (its transaction rolled back).
     if (info?.isRetry) console.warn(`keel: alarm of workflow '${this.names.workflowId}' retried (retry ${info.retryCount}) after it failed`);
+    await this.deletion.sweep();
     const now = this.clock.now();
     this.store.expireRequests(now);
     const heardFrom = await this.workersHeardFrom(now);
@@ -233,6 +241,7 @@ export class WorkflowObject extends DurableObject<Env> {
       if (run) fireDue(tx, run, heardFrom);
     }, undefined, { alwaysScheduleAlarm: true });
     await Promise.all([this.deliverOutbox(), this.calls.deliverDue()]);
+    await this.deletion.dropIfEmpty();
   }
 
   /**
@@ -408,6 +417,19 @@ export class WorkflowObject extends DurableObject<Env> {
         return {};
       }, requestKey('terminate', req)),
     );
+  }
+
+  /** DeleteWorkflowExecution: the run is terminated first if it is running, then deleted (src/retention.ts). */
+  deleteRun(req: ParsedRequestOf<'deleteWorkflow'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(async () => {
+      const runId = this.mutate((tx) => {
+        const run = resolveRun(tx, this.names.workflowId, req.runId);
+        if (isRunning(run)) terminateRun(tx, run, req.reason ?? 'deleted', undefined, req.identity);
+        return run.runId;
+      });
+      await this.deletion.deleteNow(runId, () => Promise.all([this.deliverOutbox(), this.calls.deliverDue()]));
+      return {};
+    });
   }
 
   /**
