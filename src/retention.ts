@@ -34,9 +34,14 @@ export interface RunDeletionHost {
   emptied: () => void;
 }
 
+/** How long a deletion waits when its namespace could not be read (never guessed: a guess could delete early). */
+const REGISTRY_RETRY_MS = 60_000;
+
 export class RunDeletion {
   /** The earliest close time of the runs kept: undefined when not read yet, null when no run is closed. */
   private earliestClose: number | null | undefined;
+  /** No deletion before this (object time): set when the namespace could not be read. */
+  private notBefore = 0;
 
   constructor(private readonly host: RunDeletionHost) {}
 
@@ -54,7 +59,8 @@ export class RunDeletion {
     for (const run of tx.runs.values()) {
       if (!isRunning(run) && run.closeTime !== undefined && (this.earliestClose === null || run.closeTime < this.earliestClose)) this.earliestClose = run.closeTime;
     }
-    return nextDeletion(this.earliestClose ?? undefined, this.knownRetention());
+    const due = nextDeletion(this.earliestClose ?? undefined, this.knownRetention());
+    return due === undefined ? undefined : Math.max(due, this.notBefore);
   }
 
   /**
@@ -79,9 +85,15 @@ export class RunDeletion {
     const { store, now } = this.host;
     if (this.earliestClose === undefined) this.earliestClose = store.earliestCloseTime() ?? null;
     const due = nextDeletion(this.earliestClose ?? undefined, this.knownRetention());
-    if (due === undefined || due > now()) return;
-    const ns = await lookupNamespace(this.host.env, this.host.namespace()).catch(() => undefined);
-    const retention = ns?.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (due === undefined || Math.max(due, this.notBefore) > now()) return;
+    let retention: number;
+    try {
+      retention = (await lookupNamespace(this.host.env, this.host.namespace()))?.retentionMs ?? DEFAULT_RETENTION_MS;
+    } catch (err) {
+      console.warn(`keel: could not read namespace '${this.host.namespace()}' for its retention; deleting later`, err);
+      this.notBefore = now() + REGISTRY_RETRY_MS;
+      return;
+    }
     const past = runsPastRetention(store.closedRuns(), retention, now());
     // Never the running run: only closed runs have a close time.
     if (past.length > 0) this.delete(past);

@@ -246,10 +246,12 @@ export function createRouter() {
       requireTokenSecret(env.KEEL_API_KEYS, env.KEEL_TOKEN_SECRET);
       const authorization = req.headers.get('authorization');
       if (scope !== 'service') await authorize(env.KEEL_API_KEYS, authorization, namespace);
-      // An ordinary call needs its namespace registered (a cached look-up: no round trip for a
-      // namespace this isolate saw in the last few seconds); the namespace endpoints say NOT_FOUND themselves.
-      if (scope === undefined) await requireNamespace(env, namespace);
       const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
+      // An ordinary call needs its namespace registered (a cached look-up: no round trip for a
+      // namespace this isolate saw in the last few seconds); the namespace endpoints say NOT_FOUND
+      // themselves. After the body is read: a look-up that does go to the registry must not hold an
+      // oversized body unread (the sender would see its connection reset instead of the 413).
+      if (scope === undefined) await requireNamespace(env, namespace);
       const body = validate(endpoint.request, input);
       const handler = handlers[name] as (call: Call<EndpointName>) => Promise<unknown>;
       return json(await handler({ env, namespace, authorization, params, body: body as never }));

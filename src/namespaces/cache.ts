@@ -40,7 +40,15 @@ export async function lookupNamespace(env: Env, name: string, now = Date.now()):
   // Concurrent misses share one read.
   let pending = loading.get(name);
   if (!pending) {
-    pending = read(env, name, now).finally(() => loading.delete(name));
+    pending = read(env, name, now)
+      .catch((err: unknown) => {
+        // The registry is unreachable: a namespace known before keeps working with what was known
+        // (it is tried again on the next call), rather than every call of it failing with D1.
+        if (!hit?.ns) throw err;
+        console.warn(`keel: could not read namespace '${name}' from the registry; using what was read ${Math.round((now - hit.at) / 1000)} s ago`, err);
+        return hit.ns;
+      })
+      .finally(() => loading.delete(name));
     loading.set(name, pending);
   }
   return pending;

@@ -8,6 +8,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { forgetNamespaces } from '../../src/namespaces/cache.js';
 import { expectError } from './helpers.js';
 import { Space, complete } from './visibility-helpers.js';
 
@@ -88,6 +89,32 @@ describe('a closed run is deleted when its namespace\'s retention has passed', (
     expect((await storage(s, 'kept')).alarm).not.toBeNull();
     await after(s, 'kept', HOUR + MINUTE);
     expectError(await describeRun(s, 'kept'), 'WORKFLOW_NOT_FOUND');
+  });
+
+  it('never guesses the retention: nothing is deleted while the registry cannot be read', async () => {
+    // Longer than the default 72 h, which an object that knows nothing would otherwise assume.
+    const s = await space(100 * HOUR);
+    await s.start('unreadable');
+    await s.terminate('unreadable');
+    // The object's registry reads fail, and nothing is cached: the retention is unknown.
+    const down = { prepare: () => { throw new Error('D1 is unavailable'); }, batch: () => Promise.reject(new Error('D1 is unavailable')) };
+    const host = (o: WorkflowObject) => (o.deletion as unknown as { host: { env: Record<string, unknown> } }).host;
+    let saved: unknown;
+    await runInDurableObject(s.stub('unreadable'), (o: WorkflowObject) => {
+      saved = host(o).env;
+      host(o).env = { ...(saved as object), VISIBILITY: down };
+      forgetNamespaces();
+    });
+    await after(s, 'unreadable', 80 * HOUR);
+    await runInDurableObject(s.stub('unreadable'), (o: WorkflowObject) => {
+      host(o).env = saved as Record<string, unknown>;
+    });
+    expect((await describeRun(s, 'unreadable')).body.status).toBe('TERMINATED');
+    // Read again a minute later, with the registry back: 100 h have not passed yet.
+    await after(s, 'unreadable', 61_000);
+    expect((await describeRun(s, 'unreadable')).body.status).toBe('TERMINATED');
+    await after(s, 'unreadable', 20 * HOUR);
+    expectError(await describeRun(s, 'unreadable'), 'WORKFLOW_NOT_FOUND');
   });
 
   it('starts a new run of the id after the object was emptied', async () => {
