@@ -85,17 +85,14 @@ const handlers: Handlers = {
   },
   countWorkflows: (c) => countExecutions(c.env, c.namespace, c.body),
   deleteWorkflow: async (c) => unwrap(await wf(c).deleteRun(c.body)),
-  registerNamespace: async (c) => {
-    await authorizeOperator(c.env.KEEL_API_KEYS, c.authorization, 'register namespaces');
-    return registerNamespace(c.env, c.body);
-  },
+  registerNamespace: (c) => registerNamespace(c.env, c.body),
   listNamespaces: async (c) => listNamespaces(c.env, c.body, await visibleNamespaces(c.env.KEEL_API_KEYS, c.authorization)),
   describeNamespace: (c) => describeNamespace(c.env, c.namespace),
-  updateNamespace: async (c) => {
-    await authorizeOperator(c.env.KEEL_API_KEYS, c.authorization, 'change namespaces');
-    return updateNamespace(c.env, c.namespace, c.body);
-  },
+  updateNamespace: (c) => updateNamespace(c.env, c.namespace, c.body),
 };
+
+/** Endpoints that change namespaces: an operator's acts, which take a key granted every namespace. */
+const OPERATOR_ACTS: Partial<Record<EndpointName, string>> = { registerNamespace: 'register namespaces', updateNamespace: 'change namespaces' };
 
 function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {
   if (token.kind !== kind) throw new ServiceError('INVALID_TASK_TOKEN', `This is a ${token.kind} task token; this endpoint takes ${kind} task tokens.`);
@@ -245,7 +242,11 @@ export function createRouter() {
       const { namespace = '', ...params } = decodeParams(req.params);
       requireTokenSecret(env.KEEL_API_KEYS, env.KEEL_TOKEN_SECRET);
       const authorization = req.headers.get('authorization');
-      if (scope !== 'service') await authorize(env.KEEL_API_KEYS, authorization, namespace);
+      // Keys are checked before the body is read, as for every call.
+      const operatorAct = OPERATOR_ACTS[name];
+      if (operatorAct) await authorizeOperator(env.KEEL_API_KEYS, authorization, operatorAct);
+      else if (scope === 'service') await visibleNamespaces(env.KEEL_API_KEYS, authorization);
+      else await authorize(env.KEEL_API_KEYS, authorization, namespace);
       const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
       // An ordinary call needs its namespace registered (a cached look-up: no round trip for a
       // namespace this isolate saw in the last few seconds); the namespace endpoints say NOT_FOUND
