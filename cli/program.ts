@@ -68,7 +68,7 @@ export function createProgram(io: Io = processIo): Command {
     .option('-p, --port <port>', 'port of the API and the web UI (0 picks a free one)', parsePort, 7233)
     .option('--ip <ip>', 'address to listen on', '127.0.0.1')
     .option('--api-key-file <file>', 'require API keys as a deployed service does: a file of grants as KEEL_API_KEYS holds them (`keel api-key create` prints one); KEEL_API_KEYS works too')
-    .option('-n, --namespace <namespace>', 'a namespace to create at start (repeatable), as Temporal\'s start-dev; `default` always exists', collectNamespace)
+    .option('-n, --namespace <namespace>', 'a namespace to create at start (repeatable), as Temporal\'s start-dev; `default` always exists', collectNewNamespace)
     .option('--no-auto-create-namespaces', 'refuse namespaces not created with --namespace or `keel operator namespace create` (NAMESPACE_NOT_FOUND), as a deployed service does; by default any name works and is created on first use')
     .addOption(new Option('--log-level <level>', 'the lowest level of Worker log lines to print').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', '\nExample:\n  keel dev --db-dir .keel --port 7233\n')
@@ -287,6 +287,17 @@ function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, 1 or more.');
   return n;
+}
+
+/**
+ * protocol's NAMESPACE_NAME_PATTERN, repeated here because `keel dev` loads no zod (protocol/api.ts
+ * would); program.test.ts checks the two are the same.
+ */
+export const DEV_NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
+
+function collectNewNamespace(value: string, previous: string[] = []): string[] {
+  if (!DEV_NAMESPACE_PATTERN.test(value)) throw new InvalidArgumentError('a namespace name is 1 to 256 letters, digits, ".", "_" and "-", starting with a letter or digit.');
+  return collectNamespace(value, previous);
 }
 
 function collectNamespace(value: string, previous: string[] = []): string[] {

@@ -573,11 +573,9 @@ export const MIN_RETENTION_MS = 1000;
 /** A namespace's lifecycle state, as Temporal's `NamespaceState` (Keel registers and never deprecates or deletes yet). */
 export const NamespaceState = { REGISTERED: 'REGISTERED' } as const;
 
-const NamespaceName = z
-  .string()
-  .min(1)
-  .max(256)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a namespace name is letters, digits, ".", "_" and "-", starting with a letter or digit');
+/** What a namespace name may be: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 256. */
+export const NAMESPACE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
+const NamespaceName = z.string().regex(NAMESPACE_NAME_PATTERN, 'a namespace name is 1 to 256 letters, digits, ".", "_" and "-", starting with a letter or digit');
 const RetentionMs = z.number().int().min(MIN_RETENTION_MS).max(MAX_DURATION_MS).describe('How long a closed execution is kept before it is deleted, in ms.');
 const NamespaceData = z.record(z.string().max(256), z.string().max(4096)).refine((d) => Object.keys(d).length <= 64, 'at most 64 entries');
 

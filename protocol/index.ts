@@ -34,6 +34,7 @@ export {
   DEFAULT_RETENTION_MS,
   MIN_RETENTION_MS,
   NamespaceState,
+  NAMESPACE_NAME_PATTERN,
   type NamespaceInfo,
   PendingActivityState,
   UpdateStage,

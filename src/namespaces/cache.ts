@@ -7,6 +7,7 @@
  *
  * The workflow objects read the same cache for their namespace's retention (src/retention.ts).
  */
+import { NAMESPACE_NAME_PATTERN } from '../../protocol/index.js';
 import type { Env } from '../env.js';
 import { DEFAULT_NAMESPACE, namespaceNotFound, newNamespace, type NamespaceRecord } from './namespace.js';
 import { NamespaceRegistry } from './registry.js';
@@ -84,7 +85,7 @@ export function configuredNamespaces(env: Env): string[] {
   } catch {
     console.warn('keel: KEEL_NAMESPACES is not a JSON list of names; ignored');
   }
-  return [DEFAULT_NAMESPACE, ...(Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && n !== DEFAULT_NAMESPACE) : [])];
+  return [DEFAULT_NAMESPACE, ...(Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && n !== DEFAULT_NAMESPACE && NAMESPACE_NAME_PATTERN.test(n)) : [])];
 }
 
 const ensured = new Map<string, Promise<void>>();
@@ -108,7 +109,8 @@ async function read(env: Env, name: string, now: number): Promise<NamespaceRecor
   const registry = NamespaceRegistry.of(env);
   const defaults = newNamespace({ name }, now);
   if (!registry) return defaults;
-  const createOnUse = autoCreates(env) || configuredNamespaces(env).includes(name);
+  // Only a name that could be registered is registered on use; any other is not found.
+  const createOnUse = (autoCreates(env) && NAMESPACE_NAME_PATTERN.test(name)) || configuredNamespaces(env).includes(name);
   const found = (await registry.get(name)) ?? (createOnUse ? await registry.ensure(defaults) : undefined);
   put(name, found, now);
   return found;

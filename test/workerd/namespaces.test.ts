@@ -85,6 +85,12 @@ describe('keel dev: namespaces are created on first use', () => {
     expect(r.status).toBe(200);
     expect((await call('GET', `/namespaces/${name}`)).body).toMatchObject({ name, retentionMs: 72 * HOUR, state: 'REGISTERED' });
   });
+
+  it('does not create a name that could not be registered', async () => {
+    const r = await fetchService(`/api/v1/namespaces/${encodeURIComponent('has space')}/workflow-count`);
+    expect(r.status).toBe(404);
+    expect(((await r.json()) as { error: { code: string } }).error.code).toBe('NAMESPACE_NOT_FOUND');
+  });
 });
 
 describe('API keys and namespaces', () => {
