@@ -35,7 +35,9 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             // Long polls, history waits and queries give up after 1 s instead of 20 s.
             // TEST_MIGRATIONS: the visibility store's migrations, applied by the setup file.
-            miniflare: { bindings: { KEEL_LONG_POLL_MS: '1000', TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')) } },
+            // Namespaces are created on first use, as under `keel dev`: each test makes up its own
+            // (test/workerd/namespaces.test.ts turns it off to see NAMESPACE_NOT_FOUND).
+            miniflare: { bindings: { KEEL_LONG_POLL_MS: '1000', KEEL_NAMESPACE_AUTO_CREATE: '1', TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')) } },
           })),
         ],
         test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], setupFiles: ['test/workerd/apply-migrations.ts'] },

@@ -20,7 +20,10 @@ export interface DevFlags {
   apiKeyFile?: string;
   port: number;
   ip: string;
+  /** Namespaces created at start; `default` always exists. */
   namespace: string[];
+  /** Namespaces not created are created on first use (default); false: NAMESPACE_NOT_FOUND, as deployed. */
+  autoCreateNamespaces?: boolean;
   logLevel: LogLevel;
 }
 
@@ -51,7 +54,12 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
       port: flags.port,
       ip: flags.ip,
       dataDir,
-      bindings: { KEEL_TOKEN_SECRET: tokenSecret, ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}) },
+      bindings: {
+        KEEL_TOKEN_SECRET: tokenSecret,
+        KEEL_NAMESPACES: JSON.stringify(flags.namespace),
+        KEEL_NAMESPACE_AUTO_CREATE: flags.autoCreateNamespaces === false ? '0' : '1',
+        ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}),
+      },
       log: (line, level) => {
         if ((SEVERITY[level] ?? SEVERITY.log!) >= threshold) io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}\n`);
       },
@@ -76,7 +84,7 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
       `  API:        ${service.url}/api/v1   (OpenAPI: ${service.url}/api/v1/openapi.json)`,
       `  Web UI:     ${service.url}/`,
       `  Data:       ${dataDir}`,
-      `  Namespaces: ${flags.namespace.join(', ')}   (any other name works too: namespaces are implicit)`,
+      `  Namespaces: ${flags.namespace.join(', ')}   ${flags.autoCreateNamespaces === false ? '(others: NAMESPACE_NOT_FOUND until created)' : '(any other name works too: created on first use)'}`,
       apiKeys
         ? `  API keys:   required, as in production (${flags.apiKeyFile ? flags.apiKeyFile : 'KEEL_API_KEYS'})`
         : '  API keys:   none (open to anything that reaches the address; pass --api-key-file to require keys)',

@@ -2,7 +2,8 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Command } from 'commander';
-import { createProgram, main } from './program.js';
+import { DEV_NAMESPACE_PATTERN, createProgram, main } from './program.js';
+import { NAMESPACE_NAME_PATTERN } from '../protocol/index.js';
 
 async function run(...args: string[]) {
   let out = '';
@@ -90,5 +91,14 @@ describe('keel command line', () => {
     for (const command of ['start', 'execute']) {
       expect((await run('workflow', command, '--help')).out).toMatch(/--cron <schedule>\s+run on a cron schedule in UTC/);
     }
+  });
+});
+
+describe('keel dev --namespace', () => {
+  it("checks names by the protocol's rule (repeated, since keel dev loads no zod)", async () => {
+    expect(DEV_NAMESPACE_PATTERN.source).toBe(NAMESPACE_NAME_PATTERN.source);
+    const bad = await run('dev', '--namespace', 'has space');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/a namespace name is 1 to 256 letters/);
   });
 });

@@ -69,14 +69,11 @@ export function createProgram(io: Io = processIo): Command {
     .option('-p, --port <port>', 'port of the API and the web UI (0 picks a free one)', parsePort, 7233)
     .option('--ip <ip>', 'address to listen on', '127.0.0.1')
     .option('--api-key-file <file>', 'require API keys as a deployed service does: a file of grants as KEEL_API_KEYS holds them (`keel api-key create` prints one); KEEL_API_KEYS works too')
-    .option(
-      '-n, --namespace <namespace>',
-      'namespace to list as available (repeatable). Namespaces are implicit in Keel: any name works without this',
-      collectNamespace,
-    )
+    .option('-n, --namespace <namespace>', 'a namespace to create at start (repeatable), as Temporal\'s start-dev; `default` always exists', collectNewNamespace)
+    .option('--no-auto-create-namespaces', 'refuse namespaces not created with --namespace or `keel operator namespace create` (NAMESPACE_NOT_FOUND), as a deployed service does; by default any name works and is created on first use')
     .addOption(new Option('--log-level <level>', 'the lowest level of Worker log lines to print').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', '\nExample:\n  keel dev --db-dir .keel --port 7233\n')
-    .action(async (flags: { dbDir: string; port: number; ip: string; apiKeyFile?: string; namespace?: string[]; logLevel: (typeof LOG_LEVELS)[number] }) => {
+    .action(async (flags: { dbDir: string; port: number; ip: string; apiKeyFile?: string; namespace?: string[]; autoCreateNamespaces: boolean; logLevel: (typeof LOG_LEVELS)[number] }) => {
       const { dev } = await import('./dev.js');
       await dev({ ...flags, namespace: flags.namespace ?? ['default'] }, io);
     });
@@ -96,6 +93,9 @@ export function createProgram(io: Io = processIo): Command {
   defineWorkflowCommands(workflow, io);
 
   defineScheduleCommands(program.command('schedule').description('Create, list, describe, update, pause, trigger, backfill and delete schedules'), io);
+  const operator = program.command('operator').description('Manage the service: namespaces');
+  const namespace = operator.command('namespace').description('Create, describe, list and update namespaces');
+  defineNamespaceCommands(namespace, io);
 
   const taskQueue = program.command('task-queue').description('Inspect task queues');
   addClientOptions(
@@ -123,6 +123,28 @@ export function createProgram(io: Io = processIo): Command {
     });
 
   return program;
+}
+
+function defineNamespaceCommands(namespace: Command, io: Io): void {
+  const actions = () => import('./namespace-actions.js');
+  /** The namespace named by the argument (Temporal CLI's form) or by --namespace. */
+  const named = (c: Command) => addClientOptions(c.argument('[name]', 'the namespace (default: --namespace, KEEL_NAMESPACE or `default`)'));
+  const settings = (c: Command) =>
+    c
+      .option('--description <text>', 'what the namespace is for')
+      .option('--email <address>', "the owner's email address")
+      .option('--retention <duration>', 'how long a closed workflow execution is kept before it is deleted, e.g. 72h, 3d (default 72h)')
+      .option('--data <key=value>', 'a key/value pair to keep with the namespace (repeatable); an empty value removes the key', collect);
+  settings(named(namespace.command('create').description('Register a namespace')))
+    .addHelpText('after', '\nExample:\n  keel operator namespace create orders --retention 7d --description "order processing" --email ops@example.com\n')
+    .action(async (name: string | undefined, flags) => (await actions()).createNamespace(name, flags, io));
+  named(namespace.command('describe').description("Show a namespace's description, owner, retention and state")).action(async (name: string | undefined, flags) =>
+    (await actions()).describeNamespace(name, flags, io),
+  );
+  addClientOptions(namespace.command('list').description('List the namespaces')).action(async (flags) => (await actions()).listNamespaces(flags, io));
+  settings(named(namespace.command('update').description("Change a namespace's description, owner email, data or retention")))
+    .addHelpText('after', '\nA new retention applies to executions as their deletion comes due, including those closed before.\n')
+    .action(async (name: string | undefined, flags) => (await actions()).updateNamespace(name, flags, io));
 }
 
 function defineWorkflowCommands(workflow: Command, io: Io): void {
@@ -215,6 +237,9 @@ function defineWorkflowCommands(workflow: Command, io: Io): void {
       `\nExamples:\n  keel workflow reset -w order-42 --type LastWorkflowTask --reason "fixed the bug"\n  keel workflow reset -w order-42 --event-id 4 --reason retry --reapply-exclude Signal\n  keel workflow reset --query "ExecutionStatus = 'Failed'" --type LastWorkflowTask --reason "fixed the bug" --yes\n`,
     )
     .action(async (flags) => (await actions()).reset(flags, io));
+  targetOrBatch(workflow.command('delete').description('Delete a workflow execution: its history, state and list entry (a running one is terminated first)'))
+    .option('--reason <reason>', 'why, recorded in the history when the run is still running')
+    .action(async (flags) => (await actions()).deleteWorkflow(flags, io));
 
   addClientOptions(workflow.command('list').description('List workflow executions, newest start first'))
     .option('-q, --query <filter>', "a list filter, e.g. \"WorkflowType = 'order' AND ExecutionStatus = 'Running'\"")
@@ -274,6 +299,17 @@ function parseCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number, 1 or more.');
   return n;
+}
+
+/**
+ * protocol's NAMESPACE_NAME_PATTERN, repeated here because `keel dev` loads no zod (protocol/api.ts
+ * would); program.test.ts checks the two are the same.
+ */
+export const DEV_NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
+
+function collectNewNamespace(value: string, previous: string[] = []): string[] {
+  if (!DEV_NAMESPACE_PATTERN.test(value)) throw new InvalidArgumentError('a namespace name is 1 to 256 letters, digits, ".", "_" and "-", starting with a letter or digit.');
+  return collectNamespace(value, previous);
 }
 
 function collectNamespace(value: string, previous: string[] = []): string[] {

@@ -23,6 +23,9 @@ describe('CLI values', () => {
   it("takes Temporal CLI's Go durations and the SDK's", () => {
     expect(parseDuration('90s', '--run-timeout')).toBe(90_000);
     expect(parseDuration('1h30m', '--run-timeout')).toBe(5_400_000);
+    // Days, as Temporal's CLI takes them for --retention.
+    expect(parseDuration('3d', '--retention')).toBe(3 * 86_400_000);
+    expect(parseDuration('1d12h', '--retention')).toBe(36 * 3_600_000);
     expect(parseDuration('250ms', '--run-timeout')).toBe(250);
     expect(parseDuration('7 days', '--run-timeout')).toBe(7 * 86_400_000);
     expect(parseDuration('1500', '--run-timeout')).toBe(1500);

@@ -44,8 +44,9 @@ export function parseKeyValues(pairs: readonly string[] = [], flag: string): Rec
   return out;
 }
 
-const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+$/;
-const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+// Go's units, and `d` for days as Temporal's CLI takes it (`--retention 3d`).
+const GO_DURATION = /^(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h|d))+$/;
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
  * A duration flag in milliseconds. Takes Temporal CLI's Go form (`90s`, `1h30m`, `250ms`) and the
@@ -55,7 +56,7 @@ export function parseDuration(text: string, flag: string): number {
   const t = text.trim();
   if (GO_DURATION.test(t)) {
     let ms = 0;
-    for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(n) * GO_UNITS[unit!]!;
+    for (const [, n, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h|d)/g)) ms += Number(n) * GO_UNITS[unit!]!;
     return Math.round(ms);
   }
   try {

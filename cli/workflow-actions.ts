@@ -279,6 +279,18 @@ function userName(): string {
   }
 }
 
+/**
+ * `keel workflow delete`: Temporal's DeleteWorkflowExecution — the run's history, state and list
+ * entry go (a running run is terminated first). The SDK's handle has no delete, as Temporal's has
+ * none: the call goes through the connection.
+ */
+export async function deleteWorkflow(flags: BatchFlags & { reason?: string }, io: Io): Promise<void> {
+  const { connection } = connect(flags);
+  await forEachTarget(flags, io, { verb: 'delete', done: 'Workflow execution deleted', field: { deleted: true } }, async (handle) => {
+    await connection.call('deleteWorkflow', { ...(handle.runId ? { runId: handle.runId } : {}), ...(flags.reason ? { reason: flags.reason } : {}) }, { namespace: flags.namespace, params: { workflowId: handle.workflowId } });
+  });
+}
+
 export interface ListFlags extends ClientFlags {
   query?: string;
   limit?: number;

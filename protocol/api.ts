@@ -641,6 +641,76 @@ export const CountWorkflowsResponse = z
   })
   .meta({ id: 'CountWorkflowsResponse' });
 
+// ---- Deleting a run ------------------------------------------------------------------
+
+/**
+ * Temporal's DeleteWorkflowExecution: deletes one run (the latest unless `runId` names another) —
+ * its history, state and visibility row — terminating it first when it is running. Closed runs are
+ * also deleted by themselves once their namespace's retention has passed.
+ */
+export const DeleteWorkflowRequest = RunSelector.extend({
+  reason: z.string().max(10_000).optional().describe('Recorded in the termination event when the run was still running.'),
+  identity: Identity,
+}).meta({ id: 'DeleteWorkflowRequest' });
+
+// ---- Namespaces ---------------------------------------------------------------------
+
+/** Temporal's default retention of closed executions: 72 hours. */
+export const DEFAULT_RETENTION_MS = 72 * 60 * 60 * 1000;
+/** The shortest retention a namespace may have (tests use short ones; Temporal Cloud's minimum is a day). */
+export const MIN_RETENTION_MS = 1000;
+
+/** A namespace's lifecycle state, as Temporal's `NamespaceState` (Keel registers and never deprecates or deletes yet). */
+export const NamespaceState = { REGISTERED: 'REGISTERED' } as const;
+
+/** What a namespace name may be: letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 256. */
+export const NAMESPACE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$/;
+const NamespaceName = z.string().regex(NAMESPACE_NAME_PATTERN, 'a namespace name is 1 to 256 letters, digits, ".", "_" and "-", starting with a letter or digit');
+const RetentionMs = z.number().int().min(MIN_RETENTION_MS).max(MAX_DURATION_MS).describe('How long a closed execution is kept before it is deleted, in ms.');
+const NamespaceData = z.record(z.string().max(256), z.string().max(4096)).refine((d) => Object.keys(d).length <= 64, 'at most 64 entries');
+
+/** One namespace as the registry holds it (Temporal's NamespaceInfo and the config's retention, flattened). */
+export const NamespaceInfo = z
+  .object({
+    name: z.string(),
+    state: z.enum(enumValues(NamespaceState)),
+    description: z.string(),
+    ownerEmail: z.string(),
+    /** Free-form key/value pairs (Temporal's namespace `data`). */
+    data: z.record(z.string(), z.string()),
+    retentionMs: z.number().int(),
+    createTime: Time,
+    updateTime: Time,
+  })
+  .meta({ id: 'NamespaceInfo' });
+export type NamespaceInfo = z.infer<typeof NamespaceInfo>;
+
+export const RegisterNamespaceRequest = z
+  .object({
+    name: NamespaceName,
+    description: z.string().max(10_000).optional(),
+    ownerEmail: z.string().max(320).optional(),
+    /** Default 72 hours, as Temporal. */
+    retentionMs: RetentionMs.optional(),
+    data: NamespaceData.optional(),
+  })
+  .meta({ id: 'RegisterNamespaceRequest' });
+
+/** Only the fields given change; `data` entries are merged in (an empty string value removes its key), as Temporal's `--data`. */
+export const UpdateNamespaceRequest = RegisterNamespaceRequest.omit({ name: true }).meta({ id: 'UpdateNamespaceRequest' });
+
+export const ListNamespacesRequest = z
+  .object({
+    /** Default 100. */
+    pageSize: QueryPageSize(1000).optional(),
+    /** Opaque; from the previous page's `nextPageToken`. */
+    nextPageToken: z.string().max(1000).optional(),
+  })
+  .meta({ id: 'ListNamespacesRequest' });
+export const ListNamespacesResponse = z
+  .object({ namespaces: z.array(NamespaceInfo), nextPageToken: z.string().optional() })
+  .meta({ id: 'ListNamespacesResponse' });
+
 // ---- Local test services only -------------------------------------------------------
 
 export const AdvanceWorkflowTimeRequest = z
@@ -652,8 +722,17 @@ export const AdvanceWorkflowTimeResponse = z.object({ now: Time.describe("The wo
 
 export interface Endpoint<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {
   method: 'GET' | 'POST';
-  /** Relative to `/api/v1/namespaces/{namespace}`; `{param}` segments are path parameters. */
+  /**
+   * Relative to `/api/v1/namespaces/{namespace}` (to `/api/v1` for a `service` endpoint); `{param}`
+   * segments are path parameters.
+   */
   path: string;
+  /**
+   * `service`: not inside a namespace (listing and registering namespaces). `namespace-admin`:
+   * inside one, but about the namespace itself, so an unknown one is NAMESPACE_NOT_FOUND even where
+   * namespaces are created on first use. Absent: an ordinary call in its namespace.
+   */
+  scope?: 'service' | 'namespace-admin';
   summary: string;
   /** The JSON body of a POST, or the query string of a GET. */
   request: Req;
@@ -702,6 +781,11 @@ export const Api = {
   patchSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/patch', summary: 'Pause, unpause, trigger an action now, or backfill a time range', request: PatchScheduleRequest, response: Empty }),
   deleteSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/delete', summary: 'Delete a schedule; the workflows it started go on', request: DeleteScheduleRequest, response: Empty }),
   listSchedules: endpoint({ method: 'GET', path: '/schedules', summary: 'List schedules, paged, by schedule id', request: ListSchedulesRequest, response: ListSchedulesResponse }),
+  deleteWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/delete', summary: "Delete a run (the latest unless runId is given): its history, state and visibility row; a running one is terminated first", request: DeleteWorkflowRequest, response: Empty }),
+  registerNamespace: endpoint({ method: 'POST', path: '/namespaces', scope: 'service', summary: 'Register a namespace: name, description, owner email, retention of closed executions (default 72 h)', request: RegisterNamespaceRequest, response: NamespaceInfo }),
+  listNamespaces: endpoint({ method: 'GET', path: '/namespaces', scope: 'service', summary: 'List the registered namespaces, by name, paged', request: ListNamespacesRequest, response: ListNamespacesResponse }),
+  describeNamespace: endpoint({ method: 'GET', path: '', scope: 'namespace-admin', summary: "Describe a namespace: its description, owner, retention and state", request: z.object({}), response: NamespaceInfo }),
+  updateNamespace: endpoint({ method: 'POST', path: '/update', scope: 'namespace-admin', summary: "Change a namespace's description, owner email, data or retention (a new retention applies to runs that close afterwards)", request: UpdateNamespaceRequest, response: NamespaceInfo }),
   advanceWorkflowTime: endpoint({ method: 'POST', path: '/workflows/{workflowId}/time/advance', summary: "Local test services only (KEEL_TIME_SKIPPING): move one workflow's clock forward and fire what came due; FEATURE_DISABLED elsewhere", request: AdvanceWorkflowTimeRequest, response: AdvanceWorkflowTimeResponse }),
 } as const;
 export type Api = typeof Api;
@@ -714,3 +798,6 @@ export type ResponseOf<E extends EndpointName> = z.output<Api[E]['response']>;
 
 export const API_PREFIX = '/api/v1';
 export const namespacePath = (namespace: string) => `${API_PREFIX}/namespaces/${encodeURIComponent(namespace)}`;
+
+/** The full path of an endpoint with its `{param}` segments still in it (OpenAPI's form). */
+export const endpointPathTemplate = (e: Pick<Endpoint, 'path' | 'scope'>) => (e.scope === 'service' ? `${API_PREFIX}${e.path}` : `${API_PREFIX}/namespaces/{namespace}${e.path}`);

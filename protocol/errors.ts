@@ -25,6 +25,10 @@ export const ErrorStatus = {
   UNAUTHENTICATED: 401,
   /** The API key is valid but not for this namespace. */
   PERMISSION_DENIED: 403,
+  /** No namespace of this name is registered (`keel operator namespace create`, or `POST /api/v1/namespaces`). */
+  NAMESPACE_NOT_FOUND: 404,
+  /** A namespace of this name is already registered. */
+  NAMESPACE_ALREADY_EXISTS: 409,
   /** No workflow with this id (and run id, when given). */
   WORKFLOW_NOT_FOUND: 404,
   /** The run has closed and cannot take this request (signal, cancel, terminate). */

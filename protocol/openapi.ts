@@ -1,6 +1,6 @@
 /** Generates the OpenAPI 3.1 document from the endpoint table, so the two never drift. */
 import { z } from 'zod';
-import { Api } from './api.js';
+import { Api, endpointPathTemplate } from './api.js';
 import { ErrorStatus } from './errors.js';
 
 type Json = Record<string, unknown>;
@@ -76,7 +76,7 @@ export function openApiDocument(serverUrl?: string): Json {
   const all = components.schemas();
   const paths: Record<string, Json> = {};
   for (const { name, e, request, response } of endpoints) {
-    const full = `/api/v1/namespaces/{namespace}${e.path}`;
+    const full = endpointPathTemplate(e);
     const params: Json[] = [...full.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const op: Json = {
       operationId: name,

@@ -66,14 +66,37 @@ export function requireTokenSecret(grantsSecret: string | undefined, tokenSecret
 
 /** Throws UNAUTHENTICATED or PERMISSION_DENIED unless the request may act in `namespace`. */
 export async function authorize(grantsSecret: string | undefined, authorization: string | null, namespace: string): Promise<void> {
-  if (grantsSecret === undefined || grantsSecret === '') return;
+  const grant = await grantOf(grantsSecret, authorization);
+  if (grant && !grant.namespaces.includes('*') && !grant.namespaces.includes(namespace)) {
+    throw new ServiceError('PERMISSION_DENIED', `The API key${grant.name ? ` '${grant.name}'` : ''} is not allowed in namespace '${namespace}'.`, { namespace });
+  }
+}
+
+/**
+ * Registering and changing namespaces is an operator's act: it needs a key granted every namespace
+ * (`"*"`), since a key for one namespace must not make or reconfigure others.
+ */
+export async function authorizeOperator(grantsSecret: string | undefined, authorization: string | null, what: string): Promise<void> {
+  const grant = await grantOf(grantsSecret, authorization);
+  if (grant && !grant.namespaces.includes('*')) {
+    throw new ServiceError('PERMISSION_DENIED', `The API key${grant.name ? ` '${grant.name}'` : ''} may not ${what}: that takes a key granted every namespace ("namespaces": ["*"]).`);
+  }
+}
+
+/** The namespaces the request's key may see: undefined for all (no keys, or a `"*"` grant). */
+export async function visibleNamespaces(grantsSecret: string | undefined, authorization: string | null): Promise<string[] | undefined> {
+  const grant = await grantOf(grantsSecret, authorization);
+  return !grant || grant.namespaces.includes('*') ? undefined : grant.namespaces;
+}
+
+/** The grant of the request's key; undefined on an open service; UNAUTHENTICATED without a valid key. */
+async function grantOf(grantsSecret: string | undefined, authorization: string | null): Promise<ApiKeyGrant | undefined> {
+  if (grantsSecret === undefined || grantsSecret === '') return undefined;
   const grants = parseApiKeyGrants(grantsSecret);
   const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   if (!key) throw new ServiceError('UNAUTHENTICATED', 'This service needs an API key: send `Authorization: Bearer <key>` (the SDK\'s apiKey option, the CLI\'s --api-key or KEEL_API_KEY).');
   // Looking the key up by its hash compares hashes, so timing reveals nothing about the key.
   const grant = grants.get(await sha256Hex(key));
   if (!grant) throw new ServiceError('UNAUTHENTICATED', 'The API key is not valid for this service.');
-  if (!grant.namespaces.includes('*') && !grant.namespaces.includes(namespace)) {
-    throw new ServiceError('PERMISSION_DENIED', `The API key${grant.name ? ` '${grant.name}'` : ''} is not allowed in namespace '${namespace}'.`, { namespace });
-  }
+  return grant;
 }

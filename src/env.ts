@@ -31,6 +31,14 @@ export interface Env {
    * Requests for another Host, or from another Origin, are refused (src/host-check.ts).
    */
   KEEL_ALLOWED_HOSTS?: string;
+  /**
+   * '1': a namespace not registered yet is registered with the defaults on its first use, so any
+   * name works (`keel dev` and keel/testing set it unless told not to). Unset on a deployed service:
+   * an unregistered namespace is NAMESPACE_NOT_FOUND (`default` always exists).
+   */
+  KEEL_NAMESPACE_AUTO_CREATE?: string;
+  /** Set by `keel dev --namespace`: namespaces (a JSON list of names) that exist from the start, with the defaults. */
+  KEEL_NAMESPACES?: string;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }

@@ -5,8 +5,10 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import type { z } from 'zod';
-import { API_PREFIX, Api, Limits, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
-import { authorize, requireTokenSecret } from './auth.js';
+import { API_PREFIX, Api, Limits, endpointPathTemplate, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { authorize, authorizeOperator, requireTokenSecret, visibleNamespaces } from './auth.js';
+import { requireNamespace } from './namespaces/cache.js';
+import { describeNamespace, listNamespaces, registerNamespace, updateNamespace } from './namespaces/handlers.js';
 import { checkHost } from './host-check.js';
 import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
 import { longPollMs, type Env } from './env.js';
@@ -19,7 +21,10 @@ import { listSchedules } from './visibility/schedules.js';
 
 interface Call<E extends EndpointName> {
   env: Env;
+  /** The path's namespace ('' for an endpoint outside namespaces). */
   namespace: string;
+  /** The request's Authorization header, for endpoints that authorize by more than the namespace. */
+  authorization: string | null;
   params: Record<string, string>;
   body: ParsedRequestOf<E>;
 }
@@ -94,7 +99,15 @@ const handlers: Handlers = {
   patchSchedule: async (c) => unwrap(await sched(c).patch(c.body)),
   deleteSchedule: async (c) => unwrap(await sched(c).delete()),
   listSchedules: (c) => listSchedules(c.env, c.namespace, c.body),
+  deleteWorkflow: async (c) => unwrap(await wf(c).deleteRun(c.body)),
+  registerNamespace: (c) => registerNamespace(c.env, c.body),
+  listNamespaces: async (c) => listNamespaces(c.env, c.body, await visibleNamespaces(c.env.KEEL_API_KEYS, c.authorization)),
+  describeNamespace: (c) => describeNamespace(c.env, c.namespace),
+  updateNamespace: (c) => updateNamespace(c.env, c.namespace, c.body),
 };
+
+/** Endpoints that change namespaces: an operator's acts, which take a key granted every namespace. */
+const OPERATOR_ACTS: Partial<Record<EndpointName, string>> = { registerNamespace: 'register namespaces', updateNamespace: 'change namespaces' };
 
 function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {
   if (token.kind !== kind) throw new ServiceError('INVALID_TASK_TOKEN', `This is a ${token.kind} task token; this endpoint takes ${kind} task tokens.`);
@@ -238,15 +251,26 @@ export function createRouter() {
   router.get(`${API_PREFIX}/health`, () => json({ ok: true }));
 
   for (const [name, endpoint] of Object.entries(Api) as Array<[EndpointName, (typeof Api)[EndpointName]]>) {
-    const path = `${API_PREFIX}/namespaces/:namespace${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`;
+    const path = endpointPathTemplate(endpoint).replace(/\{(\w+)\}/g, ':$1');
+    const scope = 'scope' in endpoint ? endpoint.scope : undefined;
     const handle = async (req: IRequest, env: Env) => {
-      const { namespace, ...params } = decodeParams(req.params);
+      const { namespace = '', ...params } = decodeParams(req.params);
       requireTokenSecret(env.KEEL_API_KEYS, env.KEEL_TOKEN_SECRET);
-      await authorize(env.KEEL_API_KEYS, req.headers.get('authorization'), namespace!);
+      const authorization = req.headers.get('authorization');
+      // Keys are checked before the body is read, as for every call.
+      const operatorAct = OPERATOR_ACTS[name];
+      if (operatorAct) await authorizeOperator(env.KEEL_API_KEYS, authorization, operatorAct);
+      else if (scope === 'service') await visibleNamespaces(env.KEEL_API_KEYS, authorization);
+      else await authorize(env.KEEL_API_KEYS, authorization, namespace);
       const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
+      // An ordinary call needs its namespace registered (a cached look-up: no round trip for a
+      // namespace this isolate saw in the last few seconds); the namespace endpoints say NOT_FOUND
+      // themselves. After the body is read: a look-up that does go to the registry must not hold an
+      // oversized body unread (the sender would see its connection reset instead of the 413).
+      if (scope === undefined) await requireNamespace(env, namespace);
       const body = validate(endpoint.request, input);
       const handler = handlers[name] as (call: Call<EndpointName>) => Promise<unknown>;
-      return json(await handler({ env, namespace: namespace!, params, body: body as never }));
+      return json(await handler({ env, namespace, authorization, params, body: body as never }));
     };
     if (endpoint.method === 'GET') router.get(path, handle);
     else router.post(path, handle);

@@ -67,6 +67,12 @@ export class WorkflowCalls {
     this.rows.delete(PREFIX + pad(id));
   }
 
+  /** The object's storage was emptied (it had nothing pending): nothing to read until the next change. */
+  dropped(): void {
+    this.maybePending = false;
+    this.lastId = undefined;
+  }
+
   /** When the earliest pending call is due, or undefined when none is pending. */
   earliestDue(): number | undefined {
     if (!this.maybePending) return undefined;
@@ -91,6 +97,7 @@ export class WorkflowCalls {
   }
 
   private async round(): Promise<void> {
+    if (!this.maybePending) return;
     for (;;) {
       const stored = this.rows.range(PREFIX);
       if (stored.length === 0) {

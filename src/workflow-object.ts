@@ -14,6 +14,7 @@ import { startWorkflow } from './engine/start.js';
 import { resetWorkflow } from './engine/reset.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
 import { Txn } from './engine/transaction.js';
+import { isRunning } from './engine/run-state.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask } from './engine/workflow-tasks.js';
 import { acknowledgeTask } from './engine/hand-off.js';
@@ -49,6 +50,7 @@ import { priorAnswer, requestKey, type RequestKey } from './workflow-object/requ
 import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
 import { runCost } from './cost/run-cost.js';
 import type { UsageMeter } from './cost/usage-meter.js';
+import { RunDeletion } from './retention.js';
 
 export class WorkflowObject extends DurableObject<Env> {
   private readonly store: WorkflowStore;
@@ -67,6 +69,8 @@ export class WorkflowObject extends DurableObject<Env> {
   readonly visibility: VisibilityOutbox;
   /** Calls to other workflow objects (children, external signals and cancels) on their way. */
   readonly calls: WorkflowCalls;
+  /** Runs deleted when their namespace's retention has passed, or when asked; the storage emptied after the last. */
+  readonly deletion: RunDeletion;
 
   /** This object's billable units, counted as they happen (src/cost). */
   readonly usage: UsageMeter;
@@ -88,18 +92,19 @@ export class WorkflowObject extends DurableObject<Env> {
       now,
       dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
     });
-    this.visibility = new VisibilityOutbox(ctx.storage.sql, {
+    this.visibility = new VisibilityOutbox(this.store.sql, {
       store: this.env.VISIBILITY ? new D1SummaryStore(this.env.VISIBILITY, () => visibilityDb(env)) : undefined,
       now,
       retryBy: alarmBy,
     });
-    this.calls = new WorkflowCalls(ctx.storage.sql, {
+    this.calls = new WorkflowCalls(this.store.sql, {
       env,
       now,
       retryBy: alarmBy,
       settle: (id, call, result) => this.settleCall(id, call, result),
     });
-    this.alarms = new WorkflowAlarm(ctx.storage, this.clock, this.store, [this.calls, this.visibility]);
+    this.deletion = new RunDeletion({ env, storage: ctx.storage, store: this.store, visibility: this.visibility, calls: this.calls, namespace: () => this.names.namespace, now, alarmBy, emptied: () => this.alarms.emptied() });
+    this.alarms = new WorkflowAlarm(ctx.storage, this.clock, this.store, [this.calls, this.visibility], (tx) => this.deletion.nextDue(tx));
     this.tasks = new TaskOutbox(this.store, this.env, this.clock, alarmBy);
     this.payloads = new TaskPayloads(this.store, env.KEEL_TOKEN_SECRET);
     this.deadPolls = new DeadPolls(this.env, () => this.names.namespace);
@@ -154,6 +159,7 @@ export class WorkflowObject extends DurableObject<Env> {
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
     if (tx.calls.length > 0) void this.calls.deliverDue();
     this.timeSkipper.check();
+    this.deletion.closed(tx.runs.values());
     return result;
   }
 
@@ -163,6 +169,7 @@ export class WorkflowObject extends DurableObject<Env> {
     // workerd retries an alarm whose handler threw (with back-off, up to six times): say so, since
     // it means the previous run failed part-way (its transaction rolled back).
     if (info?.isRetry) console.warn(`keel: alarm of workflow '${this.names.workflowId}' retried (retry ${info.retryCount}) after it failed`);
+    await this.deletion.sweep();
     const now = this.clock.now();
     this.store.expireRequests(now);
     const heardFrom = await this.deadPolls.workersHeardFrom(this.store, now);
@@ -172,6 +179,7 @@ export class WorkflowObject extends DurableObject<Env> {
       if (run) fireDue(tx, run, heardFrom);
     }, undefined, { alwaysScheduleAlarm: true });
     await Promise.all([this.deliverOutbox(), this.calls.deliverDue()]);
+    await this.deletion.dropIfEmpty();
   }
 
   /**
@@ -215,6 +223,19 @@ export class WorkflowObject extends DurableObject<Env> {
     return outcome(() => {
       const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
       return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.ctx.storage.sql.databaseSize) };
+    });
+  }
+
+  /** DeleteWorkflowExecution: the run is terminated first if it is running, then deleted (src/retention.ts). */
+  deleteRun(req: ParsedRequestOf<'deleteWorkflow'>): Promise<Outcome<Record<string, never>>> {
+    return outcome(async () => {
+      const runId = this.mutate((tx) => {
+        const run = resolveRun(tx, this.names.workflowId, req.runId);
+        if (isRunning(run)) terminateRun(tx, run, req.reason ?? 'deleted', undefined, req.identity);
+        return run.runId;
+      });
+      await this.deletion.deleteNow(runId, () => Promise.all([this.deliverOutbox(), this.calls.deliverDue()]));
+      return {};
     });
   }
 

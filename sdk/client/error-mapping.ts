@@ -1,6 +1,6 @@
 // Owns turning the service's error codes into the error classes Temporal's client throws, decided
 // by `code` alone, never by the message.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '../common/index.js';
+import { NamespaceNotFoundError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '../common/index.js';
 import { KeelServiceError, QueryFailedError } from './errors.js';
 import { QueryNotRegisteredError, QueryRejectedError, WorkflowUpdateRPCTimeoutOrCancelledError } from './handler-errors.js';
 import type { WorkflowExecutionStatus } from '../../protocol/index.js';
@@ -17,6 +17,7 @@ export interface ErrorContext {
  * - `WORKFLOW_NOT_FOUND`, `WORKFLOW_NOT_RUNNING` → `WorkflowNotFoundError` (Temporal reports a
  *   closed run the same way: it is not found among running ones);
  * - `WORKFLOW_ALREADY_STARTED` → `WorkflowExecutionAlreadyStartedError`;
+ * - `NAMESPACE_NOT_FOUND` → `NamespaceNotFoundError`;
  * - `QUERY_FAILED` → `QueryFailedError`; `QUERY_NOT_REGISTERED` → `QueryNotRegisteredError`;
  *   `QUERY_REJECTED` → `QueryRejectedError`; `UPDATE_TIMEOUT` → `WorkflowUpdateRPCTimeoutOrCancelledError`;
  * - anything else unchanged (a `KeelServiceError`, a `ServiceError`, an abort reason).
@@ -29,6 +30,8 @@ export function toClientError(err: unknown, context: ErrorContext): unknown {
       return new WorkflowNotFoundError(err.message, context.workflowId, context.runId);
     case 'WORKFLOW_ALREADY_STARTED':
       return new WorkflowExecutionAlreadyStartedError(err.message, context.workflowId, context.workflowType ?? '');
+    case 'NAMESPACE_NOT_FOUND':
+      return new NamespaceNotFoundError(String(err.details?.namespace ?? ''));
     case 'QUERY_FAILED':
       return new QueryFailedError(err.message, err);
     case 'QUERY_NOT_REGISTERED':

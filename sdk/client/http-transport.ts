@@ -43,7 +43,7 @@ export interface HttpTransportOptions {
 
 /** Per-call options of {@link HttpTransport.call}. */
 export interface CallOptions {
-  /** The namespace the endpoint's path is under. */
+  /** The namespace the endpoint's path is under (ignored by the endpoints outside namespaces: listing and registering them). */
   namespace: string;
   /** Values of the `{param}` segments of the endpoint's path, e.g. `{ workflowId }`. */
   params?: Readonly<Record<string, string>>;
@@ -155,7 +155,7 @@ export class HttpTransport {
       // of a call it already did with the first answer instead of doing it again.
       payload = { ...payload, requestId: globalThis.crypto.randomUUID() };
     }
-    const path = namespacePath(options.namespace) + fillPath(e.path, options.params ?? {});
+    const path = (e.scope === 'service' ? API_PREFIX : namespacePath(options.namespace)) + fillPath(e.path, options.params ?? {});
     if (e.method === 'GET') {
       const query = toQueryString(payload);
       return (await this.send('GET', this.baseUrl + path + (query ? `?${query}` : ''), undefined, safety, options)) as ResponseOf<E>;

@@ -103,6 +103,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       // development constant in the source: task tokens cannot be forged by reading the code.
       KEEL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
       ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: options.timeSkipping === 'auto' ? 'auto' : '1' } : {}),
+      // Any namespace name works, created on first use (bindings may turn it off with '0').
+      KEEL_NAMESPACE_AUTO_CREATE: '1',
       // Requests for other host names (DNS rebinding) or from other sites' pages are refused
       // (src/host-check.ts). Listening on every address, the names it is reached by are unknown.
       ...(ip === '0.0.0.0' || ip === '::' ? {} : { KEEL_ALLOWED_HOSTS: ['localhost', '127.0.0.1', '::1', ip].join(',') }),

@@ -16,7 +16,7 @@ import { insertEvent, selectEvents } from './events-table.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
 import { RUN_PREFIX, itemPrefix, joinRun, runKey, splitRun, splitUsage, withUsage, type RunRows } from './run-rows.js';
-import { openSchema } from './schema.js';
+import { ReopeningSql } from './reopening-sql.js';
 import { StateTable, pad } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
 
@@ -51,7 +51,9 @@ interface CachedRun extends RunRows {
 }
 
 export class WorkflowStore implements ExecutionStore {
-  private readonly sql: SqlStorage;
+  /** The object's SQL handle (the visibility and call outboxes share it); see ReopeningSql. */
+  readonly sql: SqlStorage;
+  private readonly schema: ReopeningSql;
   readonly state: StateTable;
   private readonly runs = new Map<string, CachedRun | null>();
   private lastRunSeq: number | undefined;
@@ -67,8 +69,8 @@ export class WorkflowStore implements ExecutionStore {
     storage: DurableObjectStorage,
     private readonly meter?: UsageMeter,
   ) {
-    this.sql = storage.sql;
-    openSchema(storage);
+    this.schema = new ReopeningSql(storage);
+    this.sql = this.schema.sql;
     this.state = new StateTable(this.sql);
   }
 
@@ -103,6 +105,8 @@ export class WorkflowStore implements ExecutionStore {
   }
 
   private rowsOf(runId: string): CachedRun | undefined {
+    // An emptied database has no tables until the next write: nothing is there to read.
+    if (!this.schema.isOpen) return undefined;
     let cached = this.runs.get(runId);
     if (cached === undefined) {
       const row = this.state.get(runKey(runId));
@@ -117,9 +121,51 @@ export class WorkflowStore implements ExecutionStore {
     return this.rowsOf(runId)?.usage;
   }
 
+  // ---- Deleting runs (retention, DeleteWorkflowExecution) -----------------------------
+
+  /** The earliest close time of the runs kept (closed ones only), or undefined when none is closed. */
+  earliestCloseTime(): number | undefined {
+    if (!this.schema.isOpen) return undefined;
+    const r = this.sql.exec<{ t: number | null }>(`SELECT MIN(json_extract(v, '$.closeTime')) AS t FROM state WHERE k >= ? AND k < ?`, RUN_PREFIX, 'r0').one();
+    return r.t ?? undefined;
+  }
+
+  /** The ids and close times of the closed runs kept. */
+  closedRuns(): Array<{ runId: string; closeTime: number }> {
+    if (!this.schema.isOpen) return [];
+    return this.sql
+      .exec<{ k: string; t: number }>(`SELECT k, json_extract(v, '$.closeTime') AS t FROM state WHERE k >= ? AND k < ? AND json_extract(v, '$.closeTime') IS NOT NULL`, RUN_PREFIX, 'r0')
+      .toArray()
+      .map((r) => ({ runId: r.k.slice(RUN_PREFIX.length), closeTime: r.t }));
+  }
+
+  /** Deletes a run: its history, its rows and pending items, and the current-run pointer if it is that run. Inside a transaction. */
+  deleteRun(runId: string): void {
+    const rows = this.rowsOf(runId);
+    if (!rows) return;
+    this.sql.exec(`DELETE FROM events WHERE run = ?`, rows.seq);
+    this.state.delete(runKey(runId));
+    for (const k of rows.items.keys()) this.state.delete(k);
+    if (this.meta('currentRunId') === runId) this.state.delete(META + 'currentRunId');
+    this.runs.set(runId, null);
+  }
+
+  /** Whether any run is kept. */
+  hasRuns(): boolean {
+    if (!this.schema.isOpen) return false;
+    return this.state.lastKey(RUN_PREFIX) !== undefined;
+  }
+
+  /** The object's storage was emptied (`deleteAll`): memory forgets it, and the next use opens the schema again. */
+  dropped(): void {
+    this.forget();
+    this.schema.dropped();
+  }
+
   // ---- The object's own keys ---------------------------------------------------------
 
   meta(key: 'currentRunId' | 'name' | 'clockOffsetMs'): string | undefined {
+    if (!this.schema.isOpen) return undefined;
     return this.state.get(META + key)?.v;
   }
 
@@ -176,6 +222,7 @@ export class WorkflowStore implements ExecutionStore {
 
   /** The record of an earlier request with this id, if it is still kept. */
   priorRequest(requestId: string, fingerprint: string): { sameRequest: boolean; response: string } | undefined {
+    if (!this.schema.isOpen) return undefined;
     const row = this.state.get(REQUESTS + requestId);
     if (!row) return undefined;
     const record = JSON.parse(row.v) as { f: string; r: string };
@@ -184,12 +231,14 @@ export class WorkflowStore implements ExecutionStore {
 
   /** When the oldest request record expires, or undefined when none is kept. */
   requestExpiry(): number | undefined {
+    if (!this.schema.isOpen) return undefined;
     if (this.oldestRequest === undefined) this.oldestRequest = this.state.minN(REQUESTS) ?? null;
     return this.oldestRequest === null ? undefined : this.oldestRequest + REQUEST_ID_TTL_MS;
   }
 
   /** Forgets the request records that expired by `now`. */
   expireRequests(now: number): void {
+    if (!this.schema.isOpen) return;
     this.state.deleteOlder(REQUESTS, now - REQUEST_ID_TTL_MS);
     this.oldestRequest = undefined;
   }
@@ -198,6 +247,7 @@ export class WorkflowStore implements ExecutionStore {
 
   /** Outbox rows due by `now`, oldest first. */
   dueOutbox(now: number): OutboxRow[] {
+    if (!this.schema.isOpen) return [];
     return this.state.range(OUTBOX, { nAtMost: now }).map((r) => {
       const row = JSON.parse(r.v) as { q: string; kind: 'workflow' | 'activity'; ref: TaskRef; attempts: number };
       return { id: Number(r.k.slice(OUTBOX.length)), task_queue: row.q, kind: row.kind, ref: JSON.stringify(row.ref), attempts: row.attempts };
@@ -206,10 +256,12 @@ export class WorkflowStore implements ExecutionStore {
 
   /** When the earliest outbox row is due, or undefined when the outbox is empty. */
   outboxDue(): number | undefined {
+    if (!this.schema.isOpen) return undefined;
     return this.state.minN(OUTBOX);
   }
 
   outboxIsEmpty(): boolean {
+    if (!this.schema.isOpen) return true;
     return this.state.lastKey(OUTBOX) === undefined;
   }
 

@@ -15,11 +15,10 @@ const RETRY_MAX_MS = 30_000;
 
 /** A pending summary's row in the object's state table: key `v/<run id>`, n = when it is due. */
 const PREFIX = 'v/';
-interface PendingSummary {
-  version: number;
-  attempts: number;
-  summary: ExecutionSummary;
-}
+type PendingSummary = { version: number; attempts: number } & ({ summary: ExecutionSummary } | { deleted: { namespace: string } });
+
+/** A deletion's version: greater than any summary's, so no pending summary of the run replaces it. */
+const DELETED_VERSION = Number.MAX_SAFE_INTEGER;
 
 export interface VisibilityOutboxOptions {
   /** Where summaries go; undefined when the Worker has no VISIBILITY binding. */
@@ -73,6 +72,22 @@ export class VisibilityOutbox {
     );
   }
 
+  /**
+   * Records that the run was deleted: its row goes from the store once this is delivered, after any
+   * write of it under way (one delivery per run at a time), so nothing written later brings it back.
+   * Inside the transaction that deletes the run; without a store, nothing to do.
+   */
+  enqueueDeletion(namespace: string, runId: string, now: number): void {
+    if (!this.store) return;
+    this.maybePending = true;
+    this.rows.put(PREFIX + runId, JSON.stringify({ version: DELETED_VERSION, attempts: 0, deleted: { namespace } } satisfies PendingSummary), now);
+  }
+
+  /** The object's storage was emptied (it had nothing pending): nothing to read until the next change. */
+  dropped(): void {
+    this.maybePending = false;
+  }
+
   /** When the earliest pending summary is due, or undefined when none is pending. */
   earliestDue(): number | undefined {
     if (!this.maybePending) return undefined;
@@ -112,7 +127,8 @@ export class VisibilityOutbox {
       if (!stored || stored.n! > this.options.now() || !store) return;
       const row = JSON.parse(stored.v) as PendingSummary;
       try {
-        await store.write(row.summary);
+        if ('deleted' in row) await store.remove(row.deleted.namespace, runId);
+        else await store.write(row.summary);
         // Deleted only if no newer summary replaced it meanwhile.
         if (this.version(runId) === row.version) this.rows.delete(PREFIX + runId);
       } catch (err) {

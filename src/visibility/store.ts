@@ -9,6 +9,8 @@ import type { ExecutionSummary } from './summary.js';
 /** Where the visibility outbox delivers summaries. Tests put a failing one in its place. */
 export interface SummaryStore {
   write(summary: ExecutionSummary): Promise<void>;
+  /** Deletes the run's row and its search attributes; deleting a run not there is no error. */
+  remove(namespace: string, runId: string): Promise<void>;
 }
 
 const UPSERT = `
@@ -70,6 +72,14 @@ export class D1SummaryStore implements SummaryStore {
       statements.push(this.db.prepare(INSERT_ATTRIBUTES).bind(s.namespace, s.runId, s.version, values));
     }
     await this.db.batch(statements);
+  }
+
+  async remove(namespace: string, runId: string): Promise<void> {
+    await this.ready?.();
+    await this.db.batch([
+      this.db.prepare(`DELETE FROM search_attributes WHERE namespace = ? AND run_id = ?`).bind(namespace, runId),
+      this.db.prepare(`DELETE FROM executions WHERE namespace = ? AND run_id = ?`).bind(namespace, runId),
+    ]);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The workflow object's one alarm: set to the earliest moment anything waits for — the current
  * run's timers and timeouts, the retry of an undelivered task, call or summary, the expiry of a
- * request-id record. Written inside the change's transaction, and only when it moves.
+ * request-id record, a closed run's deletion. Written inside the change's transaction, and only when it moves.
  */
 import type { Clock } from '../clock.js';
 import { nextWakeup } from '../engine/lifecycle.js';
@@ -33,11 +33,18 @@ export class WorkflowAlarm {
     private readonly clock: Clock,
     private readonly store: WorkflowStore,
     private readonly outboxes: RetriedOutbox[],
+    /** Another moment the alarm must fire at (a closed run's deletion, src/retention.ts). */
+    private readonly deadline: (tx: Txn) => number | undefined = () => undefined,
   ) {}
 
   /** A running alarm is used up: whatever is set next must be written. */
   usedUp(): void {
     this.setTo = undefined;
+  }
+
+  /** The storage was emptied (`deleteAll` removes the alarm too). */
+  emptied(): void {
+    this.setTo = null;
   }
 
   /** Sets the one alarm to the earliest moment anything waits for (inside the transaction). */
@@ -52,6 +59,8 @@ export class WorkflowAlarm {
     }
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);
+    const deadline = this.deadline(tx);
+    if (deadline !== undefined) at = Math.min(at ?? Infinity, deadline);
     const wall = at === undefined ? null : alarmTime(this.clock.toWallClock(at));
     if (wall === this.setTo) return;
     this.setTo = wall;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection, KeelServiceError } from 'keel/client';
 import { startLocalService, type LocalService } from 'keel/testing';
-import { Api, namespacePath } from '../../protocol/index.js';
+import { API_PREFIX, Api, namespacePath } from '../../protocol/index.js';
 import { NativeConnection, Worker } from 'keel/worker';
 import { main } from '../../cli/program.js';
 import * as activities from './fixtures/activities.js';
@@ -109,7 +109,10 @@ describe('the auth matrix', () => {
         ['a wrong key', 'keel_wrong', 401],
         ["team-a's key in team-b", teamA.key, 403],
       ] as const) {
-        const res = await fetch(`${service.url}${namespacePath('team-b')}${path}${endpoint.method === 'GET' ? '?kind=workflow' : ''}`, {
+        // Listing namespaces is outside any namespace: team-a's key may list (only its own, below).
+        if (name === 'listNamespaces' && key === teamA.key) continue;
+        const base = 'scope' in endpoint && endpoint.scope === 'service' ? API_PREFIX : namespacePath('team-b');
+        const res = await fetch(`${service.url}${base}${path}${endpoint.method === 'GET' ? '?kind=workflow' : ''}`, {
           method: endpoint.method,
           headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(endpoint.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
           ...(endpoint.method === 'POST' ? { body: JSON.stringify({ workflowId: 'keyed-matrix', workflowType: 'hello', taskQueue: 'keyed', signalName: 's' }) } : {}),
@@ -119,6 +122,8 @@ describe('the auth matrix', () => {
     }
     expect(wrong).toEqual([]);
     expect((await (await client('team-b', admin.key)).workflow.count()).count).toBe(0);
+    const listed = await fetch(`${service.url}${API_PREFIX}/namespaces`, { headers: { authorization: `Bearer ${teamA.key}` } });
+    expect(((await listed.json()) as { namespaces: Array<{ name: string }> }).namespaces.map((n) => n.name)).not.toContain('team-b');
   });
 
   it('a service with keys but no KEEL_TOKEN_SECRET refuses to serve, naming the secret', async () => {

@@ -4,7 +4,7 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { Api, Limits, type WorkflowTask } from '../../protocol/index.js';
+import { Api, Limits, endpointPathTemplate, type WorkflowTask } from '../../protocol/index.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
@@ -224,7 +224,7 @@ describe('OpenAPI', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers).toEqual([{ url: 'http://keel.test' }]);
     for (const [name, e] of Object.entries(Api)) {
-      expect(doc.paths[`/api/v1/namespaces/{namespace}${e.path}`]?.[e.method.toLowerCase()]?.operationId, name).toBe(name);
+      expect(doc.paths[endpointPathTemplate(e)]?.[e.method.toLowerCase()]?.operationId, name).toBe(name);
     }
   });
 });

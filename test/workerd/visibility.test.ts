@@ -94,6 +94,9 @@ describe('a failed write is retried by the alarm and never lost', () => {
         failures++;
         throw new Error('D1 is unavailable');
       },
+      remove: async () => {
+        throw new Error('D1 is unavailable');
+      },
     };
     // The object's store is swapped before the run starts, so its first write fails.
     await runInDurableObject(s.stub(wid), (o: WorkflowObject) => {

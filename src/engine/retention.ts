@@ -1,0 +1,23 @@
+/**
+ * Retention: a closed run is kept for its namespace's retention period after its close, then
+ * deleted (Temporal's retention). Pure: which runs are past it and when the next one will be.
+ */
+
+export interface ClosedRun {
+  runId: string;
+  /** When it closed (ms since the epoch, the object's time). */
+  closeTime: number;
+}
+
+/** When a run closed at `closeTime` is due for deletion. */
+export const deletionDue = (closeTime: number, retentionMs: number) => closeTime + retentionMs;
+
+/** The closed runs whose retention has passed by `now`. */
+export function runsPastRetention(runs: readonly ClosedRun[], retentionMs: number, now: number): string[] {
+  return runs.filter((r) => deletionDue(r.closeTime, retentionMs) <= now).map((r) => r.runId);
+}
+
+/** When the next deletion is due: the earliest close plus the retention; undefined when no run is closed. */
+export function nextDeletion(earliestClose: number | undefined, retentionMs: number): number | undefined {
+  return earliestClose === undefined ? undefined : deletionDue(earliestClose, retentionMs);
+}

@@ -1,0 +1,145 @@
+/**
+ * Deleting a workflow object's runs: when its namespace's retention has passed since a run closed
+ * (fired by the object's one alarm), or when asked (DeleteWorkflowExecution). A deleted run's
+ * history, rows and visibility row go; once the object keeps nothing — no run, no task, summary or
+ * call on its way — its storage is emptied with `deleteAll`, so that nothing of it is billed.
+ *
+ * The retention is the namespace registry's, read through the isolate's namespace cache
+ * (src/namespaces/cache.ts): the alarm is set from what the cache holds (the default 72 h when it
+ * holds nothing), and when it fires the namespace is read again, so a run is never deleted before
+ * its namespace's current retention has passed since its close; a retention raised meanwhile
+ * postpones the deletion, a lowered one brings it forward from the next alarm on.
+ */
+import { DEFAULT_RETENTION_MS } from '../protocol/index.js';
+import type { Env } from './env.js';
+import { nextDeletion, runsPastRetention } from './engine/retention.js';
+import { isRunning, type RunState } from './engine/run-state.js';
+import type { Txn } from './engine/transaction.js';
+import { lookupNamespace, peekNamespace } from './namespaces/cache.js';
+import type { WorkflowStore } from './storage/workflow-store.js';
+import type { VisibilityOutbox } from './visibility/outbox.js';
+import type { WorkflowCalls } from './workflow-calls.js';
+
+export interface RunDeletionHost {
+  env: Env;
+  storage: DurableObjectStorage;
+  store: WorkflowStore;
+  visibility: VisibilityOutbox;
+  calls: WorkflowCalls;
+  namespace: () => string;
+  now: () => number;
+  /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */
+  alarmBy: (due: number) => Promise<void>;
+  /** The storage was emptied: the object forgets what it remembered of it (its alarm). */
+  emptied: () => void;
+}
+
+/** How long a deletion waits when its namespace could not be read (never guessed: a guess could delete early). */
+const REGISTRY_RETRY_MS = 60_000;
+
+export class RunDeletion {
+  /** The earliest close time of the runs kept: undefined when not read yet, null when no run is closed. */
+  private earliestClose: number | null | undefined;
+  /** No deletion before this (object time): set when the namespace could not be read. */
+  private notBefore = 0;
+
+  constructor(private readonly host: RunDeletionHost) {}
+
+  /** The retention as this isolate knows it now, without asking anyone. */
+  private knownRetention(): number {
+    return peekNamespace(this.host.namespace())?.retentionMs ?? DEFAULT_RETENTION_MS;
+  }
+
+  /**
+   * When the next run is due for deletion (for the alarm; inside the change's transaction). Reads
+   * storage once per activation of the object, then follows the closes it sees.
+   */
+  nextDue(tx: Txn): number | undefined {
+    if (this.earliestClose === undefined) this.earliestClose = this.host.store.earliestCloseTime() ?? null;
+    for (const run of tx.runs.values()) {
+      if (!isRunning(run) && run.closeTime !== undefined && (this.earliestClose === null || run.closeTime < this.earliestClose)) this.earliestClose = run.closeTime;
+    }
+    const due = nextDeletion(this.earliestClose ?? undefined, this.knownRetention());
+    return due === undefined ? undefined : Math.max(due, this.notBefore);
+  }
+
+  /**
+   * After a change that closed a run: when this isolate did not know the namespace, the alarm was
+   * set from the default retention; the namespace is read (off the answer's path) and the alarm
+   * brought forward if its retention is shorter.
+   */
+  closed(runs: Iterable<RunState>): void {
+    let earliest: number | undefined;
+    for (const r of runs) if (!isRunning(r) && r.closeTime !== undefined) earliest = Math.min(earliest ?? Infinity, r.closeTime);
+    if (earliest === undefined || peekNamespace(this.host.namespace())) return;
+    void lookupNamespace(this.host.env, this.host.namespace())
+      .then((ns) => (ns && ns.retentionMs < DEFAULT_RETENTION_MS ? this.host.alarmBy(earliest + ns.retentionMs) : undefined))
+      .catch((err: unknown) => console.warn('keel: could not read the namespace for its retention; the run is deleted after the default 72 h at the latest', err));
+  }
+
+  /**
+   * Deletes the closed runs past their namespace's retention (from the alarm, before its change).
+   * Asks the registry (through the cache) only when the retention known here says one is due.
+   */
+  async sweep(): Promise<void> {
+    const { store, now } = this.host;
+    if (this.earliestClose === undefined) this.earliestClose = store.earliestCloseTime() ?? null;
+    const due = nextDeletion(this.earliestClose ?? undefined, this.knownRetention());
+    if (due === undefined || Math.max(due, this.notBefore) > now()) return;
+    let retention: number;
+    try {
+      retention = (await lookupNamespace(this.host.env, this.host.namespace()))?.retentionMs ?? DEFAULT_RETENTION_MS;
+    } catch (err) {
+      console.warn(`keel: could not read namespace '${this.host.namespace()}' for its retention; deleting later`, err);
+      this.notBefore = now() + REGISTRY_RETRY_MS;
+      return;
+    }
+    const past = runsPastRetention(store.closedRuns(), retention, now());
+    // Never the running run: only closed runs have a close time.
+    if (past.length > 0) this.delete(past);
+    this.earliestClose = undefined;
+  }
+
+  /** Deletes runs in one transaction: their rows, and their visibility rows through the outbox. */
+  delete(runIds: readonly string[]): void {
+    const { storage, store, visibility } = this.host;
+    storage.transactionSync(() => {
+      for (const runId of runIds) {
+        store.deleteRun(runId);
+        visibility.enqueueDeletion(this.host.namespace(), runId, this.host.now());
+      }
+    });
+    this.earliestClose = undefined;
+  }
+
+  /**
+   * Deletes one run now (DeleteWorkflowExecution; a running one was terminated first), delivers
+   * what it leaves on its way (`deliver`: its visibility deletion, its parent's notice), and
+   * empties the storage if nothing is left. A delivery that fails is retried by the alarm.
+   */
+  async deleteNow(runId: string, deliver: () => Promise<unknown>): Promise<void> {
+    this.delete([runId]);
+    await deliver();
+    await this.dropIfEmpty();
+  }
+
+  /**
+   * Empties the object's storage when it keeps nothing: no run, and no task, summary or call on its
+   * way (those are delivered first; a failed one is retried by the alarm, which calls this again).
+   */
+  async dropIfEmpty(): Promise<boolean> {
+    const { store, visibility, calls, storage } = this.host;
+    if (store.hasRuns() || !store.outboxIsEmpty() || !visibility.settled || calls.earliestDue() !== undefined) return false;
+    // Checked and emptied with no await in between: no request can slip in between the two.
+    void storage.deleteAlarm();
+    const emptied = storage.deleteAll();
+    store.dropped();
+    visibility.dropped();
+    calls.dropped();
+    this.earliestClose = undefined;
+    this.host.emptied();
+    // (deleteAlarm first: before compatibility date 2026-02-24 deleteAll kept the alarm.)
+    await emptied;
+    return true;
+  }
+}
