@@ -34,7 +34,8 @@ export interface GlobalLike {
  */
 export function installDeterministicGlobals(target: GlobalLike): void {
   if (target[INSTALLED]) return;
-  Object.defineProperty(target, INSTALLED, { value: true });
+  // Configurable: the worker's sandbox takes a run's globals off the shared context's global object.
+  Object.defineProperty(target, INSTALLED, { value: true, configurable: true });
 
   const random = (): number => {
     const activator = maybeGetActivator();
