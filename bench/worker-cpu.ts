@@ -5,7 +5,7 @@
 // Reports the worker's CPU (from /proc) per workflow, workerd's beside it, and the ratio of each
 // build to the first.
 //
-//   flock /tmp/keel-bench.lock npx tsx bench/worker-cpu.ts [--total 600] [--rounds 2] [--prof <dir>] [name=<checkout> …]
+//   flock /tmp/keel-bench.lock npx tsx bench/worker-cpu.ts [--total 600] [--rounds 2] [--in-flight 50] [--prof <dir>] [name=<checkout> …]
 //
 // With no name=<checkout>, it measures this checkout alone ("this"). A checkout is a directory
 // with the repository's files and a built dist/ (e.g. `git archive <commit> | tar -x -C <dir>`,
@@ -24,7 +24,7 @@ const args = process.argv.slice(2);
 const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
 const total = Number(value('--total') ?? 600);
 const rounds = Number(value('--rounds') ?? 2);
-const inFlight = 50;
+const inFlight = Number(value('--in-flight') ?? 50);
 const profDir = value('--prof') ? path.resolve(value('--prof')!) : undefined;
 const builds = args.filter((a) => a.includes('=') && !a.startsWith('--')).map((a) => ({ name: a.slice(0, a.indexOf('=')), root: path.resolve(a.slice(a.indexOf('=') + 1)) }));
 if (builds.length === 0) builds.push({ name: 'this', root: repoRoot });
