@@ -177,7 +177,10 @@ export class WorkflowSandbox {
         } catch (err) {
           throw new WorkflowBundleError(`The workflow bundle threw while loading: ${describe(err)}`);
         }
-        return this.global[RUNTIME_GLOBAL] as WorkflowRuntimeApi | undefined;
+        const runtime = this.global[RUNTIME_GLOBAL] as WorkflowRuntimeApi | undefined;
+        // Held here from now on: one global less for every switch to and from this run.
+        delete this.global[RUNTIME_GLOBAL];
+        return runtime;
       });
       const runtime = run.runtime;
       if (!runtime || typeof runtime.activate !== 'function' || typeof runtime.collectCommands !== 'function' || typeof runtime.query !== 'function') {
