@@ -15,6 +15,7 @@ interface Probe {
   drawn: number[];
   times: number[];
   uuid: string;
+  moduleDraw: number;
 }
 
 function start(name: string, seed: number, isReplaying = false): Activation {
@@ -75,8 +76,12 @@ describe('runs sharing one sandbox context', () => {
     }
     // A run made after them all starts from the pristine global, with fresh module state.
     const late = sb.createRunContext({ workflowId: 'late' });
-    commands(await late.activate(start('late', 9)));
-    expect(probe(await late.activate(fire(9))).seenAtStart).toEqual({ owner: null, urlSearchParams: 'function', starts: 1 });
+    expect(commands(await late.activate(start('late', 9)))).toEqual([expect.objectContaining({ type: 'StartTimer', timerId: '1' })]);
+    const lateProbe = probe(await late.activate(fire(9)));
+    expect(lateProbe.seenAtStart).toEqual({ owner: null, urlSearchParams: 'function', starts: 1 });
+    // Module-level draws come from the same fixed seed in every run (and so replay).
+    expect(new Set([...results.values(), lateProbe].map((p) => p.moduleDraw)).size).toBe(1);
+    expect(lateProbe.moduleDraw).toBe((await alone('solo', 1)).moduleDraw);
   });
 
   it('draw the random numbers and read the clock of their own seed and activations', async () => {

@@ -18,6 +18,7 @@ import {
 } from '../workflow/activation.js';
 import { WorkflowBundleError } from './errors.js';
 import { GlobalsSwitch, RunGlobals } from './run-globals.js';
+import { ACTIVATOR_KEY } from '../workflow/global-state.js';
 import { Runtime } from './runtime.js';
 
 /**
@@ -161,6 +162,21 @@ export class WorkflowSandbox {
     Object.defineProperty(this.context, CALL_GLOBAL, { value: () => this.pending?.(), enumerable: false });
     this.bundle = script.runInContext(this.context) as () => void;
     this.global = vm.runInContext('globalThis', this.context) as Record<string, unknown>;
+    // One evaluation before any run installs the deterministic Math, Date, timers and crypto on
+    // the global, where they are part of what every run starts from: they read the current run's
+    // seed, clock and timers (its Activator) when called, so a run's own evaluation only resets
+    // the module-level PRNG, and a switch between runs does not move them. A bundle that throws
+    // here throws again, with its message, for each run that asks for it.
+    this.pending = () => this.bundle();
+    try {
+      CALL.runInContext(this.context);
+    } catch {
+      // reported by createRunContext
+    } finally {
+      this.pending = undefined;
+      delete this.global[RUNTIME_GLOBAL];
+      delete this.global[ACTIVATOR_KEY];
+    }
     this.globals = new GlobalsSwitch(this.global);
   }
 

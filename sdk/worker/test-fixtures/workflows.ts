@@ -58,6 +58,8 @@ export async function buggy(): Promise<never> {
 
 /** Module-level state: each run of the shared sandbox must get its own copy of this module. */
 let startsInThisModule = 0;
+/** A module-level draw: before the run starts, from a fixed seed, the same in every run. */
+const moduleDraw = Math.random();
 
 /**
  * Leaves a mark in every place one run could leak into another (a new global, a replaced one, a
@@ -76,7 +78,10 @@ export async function isolationProbe(name: string): Promise<unknown> {
   queueMicrotask(() => {
     microtaskRan = true;
   });
-  await sleep(1000);
+  // The global setTimeout is a durable timer of this run (timer 1); one cleared at once never reaches history.
+  const fired = new Promise<void>((resolve) => setTimeout(resolve, 1000));
+  clearTimeout(setTimeout(() => undefined, 60_000));
+  await fired;
   drawn.push(Math.random());
   times.push(Date.now());
   return {
@@ -85,5 +90,6 @@ export async function isolationProbe(name: string): Promise<unknown> {
     drawn,
     times,
     uuid: uuid4(),
+    moduleDraw,
   };
 }
