@@ -110,8 +110,9 @@ export const SANDBOX_GLOBAL_NAMES: readonly string[] = [...Object.keys(HOST_GLOB
  *   state is the run's own;
  * - globals a run adds, replaces or deletes are its own ({@link GlobalsSwitch}): taken off the
  *   global object when another run enters the context, put back when it enters again;
- * - `Math.random`, `Date` and timers are installed by each run's bundle and read that run's seed
- *   and activation time;
+ * - `Math.random`, `Date`, `crypto` and timers are installed once per context and read the
+ *   current run's seed, activation time and timers when called (module-level draws, before the
+ *   run starts, come from a fixed seed that each run's evaluation resets);
  * - the context has its own microtask queue, drained before each call into it returns
  *   (`microtaskMode: 'afterEvaluate'`), so an activation runs to quiescence synchronously and two
  *   runs' activations never interleave.
