@@ -115,7 +115,7 @@ function originalRunId(events: readonly HistoryEvent[]): string {
   return (events[0] as EventOf<'WorkflowExecutionStarted'>).attributes.originalExecutionRunId;
 }
 
-/** Replays one parsed history in a fresh context of `sandbox`. */
+/** Replays one parsed history in a new run of `sandbox`. */
 async function replayEvents(sandbox: WorkflowSandbox, options: ReplayOptions, events: readonly HistoryEvent[], workflowId: string): Promise<void> {
   const started = events[0] as EventOf<'WorkflowExecutionStarted'>;
   const runId = originalRunId(events);

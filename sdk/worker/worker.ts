@@ -213,7 +213,7 @@ export class Worker {
         namespace: this.namespace,
         identity,
         dataConverter: this.dataConverter,
-        sandbox: new WorkflowSandbox(bundle.code, { prewarm: true, logger: this.log }),
+        sandbox: new WorkflowSandbox(bundle.code, { logger: this.log }),
         maxCachedWorkflows: maxCached,
         taskQueue: options.taskQueue,
         ...(options.interceptors?.activity ? { activityInterceptors: options.interceptors.activity } : {}),

@@ -91,8 +91,8 @@ const WORKER_ONLY_SUBPATHS = ['worker', 'client', 'activity', 'testing'] as cons
  * Bundles workflow code, with the Keel workflow runtime, into one script for
  * {@link WorkflowSandbox}.
  *
- * Why a bundle: workflow code runs in a fresh `node:vm` context per run, with no `require` or
- * `import`, so everything it uses must be in one script. Why exactly one copy of the runtime:
+ * Why a bundle: workflow code runs in a `node:vm` context, with no `require` or `import`, so
+ * everything it uses must be in one script (evaluated afresh for each run). Why exactly one copy of the runtime:
  * `proxyActivities`, `sleep` and the rest find the running workflow through module state, so
  * the user's `keel/workflow` must be the very module the entry's `createRuntime` comes from.
  *

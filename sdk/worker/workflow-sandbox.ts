@@ -1,5 +1,5 @@
-// Owns the `node:vm` sandbox that workflow code runs in: one compiled bundle, a fresh context
-// per workflow run with a small deterministic set of globals, and the activate/drain/collect
+// Owns the `node:vm` sandbox that workflow code runs in: one context and one compiled bundle for
+// every run, each run with its own module instances and globals, and the activate/drain/collect
 // cycle of the runtime contract in activation.ts.
 import { format } from 'node:util';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -17,6 +17,8 @@ import {
   type WorkflowRuntimeApi,
 } from '../workflow/activation.js';
 import { WorkflowBundleError } from './errors.js';
+import { GlobalsSwitch, RunGlobals } from './run-globals.js';
+import { ACTIVATOR_KEY } from '../workflow/global-state.js';
 import { Runtime } from './runtime.js';
 
 /**
@@ -47,8 +49,6 @@ export interface WorkflowSandboxOptions {
    * activation re-runs code that already logged when it first ran, so its lines would repeat.
    */
   logDuringReplay?: boolean;
-  /** Keep one context made ahead of need, so a new run does not wait for one. Default false; the Worker turns it on. */
-  prewarm?: boolean;
 }
 
 /** Who a run context belongs to; used in log lines and the vm context's name. */
@@ -89,7 +89,6 @@ const HOST_GLOBALS = {
   atob,
   btoa,
   structuredClone,
-  queueMicrotask,
 } as const;
 
 /**
@@ -100,14 +99,29 @@ const HOST_GLOBALS = {
 const REMOVED_BUILTINS = ['WeakRef', 'FinalizationRegistry'] as const;
 
 /** The names of the globals a run context gets beyond JavaScript's own built-ins. */
-export const SANDBOX_GLOBAL_NAMES: readonly string[] = [...Object.keys(HOST_GLOBALS), 'console'];
+export const SANDBOX_GLOBAL_NAMES: readonly string[] = [...Object.keys(HOST_GLOBALS), 'console', 'queueMicrotask'];
 
 /**
- * A compiled workflow bundle, ready to run any number of workflow runs, each in its own
- * `node:vm` context so that no global state leaks from one run to another.
+ * A compiled workflow bundle, ready to run any number of workflow runs in one `node:vm` context
+ * (as Temporal's `reuseV8Context`), each run isolated from the others:
  *
- * The bundle is compiled once (V8 reuses the compiled code for every context); each run pays
- * only for a new context and the evaluation of the bundle's top level.
+ * - the bundle is compiled once as a function, and each run calls it: every module of the bundle
+ *   (the workflows, their imports, Keel's runtime) is evaluated afresh for the run, so module-level
+ *   state is the run's own;
+ * - globals a run adds, replaces or deletes are its own ({@link GlobalsSwitch}): taken off the
+ *   global object when another run enters the context, put back when it enters again;
+ * - `Math.random`, `Date`, `crypto` and timers are installed once per context and read the
+ *   current run's seed, activation time and timers when called (module-level draws, before the
+ *   run starts, come from a fixed seed that each run's evaluation resets);
+ * - the context has its own microtask queue, drained before each call into it returns
+ *   (`microtaskMode: 'afterEvaluate'`), so an activation runs to quiescence synchronously and two
+ *   runs' activations never interleave.
+ *
+ * A run costs one call of the compiled bundle (a fraction of a millisecond) instead of a new
+ * context and a first evaluation in it (a millisecond and more, most of a W1's worker CPU).
+ *
+ * What is shared, as in Temporal's reused context: JavaScript's built-in objects themselves. A
+ * workflow that mutates one in place (`Array.prototype.x = …`) changes it for every run.
  *
  * @example
  * const sandbox = new WorkflowSandbox((await bundleWorkflowCode({ workflowsPath })).code);
@@ -115,144 +129,202 @@ export const SANDBOX_GLOBAL_NAMES: readonly string[] = [...Object.keys(HOST_GLOB
  * const result = await run.activate(activation);
  */
 export class WorkflowSandbox {
-  private readonly script: vm.Script;
   private readonly logger: SandboxLogger;
   private readonly logDuringReplay: boolean;
-  private readonly prewarm: boolean;
+  private readonly context: vm.Context;
+  /** The bundle as a function in the context: each call evaluates every module of it afresh. */
+  private readonly bundle: () => void;
+  /** The context's global object, as its code sees it. */
+  private readonly global: Record<string, unknown>;
+  private readonly globals: GlobalsSwitch;
+  /** The run whose call into the context is in progress (for console lines). */
+  private active: RunState | undefined;
+  /** What the next evaluation of {@link CALL} runs; set only for the length of one call. */
+  private pending: (() => unknown) | undefined;
 
   /** @throws {WorkflowBundleError} when the code is not a valid script. */
   constructor(code: string, options: WorkflowSandboxOptions = {}) {
+    this.logger = options.logger ?? Runtime.instance().logger;
+    this.logDuringReplay = options.logDuringReplay ?? false;
+    let script: vm.Script;
     try {
-      this.script = new vm.Script(code, { filename: 'workflow-bundle.js' });
+      // One line before the bundle's first: lineOffset keeps stack traces on the bundle's own lines.
+      script = new vm.Script(`(function keelWorkflowBundle() {\n${code}\n})`, { filename: 'workflow-bundle.js', lineOffset: -1 });
     } catch (err) {
       throw new WorkflowBundleError(`The workflow bundle does not compile: ${errorMessage(err) ?? String(err)}`);
     }
-    this.logger = options.logger ?? Runtime.instance().logger;
-    this.logDuringReplay = options.logDuringReplay ?? false;
-    this.prewarm = options.prewarm ?? false;
+    const sandboxConsole = makeConsole((level, args) => {
+      const run = this.active;
+      if (!run || (run.replaying && !this.logDuringReplay)) return;
+      this.logger.log(level, format(...args), { sdkComponent: 'workflow', ...run.info });
+    });
+    this.context = vm.createContext({ ...HOST_GLOBALS, console: sandboxConsole }, { name: 'keel workflow', microtaskMode: 'afterEvaluate' });
+    vm.runInContext(PRELUDE, this.context);
+    Object.defineProperty(this.context, CALL_GLOBAL, { value: () => this.pending?.(), enumerable: false });
+    this.bundle = script.runInContext(this.context) as () => void;
+    this.global = vm.runInContext('globalThis', this.context) as Record<string, unknown>;
+    // One evaluation before any run installs the deterministic Math, Date, timers and crypto on
+    // the global, where they are part of what every run starts from: they read the current run's
+    // seed, clock and timers (its Activator) when called, so a run's own evaluation only resets
+    // the module-level PRNG, and a switch between runs does not move them. A bundle that throws
+    // here throws again, with its message, for each run that asks for it.
+    this.pending = () => this.bundle();
+    try {
+      CALL.runInContext(this.context);
+    } catch {
+      // reported by createRunContext
+    } finally {
+      this.pending = undefined;
+      delete this.global[RUNTIME_GLOBAL];
+      delete this.global[ACTIVATOR_KEY];
+    }
+    this.globals = new GlobalsSwitch(this.global);
   }
 
   /**
-   * Makes a fresh context for one workflow run and evaluates the bundle in it.
-   *
-   * A new context costs about a millisecond, on the path of a new run's first task; so a
-   * sandbox keeps one context made ahead of need (when `prewarm` is on), made while the
-   * worker is otherwise idle. A prepared context is as fresh as a new one: nothing of any
-   * run has touched it.
+   * Makes a run in the context: evaluates the bundle for it, with its own globals.
    * @throws {WorkflowBundleError} when the bundle throws at its top level or installs no runtime.
    */
   createRunContext(info: RunContextInfo = {}): WorkflowRunContext {
-    const prepared = this.spare ?? this.prepare();
-    this.spare = undefined;
-    Object.assign(prepared.meta, info);
-    if (this.prewarm) this.refillSoon();
-    return new VmRunContext(prepared.runtime, prepared.state);
-  }
-
-  /** A context made ahead of need, or undefined. */
-  private spare: PreparedContext | undefined;
-  private refillScheduled = false;
-
-  private refillSoon(): void {
-    if (this.refillScheduled) return;
-    this.refillScheduled = true;
-    // setImmediate: after the task that took the spare has sent its answer.
-    setImmediate(() => {
-      this.refillScheduled = false;
-      if (!this.spare) this.spare = this.prepare();
-    }).unref();
-  }
-
-  private prepare(): PreparedContext {
-    const state = { replaying: false };
-    const meta: Record<string, unknown> = {};
-    const sandboxConsole = makeConsole((level, args) => {
-      if (state.replaying && !this.logDuringReplay) return;
-      this.logger.log(level, format(...args), { sdkComponent: 'workflow', ...meta });
-    });
-    const context = vm.createContext({ ...HOST_GLOBALS, console: sandboxConsole }, { name: 'keel workflow' });
-    vm.runInContext(REMOVED_BUILTINS.map((n) => `delete globalThis.${n};`).join(''), context);
+    const run: RunState = { globals: new RunGlobals(), info: { ...info }, replaying: false, runtime: undefined };
     try {
-      this.script.runInContext(context);
+      run.runtime = this.call(run, () => {
+        try {
+          this.bundle();
+        } catch (err) {
+          throw new WorkflowBundleError(`The workflow bundle threw while loading: ${describe(err)}`);
+        }
+        const runtime = this.global[RUNTIME_GLOBAL] as WorkflowRuntimeApi | undefined;
+        // Held here from now on: one global less for every switch to and from this run.
+        delete this.global[RUNTIME_GLOBAL];
+        return runtime;
+      });
+      const runtime = run.runtime;
+      if (!runtime || typeof runtime.activate !== 'function' || typeof runtime.collectCommands !== 'function' || typeof runtime.query !== 'function') {
+        throw new WorkflowBundleError(`The workflow bundle did not install globalThis.${RUNTIME_GLOBAL}; build it with bundleWorkflowCode`);
+      }
+      // The workflow's `log` (already silent during replay) goes to the same logger.
+      this.call(run, () =>
+        runtime.setLogger?.({
+          log: (level, message, logMeta) => this.logger.log(level, message, { ...run.info, ...logMeta }),
+        }),
+      );
     } catch (err) {
-      throw new WorkflowBundleError(`The workflow bundle threw while loading: ${describe(err)}`);
+      this.globals.release(run.globals);
+      throw err;
     }
-    const runtime = (context as Record<string, unknown>)[RUNTIME_GLOBAL] as WorkflowRuntimeApi | undefined;
-    if (!runtime || typeof runtime.activate !== 'function' || typeof runtime.collectCommands !== 'function' || typeof runtime.query !== 'function') {
-      throw new WorkflowBundleError(`The workflow bundle did not install globalThis.${RUNTIME_GLOBAL}; build it with bundleWorkflowCode`);
+    return new VmRunContext(this, run);
+  }
+
+  /**
+   * Runs `fn` as one evaluation in the context with `run`'s globals on: the context's microtasks
+   * (every continuation `fn` released) have all run when it returns.
+   * @internal
+   */
+  call<T>(run: RunState, fn: () => T): T {
+    if (this.pending) throw new Error('A workflow run called into the sandbox while another call was in progress');
+    this.globals.enter(run.globals);
+    let result: { value: T } | { error: unknown } | undefined;
+    this.pending = () => {
+      try {
+        result = { value: fn() };
+      } catch (error) {
+        result = { error };
+      }
+    };
+    this.active = run;
+    try {
+      CALL.runInContext(this.context);
+    } finally {
+      this.pending = undefined;
+      this.active = undefined;
     }
-    // The workflow's `log` (already silent during replay) goes to the same logger.
-    runtime.setLogger?.({
-      log: (level, message, logMeta) => this.logger.log(level, message, { ...meta, ...logMeta }),
-    });
-    return { runtime, state, meta };
+    if (!result) throw new Error('The workflow sandbox call did not run');
+    if ('error' in result) throw result.error;
+    return result.value;
+  }
+
+  /** Lets go of a run's globals. @internal */
+  release(run: RunState): void {
+    this.globals.release(run.globals);
   }
 }
 
-interface PreparedContext {
-  runtime: WorkflowRuntimeApi;
-  state: { replaying: boolean };
-  /** Who the run is, for log lines; filled in when a run takes the context. */
-  meta: Record<string, unknown>;
+/** The global through which {@link CALL} reaches the sandbox's pending call. */
+const CALL_GLOBAL = '__keelSandboxCall';
+/** One call into the context; its microtasks drain when the evaluation ends (afterEvaluate). */
+const CALL = new vm.Script(`${CALL_GLOBAL}()`, { filename: 'keel-sandbox-call.js' });
+
+/**
+ * Runs once in the context, before any run: removes the built-ins that would make workflow code
+ * nondeterministic (the runtime puts stubs there that explain why), and gives `queueMicrotask`
+ * the context's own microtask queue (Node's would run the callback after the activation).
+ */
+const PRELUDE = [
+  ...REMOVED_BUILTINS.map((n) => `delete globalThis.${n};`),
+  `{ const resolved = Promise.resolve(); globalThis.queueMicrotask = function queueMicrotask(callback) {`,
+  `  if (typeof callback !== 'function') throw new TypeError('queueMicrotask: callback must be a function');`,
+  `  resolved.then(() => callback()); }; }`,
+].join('\n');
+
+interface RunState {
+  globals: RunGlobals;
+  /** Who the run is, for log lines. */
+  info: RunContextInfo;
+  replaying: boolean;
+  runtime: WorkflowRuntimeApi | undefined;
 }
 
-/** A run context backed by a runtime living in a vm context. */
+/** A run context backed by a runtime living in the shared vm context. */
 class VmRunContext implements WorkflowRunContext {
-  private runtime: WorkflowRuntimeApi | undefined;
+  private disposed = false;
 
   constructor(
-    runtime: WorkflowRuntimeApi,
-    private readonly state: { replaying: boolean },
-  ) {
-    this.runtime = runtime;
-  }
+    private readonly sandbox: WorkflowSandbox,
+    private readonly run: RunState,
+  ) {}
 
   async activate(activation: Activation): Promise<ActivationResult> {
     const runtime = this.live();
-    this.state.replaying = activation.isReplaying;
+    this.run.replaying = activation.isReplaying;
     try {
-      runtime.activate(activation);
-      // Temporal's loop (see WorkflowRuntimeApi): let every continuation the jobs released run,
-      // then re-check the `condition`s they may have made true, until nothing moves.
-      do await drainMicrotasks();
-      while (runtime.tryUnblockConditions() > 0);
-      return runtime.collectCommands();
+      // Temporal's loop (see WorkflowRuntimeApi): each call returns with every continuation the
+      // jobs released already run; re-check the `condition`s they may have made true, until nothing moves.
+      this.sandbox.call(this.run, () => runtime.activate(activation));
+      while (this.sandbox.call(this.run, () => runtime.tryUnblockConditions()) > 0);
+      return this.sandbox.call(this.run, () => runtime.collectCommands());
     } catch (err) {
       return { failure: toTaskFailure(err) };
     } finally {
-      this.state.replaying = false;
+      this.run.replaying = false;
     }
   }
 
   async query(request: QueryRequest): Promise<QueryResult> {
     const runtime = this.live();
     try {
-      return runtime.query(request);
+      return this.sandbox.call(this.run, () => runtime.query(request));
     } catch (err) {
       return { queryId: request.queryId, failure: toTaskFailure(err) };
     }
   }
 
   dispose(): void {
-    this.runtime?.dispose?.();
-    this.runtime = undefined;
+    if (this.disposed) return;
+    this.disposed = true;
+    const runtime = this.run.runtime;
+    try {
+      if (runtime?.dispose) this.sandbox.call(this.run, () => runtime.dispose!());
+    } finally {
+      this.run.runtime = undefined;
+      this.sandbox.release(this.run);
+    }
   }
 
   private live(): WorkflowRuntimeApi {
-    if (!this.runtime) throw new Error('This workflow run context was disposed');
-    return this.runtime;
+    if (this.disposed || !this.run.runtime) throw new Error('This workflow run context was disposed');
+    return this.run.runtime;
   }
-}
-
-/**
- * Lets every queued microtask run, including those queued while draining.
- *
- * Why one macrotask turn is enough: the context shares Node's microtask queue, and workflow code
- * can only await promises the runtime settles (there are no real timers or I/O in the sandbox),
- * so all their continuations run before the event loop reaches the next macrotask.
- */
-function drainMicrotasks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** A console whose methods all forward to `write`. */

@@ -34,6 +34,7 @@ import { resolveChildResult, resolveChildStart, type PendingChild } from './chil
 import { resolveExternalCall, type PendingExternalCall } from './external-workflows.js';
 import type { WorkflowInterceptors, WorkflowInterceptorsFactory } from './interceptors.js';
 import type { SinkCall } from './sinks.js';
+import type { DurableTimeouts } from './global-overrides.js';
 import { composeInterceptors } from '../common/interceptors.js';
 
 /** Options of a workflow run's runtime. */
@@ -117,6 +118,8 @@ export class Activator {
   public continueAsNewSuggested = false;
   /** Seeded by startWorkflow; a fixed seed before that, so module-level draws are deterministic too. */
   public random: Prng = Prng.fromSeed(0);
+  /** The run's `setTimeout`/`clearTimeout` (the sandbox's globals call them); set by createRuntime. */
+  public durableTimeouts: DurableTimeouts | undefined;
   /** Whether cancellation of the workflow was requested (the cancelWorkflow job). */
   public cancelled = false;
   /** Whether a close command was issued; later commands are dropped, as Temporal's core does. */

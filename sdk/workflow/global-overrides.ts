@@ -6,6 +6,7 @@ import { CancellationScope } from './cancellation-scope.js';
 import { DeterminismViolationError } from './errors.js';
 import { maybeGetActivator } from './global-state.js';
 import { startTimer } from './timers.js';
+import type { Activator } from './activator.js';
 
 const INSTALLED = Symbol.for('keel.deterministicGlobals');
 
@@ -33,8 +34,15 @@ export interface GlobalLike {
  * Never call it on the worker's own global object: it replaces `Math`, `Date` and timers there.
  */
 export function installDeterministicGlobals(target: GlobalLike): void {
-  if (target[INSTALLED]) return;
-  Object.defineProperty(target, INSTALLED, { value: true });
+  const installed = target[INSTALLED] as { resetFallbackRandom(): void } | undefined;
+  if (installed) {
+    // Installed by an earlier evaluation of the bundle in this context (the worker's sandbox
+    // evaluates it per run in one shared context): this run's module-level draws start from the
+    // same fixed seed as every other run's, so they replay.
+    installed.resetFallbackRandom();
+    return;
+  }
+  Object.defineProperty(target, INSTALLED, { value: { resetFallbackRandom }, configurable: true });
 
   const random = (): number => {
     const activator = maybeGetActivator();
@@ -47,28 +55,15 @@ export function installDeterministicGlobals(target: GlobalLike): void {
 
   target.Date = makeDeterministicDate(target.Date);
 
-  const timeoutScopes = new Map<number, CancellationScope>();
+  // The run's own timeouts (its Activator's, made by its own copy of this module), so that these
+  // globals can serve every run of a shared context.
   target.setTimeout = function setTimeout(callback: (...args: unknown[]) => void, ms?: number, ...args: unknown[]): number {
-    const activator = maybeGetActivator();
-    if (!activator) throw new DeterminismViolationError('setTimeout can only be used in a workflow context');
-    const handle = activator.nextSeqs.timer; // the timer's sequence number, taken by startTimer below
-    const scope = new CancellationScope({ cancellable: true });
-    timeoutScopes.set(handle, scope);
-    scope
-      .run(() => startTimer(activator, Number(ms) || 0))
-      .then(
-        () => {
-          timeoutScopes.delete(handle);
-          callback(...args);
-        },
-        () => timeoutScopes.delete(handle),
-      );
-    return handle;
+    const timeouts = maybeGetActivator()?.durableTimeouts;
+    if (!timeouts) throw new DeterminismViolationError('setTimeout can only be used in a workflow context');
+    return timeouts.set(callback, ms, args);
   };
   target.clearTimeout = function clearTimeout(handle?: number): void {
-    if (handle === undefined) return;
-    timeoutScopes.get(handle)?.cancel();
-    timeoutScopes.delete(handle);
+    maybeGetActivator()?.durableTimeouts?.clear(handle);
   };
 
   const originalCrypto = target.crypto as { subtle?: unknown } | undefined;
@@ -104,8 +99,45 @@ export function installDeterministicGlobals(target: GlobalLike): void {
   }
 }
 
+/** `setTimeout`/`clearTimeout` of one run: durable timers, each in a cancellable scope of its own. */
+export interface DurableTimeouts {
+  set(callback: (...args: unknown[]) => void, ms: number | undefined, args: unknown[]): number;
+  clear(handle?: number): void;
+}
+
+/** The durable `setTimeout`/`clearTimeout` of `activator`'s run. */
+export function makeDurableTimeouts(activator: Activator): DurableTimeouts {
+  const scopes = new Map<number, CancellationScope>();
+  return {
+    set(callback, ms, args) {
+      const handle = activator.nextSeqs.timer; // the timer's sequence number, taken by startTimer below
+      const scope = new CancellationScope({ cancellable: true });
+      scopes.set(handle, scope);
+      scope
+        .run(() => startTimer(activator, Number(ms) || 0))
+        .then(
+          () => {
+            scopes.delete(handle);
+            callback(...args);
+          },
+          () => scopes.delete(handle),
+        );
+      return handle;
+    },
+    clear(handle) {
+      if (handle === undefined) return;
+      scopes.get(handle)?.cancel();
+      scopes.delete(handle);
+    },
+  };
+}
+
 // Before a run starts (module-level code), Math.random still has to be replayable: a fixed seed.
-let fallbackState = 0x2545f491;
+const FALLBACK_SEED = 0x2545f491;
+let fallbackState = FALLBACK_SEED;
+function resetFallbackRandom(): void {
+  fallbackState = FALLBACK_SEED;
+}
 function fallbackRandom(): number {
   // mulberry32
   fallbackState = (fallbackState + 0x6d2b79f5) | 0;

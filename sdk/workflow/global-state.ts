@@ -6,7 +6,8 @@
 import { IllegalStateError } from '../common/index.js';
 import type { Activator } from './activator.js';
 
-const ACTIVATOR_KEY = '__keelWorkflowActivator';
+/** The global the current Activator is kept on. */
+export const ACTIVATOR_KEY = '__keelWorkflowActivator';
 
 type GlobalWithActivator = { [ACTIVATOR_KEY]?: Activator };
 

@@ -2,7 +2,7 @@
 // one workflow run, wrapping that run's Activator.
 import type { Activation, ActivationResult, QueryRequest, QueryResult, WorkflowRuntimeApi } from './activation.js';
 import { Activator, type ActivatorOptions } from './activator.js';
-import { installDeterministicGlobals, type GlobalLike } from './global-overrides.js';
+import { installDeterministicGlobals, makeDurableTimeouts, type GlobalLike } from './global-overrides.js';
 import { setActivator } from './global-state.js';
 import type { WorkflowLogSink } from './interfaces.js';
 
@@ -39,6 +39,7 @@ export interface WorkflowRuntime extends WorkflowRuntimeApi {
 export function createRuntime(workflows: Record<string, unknown>, options?: RuntimeOptions): WorkflowRuntime {
   if (options?.globals) installDeterministicGlobals(options.globals);
   const activator = new Activator(workflows, options);
+  activator.durableTimeouts = makeDurableTimeouts(activator);
   setActivator(activator);
   return {
     activate(activation: Activation): void {

@@ -55,3 +55,41 @@ export async function globalsProbe(): Promise<unknown> {
 export async function buggy(): Promise<never> {
   throw new TypeError('a bug in the workflow');
 }
+
+/** Module-level state: each run of the shared sandbox must get its own copy of this module. */
+let startsInThisModule = 0;
+/** A module-level draw: before the run starts, from a fixed seed, the same in every run. */
+const moduleDraw = Math.random();
+
+/**
+ * Leaves a mark in every place one run could leak into another (a new global, a replaced one, a
+ * deleted one, module state), sleeps, and reports what it sees then: its own marks only.
+ */
+export async function isolationProbe(name: string): Promise<unknown> {
+  const g = globalThis as Record<string, unknown>;
+  startsInThisModule++;
+  const seenAtStart = { owner: g.owner ?? null, urlSearchParams: typeof g.URLSearchParams, starts: startsInThisModule };
+  g.owner = name;
+  g.URLSearchParams = `replaced by ${name}`;
+  delete g.URL;
+  const drawn = [Math.random()];
+  const times = [Date.now()];
+  let microtaskRan = false;
+  queueMicrotask(() => {
+    microtaskRan = true;
+  });
+  // The global setTimeout is a durable timer of this run (timer 1); one cleared at once never reaches history.
+  const fired = new Promise<void>((resolve) => setTimeout(resolve, 1000));
+  clearTimeout(setTimeout(() => undefined, 60_000));
+  await fired;
+  drawn.push(Math.random());
+  times.push(Date.now());
+  return {
+    seenAtStart,
+    after: { owner: g.owner, urlSearchParams: g.URLSearchParams, url: typeof g.URL, starts: startsInThisModule, microtaskRan },
+    drawn,
+    times,
+    uuid: uuid4(),
+    moduleDraw,
+  };
+}
