@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, WorkflowFailedError } from 'keel/client';
-import { ActivityFailure, AesGcmPayloadCodec, ApplicationFailure, decodeUtf8, type DataConverter } from 'keel/common';
+import { ActivityFailure, AesGcmPayloadCodec, ApplicationFailure, decodeUtf8, type DataConverter, type Payload } from 'keel/common';
 import { temporal } from 'keel/proto';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
@@ -76,7 +76,19 @@ describe('payload codec', () => {
   });
 
   it('runs an encryption codec written as Temporal’s sample (keel/proto Payload.encode/decode, webcrypto AES-GCM) unchanged', async () => {
-    const codec = await EncryptionCodec.create('sample-key', new Uint8Array(32).fill(3));
+    // The sample codec, watched: what it is handed must be Temporal's shape, bytes, on both paths.
+    const handed: Payload[] = [];
+    class WatchedCodec extends EncryptionCodec {
+      override async encode(payloads: Payload[]): Promise<Payload[]> {
+        handed.push(...payloads);
+        return super.encode(payloads);
+      }
+      override async decode(payloads: Payload[]): Promise<Payload[]> {
+        handed.push(...payloads);
+        return super.decode(payloads);
+      }
+    }
+    const codec = await WatchedCodec.create('sample-key', new Uint8Array(32).fill(3));
     const dataConverter: DataConverter = { payloadCodecs: [codec] };
     const client = new Client({ connection: env.nativeConnection, namespace: env.namespace, dataConverter });
     const taskQueue = 'codec-temporal-sample';
@@ -86,6 +98,12 @@ describe('payload codec', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities, dataConverter, shutdownSignals: [] });
     const handle = await client.workflow.start(handleSecret, { taskQueue, workflowId, args: [secret] });
     expect(await worker.runUntil(handle.result())).toBe(`${secret} (seen by the activity)`);
+
+    expect(handed.length).toBeGreaterThan(0);
+    for (const p of handed) {
+      expect(p.data).toBeInstanceOf(Uint8Array);
+      for (const value of Object.values(p.metadata ?? {})) expect(value).toBeInstanceOf(Uint8Array);
+    }
 
     // The stored history holds only ciphertext, marked as the sample marks it.
     const raw = await (await fetch(`http://${env.address}/api/v1/namespaces/${env.namespace}/workflows/${workflowId}/history`)).text();
