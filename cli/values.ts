@@ -1,7 +1,7 @@
 // Owns the values the CLI reads from flags — JSON inputs, `KEY=JSON` pairs, durations, policy
 // names — and how it shows payloads it reads back (decoded when it can, described when not).
 import { readFileSync } from 'node:fs';
-import { defaultPayloadConverter, encodingOf, msToNumber, type Payload } from '../sdk/common/index.js';
+import { defaultPayloadConverter, encodingOf, msToNumber, type WirePayload as Payload } from '../sdk/common/index.js';
 import { UsageError } from './errors.js';
 
 /**

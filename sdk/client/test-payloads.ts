@@ -1,7 +1,7 @@
 // Test-only: payloads as the wire carries them, and a codec that visibly wraps them, for the
 // client's unit tests; not exported.
 import type { Payload } from '../../protocol/index.js';
-import type { PayloadCodec } from '../common/index.js';
+import { decodeUtf8, encodeUtf8, type Payload as BytesPayload, type PayloadCodec } from '../common/index.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 const unb64 = (text: string) => Buffer.from(text, 'base64').toString('utf8');
@@ -24,25 +24,26 @@ export function encodingOf(payload: Payload): string | undefined {
 
 /**
  * A codec that base64-wraps a payload's data once more and marks it `binary/wrapped`, keeping the
- * inner encoding in metadata; decode undoes it and leaves unmarked payloads alone.
+ * inner encoding in metadata; decode undoes it and leaves unmarked payloads alone. It sees
+ * payloads as codecs do, in bytes.
  */
 export class WrapCodec implements PayloadCodec {
   public encoded = 0;
   public decoded = 0;
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
+  async encode(payloads: BytesPayload[]): Promise<BytesPayload[]> {
     this.encoded += payloads.length;
     return payloads.map((p) => ({
-      metadata: { encoding: b64('binary/wrapped'), inner: p.metadata.encoding ?? '' },
-      data: b64(p.data),
+      metadata: { encoding: encodeUtf8('binary/wrapped'), inner: p.metadata?.encoding ?? new Uint8Array() },
+      data: encodeUtf8(Buffer.from(p.data ?? new Uint8Array()).toString('base64')),
     }));
   }
 
-  async decode(payloads: Payload[]): Promise<Payload[]> {
+  async decode(payloads: BytesPayload[]): Promise<BytesPayload[]> {
     return payloads.map((p) => {
-      if (encodingOf(p) !== 'binary/wrapped') return p;
+      if (decodeUtf8(p.metadata?.encoding) !== 'binary/wrapped') return p;
       this.decoded++;
-      return { metadata: { encoding: p.metadata.inner ?? '' }, data: unb64(p.data) };
+      return { metadata: { encoding: p.metadata?.inner ?? new Uint8Array() }, data: new Uint8Array(Buffer.from(decodeUtf8(p.data), 'base64')) };
     });
   }
 }

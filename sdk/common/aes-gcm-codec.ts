@@ -1,10 +1,10 @@
 // Owns the AES-GCM payload codec: end-to-end encryption of payloads with WebCrypto, so the
 // service only ever holds ciphertext (design: Security). Runs wherever `globalThis.crypto.subtle`
 // exists (Node ≥ 20, Workers, browsers); it is looked up at call time, not at import.
-import type { Payload } from '../../protocol/index.js';
-import { base64ToUtf8, decodeBase64, decodeUtf8, encodeBase64, encodeUtf8, utf8ToBase64 } from './encoding.js';
+import type { Payload as WirePayload } from '../../protocol/index.js';
+import { decodeUtf8, encodeUtf8, payloadFromWire, payloadToWire, type Payload } from './encoding.js';
 import { IllegalStateError, ValueError } from './errors.js';
-import { encodingOf, encodingTypes, METADATA_ENCODING_KEY } from './payload-converter.js';
+import { encodingTypes, METADATA_ENCODING_KEY } from './payload-converter.js';
 import type { PayloadCodec } from './payload-codec.js';
 
 /** A WebCrypto key, typed from the global `crypto` so that no DOM or `node:*` types are needed. */
@@ -45,9 +45,9 @@ async function importKey(keyId: string, key: Uint8Array | WebCryptoKey): Promise
 
 /**
  * Encrypts every payload with AES-GCM. The whole original payload (metadata and data) is
- * serialised as JSON and encrypted under a fresh random 12-byte IV; the result is
- * `{ metadata: { encoding: 'binary/encrypted', 'encryption-key-id': keyId }, data: iv ‖ ciphertext }`
- * (metadata values base64 as always). The key id is bound to the ciphertext as additional
+ * serialised as the JSON of its wire form (base64 values; the plaintext Keel has always written,
+ * so data encrypted before stays readable) and encrypted under a fresh random 12-byte IV; the
+ * result is `{ metadata: { encoding: 'binary/encrypted', 'encryption-key-id': keyId }, data: iv ‖ ciphertext }`. The key id is bound to the ciphertext as additional
  * authenticated data, so swapping it makes decryption fail. Decoding leaves payloads of other
  * encodings as they are.
  *
@@ -84,7 +84,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     return Promise.all(
       payloads.map(async (payload) => {
         const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_BYTES));
-        const plaintext = encodeUtf8(JSON.stringify({ metadata: payload.metadata ?? {}, data: payload.data ?? '' }));
+        const plaintext = encodeUtf8(JSON.stringify(payloadToWire(payload)));
         const ciphertext = new Uint8Array(
           await subtle().encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, plaintext),
         );
@@ -93,10 +93,10 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         data.set(ciphertext, IV_BYTES);
         return {
           metadata: {
-            [METADATA_ENCODING_KEY]: utf8ToBase64(encodingTypes.METADATA_ENCODING_ENCRYPTED),
-            [METADATA_ENCRYPTION_KEY_ID]: utf8ToBase64(this.keyId),
+            [METADATA_ENCODING_KEY]: encodeUtf8(encodingTypes.METADATA_ENCODING_ENCRYPTED),
+            [METADATA_ENCRYPTION_KEY_ID]: encodeUtf8(this.keyId),
           },
-          data: encodeBase64(data),
+          data,
         };
       }),
     );
@@ -110,19 +110,19 @@ export class AesGcmPayloadCodec implements PayloadCodec {
   public async decode(payloads: Payload[]): Promise<Payload[]> {
     return Promise.all(
       payloads.map(async (payload) => {
-        if (encodingOf(payload) !== encodingTypes.METADATA_ENCODING_ENCRYPTED) return payload;
+        if (decodeUtf8(payload.metadata?.[METADATA_ENCODING_KEY]) !== encodingTypes.METADATA_ENCODING_ENCRYPTED) return payload;
         const rawKeyId = payload.metadata?.[METADATA_ENCRYPTION_KEY_ID];
-        if (rawKeyId === undefined) {
+        if (rawKeyId == null) {
           throw new ValueError(`Encrypted payload has no '${METADATA_ENCRYPTION_KEY_ID}' metadata; cannot choose a key`);
         }
-        const keyId = base64ToUtf8(rawKeyId);
+        const keyId = decodeUtf8(rawKeyId);
         const key = this.keys.get(keyId);
         if (key === undefined) {
           throw new ValueError(
             `Payload was encrypted with key id '${keyId}', which this codec does not have (it has: ${[...this.keys.keys()].join(', ')}); add it to decryptionKeys`,
           );
         }
-        const data = decodeBase64(payload.data ?? '');
+        const data = payload.data ?? new Uint8Array();
         if (data.length < IV_BYTES + 16) throw new ValueError('Encrypted payload is too short to hold an IV and a tag');
         let plaintext: ArrayBuffer;
         try {
@@ -134,8 +134,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
         } catch (err) {
           throw new ValueError(`Could not decrypt payload with key '${keyId}': the key is wrong or the data was altered`, err);
         }
-        const original = JSON.parse(decodeUtf8(new Uint8Array(plaintext))) as Payload;
-        return { metadata: original.metadata ?? {}, data: original.data ?? '' };
+        return payloadFromWire(JSON.parse(decodeUtf8(new Uint8Array(plaintext))) as WirePayload);
       }),
     );
   }

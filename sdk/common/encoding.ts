@@ -1,5 +1,7 @@
 // Owns byte/text encodings that run anywhere, the workflow sandbox included: base64 in pure JS
-// (no Buffer, no atob) and UTF-8 through TextEncoder/TextDecoder.
+// (no Buffer, no atob), UTF-8 through TextEncoder/TextDecoder, and the one conversion between a
+// payload as user code sees it (Temporal's bytes) and as the wire protocol carries it (base64).
+import type { Payload as WirePayload } from '../../protocol/payload.js';
 import { ValueError } from './errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -93,9 +95,11 @@ export function encodeUtf8(text: string): Uint8Array {
 
 /**
  * Decodes UTF-8 bytes into a string. Malformed sequences become U+FFFD, as TextDecoder does
- * by default.
+ * by default. Absent bytes give `''`, as Temporal's `decode` does, so a codec can pass a metadata
+ * value that may be missing.
  */
-export function decodeUtf8(bytes: Uint8Array): string {
+export function decodeUtf8(bytes: Uint8Array | null | undefined): string {
+  if (bytes == null) return '';
   decoder ??= new TextDecoder();
   return decoder.decode(bytes);
 }
@@ -108,4 +112,32 @@ export function utf8ToBase64(text: string): string {
 /** `decodeUtf8(decodeBase64(text))`: how payload metadata values are read. */
 export function base64ToUtf8(text: string): string {
   return decodeUtf8(decodeBase64(text));
+}
+
+/**
+ * A payload as user code sees it, Temporal's `Payload`: metadata values and data are bytes. This is
+ * what a {@link PayloadCodec} takes and returns, so a codec written for Temporal (one that
+ * serialises the payload with `temporal.api.common.v1.Payload.encode` from `keel/proto`) runs
+ * unchanged. On the wire, and to the payload converters, a payload is {@link WirePayload}.
+ */
+export interface Payload {
+  metadata?: Record<string, Uint8Array> | null;
+  data?: Uint8Array | null;
+}
+
+/** A wire payload (base64 text) as bytes: the one conversion into {@link Payload}. */
+export function payloadFromWire(payload: WirePayload): Payload {
+  const metadata: Record<string, Uint8Array> = {};
+  for (const [key, value] of Object.entries(payload.metadata ?? {})) metadata[key] = decodeBase64(value);
+  return { metadata, data: decodeBase64(payload.data ?? '') };
+}
+
+/**
+ * A {@link Payload} as the wire carries it, base64 text: the one conversion out of bytes. Absent
+ * metadata or data become empty, which protobuf does not tell apart either.
+ */
+export function payloadToWire(payload: Payload): WirePayload {
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(payload.metadata ?? {})) metadata[key] = encodeBase64(value);
+  return { metadata, data: payload.data == null ? '' : encodeBase64(payload.data) };
 }

@@ -13,12 +13,24 @@ export {
   RetryState,
   TimeoutType,
 } from '../../protocol/enums.js';
-export type { Payload, Failure } from '../../protocol/index.js';
+// `Payload` is Temporal's (bytes), what codecs take; `WirePayload` is the wire form (base64), what
+// payload converters, failure details and headers still carry (see docs/temporal-differences.md).
+export type { Payload as WirePayload, Failure } from '../../protocol/index.js';
 export { ChildWorkflowCancellationType } from './child-workflow-cancellation.js';
 
 export { type Logger, type LogLevel, type LogMetadata, SdkComponent, withMetadata } from './logger.js';
 export { type Duration, msToNumber, msOptionalToNumber } from './duration.js';
-export { encodeBase64, decodeBase64, encodeUtf8, decodeUtf8, utf8ToBase64, base64ToUtf8 } from './encoding.js';
+export {
+  encodeBase64,
+  decodeBase64,
+  encodeUtf8,
+  decodeUtf8,
+  utf8ToBase64,
+  base64ToUtf8,
+  type Payload,
+  payloadFromWire,
+  payloadToWire,
+} from './encoding.js';
 export { markErrorClass, isError, errorMessage, type ErrorClass } from './error-class.js';
 export {
   ValueError,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Failure, Payload } from '../../protocol/index.js';
-import { base64ToUtf8, utf8ToBase64 } from './encoding.js';
+import { decodeUtf8, encodeUtf8, utf8ToBase64 } from './encoding.js';
 import {
   decodeFailure,
   decodeMap,
@@ -23,13 +23,13 @@ function tagCodec(tag: string, log: string[]): PayloadCodec {
   return {
     async encode(payloads) {
       log.push(`encode:${tag}`);
-      return payloads.map((p) => ({ metadata: { ...p.metadata, [`t${log.length}`]: utf8ToBase64(tag) }, data: p.data }));
+      return payloads.map((p) => ({ metadata: { ...p.metadata, [`t${log.length}`]: encodeUtf8(tag) }, data: p.data }));
     },
     async decode(payloads) {
       log.push(`decode:${tag}`);
       return payloads.map((p) => {
         const metadata = { ...p.metadata };
-        const key = Object.keys(metadata).reverse().find((k) => k.startsWith('t') && base64ToUtf8(metadata[k]!) === tag);
+        const key = Object.keys(metadata).reverse().find((k) => k.startsWith('t') && decodeUtf8(metadata[k]) === tag);
         if (!key) throw new Error(`${tag} cannot decode a payload it did not encode`);
         delete metadata[key];
         return { metadata, data: p.data };
@@ -38,10 +38,10 @@ function tagCodec(tag: string, log: string[]): PayloadCodec {
   };
 }
 
-/** Reverses the data string: easy to see whether a payload went through it. */
+/** Reverses the data bytes: easy to see whether a payload went through it. */
 const reverse: PayloadCodec = {
-  encode: async (ps) => ps.map((p) => ({ ...p, data: [...p.data].reverse().join('') })),
-  decode: async (ps) => ps.map((p) => ({ ...p, data: [...p.data].reverse().join('') })),
+  encode: async (ps) => ps.map((p) => ({ ...p, data: new Uint8Array(p.data ?? []).reverse() })),
+  decode: async (ps) => ps.map((p) => ({ ...p, data: new Uint8Array(p.data ?? []).reverse() })),
 };
 
 describe('encodeWithCodecs / decodeWithCodecs', () => {
@@ -53,6 +53,26 @@ describe('encodeWithCodecs / decodeWithCodecs', () => {
     const decoded = await decodeWithCodecs(codecs, encoded);
     expect(log).toEqual(['encode:a', 'encode:b', 'decode:b', 'decode:a']);
     expect(decoded).toEqual(original);
+  });
+
+  it('hands codecs Temporal’s payload shape (bytes) and puts what they return back on the wire as base64', async () => {
+    const seen: unknown[] = [];
+    const upper: PayloadCodec = {
+      async encode(payloads) {
+        seen.push(...payloads);
+        return payloads.map((p) => ({ metadata: { encoding: encodeUtf8('text/upper') }, data: encodeUtf8(decodeUtf8(p.data).toUpperCase()) }));
+      },
+      async decode(payloads) {
+        seen.push(...payloads);
+        return payloads.map(() => ({ metadata: { encoding: encodeUtf8('json/plain') }, data: encodeUtf8('"hi"') }));
+      },
+    };
+    const [encoded] = await encodeWithCodecs([upper], [pc.toPayload('hi')]);
+    expect(seen[0]).toEqual({ metadata: { encoding: encodeUtf8('json/plain') }, data: encodeUtf8('"hi"') });
+    expect(encoded).toEqual({ metadata: { encoding: utf8ToBase64('text/upper') }, data: utf8ToBase64('"HI"') });
+    const [decoded] = await decodeWithCodecs([upper], [encoded!]);
+    expect(seen[1]).toEqual({ metadata: { encoding: encodeUtf8('text/upper') }, data: encodeUtf8('"HI"') });
+    expect(pc.fromPayload(decoded!)).toBe('hi');
   });
 
   it('with no codecs, gives the payloads back', async () => {
@@ -76,7 +96,7 @@ describe('optional and record helpers', () => {
   });
 
   it('encode and decode every entry of a memo record', async () => {
-    const memo = { a: pc.toPayload(1), b: pc.toPayload('two') };
+    const memo = { a: pc.toPayload(12), b: pc.toPayload('two') };
     const encoded = (await encodeMap([reverse], memo))!;
     expect(Object.keys(encoded)).toEqual(['a', 'b']);
     expect(encoded.a.data).not.toBe(memo.a.data);

@@ -2,29 +2,54 @@
 // compression) and the helpers that run a chain of codecs over payload lists, single payloads,
 // records and whole failure trees. Codecs run outside the workflow sandbox, on the way to and from
 // the service.
+//
+// Codecs see Temporal's payload shape (Uint8Array data and metadata values), so a codec written for
+// Temporal runs unchanged; everything around them carries the wire shape (base64). The change of
+// shape happens in encodeWithCodecs/decodeWithCodecs, which every other helper here and the worker's
+// payload walk go through, and only when there are codecs to run.
 import type { Failure, Payload } from '../../protocol/index.js';
+import { payloadFromWire, payloadToWire, type Payload as BytesPayload } from './encoding.js';
 
 /**
  * Transforms payloads on their way to the service and back, e.g. to encrypt or compress them.
  * `decode(encode(p))` must give back `p`. A codec should leave alone payloads it did not encode.
+ * Payloads are Temporal's shape: `data` and metadata values are `Uint8Array`s.
+ *
+ * @example
+ * class EncryptionCodec implements PayloadCodec {
+ *   async encode(payloads: Payload[]): Promise<Payload[]> {
+ *     return Promise.all(payloads.map(async (p) => ({
+ *       metadata: { [METADATA_ENCODING_KEY]: encodeUtf8('binary/encrypted') },
+ *       data: await encrypt(temporal.api.common.v1.Payload.encode(p).finish()),
+ *     })));
+ *   }
+ *   // decode: decrypt, then temporal.api.common.v1.Payload.decode(bytes)
+ * }
  */
 export interface PayloadCodec {
   /** Encodes payloads; the result has one payload per input, in order. */
-  encode(payloads: Payload[]): Promise<Payload[]>;
+  encode(payloads: BytesPayload[]): Promise<BytesPayload[]>;
   /** Decodes payloads this codec encoded; the result has one payload per input, in order. */
-  decode(payloads: Payload[]): Promise<Payload[]>;
+  decode(payloads: BytesPayload[]): Promise<BytesPayload[]>;
 }
 
-/** Runs the codecs' `encode` in order: the first codec sees the converter's payloads. */
+/**
+ * Runs the codecs' `encode` in order: the first codec sees the converter's payloads. Takes and
+ * gives wire payloads; the codecs see bytes.
+ */
 export async function encodeWithCodecs(codecs: readonly PayloadCodec[], payloads: Payload[]): Promise<Payload[]> {
-  for (const codec of codecs) payloads = await codec.encode(payloads);
-  return payloads;
+  if (codecs.length === 0) return payloads;
+  let bytes = payloads.map(payloadFromWire);
+  for (const codec of codecs) bytes = await codec.encode(bytes);
+  return bytes.map(payloadToWire);
 }
 
 /** Runs the codecs' `decode` in reverse order, undoing {@link encodeWithCodecs}. */
 export async function decodeWithCodecs(codecs: readonly PayloadCodec[], payloads: Payload[]): Promise<Payload[]> {
-  for (let i = codecs.length - 1; i >= 0; i--) payloads = await codecs[i]!.decode(payloads);
-  return payloads;
+  if (codecs.length === 0) return payloads;
+  let bytes = payloads.map(payloadFromWire);
+  for (let i = codecs.length - 1; i >= 0; i--) bytes = await codecs[i]!.decode(bytes);
+  return bytes.map(payloadToWire);
 }
 
 async function encodeSingle(codecs: readonly PayloadCodec[], payload: Payload): Promise<Payload> {

@@ -9,10 +9,16 @@
  * const back = temporal.api.common.v1.Payload.decode(bytes);
  * @module
  */
-import type { Payload as WirePayload } from '../../protocol/index.js';
-import { Payload as PayloadMessage, Payloads as PayloadsMessage, type IPayload as IPayloadShape, type IPayloads as IPayloadsShape } from './payload.js';
+import {
+  Payload as PayloadMessage,
+  Payloads as PayloadsMessage,
+  type DecodedPayload,
+  type DecodedPayloads,
+  type IPayload as IPayloadShape,
+  type IPayloads as IPayloadsShape,
+} from './payload.js';
 
-export type { Bytes, ConversionOptions } from './payload.js';
+export type { Bytes, ConversionOptions, PayloadObject } from './payload.js';
 export { Writer, Reader } from './wire.js';
 
 /**
@@ -22,9 +28,9 @@ export { Writer, Reader } from './wire.js';
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export namespace temporal.api.common.v1 {
   export const Payload = PayloadMessage;
-  export type Payload = WirePayload;
+  export type Payload = DecodedPayload;
   export type IPayload = IPayloadShape;
   export const Payloads = PayloadsMessage;
-  export type Payloads = { payloads: WirePayload[] };
+  export type Payloads = DecodedPayloads;
   export type IPayloads = IPayloadsShape;
 }

@@ -3,16 +3,16 @@
 // Temporal's @temporalio/proto gives: a codec that serialises whole payloads (encryption,
 // compression) writes bytes that a Temporal codec reads, and the other way round.
 //
-// The messages are Keel's payload shape, base64 strings (what converters and codecs see in Keel);
-// `encode` and `fromObject` also take Temporal's shape, Uint8Array values.
-import type { Payload as WirePayload } from '../../protocol/index.js';
-import { decodeBase64, decodeUtf8, encodeBase64, encodeUtf8 } from '../common/encoding.js';
+// Decoded messages are Temporal's shape, Uint8Array values (what codecs see); `encode`,
+// `create` and `fromObject` also take the wire shape, base64 text. `toObject` gives base64 text
+// only when asked with `{ bytes: String }`, and `toJSON` always does, as protobufjs does.
+import { decodeBase64, decodeUtf8, encodeBase64, encodeUtf8, type Payload as BytesPayload } from '../common/encoding.js';
 import { Reader, Writer, expectLengthDelimited } from './wire.js';
 
-/** Bytes as either shape: Keel's base64 text, or Temporal's Uint8Array. */
+/** Bytes as either shape: the wire's base64 text, or Temporal's Uint8Array. */
 export type Bytes = string | Uint8Array;
 
-/** A Payload as `encode`, `create` and `fromObject` take it: Keel's shape or Temporal's. */
+/** A Payload as `encode`, `create` and `fromObject` take it: Temporal's shape or the wire's. */
 export interface IPayload {
   metadata?: Record<string, Bytes> | null;
   data?: Bytes | null;
@@ -23,20 +23,38 @@ export interface IPayloads {
   payloads?: IPayload[] | null;
 }
 
-/** Options of `toObject`, as protobufjs's `IConversionOptions` (bytes are base64 strings either way). */
+/** A decoded Payload: Temporal's shape with every field present (absent data is empty). */
+export interface DecodedPayload extends BytesPayload {
+  metadata: Record<string, Uint8Array>;
+  data: Uint8Array;
+}
+
+/** A decoded Payloads message. */
+export interface DecodedPayloads {
+  payloads: DecodedPayload[];
+}
+
+/** A Payload as `toObject` gives it: bytes, or base64 text with `{ bytes: String }`. */
+export interface PayloadObject {
+  metadata?: Record<string, Bytes>;
+  data?: Bytes;
+}
+
+/** Options of `toObject`, as protobufjs's `IConversionOptions`. */
 export interface ConversionOptions {
   /** Include fields left at their defaults. */
   defaults?: boolean;
+  /** `String` for base64 text; otherwise bytes stay Uint8Arrays. */
+  bytes?: unknown;
   [other: string]: unknown;
 }
 
 const toBytes = (b: Bytes): Uint8Array => (typeof b === 'string' ? decodeBase64(b) : b);
-const toBase64 = (b: Bytes): string => (typeof b === 'string' ? b : encodeBase64(b));
 
-function normalizePayload(p: IPayload): WirePayload {
-  const metadata: Record<string, string> = {};
-  for (const [k, v] of Object.entries(p.metadata ?? {})) metadata[k] = toBase64(v);
-  return { metadata, data: p.data == null ? '' : toBase64(p.data) };
+function normalizePayload(p: IPayload): DecodedPayload {
+  const metadata: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(p.metadata ?? {})) metadata[k] = toBytes(v);
+  return { metadata, data: p.data == null ? new Uint8Array() : toBytes(p.data) };
 }
 
 function writePayload(p: IPayload, w: Writer = new Writer()): Writer {
@@ -50,11 +68,11 @@ function writePayload(p: IPayload, w: Writer = new Writer()): Writer {
   return w;
 }
 
-function readPayload(r: Reader, end: number): WirePayload {
+function readPayload(r: Reader, end: number): DecodedPayload {
   const inner = new Reader(r.bytes, end);
   inner.pos = r.pos;
-  const metadata: Record<string, string> = {};
-  let data = '';
+  const metadata: Record<string, Uint8Array> = {};
+  let data: Uint8Array = new Uint8Array();
   for (let tag = inner.tag(); tag; tag = inner.tag()) {
     if (tag.field === 1) {
       expectLengthDelimited(tag.wireType, 'Payload.metadata');
@@ -67,10 +85,10 @@ function readPayload(r: Reader, end: number): WirePayload {
         else if (t.field === 2 && t.wireType === 2) value = entry.bytesField();
         else entry.skip(t.wireType);
       }
-      metadata[key] = encodeBase64(value);
+      metadata[key] = value;
     } else if (tag.field === 2) {
       expectLengthDelimited(tag.wireType, 'Payload.data');
-      data = encodeBase64(inner.bytesField());
+      data = inner.bytesField();
     } else inner.skip(tag.wireType);
   }
   r.pos = end;
@@ -85,7 +103,7 @@ function verifyBytes(v: unknown): boolean {
 
 /** `temporal.api.common.v1.Payload`: user data with its metadata. */
 const Payload = {
-  create(properties?: IPayload): WirePayload {
+  create(properties?: IPayload): DecodedPayload {
     return normalizePayload(properties ?? {});
   },
   encode(message: IPayload, writer?: Writer): Writer {
@@ -94,11 +112,11 @@ const Payload = {
   encodeDelimited(message: IPayload, writer: Writer = new Writer()): Writer {
     return writer.bytes(writePayload(message).finish());
   },
-  decode(input: Uint8Array | Reader, length?: number): WirePayload {
+  decode(input: Uint8Array | Reader, length?: number): DecodedPayload {
     const r = asReader(input);
     return readPayload(r, length === undefined ? r.end : r.pos + length);
   },
-  decodeDelimited(input: Uint8Array | Reader): WirePayload {
+  decodeDelimited(input: Uint8Array | Reader): DecodedPayload {
     const r = asReader(input);
     const length = r.uint32();
     return readPayload(r, r.pos + length);
@@ -111,24 +129,27 @@ const Payload = {
     if (message['data'] != null && !verifyBytes(message['data'])) return 'data: buffer expected';
     return null;
   },
-  fromObject(object: IPayload): WirePayload {
+  fromObject(object: IPayload): DecodedPayload {
     return normalizePayload(object);
   },
-  toObject(message: IPayload, options?: ConversionOptions): Partial<WirePayload> {
+  toObject(message: IPayload, options?: ConversionOptions): PayloadObject {
     const p = normalizePayload(message);
-    const out: Partial<WirePayload> = {};
-    if (options?.defaults || Object.keys(p.metadata).length > 0) out.metadata = p.metadata;
-    if (options?.defaults || message.data != null) out.data = p.data;
+    const asText = options?.bytes === String;
+    const out: PayloadObject = {};
+    if (options?.defaults || Object.keys(p.metadata).length > 0) {
+      out.metadata = asText ? Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, encodeBase64(v)])) : p.metadata;
+    }
+    if (options?.defaults || message.data != null) out.data = asText ? encodeBase64(p.data) : p.data;
     return out;
   },
-  toJSON(message: IPayload): Partial<WirePayload> {
-    return Payload.toObject(message);
+  toJSON(message: IPayload): PayloadObject {
+    return Payload.toObject(message, { bytes: String });
   },
 };
 
 /** `temporal.api.common.v1.Payloads`: a list of payloads (arguments, results, details). */
 const Payloads = {
-  create(properties?: IPayloads): { payloads: WirePayload[] } {
+  create(properties?: IPayloads): { payloads: DecodedPayload[] } {
     return { payloads: (properties?.payloads ?? []).map(normalizePayload) };
   },
   encode(message: IPayloads, writer: Writer = new Writer()): Writer {
@@ -138,11 +159,11 @@ const Payloads = {
   encodeDelimited(message: IPayloads, writer: Writer = new Writer()): Writer {
     return writer.bytes(Payloads.encode(message).finish());
   },
-  decode(input: Uint8Array | Reader, length?: number): { payloads: WirePayload[] } {
+  decode(input: Uint8Array | Reader, length?: number): { payloads: DecodedPayload[] } {
     const r = asReader(input);
     return readPayloads(r, length === undefined ? r.end : r.pos + length);
   },
-  decodeDelimited(input: Uint8Array | Reader): { payloads: WirePayload[] } {
+  decodeDelimited(input: Uint8Array | Reader): { payloads: DecodedPayload[] } {
     const r = asReader(input);
     const length = r.uint32();
     return readPayloads(r, r.pos + length);
@@ -157,22 +178,22 @@ const Payloads = {
     }
     return null;
   },
-  fromObject(object: IPayloads): { payloads: WirePayload[] } {
+  fromObject(object: IPayloads): { payloads: DecodedPayload[] } {
     return Payloads.create(object);
   },
-  toObject(message: IPayloads, options?: ConversionOptions): { payloads?: Partial<WirePayload>[] } {
+  toObject(message: IPayloads, options?: ConversionOptions): { payloads?: PayloadObject[] } {
     const list = message.payloads ?? [];
     return options?.defaults || list.length > 0 ? { payloads: list.map((p) => Payload.toObject(p, options)) } : {};
   },
-  toJSON(message: IPayloads): { payloads?: Partial<WirePayload>[] } {
-    return Payloads.toObject(message);
+  toJSON(message: IPayloads): { payloads?: PayloadObject[] } {
+    return Payloads.toObject(message, { bytes: String });
   },
 };
 
-function readPayloads(r: Reader, end: number): { payloads: WirePayload[] } {
+function readPayloads(r: Reader, end: number): { payloads: DecodedPayload[] } {
   const inner = new Reader(r.bytes, end);
   inner.pos = r.pos;
-  const payloads: WirePayload[] = [];
+  const payloads: DecodedPayload[] = [];
   for (let tag = inner.tag(); tag; tag = inner.tag()) {
     if (tag.field === 1) {
       expectLengthDelimited(tag.wireType, 'Payloads.payloads');

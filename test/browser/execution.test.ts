@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'keel/client';
-import { AesGcmPayloadCodec, type Payload } from 'keel/common';
+import { AesGcmPayloadCodec, decodeWithCodecs, type WirePayload } from 'keel/common';
 import { Worker } from 'keel/worker';
 import { waitFor } from '../node/fixtures/wait.js';
 import * as activities from './fixtures/activities.js';
@@ -251,7 +251,8 @@ describe.skipIf(!hasChromium)('execution page', () => {
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
         seenNamespace = req.headers['x-namespace'] as string | undefined;
-        void codec.decode((JSON.parse(body) as { payloads: Payload[] }).payloads).then((payloads) => {
+        // The body holds payloads as the wire (proto3 JSON) has them: base64, decoded through the SDK's boundary.
+        void decodeWithCodecs([codec], (JSON.parse(body) as { payloads: WirePayload[] }).payloads).then((payloads) => {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify({ payloads }));
         });

@@ -2,10 +2,12 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, WorkflowFailedError } from 'keel/client';
-import { ActivityFailure, AesGcmPayloadCodec, ApplicationFailure, type DataConverter } from 'keel/common';
+import { ActivityFailure, AesGcmPayloadCodec, ApplicationFailure, decodeUtf8, type DataConverter, type Payload } from 'keel/common';
+import { temporal } from 'keel/proto';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
+import { EncryptionCodec, decrypt } from './fixtures/temporal-encryption-codec.js';
 import { addItem, chargeOrder, collectItems, finish, handleSecret, itemsQuery } from './fixtures/sdk-workflows.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
@@ -71,6 +73,60 @@ describe('payload codec', () => {
     await plainWorker.runUntil(env.client.workflow.execute(handleSecret, { taskQueue: 'codec-plain', workflowId: 'codec-plain-1', args: [secret] }));
     const plainRaw = await (await fetch(`http://${env.address}/api/v1/namespaces/${env.namespace}/workflows/codec-plain-1/history`)).text();
     expect(plaintextForms(secret).some((form) => plainRaw.includes(form))).toBe(true);
+  });
+
+  it('runs an encryption codec written as Temporal’s sample (keel/proto Payload.encode/decode, webcrypto AES-GCM) unchanged', async () => {
+    // The sample codec, watched: what it is handed must be Temporal's shape, bytes, on both paths.
+    const handed: Payload[] = [];
+    class WatchedCodec extends EncryptionCodec {
+      override async encode(payloads: Payload[]): Promise<Payload[]> {
+        handed.push(...payloads);
+        return super.encode(payloads);
+      }
+      override async decode(payloads: Payload[]): Promise<Payload[]> {
+        handed.push(...payloads);
+        return super.decode(payloads);
+      }
+    }
+    const codec = await WatchedCodec.create('sample-key', new Uint8Array(32).fill(3));
+    const dataConverter: DataConverter = { payloadCodecs: [codec] };
+    const client = new Client({ connection: env.nativeConnection, namespace: env.namespace, dataConverter });
+    const taskQueue = 'codec-temporal-sample';
+    const workflowId = 'codec-temporal-sample-1';
+    const secret = 'the vault opens at noon';
+
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities, dataConverter, shutdownSignals: [] });
+    const handle = await client.workflow.start(handleSecret, { taskQueue, workflowId, args: [secret] });
+    expect(await worker.runUntil(handle.result())).toBe(`${secret} (seen by the activity)`);
+
+    expect(handed.length).toBeGreaterThan(0);
+    for (const p of handed) {
+      expect(p.data).toBeInstanceOf(Uint8Array);
+      for (const value of Object.values(p.metadata ?? {})) expect(value).toBeInstanceOf(Uint8Array);
+    }
+
+    // The stored history holds only ciphertext, marked as the sample marks it.
+    const raw = await (await fetch(`http://${env.address}/api/v1/namespaces/${env.namespace}/workflows/${workflowId}/history`)).text();
+    for (const form of [...plaintextForms(secret), ...plaintextForms('seen by the activity')]) expect(raw).not.toContain(form);
+    type Stored = { metadata: Record<string, string>; data: string };
+    const events = (JSON.parse(raw) as { events: Array<{ eventType: string; attributes: Record<string, unknown> }> }).events;
+    const input = (events.find((e) => e.eventType === 'WorkflowExecutionStarted')!.attributes as { input: Stored[] }).input[0]!;
+    const result = (events.find((e) => e.eventType === 'WorkflowExecutionCompleted')!.attributes as { result: Stored }).result;
+    const activityResult = (events.find((e) => e.eventType === 'ActivityTaskCompleted')!.attributes as { result: Stored }).result;
+    for (const stored of [input, result, activityResult]) {
+      expect(Buffer.from(stored.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
+      expect(Buffer.from(stored.metadata['encryption-key-id']!, 'base64').toString()).toBe('sample-key');
+    }
+
+    // The stored bytes, decrypted by hand, are a protobuf Payload that keel/proto reads: the converter's JSON.
+    const plaintext = await decrypt(new Uint8Array(Buffer.from(input.data, 'base64')), codec.key());
+    const original = temporal.api.common.v1.Payload.decode(plaintext);
+    expect(decodeUtf8(original.metadata.encoding)).toBe('json/plain');
+    expect(JSON.parse(decodeUtf8(original.data))).toBe(secret);
+
+    // A client without the codec sees the encrypted payload it cannot read; a client with it reads the result.
+    await expect(env.client.workflow.getHandle(workflowId).result()).rejects.toThrow(/encrypted/);
+    expect(await client.workflow.getHandle(workflowId).result()).toBe(`${secret} (seen by the activity)`);
   });
 
   it('signal arguments and query answers go through the codec too', async () => {

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, type ClientPlugin, type WorkflowClientInterceptor } from 'keel/client';
-import { defaultPayloadConverter, type Payload } from 'keel/common';
+import { defaultPayloadConverter, type WirePayload as Payload } from 'keel/common';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker, type ActivityInterceptorsFactory, type WorkerPlugin } from 'keel/worker';
 import type { HistoryEvent } from 'keel/protocol';

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from 'keel/client';
-import { ActivityFailure, ApplicationFailure, CancelledFailure, type Payload } from 'keel/common';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, type WirePayload as Payload } from 'keel/common';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import type { Worker } from 'keel/worker';
 import { createWorkflowWorker, startTraining } from '../../examples/python-activities/main.js';
