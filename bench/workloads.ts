@@ -414,6 +414,9 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       const timeline = w1Timeline(log, windows);
       const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>> & { billing: ServiceBilling };
       const units = billableUnits(service, runs, cpu);
+      // The same units as the service itself counts them for one more W1 (describe's cost, which
+      // includes the describe call itself: one Worker request, one Durable Object request, its reads).
+      const described = await describedUnits(b);
       const client: Record<string, { per_workflow: number; empty_polls: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }> = {};
       for (const [endpoint, c] of [...b.counter.byEndpoint.entries()].sort()) {
         client[endpoint] = {
@@ -450,6 +453,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             durable_object_requests_per_workflow: perWf(service.stubCalls),
             d1_per_workflow: perWf(service.d1),
             billable_units_per_workflow: Object.fromEntries(Object.entries(units).map(([k, v]) => [k, round(v, 3)])),
+            describe_units_of_one_w1: described,
             task_queue_active_ms_per_workflow: round((service.billing.activeMs.TaskQueueObject ?? 0) / runs, 1),
             usd_per_million_w1: {
               keel: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
@@ -462,6 +466,14 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
     },
     { instrumented: true, observeExchanges: true },
   );
+}
+
+/** One W1's units as describe reports them (src/cost), read once its summary has reached D1. */
+async function describedUnits(b: Bench): Promise<Record<string, number>> {
+  const workflowId = newWorkflowId('w1-described');
+  await b.client.workflow.execute<typeof oneActivity>('oneActivity', { taskQueue: TASK_QUEUE, workflowId, args: ['d'], requestEagerStart: eagerStart() });
+  const { raw } = await b.client.workflow.getHandle(workflowId).describe();
+  return { ...(raw.cost?.units ?? {}) };
 }
 
 /** What the instrumented service reports for billing (bench/instrumented-service.js). */

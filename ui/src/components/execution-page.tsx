@@ -12,6 +12,7 @@ import type { ExecutionTab, Route } from '../route.js';
 import { buildTimeline } from '../timeline-model.js';
 import { Actions } from './actions.js';
 import { CallStack } from './call-stack.js';
+import { CostPanel } from './cost-panel.js';
 import { DecodedJson, ErrorNote, Link, StatusBadge, useTick } from './common.js';
 import { EventTable } from './event-table.js';
 import { HistoryJson } from './json-lines.js';
@@ -97,6 +98,7 @@ export function ExecutionPage({ route }: { route: ExecutionRoute }) {
       {describe && <Summary d={describe} now={now} />}
       <RunChain namespace={namespace} workflowId={workflowId} started={started} closeEvent={closeEvent} />
       {describe && <Relatives namespace={namespace} d={describe} />}
+      {describe?.cost && <CostPanel cost={describe.cost} />}
 
       <div class="io">
         <section aria-labelledby="input-h">
