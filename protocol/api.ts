@@ -197,6 +197,17 @@ export const ExecutionCostInfo = z
   })
   .meta({ id: 'ExecutionCost' });
 
+export const DescribeNamespaceCostRequest = z
+  .object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM').optional().describe('The calendar month (UTC) as YYYY-MM; the current month when absent.') })
+  .meta({ id: 'DescribeNamespaceCostRequest' });
+
+/** A namespace's cost in a month so far: the runs closed in it or still running, their units summed and priced. */
+export const DescribeNamespaceCostResponse = ExecutionCostInfo.extend({
+  namespace: z.string(),
+  month: z.string(),
+  runs: z.number().int().describe('How many runs the sum covers.'),
+}).meta({ id: 'DescribeNamespaceCostResponse' });
+
 /** Describe: the run's summary, as list has it, plus what only its own object knows. */
 export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
   historyLength: z.number().int(),
@@ -626,6 +637,7 @@ export const Api = {
   shutdownWorker: endpoint({ method: 'POST', path: '/workers/shutdown', summary: "A stopping worker's sticky queue closes: workflow tasks waiting there, and any sent there later, go to their workflow's normal queue at once", request: ShutdownWorkerRequest, response: Empty }),
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
   listWorkflows: endpoint({ method: 'GET', path: '/workflows', summary: 'List executions matching a list filter, paged, newest start first unless the filter has ORDER BY', request: ListWorkflowsRequest, response: ListWorkflowsResponse }),
+  describeNamespaceCost: endpoint({ method: 'GET', path: '/cost', summary: "What the namespace's runs cost in a month so far at Cloudflare's list prices (from their visibility summaries)", request: DescribeNamespaceCostRequest, response: DescribeNamespaceCostResponse }),
   countWorkflows: endpoint({ method: 'GET', path: '/workflow-count', summary: 'Count executions matching a list filter, optionally grouped by ExecutionStatus', request: CountWorkflowsRequest, response: CountWorkflowsResponse }),
   advanceWorkflowTime: endpoint({ method: 'POST', path: '/workflows/{workflowId}/time/advance', summary: "Local test services only (KEEL_TIME_SKIPPING): move one workflow's clock forward and fire what came due; FEATURE_DISABLED elsewhere", request: AdvanceWorkflowTimeRequest, response: AdvanceWorkflowTimeResponse }),
 } as const;

@@ -38,7 +38,7 @@ import { applyParentClosePolicy } from './engine/parent-close-policy.js';
 import { recordExternalResult } from './engine/external-calls.js';
 import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
 import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
-import { runCost } from './cost/run-cost.js';
+import { runCost, runUnits } from './cost/run-cost.js';
 import type { UsageMeter } from './cost/usage-meter.js';
 
 /** How many runs an update not yet accepted follows through continue-as-new. */
@@ -157,7 +157,7 @@ export class WorkflowObject extends DurableObject<Env> {
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
         if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
         this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-        for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
+        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.ctx.storage.sql.databaseSize) }, tx.now);
         for (const call of tx.calls) this.calls.enqueue(call, tx.now);
         this.scheduleAlarm(tx);
       });

@@ -1,5 +1,5 @@
 // What a run cost, in Chromium: the execution page's cost panel shows describe's units, each
-// priced, with the price table's name and date.
+// priced, with the price table's name and date; the workflows page, the namespace's month so far.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Worker } from 'keel/worker';
 import { PRICES, formatUsd } from '../../protocol/prices.js';
@@ -28,10 +28,10 @@ describe.skipIf(!hasChromium)('cost in the UI', () => {
     await h.client.workflow.execute(uiManyActivities, { taskQueue: TQ, workflowId: 'cost-ui-1', args: [1, 1] });
     const { page, errors } = await openPage(h, '/namespaces/default/workflows/cost-ui-1');
     await page.locator('h1 .status-completed').waitFor();
-    const summary = page.locator('.cost summary');
+    const summary = page.getByRole('region', { name: 'Cost so far' }).locator('summary');
     await summary.filter({ hasText: `${PRICES.name}, read ${PRICES.date}` }).waitFor();
     await summary.click();
-    const table = page.getByRole('table', { name: 'Billable units' });
+    const table = page.getByRole('region', { name: 'Cost so far' }).getByRole('table', { name: 'Billable units' });
     const written = table.getByRole('row').filter({ hasText: 'SQLite rows written' });
     await written.waitFor();
     // The page shows what describe answers (read after the page, so at least as large).
@@ -43,6 +43,20 @@ describe.skipIf(!hasChromium)('cost in the UI', () => {
     expect(await page.getByTestId('cost-total').textContent()).toMatch(/^\$\d/);
     expect(formatUsd(raw.cost!.totalUsd)).toMatch(/^\$\d/);
     await screenshot(page, 'execution-cost');
+    expect(errors).toEqual([]);
+  });
+
+  it("the workflows page shows the namespace's month so far, priced at the dated list prices", async () => {
+    await h.client.workflow.execute(uiManyActivities, { taskQueue: TQ, workflowId: 'cost-ui-2', args: [1, 1] });
+    const month = new Date().toISOString().slice(0, 7);
+    const { page, errors } = await openPage(h, '/namespaces/default/workflows');
+    const panel = page.getByRole('region', { name: new RegExp(`^${month} so far, \\d+ runs?$`) });
+    await panel.locator('summary').filter({ hasText: `${PRICES.name}, read ${PRICES.date}` }).waitFor();
+    await panel.locator('summary').click();
+    const written = panel.getByRole('table', { name: 'Billable units' }).getByRole('row').filter({ hasText: 'SQLite rows written' });
+    await written.waitFor();
+    expect(Number((await written.locator('td').nth(1).textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+    await screenshot(page, 'workflows-namespace-cost');
     expect(errors).toEqual([]);
   });
 });

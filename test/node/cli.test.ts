@@ -93,6 +93,17 @@ describe('keel workflow …', () => {
     expect(doc.cost.units.sqliteRowsWritten).toBeGreaterThan(0);
     expect(doc.cost.units.storedBytes).toBeGreaterThan(0);
     expect(doc.cost.totalUsd).toBeCloseTo(totalUsd(priceUnits(doc.cost.units)), 12);
+
+    // The namespace's month so far includes it (its close summary carries its units).
+    const month = new Date().toISOString().slice(0, 7);
+    const ns = await keel(['namespace', 'cost'], env());
+    expect(ns.code).toBe(0);
+    expect(ns.stdout).toMatch(new RegExp(`^Namespace 'default', ${month} so far: \\$[0-9.]+ over [1-9]\\d* runs at `));
+    const nsDoc = json<{ runs: number; units: { sqliteRowsWritten: number } }>((await keel(['namespace', 'cost', '--month', month, '-o', 'json'], env())).stdout);
+    expect(nsDoc.units.sqliteRowsWritten).toBeGreaterThan(0);
+    const bad = await keel(['namespace', 'cost', '--month', 'December'], env());
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/month/);
   });
 
   it('signals, describes and terminates running workflows; result then fails with exit code 1', async () => {

@@ -20,6 +20,7 @@ export const PATHS = {
   describeTaskQueue: '/task-queues/{taskQueue}',
   listWorkflows: '/workflows',
   countWorkflows: '/workflow-count',
+  describeNamespaceCost: '/cost',
 } as const;
 
 /** An error answer of the service (its `code` and `message`), or a network failure (`NETWORK`). */
@@ -105,6 +106,10 @@ export const api = {
 
   countWorkflows: (ns: string, q: RequestOf<'countWorkflows'>, signal?: AbortSignal) =>
     call<ResponseOf<'countWorkflows'>>('GET', url(ns, PATHS.countWorkflows, {}, q as Query), undefined, signal),
+
+  /** What the namespace's runs cost in a month so far (the current month by default). */
+  describeNamespaceCost: (ns: string, q: RequestOf<'describeNamespaceCost'> = {}, signal?: AbortSignal) =>
+    call<ResponseOf<'describeNamespaceCost'>>('GET', url(ns, PATHS.describeNamespaceCost, {}, q as Query), undefined, signal),
 };
 
 /** A run as the list answers it. */

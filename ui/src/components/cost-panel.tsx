@@ -1,19 +1,23 @@
-// What a run has cost so far (describe's `cost`): its billable units, each priced at the list
-// prices of the table named with its date (protocol/prices.ts, the one table the service uses).
+// What runs cost: the billable units, each priced at the list prices of the table named with its
+// date (protocol/prices.ts, the one table the service uses). A run's (describe's `cost`) on the
+// execution page; the namespace's month so far on the workflows page.
+import { useEffect, useState } from 'preact/hooks';
 import type { ExecutionCost } from '../../../protocol/prices.js';
 import { formatUsd } from '../../../protocol/prices.js';
+import { api } from '../api.js';
+import { ErrorNote } from './common.js';
 
-export function CostPanel({ cost }: { cost: ExecutionCost }) {
+export function CostPanel({ cost, heading, perMillion = true }: { cost: ExecutionCost; heading: string; perMillion?: boolean }) {
   return (
-    <section aria-labelledby="cost-h" class="cost">
+    <section aria-label={heading} class="cost">
       <details>
         <summary>
-          <h2 id="cost-h">
-            Cost so far: <span data-testid="cost-total">{formatUsd(cost.totalUsd)}</span>
+          <h2>
+            {heading}: <span data-testid="cost-total">{formatUsd(cost.totalUsd)}</span>
           </h2>
           <span class="muted">
             {' '}
-            ({formatUsd(cost.totalUsd * 1e6)} per million runs like it) at {cost.priceTable.name}, read {cost.priceTable.date}
+            {perMillion ? `(${formatUsd(cost.totalUsd * 1e6)} per million runs like it) ` : ''}at {cost.priceTable.name}, read {cost.priceTable.date}
           </span>
         </summary>
         <div class="table-wrap">
@@ -40,4 +44,21 @@ export function CostPanel({ cost }: { cost: ExecutionCost }) {
       </details>
     </section>
   );
+}
+
+/** The namespace's month so far: runs closed this month or still running, from their visibility summaries. */
+export function NamespaceCost({ namespace, refresh }: { namespace: string; refresh: unknown }) {
+  const [cost, setCost] = useState<Awaited<ReturnType<typeof api.describeNamespaceCost>>>();
+  const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    const abort = new AbortController();
+    api.describeNamespaceCost(namespace, {}, abort.signal).then(
+      (c) => (setCost(c), setError(undefined)),
+      (e: unknown) => abort.signal.aborted || setError(e),
+    );
+    return () => abort.abort();
+  }, [namespace, refresh]);
+  if (error) return <ErrorNote error={error} />;
+  if (!cost) return null;
+  return <CostPanel cost={cost} heading={`${cost.month} so far, ${cost.runs.toLocaleString()} ${cost.runs === 1 ? 'run' : 'runs'}`} perMillion={false} />;
 }

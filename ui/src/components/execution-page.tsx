@@ -98,7 +98,7 @@ export function ExecutionPage({ route }: { route: ExecutionRoute }) {
       {describe && <Summary d={describe} now={now} />}
       <RunChain namespace={namespace} workflowId={workflowId} started={started} closeEvent={closeEvent} />
       {describe && <Relatives namespace={namespace} d={describe} />}
-      {describe?.cost && <CostPanel cost={describe.cost} />}
+      {describe?.cost && <CostPanel cost={describe.cost} heading="Cost so far" />}
 
       <div class="io">
         <section aria-labelledby="input-h">
