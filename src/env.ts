@@ -28,6 +28,8 @@ export interface Env {
    * Requests for another Host, or from another Origin, are refused (src/host-check.ts).
    */
   KEEL_ALLOWED_HOSTS?: string;
+  /** Optional Workers Analytics Engine dataset: task queue events (src/metrics/analytics.ts). */
+  ANALYTICS?: AnalyticsEngineDataset;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }

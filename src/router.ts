@@ -13,6 +13,7 @@ import { longPollMs, type Env } from './env.js';
 import { ServiceError, unwrap } from './service-error.js';
 import { taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
+import { serviceMetrics } from './metrics/service-metrics.js';
 import { verifyTaskToken, type TaskTokenData } from './task-token.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 
@@ -223,6 +224,11 @@ export function createRouter() {
   router.all('*', (req, env: Env) => checkHost(req as unknown as Request, env));
   router.get(`${API_PREFIX}/openapi.json`, (req) => json(openApiDocument(new URL(req.url).origin)));
   router.get(`${API_PREFIX}/health`, () => json({ ok: true }));
+  // Every namespace's counts: with API keys, only a key for all namespaces ('*') may read them.
+  router.get(`${API_PREFIX}/metrics`, async (req, env: Env) => {
+    await authorize(env.KEEL_API_KEYS, req.headers.get('authorization'), '*');
+    return new Response(await serviceMetrics(env), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
+  });
 
   for (const [name, endpoint] of Object.entries(Api) as Array<[EndpointName, (typeof Api)[EndpointName]]>) {
     const path = `${API_PREFIX}/namespaces/:namespace${endpoint.path.replace(/\{(\w+)\}/g, ':$1')}`;

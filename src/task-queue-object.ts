@@ -12,6 +12,8 @@ import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
 import type { TaskRef } from './task-token.js';
+import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
+import { queueDataPoint } from './metrics/analytics.js';
 
 interface Poller {
   identity: string;
@@ -51,8 +53,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
   private closed: boolean;
 
+  /** Counts kept in memory for GET /api/v1/metrics (src/metrics/), and sent to Analytics Engine when bound. */
+  private readonly counters: QueueCounters;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.counters = new QueueCounters(this.clock.now(), (e) => {
+      if (!env.ANALYTICS) return;
+      const { namespace, taskQueue, kind } = parseTaskQueueName(ctx.id.name);
+      env.ANALYTICS.writeDataPoint(queueDataPoint(namespace, taskQueue, kind, e));
+    });
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS backlog (id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.backlogSize = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM backlog`).one().n;
@@ -82,6 +92,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       await this.releaseSticky(ref);
       return 'stale';
     }
+    this.counters.record({ kind: 'added' });
     // The newest poll first: a worker that went away (killed, or shut down with polls in
     // flight) leaves polls here that nobody will read until their long poll expires, and a
     // task handed to one is lost until its timeout. Live workers poll again all the time,
@@ -102,6 +113,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         this.release(poller);
         return 'stale';
       }
+      this.counters.record({ kind: 'dispatched', waitedMs: 0 });
       poller.answer(task);
       return 'delivered';
     }
@@ -123,7 +135,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
     const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}) };
     const fromBacklog = await this.takeFromBacklog(who);
-    if (fromBacklog) return fromBacklog;
+    if (fromBacklog) {
+      this.counters.record({ kind: 'poll', gotTask: true });
+      return fromBacklog;
+    }
     return new Promise((resolve) => {
       let answered = false;
       const poller: Poller = {
@@ -133,6 +148,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         answer: (task) => {
           if (answered) return;
           answered = true;
+          this.counters.record({ kind: 'poll', gotTask: task !== null });
           clearTimeout(timer);
           resolve(task);
         },
@@ -213,7 +229,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     for (;;) {
       if (this.backlogSize <= this.inFlight.size) return null;
       const row = this.sql
-        .exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + 1)
+        .exec<{ id: number; ref: string; created_at: number }>(`SELECT id, ref, created_at FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + 1)
         .toArray()
         .find((r) => !this.inFlight.has(r.id));
       if (!row) return null;
@@ -224,7 +240,10 @@ export class TaskQueueObject extends DurableObject<Env> {
         // delete, the row is offered again and the workflow object calls it stale.
         this.sql.exec(`DELETE FROM backlog WHERE id = ?`, row.id);
         this.backlogSize--;
-        if (task) return task;
+        if (task) {
+          this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, this.clock.now() - row.created_at) });
+          return task;
+        }
       } finally {
         this.inFlight.delete(row.id);
       }
@@ -237,5 +256,10 @@ export class TaskQueueObject extends DurableObject<Env> {
       .filter(([, t]) => now - t < RECENT_POLLER_MS)
       .map(([identity, t]) => ({ identity, lastAccessTime: new Date(t).toISOString() }));
     return { pollers, backlogCount: this.backlogSize };
+  }
+
+  /** What GET /api/v1/metrics reads: the counts since this object started, the backlog, the polls waiting now. */
+  metrics(): QueueCountsSnapshot & { backlog: number; waitingPolls: number; recentPollers: number } {
+    return { ...this.counters.snapshot(), backlog: this.backlogSize, waitingPolls: this.waiting.length, recentPollers: this.describe().pollers.length };
   }
 }

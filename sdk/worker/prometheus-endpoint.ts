@@ -1,7 +1,7 @@
 // Owns the HTTP endpoint Runtime.install starts for `telemetryOptions.metrics.prometheus`:
 // node:http on `bindAddress` ('host:port'), answering GET /metrics with the registry's text.
 import { createServer, type Server } from 'node:http';
-import type { MetricRegistry } from './metric-registry.js';
+import type { MetricRegistry } from '../../protocol/metric-registry.js';
 
 export interface PrometheusEndpoint {
   /** The address it listens on (the port resolved when 0 was asked). */

@@ -7,7 +7,7 @@
 import { formatWithOptions } from 'node:util';
 import { IllegalStateError } from '../common/errors.js';
 import { LOG_LEVELS, type Logger, type LogLevel, type LogMetadata } from '../common/logger.js';
-import { MetricRegistry } from './metric-registry.js';
+import { MetricRegistry } from '../../protocol/metric-registry.js';
 import { startPrometheusEndpoint, type PrometheusEndpoint } from './prometheus-endpoint.js';
 
 /** One record, as Temporal's `LogEntry`. */

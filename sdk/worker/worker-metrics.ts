@@ -2,7 +2,7 @@
 // task_queue, workflow_type, activity_type, worker_type; latencies in milliseconds, the Core
 // default), into the process's MetricRegistry (Runtime.instance().metrics).
 import type { ActivityTask, Command, WorkflowTask } from '../../protocol/index.js';
-import type { Labels, MetricRegistry } from './metric-registry.js';
+import type { Labels, MetricRegistry } from '../../protocol/metric-registry.js';
 
 const P = 'temporal_';
 

@@ -1,6 +1,7 @@
-// Owns the worker's metrics in memory and their Prometheus text form (exposition format 0.0.4):
+// Metrics in memory and their Prometheus text form (exposition format 0.0.4), for the worker
+// (sdk/worker/worker-metrics.ts) and the service (src/metrics/):
 // counters, gauges (set, or read when scraped) and histograms, each with labels. Pure: the HTTP
-// endpoint that serves `render()` is prometheus-endpoint.ts.
+// endpoints that serve `render()` are sdk/worker/prometheus-endpoint.ts and GET /api/v1/metrics.
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -83,6 +84,15 @@ export class MetricRegistry {
     s.sum! += value;
     const i = buckets.findIndex((b) => value <= b);
     if (i >= 0) s.buckets![i]!++;
+  }
+
+  /** A histogram counted elsewhere (per-bucket counts, not cumulative, over `buckets`), added to this series. */
+  addHistogram(name: string, help: string, labels: Labels, counted: { buckets: readonly number[]; sum: number; count: number }, buckets: readonly number[] = LATENCY_BUCKETS_MS): void {
+    const s = this.series(this.family(name, 'histogram', help, buckets), labels);
+    counted.buckets.forEach((n, i) => (s.buckets![i]! += n));
+    s.sum! += counted.sum;
+    // Observations above the last bucket are in the count only.
+    s.value += counted.count;
   }
 
   /** Every metric as Prometheus text. */
