@@ -538,6 +538,8 @@ export const DescribeTaskQueueResponse = z
   .object({
     pollers: z.array(z.object({ identity: z.string(), lastAccessTime: Time })),
     backlogCount: z.number().int(),
+    /** Tasks handed to polls since the queue's object started, and how long they waited in the queue (kept in memory: reset when the object restarts). */
+    scheduleToStart: z.object({ count: z.number().int(), averageMs: z.number(), since: Time }).optional(),
   })
   .meta({ id: 'DescribeTaskQueueResponse' });
 

@@ -255,7 +255,8 @@ export class TaskQueueObject extends DurableObject<Env> {
     const pollers = [...this.recentPollers.entries()]
       .filter(([, t]) => now - t < RECENT_POLLER_MS)
       .map(([identity, t]) => ({ identity, lastAccessTime: new Date(t).toISOString() }));
-    return { pollers, backlogCount: this.backlogSize };
+    const { dispatched, waited, since } = this.counters.snapshot();
+    return { pollers, backlogCount: this.backlogSize, scheduleToStart: { count: dispatched, averageMs: dispatched > 0 ? waited.sum / dispatched : 0, since: new Date(since).toISOString() } };
   }
 
   /** What GET /api/v1/metrics reads: the counts since this object started, the backlog, the polls waiting now. */
