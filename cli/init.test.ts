@@ -15,7 +15,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The lines of a wrangler.toml that must agree with the service's own: classes, migrations, bindings. */
-const serviceLines = (toml: string) => toml.split('\n').filter((l) => /^(compatibility_date|class_name|tag|new_sqlite_classes|binding|run_worker_first|not_found_handling) =|^name = "(WORKFLOWS|TASK_QUEUES)"/.test(l));
+const serviceLines = (toml: string) => toml.split('\n').filter((l) => /^(compatibility_date|class_name|tag|new_sqlite_classes|binding|run_worker_first|not_found_handling) =|^name = "(WORKFLOWS|TASK_QUEUES|SCHEDULES)"/.test(l));
 
 describe('keel init', () => {
   it('writes the project, named after its directory, with the tool versions keel is tested with', () => {

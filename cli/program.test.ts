@@ -30,9 +30,9 @@ describe('keel command line', () => {
   it('answers --help on every command with exit code 0', async () => {
     const commands = leaves(createProgram());
     expect(commands.map((c) => c.join(' '))).toEqual(
-      expect.arrayContaining(['dev', 'workflow start', 'workflow execute', 'workflow list', 'workflow count', 'workflow describe', 'workflow show', 'workflow result', 'workflow signal', 'workflow query', 'workflow update execute', 'workflow update start', 'workflow update result', 'workflow update describe', 'workflow cancel', 'workflow terminate', 'task-queue describe']),
+      expect.arrayContaining(['dev', 'workflow start', 'workflow execute', 'workflow list', 'workflow count', 'workflow describe', 'workflow show', 'workflow result', 'workflow signal', 'workflow query', 'workflow update execute', 'workflow update start', 'workflow update result', 'workflow update describe', 'workflow cancel', 'workflow terminate', 'task-queue describe', 'schedule create', 'schedule update', 'schedule describe', 'schedule list', 'schedule toggle', 'schedule trigger', 'schedule backfill', 'schedule delete']),
     );
-    for (const command of [[], ['workflow'], ['task-queue'], ...commands]) {
+    for (const command of [[], ['workflow'], ['task-queue'], ['schedule'], ...commands]) {
       const r = await run(...command, '--help');
       expect(r.code, command.join(' ')).toBe(0);
       expect(r.out).toMatch(/^Usage: keel/);

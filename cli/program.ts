@@ -6,6 +6,7 @@ import { ExitCode, describeError, exitCodeOf } from './errors.js';
 import { addClientOptions, collect, type ClientFlags } from './flags.js';
 import { OUTPUT_FORMATS, processIo, terminalSafe, type Io, type OutputFormat } from './output.js';
 import { keelPackage } from './package-root.js';
+import { defineScheduleCommands } from './schedule-commands.js';
 
 /** The version in the keel package's package.json, found above this module (sources or dist/). */
 function packageVersion(): string {
@@ -93,6 +94,8 @@ export function createProgram(io: Io = processIo): Command {
 
   const workflow = program.command('workflow').description('Start, list, inspect, signal, query, cancel and terminate workflow executions');
   defineWorkflowCommands(workflow, io);
+
+  defineScheduleCommands(program.command('schedule').description('Create, list, describe, update, pause, trigger, backfill and delete schedules'), io);
 
   const taskQueue = program.command('task-queue').description('Inspect task queues');
   addClientOptions(
@@ -196,7 +199,7 @@ function defineWorkflowCommands(workflow: Command, io: Io): void {
 
   target(workflow.command('show').description('Show the event history of a workflow execution'))
     .option('-f, --follow', 'keep printing new events until the execution closes')
-    .addHelpText('after', '\n--output json prints { "events": [...] } as the service sends it; Worker.runReplayHistory replays that file.\n')
+    .addHelpText('after', "\n--output json prints the history in Temporal's JSON form (as `temporal workflow show --output json`); Worker.runReplayHistory replays that file.\n")
     .action(async (flags) => (await actions()).show(flags, io));
 
   named(inputs(targetOrBatch(workflow.command('signal').description('Send a signal to a workflow execution')), 'an argument of the signal'), 'signal')
@@ -213,6 +216,17 @@ function defineWorkflowCommands(workflow: Command, io: Io): void {
   targetOrBatch(workflow.command('terminate').description('Terminate a workflow execution at once, running none of its code'))
     .option('--reason <reason>', 'why, recorded in the history')
     .action(async (flags) => (await actions()).terminate(flags, io));
+
+  targetOrBatch(workflow.command('reset').description('Reset a workflow execution to a workflow task: a new run goes on from there with the code workers run now'))
+    .option('-e, --event-id <id>', 'the event to reset to: a WorkflowTaskCompleted (or the event just after a WorkflowTaskScheduled/Started)', parseCount)
+    .addOption(new Option('-t, --type <type>', 'reset to a workflow task found by type instead of --event-id').choices(['FirstWorkflowTask', 'LastWorkflowTask', 'LastContinuedAsNew']))
+    .requiredOption('--reason <reason>', 'why, recorded in both runs (prefixed with your user name, as Temporal does)')
+    .option('--reapply-exclude <kind>', 'do not re-apply these inputs received after the point: Signal, Update or All (repeatable)', collect)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  keel workflow reset -w order-42 --type LastWorkflowTask --reason "fixed the bug"\n  keel workflow reset -w order-42 --event-id 4 --reason retry --reapply-exclude Signal\n  keel workflow reset --query "ExecutionStatus = 'Failed'" --type LastWorkflowTask --reason "fixed the bug" --yes\n`,
+    )
+    .action(async (flags) => (await actions()).reset(flags, io));
 
   addClientOptions(workflow.command('list').description('List workflow executions, newest start first'))
     .option('-q, --query <filter>', "a list filter, e.g. \"WorkflowType = 'order' AND ExecutionStatus = 'Running'\"")

@@ -1,7 +1,9 @@
 // Owns what each `keel workflow …` command does once its flags are parsed: the SDK client call
 // and what it prints. Loaded only when such a command runs, so `keel dev` never pays for it.
 import { randomUUID } from 'node:crypto';
+import { hostname, userInfo } from 'node:os';
 import type { HistoryEvent } from '../protocol/index.js';
+import { ResetReapplyExcludeType, type ResetType } from '../protocol/enums.js';
 import {
   WorkflowFailedError,
   WorkflowIdConflictPolicy,
@@ -11,6 +13,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '../sdk/client/index.js';
+import { toTemporalHistory } from '../sdk/client/history-json.js';
 import { connect } from './connect.js';
 import { CliError, UsageError, describeError } from './errors.js';
 import { formatCost } from './cost-format.js';
@@ -163,13 +166,15 @@ export async function show(flags: ShowFlags, io: Io): Promise<void> {
       nextPageToken = page.nextPageToken;
     }
   });
-  if (flags.output === 'json') io.out(formatJson({ events }));
+  // Temporal's history JSON form, as `temporal workflow show --output json` prints it: what
+  // Worker.runReplayHistory and Temporal's own tools read.
+  if (flags.output === 'json') io.out(formatJson(toTemporalHistory(events)));
 }
 
 /** Prints history events as they arrive: fixed-width columns, since more rows may follow. */
 function eventPrinter(output: ClientFlags['output'], io: Io): (e: HistoryEvent) => void {
   if (output === 'json') return () => undefined;
-  if (output === 'jsonl') return (e) => io.out(formatJsonLine(e) + '\n');
+  if (output === 'jsonl') return (e) => io.out(formatJsonLine(toTemporalHistory([e]).events[0]) + '\n');
   let headed = false;
   const row = (id: string, time: string, type: string, details: string) => `${id.padStart(4)}  ${time.padEnd(24)}  ${type.padEnd(32)}  ${details}`.trimEnd() + '\n';
   return (e) => {
@@ -216,6 +221,64 @@ export async function cancel(flags: BatchFlags, io: Io): Promise<void> {
 /** `keel workflow terminate`: ends the run at once, running none of its code. */
 export async function terminate(flags: BatchFlags & { reason?: string }, io: Io): Promise<void> {
   await forEachTarget(flags, io, { verb: 'terminate', done: 'Workflow terminated', field: { terminated: true } }, (handle) => handle.terminate(flags.reason));
+}
+
+export interface ResetFlags extends BatchFlags {
+  eventId?: number;
+  type?: ResetType;
+  reason: string;
+  reapplyExclude?: string[];
+}
+
+/**
+ * `keel workflow reset` (Temporal CLI's flags): a new run with the history up to a workflow task,
+ * the signals and updates after it re-applied unless excluded. With --query, every match is reset
+ * by --type (Temporal's batch reset takes no event id or run id).
+ */
+export async function reset(flags: ResetFlags, io: Io): Promise<void> {
+  if ((flags.eventId === undefined) === (flags.type === undefined)) throw new UsageError('give --event-id or --type (one of them)');
+  if (flags.query !== undefined && flags.eventId !== undefined) throw new UsageError('--event-id goes with --workflow-id; a batch reset (--query) takes --type');
+  const reapplyExclude = reapplyExcludes(flags.reapplyExclude);
+  const { connection } = connect(flags);
+  // As Temporal's CLI: the reason says who asked.
+  const reason = `${userName()}: ${flags.reason}`;
+  // forEachTarget reads what.done and what.field after the act: one execution's answer names the new run.
+  const what: { verb: string; done: string; field: Record<string, unknown> } = { verb: 'reset', done: 'Workflow reset', field: {} };
+  await forEachTarget(flags, io, what, async (handle) => {
+    const { runId } = await connection.call(
+      'resetWorkflow',
+      {
+        ...(handle.runId ? { runId: handle.runId } : {}),
+        ...(flags.eventId !== undefined ? { eventId: flags.eventId } : { resetType: flags.type! }),
+        reason,
+        reapplyExclude,
+        identity: `keel-cli@${hostname()}`,
+        requestId: randomUUID(),
+      },
+      { namespace: flags.namespace, params: { workflowId: handle.workflowId } },
+    );
+    what.done = `Workflow reset; new run: ${runId}`;
+    what.field = { newRunId: runId };
+  });
+}
+
+function reapplyExcludes(values: string[] | undefined): ResetReapplyExcludeType[] {
+  const out = new Set<ResetReapplyExcludeType>();
+  for (const v of values ?? []) {
+    const kind = Object.values(ResetReapplyExcludeType).find((k) => k.toLowerCase() === v.toLowerCase());
+    if (v.toLowerCase() === 'all') for (const k of Object.values(ResetReapplyExcludeType)) out.add(k);
+    else if (kind) out.add(kind);
+    else throw new UsageError(`--reapply-exclude takes Signal, Update or All, not '${v}'`);
+  }
+  return [...out];
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export interface ListFlags extends ClientFlags {

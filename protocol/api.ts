@@ -9,10 +9,11 @@
  */
 import { z } from 'zod';
 import { Command } from './commands.js';
-import { ParentClosePolicy, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
+import { ParentClosePolicy, ResetReapplyExcludeType, ResetType, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
 import { HistoryEvent } from './events.js';
 import { DurationMs, MAX_BACKOFF_COEFFICIENT, MAX_DURATION_MS, MAX_MEMO_BYTES, MAX_PENDING_PER_KIND, MAX_SEARCH_ATTRIBUTES, MAX_SEARCH_ATTRIBUTES_BYTES, PositiveDurationMs, QueryPageSize } from './bounds.js';
 import { Failure, Memo, Payload, Payloads, RetryPolicy, SearchAttributes } from './payload.js';
+import { CreateScheduleRequest, CreateScheduleResponse, DeleteScheduleRequest, DescribeScheduleResponse, ListSchedulesRequest, ListSchedulesResponse, PatchScheduleRequest, UpdateScheduleRequest } from './schedules.js';
 
 /** Limits the service enforces; each breach is answered with PAYLOAD_TOO_LARGE or INVALID_ARGUMENT. */
 export const Limits = {
@@ -35,6 +36,8 @@ export const Limits = {
   maxEventBytes: 1_900_000,
   /** Bytes of history one answer carries (a history page, a workflow task's first page); a single bigger event is sent alone. */
   maxHistoryPageBytes: 4 * 1024 * 1024,
+  /** The most workflow tasks one poll answer carries (protocol 3, `PollTaskRequest.maxTasks`). */
+  maxTasksPerPoll: 16,
   /** The longest a long poll is held before an empty answer. */
   longPollMs: 20_000,
   /** Events in one page of history. */
@@ -80,6 +83,14 @@ export type WorkflowExecution = z.infer<typeof WorkflowExecution>;
 
 // ---- Workflow executions -------------------------------------------------------
 
+/**
+ * Protocol 2, for a task handed back in an answer (eager workflow start, eager activities, the next
+ * workflow task of an activity completion): the caller acknowledges it (`acknowledgeTask`), or
+ * completes, fails or heartbeats it, within `Limits.handOffAckMs`, as a polled task. If it does not
+ * (the caller died with the answer), the task goes back to its queue then instead of after its timeout.
+ */
+const AcknowledgesAnswer = z.boolean().optional();
+
 export const StartWorkflowRequest = z
   .object({
     workflowId: Name,
@@ -109,6 +120,8 @@ export const StartWorkflowRequest = z
      * honoured with a start delay or a cron schedule, nor when no run is started.
      */
     requestEagerExecution: z.boolean().optional(),
+    /** Protocol 2: the caller acknowledges `eagerWorkflowTask` (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'StartWorkflowRequest' });
 
@@ -118,7 +131,7 @@ export const StartWorkflowRequest = z
  * from the path; the id conflict policy is USE_EXISTING (signal the running run) unless
  * TERMINATE_EXISTING is asked for.
  */
-export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true })
+export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true, acknowledgesHandOff: true })
   .extend({
     workflowIdConflictPolicy: z.enum(['USE_EXISTING', 'TERMINATE_EXISTING']).optional(),
     signalName: Name,
@@ -226,6 +239,10 @@ export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
   parentExecution: WorkflowExecution.optional(),
   /** What the run has cost so far at Cloudflare's list prices. */
   cost: ExecutionCostInfo.optional(),
+  /** Set on a run that was reset: the run that replaced it (Temporal's `workflowExtendedInfo.resetRunId`). */
+  resetRunId: z.string().optional(),
+  /** Set on a run made by a reset: the run it was reset from (also in its WorkflowTaskFailed's `baseRunId`). */
+  resetFromRunId: z.string().optional(),
 }).meta({ id: 'DescribeWorkflowResponse' });
 
 export const SignalWorkflowRequest = RunSelector.extend({
@@ -248,6 +265,29 @@ export const TerminateWorkflowRequest = RunSelector.extend({
   identity: Identity,
   requestId: RequestId,
 }).meta({ id: 'TerminateWorkflowRequest' });
+
+/**
+ * Reset (Temporal's ResetWorkflowExecution): the run is replaced by a new run of the same workflow
+ * id whose history is the old one's up to the reset point, then a WorkflowTaskFailed (cause
+ * RESET_WORKFLOW); signals and updates after the point are re-applied unless excluded. The current
+ * run, when running, is terminated with the reason. Exactly one of `eventId` and `resetType`.
+ */
+export const ResetWorkflowRequest = RunSelector.extend({
+  eventId: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('The event to go back to: one just after a workflow task was scheduled or started (usually a WorkflowTaskCompleted).'),
+  resetType: z.enum(enumValues(ResetType)).optional(),
+  reason: z.string().max(10_000).optional(),
+  reapplyExclude: z.array(z.enum(enumValues(ResetReapplyExcludeType))).max(2).default([]),
+  identity: Identity,
+  requestId: RequestId,
+})
+  .refine((r) => (r.eventId === undefined) !== (r.resetType === undefined), { message: 'Give exactly one of eventId and resetType.' })
+  .meta({ id: 'ResetWorkflowRequest' });
+export const ResetWorkflowResponse = z.object({ runId: z.string().describe('The new run.') }).meta({ id: 'ResetWorkflowResponse' });
 
 /** Query-string booleans: `true`/`1` and `false`/`0`. */
 const QueryBool = z
@@ -355,6 +395,27 @@ export const PollTaskRequest = z
      * served as before: such a task waits out its timeout.
      */
     acknowledgesHandOff: z.boolean().optional(),
+    /**
+     * Protocol 2: the sticky queue this worker polls as well. When the worker is found dead on this
+     * queue (a task it did not acknowledge), its sticky queue is closed too, so the runs it cached go
+     * to their normal queue at once. Closed only if every poll that queue has seen carried this
+     * poll's `pollerId`, so a worker cannot close a queue it does not poll alone.
+     */
+    stickyTaskQueue: z.string().min(1).max(1000).optional(),
+    /**
+     * Protocol 3 (workflow tasks): the worker takes up to this many tasks in one answer — the first
+     * as before, and then tasks already waiting in the queue's backlog (`moreTasks`), each started
+     * for this poll. When many tasks come due at once (timers firing together) they reach the
+     * worker in one round trip instead of one round trip each. The answer stops adding tasks once
+     * it holds `Limits.maxHistoryPageBytes` of them. Workers that leave it out get one task an answer.
+     */
+    maxTasks: z.number().int().min(1).max(Limits.maxTasksPerPoll).optional(),
+    /**
+     * Activity polls (Temporal's `maxTaskQueueActivitiesPerSecond`): the task queue hands out at
+     * most this many tasks a second, across every worker polling it. The latest poll that carries
+     * it sets it; polls without it leave it as it is.
+     */
+    maxTasksPerSecond: z.number().positive().max(1_000_000).optional(),
   })
   .meta({ id: 'PollTaskRequest' });
 
@@ -420,7 +481,10 @@ export const StartWorkflowResponse = z
   })
   .meta({ id: 'StartWorkflowResponse' });
 export const PollWorkflowTaskResponse = z
-  .object({ task: WorkflowTask.optional().describe('Absent when no task came within the long poll.') })
+  .object({
+    task: WorkflowTask.optional().describe('Absent when no task came within the long poll.'),
+    moreTasks: z.array(WorkflowTask).optional().describe('Protocol 3 (`maxTasks`): further tasks started for this poll, from the backlog.'),
+  })
   .meta({ id: 'PollWorkflowTaskResponse' });
 
 export const StickyAttributes = z.object({
@@ -437,6 +501,8 @@ export const CompleteWorkflowTaskRequest = z
     identity: Identity,
     stickyAttributes: StickyAttributes.optional(),
     requestId: RequestId,
+    /** Protocol 2: the caller acknowledges the `activityTasks` of the answer (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'CompleteWorkflowTaskRequest' });
 
@@ -509,6 +575,8 @@ export const CompleteActivityTaskRequest = z
      * back in the answer, instead of going through that queue.
      */
     stickyTaskQueue: Name.optional(),
+    /** Protocol 2: the caller acknowledges the answer's `workflowTask` (see `AcknowledgesAnswer`). */
+    acknowledgesHandOff: AcknowledgesAnswer,
   })
   .meta({ id: 'CompleteActivityTaskRequest' });
 /** The run's next workflow task, started for the caller (asked with `stickyTaskQueue`). */
@@ -616,6 +684,7 @@ export const Api = {
   signalWithStartWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/signal-with-start', summary: 'Signal the running workflow, or start it and signal it, in one step', request: SignalWithStartWorkflowRequest, response: StartWorkflowResponse }),
   requestCancelWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/cancel', summary: 'Request cancellation of a running workflow', request: CancelWorkflowRequest, response: Empty }),
   terminateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/terminate', summary: 'Terminate a running workflow at once', request: TerminateWorkflowRequest, response: Empty }),
+  resetWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/reset', summary: 'Reset a run to a workflow task: a new run with its history up to there, signals after it re-applied; the current run is terminated', request: ResetWorkflowRequest, response: ResetWorkflowResponse }),
   getWorkflowHistory: endpoint({ method: 'GET', path: '/workflows/{workflowId}/history', summary: 'Read a run\'s history, paged; long-poll for new events or the close event', request: GetHistoryRequest, response: GetHistoryResponse }),
   queryWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/query', summary: 'Query a workflow through a worker; nothing is written to history', request: QueryWorkflowRequest, response: QueryWorkflowResponse }),
   updateWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates', summary: 'Send an update: validated by a worker, then accepted into history and handled; waits for the stage asked', request: UpdateWorkflowRequest, response: UpdateWorkflowResponse }),
@@ -641,6 +710,12 @@ export const Api = {
   listWorkflows: endpoint({ method: 'GET', path: '/workflows', summary: 'List executions matching a list filter, paged, newest start first unless the filter has ORDER BY', request: ListWorkflowsRequest, response: ListWorkflowsResponse }),
   describeNamespaceCost: endpoint({ method: 'GET', path: '/cost', summary: "What the namespace's runs cost in a month so far at Cloudflare's list prices (from their visibility summaries)", request: DescribeNamespaceCostRequest, response: DescribeNamespaceCostResponse }),
   countWorkflows: endpoint({ method: 'GET', path: '/workflow-count', summary: 'Count executions matching a list filter, optionally grouped by ExecutionStatus', request: CountWorkflowsRequest, response: CountWorkflowsResponse }),
+  createSchedule: endpoint({ method: 'POST', path: '/schedules', summary: 'Create a schedule (its own object, with an alarm at the next action); SCHEDULE_ALREADY_RUNNING if the id is taken', request: CreateScheduleRequest, response: CreateScheduleResponse }),
+  describeSchedule: endpoint({ method: 'GET', path: '/schedules/{scheduleId}', summary: 'Describe a schedule: its spec, action, policies, state, recent and upcoming actions', request: Empty, response: DescribeScheduleResponse }),
+  updateSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/update', summary: 'Replace a schedule\'s spec, action, policies and state; with conflictToken, only if unchanged since it was read', request: UpdateScheduleRequest, response: CreateScheduleResponse }),
+  patchSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/patch', summary: 'Pause, unpause, trigger an action now, or backfill a time range', request: PatchScheduleRequest, response: Empty }),
+  deleteSchedule: endpoint({ method: 'POST', path: '/schedules/{scheduleId}/delete', summary: 'Delete a schedule; the workflows it started go on', request: DeleteScheduleRequest, response: Empty }),
+  listSchedules: endpoint({ method: 'GET', path: '/schedules', summary: 'List schedules, paged, by schedule id', request: ListSchedulesRequest, response: ListSchedulesResponse }),
   advanceWorkflowTime: endpoint({ method: 'POST', path: '/workflows/{workflowId}/time/advance', summary: "Local test services only (KEEL_TIME_SKIPPING): move one workflow's clock forward and fire what came due; FEATURE_DISABLED elsewhere", request: AdvanceWorkflowTimeRequest, response: AdvanceWorkflowTimeResponse }),
 } as const;
 export type Api = typeof Api;

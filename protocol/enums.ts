@@ -75,8 +75,28 @@ export const WorkflowTaskFailedCause = {
   WORKFLOW_WORKER_UNHANDLED_FAILURE: 'WORKFLOW_WORKER_UNHANDLED_FAILURE',
   NON_DETERMINISTIC_ERROR: 'NON_DETERMINISTIC_ERROR',
   RESET_STICKY_TASK_QUEUE: 'RESET_STICKY_TASK_QUEUE',
+  /** The run was reset to this task: the task is failed in the new run, whose events go on from here. */
+  RESET_WORKFLOW: 'RESET_WORKFLOW',
 } as const;
 export type WorkflowTaskFailedCause = (typeof WorkflowTaskFailedCause)[keyof typeof WorkflowTaskFailedCause];
+
+/** Where a reset goes back to when no event id is given (Temporal CLI's `--type`). */
+export const ResetType = {
+  /** The first completed workflow task (or, when none completed, the first one scheduled). */
+  FirstWorkflowTask: 'FirstWorkflowTask',
+  /** The last completed workflow task (or, when none completed, the first one scheduled). */
+  LastWorkflowTask: 'LastWorkflowTask',
+  /** The last completed workflow task of the run this run continued as new from. */
+  LastContinuedAsNew: 'LastContinuedAsNew',
+} as const;
+export type ResetType = (typeof ResetType)[keyof typeof ResetType];
+
+/** Inputs after the reset point a reset can leave out (Temporal's `ResetReapplyExcludeType`); by default all are re-applied. */
+export const ResetReapplyExcludeType = {
+  Signal: 'Signal',
+  Update: 'Update',
+} as const;
+export type ResetReapplyExcludeType = (typeof ResetReapplyExcludeType)[keyof typeof ResetReapplyExcludeType];
 
 /** The kinds of task a task queue holds. */
 export const TaskQueueKind = {

@@ -57,6 +57,18 @@ export const ErrorStatus = {
   UPDATE_TIMEOUT: 504,
   /** No update with this id was accepted by this run. */
   UPDATE_NOT_FOUND: 404,
+  /**
+   * A reset names a point it cannot go back to: the event is not just after a workflow task was
+   * scheduled or started (a WorkflowTaskCompleted's id is the usual one), the run has no such task,
+   * or work that cannot be rebuilt (a child workflow, a call to another workflow) was pending there.
+   */
+  INVALID_RESET_POINT: 400,
+  /** No schedule with this id. */
+  SCHEDULE_NOT_FOUND: 404,
+  /** A schedule with this id already exists. */
+  SCHEDULE_ALREADY_RUNNING: 409,
+  /** The schedule changed since its conflict token was read; describe it again and retry. */
+  SCHEDULE_CONFLICT: 409,
   /** The feature is turned off in this deployment, e.g. time skipping outside a local test service. */
   FEATURE_DISABLED: 403,
   /** Anything unexpected; the service logs it. */

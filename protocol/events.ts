@@ -71,6 +71,9 @@ export const EventAttributes = {
     cause: z.enum(enumValues(WorkflowTaskFailedCause)),
     failure: Failure.optional(),
     identity: Identity,
+    /** RESET_WORKFLOW: the run this one was reset from, and this run (Temporal's names). */
+    baseRunId: z.string().optional(),
+    newRunId: z.string().optional(),
   }),
   ActivityTaskScheduled: z.object({
     activityId: z.string(),

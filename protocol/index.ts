@@ -11,6 +11,8 @@ export {
   ActivityCancellationType,
   ParentClosePolicy,
   WorkflowTaskFailedCause,
+  ResetType,
+  ResetReapplyExcludeType,
   TaskQueueKind,
   enumValues,
 } from './enums.js';
@@ -43,5 +45,6 @@ export {
   type ActivityTask,
   type WorkflowExecution,
 } from './api.js';
+export { ScheduleOverlapPolicy, type ScheduleWire, type ScheduleSpecWire, type DescribeScheduleWire, type ScheduleListEntryWire } from './schedules.js';
 export { openApiDocument } from './openapi.js';
 export { ownsStickyQueue, stickyQueueName } from './sticky-queue.js';

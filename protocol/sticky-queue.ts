@@ -20,6 +20,11 @@ export async function stickyQueueName(prefix: string, secret: string): Promise<s
   return `${prefix}/${await stickyQueueSuffix(secret)}`;
 }
 
+/** Whether `name` has a sticky queue's shape (`<prefix>/<hash>`); a normal queue so named is never closed for a dead worker. */
+export function isStickyQueueName(name: string): boolean {
+  return new RegExp(`/[0-9a-f]{${HASH_DIGITS}}$`).test(name);
+}
+
 /** Whether `secret` is the one the sticky queue `name` was made from. */
 export async function ownsStickyQueue(name: string, secret: string): Promise<boolean> {
   return name.endsWith(`/${await stickyQueueSuffix(secret)}`);

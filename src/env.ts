@@ -1,10 +1,13 @@
 /** The bindings and variables the Keel Worker runs with (see wrangler.toml). */
+import type { ScheduleObject } from './schedule-object.js';
 import type { TaskQueueObject } from './task-queue-object.js';
 import type { WorkflowObject } from './workflow-object.js';
 
 export interface Env {
   WORKFLOWS: DurableObjectNamespace<WorkflowObject>;
   TASK_QUEUES: DurableObjectNamespace<TaskQueueObject>;
+  /** One object per schedule (src/schedule-object.ts). */
+  SCHEDULES: DurableObjectNamespace<ScheduleObject>;
   /**
    * Secret: the API keys' grants, `[{ "name", "sha256", "namespaces" }]` (src/auth.ts). Unset, the
    * service is open (local development); set, every namespaced call needs a key for its namespace.

@@ -4,6 +4,7 @@ import { createRouter } from './router.js';
 
 export { WorkflowObject } from './workflow-object.js';
 export { TaskQueueObject } from './task-queue-object.js';
+export { ScheduleObject } from './schedule-object.js';
 
 const router = createRouter();
 

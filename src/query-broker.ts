@@ -4,6 +4,11 @@
  * normal queue if nobody there starts it in time; after the long-poll limit the caller
  * gets QUERY_TIMEOUT. Nothing here is durable: a query is a read.
  *
+ * A query handed to a poll that promised to acknowledge its tasks (protocol 2) and neither
+ * acknowledges nor answers it within `Limits.handOffAckMs` was handed to a dead poll (see
+ * src/engine/hand-off.ts): it is offered again on the run's normal queue, to another poller, instead
+ * of waiting out the query timeout. A slow worker's late answer still counts (the first one wins).
+ *
  * An update's validation travels the same way (a task with `update` instead of `query`), so
  * that a rejected update, like a query, leaves nothing in storage; the time-out is UPDATE_TIMEOUT.
  */
@@ -46,6 +51,10 @@ export interface PendingQuery {
   update?: UpdateValidation;
   createdAt: number;
   startedBy?: string;
+  /** Set while a poll that acknowledges has the query and has not acknowledged it: offers it again when it fires. */
+  handOffTimer?: ReturnType<typeof setTimeout>;
+  /** Offers the query again on the run's normal queue. */
+  offerAgain: () => void;
   settle: (answer: { answer?: Payload; errorMessage?: string; notRegistered?: boolean; failure?: Failure } | Error) => void;
 }
 
@@ -60,7 +69,15 @@ export class QueryBroker {
     const timeoutMs = this.deps.timeoutMs ?? Limits.longPollMs;
     const timers: ReturnType<typeof setTimeout>[] = [];
     const result = new Promise<Parameters<PendingQuery['settle']>[0]>((settle) => {
-      this.pending.set(queryId, { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}), ...(q.update ? { update: q.update } : {}), createdAt: this.deps.now(), settle });
+      this.pending.set(queryId, {
+        queryType: q.queryType,
+        queryArgs: q.queryArgs,
+        ...(q.header ? { header: q.header } : {}),
+        ...(q.update ? { update: q.update } : {}),
+        createdAt: this.deps.now(),
+        settle,
+        offerAgain: () => void dispatch(q.taskQueue),
+      });
       timers.push(
         setTimeout(
           () =>
@@ -95,16 +112,41 @@ export class QueryBroker {
       return { ...(r.answer ? { answer: r.answer } : {}), ...(r.failure ? { failure: r.failure } : {}) };
     } finally {
       for (const t of timers) clearTimeout(t);
+      const handOffTimer = this.pending.get(queryId)?.handOffTimer;
+      if (handOffTimer !== undefined) clearTimeout(handOffTimer);
       this.pending.delete(queryId);
     }
   }
 
-  /** Marks the query started by a poll from `queue`; undefined when it is answered, gone or already started. */
-  start(queryId: string, queue: string): PendingQuery | undefined {
+  /**
+   * Marks the query started by a poll from `queue`; undefined when it is answered, gone or already
+   * started. A poll that `acknowledges` has `Limits.handOffAckMs` to acknowledge or answer it.
+   */
+  start(queryId: string, queue: string, acknowledges = false): PendingQuery | undefined {
     const q = this.pending.get(queryId);
     if (!q || q.startedBy !== undefined) return undefined;
     q.startedBy = queue;
+    if (acknowledges) {
+      // At most half the query's own timeout, so that another worker has time to answer (tests and
+      // short long-poll settings hold queries about a second).
+      const windowMs = Math.min(Limits.handOffAckMs, (this.deps.timeoutMs ?? Limits.longPollMs) / 2);
+      q.handOffTimer = setTimeout(() => {
+        q.handOffTimer = undefined;
+        if (this.pending.get(queryId) !== q) return;
+        console.warn(`keel: query '${q.update ? q.update.name : q.queryType}' was handed to a poll on '${queue}' that did not acknowledge it within ${windowMs} ms: offered again to another poller`);
+        q.startedBy = undefined;
+        q.offerAgain();
+      }, windowMs);
+    }
     return q;
+  }
+
+  /** Protocol 2: the worker has the query. TASK_NOT_FOUND when it was answered, timed out, or offered again. */
+  acknowledge(queryId: string): void {
+    const q = this.pending.get(queryId);
+    if (!q || q.startedBy === undefined) throw new ServiceError('TASK_NOT_FOUND', 'Query task not found: it was already answered, timed out, or offered to another worker.');
+    if (q.handOffTimer !== undefined) clearTimeout(q.handOffTimer);
+    q.handOffTimer = undefined;
   }
 
   answer(queryId: string, res: ParsedRequestOf<'respondQueryTask'>): void {

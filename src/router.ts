@@ -11,11 +11,13 @@ import { checkHost } from './host-check.js';
 import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
 import { longPollMs, type Env } from './env.js';
 import { ServiceError, unwrap } from './service-error.js';
-import { taskQueueStub, workflowStub } from './stubs.js';
+import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
 import { verifyTaskToken, type TaskTokenData } from './task-token.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
+import { timeSkippingEnabled } from './engine/time-skip.js';
+import { listSchedules } from './visibility/schedules.js';
 
 interface Call<E extends EndpointName> {
   env: Env;
@@ -32,6 +34,7 @@ const withToken = async <T>(call: { env: Env; namespace: string; body: { taskTok
 };
 const wf = (c: { env: Env; namespace: string; params: Record<string, string> }) => workflowStub(c.env, c.namespace, c.params.workflowId!);
 const wfOf = (c: { env: Env }, t: TaskTokenData) => workflowStub(c.env, t.namespace, t.workflowId);
+const sched = (c: { env: Env; namespace: string; params: Record<string, string> }) => scheduleStub(c.env, c.namespace, c.params.scheduleId!);
 const identityOf = (body: { identity?: string | undefined }) => body.identity ?? 'anonymous';
 
 const handlers: Handlers = {
@@ -41,20 +44,26 @@ const handlers: Handlers = {
   signalWithStartWorkflow: async (c) => unwrap(await wf(c).signalWithStart(c.body)),
   requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),
   terminateWorkflow: async (c) => unwrap(await wf(c).terminate(c.body)),
+  resetWorkflow: async (c) => unwrap(await wf(c).reset(c.body)),
   getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
   queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
   updateWorkflow: async (c) => unwrap(await wf(c).update(c.body)),
   updateWithStartWorkflow: async (c) => unwrap(await wf(c).updateWithStart(c.body)),
   pollWorkflowUpdate: async (c) => unwrap(await wf(c).pollUpdate(c.params.updateId!, c.body)),
   pollWorkflowTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff);
+    const queue = taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow');
+    if ((c.body.maxTasks ?? 1) > 1) {
+      const [first, ...more] = (await queue.pollMany(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff ?? false, c.body.maxTasks!, c.body.stickyTaskQueue)).flatMap((s) => (s.kind === 'workflow' ? [s.task] : []));
+      return first ? { task: first, ...(more.length > 0 ? { moreTasks: more } : {}) } : {};
+    }
+    const started = await queue.poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue);
     return started?.kind === 'workflow' ? { task: started.task } : {};
   },
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
   failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff);
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue, c.body.maxTasksPerSecond);
     return started?.kind === 'activity' ? { task: started.task } : {};
   },
   acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t))),
@@ -77,11 +86,17 @@ const handlers: Handlers = {
   describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),
   listWorkflows: (c) => listExecutions(c.env, c.namespace, c.body),
   advanceWorkflowTime: async (c) => {
-    if (c.env.KEEL_TIME_SKIPPING !== '1') throw new ServiceError('FEATURE_DISABLED', 'Time skipping is only available in local test services (keel/testing); this service runs on real time.');
+    if (!timeSkippingEnabled(c.env.KEEL_TIME_SKIPPING)) throw new ServiceError('FEATURE_DISABLED', 'Time skipping is only available in local test services (keel/testing); this service runs on real time.');
     return unwrap(await wf(c).advanceTime(c.body.byMs));
   },
   countWorkflows: (c) => countExecutions(c.env, c.namespace, c.body),
   describeNamespaceCost: (c) => namespaceCost(c.env, c.namespace, c.body),
+  createSchedule: async (c) => unwrap(await scheduleStub(c.env, c.namespace, c.body.scheduleId).create(c.namespace, c.body)),
+  describeSchedule: async (c) => unwrap(await sched(c).describe()),
+  updateSchedule: async (c) => unwrap(await sched(c).update(c.body)),
+  patchSchedule: async (c) => unwrap(await sched(c).patch(c.body)),
+  deleteSchedule: async (c) => unwrap(await sched(c).delete()),
+  listSchedules: (c) => listSchedules(c.env, c.namespace, c.body),
 };
 
 function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {

@@ -9,6 +9,10 @@ export function taskQueueStub(env: Env, namespace: string, taskQueue: string, ki
   return env.TASK_QUEUES.get(env.TASK_QUEUES.idFromName(JSON.stringify([namespace, taskQueue, kind])));
 }
 
+export function scheduleStub(env: Env, namespace: string, scheduleId: string) {
+  return env.SCHEDULES.get(env.SCHEDULES.idFromName(JSON.stringify([namespace, scheduleId])));
+}
+
 /** The [namespace, workflowId] a workflow object was named with. */
 export function parseWorkflowName(name: string | undefined): { namespace: string; workflowId: string } {
   const [namespace, workflowId] = JSON.parse(name ?? '[]') as [string?, string?];

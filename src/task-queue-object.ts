@@ -7,6 +7,7 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { Limits, type ResponseOf } from '../protocol/index.js';
+import { isStickyQueueName } from '../protocol/sticky-queue.js';
 import { Clock } from './clock.js';
 import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
@@ -20,6 +21,8 @@ interface Poller {
   pollerId?: string;
   /** Protocol 2: the worker acknowledges each task it is handed (src/engine/hand-off.ts). */
   acknowledges: boolean;
+  /** The worker's own sticky queue, closed too when it is found dead on this queue (src/engine/hand-off.ts). */
+  stickyTaskQueue?: string;
   /** Set while `add` starts a task for this poller: its long poll then waits for that to end. */
   claimed: boolean;
   /** Its long-poll time is up. */
@@ -52,6 +55,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   private readonly inFlight = new Set<number>();
   /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
   private closed: boolean;
+  /**
+   * The queue's rate (Temporal's `maxTaskQueueActivitiesPerSecond`): tasks handed out a second,
+   * across every worker, as the latest poll carrying it set it. Tasks wait in the backlog for their
+   * moment. In memory: after a restart the next such poll sets it again.
+   */
+  private ratePerSecond: number | undefined;
+  /** The earliest moment the next task may be handed out under the rate. */
+  private nextFreeAt = 0;
+  /** Hands backlog tasks to waiting polls once the rate allows the next one. */
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Counts kept in memory for GET /api/v1/metrics (src/metrics/), and sent to Analytics Engine when bound. */
   private readonly counters: QueueCounters;
@@ -75,11 +88,12 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /** Asks the workflow object to start the task for this poll; null when it is stale. */
-  private startTask(ref: TaskRef, poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges'>): Promise<StartedTask | null> {
+  private startTask(ref: TaskRef, poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges' | 'stickyTaskQueue'>): Promise<StartedTask | null> {
     return workflowStub(this.env, ref.namespace, ref.workflowId).startTask(ref, poller.identity, this.queueName, {
       acknowledges: poller.acknowledges,
       pollSeq: this.pollSeq,
       ...(poller.pollerId ? { pollerId: poller.pollerId } : {}),
+      ...(poller.stickyTaskQueue ? { stickyTaskQueue: poller.stickyTaskQueue } : {}),
     });
   }
 
@@ -97,8 +111,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     // flight) leaves polls here that nobody will read until their long poll expires, and a
     // task handed to one is lost until its timeout. Live workers poll again all the time,
     // so the newest poll is the likeliest to be read.
-    const poller = this.waiting.pop();
+    // Under a rate, a task that may not go out yet waits in the backlog for its moment.
+    const poller = this.slotFree() ? this.waiting.pop() : undefined;
     if (poller) {
+      this.takeSlot();
       // Once the workflow object records the task as started it must reach this poller,
       // so the poller is claimed, and its long poll cannot run out, while that happens.
       poller.claimed = true;
@@ -110,6 +126,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         throw err;
       }
       if (!task) {
+        this.refundSlot();
         this.release(poller);
         return 'stale';
       }
@@ -119,12 +136,14 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
     this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), this.clock.now());
     this.backlogSize++;
+    if (this.waiting.length > 0) this.scheduleDrain();
     return 'queued';
   }
 
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
-  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false): Promise<StartedTask | null> {
+  async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false, stickyTaskQueue?: string, maxTasksPerSecond?: number): Promise<StartedTask | null> {
     if (this.closed) return null;
+    if (maxTasksPerSecond !== undefined) this.ratePerSecond = maxTasksPerSecond;
     this.recentPollers.set(identity, this.clock.now());
     this.pollSeq++;
     if (pollerId) {
@@ -133,7 +152,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       this.lastPollBy.set(pollerId, this.pollSeq);
       if (this.lastPollBy.size > MAX_POLLERS_REMEMBERED) this.lastPollBy.delete(this.lastPollBy.keys().next().value!);
     }
-    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}) };
+    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
     const fromBacklog = await this.takeFromBacklog(who);
     if (fromBacklog) {
       this.counters.record({ kind: 'poll', gotTask: true });
@@ -155,7 +174,28 @@ export class TaskQueueObject extends DurableObject<Env> {
       };
       const timer = setTimeout(() => this.expire(poller), waitMs);
       this.waiting.push(poller);
+      if (this.backlogSize > this.inFlight.size) this.scheduleDrain();
     });
+  }
+
+  /**
+   * Protocol 3: a poll that takes up to `maxTasks` workflow tasks — the first as `poll` gives it,
+   * then those already waiting in the backlog, each started for this poll. Stops adding once the
+   * tasks hold `Limits.maxHistoryPageBytes`, so an answer stays far below what one RPC carries.
+   */
+  async pollMany(identity: string, waitMs: number, pollerId: string | undefined, acknowledges: boolean, maxTasks: number, stickyTaskQueue?: string): Promise<StartedTask[]> {
+    const first = await this.poll(identity, waitMs, pollerId, acknowledges, stickyTaskQueue);
+    if (!first) return [];
+    const tasks = [first];
+    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
+    let bytes = 0;
+    while (tasks.length < Math.min(maxTasks, Limits.maxTasksPerPoll) && bytes < Limits.maxHistoryPageBytes && !this.closed) {
+      const next = await this.takeFromBacklog(who);
+      if (!next) break;
+      tasks.push(next);
+      bytes += JSON.stringify(next.task).length;
+    }
+    return tasks;
   }
 
   /**
@@ -205,6 +245,19 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
   }
 
+  /**
+   * The worker with this poller id was found dead on another queue, which named this one as its
+   * sticky queue: closed as `closeSticky`, but only if every poll this queue has seen came from that
+   * worker — a sticky queue has one poller — so no worker can close a queue others poll. Answers
+   * whether it closed (false also when this object restarted and forgot its pollers: the runs then
+   * move after the sticky timeout, as before).
+   */
+  async closeStickyOf(pollerId: string): Promise<boolean> {
+    if (!isStickyQueueName(this.queueName) || this.lastPollBy.size !== 1 || !this.lastPollBy.has(pollerId) || this.recentPollers.size > 1) return this.closed;
+    await this.closeSticky();
+    return true;
+  }
+
   private releaseSticky(ref: TaskRef): Promise<void> {
     return workflowStub(this.env, ref.namespace, ref.workflowId).releaseStickyTask(ref, this.queueName);
   }
@@ -225,17 +278,20 @@ export class TaskQueueObject extends DurableObject<Env> {
     else this.waiting.push(poller);
   }
 
-  private async takeFromBacklog(poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges'>): Promise<StartedTask | null> {
+  private async takeFromBacklog(poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges' | 'stickyTaskQueue'>): Promise<StartedTask | null> {
     for (;;) {
-      if (this.backlogSize <= this.inFlight.size) return null;
+      if (this.backlogSize <= this.inFlight.size || !this.slotFree()) return null;
       const row = this.sql
         .exec<{ id: number; ref: string; created_at: number }>(`SELECT id, ref, created_at FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + 1)
         .toArray()
         .find((r) => !this.inFlight.has(r.id));
       if (!row) return null;
       this.inFlight.add(row.id);
+      // The slot is taken before the start (a concurrent poll must not take it too), and given back if the task was stale.
+      this.takeSlot();
+      let task: StartedTask | null = null;
       try {
-        const task = await this.startTask(JSON.parse(row.ref) as TaskRef, poller);
+        task = await this.startTask(JSON.parse(row.ref) as TaskRef, poller);
         // Started or stale, the row has done its job. If this object dies before the
         // delete, the row is offered again and the workflow object calls it stale.
         this.sql.exec(`DELETE FROM backlog WHERE id = ?`, row.id);
@@ -245,8 +301,50 @@ export class TaskQueueObject extends DurableObject<Env> {
           return task;
         }
       } finally {
+        if (!task) this.refundSlot();
         this.inFlight.delete(row.id);
       }
+    }
+  }
+
+  // ---- The queue's rate (maxTaskQueueActivitiesPerSecond) ----------------------------
+
+  private slotFree(): boolean {
+    return this.ratePerSecond === undefined || this.clock.now() >= this.nextFreeAt;
+  }
+
+  private takeSlot(): void {
+    if (this.ratePerSecond !== undefined) this.nextFreeAt = Math.max(this.clock.now(), this.nextFreeAt) + 1000 / this.ratePerSecond;
+  }
+
+  private refundSlot(): void {
+    if (this.ratePerSecond !== undefined) this.nextFreeAt -= 1000 / this.ratePerSecond;
+  }
+
+  /** Once the rate allows, the newest waiting polls get backlog tasks, one per moment. */
+  private scheduleDrain(): void {
+    if (this.drainTimer !== undefined || this.ratePerSecond === undefined) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      void this.drain();
+    }, Math.max(0, this.nextFreeAt - this.clock.now()));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.waiting.length > 0 && this.backlogSize > this.inFlight.size) {
+      if (!this.slotFree()) return this.scheduleDrain();
+      const poller = this.waiting.pop()!;
+      poller.claimed = true;
+      let task: StartedTask | null;
+      try {
+        task = await this.takeFromBacklog(poller);
+      } catch {
+        // The workflow object could not be reached: the row stays in the backlog for the next poll.
+        this.release(poller);
+        return;
+      }
+      if (task) poller.answer(task);
+      else this.release(poller);
     }
   }
 

@@ -22,7 +22,7 @@ export interface Engine {
 
 export type EngineFactory = (o: { stateDir: string }) => Promise<Engine>;
 
-export const ENGINES = ['keel', 'floor', 'restate', 'cf-workflows'] as const;
+export const ENGINES = ['keel', 'floor', 'floor-ws', 'restate', 'cf-workflows'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
 export async function loadEngine(name: EngineName): Promise<EngineFactory> {
@@ -30,7 +30,9 @@ export async function loadEngine(name: EngineName): Promise<EngineFactory> {
     case 'keel':
       return (await import('./engines/keel')).startKeel;
     case 'floor':
-      return (await import('./engines/floor')).startFloor;
+      return (await import('./engines/floor')).floorEngine('http');
+    case 'floor-ws':
+      return (await import('./engines/floor')).floorEngine('ws');
     case 'restate':
       return (await import('./engines/restate')).startRestate;
     case 'cf-workflows':

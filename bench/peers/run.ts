@@ -126,6 +126,8 @@ const ratio = (a: string, b: string, f: (r: Row) => number) => {
 const ratios = [
   ['Keel ÷ its floor', 'keel', 'floor'],
   ['floor ÷ Restate', 'floor', 'restate'],
+  ['floor over one WebSocket ÷ Restate', 'floor-ws', 'restate'],
+  ['floor over one WebSocket ÷ floor', 'floor-ws', 'floor'],
   ['Keel ÷ Restate', 'keel', 'restate'],
   ['Keel ÷ Cloudflare Workflows', 'keel', 'cf-workflows'],
 ]

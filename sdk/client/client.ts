@@ -5,6 +5,7 @@ import { Connection, type ConnectionLike } from './connection.js';
 import { BaseClient } from './base-client.js';
 import { WorkflowClient, defaultIdentity, type QueryRejectCondition } from './workflow-client.js';
 import { AsyncCompletionClient } from './async-completion-client.js';
+import { ScheduleClient } from './schedule-client.js';
 import type { ClientInterceptors } from './interceptors.js';
 
 /** Options of {@link Client}, with Temporal's names plus Keel's `address`/`apiKey` shortcut. */
@@ -83,6 +84,8 @@ export class Client extends BaseClient {
   public readonly workflow: WorkflowClient;
   /** Completes, fails and heartbeats activities asynchronously (after `CompleteAsyncError`). */
   public readonly activity: AsyncCompletionClient;
+  /** Creates, lists and acts on schedules (Temporal's `client.schedule`). */
+  public readonly schedule: ScheduleClient;
 
   constructor(options: ClientOptions = {}) {
     options = applyClientPlugins(options);
@@ -110,6 +113,13 @@ export class Client extends BaseClient {
       namespace: this.options.namespace,
       dataConverter: this.options.loadedDataConverter,
       identity: this.options.identity,
+    });
+    this.schedule = new ScheduleClient({
+      connection: this.connection,
+      namespace: this.options.namespace,
+      loadedDataConverter: this.options.loadedDataConverter,
+      identity: this.options.identity,
+      ...(options.interceptors?.schedule ? { interceptors: options.interceptors.schedule } : {}),
     });
   }
 }

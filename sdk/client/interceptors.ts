@@ -5,6 +5,7 @@ import type { ResponseOf } from '../../protocol/index.js';
 import type { Headers, Next } from '../common/index.js';
 import type { CompiledWorkflowOptions } from './workflow-options.js';
 import type { WorkflowExecutionDescription } from './types.js';
+import type { ScheduleClientInterceptor } from './schedule-client.js';
 
 export type { Headers, Next };
 
@@ -123,4 +124,6 @@ export interface WorkflowClientInterceptor {
 export interface ClientInterceptors {
   /** Interceptors of `client.workflow` and its handles, the first outermost. */
   workflow?: WorkflowClientInterceptor[];
+  /** Interceptors of `client.schedule` (its `create`), the first outermost. */
+  schedule?: ScheduleClientInterceptor[];
 }

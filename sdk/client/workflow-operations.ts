@@ -78,7 +78,7 @@ export class WorkflowOperations {
       const eager = options.requestEagerStart ? reserveLocalWorker(connection, namespace, compiled.taskQueue) : undefined;
       let answer: ResponseOf<'startWorkflow'>;
       try {
-        answer = await this.call({ workflowId: input.options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true } : request);
+        answer = await this.call({ workflowId: input.options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true, acknowledgesHandOff: true } : request);
       } catch (err) {
         eager?.release();
         throw err;

@@ -24,8 +24,8 @@ import {
 
 /**
  * What a client or worker is given to turn values into payloads: any part left out takes the
- * default. (Temporal's `payloadConverterPath`/`failureConverterPath`, which let its worker load the
- * converters into the workflow sandbox, are the worker's concern, not this type's.)
+ * default. Workers also take `payloadConverterPath`/`failureConverterPath` (Temporal's): modules
+ * they load into the workflow sandbox, where converter objects cannot cross.
  *
  * @example
  * const dataConverter: DataConverter = { payloadCodecs: [await AesGcmPayloadCodec.create({ keyId, key })] };
@@ -44,6 +44,12 @@ export interface DataConverter {
    * object (`payloadConverter: (await import(path)).payloadConverter`).
    */
   payloadConverterPath?: string;
+  /**
+   * Worker only (Temporal's): a module that exports `failureConverter`. The worker bundles it into
+   * the workflow sandbox (the workflow's failures, and the failures it receives) and uses it for its
+   * activities. Give clients the same converter object (`failureConverter: (await import(path)).failureConverter`).
+   */
+  failureConverterPath?: string;
 }
 
 /** A {@link DataConverter} with every part present. */

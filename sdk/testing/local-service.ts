@@ -27,8 +27,10 @@ export interface LocalServiceOptions {
   /**
    * Allow moving a workflow's clock forward (`TestWorkflowEnvironment.advanceTime`, or POST
    * `…/workflows/{id}/time/advance`). Default false; `TestWorkflowEnvironment.createLocal()` turns it on.
+   * `'auto'` (`createTimeSkipping()`): also, while a client awaits a run's result and nothing in the
+   * run is worked on, its time jumps to what it waits for next.
    */
-  timeSkipping?: boolean;
+  timeSkipping?: boolean | 'auto';
   /**
    * Called with each line the Worker logs and its level (`debug`, `log`, `info`, `warn`,
    * `error`); without it, the Worker's output goes to this process's stdout and stderr.
@@ -89,6 +91,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     durableObjects: {
       WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
       TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },
+      SCHEDULES: { className: 'ScheduleObject', useSQLite: true },
     },
     // The visibility store (list and count), persisted with the rest under the data directory.
     d1Databases: { [VISIBILITY_BINDING]: VISIBILITY_DATABASE },
@@ -99,7 +102,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       // A secret of its own for each service (`keel dev` passes one it keeps), never the
       // development constant in the source: task tokens cannot be forged by reading the code.
       KEEL_TOKEN_SECRET: randomBytes(32).toString('base64url'),
-      ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: '1' } : {}),
+      ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: options.timeSkipping === 'auto' ? 'auto' : '1' } : {}),
       // Requests for other host names (DNS rebinding) or from other sites' pages are refused
       // (src/host-check.ts). Listening on every address, the names it is reached by are unknown.
       ...(ip === '0.0.0.0' || ip === '::' ? {} : { KEEL_ALLOWED_HOSTS: ['localhost', '127.0.0.1', '::1', ip].join(',') }),

@@ -1,9 +1,11 @@
 /**
  * `TestWorkflowEnvironment`: a real local Keel service started in-process for tests,
- * as `@temporalio/testing` has it, with a client and a worker connection to it.
+ * as `@temporalio/testing` has it, with a client and a worker connection to it; with
+ * `createTimeSkipping()`, time jumps over the waits of the workflows a test awaits.
  */
 import { Client } from '../client/client.js';
 import { NativeConnection } from '../worker/connection.js';
+import { KeelServiceError } from '../client/errors.js';
 import { msToNumber, type DataConverter, type Duration } from '../common/index.js';
 import { startLocalService, type LocalService, type LocalServiceOptions } from './local-service.js';
 
@@ -31,25 +33,79 @@ export interface LocalTestWorkflowEnvironmentOptions {
  * });
  */
 export class TestWorkflowEnvironment {
+  /** Time skipped by {@link sleep} so far (time-skipping environments). */
+  private skippedMs = 0;
+
   private constructor(
     readonly service: LocalService,
     readonly client: Client,
     readonly nativeConnection: NativeConnection,
     readonly namespace: string,
+    /** Whether time skips (Temporal's): true for {@link createTimeSkipping}. */
+    readonly supportsTimeSkipping: boolean,
   ) {}
 
   /** Starts a local Keel service (in memory unless `server.dataDir` is set) on a free port. */
   static async createLocal(options: LocalTestWorkflowEnvironmentOptions = {}): Promise<TestWorkflowEnvironment> {
-    const service = await startLocalService({ timeSkipping: true, ...options.server });
+    return TestWorkflowEnvironment.create(options, true, false);
+  }
+
+  /**
+   * Starts a local Keel service whose time skips, as Temporal's time-skipping test server: while
+   * the test awaits a workflow's result (`handle.result()`, `client.workflow.execute`) and nothing
+   * in the run is being worked on — no workflow task, activity or child workflow — the run's time
+   * jumps to its next timer or timeout, so a month-long `sleep` ends at once. {@link sleep} moves
+   * the time of every running workflow forward. Time is kept per workflow (each moves on its own),
+   * where Temporal's test server has one clock.
+   *
+   * @example
+   * const env = await TestWorkflowEnvironment.createTimeSkipping();
+   * const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'test', workflowsPath, activities });
+   * // The workflow sleeps for 30 days; the test takes well under a second.
+   * const result = await worker.runUntil(env.client.workflow.execute(subscription, { taskQueue: 'test', workflowId: 'sub-1', args: ['ada'] }));
+   */
+  static async createTimeSkipping(options: LocalTestWorkflowEnvironmentOptions = {}): Promise<TestWorkflowEnvironment> {
+    return TestWorkflowEnvironment.create(options, 'auto', true);
+  }
+
+  private static async create(options: LocalTestWorkflowEnvironmentOptions, timeSkipping: true | 'auto', supportsTimeSkipping: boolean): Promise<TestWorkflowEnvironment> {
+    const service = await startLocalService({ timeSkipping, ...options.server });
     try {
       const namespace = options.namespace ?? 'default';
       const nativeConnection = await NativeConnection.connect({ address: service.address });
       const client = new Client({ connection: nativeConnection, namespace, ...(options.client?.dataConverter ? { dataConverter: options.client.dataConverter } : {}) });
-      return new TestWorkflowEnvironment(service, client, nativeConnection, namespace);
+      return new TestWorkflowEnvironment(service, client, nativeConnection, namespace, supportsTimeSkipping);
     } catch (err) {
       await service.stop();
       throw err;
     }
+  }
+
+  /**
+   * Temporal's `env.sleep`: in a time-skipping environment, moves the time of every running
+   * workflow (as `client.workflow.list` shows them) forward by `duration`, firing what comes due,
+   * and resolves at once; otherwise waits `duration` of real time.
+   */
+  sleep = async (duration: Duration): Promise<void> => {
+    const ms = Math.round(msToNumber(duration));
+    if (!this.supportsTimeSkipping) {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return;
+    }
+    this.skippedMs += ms;
+    for await (const wf of this.client.workflow.list({ query: "ExecutionStatus = 'Running'" })) {
+      try {
+        await this.advanceTime(wf.workflowId, ms);
+      } catch (err) {
+        // Closed or gone since it was listed: nothing to move.
+        if (!(err instanceof KeelServiceError && err.code === 'WORKFLOW_NOT_FOUND')) throw err;
+      }
+    }
+  };
+
+  /** Temporal's: the environment's time — the wall clock, plus what {@link sleep} skipped in a time-skipping environment. */
+  async currentTimeMs(): Promise<number> {
+    return Date.now() + this.skippedMs;
   }
 
   /**

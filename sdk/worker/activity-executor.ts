@@ -126,7 +126,7 @@ async function complete(opts: ActivityExecutorOptions, task: ActivityTask, resul
   try {
     answer = await opts.connection.call(
       'completeActivityTask',
-      { taskToken: task.taskToken, identity: opts.identity, ...(result ? { result } : {}), ...(next ? { stickyTaskQueue: next.stickyTaskQueue } : {}) },
+      { taskToken: task.taskToken, identity: opts.identity, ...(result ? { result } : {}), ...(next ? { stickyTaskQueue: next.stickyTaskQueue, acknowledgesHandOff: true } : {}) },
       { namespace: opts.namespace },
     );
   } catch (err) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ACK_AFTER_MS, pollLoop } from './poller.js';
+import { ACK_AFTER_MS, pollLoop, Slots } from './poller.js';
 import type { LogMetadata } from '../common/index.js';
 import { ServiceHealth } from './service-health.js';
 
@@ -109,5 +109,49 @@ describe('acknowledging a polled task (protocol 2)', () => {
 
   it('does not acknowledge a task that ended sooner: its completion told the service', async () => {
     expect(await handOne(ACK_AFTER_MS - 1)).toEqual([]);
+  });
+});
+
+describe('several tasks an answer (protocol 3)', () => {
+  it('asks for one more task than the slots free besides its own (at most maxPerPoll), and runs each task it gets in a slot of its own', async () => {
+    const slots = new Slots(4);
+    const stop = new AbortController();
+    const asked: number[] = [];
+    const running: string[] = [];
+    const busyAtStart: number[] = [];
+    const finish: Array<() => void> = [];
+    let polls = 0;
+    const loop = pollLoop<string>({
+      name: 'poller',
+      poll: async (_, max) => {
+        asked.push(max);
+        if (++polls > 1) {
+          stop.abort();
+          return undefined;
+        }
+        return ['t1', 't2', 't3'];
+      },
+      acquire: () => slots.acquire(),
+      maxPerPoll: 3,
+      freeSlots: () => slots.size - slots.used,
+      handle: (task) => {
+        running.push(task);
+        busyAtStart.push(slots.used);
+        return new Promise<void>((r) => finish.push(r));
+      },
+      signal: stop.signal,
+      health: new ServiceHealth(recordingLogger()),
+      sleep: noSleep,
+    });
+    await loop;
+    await new Promise((r) => setTimeout(r, 0));
+    // First poll: its own slot taken, 3 free → min(3, 1 + 3). Second: its own slot and the batch's three held, none free → 1.
+    expect(asked[0]).toBe(3);
+    expect(asked[1]).toBe(1);
+    expect(running).toEqual(['t1', 't2', 't3']);
+    expect(slots.used).toBe(3);
+    for (const f of finish) f();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(slots.used).toBe(0);
   });
 });

@@ -8,7 +8,15 @@ import type { ServiceHealth } from './service-health.js';
 
 export interface PollLoopOptions<T> {
   name: string;
-  poll: (signal: AbortSignal) => Promise<T | undefined>;
+  /** One poll; with `max` > 1 it may answer with several tasks (protocol 3). */
+  poll: (signal: AbortSignal, max: number) => Promise<T | readonly T[] | undefined>;
+  /**
+   * How many tasks one poll may bring: the poll asks for one more than the slots free besides its
+   * own (at most this), so that tasks due together arrive in one round trip. Default 1.
+   */
+  maxPerPoll?: number;
+  /** Free execution slots right now (read with `maxPerPoll`). */
+  freeSlots?: () => number;
   /** Waits for a free execution slot; the returned function gives it back. */
   acquire: () => Promise<() => void>;
   handle: (task: T) => Promise<void>;
@@ -57,9 +65,11 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
       release();
       break;
     }
-    let task: T | undefined;
+    let tasks: readonly T[];
     try {
-      task = await o.poll(o.signal);
+      const max = Math.max(1, Math.min(o.maxPerPoll ?? 1, 1 + (o.freeSlots?.() ?? 0)));
+      const got = await o.poll(o.signal, max);
+      tasks = got === undefined ? [] : Array.isArray(got) ? got : [got as T];
       failures = 0;
       o.health.succeeded();
     } catch (err) {
@@ -71,16 +81,21 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
       await sleep(delay, o.signal);
       continue;
     }
-    if (task === undefined) {
+    if (tasks.length === 0) {
       release();
       continue;
     }
-    const handled = o.handle(task).finally(release);
-    if (o.acknowledge) acknowledgeIfSlow(task, handled, o.acknowledge);
+    tasks.forEach((task, i) => {
+      // The first task runs in this loop's slot; the others each wait for a slot of their own
+      // (they were asked for while slots were free, so they seldom wait), acknowledged if slow.
+      const handled = i === 0 ? o.handle(task).finally(release) : o.acquire().then((own) => o.handle(task).finally(own));
+      if (o.acknowledge) acknowledgeIfSlow(task, handled, o.acknowledge);
+    });
   }
 }
 
-function acknowledgeIfSlow<T>(task: T, handled: Promise<void>, acknowledge: (task: T) => Promise<void>): void {
+/** Acknowledges `task` if it is still being handled `ACK_AFTER_MS` after it came (polled, or handed back in an answer). */
+export function acknowledgeIfSlow<T>(task: T, handled: Promise<void>, acknowledge: (task: T) => Promise<void>): void {
   const timer = setTimeout(() => void acknowledge(task), ACK_AFTER_MS);
   void handled.finally(() => clearTimeout(timer));
 }

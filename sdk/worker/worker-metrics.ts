@@ -28,12 +28,15 @@ export class WorkerMetrics {
     this.base = { namespace, task_queue: taskQueue };
   }
 
-  /** A workflow poll's answer: succeed/empty, and a task's schedule-to-start latency. */
-  workflowPoll(task: WorkflowTask | undefined): void {
-    this.registry.inc(`${P}workflow_task_queue_poll_${task ? 'succeed' : 'empty'}`, task ? 'Workflow task polls that got a task' : 'Workflow task polls that timed out empty', { ...this.base, poller_type: 'workflow_task' });
-    // Queries are not scheduled tasks: they have no schedule-to-start.
-    const ms = task && !task.query && !task.update ? elapsed(task.scheduledTime, task.startedTime) : undefined;
-    if (ms !== undefined) this.registry.observe(`${P}workflow_task_schedule_to_start_latency`, 'Workflow task schedule-to-start latency (ms)', { ...this.base, workflow_type: task!.workflowType }, ms);
+  /** A workflow poll's answer (protocol 3: several tasks): succeed/empty, and each task's schedule-to-start latency. */
+  workflowPoll(tasks: readonly WorkflowTask[]): void {
+    const got = tasks.length > 0;
+    this.registry.inc(`${P}workflow_task_queue_poll_${got ? 'succeed' : 'empty'}`, got ? 'Workflow task polls that got a task' : 'Workflow task polls that timed out empty', { ...this.base, poller_type: 'workflow_task' });
+    for (const task of tasks) {
+      // Queries are not scheduled tasks: they have no schedule-to-start.
+      const ms = !task.query && !task.update ? elapsed(task.scheduledTime, task.startedTime) : undefined;
+      if (ms !== undefined) this.registry.observe(`${P}workflow_task_schedule_to_start_latency`, 'Workflow task schedule-to-start latency (ms)', { ...this.base, workflow_type: task.workflowType }, ms);
+    }
   }
 
   /** An activity poll's answer: no-task, and a task's schedule-to-start latency (of its current attempt). */

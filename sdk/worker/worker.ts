@@ -15,7 +15,7 @@ import { registerLocalWorker } from '../client/local-workers.js';
 import { KeelServiceError } from '../client/errors.js';
 import { runActivity, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
-import { pollLoop, Slots } from './poller.js';
+import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
 import { Runtime } from './runtime.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -26,6 +26,12 @@ import { bundleWorkflowCode, loadWorkflowBundle, type BundleOptions, type Workfl
 import type { WorkerInterceptors } from './interceptors.js';
 import { WorkflowSandbox } from './workflow-sandbox.js';
 import { WorkflowTaskProcessor } from './workflow-task-processor.js';
+
+/**
+ * The most workflow tasks one sticky poll asks for (protocol 3): a service of protocol 2 answers
+ * with one, as before.
+ */
+const STICKY_TASKS_PER_POLL = 8;
 
 /** Options of {@link Worker.create}, with Temporal's names and defaults. */
 export interface WorkerOptions {
@@ -60,6 +66,12 @@ export interface WorkerOptions {
    * ask for the next task only when the rate allows. Default: unlimited.
    */
   maxActivitiesPerSecond?: number;
+  /**
+   * At most this many activities a second start from this task queue, across every worker that
+   * polls it (Temporal's): the service's task queue hands tasks out at that rate. This worker sends
+   * it with its activity polls; the latest poll that carries it sets it. Default: unlimited.
+   */
+  maxTaskQueueActivitiesPerSecond?: number;
   /** The share of workflow pollers on the normal (non-sticky) queue. Default 0.2. */
   nonStickyToStickyPollRatio?: number;
   /** How long the service waits for this worker to take a task from its sticky queue. Default 10 s. */
@@ -160,12 +172,20 @@ export class Worker {
       if (!loaded.payloadConverter) throw new TypeError(`dataConverter.payloadConverterPath ${converterPath} does not export payloadConverter`);
       options = { ...options, dataConverter: { ...options.dataConverter, payloadConverter: loaded.payloadConverter } };
     }
+    const failurePath = options.dataConverter?.failureConverterPath;
+    if (failurePath) {
+      // Activity failures go through the very converter the workflows use.
+      const loaded = (await import(pathToFileURL(path.resolve(failurePath)).href)) as { failureConverter?: DataConverter['failureConverter'] };
+      if (!loaded.failureConverter) throw new TypeError(`dataConverter.failureConverterPath ${failurePath} does not export failureConverter`);
+      options = { ...options, dataConverter: { ...options.dataConverter, failureConverter: loaded.failureConverter } };
+    }
     let bundlerOptions: BundleOptions | undefined = options.workflowsPath
       ? {
           workflowsPath: options.workflowsPath,
           ...options.bundlerOptions,
           ...(options.interceptors?.workflowModules ? { workflowInterceptorModules: options.interceptors.workflowModules } : {}),
           ...(converterPath ? { payloadConverterPath: converterPath } : {}),
+          ...(failurePath ? { failureConverterPath: failurePath } : {}),
         }
       : undefined;
     for (const plugin of options.plugins ?? []) if (bundlerOptions && plugin.configureBundler) bundlerOptions = plugin.configureBundler(bundlerOptions);
@@ -206,12 +226,12 @@ export class Worker {
         ...(options.activities
           ? {
               activities: options.activities as Record<string, ActivityFunction>,
-              // A rate limit holds starts back at the poll; eager starts would pass it by.
-              ...(options.maxActivitiesPerSecond === undefined ? { eagerActivities: {
+              // A rate limit holds starts back at the poll (or the queue); eager starts would pass it by.
+              ...(options.maxActivitiesPerSecond === undefined && options.maxTaskQueueActivitiesPerSecond === undefined ? { eagerActivities: {
                 taskQueue: options.taskQueue,
                 // A stopping worker takes no new activities, eager ones included.
                 reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
-                run: (task: ActivityTask, release: () => void) => void this.track(this.executeActivity(task)).finally(release),
+                run: (task: ActivityTask, release: () => void) => this.runInAnswer(task, this.track(this.executeActivity(task)).finally(release), `activity ${task.activityType} (${task.activityId}) of ${task.workflowExecution.workflowId}`),
               } } : {}),
             }
           : {}),
@@ -269,7 +289,7 @@ export class Worker {
           namespace: this.namespace,
           taskQueue: this.options.taskQueue,
           reserve: () => (this.state === 'RUNNING' ? this.workflowSlots.tryAcquire() : undefined),
-          run: (task, release) => void this.track(this.workflows!.handle(task)).finally(release),
+          run: (task, release) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
         })
       : undefined;
     this.metrics.watch({ ...(this.workflows ? { workflowSlots: this.workflowSlots, cacheSize: () => this.workflows!.cache.size } : {}), ...(this.options.activities ? { activitySlots: this.activitySlots } : {}) });
@@ -360,10 +380,13 @@ export class Worker {
             ...common,
             name: `workflow poller (${queue})`,
             acquire: () => slots.acquire(),
-            poll: () => this.pollWorkflow(queue, this.abandonPolls.signal),
+            poll: (_, max) => this.pollWorkflow(queue, this.abandonPolls.signal, max),
+            // Several tasks an answer on this worker's own sticky queue, whose tasks carry only new
+            // events: timers firing together reach it in one round trip (protocol 3).
+            ...(queue === this.stickyQueue ? { maxPerPoll: STICKY_TASKS_PER_POLL, freeSlots: () => slots.size - slots.used } : {}),
             handle: (task) => this.track(this.workflows!.handle(task)),
-            // Queries and update validations are not started tasks: nothing to acknowledge.
-            acknowledge: (task) => (task.query || task.update ? Promise.resolve() : this.acknowledge(task.taskToken, `workflow task of ${task.workflowExecution.workflowId}`)),
+            // Queries and update validations too: one not acknowledged is offered to another poller.
+            acknowledge: (task) => this.acknowledge(task.taskToken, `${task.query ? `query ${task.query.queryType}` : task.update ? `update validation ${task.update.name}` : 'workflow task'} of ${task.workflowExecution.workflowId}`),
           }),
         );
       }
@@ -390,14 +413,21 @@ export class Worker {
     return loops;
   }
 
-  private async pollWorkflow(queue: string, signal: AbortSignal): Promise<WorkflowTask | undefined> {
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
-    this.metrics.workflowPoll(r.task);
-    return r.task;
+  private async pollWorkflow(queue: string, signal: AbortSignal, max = 1): Promise<WorkflowTask[]> {
+    // Polls elsewhere name the sticky queue, so that a death found there closes it too.
+    const sticky = this.stickyQueue && queue !== this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {};
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}) }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
+    this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
+    return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
-    const r = await this.connection.call('pollActivityTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true }, { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false });
+    const rate = this.options.maxTaskQueueActivitiesPerSecond;
+    const r = await this.connection.call(
+      'pollActivityTask',
+      { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {}), ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}) },
+      { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false },
+    );
     this.metrics.activityPoll(r.task);
     return r.task;
   }
@@ -448,8 +478,17 @@ export class Worker {
     return {
       stickyTaskQueue: this.stickyQueue,
       release,
-      run: (task) => void this.track(this.workflows!.handle(task)).finally(release),
+      run: (task) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
     };
+  }
+
+  /**
+   * A task handed back in an answer (eager start, eager activity, an activity completion's next
+   * workflow task) is acknowledged like a polled one (protocol 2, asked with `acknowledgesHandOff`),
+   * unless it ends first: the service takes it back a second after it handed it over otherwise.
+   */
+  private runInAnswer(task: { taskToken: string }, handled: Promise<void>, what: string): void {
+    acknowledgeIfSlow(task, handled, (t) => this.acknowledge(t.taskToken, what));
   }
 
   private track(p: Promise<void>): Promise<void> {

@@ -33,6 +33,12 @@ export interface BundleOptions {
    */
   payloadConverterPath?: string;
   /**
+   * A module that exports `failureConverter` (Temporal's `failureConverterPath`): the converter
+   * the workflow code's errors and failures go through in the sandbox. Give the same converter to
+   * the client and worker (`dataConverter.failureConverterPath`).
+   */
+  failureConverterPath?: string;
+  /**
    * Modules left out of the bundle, as Temporal's `ignoreModules`: each import of one gets an empty
    * module. For code that imports something it never uses in a workflow (a Node built-in, say).
    */
@@ -106,6 +112,7 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   // modules evaluate in import order, so module-level workflow code already sees them.
   const interceptorModules = (options.workflowInterceptorModules ?? []).map((m) => path.resolve(m));
   const converterPath = options.payloadConverterPath ? path.resolve(options.payloadConverterPath) : undefined;
+  const failurePath = options.failureConverterPath ? path.resolve(options.failureConverterPath) : undefined;
   const entry = [
     `import { createRuntime } from ${JSON.stringify(runtimeModule)};`,
     `import * as workflows from ${JSON.stringify(workflowsPath)};`,
@@ -116,9 +123,16 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
           `if (!converter.payloadConverter) throw new TypeError(${JSON.stringify(`payloadConverterPath ${converterPath} does not export payloadConverter`)});`,
         ]
       : []),
+    ...(failurePath
+      ? [
+          `import * as failures from ${JSON.stringify(failurePath)};`,
+          `if (!failures.failureConverter) throw new TypeError(${JSON.stringify(`failureConverterPath ${failurePath} does not export failureConverter`)});`,
+        ]
+      : []),
     `globalThis[${JSON.stringify(RUNTIME_GLOBAL)}] = createRuntime(workflows, {`,
     `  interceptors: [${interceptorModules.map((_, i) => `interceptors${i}.interceptors`).join(', ')}].filter((f) => typeof f === 'function'),`,
     ...(converterPath ? ['  payloadConverter: converter.payloadConverter,'] : []),
+    ...(failurePath ? ['  failureConverter: failures.failureConverter,'] : []),
     '});',
   ].join('\n');
 

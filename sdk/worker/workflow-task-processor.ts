@@ -139,6 +139,8 @@ export class WorkflowTaskProcessor {
           taskToken: task.taskToken,
           commands: await encodeAllPayloads<Command[]>(this.askEager(result.commands, slots), this.opts.dataConverter.payloadCodecs),
           identity: this.opts.identity,
+          // Protocol 2: the activities handed back in the answer are acknowledged as polled ones.
+          acknowledgesHandOff: true,
           ...(keep && this.opts.stickyQueue
             ? { stickyAttributes: { workerTaskQueue: this.opts.stickyQueue.name, scheduleToStartTimeoutMs: this.opts.stickyQueue.scheduleToStartTimeoutMs } }
             : {}),

@@ -7,9 +7,10 @@ import {
   IllegalStateError,
   TemporalFailure,
   arrayFromPayloads,
+  defaultFailureConverter,
   defaultPayloadConverter,
-  errorToFailure,
   isCancellation,
+  type FailureConverter,
   type PayloadConverter,
 } from '../common/index.js';
 import type { Activation, ActivationJob, ActivationResult, QueryRequest, QueryResult, WorkflowStartInfo } from './activation.js';
@@ -39,6 +40,8 @@ import { composeInterceptors } from '../common/interceptors.js';
 export interface ActivatorOptions {
   /** Converts arguments, results and details; must be deterministic. @default defaultPayloadConverter */
   payloadConverter?: PayloadConverter;
+  /** Converts errors ⇄ failures (a worker's `dataConverter.failureConverterPath`); must be deterministic. @default defaultFailureConverter */
+  failureConverter?: FailureConverter;
   /**
    * The `AsyncLocalStorage` class that lets cancellation scopes follow `await`s.
    * @default globalThis.AsyncLocalStorage (the worker provides it to the sandbox)
@@ -78,6 +81,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export class Activator {
   public readonly payloadConverter: PayloadConverter;
+  public readonly failureConverter: FailureConverter;
   public readonly scopeStorage: ScopeStorage;
   public readonly rootScope: RootCancellationScope;
   /** Per-kind sequence numbers, as Temporal's: timer and activity ids derive from them. */
@@ -130,6 +134,7 @@ export class Activator {
   constructor(workflows: Record<string, unknown>, options?: ActivatorOptions) {
     this.workflows = workflows;
     this.payloadConverter = options?.payloadConverter ?? defaultPayloadConverter;
+    this.failureConverter = options?.failureConverter ?? defaultFailureConverter;
     this.scopeStorage = createScopeStorage(options?.AsyncLocalStorage);
     this.rootScope = new RootCancellationScope();
     this.logSink = options?.logger ?? consoleLogSink;
@@ -239,7 +244,7 @@ export class Activator {
     } else if (this.cancelled && isCancellation(err)) {
       this.pushCommand({ type: 'CancelWorkflowExecution' }, true);
     } else if (err instanceof TemporalFailure) {
-      this.pushCommand({ type: 'FailWorkflowExecution', failure: errorToFailure(err, this.payloadConverter) }, true);
+      this.pushCommand({ type: 'FailWorkflowExecution', failure: this.failureConverter.errorToFailure(err, this.payloadConverter) }, true);
     } else {
       this.failTask(err);
     }
@@ -249,7 +254,7 @@ export class Activator {
   public failTask(err: unknown): void {
     if (this.taskFailure) return;
     try {
-      this.taskFailure = errorToFailure(err, this.payloadConverter);
+      this.taskFailure = this.failureConverter.errorToFailure(err, this.payloadConverter);
     } catch {
       this.taskFailure = { message: String(err) };
     }
@@ -392,7 +397,7 @@ export class Activator {
       const handler = this.queryHandlers.get(queryType);
       if (!handler) {
         const known = [STACK_TRACE_QUERY, ...this.queryHandlers.keys()].join(' ');
-        const failure = errorToFailure(new ReferenceError(`Workflow did not register a handler for ${queryType}. Registered queries: [${known}]`), this.payloadConverter);
+        const failure = this.failureConverter.errorToFailure(new ReferenceError(`Workflow did not register a handler for ${queryType}. Registered queries: [${known}]`), this.payloadConverter);
         return { queryId, failure, notRegistered: true };
       }
       // The chain's methods are typed async (Temporal's); the handler's own answer must not be a promise.
@@ -412,7 +417,7 @@ export class Activator {
       }
       return { queryId, answer: this.payloadConverter.toPayload(answer) };
     } catch (err) {
-      return { queryId, failure: errorToFailure(err, this.payloadConverter) };
+      return { queryId, failure: this.failureConverter.errorToFailure(err, this.payloadConverter) };
     } finally {
       this.inQuery = false;
       this.random = random;

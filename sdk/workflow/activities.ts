@@ -5,7 +5,6 @@ import { ActivityCancellationType } from '../common/index.js';
 import type { Failure, RetryState } from '../../protocol/payload.js';
 import {
   compileRetryPolicy,
-  failureToError,
   msOptionalToNumber,
   toPayloads,
   type Duration,
@@ -67,7 +66,7 @@ export function activityError(activator: Activator, activity: Pick<PendingActivi
         },
         cause,
       };
-  return failureToError(failure, activator.payloadConverter);
+  return activator.failureConverter.failureToError(failure, activator.payloadConverter);
 }
 
 /** The retry state to report for a failure that does not say: what ended the retries, as far as the cause shows. */

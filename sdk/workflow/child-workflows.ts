@@ -12,7 +12,6 @@ import {
   ParentClosePolicy,
   WorkflowExecutionAlreadyStartedError,
   compileRetryPolicy,
-  failureToError,
   mapToPayloads,
   msOptionalToNumber,
   toPayloads,
@@ -258,6 +257,6 @@ export function resolveChildResult(activator: Activator, seq: number, result: Ch
     const payload = result.completed.result;
     pending.completed.resolve(payload === undefined ? undefined : activator.payloadConverter.fromPayload(payload));
   } else {
-    pending.completed.reject(failureToError(result.failed.failure as Failure, activator.payloadConverter));
+    pending.completed.reject(activator.failureConverter.failureToError(result.failed.failure as Failure, activator.payloadConverter));
   }
 }

@@ -5,7 +5,7 @@ import { composeInterceptors } from '../common/interceptors.js';
 import type { SignalWorkflowInput } from './interceptors.js';
 import type { CommandOf } from '../../protocol/commands.js';
 import type { Failure } from '../../protocol/payload.js';
-import { failureToError, toPayloads } from '../common/index.js';
+import { toPayloads } from '../common/index.js';
 import type { SignalDefinition } from '../common/definitions.js';
 import type { Activator } from './activator.js';
 import { CancellationScope } from './cancellation-scope.js';
@@ -121,6 +121,6 @@ export function resolveExternalCall(activator: Activator, pendings: Map<number, 
   const pending = pendings.get(seq);
   if (!pending) return;
   pendings.delete(seq);
-  if (failure) pending.reject(failureToError(failure, activator.payloadConverter));
+  if (failure) pending.reject(activator.failureConverter.failureToError(failure, activator.payloadConverter));
   else pending.resolve();
 }

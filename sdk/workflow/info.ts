@@ -1,6 +1,6 @@
 // Owns `workflowInfo()`: Temporal's WorkflowInfo, built from the run's start info and the
 // current activation.
-import { decompileRetryPolicy, failureToError, mapFromPayloads, typedSearchAttributesFromWire } from '../common/index.js';
+import { decompileRetryPolicy, mapFromPayloads, typedSearchAttributesFromWire } from '../common/index.js';
 import type { Activator } from './activator.js';
 import { assertInWorkflowContext } from './global-state.js';
 import type { WorkflowInfo } from './interfaces.js';
@@ -45,7 +45,7 @@ export function buildWorkflowInfo(activator: Activator): WorkflowInfo {
       ? { cronSchedule: start.cronSchedule, cronScheduleToScheduleInterval: start.firstWorkflowTaskBackoffMs ?? 0 }
       : {}),
     ...(start.lastCompletionResult?.[0] !== undefined ? { lastResult: activator.payloadConverter.fromPayload(start.lastCompletionResult[0]) } : {}),
-    ...(start.continuedFailure !== undefined ? { lastFailure: failureToError(start.continuedFailure, activator.payloadConverter) } : {}),
+    ...(start.continuedFailure !== undefined ? { lastFailure: activator.failureConverter.failureToError(start.continuedFailure, activator.payloadConverter) } : {}),
     parent: start.parent ? { ...start.parent } : undefined,
     root: start.root ? { ...start.root } : undefined,
     unsafe: { isReplaying, now: () => RealDate.now() },

@@ -1,7 +1,8 @@
 // Owns updates inside the sandbox: `defineUpdate`, update handlers and validators, running an
 // accepted update's handler (the doUpdate job) to its CompleteWorkflowUpdate command, and
 // `allHandlersFinished` / `currentUpdateInfo`.
-import { TemporalFailure, arrayFromPayloads, errorToFailure } from '../common/index.js';
+import { TemporalFailure, arrayFromPayloads } from '../common/index.js';
+import type { Failure } from '../../protocol/payload.js';
 import type { ActivationJob, QueryRequest, QueryResult } from './activation.js';
 import type { Activator } from './activator.js';
 import { composeInterceptors } from '../common/interceptors.js';
@@ -113,7 +114,7 @@ export function doUpdate(activator: Activator, job: DoUpdateJob): void {
     return;
   }
   s.running.set(job.updateId, { name: job.name, policy: entry.unfinishedPolicy });
-  const finish = (outcome: { success?: ReturnType<Activator['payloadConverter']['toPayload']> } | { failure: ReturnType<typeof errorToFailure> }) => {
+  const finish = (outcome: { success?: ReturnType<Activator['payloadConverter']['toPayload']> } | { failure: Failure }) => {
     s.running.delete(job.updateId);
     activator.pushCommand({ type: 'CompleteWorkflowUpdate', updateId: job.updateId, outcome });
   };
@@ -132,7 +133,7 @@ export function doUpdate(activator: Activator, job: DoUpdateJob): void {
     .then(
       (value) => finish({ success: activator.payloadConverter.toPayload(value) }),
       (err: unknown) => {
-        if (err instanceof TemporalFailure) finish({ failure: errorToFailure(err, activator.payloadConverter) });
+        if (err instanceof TemporalFailure) finish({ failure: activator.failureConverter.errorToFailure(err, activator.payloadConverter) });
         else {
           s.running.delete(job.updateId);
           activator.failTask(err);

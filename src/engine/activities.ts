@@ -8,7 +8,7 @@ import { Limits, type CommandOf, type Failure, type Payload, type RetryState, ty
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { decideRetry, withRetryDefaults } from './retry.js';
-import { isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
+import { answerHandOff, isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
 
@@ -75,7 +75,7 @@ export function scheduleActivity(tx: Txn, run: RunState, cmd: CommandOf<'Schedul
   // Eager execution: the completing worker polls this queue, so it takes the activity now, in the
   // same transaction, and the task queue hop (and its start transaction) is skipped.
   if (cmd.requestEagerExecution && taskQueue === run.taskQueue && tx.eagerActivities.length < Limits.maxEagerActivities) {
-    startActivity(tx, run, act, identity);
+    startActivity(tx, run, act, identity, tx.acknowledgesAnswer ? answerHandOff(tx.now, taskQueue) : undefined);
     tx.eagerActivities.push({ runId: run.runId, scheduledEventId, attempt: act.attempt });
     return;
   }
@@ -88,7 +88,8 @@ function optionalMs(t: ReturnType<typeof normaliseActivityTimeouts>) {
   return out;
 }
 
-function dispatchActivity(tx: Txn, run: RunState, act: ActivityState): void {
+/** Hands the activity's current attempt to its task queue (through the outbox). */
+export function dispatchActivity(tx: Txn, run: RunState, act: ActivityState): void {
   tx.dispatch({
     taskQueue: act.taskQueue,
     kind: 'activity',
@@ -205,21 +206,23 @@ export function dispatchRetryIfDue(tx: Txn, run: RunState, act: ActivityState): 
 
 export const scheduleToCloseDeadline = (act: ActivityState) => (act.scheduleToCloseTimeoutMs > 0 ? act.scheduledTime + act.scheduleToCloseTimeoutMs : undefined);
 
-function timeoutFailure(type: TimeoutType, act: ActivityState): Failure {
+function timeoutFailure(type: TimeoutType, act: ActivityState, cause?: Failure): Failure {
+  const causedBy = cause ?? (type === 'SCHEDULE_TO_CLOSE' ? act.lastFailure : undefined);
   return {
     message: `activity ${type} timeout`,
     source: 'Keel',
     timeoutFailureInfo: { timeoutType: type, ...(act.heartbeatDetails ? { lastHeartbeatDetails: act.heartbeatDetails } : {}) },
-    ...(act.lastFailure && type === 'SCHEDULE_TO_CLOSE' ? { cause: act.lastFailure } : {}),
+    ...(causedBy ? { cause: causedBy } : {}),
   };
 }
 
 /**
  * An activity timeout fired. Start-to-close and heartbeat timeouts are retried by the
  * policy like failures; schedule-to-start and schedule-to-close ones end the activity.
+ * `cause`: why it timed out, when that is known (a lost hand-off).
  */
-export function timeOutActivity(tx: Txn, run: RunState, act: ActivityState, type: TimeoutType): void {
-  const failure = timeoutFailure(type, act);
+export function timeOutActivity(tx: Txn, run: RunState, act: ActivityState, type: TimeoutType, cause?: Failure): void {
+  const failure = timeoutFailure(type, act, cause);
   let retryState: RetryState = 'TIMEOUT';
   if (type === 'START_TO_CLOSE' || type === 'HEARTBEAT') {
     const decision = act.cancelRequestedEventId !== undefined

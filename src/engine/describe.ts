@@ -61,6 +61,8 @@ export function describeRun(run: RunState): ResponseOf<'describeWorkflow'> {
           })),
         }
       : {}),
+    ...(run.resetRunId ? { resetRunId: run.resetRunId } : {}),
+    ...(run.resetFromRunId ? { resetFromRunId: run.resetFromRunId } : {}),
     ...(run.parent ? { parentNamespace: run.parent.namespace, parentExecution: { workflowId: run.parent.workflowId, runId: run.parent.runId } } : {}),
   };
 }

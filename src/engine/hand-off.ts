@@ -7,13 +7,14 @@
  * (completing, failing or heartbeating it counts). One that does not, and whose worker has not
  * polled that queue since, was handed to a dead poll: the task goes back to its queue at once
  * instead of after its timeout, and the object tells the queue to end the dead worker's other polls
- * (and to close its sticky queue). A worker that did poll again is alive but slow (an overloaded
+ * and closes its sticky queue — the queue the task was lost on, or the one its polls named. A worker that did poll again is alive but slow (an overloaded
  * machine): its task gets another window rather than a second worker.
  */
 import { Limits, type Failure } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
-import { dispatchRetryIfDue, requireStartedActivity } from './activities.js';
+import { dispatchRetryIfDue, requireStartedActivity, scheduleToCloseDeadline, timeOutActivity } from './activities.js';
+import { decideRetry } from './retry.js';
 import { isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
 import type { LostHandOff, Txn } from './transaction.js';
 import { dispatchWorkflowTaskIfDue, flushBuffered, requireStartedWorkflowTask, writeTransientEvents } from './workflow-tasks.js';
@@ -41,8 +42,8 @@ function extend(tx: Txn, run: RunState, handOff: HandOff, pollSeq: number): void
 }
 
 /** The hand-off record of a task started for a poll that promised to acknowledge it. */
-export function handOffFor(now: number, taskQueue: string, pollerId: string | undefined, pollSeq: number | undefined): HandOff {
-  return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}), ...(pollSeq !== undefined ? { pollSeq } : {}) };
+export function handOffFor(now: number, taskQueue: string, pollerId: string | undefined, pollSeq: number | undefined, stickyTaskQueue?: string): HandOff {
+  return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}), ...(pollSeq !== undefined ? { pollSeq } : {}), ...(stickyTaskQueue ? { stickyTaskQueue } : {}) };
 }
 
 /** The worker has the task the token names. TASK_NOT_FOUND when it already went back to its queue. */
@@ -99,15 +100,25 @@ export function workflowTaskHandOffLost(tx: Txn, run: RunState, heardFrom?: Work
 /**
  * The activity attempt's poll was dead. The attempt is recorded as lost — the next attempt's
  * `lastFailure` says "worker lost" and `lastWorkerIdentity` names the worker, so describe shows why
- * it is on its second try — and the next attempt is dispatched at once: the activity never ran, so
- * the retry policy's back-off and maximum attempts do not apply to this one.
+ * it is on its second try. As in Temporal, where a worker that dies holding an activity costs that
+ * attempt (its start-to-close timeout fires and is retried by the policy), the lost attempt counts
+ * toward `maximumAttempts` and the schedule-to-close deadline: the last allowed attempt lost ends
+ * the activity as timed out (START_TO_CLOSE, caused by "worker lost"). The next attempt is
+ * dispatched at once, without the policy's back-off: the activity provably never ran, so there is
+ * no failing call to back off from.
  */
 export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState, heardFrom?: WorkerHeardFrom): void {
   if (!act.handOff || act.startedTime === undefined) return;
   const polled = heardFrom?.('activity', act.handOff);
   if (polled !== undefined) return extend(tx, run, act.handOff, polled);
   noteLost(tx, run, 'activity', act.handOff, act.startedIdentity, false);
-  act.lastFailure = workerLostFailure(act.startedIdentity);
+  const lost = workerLostFailure(act.startedIdentity);
+  const retries = act.cancelRequestedEventId === undefined && decideRetry({ policy: act.retryPolicy, attempt: act.attempt, now: tx.now, deadline: scheduleToCloseDeadline(act) }).retry;
+  if (!retries) {
+    act.handOff = undefined;
+    return timeOutActivity(tx, run, act, 'START_TO_CLOSE', lost);
+  }
+  act.lastFailure = lost;
   act.lastWorkerIdentity = act.startedIdentity;
   act.handOff = undefined;
   act.attempt += 1;
@@ -120,7 +131,8 @@ export function activityHandOffLost(tx: Txn, run: RunState, act: ActivityState, 
 }
 
 function noteLost(tx: Txn, run: RunState, kind: LostHandOff['kind'], handOff: HandOff, identity: string | undefined, sticky: boolean): void {
-  tx.lostHandOffs.push({ kind, workflowId: run.workflowId, runId: run.runId, taskQueue: handOff.taskQueue, sticky, runTaskQueue: run.taskQueue, ...(handOff.pollerId ? { pollerId: handOff.pollerId } : {}), ...(identity ? { identity } : {}) });
+  // A task handed back in an answer names no poll: logged, but no poll is ended and no queue closed.
+  tx.lostHandOffs.push({ kind, workflowId: run.workflowId, runId: run.runId, taskQueue: handOff.taskQueue, sticky: sticky && !handOff.inAnswer, runTaskQueue: run.taskQueue, ...(handOff.pollerId ? { pollerId: handOff.pollerId } : {}), ...(handOff.stickyTaskQueue ? { workerStickyQueue: handOff.stickyTaskQueue } : {}), ...(identity ? { identity } : {}) });
 }
 
 /** The failure a lost hand-off leaves as the next attempt's `lastFailure`. */

@@ -9,9 +9,10 @@
  * with PAYLOAD_TOO_LARGE, and nothing of it is written.
  *
  * Sizes are of the JSON each row is stored as; the encoding is kept on the transaction
- * (`Txn.encoded`), so the storage writes what was measured without encoding it twice.
+ * (`Txn.events[].attributes`, `Txn.encodedRuns`), so the storage writes what was measured
+ * without encoding it twice.
  */
-import { Limits } from '../../protocol/index.js';
+import { Limits, type HistoryEvent } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import { terminateRun } from './run-control.js';
 import { isRunning } from './run-state.js';
@@ -55,20 +56,31 @@ export function enforceHistoryLimit(tx: Txn, limits: HistoryLimits = DEFAULTS): 
   }
 }
 
+/** The bytes of an event's JSON around its attributes: `{"eventId":…,"eventTime":"…","eventType":"…","attributes":…}`. */
+const EVENT_FRAME_BYTES = '{"eventId":,"eventTime":"","eventType":"","attributes":}'.length;
+
+/**
+ * The size of the event's JSON, from its attributes' JSON: the other fields are a number and two
+ * ASCII strings with nothing to escape (an ISO time, an event type name), so nothing is encoded twice.
+ */
+export function eventBytes(event: HistoryEvent, attributesJson: string): number {
+  return EVENT_FRAME_BYTES + String(event.eventId).length + event.eventTime.length + event.eventType.length + utf8Length(attributesJson);
+}
+
 /** Encodes the events not yet encoded, adds their sizes to their runs, and checks each row's size. */
 function measure(tx: Txn, rowBytes: number): void {
   for (const entry of tx.events) {
-    if (entry.json !== undefined) continue;
-    entry.json = JSON.stringify(entry.event);
-    const size = utf8Length(entry.json);
+    if (entry.attributes !== undefined) continue;
+    entry.attributes = JSON.stringify(entry.event.attributes);
+    const size = eventBytes(entry.event, entry.attributes);
     if (size > rowBytes) throw tooLarge(`a ${entry.event.eventType} event of ${size} bytes`, rowBytes);
     const run = tx.loadRun(entry.runId);
     if (run) run.historySizeBytes = (run.historySizeBytes ?? 0) + size;
   }
   for (const run of tx.runs.values()) {
-    const json = JSON.stringify(run);
-    tx.encodedRuns.set(run.runId, json);
-    const size = utf8Length(json);
+    const encoded = tx.store.encodeRun(run);
+    tx.encodedRuns.set(run.runId, encoded);
+    const size = encoded.bytes;
     // A run's state holds its signals buffered behind a running workflow task, its memo and
     // search attributes, and what is pending: it has the same row limit as an event.
     if (size > rowBytes) throw tooLarge(`the run's state (its memo, search attributes, pending work and signals waiting for the running workflow task) would be ${size} bytes`, rowBytes);

@@ -6,7 +6,7 @@
  */
 import type { HistoryEvent } from '../../protocol/index.js';
 import type { RunState } from './run-state.js';
-import { Txn, type Dispatch, type ExecutionStore } from './transaction.js';
+import { Txn, type Dispatch, type EncodedRun, type ExecutionStore } from './transaction.js';
 import type { WorkflowCall } from './workflow-call.js';
 
 export class MemoryStore implements ExecutionStore {
@@ -31,6 +31,11 @@ export class MemoryStore implements ExecutionStore {
     return text === undefined ? undefined : (JSON.parse(text) as RunState);
   }
 
+  encodeRun(run: RunState): EncodedRun & { json: string } {
+    const json = JSON.stringify(run);
+    return { json, bytes: new TextEncoder().encode(json).length };
+  }
+
   readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1): HistoryEvent[] {
     const events = (this.events.get(runId) ?? []).filter((e) => e.eventId >= from && e.eventId <= to);
     return structuredClone(limit < 0 ? events : events.slice(0, limit));
@@ -46,7 +51,7 @@ export class MemoryStore implements ExecutionStore {
       list.push(structuredClone(event));
       this.events.set(runId, list);
     }
-    for (const run of tx.runs.values()) this.runs.set(run.runId, JSON.stringify(run));
+    for (const run of tx.runs.values()) this.runs.set(run.runId, (tx.encodedRuns.get(run.runId) as { json: string } | undefined)?.json ?? JSON.stringify(run));
     if (tx.newCurrentRunId) this.current = tx.newCurrentRunId;
     this.dispatched.push(...tx.dispatches);
     this.calls.push(...tx.calls);

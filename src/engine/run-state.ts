@@ -18,6 +18,19 @@ export interface HandOff {
   pollerId?: string;
   /** The queue's poll count when the task was handed over (or last found alive): a later poll of the worker shows it alive. */
   pollSeq?: number;
+  /** The worker's own sticky queue, as its poll named it: closed when the worker is found dead here. */
+  stickyTaskQueue?: string;
+  /** Handed back in an answer, not through a poll (`answerHandOff`). */
+  inAnswer?: true;
+}
+
+/**
+ * The hand-off record of a task started for a caller that acknowledges the tasks in its answer. No
+ * poll names its worker, so its liveness cannot be asked: one not acknowledged in time just goes back
+ * to its queue, and no poll is ended or queue closed for it (the caller may be alive and slow).
+ */
+export function answerHandOff(now: number, taskQueue: string): HandOff {
+  return { ackBy: now + Limits.handOffAckMs, taskQueue, inAnswer: true };
 }
 
 export interface WorkflowTaskState {
@@ -157,6 +170,10 @@ export interface RunState {
   parent?: ParentInfo;
   children?: Record<string, ChildState>;
   externalCalls?: Record<string, ExternalCallState>;
+  /** Set on a run that was reset (reset.ts): the run that replaced it. */
+  resetRunId?: string;
+  /** Set on a run a reset made: the run it was reset from. */
+  resetFromRunId?: string;
   /** Accepted updates by id (absent on rows written before updates existed); see updates.ts. */
   updates?: Record<string, UpdateState>;
 }

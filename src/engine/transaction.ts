@@ -27,6 +27,8 @@ export interface LostHandOff {
   /** The run's normal queue, where the dead worker most likely polls too. */
   runTaskQueue: string;
   pollerId?: string;
+  /** The dead worker's sticky queue, named by its poll on another queue: closed too. */
+  workerStickyQueue?: string;
   identity?: string;
 }
 
@@ -39,14 +41,25 @@ export interface ExecutionStore {
    * many bytes of them (always at least one, so that one big event is still served, alone).
    */
   readEvents(runId: string, from: number, to?: number, limit?: number, maxBytes?: number): HistoryEvent[];
+  /**
+   * The run as the store would write it, with its size: encoded once per change, when the history
+   * limits measure it (history-limit.ts), and written as it is (`Txn.encodedRuns`).
+   */
+  encodeRun(run: RunState): EncodedRun;
+}
+
+/** A run encoded for storage; what else it holds is the store's business. */
+export interface EncodedRun {
+  /** UTF-8 bytes of everything the run's rows hold. */
+  bytes: number;
 }
 
 export class Txn {
-  /** `json`: the event as stored, once the history limits have measured it (history-limit.ts). */
-  readonly events: Array<{ runId: string; event: HistoryEvent; json?: string }> = [];
+  /** `attributes`: the event's attributes as stored (JSON), once the history limits have measured it (history-limit.ts). */
+  readonly events: Array<{ runId: string; event: HistoryEvent; attributes?: string }> = [];
   readonly runs = new Map<string, RunState>();
   /** Each changed run's state as stored, encoded when the history limits measured it. */
-  readonly encodedRuns = new Map<string, string>();
+  readonly encodedRuns = new Map<string, EncodedRun>();
   readonly dispatches: Dispatch[] = [];
   /** Activities started eagerly for the worker completing a workflow task, instead of dispatched. */
   readonly eagerActivities: Array<{ runId: string; scheduledEventId: number; attempt: number }> = [];
@@ -56,6 +69,11 @@ export class Txn {
    * The first such task is started in this transaction and handed back instead of dispatched.
    */
   workflowTaskClaim?: { taskQueue: string; identity: string | undefined };
+  /**
+   * Set by the caller before the change: it acknowledges the tasks handed back in its answer (the
+   * claimed workflow task, eager activities) within the hand-off window, as a polled task (hand-off.ts).
+   */
+  acknowledgesAnswer = false;
   /** The workflow task started under `workflowTaskClaim`. */
   claimedWorkflowTask?: { runId: string; token: TaskTokenData };
   /** Calls to other workflows (child starts and closes, external signals and cancels), delivered at least once from the call outbox. */

@@ -8,7 +8,7 @@ import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, Workf
 import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
-import { continueAsNewSuggested, isRunning, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
+import { answerHandOff, continueAsNewSuggested, isRunning, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -50,7 +50,7 @@ export function dispatchWorkflowTaskIfDue(tx: Txn, run: RunState): void {
   const claim = tx.workflowTaskClaim;
   if (claim && !tx.claimedWorkflowTask && claim.taskQueue === wt.taskQueue) {
     // A worker takes it now: started in this transaction, no outbox row, no queue hop.
-    const started = startWorkflowTask(tx, run, wt, claim.identity);
+    const started = startWorkflowTask(tx, run, wt, claim.identity, tx.acknowledgesAnswer ? answerHandOff(tx.now, claim.taskQueue) : undefined);
     if (started) {
       tx.claimedWorkflowTask = { runId: run.runId, token: started.token };
       return;

@@ -4,6 +4,7 @@
  * to one item writes that item's row and the run's, whatever else is pending.
  */
 import type { ExecutionUnits } from '../../protocol/prices.js';
+import { utf8Length } from '../engine/history-limit.js';
 import type { RunState } from '../engine/run-state.js';
 import type { StateRow } from './state-table.js';
 
@@ -24,15 +25,22 @@ export interface RunRows {
   items: Map<string, string>;
 }
 
-export function splitRun(run: RunState): RunRows {
+/** The run as rows, with the UTF-8 bytes they hold (the history limits check it against one row's limit). */
+export function splitRun(run: RunState): RunRows & { bytes: number } {
   const core: Record<string, unknown> = { ...run };
   const items = new Map<string, string>();
   const prefix = itemPrefix(run.runId);
+  let bytes = 0;
   for (const c of COLLECTIONS) {
     delete core[c];
-    for (const [key, item] of Object.entries(run[c] ?? {})) items.set(`${prefix}${c}/${key}`, JSON.stringify(item));
+    for (const [key, item] of Object.entries(run[c] ?? {})) {
+      const json = JSON.stringify(item);
+      items.set(`${prefix}${c}/${key}`, json);
+      bytes += utf8Length(json);
+    }
   }
-  return { core: JSON.stringify(core), items };
+  const coreJson = JSON.stringify(core);
+  return { core: coreJson, items, bytes: bytes + utf8Length(coreJson) };
 }
 
 export function joinRun(core: string, items: Iterable<StateRow>): RunState {

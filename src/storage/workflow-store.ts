@@ -91,6 +91,10 @@ export class WorkflowStore implements ExecutionStore {
     return this.current ?? undefined;
   }
 
+  encodeRun(run: RunState): RunRows & { bytes: number } {
+    return splitRun(run);
+  }
+
   loadRun(runId: string): RunState | undefined {
     const rows = this.rowsOf(runId);
     return rows ? joinRun(rows.core, [...rows.items].map(([k, v]) => ({ k, v, n: null }))) : undefined;
@@ -136,9 +140,9 @@ export class WorkflowStore implements ExecutionStore {
    * change's transaction.
    */
   write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
-    for (const run of tx.runs.values()) this.writeRun(run);
-    for (const { runId, event } of tx.events) {
-      insertEvent(this.sql, this.rowsOf(runId)!.seq, event);
+    for (const run of tx.runs.values()) this.writeRun(run, tx.encodedRuns.get(run.runId) as RunRows | undefined);
+    for (const { runId, event, attributes } of tx.events) {
+      insertEvent(this.sql, this.rowsOf(runId)!.seq, event, undefined, attributes);
     }
     if (tx.newCurrentRunId) {
       this.state.put(META + 'currentRunId', tx.newCurrentRunId);
@@ -157,8 +161,8 @@ export class WorkflowStore implements ExecutionStore {
   }
 
   /** Writes the rows of a run whose text differs from what is stored, and deletes the items it no longer has. */
-  private writeRun(run: RunState): void {
-    const next = splitRun(run);
+  private writeRun(run: RunState, encoded: RunRows | undefined): void {
+    const next = encoded ?? splitRun(run);
     let prev = this.rowsOf(run.runId);
     if (!prev) {
       this.lastRunSeq ??= this.state.maxN(RUN_PREFIX) ?? 0;

@@ -104,7 +104,7 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
       // A crash, not one of the run's kills: recorded with the end of its output, and replaced.
       crashes.push({ exit: `${code ?? signal}`, outputTail: w.output.slice(-2000) });
       workers.delete(w);
-      if (!stopping) spawnWorker();
+      if (!stopping && workers.size < o.workers) spawnWorker();
     });
     workers.add(w);
     return w;
@@ -164,7 +164,10 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
         const victim = live[Math.floor(Math.random() * live.length)];
         if (!victim) continue;
         await killWorker(victim);
-        spawnWorker();
+        // Topped up to the run's size, never past it: a victim that had crashed meanwhile was already
+        // replaced by the crash handler (replacing it here too grew a 3-worker run to ~35 processes
+        // on a loaded machine, 22:03–22:43 UTC).
+        while (workers.size < o.workers) spawnWorker();
         say(`worker killed (${kills.length})`);
       }
     })();

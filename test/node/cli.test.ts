@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from 'keel/client';
-import type { HistoryEvent } from 'keel/protocol';
 import { PRICES, priceUnits, totalUsd, type ExecutionCost } from '../../protocol/prices.js';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
@@ -63,10 +62,13 @@ describe('keel workflow …', () => {
 
     const shown = await keel(['workflow', 'show', '--workflow-id', 'cli-hello', '--output', 'json'], env());
     expect(shown.code).toBe(0);
-    const { events } = json<{ events: HistoryEvent[] }>(shown.stdout);
-    expect(events[0]!.eventType).toBe('WorkflowExecutionStarted');
-    expect(events.map((e) => e.eventType)).toContain('ActivityTaskCompleted');
-    expect(events.at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
+    // Temporal's history JSON form, as `temporal workflow show --output json` prints it, which replays.
+    const history = json<{ events: Array<Record<string, unknown> & { eventId: string; eventType: string }> }>(shown.stdout);
+    const { events } = history;
+    expect(events[0]).toMatchObject({ eventId: '1', eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED', workflowExecutionStartedEventAttributes: { workflowType: { name: 'hello' } } });
+    expect(events.map((e) => e.eventType)).toContain('EVENT_TYPE_ACTIVITY_TASK_COMPLETED');
+    expect(events.at(-1)!.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    await Worker.runReplayHistory({ workflowsPath }, history, 'cli-hello');
 
     // Summaries reach the visibility store just after the change that made them.
     const listed = await waitFor('cli-hello to be listed as completed', async () => {

@@ -3,11 +3,13 @@
 // activities, and the workflow task an activity's completion causes for the worker holding the run.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Context } from 'keel/activity';
 import { Client } from 'keel/client';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
+import { Limits } from '../../protocol/index.js';
 import * as activities from './fixtures/sdk-activities.js';
-import { handleSecret, tenSequentialSteps } from './fixtures/sdk-workflows.js';
+import { activityThenSleep, handleSecret, tenSequentialSteps } from './fixtures/sdk-workflows.js';
 import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
@@ -57,6 +59,25 @@ describe('tasks handed over in answers', () => {
     const result = await worker.runUntil(client.workflow.execute(tenSequentialSteps, { taskQueue: 'eager-ten', workflowId: 'eager-ten-1', requestEagerStart: true }));
     expect(result).toEqual(Array.from({ length: 10 }, (_, i) => `step-${i}`));
     expect(polled).toEqual({ workflow: 0, activity: 0 });
+    await connection.close();
+  });
+
+  it('acknowledges the tasks it gets in answers: an eager activity running past the hand-off window is not taken back', async () => {
+    const { polled, connection } = await countingConnection();
+    const attempts: number[] = [];
+    // The activity must outlast the service's acknowledgement window; this is its run time, not a wait for anything.
+    const slowStep = async (i: number) => {
+      attempts.push(Context.current().info.attempt);
+      await new Promise((r) => setTimeout(r, Limits.handOffAckMs + 500));
+      return `step-${i}`;
+    };
+    const worker = await Worker.create({ connection, taskQueue: 'eager-ack', workflowsPath, activities: { ...activities, step: slowStep }, shutdownSignals: [] });
+    const client = new Client({ connection });
+    const result = await worker.runUntil(client.workflow.execute(activityThenSleep, { taskQueue: 'eager-ack', workflowId: 'eager-ack-1', args: ['slow'], requestEagerStart: true }));
+    expect(result).toBe('slow: step-1');
+    // Once, on its first attempt, and never re-dispatched through the queue as a lost hand-off.
+    expect(attempts).toEqual([1]);
+    expect(polled.activity).toBe(0);
     await connection.close();
   });
 

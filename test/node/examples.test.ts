@@ -16,6 +16,8 @@ import { Bank, createActivities as bankActivities } from '../../examples/money-t
 import { greetOverHttp, TASK_QUEUE as HTTP_QUEUE } from '../../examples/http-worker/main.js';
 import { runFetchWorker } from '../../examples/http-worker/worker.js';
 import { tracedOrder } from '../../examples/tracing/main.js';
+import * as schedules from '../../examples/schedules/main.js';
+import { createActivities as scheduleActivities } from '../../examples/schedules/activities.js';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { waitFor } from './fixtures/wait.js';
 
@@ -39,6 +41,19 @@ describe('examples', () => {
     expect(whileWaiting).toEqual({ status: 'PENDING' });
     expect(outcome).toEqual({ status: 'APPROVED', decidedBy: 'grace' });
     expect(log.map((l) => l.split(' ')[0])).toEqual(['[mail]', '[payments]', '[mail]']);
+  });
+
+  it('schedules: a weekday schedule in Paris time, backfilled for a week and triggered, sends a report per action', async () => {
+    const log: string[] = [];
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: schedules.TASK_QUEUE, workflowsPath: schedules.workflowsPath, activities: scheduleActivities((l) => log.push(l)), shutdownSignals: [] });
+    const run = await worker.runUntil(schedules.runSchedule(env.client, 'sales'));
+    expect(run.nextActionTimes).toHaveLength(10);
+    // 09:00 in Paris is 08:00 UTC in winter and 07:00 in summer.
+    for (const t of run.nextActionTimes) expect([7, 8]).toContain(t.getUTCHours());
+    expect(run.reports.slice(0, 5)).toEqual(['05', '06', '07', '08', '09'].map((d) => `[report] sales report for EMEA 2026-01-${d} sent`));
+    expect(run.reports).toHaveLength(6);
+    expect(log).toHaveLength(6);
+    expect(run.pausedNote).toBe('end of the example');
   });
 
   it('saga: a trip whose flight fails cancels its hotel and car, in reverse order', async () => {

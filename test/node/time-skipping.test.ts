@@ -77,3 +77,36 @@ describe('advanceTime', () => {
     expect(err).toMatchObject({ code: 'FEATURE_DISABLED', status: 403 });
   });
 });
+
+describe('createTimeSkipping', () => {
+  it('skips a 30-day sleep while the test awaits the result, as Temporal\'s time-skipping environment', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    cleanups.push(() => env.teardown());
+    expect(env.supportsTimeSkipping).toBe(true);
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'auto-skip', workflowsPath, activities, shutdownSignals: [] });
+    const started = Date.now();
+    // Without skipping this would wait 30 days (and the test time out).
+    expect(await worker.runUntil(env.client.workflow.execute(sleeper, { taskQueue: 'auto-skip', workflowId: 'auto-skip-1', args: [30 * DAY] }))).toBe(`woke after ${30 * DAY} ms`);
+    const { events } = await env.client.workflow.getHandle('auto-skip-1').fetchHistory().then(keelHistory);
+    const fired = events.find((e) => e.eventType === 'TimerFired')!;
+    expect(Date.parse(fired.eventTime) - started).toBeGreaterThanOrEqual(30 * DAY);
+  });
+
+  it('env.sleep moves running workflows forward; currentTimeMs counts what was skipped', async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping();
+    cleanups.push(() => env.teardown());
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'env-sleep', workflowsPath, activities, shutdownSignals: [] });
+    await worker.runUntil(async () => {
+      const before = await env.currentTimeMs();
+      const handle = await env.client.workflow.start(sleeper, { taskQueue: 'env-sleep', workflowId: 'env-sleep-1', args: [2 * DAY] });
+      await timerStarted(env.client, 'env-sleep-1');
+      await waitFor('env-sleep-1 to be listed as running', async () => (await env.client.workflow.count("WorkflowId = 'env-sleep-1' AND ExecutionStatus = 'Running'")).count === 1);
+      // Not awaited, the workflow's time stands still; env.sleep moves it past its timer.
+      await env.sleep('2 days');
+      expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + 2 * DAY);
+      const { events } = await handle.fetchHistory().then(keelHistory);
+      expect(events.some((e) => e.eventType === 'TimerFired')).toBe(true);
+      expect(await handle.result()).toBe(`woke after ${2 * DAY} ms`);
+    });
+  });
+});

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Limits, type ActivityTask, type Command, type WorkflowTask } from '../../protocol/index.js';
+import { stickyQueueName } from '../../protocol/sticky-queue.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import {
   NS,
@@ -27,8 +28,8 @@ import {
 } from './helpers.js';
 
 /** A poll of a worker that acknowledges its tasks (as keel/worker does). */
-async function ackingPoll<K extends 'workflow' | 'activity'>(kind: K, taskQueue: string, identity: string, pollerId: string, waitMs = 5000) {
-  const started = await taskQueueStub(testEnv, NS, taskQueue, kind).poll(identity, waitMs, pollerId, true);
+async function ackingPoll<K extends 'workflow' | 'activity'>(kind: K, taskQueue: string, identity: string, pollerId: string, waitMs = 5000, stickyTaskQueue?: string) {
+  const started = await taskQueueStub(testEnv, NS, taskQueue, kind).poll(identity, waitMs, pollerId, true, stickyTaskQueue);
   return started?.kind === kind ? (started.task as K extends 'workflow' ? WorkflowTask : ActivityTask) : undefined;
 }
 
@@ -126,13 +127,13 @@ describe('acknowledged hand-off', () => {
     expect(await pollWorkflowTask(taskQueue, 0)).toBeUndefined();
   });
 
-  it('an activity attempt handed to a dead poll is retried at once whatever the retry policy, and describe shows the attempt, "worker lost" and the worker', async () => {
+  it('an activity attempt handed to a dead poll is retried at once, without back-off, and describe shows the attempt, "worker lost" and the worker', async () => {
     const workflowId = unique('lost-act');
     const taskQueue = unique('lost-act-tq');
     await freezeClock(workflowId);
     await startWorkflow(workflowId, taskQueue);
     const first = (await pollWorkflowTask(taskQueue))!;
-    await completeWorkflowTask(first.taskToken, [scheduleActivity]);
+    await completeWorkflowTask(first.taskToken, [{ ...scheduleActivity, retryPolicy: { maximumAttempts: 2, initialIntervalMs: 60_000 } }]);
     await settle(workflowId);
     const lost = (await ackingPoll('activity', taskQueue, 'dead-worker', 'dead-poller'))!;
     expect(lost.attempt).toBe(1);
@@ -147,6 +148,26 @@ describe('acknowledged hand-off', () => {
     expect(eventTypes(await history(workflowId)).slice(-3)).toEqual(['ActivityTaskStarted', 'ActivityTaskCompleted', 'WorkflowTaskScheduled']);
     // The late worker's token is stale.
     expect((await call('POST', '/activity-tasks/complete', { taskToken: lost.taskToken })).body.error.code).toBe('TASK_NOT_FOUND');
+  });
+
+  it('a lost attempt counts toward maximumAttempts, as in Temporal: the last one lost times the activity out (START_TO_CLOSE, caused by "worker lost")', async () => {
+    const workflowId = unique('lost-last');
+    const taskQueue = unique('lost-last-tq');
+    await freezeClock(workflowId);
+    await startWorkflow(workflowId, taskQueue);
+    const first = (await pollWorkflowTask(taskQueue))!;
+    await completeWorkflowTask(first.taskToken, [scheduleActivity]);
+    await settle(workflowId);
+    expect((await ackingPoll('activity', taskQueue, 'dead-worker', 'dead-poller'))!.attempt).toBe(1);
+    await advance(workflowId, Limits.handOffAckMs);
+    expect((await describeRun(workflowId)).pendingActivities).toEqual([]);
+    const events = await history(workflowId);
+    expect(eventTypes(events).slice(-3)).toEqual(['ActivityTaskStarted', 'ActivityTaskTimedOut', 'WorkflowTaskScheduled']);
+    expect(events.at(-2)!.attributes).toMatchObject({
+      retryState: 'MAXIMUM_ATTEMPTS_REACHED',
+      failure: { timeoutFailureInfo: { timeoutType: 'START_TO_CLOSE' }, cause: { message: expect.stringMatching(/^worker lost/), applicationFailureInfo: { type: 'WorkerLost' } } },
+    });
+    expect(await pollActivityTask(taskQueue, 0)).toBeUndefined();
   });
 
   it("a heartbeat counts as the acknowledgement of an activity", async () => {
@@ -190,5 +211,80 @@ describe('acknowledged hand-off', () => {
     expect((await describeRun(workflowId)).stickyTaskQueue).toBeUndefined();
     // The sticky queue is closed: a later poll there gets nothing at once.
     expect(await pollWorkflowTask(sticky, 5000)).toBeUndefined();
+  });
+
+  it('a worker found dead on its normal queue has its sticky queue closed too: the runs it cached go to the normal queue at once', async () => {
+    const cachedId = unique('cached');
+    const otherId = unique('lost-on-normal');
+    const taskQueue = unique('dead-normal-tq');
+    const sticky = await stickyQueueName(`${taskQueue}/sticky/dead-worker`, crypto.randomUUID());
+    await freezeClock(cachedId);
+    await freezeClock(otherId);
+    // The worker holds `cachedId` on its sticky queue, which it has polled (that poll ran out).
+    await startWorkflow(cachedId, taskQueue);
+    const first = (await pollWorkflowTask(taskQueue))!;
+    await completeWorkflowTask(first.taskToken, [], { stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 60_000 } });
+    await settle(cachedId);
+    expect(await ackingPoll('workflow', sticky, 'dead-worker', 'dead-poller', 0)).toBeUndefined();
+    // It dies; its signal's task waits in the sticky queue's backlog.
+    await ok('POST', `/workflows/${cachedId}/signal`, { signalName: 'go', input: [] });
+    await settle(cachedId);
+    await until(() => queueState(sticky), (s) => s.backlog.length === 1);
+
+    // Its poll on the normal queue, naming its sticky queue, takes another run's task and never acknowledges it.
+    await startWorkflow(otherId, taskQueue);
+    await settle(otherId);
+    expect((await ackingPoll('workflow', taskQueue, 'dead-worker', 'dead-poller', 0, sticky))!.workflowExecution.workflowId).toBe(otherId);
+    await advance(otherId, Limits.handOffAckMs);
+
+    // The sticky queue is closed: its waiting task moved to the normal queue, long before the sticky timeout.
+    await until(() => queueState(sticky), (s) => s.backlog.length === 0);
+    const polled = new Set<string>();
+    for (let i = 0; i < 2; i++) polled.add((await pollWorkflowTask(taskQueue, 0, 'live-worker'))!.workflowExecution.workflowId);
+    expect(polled).toEqual(new Set([cachedId, otherId]));
+    expect((await describeRun(cachedId)).stickyTaskQueue).toBeUndefined();
+    expect(await pollWorkflowTask(sticky, 0)).toBeUndefined();
+  });
+
+  it("a sticky queue another worker polls too, or a normal queue, is not closed by a poll that names it", async () => {
+    const workflowId = unique('not-mine');
+    const taskQueue = unique('not-mine-tq');
+    const shared = await stickyQueueName(`${taskQueue}/sticky/someone`, crypto.randomUUID());
+    await freezeClock(workflowId);
+    expect(await ackingPoll('workflow', shared, 'owner', 'owner-poller', 0)).toBeUndefined();
+    expect(await ackingPoll('workflow', shared, 'liar', 'liar-poller', 0)).toBeUndefined();
+    await startWorkflow(workflowId, taskQueue);
+    await settle(workflowId);
+    expect(await ackingPoll('workflow', taskQueue, 'liar', 'liar-poller', 0, shared)).toBeDefined();
+    await advance(workflowId, Limits.handOffAckMs);
+    expect((await pollWorkflowTask(taskQueue, 0, 'live-worker'))!.workflowExecution.workflowId).toBe(workflowId);
+    // Still open: a poll there waits (and gets the task sent there).
+    expect(await taskQueueStub(testEnv, NS, shared, 'workflow').closeStickyOf('liar-poller')).toBe(false);
+    expect(await taskQueueStub(testEnv, NS, taskQueue, 'workflow').closeStickyOf('liar-poller')).toBe(false);
+  });
+
+  it('a query handed to a poll that neither acknowledges nor answers it is offered to another poller on the normal queue within handOffAckMs', async () => {
+    const workflowId = unique('lost-query');
+    const taskQueue = unique('lost-query-tq');
+    const sticky = unique('lost-query-sticky');
+    await startWorkflow(workflowId, taskQueue);
+    const first = (await pollWorkflowTask(taskQueue))!;
+    await completeWorkflowTask(first.taskToken, [], { stickyAttributes: { workerTaskQueue: sticky, scheduleToStartTimeoutMs: 60_000 } });
+    await settle(workflowId);
+
+    const asked = call('POST', `/workflows/${workflowId}/query`, { queryType: 'status' });
+    // The worker holding the run takes the query on its sticky queue, and is dead.
+    const lost = (await ackingPoll('workflow', sticky, 'dead-worker', 'dead-poller'))!;
+    expect(lost.query).toMatchObject({ queryType: 'status' });
+    // Long before the 60 s sticky timeout and the query timeout, a live worker on the normal queue gets it.
+    const live = (await ackingPoll('workflow', taskQueue, 'live-worker', 'live-poller', 5000))!;
+    expect(live.query).toMatchObject({ queryType: 'status' });
+    expect((await acknowledge(live.taskToken)).status).toBe(200);
+    await ok('POST', '/query-tasks/respond', { taskToken: live.taskToken, answer: { metadata: { encoding: btoa('json/plain') }, data: btoa('"from the live worker"') } });
+    const answer = await asked;
+    expect(answer.status).toBe(200);
+    expect(atob(answer.body.answer.data)).toBe('"from the live worker"');
+    // Answered: an acknowledgement now finds nothing.
+    expect((await acknowledge(lost.taskToken)).body.error.code).toBe('TASK_NOT_FOUND');
   });
 });

@@ -4,7 +4,7 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { Api } from '../../protocol/index.js';
+import { Api, Limits, type WorkflowTask } from '../../protocol/index.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
@@ -15,6 +15,7 @@ import {
   call,
   completeWorkflowTask,
   eventTypes,
+  expectError,
   fetchService,
   history,
   ok,
@@ -43,6 +44,28 @@ describe('hand-off', () => {
     expect(task.workflowExecution).toEqual({ workflowId: wid, runId });
     expect(task.history.at(-1)).toMatchObject({ eventType: 'WorkflowTaskStarted', attributes: { identity: 'eager-worker' } });
     expect(await queueState(tq)).toEqual({ backlog: [], everBacklogged: false, waitingPollers: 0 });
+  });
+
+  it('protocol 3: a poll with maxTasks takes the backlog tasks in one answer, oldest first, each started for it; without it, one task', async () => {
+    const tq = unique('tq');
+    const ids = [unique('many-a'), unique('many-b'), unique('many-c'), unique('many-d')];
+    const runIds: string[] = [];
+    for (const id of ids) runIds.push((await startWorkflow(id, tq)).runId);
+    await Promise.all(ids.map((id) => settle(id)));
+    const poll = (extra: Record<string, unknown>) => ok<{ task?: WorkflowTask; moreTasks?: WorkflowTask[] }>('POST', `/task-queues/${tq}/workflow-tasks/poll`, { identity: 'batch-worker', ...extra });
+
+    const batch = await poll({ maxTasks: 3 });
+    const got = [batch.task!, ...(batch.moreTasks ?? [])];
+    expect(got.map((t) => t.workflowExecution.runId)).toEqual(runIds.slice(0, 3));
+    for (const t of got) expect(t.history.at(-1)).toMatchObject({ eventType: 'WorkflowTaskStarted', attributes: { identity: 'batch-worker' } });
+    expect(await describeQueue(tq, 'workflow')).toMatchObject({ backlogCount: 1 });
+
+    const one = await poll({});
+    expect(one.task!.workflowExecution.runId).toBe(runIds[3]);
+    expect(one.moreTasks).toBeUndefined();
+    // Every task of the batch is a task its worker can complete.
+    for (const t of got) await completeWorkflowTask(t.taskToken, [{ type: 'CompleteWorkflowExecution' }]);
+    expectError(await call('POST', `/task-queues/${tq}/workflow-tasks/poll`, { identity: 'w', maxTasks: Limits.maxTasksPerPoll + 1 }), 'INVALID_ARGUMENT');
   });
 
   it('with no poller the task waits in the backlog, and describe shows the backlog and recent pollers by identity', async () => {

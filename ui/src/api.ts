@@ -15,12 +15,16 @@ export const PATHS = {
   signalWorkflow: '/workflows/{workflowId}/signal',
   requestCancelWorkflow: '/workflows/{workflowId}/cancel',
   terminateWorkflow: '/workflows/{workflowId}/terminate',
+  resetWorkflow: '/workflows/{workflowId}/reset',
   queryWorkflow: '/workflows/{workflowId}/query',
   updateWorkflow: '/workflows/{workflowId}/updates',
   describeTaskQueue: '/task-queues/{taskQueue}',
   listWorkflows: '/workflows',
   countWorkflows: '/workflow-count',
   describeNamespaceCost: '/cost',
+  listSchedules: '/schedules',
+  describeSchedule: '/schedules/{scheduleId}',
+  patchSchedule: '/schedules/{scheduleId}/patch',
 } as const;
 
 /** An error answer of the service (its `code` and `message`), or a network failure (`NETWORK`). */
@@ -91,6 +95,9 @@ export const api = {
   terminate: (ns: string, workflowId: string, body: RequestOf<'terminateWorkflow'>) =>
     call<ResponseOf<'terminateWorkflow'>>('POST', url(ns, PATHS.terminateWorkflow, id(workflowId)), body),
 
+  /** Resets a run (the answer names the new run). */
+  reset: (ns: string, workflowId: string, body: RequestOf<'resetWorkflow'>) => call<ResponseOf<'resetWorkflow'>>('POST', url(ns, PATHS.resetWorkflow, id(workflowId)), body),
+
   /** Sends an update; the answer comes once its handler ends (or, rejected, at once), or with stage ACCEPTED when the long poll ends first. */
   update: (ns: string, workflowId: string, body: RequestOf<'updateWorkflow'>) => call<ResponseOf<'updateWorkflow'>>('POST', url(ns, PATHS.updateWorkflow, id(workflowId)), body),
 
@@ -110,6 +117,16 @@ export const api = {
   /** What the namespace's runs cost in a month so far (the current month by default). */
   describeNamespaceCost: (ns: string, q: RequestOf<'describeNamespaceCost'> = {}, signal?: AbortSignal) =>
     call<ResponseOf<'describeNamespaceCost'>>('GET', url(ns, PATHS.describeNamespaceCost, {}, q as Query), undefined, signal),
+
+  listSchedules: (ns: string, q: RequestOf<'listSchedules'>, signal?: AbortSignal) =>
+    call<ResponseOf<'listSchedules'>>('GET', url(ns, PATHS.listSchedules, {}, q as Query), undefined, signal),
+
+  describeSchedule: (ns: string, scheduleId: string, signal?: AbortSignal) =>
+    call<ResponseOf<'describeSchedule'>>('GET', url(ns, PATHS.describeSchedule, { scheduleId }), undefined, signal),
+
+  /** Pause, unpause or trigger (one action now). */
+  patchSchedule: (ns: string, scheduleId: string, body: RequestOf<'patchSchedule'>) =>
+    call<ResponseOf<'patchSchedule'>>('POST', url(ns, PATHS.patchSchedule, { scheduleId }), body),
 };
 
 /** A run as the list answers it. */

@@ -21,6 +21,14 @@ describe('UI routes', () => {
     expect(roundTrip({ page: 'execution', namespace: 'default', workflowId: 'w', tab: 'history' })).toEqual({ page: 'execution', namespace: 'default', workflowId: 'w', tab: 'history' });
   });
 
+  it('carries namespace and schedule id in schedule links', () => {
+    expect(formatRoute({ page: 'schedules', namespace: 'default' })).toBe('/namespaces/default/schedules');
+    const r: Route = { page: 'schedule', namespace: 'default', scheduleId: 'daily/report' };
+    expect(formatRoute(r)).toBe('/namespaces/default/schedules/daily%2Freport');
+    expect(roundTrip(r)).toEqual(r);
+    expect(roundTrip({ page: 'schedules', namespace: 'x' })).toEqual({ page: 'schedules', namespace: 'x' });
+  });
+
   it('opens the default namespace at the root, and knows what it does not know', () => {
     expect(parseRoute('/', '')).toEqual({ page: 'workflows', namespace: 'default', query: '' });
     expect(parseRoute('/namespaces/x', '')).toMatchObject({ page: 'workflows', namespace: 'x' });

@@ -7,6 +7,8 @@ export type ExecutionTab = (typeof EXECUTION_TABS)[number];
 export type Route =
   | { page: 'workflows'; namespace: string; query: string; status?: string; pageSize?: number }
   | { page: 'execution'; namespace: string; workflowId: string; runId?: string; tab: ExecutionTab; eventId?: number }
+  | { page: 'schedules'; namespace: string }
+  | { page: 'schedule'; namespace: string; scheduleId: string }
   | { page: 'not-found'; path: string };
 
 export const DEFAULT_NAMESPACE = 'default';
@@ -16,6 +18,8 @@ const seg = (s: string) => encodeURIComponent(s);
 /** The path and query string of a route. */
 export function formatRoute(r: Route): string {
   if (r.page === 'not-found') return r.path;
+  if (r.page === 'schedules') return `/namespaces/${seg(r.namespace)}/schedules`;
+  if (r.page === 'schedule') return `/namespaces/${seg(r.namespace)}/schedules/${seg(r.scheduleId)}`;
   const base = `/namespaces/${seg(r.namespace)}/workflows`;
   if (r.page === 'workflows') {
     const q = new URLSearchParams();
@@ -55,6 +59,8 @@ export function parseRoute(pathname: string, search: string): Route {
       ...(Number.isInteger(pageSize) && pageSize > 0 ? { pageSize } : {}),
     };
   }
+  if (decoded[2] === 'schedules' && decoded.length === 3) return { page: 'schedules', namespace };
+  if (decoded[2] === 'schedules' && decoded[3] && decoded.length === 4) return { page: 'schedule', namespace, scheduleId: decoded[3] };
   if (decoded[2] === 'workflows' && decoded[3] && decoded.length <= 5) {
     const tab = (EXECUTION_TABS as readonly string[]).includes(q.get('tab') ?? '') ? (q.get('tab') as ExecutionTab) : 'history';
     const eventId = Number(q.get('event'));

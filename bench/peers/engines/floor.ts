@@ -12,7 +12,10 @@ import { startMiniflare } from './cf-workflows';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const floorDir = path.resolve(here, '..', '..', 'floor');
 
-export const startFloor: EngineFactory = async ({ stateDir }) => {
+/** Keel's protocol over HTTP, as today (`floor`), or one WebSocket per worker (`floor-ws`: a design to weigh). */
+export const floorEngine =
+  (variant: 'http' | 'ws'): EngineFactory =>
+  async ({ stateDir }) => {
   const script = path.join(floorDir, 'worker.js');
   const { url, mf } = await startMiniflare(
     {
@@ -27,13 +30,13 @@ export const startFloor: EngineFactory = async ({ stateDir }) => {
     stateDir,
   );
   await postJson(`${url}/setup`, {});
-  const worker = await spawnReady('floor null worker', process.execPath, ['--import', 'tsx', path.join(floorDir, 'null-worker.ts'), url], { cwd: path.resolve(floorDir, '..', '..') });
+  const worker = await spawnReady('floor null worker', process.execPath, ['--import', 'tsx', path.join(floorDir, 'null-worker.ts'), url, ...(variant === 'ws' ? ['--ws'] : [])], { cwd: path.resolve(floorDir, '..', '..') });
   const run = async <T>(id: string, input: Record<string, unknown>): Promise<T> => {
     await postJson(`${url}/start`, { id, input });
     return (await getJson<{ result: T }>(`${url}/result?id=${encodeURIComponent(id)}`)).result;
   };
   return {
-    label: "Keel's floor (bench/floor: Keel's exchanges, no logic)",
+    label: variant === 'ws' ? "floor over one WebSocket (bench/floor: Keel's RPCs and transactions, tasks and completions as messages)" : "Keel's floor (bench/floor: Keel's exchanges, no logic)",
     w1: (id, value) => run<string>(id, { value }),
     w2: (id, steps) => run<number>(id, { steps }),
     sleep: (id, ms) => run<SleepResult>(id, { sleepMs: ms }),

@@ -1,15 +1,17 @@
-// Actions on a running execution — signal, update, request cancellation, terminate — each asks for
-// confirmation in a dialog before anything is sent, and reports what happened.
+// Actions on an execution — signal, update, request cancellation, terminate (while it runs), reset
+// (at any time) — each asks for confirmation in a dialog before anything is sent, and reports what happened.
 import { useState } from 'preact/hooks';
 import { api, jsonPayload } from '../api.js';
 import { requestId } from '../navigation.js';
 import { DecodedJson, ErrorNote, Modal, toast } from './common.js';
+import { ResetDialog } from './reset-dialog.js';
+import type { HistoryEvent } from '../../../protocol/events.js';
 import type { Payload } from '../../../protocol/payload.js';
 
-type Action = 'signal' | 'update' | 'cancel' | 'terminate';
+type Action = 'signal' | 'update' | 'cancel' | 'terminate' | 'reset';
 const IDENTITY = 'keel-ui';
 
-export function Actions(props: { namespace: string; workflowId: string; runId: string; running: boolean; onDone: () => void }) {
+export function Actions(props: { namespace: string; workflowId: string; runId: string; running: boolean; events: HistoryEvent[]; onDone: () => void }) {
   const [open, setOpen] = useState<Action | undefined>();
   const close = () => setOpen(undefined);
   const why = props.running ? undefined : 'The run has closed';
@@ -27,10 +29,14 @@ export function Actions(props: { namespace: string; workflowId: string; runId: s
       <button type="button" class="btn danger" disabled={!props.running} title={why} onClick={() => setOpen('terminate')} aria-haspopup="dialog">
         Terminate
       </button>
+      <button type="button" class="btn danger" onClick={() => setOpen('reset')} aria-haspopup="dialog" title="Start a new run from a workflow task of this one">
+        Reset
+      </button>
       <SignalDialog {...props} open={open === 'signal'} onClose={close} />
       <UpdateDialog {...props} open={open === 'update'} onClose={close} />
       <ReasonDialog {...props} action="cancel" open={open === 'cancel'} onClose={close} />
       <ReasonDialog {...props} action="terminate" open={open === 'terminate'} onClose={close} />
+      <ResetDialog namespace={props.namespace} workflowId={props.workflowId} runId={props.runId} events={props.events} open={open === 'reset'} onClose={close} />
     </div>
   );
 }

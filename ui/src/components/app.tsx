@@ -7,6 +7,7 @@ import { Toasts } from './common.js';
 import { ExecutionPage } from './execution-page.js';
 import { SettingsDialog } from './settings-dialog.js';
 import { WorkflowsPage } from './workflows-page.js';
+import { SchedulePage, SchedulesPage } from './schedules-page.js';
 
 export function App() {
   const [route, setRoute] = useState<Route>(currentRoute());
@@ -18,7 +19,15 @@ export function App() {
   useEffect(() => rememberNamespace(namespace), [namespace]);
   useEffect(() => {
     document.title =
-      route.page === 'execution' ? `${route.workflowId} · Keel` : route.page === 'workflows' ? `Workflows · ${route.namespace} · Keel` : 'Keel';
+      route.page === 'execution'
+        ? `${route.workflowId} · Keel`
+        : route.page === 'workflows'
+          ? `Workflows · ${route.namespace} · Keel`
+          : route.page === 'schedules'
+            ? `Schedules · ${route.namespace} · Keel`
+            : route.page === 'schedule'
+              ? `${route.scheduleId} · Schedules · Keel`
+              : 'Keel';
   }, [route]);
 
   return (
@@ -34,6 +43,9 @@ export function App() {
           <a href={formatRoute({ page: 'workflows', namespace, query: '' })} onClick={linkClick} aria-current={route.page === 'workflows' ? 'page' : undefined}>
             Workflows
           </a>
+          <a href={formatRoute({ page: 'schedules', namespace })} onClick={linkClick} aria-current={route.page === 'schedules' || route.page === 'schedule' ? 'page' : undefined}>
+            Schedules
+          </a>
         </nav>
         <NamespaceSwitcher namespace={namespace} />
         <SettingsButton />
@@ -41,6 +53,8 @@ export function App() {
       <main id="main" tabIndex={-1}>
         {route.page === 'workflows' && <WorkflowsPage route={route} />}
         {route.page === 'execution' && <ExecutionPage key={`${route.namespace}/${route.workflowId}/${route.runId ?? ''}`} route={route} />}
+        {route.page === 'schedules' && <SchedulesPage route={route} />}
+        {route.page === 'schedule' && <SchedulePage key={`${route.namespace}/${route.scheduleId}`} route={route} />}
         {route.page === 'not-found' && (
           <section class="page">
             <h1>Not found</h1>

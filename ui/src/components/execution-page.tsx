@@ -92,7 +92,7 @@ export function ExecutionPage({ route }: { route: ExecutionRoute }) {
             {running && feed.caughtUp && <span class="live-dot" title="Following new events live" aria-label="live" />}
           </p>
         </div>
-        {runId && <Actions namespace={namespace} workflowId={workflowId} runId={runId} running={running} onDone={() => void loadDescribe()} />}
+        {runId && <Actions namespace={namespace} workflowId={workflowId} runId={runId} running={running} events={feed.events} onDone={() => void loadDescribe()} />}
       </div>
       <ErrorNote error={describeError ?? feed.error} />
 
@@ -203,7 +203,8 @@ function Summary({ d, now }: { d: Describe; now: number }) {
 /** Links to the workflow that started this one (a child's parent) and to its children still running. */
 function Relatives({ namespace, d }: { namespace: string; d: Describe }) {
   const children = d.pendingChildren ?? [];
-  if (!d.parentExecution && children.length === 0) return null;
+  if (!d.parentExecution && children.length === 0 && !d.resetRunId && !d.resetFromRunId) return null;
+  const run = (runId: string) => ({ page: 'execution' as const, namespace, workflowId: d.execution.workflowId, runId, tab: 'history' as const });
   return (
     <dl class="summary relatives" aria-label="Related workflows">
       {d.parentExecution && (
@@ -212,6 +213,26 @@ function Relatives({ namespace, d }: { namespace: string; d: Describe }) {
           <dd>
             <Link to={{ page: 'execution', namespace: d.parentNamespace ?? namespace, workflowId: d.parentExecution.workflowId, runId: d.parentExecution.runId, tab: 'history' }} class="mono">
               {d.parentExecution.workflowId}
+            </Link>
+          </dd>
+        </div>
+      )}
+      {d.resetFromRunId && (
+        <div>
+          <dt>Reset from</dt>
+          <dd>
+            <Link to={run(d.resetFromRunId)} class="mono">
+              {d.resetFromRunId}
+            </Link>
+          </dd>
+        </div>
+      )}
+      {d.resetRunId && (
+        <div>
+          <dt>Reset to</dt>
+          <dd>
+            <Link to={run(d.resetRunId)} class="mono">
+              {d.resetRunId}
             </Link>
           </dd>
         </div>

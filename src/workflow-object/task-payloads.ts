@@ -1,0 +1,118 @@
+/**
+ * What a worker gets for a started task: the workflow task with its history (or its first page),
+ * the activity task with its input, the query or update-validation task. Built after the start's
+ * transaction, from what it stored; each carries a signed task token.
+ */
+import type { ActivityTask, WorkflowTask } from '../../protocol/index.js';
+import { continueAsNewSuggested, isRunning, type ActivityState, type RunState } from '../engine/run-state.js';
+import type { PolledTaskStart } from '../engine/polled-task.js';
+import type { PendingQuery } from '../query-broker.js';
+import type { StartedTask } from '../started-task.js';
+import type { WorkflowStore } from '../storage/workflow-store.js';
+import { signTaskToken, type TaskRef, type TaskTokenData } from '../task-token.js';
+import { taskPageToken, workflowTaskHistory } from './history-pages.js';
+
+export class TaskPayloads {
+  constructor(
+    private readonly store: WorkflowStore,
+    private readonly tokenSecret: string | undefined,
+  ) {}
+
+  /** What the worker whose poll started a task gets. */
+  async forStart(started: PolledTaskStart): Promise<StartedTask> {
+    if (started.kind === 'workflow') return { kind: 'workflow', task: await this.workflowTask(started.run, started.token) };
+    return { kind: 'activity', task: await this.activityTask(started.run, started.act) };
+  }
+
+  /** What a worker needs to run a started workflow task (polled, or handed back in an answer). */
+  async workflowTask(run: RunState, token: TaskTokenData): Promise<WorkflowTask> {
+    const wt = run.workflowTask!;
+    const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
+    // A history too big for one answer goes in pages: the worker reads the rest with the token.
+    const { events: history, more } = workflowTaskHistory(this.store, run, from, wt.startedEventId!);
+    return {
+      taskToken: await signTaskToken(token, this.tokenSecret),
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+      workflowType: run.workflowType,
+      attempt: wt.attempt,
+      previousStartedEventId: run.lastCompletedStartedEventId,
+      startedEventId: wt.startedEventId!,
+      history,
+      ...(more ? { nextPageToken: taskPageToken(history.at(-1)!.eventId + 1, wt.startedEventId!) } : {}),
+      historySizeBytes: run.historySizeBytes ?? 0,
+      continueAsNewSuggested: continueAsNewSuggested(run),
+      scheduledTime: new Date(wt.scheduledTime).toISOString(),
+      startedTime: new Date(wt.startedTime!).toISOString(),
+    };
+  }
+
+  /** The workflow task a change started for its caller (`Txn.workflowTaskClaim`), unless it has ended since. */
+  async claimedWorkflowTask(claimed: { runId: string; token: TaskTokenData }): Promise<WorkflowTask | undefined> {
+    const run = this.store.loadRun(claimed.runId);
+    const wt = run?.workflowTask;
+    if (!run || !isRunning(run) || !wt || wt.startedEventId !== claimed.token.startedEventId || wt.attempt !== claimed.token.attempt) return undefined;
+    return this.workflowTask(run, claimed.token);
+  }
+
+  /** The activity tasks a workflow task's completion started eagerly for its caller, those still started. */
+  async eagerActivityTasks(refs: readonly { runId: string; scheduledEventId: number; attempt: number }[]): Promise<ActivityTask[]> {
+    const tasks: ActivityTask[] = [];
+    for (const ref of refs) {
+      const run = this.store.loadRun(ref.runId);
+      const act = run && isRunning(run) ? run.activities[ref.scheduledEventId] : undefined;
+      // Gone already (the same completion closed the run, or it timed out since): nothing to run.
+      if (run && act && act.attempt === ref.attempt && act.startedTime !== undefined) tasks.push(await this.activityTask(run, act));
+    }
+    return tasks;
+  }
+
+  /** What a worker needs to run a started activity attempt (polled, or started eagerly). */
+  async activityTask(run: RunState, act: ActivityState): Promise<ActivityTask> {
+    const scheduled = this.store.readEvents(run.runId, act.scheduledEventId, act.scheduledEventId)[0];
+    const attrs = scheduled?.eventType === 'ActivityTaskScheduled' ? scheduled.attributes : undefined;
+    const token: TaskTokenData = { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'activity', scheduledEventId: act.scheduledEventId, attempt: act.attempt, startedEventId: 0 };
+    return {
+      taskToken: await signTaskToken(token, this.tokenSecret),
+      workflowNamespace: run.namespace,
+      workflowType: run.workflowType,
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+      activityId: act.activityId,
+      activityType: act.activityType,
+      taskQueue: act.taskQueue,
+      input: attrs?.input ?? [],
+      ...(attrs?.header ? { header: attrs.header } : {}),
+      scheduledTime: new Date(act.scheduledTime).toISOString(),
+      currentAttemptScheduledTime: new Date(act.currentAttemptScheduledTime).toISOString(),
+      startedTime: new Date(act.startedTime!).toISOString(),
+      attempt: act.attempt,
+      ...(act.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: act.scheduleToCloseTimeoutMs } : {}),
+      ...(act.startToCloseTimeoutMs ? { startToCloseTimeoutMs: act.startToCloseTimeoutMs } : {}),
+      ...(act.heartbeatTimeoutMs ? { heartbeatTimeoutMs: act.heartbeatTimeoutMs } : {}),
+      ...(act.heartbeatDetails ? { heartbeatDetails: act.heartbeatDetails } : {}),
+      retryPolicy: act.retryPolicy,
+    };
+  }
+
+  /**
+   * A query or update-validation task. It always carries the full history: a worker that holds
+   * the run answers from its cache and ignores it; any other replays it.
+   */
+  async queryTask(run: RunState, ref: TaskRef, q: PendingQuery, now: number): Promise<WorkflowTask> {
+    const last = run.nextEventId - 1;
+    const { events: history, more } = workflowTaskHistory(this.store, run, 1, last);
+    const token: TaskTokenData = { ...ref, startedEventId: 0 };
+    return {
+      taskToken: await signTaskToken(token, this.tokenSecret),
+      workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+      workflowType: run.workflowType,
+      attempt: 1,
+      previousStartedEventId: run.lastCompletedStartedEventId,
+      startedEventId: more ? last : (history.at(-1)?.eventId ?? 0),
+      history,
+      ...(more ? { nextPageToken: taskPageToken(history.at(-1)!.eventId + 1, last) } : {}),
+      ...(q.update ? { update: q.update } : { query: { queryType: q.queryType, queryArgs: q.queryArgs, ...(q.header ? { header: q.header } : {}) } }),
+      scheduledTime: new Date(q.createdAt).toISOString(),
+      startedTime: new Date(now).toISOString(),
+    };
+  }
+}
