@@ -8,9 +8,12 @@ import { api } from '../api.js';
 import { ErrorNote } from './common.js';
 
 export function CostPanel({ cost, heading, perMillion = true }: { cost: ExecutionCost; heading: string; perMillion?: boolean }) {
+  // The table is made only while the panel is open: a closed panel's rows would be hidden rows of
+  // the page (in the way of the page's own tables, for readers and for tests alike).
+  const [open, setOpen] = useState(false);
   return (
     <section aria-label={heading} class="cost">
-      <details>
+      <details onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
         <summary>
           <h2>
             {heading}: <span data-testid="cost-total">{formatUsd(cost.totalUsd)}</span>
@@ -20,6 +23,7 @@ export function CostPanel({ cost, heading, perMillion = true }: { cost: Executio
             {perMillion ? `(${formatUsd(cost.totalUsd * 1e6)} per million runs like it) ` : ''}at {cost.priceTable.name}, read {cost.priceTable.date}
           </span>
         </summary>
+        {open && (
         <div class="table-wrap">
           <table class="list" aria-label="Billable units">
             <thead>
@@ -40,6 +44,7 @@ export function CostPanel({ cost, heading, perMillion = true }: { cost: Executio
             </tbody>
           </table>
         </div>
+        )}
         <p class="muted">Not counted: {cost.notCounted} Stored bytes are priced for one month kept.</p>
       </details>
     </section>
