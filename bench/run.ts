@@ -177,6 +177,8 @@ function printResult(r: WorkloadResult): void {
     rows.push(['Cloudflare billable units per W1 (bench/cost.ts; a change that adds a row shows here)', '', '']);
     for (const [k, v] of Object.entries(extra.billable_units_per_workflow as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
     rows.push([`  (task queues held active by long polls, ms per W1: fixed cost per polled queue)`, String(extra.task_queue_active_ms_per_workflow), '']);
+    rows.push(["The service's own count for one more W1 (describe's cost, the describe call included)", '', '']);
+    for (const [k, v] of Object.entries((extra.describe_units_of_one_w1 ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
     const usd = extra.usd_per_million_w1 as { keel: Array<{ item: string; units: number; usd: number }>; cloudflare_workflows_at_keel_cpu: number; temporal_cloud: number };
     rows.push(['USD per million W1 at list prices (bench/prices.md)', '', '']);
     for (const l of usd.keel) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd}`, '']);

@@ -98,3 +98,11 @@ export function truncate(text: string, max = 120): string {
 function oneLineCell(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
+
+/** Each non-empty line of `text` indented by `by` spaces. */
+export function indent(text: string, by = 2): string {
+  return text
+    .split('\n')
+    .map((l) => (l ? ' '.repeat(by) + l : l))
+    .join('\n');
+}

@@ -109,6 +109,18 @@ export function createProgram(io: Io = processIo): Command {
     await describeTaskQueue(flags, io);
   });
 
+  const namespaceCommand = program.command('namespace').description("What a namespace's runs cost");
+  addClientOptions(
+    namespaceCommand
+      .command('cost')
+      .description("What the namespace's runs cost in a month so far at Cloudflare's list prices: runs closed in it or still running")
+      .option('--month <YYYY-MM>', 'the calendar month (UTC); default: the current month')
+      .addHelpText('after', `\nExample:\n  keel namespace cost --namespace default --month 2026-12\n`),
+  ).action(async (flags) => {
+    const { namespaceCost } = await import('./cost-format.js');
+    await namespaceCost(flags, io);
+  });
+
   const apiKey = program.command('api-key').description("Make API keys for a service that requires them (its KEEL_API_KEYS secret)");
   apiKey
     .command('create')

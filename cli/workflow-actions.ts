@@ -16,9 +16,10 @@ import {
 import { toTemporalHistory } from '../sdk/client/history-json.js';
 import { connect } from './connect.js';
 import { CliError, UsageError, describeError } from './errors.js';
+import { formatCost } from './cost-format.js';
 import type { ClientFlags } from './flags.js';
 import { failureMessage, summarizeEvent } from './history-format.js';
-import { formatJson, formatJsonLine, formatKeyValues, formatTable, formatTime, type Io } from './output.js';
+import { formatJson, formatJsonLine, formatKeyValues, formatTable, formatTime, indent, type Io } from './output.js';
 import { parseDuration, parseInputs, parseKeyValues, parsePolicy, payloadValue } from './values.js';
 
 /** Flags that pick one workflow, and optionally one of its runs. */
@@ -131,6 +132,7 @@ export async function describe(flags: TargetFlags, io: Io): Promise<void> {
       ),
     );
   }
+  if (d.raw.cost) io.out(formatCost(d.raw.cost));
 }
 
 export interface ShowFlags extends TargetFlags {
@@ -500,6 +502,7 @@ function descriptionJson(d: WorkflowExecutionDescription) {
     cronSchedule: d.raw.cronSchedule,
     ...(d.raw.pendingChildren ? { pendingChildren: d.raw.pendingChildren } : {}),
     ...(d.parentExecution ? { parentExecution: d.parentExecution } : {}),
+    ...(d.raw.cost ? { cost: d.raw.cost } : {}),
   };
 }
 
@@ -507,11 +510,4 @@ function descriptionJson(d: WorkflowExecutionDescription) {
 function done(flags: ClientFlags, io: Io, text: string, doc: Record<string, unknown>): void {
   if (flags.output === 'text') io.out(`${text}\n`);
   else io.out(flags.output === 'json' ? formatJson(doc) : formatJsonLine(doc) + '\n');
-}
-
-function indent(text: string, by = 2): string {
-  return text
-    .split('\n')
-    .map((l) => (l ? ' '.repeat(by) + l : l))
-    .join('\n');
 }

@@ -210,6 +210,17 @@ export const ExecutionCostInfo = z
   })
   .meta({ id: 'ExecutionCost' });
 
+export const DescribeNamespaceCostRequest = z
+  .object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month as YYYY-MM').optional().describe('The calendar month (UTC) as YYYY-MM; the current month when absent.') })
+  .meta({ id: 'DescribeNamespaceCostRequest' });
+
+/** A namespace's cost in a month so far: the runs closed in it or still running, their units summed and priced. */
+export const DescribeNamespaceCostResponse = ExecutionCostInfo.extend({
+  namespace: z.string(),
+  month: z.string(),
+  runs: z.number().int().describe('How many runs the sum covers.'),
+}).meta({ id: 'DescribeNamespaceCostResponse' });
+
 /** Describe: the run's summary, as list has it, plus what only its own object knows. */
 export const DescribeWorkflowResponse = WorkflowExecutionInfo.extend({
   historyLength: z.number().int(),
@@ -595,6 +606,8 @@ export const DescribeTaskQueueResponse = z
   .object({
     pollers: z.array(z.object({ identity: z.string(), lastAccessTime: Time })),
     backlogCount: z.number().int(),
+    /** Tasks handed to polls since the queue's object started, and how long they waited in the queue (kept in memory: reset when the object restarts). */
+    scheduleToStart: z.object({ count: z.number().int(), averageMs: z.number(), since: Time }).optional(),
   })
   .meta({ id: 'DescribeTaskQueueResponse' });
 
@@ -774,6 +787,7 @@ export const Api = {
   shutdownWorker: endpoint({ method: 'POST', path: '/workers/shutdown', summary: "A stopping worker's sticky queue closes: workflow tasks waiting there, and any sent there later, go to their workflow's normal queue at once", request: ShutdownWorkerRequest, response: Empty }),
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
   listWorkflows: endpoint({ method: 'GET', path: '/workflows', summary: 'List executions matching a list filter, paged, newest start first unless the filter has ORDER BY', request: ListWorkflowsRequest, response: ListWorkflowsResponse }),
+  describeNamespaceCost: endpoint({ method: 'GET', path: '/cost', summary: "What the namespace's runs cost in a month so far at Cloudflare's list prices (from their visibility summaries)", request: DescribeNamespaceCostRequest, response: DescribeNamespaceCostResponse }),
   countWorkflows: endpoint({ method: 'GET', path: '/workflow-count', summary: 'Count executions matching a list filter, optionally grouped by ExecutionStatus', request: CountWorkflowsRequest, response: CountWorkflowsResponse }),
   createSchedule: endpoint({ method: 'POST', path: '/schedules', summary: 'Create a schedule (its own object, with an alarm at the next action); SCHEDULE_ALREADY_RUNNING if the id is taken', request: CreateScheduleRequest, response: CreateScheduleResponse }),
   describeSchedule: endpoint({ method: 'GET', path: '/schedules/{scheduleId}', summary: 'Describe a schedule: its spec, action, policies, state, recent and upcoming actions', request: Empty, response: DescribeScheduleResponse }),

@@ -27,6 +27,7 @@ export {
 } from './events.js';
 export { Command, CLOSE_COMMANDS, type CommandType, type CommandOf } from './commands.js';
 export { ErrorStatus, type ErrorCode, type ErrorBody } from './errors.js';
+export { PRICES, priceUnits, executionCost, totalUsd, formatUsd, type ExecutionUnits, type ExecutionCost, type PriceLine } from './prices.js';
 export {
   Api,
   API_PREFIX,

@@ -25,5 +25,6 @@ describe('execution prices', () => {
     expect(formatUsd(0)).toBe('$0');
     expect(formatUsd(0.0000321)).toBe('$0.0000321');
     expect(formatUsd(12.5)).toBe('$12.50');
+    expect(formatUsd(1.27e-7)).toBe('$0.000000127');
   });
 });

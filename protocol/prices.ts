@@ -113,5 +113,6 @@ export function executionCost(units: ExecutionUnits): ExecutionCost {
 export function formatUsd(usd: number): string {
   if (usd === 0) return '$0';
   if (usd >= 0.01) return `$${usd.toFixed(2)}`;
-  return `$${usd.toPrecision(3)}`;
+  // Three significant digits in plain decimals (no exponent), down to a trillionth of a dollar.
+  return `$${usd.toFixed(Math.min(12, 2 - Math.floor(Math.log10(usd))))}`;
 }

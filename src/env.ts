@@ -39,6 +39,8 @@ export interface Env {
   KEEL_NAMESPACE_AUTO_CREATE?: string;
   /** Set by `keel dev --namespace`: namespaces (a JSON list of names) that exist from the start, with the defaults. */
   KEEL_NAMESPACES?: string;
+  /** Optional Workers Analytics Engine dataset: task queue events (src/metrics/analytics.ts). */
+  ANALYTICS?: AnalyticsEngineDataset;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }

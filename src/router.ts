@@ -14,6 +14,8 @@ import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
 import { longPollMs, type Env } from './env.js';
 import { ServiceError, unwrap } from './service-error.js';
 import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
+import { namespaceCost } from './cost/namespace-cost.js';
+import { serviceMetrics } from './metrics/service-metrics.js';
 import { verifyTaskToken, type TaskTokenData } from './task-token.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
@@ -93,6 +95,7 @@ const handlers: Handlers = {
     return unwrap(await wf(c).advanceTime(c.body.byMs));
   },
   countWorkflows: (c) => countExecutions(c.env, c.namespace, c.body),
+  describeNamespaceCost: (c) => namespaceCost(c.env, c.namespace, c.body),
   createSchedule: async (c) => unwrap(await scheduleStub(c.env, c.namespace, c.body.scheduleId).create(c.namespace, c.body)),
   describeSchedule: async (c) => unwrap(await sched(c).describe()),
   updateSchedule: async (c) => unwrap(await sched(c).update(c.body)),
@@ -249,6 +252,11 @@ export function createRouter() {
   router.all('*', (req, env: Env) => checkHost(req as unknown as Request, env));
   router.get(`${API_PREFIX}/openapi.json`, (req) => json(openApiDocument(new URL(req.url).origin)));
   router.get(`${API_PREFIX}/health`, () => json({ ok: true }));
+  // Every namespace's counts: with API keys, only a key for all namespaces ('*') may read them.
+  router.get(`${API_PREFIX}/metrics`, async (req, env: Env) => {
+    await authorize(env.KEEL_API_KEYS, req.headers.get('authorization'), '*');
+    return new Response(await serviceMetrics(env), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
+  });
 
   for (const [name, endpoint] of Object.entries(Api) as Array<[EndpointName, (typeof Api)[EndpointName]]>) {
     const path = endpointPathTemplate(endpoint).replace(/\{(\w+)\}/g, ':$1');

@@ -13,6 +13,8 @@ import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
 import type { TaskRef } from './task-token.js';
+import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
+import { queueDataPoint } from './metrics/analytics.js';
 
 interface Poller {
   identity: string;
@@ -64,8 +66,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Hands backlog tasks to waiting polls once the rate allows the next one. */
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** Counts kept in memory for GET /api/v1/metrics (src/metrics/), and sent to Analytics Engine when bound. */
+  private readonly counters: QueueCounters;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.counters = new QueueCounters(this.clock.now(), (e) => {
+      if (!env.ANALYTICS) return;
+      const { namespace, taskQueue, kind } = parseTaskQueueName(ctx.id.name);
+      env.ANALYTICS.writeDataPoint(queueDataPoint(namespace, taskQueue, kind, e));
+    });
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS backlog (id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.backlogSize = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM backlog`).one().n;
@@ -96,6 +106,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       await this.releaseSticky(ref);
       return 'stale';
     }
+    this.counters.record({ kind: 'added' });
     // The newest poll first: a worker that went away (killed, or shut down with polls in
     // flight) leaves polls here that nobody will read until their long poll expires, and a
     // task handed to one is lost until its timeout. Live workers poll again all the time,
@@ -119,6 +130,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         this.release(poller);
         return 'stale';
       }
+      this.counters.record({ kind: 'dispatched', waitedMs: 0 });
       poller.answer(task);
       return 'delivered';
     }
@@ -142,7 +154,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
     const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
     const fromBacklog = await this.takeFromBacklog(who);
-    if (fromBacklog) return fromBacklog;
+    if (fromBacklog) {
+      this.counters.record({ kind: 'poll', gotTask: true });
+      return fromBacklog;
+    }
     return new Promise((resolve) => {
       let answered = false;
       const poller: Poller = {
@@ -152,6 +167,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         answer: (task) => {
           if (answered) return;
           answered = true;
+          this.counters.record({ kind: 'poll', gotTask: task !== null });
           clearTimeout(timer);
           resolve(task);
         },
@@ -266,7 +282,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     for (;;) {
       if (this.backlogSize <= this.inFlight.size || !this.slotFree()) return null;
       const row = this.sql
-        .exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + 1)
+        .exec<{ id: number; ref: string; created_at: number }>(`SELECT id, ref, created_at FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + 1)
         .toArray()
         .find((r) => !this.inFlight.has(r.id));
       if (!row) return null;
@@ -280,7 +296,10 @@ export class TaskQueueObject extends DurableObject<Env> {
         // delete, the row is offered again and the workflow object calls it stale.
         this.sql.exec(`DELETE FROM backlog WHERE id = ?`, row.id);
         this.backlogSize--;
-        if (task) return task;
+        if (task) {
+          this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, this.clock.now() - row.created_at) });
+          return task;
+        }
       } finally {
         if (!task) this.refundSlot();
         this.inFlight.delete(row.id);
@@ -334,6 +353,12 @@ export class TaskQueueObject extends DurableObject<Env> {
     const pollers = [...this.recentPollers.entries()]
       .filter(([, t]) => now - t < RECENT_POLLER_MS)
       .map(([identity, t]) => ({ identity, lastAccessTime: new Date(t).toISOString() }));
-    return { pollers, backlogCount: this.backlogSize };
+    const { dispatched, waited, since } = this.counters.snapshot();
+    return { pollers, backlogCount: this.backlogSize, scheduleToStart: { count: dispatched, averageMs: dispatched > 0 ? waited.sum / dispatched : 0, since: new Date(since).toISOString() } };
+  }
+
+  /** What GET /api/v1/metrics reads: the counts since this object started, the backlog, the polls waiting now. */
+  metrics(): QueueCountsSnapshot & { backlog: number; waitingPolls: number; recentPollers: number } {
+    return { ...this.counters.snapshot(), backlog: this.backlogSize, waitingPolls: this.waiting.length, recentPollers: this.describe().pollers.length };
   }
 }

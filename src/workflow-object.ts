@@ -48,7 +48,7 @@ import { TaskPayloads } from './workflow-object/task-payloads.js';
 import { UpdatesInFlight } from './workflow-object/updates-in-flight.js';
 import { priorAnswer, requestKey, type RequestKey } from './workflow-object/request-ids.js';
 import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
-import { runCost } from './cost/run-cost.js';
+import { runCost, runUnits } from './cost/run-cost.js';
 import type { UsageMeter } from './cost/usage-meter.js';
 import { RunDeletion } from './retention.js';
 
@@ -145,7 +145,7 @@ export class WorkflowObject extends DurableObject<Env> {
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
         if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
         this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-        for (const runId of tx.visibilityChanged) this.visibility.enqueue(summarize(tx.loadRun(runId)!), tx.now);
+        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.ctx.storage.sql.databaseSize) }, tx.now);
         for (const call of tx.calls) this.calls.enqueue(call, tx.now);
         this.alarms.schedule(tx);
       });

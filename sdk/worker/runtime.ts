@@ -7,6 +7,8 @@
 import { formatWithOptions } from 'node:util';
 import { IllegalStateError } from '../common/errors.js';
 import { LOG_LEVELS, type Logger, type LogLevel, type LogMetadata } from '../common/logger.js';
+import { MetricRegistry } from '../../protocol/metric-registry.js';
+import { startPrometheusEndpoint, type PrometheusEndpoint } from './prometheus-endpoint.js';
 
 /** One record, as Temporal's `LogEntry`. */
 export interface LogEntry {
@@ -99,10 +101,21 @@ export function makeTelemetryFilterString(options: MakeTelemetryFilterStringOpti
   return `${other},temporal_sdk_core=${core},temporal_client=${core},temporal_sdk=${core}`;
 }
 
-/** Temporal's telemetry options. Keel has no native core: `logging` and `metrics` configure nothing. */
+/**
+ * Temporal's metrics options. `prometheus.bindAddress` serves the worker's metrics (Temporal's SDK
+ * names) as Prometheus text at `http://<bindAddress>/metrics`; `globalTags` are added to every
+ * series; other exporters (`otel`) are accepted and ignored.
+ */
+export interface MetricsExporterConfig {
+  prometheus?: { bindAddress: string; [other: string]: unknown };
+  globalTags?: Record<string, string>;
+  [other: string]: unknown;
+}
+
+/** Temporal's telemetry options. Keel has no native core: `logging` configures nothing. */
 export interface TelemetryOptions {
   logging?: { filter?: string; forward?: Record<string, never>; console?: Record<string, never> };
-  metrics?: Record<string, unknown>;
+  metrics?: MetricsExporterConfig;
   /** @deprecated Temporal's older name of `logging.filter`. */
   tracingFilter?: string;
   [other: string]: unknown;
@@ -133,9 +146,25 @@ export class Runtime {
   private static instantiator: 'install' | 'instance' | undefined;
 
   readonly logger: Logger;
+  /** Every metric of the process's workers (sdk/worker/worker-metrics.ts). */
+  readonly metrics: MetricRegistry;
+  /** The Prometheus endpoint, once listening (`telemetryOptions.metrics.prometheus`). */
+  private prometheus: Promise<PrometheusEndpoint> | undefined;
 
   protected constructor(readonly options: Required<Pick<RuntimeOptions, 'shutdownSignals'>> & RuntimeOptions) {
     this.logger = options.logger ?? new DefaultLogger('INFO');
+    const metrics = options.telemetryOptions?.metrics;
+    this.metrics = new MetricRegistry({ service_name: 'temporal-core-sdk', ...metrics?.globalTags });
+    const bindAddress = metrics?.prometheus?.bindAddress;
+    if (bindAddress !== undefined) {
+      this.prometheus = startPrometheusEndpoint(this.metrics, bindAddress);
+      this.prometheus.catch((err: unknown) => this.logger.error(`Could not serve metrics at ${bindAddress}`, { error: err }));
+    }
+  }
+
+  /** Where the Prometheus endpoint listens, once it does; undefined without one. */
+  async metricsAddress(): Promise<{ host: string; port: number } | undefined> {
+    return (await this.prometheus)?.address;
   }
 
   /**
@@ -173,5 +202,6 @@ export class Runtime {
       Runtime.current = undefined;
       Runtime.instantiator = undefined;
     }
+    await (await this.prometheus?.catch(() => undefined))?.close();
   }
 }

@@ -18,6 +18,7 @@ import type { NativeConnection } from './connection.js';
 import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
 import { Runtime } from './runtime.js';
+import { WorkerMetrics } from './worker-metrics.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { InjectedSinks } from './sinks.js';
 import { runReplayHistories, runReplayHistory } from './replay.js';
@@ -136,6 +137,8 @@ export class Worker {
   private readonly activitySlots: Slots;
   /** Workflow tasks in flight, shared by the pollers and the tasks handed over in answers (eager start, activity completions). */
   private readonly workflowSlots: Slots;
+  /** Temporal's worker metrics, into the runtime's registry (served by its Prometheus endpoint). */
+  private readonly metrics: WorkerMetrics;
   private readonly runningActivities = new Set<RunningActivity>();
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
@@ -199,6 +202,7 @@ export class Worker {
     // As Temporal's worker logger: the runtime's, with the component and task queue on every record.
     this.log = withMetadata(options.log ?? Runtime.instance().logger, { sdkComponent: 'worker', taskQueue: options.taskQueue });
     this.serviceHealth = new ServiceHealth(this.log);
+    this.metrics = new WorkerMetrics(Runtime.instance().metrics, this.namespace, options.taskQueue);
     // Every poll in flight listens for shutdown on this one signal.
     setMaxListeners(0, this.stop.signal, this.abandonPolls.signal);
     this.dataConverter = loadDataConverter(options.dataConverter);
@@ -209,6 +213,7 @@ export class Worker {
     if (bundle) {
       if (maxCached > 0) this.stickyQueue = stickyQueueNameSync(`${options.taskQueue}/sticky/${identity}`, this.stickyQueueSecret);
       this.workflows = new WorkflowTaskProcessor({
+        metrics: this.metrics,
         connection,
         namespace: this.namespace,
         identity,
@@ -287,6 +292,7 @@ export class Worker {
           run: (task, release) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
         })
       : undefined;
+    this.metrics.watch({ ...(this.workflows ? { workflowSlots: this.workflowSlots, cacheSize: () => this.workflows!.cache.size } : {}), ...(this.options.activities ? { activitySlots: this.activitySlots } : {}) });
     this.runPromise = (async () => {
       try {
         await Promise.all(this.loops());
@@ -297,6 +303,7 @@ export class Worker {
         throw err;
       } finally {
         withdraw?.();
+        this.metrics.close();
         for (const s of signals) process.removeListener(s, onSignal);
         this.workflows?.cache.clear();
       }
@@ -410,6 +417,7 @@ export class Worker {
     // Polls elsewhere name the sticky queue, so that a death found there closes it too.
     const sticky = this.stickyQueue && queue !== this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {};
     const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}) }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
+    this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
     return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
   }
 
@@ -420,6 +428,7 @@ export class Worker {
       { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {}), ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}) },
       { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false },
     );
+    this.metrics.activityPoll(r.task);
     return r.task;
   }
 
@@ -454,7 +463,7 @@ export class Worker {
       task,
     );
     this.runningActivities.add(running);
-    return running.done.finally(() => this.runningActivities.delete(running));
+    return this.metrics.timeActivity(task, () => running.done).finally(() => this.runningActivities.delete(running));
   }
 
   /**

@@ -13,6 +13,7 @@ import { CachedRunInvalidError, DeterminismViolationError } from './errors.js';
 import { WorkflowRunMachine } from './history-machine.js';
 import { decodeAllPayloads, encodeAllPayloads } from './payload-walk.js';
 import { RunCache } from './run-cache.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 import type { WorkflowSandbox } from './workflow-sandbox.js';
 import type { ActivityFunction } from './activity-executor.js';
 import { DEFAULT_WORKFLOW_TASK_TIMEOUT_MS, LOCAL_ACTIVITY_TASK_BUDGET, executeLocalActivity } from './local-activity-executor.js';
@@ -45,6 +46,8 @@ export interface WorkflowTaskProcessorOptions {
   activityInterceptors?: ActivityInterceptorsFactory[];
   /** The worker's sinks: where the workflows' `proxySinks` calls go. */
   sinks?: InjectedSinks<Sinks>;
+  /** Where task latencies, cache hits and closes are counted (Temporal's metric names). */
+  metrics?: WorkerMetrics;
 }
 
 export interface EagerActivities {
@@ -72,7 +75,7 @@ export class WorkflowTaskProcessor {
     const prev = this.runLocks.get(runId) ?? Promise.resolve();
     const next = prev.then(async () => {
       const whole = await this.remainingPages(task);
-      return whole.query || whole.update ? this.answerQuery(whole) : this.process(whole);
+      return whole.query || whole.update ? this.answerQuery(whole) : this.opts.metrics ? this.opts.metrics.timeWorkflowTask(whole, () => this.process(whole)) : this.process(whole);
     });
     const settled = next.catch(() => undefined);
     this.runLocks.set(runId, settled);
@@ -86,6 +89,7 @@ export class WorkflowTaskProcessor {
     const { runId } = task.workflowExecution;
     const history = await decodeAllPayloads(task.history, this.opts.dataConverter.payloadCodecs);
     let machine = this.cache.get(runId);
+    this.opts.metrics?.cacheLookup(task.workflowType, machine !== undefined && machine.isUsable && history[0]?.eventId === machine.lastEventId + 1);
     let result;
     try {
       if (machine && (!machine.isUsable || history[0]?.eventId !== machine.lastEventId + 1)) {
@@ -123,6 +127,7 @@ export class WorkflowTaskProcessor {
     // A run that closes (continue-as-new included: its next run has its own id and history) gets no
     // more tasks, so holding it would only take a cache slot until it is evicted as least recent.
     const closes = result.commands.some((c) => CLOSE_COMMANDS.has(c.type));
+    this.opts.metrics?.workflowCommands(task.workflowType, result.commands);
     const keep = !closes && this.opts.maxCachedWorkflows > 0 && this.opts.stickyQueue !== undefined;
     if (keep) this.cache.set(runId, machine);
     else this.evict(runId, machine);

@@ -20,6 +20,7 @@ export const RPC_KINDS: Readonly<Record<string, RequestKind>> = {
   signal: 'worker',
   requestCancel: 'worker',
   terminate: 'worker',
+  reset: 'worker',
   history: 'worker',
   advanceTime: 'worker',
   query: 'worker',

@@ -58,6 +58,8 @@ export class WorkflowStore implements ExecutionStore {
   private readonly runs = new Map<string, CachedRun | null>();
   private lastRunSeq: number | undefined;
   private lastOutboxId: number | undefined;
+  /** The current run's id (undefined: not read yet; null: none). */
+  private current: string | null | undefined;
   /** When the oldest request record was made (undefined: not read yet; null: none kept). */
   private oldestRequest: number | null | undefined;
 
@@ -80,12 +82,15 @@ export class WorkflowStore implements ExecutionStore {
     this.lastRunSeq = undefined;
     this.lastOutboxId = undefined;
     this.oldestRequest = undefined;
+    this.current = undefined;
   }
 
   // ---- ExecutionStore ----------------------------------------------------------------
 
   currentRunId(): string | undefined {
-    return this.meta('currentRunId');
+    // Only `write` changes it, and keeps this in step; `forget` drops it with the rest.
+    if (this.current === undefined) this.current = this.meta('currentRunId') ?? null;
+    return this.current ?? undefined;
   }
 
   encodeRun(run: RunState): RunRows & { bytes: number } {
@@ -187,6 +192,7 @@ export class WorkflowStore implements ExecutionStore {
     }
     if (tx.newCurrentRunId) {
       this.state.put(META + 'currentRunId', tx.newCurrentRunId);
+      this.current = tx.newCurrentRunId;
       if (objectName !== undefined && this.meta('name') === undefined) this.state.put(META + 'name', objectName);
     }
     for (const d of tx.dispatches) {

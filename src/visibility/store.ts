@@ -15,13 +15,13 @@ export interface SummaryStore {
 
 const UPSERT = `
 INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status, start_time, execution_time,
-                        close_time, history_length, first_run_id, memo, search_attributes, version)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                        close_time, history_length, first_run_id, memo, search_attributes, version, units)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
 ON CONFLICT (namespace, run_id) DO UPDATE SET
   workflow_id = excluded.workflow_id, workflow_type = excluded.workflow_type, task_queue = excluded.task_queue,
   status = excluded.status, start_time = excluded.start_time, execution_time = excluded.execution_time,
   close_time = excluded.close_time, history_length = excluded.history_length, first_run_id = excluded.first_run_id,
-  memo = excluded.memo, search_attributes = excluded.search_attributes, version = excluded.version
+  memo = excluded.memo, search_attributes = excluded.search_attributes, version = excluded.version, units = excluded.units
 WHERE excluded.version > executions.version`;
 
 // The attribute rows follow the run's row: replaced only when that row now holds this version.
@@ -64,6 +64,7 @@ export class D1SummaryStore implements SummaryStore {
           storable(s, 'memo'),
           storable(s, 'searchAttributes'),
           s.version,
+          s.units ? JSON.stringify(s.units) : null,
         ),
       this.db.prepare(DELETE_ATTRIBUTES).bind(s.namespace, s.runId, s.version),
     ];

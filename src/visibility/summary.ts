@@ -3,6 +3,7 @@
  * in the transaction that changed it (start, close, status change) and carried to D1 by the
  * visibility outbox.
  */
+import type { ExecutionUnits } from '../../protocol/prices.js';
 import type { RunState } from '../engine/run-state.js';
 
 /** The run's own fields the store keeps (times in ms since the epoch; memo payloads opaque). */
@@ -15,6 +16,8 @@ export type ExecutionSummary = Pick<RunState, SummarizedFields> & {
    * summary of a run always has a greater version; the store keeps the greatest.
    */
   version: number;
+  /** The run's billable units when the summary was made (src/cost), for the namespace's month so far. */
+  units?: ExecutionUnits;
 };
 
 /** The summary of a run as it stands. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from 'keel/client';
+import { PRICES, priceUnits, totalUsd, type ExecutionCost } from '../../protocol/prices.js';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import { KeelDev, freePort, keel } from './fixtures/keel-cli.js';
@@ -79,6 +80,32 @@ describe('keel workflow …', () => {
     const table = await keel(['workflow', 'list', '--query', "WorkflowId = 'cli-hello'"], env());
     expect(table.stdout).toMatch(/^Status\s+WorkflowId\s+Type\s+StartTime/);
     expect(table.stdout).toMatch(/COMPLETED\s+cli-hello\s+hello/);
+  });
+
+  it('describe shows what a run cost: its billable units priced at the named, dated price table', async () => {
+    await keel(['workflow', 'start', '--type', 'hello', '--task-queue', taskQueue, '--workflow-id', 'cli-cost', '--input', '"cost"'], env());
+    expect((await keel(['workflow', 'result', '--workflow-id', 'cli-cost'], env())).code).toBe(0);
+    const text = await keel(['workflow', 'describe', '-w', 'cli-cost'], env());
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`at ${PRICES.name} (${PRICES.date})`);
+    expect(text.stdout).toMatch(/SQLite rows written\s+[1-9]\d*\s+\$0\.0000\d+/);
+    const doc = json<{ cost: ExecutionCost }>((await keel(['workflow', 'describe', '-w', 'cli-cost', '-o', 'json'], env())).stdout);
+    // The client's start, the worker's completions and this describe reached the run.
+    expect(doc.cost.units.workerRequests).toBeGreaterThanOrEqual(4);
+    expect(doc.cost.units.sqliteRowsWritten).toBeGreaterThan(0);
+    expect(doc.cost.units.storedBytes).toBeGreaterThan(0);
+    expect(doc.cost.totalUsd).toBeCloseTo(totalUsd(priceUnits(doc.cost.units)), 12);
+
+    // The namespace's month so far includes it (its close summary carries its units).
+    const month = new Date().toISOString().slice(0, 7);
+    const ns = await keel(['namespace', 'cost'], env());
+    expect(ns.code).toBe(0);
+    expect(ns.stdout).toMatch(new RegExp(`^Namespace 'default', ${month} so far: \\$[0-9.]+ over [1-9]\\d* runs at `));
+    const nsDoc = json<{ runs: number; units: { sqliteRowsWritten: number } }>((await keel(['namespace', 'cost', '--month', month, '-o', 'json'], env())).stdout);
+    expect(nsDoc.units.sqliteRowsWritten).toBeGreaterThan(0);
+    const bad = await keel(['namespace', 'cost', '--month', 'December'], env());
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/month/);
   });
 
   it('signals, describes and terminates running workflows; result then fails with exit code 1', async () => {

@@ -5,10 +5,12 @@
  * the visibility store's rows — priced with the one price table, and counting adds no row.
  */
 import { runInDurableObject } from 'cloudflare:test';
+import type { ResponseOf } from '../../protocol/index.js';
 import { describe, expect, it } from 'vitest';
 import { PRICES, priceUnits, totalUsd, type ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, unique, wfStub } from './helpers.js';
+import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, testEnv, unique, wfStub } from './helpers.js';
+import { Space } from './visibility-helpers.js';
 
 /**
  * Counts the rows every SQL statement of the object reads and writes from now on, as
@@ -89,5 +91,29 @@ describe('cost per execution', () => {
       state.storage.sql.exec<{ k: string; v: string }>(`SELECT k, v FROM state`).toArray().filter((r) => r.v.includes('$usage')).map((r) => r.k),
     );
     expect(keys).toEqual([`r/${runId}`]);
+  });
+
+  it("a namespace's month so far sums the units its runs' summaries carry: closed this month, or still running", async () => {
+    const space = new Space();
+    await space.start('closed');
+    await space.completeTask('closed', [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    await space.start('running');
+    const month = new Date().toISOString().slice(0, 7);
+    const answer = await space.ok<ResponseOf<'describeNamespaceCost'>>('GET', '/cost');
+    expect(answer).toMatchObject({ namespace: space.ns, month, runs: 2, priceTable: { name: PRICES.name, date: PRICES.date } });
+    // Each summary carries its run's units as its object counted them when the summary was made.
+    const summaries = await Promise.all(
+      ['closed', 'running'].map((wid) =>
+        testEnv.VISIBILITY!.prepare(`SELECT units FROM executions WHERE namespace = ? AND workflow_id = ?`).bind(space.ns, wid).first<{ units: string }>(),
+      ),
+    );
+    const units = summaries.map((r) => JSON.parse(r!.units) as ExecutionCost['units']);
+    expect(answer.units.sqliteRowsWritten).toBe(units[0]!.sqliteRowsWritten + units[1]!.sqliteRowsWritten);
+    expect(answer.units.workerRequests).toBe(units[0]!.workerRequests + units[1]!.workerRequests);
+    expect(answer.units.workerRequests).toBeGreaterThanOrEqual(3);
+    expect(answer.totalUsd).toBeCloseTo(totalUsd(priceUnits(answer.units)), 12);
+    // Another month has none of them; a malformed month is refused.
+    expect((await space.ok<ResponseOf<'describeNamespaceCost'>>('GET', '/cost', { month: '2001-01' })).runs).toBe(0);
+    expect((await space.call('GET', '/cost', { month: '2026-13' })).status).toBe(400);
   });
 });

@@ -71,11 +71,11 @@ describe('hand-off', () => {
   it('with no poller the task waits in the backlog, and describe shows the backlog and recent pollers by identity', async () => {
     const tq = unique('tq');
     const [a, b] = [unique('backlog-a'), unique('backlog-b')];
-    expect(await describeQueue(tq)).toEqual({ pollers: [], backlogCount: 0 });
+    expect(await describeQueue(tq)).toMatchObject({ pollers: [], backlogCount: 0 });
     const runA = (await startWorkflow(a, tq)).runId;
     await startWorkflow(b, tq);
     await Promise.all([settle(a), settle(b)]);
-    expect(await describeQueue(tq, 'workflow')).toEqual({ pollers: [], backlogCount: 2 });
+    expect(await describeQueue(tq, 'workflow')).toMatchObject({ pollers: [], backlogCount: 2 });
 
     // The oldest task first.
     const task = (await pollWorkflowTask(tq, 1000, 'worker-1@host-a'))!;
@@ -86,12 +86,14 @@ describe('hand-off', () => {
     expect(Number.isNaN(Date.parse(d.pollers[0].lastAccessTime))).toBe(false);
 
     // Activity tasks of the same queue name are a separate queue.
-    expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [], backlogCount: 0 });
+    expect(await describeQueue(tq, 'activity')).toMatchObject({ pollers: [], backlogCount: 0 });
     await completeWorkflowTask(task.taskToken, [{ type: 'ScheduleActivityTask', activityId: 'x', activityType: 'x', input: [], startToCloseTimeoutMs: 60_000 }]);
     await settle(a);
-    expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [], backlogCount: 1 });
+    expect(await describeQueue(tq, 'activity')).toMatchObject({ pollers: [], backlogCount: 1 });
     expect(await pollActivityTask(tq, 1000, 'activity-worker')).toMatchObject({ activityId: 'x' });
-    expect(await describeQueue(tq, 'activity')).toEqual({ pollers: [{ identity: 'activity-worker', lastAccessTime: expect.any(String) }], backlogCount: 0 });
+    expect(await describeQueue(tq, 'activity')).toMatchObject({ pollers: [{ identity: 'activity-worker', lastAccessTime: expect.any(String) }], backlogCount: 0 });
+    // The task waited in the queue until that poll took it (describe's schedule-to-start, from the queue's memory).
+    expect((await describeQueue(tq, 'activity')).scheduleToStart).toMatchObject({ count: 1, averageMs: expect.any(Number) });
   });
 
   it("stamps pollers with the queue's own clock, so tests move it and no wall clock is read", async () => {

@@ -21,6 +21,7 @@ export const PATHS = {
   describeTaskQueue: '/task-queues/{taskQueue}',
   listWorkflows: '/workflows',
   countWorkflows: '/workflow-count',
+  describeNamespaceCost: '/cost',
   listSchedules: '/schedules',
   describeSchedule: '/schedules/{scheduleId}',
   patchSchedule: '/schedules/{scheduleId}/patch',
@@ -112,6 +113,10 @@ export const api = {
 
   countWorkflows: (ns: string, q: RequestOf<'countWorkflows'>, signal?: AbortSignal) =>
     call<ResponseOf<'countWorkflows'>>('GET', url(ns, PATHS.countWorkflows, {}, q as Query), undefined, signal),
+
+  /** What the namespace's runs cost in a month so far (the current month by default). */
+  describeNamespaceCost: (ns: string, q: RequestOf<'describeNamespaceCost'> = {}, signal?: AbortSignal) =>
+    call<ResponseOf<'describeNamespaceCost'>>('GET', url(ns, PATHS.describeNamespaceCost, {}, q as Query), undefined, signal),
 
   listSchedules: (ns: string, q: RequestOf<'listSchedules'>, signal?: AbortSignal) =>
     call<ResponseOf<'listSchedules'>>('GET', url(ns, PATHS.listSchedules, {}, q as Query), undefined, signal),

@@ -12,6 +12,8 @@ import type { ExecutionTab, Route } from '../route.js';
 import { buildTimeline } from '../timeline-model.js';
 import { Actions } from './actions.js';
 import { CallStack } from './call-stack.js';
+import { CostPanel } from './cost-panel.js';
+import { TaskQueuePanel } from './task-queue-panel.js';
 import { DecodedJson, ErrorNote, Link, StatusBadge, useTick } from './common.js';
 import { EventTable } from './event-table.js';
 import { HistoryJson } from './json-lines.js';
@@ -97,6 +99,8 @@ export function ExecutionPage({ route }: { route: ExecutionRoute }) {
       {describe && <Summary d={describe} now={now} />}
       <RunChain namespace={namespace} workflowId={workflowId} started={started} closeEvent={closeEvent} />
       {describe && <Relatives namespace={namespace} d={describe} />}
+      {describe?.cost && <CostPanel cost={describe.cost} heading="Cost so far" />}
+      {describe && <TaskQueuePanel namespace={namespace} taskQueue={describe.taskQueue} refresh={describe} />}
 
       <div class="io">
         <section aria-labelledby="input-h">

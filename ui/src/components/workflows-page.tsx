@@ -9,6 +9,7 @@ import type { WorkflowExecutionStatus } from '../../../protocol/enums.js';
 import { navigate } from '../navigation.js';
 import type { Route } from '../route.js';
 import { ErrorNote, Link, StatusBadge } from './common.js';
+import { NamespaceCost } from './cost-panel.js';
 
 type WorkflowsRoute = Extract<Route, { page: 'workflows' }>;
 
@@ -120,6 +121,7 @@ export function WorkflowsPage({ route }: { route: WorkflowsRoute }) {
           </button>
         </div>
       </div>
+      <NamespaceCost namespace={route.namespace} refresh={updatedAt} />
 
       <form
         class="filter"
