@@ -21,6 +21,7 @@ export const RPC_KINDS: Readonly<Record<string, RequestKind>> = {
   requestCancel: 'worker',
   terminate: 'worker',
   reset: 'worker',
+  deleteRun: 'worker',
   history: 'worker',
   advanceTime: 'worker',
   query: 'worker',
