@@ -14,66 +14,52 @@ import { startWorkflow } from './engine/start.js';
 import { resetWorkflow } from './engine/reset.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
 import { Txn } from './engine/transaction.js';
-import { isRunning } from './engine/run-state.js';
+import { terminateBeforeDeletion } from './engine/retention.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
 import { releaseStickyWorkflowTask } from './engine/workflow-tasks.js';
 import { acknowledgeTask } from './engine/hand-off.js';
 import { startPolledTask, type Poller } from './engine/polled-task.js';
 import { signalWithStart } from './engine/signal-with-start.js';
-import { ServiceError, outcome, type Outcome } from './service-error.js';
+import { outcome, type Outcome } from './service-error.js';
 import { parseWorkflowName, taskQueueStub } from './stubs.js';
 import type { TaskRef, TaskTokenData } from './task-token.js';
 import { Clock } from './clock.js';
-import { QueryBroker } from './query-broker.js';
 import type { StartedTask } from './started-task.js';
-import { VisibilityOutbox } from './visibility/outbox.js';
-import { visibilityDb } from './visibility/migrations.js';
-import { D1SummaryStore } from './visibility/store.js';
 import { summarize } from './visibility/summary.js';
-import { WorkflowCalls } from './workflow-calls.js';
 import { WorkflowStore } from './storage/workflow-store.js';
 import { recordChildClosed } from './engine/child-workflows.js';
 import { recordCallResult } from './engine/call-results.js';
 import { applyParentClosePolicy } from './engine/parent-close-policy.js';
 import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
-import { WorkflowAlarm } from './workflow-object/alarm.js';
 import { endNamedActivity, heartbeatNamedActivity, type ActivityEnd, type NamedActivity } from './workflow-object/activity-changes.js';
 import { askQuery } from './workflow-object/consistent-query.js';
-import { DeadPolls } from './workflow-object/dead-polls.js';
 import { readHistory } from './workflow-object/history-pages.js';
 import { HistoryWaiters } from './workflow-object/history-waiters.js';
-import { IdleTimeSkipper } from './workflow-object/idle-time-skipper.js';
-import { TaskOutbox } from './workflow-object/task-outbox.js';
-import { TaskPayloads } from './workflow-object/task-payloads.js';
-import { UpdatesInFlight } from './workflow-object/updates-in-flight.js';
+import { wireParts, type WorkflowParts } from './workflow-object/parts.js';
 import { priorAnswer, requestKey, type RequestKey } from './workflow-object/request-ids.js';
 import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
 import { runCost, runUnits } from './cost/run-cost.js';
 import type { UsageMeter } from './cost/usage-meter.js';
-import { RunDeletion } from './retention.js';
 
 export class WorkflowObject extends DurableObject<Env> {
   private readonly store: WorkflowStore;
   /** Long polls waiting for their run to change. */
   private readonly waiters = new HistoryWaiters(() => this.timeSkipper.check());
-  private readonly timeSkipper: IdleTimeSkipper;
-  private readonly tasks: TaskOutbox;
-  private readonly payloads: TaskPayloads;
-  private readonly alarms: WorkflowAlarm;
-  private readonly deadPolls: DeadPolls;
-  private readonly queries: QueryBroker;
-  private readonly updates: UpdatesInFlight;
   /** The time every state change is computed at; tests move it. */
   readonly clock = new Clock();
-  /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
-  readonly visibility: VisibilityOutbox;
-  /** Calls to other workflow objects (children, external signals and cancels) on their way. */
-  readonly calls: WorkflowCalls;
-  /** Runs deleted when their namespace's retention has passed, or when asked; the storage emptied after the last. */
-  readonly deletion: RunDeletion;
-
   /** This object's billable units, counted as they happen (src/cost). */
   readonly usage: UsageMeter;
+  // The parts (src/workflow-object/parts.ts), assigned in the constructor.
+  declare private readonly queries: WorkflowParts['queries'];
+  declare private readonly alarms: WorkflowParts['alarms'];
+  declare private readonly tasks: WorkflowParts['tasks'];
+  declare private readonly payloads: WorkflowParts['payloads'];
+  declare private readonly deadPolls: WorkflowParts['deadPolls'];
+  declare private readonly timeSkipper: WorkflowParts['timeSkipper'];
+  declare private readonly updates: WorkflowParts['updates'];
+  declare readonly visibility: WorkflowParts['visibility'];
+  declare readonly calls: WorkflowParts['calls'];
+  declare readonly deletion: WorkflowParts['deletion'];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, meteredEnv(env));
@@ -85,31 +71,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const offset = this.store.meta('clockOffsetMs');
       if (offset) this.clock.advance(Number(offset));
     }
-    const now = () => this.clock.now();
-    const alarmBy = (due: number) => this.alarms.by(due);
-    this.queries = new QueryBroker({
-      timeoutMs: longPollMs(env),
-      now,
-      dispatch: (taskQueue, ref) => taskQueueStub(this.env, ref.namespace, taskQueue, 'workflow').add(ref),
-    });
-    this.visibility = new VisibilityOutbox(this.store.sql, {
-      store: this.env.VISIBILITY ? new D1SummaryStore(this.env.VISIBILITY, () => visibilityDb(env)) : undefined,
-      now,
-      retryBy: alarmBy,
-    });
-    this.calls = new WorkflowCalls(this.store.sql, {
-      env,
-      now,
-      retryBy: alarmBy,
-      settle: (id, call, result) => this.settleCall(id, call, result),
-    });
-    this.deletion = new RunDeletion({ env, storage: ctx.storage, store: this.store, visibility: this.visibility, calls: this.calls, namespace: () => this.names.namespace, now, alarmBy, emptied: () => this.alarms.emptied() });
-    this.alarms = new WorkflowAlarm(ctx.storage, this.clock, this.store, [this.calls, this.visibility], (tx) => this.deletion.nextDue(tx));
-    this.tasks = new TaskOutbox(this.store, this.env, this.clock, alarmBy);
-    this.payloads = new TaskPayloads(this.store, env.KEEL_TOKEN_SECRET);
-    this.deadPolls = new DeadPolls(this.env, () => this.names.namespace);
-    this.timeSkipper = new IdleTimeSkipper({ enabled: env.KEEL_TIME_SKIPPING === 'auto', store: this.store, clock: this.clock, waiters: this.waiters, advance: (ms) => this.advanceTime(ms) });
-    this.updates = new UpdatesInFlight({ store: this.store, clock: this.clock, queries: this.queries, waiters: this.waiters, workflowId: () => this.names.workflowId, mutate: (fn) => this.mutate(fn) });
+    Object.assign(this, wireParts({ storage: ctx.storage, env, meteredEnv: this.env, store: this.store, clock: this.clock, waiters: this.waiters, names: () => this.names, mutate: (fn) => this.mutate(fn), advanceTime: (ms) => this.advanceTime(ms), settleCall: (id, call, result) => this.settleCall(id, call, result) }));
   }
 
   private cachedNames: { namespace: string; workflowId: string } | undefined;
@@ -229,11 +191,7 @@ export class WorkflowObject extends DurableObject<Env> {
   /** DeleteWorkflowExecution: the run is terminated first if it is running, then deleted (src/retention.ts). */
   deleteRun(req: ParsedRequestOf<'deleteWorkflow'>): Promise<Outcome<Record<string, never>>> {
     return outcome(async () => {
-      const runId = this.mutate((tx) => {
-        const run = resolveRun(tx, this.names.workflowId, req.runId);
-        if (isRunning(run)) terminateRun(tx, run, req.reason ?? 'deleted', undefined, req.identity);
-        return run.runId;
-      });
+      const runId = this.mutate((tx) => terminateBeforeDeletion(tx, this.names.workflowId, req));
       await this.deletion.deleteNow(runId, () => Promise.all([this.deliverOutbox(), this.calls.deliverDue()]));
       return {};
     });
@@ -267,9 +225,7 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   advanceTime(byMs: number): Promise<Outcome<ResponseOf<'advanceWorkflowTime'>>> {
     return outcome(async () => {
-      if (this.store.currentRunId() === undefined) throw new ServiceError('WORKFLOW_NOT_FOUND', `No workflow with id '${this.names.workflowId}'; start it before moving its time.`);
-      this.clock.advance(byMs);
-      this.store.setMeta('clockOffsetMs', String(this.clock.offset));
+      this.timeSkipper.moveClock(byMs, this.names.workflowId);
       await this.alarm();
       return { now: new Date(this.clock.now()).toISOString() };
     });

@@ -4,6 +4,7 @@
  * (src/engine/time-skip.ts). Checked after each change and when a result wait begins.
  */
 import { idleUntil } from '../engine/time-skip.js';
+import { ServiceError } from '../service-error.js';
 import { Txn } from '../engine/transaction.js';
 import type { Clock } from '../clock.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
@@ -15,6 +16,13 @@ export class IdleTimeSkipper {
   constructor(
     private readonly deps: { enabled: boolean; store: WorkflowStore; clock: Clock; waiters: HistoryWaiters; advance: (byMs: number) => Promise<unknown> },
   ) {}
+
+  /** Moves the object's clock forward by `byMs` (kept across restarts); the caller then runs the alarm. */
+  moveClock(byMs: number, workflowId: string): void {
+    if (this.deps.store.currentRunId() === undefined) throw new ServiceError('WORKFLOW_NOT_FOUND', `No workflow with id '${workflowId}'; start it before moving its time.`);
+    this.deps.clock.advance(byMs);
+    this.deps.store.setMeta('clockOffsetMs', String(this.deps.clock.offset));
+  }
 
   check(): void {
     if (!this.deps.enabled || this.skipping) return;

@@ -1,0 +1,88 @@
+/**
+ * The workflow object's parts, wired to each other and to the object: the object's shell
+ * (src/workflow-object.ts) keeps the transaction and the RPC methods, each part one job.
+ * Parts reach other objects through the object's metered env (src/cost), so what they call is counted.
+ */
+import type { Env } from '../env.js';
+import { longPollMs } from '../env.js';
+import type { Clock } from '../clock.js';
+import type { Txn } from '../engine/transaction.js';
+import type { CallResult, WorkflowCall } from '../engine/workflow-call.js';
+import { QueryBroker } from '../query-broker.js';
+import { RunDeletion } from '../retention.js';
+import type { WorkflowStore } from '../storage/workflow-store.js';
+import { taskQueueStub } from '../stubs.js';
+import { visibilityDb } from '../visibility/migrations.js';
+import { VisibilityOutbox } from '../visibility/outbox.js';
+import { D1SummaryStore } from '../visibility/store.js';
+import { WorkflowCalls } from '../workflow-calls.js';
+import { WorkflowAlarm } from './alarm.js';
+import { DeadPolls } from './dead-polls.js';
+import type { HistoryWaiters } from './history-waiters.js';
+import { IdleTimeSkipper } from './idle-time-skipper.js';
+import { TaskOutbox } from './task-outbox.js';
+import { TaskPayloads } from './task-payloads.js';
+import { UpdatesInFlight } from './updates-in-flight.js';
+
+export interface WorkflowObjectHost {
+  storage: DurableObjectStorage;
+  /** The env as workerd gave it (D1 migrations, settings). */
+  env: Env;
+  /** The metered env: calls to other objects through it are counted. */
+  meteredEnv: Env;
+  store: WorkflowStore;
+  clock: Clock;
+  waiters: HistoryWaiters;
+  names: () => { namespace: string; workflowId: string };
+  mutate: <T>(fn: (tx: Txn) => T) => T;
+  advanceTime: (byMs: number) => Promise<unknown>;
+  settleCall: (id: number, call: WorkflowCall, result: CallResult | undefined) => void;
+}
+
+export interface WorkflowParts {
+  queries: QueryBroker;
+  /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
+  visibility: VisibilityOutbox;
+  /** Calls to other workflow objects (children, external signals and cancels) on their way. */
+  calls: WorkflowCalls;
+  /** Runs deleted when their namespace's retention has passed, or when asked; the storage emptied after the last. */
+  deletion: RunDeletion;
+  alarms: WorkflowAlarm;
+  tasks: TaskOutbox;
+  payloads: TaskPayloads;
+  deadPolls: DeadPolls;
+  timeSkipper: IdleTimeSkipper;
+  updates: UpdatesInFlight;
+}
+
+export function wireParts(h: WorkflowObjectHost): WorkflowParts {
+  const { env, meteredEnv, store, clock, storage } = h;
+  const now = () => clock.now();
+  const namespace = () => h.names().namespace;
+  const alarmBy = (due: number): Promise<void> => alarms.by(due);
+  const queries = new QueryBroker({
+    timeoutMs: longPollMs(env),
+    now,
+    dispatch: (taskQueue, ref) => taskQueueStub(meteredEnv, ref.namespace, taskQueue, 'workflow').add(ref),
+  });
+  const visibility = new VisibilityOutbox(store.sql, {
+    store: meteredEnv.VISIBILITY ? new D1SummaryStore(meteredEnv.VISIBILITY, () => visibilityDb(env)) : undefined,
+    now,
+    retryBy: alarmBy,
+  });
+  const calls = new WorkflowCalls(store.sql, { env, now, retryBy: alarmBy, settle: h.settleCall });
+  const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied() });
+  const alarms: WorkflowAlarm = new WorkflowAlarm(storage, clock, store, [calls, visibility], (tx: Txn) => deletion.nextDue(tx));
+  return {
+    queries,
+    visibility,
+    calls,
+    deletion,
+    alarms,
+    tasks: new TaskOutbox(store, meteredEnv, clock, alarmBy),
+    payloads: new TaskPayloads(store, env.KEEL_TOKEN_SECRET),
+    deadPolls: new DeadPolls(meteredEnv, namespace),
+    timeSkipper: new IdleTimeSkipper({ enabled: env.KEEL_TIME_SKIPPING === 'auto', store, clock, waiters: h.waiters, advance: h.advanceTime }),
+    updates: new UpdatesInFlight({ store, clock, queries, waiters: h.waiters, workflowId: () => h.names().workflowId, mutate: h.mutate }),
+  };
+}
