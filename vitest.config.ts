@@ -35,7 +35,15 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             // Long polls, history waits and queries give up after 1 s instead of 20 s.
             // TEST_MIGRATIONS: the visibility store's migrations, applied by the setup file.
-            miniflare: { bindings: { KEEL_LONG_POLL_MS: '1000', TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')) } },
+            // One partition per task queue, so tests look at a queue's one object; the queues of
+            // test/workerd/partitions.test.ts have four, as every queue has by default.
+            miniflare: {
+              bindings: {
+                KEEL_LONG_POLL_MS: '1000',
+                KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { 'four-partitions-drain': 4, 'four-partitions-worker': 4 } }),
+                TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')),
+              },
+            },
           })),
         ],
         test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], setupFiles: ['test/workerd/apply-migrations.ts'] },

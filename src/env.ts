@@ -28,6 +28,11 @@ export interface Env {
    * Requests for another Host, or from another Origin, are refused (src/host-check.ts).
    */
   KEEL_ALLOWED_HOSTS?: string;
+  /**
+   * How many partitions (TaskQueueObjects) each normal task queue is split over: a number for every
+   * queue, or JSON `{"default":4,"queues":{"orders":16}}`; unset, 4 (src/task-queue-partitions.ts).
+   */
+  KEEL_TASK_QUEUE_PARTITIONS?: string;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }
