@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startLocalService, type LocalService } from '../sdk/testing/local-service.js';
+import { parsePartitionConfig } from '../src/task-queue-partitions.js';
 import { CliError } from './errors.js';
 import type { Io } from './output.js';
 import { cliStartedAt } from './startup.js';
@@ -21,6 +22,8 @@ export interface DevFlags {
   port: number;
   ip: string;
   namespace: string[];
+  /** KEEL_TASK_QUEUE_PARTITIONS for the service: a count, or JSON with a default and per-queue counts. */
+  taskQueuePartitions?: string;
   logLevel: LogLevel;
 }
 
@@ -39,6 +42,7 @@ export const PID_FILE = 'keel-dev.pid';
 export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<void> {
   // Everything up to here (the CLI, commander, miniflare) is loaded: the start-up timeline's middle mark.
   const loadedAt = performance.now();
+  const partitions = taskQueuePartitions(flags.taskQueuePartitions ?? process.env.KEEL_TASK_QUEUE_PARTITIONS);
   const dataDir = path.resolve(flags.dbDir);
   mkdirSync(dataDir, { recursive: true });
   claimDataDir(dataDir);
@@ -51,7 +55,7 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
       port: flags.port,
       ip: flags.ip,
       dataDir,
-      bindings: { KEEL_TOKEN_SECRET: tokenSecret, ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}) },
+      bindings: { KEEL_TOKEN_SECRET: tokenSecret, ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}), ...(partitions ? { KEEL_TASK_QUEUE_PARTITIONS: partitions } : {}) },
       log: (line, level) => {
         if ((SEVERITY[level] ?? SEVERITY.log!) >= threshold) io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}\n`);
       },
@@ -106,6 +110,17 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
   await service.stop();
   releaseDataDir(dataDir);
   io.out('Stopped. Every execution is kept in the data directory; run keel dev again to go on.\n');
+}
+
+/** The partitions setting, checked here so that a mistake stops `keel dev` with the reason instead of failing every add. */
+function taskQueuePartitions(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  try {
+    parsePartitionConfig(value);
+  } catch (err) {
+    throw new CliError((err as Error).message.replace('KEEL_TASK_QUEUE_PARTITIONS', '--task-queue-partitions (KEEL_TASK_QUEUE_PARTITIONS)'));
+  }
+  return value;
 }
 
 /**

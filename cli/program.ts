@@ -73,9 +73,10 @@ export function createProgram(io: Io = processIo): Command {
       'namespace to list as available (repeatable). Namespaces are implicit in Keel: any name works without this',
       collectNamespace,
     )
+    .option('--task-queue-partitions <count|json>', 'partitions of each task queue: a number, or JSON like {"default":4,"queues":{"orders":16}} (default 4, as Temporal; KEEL_TASK_QUEUE_PARTITIONS works too; docs/scale.md)')
     .addOption(new Option('--log-level <level>', 'the lowest level of Worker log lines to print').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', '\nExample:\n  keel dev --db-dir .keel --port 7233\n')
-    .action(async (flags: { dbDir: string; port: number; ip: string; apiKeyFile?: string; namespace?: string[]; logLevel: (typeof LOG_LEVELS)[number] }) => {
+    .action(async (flags: { dbDir: string; port: number; ip: string; apiKeyFile?: string; namespace?: string[]; taskQueuePartitions?: string; logLevel: (typeof LOG_LEVELS)[number] }) => {
       const { dev } = await import('./dev.js');
       await dev({ ...flags, namespace: flags.namespace ?? ['default'] }, io);
     });
