@@ -40,7 +40,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 KEEL_LONG_POLL_MS: '1000',
-                KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { 'four-partitions-drain': 4, 'four-partitions-worker': 4 } }),
+                KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { 'four-partitions-drain': 4, 'four-partitions-worker': 4, 'four-partitions-quiet': 4 } }),
                 TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')),
               },
             },

@@ -24,6 +24,7 @@ import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
 import { partitionStub } from './task-queue.js';
+import { partitionConfig } from './task-queue-partitions.js';
 import type { TaskRef } from './task-token.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
@@ -129,6 +130,45 @@ export class TaskQueueObject extends DurableObject<Env> {
    * Takes a task from a workflow object's outbox. Returns once the task is either with
    * a worker or durably in the backlog, so the outbox row may then be deleted.
    */
+  /**
+   * `add` for a caller that picks partitions (src/task-queue.ts): with whether this root is busy
+   * enough for its callers to spread over the partitions (src/task-queue-partitions.ts).
+   */
+  async addTask(ref: TaskRef): Promise<{ outcome: AddOutcome; spread: boolean }> {
+    this.countRequest();
+    const outcome = await this.add(ref);
+    return { outcome, spread: this.busy() };
+  }
+
+  /** `poll` for a caller that picks partitions, with the same hint as `addTask`. */
+  async pollTask(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean): Promise<{ task: StartedTask | null; spread: boolean }> {
+    this.countRequest();
+    const task = await this.poll(identity, waitMs, pollerId, acknowledges);
+    return { task, spread: this.busy() };
+  }
+
+  /** Requests in the current second and the one before, counted at the root (what `busy` reads). */
+  private requestsThisSecond = 0;
+  private requestsLastSecond = 0;
+  private secondStartedAt = 0;
+
+  private countRequest(): void {
+    const now = Date.now();
+    if (now - this.secondStartedAt >= 1000) {
+      this.requestsLastSecond = now - this.secondStartedAt < 2000 ? this.requestsThisSecond : 0;
+      this.requestsThisSecond = 0;
+      this.secondStartedAt = now;
+    }
+    this.requestsThisSecond++;
+  }
+
+  /** Whether the callers of this root should spread over the partitions: it took more requests a second than the threshold. */
+  private busy(): boolean {
+    if (this.partition !== 0) return true;
+    const threshold = partitionConfig(this.env.KEEL_TASK_QUEUE_PARTITIONS).spreadAbovePerSecond;
+    return Math.max(this.requestsThisSecond, this.requestsLastSecond) > threshold;
+  }
+
   async add(ref: TaskRef): Promise<AddOutcome> {
     if (this.closed) {
       await this.releaseSticky(ref);
@@ -202,6 +242,7 @@ export class TaskQueueObject extends DurableObject<Env> {
    * else the partition is noted as holding a backlog (polls here pull from it) and told 'none'.
    */
   async offer(ref: TaskRef, from: number): Promise<AddOutcome | 'none'> {
+    this.countRequest();
     const poller = this.waiting.pop();
     if (poller) return this.handTo(poller, ref);
     this.noteBacklog(from);
@@ -266,7 +307,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       // own partition are offered. Tasks added here meanwhile go there too (no poller waits here).
       this.forwardedPolls++;
       try {
-        return await this.partitionStub(0).poll(identity, waitMs, pollerId, acknowledges);
+        return (await this.partitionStub(0).pollTask(identity, waitMs, pollerId, acknowledges)).task;
       } catch (err) {
         console.warn(`keel: task queue '${this.queueName}' partition ${this.partition} could not forward a poll to its root; it waits here`, err);
       } finally {

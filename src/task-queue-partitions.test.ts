@@ -23,6 +23,12 @@ describe('task queue partitions config', () => {
     expect(partitionCount(parsePartitionConfig('8'), sticky)).toBe(1);
   });
 
+  it('spreads above 200 requests a second at the root unless told otherwise; 0 spreads always', () => {
+    expect(parsePartitionConfig(undefined).spreadAbovePerSecond).toBe(200);
+    expect(parsePartitionConfig('{"spreadAbovePerSecond":0}').spreadAbovePerSecond).toBe(0);
+    expect(() => parsePartitionConfig('{"spreadAbovePerSecond":-1}')).toThrow(/spreadAbovePerSecond/);
+  });
+
   it('refuses what it cannot read, saying what to change', () => {
     for (const bad of ['0', '65', '2.5', 'four', '[4]', '{"default":0}', '{"queues":{"a":"4"}}', '{"partitions":4}']) {
       expect(() => parsePartitionConfig(bad), bad).toThrow(PartitionConfigError);

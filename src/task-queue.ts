@@ -1,8 +1,10 @@
 /**
  * One task queue as its callers see it (the router, workflow objects): the same calls as a
- * TaskQueueObject, spread over the queue's partitions (src/task-queue-partitions.ts). An add and a
- * poll each go to one partition picked at random; the partitions forward between themselves so
- * that a poller anywhere gets a task added anywhere (src/task-queue-object.ts). The calls that
+ * TaskQueueObject, spread over the queue's partitions (src/task-queue-partitions.ts). While the
+ * queue is quiet every add and poll goes to its root, where they meet with no forwarding; once the
+ * root answers that it is busy, this isolate sends each add and poll to a partition picked at
+ * random for a while, and the partitions forward between themselves so that a poller anywhere gets
+ * a task added anywhere (src/task-queue-object.ts). The calls that
  * are about a worker rather than a task (cancel its polls, has it polled, describe) ask every
  * partition; they are rare (a worker stopping, a hand-off not acknowledged, a describe).
  */
@@ -10,7 +12,7 @@ import type { ResponseOf } from '../protocol/index.js';
 import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import type { TaskQueueObject } from './task-queue-object.js';
-import { partitionConfig, partitionCount, pickPartition } from './task-queue-partitions.js';
+import { partitionConfig, partitionCount, pickPartition, type PartitionConfig } from './task-queue-partitions.js';
 import type { TaskRef } from './task-token.js';
 
 export type TaskQueueKind = 'workflow' | 'activity';
@@ -24,8 +26,22 @@ export function partitionStub(env: Env, namespace: string, taskQueue: string, ki
   return env.TASK_QUEUES.get(env.TASK_QUEUES.idFromName(JSON.stringify(name)));
 }
 
+/** How long a root's "busy" answer keeps this isolate spreading that queue's adds and polls. */
+const SPREAD_FOR_MS = 10_000;
+
+/**
+ * Queues whose root said it is busy, until when: kept per isolate (module state), which is all the
+ * memory a Worker has between requests. An isolate that has not heard sends to the root, which
+ * answers busy; so the root's load stays near the threshold however many isolates call it.
+ */
+const spreadUntil = new Map<string, number>();
+/** Bound on the queues remembered; the oldest are forgotten first (they then start at the root again). */
+const MAX_REMEMBERED = 10_000;
+
 export class TaskQueue {
   readonly partitions: number;
+  private readonly config: PartitionConfig;
+  private readonly key: string;
 
   constructor(
     private readonly env: Env,
@@ -33,7 +49,26 @@ export class TaskQueue {
     private readonly taskQueue: string,
     private readonly kind: TaskQueueKind,
   ) {
-    this.partitions = partitionCount(partitionConfig(env.KEEL_TASK_QUEUE_PARTITIONS), taskQueue);
+    this.config = partitionConfig(env.KEEL_TASK_QUEUE_PARTITIONS);
+    this.partitions = partitionCount(this.config, taskQueue);
+    this.key = JSON.stringify([namespace, taskQueue, kind]);
+  }
+
+  /** The partition for the next add or poll: the root while the queue is quiet, else one at random. */
+  pick(): number {
+    if (this.partitions === 1) return 0;
+    if (this.config.spreadAbovePerSecond === 0) return pickPartition(this.partitions);
+    const until = spreadUntil.get(this.key);
+    return until !== undefined && until > Date.now() ? pickPartition(this.partitions) : 0;
+  }
+
+  /** Takes in the root's answer: busy keeps (or starts) spreading, quiet stops it. */
+  private heard(partition: number, spread: boolean): void {
+    if (partition !== 0 || this.partitions === 1) return;
+    spreadUntil.delete(this.key);
+    if (!spread) return;
+    spreadUntil.set(this.key, Date.now() + SPREAD_FOR_MS);
+    if (spreadUntil.size > MAX_REMEMBERED) spreadUntil.delete(spreadUntil.keys().next().value!);
   }
 
   private at(partition: number) {
@@ -45,13 +80,19 @@ export class TaskQueue {
   }
 
   /** Hands a task to one partition; resolves once it is with a worker or durably queued. */
-  add(ref: TaskRef): Promise<'delivered' | 'queued' | 'stale'> {
-    return this.at(pickPartition(this.partitions)).add(ref);
+  async add(ref: TaskRef): Promise<'delivered' | 'queued' | 'stale'> {
+    const partition = this.pick();
+    const { outcome, spread } = await this.at(partition).addTask(ref);
+    this.heard(partition, spread);
+    return outcome;
   }
 
   /** Long-polls one partition (which forwards to the root when it has nothing). */
-  poll(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean): Promise<StartedTask | null> {
-    return this.at(pickPartition(this.partitions)).poll(identity, waitMs, pollerId, acknowledges);
+  async poll(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean): Promise<StartedTask | null> {
+    const partition = this.pick();
+    const { task, spread } = await this.at(partition).pollTask(identity, waitMs, pollerId, acknowledges);
+    this.heard(partition, spread);
+    return task;
   }
 
   /** Ends the worker's waiting polls on every partition. */

@@ -1,4 +1,4 @@
-// A task queue split over four partitions (the default), end to end: a client on its own
+// A task queue split over four partitions (the default), busy (adds and polls spread), end to end: a client on its own
 // connection (no eager start, so every first workflow task goes through the queue) and several
 // workers, each with its polls landing on partitions at random. Tasks queued before any worker
 // polls, spread over the partitions, and tasks added while they poll all reach a worker, once.
@@ -15,7 +15,8 @@ const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.me
 let service: LocalService;
 
 beforeAll(async () => {
-  service = await startLocalService({ uiDir: false, bindings: { KEEL_TASK_QUEUE_PARTITIONS: '4' } });
+  // Spread from the first task, as a busy queue is (a quiet one keeps everything at its root).
+  service = await startLocalService({ uiDir: false, bindings: { KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 4, spreadAbovePerSecond: 0 }) } });
 });
 afterAll(async () => {
   await service?.stop();

@@ -7,7 +7,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { StartedTask } from '../../src/started-task.js';
 import { taskQueueStub } from '../../src/stubs.js';
-import { partitionStub } from '../../src/task-queue.js';
+import { TaskQueue, partitionStub } from '../../src/task-queue.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { NS, eventTypes, history, queueState, settle, startWorkflow, stateRows, testEnv, unique, until, wfStub } from './helpers.js';
@@ -90,18 +90,37 @@ describe('task queue partitions', () => {
 
   it('tasks spread over four partitions with nobody polling all reach pollers that poll partitions at random', async () => {
     const tq = 'four-partitions-drain';
-    const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
+    // A busy queue's callers: every add and poll to a partition picked at random.
+    const busy = { ...testEnv, KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { [tq]: 4 }, spreadAbovePerSecond: 0 }) };
+    const queue = new TaskQueue(busy, NS, tq, 'workflow');
     expect(queue.partitions).toBe(4);
-    const ids = Array.from({ length: 12 }, () => unique('spread'));
-    for (const id of ids) await startWorkflow(id, tq);
-    await Promise.all(ids.map(settle));
-    expect((await queue.describe()).backlogCount).toBe(ids.length);
+    const refs: TaskRef[] = [];
+    for (let i = 0; i < 12; i++) refs.push(await heldTask('spread', tq));
+    for (const ref of refs) expect(await queue.add(ref)).toBe('queued');
+    const holding = await Promise.all([0, 1, 2, 3].map(async (p) => (await queueState(tq, 'workflow', p)).backlog.length));
+    expect(holding.reduce((a, b) => a + b, 0)).toBe(refs.length);
 
     const got: string[] = [];
-    for (let i = 0; i < ids.length; i++) got.push(workflowIdOf(await queue.poll(`worker-${i % 3}`, 5000))!);
-    expect(got.sort()).toEqual([...ids].sort());
+    for (let i = 0; i < refs.length; i++) got.push(workflowIdOf(await queue.poll(`worker-${i % 3}`, 5000))!);
+    expect(got.sort()).toEqual(refs.map((r) => r.workflowId).sort());
     expect((await queue.describe()).backlogCount).toBe(0);
-    for (const id of ids) expect(await starts(id)).toBe(1);
+    for (const ref of refs) expect(await starts(ref.workflowId)).toBe(1);
+  });
+
+  it('a quiet queue sends every add and poll to its root: the other partitions are never used', async () => {
+    const tq = 'four-partitions-quiet';
+    const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
+    expect(queue.partitions).toBe(4);
+    expect(queue.pick()).toBe(0);
+    const ids = Array.from({ length: 6 }, () => unique('quiet'));
+    for (const id of ids) await startWorkflow(id, tq);
+    await Promise.all(ids.map(settle));
+    expect((await queueState(tq)).backlog).toHaveLength(ids.length);
+    const got: string[] = [];
+    for (let i = 0; i < ids.length; i++) got.push(workflowIdOf(await queue.poll('worker', 5000))!);
+    expect(got.sort()).toEqual([...ids].sort());
+    for (const p of [1, 2, 3]) expect(await queueState(tq, 'workflow', p)).toEqual({ backlog: [], everBacklogged: false, waitingPollers: 0 });
+    expect(queue.pick()).toBe(0);
   });
 
   it("a worker's polls are ended, and its liveness seen, on every partition", async () => {
