@@ -24,7 +24,6 @@ import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
 import { partitionStub } from './task-queue.js';
-import { partitionConfig } from './task-queue-partitions.js';
 import type { TaskRef } from './task-token.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
@@ -131,23 +130,23 @@ export class TaskQueueObject extends DurableObject<Env> {
    * a worker or durably in the backlog, so the outbox row may then be deleted.
    */
   /**
-   * `add` for a caller that picks partitions (src/task-queue.ts): with whether this root is busy
-   * enough for its callers to spread over the partitions (src/task-queue-partitions.ts).
+   * `add` for a caller that picks partitions (src/task-queue.ts), with this object's load (requests
+   * a second), from which the caller decides whether to spread over the partitions.
    */
-  async addTask(ref: TaskRef): Promise<{ outcome: AddOutcome; spread: boolean }> {
+  async addTask(ref: TaskRef): Promise<{ outcome: AddOutcome; load: number }> {
     this.countRequest();
     const outcome = await this.add(ref);
-    return { outcome, spread: this.busy() };
+    return { outcome, load: this.load() };
   }
 
-  /** `poll` for a caller that picks partitions, with the same hint as `addTask`. */
-  async pollTask(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean): Promise<{ task: StartedTask | null; spread: boolean }> {
+  /** `poll` for a caller that picks partitions, with the same load as `addTask`. */
+  async pollTask(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean): Promise<{ task: StartedTask | null; load: number }> {
     this.countRequest();
     const task = await this.poll(identity, waitMs, pollerId, acknowledges);
-    return { task, spread: this.busy() };
+    return { task, load: this.load() };
   }
 
-  /** Requests in the current second and the one before, counted at the root (what `busy` reads). */
+  /** Requests in the current second and the one before (what `load` reads). */
   private requestsThisSecond = 0;
   private requestsLastSecond = 0;
   private secondStartedAt = 0;
@@ -162,11 +161,9 @@ export class TaskQueueObject extends DurableObject<Env> {
     this.requestsThisSecond++;
   }
 
-  /** Whether the callers of this root should spread over the partitions: it took more requests a second than the threshold. */
-  private busy(): boolean {
-    if (this.partition !== 0) return true;
-    const threshold = partitionConfig(this.env.KEEL_TASK_QUEUE_PARTITIONS).spreadAbovePerSecond;
-    return Math.max(this.requestsThisSecond, this.requestsLastSecond) > threshold;
+  /** Requests a second this object takes: the larger of the current and the last second's count. */
+  private load(): number {
+    return Math.max(this.requestsThisSecond, this.requestsLastSecond);
   }
 
   async add(ref: TaskRef): Promise<AddOutcome> {

@@ -18,7 +18,7 @@ export const DEFAULT_PARTITIONS = 4;
 /** More partitions than this only add forwarding; a queue that needs more wants a second queue. */
 export const MAX_PARTITIONS = 64;
 /**
- * A root busier than this (requests a second) tells its callers to spread over the partitions: well
+ * A root busier than this (requests a second) makes its callers spread over the partitions: well
  * below Cloudflare's soft limit of 1,000 a second per object, and below the 200–500 an object serves
  * when each request writes storage (docs/scale.md).
  */

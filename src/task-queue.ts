@@ -62,11 +62,19 @@ export class TaskQueue {
     return until !== undefined && until > Date.now() ? pickPartition(this.partitions) : 0;
   }
 
-  /** Takes in the root's answer: busy keeps (or starts) spreading, quiet stops it. */
-  private heard(partition: number, spread: boolean): void {
-    if (partition !== 0 || this.partitions === 1) return;
+  /**
+   * Takes in the root's load (requests a second). Not spreading, the root takes the whole queue's
+   * traffic: above the threshold, spread. Spreading, it takes about one partition's share: the
+   * queue's traffic is about `load × partitions`, and spreading stops only when that falls under
+   * half the threshold, so that a queue near the threshold does not flap between the two.
+   */
+  private heard(partition: number, load: number): void {
+    if (partition !== 0 || this.partitions === 1 || this.config.spreadAbovePerSecond === 0) return;
+    const threshold = this.config.spreadAbovePerSecond;
+    const spreading = (spreadUntil.get(this.key) ?? 0) > Date.now();
+    const busy = spreading ? load * this.partitions > threshold / 2 : load > threshold;
     spreadUntil.delete(this.key);
-    if (!spread) return;
+    if (!busy) return;
     spreadUntil.set(this.key, Date.now() + SPREAD_FOR_MS);
     if (spreadUntil.size > MAX_REMEMBERED) spreadUntil.delete(spreadUntil.keys().next().value!);
   }
@@ -82,16 +90,16 @@ export class TaskQueue {
   /** Hands a task to one partition; resolves once it is with a worker or durably queued. */
   async add(ref: TaskRef): Promise<'delivered' | 'queued' | 'stale'> {
     const partition = this.pick();
-    const { outcome, spread } = await this.at(partition).addTask(ref);
-    this.heard(partition, spread);
+    const { outcome, load } = await this.at(partition).addTask(ref);
+    this.heard(partition, load);
     return outcome;
   }
 
   /** Long-polls one partition (which forwards to the root when it has nothing). */
   async poll(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean): Promise<StartedTask | null> {
     const partition = this.pick();
-    const { task, spread } = await this.at(partition).pollTask(identity, waitMs, pollerId, acknowledges);
-    this.heard(partition, spread);
+    const { task, load } = await this.at(partition).pollTask(identity, waitMs, pollerId, acknowledges);
+    this.heard(partition, load);
     return task;
   }
 
