@@ -126,10 +126,6 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /**
-   * Takes a task from a workflow object's outbox. Returns once the task is either with
-   * a worker or durably in the backlog, so the outbox row may then be deleted.
-   */
-  /**
    * `add` for a caller that picks partitions (src/task-queue.ts), with this object's load (requests
    * a second), from which the caller decides whether to spread over the partitions.
    */
@@ -166,6 +162,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     return Math.max(this.requestsThisSecond, this.requestsLastSecond);
   }
 
+  /**
+   * Takes a task from a workflow object's outbox. Returns once the task is either with
+   * a worker or durably in the backlog, so the outbox row may then be deleted.
+   */
   async add(ref: TaskRef): Promise<AddOutcome> {
     if (this.closed) {
       await this.releaseSticky(ref);
