@@ -35,9 +35,18 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             // Long polls, history waits and queries give up after 1 s instead of 20 s.
             // TEST_MIGRATIONS: the visibility store's migrations, applied by the setup file.
-            // Namespaces are created on first use, as under `keel dev`: each test makes up its own
-            // (test/workerd/namespaces.test.ts turns it off to see NAMESPACE_NOT_FOUND).
-            miniflare: { bindings: { KEEL_LONG_POLL_MS: '1000', KEEL_NAMESPACE_AUTO_CREATE: '1', TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')) } },
+            // One partition per task queue, so tests look at a queue's one object; the queues of
+            // test/workerd/partitions.test.ts have four, as every queue has by default.
+            miniflare: {
+              bindings: {
+                KEEL_LONG_POLL_MS: '1000',
+                // Namespaces are created on first use, as under `keel dev`: each test makes up its own
+                // (test/workerd/namespaces.test.ts turns it off to see NAMESPACE_NOT_FOUND).
+                KEEL_NAMESPACE_AUTO_CREATE: '1',
+                KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { 'four-partitions-drain': 4, 'four-partitions-worker': 4, 'four-partitions-quiet': 4 } }),
+                TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')),
+              },
+            },
           })),
         ],
         test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], setupFiles: ['test/workerd/apply-migrations.ts'] },

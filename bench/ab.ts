@@ -5,11 +5,12 @@
 // two runs of bench/run.ts minutes apart do not compare.
 //
 //   node scripts/build.mjs   # in each checkout
-//   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100]
+//   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100] [--no-eager-start]
 //
 // Each side loads its own SDK (dist/sdk), service (dist/worker) and bench workflows/activities.
 // Both sides start workflows with `requestEagerStart` on the worker's connection (a side whose SDK
-// predates it just ignores the option). Prints p50/p99 per side and B/A, and workerd CPU per workflow.
+// predates it just ignores the option); with --no-eager-start, from a client on a connection of its
+// own, so every first workflow task goes through the task queue (as a client in another process). Prints p50/p99 per side and B/A, and workerd CPU per workflow.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { newWorkflowId, pool, stats, workerdPids } from './lib';
 const args = process.argv.slice(2);
 const dirs = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs').map((d) => path.resolve(d));
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 0) || 100;
+const eager = !args.includes('--no-eager-start');
 if (dirs.length !== 2) {
   console.error('usage: npx tsx bench/ab.ts <checkout A> <checkout B> [--runs N]');
   process.exit(2);
@@ -43,7 +45,7 @@ interface Side {
 
 async function side(name: string, dir: string): Promise<Side> {
   const load = (p: string) => import(path.join(dir, p));
-  const [{ Client }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await Promise.all([
+  const [{ Client, Connection }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await Promise.all([
     load('dist/sdk/client/index.js'),
     load('dist/sdk/worker/index.js'),
     load('dist/sdk/testing/index.js'),
@@ -56,11 +58,11 @@ async function side(name: string, dir: string): Promise<Side> {
   const connection = await NativeConnection.connect({ address: service.address });
   const worker = await Worker.create({ connection, taskQueue: 'ab', workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(dir, 'bench/workflows.ts') }), activities, shutdownSignals: [] });
   const running = worker.run();
-  const client = new Client({ connection });
+  const client = new Client({ connection: eager ? connection : await Connection.connect({ address: service.address }) });
   return {
     name,
     pids,
-    run: (workflowType, arg) => client.workflow.execute(workflowType, { taskQueue: 'ab', workflowId: newWorkflowId(`ab-${name}`), args: [arg], requestEagerStart: true }),
+    run: (workflowType, arg) => client.workflow.execute(workflowType, { taskQueue: 'ab', workflowId: newWorkflowId(`ab-${name}`), args: [arg], requestEagerStart: eager }),
     async stop() {
       worker.shutdown();
       await running;
@@ -72,7 +74,7 @@ async function side(name: string, dir: string): Promise<Side> {
 }
 
 const sides = [await side('A', dirs[0]!), await side('B', dirs[1]!)];
-const report: string[] = [`A = ${dirs[0]}`, `B = ${dirs[1]}`, `load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`];
+const report: string[] = [`A = ${dirs[0]}`, `B = ${dirs[1]}`, eager ? 'eager workflow start' : 'no eager start: first workflow tasks through the queue', `load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`];
 
 /** Runs `one` on each side in turn, `n` times; returns each side's samples and workerd CPU per call. */
 async function alternate(label: string, n: number, one: (s: Side) => Promise<number>, perCall = 1, warmup = 5) {

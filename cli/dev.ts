@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { startLocalService, type LocalService } from '../sdk/testing/local-service.js';
+import { parsePartitionConfig } from '../src/task-queue-partitions.js';
 import { CliError } from './errors.js';
 import type { Io } from './output.js';
 import { cliStartedAt } from './startup.js';
@@ -24,6 +25,8 @@ export interface DevFlags {
   namespace: string[];
   /** Namespaces not created are created on first use (default); false: NAMESPACE_NOT_FOUND, as deployed. */
   autoCreateNamespaces?: boolean;
+  /** KEEL_TASK_QUEUE_PARTITIONS for the service: a count, or JSON with a default and per-queue counts. */
+  taskQueuePartitions?: string;
   logLevel: LogLevel;
 }
 
@@ -42,6 +45,7 @@ export const PID_FILE = 'keel-dev.pid';
 export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter = process): Promise<void> {
   // Everything up to here (the CLI, commander, miniflare) is loaded: the start-up timeline's middle mark.
   const loadedAt = performance.now();
+  const partitions = taskQueuePartitions(flags.taskQueuePartitions ?? process.env.KEEL_TASK_QUEUE_PARTITIONS);
   const dataDir = path.resolve(flags.dbDir);
   mkdirSync(dataDir, { recursive: true });
   claimDataDir(dataDir);
@@ -59,6 +63,7 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
         KEEL_NAMESPACES: JSON.stringify(flags.namespace),
         KEEL_NAMESPACE_AUTO_CREATE: flags.autoCreateNamespaces === false ? '0' : '1',
         ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}),
+        ...(partitions ? { KEEL_TASK_QUEUE_PARTITIONS: partitions } : {}),
       },
       log: (line, level) => {
         if ((SEVERITY[level] ?? SEVERITY.log!) >= threshold) io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}\n`);
@@ -114,6 +119,17 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
   await service.stop();
   releaseDataDir(dataDir);
   io.out('Stopped. Every execution is kept in the data directory; run keel dev again to go on.\n');
+}
+
+/** The partitions setting, checked here so that a mistake stops `keel dev` with the reason instead of failing every add. */
+function taskQueuePartitions(value: string | undefined): string | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  try {
+    parsePartitionConfig(value);
+  } catch (err) {
+    throw new CliError((err as Error).message.replace('KEEL_TASK_QUEUE_PARTITIONS', '--task-queue-partitions (KEEL_TASK_QUEUE_PARTITIONS)'));
+  }
+  return value;
 }
 
 /**

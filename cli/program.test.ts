@@ -62,6 +62,12 @@ describe('keel command line', () => {
     }
   });
 
+  it('refuses a --task-queue-partitions it cannot read before starting anything, saying why', async () => {
+    const r = await run('dev', '--task-queue-partitions', '{"default":0}');
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('Error: --task-queue-partitions (KEEL_TASK_QUEUE_PARTITIONS): "default" must be a whole number from 1 to 64 (it is 0).\n');
+  });
+
   it('accepts --name for the workflow type and --type for a query name, as Temporal does', async () => {
     // Both reach the network (and fail there: nothing listens), so the flags were accepted.
     const address = `127.0.0.1:${await closedPort()}`;

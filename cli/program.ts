@@ -71,9 +71,10 @@ export function createProgram(io: Io = processIo): Command {
     .option('--api-key-file <file>', 'require API keys as a deployed service does: a file of grants as KEEL_API_KEYS holds them (`keel api-key create` prints one); KEEL_API_KEYS works too')
     .option('-n, --namespace <namespace>', 'a namespace to create at start (repeatable), as Temporal\'s start-dev; `default` always exists', collectNewNamespace)
     .option('--no-auto-create-namespaces', 'refuse namespaces not created with --namespace or `keel operator namespace create` (NAMESPACE_NOT_FOUND), as a deployed service does; by default any name works and is created on first use')
+    .option('--task-queue-partitions <count|json>', 'partitions of each task queue: a number, or JSON like {"default":4,"queues":{"orders":16}} (default 4, as Temporal; KEEL_TASK_QUEUE_PARTITIONS works too; docs/scale.md)')
     .addOption(new Option('--log-level <level>', 'the lowest level of Worker log lines to print').choices(LOG_LEVELS).default('warn'))
     .addHelpText('after', '\nExample:\n  keel dev --db-dir .keel --port 7233\n')
-    .action(async (flags: { dbDir: string; port: number; ip: string; apiKeyFile?: string; namespace?: string[]; autoCreateNamespaces: boolean; logLevel: (typeof LOG_LEVELS)[number] }) => {
+    .action(async (flags: { dbDir: string; port: number; ip: string; apiKeyFile?: string; namespace?: string[]; autoCreateNamespaces: boolean; taskQueuePartitions?: string; logLevel: (typeof LOG_LEVELS)[number] }) => {
       const { dev } = await import('./dev.js');
       await dev({ ...flags, namespace: flags.namespace ?? ['default'] }, io);
     });

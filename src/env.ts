@@ -41,6 +41,11 @@ export interface Env {
   KEEL_NAMESPACES?: string;
   /** Optional Workers Analytics Engine dataset: task queue events (src/metrics/analytics.ts). */
   ANALYTICS?: AnalyticsEngineDataset;
+  /**
+   * How many partitions (TaskQueueObjects) each normal task queue is split over: a number for every
+   * queue, or JSON `{"default":4,"queues":{"orders":16}}`; unset, 4 (src/task-queue-partitions.ts).
+   */
+  KEEL_TASK_QUEUE_PARTITIONS?: string;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }

@@ -1,12 +1,14 @@
 /** How the router and the objects find each other: one name scheme per object class. */
 import type { Env } from './env.js';
+import { TaskQueue } from './task-queue.js';
 
 export function workflowStub(env: Env, namespace: string, workflowId: string) {
   return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify([namespace, workflowId])));
 }
 
-export function taskQueueStub(env: Env, namespace: string, taskQueue: string, kind: 'workflow' | 'activity') {
-  return env.TASK_QUEUES.get(env.TASK_QUEUES.idFromName(JSON.stringify([namespace, taskQueue, kind])));
+/** A task queue across its partitions (src/task-queue.ts); `partitionStub` there reaches one partition's object. */
+export function taskQueueStub(env: Env, namespace: string, taskQueue: string, kind: 'workflow' | 'activity'): TaskQueue {
+  return new TaskQueue(env, namespace, taskQueue, kind);
 }
 
 export function scheduleStub(env: Env, namespace: string, scheduleId: string) {
@@ -20,8 +22,9 @@ export function parseWorkflowName(name: string | undefined): { namespace: string
   return { namespace, workflowId };
 }
 
-export function parseTaskQueueName(name: string | undefined): { namespace: string; taskQueue: string; kind: 'workflow' | 'activity' } {
-  const [namespace, taskQueue, kind] = JSON.parse(name ?? '[]') as [string?, string?, ('workflow' | 'activity')?];
+/** The [namespace, taskQueue, kind, partition?] a task queue partition's object was named with (partition 0, the root, has none). */
+export function parseTaskQueueName(name: string | undefined): { namespace: string; taskQueue: string; kind: 'workflow' | 'activity'; partition: number } {
+  const [namespace, taskQueue, kind, partition] = JSON.parse(name ?? '[]') as [string?, string?, ('workflow' | 'activity')?, number?];
   if (namespace === undefined || taskQueue === undefined || kind === undefined) throw new Error(`task queue object has no usable name: ${name}`);
-  return { namespace, taskQueue, kind };
+  return { namespace, taskQueue, kind, partition: partition ?? 0 };
 }

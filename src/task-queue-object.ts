@@ -1,9 +1,21 @@
 /**
- * TaskQueueObject: one Durable Object per namespace + task queue + kind. Keeps a backlog
- * of task references in SQLite and the long-polling workers in memory. A new task goes
+ * TaskQueueObject: one Durable Object per namespace + task queue + kind + partition. Keeps a
+ * backlog of task references in SQLite and the long-polling workers in memory. A new task goes
  * straight to a waiting poller when there is one, else into the backlog. Before a
  * worker receives a task, the workflow object records it as started and confirms it is
  * still wanted; a stale task is dropped and the next one tried.
+ *
+ * Partitions (src/task-queue.ts picks one per add and per poll) forward as Temporal's matching
+ * service does, toward the root (partition 0), so no task waits in one partition while a poller
+ * waits in another:
+ * - a task added where no poller waits, to a partition with an empty backlog, is offered to the
+ *   root (`offer`), which hands it to a poller waiting there, or notes that this partition now
+ *   has a backlog and says no; then it goes into the backlog here;
+ * - a poll that finds no task here waits at the root instead (one such poll per partition at a
+ *   time; the rest wait here), so pollers gather where offered tasks arrive;
+ * - a poll at the root with nothing in its own backlog pulls from the partitions it knows hold
+ *   one (`pull`), so an idle partition's pollers drain a busy partition's backlog.
+ * A busy queue matches in each partition without forwarding: every partition has pollers waiting.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { Limits, type ResponseOf } from '../protocol/index.js';
@@ -12,17 +24,24 @@ import { Clock } from './clock.js';
 import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
+import { partitionStub } from './task-queue.js';
 import type { TaskRef } from './task-token.js';
 import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
 import { queueDataPoint } from './metrics/analytics.js';
 
-interface Poller {
+export type AddOutcome = 'delivered' | 'queued' | 'stale';
+
+/** Who polls: what the workflow object records of the poller when it starts a task for it. */
+interface Polling {
   identity: string;
   pollerId?: string;
   /** Protocol 2: the worker acknowledges each task it is handed (src/engine/hand-off.ts). */
   acknowledges: boolean;
   /** The worker's own sticky queue, closed too when it is found dead on this queue (src/engine/hand-off.ts). */
   stickyTaskQueue?: string;
+}
+
+interface Poller extends Polling {
   /** Set while `add` starts a task for this poller: its long poll then waits for that to end. */
   claimed: boolean;
   /** Its long-poll time is up. */
@@ -43,9 +62,25 @@ export class TaskQueueObject extends DurableObject<Env> {
   readonly clock = new Clock();
   private readonly waiting: Poller[] = [];
   private readonly recentPollers = new Map<string, number>();
-  /** Polls seen since this object started, and the count at each worker's (poller id's) latest poll: a worker that polls is alive (heardFrom). */
-  private pollSeq = 0;
+  /**
+   * Poll marks: the clock's time, made strictly increasing here (a later poll has a larger mark),
+   * so that within a partition they order polls exactly, and across partitions by time. The mark
+   * of each worker's (poller id's) latest poll: a worker that polls is alive (heardFrom).
+   */
+  private lastMark = 0;
   private readonly lastPollBy = new Map<string, number>();
+  /** This object's partition of its queue; 0 is the root. */
+  private readonly partition: number;
+  /** Polls this partition has forwarded to the root and that wait there now (at most one). */
+  private forwardedPolls = 0;
+  /** Tasks offered to the root right now; a pull waits for them to land (see `pull`). */
+  private readonly offering = new Set<Promise<unknown>>();
+  /**
+   * The root only: partitions that said they hold a backlog, each with a count of how often, so a
+   * pull that found one empty forgets it only if nothing was noted since. Kept in `settings` too
+   * (`backlog/<partition>`), so a restarted root still drains them.
+   */
+  private readonly backlogged = new Map<number, number>();
   /**
    * Rows in the backlog, kept in memory: most polls find it empty, and asking SQLite every
    * time was a quarter of the service's SQLite time (bench/RESULTS.md).
@@ -58,7 +93,8 @@ export class TaskQueueObject extends DurableObject<Env> {
   /**
    * The queue's rate (Temporal's `maxTaskQueueActivitiesPerSecond`): tasks handed out a second,
    * across every worker, as the latest poll carrying it set it. Tasks wait in the backlog for their
-   * moment. In memory: after a restart the next such poll sets it again.
+   * moment. In memory: after a restart the next such poll sets it again. Kept per partition: a queue
+   * spread over N partitions (only above `spreadAbovePerSecond`) may hand out up to N times it.
    */
   private ratePerSecond: number | undefined;
   /** The earliest moment the next task may be handed out under the rate. */
@@ -81,6 +117,22 @@ export class TaskQueueObject extends DurableObject<Env> {
     this.backlogSize = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM backlog`).one().n;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     this.closed = this.sql.exec(`SELECT 1 FROM settings WHERE key = 'closed'`).toArray().length > 0;
+    const names = parseTaskQueueName(ctx.id.name);
+    this.partition = names.partition;
+    if (this.partition === 0) {
+      for (const { key } of this.sql.exec<{ key: string }>(`SELECT key FROM settings WHERE key LIKE 'backlog/%'`)) this.backlogged.set(Number(key.slice('backlog/'.length)), 0);
+    }
+  }
+
+  /** The next poll mark (see `lastMark`). */
+  private mark(): number {
+    this.lastMark = Math.max(this.clock.now(), this.lastMark + 1);
+    return this.lastMark;
+  }
+
+  private partitionStub(partition: number) {
+    const { namespace, taskQueue, kind } = parseTaskQueueName(this.ctx.id.name);
+    return partitionStub(this.env, namespace, taskQueue, kind, partition);
   }
 
   private get queueName(): string {
@@ -88,20 +140,58 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /** Asks the workflow object to start the task for this poll; null when it is stale. */
-  private startTask(ref: TaskRef, poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges' | 'stickyTaskQueue'>): Promise<StartedTask | null> {
+  private startTask(ref: TaskRef, poller: Polling): Promise<StartedTask | null> {
     return workflowStub(this.env, ref.namespace, ref.workflowId).startTask(ref, poller.identity, this.queueName, {
       acknowledges: poller.acknowledges,
-      pollSeq: this.pollSeq,
+      // A mark taken now: a poll the worker makes after this start, on any partition, is later.
+      pollSeq: this.mark(),
       ...(poller.pollerId ? { pollerId: poller.pollerId } : {}),
       ...(poller.stickyTaskQueue ? { stickyTaskQueue: poller.stickyTaskQueue } : {}),
     });
   }
 
   /**
+   * `add` for a caller that picks partitions (src/task-queue.ts), with this object's load (requests
+   * a second), from which the caller decides whether to spread over the partitions.
+   */
+  async addTask(ref: TaskRef): Promise<{ outcome: AddOutcome; load: number }> {
+    this.countRequest();
+    const outcome = await this.add(ref);
+    return { outcome, load: this.load() };
+  }
+
+  /** `poll` for a caller that picks partitions, with the same load as `addTask`. */
+  async pollTask(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean, stickyTaskQueue?: string, maxTasksPerSecond?: number): Promise<{ task: StartedTask | null; load: number }> {
+    this.countRequest();
+    const task = await this.poll(identity, waitMs, pollerId, acknowledges, stickyTaskQueue, maxTasksPerSecond);
+    return { task, load: this.load() };
+  }
+
+  /** Requests in the current second and the one before (what `load` reads). */
+  private requestsThisSecond = 0;
+  private requestsLastSecond = 0;
+  private secondStartedAt = 0;
+
+  private countRequest(): void {
+    const now = Date.now();
+    if (now - this.secondStartedAt >= 1000) {
+      this.requestsLastSecond = now - this.secondStartedAt < 2000 ? this.requestsThisSecond : 0;
+      this.requestsThisSecond = 0;
+      this.secondStartedAt = now;
+    }
+    this.requestsThisSecond++;
+  }
+
+  /** Requests a second this object takes: the larger of the current and the last second's count. */
+  private load(): number {
+    return Math.max(this.requestsThisSecond, this.requestsLastSecond);
+  }
+
+  /**
    * Takes a task from a workflow object's outbox. Returns once the task is either with
    * a worker or durably in the backlog, so the outbox row may then be deleted.
    */
-  async add(ref: TaskRef): Promise<'delivered' | 'queued' | 'stale'> {
+  async add(ref: TaskRef): Promise<AddOutcome> {
     if (this.closed) {
       await this.releaseSticky(ref);
       return 'stale';
@@ -110,34 +200,118 @@ export class TaskQueueObject extends DurableObject<Env> {
     // The newest poll first: a worker that went away (killed, or shut down with polls in
     // flight) leaves polls here that nobody will read until their long poll expires, and a
     // task handed to one is lost until its timeout. Live workers poll again all the time,
-    // so the newest poll is the likeliest to be read.
-    // Under a rate, a task that may not go out yet waits in the backlog for its moment.
+    // so the newest poll is the likeliest to be read. Under a rate, a task that may not go out
+    // yet waits in the backlog for its moment.
     const poller = this.slotFree() ? this.waiting.pop() : undefined;
-    if (poller) {
-      this.takeSlot();
-      // Once the workflow object records the task as started it must reach this poller,
-      // so the poller is claimed, and its long poll cannot run out, while that happens.
-      poller.claimed = true;
-      let task: StartedTask | null;
+    if (poller) return this.handTo(poller, ref);
+    // No poller here: a partition with an empty backlog offers the task to the root, where
+    // other partitions' pollers wait. One with a backlog queues it behind the others (the root
+    // already knows of that backlog), so a busy queue does not send every task to the root.
+    if (this.partition !== 0 && this.backlogSize === 0 && this.waiting.length === 0) {
+      const offered = this.offerToRoot(ref);
+      this.offering.add(offered);
       try {
-        task = await this.startTask(ref, poller);
-      } catch (err) {
-        this.release(poller);
-        throw err;
+        return await offered;
+      } finally {
+        this.offering.delete(offered);
       }
-      if (!task) {
-        this.refundSlot();
-        this.release(poller);
-        return 'stale';
-      }
-      this.counters.record({ kind: 'dispatched', waitedMs: 0 });
-      poller.answer(task);
-      return 'delivered';
     }
+    this.enqueue(ref);
+    return 'queued';
+  }
+
+  /** Starts the task for this poller and answers its poll. */
+  private async handTo(poller: Poller, ref: TaskRef): Promise<AddOutcome> {
+    // Once the workflow object records the task as started it must reach this poller,
+    // so the poller is claimed, and its long poll cannot run out, while that happens.
+    poller.claimed = true;
+    this.takeSlot();
+    let task: StartedTask | null;
+    try {
+      task = await this.startTask(ref, poller);
+    } catch (err) {
+      this.refundSlot();
+      this.release(poller);
+      throw err;
+    }
+    if (!task) {
+      this.refundSlot();
+      this.release(poller);
+      return 'stale';
+    }
+    this.counters.record({ kind: 'dispatched', waitedMs: 0 });
+    poller.answer(task);
+    return 'delivered';
+  }
+
+  private enqueue(ref: TaskRef): void {
     this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), this.clock.now());
     this.backlogSize++;
     if (this.waiting.length > 0) this.scheduleDrain();
+  }
+
+  private async offerToRoot(ref: TaskRef): Promise<AddOutcome> {
+    let outcome: AddOutcome | 'none' = 'none';
+    try {
+      outcome = await this.partitionStub(0).offer(ref, this.partition);
+    } catch (err) {
+      // The root is unreachable: the task stays here, where this partition's own polls find it.
+      console.warn(`keel: task queue '${this.queueName}' partition ${this.partition} could not offer a task to its root; it waits here`, err);
+    }
+    if (outcome !== 'none') return outcome;
+    // A poller may have come here while the root was asked.
+    const poller = this.waiting.pop();
+    if (poller) return this.handTo(poller, ref);
+    this.enqueue(ref);
     return 'queued';
+  }
+
+  /**
+   * The root: a partition with no poller of its own offers a task. A poller waiting here gets it;
+   * else the partition is noted as holding a backlog (polls here pull from it) and told 'none'.
+   */
+  async offer(ref: TaskRef, from: number): Promise<AddOutcome | 'none'> {
+    this.countRequest();
+    const poller = this.waiting.pop();
+    if (poller) return this.handTo(poller, ref);
+    this.noteBacklog(from);
+    return 'none';
+  }
+
+  private noteBacklog(partition: number): void {
+    const notes = this.backlogged.get(partition);
+    if (notes === undefined) this.sql.exec(`INSERT OR IGNORE INTO settings (key, value) VALUES (?, '1')`, `backlog/${partition}`);
+    this.backlogged.set(partition, (notes ?? 0) + 1);
+  }
+
+  /**
+   * A partition: the root asks for a task from the backlog here, for a poller waiting there. Tasks
+   * being offered to the root land first (in the backlog, if the root said no), so `more` never
+   * misses one: the root forgets this partition only when it says there is nothing more.
+   */
+  async pull(poller: Polling): Promise<{ task: StartedTask | null; more: boolean }> {
+    while (this.offering.size > 0) await Promise.allSettled([...this.offering]);
+    const task = await this.takeFromBacklog(poller);
+    return { task, more: this.backlogSize > this.inFlight.size || this.offering.size > 0 };
+  }
+
+  /** The root: a task from a partition that holds a backlog, for this poller; null when none has one. */
+  private async pullFromPartitions(poller: Polling): Promise<StartedTask | null> {
+    for (const [partition, notes] of [...this.backlogged]) {
+      let pulled: { task: StartedTask | null; more: boolean };
+      try {
+        pulled = await this.partitionStub(partition).pull(poller);
+      } catch (err) {
+        console.warn(`keel: task queue '${this.queueName}' could not pull from partition ${partition}`, err);
+        continue;
+      }
+      if (!pulled.more && this.backlogged.get(partition) === notes) {
+        this.backlogged.delete(partition);
+        this.sql.exec(`DELETE FROM settings WHERE key = ?`, `backlog/${partition}`);
+      }
+      if (pulled.task) return pulled.task;
+    }
+    return null;
   }
 
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
@@ -145,18 +319,30 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (this.closed) return null;
     if (maxTasksPerSecond !== undefined) this.ratePerSecond = maxTasksPerSecond;
     this.recentPollers.set(identity, this.clock.now());
-    this.pollSeq++;
+    const mark = this.mark();
     if (pollerId) {
       // Re-inserted, so the map's oldest entries are the longest silent: pruned past a bound.
       this.lastPollBy.delete(pollerId);
-      this.lastPollBy.set(pollerId, this.pollSeq);
+      this.lastPollBy.set(pollerId, mark);
       if (this.lastPollBy.size > MAX_POLLERS_REMEMBERED) this.lastPollBy.delete(this.lastPollBy.keys().next().value!);
     }
-    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
-    const fromBacklog = await this.takeFromBacklog(who);
+    const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
+    const fromBacklog = (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullFromPartitions(who) : null);
     if (fromBacklog) {
       this.counters.record({ kind: 'poll', gotTask: true });
       return fromBacklog;
+    }
+    if (this.partition !== 0 && this.forwardedPolls === 0) {
+      // Nothing here: this poll waits at the root, where tasks that find no poller in their
+      // own partition are offered. Tasks added here meanwhile go there too (no poller waits here).
+      this.forwardedPolls++;
+      try {
+        return (await this.partitionStub(0).pollTask(identity, waitMs, pollerId, acknowledges, stickyTaskQueue, maxTasksPerSecond)).task;
+      } catch (err) {
+        console.warn(`keel: task queue '${this.queueName}' partition ${this.partition} could not forward a poll to its root; it waits here`, err);
+      } finally {
+        this.forwardedPolls--;
+      }
     }
     return new Promise((resolve) => {
       let answered = false;
@@ -187,7 +373,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     const first = await this.poll(identity, waitMs, pollerId, acknowledges, stickyTaskQueue);
     if (!first) return [];
     const tasks = [first];
-    const who = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
+    const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
     let bytes = 0;
     while (tasks.length < Math.min(maxTasks, Limits.maxTasksPerPoll) && bytes < Limits.maxHistoryPageBytes && !this.closed) {
       const next = await this.takeFromBacklog(who);
@@ -199,14 +385,14 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /**
-   * Whether the worker with this poller id has polled here since poll number `afterPollSeq`: the
-   * number of its latest poll if so. A workflow object asks before it takes the worker for dead
-   * (src/engine/hand-off.ts). Forgotten when this object restarts, which only makes a worker look
-   * dead whose polls broke with it anyway.
+   * Whether the worker with this poller id has polled here since the poll mark `afterMark`: the
+   * mark of its latest poll if so. A workflow object asks every partition before it takes the
+   * worker for dead (src/engine/hand-off.ts). Forgotten when this object restarts, which only
+   * makes a worker look dead whose polls broke with it anyway.
    */
-  heardFrom(pollerId: string, afterPollSeq: number): number | undefined {
+  heardFrom(pollerId: string, afterMark: number): number | undefined {
     const last = this.lastPollBy.get(pollerId);
-    return last !== undefined && last > afterPollSeq ? last : undefined;
+    return last !== undefined && last > afterMark ? last : undefined;
   }
 
   /**
@@ -278,7 +464,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     else this.waiting.push(poller);
   }
 
-  private async takeFromBacklog(poller: Pick<Poller, 'identity' | 'pollerId' | 'acknowledges' | 'stickyTaskQueue'>): Promise<StartedTask | null> {
+  private async takeFromBacklog(poller: Polling): Promise<StartedTask | null> {
     for (;;) {
       if (this.backlogSize <= this.inFlight.size || !this.slotFree()) return null;
       const row = this.sql

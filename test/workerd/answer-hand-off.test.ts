@@ -8,7 +8,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/index.js';
-import { taskQueueStub } from '../../src/stubs.js';
+import { partitionStub } from '../../src/task-queue.js';
 import {
   NS,
   advance,
@@ -97,7 +97,7 @@ describe('acknowledged hand-off of tasks in answers', () => {
     // The full history: the live worker has no cache of the run.
     expect(moved.history[0]!.eventId).toBe(1);
     expect((await runState(workflowId, runId)).sticky).toBeUndefined();
-    const closed = await runInDurableObject(taskQueueStub(testEnv, NS, sticky, 'workflow'), (o) => (o as unknown as { closed: boolean }).closed);
+    const closed = await runInDurableObject(partitionStub(testEnv, NS, sticky, 'workflow'), (o) => (o as unknown as { closed: boolean }).closed);
     expect(closed).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import type { ActivityTask, Command, HistoryEvent, Payload, WorkflowTask } from 
 import { ErrorStatus, type ErrorCode, type RequestOf } from '../../protocol/index.js';
 import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowStub } from '../../src/stubs.js';
+import { partitionStub } from '../../src/task-queue.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
@@ -129,8 +130,8 @@ export function stateRows(workflowId: string, prefix: string) {
 }
 
 /** What a task queue object holds: backlog refs, long polls waiting now, and whether a row was ever backlogged. */
-export function queueState(taskQueue: string, kind: 'workflow' | 'activity' = 'workflow') {
-  return runInDurableObject(taskQueueStub(testEnv, NS, taskQueue, kind), (o, state) => {
+export function queueState(taskQueue: string, kind: 'workflow' | 'activity' = 'workflow', partition = 0) {
+  return runInDurableObject(partitionStub(testEnv, NS, taskQueue, kind, partition), (o, state) => {
     const sql = state.storage.sql;
     return {
       backlog: sql.exec<{ ref: string }>('SELECT ref FROM backlog ORDER BY id').toArray().map((r) => JSON.parse(r.ref) as Record<string, unknown>),

@@ -5,7 +5,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Api, Limits, endpointPathTemplate, type WorkflowTask } from '../../protocol/index.js';
-import { taskQueueStub } from '../../src/stubs.js';
+import { partitionStub } from '../../src/task-queue.js';
 import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -98,7 +98,7 @@ describe('hand-off', () => {
 
   it("stamps pollers with the queue's own clock, so tests move it and no wall clock is read", async () => {
     const tq = unique('tq');
-    const queue = taskQueueStub(testEnv, NS, tq, 'activity');
+    const queue = partitionStub(testEnv, NS, tq, 'activity');
     const day = 24 * 60 * 60 * 1000;
     const moved = await runInDurableObject(queue, (o: TaskQueueObject) => {
       o.clock.advance(day);
@@ -137,7 +137,7 @@ describe('hand-off', () => {
     await startWorkflow(wid, tq);
     const ref = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => (JSON.parse(new StateTable(state.storage.sql).range('o/')[0]!.v) as { ref: TaskRef }).ref);
 
-    const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
+    const queue = partitionStub(testEnv, NS, tq, 'workflow');
     const polled = queue.poll('slow-start', 50);
     await until(() => queueState(tq), (s) => s.waitingPollers === 1);
     // Starting the task at the workflow object is held until the poll's time is up.
