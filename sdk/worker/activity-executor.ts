@@ -102,7 +102,14 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
   } catch (err) {
     clearTimeout(startToClose);
     await heartbeats.stop();
-    if (err instanceof CompleteAsyncError) return;
+    if (err instanceof CompleteAsyncError) {
+      // Nothing completes the task here, which would have acknowledged its hand-off (protocol 2):
+      // say it arrived, so the service does not take it for lost while it waits for the client.
+      await connection.call('acknowledgeTask', { taskToken: task.taskToken }, { namespace }).catch((ackErr: unknown) => {
+        if (!(ackErr instanceof KeelServiceError && ackErr.code === 'TASK_NOT_FOUND')) opts.log.warn(`Failed to acknowledge activity ${task.activityType} (${task.activityId}) completed asynchronously`, { error: ackErr });
+      });
+      return;
+    }
     try {
       if (abort.signal.aborted && abort.signal.reason === 'CANCELLED' && err instanceof CancelledFailure) {
         await call('cancelActivityTask', { details: await encodeToPayloads(dataConverter, ...err.details) });

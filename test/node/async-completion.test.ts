@@ -111,6 +111,8 @@ describe('asynchronous activity completion', () => {
     const result = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(awaitAsyncActivity, { taskQueue: 'async-timeout', workflowId, args: ['forgotten'] });
       const { taskToken } = await handedOver(workflowId);
+      // The one heartbeat the outside system sends: from here the 10-minute heartbeat timeout runs.
+      await env.client.activity.heartbeat(taskToken, 'started');
       await env.advanceTime(workflowId, '11 minutes');
       const r = await handle.result();
       await expect(env.client.activity.complete(taskToken, 'too late')).rejects.toBeInstanceOf(ActivityNotFoundError);
