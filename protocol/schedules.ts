@@ -12,16 +12,23 @@ const Time = z.string().refine((s) => Number.isFinite(Date.parse(s)), { message:
 const RequestId = z.string().min(1).max(200).optional().describe('Makes a retry of this call harmless.');
 const Identity = z.string().max(1000).optional();
 
-/** How a schedule treats an action that comes due while its last workflow still runs. */
+/** How a schedule treats an action that comes due while its last workflow still runs (Temporal's policies). */
 export const ScheduleOverlapPolicy = {
+  /** Don't start while one runs (the default). */
   SKIP: 'SKIP',
+  /** Start after the running one closes; keep at most one waiting. */
   BUFFER_ONE: 'BUFFER_ONE',
+  /** Start after the running one closes, one after another, every one that came due. */
   BUFFER_ALL: 'BUFFER_ALL',
+  /** Request cancellation of the running one and start after it closes. */
   CANCEL_OTHER: 'CANCEL_OTHER',
+  /** Terminate the running one and start at once. */
   TERMINATE_OTHER: 'TERMINATE_OTHER',
+  /** Start at once, however many run. */
   ALLOW_ALL: 'ALLOW_ALL',
 } as const;
-const OverlapPolicy = z.enum(['SKIP', 'BUFFER_ONE', 'BUFFER_ALL', 'CANCEL_OTHER', 'TERMINATE_OTHER', 'ALLOW_ALL']);
+export type ScheduleOverlapPolicy = (typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy];
+const OverlapPolicy = z.enum(Object.values(ScheduleOverlapPolicy) as [ScheduleOverlapPolicy, ...ScheduleOverlapPolicy[]]);
 
 /** start..end (end defaults to start) every step (default 1). */
 export const CalendarRange = z

@@ -4,6 +4,7 @@
 import type { Duration, SearchAttributePair, TypedSearchAttributes } from '../common/index.js';
 import type { SearchAttributes, Workflow } from './types.js';
 import type { WorkflowStartOptions } from './workflow-options.js';
+import { ScheduleOverlapPolicy as ServiceOverlapPolicy } from '../../protocol/schedules.js';
 
 /**
  * What a schedule does when an action comes due while the workflow it started last still runs.
@@ -12,18 +13,7 @@ import type { WorkflowStartOptions } from './workflow-options.js';
  * await client.schedule.create({ scheduleId: 'report', spec, action, policies: { overlap: ScheduleOverlapPolicy.BUFFER_ONE } });
  */
 export const ScheduleOverlapPolicy = {
-  /** Don't start a new action (the default). */
-  SKIP: 'SKIP',
-  /** Start one more action as soon as the running one closes; buffer at most one. */
-  BUFFER_ONE: 'BUFFER_ONE',
-  /** Buffer every action that comes due; they start one after another. */
-  BUFFER_ALL: 'BUFFER_ALL',
-  /** Cancel the running action, then start the new one once it closed. */
-  CANCEL_OTHER: 'CANCEL_OTHER',
-  /** Terminate the running action and start the new one at once. */
-  TERMINATE_OTHER: 'TERMINATE_OTHER',
-  /** Start every action at once, however many run. */
-  ALLOW_ALL: 'ALLOW_ALL',
+  ...ServiceOverlapPolicy,
   /** The service's default (SKIP). @deprecated leave the property undefined, or use SKIP. */
   UNSPECIFIED: undefined,
 } as const;

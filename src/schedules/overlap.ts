@@ -3,21 +3,9 @@
  * due (the buffer) given whether the schedule's last workflow is still running. Pure.
  */
 
-export const ScheduleOverlapPolicy = {
-  /** Don't start while one runs (the default). */
-  SKIP: 'SKIP',
-  /** Start after the running one closes; keep at most one waiting. */
-  BUFFER_ONE: 'BUFFER_ONE',
-  /** Start after the running one closes, one after another, every one that came due. */
-  BUFFER_ALL: 'BUFFER_ALL',
-  /** Request cancellation of the running one and start after it closes. */
-  CANCEL_OTHER: 'CANCEL_OTHER',
-  /** Terminate the running one and start at once. */
-  TERMINATE_OTHER: 'TERMINATE_OTHER',
-  /** Start at once, however many run. */
-  ALLOW_ALL: 'ALLOW_ALL',
-} as const;
-export type ScheduleOverlapPolicy = (typeof ScheduleOverlapPolicy)[keyof typeof ScheduleOverlapPolicy];
+import { ScheduleOverlapPolicy } from '../../protocol/schedules.js';
+
+export { ScheduleOverlapPolicy };
 
 /** An action waiting to start: its times, its policy and whether a person asked for it. */
 export interface BufferedStart {
