@@ -58,6 +58,9 @@ export default defineConfig({
           environment: 'node',
           include: ['test/node/**/*.test.ts'],
           globalSetup: ['test/node/global-setup.ts'],
+          // vitest's default on 2 cores is one file at a time; these files mostly wait on services and
+          // worker processes they started, so two at a time use the second core.
+          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
