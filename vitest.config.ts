@@ -20,6 +20,9 @@ if (!existsSync(sdk('./dist/ui/index.html'))) execFileSync(process.execPath, [sd
 
 export default defineConfig({
   test: {
+    // vitest's default on 2 cores is one file at a time; most files wait on the services and worker
+    // processes they start, so two at a time use the second core (browser files stay one at a time).
+    maxWorkers: 2,
     projects: [
       {
         resolve: { alias },
@@ -58,9 +61,6 @@ export default defineConfig({
           environment: 'node',
           include: ['test/node/**/*.test.ts'],
           globalSetup: ['test/node/global-setup.ts'],
-          // vitest's default on 2 cores is one file at a time; these files mostly wait on services and
-          // worker processes they started, so two at a time use the second core.
-          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
