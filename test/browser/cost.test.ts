@@ -1,28 +1,19 @@
 // What a run cost, in Chromium: the execution page's cost panel shows describe's units, each
 // priced, with the price table's name and date; the workflows page, the namespace's month so far.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from 'keel/worker';
 import { PRICES, formatUsd } from '../../protocol/prices.js';
 import * as activities from './fixtures/activities.js';
 import { uiManyActivities } from './fixtures/workflows.js';
-import { hasChromium, openPage, screenshot, startHarness, workflowsPath, type Harness } from './harness.js';
+import { hasChromium, openPage, screenshot, startHarness, type Harness } from './harness.js';
 
 const TQ = 'ui-cost';
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 describe.skipIf(!hasChromium)('cost in the UI', () => {
   beforeAll(async () => {
-    h = await startHarness();
-    worker = await Worker.create({ connection: h.connection, taskQueue: TQ, workflowsPath, activities, shutdownSignals: [] });
-    running = worker.run();
+    h = await startHarness({ worker: { taskQueue: TQ, activities } });
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await h?.stop();
-  });
+  afterAll(() => h?.stop());
 
   it("the execution page shows the run's billable units priced at the dated list prices", async () => {
     await h.client.workflow.execute(uiManyActivities, { taskQueue: TQ, workflowId: 'cost-ui-1', args: [1, 1] });

@@ -7,31 +7,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'keel/client';
 import { AesGcmPayloadCodec, decodeWithCodecs, type WirePayload } from 'keel/common';
-import { Worker } from 'keel/worker';
 import { waitFor } from '../node/fixtures/wait.js';
 import * as activities from './fixtures/activities.js';
 import { approvedBy, uiChain, uiOrder, uiParent, uiShipment, uiWaiter } from './fixtures/workflows.js';
-import { hasChromium, openPage, screenshot, startHarness, workflowsPath, type Harness } from './harness.js';
+import { hasChromium, openPage, screenshot, startHarness, type Harness } from './harness.js';
 import { keelHistory } from '../node/fixtures/keel-history.js';
 
 const TQ = 'ui-execution';
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 const executionPath = (workflowId: string, query = '') => `/namespaces/default/workflows/${encodeURIComponent(workflowId)}${query}`;
 
 describe.skipIf(!hasChromium)('execution page', () => {
   beforeAll(async () => {
-    h = await startHarness();
-    worker = await Worker.create({ connection: h.connection, taskQueue: TQ, workflowsPath, activities, shutdownSignals: [] });
-    running = worker.run();
+    h = await startHarness({ worker: { taskQueue: TQ, activities } });
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await h?.stop();
-  });
+  afterAll(() => h?.stop());
 
   it('shows a workflow: summary, decoded input, timeline bars and the history; a signal sent from the UI lets it complete', async () => {
     const handle = await h.client.workflow.start(uiOrder, { taskQueue: TQ, workflowId: 'order-ui-1', args: ['A-1', 42] });

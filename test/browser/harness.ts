@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Client } from 'keel/client';
 import { startLocalService } from 'keel/testing';
-import { NativeConnection } from 'keel/worker';
+import { NativeConnection, Worker, type WorkerOptions } from 'keel/worker';
 import { waitFor } from '../node/fixtures/wait.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -101,7 +101,14 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** A worker the harness runs for the whole file: its task queue, and its workflows (default: fixtures/workflows.ts) and activities. */
+export type HarnessWorkerOptions = Pick<WorkerOptions, 'taskQueue' | 'activities'> & { workflowsPath?: string };
+
+/**
+ * The service, a client and Chromium; with `worker`, also a worker polling its task queue, which
+ * `stop()` shuts down first.
+ */
+export async function startHarness(options: { worker?: HarnessWorkerOptions } = {}): Promise<Harness> {
   const service = await startService();
   console.log(`[browser tests] against ${service.kind} at ${service.url}`);
   const connection = await NativeConnection.connect({ address: service.address });
@@ -111,12 +118,16 @@ export async function startHarness(): Promise<Harness> {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  const worker = options.worker ? await Worker.create({ connection, workflowsPath, ...options.worker, shutdownSignals: [] }) : undefined;
+  const running = worker?.run();
   return {
     service,
     client,
     connection,
     browser,
     stop: async () => {
+      worker?.shutdown();
+      await running?.catch(() => undefined);
       await browser.close().catch(() => undefined);
       await connection.close().catch(() => undefined);
       await service.stop();

@@ -2,7 +2,6 @@
 // opens the new run, which links back to the run it was reset from; the old run links forward.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from 'keel/worker';
 import { waiter } from '../node/fixtures/cli-workflows.js';
 import { keelHistory } from '../node/fixtures/keel-history.js';
 import { waitFor } from '../node/fixtures/wait.js';
@@ -11,20 +10,12 @@ import { hasChromium, openPage, screenshot, startHarness, type Harness } from '.
 const TQ = 'ui-reset';
 const workflowsPath = fileURLToPath(new URL('../node/fixtures/cli-workflows.ts', import.meta.url));
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 describe.skipIf(!hasChromium)('reset action', () => {
   beforeAll(async () => {
-    h = await startHarness();
-    worker = await Worker.create({ connection: h.connection, taskQueue: TQ, workflowsPath, shutdownSignals: [] });
-    running = worker.run();
+    h = await startHarness({ worker: { taskQueue: TQ, workflowsPath } });
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await h?.stop();
-  });
+  afterAll(() => h?.stop());
 
   it('resets a run to a workflow task after confirmation and shows the new run, linked both ways', async () => {
     const handle = await h.client.workflow.start(waiter, { taskQueue: TQ, workflowId: 'reset-ui-1' });

@@ -1,27 +1,18 @@
 // A run's task queue on the execution page, in Chromium: its pollers, backlog and the average
 // time tasks waited before a worker took them, for workflow and activity tasks.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import { uiManyActivities } from './fixtures/workflows.js';
-import { hasChromium, openPage, screenshot, startHarness, workflowsPath, type Harness } from './harness.js';
+import { hasChromium, openPage, screenshot, startHarness, type Harness } from './harness.js';
 
 const TQ = 'ui-task-queue';
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 describe.skipIf(!hasChromium)('task queue panel', () => {
   beforeAll(async () => {
-    h = await startHarness();
-    worker = await Worker.create({ connection: h.connection, taskQueue: TQ, workflowsPath, activities, shutdownSignals: [] });
-    running = worker.run();
+    h = await startHarness({ worker: { taskQueue: TQ, activities } });
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await h?.stop();
-  });
+  afterAll(() => h?.stop());
 
   it("shows the run's task queue: pollers, backlog and schedule-to-start per kind of task", async () => {
     await h.client.workflow.execute(uiManyActivities, { taskQueue: TQ, workflowId: 'tq-ui-1', args: [2, 2] });

@@ -2,7 +2,6 @@
 // lands in the history; one its validator rejects shows why and leaves the history unchanged.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker } from 'keel/worker';
 import { counter } from '../node/fixtures/update-workflows.js';
 import { waitFor } from '../node/fixtures/wait.js';
 import { hasChromium, openPage, startHarness, type Harness } from './harness.js';
@@ -11,20 +10,12 @@ import { keelHistory } from '../node/fixtures/keel-history.js';
 const TQ = 'ui-update';
 const workflowsPath = fileURLToPath(new URL('../node/fixtures/update-workflows.ts', import.meta.url));
 let h: Harness;
-let worker: Worker;
-let running: Promise<void>;
 
 describe.skipIf(!hasChromium)('update action', () => {
   beforeAll(async () => {
-    h = await startHarness();
-    worker = await Worker.create({ connection: h.connection, taskQueue: TQ, workflowsPath, shutdownSignals: [] });
-    running = worker.run();
+    h = await startHarness({ worker: { taskQueue: TQ, workflowsPath } });
   });
-  afterAll(async () => {
-    worker?.shutdown();
-    await running?.catch(() => undefined);
-    await h?.stop();
-  });
+  afterAll(() => h?.stop());
 
   it('sends an update from the UI and shows its result; a rejected one shows the validator\'s reason and writes nothing', async () => {
     const handle = await h.client.workflow.start(counter, { taskQueue: TQ, workflowId: 'update-ui-1', args: [10] });
