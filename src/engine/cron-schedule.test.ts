@@ -50,13 +50,21 @@ describe('cron schedules', () => {
       }
       throw new Error(`'${spec}' was accepted`);
     };
-    expect(refused('* * * *')).toContain('needs 5');
-    expect(refused('60 * * * *')).toContain("minute field '60' has 60, outside 0–59");
-    expect(refused('* * * FOO *')).toContain('month field');
-    expect(refused('* * * * 1-9')).toContain('day of week');
+    expect(refused('* * * *')).toContain('it takes 5');
+    expect(refused('60 * * * *')).toContain("minute '60' has 60, outside 0–59");
+    expect(refused('* * * FOO *')).toContain("month 'FOO'");
+    expect(refused('* * * * 1-9')).toContain('dayOfWeek');
     expect(refused('*/0 * * * *')).toContain('step');
     expect(refused('@fortnightly')).toContain('unknown descriptor');
     expect(refused('@every soon')).toContain('duration');
-    expect(refused('CRON_TZ=Europe/Paris 0 * * * *')).toContain('UTC');
+    expect(refused('@every 1h/5m')).toContain('no offset');
+    expect(refused('CRON_TZ=Mars/Olympus 0 * * * *')).toContain('Mars/Olympus');
+  });
+
+  it('reads a CRON_TZ zone: clock times in that zone, across its clock changes', () => {
+    // Paris is UTC+1 in winter and UTC+2 in summer (clocks go forward on 2026-03-29).
+    expect(next('CRON_TZ=Europe/Paris 0 9 * * *', '2026-01-01T00:00:00Z')).toBe('2026-01-01T08:00:00.000Z');
+    expect(next('TZ=Europe/Paris 0 9 * * *', '2026-03-29T00:00:00Z')).toBe('2026-03-29T07:00:00.000Z');
+    expect(next('CRON_TZ=America/New_York 30 17 * * FRI', '2026-11-21T00:00:00Z')).toBe('2026-11-27T22:30:00.000Z');
   });
 });

@@ -37,7 +37,7 @@ export function firstCronBackoffMs(req: Pick<StartRequest, 'cronSchedule'>, now:
   const text = req.cronSchedule!;
   const backoff = cronBackoffMs(parseOrRefuse(text), now, now);
   if (backoff === undefined) {
-    throw new ServiceError('INVALID_ARGUMENT', `cronSchedule: '${text}' never fires (no matching time in the next five years); check the day and month fields.`, { field: 'cronSchedule', cronSchedule: text });
+    throw new ServiceError('INVALID_ARGUMENT', `cronSchedule: '${text}' never fires (no matching time in the next ten years); check the day and month fields.`, { field: 'cronSchedule', cronSchedule: text });
   }
   return backoff;
 }

@@ -191,7 +191,9 @@ function parseCronField(part: string, f: FieldBounds, text: string, names?: stri
     if (!/^\d+$/.test(token)) throw bad(`has '${token}', which is not a number${names ? ' or a name' : ''}.`);
     const v = Number(token);
     // Sunday is 0 or 7, as in most crons.
-    return f.name === 'dayOfWeek' && v === 7 ? 0 : v;
+    if (f.name === 'dayOfWeek' && v === 7) return 0;
+    if (v < f.min || v > f.max) throw bad(`has ${v}, outside ${f.min}–${f.max}.`);
+    return v;
   };
   for (const item of part.split(',')) {
     const [range, stepText, extra] = item.split('/');

@@ -128,6 +128,16 @@ describe('cron schedules', () => {
     expect(await getDescription(workflowId)).toMatchObject({ cronSchedule: '* * * * *', status: 'RUNNING' });
   });
 
+  it("reads a CRON_TZ schedule's clock times in its zone", async () => {
+    // 09:00 in Kolkata (UTC+5:30, no clock changes) is 03:30 UTC.
+    const { workflowId, t0 } = await startCron('cron-zone', { cronSchedule: 'CRON_TZ=Asia/Kolkata 0 9 * * *' });
+    const day = 24 * 60 * MINUTE;
+    const offset = 3.5 * 60 * MINUTE;
+    const due = Math.floor((t0 - offset) / day) * day + day + offset; // the next 03:30 UTC after t0
+    expect((await history(workflowId))[0]!.attributes).toMatchObject({ cronSchedule: 'CRON_TZ=Asia/Kolkata 0 9 * * *', firstWorkflowTaskBackoffMs: due - t0 });
+    expectError(await call('POST', '/workflows', { workflowId: unique('cron-zone-bad'), workflowType: 'w', taskQueue: 'q', cronSchedule: 'CRON_TZ=Mars/Olympus 0 9 * * *' }), 'INVALID_ARGUMENT', /cronSchedule.*Mars\/Olympus/);
+  });
+
   it('refuses a bad schedule at start, naming the field, and changes nothing', async () => {
     const workflowId = unique('cron-bad');
     const err = expectError(await call('POST', '/workflows', { workflowId, workflowType: 'w', taskQueue: 'q', cronSchedule: '61 * * * *' }), 'INVALID_ARGUMENT', /cronSchedule.*minute/);
