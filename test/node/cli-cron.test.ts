@@ -32,6 +32,6 @@ describe('keel workflow start --cron', () => {
     const bad = await keel(['workflow', 'start', '--type', 'report', '-t', 'cli-cron', '-w', 'cli-cron-2', '--cron', '0 25 * * *'], address());
     expect(bad.code).toBe(1);
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    expect(bad.stderr).toMatch(/cronSchedule: .*hour field '25' has 25, outside 0–23/);
+    expect(bad.stderr).toMatch(/cronSchedule: .*hour '25' has 25, outside 0–23/);
   });
 });
