@@ -27,7 +27,7 @@ import { parseTaskQueueName, workflowStub } from './stubs.js';
 import { partitionStub } from './task-queue.js';
 import type { TaskRef } from './task-token.js';
 import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
-import { queueDataPoint } from './metrics/analytics.js';
+import { queueAnalytics } from './metrics/analytics.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
 
@@ -108,11 +108,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.counters = new QueueCounters(this.clock.now(), (e) => {
-      if (!env.ANALYTICS) return;
-      const { namespace, taskQueue, kind } = parseTaskQueueName(ctx.id.name);
-      env.ANALYTICS.writeDataPoint(queueDataPoint(namespace, taskQueue, kind, e));
-    });
+    this.counters = new QueueCounters(this.clock.now(), queueAnalytics(env, parseTaskQueueName(ctx.id.name)));
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS backlog (id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.backlogSize = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM backlog`).one().n;
