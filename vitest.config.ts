@@ -41,6 +41,10 @@ export default defineConfig({
             // One partition per task queue, so tests look at a queue's one object; the queues of
             // test/workerd/partitions.test.ts have four, as every queue has by default.
             miniflare: {
+              // Workers Analytics Engine, as wrangler.toml's commented-out [[analytics_engine_datasets]]
+              // binds it on Cloudflare (test/workerd/analytics.test.ts); miniflare's local dataset
+              // accepts writes and keeps nothing.
+              analyticsEngineDatasets: { ANALYTICS: { dataset: 'keel_task_queues' } },
               bindings: {
                 KEEL_LONG_POLL_MS: '1000',
                 // Namespaces are created on first use, as under `keel dev`: each test makes up its own

@@ -23,6 +23,11 @@ const worker = build({
   conditions: ['workerd', 'worker', 'browser'],
   mainFields: ['module', 'main'],
   external: ['cloudflare:*'],
+  // Whitespace and syntax only, names kept (stack traces stay readable): every `keel dev` and
+  // keel/testing start hands the bundle to workerd in its config and compiles it, and 1.2 MB
+  // → 0.9 MB is measurably less of both (bench/RESULTS.md, keel dev time-to-ready).
+  minifyWhitespace: true,
+  minifySyntax: true,
   sourcemap: true,
   logLevel: 'warning',
 });

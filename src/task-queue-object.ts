@@ -27,7 +27,7 @@ import { parseTaskQueueName, workflowStub } from './stubs.js';
 import { partitionStub } from './task-queue.js';
 import type { TaskRef } from './task-token.js';
 import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
-import { queueDataPoint } from './metrics/analytics.js';
+import { queueAnalytics } from './metrics/analytics.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
 
@@ -93,8 +93,9 @@ export class TaskQueueObject extends DurableObject<Env> {
   /**
    * The queue's rate (Temporal's `maxTaskQueueActivitiesPerSecond`): tasks handed out a second,
    * across every worker, as the latest poll carrying it set it. Tasks wait in the backlog for their
-   * moment. In memory: after a restart the next such poll sets it again. Kept per partition: a queue
-   * spread over N partitions (only above `spreadAbovePerSecond`) may hand out up to N times it.
+   * moment. In memory: after a restart the next such poll sets it again. Kept by the root only: a
+   * partition sends every poll that carries a rate on to the root, and the root hands out tasks
+   * offered or pulled from partitions under it too, so N partitions never hand out N times the rate.
    */
   private ratePerSecond: number | undefined;
   /** The earliest moment the next task may be handed out under the rate. */
@@ -107,11 +108,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.counters = new QueueCounters(this.clock.now(), (e) => {
-      if (!env.ANALYTICS) return;
-      const { namespace, taskQueue, kind } = parseTaskQueueName(ctx.id.name);
-      env.ANALYTICS.writeDataPoint(queueDataPoint(namespace, taskQueue, kind, e));
-    });
+    this.counters = new QueueCounters(this.clock.now(), queueAnalytics(env, parseTaskQueueName(ctx.id.name)));
     this.sql = ctx.storage.sql;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS backlog (id INTEGER PRIMARY KEY AUTOINCREMENT, ref TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.backlogSize = this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM backlog`).one().n;
@@ -272,9 +269,11 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   async offer(ref: TaskRef, from: number): Promise<AddOutcome | 'none'> {
     this.countRequest();
-    const poller = this.waiting.pop();
+    // Under a rate the offered task waits in its partition for its moment, pulled from there.
+    const poller = this.slotFree() ? this.waiting.pop() : undefined;
     if (poller) return this.handTo(poller, ref);
     this.noteBacklog(from);
+    if (this.waiting.length > 0) this.scheduleDrain();
     return 'none';
   }
 
@@ -293,6 +292,19 @@ export class TaskQueueObject extends DurableObject<Env> {
     while (this.offering.size > 0) await Promise.allSettled([...this.offering]);
     const task = await this.takeFromBacklog(poller);
     return { task, more: this.backlogSize > this.inFlight.size || this.offering.size > 0 };
+  }
+
+  /** `pullFromPartitions` under the queue's rate: a pulled task takes the root's slot, as its own would. */
+  private async pullWithinRate(poller: Polling): Promise<StartedTask | null> {
+    if (this.backlogged.size === 0 || !this.slotFree()) return null;
+    this.takeSlot();
+    let task: StartedTask | null = null;
+    try {
+      task = await this.pullFromPartitions(poller);
+    } finally {
+      if (!task) this.refundSlot();
+    }
+    return task;
   }
 
   /** The root: a task from a partition that holds a backlog, for this poller; null when none has one. */
@@ -317,7 +329,11 @@ export class TaskQueueObject extends DurableObject<Env> {
   /** Long-polls for a task: the backlog first, then waits up to the long-poll limit. */
   async poll(identity: string, waitMs: number = Limits.longPollMs, pollerId?: string, acknowledges = false, stickyTaskQueue?: string, maxTasksPerSecond?: number): Promise<StartedTask | null> {
     if (this.closed) return null;
-    if (maxTasksPerSecond !== undefined) this.ratePerSecond = maxTasksPerSecond;
+    if (maxTasksPerSecond !== undefined) {
+      // The rate holds across partitions because only the root hands out under it.
+      if (this.partition !== 0) return this.forwardRated(identity, waitMs, pollerId, acknowledges, stickyTaskQueue, maxTasksPerSecond);
+      this.ratePerSecond = maxTasksPerSecond;
+    }
     this.recentPollers.set(identity, this.clock.now());
     const mark = this.mark();
     if (pollerId) {
@@ -327,7 +343,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       if (this.lastPollBy.size > MAX_POLLERS_REMEMBERED) this.lastPollBy.delete(this.lastPollBy.keys().next().value!);
     }
     const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
-    const fromBacklog = (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullFromPartitions(who) : null);
+    const fromBacklog = (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullWithinRate(who) : null);
     if (fromBacklog) {
       this.counters.record({ kind: 'poll', gotTask: true });
       return fromBacklog;
@@ -360,8 +376,23 @@ export class TaskQueueObject extends DurableObject<Env> {
       };
       const timer = setTimeout(() => this.expire(poller), waitMs);
       this.waiting.push(poller);
-      if (this.backlogSize > this.inFlight.size) this.scheduleDrain();
+      if (this.backlogSize > this.inFlight.size || this.backlogged.size > 0) this.scheduleDrain();
     });
+  }
+
+  /**
+   * A partition's poll that carries a rate waits at the root, however many of this partition's
+   * polls already do; one the root cannot take answers empty (the worker polls again) rather than
+   * take a task here outside the rate.
+   */
+  private async forwardRated(identity: string, waitMs: number, pollerId: string | undefined, acknowledges: boolean, stickyTaskQueue: string | undefined, maxTasksPerSecond: number): Promise<StartedTask | null> {
+    this.recentPollers.set(identity, this.clock.now());
+    try {
+      return (await this.partitionStub(0).pollTask(identity, waitMs, pollerId, acknowledges, stickyTaskQueue, maxTasksPerSecond)).task;
+    } catch (err) {
+      console.warn(`keel: task queue '${this.queueName}' partition ${this.partition} could not forward a rate-limited poll to its root`, err);
+      return null;
+    }
   }
 
   /**
@@ -507,7 +538,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (this.ratePerSecond !== undefined) this.nextFreeAt -= 1000 / this.ratePerSecond;
   }
 
-  /** Once the rate allows, the newest waiting polls get backlog tasks, one per moment. */
+  /** Schedules `drain` for the moment the rate allows the next task (only under a rate). */
   private scheduleDrain(): void {
     if (this.drainTimer !== undefined || this.ratePerSecond === undefined) return;
     this.drainTimer = setTimeout(() => {
@@ -516,14 +547,16 @@ export class TaskQueueObject extends DurableObject<Env> {
     }, Math.max(0, this.nextFreeAt - this.clock.now()));
   }
 
+  /** Once the rate allows, the newest waiting polls get backlog tasks (the root: its partitions' too), one per moment. */
   private async drain(): Promise<void> {
-    while (this.waiting.length > 0 && this.backlogSize > this.inFlight.size) {
+    while (this.waiting.length > 0 && (this.backlogSize > this.inFlight.size || this.backlogged.size > 0)) {
       if (!this.slotFree()) return this.scheduleDrain();
+      const own = this.backlogSize > this.inFlight.size;
       const poller = this.waiting.pop()!;
       poller.claimed = true;
       let task: StartedTask | null;
       try {
-        task = await this.takeFromBacklog(poller);
+        task = own ? await this.takeFromBacklog(poller) : await this.pullWithinRate(poller);
       } catch {
         // The workflow object could not be reached: the row stays in the backlog for the next poll.
         this.release(poller);
@@ -531,6 +564,8 @@ export class TaskQueueObject extends DurableObject<Env> {
       }
       if (task) poller.answer(task);
       else this.release(poller);
+      // A pull that found nothing has forgotten the drained partitions, or could not reach one: stop here.
+      if (!task && !own) return;
     }
   }
 

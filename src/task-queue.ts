@@ -95,9 +95,12 @@ export class TaskQueue {
     return outcome;
   }
 
-  /** Long-polls one partition (which forwards to the root when it has nothing). */
+  /**
+   * Long-polls one partition (which forwards to the root when it has nothing). A poll carrying the
+   * queue's rate goes to the root, the one object that enforces it (a partition would forward it there).
+   */
   async poll(identity: string, waitMs?: number, pollerId?: string, acknowledges?: boolean, stickyTaskQueue?: string, maxTasksPerSecond?: number): Promise<StartedTask | null> {
-    const partition = this.pick();
+    const partition = maxTasksPerSecond === undefined ? this.pick() : 0;
     const { task, load } = await this.at(partition).pollTask(identity, waitMs, pollerId, acknowledges, stickyTaskQueue, maxTasksPerSecond);
     this.heard(partition, load);
     return task;

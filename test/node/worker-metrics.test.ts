@@ -61,4 +61,28 @@ describe('worker metrics at telemetryOptions.metrics.prometheus.bindAddress', ()
     expect(text).not.toContain('temporal_worker_task_slots_available{');
     expect((await fetch(`http://127.0.0.1:${address.port}/other`)).status).toBe(404);
   });
+
+  it("counts the connection's calls as Temporal's Core does: temporal_request and temporal_long_request, their failures and latencies", async () => {
+    const address = (await runtime.metricsAddress())!;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'requests', workflowsPath, activities, shutdownSignals: [] });
+    await worker.runUntil(env.client.workflow.execute('loggingWorkflow', { taskQueue: 'requests', workflowId: 'requests-1', args: [1] }));
+    // A call the service refuses (no such workflow), and a long poll it refuses (a bad field).
+    await expect(env.client.workflow.getHandle('requests-missing').signal('approve', true)).rejects.toThrow();
+    await expect(env.nativeConnection.call('pollActivityTask', { identity: 7 } as never, { namespace: 'default', params: { taskQueue: 'requests' } })).rejects.toThrow();
+
+    const text = await (await fetch(`http://127.0.0.1:${address.port}/metrics`)).text();
+    const at = { namespace: 'default', task_queue: 'requests', service_name: 'temporal-core-sdk', deployment: 'test' };
+    expect(value(text, 'temporal_request', { ...at, operation: 'StartWorkflowExecution' })).toBe(1);
+    expect(value(text, 'temporal_request_latency_count', { ...at, operation: 'StartWorkflowExecution' })).toBe(1);
+    expect(value(text, 'temporal_request', { namespace: 'default', operation: 'RespondWorkflowTaskCompleted' })).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'temporal_long_request', { ...at, operation: 'PollWorkflowTaskQueue' })).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'temporal_long_request_latency_count', { ...at, operation: 'PollActivityTaskQueue' })).toBeGreaterThanOrEqual(1);
+    // Long polls are not in the ordinary family, and ordinary calls not in the long one.
+    expect(value(text, 'temporal_request', { operation: 'PollWorkflowTaskQueue' })).toBeUndefined();
+    expect(value(text, 'temporal_long_request', { operation: 'StartWorkflowExecution' })).toBeUndefined();
+    expect(value(text, 'temporal_request_failure', { namespace: 'default', operation: 'SignalWorkflowExecution', status_code: 'NOT_FOUND' })).toBe(1);
+    expect(value(text, 'temporal_long_request_failure', { ...at, operation: 'PollActivityTaskQueue', status_code: 'INVALID_ARGUMENT' })).toBe(1);
+    expect(text).toMatch(/^# TYPE temporal_request_latency histogram$/m);
+    expect(text).toMatch(/^temporal_long_request_latency_bucket\{[^}]*operation="PollWorkflowTaskQueue"[^}]*le="\+Inf"\} \d+$/m);
+  });
 });

@@ -123,6 +123,31 @@ describe('task queue partitions', () => {
     expect(queue.pick()).toBe(0);
   });
 
+  it('a rate-limited queue hands out no more than its rate, however many partitions its tasks and polls land on', async () => {
+    const tq = unique('tq');
+    const refs: TaskRef[] = [];
+    for (const p of [0, 1, 2, 3]) {
+      const ref = await heldTask('rated', tq);
+      expect(await partition(tq, p).add(ref)).toBe('queued');
+      refs.push(ref);
+    }
+    // One task per 1,000 s (maxTaskQueueActivitiesPerSecond 0.001): one poll on each partition, and
+    // one task in each partition's backlog, yet only one task may go out before the clock moves.
+    const rate = 0.001;
+    const polls = [0, 1, 2, 3].map((p) => partition(tq, p).poll(`worker-${p}`, 300, undefined, false, undefined, rate));
+    const first = (await Promise.all(polls)).map(workflowIdOf).filter(Boolean);
+    expect(first).toHaveLength(1);
+
+    // The root's clock passes the next moment: one more task, pulled from a partition's backlog.
+    await runInDurableObject(partition(tq, 0), (o) => (o as unknown as { clock: { advance(ms: number): void } }).clock.advance(1_000_000));
+    const second = (await Promise.all([1, 2].map((p) => partition(tq, p).poll(`worker-${p}`, 300, undefined, false, undefined, rate)))).map(workflowIdOf).filter(Boolean);
+    expect(second).toHaveLength(1);
+    const handed = [...first, ...second];
+    expect(new Set(handed).size).toBe(2);
+    const left = await Promise.all([0, 1, 2, 3].map(async (p) => (await queueState(tq, 'workflow', p)).backlog.length));
+    expect(left.reduce((a, b) => a + b, 0)).toBe(refs.length - handed.length);
+  });
+
   it("a worker's polls are ended, and its liveness seen, on every partition", async () => {
     const tq = 'four-partitions-worker';
     const queue = taskQueueStub(testEnv, NS, tq, 'workflow');

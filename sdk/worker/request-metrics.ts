@@ -1,0 +1,140 @@
+// Owns the worker connection's request metrics under Temporal's Core SDK client names and labels:
+// temporal_request / _failure / _latency, and temporal_long_request / _failure / _latency for long
+// polls, each with `operation` (Temporal's gRPC method name), `namespace`, `task_queue` where the call
+// has one, and `status_code` on failures (gRPC's code names, UPPER_SNAKE_CASE, as every SDK has them).
+import type { EndpointName, ErrorCode, RequestOf } from '../../protocol/index.js';
+import type { MetricRegistry } from '../../protocol/metric-registry.js';
+import type { CallOptions } from '../client/http-transport.js';
+import { KeelServiceError } from '../client/errors.js';
+
+/**
+ * Each endpoint's operation: the WorkflowService method a Temporal SDK calls for the same thing, so
+ * dashboards and alerts written for Temporal (e.g. `operation="RespondWorkflowTaskCompleted"`) match.
+ * Keel's own endpoints keep their name in the same PascalCase form.
+ */
+export const OPERATIONS: Readonly<Record<EndpointName, string>> = {
+  startWorkflow: 'StartWorkflowExecution',
+  describeWorkflow: 'DescribeWorkflowExecution',
+  signalWorkflow: 'SignalWorkflowExecution',
+  signalWithStartWorkflow: 'SignalWithStartWorkflowExecution',
+  requestCancelWorkflow: 'RequestCancelWorkflowExecution',
+  terminateWorkflow: 'TerminateWorkflowExecution',
+  resetWorkflow: 'ResetWorkflowExecution',
+  getWorkflowHistory: 'GetWorkflowExecutionHistory',
+  queryWorkflow: 'QueryWorkflow',
+  updateWorkflow: 'UpdateWorkflowExecution',
+  // Temporal sends update-with-start as a multi-operation, and its metrics name it so.
+  updateWithStartWorkflow: 'ExecuteMultiOperation',
+  pollWorkflowUpdate: 'PollWorkflowExecutionUpdate',
+  pollWorkflowTask: 'PollWorkflowTaskQueue',
+  completeWorkflowTask: 'RespondWorkflowTaskCompleted',
+  failWorkflowTask: 'RespondWorkflowTaskFailed',
+  respondQueryTask: 'RespondQueryTaskCompleted',
+  acknowledgeTask: 'AcknowledgeTask',
+  pollActivityTask: 'PollActivityTaskQueue',
+  heartbeatActivityTask: 'RecordActivityTaskHeartbeat',
+  completeActivityTask: 'RespondActivityTaskCompleted',
+  failActivityTask: 'RespondActivityTaskFailed',
+  cancelActivityTask: 'RespondActivityTaskCanceled',
+  heartbeatActivityById: 'RecordActivityTaskHeartbeatById',
+  completeActivityById: 'RespondActivityTaskCompletedById',
+  failActivityById: 'RespondActivityTaskFailedById',
+  cancelActivityById: 'RespondActivityTaskCanceledById',
+  cancelPolls: 'CancelPolls',
+  shutdownWorker: 'ShutdownWorker',
+  describeTaskQueue: 'DescribeTaskQueue',
+  listWorkflows: 'ListWorkflowExecutions',
+  describeNamespaceCost: 'DescribeNamespaceCost',
+  countWorkflows: 'CountWorkflowExecutions',
+  createSchedule: 'CreateSchedule',
+  describeSchedule: 'DescribeSchedule',
+  updateSchedule: 'UpdateSchedule',
+  patchSchedule: 'PatchSchedule',
+  deleteSchedule: 'DeleteSchedule',
+  listSchedules: 'ListSchedules',
+  deleteWorkflow: 'DeleteWorkflowExecution',
+  registerNamespace: 'RegisterNamespace',
+  listNamespaces: 'ListNamespaces',
+  describeNamespace: 'DescribeNamespace',
+  updateNamespace: 'UpdateNamespace',
+  advanceWorkflowTime: 'AdvanceWorkflowTime',
+};
+
+/** The gRPC status Temporal's service would answer with for each of Keel's error codes. */
+const STATUS_CODES: Readonly<Record<ErrorCode | 'UNAVAILABLE' | 'UNKNOWN', string>> = {
+  INVALID_JSON: 'INVALID_ARGUMENT',
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  PAYLOAD_TOO_LARGE: 'INVALID_ARGUMENT',
+  UNSUPPORTED_MEDIA_TYPE: 'INVALID_ARGUMENT',
+  LIMIT_EXCEEDED: 'RESOURCE_EXHAUSTED',
+  ROUTE_NOT_FOUND: 'UNIMPLEMENTED',
+  METHOD_NOT_ALLOWED: 'UNIMPLEMENTED',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  NAMESPACE_NOT_FOUND: 'NOT_FOUND',
+  NAMESPACE_ALREADY_EXISTS: 'ALREADY_EXISTS',
+  WORKFLOW_NOT_FOUND: 'NOT_FOUND',
+  // Temporal answers a signal or cancel of a closed run "workflow execution already completed", NotFound.
+  WORKFLOW_NOT_RUNNING: 'NOT_FOUND',
+  WORKFLOW_ALREADY_STARTED: 'ALREADY_EXISTS',
+  INVALID_TASK_TOKEN: 'INVALID_ARGUMENT',
+  TASK_NOT_FOUND: 'NOT_FOUND',
+  UNKNOWN_ACTIVITY: 'INVALID_ARGUMENT',
+  UNKNOWN_TIMER: 'INVALID_ARGUMENT',
+  DUPLICATE_ID: 'INVALID_ARGUMENT',
+  BAD_COMMAND: 'INVALID_ARGUMENT',
+  REQUEST_ID_CONFLICT: 'FAILED_PRECONDITION',
+  QUERY_TIMEOUT: 'DEADLINE_EXCEEDED',
+  QUERY_FAILED: 'INVALID_ARGUMENT',
+  QUERY_NOT_REGISTERED: 'INVALID_ARGUMENT',
+  QUERY_REJECTED: 'FAILED_PRECONDITION',
+  UPDATE_TIMEOUT: 'DEADLINE_EXCEEDED',
+  UPDATE_NOT_FOUND: 'NOT_FOUND',
+  INVALID_RESET_POINT: 'INVALID_ARGUMENT',
+  SCHEDULE_NOT_FOUND: 'NOT_FOUND',
+  SCHEDULE_ALREADY_RUNNING: 'ALREADY_EXISTS',
+  SCHEDULE_CONFLICT: 'FAILED_PRECONDITION',
+  FEATURE_DISABLED: 'UNIMPLEMENTED',
+  INTERNAL: 'INTERNAL',
+  UNAVAILABLE: 'UNAVAILABLE',
+  UNKNOWN: 'UNKNOWN',
+};
+
+/** A Keel error answer's gRPC status code name; a 429 is RESOURCE_EXHAUSTED whatever its body. */
+export function statusCodeOf(err: KeelServiceError): string {
+  return err.status === 429 ? 'RESOURCE_EXHAUSTED' : (STATUS_CODES[err.code] ?? 'UNKNOWN');
+}
+
+/**
+ * Long polls, counted apart as Temporal's Core does (its poll methods and the history long poll), so
+ * that their 20-second waits do not swamp the latency of ordinary calls.
+ */
+export function isLongPoll(endpoint: EndpointName, request: unknown): boolean {
+  if (endpoint === 'pollWorkflowTask' || endpoint === 'pollActivityTask') return true;
+  return endpoint === 'getWorkflowHistory' && (request as { waitNewEvent?: unknown } | undefined)?.waitNewEvent === true;
+}
+
+/**
+ * Runs one call and records it. As Core: every call counts once in `request` and in `request_latency`
+ * (failed ones too); `request_failure` counts the calls the service answered with an error. A call
+ * that got no answer (network failure, aborted) is not a failure there either. Keel's transport
+ * retries inside one call, so a call retried after a 503 counts once (Core counts each attempt).
+ */
+export async function recordRequest<T>(registry: MetricRegistry, endpoint: EndpointName, request: RequestOf<EndpointName>, options: CallOptions, call: () => Promise<T>): Promise<T> {
+  const long = isLongPoll(endpoint, request);
+  const name = long ? 'temporal_long_request' : 'temporal_request';
+  const taskQueue = options.params?.taskQueue ?? (request as { taskQueue?: unknown } | undefined)?.taskQueue;
+  const labels = { namespace: options.namespace, operation: OPERATIONS[endpoint], ...(typeof taskQueue === 'string' ? { task_queue: taskQueue } : {}) };
+  registry.inc(name, long ? 'Count of long-poll request successes by rpc name' : 'Count of client request successes by rpc name', labels);
+  const t0 = performance.now();
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof KeelServiceError) {
+      registry.inc(`${name}_failure`, long ? 'Count of long-poll request failures by rpc name' : 'Count of client request failures by rpc name', { ...labels, status_code: statusCodeOf(err) });
+    }
+    throw err;
+  } finally {
+    registry.observe(`${name}_latency`, long ? 'Histogram of client long-poll request latencies (ms)' : 'Histogram of client request latencies (ms)', labels, performance.now() - t0);
+  }
+}
