@@ -121,6 +121,11 @@ export class TaskQueue {
     return heard.length > 0 ? Math.max(...heard) : undefined;
   }
 
+  /** A workflow task started for a sticky queue's worker (src/engine/sticky-hand-over.ts); a sticky queue has one partition. */
+  handOver(task: StartedTask): Promise<boolean> {
+    return this.at(0).handOver(task);
+  }
+
   /** A sticky queue has one partition: the root. */
   closeSticky(): Promise<void> {
     return this.at(0).closeSticky();
