@@ -92,7 +92,7 @@ export class TaskQueueObject extends DurableObject<Env> {
    * window; past it, the workflow object sends it to the run's normal queue (its window ends), so a
    * poll never gets one the worker could no longer acknowledge in time.
    */
-  private readonly held: Array<{ task: StartedTask; until: number }> = [];
+  private readonly held: Array<{ task: StartedTask; ref: TaskRef; until: number }> = [];
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
   /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
@@ -256,7 +256,7 @@ export class TaskQueueObject extends DurableObject<Env> {
    * worker (src/engine/sticky-hand-over.ts): the newest waiting poll gets it, else the next poll.
    * False when the queue is closed (its worker stopped): the object sends the task elsewhere.
    */
-  handOver(task: StartedTask): boolean {
+  handOver(task: StartedTask, ref: TaskRef): boolean {
     if (this.closed) return false;
     this.counters.record({ kind: 'added' });
     const poller = this.waiting.pop();
@@ -265,7 +265,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       poller.answer(task);
       return true;
     }
-    this.held.push({ task, until: this.clock.now() + Limits.handOffAckMs / 2 });
+    this.held.push({ task, ref, until: this.clock.now() + Limits.handOffAckMs / 2 });
     return true;
   }
 
@@ -459,8 +459,8 @@ export class TaskQueueObject extends DurableObject<Env> {
       this.closed = true;
     }
     for (const poller of this.waiting.splice(0)) poller.answer(null);
-    // Held tasks stay started for a worker that stopped: their hand-off window sends them on.
-    this.held.length = 0;
+    // Tasks held for the worker that stopped go to their normal queues too.
+    for (const { ref } of this.held.splice(0)) await this.releaseSticky(ref);
     const rows = this.sql.exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id`).toArray();
     for (const row of rows) {
       if (this.inFlight.has(row.id)) continue;

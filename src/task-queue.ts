@@ -122,8 +122,8 @@ export class TaskQueue {
   }
 
   /** A workflow task started for a sticky queue's worker (src/engine/sticky-hand-over.ts); a sticky queue has one partition. */
-  handOver(task: StartedTask): Promise<boolean> {
-    return this.at(0).handOver(task);
+  handOver(task: StartedTask, ref: TaskRef): Promise<boolean> {
+    return this.at(0).handOver(task, ref);
   }
 
   /** A sticky queue has one partition: the root. */

@@ -16,7 +16,7 @@ import { timeSkippingEnabled } from './engine/time-skip.js';
 import { Txn } from './engine/transaction.js';
 import { terminateBeforeDeletion } from './engine/retention.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
-import { releaseStickyWorkflowTask } from './engine/workflow-tasks.js';
+import { releaseStickyTask } from './engine/sticky-hand-over.js';
 import { acknowledgeTask } from './engine/hand-off.js';
 import { startPolledTask, type Poller } from './engine/polled-task.js';
 import { signalWithStart } from './engine/signal-with-start.js';
@@ -253,11 +253,11 @@ export class WorkflowObject extends DurableObject<Env> {
 
   // ---- RPC: tasks -------------------------------------------------------------------
 
-  /** Called by a closed sticky queue for a workflow task sent to it: the task moves to the normal queue. */
+  /** Called by a closed sticky queue for a workflow task sent to it (or held for its worker): the task moves to the normal queue. */
   releaseStickyTask(ref: TaskRef, stickyQueue: string): void {
     this.mutate((tx) => {
       const run = tx.loadRun(ref.runId);
-      if (run) releaseStickyWorkflowTask(tx, run, ref, stickyQueue);
+      if (run) releaseStickyTask(tx, run, ref, stickyQueue);
     });
   }
 

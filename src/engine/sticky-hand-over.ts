@@ -11,6 +11,7 @@ import type { TaskTokenData } from '../task-token.js';
 import { returnToNormalQueue } from './hand-off.js';
 import { isRunning, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
+import { releaseStickyWorkflowTask } from './workflow-tasks.js';
 
 /** Before the alarm fires what is due: a workflow task it dispatches to the run's sticky queue is started for that worker. Returns `tx`. */
 export function claimForStickyWorker(tx: Txn, run: RunState): Txn {
@@ -30,4 +31,18 @@ export function handOverRefused(tx: Txn, run: RunState | undefined, token: TaskT
   const wt = run?.workflowTask;
   if (!run || !isRunning(run) || !wt?.handOff || wt.startedEventId !== token.startedEventId || wt.attempt !== token.attempt) return;
   returnToNormalQueue(tx, run, wt);
+}
+
+/**
+ * A closed sticky queue gives back a workflow task sent to it: one not started goes to the normal
+ * queue (`releaseStickyWorkflowTask`), and so does one the alarm started for the worker that the
+ * queue still held, never handed to a poll — its worker stopped and will not acknowledge it.
+ */
+export function releaseStickyTask(tx: Txn, run: RunState, ref: { seq?: number }, stickyQueue: string): void {
+  const wt = run.workflowTask;
+  if (isRunning(run) && wt?.sticky && wt.taskQueue === stickyQueue && wt.seq === ref.seq && wt.startedEventId !== undefined && wt.handOff?.inAnswer) {
+    returnToNormalQueue(tx, run, wt);
+    return;
+  }
+  releaseStickyWorkflowTask(tx, run, ref, stickyQueue);
 }

@@ -9,10 +9,10 @@ import { fireDue } from '../engine/lifecycle.js';
 import { claimForStickyWorker, handOverRefused } from '../engine/sticky-hand-over.js';
 import type { Txn } from '../engine/transaction.js';
 import { taskQueueStub } from '../stubs.js';
-import type { TaskTokenData } from '../task-token.js';
+import type { TaskRef, TaskTokenData } from '../task-token.js';
 import type { TaskPayloads } from './task-payloads.js';
 
-type Claimed = { runId: string; token: TaskTokenData; stickyQueue: string };
+type Claimed = { runId: string; token: TaskTokenData; stickyQueue: string; ref: TaskRef };
 
 export class StickyHandOver {
   constructor(
@@ -28,7 +28,11 @@ export class StickyHandOver {
     if (!run) return undefined;
     claimForStickyWorker(tx, run);
     fireDue(tx, run, heardFrom);
-    return tx.claimedWorkflowTask && { ...tx.claimedWorkflowTask, stickyQueue: tx.workflowTaskClaim!.taskQueue };
+    const claimed = tx.claimedWorkflowTask;
+    const wt = run.workflowTask;
+    if (!claimed || !wt) return undefined;
+    const ref: TaskRef = { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'workflow', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt, seq: wt.seq };
+    return { ...claimed, stickyQueue: wt.taskQueue, ref };
   }
 
   /** After the alarm's transaction: the started task to its sticky queue. */
@@ -37,7 +41,7 @@ export class StickyHandOver {
     if (!task) return;
     let taken = false;
     try {
-      taken = await taskQueueStub(this.env, claimed.token.namespace, claimed.stickyQueue, 'workflow').handOver({ kind: 'workflow', task });
+      taken = await taskQueueStub(this.env, claimed.token.namespace, claimed.stickyQueue, 'workflow').handOver({ kind: 'workflow', task }, claimed.ref);
     } catch (err) {
       console.warn(`keel: could not hand a workflow task of '${claimed.token.workflowId}' to its sticky queue '${claimed.stickyQueue}'; it goes to its normal queue`, err);
     }

@@ -93,6 +93,19 @@ describe('the alarm hands a sticky worker its workflow task', () => {
     expect(eventsFrom(normal.history, 1)).toEqual(['1 WorkflowExecutionStarted', '2 WorkflowTaskScheduled', '3 WorkflowTaskStarted', '4 WorkflowTaskCompleted', '5 TimerStarted', '6 TimerFired', '7 WorkflowTaskScheduled', '8 WorkflowTaskStarted']);
   });
 
+  it('a task the sticky queue holds when its worker stops (the queue closes) goes to the normal queue at once', async () => {
+    const { workflowId, runId, taskQueue, sticky } = await sleepingOnStickyWorker('sho-held-closed');
+    await freezeQueueClock(sticky);
+    await advance(workflowId, 1_000);
+    expect((await runState(workflowId, runId)).workflowTask).toMatchObject({ taskQueue: sticky, startedEventId: 8 });
+    await taskQueueStub(testEnv, NS, sticky, 'workflow').closeSticky();
+    expect((await runState(workflowId, runId)).sticky).toBeUndefined();
+    const normal = (await pollWorkflowTask(taskQueue, 0, 'worker-2'))!;
+    expect(normal).toMatchObject({ attempt: 1, startedEventId: 8 });
+    expect(normal.history[0]!.eventId).toBe(1);
+    expect(await pollSticky(sticky)).toBeUndefined();
+  });
+
   it('a worker that does not acknowledge hand-offs gets its sticky task through the queue, as before', async () => {
     const { workflowId, runId, task } = await startAndTakeFirstTask('sho-old');
     const sticky = unique('sho-old-sticky');
