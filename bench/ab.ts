@@ -5,7 +5,7 @@
 // two runs of bench/run.ts minutes apart do not compare.
 //
 //   node scripts/build.mjs   # in each checkout
-//   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100] [--no-eager-start]
+//   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100] [--no-eager-start] [--only w1,w2,throughput,w3] [--w3-rounds 3] [--w3-sleeps 50]
 //
 // Each side loads its own SDK (dist/sdk), service (dist/worker) and bench workflows/activities.
 // Both sides start workflows with `requestEagerStart` on the worker's connection (a side whose SDK
@@ -17,7 +17,12 @@ import path from 'node:path';
 import { newWorkflowId, pool, stats, workerdPids } from './lib';
 
 const args = process.argv.slice(2);
-const dirs = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs').map((d) => path.resolve(d));
+const valued = ['--runs', '--only', '--w3-rounds', '--w3-sleeps'];
+const dirs = args.filter((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]!)).map((d) => path.resolve(d));
+const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
+const runsOf = (w: string) => !only || only.has(w);
+const w3Rounds = Number(args[args.indexOf('--w3-rounds') + 1] ?? 0) || 3;
+const w3Sleeps = Number(args[args.indexOf('--w3-sleeps') + 1] ?? 0) || 50;
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 0) || 100;
 const eager = !args.includes('--no-eager-start');
 if (dirs.length !== 2) {
@@ -102,20 +107,20 @@ const timed = async (f: () => Promise<unknown>) => {
   return performance.now() - t0;
 };
 
-await alternate(`W1 one activity, sequential start → result (ms), ${runs} per side`, runs, (s) => timed(() => s.run('oneActivity', 'x')));
-await alternate(`W2 ten sequential activities (ms per workflow), ${Math.ceil(runs / 4)} per side`, Math.ceil(runs / 4), (s) => timed(() => s.run('sequentialActivities', 10)));
+if (runsOf('w1')) await alternate(`W1 one activity, sequential start → result (ms), ${runs} per side`, runs, (s) => timed(() => s.run('oneActivity', 'x')));
+if (runsOf('w2')) await alternate(`W2 ten sequential activities (ms per workflow), ${Math.ceil(runs / 4)} per side`, Math.ceil(runs / 4), (s) => timed(() => s.run('sequentialActivities', 10)));
 // Throughput: bursts of 100 workflows, 50 in flight; the sample is workflows per second.
-await alternate('W1 throughput (workflows/s per burst of 100, 50 in flight), 4 bursts per side', 4, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100, 1);
+if (runsOf('throughput')) await alternate('W1 throughput (workflows/s per burst of 100, 50 in flight), 4 bursts per side', 4, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100, 1);
 // W3: 50 durable sleeps of 1 s started together; the sample is one round's p99 lateness inside the
 // workflow (resumed − slept − 1 s), as bench/run.ts's w3 measures it.
-await alternate(
-  'W3 lateness p99 of 50 concurrent 1 s sleeps (ms, one sample per round), 3 rounds per side',
-  3,
+if (runsOf('w3')) await alternate(
+  `W3 lateness p99 of ${w3Sleeps} concurrent 1 s sleeps (ms, one sample per round), ${w3Rounds} rounds per side`,
+  w3Rounds,
   async (s) => {
-    const r = (await Promise.all(Array.from({ length: 50 }, () => s.run('durableSleep', 1000)))) as Array<{ before: number; after: number }>;
+    const r = (await Promise.all(Array.from({ length: w3Sleeps }, () => s.run('durableSleep', 1000)))) as Array<{ before: number; after: number }>;
     return stats(r.map((x) => x.after - x.before - 1000)).p99;
   },
-  50,
+  w3Sleeps,
   1,
 );
 for (const s of sides) await s.stop();

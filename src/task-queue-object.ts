@@ -86,6 +86,13 @@ export class TaskQueueObject extends DurableObject<Env> {
    * time was a quarter of the service's SQLite time (bench/RESULTS.md).
    */
   private backlogSize: number;
+  /**
+   * Workflow tasks already started for this sticky queue's worker (`handOver`) that found no poll
+   * waiting, in memory: the next poll takes them first. Each is kept only within half its hand-off
+   * window; past it, the workflow object sends it to the run's normal queue (its window ends), so a
+   * poll never gets one the worker could no longer acknowledge in time.
+   */
+  private readonly held: Array<{ task: StartedTask; ref: TaskRef; until: number }> = [];
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
   /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
@@ -241,6 +248,36 @@ export class TaskQueueObject extends DurableObject<Env> {
     return 'delivered';
   }
 
+  /**
+   * A workflow task the workflow object started in its alarm's transaction for this sticky queue's
+   * worker (src/engine/sticky-hand-over.ts): the newest waiting poll gets it, else the next poll.
+   * False when the queue is closed (its worker stopped): the object sends the task elsewhere.
+   */
+  handOver(task: StartedTask, ref: TaskRef): boolean {
+    if (this.closed) return false;
+    this.counters.record({ kind: 'added' });
+    const poller = this.waiting.pop();
+    if (poller) {
+      this.counters.record({ kind: 'dispatched', waitedMs: 0 });
+      poller.answer(task);
+      return true;
+    }
+    this.held.push({ task, ref, until: this.clock.now() + Limits.handOffAckMs / 2 });
+    return true;
+  }
+
+  /** The oldest task `handOver` holds that is still within its time, if any. */
+  private takeHeld(): StartedTask | null {
+    const now = this.clock.now();
+    for (let next = this.held.shift(); next; next = this.held.shift()) {
+      if (next.until >= now) {
+        this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, now - (next.until - Limits.handOffAckMs / 2)) });
+        return next.task;
+      }
+    }
+    return null;
+  }
+
   private enqueue(ref: TaskRef): void {
     this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), this.clock.now());
     this.backlogSize++;
@@ -343,7 +380,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       if (this.lastPollBy.size > MAX_POLLERS_REMEMBERED) this.lastPollBy.delete(this.lastPollBy.keys().next().value!);
     }
     const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
-    const fromBacklog = (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullWithinRate(who) : null);
+    const fromBacklog = this.takeHeld() ?? (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullWithinRate(who) : null);
     if (fromBacklog) {
       this.counters.record({ kind: 'poll', gotTask: true });
       return fromBacklog;
@@ -407,7 +444,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
     let bytes = 0;
     while (tasks.length < Math.min(maxTasks, Limits.maxTasksPerPoll) && bytes < Limits.maxHistoryPageBytes && !this.closed) {
-      const next = await this.takeFromBacklog(who);
+      const next = this.takeHeld() ?? (await this.takeFromBacklog(who));
       if (!next) break;
       tasks.push(next);
       bytes += JSON.stringify(next.task).length;
@@ -453,6 +490,8 @@ export class TaskQueueObject extends DurableObject<Env> {
       this.closed = true;
     }
     for (const poller of this.waiting.splice(0)) poller.answer(null);
+    // Tasks held for the worker that stopped go to their normal queues too.
+    for (const { ref } of this.held.splice(0)) await this.releaseSticky(ref);
     const rows = this.sql.exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id`).toArray();
     for (const row of rows) {
       if (this.inFlight.has(row.id)) continue;

@@ -124,6 +124,11 @@ export class TaskQueue {
     return heard.length > 0 ? Math.max(...heard) : undefined;
   }
 
+  /** A workflow task started for a sticky queue's worker (src/engine/sticky-hand-over.ts); a sticky queue has one partition. */
+  handOver(task: StartedTask, ref: TaskRef): Promise<boolean> {
+    return this.at(0).handOver(task, ref);
+  }
+
   /** A sticky queue has one partition: the root. */
   closeSticky(): Promise<void> {
     return this.at(0).closeSticky();

@@ -8,7 +8,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { ParsedRequestOf, ResponseOf } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';
 import { describeRun } from './engine/describe.js';
-import { completeWorkflowTask, failWorkflowTask, fireDue } from './engine/lifecycle.js';
+import { completeWorkflowTask, failWorkflowTask } from './engine/lifecycle.js';
 import { requestCancelWorkflow, resolveRun, signalWorkflow, terminateRun } from './engine/run-control.js';
 import { startWorkflow } from './engine/start.js';
 import { resetWorkflow } from './engine/reset.js';
@@ -16,7 +16,7 @@ import { timeSkippingEnabled } from './engine/time-skip.js';
 import { Txn } from './engine/transaction.js';
 import { terminateBeforeDeletion } from './engine/retention.js';
 import { enforceHistoryLimit } from './engine/history-limit.js';
-import { releaseStickyWorkflowTask } from './engine/workflow-tasks.js';
+import { releaseStickyTask } from './engine/sticky-hand-over.js';
 import { acknowledgeTask } from './engine/hand-off.js';
 import { startPolledTask, type Poller } from './engine/polled-task.js';
 import { signalWithStart } from './engine/signal-with-start.js';
@@ -57,6 +57,7 @@ export class WorkflowObject extends DurableObject<Env> {
   declare private readonly deadPolls: WorkflowParts['deadPolls'];
   declare private readonly timeSkipper: WorkflowParts['timeSkipper'];
   declare private readonly updates: WorkflowParts['updates'];
+  declare private readonly stickyHandOver: WorkflowParts['stickyHandOver'];
   declare readonly visibility: WorkflowParts['visibility'];
   declare readonly calls: WorkflowParts['calls'];
   declare readonly deletion: WorkflowParts['deletion'];
@@ -135,12 +136,8 @@ export class WorkflowObject extends DurableObject<Env> {
     const now = this.clock.now();
     this.store.expireRequests(now);
     const heardFrom = await this.deadPolls.workersHeardFrom(this.store, now);
-    this.mutate((tx) => {
-      const current = tx.currentRunId();
-      const run = current ? tx.loadRun(current) : undefined;
-      if (run) fireDue(tx, run, heardFrom);
-    }, undefined, { alwaysScheduleAlarm: true });
-    await Promise.all([this.deliverOutbox(), this.calls.deliverDue()]);
+    const claimed = this.mutate((tx) => this.stickyHandOver.fireDue(tx, heardFrom), undefined, { alwaysScheduleAlarm: true });
+    await Promise.all([this.deliverOutbox(), this.calls.deliverDue(), claimed && this.stickyHandOver.send(claimed)]);
     await this.deletion.dropIfEmpty();
   }
 
@@ -256,11 +253,11 @@ export class WorkflowObject extends DurableObject<Env> {
 
   // ---- RPC: tasks -------------------------------------------------------------------
 
-  /** Called by a closed sticky queue for a workflow task sent to it: the task moves to the normal queue. */
+  /** Called by a closed sticky queue for a workflow task sent to it (or held for its worker): the task moves to the normal queue. */
   releaseStickyTask(ref: TaskRef, stickyQueue: string): void {
     this.mutate((tx) => {
       const run = tx.loadRun(ref.runId);
-      if (run) releaseStickyWorkflowTask(tx, run, ref, stickyQueue);
+      if (run) releaseStickyTask(tx, run, ref, stickyQueue);
     });
   }
 

@@ -15,7 +15,7 @@ import { ServiceError } from '../service-error.js';
 import type { TaskTokenData } from '../task-token.js';
 import { dispatchRetryIfDue, requireStartedActivity, scheduleToCloseDeadline, timeOutActivity } from './activities.js';
 import { decideRetry } from './retry.js';
-import { isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
+import { isRunning, type ActivityState, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { LostHandOff, Txn } from './transaction.js';
 import { dispatchWorkflowTaskIfDue, flushBuffered, requireStartedWorkflowTask, writeTransientEvents } from './workflow-tasks.js';
 
@@ -80,6 +80,14 @@ export function workflowTaskHandOffLost(tx: Txn, run: RunState, heardFrom?: Work
   const polled = heardFrom?.('workflow', wt.handOff);
   if (polled !== undefined) return extend(tx, run, wt.handOff, polled);
   noteLost(tx, run, 'workflow', wt.handOff, wt.identity, wt.sticky);
+  returnToNormalQueue(tx, run, wt);
+}
+
+/**
+ * A started, unacknowledged workflow task the worker never had goes back: unstarted again, with its
+ * attempt, dispatched to the run's normal queue (the worker's sticky cache is not counted on any more).
+ */
+export function returnToNormalQueue(tx: Txn, run: RunState, wt: WorkflowTaskState): void {
   if (wt.attempt > 1) wt.scheduledEventId = 0;
   wt.startedEventId = undefined;
   wt.startedTime = undefined;

@@ -41,7 +41,11 @@ export function completeWorkflowTask(tx: Txn, run: RunState | undefined, token: 
   r.workflowTask = undefined;
   if (!isRunning(r)) return;
   r.sticky = req.stickyAttributes
-    ? { taskQueue: req.stickyAttributes.workerTaskQueue, scheduleToStartTimeoutMs: req.stickyAttributes.scheduleToStartTimeoutMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS }
+    ? {
+        taskQueue: req.stickyAttributes.workerTaskQueue,
+        scheduleToStartTimeoutMs: req.stickyAttributes.scheduleToStartTimeoutMs ?? DEFAULT_STICKY_SCHEDULE_TO_START_MS,
+        ...(req.acknowledgesHandOff === true ? { handOver: req.identity ? { identity: req.identity } : {} } : {}),
+      }
     : undefined;
   if (flushBuffered(tx, r)) scheduleWorkflowTask(tx, r);
   tx.touch(r);

@@ -162,7 +162,12 @@ export interface RunState {
   activities: Record<string, ActivityState>;
   timers: Record<string, TimerState>;
   cancelRequested: boolean;
-  sticky?: { taskQueue: string; scheduleToStartTimeoutMs: number };
+  /**
+   * The worker holding the run in its cache, by its sticky queue. `handOver`: it acknowledges
+   * hand-offs (protocol 2), so a workflow task the alarm schedules for it is started in the alarm's
+   * transaction and handed to its queue (src/engine/sticky-hand-over.ts); `identity` is its identity.
+   */
+  sticky?: { taskQueue: string; scheduleToStartTimeoutMs: number; handOver?: { identity?: string } };
   /** Started event id of the last completed workflow task (a sticky worker holds the run up to it). */
   lastCompletedStartedEventId: number;
   taskSeq: number;

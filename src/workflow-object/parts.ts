@@ -20,6 +20,7 @@ import { WorkflowAlarm } from './alarm.js';
 import { DeadPolls } from './dead-polls.js';
 import type { HistoryWaiters } from './history-waiters.js';
 import { IdleTimeSkipper } from './idle-time-skipper.js';
+import { StickyHandOver } from './sticky-hand-over.js';
 import { TaskOutbox } from './task-outbox.js';
 import { TaskPayloads } from './task-payloads.js';
 import { UpdatesInFlight } from './updates-in-flight.js';
@@ -53,6 +54,8 @@ export interface WorkflowParts {
   deadPolls: DeadPolls;
   timeSkipper: IdleTimeSkipper;
   updates: UpdatesInFlight;
+  /** What the alarm fires; the workflow task it starts for a run's sticky worker, handed to that worker's queue. */
+  stickyHandOver: StickyHandOver;
 }
 
 export function wireParts(h: WorkflowObjectHost): WorkflowParts {
@@ -72,6 +75,7 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
   });
   const calls = new WorkflowCalls(store.sql, { env, now, retryBy: alarmBy, settle: h.settleCall });
   const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied() });
+  const payloads = new TaskPayloads(store, env.KEEL_TOKEN_SECRET);
   const alarms: WorkflowAlarm = new WorkflowAlarm(storage, clock, store, [calls, visibility], (tx: Txn) => deletion.nextDue(tx));
   return {
     queries,
@@ -80,9 +84,10 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
     deletion,
     alarms,
     tasks: new TaskOutbox(store, meteredEnv, clock, alarmBy),
-    payloads: new TaskPayloads(store, env.KEEL_TOKEN_SECRET),
+    payloads,
     deadPolls: new DeadPolls(meteredEnv, namespace),
     timeSkipper: new IdleTimeSkipper({ enabled: env.KEEL_TIME_SKIPPING === 'auto', store, clock, waiters: h.waiters, advance: h.advanceTime }),
+    stickyHandOver: new StickyHandOver(meteredEnv, payloads, h.mutate),
     updates: new UpdatesInFlight({ store, clock, queries, waiters: h.waiters, workflowId: () => h.names().workflowId, mutate: h.mutate }),
   };
 }
