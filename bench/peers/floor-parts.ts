@@ -3,6 +3,7 @@
 // W1, as the difference between the floor and the variant that removes (or adds) it. Written
 // by `bench/peers/run.ts --engines floor-parts` into bench/RESULTS.md.
 import type { MachineInfo } from '../lib';
+import type { EngineResult } from './driver';
 import type { Row } from './run';
 
 interface Load {
@@ -14,6 +15,7 @@ interface Load {
 interface Input {
   rows: Row[];
   loads: Load[];
+  results: Record<string, EngineResult[]>;
   command: string;
   started: Date;
   machine: MachineInfo & { loadavgAtEnd: number[] };
@@ -34,22 +36,25 @@ const COMPONENTS: Array<{ what: string; a: string; b: string; units: number; not
 const fmt = (x: number | undefined, d = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '—');
 const signed = (x: number, d = 2) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(d)}` : '—');
 
-export function floorPartsSection({ rows, loads, command, started, machine, json }: Input): string {
+export function floorPartsSection({ rows, loads, results, command, started, machine, json }: Input): string {
   const by = new Map(rows.map((r) => [r.engine, r]));
-  const workerd = (r: Row) => r.cpuByProcess.workerd ?? 0;
+  // The server (workerd, restate-server) and the worker (node), per W1.
+  const server = (r: Row) => r.cpuMsPerWorkflow - node(r);
   const node = (r: Row) => r.cpuByProcess.node ?? 0;
   const load = (e: string) =>
     loads
       .filter((l) => l.engine === e)
       .map((l) => l.loadBefore[0])
       .join(', ');
+  // Other people's CPU during the throughput window, in cores (of 2): what inflates CPU per W1.
+  const others = (e: string) => (results[e] ?? []).map((r) => fmt(r.w1Throughput.cpu.otherMs / r.w1Throughput.cpu.wallMs, 2)).join(', ');
   const floor = by.get('floor');
   const variants = [
-    '| engine | W1 wf/s (300, 50 in flight) | W1 p50 | W2 ms/step | engine CPU ms per W1 (workerd + node) | CPU vs floor | load at its start |',
+    '| engine | W1 wf/s (300, 50 in flight) | W1 p50 | W2 ms/step | engine CPU ms per W1 (server + worker) | CPU vs floor | load at its start; others\' cores while measured |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| \`${r.engine}\`: ${r.label} | ${fmt(r.w1PerSecond)} | ${fmt(r.w1P50)} ms | ${fmt(r.w2MsPerStep, 2)} | ${fmt(r.cpuMsPerWorkflow)} (${fmt(workerd(r))} + ${fmt(node(r))}) | ${floor && r.engine !== 'floor' ? signed(r.cpuMsPerWorkflow - floor.cpuMsPerWorkflow, 1) : ''} | ${load(r.engine)} |`,
+        `| \`${r.engine}\`: ${r.label} | ${fmt(r.w1PerSecond)} | ${fmt(r.w1P50)} ms | ${fmt(r.w2MsPerStep, 2)} | ${fmt(r.cpuMsPerWorkflow)} (${fmt(server(r))} + ${fmt(node(r))}) | ${floor && r.engine !== 'floor' ? signed(r.cpuMsPerWorkflow - floor.cpuMsPerWorkflow, 1) : ''} | ${load(r.engine)}; ${others(r.engine)} |`,
     ),
   ];
   const parts = [
@@ -59,7 +64,7 @@ export function floorPartsSection({ rows, loads, command, started, machine, json
       const a = by.get(c.a)!;
       const b = by.get(c.b)!;
       const per = (f: (r: Row) => number) => (f(a) - f(b)) / c.units;
-      return `| ${c.what} | ${signed(per((r) => r.cpuMsPerWorkflow))} (${signed(per(workerd))} / ${signed(per(node))}) | ${fmt(a.w1PerSecond)} vs ${fmt(b.w1PerSecond)} | ${c.note} |`;
+      return `| ${c.what} | ${signed(per((r) => r.cpuMsPerWorkflow))} (${signed(per(server))} / ${signed(per(node))}) | ${fmt(a.w1PerSecond)} vs ${fmt(b.w1PerSecond)} | ${c.note} |`;
     }),
   ];
   return [

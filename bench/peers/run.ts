@@ -156,7 +156,7 @@ console.log(`wrote ${path.relative(process.cwd(), out)}`);
 
 // The floor's variants have their own section (the peers table stays the peers').
 const [begin, end, body] = floorParts
-  ? ['<!-- floor-parts:begin (written by bench/peers/run.ts --engines floor-parts) -->', '<!-- floor-parts:end -->', floorPartsSection({ rows, loads, command: `flock /tmp/keel-bench.lock npx tsx bench/peers/run.ts ${args.join(' ')}`, started, machine: { ...machine, loadavgAtEnd: loadEnd }, json: path.relative(repoRoot, out) })]
+  ? ['<!-- floor-parts:begin (written by bench/peers/run.ts --engines floor-parts) -->', '<!-- floor-parts:end -->', floorPartsSection({ rows, loads, results, command: `flock /tmp/keel-bench.lock npx tsx bench/peers/run.ts ${args.join(' ')}`, started, machine: { ...machine, loadavgAtEnd: loadEnd }, json: path.relative(repoRoot, out) })]
   : ['<!-- peers:begin (written by npm run bench:peers) -->', '<!-- peers:end -->', section];
 if (floorParts) console.log('\n' + body + '\n');
 if (!args.includes('--no-write')) {
