@@ -23,7 +23,7 @@ interface Input {
 }
 
 /** A component and how its cost per unit is read from two variants: (a − b) ÷ units. */
-const COMPONENTS: Array<{ what: string; a: string; b: string; units: number; note: string }> = [
+export const COMPONENTS: Array<{ what: string; a: string; b: string; units: number; note: string }> = [
   { what: 'new object + its SQLite file (and its schema transaction)', a: 'floor', b: 'floor-shard', units: 1, note: 'floor − floor-shard' },
   { what: 'a Durable Object request', a: 'floor-xrpc', b: 'floor', units: 8, note: '(floor-xrpc − floor) ÷ 8' },
   { what: 'a SQLite transaction (one row, summary row when it changes)', a: 'floor', b: 'floor-nosql', units: 6, note: '(floor − floor-nosql) ÷ 6' },
