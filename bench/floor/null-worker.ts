@@ -7,6 +7,11 @@
 //   null-worker.ts <base url>        HTTP, as Keel's worker today
 //   null-worker.ts <base url> --ws   one WebSocket: polls kept open by the Worker, tasks pushed,
 //                                    completions as messages (bench/floor/worker.js, `/ws`)
+//   null-worker.ts <base url> --xhttp  HTTP, and one extra no-op exchange (`/noop`) beside each
+//                                    exchange: what an HTTP exchange costs (floor-xhttp)
+//   null-worker.ts <base url> --batch K  the lean design: one exchange at a time per shard (K),
+//                                    carrying every completion for that shard and answered with
+//                                    every ready task of it (bench/floor/worker.js, `/batch`)
 //
 // Prints "ready"; stops on SIGTERM.
 import { WebSocket } from 'undici';
@@ -14,6 +19,8 @@ import { postJson } from '../peers/http';
 
 const base = process.argv[2]!;
 const overSocket = process.argv.includes('--ws');
+const extraExchange = process.argv.includes('--xhttp');
+const batchShards = process.argv.includes('--batch') ? Number(process.argv[process.argv.indexOf('--batch') + 1]) : 0;
 let stopping = false;
 process.on('SIGTERM', () => {
   stopping = true;
@@ -41,16 +48,39 @@ async function run(task: Task, complete: (op: 'complete-wt' | 'complete-act', id
   }
 }
 
-const overHttp = (op: 'complete-wt' | 'complete-act', id: string) => postJson<Answer>(`${base}/${op === 'complete-wt' ? 'workflow-task' : 'activity-task'}/complete`, { id });
+/** One exchange with the floor Worker; with --xhttp, one no-op exchange beside it. */
+async function post<T>(url: string, body: unknown): Promise<T> {
+  if (!extraExchange) return postJson<T>(url, body);
+  const [r] = await Promise.all([postJson<T>(url, body), postJson(`${base}/noop`, {})]);
+  return r;
+}
+
+const overHttp = (op: 'complete-wt' | 'complete-act', id: string) => post<Answer>(`${base}/${op === 'complete-wt' ? 'workflow-task' : 'activity-task'}/complete`, { id });
 
 async function poller(queue: string): Promise<void> {
   while (!stopping) {
-    const { task } = await postJson<Answer>(`${base}/poll`, { queue });
+    const { task } = await post<Answer>(`${base}/poll`, { queue });
     if (task) await run(task, overHttp);
   }
 }
 
-if (overSocket) {
+interface BatchTask {
+  id: string;
+  kind: 'workflow' | 'activity';
+}
+
+/** The lean design's worker loop for one shard: every task of an answer completed at once, all the completions in the next exchange. */
+async function batchLoop(shard: number): Promise<void> {
+  let completions: BatchTask[] = [];
+  while (!stopping) {
+    const { tasks } = await postJson<{ tasks: BatchTask[] }>(`${base}/batch`, { shard, completions });
+    completions = tasks.map((t) => ({ id: t.id, kind: t.kind }));
+  }
+}
+
+if (batchShards) {
+  for (let i = 0; i < batchShards; i++) void batchLoop(i);
+} else if (overSocket) {
   const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();

@@ -21,6 +21,30 @@
 // With the client and the worker in one process (eager workflow start) a W1 is one exchange,
 // two RPCs and one transaction less: no poll, no add, no startTask.
 //
+// Variants, to take that floor apart ("Where the floor's time goes" in bench/RESULTS.md). The
+// engine (bench/peers/engines/floor.ts) picks one by the FLOOR_MODE binding; each switch removes
+// or adds one thing and leaves the rest as above:
+//
+//   alarm: 'each'    (default) setAlarm in every transaction, as Keel.
+//          'timers'  no setAlarm, except for a durable sleep's timer (W3 needs it): −6 setAlarm per W1.
+//          'lazy'    the alarm is moved only when a timer is due earlier than it (the design below).
+//   d1: false        no D1 write, and so no summary-row delete after it: −2 D1 writes per W1.
+//   sql: false       no SQLite at all, state in memory (setAlarm and D1 kept): −6 transactions.
+//   shards: K        every run lives in one of K long-lived objects (hashed by id) instead of
+//                    an object of its own: the same RPCs and transactions, but no new object,
+//                    no new SQLite file and no schema transaction per workflow (−1 transaction).
+//   group: true      (with shards) group commit: the writes of every step that reaches a shard
+//                    before its next timer turn are one transaction.
+//   xrpc: true       one extra no-op Durable Object request beside each of the 8: +8 per W1.
+//   (xhttp is the null worker's: one extra no-op exchange beside each of its 4: +4 per W1.)
+//   lean: true       a batched design (with shards, group, alarm 'lazy', no D1): the shard is
+//                    also its runs' task queue; the client's start waits for the result (one
+//                    exchange, one DO request); the worker makes one exchange per shard at a
+//                    time that carries all its completions for that shard and answers with all
+//                    the shard's ready tasks (the tasks the completions hand back and any new
+//                    ones), one transaction per exchange; the summary row is written in the run's
+//                    transaction instead of D1.
+//
 // The `/ws` variant (bench/peers/engines/floor.ts, engine `floor-ws`) measures a different
 // design: the worker keeps one WebSocket to the Worker; the Worker keeps the worker's polls
 // open on the task queues for it and pushes each task as a message, and completions and their
@@ -35,113 +59,290 @@ import { DurableObject } from 'cloudflare:workers';
 const LONG_POLL_MS = 60_000;
 const RETRY_ALARM_MS = 60_000;
 
+const modeOf = (env) => ({ alarm: 'each', d1: true, sql: true, shards: 0, group: false, xrpc: false, lean: false, ...(env.FLOOR_MODE ?? {}) });
+
+/** Calls `method` on a Durable Object stub; with `xrpc`, one no-op request to the same object beside it. */
+async function call(mode, stub, method, ...args) {
+  if (!mode.xrpc) return stub[method](...args);
+  const [r] = await Promise.all([stub[method](...args), stub.ping()]);
+  return r;
+}
+
+/**
+ * One workflow's object (`floor`), or one of K shards that hold many workflows (`shards`): the
+ * same code, only the object's name differs (the run's id, or `shard-<hash % K>`).
+ */
 export class FloorWorkflow extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
+    this.mode = modeOf(env);
     this.sql = ctx.storage.sql;
-    // The schema, in a transaction of its own (Keel's openSchema).
-    ctx.storage.transactionSync(() => {
-      this.sql.exec('CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, what TEXT NOT NULL, at INTEGER NOT NULL, state TEXT NOT NULL)');
-      this.sql.exec('CREATE TABLE IF NOT EXISTS summary (id TEXT PRIMARY KEY, status TEXT NOT NULL)');
-    });
-    // Each transaction's row carries the state, so an object that workerd evicts and brings
-    // back (seen under load) resumes where it was, as Keel's objects do from their tables.
-    const last = this.sql.exec('SELECT state FROM log ORDER BY seq DESC LIMIT 1').toArray()[0];
-    this.state = last ? JSON.parse(last.state) : undefined;
-    this.waiters = [];
+    this.runs = new Map();
+    this.waiters = new Map();
+    this.timers = new Set();
+    this.pending = [];
+    this.flushing = undefined;
+    this.alarmAt = undefined;
+    // The lean design's ready tasks and the worker exchanges waiting for one.
+    this.ready = [];
+    this.exchangeWaiters = [];
+    this.stats = { commits: 0, steps: 0, exchanges: 0, tasksOut: 0 };
+    // The schema, in a transaction of its own (Keel's openSchema): once per object.
+    if (this.mode.sql)
+      ctx.storage.transactionSync(() => {
+        this.sql.exec('CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, what TEXT NOT NULL, at INTEGER NOT NULL, state TEXT NOT NULL)');
+        this.sql.exec('CREATE TABLE IF NOT EXISTS summary (id TEXT PRIMARY KEY, status TEXT NOT NULL)');
+      });
   }
 
-  /** One transaction: one row (and the summary row, when it changes), and the alarm. */
-  tx(what, summary) {
-    this.ctx.storage.transactionSync(() => {
-      this.sql.exec('INSERT INTO log (what, at, state) VALUES (?, ?, ?)', what, Date.now(), JSON.stringify(this.state));
-      if (summary) this.sql.exec('INSERT OR REPLACE INTO summary (id, status) VALUES (?, ?)', this.state.id, summary);
-      this.ctx.storage.setAlarm(Math.min(this.state.timerDue ?? Infinity, Date.now() + RETRY_ALARM_MS));
-    });
+  ping() {
+    return 1;
+  }
+
+  /** A run's state; each transaction's row carries it, so an object that workerd evicts and brings back (seen under load) resumes. */
+  run(id) {
+    let s = this.runs.get(id);
+    if (!s && this.mode.sql) {
+      const row = this.sql.exec('SELECT state FROM log WHERE run = ? ORDER BY seq DESC LIMIT 1', id).toArray()[0];
+      if (row) this.runs.set(id, (s = JSON.parse(row.state)));
+    }
+    return s;
+  }
+
+  /** One step's durable write: one row (and the summary row, when it changes), and the alarm; awaited before the answer. */
+  write(s, what, summary) {
+    this.stats.steps++;
+    if (!this.mode.sql) {
+      if (this.mode.alarm !== 'timers' || this.timers.size) this.armAlarm();
+      return;
+    }
+    const apply = () => {
+      this.sql.exec('INSERT INTO log (run, what, at, state) VALUES (?, ?, ?, ?)', s.id, what, Date.now(), JSON.stringify(s));
+      if (summary) this.sql.exec('INSERT OR REPLACE INTO summary (id, status) VALUES (?, ?)', s.id, summary);
+    };
+    if (!this.mode.group) {
+      this.stats.commits++;
+      this.ctx.storage.transactionSync(() => {
+        apply();
+        this.armAlarm();
+      });
+      return;
+    }
+    // Group commit: every step that arrives before the next timer turn shares one transaction.
+    this.pending.push(apply);
+    this.flushing ??= new Promise((resolve) =>
+      setTimeout(() => {
+        const batch = this.pending.splice(0);
+        this.flushing = undefined;
+        this.stats.commits++;
+        this.ctx.storage.transactionSync(() => {
+          for (const f of batch) f();
+          this.armAlarm();
+        });
+        resolve();
+      }, 0),
+    );
+    return this.flushing;
+  }
+
+  /** The alarm: the earliest timer, or the retry alarm (Keel re-arms it in every transaction). */
+  armAlarm() {
+    let due = Infinity;
+    for (const id of this.timers) due = Math.min(due, this.runs.get(id)?.timerDue ?? Infinity);
+    const set = (at) => this.ctx.storage.setAlarm(Math.max(at, Date.now() + 1));
+    if (this.mode.alarm === 'timers') {
+      if (due !== Infinity) set(due);
+      return;
+    }
+    if (this.mode.alarm === 'lazy') {
+      // Moved only when a timer is due before it; the retry alarm otherwise stays where it is.
+      const at = Math.min(due, this.alarmAt ?? Date.now() + RETRY_ALARM_MS);
+      if (at !== this.alarmAt) set((this.alarmAt = at));
+      return;
+    }
+    set(Math.min(due, Date.now() + RETRY_ALARM_MS));
   }
 
   async start(id, input) {
-    this.state = { id, input, steps: input.steps ?? 1, done: 0, sleepMs: input.sleepMs, result: undefined, before: 0, timerDue: undefined };
-    this.tx('start', 'started');
+    const s = { id, input, steps: input.steps ?? 1, done: 0, sleepMs: input.sleepMs, result: undefined, before: 0, timerDue: undefined };
+    this.runs.set(id, s);
+    await this.write(s, 'start', 'started');
     // The outbox and the visibility outbox are delivered after the answer (Keel does not await them).
-    void this.handOff('normal');
-    this.summary('started');
+    void this.handOff(id, 'normal');
+    this.summary(s, 'started');
     return { runId: id };
   }
 
   /** The outbox: the workflow task to its queue; the start of the task deletes its row. */
-  async handOff(queue) {
-    await this.env.QUEUES.get(this.env.QUEUES.idFromName(queue)).add(this.state.id);
+  async handOff(id, queue) {
+    await call(this.mode, this.env.QUEUES.get(this.env.QUEUES.idFromName(queue)), 'add', id);
   }
 
   /** The visibility outbox: the summary to D1, then its row deleted and the alarm set back. */
-  summary(status) {
+  summary(s, status) {
+    if (!this.mode.d1) return;
     void this.env.VISIBILITY.prepare('INSERT OR REPLACE INTO summaries (id, status, at) VALUES (?, ?, ?)')
-      .bind(this.state.id, status, Date.now())
+      .bind(s.id, status, Date.now())
       .run()
       .then(() => {
-        this.sql.exec('DELETE FROM summary WHERE id = ?', this.state.id);
+        if (this.mode.sql) this.sql.exec('DELETE FROM summary WHERE id = ?', s.id);
         // Keel sets its alarm back only when the earliest due moment moved: counted, once per W1.
-        if (status === 'completed') this.ctx.storage.setAlarm(Date.now() + RETRY_ALARM_MS);
+        if (status === 'completed' && this.mode.alarm === 'each') this.ctx.storage.setAlarm(Date.now() + RETRY_ALARM_MS);
       });
   }
 
-  startTask() {
-    this.tx('task started; outbox row deleted');
-    return this.task();
+  async startTask(id) {
+    const s = this.run(id);
+    await this.write(s, 'task started; outbox row deleted');
+    return task(s);
   }
 
-  task() {
-    return { id: this.state.id, input: this.state.input, done: this.state.done };
+  /** The workflow task's completion: a timer, the next activity (handed back), or the close. */
+  async completeWorkflowTask(id) {
+    const s = this.run(id);
+    const { answer, what, summary } = this.applyWorkflowTask(s);
+    await this.write(s, what, summary);
+    if (summary) this.closed(s);
+    return answer;
   }
 
-  async completeWorkflowTask() {
-    const s = this.state;
+  applyWorkflowTask(s) {
     if (s.done === 0 && s.sleepMs !== undefined && s.before === 0) {
       s.before = Date.now();
       s.timerDue = s.before + s.sleepMs;
-      this.tx('workflow task completed; timer started');
-      return {};
+      this.timers.add(s.id);
+      // A shard's many timers fire from memory while it lives, the alarm being the backstop: local
+      // workerd did not fire a shard's alarm re-set a few ms ahead during or after its handler
+      // (the timers were 60 s late), where one alarm per object (floor) fires on time.
+      if (this.mode.shards) setTimeout(() => void this.fireDue(), s.sleepMs);
+      return { answer: {}, what: 'workflow task completed; timer started' };
     }
-    if (s.done < s.steps && s.sleepMs === undefined) {
-      this.tx('workflow task completed; activity started eagerly');
-      return { activity: { id: s.id, step: s.done } };
-    }
+    if (s.done < s.steps && s.sleepMs === undefined) return { answer: { activity: { id: s.id, step: s.done } }, what: 'workflow task completed; activity started eagerly' };
     s.result = s.sleepMs !== undefined ? { before: s.before, after: Date.now() } : s.steps === 1 ? s.input.value : s.steps;
-    this.tx('workflow task completed; closed', 'completed');
-    this.summary('completed');
-    for (const w of this.waiters.splice(0)) w(s.result);
-    return {};
+    return { answer: {}, what: 'workflow task completed; closed', summary: 'completed' };
+  }
+
+  closed(s) {
+    this.summary(s, 'completed');
+    for (const w of this.waiters.get(s.id)?.splice(0) ?? []) w(s.result);
+    this.waiters.delete(s.id);
   }
 
   /** The activity's completion; the next workflow task is started in the same transaction for the sticky worker. */
-  async completeActivityTask() {
-    this.state.done++;
-    this.tx('activity completed; next workflow task started');
-    return { task: this.task() };
+  async completeActivityTask(id) {
+    const s = this.run(id);
+    s.done++;
+    await this.write(s, 'activity completed; next workflow task started');
+    return { task: task(s) };
   }
 
   async alarm() {
-    const s = this.state;
-    if (s?.sleepMs === undefined || s.result !== undefined || s.done > 0) return;
-    if (Date.now() < s.timerDue) return;
-    s.done = 1;
-    s.timerDue = undefined;
-    this.tx('timer fired; workflow task to the sticky queue');
-    await this.handOff('sticky');
+    await this.fireDue();
+    // The next timer (or the retry alarm), whatever the writes of fireDue left.
+    this.alarmAt = undefined;
+    this.armAlarm();
   }
 
-  result() {
-    if (this.state?.result !== undefined) return this.state.result;
-    return new Promise((resolve) => this.waiters.push(resolve));
+  /** Every timer due now, and those that come due meanwhile (taken off the list before any write re-arms the alarm). */
+  async fireDue() {
+    for (;;) {
+      const due = [...this.timers].map((id) => this.run(id)).filter((s) => s && s.timerDue !== undefined && Date.now() >= s.timerDue);
+      if (!due.length) return;
+      for (const s of due) {
+        s.done = 1;
+        s.timerDue = undefined;
+        this.timers.delete(s.id);
+      }
+      await Promise.all(
+        due.map(async (s) => {
+          if (this.mode.lean) {
+            await this.write(s, 'timer fired; workflow task ready');
+            this.makeReady(task(s));
+          } else {
+            await this.write(s, 'timer fired; workflow task to the sticky queue');
+            await this.handOff(s.id, 'sticky');
+          }
+        }),
+      );
+    }
+  }
+
+  result(id) {
+    const s = this.run(id);
+    if (s?.result !== undefined) return s.result;
+    return new Promise((resolve) => {
+      if (!this.waiters.has(id)) this.waiters.set(id, []);
+      this.waiters.get(id).push(resolve);
+    });
+  }
+
+  // ---- The lean design: the shard is its runs' task queue; exchanges carry many steps. ----
+
+  /** Start and wait for the result: the client's one exchange. */
+  async startAndWait(id, input) {
+    const s = { id, input, steps: input.steps ?? 1, done: 0, sleepMs: input.sleepMs, result: undefined, before: 0, timerDue: undefined };
+    this.runs.set(id, s);
+    const result = this.result(id);
+    await this.write(s, 'start; first workflow task ready', 'started');
+    this.makeReady(task(s));
+    return result;
+  }
+
+  makeReady(t) {
+    this.ready.push(t);
+    this.exchangeWaiters.shift()?.();
+  }
+
+  /**
+   * One worker exchange with this shard: applies every completion it carries and answers with
+   * the tasks they hand back and every ready task, all written in one transaction; waits for a
+   * ready task when there is none.
+   */
+  async exchange(completions) {
+    this.stats.exchanges++;
+    const tasks = [];
+    const closed = [];
+    for (const c of completions) {
+      const s = this.run(c.id);
+      if (c.kind === 'activity') {
+        s.done++;
+        void this.write(s, 'activity completed; next workflow task started');
+        tasks.push(task(s));
+      } else {
+        const { answer, what, summary } = this.applyWorkflowTask(s);
+        void this.write(s, what, summary);
+        if (answer.activity) tasks.push({ ...answer.activity, kind: 'activity' });
+        if (summary) closed.push(s);
+      }
+    }
+    if (!tasks.length && !this.ready.length && !completions.length) await new Promise((resolve) => this.exchangeWaiters.push(resolve));
+    for (const t of this.ready.splice(0)) {
+      void this.write(this.run(t.id), 'task started');
+      tasks.push(t);
+    }
+    await this.flushing;
+    for (const s of closed) this.closed(s);
+    this.stats.tasksOut += tasks.length;
+    return tasks;
+  }
+
+  getStats() {
+    return this.stats;
   }
 }
+
+const task = (s) => ({ id: s.id, input: s.input, done: s.done, kind: 'workflow' });
 
 export class FloorQueue extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
+    this.mode = modeOf(env);
     this.backlog = [];
     this.pollers = [];
+  }
+
+  ping() {
+    return 1;
   }
 
   add(id) {
@@ -165,11 +366,22 @@ export class FloorQueue extends DurableObject {
         this.pollers.push(take);
       }));
     if (id === undefined) return {};
-    return { task: await workflow(this.env, id).startTask() };
+    return { task: await call(this.mode, workflow(this.env, id), 'startTask', id) };
   }
 }
 
-const workflow = (env, id) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(id));
+/** FNV-1a: a run's shard. */
+function hash(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+const shardName = (env, i) => `shard-${i}`;
+const workflow = (env, id) => {
+  const { shards } = modeOf(env);
+  return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(shards ? shardName(env, hash(id) % shards) : id));
+};
 const queue = (env, name) => env.QUEUES.get(env.QUEUES.idFromName(name));
 const json = (v) => Response.json(v ?? {});
 
@@ -192,8 +404,8 @@ function acceptSocket(env) {
   server.addEventListener('message', (e) => {
     const m = JSON.parse(e.data);
     if (m.op === 'poll') for (let i = 0; i < m.n; i++) void pollLoop(m.queue);
-    else if (m.op === 'complete-wt') void workflow(env, m.id).completeWorkflowTask().then((a) => send({ op: 'answer', seq: m.seq, ...a }));
-    else if (m.op === 'complete-act') void workflow(env, m.id).completeActivityTask().then((a) => send({ op: 'answer', seq: m.seq, ...a }));
+    else if (m.op === 'complete-wt') void workflow(env, m.id).completeWorkflowTask(m.id).then((a) => send({ op: 'answer', seq: m.seq, ...a }));
+    else if (m.op === 'complete-act') void workflow(env, m.id).completeActivityTask(m.id).then((a) => send({ op: 'answer', seq: m.seq, ...a }));
   });
   server.addEventListener('close', () => {
     open = false;
@@ -205,21 +417,37 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === '/ws') return acceptSocket(env);
+    const mode = modeOf(env);
     const body = request.method === 'POST' ? await request.json() : undefined;
     switch (url.pathname) {
       case '/setup':
-        await env.VISIBILITY.exec('CREATE TABLE IF NOT EXISTS summaries (id TEXT PRIMARY KEY, status TEXT NOT NULL, at INTEGER NOT NULL)');
+        if (mode.d1) await env.VISIBILITY.exec('CREATE TABLE IF NOT EXISTS summaries (id TEXT PRIMARY KEY, status TEXT NOT NULL, at INTEGER NOT NULL)');
+        return json({ shards: mode.shards });
+      case '/noop':
         return json({});
       case '/start':
-        return json(await workflow(env, body.id).start(body.id, body.input));
-      case '/result':
-        return json({ result: await workflow(env, url.searchParams.get('id')).result() });
+        return json(await call(mode, workflow(env, body.id), 'start', body.id, body.input));
+      case '/result': {
+        const id = url.searchParams.get('id');
+        return json({ result: await call(mode, workflow(env, id), 'result', id) });
+      }
       case '/poll':
-        return json(await queue(env, body.queue).poll());
+        return json(await call(mode, queue(env, body.queue), 'poll'));
       case '/workflow-task/complete':
-        return json(await workflow(env, body.id).completeWorkflowTask());
+        return json(await call(mode, workflow(env, body.id), 'completeWorkflowTask', body.id));
       case '/activity-task/complete':
-        return json(await workflow(env, body.id).completeActivityTask());
+        return json(await call(mode, workflow(env, body.id), 'completeActivityTask', body.id));
+      // The lean design's two exchanges.
+      case '/run':
+        return json({ result: await workflow(env, body.id).startAndWait(body.id, body.input) });
+      case '/batch':
+        return json({ tasks: await env.WORKFLOWS.get(env.WORKFLOWS.idFromName(shardName(env, body.shard))).exchange(body.completions) });
+      case '/stats': {
+        const all = await Promise.all(Array.from({ length: mode.shards }, (_, i) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(shardName(env, i))).getStats()));
+        const sum = {};
+        for (const s of all) for (const [k, v] of Object.entries(s)) sum[k] = (sum[k] ?? 0) + v;
+        return json(sum);
+      }
       default:
         return new Response('not found', { status: 404 });
     }

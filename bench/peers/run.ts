@@ -6,6 +6,8 @@
 //   npm run bench:peers                               # 3 rounds, all engines, full workloads
 //   npm run bench:peers -- --quick --rounds 1         # a few minutes: fewer runs and workflows
 //   npm run bench:peers -- --engines keel,restate     # some engines
+//   npm run bench:peers -- --quick --rounds 1 --engines floor-parts   # Keel, Restate and the floor's
+//                                                     # variants; writes "Where the floor's time goes"
 //   options: --rounds N, --quick, --engines a,b, --no-write (print only), --out <json>
 //
 // Each engine and round runs in its own process (child.ts) with its own fresh state
@@ -18,14 +20,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo, repoRoot, round } from '../lib';
 import type { EngineResult } from './driver';
-import { ENGINES, type EngineName } from './engine';
+import { DEFAULT_ENGINES, ENGINES, FLOOR_PARTS, type EngineName } from './engine';
+import { floorPartsSection } from './floor-parts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
 const quick = args.includes('--quick');
 const rounds = Math.max(1, Number(value('--rounds') ?? 3));
-const engines = (value('--engines')?.split(',') ?? [...ENGINES]) as EngineName[];
+const floorParts = value('--engines') === 'floor-parts';
+const engines = (floorParts ? FLOOR_PARTS : (value('--engines')?.split(',') ?? DEFAULT_ENGINES)) as EngineName[];
 for (const e of engines) if (!ENGINES.includes(e)) throw new Error(`unknown engine ${e}; choose from ${ENGINES.join(', ')}`);
 const started = new Date();
 const out = path.resolve(value('--out') ?? path.join(repoRoot, 'bench', 'results', `peers-${started.toISOString().slice(0, 16).replace(':', '')}.json`));
@@ -75,7 +79,7 @@ const median = (xs: number[]) => {
 };
 const med = (e: string, f: (r: EngineResult) => number) => round(median((results[e] ?? []).map(f)), 2);
 
-interface Row {
+export interface Row {
   engine: string;
   label: string;
   rounds: number;
@@ -150,16 +154,19 @@ mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify({ date: started.toISOString(), command, quick, rounds, machine: { ...machine, loadavgAtEnd: loadEnd }, loads, rows, results }, null, 2) + '\n');
 console.log(`wrote ${path.relative(process.cwd(), out)}`);
 
+// The floor's variants have their own section (the peers table stays the peers').
+const [begin, end, body] = floorParts
+  ? ['<!-- floor-parts:begin (written by bench/peers/run.ts --engines floor-parts) -->', '<!-- floor-parts:end -->', floorPartsSection({ rows, loads, results, command: `flock /tmp/keel-bench.lock npx tsx bench/peers/run.ts ${args.join(' ')}`, started, machine: { ...machine, loadavgAtEnd: loadEnd }, json: path.relative(repoRoot, out) })]
+  : ['<!-- peers:begin (written by npm run bench:peers) -->', '<!-- peers:end -->', section];
+if (floorParts) console.log('\n' + body + '\n');
 if (!args.includes('--no-write')) {
   const file = path.join(repoRoot, 'bench', 'RESULTS.md');
   const text = readFileSync(file, 'utf8');
-  const begin = '<!-- peers:begin (written by npm run bench:peers) -->';
-  const end = '<!-- peers:end -->';
   if (!text.includes(begin) || !text.includes(end)) {
-    console.error(`bench/RESULTS.md has no peers markers; the section is printed above`);
+    console.error(`bench/RESULTS.md has no ${begin} markers; the section is printed above`);
   } else {
-    writeFileSync(file, text.slice(0, text.indexOf(begin) + begin.length) + '\n' + section + '\n' + text.slice(text.indexOf(end)));
-    console.log('updated bench/RESULTS.md (peers section)');
+    writeFileSync(file, text.slice(0, text.indexOf(begin) + begin.length) + '\n' + body + '\n' + text.slice(text.indexOf(end)));
+    console.log(`updated bench/RESULTS.md (${floorParts ? 'floor-parts' : 'peers'} section)`);
   }
 }
 process.exit(rows.length === engines.length ? 0 : 1);
