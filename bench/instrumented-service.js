@@ -130,6 +130,9 @@ function instrumentCtx(ctx, cls) {
     bump(counts.sql, key);
     const cursor = exec(query, ...args);
     cursors.push({ cursor, key });
+    // The size after the object's last write: the delivered summary's row is deleted outside a
+    // transaction, after the last call returned.
+    if (cls === 'WorkflowObject' && /^\s*(INSERT|DELETE|UPDATE)/i.test(query)) dbSize.set(ctx.id.toString(), sql.databaseSize);
     return cursor;
   };
   for (const name of ['transactionSync', 'transaction', 'setAlarm', 'deleteAlarm', 'getAlarm']) {
