@@ -57,17 +57,16 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
 export function selectHistory(sql: SqlStorage, runSeq: number, from: number, to: number, limit: number, maxBytes?: number): HistoryEvent[] {
   const prefix = prefixOf(runSeq);
   const end = prefixEnd(prefix);
-  // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to`; each
-  // row has at least one event in the range, so `limit` rows are enough for `limit` events.
-  const rows = sql
-    .exec<{ v: string; n: number }>(
-      `SELECT v, n FROM state WHERE k >= ?1 AND k < ?3 AND k <= COALESCE((SELECT MIN(k) FROM state WHERE k >= ?2 AND k < ?3), ?3) ORDER BY k LIMIT ?4`,
-      keyOf(runSeq, from),
-      keyOf(runSeq, to),
-      end,
-      limit,
-    )
-    .toArray();
+  // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to` (found
+  // first, by one seek: SQLite bounds a range scan by one upper bound only, so a subquery bound
+  // beside `k < end` would scan to the history's end); each row has at least one event in the
+  // range, so `limit` rows are enough for `limit` events.
+  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, keyOf(runSeq, to), end).one().k;
+  const rows = (
+    last === null
+      ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, keyOf(runSeq, from), end, limit)
+      : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, keyOf(runSeq, from), last, limit)
+  ).toArray();
   const out: HistoryEvent[] = [];
   let bytes = 0;
   for (const row of rows) {

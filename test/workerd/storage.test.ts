@@ -12,6 +12,7 @@ import { V1, openSchema } from '../../src/storage/schema.js';
 import { eventsTable, insertEvent } from '../../src/storage/events-table.js';
 import { runKey, splitRun } from '../../src/storage/run-rows.js';
 import { STATE_TABLE, StateTable } from '../../src/storage/state-table.js';
+import { insertHistory, selectHistory } from '../../src/storage/history-rows.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { completeWorkflowTask, eventTypes, history, json, ok, pollActivityTask, pollWorkflowTask, settle, unique, wfStub } from './helpers.js';
@@ -192,5 +193,41 @@ describe('schema migrations', () => {
     // The migrated run goes on: a signal lands after its history, in a row of its own.
     await ok('POST', `/workflows/${target}/signal`, { signalName: 'go', input: [] });
     expect(eventTypes(await history(target, runId)).slice(-3)).toEqual(['WorkflowExecutionSignaled', 'WorkflowExecutionSignaled', 'WorkflowTaskScheduled']);
+  });
+});
+
+describe('history rows', () => {
+  it('reads a page of a 10,000-event history from its own rows and the one before, wherever the page starts', async () => {
+    const wid = unique('long-history');
+    const { pages, rowsRead } = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => {
+      const sql = state.storage.sql;
+      const state_ = new StateTable(sql);
+      const event = (id: number) => ({ event: { eventId: id, eventTime: new Date(1_700_000_000_000 + id).toISOString(), eventType: 'MarkerRecorded', attributes: { markerName: `m${id}` } } as HistoryEvent });
+      // Transactions of three events each, as a W1's are.
+      state.storage.transactionSync(() => {
+        for (let first = 1; first <= 10_000; first += 3) insertHistory(state_, 7, [first, first + 1, first + 2].filter((id) => id <= 10_000).map(event));
+      });
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const counted = { exec: (query: string, ...bindings: SqlStorageValue[]) => { const c = sql.exec<Record<string, SqlStorageValue>>(query, ...bindings); cursors.push(c); return c; } } as unknown as SqlStorage;
+      const read = (from: number, to: number, limit: number) => {
+        const start = cursors.length;
+        const ids = selectHistory(counted, 7, from, to, limit).map((e) => e.eventId);
+        return { ids, rowsRead: cursors.slice(start).reduce((n, c) => n + c.rowsRead, 0) };
+      };
+      const results = [read(1, Number.MAX_SAFE_INTEGER, 10), read(5_000, Number.MAX_SAFE_INTEGER, 10), read(9_995, Number.MAX_SAFE_INTEGER, 10), read(4_000, 4_000, -1)];
+      return { pages: results.map((r) => r.ids), rowsRead: results.map((r) => r.rowsRead) };
+    });
+    expect(pages).toEqual([
+      Array.from({ length: 10 }, (_, i) => 1 + i),
+      Array.from({ length: 10 }, (_, i) => 5_000 + i),
+      Array.from({ length: 6 }, (_, i) => 9_995 + i),
+      [4_000],
+    ]);
+    // A page of `limit` events reads at most `limit` rows (each holds at least one of its events) and
+    // the seek of the row that holds its last id: the same at the start, the middle and the end of
+    // the history (a scan from the history's start would read thousands).
+    console.log(`rows read for a page at the start, middle, end, and one event: ${rowsRead.join(', ')}`);
+    for (const n of rowsRead.slice(0, 3)) expect(n).toBeLessThanOrEqual(10 + 2);
+    expect(rowsRead[3]).toBeLessThanOrEqual(3);
   });
 });
