@@ -47,6 +47,10 @@ export default defineConfig({
               analyticsEngineDatasets: { ANALYTICS: { dataset: 'keel_task_queues' } },
               bindings: {
                 KEEL_LONG_POLL_MS: '1000',
+                // A running run's summary goes to D1 at once, not a second later by the alarm, which
+                // would fire in the middle of what tests look at (test/workerd/visibility.test.ts
+                // sets the default back on the objects of the test that checks the delay).
+                KEEL_RUNNING_SUMMARY_DELAY_MS: '0',
                 // Namespaces are created on first use, as under `keel dev`: each test makes up its own
                 // (test/workerd/namespaces.test.ts turns it off to see NAMESPACE_NOT_FOUND).
                 KEEL_NAMESPACE_AUTO_CREATE: '1',

@@ -11,6 +11,7 @@ const bump = (map, key, n = 1) => (map[key] = (map[key] ?? 0) + n);
 
 // Billable units (Cloudflare's price list, bench/prices.md): the SQL cursors of the window, whose
 // rowsRead/rowsWritten are final once consumed and are summed when the counts are read; the
+// rows written by statement kind (which statements the bill is made of); the
 // wall-clock time each object had a call in progress (duration is billed while an object is
 // active); each workflow object's database size after its last call.
 let cursors = [];
@@ -30,9 +31,11 @@ function leave(id) {
 function billing() {
   let rowsRead = 0;
   let rowsWritten = 0;
-  for (const c of cursors) {
+  const rowsWrittenBy = {};
+  for (const { cursor: c, key } of cursors) {
     rowsRead += c.rowsRead;
     rowsWritten += c.rowsWritten;
+    if (c.rowsWritten > 0) bump(rowsWrittenBy, key, c.rowsWritten);
   }
   const activeMs = {};
   for (const a of active.values()) bump(activeMs, a.cls, a.ms + (a.inFlight > 0 ? Date.now() - a.since : 0));
@@ -40,6 +43,7 @@ function billing() {
   return {
     rowsRead,
     rowsWritten,
+    rowsWrittenBy,
     activeMs,
     workflowObjects: sizes.length,
     workflowObjectBytes: sizes.reduce((x, y) => x + y, 0),
@@ -122,9 +126,13 @@ function instrumentCtx(ctx, cls) {
   const sql = storage.sql;
   const exec = sql.exec.bind(sql);
   sql.exec = (query, ...args) => {
-    bump(counts.sql, `${cls}: ${classify(query)}`);
+    const key = `${cls}: ${classify(query)}`;
+    bump(counts.sql, key);
     const cursor = exec(query, ...args);
-    cursors.push(cursor);
+    cursors.push({ cursor, key });
+    // The size after the object's last write: the delivered summary's row is deleted outside a
+    // transaction, after the last call returned.
+    if (cls === 'WorkflowObject' && /^\s*(INSERT|DELETE|UPDATE)/i.test(query)) dbSize.set(ctx.id.toString(), sql.databaseSize);
     return cursor;
   };
   for (const name of ['transactionSync', 'transaction', 'setAlarm', 'deleteAlarm', 'getAlarm']) {

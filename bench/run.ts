@@ -184,7 +184,7 @@ function printResult(r: WorkloadResult): void {
     for (const l of usd.keel) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd}`, '']);
     rows.push(['  Keel total', `$${round(usd.keel.reduce((a, l) => a + l.usd, 0), 2)}`, '']);
     rows.push(['  Cloudflare Workflows (at the same CPU) / Temporal Cloud', `$${usd.cloudflare_workflows_at_keel_cpu} / $${usd.temporal_cloud}`, '']);
-    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'd1_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow'] as const) {
+    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'd1_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow', 'sql_rows_written_per_workflow'] as const) {
       rows.push([key, '', '']);
       for (const [k, v] of Object.entries((extra[key] ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
     }

@@ -452,6 +452,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             durable_object_calls_per_workflow: perWf(service.rpc),
             storage_calls_per_workflow: perWf(service.storage),
             sql_statements_per_workflow: perWf(service.sql),
+            sql_rows_written_per_workflow: perWf(service.billing.rowsWrittenBy),
             durable_object_requests_per_workflow: perWf(service.stubCalls),
             d1_per_workflow: perWf(service.d1),
             billable_units_per_workflow: Object.fromEntries(Object.entries(units).map(([k, v]) => [k, round(v, 3)])),
@@ -484,6 +485,8 @@ async function describedUnits(b: Bench): Promise<Record<string, number>> {
 interface ServiceBilling {
   rowsRead: number;
   rowsWritten: number;
+  /** Rows written by statement kind (`Class: VERB table`). */
+  rowsWrittenBy: Record<string, number>;
   activeMs: Record<string, number>;
   workflowObjects: number;
   workflowObjectBytes: number;

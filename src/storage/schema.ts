@@ -5,19 +5,20 @@
  * (src/storage/workflow-store.ts, src/workflow-calls.ts, src/visibility/outbox.ts) own its rows.
  */
 
-import { eventsTable } from './events-table.js';
 import { migrateV1ToV2 } from './migrate-v2.js';
+import { migrateV2ToV3 } from './migrate-v3.js';
 import { STATE_TABLE, StateTable } from './state-table.js';
 
 /** The version a database is brought to when its object starts. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
- * Version 2: history in `events` (by run sequence number and event id), everything else in
- * `state` (state-table.ts). Two B-trees, so a finished one-activity workflow is four pages
- * with SQLite's first page and workerd's alarm table.
+ * Version 3: one table, `state` (state-table.ts), history included as one row per transaction's
+ * events (history-rows.ts). One B-tree, so a finished one-activity workflow is three pages with
+ * SQLite's first page and workerd's alarm table, and a new object writes the rows of one table's
+ * creation. (Version 2 had history in a table of its own, `events`, a row per event.)
  */
-const V2 = [eventsTable(), STATE_TABLE];
+const V3 = [STATE_TABLE];
 
 /** Version 1: the layout every database had before versions were recorded (a table per kind of row). */
 export const V1 = [
@@ -38,7 +39,7 @@ export const V1 = [
  * database from before versions were recorded counts as version 0: it has some of V1's
  * tables (those that existed when it was written), and the first migration adds the rest.
  */
-const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt) => sql.exec(stmt)), migrateV1ToV2];
+const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt) => sql.exec(stmt)), migrateV1ToV2, migrateV2ToV3];
 
 /**
  * Brings the database to SCHEMA_VERSION, in one transaction. Costs one read when it is
@@ -50,19 +51,29 @@ export function openSchema(storage: DurableObjectStorage): void {
   if (version === SCHEMA_VERSION) return;
   if (version > SCHEMA_VERSION) throw new Error(`storage schema version ${version} is newer than this service's (${SCHEMA_VERSION}); run a newer Keel`);
   storage.transactionSync(() => {
-    // A new database is created at the latest version; an older one goes through each migration.
-    if (version === -1) V2.forEach((stmt) => sql.exec(stmt));
-    else for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(sql);
-    new StateTable(sql).put(VERSION_KEY, String(SCHEMA_VERSION));
+    // A new database is created at the latest version, and its version goes without saying (no
+    // row: rows written are billed); an older one goes through each migration and records it.
+    if (version === -1) V3.forEach((stmt) => sql.exec(stmt));
+    else {
+      for (let v = version; v < SCHEMA_VERSION; v++) MIGRATIONS[v]!(sql);
+      new StateTable(sql).put(VERSION_KEY, String(SCHEMA_VERSION));
+    }
   });
 }
 
 const VERSION_KEY = 'm/schemaVersion';
 
-/** -1 for an empty database; 0 for one written before versions were recorded (it has `meta`, not `state`). */
+/**
+ * -1 for an empty database; 0 for one written before versions were recorded (it has `meta`, not
+ * `state`). A database with `state` says its version in a row, but one created at version 3 has
+ * none: `state` without `events` is version 3 (every version 2 database has `events`).
+ */
 function schemaVersion(sql: SqlStorage): number {
-  const tables = new Set(sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name IN ('meta', 'state')`).toArray().map((r) => r.name));
-  if (tables.has('state')) return Number(new StateTable(sql).get(VERSION_KEY)?.v ?? 0);
+  const tables = new Set(sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name IN ('meta', 'state', 'events')`).toArray().map((r) => r.name));
+  if (tables.has('state')) {
+    const recorded = new StateTable(sql).get(VERSION_KEY)?.v;
+    return recorded !== undefined ? Number(recorded) : tables.has('events') ? 2 : 3;
+  }
   if (!tables.has('meta')) return -1;
   const v = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schemaVersion'`).toArray()[0]?.value;
   return v === undefined ? 0 : Number(v);

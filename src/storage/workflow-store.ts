@@ -12,12 +12,12 @@ import type { HistoryEvent } from '../../protocol/index.js';
 import type { RunState } from '../engine/run-state.js';
 import type { ExecutionStore, Txn } from '../engine/transaction.js';
 import type { TaskRef } from '../task-token.js';
-import { insertEvent, selectEvents } from './events-table.js';
+import { deleteHistory, insertHistory, selectHistory } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
 import { RUN_PREFIX, itemPrefix, joinRun, runKey, splitRun, splitUsage, withUsage, type RunRows } from './run-rows.js';
 import { ReopeningSql } from './reopening-sql.js';
-import { StateTable, pad } from './state-table.js';
+import { CURRENT, StateTable, pad } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
 
 /** Request ids are remembered this long; a retry later than that is treated as new. */
@@ -40,6 +40,10 @@ export interface OutboxRow {
 }
 
 const META = 'm/';
+interface CurrentRow {
+  runId?: string | undefined;
+  name?: string | undefined;
+}
 const OUTBOX = 'o/';
 const REQUESTS = 'q/';
 
@@ -106,7 +110,7 @@ export class WorkflowStore implements ExecutionStore {
   readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
     const seq = this.rowsOf(runId)?.seq;
     if (seq === undefined) return [];
-    return selectEvents(this.sql, seq, from, to, limit, maxBytes);
+    return selectHistory(this.sql, seq, from, to, limit, maxBytes);
   }
 
   private rowsOf(runId: string): CachedRun | undefined {
@@ -148,10 +152,12 @@ export class WorkflowStore implements ExecutionStore {
   deleteRun(runId: string): void {
     const rows = this.rowsOf(runId);
     if (!rows) return;
-    this.sql.exec(`DELETE FROM events WHERE run = ?`, rows.seq);
+    deleteHistory(this.sql, rows.seq);
     this.state.delete(runKey(runId));
     for (const k of rows.items.keys()) this.state.delete(k);
-    if (this.meta('currentRunId') === runId) this.state.delete(META + 'currentRunId');
+    const current = this.currentRow();
+    if (current.runId === runId) this.putCurrent({ ...current, runId: undefined });
+    if (this.current === runId) this.current = null;
     this.runs.set(runId, null);
   }
 
@@ -171,7 +177,22 @@ export class WorkflowStore implements ExecutionStore {
 
   meta(key: 'currentRunId' | 'name' | 'clockOffsetMs'): string | undefined {
     if (!this.schema.isOpen) return undefined;
-    return this.state.get(META + key)?.v;
+    if (key === 'clockOffsetMs') return this.state.get(META + key)?.v;
+    return this.currentRow()[key === 'currentRunId' ? 'runId' : 'name'];
+  }
+
+  /**
+   * The current run's id and the object's name, one row (`m/current`): both are written when a run
+   * starts, so a new execution writes one row for them, not two.
+   */
+  private currentRow(): CurrentRow {
+    const row = this.state.get(CURRENT);
+    return row ? (JSON.parse(row.v) as CurrentRow) : {};
+  }
+
+  private putCurrent(row: CurrentRow): void {
+    if (row.runId === undefined && row.name === undefined) this.state.delete(CURRENT);
+    else this.state.put(CURRENT, JSON.stringify(row));
   }
 
   setMeta(key: 'clockOffsetMs', value: string): void {
@@ -187,13 +208,18 @@ export class WorkflowStore implements ExecutionStore {
    */
   write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
     for (const run of tx.runs.values()) this.writeRun(run, tx.encodedRuns.get(run.runId) as RunRows | undefined);
-    for (const { runId, event, attributes } of tx.events) {
-      insertEvent(this.sql, this.rowsOf(runId)!.seq, event, undefined, attributes);
+    // One history row per run the change added events to (continue-as-new adds to two).
+    const byRun = new Map<string, Txn['events']>();
+    for (const e of tx.events) {
+      const events = byRun.get(e.runId);
+      if (events) events.push(e);
+      else byRun.set(e.runId, [e]);
     }
+    for (const [runId, events] of byRun) insertHistory(this.state, this.rowsOf(runId)!.seq, events);
     if (tx.newCurrentRunId) {
-      this.state.put(META + 'currentRunId', tx.newCurrentRunId);
+      const { name } = this.currentRow();
+      this.putCurrent({ runId: tx.newCurrentRunId, name: name ?? objectName });
       this.current = tx.newCurrentRunId;
-      if (objectName !== undefined && this.meta('name') === undefined) this.state.put(META + 'name', objectName);
     }
     for (const d of tx.dispatches) {
       this.lastOutboxId ??= Number(this.state.lastKey(OUTBOX)?.slice(OUTBOX.length) ?? 0);

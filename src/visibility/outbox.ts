@@ -6,12 +6,28 @@
  *
  * One row per run: a newer summary of a run replaces a pending older one (the store would
  * ignore the older one anyway), so a run whose writes fail for a while catches up in one.
+ *
+ * A running run's summary waits RUNNING_SUMMARY_DELAY_MS before it is delivered (the object's
+ * alarm delivers it then); a closed run's is delivered at once, and takes the place of a running
+ * one still waiting. So a run that closes within that delay — most short workflows — costs one D1
+ * write instead of two (each a row plus its index entries, every one billed). The price: a started
+ * run is listed up to that delay later (docs/cli.md, list and count).
  */
+import type { Env } from '../env.js';
 import { StateTable } from '../storage/state-table.js';
 import type { SummaryStore } from './store.js';
 import type { ExecutionSummary } from './summary.js';
 
 const RETRY_MAX_MS = 30_000;
+
+/** How long a running run's summary waits for the run to close first (the list's bound for a started run). */
+export const RUNNING_SUMMARY_DELAY_MS = 1000;
+
+/** KEEL_RUNNING_SUMMARY_DELAY_MS, or RUNNING_SUMMARY_DELAY_MS. */
+export function runningSummaryDelayMs(env: Pick<Env, 'KEEL_RUNNING_SUMMARY_DELAY_MS'>): number {
+  const n = Number(env.KEEL_RUNNING_SUMMARY_DELAY_MS);
+  return env.KEEL_RUNNING_SUMMARY_DELAY_MS !== undefined && Number.isFinite(n) && n >= 0 ? n : RUNNING_SUMMARY_DELAY_MS;
+}
 
 /** A pending summary's row in the object's state table: key `v/<run id>`, n = when it is due. */
 const PREFIX = 'v/';
@@ -27,11 +43,15 @@ export interface VisibilityOutboxOptions {
   now: () => number;
   /** Asks for the alarm to fire by `due` (in the object's time) to retry a failed write. */
   retryBy: (due: number) => Promise<void>;
+  /** How long a running run's summary waits (runningSummaryDelayMs). */
+  runningDelayMs: number;
 }
 
 export class VisibilityOutbox {
   /** Where summaries go. Tests replace it (e.g. with one that fails) through `runInDurableObject`. */
   store: SummaryStore | undefined;
+  /** How long a running run's summary waits; tests set it through `runInDurableObject`. */
+  runningDelayMs: number;
   private readonly inFlight = new Map<string, Promise<void>>();
   private warned = false;
   /**
@@ -49,6 +69,7 @@ export class VisibilityOutbox {
   ) {
     this.rows = new StateTable(sql);
     this.store = options.store;
+    this.runningDelayMs = options.runningDelayMs;
   }
 
   /**
@@ -62,13 +83,14 @@ export class VisibilityOutbox {
       return;
     }
     this.maybePending = true;
+    // A newer summary keeps the earlier due time of the one it replaces (a close is due at once).
     this.sql.exec(
       `INSERT INTO state (k, v, n) VALUES (?, ?, ?)
-       ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = excluded.n
+       ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = MIN(state.n, excluded.n)
        WHERE json_extract(excluded.v, '$.version') > json_extract(state.v, '$.version')`,
       PREFIX + summary.runId,
       JSON.stringify({ version: summary.version, attempts: 0, summary } satisfies PendingSummary),
-      now,
+      summary.status === 'RUNNING' ? now + this.runningDelayMs : now,
     );
   }
 

@@ -53,9 +53,10 @@ export class WorkflowAlarm {
     const run = current ? tx.loadRun(current) : undefined;
     let at = run ? nextWakeup(tx, run) : undefined;
     // Undelivered tasks (calls, summaries) are retried by the alarm if the delivery that follows
-    // this transaction fails or the object is evicted first.
+    // this transaction fails or the object is evicted first; a row due later (a running run's
+    // summary, a retry's back-off) is delivered by the alarm when it is due.
     for (const due of [this.store.outboxDue(), ...this.outboxes.map((o) => o.earliestDue())]) {
-      if (due !== undefined) at = Math.min(at ?? Infinity, Math.max(due, tx.now) + 1000);
+      if (due !== undefined) at = Math.min(at ?? Infinity, due > tx.now ? due : tx.now + 1000);
     }
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);

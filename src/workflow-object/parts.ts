@@ -13,7 +13,7 @@ import { RunDeletion } from '../retention.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
 import { taskQueueStub } from '../stubs.js';
 import { visibilityDb } from '../visibility/migrations.js';
-import { VisibilityOutbox } from '../visibility/outbox.js';
+import { VisibilityOutbox, runningSummaryDelayMs } from '../visibility/outbox.js';
 import { D1SummaryStore } from '../visibility/store.js';
 import { WorkflowCalls } from '../workflow-calls.js';
 import { WorkflowAlarm } from './alarm.js';
@@ -72,6 +72,7 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
     store: meteredEnv.VISIBILITY ? new D1SummaryStore(meteredEnv.VISIBILITY, () => visibilityDb(env)) : undefined,
     now,
     retryBy: alarmBy,
+    runningDelayMs: runningSummaryDelayMs(env),
   });
   const calls = new WorkflowCalls(store.sql, { env, now, retryBy: alarmBy, settle: h.settleCall });
   const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied() });

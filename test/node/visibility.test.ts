@@ -47,7 +47,8 @@ describe('client.workflow.list and count', () => {
       const stopped = await env.client.workflow.start(approval, { taskQueue, workflowId: 'vis-approval-2' });
       await stopped.terminate('not needed');
 
-      // Summaries are written just after each change; wait until all five closes/starts are in.
+      // Summaries are written just after each close, and within RUNNING_SUMMARY_DELAY_MS (1 s) of a start
+      // (src/visibility/outbox.ts: the running approval's arrives by its object's alarm); wait until all five are in.
       await waitFor('the summaries to reach the visibility store', async () => {
         const { groups } = await env.client.workflow.count('GROUP BY ExecutionStatus');
         return JSON.stringify(groups) === JSON.stringify([

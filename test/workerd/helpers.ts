@@ -111,11 +111,11 @@ export async function fetchService(path: string, init?: RequestInit): Promise<Re
 export function storedState(workflowId: string) {
   return runInDurableObject(wfStub(workflowId), async (_o: WorkflowObject, state) => {
     const rows = (q: string) => state.storage.sql.exec(q).toArray().map((r) => ({ ...r }));
-    // Every row but the schema's version: runs and their items, outbox, request ids, …
+    // Every row but the schema's version: history, runs and their items, outbox, request ids, …
     const all = rows(`SELECT k, v, n FROM state WHERE k != 'm/schemaVersion' ORDER BY k`);
     const kind = (prefix: string) => all.filter((r) => String(r.k).startsWith(prefix));
     return {
-      events: rows('SELECT run, id, time, type, attrs FROM events ORDER BY run, id'),
+      events: kind('h/'),
       state: all,
       runs: kind('r/'),
       outbox: kind('o/'),

@@ -12,8 +12,10 @@ import { completeWorkflowTask, getDescription, pollWorkflowTask, sendSignal, sta
 /** The run's last stored event, read directly: the API would page through 50,000 events to reach it. */
 const lastEvent = (workflowId: string) =>
   runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => {
-    const row = state.storage.sql.exec<{ type: string; attrs: string }>('SELECT type, attrs FROM events ORDER BY id DESC LIMIT 1').one();
-    return { eventType: row.type, attributes: JSON.parse(row.attrs) } as HistoryEvent & { attributes: { reason?: string } };
+    // History rows (src/storage/history-rows.ts) sort by their last event id: the last row's last event.
+    const row = state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= 'h/' AND k < 'h0' ORDER BY k DESC LIMIT 1`).one();
+    const [, , type, attributes] = (JSON.parse(row.v) as Array<[number, number, string, unknown]>).at(-1)!;
+    return { eventType: type, attributes } as HistoryEvent & { attributes: { reason?: string } };
   });
 
 const markers = (n: number): Command[] => Array.from({ length: n }, () => ({ type: 'RecordMarker', markerName: 'm', details: {} }));

@@ -45,9 +45,22 @@ export class Space {
     return workflowStub(testEnv, this.ns, workflowId);
   }
 
-  /** Waits until the object has handed every due task and summary on (the D1 write included). */
-  settle(workflowId: string): Promise<void> {
-    return runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.deliverOutbox());
+  /**
+   * Waits until the object has handed every task and summary on (the D1 write included). A running
+   * run's summary waits up to RUNNING_SUMMARY_DELAY_MS (src/visibility/outbox.ts): the object's clock
+   * is moved to when it is due and its alarm run, as that much time passing would.
+   */
+  async settle(workflowId: string): Promise<void> {
+    await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.deliverOutbox());
+    const wait = await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => {
+      const due = o.visibility.earliestDue();
+      return due === undefined ? 0 : Math.max(0, due - o.clock.now());
+    });
+    if (wait === 0) return;
+    // Once: a summary whose write failed waits for its back-off, which a test moves to itself.
+    await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.clock.advance(wait));
+    await runDurableObjectAlarm(this.stub(workflowId));
+    await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.deliverOutbox());
   }
 
   /**

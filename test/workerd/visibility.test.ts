@@ -6,6 +6,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { StateTable } from '../../src/storage/state-table.js';
+import { RUNNING_SUMMARY_DELAY_MS } from '../../src/visibility/outbox.js';
 import { D1SummaryStore, type SummaryStore } from '../../src/visibility/store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
 import { expectError, json, unique } from './helpers.js';
@@ -32,6 +33,43 @@ describe('summaries reach the store', () => {
     expect(e.closeTime).toBeUndefined();
     expect(Date.parse(e.executionTime) - Date.parse(e.startTime)).toBe(5000);
     expect(executions[0]).toMatchObject({ workflowType: 'refund', historyLength: 2 });
+  });
+
+  it('lists a started run once RUNNING_SUMMARY_DELAY_MS has passed; a run that closes sooner is written to D1 once, closed', async () => {
+    const s = new Space();
+    const writes: string[] = [];
+    const counted = (wid: string) =>
+      runInDurableObject(s.stub(wid), (o: WorkflowObject) => {
+        const d1 = new D1SummaryStore(db);
+        // The suite runs with the delay off (vitest.config.ts); these objects have the default.
+        o.visibility.runningDelayMs = RUNNING_SUMMARY_DELAY_MS;
+        o.visibility.store = { write: (summary) => (writes.push(`${summary.workflowId} ${summary.status}`), d1.write(summary)), remove: (ns, runId) => d1.remove(ns, runId) };
+      });
+    await counted('quick');
+    await counted('slow');
+    const started = (wid: string) => s.ok('POST', '/workflows', { workflowId: wid, workflowType: 'order', taskQueue: s.queueOf(wid), input: [] });
+    const deliver = (wid: string) => runInDurableObject(s.stub(wid), (o: WorkflowObject) => o.deliverOutbox());
+
+    // A run that closes within the delay: one write, of its closed summary.
+    await started('quick');
+    await deliver('quick');
+    expect(await s.ids()).toEqual([]);
+    await s.completeTask('quick', complete);
+    expect(writes).toEqual(['quick COMPLETED']);
+    expect((await s.list()).executions).toMatchObject([{ execution: { workflowId: 'quick' }, status: 'COMPLETED' }]);
+
+    // A run still running when the delay has passed: its alarm, set for that moment, writes it.
+    await started('slow');
+    await deliver('slow');
+    expect(await s.ids()).toEqual(['quick']);
+    const { now, alarm } = await runInDurableObject(s.stub('slow'), async (o: WorkflowObject, state) => ({ now: o.clock.now(), alarm: await state.storage.getAlarm() }));
+    expect(alarm).not.toBeNull();
+    expect(alarm! - now).toBeLessThanOrEqual(RUNNING_SUMMARY_DELAY_MS);
+    await runInDurableObject(s.stub('slow'), (o: WorkflowObject) => o.clock.advance(RUNNING_SUMMARY_DELAY_MS));
+    await runDurableObjectAlarm(s.stub('slow'));
+    await deliver('slow');
+    expect(writes).toEqual(['quick COMPLETED', 'slow RUNNING']);
+    expect(await s.ids()).toEqual(['slow', 'quick']);
   });
 
   it('updates the summary when the run closes: status, close time, history length', async () => {

@@ -1,0 +1,94 @@
+/**
+ * A run's history as rows of the state table (schema version 3): one row per transaction's
+ * events (Temporal persists history in batches too), not one per event. Rows written are billed
+ * one by one, and a W1's eleven events come in four transactions.
+ *
+ * Key `h/<run seq>/<last event id>` (fixed-width, so keys sort by event id), `n` the first event
+ * id, `v` the events as a JSON array of `[id, time ms, type, attributes]`. A range of event ids
+ * is read from the row that holds its first id (the first key ≥ it) to the row that holds its
+ * last: a page reads its own rows and at most one row before, however long the history is. A
+ * transaction whose events are bigger than BATCH_CHARS goes in several rows, so one row adds at
+ * most that much to what a page reads.
+ */
+import type { HistoryEvent } from '../../protocol/index.js';
+import { StateTable, pad, prefixEnd } from './state-table.js';
+
+export const HISTORY_PREFIX = 'h/';
+const prefixOf = (runSeq: number) => `${HISTORY_PREFIX}${pad(runSeq)}/`;
+/** The largest event id a key can hold (twelve digits). */
+const MAX_ID = 999_999_999_999;
+const keyOf = (runSeq: number, eventId: number) => prefixOf(runSeq) + pad(Math.min(Math.max(eventId, 0), MAX_ID));
+
+/** A row holds events up to about this many characters (one event bigger than that has a row of its own). */
+export const BATCH_CHARS = 64 * 1024;
+
+/** An upper bound on the bytes an event's JSON adds around its attributes (`{"eventId":…,"eventTime":"…","eventType":"…","attributes":}`). */
+const EVENT_FRAME_BYTES = 128;
+
+type StoredEvent = [id: number, time: number, type: string, attributes: unknown];
+
+/** Writes a transaction's events of one run (ascending ids); `attributes` is an event's attributes' JSON when the caller has it already. */
+export function insertHistory(state: StateTable, runSeq: number, events: Array<{ event: HistoryEvent; attributes?: string | undefined }>): void {
+  let batch: string[] = [];
+  let chars = 0;
+  let first = 0;
+  let last = 0;
+  const flush = () => {
+    if (batch.length > 0) state.put(keyOf(runSeq, last), `[${batch.join(',')}]`, first);
+    batch = [];
+    chars = 0;
+  };
+  for (const { event, attributes = JSON.stringify(event.attributes) } of events) {
+    const text = `[${event.eventId},${Date.parse(event.eventTime)},${JSON.stringify(event.eventType)},${attributes}]`;
+    if (batch.length > 0 && chars + text.length > BATCH_CHARS) flush();
+    if (batch.length === 0) first = event.eventId;
+    batch.push(text);
+    chars += text.length;
+    last = event.eventId;
+  }
+  flush();
+}
+
+/**
+ * Events of a run with ids in [from, to], at most `limit` (-1: all); with `maxBytes`, only as many
+ * as fit in it by a running total of their sizes (always at least the first), so a page stays
+ * within what one answer, and one RPC, may carry.
+ */
+export function selectHistory(sql: SqlStorage, runSeq: number, from: number, to: number, limit: number, maxBytes?: number): HistoryEvent[] {
+  const prefix = prefixOf(runSeq);
+  const end = prefixEnd(prefix);
+  // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to` (found
+  // first, by one seek: SQLite bounds a range scan by one upper bound only, so a subquery bound
+  // beside `k < end` would scan to the history's end); each row has at least one event in the
+  // range, so `limit` rows are enough for `limit` events.
+  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, keyOf(runSeq, to), end).one().k;
+  const rows = (
+    last === null
+      ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, keyOf(runSeq, from), end, limit)
+      : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, keyOf(runSeq, from), last, limit)
+  ).toArray();
+  const out: HistoryEvent[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const batch = JSON.parse(row.v) as StoredEvent[];
+    // A whole row within the budget needs no event measured on its own (its text, plus each event's frame, bounds them).
+    const wholeRow = maxBytes === undefined || bytes + row.v.length + EVENT_FRAME_BYTES * batch.length <= maxBytes;
+    if (wholeRow && maxBytes !== undefined) bytes += row.v.length + EVENT_FRAME_BYTES * batch.length;
+    for (const [id, time, type, attributes] of batch) {
+      if (id < from || id > to) continue;
+      if (!wholeRow) {
+        bytes += JSON.stringify(attributes).length + EVENT_FRAME_BYTES;
+        if (bytes > maxBytes! && out.length > 0) return out;
+      }
+      out.push({ eventId: id, eventTime: new Date(time).toISOString(), eventType: type, attributes } as HistoryEvent);
+      if (out.length === limit) return out;
+    }
+  }
+  return out;
+}
+
+/** Deletes a run's history (inside the transaction that deletes the run). */
+export function deleteHistory(sql: SqlStorage, runSeq: number): void {
+  const prefix = prefixOf(runSeq);
+  sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix));
+}
