@@ -73,11 +73,13 @@ export class WorkflowStore implements ExecutionStore {
   ) {
     this.schema = new ReopeningSql(storage);
     this.sql = this.schema.sql;
-    this.state = new StateTable(this.sql);
+    this.state = new StateTable(this.sql, [META, OUTBOX, REQUESTS]);
   }
 
   /** Drops what memory holds of storage: after a transaction that rolled back. */
   forget(): void {
+    // With the rows the outboxes mirror (they share this SQL handle).
+    this.state.forget();
     this.runs.clear();
     this.lastRunSeq = undefined;
     this.lastOutboxId = undefined;

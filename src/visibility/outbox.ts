@@ -44,10 +44,10 @@ export class VisibilityOutbox {
   private readonly rows: StateTable;
 
   constructor(
-    private readonly sql: SqlStorage,
+    sql: SqlStorage,
     private readonly options: VisibilityOutboxOptions,
   ) {
-    this.rows = new StateTable(sql);
+    this.rows = new StateTable(sql, [PREFIX]);
     this.store = options.store;
   }
 
@@ -62,14 +62,10 @@ export class VisibilityOutbox {
       return;
     }
     this.maybePending = true;
-    this.sql.exec(
-      `INSERT INTO state (k, v, n) VALUES (?, ?, ?)
-       ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = excluded.n
-       WHERE json_extract(excluded.v, '$.version') > json_extract(state.v, '$.version')`,
-      PREFIX + summary.runId,
-      JSON.stringify({ version: summary.version, attempts: 0, summary } satisfies PendingSummary),
-      now,
-    );
+    // A pending summary of the run is replaced only by a newer one (a deletion is newer than any).
+    const pending = this.rows.get(PREFIX + summary.runId);
+    if (pending && (JSON.parse(pending.v) as PendingSummary).version >= summary.version) return;
+    this.rows.put(PREFIX + summary.runId, JSON.stringify({ version: summary.version, attempts: 0, summary } satisfies PendingSummary), now);
   }
 
   /**
