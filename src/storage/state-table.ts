@@ -34,9 +34,10 @@ const mirrors = new WeakMap<SqlStorage, Mirror>();
  * in memory: the first read of the prefix loads all of its rows, later reads are answered from
  * memory and writes go to both. A workflow object is single-threaded and its memory lasts until
  * eviction, so memory stays what storage holds, except after a transaction that rolled back:
- * whoever catches that calls `forget`. The mirrored prefixes are the small, hot ones (the task
- * outbox, request records, pending summaries and calls), asked for on every change (the alarm's
- * next due time) and every hand-off.
+ * whoever catches that calls `forget`, and the next read loads the prefix again. So only small,
+ * hot prefixes are mirrored (the task outbox, pending summaries and calls, the object's own keys),
+ * asked for on every change (the alarm's next due time) and every hand-off: a prefix that grows
+ * with the run (request records) would be reloaded whole after every rolled-back change.
  */
 export class StateTable {
   private readonly mirror: Mirror;

@@ -73,7 +73,9 @@ export class WorkflowStore implements ExecutionStore {
   ) {
     this.schema = new ReopeningSql(storage);
     this.sql = this.schema.sql;
-    this.state = new StateTable(this.sql, [META, OUTBOX, REQUESTS]);
+    // Request records stay in SQLite: they grow with every request for a day, and a rolled-back
+    // change (every refused stale completion) would reload them all.
+    this.state = new StateTable(this.sql, [META, OUTBOX]);
   }
 
   /** Drops what memory holds of storage: after a transaction that rolled back. */
