@@ -1,44 +1,30 @@
 // CPU profile of the service side (the Keel Worker and its Durable Objects in workerd) while
-// W1 workflows run: workerd's V8 inspector, Profiler domain, saved as a .cpuprofile that
+// W1 workflows run (as the W1 throughput workload: `inFlight` at a time, default 50; 1 is the
+// sequential latency workload): workerd's V8 inspector, Profiler domain, saved as a .cpuprofile that
 // bench/profile-summary.ts reads (and Chrome DevTools opens).
 //
-//   npx tsx bench/profile-service.ts [runs=300] [out=bench/profiles/service-w1.cpuprofile]
+//   npx tsx bench/profile-service.ts [runs=300] [out=bench/profiles/service-w1.cpuprofile] [inFlight=50]
 //
-// The one place the bench does not use startLocalService(): it has no inspector option, so
-// this starts Miniflare with the options startLocalService uses (keep them in step with
-// sdk/testing/local-service.ts) plus `inspectorPort`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// The service is started as everywhere else in the bench (startLocalService: the bundle with
+// its modules root, state on tmpfs, the visibility store), with workerd's inspector on.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Miniflare } from 'miniflare';
 import { WebSocket } from 'undici';
 import { Client, Connection } from 'keel/client';
+import { startLocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './activities';
-import { benchDir, cpuMeter, newWorkflowId, repoRoot, stats, TASK_QUEUE, workerdPids, workflowBundle } from './lib';
+import { benchDir, cpuMeter, newWorkflowId, pool, stats, TASK_QUEUE, workerdPids, workflowBundle } from './lib';
 
 const runs = Number(process.argv[2] ?? 300);
 const out = path.resolve(process.argv[3] ?? path.join(benchDir, 'profiles', 'service-w1.cpuprofile'));
 
+const inFlight = Number(process.argv[4] ?? 50);
+
 const inspectorPort = 9229 + Math.floor(Math.random() * 500);
-const scriptPath = process.env.KEEL_BENCH_SERVICE_SCRIPT ?? path.join(repoRoot, 'dist', 'worker', 'index.js');
-// As sdk/testing/local-service.ts configures it (clients on a direct socket, past miniflare's
-// entry worker), plus the inspector.
-const mf = new Miniflare({
-  modules: [{ type: 'ESModule', path: scriptPath, contents: readFileSync(scriptPath, 'utf8') }],
-  compatibilityDate: '2026-04-01',
-  host: '127.0.0.1',
-  port: 0,
-  unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }],
-  inspectorPort,
-  durableObjects: {
-    WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
-    TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },
-  },
-  bindings: {},
-});
-await mf.ready;
-const url = await mf.unsafeGetDirectURL();
-const address = `127.0.0.1:${url.port}`;
+// KEEL_BENCH_SERVICE_SCRIPT profiles another build (e.g. bench/instrumented-service.js's output).
+const service = await startLocalService({ inspectorPort, uiDir: false, scriptPath: process.env.KEEL_BENCH_SERVICE_SCRIPT, log: () => undefined });
+const address = service.address;
 
 // The inspector lists one target per Worker ("workerd: worker core:user:" is the Keel Worker
 // with its Durable Objects; "core:entry" is miniflare's proxy in front of it).
@@ -77,23 +63,22 @@ const one = async (v: string) => {
   await client.workflow.execute('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('ps'), args: [v] });
   return performance.now() - t0;
 };
-for (let i = 0; i < 20; i++) await one('warm');
+await pool(Math.max(20, inFlight), inFlight, () => one('warm'));
 
 await send('Profiler.enable');
 await send('Profiler.setSamplingInterval', { interval: 100 });
 await send('Profiler.start');
 const meter = cpuMeter(workerdPids());
-const lat: number[] = [];
-for (let i = 0; i < runs; i++) lat.push(await one(`v${i}`));
+const lat = await pool(runs, inFlight, (i) => one(`v${i}`));
 const cpu = meter();
 const result = (await send('Profiler.stop')) as { profile?: unknown; error?: unknown };
 if (!result.profile) throw new Error(`Profiler.stop: ${JSON.stringify(result)}`);
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result.profile));
-console.log(`${runs} W1 runs: p50 ${stats(lat).p50} ms; CPU per workflow: node ${(cpu.nodeCpuMs / runs).toFixed(2)} ms, workerd ${(cpu.workerdCpuMs / runs).toFixed(2)} ms, other processes ${(cpu.otherCpuMs / runs).toFixed(2)} ms`);
+console.log(`${runs} W1 runs, ${inFlight} in flight: p50 ${stats(lat).p50} ms; CPU per workflow: node ${(cpu.nodeCpuMs / runs).toFixed(2)} ms, workerd ${(cpu.workerdCpuMs / runs).toFixed(2)} ms, other processes ${(cpu.otherCpuMs / runs).toFixed(2)} ms`);
 console.log(`wrote ${path.relative(process.cwd(), out)}; summarise with: npx tsx bench/profile-summary.ts ${path.relative(process.cwd(), out)}`);
 
 ws.close();
 worker.shutdown();
 await running;
-await mf.dispose();
+await service.stop();

@@ -103,12 +103,18 @@ export class RunDeletion {
   /** Deletes runs in one transaction: their rows, and their visibility rows through the outbox. */
   delete(runIds: readonly string[]): void {
     const { storage, store, visibility } = this.host;
-    storage.transactionSync(() => {
-      for (const runId of runIds) {
-        store.deleteRun(runId);
-        visibility.enqueueDeletion(this.host.namespace(), runId, this.host.now());
-      }
-    });
+    try {
+      storage.transactionSync(() => {
+        for (const runId of runIds) {
+          store.deleteRun(runId);
+          visibility.enqueueDeletion(this.host.namespace(), runId, this.host.now());
+        }
+      });
+    } catch (err) {
+      // Storage rolled back; what the store and the outboxes hold of it in memory goes too.
+      store.forget();
+      throw err;
+    }
     this.earliestClose = undefined;
   }
 

@@ -52,7 +52,7 @@ export class WorkflowCalls {
     sql: SqlStorage,
     private readonly options: WorkflowCallsOptions,
   ) {
-    this.rows = new StateTable(sql);
+    this.rows = new StateTable(sql, [PREFIX]);
   }
 
   /** Records a call; call it inside the transaction of the change that causes it. */

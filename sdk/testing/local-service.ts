@@ -38,6 +38,11 @@ export interface LocalServiceOptions {
   log?: (line: string, level: string) => void;
   /** Directory of the web UI's built assets; defaults to dist/ui beside the Worker bundle; `false` serves no UI. */
   uiDir?: string | false;
+  /**
+   * Port of workerd's V8 inspector (Chrome DevTools protocol), for profiling the service
+   * (`bench/profile-service.ts`); default none.
+   */
+  inspectorPort?: number;
 }
 
 export interface LocalService {
@@ -88,6 +93,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     host: '127.0.0.1',
     port: 0,
     unsafeDirectSockets: [{ host: ip, port: options.port ?? 0 }],
+    ...(options.inspectorPort !== undefined ? { inspectorPort: options.inspectorPort } : {}),
     durableObjects: {
       WORKFLOWS: { className: 'WorkflowObject', useSQLite: true },
       TASK_QUEUES: { className: 'TaskQueueObject', useSQLite: true },

@@ -84,6 +84,22 @@ describe('runs sharing one sandbox context', () => {
     expect(lateProbe.moduleDraw).toBe((await alone('solo', 1)).moduleDraw);
   });
 
+  it("share one evaluation of Keel's own workflow modules, while each run evaluates its own user modules", async () => {
+    const sb = await sandbox();
+    const global = (sb as unknown as { global: Record<string, unknown> }).global;
+    // Evaluated by the sandbox's first call, before any run; not a run's own global.
+    const sdk = global.__keelSdkModules;
+    expect(sdk).toEqual(expect.objectContaining({ workflow: expect.anything(), common: expect.anything(), runtime: expect.anything() }));
+    expect(Object.keys(global)).not.toContain('__keelSdkModules');
+    const [a, b] = ['a', 'b'].map((name) => sb.createRunContext({ workflowId: name }));
+    commands(await a!.activate(start('a', 1)));
+    commands(await b!.activate(start('b', 2)));
+    expect(global.__keelSdkModules).toBe(sdk);
+    // The user module's state is still per run (its counter of starts is 1 in each).
+    expect(probe(await a!.activate(fire(1))).after.starts).toBe(1);
+    expect(probe(await b!.activate(fire(2))).after.starts).toBe(1);
+  });
+
   it('draw the random numbers and read the clock of their own seed and activations', async () => {
     const sb = await sandbox();
     const a = sb.createRunContext({ workflowId: 'a' });

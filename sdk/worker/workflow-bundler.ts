@@ -92,7 +92,8 @@ const WORKER_ONLY_SUBPATHS = ['worker', 'client', 'activity', 'testing'] as cons
  * {@link WorkflowSandbox}.
  *
  * Why a bundle: workflow code runs in a `node:vm` context, with no `require` or `import`, so
- * everything it uses must be in one script (evaluated afresh for each run). Why exactly one copy of the runtime:
+ * everything it uses must be in one script (its user modules evaluated afresh for each run, Keel's
+ * own once per context: see below). Why exactly one copy of the runtime:
  * `proxyActivities`, `sleep` and the rest find the running workflow through module state, so
  * the user's `keel/workflow` must be the very module the entry's `createRuntime` comes from.
  *
@@ -137,29 +138,89 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
   ].join('\n');
 
 
+  // Two builds. The SDK's sandbox-safe modules (the runtime, keel/workflow, keel/common) hold no
+  // state of a run's own (a run's state hangs off its Activator), so the sandbox evaluates them
+  // once per vm context and every run shares them; the user's modules, evaluated for each run,
+  // reach them through stubs. Evaluating the SDK per run was about half of a run's sandbox CPU.
+  const common = {
+    bundle: true,
+    write: false,
+    outfile: 'workflow-bundle.js',
+    format: 'iife',
+    // 'browser' prefers packages' browser builds, which do not reach for Node built-ins.
+    platform: 'browser',
+    target: 'es2022',
+    logLevel: 'silent',
+    // Libraries commonly branch on this; the sandbox has no `process` to read it from.
+    define: { 'process.env.NODE_ENV': '"production"' },
+  } as const satisfies esbuild.BuildOptions;
+  const sharedEntry = [
+    `export * as runtime from ${JSON.stringify(runtimeModule)};`,
+    ...SANDBOX_SUBPATHS.map((sub) => `export * as ${sub} from ${JSON.stringify(pinned[`keel/${sub}`])};`),
+  ].join('\n');
   let result: esbuild.BuildResult<{ write: false }>;
+  let shared: esbuild.BuildResult<{ write: false }>;
   try {
-    result = await esbuild.build({
-      stdin: { contents: entry, resolveDir: path.dirname(workflowsPath), sourcefile: ENTRY_NAME, loader: 'js' },
-      bundle: true,
-      write: false,
-      outfile: 'workflow-bundle.js',
-      format: 'iife',
-      // 'browser' prefers packages' browser builds, which do not reach for Node built-ins.
-      platform: 'browser',
-      target: 'es2022',
-      sourcemap: options.sourceMap === false ? false : 'inline',
-      logLevel: 'silent',
-      // Libraries commonly branch on this; the sandbox has no `process` to read it from.
-      define: { 'process.env.NODE_ENV': '"production"' },
-      plugins: [...(options.ignoreModules?.length ? [ignoredModulesPlugin(options.ignoreModules)] : []), sandboxImportsPlugin(pinned)],
-    });
+    [result, shared] = await Promise.all([
+      esbuild.build({
+        ...common,
+        stdin: { contents: entry, resolveDir: path.dirname(workflowsPath), sourcefile: ENTRY_NAME, loader: 'js' },
+        sourcemap: options.sourceMap === false ? false : 'inline',
+        plugins: [...(options.ignoreModules?.length ? [ignoredModulesPlugin(options.ignoreModules)] : []), sharedSdkPlugin(runtimeModule, pinned), sandboxImportsPlugin(pinned)],
+      }),
+      esbuild.build({
+        ...common,
+        stdin: { contents: sharedEntry, resolveDir: path.dirname(runtimeModule), sourcefile: 'keel-sdk-shared.js', loader: 'js' },
+        globalName: SHARED_RESULT,
+        plugins: [sandboxImportsPlugin(pinned)],
+      }),
+    ]);
   } catch (err) {
     throw toBundleError(err, workflowsPath);
   }
   const output = result.outputFiles.find((f) => f.path.endsWith('.js'));
-  if (!output) throw new WorkflowBundleError('esbuild produced no script for the workflow bundle');
-  return { code: output.text };
+  const sdk = shared.outputFiles.find((f) => f.path.endsWith('.js'));
+  if (!output || !sdk) throw new WorkflowBundleError('esbuild produced no script for the workflow bundle');
+  // The SDK goes after the user's part (a function declaration, hoisted), so the user's lines keep
+  // their numbers; the inline source map, if any, stays the script's last line.
+  const mapAt = output.text.lastIndexOf('//# sourceMappingURL=');
+  const [own, map] = mapAt >= 0 ? [output.text.slice(0, mapAt), output.text.slice(mapAt)] : [output.text, ''];
+  return { code: `${own}\nfunction ${SHARED_INIT}() {\n${sdk.text}return ${SHARED_RESULT};\n}\n${map}` };
+}
+
+/**
+ * The global on which a vm context keeps the SDK's shared modules once evaluated (not enumerable,
+ * so it is part of the global every run starts from), and the names inside the bundle of the
+ * function that evaluates them and of its result.
+ */
+const SHARED_GLOBAL = '__keelSdkModules';
+const SHARED_INIT = '__keelSdkEvaluate';
+const SHARED_RESULT = '__keelSdk';
+
+/**
+ * Resolves the entry's runtime module, `keel/workflow` and `keel/common` to stubs that take the
+ * shared SDK's modules from the context's global (evaluating them first if this context has not).
+ * The runtime's stub is ES (the entry imports it first, so it runs before any user module) and
+ * resets the module-level random seed for the run; the others are CommonJS, for any export name.
+ */
+function sharedSdkPlugin(runtimeModule: string, pinned: Record<string, string>): esbuild.Plugin {
+  const sdk = `(globalThis[${JSON.stringify(SHARED_GLOBAL)}] ?? (Object.defineProperty(globalThis, ${JSON.stringify(SHARED_GLOBAL)}, { value: ${SHARED_INIT}(), configurable: true }), globalThis[${JSON.stringify(SHARED_GLOBAL)}]))`;
+  const subpathOf = new Map(Object.entries(pinned).map(([spec, file]) => [spec, spec.slice('keel/'.length)]));
+  return {
+    name: 'keel-shared-sdk',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        if (args.path === runtimeModule) return { path: 'runtime', namespace: 'keel-shared-sdk' };
+        const sub = subpathOf.get(args.path);
+        return sub ? { path: sub, namespace: 'keel-shared-sdk' } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: 'keel-shared-sdk' }, (args) =>
+        args.path === 'runtime'
+          ? { contents: `const sdk = ${sdk};\nsdk.runtime.installDeterministicGlobals(globalThis);\nexport const createRuntime = sdk.runtime.createRuntime;`, loader: 'js' }
+          : { contents: `module.exports = ${sdk}.${args.path};`, loader: 'js' },
+      );
+    },
+  };
 }
 
 /** The name esbuild gives the generated entry in messages and source maps. */

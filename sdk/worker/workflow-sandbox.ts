@@ -105,9 +105,11 @@ export const SANDBOX_GLOBAL_NAMES: readonly string[] = [...Object.keys(HOST_GLOB
  * A compiled workflow bundle, ready to run any number of workflow runs in one `node:vm` context
  * (as Temporal's `reuseV8Context`), each run isolated from the others:
  *
- * - the bundle is compiled once as a function, and each run calls it: every module of the bundle
- *   (the workflows, their imports, Keel's runtime) is evaluated afresh for the run, so module-level
- *   state is the run's own;
+ * - the bundle is compiled once as a function, and each run calls it: every user module of the
+ *   bundle (the workflows, their imports, interceptors, converters) is evaluated afresh for the
+ *   run, so module-level state is the run's own; Keel's own workflow modules (the runtime,
+ *   keel/workflow, keel/common), whose run state hangs off the run's Activator, are evaluated once
+ *   per context by the first call and shared (bundleWorkflowCode);
  * - globals a run adds, replaces or deletes are its own ({@link GlobalsSwitch}): taken off the
  *   global object when another run enters the context, put back when it enters again;
  * - `Math.random`, `Date`, `crypto` and timers are installed once per context and read the
@@ -120,8 +122,9 @@ export const SANDBOX_GLOBAL_NAMES: readonly string[] = [...Object.keys(HOST_GLOB
  * A run costs one call of the compiled bundle (a fraction of a millisecond) instead of a new
  * context and a first evaluation in it (a millisecond and more, most of a W1's worker CPU).
  *
- * What is shared, as in Temporal's reused context: JavaScript's built-in objects themselves. A
- * workflow that mutates one in place (`Array.prototype.x = …`) changes it for every run.
+ * What is shared, as in Temporal's reused context: JavaScript's built-in objects themselves and
+ * Keel's workflow modules. A workflow that mutates one in place (`Array.prototype.x = …`, a
+ * property of an SDK class) changes it for every run.
  *
  * @example
  * const sandbox = new WorkflowSandbox((await bundleWorkflowCode({ workflowsPath })).code);

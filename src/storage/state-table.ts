@@ -22,24 +22,89 @@ export interface StateRow {
 /** The first key after every key that starts with `prefix` (prefixes end with '/', the next code point is '0'). */
 export const prefixEnd = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
+/** Rows of mirrored prefixes in memory, by prefix then key: every row of the prefix, as on disk. */
+type Mirror = Map<string, Map<string, StateRow>>;
+
+/**
+ * One mirror per SQL handle, shared by every StateTable over it (the object's store and its
+ * outboxes each own their prefixes, but a rollback undoes all of them at once: `forget`).
+ */
+const mirrors = new WeakMap<SqlStorage, Mirror>();
+
+/**
+ * The state table's rows, read and written by key. Rows under a `mirrored` prefix are also kept
+ * in memory: the first read of the prefix loads all of its rows, later reads are answered from
+ * memory and writes go to both. A workflow object is single-threaded and its memory lasts until
+ * eviction, so memory stays what storage holds, except after a transaction that rolled back:
+ * whoever catches that calls `forget`, and the next read loads the prefix again. So only small,
+ * hot prefixes are mirrored (the task outbox, pending summaries and calls, the object's own keys),
+ * asked for on every change (the alarm's next due time) and every hand-off: a prefix that grows
+ * with the run (request records) would be reloaded whole after every rolled-back change.
+ */
 export class StateTable {
-  constructor(private readonly sql: SqlStorage) {}
+  private readonly mirror: Mirror;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly mirrored: readonly string[] = [],
+  ) {
+    let mirror = mirrors.get(sql);
+    if (!mirror) mirrors.set(sql, (mirror = new Map()));
+    this.mirror = mirror;
+  }
+
+  /** Storage rolled back or was emptied: memory drops what it holds of every mirrored prefix. */
+  forget(): void {
+    this.mirror.clear();
+  }
+
+  /** The mirrored prefix `k` is under, or undefined. */
+  private prefixOf(k: string): string | undefined {
+    for (const p of this.mirrored) if (k.startsWith(p)) return p;
+    return undefined;
+  }
+
+  /** The rows of a mirrored prefix, loaded on first use. */
+  private rowsOf(prefix: string): Map<string, StateRow> {
+    let rows = this.mirror.get(prefix);
+    if (!rows) {
+      rows = new Map(this.select(prefix).map((r) => [r.k, r]));
+      this.mirror.set(prefix, rows);
+    }
+    return rows;
+  }
+
+  private select(prefix: string): StateRow[] {
+    return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k`, prefix, prefixEnd(prefix)).toArray();
+  }
 
   get(k: string): StateRow | undefined {
+    const p = this.prefixOf(k);
+    if (p !== undefined) return this.rowsOf(p).get(k);
     return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k = ?`, k).toArray()[0];
   }
 
   put(k: string, v: string, n: number | null = null): void {
     this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, ?)`, k, v, n);
+    const p = this.prefixOf(k);
+    // A prefix not loaded yet is read from storage, this row included, when it is first used.
+    if (p !== undefined) this.mirror.get(p)?.set(k, { k, v, n });
   }
 
   delete(k: string): void {
     this.sql.exec(`DELETE FROM state WHERE k = ?`, k);
+    const p = this.prefixOf(k);
+    if (p !== undefined) this.mirror.get(p)?.delete(k);
   }
 
   /** Rows whose key starts with `prefix`, in key order; with `nAtMost`, only those with n ≤ it. */
   range(prefix: string, options: { nAtMost?: number; limit?: number } = {}): StateRow[] {
     const { nAtMost, limit = -1 } = options;
+    if (this.mirrored.includes(prefix)) {
+      const rows = [...this.rowsOf(prefix).values()].filter((r) => nAtMost === undefined || (r.n !== null && r.n <= nAtMost));
+      rows.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+      return limit >= 0 ? rows.slice(0, limit) : rows;
+    }
     return nAtMost === undefined
       ? this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, prefix, prefixEnd(prefix), limit).toArray()
       : this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? AND n <= ? ORDER BY k LIMIT ?`, prefix, prefixEnd(prefix), nAtMost, limit).toArray();
@@ -47,22 +112,38 @@ export class StateTable {
 
   /** The smallest `n` among the rows of `prefix`, or undefined when there are none. */
   minN(prefix: string): number | undefined {
+    if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.min);
     return this.sql.exec<{ n: number | null }>(`SELECT MIN(n) AS n FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix)).one().n ?? undefined;
   }
 
   /** The largest `n` among the rows of `prefix`, or undefined when there are none. */
   maxN(prefix: string): number | undefined {
+    if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.max);
     return this.sql.exec<{ n: number | null }>(`SELECT MAX(n) AS n FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix)).one().n ?? undefined;
+  }
+
+  /** MIN or MAX of the non-null `n` of a mirrored prefix, as SQL's aggregates do. */
+  private fold(prefix: string, pick: (a: number, b: number) => number): number | undefined {
+    let out: number | undefined;
+    for (const r of this.rowsOf(prefix).values()) if (r.n !== null) out = out === undefined ? r.n : pick(out, r.n);
+    return out;
   }
 
   /** The last key of `prefix` in key order, or undefined when there are none. */
   lastKey(prefix: string): string | undefined {
+    if (this.mirrored.includes(prefix)) {
+      let last: string | undefined;
+      for (const k of this.rowsOf(prefix).keys()) if (last === undefined || k > last) last = k;
+      return last;
+    }
     return this.sql.exec<{ k: string }>(`SELECT k FROM state WHERE k >= ? AND k < ? ORDER BY k DESC LIMIT 1`, prefix, prefixEnd(prefix)).toArray()[0]?.k;
   }
 
   /** Deletes the rows of `prefix` with n < `before`. */
   deleteOlder(prefix: string, before: number): void {
     this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ? AND n < ?`, prefix, prefixEnd(prefix), before);
+    const rows = this.mirrored.includes(prefix) ? this.mirror.get(prefix) : undefined;
+    if (rows) for (const [k, r] of rows) if (r.n !== null && r.n < before) rows.delete(k);
   }
 }
 

@@ -77,11 +77,15 @@ export class WorkflowStore implements ExecutionStore {
   ) {
     this.schema = new ReopeningSql(storage);
     this.sql = this.schema.sql;
-    this.state = new StateTable(this.sql);
+    // Request records stay in SQLite: they grow with every request for a day, and a rolled-back
+    // change (every refused stale completion) would reload them all.
+    this.state = new StateTable(this.sql, [META, OUTBOX]);
   }
 
   /** Drops what memory holds of storage: after a transaction that rolled back. */
   forget(): void {
+    // With the rows the outboxes mirror (they share this SQL handle).
+    this.state.forget();
     this.runs.clear();
     this.lastRunSeq = undefined;
     this.lastOutboxId = undefined;

@@ -64,10 +64,10 @@ export class VisibilityOutbox {
   private readonly rows: StateTable;
 
   constructor(
-    private readonly sql: SqlStorage,
+    sql: SqlStorage,
     private readonly options: VisibilityOutboxOptions,
   ) {
-    this.rows = new StateTable(sql);
+    this.rows = new StateTable(sql, [PREFIX]);
     this.store = options.store;
     this.runningDelayMs = options.runningDelayMs;
   }
@@ -83,15 +83,13 @@ export class VisibilityOutbox {
       return;
     }
     this.maybePending = true;
-    // A newer summary keeps the earlier due time of the one it replaces (a close is due at once).
-    this.sql.exec(
-      `INSERT INTO state (k, v, n) VALUES (?, ?, ?)
-       ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = MIN(state.n, excluded.n)
-       WHERE json_extract(excluded.v, '$.version') > json_extract(state.v, '$.version')`,
-      PREFIX + summary.runId,
-      JSON.stringify({ version: summary.version, attempts: 0, summary } satisfies PendingSummary),
-      summary.status === 'RUNNING' ? now + this.runningDelayMs : now,
-    );
+    // A pending summary of the run is replaced only by a newer one (a deletion is newer than any),
+    // which keeps the earlier due time of the one it replaces (a close is due at once).
+    const key = PREFIX + summary.runId;
+    const pending = this.rows.get(key);
+    if (pending && (JSON.parse(pending.v) as PendingSummary).version >= summary.version) return;
+    const due = summary.status === 'RUNNING' ? now + this.runningDelayMs : now;
+    this.rows.put(key, JSON.stringify({ version: summary.version, attempts: 0, summary } satisfies PendingSummary), pending?.n != null ? Math.min(pending.n, due) : due);
   }
 
   /**

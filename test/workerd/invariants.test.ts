@@ -130,10 +130,12 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     const tq = unique('tq');
     await pauseDelivery(wid);
     await startWorkflow(wid, tq);
-    await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => {
+    await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
       // A copy of the row under a later key, as a repeated hand-off would see it.
       const table = new StateTable(state.storage.sql);
       for (const row of table.range('o/')) table.put(`o/${pad(Number(row.k.slice(2)) + 1_000_000)}`, row.v, row.n);
+      // The object keeps its outbox in memory: make it read the planted row.
+      (o as unknown as { store: { forget(): void } }).store.forget();
     });
     expect(await outboxRows(wid)).toHaveLength(2);
     await resumeDelivery(wid);

@@ -117,6 +117,34 @@ describe('a closed run is deleted when its namespace\'s retention has passed', (
     expectError(await describeRun(s, 'unreadable'), 'WORKFLOW_NOT_FOUND');
   });
 
+  it('a deletion whose transaction fails leaves the run, in storage and in what the object holds in memory', async () => {
+    const s = await space(HOUR);
+    const runId = await s.start('half-deleted');
+    await s.terminate('half-deleted');
+    const failed = await runInDurableObject(s.stub('half-deleted'), (o: WorkflowObject) => {
+      // The run's rows and its visibility deletion are written, then the transaction throws.
+      const visibility = (o as unknown as { visibility: { enqueueDeletion: (...a: unknown[]) => void } }).visibility;
+      const enqueue = visibility.enqueueDeletion.bind(visibility);
+      visibility.enqueueDeletion = (...a) => {
+        enqueue(...a);
+        throw new Error('storage failed mid-deletion');
+      };
+      try {
+        o.deletion.delete([runId]);
+        return 'no throw';
+      } catch (err) {
+        return (err as Error).message;
+      } finally {
+        visibility.enqueueDeletion = enqueue;
+      }
+    });
+    expect(failed).toBe('storage failed mid-deletion');
+    // Nothing pending in memory that storage does not have: no deletion is delivered to the listing.
+    await runInDurableObject(s.stub('half-deleted'), (o: WorkflowObject) => (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox());
+    expect((await describeRun(s, 'half-deleted')).body).toMatchObject({ status: 'TERMINATED', execution: { runId } });
+    expect(await s.ids()).toEqual(['half-deleted']);
+  });
+
   it('starts a new run of the id after the object was emptied', async () => {
     const s = await space(HOUR);
     await s.start('again');

@@ -231,3 +231,47 @@ describe('history rows', () => {
     expect(rowsRead[3]).toBeLessThanOrEqual(3);
   });
 });
+
+describe('state rows kept in memory', () => {
+  it('a mirrored prefix answers every read as storage does, and after a rollback reads storage again once told to forget', async () => {
+    await runInDurableObject(wfStub(unique('mirror')), (_o: WorkflowObject, state) => {
+      const sql = state.storage.sql;
+      const mirrored = new StateTable(sql, ['x/']);
+      const plain = new StateTable(sql);
+      const same = () => {
+        for (const t of [mirrored, plain]) t.get('x/a'); // loads the mirror on the first round
+        expect(mirrored.range('x/')).toEqual(plain.range('x/'));
+        expect(mirrored.range('x/', { nAtMost: 20 })).toEqual(plain.range('x/', { nAtMost: 20 }));
+        expect(mirrored.range('x/', { limit: 1 })).toEqual(plain.range('x/', { limit: 1 }));
+        expect(mirrored.minN('x/')).toBe(plain.minN('x/'));
+        expect(mirrored.maxN('x/')).toBe(plain.maxN('x/'));
+        expect(mirrored.lastKey('x/')).toBe(plain.lastKey('x/'));
+        for (const k of ['x/a', 'x/b', 'x/c', 'x/d']) expect(mirrored.get(k)).toEqual(plain.get(k));
+      };
+      same();
+      mirrored.put('x/b', 'b', 30);
+      mirrored.put('x/a', 'a', 10);
+      mirrored.put('x/d', 'd', null);
+      same();
+      mirrored.put('x/a', 'a2', 25);
+      mirrored.delete('x/b');
+      mirrored.put('x/c', 'c', 5);
+      same();
+      mirrored.deleteOlder('x/', 10);
+      same();
+      expect(mirrored.range('x/').map((r) => r.k)).toEqual(['x/a', 'x/d']);
+
+      // A transaction that throws rolls storage back but not memory: the owner forgets, and the next read is storage's.
+      expect(() =>
+        state.storage.transactionSync(() => {
+          mirrored.put('x/e', 'e', 1);
+          throw new Error('roll back');
+        }),
+      ).toThrow('roll back');
+      expect(mirrored.get('x/e')?.v).toBe('e');
+      mirrored.forget();
+      expect(mirrored.get('x/e')).toBeUndefined();
+      same();
+    });
+  });
+});
