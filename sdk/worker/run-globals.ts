@@ -59,7 +59,7 @@ export class GlobalsSwitch {
     }
     // Which pristine properties the run deleted, from the keys read above: each read of the global
     // goes through Node's interceptors (about a microsecond), so the global is not asked again.
-    const present = new Set(keys);
+    const present = new Set<PropertyKey>(keys);
     for (const [key, desc] of this.pristine) {
       if (!present.has(key)) {
         run.changes.set(key, undefined);
