@@ -24,7 +24,7 @@ export type EngineFactory = (o: { stateDir: string }) => Promise<Engine>;
 
 export const ENGINES = ['keel', 'floor', 'floor-ws', 'restate', 'cf-workflows', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean'] as const;
 /** What `--engines` defaults to: the peers and Keel's floor (the floor's variants are named, or `--engines floor-parts`). */
-export const DEFAULT_ENGINES: EngineName[] = ['keel', 'floor', 'floor-ws', 'restate', 'cf-workflows'];
+export const DEFAULT_ENGINES: EngineName[] = ['keel', 'floor', 'floor-lean', 'restate', 'cf-workflows'];
 /** `--engines floor-parts`: Keel, Restate and every variant of the floor ("Where the floor's time goes"). */
 export const FLOOR_PARTS: EngineName[] = ['keel', 'restate', 'floor', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean'];
 export type EngineName = (typeof ENGINES)[number];

@@ -25,7 +25,6 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
-const loading = new Map<string, Promise<NamespaceRecord | undefined>>();
 
 /** Whether unknown namespaces are registered with defaults on first use (`keel dev`, keel/testing). */
 export const autoCreates = (env: Env) => env.KEEL_NAMESPACE_AUTO_CREATE === '1';
@@ -38,21 +37,16 @@ export const autoCreates = (env: Env) => env.KEEL_NAMESPACE_AUTO_CREATE === '1';
 export async function lookupNamespace(env: Env, name: string, now = Date.now()): Promise<NamespaceRecord | undefined> {
   const hit = entries.get(name);
   if (hit && now - hit.at < (hit.ns ? TTL_MS : NOT_FOUND_TTL_MS)) return hit.ns;
-  // Concurrent misses share one read.
-  let pending = loading.get(name);
-  if (!pending) {
-    pending = read(env, name, now)
-      .catch((err: unknown) => {
-        // The registry is unreachable: a namespace known before keeps working with what was known
-        // (it is tried again on the next call), rather than every call of it failing with D1.
-        if (!hit?.ns) throw err;
-        console.warn(`keel: could not read namespace '${name}' from the registry; using what was read ${Math.round((now - hit.at) / 1000)} s ago`, err);
-        return hit.ns;
-      })
-      .finally(() => loading.delete(name));
-    loading.set(name, pending);
-  }
-  return pending;
+  // Each miss reads for itself, even when another request is reading the same name: a promise
+  // created by one request's I/O and awaited by another never settles for the second if the first
+  // is cancelled (workerd then fails it as hung), and misses are rare (one per TTL per name).
+  return read(env, name, now).catch((err: unknown) => {
+    // The registry is unreachable: a namespace known before keeps working with what was known
+    // (it is tried again on the next call), rather than every call of it failing with D1.
+    if (!hit?.ns) throw err;
+    console.warn(`keel: could not read namespace '${name}' from the registry; using what was read ${Math.round((now - hit.at) / 1000)} s ago`, err);
+    return hit.ns;
+  });
 }
 
 /** The namespace `name`, or NAMESPACE_NOT_FOUND. */
@@ -88,21 +82,19 @@ export function configuredNamespaces(env: Env): string[] {
   return [DEFAULT_NAMESPACE, ...(Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && n !== DEFAULT_NAMESPACE && NAMESPACE_NAME_PATTERN.test(n)) : [])];
 }
 
-const ensured = new Map<string, Promise<void>>();
+const ensured = new Set<string>();
 
 /**
  * Registers the configured namespaces that are not yet (once per isolate and configuration),
  * before the registry is listed: they are there from the start as far as any caller can see.
+ * Callers that arrive while the first is registering register too (idempotent), rather than
+ * awaiting its promise (see lookupNamespace).
  */
-export function ensureConfiguredNamespaces(env: Env, registry: NamespaceRegistry, now = Date.now()): Promise<void> {
+export async function ensureConfiguredNamespaces(env: Env, registry: NamespaceRegistry, now = Date.now()): Promise<void> {
   const key = env.KEEL_NAMESPACES ?? '';
-  let done = ensured.get(key);
-  if (!done) {
-    done = Promise.all(configuredNamespaces(env).map((name) => registry.ensure(newNamespace({ name }, now)))).then(() => undefined);
-    ensured.set(key, done);
-    done.catch(() => ensured.delete(key));
-  }
-  return done;
+  if (ensured.has(key)) return;
+  await Promise.all(configuredNamespaces(env).map((name) => registry.ensure(newNamespace({ name }, now))));
+  ensured.add(key);
 }
 
 async function read(env: Env, name: string, now: number): Promise<NamespaceRecord | undefined> {
