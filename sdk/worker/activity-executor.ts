@@ -6,6 +6,7 @@
 import { composeInterceptors } from '../common/interceptors.js';
 import { activityInbound, type ActivityInterceptorsFactory } from './interceptors.js';
 import { decodeAllPayloads } from './payload-walk.js';
+import { answeringNow } from './poller.js';
 import type { ActivityTask, Payload, WorkflowTask } from '../../protocol/index.js';
 import { CompleteAsyncError } from '../activity/complete-async-error.js';
 import { Context, type ActivityCancellationReason, type Info } from '../activity/context.js';
@@ -74,8 +75,10 @@ export function runActivity(opts: ActivityExecutorOptions, task: ActivityTask): 
 
 async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort: AbortController, cancel: (r: ActivityCancellationReason) => void): Promise<void> {
   const { connection, namespace, dataConverter } = opts;
-  const call = <E extends 'completeActivityTask' | 'failActivityTask' | 'cancelActivityTask'>(endpoint: E, body: Record<string, unknown>) =>
-    connection.call(endpoint, { taskToken: task.taskToken, identity: opts.identity, ...body } as never, { namespace });
+  const call = <E extends 'completeActivityTask' | 'failActivityTask' | 'cancelActivityTask'>(endpoint: E, body: Record<string, unknown>) => {
+    answeringNow(task);
+    return connection.call(endpoint, { taskToken: task.taskToken, identity: opts.identity, ...body } as never, { namespace });
+  };
 
   const heartbeats = new Heartbeater(opts, task, cancel);
   const startToClose = task.startToCloseTimeoutMs ? setTimeout(() => cancel('TIMED_OUT'), task.startToCloseTimeoutMs) : undefined;
@@ -131,6 +134,7 @@ async function complete(opts: ActivityExecutorOptions, task: ActivityTask, resul
   const next = opts.nextWorkflowTask?.(task.workflowExecution.runId);
   let answer;
   try {
+    answeringNow(task);
     answer = await opts.connection.call(
       'completeActivityTask',
       { taskToken: task.taskToken, identity: opts.identity, ...(result ? { result } : {}), ...(next ? { stickyTaskQueue: next.stickyTaskQueue, acknowledgesHandOff: true } : {}) },

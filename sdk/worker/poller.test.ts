@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ACK_AFTER_MS, pollLoop, Slots } from './poller.js';
+import { ACK_AFTER_MS, acknowledgeIfSlow, answeringNow, pollLoop, Slots } from './poller.js';
 import type { LogMetadata } from '../common/index.js';
 import { ServiceHealth } from './service-health.js';
 
@@ -109,6 +109,17 @@ describe('acknowledging a polled task (protocol 2)', () => {
 
   it('does not acknowledge a task that ended sooner: its completion told the service', async () => {
     expect(await handOne(ACK_AFTER_MS - 1)).toEqual([]);
+  });
+
+  it('does not acknowledge a slow task whose answer is already on its way: the answer acknowledges it', async () => {
+    vi.useFakeTimers();
+    const acknowledged: string[] = [];
+    const [answered, running] = [{ taskToken: 'answered' }, { taskToken: 'running' }];
+    const never = new Promise<void>(() => undefined);
+    for (const task of [answered, running]) acknowledgeIfSlow(task, never, async (t) => void acknowledged.push(t.taskToken));
+    answeringNow(answered);
+    await vi.advanceTimersByTimeAsync(ACK_AFTER_MS * 2);
+    expect(acknowledged).toEqual(['running']);
   });
 });
 

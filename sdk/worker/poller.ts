@@ -94,9 +94,26 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
   }
 }
 
-/** Acknowledges `task` if it is still being handled `ACK_AFTER_MS` after it came (polled, or handed back in an answer). */
+/** Tasks whose answer (completion, failure, query answer) is on its way to the service. */
+const answering = new WeakSet<object>();
+
+/**
+ * Marks that `task`'s answer is being sent. Its answer acknowledges it: an acknowledgement sent
+ * from now on travels the same way and arrives no sooner, so it would only cost a request (and,
+ * once the answer has closed the task, draw TASK_NOT_FOUND).
+ */
+export function answeringNow(task: object): void {
+  answering.add(task);
+}
+
+/**
+ * Acknowledges `task` if it is still being handled `ACK_AFTER_MS` after it came (polled, or
+ * handed back in an answer) and its answer is not yet on its way.
+ */
 export function acknowledgeIfSlow<T>(task: T, handled: Promise<void>, acknowledge: (task: T) => Promise<void>): void {
-  const timer = setTimeout(() => void acknowledge(task), ACK_AFTER_MS);
+  const timer = setTimeout(() => {
+    if (!(typeof task === 'object' && task !== null && answering.has(task))) void acknowledge(task);
+  }, ACK_AFTER_MS);
   void handled.finally(() => clearTimeout(timer));
 }
 

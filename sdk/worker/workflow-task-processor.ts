@@ -12,6 +12,7 @@ import { KeelServiceError } from '../client/errors.js';
 import { CachedRunInvalidError, DeterminismViolationError } from './errors.js';
 import { WorkflowRunMachine } from './history-machine.js';
 import { decodeAllPayloads, encodeAllPayloads } from './payload-walk.js';
+import { answeringNow } from './poller.js';
 import { RunCache } from './run-cache.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 import type { WorkflowSandbox } from './workflow-sandbox.js';
@@ -133,11 +134,13 @@ export class WorkflowTaskProcessor {
     else this.evict(runId, machine);
     const slots: Array<() => void> = [];
     try {
+      const commands = await encodeAllPayloads<Command[]>(this.askEager(result.commands, slots), this.opts.dataConverter.payloadCodecs);
+      answeringNow(task);
       const answer = await this.opts.connection.call(
         'completeWorkflowTask',
         {
           taskToken: task.taskToken,
-          commands: await encodeAllPayloads<Command[]>(this.askEager(result.commands, slots), this.opts.dataConverter.payloadCodecs),
+          commands,
           identity: this.opts.identity,
           // Protocol 2: the activities handed back in the answer are acknowledged as polled ones.
           acknowledgesHandOff: true,
