@@ -26,9 +26,13 @@ describe('maxActivitiesPerSecond', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, activities, maxActivitiesPerSecond: 4, shutdownSignals: [] });
     const starts = await worker.runUntil(env.client.workflow.execute(parallelStarts, { taskQueue, workflowId: 'rate-1', args: [3] }));
     const sorted = [...starts].sort((a, b) => a - b);
-    // 4 a second: 250 ms apart at least (the limiter never lets one go early; load only adds to it).
-    expect(sorted[1]! - sorted[0]!).toBeGreaterThanOrEqual(245);
-    expect(sorted[2]! - sorted[1]!).toBeGreaterThanOrEqual(245);
+    // 4 a second: the limiter releases them 250 ms apart at least, never early. Each start is read
+    // inside the activity, a few ms after its release; when the machine delays one activity's start
+    // more than the next one's, their gap looks that much shorter (243 ms was seen under a busy
+    // suite), so the check allows 25 ms of it. Without the limiter the starts are ~0–5 ms apart.
+    expect(sorted[1]! - sorted[0]!).toBeGreaterThanOrEqual(225);
+    expect(sorted[2]! - sorted[1]!).toBeGreaterThanOrEqual(225);
+    expect(sorted[2]! - sorted[0]!).toBeGreaterThanOrEqual(475);
   });
 });
 
