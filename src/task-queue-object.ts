@@ -92,7 +92,7 @@ export class TaskQueueObject extends DurableObject<Env> {
    * window; past it, the workflow object sends it to the run's normal queue (its window ends), so a
    * poll never gets one the worker could no longer acknowledge in time.
    */
-  private readonly held: Array<{ task: StartedTask; ref: TaskRef; until: number }> = [];
+  private readonly held: Array<{ task: StartedTask; ref: TaskRef; at: number }> = [];
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
   /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
@@ -262,7 +262,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       poller.answer(task);
       return true;
     }
-    this.held.push({ task, ref, until: this.clock.now() + Limits.handOffAckMs / 2 });
+    this.held.push({ task, ref, at: this.clock.now() });
     return true;
   }
 
@@ -270,8 +270,8 @@ export class TaskQueueObject extends DurableObject<Env> {
   private takeHeld(): StartedTask | null {
     const now = this.clock.now();
     for (let next = this.held.shift(); next; next = this.held.shift()) {
-      if (next.until >= now) {
-        this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, now - (next.until - Limits.handOffAckMs / 2)) });
+      if (now - next.at <= Limits.handOffAckMs / 2) {
+        this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, now - next.at) });
         return next.task;
       }
     }

@@ -6,7 +6,7 @@
  */
 import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, WorkflowTaskFailedCause } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
-import type { TaskTokenData } from '../task-token.js';
+import type { TaskRef, TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
 import { answerHandOff, continueAsNewSuggested, isRunning, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
@@ -59,9 +59,14 @@ export function dispatchWorkflowTaskIfDue(tx: Txn, run: RunState): void {
   tx.dispatch({
     taskQueue: wt.taskQueue,
     kind: 'workflow',
-    ref: { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'workflow', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt, seq: wt.seq },
+    ref: workflowTaskRef(run, wt),
   });
   tx.touch(run);
+}
+
+/** What names the run's workflow task to a task queue (its backlog row, a hand-over). */
+export function workflowTaskRef(run: RunState, wt: WorkflowTaskState): TaskRef {
+  return { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'workflow', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt, seq: wt.seq };
 }
 
 /**

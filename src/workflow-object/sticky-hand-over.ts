@@ -8,6 +8,7 @@ import type { WorkerHeardFrom } from '../engine/hand-off.js';
 import { fireDue } from '../engine/lifecycle.js';
 import { claimForStickyWorker, handOverRefused } from '../engine/sticky-hand-over.js';
 import type { Txn } from '../engine/transaction.js';
+import { workflowTaskRef } from '../engine/workflow-tasks.js';
 import { taskQueueStub } from '../stubs.js';
 import type { TaskRef, TaskTokenData } from '../task-token.js';
 import type { TaskPayloads } from './task-payloads.js';
@@ -31,8 +32,7 @@ export class StickyHandOver {
     const claimed = tx.claimedWorkflowTask;
     const wt = run.workflowTask;
     if (!claimed || !wt) return undefined;
-    const ref: TaskRef = { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'workflow', scheduledEventId: wt.scheduledEventId, attempt: wt.attempt, seq: wt.seq };
-    return { ...claimed, stickyQueue: wt.taskQueue, ref };
+    return { ...claimed, stickyQueue: wt.taskQueue, ref: workflowTaskRef(run, wt) };
   }
 
   /** After the alarm's transaction: the started task to its sticky queue. */
