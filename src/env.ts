@@ -52,6 +52,8 @@ export interface Env {
    * queue, or JSON `{"default":4,"queues":{"orders":16}}`; unset, 4 (src/task-queue-partitions.ts).
    */
   KEEL_TASK_QUEUE_PARTITIONS?: string;
+  /** Shards that keep a namespace's workflows; 0 or unset: an object per workflow (src/workflow-shards.ts). */
+  KEEL_WORKFLOW_SHARDS?: string;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }

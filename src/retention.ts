@@ -22,7 +22,7 @@ import type { WorkflowCalls } from './workflow-calls.js';
 
 export interface RunDeletionHost {
   env: Env;
-  storage: DurableObjectStorage;
+  storage: Pick<DurableObjectStorage, 'transactionSync' | 'deleteAlarm' | 'deleteAll'>;
   store: WorkflowStore;
   visibility: VisibilityOutbox;
   calls: WorkflowCalls;

@@ -1,9 +1,38 @@
 /** How the router and the objects find each other: one name scheme per object class. */
 import type { Env } from './env.js';
 import { TaskQueue } from './task-queue.js';
+import type { WorkflowHost } from './workflow-host.js';
+import type { WorkflowMethod } from './workflow-object.js';
+import { workflowShards, shardOf } from './workflow-shards.js';
 
-export function workflowStub(env: Env, namespace: string, workflowId: string) {
-  return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify([namespace, workflowId])));
+/** A workflow as its callers see it: its RPC methods, each one request to the object that keeps it. */
+export type WorkflowStub = { [M in WorkflowMethod]: WorkflowHost[M] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never };
+
+/** A workflow, wherever it is kept (an object of its own, or a shard: `workflowObjectStub`). */
+export function workflowStub(env: Env, namespace: string, workflowId: string): WorkflowStub {
+  // The object's RPC types are too deep to check here; WorkflowStub states what each call returns.
+  const object = workflowObjectStub(env, namespace, workflowId) as unknown as { call(workflowId: string, method: string, args: unknown[]): Promise<unknown> };
+  return new Proxy({} as WorkflowStub, {
+    // Not thenable: the stub is returned from async functions.
+    get: (_target, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) => object.call(workflowId, method, args)),
+  });
+}
+
+/**
+ * The object that keeps a workflow: with KEEL_WORKFLOW_SHARDS = 0 (unset), one named [namespace,
+ * workflow id] for it alone; else the namespace's shard its id hashes to, named [namespace, shard].
+ */
+export function workflowObjectStub(env: Env, namespace: string, workflowId: string) {
+  const shards = workflowShards(env);
+  const name = shards === 0 ? [namespace, workflowId] : [namespace, shardOf(workflowId, shards)];
+  return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify(name)));
+}
+
+/** A workflow object's name: [namespace, workflow id] (an object of its own) or [namespace, shard]. */
+export function parseObjectName(name: string): { namespace: string; workflowId?: string; shard?: number } {
+  const [namespace, which] = JSON.parse(name) as [string?, (string | number)?];
+  if (typeof namespace !== 'string' || (typeof which !== 'string' && typeof which !== 'number')) throw new Error(`workflow object has no usable name: ${name}`);
+  return typeof which === 'number' ? { namespace, shard: which } : { namespace, workflowId: which };
 }
 
 /** A task queue across its partitions (src/task-queue.ts); `partitionStub` there reaches one partition's object. */

@@ -14,7 +14,7 @@ import { callRequestId } from './engine/external-calls.js';
 import type { CallResult, WorkflowCall } from './engine/workflow-call.js';
 import type { Outcome } from './service-error.js';
 import { workflowStub } from './stubs.js';
-import { StateTable, pad } from './storage/state-table.js';
+import { type StateTable, pad } from './storage/state-table.js';
 
 /** A pending call's row in the object's state table: key `c/<id>` (ids in order), n = when it is due. */
 const PREFIX = 'c/';
@@ -48,11 +48,12 @@ export class WorkflowCalls {
   private readonly rows: StateTable;
   private lastId: number | undefined;
 
+  /** @param table the workflow's rows under a prefix, kept in memory (WorkflowStore.table). */
   constructor(
-    sql: SqlStorage,
+    table: (mirrored: readonly string[]) => StateTable,
     private readonly options: WorkflowCallsOptions,
   ) {
-    this.rows = new StateTable(sql, [PREFIX]);
+    this.rows = table([PREFIX]);
   }
 
   /** Records a call; call it inside the transaction of the change that causes it. */

@@ -1,396 +1,97 @@
 /**
- * WorkflowObject: one Durable Object per namespace + workflow id, holding every run of
- * that id. A thin shell around storage and the alarm: each RPC method runs one engine
- * change (src/engine) and writes it in one transaction, then hands new tasks to their
- * task queues from the outbox, and run summaries to the D1 visibility store (src/visibility).
+ * WorkflowObject: the Durable Object that keeps workflows. Named [namespace, workflow id] it keeps
+ * that one workflow (every run of the id) in a database of its own; named [namespace, shard] it is
+ * one of the namespace's KEEL_WORKFLOW_SHARDS shards and keeps every workflow whose id hashes to it
+ * (src/stubs.ts), each under its own key scope, with one alarm for all (docs/scale.md). Either way
+ * each workflow is a WorkflowHost (src/workflow-host.ts), reached through `call`.
+ *
+ * Why shards: an object of its own costs each workflow a new object and a new SQLite file, its
+ * alarm moves and its schema — the largest part of a short workflow's cost on workerd
+ * (bench/RESULTS.md, "Where the floor's time goes"). A shard pays them once for all its workflows.
  */
 import { DurableObject } from 'cloudflare:workers';
-import type { ParsedRequestOf, ResponseOf } from '../protocol/index.js';
-import { longPollMs, type Env } from './env.js';
-import { describeRun } from './engine/describe.js';
-import { completeWorkflowTask, failWorkflowTask } from './engine/lifecycle.js';
-import { requestCancelWorkflow, resolveRun, signalWorkflow, terminateRun } from './engine/run-control.js';
-import { startWorkflow } from './engine/start.js';
-import { resetWorkflow } from './engine/reset.js';
-import { timeSkippingEnabled } from './engine/time-skip.js';
-import { Txn } from './engine/transaction.js';
-import { terminateBeforeDeletion } from './engine/retention.js';
-import { enforceHistoryLimit } from './engine/history-limit.js';
-import { releaseStickyTask } from './engine/sticky-hand-over.js';
-import { acknowledgeTask } from './engine/hand-off.js';
-import { startPolledTask, type Poller } from './engine/polled-task.js';
-import { signalWithStart } from './engine/signal-with-start.js';
-import { outcome, type Outcome } from './service-error.js';
-import { parseWorkflowName, taskQueueStub } from './stubs.js';
-import type { TaskRef, TaskTokenData } from './task-token.js';
-import { Clock } from './clock.js';
-import type { StartedTask } from './started-task.js';
-import { summarize } from './visibility/summary.js';
-import { WorkflowStore } from './storage/workflow-store.js';
-import { recordChildClosed } from './engine/child-workflows.js';
-import { recordCallResult } from './engine/call-results.js';
-import { applyParentClosePolicy } from './engine/parent-close-policy.js';
-import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
-import { endNamedActivity, heartbeatNamedActivity, type ActivityEnd, type NamedActivity } from './workflow-object/activity-changes.js';
-import { askQuery } from './workflow-object/consistent-query.js';
-import { readHistory } from './workflow-object/history-pages.js';
-import { HistoryWaiters } from './workflow-object/history-waiters.js';
-import { wireParts, type WorkflowParts } from './workflow-object/parts.js';
-import { priorAnswer, requestKey, type RequestKey } from './workflow-object/request-ids.js';
-import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
-import { runCost, runUnits } from './cost/run-cost.js';
-import type { UsageMeter } from './cost/usage-meter.js';
+import type { Env } from './env.js';
+import { RPC_KINDS } from './cost/metered-object.js';
+import { WorkflowHost } from './workflow-host.js';
+import { keyScope, objectStorage, shardStorage, workflowIdOfScope } from './workflow-object/host-storage.js';
+import { ShardAlarms } from './workflow-object/shard-alarms.js';
+import { parseObjectName } from './stubs.js';
+
+/** The methods a caller may reach through `call`: a host's RPC methods (RPC_KINDS; its alarm is the object's). */
+export type WorkflowMethod = Exclude<{ [K in keyof WorkflowHost]: WorkflowHost[K] extends (...args: never[]) => unknown ? K : never }[keyof WorkflowHost], 'alarm' | 'deliverOutbox'>;
+type MethodOf<M extends WorkflowMethod> = WorkflowHost[M] & ((...args: never[]) => unknown);
 
 export class WorkflowObject extends DurableObject<Env> {
-  private readonly store: WorkflowStore;
-  /** Long polls waiting for their run to change. */
-  private readonly waiters = new HistoryWaiters(() => this.timeSkipper.check());
-  /** The time every state change is computed at; tests move it. */
-  readonly clock = new Clock();
-  /** This object's billable units, counted as they happen (src/cost). */
-  readonly usage: UsageMeter;
-  // The parts (src/workflow-object/parts.ts), assigned in the constructor.
-  declare private readonly queries: WorkflowParts['queries'];
-  declare private readonly alarms: WorkflowParts['alarms'];
-  declare private readonly tasks: WorkflowParts['tasks'];
-  declare private readonly payloads: WorkflowParts['payloads'];
-  declare private readonly deadPolls: WorkflowParts['deadPolls'];
-  declare private readonly timeSkipper: WorkflowParts['timeSkipper'];
-  declare private readonly updates: WorkflowParts['updates'];
-  declare private readonly stickyHandOver: WorkflowParts['stickyHandOver'];
-  declare readonly visibility: WorkflowParts['visibility'];
-  declare readonly calls: WorkflowParts['calls'];
-  declare readonly deletion: WorkflowParts['deletion'];
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, meteredEnv(env));
-    this.usage = usageMeterOf(this.env);
-    this.usage.watch(ctx.storage.sql);
-    this.store = new WorkflowStore(ctx.storage, this.usage);
-    if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
-      // A clock moved forward stays moved when the object is evicted or the service restarts.
-      const offset = this.store.meta('clockOffsetMs');
-      if (offset) this.clock.advance(Number(offset));
-    }
-    Object.assign(this, wireParts({ storage: ctx.storage, env, meteredEnv: this.env, store: this.store, clock: this.clock, waiters: this.waiters, names: () => this.names, mutate: (fn) => this.mutate(fn), advanceTime: (ms) => this.advanceTime(ms), settleCall: (id, call, result) => this.settleCall(id, call, result) }));
-  }
-
-  private cachedNames: { namespace: string; workflowId: string } | undefined;
+  /** An object of its own: its one workflow. */
+  private own: WorkflowHost | undefined;
+  /** A shard: its workflows in memory, by id. */
+  private readonly hosts = new Map<string, WorkflowHost>();
+  private shardAlarms: ShardAlarms | undefined;
+  private firing: Promise<void> | undefined;
+  private fireAgain = false;
 
   /**
-   * The [namespace, workflow id] this object was named with. workerd passes the name to an
-   * object reached through `idFromName`, but not to one its alarm started (an object woken
-   * after a `keel dev` restart: cloudflare/workerd#6850), and a live object keeps the id it was
-   * started with. So the name is also stored (with each new run) and read back from there.
+   * Whether this object is a shard. workerd passes the name to an object reached through
+   * `idFromName` but not to one its alarm started (cloudflare/workerd#6850): then a shard is known
+   * by its `alarms` table, which only a shard has.
    */
-  private get names() {
-    this.cachedNames ??= parseWorkflowName(this.ctx.id.name ?? this.store.meta('name'));
-    return this.cachedNames;
+  private get isShard(): boolean {
+    const name = this.ctx.id.name;
+    if (name !== undefined) return parseObjectName(name).shard !== undefined;
+    return this.ctx.storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'alarms'`).toArray().length > 0;
   }
 
-  // ---- The one way state changes --------------------------------------------------
-
-  /**
-   * Runs one engine change and writes all of it in a single transaction: events, run
-   * rows, outbox rows, the request record and the alarm (design invariant 1). A throw
-   * anywhere leaves storage untouched.
-   */
-  private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean } = {}): T {
-    const prior = priorAnswer<T>(this.store, request);
-    if (prior) return prior.answer;
-    const tx = new Txn(this.store, this.clock.now());
-    let result!: T;
-    try {
-      this.ctx.storage.transactionSync(() => {
-        result = fn(tx);
-        enforceHistoryLimit(tx);
-        // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
-        // even the alarm. The alarm handler always reschedules: its alarm is used up.
-        if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
-        this.store.write(tx, this.ctx.id.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.ctx.storage.sql.databaseSize) }, tx.now);
-        for (const call of tx.calls) this.calls.enqueue(call, tx.now);
-        this.alarms.schedule(tx);
-      });
-    } catch (err) {
-      // Storage rolled back; what the store holds of it in memory goes too.
-      this.store.forget();
-      throw err;
+  /** The workflow `workflowId` (in an object of its own: its one workflow, whatever the id). */
+  host(workflowId?: string): WorkflowHost {
+    if (this.own) return this.own;
+    if (!this.isShard) return (this.own = new WorkflowHost(objectStorage(this.ctx.storage), this.env, this.ctx.id.name));
+    if (workflowId === undefined) throw new Error('a shard keeps many workflows: name one');
+    let host = this.hosts.get(workflowId);
+    if (!host) {
+      this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue());
+      const namespace = this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined;
+      const storage = shardStorage(this.ctx.storage, workflowId, this.shardAlarms.slot(keyScope(workflowId)));
+      host = new WorkflowHost(storage, this.env, namespace === undefined ? undefined : JSON.stringify([namespace, workflowId]));
+      this.hosts.set(workflowId, host);
     }
-    if (tx.events.length > 0) this.waiters.wake(tx.events);
-    if (tx.lostHandOffs.length > 0) this.deadPolls.end(tx.lostHandOffs);
-    if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
-    if (tx.calls.length > 0) void this.calls.deliverDue();
-    this.timeSkipper.check();
-    this.deletion.closed(tx.runs.values());
-    return result;
+    return host;
+  }
+
+  /** One RPC for every method of a workflow (WorkflowStub in src/stubs.ts sends it). */
+  call<M extends WorkflowMethod>(workflowId: string, method: M, args: Parameters<MethodOf<M>>): ReturnType<MethodOf<M>> {
+    if (!Object.hasOwn(RPC_KINDS, method) || (method as string) === 'alarm') throw new TypeError(`not a workflow method: ${String(method)}`);
+    const host = this.host(workflowId);
+    return (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
   }
 
   override async alarm(info?: AlarmInvocationInfo): Promise<void> {
-    // A running alarm is used up: whatever is set next must be written.
-    this.alarms.usedUp();
-    // workerd retries an alarm whose handler threw (with back-off, up to six times): say so, since
-    // it means the previous run failed part-way (its transaction rolled back).
-    if (info?.isRetry) console.warn(`keel: alarm of workflow '${this.names.workflowId}' retried (retry ${info.retryCount}) after it failed`);
-    await this.deletion.sweep();
-    const now = this.clock.now();
-    this.store.expireRequests(now);
-    const heardFrom = await this.deadPolls.workersHeardFrom(this.store, now);
-    const claimed = this.mutate((tx) => this.stickyHandOver.fireDue(tx, heardFrom), undefined, { alwaysScheduleAlarm: true });
-    await Promise.all([this.deliverOutbox(), this.calls.deliverDue(), claimed && this.stickyHandOver.send(claimed)]);
-    await this.deletion.dropIfEmpty();
+    if (!this.isShard) return this.host().alarm(info);
+    this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue());
+    this.shardAlarms.usedUp();
+    await this.fireDue();
   }
 
-  /**
-   * Hands every due task (src/workflow-object/task-outbox.ts) and run summary on, each retried by
-   * the alarm when it fails.
-   */
-  async deliverOutbox(): Promise<void> {
-    // A task taken back from a dead poll waits until that worker's other polls are ended, or the
-    // queue would hand it straight to one of them.
-    if (this.deadPolls.ending) await this.deadPolls.ending;
-    const [tasks, summaries] = await Promise.all([this.tasks.deliverDue(), this.visibility.deliverDue()]);
-    // The transaction that wrote the rows set the alarm to re-deliver them in case this
-    // hand-off failed; with every row delivered, the alarm goes back to what the run waits for
-    // (a task's start usually did that already, in its own transaction: then nothing is written).
-    if (this.tasks.idle && (tasks > 0 || summaries > 0) && this.store.outboxIsEmpty() && this.visibility.settled) {
-      this.alarms.schedule(new Txn(this.store, this.clock.now()));
+  /** Runs the alarm of each workflow whose slot is due, one turn at a time (the timer and the alarm may both ask). */
+  private async fireDue(): Promise<void> {
+    if (this.firing) {
+      this.fireAgain = true;
+      return this.firing;
     }
-  }
-
-  // ---- RPC: executions --------------------------------------------------------------
-
-  /** Starts a run; with `requestEagerExecution`, its first workflow task comes back started (eager workflow start). */
-  start(req: ParsedRequestOf<'startWorkflow'>): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
-    return outcome(async () => {
-      // The token is what the request record keeps: a retried start rebuilds the same task.
-      const { claimed, ...answer } = this.mutate((tx) => {
-        if (req.requestEagerExecution) tx.workflowTaskClaim = { taskQueue: req.taskQueue, identity: req.identity };
-        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
-        return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
-      }, requestKey('start', req));
-      const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
-      return task ? { ...answer, eagerWorkflowTask: task } : answer;
-    });
-  }
-
-  signalWithStart(req: ParsedRequestOf<'signalWithStartWorkflow'>): Promise<Outcome<ResponseOf<'signalWithStartWorkflow'>>> {
-    return outcome(() => this.mutate((tx) => signalWithStart(tx, this.names.namespace, this.names.workflowId, req, crypto.randomUUID()), requestKey('signalWithStart', req)));
-  }
-
-  describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
-    return outcome(() => {
-      const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
-      return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.ctx.storage.sql.databaseSize) };
-    });
-  }
-
-  /** DeleteWorkflowExecution: the run is terminated first if it is running, then deleted (src/retention.ts). */
-  deleteRun(req: ParsedRequestOf<'deleteWorkflow'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(async () => {
-      const runId = this.mutate((tx) => terminateBeforeDeletion(tx, this.names.workflowId, req));
-      await this.deletion.deleteNow(runId, () => Promise.all([this.deliverOutbox(), this.calls.deliverDue()]));
-      return {};
-    });
-  }
-
-  signal(req: ParsedRequestOf<'signalWorkflow'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (signalWorkflow(tx, resolveRun(tx, this.names.workflowId, req.runId), req.signalName, req.input, req.identity, req.header), {}), requestKey('signal', req)));
-  }
-
-  requestCancel(req: ParsedRequestOf<'requestCancelWorkflow'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (requestCancelWorkflow(tx, resolveRun(tx, this.names.workflowId, req.runId), req.reason, req.identity), {}), requestKey('cancel', req)));
-  }
-
-  terminate(req: ParsedRequestOf<'terminateWorkflow'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (terminateRun(tx, resolveRun(tx, this.names.workflowId, req.runId), req.reason, req.details, req.identity), {}), requestKey('terminate', req)));
-  }
-
-  reset(req: ParsedRequestOf<'resetWorkflow'>): Promise<Outcome<ResponseOf<'resetWorkflow'>>> {
-    return outcome(() => this.mutate((tx) => resetWorkflow(tx, this.names.workflowId, req), requestKey('reset', req)));
-  }
-
-  /** A page of history, or a long poll for the next event or the close (src/workflow-object/history-pages.ts). */
-  history(req: ParsedRequestOf<'getWorkflowHistory'>): Promise<Outcome<ResponseOf<'getWorkflowHistory'>>> {
-    return outcome(() => readHistory({ store: this.store, clock: this.clock, waiters: this.waiters, workflowId: this.names.workflowId }, req, this.clock.now() + longPollMs(this.env)));
-  }
-
-  /**
-   * Local test services only (the router checks KEEL_TIME_SKIPPING): moves this workflow's
-   * clock forward by `byMs` and does at once what the alarm would do at the new time — fire
-   * timers, time out activities — so a test skips a month-long sleep instead of waiting.
-   */
-  advanceTime(byMs: number): Promise<Outcome<ResponseOf<'advanceWorkflowTime'>>> {
-    return outcome(async () => {
-      this.timeSkipper.moveClock(byMs, this.names.workflowId);
-      await this.alarm();
-      return { now: new Date(this.clock.now()).toISOString() };
-    });
-  }
-
-  // ---- RPC: calls from other workflows -----------------------------------------------
-
-  /** Starts a child workflow for its parent; the parent's request id makes a repeat answer the first answer. */
-  startChild(req: ChildStartRequest): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
-    const { parent, ...start } = req;
-    return outcome(() => this.mutate((tx) => startWorkflow(tx, this.names.namespace, start, crypto.randomUUID(), undefined, undefined, parent), requestKey('startChild', req)));
-  }
-
-  /** A child's chain closed: the parent records it (a repeat finds nothing pending). */
-  childClosed(call: Extract<WorkflowCall, { kind: 'childClosed' }>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (recordChildClosed(tx, call), {})));
-  }
-
-  /** The parent closed: this child's run gets its parent close policy. */
-  applyParentClosePolicy(call: Extract<WorkflowCall, { kind: 'parentClosePolicy' }>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (applyParentClosePolicy(tx, call), {})));
-  }
-
-  /** Records a delivered call's answer and deletes its outbox row, in one transaction. */
-  private settleCall(id: number, call: WorkflowCall, result: CallResult | undefined): void {
-    this.mutate((tx) => (this.calls.remove(id), result && recordCallResult(tx, call, result)), undefined, { alwaysScheduleAlarm: true });
-  }
-
-  // ---- RPC: tasks -------------------------------------------------------------------
-
-  /** Called by a closed sticky queue for a workflow task sent to it (or held for its worker): the task moves to the normal queue. */
-  releaseStickyTask(ref: TaskRef, stickyQueue: string): void {
-    this.mutate((tx) => {
-      const run = tx.loadRun(ref.runId);
-      if (run) releaseStickyTask(tx, run, ref, stickyQueue);
-    });
-  }
-
-  /**
-   * Called by a task queue before it gives a task to a worker: records the task as
-   * started and returns everything the worker needs, or null when the task is stale
-   * (completed, retried, moved to another queue, or its run closed).
-   */
-  async startTask(ref: TaskRef, identity: string | undefined, fromQueue: string, poller?: Poller): Promise<StartedTask | null> {
-    if (ref.kind === 'query') return this.startQueryTask(ref, fromQueue, poller?.acknowledges);
-    const started = this.mutate((tx) => {
-      this.tasks.consumeAtStart(ref);
-      return startPolledTask(tx, ref, identity, fromQueue, poller);
-    });
-    return started ? this.payloads.forStart(started) : null;
-  }
-
-  /** Completes a workflow task; answers with the activities its commands started eagerly for the caller. */
-  completeWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): Promise<Outcome<ResponseOf<'completeWorkflowTask'>>> {
-    return outcome(async () => {
-      // The refs are what the request record keeps: a retried completion rebuilds the same tasks.
-      const eager = this.mutate((tx) => {
-        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
-        completeWorkflowTask(tx, tx.loadRun(token.runId), token, req);
-        return tx.eagerActivities;
-      }, requestKey('completeWorkflowTask', req));
-      const activityTasks = await this.payloads.eagerActivityTasks(eager);
-      return activityTasks.length > 0 ? { activityTasks } : {};
-    });
-  }
-
-  /** Protocol 2: the worker has the task (hand-off.ts); TASK_NOT_FOUND when it already went back to its queue. */
-  acknowledgeTask(token: TaskTokenData): Promise<Outcome<Record<string, never>>> {
-    if (token.kind === 'query') return outcome(() => (this.queries.acknowledge(token.queryId ?? ''), {}));
-    return outcome(() => this.mutate((tx) => (acknowledgeTask(tx, tx.loadRun(token.runId), token), {})));
-  }
-
-  failWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (failWorkflowTask(tx, tx.loadRun(token.runId), token, req), {})));
-  }
-
-  heartbeatActivityTask(token: TaskTokenData, req: ParsedRequestOf<'heartbeatActivityTask'>): Promise<Outcome<ResponseOf<'heartbeatActivityTask'>>> {
-    return outcome(() => this.mutate((tx) => heartbeatNamedActivity(tx, { token }, req.details, undefined)));
-  }
-
-  /** Completes an activity; a caller holding the run on its sticky queue gets the workflow task this causes, started. */
-  completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<ResponseOf<'completeActivityTask'>>> {
-    return outcome(async () => {
-      const { claimed } = this.mutate((tx) => {
-        const run = tx.loadRun(token.runId);
-        if (req.stickyTaskQueue && run?.sticky?.taskQueue === req.stickyTaskQueue) tx.workflowTaskClaim = { taskQueue: req.stickyTaskQueue, identity: req.identity };
-        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
-        endNamedActivity(tx, { token }, { how: 'complete', result: req.result }, req.identity);
-        return { claimed: tx.claimedWorkflowTask };
-      }, requestKey('completeActivityTask', req));
-      const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
-      return task ? { workflowTask: task } : {};
-    });
-  }
-
-  failActivityTask(token: TaskTokenData, req: ParsedRequestOf<'failActivityTask'>): Promise<Outcome<Record<string, never>>> {
-    return this.endActivity({ token }, { how: 'fail', failure: req.failure, lastHeartbeatDetails: req.lastHeartbeatDetails }, req, 'failActivityTask');
-  }
-
-  cancelActivityTask(token: TaskTokenData, req: ParsedRequestOf<'cancelActivityTask'>): Promise<Outcome<Record<string, never>>> {
-    return this.endActivity({ token }, { how: 'cancel', details: req.details }, req, 'cancelActivityTask');
-  }
-
-  // ---- RPC: activities by workflow id + activity id (asynchronous completion) ---------
-
-  heartbeatActivityById(activityId: string, req: ParsedRequestOf<'heartbeatActivityById'>): Promise<Outcome<ResponseOf<'heartbeatActivityById'>>> {
-    return outcome(() => this.mutate((tx) => heartbeatNamedActivity(tx, { workflowId: this.names.workflowId, runId: req.runId, activityId }, req.details, req.identity)));
-  }
-
-  completeActivityById(activityId: string, req: ParsedRequestOf<'completeActivityById'>): Promise<Outcome<Record<string, never>>> {
-    return this.endActivity({ workflowId: this.names.workflowId, runId: req.runId, activityId }, { how: 'complete', result: req.result }, req, `completeActivityById:${activityId}`);
-  }
-
-  failActivityById(activityId: string, req: ParsedRequestOf<'failActivityById'>): Promise<Outcome<Record<string, never>>> {
-    return this.endActivity({ workflowId: this.names.workflowId, runId: req.runId, activityId }, { how: 'fail', failure: req.failure, lastHeartbeatDetails: req.lastHeartbeatDetails }, req, `failActivityById:${activityId}`);
-  }
-
-  cancelActivityById(activityId: string, req: ParsedRequestOf<'cancelActivityById'>): Promise<Outcome<Record<string, never>>> {
-    return this.endActivity({ workflowId: this.names.workflowId, runId: req.runId, activityId }, { how: 'cancel', details: req.details }, req, `cancelActivityById:${activityId}`);
-  }
-
-  /** Ends an activity attempt in one change, recorded under the request's id. */
-  private endActivity(named: NamedActivity, end: ActivityEnd, req: { requestId?: string; identity?: string }, endpoint: string): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (endNamedActivity(tx, named, end, req.identity), {}), requestKey(endpoint, req)));
-  }
-
-  // ---- RPC: queries -------------------------------------------------------------------
-
-  /** A query, answered by a worker within the long-poll limit; nothing is written (src/workflow-object/consistent-query.ts). */
-  query(req: ParsedRequestOf<'queryWorkflow'>): Promise<Outcome<ResponseOf<'queryWorkflow'>>> {
-    return outcome(() => askQuery({ store: this.store, clock: this.clock, waiters: this.waiters, queries: this.queries }, resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId), req, this.clock.now() + longPollMs(this.env)));
-  }
-
-  private async startQueryTask(ref: TaskRef, fromQueue: string, acknowledges?: boolean): Promise<StartedTask | null> {
-    const q = this.queries.start(ref.queryId ?? '', fromQueue, acknowledges);
-    const run = q && this.store.loadRun(ref.runId);
-    return run ? { kind: 'workflow', task: await this.payloads.queryTask(run, ref, q, this.clock.now()) } : null;
-  }
-
-  // ---- RPC: updates -------------------------------------------------------------------
-
-  /** An update: validated by a worker, accepted in one transaction, waited for (src/workflow-object/updates-in-flight.ts). */
-  update(req: ParsedRequestOf<'updateWorkflow'>): Promise<Outcome<ResponseOf<'updateWorkflow'>>> {
-    return outcome(() => this.updates.run(req, this.clock.now() + longPollMs(this.env)));
-  }
-
-  /**
-   * Update-with-start: the start (or, with USE_EXISTING, the choice of the running run) is one
-   * transaction, recorded under the start's request id so that a retried call finds the same run;
-   * then the update goes to that run as `update` sends it, deduplicated by its update id.
-   */
-  updateWithStart(req: ParsedRequestOf<'updateWithStartWorkflow'>): Promise<Outcome<ResponseOf<'updateWithStartWorkflow'>>> {
-    return outcome(async () => {
-      const deadline = this.clock.now() + longPollMs(this.env);
-      const { runId, started } = this.mutate((tx) => startWorkflow(tx, this.names.namespace, { ...req.start, workflowId: this.names.workflowId }, crypto.randomUUID()), requestKey('updateWithStart', req.start));
-      const update = await this.updates.run({ ...req.update, runId }, deadline);
-      return { runId, started, update };
-    });
-  }
-
-  /** Waits (long poll) for an accepted update to reach a stage; the answer carries its outcome once completed. */
-  pollUpdate(updateId: string, req: ParsedRequestOf<'pollWorkflowUpdate'>): Promise<Outcome<ResponseOf<'pollWorkflowUpdate'>>> {
-    return outcome(() => this.updates.poll(updateId, req.runId, req.waitForStage, this.clock.now() + longPollMs(this.env)));
-  }
-
-  respondQueryTask(token: TaskTokenData, req: ParsedRequestOf<'respondQueryTask'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => (this.queries.answer(token.queryId ?? '', req), {}));
+    const alarms = this.shardAlarms!;
+    this.firing = (async () => {
+      do {
+        this.fireAgain = false;
+        const due = alarms.due(Date.now());
+        await Promise.all(
+          due.map((scope) =>
+            this.host(workflowIdOfScope(scope))
+              .alarm()
+              .catch((err: unknown) => console.error(`keel: alarm of workflow '${workflowIdOfScope(scope)}' failed; retrying`, err)),
+          ),
+        );
+        alarms.rearm(due.length);
+      } while (this.fireAgain);
+    })().finally(() => (this.firing = undefined));
+    return this.firing;
   }
 }
-
-meterRpcMethods(WorkflowObject);

@@ -54,18 +54,19 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
  * as fit in it by a running total of their sizes (always at least the first), so a page stays
  * within what one answer, and one RPC, may carry.
  */
-export function selectHistory(sql: SqlStorage, runSeq: number, from: number, to: number, limit: number, maxBytes?: number): HistoryEvent[] {
-  const prefix = prefixOf(runSeq);
-  const end = prefixEnd(prefix);
+export function selectHistory(state: StateTable, runSeq: number, from: number, to: number, limit: number, maxBytes?: number): HistoryEvent[] {
+  const { sql } = state;
+  const key = (id: number) => state.key(keyOf(runSeq, id));
+  const end = prefixEnd(state.key(prefixOf(runSeq)));
   // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to` (found
   // first, by one seek: SQLite bounds a range scan by one upper bound only, so a subquery bound
   // beside `k < end` would scan to the history's end); each row has at least one event in the
   // range, so `limit` rows are enough for `limit` events.
-  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, keyOf(runSeq, to), end).one().k;
+  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, key(to), end).one().k;
   const rows = (
     last === null
-      ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, keyOf(runSeq, from), end, limit)
-      : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, keyOf(runSeq, from), last, limit)
+      ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
+      : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
   ).toArray();
   const out: HistoryEvent[] = [];
   let bytes = 0;
@@ -88,7 +89,7 @@ export function selectHistory(sql: SqlStorage, runSeq: number, from: number, to:
 }
 
 /** Deletes a run's history (inside the transaction that deletes the run). */
-export function deleteHistory(sql: SqlStorage, runSeq: number): void {
-  const prefix = prefixOf(runSeq);
-  sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix));
+export function deleteHistory(state: StateTable, runSeq: number): void {
+  const prefix = state.key(prefixOf(runSeq));
+  state.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix));
 }

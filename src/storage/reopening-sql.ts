@@ -5,14 +5,14 @@
  * come back with the first statement that writes, and only then (WorkflowStore answers reads of an
  * emptied database itself: nothing is there), so an object that is only read again stays empty.
  */
-import { openSchema } from './schema.js';
+import { openSchema, type SchemaStorage } from './schema.js';
 
 export class ReopeningSql {
   /** Use this in place of `storage.sql`: the same, but it brings the tables back after `dropped`. */
   readonly sql: SqlStorage;
   private open = false;
 
-  constructor(private readonly storage: DurableObjectStorage) {
+  constructor(private readonly storage: SchemaStorage) {
     this.ensureOpen();
     const raw = storage.sql;
     this.sql = new Proxy(raw, {

@@ -9,6 +9,9 @@ import { migrateV1ToV2 } from './migrate-v2.js';
 import { migrateV2ToV3 } from './migrate-v3.js';
 import { STATE_TABLE, StateTable } from './state-table.js';
 
+/** What opening the schema needs of an object's storage (a workflow's view of it will do). */
+export type SchemaStorage = Pick<DurableObjectStorage, 'sql' | 'transactionSync'>;
+
 /** The version a database is brought to when its object starts. */
 export const SCHEMA_VERSION = 3;
 
@@ -45,7 +48,7 @@ const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt)
  * Brings the database to SCHEMA_VERSION, in one transaction. Costs one read when it is
  * already there (every start of an object but its first).
  */
-export function openSchema(storage: DurableObjectStorage): void {
+export function openSchema(storage: SchemaStorage): void {
   const sql = storage.sql;
   const version = schemaVersion(sql);
   if (version === SCHEMA_VERSION) return;

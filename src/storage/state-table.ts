@@ -26,10 +26,10 @@ export const prefixEnd = (prefix: string) => prefix.slice(0, -1) + String.fromCh
 type Mirror = Map<string, Map<string, StateRow>>;
 
 /**
- * One mirror per SQL handle, shared by every StateTable over it (the object's store and its
- * outboxes each own their prefixes, but a rollback undoes all of them at once: `forget`).
+ * One mirror per SQL handle and key scope, shared by every StateTable over them (a workflow's store
+ * and its outboxes each own their prefixes, but a rollback undoes all of them at once: `forget`).
  */
-const mirrors = new WeakMap<SqlStorage, Mirror>();
+const mirrors = new WeakMap<SqlStorage, Map<string, Mirror>>();
 
 /**
  * The state table's rows, read and written by key. Rows under a `mirrored` prefix are also kept
@@ -44,13 +44,31 @@ const mirrors = new WeakMap<SqlStorage, Mirror>();
 export class StateTable {
   private readonly mirror: Mirror;
 
+  /**
+   * @param scope what every key of this table starts with on disk, unseen by its users: '' for an
+   *   object that holds one workflow, the workflow's `keyScope` in a shard that holds many.
+   */
   constructor(
-    private readonly sql: SqlStorage,
+    readonly sql: SqlStorage,
     private readonly mirrored: readonly string[] = [],
+    readonly scope = '',
   ) {
-    let mirror = mirrors.get(sql);
-    if (!mirror) mirrors.set(sql, (mirror = new Map()));
+    let scopes = mirrors.get(sql);
+    if (!scopes) mirrors.set(sql, (scopes = new Map()));
+    let mirror = scopes.get(scope);
+    if (!mirror) scopes.set(scope, (mirror = new Map()));
     this.mirror = mirror;
+  }
+
+  /** A key as stored: the table's scope, then the key. */
+  key(k: string): string {
+    return this.scope + k;
+  }
+
+  /** A row as read from disk, its key without the scope. */
+  private unscoped<R extends { k: string }>(row: R): R {
+    if (this.scope !== '') row.k = row.k.slice(this.scope.length);
+    return row;
   }
 
   /** Storage rolled back or was emptied: memory drops what it holds of every mirrored prefix. */
@@ -75,24 +93,26 @@ export class StateTable {
   }
 
   private select(prefix: string): StateRow[] {
-    return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k`, prefix, prefixEnd(prefix)).toArray();
+    const p = this.key(prefix);
+    return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k`, p, prefixEnd(p)).toArray().map((r) => this.unscoped(r));
   }
 
   get(k: string): StateRow | undefined {
     const p = this.prefixOf(k);
     if (p !== undefined) return this.rowsOf(p).get(k);
-    return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k = ?`, k).toArray()[0];
+    const row = this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k = ?`, this.key(k)).toArray()[0];
+    return row && this.unscoped(row);
   }
 
   put(k: string, v: string, n: number | null = null): void {
-    this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, ?)`, k, v, n);
+    this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, ?)`, this.key(k), v, n);
     const p = this.prefixOf(k);
     // A prefix not loaded yet is read from storage, this row included, when it is first used.
     if (p !== undefined) this.mirror.get(p)?.set(k, { k, v, n });
   }
 
   delete(k: string): void {
-    this.sql.exec(`DELETE FROM state WHERE k = ?`, k);
+    this.sql.exec(`DELETE FROM state WHERE k = ?`, this.key(k));
     const p = this.prefixOf(k);
     if (p !== undefined) this.mirror.get(p)?.delete(k);
   }
@@ -105,21 +125,26 @@ export class StateTable {
       rows.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
       return limit >= 0 ? rows.slice(0, limit) : rows;
     }
-    return nAtMost === undefined
-      ? this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, prefix, prefixEnd(prefix), limit).toArray()
-      : this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? AND n <= ? ORDER BY k LIMIT ?`, prefix, prefixEnd(prefix), nAtMost, limit).toArray();
+    const p = this.key(prefix);
+    return (
+      nAtMost === undefined
+        ? this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, p, prefixEnd(p), limit).toArray()
+        : this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? AND n <= ? ORDER BY k LIMIT ?`, p, prefixEnd(p), nAtMost, limit).toArray()
+    ).map((r) => this.unscoped(r));
   }
 
   /** The smallest `n` among the rows of `prefix`, or undefined when there are none. */
   minN(prefix: string): number | undefined {
     if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.min);
-    return this.sql.exec<{ n: number | null }>(`SELECT MIN(n) AS n FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix)).one().n ?? undefined;
+    const p = this.key(prefix);
+    return this.sql.exec<{ n: number | null }>(`SELECT MIN(n) AS n FROM state WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
   }
 
   /** The largest `n` among the rows of `prefix`, or undefined when there are none. */
   maxN(prefix: string): number | undefined {
     if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.max);
-    return this.sql.exec<{ n: number | null }>(`SELECT MAX(n) AS n FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix)).one().n ?? undefined;
+    const p = this.key(prefix);
+    return this.sql.exec<{ n: number | null }>(`SELECT MAX(n) AS n FROM state WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
   }
 
   /** MIN or MAX of the non-null `n` of a mirrored prefix, as SQL's aggregates do. */
@@ -136,14 +161,30 @@ export class StateTable {
       for (const k of this.rowsOf(prefix).keys()) if (last === undefined || k > last) last = k;
       return last;
     }
-    return this.sql.exec<{ k: string }>(`SELECT k FROM state WHERE k >= ? AND k < ? ORDER BY k DESC LIMIT 1`, prefix, prefixEnd(prefix)).toArray()[0]?.k;
+    const p = this.key(prefix);
+    const k = this.sql.exec<{ k: string }>(`SELECT k FROM state WHERE k >= ? AND k < ? ORDER BY k DESC LIMIT 1`, p, prefixEnd(p)).toArray()[0]?.k;
+    return k === undefined ? undefined : k.slice(this.scope.length);
   }
 
   /** Deletes the rows of `prefix` with n < `before`. */
   deleteOlder(prefix: string, before: number): void {
-    this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ? AND n < ?`, prefix, prefixEnd(prefix), before);
+    const p = this.key(prefix);
+    this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ? AND n < ?`, p, prefixEnd(p), before);
     const rows = this.mirrored.includes(prefix) ? this.mirror.get(prefix) : undefined;
     if (rows) for (const [k, r] of rows) if (r.n !== null && r.n < before) rows.delete(k);
+  }
+
+  /** The bytes of the scope's keys and values, and 8 a row for `n` (a workflow's share of a shard's file). */
+  bytes(): number {
+    if (this.scope === '') return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state`).one().b;
+    return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope)).one().b;
+  }
+
+  /** Deletes every row of the table's scope (a workflow's rows in a shard; an object's own scope '' is all of it). */
+  deleteScope(): void {
+    if (this.scope === '') this.sql.exec(`DELETE FROM state`);
+    else this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
+    this.mirror.clear();
   }
 }
 

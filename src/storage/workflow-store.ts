@@ -17,7 +17,8 @@ import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.j
 import type { UsageMeter } from '../cost/usage-meter.js';
 import { RUN_PREFIX, itemPrefix, joinRun, runKey, splitRun, splitUsage, withUsage, type RunRows } from './run-rows.js';
 import { ReopeningSql } from './reopening-sql.js';
-import { CURRENT, StateTable, pad } from './state-table.js';
+import type { SchemaStorage } from './schema.js';
+import { CURRENT, StateTable, pad, prefixEnd } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
 
 /** Request ids are remembered this long; a retry later than that is treated as new. */
@@ -72,14 +73,21 @@ export class WorkflowStore implements ExecutionStore {
    *   the next run whose row a change writes (no row is written for counting alone).
    */
   constructor(
-    storage: DurableObjectStorage,
+    storage: SchemaStorage,
     private readonly meter?: UsageMeter,
+    /** The workflow's key scope in a shard's database (src/workflow-shard.ts); '' in an object of its own. */
+    readonly scope = '',
   ) {
     this.schema = new ReopeningSql(storage);
     this.sql = this.schema.sql;
     // Request records stay in SQLite: they grow with every request for a day, and a rolled-back
     // change (every refused stale completion) would reload them all.
-    this.state = new StateTable(this.sql, [META, OUTBOX]);
+    this.state = this.table([META, OUTBOX]);
+  }
+
+  /** A view of this workflow's rows, with `mirrored` prefixes kept in memory (the outboxes own theirs). */
+  table(mirrored: readonly string[]): StateTable {
+    return new StateTable(this.sql, mirrored, this.scope);
   }
 
   /** Drops what memory holds of storage: after a transaction that rolled back. */
@@ -114,7 +122,7 @@ export class WorkflowStore implements ExecutionStore {
   readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
     const seq = this.rowsOf(runId)?.seq;
     if (seq === undefined) return [];
-    return selectHistory(this.sql, seq, from, to, limit, maxBytes);
+    return selectHistory(this.state, seq, from, to, limit, maxBytes);
   }
 
   private rowsOf(runId: string): CachedRun | undefined {
@@ -139,24 +147,26 @@ export class WorkflowStore implements ExecutionStore {
   /** The earliest close time of the runs kept (closed ones only), or undefined when none is closed. */
   earliestCloseTime(): number | undefined {
     if (!this.schema.isOpen) return undefined;
-    const r = this.sql.exec<{ t: number | null }>(`SELECT MIN(json_extract(v, '$.closeTime')) AS t FROM state WHERE k >= ? AND k < ?`, RUN_PREFIX, 'r0').one();
+    const runs = this.state.key(RUN_PREFIX);
+    const r = this.sql.exec<{ t: number | null }>(`SELECT MIN(json_extract(v, '$.closeTime')) AS t FROM state WHERE k >= ? AND k < ?`, runs, prefixEnd(runs)).one();
     return r.t ?? undefined;
   }
 
   /** The ids and close times of the closed runs kept. */
   closedRuns(): Array<{ runId: string; closeTime: number }> {
     if (!this.schema.isOpen) return [];
+    const runs = this.state.key(RUN_PREFIX);
     return this.sql
-      .exec<{ k: string; t: number }>(`SELECT k, json_extract(v, '$.closeTime') AS t FROM state WHERE k >= ? AND k < ? AND json_extract(v, '$.closeTime') IS NOT NULL`, RUN_PREFIX, 'r0')
+      .exec<{ k: string; t: number }>(`SELECT k, json_extract(v, '$.closeTime') AS t FROM state WHERE k >= ? AND k < ? AND json_extract(v, '$.closeTime') IS NOT NULL`, runs, prefixEnd(runs))
       .toArray()
-      .map((r) => ({ runId: r.k.slice(RUN_PREFIX.length), closeTime: r.t }));
+      .map((r) => ({ runId: r.k.slice(runs.length), closeTime: r.t }));
   }
 
   /** Deletes a run: its history, its rows and pending items, and the current-run pointer if it is that run. Inside a transaction. */
   deleteRun(runId: string): void {
     const rows = this.rowsOf(runId);
     if (!rows) return;
-    deleteHistory(this.sql, rows.seq);
+    deleteHistory(this.state, rows.seq);
     this.state.delete(runKey(runId));
     for (const k of rows.items.keys()) this.state.delete(k);
     const current = this.currentRow();

@@ -14,7 +14,7 @@
  * run is listed up to that delay later (docs/cli.md, list and count).
  */
 import type { Env } from '../env.js';
-import { StateTable } from '../storage/state-table.js';
+import type { StateTable } from '../storage/state-table.js';
 import type { SummaryStore } from './store.js';
 import type { ExecutionSummary } from './summary.js';
 
@@ -63,11 +63,12 @@ export class VisibilityOutbox {
 
   private readonly rows: StateTable;
 
+  /** @param table the workflow's rows under a prefix, kept in memory (WorkflowStore.table). */
   constructor(
-    sql: SqlStorage,
+    table: (mirrored: readonly string[]) => StateTable,
     private readonly options: VisibilityOutboxOptions,
   ) {
-    this.rows = new StateTable(sql, [PREFIX]);
+    this.rows = table([PREFIX]);
     this.store = options.store;
     this.runningDelayMs = options.runningDelayMs;
   }

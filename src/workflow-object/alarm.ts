@@ -29,7 +29,7 @@ export class WorkflowAlarm {
   private setTo: number | null | undefined;
 
   constructor(
-    private readonly storage: DurableObjectStorage,
+    private readonly storage: Pick<DurableObjectStorage, 'getAlarm' | 'setAlarm' | 'deleteAlarm'>,
     private readonly clock: Clock,
     private readonly store: WorkflowStore,
     private readonly outboxes: RetriedOutbox[],

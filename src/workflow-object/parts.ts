@@ -17,6 +17,7 @@ import { VisibilityOutbox, runningSummaryDelayMs } from '../visibility/outbox.js
 import { D1SummaryStore } from '../visibility/store.js';
 import { WorkflowCalls } from '../workflow-calls.js';
 import { WorkflowAlarm } from './alarm.js';
+import type { HostStorage } from './host-storage.js';
 import { DeadPolls } from './dead-polls.js';
 import type { HistoryWaiters } from './history-waiters.js';
 import { IdleTimeSkipper } from './idle-time-skipper.js';
@@ -26,7 +27,7 @@ import { TaskPayloads } from './task-payloads.js';
 import { UpdatesInFlight } from './updates-in-flight.js';
 
 export interface WorkflowObjectHost {
-  storage: DurableObjectStorage;
+  storage: HostStorage;
   /** The env as workerd gave it (D1 migrations, settings). */
   env: Env;
   /** The metered env: calls to other objects through it are counted. */
@@ -68,13 +69,13 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
     now,
     dispatch: (taskQueue, ref) => taskQueueStub(meteredEnv, ref.namespace, taskQueue, 'workflow').add(ref),
   });
-  const visibility = new VisibilityOutbox(store.sql, {
+  const visibility = new VisibilityOutbox((m) => store.table(m), {
     store: meteredEnv.VISIBILITY ? new D1SummaryStore(meteredEnv.VISIBILITY, () => visibilityDb(env)) : undefined,
     now,
     retryBy: alarmBy,
     runningDelayMs: runningSummaryDelayMs(env),
   });
-  const calls = new WorkflowCalls(store.sql, { env, now, retryBy: alarmBy, settle: h.settleCall });
+  const calls = new WorkflowCalls((m) => store.table(m), { env, now, retryBy: alarmBy, settle: h.settleCall });
   const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied() });
   const payloads = new TaskPayloads(store, env.KEEL_TOKEN_SECRET);
   const alarms: WorkflowAlarm = new WorkflowAlarm(storage, clock, store, [calls, visibility], (tx: Txn) => deletion.nextDue(tx));

@@ -7,10 +7,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowTask } from '../../protocol/index.js';
 import { callRequestId } from '../../src/engine/external-calls.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
-import { completeWorkflowTask, eventTypes, history, json, ok, pollWorkflowTask, startWorkflow, stateRows, unique, wfStub } from './helpers.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import { completeWorkflowTask, eventTypes, history, json, ok, pollWorkflowTask, startWorkflow, stateRows, unique, wfStub, inWorkflow, NS } from './helpers.js';
 
-const deliverCalls = (workflowId: string) => runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => o.calls.deliverDue());
+const deliverCalls = (workflowId: string) => inWorkflow(NS, workflowId, (o: WorkflowHost) => o.calls.deliverDue());
 const pendingCalls = async (workflowId: string) =>
   (await stateRows(workflowId, 'c/')).map((r) => {
     const { call, attempts } = JSON.parse(r.v) as { call: { kind: string; workflowId: string }; attempts: number };

@@ -7,24 +7,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { Command, CommandOf, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import type { WorkflowCall } from '../../src/engine/workflow-call.js';
-import {
-  call,
-  completeWorkflowTask,
-  eventTypes,
-  fromJson,
-  getDescription,
-  history,
-  json,
-  ok,
-  pollWorkflowTask,
-  startWorkflow,
-  unique,
-  wfStub,
-  advance,
-  stateRows,
-} from './helpers.js';
+import { call, completeWorkflowTask, eventTypes, fromJson, getDescription, history, json, ok, pollWorkflowTask, startWorkflow, unique, wfStub, advance, stateRows, inWorkflow, NS } from './helpers.js';
 
 const startChildCommand = (workflowId: string, extra: Partial<CommandOf<'StartChildWorkflowExecution'>> = {}): Command => ({
   type: 'StartChildWorkflowExecution',
@@ -36,16 +22,16 @@ const startChildCommand = (workflowId: string, extra: Partial<CommandOf<'StartCh
 });
 
 /** Waits until every call the object has queued is delivered and answered. */
-const deliverCalls = (workflowId: string) => runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => o.calls.deliverDue());
+const deliverCalls = (workflowId: string) => inWorkflow(NS, workflowId, (o: WorkflowHost) => o.calls.deliverDue());
 const pendingCalls = async (workflowId: string) => (await stateRows(workflowId, 'c/')).map((r) => (JSON.parse(r.v) as { call: { kind: string } }).call);
 
 /** Holds the object's call delivery back, as if it were evicted right after a transaction; releaseCalls lets it go. */
 const holdCalls = (workflowId: string) =>
-  runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => {
+  inWorkflow(NS, workflowId, (o: WorkflowHost) => {
     (o.calls as unknown as { running: Promise<void> | undefined }).running = new Promise(() => undefined);
   });
 const releaseCalls = (workflowId: string) =>
-  runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => {
+  inWorkflow(NS, workflowId, (o: WorkflowHost) => {
     (o.calls as unknown as { running: Promise<void> | undefined }).running = undefined;
   });
 
@@ -237,7 +223,7 @@ describe('child workflows', () => {
     await holdCalls(parentId);
     await completeWorkflowTask(task.taskToken, [startChildCommand(childId, { taskQueue: `${taskQueue}-child`, parentClosePolicy: 'ABANDON' })]);
     // The same call twice in the outbox: what a crash between the call and the recording of its answer leaves.
-    await runInDurableObject(wfStub(parentId), (o: WorkflowObject, state) => {
+    await inWorkflow(NS, parentId, (o: WorkflowHost, state) => {
       for (const row of new StateTable(state.storage.sql).range('c/')) o.calls.enqueue((JSON.parse(row.v) as { call: WorkflowCall }).call, row.n!);
     });
     const calls = await pendingCalls(parentId);
@@ -266,7 +252,7 @@ describe('child workflows', () => {
     expect(eventTypes(await history(parentId)).filter((t) => t === 'ChildWorkflowExecutionTerminated')).toHaveLength(1);
 
     // A start delivered again after the child closed is answered with the first answer: no second child.
-    const again = await wfStub(childId).startChild((calls[0] as unknown as { request: Parameters<WorkflowObject['startChild']>[0] }).request);
+    const again = await wfStub(childId).startChild((calls[0] as unknown as { request: Parameters<WorkflowHost['startChild']>[0] }).request);
     expect(again).toEqual({ ok: true, value: { runId: childRunId, started: true } });
     expect((await getDescription(childId)).status).toBe('TERMINATED');
   });

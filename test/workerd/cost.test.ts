@@ -8,8 +8,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import type { ResponseOf } from '../../protocol/index.js';
 import { describe, expect, it } from 'vitest';
 import { PRICES, priceUnits, totalUsd, type ExecutionCost } from '../../protocol/prices.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
-import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, testEnv, unique, wfStub } from './helpers.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, testEnv, unique, wfStub, inWorkflow, NS } from './helpers.js';
 import { Space } from './visibility-helpers.js';
 
 /**
@@ -19,7 +19,7 @@ import { Space } from './visibility-helpers.js';
  */
 async function countRows(wid: string): Promise<() => { read: number; written: number }> {
   const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  const before = await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
+  const before = await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
     const sql = state.storage.sql;
     const exec = sql.exec.bind(sql);
     (sql as unknown as { exec: (query: string, ...bindings: SqlStorageValue[]) => unknown }).exec = (query: string, ...bindings: SqlStorageValue[]) => {
@@ -48,7 +48,7 @@ async function runW1(wid: string, tq: string): Promise<string> {
 }
 
 const storedRunRow = (wid: string, runId: string) =>
-  runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = ?`, `r/${runId}`).one().v);
+  inWorkflow(NS, wid, (_o: WorkflowHost, state) => state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = ?`, `r/${runId}`).one().v);
 
 describe('cost per execution', () => {
   it("describe reports a W1's billable units as counted, priced at the list prices", async () => {
@@ -57,7 +57,7 @@ describe('cost per execution', () => {
     const runId = await runW1(wid, unique('tq'));
     const { cost } = await ok<{ cost: ExecutionCost }>('GET', `/workflows/${wid}`, { runId });
     const measured = rows();
-    const databaseSize = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => state.storage.sql.databaseSize);
+    const databaseSize = await inWorkflow(NS, wid, (_o: WorkflowHost, state) => state.storage.sql.databaseSize);
 
     expect(cost.units.sqliteRowsRead).toBe(measured.read);
     expect(cost.units.sqliteRowsWritten).toBe(measured.written);
@@ -87,7 +87,7 @@ describe('cost per execution', () => {
     expect(row.$usage!.workerRequests).toBeGreaterThanOrEqual(4);
     expect(row.$usage!.sqliteRowsWritten).toBeGreaterThan(0);
     // The rest of the object's rows carry no units.
-    const keys = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) =>
+    const keys = await inWorkflow(NS, wid, (_o: WorkflowHost, state) =>
       state.storage.sql.exec<{ k: string; v: string }>(`SELECT k, v FROM state`).toArray().filter((r) => r.v.includes('$usage')).map((r) => r.k),
     );
     expect(keys).toEqual([`r/${runId}`]);

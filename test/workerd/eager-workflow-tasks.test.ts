@@ -7,28 +7,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowTask } from '../../protocol/index.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
-import {
-  advance,
-  alarmAt,
-  completeWorkflowTask,
-  eventsFrom,
-  freezeClock,
-  history,
-  json,
-  ok,
-  pollActivityTask,
-  pollWorkflowTask,
-  queueState,
-  runState,
-  scheduleActivityCommand,
-  settle,
-  startWorkflow,
-  storedState,
-  unique,
-  until,
-  wfStub,
-} from './helpers.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import { advance, alarmAt, completeWorkflowTask, eventsFrom, freezeClock, history, json, ok, pollActivityTask, pollWorkflowTask, queueState, runState, scheduleActivityCommand, settle, startWorkflow, storedState, unique, until, wfStub, inWorkflow, NS } from './helpers.js';
 
 type StartAnswer = { runId: string; started: boolean; eagerWorkflowTask?: WorkflowTask };
 
@@ -149,7 +129,7 @@ describe('a task handed to a waiting poller through the queue', () => {
     const taskQueue = unique('coalesce-tq');
     const t0 = await freezeClock(workflowId);
     const alarms: Array<number | null> = [];
-    await runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => {
+    await inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => {
       const storage = state.storage as unknown as { setAlarm(t: number): Promise<void>; deleteAlarm(): Promise<void> };
       const setAlarm = storage.setAlarm.bind(storage);
       const deleteAlarm = storage.deleteAlarm.bind(storage);

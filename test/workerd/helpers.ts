@@ -7,8 +7,9 @@ import { exports } from 'cloudflare:workers';
 import type { ActivityTask, Command, HistoryEvent, Payload, WorkflowTask } from '../../protocol/index.js';
 import { ErrorStatus, type ErrorCode, type RequestOf } from '../../protocol/index.js';
 import type { Env } from '../../src/env.js';
-import { taskQueueStub, workflowStub } from '../../src/stubs.js';
+import { taskQueueStub, workflowObjectStub, workflowStub } from '../../src/stubs.js';
 import { partitionStub } from '../../src/task-queue.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
@@ -74,29 +75,35 @@ export async function history(workflowId: string, runId?: string): Promise<Histo
 export const eventTypes = (events: HistoryEvent[]) => events.map((e) => e.eventType);
 
 export const wfStub = (workflowId: string) => workflowStub(testEnv, NS, workflowId);
+/** The Durable Object that keeps the workflow (its own, or its shard). */
+export const wfObject = (workflowId: string, namespace = NS) => workflowObjectStub(testEnv, namespace, workflowId);
+
+/** Runs `fn` inside the object that keeps a workflow, with the workflow's host (and the object's state). */
+export function inWorkflow<T>(namespace: string, workflowId: string, fn: (host: WorkflowHost, state: DurableObjectState) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(workflowObjectStub(testEnv, namespace, workflowId), (o: WorkflowObject, state) => fn(o.host(workflowId), state));
+}
 
 const touched = new Set<string>();
 /** Waits until every outbox row of the object is handed to its queue. */
 export async function settle(workflowId: string): Promise<void> {
   touched.add(workflowId);
-  await runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => o.deliverOutbox());
+  await inWorkflow(NS, workflowId, (o: WorkflowHost) => o.deliverOutbox());
 }
 async function settleAll(): Promise<void> {
-  await Promise.all([...touched].map((id) => runInDurableObject(wfStub(id), (o: WorkflowObject) => o.deliverOutbox())));
+  await Promise.all([...touched].map((id) => inWorkflow(NS, id, (o: WorkflowHost) => o.deliverOutbox())));
 }
 
 /** Moves the object's clock forward and runs its alarm, as if that much time had passed. */
 export async function advance(workflowId: string, ms: number): Promise<void> {
   touched.add(workflowId);
-  const stub = wfStub(workflowId);
-  await runInDurableObject(stub, (o: WorkflowObject) => o.clock.advance(ms));
-  await runDurableObjectAlarm(stub);
+  await inWorkflow(NS, workflowId, (o) => o.clock.advance(ms));
+  await runDurableObjectAlarm(wfObject(workflowId));
   await settle(workflowId);
 }
 
 /** Reads a run's stored state, for assertions on what history does not show. */
 export function runState(workflowId: string, runId: string) {
-  return runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => new WorkflowStore(state.storage).loadRun(runId) as any);
+  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new WorkflowStore(state.storage).loadRun(runId) as any);
 }
 
 // ---- Storage, queue and error probes (used by the executions, errors, invariants, ----
@@ -109,7 +116,7 @@ export async function fetchService(path: string, init?: RequestInit): Promise<Re
 
 /** Everything a workflow object has stored, row by row, and its alarm: two snapshots are equal only if nothing changed. */
 export function storedState(workflowId: string) {
-  return runInDurableObject(wfStub(workflowId), async (_o: WorkflowObject, state) => {
+  return inWorkflow(NS, workflowId, async (_o: WorkflowHost, state) => {
     const rows = (q: string) => state.storage.sql.exec(q).toArray().map((r) => ({ ...r }));
     // Every row but the schema's version: history, runs and their items, outbox, request ids, …
     const all = rows(`SELECT k, v, n FROM state WHERE k != 'm/schemaVersion' ORDER BY k`);
@@ -126,7 +133,7 @@ export function storedState(workflowId: string) {
 
 /** The rows of a workflow object's state table whose keys start with `prefix` ('o/' outbox, 'c/' calls, 'v/' summaries, 'q/' request ids). */
 export function stateRows(workflowId: string, prefix: string) {
-  return runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => new StateTable(state.storage.sql).range(prefix));
+  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new StateTable(state.storage.sql).range(prefix));
 }
 
 /** What a task queue object holds: backlog refs, long polls waiting now, and whether a row was ever backlogged. */
@@ -156,7 +163,7 @@ export async function until<T>(probe: () => Promise<T>, done: (value: T) => bool
 
 /** Waits until a long poll for new history events of the workflow object is held. */
 export const historyWaiters = (workflowId: string) =>
-  runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => (o as unknown as { waiters: Set<unknown> }).waiters.size);
+  inWorkflow(NS, workflowId, (o: WorkflowHost) => (o as unknown as { waiters: Set<unknown> }).waiters.size);
 
 /** Starts a workflow and completes its first workflow task with `commands`; the run then waits. */
 export async function startAndCompleteFirstTask(workflowId: string, taskQueue: string, commands: RequestOf<'completeWorkflowTask'>['commands'] = [], extra: Record<string, unknown> = {}) {
@@ -179,7 +186,7 @@ import type { CommandOf, Failure, ResponseOf } from '../../protocol/index.js';
  */
 export async function freezeClock(workflowId: string): Promise<number> {
   touched.add(workflowId);
-  return runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => {
+  return inWorkflow(NS, workflowId, (o: WorkflowHost) => {
     const base = Date.now();
     let offset = 0;
     Object.assign(o.clock, {
@@ -194,11 +201,11 @@ export async function freezeClock(workflowId: string): Promise<number> {
 }
 
 /** The object's current time. */
-export const clockNow = (workflowId: string) => runInDurableObject(wfStub(workflowId), (o: WorkflowObject) => o.clock.now());
+export const clockNow = (workflowId: string) => inWorkflow(NS, workflowId, (o: WorkflowHost) => o.clock.now());
 
 /** The moment (in the object's time) its alarm is set for, or null when none is. */
 export const alarmAt = (workflowId: string) =>
-  runInDurableObject(wfStub(workflowId), async (o: WorkflowObject, state) => {
+  inWorkflow(NS, workflowId, async (o: WorkflowHost, state) => {
     const wall = await state.storage.getAlarm();
     return wall === null ? null : wall - o.clock.toWallClock(0);
   });

@@ -7,28 +7,10 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Limits, type Command } from '../../protocol/index.js';
 import { signTaskToken } from '../../src/task-token.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { runKey } from '../../src/storage/run-rows.js';
-import {
-  NS,
-  call,
-  completeWorkflowTask,
-  expectError,
-  fetchService,
-  getDescription,
-  json,
-  ok,
-  pollWorkflowTask,
-  sendSignal,
-  settle,
-  startAndTakeFirstTask,
-  startWorkflow,
-  storedState,
-  testEnv,
-  unique,
-  wfStub,
-} from './helpers.js';
+import { NS, call, completeWorkflowTask, expectError, fetchService, getDescription, json, ok, pollWorkflowTask, sendSignal, settle, startAndTakeFirstTask, startWorkflow, storedState, testEnv, unique, wfStub, inWorkflow } from './helpers.js';
 
 const post = async (path: string, body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
   const res = await fetchService(`/api/v1/namespaces/${NS}${path}`, { method: 'POST', body, headers });
@@ -128,7 +110,7 @@ describe('no row poisons a namespace', () => {
   it('describes a run whose stored state carries times outside what Date can show', async () => {
     const wid = unique('poisoned-run');
     const { runId } = await startWorkflow(wid, unique('tq'));
-    await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
+    await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
       const rows = new StateTable(state.storage.sql);
       const row = rows.get(runKey(runId))!;
       const run = JSON.parse(row.v);
@@ -259,7 +241,7 @@ describe('history size', () => {
     const described = await getDescription(workflowId);
     expect(described.status).toBe('TERMINATED');
     expect(n).toBeGreaterThan(25);
-    const terminated = await runInDurableObject(wfStub(workflowId), (_o: WorkflowObject, state) => ({
+    const terminated = await inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => ({
       // The history row (src/storage/history-rows.ts) that holds the termination.
       attrs: state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= 'h/' AND k < 'h0' AND v LIKE '%"WorkflowExecutionTerminated"%'`).one().v,
     }));

@@ -10,42 +10,20 @@ import type { Payload } from '../../protocol/index.js';
 import type { Txn } from '../../src/engine/transaction.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import type { TaskRef } from '../../src/task-token.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable, pad } from '../../src/storage/state-table.js';
-import {
-  NS,
-  advance,
-  call,
-  completeWorkflowTask,
-  eventTypes,
-  expectError,
-  history,
-  json,
-  ok,
-  pollActivityTask,
-  pollWorkflowTask,
-  queueState,
-  settle,
-  startAndCompleteFirstTask,
-  startWorkflow,
-  storedState,
-  testEnv,
-  unique,
-  until,
-  wfStub,
-  stateRows,
-} from './helpers.js';
+import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, history, json, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startWorkflow, storedState, testEnv, unique, until, wfStub, stateRows, inWorkflow, wfObject } from './helpers.js';
 
 type Mutate = (fn: (tx: Txn) => unknown, request?: { requestId?: string; fingerprint: string }) => unknown;
-const mutateOf = (o: WorkflowObject) => (o as unknown as { mutate: Mutate }).mutate.bind(o);
+const mutateOf = (o: WorkflowHost) => (o as unknown as { mutate: Mutate }).mutate.bind(o);
 
 /** Stops the object from handing outbox rows to queues, as if it died right after each commit. */
 const pauseDelivery = (wid: string) =>
-  runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+  inWorkflow(NS, wid, (o: WorkflowHost) => {
     (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
   });
 const resumeDelivery = (wid: string) =>
-  runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+  inWorkflow(NS, wid, (o: WorkflowHost) => {
     delete (o as unknown as { deliverOutbox?: unknown }).deliverOutbox;
   });
 const outboxRows = (wid: string) => stateRows(wid, 'o/');
@@ -58,7 +36,7 @@ describe('invariant 1: every state change is one storage transaction', () => {
     const before = await storedState(wid);
     expect(before.alarm).not.toBeNull();
 
-    const thrown = await runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+    const thrown = await inWorkflow(NS, wid, (o: WorkflowHost) => {
       try {
         mutateOf(o)((tx) => {
           const run = tx.loadRun(runId)!;
@@ -91,7 +69,7 @@ describe('invariant 1: every state change is one storage transaction', () => {
     const { runId } = await startAndCompleteFirstTask(wid, tq, [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 60_000 }]);
     const before = await storedState(wid);
 
-    const thrown = await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
+    const thrown = await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
       // Every row of the change is written (events, runs, meta, outbox, the request record),
       // then one more INSERT fails in SQLite (a NULL where the table forbids it).
       const store = (o as unknown as { store: { write: (...args: unknown[]) => void } }).store;
@@ -130,7 +108,7 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     const tq = unique('tq');
     await pauseDelivery(wid);
     await startWorkflow(wid, tq);
-    await runInDurableObject(wfStub(wid), (o: WorkflowObject, state) => {
+    await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
       // A copy of the row under a later key, as a repeated hand-off would see it.
       const table = new StateTable(state.storage.sql);
       for (const row of table.range('o/')) table.put(`o/${pad(Number(row.k.slice(2)) + 1_000_000)}`, row.v, row.n);
@@ -185,7 +163,7 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     expect((await queueState(tq)).backlog).toEqual([]);
 
     await resumeDelivery(wid);
-    expect(await runDurableObjectAlarm(wfStub(wid))).toBe(true);
+    expect(await runDurableObjectAlarm(wfObject(wid))).toBe(true);
     expect(await outboxRows(wid)).toEqual([]);
     expect((await queueState(tq)).backlog).toHaveLength(1);
     const task = (await pollWorkflowTask(tq))!;

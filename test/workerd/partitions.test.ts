@@ -9,8 +9,8 @@ import type { StartedTask } from '../../src/started-task.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import { TaskQueue, partitionStub } from '../../src/task-queue.js';
 import type { TaskRef } from '../../src/task-token.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
-import { NS, eventTypes, history, queueState, settle, startWorkflow, stateRows, testEnv, unique, until, wfStub } from './helpers.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import { NS, eventTypes, history, queueState, settle, startWorkflow, stateRows, testEnv, unique, until, wfStub, inWorkflow } from './helpers.js';
 
 const partition = (taskQueue: string, p: number) => partitionStub(testEnv, NS, taskQueue, 'workflow', p);
 const workflowIdOf = (t: StartedTask | null) => (t?.kind === 'workflow' ? t.task.workflowExecution.workflowId : undefined);
@@ -19,7 +19,7 @@ const starts = async (workflowId: string) => eventTypes(await history(workflowId
 /** Starts a workflow whose first task stays in its outbox, and returns that task's ref for the test to add where it wants. */
 async function heldTask(prefix: string, taskQueue: string): Promise<TaskRef> {
   const wid = unique(prefix);
-  await runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+  await inWorkflow(NS, wid, (o: WorkflowHost) => {
     (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
   });
   await startWorkflow(wid, taskQueue);

@@ -7,9 +7,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { forgetNamespaces } from '../../src/namespaces/cache.js';
-import { expectError } from './helpers.js';
+import { expectError, inWorkflow, wfObject } from './helpers.js';
 import { Space, complete } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
@@ -27,7 +27,7 @@ async function space(retentionMs: number): Promise<Space> {
 
 /** What the object's database holds: its tables (none once emptied) and its alarm. */
 function storage(s: Space, workflowId: string) {
-  return runInDurableObject(s.stub(workflowId), async (_o: WorkflowObject, state) => ({
+  return inWorkflow(s.ns, workflowId, async (_o: WorkflowHost, state) => ({
     tables: state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\'`).toArray().map((r) => r.name),
     alarm: await state.storage.getAlarm(),
   }));
@@ -35,8 +35,8 @@ function storage(s: Space, workflowId: string) {
 
 /** Moves the object's clock and runs its alarm if it has one. */
 async function after(s: Space, workflowId: string, ms: number): Promise<void> {
-  await runInDurableObject(s.stub(workflowId), (o: WorkflowObject) => o.clock.advance(ms));
-  await runDurableObjectAlarm(s.stub(workflowId));
+  await inWorkflow(s.ns, workflowId, (o: WorkflowHost) => o.clock.advance(ms));
+  await runDurableObjectAlarm(wfObject(workflowId, s.ns));
 }
 
 const describeRun = (s: Space, workflowId: string, runId?: string) => s.call('GET', `/workflows/${workflowId}`, runId ? { runId } : {});
@@ -98,15 +98,15 @@ describe('a closed run is deleted when its namespace\'s retention has passed', (
     await s.terminate('unreadable');
     // The object's registry reads fail, and nothing is cached: the retention is unknown.
     const down = { prepare: () => { throw new Error('D1 is unavailable'); }, batch: () => Promise.reject(new Error('D1 is unavailable')) };
-    const host = (o: WorkflowObject) => (o.deletion as unknown as { host: { env: Record<string, unknown> } }).host;
+    const host = (o: WorkflowHost) => (o.deletion as unknown as { host: { env: Record<string, unknown> } }).host;
     let saved: unknown;
-    await runInDurableObject(s.stub('unreadable'), (o: WorkflowObject) => {
+    await inWorkflow(s.ns, 'unreadable', (o: WorkflowHost) => {
       saved = host(o).env;
       host(o).env = { ...(saved as object), VISIBILITY: down };
       forgetNamespaces();
     });
     await after(s, 'unreadable', 80 * HOUR);
-    await runInDurableObject(s.stub('unreadable'), (o: WorkflowObject) => {
+    await inWorkflow(s.ns, 'unreadable', (o: WorkflowHost) => {
       host(o).env = saved as Record<string, unknown>;
     });
     expect((await describeRun(s, 'unreadable')).body.status).toBe('TERMINATED');
@@ -121,7 +121,7 @@ describe('a closed run is deleted when its namespace\'s retention has passed', (
     const s = await space(HOUR);
     const runId = await s.start('half-deleted');
     await s.terminate('half-deleted');
-    const failed = await runInDurableObject(s.stub('half-deleted'), (o: WorkflowObject) => {
+    const failed = await inWorkflow(s.ns, 'half-deleted', (o: WorkflowHost) => {
       // The run's rows and its visibility deletion are written, then the transaction throws.
       const visibility = (o as unknown as { visibility: { enqueueDeletion: (...a: unknown[]) => void } }).visibility;
       const enqueue = visibility.enqueueDeletion.bind(visibility);
@@ -140,7 +140,7 @@ describe('a closed run is deleted when its namespace\'s retention has passed', (
     });
     expect(failed).toBe('storage failed mid-deletion');
     // Nothing pending in memory that storage does not have: no deletion is delivered to the listing.
-    await runInDurableObject(s.stub('half-deleted'), (o: WorkflowObject) => (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox());
+    await inWorkflow(s.ns, 'half-deleted', (o: WorkflowHost) => (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox());
     expect((await describeRun(s, 'half-deleted')).body).toMatchObject({ status: 'TERMINATED', execution: { runId } });
     expect(await s.ids()).toEqual(['half-deleted']);
   });

@@ -14,8 +14,9 @@ import { runKey, splitRun } from '../../src/storage/run-rows.js';
 import { STATE_TABLE, StateTable } from '../../src/storage/state-table.js';
 import { insertHistory, selectHistory } from '../../src/storage/history-rows.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import { completeWorkflowTask, eventTypes, history, json, ok, pollActivityTask, pollWorkflowTask, settle, unique, wfStub } from './helpers.js';
+import { completeWorkflowTask, eventTypes, history, json, ok, pollActivityTask, pollWorkflowTask, settle, unique, wfStub, inWorkflow, NS, wfObject } from './helpers.js';
 
 async function runW1(wid: string, tq: string): Promise<string> {
   const { runId } = await ok<{ runId: string }>('POST', '/workflows', { workflowId: wid, workflowType: 'w1', taskQueue: tq, input: [json('x')], identity: 'client', requestId: crypto.randomUUID() });
@@ -34,7 +35,7 @@ async function runW1(wid: string, tq: string): Promise<string> {
 /** Counts the rows every SQL statement of the object reads and writes from now on (SqlStorageCursor's billed units). */
 async function countRows(wid: string): Promise<() => { read: number; written: number }> {
   const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => {
+  await inWorkflow(NS, wid, (_o: WorkflowHost, state) => {
     const sql = state.storage.sql;
     const exec = sql.exec.bind(sql);
     (sql as unknown as { exec: (query: string, ...bindings: SqlStorageValue[]) => unknown }).exec = (query: string, ...bindings: SqlStorageValue[]) => {
@@ -57,7 +58,7 @@ describe('storage footprint', () => {
     const { read, written } = rows();
     console.log(`W1 workflow object: ${written} rows written, ${read} rows read`);
     expect(written).toBeLessThanOrEqual(30);
-    const { databaseSize, tables } = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => ({
+    const { databaseSize, tables } = await inWorkflow(NS, wid, (_o: WorkflowHost, state) => ({
       databaseSize: state.storage.sql.databaseSize,
       tables: state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master ORDER BY name`).toArray().map((r) => r.name),
     }));
@@ -77,7 +78,7 @@ describe('schema migrations', () => {
       { type: 'ScheduleActivityTask', activityId: 'a', activityType: 'greet', taskQueue: tq, input: [], startToCloseTimeoutMs: 60_000 },
       { type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 60_000 },
     ]);
-    const { run, events } = await runInDurableObject(wfStub(source), (_o: WorkflowObject, state) => {
+    const { run, events } = await inWorkflow(NS, source, (_o: WorkflowHost, state) => {
       const store = new WorkflowStore(state.storage);
       return { run: store.loadRun(runId)!, events: store.readEvents(runId, 1) };
     });
@@ -86,7 +87,7 @@ describe('schema migrations', () => {
 
     const target = unique('v1-target');
     const ref = { namespace: 'default', workflowId: target, runId, kind: 'activity', scheduledEventId: 5, attempt: 1, seq: 0 };
-    await runInDurableObject(wfStub(target), (_o: WorkflowObject, state) => {
+    await inWorkflow(NS, target, (_o: WorkflowHost, state) => {
       const sql = state.storage.sql;
       state.storage.transactionSync(() => {
         sql.exec(`DROP TABLE IF EXISTS events`);
@@ -101,7 +102,7 @@ describe('schema migrations', () => {
       openSchema(state.storage);
     });
 
-    const migrated = await runInDurableObject(wfStub(target), (_o: WorkflowObject, state) => {
+    const migrated = await inWorkflow(NS, target, (_o: WorkflowHost, state) => {
       const store = new WorkflowStore(state.storage);
       return {
         tables: state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name NOT LIKE '\\_cf%' ESCAPE '\\' AND name != 'sqlite_sequence' ORDER BY name`).toArray().map((r) => r.name),
@@ -130,7 +131,7 @@ describe('schema migrations', () => {
     const { runId } = await ok<{ runId: string }>('POST', '/workflows', { workflowId: source, workflowType: 'w1', taskQueue: tq, input: [json('x')] });
     const task = (await pollWorkflowTask(tq))!;
     await completeWorkflowTask(task.taskToken, [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 60_000 }]);
-    const { run, events } = await runInDurableObject(wfStub(source), (_o: WorkflowObject, state) => {
+    const { run, events } = await inWorkflow(NS, source, (_o: WorkflowHost, state) => {
       const store = new WorkflowStore(state.storage);
       return { run: store.loadRun(runId)!, events: store.readEvents(runId, 1) };
     });
@@ -146,7 +147,7 @@ describe('schema migrations', () => {
     const moved: RunState = { ...run, workflowId: unique('v2-target'), nextEventId: all.length + 1 };
 
     const target = moved.workflowId;
-    await runInDurableObject(wfStub(target), (_o: WorkflowObject, state) => {
+    await inWorkflow(NS, target, (_o: WorkflowHost, state) => {
       const sql = state.storage.sql;
       state.storage.transactionSync(() => {
         // Version 2's layout, as that version wrote it.
@@ -165,7 +166,7 @@ describe('schema migrations', () => {
       openSchema(state.storage);
     });
 
-    const migrated = await runInDurableObject(wfStub(target), (_o: WorkflowObject, state) => {
+    const migrated = await inWorkflow(NS, target, (_o: WorkflowHost, state) => {
       const store = new WorkflowStore(state.storage);
       const sql = state.storage.sql;
       return {
@@ -199,7 +200,7 @@ describe('schema migrations', () => {
 describe('history rows', () => {
   it('reads a page of a 10,000-event history from its own rows and the one before, wherever the page starts', async () => {
     const wid = unique('long-history');
-    const { pages, rowsRead } = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => {
+    const { pages, rowsRead } = await inWorkflow(NS, wid, (_o: WorkflowHost, state) => {
       const sql = state.storage.sql;
       const state_ = new StateTable(sql);
       const event = (id: number) => ({ event: { eventId: id, eventTime: new Date(1_700_000_000_000 + id).toISOString(), eventType: 'MarkerRecorded', attributes: { markerName: `m${id}` } } as HistoryEvent });
@@ -211,7 +212,7 @@ describe('history rows', () => {
       const counted = { exec: (query: string, ...bindings: SqlStorageValue[]) => { const c = sql.exec<Record<string, SqlStorageValue>>(query, ...bindings); cursors.push(c); return c; } } as unknown as SqlStorage;
       const read = (from: number, to: number, limit: number) => {
         const start = cursors.length;
-        const ids = selectHistory(counted, 7, from, to, limit).map((e) => e.eventId);
+        const ids = selectHistory(new StateTable(counted), 7, from, to, limit).map((e) => e.eventId);
         return { ids, rowsRead: cursors.slice(start).reduce((n, c) => n + c.rowsRead, 0) };
       };
       const results = [read(1, Number.MAX_SAFE_INTEGER, 10), read(5_000, Number.MAX_SAFE_INTEGER, 10), read(9_995, Number.MAX_SAFE_INTEGER, 10), read(4_000, 4_000, -1)];
@@ -234,7 +235,8 @@ describe('history rows', () => {
 
 describe('state rows kept in memory', () => {
   it('a mirrored prefix answers every read as storage does, and after a rollback reads storage again once told to forget', async () => {
-    await runInDurableObject(wfStub(unique('mirror')), (_o: WorkflowObject, state) => {
+    await runInDurableObject(wfObject(unique('mirror')), (o: WorkflowObject, state) => {
+      o.host(); // its store opens the schema
       const sql = state.storage.sql;
       const mirrored = new StateTable(sql, ['x/']);
       const plain = new StateTable(sql);

@@ -8,28 +8,9 @@ import { Api, Limits, endpointPathTemplate, type WorkflowTask } from '../../prot
 import { partitionStub } from '../../src/task-queue.js';
 import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
-import {
-  NS,
-  call,
-  completeWorkflowTask,
-  eventTypes,
-  expectError,
-  fetchService,
-  history,
-  ok,
-  pollActivityTask,
-  pollWorkflowTask,
-  queueState,
-  settle,
-  startAndCompleteFirstTask,
-  startWorkflow,
-  testEnv,
-  unique,
-  until,
-  wfStub,
-} from './helpers.js';
+import { NS, call, completeWorkflowTask, eventTypes, expectError, fetchService, history, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startWorkflow, testEnv, unique, until, wfStub, inWorkflow } from './helpers.js';
 
 const describeQueue = (tq: string, kind?: 'workflow' | 'activity') => ok('GET', `/task-queues/${tq}`, kind ? { kind } : undefined);
 
@@ -131,11 +112,11 @@ describe('hand-off', () => {
     const wid = unique('claimed');
     const tq = unique('tq');
     // Hold the task in the outbox so that the test hands it over itself.
-    await runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+    await inWorkflow(NS, wid, (o: WorkflowHost) => {
       (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
     });
     await startWorkflow(wid, tq);
-    const ref = await runInDurableObject(wfStub(wid), (_o: WorkflowObject, state) => (JSON.parse(new StateTable(state.storage.sql).range('o/')[0]!.v) as { ref: TaskRef }).ref);
+    const ref = await inWorkflow(NS, wid, (_o: WorkflowHost, state) => (JSON.parse(new StateTable(state.storage.sql).range('o/')[0]!.v) as { ref: TaskRef }).ref);
 
     const queue = partitionStub(testEnv, NS, tq, 'workflow');
     const polled = queue.poll('slow-start', 50);
@@ -160,7 +141,7 @@ describe('hand-off', () => {
     const got = await polled;
     expect(got?.kind === 'workflow' && got.task.workflowExecution.workflowId).toBe(wid);
     expect(eventTypes(await history(wid)).at(-1)).toBe('WorkflowTaskStarted');
-    await runInDurableObject(wfStub(wid), (o: WorkflowObject) => {
+    await inWorkflow(NS, wid, (o: WorkflowHost) => {
       delete (o as unknown as { deliverOutbox?: unknown }).deliverOutbox;
     });
   });

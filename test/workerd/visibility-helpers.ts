@@ -7,8 +7,8 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import type { Command, Payload, ResponseOf } from '../../protocol/index.js';
 import { taskQueueStub, workflowStub } from '../../src/stubs.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
-import { testEnv, unique, type ApiAnswer } from './helpers.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import { testEnv, unique, type ApiAnswer, inWorkflow, wfObject } from './helpers.js';
 
 export type ListAnswer = ResponseOf<'listWorkflows'>;
 export type CountAnswer = ResponseOf<'countWorkflows'>;
@@ -51,16 +51,16 @@ export class Space {
    * is moved to when it is due and its alarm run, as that much time passing would.
    */
   async settle(workflowId: string): Promise<void> {
-    await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.deliverOutbox());
-    const wait = await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => {
+    await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.deliverOutbox());
+    const wait = await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => {
       const due = o.visibility.earliestDue();
       return due === undefined ? 0 : Math.max(0, due - o.clock.now());
     });
     if (wait === 0) return;
     // Once: a summary whose write failed waits for its back-off, which a test moves to itself.
-    await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.clock.advance(wait));
-    await runDurableObjectAlarm(this.stub(workflowId));
-    await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.deliverOutbox());
+    await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.clock.advance(wait));
+    await runDurableObjectAlarm(wfObject(workflowId, this.ns));
+    await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.deliverOutbox());
   }
 
   /**
@@ -69,7 +69,7 @@ export class Space {
    */
   async start(workflowId: string, options: { type?: string; taskQueue?: string; minutesLater?: number; memo?: Record<string, Payload>; searchAttributes?: Record<string, unknown>; startDelayMs?: number; workflowRunTimeoutMs?: number } = {}) {
     const { type = 'order', taskQueue = this.queueOf(workflowId), minutesLater = 0, ...extra } = options;
-    if (minutesLater) await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.clock.advance(minutesLater * 60_000));
+    if (minutesLater) await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.clock.advance(minutesLater * 60_000));
     const { runId } = await this.ok<{ runId: string }>('POST', '/workflows', { workflowId, workflowType: type, taskQueue, input: [], ...extra });
     await this.settle(workflowId);
     return runId;
@@ -85,8 +85,8 @@ export class Space {
 
   /** Moves the object's clock forward and runs its alarm, as if that much time had passed. */
   async advance(workflowId: string, ms: number): Promise<void> {
-    await runInDurableObject(this.stub(workflowId), (o: WorkflowObject) => o.clock.advance(ms));
-    await runDurableObjectAlarm(this.stub(workflowId));
+    await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.clock.advance(ms));
+    await runDurableObjectAlarm(wfObject(workflowId, this.ns));
     await this.settle(workflowId);
   }
 

@@ -4,12 +4,12 @@
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { RUNNING_SUMMARY_DELAY_MS } from '../../src/visibility/outbox.js';
 import { D1SummaryStore, type SummaryStore } from '../../src/visibility/store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
-import { expectError, json, unique } from './helpers.js';
+import { expectError, json, unique, inWorkflow, wfObject } from './helpers.js';
 import { Space, complete, fail } from './visibility-helpers.js';
 
 const db = (env as unknown as { VISIBILITY: D1Database }).VISIBILITY;
@@ -39,7 +39,7 @@ describe('summaries reach the store', () => {
     const s = new Space();
     const writes: string[] = [];
     const counted = (wid: string) =>
-      runInDurableObject(s.stub(wid), (o: WorkflowObject) => {
+      inWorkflow(s.ns, wid, (o: WorkflowHost) => {
         const d1 = new D1SummaryStore(db);
         // The suite runs with the delay off (vitest.config.ts); these objects have the default.
         o.visibility.runningDelayMs = RUNNING_SUMMARY_DELAY_MS;
@@ -48,7 +48,7 @@ describe('summaries reach the store', () => {
     await counted('quick');
     await counted('slow');
     const started = (wid: string) => s.ok('POST', '/workflows', { workflowId: wid, workflowType: 'order', taskQueue: s.queueOf(wid), input: [] });
-    const deliver = (wid: string) => runInDurableObject(s.stub(wid), (o: WorkflowObject) => o.deliverOutbox());
+    const deliver = (wid: string) => inWorkflow(s.ns, wid, (o: WorkflowHost) => o.deliverOutbox());
 
     // A run that closes within the delay: one write, of its closed summary.
     await started('quick');
@@ -62,11 +62,11 @@ describe('summaries reach the store', () => {
     await started('slow');
     await deliver('slow');
     expect(await s.ids()).toEqual(['quick']);
-    const { now, alarm } = await runInDurableObject(s.stub('slow'), async (o: WorkflowObject, state) => ({ now: o.clock.now(), alarm: await state.storage.getAlarm() }));
+    const { now, alarm } = await inWorkflow(s.ns, 'slow', async (o: WorkflowHost, state) => ({ now: o.clock.now(), alarm: await state.storage.getAlarm() }));
     expect(alarm).not.toBeNull();
     expect(alarm! - now).toBeLessThanOrEqual(RUNNING_SUMMARY_DELAY_MS);
-    await runInDurableObject(s.stub('slow'), (o: WorkflowObject) => o.clock.advance(RUNNING_SUMMARY_DELAY_MS));
-    await runDurableObjectAlarm(s.stub('slow'));
+    await inWorkflow(s.ns, 'slow', (o: WorkflowHost) => o.clock.advance(RUNNING_SUMMARY_DELAY_MS));
+    await runDurableObjectAlarm(wfObject('slow', s.ns));
     await deliver('slow');
     expect(writes).toEqual(['quick COMPLETED', 'slow RUNNING']);
     expect(await s.ids()).toEqual(['slow', 'quick']);
@@ -137,27 +137,27 @@ describe('a failed write is retried by the alarm and never lost', () => {
       },
     };
     // The object's store is swapped before the run starts, so its first write fails.
-    await runInDurableObject(s.stub(wid), (o: WorkflowObject) => {
+    await inWorkflow(s.ns, wid, (o: WorkflowHost) => {
       o.visibility.store = failing;
     });
     const runId = await s.start(wid);
     expect(failures).toBeGreaterThanOrEqual(1);
     expect(await s.ids()).toEqual([]);
     // (The alarm may already have retried in real time: attempts counts every failure.)
-    const pending = () => runInDurableObject(s.stub(wid), (_o: WorkflowObject, state) => new StateTable(state.storage.sql).range('v/').map((r) => ({ run_id: r.k.slice(2), version: (JSON.parse(r.v) as { version: number }).version, attempts: (JSON.parse(r.v) as { attempts: number }).attempts })));
+    const pending = () => inWorkflow(s.ns, wid, (_o: WorkflowHost, state) => new StateTable(state.storage.sql).range('v/').map((r) => ({ run_id: r.k.slice(2), version: (JSON.parse(r.v) as { version: number }).version, attempts: (JSON.parse(r.v) as { attempts: number }).attempts })));
     expect(await pending()).toEqual([{ run_id: runId, version: 2, attempts: failures }]);
-    expect(await runInDurableObject(s.stub(wid), (_o, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await inWorkflow(s.ns, wid, (_o, state) => state.storage.getAlarm())).not.toBeNull();
 
     // While D1 is down the run closes: the newer summary replaces the pending one.
     await s.terminate(wid);
     expect(await pending()).toMatchObject([{ run_id: runId, version: 3 }]);
 
     // D1 is back; the alarm, once the back-off has passed, writes the newest summary.
-    await runInDurableObject(s.stub(wid), (o: WorkflowObject) => {
+    await inWorkflow(s.ns, wid, (o: WorkflowHost) => {
       o.visibility.store = new D1SummaryStore(db);
       o.clock.advance(60_000);
     });
-    await runDurableObjectAlarm(s.stub(wid));
+    await runDurableObjectAlarm(wfObject(wid, s.ns));
     await s.settle(wid);
     expect(await pending()).toEqual([]);
     expect((await s.list()).executions).toMatchObject([{ execution: { workflowId: wid, runId }, status: 'TERMINATED', historyLength: 3 }]);

@@ -1,0 +1,75 @@
+/**
+ * The storage one workflow sees (WorkflowHost): the part of a Durable Object's storage its code
+ * uses, with its own SQL handle (its meter counts only its statements), a key scope, an alarm and
+ * `deleteAll`. In an object of its own that is the object's storage as it is; in a shard
+ * (src/workflow-object.ts) the keys carry the workflow's scope, the alarm is a slot of the shard's
+ * one alarm (shard-alarms.ts), and `deleteAll` deletes the workflow's rows only.
+ */
+import { StateTable } from '../storage/state-table.js';
+import type { AlarmSlot } from './shard-alarms.js';
+
+export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync' | 'getAlarm' | 'setAlarm' | 'deleteAlarm' | 'deleteAll'> {
+  /** This workflow's own handle on the object's database (watched by its meter alone). */
+  readonly sql: SqlStorage;
+  /** What every key of this workflow starts with on disk ('' in an object of its own). */
+  readonly scope: string;
+}
+
+/**
+ * A workflow's key scope in a shard: its id's length, the id, '/'. No scope is a prefix of
+ * another (the length fixes where the id ends), so a range of keys is one workflow's, and it
+ * starts with a digit, which no key of the shard's own starts with.
+ */
+export const keyScope = (workflowId: string) => `${workflowId.length}:${workflowId}/`;
+
+/** The workflow id of a key scope. */
+export function workflowIdOfScope(scope: string): string {
+  const colon = scope.indexOf(':');
+  return scope.slice(colon + 1, colon + 1 + Number(scope.slice(0, colon)));
+}
+
+/** A handle of its own over `raw`: a meter that wraps its `exec` wraps this handle's alone. */
+function ownHandle(raw: SqlStorage, databaseSize: () => number): SqlStorage {
+  return {
+    exec: (query: string, ...bindings: unknown[]) => raw.exec(query, ...bindings),
+    get databaseSize() {
+      return databaseSize();
+    },
+  } as unknown as SqlStorage;
+}
+
+/** An object that holds one workflow: its storage as it is. */
+export function objectStorage(storage: DurableObjectStorage): HostStorage {
+  return {
+    sql: ownHandle(storage.sql, () => storage.sql.databaseSize),
+    scope: '',
+    transactionSync: (fn) => storage.transactionSync(fn),
+    getAlarm: (options) => storage.getAlarm(options),
+    setAlarm: (at, options) => storage.setAlarm(at, options),
+    deleteAlarm: (options) => storage.deleteAlarm(options),
+    deleteAll: (options) => storage.deleteAll(options),
+  };
+}
+
+/** One workflow in a shard: its keys under its scope, its alarm a slot of the shard's. */
+export function shardStorage(storage: DurableObjectStorage, workflowId: string, alarm: AlarmSlot): HostStorage {
+  const scope = keyScope(workflowId);
+  const rows = new StateTable(storage.sql, [], scope);
+  return {
+    // A shard's file is shared: a workflow's stored bytes are those of its rows.
+    sql: ownHandle(storage.sql, () => rows.bytes()),
+    scope,
+    transactionSync: (fn) => storage.transactionSync(fn),
+    getAlarm: () => Promise.resolve(alarm.get()),
+    // Written at once (inside the caller's transaction), as the object's own setAlarm is.
+    setAlarm: (at) => (alarm.set(typeof at === 'number' ? at : at.getTime()), Promise.resolve()),
+    deleteAlarm: () => (alarm.clear(), Promise.resolve()),
+    deleteAll: () => {
+      storage.transactionSync(() => {
+        rows.deleteScope();
+        alarm.clear();
+      });
+      return Promise.resolve();
+    },
+  };
+}
