@@ -18,6 +18,9 @@ const alias = Object.fromEntries(packageExports().map((e) => [e.specifier, e.sou
 // The workerd pool serves wrangler.toml's [assets] (the built UI), which must exist before it starts.
 if (!existsSync(sdk('./dist/ui/index.html'))) execFileSync(process.execPath, [sdk('./scripts/build-ui.mjs')], { stdio: 'inherit' });
 
+/** The suites about an object of one's own: its schema and migrations, its footprint, its cost, emptying it. */
+const OWN_OBJECT_SUITES = ['test/workerd/storage.test.ts', 'test/workerd/retention.test.ts', 'test/workerd/cost.test.ts'];
+
 export default defineConfig({
   test: {
     // vitest's default on 2 cores is one file at a time; most files wait on the services and worker
@@ -32,36 +35,11 @@ export default defineConfig({
           include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts', 'bench/*.test.ts'],
         },
       },
-      {
-        plugins: [
-          cloudflareTest(async () => ({
-            wrangler: { configPath: './wrangler.toml' },
-            // Long polls, history waits and queries give up after 1 s instead of 20 s.
-            // TEST_MIGRATIONS: the visibility store's migrations, applied by the setup file.
-            // One partition per task queue, so tests look at a queue's one object; the queues of
-            // test/workerd/partitions.test.ts have four, as every queue has by default.
-            miniflare: {
-              // Workers Analytics Engine, as wrangler.toml's commented-out [[analytics_engine_datasets]]
-              // binds it on Cloudflare (test/workerd/analytics.test.ts); miniflare's local dataset
-              // accepts writes and keeps nothing.
-              analyticsEngineDatasets: { ANALYTICS: { dataset: 'keel_task_queues' } },
-              bindings: {
-                KEEL_LONG_POLL_MS: '1000',
-                // A running run's summary goes to D1 at once, not a second later by the alarm, which
-                // would fire in the middle of what tests look at (test/workerd/visibility.test.ts
-                // sets the default back on the objects of the test that checks the delay).
-                KEEL_RUNNING_SUMMARY_DELAY_MS: '0',
-                // Namespaces are created on first use, as under `keel dev`: each test makes up its own
-                // (test/workerd/namespaces.test.ts turns it off to see NAMESPACE_NOT_FOUND).
-                KEEL_NAMESPACE_AUTO_CREATE: '1',
-                KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { 'four-partitions-drain': 4, 'four-partitions-worker': 4, 'four-partitions-quiet': 4 } }),
-                TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')),
-              },
-            },
-          })),
-        ],
-        test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], setupFiles: ['test/workerd/apply-migrations.ts'] },
-      },
+      // Workflows kept in shards, as `keel dev` keeps them (src/workflow-object.ts): every suite.
+      workerdProject('workerd', '4', { exclude: OWN_OBJECT_SUITES }),
+      // Workflows in objects of their own (KEEL_WORKFLOW_SHARDS=0, the layout of deployments from
+      // before shards): the suites about that layout's storage, and the alarm and hand-offs per object.
+      workerdProject('workerd-objects', '0', { include: [...OWN_OBJECT_SUITES, 'test/workerd/timers.test.ts', 'test/workerd/invariants.test.ts'] }),
       {
         resolve: { alias },
         test: {
@@ -100,3 +78,37 @@ export default defineConfig({
     ],
   },
 });
+
+function workerdProject(name: string, workflowShards: string, files: { include?: string[]; exclude?: string[] }) {
+  return {
+    plugins: [
+      cloudflareTest(async () => ({
+        wrangler: { configPath: './wrangler.toml' },
+        // Long polls, history waits and queries give up after 1 s instead of 20 s.
+        // TEST_MIGRATIONS: the visibility store's migrations, applied by the setup file.
+        // One partition per task queue, so tests look at a queue's one object; the queues of
+        // test/workerd/partitions.test.ts have four, as every queue has by default.
+        miniflare: {
+          // Workers Analytics Engine, as wrangler.toml's commented-out [[analytics_engine_datasets]]
+          // binds it on Cloudflare (test/workerd/analytics.test.ts); miniflare's local dataset
+          // accepts writes and keeps nothing.
+          analyticsEngineDatasets: { ANALYTICS: { dataset: 'keel_task_queues' } },
+          bindings: {
+            KEEL_LONG_POLL_MS: '1000',
+            // A running run's summary goes to D1 at once, not a second later by the alarm, which
+            // would fire in the middle of what tests look at (test/workerd/visibility.test.ts
+            // sets the default back on the objects of the test that checks the delay).
+            KEEL_RUNNING_SUMMARY_DELAY_MS: '0',
+            // Namespaces are created on first use, as under `keel dev`: each test makes up its own
+            // (test/workerd/namespaces.test.ts turns it off to see NAMESPACE_NOT_FOUND).
+            KEEL_NAMESPACE_AUTO_CREATE: '1',
+            KEEL_WORKFLOW_SHARDS: workflowShards,
+            KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { 'four-partitions-drain': 4, 'four-partitions-worker': 4, 'four-partitions-quiet': 4 } }),
+            TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')),
+          },
+        },
+      })),
+    ],
+    test: { name, include: files.include ?? ['test/workerd/**/*.test.ts'], exclude: files.exclude ?? [], setupFiles: ['test/workerd/apply-migrations.ts'] },
+  };
+}

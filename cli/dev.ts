@@ -1,9 +1,9 @@
 // Owns `keel dev`: the Keel service on this machine — the same Worker bundle `wrangler deploy`
 // ships, in workerd through miniflare — with all state under a data directory, until Ctrl-C.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { startLocalService, type LocalService } from '../sdk/testing/local-service.js';
+import { DEFAULT_WORKFLOW_SHARDS, startLocalService, type LocalService } from '../sdk/testing/local-service.js';
 import { parsePartitionConfig } from '../src/task-queue-partitions.js';
 import { CliError } from './errors.js';
 import type { Io } from './output.js';
@@ -51,6 +51,7 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
   claimDataDir(dataDir);
   const threshold = SEVERITY[flags.logLevel] ?? SEVERITY.warn!;
   const apiKeys = readApiKeys(flags.apiKeyFile);
+  const workflowShards = dataDirWorkflowShards(dataDir);
   const tokenSecret = process.env.KEEL_TOKEN_SECRET || devTokenSecret(dataDir);
   let service: LocalService;
   try {
@@ -64,6 +65,7 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
         KEEL_NAMESPACE_AUTO_CREATE: flags.autoCreateNamespaces === false ? '0' : '1',
         ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}),
         ...(partitions ? { KEEL_TASK_QUEUE_PARTITIONS: partitions } : {}),
+        KEEL_WORKFLOW_SHARDS: String(workflowShards),
       },
       log: (line, level) => {
         if ((SEVERITY[level] ?? SEVERITY.log!) >= threshold) io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}\n`);
@@ -191,6 +193,27 @@ function releaseDataDir(dataDir: string): void {
 
 /** The file in the data directory holding the development secret that signs task tokens. */
 export const TOKEN_SECRET_FILE = 'token-secret';
+
+/** The file in the data directory that says how many shards keep each namespace's workflows. */
+export const WORKFLOW_SHARDS_FILE = 'workflow-shards';
+
+/**
+ * The shard count a data directory was made with (src/workflow-shards.ts), recorded on its first
+ * start: a different count would look for its workflows in other objects. A directory from before
+ * shards (workflow objects stored, no record) keeps an object per workflow (0).
+ */
+function dataDirWorkflowShards(dataDir: string): number {
+  const file = path.join(dataDir, WORKFLOW_SHARDS_FILE);
+  if (!existsSync(file)) {
+    const objects = path.join(dataDir, 'do', 'keel-WorkflowObject');
+    const count = existsSync(objects) && readdirSync(objects).length > 0 ? 0 : DEFAULT_WORKFLOW_SHARDS;
+    writeFileSync(file, `${count}\n`, { flag: 'wx' });
+    return count;
+  }
+  const count = Number(readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(count) || count < 0) throw new CliError(`${file} must hold the data directory's shard count, a whole number (it holds '${readFileSync(file, 'utf8').trim().slice(0, 40)}')`);
+  return count;
+}
 
 /**
  * The development secret: random, made on the first start and kept (readable by this user only)

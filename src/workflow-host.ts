@@ -65,15 +65,8 @@ export class WorkflowHost {
   declare readonly calls: WorkflowParts['calls'];
   declare readonly deletion: WorkflowParts['deletion'];
 
-  /**
-   * @param name the [namespace, workflow id] JSON the workflow was named with, when its object knows it
-   *   (else it is read from storage, where each new run writes it).
-   */
-  constructor(
-    private readonly storage: HostStorage,
-    env: Env,
-    private readonly name: string | undefined,
-  ) {
+  /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it). */
+  constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined) {
     this.env = meteredEnv(env);
     this.usage = usageMeterOf(this.env);
     this.usage.watch(storage.sql);
@@ -89,10 +82,8 @@ export class WorkflowHost {
   private cachedNames: { namespace: string; workflowId: string } | undefined;
 
   /**
-   * The [namespace, workflow id] this workflow was named with. workerd passes the name to an
-   * object reached through `idFromName`, but not to one its alarm started (an object woken
-   * after a `keel dev` restart: cloudflare/workerd#6850), and a live object keeps the id it was
-   * started with. So the name is also stored (with each new run) and read back from there.
+   * The [namespace, workflow id] of this workflow. workerd gives an object its name when reached through
+   * `idFromName`, not when its alarm starts it (cloudflare/workerd#6850): so each new run stores it too.
    */
   get names() {
     this.cachedNames ??= parseWorkflowName(this.name ?? this.store.meta('name'));
@@ -126,6 +117,7 @@ export class WorkflowHost {
     } catch (err) {
       // Storage rolled back; what the store holds of it in memory goes too.
       this.store.forget();
+      this.storage.forget();
       throw err;
     }
     if (tx.events.length > 0) this.waiters.wake(tx.events);

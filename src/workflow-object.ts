@@ -13,7 +13,7 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env.js';
 import { RPC_KINDS } from './cost/metered-object.js';
 import { WorkflowHost } from './workflow-host.js';
-import { keyScope, objectStorage, shardStorage, workflowIdOfScope } from './workflow-object/host-storage.js';
+import { objectStorage, shardStorage, workflowIdOfScope } from './workflow-object/host-storage.js';
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { parseObjectName } from './stubs.js';
 
@@ -50,7 +50,7 @@ export class WorkflowObject extends DurableObject<Env> {
     if (!host) {
       this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue());
       const namespace = this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined;
-      const storage = shardStorage(this.ctx.storage, workflowId, this.shardAlarms.slot(keyScope(workflowId)));
+      const storage = shardStorage(this.ctx.storage, workflowId, this.shardAlarms);
       host = new WorkflowHost(storage, this.env, namespace === undefined ? undefined : JSON.stringify([namespace, workflowId]));
       this.hosts.set(workflowId, host);
     }
@@ -84,8 +84,8 @@ export class WorkflowObject extends DurableObject<Env> {
         const due = alarms.due(Date.now());
         await Promise.all(
           due.map((scope) =>
-            this.host(workflowIdOfScope(scope))
-              .alarm()
+            alarms
+              .run(scope, () => this.host(workflowIdOfScope(scope)).alarm())
               .catch((err: unknown) => console.error(`keel: alarm of workflow '${workflowIdOfScope(scope)}' failed; retrying`, err)),
           ),
         );

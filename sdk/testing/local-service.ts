@@ -69,6 +69,9 @@ export function defaultWorkerScript(): string {
   }
 }
 
+/** Shards per namespace of a new local service (a deployment sets its own in wrangler.toml). */
+export const DEFAULT_WORKFLOW_SHARDS = 16;
+
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const ip = options.ip ?? '127.0.0.1';
   const scriptPath = path.resolve(options.scriptPath ?? defaultWorkerScript());
@@ -111,6 +114,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: options.timeSkipping === 'auto' ? 'auto' : '1' } : {}),
       // Any namespace name works, created on first use (bindings may turn it off with '0').
       KEEL_NAMESPACE_AUTO_CREATE: '1',
+      // Workflows kept in 16 shards per namespace (src/workflow-shards.ts); `keel dev` keeps the
+      // count its data directory was made with.
+      KEEL_WORKFLOW_SHARDS: String(DEFAULT_WORKFLOW_SHARDS),
       // Requests for other host names (DNS rebinding) or from other sites' pages are refused
       // (src/host-check.ts). Listening on every address, the names it is reached by are unknown.
       ...(ip === '0.0.0.0' || ip === '::' ? {} : { KEEL_ALLOWED_HOSTS: ['localhost', '127.0.0.1', '::1', ip].join(',') }),

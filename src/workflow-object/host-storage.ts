@@ -6,13 +6,15 @@
  * one alarm (shard-alarms.ts), and `deleteAll` deletes the workflow's rows only.
  */
 import { StateTable } from '../storage/state-table.js';
-import type { AlarmSlot } from './shard-alarms.js';
+import type { ShardAlarms } from './shard-alarms.js';
 
 export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync' | 'getAlarm' | 'setAlarm' | 'deleteAlarm' | 'deleteAll'> {
   /** This workflow's own handle on the object's database (watched by its meter alone). */
   readonly sql: SqlStorage;
   /** What every key of this workflow starts with on disk ('' in an object of its own). */
   readonly scope: string;
+  /** A transaction rolled back: what is kept in memory of storage outside the workflow's store is read again. */
+  forget(): void;
 }
 
 /**
@@ -43,6 +45,7 @@ export function objectStorage(storage: DurableObjectStorage): HostStorage {
   return {
     sql: ownHandle(storage.sql, () => storage.sql.databaseSize),
     scope: '',
+    forget: () => {},
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: (options) => storage.getAlarm(options),
     setAlarm: (at, options) => storage.setAlarm(at, options),
@@ -52,13 +55,16 @@ export function objectStorage(storage: DurableObjectStorage): HostStorage {
 }
 
 /** One workflow in a shard: its keys under its scope, its alarm a slot of the shard's. */
-export function shardStorage(storage: DurableObjectStorage, workflowId: string, alarm: AlarmSlot): HostStorage {
+export function shardStorage(storage: DurableObjectStorage, workflowId: string, alarms: ShardAlarms): HostStorage {
   const scope = keyScope(workflowId);
   const rows = new StateTable(storage.sql, [], scope);
+  // A shard's file is shared: a workflow's stored bytes are those of its rows.
+  const sql = ownHandle(storage.sql, () => rows.bytes());
+  const alarm = alarms.slot(scope, sql);
   return {
-    // A shard's file is shared: a workflow's stored bytes are those of its rows.
-    sql: ownHandle(storage.sql, () => rows.bytes()),
+    sql,
     scope,
+    forget: () => alarm.forget(),
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: () => Promise.resolve(alarm.get()),
     // Written at once (inside the caller's transaction), as the object's own setAlarm is.

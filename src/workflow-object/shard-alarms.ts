@@ -4,6 +4,12 @@
  * alarm — and the object's alarm is moved only when a slot comes due earlier than it ("lazy"): it
  * may fire with nothing due (a slot moved later or cleared), and then it is set to the earliest slot.
  *
+ * Slots are lazy too, because each write of one is two billed rows (the row and its index entry):
+ * a slot moved later than the time it holds keeps that time (still ahead): the workflow's alarm then
+ * runs early, finds what it waits for not yet due, and sets its slot again. A short workflow thus
+ * writes its slot once (its first due moment, a second after its start, when an undelivered task
+ * would be handed over again) instead of at every step, and once more when that second has passed.
+ *
  * Due slots are also fired from an in-memory timer while the object lives: local workerd was seen
  * to lose an alarm set again a few ms ahead during or just after its handler (bench/RESULTS.md,
  * "Seen on the way"); the alarm stays the backstop after an eviction or a restart.
@@ -14,6 +20,8 @@ export interface AlarmSlot {
   /** Sets the slot (wall-clock ms); synchronous, so that it is part of the caller's transaction. */
   set(at: number): void;
   clear(): void;
+  /** Storage rolled back: the slot's time is read again. */
+  forget(): void;
 }
 
 /** A slot's row is its scope and due time; the index finds the earliest without a scan. */
@@ -28,6 +36,8 @@ export class ShardAlarms {
   /** The object's alarm as last set by this instance (null: none); undefined when not known. */
   private armedAt: number | null | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The scopes whose workflow's alarm runs now (`running`). */
+  private readonly running = new Set<string>();
   private timerAt = Infinity;
 
   constructor(
@@ -38,14 +48,34 @@ export class ShardAlarms {
     for (const stmt of SCHEMA) storage.sql.exec(stmt);
   }
 
-  slot(scope: string): AlarmSlot {
+  /** A workflow's slot; its statements go through the workflow's own handle `sql`, so that its meter counts them. */
+  slot(scope: string, sql: SqlStorage): AlarmSlot {
+    /** The slot's time as stored (null: no row), undefined until read. */
+    let stored: number | null | undefined;
+    const get = () => (stored ??= sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null);
     return {
-      get: () => this.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null,
+      get,
       set: (at) => {
-        this.storage.sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, scope, at);
-        this.arm(at);
+        // A workflow whose alarm just ran and still asks for a moment already past did not take what
+        // was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
+        if (this.running.has(scope) && at <= Date.now()) at = Date.now() + RETRY_MS;
+        const held = get();
+        // A time still ahead and not later than `at` fires first: the workflow then sets its slot again.
+        if (held !== null && held <= at && held > Date.now()) return;
+        sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, scope, at);
+        stored = at;
+        this.arm(at, sql);
       },
-      clear: () => void this.storage.sql.exec(`DELETE FROM alarms WHERE scope = ?`, scope),
+      clear: () => {
+        if (get() === null) return;
+        sql.exec(`DELETE FROM alarms WHERE scope = ?`, scope);
+        stored = null;
+      },
+      forget: () => {
+        stored = undefined;
+        // The object's alarm may have been set in the transaction that rolled back.
+        this.armedAt = undefined;
+      },
     };
   }
 
@@ -55,6 +85,16 @@ export class ShardAlarms {
       .exec<{ scope: string }>(`SELECT scope FROM alarms WHERE due <= ? ORDER BY due LIMIT ?`, now, FIRE_BATCH)
       .toArray()
       .map((r) => r.scope);
+  }
+
+  /** Runs a workflow's alarm, its slot known to be running meanwhile. */
+  async run(scope: string, alarm: () => Promise<void>): Promise<void> {
+    this.running.add(scope);
+    try {
+      await alarm();
+    } finally {
+      this.running.delete(scope);
+    }
   }
 
   /** The object's alarm ran: it is used up, and whatever is set next must be written. */
@@ -67,7 +107,7 @@ export class ShardAlarms {
    * whose workflow failed (tried again after RETRY_MS), unless the turn was full (the rest at once).
    */
   rearm(fired: number): void {
-    const earliest = this.earliest();
+    const earliest = this.earliest(this.storage.sql);
     const now = Date.now();
     const at: number | null = earliest === null || earliest === undefined ? null : earliest > now ? earliest : fired >= FIRE_BATCH ? now : now + RETRY_MS;
     if (at === this.armedAt) return;
@@ -80,9 +120,9 @@ export class ShardAlarms {
   }
 
   /** A slot was set to `at`: the alarm moves if that is earlier than it. */
-  private arm(at: number): void {
+  private arm(at: number, sql: SqlStorage): void {
     // Not known (a new instance): the earliest slot, this one included, is what the alarm must be.
-    const target = this.armedAt === undefined || this.armedAt === null ? (this.earliest() ?? at) : Math.min(this.armedAt, at);
+    const target = this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : Math.min(this.armedAt, at);
     if (target !== this.armedAt) {
       this.armedAt = target;
       void this.storage.setAlarm(target);
@@ -90,8 +130,8 @@ export class ShardAlarms {
     this.startTimer(target);
   }
 
-  private earliest(): number | null {
-    return this.storage.sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM alarms`).one().due;
+  private earliest(sql: SqlStorage): number | null {
+    return sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM alarms`).one().due;
   }
 
   private startTimer(at: number): void {

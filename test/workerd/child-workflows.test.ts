@@ -10,7 +10,7 @@ import type { WorkflowObject } from '../../src/workflow-object.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import type { WorkflowCall } from '../../src/engine/workflow-call.js';
-import { call, completeWorkflowTask, eventTypes, fromJson, getDescription, history, json, ok, pollWorkflowTask, startWorkflow, unique, wfStub, advance, stateRows, inWorkflow, NS } from './helpers.js';
+import { call, completeWorkflowTask, eventTypes, fromJson, getDescription, history, json, ok, pollWorkflowTask, startWorkflow, unique, wfStub, advance, stateRows, inWorkflow, NS, hostStorage } from './helpers.js';
 
 const startChildCommand = (workflowId: string, extra: Partial<CommandOf<'StartChildWorkflowExecution'>> = {}): Command => ({
   type: 'StartChildWorkflowExecution',
@@ -224,7 +224,7 @@ describe('child workflows', () => {
     await completeWorkflowTask(task.taskToken, [startChildCommand(childId, { taskQueue: `${taskQueue}-child`, parentClosePolicy: 'ABANDON' })]);
     // The same call twice in the outbox: what a crash between the call and the recording of its answer leaves.
     await inWorkflow(NS, parentId, (o: WorkflowHost, state) => {
-      for (const row of new StateTable(state.storage.sql).range('c/')) o.calls.enqueue((JSON.parse(row.v) as { call: WorkflowCall }).call, row.n!);
+      for (const row of new StateTable(state.storage.sql, [], hostStorage(o).scope).range('c/')) o.calls.enqueue((JSON.parse(row.v) as { call: WorkflowCall }).call, row.n!);
     });
     const calls = await pendingCalls(parentId);
     expect(calls.map((c) => c.kind)).toEqual(['startChild', 'startChild']);

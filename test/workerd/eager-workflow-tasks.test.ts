@@ -8,7 +8,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowTask } from '../../protocol/index.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { advance, alarmAt, completeWorkflowTask, eventsFrom, freezeClock, history, json, ok, pollActivityTask, pollWorkflowTask, queueState, runState, scheduleActivityCommand, settle, startWorkflow, storedState, unique, until, wfStub, inWorkflow, NS } from './helpers.js';
+import { advance, alarmAt, completeWorkflowTask, eventsFrom, freezeClock, history, json, ok, pollActivityTask, pollWorkflowTask, queueState, runState, scheduleActivityCommand, settle, startWorkflow, storedState, unique, until, wfStub, inWorkflow, NS, hostStorage } from './helpers.js';
 
 type StartAnswer = { runId: string; started: boolean; eagerWorkflowTask?: WorkflowTask };
 
@@ -129,8 +129,9 @@ describe('a task handed to a waiting poller through the queue', () => {
     const taskQueue = unique('coalesce-tq');
     const t0 = await freezeClock(workflowId);
     const alarms: Array<number | null> = [];
-    await inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => {
-      const storage = state.storage as unknown as { setAlarm(t: number): Promise<void>; deleteAlarm(): Promise<void> };
+    await inWorkflow(NS, workflowId, (o: WorkflowHost) => {
+      // The workflow's alarm (in a shard, its slot of the shard's alarm).
+      const storage = hostStorage(o) as unknown as { setAlarm(t: number): Promise<void>; deleteAlarm(): Promise<void> };
       const setAlarm = storage.setAlarm.bind(storage);
       const deleteAlarm = storage.deleteAlarm.bind(storage);
       storage.setAlarm = (t) => (alarms.push(t), setAlarm(t));

@@ -8,6 +8,8 @@ import type { ActivityTask, Command, HistoryEvent, Payload, WorkflowTask } from 
 import { ErrorStatus, type ErrorCode, type RequestOf } from '../../protocol/index.js';
 import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowObjectStub, workflowStub } from '../../src/stubs.js';
+import { workflowShards } from '../../src/workflow-shards.js';
+import { keyScope, type HostStorage } from '../../src/workflow-object/host-storage.js';
 import { partitionStub } from '../../src/task-queue.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -78,6 +80,26 @@ export const wfStub = (workflowId: string) => workflowStub(testEnv, NS, workflow
 /** The Durable Object that keeps the workflow (its own, or its shard). */
 export const wfObject = (workflowId: string, namespace = NS) => workflowObjectStub(testEnv, namespace, workflowId);
 
+/** The storage a workflow's host sees: its alarm (a shard's slot), its scope. */
+export const hostStorage = (host: WorkflowHost) => (host as unknown as { storage: HostStorage }).storage;
+
+/** The workflow's key scope in its object ('' in an object of its own). */
+export const scopeOf = (workflowId: string) => (workflowShards(testEnv) === 0 ? '' : keyScope(workflowId));
+
+/**
+ * Runs the workflow's alarm if it has one (true), as `runDurableObjectAlarm` does for an object of its
+ * own; in a shard, the workflow's own alarm at once (a test that moved its clock moved none of the
+ * shard's other workflows, and the shard fires what is due by the wall clock).
+ */
+export async function fireAlarm(workflowId: string, namespace = NS): Promise<boolean> {
+  if (workflowShards(testEnv) === 0) return runDurableObjectAlarm(wfObject(workflowId, namespace));
+  return inWorkflow(namespace, workflowId, async (host) => {
+    if ((await hostStorage(host).getAlarm()) === null) return false;
+    await host.alarm();
+    return true;
+  });
+}
+
 /** Runs `fn` inside the object that keeps a workflow, with the workflow's host (and the object's state). */
 export function inWorkflow<T>(namespace: string, workflowId: string, fn: (host: WorkflowHost, state: DurableObjectState) => T | Promise<T>): Promise<T> {
   return runInDurableObject(workflowObjectStub(testEnv, namespace, workflowId), (o: WorkflowObject, state) => fn(o.host(workflowId), state));
@@ -97,13 +119,13 @@ async function settleAll(): Promise<void> {
 export async function advance(workflowId: string, ms: number): Promise<void> {
   touched.add(workflowId);
   await inWorkflow(NS, workflowId, (o) => o.clock.advance(ms));
-  await runDurableObjectAlarm(wfObject(workflowId));
+  await fireAlarm(workflowId);
   await settle(workflowId);
 }
 
 /** Reads a run's stored state, for assertions on what history does not show. */
 export function runState(workflowId: string, runId: string) {
-  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new WorkflowStore(state.storage).loadRun(runId) as any);
+  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new WorkflowStore(state.storage, undefined, scopeOf(workflowId)).loadRun(runId) as any);
 }
 
 // ---- Storage, queue and error probes (used by the executions, errors, invariants, ----
@@ -116,24 +138,27 @@ export async function fetchService(path: string, init?: RequestInit): Promise<Re
 
 /** Everything a workflow object has stored, row by row, and its alarm: two snapshots are equal only if nothing changed. */
 export function storedState(workflowId: string) {
-  return inWorkflow(NS, workflowId, async (_o: WorkflowHost, state) => {
+  return inWorkflow(NS, workflowId, async (host, state) => {
+    const scope = scopeOf(workflowId);
     const rows = (q: string) => state.storage.sql.exec(q).toArray().map((r) => ({ ...r }));
-    // Every row but the schema's version: history, runs and their items, outbox, request ids, …
-    const all = rows(`SELECT k, v, n FROM state WHERE k != 'm/schemaVersion' ORDER BY k`);
+    // Every row of the workflow but the schema's version: history, runs and their items, outbox, request ids, …
+    const all = rows(`SELECT k, v, n FROM state WHERE k != 'm/schemaVersion' ORDER BY k`)
+      .filter((r) => String(r.k).startsWith(scope))
+      .map((r) => ({ ...r, k: String(r.k).slice(scope.length) }));
     const kind = (prefix: string) => all.filter((r) => String(r.k).startsWith(prefix));
     return {
       events: kind('h/'),
       state: all,
       runs: kind('r/'),
       outbox: kind('o/'),
-      alarm: await state.storage.getAlarm(),
+      alarm: await hostStorage(host).getAlarm(),
     };
   });
 }
 
 /** The rows of a workflow object's state table whose keys start with `prefix` ('o/' outbox, 'c/' calls, 'v/' summaries, 'q/' request ids). */
 export function stateRows(workflowId: string, prefix: string) {
-  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new StateTable(state.storage.sql).range(prefix));
+  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new StateTable(state.storage.sql, [], scopeOf(workflowId)).range(prefix));
 }
 
 /** What a task queue object holds: backlog refs, long polls waiting now, and whether a row was ever backlogged. */
@@ -203,10 +228,14 @@ export async function freezeClock(workflowId: string): Promise<number> {
 /** The object's current time. */
 export const clockNow = (workflowId: string) => inWorkflow(NS, workflowId, (o: WorkflowHost) => o.clock.now());
 
-/** The moment (in the object's time) its alarm is set for, or null when none is. */
+/**
+ * The moment (in the object's time) the workflow's alarm is set for, or null when none is: as the
+ * workflow last set it (a shard's slot may hold an earlier moment: src/workflow-object/shard-alarms.ts).
+ */
 export const alarmAt = (workflowId: string) =>
-  inWorkflow(NS, workflowId, async (o: WorkflowHost, state) => {
-    const wall = await state.storage.getAlarm();
+  inWorkflow(NS, workflowId, async (o: WorkflowHost) => {
+    const setTo = (o as unknown as { alarms: { setTo: number | null | undefined } }).alarms.setTo;
+    const wall = setTo !== undefined ? setTo : await hostStorage(o).getAlarm();
     return wall === null ? null : wall - o.clock.toWallClock(0);
   });
 

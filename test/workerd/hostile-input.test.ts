@@ -10,7 +10,7 @@ import { signTaskToken } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { runKey } from '../../src/storage/run-rows.js';
-import { NS, call, completeWorkflowTask, expectError, fetchService, getDescription, json, ok, pollWorkflowTask, sendSignal, settle, startAndTakeFirstTask, startWorkflow, storedState, testEnv, unique, wfStub, inWorkflow } from './helpers.js';
+import { NS, call, completeWorkflowTask, expectError, fetchService, getDescription, json, ok, pollWorkflowTask, sendSignal, settle, startAndTakeFirstTask, startWorkflow, storedState, testEnv, unique, wfStub, inWorkflow, hostStorage } from './helpers.js';
 
 const post = async (path: string, body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
   const res = await fetchService(`/api/v1/namespaces/${NS}${path}`, { method: 'POST', body, headers });
@@ -111,7 +111,7 @@ describe('no row poisons a namespace', () => {
     const wid = unique('poisoned-run');
     const { runId } = await startWorkflow(wid, unique('tq'));
     await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
-      const rows = new StateTable(state.storage.sql);
+      const rows = new StateTable(state.storage.sql, [], hostStorage(o).scope);
       const row = rows.get(runKey(runId))!;
       const run = JSON.parse(row.v);
       Object.assign(run, { executionTime: 9e15, executionDeadline: 9e15, runDeadline: 9e15 });
@@ -241,9 +241,9 @@ describe('history size', () => {
     const described = await getDescription(workflowId);
     expect(described.status).toBe('TERMINATED');
     expect(n).toBeGreaterThan(25);
-    const terminated = await inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => ({
+    const terminated = await inWorkflow(NS, workflowId, (o: WorkflowHost, state) => ({
       // The history row (src/storage/history-rows.ts) that holds the termination.
-      attrs: state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= 'h/' AND k < 'h0' AND v LIKE '%"WorkflowExecutionTerminated"%'`).one().v,
+      attrs: state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? AND v LIKE '%"WorkflowExecutionTerminated"%'`, `${hostStorage(o).scope}h/`, `${hostStorage(o).scope}h0`).one().v,
     }));
     expect(terminated.attrs).toContain(`over the limit of ${Limits.historySizeLimitBytes}: continue as new`);
   });

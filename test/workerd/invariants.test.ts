@@ -12,7 +12,7 @@ import { taskQueueStub } from '../../src/stubs.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable, pad } from '../../src/storage/state-table.js';
-import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, history, json, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startWorkflow, storedState, testEnv, unique, until, wfStub, stateRows, inWorkflow, wfObject } from './helpers.js';
+import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, history, json, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startWorkflow, storedState, testEnv, unique, until, wfStub, stateRows, inWorkflow, wfObject, fireAlarm, hostStorage } from './helpers.js';
 
 type Mutate = (fn: (tx: Txn) => unknown, request?: { requestId?: string; fingerprint: string }) => unknown;
 const mutateOf = (o: WorkflowHost) => (o as unknown as { mutate: Mutate }).mutate.bind(o);
@@ -110,7 +110,7 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     await startWorkflow(wid, tq);
     await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
       // A copy of the row under a later key, as a repeated hand-off would see it.
-      const table = new StateTable(state.storage.sql);
+      const table = new StateTable(state.storage.sql, [], hostStorage(o).scope);
       for (const row of table.range('o/')) table.put(`o/${pad(Number(row.k.slice(2)) + 1_000_000)}`, row.v, row.n);
       // The object keeps its outbox in memory: make it read the planted row.
       (o as unknown as { store: { forget(): void } }).store.forget();
@@ -163,7 +163,7 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     expect((await queueState(tq)).backlog).toEqual([]);
 
     await resumeDelivery(wid);
-    expect(await runDurableObjectAlarm(wfObject(wid))).toBe(true);
+    expect(await fireAlarm(wid)).toBe(true);
     expect(await outboxRows(wid)).toEqual([]);
     expect((await queueState(tq)).backlog).toHaveLength(1);
     const task = (await pollWorkflowTask(tq))!;

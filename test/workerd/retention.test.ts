@@ -9,7 +9,7 @@ import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { forgetNamespaces } from '../../src/namespaces/cache.js';
-import { expectError, inWorkflow, wfObject } from './helpers.js';
+import { expectError, inWorkflow, wfObject, fireAlarm } from './helpers.js';
 import { Space, complete } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
@@ -36,7 +36,7 @@ function storage(s: Space, workflowId: string) {
 /** Moves the object's clock and runs its alarm if it has one. */
 async function after(s: Space, workflowId: string, ms: number): Promise<void> {
   await inWorkflow(s.ns, workflowId, (o: WorkflowHost) => o.clock.advance(ms));
-  await runDurableObjectAlarm(wfObject(workflowId, s.ns));
+  await fireAlarm(workflowId, s.ns);
 }
 
 const describeRun = (s: Space, workflowId: string, runId?: string) => s.call('GET', `/workflows/${workflowId}`, runId ? { runId } : {});

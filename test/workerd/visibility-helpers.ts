@@ -8,7 +8,7 @@ import { exports } from 'cloudflare:workers';
 import type { Command, Payload, ResponseOf } from '../../protocol/index.js';
 import { taskQueueStub, workflowStub } from '../../src/stubs.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { testEnv, unique, type ApiAnswer, inWorkflow, wfObject } from './helpers.js';
+import { testEnv, unique, type ApiAnswer, inWorkflow, wfObject, fireAlarm } from './helpers.js';
 
 export type ListAnswer = ResponseOf<'listWorkflows'>;
 export type CountAnswer = ResponseOf<'countWorkflows'>;
@@ -59,7 +59,7 @@ export class Space {
     if (wait === 0) return;
     // Once: a summary whose write failed waits for its back-off, which a test moves to itself.
     await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.clock.advance(wait));
-    await runDurableObjectAlarm(wfObject(workflowId, this.ns));
+    await fireAlarm(workflowId, this.ns);
     await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.deliverOutbox());
   }
 
@@ -86,7 +86,7 @@ export class Space {
   /** Moves the object's clock forward and runs its alarm, as if that much time had passed. */
   async advance(workflowId: string, ms: number): Promise<void> {
     await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.clock.advance(ms));
-    await runDurableObjectAlarm(wfObject(workflowId, this.ns));
+    await fireAlarm(workflowId, this.ns);
     await this.settle(workflowId);
   }
 

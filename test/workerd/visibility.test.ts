@@ -9,7 +9,7 @@ import { StateTable } from '../../src/storage/state-table.js';
 import { RUNNING_SUMMARY_DELAY_MS } from '../../src/visibility/outbox.js';
 import { D1SummaryStore, type SummaryStore } from '../../src/visibility/store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
-import { expectError, json, unique, inWorkflow, wfObject } from './helpers.js';
+import { expectError, json, unique, inWorkflow, wfObject, fireAlarm, hostStorage } from './helpers.js';
 import { Space, complete, fail } from './visibility-helpers.js';
 
 const db = (env as unknown as { VISIBILITY: D1Database }).VISIBILITY;
@@ -62,11 +62,11 @@ describe('summaries reach the store', () => {
     await started('slow');
     await deliver('slow');
     expect(await s.ids()).toEqual(['quick']);
-    const { now, alarm } = await inWorkflow(s.ns, 'slow', async (o: WorkflowHost, state) => ({ now: o.clock.now(), alarm: await state.storage.getAlarm() }));
+    const { now, alarm } = await inWorkflow(s.ns, 'slow', async (o: WorkflowHost) => ({ now: o.clock.now(), alarm: await hostStorage(o).getAlarm() }));
     expect(alarm).not.toBeNull();
     expect(alarm! - now).toBeLessThanOrEqual(RUNNING_SUMMARY_DELAY_MS);
     await inWorkflow(s.ns, 'slow', (o: WorkflowHost) => o.clock.advance(RUNNING_SUMMARY_DELAY_MS));
-    await runDurableObjectAlarm(wfObject('slow', s.ns));
+    await fireAlarm('slow', s.ns);
     await deliver('slow');
     expect(writes).toEqual(['quick COMPLETED', 'slow RUNNING']);
     expect(await s.ids()).toEqual(['slow', 'quick']);
@@ -144,9 +144,9 @@ describe('a failed write is retried by the alarm and never lost', () => {
     expect(failures).toBeGreaterThanOrEqual(1);
     expect(await s.ids()).toEqual([]);
     // (The alarm may already have retried in real time: attempts counts every failure.)
-    const pending = () => inWorkflow(s.ns, wid, (_o: WorkflowHost, state) => new StateTable(state.storage.sql).range('v/').map((r) => ({ run_id: r.k.slice(2), version: (JSON.parse(r.v) as { version: number }).version, attempts: (JSON.parse(r.v) as { attempts: number }).attempts })));
+    const pending = () => inWorkflow(s.ns, wid, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range('v/').map((r) => ({ run_id: r.k.slice(2), version: (JSON.parse(r.v) as { version: number }).version, attempts: (JSON.parse(r.v) as { attempts: number }).attempts })));
     expect(await pending()).toEqual([{ run_id: runId, version: 2, attempts: failures }]);
-    expect(await inWorkflow(s.ns, wid, (_o, state) => state.storage.getAlarm())).not.toBeNull();
+    expect(await inWorkflow(s.ns, wid, (o) => hostStorage(o).getAlarm())).not.toBeNull();
 
     // While D1 is down the run closes: the newer summary replaces the pending one.
     await s.terminate(wid);
@@ -157,7 +157,7 @@ describe('a failed write is retried by the alarm and never lost', () => {
       o.visibility.store = new D1SummaryStore(db);
       o.clock.advance(60_000);
     });
-    await runDurableObjectAlarm(wfObject(wid, s.ns));
+    await fireAlarm(wid, s.ns);
     await s.settle(wid);
     expect(await pending()).toEqual([]);
     expect((await s.list()).executions).toMatchObject([{ execution: { workflowId: wid, runId }, status: 'TERMINATED', historyLength: 3 }]);

@@ -1,0 +1,95 @@
+/**
+ * Shards (src/workflow-object.ts): the workflows whose ids hash to one shard share its object, its
+ * database and its one alarm, and none sees another's rows; a timer fires through the shard's alarm
+ * with nothing forcing it; deleting a workflow deletes its rows and its slot only; a workflow's
+ * stored bytes are its own rows'.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { shardOf, workflowShards } from '../../src/workflow-shards.js';
+import { keyScope } from '../../src/workflow-object/host-storage.js';
+import type { ExecutionCost } from '../../protocol/prices.js';
+import { completeWorkflowTask, eventTypes, getDescription, history, json, ok, pollWorkflowTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
+
+/** Two workflow ids that hash to the same shard. */
+function shardMates(prefix: string): [string, string] {
+  const shards = workflowShards(testEnv);
+  const first = unique(prefix);
+  for (let i = 0; ; i++) {
+    const other = `${first}-mate-${i}`;
+    if (shardOf(other, shards) === shardOf(first, shards)) return [first, other];
+  }
+}
+
+/** The rows of a workflow in its shard's database (keys without its scope), and its alarm slot. */
+const rawRows = (workflowId: string) =>
+  runInDurableObject(wfObject(workflowId), (_o, state) => {
+    const scope = keyScope(workflowId);
+    const rows = state.storage.sql
+      .exec<{ k: string }>(`SELECT k FROM state WHERE k >= ? AND k < ? ORDER BY k`, scope, scope.slice(0, -1) + '0')
+      .toArray()
+      .map((r) => r.k.slice(scope.length));
+    const slot = state.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null;
+    return { rows, slot, bytes: state.storage.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state WHERE k >= ? AND k < ?`, scope, scope.slice(0, -1) + '0').one().b };
+  });
+
+describe('workflows in shards', () => {
+  it('runs in shards here (the suite is configured so)', () => {
+    expect(workflowShards(testEnv)).toBeGreaterThan(1);
+  });
+
+  it('keeps two workflows of one shard apart: their runs, histories and signals', async () => {
+    const [a, b] = shardMates('mates');
+    expect(wfObject(a).id.toString()).toBe(wfObject(b).id.toString());
+    const tq = unique('mates-tq');
+    const runA = await startWorkflow(a, tq);
+    const runB = await startWorkflow(b, tq);
+    await ok('POST', `/workflows/${a}/signal`, { signalName: 'only-a', input: [json(1)] });
+
+    expect(eventTypes(await history(a))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
+    expect(eventTypes(await history(b))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    expect((await getDescription(a)).execution).toEqual({ workflowId: a, runId: runA.runId });
+    expect((await getDescription(b)).execution).toEqual({ workflowId: b, runId: runB.runId });
+    // A workflow id that is another's scope with more after it is a workflow of its own.
+    expect((await rawRows(a)).rows.every((k) => !k.startsWith(keyScope(b)))).toBe(true);
+  });
+
+  it("fires a timer through the shard's one alarm, with nothing forcing it", async () => {
+    const [a, b] = shardMates('timer');
+    const tq = unique('timer-tq');
+    for (const id of [a, b]) await startWorkflow(id, tq);
+    for (const timer of [300, 150]) {
+      const task = (await pollWorkflowTask(tq))!;
+      await completeWorkflowTask(task.taskToken, [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: timer }]);
+    }
+    // Both timers fire by the wall clock: the shard's alarm (or its in-memory timer) finds their slots due.
+    const fired = async () => (await Promise.all([a, b].map(async (id) => eventTypes(await history(id)).includes('TimerFired')))).every(Boolean);
+    expect(await until(fired, (done) => done, 200)).toBe(true);
+  });
+
+  it('deletes one workflow’s rows and slot, and leaves its shard-mate', async () => {
+    const [a, b] = shardMates('delete');
+    const tq = unique('delete-tq');
+    await startWorkflow(a, tq);
+    await startWorkflow(b, tq);
+    const before = await history(b);
+    expect((await rawRows(a)).rows.length).toBeGreaterThan(0);
+
+    await ok('POST', `/workflows/${a}/delete`, {});
+    await until(() => rawRows(a), (r) => r.rows.length === 0 && r.slot === null, 200);
+    expect(await history(b)).toEqual(before);
+    expect((await rawRows(b)).rows.some((k) => k.startsWith('r/'))).toBe(true);
+    expect((await getDescription(b)).status).toBe('RUNNING');
+  });
+
+  it('counts a workflow’s stored bytes as those of its own rows', async () => {
+    const wid = unique('bytes');
+    const tq = unique('bytes-tq');
+    await startWorkflow(wid, tq);
+    const task = (await pollWorkflowTask(tq))!;
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    const { cost } = await ok<{ cost: ExecutionCost }>('GET', `/workflows/${wid}`);
+    expect(cost.units.storedBytes).toBe((await rawRows(wid)).bytes);
+    expect(cost.units.sqliteRowsWritten).toBeGreaterThan(0);
+  });
+});
