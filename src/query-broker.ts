@@ -61,6 +61,11 @@ export interface PendingQuery {
 export class QueryBroker {
   private readonly pending = new Map<string, PendingQuery>();
 
+  /** No query waits for its answer. */
+  get idle(): boolean {
+    return this.pending.size === 0;
+  }
+
   constructor(private readonly deps: { dispatch: (taskQueue: string, ref: TaskRef) => Promise<unknown>; timeoutMs?: number; /** The object's time (its Clock). */ now: () => number }) {}
 
   async ask(q: QueryAsk): Promise<QueryAnswer> {

@@ -90,6 +90,11 @@ export class WorkflowHost {
     return this.cachedNames;
   }
 
+  /** Nothing waits in memory for this workflow (long polls, queries, update validations): a shard may drop it. */
+  get quiet(): boolean {
+    return this.waiters.size === 0 && this.queries.idle && this.updates.idle;
+  }
+
   // ---- The one way state changes --------------------------------------------------
 
   /**
@@ -144,10 +149,7 @@ export class WorkflowHost {
     await this.deletion.dropIfEmpty();
   }
 
-  /**
-   * Hands every due task (src/workflow-object/task-outbox.ts) and run summary on, each retried by
-   * the alarm when it fails.
-   */
+  /** Hands every due task (src/workflow-object/task-outbox.ts) and run summary on, each retried by the alarm when it fails. */
   async deliverOutbox(): Promise<void> {
     // A task taken back from a dead poll waits until that worker's other polls are ended, or the
     // queue would hand it straight to one of them.
@@ -372,11 +374,7 @@ export class WorkflowHost {
     return outcome(() => this.updates.run(req, this.clock.now() + longPollMs(this.env)));
   }
 
-  /**
-   * Update-with-start: the start (or, with USE_EXISTING, the choice of the running run) is one
-   * transaction, recorded under the start's request id so that a retried call finds the same run;
-   * then the update goes to that run as `update` sends it, deduplicated by its update id.
-   */
+  /** Update-with-start: the start (or USE_EXISTING's choice of run) is one transaction under the start's request id; then the update goes to that run as `update` sends it. */
   updateWithStart(req: ParsedRequestOf<'updateWithStartWorkflow'>): Promise<Outcome<ResponseOf<'updateWithStartWorkflow'>>> {
     return outcome(async () => {
       const deadline = this.clock.now() + longPollMs(this.env);

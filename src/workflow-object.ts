@@ -13,9 +13,13 @@ import { DurableObject } from 'cloudflare:workers';
 import type { Env } from './env.js';
 import { RPC_KINDS } from './cost/metered-object.js';
 import { WorkflowHost } from './workflow-host.js';
-import { objectStorage, shardStorage, workflowIdOfScope } from './workflow-object/host-storage.js';
+import { objectStorage, shardStorage, workflowIdOfScope, type HostStorage } from './workflow-object/host-storage.js';
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { parseObjectName } from './stubs.js';
+
+/** Workflows a shard keeps in memory at most, but for those used within IDLE_MS or waited for. */
+const MAX_HOSTS = 1000;
+const IDLE_MS = 10_000;
 
 /** The methods a caller may reach through `call`: a host's RPC methods (RPC_KINDS; its alarm is the object's). */
 export type WorkflowMethod = Exclude<{ [K in keyof WorkflowHost]: WorkflowHost[K] extends (...args: never[]) => unknown ? K : never }[keyof WorkflowHost], 'alarm' | 'deliverOutbox'>;
@@ -24,9 +28,11 @@ type MethodOf<M extends WorkflowMethod> = WorkflowHost[M] & ((...args: never[]) 
 export class WorkflowObject extends DurableObject<Env> {
   /** An object of its own: its one workflow. */
   private own: WorkflowHost | undefined;
-  /** A shard: its workflows in memory, by id. */
-  private readonly hosts = new Map<string, WorkflowHost>();
+  /** A shard: its workflows in memory, by id, least recently used first. */
+  private readonly hosts = new Map<string, { host: WorkflowHost; storage: HostStorage; usedAt: number }>();
   private shardAlarms: ShardAlarms | undefined;
+  /** MAX_HOSTS (a test lowers it). */
+  maxHosts = MAX_HOSTS;
   private firing: Promise<void> | undefined;
   private fireAgain = false;
 
@@ -46,15 +52,33 @@ export class WorkflowObject extends DurableObject<Env> {
     if (this.own) return this.own;
     if (!this.isShard) return (this.own = new WorkflowHost(objectStorage(this.ctx.storage), this.env, this.ctx.id.name));
     if (workflowId === undefined) throw new Error('a shard keeps many workflows: name one');
-    let host = this.hosts.get(workflowId);
-    if (!host) {
+    let entry = this.hosts.get(workflowId);
+    if (entry) this.hosts.delete(workflowId);
+    else {
       this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue());
       const namespace = this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined;
       const storage = shardStorage(this.ctx.storage, workflowId, this.shardAlarms);
-      host = new WorkflowHost(storage, this.env, namespace === undefined ? undefined : JSON.stringify([namespace, workflowId]));
-      this.hosts.set(workflowId, host);
+      entry = { host: new WorkflowHost(storage, this.env, namespace === undefined ? undefined : JSON.stringify([namespace, workflowId])), storage, usedAt: 0 };
     }
-    return host;
+    entry.usedAt = Date.now();
+    this.hosts.set(workflowId, entry);
+    if (this.hosts.size > this.maxHosts) this.dropIdle();
+    return entry.host;
+  }
+
+  /**
+   * Keeps memory bounded: drops the least recently used workflows past MAX_HOSTS that nothing waits
+   * for and that were not used for IDLE_MS (the next request reads one back from storage). Their
+   * storage view is closed, so that work still running on a dropped one fails instead of writing.
+   */
+  private dropIdle(): void {
+    const usedBefore = Date.now() - IDLE_MS;
+    for (const [id, { host, storage, usedAt }] of this.hosts) {
+      if (this.hosts.size <= this.maxHosts || usedAt > usedBefore) return;
+      if (!host.quiet) continue;
+      storage.close();
+      this.hosts.delete(id);
+    }
   }
 
   /** One RPC for every method of a workflow (WorkflowStub in src/stubs.ts sends it). */

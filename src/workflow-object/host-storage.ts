@@ -15,6 +15,17 @@ export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync
   readonly scope: string;
   /** A transaction rolled back: what is kept in memory of storage outside the workflow's store is read again. */
   forget(): void;
+  /**
+   * The shard dropped this workflow from memory: every later statement through this view throws, so
+   * that work still running on it (a delivery) cannot write from what it held; the alarm retries it.
+   */
+  close(): void;
+}
+
+/** A statement made through a workflow's view after its shard dropped it from memory. */
+export class ClosedWorkflowStorageError extends Error {
+  override readonly name = 'ClosedWorkflowStorageError';
+  readonly code = 'CLOSED_WORKFLOW_STORAGE';
 }
 
 /**
@@ -30,22 +41,29 @@ export function workflowIdOfScope(scope: string): string {
   return scope.slice(colon + 1, colon + 1 + Number(scope.slice(0, colon)));
 }
 
-/** A handle of its own over `raw`: a meter that wraps its `exec` wraps this handle's alone. */
-function ownHandle(raw: SqlStorage, databaseSize: () => number): SqlStorage {
-  return {
-    exec: (query: string, ...bindings: unknown[]) => raw.exec(query, ...bindings),
+/** A handle of its own over `raw` (a meter that wraps its `exec` wraps this handle's alone), which `close` ends. */
+function ownHandle(raw: SqlStorage, databaseSize: () => number): { sql: SqlStorage; close: () => void } {
+  let closed = false;
+  const sql = {
+    exec: (query: string, ...bindings: unknown[]) => {
+      if (closed) throw new ClosedWorkflowStorageError("this workflow was dropped from its shard's memory; what it was doing is retried by its alarm");
+      return raw.exec(query, ...bindings);
+    },
     get databaseSize() {
       return databaseSize();
     },
   } as unknown as SqlStorage;
+  return { sql, close: () => (closed = true) };
 }
 
 /** An object that holds one workflow: its storage as it is. */
 export function objectStorage(storage: DurableObjectStorage): HostStorage {
+  const { sql, close } = ownHandle(storage.sql, () => storage.sql.databaseSize);
   return {
-    sql: ownHandle(storage.sql, () => storage.sql.databaseSize),
+    sql,
     scope: '',
     forget: () => {},
+    close,
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: (options) => storage.getAlarm(options),
     setAlarm: (at, options) => storage.setAlarm(at, options),
@@ -59,12 +77,13 @@ export function shardStorage(storage: DurableObjectStorage, workflowId: string, 
   const scope = keyScope(workflowId);
   const rows = new StateTable(storage.sql, [], scope);
   // A shard's file is shared: a workflow's stored bytes are those of its rows.
-  const sql = ownHandle(storage.sql, () => rows.bytes());
+  const { sql, close } = ownHandle(storage.sql, () => rows.bytes());
   const alarm = alarms.slot(scope, sql);
   return {
     sql,
     scope,
     forget: () => alarm.forget(),
+    close,
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: () => Promise.resolve(alarm.get()),
     // Written at once (inside the caller's transaction), as the object's own setAlarm is.

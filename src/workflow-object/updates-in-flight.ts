@@ -35,6 +35,11 @@ export class UpdatesInFlight {
 
   constructor(private readonly deps: UpdateDeps) {}
 
+  /** No update is being validated (waiting ones wait as history waiters). */
+  get idle(): boolean {
+    return this.validating.size === 0;
+  }
+
   /**
    * Validates and accepts `req` on the run it names unless that run already has it, then waits for
    * the stage asked.

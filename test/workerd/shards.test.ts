@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
 import { completeWorkflowTask, eventTypes, getDescription, history, json, ok, pollWorkflowTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
@@ -91,5 +92,29 @@ describe('workflows in shards', () => {
     const { cost } = await ok<{ cost: ExecutionCost }>('GET', `/workflows/${wid}`);
     expect(cost.units.storedBytes).toBe((await rawRows(wid)).bytes);
     expect(cost.units.sqliteRowsWritten).toBeGreaterThan(0);
+  });
+});
+
+describe("a shard's memory", () => {
+  it('drops idle workflows past its bound; one dropped is read back from storage, and what ran on it can no longer write', async () => {
+    const [a, b] = shardMates('dropped');
+    const tq = unique('dropped-tq');
+    await startWorkflow(a, tq);
+    const before = await history(a);
+    const dropped = await runInDurableObject(wfObject(a), (o: WorkflowObject) => {
+      const old = o.host(a);
+      const entries = (o as unknown as { hosts: Map<string, { usedAt: number }> }).hosts;
+      for (const entry of entries.values()) entry.usedAt = 0; // idle long enough
+      o.maxHosts = 0;
+      o.host(b); // past the bound: the idle ones go (b, just used, stays)
+      const stillHeld = entries.has(a);
+      o.maxHosts = 1000;
+      return { stillHeld, write: (() => { try { old.deliverOutbox(); (old as unknown as { store: { forget(): void; currentRunId(): unknown } }).store.forget(); (old as unknown as { store: { currentRunId(): unknown } }).store.currentRunId(); return 'ran'; } catch (err) { return (err as { code?: string }).code; } })() };
+    });
+    expect(dropped).toEqual({ stillHeld: false, write: 'CLOSED_WORKFLOW_STORAGE' });
+    // The next request reads the workflow back from storage, as after an eviction.
+    expect(await history(a)).toEqual(before);
+    await ok('POST', `/workflows/${a}/signal`, { signalName: 'after', input: [] });
+    expect(eventTypes(await history(a)).at(-1)).toBe('WorkflowExecutionSignaled');
   });
 });
