@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, scheduleActivity, started } from '../engine/engine-test-kit.js';
 import { fingerprintHash } from './fingerprint.js';
-import { joinRun, splitRun, splitUsage, withUsage } from './run-rows.js';
+import { joinRun, splitExtras, splitRun, withExtras } from './run-rows.js';
 
 describe('run rows', () => {
   it('a run with pending activities and timers splits into a run row and a row per item, and joins back to the same run', () => {
@@ -40,8 +40,10 @@ describe('a run row with its billable units', () => {
   it('keeps the run’s JSON apart from its units, and an older row without them reads as before', () => {
     const core = JSON.stringify({ runId: 'r', status: 'RUNNING', memo: { $usage: 'user data' } });
     const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
-    expect(splitUsage(withUsage(core, units))).toEqual({ core, usage: units });
-    expect(splitUsage(core)).toEqual({ core });
-    expect(withUsage(core, undefined)).toBe(core);
+    expect(splitExtras(withExtras(core, { usage: units }))).toEqual({ core, usage: units });
+    expect(splitExtras(core)).toEqual({ core });
+    expect(withExtras(core, {})).toBe(core);
+    // As the cost diet wrote them: an object.
+    expect(splitExtras(`${core.slice(0, -1)},"$usage":${JSON.stringify(units)}}`)).toEqual({ core, usage: units });
   });
 });
