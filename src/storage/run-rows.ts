@@ -2,6 +2,12 @@
  * How a run is kept in the state table: one row for the run itself and one row for each
  * pending item (activity, timer, child, external call, accepted update), so that a change
  * to one item writes that item's row and the run's, whatever else is pending.
+ *
+ * But a run's only pending item, while it is small, stays in the run's row: a change to it
+ * writes the run's row anyway, so a row of its own would cost two more rows written (its insert
+ * and its delete) and nothing saved — the common case of a workflow that runs one activity or
+ * timer at a time (a W1's activity, every step of a sequential workflow). A run row still holds at
+ * most one item of at most `INLINE_ITEM_MAX_BYTES`, so a change stays O(1) in pending items.
  */
 import type { ExecutionUnits } from '../../protocol/prices.js';
 import { utf8Length } from '../engine/history-limit.js';
@@ -26,18 +32,28 @@ export interface RunRows {
   items: Map<string, string>;
 }
 
+/** The largest pending item kept in its run's row (its JSON's UTF-8 bytes); a W1's activity is about 430. */
+export const INLINE_ITEM_MAX_BYTES = 1024;
+
 /** The run as rows, with the UTF-8 bytes they hold (the history limits check it against one row's limit). */
 export function splitRun(run: RunState): RunRows & { bytes: number } {
   const core: Record<string, unknown> = { ...run };
+  const pending: Array<{ c: Collection; key: string; json: string; bytes: number }> = [];
+  for (const c of COLLECTIONS) {
+    for (const [key, item] of Object.entries(run[c] ?? {})) {
+      const json = JSON.stringify(item);
+      pending.push({ c, key, json, bytes: utf8Length(json) });
+    }
+  }
+  const inline = pending.length === 1 && pending[0]!.bytes <= INLINE_ITEM_MAX_BYTES ? pending[0]!.c : undefined;
+  for (const c of COLLECTIONS) if (c !== inline) delete core[c];
   const items = new Map<string, string>();
   const prefix = itemPrefix(run.runId);
   let bytes = 0;
-  for (const c of COLLECTIONS) {
-    delete core[c];
-    for (const [key, item] of Object.entries(run[c] ?? {})) {
-      const json = JSON.stringify(item);
-      items.set(`${prefix}${c}/${key}`, json);
-      bytes += utf8Length(json);
+  if (!inline) {
+    for (const p of pending) {
+      items.set(`${prefix}${p.c}/${p.key}`, p.json);
+      bytes += p.bytes;
     }
   }
   const coreJson = JSON.stringify(core);
@@ -46,7 +62,8 @@ export function splitRun(run: RunState): RunRows & { bytes: number } {
 
 export function joinRun(core: string, items: Iterable<StateRow>): RunState {
   const run = JSON.parse(core) as RunState & Record<Collection, Record<string, unknown> | undefined>;
-  for (const c of ALWAYS) run[c] = {};
+  // The run's only item may be in its row (splitRun); the rest are rows of their own.
+  for (const c of ALWAYS) run[c] ??= {};
   const skip = itemPrefix(run.runId).length;
   for (const { k, v } of items) {
     const slash = k.indexOf('/', skip);
