@@ -40,7 +40,7 @@ async function restart(workflowId: string): Promise<void> {
     try {
       state.abort('restart');
     } catch {
-      // abort throws in the caller by design.
+      // abort throws in the caller by design (workerd also logs it as an uncaught exception).
     }
   }).catch(() => undefined);
   // A new instance: nothing of the old one's memory.
@@ -126,6 +126,23 @@ describe('request ids ride in the rows of their runs', () => {
 
     await advance(wid, REQUEST_ID_TTL_MS + 1);
     expect(await stateRows(wid, 'q/')).toEqual([]);
+  });
+});
+
+describe('a request that changed no run', () => {
+  it('a start that found the run it wanted (USE_EXISTING) keeps its record in that run’s row, answered after a restart', async () => {
+    const wid = unique('reqid-existing');
+    const tq = unique('tq');
+    const first = await ok<{ runId: string }>('POST', '/workflows', { workflowId: wid, workflowType: 'w1', taskQueue: tq, input: [json(1)] });
+    const existing = { workflowId: wid, workflowType: 'w1', taskQueue: tq, input: [json(2)], workflowIdConflictPolicy: 'USE_EXISTING', requestId: 'use-existing-1' };
+    const found = await ok<{ runId: string; started: boolean }>('POST', '/workflows', existing);
+    expect(found).toMatchObject({ runId: first.runId, started: false });
+    expect(await stateRows(wid, 'q/')).toEqual([]);
+    // The run closes; a retry is still the same answer, not a new run.
+    await ok('POST', `/workflows/${wid}/terminate`, { reason: 'done' });
+    await restart(wid);
+    expect(await ok('POST', '/workflows', existing)).toEqual(found);
+    expect((await storedState(wid)).runs).toHaveLength(1);
   });
 });
 
