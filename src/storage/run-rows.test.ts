@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, scheduleActivity, started } from '../engine/engine-test-kit.js';
 import { fingerprintHash } from './fingerprint.js';
-import { joinRun, splitRun, splitUsage, withUsage } from './run-rows.js';
+import { INLINE_ITEM_MAX_BYTES, joinRun, splitExtras, splitRun, withExtras } from './run-rows.js';
 
 describe('run rows', () => {
   it('a run with pending activities and timers splits into a run row and a row per item, and joins back to the same run', () => {
@@ -26,6 +26,46 @@ describe('run rows', () => {
   });
 });
 
+describe('a run’s only pending item', () => {
+  const rowsOf = (rows: { items: Map<string, string> }) => [...rows.items.keys()];
+  const join = (rows: { core: string; items: Map<string, string> }) => joinRun(rows.core, [...rows.items].map(([k, v]) => ({ k, v, n: null })));
+
+  it('stays in the run’s row while it is the only one; with a second, each item has a row of its own', () => {
+    const s = started();
+    decide(s.store, s.runId, [scheduleActivity('a')]);
+    const one = s.run();
+    const alone = splitRun(one);
+    expect(rowsOf(alone)).toEqual([]);
+    expect(JSON.parse(alone.core).activities).toEqual(one.activities);
+    expect(join(alone)).toEqual(one);
+
+    const two = s.run();
+    two.activities[8] = { ...two.activities[5]!, activityId: 'b', scheduledEventId: 8 };
+    const both = splitRun(two);
+    expect(rowsOf(both)).toEqual([`i/${two.runId}/activities/5`, `i/${two.runId}/activities/8`]);
+    expect(JSON.parse(both.core)).not.toHaveProperty('activities');
+    expect(join(both)).toEqual(two);
+  });
+
+  it('a large one has a row of its own, so that the run’s row stays small', () => {
+    const s = started();
+    decide(s.store, s.runId, [scheduleActivity('a')]);
+    const run = s.run();
+    run.activities[5]!.activityType = 'x'.repeat(INLINE_ITEM_MAX_BYTES);
+    const rows = splitRun(run);
+    expect(rowsOf(rows)).toEqual([`i/${run.runId}/activities/5`]);
+    expect(join(rows)).toEqual(run);
+  });
+
+  it('a run row written before items could be in it (the item in a row of its own) reads the same', () => {
+    const s = started();
+    decide(s.store, s.runId, [scheduleActivity('a')]);
+    const run = s.run();
+    const { activities, ...core } = run;
+    expect(joinRun(JSON.stringify(core), [{ k: `i/${run.runId}/activities/5`, v: JSON.stringify(activities[5]), n: null }])).toEqual(run);
+  });
+});
+
 describe('request fingerprints', () => {
   it('are 16 hex digits, the same for the same request and different for another', () => {
     const a = fingerprintHash('start:{"workflowId":"a"}');
@@ -40,8 +80,10 @@ describe('a run row with its billable units', () => {
   it('keeps the run’s JSON apart from its units, and an older row without them reads as before', () => {
     const core = JSON.stringify({ runId: 'r', status: 'RUNNING', memo: { $usage: 'user data' } });
     const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
-    expect(splitUsage(withUsage(core, units))).toEqual({ core, usage: units });
-    expect(splitUsage(core)).toEqual({ core });
-    expect(withUsage(core, undefined)).toBe(core);
+    expect(splitExtras(withExtras(core, { usage: units }))).toEqual({ core, usage: units });
+    expect(splitExtras(core)).toEqual({ core });
+    expect(withExtras(core, {})).toBe(core);
+    // As the cost diet wrote them: an object.
+    expect(splitExtras(`${core.slice(0, -1)},"$usage":${JSON.stringify(units)}}`)).toEqual({ core, usage: units });
   });
 });

@@ -2,11 +2,18 @@
  * How a run is kept in the state table: one row for the run itself and one row for each
  * pending item (activity, timer, child, external call, accepted update), so that a change
  * to one item writes that item's row and the run's, whatever else is pending.
+ *
+ * But a run's only pending item, while it is small, stays in the run's row: a change to it
+ * writes the run's row anyway, so a row of its own would cost two more rows written (its insert
+ * and its delete) and nothing saved — the common case of a workflow that runs one activity or
+ * timer at a time (a W1's activity, every step of a sequential workflow). A run row still holds at
+ * most one item of at most `INLINE_ITEM_MAX_BYTES`, so a change stays O(1) in pending items.
  */
 import type { ExecutionUnits } from '../../protocol/prices.js';
 import { utf8Length } from '../engine/history-limit.js';
 import type { RunState } from '../engine/run-state.js';
 import type { StateRow } from './state-table.js';
+import { decodeRequests, encodeRequests, type RunRequest } from './run-requests.js';
 
 /** The maps of a run's pending items, each item a row of its own. */
 const COLLECTIONS = ['activities', 'timers', 'children', 'externalCalls', 'updates'] as const;
@@ -25,18 +32,28 @@ export interface RunRows {
   items: Map<string, string>;
 }
 
+/** The largest pending item kept in its run's row (its JSON's UTF-8 bytes); a W1's activity is about 430. */
+export const INLINE_ITEM_MAX_BYTES = 1024;
+
 /** The run as rows, with the UTF-8 bytes they hold (the history limits check it against one row's limit). */
 export function splitRun(run: RunState): RunRows & { bytes: number } {
   const core: Record<string, unknown> = { ...run };
+  const pending: Array<{ c: Collection; key: string; json: string; bytes: number }> = [];
+  for (const c of COLLECTIONS) {
+    for (const [key, item] of Object.entries(run[c] ?? {})) {
+      const json = JSON.stringify(item);
+      pending.push({ c, key, json, bytes: utf8Length(json) });
+    }
+  }
+  const inline = pending.length === 1 && pending[0]!.bytes <= INLINE_ITEM_MAX_BYTES ? pending[0]!.c : undefined;
+  for (const c of COLLECTIONS) if (c !== inline) delete core[c];
   const items = new Map<string, string>();
   const prefix = itemPrefix(run.runId);
   let bytes = 0;
-  for (const c of COLLECTIONS) {
-    delete core[c];
-    for (const [key, item] of Object.entries(run[c] ?? {})) {
-      const json = JSON.stringify(item);
-      items.set(`${prefix}${c}/${key}`, json);
-      bytes += utf8Length(json);
+  if (!inline) {
+    for (const p of pending) {
+      items.set(`${prefix}${p.c}/${p.key}`, p.json);
+      bytes += p.bytes;
     }
   }
   const coreJson = JSON.stringify(core);
@@ -45,7 +62,8 @@ export function splitRun(run: RunState): RunRows & { bytes: number } {
 
 export function joinRun(core: string, items: Iterable<StateRow>): RunState {
   const run = JSON.parse(core) as RunState & Record<Collection, Record<string, unknown> | undefined>;
-  for (const c of ALWAYS) run[c] = {};
+  // The run's only item may be in its row (splitRun); the rest are rows of their own.
+  for (const c of ALWAYS) run[c] ??= {};
   const skip = itemPrefix(run.runId).length;
   for (const { k, v } of items) {
     const slash = k.indexOf('/', skip);
@@ -56,22 +74,50 @@ export function joinRun(core: string, items: Iterable<StateRow>): RunState {
 }
 
 /**
- * A run's billable units (src/cost) ride in its own row, as one more key of the run's JSON, so
- * that counting adds no row: they are written only when a change writes the run's row anyway.
- * The engine never sees them; the store compares and caches the run's text without them.
+ * What the store keeps in a run's own row besides the run, as more keys of its JSON, so that they
+ * add no row: they are written only when a change writes the run's row anyway. The engine never
+ * sees them; the store compares and caches the run's text without them.
+ * - `$usage`: the run's billable units (src/cost), as an array in `USAGE_FIELDS` order (an older
+ *   row has them as an object).
+ * - `$q`: the records of the requests made on the run with a request id (run-requests.ts).
+ *
+ * Both kept short on purpose: a row of the state table (a WITHOUT ROWID B-tree) longer than about
+ * 1 KB with its key spills to an overflow page of its own, so a W1's run row just over it cost
+ * its database a fourth 4 KB page.
  */
 const USAGE_KEY = '$usage';
+const REQUESTS_KEY = '$q';
+const USAGE_FIELDS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
 
-/** The run's row text: its JSON with the units as its last key. */
-export function withUsage(core: string, usage: ExecutionUnits | undefined): string {
-  return usage ? `${core.slice(0, -1)},${JSON.stringify(USAGE_KEY)}:${JSON.stringify(usage)}}` : core;
+export interface RunExtras {
+  usage?: ExecutionUnits;
+  requests?: RunRequest[];
 }
 
-/** The run's JSON and its units, from its row text. */
-export function splitUsage(text: string): { core: string; usage?: ExecutionUnits } {
-  if (!text.includes(`"${USAGE_KEY}"`)) return { core: text };
+/** The run's row text: its JSON with the extras as its last keys. */
+export function withExtras(core: string, extras: RunExtras): string {
+  let tail = '';
+  const { usage } = extras;
+  if (usage) tail += `,${JSON.stringify(USAGE_KEY)}:[${USAGE_FIELDS.map((f) => usage[f]).join(',')}]`;
+  if (extras.requests?.length) tail += `,${JSON.stringify(REQUESTS_KEY)}:${encodeRequests(extras.requests)}`;
+  return tail ? `${core.slice(0, -1)}${tail}}` : core;
+}
+
+/** The run's JSON and its extras, from its row text. */
+export function splitExtras(text: string): { core: string } & RunExtras {
+  if (!text.includes(`"${USAGE_KEY}"`) && !text.includes(`"${REQUESTS_KEY}"`)) return { core: text };
   const run = JSON.parse(text) as Record<string, unknown>;
-  const usage = run[USAGE_KEY] as ExecutionUnits | undefined;
+  const usage = decodeUsage(run[USAGE_KEY]);
+  const requests = decodeRequests(run[REQUESTS_KEY]);
   delete run[USAGE_KEY];
-  return { core: JSON.stringify(run), ...(usage ? { usage } : {}) };
+  delete run[REQUESTS_KEY];
+  return { core: JSON.stringify(run), ...(usage ? { usage } : {}), ...(requests.length ? { requests } : {}) };
+}
+
+/** The JSON path of a run row's request records, for SQL's json_extract. */
+export const REQUESTS_PATH = `$."${REQUESTS_KEY}"`;
+
+function decodeUsage(value: unknown): ExecutionUnits | undefined {
+  if (!Array.isArray(value)) return value as ExecutionUnits | undefined;
+  return Object.fromEntries(USAGE_FIELDS.map((f, i) => [f, (value[i] as number | undefined) ?? 0])) as unknown as ExecutionUnits;
 }

@@ -15,14 +15,12 @@ import type { TaskRef } from '../task-token.js';
 import { deleteHistory, insertHistory, selectHistory } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
-import { RUN_PREFIX, itemPrefix, joinRun, runKey, splitRun, splitUsage, withUsage, type RunRows } from './run-rows.js';
+import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
+import { REQUEST_ID_TTL_MS, decodeRequests, keepRequests, type RunRequest } from './run-requests.js';
 import { ReopeningSql } from './reopening-sql.js';
 import type { SchemaStorage } from './schema.js';
 import { CURRENT, StateTable, pad, prefixEnd } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
-
-/** Request ids are remembered this long; a retry later than that is treated as new. */
-export const REQUEST_ID_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** A request id's record: what the request was, and the answer a retry of it gets. */
 export interface RequestRecord {
@@ -51,8 +49,10 @@ const REQUESTS = 'q/';
 /** What is stored of a run, as text, with its sequence number (the key of its events). */
 interface CachedRun extends RunRows {
   seq: number;
-  /** The billable units stored in the run's row (run-rows.ts `withUsage`). */
+  /** The billable units stored in the run's row (run-rows.ts `withExtras`). */
   usage?: ExecutionUnits;
+  /** The request-id records stored in the run's row (run-requests.ts). */
+  requests?: RunRequest[];
 }
 
 export class WorkflowStore implements ExecutionStore {
@@ -65,8 +65,13 @@ export class WorkflowStore implements ExecutionStore {
   private lastOutboxId: number | undefined;
   /** The current run's id (undefined: not read yet; null: none). */
   private current: string | null | undefined;
-  /** When the oldest request record was made (undefined: not read yet; null: none kept). */
+  /** When the oldest request record of its own row (`q/`) was made (undefined: not read yet; null: none kept). */
   private oldestRequest: number | null | undefined;
+  /**
+   * Which run's row holds the record of each request id kept in run rows (undefined: not read
+   * yet). As storage holds it: `forget` drops it with the rest, and the next lookup reads it again.
+   */
+  private requestRuns: Map<string, string> | undefined;
 
   /**
    * @param meter counts the object's billable units; what it counted is folded into the row of
@@ -75,13 +80,13 @@ export class WorkflowStore implements ExecutionStore {
   constructor(
     storage: SchemaStorage,
     private readonly meter?: UsageMeter,
-    /** The workflow's key scope in a shard's database (src/workflow-shard.ts); '' in an object of its own. */
+    /** The workflow's key scope in a shard's database (src/workflow-object.ts); '' in an object of its own. */
     readonly scope = '',
   ) {
     this.schema = new ReopeningSql(storage);
     this.sql = this.schema.sql;
-    // Request records stay in SQLite: they grow with every request for a day, and a rolled-back
-    // change (every refused stale completion) would reload them all.
+    // Request records of their own (`q/`) stay in SQLite: they grow with every request for a day,
+    // and a rolled-back change (every refused stale completion) would reload them all.
     this.state = this.table([META, OUTBOX]);
   }
 
@@ -98,6 +103,7 @@ export class WorkflowStore implements ExecutionStore {
     this.lastRunSeq = undefined;
     this.lastOutboxId = undefined;
     this.oldestRequest = undefined;
+    this.requestRuns = undefined;
     this.current = undefined;
   }
 
@@ -131,7 +137,7 @@ export class WorkflowStore implements ExecutionStore {
     let cached = this.runs.get(runId);
     if (cached === undefined) {
       const row = this.state.get(runKey(runId));
-      cached = row ? { ...splitUsage(row.v), seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
+      cached = row ? { ...splitExtras(row.v), seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
       this.runs.set(runId, cached);
     }
     return cached ?? undefined;
@@ -169,6 +175,8 @@ export class WorkflowStore implements ExecutionStore {
     deleteHistory(this.state, rows.seq);
     this.state.delete(runKey(runId));
     for (const k of rows.items.keys()) this.state.delete(k);
+    // Its request records go with its row.
+    for (const r of rows.requests ?? []) this.requestRuns?.delete(r.id);
     const current = this.currentRow();
     if (current.runId === runId) this.putCurrent({ ...current, runId: undefined });
     if (this.current === runId) this.current = null;
@@ -221,7 +229,15 @@ export class WorkflowStore implements ExecutionStore {
    * change's transaction.
    */
   write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
-    for (const run of tx.runs.values()) this.writeRun(run, tx.encodedRuns.get(run.runId) as RunRows | undefined);
+    const record = request && { id: request.requestId, f: fingerprintHash(request.fingerprint), t: tx.now, r: request.response };
+    const holder = record && this.requestHolder(tx);
+    for (const run of tx.runs.values()) {
+      this.writeRun(run.runId, (tx.encodedRuns.get(run.runId) as RunRows | undefined) ?? splitRun(run), run.runId === holder ? record : undefined, tx.now);
+    }
+    // A change that changed no run (a start that found the run it wanted): the record rides in the
+    // current run's row, written for it; with no run at all, in a row of its own.
+    if (record && holder && !tx.runs.has(holder)) this.writeRun(holder, undefined, record, tx.now);
+    if (record && !holder) this.putRequestRow(record);
     // One history row per run the change added events to (continue-as-new adds to two).
     const byRun = new Map<string, Txn['events']>();
     for (const e of tx.events) {
@@ -240,49 +256,94 @@ export class WorkflowStore implements ExecutionStore {
       const id = ++this.lastOutboxId;
       this.state.put(OUTBOX + pad(id), JSON.stringify({ q: d.taskQueue, kind: d.kind, ref: d.ref, attempts: 0 }), tx.now);
     }
-    if (request) {
-      this.state.put(REQUESTS + request.requestId, JSON.stringify({ f: fingerprintHash(request.fingerprint), r: request.response }), tx.now);
-      if (this.oldestRequest === null) this.oldestRequest = tx.now;
-    }
   }
 
-  /** Writes the rows of a run whose text differs from what is stored, and deletes the items it no longer has. */
-  private writeRun(run: RunState, encoded: RunRows | undefined): void {
-    const next = encoded ?? splitRun(run);
-    let prev = this.rowsOf(run.runId);
+  /**
+   * The run whose row keeps a change's request record: the current run if the change wrote it,
+   * else another run it wrote, else the current run (its row is then written for the record).
+   */
+  private requestHolder(tx: Txn): string | undefined {
+    const current = tx.currentRunId();
+    if (current !== undefined && tx.runs.has(current)) return current;
+    const written = tx.runs.keys().next();
+    if (!written.done) return written.value;
+    return current !== undefined && this.rowsOf(current) ? current : undefined;
+  }
+
+  /**
+   * Writes the rows of a run whose text differs from what is stored (`next` undefined: as stored),
+   * with `added`, the change's request record, and deletes the items it no longer has.
+   */
+  private writeRun(runId: string, next: RunRows | undefined, added: RunRequest | undefined, now: number): void {
+    let prev = this.rowsOf(runId);
     if (!prev) {
       this.lastRunSeq ??= this.state.maxN(RUN_PREFIX) ?? 0;
       prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
     }
-    let usage = prev.usage;
-    if (next.core !== prev.core) {
+    next ??= prev;
+    let { usage, requests } = prev;
+    if (next.core !== prev.core || added) {
       if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
-      this.state.put(runKey(run.runId), withUsage(next.core, usage), prev.seq);
+      requests = this.keptRequests(runId, requests, added, now);
+      this.state.put(runKey(runId), withExtras(next.core, { usage, requests }), prev.seq);
     }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(run.runId, { ...next, seq: prev.seq, ...(usage ? { usage } : {}) });
+    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, ...(usage ? { usage } : {}), ...(requests?.length ? { requests } : {}) });
+  }
+
+  /** The request records a run's row keeps as it is written; an older one still kept moves to a row of its own. */
+  private keptRequests(runId: string, held: RunRequest[] | undefined, added: RunRequest | undefined, now: number): RunRequest[] {
+    const { kept, spilled, dropped } = keepRequests(held, added, now);
+    for (const r of spilled) this.putRequestRow(r);
+    for (const r of dropped) this.requestRuns?.delete(r.id);
+    if (added && kept.includes(added)) this.requestRuns?.set(added.id, runId);
+    return kept;
+  }
+
+  /** A request record in a row of its own, deleted by the alarm once it expires. */
+  private putRequestRow(r: RunRequest): void {
+    this.state.put(REQUESTS + r.id, JSON.stringify({ f: r.f, r: r.r }), r.t);
+    if (this.oldestRequest !== undefined) this.oldestRequest = Math.min(this.oldestRequest ?? Infinity, r.t);
   }
 
   // ---- Request ids -------------------------------------------------------------------
 
-  /** The record of an earlier request with this id, if it is still kept. */
+  /** The record of an earlier request with this id, if it is still kept: in its run's row, or in a row of its own. */
   priorRequest(requestId: string, fingerprint: string): { sameRequest: boolean; response: string } | undefined {
     if (!this.schema.isOpen) return undefined;
-    const row = this.state.get(REQUESTS + requestId);
-    if (!row) return undefined;
-    const record = JSON.parse(row.v) as { f: string; r: string };
-    return { sameRequest: record.f === fingerprintHash(fingerprint), response: record.r };
+    const runId = this.requestHolders().get(requestId);
+    const record = (runId === undefined ? undefined : this.rowsOf(runId)?.requests?.find((r) => r.id === requestId)) ?? this.requestRow(requestId);
+    return record && { sameRequest: record.f === fingerprintHash(fingerprint), response: record.r };
   }
 
-  /** When the oldest request record expires, or undefined when none is kept. */
+  /** Which run's row holds each request id's record, read from the run rows once. */
+  private requestHolders(): Map<string, string> {
+    if (!this.requestRuns) {
+      this.requestRuns = new Map();
+      const runs = this.state.key(RUN_PREFIX);
+      const rows = this.sql.exec<{ k: string; q: string }>(`SELECT k, json_extract(v, ?1) AS q FROM state WHERE k >= ?2 AND k < ?3 AND json_extract(v, ?1) IS NOT NULL`, REQUESTS_PATH, runs, prefixEnd(runs));
+      for (const row of rows) for (const r of decodeRequests(JSON.parse(row.q))) this.requestRuns.set(r.id, row.k.slice(runs.length));
+    }
+    return this.requestRuns;
+  }
+
+  /** A request record in a row of its own (a run row's older one, or one written before records rode in run rows). */
+  private requestRow(requestId: string): { f: string; r: string } | undefined {
+    // None is kept (read once, then followed as rows come and go): no statement.
+    if (this.requestExpiry() === undefined) return undefined;
+    const row = this.state.get(REQUESTS + requestId);
+    return row ? (JSON.parse(row.v) as { f: string; r: string }) : undefined;
+  }
+
+  /** When the oldest request record of its own row expires, or undefined when none is kept. */
   requestExpiry(): number | undefined {
     if (!this.schema.isOpen) return undefined;
     if (this.oldestRequest === undefined) this.oldestRequest = this.state.minN(REQUESTS) ?? null;
     return this.oldestRequest === null ? undefined : this.oldestRequest + REQUEST_ID_TTL_MS;
   }
 
-  /** Forgets the request records that expired by `now`. */
+  /** Forgets the request records of their own rows that expired by `now` (those in run rows go with their run). */
   expireRequests(now: number): void {
     if (!this.schema.isOpen) return;
     this.state.deleteOlder(REQUESTS, now - REQUEST_ID_TTL_MS);

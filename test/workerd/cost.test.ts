@@ -8,6 +8,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import type { ResponseOf } from '../../protocol/index.js';
 import { describe, expect, it } from 'vitest';
 import { PRICES, priceUnits, totalUsd, type ExecutionCost } from '../../protocol/prices.js';
+import { splitExtras } from '../../src/storage/run-rows.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, testEnv, unique, wfStub, inWorkflow, NS, hostStorage } from './helpers.js';
 import { Space } from './visibility-helpers.js';
@@ -82,10 +83,10 @@ describe('cost per execution', () => {
   it('the units ride in the run’s own row: a change that writes it stores what was counted before', async () => {
     const wid = unique('w1-stored');
     const runId = await runW1(wid, unique('tq'));
-    const row = JSON.parse(await storedRunRow(wid, runId)) as { $usage?: { workerRequests: number; sqliteRowsWritten: number } };
+    const row = splitExtras(await storedRunRow(wid, runId));
     // The close wrote the row: everything up to that change is stored (the close's own rows and what followed are still in memory).
-    expect(row.$usage!.workerRequests).toBeGreaterThanOrEqual(4);
-    expect(row.$usage!.sqliteRowsWritten).toBeGreaterThan(0);
+    expect(row.usage!.workerRequests).toBeGreaterThanOrEqual(4);
+    expect(row.usage!.sqliteRowsWritten).toBeGreaterThan(0);
     // The rest of the object's rows carry no units.
     const keys = await inWorkflow(NS, wid, (o: WorkflowHost, state) =>
       state.storage.sql.exec<{ k: string; v: string }>(`SELECT k, v FROM state`).toArray().filter((r) => r.k.startsWith(hostStorage(o).scope) && r.v.includes('$usage')).map((r) => r.k.slice(hostStorage(o).scope.length)),
