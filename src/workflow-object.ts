@@ -43,9 +43,10 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   private get isShard(): boolean {
     const name = this.ctx.id.name;
-    if (name !== undefined) return parseObjectName(name).shard !== undefined;
-    return this.ctx.storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'alarms'`).toArray().length > 0;
+    this.shard ??= name !== undefined ? parseObjectName(name).shard !== undefined : this.ctx.storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'alarms'`).toArray().length > 0;
+    return this.shard;
   }
+  private shard: boolean | undefined;
 
   /** The workflow `workflowId` (in an object of its own: its one workflow, whatever the id). */
   host(workflowId?: string): WorkflowHost {
