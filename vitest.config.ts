@@ -65,7 +65,15 @@ export default defineConfig({
             },
           })),
         ],
-        test: { name: 'workerd', include: ['test/workerd/**/*.test.ts'], setupFiles: ['test/workerd/apply-migrations.ts'] },
+        test: {
+          name: 'workerd',
+          include: ['test/workerd/**/*.test.ts'],
+          setupFiles: ['test/workerd/apply-migrations.ts'],
+          // A bound for a hang, not a budget: vitest's 5 s default failed a test of some fifty RPCs
+          // (test/workerd/partitions.test.ts, 1 s alone) in a full run on the shared 2-core machine
+          // at load 10–12; a poll that misses its task now fails its assertion, not the clock.
+          testTimeout: 30_000,
+        },
       },
       {
         resolve: { alias },
@@ -101,7 +109,7 @@ export default defineConfig({
           name: 'browser',
           environment: 'node',
           include: ['test/browser/**/*.test.ts'],
-          globalSetup: ['test/browser/global-setup.ts'],
+          globalSetup: ['test/node/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // One browser and one service per file; files run one at a time (2 cores).

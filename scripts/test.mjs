@@ -24,15 +24,16 @@ const fail = (what) => {
 
 if (run(process.execPath, ['scripts/build.mjs']) !== 0) fail('build');
 // Each tsc uses one core: two lanes on 2 cores. The second also writes the package's declarations
-// (`npm run build:types`), which test/node/package.test.ts packs; told so by KEEL_DECLARATIONS_BUILT,
-// it does not type-check and write them again.
+// (`npm run build:types`), which test/node/package.test.ts packs. Told by KEEL_DIST_BUILT that dist/
+// and the declarations are fresh, the suites' global setup does not build again (a build empties
+// dist/, declarations included) and the package test does not write them again.
 const tsc = (project, ...flags) => [bin('tsc'), ['-p', project, ...flags]];
 const [checked, declared] = await Promise.all([
   lane(tsc('tsconfig.json', '--noEmit')),
   lane(tsc('src/tsconfig.json', '--noEmit'), tsc('ui/tsconfig.json', '--noEmit'), tsc('tsconfig.build.json')),
 ]);
 if (checked !== 0 || declared !== 0) fail('type-check');
-process.env['KEEL_DECLARATIONS_BUILT'] = '1';
+process.env['KEEL_DIST_BUILT'] = '1';
 
 mkdirSync('test-output', { recursive: true });
 const report = 'test-output/vitest.json';

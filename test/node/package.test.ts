@@ -36,7 +36,7 @@ describe('the keel package', () => {
     // prepack is `scripts/build.mjs` + the declarations; dist/ was built by this suite's global
     // setup, and rebuilding it here would pull it from under the tests running beside this one.
     // `npm test` (scripts/test.mjs) writes the declarations beside its type-check, and says so.
-    if (process.env['KEEL_DECLARATIONS_BUILT'] !== '1') await run('npm', ['run', 'build:types'], repo);
+    if (process.env['KEEL_DIST_BUILT'] !== '1') await run('npm', ['run', 'build:types'], repo);
     const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], repo);
     const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     tarball = path.join(work, packed!.filename);
