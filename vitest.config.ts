@@ -2,18 +2,23 @@
 //   unit    pure modules (protocol, engine logic, SDK internals) in Node
 //   workerd the service's Durable Objects inside workerd (@cloudflare/vitest-pool-workers)
 //   e2e     the SDK end to end against a real local service (miniflare) in Node
+//   e2e-runtime  the e2e files that install the process's Runtime, each in a process of its own
 //   browser the web UI in Debian's Chromium (playwright-core) against a local service
 //   faults  `keel dev` and worker processes SIGKILLed during a run; every history checked (test/faults)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { packageExports } from './scripts/package-exports.mjs';
 
 const sdk = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // `keel/*` imports resolve to the sources of package.json's exports.
 const alias = Object.fromEntries(packageExports().map((e) => [e.specifier, e.source]));
+// e2e files that install the process's one Runtime (Runtime.install throws once any Worker has
+// made it): each runs in a process of its own, in the e2e-runtime project.
+const RUNTIME_FILES = ['test/node/logging.test.ts', 'test/node/worker-metrics.test.ts'];
+const e2e = { environment: 'node' as const, globalSetup: ['test/node/global-setup.ts'], testTimeout: 60_000, hookTimeout: 60_000 };
 
 // The workerd pool serves wrangler.toml's [assets] (the built UI), which must exist before it starts.
 if (!existsSync(sdk('./dist/ui/index.html'))) execFileSync(process.execPath, [sdk('./scripts/build-ui.mjs')], { stdio: 'inherit' });
@@ -44,12 +49,18 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'e2e',
-          environment: 'node',
+          ...e2e,
           include: ['test/node/**/*.test.ts'],
-          globalSetup: ['test/node/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          exclude: [...configDefaults.exclude, ...RUNTIME_FILES],
+          // Files share their worker process (each still starts and stops its own service): a
+          // process per file imported the SDK, miniflare and esbuild again for each of 55 files,
+          // most of the project's time on 2 cores (vitest's "import": 216 s of 510 s).
+          isolate: false,
         },
+      },
+      {
+        resolve: { alias },
+        test: { name: 'e2e-runtime', ...e2e, include: RUNTIME_FILES },
       },
       {
         resolve: { alias },
@@ -68,7 +79,7 @@ export default defineConfig({
           name: 'browser',
           environment: 'node',
           include: ['test/browser/**/*.test.ts'],
-          globalSetup: ['test/browser/global-setup.ts'],
+          globalSetup: ['test/node/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // One browser and one service per file; files run one at a time (2 cores).
@@ -109,6 +120,15 @@ function workerdProject(name: string, workflowShards: string, files: { include?:
         },
       })),
     ],
-    test: { name, include: files.include ?? ['test/workerd/**/*.test.ts'], exclude: files.exclude ?? [], setupFiles: ['test/workerd/apply-migrations.ts'] },
+    test: {
+      name,
+      include: files.include ?? ['test/workerd/**/*.test.ts'],
+      exclude: files.exclude ?? [],
+      setupFiles: ['test/workerd/apply-migrations.ts'],
+      // A bound for a hang, not a budget: vitest's 5 s default failed a test of some fifty RPCs
+      // (test/workerd/partitions.test.ts, 1 s alone) in a full run on the shared 2-core machine
+      // at load 10–12; a poll that misses its task now fails its assertion, not the clock.
+      testTimeout: 30_000,
+    },
   };
 }
