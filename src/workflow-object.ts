@@ -106,7 +106,8 @@ export class WorkflowObject extends DurableObject<Env> {
     this.firing = (async () => {
       do {
         this.fireAgain = false;
-        const due = alarms.due(Date.now());
+        const began = Date.now();
+        const due = alarms.due(began);
         await Promise.all(
           due.map((scope) =>
             alarms
@@ -114,7 +115,7 @@ export class WorkflowObject extends DurableObject<Env> {
               .catch((err: unknown) => console.error(`keel: alarm of workflow '${workflowIdOfScope(scope)}' failed; retrying`, err)),
           ),
         );
-        alarms.rearm(due.length);
+        alarms.rearm(due, began);
       } while (this.fireAgain);
     })().finally(() => (this.firing = undefined));
     return this.firing;

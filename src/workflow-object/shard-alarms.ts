@@ -36,8 +36,8 @@ export class ShardAlarms {
   /** The object's alarm as last set by this instance (null: none); undefined when not known. */
   private armedAt: number | null | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** The scopes whose workflow's alarm runs now (`running`). */
-  private readonly running = new Set<string>();
+  /** The scopes whose workflow's alarm runs now (`run`), with when it began. */
+  private readonly running = new Map<string, number>();
   private timerAt = Infinity;
 
   constructor(
@@ -56,9 +56,10 @@ export class ShardAlarms {
     return {
       get,
       set: (at) => {
-        // A workflow whose alarm just ran and still asks for a moment already past did not take what
-        // was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
-        if (this.running.has(scope) && at <= Date.now()) at = Date.now() + RETRY_MS;
+        // A workflow whose alarm runs and asks for a moment that was past when it began did not take
+        // what was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
+        const runningSince = this.running.get(scope);
+        if (runningSince !== undefined && at <= runningSince) at = Date.now() + RETRY_MS;
         const held = get();
         // A time still ahead and not later than `at` fires first: the workflow then sets its slot again.
         if (held !== null && held <= at && held > Date.now()) return;
@@ -89,7 +90,7 @@ export class ShardAlarms {
 
   /** Runs a workflow's alarm, its slot known to be running meanwhile. */
   async run(scope: string, alarm: () => Promise<void>): Promise<void> {
-    this.running.add(scope);
+    this.running.set(scope, Date.now());
     try {
       await alarm();
     } finally {
@@ -103,13 +104,15 @@ export class ShardAlarms {
   }
 
   /**
-   * After a turn fired `fired` slots: the alarm goes to the earliest slot; one still due is one
-   * whose workflow failed (tried again after RETRY_MS), unless the turn was full (the rest at once).
+   * After a turn that began at `began` fired the slots of `fired`: one still due by `began` is one
+   * whose workflow's alarm failed (or took nothing), tried again after RETRY_MS; the alarm goes to
+   * the earliest slot — at once when one came due meanwhile, or the turn was full.
    */
-  rearm(fired: number): void {
-    const earliest = this.earliest(this.storage.sql);
+  rearm(fired: readonly string[], began: number): void {
     const now = Date.now();
-    const at: number | null = earliest === null || earliest === undefined ? null : earliest > now ? earliest : fired >= FIRE_BATCH ? now : now + RETRY_MS;
+    for (const scope of fired) this.storage.sql.exec(`UPDATE alarms SET due = ? WHERE scope = ? AND due <= ?`, now + RETRY_MS, scope, began);
+    const earliest = this.earliest(this.storage.sql);
+    const at: number | null = earliest === null || earliest === undefined ? null : Math.max(earliest, now);
     if (at === this.armedAt) return;
     this.armedAt = at;
     if (at === null) void this.storage.deleteAlarm();
