@@ -17,6 +17,8 @@ const bump = (map, key, n = 1) => (map[key] = (map[key] ?? 0) + n);
 let cursors = [];
 const active = new Map(); // object id → { cls, inFlight, since, ms }
 const dbSize = new Map(); // workflow object id → bytes
+// Workflow object id → the workflow ids it keeps (a shard keeps many: its file's bytes are shared by them).
+const keptBy = new Map();
 
 function enter(id, cls) {
   let a = active.get(id);
@@ -45,7 +47,8 @@ function billing() {
     rowsWritten,
     rowsWrittenBy,
     activeMs,
-    workflowObjects: sizes.length,
+    // The workflows the measured objects keep (each object one, but a shard many, warm-ups included).
+    workflowObjects: [...dbSize.keys()].reduce((n, id) => n + Math.max(1, keptBy.get(id)?.size ?? 1), 0),
     workflowObjectBytes: sizes.reduce((x, y) => x + y, 0),
   };
 }
@@ -160,6 +163,10 @@ function countMethods(Sub, Base, cls) {
       value: function (...args) {
         bump(counts.rpc, `${cls}.${name}`);
         const id = this.ctx.id.toString();
+        if (cls === 'WorkflowObject' && name === 'call') {
+          if (!keptBy.has(id)) keptBy.set(id, new Set());
+          keptBy.get(id).add(args[0]);
+        }
         enter(id, cls);
         const done = () => {
           leave(id);
