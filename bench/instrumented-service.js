@@ -165,7 +165,7 @@ function countMethods(Sub, Base, cls) {
         const id = this.ctx.id.toString();
         if (cls === 'WorkflowObject' && name === 'call') {
           if (!keptBy.has(id)) keptBy.set(id, new Set());
-          keptBy.get(id).add(args[0]);
+          keptBy.get(id).add(JSON.stringify(args[0]));
         }
         enter(id, cls);
         const done = () => {

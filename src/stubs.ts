@@ -11,10 +11,11 @@ export type WorkflowStub = { [M in WorkflowMethod]: WorkflowHost[M] extends (...
 /** A workflow, wherever it is kept (an object of its own, or a shard: `workflowObjectStub`). */
 export function workflowStub(env: Env, namespace: string, workflowId: string): WorkflowStub {
   // The object's RPC types are too deep to check here; WorkflowStub states what each call returns.
-  const object = workflowObjectStub(env, namespace, workflowId) as unknown as { call(workflowId: string, method: string, args: unknown[]): Promise<unknown> };
+  const object = workflowObjectStub(env, namespace, workflowId) as unknown as { call(name: [string, string], method: string, args: unknown[]): Promise<unknown> };
+  const name: [string, string] = [namespace, workflowId];
   return new Proxy({} as WorkflowStub, {
     // Not thenable: the stub is returned from async functions.
-    get: (_target, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) => object.call(workflowId, method, args)),
+    get: (_target, method) => (typeof method !== 'string' || method === 'then' ? undefined : (...args: unknown[]) => object.call(name, method, args)),
   });
 }
 

@@ -16,6 +16,7 @@ import { WorkflowHost } from './workflow-host.js';
 import { objectStorage, shardStorage, workflowIdOfScope, type HostStorage } from './workflow-object/host-storage.js';
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { parseObjectName } from './stubs.js';
+import { workflowShards } from './workflow-shards.js';
 
 /** Workflows a shard keeps in memory at most, but for those used within IDLE_MS or waited for. */
 const MAX_HOSTS = 1000;
@@ -37,19 +38,22 @@ export class WorkflowObject extends DurableObject<Env> {
   private fireAgain = false;
 
   /**
-   * Whether this object is a shard. workerd passes the name to an object reached through
-   * `idFromName` but not to one its alarm started (cloudflare/workerd#6850): then a shard is known
-   * by its `alarms` table, which only a shard has.
+   * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm
+   * started (cloudflare/workerd#6850), for as long as that instance lives — by the deployment's layout.
    */
   private get isShard(): boolean {
     const name = this.ctx.id.name;
-    this.shard ??= name !== undefined ? parseObjectName(name).shard !== undefined : this.ctx.storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE name = 'alarms'`).toArray().length > 0;
+    this.shard ??= name !== undefined ? parseObjectName(name).shard !== undefined : workflowShards(this.env) > 0;
     return this.shard;
   }
   private shard: boolean | undefined;
 
-  /** The workflow `workflowId` (in an object of its own: its one workflow, whatever the id). */
-  host(workflowId?: string): WorkflowHost {
+  /**
+   * The workflow `workflowId` (in an object of its own: its one workflow, whatever the id).
+   * `namespace` names a workflow new to a shard woken by its alarm, which has no name of its own
+   * (cloudflare/workerd#6850) for as long as it lives; a workflow it keeps already has its name stored.
+   */
+  host(workflowId?: string, namespace?: string): WorkflowHost {
     if (this.own) return this.own;
     if (!this.isShard) return (this.own = new WorkflowHost(objectStorage(this.ctx.storage), this.env, this.ctx.id.name));
     if (workflowId === undefined) throw new Error('a shard keeps many workflows: name one');
@@ -57,9 +61,9 @@ export class WorkflowObject extends DurableObject<Env> {
     if (entry) this.hosts.delete(workflowId);
     else {
       this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue());
-      const namespace = this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined;
+      const ns = namespace ?? (this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined);
       const storage = shardStorage(this.ctx.storage, workflowId, this.shardAlarms);
-      entry = { host: new WorkflowHost(storage, this.env, namespace === undefined ? undefined : JSON.stringify([namespace, workflowId])), storage, usedAt: 0 };
+      entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId])), storage, usedAt: 0 };
     }
     entry.usedAt = Date.now();
     this.hosts.set(workflowId, entry);
@@ -83,9 +87,9 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   /** One RPC for every method of a workflow (WorkflowStub in src/stubs.ts sends it). */
-  call<M extends WorkflowMethod>(workflowId: string, method: M, args: Parameters<MethodOf<M>>): ReturnType<MethodOf<M>> {
+  call<M extends WorkflowMethod>([namespace, workflowId]: [string, string], method: M, args: Parameters<MethodOf<M>>): ReturnType<MethodOf<M>> {
     if (!Object.hasOwn(RPC_KINDS, method) || (method as string) === 'alarm') throw new TypeError(`not a workflow method: ${String(method)}`);
-    const host = this.host(workflowId);
+    const host = this.host(workflowId, namespace);
     return (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
   }
 

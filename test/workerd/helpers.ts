@@ -102,7 +102,7 @@ export async function fireAlarm(workflowId: string, namespace = NS): Promise<boo
 
 /** Runs `fn` inside the object that keeps a workflow, with the workflow's host (and the object's state). */
 export function inWorkflow<T>(namespace: string, workflowId: string, fn: (host: WorkflowHost, state: DurableObjectState) => T | Promise<T>): Promise<T> {
-  return runInDurableObject(workflowObjectStub(testEnv, namespace, workflowId), (o: WorkflowObject, state) => fn(o.host(workflowId), state));
+  return runInDurableObject(workflowObjectStub(testEnv, namespace, workflowId), (o: WorkflowObject, state) => fn(o.host(workflowId, namespace), state));
 }
 
 const touched = new Set<string>();

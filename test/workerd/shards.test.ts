@@ -7,6 +7,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
+import { workflowObjectStub } from '../../src/stubs.js';
+import { Space } from './visibility-helpers.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -116,5 +118,18 @@ describe("a shard's memory", () => {
     expect(await history(a)).toEqual(before);
     await ok('POST', `/workflows/${a}/signal`, { signalName: 'after', input: [] });
     expect(eventTypes(await history(a)).at(-1)).toBe('WorkflowExecutionSignaled');
+  });
+});
+
+describe('a shard with no name of its own', () => {
+  it('starts a workflow new to it (as one woken by its alarm after a restart, which workerd gives no name)', async () => {
+    const s = new Space();
+    const wid = unique('nameless');
+    // The shard's instance made first through an id with no name, as its alarm makes it.
+    const named = workflowObjectStub(testEnv, s.ns, wid);
+    const nameless = testEnv.WORKFLOWS.get(testEnv.WORKFLOWS.idFromString(named.id.toString()));
+    expect(await runInDurableObject(nameless, (_o, state) => state.id.name)).toBeUndefined();
+    const { runId } = await s.ok<{ runId: string }>('POST', '/workflows', { workflowId: wid, workflowType: 'w', taskQueue: unique('nameless-tq'), input: [] });
+    expect((await s.ok('GET', `/workflows/${wid}`)).execution).toEqual({ workflowId: wid, runId });
   });
 });
