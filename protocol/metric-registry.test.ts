@@ -34,6 +34,24 @@ describe('MetricRegistry', () => {
     expect(r.render()).not.toContain('# TYPE g gauge');
   });
 
+  it('records through bound series into the same series as inc and observe, whatever the order of the labels', () => {
+    const r = new MetricRegistry();
+    const c = r.counter('c', 'a counter', { a: '1', b: '2' });
+    const h = r.histogram('h', 'a latency', { a: '1' }, [1, 10]);
+    c.inc();
+    c.inc(2);
+    r.inc('c', 'a counter', { b: '2', a: '1' });
+    h.observe(0.5);
+    h.observe(20);
+    r.observe('h', 'a latency', { a: '1' }, 5, [1, 10]);
+    const text = r.render();
+    expect(text).toContain('c{a="1",b="2"} 4');
+    expect(text).toContain('h_bucket{a="1",le="1"} 1');
+    expect(text).toContain('h_bucket{a="1",le="10"} 2');
+    expect(text).toContain('h_bucket{a="1",le="+Inf"} 3');
+    expect(text).toContain('h_sum{a="1"} 25.5');
+  });
+
   it('refuses one name as two kinds', () => {
     const r = new MetricRegistry();
     r.inc('x', 'x', {});

@@ -38,6 +38,27 @@ function labelText(labels: Labels, extra?: [string, string]): string {
   return pairs.length > 0 ? `{${pairs.join(',')}}` : '';
 }
 
+/** One counter series, looked up once: `inc` does not hash its labels again (the worker counts per exchange). */
+export interface BoundCounter {
+  inc(by?: number): void;
+}
+
+/** One histogram series, looked up once. */
+export interface BoundHistogram {
+  observe(value: number): void;
+}
+
+function record(s: Series, buckets: readonly number[], value: number): void {
+  s.value++;
+  s.sum! += value;
+  for (let i = 0; i < buckets.length; i++) {
+    if (value <= buckets[i]!) {
+      s.buckets![i]!++;
+      return;
+    }
+  }
+}
+
 const number = (n: number) => (Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN');
 
 export class MetricRegistry {
@@ -64,6 +85,16 @@ export class MetricRegistry {
     this.series(this.family(name, 'counter', help), labels).value += by;
   }
 
+  /** The series `inc(name, help, labels)` counts into, bound; it appears (at 0) from now on. */
+  counter(name: string, help: string, labels: Labels): BoundCounter {
+    const s = this.series(this.family(name, 'counter', help), labels);
+    return {
+      inc: (by = 1) => {
+        s.value += by;
+      },
+    };
+  }
+
   set(name: string, help: string, labels: Labels, value: number): void {
     this.series(this.family(name, 'gauge', help), labels).value = value;
   }
@@ -79,11 +110,13 @@ export class MetricRegistry {
   }
 
   observe(name: string, help: string, labels: Labels, value: number, buckets: readonly number[] = LATENCY_BUCKETS_MS): void {
+    record(this.series(this.family(name, 'histogram', help, buckets), labels), buckets, value);
+  }
+
+  /** The series `observe(name, help, labels, …)` records into, bound; it appears (empty) from now on. */
+  histogram(name: string, help: string, labels: Labels, buckets: readonly number[] = LATENCY_BUCKETS_MS): BoundHistogram {
     const s = this.series(this.family(name, 'histogram', help, buckets), labels);
-    s.value++;
-    s.sum! += value;
-    const i = buckets.findIndex((b) => value <= b);
-    if (i >= 0) s.buckets![i]!++;
+    return { observe: (value) => record(s, buckets, value) };
   }
 
   /** A histogram counted elsewhere (per-bucket counts, not cumulative, over `buckets`), added to this series. */

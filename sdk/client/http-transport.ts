@@ -6,7 +6,7 @@ import type { Endpoint, EndpointName, RequestOf, ResponseOf } from '../../protoc
 import { API_PREFIX, Api, namespacePath } from '../../protocol/index.js';
 import { serviceBaseUrl, DEFAULT_ADDRESS } from './address.js';
 import { KeelServiceError, ServiceError } from './errors.js';
-import { defaultExchange, fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange.js';
+import { Abandon, defaultExchange, fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange.js';
 import { backoffDelayMs, resolveRetryOptions, retrySafety, type RetryOptions, type RetrySafety } from './retry.js';
 
 /** Options of {@link HttpTransport}. */
@@ -104,8 +104,8 @@ export class HttpTransport {
   private readonly exchange: HttpExchange;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
-  /** The controllers of the attempts in flight, aborted together by {@link close}. */
-  private readonly inflight = new Set<AbortController>();
+  /** The attempts in flight and the waits between them, abandoned together by {@link close}. */
+  private readonly inflight = new Set<Abandon | AbortController>();
   private closedError: ServiceError | undefined;
 
   constructor(options: HttpTransportOptions = {}) {
@@ -178,7 +178,7 @@ export class HttpTransport {
   public close(): void {
     if (this.closedError) return;
     this.closedError = new ServiceError(`The connection to ${this.baseUrl} was closed`);
-    for (const controller of this.inflight) controller.abort(this.closedError);
+    for (const attempt of this.inflight) (attempt instanceof Abandon ? attempt.abandon(this.closedError) : attempt.abort(this.closedError));
     this.inflight.clear();
     this.exchange.close();
   }
@@ -196,18 +196,18 @@ export class HttpTransport {
       if (this.closedError) throw this.closedError;
       callerSignal?.throwIfAborted();
 
-      const controller = new AbortController();
-      const unlink = linkAbort(controller, callerSignal, this.attemptTimeoutMs);
-      this.inflight.add(controller);
+      const abandon = new Abandon();
+      const unlink = linkAbort((reason) => abandon.abandon(reason), callerSignal, this.attemptTimeoutMs);
+      this.inflight.add(abandon);
       let response: HttpAnswer | undefined;
       let networkError: unknown;
       try {
-        response = await this.exchange.send({ method, url, headers: this.headersFor(body !== undefined, options.headers), body, signal: controller.signal });
+        response = await this.exchange.send({ method, url, headers: this.headersFor(body !== undefined, options.headers), body, abandon });
       } catch (err) {
         networkError = err;
       } finally {
         unlink();
-        this.inflight.delete(controller);
+        this.inflight.delete(abandon);
       }
 
       let delayMs: number;
@@ -232,7 +232,7 @@ export class HttpTransport {
       }
 
       const waiter = new AbortController();
-      const unlinkWait = linkAbort(waiter, callerSignal);
+      const unlinkWait = linkAbort((reason) => waiter.abort(reason), callerSignal);
       this.inflight.add(waiter);
       try {
         await this.sleep(delayMs, waiter.signal);
@@ -329,18 +329,18 @@ function describeNetworkError(err: unknown): string {
 }
 
 /**
- * Makes `controller` abort when `signal` does or after `timeoutMs`; returns the function that
- * undoes the link. Listeners are removed after each attempt, so a long-lived caller signal does not
- * collect one per call.
+ * Calls `abort` when `signal` aborts or after `timeoutMs`; returns the function that undoes the
+ * link. Listeners are removed after each attempt, so a long-lived caller signal does not collect
+ * one per call.
  */
-function linkAbort(controller: AbortController, signal: AbortSignal | undefined, timeoutMs?: number): () => void {
-  const onAbort = () => controller.abort(signal?.reason);
+function linkAbort(abort: (reason: unknown) => void, signal: AbortSignal | undefined, timeoutMs?: number): () => void {
+  const onAbort = () => abort(signal?.reason);
   if (signal?.aborted) onAbort();
   else signal?.addEventListener('abort', onAbort, { once: true });
   const timer =
     timeoutMs === undefined
       ? undefined
-      : setTimeout(() => controller.abort(new DOMException(`No answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+      : setTimeout(() => abort(new DOMException(`No answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
   return () => {
     signal?.removeEventListener('abort', onAbort);
     if (timer !== undefined) clearTimeout(timer);

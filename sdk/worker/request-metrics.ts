@@ -3,7 +3,7 @@
 // polls, each with `operation` (Temporal's gRPC method name), `namespace`, `task_queue` where the call
 // has one, and `status_code` on failures (gRPC's code names, UPPER_SNAKE_CASE, as every SDK has them).
 import type { EndpointName, ErrorCode, RequestOf } from '../../protocol/index.js';
-import type { MetricRegistry } from '../../protocol/metric-registry.js';
+import type { BoundCounter, BoundHistogram, Labels, MetricRegistry } from '../../protocol/metric-registry.js';
 import type { CallOptions } from '../client/http-transport.js';
 import { KeelServiceError } from '../client/errors.js';
 
@@ -121,20 +121,48 @@ export function isLongPoll(endpoint: EndpointName, request: unknown): boolean {
  * retries inside one call, so a call retried after a 503 counts once (Core counts each attempt).
  */
 export async function recordRequest<T>(registry: MetricRegistry, endpoint: EndpointName, request: RequestOf<EndpointName>, options: CallOptions, call: () => Promise<T>): Promise<T> {
-  const long = isLongPoll(endpoint, request);
-  const name = long ? 'temporal_long_request' : 'temporal_request';
   const taskQueue = options.params?.taskQueue ?? (request as { taskQueue?: unknown } | undefined)?.taskQueue;
-  const labels = { namespace: options.namespace, operation: OPERATIONS[endpoint], ...(typeof taskQueue === 'string' ? { task_queue: taskQueue } : {}) };
-  registry.inc(name, long ? 'Count of long-poll request successes by rpc name' : 'Count of client request successes by rpc name', labels);
+  const series = requestSeries(registry, endpoint, isLongPoll(endpoint, request), options.namespace, typeof taskQueue === 'string' ? taskQueue : undefined);
+  series.count.inc();
   const t0 = performance.now();
   try {
     return await call();
   } catch (err) {
-    if (err instanceof KeelServiceError) {
-      registry.inc(`${name}_failure`, long ? 'Count of long-poll request failures by rpc name' : 'Count of client request failures by rpc name', { ...labels, status_code: statusCodeOf(err) });
-    }
+    if (err instanceof KeelServiceError) registry.inc(series.failureName, series.failureHelp, { ...series.labels, status_code: statusCodeOf(err) });
     throw err;
   } finally {
-    registry.observe(`${name}_latency`, long ? 'Histogram of client long-poll request latencies (ms)' : 'Histogram of client request latencies (ms)', labels, performance.now() - t0);
+    series.latency.observe(performance.now() - t0);
   }
+}
+
+/** One operation's series (count and latency), bound once: a worker makes several calls per task. */
+interface RequestSeries {
+  labels: Labels;
+  count: BoundCounter;
+  latency: BoundHistogram;
+  failureName: string;
+  failureHelp: string;
+}
+
+/** Each registry's bound series, by long-poll kind, operation, namespace and task queue. */
+const boundSeries = new WeakMap<MetricRegistry, Map<string, RequestSeries>>();
+
+function requestSeries(registry: MetricRegistry, endpoint: EndpointName, long: boolean, namespace: string, taskQueue: string | undefined): RequestSeries {
+  let byKey = boundSeries.get(registry);
+  if (!byKey) boundSeries.set(registry, (byKey = new Map()));
+  const key = `${long ? 'L' : 'S'}\0${endpoint}\0${namespace}\0${taskQueue ?? '\u0001'}`;
+  let series = byKey.get(key);
+  if (!series) {
+    const name = long ? 'temporal_long_request' : 'temporal_request';
+    const labels = { namespace, operation: OPERATIONS[endpoint], ...(taskQueue !== undefined ? { task_queue: taskQueue } : {}) };
+    series = {
+      labels,
+      count: registry.counter(name, long ? 'Count of long-poll request successes by rpc name' : 'Count of client request successes by rpc name', labels),
+      latency: registry.histogram(`${name}_latency`, long ? 'Histogram of client long-poll request latencies (ms)' : 'Histogram of client request latencies (ms)', labels),
+      failureName: `${name}_failure`,
+      failureHelp: long ? 'Count of long-poll request failures by rpc name' : 'Count of client request failures by rpc name',
+    };
+    byKey.set(key, series);
+  }
+  return series;
 }

@@ -2,7 +2,7 @@
 // task_queue, workflow_type, activity_type, worker_type; latencies in milliseconds, the Core
 // default), into the process's MetricRegistry (Runtime.instance().metrics).
 import type { ActivityTask, Command, WorkflowTask } from '../../protocol/index.js';
-import type { Labels, MetricRegistry } from '../../protocol/metric-registry.js';
+import type { BoundCounter, BoundHistogram, Labels, MetricRegistry } from '../../protocol/metric-registry.js';
 
 const P = 'temporal_';
 
@@ -19,6 +19,11 @@ const elapsed = (from: string | undefined, to: string | undefined) => (from && t
 export class WorkerMetrics {
   private readonly base: Labels;
   private readonly stops: Array<() => void> = [];
+  /**
+   * Each series this worker records into, found on its first use (a series appears when first
+   * recorded, as before) and kept: finding one hashes its labels, and a W1 records about ten.
+   */
+  private readonly bound = new Map<string, BoundCounter | BoundHistogram>();
 
   constructor(
     private readonly registry: MetricRegistry,
@@ -31,22 +36,22 @@ export class WorkerMetrics {
   /** A workflow poll's answer (protocol 3: several tasks): succeed/empty, and each task's schedule-to-start latency. */
   workflowPoll(tasks: readonly WorkflowTask[]): void {
     const got = tasks.length > 0;
-    this.registry.inc(`${P}workflow_task_queue_poll_${got ? 'succeed' : 'empty'}`, got ? 'Workflow task polls that got a task' : 'Workflow task polls that timed out empty', { ...this.base, poller_type: 'workflow_task' });
+    this.counter(`${P}workflow_task_queue_poll_${got ? 'succeed' : 'empty'}`, got ? 'Workflow task polls that got a task' : 'Workflow task polls that timed out empty', '', () => ({ ...this.base, poller_type: 'workflow_task' })).inc();
     for (const task of tasks) {
       // Queries are not scheduled tasks: they have no schedule-to-start.
       const ms = !task.query && !task.update ? elapsed(task.scheduledTime, task.startedTime) : undefined;
-      if (ms !== undefined) this.registry.observe(`${P}workflow_task_schedule_to_start_latency`, 'Workflow task schedule-to-start latency (ms)', { ...this.base, workflow_type: task.workflowType }, ms);
+      if (ms !== undefined) this.histogram(`${P}workflow_task_schedule_to_start_latency`, 'Workflow task schedule-to-start latency (ms)', task.workflowType, () => ({ ...this.base, workflow_type: task.workflowType })).observe(ms);
     }
   }
 
   /** An activity poll's answer: no-task, and a task's schedule-to-start latency (of its current attempt). */
   activityPoll(task: ActivityTask | undefined): void {
     if (!task) {
-      this.registry.inc(`${P}activity_poll_no_task`, 'Activity task polls that timed out empty', { ...this.base, poller_type: 'activity_task' });
+      this.counter(`${P}activity_poll_no_task`, 'Activity task polls that timed out empty', '', () => ({ ...this.base, poller_type: 'activity_task' })).inc();
       return;
     }
     const ms = elapsed(task.currentAttemptScheduledTime, task.startedTime);
-    if (ms !== undefined) this.registry.observe(`${P}activity_schedule_to_start_latency`, 'Activity schedule-to-start latency (ms)', { ...this.base, activity_type: task.activityType, workflow_type: task.workflowType }, ms);
+    if (ms !== undefined) this.histogram(`${P}activity_schedule_to_start_latency`, 'Activity schedule-to-start latency (ms)', `${task.activityType}\0${task.workflowType}`, () => ({ ...this.base, activity_type: task.activityType, workflow_type: task.workflowType })).observe(ms);
   }
 
   /** Runs a workflow task and records its execution latency. */
@@ -55,32 +60,47 @@ export class WorkerMetrics {
     try {
       return await run();
     } finally {
-      if (!task.query && !task.update) this.registry.observe(`${P}workflow_task_execution_latency`, 'Workflow task execution latency (ms)', { ...this.base, workflow_type: task.workflowType }, performance.now() - t0);
+      if (!task.query && !task.update) this.histogram(`${P}workflow_task_execution_latency`, 'Workflow task execution latency (ms)', task.workflowType, () => ({ ...this.base, workflow_type: task.workflowType })).observe(performance.now() - t0);
     }
   }
 
   /** Runs an activity and records its execution latency. */
   async timeActivity<T>(task: ActivityTask, run: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
-    const labels = { ...this.base, activity_type: task.activityType, workflow_type: task.workflowType };
     try {
       return await run();
     } finally {
-      this.registry.observe(`${P}activity_execution_latency`, 'Activity execution latency (ms)', labels, performance.now() - t0);
+      this.histogram(`${P}activity_execution_latency`, 'Activity execution latency (ms)', `${task.activityType}\0${task.workflowType}`, () => ({ ...this.base, activity_type: task.activityType, workflow_type: task.workflowType })).observe(performance.now() - t0);
     }
   }
 
   /** A workflow task for a run found in the worker's cache (hit) or replayed from its history (miss). */
   cacheLookup(workflowType: string, hit: boolean): void {
-    this.registry.inc(`${P}sticky_cache_${hit ? 'hit' : 'miss'}`, hit ? 'Workflow tasks whose run was in the cache' : 'Workflow tasks whose run had to be replayed', { ...this.base, workflow_type: workflowType });
+    this.counter(`${P}sticky_cache_${hit ? 'hit' : 'miss'}`, hit ? 'Workflow tasks whose run was in the cache' : 'Workflow tasks whose run had to be replayed', workflowType, () => ({ ...this.base, workflow_type: workflowType })).inc();
   }
 
   /** A workflow task completed with these commands: a close command counts its kind of close. */
   workflowCommands(workflowType: string, commands: readonly Command[]): void {
     for (const c of commands) {
       const close = CLOSES[c.type];
-      if (close) this.registry.inc(`${P}${close[0]}`, close[1], { ...this.base, workflow_type: workflowType });
+      if (close) this.counter(`${P}${close[0]}`, close[1], workflowType, () => ({ ...this.base, workflow_type: workflowType })).inc();
     }
+  }
+
+  /** The counter `name` with the labels `labels()` makes, bound on first use; `key` tells its label values apart. */
+  private counter(name: string, help: string, key: string, labels: () => Labels): BoundCounter {
+    const k = `${name}\0${key}`;
+    let c = this.bound.get(k) as BoundCounter | undefined;
+    if (!c) this.bound.set(k, (c = this.registry.counter(name, help, labels())));
+    return c;
+  }
+
+  /** The histogram `name` with the labels `labels()` makes, bound on first use; `key` tells its label values apart. */
+  private histogram(name: string, help: string, key: string, labels: () => Labels): BoundHistogram {
+    const k = `${name}\0${key}`;
+    let h = this.bound.get(k) as BoundHistogram | undefined;
+    if (!h) this.bound.set(k, (h = this.registry.histogram(name, help, labels())));
+    return h;
   }
 
   /** Gauges read when scraped: slots per worker type, the cache's size. Stopped by `close`. */

@@ -28,10 +28,10 @@ import { WorkflowSandbox } from './workflow-sandbox.js';
 import { WorkflowTaskProcessor } from './workflow-task-processor.js';
 
 /**
- * The most workflow tasks one sticky poll asks for (protocol 3): a service of protocol 2 answers
- * with one, as before.
+ * The most workflow tasks one poll asks for (protocol 3): a service of protocol 2 answers with
+ * one, as before.
  */
-const STICKY_TASKS_PER_POLL = 8;
+const TASKS_PER_POLL = 8;
 
 /** Options of {@link Worker.create}, with Temporal's names and defaults. */
 export interface WorkerOptions {
@@ -381,9 +381,12 @@ export class Worker {
             name: `workflow poller (${queue})`,
             acquire: () => slots.acquire(),
             poll: (_, max) => this.pollWorkflow(queue, this.abandonPolls.signal, max),
-            // Several tasks an answer on this worker's own sticky queue, whose tasks carry only new
-            // events: timers firing together reach it in one round trip (protocol 3).
-            ...(queue === this.stickyQueue ? { maxPerPoll: STICKY_TASKS_PER_POLL, freeSlots: () => slots.size - slots.used } : {}),
+            // Several tasks an answer (protocol 3), as many as this worker has free slots for: on its
+            // own sticky queue timers firing together reach it in one round trip, and on the normal
+            // queue the starts that queued while its polls were on their way come in one exchange
+            // instead of one each (a poll per W1 was a quarter of the worker's exchanges).
+            maxPerPoll: TASKS_PER_POLL,
+            freeSlots: () => slots.size - slots.used,
             handle: (task) => this.track(this.workflows!.handle(task)),
             // Queries and update validations too: one not acknowledged is offered to another poller.
             acknowledge: (task) => this.acknowledge(task.taskToken, `${task.query ? `query ${task.query.queryType}` : task.update ? `update validation ${task.update.name}` : 'workflow task'} of ${task.workflowExecution.workflowId}`),

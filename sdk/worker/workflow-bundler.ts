@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 import { RUNTIME_GLOBAL } from '../workflow/activation.js';
+import * as commonExports from '../common/index.js';
+import * as workflowExports from '../workflow/index.js';
 import { WorkflowBundleError } from './errors.js';
 
 /** Options of {@link bundleWorkflowCode}. */
@@ -198,14 +200,33 @@ const SHARED_INIT = '__keelSdkEvaluate';
 const SHARED_RESULT = '__keelSdk';
 
 /**
+ * The names `keel/workflow` and `keel/common` export: the stubs export each by name, so that a
+ * user module's imports bind to the shared modules' values directly. (A CommonJS stub made esbuild
+ * copy all of a module's exports onto a namespace object of getters, for each run: more than half
+ * of a run's evaluation.) The modules are this very SDK's, the ones the bundle pins.
+ */
+const SHARED_EXPORTS: Record<(typeof SANDBOX_SUBPATHS)[number], readonly string[]> = {
+  workflow: Object.keys(workflowExports),
+  common: Object.keys(commonExports),
+};
+
+/**
  * Resolves the entry's runtime module, `keel/workflow` and `keel/common` to stubs that take the
  * shared SDK's modules from the context's global (evaluating them first if this context has not).
- * The runtime's stub is ES (the entry imports it first, so it runs before any user module) and
- * resets the module-level random seed for the run; the others are CommonJS, for any export name.
+ * The runtime's stub resets the module-level random seed for the run; the others re-export each
+ * export of their module by name.
  */
 function sharedSdkPlugin(runtimeModule: string, pinned: Record<string, string>): esbuild.Plugin {
   const sdk = `(globalThis[${JSON.stringify(SHARED_GLOBAL)}] ?? (Object.defineProperty(globalThis, ${JSON.stringify(SHARED_GLOBAL)}, { value: ${SHARED_INIT}(), configurable: true }), globalThis[${JSON.stringify(SHARED_GLOBAL)}]))`;
-  const subpathOf = new Map(Object.entries(pinned).map(([spec, file]) => [spec, spec.slice('keel/'.length)]));
+  const subpathOf = new Map(Object.entries(pinned).map(([spec, file]) => [spec, spec.slice('keel/'.length) as (typeof SANDBOX_SUBPATHS)[number]]));
+  const reExports = (sub: (typeof SANDBOX_SUBPATHS)[number]) => {
+    const names = SHARED_EXPORTS[sub];
+    return [
+      `const m = ${sdk}.${sub};`,
+      ...names.map((n, i) => `const e${i} = m[${JSON.stringify(n)}];`),
+      `export { ${names.map((n, i) => `e${i} as ${JSON.stringify(n)}`).join(', ')} };`,
+    ].join('\n');
+  };
   return {
     name: 'keel-shared-sdk',
     setup(build) {
@@ -217,12 +238,11 @@ function sharedSdkPlugin(runtimeModule: string, pinned: Record<string, string>):
       build.onLoad({ filter: /.*/, namespace: 'keel-shared-sdk' }, (args) =>
         args.path === 'runtime'
           ? { contents: `const sdk = ${sdk};\nsdk.runtime.installDeterministicGlobals(globalThis);\nexport const createRuntime = sdk.runtime.createRuntime;`, loader: 'js' }
-          : { contents: `module.exports = ${sdk}.${args.path};`, loader: 'js' },
+          : { contents: reExports(args.path as (typeof SANDBOX_SUBPATHS)[number]), loader: 'js' },
       );
     },
   };
 }
-
 /** The name esbuild gives the generated entry in messages and source maps. */
 const ENTRY_NAME = 'keel-workflow-entry.js';
 

@@ -181,7 +181,9 @@ export class WorkflowSandbox {
       delete this.global[RUNTIME_GLOBAL];
       delete this.global[ACTIVATOR_KEY];
     }
-    this.globals = new GlobalsSwitch(this.global);
+    // The current run's Activator is set by the runtime on every call into the context, so it is
+    // no run's own global: taken off as a run leaves, a run that changes nothing switches for free.
+    this.globals = new GlobalsSwitch(this.global, { mirror: this.context, transient: [ACTIVATOR_KEY] });
   }
 
   /**
@@ -200,18 +202,15 @@ export class WorkflowSandbox {
         const runtime = this.global[RUNTIME_GLOBAL] as WorkflowRuntimeApi | undefined;
         // Held here from now on: one global less for every switch to and from this run.
         delete this.global[RUNTIME_GLOBAL];
-        return runtime;
-      });
-      const runtime = run.runtime;
-      if (!runtime || typeof runtime.activate !== 'function' || typeof runtime.collectCommands !== 'function' || typeof runtime.query !== 'function') {
-        throw new WorkflowBundleError(`The workflow bundle did not install globalThis.${RUNTIME_GLOBAL}; build it with bundleWorkflowCode`);
-      }
-      // The workflow's `log` (already silent during replay) goes to the same logger.
-      this.call(run, () =>
+        if (!runtime || typeof runtime.activate !== 'function' || typeof runtime.collectCommands !== 'function' || typeof runtime.query !== 'function') {
+          throw new WorkflowBundleError(`The workflow bundle did not install globalThis.${RUNTIME_GLOBAL}; build it with bundleWorkflowCode`);
+        }
+        // The workflow's `log` (already silent during replay) goes to the same logger.
         runtime.setLogger?.({
           log: (level, message, logMeta) => this.logger.log(level, message, { ...run.info, ...logMeta }),
-        }),
-      );
+        });
+        return runtime;
+      });
     } catch (err) {
       this.globals.release(run.globals);
       throw err;

@@ -29,7 +29,12 @@ async function countingConnection() {
     const res = await fetch(input, init);
     const url = String(input);
     const kind = url.endsWith('/workflow-tasks/poll') ? 'workflow' : url.endsWith('/activity-tasks/poll') ? 'activity' : undefined;
-    if (kind && (await res.clone().text()).includes('taskToken')) polled[kind]++;
+    if (kind) {
+      // Tasks, not answers: a workflow-task poll may bring several (protocol 3's moreTasks).
+      const text = await res.clone().text();
+      const answer = (text.includes('taskToken') ? JSON.parse(text) : {}) as { task?: unknown; moreTasks?: unknown[] };
+      if (answer.task) polled[kind] += 1 + (answer.moreTasks?.length ?? 0);
+    }
     return res;
   };
   return { polled, connection: await NativeConnection.connect({ address: env.address, fetch: counting }) };
