@@ -43,8 +43,8 @@ export default defineConfig({
       // Workflows kept in shards, as `keel dev` keeps them (src/workflow-object.ts): every suite.
       workerdProject('workerd', '4', { exclude: OWN_OBJECT_SUITES }),
       // Workflows in objects of their own (KEEL_WORKFLOW_SHARDS=0, the layout of deployments from
-      // before shards): the suites about that layout's storage, and the alarm and hand-offs per object.
-      workerdProject('workerd-objects', '0', { include: [...OWN_OBJECT_SUITES, 'test/workerd/timers.test.ts', 'test/workerd/invariants.test.ts'] }),
+      // before shards): the suites about that layout's storage.
+      workerdProject('workerd-objects', '0', { include: OWN_OBJECT_SUITES }),
       {
         resolve: { alias },
         test: {
