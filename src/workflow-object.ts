@@ -32,6 +32,10 @@ export class WorkflowObject extends DurableObject<Env> {
   /** A shard: its workflows in memory, by id, least recently used first. */
   private readonly hosts = new Map<string, { host: WorkflowHost; storage: HostStorage; usedAt: number }>();
   private shardAlarms: ShardAlarms | undefined;
+  /** A shard's one alarm over its workflows' slots (made with the first use: it creates its table). */
+  private get alarms(): ShardAlarms {
+    return (this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue()));
+  }
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
   private firing: Promise<void> | undefined;
@@ -60,9 +64,8 @@ export class WorkflowObject extends DurableObject<Env> {
     let entry = this.hosts.get(workflowId);
     if (entry) this.hosts.delete(workflowId);
     else {
-      this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue());
       const ns = namespace ?? (this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined);
-      const storage = shardStorage(this.ctx.storage, workflowId, this.shardAlarms);
+      const storage = shardStorage(this.ctx.storage, workflowId, this.alarms);
       entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId])), storage, usedAt: 0 };
     }
     entry.usedAt = Date.now();
@@ -95,8 +98,7 @@ export class WorkflowObject extends DurableObject<Env> {
 
   override async alarm(info?: AlarmInvocationInfo): Promise<void> {
     if (!this.isShard) return this.host().alarm(info);
-    this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue());
-    this.shardAlarms.usedUp();
+    this.alarms.usedUp();
     await this.fireDue();
   }
 
@@ -106,7 +108,7 @@ export class WorkflowObject extends DurableObject<Env> {
       this.fireAgain = true;
       return this.firing;
     }
-    const alarms = this.shardAlarms!;
+    const alarms = this.alarms;
     this.firing = (async () => {
       do {
         this.fireAgain = false;

@@ -174,16 +174,14 @@ export class StateTable {
     if (rows) for (const [k, r] of rows) if (r.n !== null && r.n < before) rows.delete(k);
   }
 
-  /** The bytes of the scope's keys and values, and 8 a row for `n` (a workflow's share of a shard's file). */
+  /** The bytes of the scope's keys and values, and 8 a row for `n` (a workflow's share of a shard's file; its scope is not ''). */
   bytes(): number {
-    if (this.scope === '') return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state`).one().b;
     return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope)).one().b;
   }
 
-  /** Deletes every row of the table's scope (a workflow's rows in a shard; an object's own scope '' is all of it). */
+  /** Deletes every row of the table's scope (a workflow's rows in a shard; its scope is not ''). */
   deleteScope(): void {
-    if (this.scope === '') this.sql.exec(`DELETE FROM state`);
-    else this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
+    this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
     this.mirror.clear();
   }
 }

@@ -112,25 +112,22 @@ export class ShardAlarms {
     const now = Date.now();
     for (const scope of fired) this.storage.sql.exec(`UPDATE alarms SET due = ? WHERE scope = ? AND due <= ?`, now + RETRY_MS, scope, began);
     const earliest = this.earliest(this.storage.sql);
-    const at: number | null = earliest === null || earliest === undefined ? null : Math.max(earliest, now);
-    if (at === this.armedAt) return;
-    this.armedAt = at;
-    if (at === null) void this.storage.deleteAlarm();
-    else {
-      void this.storage.setAlarm(at);
-      this.startTimer(at);
-    }
+    this.armAt(earliest === null ? null : Math.max(earliest, now));
   }
 
   /** A slot was set to `at`: the alarm moves if that is earlier than it. */
   private arm(at: number, sql: SqlStorage): void {
     // Not known (a new instance): the earliest slot, this one included, is what the alarm must be.
-    const target = this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : Math.min(this.armedAt, at);
-    if (target !== this.armedAt) {
-      this.armedAt = target;
-      void this.storage.setAlarm(target);
+    this.armAt(this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : Math.min(this.armedAt, at));
+  }
+
+  /** Sets the object's alarm (written only when it moves) and the timer beside it. */
+  private armAt(at: number | null): void {
+    if (at !== this.armedAt) {
+      this.armedAt = at;
+      void (at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(at));
     }
-    this.startTimer(target);
+    if (at !== null) this.startTimer(at);
   }
 
   private earliest(sql: SqlStorage): number | null {

@@ -9,7 +9,7 @@ import { ErrorStatus, type ErrorCode, type RequestOf } from '../../protocol/inde
 import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowObjectStub, workflowStub } from '../../src/stubs.js';
 import { workflowShards } from '../../src/workflow-shards.js';
-import { keyScope, type HostStorage } from '../../src/workflow-object/host-storage.js';
+import type { HostStorage } from '../../src/workflow-object/host-storage.js';
 import { partitionStub } from '../../src/task-queue.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -83,8 +83,6 @@ export const wfObject = (workflowId: string, namespace = NS) => workflowObjectSt
 /** The storage a workflow's host sees: its alarm (a shard's slot), its scope. */
 export const hostStorage = (host: WorkflowHost) => (host as unknown as { storage: HostStorage }).storage;
 
-/** The workflow's key scope in its object ('' in an object of its own). */
-export const scopeOf = (workflowId: string) => (workflowShards(testEnv) === 0 ? '' : keyScope(workflowId));
 
 /**
  * Runs the workflow's alarm if it has one (true), as `runDurableObjectAlarm` does for an object of its
@@ -125,7 +123,7 @@ export async function advance(workflowId: string, ms: number): Promise<void> {
 
 /** Reads a run's stored state, for assertions on what history does not show. */
 export function runState(workflowId: string, runId: string) {
-  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new WorkflowStore(state.storage, undefined, scopeOf(workflowId)).loadRun(runId) as any);
+  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new WorkflowStore(state.storage, undefined, hostStorage(o).scope).loadRun(runId) as any);
 }
 
 // ---- Storage, queue and error probes (used by the executions, errors, invariants, ----
@@ -139,7 +137,7 @@ export async function fetchService(path: string, init?: RequestInit): Promise<Re
 /** Everything a workflow object has stored, row by row, and its alarm: two snapshots are equal only if nothing changed. */
 export function storedState(workflowId: string) {
   return inWorkflow(NS, workflowId, async (host, state) => {
-    const scope = scopeOf(workflowId);
+    const scope = hostStorage(host).scope;
     const rows = (q: string) => state.storage.sql.exec(q).toArray().map((r) => ({ ...r }));
     // Every row of the workflow but the schema's version: history, runs and their items, outbox, request ids, …
     const all = rows(`SELECT k, v, n FROM state WHERE k != 'm/schemaVersion' ORDER BY k`)
@@ -158,7 +156,7 @@ export function storedState(workflowId: string) {
 
 /** The rows of a workflow object's state table whose keys start with `prefix` ('o/' outbox, 'c/' calls, 'v/' summaries, 'q/' request ids). */
 export function stateRows(workflowId: string, prefix: string) {
-  return inWorkflow(NS, workflowId, (_o: WorkflowHost, state) => new StateTable(state.storage.sql, [], scopeOf(workflowId)).range(prefix));
+  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range(prefix));
 }
 
 /** What a task queue object holds: backlog refs, long polls waiting now, and whether a row was ever backlogged. */
