@@ -122,6 +122,13 @@ export const StartWorkflowRequest = z
     requestEagerExecution: z.boolean().optional(),
     /** Protocol 2: the caller acknowledges `eagerWorkflowTask` (see `AcknowledgesAnswer`). */
     acknowledgesHandOff: AcknowledgesAnswer,
+    /**
+     * Start and wait in one exchange (what a client's `execute` needs): the answer is held until the
+     * run started (or found running) closes, up to the long poll, and then carries its `closeEvent`;
+     * without it, the caller waits for the result as usual (getWorkflowHistory, `closeEventOnly`).
+     * Not honoured when the answer carries an eager workflow task, which the caller must run first.
+     */
+    waitForClose: z.boolean().optional(),
   })
   .meta({ id: 'StartWorkflowRequest' });
 
@@ -131,7 +138,7 @@ export const StartWorkflowRequest = z
  * from the path; the id conflict policy is USE_EXISTING (signal the running run) unless
  * TERMINATE_EXISTING is asked for.
  */
-export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true, acknowledgesHandOff: true })
+export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true, acknowledgesHandOff: true, waitForClose: true })
   .extend({
     workflowIdConflictPolicy: z.enum(['USE_EXISTING', 'TERMINATE_EXISTING']).optional(),
     signalName: Name,
@@ -362,7 +369,7 @@ export const UpdateWorkflowResponse = z
  */
 export const UpdateWithStartWorkflowRequest = z
   .object({
-    start: StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true }).extend({
+    start: StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, waitForClose: true }).extend({
       workflowIdConflictPolicy: z.enum(enumValues(WorkflowIdConflictPolicy)),
     }),
     update: UpdateWorkflowRequest.omit({ runId: true, firstExecutionRunId: true }),
@@ -478,6 +485,7 @@ export const StartWorkflowResponse = z
     runId: z.string(),
     started: z.boolean().describe('false when USE_EXISTING answered with the running run'),
     eagerWorkflowTask: WorkflowTask.optional().describe('With requestEagerExecution: the first workflow task, already started for the caller'),
+    closeEvent: HistoryEvent.optional().describe('With waitForClose: the run\'s close event, when it closed within the long poll'),
   })
   .meta({ id: 'StartWorkflowResponse' });
 export const PollWorkflowTaskResponse = z

@@ -33,7 +33,7 @@ import { applyParentClosePolicy } from './engine/parent-close-policy.js';
 import type { CallResult, ChildStartRequest, WorkflowCall } from './engine/workflow-call.js';
 import { endNamedActivity, heartbeatNamedActivity, type ActivityEnd, type NamedActivity } from './workflow-object/activity-changes.js';
 import { askQuery } from './workflow-object/consistent-query.js';
-import { readHistory } from './workflow-object/history-pages.js';
+import { readHistory, waitForCloseEvent } from './workflow-object/history-pages.js';
 import { HistoryWaiters } from './workflow-object/history-waiters.js';
 import { wireParts, type WorkflowParts } from './workflow-object/parts.js';
 import { priorAnswer, requestKey, type RequestKey } from './workflow-object/request-ids.js';
@@ -48,6 +48,7 @@ export class WorkflowHost {
   readonly env: Env;
   /** Long polls waiting for their run to change. */
   private readonly waiters = new HistoryWaiters(() => this.timeSkipper.check());
+  private readonly historyDeps = () => ({ store: this.store, clock: this.clock, waiters: this.waiters, workflowId: this.names.workflowId });
   /** The time every state change is computed at; tests move it. */
   readonly clock = new Clock();
   /** This object's billable units, counted as they happen (src/cost). */
@@ -98,9 +99,8 @@ export class WorkflowHost {
   // ---- The one way state changes --------------------------------------------------
 
   /**
-   * Runs one engine change and writes all of it in a single transaction: events, run
-   * rows, outbox rows, the request record and the alarm (design invariant 1). A throw
-   * anywhere leaves storage untouched.
+   * Runs one engine change and writes all of it in a single transaction: events, run rows, outbox
+   * rows, the request record and the alarm (design invariant 1). A throw leaves storage untouched.
    */
   private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean } = {}): T {
     const prior = priorAnswer<T>(this.store, request);
@@ -165,7 +165,7 @@ export class WorkflowHost {
 
   // ---- RPC: executions --------------------------------------------------------------
 
-  /** Starts a run; with `requestEagerExecution`, its first workflow task comes back started (eager workflow start). */
+  /** Starts a run; its first workflow task comes back started with `requestEagerExecution` (eager workflow start), else its close event with `waitForClose`. */
   start(req: ParsedRequestOf<'startWorkflow'>): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
     return outcome(async () => {
       // The token is what the request record keeps: a retried start rebuilds the same task.
@@ -175,7 +175,8 @@ export class WorkflowHost {
         return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
       }, requestKey('start', req));
       const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
-      return task ? { ...answer, eagerWorkflowTask: task } : answer;
+      if (task) return { ...answer, eagerWorkflowTask: task };
+      return req.waitForClose ? { ...answer, ...(await waitForCloseEvent(this.historyDeps(), answer.runId, this.clock.now() + longPollMs(this.env))) } : answer;
     });
   }
 
@@ -217,8 +218,9 @@ export class WorkflowHost {
 
   /** A page of history, or a long poll for the next event or the close (src/workflow-object/history-pages.ts). */
   history(req: ParsedRequestOf<'getWorkflowHistory'>): Promise<Outcome<ResponseOf<'getWorkflowHistory'>>> {
-    return outcome(() => readHistory({ store: this.store, clock: this.clock, waiters: this.waiters, workflowId: this.names.workflowId }, req, this.clock.now() + longPollMs(this.env)));
+    return outcome(() => readHistory(this.historyDeps(), req, this.clock.now() + longPollMs(this.env)));
   }
+
 
   /**
    * Local test services only (the router checks KEEL_TIME_SKIPPING): moves this workflow's

@@ -134,8 +134,9 @@ export class WorkflowClient extends BaseClient {
    * @throws {WorkflowFailedError} when the workflow does not complete successfully.
    */
   public async execute<T extends Workflow>(workflowTypeOrFunc: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowResultType<T>> {
-    const handle = await this.start(workflowTypeOrFunc, options);
-    return handle.result();
+    // Start and wait in one exchange where it can (WorkflowOperations.start): the close event comes with the start's answer.
+    const { runId, closeEvent } = await this.operations.start(workflowTypeName(workflowTypeOrFunc), options as WorkflowStartOptions, true);
+    return (await this.operations.result({ workflowId: options.workflowId, runId }, options.followRuns ?? true, closeEvent)) as WorkflowResultType<T>;
   }
 
   /**

@@ -59,11 +59,16 @@ export class WorkflowOperations {
   /**
    * Starts a run; answers its run id, whether it was started (false: USE_EXISTING found one
    * running) and whether its first workflow task went straight to a Worker here (eager start).
+   * With `waitForClose` (execute), the service holds the answer until the run closes and it brings
+   * the close event: one exchange for start and result. Not with an eager start (the answer brings
+   * the task to run), nor with interceptors, whose `start` returns once the run has started.
    */
-  public async start(workflowType: string, options: WorkflowStartOptions): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean }> {
+  public async start(workflowType: string, options: WorkflowStartOptions, waitForClose = false): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean; closeEvent?: HistoryEvent }> {
     const { dataConverter, identity, connection, namespace } = this.context;
     let started = true;
     let eagerlyStarted = false;
+    let closeEvent: HistoryEvent | undefined;
+    waitForClose &&= (this.context.interceptors ?? []).length === 0;
     const runId = await this.intercept('start', async (input) => {
       const compiled = withoutArgsAndMemo(input.options);
       const request: RequestOf<'startWorkflow'> = dropUndefined({
@@ -78,7 +83,7 @@ export class WorkflowOperations {
       const eager = options.requestEagerStart ? reserveLocalWorker(connection, namespace, compiled.taskQueue) : undefined;
       let answer: ResponseOf<'startWorkflow'>;
       try {
-        answer = await this.call({ workflowId: input.options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true, acknowledgesHandOff: true } : request);
+        answer = await this.call({ workflowId: input.options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true, acknowledgesHandOff: true } : waitForClose ? { ...request, waitForClose } : request);
       } catch (err) {
         eager?.release();
         throw err;
@@ -88,9 +93,10 @@ export class WorkflowOperations {
       else eager?.release();
       eagerlyStarted = !!(eager && eagerWorkflowTask);
       started = answer.started;
+      closeEvent = answer.closeEvent;
       return answer.runId;
     })({ workflowType, headers: {}, options: startInputOptions(options) });
-    return { runId, started, eagerlyStarted };
+    return { runId, started, eagerlyStarted, ...(closeEvent ? { closeEvent } : {}) };
   }
 
   /** The request that starts a run of `workflowType` with `options`, its payloads encoded. */
@@ -140,20 +146,23 @@ export class WorkflowOperations {
    * Each wait is a long poll for the close event only; an empty answer (the poll's ~20 s passed)
    * is asked again with the token it gave. The run is pinned after the first answer, so a
    * handle without run id keeps waiting for the run that was latest when it started waiting.
+   * `closed`: the close event of `target.runId`, already known (a start that waited for it).
    */
-  public async result(target: WorkflowTarget, followRuns: boolean): Promise<unknown> {
+  public async result(target: WorkflowTarget, followRuns: boolean, closed?: HistoryEvent): Promise<unknown> {
     let runId = target.runId;
     let nextPageToken: string | undefined;
     for (;;) {
-      const answer = await this.call({ workflowId: target.workflowId, runId }, 'getWorkflowHistory', dropUndefined({ runId, nextPageToken, waitNewEvent: true, closeEventOnly: true }), target.workflowId);
-      runId ??= answer.runId;
-      // A long poll that saw nothing may answer an empty 200 (no `events` at all). The close
-      // event is always a run's last; be lenient about anything before it.
-      const close = findCloseEvent(answer.events ?? []);
-      if (close === undefined) {
+      let close = closed;
+      closed = undefined;
+      if (!close) {
+        const answer = await this.call({ workflowId: target.workflowId, runId }, 'getWorkflowHistory', dropUndefined({ runId, nextPageToken, waitNewEvent: true, closeEventOnly: true }), target.workflowId);
+        runId ??= answer.runId;
+        // A long poll that saw nothing may answer an empty 200 (no `events` at all). The close
+        // event is always a run's last; be lenient about anything before it.
+        close = findCloseEvent(answer.events ?? []);
         nextPageToken = answer.nextPageToken;
-        continue;
       }
+      if (close === undefined) continue;
       const outcome = await interpretCloseEvent(close, this.context.dataConverter, followRuns);
       if (outcome.type === 'result') return outcome.value;
       runId = outcome.runId;

@@ -60,6 +60,12 @@ export async function readHistory(
   }
 }
 
+/** The run's close event, waited for until `deadline` (a start that waits: StartWorkflowRequest.waitForClose). */
+export async function waitForCloseEvent(deps: Parameters<typeof readHistory>[0], runId: string, deadline: number): Promise<{ closeEvent?: HistoryEvent }> {
+  const closeEvent = (await readHistory(deps, { runId, waitNewEvent: true, closeEventOnly: true }, deadline)).events.at(-1);
+  return closeEvent ? { closeEvent } : {};
+}
+
 /**
  * The next page of a workflow task's history (Temporal's paged poll answer): stored events from
  * `from` up to the task's started event, within the byte budget of one answer; the last page

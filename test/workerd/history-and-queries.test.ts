@@ -142,6 +142,51 @@ describe('history long polls', () => {
   });
 });
 
+describe('a start that waits for the close (waitForClose: start and result in one exchange)', () => {
+  it('answers once the run closes, with the run id and its close event', async () => {
+    const wid = unique('start-wait');
+    const tq = unique('tq');
+    const answering = startWorkflow(wid, tq, { waitForClose: true });
+    const task = (await pollWorkflowTask(tq))!;
+    await until(() => historyWaiters(wid), (n) => n > 0);
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    const answer = (await answering) as { runId: string; started: boolean; closeEvent?: HistoryEvent };
+    expect(answer.runId).toBe(task.workflowExecution.runId);
+    expect(answer.started).toBe(true);
+    expect(answer.closeEvent).toMatchObject({ eventType: 'WorkflowExecutionCompleted', eventId: (await history(wid)).length });
+    expect(fromJson((answer.closeEvent!.attributes as { result: Parameters<typeof fromJson>[0] }).result)).toBe('done');
+  });
+
+  it('answers without a close event when the run is still running after the long-poll limit', async () => {
+    const wid = unique('start-wait-running');
+    const answer = (await startWorkflow(wid, unique('tq'), { waitForClose: true })) as { runId: string; closeEvent?: HistoryEvent };
+    expect(answer.runId).toBeTruthy();
+    expect(answer.closeEvent).toBeUndefined();
+    expect((await history(wid)).map((e) => e.eventType)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+  });
+
+  it('a retried start (same request id) answers the close of the run it started, not a new run', async () => {
+    const wid = unique('start-wait-retry');
+    const tq = unique('tq');
+    // The first attempt's wait runs out (the run is still open); its retry, after the close, gets it.
+    const first = (await startWorkflow(wid, tq, { requestId: `${wid}-req`, waitForClose: true })) as { runId: string; closeEvent?: HistoryEvent };
+    expect(first.closeEvent).toBeUndefined();
+    const task = (await pollWorkflowTask(tq))!;
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json(7) }]);
+    const again = (await startWorkflow(wid, tq, { requestId: `${wid}-req`, waitForClose: true })) as { runId: string; closeEvent?: HistoryEvent };
+    expect(again.runId).toBe(first.runId);
+    expect(again.closeEvent?.eventType).toBe('WorkflowExecutionCompleted');
+  });
+
+  it('with requestEagerExecution the answer brings the first task at once and does not wait', async () => {
+    const wid = unique('start-wait-eager');
+    const tq = unique('tq');
+    const answer = (await startWorkflow(wid, tq, { requestEagerExecution: true, waitForClose: true })) as { eagerWorkflowTask?: { taskToken: string }; closeEvent?: HistoryEvent };
+    expect(answer.eagerWorkflowTask?.taskToken).toBeTruthy();
+    expect(answer.closeEvent).toBeUndefined();
+  });
+});
+
 describe('queries', () => {
   it('a query goes to a poller of the workflow task queue as a task with a query field; its answer comes back; history is untouched', async () => {
     const wid = unique('query');

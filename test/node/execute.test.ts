@@ -1,0 +1,86 @@
+// client.workflow.execute() end to end: the start's answer waits for the run's close
+// (StartWorkflowRequest.waitForClose), so start and result are one exchange; a chain
+// continued-as-new is followed, and with interceptors execute is start + result as they expect.
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection, WorkflowFailedError, type WorkflowClientInterceptor } from 'keel/client';
+import { TestWorkflowEnvironment } from 'keel/testing';
+import { Worker } from 'keel/worker';
+import { counterLoop, flaky } from './fixtures/model-workflows.js';
+
+const workflowsPath = fileURLToPath(new URL('./fixtures/model-workflows.ts', import.meta.url));
+let env: TestWorkflowEnvironment;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createLocal();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+/** A client on a connection of its own whose exchanges are recorded, as `METHOD /path-after-the-namespace`. */
+async function recordingClient(interceptors: WorkflowClientInterceptor[] = []) {
+  const exchanges: string[] = [];
+  const recording: typeof fetch = async (input, init) => {
+    const path = new URL(String(input)).pathname.replace(/^\/api\/v1\/namespaces\/[^/]+/, '').replace(/^\/workflows\/[^/]+/, '/workflows/{id}');
+    exchanges.push(`${init?.method ?? 'GET'} ${path}`);
+    return fetch(input, init);
+  };
+  const connection = await Connection.connect({ address: env.address, fetch: recording });
+  exchanges.length = 0; // connect's own reachability check
+  return { exchanges, connection, client: new Client({ connection, interceptors: { workflow: interceptors } }) };
+}
+
+describe('execute(): start and result in one exchange', () => {
+  it('a workflow that completes: its result comes with the start\'s answer, no result long poll', async () => {
+    const taskQueue = 'execute-one';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
+    const { exchanges, connection, client } = await recordingClient();
+    const result = await worker.runUntil(client.workflow.execute(counterLoop, { taskQueue, workflowId: 'execute-one-1', args: [1, 0, 1] }));
+    expect(result).toMatchObject({ total: 1, run: 1 });
+    expect(exchanges).toEqual(['POST /workflows']);
+    await connection.close();
+  });
+
+  it('a workflow that fails: execute throws WorkflowFailedError from the start\'s answer', async () => {
+    const taskQueue = 'execute-fails';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
+    const { exchanges, connection, client } = await recordingClient();
+    // No retry policy: the first attempt's failure fails the workflow.
+    const failing = client.workflow.execute(flaky, { taskQueue, workflowId: 'execute-fails-1', args: ['x'] });
+    await expect(worker.runUntil(failing)).rejects.toThrow(WorkflowFailedError);
+    await expect(failing.catch((e: WorkflowFailedError) => e.cause?.message)).resolves.toBe('attempt 1 failed');
+    expect(exchanges).toEqual(['POST /workflows']);
+    await connection.close();
+  });
+
+  it('a chain continued as new: the first run\'s close comes with the start, the last run\'s result by long poll', async () => {
+    const taskQueue = 'execute-chain';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
+    const { exchanges, connection, client } = await recordingClient();
+    const result = await worker.runUntil(client.workflow.execute(counterLoop, { taskQueue, workflowId: 'execute-chain-1', args: [1, 0, 3] }));
+    expect(result).toMatchObject({ total: 6, run: 3 });
+    expect(exchanges[0]).toBe('POST /workflows');
+    expect(exchanges.slice(1).every((e) => e === 'GET /workflows/{id}/history')).toBe(true);
+    await connection.close();
+  });
+
+  it('with client interceptors, execute is start then result: the interceptor\'s start returns before the run closes', async () => {
+    const taskQueue = 'execute-intercepted';
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
+    const seen: string[] = [];
+    const interceptor: WorkflowClientInterceptor = {
+      async start(input, next) {
+        const runId = await next(input);
+        seen.push('start returned');
+        return runId;
+      },
+    };
+    const { exchanges, connection, client } = await recordingClient([interceptor]);
+    const result = await worker.runUntil(client.workflow.execute(counterLoop, { taskQueue, workflowId: 'execute-intercepted-1', args: [1, 0, 1] }));
+    expect(result).toMatchObject({ total: 1 });
+    expect(seen).toEqual(['start returned']);
+    expect(exchanges).toEqual(['POST /workflows', 'GET /workflows/{id}/history']);
+    await connection.close();
+  });
+});
