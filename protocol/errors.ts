@@ -39,6 +39,11 @@ export const ErrorStatus = {
   INVALID_TASK_TOKEN: 400,
   /** The task is no longer wanted: completed, timed out, retried or its run closed. */
   TASK_NOT_FOUND: 404,
+  /**
+   * A poll of a sticky queue the service closed for good: its worker shut down, or was taken for dead
+   * (a task handed to it was not acknowledged in time). A worker still alive moves to a new sticky queue.
+   */
+  STICKY_QUEUE_CLOSED: 410,
   /** A command names an activity that is not pending. */
   UNKNOWN_ACTIVITY: 400,
   /** A command names a timer that is not pending. */

@@ -53,4 +53,4 @@ export {
 } from './api.js';
 export { ScheduleOverlapPolicy, type ScheduleWire, type ScheduleSpecWire, type DescribeScheduleWire, type ScheduleListEntryWire } from './schedules.js';
 export { openApiDocument } from './openapi.js';
-export { ownsStickyQueue, stickyQueueName } from './sticky-queue.js';
+export { isStickyQueueName, ownsStickyQueue, stickyQueueName } from './sticky-queue.js';

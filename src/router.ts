@@ -5,7 +5,7 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import type { z } from 'zod';
-import { API_PREFIX, Api, Limits, endpointPathTemplate, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { API_PREFIX, Api, Limits, endpointPathTemplate, isStickyQueueName, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
 import { authorize, authorizeOperator, requireTokenSecret, visibleNamespaces } from './auth.js';
 import { requireNamespace } from './namespaces/cache.js';
 import { describeNamespace, listNamespaces, registerNamespace, updateNamespace } from './namespaces/handlers.js';
@@ -57,12 +57,16 @@ const handlers: Handlers = {
   pollWorkflowUpdate: async (c) => unwrap(await wf(c).pollUpdate(c.params.updateId!, c.body)),
   pollWorkflowTask: async (c) => {
     const queue = taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow');
-    if ((c.body.maxTasks ?? 1) > 1) {
-      const [first, ...more] = (await queue.pollMany(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff ?? false, c.body.maxTasks!, c.body.stickyTaskQueue)).flatMap((s) => (s.kind === 'workflow' ? [s.task] : []));
-      return first ? { task: first, ...(more.length > 0 ? { moreTasks: more } : {}) } : {};
+    const started =
+      (c.body.maxTasks ?? 1) > 1
+        ? await queue.pollMany(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff ?? false, c.body.maxTasks!, c.body.stickyTaskQueue)
+        : [await queue.poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue)];
+    const [task, ...moreTasks] = started.flatMap((s) => (s?.kind === 'workflow' ? [s.task] : []));
+    // A closed sticky queue answers at once: said so, its worker (alive after all) moves to a new one instead of polling on.
+    if (!task && isStickyQueueName(c.params.taskQueue!) && (await queue.isClosed())) {
+      throw new ServiceError('STICKY_QUEUE_CLOSED', `The sticky queue '${c.params.taskQueue!.slice(0, 200)}' is closed: its worker shut down or was taken for dead. Poll a new sticky queue.`);
     }
-    const started = await queue.poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue);
-    return started?.kind === 'workflow' ? { task: started.task } : {};
+    return task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {};
   },
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
   failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),

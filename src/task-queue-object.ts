@@ -478,6 +478,11 @@ export class TaskQueueObject extends DurableObject<Env> {
     return { cancelled };
   }
 
+  /** Whether this sticky queue is closed for good: a poll of it answers STICKY_QUEUE_CLOSED (src/router.ts). */
+  isClosed(): boolean {
+    return this.closed;
+  }
+
   /**
    * The sticky queue's worker stopped (Temporal's ShutdownWorker). Its tasks would otherwise
    * wait out the sticky schedule-to-start timeout; instead each goes to its workflow's normal

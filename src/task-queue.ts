@@ -134,6 +134,11 @@ export class TaskQueue {
     return this.at(0).closeSticky();
   }
 
+  /** Whether this sticky queue was closed for good. */
+  isClosed(): Promise<boolean> {
+    return this.at(0).isClosed();
+  }
+
   /** A dead worker named this sticky queue as its own (TaskQueueObject.closeStickyOf). */
   closeStickyOf(pollerId: string): Promise<boolean> {
     return this.at(0).closeStickyOf(pollerId);

@@ -78,6 +78,8 @@ const STATUS_CODES: Readonly<Record<ErrorCode | 'UNAVAILABLE' | 'UNKNOWN', strin
   WORKFLOW_NOT_RUNNING: 'NOT_FOUND',
   WORKFLOW_ALREADY_STARTED: 'ALREADY_EXISTS',
   INVALID_TASK_TOKEN: 'INVALID_ARGUMENT',
+  // Temporal's matching answers a poll of a sticky queue whose worker it took for gone StickyWorkerUnavailable, Unavailable.
+  STICKY_QUEUE_CLOSED: 'UNAVAILABLE',
   TASK_NOT_FOUND: 'NOT_FOUND',
   UNKNOWN_ACTIVITY: 'INVALID_ARGUMENT',
   UNKNOWN_TIMER: 'INVALID_ARGUMENT',

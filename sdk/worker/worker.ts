@@ -3,7 +3,7 @@
  * Temporal's `Worker` does — bounded concurrency, sticky execution with a cache of runs,
  * graceful shutdown on SIGINT/SIGTERM.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/index.js';
@@ -17,6 +17,7 @@ import { runActivity, type ActivityFunction, type NextWorkflowTask, type Running
 import type { NativeConnection } from './connection.js';
 import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
+import { StickyQueue } from './sticky-queue.js';
 import { Runtime } from './runtime.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -142,9 +143,8 @@ export class Worker {
   private readonly runningActivities = new Set<RunningActivity>();
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
-  private readonly stickyQueue?: string;
-  /** Proves on shutdown that this worker owns its sticky queue (protocol/sticky-queue.ts); never sent before. */
-  private readonly stickyQueueSecret = randomBytes(32).toString('base64url');
+  /** The queue only this worker polls, for the runs it caches; replaced if the service closes it (sticky-queue.ts). */
+  private readonly sticky?: StickyQueue;
   private readonly log: Logger;
   /** Shared by every poll loop, so that an outage is logged once, and its end once. */
   private readonly serviceHealth: ServiceHealth;
@@ -211,7 +211,7 @@ export class Worker {
     const identity = this.identity;
     const maxCached = options.maxCachedWorkflows ?? 1000;
     if (bundle) {
-      if (maxCached > 0) this.stickyQueue = stickyQueueNameSync(`${options.taskQueue}/sticky/${identity}`, this.stickyQueueSecret);
+      if (maxCached > 0) this.sticky = new StickyQueue(`${options.taskQueue}/sticky/${identity}`, msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000);
       this.workflows = new WorkflowTaskProcessor({
         metrics: this.metrics,
         connection,
@@ -235,9 +235,7 @@ export class Worker {
               } } : {}),
             }
           : {}),
-        ...(this.stickyQueue
-          ? { stickyQueue: { name: this.stickyQueue, scheduleToStartTimeoutMs: msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000 } }
-          : {}),
+        ...(this.sticky ? { stickyQueue: this.sticky } : {}),
         log: this.log,
       });
     }
@@ -353,11 +351,11 @@ export class Worker {
           .call('cancelPolls', { kind, pollerId: this.pollerId }, { ...at, params: { taskQueue } })
           .catch((err: unknown) => this.log.warn(`Could not end polls on ${kind} queue '${taskQueue}'; abandoning them`, { error: err })),
       ),
-      ...(this.stickyQueue
+      ...(this.sticky
         ? [
             this.connection
-              .call('shutdownWorker', { stickyTaskQueue: this.stickyQueue, stickyQueueSecret: this.stickyQueueSecret, identity: this.identity }, at)
-              .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.stickyQueue}'; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout`, { error: err })),
+              .call('shutdownWorker', { stickyTaskQueue: this.sticky.name, stickyQueueSecret: this.sticky.secret, identity: this.identity }, at)
+              .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.sticky!.name}'; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout`, { error: err })),
           ]
         : []),
     ]);
@@ -372,15 +370,15 @@ export class Worker {
     if (this.workflows) {
       const slots = this.workflowSlots;
       const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
-      const normal = this.stickyQueue ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
-      const queues = [...Array<string>(normal).fill(taskQueue), ...Array<string>(this.stickyQueue ? Math.max(1, polls - normal) : 0).fill(this.stickyQueue ?? '')];
-      for (const queue of queues) {
+      const normal = this.sticky ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
+      const kinds = [...Array<'normal'>(normal).fill('normal'), ...Array<'sticky'>(this.sticky ? Math.max(1, polls - normal) : 0).fill('sticky')];
+      for (const kind of kinds) {
         loops.push(
           pollLoop<WorkflowTask>({
             ...common,
-            name: `workflow poller (${queue})`,
+            name: `workflow poller (${kind === 'sticky' ? 'sticky queue' : taskQueue})`,
             acquire: () => slots.acquire(),
-            poll: (_, max) => this.pollWorkflow(queue, this.abandonPolls.signal, max),
+            poll: (_, max) => (kind === 'sticky' ? this.pollSticky(this.sticky!.name, max) : this.pollWorkflow(taskQueue, this.abandonPolls.signal, max)),
             // Several tasks an answer (protocol 3), as many as this worker has free slots for: on its
             // own sticky queue timers firing together reach it in one round trip, and on the normal
             // queue the starts that queued while its polls were on their way come in one exchange
@@ -416,9 +414,26 @@ export class Worker {
     return loops;
   }
 
+  /**
+   * A poll of the sticky queue. One the service closed, taking this worker for dead (sticky-queue.ts),
+   * answers STICKY_QUEUE_CLOSED: a new sticky queue takes its place and the next poll goes there.
+   */
+  private async pollSticky(queue: string, max: number): Promise<WorkflowTask[]> {
+    try {
+      return await this.pollWorkflow(queue, this.abandonPolls.signal, max);
+    } catch (err) {
+      if (!(err instanceof KeelServiceError && err.code === 'STICKY_QUEUE_CLOSED')) throw err;
+      // A stopping worker closed it itself (shutdownWorker).
+      if (this.state === 'RUNNING' && this.sticky!.replace(queue)) {
+        this.log.warn(`The service closed this worker's sticky queue '${queue}', taking the worker for dead (a task handed to it was not acknowledged within ${Limits.handOffAckMs} ms: was its event loop blocked?). Its cached runs' tasks went to '${this.options.taskQueue}'; it goes on with the sticky queue '${this.sticky!.name}'`);
+      }
+      return [];
+    }
+  }
+
   private async pollWorkflow(queue: string, signal: AbortSignal, max = 1): Promise<WorkflowTask[]> {
     // Polls elsewhere name the sticky queue, so that a death found there closes it too.
-    const sticky = this.stickyQueue && queue !== this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {};
+    const sticky = this.sticky && queue !== this.sticky.name ? { stickyTaskQueue: this.sticky.name } : {};
     const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}) }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
     this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
     return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
@@ -428,7 +443,7 @@ export class Worker {
     const rate = this.options.maxTaskQueueActivitiesPerSecond;
     const r = await this.connection.call(
       'pollActivityTask',
-      { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.stickyQueue ? { stickyTaskQueue: this.stickyQueue } : {}), ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}) },
+      { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.sticky ? { stickyTaskQueue: this.sticky.name } : {}), ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}) },
       { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false },
     );
     this.metrics.activityPoll(r.task);
@@ -460,7 +475,7 @@ export class Worker {
         defaultHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.defaultHeartbeatThrottleInterval) ?? 30_000,
         maxHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.maxHeartbeatThrottleInterval) ?? 60_000,
         log: this.log,
-        ...(this.workflows && this.stickyQueue ? { nextWorkflowTask: (runId: string) => this.reserveStickyTask(runId) } : {}),
+        ...(this.workflows && this.sticky ? { nextWorkflowTask: (runId: string) => this.reserveStickyTask(runId) } : {}),
         ...(this.options.interceptors?.activity ? { interceptors: this.options.interceptors.activity } : {}),
       },
       task,
@@ -475,11 +490,11 @@ export class Worker {
    * sticky queue) instead of through a poll.
    */
   private reserveStickyTask(runId: string): NextWorkflowTask | undefined {
-    if (this.state !== 'RUNNING' || !this.stickyQueue || !this.workflows?.cache.has(runId)) return undefined;
+    if (this.state !== 'RUNNING' || !this.sticky || !this.workflows?.cache.has(runId)) return undefined;
     const release = this.workflowSlots.tryAcquire();
     if (!release) return undefined;
     return {
-      stickyTaskQueue: this.stickyQueue,
+      stickyTaskQueue: this.sticky.name,
       release,
       run: (task) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
     };
@@ -516,10 +531,3 @@ export class Worker {
   }
 }
 
-/**
- * protocol/sticky-queue.ts's `stickyQueueName`, computed synchronously with node:crypto so that the
- * constructor can name the queue (worker.test.ts checks that both give the same name).
- */
-export function stickyQueueNameSync(prefix: string, secret: string): string {
-  return `${prefix}/${createHash('sha256').update(secret).digest('hex').slice(0, 32)}`;
-}

@@ -30,7 +30,7 @@ export interface WorkflowTaskProcessorOptions {
   dataConverter: LoadedDataConverter;
   sandbox: WorkflowSandbox;
   maxCachedWorkflows: number;
-  /** The worker's own queue for sticky execution; undefined when the cache is off. */
+  /** The worker's own queue for sticky execution, read at each use (the worker replaces a closed one); undefined when the cache is off. */
   stickyQueue?: { name: string; scheduleToStartTimeoutMs: number };
   log: Logger;
   /** The worker's activities, which local activities run (none: a local activity fails as not registered). */

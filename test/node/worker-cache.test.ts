@@ -6,6 +6,8 @@ import type { WorkflowTask } from 'keel/protocol';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
+import { keelHistory } from './fixtures/keel-history.js';
+import { waitFor } from './fixtures/wait.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 const expected = Array.from({ length: 10 }, (_, i) => `step-${i}`);
@@ -56,6 +58,32 @@ describe('the worker cache', () => {
     );
     for (const r of results) expect(r).toEqual(expected);
     expect(worker.cachedWorkflows).toBeLessThanOrEqual(1);
+  });
+
+  it('a worker the service took for dead (its sticky queue closed) moves to a new sticky queue: no polling on the closed one, and its runs are sticky again', async () => {
+    const polls = new Map<string, number>();
+    const connection = await NativeConnection.connect({ address: env.address });
+    const call = connection.call.bind(connection);
+    connection.call = (async (endpoint, request, options) => {
+      if (endpoint === 'pollWorkflowTask') polls.set(options!.params!.taskQueue!, (polls.get(options!.params!.taskQueue!) ?? 0) + 1);
+      return call(endpoint, request, options);
+    }) as typeof connection.call;
+    const worker = await Worker.create({ connection, taskQueue: 'dead-alive', workflowsPath, activities, shutdownSignals: [] });
+    const sticky = (worker as unknown as { sticky: { name: string; secret: string } }).sticky;
+    const closed = sticky.name;
+    await worker.runUntil(async () => {
+      await waitFor('the worker to poll its sticky queue', () => (polls.get(closed) ?? 0) > 0);
+      // What the service does to a worker it takes for dead (src/workflow-object/dead-polls.ts).
+      await env.nativeConnection.call('shutdownWorker', { stickyTaskQueue: closed, stickyQueueSecret: sticky.secret, identity: 'test' }, { namespace: env.namespace });
+      await waitFor('a new sticky queue', () => sticky.name !== closed);
+      const pollsAtReplace = polls.get(closed)!;
+      expect(await env.client.workflow.execute('tenSequentialSteps', { taskQueue: 'dead-alive', workflowId: 'dead-alive-1' })).toEqual(expected);
+      // Each sticky poller learnt of the closing once; none polled the closed queue again.
+      expect(polls.get(closed)! - pollsAtReplace).toBeLessThanOrEqual(8);
+    });
+    const scheduled = (await env.client.workflow.getHandle('dead-alive-1').fetchHistory().then(keelHistory)).events.filter((e) => e.eventType === 'WorkflowTaskScheduled');
+    expect(scheduled.slice(1).map((e) => (e.attributes as { taskQueue: string }).taskQueue)).toEqual(Array(10).fill(sticky.name));
+    await connection.close();
   });
 
   it('replays the full history on every task when the cache is off', async () => {

@@ -340,6 +340,19 @@ describe('sticky execution', () => {
     expect(passedOn.history[0]!.eventId).toBe(1);
     expect((await history(workflowId)).map((e) => e.eventType)).not.toContain('WorkflowTaskTimedOut');
   });
+
+  it('a poll of a closed sticky queue answers STICKY_QUEUE_CLOSED at once (one task or several), so a worker still alive moves to a new one instead of polling on', async () => {
+    const secret = `secret-of-${unique('worker-1')}`;
+    const sticky = await stickyQueueName(unique('closed-sticky'), secret);
+    const poll = (extra: Record<string, unknown>) => call('POST', `/task-queues/${encodeURIComponent(sticky)}/workflow-tasks/poll`, { identity: 'worker-1', ...extra });
+    // Open, it answers empty after the long poll.
+    expect((await poll({})).body).toEqual({});
+    await ok('POST', '/workers/shutdown', { stickyTaskQueue: sticky, stickyQueueSecret: secret, identity: 'worker-1' });
+    expectError(await poll({}), 'STICKY_QUEUE_CLOSED', /closed/);
+    expectError(await poll({ maxTasks: 4 }), 'STICKY_QUEUE_CLOSED');
+    // A normal queue never says so, even empty.
+    expect((await call('POST', `/task-queues/${unique('normal')}/workflow-tasks/poll`, { identity: 'worker-1' })).body).toEqual({});
+  });
 });
 
 describe('commands that record or close', () => {
