@@ -29,6 +29,11 @@ export function workflowObjectStub(env: Env, namespace: string, workflowId: stri
   return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify(name)));
 }
 
+/** Every shard of the namespace (none when KEEL_WORKFLOW_SHARDS is 0): what a list or count asks. */
+export function workflowShardStubs(env: Env, namespace: string) {
+  return Array.from({ length: workflowShards(env) }, (_, shard) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify([namespace, shard]))));
+}
+
 /** A workflow object's name: [namespace, workflow id] (an object of its own) or [namespace, shard]. */
 export function parseObjectName(name: string): { namespace: string; workflowId?: string; shard?: number } {
   const [namespace, which] = JSON.parse(name) as [string?, (string | number)?];
