@@ -10,12 +10,13 @@ import type { Env } from '../env.js';
 import { ServiceError } from '../service-error.js';
 import { D1_LAYOUT, FilterTooComplexError, countSql, listSql, sortKeys, whereSql, type SortKey, type SqlValue } from './filter-sql.js';
 import { STATUS_FILTER_NAMES } from '../../protocol/enums.js';
-import { ListFilterError, caretExcerpt, parseListFilter, type ListFilter } from './list-filter.js';
+import { ListFilterError, caretExcerpt, parseListFilter, workflowIdsOf, type ListFilter } from './list-filter.js';
 import { visibilityDb } from './migrations.js';
 import { isoTime } from '../engine/iso-time.js';
 import { mergePages, storePage, withinBytes, type ExecutionRow, type StorePage } from './list-rows.js';
 import type { ShardAnswers, ShardRead } from './shard-store.js';
 import { workflowShardStubs } from '../stubs.js';
+import { workflowShards } from '../workflow-shards.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 
@@ -34,7 +35,7 @@ export async function listExecutions(env: Env, namespace: string, req: ParsedReq
   const maxBytes = Limits.maxListPageBytes;
 
   let found: StorePage;
-  const shards = await askShards(env, namespace, { kind: 'list', query, pageSize, maxBytes, ...(after ? { after } : {}) });
+  const shards = await askShards(env, namespace, { kind: 'list', query, pageSize, maxBytes, ...(after ? { after } : {}) }, filter);
   if (shards) found = mergePages(keys, shards, pageSize);
   else {
     // One more row than the page says whether another page follows, so the last page has no token.
@@ -57,7 +58,7 @@ export async function countExecutions(env: Env, namespace: string, req: ParsedRe
   if (filter.orderBy.length > 0) throw filterError(query, filter.orderByOffset ?? 0, 'count takes no ORDER BY');
   const where = checked(query, () => whereSql(filter));
   const byStatus = Boolean(filter.groupBy || req.groupBy);
-  const shards = await askShards(env, namespace, { kind: 'count', query, byStatus });
+  const shards = await askShards(env, namespace, { kind: 'count', query, byStatus }, filter);
   let rows: ShardAnswers['count'];
   if (shards) rows = shards.flat();
   else {
@@ -74,12 +75,13 @@ export async function countExecutions(env: Env, namespace: string, req: ParsedRe
 }
 
 /**
- * With workflow shards, every shard's answer to `read` (asked in parallel: one request each);
+ * With workflow shards, the answers to `read` of every shard that may keep runs the filter matches
+ * (asked in parallel: one request each; a filter by workflow id asks only its ids' shards);
  * undefined when the namespace's summaries are in D1 (KEEL_WORKFLOW_SHARDS = 0).
  */
-async function askShards<R extends ShardRead>(env: Env, namespace: string, read: R): Promise<Array<ShardAnswers[R['kind']]> | undefined> {
-  const shards = workflowShardStubs(env, namespace);
-  if (shards.length === 0) return undefined;
+async function askShards<R extends ShardRead>(env: Env, namespace: string, read: R, filter: ListFilter): Promise<Array<ShardAnswers[R['kind']]> | undefined> {
+  if (workflowShards(env) === 0) return undefined;
+  const shards = workflowShardStubs(env, namespace, workflowIdsOf(filter));
   return Promise.all(shards.map((s) => s.readVisibility(read) as unknown as Promise<ShardAnswers[R['kind']]>));
 }
 
