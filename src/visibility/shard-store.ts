@@ -19,14 +19,19 @@
  */
 import type { WorkflowExecutionStatus } from '../../protocol/index.js';
 import { parseListFilter } from './list-filter.js';
-import { SHARD_LAYOUT, countSql, sortKeys, whereSql, type Sql, type SqlValue } from './filter-sql.js';
+import { SHARD_LAYOUT, countSql, listSql, sortKeys, whereSql, type Sql, type SqlValue } from './filter-sql.js';
 import { storePage, type ExecutionRow, type StorePage } from './list-rows.js';
 import { indexed, storable } from './store.js';
 import type { ExecutionSummary, SummaryWriter } from './summary.js';
-import { listSql } from './filter-sql.js';
 import { unitsSql } from '../cost/namespace-cost.js';
 import { runsByQueueSql, type QueueStatusCount } from '../metrics/service-metrics.js';
 
+/**
+ * The runs' table. A run's start time never changes (a reset or continue-as-new is a new run), so
+ * (start time, run id) names its one row for its whole life. `attributes`: the search-attribute
+ * values as [name, type, ord, str, num] arrays (SHARD_LAYOUT reads them); `units`: the run's billable
+ * units when the summary was made (src/cost).
+ */
 export const VISIBILITY_TABLE = `CREATE TABLE IF NOT EXISTS visibility (
   start_time INTEGER NOT NULL, run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, workflow_type TEXT NOT NULL,
   task_queue TEXT NOT NULL, status TEXT NOT NULL, execution_time INTEGER NOT NULL, close_time INTEGER,
