@@ -10,6 +10,8 @@ import type { ResponseOf } from '../../protocol/index.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
+import { ShardSummaries } from '../../src/visibility/shard-store.js';
+import type { ExecutionSummary } from '../../src/visibility/summary.js';
 import { hostStorage, inWorkflow, json, testEnv } from './helpers.js';
 import { Space, complete } from './visibility-helpers.js';
 
@@ -47,6 +49,28 @@ describe('summaries in the shard, written with their change', () => {
     // The run's bill has no D1 row: its summaries were SQLite rows of its shard.
     const cost = await s.ok<ResponseOf<'describeWorkflow'>>('GET', '/workflows/now', { runId });
     expect(cost.cost!.units.d1RowsWritten).toBe(0);
+  });
+
+  it('a summary written, replaced or deleted is one billed row', async () => {
+    const s = new Space();
+    await s.start('rows'); // the shard has its table
+    const written = await inWorkflow(s.ns, 'rows', (_o, state) => {
+      const counts: number[] = [];
+      const sql = { exec: (query: string, ...values: unknown[]) => { const c = state.storage.sql.exec(query, ...values); counts.push(c.rowsWritten); return c; } } as unknown as SqlStorage;
+      const summaries = new ShardSummaries(sql);
+      const summary: ExecutionSummary = {
+        namespace: s.ns, workflowId: 'rows-direct', runId: crypto.randomUUID(), firstRunId: 'r', workflowType: 't', taskQueue: 'q', status: 'RUNNING',
+        startTime: 1000, executionTime: 1000, historyLength: 2, version: 2, searchAttributes: { Tags: ['a', 'b'], Notes: { type: 'Text', value: 'three little words' } },
+      };
+      state.storage.transactionSync(() => {
+        summaries.enqueue(summary);
+        summaries.enqueue({ ...summary, status: 'COMPLETED', closeTime: 2000, historyLength: 5, version: 5 });
+        summaries.enqueueDeletion(s.ns, summary.runId, summary.startTime);
+      });
+      return counts;
+    });
+    // Search-attribute values ride in the run's row: no row of their own, whatever their number.
+    expect(written).toEqual([1, 1, 1]);
   });
 
   it('a change that rolls back takes its summary with it', async () => {
