@@ -23,8 +23,10 @@ const e2e = { environment: 'node' as const, globalSetup: ['test/node/global-setu
 // The workerd pool serves wrangler.toml's [assets] (the built UI), which must exist before it starts.
 if (!existsSync(sdk('./dist/ui/index.html'))) execFileSync(process.execPath, [sdk('./scripts/build-ui.mjs')], { stdio: 'inherit' });
 
-/** The suites about an object of one's own: its schema and migrations, its footprint, its cost, emptying it. */
-const OWN_OBJECT_SUITES = ['test/workerd/storage.test.ts', 'test/workerd/retention.test.ts', 'test/workerd/cost.test.ts'];
+/** The suites about an object of one's own: its schema and migrations, its footprint, its cost, emptying it, its D1 outbox. */
+const OWN_OBJECT_SUITES = ['test/workerd/storage.test.ts', 'test/workerd/retention.test.ts', 'test/workerd/cost.test.ts', 'test/workerd/visibility-outbox.test.ts'];
+/** Suites both layouts run: visibility is kept apart by layout (a shard's table, or D1), and read through the same API. */
+const BOTH_LAYOUT_SUITES = ['test/workerd/visibility.test.ts', 'test/workerd/upsert.test.ts', 'test/workerd/metrics.test.ts', 'test/workerd/hostile-input.test.ts'];
 
 export default defineConfig({
   test: {
@@ -43,8 +45,8 @@ export default defineConfig({
       // Workflows kept in shards, as `keel dev` keeps them (src/workflow-object.ts): every suite.
       workerdProject('workerd', '4', { exclude: OWN_OBJECT_SUITES }),
       // Workflows in objects of their own (KEEL_WORKFLOW_SHARDS=0, the layout of deployments from
-      // before shards): the suites about that layout's storage.
-      workerdProject('workerd-objects', '0', { include: OWN_OBJECT_SUITES }),
+      // before shards): the suites about that layout's storage, and visibility (D1 in this layout).
+      workerdProject('workerd-objects', '0', { include: [...OWN_OBJECT_SUITES, ...BOTH_LAYOUT_SUITES] }),
       {
         resolve: { alias },
         test: {

@@ -17,14 +17,14 @@ import { isRunning, type RunState } from './engine/run-state.js';
 import type { Txn } from './engine/transaction.js';
 import { lookupNamespace, peekNamespace } from './namespaces/cache.js';
 import type { WorkflowStore } from './storage/workflow-store.js';
-import type { VisibilityOutbox } from './visibility/outbox.js';
+import type { SummaryWriter } from './visibility/summary.js';
 import type { WorkflowCalls } from './workflow-calls.js';
 
 export interface RunDeletionHost {
   env: Env;
   storage: Pick<DurableObjectStorage, 'transactionSync' | 'deleteAlarm' | 'deleteAll'>;
   store: WorkflowStore;
-  visibility: VisibilityOutbox;
+  visibility: SummaryWriter;
   calls: WorkflowCalls;
   namespace: () => string;
   now: () => number;
@@ -100,14 +100,15 @@ export class RunDeletion {
     this.earliestClose = undefined;
   }
 
-  /** Deletes runs in one transaction: their rows, and their visibility rows through the outbox. */
+  /** Deletes runs in one transaction: their rows, and their visibility rows (in a shard's table, or through the outbox to D1). */
   delete(runIds: readonly string[]): void {
     const { storage, store, visibility } = this.host;
     try {
       storage.transactionSync(() => {
         for (const runId of runIds) {
+          const startTime = store.loadRun(runId)?.startTime;
           store.deleteRun(runId);
-          visibility.enqueueDeletion(this.host.namespace(), runId, this.host.now());
+          visibility.enqueueDeletion(this.host.namespace(), runId, startTime, this.host.now());
         }
       });
     } catch (err) {

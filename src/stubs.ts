@@ -29,6 +29,16 @@ export function workflowObjectStub(env: Env, namespace: string, workflowId: stri
   return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify(name)));
 }
 
+/**
+ * The shards of the namespace (none when KEEL_WORKFLOW_SHARDS is 0): what a list or count asks —
+ * every one, or with `workflowIds` only those the ids hash to.
+ */
+export function workflowShardStubs(env: Env, namespace: string, workflowIds?: readonly string[]) {
+  const count = workflowShards(env);
+  const shards = workflowIds ? [...new Set(workflowIds.map((id) => shardOf(id, count)))].sort((a, b) => a - b) : Array.from({ length: count }, (_, shard) => shard);
+  return count === 0 ? [] : shards.map((shard) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify([namespace, shard]))));
+}
+
 /** A workflow object's name: [namespace, workflow id] (an object of its own) or [namespace, shard]. */
 export function parseObjectName(name: string): { namespace: string; workflowId?: string; shard?: number } {
   const [namespace, which] = JSON.parse(name) as [string?, (string | number)?];

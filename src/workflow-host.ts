@@ -2,8 +2,8 @@
  * WorkflowHost: one workflow id, holding every run of that id, inside the Durable Object that
  * keeps it (src/workflow-object.ts: an object of its own, or a shard of many). A thin shell around
  * storage and the alarm: each RPC method runs one engine change (src/engine) and writes it in one
- * transaction, then hands new tasks to their task queues from the outbox, and run summaries to the
- * D1 visibility store (src/visibility).
+ * transaction (a shard's run summaries in it too), then hands new tasks to their task queues from
+ * the outbox, and an own object's run summaries to the D1 visibility store (src/visibility).
  */
 import type { ParsedRequestOf, ResponseOf } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';

@@ -17,6 +17,7 @@ import { objectStorage, shardStorage, workflowIdOfScope, type HostStorage } from
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
+import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
 
 /** Workflows a shard keeps in memory at most, but for those used within IDLE_MS or waited for. */
 const MAX_HOSTS = 1000;
@@ -94,6 +95,11 @@ export class WorkflowObject extends DurableObject<Env> {
     if (!Object.hasOwn(RPC_KINDS, method) || (method as string) === 'alarm') throw new TypeError(`not a workflow method: ${String(method)}`);
     const host = this.host(workflowId, namespace);
     return (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
+  }
+
+  /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */
+  readVisibility<R extends ShardRead>(read: R): ShardAnswers[R['kind']] {
+    return readShard(this.ctx.storage.sql, read);
   }
 
   override async alarm(info?: AlarmInvocationInfo): Promise<void> {

@@ -2,21 +2,29 @@
  * A namespace's cost for a calendar month (UTC) so far: the units of every run that closed in
  * the month or is still running, summed from the visibility store (each summary carries its
  * run's units as of that summary: a run's close, or for a running one its start or last upsert),
- * priced with protocol/prices.ts. One D1 query; no extra write anywhere.
+ * priced with protocol/prices.ts. One D1 query, or one read per shard of the namespace when its
+ * workflows are kept in shards (src/visibility/shard-store.ts); no extra write anywhere.
  */
 import { executionCost, type ExecutionUnits } from '../../protocol/prices.js';
 import type { ParsedRequestOf, ResponseOf } from '../../protocol/index.js';
 import type { Env } from '../env.js';
 import { ServiceError } from '../service-error.js';
 import { visibilityDb } from '../visibility/migrations.js';
+import { ofNamespace, type Sql, type VisibilityLayout, D1_LAYOUT } from '../visibility/filter-sql.js';
+import { workflowShardStubs } from '../stubs.js';
 
 const UNIT_KEYS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
 
-const SUMS = UNIT_KEYS.map((k) => `COALESCE(SUM(json_extract(units, '$.${k}')), 0) AS ${k}`).join(', ');
+const SUMS = UNIT_KEYS.map((k) => `COALESCE(SUM(json_extract(e.units, '$.${k}')), 0) AS ${k}`).join(', ');
 
-// Closed in the month, or open and started before its end (still running, so billed this month).
-const QUERY = `SELECT COUNT(*) AS runs, ${SUMS} FROM executions
-WHERE namespace = ?1 AND ((close_time >= ?2 AND close_time < ?3) OR (close_time IS NULL AND start_time < ?3))`;
+/** The run count and units summed of the namespace's runs billed in [start, end): closed in it, or open and started before its end (still running). */
+export function unitsSql(layout: VisibilityLayout, namespace: string, start: number, end: number): Sql {
+  const scope = ofNamespace(layout, namespace);
+  return {
+    sql: `SELECT COUNT(*) AS runs, ${SUMS} FROM ${layout.runs} e WHERE ${scope.sql} AND ((e.close_time >= ? AND e.close_time < ?) OR (e.close_time IS NULL AND e.start_time < ?))`,
+    params: [...scope.params, start, end, end],
+  };
+}
 
 /** The month 'YYYY-MM' as [start, end) in ms (UTC). */
 export function monthRange(month: string): [number, number] {
@@ -32,10 +40,19 @@ export const currentMonth = (now: number) => new Date(now).toISOString().slice(0
 export async function namespaceCost(env: Env, namespace: string, req: ParsedRequestOf<'describeNamespaceCost'>, now = Date.now()): Promise<ResponseOf<'describeNamespaceCost'>> {
   const month = req.month ?? currentMonth(now);
   const [start, end] = monthRange(month);
+  const rows = await unitRows(env, namespace, start, end);
+  // Summed here (addUnits keeps one run's stored bytes; a namespace keeps the bytes of all its runs).
+  const sum = (k: string) => rows.reduce((n, row) => n + Number(row?.[k] ?? 0), 0);
+  const units = Object.fromEntries(UNIT_KEYS.map((k) => [k, sum(k)])) as unknown as ExecutionUnits;
+  return { namespace, month, runs: sum('runs'), ...executionCost(units) };
+}
+
+/** The sums of each store that keeps the namespace's summaries: each of its shards, or D1. */
+async function unitRows(env: Env, namespace: string, start: number, end: number): Promise<Array<Record<string, number> | null>> {
+  const shards = workflowShardStubs(env, namespace);
+  if (shards.length > 0) return Promise.all(shards.map((s) => s.readVisibility({ kind: 'units', start, end }) as Promise<Record<string, number>>));
   const db = await visibilityDb(env);
   if (!db) throw new ServiceError('INTERNAL', "This Keel service has no VISIBILITY D1 binding, so it keeps no summaries to sum; add the [[d1_databases]] binding from the repository's wrangler.toml and deploy again.");
-  const row = await db.prepare(QUERY).bind(namespace, start, end).first<Record<string, number>>();
-  // Summed here (addUnits keeps one run's stored bytes; a namespace keeps the bytes of all its runs).
-  const units = Object.fromEntries(UNIT_KEYS.map((k) => [k, Number(row?.[k] ?? 0)])) as unknown as ExecutionUnits;
-  return { namespace, month, runs: Number(row?.runs ?? 0), ...executionCost(units) };
+  const q = unitsSql(D1_LAYOUT, namespace, start, end);
+  return [await db.prepare(q.sql).bind(...q.params).first<Record<string, number>>()];
 }

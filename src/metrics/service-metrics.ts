@@ -1,40 +1,75 @@
 /**
  * GET /api/v1/metrics: the service's counts as Prometheus text, gathered when scraped. Executions
  * by namespace, task queue and status come from the visibility store (the summaries runs already
- * write); each task queue that store names is asked for its in-memory counts (queue-counters.ts):
+ * write: D1, or with workflow shards each registered namespace's shards); each task queue that store names is asked for its in-memory counts (queue-counters.ts):
  * tasks added and dispatched, polls with a task and empty, the backlog, waiting polls and the time
  * tasks waited in the queue. Nothing is written to serve a scrape.
  */
 import { MetricRegistry } from '../../protocol/metric-registry.js';
 import type { Env } from '../env.js';
-import { taskQueueStub } from '../stubs.js';
+import { taskQueueStub, workflowShardStubs } from '../stubs.js';
 import { visibilityDb } from '../visibility/migrations.js';
+import { D1_LAYOUT, type Sql, type VisibilityLayout } from '../visibility/filter-sql.js';
+import { workflowShards } from '../workflow-shards.js';
+import { NamespaceRegistry } from '../namespaces/registry.js';
 
 /** At most this many task queues are asked per scrape (the most used first), so a scrape stays bounded. */
 export const MAX_QUEUES_PER_SCRAPE = 200;
 
+/** With workflow shards, at most this many namespaces (by name) are asked per scrape: each costs a read per shard. */
+export const MAX_NAMESPACES_PER_SCRAPE = 100;
+
 const P = 'keel_';
+
+/** A count of runs by task queue and status (and namespace, from D1, which keeps them all). */
+export interface QueueStatusCount {
+  namespace?: string;
+  task_queue: string;
+  status: string;
+  n: number;
+}
+
+/** Runs per task queue and status of a store: D1's by namespace too; a shard keeps one namespace. */
+export function runsByQueueSql(layout: VisibilityLayout): Sql {
+  const ns = layout.namespace ? 'e.namespace AS namespace, ' : '';
+  return { sql: `SELECT ${ns}e.task_queue AS task_queue, e.status AS status, COUNT(*) AS n FROM ${layout.runs} e GROUP BY ${ns ? 'e.namespace, ' : ''}e.task_queue, e.status`, params: [] };
+}
+
+/** Every store's counts: each registered namespace's shards, or D1 (nothing without a VISIBILITY binding). */
+async function runCounts(env: Env): Promise<Array<QueueStatusCount & { namespace: string }>> {
+  const db = await visibilityDb(env);
+  if (!db) return [];
+  if (workflowShards(env) === 0) {
+    const q = runsByQueueSql(D1_LAYOUT);
+    return (await db.prepare(q.sql).all<QueueStatusCount & { namespace: string }>()).results;
+  }
+  const namespaces = (await NamespaceRegistry.of(env)?.list(MAX_NAMESPACES_PER_SCRAPE)) ?? [];
+  const answers = await Promise.all(
+    namespaces.map(async ({ name }) => (await Promise.all(workflowShardStubs(env, name).map((s) => s.readVisibility({ kind: 'byQueue' }) as Promise<QueueStatusCount[]>))).flat().map((row) => ({ ...row, namespace: name }))),
+  );
+  // A queue's runs are spread over the shards: one count per namespace, queue and status.
+  const sums = new Map<string, QueueStatusCount & { namespace: string }>();
+  for (const row of answers.flat()) {
+    const k = JSON.stringify([row.namespace, row.task_queue, row.status]);
+    const sum = sums.get(k);
+    if (sum) sum.n += row.n;
+    else sums.set(k, { ...row });
+  }
+  return [...sums.values()];
+}
 
 export async function serviceMetrics(env: Env): Promise<string> {
   const r = new MetricRegistry();
-  const db = await visibilityDb(env);
   const queues = new Map<string, { namespace: string; taskQueue: string; runs: number }>();
-  if (db) {
-    const rows = (
-      await db
-        .prepare(`SELECT namespace, task_queue, status, COUNT(*) AS n FROM executions GROUP BY namespace, task_queue, status`)
-        .all<{ namespace: string; task_queue: string; status: string; n: number }>()
-    ).results;
-    for (const row of rows) {
-      const labels = { namespace: row.namespace, task_queue: row.task_queue };
-      r.inc(`${P}workflow_started`, 'Runs started (as the visibility store has them; retention removes deleted runs)', labels, row.n);
-      if (row.status !== 'RUNNING') r.inc(`${P}workflow_closed`, 'Runs closed, by close status (as the visibility store has them)', { ...labels, status: row.status }, row.n);
-      else r.set(`${P}workflow_running`, 'Runs open now', labels, row.n);
-      const k = JSON.stringify([row.namespace, row.task_queue]);
-      const q = queues.get(k) ?? { namespace: row.namespace, taskQueue: row.task_queue, runs: 0 };
-      q.runs += row.n;
-      queues.set(k, q);
-    }
+  for (const row of await runCounts(env)) {
+    const labels = { namespace: row.namespace, task_queue: row.task_queue };
+    r.inc(`${P}workflow_started`, 'Runs started (as the visibility store has them; retention removes deleted runs)', labels, row.n);
+    if (row.status !== 'RUNNING') r.inc(`${P}workflow_closed`, 'Runs closed, by close status (as the visibility store has them)', { ...labels, status: row.status }, row.n);
+    else r.set(`${P}workflow_running`, 'Runs open now', labels, row.n);
+    const k = JSON.stringify([row.namespace, row.task_queue]);
+    const q = queues.get(k) ?? { namespace: row.namespace, taskQueue: row.task_queue, runs: 0 };
+    q.runs += row.n;
+    queues.set(k, q);
   }
   const asked = [...queues.values()].sort((a, b) => b.runs - a.runs).slice(0, MAX_QUEUES_PER_SCRAPE);
   const answers = await Promise.all(

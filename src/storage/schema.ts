@@ -3,6 +3,13 @@
  * migrations that bring an older database (a `keel dev` data directory, a deployed object)
  * up to it. Every table of the object is declared here; the modules that use a table
  * (src/storage/workflow-store.ts, src/workflow-calls.ts, src/visibility/outbox.ts) own its rows.
+ *
+ * Tables made by their first write are not part of a version: a database without them is whole (a
+ * table costs billed rows and a page, so only an object that needs one pays for it). They are
+ * declared beside their rows' owner and listed here: a shard's alarm slots (`alarms`,
+ * src/workflow-object/shard-alarms.ts) and its runs' list entries (`visibility`, VISIBILITY_TABLE in
+ * src/visibility/shard-store.ts). Changing one of their layouts takes a version and a migration here
+ * like any other table.
  */
 
 import { migrateV1ToV2 } from './migrate-v2.js';

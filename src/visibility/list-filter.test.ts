@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Limits } from '../../protocol/index.js';
 import { FilterTooComplexError, keysetSql, sortKeys, whereSql } from './filter-sql.js';
-import { ListFilterError, MAX_FILTER_LENGTH, caretExcerpt, parseListFilter, type Condition } from './list-filter.js';
+import { ListFilterError, MAX_FILTER_LENGTH, caretExcerpt, parseListFilter, workflowIdsOf, type Condition } from './list-filter.js';
 
 /** The condition tree in a compact prefix form, to assert structure and precedence. */
 function shape(c: Condition | undefined): string {
@@ -305,5 +305,21 @@ describe('sortKeys and keysetSql: a total order and where a page ends', () => {
     expect(keysetSql(closeDesc, [7, 'r'])).toEqual({ sql: '(((e.close_time < ? OR e.close_time IS NULL)) OR (e.close_time = ? AND e.run_id < ?))', params: [7, 7, 'r'] });
     const custom = sortKeys(parseListFilter('ORDER BY Priority DESC'));
     expect(keysetSql(custom, [3, 'r']).params).toEqual(['Priority', 3, 'Priority', 'Priority', 3, 'r']);
+  });
+});
+
+describe('workflowIdsOf: the workflow ids a filter limits a list to (the shards it asks)', () => {
+  const ids = (q: string) => workflowIdsOf(parseListFilter(q))?.sort();
+  it('finds = and IN on WorkflowId, ANDed with anything, or ORed together', () => {
+    expect(ids("WorkflowId = 'a'")).toEqual(['a']);
+    expect(ids("WorkflowId IN ('a', 'b') AND ExecutionStatus = 'Running' ORDER BY StartTime")).toEqual(['a', 'b']);
+    expect(ids("WorkflowType = 'x' AND (WorkflowId = 'a' OR WorkflowId IN ('b', 'c'))")).toEqual(['a', 'b', 'c']);
+    expect(ids("WorkflowId IN ('a', 'b') AND WorkflowId = 'b'")).toEqual(['b']);
+    expect(ids("WorkflowId = 'a' AND WorkflowId = 'b'")).toEqual([]);
+  });
+  it('is undefined when runs of any id may match', () => {
+    for (const q of ['', "WorkflowType = 'x'", "WorkflowId = 'a' OR WorkflowType = 'x'", "WorkflowId != 'a'", "WorkflowId NOT IN ('a')", "WorkflowId STARTS_WITH 'a'", "WorkflowId > 'a'"]) {
+      expect(ids(q), q).toBeUndefined();
+    }
   });
 });

@@ -528,3 +528,35 @@ function statusOf(text: string): WorkflowExecutionStatus | undefined {
   for (const [status, name] of Object.entries(STATUS_FILTER_NAMES)) if (name.toLowerCase() === key) return status as WorkflowExecutionStatus;
   return undefined;
 }
+
+/**
+ * The workflow ids a filter limits a list to — `WorkflowId = '…'` or `WorkflowId IN (…)` ANDed with
+ * the rest, or such limits ORed together — or undefined when it matches runs of any id. With
+ * workflow shards a list or count then asks only the shards those ids hash to (a handle's runs, the
+ * UI's search by id) instead of every shard of the namespace.
+ */
+export function workflowIdsOf(filter: ListFilter): string[] | undefined {
+  const ids = filter.where ? idsOf(filter.where) : undefined;
+  return ids && [...ids];
+}
+
+function idsOf(c: Condition): Set<string> | undefined {
+  const strings = (values: Literal[]) => (values.every((v) => v.kind === 'string') ? new Set(values.map((v) => v.value as string)) : undefined);
+  switch (c.kind) {
+    case 'and': {
+      const [left, right] = [idsOf(c.left), idsOf(c.right)];
+      if (!left || !right) return left ?? right;
+      return new Set([...left].filter((id) => right.has(id)));
+    }
+    case 'or': {
+      const [left, right] = [idsOf(c.left), idsOf(c.right)];
+      return left && right ? new Set([...left, ...right]) : undefined;
+    }
+    case 'compare':
+      return c.attribute.builtIn === 'WorkflowId' && c.comparator === '=' ? strings([c.value]) : undefined;
+    case 'in':
+      return c.attribute.builtIn === 'WorkflowId' && !c.negated ? strings(c.values) : undefined;
+    default:
+      return undefined;
+  }
+}

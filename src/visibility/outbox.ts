@@ -16,7 +16,7 @@
 import type { Env } from '../env.js';
 import type { StateTable } from '../storage/state-table.js';
 import type { SummaryStore } from './store.js';
-import type { ExecutionSummary } from './summary.js';
+import type { ExecutionSummary, SummaryWriter } from './summary.js';
 
 const RETRY_MAX_MS = 30_000;
 
@@ -47,7 +47,7 @@ export interface VisibilityOutboxOptions {
   runningDelayMs: number;
 }
 
-export class VisibilityOutbox {
+export class VisibilityOutbox implements SummaryWriter {
   /** Where summaries go. Tests replace it (e.g. with one that fails) through `runInDurableObject`. */
   store: SummaryStore | undefined;
   /** How long a running run's summary waits; tests set it through `runInDurableObject`. */
@@ -98,7 +98,7 @@ export class VisibilityOutbox {
    * write of it under way (one delivery per run at a time), so nothing written later brings it back.
    * Inside the transaction that deletes the run; without a store, nothing to do.
    */
-  enqueueDeletion(namespace: string, runId: string, now: number): void {
+  enqueueDeletion(namespace: string, runId: string, _startTime: number | undefined, now: number): void {
     if (!this.store) return;
     this.maybePending = true;
     this.rows.put(PREFIX + runId, JSON.stringify({ version: DELETED_VERSION, attempts: 0, deleted: { namespace } } satisfies PendingSummary), now);

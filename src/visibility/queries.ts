@@ -1,34 +1,24 @@
 /**
- * List and count over the D1 visibility store: parse the filter, translate it to
- * parameterised SQL (filter-sql.ts), run it, and answer in the wire's terms. Page tokens
- * are opaque: the sort-key values of a page's last row, tied to the filter they came from.
+ * List and count over the visibility store — D1, or the namespace's workflow shards, each asked in
+ * parallel and their answers merged (shard-store.ts, list-rows.ts): parse the filter, translate it
+ * to parameterised SQL (filter-sql.ts), run it, and answer in the wire's terms. Page tokens are
+ * opaque: the sort-key values of a page's last row, tied to the filter they came from; the same
+ * token serves every shard, since the order is total (run id last) and each shard goes on after it.
  */
 import { Limits, type ParsedRequestOf, type ResponseOf, type WorkflowExecutionStatus } from '../../protocol/index.js';
 import type { Env } from '../env.js';
 import { ServiceError } from '../service-error.js';
-import { FilterTooComplexError, keysetSql, orderBySql, sortKeys, whereSql, type SortKey, type SqlValue } from './filter-sql.js';
+import { D1_LAYOUT, FilterTooComplexError, countSql, listSql, sortKeys, whereSql, type SortKey, type SqlValue } from './filter-sql.js';
 import { STATUS_FILTER_NAMES } from '../../protocol/enums.js';
-import { ListFilterError, caretExcerpt, parseListFilter, type ListFilter } from './list-filter.js';
+import { ListFilterError, caretExcerpt, parseListFilter, workflowIdsOf, type ListFilter } from './list-filter.js';
 import { visibilityDb } from './migrations.js';
 import { isoTime } from '../engine/iso-time.js';
+import { mergePages, storePage, withinBytes, type ExecutionRow, type StorePage } from './list-rows.js';
+import type { ShardAnswers, ShardRead } from './shard-store.js';
+import { workflowShardStubs } from '../stubs.js';
+import { workflowShards } from '../workflow-shards.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
-
-interface ExecutionRow {
-  workflow_id: string;
-  run_id: string;
-  workflow_type: string;
-  task_queue: string;
-  status: WorkflowExecutionStatus;
-  start_time: number;
-  execution_time: number;
-  close_time: number | null;
-  history_length: number;
-  first_run_id: string;
-  memo: string | null;
-  search_attributes: string | null;
-  [key: `k${number}`]: SqlValue;
-}
 
 type ListAnswer = ResponseOf<'listWorkflows'>;
 type CountAnswer = ResponseOf<'countWorkflows'>;
@@ -42,36 +32,23 @@ export async function listExecutions(env: Env, namespace: string, req: ParsedReq
   const where = checked(query, () => whereSql(filter));
   const pageSize = req.pageSize ?? DEFAULT_PAGE_SIZE;
   const after = req.nextPageToken ? readPageToken(req.nextPageToken, query, keys.length) : undefined;
-  const keyset = after ? keysetSql(keys, after) : undefined;
+  const maxBytes = Limits.maxListPageBytes;
 
-  const select = keys.map((k) => `${k.sql} AS ${k.alias}`).join(', ');
-  const sql =
-    `SELECT e.*, ${select} FROM executions e WHERE e.namespace = ? AND (${where.sql})` +
-    (keyset ? ` AND ${keyset.sql}` : '') +
-    ` ORDER BY ${orderBySql(keys)} LIMIT ?`;
-  // One more row than the page says whether another page follows, so the last page has no token.
-  const params = [...keys.flatMap((k) => k.params), namespace, ...where.params, ...(keyset?.params ?? []), pageSize + 1];
-  const rows = await run(env, (d) => d.prepare(sql).bind(...params).all<ExecutionRow>());
-  const page = withinBytes(rows.results.slice(0, pageSize), Limits.maxListPageBytes);
+  let found: StorePage;
+  const shards = await askShards(env, namespace, { kind: 'list', query, pageSize, maxBytes, ...(after ? { after } : {}) }, filter);
+  if (shards) found = mergePages(keys, shards, pageSize);
+  else {
+    // One more row than the page says whether another page follows, so the last page has no token.
+    const q = listSql(D1_LAYOUT, namespace, keys, where, after, pageSize + 1);
+    found = storePage((await run(env, (d) => d.prepare(q.sql).bind(...q.params).all<ExecutionRow>())).results, pageSize, maxBytes);
+  }
+  // Each store kept its own rows within the bytes; the merged page is cut again.
+  const page = withinBytes(found.rows, maxBytes);
   const last = page.at(-1);
   return {
     executions: page.map(toInfo),
-    ...(rows.results.length > page.length && last ? { nextPageToken: pageToken(query, keys, last) } : {}),
+    ...((found.more || page.length < found.rows.length) && last ? { nextPageToken: pageToken(query, keys, last) } : {}),
   };
-}
-
-/**
- * The first rows whose memos and search attributes fit in one answer (always at least one): a page
- * of executions with big memos ends early, and its token goes on from there.
- */
-function withinBytes(rows: ExecutionRow[], maxBytes: number): ExecutionRow[] {
-  let bytes = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    bytes += 512 + r.workflow_id.length + (r.memo?.length ?? 0) + (r.search_attributes?.length ?? 0);
-    if (bytes > maxBytes && i > 0) return rows.slice(0, i);
-  }
-  return rows;
 }
 
 /** How many of the namespace's executions match `query`, in total or per status. */
@@ -80,18 +57,32 @@ export async function countExecutions(env: Env, namespace: string, req: ParsedRe
   const filter = parse(query);
   if (filter.orderBy.length > 0) throw filterError(query, filter.orderByOffset ?? 0, 'count takes no ORDER BY');
   const where = checked(query, () => whereSql(filter));
-  const base = `FROM executions e WHERE e.namespace = ? AND (${where.sql})`;
-  if (!filter.groupBy && !req.groupBy) {
-    const row = await run(env, (d) => d.prepare(`SELECT COUNT(*) AS count ${base}`).bind(namespace, ...where.params).first<{ count: number }>());
-    return { count: row?.count ?? 0 };
+  const byStatus = Boolean(filter.groupBy || req.groupBy);
+  const shards = await askShards(env, namespace, { kind: 'count', query, byStatus }, filter);
+  let rows: ShardAnswers['count'];
+  if (shards) rows = shards.flat();
+  else {
+    const q = countSql(D1_LAYOUT, namespace, where, byStatus);
+    rows = (await run(env, (d) => d.prepare(q.sql).bind(...q.params).all<ShardAnswers['count'][number]>())).results;
   }
-  const rows = await run(env, (d) =>
-    d.prepare(`SELECT e.status AS status, COUNT(*) AS count ${base} GROUP BY e.status ORDER BY count DESC, status`).bind(namespace, ...where.params).all<{ status: WorkflowExecutionStatus; count: number }>(),
-  );
-  return {
-    count: rows.results.reduce((n, r) => n + r.count, 0),
-    groups: rows.results.map((r) => ({ groupValues: [STATUS_FILTER_NAMES[r.status] ?? r.status], count: r.count })),
-  };
+  const count = rows.reduce((n, r) => n + r.count, 0);
+  if (!byStatus) return { count };
+  // Each store's counts per status, summed; most first.
+  const byName = new Map<WorkflowExecutionStatus, number>();
+  for (const r of rows) if (r.status) byName.set(r.status, (byName.get(r.status) ?? 0) + r.count);
+  const groups = [...byName].sort(([s1, n1], [s2, n2]) => n2 - n1 || (s1 < s2 ? -1 : s1 > s2 ? 1 : 0));
+  return { count, groups: groups.map(([status, n]) => ({ groupValues: [STATUS_FILTER_NAMES[status] ?? status], count: n })) };
+}
+
+/**
+ * With workflow shards, the answers to `read` of every shard that may keep runs the filter matches
+ * (asked in parallel: one request each; a filter by workflow id asks only its ids' shards);
+ * undefined when the namespace's summaries are in D1 (KEEL_WORKFLOW_SHARDS = 0).
+ */
+async function askShards<R extends ShardRead>(env: Env, namespace: string, read: R, filter: ListFilter): Promise<Array<ShardAnswers[R['kind']]> | undefined> {
+  if (workflowShards(env) === 0) return undefined;
+  const shards = workflowShardStubs(env, namespace, workflowIdsOf(filter));
+  return Promise.all(shards.map((s) => s.readVisibility(read) as unknown as Promise<ShardAnswers[R['kind']]>));
 }
 
 function parse(query: string): ListFilter {

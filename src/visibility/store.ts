@@ -91,7 +91,7 @@ export class D1SummaryStore implements SummaryStore {
  */
 export const MAX_STORED_FIELD_CHARS = 256 * 1024;
 
-function storable(s: ExecutionSummary, field: 'memo' | 'searchAttributes'): string | null {
+export function storable(s: ExecutionSummary, field: 'memo' | 'searchAttributes'): string | null {
   const value = s[field];
   if (!value) return null;
   const text = JSON.stringify(value);
@@ -105,7 +105,7 @@ function storable(s: ExecutionSummary, field: 'memo' | 'searchAttributes'): stri
  * so this fails only for runs stored before that check: those keep their attributes for
  * display but are not filterable, rather than blocking the summary forever.
  */
-function indexed(s: ExecutionSummary): IndexedValue[] {
+export function indexed(s: ExecutionSummary): IndexedValue[] {
   try {
     return indexSearchAttributes(s.searchAttributes);
   } catch (err) {

@@ -1,7 +1,8 @@
 /**
  * An execution's summary: what the visibility store keeps of one run, built from its state
- * in the transaction that changed it (start, close, status change) and carried to D1 by the
- * visibility outbox.
+ * in the transaction that changed it (start, close, status change) and handed to the workflow's
+ * SummaryWriter: the visibility outbox, which carries it to D1 (an object per workflow), or its
+ * shard's own table (shard-store.ts).
  */
 import type { ExecutionUnits } from '../../protocol/prices.js';
 import type { RunState } from '../engine/run-state.js';
@@ -39,4 +40,24 @@ export function summarize(run: RunState): ExecutionSummary {
     ...(run.searchAttributes ? { searchAttributes: run.searchAttributes } : {}),
     version: historyLength,
   };
+}
+
+/**
+ * Where a workflow's summaries go, called inside the transaction of the change that made them:
+ * VisibilityOutbox (outbox.ts: kept, then delivered to D1) or ShardSummaries (shard-store.ts:
+ * written to the shard's table then and there; nothing is ever due).
+ */
+export interface SummaryWriter {
+  /** Records a run's new summary. */
+  enqueue(summary: ExecutionSummary, now: number): void;
+  /** Records that the run was deleted (`startTime`: the run's, which keys its row in a shard). */
+  enqueueDeletion(namespace: string, runId: string, startTime: number | undefined, now: number): void;
+  /** When the earliest summary waiting for delivery is due (for the alarm), or undefined. */
+  earliestDue(): number | undefined;
+  /** True when nothing waits for delivery and no delivery is under way. */
+  readonly settled: boolean;
+  /** Delivers what is due; resolves with how many were due. */
+  deliverDue(): Promise<number>;
+  /** The workflow's storage was emptied. */
+  dropped(): void;
 }

@@ -15,6 +15,7 @@ import { taskQueueStub } from '../stubs.js';
 import { visibilityDb } from '../visibility/migrations.js';
 import { VisibilityOutbox, runningSummaryDelayMs } from '../visibility/outbox.js';
 import { D1SummaryStore } from '../visibility/store.js';
+import { ShardSummaries } from '../visibility/shard-store.js';
 import { WorkflowCalls } from '../workflow-calls.js';
 import { WorkflowAlarm } from './alarm.js';
 import type { HostStorage } from './host-storage.js';
@@ -43,8 +44,8 @@ export interface WorkflowObjectHost {
 
 export interface WorkflowParts {
   queries: QueryBroker;
-  /** Run summaries on their way to the D1 visibility store (tests swap its `store`). */
-  visibility: VisibilityOutbox;
+  /** Run summaries: in a shard, its own table, written in the change's transaction; else on their way to D1 (tests swap its `store`). */
+  visibility: VisibilityOutbox | ShardSummaries;
   /** Calls to other workflow objects (children, external signals and cancels) on their way. */
   calls: WorkflowCalls;
   /** Runs deleted when their namespace's retention has passed, or when asked; the storage emptied after the last. */
@@ -69,12 +70,15 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
     now,
     dispatch: (taskQueue, ref) => taskQueueStub(meteredEnv, ref.namespace, taskQueue, 'workflow').add(ref),
   });
-  const visibility = new VisibilityOutbox((m) => store.table(m), {
-    store: meteredEnv.VISIBILITY ? new D1SummaryStore(meteredEnv.VISIBILITY, () => visibilityDb(env)) : undefined,
-    now,
-    retryBy: alarmBy,
-    runningDelayMs: runningSummaryDelayMs(env),
-  });
+  // A workflow in a shard (its keys scoped) keeps its summaries in the shard's database.
+  const visibility = storage.scope !== ''
+    ? new ShardSummaries(storage.sql)
+    : new VisibilityOutbox((m) => store.table(m), {
+        store: meteredEnv.VISIBILITY ? new D1SummaryStore(meteredEnv.VISIBILITY, () => visibilityDb(env)) : undefined,
+        now,
+        retryBy: alarmBy,
+        runningDelayMs: runningSummaryDelayMs(env),
+      });
   const calls = new WorkflowCalls((m) => store.table(m), { env, now, retryBy: alarmBy, settle: h.settleCall });
   const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied() });
   const payloads = new TaskPayloads(store, env.KEEL_TOKEN_SECRET);

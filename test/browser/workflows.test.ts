@@ -24,7 +24,8 @@ describe.skipIf(!hasChromium)('workflows page', () => {
     // 60 running workflows (no worker polls their queue), 5 of them then terminated.
     for (let i = 0; i < N; i++) await h.client.workflow.start(uiWaiter, { taskQueue: TQ, workflowId: id(i) });
     for (let i = 0; i < 5; i++) await h.client.workflow.getHandle(id(i)).terminate('cleanup');
-    // Summaries reach the visibility store through each execution's outbox.
+    // Under keel dev (workflow shards) each summary is stored before its call answers; a service with an
+    // object per workflow writes them to D1 a moment later, which this waits for.
     await waitFor('the visibility store to hold every summary', async () => {
       const count = async (query: string) => (await h.connection.call('countWorkflows', { query }, { namespace: 'default' })).count;
       return (await count(`WorkflowType = 'uiWaiter' AND ExecutionStatus = 'Terminated'`)) === 5 && (await count(`WorkflowType = 'uiWaiter'`)) === N;

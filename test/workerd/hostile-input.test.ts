@@ -10,6 +10,9 @@ import { signTaskToken } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { runKey } from '../../src/storage/run-rows.js';
+import { VISIBILITY_TABLE } from '../../src/visibility/shard-store.js';
+import { workflowShards } from '../../src/workflow-shards.js';
+import { workflowObjectStub } from '../../src/stubs.js';
 import { NS, call, completeWorkflowTask, expectError, fetchService, getDescription, json, ok, pollWorkflowTask, sendSignal, settle, startAndTakeFirstTask, startWorkflow, storedState, testEnv, unique, wfStub, inWorkflow, hostStorage } from './helpers.js';
 
 const post = async (path: string, body: BodyInit, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
@@ -62,17 +65,35 @@ describe('numbers that become times are bounded', () => {
   });
 });
 
+/**
+ * Writes a run's row straight into the visibility store (as a row from before the bounds, or a bug,
+ * would be): in D1, or in the shard its workflow id hashes to when workflows are kept in shards.
+ */
+async function plantSummary(ns: string, row: Record<string, string | number | null>): Promise<void> {
+  const insert = (table: string, values: Record<string, string | number | null>) => {
+    const columns = Object.keys(values);
+    return [`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, ...Object.values(values)] as const;
+  };
+  if (workflowShards(testEnv) === 0) {
+    const [sql, ...values] = insert('executions', { namespace: ns, ...row, version: 1 });
+    await testEnv.VISIBILITY!.prepare(sql).bind(...values).run();
+    return;
+  }
+  await runInDurableObject(workflowObjectStub(testEnv, ns, String(row.workflow_id)), (_o, state) => {
+    state.storage.sql.exec(VISIBILITY_TABLE);
+    state.storage.sql.exec(...insert('visibility', row));
+  });
+}
+
 describe('no row poisons a namespace', () => {
   it('keeps list, count and describe answering 200 with a summary of edge values in the store', async () => {
     const ns = unique('poisoned');
     // As a row written before the bounds (or by a bug) would be: times past what Date can show, unreadable JSON.
     for (const [i, t] of [9e15, -9e15, 8.64e15 + 1, 0].entries()) {
-      await testEnv.VISIBILITY!.prepare(
-        `INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status, start_time, execution_time, close_time, history_length, first_run_id, memo, search_attributes, version)
-         VALUES (?, ?, ?, 't', 'q', 'TERMINATED', ?, ?, ?, 3, ?, ?, ?, 1)`,
-      )
-        .bind(ns, `run-${i}`, `wf-${i}`, t, t, t, `run-${i}`, i === 0 ? '{not json' : null, i === 1 ? 'null' : null)
-        .run();
+      await plantSummary(ns, {
+        run_id: `run-${i}`, workflow_id: `wf-${i}`, workflow_type: 't', task_queue: 'q', status: 'TERMINATED', start_time: t, execution_time: t, close_time: t,
+        history_length: 3, first_run_id: `run-${i}`, memo: i === 0 ? '{not json' : null, search_attributes: i === 1 ? 'null' : null,
+      });
     }
     const list = await fetchService(`/api/v1/namespaces/${ns}/workflows`);
     expect(list.status).toBe(200);
@@ -85,12 +106,10 @@ describe('no row poisons a namespace', () => {
     const ns = unique('big-memos');
     // Rows as a memo written before the memo limit could be: 1 MB each, six of them.
     for (let i = 0; i < 6; i++) {
-      await testEnv.VISIBILITY!.prepare(
-        `INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status, start_time, execution_time, history_length, first_run_id, memo, version)
-         VALUES (?, ?, ?, 't', 'q', 'RUNNING', ?, ?, 1, ?, ?, 1)`,
-      )
-        .bind(ns, `run-${i}`, `wf-${i}`, 1000 + i, 1000 + i, `run-${i}`, JSON.stringify({ big: { metadata: {}, data: 'm'.repeat(1_000_000) } }))
-        .run();
+      await plantSummary(ns, {
+        run_id: `run-${i}`, workflow_id: `wf-${i}`, workflow_type: 't', task_queue: 'q', status: 'RUNNING', start_time: 1000 + i, execution_time: 1000 + i,
+        history_length: 1, first_run_id: `run-${i}`, memo: JSON.stringify({ big: { metadata: {}, data: 'm'.repeat(1_000_000) } }),
+      });
     }
     const seen: string[] = [];
     let token: string | undefined;

@@ -1,0 +1,131 @@
+/**
+ * The visibility store of a workflow shard (src/workflow-object.ts): the summaries of the runs of
+ * its workflows, in its own SQLite database, written in the transaction of the change that makes
+ * them (a start, a close, an upsert of search attributes or memo, a deletion). No outbox, no
+ * delivery, no retry: the row moves with the change or not at all (design invariant 1), and a
+ * started run is listed at once. List, count, the namespace's cost and the service's metrics ask
+ * every shard of the namespace (readShard) and merge the answers (queries.ts, list-rows.ts).
+ *
+ * The table, `visibility`, has the columns of D1's `executions` that lists read, so that one
+ * translation of a list filter (filter-sql.ts, SHARD_LAYOUT) serves both. Its primary key is the
+ * default list order's (start time, run id), and it has no other index: a write is one billed row,
+ * the default list reads a page off the key, and a filter walks the shard's runs (rows read cost a
+ * thousandth of rows written). A run's search-attribute values (search-attributes.ts) are a JSON
+ * array in its row, `attributes`, not rows of their own.
+ *
+ * Created by the first summary a shard writes (a table costs billed rows and a page), so a database
+ * of SCHEMA_VERSION 3 (src/storage/schema.ts) is whole without it; reads of a shard without it find
+ * nothing.
+ */
+import type { WorkflowExecutionStatus } from '../../protocol/index.js';
+import { parseListFilter } from './list-filter.js';
+import { SHARD_LAYOUT, countSql, listSql, sortKeys, whereSql, type Sql, type SqlValue } from './filter-sql.js';
+import { storePage, type ExecutionRow, type StorePage } from './list-rows.js';
+import { indexed, storable } from './store.js';
+import type { ExecutionSummary, SummaryWriter } from './summary.js';
+import { unitsSql } from '../cost/namespace-cost.js';
+import { runsByQueueSql, type QueueStatusCount } from '../metrics/service-metrics.js';
+
+/**
+ * The runs' table. A run's start time never changes (a reset or continue-as-new is a new run), so
+ * (start time, run id) names its one row for its whole life. `attributes`: the search-attribute
+ * values as [name, type, ord, str, num] arrays (SHARD_LAYOUT reads them); `units`: the run's billable
+ * units when the summary was made (src/cost).
+ */
+export const VISIBILITY_TABLE = `CREATE TABLE IF NOT EXISTS visibility (
+  start_time INTEGER NOT NULL, run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, workflow_type TEXT NOT NULL,
+  task_queue TEXT NOT NULL, status TEXT NOT NULL, execution_time INTEGER NOT NULL, close_time INTEGER,
+  history_length INTEGER NOT NULL, first_run_id TEXT NOT NULL, memo TEXT, search_attributes TEXT, attributes TEXT, units TEXT,
+  PRIMARY KEY (start_time, run_id)) WITHOUT ROWID`;
+
+const UPSERT = `INSERT OR REPLACE INTO visibility (start_time, run_id, workflow_id, workflow_type, task_queue, status, execution_time,
+  close_time, history_length, first_run_id, memo, search_attributes, attributes, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const isMissingTable = (err: unknown) => /no such table: visibility/i.test(String((err as Error)?.message ?? err));
+
+/** One workflow's summaries, written to its shard's table inside the caller's transaction. */
+export class ShardSummaries implements SummaryWriter {
+  /** @param sql the workflow's own handle on the shard's database (its meter counts the rows). */
+  constructor(private readonly sql: SqlStorage) {}
+
+  enqueue(s: ExecutionSummary): void {
+    const values = indexed(s);
+    const row = [
+      s.startTime, s.runId, s.workflowId, s.workflowType, s.taskQueue, s.status, s.executionTime, s.closeTime ?? null, s.historyLength, s.firstRunId,
+      storable(s, 'memo'), storable(s, 'searchAttributes'), values.length ? JSON.stringify(values.map((v) => [v.name, v.type, v.ord, v.str, v.num])) : null,
+      s.units ? JSON.stringify(s.units) : null,
+    ];
+    try {
+      this.sql.exec(UPSERT, ...row);
+    } catch (err) {
+      // The shard's first summary: the table is made in the same transaction.
+      if (!isMissingTable(err)) throw err;
+      this.sql.exec(VISIBILITY_TABLE);
+      this.sql.exec(UPSERT, ...row);
+    }
+  }
+
+  enqueueDeletion(_namespace: string, runId: string, startTime: number | undefined): void {
+    if (startTime === undefined) return;
+    try {
+      this.sql.exec(`DELETE FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId);
+    } catch (err) {
+      if (!isMissingTable(err)) throw err;
+    }
+  }
+
+  // Nothing waits and nothing is delivered: each summary was written with its change.
+  earliestDue(): undefined {
+    return undefined;
+  }
+  readonly settled = true;
+  deliverDue(): Promise<number> {
+    return Promise.resolve(0);
+  }
+  dropped(): void {}
+}
+
+/** What the router asks each shard of a namespace (WorkflowObject.readVisibility). */
+export type ShardRead =
+  /** The shard's first `pageSize` runs that match `query` after the page token's keys, in the list's order. */
+  | { kind: 'list'; query: string; pageSize: number; maxBytes: number; after?: SqlValue[] }
+  /** How many runs match `query`, in total or per status. */
+  | { kind: 'count'; query: string; byStatus: boolean }
+  /** The units of the runs billed in [start, end) (src/cost/namespace-cost.ts). */
+  | { kind: 'units'; start: number; end: number }
+  /** Runs per task queue and status (src/metrics/service-metrics.ts). */
+  | { kind: 'byQueue' };
+
+export interface ShardAnswers {
+  list: StorePage;
+  count: Array<{ status?: WorkflowExecutionStatus; count: number }>;
+  units: Record<string, number>;
+  byQueue: QueueStatusCount[];
+}
+
+/** Answers a read on the shard's database (its own handle); a shard that has written no summary has none. */
+export function readShard<R extends ShardRead>(sql: SqlStorage, read: R): ShardAnswers[R['kind']] {
+  const select = <T>(s: Sql): T[] => {
+    try {
+      return sql.exec(s.sql, ...s.params).toArray() as T[];
+    } catch (err) {
+      if (isMissingTable(err)) return [];
+      throw err;
+    }
+  };
+  switch (read.kind) {
+    case 'list': {
+      // Checked by the router before it asked (queries.ts): parsing cannot fail here.
+      const filter = parseListFilter(read.query);
+      const keys = sortKeys(filter, SHARD_LAYOUT);
+      const rows = select<ExecutionRow>(listSql(SHARD_LAYOUT, '', keys, whereSql(filter, SHARD_LAYOUT), read.after, read.pageSize + 1));
+      return storePage(rows, read.pageSize, read.maxBytes) as ShardAnswers[R['kind']];
+    }
+    case 'count':
+      return select(countSql(SHARD_LAYOUT, '', whereSql(parseListFilter(read.query), SHARD_LAYOUT), read.byStatus)) as ShardAnswers[R['kind']];
+    case 'units':
+      return (select<Record<string, number>>(unitsSql(SHARD_LAYOUT, '', read.start, read.end))[0] ?? {}) as ShardAnswers[R['kind']];
+    case 'byQueue':
+      return select(runsByQueueSql(SHARD_LAYOUT)) as ShardAnswers[R['kind']];
+  }
+}

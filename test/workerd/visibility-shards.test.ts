@@ -1,0 +1,178 @@
+/**
+ * Visibility with workflow shards (the workerd project: 4 shards): a run's summary is a row of its
+ * shard's own `visibility` table, written in the transaction of the change that makes it — no
+ * outbox row, no D1 write, nothing left to deliver — and list, count and the namespace's cost ask
+ * every shard and merge what they answer (src/visibility/shard-store.ts, list-rows.ts).
+ */
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { ResponseOf } from '../../protocol/index.js';
+import { shardOf, workflowShards } from '../../src/workflow-shards.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import { StateTable } from '../../src/storage/state-table.js';
+import { ShardSummaries } from '../../src/visibility/shard-store.js';
+import type { ExecutionSummary } from '../../src/visibility/summary.js';
+import { hostStorage, inWorkflow, json, testEnv } from './helpers.js';
+import { Space, complete } from './visibility-helpers.js';
+
+const db = (env as unknown as { VISIBILITY: D1Database }).VISIBILITY;
+
+/** The run's row in its shard's `visibility` table, or undefined. */
+const shardRow = (s: Space, workflowId: string, runId: string) =>
+  inWorkflow(s.ns, workflowId, (_o, state) => {
+    const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name = 'visibility'`).toArray();
+    if (tables.length === 0) return undefined;
+    return state.storage.sql.exec<{ status: string; history_length: number }>(`SELECT status, history_length FROM visibility WHERE run_id = ?`, runId).toArray()[0];
+  });
+
+/** The workflow's pending summaries (`v/` rows) in its shard's state table. */
+const outboxRows = (s: Space, workflowId: string) => inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range('v/').length);
+
+describe('summaries in the shard, written with their change', () => {
+  it('runs in shards here (the suite is configured so)', () => {
+    expect(workflowShards(testEnv)).toBe(4);
+  });
+
+  it('writes a run’s summary to its shard in the start’s transaction: listed at once, no outbox row, nothing in D1', async () => {
+    const s = new Space();
+    const { runId } = await s.ok<{ runId: string }>('POST', '/workflows', { workflowId: 'now', workflowType: 'order', taskQueue: s.queueOf('now'), input: [] });
+    // No delivery was waited for: the answer came after the transaction that wrote the row.
+    expect(await shardRow(s, 'now', runId)).toEqual({ status: 'RUNNING', history_length: 2 });
+    expect(await s.ids()).toEqual(['now']);
+    expect(await outboxRows(s, 'now')).toBe(0);
+    expect(await inWorkflow(s.ns, 'now', (o: WorkflowHost) => [o.visibility.earliestDue(), o.visibility.settled])).toEqual([undefined, true]);
+
+    await s.completeTask('now', complete);
+    expect(await shardRow(s, 'now', runId)).toEqual({ status: 'COMPLETED', history_length: 5 });
+    const d1 = await db.prepare('SELECT COUNT(*) AS n FROM executions WHERE namespace = ?').bind(s.ns).first<{ n: number }>();
+    expect(d1!.n).toBe(0);
+    // The run's bill has no D1 row: its summaries were SQLite rows of its shard.
+    const cost = await s.ok<ResponseOf<'describeWorkflow'>>('GET', '/workflows/now', { runId });
+    expect(cost.cost!.units.d1RowsWritten).toBe(0);
+  });
+
+  it('a summary written, replaced or deleted is one billed row', async () => {
+    const s = new Space();
+    await s.start('rows'); // the shard has its table
+    const written = await inWorkflow(s.ns, 'rows', (_o, state) => {
+      const counts: number[] = [];
+      const sql = { exec: (query: string, ...values: unknown[]) => { const c = state.storage.sql.exec(query, ...values); counts.push(c.rowsWritten); return c; } } as unknown as SqlStorage;
+      const summaries = new ShardSummaries(sql);
+      const summary: ExecutionSummary = {
+        namespace: s.ns, workflowId: 'rows-direct', runId: crypto.randomUUID(), firstRunId: 'r', workflowType: 't', taskQueue: 'q', status: 'RUNNING',
+        startTime: 1000, executionTime: 1000, historyLength: 2, version: 2, searchAttributes: { Tags: ['a', 'b'], Notes: { type: 'Text', value: 'three little words' } },
+      };
+      state.storage.transactionSync(() => {
+        summaries.enqueue(summary);
+        summaries.enqueue({ ...summary, status: 'COMPLETED', closeTime: 2000, historyLength: 5, version: 5 });
+        summaries.enqueueDeletion(s.ns, summary.runId, summary.startTime);
+      });
+      return counts;
+    });
+    // Search-attribute values ride in the run's row: no row of their own, whatever their number.
+    expect(written).toEqual([1, 1, 1]);
+  });
+
+  it('a change that rolls back takes its summary with it', async () => {
+    const s = new Space();
+    // The alarm is the last write of a change (after the summary): a failure there rolls all of it back.
+    await inWorkflow(s.ns, 'rolled', (o: WorkflowHost) => {
+      const alarms = (o as unknown as { alarms: { schedule: () => void } }).alarms;
+      const schedule = alarms.schedule.bind(alarms);
+      alarms.schedule = () => {
+        alarms.schedule = schedule;
+        throw new Error('storage failed');
+      };
+    });
+    const failed = await s.call('POST', '/workflows', { workflowId: 'rolled', workflowType: 'order', taskQueue: s.queueOf('rolled'), input: [] });
+    expect(failed.status).toBe(500);
+    expect(await s.ids()).toEqual([]);
+    expect((await s.count()).count).toBe(0);
+    // The next start is written whole, the table made with it when it is the shard's first summary.
+    await s.start('rolled');
+    expect(await s.ids()).toEqual(['rolled']);
+  });
+
+  it('DeleteWorkflowExecution deletes the run’s row in its transaction', async () => {
+    const s = new Space();
+    const runId = await s.start('gone');
+    await s.start('kept', { minutesLater: 1 });
+    await s.ok('POST', '/workflows/gone/delete', {});
+    expect(await shardRow(s, 'gone', runId)).toBeUndefined();
+    expect(await s.ids()).toEqual(['kept']);
+    expect((await s.count()).count).toBe(1);
+  });
+
+  it('retention deletes a closed run’s row in the alarm’s transaction', async () => {
+    const s = new Space();
+    const runId = await s.start('old');
+    await s.completeTask('old', complete);
+    await s.advance('old', 73 * 3600_000); // past the default retention, 72 h
+    expect(await shardRow(s, 'old', runId)).toBeUndefined();
+    expect((await s.count()).count).toBe(0);
+  });
+});
+
+describe('list and count across the shards', () => {
+  /** Twelve runs, started a minute apart, over more than one shard. */
+  async function spread() {
+    const s = new Space();
+    const ids = Array.from({ length: 12 }, (_, i) => `w${String(i).padStart(2, '0')}`);
+    expect(new Set(ids.map((id) => shardOf(id, 4))).size).toBeGreaterThan(1);
+    for (const [i, id] of ids.entries()) await s.start(id, { minutesLater: i, type: i % 2 ? 'odd' : 'even', searchAttributes: { Rank: 100 - i } });
+    return { s, newestFirst: [...ids].reverse() };
+  }
+
+  it('merges the shards’ pages in the list’s order: page size honoured, every run once, one token for all shards', async () => {
+    const { s, newestFirst } = await spread();
+    const seen: string[] = [];
+    let token: string | undefined;
+    const sizes: number[] = [];
+    do {
+      const page = await s.list(undefined, { pageSize: 5, ...(token ? { nextPageToken: token } : {}) });
+      sizes.push(page.executions.length);
+      seen.push(...page.executions.map((e) => e.execution.workflowId));
+      token = page.nextPageToken;
+    } while (token);
+    expect(sizes).toEqual([5, 5, 2]);
+    expect(seen).toEqual(newestFirst);
+
+    // A filtered list ordered by a custom attribute, paged: the same merge by other keys.
+    const odd: string[] = [];
+    token = undefined;
+    do {
+      const page = await s.list("WorkflowType = 'odd' ORDER BY Rank ASC", { pageSize: 4, ...(token ? { nextPageToken: token } : {}) });
+      odd.push(...page.executions.map((e) => e.execution.workflowId));
+      token = page.nextPageToken;
+    } while (token);
+    expect(odd).toEqual(['w11', 'w09', 'w07', 'w05', 'w03', 'w01']);
+  });
+
+  it('counts in total and by status, summed over the shards', async () => {
+    const { s } = await spread();
+    await s.completeTask('w00', complete);
+    await s.completeTask('w05', complete);
+    await s.terminate('w07');
+    expect((await s.count()).count).toBe(12);
+    expect((await s.count("WorkflowType = 'odd'")).count).toBe(6);
+    expect(await s.count(undefined, 'ExecutionStatus')).toEqual({
+      count: 12,
+      groups: [
+        { groupValues: ['Running'], count: 9 },
+        { groupValues: ['Completed'], count: 2 },
+        { groupValues: ['Terminated'], count: 1 },
+      ],
+    });
+  });
+
+  it("sums the namespace's month so far over the shards", async () => {
+    const s = new Space();
+    for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) await s.start(id);
+    await s.completeTask('c1', [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    const answer = await s.ok<ResponseOf<'describeNamespaceCost'>>('GET', '/cost');
+    expect(answer.runs).toBe(5);
+    // Every start is a Worker request its run counts.
+    expect(answer.units.workerRequests).toBeGreaterThanOrEqual(5);
+    expect(answer.units.d1RowsWritten).toBe(0);
+  });
+});
