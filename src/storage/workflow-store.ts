@@ -230,6 +230,9 @@ export class WorkflowStore implements ExecutionStore {
   /** Whether any run is kept. */
   hasRuns(): boolean {
     if (!this.schema.isOpen) return false;
+    // A run in memory is one in storage (the alarm asks after every wake, its run usually read by then).
+    for (const run of this.runs.values()) if (run) return true;
+    if (this.complete) return false;
     return this.state.lastKey(RUN_PREFIX) !== undefined;
   }
 
@@ -392,7 +395,9 @@ export class WorkflowStore implements ExecutionStore {
 
   /** Forgets the request records of their own rows that expired by `now` (those in run rows go with their run). */
   expireRequests(now: number): void {
-    if (!this.schema.isOpen) return;
+    // Every alarm asks: with none expired (usually none is kept at all, and that is known), no statement.
+    const expiry = this.requestExpiry();
+    if (expiry === undefined || expiry > now) return;
     this.state.deleteOlder(REQUESTS, now - REQUEST_ID_TTL_MS);
     this.oldestRequest = undefined;
   }

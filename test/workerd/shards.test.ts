@@ -98,7 +98,7 @@ describe('workflows in shards', () => {
 });
 
 describe('a workflow new to its shard', () => {
-  it('a W1 in a shard reads none of the rows it wrote: its tasks’ history, its activity’s input and its result come from memory', async () => {
+  it('a W1 in a shard reads none of the rows it wrote: its tasks’ history, its activity’s input and its result come from memory, and its alarm finds nothing to expire or drop without a statement', async () => {
     const wid = unique('w1-reads');
     const statements: string[] = [];
     await inWorkflow(NS, wid, (_o, state) => {
@@ -126,6 +126,12 @@ describe('a workflow new to its shard', () => {
     expect(reads.filter((q) => / v FROM state|MIN\(k\)/.test(q))).toEqual([]);
     expect(reads.filter((q) => /SELECT k, v, n|json_extract|MAX\(n\)|MIN\(n\)/.test(q))).toEqual([]);
     expect(reads.length).toBeGreaterThan(0);
+
+    // A wake of its alarm with nothing due (its summary's slot, left where it was when it moved later)
+    // neither deletes expired request ids nor looks for runs: memory knows there are none and one.
+    statements.length = 0;
+    await inWorkflow(NS, wid, (o) => o.alarm());
+    expect(statements.filter((q) => /^DELETE|MIN\(n\)|ORDER BY k DESC/.test(q))).toEqual([]);
   });
 });
 
