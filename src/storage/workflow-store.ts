@@ -46,11 +46,12 @@ interface CurrentRow {
 const OUTBOX = 'o/';
 const REQUESTS = 'q/';
 /**
- * How much of each run's newest history rows (their text) memory keeps, besides the newest row:
- * a task's history, an eager activity's input and a result are the events the change before wrote,
- * so they are read with no statement. A W1's whole history is about 3 KB.
+ * How much of its newest history rows (their text) a workflow keeps in memory, of the runs the last
+ * change wrote to: a task's history, an eager activity's input and a result are the events the
+ * changes just before wrote, so they are read with no statement. A W1's whole history is about 3 KB;
+ * a shard keeps up to a thousand workflows in memory.
  */
-const RECENT_HISTORY_CHARS = 16 * 1024;
+const RECENT_HISTORY_CHARS = 8 * 1024;
 
 /** What is stored of a run, as text, with its sequence number (the key of its events). */
 interface CachedRun extends RunRows {
@@ -161,7 +162,7 @@ export class WorkflowStore implements ExecutionStore {
   private rememberHistory(seq: number, written: HistoryRow[]): void {
     const rows = [...(this.recentHistory.get(seq) ?? []), ...written];
     let chars = rows.reduce((n, r) => n + r.v.length, 0);
-    while (rows.length > 1 && chars > RECENT_HISTORY_CHARS) chars -= rows.shift()!.v.length;
+    while (rows.length > 0 && chars > RECENT_HISTORY_CHARS) chars -= rows.shift()!.v.length;
     this.recentHistory.set(seq, rows);
   }
 
@@ -292,10 +293,10 @@ export class WorkflowStore implements ExecutionStore {
       if (events) events.push(e);
       else byRun.set(e.runId, [e]);
     }
-    for (const [runId, events] of byRun) {
-      const seq = this.rowsOf(runId)!.seq;
-      this.rememberHistory(seq, insertHistory(this.state, seq, events));
-    }
+    const seqs = new Map([...byRun.keys()].map((runId) => [this.rowsOf(runId)!.seq, runId]));
+    // Only the runs this change wrote to keep theirs (a continue-as-new's old run is read no more).
+    if (seqs.size > 0) for (const seq of this.recentHistory.keys()) if (!seqs.has(seq)) this.recentHistory.delete(seq);
+    for (const [seq, runId] of seqs) this.rememberHistory(seq, insertHistory(this.state, seq, byRun.get(runId)!));
     if (tx.newCurrentRunId) {
       const { name } = this.currentRow();
       this.putCurrent({ runId: tx.newCurrentRunId, name: name ?? objectName });
