@@ -39,23 +39,34 @@ function key(secret: string | undefined): Promise<CryptoKey> {
   return k;
 }
 
-function toBase64Url(bytes: Uint8Array): string {
-  // One call, not a string built byte by byte: a token body is a few hundred bytes, far below the
-  // engine's limit on arguments.
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+/** Base64 to base64url: '+' and '/' swapped for URL-safe characters, '=' padding dropped (RFC 4648 §5). */
+const URL_SAFE: Record<string, string> = { '+': '-', '/': '_', '=': '' };
+const urlSafe = (base64: string) => base64.replace(/[+/=]/g, (c) => URL_SAFE[c]!);
+
+/** A byte string (one char per byte) as base64url. */
+function toBase64Url(binary: string): string {
+  return urlSafe(btoa(binary));
 }
 
 function fromBase64Url(s: string): Uint8Array {
-  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  const b = atob(s.replace(/[-_]/g, (c) => (c === '-' ? '+' : '/')));
   const out = new Uint8Array(b.length);
   for (let i = 0; i < b.length; i++) out[i] = b.charCodeAt(i);
   return out;
 }
 
+/** Only ASCII: its UTF-8 bytes are its chars, one each. */
+const ASCII = /^[\x00-\x7f]*$/;
+
 export async function signTaskToken(data: TaskTokenData, secret: string | undefined): Promise<string> {
-  const body = new TextEncoder().encode(JSON.stringify(data));
+  const json = JSON.stringify(data);
+  const body = new TextEncoder().encode(json);
   const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await key(secret), body));
-  return `${toBase64Url(body)}.${toBase64Url(sig)}`;
+  // A body of ASCII (ids usually are) is encoded as it is; any other, byte by byte (`apply` over the
+  // array, not a spread: no iterator, and a body is a few hundred bytes, far below the engine's
+  // limit on arguments).
+  const bodyBinary = ASCII.test(json) ? json : String.fromCharCode.apply(null, body as unknown as number[]);
+  return `${toBase64Url(bodyBinary)}.${toBase64Url(String.fromCharCode.apply(null, sig as unknown as number[]))}`;
 }
 
 /** The token's data, or INVALID_TASK_TOKEN when it is malformed or its signature does not verify. */

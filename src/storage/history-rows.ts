@@ -27,14 +27,29 @@ const EVENT_FRAME_BYTES = 128;
 
 type StoredEvent = [id: number, time: number, type: string, attributes: unknown];
 
-/** Writes a transaction's events of one run (ascending ids); `attributes` is an event's attributes' JSON when the caller has it already. */
-export function insertHistory(state: StateTable, runSeq: number, events: Array<{ event: HistoryEvent; attributes?: string | undefined }>): void {
+/** A history row as written: its first and last event ids and its text. */
+export interface HistoryRow {
+  first: number;
+  last: number;
+  v: string;
+}
+
+/**
+ * Writes a transaction's events of one run (ascending ids); `attributes` is an event's attributes'
+ * JSON when the caller has it already. Returns the rows written.
+ */
+export function insertHistory(state: StateTable, runSeq: number, events: Array<{ event: HistoryEvent; attributes?: string | undefined }>): HistoryRow[] {
+  const rows: HistoryRow[] = [];
   let batch: string[] = [];
   let chars = 0;
   let first = 0;
   let last = 0;
   const flush = () => {
-    if (batch.length > 0) state.put(keyOf(runSeq, last), `[${batch.join(',')}]`, first);
+    if (batch.length > 0) {
+      const v = `[${batch.join(',')}]`;
+      state.put(keyOf(runSeq, last), v, first);
+      rows.push({ first, last, v });
+    }
     batch = [];
     chars = 0;
   };
@@ -47,34 +62,25 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
     last = event.eventId;
   }
   flush();
+  return rows;
 }
 
 /**
  * Events of a run with ids in [from, to], at most `limit` (-1: all); with `maxBytes`, only as many
  * as fit in it by a running total of their sizes (always at least the first), so a page stays
- * within what one answer, and one RPC, may carry.
+ * within what one answer, and one RPC, may carry. `recent`: the run's newest rows, as written
+ * (`insertHistory`), oldest first and with no row missing after them; a range that starts within
+ * them is read from them, with no statement.
  */
-export function selectHistory(state: StateTable, runSeq: number, from: number, to: number, limit: number, maxBytes?: number): HistoryEvent[] {
-  const { sql } = state;
-  const key = (id: number) => state.key(keyOf(runSeq, id));
-  const end = prefixEnd(state.key(prefixOf(runSeq)));
-  // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to` (found
-  // first, by one seek: SQLite bounds a range scan by one upper bound only, so a subquery bound
-  // beside `k < end` would scan to the history's end); each row has at least one event in the
-  // range, so `limit` rows are enough for `limit` events.
-  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, key(to), end).one().k;
-  const rows = (
-    last === null
-      ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
-      : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
-  ).toArray();
+export function selectHistory(state: StateTable, runSeq: number, from: number, to: number, limit: number, maxBytes?: number, recent?: readonly HistoryRow[]): HistoryEvent[] {
+  const rows = recent?.length && from >= recent[0]!.first ? rowsInMemory(recent, from, to, limit) : rowsOnDisk(state, runSeq, from, to, limit);
   const out: HistoryEvent[] = [];
   let bytes = 0;
-  for (const row of rows) {
-    const batch = JSON.parse(row.v) as StoredEvent[];
+  for (const v of rows) {
+    const batch = JSON.parse(v) as StoredEvent[];
     // A whole row within the budget needs no event measured on its own (its text, plus each event's frame, bounds them).
-    const wholeRow = maxBytes === undefined || bytes + row.v.length + EVENT_FRAME_BYTES * batch.length <= maxBytes;
-    if (wholeRow && maxBytes !== undefined) bytes += row.v.length + EVENT_FRAME_BYTES * batch.length;
+    const wholeRow = maxBytes === undefined || bytes + v.length + EVENT_FRAME_BYTES * batch.length <= maxBytes;
+    if (wholeRow && maxBytes !== undefined) bytes += v.length + EVENT_FRAME_BYTES * batch.length;
     for (const [id, time, type, attributes] of batch) {
       if (id < from || id > to) continue;
       if (!wholeRow) {
@@ -86,6 +92,36 @@ export function selectHistory(state: StateTable, runSeq: number, from: number, t
     }
   }
   return out;
+}
+
+/** The texts of the rows holding [from, to], at most `limit`, from those in memory (as on disk: keyed by last id). */
+function rowsInMemory(recent: readonly HistoryRow[], from: number, to: number, limit: number): string[] {
+  const out: string[] = [];
+  for (const row of recent) {
+    if (row.last < from) continue;
+    out.push(row.v);
+    if (row.last >= to || out.length === limit) break;
+  }
+  return out;
+}
+
+/** The texts of the rows holding [from, to], at most `limit`, read from the state table. */
+function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number, limit: number): string[] {
+  const { sql } = state;
+  const key = (id: number) => state.key(keyOf(runSeq, id));
+  const end = prefixEnd(state.key(prefixOf(runSeq)));
+  // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to` (found
+  // first, by one seek: SQLite bounds a range scan by one upper bound only, so a subquery bound
+  // beside `k < end` would scan to the history's end); each row has at least one event in the
+  // range, so `limit` rows are enough for `limit` events.
+  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, key(to), end).one().k;
+  return (
+    last === null
+      ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
+      : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
+  )
+    .toArray()
+    .map((r) => r.v);
 }
 
 /** Deletes a run's history (inside the transaction that deletes the run). */

@@ -7,12 +7,19 @@
  */
 import { openSchema, type SchemaStorage } from './schema.js';
 
+/**
+ * Databases whose schema this isolate has brought up: a shard's workflows share one database, so
+ * it is checked once, not once per workflow (two statements each). Keyed by the object's own SQL
+ * handle (`database`), which lives as long as the object in memory.
+ */
+const opened = new WeakSet<object>();
+
 export class ReopeningSql {
   /** Use this in place of `storage.sql`: the same, but it brings the tables back after `dropped`. */
   readonly sql: SqlStorage;
   private open = false;
 
-  constructor(private readonly storage: SchemaStorage) {
+  constructor(private readonly storage: SchemaStorage & { readonly database?: object }) {
     this.ensureOpen();
     const raw = storage.sql;
     this.sql = new Proxy(raw, {
@@ -37,11 +44,18 @@ export class ReopeningSql {
   /** The database was emptied (`deleteAll`): the next statement opens the schema first. */
   dropped(): void {
     this.open = false;
+    opened.delete(this.database);
+  }
+
+  /** The database this handle is a view of (a workflow's view in a shard says which: its `sql` is its own). */
+  private get database(): object {
+    return this.storage.database ?? this.storage.sql;
   }
 
   private ensureOpen(): void {
     if (this.open) return;
-    openSchema(this.storage);
+    if (!opened.has(this.database)) openSchema(this.storage);
+    opened.add(this.database);
     this.open = true;
   }
 }

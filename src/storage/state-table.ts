@@ -32,6 +32,12 @@ type Mirror = Map<string, Map<string, StateRow>>;
 const mirrors = new WeakMap<SqlStorage, Map<string, Mirror>>();
 
 /**
+ * Mirrors whose scope held no row when it was last looked at, with every write since made through
+ * them (`knownEmpty`): a mirrored prefix not loaded yet has no row, and loads with no statement.
+ */
+const complete = new WeakSet<Mirror>();
+
+/**
  * The state table's rows, read and written by key. Rows under a `mirrored` prefix are also kept
  * in memory: the first read of the prefix loads all of its rows, later reads are answered from
  * memory and writes go to both. A workflow object is single-threaded and its memory lasts until
@@ -74,6 +80,18 @@ export class StateTable {
   /** Storage rolled back or was emptied: memory drops what it holds of every mirrored prefix. */
   forget(): void {
     this.mirror.clear();
+    complete.delete(this.mirror);
+  }
+
+  /** Whether the table's scope holds no row at all (a workflow new to its shard). */
+  scopeIsEmpty(): boolean {
+    const end = this.scope === '' ? undefined : prefixEnd(this.scope);
+    return (end === undefined ? this.sql.exec(`SELECT 1 FROM state LIMIT 1`) : this.sql.exec(`SELECT 1 FROM state WHERE k >= ? AND k < ? LIMIT 1`, this.scope, end)).toArray().length === 0;
+  }
+
+  /** The scope holds no row (`scopeIsEmpty`): until `forget`, a mirrored prefix is loaded as empty, with no statement. */
+  knownEmpty(): void {
+    complete.add(this.mirror);
   }
 
   /** The mirrored prefix `k` is under, or undefined. */
@@ -86,10 +104,15 @@ export class StateTable {
   private rowsOf(prefix: string): Map<string, StateRow> {
     let rows = this.mirror.get(prefix);
     if (!rows) {
-      rows = new Map(this.select(prefix).map((r) => [r.k, r]));
+      rows = new Map(complete.has(this.mirror) ? [] : this.select(prefix).map((r) => [r.k, r]));
       this.mirror.set(prefix, rows);
     }
     return rows;
+  }
+
+  /** The rows of a mirrored prefix if memory holds them (loaded, or known to be none), else undefined. */
+  private held(prefix: string): Map<string, StateRow> | undefined {
+    return this.mirror.get(prefix) ?? (complete.has(this.mirror) ? this.rowsOf(prefix) : undefined);
   }
 
   private select(prefix: string): StateRow[] {
@@ -108,13 +131,13 @@ export class StateTable {
     this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, ?)`, this.key(k), v, n);
     const p = this.prefixOf(k);
     // A prefix not loaded yet is read from storage, this row included, when it is first used.
-    if (p !== undefined) this.mirror.get(p)?.set(k, { k, v, n });
+    if (p !== undefined) this.held(p)?.set(k, { k, v, n });
   }
 
   delete(k: string): void {
     this.sql.exec(`DELETE FROM state WHERE k = ?`, this.key(k));
     const p = this.prefixOf(k);
-    if (p !== undefined) this.mirror.get(p)?.delete(k);
+    if (p !== undefined) this.held(p)?.delete(k);
   }
 
   /** Rows whose key starts with `prefix`, in key order; with `nAtMost`, only those with n ≤ it. */
@@ -170,7 +193,7 @@ export class StateTable {
   deleteOlder(prefix: string, before: number): void {
     const p = this.key(prefix);
     this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ? AND n < ?`, p, prefixEnd(p), before);
-    const rows = this.mirrored.includes(prefix) ? this.mirror.get(prefix) : undefined;
+    const rows = this.mirrored.includes(prefix) ? this.held(prefix) : undefined;
     if (rows) for (const [k, r] of rows) if (r.n !== null && r.n < before) rows.delete(k);
   }
 

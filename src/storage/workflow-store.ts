@@ -12,7 +12,7 @@ import type { HistoryEvent } from '../../protocol/index.js';
 import type { RunState } from '../engine/run-state.js';
 import type { ExecutionStore, Txn } from '../engine/transaction.js';
 import type { TaskRef } from '../task-token.js';
-import { deleteHistory, insertHistory, selectHistory } from './history-rows.js';
+import { deleteHistory, insertHistory, selectHistory, type HistoryRow } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
 import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
@@ -45,6 +45,13 @@ interface CurrentRow {
 }
 const OUTBOX = 'o/';
 const REQUESTS = 'q/';
+/**
+ * How much of its newest history rows (their text) a workflow keeps in memory, of the runs the last
+ * change wrote to: a task's history, an eager activity's input and a result are the events the
+ * changes just before wrote, so they are read with no statement. A W1's whole history is about 3 KB;
+ * a shard keeps up to a thousand workflows in memory.
+ */
+const RECENT_HISTORY_CHARS = 8 * 1024;
 
 /** What is stored of a run, as text, with its sequence number (the key of its events). */
 interface CachedRun extends RunRows {
@@ -72,6 +79,10 @@ export class WorkflowStore implements ExecutionStore {
    * yet). As storage holds it: `forget` drops it with the rest, and the next lookup reads it again.
    */
   private requestRuns: Map<string, string> | undefined;
+  /** Every row of this workflow is in memory (it had none when its store was made): a run not in `runs` does not exist. */
+  private complete = false;
+  /** By run sequence number: the history rows this store wrote, oldest first (see RECENT_HISTORY_CHARS). */
+  private readonly recentHistory = new Map<number, HistoryRow[]>();
 
   /**
    * @param meter counts the object's billable units; what it counted is folded into the row of
@@ -88,6 +99,20 @@ export class WorkflowStore implements ExecutionStore {
     // Request records of their own (`q/`) stay in SQLite: they grow with every request for a day,
     // and a rolled-back change (every refused stale completion) would reload them all.
     this.state = this.table([META, OUTBOX]);
+    // A workflow new to its shard (every start) has no row yet: one statement says so, and the
+    // reads that would each have found nothing (its runs, outbox, request ids, summaries) cost none.
+    if (scope !== '' && this.state.scopeIsEmpty()) this.knownEmpty();
+  }
+
+  /** The workflow has no row: what memory would have read from storage is known to be nothing. */
+  private knownEmpty(): void {
+    this.state.knownEmpty();
+    this.complete = true;
+    this.current = null;
+    this.lastRunSeq = 0;
+    this.lastOutboxId = 0;
+    this.oldestRequest = null;
+    this.requestRuns = new Map();
   }
 
   /** A view of this workflow's rows, with `mirrored` prefixes kept in memory (the outboxes own theirs). */
@@ -105,6 +130,8 @@ export class WorkflowStore implements ExecutionStore {
     this.oldestRequest = undefined;
     this.requestRuns = undefined;
     this.current = undefined;
+    this.complete = false;
+    this.recentHistory.clear();
   }
 
   // ---- ExecutionStore ----------------------------------------------------------------
@@ -128,13 +155,22 @@ export class WorkflowStore implements ExecutionStore {
   readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
     const seq = this.rowsOf(runId)?.seq;
     if (seq === undefined) return [];
-    return selectHistory(this.state, seq, from, to, limit, maxBytes);
+    return selectHistory(this.state, seq, from, to, limit, maxBytes, this.recentHistory.get(seq));
+  }
+
+  /** Keeps a run's rows just written as its newest in memory, dropping the oldest past RECENT_HISTORY_CHARS. */
+  private rememberHistory(seq: number, written: HistoryRow[]): void {
+    const rows = [...(this.recentHistory.get(seq) ?? []), ...written];
+    let chars = rows.reduce((n, r) => n + r.v.length, 0);
+    while (rows.length > 0 && chars > RECENT_HISTORY_CHARS) chars -= rows.shift()!.v.length;
+    this.recentHistory.set(seq, rows);
   }
 
   private rowsOf(runId: string): CachedRun | undefined {
     // An emptied database has no tables until the next write: nothing is there to read.
     if (!this.schema.isOpen) return undefined;
     let cached = this.runs.get(runId);
+    if (cached === undefined && this.complete) return undefined;
     if (cached === undefined) {
       const row = this.state.get(runKey(runId));
       cached = row ? { ...splitExtras(row.v), seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
@@ -153,6 +189,14 @@ export class WorkflowStore implements ExecutionStore {
   /** The earliest close time of the runs kept (closed ones only), or undefined when none is closed. */
   earliestCloseTime(): number | undefined {
     if (!this.schema.isOpen) return undefined;
+    if (this.complete) {
+      let earliest: number | undefined;
+      for (const run of this.runs.values()) {
+        const t = run && (JSON.parse(run.core) as { closeTime?: number }).closeTime;
+        if (typeof t === 'number') earliest = Math.min(earliest ?? t, t);
+      }
+      return earliest;
+    }
     const runs = this.state.key(RUN_PREFIX);
     const r = this.sql.exec<{ t: number | null }>(`SELECT MIN(json_extract(v, '$.closeTime')) AS t FROM state WHERE k >= ? AND k < ?`, runs, prefixEnd(runs)).one();
     return r.t ?? undefined;
@@ -173,6 +217,7 @@ export class WorkflowStore implements ExecutionStore {
     const rows = this.rowsOf(runId);
     if (!rows) return;
     deleteHistory(this.state, rows.seq);
+    this.recentHistory.delete(rows.seq);
     this.state.delete(runKey(runId));
     for (const k of rows.items.keys()) this.state.delete(k);
     // Its request records go with its row.
@@ -186,6 +231,9 @@ export class WorkflowStore implements ExecutionStore {
   /** Whether any run is kept. */
   hasRuns(): boolean {
     if (!this.schema.isOpen) return false;
+    // A run in memory is one in storage (the alarm asks after every wake, its run usually read by then).
+    for (const run of this.runs.values()) if (run) return true;
+    if (this.complete) return false;
     return this.state.lastKey(RUN_PREFIX) !== undefined;
   }
 
@@ -245,7 +293,10 @@ export class WorkflowStore implements ExecutionStore {
       if (events) events.push(e);
       else byRun.set(e.runId, [e]);
     }
-    for (const [runId, events] of byRun) insertHistory(this.state, this.rowsOf(runId)!.seq, events);
+    const seqs = new Map([...byRun.keys()].map((runId) => [this.rowsOf(runId)!.seq, runId]));
+    // Only the runs this change wrote to keep theirs (a continue-as-new's old run is read no more).
+    if (seqs.size > 0) for (const seq of this.recentHistory.keys()) if (!seqs.has(seq)) this.recentHistory.delete(seq);
+    for (const [seq, runId] of seqs) this.rememberHistory(seq, insertHistory(this.state, seq, byRun.get(runId)!));
     if (tx.newCurrentRunId) {
       const { name } = this.currentRow();
       this.putCurrent({ runId: tx.newCurrentRunId, name: name ?? objectName });
@@ -345,7 +396,9 @@ export class WorkflowStore implements ExecutionStore {
 
   /** Forgets the request records of their own rows that expired by `now` (those in run rows go with their run). */
   expireRequests(now: number): void {
-    if (!this.schema.isOpen) return;
+    // Every alarm asks: with none expired (usually none is kept at all, and that is known), no statement.
+    const expiry = this.requestExpiry();
+    if (expiry === undefined || expiry > now) return;
     this.state.deleteOlder(REQUESTS, now - REQUEST_ID_TTL_MS);
     this.oldestRequest = undefined;
   }

@@ -11,6 +11,8 @@ import type { ShardAlarms } from './shard-alarms.js';
 export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync' | 'getAlarm' | 'setAlarm' | 'deleteAlarm' | 'deleteAll'> {
   /** This workflow's own handle on the object's database (watched by its meter alone). */
   readonly sql: SqlStorage;
+  /** The object's database, the same for every workflow of a shard (its schema is checked once: reopening-sql.ts). */
+  readonly database: object;
   /** What every key of this workflow starts with on disk ('' in an object of its own). */
   readonly scope: string;
   /** A transaction rolled back: what is kept in memory of storage outside the workflow's store is read again. */
@@ -61,6 +63,7 @@ export function objectStorage(storage: DurableObjectStorage): HostStorage {
   const { sql, close } = ownHandle(storage.sql, () => storage.sql.databaseSize);
   return {
     sql,
+    database: storage.sql,
     scope: '',
     forget: () => {},
     close,
@@ -81,6 +84,7 @@ export function shardStorage(storage: DurableObjectStorage, workflowId: string, 
   const alarm = alarms.slot(scope, sql);
   return {
     sql,
+    database: storage.sql,
     scope,
     forget: () => alarm.forget(),
     close,

@@ -12,7 +12,7 @@ import { Space } from './visibility-helpers.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import { completeWorkflowTask, eventTypes, getDescription, history, json, ok, pollWorkflowTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
+import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
 function shardMates(prefix: string): [string, string] {
@@ -94,6 +94,44 @@ describe('workflows in shards', () => {
     const { cost } = await ok<{ cost: ExecutionCost }>('GET', `/workflows/${wid}`);
     expect(cost.units.storedBytes).toBe((await rawRows(wid)).bytes);
     expect(cost.units.sqliteRowsWritten).toBeGreaterThan(0);
+  });
+});
+
+describe('a workflow new to its shard', () => {
+  it('a W1 in a shard reads none of the rows it wrote: its tasks’ history, its activity’s input and its result come from memory, and its alarm finds nothing to expire or drop without a statement', async () => {
+    const wid = unique('w1-reads');
+    const statements: string[] = [];
+    await inWorkflow(NS, wid, (_o, state) => {
+      const sql = state.storage.sql;
+      const exec = sql.exec.bind(sql);
+      (sql as unknown as { exec: (query: string, ...bindings: SqlStorageValue[]) => unknown }).exec = (query: string, ...bindings: SqlStorageValue[]) => {
+        if (typeof bindings[0] === 'string' && bindings[0].startsWith(keyScope(wid))) statements.push(query);
+        return exec<Record<string, SqlStorageValue>>(query, ...bindings);
+      };
+    });
+    const tq = unique('w1-reads-tq');
+    await startWorkflow(wid, tq);
+    const first = (await pollWorkflowTask(tq))!;
+    await completeWorkflowTask(first.taskToken, [{ type: 'ScheduleActivityTask', activityId: '1', activityType: 'greet', taskQueue: tq, input: [json('x')], startToCloseTimeoutMs: 10_000 }]);
+    const act = (await pollActivityTask(tq))!;
+    expect(act.input).toEqual([json('x')]);
+    await ok('POST', '/activity-tasks/complete', { taskToken: act.taskToken, result: json('hello x'), identity: 'test-worker' });
+    const second = (await pollWorkflowTask(tq))!;
+    expect(eventTypes(second.history)).toContain('ActivityTaskCompleted');
+    await completeWorkflowTask(second.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('hello x') }]);
+    expect(eventTypes(await history(wid)).at(-1)).toBe('WorkflowExecutionCompleted');
+    const reads = statements.filter((q) => q.startsWith('SELECT'));
+    // Every history read (the tasks', the activity's input, the page above) found its rows in memory,
+    // and the reads that would have found nothing (a new workflow's runs, outbox, request ids) were not made.
+    expect(reads.filter((q) => / v FROM state|MIN\(k\)/.test(q))).toEqual([]);
+    expect(reads.filter((q) => /SELECT k, v, n|json_extract|MAX\(n\)|MIN\(n\)/.test(q))).toEqual([]);
+    expect(reads.length).toBeGreaterThan(0);
+
+    // A wake of its alarm with nothing due (its summary's slot, left where it was when it moved later)
+    // neither deletes expired request ids nor looks for runs: memory knows there are none and one.
+    statements.length = 0;
+    await inWorkflow(NS, wid, (o) => o.alarm());
+    expect(statements.filter((q) => /^DELETE|MIN\(n\)|ORDER BY k DESC/.test(q))).toEqual([]);
   });
 });
 

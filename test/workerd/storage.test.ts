@@ -255,6 +255,25 @@ describe('history rows', () => {
   });
 });
 
+describe('history rows', () => {
+  it('reads the rows it has just written from memory, event for event as from storage', async () => {
+    await inWorkflow(NS, unique('recent-history'), (_o: WorkflowHost, state) => {
+      const sql = state.storage.sql;
+      const table = new StateTable(sql);
+      const event = (id: number) => ({ event: { eventId: id, eventTime: new Date(1_700_000_000_000 + id).toISOString(), eventType: 'MarkerRecorded', attributes: { markerName: `m${id}`.repeat(id % 5) } } as HistoryEvent });
+      const recent = state.storage.transactionSync(() => [1, 4, 5, 9].flatMap((first, i, all) => insertHistory(table, 8, Array.from({ length: (all[i + 1] ?? 12) - first }, (_, j) => event(first + j)))));
+      let statements = 0;
+      const counted = new StateTable({ exec: (query: string, ...bindings: SqlStorageValue[]) => (statements++, sql.exec(query, ...bindings)) } as unknown as SqlStorage);
+      for (const [from, to, limit, maxBytes] of [[1, 11, -1], [1, Number.MAX_SAFE_INTEGER, -1], [2, 6, -1], [4, 4, -1], [5, 9, 2], [6, 11, -1, 200], [1, 11, -1, 1], [11, 11, -1], [12, 20, -1]] as Array<[number, number, number, number?]>) {
+        expect(selectHistory(counted, 8, from, to, limit, maxBytes, recent)).toEqual(selectHistory(table, 8, from, to, limit, maxBytes));
+        // From the rows after the first it keeps, too (memory keeps the newest rows, not always all).
+        if (from >= 4) expect(selectHistory(counted, 8, from, to, limit, maxBytes, recent.slice(1))).toEqual(selectHistory(table, 8, from, to, limit, maxBytes));
+      }
+      expect(statements).toBe(0);
+    });
+  });
+});
+
 describe('state rows kept in memory', () => {
   it('a mirrored prefix answers every read as storage does, and after a rollback reads storage again once told to forget', async () => {
     await runInDurableObject(wfObject(unique('mirror')), (o: WorkflowObject, state) => {

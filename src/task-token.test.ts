@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { signTaskToken, verifyTaskToken, type TaskTokenData } from './task-token.js';
+
+/** base64url, spelled out (RFC 4648 §5): what every token ever issued is made of. */
+const base64url = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+const data = (workflowId: string): TaskTokenData => ({ namespace: 'default', workflowId, runId: '0b5c3b7e-3f1a-4b8e-9f65-1c2d3e4f5a6b', kind: 'workflow', scheduledEventId: 2, attempt: 1, seq: 1, startedEventId: 3 });
+
+describe('task tokens', () => {
+  it('are the base64url of the UTF-8 JSON of their data and of its HMAC, for any workflow id', async () => {
+    for (const id of ['order-42', 'bestellung-größe', '注文/7', 'a+b/c=d?~', 'x'.repeat(1000)]) {
+      const token = await signTaskToken(data(id), 'secret');
+      const [body, sig] = token.split('.');
+      expect(body).toBe(base64url(utf8(JSON.stringify(data(id)))));
+      expect(atob(sig!.replace(/-/g, '+').replace(/_/g, '/'))).toHaveLength(32);
+      expect(sig).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(await verifyTaskToken(token, 'secret', 'default')).toEqual(data(id));
+    }
+  });
+
+  it('refuses a token whose body or signature was changed, or signed with another secret', async () => {
+    const token = await signTaskToken(data('order-42'), 'secret');
+    const [body, sig] = token.split('.') as [string, string];
+    const forged = base64url(utf8(JSON.stringify({ ...data('order-42'), attempt: 2 })));
+    await expect(verifyTaskToken(`${forged}.${sig}`, 'secret', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+    await expect(verifyTaskToken(`${body}.${sig.slice(0, -2)}AA`, 'secret', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+    await expect(verifyTaskToken(token, 'other', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+    await expect(verifyTaskToken(token, 'secret', 'other-namespace')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+  });
+});
