@@ -89,7 +89,12 @@ export class StateTable {
     return (end === undefined ? this.sql.exec(`SELECT 1 FROM state LIMIT 1`) : this.sql.exec(`SELECT 1 FROM state WHERE k >= ? AND k < ? LIMIT 1`, this.scope, end)).toArray().length === 0;
   }
 
-  /** The scope holds no row (`scopeIsEmpty`): until `forget`, a mirrored prefix is loaded as empty, with no statement. */
+  /**
+   * The scope holds no row (`scopeIsEmpty`): until `forget`, a mirrored prefix is loaded as empty, with
+   * no statement. Holds only while every row of a mirrored prefix is written through a table that
+   * mirrors it (as the store's, the outboxes' and the calls' tables do): a row put there by other SQL
+   * would go unseen.
+   */
   knownEmpty(): void {
     complete.add(this.mirror);
   }
