@@ -5,8 +5,10 @@
  */
 import type { Clock } from '../clock.js';
 import { nextWakeup } from '../engine/lifecycle.js';
+import { isRunning } from '../engine/run-state.js';
 import type { Txn } from '../engine/transaction.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
+import type { HostStorage } from './host-storage.js';
 
 /**
  * workerd refuses an alarm after 2189. Requests cap every duration at 100 years, but a stored
@@ -29,7 +31,7 @@ export class WorkflowAlarm {
   private setTo: number | null | undefined;
 
   constructor(
-    private readonly storage: Pick<DurableObjectStorage, 'getAlarm' | 'setAlarm' | 'deleteAlarm'>,
+    private readonly storage: Pick<HostStorage, 'getAlarm' | 'setAlarm' | 'deleteAlarm'>,
     private readonly clock: Clock,
     private readonly store: WorkflowStore,
     private readonly outboxes: RetriedOutbox[],
@@ -66,7 +68,8 @@ export class WorkflowAlarm {
     if (wall === this.setTo) return;
     this.setTo = wall;
     if (wall === null) void this.storage.deleteAlarm();
-    else void this.storage.setAlarm(wall);
+    // A closed run's next moment (its deletion, a retry) is set as it is: nothing moves it again first.
+    else void this.storage.setAlarm(wall, { exact: !run || !isRunning(run) });
   }
 
   /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */

@@ -24,8 +24,8 @@
 
 export interface AlarmSlot {
   get(): number | null;
-  /** Sets the slot (wall-clock ms); synchronous, so that it is part of the caller's transaction. */
-  set(at: number): void;
+  /** Sets the slot (wall-clock ms); synchronous, so that it is part of the caller's transaction. `exact`: also when later than it holds. */
+  set(at: number, exact?: boolean): void;
   clear(): void;
   /** Storage rolled back: the slot's time is read again. */
   forget(): void;
@@ -64,14 +64,14 @@ export class ShardAlarms {
     const get = () => (stored ??= sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null);
     return {
       get,
-      set: (at) => {
+      set: (at, exact = false) => {
         // A workflow whose alarm runs and asks for a moment that was past when it began did not take
         // what was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
         const runningSince = this.running.get(scope);
         if (runningSince !== undefined && at <= runningSince) at = Date.now() + RETRY_MS;
         const held = get();
         // A time still ahead and not later than `at` fires first: the workflow then sets its slot again.
-        if (held !== null && held <= at && held > Date.now()) return this.wasSet(scope, null, sql);
+        if (held !== null && held <= at && held > Date.now() && !exact) return this.wasSet(scope, null, sql);
         sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, scope, at);
         stored = at;
         this.wasSet(scope, at, sql);

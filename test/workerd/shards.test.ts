@@ -101,6 +101,19 @@ describe('workflows in shards', () => {
     });
   });
 
+  it('sets a closing workflow’s slot to its next moment (its deletion) at once, not keeping the earlier one it held', async () => {
+    const [a] = shardMates('closing');
+    const tq = unique('closing-tq');
+    await startWorkflow(a, tq);
+    const task = (await pollWorkflowTask(tq))!;
+    // The slot holds the started task's timeout, seconds ahead.
+    const held = (await rawRows(a)).slot!;
+    expect(held).toBeGreaterThan(Date.now());
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    // Closed: nothing would move it before `held`, when its alarm would fire only to move it on.
+    expect((await rawRows(a)).slot).toBeGreaterThan(held + 3_600_000);
+  });
+
   it('deletes one workflow’s rows and slot, and leaves its shard-mate', async () => {
     const [a, b] = shardMates('delete');
     const tq = unique('delete-tq');
