@@ -57,8 +57,10 @@ export class WorkflowAlarm {
     // Undelivered tasks (calls, summaries) are retried by the alarm if the delivery that follows
     // this transaction fails or the object is evicted first; a row due later (a running run's
     // summary, a retry's back-off) is delivered by the alarm when it is due.
+    let undelivered = false;
     for (const due of [this.store.outboxDue(), ...this.outboxes.map((o) => o.earliestDue())]) {
       if (due !== undefined) at = Math.min(at ?? Infinity, due > tx.now ? due : tx.now + 1000);
+      undelivered ||= due !== undefined;
     }
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);
@@ -68,8 +70,9 @@ export class WorkflowAlarm {
     if (wall === this.setTo) return;
     this.setTo = wall;
     if (wall === null) void this.storage.deleteAlarm();
-    // A closed run's next moment (its deletion, a retry) is set as it is: nothing moves it again first.
-    else void this.storage.setAlarm(wall, { exact: !run || !isRunning(run) });
+    // A closed run with everything delivered waits for its deletion: set as it is, since nothing moves
+    // it again first (while a delivery is on its way, its retry stays lazy: the delivery moves it).
+    else void this.storage.setAlarm(wall, { exact: !undelivered && (!run || !isRunning(run)) });
   }
 
   /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */
