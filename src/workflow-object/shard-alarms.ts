@@ -48,6 +48,8 @@ export class ShardAlarms {
   private readonly running = new Map<string, number>();
   /** The scopes fired whose workflow has not set its slot again yet: the alarm moves when none is left. */
   private readonly pending = new Set<string>();
+  /** The running workflows' alarms, to wait for. */
+  private readonly runs = new Map<string, Promise<void>>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -100,13 +102,22 @@ export class ShardAlarms {
     const began = Date.now();
     const due = this.due(began);
     const now = due.filter((scope) => !this.running.has(scope));
-    // Nothing due: the alarm goes to the earliest slot. Only running ones: they move it when they end.
-    if (now.length === 0) return due.length === 0 ? this.armNext() : undefined;
     for (const scope of now) {
       this.running.set(scope, began);
       this.pending.add(scope);
+      this.runs.set(
+        scope,
+        alarm(scope).finally(() => {
+          this.runs.delete(scope);
+          this.ended(scope, began);
+        }),
+      );
     }
-    await Promise.all(now.map((scope) => alarm(scope).finally(() => this.ended(scope, began))));
+    // Nothing due: the alarm goes to the earliest slot.
+    if (due.length === 0) return this.armNext();
+    // Due ones already running are waited for too: the object's alarm handler must not end before
+    // the alarm is set again (workerd deletes an alarm its handler did not set), and they set it when they end.
+    await Promise.all(due.map((scope) => this.runs.get(scope)));
   }
 
   /** The object's alarm ran: it is used up, and whatever is set next must be written. */
