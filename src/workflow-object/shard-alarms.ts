@@ -18,8 +18,8 @@
  * a slot that comes due while an earlier workflow's alarm still waits on its hand-over or delivery
  * fires at once. The object's alarm is moved once per firing, when the last of its workflows has
  * set its slot again — in that workflow's transaction — so that a firing's writes are one commit:
- * each commit is an fsync on the object's one thread under `keel dev` (bench/RESULTS.md, "W3: one
- * commit per firing"). Until then the alarm stays where it was, before every slot still due.
+ * each commit is an fsync on the object's one thread under `keel dev` (bench/RESULTS.md, "W3 with
+ * shards"). Until then the alarm stays where it was, before every slot still due.
  */
 
 export interface AlarmSlot {
