@@ -316,7 +316,9 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   // `memory-state` experiment keeps it on tmpfs instead, as keel/testing does.
   const dataDir = experiments().has('memory-state') ? undefined : mkdtempSync(path.join(tmpdir(), 'keel-bench-state-'));
   const script = options.instrumented ? { scriptPath: await instrumentedServiceScript() } : snapshot ? { scriptPath: snapshot } : {};
-  const service = await startLocalService({ ...script, ...(dataDir ? { dataDir } : {}) });
+  // KEEL_BENCH_BINDINGS (JSON): Worker variables for an experiment, e.g. '{"KEEL_RUNNING_SUMMARY_DELAY_MS":"60000"}'.
+  const bindings = process.env.KEEL_BENCH_BINDINGS ? { bindings: JSON.parse(process.env.KEEL_BENCH_BINDINGS) as Record<string, string> } : {};
+  const service = await startLocalService({ ...script, ...bindings, ...(dataDir ? { dataDir } : {}) });
   const pids = workerdPids();
   const observed = options.observeExchanges || experiments().has('identity-encoding') ? { fetch: counter.fetch } : {};
   const workerConnection = await NativeConnection.connect({ address: service.address, ...observed });

@@ -39,8 +39,6 @@ export class WorkflowObject extends DurableObject<Env> {
   }
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
-  private firing: Promise<void> | undefined;
-  private fireAgain = false;
 
   /**
    * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm
@@ -108,28 +106,14 @@ export class WorkflowObject extends DurableObject<Env> {
     await this.fireDue();
   }
 
-  /** Runs the alarm of each workflow whose slot is due, one turn at a time (the timer and the alarm may both ask). */
-  private async fireDue(): Promise<void> {
-    if (this.firing) {
-      this.fireAgain = true;
-      return this.firing;
-    }
-    const alarms = this.alarms;
-    this.firing = (async () => {
-      do {
-        this.fireAgain = false;
-        const began = Date.now();
-        const due = alarms.due(began);
-        await Promise.all(
-          due.map((scope) =>
-            alarms
-              .run(scope, () => this.host(workflowIdOfScope(scope)).alarm())
-              .catch((err: unknown) => console.error(`keel: alarm of workflow '${workflowIdOfScope(scope)}' failed; retrying`, err)),
-          ),
-        );
-        alarms.rearm(due, began);
-      } while (this.fireAgain);
-    })().finally(() => (this.firing = undefined));
-    return this.firing;
+  /** Runs the alarm of each workflow whose slot is due (the timer and the alarm may both ask; a running one is not run twice). */
+  private fireDue(): Promise<void> {
+    return this.alarms.fire(async (scope) => {
+      try {
+        await this.host(workflowIdOfScope(scope)).alarm();
+      } catch (err) {
+        console.error(`keel: alarm of workflow '${workflowIdOfScope(scope)}' failed; retrying`, err);
+      }
+    });
   }
 }

@@ -8,7 +8,13 @@
 import { StateTable } from '../storage/state-table.js';
 import type { ShardAlarms } from './shard-alarms.js';
 
-export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync' | 'getAlarm' | 'setAlarm' | 'deleteAlarm' | 'deleteAll'> {
+export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync' | 'getAlarm' | 'deleteAlarm' | 'deleteAll'> {
+  /**
+   * Sets the workflow's alarm. In a shard a slot moved later keeps its earlier time (shard-alarms.ts)
+   * unless `exact`: the workflow's run has closed, so nothing moves the slot again before that time
+   * and the alarm would fire then only to move it.
+   */
+  setAlarm(at: number | Date, options?: { exact?: boolean }): Promise<void>;
   /** This workflow's own handle on the object's database (watched by its meter alone). */
   readonly sql: SqlStorage;
   /** The object's database, the same for every workflow of a shard (its schema is checked once: reopening-sql.ts). */
@@ -69,7 +75,7 @@ export function objectStorage(storage: DurableObjectStorage): HostStorage {
     close,
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: (options) => storage.getAlarm(options),
-    setAlarm: (at, options) => storage.setAlarm(at, options),
+    setAlarm: (at) => storage.setAlarm(at),
     deleteAlarm: (options) => storage.deleteAlarm(options),
     deleteAll: (options) => storage.deleteAll(options),
   };
@@ -91,7 +97,7 @@ export function shardStorage(storage: DurableObjectStorage, workflowId: string, 
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: () => Promise.resolve(alarm.get()),
     // Written at once (inside the caller's transaction), as the object's own setAlarm is.
-    setAlarm: (at) => (alarm.set(typeof at === 'number' ? at : at.getTime()), Promise.resolve()),
+    setAlarm: (at, options) => (alarm.set(typeof at === 'number' ? at : at.getTime(), options?.exact), Promise.resolve()),
     deleteAlarm: () => (alarm.clear(), Promise.resolve()),
     deleteAll: () => {
       storage.transactionSync(() => {

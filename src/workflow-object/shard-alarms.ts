@@ -13,12 +13,19 @@
  * Due slots are also fired from an in-memory timer while the object lives: local workerd was seen
  * to lose an alarm set again a few ms ahead during or just after its handler (bench/RESULTS.md,
  * "Seen on the way"); the alarm stays the backstop after an eviction or a restart.
+ *
+ * A firing (`fire`) runs the due workflows' alarms side by side and waits for none of the others:
+ * a slot that comes due while an earlier workflow's alarm still waits on its hand-over or delivery
+ * fires at once. The object's alarm is moved once per firing, when the last of its workflows has
+ * set its slot again — in that workflow's transaction — so that a firing's writes are one commit:
+ * each commit is an fsync on the object's one thread under `keel dev` (bench/RESULTS.md, "W3 with
+ * shards"). Until then the alarm stays where it was, before every slot still due.
  */
 
 export interface AlarmSlot {
   get(): number | null;
-  /** Sets the slot (wall-clock ms); synchronous, so that it is part of the caller's transaction. */
-  set(at: number): void;
+  /** Sets the slot (wall-clock ms); synchronous, so that it is part of the caller's transaction. `exact`: also when later than it holds. */
+  set(at: number, exact?: boolean): void;
   clear(): void;
   /** Storage rolled back: the slot's time is read again. */
   forget(): void;
@@ -36,14 +43,18 @@ export class ShardAlarms {
   /** The object's alarm as last set by this instance (null: none); undefined when not known. */
   private armedAt: number | null | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  /** The scopes whose workflow's alarm runs now (`run`), with when it began. */
-  private readonly running = new Map<string, number>();
   private timerAt = Infinity;
+  /** The scopes whose workflow's alarm runs now, with when their firing began. */
+  private readonly running = new Map<string, number>();
+  /** The scopes fired whose workflow has not set its slot again yet: the alarm moves when none is left. */
+  private readonly pending = new Set<string>();
+  /** The running workflows' alarms, to wait for. */
+  private readonly runs = new Map<string, Promise<void>>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
     /** Fires the workflows whose slots are due (the object's alarm handler, and the timer). */
-    private readonly fire: () => Promise<void>,
+    private readonly onTimer: () => Promise<void>,
   ) {
     for (const stmt of SCHEMA) storage.sql.exec(stmt);
   }
@@ -55,22 +66,25 @@ export class ShardAlarms {
     const get = () => (stored ??= sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null);
     return {
       get,
-      set: (at) => {
+      set: (at, exact = false) => {
         // A workflow whose alarm runs and asks for a moment that was past when it began did not take
         // what was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
         const runningSince = this.running.get(scope);
         if (runningSince !== undefined && at <= runningSince) at = Date.now() + RETRY_MS;
         const held = get();
         // A time still ahead and not later than `at` fires first: the workflow then sets its slot again.
-        if (held !== null && held <= at && held > Date.now()) return;
+        if (held !== null && held <= at && held > Date.now() && !exact) return this.wasSet(scope, null, sql);
         sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, scope, at);
         stored = at;
-        this.arm(at, sql);
+        this.wasSet(scope, at, sql, held);
       },
       clear: () => {
-        if (get() === null) return;
-        sql.exec(`DELETE FROM alarms WHERE scope = ?`, scope);
-        stored = null;
+        const held = get();
+        if (held !== null) {
+          sql.exec(`DELETE FROM alarms WHERE scope = ?`, scope);
+          stored = null;
+        }
+        this.wasSet(scope, null, sql, held);
       },
       forget: () => {
         stored = undefined;
@@ -80,22 +94,30 @@ export class ShardAlarms {
     };
   }
 
-  /** The scopes of the slots due by `now`, earliest first. */
-  due(now: number): string[] {
-    return this.storage.sql
-      .exec<{ scope: string }>(`SELECT scope FROM alarms WHERE due <= ? ORDER BY due LIMIT ?`, now, FIRE_BATCH)
-      .toArray()
-      .map((r) => r.scope);
-  }
-
-  /** Runs a workflow's alarm, its slot known to be running meanwhile. */
-  async run(scope: string, alarm: () => Promise<void>): Promise<void> {
-    this.running.set(scope, Date.now());
-    try {
-      await alarm();
-    } finally {
-      this.running.delete(scope);
+  /**
+   * Runs the alarm of each workflow whose slot is due and whose alarm is not running already, side
+   * by side; resolves when they have ended. `alarm` does not throw (the caller logs what failed).
+   */
+  async fire(alarm: (scope: string) => Promise<void>): Promise<void> {
+    const began = Date.now();
+    const due = this.due(began);
+    const now = due.filter((scope) => !this.running.has(scope));
+    for (const scope of now) {
+      this.running.set(scope, began);
+      this.pending.add(scope);
+      this.runs.set(
+        scope,
+        alarm(scope).finally(() => {
+          this.runs.delete(scope);
+          this.ended(scope, began);
+        }),
+      );
     }
+    // Nothing due: the alarm goes to the earliest slot.
+    if (due.length === 0) return this.armNext();
+    // Due ones already running are waited for too: the object's alarm handler must not end before
+    // the alarm is set again (workerd deletes an alarm its handler did not set), and they set it when they end.
+    await Promise.all(due.map((scope) => this.runs.get(scope)));
   }
 
   /** The object's alarm ran: it is used up, and whatever is set next must be written. */
@@ -103,31 +125,63 @@ export class ShardAlarms {
     this.armedAt = undefined;
   }
 
+  /** The scopes of the slots due by `now`, earliest first. */
+  private due(now: number): string[] {
+    return this.storage.sql
+      .exec<{ scope: string }>(`SELECT scope FROM alarms WHERE due <= ? ORDER BY due LIMIT ?`, now, FIRE_BATCH)
+      .toArray()
+      .map((r) => r.scope);
+  }
+
+  /** A slot was set (`at`) or left or cleared (null), inside its workflow's transaction; `from`: the time it held, if it moved. */
+  private wasSet(scope: string, at: number | null, sql: SqlStorage, from?: number | null): void {
+    if (this.pending.delete(scope)) {
+      // The last of a firing's workflows moves the alarm, in its transaction; the others only the timer.
+      if (this.pending.size === 0) this.armNext();
+      else if (at !== null) this.startTimer(at);
+      return;
+    }
+    // Set outside a firing. The slot the alarm was set for moved later (a closed run's, to its
+    // deletion) or went: the alarm and the timer go to the earliest slot now, or they would fire for
+    // nothing (an event, a commit) and only then move.
+    if (from !== undefined && from !== null && from === this.armedAt && (at === null || at > from) && this.pending.size === 0) return this.armNext();
+    // Else it moves if that is earlier than it (a new instance: the earliest slot).
+    if (at !== null) this.armAt(this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : Math.min(this.armedAt, at));
+  }
+
   /**
-   * After a turn that began at `began` fired the slots of `fired`: one still due by `began` is one
-   * whose workflow's alarm failed (or took nothing), tried again after RETRY_MS; the alarm goes to
-   * the earliest slot — at once when one came due meanwhile, or the turn was full.
+   * A workflow's alarm ended (its deliveries too). Its slot still due by when its firing began means
+   * it failed (or took nothing): tried again after RETRY_MS. Then the alarm goes to the earliest slot.
    */
-  rearm(fired: readonly string[], began: number): void {
+  private ended(scope: string, began: number): void {
+    this.running.delete(scope);
+    this.pending.delete(scope);
+    const due = this.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due;
+    if (due !== undefined && due <= began) this.storage.sql.exec(`UPDATE alarms SET due = ? WHERE scope = ?`, Date.now() + RETRY_MS, scope);
+    this.armNext();
+  }
+
+  /**
+   * The alarm to the earliest slot (at once if past); the timer to the earliest slot but one still
+   * due whose workflow's alarm runs (it arms again when it ends, so the timer does not spin on it).
+   */
+  private armNext(): void {
     const now = Date.now();
-    for (const scope of fired) this.storage.sql.exec(`UPDATE alarms SET due = ? WHERE scope = ? AND due <= ?`, now + RETRY_MS, scope, began);
-    const earliest = this.earliest(this.storage.sql);
-    this.armAt(earliest === null ? null : Math.max(earliest, now));
+    const next = this.storage.sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM alarms ORDER BY due LIMIT ?`, this.running.size + 1).toArray();
+    const earliest = next[0]?.due;
+    // The timer goes to the next slot to fire, also when it was set earlier (for a slot since moved).
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = Infinity;
+    this.armAt(earliest === undefined ? null : Math.max(earliest, now), next.find((r) => r.due > now || !this.running.has(r.scope))?.due);
   }
 
-  /** A slot was set to `at`: the alarm moves if that is earlier than it. */
-  private arm(at: number, sql: SqlStorage): void {
-    // Not known (a new instance): the earliest slot, this one included, is what the alarm must be.
-    this.armAt(this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : Math.min(this.armedAt, at));
-  }
-
-  /** Sets the object's alarm (written only when it moves) and the timer beside it. */
-  private armAt(at: number | null): void {
+  /** Sets the object's alarm (written only when it moves) and the timer beside it (by default at the same time). */
+  private armAt(at: number | null, timerAt: number | null | undefined = at): void {
     if (at !== this.armedAt) {
       this.armedAt = at;
       void (at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(at));
     }
-    if (at !== null) this.startTimer(at);
+    if (timerAt !== null && timerAt !== undefined) this.startTimer(timerAt);
   }
 
   private earliest(sql: SqlStorage): number | null {
@@ -140,7 +194,7 @@ export class ShardAlarms {
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timerAt = Infinity;
-      void this.fire();
+      void this.onTimer();
     }, Math.max(0, at - Date.now()));
   }
 }

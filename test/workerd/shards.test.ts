@@ -12,6 +12,7 @@ import { Space } from './visibility-helpers.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
@@ -68,6 +69,59 @@ describe('workflows in shards', () => {
     // Both timers fire by the wall clock: the shard's alarm (or its in-memory timer) finds their slots due.
     const fired = async () => (await Promise.all([a, b].map(async (id) => eventTypes(await history(id)).includes('TimerFired')))).every(Boolean);
     expect(await until(fired, (done) => done, 200)).toBe(true);
+  });
+
+  it('fires a slot that comes due while a shard-mate’s alarm still runs at once, runs neither twice, and then sets the alarm to the earliest slot', async () => {
+    const [a, b] = shardMates('overlap');
+    await runInDurableObject(wfObject(a), async (instance, state) => {
+      const alarms = (instance as unknown as { alarms: ShardAlarms }).alarms;
+      const slot = (id: string) => state.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, keyScope(id)).one().due;
+      const due = (id: string, at: number) => state.storage.sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, keyScope(id), at);
+      const began = Date.now();
+      due(a, began - 1);
+      const fired: string[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      // a's alarm waits (as on a slow hand-over) …
+      const first = alarms.fire(async (scope) => {
+        fired.push(scope);
+        await held;
+      });
+      // … while b comes due: the next firing runs b at once, and not a again …
+      due(b, began - 1);
+      let secondEnded = false;
+      const second = alarms.fire(async (scope) => void fired.push(scope)).then(() => (secondEnded = true));
+      expect(fired).toEqual([keyScope(a), keyScope(b)]);
+      // … but ends only with a (a's slot is due too: as the object's alarm handler, it must not end
+      // before the alarm is set again, which a does when it ends).
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(secondEnded).toBe(false);
+      release();
+      await Promise.all([first, second]);
+      // Neither set its slot again (took nothing): each is tried again a second later, and the
+      // object's alarm is at the earliest of them.
+      expect(slot(a)).toBeGreaterThan(began);
+      expect(slot(b)).toBeGreaterThan(began);
+      expect(await state.storage.getAlarm()).toBe(state.storage.sql.exec<{ due: number }>(`SELECT MIN(due) AS due FROM alarms`).one().due);
+    });
+  });
+
+  it('sets a closing workflow’s slot to its next moment (its deletion) at once, not keeping the earlier one it held', async () => {
+    const [a] = shardMates('closing');
+    const tq = unique('closing-tq');
+    await startWorkflow(a, tq);
+    const task = (await pollWorkflowTask(tq))!;
+    // The slot holds the started task's timeout, seconds ahead.
+    const held = (await rawRows(a)).slot!;
+    expect(held).toBeGreaterThan(Date.now());
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    // Closed: nothing would move it before `held`, when its alarm would fire only to move it on.
+    expect((await rawRows(a)).slot).toBeGreaterThan(held + 3_600_000);
+    // And the shard's alarm, if it was set for `held`, went on to the earliest slot now.
+    await runInDurableObject(wfObject(a), async (_o, state) => {
+      const earliest = state.storage.sql.exec<{ due: number }>(`SELECT MIN(due) AS due FROM alarms`).one().due;
+      expect(await state.storage.getAlarm()).toBe(Math.max(earliest, Date.now()));
+    });
   });
 
   it('deletes one workflow’s rows and slot, and leaves its shard-mate', async () => {
