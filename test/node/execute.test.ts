@@ -31,43 +31,45 @@ async function recordingClient(interceptors: WorkflowClientInterceptor[] = []) {
   return { exchanges, connection, client: new Client({ connection, interceptors: { workflow: interceptors } }) };
 }
 
+/**
+ * Runs `execute` of `workflow` from a client on a recorded connection of its own, a worker for
+ * `taskQueue` running meanwhile: what it returned or threw, and the client's exchanges.
+ */
+async function executeRecorded(taskQueue: string, workflow: typeof counterLoop | typeof flaky, args: unknown[], interceptors: WorkflowClientInterceptor[] = []) {
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
+  const { exchanges, connection, client } = await recordingClient(interceptors);
+  try {
+    const executed = client.workflow.execute(workflow as typeof counterLoop, { taskQueue, workflowId: `${taskQueue}-1`, args: args as Parameters<typeof counterLoop> });
+    const outcome = await worker.runUntil(executed).then((value) => ({ value, error: undefined }), (error: unknown) => ({ value: undefined, error }));
+    return { ...outcome, exchanges };
+  } finally {
+    await connection.close();
+  }
+}
+
 describe('execute(): start and result in one exchange', () => {
   it('a workflow that completes: its result comes with the start\'s answer, no result long poll', async () => {
-    const taskQueue = 'execute-one';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
-    const { exchanges, connection, client } = await recordingClient();
-    const result = await worker.runUntil(client.workflow.execute(counterLoop, { taskQueue, workflowId: 'execute-one-1', args: [1, 0, 1] }));
-    expect(result).toMatchObject({ total: 1, run: 1 });
+    const { value, exchanges } = await executeRecorded('execute-one', counterLoop, [1, 0, 1]);
+    expect(value).toMatchObject({ total: 1, run: 1 });
     expect(exchanges).toEqual(['POST /workflows']);
-    await connection.close();
   });
 
   it('a workflow that fails: execute throws WorkflowFailedError from the start\'s answer', async () => {
-    const taskQueue = 'execute-fails';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
-    const { exchanges, connection, client } = await recordingClient();
     // No retry policy: the first attempt's failure fails the workflow.
-    const failing = client.workflow.execute(flaky, { taskQueue, workflowId: 'execute-fails-1', args: ['x'] });
-    await expect(worker.runUntil(failing)).rejects.toThrow(WorkflowFailedError);
-    await expect(failing.catch((e: WorkflowFailedError) => e.cause?.message)).resolves.toBe('attempt 1 failed');
+    const { error, exchanges } = await executeRecorded('execute-fails', flaky, ['x']);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause?.message).toBe('attempt 1 failed');
     expect(exchanges).toEqual(['POST /workflows']);
-    await connection.close();
   });
 
   it('a chain continued as new: the first run\'s close comes with the start, the last run\'s result by long poll', async () => {
-    const taskQueue = 'execute-chain';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
-    const { exchanges, connection, client } = await recordingClient();
-    const result = await worker.runUntil(client.workflow.execute(counterLoop, { taskQueue, workflowId: 'execute-chain-1', args: [1, 0, 3] }));
-    expect(result).toMatchObject({ total: 6, run: 3 });
+    const { value, exchanges } = await executeRecorded('execute-chain', counterLoop, [1, 0, 3]);
+    expect(value).toMatchObject({ total: 6, run: 3 });
     expect(exchanges[0]).toBe('POST /workflows');
     expect(exchanges.slice(1).every((e) => e === 'GET /workflows/{id}/history')).toBe(true);
-    await connection.close();
   });
 
   it('with client interceptors, execute is start then result: the interceptor\'s start returns before the run closes', async () => {
-    const taskQueue = 'execute-intercepted';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath, shutdownSignals: [] });
     const seen: string[] = [];
     const interceptor: WorkflowClientInterceptor = {
       async start(input, next) {
@@ -76,11 +78,9 @@ describe('execute(): start and result in one exchange', () => {
         return runId;
       },
     };
-    const { exchanges, connection, client } = await recordingClient([interceptor]);
-    const result = await worker.runUntil(client.workflow.execute(counterLoop, { taskQueue, workflowId: 'execute-intercepted-1', args: [1, 0, 1] }));
-    expect(result).toMatchObject({ total: 1 });
+    const { value, exchanges } = await executeRecorded('execute-intercepted', counterLoop, [1, 0, 1], [interceptor]);
+    expect(value).toMatchObject({ total: 1 });
     expect(seen).toEqual(['start returned']);
     expect(exchanges).toEqual(['POST /workflows', 'GET /workflows/{id}/history']);
-    await connection.close();
   });
 });
