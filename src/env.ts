@@ -18,12 +18,14 @@ export interface Env {
   /** How long long polls (task polls, history waits, queries) are held, in ms; default 20 000. Tests shorten it. */
   KEEL_LONG_POLL_MS?: string;
   /**
-   * How long a running run's summary waits before it goes to the visibility store, in ms (default
-   * 1000, src/visibility/outbox.ts): a run that closes sooner is written once. The workerd tests set
-   * 0, so that no alarm fires a second after each start in the middle of what they look at.
+   * With an object per workflow (KEEL_WORKFLOW_SHARDS=0): how long a running run's summary waits
+   * before it goes to D1, in ms (default 1000, src/visibility/outbox.ts): a run that closes sooner is
+   * written once. In a shard a summary is written with its change, at once, and this has no effect.
+   * The workerd tests set 0, so that no alarm fires a second after each start in the middle of what
+   * they look at.
    */
   KEEL_RUNNING_SUMMARY_DELAY_MS?: string;
-  /** The visibility store (D1; migrations/): execution summaries for list and count. */
+  /** D1 (migrations/): the namespace registry, schedules' list entries, and with KEEL_WORKFLOW_SHARDS=0 the execution summaries for list and count. */
   VISIBILITY?: D1Database;
   /** Set by `keel dev` and keel/testing only: the migrations (JSON), applied to VISIBILITY before its first use. */
   KEEL_VISIBILITY_MIGRATIONS?: string;

@@ -46,9 +46,10 @@ export class Space {
   }
 
   /**
-   * Waits until the object has handed every task and summary on (the D1 write included). A running
-   * run's summary waits up to RUNNING_SUMMARY_DELAY_MS (src/visibility/outbox.ts): the object's clock
-   * is moved to when it is due and its alarm run, as that much time passing would.
+   * Waits until the object has handed every task and summary on (with an object per workflow, the D1
+   * write included; in a shard the summary was written with its change). A running run's summary
+   * waits up to RUNNING_SUMMARY_DELAY_MS (src/visibility/outbox.ts): the object's clock is moved to
+   * when it is due and its alarm run, as that much time passing would.
    */
   async settle(workflowId: string): Promise<void> {
     await inWorkflow(this.ns, workflowId, (o: WorkflowHost) => o.deliverOutbox());
