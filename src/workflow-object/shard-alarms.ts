@@ -76,15 +76,14 @@ export class ShardAlarms {
         if (held !== null && held <= at && held > Date.now() && !exact) return this.wasSet(scope, null, sql);
         sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, scope, at);
         stored = at;
-        this.wasSet(scope, at, sql, held);
+        this.wasSet(scope, at, sql);
       },
       clear: () => {
-        const held = get();
-        if (held !== null) {
+        if (get() !== null) {
           sql.exec(`DELETE FROM alarms WHERE scope = ?`, scope);
           stored = null;
         }
-        this.wasSet(scope, null, sql, held);
+        this.wasSet(scope, null, sql);
       },
       forget: () => {
         stored = undefined;
@@ -133,19 +132,15 @@ export class ShardAlarms {
       .map((r) => r.scope);
   }
 
-  /** A slot was set (`at`) or left or cleared (null), inside its workflow's transaction; `from`: the time it held, if it moved. */
-  private wasSet(scope: string, at: number | null, sql: SqlStorage, from?: number | null): void {
+  /** A slot was set (`at`) or left or cleared (null), inside its workflow's transaction. */
+  private wasSet(scope: string, at: number | null, sql: SqlStorage): void {
     if (this.pending.delete(scope)) {
       // The last of a firing's workflows moves the alarm, in its transaction; the others only the timer.
       if (this.pending.size === 0) this.armNext();
       else if (at !== null) this.startTimer(at);
       return;
     }
-    // Set outside a firing. The slot the alarm was set for moved later (a closed run's, to its
-    // deletion) or went: the alarm and the timer go to the earliest slot now, or they would fire for
-    // nothing (an event, a commit) and only then move.
-    if (from !== undefined && from !== null && from === this.armedAt && (at === null || at > from) && this.pending.size === 0) return this.armNext();
-    // Else it moves if that is earlier than it (a new instance: the earliest slot).
+    // Set outside a firing: the alarm moves if that is earlier than it (a new instance: the earliest slot).
     if (at !== null) this.armAt(this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : Math.min(this.armedAt, at));
   }
 
@@ -169,9 +164,6 @@ export class ShardAlarms {
     const now = Date.now();
     const next = this.storage.sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM alarms ORDER BY due LIMIT ?`, this.running.size + 1).toArray();
     const earliest = next[0]?.due;
-    // The timer goes to the next slot to fire, also when it was set earlier (for a slot since moved).
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timerAt = Infinity;
     this.armAt(earliest === undefined ? null : Math.max(earliest, now), next.find((r) => r.due > now || !this.running.has(r.scope))?.due);
   }
 
