@@ -11,7 +11,7 @@ import type { Env } from '../env.js';
 import { ServiceError } from '../service-error.js';
 import { visibilityDb } from '../visibility/migrations.js';
 import { ofNamespace, type Sql, type VisibilityLayout, D1_LAYOUT } from '../visibility/filter-sql.js';
-import { workflowShardStubs } from '../stubs.js';
+import { askShards } from '../visibility/shard-reads.js';
 
 const UNIT_KEYS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
 
@@ -49,8 +49,8 @@ export async function namespaceCost(env: Env, namespace: string, req: ParsedRequ
 
 /** The sums of each store that keeps the namespace's summaries: each of its shards, or D1. */
 async function unitRows(env: Env, namespace: string, start: number, end: number): Promise<Array<Record<string, number> | null>> {
-  const shards = workflowShardStubs(env, namespace);
-  if (shards.length > 0) return Promise.all(shards.map((s) => s.readVisibility({ kind: 'units', start, end }) as Promise<Record<string, number>>));
+  const shards = await askShards(env, namespace, { kind: 'units', start, end });
+  if (shards) return shards;
   const db = await visibilityDb(env);
   if (!db) throw new ServiceError('INTERNAL', "This Keel service has no VISIBILITY D1 binding, so it keeps no summaries to sum; add the [[d1_databases]] binding from the repository's wrangler.toml and deploy again.");
   const q = unitsSql(D1_LAYOUT, namespace, start, end);

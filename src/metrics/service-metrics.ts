@@ -7,7 +7,8 @@
  */
 import { MetricRegistry } from '../../protocol/metric-registry.js';
 import type { Env } from '../env.js';
-import { taskQueueStub, workflowShardStubs } from '../stubs.js';
+import { taskQueueStub } from '../stubs.js';
+import { askShards } from '../visibility/shard-reads.js';
 import { visibilityDb } from '../visibility/migrations.js';
 import { D1_LAYOUT, type Sql, type VisibilityLayout } from '../visibility/filter-sql.js';
 import { workflowShards } from '../workflow-shards.js';
@@ -45,7 +46,7 @@ async function runCounts(env: Env): Promise<Array<QueueStatusCount & { namespace
   }
   const namespaces = (await NamespaceRegistry.of(env)?.list(MAX_NAMESPACES_PER_SCRAPE)) ?? [];
   const answers = await Promise.all(
-    namespaces.map(async ({ name }) => (await Promise.all(workflowShardStubs(env, name).map((s) => s.readVisibility({ kind: 'byQueue' }) as Promise<QueueStatusCount[]>))).flat().map((row) => ({ ...row, namespace: name }))),
+    namespaces.map(async ({ name }) => ((await askShards(env, name, { kind: 'byQueue' })) ?? []).flat().map((row) => ({ ...row, namespace: name }))),
   );
   // A queue's runs are spread over the shards: one count per namespace, queue and status.
   const sums = new Map<string, QueueStatusCount & { namespace: string }>();

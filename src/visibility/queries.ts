@@ -14,9 +14,8 @@ import { ListFilterError, caretExcerpt, parseListFilter, workflowIdsOf, type Lis
 import { visibilityDb } from './migrations.js';
 import { isoTime } from '../engine/iso-time.js';
 import { mergePages, storePage, withinBytes, type ExecutionRow, type StorePage } from './list-rows.js';
-import type { ShardAnswers, ShardRead } from './shard-store.js';
-import { workflowShardStubs } from '../stubs.js';
-import { workflowShards } from '../workflow-shards.js';
+import { askShards } from './shard-reads.js';
+import type { ShardAnswers } from './shard-store.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 
@@ -35,7 +34,7 @@ export async function listExecutions(env: Env, namespace: string, req: ParsedReq
   const maxBytes = Limits.maxListPageBytes;
 
   let found: StorePage;
-  const shards = await askShards(env, namespace, { kind: 'list', query, pageSize, maxBytes, ...(after ? { after } : {}) }, filter);
+  const shards = await askShards(env, namespace, { kind: 'list', query, pageSize, maxBytes, ...(after ? { after } : {}) }, workflowIdsOf(filter));
   if (shards) found = mergePages(keys, shards, pageSize);
   else {
     // One more row than the page says whether another page follows, so the last page has no token.
@@ -58,7 +57,7 @@ export async function countExecutions(env: Env, namespace: string, req: ParsedRe
   if (filter.orderBy.length > 0) throw filterError(query, filter.orderByOffset ?? 0, 'count takes no ORDER BY');
   const where = checked(query, () => whereSql(filter));
   const byStatus = Boolean(filter.groupBy || req.groupBy);
-  const shards = await askShards(env, namespace, { kind: 'count', query, byStatus }, filter);
+  const shards = await askShards(env, namespace, { kind: 'count', query, byStatus }, workflowIdsOf(filter));
   let rows: ShardAnswers['count'];
   if (shards) rows = shards.flat();
   else {
@@ -72,17 +71,6 @@ export async function countExecutions(env: Env, namespace: string, req: ParsedRe
   for (const r of rows) if (r.status) byName.set(r.status, (byName.get(r.status) ?? 0) + r.count);
   const groups = [...byName].sort(([s1, n1], [s2, n2]) => n2 - n1 || (s1 < s2 ? -1 : s1 > s2 ? 1 : 0));
   return { count, groups: groups.map(([status, n]) => ({ groupValues: [STATUS_FILTER_NAMES[status] ?? status], count: n })) };
-}
-
-/**
- * With workflow shards, the answers to `read` of every shard that may keep runs the filter matches
- * (asked in parallel: one request each; a filter by workflow id asks only its ids' shards);
- * undefined when the namespace's summaries are in D1 (KEEL_WORKFLOW_SHARDS = 0).
- */
-async function askShards<R extends ShardRead>(env: Env, namespace: string, read: R, filter: ListFilter): Promise<Array<ShardAnswers[R['kind']]> | undefined> {
-  if (workflowShards(env) === 0) return undefined;
-  const shards = workflowShardStubs(env, namespace, workflowIdsOf(filter));
-  return Promise.all(shards.map((s) => s.readVisibility(read) as unknown as Promise<ShardAnswers[R['kind']]>));
 }
 
 function parse(query: string): ListFilter {
