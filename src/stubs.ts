@@ -25,7 +25,11 @@ export function workflowStub(env: Env, namespace: string, workflowId: string): W
  */
 export function workflowObjectStub(env: Env, namespace: string, workflowId: string) {
   const shards = workflowShards(env);
-  const name = shards === 0 ? [namespace, workflowId] : [namespace, shardOf(workflowId, shards)];
+  return workflowObjectNamed(env, shards === 0 ? [namespace, workflowId] : [namespace, shardOf(workflowId, shards)]);
+}
+
+/** The workflow object of this name: [namespace, workflow id] or [namespace, shard]. */
+function workflowObjectNamed(env: Env, name: [string, string | number]) {
   return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify(name)));
 }
 
@@ -36,7 +40,7 @@ export function workflowObjectStub(env: Env, namespace: string, workflowId: stri
 export function workflowShardStubs(env: Env, namespace: string, workflowIds?: readonly string[]) {
   const count = workflowShards(env);
   const shards = workflowIds ? [...new Set(workflowIds.map((id) => shardOf(id, count)))].sort((a, b) => a - b) : Array.from({ length: count }, (_, shard) => shard);
-  return count === 0 ? [] : shards.map((shard) => env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify([namespace, shard]))));
+  return count === 0 ? [] : shards.map((shard) => workflowObjectNamed(env, [namespace, shard]));
 }
 
 /** A workflow object's name: [namespace, workflow id] (an object of its own) or [namespace, shard]. */
