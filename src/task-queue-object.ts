@@ -53,6 +53,9 @@ interface Poller extends Polling {
 /** Workers (poller ids) whose latest poll is remembered for heardFrom; the longest silent are forgotten first. */
 const MAX_POLLERS_REMEMBERED = 10_000;
 
+/** A started backlog row's delete waits at most this long for the backlog's next insert to ride on (see `taken`). */
+const TAKEN_FLUSH_MS = 1000;
+
 /** Pollers seen within this window are listed by describe. */
 const RECENT_POLLER_MS = 5 * 60 * 1000;
 
@@ -95,6 +98,14 @@ export class TaskQueueObject extends DurableObject<Env> {
   private readonly held: Array<{ task: StartedTask; ref: TaskRef; at: number }> = [];
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
+  /**
+   * Backlog rows already started (or found stale) whose DELETE has not been written yet. A delete of
+   * its own is a commit of its own (an fsync under `keel dev`), and durability does not need it soon:
+   * a row offered again after a restart is one the workflow object calls stale. So the deletes ride on
+   * the backlog's next insert (the same commit), or are written together after TAKEN_FLUSH_MS.
+   */
+  private readonly taken = new Set<number>();
+  private takenFlush: ReturnType<typeof setTimeout> | undefined;
   /** A sticky queue whose worker stopped: it sends every task on to its workflow's normal queue. */
   private closed: boolean;
   /**
@@ -280,6 +291,8 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   private enqueue(ref: TaskRef): void {
     this.sql.exec(`INSERT INTO backlog (ref, created_at) VALUES (?, ?)`, JSON.stringify(ref), this.clock.now());
+    // In the same synchronous stretch, so in the same commit as the insert.
+    this.deleteTaken();
     this.backlogSize++;
     if (this.waiting.length > 0) this.scheduleDrain();
   }
@@ -497,6 +510,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     for (const poller of this.waiting.splice(0)) poller.answer(null);
     // Tasks held for the worker that stopped go to their normal queues too.
     for (const { ref } of this.held.splice(0)) await this.releaseSticky(ref);
+    this.deleteTaken();
     const rows = this.sql.exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id`).toArray();
     for (const row of rows) {
       if (this.inFlight.has(row.id)) continue;
@@ -539,13 +553,29 @@ export class TaskQueueObject extends DurableObject<Env> {
     else this.waiting.push(poller);
   }
 
+  /** A started row's delete, written with the backlog's next insert or within TAKEN_FLUSH_MS (see `taken`). */
+  private deleteLater(id: number): void {
+    this.taken.add(id);
+    this.takenFlush ??= setTimeout(() => this.deleteTaken(), TAKEN_FLUSH_MS);
+  }
+
+  /** Writes the deletes `deleteLater` holds, in one statement. */
+  private deleteTaken(): void {
+    if (this.takenFlush !== undefined) clearTimeout(this.takenFlush);
+    this.takenFlush = undefined;
+    if (this.taken.size === 0) return;
+    const ids = [...this.taken];
+    this.taken.clear();
+    this.sql.exec(`DELETE FROM backlog WHERE id IN (${ids.map(() => '?').join(',')})`, ...ids);
+  }
+
   private async takeFromBacklog(poller: Polling): Promise<StartedTask | null> {
     for (;;) {
       if (this.backlogSize <= this.inFlight.size || !this.slotFree()) return null;
       const row = this.sql
-        .exec<{ id: number; ref: string; created_at: number }>(`SELECT id, ref, created_at FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + 1)
+        .exec<{ id: number; ref: string; created_at: number }>(`SELECT id, ref, created_at FROM backlog ORDER BY id LIMIT ?`, this.inFlight.size + this.taken.size + 1)
         .toArray()
-        .find((r) => !this.inFlight.has(r.id));
+        .find((r) => !this.inFlight.has(r.id) && !this.taken.has(r.id));
       if (!row) return null;
       this.inFlight.add(row.id);
       // The slot is taken before the start (a concurrent poll must not take it too), and given back if the task was stale.
@@ -554,8 +584,8 @@ export class TaskQueueObject extends DurableObject<Env> {
       try {
         task = await this.startTask(JSON.parse(row.ref) as TaskRef, poller);
         // Started or stale, the row has done its job. If this object dies before the
-        // delete, the row is offered again and the workflow object calls it stale.
-        this.sql.exec(`DELETE FROM backlog WHERE id = ?`, row.id);
+        // delete is written, the row is offered again and the workflow object calls it stale.
+        this.deleteLater(row.id);
         this.backlogSize--;
         if (task) {
           this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, this.clock.now() - row.created_at) });

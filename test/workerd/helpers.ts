@@ -159,12 +159,20 @@ export function stateRows(workflowId: string, prefix: string) {
   return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range(prefix));
 }
 
-/** What a task queue object holds: backlog refs, long polls waiting now, and whether a row was ever backlogged. */
+/**
+ * What a task queue object holds: backlog refs still waiting (rows already started, whose delete is
+ * still to be written, are left out), long polls waiting now, and whether a row was ever backlogged.
+ */
 export function queueState(taskQueue: string, kind: 'workflow' | 'activity' = 'workflow', partition = 0) {
   return runInDurableObject(partitionStub(testEnv, NS, taskQueue, kind, partition), (o, state) => {
     const sql = state.storage.sql;
+    const taken = (o as unknown as { taken: Set<number> }).taken;
     return {
-      backlog: sql.exec<{ ref: string }>('SELECT ref FROM backlog ORDER BY id').toArray().map((r) => JSON.parse(r.ref) as Record<string, unknown>),
+      backlog: sql
+        .exec<{ id: number; ref: string }>('SELECT id, ref FROM backlog ORDER BY id')
+        .toArray()
+        .filter((r) => !taken.has(r.id))
+        .map((r) => JSON.parse(r.ref) as Record<string, unknown>),
       everBacklogged: sql.exec(`SELECT seq FROM sqlite_sequence WHERE name = 'backlog'`).toArray().length > 0,
       waitingPollers: (o as unknown as { waiting: unknown[] }).waiting.length,
     };

@@ -108,6 +108,46 @@ describe('hand-off', () => {
     expect(eventTypes(before)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionTerminated']);
   });
 
+  it("a started backlog task's delete is written with the next insert (one commit, not one of its own); a row left after a restart is stale", async () => {
+    const tq = unique('tq');
+    const [a, b, c] = [unique('taken-a'), unique('taken-b'), unique('taken-c')];
+    // A stub each time: one that saw its object end stays broken.
+    const queue = () => partitionStub(testEnv, NS, tq, 'workflow');
+    const rows = () => runInDurableObject(queue(), (_o, state) => state.storage.sql.exec<{ ref: string }>('SELECT ref FROM backlog ORDER BY id').toArray().map((r) => (JSON.parse(r.ref) as TaskRef).workflowId));
+    for (const id of [a, b]) {
+      await startWorkflow(id, tq);
+      await settle(id);
+    }
+    expect(await rows()).toEqual([a, b]);
+
+    // Taking a writes nothing: its row stays on disk, but the queue never offers it again.
+    expect((await pollWorkflowTask(tq, 1000))!.workflowExecution.workflowId).toBe(a);
+    expect(await rows()).toEqual([a, b]);
+    expect((await queueState(tq)).backlog.map((r) => r.workflowId)).toEqual([b]);
+    // The next insert writes a's delete in its own statement's commit.
+    await startWorkflow(c, tq);
+    await settle(c);
+    expect(await rows()).toEqual([b, c]);
+
+    // b is taken, and the object ends before b's delete is written: the new instance finds b's row,
+    // offers it, the workflow object calls it stale (b's task is started already), and c comes next.
+    expect((await pollWorkflowTask(tq, 1000))!.workflowExecution.workflowId).toBe(b);
+    await runInDurableObject(queue(), (_o, state) => {
+      try {
+        state.abort('restart');
+      } catch {
+        // abort throws in the caller by design.
+      }
+    }).catch(() => undefined);
+    expect(await rows()).toEqual([b, c]);
+    expect((await describeQueue(tq, 'workflow')).backlogCount).toBe(2);
+    const next = (await pollWorkflowTask(tq, 1000))!;
+    expect(next.workflowExecution.workflowId).toBe(c);
+    expect(eventTypes(await history(b))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted']);
+    // With no insert to ride on, the deletes are written within a second.
+    await until(rows, (r) => r.length === 0, 100_000);
+  });
+
   it('a task started for a poller whose long poll runs out meanwhile still reaches that poller', async () => {
     const wid = unique('claimed');
     const tq = unique('tq');
