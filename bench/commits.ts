@@ -8,7 +8,7 @@
 //   npx tsx bench/commits.ts [checkout] [--workflows 200] [--in-flight 1] [--eager-start] [--timeline]
 //
 // The client starts without eager start (a connection of its own), as `bench/ab.ts --no-eager-start`.
-// After the workflows the trace goes on for --settle ms (2500 by default), so that what a W1 leaves
+// After the workflows the trace goes on for --settle ms (7000 by default: a shard's alarm is set up to 5 s ahead, NEAR_MS), so that what a W1 leaves
 // for later (an alarm a second after its start or close) is counted too. --timeline prints each
 // syscall of the last workflow, labelled, with its time from that workflow's start.
 import { spawn } from 'node:child_process';
@@ -24,7 +24,7 @@ const opt = (name: string, fallback: number) => (args.includes(name) ? Number(ar
 const dir = path.resolve(args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]!)) ?? '.');
 const workflows = opt('--workflows', 200);
 const inFlight = opt('--in-flight', 1);
-const settleMs = opt('--settle', 2500);
+const settleMs = opt('--settle', 7000);
 const eager = args.includes('--eager-start');
 const timeline = args.includes('--timeline');
 const NAMESPACE = 'default';

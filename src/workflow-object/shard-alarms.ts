@@ -10,9 +10,15 @@
  * writes its slot once (its first due moment, a second after its start, when an undelivered task
  * would be handed over again) instead of at every step, and once more when that second has passed.
  *
- * Due slots are also fired from an in-memory timer while the object lives: local workerd was seen
- * to lose an alarm set again a few ms ahead during or just after its handler (bench/RESULTS.md,
- * "Seen on the way"); the alarm stays the backstop after an eviction or a restart.
+ * Due slots are fired from an in-memory timer while the object lives, on time; the object's alarm is
+ * the backstop after an eviction or a restart (local workerd was also seen to lose an alarm set again a
+ * few ms ahead during or just after its handler: bench/RESULTS.md, "Seen on the way"). So the alarm
+ * need not be on time for a slot due soon, while the object is busy and its timer fires it: it is set
+ * no earlier than NEAR_MS from now. Most such slots are backstops a workflow clears within ms (a task's
+ * hand-off window, its delivery's retry, a workflow task's timeout), and a busy shard's alarm, set for
+ * each of them, fired about once a second for nothing: each firing two commits (the shard's and
+ * workerd's alarm index), as many per W1 under load as a third of its own. A slot due later than
+ * NEAR_MS — a timer an evicted shard waits for — sets the alarm to its moment exactly.
  *
  * A firing (`fire`) runs the due workflows' alarms side by side and waits for none of the others:
  * a slot that comes due while an earlier workflow's alarm still waits on its hand-over or delivery
@@ -33,6 +39,12 @@ export interface AlarmSlot {
 
 /** A slot's row is its scope and due time; the index finds the earliest without a scan. */
 const SCHEMA = [`CREATE TABLE IF NOT EXISTS alarms (scope TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID`, `CREATE INDEX IF NOT EXISTS alarms_by_due ON alarms (due)`];
+
+/**
+ * The object's alarm is set no earlier than this from now (see above): the longest a slot due sooner
+ * waits past its moment when the shard is evicted or the service restarts before the timer fires it.
+ */
+export const NEAR_MS = 5000;
 
 /** Workflows fired per turn; more due than that are fired by the next turn, at once. */
 const FIRE_BATCH = 100;
@@ -140,8 +152,12 @@ export class ShardAlarms {
       else if (at !== null) this.startTimer(at);
       return;
     }
-    // Set outside a firing: the alarm moves if that is earlier than it (a new instance: the earliest slot).
-    if (at !== null) this.armAt(this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : Math.min(this.armedAt, at));
+    // Set outside a firing: the timer goes to it if earlier, and the alarm moves only if it would fire
+    // later than the slot needs (a new instance: to the earliest slot).
+    if (at === null) return;
+    const earliest = this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : at;
+    this.startTimer(earliest);
+    if (this.armedAt === undefined || this.armedAt === null || this.armedAt > this.alarmFor(earliest)) this.armAt(earliest);
   }
 
   /**
@@ -164,16 +180,25 @@ export class ShardAlarms {
     const now = Date.now();
     const next = this.storage.sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM alarms ORDER BY due LIMIT ?`, this.running.size + 1).toArray();
     const earliest = next[0]?.due;
-    this.armAt(earliest === undefined ? null : Math.max(earliest, now), next.find((r) => r.due > now || !this.running.has(r.scope))?.due);
+    const timerAt = next.find((r) => r.due > now || !this.running.has(r.scope))?.due;
+    if (timerAt !== undefined) this.startTimer(timerAt);
+    // An alarm still to come that fires no later than the earliest slot needs stays (it fires, finds
+    // nothing or that slot due, and moves on); one used up, or none, is written.
+    if (earliest === undefined) this.armAt(null);
+    else if (this.armedAt === undefined || this.armedAt === null || this.armedAt <= now || this.armedAt > this.alarmFor(earliest)) this.armAt(earliest);
   }
 
-  /** Sets the object's alarm (written only when it moves) and the timer beside it (by default at the same time). */
-  private armAt(at: number | null, timerAt: number | null | undefined = at): void {
-    if (at !== this.armedAt) {
-      this.armedAt = at;
-      void (at === null ? this.storage.deleteAlarm() : this.storage.setAlarm(at));
-    }
-    if (timerAt !== null && timerAt !== undefined) this.startTimer(timerAt);
+  /** When the object's alarm must fire for a slot due `at`: then, or NEAR_MS from now if that is later (see above). */
+  private alarmFor(at: number): number {
+    return Math.max(at, Date.now() + NEAR_MS);
+  }
+
+  /** Sets the object's alarm for a slot due `at` (null: none), written only when it moves. */
+  private armAt(at: number | null): void {
+    const alarm = at === null ? null : this.alarmFor(at);
+    if (alarm === this.armedAt) return;
+    this.armedAt = alarm;
+    void (alarm === null ? this.storage.deleteAlarm() : this.storage.setAlarm(alarm));
   }
 
   private earliest(sql: SqlStorage): number | null {

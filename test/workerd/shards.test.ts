@@ -4,7 +4,7 @@
  * with nothing forcing it; deleting a workflow deletes its rows and its slot only; a workflow's
  * stored bytes are its own rows'.
  */
-import { runInDurableObject } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import { workflowObjectStub } from '../../src/stubs.js';
@@ -12,7 +12,7 @@ import { Space } from './visibility-helpers.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import type { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
+import { NEAR_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
@@ -98,11 +98,105 @@ describe('workflows in shards', () => {
       expect(secondEnded).toBe(false);
       release();
       await Promise.all([first, second]);
-      // Neither set its slot again (took nothing): each is tried again a second later, and the
-      // object's alarm is at the earliest of them.
+      // Neither set its slot again (took nothing): each is tried again a second later, by the timer
+      // at the earliest of them; the object's alarm, the backstop, NEAR_MS from when it was set.
       expect(slot(a)).toBeGreaterThan(began);
       expect(slot(b)).toBeGreaterThan(began);
-      expect(await state.storage.getAlarm()).toBe(state.storage.sql.exec<{ due: number }>(`SELECT MIN(due) AS due FROM alarms`).one().due);
+      const earliest = state.storage.sql.exec<{ due: number }>(`SELECT MIN(due) AS due FROM alarms`).one().due;
+      expect((alarms as unknown as { timerAt: number }).timerAt).toBe(earliest);
+      const alarm = (await state.storage.getAlarm())!;
+      expect(alarm).toBeGreaterThanOrEqual(Math.max(earliest, began + NEAR_MS));
+      expect(alarm).toBeLessThanOrEqual(Date.now() + NEAR_MS);
+    });
+  });
+
+  it('a busy shard writes its alarm once for the backstops its workflows clear within ms: a start finds it set within NEAR_MS and leaves it', async () => {
+    const [a, b] = shardMates('busy');
+    const tq = unique('busy-tq');
+    // Counts the object's alarm writes from here on (each a commit of the shard and of workerd's alarm index).
+    const writes = await runInDurableObject(wfObject(a), (_o, state) => {
+      const counted = { n: 0 };
+      const setAlarm = state.storage.setAlarm.bind(state.storage);
+      state.storage.setAlarm = (...args: Parameters<typeof setAlarm>) => (counted.n++, setAlarm(...args));
+      return counted;
+    });
+    const alarmWrites = () => runInDurableObject(wfObject(a), () => writes.n);
+    const before = await alarmWrites();
+    await startWorkflow(a, tq);
+    const afterA = await alarmWrites();
+    // a's start: its task's delivery has a second to happen (its slot), so the alarm is set, NEAR_MS ahead at most.
+    expect(afterA - before).toBeLessThanOrEqual(1);
+    const alarm = (await runInDurableObject(wfObject(a), (_o, state) => state.storage.getAlarm()))!;
+    expect(alarm).toBeLessThanOrEqual(Date.now() + NEAR_MS);
+    // b's start, and a's and b's workflow tasks and closes, write the alarm no more.
+    await startWorkflow(b, tq);
+    for (let i = 0; i < 2; i++) {
+      const task = (await pollWorkflowTask(tq))!;
+      await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    }
+    expect(await alarmWrites()).toBe(afterA);
+    expect(await runInDurableObject(wfObject(a), (_o, state) => state.storage.getAlarm())).toBe(alarm);
+    // Both closed, their slots at their deletion: days ahead.
+    for (const id of [a, b]) expect((await rawRows(id)).slot).toBeGreaterThan(Date.now() + 3_600_000);
+  });
+
+  it('a timer due within NEAR_MS fires on time from memory, and from the alarm when the shard is restarted before it', async () => {
+    const [a, b] = shardMates('backstop');
+    const tq = unique('backstop-tq');
+    for (const id of [a, b]) await startWorkflow(id, tq);
+    const startTimer = async (ms: number) => {
+      const task = (await pollWorkflowTask(tq))!;
+      await completeWorkflowTask(task.taskToken, [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: ms }]);
+      return task.workflowExecution.workflowId;
+    };
+    const fired = async (id: string) => eventTypes(await history(id)).includes('TimerFired');
+    // On time: the shard's timer fires it, long before its alarm (NEAR_MS ahead) would.
+    const first = await startTimer(50);
+    expect(await until(() => fired(first), (done) => done, 10_000)).toBe(true);
+
+    // The next timer's slot is set while the shard's timer cannot run (as in an instance about to end) …
+    await runInDurableObject(wfObject(a), (instance) => {
+      const alarms = (instance as unknown as { alarms: { startTimer: (at: number) => void } }).alarms;
+      alarms.startTimer = () => {};
+    });
+    const second = await startTimer(1);
+    const slot = (await rawRows(second)).slot!;
+    // … and the instance ends: the new one knows of the slot only from storage, and its alarm fires it.
+    await runInDurableObject(wfObject(a), (_o, state) => {
+      try {
+        state.abort('restart');
+      } catch {
+        // abort throws in the caller by design.
+      }
+    }).catch(() => undefined);
+    expect(await fired(second)).toBe(false);
+    const alarm = (await runInDurableObject(wfObject(a), (_o, state) => state.storage.getAlarm()))!;
+    expect(alarm).toBeGreaterThanOrEqual(slot);
+    expect(alarm).toBeLessThanOrEqual(slot + NEAR_MS + 1000);
+    await until(() => Promise.resolve(Date.now()), (now) => now >= slot, 1_000_000);
+    expect(await runDurableObjectAlarm(wfObject(a))).toBe(true);
+    expect(await until(() => fired(second), (done) => done, 10_000)).toBe(true);
+  });
+
+  it('the alarm is set to a slot due later than NEAR_MS exactly (an evicted shard wakes on time), and to NEAR_MS ahead for one due sooner', async () => {
+    // A shard's alarms over an object of their own, so that no other test's slots are in it.
+    const stub = testEnv.WORKFLOWS.get(testEnv.WORKFLOWS.idFromName(JSON.stringify([NS, unique('alarms-only')])));
+    await runInDurableObject(stub, async (_o, state) => {
+      const alarms = new ShardAlarms(state.storage, async () => {});
+      const began = Date.now();
+      alarms.slot('1:x/', state.storage.sql).set(began + 60_000);
+      expect(await state.storage.getAlarm()).toBe(began + 60_000);
+      // Due sooner: the timer fires it on time; the alarm, its backstop, moves to NEAR_MS from now …
+      alarms.slot('1:y/', state.storage.sql).set(began + 100);
+      expect((alarms as unknown as { timerAt: number }).timerAt).toBe(began + 100);
+      const alarm = (await state.storage.getAlarm())!;
+      expect(alarm).toBeGreaterThanOrEqual(began + NEAR_MS);
+      expect(alarm).toBeLessThanOrEqual(Date.now() + NEAR_MS);
+      // … where it stays for the next slot due soon.
+      alarms.slot('1:z/', state.storage.sql).set(Date.now() + 200);
+      expect(await state.storage.getAlarm()).toBe(alarm);
+      clearTimeout((alarms as unknown as { timer: ReturnType<typeof setTimeout> }).timer);
+      await state.storage.deleteAlarm();
     });
   });
 
