@@ -5,12 +5,13 @@
 // (metadata.sqlite), D1. Every commit of a SQLite database in WAL mode is one fsync of its WAL.
 //
 //   node scripts/build.mjs   # in the checkout
-//   npx tsx bench/commits.ts [checkout] [--workflows 200] [--in-flight 1] [--eager-start] [--timeline]
+//   npx tsx bench/commits.ts [checkout] [--workflows 200] [--in-flight 1] [--eager-start] [--timeline] [--sleep <ms>]
 //
 // The client starts without eager start (a connection of its own), as `bench/ab.ts --no-eager-start`.
 // After the workflows the trace goes on for --settle ms (7000 by default: a shard's alarm is set up to 5 s ahead, NEAR_MS), so that what a W1 leaves
 // for later (an alarm a second after its start or close) is counted too. --timeline prints each
-// syscall of the last workflow, labelled, with its time from that workflow's start.
+// syscall of the last workflow, labelled, with its time from that workflow's start. --sleep runs W3's
+// workflow (one durable sleep of that many ms) instead of W1's. --keep-trace keeps strace's output.
 import { spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ import path from 'node:path';
 import { newWorkflowId, pool, workerdPids } from './lib';
 
 const args = process.argv.slice(2);
-const valued = ['--workflows', '--in-flight', '--settle'];
+const valued = ['--workflows', '--in-flight', '--settle', '--sleep'];
 const opt = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
 const dir = path.resolve(args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]!)) ?? '.');
 const workflows = opt('--workflows', 200);
@@ -27,6 +28,7 @@ const inFlight = opt('--in-flight', 1);
 const settleMs = opt('--settle', 7000);
 const eager = args.includes('--eager-start');
 const timeline = args.includes('--timeline');
+const sleepMs = args.includes('--sleep') ? opt('--sleep', 1000) : undefined;
 const NAMESPACE = 'default';
 const QUEUE = 'commits';
 
@@ -76,7 +78,8 @@ const connection = await NativeConnection.connect({ address: service.address });
 const worker = await Worker.create({ connection, taskQueue: QUEUE, workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(dir, 'bench/workflows.ts') }), activities, shutdownSignals: [] });
 const running = worker.run();
 const client = new Client({ connection: eager ? connection : await Connection.connect({ address: service.address }) });
-const run = () => client.workflow.execute('oneActivity', { taskQueue: QUEUE, workflowId: newWorkflowId('commits'), args: ['x'], requestEagerStart: eager });
+const [workflowType, arg] = sleepMs === undefined ? ['oneActivity', 'x'] : ['durableSleep', sleepMs];
+const run = () => client.workflow.execute(workflowType, { taskQueue: QUEUE, workflowId: newWorkflowId('commits'), args: [arg], requestEagerStart: eager });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Warm up: every shard and queue object exists and has its schema, the worker's sticky queue too.
@@ -122,8 +125,8 @@ for (const line of readFileSync(traceFile, 'utf8').split('\n')) {
   if (timeline && Number(at) >= lastStart - 0.001) lines.push(`${((Number(at) - lastStart) * 1000).toFixed(1).padStart(8)} ms  ${call!.padEnd(9)} ${object} · ${part}`);
 }
 
-console.log(`checkout ${dir}: ${workflows} W1, ${inFlight} in flight, ${eager ? 'eager start' : 'no eager start'}; traced ${(lastEnd - t0).toFixed(1)} s of workflows + ${settleMs} ms after; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log('| object | file | fsync per W1 | pwrite64 per W1 |\n| --- | --- | --- | --- |');
+console.log(`checkout ${dir}: ${workflows} ${sleepMs === undefined ? 'W1' : `W3 (a ${sleepMs} ms sleep)`}, ${inFlight} in flight, ${eager ? 'eager start' : 'no eager start'}; traced ${(lastEnd - t0).toFixed(1)} s of workflows + ${settleMs} ms after; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log('| object | file | fsync per workflow | pwrite64 per workflow |\n| --- | --- | --- | --- |');
 let fsyncs = 0;
 let pwrites = 0;
 for (const [key, c] of [...counts].sort((a, b) => b[1].fsync - a[1].fsync || b[1].pwrite - a[1].pwrite)) {
@@ -139,5 +142,6 @@ worker.shutdown();
 await running;
 await connection.close();
 await service.stop();
-rmSync(traceFile, { force: true });
+if (args.includes('--keep-trace')) console.log(`\nthe trace: ${traceFile} (data directory ${dataDir}, removed)`);
+else rmSync(traceFile, { force: true });
 rmSync(dataDir, { recursive: true, force: true });
