@@ -5,7 +5,7 @@
 // two runs of bench/run.ts minutes apart do not compare.
 //
 //   node scripts/build.mjs   # in each checkout
-//   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100] [--no-eager-start] [--only w1,w2,throughput,w3] [--w3-rounds 3] [--w3-sleeps 50]
+//   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100] [--no-eager-start] [--only w1,w2,throughput,w3] [--bursts 4] [--w3-rounds 3] [--w3-sleeps 50]
 //
 // Each side loads its own SDK (dist/sdk), service (dist/worker) and bench workflows/activities.
 // Both sides start workflows with `requestEagerStart` on the worker's connection (a side whose SDK
@@ -17,11 +17,13 @@ import path from 'node:path';
 import { newWorkflowId, pool, stats, workerdPids } from './lib';
 
 const args = process.argv.slice(2);
-const valued = ['--runs', '--only', '--w3-rounds', '--w3-sleeps'];
+const valued = ['--runs', '--only', '--bursts', '--w3-rounds', '--w3-sleeps'];
 const dirs = args.filter((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]!)).map((d) => path.resolve(d));
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
 const runsOf = (w: string) => !only || only.has(w);
 const w3Rounds = Number(args[args.indexOf('--w3-rounds') + 1] ?? 0) || 3;
+// Throughput bursts per side: 4 by default; on a busy machine one burst in four can halve, so more give a steadier median.
+const bursts = args.includes('--bursts') ? Number(args[args.indexOf('--bursts') + 1]) : 4;
 const w3Sleeps = Number(args[args.indexOf('--w3-sleeps') + 1] ?? 0) || 50;
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 0) || 100;
 const eager = !args.includes('--no-eager-start');
@@ -110,7 +112,7 @@ const timed = async (f: () => Promise<unknown>) => {
 if (runsOf('w1')) await alternate(`W1 one activity, sequential start → result (ms), ${runs} per side`, runs, (s) => timed(() => s.run('oneActivity', 'x')));
 if (runsOf('w2')) await alternate(`W2 ten sequential activities (ms per workflow), ${Math.ceil(runs / 4)} per side`, Math.ceil(runs / 4), (s) => timed(() => s.run('sequentialActivities', 10)));
 // Throughput: bursts of 100 workflows, 50 in flight; the sample is workflows per second.
-if (runsOf('throughput')) await alternate('W1 throughput (workflows/s per burst of 100, 50 in flight), 4 bursts per side', 4, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100, 1);
+if (runsOf('throughput')) await alternate(`W1 throughput (workflows/s per burst of 100, 50 in flight), ${bursts} bursts per side`, bursts, async (s) => 100_000 / (await timed(() => pool(100, 50, () => s.run('oneActivity', 'x')))), 100, 1);
 // W3: 50 durable sleeps of 1 s started together; the sample is one round's p99 lateness inside the
 // workflow (resumed − slept − 1 s), as bench/run.ts's w3 measures it.
 if (runsOf('w3')) await alternate(
