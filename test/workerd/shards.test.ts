@@ -200,6 +200,44 @@ describe('workflows in shards', () => {
     });
   });
 
+  it('backstops cleared before they fire cost a busy shard one alarm write, not one per workflow: the timer finds nothing due and leaves the alarm for the next start; the alarm, once it runs, moves on once', async () => {
+    const stub = testEnv.WORKFLOWS.get(testEnv.WORKFLOWS.idFromName(JSON.stringify([NS, unique('alarms-only')])));
+    await runInDurableObject(stub, async (_o, state) => {
+      const writes: Array<number | null> = [];
+      const storage = Object.assign(Object.create(state.storage) as DurableObjectStorage, {
+        setAlarm: (at: number) => (writes.push(at), state.storage.setAlarm(at)),
+        deleteAlarm: () => (writes.push(null), state.storage.deleteAlarm()),
+      });
+      const alarms = new ShardAlarms(storage, async () => {});
+      const slot = (scope: string) => alarms.slot(scope, state.storage.sql);
+      // Two workflows start, each with a backstop a second ahead: one alarm write.
+      slot('1:a/').set(Date.now() + 1000);
+      slot('1:b/').set(Date.now() + 1000);
+      expect(writes).toHaveLength(1);
+      // Both close within ms: their slots go to their deletion, days ahead; the alarm stays.
+      const deletion = Date.now() + 72 * 3_600_000;
+      slot('1:a/').set(deletion, true);
+      slot('1:b/').set(deletion, true);
+      expect(writes).toHaveLength(1);
+      // The timer's firing finds nothing due and leaves the alarm where it is, so the next start
+      // (a busy shard's next workflow) finds it set and leaves it too.
+      await alarms.fire(async () => {
+        throw new Error('nothing is due');
+      });
+      slot('1:c/').set(Date.now() + 1000);
+      slot('1:c/').set(deletion, true);
+      expect(writes).toHaveLength(1);
+      // The alarm runs (for nothing) and moves once, to the deletion.
+      alarms.usedUp();
+      await alarms.fire(async () => {
+        throw new Error('nothing is due');
+      });
+      expect(writes).toEqual([writes[0], deletion]);
+      clearTimeout((alarms as unknown as { timer: ReturnType<typeof setTimeout> }).timer);
+      await state.storage.deleteAlarm();
+    });
+  });
+
   it('sets a closing workflow’s slot to its next moment (its deletion) at once, not keeping the earlier one it held', async () => {
     const [a] = shardMates('closing');
     const tq = unique('closing-tq');
