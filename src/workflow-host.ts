@@ -20,6 +20,7 @@ import { releaseStickyTask } from './engine/sticky-hand-over.js';
 import { acknowledgeTask } from './engine/hand-off.js';
 import { startPolledTask, type Poller } from './engine/polled-task.js';
 import { signalWithStart } from './engine/signal-with-start.js';
+import { completeActivityTask, historyEndOf } from './engine/speculative-task.js';
 import { outcome, type Outcome } from './service-error.js';
 import { parseWorkflowName, taskQueueStub } from './stubs.js';
 import type { TaskRef, TaskTokenData } from './task-token.js';
@@ -286,13 +287,13 @@ export class WorkflowHost {
   completeWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): Promise<Outcome<ResponseOf<'completeWorkflowTask'>>> {
     return outcome(async () => {
       // The refs are what the request record keeps: a retried completion rebuilds the same tasks.
-      const eager = this.mutate((tx) => {
+      const { eager, historyEnd } = this.mutate((tx) => {
         tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         completeWorkflowTask(tx, tx.loadRun(token.runId), token, req);
-        return tx.eagerActivities;
+        return { eager: tx.eagerActivities, ...(req.speculates ? historyEndOf(tx, tx.loadRun(token.runId)) : {}) };
       }, requestKey('completeWorkflowTask', req));
       const activityTasks = await this.payloads.eagerActivityTasks(eager);
-      return activityTasks.length > 0 ? { activityTasks } : {};
+      return { ...(activityTasks.length > 0 ? { activityTasks } : {}), ...(historyEnd ? { historyEnd } : {}) };
     });
   }
 
@@ -310,19 +311,9 @@ export class WorkflowHost {
     return outcome(() => this.mutate((tx) => heartbeatNamedActivity(tx, { token }, req.details, undefined)));
   }
 
-  /** Completes an activity; a caller holding the run on its sticky queue gets the workflow task this causes, started. */
+  /** Completes an activity; a caller holding the run gets the workflow task this causes, started, or written as it speculated it (src/engine/speculative-task.ts). */
   completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<ResponseOf<'completeActivityTask'>>> {
-    return outcome(async () => {
-      const { claimed } = this.mutate((tx) => {
-        const run = tx.loadRun(token.runId);
-        if (req.stickyTaskQueue && run?.sticky?.taskQueue === req.stickyTaskQueue) tx.workflowTaskClaim = { taskQueue: req.stickyTaskQueue, identity: req.identity };
-        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
-        endNamedActivity(tx, { token }, { how: 'complete', result: req.result }, req.identity);
-        return { claimed: tx.claimedWorkflowTask };
-      }, requestKey('completeActivityTask', req));
-      const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
-      return task ? { workflowTask: task } : {};
-    });
+    return outcome(async () => this.payloads.activityCompletionAnswer(this.mutate((tx) => completeActivityTask(tx, token, req), requestKey('completeActivityTask', req))));
   }
 
   failActivityTask(token: TaskTokenData, req: ParsedRequestOf<'failActivityTask'>): Promise<Outcome<Record<string, never>>> {

@@ -5,6 +5,7 @@
  */
 import type { AttributesOf, EventType, Failure, ParentClosePolicy, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
 import { Limits } from '../../protocol/index.js';
+import { continueAsNewSuggested as suggested } from '../../protocol/speculation.js';
 
 /**
  * A task handed to the poll of a worker that promised to acknowledge it (protocol 2) and has not
@@ -197,5 +198,5 @@ export const isRunning = (run: RunState) => run.status === 'RUNNING';
  * `suggestContinueAsNew`): 80% of the event limit, or the 10 MB size warning.
  */
 export function continueAsNewSuggested(run: Pick<RunState, 'nextEventId' | 'historySizeBytes'>): boolean {
-  return run.nextEventId - 1 >= Limits.historySuggestContinueAsNewEvents || (run.historySizeBytes ?? 0) >= Limits.historySizeWarnBytes;
+  return suggested(run.nextEventId, run.historySizeBytes ?? 0);
 }

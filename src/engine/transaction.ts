@@ -90,7 +90,7 @@ export class Txn {
 
   constructor(
     readonly store: ExecutionStore,
-    readonly now: number,
+    public now: number,
   ) {}
 
   /** The run, loaded once per transaction so that every change lands on the same object. */
