@@ -64,7 +64,7 @@ export interface WorkerOptions {
    * completion with the activity's, so a step of a workflow costs one exchange with the service
    * instead of two. The service writes the task only if the run is exactly where the worker
    * predicted (no signal, update, timer or other result came meanwhile); else the worker drops what
-   * it ran ahead and runs the task the ordinary way (docs/workers.md). Default false.
+   * it ran ahead and runs the task the ordinary way (docs/workers.md). Default true.
    */
   speculativeWorkflowTasks?: boolean;
   /** Default 10. */
@@ -230,7 +230,7 @@ export class Worker {
         sandbox: new WorkflowSandbox(bundle.code, { logger: this.log }),
         maxCachedWorkflows: maxCached,
         taskQueue: options.taskQueue,
-        ...(options.speculativeWorkflowTasks ? { speculativeWorkflowTasks: true } : {}),
+        speculativeWorkflowTasks: options.speculativeWorkflowTasks ?? true,
         ...(options.interceptors?.activity ? { activityInterceptors: options.interceptors.activity } : {}),
         ...(options.sinks ? { sinks: options.sinks } : {}),
         ...(options.activities
