@@ -156,6 +156,8 @@ export interface RunState {
   nextEventId: number;
   /** Bytes of the run's stored history (its events' JSON); absent on rows written before it was counted. */
   historySizeBytes?: number;
+  /** The latest time of an event in the run's history (epoch ms); absent on rows written before it was kept. A speculative task's time is not before it. */
+  lastEventTime?: number;
   /** Set while the first workflow task waits out the start delay. */
   firstWorkflowTaskAt?: number;
   workflowTask?: WorkflowTaskState;

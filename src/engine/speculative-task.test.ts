@@ -3,7 +3,8 @@ import { Api, type HistoryEnd } from '../../protocol/index.js';
 import type { TaskTokenData } from '../task-token.js';
 import { scheduleActivity, started, takeWorkflowTask } from './engine-test-kit.js';
 import { completeWorkflowTask } from './lifecycle.js';
-import { signalWorkflow } from './run-control.js';
+import { heartbeatActivity } from './activities.js';
+import { requestCancelWorkflow, signalWorkflow } from './run-control.js';
 import { completeActivityTask, historyEndOf } from './speculative-task.js';
 
 const STICKY = 'orders/sticky/w1';
@@ -140,6 +141,26 @@ describe('a speculative workflow task', () => {
       }
     });
 
+    it('the task’s time is before the run’s last event', () => {
+      const { answer } = refused((s) => {
+        s.store.change((tx) => {
+          const run = tx.loadRun(s.runId)!;
+          run.lastEventTime = s.end.time + 5;
+          tx.touch(run);
+        });
+        return { workflowTaskCompletion: speculation(s.end, close, 3) };
+      });
+      expect(answer.speculation!.reason).toMatch(/out of bounds/);
+    });
+
+    it('a cancel request meanwhile', () => {
+      const cancelled = refused((s) => {
+        s.store.change((tx) => requestCancelWorkflow(tx, tx.loadRun(s.runId)!, 'stop', 'client'));
+        return { workflowTaskCompletion: speculation(s.end, close) };
+      });
+      expect(cancelled.written.slice(0, 2)).toEqual(['WorkflowExecutionCancelRequested', 'WorkflowTaskScheduled']);
+    });
+
     it('the run is held on another sticky queue', () => {
       const { answer } = refused((s) => ({ stickyTaskQueue: `${STICKY}-other`, workflowTaskCompletion: speculation(s.end, close) }));
       expect(answer.speculation!.reason).toMatch(/not held/);
@@ -151,6 +172,13 @@ describe('a speculative workflow task', () => {
       expect(answer.speculation!.reason).toMatch(/UNKNOWN_TIMER/);
       expect(written).toEqual(['ActivityTaskStarted', 'ActivityTaskCompleted', 'WorkflowTaskScheduled']);
     });
+  });
+
+  it('a heartbeat meanwhile writes nothing, so it changes nothing', () => {
+    const s = heldRun();
+    s.store.change((tx) => heartbeatActivity(tx, tx.loadRun(s.runId)!, tx.loadRun(s.runId)!.activities[String(s.activity.scheduledEventId)]!, []));
+    s.store.now += 10;
+    expect(completeActivity(s, { workflowTaskCompletion: speculation(s.end, close) }).speculation).toEqual({ accepted: true });
   });
 
   it('the activity id it completes may be scheduled again by the task it causes', () => {

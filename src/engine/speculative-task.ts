@@ -59,9 +59,10 @@ function refusal(tx: Txn, run: RunState, act: ActivityState, spec: Speculation):
   const size = run.historySizeBytes ?? 0;
   if (spec.historySizeBytes !== size) return `the history holds ${size} bytes, not ${spec.historySizeBytes}`;
   if ((spec.suggestContinueAsNew === true) !== continueAsNewSuggested(spec.startedEventId, size)) return 'continuing as new is suggested otherwise';
-  // The workflow's time in the task: not before the activity started (and so not before the run's
-  // last event, which the worker's time is counted from), not after now, and within the task's timeout.
-  if (spec.time > tx.now || spec.time < (act.startedTime ?? tx.now) || tx.now - spec.time > run.workflowTaskTimeoutMs) return `the task's time ${spec.time} is out of bounds`;
+  // The workflow's time in the task: not before the run's last event nor the activity's start, not
+  // after now, and within the task's timeout.
+  const notBefore = Math.max(run.lastEventTime ?? 0, act.startedTime ?? tx.now);
+  if (spec.time > tx.now || spec.time < notBefore || tx.now - spec.time > run.workflowTaskTimeoutMs) return `the task's time ${spec.time} is out of bounds`;
   try {
     // The commands as the completion would see them: after this activity closed.
     const activities = { ...run.activities };

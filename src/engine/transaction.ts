@@ -110,6 +110,7 @@ export class Txn {
   /** Appends an event to the run's history; returns its id (dense from 1). */
   addEvent<T extends EventType>(run: RunState, eventType: T, attributes: AttributesOf<T>, time = this.now): number {
     const eventId = run.nextEventId++;
+    if (!(time <= (run.lastEventTime ?? -Infinity))) run.lastEventTime = time;
     this.events.push({ runId: run.runId, event: { eventId, eventTime: new Date(time).toISOString(), eventType, attributes } as HistoryEvent });
     this.touch(run);
     return eventId;
