@@ -221,6 +221,7 @@ export class WorkflowTaskProcessor {
       time,
     );
     if (!predicted) return undefined;
+    const startedAt = performance.now();
     const unlock = this.lockRun(runId);
     const held: SinkCall[] = [];
     this.heldSinkCalls.set(runId, held);
@@ -248,20 +249,24 @@ export class WorkflowTaskProcessor {
       return undefined;
     }
     const closes = activation.commands.some((c) => CLOSE_COMMANDS.has(c.type));
-    this.opts.metrics?.workflowCommands(activity.workflowType, activation.commands);
     const slots: Array<() => void> = [];
     const settle = (answer: ResponseOf<'completeActivityTask'> | undefined) => {
       this.heldSinkCalls.delete(runId);
       try {
         if (answer?.speculation?.accepted) {
           this.speculations.accepted++;
+          this.opts.metrics?.speculativeTask(activity.workflowType, true, performance.now() - startedAt);
+          this.opts.metrics?.workflowCommands(activity.workflowType, activation.commands);
           callSinks(this.opts.sinks, held, this.opts.log);
           if (closes) this.evict(runId, machine);
           else if (answer.historyEnd) machine.historyEnd = { end: answer.historyEnd, receivedAt: performance.now() };
           this.runEager(answer.activityTasks, slots);
         } else {
           // Refused (the run moved on), or not sent: what ran ahead never happened.
-          if (answer) this.speculations.refused++;
+          if (answer) {
+            this.speculations.refused++;
+            this.opts.metrics?.speculativeTask(activity.workflowType, false, performance.now() - startedAt);
+          }
           this.evict(runId, machine);
         }
       } finally {
