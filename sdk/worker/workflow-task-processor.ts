@@ -69,6 +69,9 @@ export interface EagerActivities {
   run(task: ActivityTask, release: () => void): void;
 }
 
+/** Runs with local activities kept from being speculated again, at most. */
+const NOT_SPECULATED_KEPT = 10_000;
+
 /** Temporal's worker asks for at most this many eager activities per workflow task. */
 const MAX_EAGER_PER_TASK = 3;
 
@@ -235,6 +238,8 @@ export class WorkflowTaskProcessor {
       const events = [...predicted.confirming, ...(await decodeAllPayloads(predicted.activity, this.opts.dataConverter.payloadCodecs))];
       activation = await machine.applyHistory(events, {
         localActivities: () => {
+          // Bounded: past it, each such run is tried (and refused here) once more.
+          if (this.notSpeculated.size >= NOT_SPECULATED_KEPT) this.notSpeculated.clear();
           this.notSpeculated.add(runId);
           throw new Error('a speculative workflow task does not run local activities');
         },
