@@ -121,6 +121,17 @@ describe('a speculative workflow task', () => {
     expect((await history(workflowId)).map((e) => e.eventType).at(-1)).toBe('WorkflowTaskScheduled');
   });
 
+  it('a worker that does not speculate (an older one) is answered as before: no historyEnd, no speculation', async () => {
+    const workflowId = unique('spec-old');
+    const taskQueue = unique('spec-old-tq');
+    const sticky = `${taskQueue}/sticky/w1`;
+    const { eagerWorkflowTask } = await ok<{ eagerWorkflowTask: WorkflowTask }>('POST', '/workflows', { workflowId, workflowType: 'order', taskQueue, input: [json('x')], requestEagerExecution: true });
+    const first = (await completeWorkflowTask(eagerWorkflowTask.taskToken, [scheduleActivityCommand('a1', { startToCloseTimeoutMs: 30_000, requestEagerExecution: true })], { stickyAttributes: { workerTaskQueue: sticky }, acknowledgesHandOff: true })) as CompleteAnswer;
+    expect(Object.keys(first)).toEqual(['activityTasks']);
+    const answer = await completeActivity(first.activityTasks![0]!, sticky);
+    expect(Object.keys(answer)).toEqual(['workflowTask']);
+  });
+
   it('a retried request (same request id) gets the same answer and writes nothing more', async () => {
     const { workflowId, sticky, activity, end } = await heldRun('spec-retry');
     const body = { requestId: 'complete-1', workflowTaskCompletion: speculation(end, sticky, [scheduleActivityCommand('a2', { startToCloseTimeoutMs: 30_000, requestEagerExecution: true })]) };
