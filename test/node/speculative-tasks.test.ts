@@ -8,7 +8,7 @@ import { Client } from 'keel/client';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import { keelHistory } from './fixtures/keel-history.js';
-import { poke, progress, speculativeSteps, stepThenLocal, type StepActivities } from './fixtures/speculative-workflows.js';
+import { parallelSteps, poke, progress, speculativeSteps, stepThenLocal, type StepActivities } from './fixtures/speculative-workflows.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/speculative-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -127,6 +127,17 @@ describe('speculative workflow tasks', () => {
     // Each step's sink call made once: the refused task's calls were held and dropped.
     expect(sinkCalls).toEqual(range(3));
     await expect(Worker.runReplayHistory({ workflowsPath }, await historyOf('spec-signal-1'), 'spec-signal-1')).resolves.toBeUndefined();
+    await connection.close();
+  });
+
+  it('activities side by side and a timer: results racing each other are taken or refused, and the run completes with a history that replays', async () => {
+    const { connection } = await countingConnection();
+    const { worker, speculations } = await newWorker(connection, 'spec-parallel', quickActivities);
+    const client = new Client({ connection });
+    const results = await worker.runUntil(Promise.all(range(5).map((i) => client.workflow.execute(parallelSteps, { taskQueue: 'spec-parallel', workflowId: `spec-parallel-${i}`, requestEagerStart: true }))));
+    for (const r of results) expect(r).toEqual(['step-0', 'step-1', 'step-2', 'step-3']);
+    expect(speculations.accepted).toBeGreaterThanOrEqual(5);
+    for (const i of range(5)) await expect(Worker.runReplayHistory({ workflowsPath }, await historyOf(`spec-parallel-${i}`), `spec-parallel-${i}`)).resolves.toBeUndefined();
     await connection.close();
   });
 
