@@ -3,6 +3,8 @@
  * it by replaying the full history), applies the task's new events, and completes the
  * task with the commands — or fails it, evicting the run. Query tasks are answered
  * against the cached run, or against a replay of the history when the run is not held.
+ * A cached run's next task may also be run ahead, for an activity's completion to carry
+ * (`speculate`, protocol 4).
  */
 import type { ActivityTask, Command, Failure, HistoryEvent, Payload, RequestOf, ResponseOf, WorkflowTask } from '../../protocol/index.js';
 import { CLOSE_COMMANDS } from '../../protocol/commands.js';
