@@ -71,8 +71,9 @@ export interface EagerActivities {
   run(task: ActivityTask, release: () => void): void;
 }
 
-/** Runs with local activities kept from being speculated again, at most. */
-const NOT_SPECULATED_KEPT = 10_000;
+/** Refusals after which a run is not speculated again; runs counted, at most (past it, the count starts over). */
+const MAX_SPECULATION_MISSES = 3;
+const MISSES_KEPT = 10_000;
 
 /** Temporal's worker asks for at most this many eager activities per workflow task. */
 const MAX_EAGER_PER_TASK = 3;
@@ -83,8 +84,12 @@ export class WorkflowTaskProcessor {
   private readonly runLocks = new Map<string, Promise<unknown>>();
   /** Sink calls of speculative activations, held until the service takes the task (a refused one never happened). */
   private readonly heldSinkCalls = new Map<string, SinkCall[]>();
-  /** Runs whose speculative task asked for a local activity: they are not speculated again. */
-  private readonly notSpeculated = new Set<string>();
+  /**
+   * Runs whose speculative tasks went wrong, by how often: a refusal costs a replay of the run, so a
+   * run refused `MAX_SPECULATION_MISSES` times (signals keep coming while its activities run), or one
+   * whose task asked for a local activity, is not speculated again.
+   */
+  private readonly misses = new Map<string, number>();
   /** Speculative workflow tasks the service took and refused, for tests and metrics. */
   readonly speculations = { accepted: 0, refused: 0 };
 
@@ -211,7 +216,7 @@ export class WorkflowTaskProcessor {
     const sticky = this.opts.stickyQueue;
     const machine = this.cache.has(runId) ? this.cache.get(runId) : undefined;
     const basis = machine?.historyEnd;
-    if (!this.opts.speculativeWorkflowTasks || !sticky || !machine || !basis || !machine.isUsable || this.runLocks.has(runId) || this.notSpeculated.has(runId)) return undefined;
+    if (!this.opts.speculativeWorkflowTasks || !sticky || !machine || !basis || !machine.isUsable || this.runLocks.has(runId) || (this.misses.get(runId) ?? 0) >= MAX_SPECULATION_MISSES) return undefined;
     machine.historyEnd = undefined;
     // The workflow's time in the task: the service's time at its last change, plus the time since its
     // answer came (so no clock skew between worker and service can put it in the service's future),
@@ -240,9 +245,7 @@ export class WorkflowTaskProcessor {
       const events = [...predicted.confirming, ...(await decodeAllPayloads(predicted.activity, this.opts.dataConverter.payloadCodecs))];
       activation = await machine.applyHistory(events, {
         localActivities: () => {
-          // Bounded: past it, each such run is tried (and refused here) once more.
-          if (this.notSpeculated.size >= NOT_SPECULATED_KEPT) this.notSpeculated.clear();
-          this.notSpeculated.add(runId);
+          this.missed(runId, MAX_SPECULATION_MISSES);
           throw new Error('a speculative workflow task does not run local activities');
         },
       });
@@ -271,6 +274,7 @@ export class WorkflowTaskProcessor {
         } else {
           // Refused (the run moved on), or not sent: what ran ahead never happened.
           if (answer) {
+            this.missed(runId, 1);
             this.speculations.refused++;
             this.opts.metrics?.speculativeTask(activity.workflowType, false, performance.now() - startedAt);
           }
@@ -299,6 +303,11 @@ export class WorkflowTaskProcessor {
       settle(undefined);
       return undefined;
     }
+  }
+
+  private missed(runId: string, by: number): void {
+    if (this.misses.size >= MISSES_KEPT) this.misses.clear();
+    this.misses.set(runId, (this.misses.get(runId) ?? 0) + by);
   }
 
   /** Holds the run's lock until the returned function is called: its other tasks and queries wait. */

@@ -130,6 +130,33 @@ describe('speculative workflow tasks', () => {
     await connection.close();
   });
 
+  it('a run refused three times (signals keep coming while its activities run) is not speculated again', async () => {
+    const { connection, hold } = await countingConnection();
+    const client = new Client({ connection });
+    const workflowId = 'spec-refused-1';
+    const activities: StepActivities = {
+      ...quickActivities,
+      step: async (i) => {
+        if (i < 3) {
+          // The signal's workflow task reaches the worker only after this activity's completion is answered.
+          hold.polls = new Promise<void>((resolve) => {
+            hold.answered = (path) => {
+              if (path === '/activity-tasks/complete') resolve();
+            };
+          });
+          await client.workflow.getHandle(workflowId).signal(poke, `p${i}`);
+        }
+        return `step-${i}`;
+      },
+    };
+    const { worker, speculations } = await newWorker(connection, 'spec-refused', activities);
+    const result = await worker.runUntil(client.workflow.execute(speculativeSteps, { taskQueue: 'spec-refused', workflowId, args: [5], requestEagerStart: true }));
+    expect(result).toMatchObject({ results: range(5).map((i) => `step-${i}`), pokes: ['p0', 'p1', 'p2'] });
+    expect(speculations).toEqual({ accepted: 0, refused: 3 });
+    await expect(Worker.runReplayHistory({ workflowsPath }, await historyOf(workflowId), workflowId)).resolves.toBeUndefined();
+    await connection.close();
+  });
+
   it('activities side by side and a timer: results racing each other are taken or refused, and the run completes with a history that replays', async () => {
     const { connection } = await countingConnection();
     const { worker, speculations } = await newWorker(connection, 'spec-parallel', quickActivities);
