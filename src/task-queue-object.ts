@@ -333,7 +333,8 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /**
    * The root: a partition with no poller of its own offers a task (`started`: already started, for a
-   * poll that acknowledges, see `offerStarted`). A poller waiting here gets it; else the partition is noted as holding a backlog (polls here pull from it) and told 'none'.
+   * poll that acknowledges, see `offerStarted`). A poller waiting here gets it; else the partition is
+   * noted as holding a backlog (polls here pull from it) and told 'none'.
    */
   async offer(ref: TaskRef, from: number, started?: StartedTask): Promise<OfferOutcome | 'none'> {
     this.countRequest();

@@ -162,6 +162,22 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
     expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowExecutionSignaled', 'WorkflowTaskScheduled', 'WorkflowTaskStarted']);
     expect(seen).toEqual({ transactions: 1, startTask: 0 });
   });
+
+  it('a child’s start offers the child’s first task too', async () => {
+    const parentId = unique('offer-parent');
+    const childId = unique('offer-child');
+    const tq = unique('tq');
+    const childQueue = `${tq}-child`;
+    await startWorkflow(parentId, tq);
+    const parentTask = workflowTaskOf(await ackPoll(tq, 'worker-1'));
+    const seen = await watch(childId);
+    const polled = ackPoll(childQueue, 'worker-1');
+    await until(() => queueState(childQueue), (q) => q.waitingPollers === 1);
+    await completeWorkflowTask(parentTask.taskToken, [{ type: 'StartChildWorkflowExecution', workflowId: childId, workflowType: 'child', taskQueue: childQueue, input: [], control: '1' }], { identity: 'worker-1' });
+    await inWorkflow(NS, parentId, (o: WorkflowHost) => o.calls.deliverDue());
+    expect(workflowTaskOf(await polled)).toMatchObject({ workflowExecution: { workflowId: childId }, startedEventId: 3 });
+    expect(seen).toEqual({ transactions: 1, startTask: 0 });
+  });
 });
 
 /** Starts a workflow whose offer stays with the test (as if lost on the way); the task offered and its ref. */
