@@ -427,7 +427,13 @@ export const PollTaskRequest = z
   .meta({ id: 'PollTaskRequest' });
 
 /** Protocol 2: a worker received the task its token names (see `PollTaskRequest.acknowledgesHandOff`). */
-export const AcknowledgeTaskRequest = z.object({ taskToken: z.string().min(1) }).meta({ id: 'AcknowledgeTaskRequest' });
+export const AcknowledgeTaskRequest = z
+  .object({
+    taskToken: z.string().min(1),
+    /** The worker's identity, as it polled: recorded on a workflow task's WorkflowTaskStarted when the service started it before knowing which poll would take it. */
+    identity: Identity,
+  })
+  .meta({ id: 'AcknowledgeTaskRequest' });
 
 export const CancelPollsRequest = z
   .object({

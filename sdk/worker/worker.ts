@@ -466,7 +466,7 @@ export class Worker {
    */
   private async acknowledge(taskToken: string, what: string): Promise<void> {
     try {
-      await this.connection.call('acknowledgeTask', { taskToken }, { namespace: this.namespace });
+      await this.connection.call('acknowledgeTask', { taskToken, identity: this.identity }, { namespace: this.namespace });
     } catch (err) {
       if (err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND') {
         this.log.warn(`The ${what} went back to its queue before this worker acknowledged it (the service allows ${Limits.handOffAckMs} ms): another worker runs it, and this worker's result will be refused`);

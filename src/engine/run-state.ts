@@ -23,6 +23,13 @@ export interface HandOff {
   stickyTaskQueue?: string;
   /** Handed back in an answer, not through a poll (`answerHandOff`). */
   inAnswer?: true;
+  /**
+   * Started in the transaction that scheduled it and offered to whichever acknowledging poll waits
+   * on its queue right now (`offerHandOff`): who took it, if anyone, is not known here. A queue with
+   * no such poll put its ref in the backlog instead, and the poll that takes it there starts it as
+   * any polled task (`startWorkflowTask`).
+   */
+  offered?: true;
 }
 
 /**
@@ -32,6 +39,14 @@ export interface HandOff {
  */
 export function answerHandOff(now: number, taskQueue: string): HandOff {
   return { ackBy: now + Limits.handOffAckMs, taskQueue, inAnswer: true };
+}
+
+/**
+ * The hand-off record of a workflow task offered to a poll waiting on its queue (src/engine/task-offer.ts).
+ * As in an answer, no poll names its worker: one not acknowledged in time goes back to its queue.
+ */
+export function offerHandOff(now: number, taskQueue: string): HandOff {
+  return { ...answerHandOff(now, taskQueue), offered: true };
 }
 
 export interface WorkflowTaskState {
