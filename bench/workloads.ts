@@ -543,6 +543,18 @@ function w1Timeline(log: Exchange[], windows: Array<[number, number]>): Record<s
     const actComplete = one('/activity-tasks/complete')[0];
     const result = one('/history')[0];
     const [first, second] = wtCompletes;
+    if (start && wtPolls.length === 0 && !actPoll && first && !second && actComplete && result) {
+      // The second workflow task ran ahead and went with the activity's completion (a speculative workflow task).
+      add('s1 client: start, answered with the first workflow task (round trip)', start.answeredAt - start.sentAt);
+      add('s2 worker: first workflow task (new run: vm context + bundle + activation)', first.sentAt - start.answeredAt);
+      add('s3 worker→service: complete first workflow task, answered with the activity (round trip)', first.answeredAt - first.sentAt);
+      add('s4 worker: run the activity, then the second workflow task ahead (cached run)', actComplete.sentAt - first.answeredAt);
+      add('s5 worker→service: complete the activity with the second workflow task (round trip)', actComplete.answeredAt - actComplete.sentAt);
+      add('s6 service: complete sent → client has the result (history long poll answers)', result.answeredAt - actComplete.sentAt);
+      add('s7 client: result received → execute() returns', t1 - result.answeredAt);
+      add('   total start → result', t1 - t0);
+      continue;
+    }
     if (start && wtPolls.length === 0 && !actPoll && first && second && actComplete && result) {
       // Every task came in an answer (eager start, eager activity, the next task with the activity's completion).
       add('e1 client: start, answered with the first workflow task (round trip)', start.answeredAt - start.sentAt);

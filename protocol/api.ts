@@ -427,7 +427,13 @@ export const PollTaskRequest = z
   .meta({ id: 'PollTaskRequest' });
 
 /** Protocol 2: a worker received the task its token names (see `PollTaskRequest.acknowledgesHandOff`). */
-export const AcknowledgeTaskRequest = z.object({ taskToken: z.string().min(1) }).meta({ id: 'AcknowledgeTaskRequest' });
+export const AcknowledgeTaskRequest = z
+  .object({
+    taskToken: z.string().min(1),
+    /** The worker's identity, as it polled: recorded on a workflow task's WorkflowTaskStarted when the service started it before knowing which poll would take it. */
+    identity: Identity,
+  })
+  .meta({ id: 'AcknowledgeTaskRequest' });
 
 export const CancelPollsRequest = z
   .object({
@@ -511,8 +517,20 @@ export const CompleteWorkflowTaskRequest = z
     requestId: RequestId,
     /** Protocol 2: the caller acknowledges the `activityTasks` of the answer (see `AcknowledgesAnswer`). */
     acknowledgesHandOff: AcknowledgesAnswer,
+    /** Protocol 4: the worker speculates the run's next workflow task (`CompleteActivityTaskRequest.workflowTaskCompletion`): the answer carries `historyEnd`. */
+    speculates: z.boolean().optional(),
   })
   .meta({ id: 'CompleteWorkflowTaskRequest' });
+
+/**
+ * Protocol 4: where the run's history ended after a completion, for the worker that holds the run to
+ * predict the events of its next workflow task: the next event id, the history's size in bytes, and
+ * the time (epoch ms) of the change (no later event is older).
+ */
+export const HistoryEnd = z
+  .object({ nextEventId: z.number().int().positive(), historySizeBytes: z.number().int().nonnegative(), time: z.number().int().nonnegative() })
+  .meta({ id: 'HistoryEnd' });
+export type HistoryEnd = z.infer<typeof HistoryEnd>;
 
 export const FailWorkflowTaskRequest = z
   .object({
@@ -564,7 +582,9 @@ export const ActivityTask = z
 export type ActivityTask = z.infer<typeof ActivityTask>;
 export const PollActivityTaskResponse = z.object({ task: ActivityTask.optional() }).meta({ id: 'PollActivityTaskResponse' });
 /** Activities the completion's commands asked to run eagerly, already started for the caller. */
-export const CompleteWorkflowTaskResponse = z.object({ activityTasks: z.array(ActivityTask).optional() }).meta({ id: 'CompleteWorkflowTaskResponse' });
+export const CompleteWorkflowTaskResponse = z
+  .object({ activityTasks: z.array(ActivityTask).optional(), historyEnd: HistoryEnd.optional().describe('Protocol 4, asked with `speculates`: where the run\'s history ends now') })
+  .meta({ id: 'CompleteWorkflowTaskResponse' });
 
 export const HeartbeatActivityTaskRequest = z
   .object({ taskToken: z.string(), details: Payloads.optional(), identity: Identity })
@@ -583,12 +603,43 @@ export const CompleteActivityTaskRequest = z
      * back in the answer, instead of going through that queue.
      */
     stickyTaskQueue: Name.optional(),
-    /** Protocol 2: the caller acknowledges the answer's `workflowTask` (see `AcknowledgesAnswer`). */
+    /** Protocol 2: the caller acknowledges the answer's `workflowTask` and `activityTasks` (see `AcknowledgesAnswer`). */
     acknowledgesHandOff: AcknowledgesAnswer,
+    /**
+     * Protocol 4, with `stickyTaskQueue`: the completion of the workflow task this completion causes,
+     * which the worker ran ahead on its cached run (a speculative workflow task). The service writes
+     * that task, started at `time` and completed with these commands, in the completion's own
+     * transaction, if the run is exactly where the worker predicted; else it applies the activity's
+     * completion alone and answers as without it (`speculation.accepted` false).
+     */
+    workflowTaskCompletion: z
+      .object({
+        commands: z.array(Command),
+        stickyAttributes: StickyAttributes.optional(),
+        /** The id the first event of this change gets (the activity's ActivityTaskStarted): the run's next event id as the worker knows it. */
+        nextEventId: z.number().int().positive(),
+        /** The predicted WorkflowTaskStarted's id: `nextEventId` + 3 (started, completed, task scheduled). */
+        startedEventId: z.number().int().positive(),
+        /** The history's size the task saw (its WorkflowTaskStarted's `historySizeBytes`), and whether continuing as new was suggested. */
+        historySizeBytes: z.number().int().nonnegative(),
+        suggestContinueAsNew: z.boolean().optional(),
+        /** The workflow's time in the task (epoch ms): the task's events are written with it; not before the activity started, nor after the service's now. */
+        time: z.number().int().nonnegative(),
+      })
+      .optional(),
   })
   .meta({ id: 'CompleteActivityTaskRequest' });
-/** The run's next workflow task, started for the caller (asked with `stickyTaskQueue`). */
-export const CompleteActivityTaskResponse = z.object({ workflowTask: WorkflowTask.optional() }).meta({ id: 'CompleteActivityTaskResponse' });
+/** The run's next workflow task, started for the caller (asked with `stickyTaskQueue`); with a speculative task, whether it was taken. */
+export const CompleteActivityTaskResponse = z
+  .object({
+    workflowTask: WorkflowTask.optional(),
+    /** Protocol 4: whether the `workflowTaskCompletion` was written; when not, why (the worker drops what it ran ahead). */
+    speculation: z.object({ accepted: z.boolean(), reason: z.string().optional() }).optional(),
+    /** Protocol 4, a speculative task taken: the activities its commands started eagerly for the caller, and where the history ends now. */
+    activityTasks: z.array(ActivityTask).optional(),
+    historyEnd: HistoryEnd.optional(),
+  })
+  .meta({ id: 'CompleteActivityTaskResponse' });
 
 export const FailActivityTaskRequest = z
   .object({ taskToken: z.string(), failure: Failure, lastHeartbeatDetails: Payloads.optional(), identity: Identity, requestId: RequestId })

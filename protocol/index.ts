@@ -50,7 +50,9 @@ export {
   type WorkflowTask,
   type ActivityTask,
   type WorkflowExecution,
+  type HistoryEnd,
 } from './api.js';
+export { SPECULATIVE_EVENTS, continueAsNewSuggested } from './speculation.js';
 export { ScheduleOverlapPolicy, type ScheduleWire, type ScheduleSpecWire, type DescribeScheduleWire, type ScheduleListEntryWire } from './schedules.js';
 export { openApiDocument } from './openapi.js';
 export { isStickyQueueName, ownsStickyQueue, stickyQueueName } from './sticky-queue.js';

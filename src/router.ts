@@ -75,7 +75,7 @@ const handlers: Handlers = {
     const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue, c.body.maxTasksPerSecond);
     return started?.kind === 'activity' ? { task: started.task } : {};
   },
-  acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t))),
+  acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t, c.body.identity))),
   heartbeatActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).heartbeatActivityTask(requireKind(t, 'activity'), c.body))),
   completeActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeActivityTask(requireKind(t, 'activity'), c.body))),
   failActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failActivityTask(requireKind(t, 'activity'), c.body))),

@@ -30,6 +30,8 @@ import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counter
 import { queueAnalytics } from './metrics/analytics.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
+/** `offerStarted`: 'taken' when a poll took the started task itself (no `startTask` on the workflow object); else as `add`. */
+export type OfferOutcome = AddOutcome | 'taken';
 
 /** Who polls: what the workflow object records of the poller when it starts a task for it. */
 interface Polling {
@@ -169,9 +171,22 @@ export class TaskQueueObject extends DurableObject<Env> {
    * `add` for a caller that picks partitions (src/task-queue.ts), with this object's load (requests
    * a second), from which the caller decides whether to spread over the partitions.
    */
-  async addTask(ref: TaskRef): Promise<{ outcome: AddOutcome; load: number }> {
+  async addTask(ref: TaskRef): Promise<{ outcome: OfferOutcome; load: number }> {
     this.countRequest();
     const outcome = await this.add(ref);
+    return { outcome, load: this.load() };
+  }
+
+  /**
+   * A workflow task the workflow object started in the change that scheduled it, for no worker in
+   * particular (src/engine/task-offer.ts), with its ref. The newest waiting poll that acknowledges
+   * hand-offs takes it as it is ('taken'): only such a poll tells the object it has the task. With
+   * none waiting here, the ref goes where `add` sends it (offered on to the root with the task, which
+   * may have such a poll), and whoever polls it starts it as any task. With the same load as `addTask`.
+   */
+  async offerStarted(task: StartedTask, ref: TaskRef): Promise<{ outcome: OfferOutcome; load: number }> {
+    this.countRequest();
+    const outcome = await this.add(ref, task);
     return { outcome, load: this.load() };
   }
 
@@ -204,14 +219,16 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /**
    * Takes a task from a workflow object's outbox. Returns once the task is either with
-   * a worker or durably in the backlog, so the outbox row may then be deleted.
+   * a worker or durably in the backlog, so the outbox row may then be deleted. `started`: the
+   * task already started, for a poll that acknowledges (`offerStarted`).
    */
-  async add(ref: TaskRef): Promise<AddOutcome> {
+  async add(ref: TaskRef, started?: StartedTask): Promise<OfferOutcome> {
     if (this.closed) {
       await this.releaseSticky(ref);
       return 'stale';
     }
     this.counters.record({ kind: 'added' });
+    if (started && this.answerWithStarted(started)) return 'taken';
     // The newest poll first: a worker that went away (killed, or shut down with polls in
     // flight) leaves polls here that nobody will read until their long poll expires, and a
     // task handed to one is lost until its timeout. Live workers poll again all the time,
@@ -223,7 +240,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     // other partitions' pollers wait. One with a backlog queues it behind the others (the root
     // already knows of that backlog), so a busy queue does not send every task to the root.
     if (this.partition !== 0 && this.backlogSize === 0 && this.waiting.length === 0) {
-      const offered = this.offerToRoot(ref);
+      const offered = this.offerToRoot(ref, started);
       this.offering.add(offered);
       try {
         return await offered;
@@ -267,14 +284,28 @@ export class TaskQueueObject extends DurableObject<Env> {
   handOver(task: StartedTask, ref: TaskRef): boolean {
     if (this.closed) return false;
     this.counters.record({ kind: 'added' });
-    const poller = this.waiting.pop();
-    if (poller) {
+    // Any poll: the worker that owns this queue said, completing the run's last task, that it acknowledges.
+    if (!this.answerWithStarted(task, false)) this.held.push({ task, ref, at: this.clock.now() });
+    return true;
+  }
+
+  /**
+   * Answers the newest waiting poll (`acknowledging`: that acknowledges hand-offs) with a task the
+   * workflow object has already started (a sticky hand-over, an offer); false when none waits or the
+   * rate says not yet.
+   */
+  private answerWithStarted(task: StartedTask, acknowledging = true): boolean {
+    if (!this.slotFree()) return false;
+    for (let i = this.waiting.length - 1; i >= 0; i--) {
+      const poller = this.waiting[i]!;
+      if (acknowledging && !poller.acknowledges) continue;
+      this.waiting.splice(i, 1);
+      this.takeSlot();
       this.counters.record({ kind: 'dispatched', waitedMs: 0 });
       poller.answer(task);
       return true;
     }
-    this.held.push({ task, ref, at: this.clock.now() });
-    return true;
+    return false;
   }
 
   /** The oldest task `handOver` holds that is still within its time, if any. */
@@ -297,10 +328,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (this.waiting.length > 0) this.scheduleDrain();
   }
 
-  private async offerToRoot(ref: TaskRef): Promise<AddOutcome> {
-    let outcome: AddOutcome | 'none' = 'none';
+  private async offerToRoot(ref: TaskRef, started?: StartedTask): Promise<OfferOutcome> {
+    let outcome: OfferOutcome | 'none' = 'none';
     try {
-      outcome = await this.partitionStub(0).offer(ref, this.partition);
+      outcome = await this.partitionStub(0).offer(ref, this.partition, started);
     } catch (err) {
       // The root is unreachable: the task stays here, where this partition's own polls find it.
       console.warn(`keel: task queue '${this.queueName}' partition ${this.partition} could not offer a task to its root; it waits here`, err);
@@ -314,11 +345,13 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /**
-   * The root: a partition with no poller of its own offers a task. A poller waiting here gets it;
-   * else the partition is noted as holding a backlog (polls here pull from it) and told 'none'.
+   * The root: a partition with no poller of its own offers a task (`started`: already started, for a
+   * poll that acknowledges, see `offerStarted`). A poller waiting here gets it; else the partition is
+   * noted as holding a backlog (polls here pull from it) and told 'none'.
    */
-  async offer(ref: TaskRef, from: number): Promise<AddOutcome | 'none'> {
+  async offer(ref: TaskRef, from: number, started?: StartedTask): Promise<OfferOutcome | 'none'> {
     this.countRequest();
+    if (started && this.answerWithStarted(started)) return 'taken';
     // Under a rate the offered task waits in its partition for its moment, pulled from there.
     const poller = this.slotFree() ? this.waiting.pop() : undefined;
     if (poller) return this.handTo(poller, ref);

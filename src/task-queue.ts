@@ -11,7 +11,7 @@
 import type { ResponseOf } from '../protocol/index.js';
 import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
-import type { TaskQueueObject } from './task-queue-object.js';
+import type { OfferOutcome, TaskQueueObject } from './task-queue-object.js';
 import { partitionConfig, partitionCount, pickPartition, type PartitionConfig } from './task-queue-partitions.js';
 import type { TaskRef } from './task-token.js';
 
@@ -88,9 +88,17 @@ export class TaskQueue {
   }
 
   /** Hands a task to one partition; resolves once it is with a worker or durably queued. */
-  async add(ref: TaskRef): Promise<'delivered' | 'queued' | 'stale'> {
+  async add(ref: TaskRef): Promise<OfferOutcome> {
     const partition = this.pick();
     const { outcome, load } = await this.at(partition).addTask(ref);
+    this.heard(partition, load);
+    return outcome;
+  }
+
+  /** A workflow task started to be offered to a poll waiting on the queue (TaskQueueObject.offerStarted), to the partition an add would go to. */
+  async offerStarted(task: StartedTask, ref: TaskRef): Promise<OfferOutcome> {
+    const partition = this.pick();
+    const { outcome, load } = await this.at(partition).offerStarted(task, ref);
     this.heard(partition, load);
     return outcome;
   }

@@ -20,6 +20,7 @@ import { releaseStickyTask } from './engine/sticky-hand-over.js';
 import { acknowledgeTask } from './engine/hand-off.js';
 import { startPolledTask, type Poller } from './engine/polled-task.js';
 import { signalWithStart } from './engine/signal-with-start.js';
+import { completeActivityTask, historyEndOf } from './engine/speculative-task.js';
 import { outcome, type Outcome } from './service-error.js';
 import { parseWorkflowName, taskQueueStub } from './stubs.js';
 import type { TaskRef, TaskTokenData } from './task-token.js';
@@ -62,6 +63,7 @@ export class WorkflowHost {
   declare private readonly timeSkipper: WorkflowParts['timeSkipper'];
   declare private readonly updates: WorkflowParts['updates'];
   declare private readonly stickyHandOver: WorkflowParts['stickyHandOver'];
+  declare private readonly taskOffer: WorkflowParts['taskOffer'];
   declare readonly visibility: WorkflowParts['visibility'];
   declare readonly calls: WorkflowParts['calls'];
   declare readonly deletion: WorkflowParts['deletion'];
@@ -109,7 +111,7 @@ export class WorkflowHost {
     let result!: T;
     try {
       this.storage.transactionSync(() => {
-        result = fn(tx);
+        result = fn(this.taskOffer.prepare(tx));
         enforceHistoryLimit(tx);
         // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
@@ -128,6 +130,7 @@ export class WorkflowHost {
     if (tx.events.length > 0) this.waiters.wake(tx.events);
     if (tx.lostHandOffs.length > 0) this.deadPolls.end(tx.lostHandOffs);
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();
+    if (tx.offeredWorkflowTask) void this.taskOffer.send(tx.offeredWorkflowTask);
     if (tx.calls.length > 0) void this.calls.deliverDue();
     this.timeSkipper.check();
     this.deletion.closed(tx.runs.values());
@@ -171,6 +174,7 @@ export class WorkflowHost {
       // The token is what the request record keeps: a retried start rebuilds the same task.
       const { claimed, ...answer } = this.mutate((tx) => {
         if (req.requestEagerExecution) tx.workflowTaskClaim = { taskQueue: req.taskQueue, identity: req.identity };
+        else this.taskOffer.claim(tx, req.taskQueue);
         tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
       }, requestKey('start', req));
@@ -181,7 +185,7 @@ export class WorkflowHost {
   }
 
   signalWithStart(req: ParsedRequestOf<'signalWithStartWorkflow'>): Promise<Outcome<ResponseOf<'signalWithStartWorkflow'>>> {
-    return outcome(() => this.mutate((tx) => signalWithStart(tx, this.names.namespace, this.names.workflowId, req, crypto.randomUUID()), requestKey('signalWithStart', req)));
+    return outcome(() => this.mutate((tx) => signalWithStart(this.taskOffer.claim(tx, req.taskQueue), this.names.namespace, this.names.workflowId, req, crypto.randomUUID()), requestKey('signalWithStart', req)));
   }
 
   describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
@@ -240,7 +244,7 @@ export class WorkflowHost {
   /** Starts a child workflow for its parent; the parent's request id makes a repeat answer the first answer. */
   startChild(req: ChildStartRequest): Promise<Outcome<ResponseOf<'startWorkflow'>>> {
     const { parent, ...start } = req;
-    return outcome(() => this.mutate((tx) => startWorkflow(tx, this.names.namespace, start, crypto.randomUUID(), undefined, undefined, parent), requestKey('startChild', req)));
+    return outcome(() => this.mutate((tx) => startWorkflow(this.taskOffer.claim(tx, start.taskQueue), this.names.namespace, start, crypto.randomUUID(), undefined, undefined, parent), requestKey('startChild', req)));
   }
 
   /** A child's chain closed: the parent records it (a repeat finds nothing pending). */
@@ -262,10 +266,7 @@ export class WorkflowHost {
 
   /** Called by a closed sticky queue for a workflow task sent to it (or held for its worker): the task moves to the normal queue. */
   releaseStickyTask(ref: TaskRef, stickyQueue: string): void {
-    this.mutate((tx) => {
-      const run = tx.loadRun(ref.runId);
-      if (run) releaseStickyTask(tx, run, ref, stickyQueue);
-    });
+    this.mutate((tx) => releaseStickyTask(tx, tx.loadRun(ref.runId), ref, stickyQueue));
   }
 
   /**
@@ -286,20 +287,20 @@ export class WorkflowHost {
   completeWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): Promise<Outcome<ResponseOf<'completeWorkflowTask'>>> {
     return outcome(async () => {
       // The refs are what the request record keeps: a retried completion rebuilds the same tasks.
-      const eager = this.mutate((tx) => {
+      const { eager, historyEnd } = this.mutate((tx) => {
         tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         completeWorkflowTask(tx, tx.loadRun(token.runId), token, req);
-        return tx.eagerActivities;
+        return { eager: tx.eagerActivities, ...(req.speculates ? historyEndOf(tx, tx.loadRun(token.runId)) : {}) };
       }, requestKey('completeWorkflowTask', req));
       const activityTasks = await this.payloads.eagerActivityTasks(eager);
-      return activityTasks.length > 0 ? { activityTasks } : {};
+      return { ...(activityTasks.length > 0 ? { activityTasks } : {}), ...(historyEnd ? { historyEnd } : {}) };
     });
   }
 
   /** Protocol 2: the worker has the task (hand-off.ts); TASK_NOT_FOUND when it already went back to its queue. */
-  acknowledgeTask(token: TaskTokenData): Promise<Outcome<Record<string, never>>> {
+  acknowledgeTask(token: TaskTokenData, identity?: string): Promise<Outcome<Record<string, never>>> {
     if (token.kind === 'query') return outcome(() => (this.queries.acknowledge(token.queryId ?? ''), {}));
-    return outcome(() => this.mutate((tx) => (acknowledgeTask(tx, tx.loadRun(token.runId), token), {})));
+    return outcome(() => this.mutate((tx) => (acknowledgeTask(tx, tx.loadRun(token.runId), token, identity), {})));
   }
 
   failWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): Promise<Outcome<Record<string, never>>> {
@@ -310,19 +311,9 @@ export class WorkflowHost {
     return outcome(() => this.mutate((tx) => heartbeatNamedActivity(tx, { token }, req.details, undefined)));
   }
 
-  /** Completes an activity; a caller holding the run on its sticky queue gets the workflow task this causes, started. */
+  /** Completes an activity; a caller holding the run gets the workflow task this causes, started, or written as it speculated it (src/engine/speculative-task.ts). */
   completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<ResponseOf<'completeActivityTask'>>> {
-    return outcome(async () => {
-      const { claimed } = this.mutate((tx) => {
-        const run = tx.loadRun(token.runId);
-        if (req.stickyTaskQueue && run?.sticky?.taskQueue === req.stickyTaskQueue) tx.workflowTaskClaim = { taskQueue: req.stickyTaskQueue, identity: req.identity };
-        tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
-        endNamedActivity(tx, { token }, { how: 'complete', result: req.result }, req.identity);
-        return { claimed: tx.claimedWorkflowTask };
-      }, requestKey('completeActivityTask', req));
-      const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
-      return task ? { workflowTask: task } : {};
-    });
+    return outcome(async () => this.payloads.activityCompletionAnswer(this.mutate((tx) => completeActivityTask(tx, token, req), requestKey('completeActivityTask', req))));
   }
 
   failActivityTask(token: TaskTokenData, req: ParsedRequestOf<'failActivityTask'>): Promise<Outcome<Record<string, never>>> {

@@ -8,6 +8,7 @@ import { activityInbound, type ActivityInterceptorsFactory } from './interceptor
 import { decodeAllPayloads } from './payload-walk.js';
 import { answeringNow } from './poller.js';
 import type { ActivityTask, Payload, WorkflowTask } from '../../protocol/index.js';
+import type { SpeculativeTask } from './workflow-task-processor.js';
 import { CompleteAsyncError } from '../activity/complete-async-error.js';
 import { Context, type ActivityCancellationReason, type Info } from '../activity/context.js';
 import {
@@ -54,6 +55,8 @@ export interface NextWorkflowTask {
   stickyTaskQueue: string;
   /** Runs the task in the reserved slot (and gives the slot back when it is done). */
   run(task: WorkflowTask): void;
+  /** Runs ahead the workflow task the completion causes (a speculative workflow task, protocol 4), when the run allows it. */
+  speculate?(task: ActivityTask, result: Payload | undefined): Promise<SpeculativeTask | undefined>;
   /** Gives the slot back unused. */
   release(): void;
 }
@@ -132,18 +135,28 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
 /** Completes the task; the workflow task this causes may come back in the answer, and runs here. */
 async function complete(opts: ActivityExecutorOptions, task: ActivityTask, result: Payload | undefined): Promise<void> {
   const next = opts.nextWorkflowTask?.(task.workflowExecution.runId);
+  const ahead = await next?.speculate?.(task, result);
   let answer;
   try {
     answeringNow(task);
     answer = await opts.connection.call(
       'completeActivityTask',
-      { taskToken: task.taskToken, identity: opts.identity, ...(result ? { result } : {}), ...(next ? { stickyTaskQueue: next.stickyTaskQueue, acknowledgesHandOff: true } : {}) },
+      {
+        taskToken: task.taskToken,
+        identity: opts.identity,
+        ...(result ? { result } : {}),
+        ...(next ? { stickyTaskQueue: next.stickyTaskQueue, acknowledgesHandOff: true } : {}),
+        ...(ahead ? { workflowTaskCompletion: ahead.completion } : {}),
+      },
       { namespace: opts.namespace },
     );
   } catch (err) {
+    ahead?.settle(undefined);
     next?.release();
     throw err;
   }
+  // Before the task handed back runs: a refused speculation drops the run it ran ahead.
+  ahead?.settle(answer);
   if (next && answer.workflowTask) next.run(answer.workflowTask);
   else next?.release();
 }

@@ -7,6 +7,7 @@ import {
   COMMAND_EVENT_TYPES,
   type Command,
   type EventOf,
+  type HistoryEnd,
   type HistoryEvent,
   Limits,
 } from '../../protocol/index.js';
@@ -111,6 +112,12 @@ export class WorkflowRunMachine {
   private unusable: string | undefined;
   /** Serialises calls: a query must not see the run halfway through an activation. */
   private tail: Promise<unknown> = Promise.resolve();
+  /**
+   * Where the service said the run's history ended after this worker's last completion of one of its
+   * tasks (protocol 4), and when that answer came (`performance.now()`): the run's next task is
+   * predicted from it (speculative-task.ts). Cleared once used, and by any task the run gets.
+   */
+  historyEnd: { end: HistoryEnd; receivedAt: number } | undefined;
 
   constructor(options: WorkflowRunMachineOptions) {
     this.namespace = options.namespace;
@@ -124,6 +131,18 @@ export class WorkflowRunMachine {
   /** The id of the last event applied; the next batch must start at this + 1. */
   get lastEventId(): number {
     return this.lastApplied;
+  }
+
+  /** The commands of the last live task, until the events after it confirm them (speculative-task.ts predicts those events). */
+  get unconfirmed(): { readonly startedEventId: number; readonly commands: readonly Command[] } | undefined {
+    return this.awaiting;
+  }
+
+  /** The id of the ActivityTaskScheduled event applied for the activity with this id (the latest, if the id was used again). */
+  scheduledEventIdOf(activityId: string): number | undefined {
+    let found: number | undefined;
+    for (const [eventId, activity] of this.activities) if (activity.activityId === activityId && (found === undefined || eventId > found)) found = eventId;
+    return found;
   }
 
   /** Whether history has closed the run (completed, failed, canceled, terminated, timed out). */

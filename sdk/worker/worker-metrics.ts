@@ -60,8 +60,13 @@ export class WorkerMetrics {
     try {
       return await run();
     } finally {
-      if (!task.query && !task.update) this.histogram(`${P}workflow_task_execution_latency`, 'Workflow task execution latency (ms)', task.workflowType, () => ({ ...this.base, workflow_type: task.workflowType })).observe(performance.now() - t0);
+      if (!task.query && !task.update) this.workflowTaskExecuted(task.workflowType, performance.now() - t0);
     }
+  }
+
+  /** A workflow task's execution latency: its run (`timeWorkflowTask`), or a speculative task's, from its activation to the service's answer. */
+  workflowTaskExecuted(workflowType: string, ms: number): void {
+    this.histogram(`${P}workflow_task_execution_latency`, 'Workflow task execution latency (ms)', workflowType, () => ({ ...this.base, workflow_type: workflowType })).observe(ms);
   }
 
   /** Runs an activity and records its execution latency. */
@@ -77,6 +82,19 @@ export class WorkerMetrics {
   /** A workflow task for a run found in the worker's cache (hit) or replayed from its history (miss). */
   cacheLookup(workflowType: string, hit: boolean): void {
     this.counter(`${P}sticky_cache_${hit ? 'hit' : 'miss'}`, hit ? 'Workflow tasks whose run was in the cache' : 'Workflow tasks whose run had to be replayed', workflowType, () => ({ ...this.base, workflow_type: workflowType })).inc();
+  }
+
+  /**
+   * A speculative workflow task (protocol 4) the service took, or refused (the run then replayed):
+   * Keel's own counters. One taken is a workflow task run from the cache, and counts as one.
+   */
+  speculativeTask(workflowType: string, accepted: boolean, ms: number): void {
+    if (accepted) {
+      this.cacheLookup(workflowType, true);
+      this.workflowTaskExecuted(workflowType, ms);
+    }
+    const name = `keel_speculative_workflow_task_${accepted ? 'accepted' : 'refused'}`;
+    this.counter(name, accepted ? 'Workflow tasks run ahead and sent with their activity\'s completion, taken by the service' : 'Workflow tasks run ahead that the service refused (the run moved on meanwhile)', workflowType, () => ({ ...this.base, workflow_type: workflowType })).inc();
   }
 
   /** A workflow task completed with these commands: a close command counts its kind of close. */

@@ -58,6 +58,15 @@ export interface WorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
   /** Runs kept in memory for sticky execution; 0 turns the cache (and stickiness) off. Default 1000. */
   maxCachedWorkflows?: number;
+  /**
+   * Speculative workflow tasks: when an activity of a run this worker holds in its cache completes,
+   * the worker runs the workflow task that completion causes ahead, on the cached run, and sends its
+   * completion with the activity's, so a step of a workflow costs one exchange with the service
+   * instead of two. The service writes the task only if the run is exactly where the worker
+   * predicted (no signal, update, timer or other result came meanwhile); else the worker drops what
+   * it ran ahead and runs the task the ordinary way (docs/workers.md). Default true.
+   */
+  speculativeWorkflowTasks?: boolean;
   /** Default 10. */
   maxConcurrentWorkflowTaskPolls?: number;
   /** Default 10. */
@@ -221,6 +230,7 @@ export class Worker {
         sandbox: new WorkflowSandbox(bundle.code, { logger: this.log }),
         maxCachedWorkflows: maxCached,
         taskQueue: options.taskQueue,
+        speculativeWorkflowTasks: options.speculativeWorkflowTasks ?? true,
         ...(options.interceptors?.activity ? { activityInterceptors: options.interceptors.activity } : {}),
         ...(options.sinks ? { sinks: options.sinks } : {}),
         ...(options.activities
@@ -456,7 +466,7 @@ export class Worker {
    */
   private async acknowledge(taskToken: string, what: string): Promise<void> {
     try {
-      await this.connection.call('acknowledgeTask', { taskToken }, { namespace: this.namespace });
+      await this.connection.call('acknowledgeTask', { taskToken, identity: this.identity }, { namespace: this.namespace });
     } catch (err) {
       if (err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND') {
         this.log.warn(`The ${what} went back to its queue before this worker acknowledged it (the service allows ${Limits.handOffAckMs} ms): another worker runs it, and this worker's result will be refused`);
@@ -497,6 +507,7 @@ export class Worker {
       stickyTaskQueue: this.sticky.name,
       release,
       run: (task) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
+      speculate: (task, result) => this.workflows!.speculate(task, result),
     };
   }
 

@@ -3,8 +3,10 @@
  * it by replaying the full history), applies the task's new events, and completes the
  * task with the commands — or fails it, evicting the run. Query tasks are answered
  * against the cached run, or against a replay of the history when the run is not held.
+ * A cached run's next task may also be run ahead, for an activity's completion to carry
+ * (`speculate`, protocol 4).
  */
-import type { ActivityTask, Command, Failure, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
+import type { ActivityTask, Command, Failure, HistoryEvent, Payload, RequestOf, ResponseOf, WorkflowTask } from '../../protocol/index.js';
 import { CLOSE_COMMANDS } from '../../protocol/commands.js';
 import { errorMessage, type LoadedDataConverter, type Logger } from '../common/index.js';
 import type { ConnectionLike } from '../client/connection.js';
@@ -21,7 +23,8 @@ import { DEFAULT_WORKFLOW_TASK_TIMEOUT_MS, LOCAL_ACTIVITY_TASK_BUDGET, executeLo
 import type { LocalActivitySource } from './local-activity-rounds.js';
 import type { ActivityInterceptorsFactory } from './interceptors.js';
 import { callSinks, type InjectedSinks } from './sinks.js';
-import type { Sinks } from '../workflow/sinks.js';
+import type { SinkCall, Sinks } from '../workflow/sinks.js';
+import { predictTask } from './speculative-task.js';
 
 export interface WorkflowTaskProcessorOptions {
   connection: ConnectionLike;
@@ -49,6 +52,15 @@ export interface WorkflowTaskProcessorOptions {
   sinks?: InjectedSinks<Sinks>;
   /** Where task latencies, cache hits and closes are counted (Temporal's metric names). */
   metrics?: WorkerMetrics;
+  /** Speculative workflow tasks (protocol 4, {@link WorkflowTaskProcessor.speculate}); default off. */
+  speculativeWorkflowTasks?: boolean;
+}
+
+/** A workflow task run ahead (`WorkflowTaskProcessor.speculate`): its completion, and what to do with the service's answer. */
+export interface SpeculativeTask {
+  completion: NonNullable<RequestOf<'completeActivityTask'>['workflowTaskCompletion']>;
+  /** Takes the answer to the activity's completion (undefined: it was not sent, or failed); always called once. */
+  settle(answer: ResponseOf<'completeActivityTask'> | undefined): void;
 }
 
 export interface EagerActivities {
@@ -59,6 +71,10 @@ export interface EagerActivities {
   run(task: ActivityTask, release: () => void): void;
 }
 
+/** Refusals after which a run is not speculated again; runs counted, at most (past it, the count starts over). */
+const MAX_SPECULATION_MISSES = 3;
+const MISSES_KEPT = 10_000;
+
 /** Temporal's worker asks for at most this many eager activities per workflow task. */
 const MAX_EAGER_PER_TASK = 3;
 
@@ -66,6 +82,16 @@ export class WorkflowTaskProcessor {
   readonly cache: RunCache;
   /** One task per run at a time: a query must not interleave with an activation. */
   private readonly runLocks = new Map<string, Promise<unknown>>();
+  /** Sink calls of speculative activations, held until the service takes the task (a refused one never happened). */
+  private readonly heldSinkCalls = new Map<string, SinkCall[]>();
+  /**
+   * Runs whose speculative tasks went wrong, by how often: a refusal costs a replay of the run, so a
+   * run refused `MAX_SPECULATION_MISSES` times (signals keep coming while its activities run), or one
+   * whose task asked for a local activity, is not speculated again.
+   */
+  private readonly misses = new Map<string, number>();
+  /** Speculative workflow tasks the service took and refused, for tests and metrics. */
+  readonly speculations = { accepted: 0, refused: 0 };
 
   constructor(private readonly opts: WorkflowTaskProcessorOptions) {
     this.cache = new RunCache(Math.max(opts.maxCachedWorkflows, 0));
@@ -93,6 +119,7 @@ export class WorkflowTaskProcessor {
     this.opts.metrics?.cacheLookup(task.workflowType, machine !== undefined && machine.isUsable && history[0]?.eventId === machine.lastEventId + 1);
     let result;
     try {
+      if (machine) machine.historyEnd = undefined;
       if (machine && (!machine.isUsable || history[0]?.eventId !== machine.lastEventId + 1)) {
         this.cache.evict(runId);
         machine = undefined;
@@ -144,16 +171,13 @@ export class WorkflowTaskProcessor {
           identity: this.opts.identity,
           // Protocol 2: the activities handed back in the answer are acknowledged as polled ones.
           acknowledgesHandOff: true,
-          ...(keep && this.opts.stickyQueue
-            ? { stickyAttributes: { workerTaskQueue: this.opts.stickyQueue.name, scheduleToStartTimeoutMs: this.opts.stickyQueue.scheduleToStartTimeoutMs } }
-            : {}),
+          ...this.stickyAttributes(keep),
+          ...(keep && this.opts.speculativeWorkflowTasks ? { speculates: true } : {}),
         },
         { namespace: this.opts.namespace },
       );
-      for (const activityTask of answer.activityTasks ?? []) {
-        const release = slots.shift();
-        if (release) this.opts.eagerActivities!.run(activityTask, release);
-      }
+      if (keep && answer.historyEnd) machine.historyEnd = { end: answer.historyEnd, receivedAt: performance.now() };
+      this.runEager(answer.activityTasks, slots);
     } catch (err) {
       // The service did not take the commands (task timed out, run closed, bad command):
       // our cached state is ahead of history, so drop it.
@@ -163,6 +187,138 @@ export class WorkflowTaskProcessor {
       // Slots reserved for activities the service did not start eagerly go back.
       for (const release of slots) release();
     }
+  }
+
+  private stickyAttributes(keep: boolean) {
+    const sticky = this.opts.stickyQueue;
+    return keep && sticky ? { stickyAttributes: { workerTaskQueue: sticky.name, scheduleToStartTimeoutMs: sticky.scheduleToStartTimeoutMs } } : {};
+  }
+
+  /** Runs the activities the service started eagerly for a completion, each in a slot reserved for it. */
+  private runEager(tasks: readonly ActivityTask[] | undefined, slots: Array<() => void>): void {
+    for (const activityTask of tasks ?? []) {
+      const release = slots.shift();
+      if (release) this.opts.eagerActivities!.run(activityTask, release);
+    }
+  }
+
+  /**
+   * Runs ahead the workflow task that the completion of `activity` (with `result`, encoded) causes, on
+   * the run this worker holds (a speculative workflow task, protocol 4): the activity's completion then
+   * carries the task's completion, and the service writes both in one transaction if the run is where
+   * the worker predicted (speculative-task.ts). Undefined when the run cannot be speculated: not held
+   * here, another of its tasks in flight here, no `historyEnd` from the service, events that cannot be
+   * predicted, or a task that asks for local activities or fails. Until `settle` gets the answer, the
+   * run is locked (its queries and tasks wait) and its sink calls are held.
+   */
+  async speculate(activity: ActivityTask, result: Payload | undefined): Promise<SpeculativeTask | undefined> {
+    const runId = activity.workflowExecution.runId;
+    const sticky = this.opts.stickyQueue;
+    const machine = this.cache.has(runId) ? this.cache.get(runId) : undefined;
+    const basis = machine?.historyEnd;
+    if (!this.opts.speculativeWorkflowTasks || !sticky || !machine || !basis || !machine.isUsable || this.runLocks.has(runId) || (this.misses.get(runId) ?? 0) >= MAX_SPECULATION_MISSES) return undefined;
+    machine.historyEnd = undefined;
+    // The workflow's time in the task: the service's time at its last change, plus the time since its
+    // answer came (so no clock skew between worker and service can put it in the service's future),
+    // and not before the activity started.
+    const time = Math.max(basis.end.time + Math.floor(performance.now() - basis.receivedAt), Date.parse(activity.startedTime));
+    const predicted = predictTask(
+      { lastEventId: machine.lastEventId, unconfirmed: machine.unconfirmed, scheduledEventIdOf: (id) => machine.scheduledEventIdOf(id), end: basis.end, workflowTaskTimeoutMs: machine.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS },
+      activity,
+      result,
+      this.opts.identity,
+      sticky.name,
+      time,
+    );
+    if (!predicted) return undefined;
+    const startedAt = performance.now();
+    const unlock = this.lockRun(runId);
+    const held: SinkCall[] = [];
+    this.heldSinkCalls.set(runId, held);
+    const drop = () => {
+      this.heldSinkCalls.delete(runId);
+      this.evict(runId, machine);
+      unlock();
+    };
+    let activation;
+    try {
+      const events = [...predicted.confirming, ...(await decodeAllPayloads(predicted.activity, this.opts.dataConverter.payloadCodecs))];
+      activation = await machine.applyHistory(events, {
+        localActivities: () => {
+          this.missed(runId, MAX_SPECULATION_MISSES);
+          throw new Error('a speculative workflow task does not run local activities');
+        },
+      });
+    } catch {
+      // The run's state moved, and is not the service's: it is rebuilt from history by the ordinary task.
+      drop();
+      return undefined;
+    }
+    if (!activation || 'failure' in activation) {
+      drop();
+      return undefined;
+    }
+    const closes = activation.commands.some((c) => CLOSE_COMMANDS.has(c.type));
+    const slots: Array<() => void> = [];
+    const settle = (answer: ResponseOf<'completeActivityTask'> | undefined) => {
+      this.heldSinkCalls.delete(runId);
+      try {
+        if (answer?.speculation?.accepted) {
+          this.speculations.accepted++;
+          this.opts.metrics?.speculativeTask(activity.workflowType, true, performance.now() - startedAt);
+          this.opts.metrics?.workflowCommands(activity.workflowType, activation.commands);
+          callSinks(this.opts.sinks, held, this.opts.log);
+          if (closes) this.evict(runId, machine);
+          else if (answer.historyEnd) machine.historyEnd = { end: answer.historyEnd, receivedAt: performance.now() };
+          this.runEager(answer.activityTasks, slots);
+        } else {
+          // Refused (the run moved on), or not sent: what ran ahead never happened.
+          if (answer) {
+            this.missed(runId, 1);
+            this.speculations.refused++;
+            this.opts.metrics?.speculativeTask(activity.workflowType, false, performance.now() - startedAt);
+          }
+          this.evict(runId, machine);
+        }
+      } finally {
+        for (const release of slots) release();
+        unlock();
+      }
+    };
+    try {
+      const commands = await encodeAllPayloads<Command[]>(this.askEager(activation.commands, slots), this.opts.dataConverter.payloadCodecs);
+      return {
+        completion: {
+          commands,
+          ...this.stickyAttributes(!closes),
+          nextEventId: basis.end.nextEventId,
+          startedEventId: predicted.startedEventId,
+          historySizeBytes: basis.end.historySizeBytes,
+          ...(predicted.suggestContinueAsNew ? { suggestContinueAsNew: true } : {}),
+          time,
+        },
+        settle,
+      };
+    } catch {
+      settle(undefined);
+      return undefined;
+    }
+  }
+
+  private missed(runId: string, by: number): void {
+    if (this.misses.size >= MISSES_KEPT) this.misses.clear();
+    this.misses.set(runId, (this.misses.get(runId) ?? 0) + by);
+  }
+
+  /** Holds the run's lock until the returned function is called: its other tasks and queries wait. */
+  private lockRun(runId: string): () => void {
+    let unlock!: () => void;
+    const held = new Promise<void>((resolve) => (unlock = resolve));
+    this.runLocks.set(runId, held);
+    return () => {
+      unlock();
+      if (this.runLocks.get(runId) === held) this.runLocks.delete(runId);
+    };
   }
 
   /** Marks activities on this worker's queue for eager execution, one free slot each (kept in `slots`). */
@@ -185,7 +341,11 @@ export class WorkflowTaskProcessor {
       workflowId,
       runId,
       context: this.opts.sandbox.createRunContext({ workflowId, runId, workflowType: task.workflowType }),
-      onSinkCalls: (calls) => callSinks(this.opts.sinks, calls, this.opts.log),
+      onSinkCalls: (calls) => {
+        const held = this.heldSinkCalls.get(runId);
+        if (held) held.push(...calls);
+        else callSinks(this.opts.sinks, calls, this.opts.log);
+      },
     });
   }
 

@@ -76,7 +76,7 @@ export class UsageMeter {
   }
 }
 
-export type RequestKind = 'worker' | 'object' | 'alarm' | 'poll';
+export type RequestKind = 'worker' | 'object' | 'alarm' | 'poll' | 'offerTaken';
 
 const REQUEST_UNITS: Record<RequestKind, Partial<ExecutionUnits>> = {
   // A Worker request the router turned into an RPC on this object.
@@ -86,4 +86,6 @@ const REQUEST_UNITS: Record<RequestKind, Partial<ExecutionUnits>> = {
   alarm: { durableObjectRequests: 1, alarms: 1 },
   // A worker's poll that carried this run's task: its Worker request, its RPC on the queue, and the queue's startTask here.
   poll: { workerRequests: 1, durableObjectRequests: 2 },
+  // A worker's poll that took this run's task as the object offered it, started (src/engine/task-offer.ts): its Worker request and its RPC on the queue.
+  offerTaken: { workerRequests: 1, durableObjectRequests: 1 },
 };

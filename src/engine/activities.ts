@@ -10,7 +10,7 @@ import type { TaskTokenData } from '../task-token.js';
 import { decideRetry, withRetryDefaults } from './retry.js';
 import { answerHandOff, isRunning, type ActivityState, type HandOff, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
-import { addInputEvent } from './workflow-tasks.js';
+import { addInputEvent, workflowTaskStarted } from './workflow-tasks.js';
 
 /**
  * Temporal's normalisation of the four timeouts (0 means none): schedule-to-start and
@@ -137,7 +137,7 @@ export function heartbeatActivity(tx: Txn, run: RunState, act: ActivityState, de
 function writeStarted(tx: Txn, run: RunState, act: ActivityState): number {
   if (act.startedTime === undefined) return 0;
   const attributes = { scheduledEventId: act.scheduledEventId, identity: act.startedIdentity, attempt: act.attempt, ...(act.lastFailure ? { lastFailure: act.lastFailure } : {}) };
-  if (run.workflowTask?.startedEventId !== undefined) {
+  if (workflowTaskStarted(tx, run)) {
     // A workflow task runs: no event may come between its started and its completion, so the
     // started event is buffered with the close event, which gets its id when both are written.
     run.buffered.push({ eventType: 'ActivityTaskStarted', attributes, time: act.startedTime });

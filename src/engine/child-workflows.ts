@@ -13,7 +13,7 @@ import { callRequestId } from './external-calls.js';
 import type { CallResult, ChildClose, WorkflowCall } from './workflow-call.js';
 import { isRunning, type ChildState, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
-import { addInputEvent } from './workflow-tasks.js';
+import { addInputEvent, workflowTaskStarted } from './workflow-tasks.js';
 
 /** Checks a StartChildWorkflowExecution command before any command applies. */
 export function validateStartChild(run: RunState, cmd: CommandOf<'StartChildWorkflowExecution'>, where: string): void {
@@ -91,7 +91,7 @@ export function startChild(tx: Txn, run: RunState, cmd: CommandOf<'StartChildWor
 /** Writes ChildWorkflowExecutionStarted for `child` (keeping its event id, unless the event is buffered). */
 function recordStarted(tx: Txn, run: RunState, child: ChildState, runId: string): void {
   child.runId = runId;
-  const buffered = run.workflowTask?.startedEventId !== undefined;
+  const buffered = workflowTaskStarted(tx, run);
   const eventId = run.nextEventId;
   addInputEvent(tx, run, 'ChildWorkflowExecutionStarted', {
     namespace: run.namespace,

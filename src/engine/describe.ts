@@ -7,6 +7,7 @@ const iso = (t: number | undefined) => (t === undefined ? undefined : isoTime(t)
 
 export function describeRun(run: RunState): ResponseOf<'describeWorkflow'> {
   const wt = run.workflowTask;
+  const started = wt?.startedTime !== undefined && !wt.handOff?.offered;
   return {
     execution: { workflowId: run.workflowId, runId: run.runId },
     workflowType: run.workflowType,
@@ -41,9 +42,10 @@ export function describeRun(run: RunState): ResponseOf<'describeWorkflow'> {
     ...(wt
       ? {
           pendingWorkflowTask: {
-            state: wt.startedTime !== undefined ? ('STARTED' as const) : ('SCHEDULED' as const),
+            // An offered task not acknowledged yet may wait in its queue's backlog: not known to have started.
+            state: started ? ('STARTED' as const) : ('SCHEDULED' as const),
             scheduledTime: iso(wt.scheduledTime)!,
-            ...(wt.startedTime !== undefined ? { startedTime: iso(wt.startedTime) } : {}),
+            ...(started ? { startedTime: iso(wt.startedTime) } : {}),
             attempt: wt.attempt,
           },
         }

@@ -17,7 +17,7 @@ import { dispatchRetryIfDue, requireStartedActivity, scheduleToCloseDeadline, ti
 import { decideRetry } from './retry.js';
 import { isRunning, type ActivityState, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { LostHandOff, Txn } from './transaction.js';
-import { dispatchWorkflowTaskIfDue, flushBuffered, requireStartedWorkflowTask, writeTransientEvents } from './workflow-tasks.js';
+import { dispatchWorkflowTaskIfDue, requireStartedWorkflowTask, unstart, workflowTaskStarted, writeTransientEvents } from './workflow-tasks.js';
 
 /**
  * Whether the worker a task was handed to has polled the task's queue since (asked of the queue
@@ -46,10 +46,10 @@ export function handOffFor(now: number, taskQueue: string, pollerId: string | un
   return { ackBy: now + Limits.handOffAckMs, taskQueue, ...(pollerId ? { pollerId } : {}), ...(pollSeq !== undefined ? { pollSeq } : {}), ...(stickyTaskQueue ? { stickyTaskQueue } : {}) };
 }
 
-/** The worker has the task the token names. TASK_NOT_FOUND when it already went back to its queue. */
-export function acknowledgeTask(tx: Txn, run: RunState | undefined, token: TaskTokenData): void {
+/** The worker (`identity`, as it polled) has the task the token names. TASK_NOT_FOUND when it already went back to its queue. */
+export function acknowledgeTask(tx: Txn, run: RunState | undefined, token: TaskTokenData, identity?: string): void {
   if (token.kind === 'workflow') {
-    const wt = requireStartedWorkflowTask(run, token);
+    const wt = requireStartedWorkflowTask(run, token, identity);
     if (!wt.handOff) return;
     // A first attempt's start is written now; a retried task's events stay transient until it
     // ends (Temporal's rule), so for it only the deadline goes.
@@ -76,10 +76,12 @@ export function acknowledgeTask(tx: Txn, run: RunState | undefined, token: TaskT
  */
 export function workflowTaskHandOffLost(tx: Txn, run: RunState, heardFrom?: WorkerHeardFrom): void {
   const wt = run.workflowTask;
-  if (!isRunning(run) || !wt?.handOff || wt.startedEventId === undefined) return;
+  // An offered task its queue holds in its backlog was never taken: it waits there as any task.
+  if (!isRunning(run) || !wt?.handOff || !workflowTaskStarted(tx, run)) return;
   const polled = heardFrom?.('workflow', wt.handOff);
   if (polled !== undefined) return extend(tx, run, wt.handOff, polled);
-  noteLost(tx, run, 'workflow', wt.handOff, wt.identity, wt.sticky);
+  // An offered task may never have been taken (it waits in the backlog): no worker to call lost.
+  if (!wt.handOff.offered) noteLost(tx, run, 'workflow', wt.handOff, wt.identity, wt.sticky);
   returnToNormalQueue(tx, run, wt);
 }
 
@@ -88,11 +90,7 @@ export function workflowTaskHandOffLost(tx: Txn, run: RunState, heardFrom?: Work
  * attempt, dispatched to the run's normal queue (the worker's sticky cache is not counted on any more).
  */
 export function returnToNormalQueue(tx: Txn, run: RunState, wt: WorkflowTaskState): void {
-  if (wt.attempt > 1) wt.scheduledEventId = 0;
-  wt.startedEventId = undefined;
-  wt.startedTime = undefined;
-  wt.identity = undefined;
-  wt.handOff = undefined;
+  unstart(tx, run, wt);
   if (wt.sticky) {
     wt.sticky = false;
     wt.taskQueue = run.taskQueue;
@@ -100,8 +98,6 @@ export function returnToNormalQueue(tx: Txn, run: RunState, wt: WorkflowTaskStat
   run.sticky = undefined;
   wt.dispatched = false;
   wt.seq = ++run.taskSeq;
-  tx.touch(run);
-  flushBuffered(tx, run);
   dispatchWorkflowTaskIfDue(tx, run);
 }
 

@@ -69,14 +69,7 @@ export function eventBytes(event: HistoryEvent, attributesJson: string): number 
 
 /** Encodes the events not yet encoded, adds their sizes to their runs, and checks each row's size. */
 function measure(tx: Txn, rowBytes: number): void {
-  for (const entry of tx.events) {
-    if (entry.attributes !== undefined) continue;
-    entry.attributes = JSON.stringify(entry.event.attributes);
-    const size = eventBytes(entry.event, entry.attributes);
-    if (size > rowBytes) throw tooLarge(`a ${entry.event.eventType} event of ${size} bytes`, rowBytes);
-    const run = tx.loadRun(entry.runId);
-    if (run) run.historySizeBytes = (run.historySizeBytes ?? 0) + size;
-  }
+  measureEvents(tx, rowBytes);
   for (const run of tx.runs.values()) {
     const encoded = tx.store.encodeRun(run);
     tx.encodedRuns.set(run.runId, encoded);
@@ -84,6 +77,22 @@ function measure(tx: Txn, rowBytes: number): void {
     // A run's state holds its signals buffered behind a running workflow task, its memo and
     // search attributes, and what is pending: it has the same row limit as an event.
     if (size > rowBytes) throw tooLarge(`the run's state (its memo, search attributes, pending work and signals waiting for the running workflow task) would be ${size} bytes`, rowBytes);
+  }
+}
+
+/**
+ * Encodes this change's events not yet encoded and adds their sizes to their runs' `historySizeBytes`
+ * (each event once: the encoding is kept on the transaction). Called early by a change that must
+ * answer with the history's size after it (`historyEnd`, src/engine/speculative-task.ts).
+ */
+export function measureEvents(tx: Txn, rowBytes: number = DEFAULTS.rowBytes): void {
+  for (const entry of tx.events) {
+    if (entry.attributes !== undefined) continue;
+    entry.attributes = JSON.stringify(entry.event.attributes);
+    const size = eventBytes(entry.event, entry.attributes);
+    if (size > rowBytes) throw tooLarge(`a ${entry.event.eventType} event of ${size} bytes`, rowBytes);
+    const run = tx.loadRun(entry.runId);
+    if (run) run.historySizeBytes = (run.historySizeBytes ?? 0) + size;
   }
 }
 

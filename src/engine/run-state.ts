@@ -5,6 +5,7 @@
  */
 import type { AttributesOf, EventType, Failure, ParentClosePolicy, Payload, RetryPolicy, WorkflowExecutionStatus } from '../../protocol/index.js';
 import { Limits } from '../../protocol/index.js';
+import { continueAsNewSuggested as suggested } from '../../protocol/speculation.js';
 
 /**
  * A task handed to the poll of a worker that promised to acknowledge it (protocol 2) and has not
@@ -22,6 +23,13 @@ export interface HandOff {
   stickyTaskQueue?: string;
   /** Handed back in an answer, not through a poll (`answerHandOff`). */
   inAnswer?: true;
+  /**
+   * Started in the transaction that scheduled it and offered to whichever acknowledging poll waits
+   * on its queue right now (`offerHandOff`): who took it, if anyone, is not known here. A queue with
+   * no such poll put its ref in the backlog instead, and the poll that takes it there starts it as
+   * any polled task (`startWorkflowTask`).
+   */
+  offered?: true;
 }
 
 /**
@@ -31,6 +39,14 @@ export interface HandOff {
  */
 export function answerHandOff(now: number, taskQueue: string): HandOff {
   return { ackBy: now + Limits.handOffAckMs, taskQueue, inAnswer: true };
+}
+
+/**
+ * The hand-off record of a workflow task offered to a poll waiting on its queue (src/engine/task-offer.ts).
+ * As in an answer, no poll names its worker: one not acknowledged in time goes back to its queue.
+ */
+export function offerHandOff(now: number, taskQueue: string): HandOff {
+  return { ...answerHandOff(now, taskQueue), offered: true };
 }
 
 export interface WorkflowTaskState {
@@ -155,6 +171,8 @@ export interface RunState {
   nextEventId: number;
   /** Bytes of the run's stored history (its events' JSON); absent on rows written before it was counted. */
   historySizeBytes?: number;
+  /** The latest time of an event in the run's history (epoch ms); absent on rows written before it was kept. A speculative task's time is not before it. */
+  lastEventTime?: number;
   /** Set while the first workflow task waits out the start delay. */
   firstWorkflowTaskAt?: number;
   workflowTask?: WorkflowTaskState;
@@ -197,5 +215,5 @@ export const isRunning = (run: RunState) => run.status === 'RUNNING';
  * `suggestContinueAsNew`): 80% of the event limit, or the 10 MB size warning.
  */
 export function continueAsNewSuggested(run: Pick<RunState, 'nextEventId' | 'historySizeBytes'>): boolean {
-  return run.nextEventId - 1 >= Limits.historySuggestContinueAsNewEvents || (run.historySizeBytes ?? 0) >= Limits.historySizeWarnBytes;
+  return suggested(run.nextEventId, run.historySizeBytes ?? 0);
 }

@@ -38,7 +38,8 @@ export function handOverRefused(tx: Txn, run: RunState | undefined, token: TaskT
  * queue (`releaseStickyWorkflowTask`), and so does one the alarm started for the worker that the
  * queue still held, never handed to a poll — its worker stopped and will not acknowledge it.
  */
-export function releaseStickyTask(tx: Txn, run: RunState, ref: { seq?: number }, stickyQueue: string): void {
+export function releaseStickyTask(tx: Txn, run: RunState | undefined, ref: { seq?: number }, stickyQueue: string): void {
+  if (!run) return;
   const wt = run.workflowTask;
   if (isRunning(run) && wt?.sticky && wt.taskQueue === stickyQueue && wt.seq === ref.seq && wt.startedEventId !== undefined && wt.handOff?.inAnswer) {
     returnToNormalQueue(tx, run, wt);

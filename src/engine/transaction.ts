@@ -16,6 +16,15 @@ export interface Dispatch {
   ref: TaskRef;
 }
 
+/** A workflow task started to be offered to a poll waiting on its queue (src/engine/task-offer.ts). */
+export interface OfferedWorkflowTask {
+  runId: string;
+  token: TaskTokenData;
+  taskQueue: string;
+  /** What names it to the queue, which puts it in its backlog when no acknowledging poll waits. */
+  ref: TaskRef;
+}
+
 /** A task found handed to a dead poll (hand-off.ts): the object ends that worker's other polls. */
 export interface LostHandOff {
   kind: 'workflow' | 'activity';
@@ -67,8 +76,9 @@ export class Txn {
    * Set by the caller before the change: a worker that takes, right now, a workflow task this change
    * would dispatch to `taskQueue` (eager workflow start; the sticky worker completing an activity).
    * The first such task is started in this transaction and handed back instead of dispatched.
+   * With `offer` no one claims it yet: it is offered to a poll waiting on the queue (src/engine/task-offer.ts).
    */
-  workflowTaskClaim?: { taskQueue: string; identity: string | undefined };
+  workflowTaskClaim?: { taskQueue: string; identity: string | undefined; offer?: true };
   /**
    * Set by the caller before the change: it acknowledges the tasks handed back in its answer (the
    * claimed workflow task, eager activities) within the hand-off window, as a polled task (hand-off.ts).
@@ -76,6 +86,13 @@ export class Txn {
   acknowledgesAnswer = false;
   /** The workflow task started under `workflowTaskClaim`. */
   claimedWorkflowTask?: { runId: string; token: TaskTokenData };
+  /**
+   * Set by the object: whether the queue put the run's offered workflow task (by its dispatch sequence)
+   * in its backlog, which the object learned after the offer's transaction (src/engine/task-offer.ts).
+   */
+  offerQueued?: (runId: string, seq: number) => boolean;
+  /** The workflow task started under an `offer` claim, for the object to offer to its queue after the transaction. */
+  offeredWorkflowTask?: OfferedWorkflowTask;
   /** Calls to other workflows (child starts and closes, external signals and cancels), delivered at least once from the call outbox. */
   readonly calls: WorkflowCall[] = [];
   /** Tasks found handed to dead polls, for the object to act on after the transaction. */
@@ -90,7 +107,7 @@ export class Txn {
 
   constructor(
     readonly store: ExecutionStore,
-    readonly now: number,
+    public now: number,
   ) {}
 
   /** The run, loaded once per transaction so that every change lands on the same object. */
@@ -110,6 +127,7 @@ export class Txn {
   /** Appends an event to the run's history; returns its id (dense from 1). */
   addEvent<T extends EventType>(run: RunState, eventType: T, attributes: AttributesOf<T>, time = this.now): number {
     const eventId = run.nextEventId++;
+    if (!(time <= (run.lastEventTime ?? -Infinity))) run.lastEventTime = time;
     this.events.push({ runId: run.runId, event: { eventId, eventTime: new Date(time).toISOString(), eventType, attributes } as HistoryEvent });
     this.touch(run);
     return eventId;

@@ -13,7 +13,7 @@ import type { AttributesOf, CommandOf, HistoryEvent, ParsedRequestOf, ResponseOf
 import { ServiceError } from '../service-error.js';
 import { isRunning, type RunState, type UpdateState } from './run-state.js';
 import type { ExecutionStore, Txn } from './transaction.js';
-import { addInputEvent } from './workflow-tasks.js';
+import { addInputEvent, workflowTaskStarted } from './workflow-tasks.js';
 
 export type UpdateAnswer = ResponseOf<'updateWorkflow'>;
 
@@ -32,7 +32,7 @@ export function acceptUpdate(tx: Txn, run: RunState, req: ParsedRequestOf<'updat
   const updates = (run.updates ??= {});
   const state: UpdateState = { acceptedEventId: 0 };
   updates[req.updateId] = state;
-  const buffered = run.workflowTask?.startedEventId !== undefined;
+  const buffered = workflowTaskStarted(tx, run);
   const nextId = run.nextEventId;
   addInputEvent(tx, run, 'WorkflowExecutionUpdateAccepted', {
     protocolInstanceId: req.updateId,

@@ -8,7 +8,7 @@ import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, Workf
 import { ServiceError } from '../service-error.js';
 import type { TaskRef, TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
-import { answerHandOff, continueAsNewSuggested, isRunning, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
+import { answerHandOff, continueAsNewSuggested, isRunning, offerHandOff, type HandOff, type RunState, type WorkflowTaskState } from './run-state.js';
 import type { Txn } from './transaction.js';
 
 export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 10_000;
@@ -48,9 +48,15 @@ export function dispatchWorkflowTaskIfDue(tx: Txn, run: RunState): void {
   wt.dispatched = true;
   wt.scheduledTime = tx.now;
   const claim = tx.workflowTaskClaim;
-  if (claim && !tx.claimedWorkflowTask && claim.taskQueue === wt.taskQueue) {
-    // A worker takes it now: started in this transaction, no outbox row, no queue hop.
-    const started = startWorkflowTask(tx, run, wt, claim.identity, tx.acknowledgesAnswer ? answerHandOff(tx.now, claim.taskQueue) : undefined);
+  if (claim && !tx.claimedWorkflowTask && !tx.offeredWorkflowTask && claim.taskQueue === wt.taskQueue) {
+    // A worker takes it now (or, offered, a poll waiting on its queue): started in this
+    // transaction, no outbox row, no queue → startTask round trip.
+    const ref = workflowTaskRef(run, wt);
+    const started = startWorkflowTask(tx, run, wt, claim.identity, claim.offer ? offerHandOff(tx.now, claim.taskQueue) : tx.acknowledgesAnswer ? answerHandOff(tx.now, claim.taskQueue) : undefined);
+    if (started && claim.offer) {
+      tx.offeredWorkflowTask = { runId: run.runId, token: started.token, taskQueue: wt.taskQueue, ref };
+      return;
+    }
     if (started) {
       tx.claimedWorkflowTask = { runId: run.runId, token: started.token };
       return;
@@ -70,11 +76,22 @@ export function workflowTaskRef(run: RunState, wt: WorkflowTaskState): TaskRef {
 }
 
 /**
+ * Whether the run's workflow task is started, so input events buffer until it ends. An offered task
+ * its queue put in its backlog is not: it waits there as any task, so its reserved start goes now
+ * (src/engine/task-offer.ts); it keeps its dispatch sequence, which the backlog's ref carries.
+ */
+export function workflowTaskStarted(tx: Txn, run: RunState): boolean {
+  const wt = run.workflowTask;
+  if (wt?.handOff?.offered && tx.offerQueued?.(run.runId, wt.seq)) unstart(tx, run, wt);
+  return wt?.startedEventId !== undefined;
+}
+
+/**
  * Adds an input event: written at once, or buffered while a workflow task runs; either
  * way a workflow task follows so the workflow sees it.
  */
 export function addInputEvent<T extends EventType>(tx: Txn, run: RunState, eventType: T, attributes: AttributesOf<T>): void {
-  if (run.workflowTask?.startedEventId !== undefined) {
+  if (workflowTaskStarted(tx, run)) {
     run.buffered.push({ eventType, attributes, time: tx.now });
     tx.touch(run);
     return;
@@ -115,6 +132,10 @@ export function flushBuffered(tx: Txn, run: RunState): boolean {
  */
 export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number }, identity: string | undefined, handOff?: HandOff): { token: TaskTokenData; wt: WorkflowTaskState } | undefined {
   const wt = run.workflowTask;
+  // An offered task a poll asks for by its ref: no acknowledging poll took the offer (its queue put
+  // the ref in the backlog, or gave it to a poll that does not acknowledge), so it waited unstarted
+  // in the queue as any task does; its reserved start is dropped and this poll starts it.
+  if (isRunning(run) && wt?.handOff?.offered && wt.seq === ref.seq) unstart(tx, run, wt);
   if (!isRunning(run) || !wt || wt.startedEventId !== undefined || wt.seq !== ref.seq || !wt.dispatched) return undefined;
   if (handOff) wt.handOff = handOff;
   if (wt.attempt === 1) {
@@ -142,6 +163,21 @@ export function startWorkflowTask(tx: Txn, run: RunState, ref: { seq?: number },
       attempt: wt.attempt,
     },
   };
+}
+
+/**
+ * A started task the worker never had is made unstarted again, with its attempt and dispatch
+ * sequence; input events buffered meanwhile are written (a first attempt's start was only reserved,
+ * a retried one's events are transient, so none of it is in history).
+ */
+export function unstart(tx: Txn, run: RunState, wt: WorkflowTaskState): void {
+  if (wt.attempt > 1) wt.scheduledEventId = 0;
+  wt.startedEventId = undefined;
+  wt.startedTime = undefined;
+  wt.identity = undefined;
+  wt.handOff = undefined;
+  tx.touch(run);
+  flushBuffered(tx, run);
 }
 
 /**
@@ -194,12 +230,18 @@ export function transientEvents(run: RunState): HistoryEvent[] {
   ];
 }
 
-/** The running workflow task the token names, or TASK_NOT_FOUND. */
-export function requireStartedWorkflowTask(run: RunState | undefined, token: TaskTokenData): WorkflowTaskState {
+/**
+ * The running workflow task the token names, or TASK_NOT_FOUND. `worker`: the identity the worker
+ * that has the task gives (acknowledging, completing or failing it): an offered task's start takes
+ * it, since its poll was not known when it started — as in Temporal, WorkflowTaskStarted names the
+ * worker that polled the task.
+ */
+export function requireStartedWorkflowTask(run: RunState | undefined, token: TaskTokenData, worker?: string): WorkflowTaskState {
   const wt = run?.workflowTask;
   if (!run || !isRunning(run) || !wt || wt.startedEventId !== token.startedEventId || wt.scheduledEventId !== token.scheduledEventId || wt.attempt !== token.attempt) {
     throw new ServiceError('TASK_NOT_FOUND', 'Workflow task not found: it was already completed, failed or timed out, or its run has closed.');
   }
+  if (wt.handOff?.offered && wt.identity === undefined && worker !== undefined) wt.identity = worker;
   return wt;
 }
 

@@ -23,6 +23,7 @@ import { DeadPolls } from './dead-polls.js';
 import type { HistoryWaiters } from './history-waiters.js';
 import { IdleTimeSkipper } from './idle-time-skipper.js';
 import { StickyHandOver } from './sticky-hand-over.js';
+import { TaskOffer } from './task-offer.js';
 import { TaskOutbox } from './task-outbox.js';
 import { TaskPayloads } from './task-payloads.js';
 import { UpdatesInFlight } from './updates-in-flight.js';
@@ -58,6 +59,8 @@ export interface WorkflowParts {
   updates: UpdatesInFlight;
   /** What the alarm fires; the workflow task it starts for a run's sticky worker, handed to that worker's queue. */
   stickyHandOver: StickyHandOver;
+  /** A workflow task a start (or signal-with-start, a child's start) started for a poll waiting on its queue, offered to it. */
+  taskOffer: TaskOffer;
 }
 
 export function wireParts(h: WorkflowObjectHost): WorkflowParts {
@@ -94,6 +97,7 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
     deadPolls: new DeadPolls(meteredEnv, namespace),
     timeSkipper: new IdleTimeSkipper({ enabled: env.KEEL_TIME_SKIPPING === 'auto', store, clock, waiters: h.waiters, advance: h.advanceTime }),
     stickyHandOver: new StickyHandOver(meteredEnv, payloads, h.mutate),
+    taskOffer: new TaskOffer(meteredEnv, payloads),
     updates: new UpdatesInFlight({ store, clock, queries, waiters: h.waiters, workflowId: () => h.names().workflowId, mutate: h.mutate }),
   };
 }

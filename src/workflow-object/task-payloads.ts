@@ -3,7 +3,8 @@
  * the activity task with its input, the query or update-validation task. Built after the start's
  * transaction, from what it stored; each carries a signed task token.
  */
-import type { ActivityTask, WorkflowTask } from '../../protocol/index.js';
+import type { ActivityTask, ResponseOf, WorkflowTask } from '../../protocol/index.js';
+import type { ActivityCompletion } from '../engine/speculative-task.js';
 import { continueAsNewSuggested, isRunning, type ActivityState, type RunState } from '../engine/run-state.js';
 import type { PolledTaskStart } from '../engine/polled-task.js';
 import type { PendingQuery } from '../query-broker.js';
@@ -52,6 +53,16 @@ export class TaskPayloads {
     const wt = run?.workflowTask;
     if (!run || !isRunning(run) || !wt || wt.startedEventId !== claimed.token.startedEventId || wt.attempt !== claimed.token.attempt) return undefined;
     return this.workflowTask(run, claimed.token);
+  }
+
+  /**
+   * The answer to an activity task's completion (src/engine/speculative-task.ts): the workflow task
+   * started for the caller, or, a speculative task taken, the activities its commands started eagerly.
+   */
+  async activityCompletionAnswer({ claimed, eager, ...rest }: ActivityCompletion): Promise<ResponseOf<'completeActivityTask'>> {
+    const workflowTask = claimed ? await this.claimedWorkflowTask(claimed) : undefined;
+    const activityTasks = eager ? await this.eagerActivityTasks(eager) : [];
+    return { ...rest, ...(workflowTask ? { workflowTask } : {}), ...(activityTasks.length > 0 ? { activityTasks } : {}) };
   }
 
   /** The activity tasks a workflow task's completion started eagerly for its caller, those still started. */

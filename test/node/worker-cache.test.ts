@@ -36,7 +36,8 @@ async function recordingConnection(tasks: WorkflowTask[]): Promise<NativeConnect
 describe('the worker cache', () => {
   it('sends a cached run only the events after its last task, so a task costs the same however long the history', async () => {
     const tasks: WorkflowTask[] = [];
-    const worker = await Worker.create({ connection: await recordingConnection(tasks), taskQueue: 'sticky', workflowsPath, activities, shutdownSignals: [] });
+    // Without speculative tasks: each step's workflow task is handed to the worker, to be looked at.
+    const worker = await Worker.create({ connection: await recordingConnection(tasks), taskQueue: 'sticky', workflowsPath, activities, speculativeWorkflowTasks: false, shutdownSignals: [] });
     const result = await worker.runUntil(env.client.workflow.execute('tenSequentialSteps', { taskQueue: 'sticky', workflowId: 'sticky-1' }));
     expect(result).toEqual(expected);
     const [first, ...later] = tasks;

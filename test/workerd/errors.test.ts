@@ -302,7 +302,8 @@ describe('queries', () => {
   it('QUERY_TIMEOUT: with no worker polling, a query answers 504 after the long-poll limit and writes nothing', async () => {
     const { wid, tq, before } = await heldTask();
     expectError(await call('POST', `/workflows/${wid}/query`, { queryType: 'status' }), 'QUERY_TIMEOUT', new RegExp(`is a worker polling task queue '${tq}'`));
-    expect(await storedState(wid)).toEqual(before);
+    // The alarm is left out: the start's (its offer's hand-off window, src/engine/task-offer.ts) may fire by itself meanwhile.
+    expect({ ...(await storedState(wid)), alarm: null }).toEqual({ ...before, alarm: null });
   });
 
   it("QUERY_FAILED: a worker's errorMessage comes back as a 400 with that message", async () => {

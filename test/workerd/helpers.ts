@@ -14,6 +14,8 @@ import { partitionStub } from '../../src/task-queue.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { StateTable } from '../../src/storage/state-table.js';
+import { workflowTaskRef } from '../../src/engine/workflow-tasks.js';
+import type { TaskRef } from '../../src/task-token.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
 
 export const testEnv = env as unknown as Env;
@@ -104,13 +106,29 @@ export function inWorkflow<T>(namespace: string, workflowId: string, fn: (host: 
 }
 
 const touched = new Set<string>();
+/** Hands every outbox row of the workflow to its queue, and waits for the tasks it offered (src/engine/task-offer.ts) to reach theirs. */
+const deliverAll = (o: WorkflowHost) => Promise.all([o.deliverOutbox(), (o as unknown as { taskOffer: { settled(): Promise<void> } }).taskOffer.settled()]);
 /** Waits until every outbox row of the object is handed to its queue. */
 export async function settle(workflowId: string): Promise<void> {
   touched.add(workflowId);
-  await inWorkflow(NS, workflowId, (o: WorkflowHost) => o.deliverOutbox());
+  await inWorkflow(NS, workflowId, deliverAll);
 }
 async function settleAll(): Promise<void> {
-  await Promise.all([...touched].map((id) => inWorkflow(NS, id, (o: WorkflowHost) => o.deliverOutbox())));
+  await Promise.all([...touched].map((id) => inWorkflow(NS, id, deliverAll)));
+}
+
+/**
+ * Starts a workflow whose first task the object does not offer to its queue (src/engine/task-offer.ts:
+ * as if the offer were lost on the way), and returns the ref that names the task, for the test to add
+ * where it wants; the poll that takes it starts it as any task.
+ */
+export async function startHoldingFirstTask(workflowId: string, taskQueue: string, extra: Record<string, unknown> = {}): Promise<TaskRef> {
+  await inWorkflow(NS, workflowId, (o: WorkflowHost) => {
+    (o as unknown as { taskOffer: { send: () => Promise<void> } }).taskOffer.send = async () => {};
+  });
+  const { runId } = await startWorkflow(workflowId, taskQueue, extra);
+  const run = await runState(workflowId, runId);
+  return workflowTaskRef(run, run.workflowTask);
 }
 
 /** Moves the object's clock forward and runs its alarm, as if that much time had passed. */

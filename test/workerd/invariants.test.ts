@@ -28,6 +28,18 @@ const resumeDelivery = (wid: string) =>
   });
 const outboxRows = (wid: string) => stateRows(wid, 'o/');
 
+/**
+ * A run waiting after its first task, then signalled with delivery paused: the signal's workflow task
+ * is in the outbox. (A start's first task goes out as an offer, src/engine/task-offer.ts, not through the outbox.)
+ */
+async function signalledWithDeliveryPaused(wid: string, tq: string): Promise<{ runId: string }> {
+  const { runId } = await startAndCompleteFirstTask(wid, tq);
+  await pauseDelivery(wid);
+  await ok('POST', `/workflows/${wid}/signal`, { signalName: 'go' });
+  return { runId };
+}
+const AFTER_SIGNAL = ['WorkflowExecutionSignaled', 'WorkflowTaskScheduled'];
+
 describe('invariant 1: every state change is one storage transaction', () => {
   it('a change that adds events and then throws leaves events, run rows, outbox and alarm as they were', async () => {
     const wid = unique('txn-throw');
@@ -106,8 +118,7 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
   it('a duplicated outbox row hands the task over twice; it is started once and the duplicate is dropped', async () => {
     const wid = unique('dup-outbox');
     const tq = unique('tq');
-    await pauseDelivery(wid);
-    await startWorkflow(wid, tq);
+    await signalledWithDeliveryPaused(wid, tq);
     await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
       // A copy of the row under a later key, as a repeated hand-off would see it.
       const table = new StateTable(state.storage.sql, [], hostStorage(o).scope);
@@ -127,15 +138,14 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     expect(task.attempt).toBe(1);
     expect(await pollWorkflowTask(tq, 100, 'worker-b')).toBeUndefined();
     expect((await queueState(tq)).backlog).toEqual([]);
-    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted']);
+    expect(eventTypes(await history(wid)).slice(-3)).toEqual([...AFTER_SIGNAL, 'WorkflowTaskStarted']);
     await completeWorkflowTask(task.taskToken, []);
   });
 
   it('the same task handed to a queue twice while workers wait reaches one worker; the other keeps waiting', async () => {
     const wid = unique('dup-add');
     const tq = unique('tq');
-    await pauseDelivery(wid);
-    await startWorkflow(wid, tq);
+    await signalledWithDeliveryPaused(wid, tq);
     const ref = (JSON.parse((await outboxRows(wid))[0]!.v) as { ref: TaskRef }).ref;
     const queue = taskQueueStub(testEnv, NS, tq, 'workflow');
     const polls = [queue.poll('worker-a', 1000), queue.poll('worker-b', 1000)];
@@ -148,15 +158,14 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     const task = got.find((t) => t !== null);
     expect(task?.kind === 'workflow' && task.task.workflowExecution.workflowId).toBe(wid);
     expect((await queueState(tq)).backlog).toEqual([]);
-    expect(eventTypes(await history(wid)).filter((t) => t === 'WorkflowTaskStarted')).toHaveLength(1);
+    expect(eventTypes(await history(wid)).filter((t) => t === 'WorkflowTaskStarted')).toHaveLength(2);
     await resumeDelivery(wid);
   });
 
   it('an outbox row committed but never handed off (the object died first) is delivered by the alarm', async () => {
     const wid = unique('outbox-alarm');
     const tq = unique('tq');
-    await pauseDelivery(wid);
-    const { runId } = await startWorkflow(wid, tq);
+    const { runId } = await signalledWithDeliveryPaused(wid, tq);
     const stored = await storedState(wid);
     expect(stored.outbox).toHaveLength(1);
     expect(stored.alarm).not.toBeNull();

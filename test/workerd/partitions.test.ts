@@ -10,21 +10,14 @@ import { taskQueueStub } from '../../src/stubs.js';
 import { TaskQueue, partitionStub } from '../../src/task-queue.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { NS, eventTypes, history, queueState, settle, startWorkflow, stateRows, testEnv, unique, until, wfStub, inWorkflow } from './helpers.js';
+import { NS, eventTypes, history, queueState, settle, startHoldingFirstTask, startWorkflow, stateRows, testEnv, unique, until, wfStub, inWorkflow } from './helpers.js';
 
 const partition = (taskQueue: string, p: number) => partitionStub(testEnv, NS, taskQueue, 'workflow', p);
 const workflowIdOf = (t: StartedTask | null) => (t?.kind === 'workflow' ? t.task.workflowExecution.workflowId : undefined);
 const starts = async (workflowId: string) => eventTypes(await history(workflowId)).filter((t) => t === 'WorkflowTaskStarted').length;
 
-/** Starts a workflow whose first task stays in its outbox, and returns that task's ref for the test to add where it wants. */
-async function heldTask(prefix: string, taskQueue: string): Promise<TaskRef> {
-  const wid = unique(prefix);
-  await inWorkflow(NS, wid, (o: WorkflowHost) => {
-    (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
-  });
-  await startWorkflow(wid, taskQueue);
-  return (JSON.parse((await stateRows(wid, 'o/'))[0]!.v) as { ref: TaskRef }).ref;
-}
+/** Starts a workflow whose first task is not offered to its queue, and returns that task's ref for the test to add where it wants. */
+const heldTask = (prefix: string, taskQueue: string): Promise<TaskRef> => startHoldingFirstTask(unique(prefix), taskQueue);
 
 /** The partitions the root knows hold a backlog (kept in its settings table). */
 const rootNotes = (taskQueue: string) =>

@@ -13,7 +13,7 @@ import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { NEAR_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
-import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
+import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startAndCompleteFirstTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
 function shardMates(prefix: string): [string, string] {
@@ -48,6 +48,8 @@ describe('workflows in shards', () => {
     const tq = unique('mates-tq');
     const runA = await startWorkflow(a, tq);
     const runB = await startWorkflow(b, tq);
+    // Their first tasks reach the queue (offered, src/engine/task-offer.ts): a signal then is written at once.
+    await Promise.all([settle(a), settle(b)]);
     await ok('POST', `/workflows/${a}/signal`, { signalName: 'only-a', input: [json(1)] });
 
     expect(eventTypes(await history(a))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
@@ -103,7 +105,8 @@ describe('workflows in shards', () => {
       expect(slot(a)).toBeGreaterThan(began);
       expect(slot(b)).toBeGreaterThan(began);
       const earliest = state.storage.sql.exec<{ due: number }>(`SELECT MIN(due) AS due FROM alarms`).one().due;
-      expect((alarms as unknown as { timerAt: number }).timerAt).toBe(earliest);
+      // (The timer may be earlier still, for a slot another workflow has since moved later: it then fires, finds nothing, and re-arms.)
+      expect((alarms as unknown as { timerAt: number }).timerAt).toBeLessThanOrEqual(earliest);
       const alarm = (await state.storage.getAlarm())!;
       expect(alarm).toBeGreaterThanOrEqual(Math.max(earliest, began + NEAR_MS));
       expect(alarm).toBeLessThanOrEqual(Date.now() + NEAR_MS);
@@ -320,7 +323,7 @@ describe("a shard's memory", () => {
   it('drops idle workflows past its bound; one dropped is read back from storage, and what ran on it can no longer write', async () => {
     const [a, b] = shardMates('dropped');
     const tq = unique('dropped-tq');
-    await startWorkflow(a, tq);
+    await startAndCompleteFirstTask(a, tq);
     const before = await history(a);
     const dropped = await runInDurableObject(wfObject(a), (o: WorkflowObject) => {
       const old = o.host(a);
@@ -336,7 +339,7 @@ describe("a shard's memory", () => {
     // The next request reads the workflow back from storage, as after an eviction.
     expect(await history(a)).toEqual(before);
     await ok('POST', `/workflows/${a}/signal`, { signalName: 'after', input: [] });
-    expect(eventTypes(await history(a)).at(-1)).toBe('WorkflowExecutionSignaled');
+    expect(eventTypes(await history(a)).slice(-2)).toEqual(['WorkflowExecutionSignaled', 'WorkflowTaskScheduled']);
   });
 });
 

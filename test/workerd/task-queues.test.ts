@@ -10,7 +10,7 @@ import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
-import { NS, call, completeWorkflowTask, eventTypes, expectError, fetchService, history, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startWorkflow, testEnv, unique, until, wfStub, inWorkflow, hostStorage } from './helpers.js';
+import { NS, call, completeWorkflowTask, eventTypes, expectError, fetchService, history, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startHoldingFirstTask, startWorkflow, testEnv, unique, until, wfStub, inWorkflow, hostStorage } from './helpers.js';
 
 const describeQueue = (tq: string, kind?: 'workflow' | 'activity') => ok('GET', `/task-queues/${tq}`, kind ? { kind } : undefined);
 
@@ -151,12 +151,8 @@ describe('hand-off', () => {
   it('a task started for a poller whose long poll runs out meanwhile still reaches that poller', async () => {
     const wid = unique('claimed');
     const tq = unique('tq');
-    // Hold the task in the outbox so that the test hands it over itself.
-    await inWorkflow(NS, wid, (o: WorkflowHost) => {
-      (o as unknown as { deliverOutbox: () => Promise<void> }).deliverOutbox = async () => {};
-    });
-    await startWorkflow(wid, tq);
-    const ref = await inWorkflow(NS, wid, (o: WorkflowHost, state) => (JSON.parse(new StateTable(state.storage.sql, [], hostStorage(o).scope).range('o/')[0]!.v) as { ref: TaskRef }).ref);
+    // Hold the task so that the test hands it over itself.
+    const ref = await startHoldingFirstTask(wid, tq);
 
     const queue = partitionStub(testEnv, NS, tq, 'workflow');
     const polled = queue.poll('slow-start', 50);

@@ -4,8 +4,9 @@
  * make a retry harmless, closed runs, and no worker.
  */
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../protocol/index.js';
+import { Limits, type HistoryEvent } from '../../protocol/index.js';
 import {
+  advance,
   call,
   completeWorkflowTask,
   eventTypes,
@@ -178,6 +179,8 @@ describe('updates', () => {
     const tq = unique('tq');
     await startWorkflow(wid, tq);
     await settle(wid);
+    // The first task's offer (src/engine/task-offer.ts) found no poll; past its hand-off window it waits as any task.
+    await advance(wid, Limits.handOffAckMs);
     const before = await storedState(wid);
     expectError(await update(wid, { updateId: 'u7' }), 'UPDATE_TIMEOUT', new RegExp(`No worker validated update 'add' \\(id 'u7'\\).*task queue '${tq}'`));
     expect(await storedState(wid)).toEqual(before);

@@ -1,0 +1,27 @@
+/**
+ * A workflow task offered to a poll waiting on its queue (Temporal's matching calls it a sync match).
+ * A change that schedules a run's workflow task on a normal queue (a start, signal-with-start, a
+ * child's start) starts it in its own transaction, for no worker in particular, and writes no outbox
+ * row; after the commit the object offers it, started, to the queue (`TaskQueueObject.offerStarted`).
+ * A poll that acknowledges hand-offs (protocol 2) waiting there right now gets it: no queue → object
+ * `startTask` round trip and no second transaction. Otherwise the queue does with its ref what `add`
+ * does (a waiting poll that does not acknowledge, the root, the backlog), and the poll that takes it
+ * there starts it as any polled task (`startWorkflowTask` drops the offer's reserved start first). The
+ * object remembers such an answer in memory (`Txn.offerQueued`): an input event that comes then drops
+ * the reserved start and is written at once, as for any task not yet taken (`workflowTaskStarted`),
+ * and so does the alarm when the hand-off window ends, instead of sending the task to its queue again.
+ *
+ * Only a poll that acknowledges may take it, since the object learns of the taker only from the
+ * worker: its WorkflowTaskStarted stays reserved (written when the worker acknowledges, completes or
+ * fails it, with the identity the worker gives, which is the one it polled with), and one not
+ * acknowledged within the hand-off window goes back to its queue — the taker died, or the offer never
+ * reached the queue (`answerHandOff`'s rule: no poll ended, no queue closed).
+ */
+import type { Txn } from './transaction.js';
+
+/** Before the change: a workflow task it dispatches to `taskQueue` is started and offered instead (see above). Returns `tx`. */
+export function offerWorkflowTask(tx: Txn, taskQueue: string): Txn {
+  tx.workflowTaskClaim = { taskQueue, identity: undefined, offer: true };
+  return tx;
+}
+

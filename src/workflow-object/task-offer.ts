@@ -1,0 +1,67 @@
+/**
+ * After the change that started it: a workflow task offered to a poll waiting on its queue
+ * (src/engine/task-offer.ts) goes to the queue, started. Nothing comes back that needs a transaction:
+ * a poll that acknowledges took it as it is, or the queue placed its ref as `add` would and the poll
+ * that takes the ref starts it then. A ref put in the backlog is remembered (`Txn.offerQueued`), so
+ * that an input event or the alarm drops the offer's reserved start rather than wait on it. An offer
+ * that never reached the queue (it failed, or the object died first) is caught by the hand-off
+ * window: the task goes back to its queue through the outbox.
+ */
+import type { Env } from '../env.js';
+import { offerWorkflowTask } from '../engine/task-offer.js';
+import type { OfferedWorkflowTask, Txn } from '../engine/transaction.js';
+import { usageMeterOf } from '../cost/metered-object.js';
+import { taskQueueStub } from '../stubs.js';
+import type { TaskPayloads } from './task-payloads.js';
+
+export class TaskOffer {
+  /** Offers on their way. */
+  private readonly sending = new Set<Promise<void>>();
+  /**
+   * Offers whose queue put the ref in its backlog: run id → the task's dispatch sequence, until a change
+   * drops the offer's reserved start (a change that then rolls back leaves it to the hand-off window).
+   */
+  private readonly queued = new Map<string, number>();
+
+  constructor(
+    /** The metered env: the offer is counted as a call to the queue. */
+    private readonly env: Env,
+    private readonly payloads: TaskPayloads,
+  ) {}
+
+  /** At the start of every change: what the object learned of its offers, for the engine (`Txn.offerQueued`). Returns `tx`. */
+  prepare(tx: Txn): Txn {
+    if (this.queued.size > 0) tx.offerQueued = (runId, seq) => this.queued.get(runId) === seq && this.queued.delete(runId);
+    return tx;
+  }
+
+  /** Before a change that may schedule a workflow task on `taskQueue`: that task is started to be offered. */
+  claim(tx: Txn, taskQueue: string): Txn {
+    return offerWorkflowTask(tx, taskQueue);
+  }
+
+  /** After the change's transaction: the started task to its queue. */
+  send(offered: OfferedWorkflowTask): Promise<void> {
+    const sent = this.offer(offered).finally(() => this.sending.delete(sent));
+    this.sending.add(sent);
+    return sent;
+  }
+
+  /** Resolves when the offers on their way now have reached their queues (or failed). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.sending]);
+  }
+
+  private async offer(offered: OfferedWorkflowTask): Promise<void> {
+    const task = await this.payloads.claimedWorkflowTask(offered);
+    if (!task) return;
+    try {
+      const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').offerStarted({ kind: 'workflow', task }, offered.ref);
+      // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.
+      if (outcome === 'taken') usageMeterOf(this.env).request('offerTaken');
+      if (outcome === 'queued' && offered.ref.seq !== undefined) this.queued.set(offered.runId, offered.ref.seq);
+    } catch (err) {
+      console.warn(`keel: could not offer a workflow task of '${offered.token.workflowId}' to its queue '${offered.taskQueue}'; it goes back to the queue when its hand-off window ends`, err);
+    }
+  }
+}

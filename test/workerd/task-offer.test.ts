@@ -1,0 +1,225 @@
+/**
+ * A start's first workflow task offered to a poll waiting on its queue (src/engine/task-offer.ts):
+ * started in the start's own transaction, handed as it is to a waiting poll that acknowledges
+ * hand-offs, with no outbox row and no queue → workflow object `startTask`; with no such poll, its
+ * ref goes where any task's goes and the poll that takes it starts it. A taker that dies is caught by
+ * the hand-off window, and so is an offer that never reached the queue.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { Limits, type WorkflowTask } from '../../protocol/index.js';
+import type { OfferedWorkflowTask } from '../../src/engine/transaction.js';
+import type { StartedTask } from '../../src/started-task.js';
+import { taskQueueStub } from '../../src/stubs.js';
+import { partitionStub } from '../../src/task-queue.js';
+import type { TaskRef } from '../../src/task-token.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, history, hostStorage, inWorkflow, json, ok, pollWorkflowTask, queueState, settle, startWorkflow, stateRows, unique, until, testEnv } from './helpers.js';
+
+/** What the workflow object did for a workflow since `watch`: its transactions and the tasks queues asked it to start. */
+async function watch(workflowId: string) {
+  const seen = { transactions: 0, startTask: 0 };
+  await inWorkflow(NS, workflowId, (host: WorkflowHost) => {
+    const storage = hostStorage(host);
+    const transactionSync = storage.transactionSync.bind(storage);
+    storage.transactionSync = (fn) => (seen.transactions++, transactionSync(fn));
+    const startTask = host.startTask.bind(host);
+    host.startTask = (...args) => (seen.startTask++, startTask(...args));
+  });
+  return seen;
+}
+
+/** A long poll of the normal queue by a worker that acknowledges hand-offs (protocol 2), as the SDK polls. */
+function ackPoll(taskQueue: string, identity: string, partition = 0): Promise<StartedTask | null> {
+  return partitionStub(testEnv, NS, taskQueue, 'workflow', partition).poll(identity, 60_000, `${identity}-poller`, true);
+}
+const workflowTaskOf = (t: StartedTask | null): WorkflowTask => {
+  if (t?.kind !== 'workflow') throw new Error(`expected a workflow task, got ${JSON.stringify(t)}`);
+  return t.task;
+};
+const queueMetrics = (taskQueue: string) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', 0), (o) => o.metrics());
+const describeTask = async (workflowId: string) => (await ok('GET', `/workflows/${workflowId}`)).pendingWorkflowTask;
+
+describe('a start offers its first workflow task to a poll waiting on its queue', () => {
+  it('a waiting poll that acknowledges gets it, started in the start’s one transaction: no outbox row, no startTask, no backlog', async () => {
+    const wid = unique('offer-taken');
+    const tq = unique('tq');
+    const seen = await watch(wid);
+    const polled = ackPoll(tq, 'worker-1');
+    await until(() => queueState(tq), (q) => q.waitingPollers === 1);
+
+    const { runId } = await startWorkflow(wid, tq);
+    const task = workflowTaskOf(await polled);
+    expect(task).toMatchObject({ workflowExecution: { workflowId: wid, runId }, attempt: 1, startedEventId: 3 });
+    expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted']);
+    await settle(wid);
+    expect(seen).toEqual({ transactions: 1, startTask: 0 });
+    expect(await stateRows(wid, 'o/')).toEqual([]);
+    expect(await queueState(tq)).toMatchObject({ backlog: [], everBacklogged: false });
+    // The queue counts it as any task: added, and dispatched at once to a poll that got a task.
+    expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 1, pollsWithTask: 1, pollsEmpty: 0 });
+    // Until the worker shows it has it, its start is only reserved: not in history, not shown as started.
+    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    expect((await describeTask(wid)).state).toBe('SCHEDULED');
+
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }], { identity: 'worker-1' });
+    const events = await history(wid);
+    expect(events[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', attributes: { scheduledEventId: 2, identity: 'worker-1' } });
+    expect(events.at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
+  });
+
+  it('acknowledged first: its start is written then, naming the worker the acknowledgement names, as Temporal names the poller', async () => {
+    const wid = unique('offer-ack');
+    const tq = unique('tq');
+    const polled = ackPoll(tq, 'worker-ack');
+    await until(() => queueState(tq), (q) => q.waitingPollers === 1);
+    await startWorkflow(wid, tq);
+    const task = workflowTaskOf(await polled);
+
+    await ok('POST', '/tasks/acknowledge', { taskToken: task.taskToken, identity: 'worker-ack' });
+    expect((await history(wid))[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', attributes: { identity: 'worker-ack' } });
+    expect((await describeTask(wid)).state).toBe('STARTED');
+    await completeWorkflowTask(task.taskToken, [], { identity: 'worker-ack' });
+    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowTaskCompleted']);
+  });
+
+  it('with no poll waiting the task waits in the backlog as any task, and the poll that takes it starts it, after what came meanwhile', async () => {
+    const wid = unique('offer-queued');
+    const tq = unique('tq');
+    const seen = await watch(wid);
+    await startWorkflow(wid, tq);
+    await settle(wid);
+    expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, kind: 'workflow', scheduledEventId: 2, attempt: 1 }]);
+    // The refusal cost the workflow object nothing: no transaction besides the start's.
+    expect(seen).toEqual({ transactions: 1, startTask: 0 });
+    expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 0 });
+    // Known to wait in the backlog, it is not started: a signal is written at once, as for any task not taken.
+    await ok('POST', `/workflows/${wid}/signal`, { signalName: 'early' });
+    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
+    expect((await describeTask(wid)).state).toBe('SCHEDULED');
+    // Its hand-off window ends with nothing to do: no second ref, no outbox row.
+    await advance(wid, Limits.handOffAckMs);
+    expect((await queueState(tq)).backlog).toHaveLength(1);
+    expect(await stateRows(wid, 'o/')).toEqual([]);
+
+    const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
+    expect(seen).toMatchObject({ startTask: 1 });
+    expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled', 'WorkflowTaskStarted']);
+    expect(task.startedEventId).toBe(4);
+    expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 1 });
+    await completeWorkflowTask(task.taskToken, [], { identity: 'worker-2' });
+    expect((await history(wid))[3]).toMatchObject({ eventId: 4, eventType: 'WorkflowTaskStarted', attributes: { identity: 'worker-2' } });
+  });
+
+  it('a waiting poll that does not acknowledge gets it through startTask, started for it and written at once, as before', async () => {
+    const wid = unique('offer-old');
+    const tq = unique('tq');
+    const polled = taskQueueStub(testEnv, NS, tq, 'workflow').poll('old-worker', 60_000);
+    await until(() => queueState(tq), (q) => q.waitingPollers === 1);
+    await startWorkflow(wid, tq);
+    const task = workflowTaskOf(await polled);
+    expect(task.startedEventId).toBe(3);
+    expect((await history(wid))[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', attributes: { identity: 'old-worker' } });
+  });
+
+  it('a worker that took it and died: when the hand-off window ends it goes back to its queue and another worker gets it; no start of the dead one in history', async () => {
+    const wid = unique('offer-dead');
+    const tq = unique('tq');
+    const polled = ackPoll(tq, 'dead-worker');
+    await until(() => queueState(tq), (q) => q.waitingPollers === 1);
+    await startWorkflow(wid, tq);
+    const lost = workflowTaskOf(await polled);
+    expect(await pollWorkflowTask(tq, 0, 'worker-2')).toBeUndefined();
+
+    await advance(wid, Limits.handOffAckMs);
+    expectError(await call('POST', '/tasks/acknowledge', { taskToken: lost.taskToken, identity: 'dead-worker' }), 'TASK_NOT_FOUND');
+    const again = (await pollWorkflowTask(tq, 5000, 'worker-2'))!;
+    expect(again).toMatchObject({ attempt: 1, startedEventId: 3 });
+    await completeWorkflowTask(again.taskToken, [], { identity: 'worker-2' });
+    const events = await history(wid);
+    expect(eventTypes(events)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowTaskCompleted']);
+    expect(events[2]!.attributes).toMatchObject({ identity: 'worker-2' });
+  });
+
+  it('an offer that never reached the queue (the object died after its commit) is dispatched through the outbox when the window ends', async () => {
+    const wid = unique('offer-lost');
+    const tq = unique('tq');
+    await heldOffer(wid, tq);
+    expect((await queueState(tq)).backlog).toEqual([]);
+    await advance(wid, Limits.handOffAckMs);
+    expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
+    expect(await pollWorkflowTask(tq, 5000, 'worker-2')).toMatchObject({ workflowExecution: { workflowId: wid }, startedEventId: 3 });
+  });
+
+  it('signal-with-start offers its new run’s first task too, with the signal in it', async () => {
+    const wid = unique('offer-sws');
+    const tq = unique('tq');
+    const seen = await watch(wid);
+    const polled = ackPoll(tq, 'worker-1');
+    await until(() => queueState(tq), (q) => q.waitingPollers === 1);
+    await ok('POST', `/workflows/${wid}/signal-with-start`, { workflowType: 'order', taskQueue: tq, input: [], signalName: 'go', signalInput: [] });
+    const task = workflowTaskOf(await polled);
+    expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowExecutionSignaled', 'WorkflowTaskScheduled', 'WorkflowTaskStarted']);
+    expect(seen).toEqual({ transactions: 1, startTask: 0 });
+  });
+
+  it('a child’s start offers the child’s first task too', async () => {
+    const parentId = unique('offer-parent');
+    const childId = unique('offer-child');
+    const tq = unique('tq');
+    const childQueue = `${tq}-child`;
+    await startWorkflow(parentId, tq);
+    const parentTask = workflowTaskOf(await ackPoll(tq, 'worker-1'));
+    const seen = await watch(childId);
+    const polled = ackPoll(childQueue, 'worker-1');
+    await until(() => queueState(childQueue), (q) => q.waitingPollers === 1);
+    await completeWorkflowTask(parentTask.taskToken, [{ type: 'StartChildWorkflowExecution', workflowId: childId, workflowType: 'child', taskQueue: childQueue, input: [], control: '1' }], { identity: 'worker-1' });
+    await inWorkflow(NS, parentId, (o: WorkflowHost) => o.calls.deliverDue());
+    expect(workflowTaskOf(await polled)).toMatchObject({ workflowExecution: { workflowId: childId }, startedEventId: 3 });
+    expect(seen).toEqual({ transactions: 1, startTask: 0 });
+  });
+});
+
+/** Starts a workflow whose offer stays with the test (as if lost on the way); the task offered and its ref. */
+async function heldOffer(workflowId: string, taskQueue: string): Promise<{ task: StartedTask; ref: TaskRef }> {
+  const held: OfferedWorkflowTask[] = [];
+  await inWorkflow(NS, workflowId, (host: WorkflowHost) => {
+    (host as unknown as { taskOffer: { send(o: OfferedWorkflowTask): Promise<void> } }).taskOffer.send = async (o) => void held.push(o);
+  });
+  await startWorkflow(workflowId, taskQueue);
+  const offered = held[0]!;
+  const task = await inWorkflow(NS, workflowId, (host: WorkflowHost) => (host as unknown as { payloads: { claimedWorkflowTask(o: OfferedWorkflowTask): Promise<WorkflowTask> } }).payloads.claimedWorkflowTask(offered));
+  return { task: { kind: 'workflow', task }, ref: offered.ref };
+}
+
+describe('an offer on a queue of several partitions', () => {
+  const partition = (taskQueue: string, p: number) => partitionStub(testEnv, NS, taskQueue, 'workflow', p);
+
+  it('offered to a partition with no poll, it reaches an acknowledging poll that waits at the root for another partition, as it is', async () => {
+    const wid = unique('offer-root');
+    const tq = unique('tq');
+    const { task, ref } = await heldOffer(wid, tq);
+    const seen = await watch(wid);
+    // Partition 2 has nothing: its poll waits at the root.
+    const polled = ackPoll(tq, 'worker-on-2', 2);
+    await until(() => queueState(tq), (q) => q.waitingPollers === 1);
+
+    expect((await partition(tq, 1).offerStarted(task, ref)).outcome).toBe('taken');
+    expect(workflowTaskOf(await polled)).toMatchObject({ workflowExecution: { workflowId: wid }, startedEventId: 3 });
+    expect(seen).toEqual({ transactions: 0, startTask: 0 });
+    for (const p of [0, 1, 2]) expect((await queueState(tq, 'workflow', p)).backlog).toEqual([]);
+  });
+
+  it('with no acknowledging poll anywhere, its ref waits in the partition, and a poll elsewhere pulls and starts it', async () => {
+    const wid = unique('offer-pull');
+    const tq = unique('tq');
+    const { task, ref } = await heldOffer(wid, tq);
+    expect((await partition(tq, 1).offerStarted(task, ref)).outcome).toBe('queued');
+    expect((await queueState(tq, 'workflow', 1)).backlog).toHaveLength(1);
+
+    const pulled = workflowTaskOf(await ackPoll(tq, 'worker-on-3', 3));
+    expect(pulled).toMatchObject({ workflowExecution: { workflowId: wid }, startedEventId: 3 });
+    await completeWorkflowTask(pulled.taskToken, [], { identity: 'worker-on-3' });
+    expect((await history(wid))[2]).toMatchObject({ eventType: 'WorkflowTaskStarted', attributes: { identity: 'worker-on-3' } });
+  });
+});
