@@ -54,6 +54,20 @@ export interface EncodedRun {
   bytes: number;
 }
 
+/**
+ * An event time as ISO 8601, the last one kept: a change's events mostly share its time (a W1's
+ * completions add three to six events each), and formatting a Date was a measurable part of addEvent.
+ */
+let lastTime: number | undefined;
+let lastIso = '';
+function isoTime(time: number): string {
+  if (time !== lastTime) {
+    lastIso = new Date(time).toISOString();
+    lastTime = time;
+  }
+  return lastIso;
+}
+
 export class Txn {
   /** `attributes`: the event's attributes as stored (JSON), once the history limits have measured it (history-limit.ts). */
   readonly events: Array<{ runId: string; event: HistoryEvent; attributes?: string }> = [];
@@ -111,7 +125,7 @@ export class Txn {
   addEvent<T extends EventType>(run: RunState, eventType: T, attributes: AttributesOf<T>, time = this.now): number {
     const eventId = run.nextEventId++;
     if (!(time <= (run.lastEventTime ?? -Infinity))) run.lastEventTime = time;
-    this.events.push({ runId: run.runId, event: { eventId, eventTime: new Date(time).toISOString(), eventType, attributes } as HistoryEvent });
+    this.events.push({ runId: run.runId, event: { eventId, eventTime: isoTime(time), eventType, attributes } as HistoryEvent });
     this.touch(run);
     return eventId;
   }
