@@ -8,6 +8,7 @@ import type { AttributesOf, EventType, HistoryEvent } from '../../protocol/index
 import type { TaskRef, TaskTokenData } from '../task-token.js';
 import type { RunState } from './run-state.js';
 import type { WorkflowCall } from './workflow-call.js';
+import { eventTimeIso } from './iso-time.js';
 
 /** A task to hand to a task queue, delivered at least once from the outbox. */
 export interface Dispatch {
@@ -52,20 +53,6 @@ export interface ExecutionStore {
 export interface EncodedRun {
   /** UTF-8 bytes of everything the run's rows hold. */
   bytes: number;
-}
-
-/**
- * An event time as ISO 8601, the last one kept: a change's events mostly share its time (a W1's
- * completions add three to six events each), and formatting a Date was a measurable part of addEvent.
- */
-let lastTime: number | undefined;
-let lastIso = '';
-function isoTime(time: number): string {
-  if (time !== lastTime) {
-    lastIso = new Date(time).toISOString();
-    lastTime = time;
-  }
-  return lastIso;
 }
 
 export class Txn {
@@ -125,7 +112,7 @@ export class Txn {
   addEvent<T extends EventType>(run: RunState, eventType: T, attributes: AttributesOf<T>, time = this.now): number {
     const eventId = run.nextEventId++;
     if (!(time <= (run.lastEventTime ?? -Infinity))) run.lastEventTime = time;
-    this.events.push({ runId: run.runId, event: { eventId, eventTime: isoTime(time), eventType, attributes } as HistoryEvent });
+    this.events.push({ runId: run.runId, event: { eventId, eventTime: eventTimeIso(time), eventType, attributes } as HistoryEvent });
     this.touch(run);
     return eventId;
   }
