@@ -13,7 +13,7 @@ import { ServiceError } from './service-error.js';
 /** Throws PERMISSION_DENIED when the request's Host or Origin is not one this service serves. */
 export function checkHost(request: Request, env: Env): void {
   if (!env.KEEL_ALLOWED_HOSTS) return;
-  const allowed = env.KEEL_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase());
+  const allowed = allowedHosts(env.KEEL_ALLOWED_HOSTS);
   const host = (request.headers.get('host') ?? new URL(request.url).host).toLowerCase();
   if (!allowed.includes(hostname(host))) {
     throw new ServiceError('PERMISSION_DENIED', `This local service answers only requests for ${allowed.join(', ')}; the Host header was '${host.slice(0, 100)}'.`);
@@ -22,6 +22,13 @@ export function checkHost(request: Request, env: Env): void {
   if (origin !== null && origin !== `http://${host}`) {
     throw new ServiceError('PERMISSION_DENIED', `Requests from other sites are refused: the Origin '${origin.slice(0, 100)}' is not this service (http://${host}).`);
   }
+}
+
+/** KEEL_ALLOWED_HOSTS as a list, split once per value rather than on every request. */
+let parsed: { value: string; hosts: readonly string[] } | undefined;
+function allowedHosts(value: string): readonly string[] {
+  if (parsed?.value !== value) parsed = { value, hosts: value.split(',').map((h) => h.trim().toLowerCase()) };
+  return parsed.hosts;
 }
 
 /** The host without its port; IPv6 literals keep their brackets off: `[::1]:80` → `::1`. */

@@ -1,4 +1,6 @@
 /** The Keel Worker: the HTTP API and the Durable Object classes it is served by. */
+// First, before any module that makes a schema.
+import './zod-acyclic.js';
 import type { Env } from './env.js';
 import { createRouter } from './router.js';
 

@@ -157,17 +157,40 @@ const MAX_JSON_DEPTH = Limits.maxJsonDepth;
 
 /** Walks the value without recursion and refuses one nested deeper than MAX_JSON_DEPTH. */
 function checkDepth(value: unknown): void {
-  const stack: Array<{ v: unknown; depth: number; path: string }> = [{ v: value, depth: 0, path: '' }];
+  // Each node keeps its key and parent; the dotted path is built only for the answer that refuses
+  // (every request's body is walked, and a path string per nested object was most of the walk).
+  const stack: DepthNode[] = [{ v: value, depth: 0, key: '', parent: undefined }];
   while (stack.length > 0) {
-    const { v, depth, path } = stack.pop()!;
+    const node = stack.pop()!;
+    const { v, depth } = node;
     if (v === null || typeof v !== 'object') continue;
     if (depth >= MAX_JSON_DEPTH) {
+      const path = pathOf(node);
       throw new ServiceError('INVALID_ARGUMENT', `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} deep (at ${path.slice(0, 200)}…); flatten it, or put deep data in a payload.`, {
         issues: [{ path: path.slice(0, 1000), message: `nested more than ${MAX_JSON_DEPTH} deep` }],
       });
     }
-    for (const [k, child] of Object.entries(v)) if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1, path: path ? `${path}.${k}` : k });
+    for (const key of Object.keys(v)) {
+      const child = (v as Record<string, unknown>)[key];
+      if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1, key, parent: node });
+    }
   }
+}
+
+interface DepthNode {
+  v: unknown;
+  depth: number;
+  key: string;
+  parent: DepthNode | undefined;
+}
+
+/** A node's path from the body's root, its keys joined by dots ('' for the root). */
+function pathOf(node: DepthNode): string {
+  const keys: string[] = [];
+  for (let n: DepthNode | undefined = node; n?.parent; n = n.parent) keys.push(n.key);
+  let path = '';
+  for (let i = keys.length - 1; i >= 0; i--) path = path ? `${path}.${keys[i]}` : keys[i]!;
+  return path;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { AttributesOf, EventType, HistoryEvent } from '../../protocol/index
 import type { TaskRef, TaskTokenData } from '../task-token.js';
 import type { RunState } from './run-state.js';
 import type { WorkflowCall } from './workflow-call.js';
+import { eventTimeIso } from './iso-time.js';
 
 /** A task to hand to a task queue, delivered at least once from the outbox. */
 export interface Dispatch {
@@ -128,7 +129,7 @@ export class Txn {
   addEvent<T extends EventType>(run: RunState, eventType: T, attributes: AttributesOf<T>, time = this.now): number {
     const eventId = run.nextEventId++;
     if (!(time <= (run.lastEventTime ?? -Infinity))) run.lastEventTime = time;
-    this.events.push({ runId: run.runId, event: { eventId, eventTime: new Date(time).toISOString(), eventType, attributes } as HistoryEvent });
+    this.events.push({ runId: run.runId, event: { eventId, eventTime: eventTimeIso(time), eventType, attributes } as HistoryEvent });
     this.touch(run);
     return eventId;
   }

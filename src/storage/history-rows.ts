@@ -12,6 +12,7 @@
  */
 import type { HistoryEvent } from '../../protocol/index.js';
 import { StateTable, pad, prefixEnd } from './state-table.js';
+import { eventTimeIso, eventTimeMs } from '../engine/iso-time.js';
 
 export const HISTORY_PREFIX = 'h/';
 const prefixOf = (runSeq: number) => `${HISTORY_PREFIX}${pad(runSeq)}/`;
@@ -54,7 +55,7 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
     chars = 0;
   };
   for (const { event, attributes = JSON.stringify(event.attributes) } of events) {
-    const text = `[${event.eventId},${Date.parse(event.eventTime)},${JSON.stringify(event.eventType)},${attributes}]`;
+    const text = `[${event.eventId},${eventTimeMs(event.eventTime)},${JSON.stringify(event.eventType)},${attributes}]`;
     if (batch.length > 0 && chars + text.length > BATCH_CHARS) flush();
     if (batch.length === 0) first = event.eventId;
     batch.push(text);
@@ -87,7 +88,7 @@ export function selectHistory(state: StateTable, runSeq: number, from: number, t
         bytes += JSON.stringify(attributes).length + EVENT_FRAME_BYTES;
         if (bytes > maxBytes! && out.length > 0) return out;
       }
-      out.push({ eventId: id, eventTime: new Date(time).toISOString(), eventType: type, attributes } as HistoryEvent);
+      out.push({ eventId: id, eventTime: eventTimeIso(time), eventType: type, attributes } as HistoryEvent);
       if (out.length === limit) return out;
     }
   }

@@ -20,6 +20,8 @@ const COLLECTIONS = ['activities', 'timers', 'children', 'externalCalls', 'updat
 type Collection = (typeof COLLECTIONS)[number];
 /** Always present on a run (the others only while they hold something, as the engine leaves them). */
 const ALWAYS: ReadonlySet<Collection> = new Set(['activities', 'timers']);
+/** The item maps' keys, for splitRun's lookups. */
+const ITEM_KEYS: ReadonlySet<string> = new Set(COLLECTIONS);
 
 export const RUN_PREFIX = 'r/';
 export const runKey = (runId: string) => `${RUN_PREFIX}${runId}`;
@@ -37,16 +39,22 @@ export const INLINE_ITEM_MAX_BYTES = 1024;
 
 /** The run as rows, with the UTF-8 bytes they hold (the history limits check it against one row's limit). */
 export function splitRun(run: RunState): RunRows & { bytes: number } {
-  const core: Record<string, unknown> = { ...run };
   const pending: Array<{ c: Collection; key: string; json: string; bytes: number }> = [];
   for (const c of COLLECTIONS) {
-    for (const [key, item] of Object.entries(run[c] ?? {})) {
-      const json = JSON.stringify(item);
+    const items = run[c];
+    if (items === undefined) continue;
+    for (const key in items) {
+      const json = JSON.stringify(items[key as keyof typeof items]);
       pending.push({ c, key, json, bytes: utf8Length(json) });
     }
   }
   const inline = pending.length === 1 && pending[0]!.bytes <= INLINE_ITEM_MAX_BYTES ? pending[0]!.c : undefined;
-  for (const c of COLLECTIONS) if (c !== inline) delete core[c];
+  // The run without its item maps (but the inline one), built key by key rather than copied with
+  // those keys deleted: deleting keys turns an object into a slow dictionary, which JSON.stringify
+  // walks off its fast path (this runs on every change: bench/RESULTS.md, "CPU per W1").
+  const core: Record<string, unknown> = {};
+  for (const key in run) if (key === inline || !ITEM_KEYS.has(key)) core[key] = run[key as keyof RunState];
+  const coreJson = JSON.stringify(core);
   const items = new Map<string, string>();
   const prefix = itemPrefix(run.runId);
   let bytes = 0;
@@ -56,7 +64,6 @@ export function splitRun(run: RunState): RunRows & { bytes: number } {
       bytes += p.bytes;
     }
   }
-  const coreJson = JSON.stringify(core);
   return { core: coreJson, items, bytes: bytes + utf8Length(coreJson) };
 }
 
