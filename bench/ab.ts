@@ -14,7 +14,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { newWorkflowId, pool, stats, workerdPids } from './lib';
+import { checkoutModules, newWorkflowId, pool, stats, workerdPids } from './lib';
 
 const args = process.argv.slice(2);
 const valued = ['--runs', '--only', '--bursts', '--w3-rounds', '--w3-sleeps'];
@@ -51,13 +51,7 @@ interface Side {
 }
 
 async function side(name: string, dir: string): Promise<Side> {
-  const load = (p: string) => import(path.join(dir, p));
-  const [{ Client, Connection }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await Promise.all([
-    load('dist/sdk/client/index.js'),
-    load('dist/sdk/worker/index.js'),
-    load('dist/sdk/testing/index.js'),
-    load('bench/activities.ts'),
-  ]);
+  const [{ Client, Connection }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await checkoutModules(dir);
   const before = new Set(workerdPids());
   const dataDir = mkdtempSync(path.join(tmpdir(), `keel-ab-${name}-`));
   const service = await startLocalService({ dataDir });

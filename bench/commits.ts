@@ -17,7 +17,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { newWorkflowId, pool, workerdPids } from './lib';
+import { checkoutModules, newWorkflowId, pool, workerdPids } from './lib';
 
 const args = process.argv.slice(2);
 const valued = ['--workflows', '--in-flight', '--settle', '--sleep'];
@@ -63,13 +63,7 @@ function label(file: string, known: Map<string, string>): { object: string; part
   return { object: path.relative(dataDir, path.dirname(file)) + '/' + id.slice(0, 8), part };
 }
 
-const load = (p: string) => import(path.join(dir, p));
-const [{ Client, Connection }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await Promise.all([
-  load('dist/sdk/client/index.js'),
-  load('dist/sdk/worker/index.js'),
-  load('dist/sdk/testing/index.js'),
-  load('bench/activities.ts'),
-]);
+const [{ Client, Connection }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await checkoutModules(dir);
 const before = new Set(workerdPids());
 const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-commits-'));
 const service = await startLocalService({ dataDir });

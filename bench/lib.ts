@@ -16,6 +16,15 @@ import * as activities from './activities';
 export const benchDir = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.dirname(benchDir);
 
+/**
+ * Another built checkout's SDK (client, worker, testing) and bench activities, loaded from its own
+ * dist/ — what bench/ab.ts and bench/commits.ts run a checkout with (`node scripts/build.mjs` there first).
+ */
+export function checkoutModules(dir: string) {
+  const load = (p: string) => import(path.join(dir, p));
+  return Promise.all([load('dist/sdk/client/index.js'), load('dist/sdk/worker/index.js'), load('dist/sdk/testing/index.js'), load('bench/activities.ts')]);
+}
+
 // ---- statistics ---------------------------------------------------------------------
 
 export interface Stats {
