@@ -56,6 +56,15 @@ export const Limits = {
    * task goes back to its queue (protocol 2).
    */
   handOffAckMs: 1000,
+  /**
+   * The same for a task handed back in the answer to the worker's own request (an eager activity, the
+   * next workflow task with an activity's completion, an eager start's first task). The worker was
+   * alive when it sent that request, so only a connection lost in the moment between loses the answer;
+   * a worker slowed by a saturated machine gets this longer to acknowledge before its task is redone.
+   * A task handed to a waiting poll (a poll, an offer, the alarm's sticky hand-over) keeps
+   * `handOffAckMs`: that poll may have waited for a worker that died meanwhile.
+   */
+  answerHandOffAckMs: 5000,
   /** The longest duration any `…Ms` field may carry (100 years); see bounds.ts. */
   maxDurationMs: MAX_DURATION_MS,
   /** The largest retry policy `backoffCoefficient`. */

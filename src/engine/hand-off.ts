@@ -142,7 +142,7 @@ function noteLost(tx: Txn, run: RunState, kind: LostHandOff['kind'], handOff: Ha
 /** The failure a lost hand-off leaves as the next attempt's `lastFailure`. */
 export function workerLostFailure(identity: string | undefined): Failure {
   return {
-    message: `worker lost: the task was handed to a poll of ${identity ?? 'a worker'} that did not acknowledge it within ${Limits.handOffAckMs} ms`,
+    message: `worker lost: the task was handed to ${identity ?? 'a worker'}, which did not acknowledge it in time`,
     source: 'Keel',
     applicationFailureInfo: { type: 'WorkerLost', nonRetryable: false },
   };

@@ -37,8 +37,8 @@ export interface HandOff {
  * poll names its worker, so its liveness cannot be asked: one not acknowledged in time just goes back
  * to its queue, and no poll is ended or queue closed for it (the caller may be alive and slow).
  */
-export function answerHandOff(now: number, taskQueue: string): HandOff {
-  return { ackBy: now + Limits.handOffAckMs, taskQueue, inAnswer: true };
+export function answerHandOff(now: number, taskQueue: string, ackMs: number = Limits.answerHandOffAckMs): HandOff {
+  return { ackBy: now + ackMs, taskQueue, inAnswer: true };
 }
 
 /**
@@ -46,7 +46,7 @@ export function answerHandOff(now: number, taskQueue: string): HandOff {
  * As in an answer, no poll names its worker: one not acknowledged in time goes back to its queue.
  */
 export function offerHandOff(now: number, taskQueue: string): HandOff {
-  return { ...answerHandOff(now, taskQueue), offered: true };
+  return { ...answerHandOff(now, taskQueue, Limits.handOffAckMs), offered: true };
 }
 
 export interface WorkflowTaskState {

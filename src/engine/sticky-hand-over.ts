@@ -17,7 +17,8 @@ import { releaseStickyWorkflowTask } from './workflow-tasks.js';
 export function claimForStickyWorker(tx: Txn, run: RunState): Txn {
   const handOver = run.sticky?.handOver;
   if (run.sticky && handOver) {
-    tx.workflowTaskClaim = { taskQueue: run.sticky.taskQueue, identity: handOver.identity };
+    // Handed to the sticky queue's waiting poll, which may be a dead worker's: the polled task's window.
+    tx.workflowTaskClaim = { taskQueue: run.sticky.taskQueue, identity: handOver.identity, handOver: true };
     tx.acknowledgesAnswer = true;
   }
   return tx;

@@ -79,7 +79,7 @@ export class Txn {
    * The first such task is started in this transaction and handed back instead of dispatched.
    * With `offer` no one claims it yet: it is offered to a poll waiting on the queue (src/engine/task-offer.ts).
    */
-  workflowTaskClaim?: { taskQueue: string; identity: string | undefined; offer?: true };
+  workflowTaskClaim?: { taskQueue: string; identity: string | undefined; offer?: true; handOver?: true };
   /**
    * Set by the caller before the change: it acknowledges the tasks handed back in its answer (the
    * claimed workflow task, eager activities) within the hand-off window, as a polled task (hand-off.ts).

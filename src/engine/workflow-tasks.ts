@@ -4,7 +4,7 @@
  * a task is running are buffered and written after it ends, so that the task's
  * completion and its commands stay contiguous in history, as Temporal writes them.
  */
-import type { AttributesOf, EventType, Failure, HistoryEvent, TimeoutType, WorkflowTaskFailedCause } from '../../protocol/index.js';
+import { Limits, type AttributesOf, type EventType, type Failure, type HistoryEvent, type TimeoutType, type WorkflowTaskFailedCause } from '../../protocol/index.js';
 import { ServiceError } from '../service-error.js';
 import type { TaskRef, TaskTokenData } from '../task-token.js';
 import { workflowTaskBackoffMs } from './retry.js';
@@ -52,7 +52,7 @@ export function dispatchWorkflowTaskIfDue(tx: Txn, run: RunState): void {
     // A worker takes it now (or, offered, a poll waiting on its queue): started in this
     // transaction, no outbox row, no queue → startTask round trip.
     const ref = workflowTaskRef(run, wt);
-    const started = startWorkflowTask(tx, run, wt, claim.identity, claim.offer ? offerHandOff(tx.now, claim.taskQueue) : tx.acknowledgesAnswer ? answerHandOff(tx.now, claim.taskQueue) : undefined);
+    const started = startWorkflowTask(tx, run, wt, claim.identity, claim.offer ? offerHandOff(tx.now, claim.taskQueue) : tx.acknowledgesAnswer ? answerHandOff(tx.now, claim.taskQueue, claim.handOver ? Limits.handOffAckMs : Limits.answerHandOffAckMs) : undefined);
     if (started && claim.offer) {
       tx.offeredWorkflowTask = { runId: run.runId, token: started.token, taskQueue: wt.taskQueue, ref };
       return;
