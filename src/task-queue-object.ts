@@ -30,7 +30,7 @@ import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counter
 import { queueAnalytics } from './metrics/analytics.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
-/** `offerStarted`: 'taken' when a poll took the started task itself (no `startTask` on the workflow object); else as `add`. */
+/** `addTask` with a started task: 'taken' when a poll took the started task itself (no `startTask` on the workflow object); else as `add`. */
 export type OfferOutcome = AddOutcome | 'taken';
 
 /** Who polls: what the workflow object records of the poller when it starts a task for it. */
@@ -170,23 +170,16 @@ export class TaskQueueObject extends DurableObject<Env> {
   /**
    * `add` for a caller that picks partitions (src/task-queue.ts), with this object's load (requests
    * a second), from which the caller decides whether to spread over the partitions.
-   */
-  async addTask(ref: TaskRef): Promise<{ outcome: OfferOutcome; load: number }> {
-    this.countRequest();
-    const outcome = await this.add(ref);
-    return { outcome, load: this.load() };
-  }
-
-  /**
-   * A workflow task the workflow object started in the change that scheduled it, for no worker in
-   * particular (src/engine/task-offer.ts), with its ref. The newest waiting poll that acknowledges
+   *
+   * `started`: a workflow task the workflow object started in the change that scheduled it, for no
+   * worker in particular (src/engine/task-offer.ts). The newest waiting poll that acknowledges
    * hand-offs takes it as it is ('taken'): only such a poll tells the object it has the task. With
    * none waiting here, the ref goes where `add` sends it (offered on to the root with the task, which
-   * may have such a poll), and whoever polls it starts it as any task. With the same load as `addTask`.
+   * may have such a poll), and whoever polls it starts it as any task.
    */
-  async offerStarted(task: StartedTask, ref: TaskRef): Promise<{ outcome: OfferOutcome; load: number }> {
+  async addTask(ref: TaskRef, started?: StartedTask): Promise<{ outcome: OfferOutcome; load: number }> {
     this.countRequest();
-    const outcome = await this.add(ref, task);
+    const outcome = await this.add(ref, started);
     return { outcome, load: this.load() };
   }
 
@@ -220,7 +213,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   /**
    * Takes a task from a workflow object's outbox. Returns once the task is either with
    * a worker or durably in the backlog, so the outbox row may then be deleted. `started`: the
-   * task already started, for a poll that acknowledges (`offerStarted`).
+   * task already started, for a poll that acknowledges (`addTask`).
    */
   async add(ref: TaskRef, started?: StartedTask): Promise<OfferOutcome> {
     if (this.closed) {
@@ -346,7 +339,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /**
    * The root: a partition with no poller of its own offers a task (`started`: already started, for a
-   * poll that acknowledges, see `offerStarted`). A poller waiting here gets it; else the partition is
+   * poll that acknowledges, see `addTask`). A poller waiting here gets it; else the partition is
    * noted as holding a backlog (polls here pull from it) and told 'none'.
    */
   async offer(ref: TaskRef, from: number, started?: StartedTask): Promise<OfferOutcome | 'none'> {

@@ -87,18 +87,13 @@ export class TaskQueue {
     return Array.from({ length: this.partitions }, (_, p) => this.at(p));
   }
 
-  /** Hands a task to one partition; resolves once it is with a worker or durably queued. */
-  async add(ref: TaskRef): Promise<OfferOutcome> {
+  /**
+   * Hands a task to one partition; resolves once it is with a worker or durably queued. `started`: a
+   * workflow task already started, offered to a poll waiting there (TaskQueueObject.addTask).
+   */
+  async add(ref: TaskRef, started?: StartedTask): Promise<OfferOutcome> {
     const partition = this.pick();
-    const { outcome, load } = await this.at(partition).addTask(ref);
-    this.heard(partition, load);
-    return outcome;
-  }
-
-  /** A workflow task started to be offered to a poll waiting on the queue (TaskQueueObject.offerStarted), to the partition an add would go to. */
-  async offerStarted(task: StartedTask, ref: TaskRef): Promise<OfferOutcome> {
-    const partition = this.pick();
-    const { outcome, load } = await this.at(partition).offerStarted(task, ref);
+    const { outcome, load } = await this.at(partition).addTask(ref, started);
     this.heard(partition, load);
     return outcome;
   }

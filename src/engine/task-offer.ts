@@ -2,7 +2,7 @@
  * A workflow task offered to a poll waiting on its queue (Temporal's matching calls it a sync match).
  * A change that schedules a run's workflow task on a normal queue (a start, signal-with-start, a
  * child's start) starts it in its own transaction, for no worker in particular, and writes no outbox
- * row; after the commit the object offers it, started, to the queue (`TaskQueueObject.offerStarted`).
+ * row; after the commit the object offers it, started, to the queue (`TaskQueueObject.addTask` with the started task).
  * A poll that acknowledges hand-offs (protocol 2) waiting there right now gets it: no queue → object
  * `startTask` round trip and no second transaction. Otherwise the queue does with its ref what `add`
  * does (a waiting poll that does not acknowledge, the root, the backlog), and the poll that takes it

@@ -56,7 +56,7 @@ export class TaskOffer {
     const task = await this.payloads.claimedWorkflowTask(offered);
     if (!task) return;
     try {
-      const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').offerStarted({ kind: 'workflow', task }, offered.ref);
+      const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').add(offered.ref, { kind: 'workflow', task });
       // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.
       if (outcome === 'taken') usageMeterOf(this.env).request('offerTaken');
       if (outcome === 'queued' && offered.ref.seq !== undefined) this.queued.set(offered.runId, offered.ref.seq);

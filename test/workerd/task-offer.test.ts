@@ -204,7 +204,7 @@ describe('an offer on a queue of several partitions', () => {
     const polled = ackPoll(tq, 'worker-on-2', 2);
     await until(() => queueState(tq), (q) => q.waitingPollers === 1);
 
-    expect((await partition(tq, 1).offerStarted(task, ref)).outcome).toBe('taken');
+    expect((await partition(tq, 1).addTask(ref, task)).outcome).toBe('taken');
     expect(workflowTaskOf(await polled)).toMatchObject({ workflowExecution: { workflowId: wid }, startedEventId: 3 });
     expect(seen).toEqual({ transactions: 0, startTask: 0 });
     for (const p of [0, 1, 2]) expect((await queueState(tq, 'workflow', p)).backlog).toEqual([]);
@@ -214,7 +214,7 @@ describe('an offer on a queue of several partitions', () => {
     const wid = unique('offer-pull');
     const tq = unique('tq');
     const { task, ref } = await heldOffer(wid, tq);
-    expect((await partition(tq, 1).offerStarted(task, ref)).outcome).toBe('queued');
+    expect((await partition(tq, 1).addTask(ref, task)).outcome).toBe('queued');
     expect((await queueState(tq, 'workflow', 1)).backlog).toHaveLength(1);
 
     const pulled = workflowTaskOf(await ackPoll(tq, 'worker-on-3', 3));
