@@ -188,9 +188,7 @@ interface DepthNode {
 function pathOf(node: DepthNode): string {
   const keys: string[] = [];
   for (let n: DepthNode | undefined = node; n?.parent; n = n.parent) keys.push(n.key);
-  let path = '';
-  for (let i = keys.length - 1; i >= 0; i--) path = path ? `${path}.${keys[i]}` : keys[i]!;
-  return path;
+  return keys.reverse().join('.');
 }
 
 /**

@@ -104,12 +104,16 @@ export class WorkflowTaskProcessor {
       const whole = await this.remainingPages(task);
       return whole.query || whole.update ? this.answerQuery(whole) : this.opts.metrics ? this.opts.metrics.timeWorkflowTask(whole, () => this.process(whole)) : this.process(whole);
     });
-    const settled = next.catch(() => undefined);
-    this.runLocks.set(runId, settled);
-    void settled.then(() => {
-      if (this.runLocks.get(runId) === settled) this.runLocks.delete(runId);
-    });
+    this.holdRun(runId, next.catch(() => undefined));
     return next;
+  }
+
+  /** The run's lock is `held` until it settles: the run's next task or query waits for it. */
+  private holdRun(runId: string, held: Promise<unknown>): void {
+    this.runLocks.set(runId, held);
+    void held.then(() => {
+      if (this.runLocks.get(runId) === held) this.runLocks.delete(runId);
+    });
   }
 
   private async process(task: WorkflowTask): Promise<void> {
@@ -310,15 +314,11 @@ export class WorkflowTaskProcessor {
     this.misses.set(runId, (this.misses.get(runId) ?? 0) + by);
   }
 
-  /** Holds the run's lock until the returned function is called: its other tasks and queries wait. */
+  /** Holds the run's lock (free when called) until the returned function is called: its other tasks and queries wait. */
   private lockRun(runId: string): () => void {
     let unlock!: () => void;
-    const held = new Promise<void>((resolve) => (unlock = resolve));
-    this.runLocks.set(runId, held);
-    return () => {
-      unlock();
-      if (this.runLocks.get(runId) === held) this.runLocks.delete(runId);
-    };
+    this.holdRun(runId, new Promise<void>((resolve) => (unlock = resolve)));
+    return unlock;
   }
 
   /** Marks activities on this worker's queue for eager execution, one free slot each (kept in `slots`). */
