@@ -63,6 +63,8 @@ function idsInOneShard(prefix: string, n: number): string[] {
   return ids;
 }
 
+/** The workflows report each step to a sink; these tests do not read it. */
+const sinks = { steps: { done: { fn: () => undefined } } };
 const activities: StepActivities = { step: async (i) => `step-${i}`, quick: async (s) => `quick-${s}` };
 /** What the worker's completions wait behind, per shard (sdk/worker/shard-exchanges.ts). */
 const queuedIn = (worker: Worker) => [...(worker as unknown as { exchanges: { shards: Map<string, unknown[]> } }).exchanges.shards.values()].reduce((n, q) => n + q.length, 0);
@@ -71,7 +73,7 @@ describe('completions of one shard in one exchange', () => {
   it('completions made while one is in flight go in one /tasks/batch exchange, and every run completes with its own result', async () => {
     const taskQueue = 'batch-on';
     const { sent, release, connection } = await holdingConnection();
-    const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
+    const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, sinks, shutdownSignals: [] });
     const client = new Client({ connection });
     const ids = idsInOneShard(taskQueue, 6);
     const results = worker.runUntil(async () => {
@@ -94,7 +96,7 @@ describe('completions of one shard in one exchange', () => {
   it('with batchCompletions off, each completion goes alone at once, in flight beside the held one', async () => {
     const taskQueue = 'batch-off';
     const { sent, release, connection } = await holdingConnection();
-    const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [], batchCompletions: false });
+    const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, sinks, shutdownSignals: [], batchCompletions: false });
     const client = new Client({ connection });
     const ids = idsInOneShard(taskQueue, 4);
     const results = worker.runUntil(async () => {
