@@ -11,7 +11,8 @@ import { z } from 'zod';
 import { Command } from './commands.js';
 import { ParentClosePolicy, ResetReapplyExcludeType, ResetType, WorkflowExecutionStatus, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowTaskFailedCause, enumValues } from './enums.js';
 import { HistoryEvent } from './events.js';
-import { DurationMs, MAX_BACKOFF_COEFFICIENT, MAX_DURATION_MS, MAX_MEMO_BYTES, MAX_PENDING_PER_KIND, MAX_SEARCH_ATTRIBUTES, MAX_SEARCH_ATTRIBUTES_BYTES, PositiveDurationMs, QueryPageSize } from './bounds.js';
+import { DurationMs, MAX_BACKOFF_COEFFICIENT, MAX_DURATION_MS, MAX_MEMO_BYTES, MAX_PENDING_PER_KIND, MAX_SEARCH_ATTRIBUTES, MAX_SEARCH_ATTRIBUTES_BYTES, MAX_TASKS_PER_BATCH, PositiveDurationMs, QueryPageSize } from './bounds.js';
+import { ErrorStatus } from './errors.js';
 import { Failure, Memo, Payload, Payloads, RetryPolicy, SearchAttributes } from './payload.js';
 import { CreateScheduleRequest, CreateScheduleResponse, DeleteScheduleRequest, DescribeScheduleResponse, ListSchedulesRequest, ListSchedulesResponse, PatchScheduleRequest, UpdateScheduleRequest } from './schedules.js';
 
@@ -38,6 +39,8 @@ export const Limits = {
   maxHistoryPageBytes: 4 * 1024 * 1024,
   /** The most workflow tasks one poll answer carries (protocol 3, `PollTaskRequest.maxTasks`). */
   maxTasksPerPoll: 16,
+  /** The most worker exchanges one `/tasks/batch` request carries (protocol 5); see bounds.ts. */
+  maxTasksPerBatch: MAX_TASKS_PER_BATCH,
   /** The longest a long poll is held before an empty answer. */
   longPollMs: 20_000,
   /** Events in one page of history. */
@@ -492,6 +495,12 @@ export const WorkflowTask = z
     update: z.object({ updateId: z.string(), name: z.string(), args: Payloads, header: z.record(z.string(), Payload).optional() }).optional(),
     scheduledTime: Time,
     startedTime: Time,
+    /**
+     * Protocol 5: the group of the service's workflows this task's run is kept in (opaque). Exchanges
+     * about tasks of one group may go together in one `/tasks/batch` request, written in one commit;
+     * absent from a service without it (or without shards), where each goes alone.
+     */
+    shardKey: z.string().optional(),
   })
   .meta({ id: 'WorkflowTask' });
 export type WorkflowTask = z.infer<typeof WorkflowTask>;
@@ -586,6 +595,12 @@ export const ActivityTask = z
     /** Details of the last heartbeat of an earlier attempt. */
     heartbeatDetails: Payloads.optional(),
     retryPolicy: RetryPolicy,
+    /**
+     * Protocol 5: the group of the service's workflows this task's run is kept in (opaque). Exchanges
+     * about tasks of one group may go together in one `/tasks/batch` request, written in one commit;
+     * absent from a service without it (or without shards), where each goes alone.
+     */
+    shardKey: z.string().optional(),
   })
   .meta({ id: 'ActivityTask' });
 export type ActivityTask = z.infer<typeof ActivityTask>;
@@ -666,6 +681,56 @@ export const HeartbeatActivityByIdRequest = RunSelector.extend({ details: Payloa
 export const CompleteActivityByIdRequest = RunSelector.extend({ result: Payload.optional(), identity: Identity, requestId: RequestId }).meta({ id: 'CompleteActivityByIdRequest' });
 export const FailActivityByIdRequest = RunSelector.extend({ failure: Failure, lastHeartbeatDetails: Payloads.optional(), identity: Identity, requestId: RequestId }).meta({ id: 'FailActivityByIdRequest' });
 export const CancelActivityByIdRequest = RunSelector.extend({ details: Payloads.optional(), identity: Identity, requestId: RequestId }).meta({ id: 'CancelActivityByIdRequest' });
+
+// ---- Batched exchanges (protocol 5) ------------------------------------------------
+
+/** The exchanges a `/tasks/batch` request may carry: each item is what its own endpoint takes, and is answered as that endpoint answers. */
+export const BATCHED_ENDPOINTS = ['completeWorkflowTask', 'failWorkflowTask', 'completeActivityTask', 'failActivityTask'] as const;
+export type BatchedEndpoint = (typeof BATCHED_ENDPOINTS)[number];
+
+/** An item that did not match its endpoint's schema: refused alone (INVALID_ARGUMENT), the others go on. */
+export interface InvalidBatchItem {
+  kind: 'invalid';
+  issues: Array<{ path: PropertyKey[]; message: string }>;
+}
+
+const BatchItem = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('completeWorkflowTask'), request: CompleteWorkflowTaskRequest }),
+    z.object({ kind: z.literal('failWorkflowTask'), request: FailWorkflowTaskRequest }),
+    z.object({ kind: z.literal('completeActivityTask'), request: CompleteActivityTaskRequest }),
+    z.object({ kind: z.literal('failActivityTask'), request: FailActivityTaskRequest }),
+  ])
+  // Validated item by item: one that does not match its schema is answered INVALID_ARGUMENT alone.
+  .catch((ctx) => ({ kind: 'invalid', issues: ctx.error.issues.map((i) => ({ path: i.path, message: i.message })) }) as InvalidBatchItem as never)
+  .meta({ id: 'BatchItem' });
+
+export const BatchTasksRequest = z
+  .object({
+    items: z
+      .array(BatchItem)
+      .min(1)
+      .max(Limits.maxTasksPerBatch)
+      .describe('Exchanges about tasks of one `shardKey`, in the order they are applied; each `request` is what the endpoint named by `kind` takes.'),
+  })
+  .meta({ id: 'BatchTasksRequest' });
+export type BatchItemOf<E extends BatchedEndpoint> = { kind: E; request: ParsedRequestOf<E> };
+
+export const BatchTasksResponse = z
+  .object({
+    results: z
+      .array(
+        z.object({
+          response: z.union([CompleteWorkflowTaskResponse, CompleteActivityTaskResponse, Empty]).optional().describe("The item's answer, as its endpoint answers"),
+          error: z
+            .object({ code: z.enum(Object.keys(ErrorStatus) as [keyof typeof ErrorStatus, ...Array<keyof typeof ErrorStatus>]), message: z.string(), details: z.record(z.string(), z.unknown()).optional() })
+            .optional()
+            .describe('The error its endpoint would have answered with, instead of `response`'),
+        }),
+      )
+      .describe('One per item, in the order of `items`.'),
+  })
+  .meta({ id: 'BatchTasksResponse' });
 
 // ---- Task queues ----------------------------------------------------------------
 
@@ -846,6 +911,7 @@ export const Api = {
   heartbeatActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/heartbeat', summary: 'Record an activity heartbeat; the answer says whether cancellation was requested', request: HeartbeatActivityTaskRequest, response: HeartbeatActivityTaskResponse }),
   completeActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/complete', summary: "Complete an activity task with its result; the answer may carry the run's next workflow task for the caller's sticky queue", request: CompleteActivityTaskRequest, response: CompleteActivityTaskResponse }),
   failActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/fail', summary: 'Fail an activity task; it is retried by its retry policy', request: FailActivityTaskRequest, response: Empty }),
+  batchTasks: endpoint({ method: 'POST', path: '/tasks/batch', summary: "Protocol 5: several workers' exchanges (workflow and activity task completions and failures) about tasks of one shardKey in one request, written in one commit; each item answered as its endpoint answers, or with its own error", request: BatchTasksRequest, response: BatchTasksResponse }),
   cancelActivityTask: endpoint({ method: 'POST', path: '/activity-tasks/canceled', summary: 'Report that an activity stopped because its cancellation was requested', request: CancelActivityTaskRequest, response: Empty }),
   heartbeatActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/heartbeat', summary: 'Record a heartbeat of an activity known by its ids; the answer says whether cancellation was requested', request: HeartbeatActivityByIdRequest, response: HeartbeatActivityTaskResponse }),
   completeActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/complete', summary: 'Complete an activity known by its ids (asynchronous completion)', request: CompleteActivityByIdRequest, response: Empty }),

@@ -39,3 +39,10 @@ export const QueryPageSize = (max: number) =>
   z
     .union([z.number(), z.string().regex(/^[0-9]{1,9}$/, 'must be a whole number in decimal digits').transform(Number)])
     .pipe(z.number().int().positive().max(max));
+
+/**
+ * Worker exchanges one `/tasks/batch` request carries (protocol 5): a worker sends those of one
+ * shard together while an earlier exchange for it is in flight, so a batch holds what queued in one
+ * round trip; the bound keeps one request's work (and its answer) small next to the others.
+ */
+export const MAX_TASKS_PER_BATCH = 64;

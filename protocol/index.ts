@@ -51,6 +51,10 @@ export {
   type ActivityTask,
   type WorkflowExecution,
   type HistoryEnd,
+  BATCHED_ENDPOINTS,
+  type BatchedEndpoint,
+  type BatchItemOf,
+  type InvalidBatchItem,
 } from './api.js';
 export { SPECULATIVE_EVENTS, continueAsNewSuggested } from './speculation.js';
 export { ScheduleOverlapPolicy, type ScheduleWire, type ScheduleSpecWire, type DescribeScheduleWire, type ScheduleListEntryWire } from './schedules.js';

@@ -16,7 +16,8 @@ import { ServiceError, unwrap } from './service-error.js';
 import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
-import { verifyTaskToken, type TaskTokenData } from './task-token.js';
+import { requireKind, verifyTaskToken, type TaskTokenData } from './task-token.js';
+import { batchTasks } from './task-batch.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
 import { listSchedules } from './visibility/schedules.js';
@@ -75,6 +76,7 @@ const handlers: Handlers = {
     const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue, c.body.maxTasksPerSecond);
     return started?.kind === 'activity' ? { task: started.task } : {};
   },
+  batchTasks: (c) => batchTasks(c.env, c.namespace, c.body.items),
   acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t, c.body.identity))),
   heartbeatActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).heartbeatActivityTask(requireKind(t, 'activity'), c.body))),
   completeActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeActivityTask(requireKind(t, 'activity'), c.body))),
@@ -115,11 +117,6 @@ const handlers: Handlers = {
 
 /** Endpoints that change namespaces: an operator's acts, which take a key granted every namespace. */
 const OPERATOR_ACTS: Partial<Record<EndpointName, string>> = { registerNamespace: 'register namespaces', updateNamespace: 'change namespaces' };
-
-function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {
-  if (token.kind !== kind) throw new ServiceError('INVALID_TASK_TOKEN', `This is a ${token.kind} task token; this endpoint takes ${kind} task tokens.`);
-  return token;
-}
 
 async function readBody(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';

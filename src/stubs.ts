@@ -24,13 +24,18 @@ export function workflowStub(env: Env, namespace: string, workflowId: string): W
  * workflow id] for it alone; else the namespace's shard its id hashes to, named [namespace, shard].
  */
 export function workflowObjectStub(env: Env, namespace: string, workflowId: string) {
-  const shards = workflowShards(env);
-  return workflowObjectNamed(env, shards === 0 ? [namespace, workflowId] : [namespace, shardOf(workflowId, shards)]);
+  return workflowObjectNamed(env, workflowObjectName(env, namespace, workflowId));
 }
 
-/** The workflow object of this name: [namespace, workflow id] or [namespace, shard]. */
-function workflowObjectNamed(env: Env, name: [string, string | number]) {
-  return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(JSON.stringify(name)));
+/** The name of the object that keeps a workflow (see `workflowObjectStub`): workflows with the same name share an object. */
+export function workflowObjectName(env: Env, namespace: string, workflowId: string): string {
+  const shards = workflowShards(env);
+  return JSON.stringify(shards === 0 ? [namespace, workflowId] : [namespace, shardOf(workflowId, shards)]);
+}
+
+/** The workflow object of this name: [namespace, workflow id] or [namespace, shard], as JSON. */
+export function workflowObjectNamed(env: Env, name: [string, string | number] | string) {
+  return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(typeof name === 'string' ? name : JSON.stringify(name)));
 }
 
 /**

@@ -97,6 +97,12 @@ export async function verifyTaskToken(token: string, secret: string | undefined,
   return data;
 }
 
+/** The token, if it is of the kind the endpoint takes; else INVALID_TASK_TOKEN. */
+export function requireKind(token: TaskTokenData, kind: TaskTokenData['kind']): TaskTokenData {
+  if (token.kind !== kind) throw new ServiceError('INVALID_TASK_TOKEN', `This is a ${token.kind} task token; this endpoint takes ${kind} task tokens.`);
+  return token;
+}
+
 function isTokenData(v: unknown): v is TaskTokenData {
   if (typeof v !== 'object' || v === null) return false;
   const d = v as Record<string, unknown>;

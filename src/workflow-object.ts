@@ -18,6 +18,22 @@ import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
+import { BATCHED_ENDPOINTS, type BatchedEndpoint } from '../protocol/index.js';
+import type { Outcome } from './service-error.js';
+import type { TaskTokenData } from './task-token.js';
+
+/** One item of `callMany`: a worker's exchange about a task of the workflow `workflowId`, its token verified. */
+export interface BatchedCall {
+  workflowId: string;
+  method: BatchedEndpoint;
+  args: [TaskTokenData, unknown];
+}
+
+/** What an item that threw answers, as the router's catch answers a request that threw. */
+function internalOutcome(err: unknown): Outcome<never> {
+  console.error('keel: unexpected error in a batched exchange', err);
+  return { ok: false, error: { code: 'INTERNAL', message: 'Internal error; the service logged it.' } };
+}
 
 /** Workflows a shard keeps in memory at most, but for those used within IDLE_MS or waited for. */
 const MAX_HOSTS = 1000;
@@ -93,6 +109,25 @@ export class WorkflowObject extends DurableObject<Env> {
     if (!Object.hasOwn(RPC_KINDS, method) || (method as string) === 'alarm') throw new TypeError(`not a workflow method: ${String(method)}`);
     const host = this.host(workflowId, namespace);
     return (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
+  }
+
+  /**
+   * Several workers' exchanges about this object's workflows in one RPC (POST /tasks/batch,
+   * src/task-batch.ts): every item's change is made before any is awaited — each host's `mutate`
+   * runs before its method's first await — so all are written in this one turn and share one
+   * commit. Each item answers its own Outcome, one that throws an INTERNAL one of its own.
+   */
+  callMany(namespace: string, items: readonly BatchedCall[]): Promise<Array<Outcome<unknown>>> {
+    return Promise.all(
+      items.map(({ workflowId, method, args }) => {
+        if (!BATCHED_ENDPOINTS.includes(method)) throw new TypeError(`not a batched workflow method: ${String(method)}`);
+        try {
+          return (this.call([namespace, workflowId], method, args as never) as Promise<Outcome<unknown>>).catch(internalOutcome);
+        } catch (err) {
+          return internalOutcome(err);
+        }
+      }),
+    );
   }
 
   /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */

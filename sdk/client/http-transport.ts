@@ -61,6 +61,12 @@ export interface CallOptions {
    * and logging (the worker's poll loops, which report an outage once).
    */
   retry?: false;
+  /**
+   * A worker's exchange about a task: the task's `shardKey` (protocol 5). The worker's
+   * `ShardExchanges` (sdk/worker/shard-exchanges.ts) sends those of one key that queue up together
+   * in one `/tasks/batch` exchange; the transport itself ignores it.
+   */
+  shardKey?: string;
 }
 
 /** Milliseconds an attempt may take by default; see {@link HttpTransportOptions.attemptTimeoutMs}. */

@@ -80,7 +80,7 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
   const { connection, namespace, dataConverter } = opts;
   const call = <E extends 'completeActivityTask' | 'failActivityTask' | 'cancelActivityTask'>(endpoint: E, body: Record<string, unknown>) => {
     answeringNow(task);
-    return connection.call(endpoint, { taskToken: task.taskToken, identity: opts.identity, ...body } as never, { namespace });
+    return connection.call(endpoint, { taskToken: task.taskToken, identity: opts.identity, ...body } as never, { namespace, shardKey: task.shardKey });
   };
 
   const heartbeats = new Heartbeater(opts, task, cancel);
@@ -148,7 +148,7 @@ async function complete(opts: ActivityExecutorOptions, task: ActivityTask, resul
         ...(next ? { stickyTaskQueue: next.stickyTaskQueue, acknowledgesHandOff: true } : {}),
         ...(ahead ? { workflowTaskCompletion: ahead.completion } : {}),
       },
-      { namespace: opts.namespace },
+      { namespace: opts.namespace, shardKey: task.shardKey },
     );
   } catch (err) {
     ahead?.settle(undefined);

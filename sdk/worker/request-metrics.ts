@@ -35,6 +35,8 @@ export const OPERATIONS: Readonly<Record<EndpointName, string>> = {
   heartbeatActivityTask: 'RecordActivityTaskHeartbeat',
   completeActivityTask: 'RespondActivityTaskCompleted',
   failActivityTask: 'RespondActivityTaskFailed',
+  // Keel's own (protocol 5): several of the four above in one exchange.
+  batchTasks: 'RespondTasksBatch',
   cancelActivityTask: 'RespondActivityTaskCanceled',
   heartbeatActivityById: 'RecordActivityTaskHeartbeatById',
   completeActivityById: 'RespondActivityTaskCompletedById',

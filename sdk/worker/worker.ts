@@ -10,13 +10,14 @@ import { Limits, type ActivityTask, type WorkflowTask } from '../../protocol/ind
 import { loadDataConverter, msOptionalToNumber, msToNumber, withMetadata, type DataConverter, type Duration, type LoadedDataConverter, type Logger } from '../common/index.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Connection } from '../client/connection.js';
+import { Connection, type ConnectionLike } from '../client/connection.js';
 import { registerLocalWorker } from '../client/local-workers.js';
 import { KeelServiceError } from '../client/errors.js';
 import { runActivity, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
 import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
+import { ShardExchanges } from './shard-exchanges.js';
 import { StickyQueue } from './sticky-queue.js';
 import { Runtime } from './runtime.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -67,6 +68,13 @@ export interface WorkerOptions {
    * it ran ahead and runs the task the ordinary way (docs/workers.md). Default true.
    */
   speculativeWorkflowTasks?: boolean;
+  /**
+   * Group commit: completions of tasks the service keeps in one shard, made while an earlier
+   * exchange for that shard is in flight, go together in one exchange when it returns, and the
+   * service writes them in one commit (protocol 5, docs/workers.md). A completion that finds nothing
+   * in flight goes at once, alone. Default true.
+   */
+  batchCompletions?: boolean;
   /** Default 10. */
   maxConcurrentWorkflowTaskPolls?: number;
   /** Default 10. */
@@ -158,6 +166,8 @@ export class Worker {
   /** Shared by every poll loop, so that an outage is logged once, and its end once. */
   private readonly serviceHealth: ServiceHealth;
   private readonly dataConverter: LoadedDataConverter;
+  /** Where completions go: grouped by shard (shard-exchanges.ts), unless `batchCompletions` is false. */
+  private readonly exchanges: ConnectionLike;
   private runPromise?: Promise<void>;
 
   /** Replays a recorded history against workflow code; throws `DeterminismViolationError` when they disagree. */
@@ -218,12 +228,13 @@ export class Worker {
     this.activitySlots = new Slots(options.maxConcurrentActivityTaskExecutions ?? 100);
     this.workflowSlots = new Slots(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     const identity = this.identity;
+    this.exchanges = options.batchCompletions === false ? connection : new ShardExchanges(connection);
     const maxCached = options.maxCachedWorkflows ?? 1000;
     if (bundle) {
       if (maxCached > 0) this.sticky = new StickyQueue(`${options.taskQueue}/sticky/${identity}`, msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000);
       this.workflows = new WorkflowTaskProcessor({
         metrics: this.metrics,
-        connection,
+        connection: this.exchanges,
         namespace: this.namespace,
         identity,
         dataConverter: this.dataConverter,
@@ -477,7 +488,7 @@ export class Worker {
   private executeActivity(task: ActivityTask): Promise<void> {
     const running = runActivity(
       {
-        connection: this.connection,
+        connection: this.exchanges,
         namespace: this.namespace,
         identity: this.identity,
         dataConverter: this.dataConverter,

@@ -178,7 +178,7 @@ export class WorkflowTaskProcessor {
           ...this.stickyAttributes(keep),
           ...(keep && this.opts.speculativeWorkflowTasks ? { speculates: true } : {}),
         },
-        { namespace: this.opts.namespace },
+        { namespace: this.opts.namespace, shardKey: task.shardKey },
       );
       if (keep && answer.historyEnd) machine.historyEnd = { end: answer.historyEnd, receivedAt: performance.now() };
       this.runEager(answer.activityTasks, slots);
@@ -427,7 +427,7 @@ export class WorkflowTaskProcessor {
       await this.opts.connection.call(
         'failWorkflowTask',
         { taskToken: task.taskToken, cause, failure: await encodeAllPayloads(failure, this.opts.dataConverter.payloadCodecs), identity: this.opts.identity },
-        { namespace: this.opts.namespace },
+        { namespace: this.opts.namespace, shardKey: task.shardKey },
       );
     } catch (err) {
       if (!(err instanceof KeelServiceError && err.code === 'TASK_NOT_FOUND')) this.opts.log.warn('Failing a workflow task failed', { error: err });

@@ -26,6 +26,7 @@ import { StickyHandOver } from './sticky-hand-over.js';
 import { TaskOffer } from './task-offer.js';
 import { TaskOutbox } from './task-outbox.js';
 import { TaskPayloads } from './task-payloads.js';
+import { workflowShards } from '../workflow-shards.js';
 import { UpdatesInFlight } from './updates-in-flight.js';
 
 export interface WorkflowObjectHost {
@@ -84,7 +85,7 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
       });
   const calls = new WorkflowCalls((m) => store.table(m), { env, now, retryBy: alarmBy, settle: h.settleCall });
   const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied() });
-  const payloads = new TaskPayloads(store, env.KEEL_TOKEN_SECRET);
+  const payloads = new TaskPayloads(store, env.KEEL_TOKEN_SECRET, workflowShards(env));
   const alarms: WorkflowAlarm = new WorkflowAlarm(storage, clock, store, [calls, visibility], (tx: Txn) => deletion.nextDue(tx));
   return {
     queries,

@@ -11,13 +11,21 @@ import type { PendingQuery } from '../query-broker.js';
 import type { StartedTask } from '../started-task.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
 import { signTaskToken, type TaskRef, type TaskTokenData } from '../task-token.js';
+import { shardOf } from '../workflow-shards.js';
 import { taskPageToken, workflowTaskHistory } from './history-pages.js';
 
 export class TaskPayloads {
   constructor(
     private readonly store: WorkflowStore,
     private readonly tokenSecret: string | undefined,
+    /** KEEL_WORKFLOW_SHARDS: with shards, a task carries its run's shard as `shardKey` (protocol 5). */
+    private readonly shards: number,
   ) {}
+
+  /** Tasks of one shard are answered in one commit when their exchanges come together (POST /tasks/batch); without shards, each workflow has an object of its own and goes alone. */
+  private shardKey(workflowId: string): { shardKey?: string } {
+    return this.shards > 0 ? { shardKey: String(shardOf(workflowId, this.shards)) } : {};
+  }
 
   /** What the worker whose poll started a task gets. */
   async forStart(started: PolledTaskStart): Promise<StartedTask> {
@@ -44,6 +52,7 @@ export class TaskPayloads {
       continueAsNewSuggested: continueAsNewSuggested(run),
       scheduledTime: new Date(wt.scheduledTime).toISOString(),
       startedTime: new Date(wt.startedTime!).toISOString(),
+      ...this.shardKey(run.workflowId),
     };
   }
 
@@ -101,6 +110,7 @@ export class TaskPayloads {
       ...(act.heartbeatTimeoutMs ? { heartbeatTimeoutMs: act.heartbeatTimeoutMs } : {}),
       ...(act.heartbeatDetails ? { heartbeatDetails: act.heartbeatDetails } : {}),
       retryPolicy: act.retryPolicy,
+      ...this.shardKey(run.workflowId),
     };
   }
 
