@@ -1,6 +1,7 @@
 /**
  * Deleting a workflow object's runs: when its namespace's retention has passed since a run closed
- * (fired by the object's one alarm), or when asked (DeleteWorkflowExecution). A deleted run's
+ * (fired by the object's one alarm; in a shard, by the shard's retention sweep,
+ * src/workflow-object/retention-sweep.ts), or when asked (DeleteWorkflowExecution). A deleted run's
  * history, rows and visibility row go; once the object keeps nothing — no run, no task, summary or
  * call on its way — its storage is emptied with `deleteAll`, so that nothing of it is billed.
  *
@@ -12,7 +13,7 @@
  */
 import { DEFAULT_RETENTION_MS } from '../protocol/index.js';
 import type { Env } from './env.js';
-import { nextDeletion, runsPastRetention } from './engine/retention.js';
+import { deletionDue, nextDeletion, runsPastRetention } from './engine/retention.js';
 import { isRunning, type RunState } from './engine/run-state.js';
 import type { Txn } from './engine/transaction.js';
 import { lookupNamespace, peekNamespace } from './namespaces/cache.js';
@@ -32,6 +33,11 @@ export interface RunDeletionHost {
   alarmBy: (due: number) => Promise<void>;
   /** The storage was emptied: the object forgets what it remembered of it (its alarm). */
   emptied: () => void;
+  /**
+   * In a shard: makes the shard's retention sweep fire by `due` (the object's time). Its closed runs
+   * are deleted by that sweep, and the workflow's own alarm does not wait for them.
+   */
+  sweepBy?: (due: number) => void;
 }
 
 /** How long a deletion waits when its namespace could not be read (never guessed: a guess could delete early). */
@@ -52,9 +58,15 @@ export class RunDeletion {
 
   /**
    * When the next run is due for deletion (for the alarm; inside the change's transaction). Reads
-   * storage once per activation of the object, then follows the closes it sees.
+   * storage once per activation of the object, then follows the closes it sees. In a shard: the
+   * shard's sweep is armed for the change's closed runs, and nothing is due for this workflow's alarm.
    */
   nextDue(tx: Txn): number | undefined {
+    const { sweepBy } = this.host;
+    if (sweepBy) {
+      for (const run of tx.runs.values()) if (!isRunning(run) && run.closeTime !== undefined) sweepBy(deletionDue(run.closeTime, this.knownRetention()));
+      return undefined;
+    }
     if (this.earliestClose === undefined) this.earliestClose = this.host.store.earliestCloseTime() ?? null;
     for (const run of tx.runs.values()) {
       if (!isRunning(run) && run.closeTime !== undefined && (this.earliestClose === null || run.closeTime < this.earliestClose)) this.earliestClose = run.closeTime;
@@ -72,8 +84,9 @@ export class RunDeletion {
     let earliest: number | undefined;
     for (const r of runs) if (!isRunning(r) && r.closeTime !== undefined) earliest = Math.min(earliest ?? Infinity, r.closeTime);
     if (earliest === undefined || peekNamespace(this.host.namespace())) return;
+    const by = (due: number) => (this.host.sweepBy ? this.host.sweepBy(due) : this.host.alarmBy(due));
     void lookupNamespace(this.host.env, this.host.namespace())
-      .then((ns) => (ns && ns.retentionMs < DEFAULT_RETENTION_MS ? this.host.alarmBy(earliest + ns.retentionMs) : undefined))
+      .then((ns) => (ns && ns.retentionMs < DEFAULT_RETENTION_MS ? by(earliest + ns.retentionMs) : undefined))
       .catch((err: unknown) => console.warn('keel: could not read the namespace for its retention; the run is deleted after the default 72 h at the latest', err));
   }
 
@@ -83,6 +96,7 @@ export class RunDeletion {
    */
   async sweep(): Promise<void> {
     const { store, now } = this.host;
+    if (this.host.sweepBy) return;
     if (this.earliestClose === undefined) this.earliestClose = store.earliestCloseTime() ?? null;
     const due = nextDeletion(this.earliestClose ?? undefined, this.knownRetention());
     if (due === undefined || Math.max(due, this.notBefore) > now()) return;
@@ -98,6 +112,18 @@ export class RunDeletion {
     // Never the running run: only closed runs have a close time.
     if (past.length > 0) this.delete(past);
     this.earliestClose = undefined;
+  }
+
+  /**
+   * In a shard, for its retention sweep: deletes those of `runIds` this workflow keeps closed whose
+   * retention (`retentionMs`, read when the sweep began) has passed by `now` — never a running run,
+   * whatever the sweep read. Returns how many it deleted.
+   */
+  expire(runIds: readonly string[], retentionMs: number, now: number): number {
+    const named = new Set(runIds);
+    const past = runsPastRetention(this.host.store.closedRuns().filter((r) => named.has(r.runId)), retentionMs, now);
+    if (past.length > 0) this.delete(past);
+    return past.length;
   }
 
   /** Deletes runs in one transaction: their rows, and their visibility rows (in a shard's table, or through the outbox to D1). */

@@ -15,6 +15,7 @@ import { RPC_KINDS } from './cost/metered-object.js';
 import { WorkflowHost } from './workflow-host.js';
 import { objectStorage, shardStorage, workflowIdOfScope, type HostStorage } from './workflow-object/host-storage.js';
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
+import { RetentionSweep, SWEEP_SCOPE } from './workflow-object/retention-sweep.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
@@ -53,6 +54,11 @@ export class WorkflowObject extends DurableObject<Env> {
   private get alarms(): ShardAlarms {
     return (this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue()));
   }
+  private retention: RetentionSweep | undefined;
+  /** A shard's deletion of its workflows' closed runs past their retention (made with the first use: its slot is in the alarms table). */
+  private get sweep(): RetentionSweep {
+    return (this.retention ??= new RetentionSweep(this.ctx.storage.sql, this.alarms, this.env, (workflowId) => this.host(workflowId)));
+  }
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
 
@@ -80,7 +86,7 @@ export class WorkflowObject extends DurableObject<Env> {
     if (entry) this.hosts.delete(workflowId);
     else {
       const ns = namespace ?? (this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined);
-      const storage = shardStorage(this.ctx.storage, workflowId, this.alarms);
+      const storage = shardStorage(this.ctx.storage, workflowId, this.alarms, (wall) => this.sweep.armBy(wall));
       entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId])), storage, usedAt: 0 };
     }
     entry.usedAt = Date.now();
@@ -141,11 +147,11 @@ export class WorkflowObject extends DurableObject<Env> {
     await this.fireDue();
   }
 
-  /** Runs the alarm of each workflow whose slot is due (the timer and the alarm may both ask; a running one is not run twice). */
+  /** Runs the alarm of each workflow whose slot is due, and the retention sweep when its slot is (the timer and the alarm may both ask; a running one is not run twice). */
   private fireDue(): Promise<void> {
     return this.alarms.fire(async (scope) => {
       try {
-        await this.host(workflowIdOfScope(scope)).alarm();
+        await (scope === SWEEP_SCOPE ? this.sweep.run() : this.host(workflowIdOfScope(scope)).alarm());
       } catch (err) {
         console.error(`keel: alarm of workflow '${workflowIdOfScope(scope)}' failed; retrying`, err);
       }

@@ -70,6 +70,11 @@ export class WorkflowStore implements ExecutionStore {
   private readonly runs = new Map<string, CachedRun | null>();
   private lastRunSeq: number | undefined;
   private lastOutboxId: number | undefined;
+  /**
+   * Outbox rows whose task its queue put in its backlog: no longer due, deleted by the next change
+   * this workflow writes (usually the task's start) instead of in a commit of their own.
+   */
+  private readonly queuedOutbox = new Set<number>();
   /** The current run's id (undefined: not read yet; null: none). */
   private current: string | null | undefined;
   /** When the oldest request record of its own row (`q/`) was made (undefined: not read yet; null: none kept). */
@@ -127,6 +132,8 @@ export class WorkflowStore implements ExecutionStore {
     this.runs.clear();
     this.lastRunSeq = undefined;
     this.lastOutboxId = undefined;
+    // Their rows are due again (delivered once more, refused as stale): safe, and ids are not reused meanwhile.
+    this.queuedOutbox.clear();
     this.oldestRequest = undefined;
     this.requestRuns = undefined;
     this.current = undefined;
@@ -302,6 +309,8 @@ export class WorkflowStore implements ExecutionStore {
       this.putCurrent({ runId: tx.newCurrentRunId, name: name ?? objectName });
       this.current = tx.newCurrentRunId;
     }
+    for (const id of this.queuedOutbox) this.state.delete(OUTBOX + pad(id));
+    this.queuedOutbox.clear();
     for (const d of tx.dispatches) {
       this.lastOutboxId ??= Number(this.state.lastKey(OUTBOX)?.slice(OUTBOX.length) ?? 0);
       const id = ++this.lastOutboxId;
@@ -405,10 +414,11 @@ export class WorkflowStore implements ExecutionStore {
 
   // ---- Task outbox -------------------------------------------------------------------
 
-  /** Outbox rows due by `now`, oldest first. */
+  /** Outbox rows due by `now`, oldest first (but those whose queue holds their task). */
   dueOutbox(now: number): OutboxRow[] {
     if (!this.schema.isOpen) return [];
-    return this.state.range(OUTBOX, { nAtMost: now }).map((r) => {
+    const rows = this.state.range(OUTBOX, { nAtMost: now });
+    return (this.queuedOutbox.size > 0 ? rows.filter((r) => !this.queuedOutbox.has(Number(r.k.slice(OUTBOX.length)))) : rows).map((r) => {
       const row = JSON.parse(r.v) as { q: string; kind: 'workflow' | 'activity'; ref: TaskRef; attempts: number };
       return { id: Number(r.k.slice(OUTBOX.length)), task_queue: row.q, kind: row.kind, ref: JSON.stringify(row.ref), attempts: row.attempts };
     });
@@ -428,6 +438,17 @@ export class WorkflowStore implements ExecutionStore {
   /** The row's task is in its queue. */
   delivered(id: number): void {
     this.state.delete(OUTBOX + pad(id));
+  }
+
+  /**
+   * The row's task is in its queue's backlog (durably: the queue answered after its commit). The row
+   * is deleted by the next change this workflow writes — the task's start, when a poll takes it — so
+   * that the hand-off costs no commit of its own. Memory lost before that (eviction, a restart, a
+   * rolled-back change) leaves the row due: it is delivered again by the alarm it armed, and the
+   * duplicate is refused as stale when polled (design invariant 2).
+   */
+  queued(id: number): void {
+    this.queuedOutbox.add(id);
   }
 
   /** The row's hand-off failed: it is tried again at `due`. */

@@ -105,14 +105,7 @@ export interface ShardAnswers {
 
 /** Answers a read on the shard's database (its own handle); a shard that has written no summary has none. */
 export function readShard<R extends ShardRead>(sql: SqlStorage, read: R): ShardAnswers[R['kind']] {
-  const select = <T>(s: Sql): T[] => {
-    try {
-      return sql.exec(s.sql, ...s.params).toArray() as T[];
-    } catch (err) {
-      if (isMissingTable(err)) return [];
-      throw err;
-    }
-  };
+  const select = <T>(s: Sql): T[] => selectOrNone<T>(sql, s.sql, ...s.params);
   switch (read.kind) {
     case 'list': {
       // Checked by the router before it asked (queries.ts): parsing cannot fail here.
@@ -127,5 +120,34 @@ export function readShard<R extends ShardRead>(sql: SqlStorage, read: R): ShardA
       return (select<Record<string, number>>(unitsSql(SHARD_LAYOUT, '', read.start, read.end))[0] ?? {}) as ShardAnswers[R['kind']];
     case 'byQueue':
       return select(runsByQueueSql(SHARD_LAYOUT)) as ShardAnswers[R['kind']];
+  }
+}
+
+/**
+ * For the shard's retention sweep (src/workflow-object/retention-sweep.ts): closed runs that closed
+ * by `closedBy`, at most `limit` (a scan of the table: rows read cost a thousandth of rows written,
+ * and the sweep runs only when its slot says a run is due).
+ */
+export function closedBy(sql: SqlStorage, closedBy: number, limit: number): Array<{ workflowId: string; runId: string }> {
+  return selectOrNone<{ workflowId: string; runId: string }>(
+    sql,
+    `SELECT workflow_id AS workflowId, run_id AS runId FROM visibility WHERE close_time IS NOT NULL AND status <> 'RUNNING' AND close_time <= ? LIMIT ?`,
+    closedBy,
+    limit,
+  );
+}
+
+/** The shard's earliest close of a run it keeps, with its workflow; undefined when no run is closed. */
+export function earliestClose(sql: SqlStorage): { workflowId: string; closeTime: number } | undefined {
+  return selectOrNone<{ workflowId: string; closeTime: number }>(sql, `SELECT workflow_id AS workflowId, close_time AS closeTime FROM visibility WHERE close_time IS NOT NULL ORDER BY close_time LIMIT 1`)[0];
+}
+
+/** A read of the table; none when the shard has written no summary yet (no table). */
+function selectOrNone<T>(sql: SqlStorage, query: string, ...params: unknown[]): T[] {
+  try {
+    return sql.exec(query, ...params).toArray() as T[];
+  } catch (err) {
+    if (isMissingTable(err)) return [];
+    throw err;
   }
 }

@@ -15,6 +15,11 @@ export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync
    * and the alarm would fire then only to move it.
    */
   setAlarm(at: number | Date, options?: { exact?: boolean }): Promise<void>;
+  /**
+   * In a shard: makes the shard's retention sweep fire by `wall` (wall-clock ms), which deletes the
+   * workflow's closed runs (retention-sweep.ts). An object of its own has none: its alarm does that.
+   */
+  readonly sweepBy?: (wall: number) => void;
   /** This workflow's own handle on the object's database (watched by its meter alone). */
   readonly sql: SqlStorage;
   /** The object's database, the same for every workflow of a shard (its schema is checked once: reopening-sql.ts). */
@@ -81,8 +86,8 @@ export function objectStorage(storage: DurableObjectStorage): HostStorage {
   };
 }
 
-/** One workflow in a shard: its keys under its scope, its alarm a slot of the shard's. */
-export function shardStorage(storage: DurableObjectStorage, workflowId: string, alarms: ShardAlarms): HostStorage {
+/** One workflow in a shard: its keys under its scope, its alarm a slot of the shard's, its runs' deletions the shard's sweep's. */
+export function shardStorage(storage: DurableObjectStorage, workflowId: string, alarms: ShardAlarms, sweepBy: (wall: number) => void): HostStorage {
   const scope = keyScope(workflowId);
   const rows = new StateTable(storage.sql, [], scope);
   // A shard's file is shared: a workflow's stored bytes are those of its rows.
@@ -92,6 +97,7 @@ export function shardStorage(storage: DurableObjectStorage, workflowId: string, 
     sql,
     database: storage.sql,
     scope,
+    sweepBy,
     forget: () => alarm.forget(),
     close,
     transactionSync: (fn) => storage.transactionSync(fn),

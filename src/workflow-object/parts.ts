@@ -84,7 +84,8 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
         runningDelayMs: runningSummaryDelayMs(env),
       });
   const calls = new WorkflowCalls((m) => store.table(m), { env, now, retryBy: alarmBy, settle: h.settleCall });
-  const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied() });
+  const { sweepBy } = storage;
+  const deletion: RunDeletion = new RunDeletion({ env, storage, store, visibility, calls, namespace, now, alarmBy, emptied: () => alarms.emptied(), ...(sweepBy ? { sweepBy: (due: number) => sweepBy(clock.toWallClock(due)) } : {}) });
   const payloads = new TaskPayloads(store, env.KEEL_TOKEN_SECRET, workflowShards(env));
   const alarms: WorkflowAlarm = new WorkflowAlarm(storage, clock, store, [calls, visibility], (tx: Txn) => deletion.nextDue(tx));
   return {

@@ -1,7 +1,8 @@
 /**
  * Delivery of the task outbox: at-least-once hand-off of new tasks to their task queues. A row is
- * deleted once its queue has the task — usually by the task's start, in the transaction that
- * starts it, so the hand-off writes nothing of its own. A row whose hand-off fails stays and is
+ * deleted once its queue has the task — by the task's start, in the transaction that starts it
+ * (during the hand-off, or later from the queue's backlog: WorkflowStore.queued), or by whichever
+ * change this workflow writes first — so the hand-off writes nothing of its own. A row whose hand-off fails stays and is
  * retried with back-off by the alarm; the workflow object rejects the duplicate a retry may cause
  * (design invariant 2).
  */
@@ -53,8 +54,9 @@ export class TaskOutbox {
     try {
       this.handingOff.set(key, row.id);
       if (row.attempts > 0) console.warn(`outbox: re-delivering a ${row.kind} task of workflow '${ref.workflowId}' to queue '${row.task_queue}' (attempt ${row.attempts + 1}, after ${row.attempts} failed)`);
-      await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
-      if (!this.deletedAtStart.delete(row.id)) this.store.delivered(row.id);
+      const outcome = await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
+      // In the backlog, the row goes with the next change (the task's start); else now.
+      if (!this.deletedAtStart.delete(row.id)) (outcome === 'queued' ? this.store.queued(row.id) : this.store.delivered(row.id));
     } catch (err) {
       this.deletedAtStart.delete(row.id);
       const backoff = Math.min(1000 * 2 ** row.attempts, OUTBOX_RETRY_MAX_MS);

@@ -10,6 +10,7 @@ import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowObjectStub, workflowStub } from '../../src/stubs.js';
 import { workflowShards } from '../../src/workflow-shards.js';
 import type { HostStorage } from '../../src/workflow-object/host-storage.js';
+import { SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { partitionStub } from '../../src/task-queue.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -97,6 +98,33 @@ export async function fireAlarm(workflowId: string, namespace = NS): Promise<boo
     if ((await hostStorage(host).getAlarm()) === null) return false;
     await host.alarm();
     return true;
+  });
+}
+
+/**
+ * Runs the deletion of closed runs past their retention at the workflow's time (its clock, which tests
+ * move): in a shard, the shard's retention sweep with its clock brought up to the workflow's
+ * (src/workflow-object/retention-sweep.ts); in an object of its own, its alarm.
+ */
+export async function sweepRetention(workflowId: string, namespace = NS): Promise<void> {
+  if (workflowShards(testEnv) === 0) return void (await fireAlarm(workflowId, namespace));
+  await runInDurableObject(wfObject(workflowId, namespace), async (o: WorkflowObject) => {
+    const sweep = (o as unknown as { sweep: RetentionSweep }).sweep;
+    const behind = o.host(workflowId, namespace).clock.now() - sweep.clock.now();
+    if (behind > 0) sweep.clock.advance(behind);
+    await sweep.run();
+  });
+}
+
+/**
+ * By when (the workflow's time) its closed run's deletion runs at the latest: its alarm in an object of
+ * its own; in a shard, the shard's retention sweep, which fires by the earliest deletion of its runs.
+ */
+export async function deletionBy(workflowId: string): Promise<number | null> {
+  if (workflowShards(testEnv) === 0) return alarmAt(workflowId);
+  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => {
+    const wall = state.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, SWEEP_SCOPE).toArray()[0]?.due;
+    return wall === undefined ? null : wall - o.clock.toWallClock(0);
   });
 }
 

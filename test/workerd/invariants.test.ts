@@ -129,13 +129,14 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     expect(await outboxRows(wid)).toHaveLength(2);
     await resumeDelivery(wid);
     await settle(wid);
-    expect(await outboxRows(wid)).toHaveLength(0);
     const q = await queueState(tq);
     expect(q.backlog).toHaveLength(2);
     expect(q.backlog[0]).toEqual(q.backlog[1]);
 
     const task = (await pollWorkflowTask(tq, 1000, 'worker-a'))!;
     expect(task.attempt).toBe(1);
+    // Both rows, their task in the backlog, went with the task's start (WorkflowStore.queued).
+    expect(await outboxRows(wid)).toHaveLength(0);
     expect(await pollWorkflowTask(tq, 100, 'worker-b')).toBeUndefined();
     expect((await queueState(tq)).backlog).toEqual([]);
     expect(eventTypes(await history(wid)).slice(-3)).toEqual([...AFTER_SIGNAL, 'WorkflowTaskStarted']);
@@ -173,10 +174,40 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
 
     await resumeDelivery(wid);
     expect(await fireAlarm(wid)).toBe(true);
-    expect(await outboxRows(wid)).toEqual([]);
     expect((await queueState(tq)).backlog).toHaveLength(1);
     const task = (await pollWorkflowTask(tq))!;
     expect(task.workflowExecution.runId).toBe(runId);
+    expect(await outboxRows(wid)).toEqual([]);
+  });
+
+  it('a row whose task its queue put in the backlog goes with the next change, in no commit of its own; lost from memory first, it is delivered again and the duplicate dropped', async () => {
+    const wid = unique('queued-row');
+    const tq = unique('tq');
+    await signalledWithDeliveryPaused(wid, tq);
+    await resumeDelivery(wid);
+    // The hand-off: the queue holds the task, and the row stays, no longer due, without a write of its own.
+    const written = await inWorkflow(NS, wid, async (o: WorkflowHost) => {
+      const before = o.usage.peek().sqliteRowsWritten;
+      await o.deliverOutbox();
+      return o.usage.peek().sqliteRowsWritten - before;
+    });
+    expect(written).toBe(0);
+    expect((await queueState(tq)).backlog).toHaveLength(1);
+    expect(await outboxRows(wid)).toHaveLength(1);
+    await settle(wid);
+    expect((await queueState(tq)).backlog).toHaveLength(1);
+
+    // The object forgets (a restart): the row is due again, handed over again, and the copy is stale.
+    await inWorkflow(NS, wid, (o: WorkflowHost) => (o as unknown as { store: { forget(): void } }).store.forget());
+    await settle(wid);
+    expect((await queueState(tq)).backlog).toHaveLength(2);
+    const task = (await pollWorkflowTask(tq, 1000, 'worker-a'))!;
+    expect(task.attempt).toBe(1);
+    // The task's start deleted the row in its own transaction.
+    expect(await outboxRows(wid)).toEqual([]);
+    expect(await pollWorkflowTask(tq, 100, 'worker-b')).toBeUndefined();
+    expect(eventTypes(await history(wid)).filter((t) => t === 'WorkflowTaskStarted')).toHaveLength(2);
+    await completeWorkflowTask(task.taskToken, []);
   });
 });
 

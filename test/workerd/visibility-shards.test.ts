@@ -4,7 +4,7 @@
  * outbox row, no D1 write, nothing left to deliver — and list, count and the namespace's cost ask
  * every shard and merge what they answer (src/visibility/shard-store.ts, list-rows.ts).
  */
-import { env } from 'cloudflare:test';
+import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { ResponseOf } from '../../protocol/index.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
@@ -13,6 +13,9 @@ import { StateTable } from '../../src/storage/state-table.js';
 import { ShardSummaries } from '../../src/visibility/shard-store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
 import { hostStorage, inWorkflow, json, testEnv } from './helpers.js';
+import { workflowObjectStub } from '../../src/stubs.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
+import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { Space, complete } from './visibility-helpers.js';
 
 const db = (env as unknown as { VISIBILITY: D1Database }).VISIBILITY;
@@ -103,11 +106,17 @@ describe('summaries in the shard, written with their change', () => {
     expect((await s.count()).count).toBe(1);
   });
 
-  it('retention deletes a closed run’s row in the alarm’s transaction', async () => {
+  it('retention’s sweep deletes a closed run’s row with the run', async () => {
     const s = new Space();
     const runId = await s.start('old');
     await s.completeTask('old', complete);
-    await s.advance('old', 73 * 3600_000); // past the default retention, 72 h
+    // Past the default retention, 72 h, on the shard's sweep clock (src/workflow-object/retention-sweep.ts).
+    const deleted = await runInDurableObject(workflowObjectStub(testEnv, s.ns, 'old'), (o: WorkflowObject) => {
+      const sweep = (o as unknown as { sweep: RetentionSweep }).sweep;
+      sweep.clock.advance(73 * 3600_000);
+      return sweep.run();
+    });
+    expect(deleted).toBe(1);
     expect(await shardRow(s, 'old', runId)).toBeUndefined();
     expect((await s.count()).count).toBe(0);
   });
