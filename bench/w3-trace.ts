@@ -11,11 +11,16 @@
 //   in worker       arrived → the completion was sent
 //   completion      completion sent → answered
 //
+// Each row is one timer, in the order the timers came due (due+: ms after the round's first), with its
+// shard (of the local service's DEFAULT_WORKFLOW_SHARDS).
+//
 // The workflow sees `after − before − 1 s` = first task + alarm late + to hand-off.
 //
 //   node scripts/build.mjs && npx tsx bench/w3-trace.ts [count] [--rounds N]
 import { loadavg } from 'node:os';
 import { fromTemporalHistory } from '../sdk/client/history-json.js';
+import { DEFAULT_WORKFLOW_SHARDS } from '../sdk/testing/local-service.js';
+import { shardOf } from '../src/workflow-shards.js';
 import { newWorkflowId, round, startBench, stats, TASK_QUEUE } from './lib';
 import type { durableSleep } from './workflows';
 
@@ -65,6 +70,7 @@ try {
     const handles = await Promise.all(ids.map((workflowId) => b.client.workflow.start<typeof durableSleep>('durableSleep', { taskQueue: TASK_QUEUE, workflowId, args: [sleepMs], requestEagerStart: true })));
     const results = await Promise.all(handles.map((h) => h.result().catch((err: unknown) => (console.warn(`${h.workflowId}: ${String(err)}`), undefined))));
     const byWorkflow = new Map<string, Seen[]>();
+    const roundRows: Array<{ due: number; text: string }> = [];
     for (const s of seen.values()) byWorkflow.set(s.workflowId, [...(byWorkflow.get(s.workflowId) ?? []), s]);
     for (const [i, id] of ids.entries()) {
       const events = fromTemporalHistory((await b.client.workflow.getHandle(id).fetchHistory()).events);
@@ -92,10 +98,13 @@ try {
         batch: second?.batch ?? NaN,
       };
       for (const [key, value] of Object.entries(row)) if (Number.isFinite(value)) parts[key]!.push(value);
-      rows.push(`${String(rows.length).padStart(3)} ${Object.values(row).map((x) => String(round(x, 1)).padStart(8)).join('')}  ${second?.via ?? ''}  fired@${fired % 100_000}`);
+      roundRows.push({ due: timerStarted + sleepMs, text: `${Object.values(row).map((x) => String(round(x, 1)).padStart(8)).join('')}  shard ${String(shardOf(id, DEFAULT_WORKFLOW_SHARDS)).padStart(2)}  ${second?.via.split('/').slice(-2).join('/') ?? ''}` });
     }
+    // In the order the timers came due, with when each was due from the round's first (the burst's shape).
+    roundRows.sort((x, y) => x.due - y.due);
+    for (const r of roundRows) rows.push(`${String(rows.length).padStart(3)} +${String(r.due - roundRows[0]!.due).padStart(4)}${r.text}`);
   }
-  console.log(`${''.padStart(3)} ${Object.keys(parts).map((x) => x.slice(0, 8).padStart(8)).join('')}`);
+  console.log(`${''.padStart(3)} ${'due+'.padStart(5)}${Object.keys(parts).map((x) => x.slice(0, 8).padStart(8)).join('')}`);
   console.log(rows.join('\n'));
   console.log(`\nW3 traced: ${count} concurrent ${sleepMs} ms sleeps, ${rounds} round(s); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   for (const [key, values] of Object.entries(parts)) {
