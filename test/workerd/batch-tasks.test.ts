@@ -99,7 +99,7 @@ const comparable = (events: HistoryEvent[], names: string[]) =>
 
 describe('POST /tasks/batch', () => {
   it('tasks carry their shard as shardKey', async () => {
-    const [{ workflowId, task }] = await firstTasks(idsInOneShard('batch-key', 1));
+    const { workflowId, task } = (await firstTasks(idsInOneShard('batch-key', 1)))[0]!;
     expect(task.shardKey).toBe(shards > 0 ? String(shardOf(workflowId, shards)) : undefined);
   });
 
