@@ -12,6 +12,9 @@ import { UsageMeter, type RequestKind } from './usage-meter.js';
  * Calls from other workflow objects (children, external signals and cancels) are counted by the
  * receiver only, so a request is never in two executions' bills; a signal or cancel sent by
  * another workflow counts here as a Worker request it was not (one unit over, on that path only).
+ * The object's `callMany` (POST /tasks/batch) is not a host method: it reaches these methods, one per
+ * item, so each item counts as the request it stands for, as when sent alone (the batch is one
+ * request on Cloudflare's bill: up to 63 units over per batch, on that path only).
  */
 export const RPC_KINDS: Readonly<Record<string, RequestKind>> = {
   start: 'worker',
