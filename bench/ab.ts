@@ -6,6 +6,7 @@
 //
 //   node scripts/build.mjs   # in each checkout
 //   npx tsx bench/ab.ts <checkout A> <checkout B> [--runs 100] [--no-eager-start] [--only w1,w2,throughput,w3] [--bursts 4] [--w3-rounds 3] [--w3-sleeps 50]
+//       [--bindings-a JSON] [--bindings-b JSON]   # Worker bindings for one side's service, e.g. '{"KEEL_WORKFLOW_SHARDS":"4"}'
 //
 // Each side loads its own SDK (dist/sdk), service (dist/worker) and bench workflows/activities.
 // Both sides start workflows with `requestEagerStart` on the worker's connection (a side whose SDK
@@ -17,7 +18,7 @@ import path from 'node:path';
 import { checkoutModules, newWorkflowId, pool, stats, workerdPids } from './lib';
 
 const args = process.argv.slice(2);
-const valued = ['--runs', '--only', '--bursts', '--w3-rounds', '--w3-sleeps'];
+const valued = ['--runs', '--only', '--bursts', '--w3-rounds', '--w3-sleeps', '--bindings-a', '--bindings-b'];
 const dirs = args.filter((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]!)).map((d) => path.resolve(d));
 const only = args.includes('--only') ? new Set(args[args.indexOf('--only') + 1]!.split(',')) : undefined;
 const runsOf = (w: string) => !only || only.has(w);
@@ -27,6 +28,8 @@ const bursts = args.includes('--bursts') ? Number(args[args.indexOf('--bursts') 
 const w3Sleeps = Number(args[args.indexOf('--w3-sleeps') + 1] ?? 0) || 50;
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 0) || 100;
 const eager = !args.includes('--no-eager-start');
+// One checkout against itself with other settings (shards, partitions) is a side by side too.
+const bindingsOf = (name: string): Record<string, string> | undefined => (args.includes(`--bindings-${name}`) ? (JSON.parse(args[args.indexOf(`--bindings-${name}`) + 1]!) as Record<string, string>) : undefined);
 if (dirs.length !== 2) {
   console.error('usage: npx tsx bench/ab.ts <checkout A> <checkout B> [--runs N]');
   process.exit(2);
@@ -54,7 +57,8 @@ async function side(name: string, dir: string): Promise<Side> {
   const [{ Client, Connection }, { NativeConnection, Worker, bundleWorkflowCode }, { startLocalService }, activities] = await checkoutModules(dir);
   const before = new Set(workerdPids());
   const dataDir = mkdtempSync(path.join(tmpdir(), `keel-ab-${name}-`));
-  const service = await startLocalService({ dataDir });
+  const bindings = bindingsOf(name.toLowerCase());
+  const service = await startLocalService({ dataDir, ...(bindings ? { bindings } : {}) });
   const pids = workerdPids().filter((p) => !before.has(p));
   const connection = await NativeConnection.connect({ address: service.address });
   const worker = await Worker.create({ connection, taskQueue: 'ab', workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(dir, 'bench/workflows.ts') }), activities, shutdownSignals: [] });

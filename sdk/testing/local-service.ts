@@ -69,8 +69,14 @@ export function defaultWorkerScript(): string {
   }
 }
 
-/** Shards per namespace of a new local service (a deployment sets its own in wrangler.toml). */
-export const DEFAULT_WORKFLOW_SHARDS = 16;
+/**
+ * Shards per namespace of a new local service (a deployment sets its own in wrangler.toml: 16).
+ * Locally every object runs on workerd's one thread, so more shards add no parallelism; fewer make
+ * the worker's completions for one shard queue behind each other and go in one exchange and one
+ * commit (group commit, docs/scale.md): 2 shards made 1.43x the W1 throughput of 16 at 50 in
+ * flight (bench/RESULTS.md). Two, not one, so that every local service still spreads a namespace.
+ */
+export const DEFAULT_WORKFLOW_SHARDS = 2;
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const ip = options.ip ?? '127.0.0.1';
@@ -114,7 +120,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       ...(options.timeSkipping ? { KEEL_TIME_SKIPPING: options.timeSkipping === 'auto' ? 'auto' : '1' } : {}),
       // Any namespace name works, created on first use (bindings may turn it off with '0').
       KEEL_NAMESPACE_AUTO_CREATE: '1',
-      // Workflows kept in 16 shards per namespace (src/workflow-shards.ts); `keel dev` keeps the
+      // Workflows kept in DEFAULT_WORKFLOW_SHARDS shards per namespace (src/workflow-shards.ts); `keel dev` keeps the
       // count its data directory was made with.
       KEEL_WORKFLOW_SHARDS: String(DEFAULT_WORKFLOW_SHARDS),
       // Requests for other host names (DNS rebinding) or from other sites' pages are refused
