@@ -316,7 +316,7 @@ class VmRunContext implements WorkflowRunContext {
     this.disposed = true;
     const runtime = this.run.runtime;
     try {
-      if (runtime?.dispose) this.sandbox.call(this.run, () => runtime.dispose!());
+      if (runtime?.dispose && runtime.needsDispose?.() !== false) this.sandbox.call(this.run, () => runtime.dispose!());
     } finally {
       this.run.runtime = undefined;
       this.sandbox.release(this.run);

@@ -154,6 +154,12 @@ export interface WorkflowRuntimeApi {
   setLogger?(sink: WorkflowLogSinkLike): void;
   /** The run is let go of: runs the internals interceptors' `dispose`. */
   dispose?(): void;
+  /**
+   * Whether {@link dispose} has anything to run (the run has internals interceptors). The worker
+   * calls it outside the context (it reads no user code) and skips the call into the context for
+   * a run without any: most runs, and a call into the context is a switch of globals and a drain.
+   */
+  needsDispose?(): boolean;
 }
 
 /** Where the workflow's `log` writes (a structural copy of keel/workflow's WorkflowLogSink). */

@@ -61,6 +61,9 @@ export function createRuntime(workflows: Record<string, unknown>, options?: Runt
     setLogger(sink: WorkflowLogSink): void {
       activator.logSink = sink;
     },
+    needsDispose(): boolean {
+      return activator.interceptors.internals.length > 0;
+    },
     dispose(): void {
       setActivator(activator);
       activator.dispose();
