@@ -137,6 +137,25 @@ describe('WorkflowSandbox', () => {
     await expect(bare.activate(start('order', ['o-1']))).rejects.toThrow(/disposed/);
   });
 
+  it('re-evaluates conditions only for a run that waits on one, and unblocks them in the activation that makes them true', async () => {
+    const sb = await sandbox();
+    const calls = vi.spyOn(sb, 'call');
+    const run = sb.createRunContext({ workflowId: 'fulfil' });
+    const callsOf = async (activation: Activation) => {
+      const before = calls.mock.calls.length;
+      const result = await run.activate(activation);
+      return { result, calls: calls.mock.calls.length - before };
+    };
+    // No condition yet: activate and collect, no call to re-evaluate conditions.
+    expect(await callsOf(start('fulfil', ['o-1']))).toEqual({ result: { commands: [expect.objectContaining({ type: 'ScheduleActivityTask', activityType: 'charge' })] }, calls: 2 });
+    const charged = { timestamp: T0 + 1000, isReplaying: false, historyLength: 9, jobs: [{ type: 'resolveActivity' as const, activityId: '1', result: { completed: { result: payload('charged o-1') } } }] };
+    // Now waiting on approval: the conditions are re-evaluated (none true), then collected.
+    expect(await callsOf(charged)).toEqual({ result: { commands: [] }, calls: 3 });
+    // The signal makes the condition true: unblocked, its continuation run, the sleep's timer started.
+    const approved = await callsOf({ timestamp: T0 + 2000, isReplaying: false, historyLength: 12, jobs: [{ type: 'signalWorkflow', signalName: 'approve', args: [payload(true)] }] });
+    expect(approved.result).toEqual({ commands: [expect.objectContaining({ type: 'StartTimer', startToFireTimeoutMs: 5000 })] });
+  });
+
   it('refuses a script that does not install the runtime', () => {
     const sb = new WorkflowSandbox('globalThis.somethingElse = 1;');
     expect(() => sb.createRunContext()).toThrow(WorkflowBundleError);

@@ -147,6 +147,12 @@ export interface WorkflowRuntimeApi {
    * how many it resolved. Their continuations run at the next microtask drain.
    */
   tryUnblockConditions(): number;
+  /**
+   * Whether the workflow waits on any `condition` (so {@link tryUnblockConditions} has anything to
+   * evaluate). The worker calls it outside the context (it reads no user code) and skips the call
+   * into the context when not: most activations of most runs.
+   */
+  hasBlockedConditions?(): boolean;
   collectCommands(): ActivationResult;
   /** Query handlers are synchronous, as in Temporal; a handler that returns a promise is rejected. */
   query(request: QueryRequest): QueryResult;

@@ -50,6 +50,9 @@ export function createRuntime(workflows: Record<string, unknown>, options?: Runt
       setActivator(activator);
       return activator.tryUnblockConditions();
     },
+    hasBlockedConditions(): boolean {
+      return activator.blockedConditions.size > 0;
+    },
     collectCommands(): ActivationResult {
       setActivator(activator);
       return activator.collectCommands();
