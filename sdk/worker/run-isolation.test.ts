@@ -10,7 +10,7 @@ import { WorkflowSandbox, type WorkflowRunContext } from './workflow-sandbox.js'
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
 
 interface Probe {
-  seenAtStart: { owner: string | null; urlSearchParams: string; starts: number };
+  seenAtStart: { owner: string | null; urlSearchParams: string; starts: number; loadedInRun: boolean };
   after: { owner: string; urlSearchParams: string; url: string; starts: number; microtaskRan: boolean };
   drawn: number[];
   times: number[];
@@ -71,14 +71,14 @@ describe('runs sharing one sandbox context', () => {
     for (const [name, seed, run] of [...runs].reverse()) results.set(name, probe(await run.activate(fire(seed))));
     for (const [name] of runs) {
       const p = results.get(name)!;
-      expect(p.seenAtStart).toEqual({ owner: null, urlSearchParams: 'function', starts: 1 });
+      expect(p.seenAtStart).toEqual({ owner: null, urlSearchParams: 'function', starts: 1, loadedInRun: false });
       expect(p.after).toEqual({ owner: name, urlSearchParams: `replaced by ${name}`, url: 'undefined', starts: 1, microtaskRan: true });
     }
     // A run made after them all starts from the pristine global, with fresh module state.
     const late = sb.createRunContext({ workflowId: 'late' });
     expect(commands(await late.activate(start('late', 9)))).toEqual([expect.objectContaining({ type: 'StartTimer', timerId: '1' })]);
     const lateProbe = probe(await late.activate(fire(9)));
-    expect(lateProbe.seenAtStart).toEqual({ owner: null, urlSearchParams: 'function', starts: 1 });
+    expect(lateProbe.seenAtStart).toEqual({ owner: null, urlSearchParams: 'function', starts: 1, loadedInRun: false });
     // Module-level draws come from the same fixed seed in every run (and so replay).
     expect(new Set([...results.values(), lateProbe].map((p) => p.moduleDraw)).size).toBe(1);
     expect(lateProbe.moduleDraw).toBe((await alone('solo', 1)).moduleDraw);

@@ -1,10 +1,11 @@
 // Tests of WorkflowSandbox: one context shared by all runs, each isolated (run-isolation.test.ts), the globals it gets, console routing, and the
 // activate → drain → collect cycle, with the real runtime.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Activation } from '../workflow/activation.js';
 import { WorkflowBundleError } from './errors.js';
 import { fromPayload, payload } from './test-fixtures/history-builder.js';
-import { fixtureBundle } from './test-fixtures/fixtures.js';
+import { fixtureBundle, fixturePath } from './test-fixtures/fixtures.js';
+import { bundleWorkflowCode } from './workflow-bundler.js';
 import { SANDBOX_GLOBAL_NAMES, WorkflowSandbox, type SandboxLogger } from './workflow-sandbox.js';
 
 const T0 = Date.parse('2025-01-01T00:00:00.000Z');
@@ -115,6 +116,44 @@ describe('WorkflowSandbox', () => {
     const run = (await sandbox()).createRunContext();
     const r = await run.activate(start('buggy'));
     expect(r).toEqual({ failure: expect.objectContaining({ message: 'a bug in the workflow' }) });
+  });
+
+  it("runs the internals interceptors' dispose when a run is let go of, and does not enter the context for a run without any", async () => {
+    const logger = recordingLogger();
+    const { code } = await bundleWorkflowCode({ workflowsPath: fixturePath('workflows.ts'), workflowInterceptorModules: [fixturePath('interceptors-dispose.ts')] });
+    const withInterceptor = new WorkflowSandbox(code, { logger });
+    const run = withInterceptor.createRunContext({ workflowId: 'intercepted' });
+    await run.activate(start('order', ['o-1']));
+    run.dispose();
+    expect(logger.lines).toEqual(['INFO: disposed by the internals interceptor']);
+
+    const plain = await sandbox();
+    const calls = vi.spyOn(plain, 'call');
+    const bare = plain.createRunContext({ workflowId: 'bare' });
+    await bare.activate(start('order', ['o-1']));
+    const beforeDispose = calls.mock.calls.length;
+    bare.dispose();
+    expect(calls.mock.calls.length).toBe(beforeDispose);
+    await expect(bare.activate(start('order', ['o-1']))).rejects.toThrow(/disposed/);
+  });
+
+  it('re-evaluates conditions only for a run that waits on one, and unblocks them in the activation that makes them true', async () => {
+    const sb = await sandbox();
+    const calls = vi.spyOn(sb, 'call');
+    const run = sb.createRunContext({ workflowId: 'fulfil' });
+    const callsOf = async (activation: Activation) => {
+      const before = calls.mock.calls.length;
+      const result = await run.activate(activation);
+      return { result, calls: calls.mock.calls.length - before };
+    };
+    // No condition yet: activate and collect, no call to re-evaluate conditions.
+    expect(await callsOf(start('fulfil', ['o-1']))).toEqual({ result: { commands: [expect.objectContaining({ type: 'ScheduleActivityTask', activityType: 'charge' })] }, calls: 2 });
+    const charged = { timestamp: T0 + 1000, isReplaying: false, historyLength: 9, jobs: [{ type: 'resolveActivity' as const, activityId: '1', result: { completed: { result: payload('charged o-1') } } }] };
+    // Now waiting on approval: the conditions are re-evaluated (none true), then collected.
+    expect(await callsOf(charged)).toEqual({ result: { commands: [] }, calls: 3 });
+    // The signal makes the condition true: unblocked, its continuation run, the sleep's timer started.
+    const approved = await callsOf({ timestamp: T0 + 2000, isReplaying: false, historyLength: 12, jobs: [{ type: 'signalWorkflow', signalName: 'approve', args: [payload(true)] }] });
+    expect(approved.result).toEqual({ commands: [expect.objectContaining({ type: 'StartTimer', startToFireTimeoutMs: 5000 })] });
   });
 
   it('refuses a script that does not install the runtime', () => {

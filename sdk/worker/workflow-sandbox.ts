@@ -293,7 +293,7 @@ class VmRunContext implements WorkflowRunContext {
       // Temporal's loop (see WorkflowRuntimeApi): each call returns with every continuation the
       // jobs released already run; re-check the `condition`s they may have made true, until nothing moves.
       this.sandbox.call(this.run, () => runtime.activate(activation));
-      while (this.sandbox.call(this.run, () => runtime.tryUnblockConditions()) > 0);
+      while (runtime.hasBlockedConditions?.() !== false && this.sandbox.call(this.run, () => runtime.tryUnblockConditions()) > 0);
       return this.sandbox.call(this.run, () => runtime.collectCommands());
     } catch (err) {
       return { failure: toTaskFailure(err) };
@@ -316,7 +316,7 @@ class VmRunContext implements WorkflowRunContext {
     this.disposed = true;
     const runtime = this.run.runtime;
     try {
-      if (runtime?.dispose) this.sandbox.call(this.run, () => runtime.dispose!());
+      if (runtime?.dispose && runtime.needsDispose?.() !== false) this.sandbox.call(this.run, () => runtime.dispose!());
     } finally {
       this.run.runtime = undefined;
       this.sandbox.release(this.run);

@@ -147,6 +147,12 @@ export interface WorkflowRuntimeApi {
    * how many it resolved. Their continuations run at the next microtask drain.
    */
   tryUnblockConditions(): number;
+  /**
+   * Whether the workflow waits on any `condition` (so {@link tryUnblockConditions} has anything to
+   * evaluate). The worker calls it outside the context (it reads no user code) and skips the call
+   * into the context when not: most activations of most runs.
+   */
+  hasBlockedConditions?(): boolean;
   collectCommands(): ActivationResult;
   /** Query handlers are synchronous, as in Temporal; a handler that returns a promise is rejected. */
   query(request: QueryRequest): QueryResult;
@@ -154,6 +160,12 @@ export interface WorkflowRuntimeApi {
   setLogger?(sink: WorkflowLogSinkLike): void;
   /** The run is let go of: runs the internals interceptors' `dispose`. */
   dispose?(): void;
+  /**
+   * Whether {@link dispose} has anything to run (the run has internals interceptors). The worker
+   * calls it outside the context (it reads no user code) and skips the call into the context for
+   * a run without any: most runs, and a call into the context is a switch of globals and a drain.
+   */
+  needsDispose?(): boolean;
 }
 
 /** Where the workflow's `log` writes (a structural copy of keel/workflow's WorkflowLogSink). */

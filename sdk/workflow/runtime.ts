@@ -50,6 +50,9 @@ export function createRuntime(workflows: Record<string, unknown>, options?: Runt
       setActivator(activator);
       return activator.tryUnblockConditions();
     },
+    hasBlockedConditions(): boolean {
+      return activator.blockedConditions.size > 0;
+    },
     collectCommands(): ActivationResult {
       setActivator(activator);
       return activator.collectCommands();
@@ -60,6 +63,9 @@ export function createRuntime(workflows: Record<string, unknown>, options?: Runt
     },
     setLogger(sink: WorkflowLogSink): void {
       activator.logSink = sink;
+    },
+    needsDispose(): boolean {
+      return activator.interceptors.internals.length > 0;
     },
     dispose(): void {
       setActivator(activator);

@@ -1,5 +1,5 @@
 // Owns the fixture workflows written against the real `keel/workflow`, as users write them.
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, sleep, uuid4 } from 'keel/workflow';
+import { condition, defineQuery, defineSignal, inWorkflowContext, proxyActivities, setHandler, sleep, uuid4 } from 'keel/workflow';
 // Type-only: esbuild erases it, so the Node built-in activities.ts imports never reaches the bundle.
 import type * as activities from './activities.js';
 
@@ -60,6 +60,8 @@ export async function buggy(): Promise<never> {
 let startsInThisModule = 0;
 /** A module-level draw: before the run starts, from a fixed seed, the same in every run. */
 const moduleDraw = Math.random();
+/** Whether a run looked current while this module loaded: never (no run's Activator outlives its call into the context). */
+const loadedInRun = inWorkflowContext();
 
 /**
  * Leaves a mark in every place one run could leak into another (a new global, a replaced one, a
@@ -68,7 +70,7 @@ const moduleDraw = Math.random();
 export async function isolationProbe(name: string): Promise<unknown> {
   const g = globalThis as Record<string, unknown>;
   startsInThisModule++;
-  const seenAtStart = { owner: g.owner ?? null, urlSearchParams: typeof g.URLSearchParams, starts: startsInThisModule };
+  const seenAtStart = { owner: g.owner ?? null, urlSearchParams: typeof g.URLSearchParams, starts: startsInThisModule, loadedInRun };
   g.owner = name;
   g.URLSearchParams = `replaced by ${name}`;
   delete g.URL;
