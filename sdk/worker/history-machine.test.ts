@@ -80,8 +80,21 @@ describe('WorkflowRunMachine', () => {
     const { machine, context } = scripted({ commands: [timer('1')] });
     const h = new HistoryBuilder().started('sleeper');
     h.taskStarted();
-    expect(await machine.applyHistory(h.events)).toEqual({ commands: [timer('1')] });
+    const before = Date.now();
+    // A live StartTimer carries when the workflow asked for it, on the worker's clock (the service counts the timer from it).
+    const result = await machine.applyHistory(h.events);
+    expect(result).toEqual({ commands: [{ ...timer('1'), requestedAtMs: expect.any(Number) }] });
     expect(context.activations[0]?.isReplaying).toBe(false);
+    const [{ requestedAtMs }] = (result as unknown as { commands: [{ requestedAtMs: number }] }).commands;
+    expect(requestedAtMs).toBeGreaterThanOrEqual(before);
+    expect(requestedAtMs).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('leaves replayed StartTimer commands as the workflow made them', async () => {
+    const { machine } = scripted({ commands: [timer('1')] });
+    const h = new HistoryBuilder().started('sleeper');
+    h.taskStarted();
+    expect(await machine.applyHistory(h.events, { mode: 'replay' })).toEqual({ commands: [timer('1')] });
   });
 
   it('gives a failed activity the failure recorded in history', async () => {
@@ -133,7 +146,8 @@ describe('WorkflowRunMachine', () => {
       h.taskStarted();
       commands = await liveCommands(cached.applyHistory(h.since(nextBatchStart)));
       const fresh = await realMachine();
-      expect(await liveCommands(fresh.applyHistory(h.events))).toEqual(commands);
+      // The same commands but for when a timer was asked for (the worker's clock), which replay does not compare.
+      expect(withoutRequestTimes(await liveCommands(fresh.applyHistory(h.events)))).toEqual(withoutRequestTimes(commands));
       expect(await fresh.query({ queryId: 'q', queryType: 'step', args: [] })).toEqual(
         await cached.query({ queryId: 'q', queryType: 'step', args: [] }),
       );
@@ -251,3 +265,5 @@ async function liveCommands(result: Promise<ActivationResult | undefined>): Prom
   if ('failure' in r) throw new Error(`task failed: ${r.failure.message}`);
   return r.commands;
 }
+
+const withoutRequestTimes = (commands: Command[]) => commands.map((c) => (c.type === 'StartTimer' ? { ...c, requestedAtMs: undefined } : c));
