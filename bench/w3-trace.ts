@@ -1,11 +1,13 @@
 // W3 traced: one round of N concurrent 1 s durable sleeps (default 50), and for each timer where
 // its lateness went, from its history (service clock) and the worker's exchanges (observed fetch):
 //
-//   first task      WorkflowTaskStarted (the workflow's `before`) → WorkflowTaskCompleted (= TimerStarted), of which
+//   asked           WorkflowTaskStarted (the workflow's `before`) → the moment the timer counts from (TimerStarted's
+//                   Keel `anchorTime`: the worker's requestedAtMs, bounded; src/engine/timer-anchor.ts), else TimerStarted
+//   first task      WorkflowTaskStarted → WorkflowTaskCompleted (= TimerStarted), of which
 //     1st to worker   → the start's answer (eager workflow start) reached the worker
 //     1st in worker   → the worker sent the completion
 //     1st complete    → the completion's transaction (TimerStarted's time, service clock)
-//   alarm late      TimerStarted + 1 s (due) → TimerFired (the alarm's transaction)
+//   alarm late      the anchor + 1 s (due) → TimerFired (the alarm's transaction)
 //   to hand-off     TimerFired → WorkflowTaskStarted (the queue started it for a poll: the workflow's `after`)
 //   to worker       WorkflowTaskStarted → the poll answer that carried it arrived at the worker
 //   in worker       arrived → the completion was sent
@@ -14,11 +16,11 @@
 // Each row is one timer, in the order the timers came due (due+: ms after the round's first), with its
 // shard (of the local service's DEFAULT_WORKFLOW_SHARDS).
 //
-// The workflow sees `after − before − 1 s` = first task + alarm late + to hand-off.
+// The workflow sees `after − before − 1 s` = asked + alarm late + to hand-off.
 //
 //   node scripts/build.mjs && npx tsx bench/w3-trace.ts [count] [--rounds N]
 import { loadavg } from 'node:os';
-import { fromTemporalHistory } from '../sdk/client/history-json.js';
+import type { HistoryEvent } from '../protocol/index.js';
 import { DEFAULT_WORKFLOW_SHARDS } from '../sdk/testing/local-service.js';
 import { shardOf } from '../src/workflow-shards.js';
 import { newWorkflowId, round, startBench, stats, TASK_QUEUE } from './lib';
@@ -62,7 +64,7 @@ b.counter.observe = ({ endpoint, requestBody, responseText, sentAt, answeredAt }
 
 try {
   await Promise.all(Array.from({ length: 5 }, () => b.client.workflow.execute<typeof durableSleep>('durableSleep', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w3w'), args: [50] })));
-  const parts: Record<string, number[]> = { lateness: [], firstTask: [], toWorker1: [], inWorker1: [], complete1: [], alarmLate: [], toHandOff: [], toWorker: [], inWorker: [], completion: [], batch: [] };
+  const parts: Record<string, number[]> = { lateness: [], asked: [], firstTask: [], toWorker1: [], inWorker1: [], complete1: [], alarmLate: [], toHandOff: [], toWorker: [], inWorker: [], completion: [], batch: [] };
   const rows: string[] = [];
   for (let k = 0; k < rounds; k++) {
     seen.clear();
@@ -73,10 +75,13 @@ try {
     const roundRows: Array<{ due: number; text: string }> = [];
     for (const s of seen.values()) byWorkflow.set(s.workflowId, [...(byWorkflow.get(s.workflowId) ?? []), s]);
     for (const [i, id] of ids.entries()) {
-      const events = fromTemporalHistory((await b.client.workflow.getHandle(id).fetchHistory()).events);
+      // As the service holds it: Keel's shape, with the timer's anchor (Temporal's JSON form has none).
+      const events = ((await (await fetch(`http://${b.service.address}/api/v1/namespaces/default/workflows/${id}/history`)).json()) as { events: HistoryEvent[] }).events;
       const t = (type: string, nth = 0) => Date.parse(events.filter((e) => e.eventType === type)[nth]!.eventTime);
       const started1 = t('WorkflowTaskStarted', 0);
       const timerStarted = t('TimerStarted');
+      const anchorTime = (events.find((e) => e.eventType === 'TimerStarted')?.attributes as { anchorTime?: string } | undefined)?.anchorTime;
+      const anchor = anchorTime ? Date.parse(anchorTime) : timerStarted;
       const fired = t('TimerFired');
       const started2 = t('WorkflowTaskStarted', 1);
       const got = (byWorkflow.get(id) ?? []).sort((x, y) => x.arrived - y.arrived);
@@ -86,11 +91,12 @@ try {
       if (!v) continue;
       const row = {
         lateness: v.after - v.before - sleepMs,
+        asked: anchor - started1,
         firstTask: timerStarted - started1,
         toWorker1: first ? first.arrived - started1 : NaN,
         inWorker1: first?.completeSent !== undefined ? first.completeSent - first.arrived : NaN,
         complete1: first?.completeSent !== undefined ? timerStarted - first.completeSent : NaN,
-        alarmLate: fired - (timerStarted + sleepMs),
+        alarmLate: fired - (anchor + sleepMs),
         toHandOff: started2 - fired,
         toWorker: second ? second.arrived - started2 : NaN,
         inWorker: second?.completeSent !== undefined ? second.completeSent - second.arrived : NaN,
@@ -98,7 +104,7 @@ try {
         batch: second?.batch ?? NaN,
       };
       for (const [key, value] of Object.entries(row)) if (Number.isFinite(value)) parts[key]!.push(value);
-      roundRows.push({ due: timerStarted + sleepMs, text: `${Object.values(row).map((x) => String(round(x, 1)).padStart(8)).join('')}  shard ${String(shardOf(id, DEFAULT_WORKFLOW_SHARDS)).padStart(2)}  ${second?.via.split('/').slice(-2).join('/') ?? ''}` });
+      roundRows.push({ due: anchor + sleepMs, text: `${Object.values(row).map((x) => String(round(x, 1)).padStart(8)).join('')}  shard ${String(shardOf(id, DEFAULT_WORKFLOW_SHARDS)).padStart(2)}  ${second?.via.split('/').slice(-2).join('/') ?? ''}` });
     }
     // In the order the timers came due, with when each was due from the round's first (the burst's shape).
     roundRows.sort((x, y) => x.due - y.due);

@@ -46,6 +46,13 @@ export const StartTimerCommand = z.object({
   type: z.literal('StartTimer'),
   timerId: Id,
   startToFireTimeoutMs: PositiveDurationMs,
+  /**
+   * When the workflow asked for the timer, on the worker's clock (ms since the epoch): the moment the
+   * activation that produced this command ended. The service counts the timer from it, kept within
+   * [the task's WorkflowTaskStarted time, the service's now] (src/engine/timer-anchor.ts). Absent: from
+   * the moment the service applies the command, as Temporal's server does. Not part of replay's checks.
+   */
+  requestedAtMs: z.number().int().nonnegative().optional(),
 });
 
 /** → TimerCanceled. */

@@ -106,7 +106,9 @@ export const EventAttributes = {
     startedEventId: z.number().int().nonnegative(),
     identity: Identity,
   }),
-  TimerStarted: z.object({ timerId: z.string(), startToFireTimeoutMs: Ms, workflowTaskCompletedEventId: EventId }),
+  // Keel's own `anchorTime`: the moment the timer counts from, when it is not the event's time (the
+  // worker's StartTimer.requestedAtMs, bounded; src/engine/timer-anchor.ts). Rebuilds read it; Temporal's JSON form leaves it out.
+  TimerStarted: z.object({ timerId: z.string(), startToFireTimeoutMs: Ms, workflowTaskCompletedEventId: EventId, anchorTime: z.string().optional() }),
   TimerFired: z.object({ timerId: z.string(), startedEventId: EventId }),
   TimerCanceled: z.object({ timerId: z.string(), startedEventId: EventId, workflowTaskCompletedEventId: EventId, identity: Identity }),
   MarkerRecorded: z.object({

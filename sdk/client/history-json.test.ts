@@ -56,6 +56,15 @@ describe("Temporal's history JSON form", () => {
     expect(fromTemporalHistory(JSON.parse(JSON.stringify(temporal.events)) as unknown[])).toEqual(h.events);
   });
 
+  it("leaves Keel's own timer anchor out of Temporal's form, which has no field for it", () => {
+    const started: HistoryEvent = { eventId: 5, eventTime: at, eventType: 'TimerStarted', attributes: { timerId: '1', startToFireTimeoutMs: 1000, workflowTaskCompletedEventId: 4, anchorTime: '2025-12-31T23:59:59.950Z' } };
+    const [temporal] = toTemporalHistory([started]).events;
+    expect(temporal).toEqual({ eventId: '5', eventTime: at, eventType: 'EVENT_TYPE_TIMER_STARTED', timerStartedEventAttributes: { timerId: '1', startToFireTimeout: '1s', workflowTaskCompletedEventId: '4' } });
+    // What replay reads is all there: the timer's id.
+    const { anchorTime: _, ...temporalFields } = started.attributes;
+    expect(fromTemporalHistory([temporal!])).toEqual([{ ...started, attributes: temporalFields }]);
+  });
+
   it("fills what proto3 JSON leaves out and drops what Keel has no use for", () => {
     const [signaled] = fromTemporalHistory([
       { eventId: '15', eventTime: at, eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', taskId: '1081245', workflowExecutionSignaledEventAttributes: { signalName: 'go', input: {} } },

@@ -48,6 +48,11 @@ const PAYLOAD_LISTS = new Set(['input', 'details', 'lastCompletionResult', 'last
 const SINGLE_PAYLOADS = new Set(['result', 'success']);
 /** Payload maps (`{ fields }`). */
 const PAYLOAD_MAPS = new Set(['memo', 'header', 'upsertedMemo']);
+/** Keel's own attributes, which Temporal's protobuf has no field for (its JSON parsers refuse unknown fields): left out of Temporal's form. */
+const KEEL_ONLY: Partial<Record<EventType, ReadonlySet<string>>> = {
+  // When the timer counts from, if not from its TimerStarted (src/engine/timer-anchor.ts); replay does not read it.
+  TimerStarted: new Set(['anchorTime']),
+};
 /** Events whose `workflowType` Keel already holds as `{ name }` (the child workflow events). */
 const NAMED_TYPE_EVENTS = new Set<string>([
   'StartChildWorkflowExecutionInitiated', 'StartChildWorkflowExecutionFailed', 'ChildWorkflowExecutionStarted', 'ChildWorkflowExecutionCompleted',
@@ -97,7 +102,7 @@ function toTemporalEvent(event: HistoryEvent): TemporalHistoryEvent {
 function toTemporalObject(o: Record<string, unknown>, type: EventType, top: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(o)) {
-    if (value === undefined) continue;
+    if (value === undefined || (top && KEEL_ONLY[type]?.has(key))) continue;
     const [k, v] = toTemporalField(key, value, type, top);
     out[k] = v;
   }

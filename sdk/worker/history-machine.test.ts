@@ -1,6 +1,6 @@
 // Tests of WorkflowRunMachine: turning history into activations, checking commands against
 // history, and continuing a cached run from only its new events.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Command } from '../../protocol/index.js';
 import type { Activation, ActivationResult, QueryRequest, QueryResult } from '../workflow/activation.js';
 import { CachedRunInvalidError, DeterminismViolationError, HistoryGapError } from './errors.js';
@@ -80,8 +80,44 @@ describe('WorkflowRunMachine', () => {
     const { machine, context } = scripted({ commands: [timer('1')] });
     const h = new HistoryBuilder().started('sleeper');
     h.taskStarted();
-    expect(await machine.applyHistory(h.events)).toEqual({ commands: [timer('1')] });
+    const before = Date.now();
+    // A live StartTimer carries when the workflow asked for it, on the worker's clock (the service counts the timer from it).
+    const result = await machine.applyHistory(h.events);
+    expect(result).toEqual({ commands: [{ ...timer('1'), requestedAtMs: expect.any(Number) }] });
     expect(context.activations[0]?.isReplaying).toBe(false);
+    const [{ requestedAtMs }] = (result as unknown as { commands: [{ requestedAtMs: number }] }).commands;
+    expect(requestedAtMs).toBeGreaterThanOrEqual(before);
+    expect(requestedAtMs).toBeLessThanOrEqual(Date.now());
+  });
+
+  it("stamps each activation's timers with its own moment: a timer asked for after a local activity carries the time after it", async () => {
+    const request = { seq: 1, activityId: '1', activityType: 'work', input: [], attempt: 1, originalScheduleTime: 0, localRetryThresholdMs: 60_000 };
+    const { machine } = scripted({ commands: [timer('1')], localActivities: [request] }, { commands: [timer('2')] });
+    const h = new HistoryBuilder().started('sleeper');
+    h.taskStarted();
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000_000 });
+    try {
+      const result = await machine.applyHistory(h.events, {
+        localActivities: () => {
+          vi.setSystemTime(1_005_000); // the local activity took 5 s of the worker's clock
+          return { data: { seq: 1, attempt: 1, activityId: '1', activityType: 'work', completeTime: '', originalScheduleTime: '' }, outcome: { completed: {} } };
+        },
+      });
+      const timers = (result as { commands: Command[] }).commands.filter((c) => c.type === 'StartTimer');
+      expect(timers).toEqual([
+        { ...timer('1'), requestedAtMs: 1_000_000 },
+        { ...timer('2'), requestedAtMs: 1_005_000 },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('leaves replayed StartTimer commands as the workflow made them', async () => {
+    const { machine } = scripted({ commands: [timer('1')] });
+    const h = new HistoryBuilder().started('sleeper');
+    h.taskStarted();
+    expect(await machine.applyHistory(h.events, { mode: 'replay' })).toEqual({ commands: [timer('1')] });
   });
 
   it('gives a failed activity the failure recorded in history', async () => {
@@ -133,7 +169,8 @@ describe('WorkflowRunMachine', () => {
       h.taskStarted();
       commands = await liveCommands(cached.applyHistory(h.since(nextBatchStart)));
       const fresh = await realMachine();
-      expect(await liveCommands(fresh.applyHistory(h.events))).toEqual(commands);
+      // The same commands but for when a timer was asked for (the worker's clock), which replay does not compare.
+      expect(withoutRequestTimes(await liveCommands(fresh.applyHistory(h.events)))).toEqual(withoutRequestTimes(commands));
       expect(await fresh.query({ queryId: 'q', queryType: 'step', args: [] })).toEqual(
         await cached.query({ queryId: 'q', queryType: 'step', args: [] }),
       );
@@ -251,3 +288,5 @@ async function liveCommands(result: Promise<ActivationResult | undefined>): Prom
   if ('failure' in r) throw new Error(`task failed: ${r.failure.message}`);
   return r.commands;
 }
+
+const withoutRequestTimes = (commands: Command[]) => commands.map((c) => (c.type === 'StartTimer' ? { ...c, requestedAtMs: undefined } : c));

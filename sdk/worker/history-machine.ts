@@ -297,7 +297,7 @@ export class WorkflowRunMachine {
     const activate = async (a: Activation) => {
       const r = await this.context.activate(a);
       if ('sinkCalls' in r && r.sinkCalls) this.onSinkCalls?.(r.sinkCalls);
-      return r;
+      return a.isReplaying ? r : stampTimerRequests(r, Date.now());
     };
     let result = await activate(activation);
     if (localActivities) result = await runLocalActivityRounds(result, (jobs) => activate({ ...activation, jobs }), localActivities);
@@ -358,4 +358,15 @@ export class WorkflowRunMachine {
     this.tail = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * Each new StartTimer command with the moment the workflow asked for it: the worker's clock as this
+ * activation ends — one of the task's activations, so a local activity run before the sleep counts
+ * (src/engine/timer-anchor.ts). The service then counts the timer from the call, not from when it
+ * gets to the completion.
+ */
+function stampTimerRequests(result: ActivationResult, now: number): ActivationResult {
+  if (!('commands' in result) || !result.commands.some((c) => c.type === 'StartTimer')) return result;
+  return { ...result, commands: result.commands.map((c) => (c.type === 'StartTimer' ? { ...c, requestedAtMs: now } : c)) };
 }

@@ -13,6 +13,7 @@ import type { RunState } from './run-state.js';
 import { checkPendingLimits } from './run-limits.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent } from './workflow-tasks.js';
+import { anchorAttribute, timerAnchor } from './timer-anchor.js';
 import { modifyWorkflowProperties, upsertSearchAttributes, validateMemoUpsert, validateSearchAttributeUpsert } from './upsert.js';
 import { completeUpdate, validateCompleteUpdate } from './updates.js';
 import { startChild, validateStartChild } from './child-workflows.js';
@@ -89,8 +90,11 @@ export function applyCommands(tx: Txn, run: RunState, commands: Command[], compl
         break;
       }
       case 'StartTimer': {
-        const startedEventId = tx.addEvent(run, 'TimerStarted', { timerId: cmd.timerId, startToFireTimeoutMs: cmd.startToFireTimeoutMs, workflowTaskCompletedEventId: completedEventId });
-        run.timers[cmd.timerId] = { timerId: cmd.timerId, startedEventId, fireAt: tx.now + cmd.startToFireTimeoutMs };
+        // The task is still the run's while its commands apply: its start bounds the timer's anchor.
+        const anchor = timerAnchor(cmd.requestedAtMs, run.workflowTask?.startedTime, tx.serviceNow ?? tx.now);
+        const attributes = { timerId: cmd.timerId, startToFireTimeoutMs: cmd.startToFireTimeoutMs, workflowTaskCompletedEventId: completedEventId, ...anchorAttribute(anchor, tx.now) };
+        const startedEventId = tx.addEvent(run, 'TimerStarted', attributes);
+        run.timers[cmd.timerId] = { timerId: cmd.timerId, startedEventId, fireAt: anchor + cmd.startToFireTimeoutMs };
         break;
       }
       case 'CancelTimer': {

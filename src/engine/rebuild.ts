@@ -9,6 +9,7 @@ import { ServiceError } from '../service-error.js';
 import { withRetryDefaults } from './retry.js';
 import type { ActivityState, RunState, TimerState, UpdateState } from './run-state.js';
 import { mergeSearchAttributes } from './upsert.js';
+import { fireTimeOf } from './timer-anchor.js';
 
 /** The workflow task pending at the end of the prefix: the one a reset fails. */
 export interface PendingWorkflowTask {
@@ -109,7 +110,7 @@ export function rebuildRun(base: RunState, prefix: HistoryEvent[], newRunId: str
         delete activities[e.attributes.scheduledEventId];
         break;
       case 'TimerStarted':
-        timers[e.attributes.timerId] = { timerId: e.attributes.timerId, startedEventId: e.eventId, fireAt: Date.parse(e.eventTime) + e.attributes.startToFireTimeoutMs };
+        timers[e.attributes.timerId] = { timerId: e.attributes.timerId, startedEventId: e.eventId, fireAt: fireTimeOf(e) };
         break;
       case 'TimerFired':
       case 'TimerCanceled':

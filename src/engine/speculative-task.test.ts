@@ -75,6 +75,19 @@ describe('a speculative workflow task', () => {
     expect(s.store.dispatched).toHaveLength(dispatched);
   });
 
+  it("starts a timer counting from when the workflow asked for it, up to the service's clock, though its events carry the task's time", () => {
+    const s = heldRun();
+    s.store.now += 10;
+    const taskTime = s.end.time + 3;
+    // Asked for 4 ms into the task (a local activity ran first), and a worker clock ahead of the service's.
+    const sleep = (timerId: string, requestedAtMs: number) => ({ type: 'StartTimer', timerId, startToFireTimeoutMs: 1_000, requestedAtMs });
+    completeActivity(s, { workflowTaskCompletion: speculation(s.end, [sleep('asked', taskTime + 4), sleep('ahead', s.store.now + 60_000)]) });
+    expect(s.run().timers).toMatchObject({ asked: { fireAt: taskTime + 4 + 1_000 }, ahead: { fireAt: s.store.now + 1_000 } });
+    const started = s.store.readEvents(s.runId, 1).filter((e) => e.eventType === 'TimerStarted');
+    expect(started.map((e) => e.eventTime)).toEqual([new Date(taskTime).toISOString(), new Date(taskTime).toISOString()]);
+    expect(started.map((e) => (e.attributes as { anchorTime?: string }).anchorTime)).toEqual([new Date(taskTime + 4).toISOString(), new Date(s.store.now).toISOString()]);
+  });
+
   describe('is refused, and the activity completion alone applied, when the run is not where the worker predicted', () => {
     /** Completes a1 with the speculation; the answer and the events it wrote. */
     function refused(prepare: (s: ReturnType<typeof heldRun>) => Record<string, unknown>) {

@@ -81,6 +81,7 @@ function refusal(tx: Txn, run: RunState, act: ActivityState, spec: Speculation):
  * activities started for the caller) — the whole change at the workflow's time in the task.
  */
 function speculate(tx: Txn, run: RunState, act: ActivityState, req: CompleteActivityRequest, spec: Speculation): ActivityCompletion {
+  tx.serviceNow = tx.now;
   tx.now = spec.time;
   tx.workflowTaskClaim = { taskQueue: run.sticky!.taskQueue, identity: req.identity };
   // Started and completed in this transaction: nothing is handed over, nothing to acknowledge.

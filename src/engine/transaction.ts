@@ -100,6 +100,11 @@ export class Txn {
   readonly lostHandOffs: LostHandOff[] = [];
   /** Runs whose visibility summary changed (start, close); each gets a visibility outbox row. */
   readonly visibilityChanged = new Set<string>();
+  /**
+   * The service's clock, kept by a change that sets `now` back to the workflow's time in a task it
+   * writes (a speculative workflow task): a timer the task starts may count from up to here (timer-anchor.ts).
+   */
+  serviceNow?: number;
   /** Set when this change starts a new run. */
   newCurrentRunId?: string;
   private readonly loaded = new Map<string, RunState>();

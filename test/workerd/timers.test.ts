@@ -53,6 +53,46 @@ describe('timers', () => {
     expect(await alarmAt(workflowId)).toBeNull();
   });
 
+  it("counts from the worker's requestedAtMs, kept within [the task's start, now], when the completion waited in the service", async () => {
+    const { workflowId, taskQueue, runId, t0, task } = await startAndTakeFirstTask('timer-anchor');
+    await advance(workflowId, 300); // the completion arrives 300 ms after the task started
+    const sleep = (timerId: string, requestedAtMs: number) => ({ type: 'StartTimer', timerId, startToFireTimeoutMs: 1_000, requestedAtMs }) as const;
+    await completeWorkflowTask(task.taskToken, [sleep('asked', t0 + 20), sleep('behind', t0 - 5_000), sleep('ahead', t0 + 60_000)]);
+    const started = (await history(workflowId)).filter((e) => e.eventType === 'TimerStarted');
+    expect(started.map((e) => [e.eventTime, e.attributes])).toEqual([
+      [iso(t0 + 300), { timerId: 'asked', startToFireTimeoutMs: 1_000, workflowTaskCompletedEventId: 4, anchorTime: iso(t0 + 20) }],
+      // A worker clock behind: from the task's start, the workflow's clock; ahead: from now, as without it.
+      [iso(t0 + 300), { timerId: 'behind', startToFireTimeoutMs: 1_000, workflowTaskCompletedEventId: 4, anchorTime: iso(t0) }],
+      [iso(t0 + 300), { timerId: 'ahead', startToFireTimeoutMs: 1_000, workflowTaskCompletedEventId: 4 }],
+    ]);
+    expect((await runState(workflowId, runId)).timers).toMatchObject({ asked: { fireAt: t0 + 1_020 }, behind: { fireAt: t0 + 1_000 }, ahead: { fireAt: t0 + 1_300 } });
+    expect(await alarmAt(workflowId)).toBe(t0 + 1_000);
+
+    const fired = async () => (await history(workflowId)).filter((e) => e.eventType === 'TimerFired').map((e) => [e.eventTime, e.attributes.timerId]);
+    await advance(workflowId, 699); // t0 + 999
+    expect(await fired()).toEqual([]);
+    await advance(workflowId, 1);
+    expect(await fired()).toEqual([[iso(t0 + 1_000), 'behind']]);
+    await advance(workflowId, 19);
+    expect(await fired()).toHaveLength(1);
+    await advance(workflowId, 1); // t0 + 1020
+    expect((await history(workflowId)).filter((e) => e.eventType === 'TimerFired').map((e) => [e.eventTime, e.attributes.timerId])).toEqual([
+      [iso(t0 + 1_000), 'behind'],
+      [iso(t0 + 1_020), 'asked'],
+    ]);
+    // The workflow's clock after the sleep (its next task's start) is at least its clock before + the duration.
+    const wt = (await pollWorkflowTask(taskQueue, 0))!;
+    expect(Date.parse(wt.history.at(-1)!.eventTime) - t0).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('refuses a requestedAtMs that is not a whole, non-negative number of ms, and writes nothing', async () => {
+    const { workflowId, task } = await startAndTakeFirstTask('timer-anchor-bad');
+    for (const requestedAtMs of [-1, 1.5, '2026-01-01T00:00:00Z']) {
+      expectError(await call('POST', '/workflow-tasks/complete', { taskToken: task.taskToken, commands: [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 10, requestedAtMs }] }), 'INVALID_ARGUMENT');
+    }
+    expect(await history(workflowId)).toHaveLength(3);
+  });
+
   it('CancelTimer writes TimerCanceled, and the timer never fires', async () => {
     const { workflowId, taskQueue, runId, t0, task } = await startAndTakeFirstTask('timer-cancel');
     await completeWorkflowTask(task.taskToken, [{ type: 'StartTimer', timerId: 't1', startToFireTimeoutMs: 10_000 }]);
