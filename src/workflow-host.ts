@@ -234,6 +234,7 @@ export class WorkflowHost {
   advanceTime(byMs: number): Promise<Outcome<ResponseOf<'advanceWorkflowTime'>>> {
     return outcome(async () => {
       this.timeSkipper.moveClock(byMs, this.names.workflowId);
+      await this.deletion.sweep(true);
       await this.alarm();
       return { now: new Date(this.clock.now()).toISOString() };
     });
