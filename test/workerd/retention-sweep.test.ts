@@ -14,20 +14,12 @@ import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import { expectError, testEnv } from './helpers.js';
-import { Space, complete } from './visibility-helpers.js';
+import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 const service = () => (exports as unknown as { default: Fetcher }).default;
-
-/** A namespace of its own, registered with `retentionMs`. */
-async function space(retentionMs: number): Promise<Space> {
-  const s = new Space();
-  const r = await service().fetch('http://keel.test/api/v1/namespaces', { method: 'POST', body: JSON.stringify({ name: s.ns, retentionMs }), headers: { 'content-type': 'application/json' } });
-  expect(r.status).toBe(200);
-  return s;
-}
 
 /** `n` workflow ids of one shard. */
 function sameShard(prefix: string, n: number): string[] {

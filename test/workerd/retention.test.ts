@@ -10,20 +10,12 @@ import { describe, expect, it } from 'vitest';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { forgetNamespaces } from '../../src/namespaces/cache.js';
 import { expectError, inWorkflow, wfObject, fireAlarm } from './helpers.js';
-import { Space, complete } from './visibility-helpers.js';
+import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 const service = () => (exports as unknown as { default: Fetcher }).default;
-
-/** A namespace of its own, registered with `retentionMs`. */
-async function space(retentionMs: number): Promise<Space> {
-  const s = new Space();
-  const r = await service().fetch('http://keel.test/api/v1/namespaces', { method: 'POST', body: JSON.stringify({ name: s.ns, retentionMs }), headers: { 'content-type': 'application/json' } });
-  expect(r.status).toBe(200);
-  return s;
-}
 
 /** What the object's database holds: its tables (none once emptied) and its alarm. */
 function storage(s: Space, workflowId: string) {

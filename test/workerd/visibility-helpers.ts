@@ -111,5 +111,13 @@ export class Space {
 }
 
 /** Commands that close a run. */
+/** A namespace of its own, registered with `retentionMs` (the retention suites). */
+export async function spaceWithRetention(retentionMs: number): Promise<Space> {
+  const s = new Space();
+  const r = await fetcher().fetch('http://keel.test/api/v1/namespaces', { method: 'POST', body: JSON.stringify({ name: s.ns, retentionMs }), headers: { 'content-type': 'application/json' } });
+  if (r.status !== 200) throw new Error(`registering namespace ${s.ns} answered ${r.status}: ${await r.text()}`);
+  return s;
+}
+
 export const complete: Command[] = [{ type: 'CompleteWorkflowExecution' }];
 export const fail: Command[] = [{ type: 'FailWorkflowExecution', failure: { message: 'boom' } }];
