@@ -5,14 +5,14 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import type { z } from 'zod';
-import { API_PREFIX, Api, Limits, endpointPathTemplate, isStickyQueueName, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { API_PREFIX, Api, ErrorStatus, Limits, endpointPathTemplate, isStickyQueueName, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
 import { authorize, authorizeOperator, requireTokenSecret, visibleNamespaces } from './auth.js';
 import { requireNamespace } from './namespaces/cache.js';
 import { describeNamespace, listNamespaces, registerNamespace, updateNamespace } from './namespaces/handlers.js';
 import { checkHost } from './host-check.js';
 import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
 import { longPollMs, type Env } from './env.js';
-import { ServiceError, unwrap } from './service-error.js';
+import { errorBodyOf, ServiceError, unwrap } from './service-error.js';
 import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
@@ -265,9 +265,8 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
 export function createRouter() {
   const router = Router<IRequest, [Env, ExecutionContext?]>({
     catch: (err: unknown) => {
-      if (err instanceof ServiceError) return json(err.toBody(), err.status);
-      console.error('keel: unexpected error', err);
-      return json({ error: { code: 'INTERNAL', message: 'Internal error; the service logged it.' } }, 500);
+      const error = errorBodyOf(err);
+      return json({ error }, ErrorStatus[error.code]);
     },
   });
 

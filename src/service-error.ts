@@ -25,6 +25,16 @@ export class ServiceError extends Error {
   }
 }
 
+/**
+ * The error a thrown value is answered with: a ServiceError's own; anything else is a bug, logged
+ * (with `context`) and answered INTERNAL, its details kept out of the answer.
+ */
+export function errorBodyOf(err: unknown, context = 'unexpected error'): ErrorBody['error'] {
+  if (err instanceof ServiceError) return err.toBody().error;
+  console.error(`keel: ${context}`, err);
+  return { code: 'INTERNAL', message: 'Internal error; the service logged it.' };
+}
+
 /** What a Durable Object method answers across RPC: a value, or an error to raise in the router. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: ErrorBody['error'] };
 

@@ -7,7 +7,7 @@
  */
 import type { BatchItemOf, BatchedEndpoint, ErrorBody, InvalidBatchItem, ResponseOf } from '../protocol/index.js';
 import type { Env } from './env.js';
-import { ServiceError } from './service-error.js';
+import { errorBodyOf, ServiceError } from './service-error.js';
 import { workflowObjectName, workflowObjectNamed } from './stubs.js';
 import { requireKind, verifyTaskToken, type TaskTokenData } from './task-token.js';
 import type { BatchedCall, WorkflowObject } from './workflow-object.js';
@@ -23,11 +23,7 @@ const TOKEN_KIND: Record<BatchedEndpoint, TaskTokenData['kind']> = {
   failActivityTask: 'activity',
 };
 
-const errorOf = (err: unknown): Result => {
-  if (err instanceof ServiceError) return { error: err.toBody().error };
-  console.error('keel: unexpected error in a batched exchange', err);
-  return { error: { code: 'INTERNAL', message: 'Internal error; the service logged it.' } };
-};
+const errorOf = (err: unknown): Result => ({ error: errorBodyOf(err, 'unexpected error in a batched exchange') });
 
 export async function batchTasks(env: Env, namespace: string, items: readonly Item[]): Promise<ResponseOf<'batchTasks'>> {
   const results: Result[] = new Array<Result>(items.length);

@@ -20,7 +20,7 @@ import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
 import { BATCHED_ENDPOINTS, type BatchedEndpoint } from '../protocol/index.js';
-import type { Outcome } from './service-error.js';
+import { errorBodyOf, type Outcome } from './service-error.js';
 import type { TaskTokenData } from './task-token.js';
 
 /** One item of `callMany`: a worker's exchange about a task of the workflow `workflowId`, its token verified. */
@@ -31,10 +31,7 @@ export interface BatchedCall {
 }
 
 /** What an item that threw answers, as the router's catch answers a request that threw. */
-function internalOutcome(err: unknown): Outcome<never> {
-  console.error('keel: unexpected error in a batched exchange', err);
-  return { ok: false, error: { code: 'INTERNAL', message: 'Internal error; the service logged it.' } };
-}
+const thrownOutcome = (err: unknown): Outcome<never> => ({ ok: false, error: errorBodyOf(err, 'unexpected error in a batched exchange') });
 
 /** Workflows a shard keeps in memory at most, but for those used within IDLE_MS or waited for. */
 const MAX_HOSTS = 1000;
@@ -128,9 +125,9 @@ export class WorkflowObject extends DurableObject<Env> {
       items.map(({ workflowId, method, args }) => {
         if (!BATCHED_ENDPOINTS.includes(method)) throw new TypeError(`not a batched workflow method: ${String(method)}`);
         try {
-          return (this.call([namespace, workflowId], method, args as never) as Promise<Outcome<unknown>>).catch(internalOutcome);
+          return (this.call([namespace, workflowId], method, args as never) as Promise<Outcome<unknown>>).catch(thrownOutcome);
         } catch (err) {
-          return internalOutcome(err);
+          return thrownOutcome(err);
         }
       }),
     );
