@@ -17,6 +17,7 @@ import type { WorkflowObject } from '../../src/workflow-object.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { workflowTaskRef } from '../../src/engine/workflow-tasks.js';
 import type { TaskRef } from '../../src/task-token.js';
+import type { OfferedWorkflowTask } from '../../src/engine/transaction.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
 
 export const testEnv = env as unknown as Env;
@@ -146,13 +147,18 @@ async function settleAll(): Promise<void> {
 }
 
 /**
- * Starts a workflow whose first task the object does not offer to its queue (src/engine/task-offer.ts:
- * as if the offer were lost on the way), and returns the ref that names the task, for the test to add
- * where it wants; the poll that takes it starts it as any task.
+ * Starts a workflow whose first task the object does not offer to its queue, and returns the ref that
+ * names the task, for the test to add where it wants; the poll that takes it starts it as any task.
+ * The object is told what a queue that backlogged the offer would tell it (src/engine/task-offer.ts),
+ * so the hand-off window's end drops the offer's reserved start instead of sending the task to its
+ * queue a second time: a test that outlasts the window (a loaded machine) still sees only its own adds.
  */
 export async function startHoldingFirstTask(workflowId: string, taskQueue: string, extra: Record<string, unknown> = {}): Promise<TaskRef> {
   await inWorkflow(NS, workflowId, (o: WorkflowHost) => {
-    (o as unknown as { taskOffer: { send: () => Promise<void> } }).taskOffer.send = async () => {};
+    const offer = (o as unknown as { taskOffer: { send: (offered: OfferedWorkflowTask) => Promise<void>; queued: Map<string, number> } }).taskOffer;
+    offer.send = async (offered) => {
+      if (offered.ref.seq !== undefined) offer.queued.set(offered.runId, offered.ref.seq);
+    };
   });
   const { runId } = await startWorkflow(workflowId, taskQueue, extra);
   const run = await runState(workflowId, runId);
