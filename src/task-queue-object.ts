@@ -1,7 +1,8 @@
 /**
  * TaskQueueObject: one Durable Object per namespace + task queue + kind + partition. Keeps a
  * backlog of task references in SQLite and the long-polling workers in memory. A new task goes
- * straight to a waiting poller when there is one, else into the backlog. Before a
+ * straight to a waiting poller when there is one, else into the backlog (a task the workflow object
+ * already started, for a moment into memory: `held`). Before a
  * worker receives a task, the workflow object records it as started and confirms it is
  * still wanted; a stale task is dropped and the next one tried.
  *
@@ -52,6 +53,27 @@ interface Poller extends Polling {
   answer: (task: StartedTask | null) => void;
 }
 
+/** A started workflow task kept in memory for the next poll (see `TaskQueueObject.held`). */
+interface Held {
+  task: StartedTask;
+  ref: TaskRef;
+  /** When it came here (the queue's clock), for schedule-to-start. */
+  at: number;
+  /** Given out no later than this (the queue's clock). */
+  until: number;
+  /** An offer's: answers the workflow object's `addTask`, which waits while the task is held. */
+  answer?: (outcome: OfferOutcome) => void;
+}
+
+/**
+ * How long after its start a started workflow task is held for a poll: half the hand-off window, so
+ * the worker that gets it still has the other half to acknowledge it (src/engine/hand-off.ts).
+ */
+const HOLD_MS = Limits.handOffAckMs / 2;
+
+/** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
+const MAX_HELD_OFFERS = 1000;
+
 /** Workers (poller ids) whose latest poll is remembered for heardFrom; the longest silent are forgotten first. */
 const MAX_POLLERS_REMEMBERED = 10_000;
 
@@ -92,12 +114,19 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   private backlogSize: number;
   /**
-   * Workflow tasks already started for this sticky queue's worker (`handOver`) that found no poll
-   * waiting, in memory: the next poll takes them first. Each is kept only within half its hand-off
-   * window; past it, the workflow object sends it to the run's normal queue (its window ends), so a
-   * poll never gets one the worker could no longer acknowledge in time.
+   * Workflow tasks already started that found no poll waiting, in memory, oldest first: the next poll
+   * takes them before the backlog (src/engine/task-offer.ts). A sticky hand-over (`handOver`) goes to
+   * any poll of its queue; an offer (`addTask` with the started task) as it is to a poll that
+   * acknowledges, else through `startTask` as a backlog row would. Each is kept only until HOLD_MS after
+   * its start (`until`), so the worker has at least half its hand-off window left to acknowledge it;
+   * past that, an offer goes to the backlog (its `answer` then says 'queued'), a hand-over is dropped
+   * (the workflow object sends it to the run's normal queue when its window ends).
    */
-  private readonly held: Array<{ task: StartedTask; ref: TaskRef; at: number }> = [];
+  private readonly held: Held[] = [];
+  /** Moves the held offers past their time to the backlog (`expireHeld`). */
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether a poll that acknowledges hand-offs came here: only such polls take an offer as it is, so only then is one held. */
+  private acknowledgingPolls = false;
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
   /**
@@ -174,8 +203,8 @@ export class TaskQueueObject extends DurableObject<Env> {
    * `started`: a workflow task the workflow object started in the change that scheduled it, for no
    * worker in particular (src/engine/task-offer.ts). The newest waiting poll that acknowledges
    * hand-offs takes it as it is ('taken'): only such a poll tells the object it has the task. With
-   * none waiting here, the ref goes where `add` sends it (offered on to the root with the task, which
-   * may have such a poll), and whoever polls it starts it as any task.
+   * none waiting here, it is offered on to the root (a partition), then held here for the next poll
+   * (`place`), else its ref goes where `add` sends it and whoever polls it starts it as any task.
    */
   async addTask(ref: TaskRef, started?: StartedTask): Promise<{ outcome: OfferOutcome; load: number }> {
     this.countRequest();
@@ -221,6 +250,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       return 'stale';
     }
     this.counters.record({ kind: 'added' });
+    this.dropSuperseded(ref);
     if (started && this.answerWithStarted(started)) return 'taken';
     // The newest poll first: a worker that went away (killed, or shut down with polls in
     // flight) leaves polls here that nobody will read until their long poll expires, and a
@@ -232,14 +262,31 @@ export class TaskQueueObject extends DurableObject<Env> {
     // No poller here: a partition with an empty backlog offers the task to the root, where
     // other partitions' pollers wait. One with a backlog queues it behind the others (the root
     // already knows of that backlog), so a busy queue does not send every task to the root.
-    if (this.partition !== 0 && this.backlogSize === 0 && this.waiting.length === 0) {
+    if (this.partition !== 0 && this.backlogSize === 0 && this.held.length === 0 && this.waiting.length === 0) {
       const offered = this.offerToRoot(ref, started);
       this.offering.add(offered);
+      let placed: Awaited<typeof offered>;
       try {
-        return await offered;
+        placed = await offered;
       } finally {
         this.offering.delete(offered);
       }
+      return typeof placed === 'string' ? placed : placed.held;
+    }
+    return this.place(ref, started);
+  }
+
+  /**
+   * A task no poll takes now. A started one (an offer) is held in memory for the next poll, where polls
+   * that acknowledge come and no backlog row waits (so it does not pass older tasks), and under no rate
+   * (which hands tasks out from the backlog at its moments): the answer then waits until a poll takes it
+   * ('taken', or 'delivered' through `startTask`) or its time is up and its ref is in the backlog
+   * ('queued'), so the workflow object learns of the backlog as before. Otherwise its ref goes to the
+   * backlog now. A held offer lost with this object (a restart) is the workflow object's hand-off window's.
+   */
+  private place(ref: TaskRef, started?: StartedTask): OfferOutcome | Promise<OfferOutcome> {
+    if (started && this.acknowledgingPolls && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.length < MAX_HELD_OFFERS) {
+      return new Promise((answer) => this.hold(started, ref, answer));
     }
     this.enqueue(ref);
     return 'queued';
@@ -278,8 +325,60 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (this.closed) return false;
     this.counters.record({ kind: 'added' });
     // Any poll: the worker that owns this queue said, completing the run's last task, that it acknowledges.
-    if (!this.answerWithStarted(task, false)) this.held.push({ task, ref, at: this.clock.now() });
+    if (!this.answerWithStarted(task, false)) this.hold(task, ref);
     return true;
+  }
+
+  /** Keeps a started task for the next poll until HOLD_MS after its start (see `held`); `answer`: an offer's. */
+  private hold(task: StartedTask, ref: TaskRef, answer?: (outcome: OfferOutcome) => void): void {
+    const at = this.clock.now();
+    // Counted from the start (the workflow object's clock) if that was earlier than its arrival here.
+    const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
+    const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + HOLD_MS;
+    this.held.push({ task, ref, at, until, ...(answer ? { answer } : {}) });
+    if (answer) this.scheduleHoldExpiry();
+  }
+
+  /** Sets `holdTimer` for the earliest held offer's time. */
+  private scheduleHoldExpiry(): void {
+    if (this.holdTimer !== undefined) return;
+    const next = Math.min(...this.held.filter((h) => h.answer).map((h) => h.until));
+    if (!Number.isFinite(next)) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.expireHeld();
+      this.scheduleHoldExpiry();
+    }, Math.max(0, next - this.clock.now() + 1));
+  }
+
+  /**
+   * The workflow object dispatched the run's workflow task again (a later dispatch sequence: its hand-off
+   * window ended, say, while this queue's clock lagged): a task held for an earlier one is stale, and
+   * a poll must not get it. Its offer is answered 'stale', which the object ignores.
+   */
+  private dropSuperseded(ref: TaskRef): void {
+    if (ref.kind !== 'workflow' || ref.seq === undefined || this.held.length === 0) return;
+    for (let i = this.held.length - 1; i >= 0; i--) {
+      const held = this.held[i]!.ref;
+      if (held.runId !== ref.runId || held.workflowId !== ref.workflowId || held.namespace !== ref.namespace || held.seq === undefined || held.seq >= ref.seq) continue;
+      this.held.splice(i, 1)[0]!.answer?.('stale');
+    }
+  }
+
+  /** Held tasks past their time: an offer's ref goes to the backlog (one commit for all) and its answer says so; a hand-over is dropped. */
+  private expireHeld(): void {
+    const now = this.clock.now();
+    for (let i = 0; i < this.held.length; ) {
+      const held = this.held[i]!;
+      if (held.until >= now) {
+        i++;
+        continue;
+      }
+      this.held.splice(i, 1);
+      if (!held.answer) continue;
+      this.enqueue(held.ref);
+      held.answer('queued');
+    }
   }
 
   /**
@@ -301,13 +400,27 @@ export class TaskQueueObject extends DurableObject<Env> {
     return false;
   }
 
-  /** The oldest task `handOver` holds that is still within its time, if any. */
-  private takeHeld(): StartedTask | null {
-    const now = this.clock.now();
-    for (let next = this.held.shift(); next; next = this.held.shift()) {
-      if (now - next.at <= Limits.handOffAckMs / 2) {
-        this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, now - next.at) });
-        return next.task;
+  /**
+   * The oldest held task still within its time, for this poll: as it is to a poll that acknowledges
+   * (or any poll, a sticky hand-over), else started for it by the workflow object as a backlog row is.
+   */
+  private async takeHeld(poller: Polling): Promise<StartedTask | null> {
+    this.expireHeld();
+    for (let held = this.held.shift(); held; held = this.held.shift()) {
+      let task: StartedTask | null = held.task;
+      if (held.answer && !poller.acknowledges) {
+        try {
+          task = await this.startTask(held.ref, poller);
+        } catch (err) {
+          // The workflow object could not be reached: the task stays held for the next poll.
+          this.held.unshift(held);
+          throw err;
+        }
+        held.answer(task ? 'delivered' : 'stale');
+      } else held.answer?.('taken');
+      if (task) {
+        this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, this.clock.now() - held.at) });
+        return task;
       }
     }
     return null;
@@ -321,7 +434,8 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (this.waiting.length > 0) this.scheduleDrain();
   }
 
-  private async offerToRoot(ref: TaskRef, started?: StartedTask): Promise<OfferOutcome> {
+  /** `add` in a partition: the root's answer, else the task placed here (`held`: the answer of an offer held here). */
+  private async offerToRoot(ref: TaskRef, started?: StartedTask): Promise<OfferOutcome | { held: Promise<OfferOutcome> }> {
     let outcome: OfferOutcome | 'none' = 'none';
     try {
       outcome = await this.partitionStub(0).offer(ref, this.partition, started);
@@ -333,8 +447,8 @@ export class TaskQueueObject extends DurableObject<Env> {
     // A poller may have come here while the root was asked.
     const poller = this.waiting.pop();
     if (poller) return this.handTo(poller, ref);
-    this.enqueue(ref);
-    return 'queued';
+    const placed = this.place(ref, started);
+    return typeof placed === 'string' ? placed : { held: placed };
   }
 
   /**
@@ -366,8 +480,8 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   async pull(poller: Polling): Promise<{ task: StartedTask | null; more: boolean }> {
     while (this.offering.size > 0) await Promise.allSettled([...this.offering]);
-    const task = await this.takeFromBacklog(poller);
-    return { task, more: this.backlogSize > this.inFlight.size || this.offering.size > 0 };
+    const task = (await this.takeHeld(poller)) ?? (await this.takeFromBacklog(poller));
+    return { task, more: this.backlogSize > this.inFlight.size || this.held.length > 0 || this.offering.size > 0 };
   }
 
   /** `pullFromPartitions` under the queue's rate: a pulled task takes the root's slot, as its own would. */
@@ -411,6 +525,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       this.ratePerSecond = maxTasksPerSecond;
     }
     this.recentPollers.set(identity, this.clock.now());
+    if (acknowledges) this.acknowledgingPolls = true;
     const mark = this.mark();
     if (pollerId) {
       // Re-inserted, so the map's oldest entries are the longest silent: pruned past a bound.
@@ -419,7 +534,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       if (this.lastPollBy.size > MAX_POLLERS_REMEMBERED) this.lastPollBy.delete(this.lastPollBy.keys().next().value!);
     }
     const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
-    const fromBacklog = this.takeHeld() ?? (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullWithinRate(who) : null);
+    const fromBacklog = (await this.takeHeld(who)) ?? (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullWithinRate(who) : null);
     if (fromBacklog) {
       this.counters.record({ kind: 'poll', gotTask: true });
       return fromBacklog;
@@ -483,7 +598,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
     let bytes = 0;
     while (tasks.length < Math.min(maxTasks, Limits.maxTasksPerPoll) && bytes < Limits.maxHistoryPageBytes && !this.closed) {
-      const next = this.takeHeld() ?? (await this.takeFromBacklog(who));
+      const next = (await this.takeHeld(who)) ?? (await this.takeFromBacklog(who));
       if (!next) break;
       tasks.push(next);
       bytes += JSON.stringify(next.task).length;
@@ -535,7 +650,10 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
     for (const poller of this.waiting.splice(0)) poller.answer(null);
     // Tasks held for the worker that stopped go to their normal queues too.
-    for (const { ref } of this.held.splice(0)) await this.releaseSticky(ref);
+    for (const { ref, answer } of this.held.splice(0)) {
+      answer?.('stale');
+      await this.releaseSticky(ref);
+    }
     this.deleteTaken();
     const rows = this.sql.exec<{ id: number; ref: string }>(`SELECT id, ref FROM backlog ORDER BY id`).toArray();
     for (const row of rows) {
@@ -669,17 +787,22 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
   }
 
+  /** Tasks waiting for a poll, as describe and the metrics count them: the backlog's rows and the started tasks held in memory. */
+  private get waitingTasks(): number {
+    return this.backlogSize + this.held.length;
+  }
+
   describe(): ResponseOf<'describeTaskQueue'> {
     const now = this.clock.now();
     const pollers = [...this.recentPollers.entries()]
       .filter(([, t]) => now - t < RECENT_POLLER_MS)
       .map(([identity, t]) => ({ identity, lastAccessTime: new Date(t).toISOString() }));
     const { dispatched, waited, since } = this.counters.snapshot();
-    return { pollers, backlogCount: this.backlogSize, scheduleToStart: { count: dispatched, averageMs: dispatched > 0 ? waited.sum / dispatched : 0, since: new Date(since).toISOString() } };
+    return { pollers, backlogCount: this.waitingTasks, scheduleToStart: { count: dispatched, averageMs: dispatched > 0 ? waited.sum / dispatched : 0, since: new Date(since).toISOString() } };
   }
 
   /** What GET /api/v1/metrics reads: the counts since this object started, the backlog, the polls waiting now. */
   metrics(): QueueCountsSnapshot & { backlog: number; waitingPolls: number; recentPollers: number } {
-    return { ...this.counters.snapshot(), backlog: this.backlogSize, waitingPolls: this.waiting.length, recentPollers: this.describe().pollers.length };
+    return { ...this.counters.snapshot(), backlog: this.waitingTasks, waitingPolls: this.waiting.length, recentPollers: this.describe().pollers.length };
   }
 }

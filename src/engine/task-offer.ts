@@ -4,12 +4,16 @@
  * child's start) starts it in its own transaction, for no worker in particular, and writes no outbox
  * row; after the commit the object offers it, started, to the queue (`TaskQueueObject.addTask` with the started task).
  * A poll that acknowledges hand-offs (protocol 2) waiting there right now gets it: no queue → object
- * `startTask` round trip and no second transaction. Otherwise the queue does with its ref what `add`
- * does (a waiting poll that does not acknowledge, the root, the backlog), and the poll that takes it
- * there starts it as any polled task (`startWorkflowTask` drops the offer's reserved start first). The
- * object remembers such an answer in memory (`Txn.offerQueued`): an input event that comes then drops
+ * `startTask` round trip and no second transaction. With none waiting, a queue where such polls come
+ * holds it in memory for the next one, which takes it as it is too, until half the hand-off window
+ * after its start (src/task-queue-object.ts `held`; the queue answers the offer when a poll took it or
+ * that time is up). Otherwise the queue does with its ref what `add` does (a waiting poll that does not
+ * acknowledge, the root, the backlog), and the poll that takes it there starts it as any polled task
+ * (`startWorkflowTask` drops the offer's reserved start first). The object remembers a `queued` answer
+ * in memory (`Txn.offerQueued`): an input event that comes then drops
  * the reserved start and is written at once, as for any task not yet taken (`workflowTaskStarted`),
  * and so does the alarm when the hand-off window ends, instead of sending the task to its queue again.
+ * A task the queue held and lost (it restarted) is the window's, as an offer lost on the way is.
  *
  * Only a poll that acknowledges may take it, since the object learns of the taker only from the
  * worker: its WorkflowTaskStarted stays reserved (written when the worker acknowledges, completes or

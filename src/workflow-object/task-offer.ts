@@ -1,11 +1,12 @@
 /**
  * After the change that started it: a workflow task offered to a poll waiting on its queue
  * (src/engine/task-offer.ts) goes to the queue, started. Nothing comes back that needs a transaction:
- * a poll that acknowledges took it as it is, or the queue placed its ref as `add` would and the poll
- * that takes the ref starts it then. A ref put in the backlog is remembered (`Txn.offerQueued`), so
+ * a poll that acknowledges took it as it is (waiting, or the next one while the queue held it: the
+ * answer then comes up to half the hand-off window later), or the queue placed its ref as `add` would
+ * and the poll that takes the ref starts it then. A ref put in the backlog is remembered (`Txn.offerQueued`), so
  * that an input event or the alarm drops the offer's reserved start rather than wait on it. An offer
- * that never reached the queue (it failed, or the object died first) is caught by the hand-off
- * window: the task goes back to its queue through the outbox.
+ * that never reached the queue (it failed, or the object died first), or that the queue held and lost
+ * (it restarted), is caught by the hand-off window: the task goes back to its queue through the outbox.
  */
 import type { Env } from '../env.js';
 import { offerWorkflowTask } from '../engine/task-offer.js';

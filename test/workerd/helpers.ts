@@ -232,6 +232,20 @@ export function queueState(taskQueue: string, kind: 'workflow' | 'activity' = 'w
 }
 
 /**
+ * Freezes a task queue object's clock (what it measures its held tasks' time by, src/task-queue-object.ts);
+ * returns a mover.
+ */
+export async function freezeQueueClock(taskQueue: string, partition = 0): Promise<(ms: number) => Promise<void>> {
+  const stub = partitionStub(testEnv, NS, taskQueue, 'workflow', partition);
+  await runInDurableObject(stub, (o) => {
+    const base = Date.now();
+    let offset = 0;
+    Object.assign((o as unknown as { clock: object }).clock, { now: () => base + offset, advance: (ms: number) => (offset += ms) });
+  });
+  return (ms) => runInDurableObject(stub, (o) => void (o as unknown as { clock: { advance(ms: number): void } }).clock.advance(ms));
+}
+
+/**
  * Probes until `done` holds: for conditions that become true once another request has
  * got somewhere (a long poll registered, a delivery made). Each try is a round trip to
  * an object, never a sleep.

@@ -5,12 +5,10 @@
  * start is the moment the timer fired. A queue with no poll waiting keeps it for the next poll
  * within half the hand-off window; a closed queue refuses it and it goes to the normal queue at once.
  */
-import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Limits, type WorkflowTask } from '../../protocol/index.js';
 import { taskQueueStub } from '../../src/stubs.js';
-import { partitionStub } from '../../src/task-queue.js';
-import { NS, advance, completeWorkflowTask, eventsFrom, history, iso, json, pollWorkflowTask, queueState, runState, startAndTakeFirstTask, stateRows, testEnv, unique, until } from './helpers.js';
+import { NS, advance, completeWorkflowTask, eventsFrom, freezeQueueClock, history, iso, json, pollWorkflowTask, queueState, runState, startAndTakeFirstTask, stateRows, testEnv, unique, until } from './helpers.js';
 
 /** A run whose first task completed with a 1 s timer, held by `worker-1` on its sticky queue. */
 async function sleepingOnStickyWorker(prefix: string) {
@@ -22,17 +20,6 @@ async function sleepingOnStickyWorker(prefix: string) {
     identity: 'worker-1',
   });
   return { ...started, sticky };
-}
-
-/** Freezes the sticky queue object's clock (what it measures its held tasks' time by); returns a mover. */
-async function freezeQueueClock(taskQueue: string): Promise<(ms: number) => Promise<void>> {
-  const stub = partitionStub(testEnv, NS, taskQueue, 'workflow', 0);
-  await runInDurableObject(stub, (o) => {
-    const base = Date.now();
-    let offset = 0;
-    Object.assign((o as unknown as { clock: object }).clock, { now: () => base + offset, advance: (ms: number) => (offset += ms) });
-  });
-  return (ms) => runInDurableObject(stub, (o) => void (o as unknown as { clock: { advance(ms: number): void } }).clock.advance(ms));
 }
 
 const pollSticky = async (sticky: string, waitMs = 0): Promise<WorkflowTask | undefined> => {

@@ -14,7 +14,7 @@ import { taskQueueStub } from '../../src/stubs.js';
 import { partitionStub } from '../../src/task-queue.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, history, hostStorage, inWorkflow, json, ok, pollWorkflowTask, queueState, settle, startWorkflow, stateRows, unique, until, testEnv } from './helpers.js';
+import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, freezeQueueClock, history, hostStorage, inWorkflow, json, ok, pollWorkflowTask, queueState, settle, startWorkflow, stateRows, unique, until, testEnv } from './helpers.js';
 
 /** What the workflow object did for a workflow since `watch`: its transactions and the tasks queues asked it to start. */
 async function watch(workflowId: string) {
@@ -221,5 +221,157 @@ describe('an offer on a queue of several partitions', () => {
     expect(pulled).toMatchObject({ workflowExecution: { workflowId: wid }, startedEventId: 3 });
     await completeWorkflowTask(pulled.taskToken, [], { identity: 'worker-on-3' });
     expect((await history(wid))[2]).toMatchObject({ eventType: 'WorkflowTaskStarted', attributes: { identity: 'worker-on-3' } });
+  });
+});
+
+/**
+ * With no poll waiting, a queue where acknowledging polls come holds the offered task in memory for
+ * the next poll (src/task-queue-object.ts `held`), until half the hand-off window after its start;
+ * the workflow object's `addTask` waits for the outcome meanwhile, its reserved start and window the
+ * backstop should the queue lose it.
+ */
+describe('an offer no poll waits for, held by the queue for the next poll', () => {
+  /** A poll that acknowledges comes and goes: the queue (partition `p`) now holds offers. */
+  const primed = (taskQueue: string, p = 0) => partitionStub(testEnv, NS, taskQueue, 'workflow', p).poll('worker-0', 0, 'worker-0-poller', true);
+  const heldTasks = (taskQueue: string, p = 0) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', p), (o) => (o as unknown as { held: unknown[] }).held.length);
+  const describeQueue = (taskQueue: string) => ok('GET', `/task-queues/${taskQueue}`, { kind: 'workflow' });
+  const abortQueue = (taskQueue: string) =>
+    runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', 0), (_o, state) => {
+      try {
+        state.abort('restart');
+      } catch {
+        // abort throws in the caller by design.
+      }
+    }).catch(() => undefined);
+
+  it('the next acknowledging poll takes it as it is: no backlog row, no startTask, the start’s one transaction; counted as backlog until then', async () => {
+    const wid = unique('held-taken');
+    const tq = unique('tq');
+    const seen = await watch(wid);
+    await primed(tq);
+    await startWorkflow(wid, tq);
+    await until(() => heldTasks(tq), (n) => n === 1);
+    expect(await queueState(tq)).toMatchObject({ backlog: [], waitingPollers: 0 });
+    expect(await describeQueue(tq)).toMatchObject({ backlogCount: 1 });
+    expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 0, backlog: 1 });
+
+    const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
+    expect(task).toMatchObject({ workflowExecution: { workflowId: wid }, attempt: 1, startedEventId: 3 });
+    await settle(wid);
+    expect(seen).toEqual({ transactions: 1, startTask: 0 });
+    expect(await queueState(tq)).toMatchObject({ backlog: [], everBacklogged: false });
+    expect(await describeQueue(tq)).toMatchObject({ backlogCount: 0 });
+    expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 1, backlog: 0 });
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }], { identity: 'worker-2' });
+    const events = await history(wid);
+    expect(events[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', attributes: { identity: 'worker-2' } });
+    expect(events.at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
+  });
+
+  it('a poll that does not acknowledge gets a held task at once, started for it through startTask', async () => {
+    const wid = unique('held-old');
+    const tq = unique('tq');
+    const seen = await watch(wid);
+    await primed(tq);
+    await startWorkflow(wid, tq);
+    await until(() => heldTasks(tq), (n) => n === 1);
+    const task = workflowTaskOf(await taskQueueStub(testEnv, NS, tq, 'workflow').poll('old-worker', 0));
+    expect(task.startedEventId).toBe(3);
+    await settle(wid);
+    expect(seen).toEqual({ transactions: 2, startTask: 1 });
+    expect((await history(wid))[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', attributes: { identity: 'old-worker' } });
+    expect(await heldTasks(tq)).toBe(0);
+  });
+
+  it('past half its hand-off window it is not given out: its ref goes to the backlog, the object learns it is queued, and the window ends with nothing to do', async () => {
+    const wid = unique('held-late');
+    const tq = unique('tq');
+    const moveQueueClock = await freezeQueueClock(tq);
+    const seen = await watch(wid);
+    await primed(tq);
+    await startWorkflow(wid, tq);
+    await until(() => heldTasks(tq), (n) => n === 1);
+    await moveQueueClock(Limits.handOffAckMs / 2 + 1);
+    // The queue's timer moves it to the backlog and answers the offer.
+    await settle(wid);
+    expect(await heldTasks(tq)).toBe(0);
+    expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
+    // Known to wait in the backlog, it is not started: a signal is written at once.
+    await ok('POST', `/workflows/${wid}/signal`, { signalName: 'early' });
+    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
+    await advance(wid, Limits.handOffAckMs);
+    expect((await queueState(tq)).backlog).toHaveLength(1);
+    expect(await stateRows(wid, 'o/')).toEqual([]);
+
+    const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
+    expect(seen).toMatchObject({ startTask: 1 });
+    expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled', 'WorkflowTaskStarted']);
+  });
+
+  it('dispatched again by the workflow object (its window ended while the queue’s clock lagged), the held task is dropped: the task reaches one poll, once', async () => {
+    const wid = unique('held-stale');
+    const tq = unique('tq');
+    await freezeQueueClock(tq);
+    await primed(tq);
+    await startWorkflow(wid, tq);
+    await until(() => heldTasks(tq), (n) => n === 1);
+    await advance(wid, Limits.handOffAckMs);
+    expect(await heldTasks(tq)).toBe(0);
+    const again = (await queueState(tq)).backlog;
+    expect(again).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
+
+    const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
+    expect(task.startedEventId).toBe(3);
+    expect(await taskQueueStub(testEnv, NS, tq, 'workflow').poll('worker-3', 0)).toBeNull();
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('once') }], { identity: 'worker-2' });
+    expect(eventTypes(await history(wid)).filter((t) => t === 'WorkflowTaskStarted')).toHaveLength(1);
+  });
+
+  it('a queue that restarts loses what it held: when the window ends the task goes back through the outbox, once, and the workflow completes', async () => {
+    const wid = unique('held-restart');
+    const tq = unique('tq');
+    await primed(tq);
+    await startWorkflow(wid, tq);
+    await until(() => heldTasks(tq), (n) => n === 1);
+    await abortQueue(tq);
+    await settle(wid);
+    expect(await heldTasks(tq)).toBe(0);
+    expect((await queueState(tq)).backlog).toEqual([]);
+
+    await advance(wid, Limits.handOffAckMs);
+    expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
+    const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
+    expect(await taskQueueStub(testEnv, NS, tq, 'workflow').poll('worker-3', 0)).toBeNull();
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }], { identity: 'worker-2' });
+    expect(await stateRows(wid, 'o/')).toEqual([]);
+    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowTaskStarted', 'WorkflowTaskCompleted', 'WorkflowExecutionCompleted']);
+  });
+
+  it('a queue under a rate holds nothing: the rate hands its tasks out from the backlog', async () => {
+    const wid = unique('held-rate');
+    const tq = unique('tq');
+    await partitionStub(testEnv, NS, tq, 'workflow', 0).poll('worker-0', 0, 'worker-0-poller', true, undefined, 100);
+    await startWorkflow(wid, tq);
+    await settle(wid);
+    expect(await heldTasks(tq)).toBe(0);
+    expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid }]);
+  });
+
+  it('held in a partition with no poll, it is taken as it is by a poll of another partition that waits at the root', async () => {
+    const wid = unique('held-part');
+    const tq = unique('tq');
+    const { task, ref } = await heldOffer(wid, tq);
+    const seen = await watch(wid);
+    await primed(tq, 1);
+    const offered = partitionStub(testEnv, NS, tq, 'workflow', 1).addTask(ref, task);
+    await until(() => heldTasks(tq, 1), (n) => n === 1);
+    // Counted as backlog by the partition that holds it (describe sums the partitions).
+    expect(await runInDurableObject(partitionStub(testEnv, NS, tq, 'workflow', 1), (o) => o.describe())).toMatchObject({ backlogCount: 1 });
+
+    // Partition 3 has nothing: its poll goes to the root, which pulls from partition 1.
+    expect(workflowTaskOf(await ackPoll(tq, 'worker-on-3', 3))).toMatchObject({ workflowExecution: { workflowId: wid }, startedEventId: 3 });
+    expect((await offered).outcome).toBe('taken');
+    expect(seen).toEqual({ transactions: 0, startTask: 0 });
+    for (const p of [0, 1, 2, 3]) expect((await queueState(tq, 'workflow', p)).backlog).toEqual([]);
   });
 });
