@@ -28,6 +28,7 @@ import { parseTaskQueueName, workflowStub } from './stubs.js';
 import { partitionStub } from './task-queue.js';
 import type { TaskRef } from './task-token.js';
 import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
+import { OFFER_HOLD_MS } from './engine/run-state.js';
 import { queueAnalytics } from './metrics/analytics.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
@@ -66,10 +67,11 @@ interface Held {
 }
 
 /**
- * How long after its start a started workflow task is held for a poll: half the hand-off window, so
- * the worker that gets it still has the other half to acknowledge it (src/engine/hand-off.ts).
+ * How long after its start a sticky hand-over is held for a poll: half its hand-off window, so the
+ * worker that gets it still has the other half to acknowledge it (src/engine/hand-off.ts). An offer's
+ * window is longer by what it may be held (OFFER_HOLD_MS), so the worker keeps all of `handOffAckMs`.
  */
-const HOLD_MS = Limits.handOffAckMs / 2;
+const HAND_OVER_HOLD_MS = Limits.handOffAckMs / 2;
 
 /** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
 const MAX_HELD_OFFERS = 1000;
@@ -117,10 +119,11 @@ export class TaskQueueObject extends DurableObject<Env> {
    * Workflow tasks already started that found no poll waiting, in memory, oldest first: the next poll
    * takes them before the backlog (src/engine/task-offer.ts). A sticky hand-over (`handOver`) goes to
    * any poll of its queue; an offer (`addTask` with the started task) as it is to a poll that
-   * acknowledges, else through `startTask` as a backlog row would. Each is kept only until HOLD_MS after
-   * its start (`until`), so the worker has at least half its hand-off window left to acknowledge it;
-   * past that, an offer goes to the backlog (its `answer` then says 'queued'), a hand-over is dropped
-   * (the workflow object sends it to the run's normal queue when its window ends).
+   * acknowledges, else through `startTask` as a backlog row would. Each is kept only for a while after
+   * its start (`until`: OFFER_HOLD_MS, HAND_OVER_HOLD_MS), so the worker that gets it has time left in its
+   * hand-off window to acknowledge it; past that, an offer goes to the backlog (its `answer` then says
+   * 'queued'), a hand-over is dropped (the workflow object sends it to the run's normal queue when its
+   * window ends).
    */
   private readonly held: Held[] = [];
   /** Moves the held offers past their time to the backlog (`expireHeld`). */
@@ -280,13 +283,13 @@ export class TaskQueueObject extends DurableObject<Env> {
    * A task no poll takes now. A started one (an offer) is held in memory for the next poll, where polls
    * that acknowledge come and no backlog row waits (so it does not pass older tasks), and under no rate
    * (which hands tasks out from the backlog at its moments): the answer then waits until a poll takes it
-   * ('taken', or 'delivered' through `startTask`) or its time is up and its ref is in the backlog
+   * ('taken', or 'delivered' through `startTask`) or its time (OFFER_HOLD_MS) is up and its ref is in the backlog
    * ('queued'), so the workflow object learns of the backlog as before. Otherwise its ref goes to the
    * backlog now. A held offer lost with this object (a restart) is the workflow object's hand-off window's.
    */
   private place(ref: TaskRef, started?: StartedTask): OfferOutcome | Promise<OfferOutcome> {
     if (started && this.acknowledgingPolls && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.length < MAX_HELD_OFFERS) {
-      return new Promise((answer) => this.hold(started, ref, answer));
+      return new Promise((answer) => this.hold(started, ref, OFFER_HOLD_MS, answer));
     }
     this.enqueue(ref);
     return 'queued';
@@ -325,16 +328,16 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (this.closed) return false;
     this.counters.record({ kind: 'added' });
     // Any poll: the worker that owns this queue said, completing the run's last task, that it acknowledges.
-    if (!this.answerWithStarted(task, false)) this.hold(task, ref);
+    if (!this.answerWithStarted(task, false)) this.hold(task, ref, HAND_OVER_HOLD_MS);
     return true;
   }
 
-  /** Keeps a started task for the next poll until HOLD_MS after its start (see `held`); `answer`: an offer's. */
-  private hold(task: StartedTask, ref: TaskRef, answer?: (outcome: OfferOutcome) => void): void {
+  /** Keeps a started task for the next poll until `holdMs` after its start (see `held`); `answer`: an offer's. */
+  private hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void): void {
     const at = this.clock.now();
     // Counted from the start (the workflow object's clock) if that was earlier than its arrival here.
     const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
-    const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + HOLD_MS;
+    const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + holdMs;
     this.held.push({ task, ref, at, until, ...(answer ? { answer } : {}) });
     if (answer) this.scheduleHoldExpiry();
   }

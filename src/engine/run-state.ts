@@ -42,11 +42,18 @@ export function answerHandOff(now: number, taskQueue: string, ackMs: number = Li
 }
 
 /**
+ * How long a queue with no poll waiting keeps an offered workflow task in memory for the next poll
+ * (src/task-queue-object.ts `held`), from its start. The offer's window is this plus `handOffAckMs`, so
+ * a worker that gets it has a polled task's whole window to acknowledge it, however long it was held.
+ */
+export const OFFER_HOLD_MS = Limits.handOffAckMs;
+
+/**
  * The hand-off record of a workflow task offered to a poll waiting on its queue (src/engine/task-offer.ts).
  * As in an answer, no poll names its worker: one not acknowledged in time goes back to its queue.
  */
 export function offerHandOff(now: number, taskQueue: string): HandOff {
-  return { ...answerHandOff(now, taskQueue, Limits.handOffAckMs), offered: true };
+  return { ...answerHandOff(now, taskQueue, OFFER_HOLD_MS + Limits.handOffAckMs), offered: true };
 }
 
 export interface WorkflowTaskState {

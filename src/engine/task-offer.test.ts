@@ -10,6 +10,7 @@ import { startPolledTask } from './polled-task.js';
 import { signalWorkflow } from './run-control.js';
 import { startWorkflow } from './start.js';
 import { offerWorkflowTask } from './task-offer.js';
+import { OFFER_HOLD_MS } from './run-state.js';
 
 const TQ = 'orders';
 
@@ -26,7 +27,7 @@ describe('a first workflow task offered to a poll waiting on its queue', () => {
     const s = offered();
     expect(s.store.dispatched).toEqual([]);
     expect(s.offer).toMatchObject({ runId: s.runId, taskQueue: TQ, token: { scheduledEventId: 2, startedEventId: 3, attempt: 1 }, ref: { kind: 'workflow', runId: s.runId, scheduledEventId: 2, attempt: 1, seq: s.run().workflowTask!.seq } });
-    expect(s.run().workflowTask).toMatchObject({ startedEventId: 3, startedTime: s.store.now, handOff: { ackBy: s.store.now + Limits.handOffAckMs, taskQueue: TQ, inAnswer: true, offered: true } });
+    expect(s.run().workflowTask).toMatchObject({ startedEventId: 3, startedTime: s.store.now, handOff: { ackBy: s.store.now + OFFER_HOLD_MS + Limits.handOffAckMs, taskQueue: TQ, inAnswer: true, offered: true } });
     expect(s.run().workflowTask!.identity).toBeUndefined();
     expect(s.store.eventTypes(s.runId)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
     // Not known to be with a worker until one acknowledges it.
@@ -81,7 +82,7 @@ describe('a first workflow task offered to a poll waiting on its queue', () => {
     expect(s.store.change((tx) => startPolledTask(tx, s.offer.ref, 'poller', TQ, undefined))).toMatchObject({ token: { startedEventId: 5 } });
 
     const t = offered();
-    t.store.now += Limits.handOffAckMs;
+    t.store.now += OFFER_HOLD_MS + Limits.handOffAckMs;
     t.store.change((tx) => fireDue(queued(t.offer.ref.seq!)(tx), tx.loadRun(t.runId)!));
     expect(t.run().workflowTask).toMatchObject({ dispatched: true, seq: t.offer.ref.seq });
     expect(t.run().workflowTask!.startedEventId).toBeUndefined();
@@ -90,7 +91,7 @@ describe('a first workflow task offered to a poll waiting on its queue', () => {
 
   it('not acknowledged within the hand-off window: back to its queue unstarted, with no worker called lost', () => {
     const s = offered();
-    s.store.now += Limits.handOffAckMs;
+    s.store.now += OFFER_HOLD_MS + Limits.handOffAckMs;
     const lost = s.store.change((tx) => (fireDue(tx, tx.loadRun(s.runId)!), tx.lostHandOffs));
     expect(lost).toEqual([]);
     expect(s.store.dispatched).toMatchObject([{ taskQueue: TQ, kind: 'workflow', ref: { scheduledEventId: 2, attempt: 1, seq: s.offer.ref.seq! + 1 } }]);

@@ -6,6 +6,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Limits } from '../../protocol/index.js';
+import { OFFER_HOLD_MS } from '../../src/engine/run-state.js';
 import type { StartedTask } from '../../src/started-task.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import { TaskQueue, partitionStub } from '../../src/task-queue.js';
@@ -139,7 +140,7 @@ describe('task queue partitions', () => {
     const handed = [...first, ...second];
     expect(new Set(handed).size).toBe(2);
     // However long this took, the held tasks' hand-off windows end without sending them again.
-    for (const ref of refs) await advance(ref.workflowId, Limits.handOffAckMs);
+    for (const ref of refs) await advance(ref.workflowId, OFFER_HOLD_MS + Limits.handOffAckMs);
     const left = await Promise.all([0, 1, 2, 3].map(async (p) => (await queueState(tq, 'workflow', p)).backlog.length));
     expect(left.reduce((a, b) => a + b, 0)).toBe(refs.length - handed.length);
   });

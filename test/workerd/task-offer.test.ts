@@ -8,6 +8,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Limits, type WorkflowTask } from '../../protocol/index.js';
+import { OFFER_HOLD_MS } from '../../src/engine/run-state.js';
 import type { OfferedWorkflowTask } from '../../src/engine/transaction.js';
 import type { StartedTask } from '../../src/started-task.js';
 import { taskQueueStub } from '../../src/stubs.js';
@@ -15,6 +16,9 @@ import { partitionStub } from '../../src/task-queue.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, freezeQueueClock, history, hostStorage, inWorkflow, json, ok, pollWorkflowTask, queueState, settle, startWorkflow, stateRows, unique, until, testEnv } from './helpers.js';
+
+/** An offer's hand-off window: what the queue may hold it, then a polled task's window. */
+const OFFER_WINDOW_MS = OFFER_HOLD_MS + Limits.handOffAckMs;
 
 /** What the workflow object did for a workflow since `watch`: its transactions and the tasks queues asked it to start. */
 async function watch(workflowId: string) {
@@ -98,7 +102,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
     expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
     expect((await describeTask(wid)).state).toBe('SCHEDULED');
     // Its hand-off window ends with nothing to do: no second ref, no outbox row.
-    await advance(wid, Limits.handOffAckMs);
+    await advance(wid, OFFER_WINDOW_MS);
     expect((await queueState(tq)).backlog).toHaveLength(1);
     expect(await stateRows(wid, 'o/')).toEqual([]);
 
@@ -131,7 +135,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
     const lost = workflowTaskOf(await polled);
     expect(await pollWorkflowTask(tq, 0, 'worker-2')).toBeUndefined();
 
-    await advance(wid, Limits.handOffAckMs);
+    await advance(wid, OFFER_WINDOW_MS);
     expectError(await call('POST', '/tasks/acknowledge', { taskToken: lost.taskToken, identity: 'dead-worker' }), 'TASK_NOT_FOUND');
     const again = (await pollWorkflowTask(tq, 5000, 'worker-2'))!;
     expect(again).toMatchObject({ attempt: 1, startedEventId: 3 });
@@ -146,7 +150,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
     const tq = unique('tq');
     await heldOffer(wid, tq);
     expect((await queueState(tq)).backlog).toEqual([]);
-    await advance(wid, Limits.handOffAckMs);
+    await advance(wid, OFFER_WINDOW_MS);
     expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
     expect(await pollWorkflowTask(tq, 5000, 'worker-2')).toMatchObject({ workflowExecution: { workflowId: wid }, startedEventId: 3 });
   });
@@ -226,7 +230,7 @@ describe('an offer on a queue of several partitions', () => {
 
 /**
  * With no poll waiting, a queue where acknowledging polls come holds the offered task in memory for
- * the next poll (src/task-queue-object.ts `held`), until half the hand-off window after its start;
+ * the next poll (src/task-queue-object.ts `held`), until OFFER_HOLD_MS after its start;
  * the workflow object's `addTask` waits for the outcome meanwhile, its reserved start and window the
  * backstop should the queue lose it.
  */
@@ -283,7 +287,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     expect(await heldTasks(tq)).toBe(0);
   });
 
-  it('past half its hand-off window it is not given out: its ref goes to the backlog, the object learns it is queued, and the window ends with nothing to do', async () => {
+  it('past OFFER_HOLD_MS after its start it is not given out: its ref goes to the backlog, the object learns it is queued, and the window ends with nothing to do', async () => {
     const wid = unique('held-late');
     const tq = unique('tq');
     const moveQueueClock = await freezeQueueClock(tq);
@@ -291,7 +295,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     await primed(tq);
     await startWorkflow(wid, tq);
     await until(() => heldTasks(tq), (n) => n === 1);
-    await moveQueueClock(Limits.handOffAckMs / 2 + 1);
+    await moveQueueClock(OFFER_HOLD_MS + 1);
     // The queue's timer moves it to the backlog and answers the offer.
     await settle(wid);
     expect(await heldTasks(tq)).toBe(0);
@@ -299,7 +303,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     // Known to wait in the backlog, it is not started: a signal is written at once.
     await ok('POST', `/workflows/${wid}/signal`, { signalName: 'early' });
     expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
-    await advance(wid, Limits.handOffAckMs);
+    await advance(wid, OFFER_WINDOW_MS);
     expect((await queueState(tq)).backlog).toHaveLength(1);
     expect(await stateRows(wid, 'o/')).toEqual([]);
 
@@ -315,7 +319,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     await primed(tq);
     await startWorkflow(wid, tq);
     await until(() => heldTasks(tq), (n) => n === 1);
-    await advance(wid, Limits.handOffAckMs);
+    await advance(wid, OFFER_WINDOW_MS);
     expect(await heldTasks(tq)).toBe(0);
     const again = (await queueState(tq)).backlog;
     expect(again).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
@@ -338,7 +342,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     expect(await heldTasks(tq)).toBe(0);
     expect((await queueState(tq)).backlog).toEqual([]);
 
-    await advance(wid, Limits.handOffAckMs);
+    await advance(wid, OFFER_WINDOW_MS);
     expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
     const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
     expect(await taskQueueStub(testEnv, NS, tq, 'workflow').poll('worker-3', 0)).toBeNull();

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Limits, type HistoryEvent } from '../../protocol/index.js';
+import { OFFER_HOLD_MS } from '../../src/engine/run-state.js';
 import {
   advance,
   call,
@@ -180,7 +181,7 @@ describe('updates', () => {
     await startWorkflow(wid, tq);
     await settle(wid);
     // The first task's offer (src/engine/task-offer.ts) found no poll; past its hand-off window it waits as any task.
-    await advance(wid, Limits.handOffAckMs);
+    await advance(wid, OFFER_HOLD_MS + Limits.handOffAckMs);
     const before = await storedState(wid);
     expectError(await update(wid, { updateId: 'u7' }), 'UPDATE_TIMEOUT', new RegExp(`No worker validated update 'add' \\(id 'u7'\\).*task queue '${tq}'`));
     expect(await storedState(wid)).toEqual(before);
