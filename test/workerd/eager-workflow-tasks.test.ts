@@ -6,7 +6,8 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { WorkflowTask } from '../../protocol/index.js';
+import { Limits, type WorkflowTask } from '../../protocol/index.js';
+import { OFFER_HOLD_MS } from '../../src/engine/run-state.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { advance, alarmAt, completeWorkflowTask, eventsFrom, freezeClock, history, json, ok, pollActivityTask, pollWorkflowTask, queueState, runState, scheduleActivityCommand, settle, startWorkflow, storedState, unique, until, wfStub, inWorkflow, NS, hostStorage } from './helpers.js';
 
@@ -144,8 +145,8 @@ describe('a task handed to a waiting poller through the queue', () => {
     await settle(workflowId);
     expect((await storedState(workflowId)).outbox).toEqual([]);
     expect(await alarmAt(workflowId)).toBe(t0 + 10_000);
-    // The start's transaction arms re-delivery (a second on); the rest moves it once, to the task's
-    // timeout (the frozen clock's object time is wall time until it moves).
-    expect(alarms).toEqual([t0 + 1_000, t0 + 10_000]);
+    // The start's transaction arms the offer's hand-off window (src/engine/task-offer.ts); the rest
+    // moves it once, to the task's timeout (the frozen clock's object time is wall time until it moves).
+    expect(alarms).toEqual([t0 + OFFER_HOLD_MS + Limits.handOffAckMs, t0 + 10_000]);
   });
 });
