@@ -26,7 +26,7 @@ import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
 import { partitionStub } from './task-queue.js';
-import type { TaskRef } from './task-token.js';
+import { withStartedAt, type TaskRef } from './task-token.js';
 import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
 import { OFFER_HOLD_MS } from './engine/run-state.js';
 import { queueAnalytics } from './metrics/analytics.js';
@@ -355,6 +355,24 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /**
+   * A held offer handed out as it is: started now, when a worker gets it, as a polled task is (in
+   * Temporal, WorkflowTaskStarted is the match), not when its workflow object offered it — the
+   * workflow's clock reads its time. Its WorkflowTaskStarted (the history's last event), its
+   * `startedTime` and its token say so; the object writes the event with the token's time.
+   */
+  private async startedNow(started: StartedTask): Promise<StartedTask> {
+    const now = this.clock.now();
+    if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return started;
+    const task = started.task;
+    const at = new Date(now).toISOString();
+    const last = task.history.at(-1);
+    // A first page that does not reach the start (a history in pages) keeps the offer's time: the rest comes from the object.
+    if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
+    last.eventTime = at;
+    return { kind: 'workflow', task: { ...task, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, this.env.KEEL_TOKEN_SECRET) } };
+  }
+
+  /**
    * The workflow object dispatched the run's workflow task again (a later dispatch sequence: its hand-off
    * window ended, say, while this queue's clock lagged): a task held for an earlier one is stale, and
    * a poll must not get it. Its offer is answered 'stale', which the object ignores.
@@ -420,7 +438,10 @@ export class TaskQueueObject extends DurableObject<Env> {
           throw err;
         }
         held.answer(task ? 'delivered' : 'stale');
-      } else held.answer?.('taken');
+      } else if (held.answer) {
+        task = await this.startedNow(held.task);
+        held.answer('taken');
+      }
       if (task) {
         this.counters.record({ kind: 'dispatched', waitedMs: Math.max(0, this.clock.now() - held.at) });
         return task;

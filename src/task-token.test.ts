@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signTaskToken, verifyTaskToken, type TaskTokenData } from './task-token.js';
+import { signTaskToken, verifyTaskToken, withStartedAt, type TaskTokenData } from './task-token.js';
 
 /** base64url, spelled out (RFC 4648 §5): what every token ever issued is made of. */
 const base64url = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -27,5 +27,13 @@ describe('task tokens', () => {
     await expect(verifyTaskToken(`${body}.${sig.slice(0, -2)}AA`, 'secret', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
     await expect(verifyTaskToken(token, 'other', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
     await expect(verifyTaskToken(token, 'secret', 'other-namespace')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+  });
+
+  it('signed again with the moment a queue handed its task out (a held offer), for any workflow id; a fractional one is refused', async () => {
+    for (const id of ['order-42', '注文/7']) {
+      const token = await withStartedAt(await signTaskToken(data(id), 'secret'), 1_700_000_000_123, 'secret');
+      expect(await verifyTaskToken(token, 'secret', 'default')).toEqual({ ...data(id), startedAtMs: 1_700_000_000_123 });
+    }
+    await expect(verifyTaskToken(await signTaskToken({ ...data('x'), startedAtMs: 1.5 }, 'secret'), 'secret', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
   });
 });

@@ -24,6 +24,11 @@ export interface TaskRef {
 export interface TaskTokenData extends TaskRef {
   /** The workflow task's started event id; 0 for activities and queries. */
   startedEventId: number;
+  /**
+   * An offered workflow task a queue held for a poll (src/task-queue-object.ts `held`): when the queue
+   * handed it out, which its WorkflowTaskStarted records (src/engine/workflow-tasks.ts).
+   */
+  startedAtMs?: number;
 }
 
 const DEV_SECRET = 'keel-dev-secret: set KEEL_TOKEN_SECRET in production';
@@ -67,6 +72,12 @@ export async function signTaskToken(data: TaskTokenData, secret: string | undefi
   // limit on arguments).
   const bodyBinary = ASCII.test(json) ? json : String.fromCharCode.apply(null, body as unknown as number[]);
   return `${toBase64Url(bodyBinary)}.${toBase64Url(String.fromCharCode.apply(null, sig as unknown as number[]))}`;
+}
+
+/** A token this service signed (the caller got it from a workflow object), with `startedAtMs` set: signed again. */
+export function withStartedAt(token: string, startedAtMs: number, secret: string | undefined): Promise<string> {
+  const body = new TextDecoder().decode(fromBase64Url(token.split('.')[0]!));
+  return signTaskToken({ ...(JSON.parse(body) as TaskTokenData), startedAtMs }, secret);
 }
 
 /** The token's data, or INVALID_TASK_TOKEN when it is malformed or its signature does not verify. */
@@ -116,6 +127,7 @@ function isTokenData(v: unknown): v is TaskTokenData {
     int(d.attempt) &&
     int(d.startedEventId) &&
     (d.queryId === undefined || typeof d.queryId === 'string') &&
-    (d.seq === undefined || int(d.seq))
+    (d.seq === undefined || int(d.seq)) &&
+    (d.startedAtMs === undefined || int(d.startedAtMs))
   );
 }

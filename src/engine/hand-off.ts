@@ -49,7 +49,7 @@ export function handOffFor(now: number, taskQueue: string, pollerId: string | un
 /** The worker (`identity`, as it polled) has the task the token names. TASK_NOT_FOUND when it already went back to its queue. */
 export function acknowledgeTask(tx: Txn, run: RunState | undefined, token: TaskTokenData, identity?: string): void {
   if (token.kind === 'workflow') {
-    const wt = requireStartedWorkflowTask(run, token, identity);
+    const wt = requireStartedWorkflowTask(run, token, identity, tx.now);
     if (!wt.handOff) return;
     // A first attempt's start is written now; a retried task's events stay transient until it
     // ends (Temporal's rule), so for it only the deadline goes.

@@ -23,7 +23,7 @@ import {
 import type { TaskTokenData } from '../task-token.js';
 
 export function completeWorkflowTask(tx: Txn, run: RunState | undefined, token: TaskTokenData, req: ParsedRequestOf<'completeWorkflowTask'>): void {
-  const wt = requireStartedWorkflowTask(run, token, req.identity);
+  const wt = requireStartedWorkflowTask(run, token, req.identity, tx.now);
   const r = run!;
   validateCommands(r, req.commands);
   const closes = req.commands.some((c) => CLOSE_COMMANDS.has(c.type));
@@ -52,7 +52,7 @@ export function completeWorkflowTask(tx: Txn, run: RunState | undefined, token: 
 }
 
 export function failWorkflowTask(tx: Txn, run: RunState | undefined, token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): void {
-  requireStartedWorkflowTask(run, token, req.identity);
+  requireStartedWorkflowTask(run, token, req.identity, tx.now);
   endWorkflowTaskUnsuccessfully(tx, run!, { failed: { cause: req.cause, failure: req.failure, identity: req.identity } });
 }
 

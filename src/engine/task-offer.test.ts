@@ -43,6 +43,17 @@ describe('a first workflow task offered to a poll waiting on its queue', () => {
     ]);
   });
 
+  it('held by its queue and taken later: its start is written at the moment the token names (when the queue handed it out), bounded by now', () => {
+    const s = offered();
+    const offeredAt = s.store.now;
+    s.store.now += 700;
+    completeTask(s.store, s.runId, { ...s.offer.token, startedAtMs: offeredAt + 300 }, [], { identity: 'poller-7' });
+    expect(s.store.readEvents(s.runId, 1, 100)[2]).toMatchObject({ eventType: 'WorkflowTaskStarted', eventTime: new Date(offeredAt + 300).toISOString() });
+    const t = offered();
+    t.store.change((tx) => acknowledgeTask(tx, tx.loadRun(t.runId), { ...t.offer.token, startedAtMs: t.store.now + 60_000 }, 'poller-7'));
+    expect(t.store.readEvents(t.runId, 1, 100)[2]).toMatchObject({ eventType: 'WorkflowTaskStarted', eventTime: new Date(t.store.now).toISOString() });
+  });
+
   it('taken and acknowledged: its start is written then, with the identity the acknowledgement gives', () => {
     const s = offered();
     s.store.change((tx) => acknowledgeTask(tx, tx.loadRun(s.runId), s.offer.token, 'poller-7'));

@@ -234,14 +234,17 @@ export function transientEvents(run: RunState): HistoryEvent[] {
  * The running workflow task the token names, or TASK_NOT_FOUND. `worker`: the identity the worker
  * that has the task gives (acknowledging, completing or failing it): an offered task's start takes
  * it, since its poll was not known when it started — as in Temporal, WorkflowTaskStarted names the
- * worker that polled the task.
+ * worker that polled the task (and, one its queue held, is at the moment the queue handed it out: `now`
+ * bounds the token's `startedAtMs`).
  */
-export function requireStartedWorkflowTask(run: RunState | undefined, token: TaskTokenData, worker?: string): WorkflowTaskState {
+export function requireStartedWorkflowTask(run: RunState | undefined, token: TaskTokenData, worker?: string, now?: number): WorkflowTaskState {
   const wt = run?.workflowTask;
   if (!run || !isRunning(run) || !wt || wt.startedEventId !== token.startedEventId || wt.scheduledEventId !== token.scheduledEventId || wt.attempt !== token.attempt) {
     throw new ServiceError('TASK_NOT_FOUND', 'Workflow task not found: it was already completed, failed or timed out, or its run has closed.');
   }
   if (wt.handOff?.offered && wt.identity === undefined && worker !== undefined) wt.identity = worker;
+  // An offer its queue held for a poll started when the queue handed it out, as the worker was told.
+  if (wt.handOff?.offered && token.startedAtMs !== undefined && now !== undefined && wt.startedTime !== undefined) wt.startedTime = Math.max(wt.startedTime, Math.min(token.startedAtMs, now));
   return wt;
 }
 

@@ -251,6 +251,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
   it('the next acknowledging poll takes it as it is: no backlog row, no startTask, the start’s one transaction; counted as backlog until then', async () => {
     const wid = unique('held-taken');
     const tq = unique('tq');
+    const moveQueueClock = await freezeQueueClock(tq);
     const seen = await watch(wid);
     await primed(tq);
     await startWorkflow(wid, tq);
@@ -259,8 +260,14 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     expect(await describeQueue(tq)).toMatchObject({ backlogCount: 1 });
     expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 0, backlog: 1 });
 
+    // Held for half a second (both clocks moved): its start is when the poll got it, as a polled task's is.
+    await moveQueueClock(500);
+    await inWorkflow(NS, wid, (host: WorkflowHost) => host.clock.advance(500));
     const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
     expect(task).toMatchObject({ workflowExecution: { workflowId: wid }, attempt: 1, startedEventId: 3 });
+    const offeredAt = Date.parse(task.history[1]!.eventTime);
+    expect(Date.parse(task.startedTime)).toBeGreaterThanOrEqual(offeredAt + 400);
+    expect(task.history[2]).toMatchObject({ eventType: 'WorkflowTaskStarted', eventTime: task.startedTime });
     await settle(wid);
     expect(seen).toEqual({ transactions: 1, startTask: 0 });
     expect(await queueState(tq)).toMatchObject({ backlog: [], everBacklogged: false });
@@ -268,7 +275,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 1, backlog: 0 });
     await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }], { identity: 'worker-2' });
     const events = await history(wid);
-    expect(events[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', attributes: { identity: 'worker-2' } });
+    expect(events[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', eventTime: task.startedTime, attributes: { identity: 'worker-2' } });
     expect(events.at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
   });
 
