@@ -427,17 +427,22 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   private async takeHeld(poller: Polling): Promise<StartedTask | null> {
     this.expireHeld();
-    for (let held = this.held.shift(); held; held = this.held.shift()) {
+    // An offer held before a poll set the queue's rate waits for its moment too (past its time, in the backlog).
+    for (let held = this.held[0]; held && (!held.answer || this.slotFree()); held = this.held[0]) {
+      this.held.shift();
+      if (held.answer) this.takeSlot();
       let task: StartedTask | null = held.task;
       if (held.answer && !poller.acknowledges) {
         try {
           task = await this.startTask(held.ref, poller);
         } catch (err) {
           // The workflow object could not be reached: the task stays held for the next poll.
+          this.refundSlot();
           this.held.unshift(held);
           throw err;
         }
         held.answer(task ? 'delivered' : 'stale');
+        if (!task) this.refundSlot();
       } else if (held.answer) {
         task = await this.startedNow(held.task);
         held.answer('taken');

@@ -368,6 +368,19 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid }]);
   });
 
+  it('offers held before a poll set a rate go out at the rate too', async () => {
+    const tq = unique('tq');
+    await freezeQueueClock(tq);
+    await primed(tq);
+    for (const wid of [unique('held-rated-a'), unique('held-rated-b')]) await startWorkflow(wid, tq);
+    await until(() => heldTasks(tq), (n) => n === 2);
+    const rated = () => partitionStub(testEnv, NS, tq, 'workflow', 0).poll('worker-1', 0, 'worker-1-poller', true, undefined, 1);
+    expect(await rated()).not.toBeNull();
+    // One a second, on a clock that does not move: the other stays held.
+    expect(await rated()).toBeNull();
+    expect(await heldTasks(tq)).toBe(1);
+  });
+
   it('held in a partition with no poll, it is taken as it is by a poll of another partition that waits at the root', async () => {
     const wid = unique('held-part');
     const tq = unique('tq');
