@@ -2,7 +2,7 @@
  * TaskQueueObject: one Durable Object per namespace + task queue + kind + partition. Keeps a
  * backlog of task references in SQLite and the long-polling workers in memory. A new task goes
  * straight to a waiting poller when there is one, else into the backlog (a task the workflow object
- * already started, for a moment into memory: `held`). Before a
+ * already started, for a moment into memory: src/held-tasks.ts). Before a
  * worker receives a task, the workflow object records it as started and confirms it is
  * still wanted; a stale task is dropped and the next one tried.
  *
@@ -29,6 +29,7 @@ import { partitionStub } from './task-queue.js';
 import { withStartedAt, type TaskRef } from './task-token.js';
 import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
 import { OFFER_HOLD_MS } from './engine/run-state.js';
+import { HAND_OVER_HOLD_MS, HeldTasks, MAX_HELD_OFFERS } from './held-tasks.js';
 import { queueAnalytics } from './metrics/analytics.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
@@ -53,28 +54,6 @@ interface Poller extends Polling {
   /** Answers the long poll; only the first answer counts. */
   answer: (task: StartedTask | null) => void;
 }
-
-/** A started workflow task kept in memory for the next poll (see `TaskQueueObject.held`). */
-interface Held {
-  task: StartedTask;
-  ref: TaskRef;
-  /** When it came here (the queue's clock), for schedule-to-start. */
-  at: number;
-  /** Given out no later than this (the queue's clock). */
-  until: number;
-  /** An offer's: answers the workflow object's `addTask`, which waits while the task is held. */
-  answer?: (outcome: OfferOutcome) => void;
-}
-
-/**
- * How long after its start a sticky hand-over is held for a poll: half its hand-off window, so the
- * worker that gets it still has the other half to acknowledge it (src/engine/hand-off.ts). An offer's
- * window is longer by what it may be held (OFFER_HOLD_MS), so the worker keeps all of `handOffAckMs`.
- */
-const HAND_OVER_HOLD_MS = Limits.handOffAckMs / 2;
-
-/** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
-const MAX_HELD_OFFERS = 1000;
 
 /** Workers (poller ids) whose latest poll is remembered for heardFrom; the longest silent are forgotten first. */
 const MAX_POLLERS_REMEMBERED = 10_000;
@@ -116,18 +95,15 @@ export class TaskQueueObject extends DurableObject<Env> {
    */
   private backlogSize: number;
   /**
-   * Workflow tasks already started that found no poll waiting, in memory, oldest first: the next poll
-   * takes them before the backlog (src/engine/task-offer.ts). A sticky hand-over (`handOver`) goes to
-   * any poll of its queue; an offer (`addTask` with the started task) as it is to a poll that
-   * acknowledges, else through `startTask` as a backlog row would. Each is kept only for a while after
-   * its start (`until`: OFFER_HOLD_MS, HAND_OVER_HOLD_MS), so the worker that gets it has time left in its
-   * hand-off window to acknowledge it; past that, an offer goes to the backlog (its `answer` then says
-   * 'queued'), a hand-over is dropped (the workflow object sends it to the run's normal queue when its
-   * window ends).
+   * Workflow tasks already started that found no poll waiting, in memory (src/held-tasks.ts): the next
+   * poll takes them before the backlog. An offer past its time goes to the backlog, answered 'queued'.
    */
-  private readonly held: Held[] = [];
-  /** Moves the held offers past their time to the backlog (`expireHeld`). */
-  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly held = new HeldTasks(this.clock, (expired) => {
+    for (const { ref, answer } of expired) {
+      this.enqueue(ref);
+      answer!('queued');
+    }
+  });
   /** Whether a poll that acknowledges hand-offs came here: only such polls take an offer as it is, so only then is one held. */
   private acknowledgingPolls = false;
   /** Backlog rows being started right now, so two polls never start the same one. */
@@ -253,7 +229,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       return 'stale';
     }
     this.counters.record({ kind: 'added' });
-    this.dropSuperseded(ref);
+    this.held.dropSuperseded(ref);
     if (started && this.answerWithStarted(started)) return 'taken';
     // The newest poll first: a worker that went away (killed, or shut down with polls in
     // flight) leaves polls here that nobody will read until their long poll expires, and a
@@ -265,7 +241,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     // No poller here: a partition with an empty backlog offers the task to the root, where
     // other partitions' pollers wait. One with a backlog queues it behind the others (the root
     // already knows of that backlog), so a busy queue does not send every task to the root.
-    if (this.partition !== 0 && this.backlogSize === 0 && this.held.length === 0 && this.waiting.length === 0) {
+    if (this.partition !== 0 && this.backlogSize === 0 && this.held.size === 0 && this.waiting.length === 0) {
       const offered = this.offerToRoot(ref, started);
       this.offering.add(offered);
       let placed: Awaited<typeof offered>;
@@ -288,8 +264,8 @@ export class TaskQueueObject extends DurableObject<Env> {
    * backlog now. A held offer lost with this object (a restart) is the workflow object's hand-off window's.
    */
   private place(ref: TaskRef, started?: StartedTask): OfferOutcome | Promise<OfferOutcome> {
-    if (started && this.acknowledgingPolls && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.length < MAX_HELD_OFFERS) {
-      return new Promise((answer) => this.hold(started, ref, OFFER_HOLD_MS, answer));
+    if (started && this.acknowledgingPolls && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.size < MAX_HELD_OFFERS) {
+      return new Promise((answer) => this.held.hold(started, ref, OFFER_HOLD_MS, answer));
     }
     this.enqueue(ref);
     return 'queued';
@@ -328,30 +304,8 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (this.closed) return false;
     this.counters.record({ kind: 'added' });
     // Any poll: the worker that owns this queue said, completing the run's last task, that it acknowledges.
-    if (!this.answerWithStarted(task, false)) this.hold(task, ref, HAND_OVER_HOLD_MS);
+    if (!this.answerWithStarted(task, false)) this.held.hold(task, ref, HAND_OVER_HOLD_MS);
     return true;
-  }
-
-  /** Keeps a started task for the next poll until `holdMs` after its start (see `held`); `answer`: an offer's. */
-  private hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void): void {
-    const at = this.clock.now();
-    // Counted from the start (the workflow object's clock) if that was earlier than its arrival here.
-    const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
-    const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + holdMs;
-    this.held.push({ task, ref, at, until, ...(answer ? { answer } : {}) });
-    if (answer) this.scheduleHoldExpiry();
-  }
-
-  /** Sets `holdTimer` for the earliest held offer's time. */
-  private scheduleHoldExpiry(): void {
-    if (this.holdTimer !== undefined) return;
-    const next = Math.min(...this.held.filter((h) => h.answer).map((h) => h.until));
-    if (!Number.isFinite(next)) return;
-    this.holdTimer = setTimeout(() => {
-      this.holdTimer = undefined;
-      this.expireHeld();
-      this.scheduleHoldExpiry();
-    }, Math.max(0, next - this.clock.now() + 1));
   }
 
   /**
@@ -370,36 +324,6 @@ export class TaskQueueObject extends DurableObject<Env> {
     if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
     last.eventTime = at;
     return { kind: 'workflow', task: { ...task, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, this.env.KEEL_TOKEN_SECRET) } };
-  }
-
-  /**
-   * The workflow object dispatched the run's workflow task again (a later dispatch sequence: its hand-off
-   * window ended, say, while this queue's clock lagged): a task held for an earlier one is stale, and
-   * a poll must not get it. Its offer is answered 'stale', which the object ignores.
-   */
-  private dropSuperseded(ref: TaskRef): void {
-    if (ref.kind !== 'workflow' || ref.seq === undefined || this.held.length === 0) return;
-    for (let i = this.held.length - 1; i >= 0; i--) {
-      const held = this.held[i]!.ref;
-      if (held.runId !== ref.runId || held.workflowId !== ref.workflowId || held.namespace !== ref.namespace || held.seq === undefined || held.seq >= ref.seq) continue;
-      this.held.splice(i, 1)[0]!.answer?.('stale');
-    }
-  }
-
-  /** Held tasks past their time: an offer's ref goes to the backlog (one commit for all) and its answer says so; a hand-over is dropped. */
-  private expireHeld(): void {
-    const now = this.clock.now();
-    for (let i = 0; i < this.held.length; ) {
-      const held = this.held[i]!;
-      if (held.until >= now) {
-        i++;
-        continue;
-      }
-      this.held.splice(i, 1);
-      if (!held.answer) continue;
-      this.enqueue(held.ref);
-      held.answer('queued');
-    }
   }
 
   /**
@@ -426,10 +350,9 @@ export class TaskQueueObject extends DurableObject<Env> {
    * (or any poll, a sticky hand-over), else started for it by the workflow object as a backlog row is.
    */
   private async takeHeld(poller: Polling): Promise<StartedTask | null> {
-    this.expireHeld();
     // An offer held before a poll set the queue's rate waits for its moment too (past its time, in the backlog).
-    for (let held = this.held[0]; held && (!held.answer || this.slotFree()); held = this.held[0]) {
-      this.held.shift();
+    for (let held = this.held.peek(); held && (!held.answer || this.slotFree()); held = this.held.peek()) {
+      this.held.take();
       if (held.answer) this.takeSlot();
       let task: StartedTask | null = held.task;
       if (held.answer && !poller.acknowledges) {
@@ -438,7 +361,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         } catch (err) {
           // The workflow object could not be reached: the task stays held for the next poll.
           this.refundSlot();
-          this.held.unshift(held);
+          this.held.putBack(held);
           throw err;
         }
         held.answer(task ? 'delivered' : 'stale');
@@ -510,7 +433,7 @@ export class TaskQueueObject extends DurableObject<Env> {
   async pull(poller: Polling): Promise<{ task: StartedTask | null; more: boolean }> {
     while (this.offering.size > 0) await Promise.allSettled([...this.offering]);
     const task = (await this.takeHeld(poller)) ?? (await this.takeFromBacklog(poller));
-    return { task, more: this.backlogSize > this.inFlight.size || this.held.length > 0 || this.offering.size > 0 };
+    return { task, more: this.backlogSize > this.inFlight.size || this.held.size > 0 || this.offering.size > 0 };
   }
 
   /** `pullFromPartitions` under the queue's rate: a pulled task takes the root's slot, as its own would. */
@@ -679,7 +602,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     }
     for (const poller of this.waiting.splice(0)) poller.answer(null);
     // Tasks held for the worker that stopped go to their normal queues too.
-    for (const { ref, answer } of this.held.splice(0)) {
+    for (const { ref, answer } of this.held.takeAll()) {
       answer?.('stale');
       await this.releaseSticky(ref);
     }
@@ -818,7 +741,7 @@ export class TaskQueueObject extends DurableObject<Env> {
 
   /** Tasks waiting for a poll, as describe and the metrics count them: the backlog's rows and the started tasks held in memory. */
   private get waitingTasks(): number {
-    return this.backlogSize + this.held.length;
+    return this.backlogSize + this.held.size;
   }
 
   describe(): ResponseOf<'describeTaskQueue'> {

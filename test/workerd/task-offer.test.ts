@@ -237,7 +237,7 @@ describe('an offer on a queue of several partitions', () => {
 describe('an offer no poll waits for, held by the queue for the next poll', () => {
   /** A poll that acknowledges comes and goes: the queue (partition `p`) now holds offers. */
   const primed = (taskQueue: string, p = 0) => partitionStub(testEnv, NS, taskQueue, 'workflow', p).poll('worker-0', 0, 'worker-0-poller', true);
-  const heldTasks = (taskQueue: string, p = 0) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', p), (o) => (o as unknown as { held: unknown[] }).held.length);
+  const heldTasks = (taskQueue: string, p = 0) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', p), (o) => (o as unknown as { held: { size: number } }).held.size);
   const describeQueue = (taskQueue: string) => ok('GET', `/task-queues/${taskQueue}`, { kind: 'workflow' });
   const abortQueue = (taskQueue: string) =>
     runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', 0), (_o, state) => {

@@ -1,0 +1,126 @@
+/**
+ * Started workflow tasks a task queue keeps in memory for its next poll (src/task-queue-object.ts),
+ * oldest first: a sticky hand-over (src/engine/sticky-hand-over.ts), which any poll of its queue
+ * takes as it is, and an offer (src/engine/task-offer.ts), which a poll that acknowledges takes as
+ * it is and any other through `startTask`. Each is kept only for a while after its start (`until`),
+ * so the worker that gets it has time left in its hand-off window to acknowledge it. Past that, an
+ * offer goes to the queue's backlog (`onExpired`, which answers it 'queued'), and a hand-over is
+ * dropped: the workflow object sends it to the run's normal queue when its window ends. Nothing here
+ * is stored: a queue that restarts loses them, and the workflow object's hand-off window, not this,
+ * is what makes them durable.
+ */
+import { Limits } from '../protocol/index.js';
+import type { Clock } from './clock.js';
+import type { StartedTask } from './started-task.js';
+import type { OfferOutcome } from './task-queue-object.js';
+import type { TaskRef } from './task-token.js';
+
+export interface Held {
+  task: StartedTask;
+  ref: TaskRef;
+  /** When it came here (the queue's clock), for schedule-to-start. */
+  at: number;
+  /** Given out no later than this (the queue's clock). */
+  until: number;
+  /** An offer's: answers the workflow object's `addTask`, which waits while the task is held. */
+  answer?: (outcome: OfferOutcome) => void;
+}
+
+/**
+ * How long after its start a sticky hand-over is held for a poll: half its hand-off window, so the
+ * worker that gets it still has the other half to acknowledge it (src/engine/hand-off.ts). An offer's
+ * window is longer by what it may be held (OFFER_HOLD_MS), so its worker keeps all of `handOffAckMs`.
+ */
+export const HAND_OVER_HOLD_MS = Limits.handOffAckMs / 2;
+
+/** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
+export const MAX_HELD_OFFERS = 1000;
+
+export class HeldTasks {
+  private readonly list: Held[] = [];
+  /** Expires the held offers at the earliest one's time. */
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    /** The offers whose time is up, oldest first, all in one synchronous stretch (so one commit for their backlog rows). */
+    private readonly onExpired: (expired: Held[]) => void,
+  ) {}
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  /** Keeps a started task until `holdMs` after its start; `answer`: an offer's. */
+  hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void): void {
+    const at = this.clock.now();
+    // Counted from the start (the workflow object's clock) if that was earlier than its arrival here.
+    const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
+    const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + holdMs;
+    this.list.push({ task, ref, at, until, ...(answer ? { answer } : {}) });
+    if (answer) this.schedule();
+  }
+
+  /** The oldest one still within its time, not taken yet (expiring those past it first). */
+  peek(): Held | undefined {
+    this.expire();
+    return this.list[0];
+  }
+
+  /** Takes the oldest (the one `peek` gave). */
+  take(): Held | undefined {
+    return this.list.shift();
+  }
+
+  /** Gives back one taken that could not be handed out: it is the oldest again. */
+  putBack(held: Held): void {
+    this.list.unshift(held);
+  }
+
+  /** Takes them all (a queue closing). */
+  takeAll(): Held[] {
+    return this.list.splice(0);
+  }
+
+  /**
+   * The workflow object dispatched the run's workflow task again (a later dispatch sequence: its
+   * hand-off window ended, say, while this queue's clock lagged): a task held for an earlier one is
+   * stale, and a poll must not get it. Its offer is answered 'stale', which the object ignores.
+   */
+  dropSuperseded(ref: TaskRef): void {
+    if (ref.kind !== 'workflow' || ref.seq === undefined || this.list.length === 0) return;
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      const held = this.list[i]!.ref;
+      if (held.runId !== ref.runId || held.workflowId !== ref.workflowId || held.namespace !== ref.namespace || held.seq === undefined || held.seq >= ref.seq) continue;
+      this.list.splice(i, 1)[0]!.answer?.('stale');
+    }
+  }
+
+  /** Those past their time: offers to `onExpired`, hand-overs dropped. */
+  private expire(): void {
+    const now = this.clock.now();
+    const expired: Held[] = [];
+    for (let i = 0; i < this.list.length; ) {
+      const held = this.list[i]!;
+      if (held.until >= now) {
+        i++;
+        continue;
+      }
+      this.list.splice(i, 1);
+      if (held.answer) expired.push(held);
+    }
+    if (expired.length > 0) this.onExpired(expired);
+  }
+
+  /** Sets the timer for the earliest held offer's time. */
+  private schedule(): void {
+    if (this.timer !== undefined) return;
+    const next = Math.min(...this.list.filter((h) => h.answer).map((h) => h.until));
+    if (!Number.isFinite(next)) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.expire();
+      this.schedule();
+    }, Math.max(0, next - this.clock.now() + 1));
+  }
+}
