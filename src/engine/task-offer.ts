@@ -5,9 +5,11 @@
  * row; after the commit the object offers it, started, to the queue (`TaskQueueObject.addTask` with the started task).
  * A poll that acknowledges hand-offs (protocol 2) waiting there right now gets it: no queue → object
  * `startTask` round trip and no second transaction. With none waiting, a queue where such polls come
- * holds it in memory for the next one, which takes it as it is too, until half the hand-off window
- * after its start (src/task-queue-object.ts `held`; the queue answers the offer when a poll took it or
- * that time is up). Otherwise the queue does with its ref what `add` does (a waiting poll that does not
+ * holds it in memory for the next one, which takes it as it is too (its start then stamped when the
+ * queue hands it out: the token's `startedAtMs`), until OFFER_HOLD_MS after its start (src/held-tasks.ts;
+ * the queue answers the offer when a poll took it, or that time is up and its ref is in the backlog).
+ * The offer's hand-off window is OFFER_HOLD_MS + `Limits.handOffAckMs`, so its worker always has a
+ * polled task's whole window. Otherwise the queue does with its ref what `add` does (a waiting poll that does not
  * acknowledge, the root, the backlog), and the poll that takes it there starts it as any polled task
  * (`startWorkflowTask` drops the offer's reserved start first). The object remembers a `queued` answer
  * in memory (`Txn.offerQueued`): an input event that comes then drops

@@ -2,7 +2,7 @@
  * After the change that started it: a workflow task offered to a poll waiting on its queue
  * (src/engine/task-offer.ts) goes to the queue, started. Nothing comes back that needs a transaction:
  * a poll that acknowledges took it as it is (waiting, or the next one while the queue held it: the
- * answer then comes up to half the hand-off window later), or the queue placed its ref as `add` would
+ * answer then comes up to OFFER_HOLD_MS later), or the queue placed its ref as `add` would
  * and the poll that takes the ref starts it then. A ref put in the backlog is remembered (`Txn.offerQueued`), so
  * that an input event or the alarm drops the offer's reserved start rather than wait on it. An offer
  * that never reached the queue (it failed, or the object died first), or that the queue held and lost
