@@ -44,6 +44,24 @@ const workflowTaskOf = (t: StartedTask | null): WorkflowTask => {
 const queueMetrics = (taskQueue: string) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', 0), (o) => o.metrics());
 const describeTask = async (workflowId: string) => (await ok('GET', `/workflows/${workflowId}`)).pendingWorkflowTask;
 
+/**
+ * An offer its queue put in the backlog waits there as any task: a signal is written at once (it is
+ * not started), its hand-off window ends with nothing to do (no second ref, no outbox row), and the
+ * next poll starts it through `startTask`, after the signal. Returns that task.
+ */
+async function expectWaitsAsBacklogged(wid: string, tq: string, seen: { startTask: number }): Promise<WorkflowTask> {
+  await ok('POST', `/workflows/${wid}/signal`, { signalName: 'early' });
+  expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
+  expect((await describeTask(wid)).state).toBe('SCHEDULED');
+  await advance(wid, OFFER_WINDOW_MS);
+  expect((await queueState(tq)).backlog).toHaveLength(1);
+  expect(await stateRows(wid, 'o/')).toEqual([]);
+  const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
+  expect(seen).toMatchObject({ startTask: 1 });
+  expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled', 'WorkflowTaskStarted']);
+  return task;
+}
+
 describe('a start offers its first workflow task to a poll waiting on its queue', () => {
   it('a waiting poll that acknowledges gets it, started in the start’s one transaction: no outbox row, no startTask, no backlog', async () => {
     const wid = unique('offer-taken');
@@ -97,18 +115,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
     // The refusal cost the workflow object nothing: no transaction besides the start's.
     expect(seen).toEqual({ transactions: 1, startTask: 0 });
     expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 0 });
-    // Known to wait in the backlog, it is not started: a signal is written at once, as for any task not taken.
-    await ok('POST', `/workflows/${wid}/signal`, { signalName: 'early' });
-    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
-    expect((await describeTask(wid)).state).toBe('SCHEDULED');
-    // Its hand-off window ends with nothing to do: no second ref, no outbox row.
-    await advance(wid, OFFER_WINDOW_MS);
-    expect((await queueState(tq)).backlog).toHaveLength(1);
-    expect(await stateRows(wid, 'o/')).toEqual([]);
-
-    const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
-    expect(seen).toMatchObject({ startTask: 1 });
-    expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled', 'WorkflowTaskStarted']);
+    const task = await expectWaitsAsBacklogged(wid, tq, seen);
     expect(task.startedEventId).toBe(4);
     expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 1 });
     await completeWorkflowTask(task.taskToken, [], { identity: 'worker-2' });
@@ -239,6 +246,21 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
   const primed = (taskQueue: string, p = 0) => partitionStub(testEnv, NS, taskQueue, 'workflow', p).poll('worker-0', 0, 'worker-0-poller', true);
   const heldTasks = (taskQueue: string, p = 0) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', p), (o) => (o as unknown as { held: { size: number } }).held.size);
   const describeQueue = (taskQueue: string) => ok('GET', `/task-queues/${taskQueue}`, { kind: 'workflow' });
+  /**
+   * A workflow started on a fresh queue where an acknowledging poll has been seen, its first task held
+   * there. The queue's clock stands still (moved by `moveQueueClock`), so however slow the machine the
+   * task stays held until the test moves it past OFFER_HOLD_MS.
+   */
+  const startHeld = async (prefix: string) => {
+    const wid = unique(prefix);
+    const tq = unique('tq');
+    const moveQueueClock = await freezeQueueClock(tq);
+    const seen = await watch(wid);
+    await primed(tq);
+    await startWorkflow(wid, tq);
+    await until(() => heldTasks(tq), (n) => n === 1);
+    return { wid, tq, seen, moveQueueClock };
+  };
   const abortQueue = (taskQueue: string) =>
     runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', 0), (_o, state) => {
       try {
@@ -249,13 +271,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     }).catch(() => undefined);
 
   it('the next acknowledging poll takes it as it is: no backlog row, no startTask, the start’s one transaction; counted as backlog until then', async () => {
-    const wid = unique('held-taken');
-    const tq = unique('tq');
-    const moveQueueClock = await freezeQueueClock(tq);
-    const seen = await watch(wid);
-    await primed(tq);
-    await startWorkflow(wid, tq);
-    await until(() => heldTasks(tq), (n) => n === 1);
+    const { wid, tq, seen, moveQueueClock } = await startHeld('held-taken');
     expect(await queueState(tq)).toMatchObject({ backlog: [], waitingPollers: 0 });
     expect(await describeQueue(tq)).toMatchObject({ backlogCount: 1 });
     expect(await queueMetrics(tq)).toMatchObject({ added: 1, dispatched: 0, backlog: 1 });
@@ -280,12 +296,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
   });
 
   it('a poll that does not acknowledge gets a held task at once, started for it through startTask', async () => {
-    const wid = unique('held-old');
-    const tq = unique('tq');
-    const seen = await watch(wid);
-    await primed(tq);
-    await startWorkflow(wid, tq);
-    await until(() => heldTasks(tq), (n) => n === 1);
+    const { wid, tq, seen } = await startHeld('held-old');
     const task = workflowTaskOf(await taskQueueStub(testEnv, NS, tq, 'workflow').poll('old-worker', 0));
     expect(task.startedEventId).toBe(3);
     await settle(wid);
@@ -295,37 +306,17 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
   });
 
   it('past OFFER_HOLD_MS after its start it is not given out: its ref goes to the backlog, the object learns it is queued, and the window ends with nothing to do', async () => {
-    const wid = unique('held-late');
-    const tq = unique('tq');
-    const moveQueueClock = await freezeQueueClock(tq);
-    const seen = await watch(wid);
-    await primed(tq);
-    await startWorkflow(wid, tq);
-    await until(() => heldTasks(tq), (n) => n === 1);
+    const { wid, tq, seen, moveQueueClock } = await startHeld('held-late');
     await moveQueueClock(OFFER_HOLD_MS + 1);
     // The queue's timer moves it to the backlog and answers the offer.
     await settle(wid);
     expect(await heldTasks(tq)).toBe(0);
     expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, scheduledEventId: 2, attempt: 1 }]);
-    // Known to wait in the backlog, it is not started: a signal is written at once.
-    await ok('POST', `/workflows/${wid}/signal`, { signalName: 'early' });
-    expect(eventTypes(await history(wid))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled']);
-    await advance(wid, OFFER_WINDOW_MS);
-    expect((await queueState(tq)).backlog).toHaveLength(1);
-    expect(await stateRows(wid, 'o/')).toEqual([]);
-
-    const task = workflowTaskOf(await ackPoll(tq, 'worker-2'));
-    expect(seen).toMatchObject({ startTask: 1 });
-    expect(eventTypes(task.history)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled', 'WorkflowExecutionSignaled', 'WorkflowTaskStarted']);
+    await expectWaitsAsBacklogged(wid, tq, seen);
   });
 
   it('dispatched again by the workflow object (its window ended while the queue’s clock lagged), the held task is dropped: the task reaches one poll, once', async () => {
-    const wid = unique('held-stale');
-    const tq = unique('tq');
-    await freezeQueueClock(tq);
-    await primed(tq);
-    await startWorkflow(wid, tq);
-    await until(() => heldTasks(tq), (n) => n === 1);
+    const { wid, tq } = await startHeld('held-stale');
     await advance(wid, OFFER_WINDOW_MS);
     expect(await heldTasks(tq)).toBe(0);
     const again = (await queueState(tq)).backlog;
@@ -339,11 +330,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
   });
 
   it('a queue that restarts loses what it held: when the window ends the task goes back through the outbox, once, and the workflow completes', async () => {
-    const wid = unique('held-restart');
-    const tq = unique('tq');
-    await primed(tq);
-    await startWorkflow(wid, tq);
-    await until(() => heldTasks(tq), (n) => n === 1);
+    const { wid, tq } = await startHeld('held-restart');
     await abortQueue(tq);
     await settle(wid);
     expect(await heldTasks(tq)).toBe(0);
