@@ -371,6 +371,8 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
   it('held in a partition with no poll, it is taken as it is by a poll of another partition that waits at the root', async () => {
     const wid = unique('held-part');
     const tq = unique('tq');
+    // Partition 1's clock stands still: held there, the task cannot expire into its backlog on a slow machine.
+    await freezeQueueClock(tq, 1);
     const { task, ref } = await heldOffer(wid, tq);
     const seen = await watch(wid);
     await primed(tq, 1);
