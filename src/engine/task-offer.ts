@@ -9,13 +9,13 @@
  * queue hands it out: the token's `startedAtMs`), until OFFER_HOLD_MS after its start (src/held-tasks.ts;
  * the queue answers the offer when a poll took it, or that time is up and its ref is in the backlog).
  * The offer's hand-off window is OFFER_HOLD_MS + `Limits.handOffAckMs`, so its worker always has a
- * polled task's whole window. Otherwise the queue does with its ref what `add` does (a waiting poll that does not
- * acknowledge, the root, the backlog), and the poll that takes it there starts it as any polled task
- * (`startWorkflowTask` drops the offer's reserved start first). The object remembers a `queued` answer
- * in memory (`Txn.offerQueued`): an input event that comes then drops
- * the reserved start and is written at once, as for any task not yet taken (`workflowTaskStarted`),
- * and so does the alarm when the hand-off window ends, instead of sending the task to its queue again.
- * A task the queue held and lost (it restarted) is the window's, as an offer lost on the way is.
+ * polled task's whole window. Otherwise the queue does with its ref what `add` does (a waiting poll
+ * that does not acknowledge, the root, the backlog), and the poll that takes it there starts it as any
+ * polled task (`startWorkflowTask` drops the offer's reserved start first). The object remembers a
+ * `queued` answer in memory (`Txn.offerQueued`): an input event that comes then drops the reserved
+ * start and is written at once, as for any task not yet taken (`workflowTaskStarted`), and so does the
+ * alarm when the hand-off window ends, instead of sending the task to its queue again. A task the
+ * queue held and lost (it restarted) is the window's, as an offer lost on the way is.
  *
  * Only a poll that acknowledges may take it, since the object learns of the taker only from the
  * worker: its WorkflowTaskStarted stays reserved (written when the worker acknowledges, completes or

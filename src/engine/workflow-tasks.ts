@@ -237,14 +237,16 @@ export function transientEvents(run: RunState): HistoryEvent[] {
  * worker that polled the task (and, one its queue held, is at the moment the queue handed it out: `now`
  * bounds the token's `startedAtMs`).
  */
-export function requireStartedWorkflowTask(run: RunState | undefined, token: TaskTokenData, worker?: string, now?: number): WorkflowTaskState {
+export function requireStartedWorkflowTask(run: RunState | undefined, token: TaskTokenData, worker: string | undefined, now: number): WorkflowTaskState {
   const wt = run?.workflowTask;
   if (!run || !isRunning(run) || !wt || wt.startedEventId !== token.startedEventId || wt.scheduledEventId !== token.scheduledEventId || wt.attempt !== token.attempt) {
     throw new ServiceError('TASK_NOT_FOUND', 'Workflow task not found: it was already completed, failed or timed out, or its run has closed.');
   }
-  if (wt.handOff?.offered && wt.identity === undefined && worker !== undefined) wt.identity = worker;
-  // An offer its queue held for a poll started when the queue handed it out, as the worker was told.
-  if (wt.handOff?.offered && token.startedAtMs !== undefined && now !== undefined && wt.startedTime !== undefined) wt.startedTime = Math.max(wt.startedTime, Math.min(token.startedAtMs, now));
+  if (wt.handOff?.offered) {
+    if (wt.identity === undefined && worker !== undefined) wt.identity = worker;
+    // An offer its queue held for a poll started when the queue handed it out, as the worker was told.
+    if (token.startedAtMs !== undefined && wt.startedTime !== undefined) wt.startedTime = Math.max(wt.startedTime, Math.min(token.startedAtMs, now));
+  }
   return wt;
 }
 
