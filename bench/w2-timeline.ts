@@ -12,7 +12,7 @@ import { Client, Connection } from 'keel/client';
 import { startLocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './activities';
-import { newWorkflowId, stats, TASK_QUEUE, workflowBundle } from './lib';
+import { cpuMeter, newWorkflowId, stats, TASK_QUEUE, workerdPids, workflowBundle } from './lib';
 
 const args = process.argv.slice(2);
 const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
@@ -44,7 +44,9 @@ function observe<C extends { call: (...a: any[]) => Promise<unknown> }>(c: C, ta
 }
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-w2-timeline-'));
+const before = new Set(workerdPids());
 const service = await startLocalService({ dataDir, uiDir: false, log: () => undefined });
+const workerd = workerdPids().filter((p) => !before.has(p));
 const connection = observe(await NativeConnection.connect({ address: service.address }), 'worker');
 const worker = await Worker.create({ connection, taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), activities, shutdownSignals: [] });
 const running = worker.run();
@@ -58,6 +60,7 @@ const rtt: number[] = [];
 const gap: number[] = [];
 const startToFirstActivity: number[] = [];
 const lastToResult: number[] = [];
+const meter = cpuMeter(workerd);
 for (let i = 0; i < runs; i++) {
   log = [];
   const t0 = performance.now();
@@ -65,12 +68,14 @@ for (let i = 0; i < runs; i++) {
   const t1 = performance.now();
   total.push(t1 - t0);
   const completions = log.filter((e) => e.endpoint === 'worker:completeActivityTask' || e.endpoint === 'worker:batchTasks').sort((a, b) => a.sent - b.sent);
-  for (const c of completions) rtt.push(c.answered - c.sent);
+  // The last completion (it closes the run) may be answered after the client has the result: not counted then.
+  for (const c of completions) if (Number.isFinite(c.answered)) rtt.push(c.answered - c.sent);
   for (let k = 1; k < completions.length; k++) gap.push(completions[k]!.sent - completions[k - 1]!.answered);
   if (completions[0]) startToFirstActivity.push(completions[0].sent - t0);
-  if (completions.at(-1)) lastToResult.push(t1 - completions.at(-1)!.answered);
+  if (completions.length > 0 && Number.isFinite(completions.at(-1)!.answered)) lastToResult.push(t1 - completions.at(-1)!.answered);
   if (i === runs - 1) for (const e of [...log].sort((a, b) => a.sent - b.sent)) console.log(`${(e.sent - t0).toFixed(2).padStart(7)} → ${(e.answered - t0).toFixed(2).padStart(7)}  ${e.endpoint}${e.chars ? ` ${e.chars} chars` : ''}`);
 }
+const cpu = meter();
 const p = (label: string, xs: number[]) => console.log(`${label.padEnd(58)} p50 ${stats(xs).p50} · mean ${stats(xs).mean} · p90 ${stats(xs).p90} (n=${xs.length})`);
 console.log(`\nW2 timeline, ${runs} runs of ${steps} steps — load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 p('start → result (ms)', total);
@@ -78,6 +83,7 @@ p('start → first activity completion sent', startToFirstActivity);
 p('activity completion round trip (service + wire)', rtt);
 p('worker gap: answer → next completion sent', gap);
 p('last completion answered → result at the client', lastToResult);
+console.log(`CPU per workflow: workerd ${(cpu.workerdCpuMs / runs).toFixed(2)} ms, this process (worker + client) ${(cpu.nodeCpuMs / runs).toFixed(2)} ms`);
 // Reference round trips on the same service, through the client's connection: the health check
 // (HTTP + Worker, no object) and describing the last run (HTTP + router + the shard's object, a read:
 // no write, no commit). A completion's round trip minus the describe's is its write, commit and answer.
