@@ -5,7 +5,7 @@
 // (metadata.sqlite), D1. Every commit of a SQLite database in WAL mode is one fsync of its WAL.
 //
 //   node scripts/build.mjs   # in the checkout
-//   npx tsx bench/commits.ts [checkout] [--workflows 200] [--in-flight 1] [--eager-start] [--timeline] [--sleep <ms>]
+//   npx tsx bench/commits.ts [checkout] [--workflows 200] [--in-flight 1] [--eager-start] [--timeline] [--sleep <ms>] [--w2]
 //
 // The client starts without eager start (a connection of its own), as `bench/ab.ts --no-eager-start`.
 // After the workflows the trace goes on for --settle ms (7000 by default: a shard's alarm is set up to 5 s ahead, NEAR_MS), so that what a W1 leaves
@@ -29,6 +29,8 @@ const settleMs = opt('--settle', 7000);
 const eager = args.includes('--eager-start');
 const timeline = args.includes('--timeline');
 const sleepMs = args.includes('--sleep') ? opt('--sleep', 1000) : undefined;
+// --w2: W2's workflow (ten sequential activities) instead of W1's, for the commits of one step.
+const w2 = args.includes('--w2');
 const NAMESPACE = 'default';
 const QUEUE = 'commits';
 
@@ -72,7 +74,7 @@ const connection = await NativeConnection.connect({ address: service.address });
 const worker = await Worker.create({ connection, taskQueue: QUEUE, workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(dir, 'bench/workflows.ts') }), activities, shutdownSignals: [] });
 const running = worker.run();
 const client = new Client({ connection: eager ? connection : await Connection.connect({ address: service.address }) });
-const [workflowType, arg] = sleepMs === undefined ? ['oneActivity', 'x'] : ['durableSleep', sleepMs];
+const [workflowType, arg] = w2 ? ['sequentialActivities', 10] : sleepMs === undefined ? ['oneActivity', 'x'] : ['durableSleep', sleepMs];
 const run = () => client.workflow.execute(workflowType, { taskQueue: QUEUE, workflowId: newWorkflowId('commits'), args: [arg], requestEagerStart: eager });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -119,7 +121,7 @@ for (const line of readFileSync(traceFile, 'utf8').split('\n')) {
   if (timeline && Number(at) >= lastStart - 0.001) lines.push(`${((Number(at) - lastStart) * 1000).toFixed(1).padStart(8)} ms  ${call!.padEnd(9)} ${object} · ${part}`);
 }
 
-console.log(`checkout ${dir}: ${workflows} ${sleepMs === undefined ? 'W1' : `W3 (a ${sleepMs} ms sleep)`}, ${inFlight} in flight, ${eager ? 'eager start' : 'no eager start'}; traced ${(lastEnd - t0).toFixed(1)} s of workflows + ${settleMs} ms after; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`checkout ${dir}: ${workflows} ${w2 ? 'W2' : sleepMs === undefined ? 'W1' : `W3 (a ${sleepMs} ms sleep)`}, ${inFlight} in flight, ${eager ? 'eager start' : 'no eager start'}; traced ${(lastEnd - t0).toFixed(1)} s of workflows + ${settleMs} ms after; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log('| object | file | fsync per workflow | pwrite64 per workflow |\n| --- | --- | --- | --- |');
 let fsyncs = 0;
 let pwrites = 0;

@@ -3,7 +3,11 @@
 // sequential latency workload): workerd's V8 inspector, Profiler domain, saved as a .cpuprofile that
 // bench/profile-summary.ts reads (and Chrome DevTools opens).
 //
-//   npx tsx bench/profile-service.ts [runs=300] [out=bench/profiles/service-w1.cpuprofile] [inFlight=50]
+//   npx tsx bench/profile-service.ts [runs=300] [out=bench/profiles/service-w1.cpuprofile] [inFlight=50] [--w2]
+//
+// --w2 runs W2 (ten sequential activities per workflow) instead, from a client on a connection of its
+// own (no eager start, as the peers bench): with inFlight 1, the sequential step's service CPU. Run it
+// under `node --cpu-prof --import tsx` to profile the worker's side of the same steps.
 //
 // The service is started as everywhere else in the bench (startLocalService: the bundle with
 // its modules root, state on tmpfs, the visibility store), with workerd's inspector on.
@@ -16,10 +20,12 @@ import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './activities';
 import { benchDir, cpuMeter, newWorkflowId, pool, stats, TASK_QUEUE, workerdPids, workflowBundle } from './lib';
 
-const runs = Number(process.argv[2] ?? 300);
-const out = path.resolve(process.argv[3] ?? path.join(benchDir, 'profiles', 'service-w1.cpuprofile'));
+const w2 = process.argv.includes('--w2');
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const runs = Number(positional[0] ?? 300);
+const out = path.resolve(positional[1] ?? path.join(benchDir, 'profiles', `service-${w2 ? 'w2' : 'w1'}.cpuprofile`));
 
-const inFlight = Number(process.argv[4] ?? 50);
+const inFlight = Number(positional[2] ?? 50);
 
 const inspectorPort = 9229 + Math.floor(Math.random() * 500);
 // KEEL_BENCH_SERVICE_SCRIPT profiles another build (e.g. bench/instrumented-service.js's output).
@@ -60,7 +66,8 @@ const running = worker.run();
 const client = new Client({ connection: await Connection.connect({ address }) });
 const one = async (v: string) => {
   const t0 = performance.now();
-  await client.workflow.execute('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('ps'), args: [v] });
+  if (w2) await client.workflow.execute('sequentialActivities', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('ps'), args: [10] });
+  else await client.workflow.execute('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('ps'), args: [v] });
   return performance.now() - t0;
 };
 await pool(Math.max(20, inFlight), inFlight, () => one('warm'));
@@ -75,7 +82,7 @@ const result = (await send('Profiler.stop')) as { profile?: unknown; error?: unk
 if (!result.profile) throw new Error(`Profiler.stop: ${JSON.stringify(result)}`);
 mkdirSync(path.dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result.profile));
-console.log(`${runs} W1 runs, ${inFlight} in flight: p50 ${stats(lat).p50} ms; CPU per workflow: node ${(cpu.nodeCpuMs / runs).toFixed(2)} ms, workerd ${(cpu.workerdCpuMs / runs).toFixed(2)} ms, other processes ${(cpu.otherCpuMs / runs).toFixed(2)} ms`);
+console.log(`${runs} ${w2 ? 'W2' : 'W1'} runs, ${inFlight} in flight: p50 ${stats(lat).p50} ms; CPU per workflow: node ${(cpu.nodeCpuMs / runs).toFixed(2)} ms, workerd ${(cpu.workerdCpuMs / runs).toFixed(2)} ms, other processes ${(cpu.otherCpuMs / runs).toFixed(2)} ms`);
 console.log(`wrote ${path.relative(process.cwd(), out)}; summarise with: npx tsx bench/profile-summary.ts ${path.relative(process.cwd(), out)}`);
 
 ws.close();

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { Connection, type ConnectionLike } from '../client/connection.js';
 import { registerLocalWorker } from '../client/local-workers.js';
 import { KeelServiceError } from '../client/errors.js';
-import { runActivity, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
+import { runActivity, type ActivityExecutorOptions, type ActivityFunction, type NextWorkflowTask, type RunningActivity } from './activity-executor.js';
 import type { NativeConnection } from './connection.js';
 import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
@@ -158,6 +158,7 @@ export class Worker {
   /** Temporal's worker metrics, into the runtime's registry (served by its Prometheus endpoint). */
   private readonly metrics: WorkerMetrics;
   private readonly runningActivities = new Set<RunningActivity>();
+  private activityOptions: ActivityExecutorOptions | undefined;
   private readonly tasksInFlight = new Set<Promise<void>>();
   private readonly workflows?: WorkflowTaskProcessor;
   /** The queue only this worker polls, for the runs it caches; replaced if the service closes it (sticky-queue.ts). */
@@ -267,8 +268,10 @@ export class Worker {
   }
 
   get identity(): string {
-    return this.options.identity ?? `${process.pid}@${hostname()}`;
+    // Asked for every poll and every activity: os.hostname() is a system call each time.
+    return (this.defaultIdentity ??= this.options.identity ?? `${process.pid}@${hostname()}`);
   }
+  private defaultIdentity: string | undefined;
 
   getState(): State {
     return this.state;
@@ -486,21 +489,20 @@ export class Worker {
   }
 
   private executeActivity(task: ActivityTask): Promise<void> {
-    const running = runActivity(
-      {
-        connection: this.exchanges,
-        namespace: this.namespace,
-        identity: this.identity,
-        dataConverter: this.dataConverter,
-        activities: this.options.activities as Record<string, ActivityFunction>,
-        defaultHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.defaultHeartbeatThrottleInterval) ?? 30_000,
-        maxHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.maxHeartbeatThrottleInterval) ?? 60_000,
-        log: this.log,
-        ...(this.workflows && this.sticky ? { nextWorkflowTask: (runId: string) => this.reserveStickyTask(runId) } : {}),
-        ...(this.options.interceptors?.activity ? { interceptors: this.options.interceptors.activity } : {}),
-      },
-      task,
-    );
+    // The same for every activity: made once (durations parsed, closures made) on the first.
+    this.activityOptions ??= {
+      connection: this.exchanges,
+      namespace: this.namespace,
+      identity: this.identity,
+      dataConverter: this.dataConverter,
+      activities: this.options.activities as Record<string, ActivityFunction>,
+      defaultHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.defaultHeartbeatThrottleInterval) ?? 30_000,
+      maxHeartbeatThrottleIntervalMs: msOptionalToNumber(this.options.maxHeartbeatThrottleInterval) ?? 60_000,
+      log: this.log,
+      ...(this.workflows && this.sticky ? { nextWorkflowTask: (runId: string) => this.reserveStickyTask(runId) } : {}),
+      ...(this.options.interceptors?.activity ? { interceptors: this.options.interceptors.activity } : {}),
+    };
+    const running = runActivity(this.activityOptions, task);
     this.runningActivities.add(running);
     return this.metrics.timeActivity(task, () => running.done).finally(() => this.runningActivities.delete(running));
   }

@@ -53,6 +53,18 @@ const REQUESTS = 'q/';
  */
 const RECENT_HISTORY_CHARS = 8 * 1024;
 
+/**
+ * A run as the change that wrote it left it, with that change's events of it: what the answer to
+ * that change reads (the eager activity tasks it started, their input) without parsing back the
+ * rows it just wrote. Good while `rows` is still what the store holds of the run (any later write,
+ * a deletion or `forget` replaces it).
+ */
+interface WrittenRun {
+  run: RunState;
+  rows: CachedRun;
+  events: ReadonlyMap<number, HistoryEvent>;
+}
+
 /** What is stored of a run, as text, with its sequence number (the key of its events). */
 interface CachedRun extends RunRows {
   seq: number;
@@ -88,6 +100,8 @@ export class WorkflowStore implements ExecutionStore {
   private complete = false;
   /** By run sequence number: the history rows this store wrote, oldest first (see RECENT_HISTORY_CHARS). */
   private readonly recentHistory = new Map<number, HistoryRow[]>();
+  /** The runs the last change wrote, as it left them (see WrittenRun). */
+  private lastWritten = new Map<string, WrittenRun>();
 
   /**
    * @param meter counts the object's billable units; what it counted is folded into the row of
@@ -139,6 +153,7 @@ export class WorkflowStore implements ExecutionStore {
     this.current = undefined;
     this.complete = false;
     this.recentHistory.clear();
+    this.lastWritten.clear();
   }
 
   // ---- ExecutionStore ----------------------------------------------------------------
@@ -156,6 +171,25 @@ export class WorkflowStore implements ExecutionStore {
   loadRun(runId: string): RunState | undefined {
     const rows = this.rowsOf(runId);
     return rows ? joinRun(rows.core, [...rows.items].map(([k, v]) => ({ k, v, n: null }))) : undefined;
+  }
+
+  /**
+   * The run to read, never to change: as the last change left it when that change wrote it and
+   * nothing has since (no parse), else as `loadRun` makes it. The engine changes only what
+   * `loadRun` gives (a `Txn` of its own), so the object shared here stays as it was written.
+   */
+  viewRun(runId: string): RunState | undefined {
+    return this.lastWrittenRun(runId)?.run ?? this.loadRun(runId);
+  }
+
+  /** One event of a run: from the last change when it wrote it (no read, no parse), else read. */
+  readEvent(runId: string, eventId: number): HistoryEvent | undefined {
+    return this.lastWrittenRun(runId)?.events.get(eventId) ?? this.readEvents(runId, eventId, eventId)[0];
+  }
+
+  private lastWrittenRun(runId: string): WrittenRun | undefined {
+    const written = this.lastWritten.get(runId);
+    return written && this.schema.isOpen && this.runs.get(runId) === written.rows ? written : undefined;
   }
 
   /** Events `from`..`to`; with `maxBytes`, only as many as fit in it (always at least the first). */
@@ -304,6 +338,11 @@ export class WorkflowStore implements ExecutionStore {
     // Only the runs this change wrote to keep theirs (a continue-as-new's old run is read no more).
     if (seqs.size > 0) for (const seq of this.recentHistory.keys()) if (!seqs.has(seq)) this.recentHistory.delete(seq);
     for (const [seq, runId] of seqs) this.rememberHistory(seq, insertHistory(this.state, seq, byRun.get(runId)!));
+    this.lastWritten.clear();
+    for (const run of tx.runs.values()) {
+      const rows = this.runs.get(run.runId);
+      if (rows) this.lastWritten.set(run.runId, { run, rows, events: new Map((byRun.get(run.runId) ?? []).map((e) => [e.event.eventId, e.event])) });
+    }
     if (tx.newCurrentRunId) {
       const { name } = this.currentRow();
       this.putCurrent({ runId: tx.newCurrentRunId, name: name ?? objectName });

@@ -58,7 +58,7 @@ export class TaskPayloads {
 
   /** The workflow task a change started for its caller (`Txn.workflowTaskClaim`), unless it has ended since. */
   async claimedWorkflowTask(claimed: { runId: string; token: TaskTokenData }): Promise<WorkflowTask | undefined> {
-    const run = this.store.loadRun(claimed.runId);
+    const run = this.store.viewRun(claimed.runId);
     const wt = run?.workflowTask;
     if (!run || !isRunning(run) || !wt || wt.startedEventId !== claimed.token.startedEventId || wt.attempt !== claimed.token.attempt) return undefined;
     return this.workflowTask(run, claimed.token);
@@ -78,7 +78,8 @@ export class TaskPayloads {
   async eagerActivityTasks(refs: readonly { runId: string; scheduledEventId: number; attempt: number }[]): Promise<ActivityTask[]> {
     const tasks: ActivityTask[] = [];
     for (const ref of refs) {
-      const run = this.store.loadRun(ref.runId);
+      // As the change that started them left the run (no parse); after an await, as stored then.
+      const run = this.store.viewRun(ref.runId);
       const act = run && isRunning(run) ? run.activities[ref.scheduledEventId] : undefined;
       // Gone already (the same completion closed the run, or it timed out since): nothing to run.
       if (run && act && act.attempt === ref.attempt && act.startedTime !== undefined) tasks.push(await this.activityTask(run, act));
@@ -88,7 +89,7 @@ export class TaskPayloads {
 
   /** What a worker needs to run a started activity attempt (polled, or started eagerly). */
   async activityTask(run: RunState, act: ActivityState): Promise<ActivityTask> {
-    const scheduled = this.store.readEvents(run.runId, act.scheduledEventId, act.scheduledEventId)[0];
+    const scheduled = this.store.readEvent(run.runId, act.scheduledEventId);
     const attrs = scheduled?.eventType === 'ActivityTaskScheduled' ? scheduled.attributes : undefined;
     const token: TaskTokenData = { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, kind: 'activity', scheduledEventId: act.scheduledEventId, attempt: act.attempt, startedEventId: 0 };
     return {

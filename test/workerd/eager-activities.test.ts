@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Limits, type ActivityTask } from '../../protocol/index.js';
-import { advance, completeWorkflowTask, history, json, ok, pollActivityTask, runState, scheduleActivityCommand, startAndTakeFirstTask } from './helpers.js';
+import type { WorkflowStore } from '../../src/storage/workflow-store.js';
+import { advance, completeWorkflowTask, history, inWorkflow, json, NS, ok, pollActivityTask, runState, scheduleActivityCommand, sendSignal, startAndTakeFirstTask } from './helpers.js';
 
 type Answer = { activityTasks?: ActivityTask[] };
 const eager = (id: string, extra: Record<string, unknown> = {}) => scheduleActivityCommand(id, { startToCloseTimeoutMs: 30_000, requestEagerExecution: true, ...extra });
@@ -50,6 +51,25 @@ describe('eager activities', () => {
     const again = (await completeWorkflowTask(task.taskToken, [eager('a1')], { requestId: 'complete-1' })) as Answer;
     expect(again.activityTasks!.map((t) => [t.activityId, t.attempt])).toEqual(first.activityTasks!.map((t) => [t.activityId, t.attempt]));
     expect(Object.keys((await runState(workflowId, runId)).activities)).toHaveLength(1);
+  });
+
+  it('builds the task from the change that started it, as it would from storage', async () => {
+    const { workflowId, runId, task } = await startAndTakeFirstTask('eager-memory');
+    const command = eager('a1', { input: [json('in')], header: { trace: json('t-1') } });
+    const first = (await completeWorkflowTask(task.taskToken, [command], { requestId: 'complete-1' })) as Answer;
+    expect(first.activityTasks![0]).toMatchObject({ activityId: 'a1', input: [json('in')], header: { trace: json('t-1') } });
+    // The answer read the run as the change left it: the store hands out that object, no parse, until
+    // the run is written again; then it reads what is stored.
+    const store = (o: unknown) => (o as { store: WorkflowStore }).store;
+    const [same, again] = await inWorkflow(NS, workflowId, (o) => [store(o).viewRun(runId), store(o).viewRun(runId)]);
+    expect(same).toBe(again);
+    await sendSignal(workflowId);
+    const [afterSignal, stored] = await inWorkflow(NS, workflowId, (o) => [store(o).viewRun(runId), store(o).loadRun(runId)]);
+    expect(afterSignal).not.toBe(same);
+    expect(afterSignal).toEqual(stored);
+    // A retry after the signal builds its answer from storage: the same task.
+    const retried = (await completeWorkflowTask(task.taskToken, [command], { requestId: 'complete-1' })) as Answer;
+    expect(retried.activityTasks).toEqual(first.activityTasks);
   });
 
   it('hands out nothing for an activity the same completion made moot by closing the run', async () => {
