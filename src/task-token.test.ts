@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SIGNED_TOKENS_KEPT, signTaskToken, verifyTaskToken, withStartedAt, type TaskTokenData } from './task-token.js';
+import { describe, expect, it } from 'vitest';
+import { signTaskToken, verifyTaskToken, withStartedAt, type TaskTokenData } from './task-token.js';
 
 /** base64url, spelled out (RFC 4648 §5): what every token ever issued is made of. */
 const base64url = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join('')).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -35,40 +35,5 @@ describe('task tokens', () => {
       expect(await verifyTaskToken(token, 'secret', 'default')).toEqual({ ...data(id), startedAtMs: 1_700_000_000_123 });
     }
     await expect(verifyTaskToken(await signTaskToken({ ...data('x'), startedAtMs: 1.5 }, 'secret'), 'secret', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
-  });
-
-  describe('signed by this isolate', () => {
-    afterEach(() => vi.restoreAllMocks());
-
-    it('are known by their text: verified with no HMAC, their data as read from the token', async () => {
-      const signedData = { ...data('order-42'), queryId: undefined };
-      const token = await signTaskToken(signedData, 'secret');
-      signedData.attempt = 9;
-      const verify = vi.spyOn(crypto.subtle, 'verify');
-      const read = await verifyTaskToken(token, 'secret', 'default');
-      expect(verify).not.toHaveBeenCalled();
-      // As the token's body says (JSON: no undefined fields), not as the signer's object is now.
-      expect(read).toStrictEqual(data('order-42'));
-      read.attempt = 5;
-      expect(await verifyTaskToken(token, 'secret', 'default')).toStrictEqual(data('order-42'));
-    });
-
-    it('are refused as any other under another secret or namespace, or changed in one character', async () => {
-      const token = await signTaskToken(data('order-42'), 'secret');
-      await expect(verifyTaskToken(token, 'other', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
-      await expect(verifyTaskToken(token, 'secret', 'other-namespace')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN', message: expect.stringContaining("issued for namespace 'default'") });
-      await expect(verifyTaskToken(`${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, 'secret', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
-    });
-
-    it(`are kept ${SIGNED_TOKENS_KEPT} at most, the oldest going first; one no longer kept is verified with its HMAC`, async () => {
-      const first = await signTaskToken(data('first'), 'secret');
-      for (let i = 0; i < SIGNED_TOKENS_KEPT; i++) await signTaskToken(data(`w${i}`), 'secret');
-      const last = await signTaskToken(data('last'), 'secret');
-      const verify = vi.spyOn(crypto.subtle, 'verify');
-      expect(await verifyTaskToken(last, 'secret', 'default')).toEqual(data('last'));
-      expect(verify).not.toHaveBeenCalled();
-      expect(await verifyTaskToken(first, 'secret', 'default')).toEqual(data('first'));
-      expect(verify).toHaveBeenCalledTimes(1);
-    });
   });
 });

@@ -63,17 +63,6 @@ function fromBase64Url(s: string): Uint8Array {
 /** Only ASCII: its UTF-8 bytes are its chars, one each. */
 const ASCII = /^[\x00-\x7f]*$/;
 
-/**
- * Tokens this isolate signed lately, with their data and secret: a token handed back here (locally
- * the router and the objects share one isolate, so every task's completion) is known by its text, and
- * its signature needs no checking — no decoding, no HMAC, no parse. Only an exact copy of a token this
- * isolate signed matches, under the secret it was signed with. Bounded: the oldest go first, and a
- * token no longer here is verified as any other.
- */
-const signed = new Map<string, { secret: string; data: TaskTokenData }>();
-/** Tokens `signed` keeps: a few hundred bytes each; more than the tasks a busy isolate has in flight. */
-export const SIGNED_TOKENS_KEPT = 1024;
-
 export async function signTaskToken(data: TaskTokenData, secret: string | undefined): Promise<string> {
   const json = JSON.stringify(data);
   const body = new TextEncoder().encode(json);
@@ -82,14 +71,7 @@ export async function signTaskToken(data: TaskTokenData, secret: string | undefi
   // array, not a spread: no iterator, and a body is a few hundred bytes, far below the engine's
   // limit on arguments).
   const bodyBinary = ASCII.test(json) ? json : String.fromCharCode.apply(null, body as unknown as number[]);
-  const token = `${toBase64Url(bodyBinary)}.${toBase64Url(String.fromCharCode.apply(null, sig as unknown as number[]))}`;
-  // What verifying would read from it (its body's JSON, checked as verifying checks it), not the caller's object, which may change.
-  const read: unknown = JSON.parse(json);
-  if (isTokenData(read)) {
-    if (signed.size >= SIGNED_TOKENS_KEPT) signed.delete(signed.keys().next().value!);
-    signed.set(token, { secret: secret || DEV_SECRET, data: read });
-  }
-  return token;
+  return `${toBase64Url(bodyBinary)}.${toBase64Url(String.fromCharCode.apply(null, sig as unknown as number[]))}`;
 }
 
 /** A token this service signed (the caller got it from a workflow object), with `startedAtMs` set: signed again. */
@@ -101,11 +83,6 @@ export function withStartedAt(token: string, startedAtMs: number, secret: string
 /** The token's data, or INVALID_TASK_TOKEN when it is malformed or its signature does not verify. */
 export async function verifyTaskToken(token: string, secret: string | undefined, namespace: string): Promise<TaskTokenData> {
   const invalid = (why: string) => new ServiceError('INVALID_TASK_TOKEN', `Task token is not valid (${why}); pass the taskToken exactly as the poll returned it.`);
-  const known = signed.get(token);
-  if (known && known.secret === (secret || DEV_SECRET)) {
-    if (known.data.namespace !== namespace) throw invalid(`issued for namespace '${known.data.namespace}'`);
-    return { ...known.data };
-  }
   const [body, sig, extra] = token.split('.');
   if (!body || !sig || extra !== undefined) throw invalid('malformed');
   let bodyBytes: Uint8Array;
