@@ -50,7 +50,15 @@ interface Side {
   name: string;
   run(workflowType: string, arg: unknown): Promise<unknown>;
   pids: number[];
+  /** The service's metrics (GET /api/v1/metrics) as Prometheus text. */
+  metrics(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** A counter's value for the bench's queue in Prometheus text (0 when absent); `kind` picks a queue counter's task type. */
+function counterOf(text: string, name: string, kind?: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes('task_queue="ab"') && (!kind || l.includes(`task_type="${kind}"`)));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
 }
 
 async function side(name: string, dir: string): Promise<Side> {
@@ -68,6 +76,7 @@ async function side(name: string, dir: string): Promise<Side> {
     name,
     pids,
     run: (workflowType, arg) => client.workflow.execute(workflowType, { taskQueue: 'ab', workflowId: newWorkflowId(`ab-${name}`), args: [arg], requestEagerStart: eager }),
+    metrics: async () => (await fetch(`http://${service.address}/api/v1/metrics`)).text(),
     async stop() {
       worker.shutdown();
       await running;
@@ -123,6 +132,16 @@ if (runsOf('w3')) await alternate(
   w3Sleeps,
   1,
 );
+// A run's first workflow task that a poll took at its shard (protocol 6) or that went in the start's answer
+// (eager start) never reaches the queue: the workflow tasks the queue was given, against the runs started,
+// bound from above the share of first tasks that went through it (later tasks seldom go to the normal queue).
+report.push('first workflow tasks (runs started; workflow tasks added to the normal queue):');
+for (const s of sides) {
+  const text = await s.metrics();
+  const started = counterOf(text, 'keel_workflow_started');
+  const added = counterOf(text, 'keel_task_queue_tasks_added', 'workflow');
+  report.push(`  ${s.name}: ${started} runs; ${added} tasks through the queue; at least ${started > 0 ? (100 * Math.max(0, 1 - added / started)).toFixed(1) : '0'}% not through it`);
+}
 for (const s of sides) await s.stop();
 report.push(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`\n${report.join('\n')}`);

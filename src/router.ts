@@ -72,7 +72,7 @@ const handlers: Handlers = {
     return { ...(task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {}), ...(c.body.acknowledgesHandOff ? shardsToPoll(c.env) : {}) };
   },
   pollShardWorkflowTask: async (c) => {
-    const [task, ...moreTasks] = await pollingShard(c.env, c.namespace, c.params.shard!).pollWorkflowTasks(c.body.taskQueue, c.body.pollerId, longPollMs(c.env));
+    const [task, ...moreTasks] = await pollingShard(c.env, c.namespace, c.params.shard!).pollWorkflowTasks(c.body.taskQueue, c.body.pollerId, longPollMs(c.env), c.body.maxTasks);
     return task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {};
   },
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),

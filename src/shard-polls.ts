@@ -12,7 +12,7 @@ import { workflowShards } from './workflow-shards.js';
 
 /** A shard's RPCs for polls (src/workflow-object.ts). */
 interface PollingShard {
-  pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number): Promise<WorkflowTask[]>;
+  pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number, maxTasks?: number): Promise<WorkflowTask[]>;
   cancelPolls(pollerId: string): Promise<{ cancelled: number }>;
 }
 

@@ -15,7 +15,7 @@ import { RPC_KINDS } from './cost/metered-object.js';
 import { WorkflowHost } from './workflow-host.js';
 import { objectStorage, shardStorage, workflowIdOfScope, type HostStorage } from './workflow-object/host-storage.js';
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
-import { ShardPolls } from './workflow-object/shard-polls.js';
+import { ShardPolls, shardHoldMs } from './workflow-object/shard-polls.js';
 import { RetentionSweep, SWEEP_SCOPE } from './workflow-object/retention-sweep.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
@@ -60,7 +60,7 @@ export class WorkflowObject extends DurableObject<Env> {
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
   /** A shard: the workflow-task polls waiting here (protocol 6), which its workflows' offers reach first. */
-  private readonly polls = new ShardPolls();
+  private readonly polls = new ShardPolls(shardHoldMs(this.env));
 
   /**
    * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm
@@ -142,9 +142,9 @@ export class WorkflowObject extends DurableObject<Env> {
    * (src/workflow-object/shard-polls.ts). Not a workflow's request: the run whose task it carries
    * counts it (`offerTaken`).
    */
-  pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number): Promise<WorkflowTask[]> {
+  pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number, maxTasks?: number): Promise<WorkflowTask[]> {
     if (!this.isShard) throw new TypeError('only a shard takes workflow-task polls');
-    return this.polls.wait(taskQueue, pollerId, waitMs);
+    return this.polls.wait(taskQueue, pollerId, waitMs, maxTasks);
   }
 
   /** Protocol 6: a stopping worker's polls waiting at this shard answer empty now. */

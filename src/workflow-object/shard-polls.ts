@@ -3,11 +3,38 @@
  * queue. A worker long-polls its normal queue here as well as at the queue; a first workflow task one
  * of the shard's workflows offers (src/workflow-object/task-offer.ts) goes to the newest poll waiting
  * here for its queue before any RPC to the queue. A poll answers with that task, or empty when its
- * long-poll bound passes or its worker stops (`cancel`). Nothing is stored: a shard that restarts
- * drops its polls, whose workers poll again; a task given to a poll whose worker is gone is caught by
- * the offer's hand-off window, as one taken at the queue is.
+ * long-poll bound passes or its worker stops (`cancel`).
+ *
+ * Under load a worker's poll is often on its way back when an offer comes (it just took one). So
+ * while a poll of the queue was answered here lately, an offer no poll waits for is held
+ * (src/held-tasks.ts) up to `holdMs` after its start for the next poll, which takes up to its
+ * `maxTasks` of them at once; past that it goes to the queue. Nothing is stored: a shard that
+ * restarts drops its polls and what it held, and a task lost so, or given to a poll whose worker is
+ * gone, is caught by the offer's hand-off window, as one taken at the queue is.
  */
 import type { WorkflowTask } from '../../protocol/index.js';
+import { Clock } from '../clock.js';
+import { HeldTasks } from '../held-tasks.js';
+import type { TaskRef } from '../task-token.js';
+
+/**
+ * How long after its start an offer is held for the next shard poll (KEEL_SHARD_HOLD_MS; 0: never held).
+ * At 50 workflows in flight on one machine a worker's poll took 25–100 ms to come back: held 25 ms, 45%
+ * of first tasks still went to the queue, held 100 ms 7% (bench/RESULTS.md, "Shard polls").
+ */
+export const SHARD_HOLD_MS = 100;
+
+/** KEEL_SHARD_HOLD_MS, or SHARD_HOLD_MS; at most a second (the offer's hold, OFFER_HOLD_MS, counts from the same start). */
+export function shardHoldMs(env: { KEEL_SHARD_HOLD_MS?: string }): number {
+  const n = Number(env.KEEL_SHARD_HOLD_MS ?? SHARD_HOLD_MS);
+  return Number.isFinite(n) && n >= 0 ? Math.min(n, 1000) : SHARD_HOLD_MS;
+}
+
+/** A queue whose poll here was answered within this has polls coming back: offers are held for them. */
+const COMING_BACK_MS = 1000;
+
+/** Where an offer went: to a poll here, or not (then to its queue). */
+export type ShardOfferOutcome = 'taken' | 'none';
 
 interface Waiting {
   taskQueue: string;
@@ -19,6 +46,15 @@ interface Waiting {
 export class ShardPolls {
   /** By task queue, oldest first. */
   private readonly byQueue = new Map<string, Waiting[]>();
+  /** Offers held for the next poll, by task queue. */
+  private readonly held = new Map<string, HeldTasks>();
+  /** When a poll of each queue was last answered with tasks (the clock's time). */
+  private readonly answeredAt = new Map<string, number>();
+
+  constructor(
+    private readonly holdMs = SHARD_HOLD_MS,
+    private readonly clock = new Clock(),
+  ) {}
 
   /** Polls waiting now (all queues). */
   get size(): number {
@@ -32,8 +68,10 @@ export class ShardPolls {
     return this.byQueue.has(taskQueue);
   }
 
-  /** Waits up to `waitMs` for a task of `taskQueue`; answers [] when none came. */
-  wait(taskQueue: string, pollerId: string, waitMs: number): Promise<WorkflowTask[]> {
+  /** Takes up to `maxTasks` held tasks of `taskQueue`, else waits up to `waitMs` for one; answers [] when none came. */
+  wait(taskQueue: string, pollerId: string, waitMs: number, maxTasks = 1): Promise<WorkflowTask[]> {
+    const ready = this.takeHeld(taskQueue, maxTasks);
+    if (ready.length > 0) return Promise.resolve(this.answered(taskQueue, ready));
     return new Promise((resolve) => {
       const waiting: Waiting = {
         taskQueue,
@@ -51,16 +89,24 @@ export class ShardPolls {
   }
 
   /**
-   * Hands `task` to the newest poll waiting for `taskQueue` (a worker that went away leaves its polls
-   * here until their bound; the newest is the likeliest to be read). False when none waits.
+   * An offered task (`ref` names it): to the newest poll waiting for `taskQueue` (a worker that went
+   * away leaves its polls here until their bound; the newest is the likeliest to be read), else held
+   * for the next poll while polls of the queue are coming back (the answer then waits: 'taken', or
+   * 'none' once its time is up), else 'none' at once.
    */
-  answer(taskQueue: string, task: WorkflowTask): boolean {
+  offer(taskQueue: string, task: WorkflowTask, ref: TaskRef): ShardOfferOutcome | Promise<ShardOfferOutcome> {
     const list = this.byQueue.get(taskQueue);
     const waiting = list?.pop();
-    if (!waiting) return false;
-    if (list!.length === 0) this.byQueue.delete(taskQueue);
-    waiting.answer([task]);
-    return true;
+    if (waiting) {
+      if (list!.length === 0) this.byQueue.delete(taskQueue);
+      waiting.answer(this.answered(taskQueue, [task]));
+      return 'taken';
+    }
+    const now = this.clock.now();
+    if (this.holdMs <= 0 || !(now - (this.answeredAt.get(taskQueue) ?? -Infinity) < COMING_BACK_MS)) return 'none';
+    let held = this.held.get(taskQueue);
+    if (!held) this.held.set(taskQueue, (held = new HeldTasks(this.clock, (expired) => expired.forEach((h) => h.answer!('queued')))));
+    return new Promise((resolve) => held.hold({ kind: 'workflow', task }, ref, this.holdMs, (outcome) => resolve(outcome === 'taken' ? 'taken' : 'none')));
   }
 
   /** A worker is stopping: its waiting polls answer empty at once. Returns how many. */
@@ -74,6 +120,24 @@ export class ShardPolls {
       }
     }
     return cancelled;
+  }
+
+  /** Up to `max` held tasks of the queue still within their time, oldest first, each offer answered 'taken'. */
+  private takeHeld(taskQueue: string, max: number): WorkflowTask[] {
+    const held = this.held.get(taskQueue);
+    const tasks: WorkflowTask[] = [];
+    for (let h = held?.peek(); h && tasks.length < max; h = held!.peek()) {
+      held!.take();
+      h.answer!('taken');
+      if (h.task.kind === 'workflow') tasks.push(h.task.task);
+    }
+    return tasks;
+  }
+
+  /** Notes that a poll of the queue got `tasks` (its worker polls again soon); returns them. */
+  private answered(taskQueue: string, tasks: WorkflowTask[]): WorkflowTask[] {
+    this.answeredAt.set(taskQueue, this.clock.now());
+    return tasks;
   }
 
   /** Takes `waiting` off its queue's list; false when it is not there (answered already). */

@@ -60,9 +60,9 @@ export class TaskOffer {
   private async offer(offered: OfferedWorkflowTask): Promise<void> {
     const task = await this.payloads.claimedWorkflowTask(offered);
     if (!task) return;
-    // A poll of its queue waiting in this shard takes it as a waiting poll at the queue would, with no
-    // RPC; its hand-off window and acknowledgement are the offer's, whichever poll took it.
-    if (this.polls?.answer(offered.taskQueue, task)) return usageMeterOf(this.env).request('offerTaken');
+    // A poll of its queue at this shard takes it (waiting, or the next one while the shard holds it) as a
+    // poll at the queue would, with no RPC; its hand-off window and acknowledgement are the offer's.
+    if (this.polls && (await this.polls.offer(offered.taskQueue, task, offered.ref)) === 'taken') return usageMeterOf(this.env).request('offerTaken');
     try {
       const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').add(offered.ref, { kind: 'workflow', task });
       // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.

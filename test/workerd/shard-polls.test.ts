@@ -15,6 +15,7 @@ import { workflowObjectNamed } from '../../src/stubs.js';
 import { partitionStub } from '../../src/task-queue.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { shardHoldMs } from '../../src/workflow-object/shard-polls.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, hostStorage, history, inWorkflow, json, ok, queueState, settle, startWorkflow, testEnv, unique, until } from './helpers.js';
 
@@ -28,6 +29,16 @@ const shardPoll = (shard: number, taskQueue: string, pollerId: string, waitMs = 
   shardObject(shard).pollWorkflowTasks(taskQueue, pollerId, waitMs) as unknown as Promise<WorkflowTask[]>;
 /** Polls waiting at a shard now. */
 const waitingAt = (shard: number) => runInDurableObject(shardObject(shard), (o: WorkflowObject) => (o as unknown as { polls: { size: number } }).polls.size);
+/** Offers a shard holds for the next poll of `taskQueue`. */
+const heldAt = (shard: number, taskQueue: string) => runInDurableObject(shardObject(shard), (o: WorkflowObject) => (o as unknown as { polls: { held: Map<string, { size: number }> } }).polls.held.get(taskQueue)?.size ?? 0);
+/** Stops the clock a shard's held offers are timed by (so a slow machine cannot expire one mid-test); returns a mover. */
+async function freezeShardClock(shard: number): Promise<(ms: number) => Promise<void>> {
+  const clockOf = (o: WorkflowObject) => (o as unknown as { polls: { clock: { now(): number } } }).polls.clock;
+  const base = Date.now();
+  let offset = 0;
+  await runInDurableObject(shardObject(shard), (o: WorkflowObject) => void Object.assign(clockOf(o), { now: () => base + offset }));
+  return async (ms) => void (offset += ms);
+}
 /** What the queue (its one partition in this suite) saw: tasks added to it, polls answered. */
 const queueMetrics = (taskQueue: string) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', 0), (o) => o.metrics());
 /** A long poll of the queue by a worker that acknowledges hand-offs, as the SDK polls. */
@@ -183,5 +194,59 @@ describe('workflow-task polls at the shards (protocol 6)', () => {
     const res = await createRouter().fetch(new Request(`http://keel.test/api/v1/namespaces/${NS}/shards/0/workflow-tasks/poll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }), objects);
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('FEATURE_DISABLED');
+  });
+
+  describe('an offer made while the shard’s poll of its queue is on its way back (it just took a task)', () => {
+    /** A poll of `tq` at the shard of `first` took that workflow's first task: its worker polls again soon. */
+    async function pollAnswered(first: string, tq: string) {
+      const shard = shardOf(first, SHARDS);
+      const moveClock = await freezeShardClock(shard);
+      const polled = shardPoll(shard, tq, 'worker-1-poller');
+      await until(() => waitingAt(shard), (n) => n === 1);
+      await startWorkflow(first, tq);
+      expect(await polled).toHaveLength(1);
+      await settle(first);
+      return { shard, moveClock };
+    }
+    /** A workflow id kept in `shard`. */
+    const idIn = (shard: number, prefix: string) => {
+      for (;;) {
+        const id = unique(prefix);
+        if (shardOf(id, SHARDS) === shard) return id;
+      }
+    };
+
+    it('is held for the next poll, which takes every one held (up to its maxTasks) at once: no call to the queue', async () => {
+      const tq = unique('tq');
+      const { shard } = await pollAnswered(unique('shard-held-0'), tq);
+      const wids = [idIn(shard, 'shard-held-1'), idIn(shard, 'shard-held-2'), idIn(shard, 'shard-held-3')];
+      for (const wid of wids) await startWorkflow(wid, tq);
+      await until(() => heldAt(shard, tq), (n) => n === 3);
+
+      const next = (await shardObject(shard).pollWorkflowTasks(tq, 'worker-1-poller', 60_000, 2)) as unknown as WorkflowTask[];
+      expect(next.map((t) => t.workflowExecution.workflowId)).toEqual(wids.slice(0, 2));
+      const rest = await shardPoll(shard, tq, 'worker-1-poller');
+      expect(rest.map((t) => t.workflowExecution.workflowId)).toEqual(wids.slice(2));
+      for (const wid of wids) await settle(wid);
+      expect(await queueMetrics(tq)).toMatchObject({ added: 0 });
+      for (const [i, t] of [...next, ...rest].entries()) {
+        await completeWorkflowTask(t.taskToken, [{ type: 'CompleteWorkflowExecution', result: json(i) }], { identity: 'worker-1' });
+        expect((await history(wids[i]!)).at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
+      }
+    });
+
+    it('no poll comes within the hold: it goes to its queue, and a poll there gets it', async () => {
+      const tq = unique('tq');
+      const { shard, moveClock } = await pollAnswered(unique('shard-late-0'), tq);
+      const wid = idIn(shard, 'shard-late-1');
+      await startWorkflow(wid, tq);
+      await until(() => heldAt(shard, tq), (n) => n === 1);
+      await moveClock(shardHoldMs(testEnv) + 1);
+      // The next look at what the shard holds finds it past its time.
+      expect(await shardPoll(shard, tq, 'worker-1-poller', 0)).toEqual([]);
+      await settle(wid);
+      expect(await queueMetrics(tq)).toMatchObject({ added: 1 });
+      expect(await queuePoll(tq, 'worker-2')).toMatchObject({ kind: 'workflow', task: { workflowExecution: { workflowId: wid }, startedEventId: 3 } });
+    });
   });
 });
