@@ -60,7 +60,7 @@ export class WorkflowObject extends DurableObject<Env> {
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
   /** A shard: the workflow-task polls waiting here (protocol 6), which its workflows' offers reach first. */
-  private readonly polls = new ShardPolls(shardHoldMs(this.env));
+  private readonly polls = new ShardPolls(shardHoldMs(this.env), this.env.KEEL_TOKEN_SECRET);
 
   /**
    * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm

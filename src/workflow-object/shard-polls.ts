@@ -8,13 +8,14 @@
  * Under load a worker's poll is often on its way back when an offer comes (it just took one). So
  * while a poll of the queue was answered here lately, an offer no poll waits for is held
  * (src/held-tasks.ts) up to `holdMs` after its start for the next poll, which takes up to its
- * `maxTasks` of them at once; past that it goes to the queue. Nothing is stored: a shard that
+ * `maxTasks` of them at once, each started when taken (`startedNow`: the workflow's clock reads the
+ * hand-out, as for a task a queue held); past that it goes to the queue. Nothing is stored: a shard that
  * restarts drops its polls and what it held, and a task lost so, or given to a poll whose worker is
  * gone, is caught by the offer's hand-off window, as one taken at the queue is.
  */
 import type { WorkflowTask } from '../../protocol/index.js';
 import { Clock } from '../clock.js';
-import { HeldTasks } from '../held-tasks.js';
+import { HeldTasks, startedNow } from '../held-tasks.js';
 import type { TaskRef } from '../task-token.js';
 
 /**
@@ -53,6 +54,8 @@ export class ShardPolls {
 
   constructor(
     private readonly holdMs = SHARD_HOLD_MS,
+    /** KEEL_TOKEN_SECRET: a held task's token is signed again with the moment a poll took it. */
+    private readonly tokenSecret?: string,
     private readonly clock = new Clock(),
   ) {}
 
@@ -71,7 +74,7 @@ export class ShardPolls {
   /** Takes up to `maxTasks` held tasks of `taskQueue`, else waits up to `waitMs` for one; answers [] when none came. */
   wait(taskQueue: string, pollerId: string, waitMs: number, maxTasks = 1): Promise<WorkflowTask[]> {
     const ready = this.takeHeld(taskQueue, maxTasks);
-    if (ready.length > 0) return Promise.resolve(this.answered(taskQueue, ready));
+    if (ready.length > 0) return Promise.all(ready).then((tasks) => this.answered(taskQueue, tasks));
     return new Promise((resolve) => {
       const waiting: Waiting = {
         taskQueue,
@@ -122,14 +125,14 @@ export class ShardPolls {
     return cancelled;
   }
 
-  /** Up to `max` held tasks of the queue still within their time, oldest first, each offer answered 'taken'. */
-  private takeHeld(taskQueue: string, max: number): WorkflowTask[] {
+  /** Up to `max` held tasks of the queue still within their time, oldest first, each started now (`startedNow`) and its offer answered 'taken'. */
+  private takeHeld(taskQueue: string, max: number): Array<Promise<WorkflowTask>> {
     const held = this.held.get(taskQueue);
-    const tasks: WorkflowTask[] = [];
+    const tasks: Array<Promise<WorkflowTask>> = [];
     for (let h = held?.peek(); h && tasks.length < max; h = held!.peek()) {
       held!.take();
       h.answer!('taken');
-      if (h.task.kind === 'workflow') tasks.push(h.task.task);
+      tasks.push(startedNow(h.task, this.clock.now(), this.tokenSecret).then((s) => s.task as WorkflowTask));
     }
     return tasks;
   }
