@@ -89,4 +89,15 @@ describe('ShardPolls: the workflow-task polls waiting at a shard', () => {
     vi.advanceTimersByTime(1000);
     expect(offer(polls, 'q', 'b')).toBe('none');
   });
+
+  it('a stopping worker’s cancelled poll ends the holding for its queue', async () => {
+    const polls = new ShardPolls(25);
+    const first = polls.wait('q', 'p1', 1000);
+    offer(polls, 'q', 'a');
+    await first;
+    const waiting = polls.wait('q', 'p1', 1000);
+    polls.cancel('p1');
+    expect(await waiting).toEqual([]);
+    expect(offer(polls, 'q', 'b')).toBe('none');
+  });
 });

@@ -112,12 +112,16 @@ export class ShardPolls {
     return new Promise((resolve) => held.hold({ kind: 'workflow', task }, ref, this.holdMs, (outcome) => resolve(outcome === 'taken' ? 'taken' : 'none')));
   }
 
-  /** A worker is stopping: its waiting polls answer empty at once. Returns how many. */
+  /**
+   * A worker is stopping: its waiting polls answer empty at once. Its queues' offers are not held
+   * for it any more (it polls no more; another worker's answered poll holds them again). Returns how many.
+   */
   cancel(pollerId: string): number {
     let cancelled = 0;
     for (const list of [...this.byQueue.values()]) {
       for (const waiting of list.filter((w) => w.pollerId === pollerId)) {
         this.remove(waiting);
+        this.answeredAt.delete(waiting.taskQueue);
         waiting.answer([]);
         cancelled++;
       }
