@@ -175,6 +175,21 @@ describe('workflow-task polls at the shards (protocol 6)', () => {
     expect(events[2]!.attributes).toMatchObject({ identity: 'worker-2' });
   });
 
+  it('a worker found dead on its queue (a polled task it never acknowledged) has its shard polls ended too', async () => {
+    const wid = unique('shard-dead-worker');
+    const tq = unique('tq');
+    const { runId } = await startWorkflow(wid, tq);
+    await settle(wid);
+    const shardPolls = Array.from({ length: SHARDS }, (_, shard) => shardPoll(shard, tq, 'dead-poller'));
+    for (let shard = 0; shard < SHARDS; shard++) await until(() => waitingAt(shard), (n) => n === 1);
+    // The run's first task waited in the backlog: the dead worker's queue poll starts it, naming its poller id.
+    const lost = await partitionStub(testEnv, NS, tq, 'workflow', 0).poll('dead-worker', 0, 'dead-poller', true);
+    expect(lost).toMatchObject({ kind: 'workflow', task: { workflowExecution: { runId } } });
+
+    await advance(wid, Limits.handOffAckMs);
+    for (const answer of await Promise.all(shardPolls)) expect(answer).toEqual([]);
+  });
+
   it('a workflow-task poll of the queue tells the worker how many shards to poll', async () => {
     const tq = unique('tq');
     const polled = call('POST', `/task-queues/${tq}/workflow-tasks/poll`, { identity: 'w', pollerId: 'w-poller', acknowledgesHandOff: true });
