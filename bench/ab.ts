@@ -50,7 +50,31 @@ interface Side {
   name: string;
   run(workflowType: string, arg: unknown): Promise<unknown>;
   pids: number[];
+  /** Runs' first workflow tasks the worker got, by the exchange that brought them. */
+  firstTasks: FirstTasks;
   stop(): Promise<void>;
+}
+
+/** First workflow tasks by how they came: a poll of the queue, a poll at a shard (protocol 6), a start's answer (eager). */
+type FirstTasks = Record<'queue' | 'shard' | 'eager', number>;
+
+/** Counts the first workflow tasks (no task of the run completed before) the exchanges on `connection` bring. */
+function countFirstTasks(connection: { call: (...args: never[]) => Promise<unknown> }): FirstTasks {
+  const counts: FirstTasks = { queue: 0, shard: 0, eager: 0 };
+  const via: Record<string, keyof FirstTasks> = { pollWorkflowTask: 'queue', pollShardWorkflowTask: 'shard', startWorkflow: 'eager' };
+  const call = connection.call.bind(connection) as (endpoint: string, ...rest: unknown[]) => Promise<unknown>;
+  connection.call = (async (endpoint: string, ...rest: unknown[]) => {
+    const res = (await call(endpoint, ...rest)) as { task?: Task; moreTasks?: Task[]; eagerWorkflowTask?: Task };
+    const how = via[endpoint];
+    if (how) for (const t of [res.task, ...(res.moreTasks ?? []), res.eagerWorkflowTask]) if (t && t.previousStartedEventId === 0 && !t.query && !t.update) counts[how]++;
+    return res;
+  }) as never;
+  return counts;
+}
+interface Task {
+  previousStartedEventId: number;
+  query?: unknown;
+  update?: unknown;
 }
 
 async function side(name: string, dir: string): Promise<Side> {
@@ -61,6 +85,7 @@ async function side(name: string, dir: string): Promise<Side> {
   const service = await startLocalService({ dataDir, ...(bindings ? { bindings } : {}) });
   const pids = workerdPids().filter((p) => !before.has(p));
   const connection = await NativeConnection.connect({ address: service.address });
+  const firstTasks = countFirstTasks(connection);
   const worker = await Worker.create({ connection, taskQueue: 'ab', workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(dir, 'bench/workflows.ts') }), activities, shutdownSignals: [] });
   const running = worker.run();
   const client = new Client({ connection: eager ? connection : await Connection.connect({ address: service.address }) });
@@ -68,6 +93,7 @@ async function side(name: string, dir: string): Promise<Side> {
     name,
     pids,
     run: (workflowType, arg) => client.workflow.execute(workflowType, { taskQueue: 'ab', workflowId: newWorkflowId(`ab-${name}`), args: [arg], requestEagerStart: eager }),
+    firstTasks,
     async stop() {
       worker.shutdown();
       await running;
@@ -123,6 +149,12 @@ if (runsOf('w3')) await alternate(
   w3Sleeps,
   1,
 );
+report.push('first workflow tasks, by how they reached the worker:');
+for (const { name, firstTasks: n } of sides) {
+  const all = n.queue + n.shard + n.eager;
+  const share = (k: keyof FirstTasks) => `${n[k]} (${((100 * n[k]) / Math.max(1, all)).toFixed(1)}%)`;
+  report.push(`  ${name}: ${all} · queue poll ${share('queue')} · shard poll ${share('shard')} · start's answer ${share('eager')}`);
+}
 for (const s of sides) await s.stop();
 report.push(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`\n${report.join('\n')}`);

@@ -460,11 +460,15 @@ export const CancelPollsRequest = z
  */
 export const ShutdownWorkerRequest = z
   .object({
-    stickyTaskQueue: z.string().min(1).max(1000),
+    /** The worker's sticky queue, closed for good; absent for a worker without one. */
+    stickyTaskQueue: z.string().min(1).max(1000).optional(),
     /** The secret the worker made its sticky queue's name from; PERMISSION_DENIED unless it matches. */
-    stickyQueueSecret: z.string().min(16).max(200),
+    stickyQueueSecret: z.string().min(16).max(200).optional(),
     identity: Identity,
+    /** Protocol 6: the `pollerId` of the worker's shard polls, which every shard then answers empty. */
+    pollerId: z.string().min(1).max(200).optional(),
   })
+  .refine((r) => (r.stickyTaskQueue === undefined) === (r.stickyQueueSecret === undefined), { message: 'stickyTaskQueue and stickyQueueSecret go together', path: ['stickyQueueSecret'] })
   .meta({ id: 'ShutdownWorkerRequest' });
 export const CancelPollsResponse = z.object({ cancelled: z.number().int() }).meta({ id: 'CancelPollsResponse' });
 
@@ -516,8 +520,35 @@ export const PollWorkflowTaskResponse = z
   .object({
     task: WorkflowTask.optional().describe('Absent when no task came within the long poll.'),
     moreTasks: z.array(WorkflowTask).optional().describe('Protocol 3 (`maxTasks`): further tasks started for this poll, from the backlog.'),
+    workflowShards: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Protocol 6, to a poll with `acknowledgesHandOff`: the service keeps workflows in this many shards, and each takes polls of the normal queue at `/shards/{shard}/workflow-tasks/poll` (shards 0 to this − 1). Absent: poll the queue only.'),
   })
   .meta({ id: 'PollWorkflowTaskResponse' });
+
+/**
+ * Protocol 6: a long poll of a normal workflow task queue at one workflow shard of the namespace
+ * (`PollWorkflowTaskResponse.workflowShards` says how many). A new run's first workflow task, which its
+ * shard starts in the start's transaction and offers, goes to a poll waiting at that shard first: no
+ * task queue in between. Such a task is acknowledged as an offered one (protocol 2), so only polls that
+ * acknowledge are taken. A worker polls the queue as well: tasks of every other kind come only there.
+ */
+export const PollShardWorkflowTaskRequest = z
+  .object({
+    /** The normal task queue polled (a sticky queue gets nothing here). */
+    taskQueue: Name,
+    identity: Identity,
+    /** Names this worker's polls, so that `shutdownWorker` can end them when it stops. */
+    pollerId: z.string().min(1).max(200),
+    /** Protocol 2, required: a task taken here is acknowledged (or completed) within the offer's window, or it goes back to its queue. */
+    acknowledgesHandOff: z.literal(true),
+    /** As `PollTaskRequest.maxTasks`: tasks one answer may carry. */
+    maxTasks: z.number().int().min(1).max(Limits.maxTasksPerPoll).optional(),
+  })
+  .meta({ id: 'PollShardWorkflowTaskRequest' });
 
 export const StickyAttributes = z.object({
   /** The worker's own task queue; the run's next tasks go there with only the new events. */
@@ -903,6 +934,7 @@ export const Api = {
   updateWithStartWorkflow: endpoint({ method: 'POST', path: '/workflows/{workflowId}/update-with-start', summary: 'Start the workflow (or take its running run, per the conflict policy), then send it an update; waits for the stage asked', request: UpdateWithStartWorkflowRequest, response: UpdateWithStartWorkflowResponse }),
   pollWorkflowUpdate: endpoint({ method: 'POST', path: '/workflows/{workflowId}/updates/{updateId}/poll', summary: "Long-poll an accepted update until it reaches the stage asked; the answer has its outcome once completed", request: PollWorkflowUpdateRequest, response: UpdateWorkflowResponse }),
   pollWorkflowTask: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/workflow-tasks/poll', summary: 'Long-poll a task queue for a workflow task', request: PollTaskRequest, response: PollWorkflowTaskResponse }),
+  pollShardWorkflowTask: endpoint({ method: 'POST', path: '/shards/{shard}/workflow-tasks/poll', summary: "Protocol 6: long-poll a normal workflow task queue at one workflow shard, where new runs' first tasks go first (acknowledged as offered tasks)", request: PollShardWorkflowTaskRequest, response: PollWorkflowTaskResponse }),
   completeWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/complete', summary: 'Complete a workflow task with commands; the answer carries the activities started eagerly for the caller', request: CompleteWorkflowTaskRequest, response: CompleteWorkflowTaskResponse }),
   failWorkflowTask: endpoint({ method: 'POST', path: '/workflow-tasks/fail', summary: 'Fail a workflow task; it is scheduled again', request: FailWorkflowTaskRequest, response: Empty }),
   respondQueryTask: endpoint({ method: 'POST', path: '/query-tasks/respond', summary: 'Answer a query task', request: RespondQueryTaskRequest, response: Empty }),
@@ -918,7 +950,7 @@ export const Api = {
   failActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/fail', summary: 'Fail an activity known by its ids; it is retried by its retry policy', request: FailActivityByIdRequest, response: Empty }),
   cancelActivityById: endpoint({ method: 'POST', path: '/workflows/{workflowId}/activities/{activityId}/canceled', summary: 'Report that an activity known by its ids stopped because its cancellation was requested', request: CancelActivityByIdRequest, response: Empty }),
   cancelPolls: endpoint({ method: 'POST', path: '/task-queues/{taskQueue}/polls/cancel', summary: "End a stopping worker's waiting polls with no task, so no task is handed to a poll nobody will read", request: CancelPollsRequest, response: CancelPollsResponse }),
-  shutdownWorker: endpoint({ method: 'POST', path: '/workers/shutdown', summary: "A stopping worker's sticky queue closes: workflow tasks waiting there, and any sent there later, go to their workflow's normal queue at once", request: ShutdownWorkerRequest, response: Empty }),
+  shutdownWorker: endpoint({ method: 'POST', path: '/workers/shutdown', summary: "A stopping worker's sticky queue closes (workflow tasks waiting there, and any sent there later, go to their workflow's normal queue at once) and its shard polls end (protocol 6)", request: ShutdownWorkerRequest, response: Empty }),
   describeTaskQueue: endpoint({ method: 'GET', path: '/task-queues/{taskQueue}', summary: 'Recent pollers and backlog of a task queue', request: DescribeTaskQueueRequest, response: DescribeTaskQueueResponse }),
   listWorkflows: endpoint({ method: 'GET', path: '/workflows', summary: 'List executions matching a list filter, paged, newest start first unless the filter has ORDER BY', request: ListWorkflowsRequest, response: ListWorkflowsResponse }),
   describeNamespaceCost: endpoint({ method: 'GET', path: '/cost', summary: "What the namespace's runs cost in a month so far at Cloudflare's list prices (from their visibility summaries)", request: DescribeNamespaceCostRequest, response: DescribeNamespaceCostResponse }),

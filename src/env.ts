@@ -17,6 +17,8 @@ export interface Env {
   KEEL_TOKEN_SECRET?: string;
   /** How long long polls (task polls, history waits, queries) are held, in ms; default 20 000. Tests shorten it. */
   KEEL_LONG_POLL_MS?: string;
+  /** How long after its start a shard holds an offered first workflow task for the next shard poll, in ms (default 100; 0: never; src/workflow-object/shard-polls.ts). */
+  KEEL_SHARD_HOLD_MS?: string;
   /**
    * With an object per workflow (KEEL_WORKFLOW_SHARDS=0): how long a running run's summary waits
    * before it goes to D1, in ms (default 1000, src/visibility/outbox.ts): a run that closes sooner is

@@ -13,7 +13,7 @@ import { Limits } from '../protocol/index.js';
 import type { Clock } from './clock.js';
 import type { StartedTask } from './started-task.js';
 import type { OfferOutcome } from './task-queue-object.js';
-import type { TaskRef } from './task-token.js';
+import { withStartedAt, type TaskRef } from './task-token.js';
 
 export interface Held {
   task: StartedTask;
@@ -32,6 +32,24 @@ export interface Held {
  * window is longer by what it may be held (OFFER_HOLD_MS), so its worker keeps all of `handOffAckMs`.
  */
 export const HAND_OVER_HOLD_MS = Limits.handOffAckMs / 2;
+
+/**
+ * A held offer handed out as it is (by a queue, or a shard, src/workflow-object/shard-polls.ts): started
+ * `now`, when a worker gets it, as a polled task is (in Temporal, WorkflowTaskStarted is the match), not
+ * when its workflow object offered it — the workflow's clock reads its time. Its WorkflowTaskStarted
+ * (the history's last event), its `startedTime` and its token say so; the object writes the event with
+ * the token's time.
+ */
+export async function startedNow(started: StartedTask, now: number, tokenSecret: string | undefined): Promise<StartedTask> {
+  if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return started;
+  const task = started.task;
+  const at = new Date(now).toISOString();
+  const last = task.history.at(-1);
+  // A first page that does not reach the start (a history in pages) keeps the offer's time: the rest comes from the object.
+  if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
+  last.eventTime = at;
+  return { kind: 'workflow', task: { ...task, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, tokenSecret) } };
+}
 
 /** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
 export const MAX_HELD_OFFERS = 1000;

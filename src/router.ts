@@ -18,6 +18,7 @@ import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
 import { requireKind, verifyTaskToken, type TaskTokenData } from './task-token.js';
 import { batchTasks } from './task-batch.js';
+import { cancelShardPolls, pollingShard, shardsToPoll } from './shard-polls.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
 import { listSchedules } from './visibility/schedules.js';
@@ -67,6 +68,11 @@ const handlers: Handlers = {
     if (!task && isStickyQueueName(c.params.taskQueue!) && (await queue.isClosed())) {
       throw new ServiceError('STICKY_QUEUE_CLOSED', `The sticky queue '${c.params.taskQueue!.slice(0, 200)}' is closed: its worker shut down or was taken for dead. Poll a new sticky queue.`);
     }
+    // Shard polls take only offered tasks, which only a worker that acknowledges may take: only it is told of them.
+    return { ...(task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {}), ...(c.body.acknowledgesHandOff ? shardsToPoll(c.env) : {}) };
+  },
+  pollShardWorkflowTask: async (c) => {
+    const [task, ...moreTasks] = await pollingShard(c.env, c.namespace, c.params.shard!).pollWorkflowTasks(c.body.taskQueue, c.body.pollerId, longPollMs(c.env), c.body.maxTasks);
     return task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {};
   },
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
@@ -88,10 +94,11 @@ const handlers: Handlers = {
   cancelActivityById: async (c) => unwrap(await wf(c).cancelActivityById(c.params.activityId!, c.body)),
   cancelPolls: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).cancelPolls(c.body.pollerId),
   shutdownWorker: async (c) => {
-    if (!(await ownsStickyQueue(c.body.stickyTaskQueue, c.body.stickyQueueSecret))) {
-      throw new ServiceError('PERMISSION_DENIED', `Only the worker that made the sticky queue '${c.body.stickyTaskQueue.slice(0, 200)}' may close it: its name does not end in the hash of this stickyQueueSecret.`);
+    const { stickyTaskQueue, stickyQueueSecret, pollerId } = c.body;
+    if (stickyTaskQueue !== undefined && !(await ownsStickyQueue(stickyTaskQueue, stickyQueueSecret!))) {
+      throw new ServiceError('PERMISSION_DENIED', `Only the worker that made the sticky queue '${stickyTaskQueue.slice(0, 200)}' may close it: its name does not end in the hash of this stickyQueueSecret.`);
     }
-    await taskQueueStub(c.env, c.namespace, c.body.stickyTaskQueue, 'workflow').closeSticky();
+    await Promise.all([stickyTaskQueue !== undefined && taskQueueStub(c.env, c.namespace, stickyTaskQueue, 'workflow').closeSticky(), pollerId !== undefined && cancelShardPolls(c.env, c.namespace, pollerId)]);
     return {};
   },
   describeTaskQueue: async (c) => taskQueueStub(c.env, c.namespace, c.params.taskQueue!, c.body.kind).describe(),

@@ -26,10 +26,10 @@ import type { Env } from './env.js';
 import type { StartedTask } from './started-task.js';
 import { parseTaskQueueName, workflowStub } from './stubs.js';
 import { partitionStub } from './task-queue.js';
-import { withStartedAt, type TaskRef } from './task-token.js';
+import type { TaskRef } from './task-token.js';
 import { QueueCounters, type QueueCountsSnapshot } from './metrics/queue-counters.js';
 import { OFFER_HOLD_MS } from './engine/run-state.js';
-import { HAND_OVER_HOLD_MS, HeldTasks, MAX_HELD_OFFERS } from './held-tasks.js';
+import { HAND_OVER_HOLD_MS, HeldTasks, MAX_HELD_OFFERS, startedNow } from './held-tasks.js';
 import { queueAnalytics } from './metrics/analytics.js';
 
 export type AddOutcome = 'delivered' | 'queued' | 'stale';
@@ -309,24 +309,6 @@ export class TaskQueueObject extends DurableObject<Env> {
   }
 
   /**
-   * A held offer handed out as it is: started now, when a worker gets it, as a polled task is (in
-   * Temporal, WorkflowTaskStarted is the match), not when its workflow object offered it — the
-   * workflow's clock reads its time. Its WorkflowTaskStarted (the history's last event), its
-   * `startedTime` and its token say so; the object writes the event with the token's time.
-   */
-  private async startedNow(started: StartedTask): Promise<StartedTask> {
-    const now = this.clock.now();
-    if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return started;
-    const task = started.task;
-    const at = new Date(now).toISOString();
-    const last = task.history.at(-1);
-    // A first page that does not reach the start (a history in pages) keeps the offer's time: the rest comes from the object.
-    if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
-    last.eventTime = at;
-    return { kind: 'workflow', task: { ...task, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, this.env.KEEL_TOKEN_SECRET) } };
-  }
-
-  /**
    * Answers the newest waiting poll (`acknowledging`: that acknowledges hand-offs) with a task the
    * workflow object has already started (a sticky hand-over, an offer); false when none waits or the
    * rate says not yet.
@@ -367,7 +349,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         held.answer(task ? 'delivered' : 'stale');
         if (!task) this.refundSlot();
       } else if (held.answer) {
-        task = await this.startedNow(held.task);
+        task = await startedNow(held.task, this.clock.now(), this.env.KEEL_TOKEN_SECRET);
         held.answer('taken');
       }
       if (task) {

@@ -36,7 +36,7 @@ import { endNamedActivity, heartbeatNamedActivity, type ActivityEnd, type NamedA
 import { askQuery } from './workflow-object/consistent-query.js';
 import { readHistory, waitForCloseEvent } from './workflow-object/history-pages.js';
 import { HistoryWaiters } from './workflow-object/history-waiters.js';
-import { wireParts, type WorkflowParts } from './workflow-object/parts.js';
+import { wireParts, type WorkflowObjectHost, type WorkflowParts } from './workflow-object/parts.js';
 import { priorAnswer, requestKey, type RequestKey } from './workflow-object/request-ids.js';
 import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object.js';
 import type { HostStorage } from './workflow-object/host-storage.js';
@@ -68,8 +68,8 @@ export class WorkflowHost {
   declare readonly calls: WorkflowParts['calls'];
   declare readonly deletion: WorkflowParts['deletion'];
 
-  /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it). */
-  constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined) {
+  /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it); `polls`: its shard's waiting polls. */
+  constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined, polls?: WorkflowObjectHost['polls']) {
     this.env = meteredEnv(env);
     this.usage = usageMeterOf(this.env);
     this.usage.watch(storage.sql);
@@ -79,7 +79,7 @@ export class WorkflowHost {
       const offset = this.store.meta('clockOffsetMs');
       if (offset) this.clock.advance(Number(offset));
     }
-    Object.assign(this, wireParts({ storage, env, meteredEnv: this.env, store: this.store, clock: this.clock, waiters: this.waiters, names: () => this.names, mutate: (fn) => this.mutate(fn), advanceTime: (ms) => this.advanceTime(ms), settleCall: (id, call, result) => this.settleCall(id, call, result) }));
+    Object.assign(this, wireParts({ storage, polls, env, meteredEnv: this.env, store: this.store, clock: this.clock, waiters: this.waiters, names: () => this.names, mutate: (fn) => this.mutate(fn), advanceTime: (ms) => this.advanceTime(ms), settleCall: (id, call, result) => this.settleCall(id, call, result) }));
   }
 
   private cachedNames: { namespace: string; workflowId: string } | undefined;

@@ -15,11 +15,12 @@ import { RPC_KINDS } from './cost/metered-object.js';
 import { WorkflowHost } from './workflow-host.js';
 import { objectStorage, shardStorage, workflowIdOfScope, type HostStorage } from './workflow-object/host-storage.js';
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
+import { ShardPolls, shardHoldMs } from './workflow-object/shard-polls.js';
 import { RetentionSweep, SWEEP_SCOPE } from './workflow-object/retention-sweep.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
-import { BATCHED_ENDPOINTS, type BatchedEndpoint } from '../protocol/index.js';
+import { BATCHED_ENDPOINTS, type BatchedEndpoint, type WorkflowTask } from '../protocol/index.js';
 import { errorBodyOf, type Outcome } from './service-error.js';
 import type { TaskTokenData } from './task-token.js';
 
@@ -58,6 +59,8 @@ export class WorkflowObject extends DurableObject<Env> {
   }
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
+  /** A shard: the workflow-task polls waiting here (protocol 6), which its workflows' offers reach first. */
+  private readonly polls = new ShardPolls(shardHoldMs(this.env), this.env.KEEL_TOKEN_SECRET);
 
   /**
    * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm
@@ -84,7 +87,7 @@ export class WorkflowObject extends DurableObject<Env> {
     else {
       const ns = namespace ?? (this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined);
       const storage = shardStorage(this.ctx.storage, workflowId, this.alarms, (wall) => this.sweep.armBy(wall));
-      entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId])), storage, usedAt: 0 };
+      entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId]), this.polls), storage, usedAt: 0 };
     }
     entry.usedAt = Date.now();
     this.hosts.set(workflowId, entry);
@@ -131,6 +134,22 @@ export class WorkflowObject extends DurableObject<Env> {
         }
       }),
     );
+  }
+
+  /**
+   * Protocol 6: a worker's long poll of its normal workflow queue `taskQueue` at this shard, answered
+   * with a first workflow task one of its workflows offers meanwhile, or empty after `waitMs`
+   * (src/workflow-object/shard-polls.ts). Not a workflow's request: the run whose task it carries
+   * counts it (`offerTaken`).
+   */
+  pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number, maxTasks?: number): Promise<WorkflowTask[]> {
+    if (!this.isShard) throw new TypeError('only a shard takes workflow-task polls');
+    return this.polls.wait(taskQueue, pollerId, waitMs, maxTasks);
+  }
+
+  /** Protocol 6: a stopping worker's polls waiting at this shard answer empty now. */
+  cancelPolls(pollerId: string): { cancelled: number } {
+    return { cancelled: this.polls.cancel(pollerId) };
   }
 
   /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */

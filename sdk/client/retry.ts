@@ -69,7 +69,7 @@ export type RetrySafety = 'safe' | 'request-id' | 'unsafe';
 
 // POSTs that read, or whose repetition is harmless: a repeated poll takes the next task (a task
 // whose answer was lost times out and is scheduled again), a repeated heartbeat records it again.
-const HARMLESS_POSTS: ReadonlySet<EndpointName> = new Set(['queryWorkflow', 'pollWorkflowTask', 'pollActivityTask', 'heartbeatActivityTask', 'cancelPolls', 'heartbeatActivityById']);
+const HARMLESS_POSTS: ReadonlySet<EndpointName> = new Set(['queryWorkflow', 'pollWorkflowTask', 'pollShardWorkflowTask', 'pollActivityTask', 'heartbeatActivityTask', 'cancelPolls', 'heartbeatActivityById']);
 
 const safetyCache = new Map<EndpointName, RetrySafety>();
 

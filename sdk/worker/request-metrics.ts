@@ -27,6 +27,8 @@ export const OPERATIONS: Readonly<Record<EndpointName, string>> = {
   updateWithStartWorkflow: 'ExecuteMultiOperation',
   pollWorkflowUpdate: 'PollWorkflowExecutionUpdate',
   pollWorkflowTask: 'PollWorkflowTaskQueue',
+  // Keel's own (protocol 6): the same poll, at a workflow shard.
+  pollShardWorkflowTask: 'PollShardWorkflowTaskQueue',
   completeWorkflowTask: 'RespondWorkflowTaskCompleted',
   failWorkflowTask: 'RespondWorkflowTaskFailed',
   respondQueryTask: 'RespondQueryTaskCompleted',
@@ -114,7 +116,7 @@ export function statusCodeOf(err: KeelServiceError): string {
  * that their 20-second waits do not swamp the latency of ordinary calls.
  */
 export function isLongPoll(endpoint: EndpointName, request: unknown): boolean {
-  if (endpoint === 'pollWorkflowTask' || endpoint === 'pollActivityTask') return true;
+  if (endpoint === 'pollWorkflowTask' || endpoint === 'pollShardWorkflowTask' || endpoint === 'pollActivityTask') return true;
   return endpoint === 'getWorkflowHistory' && (request as { waitNewEvent?: unknown } | undefined)?.waitNewEvent === true;
 }
 

@@ -18,6 +18,7 @@ import type { NativeConnection } from './connection.js';
 import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
 import { ShardExchanges } from './shard-exchanges.js';
+import { ShardPollers } from './shard-pollers.js';
 import { StickyQueue } from './sticky-queue.js';
 import { Runtime } from './runtime.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -75,6 +76,12 @@ export interface WorkerOptions {
    * in flight goes at once, alone. Default true.
    */
   batchCompletions?: boolean;
+  /**
+   * Shard polls: besides its task queue, the worker long-polls each of the service's workflow shards
+   * for its queue, where a new run's first workflow task goes first (protocol 6, docs/workers.md); only
+   * against a service that offers them. Default true.
+   */
+  pollShards?: boolean;
   /** Default 10. */
   maxConcurrentWorkflowTaskPolls?: number;
   /** Default 10. */
@@ -167,6 +174,8 @@ export class Worker {
   /** Shared by every poll loop, so that an outage is logged once, and its end once. */
   private readonly serviceHealth: ServiceHealth;
   private readonly dataConverter: LoadedDataConverter;
+  /** This worker's polls at the service's workflow shards (protocol 6), started once a poll's answer says how many. */
+  private shardPollers: ShardPollers | undefined;
   /** Where completions go: grouped by shard (shard-exchanges.ts), unless `batchCompletions` is false. */
   private readonly exchanges: ConnectionLike;
   private runPromise?: Promise<void>;
@@ -318,6 +327,7 @@ export class Worker {
     this.runPromise = (async () => {
       try {
         await Promise.all(this.loops());
+        await this.shardPollers?.done();
         await this.drain();
         this.state = 'STOPPED';
       } catch (err) {
@@ -375,11 +385,11 @@ export class Worker {
           .call('cancelPolls', { kind, pollerId: this.pollerId }, { ...at, params: { taskQueue } })
           .catch((err: unknown) => this.log.warn(`Could not end polls on ${kind} queue '${taskQueue}'; abandoning them`, { error: err })),
       ),
-      ...(this.sticky
+      ...(this.sticky || this.shardPollers?.running
         ? [
             this.connection
-              .call('shutdownWorker', { stickyTaskQueue: this.sticky.name, stickyQueueSecret: this.sticky.secret, identity: this.identity }, at)
-              .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.sticky!.name}'; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout`, { error: err })),
+              .call('shutdownWorker', { identity: this.identity, ...(this.sticky ? { stickyTaskQueue: this.sticky.name, stickyQueueSecret: this.sticky.secret } : {}), ...(this.shardPollers?.running ? { pollerId: this.pollerId } : {}) }, at)
+              .catch((err: unknown) => this.log.warn(`Could not close the sticky queue '${this.sticky?.name}' or end the shard polls; its runs move to '${this.options.taskQueue}' after the sticky schedule-to-start timeout, and the polls are abandoned`, { error: err })),
           ]
         : []),
     ]);
@@ -396,24 +406,26 @@ export class Worker {
       const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
       const normal = this.sticky ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
       const kinds = [...Array<'normal'>(normal).fill('normal'), ...Array<'sticky'>(this.sticky ? Math.max(1, polls - normal) : 0).fill('sticky')];
+      const workflowLoop = (name: string, poll: (max: number) => Promise<WorkflowTask[]>) =>
+        pollLoop<WorkflowTask>({
+          ...common,
+          name,
+          acquire: () => slots.acquire(),
+          poll: (_, max) => poll(max),
+          // Several tasks an answer (protocol 3), as many as this worker has free slots for: on its
+          // own sticky queue timers firing together reach it in one round trip, and on the normal
+          // queue the starts that queued while its polls were on their way come in one exchange
+          // instead of one each (a poll per W1 was a quarter of the worker's exchanges).
+          maxPerPoll: TASKS_PER_POLL,
+          freeSlots: () => slots.size - slots.used,
+          handle: (task) => this.track(this.workflows!.handle(task)),
+          // Queries and update validations too: one not acknowledged is offered to another poller.
+          acknowledge: (task) => this.acknowledge(task.taskToken, `${task.query ? `query ${task.query.queryType}` : task.update ? `update validation ${task.update.name}` : 'workflow task'} of ${task.workflowExecution.workflowId}`),
+        });
+      // Shard polls (protocol 6) run as the normal queue's pollers do, once a poll's answer says how many shards.
+      if (this.options.pollShards !== false) this.shardPollers = new ShardPollers({ loop: workflowLoop, poll: (shard, max) => this.pollShard(shard, max) });
       for (const kind of kinds) {
-        loops.push(
-          pollLoop<WorkflowTask>({
-            ...common,
-            name: `workflow poller (${kind === 'sticky' ? 'sticky queue' : taskQueue})`,
-            acquire: () => slots.acquire(),
-            poll: (_, max) => (kind === 'sticky' ? this.pollSticky(this.sticky!.name, max) : this.pollWorkflow(taskQueue, this.abandonPolls.signal, max)),
-            // Several tasks an answer (protocol 3), as many as this worker has free slots for: on its
-            // own sticky queue timers firing together reach it in one round trip, and on the normal
-            // queue the starts that queued while its polls were on their way come in one exchange
-            // instead of one each (a poll per W1 was a quarter of the worker's exchanges).
-            maxPerPoll: TASKS_PER_POLL,
-            freeSlots: () => slots.size - slots.used,
-            handle: (task) => this.track(this.workflows!.handle(task)),
-            // Queries and update validations too: one not acknowledged is offered to another poller.
-            acknowledge: (task) => this.acknowledge(task.taskToken, `${task.query ? `query ${task.query.queryType}` : task.update ? `update validation ${task.update.name}` : 'workflow task'} of ${task.workflowExecution.workflowId}`),
-          }),
-        );
+        loops.push(workflowLoop(`workflow poller (${kind === 'sticky' ? 'sticky queue' : taskQueue})`, (max) => (kind === 'sticky' ? this.pollSticky(this.sticky!.name, max) : this.pollWorkflow(taskQueue, this.abandonPolls.signal, max))));
       }
     }
     if (this.options.activities) {
@@ -459,6 +471,15 @@ export class Worker {
     // Polls elsewhere name the sticky queue, so that a death found there closes it too.
     const sticky = this.sticky && queue !== this.sticky.name ? { stickyTaskQueue: this.sticky.name } : {};
     const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}) }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
+    this.shardPollers?.learn(r.workflowShards);
+    this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
+    return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
+  }
+
+  /** A poll of the normal queue at workflow shard `shard` (protocol 6, shard-pollers.ts). */
+  private async pollShard(shard: number, max: number): Promise<WorkflowTask[]> {
+    const body = { taskQueue: this.options.taskQueue, identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true as const, ...(max > 1 ? { maxTasks: max } : {}) };
+    const r = await this.connection.call('pollShardWorkflowTask', body, { namespace: this.namespace, params: { shard: String(shard) }, signal: this.abandonPolls.signal, retry: false });
     this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
     return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
   }

@@ -15,6 +15,9 @@ import { UsageMeter, type RequestKind } from './usage-meter.js';
  * The object's `callMany` (POST /tasks/batch) is not a host method: it reaches these methods, one per
  * item, so each item counts as the request it stands for, as when sent alone (the batch is one
  * request on Cloudflare's bill: up to 63 units over per batch, on that path only).
+ * A shard's own polls (`pollWorkflowTasks`, `cancelPolls`, protocol 6) are not a workflow's either: a
+ * shard poll that carries a run's first task is counted on that run as `offerTaken` (src/workflow-object/task-offer.ts);
+ * one that ends empty is no execution's, as an empty poll of a queue is not.
  */
 export const RPC_KINDS: Readonly<Record<string, RequestKind>> = {
   start: 'worker',

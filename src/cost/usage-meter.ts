@@ -86,6 +86,6 @@ const REQUEST_UNITS: Record<RequestKind, Partial<ExecutionUnits>> = {
   alarm: { durableObjectRequests: 1, alarms: 1 },
   // A worker's poll that carried this run's task: its Worker request, its RPC on the queue, and the queue's startTask here.
   poll: { workerRequests: 1, durableObjectRequests: 2 },
-  // A worker's poll that took this run's task as the object offered it, started (src/engine/task-offer.ts): its Worker request and its RPC on the queue.
+  // A worker's poll that took this run's task as the object offered it, started (src/engine/task-offer.ts): its Worker request and its RPC on the queue (or on the shard, protocol 6).
   offerTaken: { workerRequests: 1, durableObjectRequests: 1 },
 };

@@ -1,12 +1,13 @@
 /**
  * Workers taken for dead (src/engine/hand-off.ts): a task handed to a poll that never acknowledged
- * it went back to its queue. Here the queues are told: the dead worker's other polls end, its
- * sticky queue closes. And before the alarm decides a hand-off is lost, the queues say whether its
+ * it went back to its queue. Here the queues are told: the dead worker's other polls end (at the
+ * shards too, protocol 6), its sticky queue closes. And before the alarm decides a hand-off is lost, the queues say whether its
  * worker has polled since (alive, only slow to acknowledge).
  */
 import type { Env } from '../env.js';
 import { dueHandOffs, type WorkerHeardFrom } from '../engine/hand-off.js';
 import type { ExecutionStore, LostHandOff } from '../engine/transaction.js';
+import { cancelShardPolls } from '../shard-polls.js';
 import { taskQueueStub } from '../stubs.js';
 
 export class DeadPolls {
@@ -42,7 +43,8 @@ export class DeadPolls {
         const queues = new Set([l.runTaskQueue, ...(l.sticky ? [] : [l.taskQueue])]);
         if (l.pollerId) {
           const ends = [...queues].flatMap((q) => (['workflow', 'activity'] as const).map((kind) => taskQueueStub(this.env, ns, q, kind).cancelPolls(l.pollerId!)));
-          await Promise.all(ends);
+          // Its polls at the shards too (protocol 6), each of which would take a first task and lose it.
+          await Promise.all([...ends, cancelShardPolls(this.env, ns, l.pollerId)]);
         }
       } catch (err) {
         console.warn(`keel: could not end the dead worker's polls on '${l.taskQueue}'`, err);

@@ -23,6 +23,7 @@ import { DeadPolls } from './dead-polls.js';
 import type { HistoryWaiters } from './history-waiters.js';
 import { IdleTimeSkipper } from './idle-time-skipper.js';
 import { StickyHandOver } from './sticky-hand-over.js';
+import type { ShardPolls } from './shard-polls.js';
 import { TaskOffer } from './task-offer.js';
 import { TaskOutbox } from './task-outbox.js';
 import { TaskPayloads } from './task-payloads.js';
@@ -31,6 +32,8 @@ import { UpdatesInFlight } from './updates-in-flight.js';
 
 export interface WorkflowObjectHost {
   storage: HostStorage;
+  /** In a shard: the workflow-task polls waiting there (protocol 6), which its offers reach first. */
+  polls?: ShardPolls | undefined;
   /** The env as workerd gave it (D1 migrations, settings). */
   env: Env;
   /** The metered env: calls to other objects through it are counted. */
@@ -99,7 +102,7 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
     deadPolls: new DeadPolls(meteredEnv, namespace),
     timeSkipper: new IdleTimeSkipper({ enabled: env.KEEL_TIME_SKIPPING === 'auto', store, clock, waiters: h.waiters, advance: h.advanceTime }),
     stickyHandOver: new StickyHandOver(meteredEnv, payloads, h.mutate),
-    taskOffer: new TaskOffer(meteredEnv, payloads),
+    taskOffer: new TaskOffer(meteredEnv, payloads, h.polls),
     updates: new UpdatesInFlight({ store, clock, queries, waiters: h.waiters, workflowId: () => h.names().workflowId, mutate: h.mutate }),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * After the change that started it: a workflow task offered to a poll waiting on its queue
- * (src/engine/task-offer.ts) goes to the queue, started. Nothing comes back that needs a transaction:
+ * (src/engine/task-offer.ts) goes, started, to a poll of that queue waiting at this shard (protocol 6,
+ * shard-polls.ts), else to the queue. Nothing comes back that needs a transaction:
  * a poll that acknowledges took it as it is (waiting, or the next one while the queue held it: the
  * answer then comes up to OFFER_HOLD_MS later), or the queue placed its ref as `add` would
  * and the poll that takes the ref starts it then. A ref put in the backlog is remembered (`Txn.offerQueued`), so
@@ -13,6 +14,7 @@ import { offerWorkflowTask } from '../engine/task-offer.js';
 import type { OfferedWorkflowTask, Txn } from '../engine/transaction.js';
 import { usageMeterOf } from '../cost/metered-object.js';
 import { taskQueueStub } from '../stubs.js';
+import type { ShardPolls } from './shard-polls.js';
 import type { TaskPayloads } from './task-payloads.js';
 
 export class TaskOffer {
@@ -28,6 +30,8 @@ export class TaskOffer {
     /** The metered env: the offer is counted as a call to the queue. */
     private readonly env: Env,
     private readonly payloads: TaskPayloads,
+    /** In a shard: the polls waiting there (protocol 6), which an offer reaches before its queue. */
+    private readonly polls?: ShardPolls,
   ) {}
 
   /** At the start of every change: what the object learned of its offers, for the engine (`Txn.offerQueued`). Returns `tx`. */
@@ -56,6 +60,9 @@ export class TaskOffer {
   private async offer(offered: OfferedWorkflowTask): Promise<void> {
     const task = await this.payloads.claimedWorkflowTask(offered);
     if (!task) return;
+    // A poll of its queue at this shard takes it (waiting, or the next one while the shard holds it) as a
+    // poll at the queue would, with no RPC; its hand-off window and acknowledgement are the offer's.
+    if (this.polls && (await this.polls.offer(offered.taskQueue, task, offered.ref)) === 'taken') return usageMeterOf(this.env).request('offerTaken');
     try {
       const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').add(offered.ref, { kind: 'workflow', task });
       // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.

@@ -1,0 +1,40 @@
+/**
+ * The router's side of protocol 6, workflow-task polls at the workflow shards: the shard a poll names
+ * (checked against KEEL_WORKFLOW_SHARDS), the shard count a workflow-task poll's answer tells workers,
+ * and a stopping worker's shard polls ended in every shard. The polls themselves wait in the shard
+ * (src/workflow-object/shard-polls.ts).
+ */
+import type { WorkflowTask } from '../protocol/index.js';
+import type { Env } from './env.js';
+import { ServiceError } from './service-error.js';
+import { workflowObjectNamed, workflowShardStubs } from './stubs.js';
+import { workflowShards } from './workflow-shards.js';
+
+/** A shard's RPCs for polls (src/workflow-object.ts). */
+interface PollingShard {
+  pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number, maxTasks?: number): Promise<WorkflowTask[]>;
+  cancelPolls(pollerId: string): Promise<{ cancelled: number }>;
+}
+
+/** What a workflow-task poll's answer adds: the shard count, when the service has shards to poll. */
+export function shardsToPoll(env: Env): { workflowShards?: number } {
+  const shards = workflowShards(env);
+  return shards > 0 ? { workflowShards: shards } : {};
+}
+
+/** The shard the path names (a decimal index below the shard count); FEATURE_DISABLED without shards, INVALID_ARGUMENT for another index. */
+export function pollingShard(env: Env, namespace: string, shard: string): PollingShard {
+  const shards = workflowShards(env);
+  if (shards === 0) throw new ServiceError('FEATURE_DISABLED', 'This service keeps each workflow in an object of its own (KEEL_WORKFLOW_SHARDS is 0): it has no shards to poll. Poll the task queue.');
+  const index = /^(0|[1-9]\d{0,5})$/.test(shard) ? Number(shard) : NaN;
+  if (!(index < shards)) {
+    throw new ServiceError('INVALID_ARGUMENT', `Path parameter 'shard' must be a shard index from 0 to ${shards - 1} (this service has ${shards} shards); it is '${shard.slice(0, 100)}'.`, { issues: [{ path: 'shard', message: `must be 0 to ${shards - 1}` }] });
+  }
+  return workflowObjectNamed(env, [namespace, index]) as unknown as PollingShard;
+}
+
+/** A stopping worker's shard polls end in every shard of the namespace (they answer empty); how many did. */
+export async function cancelShardPolls(env: Env, namespace: string, pollerId: string): Promise<number> {
+  const answers = await Promise.all(workflowShardStubs(env, namespace).map((s) => (s as unknown as PollingShard).cancelPolls(pollerId)));
+  return answers.reduce((n, a) => n + a.cancelled, 0);
+}
