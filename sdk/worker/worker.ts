@@ -406,11 +406,11 @@ export class Worker {
       const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
       const normal = this.sticky ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
       const kinds = [...Array<'normal'>(normal).fill('normal'), ...Array<'sticky'>(this.sticky ? Math.max(1, polls - normal) : 0).fill('sticky')];
-      const workflowLoop = (name: string, poll: (max: number) => Promise<WorkflowTask[]>) =>
+      const workflowLoop = (name: string, poll: (max: number) => Promise<WorkflowTask[]>, ready?: () => Promise<void>) =>
         pollLoop<WorkflowTask>({
           ...common,
           name,
-          acquire: () => slots.acquire(),
+          acquire: ready ? () => ready().then(() => slots.acquire()) : () => slots.acquire(),
           poll: (_, max) => poll(max),
           // Several tasks an answer (protocol 3), as many as this worker has free slots for: on its
           // own sticky queue timers firing together reach it in one round trip, and on the normal
@@ -423,7 +423,7 @@ export class Worker {
           acknowledge: (task) => this.acknowledge(task.taskToken, `${task.query ? `query ${task.query.queryType}` : task.update ? `update validation ${task.update.name}` : 'workflow task'} of ${task.workflowExecution.workflowId}`),
         });
       // Shard polls (protocol 6) run as the normal queue's pollers do, once a poll's answer says how many shards.
-      if (this.options.pollShards !== false) this.shardPollers = new ShardPollers({ loop: workflowLoop, poll: (shard, max) => this.pollShard(shard, max) });
+      if (this.options.pollShards !== false) this.shardPollers = new ShardPollers({ loop: workflowLoop, poll: (shard, max) => this.pollShard(shard, max) }, this.stop.signal);
       for (const kind of kinds) {
         loops.push(workflowLoop(`workflow poller (${kind === 'sticky' ? 'sticky queue' : taskQueue})`, (max) => (kind === 'sticky' ? this.pollSticky(this.sticky!.name, max) : this.pollWorkflow(taskQueue, this.abandonPolls.signal, max))));
       }
@@ -472,6 +472,8 @@ export class Worker {
     const sticky = this.sticky && queue !== this.sticky.name ? { stickyTaskQueue: this.sticky.name } : {};
     const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}) }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
     this.shardPollers?.learn(r.workflowShards);
+    // Work came by the queue: shard polls that ran out empty (parked) poll again.
+    if (r.task) this.shardPollers?.wake();
     this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
     return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
   }
