@@ -129,6 +129,19 @@ export async function deletionBy(workflowId: string): Promise<number | null> {
   });
 }
 
+/** What the workflow object does for `workflowId` from now on: its transactions, and the tasks queues ask it to start (`startTask`). */
+export async function watchWorkflow(workflowId: string): Promise<{ transactions: number; startTask: number }> {
+  const seen = { transactions: 0, startTask: 0 };
+  await inWorkflow(NS, workflowId, (host: WorkflowHost) => {
+    const storage = hostStorage(host);
+    const transactionSync = storage.transactionSync.bind(storage);
+    storage.transactionSync = (fn) => (seen.transactions++, transactionSync(fn));
+    const startTask = host.startTask.bind(host);
+    host.startTask = (...args) => (seen.startTask++, startTask(...args));
+  });
+  return seen;
+}
+
 /** Runs `fn` inside the object that keeps a workflow, with the workflow's host (and the object's state). */
 export function inWorkflow<T>(namespace: string, workflowId: string, fn: (host: WorkflowHost, state: DurableObjectState) => T | Promise<T>): Promise<T> {
   return runInDurableObject(workflowObjectStub(testEnv, namespace, workflowId), (o: WorkflowObject, state) => fn(o.host(workflowId, namespace), state));

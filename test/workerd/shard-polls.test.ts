@@ -17,7 +17,7 @@ import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { shardHoldMs } from '../../src/workflow-object/shard-polls.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, hostStorage, history, inWorkflow, json, ok, queueState, settle, startWorkflow, testEnv, unique, until } from './helpers.js';
+import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, history, inWorkflow, json, ok, queueState, settle, startWorkflow, testEnv, unique, until, watchWorkflow } from './helpers.js';
 
 const SHARDS = workflowShards(testEnv);
 /** An offer's hand-off window: what a queue may hold it, then a polled task's window. */
@@ -44,25 +44,12 @@ const queueMetrics = (taskQueue: string) => runInDurableObject(partitionStub(tes
 /** A long poll of the queue by a worker that acknowledges hand-offs, as the SDK polls. */
 const queuePoll = (taskQueue: string, identity: string) => partitionStub(testEnv, NS, taskQueue, 'workflow', 0).poll(identity, 60_000, `${identity}-poller`, true);
 
-/** The workflow's transactions and the tasks queues asked it to start, from now on. */
-async function watch(workflowId: string) {
-  const seen = { transactions: 0, startTask: 0 };
-  await inWorkflow(NS, workflowId, (host: WorkflowHost) => {
-    const storage = hostStorage(host);
-    const transactionSync = storage.transactionSync.bind(storage);
-    storage.transactionSync = (fn) => (seen.transactions++, transactionSync(fn));
-    const startTask = host.startTask.bind(host);
-    host.startTask = (...args) => (seen.startTask++, startTask(...args));
-  });
-  return seen;
-}
-
 describe('workflow-task polls at the shards (protocol 6)', () => {
   it('a start’s first task reaches a poll of its queue waiting at its shard: no call to the queue, one transaction, and the workflow completes', async () => {
     const wid = unique('shard-taken');
     const tq = unique('tq');
     const shard = shardOf(wid, SHARDS);
-    const seen = await watch(wid);
+    const seen = await watchWorkflow(wid);
     const polled = shardPoll(shard, tq, 'worker-1-poller');
     await until(() => waitingAt(shard), (n) => n === 1);
 

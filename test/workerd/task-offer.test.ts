@@ -15,23 +15,10 @@ import { taskQueueStub } from '../../src/stubs.js';
 import { partitionStub } from '../../src/task-queue.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, freezeQueueClock, history, hostStorage, inWorkflow, json, ok, pollWorkflowTask, queueState, settle, startWorkflow, stateRows, unique, until, testEnv } from './helpers.js';
+import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, freezeQueueClock, history, inWorkflow, json, ok, pollWorkflowTask, queueState, settle, startWorkflow, stateRows, unique, until, testEnv, watchWorkflow } from './helpers.js';
 
 /** An offer's hand-off window: what the queue may hold it, then a polled task's window. */
 const OFFER_WINDOW_MS = OFFER_HOLD_MS + Limits.handOffAckMs;
-
-/** What the workflow object did for a workflow since `watch`: its transactions and the tasks queues asked it to start. */
-async function watch(workflowId: string) {
-  const seen = { transactions: 0, startTask: 0 };
-  await inWorkflow(NS, workflowId, (host: WorkflowHost) => {
-    const storage = hostStorage(host);
-    const transactionSync = storage.transactionSync.bind(storage);
-    storage.transactionSync = (fn) => (seen.transactions++, transactionSync(fn));
-    const startTask = host.startTask.bind(host);
-    host.startTask = (...args) => (seen.startTask++, startTask(...args));
-  });
-  return seen;
-}
 
 /** A long poll of the normal queue by a worker that acknowledges hand-offs (protocol 2), as the SDK polls. */
 function ackPoll(taskQueue: string, identity: string, partition = 0): Promise<StartedTask | null> {
@@ -66,7 +53,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
   it('a waiting poll that acknowledges gets it, started in the start’s one transaction: no outbox row, no startTask, no backlog', async () => {
     const wid = unique('offer-taken');
     const tq = unique('tq');
-    const seen = await watch(wid);
+    const seen = await watchWorkflow(wid);
     const polled = ackPoll(tq, 'worker-1');
     await until(() => queueState(tq), (q) => q.waitingPollers === 1);
 
@@ -108,7 +95,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
   it('with no poll waiting the task waits in the backlog as any task, and the poll that takes it starts it, after what came meanwhile', async () => {
     const wid = unique('offer-queued');
     const tq = unique('tq');
-    const seen = await watch(wid);
+    const seen = await watchWorkflow(wid);
     await startWorkflow(wid, tq);
     await settle(wid);
     expect((await queueState(tq)).backlog).toMatchObject([{ workflowId: wid, kind: 'workflow', scheduledEventId: 2, attempt: 1 }]);
@@ -165,7 +152,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
   it('signal-with-start offers its new run’s first task too, with the signal in it', async () => {
     const wid = unique('offer-sws');
     const tq = unique('tq');
-    const seen = await watch(wid);
+    const seen = await watchWorkflow(wid);
     const polled = ackPoll(tq, 'worker-1');
     await until(() => queueState(tq), (q) => q.waitingPollers === 1);
     await ok('POST', `/workflows/${wid}/signal-with-start`, { workflowType: 'order', taskQueue: tq, input: [], signalName: 'go', signalInput: [] });
@@ -181,7 +168,7 @@ describe('a start offers its first workflow task to a poll waiting on its queue'
     const childQueue = `${tq}-child`;
     await startWorkflow(parentId, tq);
     const parentTask = workflowTaskOf(await ackPoll(tq, 'worker-1'));
-    const seen = await watch(childId);
+    const seen = await watchWorkflow(childId);
     const polled = ackPoll(childQueue, 'worker-1');
     await until(() => queueState(childQueue), (q) => q.waitingPollers === 1);
     await completeWorkflowTask(parentTask.taskToken, [{ type: 'StartChildWorkflowExecution', workflowId: childId, workflowType: 'child', taskQueue: childQueue, input: [], control: '1' }], { identity: 'worker-1' });
@@ -210,7 +197,7 @@ describe('an offer on a queue of several partitions', () => {
     const wid = unique('offer-root');
     const tq = unique('tq');
     const { task, ref } = await heldOffer(wid, tq);
-    const seen = await watch(wid);
+    const seen = await watchWorkflow(wid);
     // Partition 2 has nothing: its poll waits at the root.
     const polled = ackPoll(tq, 'worker-on-2', 2);
     await until(() => queueState(tq), (q) => q.waitingPollers === 1);
@@ -255,7 +242,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     const wid = unique(prefix);
     const tq = unique('tq');
     const moveQueueClock = await freezeQueueClock(tq);
-    const seen = await watch(wid);
+    const seen = await watchWorkflow(wid);
     await primed(tq);
     await startWorkflow(wid, tq);
     await until(() => heldTasks(tq), (n) => n === 1);
@@ -374,7 +361,7 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     // Partition 1's clock stands still: held there, the task cannot expire into its backlog on a slow machine.
     await freezeQueueClock(tq, 1);
     const { task, ref } = await heldOffer(wid, tq);
-    const seen = await watch(wid);
+    const seen = await watchWorkflow(wid);
     await primed(tq, 1);
     const offered = partitionStub(testEnv, NS, tq, 'workflow', 1).addTask(ref, task);
     await until(() => heldTasks(tq, 1), (n) => n === 1);
