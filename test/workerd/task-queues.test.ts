@@ -155,13 +155,16 @@ describe('hand-off', () => {
     const ref = await startHoldingFirstTask(wid, tq);
 
     const queue = partitionStub(testEnv, NS, tq, 'workflow');
-    const polled = queue.poll('slow-start', 50);
+    // A long poll that cannot run out by itself while the test sets up, however slow the machine: its time
+    // is made to run out below, by the call its timer makes, at the moment the test needs.
+    const polled = queue.poll('slow-start', 60_000);
     await until(() => queueState(tq), (s) => s.waitingPollers === 1);
     // Starting the task at the workflow object is held until the poll's time is up.
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
+    type Waiting = { expired: boolean; claimed: boolean };
     const poller = await runInDurableObject(queue, (o: TaskQueueObject) => {
-      const q = o as unknown as { startTask: (...a: unknown[]) => Promise<unknown>; waiting: Array<{ expired: boolean }> };
+      const q = o as unknown as { startTask: (...a: unknown[]) => Promise<unknown>; waiting: Waiting[] };
       const original = q.startTask.bind(o);
       q.startTask = async (...args) => {
         await gate;
@@ -170,7 +173,9 @@ describe('hand-off', () => {
       return q.waiting[0]!;
     });
     const added = queue.add(ref);
-    await until(() => runInDurableObject(queue, () => poller.expired), (expired) => expired);
+    await until(() => runInDurableObject(queue, () => poller.claimed), (claimed) => claimed);
+    await runInDurableObject(queue, (o: TaskQueueObject) => (o as unknown as { expire(p: Waiting): void }).expire(poller));
+    expect(poller.expired).toBe(true);
     open();
 
     expect(await added).toBe('delivered');
