@@ -5,7 +5,7 @@
  */
 import { Router, type IRequest } from 'itty-router';
 import type { z } from 'zod';
-import { API_PREFIX, Api, ErrorStatus, Limits, endpointPathTemplate, isStickyQueueName, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf } from '../protocol/index.js';
+import { API_PREFIX, Api, ErrorStatus, Limits, endpointPathTemplate, isStickyQueueName, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf, type WorkflowTask } from '../protocol/index.js';
 import { authorize, authorizeOperator, requireTokenSecret, visibleNamespaces } from './auth.js';
 import { requireNamespace } from './namespaces/cache.js';
 import { describeNamespace, listNamespaces, registerNamespace, updateNamespace } from './namespaces/handlers.js';
@@ -44,6 +44,9 @@ const wfOf = (c: { env: Env }, t: TaskTokenData) => workflowStub(c.env, t.namesp
 const sched = (c: { env: Env; namespace: string; params: Record<string, string> }) => scheduleStub(c.env, c.namespace, c.params.scheduleId!);
 const identityOf = (body: { identity?: string | undefined }) => body.identity ?? 'anonymous';
 
+/** A workflow-task poll's tasks on the wire: the first as `task`, any others (protocol 3) as `moreTasks`; none: no field. */
+const workflowPollAnswer = ([task, ...moreTasks]: WorkflowTask[]) => (task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {});
+
 const handlers: Handlers = {
   startWorkflow: async (c) => unwrap(await workflowStub(c.env, c.namespace, c.body.workflowId).start(c.body)),
   describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
@@ -63,18 +66,15 @@ const handlers: Handlers = {
       (c.body.maxTasks ?? 1) > 1
         ? await queue.pollMany(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff ?? false, c.body.maxTasks!, c.body.stickyTaskQueue)
         : [await queue.poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue)];
-    const [task, ...moreTasks] = started.flatMap((s) => (s?.kind === 'workflow' ? [s.task] : []));
+    const tasks = started.flatMap((s) => (s?.kind === 'workflow' ? [s.task] : []));
     // A closed sticky queue answers at once: said so, its worker (alive after all) moves to a new one instead of polling on.
-    if (!task && isStickyQueueName(c.params.taskQueue!) && (await queue.isClosed())) {
+    if (tasks.length === 0 && isStickyQueueName(c.params.taskQueue!) && (await queue.isClosed())) {
       throw new ServiceError('STICKY_QUEUE_CLOSED', `The sticky queue '${c.params.taskQueue!.slice(0, 200)}' is closed: its worker shut down or was taken for dead. Poll a new sticky queue.`);
     }
     // Shard polls take only offered tasks, which only a worker that acknowledges may take: only it is told of them.
-    return { ...(task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {}), ...(c.body.acknowledgesHandOff ? shardsToPoll(c.env) : {}) };
+    return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? shardsToPoll(c.env) : {}) };
   },
-  pollShardWorkflowTask: async (c) => {
-    const [task, ...moreTasks] = await pollingShard(c.env, c.namespace, c.params.shard!).pollWorkflowTasks(c.body.taskQueue, c.body.pollerId, longPollMs(c.env), c.body.maxTasks);
-    return task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {};
-  },
+  pollShardWorkflowTask: async (c) => workflowPollAnswer(await pollingShard(c.env, c.namespace, c.params.shard!).pollWorkflowTasks(c.body.taskQueue, c.body.pollerId, longPollMs(c.env), c.body.maxTasks)),
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
   failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),

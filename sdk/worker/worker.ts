@@ -474,16 +474,20 @@ export class Worker {
     this.shardPollers?.learn(r.workflowShards);
     // Work came by the queue: shard polls that ran out empty (parked) poll again.
     if (r.task) this.shardPollers?.wake();
-    this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
-    return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
+    return this.polled(r);
   }
 
   /** A poll of the normal queue at workflow shard `shard` (protocol 6, shard-pollers.ts). */
   private async pollShard(shard: number, max: number): Promise<WorkflowTask[]> {
     const body = { taskQueue: this.options.taskQueue, identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true as const, ...(max > 1 ? { maxTasks: max } : {}) };
-    const r = await this.connection.call('pollShardWorkflowTask', body, { namespace: this.namespace, params: { shard: String(shard) }, signal: this.abandonPolls.signal, retry: false });
-    this.metrics.workflowPoll(r.task ? [r.task, ...(r.moreTasks ?? [])] : []);
-    return r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
+    return this.polled(await this.connection.call('pollShardWorkflowTask', body, { namespace: this.namespace, params: { shard: String(shard) }, signal: this.abandonPolls.signal, retry: false }));
+  }
+
+  /** A workflow-task poll's answer (at the queue or at a shard) as the tasks it brought, counted in the metrics. */
+  private polled(r: { task?: WorkflowTask; moreTasks?: WorkflowTask[] }): WorkflowTask[] {
+    const tasks = r.task ? [r.task, ...(r.moreTasks ?? [])] : [];
+    this.metrics.workflowPoll(tasks);
+    return tasks;
   }
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
