@@ -1,0 +1,39 @@
+/**
+ * Protocol 7: a worker's channel to a workflow shard. A worker keeps one WebSocket to each shard it
+ * works with, opened at `GET {namespacePath}/shards/{shard}/channel` with `Upgrade: websocket` and
+ * the credentials of any other call, and sends on it the calls about that shard's tasks it would
+ * otherwise make over HTTP. The shard answers each on the same socket. Why: an HTTP exchange costs a
+ * request parse, routing, a Worker invocation and an RPC on the service's side and a request and a
+ * response parse on the worker's, for every task; a message on a channel the shard itself holds costs
+ * none of these (the WebSocket floor measured 0.55× the HTTP floor per W2 step, bench/RESULTS.md).
+ *
+ * A call is one text message, `{"id": 7, "call": "batchTasks", "request": {…}}`: `request` is exactly
+ * the endpoint's HTTP body, validated by the same schema; the namespace (and, for a shard poll, the
+ * shard) are the channel's. Its answer is `{"id": 7, "response": {…}}`, or `{"id": 7, "error": {code,
+ * message, details?}}` with the code and message the HTTP endpoint would have answered with. Answers
+ * come in any order: a long poll's answer comes when it ends. A call's `id` is the caller's, unique
+ * among its calls in flight on that channel.
+ *
+ * Nothing is lost with a channel: a call whose answer does not arrive before the channel closes is
+ * as an HTTP request whose answer was lost, and is retried (over HTTP or a new channel) under the
+ * same rules — completions carry their request ids, polled tasks their hand-off window.
+ */
+import { namespacePath, type EndpointName, type RequestOf, type ResponseOf } from './api.js';
+import type { ErrorBody } from './errors.js';
+
+/** The endpoints a shard channel carries: those about one shard's workflow tasks, their activities' completions, and the shard's polls. */
+export const SHARD_CHANNEL_ENDPOINTS = ['pollShardWorkflowTask', 'batchTasks', 'completeWorkflowTask', 'failWorkflowTask', 'completeActivityTask', 'failActivityTask'] as const satisfies readonly EndpointName[];
+export type ShardChannelEndpoint = (typeof SHARD_CHANNEL_ENDPOINTS)[number];
+
+/** The path a worker opens a shard's channel at (the shard index as in `shardKey`). */
+export const shardChannelPath = (namespace: string, shard: number | string) => `${namespacePath(namespace)}/shards/${shard}/channel`;
+
+/** One call on a channel. */
+export interface ShardChannelCall<E extends ShardChannelEndpoint = ShardChannelEndpoint> {
+  id: number;
+  call: E;
+  request: RequestOf<E>;
+}
+
+/** The answer to the call of the same `id`. */
+export type ShardChannelAnswer<E extends ShardChannelEndpoint = ShardChannelEndpoint> = { id: number; response: ResponseOf<E> } | { id: number; error: ErrorBody['error'] };
