@@ -39,6 +39,12 @@ describe('floorPartsSection', () => {
     expect(text).toContain('| new object + its SQLite file (and its schema transaction) | +7.00 (+6.00 / +1.00) |');
   });
 
+  it("reads what the lean design's HTTP exchanges cost per W1 against its shard channels", () => {
+    const text = section([row('floor-lean', 0.8, 0.3), row('floor-lean-ws', 0.6, 0.2)]);
+    // floor-lean − floor-lean-ws: 1.1 − 0.8 = 0.3 (workerd 0.2, node 0.1).
+    expect(text).toContain("| the lean design's exchanges over HTTP instead of shard channels (a WebSocket per shard), per W1 | +0.30 (+0.20 / +0.10) | 50.0 vs 50.0 |");
+  });
+
   it('leaves out a component whose two variants were not both run, and marks each variant against the floor', () => {
     const text = section([row('floor', 12, 4), row('floor-nod1', 8, 4)]);
     expect(text).not.toContain('a Durable Object request');

@@ -12,6 +12,9 @@
 //   null-worker.ts <base url> --batch K  the lean design: one exchange at a time per shard (K),
 //                                    carrying every completion for that shard and answered with
 //                                    every ready task of it (bench/floor/worker.js, `/batch`)
+//   null-worker.ts <base url> --batch K --ws  the lean design over shard channels (protocol 7):
+//                                    the same exchanges as messages on one WebSocket per shard,
+//                                    held by the shard object (`/shards/{i}/ws`)
 //
 // Prints "ready"; stops on SIGTERM.
 import { WebSocket } from 'undici';
@@ -69,23 +72,62 @@ interface BatchTask {
   kind: 'workflow' | 'activity';
 }
 
+/** One exchange with a shard: the completions in, the shard's tasks out. */
+type ShardExchange = (completions: BatchTask[]) => Promise<BatchTask[]>;
+
 /** The lean design's worker loop for one shard: every task of an answer completed at once, all the completions in the next exchange. */
-async function batchLoop(shard: number): Promise<void> {
+async function batchLoop(exchange: ShardExchange): Promise<void> {
   let completions: BatchTask[] = [];
   while (!stopping) {
-    const { tasks } = await postJson<{ tasks: BatchTask[] }>(`${base}/batch`, { shard, completions });
+    const tasks = await exchange(completions);
     completions = tasks.map((t) => ({ id: t.id, kind: t.kind }));
   }
 }
 
-if (batchShards) {
-  for (let i = 0; i < batchShards; i++) void batchLoop(i);
-} else if (overSocket) {
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
+const overBatchPost =
+  (shard: number): ShardExchange =>
+  async (completions) =>
+    (await postJson<{ tasks: BatchTask[] }>(`${base}/batch`, { shard, completions })).tasks;
+
+async function openSocket(path: string): Promise<WebSocket> {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${path}`);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
-    ws.onerror = () => reject(new Error('floor WebSocket did not open'));
+    ws.onerror = () => reject(new Error(`floor WebSocket ${path} did not open`));
   });
+  return ws;
+}
+
+/**
+ * A shard's channel: one exchange in flight at a time (batchLoop awaits each), so an answer is
+ * the one awaited and needs no id. A channel that closes under a running bench ends the process,
+ * so that the engine fails rather than hangs.
+ */
+async function overShardChannel(shard: number): Promise<ShardExchange> {
+  const ws = await openSocket(`/shards/${shard}/ws`);
+  let answer: ((tasks: BatchTask[]) => void) | undefined;
+  ws.onmessage = (e) => {
+    const take = answer;
+    answer = undefined;
+    take?.((JSON.parse(String(e.data)) as { tasks: BatchTask[] }).tasks);
+  };
+  ws.onclose = () => {
+    if (stopping) return;
+    console.error(`shard ${shard}'s channel closed`);
+    process.exit(1);
+  };
+  return (completions) =>
+    new Promise((resolve) => {
+      answer = resolve;
+      ws.send(JSON.stringify({ completions }));
+    });
+}
+
+if (batchShards) {
+  const exchanges = await Promise.all(Array.from({ length: batchShards }, (_, i) => (overSocket ? overShardChannel(i) : overBatchPost(i))));
+  for (const exchange of exchanges) void batchLoop(exchange);
+} else if (overSocket) {
+  const ws = await openSocket('/ws');
   let seq = 0;
   const answers = new Map<number, (a: Answer) => void>();
   const overWs = (op: 'complete-wt' | 'complete-act', id: string) =>

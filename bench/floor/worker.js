@@ -45,6 +45,13 @@
 //                    ones), one transaction per exchange; the summary row is written in the run's
 //                    transaction instead of D1.
 //
+// The lean design over shard channels (engine `floor-lean-ws`, Keel's protocol 7 with no logic):
+// the worker's exchanges with a shard are messages on one WebSocket per shard, opened through
+// the Worker at `/shards/{i}/ws` and accepted by the shard object itself with the hibernation
+// API (`ctx.acceptWebSocket`); a message carries the completions and is answered with the tasks,
+// by the same `exchange` as `/batch`: the same transactions, group commit and alarms, only the
+// transport differs.
+//
 // The `/ws` variant (bench/peers/engines/floor.ts, engine `floor-ws`) measures a different
 // design: the worker keeps one WebSocket to the Worker; the Worker keeps the worker's polls
 // open on the task queues for it and pushes each task as a message, and completions and their
@@ -329,6 +336,29 @@ export class FloorWorkflow extends DurableObject {
   getStats() {
     return this.stats;
   }
+
+  /** A worker's channel to this shard (`/shards/{i}/ws`, forwarded by the Worker): held by the object, hibernatable. */
+  async fetch(request) {
+    if (request.headers.get('Upgrade') !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    const [client, server] = Object.values(new WebSocketPair());
+    this.ctx.acceptWebSocket(server);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** One exchange on a channel: `{ completions }` in, `{ tasks }` out (the worker has one exchange in flight per shard, as over `/batch`). */
+  async webSocketMessage(ws, message) {
+    const { completions } = JSON.parse(message);
+    ws.send(JSON.stringify({ tasks: await this.exchange(completions) }));
+  }
+
+  /** The close handshake (before compatibility date 2026-04-07 workerd does not answer a close by itself). */
+  webSocketClose(ws, code) {
+    try {
+      ws.close(code === 1005 ? 1000 : code, 'closed');
+    } catch {
+      // Already closed.
+    }
+  }
 }
 
 const task = (s) => ({ id: s.id, input: s.input, done: s.done, kind: 'workflow' });
@@ -417,6 +447,9 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === '/ws') return acceptSocket(env);
+    // A shard channel: the upgrade goes to the shard object, which holds the socket.
+    const channel = /^\/shards\/(\d+)\/ws$/.exec(url.pathname);
+    if (channel) return env.WORKFLOWS.get(env.WORKFLOWS.idFromName(shardName(env, Number(channel[1])))).fetch(request);
     const mode = modeOf(env);
     const body = request.method === 'POST' ? await request.json() : undefined;
     switch (url.pathname) {

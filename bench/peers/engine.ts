@@ -22,11 +22,13 @@ export interface Engine {
 
 export type EngineFactory = (o: { stateDir: string }) => Promise<Engine>;
 
-export const ENGINES = ['keel', 'floor', 'floor-ws', 'restate', 'cf-workflows', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean'] as const;
+export const ENGINES = ['keel', 'floor', 'floor-ws', 'restate', 'cf-workflows', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean', 'floor-lean-ws'] as const;
+/** Keel's floor: the engine with Keel's design and no logic (protocol 7: the lean design over shard channels). */
+export const KEELS_FLOOR = 'floor-lean-ws' satisfies EngineName;
 /** What `--engines` defaults to: the peers and Keel's floor (the floor's variants are named, or `--engines floor-parts`). */
-export const DEFAULT_ENGINES: EngineName[] = ['keel', 'floor', 'floor-lean', 'restate', 'cf-workflows'];
+export const DEFAULT_ENGINES: EngineName[] = ['keel', KEELS_FLOOR, 'restate', 'cf-workflows'];
 /** `--engines floor-parts`: Keel, Restate and every variant of the floor ("Where the floor's time goes"). */
-export const FLOOR_PARTS: EngineName[] = ['keel', 'restate', 'floor', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean'];
+export const FLOOR_PARTS: EngineName[] = ['keel', 'restate', 'floor', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean', 'floor-lean-ws'];
 export type EngineName = (typeof ENGINES)[number];
 
 export async function loadEngine(name: EngineName): Promise<EngineFactory> {

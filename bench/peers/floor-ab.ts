@@ -21,7 +21,7 @@ const args = process.argv.slice(2);
 const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
 const rounds = Number(value('--rounds') ?? 5);
 const n = Number(value('--n') ?? 150);
-const names = (value('--engines')?.split(',') ?? ['floor', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean']) as EngineName[];
+const names = (value('--engines')?.split(',') ?? ['floor', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean', 'floor-lean-ws']) as EngineName[];
 const started = new Date();
 
 interface Running {

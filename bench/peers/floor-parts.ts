@@ -31,6 +31,7 @@ export const COMPONENTS: Array<{ what: string; a: string; b: string; units: numb
   { what: 'a D1 write (and the summary-row delete after it)', a: 'floor', b: 'floor-nod1', units: 2, note: '(floor − floor-nod1) ÷ 2' },
   { what: 'an HTTP exchange, worker → Worker', a: 'floor-xhttp', b: 'floor', units: 4, note: '(floor-xhttp − floor) ÷ 4' },
   { what: 'group commit, per W1 (5 transactions in a shard → shared)', a: 'floor-shard', b: 'floor-shard-gc', units: 1, note: 'floor-shard − floor-shard-gc' },
+  { what: "the lean design's exchanges over HTTP instead of shard channels (a WebSocket per shard), per W1", a: 'floor-lean', b: 'floor-lean-ws', units: 1, note: 'floor-lean − floor-lean-ws' },
 ];
 
 const fmt = (x: number | undefined, d = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(d) : '—');

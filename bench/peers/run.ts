@@ -1,4 +1,4 @@
-// The peers bench: the standard workloads on Keel, Keel's floor (bench/floor), Restate and
+// The peers bench: the standard workloads on Keel, Keel's floor (bench/floor, engine floor-lean-ws), Restate and
 // Cloudflare Workflows (local workerd), one engine at a time, in interleaved rounds, with one
 // client driver and one set of statistics (driver.ts). Writes the side-by-side table into
 // bench/RESULTS.md (between the peers markers) and every number into bench/results/.
@@ -22,6 +22,7 @@ import { machineInfo, repoRoot, round } from '../lib';
 import type { EngineResult } from './driver';
 import { DEFAULT_ENGINES, ENGINES, FLOOR_PARTS, type EngineName } from './engine';
 import { floorPartsSection } from './floor-parts';
+import { ratioTable } from './ratios';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -122,31 +123,13 @@ const table = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map((r) => `| ${r.engine === 'keel' ? `**${r.label}**` : r.label} | ${fmt(r.w1P50)} ms | ${fmt(r.w1PerSecond)} | ${fmt(r.w2MsPerStep, 2)} | ${fmt(r.w3P99_20, 0)} / ${fmt(r.w3P99_50, 0)} ms | ${cpuCell(r)} | ${r.rounds} |`),
 ];
-const ratio = (a: string, b: string, f: (r: Row) => number) => {
-  const ra = rows.find((r) => r.engine === a);
-  const rb = rows.find((r) => r.engine === b);
-  return ra && rb ? round(f(ra) / f(rb), 2) : NaN;
-};
-const ratios = [
-  ['Keel ÷ its floor', 'keel', 'floor'],
-  ['floor ÷ Restate', 'floor', 'restate'],
-  ['floor over one WebSocket ÷ Restate', 'floor-ws', 'restate'],
-  ['floor over one WebSocket ÷ floor', 'floor-ws', 'floor'],
-  ['Keel ÷ Restate', 'keel', 'restate'],
-  ['Keel ÷ Cloudflare Workflows', 'keel', 'cf-workflows'],
-]
-  .filter(([, a, b]) => rows.some((r) => r.engine === a) && rows.some((r) => r.engine === b))
-  .map(([name, a, b]) => `| ${name} | ${fmt(ratio(a!, b!, (r) => r.w1P50), 2)} | ${fmt(ratio(b!, a!, (r) => r.w1PerSecond), 2)} | ${fmt(ratio(a!, b!, (r) => r.w2MsPerStep), 2)} | ${fmt(ratio(a!, b!, (r) => r.w3P99_50), 2)} | ${fmt(ratio(a!, b!, (r) => r.cpuMsPerWorkflow), 2)} |`);
-const ratioTable = ratios.length
-  ? ['', 'Ratios (> 1 means the first is slower or costlier; the throughput ratio is inverted to read the same way):', '', '| | W1 p50 | W1 throughput (inverse) | W2 ms/step | W3 p99 (50) | CPU/workflow |', '| --- | --- | --- | --- | --- | --- |', ...ratios]
-  : [];
 const section = [
   `Run ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC: \`${command}\` (${rounds} interleaved round(s)${quick ? ', quick: 50 W1 runs, 300 workflows for throughput, 15 W2 runs, 1 round of sleeps' : ''}; the median of the rounds).`,
   `Machine: \`nproc\` = ${machine.nproc}, ${machine.cpuModel}, Node ${machine.node}. Load average ${machine.loadavgAtStart.join(' / ')} at the start, ${loadEnd.join(' / ')} at the end` +
     ` (per engine and round in the JSON); other engineers were working on the machine, so absolute numbers are inflated and only same-run ratios mean anything. All numbers: \`${path.relative(repoRoot, out)}\`.`,
   '',
   ...table,
-  ...ratioTable,
+  ...ratioTable(rows),
 ].join('\n');
 console.log('\n' + section + '\n');
 

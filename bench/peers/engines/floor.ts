@@ -25,8 +25,8 @@ interface Variant {
 
 /** Every floor engine: the name the peers bench takes, and what it removes or adds. */
 export const FLOOR_VARIANTS = {
-  floor: { label: "Keel's floor (bench/floor: Keel's exchanges, no logic)" },
-  'floor-ws': { label: "floor over one WebSocket (bench/floor: Keel's RPCs and transactions, tasks and completions as messages)", worker: ['--ws'] },
+  floor: { label: "floor of Keel's protocol of 2026-12-05 (bench/floor: an object per workflow, D1, a poll per task; no logic)" },
+  'floor-ws': { label: "floor over one WebSocket (bench/floor: the 2026-12-05 protocol's RPCs and transactions, tasks and completions as messages)", worker: ['--ws'] },
   'floor-noalarm': { label: 'floor − setAlarm (−6 per W1)', mode: { alarm: 'timers' } },
   'floor-nod1': { label: 'floor − D1 (−2 writes per W1)', mode: { d1: false } },
   'floor-nosql': { label: 'floor − SQLite (−6 transactions per W1; state in memory)', mode: { sql: false } },
@@ -38,6 +38,12 @@ export const FLOOR_VARIANTS = {
     label: `lean design: ${SHARDS} shards as task queues, group commit, batched exchanges, start+result in one, no D1, lazy alarm`,
     mode: { shards: SHARDS, group: true, lean: true, d1: false, alarm: 'lazy' },
     worker: ['--batch', String(SHARDS)],
+  },
+  // Keel's floor: protocol 7's design (a WebSocket per shard, held by the shard) with no logic.
+  'floor-lean-ws': {
+    label: `Keel's floor — Keel's design, no logic: ${SHARDS} shards as task queues, one WebSocket per shard held by the shard (hibernation API), group commit, batched exchanges, start+result in one, no D1, lazy alarm`,
+    mode: { shards: SHARDS, group: true, lean: true, d1: false, alarm: 'lazy' },
+    worker: ['--batch', String(SHARDS), '--ws'],
   },
 } satisfies Record<string, Variant>;
 export type FloorVariant = keyof typeof FLOOR_VARIANTS;
