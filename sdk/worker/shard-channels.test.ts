@@ -9,6 +9,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Connection } from '../client/connection.js';
 import { KeelServiceError, ServiceError } from '../client/errors.js';
 import { FakeService } from '../client/test-fake-service.js';
+import { NativeConnection } from './connection.js';
+import { Runtime } from './runtime.js';
 import { ShardChannels, type ShardChannelsOptions } from './shard-channels.js';
 
 const NS = '/api/v1/namespaces/default';
@@ -84,7 +86,7 @@ async function setUp(options: ShardChannelsOptions & { autoPong?: boolean } = {}
   fake.route('POST', `${NS}/shards/3/workflow-tasks/poll`, { body: { http: 'poll' } });
   fake.route('POST', `${NS}/activity-tasks/heartbeat`, { body: {} });
   peer = new ChannelPeer(fake, { autoPong: options.autoPong });
-  connection = Connection.lazy({ address: fake.address, ...connectionOptions });
+  connection = NativeConnection.lazy({ address: fake.address, ...connectionOptions });
   channels = new ShardChannels(connection, options);
 }
 
@@ -198,9 +200,29 @@ describe('ShardChannels', () => {
       expect(peer.messages).toHaveLength(2);
     });
 
-    it('closing the channels closes each with a normal close, and later calls go over HTTP', async () => {
+    it('NativeConnection’s request metrics count each call once, over HTTP, over a channel, or over a channel and then HTTP', async () => {
+      const completions = () => Number(/^temporal_request\{[^}]*operation="RespondWorkflowTaskCompleted"[^}]*\} (\d+)$/m.exec(Runtime.instance().metrics.render())?.[1] ?? 0);
+      const before = completions();
       await openChannel();
+      const a = channels.call('completeWorkflowTask', complete('a'), at3);
+      await peer.received(1);
+      peer.answer(peer.messages[0]!, { response: {} });
+      await a;
+      const b = channels.call('completeWorkflowTask', complete('b'), at3);
+      await peer.received(2);
+      peer.sockets[0]!.terminate();
+      await b;
+      expect(channels.stats).toMatchObject({ answered: 1, resent: 1 });
+      expect(completions() - before).toBe(3);
+    });
+
+    it('closing the channels closes each with a normal close, leaves no socket or timer, and later calls go over HTTP', async () => {
+      const handles = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap').length;
+      const before = handles();
+      await openChannel();
+      expect(handles()).toBeGreaterThan(before);
       await channels.closeChannels();
+      await vi.waitFor(() => expect(handles()).toBe(before), { timeout: 5000, interval: 2 });
       await vi.waitFor(() => expect(peer.closeCodes).toEqual([1000]), { timeout: 5000, interval: 2 });
       expect(channels.openChannels).toBe(0);
       expect(await channels.call('completeWorkflowTask', complete('after'), at3)).toEqual({ http: 'after' });
