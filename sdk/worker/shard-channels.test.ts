@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Limits } from '../../protocol/index.js';
 import { Connection } from '../client/connection.js';
 import { KeelServiceError, ServiceError } from '../client/errors.js';
 import { FakeService } from '../client/test-fake-service.js';
@@ -152,6 +153,14 @@ describe('ShardChannels', () => {
       await channels.withMetadata({ 'x-trace': '2' }, () => channels.call('completeWorkflowTask', complete('scoped'), at3));
       expect(httpCalls()).toEqual(['/workflow-tasks/complete opener', '/activity-tasks/heartbeat hb', '/workflow-tasks/complete no-shard', '/workflow-tasks/complete own-headers', '/workflow-tasks/complete scoped']);
       expect(fake.requests.at(-1)!.headers['x-trace']).toBe('2');
+      expect(peer.messages).toHaveLength(0);
+    });
+
+    it('a call over the service’s request size limit goes over HTTP, which refuses it alone, instead of a message that would close the channel', async () => {
+      await openChannel();
+      const big = { taskToken: 'big', commands: [{ commandType: 'CompleteWorkflowExecution', result: { data: 'x'.repeat(Limits.maxRequestBytes) } }] };
+      await channels.call('completeWorkflowTask', big as never, at3);
+      expect(httpCalls()).toEqual(['/workflow-tasks/complete opener', '/workflow-tasks/complete big']);
       expect(peer.messages).toHaveLength(0);
     });
 

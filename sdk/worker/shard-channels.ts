@@ -21,7 +21,7 @@
  * opened again by a later call, after a back-off that grows while opening fails.
  */
 import WebSocket from 'ws';
-import { SHARD_CHANNEL_ENDPOINTS, shardChannelPath, type EndpointName, type RequestOf, type ResponseOf, type ShardChannelAnswer } from '../../protocol/index.js';
+import { Limits, SHARD_CHANNEL_ENDPOINTS, shardChannelPath, type EndpointName, type RequestOf, type ResponseOf, type ShardChannelAnswer } from '../../protocol/index.js';
 import type { Connection, ConnectionLike } from '../client/connection.js';
 import { keelServiceErrorOf, ServiceError, type KeelServiceError } from '../client/errors.js';
 import { toKeelServiceError, type CallOptions, type CallRoute } from '../client/http-transport.js';
@@ -31,11 +31,12 @@ import type { Logger } from '../common/index.js';
 const CARRIED: ReadonlySet<EndpointName> = new Set(SHARD_CHANNEL_ENDPOINTS);
 
 /**
- * A message's largest size: Cloudflare's limit on a WebSocket message a Worker receives is 1 MiB
- * (deployments before 2025), so a bigger call (a completion with a large result) goes over HTTP,
- * whose body may be 4 MiB.
+ * A message's largest size in bytes: the service's limit on a request body, which it applies to a
+ * message too (it closes a channel that sends a bigger one, dropping the calls in flight with it). A
+ * bigger call goes over HTTP, which refuses it alone (PAYLOAD_TOO_LARGE). Cloudflare receives
+ * WebSocket messages of up to 32 MiB (1 MiB before October 2025).
  */
-const MAX_MESSAGE_BYTES = 1024 * 1024;
+const MAX_MESSAGE_BYTES = Limits.maxRequestBytes;
 
 /** The back-off before a channel is opened again after it closed or could not be opened. */
 const REOPEN: RetryOptions = { maxAttempts: Infinity, initialIntervalMs: 200, backoffCoefficient: 2, maxIntervalMs: 15_000, maxJitter: 0.2 };
@@ -221,7 +222,7 @@ class ShardChannel {
     return false;
   }
 
-  /** Sends one call; `undefined` when it is too big for a message (it goes over HTTP, nothing was sent). */
+  /** Sends one call; `undefined` when it is too big for a message (it goes over HTTP; nothing was sent). */
   send(endpoint: EndpointName, request: unknown, options: CallOptions): Promise<unknown> | undefined {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
