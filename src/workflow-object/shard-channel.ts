@@ -18,6 +18,7 @@
  * must not take a new run's first task (it would wait for the offer's hand-off window).
  */
 import { Api, Limits, SHARD_CHANNEL_ENDPOINTS, type ShardChannelAnswer, type ShardChannelEndpoint } from '../../protocol/index.js';
+import { authorize } from '../auth.js';
 import type { Env } from '../env.js';
 import { checkDepth, validate } from '../request-checks.js';
 import { errorBodyOf, ServiceError } from '../service-error.js';
@@ -41,9 +42,15 @@ export interface ChannelShard {
 /** WebSocket close codes (RFC 6455 §7.4.1). */
 const CLOSE = { unsupportedData: 1003, invalidPayload: 1007, policyViolation: 1008, messageTooBig: 1009, normal: 1000 } as const;
 
-/** A channel as this instance knows it: its name (from the socket's attachment) and what ends its polls. */
+/** What a socket keeps through hibernation (`serializeAttachment`: in memory, never on disk). */
+interface Attachment extends ChannelName {
+  /** The upgrade's Authorization header: each call's key is checked again (a key revoked since is refused). */
+  authorization: string | null;
+}
+
+/** A channel as this instance knows it: its name and key (from the socket's attachment) and what ends its polls. */
 interface Channel {
-  name: ChannelName;
+  name: Attachment;
   /** The object's own name, [namespace, shard] as JSON (`workflowObjectName` of its workflows). */
   own: string;
   /** Aborted when the channel closes: its polls waiting here end. */
@@ -64,7 +71,7 @@ export class ShardChannels {
     if (!name || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new Error('a shard channel is opened through the router, which names it');
     const { 0: client, 1: server } = new WebSocketPair();
     this.shard.ctx.acceptWebSocket(server);
-    server.serializeAttachment(name);
+    server.serializeAttachment({ ...name, authorization: request.headers.get('authorization') } satisfies Attachment);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -129,13 +136,16 @@ export class ShardChannels {
   /** The call's answer: the HTTP endpoint's body, or its error. */
   private async answer(ws: WebSocket, { id, call, request }: { id: number; call: unknown; request: unknown }): Promise<ShardChannelAnswer> {
     try {
+      const { name } = this.channel(ws);
+      // The key first, as for every call: the channel was admitted with it, but it may have been revoked
+      // since (this object sees a changed KEEL_API_KEYS once it restarts with the new deployment).
+      await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace);
       if (!isChannelEndpoint(call)) {
         throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocol 7). Send other calls over HTTP.`);
       }
       // `request` is the endpoint's HTTP body, checked as the router checks one (an absent body is {} there too).
       const body = request ?? {};
       checkDepth(body);
-      const { name } = this.channel(ws);
       const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: this.reach(ws) };
       const response = await (taskHandlers[call] as (c: TaskCall<ShardChannelEndpoint>) => Promise<unknown>)(taskCall);
       return { id, response } as ShardChannelAnswer;
@@ -159,7 +169,7 @@ export class ShardChannels {
   private channel(ws: WebSocket): Channel {
     let channel = this.channels.get(ws);
     if (!channel) {
-      const name = ws.deserializeAttachment() as ChannelName;
+      const name = ws.deserializeAttachment() as Attachment;
       this.channels.set(ws, (channel = { name, own: JSON.stringify([name.namespace, name.shard]), closed: new AbortController() }));
     }
     return channel;

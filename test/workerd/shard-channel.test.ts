@@ -283,6 +283,30 @@ describe('a shard channel (protocol 7)', () => {
       expectError({ status: post.status, body: await post.json() }, 'METHOD_NOT_ALLOWED');
     });
 
+    it('each call’s key is checked again: a key revoked (or narrowed) while its channel is open is refused on it', async () => {
+      const channel = await openChannel(0, { authorization: 'Bearer team-key' });
+      /** Gives the shard's channels KEEL_API_KEYS as a new deployment would (this suite's service has none). */
+      const useKeys = (keys: string | undefined) =>
+        runInDurableObject(shardObject(0), (o: WorkflowObject) => {
+          const shard = (o as unknown as { channels: { shard: { env: Env } } }).channels.shard;
+          shard.env = { ...shard.env, KEEL_API_KEYS: keys };
+        });
+      const teamIn = async (namespaces: string[]) => JSON.stringify([{ name: 'team', sha256: await sha256Hex('team-key'), namespaces }]);
+      const empty = { items: [] };
+      try {
+        await useKeys(await teamIn([NS]));
+        expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+        await useKeys(await teamIn(['elsewhere']));
+        expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'PERMISSION_DENIED' } });
+        await useKeys('[]');
+        expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      } finally {
+        await useKeys(undefined);
+      }
+      expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+      channel.close();
+    });
+
     it('the channel is the path’s: a caller’s own channel header is replaced, and tokens of another namespace are refused as over HTTP', async () => {
       const other = unique('chan-ns');
       const wid = unique('chan-other-ns');
