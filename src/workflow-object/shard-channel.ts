@@ -68,7 +68,7 @@ export class ShardChannels {
   /** The upgrade request the router admitted and named (CHANNEL_HEADER): accepted, hibernatable, its name kept with the socket. */
   open(request: Request): Response {
     const name = channelNameOf(request.headers.get(CHANNEL_HEADER));
-    if (!name || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new Error('a shard channel is opened through the router, which names it');
+    if (!name) throw new Error('a shard channel is opened through the router, which names it');
     const { 0: client, 1: server } = new WebSocketPair();
     this.shard.ctx.acceptWebSocket(server);
     server.serializeAttachment({ ...name, authorization: request.headers.get('authorization') } satisfies Attachment);
@@ -86,7 +86,8 @@ export class ShardChannels {
   async message(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const call = this.read(ws, data);
     if (!call) return;
-    const answer = await this.answer(ws, call);
+    // Taken before any await: a close meanwhile aborts this channel's polls, including one this call is about to start.
+    const answer = await this.answer(this.channel(ws), call);
     try {
       ws.send(JSON.stringify(answer));
     } catch {
@@ -101,7 +102,8 @@ export class ShardChannels {
 
   /** Ends the channel's polls and closes it with `code` (a code a peer may not send, e.g. 1005, as 1000). */
   private end(ws: WebSocket, code: number, reason: string): void {
-    this.channel(ws).closed.abort();
+    // A channel this instance never made has no polls here (a call makes it: `message`).
+    this.channels.get(ws)?.closed.abort();
     this.channels.delete(ws);
     for (const c of [code, CLOSE.normal]) {
       try {
@@ -134,9 +136,9 @@ export class ShardChannels {
   }
 
   /** The call's answer: the HTTP endpoint's body, or its error. */
-  private async answer(ws: WebSocket, { id, call, request }: { id: number; call: unknown; request: unknown }): Promise<ShardChannelAnswer> {
+  private async answer(channel: Channel, { id, call, request }: { id: number; call: unknown; request: unknown }): Promise<ShardChannelAnswer> {
     try {
-      const { name } = this.channel(ws);
+      const { name } = channel;
       // The key first, as for every call: the channel was admitted with it, but it may have been revoked
       // since (this object sees a changed KEEL_API_KEYS once it restarts with the new deployment).
       await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace);
@@ -146,7 +148,7 @@ export class ShardChannels {
       // `request` is the endpoint's HTTP body, checked as the router checks one (an absent body is {} there too).
       const body = request ?? {};
       checkDepth(body);
-      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: this.reach(ws) };
+      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: this.reach(channel) };
       const response = await (taskHandlers[call] as (c: TaskCall<ShardChannelEndpoint>) => Promise<unknown>)(taskCall);
       return { id, response } as ShardChannelAnswer;
     } catch (err) {
@@ -155,9 +157,8 @@ export class ShardChannels {
   }
 
   /** The objects as this channel reaches them: this shard itself for its own workflows and polls, another shard by its stub. */
-  private reach(ws: WebSocket): Reach {
+  private reach({ own, closed }: Channel): Reach {
     const { env, polls } = this.shard;
-    const { own, closed } = this.channel(ws);
     return {
       workflow: (namespace, workflowId) => (workflowObjectName(env, namespace, workflowId) === own ? workflowMethods(this.shard, namespace, workflowId) : workflowStub(env, namespace, workflowId)),
       objectNamed: (name) => (name === own ? this.shard : (workflowObjectNamed(env, name) as unknown as CallingMany)),
