@@ -2,8 +2,9 @@
  * ShardChannels: a shard's side of protocol 7 (protocol/shard-channel.ts). A worker's WebSocket to this
  * shard, accepted with the hibernation API once the router has admitted it (src/shard-channel.ts), carries
  * the worker's calls about the shard's tasks; each is answered here, on the socket, by the handler the
- * router runs for its HTTP endpoint (src/task-handlers.ts), after the same checks (src/request-checks.ts)
- * — so the answer, or the error's code, message and details, is the HTTP endpoint's. What it saves is
+ * router runs for its HTTP endpoint (src/task-handlers.ts), after the same checks (the key, the channel
+ * was opened with, again; src/request-checks.ts) — so the answer, or the error's code, message and
+ * details, is the HTTP endpoint's. What it saves is
  * everything around it: no HTTP request to parse, no routing, no Worker invocation, no RPC — the shard
  * stands in for its own stub, calling its own workflows' methods and its own polls directly.
  *
