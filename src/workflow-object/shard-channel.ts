@@ -2,8 +2,9 @@
  * ShardChannels: a shard's side of protocol 7 (protocol/shard-channel.ts). A worker's WebSocket to this
  * shard, accepted with the hibernation API once the router has admitted it (src/shard-channel.ts), carries
  * the worker's calls about the shard's tasks; each is answered here, on the socket, by the handler the
- * router runs for its HTTP endpoint (src/task-handlers.ts), after the same checks (src/request-checks.ts)
- * — so the answer, or the error's code, message and details, is the HTTP endpoint's. What it saves is
+ * router runs for its HTTP endpoint (src/task-handlers.ts), after the same checks (the key, the channel
+ * was opened with, again; src/request-checks.ts) — so the answer, or the error's code, message and
+ * details, is the HTTP endpoint's. What it saves is
  * everything around it: no HTTP request to parse, no routing, no Worker invocation, no RPC — the shard
  * stands in for its own stub, calling its own workflows' methods and its own polls directly.
  *
@@ -18,6 +19,7 @@
  * must not take a new run's first task (it would wait for the offer's hand-off window).
  */
 import { Api, Limits, SHARD_CHANNEL_ENDPOINTS, type ShardChannelAnswer, type ShardChannelEndpoint } from '../../protocol/index.js';
+import { authorize } from '../auth.js';
 import type { Env } from '../env.js';
 import { checkDepth, validate } from '../request-checks.js';
 import { errorBodyOf, ServiceError } from '../service-error.js';
@@ -41,9 +43,15 @@ export interface ChannelShard {
 /** WebSocket close codes (RFC 6455 §7.4.1). */
 const CLOSE = { unsupportedData: 1003, invalidPayload: 1007, policyViolation: 1008, messageTooBig: 1009, normal: 1000 } as const;
 
-/** A channel as this instance knows it: its name (from the socket's attachment) and what ends its polls. */
+/** What a socket keeps through hibernation (`serializeAttachment`: in memory, never on disk). */
+interface Attachment extends ChannelName {
+  /** The upgrade's Authorization header: each call's key is checked again (a key revoked since is refused). */
+  authorization: string | null;
+}
+
+/** A channel as this instance knows it: its name and key (from the socket's attachment) and what ends its polls. */
 interface Channel {
-  name: ChannelName;
+  name: Attachment;
   /** The object's own name, [namespace, shard] as JSON (`workflowObjectName` of its workflows). */
   own: string;
   /** Aborted when the channel closes: its polls waiting here end. */
@@ -61,10 +69,10 @@ export class ShardChannels {
   /** The upgrade request the router admitted and named (CHANNEL_HEADER): accepted, hibernatable, its name kept with the socket. */
   open(request: Request): Response {
     const name = channelNameOf(request.headers.get(CHANNEL_HEADER));
-    if (!name || request.headers.get('upgrade')?.toLowerCase() !== 'websocket') throw new Error('a shard channel is opened through the router, which names it');
+    if (!name) throw new Error('a shard channel is opened through the router, which names it');
     const { 0: client, 1: server } = new WebSocketPair();
     this.shard.ctx.acceptWebSocket(server);
-    server.serializeAttachment(name);
+    server.serializeAttachment({ ...name, authorization: request.headers.get('authorization') } satisfies Attachment);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -79,7 +87,8 @@ export class ShardChannels {
   async message(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const call = this.read(ws, data);
     if (!call) return;
-    const answer = await this.answer(ws, call);
+    // Taken before any await: a close meanwhile aborts this channel's polls, including one this call is about to start.
+    const answer = await this.answer(this.channel(ws), call);
     try {
       ws.send(JSON.stringify(answer));
     } catch {
@@ -94,7 +103,8 @@ export class ShardChannels {
 
   /** Ends the channel's polls and closes it with `code` (a code a peer may not send, e.g. 1005, as 1000). */
   private end(ws: WebSocket, code: number, reason: string): void {
-    this.channel(ws).closed.abort();
+    // A channel this instance never made has no polls here (a call makes it: `message`).
+    this.channels.get(ws)?.closed.abort();
     this.channels.delete(ws);
     for (const c of [code, CLOSE.normal]) {
       try {
@@ -127,16 +137,19 @@ export class ShardChannels {
   }
 
   /** The call's answer: the HTTP endpoint's body, or its error. */
-  private async answer(ws: WebSocket, { id, call, request }: { id: number; call: unknown; request: unknown }): Promise<ShardChannelAnswer> {
+  private async answer(channel: Channel, { id, call, request }: { id: number; call: unknown; request: unknown }): Promise<ShardChannelAnswer> {
     try {
+      const { name } = channel;
+      // The key first, as for every call: the channel was admitted with it, but it may have been revoked
+      // since (this object sees a changed KEEL_API_KEYS once it restarts with the new deployment).
+      await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace);
       if (!isChannelEndpoint(call)) {
         throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocol 7). Send other calls over HTTP.`);
       }
       // `request` is the endpoint's HTTP body, checked as the router checks one (an absent body is {} there too).
       const body = request ?? {};
       checkDepth(body);
-      const { name } = this.channel(ws);
-      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: this.reach(ws) };
+      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: this.reach(channel) };
       const response = await (taskHandlers[call] as (c: TaskCall<ShardChannelEndpoint>) => Promise<unknown>)(taskCall);
       return { id, response } as ShardChannelAnswer;
     } catch (err) {
@@ -145,9 +158,8 @@ export class ShardChannels {
   }
 
   /** The objects as this channel reaches them: this shard itself for its own workflows and polls, another shard by its stub. */
-  private reach(ws: WebSocket): Reach {
+  private reach({ own, closed }: Channel): Reach {
     const { env, polls } = this.shard;
-    const { own, closed } = this.channel(ws);
     return {
       workflow: (namespace, workflowId) => (workflowObjectName(env, namespace, workflowId) === own ? workflowMethods(this.shard, namespace, workflowId) : workflowStub(env, namespace, workflowId)),
       objectNamed: (name) => (name === own ? this.shard : (workflowObjectNamed(env, name) as unknown as CallingMany)),
@@ -159,7 +171,7 @@ export class ShardChannels {
   private channel(ws: WebSocket): Channel {
     let channel = this.channels.get(ws);
     if (!channel) {
-      const name = ws.deserializeAttachment() as ChannelName;
+      const name = ws.deserializeAttachment() as Attachment;
       this.channels.set(ws, (channel = { name, own: JSON.stringify([name.namespace, name.shard]), closed: new AbortController() }));
     }
     return channel;

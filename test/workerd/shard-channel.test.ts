@@ -176,12 +176,12 @@ describe('a shard channel (protocol 7)', () => {
     channel.close();
   });
 
-  it('a batchTasks call is one turn of its shard (one commit) with no RPC; an item of another shard’s workflow goes through that shard’s stub, as the router sends it', async () => {
+  it('a batchTasks call is one turn of its shard (one commit) with no RPC; a call about another shard’s workflow goes through that shard’s stub, as the router sends it', async () => {
     const shard = 2 % SHARDS;
     const other = (shard + 1) % SHARDS;
-    const [mine1, mine2, theirs] = [idIn(shard, 'chan-batch'), idIn(shard, 'chan-batch'), idIn(other, 'chan-batch-other')];
-    const tasks = await Promise.all(
-      [mine1, mine2, theirs].map(async (wid) => {
+    const [mine1, mine2, theirs, theirsAlone] = [idIn(shard, 'chan-batch'), idIn(shard, 'chan-batch'), idIn(other, 'chan-batch-other'), idIn(other, 'chan-alone-other')];
+    const [t1, t2, t3, alone] = await Promise.all(
+      [mine1, mine2, theirs, theirsAlone].map(async (wid) => {
         await startWorkflow(wid, `${wid}-tq`);
         return (await pollWorkflowTask(`${wid}-tq`))!;
       }),
@@ -190,13 +190,17 @@ describe('a shard channel (protocol 7)', () => {
     const seen = await watchObject([mine1, mine2]);
     const [ownBefore, otherBefore] = [await rpcCallsOf(shard), await rpcCallsOf(other)];
     const complete = (t: WorkflowTask) => ({ kind: 'completeWorkflowTask', request: { taskToken: t.taskToken, commands: [{ type: 'CompleteWorkflowExecution' }], identity: 'worker-1' } });
-    const answer = await channel.ok<{ results: unknown[] }>('batchTasks', { items: tasks.map(complete) });
+    const answer = await channel.ok<{ results: unknown[] }>('batchTasks', { items: [t1!, t2!, t3!].map(complete) });
     expect(answer).toEqual({ results: [{ response: {} }, { response: {} }, { response: {} }] });
     expect(seen).toEqual({ call: 0, callMany: 0, turns: [0, 0] });
     expect(await rpcCallsOf(shard)).toBe(ownBefore);
     // The other shard's item: one callMany there.
     expect(await rpcCallsOf(other)).toBe(otherBefore + 1);
-    for (const wid of [mine1, mine2, theirs]) expect((await history(wid)).at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
+    // A single call about the other shard's workflow: one call there.
+    expect(await channel.ok('completeWorkflowTask', complete(alone!).request)).toEqual({});
+    expect(await rpcCallsOf(other)).toBe(otherBefore + 2);
+    expect(await rpcCallsOf(shard)).toBe(ownBefore);
+    for (const wid of [mine1, mine2, theirs, theirsAlone]) expect((await history(wid)).at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
     channel.close();
   });
 
@@ -281,6 +285,30 @@ describe('a shard channel (protocol 7)', () => {
       expectError(await open(testEnv, shardChannelPath(NS, 0), {}), 'UPGRADE_REQUIRED', /Upgrade: websocket/);
       const post = await fetchService(shardChannelPath(NS, 0), { method: 'POST' });
       expectError({ status: post.status, body: await post.json() }, 'METHOD_NOT_ALLOWED');
+    });
+
+    it('each call’s key is checked again: a key revoked (or narrowed) while its channel is open is refused on it', async () => {
+      const channel = await openChannel(0, { authorization: 'Bearer team-key' });
+      /** Gives the shard's channels KEEL_API_KEYS as a new deployment would (this suite's service has none). */
+      const useKeys = (keys: string | undefined) =>
+        runInDurableObject(shardObject(0), (o: WorkflowObject) => {
+          const shard = (o as unknown as { channels: { shard: { env: Env } } }).channels.shard;
+          shard.env = { ...shard.env, KEEL_API_KEYS: keys };
+        });
+      const teamIn = async (namespaces: string[]) => JSON.stringify([{ name: 'team', sha256: await sha256Hex('team-key'), namespaces }]);
+      const empty = { items: [] };
+      try {
+        await useKeys(await teamIn([NS]));
+        expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+        await useKeys(await teamIn(['elsewhere']));
+        expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'PERMISSION_DENIED' } });
+        await useKeys('[]');
+        expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+      } finally {
+        await useKeys(undefined);
+      }
+      expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+      channel.close();
     });
 
     it('the channel is the path’s: a caller’s own channel header is replaced, and tokens of another namespace are refused as over HTTP', async () => {
