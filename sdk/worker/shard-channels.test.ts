@@ -296,6 +296,26 @@ describe('ShardChannels', () => {
     });
   });
 
+  it('a call refused on a channel for the key it was opened with, where the connection has a new key now, goes over HTTP with the new key; the channel opens again with it', async () => {
+    let key = 'old-key';
+    await setUp({ reopen: { initialIntervalMs: 0, maxJitter: 0 } }, { apiKey: () => key });
+    await openChannel();
+    key = 'new-key';
+    const a = channels.call('completeWorkflowTask', complete('a'), at3);
+    await peer.received(1);
+    peer.answer(peer.messages[0]!, { error: { code: 'UNAUTHENTICATED', message: 'key revoked' } });
+    expect(await a).toEqual({ http: 'a' });
+    expect(fake.requests.at(-1)!.headers.authorization).toBe('Bearer new-key');
+    await vi.waitFor(() => expect(peer.closeCodes).toEqual([1000]), { timeout: 5000, interval: 2 });
+    await openChannel();
+    expect(peer.upgrades.map((u) => u.headers.authorization)).toEqual(['Bearer old-key', 'Bearer new-key']);
+    // With the key unchanged, the refusal is the call's answer, as over HTTP.
+    const b = channels.call('completeWorkflowTask', complete('b'), at3);
+    await peer.received(2);
+    peer.answer(peer.messages[1]!, { error: { code: 'PERMISSION_DENIED', message: 'not this namespace' } });
+    await expect(b).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
+  });
+
   it('a connection given its own fetch (a proxy’s dispatcher) makes no channel: a WebSocket would go around it', async () => {
     await setUp({}, { fetch: globalThis.fetch });
     expect(channels.on).toBe(false);

@@ -202,6 +202,8 @@ class ShardChannel {
   private failures = 0;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
+  /** The API key the channel was opened with (the service checks each call's against it). */
+  private authorization: string | undefined;
   /** Whether anything (an answer, a pong) came since the last heartbeat. */
   private heard = true;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -254,7 +256,9 @@ class ShardChannel {
   private connect(): void {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.url, { headers: this.owner.headers(), perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+      const headers = this.owner.headers();
+      this.authorization = headers.authorization;
+      ws = new WebSocket(this.url, { headers, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
     } catch {
       // A URL or header ws refuses (an API key function that threw): as a failed opening, tried again after the back-off.
       this.retryAt = performance.now() + backoffDelayMs(++this.failures, this.owner.reopen);
@@ -317,8 +321,18 @@ class ShardChannel {
     this.failures = 0;
     this.owner.stats.answered++;
     if (p.onAbort) p.options.signal!.removeEventListener('abort', p.onAbort);
-    if ('error' in answer) p.reject(keelServiceErrorOf(answer.error));
-    else p.resolve(answer.response ?? {});
+    if (!('error' in answer)) p.resolve(answer.response ?? {});
+    else if (this.keyChanged(answer.error.code)) {
+      // Refused with the key the channel opened with, which the connection has replaced since (setApiKey, a key
+      // function): the call was not applied, so it goes over HTTP with the current key, and the channel opens again with it.
+      this.owner.resend(p);
+      this.ws?.close(1000, 'credentials changed');
+    } else p.reject(keelServiceErrorOf(answer.error));
+  }
+
+  /** Whether an error answer is the service refusing the channel's key where the connection now has another. */
+  private keyChanged(code: string): boolean {
+    return (code === 'UNAUTHENTICATED' || code === 'PERMISSION_DENIED') && this.owner.headers().authorization !== this.authorization;
   }
 
   /** The socket closed (or never opened): calls in flight go over HTTP, and the channel opens again after its back-off. */
