@@ -47,6 +47,14 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** How long closing the channels at shutdown waits for the service's close frames before it drops the sockets. */
 const CLOSE_WAIT_MS = 1000;
 
+/**
+ * A client's frames are masked with a key (RFC 6455) so that a script in a browser cannot make its
+ * bytes look like a request to a caching proxy on the way. A worker is no browser and sends only the
+ * JSON it builds, so its key is zero: `ws` then writes a message's string as it is, without copying
+ * it into a buffer and XOR-ing every byte (about 1 % of the worker's CPU per workflow).
+ */
+const zeroMask = (mask: Buffer) => mask.fill(0);
+
 /** Options of {@link ShardChannels}; the defaults are for production, tests shorten them. */
 export interface ShardChannelsOptions {
   log?: Logger;
@@ -258,7 +266,7 @@ class ShardChannel {
     try {
       const headers = this.owner.headers();
       this.authorization = headers.authorization;
-      ws = new WebSocket(this.url, { headers, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+      ws = new WebSocket(this.url, { headers, perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS, generateMask: zeroMask });
     } catch {
       // A URL or header ws refuses (an API key function that threw): as a failed opening, tried again after the back-off.
       this.retryAt = performance.now() + backoffDelayMs(++this.failures, this.owner.reopen);
