@@ -225,7 +225,7 @@ describe('ShardChannels', () => {
       expect(completions() - before).toBe(3);
     });
 
-    it('closing the channels closes each with a normal close, leaves no socket or timer, and later calls go over HTTP', async () => {
+    it('closing the channels closes each with a normal close, leaves no socket or timer that keeps the process alive, and later calls go over HTTP', async () => {
       const handles = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout' || r === 'TCPSocketWrap').length;
       const before = handles();
       await openChannel();

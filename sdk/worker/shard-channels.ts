@@ -142,7 +142,7 @@ export class ShardChannels implements ConnectionLike, CallRoute {
     return channel.ready() ? (channel.send(endpoint, request, options) as Promise<ResponseOf<E>> | undefined) : undefined;
   }
 
-  /** The upgrade's headers: those of every HTTP call (metadata, API key). */
+  /** For its channels: the upgrade's headers, those of every HTTP call (metadata, API key). */
   headers(): Record<string, string> {
     return this.connection.transport.headers();
   }
