@@ -78,6 +78,8 @@ export const ErrorStatus = {
   SCHEDULE_ALREADY_RUNNING: 409,
   /** The schedule changed since its conflict token was read; describe it again and retry. */
   SCHEDULE_CONFLICT: 409,
+  /** A shard's channel (protocol 7, `…/shards/{shard}/channel`) asked for without `Upgrade: websocket`: it is opened as a WebSocket only. */
+  UPGRADE_REQUIRED: 426,
   /** The feature is turned off in this deployment, e.g. time skipping outside a local test service. */
   FEATURE_DISABLED: 403,
   /** Anything unexpected; the service logs it. */

@@ -4,7 +4,6 @@
  * through the one `catch` here as `{ error: { code, message, details } }`.
  */
 import { Router, type IRequest } from 'itty-router';
-import type { z } from 'zod';
 import { API_PREFIX, Api, ErrorStatus, Limits, endpointPathTemplate, isStickyQueueName, openApiDocument, ownsStickyQueue, type EndpointName, type ParsedRequestOf, type ResponseOf, type WorkflowTask } from '../protocol/index.js';
 import { authorize, authorizeOperator, requireTokenSecret, visibleNamespaces } from './auth.js';
 import { requireNamespace } from './namespaces/cache.js';
@@ -16,9 +15,11 @@ import { errorBodyOf, ServiceError, unwrap } from './service-error.js';
 import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
-import { requireKind, verifyTaskToken, type TaskTokenData } from './task-token.js';
-import { batchTasks } from './task-batch.js';
-import { cancelShardPolls, pollingShard, shardsToPoll } from './shard-polls.js';
+import { requireKind, type TaskTokenData } from './task-token.js';
+import { cancelShardPolls, shardsToPoll } from './shard-polls.js';
+import { taskHandlers, withToken, workflowPollAnswer } from './task-handlers.js';
+import { checkDepth, validate } from './request-checks.js';
+import { openShardChannel, SHARD_CHANNEL_PATH } from './shard-channel.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
 import { listSchedules } from './visibility/schedules.js';
@@ -35,19 +36,14 @@ interface Call<E extends EndpointName> {
 
 type Handlers = { [E in EndpointName]: (call: Call<E>) => Promise<ResponseOf<E>> };
 
-const withToken = async <T>(call: { env: Env; namespace: string; body: { taskToken: string } }, fn: (token: TaskTokenData) => Promise<T>) => {
-  const token = await verifyTaskToken(call.body.taskToken, call.env.KEEL_TOKEN_SECRET, call.namespace);
-  return fn(token);
-};
 const wf = (c: { env: Env; namespace: string; params: Record<string, string> }) => workflowStub(c.env, c.namespace, c.params.workflowId!);
 const wfOf = (c: { env: Env }, t: TaskTokenData) => workflowStub(c.env, t.namespace, t.workflowId);
 const sched = (c: { env: Env; namespace: string; params: Record<string, string> }) => scheduleStub(c.env, c.namespace, c.params.scheduleId!);
 const identityOf = (body: { identity?: string | undefined }) => body.identity ?? 'anonymous';
 
-/** A workflow-task poll's tasks on the wire: the first as `task`, any others (protocol 3) as `moreTasks`; none: no field. */
-const workflowPollAnswer = ([task, ...moreTasks]: WorkflowTask[]) => (task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {});
-
 const handlers: Handlers = {
+  // The endpoints a shard channel carries too (protocol 7); from here they reach the objects by RPC.
+  ...taskHandlers,
   startWorkflow: async (c) => unwrap(await workflowStub(c.env, c.namespace, c.body.workflowId).start(c.body)),
   describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
   signalWorkflow: async (c) => unwrap(await wf(c).signal(c.body)),
@@ -74,19 +70,13 @@ const handlers: Handlers = {
     // Shard polls take only offered tasks, which only a worker that acknowledges may take: only it is told of them.
     return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? shardsToPoll(c.env) : {}) };
   },
-  pollShardWorkflowTask: async (c) => workflowPollAnswer(await pollingShard(c.env, c.namespace, c.params.shard!).pollWorkflowTasks(c.body.taskQueue, c.body.pollerId, longPollMs(c.env), c.body.maxTasks)),
-  completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
-  failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {
     const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue, c.body.maxTasksPerSecond);
     return started?.kind === 'activity' ? { task: started.task } : {};
   },
-  batchTasks: (c) => batchTasks(c.env, c.namespace, c.body.items),
   acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t, c.body.identity))),
   heartbeatActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).heartbeatActivityTask(requireKind(t, 'activity'), c.body))),
-  completeActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeActivityTask(requireKind(t, 'activity'), c.body))),
-  failActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failActivityTask(requireKind(t, 'activity'), c.body))),
   cancelActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).cancelActivityTask(requireKind(t, 'activity'), c.body))),
   heartbeatActivityById: async (c) => unwrap(await wf(c).heartbeatActivityById(c.params.activityId!, c.body)),
   completeActivityById: async (c) => unwrap(await wf(c).completeActivityById(c.params.activityId!, c.body)),
@@ -153,49 +143,6 @@ async function readBody(request: Request): Promise<unknown> {
 }
 
 /**
- * Validation, storage and the SDK all walk values recursively, so an absurdly deep one (a
- * failure with thousands of causes) would exhaust the stack somewhere; it is refused here,
- * where the answer can say why.
- */
-const MAX_JSON_DEPTH = Limits.maxJsonDepth;
-
-/** Walks the value without recursion and refuses one nested deeper than MAX_JSON_DEPTH. */
-function checkDepth(value: unknown): void {
-  // Each node keeps its key and parent; the dotted path is built only for the answer that refuses
-  // (every request's body is walked, and a path string per nested object was most of the walk).
-  const stack: DepthNode[] = [{ v: value, depth: 0, key: '', parent: undefined }];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    const { v, depth } = node;
-    if (v === null || typeof v !== 'object') continue;
-    if (depth >= MAX_JSON_DEPTH) {
-      const path = pathOf(node);
-      throw new ServiceError('INVALID_ARGUMENT', `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} deep (at ${path.slice(0, 200)}…); flatten it, or put deep data in a payload.`, {
-        issues: [{ path: path.slice(0, 1000), message: `nested more than ${MAX_JSON_DEPTH} deep` }],
-      });
-    }
-    for (const key of Object.keys(v)) {
-      const child = (v as Record<string, unknown>)[key];
-      if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1, key, parent: node });
-    }
-  }
-}
-
-interface DepthNode {
-  v: unknown;
-  depth: number;
-  key: string;
-  parent: DepthNode | undefined;
-}
-
-/** A node's path from the body's root, its keys joined by dots ('' for the root). */
-function pathOf(node: DepthNode): string {
-  const keys: string[] = [];
-  for (let n: DepthNode | undefined = node; n?.parent; n = n.parent) keys.push(n.key);
-  return keys.reverse().join('.');
-}
-
-/**
  * A refused body is still read (and dropped), up to a bound: answering while the client is still
  * sending makes the connection close under it, and the client sees a reset instead of the 413.
  */
@@ -243,15 +190,6 @@ async function readAtMost(request: Request, limit: number): Promise<Uint8Array> 
 
 const tooLarge = (n: number, atLeast = '') => new ServiceError('PAYLOAD_TOO_LARGE', `The request body is ${atLeast}${n} bytes; the limit is ${Limits.maxRequestBytes} bytes. Send large data by reference (e.g. an object-store key) instead of in the payload.`, { limit: Limits.maxRequestBytes });
 
-/** Validates against the endpoint's schema; INVALID_ARGUMENT names every bad field. */
-function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  const summary = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
-  throw new ServiceError('INVALID_ARGUMENT', `Invalid request: ${summary}`, { issues });
-}
-
 function decodeParams(params: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) {
@@ -265,6 +203,21 @@ function decodeParams(params: Record<string, string>): Record<string, string> {
     out[k] = value;
   }
   return out;
+}
+
+/**
+ * A call's admission, before anything else is read: its path parameters, the service's secrets, and
+ * its key's grant for the path's namespace (or for every namespace, for an operator's act; any valid
+ * key for a call about the service).
+ */
+async function admit(req: IRequest, env: Env, operatorAct?: string, scope?: 'service' | 'namespace-admin') {
+  const { namespace = '', ...params } = decodeParams(req.params);
+  requireTokenSecret(env.KEEL_API_KEYS, env.KEEL_TOKEN_SECRET);
+  const authorization = req.headers.get('authorization');
+  if (operatorAct) await authorizeOperator(env.KEEL_API_KEYS, authorization, operatorAct);
+  else if (scope === 'service') await visibleNamespaces(env.KEEL_API_KEYS, authorization);
+  else await authorize(env.KEEL_API_KEYS, authorization, namespace);
+  return { namespace, params, authorization };
 }
 
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS } });
@@ -287,18 +240,18 @@ export function createRouter() {
     return new Response(await serviceMetrics(env), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
   });
 
+  // Protocol 7: a worker's channel to a shard, admitted as any call to the namespace, then the shard object's own.
+  router.get(endpointPathTemplate({ path: SHARD_CHANNEL_PATH }).replace(/\{(\w+)\}/g, ':$1'), async (req, env: Env) => {
+    const { namespace, params } = await admit(req, env);
+    return openShardChannel(req as unknown as Request, env, namespace, params.shard!);
+  });
+
   for (const [name, endpoint] of Object.entries(Api) as Array<[EndpointName, (typeof Api)[EndpointName]]>) {
     const path = endpointPathTemplate(endpoint).replace(/\{(\w+)\}/g, ':$1');
     const scope = 'scope' in endpoint ? endpoint.scope : undefined;
     const handle = async (req: IRequest, env: Env) => {
-      const { namespace = '', ...params } = decodeParams(req.params);
-      requireTokenSecret(env.KEEL_API_KEYS, env.KEEL_TOKEN_SECRET);
-      const authorization = req.headers.get('authorization');
       // Keys are checked before the body is read, as for every call.
-      const operatorAct = OPERATOR_ACTS[name];
-      if (operatorAct) await authorizeOperator(env.KEEL_API_KEYS, authorization, operatorAct);
-      else if (scope === 'service') await visibleNamespaces(env.KEEL_API_KEYS, authorization);
-      else await authorize(env.KEEL_API_KEYS, authorization, namespace);
+      const { namespace, params, authorization } = await admit(req, env, OPERATOR_ACTS[name], scope);
       const input = endpoint.method === 'GET' ? Object.fromEntries(new URL(req.url).searchParams) : await readBody(req as unknown as Request);
       // An ordinary call needs its namespace registered (a cached look-up: no round trip for a
       // namespace this isolate saw in the last few seconds); the namespace endpoints say NOT_FOUND

@@ -11,7 +11,7 @@ import { workflowObjectNamed, workflowShardStubs } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 
 /** A shard's RPCs for polls (src/workflow-object.ts). */
-interface PollingShard {
+export interface PollingShard {
   pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number, maxTasks?: number): Promise<WorkflowTask[]>;
   cancelPolls(pollerId: string): Promise<{ cancelled: number }>;
 }
@@ -22,15 +22,23 @@ export function shardsToPoll(env: Env): { workflowShards?: number } {
   return shards > 0 ? { workflowShards: shards } : {};
 }
 
-/** The shard the path names (a decimal index below the shard count); FEATURE_DISABLED without shards, INVALID_ARGUMENT for another index. */
-export function pollingShard(env: Env, namespace: string, shard: string): PollingShard {
+/**
+ * The shard a path names (`…/shards/{shard}/…`: a shard poll, a shard's channel): a decimal index below
+ * the shard count. FEATURE_DISABLED without shards, INVALID_ARGUMENT for another index.
+ */
+export function shardIndex(env: Env, shard: string): number {
   const shards = workflowShards(env);
-  if (shards === 0) throw new ServiceError('FEATURE_DISABLED', 'This service keeps each workflow in an object of its own (KEEL_WORKFLOW_SHARDS is 0): it has no shards to poll. Poll the task queue.');
+  if (shards === 0) throw new ServiceError('FEATURE_DISABLED', 'This service keeps each workflow in an object of its own (KEEL_WORKFLOW_SHARDS is 0): it has no shards to poll or open a channel to. Poll the task queue and send completions over HTTP.');
   const index = /^(0|[1-9]\d{0,5})$/.test(shard) ? Number(shard) : NaN;
   if (!(index < shards)) {
     throw new ServiceError('INVALID_ARGUMENT', `Path parameter 'shard' must be a shard index from 0 to ${shards - 1} (this service has ${shards} shards); it is '${shard.slice(0, 100)}'.`, { issues: [{ path: 'shard', message: `must be 0 to ${shards - 1}` }] });
   }
-  return workflowObjectNamed(env, [namespace, index]) as unknown as PollingShard;
+  return index;
+}
+
+/** The shard object the path names (`shardIndex`), for its polls. */
+export function pollingShard(env: Env, namespace: string, shard: string): PollingShard {
+  return workflowObjectNamed(env, [namespace, shardIndex(env, shard)]) as unknown as PollingShard;
 }
 
 /** A stopping worker's shard polls end in every shard of the namespace (they answer empty); how many did. */

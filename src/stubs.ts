@@ -11,7 +11,16 @@ export type WorkflowStub = { [M in WorkflowMethod]: WorkflowHost[M] extends (...
 /** A workflow, wherever it is kept (an object of its own, or a shard: `workflowObjectStub`). */
 export function workflowStub(env: Env, namespace: string, workflowId: string): WorkflowStub {
   // The object's RPC types are too deep to check here; WorkflowStub states what each call returns.
-  const object = workflowObjectStub(env, namespace, workflowId) as unknown as { call(name: [string, string], method: string, args: unknown[]): Promise<unknown> };
+  return workflowMethods(workflowObjectStub(env, namespace, workflowId) as unknown as WorkflowCaller, namespace, workflowId);
+}
+
+/** What reaches a workflow's methods: the `call` of the object that keeps it (its RPC stub's, or inside the object, its own). */
+export interface WorkflowCaller {
+  call(name: [string, string], method: string, args: unknown[]): unknown;
+}
+
+/** A workflow's methods, each one `call` on `object` (see WorkflowCaller). */
+export function workflowMethods(object: WorkflowCaller, namespace: string, workflowId: string): WorkflowStub {
   const name: [string, string] = [namespace, workflowId];
   return new Proxy({} as WorkflowStub, {
     // Not thenable: the stub is returned from async functions.

@@ -8,7 +8,7 @@
 import type { BatchItemOf, BatchedEndpoint, ErrorBody, InvalidBatchItem, ResponseOf } from '../protocol/index.js';
 import type { Env } from './env.js';
 import { errorBodyOf, ServiceError } from './service-error.js';
-import { workflowObjectName, workflowObjectNamed } from './stubs.js';
+import { workflowObjectName } from './stubs.js';
 import { requireKind, verifyTaskToken, type TaskTokenData } from './task-token.js';
 import type { BatchedCall, WorkflowObject } from './workflow-object.js';
 
@@ -25,7 +25,11 @@ const TOKEN_KIND: Record<BatchedEndpoint, TaskTokenData['kind']> = {
 
 const errorOf = (err: unknown): Result => ({ error: errorBodyOf(err, 'unexpected error in a batched exchange') });
 
-export async function batchTasks(env: Env, namespace: string, items: readonly Item[]): Promise<ResponseOf<'batchTasks'>> {
+/** An object's one RPC for a group of items (src/workflow-object.ts). */
+export type CallingMany = Pick<WorkflowObject, 'callMany'>;
+
+/** Answers the batch; `objectNamed` reaches the object of a name (an RPC stub, or from inside a shard, itself for its own items). */
+export async function batchTasks(env: Env, namespace: string, items: readonly Item[], objectNamed: (name: string) => CallingMany): Promise<ResponseOf<'batchTasks'>> {
   const results: Result[] = new Array<Result>(items.length);
   // Items by the object that keeps their workflow, each in the order of the request.
   const groups = new Map<string, Array<{ index: number; call: BatchedCall }>>();
@@ -50,10 +54,8 @@ export async function batchTasks(env: Env, namespace: string, items: readonly It
   });
   await Promise.all(
     [...groups].map(async ([name, group]) => {
-      // The object's RPC types are too deep to check here; callMany states what it returns.
-      const object = workflowObjectNamed(env, name) as unknown as Pick<WorkflowObject, 'callMany'>;
       try {
-        const outcomes = await object.callMany(namespace, group.map((g) => g.call));
+        const outcomes = await objectNamed(name).callMany(namespace, group.map((g) => g.call));
         group.forEach((g, i) => {
           const o = outcomes[i]!;
           results[g.index] = o.ok ? { response: o.value as Result['response'] } : { error: o.error };

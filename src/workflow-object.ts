@@ -17,6 +17,7 @@ import { objectStorage, shardStorage, workflowIdOfScope, type HostStorage } from
 import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { ShardPolls, shardHoldMs } from './workflow-object/shard-polls.js';
 import { RetentionSweep, SWEEP_SCOPE } from './workflow-object/retention-sweep.js';
+import { ShardChannels } from './workflow-object/shard-channel.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
@@ -110,8 +111,17 @@ export class WorkflowObject extends DurableObject<Env> {
     }
   }
 
+  /** RPCs taken through `call` and `callMany`. A shard's channel reaches its own workflows without one (its test counts them). */
+  rpcCalls = 0;
+
   /** One RPC for every method of a workflow (WorkflowStub in src/stubs.ts sends it). */
-  call<M extends WorkflowMethod>([namespace, workflowId]: [string, string], method: M, args: Parameters<MethodOf<M>>): ReturnType<MethodOf<M>> {
+  call<M extends WorkflowMethod>(name: [string, string], method: M, args: Parameters<MethodOf<M>>): ReturnType<MethodOf<M>> {
+    this.rpcCalls++;
+    return this.callHere(name, method, args);
+  }
+
+  /** `call`'s work, in this object: for its RPC, and for its shard channels' calls about its own workflows. */
+  private callHere<M extends WorkflowMethod>([namespace, workflowId]: [string, string], method: M, args: Parameters<MethodOf<M>>): ReturnType<MethodOf<M>> {
     if (!Object.hasOwn(RPC_KINDS, method) || (method as string) === 'alarm') throw new TypeError(`not a workflow method: ${String(method)}`);
     const host = this.host(workflowId, namespace);
     return (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
@@ -124,11 +134,16 @@ export class WorkflowObject extends DurableObject<Env> {
    * commit. Each item answers its own Outcome, one that throws an INTERNAL one of its own.
    */
   callMany(namespace: string, items: readonly BatchedCall[]): Promise<Array<Outcome<unknown>>> {
+    this.rpcCalls++;
+    return this.callManyHere(namespace, items);
+  }
+
+  private callManyHere(namespace: string, items: readonly BatchedCall[]): Promise<Array<Outcome<unknown>>> {
     return Promise.all(
       items.map(({ workflowId, method, args }) => {
         if (!BATCHED_ENDPOINTS.includes(method)) throw new TypeError(`not a batched workflow method: ${String(method)}`);
         try {
-          return (this.call([namespace, workflowId], method, args as never) as Promise<Outcome<unknown>>).catch(thrownOutcome);
+          return (this.callHere([namespace, workflowId], method, args as never) as Promise<Outcome<unknown>>).catch(thrownOutcome);
         } catch (err) {
           return thrownOutcome(err);
         }
@@ -150,6 +165,36 @@ export class WorkflowObject extends DurableObject<Env> {
   /** Protocol 6: a stopping worker's polls waiting at this shard answer empty now. */
   cancelPolls(pollerId: string): { cancelled: number } {
     return { cancelled: this.polls.cancel(pollerId) };
+  }
+
+  private shardChannels: ShardChannels | undefined;
+  /** A shard's channels (protocol 7): workers' WebSockets carrying their calls about this shard's tasks, answered here. */
+  private get channels(): ShardChannels {
+    return (this.shardChannels ??= new ShardChannels({
+      ctx: this.ctx,
+      env: this.env,
+      polls: this.polls,
+      call: (name, method, args) => this.callHere(name, method as WorkflowMethod, args as never),
+      callMany: (namespace, items) => this.callManyHere(namespace, items),
+    }));
+  }
+
+  /** Protocol 7: a worker's channel to this shard, opened through the router (src/shard-channel.ts). */
+  override fetch(request: Request): Response {
+    if (!this.isShard) throw new TypeError('only a shard takes channels');
+    return this.channels.open(request);
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    return this.channels.message(ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    this.channels.closed(ws, code);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.channels.closed(ws);
   }
 
   /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */

@@ -157,14 +157,15 @@ export class Connection implements ConnectionLike {
   /** @inheritDoc */
   public async call<E extends EndpointName>(endpoint: E, request: RequestOf<E>, options: CallOptions): Promise<ResponseOf<E>> {
     const context = this.callContext.getStore();
-    if (context === undefined) return this.transport.call(endpoint, request, options);
-    const signals = [options.signal, context.abortSignal].filter((s): s is AbortSignal => s !== undefined);
-    if (context.deadline !== undefined) signals.push(AbortSignal.timeout(Math.max(0, context.deadline - Date.now())));
-    return this.transport.call(endpoint, request, {
-      ...options,
-      signal: anySignal(signals),
-      headers: context.metadata || options.headers ? { ...context.metadata, ...options.headers } : undefined,
-    });
+    let scoped = options;
+    if (context !== undefined) {
+      const signals = [options.signal, context.abortSignal].filter((s): s is AbortSignal => s !== undefined);
+      if (context.deadline !== undefined) signals.push(AbortSignal.timeout(Math.max(0, context.deadline - Date.now())));
+      scoped = { ...options, signal: anySignal(signals), headers: context.metadata || options.headers ? { ...context.metadata, ...options.headers } : undefined };
+    }
+    // A route (a worker's shard channel) gets the call with the scope applied, so a subclass's
+    // `call` (NativeConnection's metrics) sees it once whichever way it goes.
+    return (this.transport.closed ? undefined : options.route?.carry(endpoint, request, scoped)) ?? this.transport.call(endpoint, request, scoped);
   }
 
   /**

@@ -1,7 +1,8 @@
 // Owns the client's own error classes: failures of a call to the service (`ServiceError`,
 // `KeelServiceError`) and the outcomes Temporal's client reports as errors (`WorkflowFailedError`,
 // `WorkflowContinuedAsNewError`, `QueryFailedError`, `NotSupportedError`).
-import type { ErrorCode, RetryState } from '../../protocol/index.js';
+import type { ErrorBody, ErrorCode, RetryState } from '../../protocol/index.js';
+import { ErrorStatus } from '../../protocol/errors.js';
 import { markErrorClass, type TemporalFailure } from '../common/index.js';
 
 /**
@@ -52,6 +53,14 @@ export class KeelServiceError extends ServiceError {
   ) {
     super(message);
   }
+}
+
+/**
+ * The error an error body that came without an HTTP status of its own stands for (a batch item's,
+ * a shard channel's answer), with the status its code has over HTTP.
+ */
+export function keelServiceErrorOf(error: ErrorBody['error']): KeelServiceError {
+  return new KeelServiceError(error.code, ErrorStatus[error.code] ?? 500, error.message, error.details);
 }
 
 /**

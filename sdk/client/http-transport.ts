@@ -7,7 +7,7 @@ import { API_PREFIX, Api, namespacePath } from '../../protocol/index.js';
 import { serviceBaseUrl, DEFAULT_ADDRESS } from './address.js';
 import { KeelServiceError, ServiceError } from './errors.js';
 import { Abandon, defaultExchange, fetchExchange, type HttpAnswer, type HttpExchange } from './http-exchange.js';
-import { backoffDelayMs, resolveRetryOptions, retrySafety, type RetryOptions, type RetrySafety } from './retry.js';
+import { backoffDelayMs, callSafety, resolveRetryOptions, withRequestId, type RetryOptions, type RetrySafety } from './retry.js';
 
 /** Options of {@link HttpTransport}. */
 export interface HttpTransportOptions {
@@ -67,6 +67,22 @@ export interface CallOptions {
    * in one `/tasks/batch` exchange; the transport itself ignores it.
    */
   shardKey?: string;
+  /**
+   * Another way to carry the call than HTTP: the worker's shard channels (protocol 7,
+   * sdk/worker/shard-channels.ts). A {@link Connection} offers it the call with the connection's
+   * scope applied and sends it over HTTP when the route declines; the transport itself ignores it.
+   */
+  route?: CallRoute;
+}
+
+/** Carries calls some other way than an HTTP exchange each (see {@link CallOptions.route}). */
+export interface CallRoute {
+  /**
+   * The call's answer by this route, or `undefined` when it does not carry this call now (then it
+   * goes over HTTP). `options` are the call's with the connection's deadline, abort signal and
+   * metadata applied (`headers` set: the call has headers of its own).
+   */
+  carry<E extends EndpointName>(endpoint: E, request: RequestOf<E>, options: CallOptions): Promise<ResponseOf<E>> | undefined;
 }
 
 /** Milliseconds an attempt may take by default; see {@link HttpTransportOptions.attemptTimeoutMs}. */
@@ -110,6 +126,8 @@ export class HttpTransport {
   private readonly exchange: HttpExchange;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   private readonly random: () => number;
+  /** Whether calls go through a `fetch` the caller gave (a proxy's or a custom CA's dispatcher), which a WebSocket would go around. */
+  public readonly ownFetch: boolean;
   /** The attempts in flight and the waits between them, abandoned together by {@link close}. */
   private readonly inflight = new Set<Abandon | AbortController>();
   private closedError: ServiceError | undefined;
@@ -126,6 +144,7 @@ export class HttpTransport {
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('The fetch option must be a function');
     this.exchange = options.fetch ? fetchExchange(options.fetch) : defaultExchange();
+    this.ownFetch = options.fetch !== undefined;
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
   }
@@ -154,13 +173,9 @@ export class HttpTransport {
    */
   public async call<E extends EndpointName>(endpoint: E, request: RequestOf<E>, options: CallOptions): Promise<ResponseOf<E>> {
     const e: Endpoint = Api[endpoint];
-    const safety: RetrySafety = options.idempotent === undefined ? retrySafety(endpoint) : options.idempotent ? 'safe' : 'unsafe';
-    let payload = (request ?? {}) as Record<string, unknown>;
-    if (safety === 'request-id' && payload.requestId === undefined) {
-      // Once per logical call: every attempt carries the same id, so the service answers a retry
-      // of a call it already did with the first answer instead of doing it again.
-      payload = { ...payload, requestId: globalThis.crypto.randomUUID() };
-    }
+    const safety = callSafety(endpoint, options.idempotent);
+    // Once per logical call: every attempt carries the same id.
+    const payload = withRequestId((request ?? {}) as Record<string, unknown>, safety);
     const path = (e.scope === 'service' ? API_PREFIX : namespacePath(options.namespace)) + fillPath(e.path, options.params ?? {});
     if (e.method === 'GET') {
       const query = toQueryString(payload);
@@ -247,6 +262,14 @@ export class HttpTransport {
         this.inflight.delete(waiter);
       }
     }
+  }
+
+  /**
+   * The headers every request carries — the connection's metadata and the API key (its function
+   * called now) — for a request made outside this transport: a shard channel's upgrade.
+   */
+  public headers(): Record<string, string> {
+    return this.headersFor(false, undefined);
   }
 
   private headersFor(hasBody: boolean, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {

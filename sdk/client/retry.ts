@@ -73,6 +73,21 @@ const HARMLESS_POSTS: ReadonlySet<EndpointName> = new Set(['queryWorkflow', 'pol
 
 const safetyCache = new Map<EndpointName, RetrySafety>();
 
+/** A call's {@link RetrySafety}: the endpoint's, unless the caller said whether the call is idempotent. */
+export function callSafety(endpoint: EndpointName, idempotent: boolean | undefined): RetrySafety {
+  return idempotent === undefined ? retrySafety(endpoint) : idempotent ? 'safe' : 'unsafe';
+}
+
+/**
+ * The request a call sends on every attempt, whatever carries it (HTTP, a shard channel, a batch):
+ * one of a `request-id` call without a `requestId` gets one `crypto.randomUUID()`, once per logical
+ * call, so that the service answers a repeat of a call it already did with the first answer.
+ */
+export function withRequestId<T>(request: T, safety: RetrySafety): T {
+  if (safety !== 'request-id' || (request as { requestId?: unknown } | undefined)?.requestId !== undefined) return request;
+  return { ...request, requestId: globalThis.crypto.randomUUID() };
+}
+
 /** The {@link RetrySafety} of an endpoint, read off the endpoint table. */
 export function retrySafety(endpoint: EndpointName): RetrySafety {
   let safety = safetyCache.get(endpoint);

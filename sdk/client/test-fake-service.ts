@@ -2,6 +2,7 @@
 // tests. It records every request and answers from canned replies per route; not exported.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** One request as the fake service saw it. */
 export interface RecordedRequest {
@@ -65,6 +66,15 @@ export class FakeService {
   /** Adds replies for `method` and `path`; see the class comment. */
   public route(method: string, path: string | RegExp, ...replies: Responder[]): this {
     this.routes.push({ method, path, replies, count: 0 });
+    return this;
+  }
+
+  /**
+   * Handles the requests that ask for a protocol upgrade (a worker's shard channel), instead of
+   * Node's default of dropping them.
+   */
+  public onUpgrade(listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): this {
+    this.server.on('upgrade', listener);
     return this;
   }
 

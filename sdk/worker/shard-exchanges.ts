@@ -10,12 +10,11 @@
  * sends none, and each completion goes alone. A service that refuses the batch endpoint
  * (ROUTE_NOT_FOUND: an older one during an upgrade) gets single exchanges from then on.
  */
-import { randomUUID } from 'node:crypto';
-import { BATCHED_ENDPOINTS, ErrorStatus, Limits, type BatchedEndpoint, type EndpointName, type RequestOf, type ResponseOf } from '../../protocol/index.js';
+import { BATCHED_ENDPOINTS, Limits, type BatchedEndpoint, type EndpointName, type RequestOf, type ResponseOf } from '../../protocol/index.js';
 import type { ConnectionLike } from '../client/connection.js';
-import { KeelServiceError } from '../client/errors.js';
+import { KeelServiceError, keelServiceErrorOf } from '../client/errors.js';
 import type { CallOptions } from '../client/http-transport.js';
-import { retrySafety } from '../client/retry.js';
+import { retrySafety, withRequestId } from '../client/retry.js';
 
 const BATCHED: ReadonlySet<EndpointName> = new Set(BATCHED_ENDPOINTS);
 
@@ -80,11 +79,11 @@ export class ShardExchanges implements ConnectionLike {
   private async sendBatch(batch: Queued[]): Promise<void> {
     // Each item keeps its own request id (as the transport gives a single call one), so a retried
     // batch is answered item by item with the first answers; the batch is retried only if every item has one.
-    const items = batch.map((q) => ({ kind: q.endpoint, request: retrySafety(q.endpoint) === 'request-id' && q.request.requestId === undefined ? { ...q.request, requestId: randomUUID() } : q.request }));
+    const items = batch.map((q) => ({ kind: q.endpoint, request: withRequestId(q.request, retrySafety(q.endpoint)) }));
     const idempotent = items.every((i) => i.request.requestId !== undefined);
     let answer: ResponseOf<'batchTasks'>;
     try {
-      answer = await this.connection.call('batchTasks', { items: items as RequestOf<'batchTasks'>['items'] }, { namespace: batch[0]!.options.namespace, idempotent });
+      answer = await this.connection.call('batchTasks', { items: items as RequestOf<'batchTasks'>['items'] }, { namespace: batch[0]!.options.namespace, shardKey: batch[0]!.options.shardKey, idempotent });
     } catch (err) {
       if (err instanceof KeelServiceError && err.code === 'ROUTE_NOT_FOUND') {
         this.unsupported = true;
@@ -99,7 +98,7 @@ export class ShardExchanges implements ConnectionLike {
     this.stats.batchedItems += batch.length;
     batch.forEach((q, i) => {
       const result = answer.results[i];
-      if (result?.error) q.reject(new KeelServiceError(result.error.code, ErrorStatus[result.error.code] ?? 500, result.error.message, result.error.details));
+      if (result?.error) q.reject(keelServiceErrorOf(result.error));
       else if (result) q.resolve(result.response ?? {});
       else q.reject(new KeelServiceError('UNKNOWN', 200, `The service answered a batch of ${batch.length} exchanges with ${answer.results.length} results`));
     });

@@ -17,6 +17,7 @@ import { runActivity, type ActivityExecutorOptions, type ActivityFunction, type 
 import type { NativeConnection } from './connection.js';
 import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
+import { ShardChannels } from './shard-channels.js';
 import { ShardExchanges } from './shard-exchanges.js';
 import { ShardPollers } from './shard-pollers.js';
 import { StickyQueue } from './sticky-queue.js';
@@ -82,6 +83,14 @@ export interface WorkerOptions {
    * against a service that offers them. Default true.
    */
   pollShards?: boolean;
+  /**
+   * Shard channels: the worker keeps one WebSocket to each workflow shard it works with and sends
+   * the calls about that shard's tasks (its shard polls, task completions and failures, their
+   * batches) on it as messages instead of an HTTP exchange each (protocol 7, docs/workers.md). A
+   * channel opens on its shard's first call (HTTP meanwhile); against a service that has none, and
+   * while a channel is down, the calls go over HTTP. Default true.
+   */
+  shardChannels?: boolean;
   /** Default 10. */
   maxConcurrentWorkflowTaskPolls?: number;
   /** Default 10. */
@@ -176,7 +185,11 @@ export class Worker {
   private readonly dataConverter: LoadedDataConverter;
   /** This worker's polls at the service's workflow shards (protocol 6), started once a poll's answer says how many. */
   private shardPollers: ShardPollers | undefined;
-  /** Where completions go: grouped by shard (shard-exchanges.ts), unless `batchCompletions` is false. */
+  /** This worker's channels to the workflow shards (shard-channels.ts), unless `shardChannels` is false. */
+  private readonly channels: ShardChannels | undefined;
+  /** Where calls about a shard go: over its channel when it can carry them, else HTTP. */
+  private readonly shardCalls: ConnectionLike;
+  /** Where completions go: grouped by shard (shard-exchanges.ts), unless `batchCompletions` is false, then to `shardCalls`. */
   private readonly exchanges: ConnectionLike;
   private runPromise?: Promise<void>;
 
@@ -238,7 +251,10 @@ export class Worker {
     this.activitySlots = new Slots(options.maxConcurrentActivityTaskExecutions ?? 100);
     this.workflowSlots = new Slots(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     const identity = this.identity;
-    this.exchanges = options.batchCompletions === false ? connection : new ShardExchanges(connection);
+    this.channels = options.shardChannels === false ? undefined : new ShardChannels(connection, { log: this.log });
+    this.shardCalls = this.channels ?? connection;
+    // A batch is one call to the layer below, so one message on a channel.
+    this.exchanges = options.batchCompletions === false ? this.shardCalls : new ShardExchanges(this.shardCalls);
     const maxCached = options.maxCachedWorkflows ?? 1000;
     if (bundle) {
       if (maxCached > 0) this.sticky = new StickyQueue(`${options.taskQueue}/sticky/${identity}`, msOptionalToNumber(options.stickyQueueScheduleToStartTimeout) ?? 10_000);
@@ -334,6 +350,8 @@ export class Worker {
         this.state = 'FAILED';
         throw err;
       } finally {
+        // After the polls ended and the tasks drained: nothing is left to carry.
+        await this.channels?.closeChannels();
         withdraw?.();
         this.metrics.close();
         for (const s of signals) process.removeListener(s, onSignal);
@@ -480,7 +498,7 @@ export class Worker {
   /** A poll of the normal queue at workflow shard `shard` (protocol 6, shard-pollers.ts). */
   private async pollShard(shard: number, max: number): Promise<WorkflowTask[]> {
     const body = { taskQueue: this.options.taskQueue, identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true as const, ...(max > 1 ? { maxTasks: max } : {}) };
-    return this.polled(await this.connection.call('pollShardWorkflowTask', body, { namespace: this.namespace, params: { shard: String(shard) }, signal: this.abandonPolls.signal, retry: false }));
+    return this.polled(await this.shardCalls.call('pollShardWorkflowTask', body, { namespace: this.namespace, params: { shard: String(shard) }, signal: this.abandonPolls.signal, retry: false }));
   }
 
   /** A workflow-task poll's answer (at the queue or at a shard) as the tasks it brought, counted in the metrics. */

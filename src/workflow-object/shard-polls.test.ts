@@ -53,6 +53,36 @@ describe('ShardPolls: the workflow-task polls waiting at a shard', () => {
     expect(polls.cancel('stopping')).toBe(0);
   });
 
+  it('a poll whose `ended` signal aborts (its channel closed) answers empty at once, its queue’s offers are not held for it, and other polls of its worker stay', async () => {
+    const polls = new ShardPolls(25);
+    const first = polls.wait('q', 'p1', 1000);
+    offer(polls, 'q', 'a');
+    await first;
+    const channel = new AbortController();
+    const onChannel = polls.wait('q', 'p1', 1000, 1, channel.signal);
+    const overHttp = polls.wait('other', 'p1', 1000);
+    channel.abort();
+    expect(await onChannel).toEqual([]);
+    expect(polls.size).toBe(1);
+    // Answered once a poll of the queue came back, an offer would now be held; its poll's channel is gone, so it is not.
+    expect(offer(polls, 'q', 'b')).toBe('none');
+    // A poll started on a channel already closed ends at once.
+    expect(await polls.wait('q', 'p1', 1000, 1, channel.signal)).toEqual([]);
+    expect(polls.size).toBe(1);
+    polls.cancel('p1');
+    expect(await overHttp).toEqual([]);
+  });
+
+  it('a poll answered before its channel closes is not answered again', async () => {
+    const polls = new ShardPolls(0);
+    const channel = new AbortController();
+    const polled = polls.wait('q', 'p1', 1000, 1, channel.signal);
+    expect(offer(polls, 'q', 'a')).toBe('taken');
+    channel.abort();
+    expect(await polled).toEqual([task('a')]);
+    expect(polls.cancel('p1')).toBe(0);
+  });
+
   it('while a poll of the queue is on its way back (one was answered lately), an offer no poll waits for is held for the next poll, which takes several at once', async () => {
     const polls = new ShardPolls(25);
     const first = polls.wait('q', 'p1', 1000);

@@ -71,20 +71,28 @@ export class ShardPolls {
     return this.byQueue.has(taskQueue);
   }
 
-  /** Takes up to `maxTasks` held tasks of `taskQueue`, else waits up to `waitMs` for one; answers [] when none came. */
-  wait(taskQueue: string, pollerId: string, waitMs: number, maxTasks = 1): Promise<WorkflowTask[]> {
+  /**
+   * Takes up to `maxTasks` held tasks of `taskQueue`, else waits up to `waitMs` for one; answers [] when
+   * none came. `ended`: the poll's worker is gone when it aborts (its shard channel closed), and the
+   * poll ends as a cancelled one does.
+   */
+  wait(taskQueue: string, pollerId: string, waitMs: number, maxTasks = 1, ended?: AbortSignal): Promise<WorkflowTask[]> {
+    if (ended?.aborted) return Promise.resolve([]);
     const ready = this.takeHeld(taskQueue, maxTasks);
     if (ready.length > 0) return Promise.all(ready).then((tasks) => this.answered(taskQueue, tasks));
     return new Promise((resolve) => {
+      const end = () => void this.end(waiting);
       const waiting: Waiting = {
         taskQueue,
         pollerId,
         answer: (tasks) => {
           clearTimeout(timer);
+          ended?.removeEventListener('abort', end);
           resolve(tasks);
         },
       };
       const timer = setTimeout(() => this.remove(waiting) && waiting.answer([]), waitMs);
+      ended?.addEventListener('abort', end);
       const list = this.byQueue.get(taskQueue);
       if (list) list.push(waiting);
       else this.byQueue.set(taskQueue, [waiting]);
@@ -119,14 +127,17 @@ export class ShardPolls {
   cancel(pollerId: string): number {
     let cancelled = 0;
     for (const list of [...this.byQueue.values()]) {
-      for (const waiting of list.filter((w) => w.pollerId === pollerId)) {
-        this.remove(waiting);
-        this.answeredAt.delete(waiting.taskQueue);
-        waiting.answer([]);
-        cancelled++;
-      }
+      for (const waiting of list.filter((w) => w.pollerId === pollerId)) if (this.end(waiting)) cancelled++;
     }
     return cancelled;
+  }
+
+  /** A waiting poll whose worker stops (or went away) answers empty now; its queue's offers are held for it no more. False when it was answered already. */
+  private end(waiting: Waiting): boolean {
+    if (!this.remove(waiting)) return false;
+    this.answeredAt.delete(waiting.taskQueue);
+    waiting.answer([]);
+    return true;
   }
 
   /** Up to `max` held tasks of the queue still within their time, oldest first, each started now (`startedNow`) and its offer answered 'taken'. */

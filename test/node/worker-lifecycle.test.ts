@@ -11,6 +11,7 @@ import { Client, Connection } from 'keel/client';
 import { startLocalService, type LocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
+import type { ShardChannels } from '../../sdk/worker/shard-channels.js';
 import { waitFor } from './fixtures/wait.js';
 import { keelHistory } from './fixtures/keel-history.js';
 
@@ -34,7 +35,7 @@ afterEach(async () => {
 });
 
 describe('worker lifecycle', () => {
-  it('keeps polling through a service restart and finishes the workflow afterwards', async () => {
+  it('keeps polling through a service restart and finishes the workflow afterwards; its shard channels close with the service and open again', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-restart-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const port = await freePort();
@@ -53,6 +54,9 @@ describe('worker lifecycle', () => {
     // A workflow that waits for a signal is in flight when the service goes down.
     const handle = await client.workflow.start('approval', { taskQueue: 'restart', workflowId: 'restart-1' });
     await waitFor('the first workflow task to complete', async () => (await handle.describe()).historyLength >= 4);
+    // Its shard polls go over channels (protocol 7), which go down with the service.
+    const channels = (worker as unknown as { channels: ShardChannels }).channels;
+    await waitFor('a shard channel open', () => channels.openChannels >= 1);
     await service.stop();
     service = undefined;
 
@@ -60,6 +64,10 @@ describe('worker lifecycle', () => {
     await handle.signal('approve', true);
     expect(await handle.result()).toBe('approved');
     expect(worker.getState()).toBe('RUNNING');
+    // The channels closed with the old service and open again to the new one.
+    expect(channels.stats.lost).toBeGreaterThanOrEqual(1);
+    await waitFor('a shard channel open to the restarted service', () => channels.openChannels >= 1);
+    expect(channels.stats.opened).toBeGreaterThanOrEqual(2);
   });
 
   it('shuts down on SIGTERM after letting a running activity finish within the grace time', async () => {

@@ -4,12 +4,10 @@
  * workerd writes them in one commit), and write the histories the same exchanges write sent one by
  * one. Each item is answered alone: a bad one gets its own error and the others go on.
  */
-import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { Limits, type ActivityTask, type HistoryEnd, type HistoryEvent, type WorkflowTask } from '../../protocol/index.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { call, completeWorkflowTask, expectError, freezeClock, history, hostStorage, json, NS, ok, pollWorkflowTask, scheduleActivityCommand, startWorkflow, testEnv, unique, wfObject } from './helpers.js';
+import { call, completeWorkflowTask, expectError, freezeClock, history, json, NS, ok, pollWorkflowTask, scheduleActivityCommand, startWorkflow, testEnv, unique, watchObject } from './helpers.js';
 
 type Result = { response?: Record<string, unknown>; error?: { code: string; message: string } };
 const batch = (items: unknown[]) => ok<{ results: Result[] }>('POST', '/tasks/batch', { items });
@@ -41,53 +39,6 @@ async function firstTasks(ids: string[]): Promise<Array<{ workflowId: string; ta
   );
 }
 
-/**
- * What the object that keeps `workflowIds` does from now on: its RPCs (`call` and `callMany`), and
- * the turn each of the workflows' transactions ran in — a turn ends when the microtasks run, so
- * transactions in one turn are in one synchronous stretch, and workerd commits them together.
- */
-async function watch(workflowIds: string[]) {
-  const seen = { call: 0, callMany: 0, turns: [] as number[] };
-  let turn = 0;
-  let ending = false;
-  let inCallMany = false;
-  await runInDurableObject(wfObject(workflowIds[0]!), (o: WorkflowObject) => {
-    // RPC reaches only methods of the object's prototype chain: the counting ones go in a prototype of its own.
-    const proto = Object.getPrototypeOf(o) as WorkflowObject;
-    Object.setPrototypeOf(
-      o,
-      Object.create(proto, {
-        // `callMany` reaches each item's host through `call`, synchronously: those are not RPCs.
-        call: { value: function (this: WorkflowObject, ...a: Parameters<WorkflowObject['call']>) { if (!inCallMany) seen.call++; return proto.call.apply(this, a); } },
-        callMany: {
-          value: function (this: WorkflowObject, ...a: Parameters<WorkflowObject['callMany']>) {
-            seen.callMany++;
-            inCallMany = true;
-            try {
-              return proto.callMany.apply(this, a);
-            } finally {
-              inCallMany = false;
-            }
-          },
-        },
-      }),
-    );
-    for (const id of workflowIds) {
-      const storage = hostStorage(o.host(id, NS));
-      const run = storage.transactionSync.bind(storage);
-      storage.transactionSync = ((fn: () => unknown) => {
-        seen.turns.push(turn);
-        if (!ending) {
-          ending = true;
-          queueMicrotask(() => ((turn += 1), (ending = false)));
-        }
-        return run(fn);
-      }) as typeof storage.transactionSync;
-    }
-  });
-  return seen;
-}
-
 /** Events as two runs must write them alike: the run's own names and sizes aside. */
 const comparable = (events: HistoryEvent[], names: string[]) =>
   events.slice(1).map((e) => {
@@ -109,7 +60,7 @@ describe('POST /tasks/batch', () => {
     const [batched, single] = [runs.slice(0, 4), runs.slice(4)];
     const commands = (i: number) => [scheduleActivityCommand(`a${i}`, { startToCloseTimeoutMs: 30_000 }), { type: 'StartTimer', timerId: `t${i}`, startToFireTimeoutMs: 60_000 }];
 
-    const seen = await watch(batched.map((r) => r.workflowId));
+    const seen = await watchObject(batched.map((r) => r.workflowId));
     const { results } = await batch(batched.map((r, i) => ({ kind: 'completeWorkflowTask', request: { taskToken: r.task.taskToken, commands: commands(i), identity: 'test-worker' } })));
     expect(results).toEqual([{ response: {} }, { response: {} }, { response: {} }, { response: {} }]);
     expect(seen.callMany).toBe(1);
@@ -183,7 +134,7 @@ describe('POST /tasks/batch', () => {
     let b = idsInOneShard('batch-b', 1);
     while (shards > 0 && shardOf(b[0]!, shards) === shardOf(a[0]!, shards)) b = idsInOneShard('batch-b', 1);
     const runs = await firstTasks([...a, ...b]);
-    const seen = await Promise.all(runs.map((r) => watch([r.workflowId])));
+    const seen = await Promise.all(runs.map((r) => watchObject([r.workflowId])));
     const { results } = await batch(runs.map((r) => ({ kind: 'completeWorkflowTask', request: { taskToken: r.task.taskToken, commands: [{ type: 'CompleteWorkflowExecution' }] } })));
     expect(results).toEqual([{ response: {} }, { response: {} }]);
     expect(seen.map((s) => s.callMany)).toEqual([1, 1]);

@@ -142,6 +142,51 @@ export async function watchWorkflow(workflowId: string): Promise<{ transactions:
   return seen;
 }
 
+/**
+ * What the object that keeps `workflowIds` does from now on: the RPCs it takes (`call` and `callMany`),
+ * and the turn each of the workflows' transactions ran in — a turn ends when the microtasks run, so
+ * transactions in one turn are in one synchronous stretch, and workerd commits them together.
+ */
+export async function watchObject(workflowIds: string[]) {
+  const seen = { call: 0, callMany: 0, turns: [] as number[] };
+  let turn = 0;
+  let ending = false;
+  await runInDurableObject(wfObject(workflowIds[0]!), (o: WorkflowObject) => {
+    // RPC reaches only methods of the object's prototype chain: the counting ones go in a prototype of its own.
+    // (`callMany` and a shard's channel reach the hosts without `call`: those are not RPCs.)
+    const proto = Object.getPrototypeOf(o) as WorkflowObject;
+    Object.setPrototypeOf(
+      o,
+      Object.create(proto, {
+        call: { value: function (this: WorkflowObject, ...a: Parameters<WorkflowObject['call']>) { seen.call++; return proto.call.apply(this, a); } },
+        callMany: { value: function (this: WorkflowObject, ...a: Parameters<WorkflowObject['callMany']>) { seen.callMany++; return proto.callMany.apply(this, a); } },
+      }),
+    );
+    for (const id of workflowIds) {
+      const storage = hostStorage(o.host(id, NS));
+      const run = storage.transactionSync.bind(storage);
+      storage.transactionSync = ((fn: () => unknown) => {
+        seen.turns.push(turn);
+        if (!ending) {
+          ending = true;
+          queueMicrotask(() => ((turn += 1), (ending = false)));
+        }
+        return run(fn);
+      }) as typeof storage.transactionSync;
+    }
+  });
+  return seen;
+}
+
+/** Stops the clock a shard's held offers are timed by (so a slow machine cannot expire one mid-test); returns a mover. */
+export async function freezeShardClock(shard: DurableObjectStub<WorkflowObject>): Promise<(ms: number) => Promise<void>> {
+  const clockOf = (o: WorkflowObject) => (o as unknown as { polls: { clock: { now(): number } } }).polls.clock;
+  const base = Date.now();
+  let offset = 0;
+  await runInDurableObject(shard, (o: WorkflowObject) => void Object.assign(clockOf(o), { now: () => base + offset }));
+  return async (ms) => void (offset += ms);
+}
+
 /** Runs `fn` inside the object that keeps a workflow, with the workflow's host (and the object's state). */
 export function inWorkflow<T>(namespace: string, workflowId: string, fn: (host: WorkflowHost, state: DurableObjectState) => T | Promise<T>): Promise<T> {
   return runInDurableObject(workflowObjectStub(testEnv, namespace, workflowId), (o: WorkflowObject, state) => fn(o.host(workflowId, namespace), state));

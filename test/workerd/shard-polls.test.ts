@@ -17,7 +17,7 @@ import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { shardHoldMs } from '../../src/workflow-object/shard-polls.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, history, inWorkflow, json, ok, queueState, settle, startWorkflow, testEnv, unique, until, watchWorkflow } from './helpers.js';
+import { NS, advance, call, completeWorkflowTask, eventTypes, expectError, freezeShardClock, history, inWorkflow, json, ok, queueState, settle, startWorkflow, testEnv, unique, until, watchWorkflow } from './helpers.js';
 
 const SHARDS = workflowShards(testEnv);
 /** An offer's hand-off window: what a queue may hold it, then a polled task's window. */
@@ -31,14 +31,6 @@ const shardPoll = (shard: number, taskQueue: string, pollerId: string, waitMs = 
 const waitingAt = (shard: number) => runInDurableObject(shardObject(shard), (o: WorkflowObject) => (o as unknown as { polls: { size: number } }).polls.size);
 /** Offers a shard holds for the next poll of `taskQueue`. */
 const heldAt = (shard: number, taskQueue: string) => runInDurableObject(shardObject(shard), (o: WorkflowObject) => (o as unknown as { polls: { held: Map<string, { size: number }> } }).polls.held.get(taskQueue)?.size ?? 0);
-/** Stops the clock a shard's held offers are timed by (so a slow machine cannot expire one mid-test); returns a mover. */
-async function freezeShardClock(shard: number): Promise<(ms: number) => Promise<void>> {
-  const clockOf = (o: WorkflowObject) => (o as unknown as { polls: { clock: { now(): number } } }).polls.clock;
-  const base = Date.now();
-  let offset = 0;
-  await runInDurableObject(shardObject(shard), (o: WorkflowObject) => void Object.assign(clockOf(o), { now: () => base + offset }));
-  return async (ms) => void (offset += ms);
-}
 /** What the queue (its one partition in this suite) saw: tasks added to it, polls answered. */
 const queueMetrics = (taskQueue: string) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', 0), (o) => o.metrics());
 /** A long poll of the queue by a worker that acknowledges hand-offs, as the SDK polls. */
@@ -202,7 +194,7 @@ describe('workflow-task polls at the shards (protocol 6)', () => {
     /** A poll of `tq` at the shard of `first` took that workflow's first task: its worker polls again soon. */
     async function pollAnswered(first: string, tq: string) {
       const shard = shardOf(first, SHARDS);
-      const moveClock = await freezeShardClock(shard);
+      const moveClock = await freezeShardClock(shardObject(shard));
       const polled = shardPoll(shard, tq, 'worker-1-poller');
       await until(() => waitingAt(shard), (n) => n === 1);
       await startWorkflow(first, tq);
