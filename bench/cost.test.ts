@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { cloudflareWorkflowsPerMillion, keelPerMillion, PRICES, temporalCloudPerMillion, total } from './cost';
 
-const zero = { workerRequests: 0, doRequests: 0, doActiveSeconds: 0, workerCpuMs: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
+const zero = { workerRequests: 0, doRequests: 0, channelMessages: 0, doActiveSeconds: 0, workerCpuMs: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
 
 describe('cost per million workflows', () => {
   it('prices each unit at its list price', () => {
     expect(total(keelPerMillion({ ...zero, workerRequests: 7 }))).toBeCloseTo(7 * 0.3);
     expect(total(keelPerMillion({ ...zero, doRequests: 11 }))).toBeCloseTo(11 * 0.15);
+    // A shard channel's messages: 20 to a Durable Object request.
+    expect(total(keelPerMillion({ ...zero, channelMessages: 40 }))).toBeCloseTo(2 * 0.15);
     expect(total(keelPerMillion({ ...zero, sqliteRowsWritten: 40 }))).toBeCloseTo(40);
     // 1 s active at 128 MB = 0.128 GB-s per workflow; a million of them at $12.50 per million GB-s.
     expect(total(keelPerMillion({ ...zero, doActiveSeconds: 1 }))).toBeCloseTo(0.128 * 12.5);

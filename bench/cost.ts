@@ -11,6 +11,8 @@ export interface KeelUnits {
   workerRequests: number;
   /** Durable Object requests: RPC calls on stubs (each a request) and alarm invocations. */
   doRequests: number;
+  /** Messages workers sent on shard channels (protocol 7): 20 to a Durable Object request. */
+  channelMessages: number;
   /** Wall-clock seconds objects had a call in progress (duration is billed while active). */
   doActiveSeconds: number;
   /** Worker and Durable Object CPU ms (Durable Objects are billed by duration, not CPU; Workers by CPU). */
@@ -36,6 +38,7 @@ export function keelPerMillion(u: KeelUnits): PriceLine[] {
     workerRequests: u.workerRequests,
     durableObjectRequests: u.doRequests,
     alarms: 0,
+    channelMessages: u.channelMessages,
     sqliteRowsRead: u.sqliteRowsRead,
     sqliteRowsWritten: u.sqliteRowsWritten,
     d1RowsRead: u.d1RowsRead,

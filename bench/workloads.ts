@@ -504,8 +504,9 @@ function billableUnits(service: Record<string, Record<string, number>> & { billi
   const b = service.billing;
   return {
     workerRequests: sum(service.http) / runs,
-    // A message a worker sends on a shard channel (protocol 7) is billed as 1/20 of a request; the channel's upgrade is a Worker request, counted in `http`.
-    doRequests: (sum(service.stubCalls) + sum(service.rpc, (k) => k.endsWith('.alarm')) + sum(service.rpc, (k) => k.endsWith('.webSocketMessage')) / 20) / runs,
+    doRequests: (sum(service.stubCalls) + sum(service.rpc, (k) => k.endsWith('.alarm'))) / runs,
+    // Priced 20 to a request (protocol/prices.ts); a channel's upgrade is a Worker request, counted in `http`.
+    channelMessages: sum(service.rpc, (k) => k.endsWith('.webSocketMessage')) / runs,
     doActiveSeconds: (b.activeMs.WorkflowObject ?? 0) / runs / 1000,
     workerCpuMs: cpu.workerdCpuMs / runs,
     sqliteRowsRead: b.rowsRead / runs,

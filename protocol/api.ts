@@ -216,6 +216,7 @@ export const ExecutionCostInfo = z
       workerRequests: z.number(),
       durableObjectRequests: z.number(),
       alarms: z.number(),
+      channelMessages: z.number().default(0).describe("Messages on workers' shard channels (protocol 7), billed 20 to a Durable Object request; absent from a service before protocol 7."),
       sqliteRowsRead: z.number(),
       sqliteRowsWritten: z.number(),
       d1RowsRead: z.number(),

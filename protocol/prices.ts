@@ -35,6 +35,12 @@ export interface ExecutionUnits {
   durableObjectRequests: number;
   /** Of the Durable Object requests, how many were alarm invocations. */
   alarms: number;
+  /**
+   * Messages workers sent on shard channels (protocol 7) about this execution: its shard polls that
+   * carried its tasks, and its completions. No Worker request; billed as Durable Object requests, 20
+   * messages to the request.
+   */
+  channelMessages: number;
   sqliteRowsRead: number;
   sqliteRowsWritten: number;
   /** The visibility store's rows (D1): the execution's summary upserts. */
@@ -44,7 +50,7 @@ export interface ExecutionUnits {
   storedBytes: number;
 }
 
-export const NO_UNITS: ExecutionUnits = { workerRequests: 0, durableObjectRequests: 0, alarms: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
+export const NO_UNITS: ExecutionUnits = { workerRequests: 0, durableObjectRequests: 0, alarms: 0, channelMessages: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
 
 /** The sum of two counts of units (stored bytes are a level, not a flow: the later one is kept). */
 export function addUnits(a: ExecutionUnits, b: Partial<ExecutionUnits>): ExecutionUnits {
@@ -52,6 +58,7 @@ export function addUnits(a: ExecutionUnits, b: Partial<ExecutionUnits>): Executi
     workerRequests: a.workerRequests + (b.workerRequests ?? 0),
     durableObjectRequests: a.durableObjectRequests + (b.durableObjectRequests ?? 0),
     alarms: a.alarms + (b.alarms ?? 0),
+    channelMessages: a.channelMessages + (b.channelMessages ?? 0),
     sqliteRowsRead: a.sqliteRowsRead + (b.sqliteRowsRead ?? 0),
     sqliteRowsWritten: a.sqliteRowsWritten + (b.sqliteRowsWritten ?? 0),
     d1RowsRead: a.d1RowsRead + (b.d1RowsRead ?? 0),
@@ -67,6 +74,8 @@ export interface PriceLine {
 }
 
 const M = 1e6;
+/** Incoming WebSocket messages billed as one Durable Object request (Cloudflare's Durable Objects pricing). */
+export const WEBSOCKET_MESSAGES_PER_REQUEST = 20;
 const GB = 1e9;
 
 /** USD for `n` units at `perMillion` dollars per million. */
@@ -81,6 +90,7 @@ export function priceUnits(u: ExecutionUnits): PriceLine[] {
   return [
     { item: 'Worker requests', units: u.workerRequests, usd: at(u.workerRequests, p.workers.perMillionRequests) },
     { item: 'Durable Object requests (RPCs, alarms)', units: u.durableObjectRequests, usd: at(u.durableObjectRequests, p.durableObjects.perMillionRequests) },
+    { item: 'Shard channel messages (Durable Object requests at 20:1)', units: u.channelMessages, usd: at(u.channelMessages / WEBSOCKET_MESSAGES_PER_REQUEST, p.durableObjects.perMillionRequests) },
     { item: 'SQLite rows read', units: u.sqliteRowsRead, usd: at(u.sqliteRowsRead, p.sqlite.perMillionRowsRead) },
     { item: 'SQLite rows written', units: u.sqliteRowsWritten, usd: at(u.sqliteRowsWritten, p.sqlite.perMillionRowsWritten) },
     { item: 'D1 rows read (visibility)', units: u.d1RowsRead, usd: at(u.d1RowsRead, p.d1.perMillionRowsRead) },

@@ -25,6 +25,9 @@ import { BATCHED_ENDPOINTS, type BatchedEndpoint, type WorkflowTask } from '../p
 import { errorBodyOf, type Outcome } from './service-error.js';
 import type { TaskTokenData } from './task-token.js';
 
+/** How a call reached this object: an RPC (the router, another object), or a message on one of its shard channels (billed differently). */
+type Via = 'rpc' | 'channel';
+
 /** One item of `callMany`: a worker's exchange about a task of the workflow `workflowId`, its token verified. */
 export interface BatchedCall {
   workflowId: string;
@@ -121,10 +124,11 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   /** `call`'s work, in this object: for its RPC, and for its shard channels' calls about its own workflows. */
-  private callHere<M extends WorkflowMethod>([namespace, workflowId]: [string, string], method: M, args: Parameters<MethodOf<M>>): ReturnType<MethodOf<M>> {
+  private callHere<M extends WorkflowMethod>([namespace, workflowId]: [string, string], method: M, args: Parameters<MethodOf<M>>, via: Via = 'rpc'): ReturnType<MethodOf<M>> {
     if (!Object.hasOwn(RPC_KINDS, method) || (method as string) === 'alarm') throw new TypeError(`not a workflow method: ${String(method)}`);
     const host = this.host(workflowId, namespace);
-    return (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
+    const run = () => (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
+    return via === 'channel' ? host.usage.channelCall(run) : run();
   }
 
   /**
@@ -138,12 +142,12 @@ export class WorkflowObject extends DurableObject<Env> {
     return this.callManyHere(namespace, items);
   }
 
-  private callManyHere(namespace: string, items: readonly BatchedCall[]): Promise<Array<Outcome<unknown>>> {
+  private callManyHere(namespace: string, items: readonly BatchedCall[], via: Via = 'rpc'): Promise<Array<Outcome<unknown>>> {
     return Promise.all(
       items.map(({ workflowId, method, args }) => {
         if (!BATCHED_ENDPOINTS.includes(method)) throw new TypeError(`not a batched workflow method: ${String(method)}`);
         try {
-          return (this.callHere([namespace, workflowId], method, args as never) as Promise<Outcome<unknown>>).catch(thrownOutcome);
+          return (this.callHere([namespace, workflowId], method, args as never, via) as Promise<Outcome<unknown>>).catch(thrownOutcome);
         } catch (err) {
           return thrownOutcome(err);
         }
@@ -159,7 +163,14 @@ export class WorkflowObject extends DurableObject<Env> {
    */
   pollWorkflowTasks(taskQueue: string, pollerId: string, waitMs: number, maxTasks?: number): Promise<WorkflowTask[]> {
     if (!this.isShard) throw new TypeError('only a shard takes workflow-task polls');
-    return this.polls.wait(taskQueue, pollerId, waitMs, maxTasks);
+    return this.pollHere(taskQueue, pollerId, waitMs, maxTasks, 'rpc');
+  }
+
+  /** A shard poll's wait; each task it carries bills its run for the poll (over HTTP its Worker request and this RPC, on a channel its message). */
+  private async pollHere(taskQueue: string, pollerId: string, waitMs: number, maxTasks: number | undefined, via: Via, ended?: AbortSignal): Promise<WorkflowTask[]> {
+    const tasks = await this.polls.wait(taskQueue, pollerId, waitMs, maxTasks, ended);
+    for (const task of tasks) this.hosts.get(task.workflowExecution.workflowId)?.host.usage.request(via === 'channel' ? 'channel' : 'offerTaken');
+    return tasks;
   }
 
   /** Protocol 6: a stopping worker's polls waiting at this shard answer empty now. */
@@ -173,9 +184,9 @@ export class WorkflowObject extends DurableObject<Env> {
     return (this.shardChannels ??= new ShardChannels({
       ctx: this.ctx,
       env: this.env,
-      polls: this.polls,
-      call: (name, method, args) => this.callHere(name, method as WorkflowMethod, args as never),
-      callMany: (namespace, items) => this.callManyHere(namespace, items),
+      poll: (taskQueue, pollerId, waitMs, maxTasks, ended) => this.pollHere(taskQueue, pollerId, waitMs, maxTasks, 'channel', ended),
+      call: (name, method, args) => this.callHere(name, method as WorkflowMethod, args as never, 'channel'),
+      callMany: (namespace, items) => this.callManyHere(namespace, items, 'channel'),
     }));
   }
 

@@ -13,7 +13,7 @@ import { visibilityDb } from '../visibility/migrations.js';
 import { ofNamespace, type Sql, type VisibilityLayout, D1_LAYOUT } from '../visibility/filter-sql.js';
 import { askShards } from '../visibility/shard-reads.js';
 
-const UNIT_KEYS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
+const UNIT_KEYS = ['workerRequests', 'durableObjectRequests', 'alarms', 'channelMessages', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
 
 const SUMS = UNIT_KEYS.map((k) => `COALESCE(SUM(json_extract(e.units, '$.${k}')), 0) AS ${k}`).join(', ');
 

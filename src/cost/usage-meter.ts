@@ -33,7 +33,22 @@ export class UsageMeter {
 
   /** A request served by this object; `poll`: a task handed to a worker's poll (its Worker request, the queue's RPC and this object's). */
   request(kind: RequestKind): void {
-    this.add(REQUEST_UNITS[kind]);
+    this.add(REQUEST_UNITS[this.onChannel && kind === 'worker' ? 'channel' : kind]);
+  }
+
+  private onChannel = false;
+
+  /**
+   * Runs `call` (a method of this execution's, metered as it starts: src/cost/metered-object.ts) as a
+   * message on a shard channel (protocol 7), not the Worker request it is over HTTP.
+   */
+  channelCall<T>(call: () => T): T {
+    this.onChannel = true;
+    try {
+      return call();
+    } finally {
+      this.onChannel = false;
+    }
   }
 
   /** A call this object made on another object's stub: a Durable Object request. */
@@ -76,16 +91,18 @@ export class UsageMeter {
   }
 }
 
-export type RequestKind = 'worker' | 'object' | 'alarm' | 'poll' | 'offerTaken';
+export type RequestKind = 'worker' | 'channel' | 'object' | 'alarm' | 'poll' | 'offerTaken';
 
 const REQUEST_UNITS: Record<RequestKind, Partial<ExecutionUnits>> = {
   // A Worker request the router turned into an RPC on this object.
   worker: { workerRequests: 1, durableObjectRequests: 1 },
+  // A message on a worker's shard channel (protocol 7): a request or poll answered by this shard, no Worker request.
+  channel: { channelMessages: 1 },
   // An RPC from another object (a parent, a child, a task queue passing a task on).
   object: { durableObjectRequests: 1 },
   alarm: { durableObjectRequests: 1, alarms: 1 },
   // A worker's poll that carried this run's task: its Worker request, its RPC on the queue, and the queue's startTask here.
   poll: { workerRequests: 1, durableObjectRequests: 2 },
-  // A worker's poll that took this run's task as the object offered it, started (src/engine/task-offer.ts): its Worker request and its RPC on the queue (or on the shard, protocol 6).
+  // A worker's poll that took this run's task as the object offered it, started (src/workflow-object/task-offer.ts): its Worker request and its RPC on the queue (or on the shard, protocol 6; over a shard channel it is `channel`).
   offerTaken: { workerRequests: 1, durableObjectRequests: 1 },
 };

@@ -37,7 +37,7 @@ describe('request records in a run row', () => {
     expect(JSON.parse(text).$q[0]).toEqual(['req-1', '0123456789abcdef', 5, { runId: 'run-1', started: true }]);
     expect(splitExtras(text)).toEqual({ core, requests });
     expect(decodeRequests(JSON.parse(encodeRequests(requests)))).toEqual(requests);
-    const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
+    const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, channelMessages: 5, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
     expect(splitExtras(withExtras(core, { usage: units, requests }))).toEqual({ core, usage: units, requests });
     expect(withExtras(core, { requests: [] })).toBe(core);
   });

@@ -79,7 +79,7 @@ describe('request fingerprints', () => {
 describe('a run row with its billable units', () => {
   it('keeps the run’s JSON apart from its units, and an older row without them reads as before', () => {
     const core = JSON.stringify({ runId: 'r', status: 'RUNNING', memo: { $usage: 'user data' } });
-    const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
+    const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, channelMessages: 5, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
     expect(splitExtras(withExtras(core, { usage: units }))).toEqual({ core, usage: units });
     expect(splitExtras(core)).toEqual({ core });
     expect(withExtras(core, {})).toBe(core);

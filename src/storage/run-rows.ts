@@ -94,7 +94,8 @@ export function joinRun(core: string, items: Iterable<StateRow>): RunState {
  */
 const USAGE_KEY = '$usage';
 const REQUESTS_KEY = '$q';
-const USAGE_FIELDS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
+// Appended to, never reordered: a row written before a field was added reads it as 0.
+const USAGE_FIELDS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes', 'channelMessages'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
 
 export interface RunExtras {
   usage?: ExecutionUnits;

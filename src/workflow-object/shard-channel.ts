@@ -18,7 +18,7 @@
  * same rules. A channel that closes ends the shard polls it started at once: a poll nobody will read
  * must not take a new run's first task (it would wait for the offer's hand-off window).
  */
-import { Api, Limits, SHARD_CHANNEL_ENDPOINTS, type ShardChannelAnswer, type ShardChannelEndpoint } from '../../protocol/index.js';
+import { Api, Limits, SHARD_CHANNEL_ENDPOINTS, type ShardChannelAnswer, type ShardChannelEndpoint, type WorkflowTask } from '../../protocol/index.js';
 import { authorize } from '../auth.js';
 import type { Env } from '../env.js';
 import { checkDepth, validate } from '../request-checks.js';
@@ -27,13 +27,13 @@ import { CHANNEL_HEADER, channelNameOf, type ChannelName } from '../shard-channe
 import { workflowMethods, workflowObjectName, workflowObjectNamed, workflowStub, type WorkflowCaller } from '../stubs.js';
 import type { CallingMany } from '../task-batch.js';
 import { taskHandlers, type Reach, type TaskCall } from '../task-handlers.js';
-import type { ShardPolls } from './shard-polls.js';
 
 /** What a channel needs of its shard object: its state (the sockets), env, polls, and its workflows' methods called in it. */
 export interface ChannelShard {
   ctx: DurableObjectState;
   env: Env;
-  polls: ShardPolls;
+  /** A shard poll of this channel's, waiting here until `ended` aborts at the latest. */
+  poll(taskQueue: string, pollerId: string, waitMs: number, maxTasks: number | undefined, ended: AbortSignal): Promise<WorkflowTask[]>;
   /** A workflow's method, called in this object (no RPC). */
   call: WorkflowCaller['call'];
   /** Several workflows' task exchanges in one turn (one commit), called in this object. */
@@ -159,12 +159,12 @@ export class ShardChannels {
 
   /** The objects as this channel reaches them: this shard itself for its own workflows and polls, another shard by its stub. */
   private reach({ own, closed }: Channel): Reach {
-    const { env, polls } = this.shard;
+    const { env } = this.shard;
     return {
       workflow: (namespace, workflowId) => (workflowObjectName(env, namespace, workflowId) === own ? workflowMethods(this.shard, namespace, workflowId) : workflowStub(env, namespace, workflowId)),
       objectNamed: (name) => (name === own ? this.shard : (workflowObjectNamed(env, name) as unknown as CallingMany)),
       // The channel's shard is this one (its poll names no other).
-      shard: () => ({ pollWorkflowTasks: (taskQueue, pollerId, waitMs, maxTasks) => polls.wait(taskQueue, pollerId, waitMs, maxTasks, closed.signal) }),
+      shard: () => ({ pollWorkflowTasks: (taskQueue, pollerId, waitMs, maxTasks) => this.shard.poll(taskQueue, pollerId, waitMs, maxTasks, closed.signal) }),
     };
   }
 

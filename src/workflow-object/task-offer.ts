@@ -62,7 +62,8 @@ export class TaskOffer {
     if (!task) return;
     // A poll of its queue at this shard takes it (waiting, or the next one while the shard holds it) as a
     // poll at the queue would, with no RPC; its hand-off window and acknowledgement are the offer's.
-    if (this.polls && (await this.polls.offer(offered.taskQueue, task, offered.ref)) === 'taken') return usageMeterOf(this.env).request('offerTaken');
+    // The poll that takes it bills the run (src/workflow-object.ts, pollHere), by how it came.
+    if (this.polls && (await this.polls.offer(offered.taskQueue, task, offered.ref)) === 'taken') return;
     try {
       const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').add(offered.ref, { kind: 'workflow', task });
       // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.

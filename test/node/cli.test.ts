@@ -90,8 +90,9 @@ describe('keel workflow …', () => {
     expect(text.stdout).toContain(`at ${PRICES.name} (${PRICES.date})`);
     expect(text.stdout).toMatch(/SQLite rows written\s+[1-9]\d*\s+\$0\.0000\d+/);
     const doc = json<{ cost: ExecutionCost }>((await keel(['workflow', 'describe', '-w', 'cli-cost', '-o', 'json'], env())).stdout);
-    // The client's start, the worker's completions and this describe reached the run.
-    expect(doc.cost.units.workerRequests).toBeGreaterThanOrEqual(4);
+    // The client's start, the worker's completions (as Worker requests, or messages on its shard channels) and this describe reached the run.
+    expect(doc.cost.units.workerRequests + doc.cost.units.channelMessages).toBeGreaterThanOrEqual(4);
+    expect(text.stdout).toMatch(/Shard channel messages \(Durable Object requests at 20:1\)\s+\d+/);
     expect(doc.cost.units.sqliteRowsWritten).toBeGreaterThan(0);
     expect(doc.cost.units.storedBytes).toBeGreaterThan(0);
     expect(doc.cost.totalUsd).toBeCloseTo(totalUsd(priceUnits(doc.cost.units)), 12);

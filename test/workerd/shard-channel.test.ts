@@ -6,7 +6,7 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { Api, Limits, shardChannelPath, type ActivityTask, type HistoryEvent, type ShardChannelAnswer, type ShardChannelEndpoint, type WorkflowTask } from '../../protocol/index.js';
+import { Api, Limits, shardChannelPath, type ActivityTask, type ExecutionUnits, type HistoryEvent, type ShardChannelAnswer, type ShardChannelEndpoint, type WorkflowTask } from '../../protocol/index.js';
 import { sha256Hex } from '../../src/auth.js';
 import type { Env } from '../../src/env.js';
 import { createRouter } from '../../src/router.js';
@@ -159,7 +159,8 @@ describe('a shard channel (protocol 7)', () => {
       const retry = (await pollWorkflowTask(taskQueue, 0))!;
       answers.push(await rpcs(send('batchTasks', { items: [{ kind: 'completeWorkflowTask', request: { taskToken: retry.taskToken, commands: [{ type: 'CompleteWorkflowExecution', result: json('done') }], identity: 'worker-1' } }] })));
       const events = await history(workflowId);
-      return { answers: comparable(answers, [workflowId, runId, taskQueue]), events: comparable(events.slice(1), [workflowId, runId, taskQueue]) as HistoryEvent[], rpcsTaken };
+      const units = (await call('GET', `/workflows/${workflowId}`, { runId })).body.cost.units as ExecutionUnits;
+      return { answers: comparable(answers, [workflowId, runId, taskQueue]), events: comparable(events.slice(1), [workflowId, runId, taskQueue]) as HistoryEvent[], rpcsTaken, units };
     }
 
     const channel = await openChannel(shard);
@@ -173,6 +174,13 @@ describe('a shard channel (protocol 7)', () => {
     // Over HTTP each exchange was an RPC to the shard; over the channel, none.
     expect(overHttp.rpcsTaken).toBe(5);
     expect(overChannel.rpcsTaken).toBe(0);
+    // The run's bill: each of its six exchanges (the poll that carried its task, five completions and
+    // failures) a message on the channel — no Worker request, a twentieth of a Durable Object request —
+    // where over HTTP each was a Worker request and a Durable Object request.
+    expect(overHttp.units.channelMessages).toBe(0);
+    expect(overChannel.units.channelMessages).toBe(6);
+    expect(overChannel.units.workerRequests).toBe(overHttp.units.workerRequests - 6);
+    expect(overChannel.units.durableObjectRequests).toBe(overHttp.units.durableObjectRequests - 6);
     channel.close();
   });
 
