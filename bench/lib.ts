@@ -309,9 +309,11 @@ export interface BenchOptions {
   instrumented?: boolean;
   /**
    * Send the client's and worker's requests through the RequestCounter's fetch, to count and
-   * observe them. Off, they use the SDK's default HTTP client, as users' workers do.
+   * observe them. Off, they use the SDK's default HTTP client, as users' workers do. `client`: only
+   * the client's, on a connection of its own (no eager start), so that the worker's calls go its
+   * default way — its shard channels (protocol 7), which a connection with its own fetch does not open.
    */
-  observeExchanges?: boolean;
+  observeExchanges?: boolean | 'client';
   worker?: Partial<WorkerOptions>;
 }
 
@@ -330,8 +332,9 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   const service = await startLocalService({ ...script, ...bindings, ...(dataDir ? { dataDir } : {}) });
   const pids = workerdPids();
   const observed = options.observeExchanges || experiments().has('identity-encoding') ? { fetch: counter.fetch } : {};
-  const workerConnection = await NativeConnection.connect({ address: service.address, ...observed });
-  const clientConnection = eagerStart() ? workerConnection : await Connection.connect({ address: service.address, ...observed });
+  const clientOnly = options.observeExchanges === 'client';
+  const workerConnection = await NativeConnection.connect({ address: service.address, ...(clientOnly ? {} : observed) });
+  const clientConnection = eagerStart() && !clientOnly ? workerConnection : await Connection.connect({ address: service.address, ...observed });
   const worker = await Worker.create({
     connection: workerConnection,
     taskQueue: TASK_QUEUE,

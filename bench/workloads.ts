@@ -467,7 +467,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
         },
       ];
     },
-    { instrumented: true, observeExchanges: true },
+    // The worker as users run it (its calls over its shard channels); the client's exchanges observed, on a connection of its own.
+    { instrumented: true, observeExchanges: 'client' },
   );
 }
 
@@ -545,6 +546,15 @@ function w1Timeline(log: Exchange[], windows: Array<[number, number]>): Record<s
     const actComplete = one('/activity-tasks/complete')[0];
     const result = one('/history')[0];
     const [first, second] = wtCompletes;
+    if (start && wtPolls.length === 0 && wtCompletes.length === 0 && !actComplete) {
+      // Only the client's exchanges are seen: the worker's went over its shard channels (protocol 7),
+      // and the start waited for the result (or a history long poll fetched it).
+      const last = result ?? start;
+      add("c1 client: start → result at the client (the worker's tasks and completions over its shard channels)", last.answeredAt - start.sentAt);
+      add('c2 client: result received → execute() returns', t1 - last.answeredAt);
+      add('   total start → result', t1 - t0);
+      continue;
+    }
     if (start && wtPolls.length === 0 && !actPoll && first && !second && actComplete && result) {
       // The second workflow task ran ahead and went with the activity's completion (a speculative workflow task).
       add('s1 client: start, answered with the first workflow task (round trip)', start.answeredAt - start.sentAt);
