@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Clock } from './clock.js';
-import { HeldTasks, type Held } from './held-tasks.js';
+import { HeldTasks, startedNow, type Held } from './held-tasks.js';
+import { signTaskToken } from './task-token.js';
 import type { StartedTask } from './started-task.js';
 import type { OfferOutcome } from './task-queue-object.js';
 import type { TaskRef } from './task-token.js';
@@ -51,5 +52,25 @@ describe('HeldTasks', () => {
     const a = held.take()!;
     held.putBack(a);
     expect(held.takeAll().map((h) => h.ref.runId)).toEqual(['a', 'b']);
+  });
+});
+
+describe('startedNow', () => {
+  it("stamps a held task's start in a copy: the offered task and its events (the workflow object's own, WorkflowStore.viewEvents) stay as they were", async () => {
+    const offeredAt = Date.UTC(2026, 0, 1);
+    const events = [
+      { eventId: 1, eventTime: new Date(offeredAt - 5).toISOString(), eventType: 'WorkflowExecutionStarted', attributes: {} },
+      { eventId: 2, eventTime: new Date(offeredAt).toISOString(), eventType: 'WorkflowTaskScheduled', attributes: {} },
+      { eventId: 3, eventTime: new Date(offeredAt).toISOString(), eventType: 'WorkflowTaskStarted', attributes: {} },
+    ];
+    const deepFreeze = <T>(o: T): T => (Object.values(o as object).forEach((v) => typeof v === 'object' && v !== null && deepFreeze(v)), Object.freeze(o));
+    const token = await signTaskToken({ ...ref('a', 1), startedEventId: 3 }, undefined);
+    const offered = deepFreeze({ kind: 'workflow', task: { taskToken: token, startedEventId: 3, startedTime: new Date(offeredAt).toISOString(), history: events } } as unknown as StartedTask);
+    const before = JSON.stringify(offered);
+    const taken = await startedNow(offered, offeredAt + 40, undefined);
+    expect(JSON.stringify(offered)).toBe(before);
+    const history = (taken as Extract<StartedTask, { kind: 'workflow' }>).task.history;
+    expect(history.map((e) => e.eventTime)).toEqual([events[0]!.eventTime, events[1]!.eventTime, new Date(offeredAt + 40).toISOString()]);
+    expect(history[0]).toBe(events[0]);
   });
 });

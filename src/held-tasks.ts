@@ -47,8 +47,9 @@ export async function startedNow(started: StartedTask, now: number, tokenSecret:
   const last = task.history.at(-1);
   // A first page that does not reach the start (a history in pages) keeps the offer's time: the rest comes from the object.
   if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
-  last.eventTime = at;
-  return { kind: 'workflow', task: { ...task, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, tokenSecret) } };
+  // A copy: the task's events may be the ones its workflow object keeps in memory (WorkflowStore.viewEvents), never changed.
+  const history = [...task.history.slice(0, -1), { ...last, eventTime: at }];
+  return { kind: 'workflow', task: { ...task, history, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, tokenSecret) } };
 }
 
 /** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
