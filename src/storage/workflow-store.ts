@@ -105,6 +105,8 @@ export class WorkflowStore implements ExecutionStore {
   private requestRuns: Map<string, string> | undefined;
   /** Every row of this workflow is in memory (it had none when its store was made): a run not in `runs` does not exist. */
   private complete = false;
+  /** The workflow had no row in its shard when this store was made (a start, usually): nothing of it was stored. */
+  readonly foundEmpty: boolean = false;
   /** By run sequence number: the history rows this store wrote, oldest first (see RECENT_HISTORY_CHARS). */
   private readonly recentHistory = new Map<number, HistoryRow[]>();
   /** The runs the last change wrote, as it left them (see WrittenRun). */
@@ -127,7 +129,10 @@ export class WorkflowStore implements ExecutionStore {
     this.state = this.table([META, OUTBOX]);
     // A workflow new to its shard (every start) has no row yet: one statement says so, and the
     // reads that would each have found nothing (its runs, outbox, request ids, summaries) cost none.
-    if (scope !== '' && this.state.scopeIsEmpty()) this.knownEmpty();
+    if (scope !== '' && this.state.scopeIsEmpty()) {
+      this.knownEmpty();
+      this.foundEmpty = true;
+    }
   }
 
   /** The workflow has no row: what memory would have read from storage is known to be nothing. */
