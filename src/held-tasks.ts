@@ -61,6 +61,11 @@ export const MAX_HELD_OFFERS = 1000;
 
 export class HeldTasks {
   private readonly list: Held[] = [];
+  /**
+   * No held task's time is up before this (a lower bound: what leaves the list leaves it as it was), so
+   * that `peek`, at every poll, looks through the list only when one may be past its time.
+   */
+  private earliestUntil = Infinity;
   /** Expires the held offers at the earliest one's time. */
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -81,6 +86,7 @@ export class HeldTasks {
     const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
     const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + holdMs;
     this.list.push({ task, ref, at, until, ...(answer ? { answer } : {}), ...(token ? { token } : {}) });
+    this.earliestUntil = Math.min(this.earliestUntil, until);
     if (answer) this.schedule();
   }
 
@@ -98,6 +104,7 @@ export class HeldTasks {
   /** Gives back one taken that could not be handed out: it is the oldest again. */
   putBack(held: Held): void {
     this.list.unshift(held);
+    this.earliestUntil = Math.min(this.earliestUntil, held.until);
   }
 
   /** Takes them all (a queue closing). */
@@ -122,10 +129,13 @@ export class HeldTasks {
   /** Those past their time: offers to `onExpired`, hand-overs dropped. */
   private expire(): void {
     const now = this.clock.now();
+    if (this.earliestUntil >= now) return;
     const expired: Held[] = [];
+    this.earliestUntil = Infinity;
     for (let i = 0; i < this.list.length; ) {
       const held = this.list[i]!;
       if (held.until >= now) {
+        this.earliestUntil = Math.min(this.earliestUntil, held.until);
         i++;
         continue;
       }
