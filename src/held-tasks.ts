@@ -13,7 +13,7 @@ import { Limits } from '../protocol/index.js';
 import type { Clock } from './clock.js';
 import type { StartedTask } from './started-task.js';
 import type { OfferOutcome } from './task-queue-object.js';
-import { withStartedAt, type TaskRef } from './task-token.js';
+import { signTaskToken, withStartedAt, type TaskRef, type TaskTokenData } from './task-token.js';
 
 export interface Held {
   task: StartedTask;
@@ -24,6 +24,8 @@ export interface Held {
   until: number;
   /** An offer's: answers the workflow object's `addTask`, which waits while the task is held. */
   answer?: (outcome: OfferOutcome) => void;
+  /** A task whose token is not signed yet (its `taskToken` is ''; a shard's offer): `startedNow` signs this. */
+  token?: TaskTokenData;
 }
 
 /**
@@ -40,15 +42,18 @@ export const HAND_OVER_HOLD_MS = Limits.handOffAckMs / 2;
  * (the history's last event), its `startedTime` and its token say so; the object writes the event with
  * the token's time.
  */
-export async function startedNow(started: StartedTask, now: number, tokenSecret: string | undefined): Promise<StartedTask> {
-  if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return started;
+export async function startedNow(started: StartedTask, now: number, tokenSecret: string | undefined, unsigned?: TaskTokenData): Promise<StartedTask> {
+  const asOffered = async (): Promise<StartedTask> => (unsigned && started.kind === 'workflow' ? { kind: 'workflow', task: { ...started.task, taskToken: await signTaskToken(unsigned, tokenSecret) } } : started);
+  if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return asOffered();
   const task = started.task;
   const at = new Date(now).toISOString();
   const last = task.history.at(-1);
   // A first page that does not reach the start (a history in pages) keeps the offer's time: the rest comes from the object.
-  if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
-  last.eventTime = at;
-  return { kind: 'workflow', task: { ...task, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, tokenSecret) } };
+  if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return asOffered();
+  // A copy: the task's events may be the ones its workflow object keeps in memory (WorkflowStore.viewEvents), never changed.
+  const history = [...task.history.slice(0, -1), { ...last, eventTime: at }];
+  const taskToken = unsigned ? await signTaskToken({ ...unsigned, startedAtMs: now }, tokenSecret) : await withStartedAt(task.taskToken, now, tokenSecret);
+  return { kind: 'workflow', task: { ...task, history, startedTime: at, taskToken } };
 }
 
 /** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
@@ -56,6 +61,11 @@ export const MAX_HELD_OFFERS = 1000;
 
 export class HeldTasks {
   private readonly list: Held[] = [];
+  /**
+   * No held task's time is up before this (a lower bound: what leaves the list leaves it as it was), so
+   * that `peek`, at every poll, looks through the list only when one may be past its time.
+   */
+  private earliestUntil = Infinity;
   /** Expires the held offers at the earliest one's time. */
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -69,13 +79,14 @@ export class HeldTasks {
     return this.list.length;
   }
 
-  /** Keeps a started task until `holdMs` after its start; `answer`: an offer's. */
-  hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void): void {
+  /** Keeps a started task until `holdMs` after its start; `answer`: an offer's; `token`: its token's data when it is not signed yet. */
+  hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void, token?: TaskTokenData): void {
     const at = this.clock.now();
     // Counted from the start (the workflow object's clock) if that was earlier than its arrival here.
     const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
     const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + holdMs;
-    this.list.push({ task, ref, at, until, ...(answer ? { answer } : {}) });
+    this.list.push({ task, ref, at, until, ...(answer ? { answer } : {}), ...(token ? { token } : {}) });
+    this.earliestUntil = Math.min(this.earliestUntil, until);
     if (answer) this.schedule();
   }
 
@@ -93,6 +104,7 @@ export class HeldTasks {
   /** Gives back one taken that could not be handed out: it is the oldest again. */
   putBack(held: Held): void {
     this.list.unshift(held);
+    this.earliestUntil = Math.min(this.earliestUntil, held.until);
   }
 
   /** Takes them all (a queue closing). */
@@ -117,10 +129,13 @@ export class HeldTasks {
   /** Those past their time: offers to `onExpired`, hand-overs dropped. */
   private expire(): void {
     const now = this.clock.now();
+    if (this.earliestUntil >= now) return;
     const expired: Held[] = [];
+    this.earliestUntil = Infinity;
     for (let i = 0; i < this.list.length; ) {
       const held = this.list[i]!;
       if (held.until >= now) {
+        this.earliestUntil = Math.min(this.earliestUntil, held.until);
         i++;
         continue;
       }

@@ -74,6 +74,7 @@ export class WorkflowHost {
     this.usage = usageMeterOf(this.env);
     this.usage.watch(storage.sql);
     this.store = new WorkflowStore(storage, this.usage, storage.scope);
+    if (this.store.foundEmpty) storage.knownEmpty?.();
     if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
       const offset = this.store.meta('clockOffsetMs');

@@ -9,8 +9,8 @@ import { isRunning, type RunState } from './run-state.js';
 import type { Txn } from './transaction.js';
 import { addInputEvent, flushBuffered } from './workflow-tasks.js';
 
-/** The run a request names (its run id, else the latest), or WORKFLOW_NOT_FOUND. */
-export function resolveRun(tx: Txn, workflowId: string, runId: string | undefined): RunState {
+/** The run a request names (its run id, else the latest), or WORKFLOW_NOT_FOUND; `tx` a change, or a read's view of the store (`WorkflowStore.reader`). */
+export function resolveRun(tx: Pick<Txn, 'currentRunId' | 'loadRun'>, workflowId: string, runId: string | undefined): RunState {
   const id = runId || tx.currentRunId();
   const run = id ? tx.loadRun(id) : undefined;
   if (!run) {

@@ -33,6 +33,8 @@ export interface HistoryRow {
   first: number;
   last: number;
   v: string;
+  /** Its events as the change that wrote them made them, for reads that never change them (`selectHistory`'s `view`); dropped to save memory. */
+  events?: readonly HistoryEvent[] | undefined;
 }
 
 /**
@@ -42,6 +44,7 @@ export interface HistoryRow {
 export function insertHistory(state: StateTable, runSeq: number, events: Array<{ event: HistoryEvent; attributes?: string | undefined }>): HistoryRow[] {
   const rows: HistoryRow[] = [];
   let batch: string[] = [];
+  let batchEvents: HistoryEvent[] = [];
   let chars = 0;
   let first = 0;
   let last = 0;
@@ -49,9 +52,10 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
     if (batch.length > 0) {
       const v = `[${batch.join(',')}]`;
       state.put(keyOf(runSeq, last), v, first);
-      rows.push({ first, last, v });
+      rows.push({ first, last, v, events: batchEvents });
     }
     batch = [];
+    batchEvents = [];
     chars = 0;
   };
   for (const { event, attributes = JSON.stringify(event.attributes) } of events) {
@@ -59,6 +63,7 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
     if (batch.length > 0 && chars + text.length > BATCH_CHARS) flush();
     if (batch.length === 0) first = event.eventId;
     batch.push(text);
+    batchEvents.push(event);
     chars += text.length;
     last = event.eventId;
   }
@@ -71,43 +76,48 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
  * as fit in it by a running total of their sizes (always at least the first), so a page stays
  * within what one answer, and one RPC, may carry. `recent`: the run's newest rows, as written
  * (`insertHistory`), oldest first and with no row missing after them; a range that starts within
- * them is read from them, with no statement.
+ * them is read from them, with no statement. `view`: the caller never changes what it gets, so a
+ * recent row that still has its events gives them as they are, with no text parsed.
  */
-export function selectHistory(state: StateTable, runSeq: number, from: number, to: number, limit: number, maxBytes?: number, recent?: readonly HistoryRow[]): HistoryEvent[] {
+export function selectHistory(state: StateTable, runSeq: number, from: number, to: number, limit: number, maxBytes?: number, recent?: readonly HistoryRow[], view = false): HistoryEvent[] {
   const rows = recent?.length && from >= recent[0]!.first ? rowsInMemory(recent, from, to, limit) : rowsOnDisk(state, runSeq, from, to, limit);
   const out: HistoryEvent[] = [];
   let bytes = 0;
-  for (const v of rows) {
-    const batch = JSON.parse(v) as StoredEvent[];
+  for (const { v, events } of rows) {
+    const kept = view ? events : undefined;
+    const batch = kept ?? (JSON.parse(v) as StoredEvent[]);
     // A whole row within the budget needs no event measured on its own (its text, plus each event's frame, bounds them).
     const wholeRow = maxBytes === undefined || bytes + v.length + EVENT_FRAME_BYTES * batch.length <= maxBytes;
     if (wholeRow && maxBytes !== undefined) bytes += v.length + EVENT_FRAME_BYTES * batch.length;
-    for (const [id, time, type, attributes] of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const event = kept?.[i];
+      const stored = kept ? undefined : (batch[i] as StoredEvent);
+      const id = event ? event.eventId : stored![0];
       if (id < from || id > to) continue;
       if (!wholeRow) {
-        bytes += JSON.stringify(attributes).length + EVENT_FRAME_BYTES;
+        bytes += JSON.stringify(event ? event.attributes : stored![3]).length + EVENT_FRAME_BYTES;
         if (bytes > maxBytes! && out.length > 0) return out;
       }
-      out.push({ eventId: id, eventTime: eventTimeIso(time), eventType: type, attributes } as HistoryEvent);
+      out.push(event ?? ({ eventId: id, eventTime: eventTimeIso(stored![1]), eventType: stored![2], attributes: stored![3] } as HistoryEvent));
       if (out.length === limit) return out;
     }
   }
   return out;
 }
 
-/** The texts of the rows holding [from, to], at most `limit`, from those in memory (as on disk: keyed by last id). */
-function rowsInMemory(recent: readonly HistoryRow[], from: number, to: number, limit: number): string[] {
-  const out: string[] = [];
+/** The rows holding [from, to], at most `limit`, from those in memory (as on disk: keyed by last id). */
+function rowsInMemory(recent: readonly HistoryRow[], from: number, to: number, limit: number): HistoryRow[] {
+  const out: HistoryRow[] = [];
   for (const row of recent) {
     if (row.last < from) continue;
-    out.push(row.v);
+    out.push(row);
     if (row.last >= to || out.length === limit) break;
   }
   return out;
 }
 
-/** The texts of the rows holding [from, to], at most `limit`, read from the state table. */
-function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number, limit: number): string[] {
+/** The rows holding [from, to], at most `limit`, read from the state table (their text alone). */
+function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number, limit: number): Array<{ v: string; events?: undefined }> {
   const { sql } = state;
   const key = (id: number) => state.key(keyOf(runSeq, id));
   const end = prefixEnd(state.key(prefixOf(runSeq)));
@@ -121,8 +131,7 @@ function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number,
       ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
       : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
   )
-    .toArray()
-    .map((r) => r.v);
+    .toArray();
 }
 
 /** Deletes a run's history (inside the transaction that deletes the run). */

@@ -52,6 +52,13 @@ const REQUESTS = 'q/';
  * a shard keeps up to a thousand workflows in memory.
  */
 const RECENT_HISTORY_CHARS = 8 * 1024;
+/**
+ * Of those rows, the newest that many characters' worth also keep their events as the change made
+ * them (`HistoryRow.events`): a task's history built right after the changes that wrote it (a new
+ * run's first task, a sticky task's new events, a close event) then parses no text. The objects
+ * take a few times the memory of their text, so this is the smaller bound.
+ */
+const RECENT_EVENT_CHARS = 4 * 1024;
 
 /**
  * A run as the change that wrote it left it, with that change's events of it: what the answer to
@@ -98,6 +105,8 @@ export class WorkflowStore implements ExecutionStore {
   private requestRuns: Map<string, string> | undefined;
   /** Every row of this workflow is in memory (it had none when its store was made): a run not in `runs` does not exist. */
   private complete = false;
+  /** The workflow had no row in its shard when this store was made (a start, usually): nothing of it was stored. */
+  readonly foundEmpty: boolean = false;
   /** By run sequence number: the history rows this store wrote, oldest first (see RECENT_HISTORY_CHARS). */
   private readonly recentHistory = new Map<number, HistoryRow[]>();
   /** The runs the last change wrote, as it left them (see WrittenRun). */
@@ -120,7 +129,10 @@ export class WorkflowStore implements ExecutionStore {
     this.state = this.table([META, OUTBOX]);
     // A workflow new to its shard (every start) has no row yet: one statement says so, and the
     // reads that would each have found nothing (its runs, outbox, request ids, summaries) cost none.
-    if (scope !== '' && this.state.scopeIsEmpty()) this.knownEmpty();
+    if (scope !== '' && this.state.scopeIsEmpty()) {
+      this.knownEmpty();
+      this.foundEmpty = true;
+    }
   }
 
   /** The workflow has no row: what memory would have read from storage is known to be nothing. */
@@ -182,6 +194,9 @@ export class WorkflowStore implements ExecutionStore {
     return this.lastWrittenRun(runId)?.run ?? this.loadRun(runId);
   }
 
+  /** What a read that changes nothing resolves runs through (`resolveRun`): the current run, and each run as `viewRun` gives it. */
+  readonly reader: Pick<Txn, 'currentRunId' | 'loadRun'> = { currentRunId: () => this.currentRunId(), loadRun: (runId) => this.viewRun(runId) };
+
   /** One event of a run: from the last change when it wrote it (no read, no parse), else read. */
   readEvent(runId: string, eventId: number): HistoryEvent | undefined {
     return this.lastWrittenRun(runId)?.events.get(eventId) ?? this.readEvents(runId, eventId, eventId)[0];
@@ -199,11 +214,30 @@ export class WorkflowStore implements ExecutionStore {
     return selectHistory(this.state, seq, from, to, limit, maxBytes, this.recentHistory.get(seq));
   }
 
+  /**
+   * `readEvents`, to read, never to change: the events of recent rows that kept them (RECENT_EVENT_CHARS)
+   * are given as the changes that wrote them made them, with no text parsed.
+   */
+  viewEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
+    const seq = this.rowsOf(runId)?.seq;
+    if (seq === undefined) return [];
+    return selectHistory(this.state, seq, from, to, limit, maxBytes, this.recentHistory.get(seq), true);
+  }
+
   /** Keeps a run's rows just written as its newest in memory, dropping the oldest past RECENT_HISTORY_CHARS. */
   private rememberHistory(seq: number, written: HistoryRow[]): void {
     const rows = [...(this.recentHistory.get(seq) ?? []), ...written];
     let chars = rows.reduce((n, r) => n + r.v.length, 0);
     while (rows.length > 0 && chars > RECENT_HISTORY_CHARS) chars -= rows.shift()!.v.length;
+    // Newest first: the rows past RECENT_EVENT_CHARS keep their text alone.
+    let eventChars = 0;
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const row = rows[i]!;
+      eventChars += row.v.length;
+      if (eventChars <= RECENT_EVENT_CHARS) continue;
+      if (row.events === undefined) break;
+      rows[i] = { first: row.first, last: row.last, v: row.v };
+    }
     this.recentHistory.set(seq, rows);
   }
 

@@ -52,7 +52,8 @@ export class WorkflowAlarm {
   /** Sets the one alarm to the earliest moment anything waits for (inside the transaction). */
   schedule(tx: Txn): void {
     const current = tx.currentRunId();
-    const run = current ? tx.loadRun(current) : undefined;
+    // Only read here: a change that changed nothing (a delivery's own `Txn`) takes the run as stored, with no parse.
+    const run = current ? (tx.changed ? tx.loadRun(current) : this.store.viewRun(current)) : undefined;
     let at = run ? nextWakeup(tx, run) : undefined;
     // Undelivered tasks (calls, summaries) are retried by the alarm if the delivery that follows
     // this transaction fails or the object is evicted first; a row due later (a running run's

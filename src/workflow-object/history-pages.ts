@@ -6,7 +6,6 @@ import { Limits, type HistoryEvent, type ParsedRequestOf, type ResponseOf } from
 import type { Clock } from '../clock.js';
 import { resolveRun } from '../engine/run-control.js';
 import { isRunning, type RunState } from '../engine/run-state.js';
-import { Txn } from '../engine/transaction.js';
 import { transientEvents } from '../engine/workflow-tasks.js';
 import { ServiceError } from '../service-error.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
@@ -16,7 +15,7 @@ import type { HistoryWaiters } from './history-waiters.js';
 export function workflowTaskHistory(store: WorkflowStore, run: RunState, from: number, startedEventId: number): { events: HistoryEvent[]; more: boolean } {
   const transient = run.workflowTask?.startedEventId === startedEventId ? transientEvents(run) : [];
   const storedEnd = Math.min(startedEventId, run.nextEventId - 1);
-  const events = store.readEvents(run.runId, from, storedEnd, -1, Limits.maxHistoryPageBytes);
+  const events = store.viewEvents(run.runId, from, storedEnd, -1, Limits.maxHistoryPageBytes);
   const last = events.at(-1)?.eventId ?? from - 1;
   if (last < storedEnd) return { events, more: true };
   return { events: [...events, ...transient], more: false };
@@ -33,19 +32,21 @@ export async function readHistory(
   deadline: number,
 ): Promise<ResponseOf<'getWorkflowHistory'>> {
   const { store, clock, workflowId } = deps;
+  // A read changes nothing: runs and events as the last change left them when it wrote them (no parse).
+  const runs = store.reader;
   const token = req.nextPageToken ? parsePageToken(req.nextPageToken) : undefined;
-  if (token?.taskStartedEventId !== undefined) return workflowTaskHistoryPage(store, resolveRun(new Txn(store, clock.now()), workflowId, req.runId), token.from, token.taskStartedEventId);
+  if (token?.taskStartedEventId !== undefined) return workflowTaskHistoryPage(store, resolveRun(runs, workflowId, req.runId), token.from, token.taskStartedEventId);
   const from = token?.from ?? 1;
   // The run is fixed when the call arrives: a run started meanwhile (TERMINATE_EXISTING,
   // a new start after a close) must not take the place of the one being waited on.
-  const runId = resolveRun(new Txn(store, clock.now()), workflowId, req.runId).runId;
+  let run = resolveRun(runs, workflowId, req.runId);
+  const runId = run.runId;
   for (;;) {
-    const run = resolveRun(new Txn(store, clock.now()), workflowId, runId);
     if (req.closeEventOnly) {
-      if (run.closeEventId !== undefined) return { runId: run.runId, events: store.readEvents(run.runId, run.closeEventId, run.closeEventId) };
+      if (run.closeEventId !== undefined) return { runId: run.runId, events: store.viewEvents(run.runId, run.closeEventId, run.closeEventId) };
     } else {
       const limit = req.pageSize ?? Limits.maxHistoryPageSize;
-      const events = store.readEvents(run.runId, from, undefined, limit, Limits.maxHistoryPageBytes);
+      const events = store.viewEvents(run.runId, from, undefined, limit, Limits.maxHistoryPageBytes);
       const last = events.at(-1)?.eventId ?? from - 1;
       const more = isRunning(run) || last < run.nextEventId - 1;
       if (events.length > 0 || !req.waitNewEvent || !isRunning(run)) {
@@ -57,6 +58,7 @@ export async function readHistory(
       return { runId: run.runId, events: [], ...(isRunning(run) ? { nextPageToken: String(from) } : {}) };
     }
     await deps.waiters.wait(run.runId, left, req.closeEventOnly === true);
+    run = resolveRun(runs, workflowId, runId);
   }
 }
 

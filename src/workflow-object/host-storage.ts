@@ -28,6 +28,8 @@ export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync
   readonly scope: string;
   /** A transaction rolled back: what is kept in memory of storage outside the workflow's store is read again. */
   forget(): void;
+  /** The workflow's store found it has no row (a workflow new to its shard): its alarm slot is taken to have none, unread. */
+  knownEmpty?(): void;
   /**
    * The shard dropped this workflow from memory: every later statement through this view throws, so
    * that work still running on it (a delivery) cannot write from what it held; the alarm retries it.
@@ -99,6 +101,7 @@ export function shardStorage(storage: DurableObjectStorage, workflowId: string, 
     scope,
     sweepBy,
     forget: () => alarm.forget(),
+    knownEmpty: () => alarm.knownEmpty(),
     close,
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: () => Promise.resolve(alarm.get()),

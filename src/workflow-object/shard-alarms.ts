@@ -35,6 +35,8 @@ export interface AlarmSlot {
   clear(): void;
   /** Storage rolled back: the slot's time is read again. */
   forget(): void;
+  /** The workflow had no row in the shard: until its slot is read or written, `set` takes it to have none (and writes it). */
+  knownEmpty(): void;
 }
 
 /** A slot's row is its scope and due time; the index finds the earliest without a scan. */
@@ -75,6 +77,8 @@ export class ShardAlarms {
   slot(scope: string, sql: SqlStorage): AlarmSlot {
     /** The slot's time as stored (null: no row), undefined until read. */
     let stored: number | null | undefined;
+    /** `knownEmpty` said so: `set` writes without reading (a row there after all is replaced by the one it writes). */
+    let assumedNone = false;
     const get = () => (stored ??= sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null);
     return {
       get,
@@ -83,7 +87,7 @@ export class ShardAlarms {
         // what was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
         const runningSince = this.running.get(scope);
         if (runningSince !== undefined && at <= runningSince) at = Date.now() + RETRY_MS;
-        const held = get();
+        const held = stored === undefined && assumedNone ? null : get();
         // A time still ahead and not later than `at` fires first: the workflow then sets its slot again.
         if (held !== null && held <= at && held > Date.now() && !exact) return this.wasSet(scope, null, sql);
         sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, scope, at);
@@ -97,8 +101,12 @@ export class ShardAlarms {
         }
         this.wasSet(scope, null, sql);
       },
+      knownEmpty: () => {
+        assumedNone = stored === undefined;
+      },
       forget: () => {
         stored = undefined;
+        assumedNone = false;
         // The object's alarm may have been set in the transaction that rolled back.
         this.armedAt = undefined;
       },

@@ -223,6 +223,20 @@ export async function startHoldingFirstTask(workflowId: string, taskQueue: strin
   return workflowTaskRef(run, run.workflowTask);
 }
 
+/** Ends the object's instance, as an eviction or a restart of the service does: the next request builds a new one from storage. */
+export async function restart(workflowId: string): Promise<void> {
+  await runInDurableObject(wfObject(workflowId), (o: WorkflowObject, state) => {
+    (o as unknown as { marked?: boolean }).marked = true;
+    try {
+      state.abort('restart');
+    } catch {
+      // abort throws in the caller by design (workerd also logs it as an uncaught exception).
+    }
+  }).catch(() => undefined);
+  // A new instance: nothing of the old one's memory.
+  if (await runInDurableObject(wfObject(workflowId), (o: WorkflowObject) => (o as unknown as { marked?: boolean }).marked)) throw new Error(`the object of ${workflowId} was not restarted`);
+}
+
 /** Moves the object's clock forward and runs its alarm, as if that much time had passed. */
 export async function advance(workflowId: string, ms: number): Promise<void> {
   touched.add(workflowId);

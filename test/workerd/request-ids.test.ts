@@ -23,6 +23,7 @@ import {
   ok,
   pollActivityTask,
   pollWorkflowTask,
+  restart,
   settle,
   startAndCompleteFirstTask,
   stateRows,
@@ -35,20 +36,6 @@ import {
 } from './helpers.js';
 
 const HOUR = 60 * 60 * 1000;
-
-/** Ends the object's instance, as an eviction or a restart of the service does: the next request builds a new one from storage. */
-async function restart(workflowId: string): Promise<void> {
-  await runInDurableObject(wfObject(workflowId), (o: WorkflowObject, state) => {
-    (o as unknown as { marked?: boolean }).marked = true;
-    try {
-      state.abort('restart');
-    } catch {
-      // abort throws in the caller by design (workerd also logs it as an uncaught exception).
-    }
-  }).catch(() => undefined);
-  // A new instance: nothing of the old one's memory.
-  expect(await runInDurableObject(wfObject(workflowId), (o: WorkflowObject) => (o as unknown as { marked?: boolean }).marked)).toBeUndefined();
-}
 
 describe('request ids ride in the rows of their runs', () => {
   it('a W1 writes no request row and no alarm to expire one; after a restart each retry gets its first answer and changes nothing, and a reused id is refused', async () => {

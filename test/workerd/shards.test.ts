@@ -312,6 +312,8 @@ describe('a workflow new to its shard', () => {
     // and the reads that would have found nothing (a new workflow's runs, outbox, request ids) were not made.
     expect(reads.filter((q) => / v FROM state|MIN\(k\)/.test(q))).toEqual([]);
     expect(reads.filter((q) => /SELECT k, v, n|json_extract|MAX\(n\)|MIN\(n\)/.test(q))).toEqual([]);
+    // Nor its alarm slot's (it had no row in the shard, so no slot either): the start wrote it unread.
+    expect(reads.filter((q) => /FROM alarms WHERE scope/.test(q))).toEqual([]);
     expect(reads.length).toBeGreaterThan(0);
 
     // A wake of its alarm with nothing due (its summary's slot, left where it was when it moved later)
