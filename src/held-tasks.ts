@@ -13,7 +13,7 @@ import { Limits } from '../protocol/index.js';
 import type { Clock } from './clock.js';
 import type { StartedTask } from './started-task.js';
 import type { OfferOutcome } from './task-queue-object.js';
-import { signTaskToken, withStartedAt, type TaskRef, type TaskTokenData } from './task-token.js';
+import { withStartedAt, type TaskRef } from './task-token.js';
 
 export interface Held {
   task: StartedTask;
@@ -24,8 +24,6 @@ export interface Held {
   until: number;
   /** An offer's: answers the workflow object's `addTask`, which waits while the task is held. */
   answer?: (outcome: OfferOutcome) => void;
-  /** A task whose token is not signed yet (its `taskToken` is ''; a shard's offer): `startedNow` signs this. */
-  token?: TaskTokenData;
 }
 
 /**
@@ -42,18 +40,16 @@ export const HAND_OVER_HOLD_MS = Limits.handOffAckMs / 2;
  * (the history's last event), its `startedTime` and its token say so; the object writes the event with
  * the token's time.
  */
-export async function startedNow(started: StartedTask, now: number, tokenSecret: string | undefined, unsigned?: TaskTokenData): Promise<StartedTask> {
-  const asOffered = async (): Promise<StartedTask> => (unsigned && started.kind === 'workflow' ? { kind: 'workflow', task: { ...started.task, taskToken: await signTaskToken(unsigned, tokenSecret) } } : started);
-  if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return asOffered();
+export async function startedNow(started: StartedTask, now: number, tokenSecret: string | undefined): Promise<StartedTask> {
+  if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return started;
   const task = started.task;
   const at = new Date(now).toISOString();
   const last = task.history.at(-1);
   // A first page that does not reach the start (a history in pages) keeps the offer's time: the rest comes from the object.
-  if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return asOffered();
+  if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
   // A copy: the task's events may be the ones its workflow object keeps in memory (WorkflowStore.viewEvents), never changed.
   const history = [...task.history.slice(0, -1), { ...last, eventTime: at }];
-  const taskToken = unsigned ? await signTaskToken({ ...unsigned, startedAtMs: now }, tokenSecret) : await withStartedAt(task.taskToken, now, tokenSecret);
-  return { kind: 'workflow', task: { ...task, history, startedTime: at, taskToken } };
+  return { kind: 'workflow', task: { ...task, history, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, tokenSecret) } };
 }
 
 /** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
@@ -79,13 +75,13 @@ export class HeldTasks {
     return this.list.length;
   }
 
-  /** Keeps a started task until `holdMs` after its start; `answer`: an offer's; `token`: its token's data when it is not signed yet. */
-  hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void, token?: TaskTokenData): void {
+  /** Keeps a started task until `holdMs` after its start; `answer`: an offer's. */
+  hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void): void {
     const at = this.clock.now();
     // Counted from the start (the workflow object's clock) if that was earlier than its arrival here.
     const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
     const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + holdMs;
-    this.list.push({ task, ref, at, until, ...(answer ? { answer } : {}), ...(token ? { token } : {}) });
+    this.list.push({ task, ref, at, until, ...(answer ? { answer } : {}) });
     this.earliestUntil = Math.min(this.earliestUntil, until);
     if (answer) this.schedule();
   }

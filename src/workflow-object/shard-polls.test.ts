@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkflowTask } from '../../protocol/index.js';
-import { signTaskToken, verifyTaskToken, withStartedAt, type TaskRef, type TaskTokenData } from '../task-token.js';
+import type { TaskRef } from '../task-token.js';
 import { ShardPolls } from './shard-polls.js';
 
 const task = (workflowId: string) => ({ workflowExecution: { workflowId, runId: 'r' }, startedTime: new Date().toISOString() }) as WorkflowTask;
@@ -129,30 +129,5 @@ describe('ShardPolls: the workflow-task polls waiting at a shard', () => {
     polls.cancel('p1');
     expect(await waiting).toEqual([]);
     expect(offer(polls, 'q', 'b')).toBe('none');
-  });
-
-  it('an offer whose token is not signed yet is signed once, as it is handed out: as the offer signed it for a waiting poll, with the moment it was taken for a held one', async () => {
-    vi.useRealTimers();
-    const polls = new ShardPolls(1000);
-    const data = (workflowId: string): TaskTokenData => ({ ...ref(workflowId), startedEventId: 3 });
-    const unsigned = (workflowId: string, startedAt: number) =>
-      ({ ...task(workflowId), taskToken: '', startedEventId: 3, startedTime: new Date(startedAt).toISOString(), history: [{ eventId: 3, eventTime: new Date(startedAt).toISOString(), eventType: 'WorkflowTaskStarted', attributes: {} }] }) as unknown as WorkflowTask;
-    // A waiting poll: the token the offer would have signed.
-    const waiting = polls.wait('q', 'p1', 1000);
-    const t0 = Date.now();
-    expect(await polls.offer('q', unsigned('a', t0), ref('a'), data('a'))).toBe('taken');
-    const [a] = await waiting;
-    expect(a!.taskToken).toBe(await signTaskToken(data('a'), undefined));
-    expect(await verifyTaskToken(a!.taskToken, undefined, 'default')).toEqual(data('a'));
-    // A held one, taken later: the token the offer's signature, signed again with the moment, would be.
-    const startedAt = Date.now() - 50;
-    const held = polls.offer('q', unsigned('b', startedAt), ref('b'), data('b'));
-    const before = Date.now();
-    const [b] = await polls.wait('q', 'p1', 1000);
-    expect(await held).toBe('taken');
-    const { startedAtMs } = await verifyTaskToken(b!.taskToken, undefined, 'default');
-    expect(startedAtMs).toBeGreaterThanOrEqual(before);
-    expect(b!.taskToken).toBe(await withStartedAt(await signTaskToken(data('b'), undefined), startedAtMs!, undefined));
-    expect(b!.startedTime).toBe(new Date(startedAtMs!).toISOString());
   });
 });

@@ -16,7 +16,7 @@
 import type { WorkflowTask } from '../../protocol/index.js';
 import { Clock } from '../clock.js';
 import { HeldTasks, startedNow } from '../held-tasks.js';
-import { signTaskToken, type TaskRef, type TaskTokenData } from '../task-token.js';
+import type { TaskRef } from '../task-token.js';
 
 /**
  * How long after its start an offer is held for the next shard poll (KEEL_SHARD_HOLD_MS; 0: never held).
@@ -103,24 +103,21 @@ export class ShardPolls {
    * An offered task (`ref` names it): to the newest poll waiting for `taskQueue` (a worker that went
    * away leaves its polls here until their bound; the newest is the likeliest to be read), else held
    * for the next poll while polls of the queue are coming back (the answer then waits: 'taken', or
-   * 'none' once its time is up), else 'none' at once. `token`: the task's token data when its
-   * `taskToken` is not signed yet (''): signed here when a poll takes it, once.
+   * 'none' once its time is up), else 'none' at once.
    */
-  offer(taskQueue: string, task: WorkflowTask, ref: TaskRef, token?: TaskTokenData): ShardOfferOutcome | Promise<ShardOfferOutcome> {
+  offer(taskQueue: string, task: WorkflowTask, ref: TaskRef): ShardOfferOutcome | Promise<ShardOfferOutcome> {
     const list = this.byQueue.get(taskQueue);
     const waiting = list?.pop();
     if (waiting) {
       if (list!.length === 0) this.byQueue.delete(taskQueue);
-      // Off its list before the signature's await: no other offer, nor its timer, answers it meanwhile.
-      const answered = this.answered(taskQueue, [task]);
-      if (!token) return (waiting.answer(answered), 'taken');
-      return signTaskToken(token, this.tokenSecret).then((taskToken) => (waiting.answer([{ ...task, taskToken }]), 'taken'));
+      waiting.answer(this.answered(taskQueue, [task]));
+      return 'taken';
     }
     const now = this.clock.now();
     if (this.holdMs <= 0 || !(now - (this.answeredAt.get(taskQueue) ?? -Infinity) < COMING_BACK_MS)) return 'none';
     let held = this.held.get(taskQueue);
     if (!held) this.held.set(taskQueue, (held = new HeldTasks(this.clock, (expired) => expired.forEach((h) => h.answer!('queued')))));
-    return new Promise((resolve) => held.hold({ kind: 'workflow', task }, ref, this.holdMs, (outcome) => resolve(outcome === 'taken' ? 'taken' : 'none'), token));
+    return new Promise((resolve) => held.hold({ kind: 'workflow', task }, ref, this.holdMs, (outcome) => resolve(outcome === 'taken' ? 'taken' : 'none')));
   }
 
   /**
@@ -150,7 +147,7 @@ export class ShardPolls {
     for (let h = held?.peek(); h && tasks.length < max; h = held!.peek()) {
       held!.take();
       h.answer!('taken');
-      tasks.push(startedNow(h.task, this.clock.now(), this.tokenSecret, h.token).then((s) => s.task as WorkflowTask));
+      tasks.push(startedNow(h.task, this.clock.now(), this.tokenSecret).then((s) => s.task as WorkflowTask));
     }
     return tasks;
   }

@@ -58,15 +58,12 @@ export class TaskOffer {
   }
 
   private async offer(offered: OfferedWorkflowTask): Promise<void> {
-    // Its token is signed once, where it is handed out: a shard poll that takes it held signs it with
-    // the moment it took it (the queue's hold signs it again so, over RPC).
-    const unsigned = this.payloads.unsignedClaimedTask(offered);
-    if (!unsigned) return;
+    const task = await this.payloads.claimedWorkflowTask(offered);
+    if (!task) return;
     // A poll of its queue at this shard takes it (waiting, or the next one while the shard holds it) as a
     // poll at the queue would, with no RPC; its hand-off window and acknowledgement are the offer's.
     // The poll that takes it bills the run (src/workflow-object.ts, pollHere), by how it came.
-    if (this.polls && (await this.polls.offer(offered.taskQueue, unsigned, offered.ref, offered.token)) === 'taken') return;
-    const task = await this.payloads.signed(unsigned, offered.token);
+    if (this.polls && (await this.polls.offer(offered.taskQueue, task, offered.ref)) === 'taken') return;
     try {
       const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').add(offered.ref, { kind: 'workflow', task });
       // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.

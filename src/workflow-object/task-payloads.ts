@@ -35,22 +35,12 @@ export class TaskPayloads {
 
   /** What a worker needs to run a started workflow task (polled, or handed back in an answer). */
   async workflowTask(run: RunState, token: TaskTokenData): Promise<WorkflowTask> {
-    return this.signed(this.unsignedWorkflowTask(run), token);
-  }
-
-  /** A task built with its token left to sign (`taskToken` ''), with `token` signed. */
-  async signed(task: WorkflowTask, token: TaskTokenData): Promise<WorkflowTask> {
-    return { ...task, taskToken: await signTaskToken(token, this.tokenSecret) };
-  }
-
-  /** A started workflow task with its token not signed yet (`taskToken` ''): `signed` signs it. */
-  private unsignedWorkflowTask(run: RunState): WorkflowTask {
     const wt = run.workflowTask!;
     const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
     // A history too big for one answer goes in pages: the worker reads the rest with the token.
     const { events: history, more } = workflowTaskHistory(this.store, run, from, wt.startedEventId!);
     return {
-      taskToken: '',
+      taskToken: await signTaskToken(token, this.tokenSecret),
       workflowExecution: { workflowId: run.workflowId, runId: run.runId },
       workflowType: run.workflowType,
       attempt: wt.attempt,
@@ -68,19 +58,10 @@ export class TaskPayloads {
 
   /** The workflow task a change started for its caller (`Txn.workflowTaskClaim`), unless it has ended since. */
   async claimedWorkflowTask(claimed: { runId: string; token: TaskTokenData }): Promise<WorkflowTask | undefined> {
-    const task = this.unsignedClaimedTask(claimed);
-    return task && this.signed(task, claimed.token);
-  }
-
-  /**
-   * `claimedWorkflowTask` with its token not signed yet (`taskToken` ''): an offered task a shard may
-   * hold for a poll signs it as it hands it out (src/held-tasks.ts `startedNow`), once.
-   */
-  unsignedClaimedTask(claimed: { runId: string; token: TaskTokenData }): WorkflowTask | undefined {
     const run = this.store.viewRun(claimed.runId);
     const wt = run?.workflowTask;
     if (!run || !isRunning(run) || !wt || wt.startedEventId !== claimed.token.startedEventId || wt.attempt !== claimed.token.attempt) return undefined;
-    return this.unsignedWorkflowTask(run);
+    return this.workflowTask(run, claimed.token);
   }
 
   /**
