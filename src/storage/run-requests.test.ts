@@ -41,4 +41,17 @@ describe('request records in a run row', () => {
     expect(splitExtras(withExtras(core, { usage: units, requests }))).toEqual({ core, usage: units, requests });
     expect(withExtras(core, { requests: [] })).toBe(core);
   });
+
+  it('each record’s text is made once and reused while the row keeps it: the row’s text is the same as encoding every record anew, write after write', () => {
+    const plain = (rs: readonly RunRequest[]) => `[${rs.map((r) => `[${JSON.stringify(r.id)},${JSON.stringify(r.f)},${r.t},${r.r}]`).join(',')}]`;
+    const now = 10 * REQUEST_ID_TTL_MS;
+    let held: RunRequest[] = [];
+    for (let i = 0; i < RUN_REQUESTS_KEPT + 4; i++) {
+      held = keepRequests(held, { ...record(i, now + i), id: `req "${i}"` }, now + i).kept;
+      expect(encodeRequests(held)).toBe(plain(held));
+    }
+    expect(encodeRequests([])).toBe('[]');
+    // A record with the same fields in another object encodes the same.
+    expect(encodeRequests(held.map((r) => ({ ...r })))).toBe(plain(held));
+  });
 });

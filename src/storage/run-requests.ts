@@ -52,9 +52,22 @@ export function keepRequests(held: readonly RunRequest[] | undefined, added: Run
   return { kept, spilled: live.slice(0, cut), dropped: all.filter((r) => !kept.includes(r)) };
 }
 
+/**
+ * Each record's text in a run's row, made once: a record is never changed, and a run's row is
+ * written again on every change with the same records but the newest (up to `RUN_REQUESTS_KEPT`).
+ */
+const encoded = new WeakMap<RunRequest, string>();
+
 /** The records as the run's row holds them: `[id, fingerprint hash, time, answer]` each, the answer as JSON (not a string of it). */
 export function encodeRequests(requests: readonly RunRequest[]): string {
-  return `[${requests.map((r) => `[${JSON.stringify(r.id)},${JSON.stringify(r.f)},${r.t},${r.r}]`).join(',')}]`;
+  let text = '[';
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i]!;
+    let record = encoded.get(r);
+    if (record === undefined) encoded.set(r, (record = `[${JSON.stringify(r.id)},${JSON.stringify(r.f)},${r.t},${r.r}]`));
+    text += i === 0 ? record : `,${record}`;
+  }
+  return `${text}]`;
 }
 
 /** The records from what `JSON.parse` made of `encodeRequests`' text. */

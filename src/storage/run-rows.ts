@@ -48,13 +48,16 @@ export function splitRun(run: RunState): RunRows & { bytes: number } {
       pending.push({ c, key, json, bytes: utf8Length(json) });
     }
   }
-  const inline = pending.length === 1 && pending[0]!.bytes <= INLINE_ITEM_MAX_BYTES ? pending[0]!.c : undefined;
-  // The run without its item maps (but the inline one), built key by key rather than copied with
-  // those keys deleted: deleting keys turns an object into a slow dictionary, which JSON.stringify
-  // walks off its fast path (this runs on every change: bench/RESULTS.md, "CPU per W1").
+  const inline = pending.length === 1 && pending[0]!.bytes <= INLINE_ITEM_MAX_BYTES ? pending[0]! : undefined;
+  // The run without its item maps, built key by key rather than copied with those keys deleted:
+  // deleting keys turns an object into a slow dictionary, which JSON.stringify walks off its fast
+  // path (this runs on every change: bench/RESULTS.md, "CPU per W1").
   const core: Record<string, unknown> = {};
-  for (const key in run) if (key === inline || !ITEM_KEYS.has(key)) core[key] = run[key as keyof RunState];
-  const coreJson = JSON.stringify(core);
+  for (const key in run) if (!ITEM_KEYS.has(key)) core[key] = run[key as keyof RunState];
+  let coreJson = JSON.stringify(core);
+  // The inline item's map goes last, its item's JSON as measured above: encoded once, not twice.
+  // (A row written before has it where the run's keys put it; JSON reads either alike.)
+  if (inline) coreJson = `${coreJson.slice(0, -1)}${coreJson.length > 2 ? ',' : ''}${JSON.stringify(inline.c)}:{${JSON.stringify(inline.key)}:${inline.json}}}`;
   const items = new Map<string, string>();
   const prefix = itemPrefix(run.runId);
   let bytes = 0;
@@ -65,6 +68,36 @@ export function splitRun(run: RunState): RunRows & { bytes: number } {
     }
   }
   return { core: coreJson, items, bytes: bytes + utf8Length(coreJson) };
+}
+
+/**
+ * A run as `joinRun` would read back what `splitRun` wrote of it — `JSON.parse(JSON.stringify(run))`
+ * — copied rather than encoded and parsed: a change gets the run the last change wrote (the store
+ * keeps it) as a copy of its own to change, at a fraction of a parse's cost. Only what JSON keeps
+ * is copied, as JSON would: no undefined key, undefined and functions null in arrays, a number
+ * that is not finite null, -0 as 0, an object with `toJSON` (a Date) what it makes.
+ */
+export function copyRun(run: RunState): RunState {
+  return copyJson(run) as RunState;
+}
+
+function copyJson(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) {
+    if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : null;
+    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
+  }
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = copyJson(value[i]) ?? null;
+    return out;
+  }
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(value)) as unknown;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = copyJson((value as Record<string, unknown>)[key]);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
 }
 
 export function joinRun(core: string, items: Iterable<StateRow>): RunState {
