@@ -116,9 +116,6 @@ function workerdProject(name: string, workflowShards: string, files: { include?:
             // (test/workerd/namespaces.test.ts turns it off to see NAMESPACE_NOT_FOUND).
             KEEL_NAMESPACE_AUTO_CREATE: '1',
             KEEL_WORKFLOW_SHARDS: workflowShards,
-            // Every run a change copies from memory (the one the last change wrote) is checked to
-            // encode into the rows it was written as (src/storage/workflow-store.ts).
-            KEEL_CHECK_RUN_CACHE: '1',
             KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { 'four-partitions-drain': 4, 'four-partitions-worker': 4, 'four-partitions-quiet': 4 } }),
             TEST_MIGRATIONS: await readD1Migrations(sdk('./migrations')),
           },

@@ -58,8 +58,6 @@ export interface Env {
   KEEL_TASK_QUEUE_PARTITIONS?: string;
   /** Shards that keep a namespace's workflows; 0 or unset: an object per workflow (src/workflow-shards.ts). */
   KEEL_WORKFLOW_SHARDS?: string;
-  /** '1' in the workerd tests: a run kept in memory between changes is checked against its stored rows at every load (src/storage/workflow-store.ts). */
-  KEEL_CHECK_RUN_CACHE?: string;
   /** The web UI's static assets (wrangler.toml `[assets]`); absent when the Worker runs without them. */
   ASSETS?: Fetcher;
 }

@@ -52,23 +52,21 @@ export function keepRequests(held: readonly RunRequest[] | undefined, added: Run
   return { kept, spilled: live.slice(0, cut), dropped: all.filter((r) => !kept.includes(r)) };
 }
 
-/**
- * Each record's text in a run's row, made once: a record is never changed, and a run's row is
- * written again on every change with the same records but the newest (up to `RUN_REQUESTS_KEPT`).
- */
-const encoded = new WeakMap<RunRequest, string>();
-
 /** The records as the run's row holds them: `[id, fingerprint hash, time, answer]` each, the answer as JSON (not a string of it). */
 export function encodeRequests(requests: readonly RunRequest[]): string {
-  let text = '[';
-  for (let i = 0; i < requests.length; i++) {
-    const r = requests[i]!;
-    let record = encoded.get(r);
-    if (record === undefined) encoded.set(r, (record = `[${JSON.stringify(r.id)},${JSON.stringify(r.f)},${r.t},${r.r}]`));
-    text += i === 0 ? record : `,${record}`;
-  }
-  return `${text}]`;
+  return `[${requests.map(encodeRecord).join(',')}]`;
 }
+
+/**
+ * `encodeRequests` of the records `text` encodes with `added` after them, made from that text: a
+ * run's row is written again on every change with the records it held and one more, so only the new
+ * one is encoded.
+ */
+export function withRequestAppended(text: string, added: RunRequest): string {
+  return text === '[]' ? `[${encodeRecord(added)}]` : `${text.slice(0, -1)},${encodeRecord(added)}]`;
+}
+
+const encodeRecord = (r: RunRequest) => `[${JSON.stringify(r.id)},${JSON.stringify(r.f)},${r.t},${r.r}]`;
 
 /** The records from what `JSON.parse` made of `encodeRequests`' text. */
 export function decodeRequests(value: unknown): RunRequest[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide, scheduleActivity, started } from '../engine/engine-test-kit.js';
 import { fingerprintHash } from './fingerprint.js';
-import { INLINE_ITEM_MAX_BYTES, copyRun, joinRun, splitExtras, splitRun, withExtras } from './run-rows.js';
+import { INLINE_ITEM_MAX_BYTES, joinRun, splitExtras, splitRun, withExtras } from './run-rows.js';
 
 describe('run rows', () => {
   it('a run with pending activities and timers splits into a run row and a row per item, and joins back to the same run', () => {
@@ -85,30 +85,6 @@ describe('a run row with its billable units', () => {
     expect(withExtras(core, {})).toBe(core);
     // As the cost diet wrote them: an object.
     expect(splitExtras(`${core.slice(0, -1)},"$usage":${JSON.stringify(units)}}`)).toEqual({ core, usage: units });
-  });
-});
-
-describe('a run kept in memory between changes', () => {
-  const roundTrip = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
-
-  it('is copied for a change as reading back its rows would make it: the same keys in the same order, nothing shared with the kept one', () => {
-    const s = started({ input: [{ metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'eyJhIjoxfQ==' }], memo: { fields: { note: { metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'Im0i' } } } });
-    decide(s.store, s.runId, [scheduleActivity('a'), scheduleActivity('b'), { type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 1_000 }]);
-    const run = s.run();
-    const copy = copyRun(run);
-    expect(copy).toStrictEqual(roundTrip(run));
-    expect(JSON.stringify(copy)).toBe(JSON.stringify(run));
-    expect(joinRun(splitRun(run).core, [...splitRun(run).items].map(([k, v]) => ({ k, v, n: null })))).toStrictEqual(copy);
-    copy.activities[5]!.attempt = 7;
-    copy.activities[5]!.retryPolicy.nonRetryableErrorTypes.push('E');
-    copy.timers.t!.fireAt = 1;
-    expect(JSON.stringify(run)).toBe(JSON.stringify(s.run()));
-  });
-
-  it('copies only what JSON keeps, as JSON would: no undefined key, null for undefined in an array and for a number that is not finite, 0 for -0, a Date as its text', () => {
-    const odd = { runId: 'r', gone: undefined, list: [1, undefined, NaN, () => 1], inf: Infinity, zero: -0, at: new Date(5), nested: { a: undefined, b: [{ c: undefined }] }, fn: () => 1 };
-    expect(copyRun(odd as never)).toStrictEqual(roundTrip(odd));
-    expect(Object.is((copyRun(odd as never) as unknown as { zero: number }).zero, 0)).toBe(true);
   });
 });
 

@@ -70,36 +70,6 @@ export function splitRun(run: RunState): RunRows & { bytes: number } {
   return { core: coreJson, items, bytes: bytes + utf8Length(coreJson) };
 }
 
-/**
- * A run as `joinRun` would read back what `splitRun` wrote of it — `JSON.parse(JSON.stringify(run))`
- * — copied rather than encoded and parsed: a change gets the run the last change wrote (the store
- * keeps it) as a copy of its own to change, at a fraction of a parse's cost. Only what JSON keeps
- * is copied, as JSON would: no undefined key, undefined and functions null in arrays, a number
- * that is not finite null, -0 as 0, an object with `toJSON` (a Date) what it makes.
- */
-export function copyRun(run: RunState): RunState {
-  return copyJson(run) as RunState;
-}
-
-function copyJson(value: unknown): unknown {
-  if (typeof value !== 'object' || value === null) {
-    if (typeof value === 'number') return Number.isFinite(value) ? value + 0 : null;
-    return typeof value === 'function' || typeof value === 'symbol' ? undefined : value;
-  }
-  if (Array.isArray(value)) {
-    const out = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) out[i] = copyJson(value[i]) ?? null;
-    return out;
-  }
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.parse(JSON.stringify(value)) as unknown;
-  const out: Record<string, unknown> = {};
-  for (const key in value) {
-    const v = copyJson((value as Record<string, unknown>)[key]);
-    if (v !== undefined) out[key] = v;
-  }
-  return out;
-}
-
 export function joinRun(core: string, items: Iterable<StateRow>): RunState {
   const run = JSON.parse(core) as RunState & Record<Collection, Record<string, unknown> | undefined>;
   // The run's only item may be in its row (splitRun); the rest are rows of their own.
@@ -135,12 +105,15 @@ export interface RunExtras {
   requests?: RunRequest[];
 }
 
-/** The run's row text: its JSON with the extras as its last keys. */
-export function withExtras(core: string, extras: RunExtras): string {
+/**
+ * The run's row text: its JSON with the extras as its last keys. `requestsText`: `encodeRequests` of
+ * `extras.requests`, when the caller made it already (workflow-store.ts keeps it between writes).
+ */
+export function withExtras(core: string, extras: RunExtras, requestsText?: string): string {
   let tail = '';
   const { usage } = extras;
-  if (usage) tail += `,${JSON.stringify(USAGE_KEY)}:[${USAGE_FIELDS.map((f) => usage[f]).join(',')}]`;
-  if (extras.requests?.length) tail += `,${JSON.stringify(REQUESTS_KEY)}:${encodeRequests(extras.requests)}`;
+  if (usage) tail += `,"${USAGE_KEY}":[${USAGE_FIELDS.map((f) => usage[f]).join(',')}]`;
+  if (extras.requests?.length) tail += `,"${REQUESTS_KEY}":${requestsText ?? encodeRequests(extras.requests)}`;
   return tail ? `${core.slice(0, -1)}${tail}}` : core;
 }
 

@@ -15,8 +15,8 @@ import type { TaskRef } from '../task-token.js';
 import { deleteHistory, insertHistory, selectHistory, type HistoryRow } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
-import { REQUESTS_PATH, RUN_PREFIX, copyRun, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
-import { REQUEST_ID_TTL_MS, decodeRequests, keepRequests, type RunRequest } from './run-requests.js';
+import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
+import { REQUEST_ID_TTL_MS, decodeRequests, encodeRequests, keepRequests, withRequestAppended, type RunRequest } from './run-requests.js';
 import { ReopeningSql } from './reopening-sql.js';
 import type { SchemaStorage } from './schema.js';
 import { CURRENT, StateTable, pad, prefixEnd } from './state-table.js';
@@ -68,16 +68,12 @@ interface WrittenRun {
 /** What is stored of a run, as text, with its sequence number (the key of its events). */
 interface CachedRun extends RunRows {
   seq: number;
-  /**
-   * The run as the change that wrote these rows left it (the object `splitRun` encoded into them),
-   * when a change wrote them: the next change gets a copy of it (`copyRun`) instead of parsing the
-   * rows back. Never changed: the engine changes only what `loadRun` gives (each a copy of its own).
-   */
-  run?: RunState;
   /** The billable units stored in the run's row (run-rows.ts `withExtras`). */
   usage?: ExecutionUnits;
   /** The request-id records stored in the run's row (run-requests.ts). */
   requests?: RunRequest[];
+  /** Their text in the row (`encodeRequests`), when this store wrote it: the next write appends to it. */
+  requestsText?: string;
 }
 
 export class WorkflowStore implements ExecutionStore {
@@ -118,12 +114,6 @@ export class WorkflowStore implements ExecutionStore {
     private readonly meter?: UsageMeter,
     /** The workflow's key scope in a shard's database (src/workflow-object.ts); '' in an object of its own. */
     readonly scope = '',
-    /**
-     * KEEL_CHECK_RUN_CACHE (the workerd tests set it): each run copied from memory is checked to
-     * encode into the rows it was written as, so that a change to a written run after its encoding
-     * (which memory would keep and storage not) fails the change that finds it.
-     */
-    private readonly checkRunCache = false,
   ) {
     this.schema = new ReopeningSql(storage);
     this.sql = this.schema.sql;
@@ -182,10 +172,7 @@ export class WorkflowStore implements ExecutionStore {
 
   loadRun(runId: string): RunState | undefined {
     const rows = this.rowsOf(runId);
-    if (!rows) return undefined;
-    if (!rows.run) return joinRun(rows.core, [...rows.items].map(([k, v]) => ({ k, v, n: null })));
-    if (this.checkRunCache) checkWritten(rows);
-    return copyRun(rows.run);
+    return rows ? joinRun(rows.core, [...rows.items].map(([k, v]) => ({ k, v, n: null }))) : undefined;
   }
 
   /**
@@ -336,7 +323,7 @@ export class WorkflowStore implements ExecutionStore {
     const record = request && { id: request.requestId, f: fingerprintHash(request.fingerprint), t: tx.now, r: request.response };
     const holder = record && this.requestHolder(tx);
     for (const run of tx.runs.values()) {
-      this.writeRun(run.runId, { ...((tx.encodedRuns.get(run.runId) as RunRows | undefined) ?? splitRun(run)), run }, run.runId === holder ? record : undefined, tx.now);
+      this.writeRun(run.runId, (tx.encodedRuns.get(run.runId) as RunRows | undefined) ?? splitRun(run), run.runId === holder ? record : undefined, tx.now);
     }
     // A change that changed no run (a start that found the run it wanted): the record rides in the
     // current run's row, written for it; with no run at all, in a row of its own.
@@ -388,22 +375,27 @@ export class WorkflowStore implements ExecutionStore {
    * Writes the rows of a run whose text differs from what is stored (`next` undefined: as stored),
    * with `added`, the change's request record, and deletes the items it no longer has.
    */
-  private writeRun(runId: string, next: (RunRows & { run?: RunState }) | undefined, added: RunRequest | undefined, now: number): void {
+  private writeRun(runId: string, next: RunRows | undefined, added: RunRequest | undefined, now: number): void {
     let prev = this.rowsOf(runId);
     if (!prev) {
       this.lastRunSeq ??= this.state.maxN(RUN_PREFIX) ?? 0;
       prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
     }
     next ??= prev;
-    let { usage, requests } = prev;
+    let { usage, requests, requestsText } = prev;
     if (next.core !== prev.core || added) {
       if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
+      const held = requests?.length ?? 0;
       requests = this.keptRequests(runId, requests, added, now);
-      this.state.put(runKey(runId), withExtras(next.core, { usage, requests }), prev.seq);
+      // The records the row held, all kept, and the new one after them (a run's usual write): the
+      // text the last write made with the new record appended; else made anew.
+      const appended = requestsText !== undefined && requests.length === held + (added ? 1 : 0);
+      requestsText = requests.length === 0 ? undefined : appended ? (added ? withRequestAppended(requestsText!, added) : requestsText) : encodeRequests(requests);
+      this.state.put(runKey(runId), withExtras(next.core, { usage, requests }, requestsText), prev.seq);
     }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, ...(next.run ? { run: next.run } : {}), ...(usage ? { usage } : {}), ...(requests?.length ? { requests } : {}) });
+    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}) });
   }
 
   /** The request records a run's row keeps as it is written; an older one still kept moves to a row of its own. */
@@ -518,11 +510,4 @@ export class WorkflowStore implements ExecutionStore {
   static ref(row: OutboxRow): TaskRef {
     return JSON.parse(row.ref) as TaskRef;
   }
-}
-
-/** KEEL_CHECK_RUN_CACHE: the run kept in memory still encodes into the rows it was written as. */
-function checkWritten(rows: CachedRun): void {
-  const again = splitRun(rows.run!);
-  const same = again.core === rows.core && again.items.size === rows.items.size && [...again.items].every(([k, v]) => rows.items.get(k) === v);
-  if (!same) throw new Error(`keel: run '${rows.run!.runId}' was changed after its rows were written: memory no longer holds what storage does`);
 }
