@@ -35,6 +35,7 @@ const DEV_SECRET = 'keel-dev-secret: set KEEL_TOKEN_SECRET in production';
 /** Each secret's key: its import while it runs, then the key itself (awaited no more: a token signed per task is hot). */
 const keys = new Map<string, CryptoKey | Promise<CryptoKey>>();
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 function key(secret: string | undefined): CryptoKey | Promise<CryptoKey> {
   const s = secret || DEV_SECRET;
@@ -82,7 +83,7 @@ export async function signTaskToken(data: TaskTokenData, secret: string | undefi
 
 /** A token this service signed (the caller got it from a workflow object), with `startedAtMs` set: signed again. */
 export function withStartedAt(token: string, startedAtMs: number, secret: string | undefined): Promise<string> {
-  const body = new TextDecoder().decode(fromBase64Url(token.split('.')[0]!));
+  const body = decoder.decode(fromBase64Url(token.split('.')[0]!));
   return signTaskToken({ ...(JSON.parse(body) as TaskTokenData), startedAtMs }, secret);
 }
 
@@ -106,7 +107,7 @@ export async function verifyTaskToken(token: string, secret: string | undefined,
   // defensively, because a leaked or rotated secret must not turn a crafted body into a 500.
   let data: unknown;
   try {
-    data = JSON.parse(new TextDecoder().decode(bodyBytes));
+    data = JSON.parse(decoder.decode(bodyBytes));
   } catch {
     throw invalid('malformed body');
   }
