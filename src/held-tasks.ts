@@ -11,12 +11,16 @@
  */
 import { Limits } from '../protocol/index.js';
 import type { Clock } from './clock.js';
-import type { StartedTask } from './started-task.js';
+import type { WorkflowTask } from '../protocol/index.js';
+import { signedTask, type StartedTask, type UnsignedWorkflowTask } from './started-task.js';
 import type { OfferOutcome } from './task-queue-object.js';
 import { withStartedAt, type TaskRef } from './task-token.js';
 
-export interface Held {
-  task: StartedTask;
+/** What is held: a task started and signed (at a queue), or a shard's offer, signed when taken. */
+export type HoldableTask = StartedTask | UnsignedWorkflowTask;
+
+export interface Held<T extends HoldableTask = StartedTask> {
+  task: T;
   ref: TaskRef;
   /** When it came here (the queue's clock), for schedule-to-start. */
   at: number;
@@ -41,22 +45,36 @@ export const HAND_OVER_HOLD_MS = Limits.handOffAckMs / 2;
  * the token's time.
  */
 export async function startedNow(started: StartedTask, now: number, tokenSecret: string | undefined): Promise<StartedTask> {
-  if (started.kind !== 'workflow' || !(now > Date.parse(started.task.startedTime))) return started;
-  const task = started.task;
-  const at = new Date(now).toISOString();
+  const task = started.kind === 'workflow' ? restamped(started.task, now) : undefined;
+  return task ? { kind: 'workflow', task: { ...task, taskToken: await withStartedAt(task.taskToken, now, tokenSecret) } } : started;
+}
+
+/**
+ * A shard's held offer as `startedNow` makes a signed one, signed once: its token is the one
+ * `withStartedAt` would make of the offer's (the same data, `startedAtMs` last).
+ */
+export async function signedStartedNow(offered: UnsignedWorkflowTask, now: number, tokenSecret: string | undefined): Promise<WorkflowTask> {
+  const task = restamped(offered.task, now);
+  return signedTask(task ? { kind: 'unsigned', task, token: { ...offered.token, startedAtMs: now } } : offered, tokenSecret);
+}
+
+/** The task started `now` (its WorkflowTaskStarted's time, its `startedTime`), or undefined when it keeps its offer's time. */
+function restamped<T extends Omit<WorkflowTask, 'taskToken'>>(task: T, now: number): T | undefined {
+  if (!(now > Date.parse(task.startedTime))) return undefined;
   const last = task.history.at(-1);
   // A first page that does not reach the start (a history in pages) keeps the offer's time: the rest comes from the object.
-  if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return started;
+  if (last?.eventId !== task.startedEventId || last.eventType !== 'WorkflowTaskStarted') return undefined;
+  const at = new Date(now).toISOString();
   // A copy: the task's events may be the ones its workflow object keeps in memory (WorkflowStore.viewEvents), never changed.
   const history = [...task.history.slice(0, -1), { ...last, eventTime: at }];
-  return { kind: 'workflow', task: { ...task, history, startedTime: at, taskToken: await withStartedAt(task.taskToken, now, tokenSecret) } };
+  return { ...task, history, startedTime: at };
 }
 
 /** Offers held at once at most; a burst beyond it goes to the backlog, as when no poll acknowledges. */
 export const MAX_HELD_OFFERS = 1000;
 
-export class HeldTasks {
-  private readonly list: Held[] = [];
+export class HeldTasks<T extends HoldableTask = StartedTask> {
+  private readonly list: Array<Held<T>> = [];
   /**
    * No held task's time is up before this (a lower bound: what leaves the list leaves it as it was), so
    * that `peek`, at every poll, looks through the list only when one may be past its time.
@@ -68,7 +86,7 @@ export class HeldTasks {
   constructor(
     private readonly clock: Clock,
     /** The offers whose time is up, oldest first, all in one synchronous stretch (so one commit for their backlog rows). */
-    private readonly onExpired: (expired: Held[]) => void,
+    private readonly onExpired: (expired: Array<Held<T>>) => void,
   ) {}
 
   get size(): number {
@@ -76,10 +94,10 @@ export class HeldTasks {
   }
 
   /** Keeps a started task until `holdMs` after its start; `answer`: an offer's. */
-  hold(task: StartedTask, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void): void {
+  hold(task: T, ref: TaskRef, holdMs: number, answer?: (outcome: OfferOutcome) => void): void {
     const at = this.clock.now();
     // Counted from the start (the workflow object's clock) if that was earlier than its arrival here.
-    const startedAt = task.kind === 'workflow' ? Date.parse(task.task.startedTime) : NaN;
+    const startedAt = task.kind !== 'activity' ? Date.parse(task.task.startedTime) : NaN;
     const until = (Number.isFinite(startedAt) ? Math.min(at, startedAt) : at) + holdMs;
     this.list.push({ task, ref, at, until, ...(answer ? { answer } : {}) });
     this.earliestUntil = Math.min(this.earliestUntil, until);
@@ -87,24 +105,24 @@ export class HeldTasks {
   }
 
   /** The oldest one still within its time, not taken yet (expiring those past it first). */
-  peek(): Held | undefined {
+  peek(): Held<T> | undefined {
     this.expire();
     return this.list[0];
   }
 
   /** Takes the oldest (the one `peek` gave). */
-  take(): Held | undefined {
+  take(): Held<T> | undefined {
     return this.list.shift();
   }
 
   /** Gives back one taken that could not be handed out: it is the oldest again. */
-  putBack(held: Held): void {
+  putBack(held: Held<T>): void {
     this.list.unshift(held);
     this.earliestUntil = Math.min(this.earliestUntil, held.until);
   }
 
   /** Takes them all (a queue closing). */
-  takeAll(): Held[] {
+  takeAll(): Array<Held<T>> {
     return this.list.splice(0);
   }
 
@@ -126,7 +144,7 @@ export class HeldTasks {
   private expire(): void {
     const now = this.clock.now();
     if (this.earliestUntil >= now) return;
-    const expired: Held[] = [];
+    const expired: Array<Held<T>> = [];
     this.earliestUntil = Infinity;
     for (let i = 0; i < this.list.length; ) {
       const held = this.list[i]!;

@@ -36,4 +36,14 @@ describe('task tokens', () => {
     }
     await expect(verifyTaskToken(await signTaskToken({ ...data('x'), startedAtMs: 1.5 }, 'secret'), 'secret', 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
   });
+
+  it('signed alike while its secret’s key is being imported and once it is kept (no await for it then), and verified either way', async () => {
+    const secret = `fresh-${Math.random()}`;
+    const [first, concurrent] = await Promise.all([signTaskToken(data('order-42'), secret), signTaskToken(data('order-42'), secret)]);
+    const later = await signTaskToken(data('order-42'), secret);
+    expect(concurrent).toBe(first);
+    expect(later).toBe(first);
+    expect(await verifyTaskToken(later, secret, 'default')).toEqual(data('order-42'));
+    await expect(verifyTaskToken(later, `${secret}-other`, 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+  });
 });

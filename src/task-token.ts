@@ -32,14 +32,20 @@ export interface TaskTokenData extends TaskRef {
 }
 
 const DEV_SECRET = 'keel-dev-secret: set KEEL_TOKEN_SECRET in production';
-const keys = new Map<string, Promise<CryptoKey>>();
+/** Each secret's key: its import while it runs, then the key itself (awaited no more: a token signed per task is hot). */
+const keys = new Map<string, CryptoKey | Promise<CryptoKey>>();
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-function key(secret: string | undefined): Promise<CryptoKey> {
+function key(secret: string | undefined): CryptoKey | Promise<CryptoKey> {
   const s = secret || DEV_SECRET;
   let k = keys.get(s);
   if (!k) {
-    k = crypto.subtle.importKey('raw', new TextEncoder().encode(s), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-    keys.set(s, k);
+    const imported = crypto.subtle.importKey('raw', encoder.encode(s), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    keys.set(s, imported);
+    // A failed import stays as it is (each use fails alike), as before keys were kept resolved.
+    void imported.then((done) => keys.set(s, done), () => undefined);
+    k = imported;
   }
   return k;
 }
@@ -65,8 +71,9 @@ const ASCII = /^[\x00-\x7f]*$/;
 
 export async function signTaskToken(data: TaskTokenData, secret: string | undefined): Promise<string> {
   const json = JSON.stringify(data);
-  const body = new TextEncoder().encode(json);
-  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', await key(secret), body));
+  const body = encoder.encode(json);
+  const k = key(secret);
+  const sig = new Uint8Array(await crypto.subtle.sign('HMAC', k instanceof Promise ? await k : k, body));
   // A body of ASCII (ids usually are) is encoded as it is; any other, byte by byte (`apply` over the
   // array, not a spread: no iterator, and a body is a few hundred bytes, far below the engine's
   // limit on arguments).
@@ -76,7 +83,7 @@ export async function signTaskToken(data: TaskTokenData, secret: string | undefi
 
 /** A token this service signed (the caller got it from a workflow object), with `startedAtMs` set: signed again. */
 export function withStartedAt(token: string, startedAtMs: number, secret: string | undefined): Promise<string> {
-  const body = new TextDecoder().decode(fromBase64Url(token.split('.')[0]!));
+  const body = decoder.decode(fromBase64Url(token.split('.')[0]!));
   return signTaskToken({ ...(JSON.parse(body) as TaskTokenData), startedAtMs }, secret);
 }
 
@@ -93,13 +100,14 @@ export async function verifyTaskToken(token: string, secret: string | undefined,
   } catch {
     throw invalid('malformed');
   }
-  const good = await crypto.subtle.verify('HMAC', await key(secret), sigBytes, bodyBytes);
+  const k = key(secret);
+  const good = await crypto.subtle.verify('HMAC', k instanceof Promise ? await k : k, sigBytes, bodyBytes);
   if (!good) throw invalid('signature does not verify');
   // Only this service signs tokens, so a body that verifies is one it wrote; it is still read
   // defensively, because a leaked or rotated secret must not turn a crafted body into a 500.
   let data: unknown;
   try {
-    data = JSON.parse(new TextDecoder().decode(bodyBytes));
+    data = JSON.parse(decoder.decode(bodyBytes));
   } catch {
     throw invalid('malformed body');
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REQUEST_ID_TTL_MS, RUN_REQUESTS_KEPT, decodeRequests, encodeRequests, keepRequests, type RunRequest } from './run-requests.js';
+import { REQUEST_ID_TTL_MS, RUN_REQUESTS_KEPT, decodeRequests, encodeRequests, keepRequests, withRequestAppended, type RunRequest } from './run-requests.js';
 import { splitExtras, withExtras } from './run-rows.js';
 
 const record = (i: number, t: number): RunRequest => ({ id: `req-${i}`, f: '0123456789abcdef', t, r: JSON.stringify({ runId: `run-${i}`, started: true }) });
@@ -40,5 +40,17 @@ describe('request records in a run row', () => {
     const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, channelMessages: 5, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
     expect(splitExtras(withExtras(core, { usage: units, requests }))).toEqual({ core, usage: units, requests });
     expect(withExtras(core, { requests: [] })).toBe(core);
+  });
+
+  it('a row written again with one more record is the same text as all of them encoded anew, made from the last text and the new record', () => {
+    const now = 10 * REQUEST_ID_TTL_MS;
+    let held: RunRequest[] = [];
+    let text = encodeRequests(held);
+    for (let i = 0; i < 4; i++) {
+      const added = { ...record(i, now + i), id: `req "${i}"` };
+      held = keepRequests(held, added, now + i).kept;
+      text = withRequestAppended(text, added);
+      expect(text).toBe(encodeRequests(held));
+    }
   });
 });

@@ -54,8 +54,19 @@ export function keepRequests(held: readonly RunRequest[] | undefined, added: Run
 
 /** The records as the run's row holds them: `[id, fingerprint hash, time, answer]` each, the answer as JSON (not a string of it). */
 export function encodeRequests(requests: readonly RunRequest[]): string {
-  return `[${requests.map((r) => `[${JSON.stringify(r.id)},${JSON.stringify(r.f)},${r.t},${r.r}]`).join(',')}]`;
+  return `[${requests.map(encodeRecord).join(',')}]`;
 }
+
+/**
+ * `encodeRequests` of the records `text` encodes with `added` after them, made from that text: a
+ * run's row is written again on every change with the records it held and one more, so only the new
+ * one is encoded.
+ */
+export function withRequestAppended(text: string, added: RunRequest): string {
+  return text === '[]' ? `[${encodeRecord(added)}]` : `${text.slice(0, -1)},${encodeRecord(added)}]`;
+}
+
+const encodeRecord = (r: RunRequest) => `[${JSON.stringify(r.id)},${JSON.stringify(r.f)},${r.t},${r.r}]`;
 
 /** The records from what `JSON.parse` made of `encodeRequests`' text. */
 export function decodeRequests(value: unknown): RunRequest[] {

@@ -87,3 +87,22 @@ describe('a run row with its billable units', () => {
     expect(splitExtras(`${core.slice(0, -1)},"$usage":${JSON.stringify(units)}}`)).toEqual({ core, usage: units });
   });
 });
+
+describe('a run’s only pending item, encoded', () => {
+  it('is encoded once, its map the run row’s last key; a row written before (the map where the run’s keys put it) reads the same', () => {
+    const s = started();
+    decide(s.store, s.runId, [scheduleActivity('a')]);
+    const run = s.run();
+    let encodings = 0;
+    Object.defineProperty(run.activities[5]!, 'toJSON', { value: function (this: object) { encodings++; return { ...this }; }, enumerable: false });
+    const rows = splitRun(run);
+    expect(encodings).toBe(1);
+    expect(Object.keys(JSON.parse(rows.core)).at(-1)).toBe('activities');
+    const fresh = s.run();
+    expect(joinRun(rows.core, [])).toStrictEqual(fresh);
+    const before = JSON.stringify(Object.fromEntries(Object.entries(fresh).filter(([k]) => k !== 'timers')));
+    expect(Object.keys(JSON.parse(before)).at(-1)).not.toBe('activities');
+    expect(joinRun(before, [])).toStrictEqual(fresh);
+    expect(rows.bytes).toBe(rows.core.length);
+  });
+});

@@ -48,13 +48,16 @@ export function splitRun(run: RunState): RunRows & { bytes: number } {
       pending.push({ c, key, json, bytes: utf8Length(json) });
     }
   }
-  const inline = pending.length === 1 && pending[0]!.bytes <= INLINE_ITEM_MAX_BYTES ? pending[0]!.c : undefined;
-  // The run without its item maps (but the inline one), built key by key rather than copied with
-  // those keys deleted: deleting keys turns an object into a slow dictionary, which JSON.stringify
-  // walks off its fast path (this runs on every change: bench/RESULTS.md, "CPU per W1").
+  const inline = pending.length === 1 && pending[0]!.bytes <= INLINE_ITEM_MAX_BYTES ? pending[0]! : undefined;
+  // The run without its item maps, built key by key rather than copied with those keys deleted:
+  // deleting keys turns an object into a slow dictionary, which JSON.stringify walks off its fast
+  // path (this runs on every change: bench/RESULTS.md, "CPU per W1").
   const core: Record<string, unknown> = {};
-  for (const key in run) if (key === inline || !ITEM_KEYS.has(key)) core[key] = run[key as keyof RunState];
-  const coreJson = JSON.stringify(core);
+  for (const key in run) if (!ITEM_KEYS.has(key)) core[key] = run[key as keyof RunState];
+  let coreJson = JSON.stringify(core);
+  // The inline item's map goes last, its item's JSON as measured above: encoded once, not twice.
+  // (A row written before has it where the run's keys put it; JSON reads either alike.)
+  if (inline) coreJson = `${coreJson.slice(0, -1)}${coreJson.length > 2 ? ',' : ''}${JSON.stringify(inline.c)}:{${JSON.stringify(inline.key)}:${inline.json}}}`;
   const items = new Map<string, string>();
   const prefix = itemPrefix(run.runId);
   let bytes = 0;
@@ -102,12 +105,15 @@ export interface RunExtras {
   requests?: RunRequest[];
 }
 
-/** The run's row text: its JSON with the extras as its last keys. */
-export function withExtras(core: string, extras: RunExtras): string {
+/**
+ * The run's row text: its JSON with the extras as its last keys. `requestsText`: `encodeRequests` of
+ * `extras.requests`, when the caller made it already (workflow-store.ts keeps it between writes).
+ */
+export function withExtras(core: string, extras: RunExtras, requestsText?: string): string {
   let tail = '';
   const { usage } = extras;
-  if (usage) tail += `,${JSON.stringify(USAGE_KEY)}:[${USAGE_FIELDS.map((f) => usage[f]).join(',')}]`;
-  if (extras.requests?.length) tail += `,${JSON.stringify(REQUESTS_KEY)}:${encodeRequests(extras.requests)}`;
+  if (usage) tail += `,"${USAGE_KEY}":[${USAGE_FIELDS.map((f) => usage[f]).join(',')}]`;
+  if (extras.requests?.length) tail += `,"${REQUESTS_KEY}":${requestsText ?? encodeRequests(extras.requests)}`;
   return tail ? `${core.slice(0, -1)}${tail}}` : core;
 }
 

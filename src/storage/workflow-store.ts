@@ -16,7 +16,7 @@ import { deleteHistory, insertHistory, selectHistory, type HistoryRow } from './
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
 import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
-import { REQUEST_ID_TTL_MS, decodeRequests, keepRequests, type RunRequest } from './run-requests.js';
+import { REQUEST_ID_TTL_MS, decodeRequests, encodeRequests, keepRequests, withRequestAppended, type RunRequest } from './run-requests.js';
 import { ReopeningSql } from './reopening-sql.js';
 import type { SchemaStorage } from './schema.js';
 import { CURRENT, StateTable, pad, prefixEnd } from './state-table.js';
@@ -79,6 +79,8 @@ interface CachedRun extends RunRows {
   usage?: ExecutionUnits;
   /** The request-id records stored in the run's row (run-requests.ts). */
   requests?: RunRequest[];
+  /** Their text in the row (`encodeRequests`), when this store wrote it: the next write appends to it. */
+  requestsText?: string;
 }
 
 export class WorkflowStore implements ExecutionStore {
@@ -414,15 +416,20 @@ export class WorkflowStore implements ExecutionStore {
       prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
     }
     next ??= prev;
-    let { usage, requests } = prev;
+    let { usage, requests, requestsText } = prev;
     if (next.core !== prev.core || added) {
       if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
+      const held = requests?.length ?? 0;
       requests = this.keptRequests(runId, requests, added, now);
-      this.state.put(runKey(runId), withExtras(next.core, { usage, requests }), prev.seq);
+      // The records the row held, all kept, and the new one after them (a run's usual write): the
+      // text the last write made with the new record appended; else made anew.
+      const appended = requestsText !== undefined && requests.length === held + (added ? 1 : 0);
+      requestsText = requests.length === 0 ? undefined : appended ? (added ? withRequestAppended(requestsText!, added) : requestsText) : encodeRequests(requests);
+      this.state.put(runKey(runId), withExtras(next.core, { usage, requests }, requestsText), prev.seq);
     }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, ...(usage ? { usage } : {}), ...(requests?.length ? { requests } : {}) });
+    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}) });
   }
 
   /** The request records a run's row keeps as it is written; an older one still kept moves to a row of its own. */

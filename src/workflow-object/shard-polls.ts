@@ -8,14 +8,16 @@
  * Under load a worker's poll is often on its way back when an offer comes (it just took one). So
  * while a poll of the queue was answered here lately, an offer no poll waits for is held
  * (src/held-tasks.ts) up to `holdMs` after its start for the next poll, which takes up to its
- * `maxTasks` of them at once, each started when taken (`startedNow`: the workflow's clock reads the
- * hand-out, as for a task a queue held); past that it goes to the queue. Nothing is stored: a shard that
+ * `maxTasks` of them at once, each started when taken (`signedStartedNow`: the workflow's clock reads the
+ * hand-out, as for a task a queue held); past that it goes to the queue. An offer comes here unsigned
+ * and is signed once, by whichever poll takes it (one it goes to the queue, by its sender). Nothing is stored: a shard that
  * restarts drops its polls and what it held, and a task lost so, or given to a poll whose worker is
  * gone, is caught by the offer's hand-off window, as one taken at the queue is.
  */
 import type { WorkflowTask } from '../../protocol/index.js';
 import { Clock } from '../clock.js';
-import { HeldTasks, startedNow } from '../held-tasks.js';
+import { HeldTasks, signedStartedNow } from '../held-tasks.js';
+import { signedTask, type UnsignedWorkflowTask } from '../started-task.js';
 import type { TaskRef } from '../task-token.js';
 
 /**
@@ -41,20 +43,20 @@ interface Waiting {
   taskQueue: string;
   /** The worker's poller id: `cancel` ends its polls. */
   pollerId: string;
-  answer: (tasks: WorkflowTask[]) => void;
+  answer: (tasks: WorkflowTask[] | Promise<WorkflowTask[]>) => void;
 }
 
 export class ShardPolls {
   /** By task queue, oldest first. */
   private readonly byQueue = new Map<string, Waiting[]>();
   /** Offers held for the next poll, by task queue. */
-  private readonly held = new Map<string, HeldTasks>();
+  private readonly held = new Map<string, HeldTasks<UnsignedWorkflowTask>>();
   /** When a poll of each queue was last answered with tasks (the clock's time). */
   private readonly answeredAt = new Map<string, number>();
 
   constructor(
     private readonly holdMs = SHARD_HOLD_MS,
-    /** KEEL_TOKEN_SECRET: a held task's token is signed again with the moment a poll took it. */
+    /** KEEL_TOKEN_SECRET: an offered task's token is signed when a poll takes it (a held one with the moment it did). */
     private readonly tokenSecret?: string,
     private readonly clock = new Clock(),
   ) {}
@@ -100,24 +102,24 @@ export class ShardPolls {
   }
 
   /**
-   * An offered task (`ref` names it): to the newest poll waiting for `taskQueue` (a worker that went
-   * away leaves its polls here until their bound; the newest is the likeliest to be read), else held
-   * for the next poll while polls of the queue are coming back (the answer then waits: 'taken', or
-   * 'none' once its time is up), else 'none' at once.
+   * An offered task (`ref` names it), not signed yet: to the newest poll waiting for `taskQueue` (a
+   * worker that went away leaves its polls here until their bound; the newest is the likeliest to be
+   * read), else held for the next poll while polls of the queue are coming back (the answer then waits:
+   * 'taken', or 'none' once its time is up), else 'none' at once. Signed here only when a poll takes it.
    */
-  offer(taskQueue: string, task: WorkflowTask, ref: TaskRef): ShardOfferOutcome | Promise<ShardOfferOutcome> {
+  offer(taskQueue: string, task: UnsignedWorkflowTask, ref: TaskRef): ShardOfferOutcome | Promise<ShardOfferOutcome> {
     const list = this.byQueue.get(taskQueue);
     const waiting = list?.pop();
     if (waiting) {
       if (list!.length === 0) this.byQueue.delete(taskQueue);
-      waiting.answer(this.answered(taskQueue, [task]));
+      waiting.answer(this.answered(taskQueue, signedTask(task, this.tokenSecret).then((signed) => [signed])));
       return 'taken';
     }
     const now = this.clock.now();
     if (this.holdMs <= 0 || !(now - (this.answeredAt.get(taskQueue) ?? -Infinity) < COMING_BACK_MS)) return 'none';
     let held = this.held.get(taskQueue);
     if (!held) this.held.set(taskQueue, (held = new HeldTasks(this.clock, (expired) => expired.forEach((h) => h.answer!('queued')))));
-    return new Promise((resolve) => held.hold({ kind: 'workflow', task }, ref, this.holdMs, (outcome) => resolve(outcome === 'taken' ? 'taken' : 'none')));
+    return new Promise((resolve) => held.hold(task, ref, this.holdMs, (outcome) => resolve(outcome === 'taken' ? 'taken' : 'none')));
   }
 
   /**
@@ -140,20 +142,20 @@ export class ShardPolls {
     return true;
   }
 
-  /** Up to `max` held tasks of the queue still within their time, oldest first, each started now (`startedNow`) and its offer answered 'taken'. */
+  /** Up to `max` held tasks of the queue still within their time, oldest first, each started now and signed (`signedStartedNow`) and its offer answered 'taken'. */
   private takeHeld(taskQueue: string, max: number): Array<Promise<WorkflowTask>> {
     const held = this.held.get(taskQueue);
     const tasks: Array<Promise<WorkflowTask>> = [];
     for (let h = held?.peek(); h && tasks.length < max; h = held!.peek()) {
       held!.take();
       h.answer!('taken');
-      tasks.push(startedNow(h.task, this.clock.now(), this.tokenSecret).then((s) => s.task as WorkflowTask));
+      tasks.push(signedStartedNow(h.task, this.clock.now(), this.tokenSecret));
     }
     return tasks;
   }
 
   /** Notes that a poll of the queue got `tasks` (its worker polls again soon); returns them. */
-  private answered(taskQueue: string, tasks: WorkflowTask[]): WorkflowTask[] {
+  private answered<T>(taskQueue: string, tasks: T): T {
     this.answeredAt.set(taskQueue, this.clock.now());
     return tasks;
   }

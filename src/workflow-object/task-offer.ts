@@ -58,13 +58,15 @@ export class TaskOffer {
   }
 
   private async offer(offered: OfferedWorkflowTask): Promise<void> {
-    const task = await this.payloads.claimedWorkflowTask(offered);
-    if (!task) return;
+    const unsigned = this.payloads.unsignedClaimedTask(offered);
+    if (!unsigned) return;
     // A poll of its queue at this shard takes it (waiting, or the next one while the shard holds it) as a
     // poll at the queue would, with no RPC; its hand-off window and acknowledgement are the offer's.
-    // The poll that takes it bills the run (src/workflow-object.ts, pollHere), by how it came.
-    if (this.polls && (await this.polls.offer(offered.taskQueue, task, offered.ref)) === 'taken') return;
+    // The poll that takes it bills the run (src/workflow-object.ts, pollHere), by how it came, and signs
+    // its token (a held one with the moment it took it: one signature, not one here and one there).
+    if (this.polls && (await this.polls.offer(offered.taskQueue, unsigned, offered.ref)) === 'taken') return;
     try {
+      const task = await this.payloads.signed(unsigned);
       const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').add(offered.ref, { kind: 'workflow', task });
       // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.
       if (outcome === 'taken') usageMeterOf(this.env).request('offerTaken');

@@ -8,7 +8,7 @@ import type { ActivityCompletion } from '../engine/speculative-task.js';
 import { continueAsNewSuggested, isRunning, type ActivityState, type RunState } from '../engine/run-state.js';
 import type { PolledTaskStart } from '../engine/polled-task.js';
 import type { PendingQuery } from '../query-broker.js';
-import type { StartedTask } from '../started-task.js';
+import { signedTask, type StartedTask, type UnsignedWorkflowTask } from '../started-task.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
 import { signTaskToken, type TaskRef, type TaskTokenData } from '../task-token.js';
 import { shardOf } from '../workflow-shards.js';
@@ -34,13 +34,17 @@ export class TaskPayloads {
   }
 
   /** What a worker needs to run a started workflow task (polled, or handed back in an answer). */
-  async workflowTask(run: RunState, token: TaskTokenData): Promise<WorkflowTask> {
+  workflowTask(run: RunState, token: TaskTokenData): Promise<WorkflowTask> {
+    return signedTask(this.unsignedWorkflowTask(run, token), this.tokenSecret);
+  }
+
+  /** The workflow task with its token's data, to be signed when it is handed out (`signedTask`). */
+  private unsignedWorkflowTask(run: RunState, token: TaskTokenData): UnsignedWorkflowTask {
     const wt = run.workflowTask!;
     const from = wt.sticky ? run.lastCompletedStartedEventId + 1 : 1;
     // A history too big for one answer goes in pages: the worker reads the rest with the token.
     const { events: history, more } = workflowTaskHistory(this.store, run, from, wt.startedEventId!);
-    return {
-      taskToken: await signTaskToken(token, this.tokenSecret),
+    const task = {
       workflowExecution: { workflowId: run.workflowId, runId: run.runId },
       workflowType: run.workflowType,
       attempt: wt.attempt,
@@ -54,14 +58,26 @@ export class TaskPayloads {
       startedTime: new Date(wt.startedTime!).toISOString(),
       ...this.shardKey(run.workflowId),
     };
+    return { kind: 'unsigned', task, token };
   }
 
   /** The workflow task a change started for its caller (`Txn.workflowTaskClaim`), unless it has ended since. */
   async claimedWorkflowTask(claimed: { runId: string; token: TaskTokenData }): Promise<WorkflowTask | undefined> {
+    const task = this.unsignedClaimedTask(claimed);
+    return task && signedTask(task, this.tokenSecret);
+  }
+
+  /** As `claimedWorkflowTask`, not signed yet: an offer, signed by whichever poll takes it (src/workflow-object/task-offer.ts). */
+  unsignedClaimedTask(claimed: { runId: string; token: TaskTokenData }): UnsignedWorkflowTask | undefined {
     const run = this.store.viewRun(claimed.runId);
     const wt = run?.workflowTask;
     if (!run || !isRunning(run) || !wt || wt.startedEventId !== claimed.token.startedEventId || wt.attempt !== claimed.token.attempt) return undefined;
-    return this.workflowTask(run, claimed.token);
+    return this.unsignedWorkflowTask(run, claimed.token);
+  }
+
+  /** The task signed, as every task leaves this object but an offer taken at its shard. */
+  signed(task: UnsignedWorkflowTask): Promise<WorkflowTask> {
+    return signedTask(task, this.tokenSecret);
   }
 
   /**
