@@ -10,7 +10,7 @@ import { Limits, type HistoryEvent, type WorkflowTask } from '../../protocol/ind
 import { eventBytes } from '../../src/engine/history-limit.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowStore } from '../../src/storage/workflow-store.js';
-import { NS, completeWorkflowTask, history, inWorkflow, json, ok, pollWorkflowTask, restart, scheduleActivityCommand, sendSignal, startWorkflow, unique } from './helpers.js';
+import { NS, completeWorkflowTask, history, inWorkflow, json, ok, pollWorkflowTask, restart, scheduleActivityCommand, sendSignal, startWorkflow, unique, until } from './helpers.js';
 
 const storeOf = (host: WorkflowHost) => (host as unknown as { store: WorkflowStore }).store;
 
@@ -77,6 +77,8 @@ describe("a task's history from the change that wrote it", () => {
     const taskQueue = unique('hist-close-tq');
     const started = (await startWorkflow(workflowId, taskQueue, { requestEagerExecution: true })) as unknown as { runId: string; eagerWorkflowTask: WorkflowTask };
     const waiting = ok<{ closeEvent?: HistoryEvent }>('POST', '/workflows', { workflowId, workflowType: 'order', taskQueue, input: [], waitForClose: true, workflowIdConflictPolicy: 'USE_EXISTING' });
+    // The wait reaches the run before it closes (else the start would begin a new run, which does not close).
+    await until(() => inWorkflow(NS, workflowId, (o) => (o as unknown as { waiters: { size: number } }).waiters.size), (n) => n === 1);
     await completeWorkflowTask(started.eagerWorkflowTask.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('fertig') }]);
     const { closeEvent } = await waiting;
     const stored = await history(workflowId);
