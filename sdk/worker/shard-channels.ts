@@ -22,11 +22,12 @@
  */
 import WebSocket from 'ws';
 import { Limits, SHARD_CHANNEL_ENDPOINTS, shardChannelPath, type EndpointName, type RequestOf, type ResponseOf, type ShardChannelAnswer } from '../../protocol/index.js';
-import type { Connection, ConnectionLike } from '../client/connection.js';
+import type { Connection } from '../client/connection.js';
 import { keelServiceErrorOf, ServiceError, type KeelServiceError } from '../client/errors.js';
 import { toKeelServiceError, type CallOptions, type CallRoute } from '../client/http-transport.js';
 import { backoffDelayMs, callSafety, withRequestId, type RetryOptions, type RetrySafety } from '../client/retry.js';
 import type { Logger } from '../common/index.js';
+import { ConnectionLayer } from './connection-layer.js';
 
 const CARRIED: ReadonlySet<EndpointName> = new Set(SHARD_CHANNEL_ENDPOINTS);
 
@@ -94,7 +95,7 @@ export interface ShardChannelStats {
   lost: number;
 }
 
-export class ShardChannels implements ConnectionLike, CallRoute {
+export class ShardChannels extends ConnectionLayer<Connection> implements CallRoute {
   /** By namespace, then shard index. */
   private readonly channels = new Map<string, Map<string, ShardChannel>>();
   /** Why calls go over HTTP only: the service refused channels, or they were closed; `undefined` while on. */
@@ -104,9 +105,10 @@ export class ShardChannels implements ConnectionLike, CallRoute {
   readonly reopen: RetryOptions;
 
   constructor(
-    private readonly connection: Connection,
+    connection: Connection,
     private readonly options: ShardChannelsOptions = {},
   ) {
+    super(connection);
     this.heartbeatMs = options.heartbeatMs ?? 30_000;
     this.reopen = { ...REOPEN, ...options.reopen };
     // A caller's own fetch (a proxy's or a custom CA's dispatcher) is how it must reach the service; a WebSocket would go around it.
@@ -176,22 +178,10 @@ export class ShardChannels implements ConnectionLike, CallRoute {
     for (const c of all) c.terminate();
   }
 
-  /** Closes the channels, then the connection beneath (as `ShardExchanges.close` does). */
-  async close(): Promise<void> {
+  /** Closes the channels, then the connection beneath. */
+  override async close(): Promise<void> {
     await this.closeChannels();
-    await this.connection.close();
-  }
-  ensureConnected(): Promise<void> {
-    return this.connection.ensureConnected();
-  }
-  withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withDeadline(deadline, fn);
-  }
-  withAbortSignal<R>(abortSignal: AbortSignal, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withAbortSignal(abortSignal, fn);
-  }
-  withMetadata<R>(metadata: Record<string, string>, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withMetadata(metadata, fn);
+    await super.close();
   }
 }
 

@@ -11,10 +11,10 @@
  * (ROUTE_NOT_FOUND: an older one during an upgrade) gets single exchanges from then on.
  */
 import { BATCHED_ENDPOINTS, Limits, type BatchedEndpoint, type EndpointName, type RequestOf, type ResponseOf } from '../../protocol/index.js';
-import type { ConnectionLike } from '../client/connection.js';
 import { KeelServiceError, keelServiceErrorOf } from '../client/errors.js';
 import type { CallOptions } from '../client/http-transport.js';
 import { retrySafety, withRequestId } from '../client/retry.js';
+import { ConnectionLayer } from './connection-layer.js';
 
 const BATCHED: ReadonlySet<EndpointName> = new Set(BATCHED_ENDPOINTS);
 
@@ -33,7 +33,7 @@ interface Queued {
   reject: (err: unknown) => void;
 }
 
-export class ShardExchanges implements ConnectionLike {
+export class ShardExchanges extends ConnectionLayer {
   /** Per shard (namespace and key): present while an exchange for it is in flight, with what queued behind it. */
   private readonly shards = new Map<string, Queued[]>();
   /** The service refused `/tasks/batch`: every completion goes alone. */
@@ -41,7 +41,6 @@ export class ShardExchanges implements ConnectionLike {
   /** Exchanges that carried several completions, and the completions they carried (tests and benchmarks read them). */
   readonly stats = { batches: 0, batchedItems: 0 };
 
-  constructor(private readonly connection: ConnectionLike) {}
 
   call<E extends EndpointName>(endpoint: E, request: RequestOf<E>, options: CallOptions): Promise<ResponseOf<E>> {
     if (options.shardKey === undefined || !BATCHED.has(endpoint) || this.unsupported) return this.connection.call(endpoint, request, options);
@@ -102,22 +101,6 @@ export class ShardExchanges implements ConnectionLike {
       else if (result) q.resolve(result.response ?? {});
       else q.reject(new KeelServiceError('UNKNOWN', 200, `The service answered a batch of ${batch.length} exchanges with ${answer.results.length} results`));
     });
-  }
-
-  ensureConnected(): Promise<void> {
-    return this.connection.ensureConnected();
-  }
-  close(): Promise<void> {
-    return this.connection.close();
-  }
-  withDeadline<R>(deadline: number | Date, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withDeadline(deadline, fn);
-  }
-  withAbortSignal<R>(abortSignal: AbortSignal, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withAbortSignal(abortSignal, fn);
-  }
-  withMetadata<R>(metadata: Record<string, string>, fn: () => Promise<R>): Promise<R> {
-    return this.connection.withMetadata(metadata, fn);
   }
 }
 
