@@ -47,6 +47,12 @@ export function parseApiKeyGrants(raw: string): Map<string, ApiKeyGrant> {
 const misconfigured = (why: string) =>
   new ServiceError('INTERNAL', `The service's KEEL_API_KEYS secret is not valid (${why}); every call is refused until it is fixed. Its form: [{"name":"ci","sha256":"<hex>","namespaces":["default"]}] (\`keel api-key create\` prints one).`);
 
+/**
+ * How a key is hashed for its lookup: `sha256Hex`, or a caller's memo of it for a key it checks again
+ * and again (a shard channel's, whose key is fixed at its upgrade and checked on every call).
+ */
+export type KeyHasher = (key: string) => Promise<string>;
+
 export async function sha256Hex(text: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
@@ -65,8 +71,8 @@ export function requireTokenSecret(grantsSecret: string | undefined, tokenSecret
 }
 
 /** Throws UNAUTHENTICATED or PERMISSION_DENIED unless the request may act in `namespace`. */
-export async function authorize(grantsSecret: string | undefined, authorization: string | null, namespace: string): Promise<void> {
-  const grant = await grantOf(grantsSecret, authorization);
+export async function authorize(grantsSecret: string | undefined, authorization: string | null, namespace: string, hashKey: KeyHasher = sha256Hex): Promise<void> {
+  const grant = await grantOf(grantsSecret, authorization, hashKey);
   if (grant && !grant.namespaces.includes('*') && !grant.namespaces.includes(namespace)) {
     throw new ServiceError('PERMISSION_DENIED', `The API key${grant.name ? ` '${grant.name}'` : ''} is not allowed in namespace '${namespace}'.`, { namespace });
   }
@@ -90,13 +96,13 @@ export async function visibleNamespaces(grantsSecret: string | undefined, author
 }
 
 /** The grant of the request's key; undefined on an open service; UNAUTHENTICATED without a valid key. */
-async function grantOf(grantsSecret: string | undefined, authorization: string | null): Promise<ApiKeyGrant | undefined> {
+async function grantOf(grantsSecret: string | undefined, authorization: string | null, hashKey: KeyHasher = sha256Hex): Promise<ApiKeyGrant | undefined> {
   if (grantsSecret === undefined || grantsSecret === '') return undefined;
   const grants = parseApiKeyGrants(grantsSecret);
   const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   if (!key) throw new ServiceError('UNAUTHENTICATED', 'This service needs an API key: send `Authorization: Bearer <key>` (the SDK\'s apiKey option, the CLI\'s --api-key or KEEL_API_KEY).');
   // Looking the key up by its hash compares hashes, so timing reveals nothing about the key.
-  const grant = grants.get(await sha256Hex(key));
+  const grant = grants.get(await hashKey(key));
   if (!grant) throw new ServiceError('UNAUTHENTICATED', 'The API key is not valid for this service.');
   return grant;
 }

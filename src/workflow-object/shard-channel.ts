@@ -19,7 +19,7 @@
  * must not take a new run's first task (it would wait for the offer's hand-off window).
  */
 import { Api, Limits, SHARD_CHANNEL_ENDPOINTS, type ShardChannelAnswer, type ShardChannelEndpoint, type WorkflowTask } from '../../protocol/index.js';
-import { authorize } from '../auth.js';
+import { authorize, sha256Hex } from '../auth.js';
 import type { Env } from '../env.js';
 import { checkDepth, validate } from '../request-checks.js';
 import { errorBodyOf, ServiceError } from '../service-error.js';
@@ -56,6 +56,8 @@ interface Channel {
   own: string;
   /** Aborted when the channel closes: its polls waiting here end. */
   closed: AbortController;
+  /** Its key hashed once (the key is the upgrade's, fixed): each call's check looks the hash up in the grants of now. */
+  keyHash?: Promise<string>;
 }
 
 const isChannelEndpoint = (call: unknown): call is ShardChannelEndpoint => typeof call === 'string' && (SHARD_CHANNEL_ENDPOINTS as readonly string[]).includes(call);
@@ -142,7 +144,7 @@ export class ShardChannels {
       const { name } = channel;
       // The key first, as for every call: the channel was admitted with it, but it may have been revoked
       // since (this object sees a changed KEEL_API_KEYS once it restarts with the new deployment).
-      await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace);
+      await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace, (key) => (channel.keyHash ??= sha256Hex(key)));
       if (!isChannelEndpoint(call)) {
         throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocol 7). Send other calls over HTTP.`);
       }
