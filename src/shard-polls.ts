@@ -41,8 +41,7 @@ export function pollingShard(env: Env, namespace: string, shard: string): Pollin
   return workflowObjectNamed(env, [namespace, shardIndex(env, shard)]) as unknown as PollingShard;
 }
 
-/** A stopping worker's shard polls end in every shard of the namespace (they answer empty); how many did. */
-export async function cancelShardPolls(env: Env, namespace: string, pollerId: string): Promise<number> {
-  const answers = await Promise.all(workflowShardStubs(env, namespace).map((s) => (s as unknown as PollingShard).cancelPolls(pollerId)));
-  return answers.reduce((n, a) => n + a.cancelled, 0);
+/** A stopping worker's shard polls end in every shard of the namespace (they answer empty). */
+export async function cancelShardPolls(env: Env, namespace: string, pollerId: string): Promise<void> {
+  await Promise.all(workflowShardStubs(env, namespace).map((s) => (s as unknown as PollingShard).cancelPolls(pollerId)));
 }
