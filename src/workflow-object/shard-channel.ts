@@ -58,6 +58,8 @@ interface Channel {
   closed: AbortController;
   /** Its key hashed once (the key is the upgrade's, fixed): each call's check looks the hash up in the grants of now. */
   keyHash?: Promise<string>;
+  /** The objects as its calls reach them (`reach`), made once. */
+  reach: Reach;
 }
 
 const isChannelEndpoint = (call: unknown): call is ShardChannelEndpoint => typeof call === 'string' && (SHARD_CHANNEL_ENDPOINTS as readonly string[]).includes(call);
@@ -151,7 +153,7 @@ export class ShardChannels {
       // `request` is the endpoint's HTTP body, checked as the router checks one (an absent body is {} there too).
       const body = request ?? {};
       checkDepth(body);
-      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: this.reach(channel) };
+      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: channel.reach };
       const response = await (taskHandlers[call] as (c: TaskCall<ShardChannelEndpoint>) => Promise<unknown>)(taskCall);
       return { id, response } as ShardChannelAnswer;
     } catch (err) {
@@ -160,7 +162,7 @@ export class ShardChannels {
   }
 
   /** The objects as this channel reaches them: this shard itself for its own workflows and polls, another shard by its stub. */
-  private reach({ own, closed }: Channel): Reach {
+  private reach({ own, closed }: Pick<Channel, 'own' | 'closed'>): Reach {
     const { env } = this.shard;
     return {
       workflow: (namespace, workflowId) => (workflowObjectName(env, namespace, workflowId) === own ? workflowMethods(this.shard, namespace, workflowId) : workflowStub(env, namespace, workflowId)),
@@ -174,7 +176,9 @@ export class ShardChannels {
     let channel = this.channels.get(ws);
     if (!channel) {
       const name = ws.deserializeAttachment() as Attachment;
-      this.channels.set(ws, (channel = { name, own: JSON.stringify([name.namespace, name.shard]), closed: new AbortController() }));
+      const own = JSON.stringify([name.namespace, name.shard]);
+      const closed = new AbortController();
+      this.channels.set(ws, (channel = { name, own, closed, reach: this.reach({ own, closed }) }));
     }
     return channel;
   }
