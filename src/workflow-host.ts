@@ -118,7 +118,7 @@ export class WorkflowHost {
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
         if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
         this.store.write(tx, this.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.storage.sql.databaseSize) }, tx.now);
+        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.store.storedBytes() ?? this.storage.sql.databaseSize) }, tx.now);
         for (const call of tx.calls) this.calls.enqueue(call, tx.now);
         this.alarms.schedule(tx);
       });
@@ -192,7 +192,7 @@ export class WorkflowHost {
   describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
     return outcome(() => {
       const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
-      return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.storage.sql.databaseSize) };
+      return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.store.storedBytes() ?? this.storage.sql.databaseSize) };
     });
   }
 

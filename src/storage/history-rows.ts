@@ -18,7 +18,8 @@ export const HISTORY_PREFIX = 'h/';
 const prefixOf = (runSeq: number) => `${HISTORY_PREFIX}${pad(runSeq)}/`;
 /** The largest event id a key can hold (twelve digits). */
 const MAX_ID = 999_999_999_999;
-const keyOf = (runSeq: number, eventId: number) => prefixOf(runSeq) + pad(Math.min(Math.max(eventId, 0), MAX_ID));
+/** The key of the history row of run `runSeq` whose last event is `eventId`. */
+export const historyKey = (runSeq: number, eventId: number) => prefixOf(runSeq) + pad(Math.min(Math.max(eventId, 0), MAX_ID));
 
 /** A row holds events up to about this many characters (one event bigger than that has a row of its own). */
 export const BATCH_CHARS = 64 * 1024;
@@ -51,7 +52,7 @@ export function insertHistory(state: StateTable, runSeq: number, events: Array<{
   const flush = () => {
     if (batch.length > 0) {
       const v = `[${batch.join(',')}]`;
-      state.put(keyOf(runSeq, last), v, first);
+      state.put(historyKey(runSeq, last), v, first);
       rows.push({ first, last, v, events: batchEvents });
     }
     batch = [];
@@ -119,7 +120,7 @@ function rowsInMemory(recent: readonly HistoryRow[], from: number, to: number, l
 /** The rows holding [from, to], at most `limit`, read from the state table (their text alone). */
 function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number, limit: number): Array<{ v: string; events?: undefined }> {
   const { sql } = state;
-  const key = (id: number) => state.key(keyOf(runSeq, id));
+  const key = (id: number) => state.key(historyKey(runSeq, id));
   const end = prefixEnd(state.key(prefixOf(runSeq)));
   // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to` (found
   // first, by one seek: SQLite bounds a range scan by one upper bound only, so a subquery bound

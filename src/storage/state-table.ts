@@ -22,20 +22,20 @@ export interface StateRow {
 /** The first key after every key that starts with `prefix` (prefixes end with '/', the next code point is '0'). */
 export const prefixEnd = (prefix: string) => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
-/** Rows of mirrored prefixes in memory, by prefix then key: every row of the prefix, as on disk. */
-type Mirror = Map<string, Map<string, StateRow>>;
-
 /**
- * One mirror per SQL handle and key scope, shared by every StateTable over them (a workflow's store
- * and its outboxes each own their prefixes, but a rollback undoes all of them at once: `forget`).
+ * Rows of mirrored prefixes in memory, by prefix then key: every row of the prefix, as on disk. One
+ * per workflow's store, shared by every StateTable it makes (its own, its outboxes'): they each own
+ * their prefixes, but a rollback undoes all of them at once (`forget`).
  */
-const mirrors = new WeakMap<SqlStorage, Map<string, Mirror>>();
-
-/**
- * Mirrors whose scope held no row when it was last looked at, with every write since made through
- * them (`knownEmpty`): a mirrored prefix not loaded yet has no row, and loads with no statement.
- */
-const complete = new WeakSet<Mirror>();
+export class TableMirror {
+  readonly prefixes = new Map<string, Map<string, StateRow>>();
+  /**
+   * The scope held no row when it was last looked at, and every write since was made through the
+   * tables that share this mirror (`knownEmpty`): a mirrored prefix not loaded yet has no row, and
+   * loads with no statement.
+   */
+  complete = false;
+}
 
 /**
  * The state table's rows, read and written by key. Rows under a `mirrored` prefix are also kept
@@ -48,23 +48,17 @@ const complete = new WeakSet<Mirror>();
  * with the run (request records) would be reloaded whole after every rolled-back change.
  */
 export class StateTable {
-  private readonly mirror: Mirror;
-
   /**
    * @param scope what every key of this table starts with on disk, unseen by its users: '' for an
    *   object that holds one workflow, the workflow's `keyScope` in a shard that holds many.
+   * @param mirror the rows in memory, shared by the tables over the same rows (WorkflowStore.table).
    */
   constructor(
     readonly sql: SqlStorage,
     private readonly mirrored: readonly string[] = [],
     readonly scope = '',
-  ) {
-    let scopes = mirrors.get(sql);
-    if (!scopes) mirrors.set(sql, (scopes = new Map()));
-    let mirror = scopes.get(scope);
-    if (!mirror) scopes.set(scope, (mirror = new Map()));
-    this.mirror = mirror;
-  }
+    private readonly mirror = new TableMirror(),
+  ) {}
 
   /** A key as stored: the table's scope, then the key. */
   key(k: string): string {
@@ -79,8 +73,8 @@ export class StateTable {
 
   /** Storage rolled back or was emptied: memory drops what it holds of every mirrored prefix. */
   forget(): void {
-    this.mirror.clear();
-    complete.delete(this.mirror);
+    this.mirror.prefixes.clear();
+    this.mirror.complete = false;
   }
 
   /** Whether the table's scope holds no row at all (a workflow new to its shard). */
@@ -96,7 +90,7 @@ export class StateTable {
    * would go unseen.
    */
   knownEmpty(): void {
-    complete.add(this.mirror);
+    this.mirror.complete = true;
   }
 
   /** The mirrored prefix `k` is under, or undefined. */
@@ -107,17 +101,17 @@ export class StateTable {
 
   /** The rows of a mirrored prefix, loaded on first use. */
   private rowsOf(prefix: string): Map<string, StateRow> {
-    let rows = this.mirror.get(prefix);
+    let rows = this.mirror.prefixes.get(prefix);
     if (!rows) {
-      rows = new Map(complete.has(this.mirror) ? [] : this.select(prefix).map((r) => [r.k, r]));
-      this.mirror.set(prefix, rows);
+      rows = new Map(this.mirror.complete ? [] : this.select(prefix).map((r) => [r.k, r]));
+      this.mirror.prefixes.set(prefix, rows);
     }
     return rows;
   }
 
   /** The rows of a mirrored prefix if memory holds them (loaded, or known to be none), else undefined. */
   private held(prefix: string): Map<string, StateRow> | undefined {
-    return this.mirror.get(prefix) ?? (complete.has(this.mirror) ? this.rowsOf(prefix) : undefined);
+    return this.mirror.prefixes.get(prefix) ?? (this.mirror.complete ? this.rowsOf(prefix) : undefined);
   }
 
   private select(prefix: string): StateRow[] {
@@ -202,17 +196,50 @@ export class StateTable {
     if (rows) for (const [k, r] of rows) if (r.n !== null && r.n < before) rows.delete(k);
   }
 
-  /** The bytes of the scope's keys and values, and 8 a row for `n` (a workflow's share of a shard's file; its scope is not ''). */
+  /**
+   * The bytes of the scope's keys and values, and 8 a row for `n` (a workflow's share of a shard's
+   * file; its scope is not ''): SQLite's `length`, i.e. characters. `rowBytes` counts one row alike.
+   */
   bytes(): number {
     return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope)).one().b;
+  }
+
+  /** What `bytes` counts of the rows of the mirrored prefixes, from memory; true to `bytes` only while the mirror is complete (`knownEmpty`). */
+  mirroredBytes(): number {
+    let bytes = 0;
+    for (const rows of this.mirror.prefixes.values()) for (const r of rows.values()) bytes += rowBytes(this.scope, r.k, r.v);
+    return bytes;
   }
 
   /** Deletes every row of the table's scope (a workflow's rows in a shard; its scope is not ''). */
   deleteScope(): void {
     this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
-    this.mirror.clear();
+    this.mirror.prefixes.clear();
   }
 }
+
+/**
+ * What SQLite's `length` gives for a text bound from this string: its characters (code points) before
+ * the first NUL. A lone surrogate is one character (workerd binds it as U+FFFD). Keys and JSON texts
+ * are nearly always ASCII: one test of the string, then its length.
+ */
+export function sqlTextLength(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  if (!/[\0\ud800-\udfff]/.test(s)) return s.length;
+  let n = 0;
+  for (let i = 0; i < s.length; i++, n++) {
+    const c = s.charCodeAt(i);
+    if (c === 0) break;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const low = s.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) i++;
+    }
+  }
+  return n;
+}
+
+/** What `StateTable.bytes` counts of one row of the table (`k` without the scope). */
+export const rowBytes = (scope: string, k: string, v: string) => sqlTextLength(scope) + sqlTextLength(k) + sqlTextLength(v) + 8;
 
 /** The row of the current run's id and the object's name (workflow-store.ts `currentRow`). */
 export const CURRENT = 'm/current';

@@ -12,14 +12,14 @@ import type { HistoryEvent } from '../../protocol/index.js';
 import type { RunState } from '../engine/run-state.js';
 import type { ExecutionStore, Txn } from '../engine/transaction.js';
 import type { TaskRef } from '../task-token.js';
-import { deleteHistory, insertHistory, selectHistory, type HistoryRow } from './history-rows.js';
+import { deleteHistory, historyKey, insertHistory, selectHistory, type HistoryRow } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
 import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
 import { REQUEST_ID_TTL_MS, decodeRequests, encodeRequests, keepRequests, withRequestAppended, type RunRequest } from './run-requests.js';
 import { ReopeningSql } from './reopening-sql.js';
 import type { SchemaStorage } from './schema.js';
-import { CURRENT, StateTable, pad, prefixEnd } from './state-table.js';
+import { CURRENT, StateTable, TableMirror, pad, prefixEnd, rowBytes } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
 
 /** A request id's record: what the request was, and the answer a retry of it gets. */
@@ -81,12 +81,16 @@ interface CachedRun extends RunRows {
   requests?: RunRequest[];
   /** Their text in the row (`encodeRequests`), when this store wrote it: the next write appends to it. */
   requestsText?: string;
+  /** What `StateTable.bytes` counts of the run's own row, while the store counts its bytes (`storedBytes`). */
+  bytes?: number | undefined;
 }
 
 export class WorkflowStore implements ExecutionStore {
   /** The object's SQL handle (the visibility and call outboxes share it); see ReopeningSql. */
   readonly sql: SqlStorage;
   private readonly schema: ReopeningSql;
+  /** The rows of the mirrored prefixes, shared by the store's tables and its outboxes' (`table`). */
+  private readonly mirror = new TableMirror();
   readonly state: StateTable;
   private readonly runs = new Map<string, CachedRun | null>();
   private lastRunSeq: number | undefined;
@@ -113,6 +117,11 @@ export class WorkflowStore implements ExecutionStore {
   private readonly recentHistory = new Map<number, HistoryRow[]>();
   /** The runs the last change wrote, as it left them (see WrittenRun). */
   private lastWritten = new Map<string, WrittenRun>();
+  /**
+   * By run sequence number: what `StateTable.bytes` counts of the run's history rows, while memory
+   * holds every row of the workflow (see `storedBytes`); undefined when it may not.
+   */
+  private historyBytes: Map<number, number> | undefined;
 
   /**
    * @param meter counts the object's billable units; what it counted is folded into the row of
@@ -146,11 +155,12 @@ export class WorkflowStore implements ExecutionStore {
     this.lastOutboxId = 0;
     this.oldestRequest = null;
     this.requestRuns = new Map();
+    this.historyBytes = new Map();
   }
 
   /** A view of this workflow's rows, with `mirrored` prefixes kept in memory (the outboxes own theirs). */
   table(mirrored: readonly string[]): StateTable {
-    return new StateTable(this.sql, mirrored, this.scope);
+    return new StateTable(this.sql, mirrored, this.scope, this.mirror);
   }
 
   /** Drops what memory holds of storage: after a transaction that rolled back. */
@@ -168,6 +178,7 @@ export class WorkflowStore implements ExecutionStore {
     this.complete = false;
     this.recentHistory.clear();
     this.lastWritten.clear();
+    this.historyBytes = undefined;
   }
 
   // ---- ExecutionStore ----------------------------------------------------------------
@@ -256,6 +267,27 @@ export class WorkflowStore implements ExecutionStore {
     return cached ?? undefined;
   }
 
+  /**
+   * What `StateTable.bytes` (SQL's sum over the workflow's rows: its share of a shard's file, a
+   * summary's `storedBytes`) would answer now, from memory, when memory holds every row: a workflow
+   * new to its shard (every start), whose rows were all written since through this store's tables
+   * (its own, its outboxes'), with no rollback, deletion of the scope or request record of its own
+   * row since. Else undefined: ask SQL. Counted when asked (a start's and a close's summary), not at
+   * every write, but for a history row (written once, kept in memory only while recent).
+   */
+  storedBytes(): number | undefined {
+    if (!this.historyBytes || !this.schema.isOpen) return undefined;
+    let bytes = this.state.mirroredBytes();
+    for (const b of this.historyBytes.values()) bytes += b;
+    for (const run of this.runs.values()) {
+      if (!run) continue;
+      if (run.bytes === undefined) return undefined;
+      bytes += run.bytes;
+      for (const [k, v] of run.items) bytes += rowBytes(this.scope, k, v);
+    }
+    return bytes;
+  }
+
   /** The billable units stored with a run (what its object counted up to the run's last write). */
   storedUsage(runId: string): ExecutionUnits | undefined {
     return this.rowsOf(runId)?.usage;
@@ -295,6 +327,7 @@ export class WorkflowStore implements ExecutionStore {
     if (!rows) return;
     deleteHistory(this.state, rows.seq);
     this.recentHistory.delete(rows.seq);
+    this.historyBytes?.delete(rows.seq);
     this.state.delete(runKey(runId));
     for (const k of rows.items.keys()) this.state.delete(k);
     // Its request records go with its row.
@@ -373,7 +406,15 @@ export class WorkflowStore implements ExecutionStore {
     const seqs = new Map([...byRun.keys()].map((runId) => [this.rowsOf(runId)!.seq, runId]));
     // Only the runs this change wrote to keep theirs (a continue-as-new's old run is read no more).
     if (seqs.size > 0) for (const seq of this.recentHistory.keys()) if (!seqs.has(seq)) this.recentHistory.delete(seq);
-    for (const [seq, runId] of seqs) this.rememberHistory(seq, insertHistory(this.state, seq, byRun.get(runId)!));
+    for (const [seq, runId] of seqs) {
+      const rows = insertHistory(this.state, seq, byRun.get(runId)!);
+      if (this.historyBytes) {
+        let bytes = this.historyBytes.get(seq) ?? 0;
+        for (const r of rows) bytes += rowBytes(this.scope, historyKey(seq, r.last), r.v);
+        this.historyBytes.set(seq, bytes);
+      }
+      this.rememberHistory(seq, rows);
+    }
     this.lastWritten.clear();
     for (const run of tx.runs.values()) {
       const rows = this.runs.get(run.runId);
@@ -416,7 +457,7 @@ export class WorkflowStore implements ExecutionStore {
       prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
     }
     next ??= prev;
-    let { usage, requests, requestsText } = prev;
+    let { usage, requests, requestsText, bytes } = prev;
     if (next.core !== prev.core || added) {
       if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
       const held = requests?.length ?? 0;
@@ -425,11 +466,13 @@ export class WorkflowStore implements ExecutionStore {
       // text the last write made with the new record appended; else made anew.
       const appended = requestsText !== undefined && requests.length === held + (added ? 1 : 0);
       requestsText = requests.length === 0 ? undefined : appended ? (added ? withRequestAppended(requestsText!, added) : requestsText) : encodeRequests(requests);
-      this.state.put(runKey(runId), withExtras(next.core, { usage, requests }, requestsText), prev.seq);
+      const text = withExtras(next.core, { usage, requests }, requestsText);
+      this.state.put(runKey(runId), text, prev.seq);
+      bytes = this.historyBytes && rowBytes(this.scope, runKey(runId), text);
     }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}) });
+    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, bytes, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}) });
   }
 
   /** The request records a run's row keeps as it is written; an older one still kept moves to a row of its own. */
@@ -444,6 +487,8 @@ export class WorkflowStore implements ExecutionStore {
   /** A request record in a row of its own, deleted by the alarm once it expires. */
   private putRequestRow(r: RunRequest): void {
     this.state.put(REQUESTS + r.id, JSON.stringify({ f: r.f, r: r.r }), r.t);
+    // It may replace a row of that id (whose size memory does not hold): `storedBytes` asks SQL from now on.
+    this.historyBytes = undefined;
     if (this.oldestRequest !== undefined) this.oldestRequest = Math.min(this.oldestRequest ?? Infinity, r.t);
   }
 
@@ -490,6 +535,7 @@ export class WorkflowStore implements ExecutionStore {
     if (expiry === undefined || expiry > now) return;
     this.state.deleteOlder(REQUESTS, now - REQUEST_ID_TTL_MS);
     this.oldestRequest = undefined;
+    this.historyBytes = undefined;
   }
 
   // ---- Task outbox -------------------------------------------------------------------
