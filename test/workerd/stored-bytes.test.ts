@@ -99,16 +99,21 @@ describe("a workflow's stored bytes in its shard", () => {
     expect(sums).toEqual([]);
   });
 
-  it('counts a continued run and the run after it, then gives way to SQL after a rollback', async () => {
+  it('counts a continued run and the run after it, and the one left when the first is deleted, then gives way to SQL after a rollback', async () => {
     const wid = unique('bytes-can');
     const tq = unique('bytes-can-tq');
-    await startWorkflow(wid, tq);
+    const { runId } = await startWorkflow(wid, tq);
     const first = (await pollWorkflowTask(tq))!;
     await completeWorkflowTask(first.taskToken, [{ type: 'ContinueAsNewWorkflowExecution', input: [json('next')] }]);
     await settle(wid);
     let b = await bytes(wid);
     expect(b.memory).toBe(b.sql);
     expect(await inWorkflow(NS, wid, (host) => storeOf(host).closedRuns().length)).toBe(1);
+    await ok('POST', `/workflows/${wid}/delete`, { runId });
+    b = await bytes(wid);
+    expect(b.memory).toBeDefined();
+    expect(b.memory).toBe(b.sql);
+    expect(await inWorkflow(NS, wid, (host) => storeOf(host).closedRuns().length)).toBe(0);
 
     // A completion of a task already completed is refused: its change threw, and storage rolled back.
     const next = (await pollWorkflowTask(tq))!;
