@@ -220,8 +220,8 @@ export class StateTable {
 
 /**
  * What SQLite's `length` gives for a text bound from this string: its characters (code points) before
- * the first NUL. A lone surrogate is one character (workerd binds it as U+FFFD). Keys and JSON texts
- * are nearly always ASCII: one test of the string, then its length.
+ * the first NUL; a lone surrogate, as workerd binds it, is one (test/workerd/stored-bytes.test.ts). Keys
+ * and JSON texts are nearly always ASCII: one test of the string, then its length.
  */
 export function sqlTextLength(s: string): number {
   // eslint-disable-next-line no-control-regex
