@@ -81,7 +81,12 @@ interface CachedRun extends RunRows {
   requests?: RunRequest[];
   /** Their text in the row (`encodeRequests`), when this store wrote it: the next write appends to it. */
   requestsText?: string;
-  /** What `StateTable.bytes` counts of the run's own row, while the store counts its bytes (`storedBytes`). */
+  /**
+   * While the store counts its bytes (`storedBytes`): the run's row as written, until the next count
+   * measures it (`bytes`, what `StateTable.bytes` counts of the row). A change with no summary to
+   * carry them measures nothing.
+   */
+  text?: string | undefined;
   bytes?: number | undefined;
 }
 
@@ -279,8 +284,12 @@ export class WorkflowStore implements ExecutionStore {
     if (!this.historyBytes || !this.schema.isOpen) return undefined;
     let bytes = this.state.mirroredBytes();
     for (const b of this.historyBytes.values()) bytes += b;
-    for (const run of this.runs.values()) {
+    for (const [runId, run] of this.runs) {
       if (!run) continue;
+      if (run.bytes === undefined && run.text !== undefined) {
+        run.bytes = rowBytes(this.scope, runKey(runId), run.text);
+        run.text = undefined;
+      }
       if (run.bytes === undefined) return undefined;
       bytes += run.bytes;
       for (const [k, v] of run.items) bytes += rowBytes(this.scope, k, v);
@@ -457,7 +466,7 @@ export class WorkflowStore implements ExecutionStore {
       prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
     }
     next ??= prev;
-    let { usage, requests, requestsText, bytes } = prev;
+    let { usage, requests, requestsText, text, bytes } = prev;
     if (next.core !== prev.core || added) {
       if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
       const held = requests?.length ?? 0;
@@ -466,13 +475,14 @@ export class WorkflowStore implements ExecutionStore {
       // text the last write made with the new record appended; else made anew.
       const appended = requestsText !== undefined && requests.length === held + (added ? 1 : 0);
       requestsText = requests.length === 0 ? undefined : appended ? (added ? withRequestAppended(requestsText!, added) : requestsText) : encodeRequests(requests);
-      const text = withExtras(next.core, { usage, requests }, requestsText);
-      this.state.put(runKey(runId), text, prev.seq);
-      bytes = this.historyBytes && rowBytes(this.scope, runKey(runId), text);
+      const row = withExtras(next.core, { usage, requests }, requestsText);
+      this.state.put(runKey(runId), row, prev.seq);
+      text = this.historyBytes && row;
+      bytes = undefined;
     }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, bytes, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}) });
+    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, text, bytes, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}) });
   }
 
   /** The request records a run's row keeps as it is written; an older one still kept moves to a row of its own. */
