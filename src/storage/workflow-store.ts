@@ -39,6 +39,8 @@ export interface OutboxRow {
 }
 
 const META = 'm/';
+/** The object's name as `m/current` keeps it: what `parseWorkflowName` reads. */
+const workflowName = (run: Pick<RunState, 'namespace' | 'workflowId'>) => JSON.stringify([run.namespace, run.workflowId]);
 interface CurrentRow {
   runId?: string | undefined;
   name?: string | undefined;
@@ -372,16 +374,37 @@ export class WorkflowStore implements ExecutionStore {
 
   /**
    * The current run's id and the object's name, one row (`m/current`): both are written when a run
-   * starts, so a new execution writes one row for them, not two.
+   * starts, so a new execution writes one row for them, not two. But a workflow's first run writes
+   * none (`write`): with no such row the workflow has at most one run, current, and its namespace
+   * and id are the name. A second run, or the deletion of the first, writes the row, as every new
+   * current run did; once written it stays (`putCurrent`).
    */
   private currentRow(): CurrentRow {
     const row = this.state.get(CURRENT);
-    return row ? (JSON.parse(row.v) as CurrentRow) : {};
+    if (row) return JSON.parse(row.v) as CurrentRow;
+    const only = this.onlyRun();
+    return only ? { runId: only.runId, name: workflowName(only) } : {};
   }
 
+  /** The workflow's run if it has exactly one, as stored (its own fields). */
+  private onlyRun(): Pick<RunState, 'runId' | 'namespace' | 'workflowId'> | undefined {
+    let only: string | undefined;
+    if (this.complete) {
+      for (const run of this.runs.values()) {
+        if (!run) continue;
+        if (only !== undefined) return undefined;
+        only = run.core;
+      }
+    } else {
+      const rows = this.state.range(RUN_PREFIX, { limit: 2 });
+      if (rows.length === 1) only = rows[0]!.v;
+    }
+    return only === undefined ? undefined : (JSON.parse(only) as RunState);
+  }
+
+  /** Writes the current-run row; never deletes it (its absence says the only run is current). */
   private putCurrent(row: CurrentRow): void {
-    if (row.runId === undefined && row.name === undefined) this.state.delete(CURRENT);
-    else this.state.put(CURRENT, JSON.stringify(row));
+    this.state.put(CURRENT, JSON.stringify(row));
   }
 
   setMeta(key: 'clockOffsetMs', value: string): void {
@@ -430,8 +453,11 @@ export class WorkflowStore implements ExecutionStore {
       if (rows) this.lastWritten.set(run.runId, { run, rows, events: new Map((byRun.get(run.runId) ?? []).map((e) => [e.event.eventId, e.event])) });
     }
     if (tx.newCurrentRunId) {
-      const { name } = this.currentRow();
-      this.putCurrent({ runId: tx.newCurrentRunId, name: name ?? objectName });
+      // A workflow new to its shard (memory holds every row) whose first run this is: it is current, and
+      // named, with no row of its own (`currentRow`).
+      const run = tx.runs.get(tx.newCurrentRunId);
+      const alone = this.complete && run !== undefined && objectName === workflowName(run) && this.state.get(CURRENT) === undefined && [...this.runs].every(([runId, r]) => r === null || runId === run.runId);
+      if (!alone) this.putCurrent({ runId: tx.newCurrentRunId, name: this.currentRow().name ?? objectName });
       this.current = tx.newCurrentRunId;
     }
     for (const id of this.queuedOutbox) this.state.delete(OUTBOX + pad(id));

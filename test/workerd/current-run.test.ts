@@ -1,0 +1,66 @@
+/**
+ * The current run of a workflow in a shard: `m/current` names it, but a workflow's first run writes no
+ * such row (WorkflowStore.currentRow): with none, the workflow's one run is current and its namespace
+ * and id are the workflow's name — also when read back from storage after a restart. A second run
+ * (continue-as-new, a new start after the first closed) writes the row, as every new current run did.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { WorkflowObject } from '../../src/workflow-object.js';
+import { completeWorkflowTask, getDescription, inWorkflow, json, NS, ok, pollWorkflowTask, restart, sendSignal, settle, startWorkflow, stateRows, unique, wfObject } from './helpers.js';
+
+const currentRow = async (workflowId: string) => (await stateRows(workflowId, 'm/')).find((r) => r.k === 'm/current');
+
+describe('the current run of a workflow in a shard', () => {
+  it('a first run writes no current-run row: it is current and names the workflow, from memory and read back after a restart', async () => {
+    const wid = unique('first-run');
+    const tq = unique('first-run-tq');
+    const { runId } = await startWorkflow(wid, tq);
+    expect(await currentRow(wid)).toBeUndefined();
+    expect((await getDescription(wid)).execution.runId).toBe(runId);
+
+    await restart(wid);
+    // Woken with no name (as its alarm wakes it): the name is its run's.
+    expect(await runInDurableObject(wfObject(wid), (o: WorkflowObject) => o.host(wid).names)).toEqual({ namespace: NS, workflowId: wid });
+    expect((await getDescription(wid)).execution.runId).toBe(runId);
+    await sendSignal(wid, 'ping');
+    const task = (await pollWorkflowTask(tq))!;
+    expect(task.workflowExecution.runId).toBe(runId);
+    await completeWorkflowTask(task.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    expect((await getDescription(wid)).status).toBe('COMPLETED');
+    expect(await currentRow(wid)).toBeUndefined();
+  });
+
+  it('a second run writes the row: after continue-as-new, and after a new start of a closed workflow, the new run is current, also after a restart', async () => {
+    const wid = unique('second-run');
+    const tq = unique('second-run-tq');
+    const { runId: first } = await startWorkflow(wid, tq);
+    await completeWorkflowTask((await pollWorkflowTask(tq))!.taskToken, [{ type: 'ContinueAsNewWorkflowExecution', input: [json('next')] }]);
+    await settle(wid);
+    const second = (await getDescription(wid)).execution.runId as string;
+    expect(second).not.toBe(first);
+    expect(JSON.parse((await currentRow(wid))!.v)).toEqual({ runId: second, name: JSON.stringify([NS, wid]) });
+    await restart(wid);
+    expect((await getDescription(wid)).execution.runId).toBe(second);
+
+    await completeWorkflowTask((await pollWorkflowTask(tq))!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    const { runId: third } = await startWorkflow(wid, tq);
+    expect(JSON.parse((await currentRow(wid))!.v)).toMatchObject({ runId: third });
+    await restart(wid);
+    expect((await getDescription(wid)).execution.runId).toBe(third);
+    expect(await runInDurableObject(wfObject(wid), (o: WorkflowObject) => o.host(wid).names)).toEqual({ namespace: NS, workflowId: wid });
+  });
+
+  it('a workflow read back from storage (its store did not find it new) writes the row for its next run, as before', async () => {
+    const wid = unique('reread');
+    const tq = unique('reread-tq');
+    const { runId } = await startWorkflow(wid, tq);
+    await completeWorkflowTask((await pollWorkflowTask(tq))!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    await restart(wid);
+    // Its store read it back (not new to the shard): a new run writes the row naming it.
+    const { runId: next } = await ok<{ runId: string }>('POST', '/workflows', { workflowId: wid, workflowType: 'order', taskQueue: tq, input: [] });
+    expect(next).not.toBe(runId);
+    expect(JSON.parse((await currentRow(wid))!.v)).toEqual({ runId: next, name: JSON.stringify([NS, wid]) });
+    expect(await inWorkflow(NS, wid, (host) => host.names.workflowId)).toBe(wid);
+  });
+});
