@@ -6,8 +6,9 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { WorkflowStore } from '../../src/storage/workflow-store.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import { completeWorkflowTask, getDescription, inWorkflow, json, NS, ok, pollWorkflowTask, restart, sendSignal, settle, startWorkflow, stateRows, unique, wfObject } from './helpers.js';
+import { completeWorkflowTask, getDescription, hostStorage, inWorkflow, json, NS, ok, pollWorkflowTask, restart, sendSignal, settle, startWorkflow, stateRows, unique, wfObject } from './helpers.js';
 
 const currentRow = async (workflowId: string) => (await stateRows(workflowId, 'm/')).find((r) => r.k === 'm/current');
 
@@ -18,6 +19,11 @@ describe('the current run of a workflow in a shard', () => {
     const { runId } = await startWorkflow(wid, tq);
     expect(await currentRow(wid)).toBeUndefined();
     expect((await getDescription(wid)).execution.runId).toBe(runId);
+    // As the store says them, from memory (it holds every row) and read back by a store of its own.
+    const said = (store: WorkflowStore) => ({ runId: store.currentRunId(), name: store.meta('name') });
+    const expected = { runId, name: JSON.stringify([NS, wid]) };
+    expect(await inWorkflow(NS, wid, (host) => said((host as unknown as { store: WorkflowStore }).store))).toEqual(expected);
+    expect(await inWorkflow(NS, wid, (host, state) => said(new WorkflowStore(state.storage, undefined, hostStorage(host).scope)))).toEqual(expected);
 
     await restart(wid);
     // Woken with no name (as its alarm wakes it): the name is its run's.
