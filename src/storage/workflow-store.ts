@@ -336,6 +336,8 @@ export class WorkflowStore implements ExecutionStore {
   deleteRun(runId: string): void {
     const rows = this.rowsOf(runId);
     if (!rows) return;
+    // Read first: with no `m/current` row, the run being deleted is what names the workflow.
+    const current = this.currentRow();
     deleteHistory(this.state, rows.seq);
     this.recentHistory.delete(rows.seq);
     this.historyBytes?.delete(rows.seq);
@@ -343,7 +345,6 @@ export class WorkflowStore implements ExecutionStore {
     for (const k of rows.items.keys()) this.state.delete(k);
     // Its request records go with its row.
     for (const r of rows.requests ?? []) this.requestRuns?.delete(r.id);
-    const current = this.currentRow();
     if (current.runId === runId) this.putCurrent({ ...current, runId: undefined });
     if (this.current === runId) this.current = null;
     this.runs.set(runId, null);

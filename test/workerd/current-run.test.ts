@@ -6,6 +6,7 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { StateTable } from '../../src/storage/state-table.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { completeWorkflowTask, getDescription, hostStorage, inWorkflow, json, NS, ok, pollWorkflowTask, restart, sendSignal, settle, startWorkflow, stateRows, unique, wfObject } from './helpers.js';
@@ -55,6 +56,31 @@ describe('the current run of a workflow in a shard', () => {
     await restart(wid);
     expect((await getDescription(wid)).execution.runId).toBe(third);
     expect(await runInDurableObject(wfObject(wid), (o: WorkflowObject) => o.host(wid).names)).toEqual({ namespace: NS, workflowId: wid });
+  });
+
+  it('deleting the only run of a workflow read back from storage keeps its name: the row is written naming it, with no current run', async () => {
+    const wid = unique('only-deleted');
+    const tq = unique('only-deleted-tq');
+    const { runId } = await startWorkflow(wid, tq);
+    await completeWorkflowTask((await pollWorkflowTask(tq))!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+    await restart(wid);
+    // In a transaction rolled back at its end: the shard would empty the scope next, when nothing else waits.
+    const after = await inWorkflow(NS, wid, (host, state) => {
+      const store = new WorkflowStore(state.storage, undefined, hostStorage(host).scope);
+      let seen: unknown;
+      try {
+        state.storage.transactionSync(() => {
+          store.deleteRun(runId);
+          const row = new StateTable(state.storage.sql, [], hostStorage(host).scope).get('m/current');
+          seen = { row: row && JSON.parse(row.v), runId: store.currentRunId(), name: store.meta('name') };
+          throw new Error('roll back');
+        });
+      } catch {
+        // rolled back
+      }
+      return seen;
+    });
+    expect(after).toEqual({ row: { name: JSON.stringify([NS, wid]) }, runId: undefined, name: JSON.stringify([NS, wid]) });
   });
 
   it('a workflow read back from storage (its store did not find it new) writes the row for its next run, as before', async () => {
