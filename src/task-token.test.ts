@@ -71,8 +71,8 @@ describe('task tokens', () => {
   it('verifies a token signed elsewhere, or kept no longer, by its MAC', async () => {
     const secret = `evicted-${Math.random()}`;
     const first = await signTaskToken(data('first'), secret);
-    // Thousands of tokens signed since: the first is no longer kept.
-    for (let i = 0; i < 2100; i++) await signTaskToken(data(`later-${i}`), secret);
+    // More tokens signed since than are kept: the first is no longer kept.
+    for (let i = 0; i < 600; i++) await signTaskToken(data(`later-${i}`), secret);
     const verify = vi.spyOn(crypto.subtle, 'verify');
     try {
       expect(await verifyTaskToken(first, secret, 'default')).toEqual(data('first'));

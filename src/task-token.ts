@@ -87,19 +87,26 @@ function bytesToBase64Url(bytes: Uint8Array): string {
 const ASCII = /^[\x00-\x7f]*$/;
 
 /**
- * The tokens this isolate signed last, each with its secret and its body's JSON. A task's token
- * usually comes back to the isolate that signed it (over a shard's channel, to the shard that handed
- * the task out), and a token found here under the secret it is checked with is, character for
- * character, one this isolate signed with that secret: its signature verifies, so it is not computed
- * again. Any other token (not signed here, or no longer kept) is verified by its MAC as ever.
+ * The tokens this isolate signed last, each with its secret and its body's JSON, by signature (43
+ * characters to hash, not the whole token). A task's token usually comes back to the isolate that
+ * signed it, soon (over a shard's channel, to the shard that handed the task out), and a token found
+ * here, character for character, under the secret it is checked with is one this isolate signed with
+ * that secret: its signature verifies, so it is not computed again. Any other token (not signed
+ * here, or no longer kept) is verified by its MAC as ever.
  */
-const SIGNED_KEPT = 2048;
-const signedHere = new Map<string, { secret: string; json: string }>();
+const SIGNED_KEPT = 512;
+const signedHere = new Map<string, { token: string; secret: string; json: string }>();
 
-function keep(token: string, secret: string, json: string): void {
-  signedHere.set(token, { secret, json });
+function keep(sig: string, token: string, secret: string, json: string): void {
+  signedHere.set(sig, { token, secret, json });
   // The oldest first (a Map iterates in insertion order).
   if (signedHere.size > SIGNED_KEPT) signedHere.delete(signedHere.keys().next().value!);
+}
+
+/** The token's entry, if this isolate signed it lately. */
+function keptFor(token: string): { secret: string; json: string } | undefined {
+  const kept = signedHere.get(token.slice(token.lastIndexOf('.') + 1));
+  return kept?.token === token ? kept : undefined;
 }
 
 export async function signTaskToken(data: TaskTokenData, secret: string | undefined): Promise<string> {
@@ -108,21 +115,22 @@ export async function signTaskToken(data: TaskTokenData, secret: string | undefi
   const k = key(secret);
   const sig = new Uint8Array(await crypto.subtle.sign('HMAC', k instanceof Promise ? await k : k, body));
   // A body of ASCII (ids usually are) is encoded as it is (btoa); any other, from its UTF-8 bytes.
-  const token = `${ASCII.test(json) ? toBase64Url(json) : bytesToBase64Url(body)}.${bytesToBase64Url(sig)}`;
-  keep(token, secret || DEV_SECRET, json);
+  const sigBase64 = bytesToBase64Url(sig);
+  const token = `${ASCII.test(json) ? toBase64Url(json) : bytesToBase64Url(body)}.${sigBase64}`;
+  keep(sigBase64, token, secret || DEV_SECRET, json);
   return token;
 }
 
 /** A token this service signed (the caller got it from a workflow object), with `startedAtMs` set: signed again. */
 export function withStartedAt(token: string, startedAtMs: number, secret: string | undefined): Promise<string> {
-  const body = signedHere.get(token)?.json ?? decoder.decode(fromBase64Url(token.split('.')[0]!));
+  const body = keptFor(token)?.json ?? decoder.decode(fromBase64Url(token.split('.')[0]!));
   return signTaskToken({ ...(JSON.parse(body) as TaskTokenData), startedAtMs }, secret);
 }
 
 /** The token's data, or INVALID_TASK_TOKEN when it is malformed or its signature does not verify. */
 export async function verifyTaskToken(token: string, secret: string | undefined, namespace: string): Promise<TaskTokenData> {
   const invalid = (why: string) => new ServiceError('INVALID_TASK_TOKEN', `Task token is not valid (${why}); pass the taskToken exactly as the poll returned it.`);
-  const kept = signedHere.get(token);
+  const kept = keptFor(token);
   if (kept && kept.secret === (secret || DEV_SECRET)) return tokenData(kept.json, namespace, invalid);
   const [body, sig, extra] = token.split('.');
   if (!body || !sig || extra !== undefined) throw invalid('malformed');
