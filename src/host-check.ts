@@ -13,15 +13,27 @@ import { ServiceError } from './service-error.js';
 /** Throws PERMISSION_DENIED when the request's Host or Origin is not one this service serves. */
 export function checkHost(request: Request, env: Env): void {
   if (!env.KEEL_ALLOWED_HOSTS) return;
-  const allowed = allowedHosts(env.KEEL_ALLOWED_HOSTS);
-  const host = (request.headers.get('host') ?? new URL(request.url).host).toLowerCase();
-  if (!allowed.includes(hostname(host))) {
-    throw new ServiceError('PERMISSION_DENIED', `This local service answers only requests for ${allowed.join(', ')}; the Host header was '${host.slice(0, 100)}'.`);
-  }
+  const given = request.headers.get('host') ?? new URL(request.url).host;
+  const host = acceptedHost(given, env.KEEL_ALLOWED_HOSTS);
   const origin = request.headers.get('origin');
   if (origin !== null && origin !== `http://${host}`) {
     throw new ServiceError('PERMISSION_DENIED', `Requests from other sites are refused: the Origin '${origin.slice(0, 100)}' is not this service (http://${host}).`);
   }
+}
+
+/** The last Host header accepted, lower-cased, under the KEEL_ALLOWED_HOSTS it was accepted by: every request of a local service names the same. */
+let accepted: { given: string; allowedHosts: string; host: string } | undefined;
+
+/** The Host header lower-cased, when it names one of the allowed hosts; else PERMISSION_DENIED. */
+function acceptedHost(given: string, allowedHostsValue: string): string {
+  if (accepted?.given === given && accepted.allowedHosts === allowedHostsValue) return accepted.host;
+  const allowed = allowedHosts(allowedHostsValue);
+  const host = given.toLowerCase();
+  if (!allowed.includes(hostname(host))) {
+    throw new ServiceError('PERMISSION_DENIED', `This local service answers only requests for ${allowed.join(', ')}; the Host header was '${host.slice(0, 100)}'.`);
+  }
+  accepted = { given, allowedHosts: allowedHostsValue, host };
+  return host;
 }
 
 /** KEEL_ALLOWED_HOSTS as a list, split once per value rather than on every request. */

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { signTaskToken, verifyTaskToken, withStartedAt, type TaskTokenData } from './task-token.js';
 
 /** base64url, spelled out (RFC 4648 §5): what every token ever issued is made of. */
@@ -45,5 +45,46 @@ describe('task tokens', () => {
     expect(later).toBe(first);
     expect(await verifyTaskToken(later, secret, 'default')).toEqual(data('order-42'));
     await expect(verifyTaskToken(later, `${secret}-other`, 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+  });
+
+  it('verifies a token this isolate signed (and keeps) without computing its MAC again, under the secret it was signed with only', async () => {
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const secret = `kept-${Math.random()}`;
+      const token = await signTaskToken(data('kept'), secret);
+      expect(await verifyTaskToken(token, secret, 'default')).toEqual(data('kept'));
+      expect(verify).not.toHaveBeenCalled();
+      // Under another secret, or for another namespace, it is refused as before.
+      await expect(verifyTaskToken(token, `${secret}-other`, 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+      expect(verify).toHaveBeenCalledTimes(1);
+      await expect(verifyTaskToken(token, secret, 'other-namespace')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+      // A token one character off is not the one kept: its MAC is computed, and it does not verify.
+      const [body, sig] = token.split('.') as [string, string];
+      const changed = `${body}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+      await expect(verifyTaskToken(changed, secret, 'default')).rejects.toMatchObject({ code: 'INVALID_TASK_TOKEN' });
+      expect(verify).toHaveBeenCalledTimes(2);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
+  it('verifies a token signed elsewhere, or kept no longer, by its MAC', async () => {
+    const secret = `evicted-${Math.random()}`;
+    const first = await signTaskToken(data('first'), secret);
+    // More tokens signed since than are kept: the first is no longer kept.
+    for (let i = 0; i < 600; i++) await signTaskToken(data(`later-${i}`), secret);
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      expect(await verifyTaskToken(first, secret, 'default')).toEqual(data('first'));
+      expect(verify).toHaveBeenCalledTimes(1);
+      // A token made elsewhere with the same secret (the body and MAC spelled out here) verifies by its MAC too.
+      const key = await crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      const body = utf8(JSON.stringify(data('elsewhere')));
+      const elsewhere = `${base64url(body)}.${base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, body)))}`;
+      expect(await verifyTaskToken(elsewhere, secret, 'default')).toEqual(data('elsewhere'));
+      expect(verify).toHaveBeenCalledTimes(2);
+    } finally {
+      verify.mockRestore();
+    }
   });
 });

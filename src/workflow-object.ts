@@ -18,6 +18,7 @@ import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { ShardPolls, shardHoldMs } from './workflow-object/shard-polls.js';
 import { RetentionSweep, SWEEP_SCOPE } from './workflow-object/retention-sweep.js';
 import { ShardChannels } from './workflow-object/shard-channel.js';
+import { CommitGroup } from './workflow-object/commit-group.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
@@ -37,6 +38,9 @@ export interface BatchedCall {
 
 /** What an item that threw answers, as the router's catch answers a request that threw. */
 const thrownOutcome = (err: unknown): Outcome<never> => ({ ok: false, error: errorBodyOf(err, 'unexpected error in a batched exchange') });
+
+/** Methods that change nothing (a long poll among them): they run when they arrive, outside the commit group. */
+const READS: ReadonlySet<string> = new Set(['describe', 'history', 'query', 'pollUpdate']);
 
 /** Workflows a shard keeps in memory at most, but for those used within IDLE_MS or waited for. */
 const MAX_HOSTS = 1000;
@@ -114,6 +118,9 @@ export class WorkflowObject extends DurableObject<Env> {
     }
   }
 
+  /** The changes that reach this object within one turn share its commit (commit-group.ts). */
+  private readonly group = new CommitGroup();
+
   /** RPCs taken through `call` and `callMany`. A shard's channel reaches its own workflows without one (its test counts them). */
   rpcCalls = 0;
 
@@ -126,6 +133,12 @@ export class WorkflowObject extends DurableObject<Env> {
   /** `call`'s work, in this object: for its RPC, and for its shard channels' calls about its own workflows. */
   private callHere<M extends WorkflowMethod>([namespace, workflowId]: [string, string], method: M, args: Parameters<MethodOf<M>>, via: Via = 'rpc'): ReturnType<MethodOf<M>> {
     if (!Object.hasOwn(RPC_KINDS, method) || (method as string) === 'alarm') throw new TypeError(`not a workflow method: ${String(method)}`);
+    const run = () => this.invoke([namespace, workflowId], method, args, via);
+    return (READS.has(method) ? run() : this.group.run(run)) as ReturnType<MethodOf<M>>;
+  }
+
+  /** A workflow's method, run now. */
+  private invoke<M extends WorkflowMethod>([namespace, workflowId]: [string, string], method: M, args: Parameters<MethodOf<M>>, via: Via): ReturnType<MethodOf<M>> {
     const host = this.host(workflowId, namespace);
     const run = () => (host[method] as (...a: unknown[]) => ReturnType<MethodOf<M>>).apply(host, args);
     return via === 'channel' ? host.usage.channelCall(run) : run();
@@ -143,15 +156,18 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   private callManyHere(namespace: string, items: readonly BatchedCall[], via: Via = 'rpc'): Promise<Array<Outcome<unknown>>> {
-    return Promise.all(
-      items.map(({ workflowId, method, args }) => {
-        if (!BATCHED_ENDPOINTS.includes(method)) throw new TypeError(`not a batched workflow method: ${String(method)}`);
-        try {
-          return (this.callHere([namespace, workflowId], method, args as never, via) as Promise<Outcome<unknown>>).catch(thrownOutcome);
-        } catch (err) {
-          return thrownOutcome(err);
-        }
-      }),
+    for (const { method } of items) if (!BATCHED_ENDPOINTS.includes(method)) throw new TypeError(`not a batched workflow method: ${String(method)}`);
+    // All the items in one turn of the commit group, so one commit for all.
+    return this.group.run(() =>
+      Promise.all(
+        items.map(({ workflowId, method, args }) => {
+          try {
+            return (this.invoke([namespace, workflowId], method, args as never, via) as Promise<Outcome<unknown>>).catch(thrownOutcome);
+          } catch (err) {
+            return thrownOutcome(err);
+          }
+        }),
+      ),
     );
   }
 

@@ -134,9 +134,10 @@ describe('a shard channel (protocol 7)', () => {
      * activities; one completed, the other failed for good; the next task failed, its retry completed in a batch.
      */
     async function drive(send: (name: ShardChannelEndpoint, request: unknown) => Promise<Omit<ShardChannelAnswer, 'id'>>, workflowId: string, taskQueue: string) {
-      const rpcs = async <T>(exchange: Promise<T>): Promise<T> => {
+      // The count is read before the exchange is sent: read after, it might already hold the exchange's RPC.
+      const rpcs = async <T>(exchange: () => Promise<T>): Promise<T> => {
         const before = await rpcCallsOf(shard);
-        const answer = await exchange;
+        const answer = await exchange();
         rpcsTaken += (await rpcCallsOf(shard)) - before;
         return answer;
       };
@@ -148,16 +149,16 @@ describe('a shard channel (protocol 7)', () => {
       const answers: unknown[] = [await polled];
       const task = (answers[0] as { response: { task: WorkflowTask } }).response.task;
       const once = { startToCloseTimeoutMs: 30_000, requestEagerExecution: true, retryPolicy: { maximumAttempts: 1 } };
-      answers.push(await rpcs(send('completeWorkflowTask', { taskToken: task.taskToken, commands: [scheduleActivityCommand('a1', once), scheduleActivityCommand('a2', once)], identity: 'worker-1', acknowledgesHandOff: true })));
+      answers.push(await rpcs(() => send('completeWorkflowTask', { taskToken: task.taskToken, commands: [scheduleActivityCommand('a1', once), scheduleActivityCommand('a2', once)], identity: 'worker-1', acknowledgesHandOff: true })));
       const [a1, a2] = (answers[1] as { response: { activityTasks: ActivityTask[] } }).response.activityTasks;
-      answers.push(await rpcs(send('completeActivityTask', { taskToken: a1!.taskToken, result: json('r1'), identity: 'worker-1' })));
-      answers.push(await rpcs(send('failActivityTask', { taskToken: a2!.taskToken, failure: { message: 'a2 failed' }, identity: 'worker-1' })));
+      answers.push(await rpcs(() => send('completeActivityTask', { taskToken: a1!.taskToken, result: json('r1'), identity: 'worker-1' })));
+      answers.push(await rpcs(() => send('failActivityTask', { taskToken: a2!.taskToken, failure: { message: 'a2 failed' }, identity: 'worker-1' })));
       await settle(workflowId);
       const next = (await pollWorkflowTask(taskQueue, 0))!;
-      answers.push(await rpcs(send('failWorkflowTask', { taskToken: next.taskToken, failure: { message: 'workflow code threw' }, identity: 'worker-1' })));
+      answers.push(await rpcs(() => send('failWorkflowTask', { taskToken: next.taskToken, failure: { message: 'workflow code threw' }, identity: 'worker-1' })));
       await settle(workflowId);
       const retry = (await pollWorkflowTask(taskQueue, 0))!;
-      answers.push(await rpcs(send('batchTasks', { items: [{ kind: 'completeWorkflowTask', request: { taskToken: retry.taskToken, commands: [{ type: 'CompleteWorkflowExecution', result: json('done') }], identity: 'worker-1' } }] })));
+      answers.push(await rpcs(() => send('batchTasks', { items: [{ kind: 'completeWorkflowTask', request: { taskToken: retry.taskToken, commands: [{ type: 'CompleteWorkflowExecution', result: json('done') }], identity: 'worker-1' } }] })));
       const events = await history(workflowId);
       const units = (await call('GET', `/workflows/${workflowId}`, { runId })).body.cost.units as ExecutionUnits;
       return { answers: comparable(answers, [workflowId, runId, taskQueue]), events: comparable(events.slice(1), [workflowId, runId, taskQueue]) as HistoryEvent[], rpcsTaken, units };
