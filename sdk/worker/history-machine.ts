@@ -112,6 +112,8 @@ export class WorkflowRunMachine {
   private unusable: string | undefined;
   /** Serialises calls: a query must not see the run halfway through an activation. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Calls started and not yet settled (their `tail` not yet run). */
+  private inFlight = 0;
   /**
    * Where the service said the run's history ended after this worker's last completion of one of its
    * tasks (protocol 4), and when that answer came (`performance.now()`): the run's next task is
@@ -353,9 +355,18 @@ export class WorkflowRunMachine {
     }
   }
 
+  /**
+   * Runs `fn` after every call before it has settled. With none in flight it starts at once: a new
+   * run's first activation then follows its module evaluation (createRunContext) with no other
+   * run's call into the shared sandbox in between, which would switch the globals twice more.
+   */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => undefined);
+    const run = this.inFlight === 0 ? fn() : this.tail.then(fn, fn);
+    this.inFlight++;
+    const settled = () => {
+      this.inFlight--;
+    };
+    this.tail = run.then(settled, settled);
     return run;
   }
 }
