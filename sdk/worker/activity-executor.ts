@@ -93,7 +93,7 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
     }
     const args = await decodeArrayFromPayloads(dataConverter, task.input);
     const info = await activityInfo(task, namespace, dataConverter);
-    const ctx = new Context(info, abort.signal, (d) => heartbeats.record(d), opts.log);
+    const ctx = new Context(info, () => abort.signal, (d) => heartbeats.record(d), opts.log);
     // The worker encodes every payload of its commands with the codecs, headers included: decode them as the input is.
     const headers = task.header ? await decodeAllPayloads(task.header, dataConverter.payloadCodecs) : {};
     const execute = composeInterceptors(activityInbound(opts.interceptors, ctx), 'execute', async (input) => fn(...input.args) as unknown);
@@ -162,9 +162,10 @@ async function complete(opts: ActivityExecutorOptions, task: ActivityTask, resul
 }
 
 async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDataConverter): Promise<Info> {
+  const taskToken = encodeUtf8(task.taskToken);
   return {
-    taskToken: encodeUtf8(task.taskToken),
-    base64TaskToken: encodeBase64(encodeUtf8(task.taskToken)),
+    taskToken,
+    base64TaskToken: encodeBase64(taskToken),
     activityId: task.activityId,
     activityType: task.activityType,
     activityNamespace: namespace,
