@@ -99,21 +99,26 @@ export class WorkflowTaskProcessor {
 
   handle(task: WorkflowTask): Promise<void> {
     const runId = task.workflowExecution.runId;
-    const prev = this.runLocks.get(runId) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      const whole = await this.remainingPages(task);
-      return whole.query || whole.update ? this.answerQuery(whole) : this.opts.metrics ? this.opts.metrics.timeWorkflowTask(whole, () => this.process(whole)) : this.process(whole);
-    });
-    this.holdRun(runId, next.catch(() => undefined));
+    const prev = this.runLocks.get(runId);
+    // A run with no task in flight here starts at once; another waits for the one before it.
+    const next = prev ? prev.then(() => this.run(task)) : this.run(task);
+    this.holdRun(runId, next);
     return next;
   }
 
-  /** The run's lock is `held` until it settles: the run's next task or query waits for it. */
-  private holdRun(runId: string, held: Promise<unknown>): void {
-    this.runLocks.set(runId, held);
-    void held.then(() => {
+  private async run(task: WorkflowTask): Promise<void> {
+    const whole = await this.remainingPages(task);
+    return whole.query || whole.update ? this.answerQuery(whole) : this.opts.metrics ? this.opts.metrics.timeWorkflowTask(whole, () => this.process(whole)) : this.process(whole);
+  }
+
+  /** The run is locked until `work` settles: the run's next task or query waits for it. */
+  private holdRun(runId: string, work: Promise<unknown>): void {
+    const release = () => {
       if (this.runLocks.get(runId) === held) this.runLocks.delete(runId);
-    });
+    };
+    // Never rejects, so that what waits on it runs whatever became of the work.
+    const held: Promise<void> = work.then(release, release);
+    this.runLocks.set(runId, held);
   }
 
   private async process(task: WorkflowTask): Promise<void> {
