@@ -92,7 +92,8 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       throw ApplicationFailure.nonRetryable(`Activity function ${task.activityType} is not registered on this worker, available activities: [${registered}]`, 'NotFoundError');
     }
     const args = await decodeArrayFromPayloads(dataConverter, task.input);
-    const info = await activityInfo(task, namespace, dataConverter);
+    // Most tasks carry no heartbeat details (a first attempt): nothing to decode, nothing to await.
+    const info = activityInfo(task, namespace, task.heartbeatDetails?.[0] === undefined ? undefined : await decodeFromPayloadsAtIndex(dataConverter, 0, task.heartbeatDetails));
     const ctx = new Context(info, () => abort.signal, (d) => heartbeats.record(d), opts.log);
     // The worker encodes every payload of its commands with the codecs, headers included: decode them as the input is.
     const headers = task.header ? await decodeAllPayloads(task.header, dataConverter.payloadCodecs) : {};
@@ -102,12 +103,14 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       result = await Context.run(ctx, () => execute({ args, headers }));
     } finally {
       clearTimeout(startToClose);
-      await heartbeats.stop();
+      const sending = heartbeats.stop();
+      if (sending) await sending;
     }
     await complete(opts, task, await encodeToPayload(dataConverter, result));
   } catch (err) {
     clearTimeout(startToClose);
-    await heartbeats.stop();
+    const sending = heartbeats.stop();
+    if (sending) await sending;
     if (err instanceof CompleteAsyncError) {
       // Nothing completes the task here, which would have acknowledged its hand-off (protocol 2):
       // say it arrived, so the service does not take it for lost while it waits for the client.
@@ -161,7 +164,7 @@ async function complete(opts: ActivityExecutorOptions, task: ActivityTask, resul
   else next?.release();
 }
 
-async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDataConverter): Promise<Info> {
+function activityInfo(task: ActivityTask, namespace: string, heartbeatDetails: unknown): Info {
   const taskToken = encodeUtf8(task.taskToken);
   return {
     taskToken,
@@ -175,7 +178,7 @@ async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDat
     taskQueue: task.taskQueue,
     attempt: task.attempt,
     isLocal: false,
-    heartbeatDetails: await decodeFromPayloadsAtIndex(dc, 0, task.heartbeatDetails),
+    heartbeatDetails,
     ...(task.heartbeatTimeoutMs ? { heartbeatTimeoutMs: task.heartbeatTimeoutMs } : {}),
     ...(task.startToCloseTimeoutMs ? { startToCloseTimeoutMs: task.startToCloseTimeoutMs } : {}),
     ...(task.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: task.scheduleToCloseTimeoutMs } : {}),
@@ -242,12 +245,15 @@ class Heartbeater {
     return this.inFlight;
   }
 
-  /** Stops heartbeating; the last details not yet sent go with the failure report instead. */
-  async stop(): Promise<void> {
+  /**
+   * Stops heartbeating; the last details not yet sent go with the failure report instead. Gives the
+   * heartbeat still in flight, to wait for; usually there is none, and nothing to await.
+   */
+  stop(): Promise<void> | undefined {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight;
+    return this.inFlight;
   }
 
   /**
