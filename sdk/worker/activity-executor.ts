@@ -19,8 +19,8 @@ import {
   encodeErrorToFailure,
   encodeToPayload,
   encodeToPayloads,
-  encodeBase64,
   encodeUtf8,
+  utf8ToBase64,
   type LoadedDataConverter,
   type Logger,
 } from '../common/index.js';
@@ -168,7 +168,7 @@ function activityInfo(task: ActivityTask, namespace: string, heartbeatDetails: u
   const taskToken = encodeUtf8(task.taskToken);
   return {
     taskToken,
-    base64TaskToken: encodeBase64(taskToken),
+    base64TaskToken: utf8ToBase64(task.taskToken),
     activityId: task.activityId,
     activityType: task.activityType,
     activityNamespace: namespace,
