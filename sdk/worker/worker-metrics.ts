@@ -54,17 +54,7 @@ export class WorkerMetrics {
     if (ms !== undefined) this.histogram(`${P}activity_schedule_to_start_latency`, 'Activity schedule-to-start latency (ms)', `${task.activityType}\0${task.workflowType}`, () => ({ ...this.base, activity_type: task.activityType, workflow_type: task.workflowType })).observe(ms);
   }
 
-  /** Runs a workflow task and records its execution latency. */
-  async timeWorkflowTask<T>(task: WorkflowTask, run: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    try {
-      return await run();
-    } finally {
-      if (!task.query && !task.update) this.workflowTaskExecuted(task.workflowType, performance.now() - t0);
-    }
-  }
-
-  /** A workflow task's execution latency: its run (`timeWorkflowTask`), or a speculative task's, from its activation to the service's answer. */
+  /** A workflow task's execution latency: its run (the task processor's `run`), or a speculative task's, from its activation to the service's answer. */
   workflowTaskExecuted(workflowType: string, ms: number): void {
     this.histogram(`${P}workflow_task_execution_latency`, 'Workflow task execution latency (ms)', workflowType, () => ({ ...this.base, workflow_type: workflowType })).observe(ms);
   }

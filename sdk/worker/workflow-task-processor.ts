@@ -107,8 +107,16 @@ export class WorkflowTaskProcessor {
   }
 
   private async run(task: WorkflowTask): Promise<void> {
-    const whole = await this.remainingPages(task);
-    return whole.query || whole.update ? this.answerQuery(whole) : this.opts.metrics ? this.opts.metrics.timeWorkflowTask(whole, () => this.process(whole)) : this.process(whole);
+    const whole = task.nextPageToken ? await this.remainingPages(task) : task;
+    if (whole.query || whole.update) return this.answerQuery(whole);
+    const metrics = this.opts.metrics;
+    if (!metrics) return this.process(whole);
+    const startedAt = performance.now();
+    try {
+      return await this.process(whole);
+    } finally {
+      metrics.workflowTaskExecuted(whole.workflowType, performance.now() - startedAt);
+    }
   }
 
   /** The run is locked until `work` settles: the run's next task or query waits for it. */
@@ -123,7 +131,9 @@ export class WorkflowTaskProcessor {
 
   private async process(task: WorkflowTask): Promise<void> {
     const { runId } = task.workflowExecution;
-    const history = await decodeAllPayloads(task.history, this.opts.dataConverter.payloadCodecs);
+    const codecs = this.opts.dataConverter.payloadCodecs;
+    // Without codecs (the usual case) there is nothing to decode, and nothing is awaited.
+    const history = codecs.length === 0 ? task.history : await decodeAllPayloads(task.history, codecs);
     let machine = this.cache.get(runId);
     this.opts.metrics?.cacheLookup(task.workflowType, machine !== undefined && machine.isUsable && history[0]?.eventId === machine.lastEventId + 1);
     let result;
@@ -170,7 +180,8 @@ export class WorkflowTaskProcessor {
     else this.evict(runId, machine);
     const slots: Array<() => void> = [];
     try {
-      const commands = await encodeAllPayloads<Command[]>(this.askEager(result.commands, slots), this.opts.dataConverter.payloadCodecs);
+      const asked = this.askEager(result.commands, slots);
+      const commands = codecs.length === 0 ? asked : await encodeAllPayloads<Command[]>(asked, codecs);
       answeringNow(task);
       const answer = await this.opts.connection.call(
         'completeWorkflowTask',
@@ -240,6 +251,7 @@ export class WorkflowTaskProcessor {
       time,
     );
     if (!predicted) return undefined;
+    const codecs = this.opts.dataConverter.payloadCodecs;
     const startedAt = performance.now();
     const unlock = this.lockRun(runId);
     const held: SinkCall[] = [];
@@ -251,7 +263,7 @@ export class WorkflowTaskProcessor {
     };
     let activation;
     try {
-      const events = [...predicted.confirming, ...(await decodeAllPayloads(predicted.activity, this.opts.dataConverter.payloadCodecs))];
+      const events = [...predicted.confirming, ...(codecs.length === 0 ? predicted.activity : await decodeAllPayloads(predicted.activity, codecs))];
       activation = await machine.applyHistory(events, {
         localActivities: () => {
           this.missed(runId, MAX_SPECULATION_MISSES);
@@ -295,7 +307,8 @@ export class WorkflowTaskProcessor {
       }
     };
     try {
-      const commands = await encodeAllPayloads<Command[]>(this.askEager(activation.commands, slots), this.opts.dataConverter.payloadCodecs);
+      const asked = this.askEager(activation.commands, slots);
+      const commands = codecs.length === 0 ? asked : await encodeAllPayloads<Command[]>(asked, codecs);
       return {
         completion: {
           commands,
