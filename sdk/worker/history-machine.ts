@@ -302,7 +302,7 @@ export class WorkflowRunMachine {
     };
     // The sandbox answers at once: nothing awaited then (two activations per W1, each a few promises less).
     const answer = this.context.activate(activation);
-    let result = finish(activation, answer instanceof Promise ? await answer : answer);
+    let result = finish(activation, 'then' in answer ? await answer : answer);
     if (localActivities && 'commands' in result && result.localActivities?.length) {
       const round = async (jobs: ActivationJob[]) => {
         const a = { ...activation, jobs };

@@ -95,7 +95,10 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
           slot();
           ended?.();
         };
-        void o.handle(task).then(done, done);
+        void o.handle(task).then(done, (err: unknown) => {
+          done();
+          throw err;
+        });
       };
       if (i === 0) run(release);
       else void o.acquire().then(run);
