@@ -13,6 +13,7 @@ import { CompleteAsyncError } from '../activity/complete-async-error.js';
 import { Context, type ActivityCancellationReason, type Info } from '../activity/context.js';
 import {
   ApplicationFailure,
+  arrayFromPayloads,
   CancelledFailure,
   decodeArrayFromPayloads,
   decodeFromPayloadsAtIndex,
@@ -91,7 +92,9 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       const registered = Object.keys(opts.activities).sort().join(', ') || 'none';
       throw ApplicationFailure.nonRetryable(`Activity function ${task.activityType} is not registered on this worker, available activities: [${registered}]`, 'NotFoundError');
     }
-    const args = await decodeArrayFromPayloads(dataConverter, task.input);
+    // Without codecs (the usual case) the input and the result are converted at once, nothing awaited.
+    const codecs = dataConverter.payloadCodecs.length > 0;
+    const args = codecs ? await decodeArrayFromPayloads(dataConverter, task.input) : arrayFromPayloads(dataConverter.payloadConverter, task.input);
     // Most tasks carry no heartbeat details (a first attempt): nothing to decode, nothing to await.
     const info = activityInfo(task, namespace, task.heartbeatDetails?.[0] === undefined ? undefined : await decodeFromPayloadsAtIndex(dataConverter, 0, task.heartbeatDetails));
     const ctx = new Context(info, () => abort.signal, (d) => heartbeats.record(d), opts.log);
@@ -106,7 +109,7 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       const sending = heartbeats.stop();
       if (sending) await sending;
     }
-    await complete(opts, task, await encodeToPayload(dataConverter, result));
+    await complete(opts, task, codecs ? await encodeToPayload(dataConverter, result) : dataConverter.payloadConverter.toPayload(result));
   } catch (err) {
     clearTimeout(startToClose);
     const sending = heartbeats.stop();

@@ -110,8 +110,8 @@ export class WorkflowRunMachine {
   workflowTaskTimeoutMs: number | undefined;
   /** Why the machine can no longer be used, once it cannot. */
   private unusable: string | undefined;
-  /** Serialises calls: a query must not see the run halfway through an activation. */
-  private tail: Promise<unknown> = Promise.resolve();
+  /** Serialises calls: a query must not see the run halfway through an activation. Set while `inFlight` > 0. */
+  private tail: Promise<unknown> | undefined;
   /** Calls started and not yet settled (their `tail` not yet run). */
   private inFlight = 0;
   /**
@@ -368,7 +368,7 @@ export class WorkflowRunMachine {
    * run's call into the shared sandbox in between, which would switch the globals twice more.
    */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.inFlight === 0 ? fn() : this.tail.then(fn, fn);
+    const run = this.inFlight === 0 ? fn() : this.tail!.then(fn, fn);
     this.inFlight++;
     const settled = () => {
       this.inFlight--;

@@ -424,11 +424,11 @@ export class Worker {
       const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
       const normal = this.sticky ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
       const kinds = [...Array<'normal'>(normal).fill('normal'), ...Array<'sticky'>(this.sticky ? Math.max(1, polls - normal) : 0).fill('sticky')];
-      const workflowLoop = (name: string, poll: (max: number) => Promise<WorkflowTask[]>, ready?: () => Promise<void>) =>
+      const workflowLoop = (name: string, poll: (max: number) => Promise<WorkflowTask[]>, ready?: () => Promise<void> | undefined) =>
         pollLoop<WorkflowTask>({
           ...common,
           name,
-          acquire: ready ? () => ready().then(() => slots.acquire()) : () => slots.acquire(),
+          acquire: ready ? () => ready()?.then(() => slots.acquire()) ?? slots.acquire() : () => slots.acquire(),
           poll: (_, max) => poll(max),
           // Several tasks an answer (protocol 3), as many as this worker has free slots for: on its
           // own sticky queue timers firing together reach it in one round trip, and on the normal
