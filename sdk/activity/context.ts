@@ -64,8 +64,6 @@ export class Context {
     return storage.run(ctx, fn);
   }
 
-  /** Rejects with a `CancelledFailure` when the activity is cancelled; never resolves. */
-  readonly cancelled: Promise<never>;
   /**
    * The activity's logger, as Temporal's `Context.log`: the worker's logger with the activity's
    * identity ({@link activityLogAttributes}) and `sdkComponent: 'activity'` on every record.
@@ -73,22 +71,47 @@ export class Context {
    */
   log: Logger;
 
+  /** The cancellation signal, or what makes it until it is first asked for. */
+  private signal: AbortSignal | (() => AbortSignal);
+  private cancelledPromise: Promise<never> | undefined;
+
   constructor(
     readonly info: Info,
-    /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
-    readonly cancellationSignal: AbortSignal,
+    /**
+     * Aborted when the activity is cancelled, times out, or the worker shuts down; or a function
+     * that gives it, called when it is first asked for (Node makes an `AbortController`'s signal
+     * on first use, and a signal costs microseconds that an activity that never looks at it need not pay).
+     */
+    cancellationSignal: AbortSignal | (() => AbortSignal),
     private readonly sendHeartbeat: (details: unknown) => void,
     /** The worker's logger; `console` when the context is made by hand. */
     logger: Logger = console,
   ) {
+    this.signal = cancellationSignal;
     this.log = withMetadata(logger, { sdkComponent: 'activity', ...activityLogAttributes(info) });
-    this.cancelled = new Promise<never>((_, reject) => {
-      const fail = () => reject(new CancelledFailure(String(cancellationSignal.reason ?? 'CANCELLED')));
-      if (cancellationSignal.aborted) fail();
-      else cancellationSignal.addEventListener('abort', fail, { once: true });
+  }
+
+  /** Aborted when the activity is cancelled, times out, or the worker shuts down. */
+  get cancellationSignal(): AbortSignal {
+    if (typeof this.signal === 'function') this.signal = this.signal();
+    return this.signal;
+  }
+
+  /**
+   * Rejects with a `CancelledFailure` when the activity is cancelled; never resolves. Made when first
+   * asked for (most activities never do): a listener on an AbortSignal costs a few microseconds.
+   */
+  get cancelled(): Promise<never> {
+    if (this.cancelledPromise) return this.cancelledPromise;
+    const signal = this.cancellationSignal;
+    this.cancelledPromise = new Promise<never>((_, reject) => {
+      const fail = () => reject(new CancelledFailure(String(signal.reason ?? 'CANCELLED')));
+      if (signal.aborted) fail();
+      else signal.addEventListener('abort', fail, { once: true });
     });
     // The promise is there to be raced; an activity that ignores it must not crash the process.
-    this.cancelled.catch(() => undefined);
+    this.cancelledPromise.catch(() => undefined);
+    return this.cancelledPromise;
   }
 
   /**

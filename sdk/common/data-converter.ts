@@ -80,18 +80,21 @@ export async function encodeToPayloads(converter: LoadedDataConverter, ...values
   return encodeWithCodecs(converter.payloadCodecs, toPayloads(converter.payloadConverter, ...values));
 }
 
-/** Converts one value to a payload, then encodes it. */
+/** Converts one value to a payload, then encodes it. Without codecs nothing is awaited (this runs for every activity's result). */
 export async function encodeToPayload(converter: LoadedDataConverter, value: unknown): Promise<Payload> {
-  const [payload] = await encodeToPayloads(converter, value);
-  return payload!;
+  const payload = converter.payloadConverter.toPayload(value);
+  if (converter.payloadCodecs.length === 0) return payload;
+  const [encoded] = await encodeWithCodecs(converter.payloadCodecs, [payload]);
+  return encoded!;
 }
 
-/** Decodes payloads with the codecs, then converts them to values; none gives `[]`. */
+/** Decodes payloads with the codecs, then converts them to values; none gives `[]`. Without codecs nothing is awaited. */
 export async function decodeArrayFromPayloads(
   converter: LoadedDataConverter,
   payloads?: Payload[] | null,
 ): Promise<unknown[]> {
-  return arrayFromPayloads(converter.payloadConverter, await decodeOptional(converter.payloadCodecs, payloads ?? undefined));
+  const decoded = converter.payloadCodecs.length === 0 ? payloads : await decodeOptional(converter.payloadCodecs, payloads ?? undefined);
+  return arrayFromPayloads(converter.payloadConverter, decoded);
 }
 
 /** Decodes payloads, then converts the one at `index`; `undefined` when there is none. */

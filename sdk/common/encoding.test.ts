@@ -51,4 +51,16 @@ describe('utf8', () => {
   it('writes metadata values as base64 of UTF-8', () => {
     expect(utf8ToBase64('json/plain')).toBe('anNvbi9wbGFpbg==');
   });
+
+  it('writes the same base64 for ASCII text (read from its characters) as for its UTF-8 bytes, at every length and position of a non-ASCII character', () => {
+    const ascii = '{"a":"x y","n":[1,2,3],"t":"\\u0000\\t~\x7f"}' + String.fromCharCode(...Array.from({ length: 128 }, (_, i) => i));
+    for (let len = 0; len <= ascii.length; len++) {
+      const text = ascii.slice(0, len);
+      expect(utf8ToBase64(text)).toBe(Buffer.from(text, 'utf8').toString('base64'));
+      for (const at of [0, len - 2, len - 1, len].filter((i) => i >= 0)) {
+        const mixed = text.slice(0, at) + 'é' + text.slice(at);
+        expect(utf8ToBase64(mixed)).toBe(Buffer.from(mixed, 'utf8').toString('base64'));
+      }
+    }
+  });
 });

@@ -30,16 +30,45 @@ export function encodeBase64(bytes: Uint8Array): string {
   const out = new Uint16Array(Math.ceil(len / 3) * 4);
   let o = 0;
   let i = 0;
+  for (; i + 2 < len; i += 3) o = putQuad(out, o, (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!);
+  return finishBase64(out, o, len - i, bytes[i] ?? 0, bytes[i + 1] ?? 0);
+}
+
+/**
+ * Base64 of an ASCII-only string's bytes (each character is its one byte of UTF-8), read from its
+ * character codes: no UTF-8 copy of it is made. `undefined` when the text has a non-ASCII character.
+ */
+function asciiToBase64(text: string): string | undefined {
+  const len = text.length;
+  const out = new Uint16Array(Math.ceil(len / 3) * 4);
+  let o = 0;
+  let i = 0;
   for (; i + 2 < len; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out[o++] = ENCODE_TABLE[(n >> 18) & 63]!;
-    out[o++] = ENCODE_TABLE[(n >> 12) & 63]!;
-    out[o++] = ENCODE_TABLE[(n >> 6) & 63]!;
-    out[o++] = ENCODE_TABLE[n & 63]!;
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    const c = text.charCodeAt(i + 2);
+    if ((a | b | c) > 0x7f) return undefined;
+    o = putQuad(out, o, (a << 16) | (b << 8) | c);
   }
-  const rest = len - i;
+  const a = i < len ? text.charCodeAt(i) : 0;
+  const b = i + 1 < len ? text.charCodeAt(i + 1) : 0;
+  if ((a | b) > 0x7f) return undefined;
+  return finishBase64(out, o, len - i, a, b);
+}
+
+/** Writes the four characters of three bytes (`n`, 24 bits) at `o`; returns the next position. */
+function putQuad(out: Uint16Array, o: number, n: number): number {
+  out[o] = ENCODE_TABLE[(n >> 18) & 63]!;
+  out[o + 1] = ENCODE_TABLE[(n >> 12) & 63]!;
+  out[o + 2] = ENCODE_TABLE[(n >> 6) & 63]!;
+  out[o + 3] = ENCODE_TABLE[n & 63]!;
+  return o + 4;
+}
+
+/** Writes the padded last group (`rest`: 0–2 bytes left, `a` and `b`) and makes the text. */
+function finishBase64(out: Uint16Array, o: number, rest: number, a: number, b: number): string {
   if (rest > 0) {
-    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    const n = (a << 16) | (rest === 2 ? b << 8 : 0);
     out[o++] = ENCODE_TABLE[(n >> 18) & 63]!;
     out[o++] = ENCODE_TABLE[(n >> 12) & 63]!;
     out[o++] = rest === 2 ? ENCODE_TABLE[(n >> 6) & 63]! : PAD;
@@ -104,9 +133,13 @@ export function decodeUtf8(bytes: Uint8Array | null | undefined): string {
   return decoder.decode(bytes);
 }
 
-/** `encodeBase64(encodeUtf8(text))`: how payload metadata values are written. */
+/**
+ * `encodeBase64(encodeUtf8(text))`: how payload metadata values and JSON payloads are written.
+ * ASCII text (most JSON) is read as its bytes: making the UTF-8 copy through TextEncoder costs more
+ * than the encoding itself for the short payloads a workflow passes around.
+ */
 export function utf8ToBase64(text: string): string {
-  return encodeBase64(encodeUtf8(text));
+  return asciiToBase64(text) ?? encodeBase64(encodeUtf8(text));
 }
 
 /** `decodeUtf8(decodeBase64(text))`: how payload metadata values are read. */

@@ -2,7 +2,7 @@
 // default converters (undefined → binary/null, Uint8Array → binary/plain, the rest → json/plain)
 // and the helpers that convert argument lists and memo records.
 import type { Payload } from '../../protocol/index.js';
-import { base64ToUtf8, decodeBase64, decodeUtf8, encodeBase64, encodeUtf8, utf8ToBase64 } from './encoding.js';
+import { base64ToUtf8, decodeBase64, decodeUtf8, encodeBase64, utf8ToBase64 } from './encoding.js';
 import { PayloadConverterError } from './errors.js';
 
 /** The metadata key that names a payload's encoding. */
@@ -44,15 +44,32 @@ export interface PayloadConverterWithEncoding {
   fromPayload<T>(payload: Payload): T;
 }
 
-/** Makes a payload with the given encoding and bytes. */
-function makePayload(encoding: string, data: Uint8Array): Payload {
-  return { metadata: { [METADATA_ENCODING_KEY]: utf8ToBase64(encoding) }, data: encodeBase64(data) };
+/**
+ * Encodings and their metadata value (base64 of the name), both ways: a payload's `encoding` is one
+ * of a few names, so each is converted once. Bounded, for metadata a payload's sender chose.
+ */
+const encodingToMetadata = new Map<string, string>();
+const metadataToEncoding = new Map<string, string>();
+const MAX_ENCODINGS_KEPT = 64;
+
+function remembered(cache: Map<string, string>, key: string, convert: (key: string) => string): string {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = convert(key);
+    if (cache.size < MAX_ENCODINGS_KEPT) cache.set(key, value);
+  }
+  return value;
+}
+
+/** Makes a payload with the given encoding and data (its bytes, base64). */
+function makePayload(encoding: string, data: string): Payload {
+  return { metadata: { [METADATA_ENCODING_KEY]: remembered(encodingToMetadata, encoding, utf8ToBase64) }, data };
 }
 
 /** The `encoding` metadata of a payload, decoded; `undefined` when it has none. */
 export function encodingOf(payload: Payload): string | undefined {
   const raw = payload.metadata?.[METADATA_ENCODING_KEY];
-  return raw === undefined ? undefined : base64ToUtf8(raw);
+  return raw === undefined ? undefined : remembered(metadataToEncoding, raw, base64ToUtf8);
 }
 
 /**
@@ -69,7 +86,7 @@ export class UndefinedPayloadConverter implements PayloadConverterWithEncoding {
 
   /** @inheritDoc */
   public toPayload(value: unknown): Payload | undefined {
-    return value === undefined ? makePayload(this.encodingType, new Uint8Array()) : undefined;
+    return value === undefined ? makePayload(this.encodingType, '') : undefined;
   }
 
   /** @inheritDoc */
@@ -84,7 +101,7 @@ export class BinaryPayloadConverter implements PayloadConverterWithEncoding {
 
   /** @inheritDoc */
   public toPayload(value: unknown): Payload | undefined {
-    return isUint8Array(value) ? makePayload(this.encodingType, value) : undefined;
+    return isUint8Array(value) ? makePayload(this.encodingType, encodeBase64(value)) : undefined;
   }
 
   /** @inheritDoc */
@@ -111,7 +128,7 @@ export class JsonPayloadConverter implements PayloadConverterWithEncoding {
       throw new PayloadConverterError(`Cannot convert value to JSON: ${(err as Error)?.message ?? String(err)}`, err);
     }
     if (json === undefined) return undefined;
-    return makePayload(this.encodingType, encodeUtf8(json));
+    return makePayload(this.encodingType, utf8ToBase64(json));
   }
 
   /** @inheritDoc */

@@ -13,14 +13,15 @@ import { CompleteAsyncError } from '../activity/complete-async-error.js';
 import { Context, type ActivityCancellationReason, type Info } from '../activity/context.js';
 import {
   ApplicationFailure,
+  arrayFromPayloads,
   CancelledFailure,
   decodeArrayFromPayloads,
   decodeFromPayloadsAtIndex,
   encodeErrorToFailure,
   encodeToPayload,
   encodeToPayloads,
-  encodeBase64,
   encodeUtf8,
+  utf8ToBase64,
   type LoadedDataConverter,
   type Logger,
 } from '../common/index.js';
@@ -91,9 +92,12 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       const registered = Object.keys(opts.activities).sort().join(', ') || 'none';
       throw ApplicationFailure.nonRetryable(`Activity function ${task.activityType} is not registered on this worker, available activities: [${registered}]`, 'NotFoundError');
     }
-    const args = await decodeArrayFromPayloads(dataConverter, task.input);
-    const info = await activityInfo(task, namespace, dataConverter);
-    const ctx = new Context(info, abort.signal, (d) => heartbeats.record(d), opts.log);
+    // Without codecs (the usual case) the input and the result are converted at once, nothing awaited.
+    const codecs = dataConverter.payloadCodecs.length > 0;
+    const args = codecs ? await decodeArrayFromPayloads(dataConverter, task.input) : arrayFromPayloads(dataConverter.payloadConverter, task.input);
+    // Most tasks carry no heartbeat details (a first attempt): nothing to decode, nothing to await.
+    const info = activityInfo(task, namespace, task.heartbeatDetails?.[0] === undefined ? undefined : await decodeFromPayloadsAtIndex(dataConverter, 0, task.heartbeatDetails));
+    const ctx = new Context(info, () => abort.signal, (d) => heartbeats.record(d), opts.log);
     // The worker encodes every payload of its commands with the codecs, headers included: decode them as the input is.
     const headers = task.header ? await decodeAllPayloads(task.header, dataConverter.payloadCodecs) : {};
     const execute = composeInterceptors(activityInbound(opts.interceptors, ctx), 'execute', async (input) => fn(...input.args) as unknown);
@@ -102,12 +106,14 @@ async function execute(opts: ActivityExecutorOptions, task: ActivityTask, abort:
       result = await Context.run(ctx, () => execute({ args, headers }));
     } finally {
       clearTimeout(startToClose);
-      await heartbeats.stop();
+      const sending = heartbeats.stop();
+      if (sending) await sending;
     }
-    await complete(opts, task, await encodeToPayload(dataConverter, result));
+    await complete(opts, task, codecs ? await encodeToPayload(dataConverter, result) : dataConverter.payloadConverter.toPayload(result));
   } catch (err) {
     clearTimeout(startToClose);
-    await heartbeats.stop();
+    const sending = heartbeats.stop();
+    if (sending) await sending;
     if (err instanceof CompleteAsyncError) {
       // Nothing completes the task here, which would have acknowledged its hand-off (protocol 2):
       // say it arrived, so the service does not take it for lost while it waits for the client.
@@ -161,10 +167,11 @@ async function complete(opts: ActivityExecutorOptions, task: ActivityTask, resul
   else next?.release();
 }
 
-async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDataConverter): Promise<Info> {
+function activityInfo(task: ActivityTask, namespace: string, heartbeatDetails: unknown): Info {
+  const taskToken = encodeUtf8(task.taskToken);
   return {
-    taskToken: encodeUtf8(task.taskToken),
-    base64TaskToken: encodeBase64(encodeUtf8(task.taskToken)),
+    taskToken,
+    base64TaskToken: utf8ToBase64(task.taskToken),
     activityId: task.activityId,
     activityType: task.activityType,
     activityNamespace: namespace,
@@ -174,7 +181,7 @@ async function activityInfo(task: ActivityTask, namespace: string, dc: LoadedDat
     taskQueue: task.taskQueue,
     attempt: task.attempt,
     isLocal: false,
-    heartbeatDetails: await decodeFromPayloadsAtIndex(dc, 0, task.heartbeatDetails),
+    heartbeatDetails,
     ...(task.heartbeatTimeoutMs ? { heartbeatTimeoutMs: task.heartbeatTimeoutMs } : {}),
     ...(task.startToCloseTimeoutMs ? { startToCloseTimeoutMs: task.startToCloseTimeoutMs } : {}),
     ...(task.scheduleToCloseTimeoutMs ? { scheduleToCloseTimeoutMs: task.scheduleToCloseTimeoutMs } : {}),
@@ -241,12 +248,15 @@ class Heartbeater {
     return this.inFlight;
   }
 
-  /** Stops heartbeating; the last details not yet sent go with the failure report instead. */
-  async stop(): Promise<void> {
+  /**
+   * Stops heartbeating; the last details not yet sent go with the failure report instead. Gives the
+   * heartbeat still in flight, to wait for; usually there is none, and nothing to await.
+   */
+  stop(): Promise<void> | undefined {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.inFlight;
+    return this.inFlight;
   }
 
   /**

@@ -267,6 +267,19 @@ describe('WorkflowRunMachine', () => {
     expect(context.disposed).toBe(true);
   });
 
+  it('activates at once when nothing is in flight, and a call made meanwhile only after the one before settled', async () => {
+    // At once: a new run's first activation follows its module evaluation with no other run's call into the shared sandbox between.
+    const { machine, context } = scripted({ commands: [timer('1')] }, { commands: [] });
+    const h = new HistoryBuilder().started('sleeper');
+    h.taskStarted();
+    const first = machine.applyHistory(h.events);
+    expect(context.activations).toHaveLength(1);
+    const query = machine.query({ queryId: 'q', queryType: 'state', args: [] });
+    expect(await first).toEqual({ commands: [{ ...timer('1'), requestedAtMs: expect.any(Number) }] });
+    // The query waited for the activation: it saw one.
+    expect(await query).toEqual({ queryId: 'q', answer: payload(1) });
+  });
+
   it('derives the randomness seed from the original run id, the same live and on replay', async () => {
     const seedOf = async (runId: string) => {
       const context = new ScriptedContext([]);

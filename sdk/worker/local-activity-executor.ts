@@ -108,7 +108,7 @@ export async function executeLocalActivity(env: LocalActivityEnv, req: LocalActi
         throw ApplicationFailure.nonRetryable(`Activity function ${req.activityType} is not registered on this worker, available activities: [${registered}]`, 'NotFoundError');
       }
       const args = arrayFromPayloads(dataConverter.payloadConverter, req.input);
-      const ctx = new Context(localInfo(env, req, attempt), abort.signal, () => undefined, env.log);
+      const ctx = new Context(localInfo(env, req, attempt), () => abort.signal, () => undefined, env.log);
       const execute = composeInterceptors(activityInbound(env.interceptors, ctx), 'execute', async (input) => fn(...input.args) as unknown);
       const run = Context.run(ctx, () => execute({ args, headers: req.headers ?? {} }));
       const timedOut = limit

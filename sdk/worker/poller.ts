@@ -88,8 +88,20 @@ export async function pollLoop<T>(o: PollLoopOptions<T>): Promise<void> {
     tasks.forEach((task, i) => {
       // The first task runs in this loop's slot; the others each wait for a slot of their own
       // (they were asked for while slots were free, so they seldom wait), acknowledged if slow.
-      const handled = i === 0 ? o.handle(task).finally(release) : o.acquire().then((own) => o.handle(task).finally(own));
-      if (o.acknowledge) acknowledgeIfSlow(task, handled, o.acknowledge);
+      const ended = o.acknowledge ? acknowledgeIfSlow(task, o.acknowledge) : undefined;
+      // One handler for the end of a task: its slot back, its acknowledgement's timer off.
+      const run = (slot: () => void) => {
+        const done = () => {
+          slot();
+          ended?.();
+        };
+        void o.handle(task).then(done, (err: unknown) => {
+          done();
+          throw err;
+        });
+      };
+      if (i === 0) run(release);
+      else void o.acquire().then(run);
     });
   }
 }
@@ -108,13 +120,14 @@ export function answeringNow(task: object): void {
 
 /**
  * Acknowledges `task` if it is still being handled `ACK_AFTER_MS` after it came (polled, or
- * handed back in an answer) and its answer is not yet on its way.
+ * handed back in an answer) and its answer is not yet on its way. Returns what to call when the
+ * task has been handled (the caller's own handler of its end, so the task costs no promise more).
  */
-export function acknowledgeIfSlow<T>(task: T, handled: Promise<void>, acknowledge: (task: T) => Promise<void>): void {
+export function acknowledgeIfSlow<T>(task: T, acknowledge: (task: T) => Promise<void>): () => void {
   const timer = setTimeout(() => {
     if (!(typeof task === 'object' && task !== null && answering.has(task))) void acknowledge(task);
   }, ACK_AFTER_MS);
-  void handled.finally(() => clearTimeout(timer));
+  return () => clearTimeout(timer);
 }
 
 /** A counting semaphore: bounded concurrency for task execution. */

@@ -19,7 +19,7 @@ function shardPollers(answer: (shard: number, call: number) => WorkflowTask[]) {
   const pollers = new ShardPollers(
     {
       loop: (name, poll, ready) =>
-        pollLoop<WorkflowTask>({ name, poll: (_, max) => poll(max), acquire: () => ready().then(() => slots.acquire()), handle: async () => {}, signal: stop.signal, health }),
+        pollLoop<WorkflowTask>({ name, poll: (_, max) => poll(max), acquire: async () => (await ready(), slots.acquire()), handle: async () => {}, signal: stop.signal, health }),
       poll: async (shard) => {
         calls[shard] = (calls[shard] ?? 0) + 1;
         // A loop that never parks would poll without end: bounded, so such a test fails instead of hanging.

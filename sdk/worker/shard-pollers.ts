@@ -16,8 +16,11 @@
 import type { WorkflowTask } from '../../protocol/index.js';
 
 export interface ShardPollersOptions {
-  /** Runs one poll loop (pollLoop) with `poll` until the worker stops polling; `ready` is awaited before each poll takes its slot. */
-  loop: (name: string, poll: (max: number) => Promise<WorkflowTask[]>, ready: () => Promise<void>) => Promise<void>;
+  /**
+   * Runs one poll loop (pollLoop) with `poll` until the worker stops polling; what `ready` gives is
+   * awaited before each poll takes its slot (undefined: ready now, nothing to await).
+   */
+  loop: (name: string, poll: (max: number) => Promise<WorkflowTask[]>, ready: () => Promise<void> | undefined) => Promise<void>;
   /** One long poll at shard `shard`, for up to `max` tasks. */
   poll: (shard: number, max: number) => Promise<WorkflowTask[]>;
 }
@@ -68,8 +71,8 @@ export class ShardPollers {
     return tasks;
   }
 
-  private ready(shard: number): Promise<void> {
-    if (!this.parked.has(shard) || this.stop.aborted) return Promise.resolve();
+  private ready(shard: number): Promise<void> | undefined {
+    if (!this.parked.has(shard) || this.stop.aborted) return undefined;
     return (this.woken ??= new Promise<void>((resolve) => (this.wakeUp = resolve)));
   }
 

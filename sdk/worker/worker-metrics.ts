@@ -54,29 +54,14 @@ export class WorkerMetrics {
     if (ms !== undefined) this.histogram(`${P}activity_schedule_to_start_latency`, 'Activity schedule-to-start latency (ms)', `${task.activityType}\0${task.workflowType}`, () => ({ ...this.base, activity_type: task.activityType, workflow_type: task.workflowType })).observe(ms);
   }
 
-  /** Runs a workflow task and records its execution latency. */
-  async timeWorkflowTask<T>(task: WorkflowTask, run: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    try {
-      return await run();
-    } finally {
-      if (!task.query && !task.update) this.workflowTaskExecuted(task.workflowType, performance.now() - t0);
-    }
-  }
-
-  /** A workflow task's execution latency: its run (`timeWorkflowTask`), or a speculative task's, from its activation to the service's answer. */
+  /** A workflow task's execution latency: its run (the task processor's `run`), or a speculative task's, from its activation to the service's answer. */
   workflowTaskExecuted(workflowType: string, ms: number): void {
     this.histogram(`${P}workflow_task_execution_latency`, 'Workflow task execution latency (ms)', workflowType, () => ({ ...this.base, workflow_type: workflowType })).observe(ms);
   }
 
-  /** Runs an activity and records its execution latency. */
-  async timeActivity<T>(task: ActivityTask, run: () => Promise<T>): Promise<T> {
-    const t0 = performance.now();
-    try {
-      return await run();
-    } finally {
-      this.histogram(`${P}activity_execution_latency`, 'Activity execution latency (ms)', `${task.activityType}\0${task.workflowType}`, () => ({ ...this.base, activity_type: task.activityType, workflow_type: task.workflowType })).observe(performance.now() - t0);
-    }
+  /** An activity's execution latency: from its start to its end (reported, or not). */
+  activityExecuted(task: ActivityTask, ms: number): void {
+    this.histogram(`${P}activity_execution_latency`, 'Activity execution latency (ms)', `${task.activityType}\0${task.workflowType}`, () => ({ ...this.base, activity_type: task.activityType, workflow_type: task.workflowType })).observe(ms);
   }
 
   /** A workflow task for a run found in the worker's cache (hit) or replayed from its history (miss). */

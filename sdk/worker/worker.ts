@@ -278,7 +278,7 @@ export class Worker {
                 taskQueue: options.taskQueue,
                 // A stopping worker takes no new activities, eager ones included.
                 reserve: () => (this.state === 'RUNNING' ? this.activitySlots.tryAcquire() : undefined),
-                run: (task: ActivityTask, release: () => void) => this.runInAnswer(task, this.track(this.executeActivity(task)).finally(release), `activity ${task.activityType} (${task.activityId}) of ${task.workflowExecution.workflowId}`),
+                run: (task: ActivityTask, release: () => void) => this.runInAnswer(task, () => this.executeActivity(task), release, () => `activity ${task.activityType} (${task.activityId}) of ${task.workflowExecution.workflowId}`),
               } } : {}),
             }
           : {}),
@@ -336,7 +336,7 @@ export class Worker {
           namespace: this.namespace,
           taskQueue: this.options.taskQueue,
           reserve: () => (this.state === 'RUNNING' ? this.workflowSlots.tryAcquire() : undefined),
-          run: (task, release) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
+          run: (task, release) => this.runInAnswer(task, () => this.workflows!.handle(task), release, () => `workflow task of ${task.workflowExecution.workflowId}`),
         })
       : undefined;
     this.metrics.watch({ ...(this.workflows ? { workflowSlots: this.workflowSlots, cacheSize: () => this.workflows!.cache.size } : {}), ...(this.options.activities ? { activitySlots: this.activitySlots } : {}) });
@@ -424,11 +424,11 @@ export class Worker {
       const polls = Math.max(1, this.options.maxConcurrentWorkflowTaskPolls ?? 10);
       const normal = this.sticky ? Math.max(1, Math.round(polls * (this.options.nonStickyToStickyPollRatio ?? 0.2))) : polls;
       const kinds = [...Array<'normal'>(normal).fill('normal'), ...Array<'sticky'>(this.sticky ? Math.max(1, polls - normal) : 0).fill('sticky')];
-      const workflowLoop = (name: string, poll: (max: number) => Promise<WorkflowTask[]>, ready?: () => Promise<void>) =>
+      const workflowLoop = (name: string, poll: (max: number) => Promise<WorkflowTask[]>, ready?: () => Promise<void> | undefined) =>
         pollLoop<WorkflowTask>({
           ...common,
           name,
-          acquire: ready ? () => ready().then(() => slots.acquire()) : () => slots.acquire(),
+          acquire: ready ? () => ready()?.then(() => slots.acquire()) ?? slots.acquire() : () => slots.acquire(),
           poll: (_, max) => poll(max),
           // Several tasks an answer (protocol 3), as many as this worker has free slots for: on its
           // own sticky queue timers firing together reach it in one round trip, and on the normal
@@ -549,7 +549,15 @@ export class Worker {
     };
     const running = runActivity(this.activityOptions, task);
     this.runningActivities.add(running);
-    return this.metrics.timeActivity(task, () => running.done).finally(() => this.runningActivities.delete(running));
+    const startedAt = performance.now();
+    const ended = () => {
+      this.runningActivities.delete(running);
+      this.metrics.activityExecuted(task, performance.now() - startedAt);
+    };
+    return running.done.then(ended, (err: unknown) => {
+      ended();
+      throw err;
+    });
   }
 
   /**
@@ -564,7 +572,7 @@ export class Worker {
     return {
       stickyTaskQueue: this.sticky.name,
       release,
-      run: (task) => this.runInAnswer(task, this.track(this.workflows!.handle(task)).finally(release), `workflow task of ${task.workflowExecution.workflowId}`),
+      run: (task) => this.runInAnswer(task, () => this.workflows!.handle(task), release, () => `workflow task of ${task.workflowExecution.workflowId}`),
       speculate: (task, result) => this.workflows!.speculate(task, result),
     };
   }
@@ -574,14 +582,28 @@ export class Worker {
    * workflow task) is acknowledged like a polled one (protocol 2, asked with `acknowledgesHandOff`),
    * unless it ends first: the service takes it back a second after it handed it over otherwise.
    */
-  private runInAnswer(task: { taskToken: string }, handled: Promise<void>, what: string): void {
-    acknowledgeIfSlow(task, handled, (t) => this.acknowledge(t.taskToken, what));
+  private runInAnswer(task: { taskToken: string }, run: () => Promise<void>, release: () => void, what: () => string): void {
+    const ended = acknowledgeIfSlow(task, (t) => this.acknowledge(t.taskToken, what()));
+    void this.track(run(), () => {
+      release();
+      ended();
+    });
   }
 
-  private track(p: Promise<void>): Promise<void> {
-    const tracked = p.catch((err: unknown) => this.log.error('Unexpected error handling a task', { error: err }));
+  /**
+   * Holds a task among those in flight (shutdown drains them) until it settles, then calls `settled`
+   * (its slot back…); an error it ends with is logged. One handler per task, not a chain of them.
+   */
+  private track(p: Promise<void>, settled?: () => void): Promise<void> {
+    const done = () => {
+      this.tasksInFlight.delete(tracked);
+      settled?.();
+    };
+    const tracked: Promise<void> = p.then(done, (err: unknown) => {
+      done();
+      this.log.error('Unexpected error handling a task', { error: err });
+    });
     this.tasksInFlight.add(tracked);
-    void tracked.finally(() => this.tasksInFlight.delete(tracked));
     return tracked;
   }
 

@@ -28,9 +28,11 @@ import { Runtime } from './runtime.js';
 export interface WorkflowRunContext {
   /**
    * Runs one activation to quiescence and returns the commands it produced (or the task's
-   * failure). Never rejects for a workflow's own errors: those come back as `{ failure }`.
+   * failure). Never rejects for a workflow's own errors: those come back as `{ failure }`. The
+   * sandbox's answers at once (an activation runs synchronously); a scripted one may answer with
+   * a promise. Rejects (never throws) when the context was disposed.
    */
-  activate(activation: Activation): Promise<ActivationResult>;
+  activate(activation: Activation): ActivationResult | Promise<ActivationResult>;
   /** Answers a query against the current state; never changes it. */
   query(request: QueryRequest): Promise<QueryResult>;
   /** Lets go of the run's state; the context must not be used afterwards. */
@@ -286,8 +288,9 @@ class VmRunContext implements WorkflowRunContext {
     private readonly run: RunState,
   ) {}
 
-  async activate(activation: Activation): Promise<ActivationResult> {
-    const runtime = this.live();
+  activate(activation: Activation): ActivationResult | Promise<ActivationResult> {
+    if (this.disposed || !this.run.runtime) return Promise.reject(disposedError());
+    const runtime = this.run.runtime;
     this.run.replaying = activation.isReplaying;
     try {
       // Temporal's loop (see WorkflowRuntimeApi): each call returns with every continuation the
@@ -324,10 +327,12 @@ class VmRunContext implements WorkflowRunContext {
   }
 
   private live(): WorkflowRuntimeApi {
-    if (this.disposed || !this.run.runtime) throw new Error('This workflow run context was disposed');
+    if (this.disposed || !this.run.runtime) throw disposedError();
     return this.run.runtime;
   }
 }
+
+const disposedError = () => new Error('This workflow run context was disposed');
 
 /** A console whose methods all forward to `write`. */
 function makeConsole(write: (level: LogLevel, args: unknown[]) => void): Record<string, (...args: unknown[]) => void> {

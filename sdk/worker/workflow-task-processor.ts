@@ -99,26 +99,41 @@ export class WorkflowTaskProcessor {
 
   handle(task: WorkflowTask): Promise<void> {
     const runId = task.workflowExecution.runId;
-    const prev = this.runLocks.get(runId) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      const whole = await this.remainingPages(task);
-      return whole.query || whole.update ? this.answerQuery(whole) : this.opts.metrics ? this.opts.metrics.timeWorkflowTask(whole, () => this.process(whole)) : this.process(whole);
-    });
-    this.holdRun(runId, next.catch(() => undefined));
+    const prev = this.runLocks.get(runId);
+    // A run with no task in flight here starts at once; another waits for the one before it.
+    const next = prev ? prev.then(() => this.run(task)) : this.run(task);
+    this.holdRun(runId, next);
     return next;
   }
 
-  /** The run's lock is `held` until it settles: the run's next task or query waits for it. */
-  private holdRun(runId: string, held: Promise<unknown>): void {
-    this.runLocks.set(runId, held);
-    void held.then(() => {
+  private async run(task: WorkflowTask): Promise<void> {
+    const whole = task.nextPageToken ? await this.remainingPages(task) : task;
+    if (whole.query || whole.update) return this.answerQuery(whole);
+    const metrics = this.opts.metrics;
+    if (!metrics) return this.process(whole);
+    const startedAt = performance.now();
+    try {
+      return await this.process(whole);
+    } finally {
+      metrics.workflowTaskExecuted(whole.workflowType, performance.now() - startedAt);
+    }
+  }
+
+  /** The run is locked until `work` settles: the run's next task or query waits for it. */
+  private holdRun(runId: string, work: Promise<unknown>): void {
+    const release = () => {
       if (this.runLocks.get(runId) === held) this.runLocks.delete(runId);
-    });
+    };
+    // Never rejects, so that what waits on it runs whatever became of the work.
+    const held: Promise<void> = work.then(release, release);
+    this.runLocks.set(runId, held);
   }
 
   private async process(task: WorkflowTask): Promise<void> {
     const { runId } = task.workflowExecution;
-    const history = await decodeAllPayloads(task.history, this.opts.dataConverter.payloadCodecs);
+    const codecs = this.opts.dataConverter.payloadCodecs;
+    // Without codecs (the usual case) there is nothing to decode, and nothing is awaited.
+    const history = codecs.length === 0 ? task.history : await decodeAllPayloads(task.history, codecs);
     let machine = this.cache.get(runId);
     this.opts.metrics?.cacheLookup(task.workflowType, machine !== undefined && machine.isUsable && history[0]?.eventId === machine.lastEventId + 1);
     let result;
@@ -165,7 +180,8 @@ export class WorkflowTaskProcessor {
     else this.evict(runId, machine);
     const slots: Array<() => void> = [];
     try {
-      const commands = await encodeAllPayloads<Command[]>(this.askEager(result.commands, slots), this.opts.dataConverter.payloadCodecs);
+      const asked = this.askEager(result.commands, slots);
+      const commands = codecs.length === 0 ? asked : await encodeAllPayloads<Command[]>(asked, codecs);
       answeringNow(task);
       const answer = await this.opts.connection.call(
         'completeWorkflowTask',
@@ -235,6 +251,7 @@ export class WorkflowTaskProcessor {
       time,
     );
     if (!predicted) return undefined;
+    const codecs = this.opts.dataConverter.payloadCodecs;
     const startedAt = performance.now();
     const unlock = this.lockRun(runId);
     const held: SinkCall[] = [];
@@ -246,7 +263,7 @@ export class WorkflowTaskProcessor {
     };
     let activation;
     try {
-      const events = [...predicted.confirming, ...(await decodeAllPayloads(predicted.activity, this.opts.dataConverter.payloadCodecs))];
+      const events = [...predicted.confirming, ...(codecs.length === 0 ? predicted.activity : await decodeAllPayloads(predicted.activity, codecs))];
       activation = await machine.applyHistory(events, {
         localActivities: () => {
           this.missed(runId, MAX_SPECULATION_MISSES);
@@ -290,7 +307,8 @@ export class WorkflowTaskProcessor {
       }
     };
     try {
-      const commands = await encodeAllPayloads<Command[]>(this.askEager(activation.commands, slots), this.opts.dataConverter.payloadCodecs);
+      const asked = this.askEager(activation.commands, slots);
+      const commands = codecs.length === 0 ? asked : await encodeAllPayloads<Command[]>(asked, codecs);
       return {
         completion: {
           commands,
