@@ -74,7 +74,10 @@ describe('shard channels (protocol 7)', () => {
     expect(overHttp).toEqual(results);
     // The service answered the calls on the channels (answers come only from its end of the socket).
     expect(stats.opened).toBe(DEFAULT_WORKFLOW_SHARDS);
-    expect(stats.answered).toBeGreaterThanOrEqual(off.httpCompletions());
+    // At least one answered call per step of a run: a run's ten activity completions are sent one after
+    // another, so no batch holds two of them. (How many calls the six runs took depends on how their
+    // completions happened to share batches, over the channels or over HTTP: no count to compare.)
+    expect(stats.answered).toBeGreaterThanOrEqual(STEPS.length);
     expect(stats).toMatchObject({ resent: 0, lost: 0 });
     // Stopped: its channels closed (the proxy saw their connections end); none was opened again.
     await waitFor('the channels’ connections to end', () => on.proxy.openChannels === 0);
