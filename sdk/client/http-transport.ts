@@ -122,6 +122,9 @@ export class HttpTransport {
   public readonly retryOptions: Readonly<RetryOptions>;
   private apiKeyFn: (() => string) | undefined;
   private readonly staticHeaders: Readonly<Record<string, string>>;
+  /** The headers of a request without a body, and with a JSON one, before the API key and the call's own. */
+  private readonly plainHeaders: Readonly<Record<string, string>>;
+  private readonly jsonHeaders: Readonly<Record<string, string>>;
   private readonly attemptTimeoutMs: number;
   private readonly exchange: HttpExchange;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -140,6 +143,8 @@ export class HttpTransport {
       // Temporal refuses the same ambiguity: which of the two credentials should win?
       throw new TypeError('Both the apiKey option and an Authorization header were given; use one');
     }
+    this.plainHeaders = { accept: 'application/json', ...this.staticHeaders };
+    this.jsonHeaders = { ...this.plainHeaders, 'content-type': 'application/json' };
     this.setApiKey(options.apiKey);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('The fetch option must be a function');
@@ -269,13 +274,21 @@ export class HttpTransport {
    * called now) — for a request made outside this transport: a shard channel's upgrade.
    */
   public headers(): Record<string, string> {
-    return this.headersFor(false, undefined);
+    return { ...this.headersFor(false, undefined) };
   }
 
-  private headersFor(hasBody: boolean, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json', ...this.staticHeaders, ...extra };
-    if (hasBody) headers['content-type'] = 'application/json';
+  /**
+   * A request's headers. Without an API key or headers of the call's own it is one of two objects
+   * made once, which the exchanges only read: a fresh object per request was measurable in a
+   * client's CPU per call.
+   */
+  private headersFor(hasBody: boolean, extra: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
+    const base = hasBody ? this.jsonHeaders : this.plainHeaders;
     const apiKey = this.apiKeyFn?.();
+    if (!apiKey && extra === undefined) return base;
+    // The body's content type wins over the call's headers, as before.
+    const headers: Record<string, string> = { ...this.plainHeaders, ...extra };
+    if (hasBody) headers['content-type'] = 'application/json';
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     return headers;
   }
@@ -327,8 +340,9 @@ export function toKeelServiceError(status: number, text: string): KeelServiceErr
 }
 
 function parseJsonAnswer(text: string, method: string, url: string): unknown {
-  // An empty 200 is an empty object: long polls answer so when nothing came.
-  if (text.trim() === '') return {};
+  // An empty 200 is an empty object: long polls answer so when nothing came. (Only a text that
+  // starts with white space is trimmed: a copy of every answer was measurable.)
+  if (text === '' || (text.charCodeAt(0) <= 0x20 && text.trim() === '')) return {};
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -363,18 +377,22 @@ function describeNetworkError(err: unknown): string {
  * one per call.
  */
 function linkAbort(abort: (reason: unknown) => void, signal: AbortSignal | undefined, timeoutMs?: number): () => void {
-  const onAbort = () => abort(signal?.reason);
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
   const timer =
     timeoutMs === undefined
       ? undefined
       : setTimeout(() => abort(new DOMException(`No answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  // Most calls have no signal: then only the timer is linked (one closure less per attempt).
+  if (signal === undefined) return timer === undefined ? noop : () => clearTimeout(timer);
+  const onAbort = () => abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
   return () => {
-    signal?.removeEventListener('abort', onAbort);
+    signal.removeEventListener('abort', onAbort);
     if (timer !== undefined) clearTimeout(timer);
   };
 }
+
+function noop(): void {}
 
 /** Waits `ms`, or rejects with the signal's reason when it aborts first. */
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
