@@ -79,6 +79,10 @@ interface Target {
   hostname: string;
   /** `undefined` for the protocol's default port. */
   port: string | undefined;
+  /** The Host header: host and port as the URL has them (brackets around IPv6, no default port). */
+  host: string;
+  /** Each headers object the transport sent here, as the raw list node:http takes (see `send`). */
+  rawHeaders: WeakMap<Readonly<Record<string, string>>, string[]>;
 }
 
 /** Exchanges through node:http / node:https, keeping connections alive between exchanges. */
@@ -107,7 +111,7 @@ export function nodeExchange(): HttpExchange {
       if (!agent) throw new TypeError(`Unsupported protocol in ${url}`);
       // node:http wants an IPv6 host without its brackets.
       const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-      targets.set(origin, (target = { lib: u.protocol === 'https:' ? m.https : m.http, agent, protocol: u.protocol, hostname, port: u.port || undefined }));
+      targets.set(origin, (target = { lib: u.protocol === 'https:' ? m.https : m.http, agent, protocol: u.protocol, hostname, port: u.port || undefined, host: u.host, rawHeaders: new WeakMap() }));
     }
     return { target, path: slash < 0 ? '/' : url.slice(slash) };
   };
@@ -118,9 +122,19 @@ export function nodeExchange(): HttpExchange {
       if (!modules) return load().then(() => exchange.send(request));
       const { method, url, headers, body, abandon } = request;
       const { target, path } = targetOf(modules, url);
-      // No content-length header: node:http sets it itself from the body given to `end` (a copy
-      // of the headers per request to add it was measurable).
-      const options: RequestOptions = { protocol: target.protocol, hostname: target.hostname, port: target.port, path, method, agent: target.agent, headers };
+      // The headers as a raw list, which node:http writes as given (still validated) instead of
+      // setting them one by one: so it neither adds Host (unless the headers have one) nor works
+      // out Content-Length, and both are added here. The list of one headers object (the
+      // transport reuses a few) is made once per origin.
+      let raw = target.rawHeaders.get(headers);
+      if (raw === undefined) {
+        raw = [];
+        for (const name of Object.keys(headers)) raw.push(name, headers[name]!);
+        if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) raw.unshift('Host', target.host);
+        target.rawHeaders.set(headers, raw);
+      }
+      if (body !== undefined) (raw = raw.slice()).push('Content-Length', String(Buffer.byteLength(body)));
+      const options: RequestOptions = { protocol: target.protocol, hostname: target.hostname, port: target.port, path, method, agent: target.agent, headers: raw as unknown as RequestOptions['headers'] };
       return new Promise<HttpAnswer>((resolve, reject) => {
         const req = target.lib.request(options, (res: IncomingMessage) => {
           // Bytes kept and decoded once at the end: a UTF-8 decoder per answer cost more than
