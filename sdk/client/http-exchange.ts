@@ -7,7 +7,7 @@ import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:h
 export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
-  /** Read, never changed: the transport hands the same object to many requests. */
+  /** Read, never changed. A frozen one is one the transport hands to many requests (see `nodeExchange`). */
   headers: Readonly<Record<string, string>>;
   body?: string | undefined;
   abandon: Abandon;
@@ -81,7 +81,7 @@ interface Target {
   port: string | undefined;
   /** The Host header: host and port as the URL has them (brackets around IPv6, no default port). */
   host: string;
-  /** Each headers object the transport sent here, as the raw list node:http takes (see `send`). */
+  /** Each frozen headers object the transport sent here, as the raw list node:http takes (see `send`). */
   rawHeaders: WeakMap<Readonly<Record<string, string>>, string[]>;
 }
 
@@ -124,16 +124,15 @@ export function nodeExchange(): HttpExchange {
       const { target, path } = targetOf(modules, url);
       // The headers as a raw list, which node:http writes as given (still validated) instead of
       // setting them one by one: so it neither adds Host (unless the headers have one) nor works
-      // out Content-Length, and both are added here. The list of one headers object (the
-      // transport reuses a few) is made once per origin.
-      let raw = target.rawHeaders.get(headers);
+      // out Content-Length, and both are added here. The list of a frozen headers object (the
+      // transport reuses a few) is made once per origin; of any other, per request.
+      const frozen = Object.isFrozen(headers);
+      let raw = frozen ? target.rawHeaders.get(headers) : undefined;
       if (raw === undefined) {
-        raw = [];
-        for (const name of Object.keys(headers)) raw.push(name, headers[name]!);
-        if (!Object.keys(headers).some((name) => name.toLowerCase() === 'host')) raw.unshift('Host', target.host);
-        target.rawHeaders.set(headers, raw);
+        raw = rawHeaderList(headers, target.host);
+        if (frozen) target.rawHeaders.set(headers, raw);
       }
-      if (body !== undefined) (raw = raw.slice()).push('Content-Length', String(Buffer.byteLength(body)));
+      if (body !== undefined) (raw = frozen ? raw.slice() : raw).push('Content-Length', String(Buffer.byteLength(body)));
       const options: RequestOptions = { protocol: target.protocol, hostname: target.hostname, port: target.port, path, method, agent: target.agent, headers: raw as unknown as RequestOptions['headers'] };
       return new Promise<HttpAnswer>((resolve, reject) => {
         const req = target.lib.request(options, (res: IncomingMessage) => {
@@ -170,6 +169,18 @@ export function nodeExchange(): HttpExchange {
     },
   };
   return exchange;
+}
+
+/** `headers` as a flat name, value, … list, with `Host: host` first unless they have a Host header. */
+function rawHeaderList(headers: Readonly<Record<string, string>>, host: string): string[] {
+  const raw: string[] = [];
+  let hasHost = false;
+  for (const name of Object.keys(headers)) {
+    raw.push(name, headers[name]!);
+    hasHost ||= name.toLowerCase() === 'host';
+  }
+  if (!hasHost) raw.unshift('Host', host);
+  return raw;
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

@@ -77,6 +77,20 @@ describe('HttpTransport URLs and bodies', () => {
     expect(third!.headers['x-call']).toBeUndefined();
   });
 
+  it('sends an API key given as a string, and a rotated one, on requests with and without headers of their own', async () => {
+    service.route('POST', /\/signal$/, { body: {} });
+    const t = transport({ apiKey: 'k1', headers: { 'x-team': 'a' } });
+    const signal = (headers?: Record<string, string>) => t.call('signalWorkflow', { signalName: 'go' }, { namespace: 'default', params: { workflowId: 'wf' }, ...(headers ? { headers } : {}) });
+    await signal();
+    await signal({ 'x-call': '1' });
+    t.setApiKey('k2');
+    await signal();
+    t.setApiKey(undefined);
+    await signal();
+    expect(service.requests.map((r) => r.headers.authorization)).toEqual(['Bearer k1', 'Bearer k1', 'Bearer k2', undefined]);
+    expect(service.requests.map((r) => r.headers['x-team'])).toEqual(['a', 'a', 'a', 'a']);
+  });
+
   it('lets a Host header of the metadata stand for the address\'s', async () => {
     service.route('POST', /\/signal$/, { body: {} });
     await transport({ headers: { Host: 'keel.example' } }).call('signalWorkflow', { signalName: 'go' }, { namespace: 'default', params: { workflowId: 'wf' } });

@@ -122,9 +122,14 @@ export class HttpTransport {
   public readonly retryOptions: Readonly<RetryOptions>;
   private apiKeyFn: (() => string) | undefined;
   private readonly staticHeaders: Readonly<Record<string, string>>;
-  /** The headers of a request without a body, and with a JSON one, before the API key and the call's own. */
-  private readonly plainHeaders: Readonly<Record<string, string>>;
-  private readonly jsonHeaders: Readonly<Record<string, string>>;
+  /**
+   * The headers of a request without a body, and with a JSON one — with the API key when it is a
+   * string — before the call's own. Frozen: the exchanges may keep what they derive from them.
+   */
+  private plainHeaders: Readonly<Record<string, string>> = {};
+  private jsonHeaders: Readonly<Record<string, string>> = {};
+  /** `Bearer <apiKey>` of an API key given as a string. */
+  private staticAuthorization: string | undefined;
   private readonly attemptTimeoutMs: number;
   private readonly exchange: HttpExchange;
   private readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -143,8 +148,6 @@ export class HttpTransport {
       // Temporal refuses the same ambiguity: which of the two credentials should win?
       throw new TypeError('Both the apiKey option and an Authorization header were given; use one');
     }
-    this.plainHeaders = { accept: 'application/json', ...this.staticHeaders };
-    this.jsonHeaders = { ...this.plainHeaders, 'content-type': 'application/json' };
     this.setApiKey(options.apiKey);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError('The fetch option must be a function');
@@ -156,7 +159,11 @@ export class HttpTransport {
 
   /** Replaces the API key used from the next request on; `undefined` removes it. */
   public setApiKey(apiKey: string | (() => string) | undefined): void {
-    this.apiKeyFn = typeof apiKey === 'string' ? () => apiKey : apiKey;
+    this.apiKeyFn = typeof apiKey === 'function' ? apiKey : undefined;
+    this.staticAuthorization = typeof apiKey === 'string' && apiKey ? `Bearer ${apiKey}` : undefined;
+    const authorization = this.staticAuthorization ? { authorization: this.staticAuthorization } : undefined;
+    this.plainHeaders = Object.freeze({ accept: 'application/json', ...this.staticHeaders, ...authorization });
+    this.jsonHeaders = Object.freeze({ ...this.plainHeaders, 'content-type': 'application/json' });
   }
 
   /** Whether {@link close} was called. */
@@ -278,18 +285,17 @@ export class HttpTransport {
   }
 
   /**
-   * A request's headers. Without an API key or headers of the call's own it is one of two objects
-   * made once, which the exchanges only read: a fresh object per request was measurable in a
-   * client's CPU per call.
+   * A request's headers. Without an API key function or headers of the call's own it is one of two
+   * frozen objects made once: a fresh object per request was measurable in a client's CPU per call.
    */
   private headersFor(hasBody: boolean, extra: Readonly<Record<string, string>> | undefined): Readonly<Record<string, string>> {
-    const base = hasBody ? this.jsonHeaders : this.plainHeaders;
     const apiKey = this.apiKeyFn?.();
-    if (!apiKey && extra === undefined) return base;
-    // The body's content type wins over the call's headers, as before.
+    if (!apiKey && extra === undefined) return hasBody ? this.jsonHeaders : this.plainHeaders;
+    // The body's content type and the API key win over the call's headers.
     const headers: Record<string, string> = { ...this.plainHeaders, ...extra };
     if (hasBody) headers['content-type'] = 'application/json';
-    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    const authorization = apiKey ? `Bearer ${apiKey}` : this.staticAuthorization;
+    if (authorization) headers.authorization = authorization;
     return headers;
   }
 }
