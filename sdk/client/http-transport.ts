@@ -88,6 +88,8 @@ export interface CallRoute {
 /** Milliseconds an attempt may take by default; see {@link HttpTransportOptions.attemptTimeoutMs}. */
 export const DEFAULT_ATTEMPT_TIMEOUT_MS = 70_000;
 
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Longest wait honoured from a `Retry-After` header. */
 const MAX_RETRY_AFTER_MS = 60_000;
 
@@ -139,6 +141,7 @@ export class HttpTransport {
   /** The attempts in flight and the waits between them, abandoned together by {@link close}. */
   private readonly inflight = new Set<Abandon | AbortController>();
   private closedError: ServiceError | undefined;
+  private readonly namespaceUrls = new Map<string, string>();
 
   constructor(options: HttpTransportOptions = {}) {
     this.baseUrl = serviceBaseUrl(options.address ?? DEFAULT_ADDRESS, options.tls ?? false);
@@ -188,12 +191,23 @@ export class HttpTransport {
     const safety = callSafety(endpoint, options.idempotent);
     // Once per logical call: every attempt carries the same id.
     const payload = withRequestId((request ?? {}) as Record<string, unknown>, safety);
-    const path = (e.scope === 'service' ? API_PREFIX : namespacePath(options.namespace)) + fillPath(e.path, options.params ?? {});
+    const url = (e.scope === 'service' ? this.baseUrl + API_PREFIX : this.namespaceUrl(options.namespace)) + fillPath(e.path, options.params ?? NO_PARAMS);
     if (e.method === 'GET') {
       const query = toQueryString(payload);
-      return (await this.send('GET', this.baseUrl + path + (query ? `?${query}` : ''), undefined, safety, options)) as ResponseOf<E>;
+      return (await this.send('GET', url + (query ? `?${query}` : ''), undefined, safety, options)) as ResponseOf<E>;
     }
-    return (await this.send('POST', this.baseUrl + path, JSON.stringify(payload), safety, options)) as ResponseOf<E>;
+    return (await this.send('POST', url, JSON.stringify(payload), safety, options)) as ResponseOf<E>;
+  }
+
+  /** The URL of a namespace's endpoints, e.g. `http://127.0.0.1:7233/api/v1/namespaces/default`; the last few kept. */
+  private namespaceUrl(namespace: string): string {
+    let url = this.namespaceUrls.get(namespace);
+    if (url === undefined) {
+      url = this.baseUrl + namespacePath(namespace);
+      if (this.namespaceUrls.size >= 16) this.namespaceUrls.clear();
+      this.namespaceUrls.set(namespace, url);
+    }
+    return url;
   }
 
   /**
@@ -302,6 +316,7 @@ export class HttpTransport {
 
 /** Replaces each `{name}` segment of an endpoint path with its encoded value. */
 export function fillPath(path: string, params: Readonly<Record<string, string>>): string {
+  if (!path.includes('{')) return path;
   return path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined || value === '') throw new TypeError(`Missing path parameter '${name}' for ${path}`);
