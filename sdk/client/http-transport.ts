@@ -362,7 +362,7 @@ export function toKeelServiceError(status: number, text: string): KeelServiceErr
 
 function parseJsonAnswer(text: string, method: string, url: string): unknown {
   // An empty 200 is an empty object: long polls answer so when nothing came. (Only a text that
-  // starts with white space is trimmed: a copy of every answer was measurable.)
+  // starts with white space is trimmed: a JSON answer never does.)
   if (text === '' || (text.charCodeAt(0) <= 0x20 && text.trim() === '')) return {};
   try {
     return JSON.parse(text);
