@@ -7,7 +7,8 @@ import type { Agent as HttpAgent, IncomingMessage, RequestOptions } from 'node:h
 export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
-  headers: Record<string, string>;
+  /** Read, never changed. A frozen one is one the transport hands to many requests (see `nodeExchange`). */
+  headers: Readonly<Record<string, string>>;
   body?: string | undefined;
   abandon: Abandon;
 }
@@ -76,7 +77,12 @@ interface Target {
   agent: HttpAgent;
   protocol: string;
   hostname: string;
-  port: string;
+  /** `undefined` for the protocol's default port. */
+  port: string | undefined;
+  /** The Host header: host and port as the URL has them (brackets around IPv6, no default port). */
+  host: string;
+  /** Each frozen headers object the transport sent here, as the raw list node:http takes (see `send`). */
+  rawHeaders: WeakMap<Readonly<Record<string, string>>, string[]>;
 }
 
 /** Exchanges through node:http / node:https, keeping connections alive between exchanges. */
@@ -105,30 +111,42 @@ export function nodeExchange(): HttpExchange {
       if (!agent) throw new TypeError(`Unsupported protocol in ${url}`);
       // node:http wants an IPv6 host without its brackets.
       const hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-      targets.set(origin, (target = { lib: u.protocol === 'https:' ? m.https : m.http, agent, protocol: u.protocol, hostname, port: u.port }));
+      targets.set(origin, (target = { lib: u.protocol === 'https:' ? m.https : m.http, agent, protocol: u.protocol, hostname, port: u.port || undefined, host: u.host, rawHeaders: new WeakMap() }));
     }
     return { target, path: slash < 0 ? '/' : url.slice(slash) };
   };
-  return {
-    async send({ method, url, headers, body, abandon }) {
-      if (abandon.abandoned) throw abandon.reason;
-      const { target, path } = targetOf(modules ?? (await load()), url);
-      const options: RequestOptions = {
-        protocol: target.protocol,
-        hostname: target.hostname,
-        ...(target.port ? { port: target.port } : {}),
-        path,
-        method,
-        agent: target.agent,
-        headers: body !== undefined ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers,
-      };
-      return await new Promise<HttpAnswer>((resolve, reject) => {
+  const exchange: HttpExchange = {
+    send(request) {
+      if (request.abandon.abandoned) return Promise.reject(request.abandon.reason);
+      // Not an async function: one promise per exchange, not two (after the first, modules are loaded).
+      if (!modules) return load().then(() => exchange.send(request));
+      const { method, url, headers, body, abandon } = request;
+      const { target, path } = targetOf(modules, url);
+      // The headers as a raw list, which node:http writes as given (still validated) instead of
+      // setting them one by one: so it neither adds Host (unless the headers have one) nor works
+      // out Content-Length, and both are added here. The list of a frozen headers object (the
+      // transport reuses a few) is made once per origin; of any other, per request.
+      const frozen = Object.isFrozen(headers);
+      let raw = frozen ? target.rawHeaders.get(headers) : undefined;
+      if (raw === undefined) {
+        raw = rawHeaderList(headers, target.host);
+        if (frozen) target.rawHeaders.set(headers, raw);
+      }
+      if (body !== undefined) (raw = frozen ? raw.slice() : raw).push('Content-Length', String(Buffer.byteLength(body)));
+      const options: RequestOptions = { protocol: target.protocol, hostname: target.hostname, port: target.port, path, method, agent: target.agent, headers: raw as unknown as RequestOptions['headers'] };
+      return new Promise<HttpAnswer>((resolve, reject) => {
         const req = target.lib.request(options, (res: IncomingMessage) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => (text += chunk));
+          // Bytes kept and decoded once at the end: a UTF-8 decoder per answer cost more than
+          // the one or two chunks an answer comes in.
+          let first: Buffer | undefined;
+          let more: Buffer[] | undefined;
+          res.on('data', (chunk: Buffer) => {
+            if (first === undefined) first = chunk;
+            else (more ??= [first]).push(chunk);
+          });
           res.on('end', () => {
             abandon.onAbandon(undefined);
+            const text = more !== undefined ? Buffer.concat(more).toString('utf8') : first !== undefined ? first.toString('utf8') : '';
             resolve({ status: res.statusCode ?? 0, text, header: (name) => headerValue(res.headers[name.toLowerCase()]) });
           });
           res.on('error', fail);
@@ -150,6 +168,19 @@ export function nodeExchange(): HttpExchange {
       });
     },
   };
+  return exchange;
+}
+
+/** `headers` as a flat name, value, … list, with `Host: host` first unless they have a Host header. */
+function rawHeaderList(headers: Readonly<Record<string, string>>, host: string): string[] {
+  const raw: string[] = [];
+  let hasHost = false;
+  for (const name of Object.keys(headers)) {
+    raw.push(name, headers[name]!);
+    hasHost ||= name.toLowerCase() === 'host';
+  }
+  if (!hasHost) raw.unshift('Host', host);
+  return raw;
 }
 
 function headerValue(value: string | string[] | undefined): string | null {

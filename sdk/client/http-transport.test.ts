@@ -60,6 +60,43 @@ describe('HttpTransport URLs and bodies', () => {
     expect(request!.body).toMatchObject(start);
   });
 
+  it('sends Host, the byte length of a non-ASCII body, the metadata and the call\'s headers, the same on every request', async () => {
+    service.route('POST', /\/signal$/, { body: {} });
+    const t = transport({ headers: { 'x-team': 'a' } });
+    for (const signalName of ['é', 'ü', 'ascii']) {
+      await t.call('signalWorkflow', { signalName }, { namespace: 'default', params: { workflowId: 'wf' }, ...(signalName === 'ü' ? { headers: { 'x-call': '1' } } : {}) });
+    }
+    const [first, second, third] = service.requests;
+    for (const request of [first!, second!, third!]) {
+      expect(request.headers.host).toBe(new URL(service.url).host);
+      expect(request.headers['x-team']).toBe('a');
+      expect(Number(request.headers['content-length'])).toBe(Buffer.byteLength(JSON.stringify(request.body)));
+    }
+    expect((first!.body as { signalName: string }).signalName).toBe('é');
+    expect(second!.headers['x-call']).toBe('1');
+    expect(third!.headers['x-call']).toBeUndefined();
+  });
+
+  it('sends an API key given as a string, and a rotated one, on requests with and without headers of their own', async () => {
+    service.route('POST', /\/signal$/, { body: {} });
+    const t = transport({ apiKey: 'k1', headers: { 'x-team': 'a' } });
+    const signal = (headers?: Record<string, string>) => t.call('signalWorkflow', { signalName: 'go' }, { namespace: 'default', params: { workflowId: 'wf' }, ...(headers ? { headers } : {}) });
+    await signal();
+    await signal({ 'x-call': '1' });
+    t.setApiKey('k2');
+    await signal();
+    t.setApiKey(undefined);
+    await signal();
+    expect(service.requests.map((r) => r.headers.authorization)).toEqual(['Bearer k1', 'Bearer k1', 'Bearer k2', undefined]);
+    expect(service.requests.map((r) => r.headers['x-team'])).toEqual(['a', 'a', 'a', 'a']);
+  });
+
+  it('lets a Host header of the metadata stand for the address\'s', async () => {
+    service.route('POST', /\/signal$/, { body: {} });
+    await transport({ headers: { Host: 'keel.example' } }).call('signalWorkflow', { signalName: 'go' }, { namespace: 'default', params: { workflowId: 'wf' } });
+    expect(service.requests[0]!.headers.host).toBe('keel.example');
+  });
+
   it('sends a GET request as a query string, leaving out undefined fields', async () => {
     service.route('GET', /\/history$/, { body: { runId: 'r1', events: [] } });
     await transport().call(

@@ -70,20 +70,24 @@ export class WorkflowOperations {
     let closeEvent: HistoryEvent | undefined;
     waitForClose &&= (this.context.interceptors ?? []).length === 0;
     const runId = await this.intercept('start', async (input) => {
+      // Built in one fresh object (the interceptors' input is left as it was): every start makes one.
       const compiled = withoutArgsAndMemo(input.options);
-      const request: RequestOf<'startWorkflow'> = dropUndefined({
-        ...compiled,
-        workflowType: input.workflowType,
-        input: await encodeToPayloads(dataConverter, ...input.options.args),
-        memo: input.options.memo ? await encodeMapToPayloads(dataConverter, input.options.memo) : undefined,
-        header: headerField(input.headers),
-        identity,
-      });
+      const request = compiled as RequestOf<'startWorkflow'>;
+      request.workflowType = input.workflowType;
+      request.input = await encodeToPayloads(dataConverter, ...input.options.args);
+      if (input.options.memo) request.memo = await encodeMapToPayloads(dataConverter, input.options.memo);
+      const header = headerField(input.headers);
+      if (header) request.header = header;
+      request.identity = identity;
       // Asked only while a Worker here can take the task: its slot is held until the answer comes.
       const eager = options.requestEagerStart ? reserveLocalWorker(connection, namespace, compiled.taskQueue) : undefined;
       let answer: ResponseOf<'startWorkflow'>;
       try {
-        answer = await this.call({ workflowId: input.options.workflowId, workflowType }, 'startWorkflow', eager ? { ...request, requestEagerExecution: true, acknowledgesHandOff: true } : waitForClose ? { ...request, waitForClose } : request);
+        if (eager) {
+          request.requestEagerExecution = true;
+          request.acknowledgesHandOff = true;
+        } else if (waitForClose) request.waitForClose = true;
+        answer = await this.call({ workflowId: input.options.workflowId, workflowType }, 'startWorkflow', request);
       } catch (err) {
         eager?.release();
         throw err;
@@ -332,10 +336,20 @@ function headerField(headers: Headers): Headers | undefined {
 
 /** What start interceptors see as `options`: the compiled options with the arguments and memo still as values. */
 function startInputOptions(options: WorkflowStartOptions): WorkflowStartInput['options'] {
-  return dropUndefined({ ...compileWorkflowOptions(options), args: (options.args ?? []) as unknown[], memo: options.memo });
+  // compileWorkflowOptions made a fresh object without undefined fields: add to it, no second copy.
+  const input = compileWorkflowOptions(options) as WorkflowStartInput['options'];
+  input.args = (options.args ?? []) as unknown[];
+  if (options.memo !== undefined) input.memo = options.memo;
+  return input;
 }
 
+/** A fresh copy of the start input's options without the values (`args`, `memo`) and without undefined fields. */
 function withoutArgsAndMemo(options: WorkflowStartInput['options']): CompiledWorkflowOptions {
-  const { args: _args, memo: _memo, ...compiled } = options;
-  return compiled;
+  const compiled: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (key === 'args' || key === 'memo') continue;
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) compiled[key] = value;
+  }
+  return compiled as CompiledWorkflowOptions;
 }

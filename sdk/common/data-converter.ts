@@ -77,7 +77,9 @@ export function loadDataConverter(dataConverter?: DataConverter): LoadedDataConv
 
 /** Converts values to payloads, then encodes them with the codecs. */
 export async function encodeToPayloads(converter: LoadedDataConverter, ...values: unknown[]): Promise<Payload[]> {
-  return encodeWithCodecs(converter.payloadCodecs, toPayloads(converter.payloadConverter, ...values));
+  const payloads = toPayloads(converter.payloadConverter, ...values);
+  // Without codecs nothing is awaited: every start and signal comes through here.
+  return converter.payloadCodecs.length === 0 ? payloads : encodeWithCodecs(converter.payloadCodecs, payloads);
 }
 
 /** Converts one value to a payload, then encodes it. Without codecs nothing is awaited (this runs for every activity's result). */
@@ -115,6 +117,8 @@ export async function decodeOptionalSinglePayload<T>(
   payload?: Payload | null,
 ): Promise<T | undefined> {
   if (payload == null) return undefined;
+  // Without codecs nothing is awaited: every workflow result comes through here.
+  if (converter.payloadCodecs.length === 0) return converter.payloadConverter.fromPayload<T>(payload);
   const decoded = await decodeOptionalSingle(converter.payloadCodecs, payload);
   return converter.payloadConverter.fromPayload<T>(decoded!);
 }
