@@ -72,11 +72,13 @@ export function defaultWorkerScript(): string {
 /**
  * Shards per namespace of a new local service (a deployment sets its own in wrangler.toml: 16).
  * Locally every object runs on workerd's one thread, so more shards add no parallelism; fewer make
- * the worker's completions for one shard queue behind each other and go in one exchange and one
- * commit (group commit, docs/scale.md): 2 shards made 1.43x the W1 throughput of 16 at 50 in
- * flight (bench/RESULTS.md). Two, not one, so that every local service still spreads a namespace.
+ * more changes share a commit (a shard's group commit, src/workflow-object/commit-group.ts, and the
+ * worker's batches, docs/scale.md). With the shard's group commit one shard made 1.26x the W1
+ * throughput of two at 50 in flight, 0.79x the workerd CPU per W1 and 0.58x the W3 lateness p99
+ * (bench/RESULTS.md, "One shard in a local service"). The multi-shard paths (lists merged across
+ * shards, calls forwarded to another shard) are tested by the workerd suites, which run with shards.
  */
-export const DEFAULT_WORKFLOW_SHARDS = 2;
+export const DEFAULT_WORKFLOW_SHARDS = 1;
 
 export async function startLocalService(options: LocalServiceOptions = {}): Promise<LocalService> {
   const ip = options.ip ?? '127.0.0.1';

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import type { EndpointName } from 'keel/protocol';
-import { DEFAULT_WORKFLOW_SHARDS } from '../../sdk/testing/local-service.js';
 import { ShardChannels } from '../../sdk/worker/shard-channels.js';
 import * as activities from './fixtures/sdk-activities.js';
 import { tenSequentialSteps } from './fixtures/sdk-workflows.js';
@@ -22,8 +21,11 @@ const STEPS = Array.from({ length: 10 }, (_, i) => `step-${i}`);
 const COMPLETIONS: ReadonlySet<string> = new Set(['completeWorkflowTask', 'completeActivityTask', 'failWorkflowTask', 'failActivityTask', 'batchTasks']);
 
 let env: TestWorkflowEnvironment;
+const SHARDS = 2;
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createLocal();
+  // Two shards, as a deployment has several: a local service makes one (DEFAULT_WORKFLOW_SHARDS), and
+  // what these tests hold — a poll or a channel at each shard — needs more than one to mean anything.
+  env = await TestWorkflowEnvironment.createLocal({ server: { bindings: { KEEL_WORKFLOW_SHARDS: String(SHARDS) } } });
 });
 afterAll(async () => {
   await env?.teardown();
@@ -57,7 +59,7 @@ describe('shard channels (protocol 7)', () => {
     const results = await worker.runUntil(async () => {
       // The first run's calls open the channels (over HTTP meanwhile); the later runs' go over them.
       await runTen(env, 'channels-on', 'channels-on-first', 1);
-      await waitFor('a channel to each shard', () => on.proxy.openChannels === DEFAULT_WORKFLOW_SHARDS);
+      await waitFor('a channel to each shard', () => on.proxy.openChannels === SHARDS);
       const before = on.httpCompletions();
       const later = await runTen(env, 'channels-on', 'channels-on', 6);
       // Every completion of the six runs went over a channel: none over HTTP.
@@ -73,7 +75,7 @@ describe('shard channels (protocol 7)', () => {
     expect(results).toEqual(Array(6).fill(STEPS));
     expect(overHttp).toEqual(results);
     // The service answered the calls on the channels (answers come only from its end of the socket).
-    expect(stats.opened).toBe(DEFAULT_WORKFLOW_SHARDS);
+    expect(stats.opened).toBe(SHARDS);
     // At least one answered call per step of a run: a run's ten activity completions are sent one after
     // another, so no batch holds two of them. (How many calls the six runs took depends on how their
     // completions happened to share batches, over the channels or over HTTP: no count to compare.)
@@ -81,7 +83,7 @@ describe('shard channels (protocol 7)', () => {
     expect(stats).toMatchObject({ resent: 0, lost: 0 });
     // Stopped: its channels closed (the proxy saw their connections end); none was opened again.
     await waitFor('the channels’ connections to end', () => on.proxy.openChannels === 0);
-    expect(on.proxy.upgrades).toBe(DEFAULT_WORKFLOW_SHARDS);
+    expect(on.proxy.upgrades).toBe(SHARDS);
     // shardChannels: false made no channel; its completions went over HTTP.
     expect(channelsOf(httpWorker)).toBeUndefined();
     expect(off.proxy.upgrades).toBe(0);
@@ -104,7 +106,7 @@ describe('shard channels (protocol 7)', () => {
     const histories = () => Promise.all(ids.map(async (id) => (await env.client.workflow.getHandle(id).fetchHistory().then(keelHistory)).events.map((e) => e.eventType)));
     const results = await worker.runUntil(async () => {
       await runTen(env, 'channels-drop', 'channels-drop-first', 1);
-      await waitFor('a channel to each shard', () => proxy.openChannels === DEFAULT_WORKFLOW_SHARDS);
+      await waitFor('a channel to each shard', () => proxy.openChannels === SHARDS);
       // From here the service's answers on the channels are held back: what the worker sends on them is applied, and no answer comes.
       proxy.holding = true;
       const running = Promise.all(ids.map((workflowId) => env.client.workflow.execute(tenSequentialSteps, { taskQueue: 'channels-drop', workflowId })));
@@ -120,7 +122,7 @@ describe('shard channels (protocol 7)', () => {
     // Calls in flight on the dropped channels (the completion, the shard polls) went again over HTTP; the channels opened again.
     expect(channels.stats.lost).toBeGreaterThanOrEqual(1);
     expect(channels.stats.resent).toBeGreaterThanOrEqual(2);
-    expect(channels.stats.opened).toBeGreaterThan(DEFAULT_WORKFLOW_SHARDS);
+    expect(channels.stats.opened).toBeGreaterThan(SHARDS);
     for (const types of await histories()) {
       expect(types.filter((t) => t === 'ActivityTaskScheduled')).toHaveLength(10);
       expect(types.filter((t) => t === 'ActivityTaskCompleted')).toHaveLength(10);

@@ -13,9 +13,12 @@ import { waitFor, waitForPoller } from './fixtures/wait.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
+const SHARDS = 2;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createLocal();
+  // Two shards, as a deployment has several: a local service makes one (DEFAULT_WORKFLOW_SHARDS), and
+  // what these tests hold — a poll or a channel at each shard — needs more than one to mean anything.
+  env = await TestWorkflowEnvironment.createLocal({ server: { bindings: { KEEL_WORKFLOW_SHARDS: String(SHARDS) } } });
 });
 afterAll(async () => {
   await env?.teardown();
@@ -55,7 +58,7 @@ describe('shard polls (protocol 6)', () => {
       const first = await env.client.workflow.execute(handleSecret, { taskQueue, workflowId: 'shard-polls-0', args: ['s-0'] });
       const later: unknown[] = [];
       for (let i = 1; i <= 6; i++) {
-        await waitFor('a shard poll at each shard', () => shardPolls.inFlight === 2);
+        await waitFor('a shard poll at each shard', () => shardPolls.inFlight === SHARDS);
         later.push(await env.client.workflow.execute(handleSecret, { taskQueue, workflowId: `shard-polls-${i}`, args: [`s-${i}`] }));
       }
       // The worker polls the queue too: describe still lists it.
