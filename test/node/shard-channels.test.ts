@@ -15,17 +15,15 @@ import { tenSequentialSteps } from './fixtures/sdk-workflows.js';
 import { keelHistory } from './fixtures/keel-history.js';
 import { TcpProxy } from './fixtures/tcp-proxy.js';
 import { waitFor } from './fixtures/wait.js';
+import { SHARDS, createShardedService } from './fixtures/sharded-service.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 const STEPS = Array.from({ length: 10 }, (_, i) => `step-${i}`);
 const COMPLETIONS: ReadonlySet<string> = new Set(['completeWorkflowTask', 'completeActivityTask', 'failWorkflowTask', 'failActivityTask', 'batchTasks']);
 
 let env: TestWorkflowEnvironment;
-const SHARDS = 2;
 beforeAll(async () => {
-  // Two shards, as a deployment has several: a local service makes one (DEFAULT_WORKFLOW_SHARDS), and
-  // what these tests hold — a poll or a channel at each shard — needs more than one to mean anything.
-  env = await TestWorkflowEnvironment.createLocal({ server: { bindings: { KEEL_WORKFLOW_SHARDS: String(SHARDS) } } });
+  env = await createShardedService();
 });
 afterAll(async () => {
   await env?.teardown();

@@ -10,15 +10,13 @@ import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/sdk-activities.js';
 import { handleSecret } from './fixtures/sdk-workflows.js';
 import { waitFor, waitForPoller } from './fixtures/wait.js';
+import { SHARDS, createShardedService } from './fixtures/sharded-service.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/sdk-workflows.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
-const SHARDS = 2;
 
 beforeAll(async () => {
-  // Two shards, as a deployment has several: a local service makes one (DEFAULT_WORKFLOW_SHARDS), and
-  // what these tests hold — a poll or a channel at each shard — needs more than one to mean anything.
-  env = await TestWorkflowEnvironment.createLocal({ server: { bindings: { KEEL_WORKFLOW_SHARDS: String(SHARDS) } } });
+  env = await createShardedService();
 });
 afterAll(async () => {
   await env?.teardown();
