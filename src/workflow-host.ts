@@ -94,6 +94,11 @@ export class WorkflowHost {
     return this.cachedNames;
   }
 
+  /** The workflow's stored bytes: counted from memory when the store can (`WorkflowStore.storedBytes`), else by SQL. */
+  private get storedBytes(): number {
+    return this.store.storedBytes() ?? this.storage.sql.databaseSize;
+  }
+
   /** Nothing waits in memory for this workflow (long polls, queries, update validations): a shard may drop it. */
   get quiet(): boolean {
     return this.waiters.size === 0 && this.queries.idle && this.updates.idle;
@@ -118,7 +123,7 @@ export class WorkflowHost {
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
         if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
         this.store.write(tx, this.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.store.storedBytes() ?? this.storage.sql.databaseSize) }, tx.now);
+        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.storedBytes) }, tx.now);
         for (const call of tx.calls) this.calls.enqueue(call, tx.now);
         this.alarms.schedule(tx);
       });
@@ -192,7 +197,7 @@ export class WorkflowHost {
   describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
     return outcome(() => {
       const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
-      return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.store.storedBytes() ?? this.storage.sql.databaseSize) };
+      return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.storedBytes) };
     });
   }
 
