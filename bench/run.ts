@@ -174,7 +174,7 @@ function printResult(r: WorkloadResult): void {
     rows.push(['HTTP requests by endpoint (per workflow · request → answer bytes · round trip)', '', '']);
     const client = extra.client_side_http as Record<string, { per_workflow: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }>;
     for (const [endpoint, c] of Object.entries(client)) rows.push([`  ${endpoint}`, `${c.per_workflow}/wf · ${c.avg_request_bytes} B → ${c.avg_response_bytes} B · ${c.avg_rtt_ms} ms`, '']);
-    const load = extra.at_load as { runs: number; in_flight: number; workflows_per_s: number; billable_units_per_workflow: Record<string, number>; sql_rows_written_per_workflow: Record<string, number> };
+    const load = extra.at_load as { runs: number; in_flight: number; workflows_per_s: number } & Record<'billable_units_per_workflow' | 'service_http_per_workflow' | 'durable_object_calls_per_workflow' | 'durable_object_requests_per_workflow' | 'sql_rows_written_per_workflow', Record<string, number>>;
     rows.push([`Cloudflare billable units per W1 (bench/cost.ts; a change that adds a row shows here): one at a time · ${load.in_flight} in flight (${load.runs} W1s, ${load.workflows_per_s}/s)`, '', '']);
     for (const [k, v] of Object.entries(extra.billable_units_per_workflow as Record<string, number>)) rows.push([`  ${k}`, `${v} · ${load.billable_units_per_workflow[k]}`, '']);
     rows.push([`  (task queues held active by long polls, ms per W1: fixed cost per polled queue)`, String(extra.task_queue_active_ms_per_workflow), '']);
@@ -195,8 +195,10 @@ function printResult(r: WorkloadResult): void {
       rows.push([key, '', '']);
       for (const [k, v] of Object.entries((extra[key] ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
     }
-    rows.push([`sql_rows_written_per_workflow at ${load.in_flight} in flight`, '', '']);
-    for (const [k, v] of Object.entries(load.sql_rows_written_per_workflow)) rows.push([`  ${k}`, String(v), '']);
+    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'sql_rows_written_per_workflow'] as const) {
+      rows.push([`${key} at ${load.in_flight} in flight`, '', '']);
+      for (const [k, v] of Object.entries(load[key])) rows.push([`  ${k}`, String(v), '']);
+    }
   }
   if (r.name.startsWith('history-') && extra) {
     const buckets = extra.buckets as Record<string, { tasks: number; worker_task_ms: { p50: number }; complete_rtt_ms: { p50: number }; service_task_ms: { p50: number }; step_ms: { p50: number }; history_events_sent: { p50: number } }>;

@@ -439,8 +439,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
         own_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance })), 2),
         at_keel_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: u.storedBytes })), 2),
       });
-      const perWf = (m: Record<string, number> | undefined) =>
-        Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / runs, 2)]));
+      const perWf = (m: Record<string, number> | undefined, n = runs) =>
+        Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / n, 3)]));
       return [
         {
           name: 'requests',
@@ -473,7 +473,10 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
               in_flight: inFlight,
               workflows_per_s: load.workflowsPerS,
               billable_units_per_workflow: Object.fromEntries(Object.entries(load.units).map(([k, v]) => [k, round(v, 3)])),
-              sql_rows_written_per_workflow: Object.fromEntries(Object.entries(load.service.billing.rowsWrittenBy).sort().map(([k, v]) => [k, round(v / loadRuns, 2)])),
+              service_http_per_workflow: perWf(load.service.http, loadRuns),
+              durable_object_calls_per_workflow: perWf(load.service.rpc, loadRuns),
+              durable_object_requests_per_workflow: perWf(load.service.stubCalls, loadRuns),
+              sql_rows_written_per_workflow: perWf(load.service.billing.rowsWrittenBy, loadRuns),
             },
             describe_units_of_one_w1: described,
             task_queue_active_ms_per_workflow: round((service.billing.activeMs.TaskQueueObject ?? 0) / runs, 1),
