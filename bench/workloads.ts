@@ -388,8 +388,8 @@ export async function history(o: WorkloadOptions): Promise<WorkloadResult[]> {
  * and in the service (instrumented build): HTTP requests reaching the Worker, Durable Object
  * method calls, storage transactions and SQL statements. The billable units are counted twice:
  * over W1s run one at a time, and over W1s run 50 in flight as w1-throughput runs them, where
- * what the service shares between workflows (a shard's group commit, a poll carrying several
- * tasks) lowers the bill per W1.
+ * the service shares work between workflows (a shard's group commit, a message carrying several
+ * tasks): the bill at load is on record beside the one of a lone W1.
  */
 export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
   const runs = o.quick ? 10 : 50;
@@ -417,7 +417,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       b.counter.observe = undefined;
       const cpu = meter();
       const timeline = w1Timeline(log, windows);
-      const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>> & { billing: ServiceBilling };
+      const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
       const units = billableUnits(service, runs, cpu);
 
       const client: Record<string, { per_workflow: number; empty_polls: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }> = {};
@@ -435,7 +435,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       // includes the describe call itself: one Worker request, one Durable Object request, its reads).
       const described = await describedUnits(b);
       const load = await unitsAtLoad(b, loadRuns, inFlight);
-      const workflows = (u: KeelUnits) => ({
+      const workflowsPriced = (u: KeelUnits) => ({
         own_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance })), 2),
         at_keel_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: u.storedBytes })), 2),
       });
@@ -484,8 +484,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
               keel: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
               keel_at_load: keelPerMillion(load.units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
               // At Keel's CPU per W1 (one at a time, and at load): Workflows' CPU is not measured here.
-              cloudflare_workflows: workflows(units),
-              cloudflare_workflows_at_load: workflows(load.units),
+              cloudflare_workflows: workflowsPriced(units),
+              cloudflare_workflows_at_load: workflowsPriced(load.units),
               cloudflare_workflows_stored_bytes: CLOUDFLARE_WORKFLOWS_W1_STORED,
               temporal_cloud: total(temporalCloudPerMillion()),
             },
@@ -512,7 +512,7 @@ async function describedUnits(b: Bench): Promise<Record<string, number>> {
  * Keel's billable units per W1 over `runs` W1s run `inFlight` at a time (after one wave to warm
  * the concurrent path), counted from zero by the instrumented service.
  */
-async function unitsAtLoad(b: Bench, runs: number, inFlight: number): Promise<{ units: KeelUnits; service: Record<string, Record<string, number>> & { billing: ServiceBilling }; workflowsPerS: number }> {
+async function unitsAtLoad(b: Bench, runs: number, inFlight: number): Promise<{ units: KeelUnits; service: ServiceCounts; workflowsPerS: number }> {
   await pool(inFlight, inFlight, (i) => executeOne(b, `lw${i}`));
   const countsUrl = `${b.service.url}/__bench/counts`;
   await fetch(`${countsUrl}?reset=1`).then((r) => r.text());
@@ -521,9 +521,12 @@ async function unitsAtLoad(b: Bench, runs: number, inFlight: number): Promise<{ 
   await pool(runs, inFlight, (i) => executeOne(b, `l${i}`));
   const elapsed = performance.now() - t0;
   const cpu = meter();
-  const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>> & { billing: ServiceBilling };
+  const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
   return { units: billableUnits(service, runs, cpu), service, workflowsPerS: round((runs / elapsed) * 1000, 1) };
 }
+
+/** What the instrumented service counts (bench/instrumented-service.js, GET /__bench/counts): calls by kind, and billing. */
+type ServiceCounts = Record<string, Record<string, number>> & { billing: ServiceBilling };
 
 /** What the instrumented service reports for billing (bench/instrumented-service.js). */
 interface ServiceBilling {
@@ -543,7 +546,7 @@ interface ServiceBilling {
  * (reported beside it). Worker CPU is workerd's whole CPU: an upper bound, since locally the
  * Worker and the objects share one process.
  */
-function billableUnits(service: Record<string, Record<string, number>> & { billing: ServiceBilling }, runs: number, cpu: CpuReport): KeelUnits {
+function billableUnits(service: ServiceCounts, runs: number, cpu: CpuReport): KeelUnits {
   const sum = (m: Record<string, number> | undefined, pred: (k: string) => boolean = () => true) => Object.entries(m ?? {}).reduce((a, [k, v]) => (pred(k) ? a + v : a), 0);
   const b = service.billing;
   return {
