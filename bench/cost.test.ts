@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cloudflareWorkflowsPerMillion, keelPerMillion, PRICES, temporalCloudPerMillion, total } from './cost';
+import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelPerMillion, PRICES, temporalCloudPerMillion, total } from './cost';
 
 const zero = { workerRequests: 0, doRequests: 0, channelMessages: 0, doActiveSeconds: 0, workerCpuMs: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
 
@@ -24,5 +24,15 @@ describe('cost per million workflows', () => {
   it('prices the peers', () => {
     expect(total(temporalCloudPerMillion())).toBe(50);
     expect(total(cloudflareWorkflowsPerMillion({ cpuMs: 10, storedBytes: 0 }))).toBeCloseTo(0.3 + 0.3 + 0.2);
+  });
+
+  it("prices Cloudflare Workflows' storage on the bytes its own instances keep, as Durable Object SQL storage", () => {
+    const storage = (storedBytes: number) => total(cloudflareWorkflowsPerMillion({ cpuMs: 0, storedBytes })) - total(cloudflareWorkflowsPerMillion({ cpuMs: 0, storedBytes: 0 }));
+    // A million instances of 24,576 bytes (six 4 KB pages) each: 24.576 GB kept for a month.
+    expect(CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance % 4096).toBe(0);
+    expect(storage(CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance)).toBeCloseTo((CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance / 1000) * PRICES.workflows.perGbMonth);
+    expect(PRICES.workflows.perGbMonth).toBe(PRICES.sqlite.perGbMonth);
+    // The same bytes cost the same on either side: the comparison differs only by what each keeps.
+    expect(storage(8_600)).toBeCloseTo(total(keelPerMillion({ ...zero, storedBytes: 8_600 })));
   });
 });

@@ -53,9 +53,29 @@ export function keelPerMillion(u: KeelUnits): PriceLine[] {
 }
 
 /**
+ * What one finished W1 instance of Cloudflare Workflows keeps, measured rather than assumed: each
+ * instance is an engine Durable Object of its own, and Workflows storage is billed as Durable
+ * Objects SQL storage is (bench/prices.md), so this is the size of that object's SQLite database
+ * as SQLite counts it (page_count × page_size; WAL included), in local workerd through miniflare,
+ * whose engine is Cloudflare's local implementation of Workflows (production's is not public).
+ * Recorded rather than measured on each `requests` run, which stays about Keel; `--check` on the
+ * command below measures it again and fails when it no longer matches (a miniflare upgrade).
+ * The figure is six 4 KB pages: one per table and index of the engine's schema, each holding a
+ * W1's few rows.
+ */
+export const CLOUDFLARE_WORKFLOWS_W1_STORED = {
+  bytesPerInstance: 24_576,
+  instances: 200,
+  miniflare: '4.20260426.0',
+  date: '2026-12-07',
+  command: 'flock /tmp/keel-bench.lock npx tsx bench/peers/stored-bytes.ts --count 200 --in-flight 50',
+} as const;
+
+/**
  * Cloudflare Workflows for the same work: one Worker request that creates the instance, one
- * Workflows invocation, its CPU ms, its stored state per month kept. (Status reads are
- * subrequests of the Worker, which Workflows does not bill.)
+ * Workflows invocation, its CPU ms, its stored state per month kept (`storedBytes`: the measured
+ * CLOUDFLARE_WORKFLOWS_W1_STORED; or Keel's own bytes per W1, the old assumption, kept beside it as
+ * the conservative bound while Keel keeps fewer bytes per W1 than Workflows does). (Status reads are subrequests of the Worker, which Workflows does not bill.)
  */
 export function cloudflareWorkflowsPerMillion(o: { cpuMs: number; storedBytes: number }): PriceLine[] {
   const p = PRICES;

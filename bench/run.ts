@@ -174,19 +174,30 @@ function printResult(r: WorkloadResult): void {
     rows.push(['HTTP requests by endpoint (per workflow · request → answer bytes · round trip)', '', '']);
     const client = extra.client_side_http as Record<string, { per_workflow: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }>;
     for (const [endpoint, c] of Object.entries(client)) rows.push([`  ${endpoint}`, `${c.per_workflow}/wf · ${c.avg_request_bytes} B → ${c.avg_response_bytes} B · ${c.avg_rtt_ms} ms`, '']);
-    rows.push(['Cloudflare billable units per W1 (bench/cost.ts; a change that adds a row shows here)', '', '']);
-    for (const [k, v] of Object.entries(extra.billable_units_per_workflow as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
+    const load = extra.at_load as { runs: number; in_flight: number; workflows_per_s: number } & Record<'billable_units_per_workflow' | 'service_http_per_workflow' | 'durable_object_calls_per_workflow' | 'durable_object_requests_per_workflow' | 'sql_rows_written_per_workflow', Record<string, number>>;
+    rows.push([`Cloudflare billable units per W1 (bench/cost.ts; a change that adds a row shows here): one at a time · ${load.in_flight} in flight (${load.runs} W1s, ${load.workflows_per_s}/s)`, '', '']);
+    for (const [k, v] of Object.entries(extra.billable_units_per_workflow as Record<string, number>)) rows.push([`  ${k}`, `${v} · ${load.billable_units_per_workflow[k]}`, '']);
     rows.push([`  (task queues held active by long polls, ms per W1: fixed cost per polled queue)`, String(extra.task_queue_active_ms_per_workflow), '']);
     rows.push(["The service's own count for one more W1 (describe's cost, the describe call included)", '', '']);
     for (const [k, v] of Object.entries((extra.describe_units_of_one_w1 ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
-    const usd = extra.usd_per_million_w1 as { keel: Array<{ item: string; units: number; usd: number }>; cloudflare_workflows_at_keel_cpu: number; temporal_cloud: number };
-    rows.push(['USD per million W1 at list prices (bench/prices.md)', '', '']);
-    for (const l of usd.keel) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd}`, '']);
-    rows.push(['  Keel total', `$${round(usd.keel.reduce((a, l) => a + l.usd, 0), 2)}`, '']);
-    rows.push(['  Cloudflare Workflows (at the same CPU) / Temporal Cloud', `$${usd.cloudflare_workflows_at_keel_cpu} / $${usd.temporal_cloud}`, '']);
+    type Lines = Array<{ item: string; units: number; usd: number }>;
+    type Workflows = { own_bytes: number; at_keel_bytes: number };
+    const usd = extra.usd_per_million_w1 as { keel: Lines; keel_at_load: Lines; cloudflare_workflows: Workflows; cloudflare_workflows_at_load: Workflows; cloudflare_workflows_stored_bytes: { bytesPerInstance: number; miniflare: string; date: string }; temporal_cloud: number };
+    const sum = (lines: Lines) => round(lines.reduce((a, l) => a + l.usd, 0), 2);
+    const wf = usd.cloudflare_workflows_stored_bytes;
+    rows.push([`USD per million W1 at list prices (bench/prices.md): one at a time · ${load.in_flight} in flight`, '', '']);
+    for (const [i, l] of usd.keel.entries()) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd} · ${usd.keel_at_load[i]!.units}/wf → $${usd.keel_at_load[i]!.usd}`, '']);
+    rows.push(['  Keel total', `$${sum(usd.keel)} · $${sum(usd.keel_at_load)}`, '']);
+    rows.push([`  Cloudflare Workflows at its own stored bytes (${wf.bytesPerInstance} B, miniflare ${wf.miniflare}), Keel's CPU`, `$${usd.cloudflare_workflows.own_bytes} · $${usd.cloudflare_workflows_at_load.own_bytes}`, '']);
+    rows.push([`  Cloudflare Workflows at Keel's stored bytes (the conservative bound), Keel's CPU`, `$${usd.cloudflare_workflows.at_keel_bytes} · $${usd.cloudflare_workflows_at_load.at_keel_bytes}`, '']);
+    rows.push(['  Temporal Cloud', `$${usd.temporal_cloud}`, '']);
     for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'd1_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow', 'sql_rows_written_per_workflow'] as const) {
       rows.push([key, '', '']);
       for (const [k, v] of Object.entries((extra[key] ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
+    }
+    for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'sql_rows_written_per_workflow'] as const) {
+      rows.push([`${key} at ${load.in_flight} in flight`, '', '']);
+      for (const [k, v] of Object.entries(load[key])) rows.push([`  ${k}`, String(v), '']);
     }
   }
   if (r.name.startsWith('history-') && extra) {

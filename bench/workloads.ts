@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
-import { cloudflareWorkflowsPerMillion, keelPerMillion, temporalCloudPerMillion, total, type KeelUnits } from './cost';
+import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelPerMillion, temporalCloudPerMillion, total, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 import { fromTemporalHistory } from '../sdk/client/history-json.js';
 
@@ -386,10 +386,15 @@ export async function history(o: WorkloadOptions): Promise<WorkloadResult[]> {
 /**
  * What one W1 workflow costs: HTTP requests by endpoint (counted in this process's `fetch`),
  * and in the service (instrumented build): HTTP requests reaching the Worker, Durable Object
- * method calls, storage transactions and SQL statements.
+ * method calls, storage transactions and SQL statements. The billable units are counted twice:
+ * over W1s run one at a time, and over W1s run 50 in flight as w1-throughput runs them, where
+ * the service shares work between workflows (a shard's group commit, a message carrying several
+ * tasks): the bill at load is on record beside the one of a lone W1.
  */
 export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
   const runs = o.quick ? 10 : 50;
+  const loadRuns = o.quick ? 200 : 1000;
+  const inFlight = 50;
   return withBench(
     async (b) => {
       for (let i = 0; i < 10; i++) await executeOne(b, 'warm');
@@ -412,7 +417,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       b.counter.observe = undefined;
       const cpu = meter();
       const timeline = w1Timeline(log, windows);
-      const service = (await fetch(countsUrl).then((r) => r.json())) as Record<string, Record<string, number>> & { billing: ServiceBilling };
+      const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
       const units = billableUnits(service, runs, cpu);
 
       const client: Record<string, { per_workflow: number; empty_polls: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }> = {};
@@ -429,8 +434,13 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       // The same units as the service itself counts them for one more W1 (describe's cost, which
       // includes the describe call itself: one Worker request, one Durable Object request, its reads).
       const described = await describedUnits(b);
-      const perWf = (m: Record<string, number> | undefined) =>
-        Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / runs, 2)]));
+      const load = await unitsAtLoad(b, loadRuns, inFlight);
+      const workflowsPriced = (u: KeelUnits) => ({
+        own_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance })), 2),
+        at_keel_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: u.storedBytes })), 2),
+      });
+      const perWf = (m: Record<string, number> | undefined, n = runs) =>
+        Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / n, 3)]));
       return [
         {
           name: 'requests',
@@ -441,6 +451,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             rows_written_per_workflow: round(service.billing.rowsWritten / runs, 1),
             ...(service.billing.workflowObjects ? { workflow_db_bytes: Math.round(service.billing.workflowObjectBytes / service.billing.workflowObjects) } : {}),
             keel_usd_per_million_w1: round(total(keelPerMillion(units)), 2),
+            [`rows_written_per_workflow_${inFlight}_in_flight`]: round(load.service.billing.rowsWritten / loadRuns, 1),
+            [`keel_usd_per_million_w1_${inFlight}_in_flight`]: round(total(keelPerMillion(load.units)), 2),
           },
           cpu,
           cpuPerWorkflowMs: perWorkflow(cpu, runs),
@@ -456,11 +468,25 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             durable_object_requests_per_workflow: perWf(service.stubCalls),
             d1_per_workflow: perWf(service.d1),
             billable_units_per_workflow: Object.fromEntries(Object.entries(units).map(([k, v]) => [k, round(v, 3)])),
+            at_load: {
+              runs: loadRuns,
+              in_flight: inFlight,
+              workflows_per_s: load.workflowsPerS,
+              billable_units_per_workflow: Object.fromEntries(Object.entries(load.units).map(([k, v]) => [k, round(v, 3)])),
+              service_http_per_workflow: perWf(load.service.http, loadRuns),
+              durable_object_calls_per_workflow: perWf(load.service.rpc, loadRuns),
+              durable_object_requests_per_workflow: perWf(load.service.stubCalls, loadRuns),
+              sql_rows_written_per_workflow: perWf(load.service.billing.rowsWrittenBy, loadRuns),
+            },
             describe_units_of_one_w1: described,
             task_queue_active_ms_per_workflow: round((service.billing.activeMs.TaskQueueObject ?? 0) / runs, 1),
             usd_per_million_w1: {
               keel: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
-              cloudflare_workflows_at_keel_cpu: round(total(cloudflareWorkflowsPerMillion({ cpuMs: units.workerCpuMs, storedBytes: units.storedBytes })), 2),
+              keel_at_load: keelPerMillion(load.units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
+              // At Keel's CPU per W1 (one at a time, and at load): Workflows' CPU is not measured here.
+              cloudflare_workflows: workflowsPriced(units),
+              cloudflare_workflows_at_load: workflowsPriced(load.units),
+              cloudflare_workflows_stored_bytes: CLOUDFLARE_WORKFLOWS_W1_STORED,
               temporal_cloud: total(temporalCloudPerMillion()),
             },
           },
@@ -482,6 +508,26 @@ async function describedUnits(b: Bench): Promise<Record<string, number>> {
   return { ...(raw.cost?.units ?? {}) };
 }
 
+/**
+ * Keel's billable units per W1 over `runs` W1s run `inFlight` at a time (after one wave to warm
+ * the concurrent path), counted from zero by the instrumented service.
+ */
+async function unitsAtLoad(b: Bench, runs: number, inFlight: number): Promise<{ units: KeelUnits; service: ServiceCounts; workflowsPerS: number }> {
+  await pool(inFlight, inFlight, (i) => executeOne(b, `lw${i}`));
+  const countsUrl = `${b.service.url}/__bench/counts`;
+  await fetch(`${countsUrl}?reset=1`).then((r) => r.text());
+  const meter = cpuMeter(b.workerdPids);
+  const t0 = performance.now();
+  await pool(runs, inFlight, (i) => executeOne(b, `l${i}`));
+  const elapsed = performance.now() - t0;
+  const cpu = meter();
+  const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
+  return { units: billableUnits(service, runs, cpu), service, workflowsPerS: round((runs / elapsed) * 1000, 1) };
+}
+
+/** What the instrumented service counts (bench/instrumented-service.js, GET /__bench/counts): calls by kind, and billing. */
+type ServiceCounts = Record<string, Record<string, number>> & { billing: ServiceBilling };
+
 /** What the instrumented service reports for billing (bench/instrumented-service.js). */
 interface ServiceBilling {
   rowsRead: number;
@@ -500,7 +546,7 @@ interface ServiceBilling {
  * (reported beside it). Worker CPU is workerd's whole CPU: an upper bound, since locally the
  * Worker and the objects share one process.
  */
-function billableUnits(service: Record<string, Record<string, number>> & { billing: ServiceBilling }, runs: number, cpu: CpuReport): KeelUnits {
+function billableUnits(service: ServiceCounts, runs: number, cpu: CpuReport): KeelUnits {
   const sum = (m: Record<string, number> | undefined, pred: (k: string) => boolean = () => true) => Object.entries(m ?? {}).reduce((a, [k, v]) => (pred(k) ? a + v : a), 0);
   const b = service.billing;
   return {
