@@ -143,8 +143,10 @@ export class RunDeletion {
     } catch (err) {
       // Storage rolled back; what the store and the outboxes hold of it in memory goes too.
       store.forget();
+      visibility.changeEnded(false);
       throw err;
     }
+    visibility.changeEnded(true);
     this.earliestClose = undefined;
   }
 

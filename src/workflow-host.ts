@@ -26,7 +26,7 @@ import { parseWorkflowName, taskQueueStub } from './stubs.js';
 import type { TaskRef, TaskTokenData } from './task-token.js';
 import { Clock } from './clock.js';
 import type { StartedTask } from './started-task.js';
-import { summarize } from './visibility/summary.js';
+import { relistLostStart, summarize } from './visibility/summary.js';
 import { WorkflowStore } from './storage/workflow-store.js';
 import { recordChildClosed } from './engine/child-workflows.js';
 import { recordCallResult } from './engine/call-results.js';
@@ -75,6 +75,7 @@ export class WorkflowHost {
     this.usage.watch(storage.sql);
     this.store = new WorkflowStore(storage, this.usage, storage.scope);
     if (this.store.foundEmpty) storage.knownEmpty?.();
+    this.listCheckDue = storage.scope !== '' && !this.store.foundEmpty;
     if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
       const offset = this.store.meta('clockOffsetMs');
@@ -84,6 +85,8 @@ export class WorkflowHost {
   }
 
   private cachedNames: { namespace: string; workflowId: string } | undefined;
+  /** In a shard, until this workflow's first change: its running run's list entry may have been lost with the memory that held it (shard-store.ts). */
+  private listCheckDue: boolean;
 
   /**
    * The [namespace, workflow id] of this workflow. workerd gives an object its name when reached through
@@ -101,7 +104,7 @@ export class WorkflowHost {
 
   /** Nothing waits in memory for this workflow (long polls, queries, update validations): a shard may drop it. */
   get quiet(): boolean {
-    return this.waiters.size === 0 && this.queries.idle && this.updates.idle;
+    return this.waiters.size === 0 && this.queries.idle && this.updates.idle && this.visibility.settled;
   }
 
   // ---- The one way state changes --------------------------------------------------
@@ -117,13 +120,14 @@ export class WorkflowHost {
     let result!: T;
     try {
       this.storage.transactionSync(() => {
+        if (this.listCheckDue) relistLostStart(tx, this.visibility);
         result = fn(this.taskOffer.prepare(tx));
         enforceHistoryLimit(tx);
         // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
         if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
         this.store.write(tx, this.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.storedBytes) }, tx.now);
+        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.storedBytes) }, tx.now, runId === tx.newCurrentRunId);
         for (const call of tx.calls) this.calls.enqueue(call, tx.now);
         this.alarms.schedule(tx);
       });
@@ -131,8 +135,11 @@ export class WorkflowHost {
       // Storage rolled back; what the store holds of it in memory goes too.
       this.store.forget();
       this.storage.forget();
+      this.visibility.changeEnded(false);
       throw err;
     }
+    this.visibility.changeEnded(true);
+    this.listCheckDue = false;
     if (tx.events.length > 0) this.waiters.wake(tx.events);
     if (tx.lostHandOffs.length > 0) this.deadPolls.end(tx.lostHandOffs);
     if (tx.dispatches.length > 0 || tx.visibilityChanged.size > 0) void this.deliverOutbox();

@@ -21,7 +21,7 @@ import { ShardChannels } from './workflow-object/shard-channel.js';
 import { CommitGroup } from './workflow-object/commit-group.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
-import { readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
+import { ShardSummaries, readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
 import { BATCHED_ENDPOINTS, type BatchedEndpoint, type WorkflowTask } from '../protocol/index.js';
 import { errorBodyOf, type Outcome } from './service-error.js';
 import type { TaskTokenData } from './task-token.js';
@@ -226,6 +226,8 @@ export class WorkflowObject extends DurableObject<Env> {
 
   /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */
   readVisibility<R extends ShardRead>(read: R): ShardAnswers[R['kind']] {
+    // A start's list entry may still be held in its workflow's memory (shard-store.ts): written first, so that every run started is read.
+    for (const { host } of this.hosts.values()) if (host.visibility instanceof ShardSummaries) host.visibility.writeHeld();
     return readShard(this.ctx.storage.sql, read);
   }
 

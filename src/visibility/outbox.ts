@@ -109,6 +109,12 @@ export class VisibilityOutbox implements SummaryWriter {
     this.maybePending = false;
   }
 
+  /** Its rows are storage's: a rollback takes them back, and nothing is kept in memory alone. */
+  changeEnded(): void {}
+  isListed(): boolean {
+    return true;
+  }
+
   /** When the earliest pending summary is due, or undefined when none is pending. */
   earliestDue(): number | undefined {
     if (!this.maybePending) return undefined;

@@ -43,18 +43,106 @@ const UPSERT = `INSERT OR REPLACE INTO visibility (start_time, run_id, workflow_
 
 const isMissingTable = (err: unknown) => /no such table: visibility/i.test(String((err as Error)?.message ?? err));
 
-/** One workflow's summaries, written to its shard's table inside the caller's transaction. */
+/**
+ * One workflow's summaries, written to its shard's table inside the caller's transaction — but a
+ * run's first, its start's, is held in memory up to `holdMs` (a row written is billed, and a run
+ * that closes by then, most short workflows, replaces it with its close's: one row, not two).
+ * Nothing sees the difference: a read of the shard's list writes every held entry first
+ * (`writeHeld`, WorkflowObject.readVisibility), so a started run is still listed at once; the
+ * workflow's alarm comes by the moment its hold ends (`earliestDue`) and writes it then; a
+ * workflow holding one is never dropped from its shard's memory (`settled`). What a crash loses is
+ * written again by the run's first change after it (`isListed`, WorkflowHost.mutate): the start's
+ * alarm slot, written in its transaction, makes sure there is one.
+ */
 export class ShardSummaries implements SummaryWriter {
-  /** @param sql the workflow's own handle on the shard's database (its meter counts the rows). */
-  constructor(private readonly sql: SqlStorage) {}
+  /** Held entries by run id: the row's values, and when the hold ends. */
+  private readonly held = new Map<string, { row: SqlValue[]; due: number }>();
+  /** What this change did to `held`, applied when it commits (`changeEnded`): a rolled-back change held nothing. */
+  private staged: Array<[runId: string, entry: { row: SqlValue[]; due: number } | undefined]> = [];
 
-  enqueue(s: ExecutionSummary): void {
+  /**
+   * @param sql the workflow's own handle on the shard's database (its meter counts the rows).
+   * @param holdMs how long a start's entry may wait in memory (KEEL_RUNNING_SUMMARY_DELAY_MS, as D1's outbox).
+   */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly holdMs = 0,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  enqueue(s: ExecutionSummary, now: number, started = false): void {
     const values = indexed(s);
     const row = [
       s.startTime, s.runId, s.workflowId, s.workflowType, s.taskQueue, s.status, s.executionTime, s.closeTime ?? null, s.historyLength, s.firstRunId,
       storable(s, 'memo'), storable(s, 'searchAttributes'), values.length ? JSON.stringify(values.map((v) => [v.name, v.type, v.ord, v.str, v.num])) : null,
       s.units ? JSON.stringify(s.units) : null,
     ];
+    const holding = this.holding(s.runId);
+    if (s.status === 'RUNNING' && this.holdMs > 0 && (started || holding)) {
+      this.staged.push([s.runId, { row, due: holding?.due ?? now + this.holdMs }]);
+      return;
+    }
+    if (holding) this.staged.push([s.runId, undefined]);
+    this.write(row);
+  }
+
+  enqueueDeletion(_namespace: string, runId: string, startTime: number | undefined): void {
+    if (this.holding(runId)) this.staged.push([runId, undefined]);
+    if (startTime === undefined) return;
+    try {
+      this.sql.exec(`DELETE FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId);
+    } catch (err) {
+      if (!isMissingTable(err)) throw err;
+    }
+  }
+
+  changeEnded(committed: boolean): void {
+    if (committed) for (const [runId, entry] of this.staged) entry ? this.held.set(runId, entry) : this.held.delete(runId);
+    this.staged = [];
+  }
+
+  /** Whether the run's entry is in the table (or held): false for a start's entry a crash lost. */
+  isListed(runId: string, startTime: number): boolean {
+    return this.held.has(runId) || selectOrNone(this.sql, `SELECT 1 FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId).length > 0;
+  }
+
+  /** Writes the held entries whose hold has ended (`all`: every one); returns how many. */
+  writeHeld(all = true): number {
+    const now = this.now();
+    let n = 0;
+    for (const [runId, { row, due }] of this.held) {
+      if (!all && due > now) continue;
+      this.write(row);
+      this.held.delete(runId);
+      n++;
+    }
+    return n;
+  }
+
+  /** When the earliest hold ends, this change's included (the alarm is set inside it, before it commits). */
+  earliestDue(): number | undefined {
+    let due: number | undefined;
+    for (const [runId, entry] of this.held) if (this.holding(runId) === entry) due = Math.min(due ?? Infinity, entry.due);
+    for (const [, entry] of this.staged) if (entry) due = Math.min(due ?? Infinity, entry.due);
+    return due;
+  }
+  get settled(): boolean {
+    return this.held.size === 0;
+  }
+  deliverDue(): Promise<number> {
+    return Promise.resolve(this.held.size === 0 ? 0 : this.writeHeld(false));
+  }
+  dropped(): void {
+    this.held.clear();
+  }
+
+  /** The run's held entry as this change leaves it so far. */
+  private holding(runId: string): { row: SqlValue[]; due: number } | undefined {
+    for (let i = this.staged.length - 1; i >= 0; i--) if (this.staged[i]![0] === runId) return this.staged[i]![1];
+    return this.held.get(runId);
+  }
+
+  private write(row: SqlValue[]): void {
     try {
       this.sql.exec(UPSERT, ...row);
     } catch (err) {
@@ -64,25 +152,6 @@ export class ShardSummaries implements SummaryWriter {
       this.sql.exec(UPSERT, ...row);
     }
   }
-
-  enqueueDeletion(_namespace: string, runId: string, startTime: number | undefined): void {
-    if (startTime === undefined) return;
-    try {
-      this.sql.exec(`DELETE FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId);
-    } catch (err) {
-      if (!isMissingTable(err)) throw err;
-    }
-  }
-
-  // Nothing waits and nothing is delivered: each summary was written with its change.
-  earliestDue(): undefined {
-    return undefined;
-  }
-  readonly settled = true;
-  deliverDue(): Promise<number> {
-    return Promise.resolve(0);
-  }
-  dropped(): void {}
 }
 
 /** What the router asks each shard of a namespace (WorkflowObject.readVisibility). */

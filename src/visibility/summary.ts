@@ -5,7 +5,8 @@
  * shard's own table (shard-store.ts).
  */
 import type { ExecutionUnits } from '../../protocol/prices.js';
-import type { RunState } from '../engine/run-state.js';
+import { isRunning, type RunState } from '../engine/run-state.js';
+import type { Txn } from '../engine/transaction.js';
 
 /** The run's own fields the store keeps (times in ms since the epoch; memo payloads opaque). */
 type SummarizedFields = 'namespace' | 'workflowId' | 'runId' | 'firstRunId' | 'workflowType' | 'taskQueue' | 'status' | 'startTime' | 'executionTime' | 'closeTime' | 'memo' | 'searchAttributes';
@@ -48,8 +49,8 @@ export function summarize(run: RunState): ExecutionSummary {
  * written to the shard's table then and there; nothing is ever due).
  */
 export interface SummaryWriter {
-  /** Records a run's new summary. */
-  enqueue(summary: ExecutionSummary, now: number): void;
+  /** Records a run's new summary; `started`: the change started the run (its first summary). */
+  enqueue(summary: ExecutionSummary, now: number, started?: boolean): void;
   /** Records that the run was deleted (`startTime`: the run's, which keys its row in a shard). */
   enqueueDeletion(namespace: string, runId: string, startTime: number | undefined, now: number): void;
   /** When the earliest summary waiting for delivery is due (for the alarm), or undefined. */
@@ -60,4 +61,18 @@ export interface SummaryWriter {
   deliverDue(): Promise<number>;
   /** The workflow's storage was emptied. */
   dropped(): void;
+  /** The change that made the summaries since the last call committed or rolled back (a writer that keeps some in memory needs to know). */
+  changeEnded(committed: boolean): void;
+  /** Whether the run's summary is stored (a start's, kept in memory, is lost with it: shard-store.ts). */
+  isListed(runId: string, startTime: number): boolean;
+}
+
+/**
+ * A workflow's first change after its shard lost its memory (a crash, a restart): if its running
+ * run's start entry was held there (shard-store.ts) and never written, the change writes it.
+ */
+export function relistLostStart(tx: Txn, writer: SummaryWriter): void {
+  const runId = tx.currentRunId();
+  const run = runId === undefined ? undefined : tx.loadRun(runId);
+  if (run && isRunning(run) && !writer.isListed(run.runId, run.startTime)) tx.markVisibility(run);
 }

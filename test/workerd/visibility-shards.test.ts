@@ -12,7 +12,8 @@ import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { ShardSummaries } from '../../src/visibility/shard-store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
-import { hostStorage, inWorkflow, json, testEnv } from './helpers.js';
+import { fireAlarm, hostStorage, inWorkflow, json, testEnv } from './helpers.js';
+import { RUNNING_SUMMARY_DELAY_MS } from '../../src/visibility/outbox.js';
 import { workflowObjectStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
@@ -66,8 +67,8 @@ describe('summaries in the shard, written with their change', () => {
         startTime: 1000, executionTime: 1000, historyLength: 2, version: 2, searchAttributes: { Tags: ['a', 'b'], Notes: { type: 'Text', value: 'three little words' } },
       };
       state.storage.transactionSync(() => {
-        summaries.enqueue(summary);
-        summaries.enqueue({ ...summary, status: 'COMPLETED', closeTime: 2000, historyLength: 5, version: 5 });
+        summaries.enqueue(summary, 0);
+        summaries.enqueue({ ...summary, status: 'COMPLETED', closeTime: 2000, historyLength: 5, version: 5 }, 0);
         summaries.enqueueDeletion(s.ns, summary.runId, summary.startTime);
       });
       return counts;
@@ -118,6 +119,101 @@ describe('summaries in the shard, written with their change', () => {
     });
     expect(deleted).toBe(1);
     expect(await shardRow(s, 'old', runId)).toBeUndefined();
+    expect((await s.count()).count).toBe(0);
+  });
+});
+
+/**
+ * A start's entry held in its workflow's memory for KEEL_RUNNING_SUMMARY_DELAY_MS (the suite sets it to
+ * 0, so each test gives its host the default): a run that closes by then writes one row, not two, and
+ * nothing reads the difference.
+ */
+describe("a start's list entry, held in memory for its first second", () => {
+  /** The workflow's summaries hold a start's entry for RUNNING_SUMMARY_DELAY_MS; counts the rows they write. */
+  const holding = async (s: Space, workflowId: string) => {
+    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+    await inWorkflow(s.ns, workflowId, (o: WorkflowHost) => {
+      (o.visibility as unknown as { holdMs: number }).holdMs = RUNNING_SUMMARY_DELAY_MS;
+      const sql = hostStorage(o).sql;
+      const exec = sql.exec.bind(sql);
+      sql.exec = ((query: string, ...values: unknown[]) => {
+        const cursor = exec(query, ...values);
+        if (/INTO visibility/.test(query)) cursors.push(cursor);
+        return cursor;
+      }) as SqlStorage['exec'];
+    });
+    return () => cursors.reduce((n, c) => n + c.rowsWritten, 0);
+  };
+  const startRun = async (s: Space, workflowId: string) =>
+    (await s.ok<{ runId: string }>('POST', '/workflows', { workflowId, workflowType: 'order', taskQueue: s.queueOf(workflowId), input: [] })).runId;
+
+  it('a run that closes within the hold writes one row, its close’s', async () => {
+    const s = new Space();
+    const rowsWritten = await holding(s, 'brief');
+    const runId = await startRun(s, 'brief');
+    expect(await shardRow(s, 'brief', runId)).toBeUndefined();
+    await s.completeTask('brief', complete);
+    expect(await shardRow(s, 'brief', runId)).toEqual({ status: 'COMPLETED', history_length: 5 });
+    expect(rowsWritten()).toBe(1);
+  });
+
+  it('a list or count made during the hold sees the run: the read writes held entries first', async () => {
+    const s = new Space();
+    await holding(s, 'listed');
+    const runId = await startRun(s, 'listed');
+    expect(await s.ids()).toEqual(['listed']);
+    expect(await shardRow(s, 'listed', runId)).toEqual({ status: 'RUNNING', history_length: 2 });
+    expect((await s.count()).count).toBe(1);
+  });
+
+  it('the workflow’s alarm writes the entry when the hold ends, and the workflow holds nothing after', async () => {
+    const s = new Space();
+    await holding(s, 'slow');
+    const runId = await startRun(s, 'slow');
+    const [wait, quiet] = await inWorkflow(s.ns, 'slow', (o: WorkflowHost) => [o.visibility.earliestDue()! - o.clock.now(), o.quiet] as const);
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(RUNNING_SUMMARY_DELAY_MS);
+    // A workflow that holds an entry is not dropped from its shard's memory.
+    expect(quiet).toBe(false);
+    await inWorkflow(s.ns, 'slow', (o: WorkflowHost) => o.clock.advance(RUNNING_SUMMARY_DELAY_MS));
+    expect(await fireAlarm('slow', s.ns)).toBe(true);
+    expect(await shardRow(s, 'slow', runId)).toEqual({ status: 'RUNNING', history_length: 2 });
+    expect(await inWorkflow(s.ns, 'slow', (o: WorkflowHost) => [o.visibility.settled, o.visibility.earliestDue()])).toEqual([true, undefined]);
+  });
+
+  it('an entry lost with the shard’s memory (a crash) is written by the workflow’s next change', async () => {
+    const s = new Space();
+    await holding(s, 'lost');
+    const runId = await startRun(s, 'lost');
+    // The shard forgets the workflow as a restart would, its held entry unwritten.
+    await runInDurableObject(workflowObjectStub(testEnv, s.ns, 'lost'), (o: WorkflowObject) => (o as unknown as { hosts: Map<string, unknown> }).hosts.delete('lost'));
+    expect(await shardRow(s, 'lost', runId)).toBeUndefined();
+    await s.ok('POST', '/workflows/lost/signal', { signalName: 'poke', input: [] });
+    expect((await shardRow(s, 'lost', runId))?.status).toBe('RUNNING');
+  });
+
+  it('… or by its alarm, which the start set in its transaction: a restart with nothing else to do lists it too', async () => {
+    const s = new Space();
+    await holding(s, 'woken');
+    const runId = await startRun(s, 'woken');
+    await runInDurableObject(workflowObjectStub(testEnv, s.ns, 'woken'), (o: WorkflowObject) => (o as unknown as { hosts: Map<string, unknown> }).hosts.delete('woken'));
+    expect(await fireAlarm('woken', s.ns)).toBe(true);
+    expect(await shardRow(s, 'woken', runId)).toEqual({ status: 'RUNNING', history_length: 2 });
+  });
+
+  it('a start that rolls back holds nothing', async () => {
+    const s = new Space();
+    await holding(s, 'undone');
+    await inWorkflow(s.ns, 'undone', (o: WorkflowHost) => {
+      const alarms = (o as unknown as { alarms: { schedule: () => void } }).alarms;
+      const schedule = alarms.schedule.bind(alarms);
+      alarms.schedule = () => {
+        alarms.schedule = schedule;
+        throw new Error('storage failed');
+      };
+    });
+    expect((await s.call('POST', '/workflows', { workflowId: 'undone', workflowType: 'order', taskQueue: s.queueOf('undone'), input: [] })).status).toBe(500);
+    expect(await inWorkflow(s.ns, 'undone', (o: WorkflowHost) => o.visibility.settled)).toBe(true);
     expect((await s.count()).count).toBe(0);
   });
 });
