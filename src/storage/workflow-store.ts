@@ -2,7 +2,8 @@
  * WorkflowStore: a workflow object's rows in its SQLite database — history events, runs and
  * their pending items, the task outbox, request-id records and the object's own keys. The
  * engine reads through it (it is the engine's ExecutionStore) and the object writes one engine
- * change with `write`, inside the transaction that also sets the alarm.
+ * change with `write`, inside the transaction that also sets the alarm. A change's events go in its
+ * run's row (the run's history tail) until they outgrow it, then in a history row (history-rows.ts).
  *
  * What is on disk is also kept in memory, as the JSON text of each row, so that a change reads
  * no row it has read before and writes only the rows whose text changed. A transaction that
@@ -50,8 +51,9 @@ const REQUESTS = 'q/';
 /**
  * How much of its newest history rows (their text) a workflow keeps in memory, of the runs the last
  * change wrote to: a task's history, an eager activity's input and a result are the events the
- * changes just before wrote, so they are read with no statement. A W1's whole history is about 3 KB;
- * a shard keeps up to a thousand workflows in memory.
+ * changes just before wrote, so they are read with no statement. A run's newest events are in its
+ * row's tail (`CachedRun.tail`, in memory with the run: a W1's whole history, about 2 KB), so these
+ * rows are the ones before it; a shard keeps up to a thousand workflows in memory.
  */
 const RECENT_HISTORY_CHARS = 8 * 1024;
 /**
