@@ -426,7 +426,8 @@ export class WorkflowStore implements ExecutionStore {
   write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
     const record = request && { id: request.requestId, f: fingerprintHash(request.fingerprint), t: tx.now, r: request.response };
     const holder = record && this.requestHolder(tx);
-    // Each run's events go with its row (its tail), or to history rows (continue-as-new adds to two runs).
+    // Each run's events go with its row (its tail), or to history rows (continue-as-new adds to two
+    // runs). Every run with events is among `tx.runs` (`Txn.addEvent` touches its run).
     const byRun = new Map<string, Txn['events']>();
     for (const e of tx.events) {
       const events = byRun.get(e.runId);
@@ -445,8 +446,6 @@ export class WorkflowStore implements ExecutionStore {
     // current run's row, written for it; with no run at all, in a row of its own.
     if (record && holder && !tx.runs.has(holder)) writeRun(holder, undefined, record);
     if (record && !holder) this.putRequestRow(record);
-    // Events of a run the change did not load (none does today) still go to its history.
-    for (const runId of byRun.keys()) if (!tx.runs.has(runId) && runId !== holder) writeRun(runId, undefined, undefined);
     // Only the runs this change wrote to keep theirs (a continue-as-new's old run is read no more).
     if (historyRows.size > 0) for (const seq of this.recentHistory.keys()) if (!historyRows.has(seq)) this.recentHistory.delete(seq);
     for (const [seq, rows] of historyRows) {
