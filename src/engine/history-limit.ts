@@ -75,7 +75,9 @@ function measure(tx: Txn, rowBytes: number): void {
     tx.encodedRuns.set(run.runId, encoded);
     const size = encoded.bytes;
     // A run's state holds its signals buffered behind a running workflow task, its memo and
-    // search attributes, and what is pending: it has the same row limit as an event.
+    // search attributes, and what is pending: it has the same row limit as an event. Its row also
+    // carries its history tail (at most TAIL_CHARS, src/storage/history-rows.ts) and request
+    // records, within the ~100 KB between this limit and the 2 MB a row may hold.
     if (size > rowBytes) throw tooLarge(`the run's state (its memo, search attributes, pending work and signals waiting for the running workflow task) would be ${size} bytes`, rowBytes);
   }
 }

@@ -9,6 +9,11 @@
  * last: a page reads its own rows and at most one row before, however long the history is. A
  * transaction whose events are bigger than BATCH_CHARS goes in several rows, so one row adds at
  * most that much to what a page reads.
+ *
+ * A run's newest events are not in a history row but in its run's row (`appendHistory`, the tail):
+ * a change writes the run's row anyway, so a change that adds a few events writes one row, not two;
+ * once the tail passes TAIL_CHARS the change writes it as a history row (same key, same text) and
+ * empties it. So a W1 writes no history row, and a long run one per several changes.
  */
 import type { HistoryEvent } from '../../protocol/index.js';
 import { StateTable, pad, prefixEnd } from './state-table.js';
@@ -24,10 +29,17 @@ export const historyKey = (runSeq: number, eventId: number) => prefixOf(runSeq) 
 /** A row holds events up to about this many characters (one event bigger than that has a row of its own). */
 export const BATCH_CHARS = 64 * 1024;
 
+/**
+ * The most characters of events a run's row keeps (its tail) before they go to a history row. It is
+ * rewritten with the run's row at every change, and what is past ~1 KB of a row spills to overflow
+ * pages (state-table.ts): docs/scale.md says how it was measured.
+ */
+export const TAIL_CHARS = 4 * 1024;
+
 /** An upper bound on the bytes an event's JSON adds around its attributes (`{"eventId":…,"eventTime":"…","eventType":"…","attributes":}`). */
 const EVENT_FRAME_BYTES = 128;
 
-type StoredEvent = [id: number, time: number, type: string, attributes: unknown];
+export type StoredEvent = [id: number, time: number, type: string, attributes: unknown];
 
 /** A history row as written: its first and last event ids and its text. */
 export interface HistoryRow {
@@ -38,50 +50,110 @@ export interface HistoryRow {
   events?: readonly HistoryEvent[] | undefined;
 }
 
-/**
- * Writes a transaction's events of one run (ascending ids); `attributes` is an event's attributes'
- * JSON when the caller has it already. Returns the rows written.
- */
-export function insertHistory(state: StateTable, runSeq: number, events: Array<{ event: HistoryEvent; attributes?: string | undefined }>): HistoryRow[] {
+/** One event as a history row holds it; `attributes` is its attributes' JSON when the caller has it already. */
+export interface HistoryEntry {
+  event: HistoryEvent;
+  attributes?: string | undefined;
+}
+
+/** Events as they go into a row: a text of one or more stored events (no brackets), its ids, and its events when kept. */
+interface Piece {
+  text: string;
+  first: number;
+  last: number;
+  events: readonly HistoryEvent[] | undefined;
+}
+
+const pieceOf = ({ event, attributes = JSON.stringify(event.attributes) }: HistoryEntry): Piece => ({
+  text: `[${event.eventId},${eventTimeMs(event.eventTime)},${JSON.stringify(event.eventType)},${attributes}]`,
+  first: event.eventId,
+  last: event.eventId,
+  events: [event],
+});
+
+/** Writes pieces (ascending ids) as rows of up to BATCH_CHARS each; returns the rows written. */
+function writeRows(state: StateTable, runSeq: number, pieces: Iterable<Piece>): HistoryRow[] {
   const rows: HistoryRow[] = [];
-  let batch: string[] = [];
-  let batchEvents: HistoryEvent[] = [];
+  let batch: Piece[] = [];
   let chars = 0;
-  let first = 0;
-  let last = 0;
   const flush = () => {
-    if (batch.length > 0) {
-      const v = `[${batch.join(',')}]`;
-      state.put(historyKey(runSeq, last), v, first);
-      rows.push({ first, last, v, events: batchEvents });
-    }
+    if (batch.length === 0) return;
+    const row = joinPieces(batch);
+    state.put(historyKey(runSeq, row.last), row.v, row.first);
+    rows.push(row);
     batch = [];
-    batchEvents = [];
     chars = 0;
   };
-  for (const { event, attributes = JSON.stringify(event.attributes) } of events) {
-    const text = `[${event.eventId},${eventTimeMs(event.eventTime)},${JSON.stringify(event.eventType)},${attributes}]`;
-    if (batch.length > 0 && chars + text.length > BATCH_CHARS) flush();
-    if (batch.length === 0) first = event.eventId;
-    batch.push(text);
-    batchEvents.push(event);
-    chars += text.length;
-    last = event.eventId;
+  for (const piece of pieces) {
+    if (batch.length > 0 && chars + piece.text.length > BATCH_CHARS) flush();
+    batch.push(piece);
+    chars += piece.text.length;
   }
   flush();
   return rows;
+}
+
+/** Pieces (at least one) as one row: its events kept only when every piece kept its own. */
+function joinPieces(pieces: readonly Piece[]): HistoryRow {
+  const kept = pieces.every((p) => p.events !== undefined);
+  return {
+    first: pieces[0]!.first,
+    last: pieces.at(-1)!.last,
+    v: `[${pieces.map((p) => p.text).join(',')}]`,
+    events: kept ? pieces.flatMap((p) => p.events!) : undefined,
+  };
+}
+
+/** Writes a transaction's events of one run (ascending ids) as history rows. Returns the rows written. */
+export function insertHistory(state: StateTable, runSeq: number, events: readonly HistoryEntry[]): HistoryRow[] {
+  return writeRows(state, runSeq, events.map(pieceOf));
+}
+
+/**
+ * A run's newest events not yet in a history row: what its run's row keeps (run-rows.ts, `$h`), so
+ * that a change that adds a few events writes the run's row alone, as it does anyway. Its `v` is a
+ * history row's text, so it reads as one, after every history row of the run.
+ */
+export type HistoryTail = HistoryRow;
+
+/**
+ * Adds a change's events of one run (ascending ids, after the tail's) to the run's tail while the
+ * tail stays within `tailChars`; past it, the tail and them go to history rows (as one row, unless
+ * over BATCH_CHARS) and the tail is emptied. Returns the rows written and the tail now.
+ */
+export function appendHistory(state: StateTable, runSeq: number, tail: HistoryTail | undefined, events: readonly HistoryEntry[], tailChars: number): { rows: HistoryRow[]; tail: HistoryTail | undefined } {
+  if (events.length === 0) return { rows: [], tail };
+  const pieces = events.map(pieceOf);
+  if (tail) pieces.unshift({ text: tail.v.slice(1, -1), first: tail.first, last: tail.last, events: tail.events });
+  let chars = 2 + pieces.length - 1;
+  for (const p of pieces) chars += p.text.length;
+  if (chars <= tailChars) return { rows: [], tail: joinPieces(pieces) };
+  return { rows: writeRows(state, runSeq, pieces), tail: undefined };
+}
+
+/** A tail as its run's row holds it (`v`, a history row's text) read back: its events' ids. */
+export function tailOf(v: string, stored: readonly StoredEvent[]): HistoryTail | undefined {
+  return stored.length === 0 ? undefined : { first: stored[0]![0], last: stored.at(-1)![0], v };
 }
 
 /**
  * Events of a run with ids in [from, to], at most `limit` (-1: all); with `maxBytes`, only as many
  * as fit in it by a running total of their sizes (always at least the first), so a page stays
  * within what one answer, and one RPC, may carry. `recent`: the run's newest rows, as written
- * (`insertHistory`), oldest first and with no row missing after them; a range that starts within
- * them is read from them, with no statement. `view`: the caller never changes what it gets, so a
- * recent row that still has its events gives them as they are, with no text parsed.
+ * (`insertHistory`, `appendHistory`), oldest first and with no row missing after them; a range that
+ * starts within them (or the tail) is read from them, with no statement. `view`: the caller never
+ * changes what it gets, so a recent row that still has its events gives them as they are, with no
+ * text parsed. `tail`: the run's events after its history rows (`appendHistory`), read as its last row.
  */
-export function selectHistory(state: StateTable, runSeq: number, from: number, to: number, limit: number, maxBytes?: number, recent?: readonly HistoryRow[], view = false): HistoryEvent[] {
-  const rows = recent?.length && from >= recent[0]!.first ? rowsInMemory(recent, from, to, limit) : rowsOnDisk(state, runSeq, from, to, limit);
+export function selectHistory(state: StateTable, runSeq: number, from: number, to: number, limit: number, maxBytes?: number, recent?: readonly HistoryRow[], view = false, tail?: HistoryTail): HistoryEvent[] {
+  const inMemory = tail ? [...(recent ?? []), tail] : recent;
+  // The tail follows every history row: a range that reaches it reads the rows to their end, then it.
+  const rows =
+    inMemory?.length && from >= inMemory[0]!.first
+      ? rowsInMemory(inMemory, from, to, limit)
+      : tail && to >= tail.first
+        ? [...rowsOnDisk(state, runSeq, from, MAX_ID, limit), tail]
+        : rowsOnDisk(state, runSeq, from, to, limit);
   const out: HistoryEvent[] = [];
   let bytes = 0;
   for (const { v, events } of rows) {

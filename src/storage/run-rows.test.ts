@@ -88,6 +88,16 @@ describe('a run row with its billable units', () => {
   });
 });
 
+describe('a run row with its history tail', () => {
+  it('keeps the run’s JSON apart from its newest events, which read back as written, ids and text', () => {
+    const core = JSON.stringify({ runId: 'r', status: 'RUNNING', memo: { $h: 'user data' } });
+    const v = JSON.stringify([[7, 1_700_000_000_000, 'WorkflowExecutionSignaled', { signalName: 'ü "q"', input: [] }], [8, 1_700_000_000_001, 'WorkflowTaskScheduled', {}]]);
+    const units = { workerRequests: 1, durableObjectRequests: 2, alarms: 0, channelMessages: 5, sqliteRowsRead: 3, sqliteRowsWritten: 4, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
+    expect(splitExtras(withExtras(core, { usage: units, tail: { first: 7, last: 8, v } }))).toEqual({ core, usage: units, tail: { first: 7, last: 8, v } });
+    expect(splitExtras(withExtras(core, { tail: { first: 7, last: 8, v } }))).toEqual({ core, tail: { first: 7, last: 8, v } });
+  });
+});
+
 describe('a run’s only pending item, encoded', () => {
   it('is encoded once, its map the run row’s last key; a row written before (the map where the run’s keys put it) reads the same', () => {
     const s = started();

@@ -14,6 +14,7 @@ import { utf8Length } from '../engine/history-limit.js';
 import type { RunState } from '../engine/run-state.js';
 import type { StateRow } from './state-table.js';
 import { decodeRequests, encodeRequests, type RunRequest } from './run-requests.js';
+import { tailOf, type HistoryTail, type StoredEvent } from './history-rows.js';
 
 /** The maps of a run's pending items, each item a row of its own. */
 const COLLECTIONS = ['activities', 'timers', 'children', 'externalCalls', 'updates'] as const;
@@ -90,6 +91,8 @@ export function joinRun(core: string, items: Iterable<StateRow>): RunState {
  * - `$usage`: the run's billable units (src/cost), as an array in `USAGE_FIELDS` order (an older
  *   row has them as an object).
  * - `$q`: the records of the requests made on the run with a request id (run-requests.ts).
+ * - `$h`: the run's newest events, not yet in a history row (history-rows.ts `appendHistory`), as a
+ *   history row's JSON array; last, so the run's own keys come first whatever its length.
  *
  * Both kept short on purpose: a row of the state table (a WITHOUT ROWID B-tree) longer than about
  * 1 KB with its key spills to an overflow page of its own, so a W1's run row just over it cost
@@ -97,12 +100,15 @@ export function joinRun(core: string, items: Iterable<StateRow>): RunState {
  */
 const USAGE_KEY = '$usage';
 const REQUESTS_KEY = '$q';
+const HISTORY_KEY = '$h';
 // Appended to, never reordered: a row written before a field was added reads it as 0.
 const USAGE_FIELDS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes', 'channelMessages'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
 
 export interface RunExtras {
   usage?: ExecutionUnits;
   requests?: RunRequest[];
+  /** The run's history tail. */
+  tail?: HistoryTail;
 }
 
 /**
@@ -114,18 +120,23 @@ export function withExtras(core: string, extras: RunExtras, requestsText?: strin
   const { usage } = extras;
   if (usage) tail += `,"${USAGE_KEY}":[${USAGE_FIELDS.map((f) => usage[f]).join(',')}]`;
   if (extras.requests?.length) tail += `,"${REQUESTS_KEY}":${requestsText ?? encodeRequests(extras.requests)}`;
+  if (extras.tail) tail += `,"${HISTORY_KEY}":${extras.tail.v}`;
   return tail ? `${core.slice(0, -1)}${tail}}` : core;
 }
 
 /** The run's JSON and its extras, from its row text. */
 export function splitExtras(text: string): { core: string } & RunExtras {
-  if (!text.includes(`"${USAGE_KEY}"`) && !text.includes(`"${REQUESTS_KEY}"`)) return { core: text };
+  if (!text.includes(`"${USAGE_KEY}"`) && !text.includes(`"${REQUESTS_KEY}"`) && !text.includes(`"${HISTORY_KEY}"`)) return { core: text };
   const run = JSON.parse(text) as Record<string, unknown>;
   const usage = decodeUsage(run[USAGE_KEY]);
   const requests = decodeRequests(run[REQUESTS_KEY]);
+  const stored = run[HISTORY_KEY] as StoredEvent[] | undefined;
+  // The tail's text as written: JSON.stringify of what JSON.parse made of JSON.stringify's output.
+  const tail = stored && tailOf(JSON.stringify(stored), stored);
   delete run[USAGE_KEY];
   delete run[REQUESTS_KEY];
-  return { core: JSON.stringify(run), ...(usage ? { usage } : {}), ...(requests.length ? { requests } : {}) };
+  delete run[HISTORY_KEY];
+  return { core: JSON.stringify(run), ...(usage ? { usage } : {}), ...(requests.length ? { requests } : {}), ...(tail ? { tail } : {}) };
 }
 
 /** The JSON path of a run row's request records, for SQL's json_extract. */

@@ -26,7 +26,10 @@ export const SCHEMA_VERSION = 3;
  * Version 3: one table, `state` (state-table.ts), history included as one row per transaction's
  * events (history-rows.ts). One B-tree, so a finished one-activity workflow is three pages with
  * SQLite's first page and workerd's alarm table, and a new object writes the rows of one table's
- * creation. (Version 2 had history in a table of its own, `events`, a row per event.)
+ * creation. (Version 2 had history in a table of its own, `events`, a row per event.) Within
+ * version 3, a run's newest events moved into its run's row (history-rows.ts `appendHistory`): no
+ * migration, since a database without them reads as before; a build from before that misses them
+ * (docs/scale.md, "No going back").
  */
 const V3 = [STATE_TABLE];
 

@@ -2,7 +2,8 @@
  * WorkflowStore: a workflow object's rows in its SQLite database — history events, runs and
  * their pending items, the task outbox, request-id records and the object's own keys. The
  * engine reads through it (it is the engine's ExecutionStore) and the object writes one engine
- * change with `write`, inside the transaction that also sets the alarm.
+ * change with `write`, inside the transaction that also sets the alarm. A change's events go in its
+ * run's row (the run's history tail) until they outgrow it, then in a history row (history-rows.ts).
  *
  * What is on disk is also kept in memory, as the JSON text of each row, so that a change reads
  * no row it has read before and writes only the rows whose text changed. A transaction that
@@ -12,7 +13,7 @@ import type { HistoryEvent } from '../../protocol/index.js';
 import type { RunState } from '../engine/run-state.js';
 import type { ExecutionStore, Txn } from '../engine/transaction.js';
 import type { TaskRef } from '../task-token.js';
-import { deleteHistory, historyKey, insertHistory, selectHistory, type HistoryRow } from './history-rows.js';
+import { TAIL_CHARS, appendHistory, deleteHistory, historyKey, selectHistory, type HistoryEntry, type HistoryRow, type HistoryTail } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
 import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
@@ -50,8 +51,9 @@ const REQUESTS = 'q/';
 /**
  * How much of its newest history rows (their text) a workflow keeps in memory, of the runs the last
  * change wrote to: a task's history, an eager activity's input and a result are the events the
- * changes just before wrote, so they are read with no statement. A W1's whole history is about 3 KB;
- * a shard keeps up to a thousand workflows in memory.
+ * changes just before wrote, so they are read with no statement. A run's newest events are in its
+ * row's tail (`CachedRun.tail`, in memory with the run: a W1's whole history, about 2 KB), so these
+ * rows are the ones before it; a shard keeps up to a thousand workflows in memory.
  */
 const RECENT_HISTORY_CHARS = 8 * 1024;
 /**
@@ -83,6 +85,8 @@ interface CachedRun extends RunRows {
   requests?: RunRequest[];
   /** Their text in the row (`encodeRequests`), when this store wrote it: the next write appends to it. */
   requestsText?: string;
+  /** The run's newest events, kept in its row (history-rows.ts `appendHistory`). */
+  tail?: HistoryTail;
   /**
    * While the store counts its bytes (`storedBytes`): the run's row as written, until the next count
    * measures it (`bytes`, what `StateTable.bytes` counts of the row). A change with no summary to
@@ -229,9 +233,9 @@ export class WorkflowStore implements ExecutionStore {
 
   /** Events `from`..`to`; with `maxBytes`, only as many as fit in it (always at least the first). */
   readEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
-    const seq = this.rowsOf(runId)?.seq;
-    if (seq === undefined) return [];
-    return selectHistory(this.state, seq, from, to, limit, maxBytes, this.recentHistory.get(seq));
+    const rows = this.rowsOf(runId);
+    if (rows === undefined) return [];
+    return selectHistory(this.state, rows.seq, from, to, limit, maxBytes, this.recentHistory.get(rows.seq), false, rows.tail);
   }
 
   /**
@@ -239,9 +243,9 @@ export class WorkflowStore implements ExecutionStore {
    * are given as the changes that wrote them made them, with no text parsed.
    */
   viewEvents(runId: string, from: number, to = Number.MAX_SAFE_INTEGER, limit = -1, maxBytes?: number): HistoryEvent[] {
-    const seq = this.rowsOf(runId)?.seq;
-    if (seq === undefined) return [];
-    return selectHistory(this.state, seq, from, to, limit, maxBytes, this.recentHistory.get(seq), true);
+    const rows = this.rowsOf(runId);
+    if (rows === undefined) return [];
+    return selectHistory(this.state, rows.seq, from, to, limit, maxBytes, this.recentHistory.get(rows.seq), true, rows.tail);
   }
 
   /** Keeps a run's rows just written as its newest in memory, dropping the oldest past RECENT_HISTORY_CHARS. */
@@ -422,25 +426,30 @@ export class WorkflowStore implements ExecutionStore {
   write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
     const record = request && { id: request.requestId, f: fingerprintHash(request.fingerprint), t: tx.now, r: request.response };
     const holder = record && this.requestHolder(tx);
-    for (const run of tx.runs.values()) {
-      this.writeRun(run.runId, (tx.encodedRuns.get(run.runId) as RunRows | undefined) ?? splitRun(run), run.runId === holder ? record : undefined, tx.now);
-    }
-    // A change that changed no run (a start that found the run it wanted): the record rides in the
-    // current run's row, written for it; with no run at all, in a row of its own.
-    if (record && holder && !tx.runs.has(holder)) this.writeRun(holder, undefined, record, tx.now);
-    if (record && !holder) this.putRequestRow(record);
-    // One history row per run the change added events to (continue-as-new adds to two).
+    // Each run's events go with its row (its tail), or to history rows (continue-as-new adds to two
+    // runs). Every run with events is among `tx.runs` (`Txn.addEvent` touches its run).
     const byRun = new Map<string, Txn['events']>();
     for (const e of tx.events) {
       const events = byRun.get(e.runId);
       if (events) events.push(e);
       else byRun.set(e.runId, [e]);
     }
-    const seqs = new Map([...byRun.keys()].map((runId) => [this.rowsOf(runId)!.seq, runId]));
+    const historyRows = new Map<number, HistoryRow[]>();
+    const writeRun = (runId: string, next: RunRows | undefined, added: RunRequest | undefined) => {
+      const { seq, rows } = this.writeRun(runId, next, added, tx.now, byRun.get(runId));
+      if (byRun.has(runId)) historyRows.set(seq, rows);
+    };
+    for (const run of tx.runs.values()) {
+      writeRun(run.runId, (tx.encodedRuns.get(run.runId) as RunRows | undefined) ?? splitRun(run), run.runId === holder ? record : undefined);
+    }
+    // A change that changed no run (a start that found the run it wanted): the record rides in the
+    // current run's row, written for it; with no run at all, in a row of its own.
+    if (record && holder && !tx.runs.has(holder)) writeRun(holder, undefined, record);
+    if (record && !holder) this.putRequestRow(record);
     // Only the runs this change wrote to keep theirs (a continue-as-new's old run is read no more).
-    if (seqs.size > 0) for (const seq of this.recentHistory.keys()) if (!seqs.has(seq)) this.recentHistory.delete(seq);
-    for (const [seq, runId] of seqs) {
-      const rows = insertHistory(this.state, seq, byRun.get(runId)!);
+    if (historyRows.size > 0) for (const seq of this.recentHistory.keys()) if (!historyRows.has(seq)) this.recentHistory.delete(seq);
+    for (const [seq, rows] of historyRows) {
+      if (rows.length === 0) continue;
       if (this.historyBytes) {
         let bytes = this.historyBytes.get(seq) ?? 0;
         for (const r of rows) bytes += rowBytes(this.scope, historyKey(seq, r.last), r.v);
@@ -484,9 +493,11 @@ export class WorkflowStore implements ExecutionStore {
 
   /**
    * Writes the rows of a run whose text differs from what is stored (`next` undefined: as stored),
-   * with `added`, the change's request record, and deletes the items it no longer has.
+   * with `added`, the change's request record, and `events`, the change's events of the run (to its
+   * tail, or with it to history rows: `appendHistory`), and deletes the items it no longer has.
+   * Returns the run's sequence number and the history rows written.
    */
-  private writeRun(runId: string, next: RunRows | undefined, added: RunRequest | undefined, now: number): void {
+  private writeRun(runId: string, next: RunRows | undefined, added: RunRequest | undefined, now: number, events: readonly HistoryEntry[] = []): { seq: number; rows: HistoryRow[] } {
     let prev = this.rowsOf(runId);
     if (!prev) {
       this.lastRunSeq ??= this.state.maxN(RUN_PREFIX) ?? 0;
@@ -494,7 +505,8 @@ export class WorkflowStore implements ExecutionStore {
     }
     next ??= prev;
     let { usage, requests, requestsText, text, bytes } = prev;
-    if (next.core !== prev.core || added) {
+    const { rows, tail } = appendHistory(this.state, prev.seq, prev.tail, events, TAIL_CHARS);
+    if (next.core !== prev.core || added || tail !== prev.tail) {
       if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
       const held = requests?.length ?? 0;
       requests = this.keptRequests(runId, requests, added, now);
@@ -502,14 +514,15 @@ export class WorkflowStore implements ExecutionStore {
       // text the last write made with the new record appended; else made anew.
       const appended = requestsText !== undefined && requests.length === held + (added ? 1 : 0);
       requestsText = requests.length === 0 ? undefined : appended ? (added ? withRequestAppended(requestsText!, added) : requestsText) : encodeRequests(requests);
-      const row = withExtras(next.core, { usage, requests }, requestsText);
+      const row = withExtras(next.core, { usage, requests, tail }, requestsText);
       this.state.put(runKey(runId), row, prev.seq);
       text = this.historyBytes && row;
       bytes = undefined;
     }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, text, bytes, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}) });
+    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, text, bytes, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}), ...(tail ? { tail } : {}) });
+    return { seq: prev.seq, rows };
   }
 
   /** The request records a run's row keeps as it is written; an older one still kept moves to a row of its own. */

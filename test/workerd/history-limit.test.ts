@@ -7,16 +7,16 @@ import { Limits, type Command } from '../../protocol/index.js';
 import { runInDurableObject } from 'cloudflare:test';
 import type { HistoryEvent } from '../../protocol/index.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
+import type { WorkflowStore } from '../../src/storage/workflow-store.js';
 import { completeWorkflowTask, getDescription, pollWorkflowTask, sendSignal, startAndTakeFirstTask, unique, wfStub, inWorkflow, NS, hostStorage } from './helpers.js';
 
-/** The run's last stored event, read directly: the API would page through 50,000 events to reach it. */
+/** The current run's last stored event, read from the store: the API would page through 50,000 events to reach it. */
 const lastEvent = (workflowId: string) =>
-  inWorkflow(NS, workflowId, (o: WorkflowHost, state) => {
-    // History rows (src/storage/history-rows.ts) sort by their last event id: the last row's last event.
-    const scope = hostStorage(o).scope;
-    const row = state.storage.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k DESC LIMIT 1`, `${scope}h/`, `${scope}h0`).one();
-    const [, , type, attributes] = (JSON.parse(row.v) as Array<[number, number, string, unknown]>).at(-1)!;
-    return { eventType: type, attributes } as HistoryEvent & { attributes: { reason?: string } };
+  inWorkflow(NS, workflowId, (o: WorkflowHost) => {
+    const store = (o as unknown as { store: WorkflowStore }).store;
+    const runId = store.currentRunId()!;
+    const last = store.loadRun(runId)!.nextEventId - 1;
+    return store.readEvents(runId, last, last)[0] as HistoryEvent & { attributes: { reason?: string } };
   });
 
 const markers = (n: number): Command[] => Array.from({ length: n }, () => ({ type: 'RecordMarker', markerName: 'm', details: {} }));

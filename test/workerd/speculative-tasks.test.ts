@@ -6,41 +6,10 @@
  * alone and answers as without speculation.
  */
 import { describe, expect, it } from 'vitest';
-import type { ActivityTask, HistoryEnd, HistoryEvent, WorkflowTask } from '../../protocol/index.js';
+import type { HistoryEvent, WorkflowTask } from '../../protocol/index.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { completeWorkflowTask, freezeClock, history, hostStorage, inWorkflow, json, NS, ok, pollWorkflowTask, scheduleActivityCommand, sendSignal, settle, storedState, unique } from './helpers.js';
-
-type CompleteAnswer = { workflowTask?: WorkflowTask; speculation?: { accepted: boolean; reason?: string }; activityTasks?: ActivityTask[]; historyEnd?: HistoryEnd };
-
-/** A run held on its worker's sticky queue, waiting for activity a1, which its first task's completion started eagerly. */
-async function heldRun(prefix: string) {
-  const workflowId = unique(prefix);
-  const taskQueue = unique(`${prefix}-tq`);
-  const sticky = `${taskQueue}/sticky/w1`;
-  const t0 = await freezeClock(workflowId);
-  const { runId, eagerWorkflowTask } = await ok<{ runId: string; eagerWorkflowTask: WorkflowTask }>('POST', '/workflows', { workflowId, workflowType: 'order', taskQueue, input: [json('x')], requestEagerExecution: true, identity: 'w1' });
-  const first = await completeWorkflowTask(eagerWorkflowTask.taskToken, [scheduleActivityCommand('a1', { startToCloseTimeoutMs: 30_000, requestEagerExecution: true })], {
-    identity: 'w1',
-    stickyAttributes: { workerTaskQueue: sticky },
-    acknowledgesHandOff: true,
-    speculates: true,
-  }) as { activityTasks: ActivityTask[]; historyEnd: HistoryEnd };
-  return { workflowId, taskQueue, sticky, runId, t0, activity: first.activityTasks[0]!, end: first.historyEnd };
-}
-
-/** The speculative completion of the task a1's result causes, as the worker sends it. */
-const speculation = (end: HistoryEnd, sticky: string, commands: unknown[], time = end.time) => ({
-  commands,
-  stickyAttributes: { workerTaskQueue: sticky },
-  nextEventId: end.nextEventId,
-  startedEventId: end.nextEventId + 3,
-  historySizeBytes: end.historySizeBytes,
-  time,
-});
-
-const completeActivity = (activity: ActivityTask, sticky: string, extra: Record<string, unknown> = {}) =>
-  ok<CompleteAnswer>('POST', '/activity-tasks/complete', { taskToken: activity.taskToken, result: json('r1'), identity: 'w1', stickyTaskQueue: sticky, acknowledgesHandOff: true, ...extra });
-
+import { completeWorkflowTask, history, hostStorage, inWorkflow, json, NS, ok, pollWorkflowTask, scheduleActivityCommand, sendSignal, settle, storedState, unique } from './helpers.js';
+import { completeActivity, heldRun, speculation, type CompleteAnswer } from './speculative-helpers.js';
 
 /** Events as the two paths must write them alike: the run's own names (its task queue, its start event) and sizes aside. */
 const comparable = (events: HistoryEvent[], taskQueue: string) =>

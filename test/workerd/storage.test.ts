@@ -49,24 +49,28 @@ async function countRows(wid: string): Promise<() => { read: number; written: nu
 }
 
 describe('storage footprint', () => {
-  it('a finished W1 execution keeps its database within three 4 KB pages: SQLite’s first, the alarm’s and state (history included)', async () => {
+  it('a finished W1 execution keeps its database within four 4 KB pages: SQLite’s first, the alarm’s, state and its run row’s overflow (history included)', async () => {
     const wid = unique('w1-footprint');
     const rows = await countRows(wid);
     await runW1(wid, unique('tq'));
     // Rows written are billed per row: 50 before the storage diet (schema version 1), 36 after
     // (version 2), 30 with history a row per transaction and one table (version 3), 26 with the
     // request-id records in the run's row (no row of their own, none to delete 24 h later), 24
-    // with the run's only pending item (the activity) in the run's row too.
+    // with the run's only pending item (the activity) in the run's row too, 16 with the run's newest
+    // events in its row (no history row: src/storage/history-rows.ts `appendHistory`).
     // A change that adds rows to the hot path fails here; lower the bound when a change removes some.
     const { read, written } = rows();
     console.log(`W1 workflow object: ${written} rows written, ${read} rows read`);
-    expect(written).toBeLessThanOrEqual(24);
+    expect(written).toBeLessThanOrEqual(16);
     const { databaseSize, tables } = await inWorkflow(NS, wid, (_o: WorkflowHost, state) => ({
       databaseSize: state.storage.sql.databaseSize,
       tables: state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master ORDER BY name`).toArray().map((r) => r.name),
     }));
     expect(tables).toEqual(['_cf_METADATA', 'state']);
-    expect(databaseSize).toBeLessThanOrEqual(12 * 1024);
+    // The run's row holds its whole history (about 3 KB): past about 1 KB a row's rest goes to an
+    // overflow page, one more page than the three history rows took in the state's page. In a
+    // shard, whose pages many workflows share, a W1 keeps less than before (docs/scale.md).
+    expect(databaseSize).toBeLessThanOrEqual(16 * 1024);
   });
 
   it('a W1 over its whole life writes rows while it runs and when retention deletes it, and at no moment between', async () => {
@@ -77,14 +81,15 @@ describe('storage footprint', () => {
     const live = rows().written;
     // The one alarm left is the run's deletion, the namespace's retention after its close (no
     // request records to expire after 24 h: they are in the run's row). Before: 30 live, 4 more
-    // and an alarm 24 h later, 10 at deletion; now 24 live, 10 at deletion.
+    // and an alarm 24 h later, 10 at deletion; then 24 live, 10 at deletion; now (history in the
+    // run's row) 16 live, 4 at deletion.
     const closedAt = await clockNow(wid);
     expect(await alarmAt(wid)).toBe(closedAt + DEFAULT_RETENTION_MS);
     await advance(wid, DEFAULT_RETENTION_MS);
     const deleted = rows().written - live;
     console.log(`W1 over its life: ${live} rows written while it ran, ${deleted} when retention deleted it`);
-    // History 4 rows, the run, the current-run row, its summary's deletion written and delivered (and its visibility row in D1).
-    expect(deleted).toBeLessThanOrEqual(10);
+    // The run's row (its history with it: no history row), the current-run row, its summary's deletion written and delivered (and its visibility row in D1).
+    expect(deleted).toBeLessThanOrEqual(4);
     expect(await alarmAt(wid)).toBeNull();
   });
 });
