@@ -61,10 +61,12 @@ export class RetentionSweep {
 
   /**
    * A closed run is due for deletion at `due` (wall-clock ms): the sweep fires by then. Called inside the
-   * change's transaction; writes only when that is earlier than the slot holds (ShardAlarms' lazy slots).
+   * change's transaction; moves the slot only when that is earlier than it holds (and writes a row only
+   * when no row that fires by then holds it: ShardAlarms' lazy slots).
    */
   armBy(due: number): void {
-    this.slot.set(due);
+    const held = this.slot.get();
+    if (held === null || due < held) this.slot.set(due);
   }
 
   /** One sweep (its slot came due), one at a time. Resolves with the number of runs it deleted. */
