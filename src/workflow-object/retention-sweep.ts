@@ -23,7 +23,7 @@ import type { RunDeletion } from '../retention.js';
 import { closedBy, earliestClose } from '../visibility/shard-store.js';
 import type { AlarmSlot, ShardAlarms } from './shard-alarms.js';
 
-/** The sweep's slot in the shard's alarm table: no workflow's scope (those begin with a digit, host-storage.ts). */
+/** The sweep's slot in the shard's alarm: no workflow's scope (those begin with a digit, host-storage.ts). */
 export const SWEEP_SCOPE = 'retention';
 /** A sweep that leaves runs not yet due comes back no sooner than this. */
 export const SWEEP_EVERY_MS = 5 * 60_000;

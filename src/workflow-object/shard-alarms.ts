@@ -10,7 +10,8 @@
  *
  * Slots are lazy. A slot set writes its scope into its bucket's row in the workflow's own transaction
  * (a rollback takes both back: `transaction`) — unless the scope is in an earlier bucket's row
- * already, which will fire first (a slot moved later keeps its row). A slot cleared writes nothing.
+ * already, which will fire first (a slot moved later keeps its row), or, for a slot due within
+ * NEAR_MS, in one within NEAR_MS (the alarm would not fire sooner anyway). A slot cleared writes nothing.
  * So a short workflow writes its slot once (its first due moment, a second after its start, when an
  * undelivered task would be handed over again) and never again. A bucket whose second has passed is
  * taken by the next firing (the timer's or the alarm's): its scopes this instance knows are not due
