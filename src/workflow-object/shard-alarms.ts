@@ -14,12 +14,12 @@
  * NEAR_MS, in one within NEAR_MS (the alarm would not fire sooner anyway). A slot cleared writes nothing.
  * So a short workflow writes its slot once (its first due moment, a second after its start, when an
  * undelivered task would be handed over again) and never again. A bucket whose second has passed is
- * taken by the next firing (the timer's or the alarm's): its scopes this instance knows are not due
- * go (cleared) or move to their own bucket's row (a slot moved later: that is its second write), the
- * others are fired, and the row is deleted once they have set their slots again. After a restart no
- * scope is known, so each of a passed row's is fired: a workflow whose alarm finds nothing due just
- * sets its slot again or clears it. A bucket lies ahead of every moment a firing has read rows at,
- * so a slot set again never lands in a row being deleted.
+ * taken by the next firing (the timer goes to a row's second too, and the alarm): its scopes this
+ * instance knows are not due go (cleared) or move to their own bucket's row (a slot moved later: that
+ * is its second write), the others are fired, and the row is deleted once they have set their slots
+ * again. After a restart no scope is known, so each of a passed row's is fired: a workflow whose
+ * alarm finds nothing due just sets its slot again or clears it. A bucket lies ahead of every moment
+ * a firing has read rows at, so a slot set again never lands in a row being deleted.
  *
  * The object's alarm is the backstop: set for the earliest row, and no earlier than NEAR_MS from now,
  * since while the object lives its timer fires slots due sooner (local workerd was also seen to lose
@@ -132,6 +132,9 @@ export class ShardAlarms {
   ) {
     storage.sql.exec(SCHEMA);
     this.carryOver();
+    // The rows written before this instance: the timer takes the earliest at its second.
+    const earliest = this.earliestRow();
+    if (earliest !== null) this.startTimer(earliest);
   }
 
   /** A workflow's slot; the rows it writes go through the workflow's own handle `sql`, so that its meter counts them. */
@@ -170,11 +173,18 @@ export class ShardAlarms {
    * with its writes if it throws.
    */
   transaction<T>(fn: () => T): T {
-    if (this.journal) return fn();
+    const outer = this.journal;
     const journal: Journal = { slots: new Map(), unpended: [], unwaited: [] };
     this.journal = journal;
     try {
-      return fn();
+      const result = fn();
+      // Committed into an enclosing transaction: its rollback takes this one's changes back too.
+      if (outer) {
+        for (const [scope, before] of journal.slots) if (!outer.slots.has(scope)) outer.slots.set(scope, before);
+        outer.unpended.push(...journal.unpended);
+        outer.unwaited.push(...journal.unwaited);
+      }
+      return result;
     } catch (err) {
       for (const [scope, before] of journal.slots) {
         if (before) this.slots.set(scope, before);
@@ -188,7 +198,7 @@ export class ShardAlarms {
       this.armedAt = undefined;
       throw err;
     } finally {
-      this.journal = undefined;
+      this.journal = outer;
     }
   }
 
@@ -328,7 +338,9 @@ export class ShardAlarms {
   private armNext(): void {
     for (const [bucket, row] of this.taken) if (row.waitFor.size === 0) this.deleteRow(bucket, row.scopes);
     const now = Date.now();
-    let timerAt = Infinity;
+    // The timer goes to a row's second too: it takes the row then (one deletion for its scopes), and
+    // fires on time what it holds that this instance does not know (set before a restart).
+    let timerAt = this.earliestUntakenRow() ?? Infinity;
     for (const [scope, s] of this.slots) if (s.due !== null && s.due < timerAt && (s.due > now || !this.running.has(scope))) timerAt = s.due;
     if (timerAt !== Infinity) this.startTimer(timerAt);
     const earliest = this.earliestRow();
@@ -355,6 +367,13 @@ export class ShardAlarms {
       else moved.set(state.row, [...(moved.get(state.row) ?? []), scope]);
     }
     for (const [to, movedScopes] of moved) writeRow(this.storage.sql, to, movedScopes);
+  }
+
+  private earliestUntakenRow(): number | undefined {
+    return this.storage.sql
+      .exec<{ at: number }>(`SELECT at FROM alarm_buckets ORDER BY at LIMIT ?`, this.taken.size + 1)
+      .toArray()
+      .find((r) => !this.taken.has(r.at))?.at;
   }
 
   private earliestRow(): number | null {
@@ -386,8 +405,8 @@ export class ShardAlarms {
 
   /**
    * An object with the old layout (a row per slot) has its slots moved into bucket rows, in one
-   * transaction, and the old table dropped. The object's alarm, set for them, stays; the timer takes
-   * the earliest row, which fires every scope in it (none is known to this instance).
+   * transaction, and the old table dropped. The object's alarm, set for them, stays; the rows fire
+   * every scope they hold (none is known to this instance).
    */
   private carryOver(): void {
     const sql = this.storage.sql;
@@ -402,7 +421,5 @@ export class ShardAlarms {
       for (const [bucket, scopes] of buckets) writeRow(sql, bucket, scopes);
       sql.exec(`DROP TABLE ${OLD_TABLE}`);
     });
-    const earliest = this.earliestRow();
-    if (earliest !== null) this.startTimer(earliest);
   }
 }

@@ -137,8 +137,9 @@ describe("a shard's alarm rows", () => {
       });
       const later = bucketOf(first + 1500, start);
       expect(rows(state.storage.sql)).toEqual({ [later]: ['1:a/'] });
-      // The shard restarts (memory gone): once that row passes, the new instance fires the slot from it.
+      // The shard restarts (memory gone): its timer goes to the row's second, and then the new instance fires the slot from it.
       const restarted = make();
+      expect((restarted as unknown as { timerAt: number }).timerAt).toBe(later);
       expect(restarted.slot('1:b/', state.storage.sql).get()).toBeNull();
       await untilWallClock(later);
       const fired: string[] = [];
