@@ -76,6 +76,16 @@ const RETRY_MS = 1000;
 /** The bucket whose row holds a slot due `at`, set at `now`: its second rounded up, and always after `now` (a firing reads rows up to its moment). */
 export const bucketOf = (at: number, now: number) => Math.ceil(Math.max(at, now + 1) / BUCKET_MS) * BUCKET_MS;
 
+/**
+ * A row's text is kept within this: each write rewrites the row, and one that outgrows its page
+ * spills into overflow pages, each written again at every append (a busy shard's second holds
+ * hundreds of scopes). A full row's second goes on in a row of its own at the next millisecond
+ * (its part): a bucket's rows are keyed from its second up, still before the next one.
+ */
+const ROW_BYTES = 2000;
+/** The bucket of a row's key (its second, whatever its part). */
+const bucketOfRow = (key: number) => key - (key % BUCKET_MS);
+
 const encodeScope = (scope: string) => `${JSON.stringify(scope)}\n`;
 /**
  * Adds `scopes` to the row of `bucket` (made if new): one row written. (An upsert, `ON CONFLICT DO
@@ -124,6 +134,8 @@ export class ShardAlarms {
   /** The running workflows' alarms, to wait for. */
   private readonly runs = new Map<string, Promise<void>>();
   private journal: Journal | undefined;
+  /** The row of each bucket ahead that this instance writes into (its last part), and its text's length. */
+  private readonly parts = new Map<number, { key: number; bytes: number }>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -278,10 +290,20 @@ export class ShardAlarms {
     // whose backstop is NEAR_MS ahead anyway — one within NEAR_MS (a workflow's next step sets its slot
     // a second ahead, often in the second after the one its start wrote).
     const enough = Math.max(bucket, bucketOf(now + NEAR_MS, now));
-    if (state.row !== undefined && state.row <= enough && !this.taken.has(state.row)) return undefined;
-    writeRow(sql, bucket, [scope]);
-    state.row = bucket;
-    return bucket;
+    if (state.row !== undefined && bucketOfRow(state.row) <= enough && !this.taken.has(state.row)) return undefined;
+    state.row = this.write(sql, bucket, [scope]);
+    return state.row;
+  }
+
+  /** Adds `scopes` to the row of `bucket` this instance fills (its last part, a new one when full); returns the row's key. */
+  private write(sql: SqlStorage, bucket: number, scopes: string[]): number {
+    const bytes = scopes.reduce((n, scope) => n + encodeScope(scope).length, 0);
+    let part = this.parts.get(bucket) ?? { key: bucket, bytes: 0 };
+    if (part.bytes > 0 && part.bytes + bytes > ROW_BYTES && part.key + 1 < bucket + BUCKET_MS) part = { key: part.key + 1, bytes: 0 };
+    part.bytes += bytes;
+    this.parts.set(bucket, part);
+    writeRow(sql, part.key, scopes);
+    return part.key;
   }
 
   /** The slot's state, made if new, after noting it in the open transaction's journal. */
@@ -358,15 +380,23 @@ export class ShardAlarms {
     this.taken.delete(bucket);
     this.storage.sql.exec(`DELETE FROM alarm_buckets WHERE at = ?`, bucket);
     const now = Date.now();
+    // Buckets already passed are written no more (a bucket is always ahead when written).
+    for (const second of this.parts.keys()) if (second <= now) this.parts.delete(second);
     const moved = new Map<number, string[]>();
     for (const scope of scopes) {
-      if (this.slots.get(scope)?.row !== bucket) continue;
-      const state = this.change(scope);
-      state.row = state.due === null ? undefined : bucketOf(state.due, now);
-      if (state.row === undefined) this.slots.delete(scope);
-      else moved.set(state.row, [...(moved.get(state.row) ?? []), scope]);
+      const state = this.slots.get(scope);
+      if (state?.row !== bucket) continue;
+      this.change(scope).row = undefined;
+      if (state.due === null) this.slots.delete(scope);
+      else {
+        const to = bucketOf(state.due, now);
+        moved.set(to, [...(moved.get(to) ?? []), scope]);
+      }
     }
-    for (const [to, movedScopes] of moved) writeRow(this.storage.sql, to, movedScopes);
+    for (const [to, movedScopes] of moved) {
+      const key = this.write(this.storage.sql, to, movedScopes);
+      for (const scope of movedScopes) this.slots.get(scope)!.row = key;
+    }
   }
 
   private earliestUntakenRow(): number | undefined {
@@ -418,7 +448,7 @@ export class ShardAlarms {
         const bucket = bucketOf(due, now);
         buckets.set(bucket, [...(buckets.get(bucket) ?? []), scope]);
       }
-      for (const [bucket, scopes] of buckets) writeRow(sql, bucket, scopes);
+      for (const [bucket, scopes] of buckets) this.write(sql, bucket, scopes);
       sql.exec(`DROP TABLE ${OLD_TABLE}`);
     });
   }

@@ -1,14 +1,15 @@
 /**
  * A shard's alarm slots in storage (src/workflow-object/shard-alarms.ts): rows shared by the slots due
- * in one second. A W1's slot costs one row written; a passed row is deleted once for all its scopes,
- * and a slot moved later than its row moves to a row of its own then; a rolled-back transaction leaves
- * no slot behind and loses none; a slot set, cleared and set again is never lost, across a restart;
- * a restarted shard fires from the rows what is due; the old layout's slots are carried over.
+ * in one second (in parts of a bounded size). A W1's slot costs one row written; a passed row is
+ * deleted once for all its scopes, and a slot moved later than its row moves to a row of its own
+ * then; a rolled-back transaction leaves no slot behind and loses none; a slot set, cleared and set
+ * again is never lost, across a restart; a restarted shard fires from the rows what is due; the old
+ * layout's slots are carried over.
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
-import { bucketOf, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
+import { BUCKET_MS, bucketOf, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, untilWallClock, wfObject } from './helpers.js';
 
 /** The rows written by the statements on the alarm rows that pass `counts`, from here on (as bench/instrumented-service.js counts them). */
@@ -86,6 +87,36 @@ describe("a shard's alarm rows", () => {
       expect(rows(state.storage.sql)).toEqual({ [bucketOf(start + 60_000, start)]: ['1:c/'] });
       // The alarm, set NEAR_MS ahead for the passed row, stays (it fires by c's row, finds nothing, and moves on).
       expect(await state.storage.getAlarm()).toBeLessThanOrEqual(bucketOf(start + 60_000, start));
+    });
+  });
+
+  it("a busy second's scopes go into rows of a bounded size (parts keyed within the second), each set still one row written, and all fire from them", async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const start = Date.now();
+      const second = bucketOf(start + 500, start);
+      const scopes = Array.from({ length: 60 }, (_, i) => keyScope(`a-workflow-id-of-some-length-${i}`));
+      for (const scope of scopes) alarms.slot(scope, state.storage.sql).set(start + 500);
+      expect(written()).toBe(scopes.length);
+      const stored = state.storage.sql.exec<{ at: number; n: number }>(`SELECT at, length(scopes) AS n FROM alarm_buckets ORDER BY at`).toArray();
+      expect(stored.length).toBeGreaterThan(1);
+      for (const { at, n } of stored) {
+        expect(at - second).toBeGreaterThanOrEqual(0);
+        expect(at - second).toBeLessThan(BUCKET_MS);
+        expect(n).toBeLessThanOrEqual(2000 + 60);
+      }
+      expect(Object.values(rows(state.storage.sql)).flat()).toEqual(scopes);
+      // A restarted shard fires every one of them once its rows have passed.
+      const restarted = make();
+      await untilWallClock(stored.at(-1)!.at);
+      const fired: string[] = [];
+      await restarted.fire(async (scope) => {
+        fired.push(scope);
+        restarted.slot(scope, state.storage.sql).clear();
+      });
+      expect(fired.sort()).toEqual([...scopes].sort());
+      expect(rows(state.storage.sql)).toEqual({});
     });
   });
 
