@@ -10,7 +10,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { BUCKET_MS, bucketOf, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
-import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, untilWallClock, wfObject } from './helpers.js';
+import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** The rows written by the statements on the alarm rows that pass `counts`, from here on (as bench/instrumented-service.js counts them). */
 function countRowsWritten(sql: SqlStorage, counts: (query: string, bindings: unknown[]) => boolean): () => number {
@@ -60,6 +60,13 @@ describe("a shard's alarm rows", () => {
     await completeWorkflowTask(second.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('hello x') }]);
     const after = await runInDurableObject(wfObject(wid), (o, state) => ({ written: written(), slot: shardSlot(o, state, keyScope(wid)) }));
     expect(after).toEqual({ written: 1, slot: null });
+    // Its row stays until its second has passed; then the shard's timer deletes it, firing nothing for the closed workflow.
+    const holding = () =>
+      runInDurableObject(wfObject(wid), (_o, state) => state.storage.sql.exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(scopes, ?) > 0`, JSON.stringify(keyScope(wid))).toArray().map((r) => r.at));
+    const held = await holding();
+    expect(held).toHaveLength(1);
+    await untilWallClock(held[0]!);
+    expect(await until(holding, (rows) => rows.length === 0, 100_000)).toEqual([]);
   });
 
   it('slots due in one second share a row: one row written for each slot set, one deletion for all once it has passed, and a slot moved later moves to its own row then', async () => {
