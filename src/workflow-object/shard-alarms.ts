@@ -2,11 +2,8 @@
  * A shard's one alarm, shared by its workflows. Each workflow has a slot — its due time — which the
  * shard keeps in memory exactly, and fires on time from an in-memory timer while the object lives.
  * Storage holds slots only as the backstop for when it does not (an eviction, a restart), in rows
- * shared by many workflows: one per due-time bucket (`alarm_buckets`: the second a slot is due in,
- * rounded up), each the scopes due by it. Cloudflare bills every row written and every index entry,
- * and a row of its own per slot (with the index that found the earliest) cost a short workflow three
- * billed rows: written twice, deleted once. A bucket's row costs one write per slot set into it, and
- * one deletion for all its scopes.
+ * shared by many workflows (alarm-rows.ts, which says why): one per due-time bucket (the second a
+ * slot is due in, rounded up), each the scopes due by it.
  *
  * Slots are lazy. A slot set writes its scope into its bucket's row in the workflow's own transaction
  * (a rollback takes both back: `transaction`) — unless the scope is in an earlier bucket's row
@@ -37,6 +34,7 @@
  * `keel dev` (bench/RESULTS.md, "W3 with shards"). Until then the alarm stays where it was, before
  * every slot still due.
  */
+import { AlarmRows, bucketOf, bucketOfRow } from './alarm-rows.js';
 
 export interface AlarmSlot {
   /** The slot's time (wall-clock ms; null: none): as set, or — not set since the object started — its row's second. */
@@ -45,22 +43,6 @@ export interface AlarmSlot {
   set(at: number): void;
   clear(): void;
 }
-
-/**
- * A bucket's row: its second (wall-clock ms, a whole second) and its scopes, each a JSON string and a
- * newline (a JSON string has none, so a newline and a scope's string are where that scope is).
- */
-const SCHEMA = `CREATE TABLE IF NOT EXISTS alarm_buckets (at INTEGER PRIMARY KEY, scopes TEXT NOT NULL)`;
-
-/**
- * The layout before buckets (a row per slot, and its index): its slots are carried into buckets
- * when an object that has it starts, so that no timer of a `keel dev` data directory or a
- * deployed shard is lost on upgrade.
- */
-const OLD_TABLE = 'alarms';
-
-/** A bucket's width: a row fires at most this much after the slots in it (the alarm, at most NEAR_MS after anyway). */
-export const BUCKET_MS = 1000;
 
 /**
  * The object's alarm is set no earlier than this from now (see above): the longest a slot due sooner
@@ -72,30 +54,6 @@ export const NEAR_MS = 5000;
 const FIRE_BATCH = 100;
 /** A workflow whose alarm failed is tried again this much later (its slot stays due). */
 const RETRY_MS = 1000;
-
-/** The bucket whose row holds a slot due `at`, set at `now`: its second rounded up, and always after `now` (a firing reads rows up to its moment). */
-export const bucketOf = (at: number, now: number) => Math.ceil(Math.max(at, now + 1) / BUCKET_MS) * BUCKET_MS;
-
-/**
- * A row's text is kept within this: each write rewrites the row, and one that outgrows its page
- * spills into overflow pages, each written again at every append (a busy shard's second holds
- * hundreds of scopes). A full row's second goes on in a row of its own at the next millisecond
- * (its part): a bucket's rows are keyed from its second up, still before the next one.
- */
-const ROW_BYTES = 2000;
-/** The bucket of a row's key (its second, whatever its part). */
-const bucketOfRow = (key: number) => key - (key % BUCKET_MS);
-
-const encodeScope = (scope: string) => `${JSON.stringify(scope)}\n`;
-/**
- * Adds `scopes` to the row of `bucket` (made if new): one row written. (An upsert, `ON CONFLICT DO
- * UPDATE`, is billed two rows when the row is there: the insert tried and the update.)
- */
-function writeRow(sql: SqlStorage, bucket: number, scopes: string[]): void {
-  const text = scopes.map(encodeScope).join('');
-  if (sql.exec(`UPDATE alarm_buckets SET scopes = scopes || ? WHERE at = ?`, text, bucket).rowsWritten === 0) sql.exec(`INSERT INTO alarm_buckets (at, scopes) VALUES (?, ?)`, bucket, text);
-}
-const decodeScopes = (text: string): Set<string> => new Set(text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as string));
 
 /** What this instance knows of a slot: its time, and the earliest row it knows holds the scope. */
 interface SlotState {
@@ -134,18 +92,16 @@ export class ShardAlarms {
   /** The running workflows' alarms, to wait for. */
   private readonly runs = new Map<string, Promise<void>>();
   private journal: Journal | undefined;
-  /** The row of each bucket ahead that this instance writes into (its last part), and its text's length. */
-  private readonly parts = new Map<number, { key: number; bytes: number }>();
+  private readonly rows: AlarmRows;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     /** Fires the workflows whose slots are due (the object's alarm handler, and the timer). */
     private readonly onTimer: () => Promise<void>,
   ) {
-    storage.sql.exec(SCHEMA);
-    this.carryOver();
+    this.rows = new AlarmRows(storage);
     // The rows written before this instance: the timer takes the earliest at its second.
-    const earliest = this.earliestRow();
+    const earliest = this.rows.earliest();
     if (earliest !== null) this.startTimer(earliest);
   }
 
@@ -157,7 +113,7 @@ export class ShardAlarms {
         if (known) return known.due;
         // Not set since the object started: the second of the earliest row that holds it (a scan of
         // the rows, once: it is known from then on, and the timer fires it with that row).
-        const row = this.storage.sql.exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(char(10) || scopes, char(10) || ?) > 0 ORDER BY at LIMIT 1`, encodeScope(scope)).toArray()[0]?.at;
+        const row = this.rows.holding(scope);
         if (row === undefined) return null;
         this.slots.set(scope, { due: row, row });
         this.startTimer(row);
@@ -260,20 +216,20 @@ export class ShardAlarms {
    * more (it moves to a row of its own when this one goes). More rows than room: the timer fires again at once.
    */
   private takeRows(now: number, due: Set<string>): void {
-    for (const { at, scopes } of this.storage.sql.exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets WHERE at <= ? ORDER BY at`, now)) {
-      if (this.taken.has(at)) continue;
+    for (const { key, scopes } of this.rows.passed(now)) {
+      if (this.taken.has(key)) continue;
       if (due.size >= FIRE_BATCH) {
         this.startTimer(now);
         return;
       }
-      const row: TakenRow = { scopes: decodeScopes(scopes), waitFor: new Set() };
+      const row: TakenRow = { scopes: scopes(), waitFor: new Set() };
       for (const scope of row.scopes) {
         const state = this.slots.get(scope);
         const fires = state === undefined || (state.due !== null && state.due <= now);
         if (fires) due.add(scope);
         if (fires || this.pending.has(scope)) row.waitFor.add(scope);
       }
-      this.taken.set(at, row);
+      this.taken.set(key, row);
     }
   }
 
@@ -291,19 +247,8 @@ export class ShardAlarms {
     // a second ahead, often in the second after the one its start wrote).
     const enough = Math.max(bucket, bucketOf(now + NEAR_MS, now));
     if (state.row !== undefined && bucketOfRow(state.row) <= enough && !this.taken.has(state.row)) return undefined;
-    state.row = this.write(sql, bucket, [scope]);
+    state.row = this.rows.write(sql, bucket, [scope]);
     return state.row;
-  }
-
-  /** Adds `scopes` to the row of `bucket` this instance fills (its last part, a new one when full); returns the row's key. */
-  private write(sql: SqlStorage, bucket: number, scopes: string[]): number {
-    const bytes = scopes.reduce((n, scope) => n + encodeScope(scope).length, 0);
-    let part = this.parts.get(bucket) ?? { key: bucket, bytes: 0 };
-    if (part.bytes > 0 && part.bytes + bytes > ROW_BYTES && part.key + 1 < bucket + BUCKET_MS) part = { key: part.key + 1, bytes: 0 };
-    part.bytes += bytes;
-    this.parts.set(bucket, part);
-    writeRow(sql, part.key, scopes);
-    return part.key;
   }
 
   /** The slot's state, made if new, after noting it in the open transaction's journal. */
@@ -329,7 +274,7 @@ export class ShardAlarms {
     if (at === null) return;
     this.startTimer(at);
     if (wrote === undefined) return;
-    const earliest = this.armedAt === undefined || this.armedAt === null ? Math.min(this.earliestRow() ?? wrote, wrote) : wrote;
+    const earliest = this.armedAt === undefined || this.armedAt === null ? Math.min(this.rows.earliest() ?? wrote, wrote) : wrote;
     if (this.armedAt === undefined || this.armedAt === null || this.armedAt > this.alarmFor(earliest)) this.armAt(earliest);
   }
 
@@ -362,10 +307,10 @@ export class ShardAlarms {
     const now = Date.now();
     // The timer goes to a row's second too: it takes the row then (one deletion for its scopes), and
     // fires on time what it holds that this instance does not know (set before a restart).
-    let timerAt = this.earliestUntakenRow() ?? Infinity;
+    let timerAt = this.rows.earliestBut(this.taken) ?? Infinity;
     for (const [scope, s] of this.slots) if (s.due !== null && s.due < timerAt && (s.due > now || !this.running.has(scope))) timerAt = s.due;
     if (timerAt !== Infinity) this.startTimer(timerAt);
-    const earliest = this.earliestRow();
+    const earliest = this.rows.earliest();
     // An alarm still to come that fires no later than the earliest row needs stays (it fires, finds
     // nothing or that row passed, and moves on); one used up, or none, is written.
     if (earliest === null) this.armAt(null);
@@ -376,16 +321,14 @@ export class ShardAlarms {
    * Deletes a taken row. Its scopes' slots it alone held (moved later since) are written into their
    * own buckets' rows, one write for those of a bucket.
    */
-  private deleteRow(bucket: number, scopes: Set<string>): void {
-    this.taken.delete(bucket);
-    this.storage.sql.exec(`DELETE FROM alarm_buckets WHERE at = ?`, bucket);
+  private deleteRow(key: number, scopes: Set<string>): void {
+    this.taken.delete(key);
+    this.rows.delete(key);
     const now = Date.now();
-    // Buckets already passed are written no more (a bucket is always ahead when written).
-    for (const second of this.parts.keys()) if (second <= now) this.parts.delete(second);
     const moved = new Map<number, string[]>();
     for (const scope of scopes) {
       const state = this.slots.get(scope);
-      if (state?.row !== bucket) continue;
+      if (state?.row !== key) continue;
       this.change(scope).row = undefined;
       if (state.due === null) this.slots.delete(scope);
       else {
@@ -394,20 +337,9 @@ export class ShardAlarms {
       }
     }
     for (const [to, movedScopes] of moved) {
-      const key = this.write(this.storage.sql, to, movedScopes);
-      for (const scope of movedScopes) this.slots.get(scope)!.row = key;
+      const written = this.rows.write(this.storage.sql, to, movedScopes);
+      for (const scope of movedScopes) this.slots.get(scope)!.row = written;
     }
-  }
-
-  private earliestUntakenRow(): number | undefined {
-    return this.storage.sql
-      .exec<{ at: number }>(`SELECT at FROM alarm_buckets ORDER BY at LIMIT ?`, this.taken.size + 1)
-      .toArray()
-      .find((r) => !this.taken.has(r.at))?.at;
-  }
-
-  private earliestRow(): number | null {
-    return this.storage.sql.exec<{ at: number | null }>(`SELECT MIN(at) AS at FROM alarm_buckets`).one().at;
   }
 
   /** When the object's alarm must fire for a row of second `at`: then, or NEAR_MS from now if that is later (see above). */
@@ -431,25 +363,5 @@ export class ShardAlarms {
       this.timerAt = Infinity;
       void this.onTimer();
     }, Math.max(0, at - Date.now()));
-  }
-
-  /**
-   * An object with the old layout (a row per slot) has its slots moved into bucket rows, in one
-   * transaction, and the old table dropped. The object's alarm, set for them, stays; the rows fire
-   * every scope they hold (none is known to this instance).
-   */
-  private carryOver(): void {
-    const sql = this.storage.sql;
-    if (sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, OLD_TABLE).toArray().length === 0) return;
-    this.storage.transactionSync(() => {
-      const now = Date.now();
-      const buckets = new Map<number, string[]>();
-      for (const { scope, due } of sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM ${OLD_TABLE}`)) {
-        const bucket = bucketOf(due, now);
-        buckets.set(bucket, [...(buckets.get(bucket) ?? []), scope]);
-      }
-      for (const [bucket, scopes] of buckets) this.write(sql, bucket, scopes);
-      sql.exec(`DROP TABLE ${OLD_TABLE}`);
-    });
   }
 }

@@ -9,7 +9,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
-import { BUCKET_MS, bucketOf, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
+import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
+import { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** The rows written by the statements on the alarm rows that pass `counts`, from here on (as bench/instrumented-service.js counts them). */

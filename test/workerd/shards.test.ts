@@ -12,7 +12,8 @@ import { Space } from './visibility-helpers.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import { BUCKET_MS, bucketOf, NEAR_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
+import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
+import { NEAR_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startAndCompleteFirstTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
