@@ -74,7 +74,6 @@ export class WorkflowHost {
     this.usage = usageMeterOf(this.env);
     this.usage.watch(storage.sql);
     this.store = new WorkflowStore(storage, this.usage, storage.scope);
-    if (this.store.foundEmpty) storage.knownEmpty?.();
     this.listCheckDue = storage.scope !== '' && !this.store.foundEmpty;
     if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
@@ -134,7 +133,6 @@ export class WorkflowHost {
     } catch (err) {
       // Storage rolled back; what the store holds of it in memory goes too.
       this.store.forget();
-      this.storage.forget();
       this.visibility.changeEnded(false);
       throw err;
     }

@@ -61,7 +61,7 @@ export class WorkflowObject extends DurableObject<Env> {
     return (this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue()));
   }
   private retention: RetentionSweep | undefined;
-  /** A shard's deletion of its workflows' closed runs past their retention (made with the first use: its slot is in the alarms table). */
+  /** A shard's deletion of its workflows' closed runs past their retention (made with the first use: its slot is one of the shard alarm's). */
   private get sweep(): RetentionSweep {
     return (this.retention ??= new RetentionSweep(this.ctx.storage.sql, this.alarms, this.env, (workflowId) => this.host(workflowId)));
   }

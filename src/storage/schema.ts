@@ -6,10 +6,11 @@
  *
  * Tables made by their first write are not part of a version: a database without them is whole (a
  * table costs billed rows and a page, so only an object that needs one pays for it). They are
- * declared beside their rows' owner and listed here: a shard's alarm slots (`alarms`,
- * src/workflow-object/shard-alarms.ts) and its runs' list entries (`visibility`, VISIBILITY_TABLE in
- * src/visibility/shard-store.ts). Changing one of their layouts takes a version and a migration here
- * like any other table.
+ * declared beside their rows' owner and listed here: a shard's alarm slots (`alarm_buckets`,
+ * src/workflow-object/alarm-rows.ts) and its runs' list entries (`visibility`, VISIBILITY_TABLE in
+ * src/visibility/shard-store.ts). Changing one of their layouts takes a migration, run where the
+ * table is opened: alarm-rows.ts moves the slots of the layout before it (`alarms`, a row and an
+ * index entry per workflow) into its rows when its shard starts, and drops that table.
  */
 
 import { migrateV1ToV2 } from './migrate-v2.js';

@@ -5,7 +5,6 @@
  */
 import type { Clock } from '../clock.js';
 import { nextWakeup } from '../engine/lifecycle.js';
-import { isRunning } from '../engine/run-state.js';
 import type { Txn } from '../engine/transaction.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
 import type { HostStorage } from './host-storage.js';
@@ -58,10 +57,8 @@ export class WorkflowAlarm {
     // Undelivered tasks (calls, summaries) are retried by the alarm if the delivery that follows
     // this transaction fails or the object is evicted first; a row due later (a running run's
     // summary, a retry's back-off) is delivered by the alarm when it is due.
-    let undelivered = false;
     for (const due of [this.store.outboxDue(), ...this.outboxes.map((o) => o.earliestDue())]) {
       if (due !== undefined) at = Math.min(at ?? Infinity, due > tx.now ? due : tx.now + 1000);
-      undelivered ||= due !== undefined;
     }
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);
@@ -71,9 +68,7 @@ export class WorkflowAlarm {
     if (wall === this.setTo) return;
     this.setTo = wall;
     if (wall === null) void this.storage.deleteAlarm();
-    // A closed run with everything delivered waits for its deletion: set as it is, since nothing moves
-    // it again first (while a delivery is on its way, its retry stays lazy: the delivery moves it).
-    else void this.storage.setAlarm(wall, { exact: !undelivered && (!run || !isRunning(run)) });
+    else void this.storage.setAlarm(wall);
   }
 
   /** Makes the alarm fire by `due` (the object's time), keeping an earlier one. */

@@ -9,12 +9,8 @@ import { StateTable } from '../storage/state-table.js';
 import type { ShardAlarms } from './shard-alarms.js';
 
 export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync' | 'getAlarm' | 'deleteAlarm' | 'deleteAll'> {
-  /**
-   * Sets the workflow's alarm. In a shard a slot moved later keeps its earlier time (shard-alarms.ts)
-   * unless `exact`: the workflow's run has closed, so nothing moves the slot again before that time
-   * and the alarm would fire then only to move it.
-   */
-  setAlarm(at: number | Date, options?: { exact?: boolean }): Promise<void>;
+  /** Sets the workflow's alarm (in a shard, its slot: written in the caller's transaction, lazily, shard-alarms.ts). */
+  setAlarm(at: number | Date): Promise<void>;
   /**
    * In a shard: makes the shard's retention sweep fire by `wall` (wall-clock ms), which deletes the
    * workflow's closed runs (retention-sweep.ts). An object of its own has none: its alarm does that.
@@ -26,10 +22,6 @@ export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync
   readonly database: object;
   /** What every key of this workflow starts with on disk ('' in an object of its own). */
   readonly scope: string;
-  /** A transaction rolled back: what is kept in memory of storage outside the workflow's store is read again. */
-  forget(): void;
-  /** The workflow's store found it has no row (a workflow new to its shard): its alarm slot is taken to have none, unread. */
-  knownEmpty?(): void;
   /**
    * The shard dropped this workflow from memory: every later statement through this view throws, so
    * that work still running on it (a delivery) cannot write from what it held; the alarm retries it.
@@ -78,7 +70,6 @@ export function objectStorage(storage: DurableObjectStorage): HostStorage {
     sql,
     database: storage.sql,
     scope: '',
-    forget: () => {},
     close,
     transactionSync: (fn) => storage.transactionSync(fn),
     getAlarm: (options) => storage.getAlarm(options),
@@ -100,19 +91,20 @@ export function shardStorage(storage: DurableObjectStorage, workflowId: string, 
     database: storage.sql,
     scope,
     sweepBy,
-    forget: () => alarm.forget(),
-    knownEmpty: () => alarm.knownEmpty(),
     close,
-    transactionSync: (fn) => storage.transactionSync(fn),
+    // A rollback takes back what it changed of the shard's slots in memory with its rows.
+    transactionSync: (fn) => alarms.transaction(() => storage.transactionSync(fn)),
     getAlarm: () => Promise.resolve(alarm.get()),
     // Written at once (inside the caller's transaction), as the object's own setAlarm is.
-    setAlarm: (at, options) => (alarm.set(typeof at === 'number' ? at : at.getTime(), options?.exact), Promise.resolve()),
+    setAlarm: (at) => (alarm.set(typeof at === 'number' ? at : at.getTime()), Promise.resolve()),
     deleteAlarm: () => (alarm.clear(), Promise.resolve()),
     deleteAll: () => {
-      storage.transactionSync(() => {
-        rows.deleteScope();
-        alarm.clear();
-      });
+      alarms.transaction(() =>
+        storage.transactionSync(() => {
+          rows.deleteScope();
+          alarm.clear();
+        }),
+      );
       return Promise.resolve();
     },
   };

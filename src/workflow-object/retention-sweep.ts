@@ -23,7 +23,7 @@ import type { RunDeletion } from '../retention.js';
 import { closedBy, earliestClose } from '../visibility/shard-store.js';
 import type { AlarmSlot, ShardAlarms } from './shard-alarms.js';
 
-/** The sweep's slot in the shard's alarm table: no workflow's scope (those begin with a digit, host-storage.ts). */
+/** The sweep's slot in the shard's alarm: no workflow's scope (those begin with a digit, host-storage.ts). */
 export const SWEEP_SCOPE = 'retention';
 /** A sweep that leaves runs not yet due comes back no sooner than this. */
 export const SWEEP_EVERY_MS = 5 * 60_000;
@@ -61,10 +61,12 @@ export class RetentionSweep {
 
   /**
    * A closed run is due for deletion at `due` (wall-clock ms): the sweep fires by then. Called inside the
-   * change's transaction; writes only when that is earlier than the slot holds (ShardAlarms' lazy slots).
+   * change's transaction; moves the slot only when that is earlier than it holds (and writes a row only
+   * when no row that fires by then holds it: ShardAlarms' lazy slots).
    */
   armBy(due: number): void {
-    this.slot.set(due);
+    const held = this.slot.get();
+    if (held === null || due < held) this.slot.set(due);
   }
 
   /** One sweep (its slot came due), one at a time. Resolves with the number of runs it deleted. */

@@ -1,46 +1,48 @@
 /**
- * A shard's one alarm, shared by its workflows. Each workflow has a slot — its due time, a row of
- * the `alarms` table written in the workflow's own transaction, as an object of its own writes its
- * alarm — and the object's alarm is moved only when a slot comes due earlier than it ("lazy"): it
- * may fire with nothing due (a slot moved later or cleared), and then it is set to the earliest slot.
+ * A shard's one alarm, shared by its workflows. Each workflow has a slot — its due time — which the
+ * shard keeps in memory exactly, and fires on time from an in-memory timer while the object lives.
+ * Storage holds slots only as the backstop for when it does not (an eviction, a restart), in rows
+ * shared by many workflows (alarm-rows.ts, which says why): one per due-time bucket (the second a
+ * slot is due in, rounded up), each the scopes due by it.
  *
- * Slots are lazy too, because each write of one is two billed rows (the row and its index entry):
- * a slot moved later than the time it holds keeps that time (still ahead): the workflow's alarm then
- * runs early, finds what it waits for not yet due, and sets its slot again. A short workflow thus
- * writes its slot once (its first due moment, a second after its start, when an undelivered task
- * would be handed over again) instead of at every step, and once more when that second has passed.
+ * Slots are lazy. A slot set writes its scope into its bucket's row in the workflow's own transaction
+ * (a rollback takes both back: `transaction`) — unless the scope is in an earlier bucket's row
+ * already, which will fire first (a slot moved later keeps its row), or, for a slot due within
+ * NEAR_MS, in one within NEAR_MS (the alarm would not fire sooner anyway). A slot cleared writes nothing.
+ * So a short workflow writes its slot once (its first due moment, a second after its start, when an
+ * undelivered task would be handed over again) and never again. A bucket whose second has passed is
+ * taken by the next firing (the timer goes to a row's second too, and the alarm): its scopes this
+ * instance knows are not due go (cleared) or move to their own bucket's row (a slot moved later: that
+ * is its second write), the others are fired, and the row is deleted once they have set their slots
+ * again. After a restart no scope is known, so each of a passed row's is fired: a workflow whose
+ * alarm finds nothing due just sets its slot again or clears it. A bucket lies ahead of every moment
+ * a firing has read rows at, so a slot set again never lands in a row being deleted.
  *
- * Due slots are fired from an in-memory timer while the object lives, on time; the object's alarm is
- * the backstop after an eviction or a restart (local workerd was also seen to lose an alarm set again a
- * few ms ahead during or just after its handler: bench/RESULTS.md, "Seen on the way"). So the alarm
- * need not be on time for a slot due soon, while the object is busy and its timer fires it: it is set
- * no earlier than NEAR_MS from now. Most such slots are backstops a workflow clears within ms (a task's
- * hand-off window, its delivery's retry, a workflow task's timeout), and a busy shard's alarm, set for
- * each of them, fired about once a second for nothing: each firing two commits (the shard's and
- * workerd's alarm index), as many per W1 under load as a third of its own. A slot due later than
- * NEAR_MS — a timer an evicted shard waits for — sets the alarm to its moment exactly.
+ * The object's alarm is the backstop: set for the earliest row, and no earlier than NEAR_MS from now,
+ * since while the object lives its timer fires slots due sooner (local workerd was also seen to lose
+ * an alarm set again a few ms ahead during or just after its handler: bench/RESULTS.md, "Seen on the
+ * way"). Most such slots are backstops a workflow clears within ms (a task's hand-off window, its
+ * delivery's retry, a workflow task's timeout), and a busy shard's alarm, set for each of them, fired
+ * about once a second for nothing: each firing two commits (the shard's and workerd's alarm index).
+ * A row due later than NEAR_MS — a timer an evicted shard waits for — sets the alarm to its second.
  *
  * A firing (`fire`) runs the due workflows' alarms side by side and waits for none of the others:
  * a slot that comes due while an earlier workflow's alarm still waits on its hand-over or delivery
- * fires at once. The object's alarm is moved once per firing, when the last of its workflows has
- * set its slot again — in that workflow's transaction — so that a firing's writes are one commit:
- * each commit is an fsync on the object's one thread under `keel dev` (bench/RESULTS.md, "W3 with
- * shards"). Until then the alarm stays where it was, before every slot still due.
+ * fires at once. The object's alarm is moved, and the rows the firing took are deleted, once per
+ * firing, when the last of its workflows has set its slot again — in that workflow's transaction —
+ * so that a firing's writes are one commit: each commit is an fsync on the object's one thread under
+ * `keel dev` (bench/RESULTS.md, "W3 with shards"). Until then the alarm stays where it was, before
+ * every slot still due.
  */
+import { AlarmRows, bucketOf, bucketOfRow } from './alarm-rows.js';
 
 export interface AlarmSlot {
+  /** The slot's time (wall-clock ms; null: none): as set, or — not set since the object started — its row's second. */
   get(): number | null;
-  /** Sets the slot (wall-clock ms); synchronous, so that it is part of the caller's transaction. `exact`: also when later than it holds. */
-  set(at: number, exact?: boolean): void;
+  /** Sets the slot (wall-clock ms); synchronous, so that its row is part of the caller's transaction. */
+  set(at: number): void;
   clear(): void;
-  /** Storage rolled back: the slot's time is read again. */
-  forget(): void;
-  /** The workflow had no row in the shard: until its slot is read or written, `set` takes it to have none (and writes it). */
-  knownEmpty(): void;
 }
-
-/** A slot's row is its scope and due time; the index finds the earliest without a scan. */
-const SCHEMA = [`CREATE TABLE IF NOT EXISTS alarms (scope TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID`, `CREATE INDEX IF NOT EXISTS alarms_by_due ON alarms (due)`];
 
 /**
  * The object's alarm is set no earlier than this from now (see above): the longest a slot due sooner
@@ -53,64 +55,119 @@ const FIRE_BATCH = 100;
 /** A workflow whose alarm failed is tried again this much later (its slot stays due). */
 const RETRY_MS = 1000;
 
+/** What this instance knows of a slot: its time, and the earliest row it knows holds the scope. */
+interface SlotState {
+  due: number | null;
+  row: number | undefined;
+}
+
+/** A passed row a firing took: its scopes, and those whose workflow must set its slot again before it goes. */
+interface TakenRow {
+  scopes: Set<string>;
+  waitFor: Set<string>;
+}
+
+/** What a transaction changed in memory, taken back if it rolls back. */
+interface Journal {
+  slots: Map<string, SlotState | undefined>;
+  /** Fired scopes it set again (no longer pending). */
+  unpended: string[];
+  /** Taken rows it stopped waiting for a scope: [bucket, scope]. */
+  unwaited: Array<[number, string]>;
+}
+
 export class ShardAlarms {
   /** The object's alarm as last set by this instance (null: none); undefined when not known. */
   private armedAt: number | null | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
+  /** Every slot set or cleared since the object started (a cleared one while a row still holds it). */
+  private readonly slots = new Map<string, SlotState>();
+  /** Passed rows a firing took, by bucket: deleted when no workflow of theirs is waited for. */
+  private readonly taken = new Map<number, TakenRow>();
   /** The scopes whose workflow's alarm runs now, with when their firing began. */
   private readonly running = new Map<string, number>();
   /** The scopes fired whose workflow has not set its slot again yet: the alarm moves when none is left. */
   private readonly pending = new Set<string>();
   /** The running workflows' alarms, to wait for. */
   private readonly runs = new Map<string, Promise<void>>();
+  private journal: Journal | undefined;
+  private readonly rows: AlarmRows;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     /** Fires the workflows whose slots are due (the object's alarm handler, and the timer). */
     private readonly onTimer: () => Promise<void>,
   ) {
-    for (const stmt of SCHEMA) storage.sql.exec(stmt);
+    this.rows = new AlarmRows(storage);
+    // The rows written before this instance: the timer takes the earliest at its second.
+    const earliest = this.rows.earliest();
+    if (earliest !== null) this.startTimer(earliest);
   }
 
-  /** A workflow's slot; its statements go through the workflow's own handle `sql`, so that its meter counts them. */
+  /** A workflow's slot; the rows it writes go through the workflow's own handle `sql`, so that its meter counts them. */
   slot(scope: string, sql: SqlStorage): AlarmSlot {
-    /** The slot's time as stored (null: no row), undefined until read. */
-    let stored: number | null | undefined;
-    /** `knownEmpty` said so: `set` writes without reading (a row there after all is replaced by the one it writes). */
-    let assumedNone = false;
-    const get = () => (stored ??= sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null);
     return {
-      get,
-      set: (at, exact = false) => {
+      get: () => {
+        const known = this.slots.get(scope);
+        if (known) return known.due;
+        // Not set since the object started: the second of the earliest row that holds it (a scan of
+        // the rows, once: it is known from then on, and the timer fires it with that row).
+        const row = this.rows.holding(scope);
+        if (row === undefined) return null;
+        this.slots.set(scope, { due: row, row });
+        this.startTimer(row);
+        return row;
+      },
+      set: (at) => {
         // A workflow whose alarm runs and asks for a moment that was past when it began did not take
         // what was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
         const runningSince = this.running.get(scope);
         if (runningSince !== undefined && at <= runningSince) at = Date.now() + RETRY_MS;
-        const held = stored === undefined && assumedNone ? null : get();
-        // A time still ahead and not later than `at` fires first: the workflow then sets its slot again.
-        if (held !== null && held <= at && held > Date.now() && !exact) return this.wasSet(scope, null, sql);
-        sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, scope, at);
-        stored = at;
-        this.wasSet(scope, at, sql);
+        const wrote = this.setSlot(scope, at, sql);
+        this.wasSet(scope, at, wrote);
       },
       clear: () => {
-        if (get() !== null) {
-          sql.exec(`DELETE FROM alarms WHERE scope = ?`, scope);
-          stored = null;
-        }
-        this.wasSet(scope, null, sql);
-      },
-      knownEmpty: () => {
-        assumedNone = stored === undefined;
-      },
-      forget: () => {
-        stored = undefined;
-        assumedNone = false;
-        // The object's alarm may have been set in the transaction that rolled back.
-        this.armedAt = undefined;
+        const state = this.change(scope);
+        state.due = null;
+        if (state.row === undefined) this.slots.delete(scope);
+        this.wasSet(scope, null, undefined);
       },
     };
+  }
+
+  /**
+   * Runs `fn` (a workflow's transaction) so that what it changes of the slots in memory goes back
+   * with its writes if it throws.
+   */
+  transaction<T>(fn: () => T): T {
+    const outer = this.journal;
+    const journal: Journal = { slots: new Map(), unpended: [], unwaited: [] };
+    this.journal = journal;
+    try {
+      const result = fn();
+      // Committed into an enclosing transaction: its rollback takes this one's changes back too.
+      if (outer) {
+        for (const [scope, before] of journal.slots) if (!outer.slots.has(scope)) outer.slots.set(scope, before);
+        outer.unpended.push(...journal.unpended);
+        outer.unwaited.push(...journal.unwaited);
+      }
+      return result;
+    } catch (err) {
+      for (const [scope, before] of journal.slots) {
+        if (before) this.slots.set(scope, before);
+        else this.slots.delete(scope);
+      }
+      // A fired workflow's setting again rolled back: the firing and its rows still wait for it. (A
+      // row deleted in it is back, and no longer taken: the next firing takes it again.)
+      for (const scope of journal.unpended) if (this.running.has(scope)) this.pending.add(scope);
+      for (const [bucket, scope] of journal.unwaited) this.taken.get(bucket)?.waitFor.add(scope);
+      // The object's alarm may have been set in it.
+      this.armedAt = undefined;
+      throw err;
+    } finally {
+      this.journal = outer;
+    }
   }
 
   /**
@@ -132,7 +189,7 @@ export class ShardAlarms {
         }),
       );
     }
-    // Nothing due: the alarm goes to the earliest slot.
+    // Nothing due: the rows taken go, and the alarm goes to the earliest left.
     if (due.length === 0) return this.armNext();
     // Due ones already running are waited for too: the object's alarm handler must not end before
     // the alarm is set again (workerd deletes an alarm its handler did not set), and they set it when they end.
@@ -144,73 +201,158 @@ export class ShardAlarms {
     this.armedAt = undefined;
   }
 
-  /** The scopes of the slots due by `now`, earliest first. */
+  /** The scopes due by `now`: the slots known due, earliest first, then those of the passed rows this firing takes. */
   private due(now: number): string[] {
-    return this.storage.sql
-      .exec<{ scope: string }>(`SELECT scope FROM alarms WHERE due <= ? ORDER BY due LIMIT ?`, now, FIRE_BATCH)
-      .toArray()
-      .map((r) => r.scope);
+    const known = [...this.slots].filter(([, s]) => s.due !== null && s.due <= now).sort(([, a], [, b]) => a.due! - b.due!);
+    const due = new Set(known.slice(0, FIRE_BATCH).map(([scope]) => scope));
+    if (due.size < FIRE_BATCH) this.takeRows(now, due);
+    return [...due];
   }
 
-  /** A slot was set (`at`) or left or cleared (null), inside its workflow's transaction. */
-  private wasSet(scope: string, at: number | null, sql: SqlStorage): void {
+  /**
+   * Takes the rows whose second has passed (not taken already), while `due` has room. Of each row's
+   * scopes, one unknown here (set before the object started) or due is fired, and the row waits for
+   * it (and for one fired before that has not set its slot again); one known not due needs the row no
+   * more (it moves to a row of its own when this one goes). More rows than room: the timer fires again at once.
+   */
+  private takeRows(now: number, due: Set<string>): void {
+    for (const { key, scopes } of this.rows.passed(now)) {
+      if (this.taken.has(key)) continue;
+      if (due.size >= FIRE_BATCH) {
+        this.startTimer(now);
+        return;
+      }
+      const row: TakenRow = { scopes: scopes(), waitFor: new Set() };
+      for (const scope of row.scopes) {
+        const state = this.slots.get(scope);
+        const fires = state === undefined || (state.due !== null && state.due <= now);
+        if (fires) due.add(scope);
+        if (fires || this.pending.has(scope)) row.waitFor.add(scope);
+      }
+      this.taken.set(key, row);
+    }
+  }
+
+  /**
+   * Sets a slot in memory and, unless a row that fires no later holds its scope already, writes its
+   * scope into its bucket's row (through `sql`). Returns the bucket written, if any.
+   */
+  private setSlot(scope: string, at: number, sql: SqlStorage): number | undefined {
+    const state = this.change(scope);
+    state.due = at;
+    const now = Date.now();
+    const bucket = bucketOf(at, now);
+    // A row that fires by then holds it already: the slot's, or — for a slot due sooner than NEAR_MS,
+    // whose backstop is NEAR_MS ahead anyway — one within NEAR_MS (a workflow's next step sets its slot
+    // a second ahead, often in the second after the one its start wrote).
+    const enough = Math.max(bucket, bucketOf(now + NEAR_MS, now));
+    if (state.row !== undefined && bucketOfRow(state.row) <= enough && !this.taken.has(state.row)) return undefined;
+    state.row = this.rows.write(sql, bucket, [scope]);
+    return state.row;
+  }
+
+  /** The slot's state, made if new, after noting it in the open transaction's journal. */
+  private change(scope: string): SlotState {
+    let state = this.slots.get(scope);
+    if (this.journal && !this.journal.slots.has(scope)) this.journal.slots.set(scope, state && { ...state });
+    if (!state) this.slots.set(scope, (state = { due: null, row: undefined }));
+    return state;
+  }
+
+  /** A slot was set (`at`, its row written in `wrote` if it was) or left or cleared (null), inside its workflow's transaction. */
+  private wasSet(scope: string, at: number | null, wrote: number | undefined): void {
     if (this.pending.delete(scope)) {
+      this.journal?.unpended.push(scope);
+      this.unwait(scope);
       // The last of a firing's workflows moves the alarm, in its transaction; the others only the timer.
       if (this.pending.size === 0) this.armNext();
       else if (at !== null) this.startTimer(at);
       return;
     }
     // Set outside a firing: the timer goes to it if earlier, and the alarm moves only if it would fire
-    // later than the slot needs (a new instance: to the earliest slot).
+    // later than the row written needs (a new instance: to the earliest row).
     if (at === null) return;
-    const earliest = this.armedAt === undefined || this.armedAt === null ? (this.earliest(sql) ?? at) : at;
-    this.startTimer(earliest);
+    this.startTimer(at);
+    if (wrote === undefined) return;
+    const earliest = this.armedAt === undefined || this.armedAt === null ? Math.min(this.rows.earliest() ?? wrote, wrote) : wrote;
     if (this.armedAt === undefined || this.armedAt === null || this.armedAt > this.alarmFor(earliest)) this.armAt(earliest);
   }
 
+  /** A fired workflow set its slot again (or ended): the rows taken no longer wait for it. */
+  private unwait(scope: string): void {
+    for (const [bucket, row] of this.taken) if (row.waitFor.delete(scope)) this.journal?.unwaited.push([bucket, scope]);
+  }
+
   /**
-   * A workflow's alarm ended (its deliveries too). Its slot still due by when its firing began means
-   * it failed (or took nothing): tried again after RETRY_MS. Then the alarm goes to the earliest slot.
+   * A workflow's alarm ended (its deliveries too). Its slot still due by when its firing began, or
+   * never set again, means it failed (or took nothing): tried again after RETRY_MS. Then the alarm
+   * goes to the earliest row.
    */
   private ended(scope: string, began: number): void {
     this.running.delete(scope);
-    this.pending.delete(scope);
-    const due = this.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due;
-    if (due !== undefined && due <= began) this.storage.sql.exec(`UPDATE alarms SET due = ? WHERE scope = ?`, Date.now() + RETRY_MS, scope);
+    const neverSet = this.pending.delete(scope);
+    const due = this.slots.get(scope)?.due;
+    if (neverSet || (due !== undefined && due !== null && due <= began)) this.setSlot(scope, Date.now() + RETRY_MS, this.storage.sql);
+    this.unwait(scope);
     this.armNext();
   }
 
   /**
-   * The alarm to the earliest slot (at once if past); the timer to the earliest slot but one still
-   * due whose workflow's alarm runs (it arms again when it ends, so the timer does not spin on it).
+   * Deletes the taken rows no workflow is waited for (a slot moved later than its row goes to its
+   * own); the timer to the earliest slot but one still due whose workflow's alarm runs (it arms again
+   * when it ends, so the timer does not spin on it); the alarm to the earliest row (at once if past).
    */
   private armNext(): void {
+    for (const [bucket, row] of this.taken) if (row.waitFor.size === 0) this.deleteRow(bucket, row.scopes);
     const now = Date.now();
-    const next = this.storage.sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM alarms ORDER BY due LIMIT ?`, this.running.size + 1).toArray();
-    const earliest = next[0]?.due;
-    const timerAt = next.find((r) => r.due > now || !this.running.has(r.scope))?.due;
-    if (timerAt !== undefined) this.startTimer(timerAt);
-    // An alarm still to come that fires no later than the earliest slot needs stays (it fires, finds
-    // nothing or that slot due, and moves on); one used up, or none, is written.
-    if (earliest === undefined) this.armAt(null);
+    // The timer goes to a row's second too: it takes the row then (one deletion for its scopes), and
+    // fires on time what it holds that this instance does not know (set before a restart).
+    let timerAt = this.rows.earliestBut(this.taken) ?? Infinity;
+    for (const [scope, s] of this.slots) if (s.due !== null && s.due < timerAt && (s.due > now || !this.running.has(scope))) timerAt = s.due;
+    if (timerAt !== Infinity) this.startTimer(timerAt);
+    const earliest = this.rows.earliest();
+    // An alarm still to come that fires no later than the earliest row needs stays (it fires, finds
+    // nothing or that row passed, and moves on); one used up, or none, is written.
+    if (earliest === null) this.armAt(null);
     else if (this.armedAt === undefined || this.armedAt === null || this.armedAt <= now || this.armedAt > this.alarmFor(earliest)) this.armAt(earliest);
   }
 
-  /** When the object's alarm must fire for a slot due `at`: then, or NEAR_MS from now if that is later (see above). */
+  /**
+   * Deletes a taken row. Its scopes' slots it alone held (moved later since) are written into their
+   * own buckets' rows, one write for those of a bucket.
+   */
+  private deleteRow(key: number, scopes: Set<string>): void {
+    this.taken.delete(key);
+    this.rows.delete(key);
+    const now = Date.now();
+    const moved = new Map<number, string[]>();
+    for (const scope of scopes) {
+      const state = this.slots.get(scope);
+      if (state?.row !== key) continue;
+      this.change(scope).row = undefined;
+      if (state.due === null) this.slots.delete(scope);
+      else {
+        const to = bucketOf(state.due, now);
+        moved.set(to, [...(moved.get(to) ?? []), scope]);
+      }
+    }
+    for (const [to, movedScopes] of moved) {
+      const written = this.rows.write(this.storage.sql, to, movedScopes);
+      for (const scope of movedScopes) this.slots.get(scope)!.row = written;
+    }
+  }
+
+  /** When the object's alarm must fire for a row of second `at`: then, or NEAR_MS from now if that is later (see above). */
   private alarmFor(at: number): number {
     return Math.max(at, Date.now() + NEAR_MS);
   }
 
-  /** Sets the object's alarm for a slot due `at` (null: none), written only when it moves. */
+  /** Sets the object's alarm for a row of second `at` (null: none), written only when it moves. */
   private armAt(at: number | null): void {
     const alarm = at === null ? null : this.alarmFor(at);
     if (alarm === this.armedAt) return;
     this.armedAt = alarm;
     void (alarm === null ? this.storage.deleteAlarm() : this.storage.setAlarm(alarm));
-  }
-
-  private earliest(sql: SqlStorage): number | null {
-    return sql.exec<{ due: number | null }>(`SELECT MIN(due) AS due FROM alarms`).one().due;
   }
 
   private startTimer(at: number): void {

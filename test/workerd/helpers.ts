@@ -11,6 +11,7 @@ import { taskQueueStub, workflowObjectStub, workflowStub } from '../../src/stubs
 import { workflowShards } from '../../src/workflow-shards.js';
 import type { HostStorage } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
+import type { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { partitionStub } from '../../src/task-queue.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -84,6 +85,9 @@ export const wfStub = (workflowId: string) => workflowStub(testEnv, NS, workflow
 /** The Durable Object that keeps the workflow (its own, or its shard). */
 export const wfObject = (workflowId: string, namespace = NS) => workflowObjectStub(testEnv, namespace, workflowId);
 
+/** A slot of a shard's alarm (a workflow's scope, or SWEEP_SCOPE) as the shard knows it: wall-clock ms, null when none (src/workflow-object/shard-alarms.ts). */
+export const shardSlot = (o: WorkflowObject, state: DurableObjectState, scope: string) => (o as unknown as { alarms: ShardAlarms }).alarms.slot(scope, state.storage.sql).get();
+
 /** The storage a workflow's host sees: its alarm (a shard's slot), its scope. */
 export const hostStorage = (host: WorkflowHost) => (host as unknown as { storage: HostStorage }).storage;
 
@@ -123,9 +127,9 @@ export async function sweepRetention(workflowId: string, namespace = NS): Promis
  */
 export async function deletionBy(workflowId: string): Promise<number | null> {
   if (workflowShards(testEnv) === 0) return alarmAt(workflowId);
-  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => {
-    const wall = state.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, SWEEP_SCOPE).toArray()[0]?.due;
-    return wall === undefined ? null : wall - o.clock.toWallClock(0);
+  return runInDurableObject(wfObject(workflowId), (o: WorkflowObject, state) => {
+    const wall = shardSlot(o, state, SWEEP_SCOPE);
+    return wall === null ? null : wall - o.host(workflowId, NS).clock.toWallClock(0);
   });
 }
 
@@ -322,6 +326,15 @@ export async function freezeQueueClock(taskQueue: string, partition = 0): Promis
  * got somewhere (a long poll registered, a delivery made). Each try is a round trip to
  * an object, never a sleep.
  */
+/**
+ * Waits until the wall clock reaches `at` (for a shard's alarm row, whose second must have passed
+ * for a firing to take it). workerd's clock moves only across I/O, so each try waits on a timer.
+ */
+export async function untilWallClock(at: number): Promise<void> {
+  for (let i = 0; i < 100 && Date.now() < at; i++) await new Promise((resolve) => setTimeout(resolve, Math.max(1, at - Date.now())));
+  if (Date.now() < at) throw new Error(`the wall clock did not reach ${at}`);
+}
+
 export async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, tries = 1000): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const value = await probe();

@@ -13,7 +13,7 @@ import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { expectError, testEnv } from './helpers.js';
+import { expectError, shardSlot, testEnv } from './helpers.js';
 import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
@@ -42,10 +42,7 @@ const sweepAfter = (s: Space, workflowId: string, ms: number) =>
 
 /** The shard's slots: the sweep's, and the workflow's (null: none). */
 const slots = (s: Space, workflowId: string) =>
-  inShard(s, workflowId, (_sweep, sql) => {
-    const due = (scope: string) => sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null;
-    return { sweep: due(SWEEP_SCOPE), workflow: due(keyScope(workflowId)) };
-  });
+  runInDurableObject(workflowObjectStub(testEnv, s.ns, workflowId), (o: WorkflowObject, state) => ({ sweep: shardSlot(o, state, SWEEP_SCOPE), workflow: shardSlot(o, state, keyScope(workflowId)) }));
 
 /** The workflow's rows in its shard. */
 const rowsOf = (s: Space, workflowId: string) =>

@@ -12,8 +12,9 @@ import { Space } from './visibility-helpers.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
+import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
 import { NEAR_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
-import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startAndCompleteFirstTask, startWorkflow, testEnv, unique, until, wfObject } from './helpers.js';
+import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startAndCompleteFirstTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
 function shardMates(prefix: string): [string, string] {
@@ -27,13 +28,13 @@ function shardMates(prefix: string): [string, string] {
 
 /** The rows of a workflow in its shard's database (keys without its scope), and its alarm slot. */
 const rawRows = (workflowId: string) =>
-  runInDurableObject(wfObject(workflowId), (_o, state) => {
+  runInDurableObject(wfObject(workflowId), (o: WorkflowObject, state) => {
     const scope = keyScope(workflowId);
     const rows = state.storage.sql
       .exec<{ k: string }>(`SELECT k FROM state WHERE k >= ? AND k < ? ORDER BY k`, scope, scope.slice(0, -1) + '0')
       .toArray()
       .map((r) => r.k.slice(scope.length));
-    const slot = state.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, scope).toArray()[0]?.due ?? null;
+    const slot = shardSlot(o, state, scope);
     return { rows, slot, bytes: state.storage.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state WHERE k >= ? AND k < ?`, scope, scope.slice(0, -1) + '0').one().b };
   });
 
@@ -77,8 +78,8 @@ describe('workflows in shards', () => {
     const [a, b] = shardMates('overlap');
     await runInDurableObject(wfObject(a), async (instance, state) => {
       const alarms = (instance as unknown as { alarms: ShardAlarms }).alarms;
-      const slot = (id: string) => state.storage.sql.exec<{ due: number }>(`SELECT due FROM alarms WHERE scope = ?`, keyScope(id)).one().due;
-      const due = (id: string, at: number) => state.storage.sql.exec(`INSERT OR REPLACE INTO alarms (scope, due) VALUES (?, ?)`, keyScope(id), at);
+      const slot = (id: string) => alarms.slot(keyScope(id), state.storage.sql).get()!;
+      const due = (id: string, at: number) => alarms.slot(keyScope(id), state.storage.sql).set(at);
       // As when the object's alarm runs (an alarm an earlier test of this shard set within NEAR_MS would otherwise stay).
       alarms.usedUp();
       const began = Date.now();
@@ -95,7 +96,7 @@ describe('workflows in shards', () => {
       due(b, began - 1);
       let secondEnded = false;
       const second = alarms.fire(async (scope) => void fired.push(scope)).then(() => (secondEnded = true));
-      expect(fired).toEqual([keyScope(a), keyScope(b)]);
+      expect(fired.filter((scope) => [a, b].map(keyScope).includes(scope))).toEqual([keyScope(a), keyScope(b)]);
       // … but ends only with a (a's slot is due too: as the object's alarm handler, it must not end
       // before the alarm is set again, which a does when it ends).
       await new Promise((resolve) => setTimeout(resolve, 0));
@@ -106,12 +107,13 @@ describe('workflows in shards', () => {
       // at the earliest of them; the object's alarm, the backstop, NEAR_MS from when it was set.
       expect(slot(a)).toBeGreaterThan(began);
       expect(slot(b)).toBeGreaterThan(began);
-      const earliest = state.storage.sql.exec<{ due: number }>(`SELECT MIN(due) AS due FROM alarms`).one().due;
+      const earliest = Math.min(slot(a), slot(b));
       // (The timer may be earlier still, for a slot another workflow has since moved later: it then fires, finds nothing, and re-arms.)
       expect((alarms as unknown as { timerAt: number }).timerAt).toBeLessThanOrEqual(earliest);
+      // The alarm is no later than their rows need, and NEAR_MS ahead at least.
       const alarm = (await state.storage.getAlarm())!;
-      expect(alarm).toBeGreaterThanOrEqual(Math.max(earliest, began + NEAR_MS));
-      expect(alarm).toBeLessThanOrEqual(Date.now() + NEAR_MS);
+      expect(alarm).toBeGreaterThanOrEqual(began + NEAR_MS);
+      expect(alarm).toBeLessThanOrEqual(Math.max(bucketOf(earliest, began), Date.now() + NEAR_MS));
     });
   });
 
@@ -145,7 +147,7 @@ describe('workflows in shards', () => {
     for (const id of [a, b]) expect((await rawRows(id)).slot).toBeNull();
   });
 
-  it('a timer due within NEAR_MS fires on time from memory, and from the alarm when the shard is restarted before it', async () => {
+  it('a timer due within NEAR_MS fires on time from memory, and from its row in storage when the shard is restarted before it', async () => {
     const [a, b] = shardMates('backstop');
     const tq = unique('backstop-tq');
     for (const id of [a, b]) await startWorkflow(id, tq);
@@ -166,7 +168,8 @@ describe('workflows in shards', () => {
     });
     const second = await startTimer(1);
     const slot = (await rawRows(second)).slot!;
-    // … and the instance ends: the new one knows of the slot only from storage, and its alarm fires it.
+    // … and the instance ends: the new one knows of the slot only from storage, its row, and fires it
+    // from there — by its timer at the row's second, or by the alarm.
     await runInDurableObject(wfObject(a), (_o, state) => {
       try {
         state.abort('restart');
@@ -174,23 +177,29 @@ describe('workflows in shards', () => {
         // abort throws in the caller by design.
       }
     }).catch(() => undefined);
-    expect(await fired(second)).toBe(false);
+    // What storage knows of it: the earliest row that holds it (its own second's, or one within NEAR_MS that held it already).
+    const row = await runInDurableObject(wfObject(a), (_o, state) => state.storage.sql.exec<{ at: number }>(`SELECT MIN(at) AS at FROM alarm_buckets WHERE instr(scopes, ?) > 0`, JSON.stringify(keyScope(second))).one().at);
+    expect(row).toBeGreaterThanOrEqual(slot);
+    expect(row).toBeLessThanOrEqual(slot + NEAR_MS + BUCKET_MS);
     const alarm = (await runInDurableObject(wfObject(a), (_o, state) => state.storage.getAlarm()))!;
-    expect(alarm).toBeGreaterThanOrEqual(slot);
-    expect(alarm).toBeLessThanOrEqual(slot + NEAR_MS + 1000);
-    await until(() => Promise.resolve(Date.now()), (now) => now >= slot, 1_000_000);
-    expect(await runDurableObjectAlarm(wfObject(a))).toBe(true);
+    expect(alarm).toBeGreaterThanOrEqual(row);
+    expect(alarm).toBeLessThanOrEqual(slot + NEAR_MS + BUCKET_MS);
+    // (The test runs the alarm at once: not before its row's second, as workerd would not. The new
+    // instance's timer may have taken the row already.)
+    await untilWallClock(row);
+    await runDurableObjectAlarm(wfObject(a));
     expect(await until(() => fired(second), (done) => done, 10_000)).toBe(true);
   });
 
-  it('the alarm is set to a slot due later than NEAR_MS exactly (an evicted shard wakes on time), and to NEAR_MS ahead for one due sooner', async () => {
+  it('the alarm is set to the second of a slot due later than NEAR_MS (an evicted shard wakes by then), and to NEAR_MS ahead for one due sooner', async () => {
     // A shard's alarms over an object of their own, so that no other test's slots are in it.
     const stub = testEnv.WORKFLOWS.get(testEnv.WORKFLOWS.idFromName(JSON.stringify([NS, unique('alarms-only')])));
     await runInDurableObject(stub, async (_o, state) => {
       const alarms = new ShardAlarms(state.storage, async () => {});
       const began = Date.now();
       alarms.slot('1:x/', state.storage.sql).set(began + 60_000);
-      expect(await state.storage.getAlarm()).toBe(began + 60_000);
+      expect(await state.storage.getAlarm()).toBe(bucketOf(began + 60_000, began));
+      expect(bucketOf(began + 60_000, began) - (began + 60_000)).toBeLessThan(BUCKET_MS);
       // Due sooner: the timer fires it on time; the alarm, its backstop, moves to NEAR_MS from now …
       alarms.slot('1:y/', state.storage.sql).set(began + 100);
       expect((alarms as unknown as { timerAt: number }).timerAt).toBe(began + 100);
@@ -216,28 +225,30 @@ describe('workflows in shards', () => {
       const alarms = new ShardAlarms(storage, async () => {});
       const slot = (scope: string) => alarms.slot(scope, state.storage.sql);
       // Two workflows start, each with a backstop a second ahead: one alarm write.
-      slot('1:a/').set(Date.now() + 1000);
-      slot('1:b/').set(Date.now() + 1000);
+      const start = Date.now();
+      slot('1:a/').set(start + 1000);
+      slot('1:b/').set(start + 1000);
       expect(writes).toHaveLength(1);
       // Both close within ms: their slots go to their deletion, days ahead; the alarm stays.
       const deletion = Date.now() + 72 * 3_600_000;
-      slot('1:a/').set(deletion, true);
-      slot('1:b/').set(deletion, true);
+      slot('1:a/').set(deletion);
+      slot('1:b/').set(deletion);
       expect(writes).toHaveLength(1);
       // The timer's firing finds nothing due and leaves the alarm where it is, so the next start
       // (a busy shard's next workflow) finds it set and leaves it too.
       await alarms.fire(async () => {
         throw new Error('nothing is due');
       });
-      slot('1:c/').set(Date.now() + 1000);
-      slot('1:c/').set(deletion, true);
+      slot('1:c/').set(start + 1000);
+      slot('1:c/').set(deletion);
       expect(writes).toHaveLength(1);
-      // The alarm runs (for nothing) and moves once, to the deletion.
+      // The alarm runs (for nothing: the slots' row, of a second ahead, has passed) and moves once, to the deletion's second.
+      await untilWallClock(bucketOf(start + 1000, start));
       alarms.usedUp();
       await alarms.fire(async () => {
         throw new Error('nothing is due');
       });
-      expect(writes).toEqual([writes[0], deletion]);
+      expect(writes).toEqual([writes[0], bucketOf(deletion, start)]);
       clearTimeout((alarms as unknown as { timer: ReturnType<typeof setTimeout> }).timer);
       await state.storage.deleteAlarm();
     });
@@ -313,7 +324,7 @@ describe('a workflow new to its shard', () => {
     expect(reads.filter((q) => / v FROM state|MIN\(k\)/.test(q))).toEqual([]);
     expect(reads.filter((q) => /SELECT k, v, n|json_extract|MAX\(n\)|MIN\(n\)/.test(q))).toEqual([]);
     // Nor its alarm slot's (it had no row in the shard, so no slot either): the start wrote it unread.
-    expect(reads.filter((q) => /FROM alarms WHERE scope/.test(q))).toEqual([]);
+    expect(reads.filter((q) => /FROM alarm_buckets/.test(q))).toEqual([]);
     // Nor its stored bytes, for its summaries at start and close: memory holds every row it wrote (test/workerd/stored-bytes.test.ts).
     expect(reads).toEqual([]);
     expect(statements.length).toBeGreaterThan(0);

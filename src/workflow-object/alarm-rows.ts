@@ -1,0 +1,116 @@
+/**
+ * A shard's alarm slots as stored (shard-alarms.ts keeps them in memory and fires them): the backstop
+ * for after an eviction or a restart, in rows shared by the slots due in one second — `alarm_buckets`,
+ * keyed by the second rounded up (a due-time bucket), each row the scopes due by it. Cloudflare bills
+ * every row written, an index entry included; a row per slot, found by an index on its due time, cost
+ * a short workflow three. A row here costs one write per scope added, and one deletion for all.
+ *
+ * A busy second's scopes go into several rows, its parts, each kept within ROW_BYTES: every append
+ * rewrites the row, and one that outgrows its page spills into overflow pages, all written again at
+ * every append. A part's key is its second plus its number (a millisecond each), before the next second.
+ */
+
+/** A bucket's width: its row fires at most this much after the slots in it. */
+export const BUCKET_MS = 1000;
+
+/** The bucket whose row holds a slot due `at`, set at `now`: its second rounded up, and always after `now` (a firing reads rows up to its moment). */
+export const bucketOf = (at: number, now: number) => Math.ceil(Math.max(at, now + 1) / BUCKET_MS) * BUCKET_MS;
+
+/** The bucket of a row's key (its second, whatever its part). */
+export const bucketOfRow = (key: number) => key - (key % BUCKET_MS);
+
+/** A part's text is kept within this (see above): a 4 KB page holds it. */
+const ROW_BYTES = 2000;
+
+/** A row: its key (wall-clock ms: its bucket's second, plus its part) and its scopes, each a JSON string and a newline. */
+const SCHEMA = `CREATE TABLE IF NOT EXISTS alarm_buckets (at INTEGER PRIMARY KEY, scopes TEXT NOT NULL)`;
+
+/**
+ * The layout before buckets (a row per slot, and its index): its slots are carried into rows when an
+ * object that has it starts, so that no timer of a `keel dev` data directory or a deployed shard is
+ * lost on upgrade.
+ */
+const OLD_TABLE = 'alarms';
+
+/** A JSON string has no newline: a newline and a scope's string are where that scope is in a row. */
+const encodeScope = (scope: string) => `${JSON.stringify(scope)}\n`;
+const decodeScopes = (text: string): Set<string> => new Set(text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as string));
+
+/**
+ * Adds `text` to the row `key` (made if new): one row written. (An upsert, `ON CONFLICT DO UPDATE`, is
+ * billed two rows when the row is there: the insert tried and the update.)
+ */
+function append(sql: SqlStorage, key: number, text: string): void {
+  if (sql.exec(`UPDATE alarm_buckets SET scopes = scopes || ? WHERE at = ?`, text, key).rowsWritten === 0) sql.exec(`INSERT INTO alarm_buckets (at, scopes) VALUES (?, ?)`, key, text);
+}
+
+export class AlarmRows {
+  /** The part of each bucket ahead that this instance writes into, and its text's length (a part from before it counts as empty). */
+  private readonly parts = new Map<number, { key: number; bytes: number }>();
+
+  constructor(private readonly storage: Pick<DurableObjectStorage, 'sql' | 'transactionSync'>) {
+    storage.sql.exec(SCHEMA);
+    this.carryOver();
+  }
+
+  /** Adds `scopes` to `bucket`'s rows through `sql` (its last part, a new one when full); returns the key of the row written. */
+  write(sql: SqlStorage, bucket: number, scopes: string[]): number {
+    const text = scopes.map(encodeScope).join('');
+    let part = this.parts.get(bucket) ?? { key: bucket, bytes: 0 };
+    if (part.bytes > 0 && part.bytes + text.length > ROW_BYTES && part.key + 1 < bucket + BUCKET_MS) part = { key: part.key + 1, bytes: 0 };
+    part.bytes += text.length;
+    this.parts.set(bucket, part);
+    append(sql, part.key, text);
+    return part.key;
+  }
+
+  /** The rows whose key is `now` or before, earliest first; a row's scopes are read when asked for. */
+  *passed(now: number): Generator<{ key: number; scopes: () => Set<string> }> {
+    for (const { at, scopes } of this.storage.sql.exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets WHERE at <= ? ORDER BY at`, now)) yield { key: at, scopes: () => decodeScopes(scopes) };
+  }
+
+  /** Deletes a passed row. */
+  delete(key: number): void {
+    this.storage.sql.exec(`DELETE FROM alarm_buckets WHERE at = ?`, key);
+    // Buckets passed are written no more (a bucket is always ahead when written).
+    for (const bucket of this.parts.keys()) if (bucket <= key) this.parts.delete(bucket);
+  }
+
+  /** The earliest row's key; null when none. */
+  earliest(): number | null {
+    return this.storage.sql.exec<{ at: number | null }>(`SELECT MIN(at) AS at FROM alarm_buckets`).one().at;
+  }
+
+  /** The earliest row's key but those of `skipped`. */
+  earliestBut(skipped: ReadonlyMap<number, unknown>): number | undefined {
+    return this.storage.sql
+      .exec<{ at: number }>(`SELECT at FROM alarm_buckets ORDER BY at LIMIT ?`, skipped.size + 1)
+      .toArray()
+      .find((r) => !skipped.has(r.at))?.at;
+  }
+
+  /** The key of the earliest row that holds `scope` (a scan of every row's text). */
+  holding(scope: string): number | undefined {
+    return this.storage.sql.exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(char(10) || scopes, char(10) || ?) > 0 ORDER BY at LIMIT 1`, encodeScope(scope)).toArray()[0]?.at;
+  }
+
+  /**
+   * An object with the old layout (a row per slot) has its slots moved into rows, in one transaction,
+   * and the old table dropped. The object's alarm, set for them, stays; the rows fire every scope
+   * they hold (none is known to the instance).
+   */
+  private carryOver(): void {
+    const sql = this.storage.sql;
+    if (sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, OLD_TABLE).toArray().length === 0) return;
+    this.storage.transactionSync(() => {
+      const now = Date.now();
+      const buckets = new Map<number, string[]>();
+      for (const { scope, due } of sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM ${OLD_TABLE}`)) {
+        const bucket = bucketOf(due, now);
+        buckets.set(bucket, [...(buckets.get(bucket) ?? []), scope]);
+      }
+      for (const [bucket, scopes] of buckets) this.write(sql, bucket, scopes);
+      sql.exec(`DROP TABLE ${OLD_TABLE}`);
+    });
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * A shard's alarm slots in storage (src/workflow-object/shard-alarms.ts): rows shared by the slots due
+ * in one second (in parts of a bounded size). A W1's slot costs one row written; a passed row is
+ * deleted once for all its scopes, and a slot moved later than its row moves to a row of its own
+ * then; a rolled-back transaction leaves no slot behind and loses none; a slot set, cleared and set
+ * again is never lost, across a restart; a restarted shard fires from the rows what is due; the old
+ * layout's slots are carried over.
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { keyScope } from '../../src/workflow-object/host-storage.js';
+import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
+import { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
+import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
+
+/** The rows written by the statements on the alarm rows that pass `counts`, from here on (as bench/instrumented-service.js counts them). */
+function countRowsWritten(sql: SqlStorage, counts: (query: string, bindings: unknown[]) => boolean): () => number {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const exec = sql.exec.bind(sql);
+  (sql as unknown as { exec: (query: string, ...bindings: SqlStorageValue[]) => unknown }).exec = (query: string, ...bindings: SqlStorageValue[]) => {
+    const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+    if (query.includes('alarm_buckets') && counts(query, bindings)) cursors.push(cursor);
+    return cursor;
+  };
+  return () => cursors.reduce((n, c) => n + c.rowsWritten, 0);
+}
+
+/** Runs `fn` in an object of its own (not a shard: no other test's slots), with a ShardAlarms over its storage; its alarm and timer are cleared after. */
+async function withAlarms<T>(fn: (state: DurableObjectState, make: () => ShardAlarms) => Promise<T> | T): Promise<T> {
+  const stub = testEnv.WORKFLOWS.get(testEnv.WORKFLOWS.idFromName(JSON.stringify([NS, unique('alarm-rows')])));
+  return runInDurableObject(stub, async (_o, state) => {
+    const made: ShardAlarms[] = [];
+    try {
+      return await fn(state, () => {
+        const alarms = new ShardAlarms(state.storage, async () => {});
+        made.push(alarms);
+        return alarms;
+      });
+    } finally {
+      for (const alarms of made) clearTimeout((alarms as unknown as { timer: ReturnType<typeof setTimeout> }).timer);
+      await state.storage.deleteAlarm();
+    }
+  });
+}
+
+/** The scopes stored in each row, by its second. */
+const rows = (sql: SqlStorage) =>
+  Object.fromEntries(sql.exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets ORDER BY at`).toArray().map((r) => [r.at, r.scopes.split('\n').filter(Boolean).map((s) => JSON.parse(s) as string)]));
+
+describe("a shard's alarm rows", () => {
+  it('a W1 writes its slot once: one row at its start, none at its activity, its close or its clearing', async () => {
+    const wid = unique('w1-slot');
+    const tq = unique('w1-slot-tq');
+    const written = await runInDurableObject(wfObject(wid), (_o, state) => countRowsWritten(state.storage.sql, (_q, bindings) => bindings.some((b) => typeof b === 'string' && b.includes(JSON.stringify(keyScope(wid))))));
+    await startWorkflow(wid, tq);
+    const first = (await pollWorkflowTask(tq))!;
+    await completeWorkflowTask(first.taskToken, [{ type: 'ScheduleActivityTask', activityId: '1', activityType: 'greet', taskQueue: tq, input: [json('x')], startToCloseTimeoutMs: 10_000 }]);
+    const act = (await pollActivityTask(tq))!;
+    await ok('POST', '/activity-tasks/complete', { taskToken: act.taskToken, result: json('hello x'), identity: 'test-worker' });
+    const second = (await pollWorkflowTask(tq))!;
+    await completeWorkflowTask(second.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('hello x') }]);
+    const after = await runInDurableObject(wfObject(wid), (o, state) => ({ written: written(), slot: shardSlot(o, state, keyScope(wid)) }));
+    expect(after).toEqual({ written: 1, slot: null });
+    // Its row stays until its second has passed; then the shard's timer deletes it, firing nothing for the closed workflow.
+    const holding = () =>
+      runInDurableObject(wfObject(wid), (_o, state) => state.storage.sql.exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(scopes, ?) > 0`, JSON.stringify(keyScope(wid))).toArray().map((r) => r.at));
+    const held = await holding();
+    expect(held).toHaveLength(1);
+    await untilWallClock(held[0]!);
+    expect(await until(holding, (rows) => rows.length === 0, 100_000)).toEqual([]);
+  });
+
+  it('slots due in one second share a row: one row written for each slot set, one deletion for all once it has passed, and a slot moved later moves to its own row then', async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const slot = (scope: string) => alarms.slot(scope, state.storage.sql);
+      const start = Date.now();
+      const row = bucketOf(start + 500, start);
+      for (const scope of ['1:a/', '1:b/', '1:c/']) slot(scope).set(start + 500);
+      expect(written()).toBe(3);
+      expect(rows(state.storage.sql)).toEqual({ [row]: ['1:a/', '1:b/', '1:c/'] });
+      // a and b close (cleared), c waits for a timer a minute ahead: nothing written, the row holds them all.
+      slot('1:a/').clear();
+      slot('1:b/').clear();
+      slot('1:c/').set(start + 60_000);
+      expect(written()).toBe(3);
+      expect(slot('1:c/').get()).toBe(start + 60_000);
+      // The row's second passes: a firing fires none of them (known not due), deletes the row and writes c into its own.
+      await untilWallClock(row);
+      const fired: string[] = [];
+      await alarms.fire(async (scope) => void fired.push(scope));
+      expect(fired).toEqual([]);
+      expect(written()).toBe(3 + 2);
+      expect(rows(state.storage.sql)).toEqual({ [bucketOf(start + 60_000, start)]: ['1:c/'] });
+      // The alarm, set NEAR_MS ahead for the passed row, stays (it fires by c's row, finds nothing, and moves on).
+      expect(await state.storage.getAlarm()).toBeLessThanOrEqual(bucketOf(start + 60_000, start));
+    });
+  });
+
+  it("a busy second's scopes go into rows of a bounded size (parts keyed within the second), each set still one row written, and all fire from them", async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const start = Date.now();
+      const second = bucketOf(start + 500, start);
+      const scopes = Array.from({ length: 60 }, (_, i) => keyScope(`a-workflow-id-of-some-length-${i}`));
+      for (const scope of scopes) alarms.slot(scope, state.storage.sql).set(start + 500);
+      expect(written()).toBe(scopes.length);
+      const stored = state.storage.sql.exec<{ at: number; n: number }>(`SELECT at, length(scopes) AS n FROM alarm_buckets ORDER BY at`).toArray();
+      expect(stored.length).toBeGreaterThan(1);
+      for (const { at, n } of stored) {
+        expect(at - second).toBeGreaterThanOrEqual(0);
+        expect(at - second).toBeLessThan(BUCKET_MS);
+        expect(n).toBeLessThanOrEqual(2000 + 60);
+      }
+      expect(Object.values(rows(state.storage.sql)).flat()).toEqual(scopes);
+      // A restarted shard fires every one of them once its rows have passed.
+      const restarted = make();
+      await untilWallClock(stored.at(-1)!.at);
+      const fired: string[] = [];
+      await restarted.fire(async (scope) => {
+        fired.push(scope);
+        restarted.slot(scope, state.storage.sql).clear();
+      });
+      expect(fired.sort()).toEqual([...scopes].sort());
+      expect(rows(state.storage.sql)).toEqual({});
+    });
+  });
+
+  it('a rolled-back transaction leaves no slot of its own behind, and keeps the one set before it', async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const slot = alarms.slot('1:a/', state.storage.sql);
+      const rolledBack = (fn: () => void) =>
+        expect(() =>
+          alarms.transaction(() =>
+            state.storage.transactionSync(() => {
+              fn();
+              throw new Error('rolled back');
+            }),
+          ),
+        ).toThrow('rolled back');
+      // A slot set in it: gone with it, from memory and from the rows.
+      const start = Date.now();
+      rolledBack(() => slot.set(start + 30_000));
+      expect(slot.get()).toBeNull();
+      expect(rows(state.storage.sql)).toEqual({});
+      // One set before: a rolled-back clear or earlier setting leaves it, in memory and in its row.
+      slot.set(start + 30_000);
+      rolledBack(() => slot.clear());
+      rolledBack(() => slot.set(start + 10_000));
+      expect(slot.get()).toBe(start + 30_000);
+      expect(rows(state.storage.sql)).toEqual({ [bucketOf(start + 30_000, start)]: ['1:a/'] });
+      // Memory and rows agree after: setting it earlier for real writes the earlier row.
+      slot.set(start + 10_000);
+      expect(rows(state.storage.sql)).toEqual({ [bucketOf(start + 10_000, start)]: ['1:a/'], [bucketOf(start + 30_000, start)]: ['1:a/'] });
+    });
+  });
+
+  it('a slot set, cleared and set again later is never lost: its first row carries it until its own is written, and a restarted shard fires it from that', async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const slot = alarms.slot('1:a/', state.storage.sql);
+      const start = Date.now();
+      const first = bucketOf(start + 10, start);
+      // Set, cleared (nothing written), set again for a later second: its first row still holds it (nothing written).
+      slot.set(start + 10);
+      slot.clear();
+      slot.set(first + 1500);
+      expect(rows(state.storage.sql)).toEqual({ [first]: ['1:a/'] });
+      // The first row passes: its firing moves the slot to its own row instead of dropping it.
+      await untilWallClock(first);
+      await alarms.fire(async () => {
+        throw new Error('not due yet');
+      });
+      const later = bucketOf(first + 1500, start);
+      expect(rows(state.storage.sql)).toEqual({ [later]: ['1:a/'] });
+      // The shard restarts (memory gone): its timer goes to the row's second, and then the new instance fires the slot from it.
+      const restarted = make();
+      expect((restarted as unknown as { timerAt: number }).timerAt).toBe(later);
+      expect(restarted.slot('1:b/', state.storage.sql).get()).toBeNull();
+      await untilWallClock(later);
+      const fired: string[] = [];
+      await restarted.fire(async (scope) => {
+        fired.push(scope);
+        restarted.slot(scope, state.storage.sql).clear();
+      });
+      expect(fired).toEqual(['1:a/']);
+      // Its workflow took it (and cleared its slot): the row is gone.
+      expect(rows(state.storage.sql)).toEqual({});
+    });
+  });
+
+  it('a restarted shard fires a row’s scopes, and one whose alarm failed (set nothing) is tried again a second later, in a row written before the passed one goes', async () => {
+    await withAlarms(async (state, make) => {
+      const start = Date.now();
+      make().slot('1:a/', state.storage.sql).set(start + 10);
+      const row = bucketOf(start + 10, start);
+      const restarted = make();
+      await untilWallClock(row);
+      // (`alarm` does not throw: the shard's handler logs what failed.)
+      await restarted.fire(async () => {});
+      // Tried again a second later: in a row of its own, before the passed one went.
+      const retry = restarted.slot('1:a/', state.storage.sql).get()!;
+      expect(retry).toBeGreaterThan(row);
+      expect(rows(state.storage.sql)).toEqual({ [bucketOf(retry, row)]: ['1:a/'] });
+    });
+  });
+
+  it("carries an old shard's slots (a row each in `alarms`) into rows by second when it starts, and drops the old table", async () => {
+    await withAlarms(async (state, make) => {
+      const sql = state.storage.sql;
+      const start = Date.now();
+      sql.exec(`CREATE TABLE alarms (scope TEXT PRIMARY KEY, due INTEGER NOT NULL) WITHOUT ROWID`);
+      sql.exec(`CREATE INDEX alarms_by_due ON alarms (due)`);
+      // One due already, two due in the same second a minute ahead.
+      sql.exec(`INSERT INTO alarms (scope, due) VALUES (?, ?), (?, ?), (?, ?)`, '1:a/', start - 5000, '1:b/', start + 60_000, 'retention', start + 60_000);
+      const alarms = make();
+      expect(sql.exec(`SELECT name FROM sqlite_master WHERE name IN ('alarms', 'alarms_by_due')`).toArray()).toEqual([]);
+      const due = bucketOf(start - 5000, start);
+      expect(rows(sql)).toEqual({ [due]: ['1:a/'], [bucketOf(start + 60_000, start)]: ['1:b/', 'retention'] });
+      // The one due fires once its row's second has passed (the instance knows none of them: it fires what the row holds).
+      await untilWallClock(due);
+      const fired: string[] = [];
+      await alarms.fire(async (scope) => {
+        fired.push(scope);
+        alarms.slot(scope, sql).clear();
+      });
+      expect(fired).toEqual(['1:a/']);
+      // A second instance finds nothing to carry over.
+      make();
+      expect(Object.keys(rows(sql))).toEqual([String(bucketOf(start + 60_000, start))]);
+    });
+  });
+});
