@@ -32,6 +32,17 @@ const shardRow = (s: Space, workflowId: string, runId: string) =>
 /** The workflow's pending summaries (`v/` rows) in its shard's state table. */
 const outboxRows = (s: Space, workflowId: string) => inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range('v/').length);
 
+/** The workflow's next change fails at its last write (its alarm, after the summary): all of it rolls back. */
+const failNextChange = (s: Space, workflowId: string) =>
+  inWorkflow(s.ns, workflowId, (o: WorkflowHost) => {
+    const alarms = (o as unknown as { alarms: { schedule: () => void } }).alarms;
+    const schedule = alarms.schedule.bind(alarms);
+    alarms.schedule = () => {
+      alarms.schedule = schedule;
+      throw new Error('storage failed');
+    };
+  });
+
 describe('summaries in the shard, written with their change', () => {
   it('runs in shards here (the suite is configured so)', () => {
     expect(workflowShards(testEnv)).toBe(4);
@@ -80,14 +91,7 @@ describe('summaries in the shard, written with their change', () => {
   it('a change that rolls back takes its summary with it', async () => {
     const s = new Space();
     // The alarm is the last write of a change (after the summary): a failure there rolls all of it back.
-    await inWorkflow(s.ns, 'rolled', (o: WorkflowHost) => {
-      const alarms = (o as unknown as { alarms: { schedule: () => void } }).alarms;
-      const schedule = alarms.schedule.bind(alarms);
-      alarms.schedule = () => {
-        alarms.schedule = schedule;
-        throw new Error('storage failed');
-      };
-    });
+    await failNextChange(s, 'rolled');
     const failed = await s.call('POST', '/workflows', { workflowId: 'rolled', workflowType: 'order', taskQueue: s.queueOf('rolled'), input: [] });
     expect(failed.status).toBe(500);
     expect(await s.ids()).toEqual([]);
@@ -204,14 +208,7 @@ describe("a start's list entry, held in memory for its first second", () => {
   it('a start that rolls back holds nothing', async () => {
     const s = new Space();
     await holding(s, 'undone');
-    await inWorkflow(s.ns, 'undone', (o: WorkflowHost) => {
-      const alarms = (o as unknown as { alarms: { schedule: () => void } }).alarms;
-      const schedule = alarms.schedule.bind(alarms);
-      alarms.schedule = () => {
-        alarms.schedule = schedule;
-        throw new Error('storage failed');
-      };
-    });
+    await failNextChange(s, 'undone');
     expect((await s.call('POST', '/workflows', { workflowId: 'undone', workflowType: 'order', taskQueue: s.queueOf('undone'), input: [] })).status).toBe(500);
     expect(await inWorkflow(s.ns, 'undone', (o: WorkflowHost) => o.visibility.settled)).toBe(true);
     expect((await s.count()).count).toBe(0);
