@@ -4,13 +4,15 @@
  * deleted once for all its scopes, and a slot moved later than its row moves to a row of its own
  * then; a rolled-back transaction leaves no slot behind and loses none; a slot set, cleared and set
  * again is never lost, across a restart; a restarted shard fires from the rows what is due; the old
- * layout's slots are carried over.
+ * layout's slots are carried over. In a commit group's turn the slots set are written once per row at its
+ * end (one row written for the group), a rolled-back change's scope left out; outside one, at once.
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
 import { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
+import { CommitGroup } from '../../src/workflow-object/commit-group.js';
 import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** The rows written by the statements on the alarm rows that pass `counts`, from here on (as bench/instrumented-service.js counts them). */
@@ -231,6 +233,64 @@ describe("a shard's alarm rows", () => {
       // A second instance finds nothing to carry over.
       make();
       expect(Object.keys(rows(sql))).toEqual([String(bucketOf(start + 60_000, start))]);
+    });
+  });
+
+  it("slots set by a commit group's changes are one row written for their bucket, in the group's turn, and all fire from it after a restart; a change outside a group writes at once", async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const group = new CommitGroup(() => alarms.gatherTurn());
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const set = (scope: string) => group.run(() => alarms.transaction(() => state.storage.transactionSync(() => alarms.slot(scope, state.storage.sql).set(start + 500))));
+      const start = Date.now();
+      const row = bucketOf(start + 500, start);
+      // The idle shard's change runs at once, outside a group turn: its row is written at once.
+      set('1:a/');
+      expect(written()).toBe(1);
+      expect(rows(state.storage.sql)).toEqual({ [row]: ['1:a/'] });
+      // Three arrive while its window is open: they run together when it ends, and their scopes are one append.
+      const group3 = ['1:b/', '1:c/', '1:d/'].map(set);
+      expect(written()).toBe(1);
+      await Promise.all(group3);
+      expect(written()).toBe(2);
+      expect(rows(state.storage.sql)).toEqual({ [row]: ['1:a/', '1:b/', '1:c/', '1:d/'] });
+      // The shard restarts (memory gone): every one of them fires from the row once its second has passed.
+      const restarted = make();
+      await untilWallClock(row);
+      const fired: string[] = [];
+      await restarted.fire(async (scope) => {
+        fired.push(scope);
+        restarted.slot(scope, state.storage.sql).clear();
+      });
+      expect(fired.sort()).toEqual(['1:a/', '1:b/', '1:c/', '1:d/']);
+      expect(rows(state.storage.sql)).toEqual({});
+    });
+  });
+
+  it("a change of a commit group that rolls back leaves its scope out of the group's row, and the others in", async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const group = new CommitGroup(() => alarms.gatherTurn());
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const start = Date.now();
+      const row = bucketOf(start + 500, start);
+      const set = (scope: string, rollsBack = false) =>
+        group.run(() =>
+          alarms.transaction(() =>
+            state.storage.transactionSync(() => {
+              alarms.slot(scope, state.storage.sql).set(start + 500);
+              if (rollsBack) throw new Error('rolled back');
+            }),
+          ),
+        );
+      // An unrelated change opens the window; b, c (rolled back) and d run in its turn.
+      await group.run(() => undefined);
+      const changes = [set('1:b/'), Promise.resolve(set('1:c/', true)).catch((err: Error) => err.message), set('1:d/')];
+      expect(await Promise.all(changes)).toEqual([undefined, 'rolled back', undefined]);
+      expect(written()).toBe(1);
+      expect(rows(state.storage.sql)).toEqual({ [row]: ['1:b/', '1:d/'] });
+      expect(alarms.slot('1:c/', state.storage.sql).get()).toBeNull();
+      expect(alarms.slot('1:d/', state.storage.sql).get()).toBe(start + 500);
     });
   });
 });
