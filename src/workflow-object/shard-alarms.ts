@@ -56,8 +56,9 @@
  *   gathered is acknowledged before the flush's commit.
  * - A transaction that rolls back takes its gathered scopes out (its journal), with its rows.
  * - A flush that cannot write (through the first workflow's handle, then the shard's) calls `lost`,
- *   which aborts the object (workflow-object.ts): workerd does not commit for a broken object
- *   (`requireNotBroken()` before its COMMIT), so the turn's changes go with it, unanswered.
+ *   which aborts the object (workflow-object.ts): `ctx.abort()` breaks its storage synchronously, and
+ *   workerd's commit checks for that first (`requireNotBroken()` before COMMIT), so the turn's changes
+ *   are not committed without their rows, and their answers, held by the output gate, are never sent.
  *
  * The shared row's write is counted by the meter of the first workflow that gathered into it (its own
  * handle): each row written is in exactly one run's cost, and a workflow alone in its second is billed

@@ -13,7 +13,8 @@ import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
 import { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { CommitGroup } from '../../src/workflow-object/commit-group.js';
-import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
+import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, restart, shardMates, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** The rows written by the statements on the alarm rows that pass `counts`, from here on (as bench/instrumented-service.js counts them). */
 function countRowsWritten(sql: SqlStorage, counts: (query: string, bindings: unknown[]) => boolean): () => number {
@@ -292,5 +293,40 @@ describe("a shard's alarm rows", () => {
       expect(alarms.slot('1:c/', state.storage.sql).get()).toBeNull();
       expect(alarms.slot('1:d/', state.storage.sql).get()).toBe(start + 500);
     });
+  });
+
+  it("workflows started together in a shard's commit group write one slot row for their bucket, and a restarted shard fires every one of them from it", async () => {
+    const ids = shardMates('group-start', 4);
+    const tq = unique('group-start-tq');
+    const scopes = ids.map((id) => JSON.stringify(keyScope(id)));
+    const ours = (_q: string, bindings: unknown[]) => bindings.some((b) => typeof b === 'string' && scopes.some((scope) => b.includes(scope)));
+    const holding = (sql: SqlStorage) =>
+      sql
+        .exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets ORDER BY at`)
+        .toArray()
+        .filter((r) => scopes.some((scope) => r.scopes.includes(scope)))
+        .map((r) => ({ at: r.at, ours: scopes.filter((scope) => r.scopes.includes(scope)).length }));
+    const started = await runInDurableObject(wfObject(ids[0]!), async (o: WorkflowObject, state) => {
+      const written = countRowsWritten(state.storage.sql, ours);
+      // The first finds the shard idle and runs at once (its row written then); the three others arrive
+      // while its window is open and run together at its end: their slots are one append.
+      const answers = await Promise.all(ids.map((id) => o.call([NS, id], 'start', [{ workflowId: id, workflowType: 'order', taskQueue: tq, input: [json('x')], identity: 'test' }] as never)));
+      return { answers: answers.map((a) => (a as { ok: boolean }).ok), written: written(), rows: holding(state.storage.sql) };
+    });
+    expect(started.answers).toEqual([true, true, true, true]);
+    expect(started.written).toBe(2);
+    // Every one of them is in a row (the first's and the group's share one unless a second ended between them).
+    expect(started.rows.reduce((n, r) => n + r.ours, 0)).toBe(4);
+    // The shard restarts (its memory dropped): once the rows' second has passed, its firing runs every one's alarm from them.
+    await restart(ids[0]!);
+    await untilWallClock(started.rows.at(-1)!.at);
+    const fired = await runInDurableObject(wfObject(ids[0]!), async (o: WorkflowObject) => {
+      const fired: string[] = [];
+      const host = o.host.bind(o);
+      o.host = (workflowId, namespace) => (fired.push(workflowId!), host(workflowId, namespace));
+      await (o as unknown as { fireDue(): Promise<void> }).fireDue();
+      return fired;
+    });
+    expect(ids.filter((id) => fired.includes(id))).toEqual(ids);
   });
 });
