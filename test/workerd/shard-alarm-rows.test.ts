@@ -5,7 +5,8 @@
  * then; a rolled-back transaction leaves no slot behind and loses none; a slot set, cleared and set
  * again is never lost, across a restart; a restarted shard fires from the rows what is due; the old
  * layout's slots are carried over. In a commit group's turn the slots set are written once per row at its
- * end (one row written for the group), a rolled-back change's scope left out; outside one, at once.
+ * end (one row written for the group), a rolled-back change's scope left out, a row that cannot be written
+ * handed to `lost`; outside one, at once.
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -292,6 +293,27 @@ describe("a shard's alarm rows", () => {
       expect(rows(state.storage.sql)).toEqual({ [row]: ['1:b/', '1:d/'] });
       expect(alarms.slot('1:c/', state.storage.sql).get()).toBeNull();
       expect(alarms.slot('1:d/', state.storage.sql).get()).toBe(start + 500);
+    });
+  });
+
+  it("a commit group's rows that cannot be written are handed to `lost` (the shard aborts, so the turn's changes do not commit without them)", async () => {
+    await withAlarms(async (state) => {
+      const lost: unknown[] = [];
+      const alarms = new ShardAlarms(state.storage, async () => {}, (err) => void lost.push(err));
+      const group = new CommitGroup(() => alarms.gatherTurn());
+      const start = Date.now();
+      try {
+        await group.run(() => undefined);
+        // The table goes in the same turn, after the slot is gathered: neither the workflow's handle nor the shard's can write its row.
+        await group.run(() => {
+          alarms.slot('1:a/', state.storage.sql).set(start + 500);
+          state.storage.sql.exec(`DROP TABLE alarm_buckets`);
+        });
+        expect(lost).toHaveLength(1);
+        expect(String(lost[0])).toMatch(/alarm_buckets/);
+      } finally {
+        clearTimeout((alarms as unknown as { timer: ReturnType<typeof setTimeout> }).timer);
+      }
     });
   });
 
