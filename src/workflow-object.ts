@@ -58,7 +58,12 @@ export class WorkflowObject extends DurableObject<Env> {
   private shardAlarms: ShardAlarms | undefined;
   /** A shard's one alarm over its workflows' slots (made with the first use: it creates its table). */
   private get alarms(): ShardAlarms {
-    return (this.shardAlarms ??= new ShardAlarms(this.ctx.storage, () => this.fireDue()));
+    return (this.shardAlarms ??= new ShardAlarms(
+      this.ctx.storage,
+      () => this.fireDue(),
+      // Slot rows a commit group gathered could not be written: the turn's changes must not commit without them.
+      (err) => this.ctx.abort(`keel: a shard's alarm rows could not be written: ${String(err)}`),
+    ));
   }
   private retention: RetentionSweep | undefined;
   /** A shard's deletion of its workflows' closed runs past their retention (made with the first use: its slot is one of the shard alarm's). */
@@ -119,7 +124,10 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   /** The changes that reach this object within one turn share its commit (commit-group.ts). */
-  private readonly group = new CommitGroup();
+  private readonly group = new CommitGroup(() => {
+    // A shard's slot rows set by the group's changes are written once per row, in the group's commit.
+    if (this.isShard) this.alarms.gatherTurn();
+  });
 
   /** RPCs taken through `call` and `callMany`. A shard's channel reaches its own workflows without one (its test counts them). */
   rpcCalls = 0;

@@ -55,13 +55,28 @@ export class AlarmRows {
 
   /** Adds `scopes` to `bucket`'s rows through `sql` (its last part, a new one when full); returns the key of the row written. */
   write(sql: SqlStorage, bucket: number, scopes: string[]): number {
-    const text = scopes.map(encodeScope).join('');
+    const key = this.place(bucket, scopes);
+    this.append(sql, key, scopes);
+    return key;
+  }
+
+  /**
+   * The key of the row of `bucket` that `scopes` go into (its last part, a new one when full), their
+   * room in it taken; `append` writes them there. (Room taken by scopes never written — a rollback —
+   * only fills a part sooner.)
+   */
+  place(bucket: number, scopes: readonly string[]): number {
+    const bytes = scopes.reduce((n, scope) => n + encodeScope(scope).length, 0);
     let part = this.parts.get(bucket) ?? { key: bucket, bytes: 0 };
-    if (part.bytes > 0 && part.bytes + text.length > ROW_BYTES && part.key + 1 < bucket + BUCKET_MS) part = { key: part.key + 1, bytes: 0 };
-    part.bytes += text.length;
+    if (part.bytes > 0 && part.bytes + bytes > ROW_BYTES && part.key + 1 < bucket + BUCKET_MS) part = { key: part.key + 1, bytes: 0 };
+    part.bytes += bytes;
     this.parts.set(bucket, part);
-    append(sql, part.key, text);
     return part.key;
+  }
+
+  /** Adds `scopes` to the row `key` (made if new) through `sql`: one row written. */
+  append(sql: SqlStorage, key: number, scopes: Iterable<string>): void {
+    append(sql, key, [...scopes].map(encodeScope).join(''));
   }
 
   /** The rows whose key is `now` or before, earliest first; a row's scopes are read when asked for. */

@@ -31,6 +31,13 @@ export class CommitGroup {
   /** The open window: its end, and whether a change waits for it. */
   private window: { end: Promise<void>; waited: boolean } | undefined;
 
+  /**
+   * `onTurn`: called when a window ends with changes, once they are queued to run (its microtasks
+   * queued from then on run after them, in the same turn and so the same commit: a shard's slot
+   * rows are written then, once per row, shard-alarms.ts).
+   */
+  constructor(private readonly onTurn: () => void = () => {}) {}
+
   /** `fn` now, on an idle shard; else when the open window ends, with the changes that arrived meanwhile. */
   run<T>(fn: () => T): T | Promise<Awaited<T>> {
     const window = this.window;
@@ -51,6 +58,7 @@ export class CommitGroup {
       // Changes ran at this end: the shard is busy, and the next arrivals gather in the next window.
       if (window.waited) this.open(BUSY_WINDOW_MS);
       end();
+      if (window.waited) this.onTurn();
     }, ms);
   }
 }

@@ -33,6 +33,36 @@
  * so that a firing's writes are one commit: each commit is an fsync on the object's one thread under
  * `keel dev` (bench/RESULTS.md, "W3 with shards"). Until then the alarm stays where it was, before
  * every slot still due.
+ *
+ * Gathered in a commit group's turn (commit-group.ts; `gatherTurn`). A shard's changes that arrive
+ * within a window run together when it ends, and several starts there append to the same bucket's
+ * row: a row written each, where one would do. So from the window's end, slots set are written into
+ * their row once for all, by a microtask queued after the window's changes (`flush`): one append of
+ * every scope gathered for that row. A change outside a group turn (an idle shard's first, an alarm
+ * firing, a delivery after a commit, and a slot set in the group turn after the flush) writes at once.
+ *
+ * Why the gathered row is in the commit of the changes that set its slots, so that nothing
+ * acknowledged is without its row on disk:
+ * - Workerd runs an object's SQL writes in an implicit transaction, begun at the event's first write
+ *   (ActorSqlite::onWrite), and commits it from `kj::evalLater`: on the KJ event loop, which runs no
+ *   callback while JavaScript runs, and the isolate runs a turn's microtasks to the end before it
+ *   returns to the loop. The window's changes run in microtasks of the window's timer event (the
+ *   reactions of its promise), and the flush is queued after them in that same microtask queue: it
+ *   runs before that queue is empty, so before the commit; its append is in the same transaction.
+ * - A workflow's `transactionSync` is a savepoint inside that transaction: what it commits is
+ *   released into it, not made durable, so its change and the row are committed together or not at all.
+ * - Every answer waits for the commits of the writes made before it (the output gate, which the
+ *   first write of a transaction locks until its commit is confirmed), so no change whose row is
+ *   gathered is acknowledged before the flush's commit.
+ * - A transaction that rolls back takes its gathered scopes out (its journal), with its rows.
+ * - A flush that cannot write (through the first workflow's handle, then the shard's) calls `lost`,
+ *   which aborts the object (workflow-object.ts): `ctx.abort()` breaks its storage synchronously, and
+ *   workerd's commit checks for that first (`requireNotBroken()` before COMMIT), so the turn's changes
+ *   are not committed without their rows, and their answers, held by the output gate, are never sent.
+ *
+ * The shared row's write is counted by the meter of the first workflow that gathered into it (its own
+ * handle): each row written is in exactly one run's cost, and a workflow alone in its second is billed
+ * as before; the others of that row are billed nothing for it (the bench counts every statement anyway).
  */
 import { AlarmRows, bucketOf, bucketOfRow } from './alarm-rows.js';
 
@@ -74,6 +104,8 @@ interface Journal {
   unpended: string[];
   /** Taken rows it stopped waiting for a scope: [bucket, scope]. */
   unwaited: Array<[number, string]>;
+  /** Scopes it gathered for a row not written yet: [row key, scope]. */
+  gathered: Array<[number, string]>;
 }
 
 export class ShardAlarms {
@@ -93,11 +125,17 @@ export class ShardAlarms {
   private readonly runs = new Map<string, Promise<void>>();
   private journal: Journal | undefined;
   private readonly rows: AlarmRows;
+  /** In a commit group's turn, until its flush: the rows to write, by key, each its scopes with the handle of the workflow that set each, first first. */
+  private gathered: Map<number, Map<string, SqlStorage>> | undefined;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     /** Fires the workflows whose slots are due (the object's alarm handler, and the timer). */
     private readonly onTimer: () => Promise<void>,
+    /** A flush could not write its rows: the changes of its turn must not commit (see above). */
+    private readonly lost: (err: unknown) => void = (err) => {
+      throw err;
+    },
   ) {
     this.rows = new AlarmRows(storage);
     // The rows written before this instance: the timer takes the earliest at its second.
@@ -142,7 +180,7 @@ export class ShardAlarms {
    */
   transaction<T>(fn: () => T): T {
     const outer = this.journal;
-    const journal: Journal = { slots: new Map(), unpended: [], unwaited: [] };
+    const journal: Journal = { slots: new Map(), unpended: [], unwaited: [], gathered: [] };
     this.journal = journal;
     try {
       const result = fn();
@@ -151,6 +189,7 @@ export class ShardAlarms {
         for (const [scope, before] of journal.slots) if (!outer.slots.has(scope)) outer.slots.set(scope, before);
         outer.unpended.push(...journal.unpended);
         outer.unwaited.push(...journal.unwaited);
+        outer.gathered.push(...journal.gathered);
       }
       return result;
     } catch (err) {
@@ -162,6 +201,7 @@ export class ShardAlarms {
       // row deleted in it is back, and no longer taken: the next firing takes it again.)
       for (const scope of journal.unpended) if (this.running.has(scope)) this.pending.add(scope);
       for (const [bucket, scope] of journal.unwaited) this.taken.get(bucket)?.waitFor.add(scope);
+      for (const [key, scope] of journal.gathered) this.gathered?.get(key)?.delete(scope);
       // The object's alarm may have been set in it.
       this.armedAt = undefined;
       throw err;
@@ -194,6 +234,36 @@ export class ShardAlarms {
     // Due ones already running are waited for too: the object's alarm handler must not end before
     // the alarm is set again (workerd deletes an alarm its handler did not set), and they set it when they end.
     await Promise.all(due.map((scope) => this.runs.get(scope)));
+  }
+
+  /**
+   * A commit group's window ended, its changes queued to run (commit-group.ts): the slot rows they
+   * write are gathered and written once per row by a microtask queued now, after them (see above).
+   */
+  gatherTurn(): void {
+    if (this.gathered) return;
+    this.gathered = new Map();
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Writes the rows gathered in this turn: one append each, through the handle of the first workflow still in it. */
+  private flush(): void {
+    const gathered = this.gathered!;
+    this.gathered = undefined;
+    for (const [key, scopes] of gathered) {
+      const [sql] = scopes.values();
+      if (sql === undefined) continue;
+      try {
+        this.rows.append(sql, key, scopes.keys());
+      } catch {
+        // That workflow's handle closed (dropped from memory): the shard's own.
+        try {
+          this.rows.append(this.storage.sql, key, scopes.keys());
+        } catch (err) {
+          this.lost(err);
+        }
+      }
+    }
   }
 
   /** The object's alarm ran: it is used up, and whatever is set next must be written. */
@@ -247,8 +317,27 @@ export class ShardAlarms {
     // a second ahead, often in the second after the one its start wrote).
     const enough = Math.max(bucket, bucketOf(now + NEAR_MS, now));
     if (state.row !== undefined && bucketOfRow(state.row) <= enough && !this.taken.has(state.row)) return undefined;
-    state.row = this.rows.write(sql, bucket, [scope]);
+    state.row = this.gathered ? this.gather(sql, bucket, scope) : this.rows.write(sql, bucket, [scope]);
     return state.row;
+  }
+
+  /** Puts `scope` into its bucket's row as gathered in this turn (noted in the open transaction's journal); returns the row's key. */
+  private gather(sql: SqlStorage, bucket: number, scope: string): number {
+    const key = this.rows.place(bucket, [scope]);
+    let row = this.gathered!.get(key);
+    if (!row) this.gathered!.set(key, (row = new Map()));
+    if (!row.has(scope)) {
+      row.set(scope, sql);
+      this.journal?.gathered.push([key, scope]);
+    }
+    return key;
+  }
+
+  /** The earliest row's key, written or gathered; null when none. */
+  private earliestRow(): number | null {
+    let earliest = this.rows.earliest();
+    for (const [key, scopes] of this.gathered ?? []) if (scopes.size > 0 && (earliest === null || key < earliest)) earliest = key;
+    return earliest;
   }
 
   /** The slot's state, made if new, after noting it in the open transaction's journal. */
@@ -274,7 +363,7 @@ export class ShardAlarms {
     if (at === null) return;
     this.startTimer(at);
     if (wrote === undefined) return;
-    const earliest = this.armedAt === undefined || this.armedAt === null ? Math.min(this.rows.earliest() ?? wrote, wrote) : wrote;
+    const earliest = this.armedAt === undefined || this.armedAt === null ? Math.min(this.earliestRow() ?? wrote, wrote) : wrote;
     if (this.armedAt === undefined || this.armedAt === null || this.armedAt > this.alarmFor(earliest)) this.armAt(earliest);
   }
 
@@ -310,7 +399,7 @@ export class ShardAlarms {
     let timerAt = this.rows.earliestBut(this.taken) ?? Infinity;
     for (const [scope, s] of this.slots) if (s.due !== null && s.due < timerAt && (s.due > now || !this.running.has(scope))) timerAt = s.due;
     if (timerAt !== Infinity) this.startTimer(timerAt);
-    const earliest = this.rows.earliest();
+    const earliest = this.earliestRow();
     // An alarm still to come that fires no later than the earliest row needs stays (it fires, finds
     // nothing or that row passed, and moves on); one used up, or none, is written.
     if (earliest === null) this.armAt(null);

@@ -6,20 +6,8 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
-import { eventTypes, history, NS, settle, startWorkflow, testEnv, unique, watchObject, wfObject } from './helpers.js';
-
-/** `n` new workflow ids kept in one shard. */
-function shardMates(prefix: string, n: number): string[] {
-  const shards = workflowShards(testEnv);
-  const ids = [unique(prefix)];
-  for (let i = 0; ids.length < n; i++) {
-    const id = `${ids[0]}-mate-${i}`;
-    if (shardOf(id, shards) === shardOf(ids[0]!, shards)) ids.push(id);
-  }
-  return ids;
-}
+import { eventTypes, history, NS, settle, shardMates, startWorkflow, unique, watchObject, wfObject } from './helpers.js';
 
 const signal = (signalName: string) => ({ signalName, input: [], identity: 'commit-group-test' });
 

@@ -8,7 +8,7 @@ import type { ActivityTask, Command, HistoryEvent, Payload, WorkflowTask } from 
 import { ErrorStatus, type ErrorCode, type RequestOf } from '../../protocol/index.js';
 import type { Env } from '../../src/env.js';
 import { taskQueueStub, workflowObjectStub, workflowStub } from '../../src/stubs.js';
-import { workflowShards } from '../../src/workflow-shards.js';
+import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import type { HostStorage } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import type { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
@@ -84,6 +84,17 @@ export const eventTypes = (events: HistoryEvent[]) => events.map((e) => e.eventT
 export const wfStub = (workflowId: string) => workflowStub(testEnv, NS, workflowId);
 /** The Durable Object that keeps the workflow (its own, or its shard). */
 export const wfObject = (workflowId: string, namespace = NS) => workflowObjectStub(testEnv, namespace, workflowId);
+
+/** `n` new workflow ids kept in one shard. */
+export function shardMates(prefix: string, n: number): string[] {
+  const shards = workflowShards(testEnv);
+  const ids = [unique(prefix)];
+  for (let i = 0; ids.length < n; i++) {
+    const id = `${ids[0]}-mate-${i}`;
+    if (shardOf(id, shards) === shardOf(ids[0]!, shards)) ids.push(id);
+  }
+  return ids;
+}
 
 /** A slot of a shard's alarm (a workflow's scope, or SWEEP_SCOPE) as the shard knows it: wall-clock ms, null when none (src/workflow-object/shard-alarms.ts). */
 export const shardSlot = (o: WorkflowObject, state: DurableObjectState, scope: string) => (o as unknown as { alarms: ShardAlarms }).alarms.slot(scope, state.storage.sql).get();

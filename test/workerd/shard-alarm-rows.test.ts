@@ -4,14 +4,18 @@
  * deleted once for all its scopes, and a slot moved later than its row moves to a row of its own
  * then; a rolled-back transaction leaves no slot behind and loses none; a slot set, cleared and set
  * again is never lost, across a restart; a restarted shard fires from the rows what is due; the old
- * layout's slots are carried over.
+ * layout's slots are carried over. In a commit group's turn the slots set are written once per row at its
+ * end (one row written for the group), a rolled-back change's scope left out, a row that cannot be written
+ * handed to `lost`; outside one, at once.
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
 import { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
-import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
+import { CommitGroup } from '../../src/workflow-object/commit-group.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
+import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, restart, shardMates, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** The rows written by the statements on the alarm rows that pass `counts`, from here on (as bench/instrumented-service.js counts them). */
 function countRowsWritten(sql: SqlStorage, counts: (query: string, bindings: unknown[]) => boolean): () => number {
@@ -232,5 +236,119 @@ describe("a shard's alarm rows", () => {
       make();
       expect(Object.keys(rows(sql))).toEqual([String(bucketOf(start + 60_000, start))]);
     });
+  });
+
+  it("slots set by a commit group's changes are one row written for their bucket, in the group's turn, and all fire from it after a restart; a change outside a group writes at once", async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const group = new CommitGroup(() => alarms.gatherTurn());
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const set = (scope: string) => group.run(() => alarms.transaction(() => state.storage.transactionSync(() => alarms.slot(scope, state.storage.sql).set(start + 500))));
+      const start = Date.now();
+      const row = bucketOf(start + 500, start);
+      // The idle shard's change runs at once, outside a group turn: its row is written at once.
+      set('1:a/');
+      expect(written()).toBe(1);
+      expect(rows(state.storage.sql)).toEqual({ [row]: ['1:a/'] });
+      // Three arrive while its window is open: they run together when it ends, and their scopes are one append.
+      const group3 = ['1:b/', '1:c/', '1:d/'].map(set);
+      expect(written()).toBe(1);
+      await Promise.all(group3);
+      expect(written()).toBe(2);
+      expect(rows(state.storage.sql)).toEqual({ [row]: ['1:a/', '1:b/', '1:c/', '1:d/'] });
+      // The shard restarts (memory gone): every one of them fires from the row once its second has passed.
+      const restarted = make();
+      await untilWallClock(row);
+      const fired: string[] = [];
+      await restarted.fire(async (scope) => {
+        fired.push(scope);
+        restarted.slot(scope, state.storage.sql).clear();
+      });
+      expect(fired.sort()).toEqual(['1:a/', '1:b/', '1:c/', '1:d/']);
+      expect(rows(state.storage.sql)).toEqual({});
+    });
+  });
+
+  it("a change of a commit group that rolls back leaves its scope out of the group's row, and the others in", async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const group = new CommitGroup(() => alarms.gatherTurn());
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const start = Date.now();
+      const row = bucketOf(start + 500, start);
+      const set = (scope: string, rollsBack = false) =>
+        group.run(() =>
+          alarms.transaction(() =>
+            state.storage.transactionSync(() => {
+              alarms.slot(scope, state.storage.sql).set(start + 500);
+              if (rollsBack) throw new Error('rolled back');
+            }),
+          ),
+        );
+      // An unrelated change opens the window; b, c (rolled back) and d run in its turn.
+      await group.run(() => undefined);
+      const changes = [set('1:b/'), Promise.resolve(set('1:c/', true)).catch((err: Error) => err.message), set('1:d/')];
+      expect(await Promise.all(changes)).toEqual([undefined, 'rolled back', undefined]);
+      expect(written()).toBe(1);
+      expect(rows(state.storage.sql)).toEqual({ [row]: ['1:b/', '1:d/'] });
+      expect(alarms.slot('1:c/', state.storage.sql).get()).toBeNull();
+      expect(alarms.slot('1:d/', state.storage.sql).get()).toBe(start + 500);
+    });
+  });
+
+  it("a commit group's rows that cannot be written are handed to `lost` (the shard aborts, so the turn's changes do not commit without them)", async () => {
+    await withAlarms(async (state) => {
+      const lost: unknown[] = [];
+      const alarms = new ShardAlarms(state.storage, async () => {}, (err) => void lost.push(err));
+      const group = new CommitGroup(() => alarms.gatherTurn());
+      const start = Date.now();
+      try {
+        await group.run(() => undefined);
+        // The table goes in the same turn, after the slot is gathered: neither the workflow's handle nor the shard's can write its row.
+        await group.run(() => {
+          alarms.slot('1:a/', state.storage.sql).set(start + 500);
+          state.storage.sql.exec(`DROP TABLE alarm_buckets`);
+        });
+        expect(lost).toHaveLength(1);
+        expect(String(lost[0])).toMatch(/alarm_buckets/);
+      } finally {
+        clearTimeout((alarms as unknown as { timer: ReturnType<typeof setTimeout> }).timer);
+      }
+    });
+  });
+
+  it("workflows started together in a shard's commit group write one slot row for their bucket, and a restarted shard fires every one of them from it", async () => {
+    const ids = shardMates('group-start', 4);
+    const tq = unique('group-start-tq');
+    const scopes = ids.map((id) => JSON.stringify(keyScope(id)));
+    const ours = (_q: string, bindings: unknown[]) => bindings.some((b) => typeof b === 'string' && scopes.some((scope) => b.includes(scope)));
+    const holding = (sql: SqlStorage) =>
+      sql
+        .exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets ORDER BY at`)
+        .toArray()
+        .filter((r) => scopes.some((scope) => r.scopes.includes(scope)))
+        .map((r) => ({ at: r.at, ours: scopes.filter((scope) => r.scopes.includes(scope)).length }));
+    const started = await runInDurableObject(wfObject(ids[0]!), async (o: WorkflowObject, state) => {
+      const written = countRowsWritten(state.storage.sql, ours);
+      // The first finds the shard idle and runs at once (its row written then); the three others arrive
+      // while its window is open and run together at its end: their slots are one append.
+      const answers = await Promise.all(ids.map((id) => o.call([NS, id], 'start', [{ workflowId: id, workflowType: 'order', taskQueue: tq, input: [json('x')], identity: 'test' }] as never)));
+      return { answers: answers.map((a) => (a as { ok: boolean }).ok), written: written(), rows: holding(state.storage.sql) };
+    });
+    expect(started.answers).toEqual([true, true, true, true]);
+    expect(started.written).toBe(2);
+    // Every one of them is in a row (the first's and the group's share one unless a second ended between them).
+    expect(started.rows.reduce((n, r) => n + r.ours, 0)).toBe(4);
+    // The shard restarts (its memory dropped): once the rows' second has passed, its firing runs every one's alarm from them.
+    await restart(ids[0]!);
+    await untilWallClock(started.rows.at(-1)!.at);
+    const fired = await runInDurableObject(wfObject(ids[0]!), async (o: WorkflowObject) => {
+      const fired: string[] = [];
+      const host = o.host.bind(o);
+      o.host = (workflowId, namespace) => (fired.push(workflowId!), host(workflowId, namespace));
+      await (o as unknown as { fireDue(): Promise<void> }).fireDue();
+      return fired;
+    });
+    expect(ids.filter((id) => fired.includes(id))).toEqual(ids);
   });
 });
