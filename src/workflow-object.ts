@@ -234,8 +234,11 @@ export class WorkflowObject extends DurableObject<Env> {
 
   /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */
   readVisibility<R extends ShardRead>(read: R): ShardAnswers[R['kind']] {
-    // A start's list entry may still be held in its workflow's memory (shard-store.ts): written first, so that every run started is read.
-    for (const { host } of this.hosts.values()) if (host.visibility instanceof ShardSummaries) host.visibility.writeHeld();
+    // A start's list entry may still be held in its workflow's memory (shard-store.ts). A metrics scrape
+    // (every few seconds) counts it there; any other read writes it first, so that every run started is read.
+    const held = [...this.hosts.values()].flatMap(({ host }) => (host.visibility instanceof ShardSummaries ? [host.visibility] : []));
+    if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, read), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
+    for (const summaries of held) summaries.writeHeld();
     return readShard(this.ctx.storage.sql, read);
   }
 

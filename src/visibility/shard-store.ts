@@ -47,8 +47,9 @@ const isMissingTable = (err: unknown) => /no such table: visibility/i.test(Strin
  * One workflow's summaries, written to its shard's table inside the caller's transaction — but a
  * run's first, its start's, is held in memory up to `holdMs` (a row written is billed, and a run
  * that closes by then, most short workflows, replaces it with its close's: one row, not two).
- * Nothing sees the difference: a read of the shard's list writes every held entry first
- * (`writeHeld`, WorkflowObject.readVisibility), so a started run is still listed at once; the
+ * Nothing sees the difference: a read of the shard's list, count or cost writes every held entry
+ * first (`writeHeld`, WorkflowObject.readVisibility), so a started run is still listed at once, and a
+ * metrics read, every few seconds, counts the held ones from memory (`heldCounts`); the
  * workflow's alarm comes by the moment its hold ends (`earliestDue`) and writes it then; a
  * workflow holding one is never dropped from its shard's memory (`settled`). What a crash loses is
  * written again by the run's first change after it (`isListed`, WorkflowHost.mutate): the start's
@@ -104,6 +105,11 @@ export class ShardSummaries implements SummaryWriter {
   /** Whether the run's entry is in the table (or held): false for a start's entry a crash lost. */
   isListed(runId: string, startTime: number): boolean {
     return this.held.has(runId) || selectOrNone(this.sql, `SELECT 1 FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId).length > 0;
+  }
+
+  /** The held entries as a metrics read counts runs (runsByQueueSql's rows), one each. */
+  heldCounts(): QueueStatusCount[] {
+    return [...this.held.values()].map(({ row }) => ({ task_queue: row[4] as string, status: row[5] as string, n: 1 }));
   }
 
   /** Writes the held entries whose hold has ended (`all`: every one); returns how many. */

@@ -170,6 +170,16 @@ describe("a start's list entry, held in memory for its first second", () => {
     expect((await s.count()).count).toBe(1);
   });
 
+  it('a metrics read during the hold counts the run from memory and writes no row', async () => {
+    const s = new Space();
+    const rowsWritten = await holding(s, 'scraped');
+    const runId = await startRun(s, 'scraped');
+    const counts = await runInDurableObject(workflowObjectStub(testEnv, s.ns, 'scraped'), (o: WorkflowObject) => o.readVisibility({ kind: 'byQueue' }));
+    expect(counts.filter((c) => c.task_queue === s.queueOf('scraped'))).toEqual([{ task_queue: s.queueOf('scraped'), status: 'RUNNING', n: 1 }]);
+    expect(await shardRow(s, 'scraped', runId)).toBeUndefined();
+    expect(rowsWritten()).toBe(0);
+  });
+
   it('the workflow’s alarm writes the entry when the hold ends, and the workflow holds nothing after', async () => {
     const s = new Space();
     await holding(s, 'slow');
