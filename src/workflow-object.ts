@@ -237,7 +237,7 @@ export class WorkflowObject extends DurableObject<Env> {
     // A start's list entry may still be held in its workflow's memory (shard-store.ts). A metrics scrape
     // (every few seconds) counts it there; any other read writes it first, so that every run started is read.
     const held = [...this.hosts.values()].flatMap(({ host }) => (host.visibility instanceof ShardSummaries ? [host.visibility] : []));
-    if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, read), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
+    if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, { kind: 'byQueue' }), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
     for (const summaries of held) summaries.writeHeld();
     return readShard(this.ctx.storage.sql, read);
   }
