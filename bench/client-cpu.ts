@@ -20,15 +20,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startLocalService } from 'keel/testing';
-import { pool, repoRoot, round } from './lib';
+import { commandLine, pool, repoRoot, round } from './lib';
 import { spawnReady, stopChild } from './peers/spawn';
 
-const args = process.argv.slice(2);
-const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
+const { args, value, builds } = commandLine();
 const total = Number(value('--total') ?? 3000);
 const slices = Number(value('--slices') ?? 10);
 const inFlight = Number(value('--in-flight') ?? 50);
-const builds = args.filter((a) => a.includes('=') && !a.startsWith('--')).map((a) => ({ name: a.slice(0, a.indexOf('=')), root: path.resolve(a.slice(a.indexOf('=') + 1)) }));
 if (builds.length === 0) builds.push({ name: 'this', root: repoRoot });
 
 console.log(`client CPU per W1 — ${new Date().toISOString()}; ${total} workflows per build in ${slices} alternating slices, ${inFlight} in flight; load ${loadavg().map((x) => round(x)).join(' ')}`);

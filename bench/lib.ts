@@ -60,6 +60,16 @@ export function stats(values: readonly number[]): Stats {
 
 export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
+/**
+ * A bench script's command line: `value(flag)` is the word after a flag, `builds` its `name=checkout`
+ * arguments (the builds a side-by-side script measures, each a checkout path resolved).
+ */
+export function commandLine(args = process.argv.slice(2)) {
+  const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+  const builds = args.filter((a) => a.includes('=') && !a.startsWith('--')).map((a) => ({ name: a.slice(0, a.indexOf('=')), root: path.resolve(a.slice(a.indexOf('=') + 1)) }));
+  return { args, value, builds };
+}
+
 // ---- request counting -----------------------------------------------------------------
 
 export interface EndpointCount {

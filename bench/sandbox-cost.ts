@@ -6,14 +6,12 @@
 //
 //   npx tsx bench/sandbox-cost.ts [--runs 2000] [--rounds 3] [--in-flight 50] name=<checkout> …
 import path from 'node:path';
-import { round } from './lib';
+import { commandLine, round } from './lib';
 
-const args = process.argv.slice(2);
-const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
+const { args, value, builds } = commandLine();
 const runs = Number(value('--runs') ?? 2000);
 const rounds = Number(value('--rounds') ?? 3);
 const inFlight = Number(value('--in-flight') ?? 50);
-const builds = args.filter((a) => a.includes('=') && !a.startsWith('--')).map((a) => ({ name: a.slice(0, a.indexOf('=')), root: path.resolve(a.slice(a.indexOf('=') + 1)) }));
 
 interface RunContext {
   activate(a: unknown): Promise<{ commands?: Array<{ type: string }>; failure?: { message: string } }>;

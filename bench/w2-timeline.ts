@@ -12,10 +12,9 @@ import { Client, Connection } from 'keel/client';
 import { startLocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './activities';
-import { cpuMeter, newWorkflowId, stats, TASK_QUEUE, workerdPids, workflowBundle } from './lib';
+import { commandLine, cpuMeter, newWorkflowId, stats, TASK_QUEUE, workerdPids, workflowBundle } from './lib';
 
-const args = process.argv.slice(2);
-const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
+const { args, value } = commandLine();
 const runs = Number(value('--runs') ?? 50);
 const steps = Number(value('--steps') ?? 10);
 

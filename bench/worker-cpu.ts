@@ -19,17 +19,15 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from 'keel/client';
 import { startLocalService } from 'keel/testing';
-import { pool, repoRoot, round } from './lib';
+import { commandLine, pool, repoRoot, round } from './lib';
 import { descendants } from './peers/proc';
 import { spawnReady, stopChild } from './peers/spawn';
 
-const args = process.argv.slice(2);
-const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
+const { args, value, builds } = commandLine();
 const total = Number(value('--total') ?? 600);
 const slices = Number(value('--slices') ?? 10);
 const inFlight = Number(value('--in-flight') ?? 50);
 const profDir = value('--prof') ? path.resolve(value('--prof')!) : undefined;
-const builds = args.filter((a) => a.includes('=') && !a.startsWith('--')).map((a) => ({ name: a.slice(0, a.indexOf('=')), root: path.resolve(a.slice(a.indexOf('=') + 1)) }));
 if (builds.length === 0) builds.push({ name: 'this', root: repoRoot });
 
 const cpuMs = (pids: number[]) => descendants().filter((p) => pids.includes(p.pid)).reduce((a, p) => a + p.cpuMs, 0);

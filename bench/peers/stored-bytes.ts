@@ -19,13 +19,12 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLOUDFLARE_WORKFLOWS_W1_STORED } from '../cost';
-import { pool, round } from '../lib';
+import { commandLine, pool, round } from '../lib';
 import { loadEngine, type EngineName } from './engine';
 import { closeHttp } from './http';
 import { sqliteFileSize, type SqliteSize } from './sqlite-size';
 
-const args = process.argv.slice(2);
-const value = (n: string) => (args.includes(n) ? args[args.indexOf(n) + 1] : undefined);
+const { args, value } = commandLine();
 const engineName = (value('--engine') ?? 'cf-workflows') as EngineName;
 const count = Number(value('--count') ?? 50);
 const inFlight = Number(value('--in-flight') ?? 1);

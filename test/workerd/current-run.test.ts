@@ -13,6 +13,16 @@ import { completeWorkflowTask, getDescription, hostStorage, inWorkflow, json, NS
 
 const currentRow = async (workflowId: string) => (await stateRows(workflowId, 'm/')).find((r) => r.k === 'm/current');
 
+/** A workflow whose one run completed, then read back from storage (its object restarted). */
+async function completedAndReadBack(name: string): Promise<{ wid: string; tq: string; runId: string }> {
+  const wid = unique(name);
+  const tq = unique(`${name}-tq`);
+  const { runId } = await startWorkflow(wid, tq);
+  await completeWorkflowTask((await pollWorkflowTask(tq))!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
+  await restart(wid);
+  return { wid, tq, runId };
+}
+
 describe('the current run of a workflow in a shard', () => {
   it('a first run writes no current-run row: it is current and names the workflow, from memory and read back after a restart', async () => {
     const wid = unique('first-run');
@@ -59,11 +69,7 @@ describe('the current run of a workflow in a shard', () => {
   });
 
   it('deleting the only run of a workflow read back from storage keeps its name: the row is written naming it, with no current run', async () => {
-    const wid = unique('only-deleted');
-    const tq = unique('only-deleted-tq');
-    const { runId } = await startWorkflow(wid, tq);
-    await completeWorkflowTask((await pollWorkflowTask(tq))!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
-    await restart(wid);
+    const { wid, runId } = await completedAndReadBack('only-deleted');
     // In a transaction rolled back at its end: the shard would empty the scope next, when nothing else waits.
     const after = await inWorkflow(NS, wid, (host, state) => {
       const store = new WorkflowStore(state.storage, undefined, hostStorage(host).scope);
@@ -84,11 +90,7 @@ describe('the current run of a workflow in a shard', () => {
   });
 
   it('a workflow read back from storage (its store did not find it new) writes the row for its next run, as before', async () => {
-    const wid = unique('reread');
-    const tq = unique('reread-tq');
-    const { runId } = await startWorkflow(wid, tq);
-    await completeWorkflowTask((await pollWorkflowTask(tq))!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
-    await restart(wid);
+    const { wid, tq, runId } = await completedAndReadBack('reread');
     // Its store read it back (not new to the shard): a new run writes the row naming it.
     const { runId: next } = await ok<{ runId: string }>('POST', '/workflows', { workflowId: wid, workflowType: 'order', taskQueue: tq, input: [] });
     expect(next).not.toBe(runId);
