@@ -53,6 +53,26 @@ export class AlarmRows {
     this.carryOver();
   }
 
+  /**
+   * Writes slots (scope, due) set at `now` into their buckets' rows, one write for those of a bucket;
+   * returns the key of the row each scope went into.
+   */
+  writeSlots(sql: SqlStorage, slots: Iterable<[scope: string, due: number]>, now: number): Map<string, number> {
+    const byBucket = new Map<number, string[]>();
+    for (const [scope, due] of slots) {
+      const bucket = bucketOf(due, now);
+      const scopes = byBucket.get(bucket);
+      if (scopes) scopes.push(scope);
+      else byBucket.set(bucket, [scope]);
+    }
+    const written = new Map<string, number>();
+    for (const [bucket, scopes] of byBucket) {
+      const key = this.write(sql, bucket, scopes);
+      for (const scope of scopes) written.set(scope, key);
+    }
+    return written;
+  }
+
   /** Adds `scopes` to `bucket`'s rows through `sql` (its last part, a new one when full); returns the key of the row written. */
   write(sql: SqlStorage, bucket: number, scopes: string[]): number {
     const key = this.place(bucket, scopes);
@@ -118,13 +138,8 @@ export class AlarmRows {
     const sql = this.storage.sql;
     if (sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, OLD_TABLE).toArray().length === 0) return;
     this.storage.transactionSync(() => {
-      const now = Date.now();
-      const buckets = new Map<number, string[]>();
-      for (const { scope, due } of sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM ${OLD_TABLE}`)) {
-        const bucket = bucketOf(due, now);
-        buckets.set(bucket, [...(buckets.get(bucket) ?? []), scope]);
-      }
-      for (const [bucket, scopes] of buckets) this.write(sql, bucket, scopes);
+      const old = sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM ${OLD_TABLE}`).toArray();
+      this.writeSlots(sql, old.map((r): [string, number] => [r.scope, r.due]), Date.now());
       sql.exec(`DROP TABLE ${OLD_TABLE}`);
     });
   }

@@ -413,22 +413,15 @@ export class ShardAlarms {
   private deleteRow(key: number, scopes: Set<string>): void {
     this.taken.delete(key);
     this.rows.delete(key);
-    const now = Date.now();
-    const moved = new Map<number, string[]>();
+    const moved: Array<[string, number]> = [];
     for (const scope of scopes) {
       const state = this.slots.get(scope);
       if (state?.row !== key) continue;
       this.change(scope).row = undefined;
       if (state.due === null) this.slots.delete(scope);
-      else {
-        const to = bucketOf(state.due, now);
-        moved.set(to, [...(moved.get(to) ?? []), scope]);
-      }
+      else moved.push([scope, state.due]);
     }
-    for (const [to, movedScopes] of moved) {
-      const written = this.rows.write(this.storage.sql, to, movedScopes);
-      for (const scope of movedScopes) this.slots.get(scope)!.row = written;
-    }
+    for (const [scope, row] of this.rows.writeSlots(this.storage.sql, moved, Date.now())) this.slots.get(scope)!.row = row;
   }
 
   /** When the object's alarm must fire for a row of second `at`: then, or NEAR_MS from now if that is later (see above). */
