@@ -125,6 +125,14 @@ export class ShardSummaries implements SummaryWriter {
     return n;
   }
 
+  /**
+   * A hold may end up to another `holdMs` later when the workflow's alarm fires by then anyway (a
+   * timer of its own just past its first second): one firing writes it then, not two a few ms apart.
+   */
+  get slackMs(): number {
+    return this.holdMs;
+  }
+
   /** When the earliest hold ends, this change's included (the alarm is set inside it, before it commits). */
   earliestDue(): number | undefined {
     let due: number | undefined;

@@ -20,6 +20,11 @@ const alarmTime = (wall: number) => Math.min(wall, LATEST_ALARM_MS);
 /** Outboxes whose undelivered rows the alarm retries. */
 export interface RetriedOutbox {
   earliestDue(): number | undefined;
+  /**
+   * How much later what is due may go when the workflow's alarm fires by then anyway (its own
+   * wake-up): it rides on that firing instead of one of its own. None: not at all.
+   */
+  readonly slackMs?: number;
 }
 
 export class WorkflowAlarm {
@@ -57,8 +62,10 @@ export class WorkflowAlarm {
     // Undelivered tasks (calls, summaries) are retried by the alarm if the delivery that follows
     // this transaction fails or the object is evicted first; a row due later (a running run's
     // summary, a retry's back-off) is delivered by the alarm when it is due.
-    for (const due of [this.store.outboxDue(), ...this.outboxes.map((o) => o.earliestDue())]) {
-      if (due !== undefined) at = Math.min(at ?? Infinity, due > tx.now ? due : tx.now + 1000);
+    const wakeup = at;
+    for (const [due, slackMs = 0] of [[this.store.outboxDue()] as const, ...this.outboxes.map((o) => [o.earliestDue(), o.slackMs] as const)]) {
+      if (due === undefined || (wakeup !== undefined && due <= wakeup && wakeup <= due + slackMs)) continue;
+      at = Math.min(at ?? Infinity, due > tx.now ? due : tx.now + 1000);
     }
     const requestExpiry = this.store.requestExpiry();
     if (requestExpiry !== undefined) at = Math.min(at ?? Infinity, requestExpiry);

@@ -14,7 +14,7 @@ import { ShardSummaries } from '../../src/visibility/shard-store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
 import { fireAlarm, hostStorage, inWorkflow, json, testEnv } from './helpers.js';
 import { RUNNING_SUMMARY_DELAY_MS } from '../../src/visibility/outbox.js';
-import { workflowObjectStub } from '../../src/stubs.js';
+import { taskQueueStub, workflowObjectStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { Space, complete } from './visibility-helpers.js';
@@ -178,6 +178,24 @@ describe("a start's list entry, held in memory for its first second", () => {
     expect(counts.filter((c) => c.task_queue === s.queueOf('scraped'))).toEqual([{ task_queue: s.queueOf('scraped'), status: 'RUNNING', n: 1 }]);
     expect(await shardRow(s, 'scraped', runId)).toBeUndefined();
     expect(rowsWritten()).toBe(0);
+  });
+
+  it('a hold that ends shortly before the workflow’s own timer rides on that timer’s firing: one alarm, not two', async () => {
+    const s = new Space();
+    await holding(s, 'timed');
+    const runId = await startRun(s, 'timed');
+    const started = await taskQueueStub(testEnv, s.ns, s.queueOf('timed'), 'workflow').poll('vis-worker', 2000);
+    if (started?.kind !== 'workflow') throw new Error('no workflow task');
+    await s.ok('POST', '/workflow-tasks/complete', { taskToken: started.task.taskToken, commands: [{ type: 'StartTimer', timerId: 't', startToFireTimeoutMs: 1_500 }], identity: 'vis-worker' });
+    const [slot, holdEnds] = await inWorkflow(s.ns, 'timed', async (o: WorkflowHost) => [(await hostStorage(o).getAlarm())!, o.clock.toWallClock(o.visibility.earliestDue()!)] as const);
+    // The slot is the timer's, within a hold's length after the hold ends.
+    expect(slot).toBeGreaterThan(holdEnds);
+    expect(slot - holdEnds).toBeLessThanOrEqual(RUNNING_SUMMARY_DELAY_MS);
+    // That one firing writes the entry.
+    await inWorkflow(s.ns, 'timed', (o: WorkflowHost) => o.clock.advance(slot - o.clock.toWallClock(o.clock.now())));
+    expect(await fireAlarm('timed', s.ns)).toBe(true);
+    expect((await shardRow(s, 'timed', runId))?.status).toBe('RUNNING');
+    expect(await inWorkflow(s.ns, 'timed', (o: WorkflowHost) => o.visibility.settled)).toBe(true);
   });
 
   it('the workflow’s alarm writes the entry when the hold ends, and the workflow holds nothing after', async () => {
