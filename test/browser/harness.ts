@@ -3,7 +3,6 @@
 // driven by playwright-core, and screenshots under test-output/screenshots/.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,19 +29,9 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * Starts `keel dev --port <free> --db-dir <tmp>` when the CLI is built (as users run the UI),
+ * Starts `keel dev --port 0 --db-dir <tmp>` when the CLI is built (its address read from what it prints,
+ * so no other process can take the port between a probe and its bind) (as users run the UI),
  * else an in-process local service; `KEEL_BROWSER_SERVICE=local` forces the latter.
  */
 export async function startService(): Promise<Service> {
@@ -60,26 +49,25 @@ export async function startService(): Promise<Service> {
       },
     };
   }
-  const port = await freePort();
   const dbDir = mkdtempSync(path.join(tmpdir(), 'keel-browser-'));
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'dev', '--port', String(port), '--db-dir', dbDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'dev', '--port', '0', '--db-dir', dbDir], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const url = `http://127.0.0.1:${port}`;
+  let address = '';
   try {
     await waitFor('keel dev to serve', async () => {
       if (child.exitCode !== null) throw new Error(`keel dev exited with ${child.exitCode}:\n${output}`);
-      const res = await fetch(`${url}/api/v1/health`);
-      return res.ok;
+      address = /Address:\s+(\S+)/.exec(output)?.[1] ?? '';
+      return address !== '' && (await fetch(`http://${address}/api/v1/health`)).ok;
     });
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${output}`);
   }
   return {
-    url,
-    address: `127.0.0.1:${port}`,
+    url: `http://${address}`,
+    address,
     kind: 'keel dev',
     stop: async () => {
       if (child.exitCode === null) {
