@@ -13,7 +13,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from 'keel/client';
 import type { HistoryEvent } from '../../protocol/index.js';
-import { KeelDev, freePort } from '../node/fixtures/keel-cli.js';
+import { KeelDev } from '../node/fixtures/keel-cli.js';
 import { expectedResult, faultWorkflow } from './fault-workflows.js';
 import { checkHistories, type Kill, type Violations } from './history-invariants.js';
 
@@ -70,8 +70,8 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
   const say = o.progress ?? (() => {});
   const began = Date.now();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-faults-'));
-  const port = await freePort();
-  let dev = await KeelDev.start({ dataDir, port, timeoutMs: 120_000 });
+  let dev = await KeelDev.start({ dataDir, timeoutMs: 120_000 });
+  const port = dev.port;
   let serviceOutput = '';
   const address = dev.address;
   const taskQueue = `faults-${Date.now().toString(36)}`;

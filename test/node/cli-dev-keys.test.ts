@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeelDev, freePort, keel } from './fixtures/keel-cli.js';
+import { KeelDev, keel } from './fixtures/keel-cli.js';
 
 let dataDir: string;
 let dev: KeelDev;
@@ -17,7 +17,7 @@ beforeAll(async () => {
   key = k;
   // The grant exactly as `keel api-key create` printed it: one object, not yet a list.
   writeFileSync(path.join(dataDir, 'grants.json'), JSON.stringify(grant));
-  dev = await KeelDev.start({ dataDir, port: await freePort(), args: ['--api-key-file', path.join(dataDir, 'grants.json')] });
+  dev = await KeelDev.start({ dataDir, args: ['--api-key-file', path.join(dataDir, 'grants.json')] });
 });
 afterAll(async () => {
   await dev?.stop();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NamespaceNotFoundError } from 'keel/common';
 import { Client } from 'keel/client';
 import { TestWorkflowEnvironment } from 'keel/testing';
-import { KeelDev, freePort, keel } from './fixtures/keel-cli.js';
+import { KeelDev, keel } from './fixtures/keel-cli.js';
 
 const HOUR = 3_600_000;
 let env: TestWorkflowEnvironment;
@@ -81,7 +81,7 @@ describe('keel dev --namespace --no-auto-create-namespaces', () => {
   let dev: KeelDev | undefined;
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'keel-dev-ns-'));
-    dev = await KeelDev.start({ dataDir, port: await freePort(), args: ['--namespace', 'team-a', '--no-auto-create-namespaces'] });
+    dev = await KeelDev.start({ dataDir, args: ['--namespace', 'team-a', '--no-auto-create-namespaces'] });
   });
   afterAll(async () => {
     await dev?.stop();

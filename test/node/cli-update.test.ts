@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from 'keel/client';
 import { NativeConnection, Worker } from 'keel/worker';
 import { counter } from './fixtures/update-workflows.js';
-import { KeelDev, freePort, keel } from './fixtures/keel-cli.js';
+import { KeelDev, keel } from './fixtures/keel-cli.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/update-workflows.ts', import.meta.url));
 const taskQueue = 'cli-update';
@@ -24,8 +24,8 @@ const json = <T>(text: string) => JSON.parse(text) as T;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'keel-cli-update-'));
-  port = await freePort();
-  dev = await KeelDev.start({ dataDir, port });
+  dev = await KeelDev.start({ dataDir });
+  port = dev.port;
   worker = await Worker.create({ connection: await NativeConnection.connect({ address: dev.address }), taskQueue, workflowsPath, shutdownSignals: [] });
   running = worker.run();
   client = new Client({ connection: await Connection.connect({ address: dev.address }) });

@@ -29,8 +29,8 @@ const env = () => ({ KEEL_ADDRESS: `127.0.0.1:${port}` });
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'keel-cli-'));
-  port = await freePort();
-  dev = await KeelDev.start({ dataDir, port });
+  dev = await KeelDev.start({ dataDir });
+  port = dev.port;
   worker = await Worker.create({ connection: await NativeConnection.connect({ address: dev.address }), taskQueue, workflowsPath, activities, shutdownSignals: [] });
   running = worker.run();
   client = new Client({ connection: await Connection.connect({ address: dev.address }) });
@@ -205,7 +205,7 @@ describe('keel dev', () => {
   });
 
   it('stops on SIGINT with exit code 0, and refuses a data directory another keel dev is using', async () => {
-    const busy = await keel(['dev', '--db-dir', dataDir, '--port', String(await freePort())]);
+    const busy = await keel(['dev', '--db-dir', dataDir, '--port', '0']);
     expect(busy.code).toBe(1);
     expect(busy.stderr).toMatch(new RegExp(`^Error: another keel dev \\(pid ${dev!.pid}, at 127\\.0\\.0\\.1:${port}\\) is using `));
 

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeelDev, freePort } from './fixtures/keel-cli.js';
+import { KeelDev } from './fixtures/keel-cli.js';
 
 const exec = promisify(execFile);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,7 +64,7 @@ describe('the keel package', () => {
     expect(stdout).not.toMatch(/ 0$/m);
 
     // What `npx keel` runs: the package's bin, linked into node_modules/.bin.
-    const dev = await KeelDev.start({ cli: path.join(app, 'node_modules/.bin/keel'), dataDir: path.join(app, '.keel'), port: await freePort(), timeoutMs: 60_000 });
+    const dev = await KeelDev.start({ cli: path.join(app, 'node_modules/.bin/keel'), dataDir: path.join(app, '.keel'), timeoutMs: 60_000 });
     try {
       expect(await (await fetch(`http://${dev.address}/api/v1/health`)).json()).toEqual({ ok: true });
       expect((await fetch(`http://${dev.address}/`)).headers.get('content-type')).toMatch(/text\/html/);

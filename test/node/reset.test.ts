@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection, WorkflowFailedError } from 'keel/client';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
-import { KeelDev, freePort, keel } from './fixtures/keel-cli.js';
+import { KeelDev, keel } from './fixtures/keel-cli.js';
 import { keelHistory } from './fixtures/keel-history.js';
 import { waitFor } from './fixtures/wait.js';
 
@@ -37,8 +37,8 @@ async function runWorker(workflowsPath: string): Promise<{ stop: () => Promise<v
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'keel-reset-'));
-  port = await freePort();
-  dev = await KeelDev.start({ dataDir, port });
+  dev = await KeelDev.start({ dataDir });
+  port = dev.port;
   client = new Client({ connection: await Connection.connect({ address: dev.address }) });
 });
 

@@ -10,7 +10,7 @@ import { TestWorkflowEnvironment, startLocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import { sleeper } from './fixtures/cli-workflows.js';
-import { freePort } from './fixtures/keel-cli.js';
+import { onSamePort } from './fixtures/ports.js';
 import { waitFor } from './fixtures/wait.js';
 import { keelHistory } from './fixtures/keel-history.js';
 
@@ -47,8 +47,8 @@ describe('advanceTime', () => {
   it('keeps a moved clock across a restart of the service', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-skip-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    let env = await TestWorkflowEnvironment.createLocal({ server: { dataDir, port } });
+    let env = await TestWorkflowEnvironment.createLocal({ server: { dataDir } });
+    const port = Number(env.address.split(':').pop());
     cleanups.push(() => env.teardown());
     // The worker has a connection of its own: it keeps polling through the restart.
     const worker = await Worker.create({ connection: await NativeConnection.connect({ address: env.address }), taskQueue: 'skip-restart', workflowsPath, activities, shutdownSignals: [] });
@@ -62,7 +62,7 @@ describe('advanceTime', () => {
     await env.advanceTime('skip-2', '5 days');
 
     await env.teardown();
-    env = await TestWorkflowEnvironment.createLocal({ server: { dataDir, port } });
+    env = await onSamePort(() => TestWorkflowEnvironment.createLocal({ server: { dataDir, port } }));
     // Five more days make ten only if the first five were kept.
     await env.advanceTime('skip-2', '5 days');
     expect(await env.client.workflow.result('skip-2')).toBe(`woke after ${10 * DAY} ms`);

@@ -2,7 +2,6 @@
 // and it shuts down gracefully, finishing what it runs within its grace time.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,22 +11,11 @@ import { startLocalService, type LocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
 import type { ShardChannels } from '../../sdk/worker/shard-channels.js';
+import { onSamePort } from './fixtures/ports.js';
 import { waitFor } from './fixtures/wait.js';
 import { keelHistory } from './fixtures/keel-history.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
-
-/** A port that was free a moment ago, so a restarted service can come back on the same address. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -38,8 +26,8 @@ describe('worker lifecycle', () => {
   it('keeps polling through a service restart and finishes the workflow afterwards; its shard channels close with the service and open again', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'keel-restart-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    let service: LocalService | undefined = await startLocalService({ port, dataDir });
+    let service: LocalService | undefined = await startLocalService({ dataDir });
+    const port = Number(service.address.split(':').pop());
     cleanups.push(() => service?.stop());
     const address = service.address;
 
@@ -60,7 +48,7 @@ describe('worker lifecycle', () => {
     await service.stop();
     service = undefined;
 
-    service = await startLocalService({ port, dataDir });
+    service = await onSamePort(() => startLocalService({ port, dataDir }));
     await handle.signal('approve', true);
     expect(await handle.result()).toBe('approved');
     expect(worker.getState()).toBe('RUNNING');
