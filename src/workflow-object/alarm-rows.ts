@@ -3,7 +3,13 @@
  * for after an eviction or a restart, in rows shared by the slots due in one second — `alarm_buckets`,
  * keyed by the second rounded up (a due-time bucket), each row the scopes due by it. Cloudflare bills
  * every row written, an index entry included; a row per slot, found by an index on its due time, cost
- * a short workflow three. A row here costs one write per scope added, and one deletion for all.
+ * a short workflow three. A row here costs one write per scope added, and one deletion for all (or none: below).
+ *
+ * A passed row whose scopes are done with is not deleted but kept as a spare (`retire`), and the next
+ * row made is written over it (`append`: its key and scopes changed, one row written, where an insert
+ * and the deletion were two). A shard that sees a workflow every few seconds made and deleted a row for
+ * each. A spare is only a row of few scopes: after a restart it is a passed row like any, whose scopes
+ * are fired (each finds nothing due) before it is retired again.
  *
  * A busy second's scopes go into several rows, its parts, each kept within ROW_BYTES: every append
  * rewrites the row, and one that outgrows its page spills into overflow pages, all written again at
@@ -22,6 +28,10 @@ export const bucketOfRow = (key: number) => key - (key % BUCKET_MS);
 /** A part's text is kept within this (see above): a 4 KB page holds it. */
 const ROW_BYTES = 2000;
 
+/** Passed rows kept as spares at most (see above), and the most scopes a row kept as one holds. */
+const SPARES = 2;
+const SPARE_SCOPES = 4;
+
 /** A row: its key (wall-clock ms: its bucket's second, plus its part) and its scopes, each a JSON string and a newline. */
 const SCHEMA = `CREATE TABLE IF NOT EXISTS alarm_buckets (at INTEGER PRIMARY KEY, scopes TEXT NOT NULL)`;
 
@@ -36,17 +46,11 @@ const OLD_TABLE = 'alarms';
 const encodeScope = (scope: string) => `${JSON.stringify(scope)}\n`;
 const decodeScopes = (text: string): Set<string> => new Set(text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as string));
 
-/**
- * Adds `text` to the row `key` (made if new): one row written. (An upsert, `ON CONFLICT DO UPDATE`, is
- * billed two rows when the row is there: the insert tried and the update.)
- */
-function append(sql: SqlStorage, key: number, text: string): void {
-  if (sql.exec(`UPDATE alarm_buckets SET scopes = scopes || ? WHERE at = ?`, text, key).rowsWritten === 0) sql.exec(`INSERT INTO alarm_buckets (at, scopes) VALUES (?, ?)`, key, text);
-}
-
 export class AlarmRows {
   /** The part of each bucket ahead that this instance writes into, and its text's length (a part from before it counts as empty). */
   private readonly parts = new Map<number, { key: number; bytes: number }>();
+  /** Keys of the passed rows kept to be written over (see above); not rows of any slot. */
+  private readonly spares = new Set<number>();
 
   constructor(private readonly storage: Pick<DurableObjectStorage, 'sql' | 'transactionSync'>) {
     storage.sql.exec(SCHEMA);
@@ -94,39 +98,68 @@ export class AlarmRows {
     return part.key;
   }
 
-  /** Adds `scopes` to the row `key` (made if new) through `sql`: one row written. */
+  /**
+   * Adds `scopes` to the row `key` through `sql`, made over a spare if there is one, else inserted: one
+   * row written. (An upsert, `ON CONFLICT DO UPDATE`, is billed two rows when the row is there: the
+   * insert tried and the update.) A spare written over in a transaction that rolls back is a passed
+   * row again, which the next firing takes.
+   */
   append(sql: SqlStorage, key: number, scopes: Iterable<string>): void {
-    append(sql, key, [...scopes].map(encodeScope).join(''));
+    const text = [...scopes].map(encodeScope).join('');
+    if (sql.exec(`UPDATE alarm_buckets SET scopes = scopes || ? WHERE at = ?`, text, key).rowsWritten > 0) return;
+    for (const spare of this.spares) {
+      this.spares.delete(spare);
+      if (sql.exec(`UPDATE alarm_buckets SET at = ?, scopes = ? WHERE at = ?`, key, text, spare).rowsWritten > 0) return;
+    }
+    sql.exec(`INSERT INTO alarm_buckets (at, scopes) VALUES (?, ?)`, key, text);
   }
 
-  /** The rows whose key is `now` or before, earliest first; a row's scopes are read when asked for. */
+  /** The rows whose key is `now` or before (spares aside), earliest first; a row's scopes are read when asked for. */
   *passed(now: number): Generator<{ key: number; scopes: () => Set<string> }> {
-    for (const { at, scopes } of this.storage.sql.exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets WHERE at <= ? ORDER BY at`, now)) yield { key: at, scopes: () => decodeScopes(scopes) };
+    for (const { at, scopes } of this.storage.sql.exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets WHERE at <= ? ORDER BY at`, now)) {
+      if (!this.spares.has(at)) yield { key: at, scopes: () => decodeScopes(scopes) };
+    }
   }
 
-  /** Deletes a passed row. */
-  delete(key: number): void {
-    this.storage.sql.exec(`DELETE FROM alarm_buckets WHERE at = ?`, key);
+  /**
+   * A passed row whose `scopes` are done with: kept as a spare (no write; returns true) if there is room
+   * and it holds few, else deleted.
+   */
+  retire(key: number, scopes: number): boolean {
     // Buckets passed are written no more (a bucket is always ahead when written).
     for (const bucket of this.parts.keys()) if (bucket <= key) this.parts.delete(bucket);
+    if (this.spares.size < SPARES && scopes <= SPARE_SCOPES) {
+      this.spares.add(key);
+      return true;
+    }
+    this.storage.sql.exec(`DELETE FROM alarm_buckets WHERE at = ?`, key);
+    return false;
   }
 
-  /** The earliest row's key; null when none. */
+  /** A row kept as a spare in a transaction that rolled back: a passed row again, for the next firing to take. */
+  unretire(key: number): void {
+    this.spares.delete(key);
+  }
+
+  /** The earliest row's key (spares aside); null when none. */
   earliest(): number | null {
-    return this.storage.sql.exec<{ at: number | null }>(`SELECT MIN(at) AS at FROM alarm_buckets`).one().at;
+    return this.earliestBut(new Map()) ?? null;
   }
 
-  /** The earliest row's key but those of `skipped`. */
+  /** The earliest row's key but those of `skipped` (and spares). */
   earliestBut(skipped: ReadonlyMap<number, unknown>): number | undefined {
     return this.storage.sql
-      .exec<{ at: number }>(`SELECT at FROM alarm_buckets ORDER BY at LIMIT ?`, skipped.size + 1)
+      .exec<{ at: number }>(`SELECT at FROM alarm_buckets ORDER BY at LIMIT ?`, skipped.size + this.spares.size + 1)
       .toArray()
-      .find((r) => !skipped.has(r.at))?.at;
+      .find((r) => !skipped.has(r.at) && !this.spares.has(r.at))?.at;
   }
 
-  /** The key of the earliest row that holds `scope` (a scan of every row's text). */
+  /** The key of the earliest row (spares aside) that holds `scope` (a scan of every row's text). */
   holding(scope: string): number | undefined {
-    return this.storage.sql.exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(char(10) || scopes, char(10) || ?) > 0 ORDER BY at LIMIT 1`, encodeScope(scope)).toArray()[0]?.at;
+    return this.storage.sql
+      .exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(char(10) || scopes, char(10) || ?) > 0 ORDER BY at LIMIT ?`, encodeScope(scope), this.spares.size + 1)
+      .toArray()
+      .find((r) => !this.spares.has(r.at))?.at;
   }
 
   /**

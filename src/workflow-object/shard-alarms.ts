@@ -106,6 +106,8 @@ interface Journal {
   unwaited: Array<[number, string]>;
   /** Scopes it gathered for a row not written yet: [row key, scope]. */
   gathered: Array<[number, string]>;
+  /** Taken rows it kept as spares rather than deleting them. */
+  retired: number[];
 }
 
 export class ShardAlarms {
@@ -180,7 +182,7 @@ export class ShardAlarms {
    */
   transaction<T>(fn: () => T): T {
     const outer = this.journal;
-    const journal: Journal = { slots: new Map(), unpended: [], unwaited: [], gathered: [] };
+    const journal: Journal = { slots: new Map(), unpended: [], unwaited: [], gathered: [], retired: [] };
     this.journal = journal;
     try {
       const result = fn();
@@ -190,6 +192,7 @@ export class ShardAlarms {
         outer.unpended.push(...journal.unpended);
         outer.unwaited.push(...journal.unwaited);
         outer.gathered.push(...journal.gathered);
+        outer.retired.push(...journal.retired);
       }
       return result;
     } catch (err) {
@@ -198,10 +201,11 @@ export class ShardAlarms {
         else this.slots.delete(scope);
       }
       // A fired workflow's setting again rolled back: the firing and its rows still wait for it. (A
-      // row deleted in it is back, and no longer taken: the next firing takes it again.)
+      // row deleted or kept as a spare in it is back, and no longer taken: the next firing takes it again.)
       for (const scope of journal.unpended) if (this.running.has(scope)) this.pending.add(scope);
       for (const [bucket, scope] of journal.unwaited) this.taken.get(bucket)?.waitFor.add(scope);
       for (const [key, scope] of journal.gathered) this.gathered?.get(key)?.delete(scope);
+      for (const key of journal.retired) this.rows.unretire(key);
       // The object's alarm may have been set in it.
       this.armedAt = undefined;
       throw err;
@@ -407,12 +411,12 @@ export class ShardAlarms {
   }
 
   /**
-   * Deletes a taken row. Its scopes' slots it alone held (moved later since) are written into their
-   * own buckets' rows, one write for those of a bucket.
+   * Deletes a taken row (or keeps it as a spare: alarm-rows.ts). Its scopes' slots it alone held (moved
+   * later since) are written into their own buckets' rows, one write for those of a bucket.
    */
   private deleteRow(key: number, scopes: Set<string>): void {
     this.taken.delete(key);
-    this.rows.delete(key);
+    if (this.rows.retire(key, scopes.size)) this.journal?.retired.push(key);
     const moved: Array<[string, number]> = [];
     for (const scope of scopes) {
       const state = this.slots.get(scope);

@@ -1,8 +1,8 @@
 /**
  * A shard's alarm slots in storage (src/workflow-object/shard-alarms.ts): rows shared by the slots due
- * in one second (in parts of a bounded size). A W1's slot costs one row written; a passed row is
- * deleted once for all its scopes, and a slot moved later than its row moves to a row of its own
- * then; a rolled-back transaction leaves no slot behind and loses none; a slot set, cleared and set
+ * in one second (in parts of a bounded size). A W1's slot costs one row written; a passed row of few
+ * scopes is kept as a spare, and the next row made is written over it (one row written, where an
+ * insert and a deletion were two), a slot moved later than its row moving to a row of its own then; a rolled-back transaction leaves no slot behind and loses none; a slot set, cleared and set
  * again is never lost, across a restart; a restarted shard fires from the rows what is due; the old
  * layout's slots are carried over. In a commit group's turn the slots set are written once per row at its
  * end (one row written for the group), a rolled-back change's scope left out, a row that cannot be written
@@ -47,9 +47,18 @@ async function withAlarms<T>(fn: (state: DurableObjectState, make: () => ShardAl
   });
 }
 
-/** The scopes stored in each row, by its second. */
-const rows = (sql: SqlStorage) =>
-  Object.fromEntries(sql.exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets ORDER BY at`).toArray().map((r) => [r.at, r.scopes.split('\n').filter(Boolean).map((s) => JSON.parse(s) as string)]));
+/** The keys of the passed rows `alarms` keeps as spares (alarm-rows.ts): on disk, but no slot's. */
+const sparesOf = (alarms: ShardAlarms) => (alarms as unknown as { rows: { spares: Set<number> } }).rows.spares;
+
+/** The scopes stored in each row, by its second; with `alarms`, its spares left out. */
+const rows = (sql: SqlStorage, alarms?: ShardAlarms) =>
+  Object.fromEntries(
+    sql
+      .exec<{ at: number; scopes: string }>(`SELECT at, scopes FROM alarm_buckets ORDER BY at`)
+      .toArray()
+      .filter((r) => !alarms || !sparesOf(alarms).has(r.at))
+      .map((r) => [r.at, r.scopes.split('\n').filter(Boolean).map((s) => JSON.parse(s) as string)]),
+  );
 
 describe("a shard's alarm rows", () => {
   it('a W1 writes its slot once: one row at its start, none at its activity, its close or its clearing', async () => {
@@ -65,16 +74,23 @@ describe("a shard's alarm rows", () => {
     await completeWorkflowTask(second.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('hello x') }]);
     const after = await runInDurableObject(wfObject(wid), (o, state) => ({ written: written(), slot: shardSlot(o, state, keyScope(wid)) }));
     expect(after).toEqual({ written: 1, slot: null });
-    // Its row stays until its second has passed; then the shard's timer deletes it, firing nothing for the closed workflow.
+    // Its row stays until its second has passed; then the shard's timer takes it, firing nothing for the
+    // closed workflow, and keeps it as a spare (or deletes it): no slot's row holds the workflow any more.
     const holding = () =>
-      runInDurableObject(wfObject(wid), (_o, state) => state.storage.sql.exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(scopes, ?) > 0`, JSON.stringify(keyScope(wid))).toArray().map((r) => r.at));
+      runInDurableObject(wfObject(wid), (o, state) =>
+        state.storage.sql
+          .exec<{ at: number }>(`SELECT at FROM alarm_buckets WHERE instr(scopes, ?) > 0`, JSON.stringify(keyScope(wid)))
+          .toArray()
+          .map((r) => r.at)
+          .filter((at) => !sparesOf((o as unknown as { alarms: ShardAlarms }).alarms).has(at)),
+      );
     const held = await holding();
     expect(held).toHaveLength(1);
     await untilWallClock(held[0]!);
     expect(await until(holding, (rows) => rows.length === 0, 100_000)).toEqual([]);
   });
 
-  it('slots due in one second share a row: one row written for each slot set, one deletion for all once it has passed, and a slot moved later moves to its own row then', async () => {
+  it('slots due in one second share a row: one row written for each slot set; once it has passed, a slot moved later moves to a row of its own written over it (one row, no deletion)', async () => {
     await withAlarms(async (state, make) => {
       const alarms = make();
       const written = countRowsWritten(state.storage.sql, () => true);
@@ -90,12 +106,13 @@ describe("a shard's alarm rows", () => {
       slot('1:c/').set(start + 60_000);
       expect(written()).toBe(3);
       expect(slot('1:c/').get()).toBe(start + 60_000);
-      // The row's second passes: a firing fires none of them (known not due), deletes the row and writes c into its own.
+      // The row's second passes: a firing fires none of them (known not due), and writes c into its own
+      // row over the passed one (its key and scopes changed): one row written, not a deletion and an insert.
       await untilWallClock(row);
       const fired: string[] = [];
       await alarms.fire(async (scope) => void fired.push(scope));
       expect(fired).toEqual([]);
-      expect(written()).toBe(3 + 2);
+      expect(written()).toBe(3 + 1);
       expect(rows(state.storage.sql)).toEqual({ [bucketOf(start + 60_000, start)]: ['1:c/'] });
       // The alarm, set NEAR_MS ahead for the passed row, stays (it fires by c's row, finds nothing, and moves on).
       expect(await state.storage.getAlarm()).toBeLessThanOrEqual(bucketOf(start + 60_000, start));
@@ -191,8 +208,69 @@ describe("a shard's alarm rows", () => {
         restarted.slot(scope, state.storage.sql).clear();
       });
       expect(fired).toEqual(['1:a/']);
-      // Its workflow took it (and cleared its slot): the row is gone.
-      expect(rows(state.storage.sql)).toEqual({});
+      // Its workflow took it (and cleared its slot): the row is no slot's (a spare, written over by the next row made).
+      expect(rows(state.storage.sql, restarted)).toEqual({});
+    });
+  });
+
+  it('a passed row kept as a spare is written over by the next row made: a shard that sees a workflow now and then writes one row for each, not two; a restarted shard fires a spare as a passed row', async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const written = countRowsWritten(state.storage.sql, () => true);
+      const start = Date.now();
+      const first = bucketOf(start + 10, start);
+      alarms.slot('1:a/', state.storage.sql).set(start + 10);
+      alarms.slot('1:a/', state.storage.sql).clear();
+      await untilWallClock(first);
+      await alarms.fire(async () => {
+        throw new Error('nothing is due');
+      });
+      // Taken, nothing to fire: kept, not deleted.
+      expect(written()).toBe(1);
+      expect([...sparesOf(alarms)]).toEqual([first]);
+      // The next workflow's slot: the spare, its key and scopes changed.
+      const later = Date.now() + 1200;
+      alarms.slot('1:b/', state.storage.sql).set(later);
+      expect(written()).toBe(2);
+      expect(rows(state.storage.sql)).toEqual({ [bucketOf(later, start)]: ['1:b/'] });
+      expect(sparesOf(alarms).size).toBe(0);
+      // A spare left on disk when the shard restarts is a passed row: its scope fires (and finds nothing due).
+      alarms.slot('1:b/', state.storage.sql).clear();
+      const restarted = make();
+      const fired: string[] = [];
+      await untilWallClock(bucketOf(later, start));
+      await restarted.fire(async (scope) => {
+        fired.push(scope);
+        restarted.slot(scope, state.storage.sql).clear();
+      });
+      expect(fired).toEqual(['1:b/']);
+      expect(rows(state.storage.sql, restarted)).toEqual({});
+    });
+  });
+
+  it('a passed row kept as a spare in a transaction that rolls back is a passed row again, which the next firing takes', async () => {
+    await withAlarms(async (state, make) => {
+      const alarms = make();
+      const start = Date.now();
+      const row = bucketOf(start + 10, start);
+      alarms.slot('1:a/', state.storage.sql).set(start + 10);
+      await untilWallClock(row);
+      // The fired workflow sets its slot again in a transaction that rolls back: the row it let go is no spare.
+      await alarms.fire(async (scope) => {
+        try {
+          alarms.transaction(() =>
+            state.storage.transactionSync(() => {
+              alarms.slot(scope, state.storage.sql).set(Date.now() + 60_000);
+              expect([...sparesOf(alarms)]).toEqual([row]);
+              throw new Error('rolled back');
+            }),
+          );
+        } catch {
+          // (the shard's handler logs it)
+        }
+      });
+      expect(sparesOf(alarms).has(row)).toBe(false);
+      expect(rows(state.storage.sql, alarms)[row]).toEqual(['1:a/']);
     });
   });
 
@@ -208,7 +286,7 @@ describe("a shard's alarm rows", () => {
       // Tried again a second later: in a row of its own, before the passed one went.
       const retry = restarted.slot('1:a/', state.storage.sql).get()!;
       expect(retry).toBeGreaterThan(row);
-      expect(rows(state.storage.sql)).toEqual({ [bucketOf(retry, row)]: ['1:a/'] });
+      expect(rows(state.storage.sql, restarted)).toEqual({ [bucketOf(retry, row)]: ['1:a/'] });
     });
   });
 
@@ -234,7 +312,7 @@ describe("a shard's alarm rows", () => {
       expect(fired).toEqual(['1:a/']);
       // A second instance finds nothing to carry over.
       make();
-      expect(Object.keys(rows(sql))).toEqual([String(bucketOf(start + 60_000, start))]);
+      expect(Object.keys(rows(sql, alarms))).toEqual([String(bucketOf(start + 60_000, start))]);
     });
   });
 
@@ -265,7 +343,7 @@ describe("a shard's alarm rows", () => {
         restarted.slot(scope, state.storage.sql).clear();
       });
       expect(fired.sort()).toEqual(['1:a/', '1:b/', '1:c/', '1:d/']);
-      expect(rows(state.storage.sql)).toEqual({});
+      expect(rows(state.storage.sql, restarted)).toEqual({});
     });
   });
 
