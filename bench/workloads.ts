@@ -544,7 +544,9 @@ interface ServiceBilling {
  * sequential runs. Duration counts the workflow objects only: the task queues are held active
  * by the workers' long polls whether workflows run or not, a fixed cost per polled queue
  * (reported beside it). Worker CPU is workerd's whole CPU: an upper bound, since locally the
- * Worker and the objects share one process.
+ * Worker and the objects share one process. Rows written include each setting of an object's alarm:
+ * Cloudflare bills a `setAlarm()` as a row written (Durable Objects pricing); a `deleteAlarm()`, which
+ * the page does not name, is counted as one too.
  */
 function billableUnits(service: ServiceCounts, runs: number, cpu: CpuReport): KeelUnits {
   const sum = (m: Record<string, number> | undefined, pred: (k: string) => boolean = () => true) => Object.entries(m ?? {}).reduce((a, [k, v]) => (pred(k) ? a + v : a), 0);
@@ -557,11 +559,65 @@ function billableUnits(service: ServiceCounts, runs: number, cpu: CpuReport): Ke
     doActiveSeconds: (b.activeMs.WorkflowObject ?? 0) / runs / 1000,
     workerCpuMs: cpu.workerdCpuMs / runs,
     sqliteRowsRead: b.rowsRead / runs,
-    sqliteRowsWritten: b.rowsWritten / runs,
+    sqliteRowsWritten: (b.rowsWritten + sum(service.storage, (k) => k.endsWith(': setAlarm') || k.endsWith(': deleteAlarm'))) / runs,
     d1RowsRead: (service.d1?.rowsRead ?? 0) / runs,
     d1RowsWritten: (service.d1?.rowsWritten ?? 0) / runs,
     storedBytes: b.workflowObjects ? b.workflowObjectBytes / b.workflowObjects : 0,
   };
+}
+
+/**
+ * What a W1 costs on a quiet shard: W1s one at a time, `gapMs` apart, so that each is alone in its
+ * second's alarm row (as on each of a deployed namespace's 16 shards at a few workflows a second),
+ * counted until every row they wrote has passed and been taken by the shard's timer or alarm. Where
+ * `requests` runs W1s back to back and they share their second's row, its setting of the shard's
+ * alarm and its deletion, here each pays its own.
+ */
+export async function requestsQuiet(o: WorkloadOptions): Promise<WorkloadResult[]> {
+  const runs = o.quick ? 6 : 12;
+  const gapMs = 2500;
+  return withBench(
+    async (b) => {
+      for (let i = 0; i < 3; i++) await executeOne(b, 'warm');
+      // The warm-up's rows pass (a slot a workflow task's timeout ahead, 10 s, and the alarm up to NEAR_MS after it).
+      const settleMs = 13_000;
+      await new Promise((r) => setTimeout(r, settleMs));
+      const countsUrl = `${b.service.url}/__bench/counts`;
+      await fetch(`${countsUrl}?reset=1`).then((r) => r.text());
+      const meter = cpuMeter(b.workerdPids);
+      for (let i = 0; i < runs; i++) {
+        await executeOne(b, `q${i}`);
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+      await new Promise((r) => setTimeout(r, settleMs));
+      const cpu = meter();
+      const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
+      const units = billableUnits(service, runs, cpu);
+      const perWf = (m: Record<string, number> | undefined) => Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / runs, 3)]));
+      return [
+        {
+          name: 'requests-quiet',
+          description: `Cost of one W1 alone on its shard: ${runs} W1s ${gapMs} ms apart, counted until their alarm rows had passed (instrumented service build)`,
+          metrics: {
+            rows_written_per_workflow: round(units.sqliteRowsWritten, 2),
+            keel_usd_per_million_w1: round(total(keelPerMillion(units)), 2),
+          },
+          cpu,
+          cpuPerWorkflowMs: perWorkflow(cpu, runs),
+          extra: {
+            runs,
+            gap_ms: gapMs,
+            storage_calls_per_workflow: perWf(service.storage),
+            sql_rows_written_per_workflow: perWf(service.billing.rowsWrittenBy),
+            alarm_invocations_per_workflow: round(Object.entries(service.rpc ?? {}).reduce((a, [k, v]) => (k.endsWith('.alarm') ? a + v : a), 0) / runs, 3),
+            billable_units_per_workflow: Object.fromEntries(Object.entries(units).map(([k, v]) => [k, round(v, 3)])),
+            usd_per_million_w1: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
+          },
+        },
+      ];
+    },
+    { instrumented: true },
+  );
 }
 
 interface Exchange {
@@ -757,6 +813,7 @@ export const WORKLOADS: Record<string, (o: WorkloadOptions) => Promise<WorkloadR
   w3,
   history,
   requests,
+  'requests-quiet': requestsQuiet,
   floor,
   profile,
 };
