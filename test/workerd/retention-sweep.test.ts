@@ -89,6 +89,47 @@ describe("a shard's retention sweep", () => {
     expect(await slots(s, 'order')).toEqual({ sweep: null, workflow: null });
   });
 
+  it("a workflow whose runs all go is emptied in the deletion's transaction: a row written per row it kept and per list entry, and no other", async () => {
+    const s = await space(HOUR);
+    const [once, twice] = sameShard('rows', 2) as [string, string];
+    await s.start(once);
+    await s.completeTask(once, complete);
+    // A reused id: two closed runs, and the row naming the workflow that a second run writes.
+    await s.start(twice);
+    await s.terminate(twice);
+    await s.start(twice);
+    await s.completeTask(twice, complete);
+    const kept = (await rowsOf(s, once)) + (await rowsOf(s, twice));
+    expect(kept).toBeGreaterThanOrEqual(4);
+    const written = await inShard(s, once, async (sweep, sql) => {
+      // Every statement of the shard, the workflows' own handles included (they call the shard's `exec`).
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const exec = sql.exec.bind(sql);
+      sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+        const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+        cursors.push(cursor);
+        return cursor;
+      }) as SqlStorage['exec'];
+      sweep.clock.advance(HOUR + MINUTE);
+      try {
+        expect(await sweep.run()).toBe(3);
+      } finally {
+        sql.exec = exec;
+      }
+      return cursors.reduce((n, c) => n + c.rowsWritten, 0);
+    });
+    // Before, a first run's deletion wrote the row naming its workflow, which the emptying then deleted: two more.
+    expect(written).toBe(kept + 3);
+    expect((await rowsOf(s, once)) + (await rowsOf(s, twice))).toBe(0);
+    expect(await s.ids()).toEqual([]);
+    expectError(await describeRun(s, once), 'WORKFLOW_NOT_FOUND');
+    expectError(await describeRun(s, twice), 'WORKFLOW_NOT_FOUND');
+    expect(await slots(s, once)).toEqual({ sweep: null, workflow: null });
+    // The id starts afresh.
+    await s.start(once);
+    expect((await describeRun(s, once)).body.status).toBe('RUNNING');
+  });
+
   it('never deletes a running run, however long ago it started; its closed shard-mate goes', async () => {
     const s = await space(HOUR);
     const [running, closed] = sameShard('running', 2) as [string, string];
