@@ -13,7 +13,8 @@ import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { expectError, shardSlot, testEnv } from './helpers.js';
+import { expectError, inWorkflow, shardSlot, testEnv } from './helpers.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
@@ -128,6 +129,31 @@ describe("a shard's retention sweep", () => {
     // The id starts afresh.
     await s.start(once);
     expect((await describeRun(s, once)).body.status).toBe('RUNNING');
+  });
+
+  it('an emptying whose transaction fails leaves the workflow as it was, rows, list entry and memory; the next sweep deletes it', async () => {
+    const s = await space(HOUR);
+    const runId = await s.start('unlucky');
+    await s.completeTask('unlucky', complete);
+    const kept = await rowsOf(s, 'unlucky');
+    await inWorkflow(s.ns, 'unlucky', (o: WorkflowHost) => {
+      // The list entry's deletion is written, then emptying the workflow's rows throws (once).
+      const storage = (o.deletion as unknown as { host: { storage: { deleteAll: () => Promise<void> } } }).host.storage;
+      const deleteAll = storage.deleteAll;
+      storage.deleteAll = () => {
+        storage.deleteAll = deleteAll;
+        throw new Error('storage failed mid-deletion');
+      };
+    });
+    expect(await sweepAfter(s, 'unlucky', HOUR + MINUTE)).toBe(0);
+    expect((await describeRun(s, 'unlucky')).body).toMatchObject({ status: 'COMPLETED', execution: { runId } });
+    expect(await s.ids()).toEqual(['unlucky']);
+    expect(await rowsOf(s, 'unlucky')).toBe(kept);
+    // The sweep comes back a minute later (its retry), and this time the workflow goes.
+    expect(await sweepAfter(s, 'unlucky', 2 * MINUTE)).toBe(1);
+    expectError(await describeRun(s, 'unlucky'), 'WORKFLOW_NOT_FOUND');
+    expect(await s.ids()).toEqual([]);
+    expect(await rowsOf(s, 'unlucky')).toBe(0);
   });
 
   it('never deletes a running run, however long ago it started; its closed shard-mate goes', async () => {
