@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelPerMillion, PRICES, temporalCloudPerMillion, total } from './cost';
+import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, PRICES, temporalCloudPerMillion, total } from './cost';
 
 const zero = { workerRequests: 0, doRequests: 0, channelMessages: 0, doActiveSeconds: 0, workerCpuMs: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
 
@@ -19,6 +19,33 @@ describe('cost per million workflows', () => {
   it('one more row written per workflow costs a dollar per million', () => {
     const base = { ...zero, sqliteRowsWritten: 30 };
     expect(total(keelPerMillion({ ...base, sqliteRowsWritten: 31 })) - total(keelPerMillion(base))).toBeCloseTo(1);
+  });
+
+  it("prices a W1's deletion at retention on its own lines: each row deleted a row written, each sweep turn an alarm", () => {
+    const none = { doRequests: 0, doActiveSeconds: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0 };
+    // A deleted row is billed as a row written: a dollar per million W1s for each.
+    expect(total(keelDeletionPerMillion({ ...none, sqliteRowsWritten: 3 }))).toBeCloseTo(3);
+    expect(total(keelDeletionPerMillion({ ...none, sqliteRowsRead: 1000 }))).toBeCloseTo(1);
+    // A page of 100 runs per alarm: a hundredth of a Durable Object request per W1.
+    expect(total(keelDeletionPerMillion({ ...none, doRequests: 0.01 }))).toBeCloseTo(0.01 * 0.15);
+    expect(total(keelDeletionPerMillion({ ...none, doActiveSeconds: 1 }))).toBeCloseTo(0.128 * 12.5);
+    // Every line says it is the deletion's, so the until-closed lines and these read apart.
+    for (const l of keelDeletionPerMillion(none)) expect(l.item).toMatch(/^At retention: /);
+  });
+
+  it("a W1's whole life is its price until closed plus its deletion's, the until-closed lines unchanged before them", () => {
+    const u = { ...zero, workerRequests: 5, sqliteRowsWritten: 5, storedBytes: 7_500 };
+    const d = { doRequests: 0.01, doActiveSeconds: 0.0001, sqliteRowsRead: 4, sqliteRowsWritten: 2.5 };
+    const lifetime = keelLifetimePerMillion(u, d);
+    expect(lifetime.slice(0, keelPerMillion(u).length)).toEqual(keelPerMillion(u));
+    expect(total(lifetime)).toBeCloseTo(total(keelPerMillion(u)) + total(keelDeletionPerMillion(d)));
+    expect(total(lifetime) - total(keelPerMillion(u))).toBeGreaterThan(2.5);
+  });
+
+  it("Cloudflare Workflows' deletion at retention is a line at $0", () => {
+    const deletion = cloudflareWorkflowsPerMillion({ cpuMs: 0, storedBytes: 0 }).filter((l) => l.item.startsWith('At retention: '));
+    expect(deletion).toHaveLength(1);
+    expect(deletion[0]!.usd).toBe(0);
   });
 
   it('prices the peers', () => {

@@ -1,7 +1,7 @@
 // What a workflow costs on Cloudflare's published price list (protocol/prices.ts, the one table;
 // bench/prices.md quotes its sources), from the billable units one W1 uses (counted by the
-// `requests` workload in the instrumented build), and the same work priced on Cloudflare
-// Workflows and Temporal Cloud. Pure: no I/O.
+// `requests` workload in the instrumented build) until it closes and when its namespace's retention
+// deletes it, and the same work priced on Cloudflare Workflows and Temporal Cloud. Pure: no I/O.
 import { PRICES, priceUnits, type PriceLine } from '../protocol/prices.js';
 
 export { PRICES, type PriceLine };
@@ -53,6 +53,40 @@ export function keelPerMillion(u: KeelUnits): PriceLine[] {
 }
 
 /**
+ * Billable units of one W1's deletion at its namespace's retention: its share of the shard's retention
+ * sweep (src/workflow-object/retention-sweep.ts), which deletes a page of up to 100 closed runs per turn,
+ * each turn fired by the shard's alarm. Cloudflare bills a deleted row as a row written ("Deletes are
+ * counted as rows written", bench/prices.md), so a W1's whole life is its units until it closes and these.
+ */
+export interface DeletionUnits {
+  /** Alarm invocations (Durable Object requests): the sweep's turns over the runs they deleted. */
+  doRequests: number;
+  /** Wall-clock seconds the shard was active for the sweep (its turns, over the runs they deleted). */
+  doActiveSeconds: number;
+  sqliteRowsRead: number;
+  /** The rows the deletion wrote: each row deleted, and any row written on the way. */
+  sqliteRowsWritten: number;
+}
+
+/**
+ * A W1's deletion at retention per million W1s, item by item, at list prices (no included amount
+ * subtracted). Its own lines, so a W1's price until closed and over its whole life read side by side.
+ */
+export function keelDeletionPerMillion(d: DeletionUnits): PriceLine[] {
+  const p = PRICES;
+  const gbS = d.doActiveSeconds * p.durableObjects.memoryGb;
+  return [
+    { item: 'At retention: sweep alarms (Durable Object requests; a page of up to 100 runs each)', units: d.doRequests, usd: d.doRequests * p.durableObjects.perMillionRequests },
+    { item: 'At retention: Durable Object duration (GB-s, 128 MB while the sweep runs)', units: gbS, usd: gbS * p.durableObjects.perMillionGbS },
+    { item: 'At retention: SQLite rows read', units: d.sqliteRowsRead, usd: d.sqliteRowsRead * p.sqlite.perMillionRowsRead },
+    { item: 'At retention: SQLite rows deleted (billed as rows written)', units: d.sqliteRowsWritten, usd: d.sqliteRowsWritten * p.sqlite.perMillionRowsWritten },
+  ];
+}
+
+/** A W1's whole life per million: until it closes, then its deletion at retention. */
+export const keelLifetimePerMillion = (u: KeelUnits, d: DeletionUnits): PriceLine[] => [...keelPerMillion(u), ...keelDeletionPerMillion(d)];
+
+/**
  * What one finished W1 instance of Cloudflare Workflows keeps, measured rather than assumed: each
  * instance is an engine Durable Object of its own, and Workflows storage is billed as Durable
  * Objects SQL storage is (bench/prices.md), so this is the size of that object's SQLite database
@@ -76,6 +110,8 @@ export const CLOUDFLARE_WORKFLOWS_W1_STORED = {
  * Workflows invocation, its CPU ms, its stored state per month kept (`storedBytes`: the measured
  * CLOUDFLARE_WORKFLOWS_W1_STORED; or Keel's own bytes per W1, the old assumption, kept beside it as
  * the conservative bound while Keel keeps fewer bytes per W1 than Workflows does). (Status reads are subrequests of the Worker, which Workflows does not bill.)
+ * Its deletion at the end of its retention is free: Workflows bills no rows, only the bytes kept
+ * (bench/prices.md); a line at $0 says so beside Keel's deletion lines.
  */
 export function cloudflareWorkflowsPerMillion(o: { cpuMs: number; storedBytes: number }): PriceLine[] {
   const p = PRICES;
@@ -84,6 +120,7 @@ export function cloudflareWorkflowsPerMillion(o: { cpuMs: number; storedBytes: n
     { item: 'Workflows invocation', units: 1, usd: p.workflows.perMillionRequests },
     { item: 'Workflows CPU ms', units: o.cpuMs, usd: o.cpuMs * p.workflows.perMillionCpuMs },
     { item: 'Workflows storage, bytes kept (priced per month kept)', units: o.storedBytes, usd: ((o.storedBytes * M) / 1e9) * p.workflows.perGbMonth },
+    { item: 'At retention: the instance deleted (not billed: Workflows has no rows dimension)', units: 1, usd: 0 },
   ];
 }
 

@@ -1,10 +1,13 @@
 // The Keel Worker with counters, for the `requests` workload only: the same classes as
 // src/index.ts, with every Durable Object method call, storage transaction, SQL statement and
-// alarm call counted, and the counts served at GET /__bench/counts (?reset=1 clears them).
+// alarm call counted, and the counts served at GET /__bench/counts (?reset=1 clears them); and
+// POST /__bench/sweep, which makes each shard's retention sweep delete its closed runs now (below).
 // Plain JavaScript on purpose: the root tsconfig checks bench/ with Node's types only.
 // Built by bench/lib.ts with esbuild into bench/.build/ and run through startLocalService's
 // `scriptPath`; nothing outside bench/ is changed.
 import worker, { TaskQueueObject as BaseTaskQueueObject, WorkflowObject as BaseWorkflowObject } from '../src/index.ts';
+import { DEFAULT_RETENTION_MS } from '../protocol/index.ts';
+import { workflowShardStubs } from '../src/stubs.ts';
 
 const counts = { http: {}, rpc: {}, sql: {}, storage: {}, stubCalls: {}, d1: {} };
 const bump = (map, key, n = 1) => (map[key] = (map[key] ?? 0) + n);
@@ -34,10 +37,12 @@ function billing() {
   let rowsRead = 0;
   let rowsWritten = 0;
   const rowsWrittenBy = {};
+  const rowsReadBy = {};
   for (const { cursor: c, key } of cursors) {
     rowsRead += c.rowsRead;
     rowsWritten += c.rowsWritten;
     if (c.rowsWritten > 0) bump(rowsWrittenBy, key, c.rowsWritten);
+    if (c.rowsRead > 0) bump(rowsReadBy, key, c.rowsRead);
   }
   const activeMs = {};
   for (const a of active.values()) bump(activeMs, a.cls, a.ms + (a.inFlight > 0 ? Date.now() - a.since : 0));
@@ -46,6 +51,7 @@ function billing() {
     rowsRead,
     rowsWritten,
     rowsWrittenBy,
+    rowsReadBy,
     activeMs,
     // The workflows the measured objects keep (each object one, but a shard many, warm-ups included).
     workflowObjects: [...dbSize.keys()].reduce((n, id) => n + Math.max(1, keptBy.get(id)?.size ?? 1), 0),
@@ -191,6 +197,37 @@ export class WorkflowObject extends BaseWorkflowObject {
     super(instrumentCtx(ctx, 'WorkflowObject'), countedEnv(env));
     bump(counts.rpc, 'WorkflowObject (constructed)');
   }
+
+  /**
+   * Bench only: one turn of this shard's retention sweep (src/workflow-object/retention-sweep.ts) as
+   * its alarm runs it `aheadMs` from now — at most a page of runs deleted, in one turn and commit — its
+   * clock moved there for the turn and back after it (a sweep the shard's own timer runs later sees the
+   * wall clock). With `cold`, the shard first lets go of the workflows it holds in memory that nothing
+   * waits for (as it does past MAX_HOSTS, or as a shard evicted meanwhile starts): at retention, days
+   * after their close, the sweep reads a run's rows from storage. Counted as an alarm invocation would
+   * be: its duration, and a call under `WorkflowObject.alarm (retention sweep, bench)`.
+   */
+  async benchSweep(aheadMs, cold) {
+    const id = this.ctx.id.toString();
+    bump(counts.rpc, 'WorkflowObject.alarm (retention sweep, bench)');
+    enter(id, 'WorkflowObject');
+    const sweep = this.sweep;
+    sweep.clock.advance(aheadMs);
+    try {
+      if (cold) {
+        for (const [workflowId, { host, storage }] of this.hosts) {
+          if (!host.quiet) continue;
+          storage.close();
+          this.hosts.delete(workflowId);
+        }
+      }
+      return { deleted: await sweep.run(), page: sweep.page };
+    } finally {
+      sweep.clock.advance(-aheadMs);
+      leave(id);
+      dbSize.set(id, this.ctx.storage.sql.databaseSize);
+    }
+  }
 }
 countMethods(WorkflowObject, BaseWorkflowObject, 'WorkflowObject');
 
@@ -201,6 +238,29 @@ export class TaskQueueObject extends BaseTaskQueueObject {
   }
 }
 countMethods(TaskQueueObject, BaseTaskQueueObject, 'TaskQueueObject');
+
+/**
+ * POST /__bench/sweep?namespace=default[&aheadMs=…][&cold=0]: each shard of the namespace deletes the
+ * closed runs that are past retention `aheadMs` from now (by default the default retention and a
+ * minute: every run closed by now), a page per turn as its alarm does (a full page brings the sweep
+ * back for the next one), the shards one after another. Answers each turn's runs deleted and its ms.
+ */
+async function sweepNow(url, env) {
+  const namespace = url.searchParams.get('namespace') ?? 'default';
+  const aheadMs = Number(url.searchParams.get('aheadMs') ?? DEFAULT_RETENTION_MS + 60_000);
+  const cold = url.searchParams.get('cold') !== '0';
+  const turns = [];
+  for (const stub of workflowShardStubs(env, namespace)) {
+    for (;;) {
+      // Timed here, across the RPC (workerd's clock moves only on I/O): the turn's duration with its RPC, an upper bound.
+      const t0 = Date.now();
+      const { deleted, page } = await stub.benchSweep(aheadMs, cold);
+      turns.push({ deleted, ms: Date.now() - t0 });
+      if (deleted < page) break;
+    }
+  }
+  return new Response(JSON.stringify({ turns, deleted: turns.reduce((a, t) => a + t.deleted, 0) }), { headers: { 'content-type': 'application/json' } });
+}
 
 const ENDPOINT = /^\/api\/v1\/namespaces\/[^/]+(\/.*)$/;
 
@@ -218,6 +278,7 @@ export default {
       }
       return new Response(body, { headers: { 'content-type': 'application/json' } });
     }
+    if (url.pathname === '/__bench/sweep' && request.method === 'POST') return sweepNow(url, env);
     const m = ENDPOINT.exec(url.pathname);
     const path = m ? m[1].replace(/^\/workflows\/[^/]+/, '/workflows/{workflowId}').replace(/^\/task-queues\/[^/]+/, '/task-queues/{taskQueue}') : url.pathname;
     bump(counts.http, `${request.method} ${path}`);

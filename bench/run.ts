@@ -183,14 +183,25 @@ function printResult(r: WorkloadResult): void {
     for (const [k, v] of Object.entries((extra.describe_units_of_one_w1 ?? {}) as Record<string, number>)) rows.push([`  ${k}`, String(v), '']);
     type Lines = Array<{ item: string; units: number; usd: number }>;
     type Workflows = { own_bytes: number; at_keel_bytes: number };
-    const usd = extra.usd_per_million_w1 as { keel: Lines; keel_at_load: Lines; cloudflare_workflows: Workflows; cloudflare_workflows_at_load: Workflows; cloudflare_workflows_stored_bytes: { bytesPerInstance: number; miniflare: string; date: string }; temporal_cloud: number };
+    type Deletion = { runs_deleted: number; runs_per_turn: number[]; sql_rows_written_per_deleted_w1: Record<string, number>; sql_rows_read_per_deleted_w1: Record<string, number>; other_objects_rows_per_deleted_w1: { written: number; read: number } };
+    const retention = extra.at_retention as { one_at_a_time: Deletion; at_load: Deletion };
+    rows.push([`At retention: the shard's sweep deletes them (POST /__bench/sweep), per deleted W1: one at a time · ${load.in_flight} in flight`, '', '']);
+    rows.push(['  runs deleted (runs per turn)', `${retention.one_at_a_time.runs_deleted} (${retention.one_at_a_time.runs_per_turn.join(', ')}) · ${retention.at_load.runs_deleted} (${retention.at_load.runs_per_turn.join(', ')})`, '']);
+    for (const [what, key] of [['written', 'sql_rows_written_per_deleted_w1'], ['read', 'sql_rows_read_per_deleted_w1']] as const) {
+      for (const k of [...new Set([...Object.keys(retention.one_at_a_time[key]), ...Object.keys(retention.at_load[key])])].sort()) rows.push([`  rows ${what}: ${k}`, `${retention.one_at_a_time[key][k] ?? 0} · ${retention.at_load[key][k] ?? 0}`, '']);
+    }
+    rows.push(['  (rows other objects wrote / read meanwhile: not counted)', `${retention.one_at_a_time.other_objects_rows_per_deleted_w1.written} / ${retention.one_at_a_time.other_objects_rows_per_deleted_w1.read} · ${retention.at_load.other_objects_rows_per_deleted_w1.written} / ${retention.at_load.other_objects_rows_per_deleted_w1.read}`, '']);
+    const usd = extra.usd_per_million_w1 as { keel: Lines; keel_at_load: Lines; keel_deletion: Lines; keel_deletion_at_load: Lines; cloudflare_workflows: Workflows; cloudflare_workflows_at_load: Workflows; cloudflare_workflows_stored_bytes: { bytesPerInstance: number; miniflare: string; date: string }; temporal_cloud: number };
     const sum = (lines: Lines) => round(lines.reduce((a, l) => a + l.usd, 0), 2);
     const wf = usd.cloudflare_workflows_stored_bytes;
     rows.push([`USD per million W1 at list prices (bench/prices.md): one at a time · ${load.in_flight} in flight`, '', '']);
     for (const [i, l] of usd.keel.entries()) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd} · ${usd.keel_at_load[i]!.units}/wf → $${usd.keel_at_load[i]!.usd}`, '']);
-    rows.push(['  Keel total', `$${sum(usd.keel)} · $${sum(usd.keel_at_load)}`, '']);
+    rows.push(['  Keel total until closed', `$${sum(usd.keel)} · $${sum(usd.keel_at_load)}`, '']);
+    for (const [i, l] of usd.keel_deletion.entries()) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd} · ${usd.keel_deletion_at_load[i]!.units}/wf → $${usd.keel_deletion_at_load[i]!.usd}`, '']);
+    rows.push(['  Keel total, whole life (until closed + deleted at retention)', `$${sum([...usd.keel, ...usd.keel_deletion])} · $${sum([...usd.keel_at_load, ...usd.keel_deletion_at_load])}`, '']);
     rows.push([`  Cloudflare Workflows at its own stored bytes (${wf.bytesPerInstance} B, miniflare ${wf.miniflare}), Keel's CPU`, `$${usd.cloudflare_workflows.own_bytes} · $${usd.cloudflare_workflows_at_load.own_bytes}`, '']);
     rows.push([`  Cloudflare Workflows at Keel's stored bytes (the conservative bound), Keel's CPU`, `$${usd.cloudflare_workflows.at_keel_bytes} · $${usd.cloudflare_workflows_at_load.at_keel_bytes}`, '']);
+    rows.push(['  (Cloudflare Workflows: its deletion at retention is $0, no rows dimension: in both lines above, whole life)', '', '']);
     rows.push(['  Temporal Cloud', `$${usd.temporal_cloud}`, '']);
     for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'd1_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow', 'sql_rows_written_per_workflow'] as const) {
       rows.push([key, '', '']);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
-import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelPerMillion, temporalCloudPerMillion, total, type KeelUnits } from './cost';
+import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, temporalCloudPerMillion, total, type DeletionUnits, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 import { fromTemporalHistory } from '../sdk/client/history-json.js';
 
@@ -389,7 +389,9 @@ export async function history(o: WorkloadOptions): Promise<WorkloadResult[]> {
  * method calls, storage transactions and SQL statements. The billable units are counted twice:
  * over W1s run one at a time, and over W1s run 50 in flight as w1-throughput runs them, where
  * the service shares work between workflows (a shard's group commit, a message carrying several
- * tasks): the bill at load is on record beside the one of a lone W1.
+ * tasks): the bill at load is on record beside the one of a lone W1. After each, the shard deletes the
+ * W1s it keeps closed as its retention sweep does days later (`deletionUnits`): a W1's whole life is
+ * priced beside its price until closed.
  */
 export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
   const runs = o.quick ? 10 : 50;
@@ -419,6 +421,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       const timeline = w1Timeline(log, windows);
       const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
       const units = billableUnits(service, runs, cpu);
+      // The W1s run one at a time (and the warm-ups before them) deleted at their retention.
+      const deletion = await deletionUnits(b);
 
       const client: Record<string, { per_workflow: number; empty_polls: number; avg_request_bytes: number; avg_response_bytes: number; avg_rtt_ms: number }> = {};
       for (const [endpoint, c] of [...b.counter.byEndpoint.entries()].sort()) {
@@ -435,6 +439,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       // includes the describe call itself: one Worker request, one Durable Object request, its reads).
       const described = await describedUnits(b);
       const load = await unitsAtLoad(b, loadRuns, inFlight);
+      // The W1s run 50 in flight (their warm-up wave and the described one) deleted at their retention: full pages.
+      const loadDeletion = await deletionUnits(b);
       const workflowsPriced = (u: KeelUnits) => ({
         own_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance })), 2),
         at_keel_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: u.storedBytes })), 2),
@@ -453,6 +459,10 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             keel_usd_per_million_w1: round(total(keelPerMillion(units)), 2),
             [`rows_written_per_workflow_${inFlight}_in_flight`]: round(load.service.billing.rowsWritten / loadRuns, 1),
             [`keel_usd_per_million_w1_${inFlight}_in_flight`]: round(total(keelPerMillion(load.units)), 2),
+            rows_written_per_deleted_w1: round(deletion.units.sqliteRowsWritten, 2),
+            [`rows_written_per_deleted_w1_${inFlight}_in_flight`]: round(loadDeletion.units.sqliteRowsWritten, 2),
+            keel_usd_per_million_w1_lifetime: round(total(keelLifetimePerMillion(units, deletion.units)), 2),
+            [`keel_usd_per_million_w1_lifetime_${inFlight}_in_flight`]: round(total(keelLifetimePerMillion(load.units, loadDeletion.units)), 2),
           },
           cpu,
           cpuPerWorkflowMs: perWorkflow(cpu, runs),
@@ -478,11 +488,15 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
               durable_object_requests_per_workflow: perWf(load.service.stubCalls, loadRuns),
               sql_rows_written_per_workflow: perWf(load.service.billing.rowsWrittenBy, loadRuns),
             },
+            at_retention: { one_at_a_time: deletionReport(deletion), at_load: deletionReport(loadDeletion) },
             describe_units_of_one_w1: described,
             task_queue_active_ms_per_workflow: round((service.billing.activeMs.TaskQueueObject ?? 0) / runs, 1),
             usd_per_million_w1: {
               keel: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
               keel_at_load: keelPerMillion(load.units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
+              // Each W1's deletion at retention (the shard's sweep), on lines of its own: Keel's whole life is keel + keel_deletion.
+              keel_deletion: keelDeletionPerMillion(deletion.units).map((l) => ({ ...l, units: round(l.units, 4), usd: round(l.usd, 4) })),
+              keel_deletion_at_load: keelDeletionPerMillion(loadDeletion.units).map((l) => ({ ...l, units: round(l.units, 4), usd: round(l.usd, 4) })),
               // At Keel's CPU per W1 (one at a time, and at load): Workflows' CPU is not measured here.
               cloudflare_workflows: workflowsPriced(units),
               cloudflare_workflows_at_load: workflowsPriced(load.units),
@@ -525,6 +539,65 @@ async function unitsAtLoad(b: Bench, runs: number, inFlight: number): Promise<{ 
   return { units: billableUnits(service, runs, cpu), service, workflowsPerS: round((runs / elapsed) * 1000, 1) };
 }
 
+/** What a deletion at retention cost, per deleted W1 (`deletionUnits`). */
+interface Deletion {
+  units: DeletionUnits;
+  /** Runs the sweep deleted, and each turn's. */
+  deleted: number;
+  turns: Array<{ deleted: number; ms: number }>;
+  /** The workflow shards' rows written and read, per deleted W1, by statement kind. */
+  rowsWrittenBy: Record<string, number>;
+  rowsReadBy: Record<string, number>;
+  /** Rows written or read by any other object meanwhile (idle polls), per deleted W1: not the deletion's. */
+  otherRows: { written: number; read: number };
+}
+
+/**
+ * Every closed run the namespace's shards keep, deleted now as their retention sweep deletes them once
+ * the retention has passed (POST /__bench/sweep in the instrumented build: a page of up to 100 per turn,
+ * the shard holding none of them in memory, as days after their close), and the units that cost, per
+ * deleted W1. Each turn counts as one alarm invocation (what fires the sweep), and its duration as the
+ * time the Worker waited for it (the RPC included: an upper bound). Only the workflow shards' rows are
+ * the deletion's: the rest of the service is idle meanwhile (workers' long polls), reported apart.
+ */
+async function deletionUnits(b: Bench): Promise<Deletion> {
+  const countsUrl = `${b.service.url}/__bench/counts`;
+  await fetch(`${countsUrl}?reset=1`).then((r) => r.text());
+  const sweep = (await fetch(`${b.service.url}/__bench/sweep?namespace=default`, { method: 'POST' }).then((r) => r.json())) as { turns: Array<{ deleted: number; ms: number }>; deleted: number };
+  const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
+  const n = Math.max(1, sweep.deleted);
+  const ofShards = (m: Record<string, number> | undefined) => Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => k.startsWith('WorkflowObject:')).map(([k, v]) => [k, v / n]));
+  const sum = (m: Record<string, number>) => Object.values(m).reduce((a, v) => a + v, 0);
+  const rowsWrittenBy = ofShards(service.billing.rowsWrittenBy);
+  const rowsReadBy = ofShards(service.billing.rowsReadBy);
+  const written = sum(rowsWrittenBy);
+  const read = sum(rowsReadBy);
+  return {
+    units: {
+      doRequests: sweep.turns.length / n,
+      doActiveSeconds: sweep.turns.reduce((a, t) => a + t.ms, 0) / 1000 / n,
+      sqliteRowsRead: read,
+      sqliteRowsWritten: written,
+    },
+    deleted: sweep.deleted,
+    turns: sweep.turns,
+    rowsWrittenBy,
+    rowsReadBy,
+    otherRows: { written: service.billing.rowsWritten / n - written, read: service.billing.rowsRead / n - read },
+  };
+}
+
+/** A deletion as the JSON keeps it. */
+const deletionReport = (d: Deletion) => ({
+  runs_deleted: d.deleted,
+  runs_per_turn: d.turns.map((t) => t.deleted),
+  ms_per_turn: d.turns.map((t) => t.ms),
+  units_per_deleted_w1: Object.fromEntries(Object.entries(d.units).map(([k, v]) => [k, round(v, 4)])),
+  sql_rows_written_per_deleted_w1: Object.fromEntries(Object.entries(d.rowsWrittenBy).sort().map(([k, v]) => [k, round(v, 3)])),
+  sql_rows_read_per_deleted_w1: Object.fromEntries(Object.entries(d.rowsReadBy).sort().map(([k, v]) => [k, round(v, 3)])),
+  other_objects_rows_per_deleted_w1: { written: round(d.otherRows.written, 3), read: round(d.otherRows.read, 3) },
+});
+
 /** What the instrumented service counts (bench/instrumented-service.js, GET /__bench/counts): calls by kind, and billing. */
 type ServiceCounts = Record<string, Record<string, number>> & { billing: ServiceBilling };
 
@@ -534,6 +607,8 @@ interface ServiceBilling {
   rowsWritten: number;
   /** Rows written by statement kind (`Class: VERB table`). */
   rowsWrittenBy: Record<string, number>;
+  /** Rows read by statement kind. */
+  rowsReadBy: Record<string, number>;
   activeMs: Record<string, number>;
   workflowObjects: number;
   workflowObjectBytes: number;

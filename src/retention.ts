@@ -120,13 +120,52 @@ export class RunDeletion {
   /**
    * In a shard, for its retention sweep: deletes those of `runIds` this workflow keeps closed whose
    * retention (`retentionMs`, read when the sweep began) has passed by `now` — never a running run,
-   * whatever the sweep read. Returns how many it deleted.
+   * whatever the sweep read. Returns how many it deleted, and whether that emptied the workflow.
+   *
+   * When they are every run it keeps and nothing of it is on its way, the workflow is emptied in the
+   * deletion's own transaction (`empty`): its rows go in one statement with the runs' list entries, as
+   * `dropIfEmpty` would delete them after. Deleted run by run first, a first run's deletion would write
+   * the row that names the workflow (its name lives in its only run until then: workflow-store.ts
+   * `deleteRun`), only for the emptying to delete it: two billed rows per W1 for nothing, half of what
+   * its deletion wrote (bench/RESULTS.md, "What a W1's deletion costs").
    */
-  expire(runIds: readonly string[], retentionMs: number, now: number): number {
+  expire(runIds: readonly string[], retentionMs: number, now: number): { deleted: number; emptied: boolean } {
+    const { store } = this.host;
     const named = new Set(runIds);
-    const past = runsPastRetention(this.host.store.closedRuns().filter((r) => named.has(r.runId)), retentionMs, now);
-    if (past.length > 0) this.delete(past);
-    return past.length;
+    const closed = store.closedRuns();
+    const past = runsPastRetention(closed.filter((r) => named.has(r.runId)), retentionMs, now);
+    if (past.length === 0) return { deleted: 0, emptied: false };
+    const going = new Set(past);
+    // A running run is the current one: every run goes when every closed one does and the current one is among them.
+    const current = store.currentRunId();
+    const all = closed.every((r) => going.has(r.runId)) && (current === undefined || going.has(current));
+    if (this.host.sweepBy && all && this.nothingOnItsWay()) {
+      this.empty(past);
+      return { deleted: past.length, emptied: true };
+    }
+    this.delete(past);
+    return { deleted: past.length, emptied: false };
+  }
+
+  /**
+   * In a shard: deletes the runs' list entries and every row of the workflow (its storage's `deleteAll`,
+   * which in a shard deletes the workflow's key scope and clears its slot, synchronously) in one
+   * transaction, and memory forgets it as `dropIfEmpty` makes it.
+   */
+  private empty(runIds: readonly string[]): void {
+    const { storage, store, visibility } = this.host;
+    try {
+      storage.transactionSync(() => {
+        for (const runId of runIds) visibility.enqueueDeletion(this.host.namespace(), runId, store.loadRun(runId)?.startTime, this.host.now());
+        void storage.deleteAll();
+      });
+    } catch (err) {
+      store.forget();
+      visibility.changeEnded(false);
+      throw err;
+    }
+    visibility.changeEnded(true);
+    this.forgetStorage();
   }
 
   /** Deletes runs in one transaction: their rows, and their visibility rows (in a shard's table, or through the outbox to D1). */
@@ -166,18 +205,30 @@ export class RunDeletion {
    * way (those are delivered first; a failed one is retried by the alarm, which calls this again).
    */
   async dropIfEmpty(): Promise<boolean> {
-    const { store, visibility, calls, storage } = this.host;
-    if (store.hasRuns() || !store.outboxIsEmpty() || !visibility.settled || calls.earliestDue() !== undefined) return false;
+    const { store, storage } = this.host;
+    if (store.hasRuns() || !this.nothingOnItsWay()) return false;
     // Checked and emptied with no await in between: no request can slip in between the two.
     void storage.deleteAlarm();
     const emptied = storage.deleteAll();
+    this.forgetStorage();
+    // (deleteAlarm first: before compatibility date 2026-02-24 deleteAll kept the alarm.)
+    await emptied;
+    return true;
+  }
+
+  /** No task, summary or call of the workflow is on its way (each is delivered before its storage may go). */
+  private nothingOnItsWay(): boolean {
+    const { store, visibility, calls } = this.host;
+    return store.outboxIsEmpty() && visibility.settled && calls.earliestDue() === undefined;
+  }
+
+  /** The workflow's storage was emptied: what memory holds of it goes. */
+  private forgetStorage(): void {
+    const { store, visibility, calls } = this.host;
     store.dropped();
     visibility.dropped();
     calls.dropped();
     this.earliestClose = undefined;
     this.host.emptied();
-    // (deleteAlarm first: before compatibility date 2026-02-24 deleteAll kept the alarm.)
-    await emptied;
-    return true;
   }
 }

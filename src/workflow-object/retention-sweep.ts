@@ -98,8 +98,10 @@ export class RetentionSweep {
       const emptied: Promise<boolean>[] = [];
       for (const [workflowId, runIds] of byWorkflow) {
         const { deletion } = this.workflow(workflowId);
-        deleted += deletion.expire(runIds, retention, now);
-        emptied.push(deletion.dropIfEmpty());
+        const expired = deletion.expire(runIds, retention, now);
+        deleted += expired.deleted;
+        // Emptied with its last runs' deletion, or now if nothing else keeps it.
+        if (!expired.emptied) emptied.push(deletion.dropIfEmpty());
       }
       // Again soon after a full page; else at the next run's deletion (a full page of which nothing
       // could go waits so too: the sweep never spins), or never when no run is closed.

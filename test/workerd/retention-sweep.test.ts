@@ -13,7 +13,8 @@ import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { expectError, shardSlot, testEnv } from './helpers.js';
+import { expectError, inWorkflow, shardSlot, testEnv } from './helpers.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
 import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
@@ -87,6 +88,72 @@ describe("a shard's retention sweep", () => {
     expect(await rowsOf(s, 'order')).toBe(0);
     // No closed run left: the sweep's slot goes too.
     expect(await slots(s, 'order')).toEqual({ sweep: null, workflow: null });
+  });
+
+  it("a workflow whose runs all go is emptied in the deletion's transaction: a row written per row it kept and per list entry, and no other", async () => {
+    const s = await space(HOUR);
+    const [once, twice] = sameShard('rows', 2) as [string, string];
+    await s.start(once);
+    await s.completeTask(once, complete);
+    // A reused id: two closed runs, and the row naming the workflow that a second run writes.
+    await s.start(twice);
+    await s.terminate(twice);
+    await s.start(twice);
+    await s.completeTask(twice, complete);
+    const kept = (await rowsOf(s, once)) + (await rowsOf(s, twice));
+    expect(kept).toBeGreaterThanOrEqual(4);
+    const written = await inShard(s, once, async (sweep, sql) => {
+      // Every statement of the shard, the workflows' own handles included (they call the shard's `exec`).
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const exec = sql.exec.bind(sql);
+      sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+        const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+        cursors.push(cursor);
+        return cursor;
+      }) as SqlStorage['exec'];
+      sweep.clock.advance(HOUR + MINUTE);
+      try {
+        expect(await sweep.run()).toBe(3);
+      } finally {
+        sql.exec = exec;
+      }
+      return cursors.reduce((n, c) => n + c.rowsWritten, 0);
+    });
+    // Before, a first run's deletion wrote the row naming its workflow, which the emptying then deleted: two more.
+    expect(written).toBe(kept + 3);
+    expect((await rowsOf(s, once)) + (await rowsOf(s, twice))).toBe(0);
+    expect(await s.ids()).toEqual([]);
+    expectError(await describeRun(s, once), 'WORKFLOW_NOT_FOUND');
+    expectError(await describeRun(s, twice), 'WORKFLOW_NOT_FOUND');
+    expect(await slots(s, once)).toEqual({ sweep: null, workflow: null });
+    // The id starts afresh.
+    await s.start(once);
+    expect((await describeRun(s, once)).body.status).toBe('RUNNING');
+  });
+
+  it('an emptying whose transaction fails leaves the workflow as it was, rows, list entry and memory; the next sweep deletes it', async () => {
+    const s = await space(HOUR);
+    const runId = await s.start('unlucky');
+    await s.completeTask('unlucky', complete);
+    const kept = await rowsOf(s, 'unlucky');
+    await inWorkflow(s.ns, 'unlucky', (o: WorkflowHost) => {
+      // The list entry's deletion is written, then emptying the workflow's rows throws (once).
+      const storage = (o.deletion as unknown as { host: { storage: { deleteAll: () => Promise<void> } } }).host.storage;
+      const deleteAll = storage.deleteAll;
+      storage.deleteAll = () => {
+        storage.deleteAll = deleteAll;
+        throw new Error('storage failed mid-deletion');
+      };
+    });
+    expect(await sweepAfter(s, 'unlucky', HOUR + MINUTE)).toBe(0);
+    expect((await describeRun(s, 'unlucky')).body).toMatchObject({ status: 'COMPLETED', execution: { runId } });
+    expect(await s.ids()).toEqual(['unlucky']);
+    expect(await rowsOf(s, 'unlucky')).toBe(kept);
+    // The sweep comes back a minute later (its retry), and this time the workflow goes.
+    expect(await sweepAfter(s, 'unlucky', 2 * MINUTE)).toBe(1);
+    expectError(await describeRun(s, 'unlucky'), 'WORKFLOW_NOT_FOUND');
+    expect(await s.ids()).toEqual([]);
+    expect(await rowsOf(s, 'unlucky')).toBe(0);
   });
 
   it('never deletes a running run, however long ago it started; its closed shard-mate goes', async () => {
