@@ -6,6 +6,7 @@
 //   npx tsx bench/run.ts w1 w2 w3          # some (w1 = w1-latency + w1-throughput)
 //   npx tsx bench/run.ts --quick w1        # fewer runs, a smoke test
 //   npx tsx bench/run.ts requests-quiet    # a W1 alone on its shard (W1s 2.5 s apart): its units and price
+//   npx tsx bench/run.ts idle              # a connected worker with nothing to do: the objects it keeps active, per month
 //   node --cpu-prof --cpu-prof-dir=bench/profiles --import tsx bench/run.ts --in-process profile
 //   npx tsx bench/profile-summary.ts bench/profiles/<file>.cpuprofile
 //

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
-import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, temporalCloudPerMillion, total, type DeletionUnits, type KeelUnits } from './cost';
+import { CLOUDFLARE_WORKFLOWS_W1_STORED, PRICES, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, temporalCloudPerMillion, total, type DeletionUnits, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 import { fromTemporalHistory } from '../sdk/client/history-json.js';
 
@@ -642,6 +642,57 @@ function billableUnits(service: ServiceCounts, runs: number, cpu: CpuReport): Ke
 }
 
 /**
+ * What a connected worker costs when no workflow runs: the local service (one shard) and one worker
+ * polling one task queue with the SDK's defaults, nothing started, for `windowS` seconds. A Durable
+ * Object is billed for duration while it cannot hibernate, and one where a long poll waits cannot: the
+ * queues' objects hold the worker's HTTP polls, the shard its channel's. Priced per month at that rate,
+ * at list price above the included amount (none subtracted). The instrumented build counts an object
+ * active while a call to it is in flight: a poll over a channel counts only while its message's
+ * handler runs, so the shard's share is a lower bound.
+ */
+export async function idle(o: WorkloadOptions): Promise<WorkloadResult[]> {
+  const windowS = o.quick ? 15 : 60;
+  return withBench(
+    async (b) => {
+      // The worker's pollers reach their steady state (every poller waiting) first.
+      await new Promise((r) => setTimeout(r, 3000));
+      const countsUrl = `${b.service.url}/__bench/counts`;
+      await fetch(`${countsUrl}?reset=1`).then((r) => r.text());
+      const t0 = performance.now();
+      await new Promise((r) => setTimeout(r, windowS * 1000));
+      const seconds = (performance.now() - t0) / 1000;
+      const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
+      const month = 30 * 24 * 3600;
+      const sum = (m: Record<string, number> | undefined) => Object.values(m ?? {}).reduce((a, v) => a + v, 0);
+      const activeByClass = Object.fromEntries(Object.entries(service.billing.activeMs).map(([cls, ms]) => [cls, round(ms / 1000 / seconds, 2)]));
+      const gbS = (sum(service.billing.activeMs) / 1000 / seconds) * month * PRICES.durableObjects.memoryGb;
+      const lines = [
+        { item: 'Durable Object duration (GB-s, 128 MB while active)', units: gbS, usd: (gbS / 1e6) * PRICES.durableObjects.perMillionGbS },
+        { item: 'Worker requests (polls)', units: (sum(service.http) / seconds) * month, usd: ((sum(service.http) / seconds) * month * PRICES.workers.perMillionRequests) / 1e6 },
+        { item: 'Durable Object requests (RPCs, alarms)', units: (sum(service.stubCalls) / seconds) * month, usd: ((sum(service.stubCalls) / seconds) * month * PRICES.durableObjects.perMillionRequests) / 1e6 },
+      ];
+      return [
+        {
+          name: 'idle',
+          description: `A connected worker with nothing to do: one shard, one task queue, ${round(seconds, 1)} s (instrumented service build)`,
+          metrics: {
+            objects_active: round(sum(service.billing.activeMs) / 1000 / seconds, 2),
+            usd_per_month_idle: round(total(lines), 2),
+          },
+          extra: {
+            seconds: round(seconds, 1),
+            objects_active_by_class: activeByClass,
+            service_http_per_second: Object.fromEntries(Object.entries(service.http ?? {}).map(([k, v]) => [k, round(v / seconds, 3)])),
+            usd_per_month: lines.map((l) => ({ ...l, units: Math.round(l.units), usd: round(l.usd, 2) })),
+          },
+        },
+      ];
+    },
+    { instrumented: true },
+  );
+}
+
+/**
  * What a W1 costs on a quiet shard: W1s one at a time, `gapMs` apart, so that each is alone in its
  * second's alarm row (as on each of a deployed namespace's 16 shards at a few workflows a second),
  * counted until every row they wrote has passed and been taken by the shard's timer or alarm. Where
@@ -889,6 +940,7 @@ export const WORKLOADS: Record<string, (o: WorkloadOptions) => Promise<WorkloadR
   history,
   requests,
   'requests-quiet': requestsQuiet,
+  idle,
   floor,
   profile,
 };
