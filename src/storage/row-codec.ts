@@ -1,12 +1,15 @@
 /**
- * The run-row codec: a closed run's row (its JSON text, run-rows.ts `withExtras`) stored as a BLOB of
- * one byte naming the preset dictionary (row-dictionaries.ts) and the text's raw deflate with it.
+ * The row codec: a row of JSON text stored as a BLOB of one byte naming the preset dictionary
+ * (row-dictionaries.ts) and the text's raw deflate with it. Two kinds of rows are stored so: a closed
+ * run's row (run-rows.ts `withExtras`; workflow-store.ts `writeRun`) and a history row (history-rows.ts,
+ * written once, never changed).
  *
  * Why: the state table is a WITHOUT ROWID B-tree, whose cells keep at most ~1 KB on a 4 KB leaf page;
  * a finished W1's row is ~2.9 KB, so it took a 4 KB overflow page of its own (the database's fourth page,
- * most of what a W1 keeps). With the dictionary it deflates to ~300 bytes and fits in the leaf.
- * Only a closed run's row is deflated: a running run's row is rewritten by every change, and its last
- * text is the one kept (workflow-store.ts `writeRun`).
+ * most of what a W1 keeps), and a history row (~4 KB of events, from the run row's tail) one each. With
+ * the dictionary a W1's row deflates to ~300 bytes and a history row to ~500: both fit in the leaf.
+ * A running run's row is not deflated: it is rewritten by every change, and its last text is the one
+ * kept, so deflating it would spend CPU on bytes overwritten.
  *
  * fflate, not node:zlib: pure JS and synchronous (a row is written inside `transactionSync`), it runs in
  * workerd without the `nodejs_compat` flag, and it takes a preset dictionary.

@@ -1,5 +1,5 @@
 /**
- * The preset dictionaries of the run-row codec (row-codec.ts), by version: FROZEN. A stored row names
+ * The preset dictionaries of the row codec (row-codec.ts), by version: FROZEN. A stored row names
  * the version it was deflated with in its first byte and is inflated with exactly those bytes, so a
  * dictionary once released is never edited — a better one is a new version, added beside it, and
  * the old ones stay for the rows they wrote (row-codec.test.ts pins each one's SHA-256).

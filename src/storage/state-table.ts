@@ -264,8 +264,11 @@ export function sqlTextLength(s: string): number {
   return n;
 }
 
-/** What `StateTable.bytes` counts of one row of the table (`k` without the scope): a BLOB's length is its bytes. */
-export const rowBytes = (scope: string, k: string, v: StoredValue) => sqlTextLength(scope) + sqlTextLength(k) + (typeof v === 'string' ? sqlTextLength(v) : v.byteLength) + 8;
+/** What SQLite's `length` counts of a value as stored: a text's characters, a BLOB's bytes. */
+export const storedLength = (v: StoredValue) => (typeof v === 'string' ? sqlTextLength(v) : v.byteLength);
+
+/** What `StateTable.bytes` counts of one row of the table (`k` without the scope); `v` its value, or what `storedLength` counts of it. */
+export const rowBytes = (scope: string, k: string, v: StoredValue | number) => sqlTextLength(scope) + sqlTextLength(k) + (typeof v === 'number' ? v : storedLength(v)) + 8;
 
 /** The row of the current run's id and the object's name (workflow-store.ts `currentRow`). */
 export const CURRENT = 'm/current';

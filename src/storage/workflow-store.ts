@@ -468,7 +468,7 @@ export class WorkflowStore implements ExecutionStore {
       if (rows.length === 0) continue;
       if (this.historyBytes) {
         let bytes = this.historyBytes.get(seq) ?? 0;
-        for (const r of rows) bytes += rowBytes(this.scope, historyKey(seq, r.last), r.v);
+        for (const r of rows) bytes += rowBytes(this.scope, historyKey(seq, r.last), r.storedLength ?? r.v);
         this.historyBytes.set(seq, bytes);
       }
       this.rememberHistory(seq, rows);

@@ -49,7 +49,7 @@ async function pages(workflowId: string, pageSize: number): Promise<HistoryEvent
 /** The run's history rows and its row's tail, as stored. */
 const storedHistory = (workflowId: string, runId: string) =>
   storedState(workflowId).then(({ events, runs }) => ({
-    rows: (events as unknown as Array<{ v: string }>).map((r) => JSON.parse(r.v) as Array<[number, ...unknown[]]>),
+    rows: (events as unknown as Array<{ v: StoredValue }>).map((r) => JSON.parse(decodeRow(r.v)) as Array<[number, ...unknown[]]>),
     tail: splitExtras(decodeRow((runs as unknown as Array<{ k: string; v: StoredValue }>).find((r) => r.k === `r/${runId}`)!.v)).tail,
   }));
 

@@ -1,10 +1,11 @@
 /**
- * A closed run's row stored deflated (src/storage/row-codec.ts): what it keeps is the same run, read
- * through every path that reads run rows — the run (describe), its history and close event (a
- * result), the list, retention's close times, request ids across runs — from memory and, after a
- * restart, from storage; a row written as JSON text before the codec reads as it did; and a W1's row
- * fits in its leaf page (a WITHOUT ROWID cell keeps ~1 KB before it spills to an overflow page).
- * Both layouts run it: retention reads close times through a shard's sweep or an object's alarm.
+ * A closed run's row and a history row stored deflated (src/storage/row-codec.ts): what it keeps is the
+ * same run, read through every path that reads run rows — the run (describe), its history and close
+ * event (a result), the list, retention's close times, request ids across runs — from memory and, after
+ * a restart, from storage; a row written as JSON text before the codec reads as it did; and a W1's row
+ * (and a history row of a few KB) fits in its leaf page (a WITHOUT ROWID cell keeps ~1 KB before it
+ * spills to an overflow page). Both layouts run it: retention reads close times through a shard's
+ * sweep or an object's alarm.
  */
 import { describe, expect, it } from 'vitest';
 import type { ResponseOf } from '../../protocol/index.js';
@@ -107,6 +108,35 @@ describe("a closed run's row, stored deflated", () => {
     expect(await s.ok<{ runId: string }>('POST', '/workflows', start)).toMatchObject({ runId });
     await restart('retried', s.ns);
     expectError(await s.call('POST', '/workflows', { ...start, input: [json('y')] }), 'REQUEST_ID_CONFLICT');
+  });
+});
+
+describe('history rows, stored deflated', () => {
+  it('a history row (written once, when the tail passes 4 KB) is a BLOB in its leaf page; as text, as before, it reads the same', async () => {
+    const s = await spaceWithRetention(72 * HOUR);
+    await s.start('signals');
+    for (let i = 0; i < 40; i++) await s.ok('POST', '/workflows/signals/signal', { signalName: 'ping', input: [json({ i, note: 'a signal with a payload' })], identity: 'signaller' });
+    const rows = () =>
+      inWorkflow(s.ns, 'signals', (o: WorkflowHost, state) => {
+        const scope = hostStorage(o).scope;
+        return state.storage.sql.exec<{ k: string; v: StoredValue; type: string; length: number }>(`SELECT k, v, typeof(v) AS type, length(v) AS length FROM state WHERE k >= ? AND k < ?`, `${scope}h/`, `${scope}h0`).toArray();
+      });
+    const written = await rows();
+    expect(written.length).toBeGreaterThan(0);
+    for (const r of written) {
+      expect(r.type).toBe('blob');
+      expect(r.length).toBeLessThan(1000);
+      expect(decodeRow(r.v).length).toBeGreaterThan(4000);
+    }
+    const history = async () => (await s.ok<ResponseOf<'getWorkflowHistory'>>('GET', '/workflows/signals/history')).events;
+    const fromBlob = await history();
+    expect(fromBlob.filter((e) => e.eventType === 'WorkflowExecutionSignaled')).toHaveLength(40);
+    await inWorkflow(s.ns, 'signals', (_o: WorkflowHost, state) => {
+      for (const r of written) state.storage.sql.exec(`UPDATE state SET v = ? WHERE k = ?`, decodeRow(r.v), r.k);
+    });
+    await restart('signals', s.ns);
+    expect((await rows()).map((r) => r.type)).toEqual(written.map(() => 'text'));
+    expect(await history()).toEqual(fromBlob);
   });
 });
 
