@@ -42,7 +42,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts', 'bench/*.test.ts'],
+          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts', 'bench/*.test.ts', 'scripts/*.test.ts'],
         },
       },
       // Workflows kept in shards, as `keel dev` keeps them (src/workflow-object.ts): every suite.
