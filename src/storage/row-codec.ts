@@ -34,7 +34,7 @@ function dictionary(version: number): Uint8Array {
   let bytes = dictionaries.get(version);
   if (!bytes) {
     const text = ROW_DICTIONARIES[version];
-    if (text === undefined) throw new ServiceError('INTERNAL', `A stored run row was deflated with dictionary ${version}, which this Keel does not know: it was written by a newer Keel.`);
+    if (text === undefined) throw new ServiceError('INTERNAL', `A stored row was deflated with dictionary ${version}, which this Keel does not know: it was written by a newer Keel.`);
     bytes = strToU8(text);
     dictionaries.set(version, bytes);
   }
@@ -63,7 +63,7 @@ export function encodeRow(text: string): StoredValue {
 export function decodeRow(v: StoredValue): string {
   if (typeof v === 'string') return v;
   const bytes = new Uint8Array(v);
-  if (bytes.length === 0) throw new ServiceError('INTERNAL', 'A stored run row is an empty BLOB.');
+  if (bytes.length === 0) throw new ServiceError('INTERNAL', 'A stored row is an empty BLOB.');
   return strFromU8(inflateSync(bytes.subarray(1), { dictionary: dictionary(bytes[0]!) }));
 }
 
