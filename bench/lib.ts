@@ -8,7 +8,6 @@ import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { fflatePooledBuffers } from '../scripts/fflate-pooled-buffers.mjs';
 import { Client, Connection } from 'keel/client';
 import { startLocalService, type LocalService } from 'keel/testing';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from 'keel/worker';
@@ -295,9 +294,7 @@ export function instrumentedServiceScript(): Promise<string> {
       target: 'es2022',
       conditions: ['workerd', 'worker', 'browser'],
       mainFields: ['module', 'main'],
-      external: ['cloudflare:*'],
-      // As scripts/build.mjs bundles the service: fflate's deflate with its buffers allocated once.
-      plugins: [fflatePooledBuffers],
+      external: ['cloudflare:*', 'node:*'],
       logLevel: 'warning',
     });
     return outfile;

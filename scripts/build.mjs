@@ -8,7 +8,6 @@ import { build } from 'esbuild';
 import { chmodSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { buildUi } from './build-ui.mjs';
 import { packageExports } from './package-exports.mjs';
-import { fflatePooledBuffers } from './fflate-pooled-buffers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 // dist/ui is replaced whole by buildUi (a running service reads it per request), not emptied first.
@@ -23,9 +22,8 @@ const worker = build({
   target: 'es2022',
   conditions: ['workerd', 'worker', 'browser'],
   mainFields: ['module', 'main'],
-  external: ['cloudflare:*'],
-  // fflate's deflate with its buffers allocated once (the row codec's deflates; see the plugin).
-  plugins: [fflatePooledBuffers],
+  // node:zlib is workerd's own (the service runs with nodejs_compat: src/storage/row-codec.ts).
+  external: ['cloudflare:*', 'node:*'],
   // Whitespace and syntax only, names kept (stack traces stay readable): every `keel dev` and
   // keel/testing start hands the bundle to workerd in its config and compiles it, and 1.2 MB
   // → 0.9 MB is measurably less of both (bench/RESULTS.md, keel dev time-to-ready).

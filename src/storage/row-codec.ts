@@ -11,15 +11,20 @@
  * A running run's row is not deflated: it is rewritten by every change, and its last text is the one
  * kept, so deflating it would spend CPU on bytes overwritten.
  *
- * fflate, not node:zlib: pure JS and synchronous (a row is written inside `transactionSync`), it runs in
- * workerd without the `nodejs_compat` flag, and it takes a preset dictionary.
+ * node:zlib (the service runs with `nodejs_compat`): workerd's zlib, native and synchronous (a row is
+ * written inside `transactionSync`), takes a preset dictionary, and deflates a W1's row in ~20 µs. A
+ * pure-JS deflate (fflate) took ~80 µs and allocated ~200 KB of work buffers per call: at a thousand
+ * closes a second it cost W1 throughput 11% (bench/RESULTS.md, "Rows stored deflated").
  *
  * A row written as text (every row before this codec, a running run's) reads as it is: `decodeRow`
  * takes either. An older Keel reads only text: a database with deflated rows cannot go back to one.
  */
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ServiceError } from '../service-error.js';
 import { ROW_DICTIONARIES } from './row-dictionaries.js';
+
+const UTF8 = new TextEncoder();
+const FROM_UTF8 = new TextDecoder();
 
 /** A value of the state table's `v` column as SQLite gives it back: TEXT, or a BLOB this codec wrote. */
 export type StoredValue = string | ArrayBuffer;
@@ -35,7 +40,7 @@ function dictionary(version: number): Uint8Array {
   if (!bytes) {
     const text = ROW_DICTIONARIES[version];
     if (text === undefined) throw new ServiceError('INTERNAL', `A stored row was deflated with dictionary ${version}, which this Keel does not know: it was written by a newer Keel.`);
-    bytes = strToU8(text);
+    bytes = UTF8.encode(text);
     dictionaries.set(version, bytes);
   }
   return bytes;
@@ -50,7 +55,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  */
 export function encodeRow(text: string): StoredValue {
   if (LONE_SURROGATE.test(text)) return text;
-  const deflated = deflateSync(strToU8(text), { level: 6, dictionary: dictionary(ROW_CODEC_VERSION) });
+  const deflated = deflateRawSync(UTF8.encode(text), { level: 6, dictionary: dictionary(ROW_CODEC_VERSION) });
   // A BLOB's length is its bytes; the text's is its characters, at most its UTF-8 bytes.
   if (deflated.length + 1 >= text.length) return text;
   const out = new Uint8Array(deflated.length + 1);
@@ -64,7 +69,7 @@ export function decodeRow(v: StoredValue): string {
   if (typeof v === 'string') return v;
   const bytes = new Uint8Array(v);
   if (bytes.length === 0) throw new ServiceError('INTERNAL', 'A stored row is an empty BLOB.');
-  return strFromU8(inflateSync(bytes.subarray(1), { dictionary: dictionary(bytes[0]!) }));
+  return FROM_UTF8.decode(inflateRawSync(bytes.subarray(1), { dictionary: dictionary(bytes[0]!) }));
 }
 
 /** Whether the row is stored deflated. */
