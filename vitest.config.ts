@@ -25,8 +25,11 @@ if (!existsSync(sdk('./dist/ui/index.html'))) execFileSync(process.execPath, [sd
 
 /** The suites about an object of one's own: its schema and migrations, its footprint, its cost, emptying it, its D1 outbox. */
 const OWN_OBJECT_SUITES = ['test/workerd/storage.test.ts', 'test/workerd/retention.test.ts', 'test/workerd/cost.test.ts', 'test/workerd/visibility-outbox.test.ts'];
-/** Suites both layouts run: visibility is kept apart by layout (a shard's table, or D1), and read through the same API. */
-const BOTH_LAYOUT_SUITES = ['test/workerd/visibility.test.ts', 'test/workerd/upsert.test.ts', 'test/workerd/metrics.test.ts', 'test/workerd/hostile-input.test.ts'];
+/**
+ * Suites both layouts run: visibility is kept apart by layout (a shard's table, or D1), and read through the same API;
+ * a deflated run row's close time is read by each layout's retention (a shard's sweep, an object's alarm).
+ */
+const BOTH_LAYOUT_SUITES = ['test/workerd/visibility.test.ts', 'test/workerd/upsert.test.ts', 'test/workerd/metrics.test.ts', 'test/workerd/hostile-input.test.ts', 'test/workerd/run-row-codec.test.ts'];
 
 export default defineConfig({
   test: {
@@ -39,7 +42,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
-          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts', 'bench/*.test.ts'],
+          include: ['protocol/**/*.test.ts', 'src/**/*.test.ts', 'sdk/**/*.test.ts', 'cli/**/*.test.ts', 'ui/**/*.test.ts', 'bench/*.test.ts', 'scripts/*.test.ts'],
         },
       },
       // Workflows kept in shards, as `keel dev` keeps them (src/workflow-object.ts): every suite.

@@ -294,7 +294,7 @@ export function instrumentedServiceScript(): Promise<string> {
       target: 'es2022',
       conditions: ['workerd', 'worker', 'browser'],
       mainFields: ['module', 'main'],
-      external: ['cloudflare:*'],
+      external: ['cloudflare:*', 'node:*'],
       logLevel: 'warning',
     });
     return outfile;

@@ -96,6 +96,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     // name a bundle outside it with '..', which workerd refuses.
     modulesRoot: path.dirname(scriptPath),
     compatibilityDate: '2026-04-01',
+    // node:zlib, the row codec's deflate (src/storage/row-codec.ts).
+    compatibilityFlags: ['nodejs_compat'],
     // Keel never reads `request.cf`; without this, every start first tries to download
     // Cloudflare's cf.json (with a 3 s timeout when the network is slow or absent).
     cf: false,

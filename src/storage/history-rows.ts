@@ -14,9 +14,13 @@
  * a change writes the run's row anyway, so a change that adds a few events writes one row, not two;
  * once the tail passes TAIL_CHARS the change writes it as a history row (same key, same text) and
  * empties it. So a W1 writes no history row, and a long run one per several changes.
+ *
+ * A history row is stored deflated (row-codec.ts): ~4 KB of events, an overflow page of their own as
+ * text, are ~500 bytes in their leaf page. Rows written as text before read as they are.
  */
 import type { HistoryEvent } from '../../protocol/index.js';
-import { StateTable, pad, prefixEnd } from './state-table.js';
+import { StateTable, pad, prefixEnd, storedLength } from './state-table.js';
+import { decodeRow, encodeRow, type StoredValue } from './row-codec.js';
 import { eventTimeIso, eventTimeMs } from '../engine/iso-time.js';
 
 export const HISTORY_PREFIX = 'h/';
@@ -46,6 +50,8 @@ export interface HistoryRow {
   first: number;
   last: number;
   v: string;
+  /** What SQLite's `length` counts of its value as stored (deflated: row-codec.ts), once written; a tail has none. */
+  storedLength?: number | undefined;
   /** Its events as the change that wrote them made them, for reads that never change them (`selectHistory`'s `view`); dropped to save memory. */
   events?: readonly HistoryEvent[] | undefined;
 }
@@ -79,8 +85,10 @@ function writeRows(state: StateTable, runSeq: number, pieces: Iterable<Piece>): 
   const flush = () => {
     if (batch.length === 0) return;
     const row = joinPieces(batch);
-    state.put(historyKey(runSeq, row.last), row.v, row.first);
-    rows.push(row);
+    // Written once and never changed: deflated (row-codec.ts), a few KB of events fit in their leaf page.
+    const stored = encodeRow(row.v);
+    state.put(historyKey(runSeq, row.last), stored, row.first);
+    rows.push({ ...row, storedLength: storedLength(stored) });
     batch = [];
     chars = 0;
   };
@@ -201,10 +209,11 @@ function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number,
   const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, key(to), end).one().k;
   return (
     last === null
-      ? sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
-      : sql.exec<{ v: string }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
+      ? sql.exec<{ v: StoredValue }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
+      : sql.exec<{ v: StoredValue }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
   )
-    .toArray();
+    .toArray()
+    .map((r) => ({ v: decodeRow(r.v) }));
 }
 
 /** Deletes a run's history (inside the transaction that deletes the run). */

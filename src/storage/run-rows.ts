@@ -96,7 +96,7 @@ export function joinRun(core: string, items: Iterable<StateRow>): RunState {
  *
  * Both kept short on purpose: a row of the state table (a WITHOUT ROWID B-tree) longer than about
  * 1 KB with its key spills to an overflow page of its own, so a W1's run row just over it cost
- * its database a fourth 4 KB page.
+ * its database a fourth 4 KB page — until a closed run's row was stored deflated (row-codec.ts).
  */
 const USAGE_KEY = '$usage';
 const REQUESTS_KEY = '$q';
@@ -138,6 +138,9 @@ export function splitExtras(text: string): { core: string } & RunExtras {
   delete run[HISTORY_KEY];
   return { core: JSON.stringify(run), ...(usage ? { usage } : {}), ...(requests.length ? { requests } : {}), ...(tail ? { tail } : {}) };
 }
+
+/** The request records of a run's row text, alone. */
+export const requestsOf = (text: string): RunRequest[] => decodeRequests((JSON.parse(text) as Record<string, unknown>)[REQUESTS_KEY]);
 
 /** The JSON path of a run row's request records, for SQL's json_extract. */
 export const REQUESTS_PATH = `$."${REQUESTS_KEY}"`;

@@ -10,12 +10,27 @@
  * `n` is a number whose meaning the row's kind gives: a due time for outbox rows, a run's
  * sequence number for run rows, a creation time for request records, the first event id of a
  * history row.
+ *
+ * `v` is JSON text, but for a closed run's row: a BLOB (row-codec.ts), which a column of TEXT affinity
+ * keeps as it is. SQL that reads values with `json_extract` must leave BLOBs out (it fails on one).
  */
+import type { StoredValue } from './row-codec.js';
+
 export const STATE_TABLE = `CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL, n INTEGER) WITHOUT ROWID`;
 
 export interface StateRow {
   k: string;
   v: string;
+  n: number | null;
+}
+
+/**
+ * A row as SQLite gives it back, its value TEXT or a BLOB: what a run row may be (row-codec.ts deflates
+ * a closed run's). Every other kind of row is text, written and read as `StateRow`.
+ */
+export interface StoredRow {
+  k: string;
+  v: StoredValue;
   n: number | null;
 }
 
@@ -122,21 +137,32 @@ export class StateTable {
   get(k: string): StateRow | undefined {
     const p = this.prefixOf(k);
     if (p !== undefined) return this.rowsOf(p).get(k);
-    const row = this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k = ?`, this.key(k)).toArray()[0];
+    return this.getStored(k) as StateRow | undefined;
+  }
+
+  /** A row of an unmirrored prefix whose value may be a BLOB (a run row). */
+  getStored(k: string): StoredRow | undefined {
+    const row = this.sql.exec<StoredRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k = ?`, this.key(k)).toArray()[0];
     return row && this.unscoped(row);
   }
 
-  put(k: string, v: string, n: number | null = null): void {
+  /** Writes a row; a BLOB value only under an unmirrored prefix (the mirror keeps text). */
+  put(k: string, v: StoredValue, n: number | null = null): void {
     this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, ?)`, this.key(k), v, n);
     const p = this.prefixOf(k);
     // A prefix not loaded yet is read from storage, this row included, when it is first used.
-    if (p !== undefined) this.held(p)?.set(k, { k, v, n });
+    if (p !== undefined) this.held(p)?.set(k, { k, v: v as string, n });
   }
 
   delete(k: string): void {
     this.sql.exec(`DELETE FROM state WHERE k = ?`, this.key(k));
     const p = this.prefixOf(k);
     if (p !== undefined) this.held(p)?.delete(k);
+  }
+
+  /** `range` of an unmirrored prefix whose values may be BLOBs (the run rows). */
+  rangeStored(prefix: string, options: { limit?: number } = {}): StoredRow[] {
+    return this.range(prefix, options) as StoredRow[];
   }
 
   /** Rows whose key starts with `prefix`, in key order; with `nAtMost`, only those with n ≤ it. */
@@ -238,8 +264,11 @@ export function sqlTextLength(s: string): number {
   return n;
 }
 
-/** What `StateTable.bytes` counts of one row of the table (`k` without the scope). */
-export const rowBytes = (scope: string, k: string, v: string) => sqlTextLength(scope) + sqlTextLength(k) + sqlTextLength(v) + 8;
+/** What SQLite's `length` counts of a value as stored: a text's characters, a BLOB's bytes. */
+export const storedLength = (v: StoredValue) => (typeof v === 'string' ? sqlTextLength(v) : v.byteLength);
+
+/** What `StateTable.bytes` counts of one row of the table (`k` without the scope); `v` its value, or what `storedLength` counts of it. */
+export const rowBytes = (scope: string, k: string, v: StoredValue | number) => sqlTextLength(scope) + sqlTextLength(k) + (typeof v === 'number' ? v : storedLength(v)) + 8;
 
 /** The row of the current run's id and the object's name (workflow-store.ts `currentRow`). */
 export const CURRENT = 'm/current';

@@ -16,7 +16,9 @@ import type { TaskRef } from '../task-token.js';
 import { TAIL_CHARS, appendHistory, deleteHistory, historyKey, selectHistory, type HistoryEntry, type HistoryRow, type HistoryTail } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
-import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
+import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, requestsOf, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
+import { decodeRow, encodeRow, isEncoded, type StoredValue } from './row-codec.js';
+import { isRunning } from '../engine/run-state.js';
 import { REQUEST_ID_TTL_MS, decodeRequests, encodeRequests, keepRequests, withRequestAppended, type RunRequest } from './run-requests.js';
 import { ReopeningSql } from './reopening-sql.js';
 import type { SchemaStorage } from './schema.js';
@@ -88,11 +90,16 @@ interface CachedRun extends RunRows {
   /** The run's newest events, kept in its row (history-rows.ts `appendHistory`). */
   tail?: HistoryTail;
   /**
-   * While the store counts its bytes (`storedBytes`): the run's row as written, until the next count
-   * measures it (`bytes`, what `StateTable.bytes` counts of the row). A change with no summary to
-   * carry them measures nothing.
+   * The run is closed: its row is stored deflated (row-codec.ts). Undefined: not known (a row read back
+   * as text, written while the run ran or before the codec), found out when the row is written again.
    */
-  text?: string | undefined;
+  closed?: boolean | undefined;
+  /**
+   * While the store counts its bytes (`storedBytes`): the run's row as written (text or deflated), until
+   * the next count measures it (`bytes`, what `StateTable.bytes` counts of the row). A change with no
+   * summary to carry them measures nothing.
+   */
+  stored?: StoredValue | undefined;
   bytes?: number | undefined;
 }
 
@@ -271,8 +278,8 @@ export class WorkflowStore implements ExecutionStore {
     let cached = this.runs.get(runId);
     if (cached === undefined && this.complete) return undefined;
     if (cached === undefined) {
-      const row = this.state.get(runKey(runId));
-      cached = row ? { ...splitExtras(row.v), seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
+      const row = this.state.getStored(runKey(runId));
+      cached = row ? { ...splitExtras(decodeRow(row.v)), ...(isEncoded(row.v) ? { closed: true } : {}), seq: row.n!, items: new Map(this.state.range(itemPrefix(runId)).map((r) => [r.k, r.v])) } : null;
       this.runs.set(runId, cached);
     }
     return cached ?? undefined;
@@ -292,9 +299,9 @@ export class WorkflowStore implements ExecutionStore {
     for (const b of this.historyBytes.values()) bytes += b;
     for (const [runId, run] of this.runs) {
       if (!run) continue;
-      if (run.bytes === undefined && run.text !== undefined) {
-        run.bytes = rowBytes(this.scope, runKey(runId), run.text);
-        run.text = undefined;
+      if (run.bytes === undefined && run.stored !== undefined) {
+        run.bytes = rowBytes(this.scope, runKey(runId), run.stored);
+        run.stored = undefined;
       }
       if (run.bytes === undefined) return undefined;
       bytes += run.bytes;
@@ -321,19 +328,28 @@ export class WorkflowStore implements ExecutionStore {
       }
       return earliest;
     }
-    const runs = this.state.key(RUN_PREFIX);
-    const r = this.sql.exec<{ t: number | null }>(`SELECT MIN(json_extract(v, '$.closeTime')) AS t FROM state WHERE k >= ? AND k < ?`, runs, prefixEnd(runs)).one();
-    return r.t ?? undefined;
+    let earliest: number | undefined;
+    for (const { closeTime } of this.closedRuns()) earliest = Math.min(earliest ?? closeTime, closeTime);
+    return earliest;
   }
 
-  /** The ids and close times of the closed runs kept. */
+  /**
+   * The ids and close times of the closed runs kept. SQL reads a text row's close time (a running run's,
+   * or one closed before the row codec); a deflated row is a closed run's, inflated here (row-codec.ts):
+   * a workflow keeps one run, or a few, and this is asked once per activation or retention sweep.
+   * (SQLite's json_extract fails on a BLOB, taking it for JSONB: only CASE keeps it from one.)
+   */
   closedRuns(): Array<{ runId: string; closeTime: number }> {
     if (!this.schema.isOpen) return [];
     const runs = this.state.key(RUN_PREFIX);
     return this.sql
-      .exec<{ k: string; t: number }>(`SELECT k, json_extract(v, '$.closeTime') AS t FROM state WHERE k >= ? AND k < ? AND json_extract(v, '$.closeTime') IS NOT NULL`, runs, prefixEnd(runs))
+      .exec<{ k: string; t: number | ArrayBuffer }>(
+        `SELECT k, CASE WHEN typeof(v) = 'blob' THEN v ELSE json_extract(v, '$.closeTime') END AS t FROM state WHERE k >= ? AND k < ? AND CASE WHEN typeof(v) = 'blob' THEN 1 ELSE json_extract(v, '$.closeTime') IS NOT NULL END`,
+        runs,
+        prefixEnd(runs),
+      )
       .toArray()
-      .map((r) => ({ runId: r.k.slice(runs.length), closeTime: r.t }));
+      .map((r) => ({ runId: r.k.slice(runs.length), closeTime: typeof r.t === 'number' ? r.t : (JSON.parse(decodeRow(r.t)) as { closeTime: number }).closeTime }));
   }
 
   /** Deletes a run: its history, its rows and pending items, and the current-run pointer if it is that run. Inside a transaction. */
@@ -401,8 +417,8 @@ export class WorkflowStore implements ExecutionStore {
         only = run.core;
       }
     } else {
-      const rows = this.state.range(RUN_PREFIX, { limit: 2 });
-      if (rows.length === 1) only = rows[0]!.v;
+      const rows = this.state.rangeStored(RUN_PREFIX, { limit: 2 });
+      if (rows.length === 1) only = decodeRow(rows[0]!.v);
     }
     return only === undefined ? undefined : (JSON.parse(only) as RunState);
   }
@@ -435,16 +451,16 @@ export class WorkflowStore implements ExecutionStore {
       else byRun.set(e.runId, [e]);
     }
     const historyRows = new Map<number, HistoryRow[]>();
-    const writeRun = (runId: string, next: RunRows | undefined, added: RunRequest | undefined) => {
-      const { seq, rows } = this.writeRun(runId, next, added, tx.now, byRun.get(runId));
+    const writeRun = (runId: string, next: RunRows | undefined, closed: boolean | undefined, added: RunRequest | undefined) => {
+      const { seq, rows } = this.writeRun(runId, next, closed, added, tx.now, byRun.get(runId));
       if (byRun.has(runId)) historyRows.set(seq, rows);
     };
     for (const run of tx.runs.values()) {
-      writeRun(run.runId, (tx.encodedRuns.get(run.runId) as RunRows | undefined) ?? splitRun(run), run.runId === holder ? record : undefined);
+      writeRun(run.runId, (tx.encodedRuns.get(run.runId) as RunRows | undefined) ?? splitRun(run), !isRunning(run), run.runId === holder ? record : undefined);
     }
     // A change that changed no run (a start that found the run it wanted): the record rides in the
     // current run's row, written for it; with no run at all, in a row of its own.
-    if (record && holder && !tx.runs.has(holder)) writeRun(holder, undefined, record);
+    if (record && holder && !tx.runs.has(holder)) writeRun(holder, undefined, undefined, record);
     if (record && !holder) this.putRequestRow(record);
     // Only the runs this change wrote to keep theirs (a continue-as-new's old run is read no more).
     if (historyRows.size > 0) for (const seq of this.recentHistory.keys()) if (!historyRows.has(seq)) this.recentHistory.delete(seq);
@@ -452,7 +468,7 @@ export class WorkflowStore implements ExecutionStore {
       if (rows.length === 0) continue;
       if (this.historyBytes) {
         let bytes = this.historyBytes.get(seq) ?? 0;
-        for (const r of rows) bytes += rowBytes(this.scope, historyKey(seq, r.last), r.v);
+        for (const r of rows) bytes += rowBytes(this.scope, historyKey(seq, r.last), r.storedLength ?? r.v);
         this.historyBytes.set(seq, bytes);
       }
       this.rememberHistory(seq, rows);
@@ -495,16 +511,18 @@ export class WorkflowStore implements ExecutionStore {
    * Writes the rows of a run whose text differs from what is stored (`next` undefined: as stored),
    * with `added`, the change's request record, and `events`, the change's events of the run (to its
    * tail, or with it to history rows: `appendHistory`), and deletes the items it no longer has.
+   * A closed run's row is stored deflated (row-codec.ts); `closed` undefined: as stored.
    * Returns the run's sequence number and the history rows written.
    */
-  private writeRun(runId: string, next: RunRows | undefined, added: RunRequest | undefined, now: number, events: readonly HistoryEntry[] = []): { seq: number; rows: HistoryRow[] } {
+  private writeRun(runId: string, next: RunRows | undefined, closed: boolean | undefined, added: RunRequest | undefined, now: number, events: readonly HistoryEntry[] = []): { seq: number; rows: HistoryRow[] } {
     let prev = this.rowsOf(runId);
     if (!prev) {
       this.lastRunSeq ??= this.state.maxN(RUN_PREFIX) ?? 0;
       prev = { core: '', seq: ++this.lastRunSeq, items: new Map() };
     }
     next ??= prev;
-    let { usage, requests, requestsText, text, bytes } = prev;
+    closed ??= prev.closed ?? (JSON.parse(prev.core) as { closeTime?: number }).closeTime !== undefined;
+    let { usage, requests, requestsText, stored, bytes } = prev;
     const { rows, tail } = appendHistory(this.state, prev.seq, prev.tail, events, TAIL_CHARS);
     if (next.core !== prev.core || added || tail !== prev.tail) {
       if (this.meter) usage = addUnits(usage ?? NO_UNITS, this.meter.take());
@@ -514,14 +532,16 @@ export class WorkflowStore implements ExecutionStore {
       // text the last write made with the new record appended; else made anew.
       const appended = requestsText !== undefined && requests.length === held + (added ? 1 : 0);
       requestsText = requests.length === 0 ? undefined : appended ? (added ? withRequestAppended(requestsText!, added) : requestsText) : encodeRequests(requests);
-      const row = withExtras(next.core, { usage, requests, tail }, requestsText);
+      const text = withExtras(next.core, { usage, requests, tail }, requestsText);
+      // A running run's row is rewritten by its next change: deflating it would spend CPU on bytes overwritten.
+      const row = closed ? encodeRow(text) : text;
       this.state.put(runKey(runId), row, prev.seq);
-      text = this.historyBytes && row;
+      stored = this.historyBytes && row;
       bytes = undefined;
     }
     for (const [k, v] of next.items) if (prev.items.get(k) !== v) this.state.put(k, v);
     for (const k of prev.items.keys()) if (!next.items.has(k)) this.state.delete(k);
-    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, text, bytes, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}), ...(tail ? { tail } : {}) });
+    this.runs.set(runId, { core: next.core, items: next.items, seq: prev.seq, closed, stored, bytes, ...(usage ? { usage } : {}), ...(requests?.length ? { requests, requestsText } : {}), ...(tail ? { tail } : {}) });
     return { seq: prev.seq, rows };
   }
 
@@ -557,8 +577,17 @@ export class WorkflowStore implements ExecutionStore {
     if (!this.requestRuns) {
       this.requestRuns = new Map();
       const runs = this.state.key(RUN_PREFIX);
-      const rows = this.sql.exec<{ k: string; q: string }>(`SELECT k, json_extract(v, ?1) AS q FROM state WHERE k >= ?2 AND k < ?3 AND json_extract(v, ?1) IS NOT NULL`, REQUESTS_PATH, runs, prefixEnd(runs));
-      for (const row of rows) for (const r of decodeRequests(JSON.parse(row.q))) this.requestRuns.set(r.id, row.k.slice(runs.length));
+      // SQL reads a text row's records; a deflated row (a closed run's, row-codec.ts) is read here.
+      const rows = this.sql.exec<{ k: string; q: string | ArrayBuffer }>(
+        `SELECT k, CASE WHEN typeof(v) = 'blob' THEN v ELSE json_extract(v, ?1) END AS q FROM state WHERE k >= ?2 AND k < ?3 AND CASE WHEN typeof(v) = 'blob' THEN 1 ELSE json_extract(v, ?1) IS NOT NULL END`,
+        REQUESTS_PATH,
+        runs,
+        prefixEnd(runs),
+      );
+      for (const row of rows) {
+        const records = typeof row.q === 'string' ? decodeRequests(JSON.parse(row.q)) : requestsOf(decodeRow(row.q));
+        for (const r of records) this.requestRuns.set(r.id, row.k.slice(runs.length));
+      }
     }
     return this.requestRuns;
   }

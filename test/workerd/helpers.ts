@@ -239,8 +239,8 @@ export async function startHoldingFirstTask(workflowId: string, taskQueue: strin
 }
 
 /** Ends the object's instance, as an eviction or a restart of the service does: the next request builds a new one from storage. */
-export async function restart(workflowId: string): Promise<void> {
-  await runInDurableObject(wfObject(workflowId), (o: WorkflowObject, state) => {
+export async function restart(workflowId: string, namespace = NS): Promise<void> {
+  await runInDurableObject(wfObject(workflowId, namespace), (o: WorkflowObject, state) => {
     (o as unknown as { marked?: boolean }).marked = true;
     try {
       state.abort('restart');
@@ -249,7 +249,7 @@ export async function restart(workflowId: string): Promise<void> {
     }
   }).catch(() => undefined);
   // A new instance: nothing of the old one's memory.
-  if (await runInDurableObject(wfObject(workflowId), (o: WorkflowObject) => (o as unknown as { marked?: boolean }).marked)) throw new Error(`the object of ${workflowId} was not restarted`);
+  if (await runInDurableObject(wfObject(workflowId, namespace), (o: WorkflowObject) => (o as unknown as { marked?: boolean }).marked)) throw new Error(`the object of ${workflowId} was not restarted`);
 }
 
 /** Moves the object's clock forward and runs its alarm, as if that much time had passed. */

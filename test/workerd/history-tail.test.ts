@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../protocol/index.js';
 import { TAIL_CHARS } from '../../src/storage/history-rows.js';
 import { splitExtras } from '../../src/storage/run-rows.js';
+import { decodeRow, type StoredValue } from '../../src/storage/row-codec.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { NS, expectError, call, history, hostStorage, inWorkflow, json, ok, restart, sendSignal, startWorkflow, storedState, unique } from './helpers.js';
 import { completeActivity, heldRun, speculation } from './speculative-helpers.js';
@@ -48,8 +49,8 @@ async function pages(workflowId: string, pageSize: number): Promise<HistoryEvent
 /** The run's history rows and its row's tail, as stored. */
 const storedHistory = (workflowId: string, runId: string) =>
   storedState(workflowId).then(({ events, runs }) => ({
-    rows: (events as unknown as Array<{ v: string }>).map((r) => JSON.parse(r.v) as Array<[number, ...unknown[]]>),
-    tail: splitExtras((runs as unknown as Array<{ k: string; v: string }>).find((r) => r.k === `r/${runId}`)!.v).tail,
+    rows: (events as unknown as Array<{ v: StoredValue }>).map((r) => JSON.parse(decodeRow(r.v)) as Array<[number, ...unknown[]]>),
+    tail: splitExtras(decodeRow((runs as unknown as Array<{ k: string; v: StoredValue }>).find((r) => r.k === `r/${runId}`)!.v)).tail,
   }));
 
 describe("a run's history tail in its row", () => {
