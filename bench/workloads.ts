@@ -47,6 +47,12 @@ const perWorkflow = (cpu: CpuReport, n: number) => ({
   other: round(cpu.otherCpuMs / n),
 });
 
+/** The sum of a map of counts (of the keys that pass `pred`). */
+const sumCounts = (m: Record<string, number> | undefined, pred: (k: string) => boolean = () => true) => Object.entries(m ?? {}).reduce((a, [k, v]) => (pred(k) ? a + v : a), 0);
+
+/** A map of counts over `n` workflows: each per workflow, keys sorted. */
+const countsPer = (m: Record<string, number> | undefined, n: number) => Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / n, 3)]));
+
 async function executeOne(b: Bench, value: string): Promise<number> {
   const t0 = performance.now();
   const r = await b.client.workflow.execute<typeof oneActivity>('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w1'), args: [value], requestEagerStart: eagerStart() });
@@ -445,8 +451,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
         own_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance })), 2),
         at_keel_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: u.storedBytes })), 2),
       });
-      const perWf = (m: Record<string, number> | undefined, n = runs) =>
-        Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / n, 3)]));
+      const perWf = (m: Record<string, number> | undefined, n = runs) => countsPer(m, n);
       return [
         {
           name: 'requests',
@@ -567,11 +572,10 @@ async function deletionUnits(b: Bench): Promise<Deletion> {
   const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
   const n = Math.max(1, sweep.deleted);
   const ofShards = (m: Record<string, number> | undefined) => Object.fromEntries(Object.entries(m ?? {}).filter(([k]) => k.startsWith('WorkflowObject:')).map(([k, v]) => [k, v / n]));
-  const sum = (m: Record<string, number>) => Object.values(m).reduce((a, v) => a + v, 0);
   const rowsWrittenBy = ofShards(service.billing.rowsWrittenBy);
   const rowsReadBy = ofShards(service.billing.rowsReadBy);
-  const written = sum(rowsWrittenBy);
-  const read = sum(rowsReadBy);
+  const written = sumCounts(rowsWrittenBy);
+  const read = sumCounts(rowsReadBy);
   return {
     units: {
       doRequests: sweep.turns.length / n,
@@ -624,17 +628,16 @@ interface ServiceBilling {
  * the page does not name, is counted as one too.
  */
 function billableUnits(service: ServiceCounts, runs: number, cpu: CpuReport): KeelUnits {
-  const sum = (m: Record<string, number> | undefined, pred: (k: string) => boolean = () => true) => Object.entries(m ?? {}).reduce((a, [k, v]) => (pred(k) ? a + v : a), 0);
   const b = service.billing;
   return {
-    workerRequests: sum(service.http) / runs,
-    doRequests: (sum(service.stubCalls) + sum(service.rpc, (k) => k.endsWith('.alarm'))) / runs,
+    workerRequests: sumCounts(service.http) / runs,
+    doRequests: (sumCounts(service.stubCalls) + sumCounts(service.rpc, (k) => k.endsWith('.alarm'))) / runs,
     // Priced 20 to a request (protocol/prices.ts); a channel's upgrade is a Worker request, counted in `http`.
-    channelMessages: sum(service.rpc, (k) => k.endsWith('.webSocketMessage')) / runs,
+    channelMessages: sumCounts(service.rpc, (k) => k.endsWith('.webSocketMessage')) / runs,
     doActiveSeconds: (b.activeMs.WorkflowObject ?? 0) / runs / 1000,
     workerCpuMs: cpu.workerdCpuMs / runs,
     sqliteRowsRead: b.rowsRead / runs,
-    sqliteRowsWritten: (b.rowsWritten + sum(service.storage, (k) => k.endsWith(': setAlarm') || k.endsWith(': deleteAlarm'))) / runs,
+    sqliteRowsWritten: (b.rowsWritten + sumCounts(service.storage, (k) => k.endsWith(': setAlarm') || k.endsWith(': deleteAlarm'))) / runs,
     d1RowsRead: (service.d1?.rowsRead ?? 0) / runs,
     d1RowsWritten: (service.d1?.rowsWritten ?? 0) / runs,
     storedBytes: b.workflowObjects ? b.workflowObjectBytes / b.workflowObjects : 0,
@@ -663,20 +666,19 @@ export async function idle(o: WorkloadOptions): Promise<WorkloadResult[]> {
       const seconds = (performance.now() - t0) / 1000;
       const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
       const month = 30 * 24 * 3600;
-      const sum = (m: Record<string, number> | undefined) => Object.values(m ?? {}).reduce((a, v) => a + v, 0);
       const activeByClass = Object.fromEntries(Object.entries(service.billing.activeMs).map(([cls, ms]) => [cls, round(ms / 1000 / seconds, 2)]));
-      const gbS = (sum(service.billing.activeMs) / 1000 / seconds) * month * PRICES.durableObjects.memoryGb;
+      const gbS = (sumCounts(service.billing.activeMs) / 1000 / seconds) * month * PRICES.durableObjects.memoryGb;
       const lines = [
         { item: 'Durable Object duration (GB-s, 128 MB while active)', units: gbS, usd: (gbS / 1e6) * PRICES.durableObjects.perMillionGbS },
-        { item: 'Worker requests (polls)', units: (sum(service.http) / seconds) * month, usd: ((sum(service.http) / seconds) * month * PRICES.workers.perMillionRequests) / 1e6 },
-        { item: 'Durable Object requests (RPCs, alarms)', units: (sum(service.stubCalls) / seconds) * month, usd: ((sum(service.stubCalls) / seconds) * month * PRICES.durableObjects.perMillionRequests) / 1e6 },
+        { item: 'Worker requests (polls)', units: (sumCounts(service.http) / seconds) * month, usd: ((sumCounts(service.http) / seconds) * month * PRICES.workers.perMillionRequests) / 1e6 },
+        { item: 'Durable Object requests (RPCs, alarms)', units: (sumCounts(service.stubCalls) / seconds) * month, usd: ((sumCounts(service.stubCalls) / seconds) * month * PRICES.durableObjects.perMillionRequests) / 1e6 },
       ];
       return [
         {
           name: 'idle',
           description: `A connected worker with nothing to do: one shard, one task queue, ${round(seconds, 1)} s (instrumented service build)`,
           metrics: {
-            objects_active: round(sum(service.billing.activeMs) / 1000 / seconds, 2),
+            objects_active: round(sumCounts(service.billing.activeMs) / 1000 / seconds, 2),
             usd_per_month_idle: round(total(lines), 2),
           },
           extra: {
@@ -719,7 +721,7 @@ export async function requestsQuiet(o: WorkloadOptions): Promise<WorkloadResult[
       const cpu = meter();
       const service = (await fetch(countsUrl).then((r) => r.json())) as ServiceCounts;
       const units = billableUnits(service, runs, cpu);
-      const perWf = (m: Record<string, number> | undefined) => Object.fromEntries(Object.entries(m ?? {}).sort().map(([k, v]) => [k, round(v / runs, 3)]));
+      const perWf = (m: Record<string, number> | undefined) => countsPer(m, runs);
       return [
         {
           name: 'requests-quiet',
@@ -735,7 +737,7 @@ export async function requestsQuiet(o: WorkloadOptions): Promise<WorkloadResult[
             gap_ms: gapMs,
             storage_calls_per_workflow: perWf(service.storage),
             sql_rows_written_per_workflow: perWf(service.billing.rowsWrittenBy),
-            alarm_invocations_per_workflow: round(Object.entries(service.rpc ?? {}).reduce((a, [k, v]) => (k.endsWith('.alarm') ? a + v : a), 0) / runs, 3),
+            alarm_invocations_per_workflow: round(sumCounts(service.rpc, (k) => k.endsWith('.alarm')) / runs, 3),
             billable_units_per_workflow: Object.fromEntries(Object.entries(units).map(([k, v]) => [k, round(v, 3)])),
             usd_per_million_w1: keelPerMillion(units).map((l) => ({ ...l, units: round(l.units, 3), usd: round(l.usd, 3) })),
           },

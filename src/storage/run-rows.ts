@@ -99,7 +99,7 @@ export function joinRun(core: string, items: Iterable<StateRow>): RunState {
  * its database a fourth 4 KB page — until a closed run's row was stored deflated (row-codec.ts).
  */
 const USAGE_KEY = '$usage';
-const REQUESTS_KEY = '$q';
+export const REQUESTS_KEY = '$q';
 const HISTORY_KEY = '$h';
 // Appended to, never reordered: a row written before a field was added reads it as 0.
 const USAGE_FIELDS = ['workerRequests', 'durableObjectRequests', 'alarms', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes', 'channelMessages'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
@@ -138,12 +138,6 @@ export function splitExtras(text: string): { core: string } & RunExtras {
   delete run[HISTORY_KEY];
   return { core: JSON.stringify(run), ...(usage ? { usage } : {}), ...(requests.length ? { requests } : {}), ...(tail ? { tail } : {}) };
 }
-
-/** The request records of a run's row text, alone. */
-export const requestsOf = (text: string): RunRequest[] => decodeRequests((JSON.parse(text) as Record<string, unknown>)[REQUESTS_KEY]);
-
-/** The JSON path of a run row's request records, for SQL's json_extract. */
-export const REQUESTS_PATH = `$."${REQUESTS_KEY}"`;
 
 function decodeUsage(value: unknown): ExecutionUnits | undefined {
   if (!Array.isArray(value)) return value as ExecutionUnits | undefined;

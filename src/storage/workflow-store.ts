@@ -16,7 +16,7 @@ import type { TaskRef } from '../task-token.js';
 import { TAIL_CHARS, appendHistory, deleteHistory, historyKey, selectHistory, type HistoryEntry, type HistoryRow, type HistoryTail } from './history-rows.js';
 import { NO_UNITS, addUnits, type ExecutionUnits } from '../../protocol/prices.js';
 import type { UsageMeter } from '../cost/usage-meter.js';
-import { REQUESTS_PATH, RUN_PREFIX, itemPrefix, joinRun, requestsOf, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
+import { REQUESTS_KEY, RUN_PREFIX, itemPrefix, joinRun, runKey, splitExtras, splitRun, withExtras, type RunRows } from './run-rows.js';
 import { decodeRow, encodeRow, isEncoded, type StoredValue } from './row-codec.js';
 import { isRunning } from '../engine/run-state.js';
 import { REQUEST_ID_TTL_MS, decodeRequests, encodeRequests, keepRequests, withRequestAppended, type RunRequest } from './run-requests.js';
@@ -333,23 +333,33 @@ export class WorkflowStore implements ExecutionStore {
     return earliest;
   }
 
-  /**
-   * The ids and close times of the closed runs kept. SQL reads a text row's close time (a running run's,
-   * or one closed before the row codec); a deflated row is a closed run's, inflated here (row-codec.ts):
-   * a workflow keeps one run, or a few, and this is asked once per activation or retention sweep.
-   * (SQLite's json_extract fails on a BLOB, taking it for JSONB: only CASE keeps it from one.)
-   */
+  /** The ids and close times of the closed runs kept. */
   closedRuns(): Array<{ runId: string; closeTime: number }> {
     if (!this.schema.isOpen) return [];
+    return this.runValues('closeTime').map(({ runId, value }) => ({ runId, closeTime: value as number }));
+  }
+
+  /**
+   * Each run's value of its row's top-level `key`, for the runs whose row has one. SQL reads it from a
+   * text row (a running run's, or one closed before the row codec); a deflated row (a closed run's,
+   * row-codec.ts) is inflated and read here: a workflow keeps one run, or a few, and these reads come
+   * once per activation or retention sweep. (SQLite's JSON functions fail on a BLOB, taking it for
+   * JSONB: only the CASE keeps them from one.)
+   */
+  private runValues(key: string): Array<{ runId: string; value: unknown }> {
     const runs = this.state.key(RUN_PREFIX);
-    return this.sql
-      .exec<{ k: string; t: number | ArrayBuffer }>(
-        `SELECT k, CASE WHEN typeof(v) = 'blob' THEN v ELSE json_extract(v, '$.closeTime') END AS t FROM state WHERE k >= ? AND k < ? AND CASE WHEN typeof(v) = 'blob' THEN 1 ELSE json_extract(v, '$.closeTime') IS NOT NULL END`,
+    const rows = this.sql
+      .exec<{ k: string; j: string | ArrayBuffer }>(
+        `SELECT k, CASE WHEN typeof(v) = 'blob' THEN v ELSE v -> ?1 END AS j FROM state WHERE k >= ?2 AND k < ?3 AND CASE WHEN typeof(v) = 'blob' THEN 1 ELSE (v -> ?1) IS NOT NULL END`,
+        `$."${key}"`,
         runs,
         prefixEnd(runs),
       )
-      .toArray()
-      .map((r) => ({ runId: r.k.slice(runs.length), closeTime: typeof r.t === 'number' ? r.t : (JSON.parse(decodeRow(r.t)) as { closeTime: number }).closeTime }));
+      .toArray();
+    return rows.flatMap(({ k, j }) => {
+      const value: unknown = typeof j === 'string' ? JSON.parse(j) : (JSON.parse(decodeRow(j)) as Record<string, unknown>)[key];
+      return value === undefined || value === null ? [] : [{ runId: k.slice(runs.length), value }];
+    });
   }
 
   /** Deletes a run: its history, its rows and pending items, and the current-run pointer if it is that run. Inside a transaction. */
@@ -576,18 +586,7 @@ export class WorkflowStore implements ExecutionStore {
   private requestHolders(): Map<string, string> {
     if (!this.requestRuns) {
       this.requestRuns = new Map();
-      const runs = this.state.key(RUN_PREFIX);
-      // SQL reads a text row's records; a deflated row (a closed run's, row-codec.ts) is read here.
-      const rows = this.sql.exec<{ k: string; q: string | ArrayBuffer }>(
-        `SELECT k, CASE WHEN typeof(v) = 'blob' THEN v ELSE json_extract(v, ?1) END AS q FROM state WHERE k >= ?2 AND k < ?3 AND CASE WHEN typeof(v) = 'blob' THEN 1 ELSE json_extract(v, ?1) IS NOT NULL END`,
-        REQUESTS_PATH,
-        runs,
-        prefixEnd(runs),
-      );
-      for (const row of rows) {
-        const records = typeof row.q === 'string' ? decodeRequests(JSON.parse(row.q)) : requestsOf(decodeRow(row.q));
-        for (const r of records) this.requestRuns.set(r.id, row.k.slice(runs.length));
-      }
+      for (const { runId, value } of this.runValues(REQUESTS_KEY)) for (const r of decodeRequests(value)) this.requestRuns.set(r.id, runId);
     }
     return this.requestRuns;
   }

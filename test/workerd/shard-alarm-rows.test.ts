@@ -47,6 +47,16 @@ async function withAlarms<T>(fn: (state: DurableObjectState, make: () => ShardAl
   });
 }
 
+/** Fires what is due, each fired workflow taking it (clearing its slot, as a closed workflow does); returns the scopes fired. */
+async function fireClearing(alarms: ShardAlarms, sql: SqlStorage): Promise<string[]> {
+  const fired: string[] = [];
+  await alarms.fire(async (scope) => {
+    fired.push(scope);
+    alarms.slot(scope, sql).clear();
+  });
+  return fired;
+}
+
 /** The keys of the passed rows `alarms` keeps as spares (alarm-rows.ts): on disk, but no slot's. */
 const sparesOf = (alarms: ShardAlarms) => (alarms as unknown as { rows: { spares: Set<number> } }).rows.spares;
 
@@ -139,11 +149,7 @@ describe("a shard's alarm rows", () => {
       // A restarted shard fires every one of them once its rows have passed.
       const restarted = make();
       await untilWallClock(stored.at(-1)!.at);
-      const fired: string[] = [];
-      await restarted.fire(async (scope) => {
-        fired.push(scope);
-        restarted.slot(scope, state.storage.sql).clear();
-      });
+      const fired = await fireClearing(restarted, state.storage.sql);
       expect(fired.sort()).toEqual([...scopes].sort());
       expect(rows(state.storage.sql)).toEqual({});
     });
@@ -202,11 +208,7 @@ describe("a shard's alarm rows", () => {
       expect((restarted as unknown as { timerAt: number }).timerAt).toBe(later);
       expect(restarted.slot('1:b/', state.storage.sql).get()).toBeNull();
       await untilWallClock(later);
-      const fired: string[] = [];
-      await restarted.fire(async (scope) => {
-        fired.push(scope);
-        restarted.slot(scope, state.storage.sql).clear();
-      });
+      const fired = await fireClearing(restarted, state.storage.sql);
       expect(fired).toEqual(['1:a/']);
       // Its workflow took it (and cleared its slot): the row is no slot's (a spare, written over by the next row made).
       expect(rows(state.storage.sql, restarted)).toEqual({});
@@ -237,12 +239,8 @@ describe("a shard's alarm rows", () => {
       // A spare left on disk when the shard restarts is a passed row: its scope fires (and finds nothing due).
       alarms.slot('1:b/', state.storage.sql).clear();
       const restarted = make();
-      const fired: string[] = [];
       await untilWallClock(bucketOf(later, start));
-      await restarted.fire(async (scope) => {
-        fired.push(scope);
-        restarted.slot(scope, state.storage.sql).clear();
-      });
+      const fired = await fireClearing(restarted, state.storage.sql);
       expect(fired).toEqual(['1:b/']);
       expect(rows(state.storage.sql, restarted)).toEqual({});
     });
@@ -304,11 +302,7 @@ describe("a shard's alarm rows", () => {
       expect(rows(sql)).toEqual({ [due]: ['1:a/'], [bucketOf(start + 60_000, start)]: ['1:b/', 'retention'] });
       // The one due fires once its row's second has passed (the instance knows none of them: it fires what the row holds).
       await untilWallClock(due);
-      const fired: string[] = [];
-      await alarms.fire(async (scope) => {
-        fired.push(scope);
-        alarms.slot(scope, sql).clear();
-      });
+      const fired = await fireClearing(alarms, sql);
       expect(fired).toEqual(['1:a/']);
       // A second instance finds nothing to carry over.
       make();
@@ -337,11 +331,7 @@ describe("a shard's alarm rows", () => {
       // The shard restarts (memory gone): every one of them fires from the row once its second has passed.
       const restarted = make();
       await untilWallClock(row);
-      const fired: string[] = [];
-      await restarted.fire(async (scope) => {
-        fired.push(scope);
-        restarted.slot(scope, state.storage.sql).clear();
-      });
+      const fired = await fireClearing(restarted, state.storage.sql);
       expect(fired.sort()).toEqual(['1:a/', '1:b/', '1:c/', '1:d/']);
       expect(rows(state.storage.sql, restarted)).toEqual({});
     });
