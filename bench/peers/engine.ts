@@ -22,7 +22,7 @@ export interface Engine {
 
 export type EngineFactory = (o: { stateDir: string }) => Promise<Engine>;
 
-export const ENGINES = ['keel', 'floor', 'floor-ws', 'restate', 'cf-workflows', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean', 'floor-lean-ws'] as const;
+export const ENGINES = ['keel', 'keel-before', 'floor', 'floor-ws', 'restate', 'cf-workflows', 'floor-noalarm', 'floor-nod1', 'floor-nosql', 'floor-xrpc', 'floor-xhttp', 'floor-shard', 'floor-shard-gc', 'floor-lean', 'floor-lean-ws'] as const;
 /** Keel's floor: the engine with Keel's design and no logic (protocol 7: the lean design over shard channels). */
 export const KEELS_FLOOR = 'floor-lean-ws' satisfies EngineName;
 /** What `--engines` defaults to: the peers and Keel's floor (the floor's variants are named, or `--engines floor-parts`). */
@@ -35,6 +35,8 @@ export async function loadEngine(name: EngineName): Promise<EngineFactory> {
   switch (name) {
     case 'keel':
       return (await import('./engines/keel')).startKeel;
+    case 'keel-before':
+      return (await import('./engines/keel')).startKeelBefore;
     case 'restate':
       return (await import('./engines/restate')).startRestate;
     case 'cf-workflows':

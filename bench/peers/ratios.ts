@@ -6,6 +6,7 @@ import type { Row } from './run';
 
 /** Each ratio row: its name, and the two engines it divides. Printed when both ran. */
 export const RATIOS: Array<[name: string, a: string, b: string]> = [
+  ['Keel ÷ Keel before (`keel-before`: another build, KEEL_BENCH_BEFORE_SCRIPT)', 'keel', 'keel-before'],
   ['Keel ÷ its floor', 'keel', KEELS_FLOOR],
   ['floor ÷ Restate', KEELS_FLOOR, 'restate'],
   ['floor over shard channels ÷ lean floor over HTTP', 'floor-lean-ws', 'floor-lean'],

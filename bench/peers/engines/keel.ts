@@ -13,8 +13,20 @@ import { spawnReady, stopChild } from '../spawn';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const KEEL_TASK_QUEUE = 'bench';
 
-export const startKeel: EngineFactory = async ({ stateDir }) => {
-  const scriptPath = process.env.KEEL_BENCH_SERVICE_SCRIPT;
+export const startKeel: EngineFactory = (o) => keelWith(process.env.KEEL_BENCH_SERVICE_SCRIPT, 'Keel (keel dev + one worker, SDK defaults)', o);
+
+/**
+ * `keel-before`: the same with another build's service bundle (KEEL_BENCH_BEFORE_SCRIPT, e.g. an older
+ * checkout's dist/worker/index.js), so that a change is measured before and after in the same run as
+ * the peers. The worker and client are this checkout's.
+ */
+export const startKeelBefore: EngineFactory = (o) => {
+  const scriptPath = process.env.KEEL_BENCH_BEFORE_SCRIPT;
+  if (!scriptPath) throw new Error('keel-before needs KEEL_BENCH_BEFORE_SCRIPT: the service bundle of the build to compare with');
+  return keelWith(scriptPath, `Keel before (service bundle ${path.basename(path.dirname(path.dirname(scriptPath)))})`, o);
+};
+
+async function keelWith(scriptPath: string | undefined, label: string, { stateDir }: { stateDir: string }): ReturnType<EngineFactory> {
   if (scriptPath && !existsSync(scriptPath)) throw new Error(`service bundle ${scriptPath} is missing`);
   const service = await startLocalService({ dataDir: stateDir, ...(scriptPath ? { scriptPath } : {}) });
   const worker = await spawnReady('keel worker', process.execPath, ['--import', 'tsx', path.join(here, '..', 'keel-worker.ts'), service.address], { cwd: path.resolve(here, '../../..') });
@@ -22,7 +34,7 @@ export const startKeel: EngineFactory = async ({ stateDir }) => {
   const client = new Client({ connection });
   const opts = (workflowId: string) => ({ taskQueue: KEEL_TASK_QUEUE, workflowId });
   return {
-    label: 'Keel (keel dev + one worker, SDK defaults)',
+    label,
     w1: (id, value) => client.workflow.execute<typeof oneActivity>('oneActivity', { ...opts(id), args: [value] }),
     w2: (id, steps) => client.workflow.execute<typeof sequentialActivities>('sequentialActivities', { ...opts(id), args: [steps] }),
     sleep: (id, ms) => client.workflow.execute<typeof durableSleep>('durableSleep', { ...opts(id), args: [ms] }),
@@ -32,4 +44,4 @@ export const startKeel: EngineFactory = async ({ stateDir }) => {
       await service.stop();
     },
   };
-};
+}
