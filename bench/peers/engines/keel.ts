@@ -23,7 +23,7 @@ export const startKeel: EngineFactory = (o) => keelWith(process.env.KEEL_BENCH_S
 export const startKeelBefore: EngineFactory = (o) => {
   const scriptPath = process.env.KEEL_BENCH_BEFORE_SCRIPT;
   if (!scriptPath) throw new Error('keel-before needs KEEL_BENCH_BEFORE_SCRIPT: the service bundle of the build to compare with');
-  return keelWith(scriptPath, `Keel before (service bundle ${path.basename(path.dirname(path.dirname(scriptPath)))})`, o);
+  return keelWith(scriptPath, `Keel before (service bundle ${scriptPath})`, o);
 };
 
 async function keelWith(scriptPath: string | undefined, label: string, { stateDir }: { stateDir: string }): ReturnType<EngineFactory> {
