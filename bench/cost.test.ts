@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLOUDFLARE_WORKFLOWS_W1_STORED, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, PRICES, temporalCloudPerMillion, total } from './cost';
+import { CLOUDFLARE_WORKFLOWS_W1_STORED, WHOLE_LIFE_DAYS_KEPT, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, PRICES, temporalCloudPerMillion, total } from './cost';
 
 const zero = { workerRequests: 0, doRequests: 0, channelMessages: 0, doActiveSeconds: 0, workerCpuMs: 0, sqliteRowsRead: 0, sqliteRowsWritten: 0, d1RowsRead: 0, d1RowsWritten: 0, storedBytes: 0 };
 
@@ -37,9 +37,22 @@ describe('cost per million workflows', () => {
     const u = { ...zero, workerRequests: 5, sqliteRowsWritten: 5, storedBytes: 7_500 };
     const d = { doRequests: 0.01, doActiveSeconds: 0.0001, sqliteRowsRead: 4, sqliteRowsWritten: 2.5 };
     const lifetime = keelLifetimePerMillion(u, d);
-    expect(lifetime.slice(0, keelPerMillion(u).length)).toEqual(keelPerMillion(u));
-    expect(total(lifetime)).toBeCloseTo(total(keelPerMillion(u)) + total(keelDeletionPerMillion(d)));
-    expect(total(lifetime) - total(keelPerMillion(u))).toBeGreaterThan(2.5);
+    const untilClosed = keelPerMillion(u, WHOLE_LIFE_DAYS_KEPT);
+    expect(lifetime.slice(0, untilClosed.length)).toEqual(untilClosed);
+    expect(total(lifetime)).toBeCloseTo(total(untilClosed) + total(keelDeletionPerMillion(d)));
+    expect(total(lifetime) - total(untilClosed)).toBeGreaterThan(2.5);
+  });
+
+  it('prices bytes by the days they are kept: a whole life keeps them 7 days, a GB-month is 30', () => {
+    expect(WHOLE_LIFE_DAYS_KEPT).toBe(7);
+    const storage = (daysKept?: number) => total(keelPerMillion({ ...zero, storedBytes: 30_000 }, daysKept));
+    // 30 GB for a month; for 7 days, 7/30 of it.
+    expect(storage()).toBeCloseTo(30 * PRICES.sqlite.perGbMonth);
+    expect(storage(7)).toBeCloseTo(7 * PRICES.sqlite.perGbMonth);
+    const workflows = (daysKept?: number) => total(cloudflareWorkflowsPerMillion({ cpuMs: 0, storedBytes: 30_000, daysKept })) - 0.6;
+    expect(workflows()).toBeCloseTo(30 * PRICES.workflows.perGbMonth);
+    expect(workflows(7)).toBeCloseTo(7 * PRICES.workflows.perGbMonth);
+    expect(keelPerMillion({ ...zero, storedBytes: 1 }, 7).at(-1)!.item).toMatch(/7 days/);
   });
 
   it("Cloudflare Workflows' deletion at retention is a line at $0", () => {

@@ -2,7 +2,7 @@
 // bench/prices.md quotes its sources), from the billable units one W1 uses (counted by the
 // `requests` workload in the instrumented build) until it closes and when its namespace's retention
 // deletes it, and the same work priced on Cloudflare Workflows and Temporal Cloud. Pure: no I/O.
-import { PRICES, priceUnits, type PriceLine } from '../protocol/prices.js';
+import { DAYS_PER_BILLED_MONTH, keptFor, PRICES, priceUnits, type PriceLine } from '../protocol/prices.js';
 
 export { PRICES, type PriceLine };
 
@@ -28,11 +28,22 @@ export interface KeelUnits {
 const M = 1e6;
 
 /**
+ * How long a finished W1 is kept when its whole life is priced, the same for both engines: Cloudflare
+ * Workflows' default retention of a completed instance's state on Workers Paid, 7 days (its limits
+ * page, read 2026-12-07: "Retention limit for completed Workflow instance state: 3 days [Free];
+ * 7 days (default) / configurable up to 30 days [Paid]"). Keel's default is 72 h
+ * (DEFAULT_RETENTION_MS, as Temporal's); a namespace set to 7 days keeps a W1 as long. The lines
+ * "until closed" price a month kept instead, the same for both too.
+ */
+export const WHOLE_LIFE_DAYS_KEPT = 7;
+
+/**
  * The price of a million workflows, item by item, at list prices above the included amounts (none
  * subtracted): the per-execution pricing describe uses (protocol/prices.ts) times a million, plus
- * the two units only the bench measures (CPU and duration).
+ * the two units only the bench measures (CPU and duration). Stored bytes are priced for `daysKept`
+ * days kept (a month unless told).
  */
-export function keelPerMillion(u: KeelUnits): PriceLine[] {
+export function keelPerMillion(u: KeelUnits, daysKept = DAYS_PER_BILLED_MONTH): PriceLine[] {
   const p = PRICES;
   const perExecution = priceUnits({
     workerRequests: u.workerRequests,
@@ -44,7 +55,7 @@ export function keelPerMillion(u: KeelUnits): PriceLine[] {
     d1RowsRead: u.d1RowsRead,
     d1RowsWritten: u.d1RowsWritten,
     storedBytes: u.storedBytes,
-  });
+  }, daysKept);
   return [
     { item: 'Worker CPU ms', units: u.workerCpuMs, usd: u.workerCpuMs * p.workers.perMillionCpuMs },
     { item: 'Durable Object duration (GB-s, 128 MB while active)', units: u.doActiveSeconds * p.durableObjects.memoryGb, usd: u.doActiveSeconds * p.durableObjects.memoryGb * p.durableObjects.perMillionGbS },
@@ -83,8 +94,8 @@ export function keelDeletionPerMillion(d: DeletionUnits): PriceLine[] {
   ];
 }
 
-/** A W1's whole life per million: until it closes, then its deletion at retention. */
-export const keelLifetimePerMillion = (u: KeelUnits, d: DeletionUnits): PriceLine[] => [...keelPerMillion(u), ...keelDeletionPerMillion(d)];
+/** A W1's whole life per million: until it closes, kept WHOLE_LIFE_DAYS_KEPT days, then its deletion at retention. */
+export const keelLifetimePerMillion = (u: KeelUnits, d: DeletionUnits): PriceLine[] => [...keelPerMillion(u, WHOLE_LIFE_DAYS_KEPT), ...keelDeletionPerMillion(d)];
 
 /**
  * What one finished W1 instance of Cloudflare Workflows keeps, measured rather than assumed: each
@@ -107,19 +118,21 @@ export const CLOUDFLARE_WORKFLOWS_W1_STORED = {
 
 /**
  * Cloudflare Workflows for the same work: one Worker request that creates the instance, one
- * Workflows invocation, its CPU ms, its stored state per month kept (`storedBytes`: the measured
- * CLOUDFLARE_WORKFLOWS_W1_STORED; or Keel's own bytes per W1, the old assumption, kept beside it as
- * the conservative bound while Keel keeps fewer bytes per W1 than Workflows does). (Status reads are subrequests of the Worker, which Workflows does not bill.)
+ * Workflows invocation, its CPU ms, its stored state for `daysKept` days (a month unless told;
+ * `storedBytes`: the measured CLOUDFLARE_WORKFLOWS_W1_STORED; or Keel's own bytes per W1, the old
+ * assumption, kept beside it as the conservative bound while Keel keeps fewer bytes per W1 than
+ * Workflows does). (Status reads are subrequests of the Worker, which Workflows does not bill.)
  * Its deletion at the end of its retention is free: Workflows bills no rows, only the bytes kept
  * (bench/prices.md); a line at $0 says so beside Keel's deletion lines.
  */
-export function cloudflareWorkflowsPerMillion(o: { cpuMs: number; storedBytes: number }): PriceLine[] {
+export function cloudflareWorkflowsPerMillion(o: { cpuMs: number; storedBytes: number; daysKept?: number }): PriceLine[] {
   const p = PRICES;
+  const days = o.daysKept ?? DAYS_PER_BILLED_MONTH;
   return [
     { item: 'Worker request (creates the instance)', units: 1, usd: p.workers.perMillionRequests },
     { item: 'Workflows invocation', units: 1, usd: p.workflows.perMillionRequests },
     { item: 'Workflows CPU ms', units: o.cpuMs, usd: o.cpuMs * p.workflows.perMillionCpuMs },
-    { item: 'Workflows storage, bytes kept (priced per month kept)', units: o.storedBytes, usd: ((o.storedBytes * M) / 1e9) * p.workflows.perGbMonth },
+    { item: `Workflows storage, bytes kept (${keptFor(days)})`, units: o.storedBytes, usd: ((o.storedBytes * M) / 1e9) * p.workflows.perGbMonth * (days / DAYS_PER_BILLED_MONTH) },
     { item: 'At retention: the instance deleted (not billed: Workflows has no rows dimension)', units: 1, usd: 0 },
   ];
 }

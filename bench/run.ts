@@ -23,6 +23,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchDir, codeFingerprint, experiments, machineInfo, repoRoot, round } from './lib';
+import { WHOLE_LIFE_DAYS_KEPT } from './cost';
 import { ALIASES, DEFAULT_WORKLOADS, WORKLOADS, type WorkloadResult } from './workloads';
 
 const args = process.argv.slice(2);
@@ -199,10 +200,11 @@ function printResult(r: WorkloadResult): void {
     for (const [i, l] of usd.keel.entries()) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd} · ${usd.keel_at_load[i]!.units}/wf → $${usd.keel_at_load[i]!.usd}`, '']);
     rows.push(['  Keel total until closed', `$${sum(usd.keel)} · $${sum(usd.keel_at_load)}`, '']);
     for (const [i, l] of usd.keel_deletion.entries()) rows.push([`  ${l.item}`, `${l.units}/wf → $${l.usd} · ${usd.keel_deletion_at_load[i]!.units}/wf → $${usd.keel_deletion_at_load[i]!.usd}`, '']);
-    rows.push(['  Keel total, whole life (until closed + deleted at retention)', `$${sum([...usd.keel, ...usd.keel_deletion])} · $${sum([...usd.keel_at_load, ...usd.keel_deletion_at_load])}`, '']);
-    rows.push([`  Cloudflare Workflows at its own stored bytes (${wf.bytesPerInstance} B, miniflare ${wf.miniflare}), Keel's CPU`, `$${usd.cloudflare_workflows.own_bytes} · $${usd.cloudflare_workflows_at_load.own_bytes}`, '']);
-    rows.push([`  Cloudflare Workflows at Keel's stored bytes (the conservative bound), Keel's CPU`, `$${usd.cloudflare_workflows.at_keel_bytes} · $${usd.cloudflare_workflows_at_load.at_keel_bytes}`, '']);
-    rows.push(['  (Cloudflare Workflows: its deletion at retention is $0, no rows dimension: in both lines above, whole life)', '', '']);
+    rows.push([`  Cloudflare Workflows until closed, a month kept, at its own stored bytes (${wf.bytesPerInstance} B, miniflare ${wf.miniflare}), Keel's CPU`, `$${usd.cloudflare_workflows.own_bytes} · $${usd.cloudflare_workflows_at_load.own_bytes}`, '']);
+    rows.push([`  Cloudflare Workflows until closed, a month kept, at Keel's stored bytes (the conservative bound), Keel's CPU`, `$${usd.cloudflare_workflows.at_keel_bytes} · $${usd.cloudflare_workflows_at_load.at_keel_bytes}`, '']);
+    const m = r.metrics;
+    rows.push([`  Keel whole life: until closed, kept ${WHOLE_LIFE_DAYS_KEPT} days, deleted at retention`, `$${m.keel_usd_per_million_w1_lifetime} · $${m[`keel_usd_per_million_w1_lifetime_${load.in_flight}_in_flight`]}`, '']);
+    rows.push([`  Cloudflare Workflows whole life: kept ${WHOLE_LIFE_DAYS_KEPT} days (its default), deleted free`, `$${m.cloudflare_workflows_usd_per_million_w1_lifetime} · $${m[`cloudflare_workflows_usd_per_million_w1_lifetime_${load.in_flight}_in_flight`]}`, '']);
     rows.push(['  Temporal Cloud', `$${usd.temporal_cloud}`, '']);
     for (const key of ['service_http_per_workflow', 'durable_object_calls_per_workflow', 'durable_object_requests_per_workflow', 'd1_per_workflow', 'storage_calls_per_workflow', 'sql_statements_per_workflow', 'sql_rows_written_per_workflow'] as const) {
       rows.push([key, '', '']);

@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
-import { CLOUDFLARE_WORKFLOWS_W1_STORED, PRICES, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, temporalCloudPerMillion, total, type DeletionUnits, type KeelUnits } from './cost';
+import { CLOUDFLARE_WORKFLOWS_W1_STORED, PRICES, WHOLE_LIFE_DAYS_KEPT, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, temporalCloudPerMillion, total, type DeletionUnits, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 import { fromTemporalHistory } from '../sdk/client/history-json.js';
 
@@ -450,6 +450,7 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
       const workflowsPriced = (u: KeelUnits) => ({
         own_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance })), 2),
         at_keel_bytes: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: u.storedBytes })), 2),
+        whole_life: round(total(cloudflareWorkflowsPerMillion({ cpuMs: u.workerCpuMs, storedBytes: CLOUDFLARE_WORKFLOWS_W1_STORED.bytesPerInstance, daysKept: WHOLE_LIFE_DAYS_KEPT })), 2),
       });
       const perWf = (m: Record<string, number> | undefined, n = runs) => countsPer(m, n);
       return [
@@ -468,6 +469,8 @@ export async function requests(o: WorkloadOptions): Promise<WorkloadResult[]> {
             [`rows_written_per_deleted_w1_${inFlight}_in_flight`]: round(loadDeletion.units.sqliteRowsWritten, 2),
             keel_usd_per_million_w1_lifetime: round(total(keelLifetimePerMillion(units, deletion.units)), 2),
             [`keel_usd_per_million_w1_lifetime_${inFlight}_in_flight`]: round(total(keelLifetimePerMillion(load.units, loadDeletion.units)), 2),
+            cloudflare_workflows_usd_per_million_w1_lifetime: workflowsPriced(units).whole_life,
+            [`cloudflare_workflows_usd_per_million_w1_lifetime_${inFlight}_in_flight`]: workflowsPriced(load.units).whole_life,
           },
           cpu,
           cpuPerWorkflowMs: perWorkflow(cpu, runs),

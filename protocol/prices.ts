@@ -81,11 +81,15 @@ const GB = 1e9;
 /** USD for `n` units at `perMillion` dollars per million. */
 const at = (n: number, perMillion: number) => (n * perMillion) / M;
 
+/** Cloudflare's GB-month: the average over a 30-day billing period of each day's peak storage. */
+export const DAYS_PER_BILLED_MONTH = 30;
+
 /**
  * An execution's units priced item by item at list price, from the first unit (no included amount
- * subtracted: what a large user pays at the margin). Stored bytes are priced for one month kept.
+ * subtracted: what a large user pays at the margin). Stored bytes are priced for `daysKept` days
+ * kept, a month unless told: bytes kept d days are d/30 of a GB-month.
  */
-export function priceUnits(u: ExecutionUnits): PriceLine[] {
+export function priceUnits(u: ExecutionUnits, daysKept = DAYS_PER_BILLED_MONTH): PriceLine[] {
   const p = PRICES;
   return [
     { item: 'Worker requests', units: u.workerRequests, usd: at(u.workerRequests, p.workers.perMillionRequests) },
@@ -95,9 +99,12 @@ export function priceUnits(u: ExecutionUnits): PriceLine[] {
     { item: 'SQLite rows written', units: u.sqliteRowsWritten, usd: at(u.sqliteRowsWritten, p.sqlite.perMillionRowsWritten) },
     { item: 'D1 rows read (visibility)', units: u.d1RowsRead, usd: at(u.d1RowsRead, p.d1.perMillionRowsRead) },
     { item: 'D1 rows written (visibility)', units: u.d1RowsWritten, usd: at(u.d1RowsWritten, p.d1.perMillionRowsWritten) },
-    { item: 'SQLite storage, bytes kept (one month)', units: u.storedBytes, usd: (u.storedBytes / GB) * p.sqlite.perGbMonth },
+    { item: `SQLite storage, bytes kept (${keptFor(daysKept)})`, units: u.storedBytes, usd: (u.storedBytes / GB) * p.sqlite.perGbMonth * (daysKept / DAYS_PER_BILLED_MONTH) },
   ];
 }
+
+/** How long bytes were kept, as a price line says it. */
+export const keptFor = (days: number) => (days === DAYS_PER_BILLED_MONTH ? 'one month' : `${days} days`);
 
 export const totalUsd = (lines: readonly PriceLine[]) => lines.reduce((a, l) => a + l.usd, 0);
 
