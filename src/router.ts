@@ -16,7 +16,7 @@ import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
 import { requireKind, type TaskTokenData } from './task-token.js';
-import { cancelShardPolls, shardsToPoll } from './shard-polls.js';
+import { cancelShardPolls, shardCount } from './shard-polls.js';
 import { taskHandlers, withToken, workflowPollAnswer } from './task-handlers.js';
 import { checkDepth, validate } from './request-checks.js';
 import { openShardChannel, SHARD_CHANNEL_PATH } from './shard-channel.js';
@@ -42,9 +42,8 @@ const sched = (c: { env: Env; namespace: string; params: Record<string, string> 
 const identityOf = (body: { identity?: string | undefined }) => body.identity ?? 'anonymous';
 
 const handlers: Handlers = {
-  // The endpoints a shard channel carries too (protocol 7); from here they reach the objects by RPC.
+  // The endpoints a shard channel carries too (protocols 7 and 8: the worker's task calls, a client's start); from here they reach the objects by RPC.
   ...taskHandlers,
-  startWorkflow: async (c) => unwrap(await workflowStub(c.env, c.namespace, c.body.workflowId).start(c.body)),
   describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
   signalWorkflow: async (c) => unwrap(await wf(c).signal(c.body)),
   signalWithStartWorkflow: async (c) => unwrap(await wf(c).signalWithStart(c.body)),
@@ -68,7 +67,7 @@ const handlers: Handlers = {
       throw new ServiceError('STICKY_QUEUE_CLOSED', `The sticky queue '${c.params.taskQueue!.slice(0, 200)}' is closed: its worker shut down or was taken for dead. Poll a new sticky queue.`);
     }
     // Shard polls take only offered tasks, which only a worker that acknowledges may take: only it is told of them.
-    return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? shardsToPoll(c.env) : {}) };
+    return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? shardCount(c.env) : {}) };
   },
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {

@@ -148,7 +148,7 @@ export class ShardChannels {
       // since (this object sees a changed KEEL_API_KEYS once it restarts with the new deployment).
       await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace, (key) => (channel.keyHash ??= sha256Hex(key)));
       if (!isChannelEndpoint(call)) {
-        throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocol 7). Send other calls over HTTP.`);
+        throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocols 7 and 8). Send other calls over HTTP.`);
       }
       // `request` is the endpoint's HTTP body, checked as the router checks one (an absent body is {} there too).
       const body = request ?? {};

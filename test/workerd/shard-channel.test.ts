@@ -318,7 +318,12 @@ describe('a shard channel (protocol 7)', () => {
         expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'PERMISSION_DENIED' } });
         await useKeys('[]');
         expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+        // A client's start (protocol 8) too, before anything is written.
+        const refusedStart = idIn(0, 'chan-start-revoked');
+        expect(await channel.call('startWorkflow', { workflowId: refusedStart, workflowType: 'order', taskQueue: unique('tq') })).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
         expect(digests).toBe(1);
+        await useKeys(undefined);
+        expectError(await call('GET', `/workflows/${refusedStart}`), 'WORKFLOW_NOT_FOUND');
       } finally {
         crypto.subtle.digest = digest;
         await useKeys(undefined);
@@ -347,7 +352,7 @@ describe('a shard channel (protocol 7)', () => {
 
     it('a call the channel does not carry, a request its endpoint refuses, or one nested too deep is answered with the error HTTP answers; the channel goes on', async () => {
       const channel = await openChannel(0);
-      expect(await channel.call('startWorkflow', { workflowId: 'w' })).toMatchObject({ id: 1, error: { code: 'ROUTE_NOT_FOUND', message: expect.stringMatching(/no call 'startWorkflow'.*batchTasks/) } });
+      expect(await channel.call('signalWorkflow', { signalName: 's' })).toMatchObject({ id: 1, error: { code: 'ROUTE_NOT_FOUND', message: expect.stringMatching(/no call 'signalWorkflow'.*batchTasks.*startWorkflow/) } });
       const invalid = { taskToken: 'x.y', commands: 'not commands' };
       const refused = await viaChannel(channel, 'completeWorkflowTask', invalid);
       expect(refused).toEqual(await viaHttp('completeWorkflowTask', invalid, 0));
@@ -382,5 +387,72 @@ describe('a shard channel (protocol 7)', () => {
         await until(() => pollsAt(shard), (n) => n === 0);
       }
     });
+  });
+});
+
+describe('a client’s start on a shard channel (protocol 8)', () => {
+  const startRequest = (workflowId: string, extra: Record<string, unknown> = {}) => ({ workflowId, workflowType: 'order', taskQueue: unique('tq'), ...extra });
+  const unitsOf = async (workflowId: string) => (await call('GET', `/workflows/${workflowId}`)).body.cost.units as ExecutionUnits;
+
+  it('a start on its workflow’s shard’s channel is answered as over HTTP, with the shard count, started in the shard with no RPC, billed a channel message instead of a Worker and a Durable Object request', async () => {
+    const shard = 1 % SHARDS;
+    const channel = await openChannel(shard);
+    const [overChannel, overHttp] = [startRequest(idIn(shard, 'chan-start')), startRequest(idIn(shard, 'http-start'))];
+    const rpcsBefore = await rpcCallsOf(shard);
+    const answer = await viaChannel(channel, 'startWorkflow', overChannel);
+    expect(await rpcCallsOf(shard)).toBe(rpcsBefore);
+    const httpAnswer = await viaHttp('startWorkflow', overHttp, shard);
+    expect(answer).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    expect(httpAnswer).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    const runIds = [answer, httpAnswer].map((a) => (a as { response: { runId: string } }).response.runId);
+    const histories = await Promise.all([overChannel, overHttp].map((r) => history(r.workflowId)));
+    expect(comparable(histories[0], [overChannel.workflowId, overChannel.taskQueue, runIds[0]!])).toEqual(comparable(histories[1], [overHttp.workflowId, overHttp.taskQueue, runIds[1]!]));
+    expect(eventTypes(histories[0]!)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    // A start sent on the channel and again over HTTP with its request id (its answer lost with its channel) starts one run.
+    const once = startRequest(idIn(shard, 'chan-start-once'), { requestId: unique('start-request') });
+    const onChannel = await viaChannel(channel, 'startWorkflow', once);
+    expect(await viaHttp('startWorkflow', once, shard)).toEqual(onChannel);
+    expect(eventTypes(await history(once.workflowId)).filter((t) => t === 'WorkflowExecutionStarted')).toHaveLength(1);
+    const [channelUnits, httpUnits] = await Promise.all([overChannel, overHttp].map((r) => unitsOf(r.workflowId)));
+    expect(channelUnits.channelMessages).toBe(1);
+    expect(httpUnits.channelMessages).toBe(0);
+    expect(channelUnits.workerRequests).toBe(httpUnits.workerRequests - 1);
+    expect(channelUnits.durableObjectRequests).toBe(httpUnits.durableObjectRequests - 1);
+    channel.close();
+  });
+  it('a start its checks refuse is refused on the channel with the error HTTP answers (schema, depth, search attributes, the id already started), and writes nothing', async () => {
+    const shard = 0;
+    const channel = await openChannel(shard);
+    let deepMemo: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < Limits.maxJsonDepth + 10; i++) deepMemo = { nested: deepMemo };
+    const started = startRequest(idIn(shard, 'chan-start-taken'));
+    await viaHttp('startWorkflow', started, shard);
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['no workflow type', { workflowId: idIn(shard, 'chan-start-schema'), taskQueue: unique('tq') }, 'INVALID_ARGUMENT'],
+      ['nested too deep', startRequest(idIn(shard, 'chan-start-deep'), { memo: deepMemo }), 'INVALID_ARGUMENT'],
+      ['a search attribute the store cannot index', startRequest(idIn(shard, 'chan-start-attr'), { searchAttributes: { CustomKeyword: [{ not: 'a value' }] } }), 'INVALID_ARGUMENT'],
+      ['the id already started', { ...started, requestId: unique('other-request') }, 'WORKFLOW_ALREADY_STARTED'],
+    ];
+    for (const [what, request, code] of cases) {
+      const refused = await viaChannel(channel, 'startWorkflow', request);
+      expect({ what, ...refused }).toEqual({ what, ...(await viaHttp('startWorkflow', request, shard)) });
+      expect({ what, refused }).toMatchObject({ what, refused: { error: { code } } });
+      if (code === 'INVALID_ARGUMENT') expectError(await call('GET', `/workflows/${request.workflowId as string}`), 'WORKFLOW_NOT_FOUND');
+    }
+    channel.close();
+  });
+
+  it('a start on another shard’s channel is passed to the shard its id hashes to, through that shard’s stub, and answered as over HTTP', async () => {
+    const shard = 0;
+    const other = 1 % SHARDS;
+    const channel = await openChannel(shard);
+    const request = startRequest(idIn(other, 'chan-start-elsewhere'));
+    const [ownBefore, otherBefore] = [await rpcCallsOf(shard), await rpcCallsOf(other)];
+    expect(await viaChannel(channel, 'startWorkflow', request)).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    expect(await rpcCallsOf(other)).toBe(otherBefore + 1);
+    expect(await rpcCallsOf(shard)).toBe(ownBefore);
+    // Kept where the router would have put it: found through the router.
+    expect(eventTypes(await history(request.workflowId))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    channel.close();
   });
 });
