@@ -413,7 +413,7 @@ describe('a client’s start on a shard channel (protocol 8)', () => {
     const onChannel = await viaChannel(channel, 'startWorkflow', once);
     expect(await viaHttp('startWorkflow', once, shard)).toEqual(onChannel);
     expect(eventTypes(await history(once.workflowId)).filter((t) => t === 'WorkflowExecutionStarted')).toHaveLength(1);
-    const [channelUnits, httpUnits] = await Promise.all([overChannel, overHttp].map((r) => unitsOf(r.workflowId)));
+    const [channelUnits, httpUnits] = [await unitsOf(overChannel.workflowId), await unitsOf(overHttp.workflowId)];
     expect(channelUnits.channelMessages).toBe(1);
     expect(httpUnits.channelMessages).toBe(0);
     expect(channelUnits.workerRequests).toBe(httpUnits.workerRequests - 1);
