@@ -55,7 +55,8 @@ export class ClientChannels implements CallRoute {
     const count = this.shards.get(options.namespace);
     if (count === undefined || this.closed) return undefined;
     const shard = shardOf((request as RequestOf<'startWorkflow'>).workflowId, count);
-    this.channels ??= new ShardChannels(this.connection);
+    // The connection decided whether a fetch of its own rules channels out (ConnectionOptions.shardChannels).
+    this.channels ??= new ShardChannels(this.connection, { besideOwnFetch: true });
     return this.channels.carry(endpoint, request, { ...options, shardKey: String(shard) });
   }
 

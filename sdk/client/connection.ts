@@ -46,10 +46,10 @@ export interface ConnectionOptions {
    * WebSocket to the service's shard that keeps the workflow (protocol 8), opened on the first start
    * there, instead of an HTTP request each: on Cloudflare a message costs 1/20 of a Durable Object
    * request, where an HTTP start is a Worker request and a Durable Object request. Starts go over HTTP
-   * while a channel opens, with headers of their own (`withMetadata`), against a service without it,
-   * and with `fetch` given (a WebSocket would go around it). An idle channel keeps neither the process
-   * nor the service busy; `close` closes it.
-   * @default true
+   * while a channel opens, with headers of their own (`withMetadata`) and against a service without
+   * it. With `fetch` given, off unless set to true: a WebSocket goes around that fetch (its proxy, its
+   * CA). An idle channel keeps neither the process nor the service busy; `close` closes it.
+   * @default true (false with `fetch` given)
    */
   shardChannels?: boolean;
 }
@@ -142,7 +142,7 @@ export class Connection implements ConnectionLike {
       fetch: options.fetch,
     };
     this.transport = new HttpTransport(transportOptions);
-    this.clientChannels = options.shardChannels === false || this.transport.ownFetch ? undefined : new ClientChannels(this);
+    this.clientChannels = (options.shardChannels ?? !this.transport.ownFetch) ? new ClientChannels(this) : undefined;
   }
 
   /**

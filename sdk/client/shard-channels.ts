@@ -94,6 +94,8 @@ export interface ShardChannelsOptions {
   heartbeatMs?: number;
   /** The back-off before reopening a channel. @default 200 ms doubling to 15 s, ±20 % */
   reopen?: Partial<RetryOptions>;
+  /** Open channels even though the connection was given its own `fetch` (its owner chose so: `ConnectionOptions.shardChannels`). */
+  besideOwnFetch?: boolean;
 }
 
 /** A call in flight on a channel, by its id. */
@@ -141,7 +143,7 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
     this.heartbeatMs = options.heartbeatMs ?? 30_000;
     this.reopen = { ...REOPEN, ...options.reopen };
     // A caller's own fetch (a proxy's or a custom CA's dispatcher) is how it must reach the service; a WebSocket would go around it.
-    if (connection.transport.ownFetch) this.offBecause = 'the connection was given its own fetch';
+    if (connection.transport.ownFetch && !options.besideOwnFetch) this.offBecause = 'the connection was given its own fetch';
   }
 
   /** Whether calls may go over channels (false once the service refused them or they were closed). */
