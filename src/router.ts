@@ -243,7 +243,7 @@ export function createRouter() {
     return new Response(await serviceMetrics(env), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
   });
 
-  // Protocol 7: a worker's channel to a shard, admitted as any call to the namespace, then the shard object's own.
+  // Protocols 7 and 8: a worker's or a client's channel to a shard, admitted as any call to the namespace, then the shard object's own.
   router.get(endpointPathTemplate({ path: SHARD_CHANNEL_PATH }).replace(/\{(\w+)\}/g, ':$1'), async (req, env: Env) => {
     const { namespace, params } = await admit(req, env);
     return openShardChannel(req as unknown as Request, env, namespace, params.shard!);

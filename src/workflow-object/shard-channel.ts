@@ -1,7 +1,8 @@
 /**
- * ShardChannels: a shard's side of protocol 7 (protocol/shard-channel.ts). A worker's WebSocket to this
- * shard, accepted with the hibernation API once the router has admitted it (src/shard-channel.ts), carries
- * the worker's calls about the shard's tasks; each is answered here, on the socket, by the handler the
+ * ShardChannels: a shard's side of protocols 7 and 8 (protocol/shard-channel.ts). A worker's or a client's
+ * WebSocket to this shard, accepted with the hibernation API once the router has admitted it
+ * (src/shard-channel.ts), carries the worker's calls about the shard's tasks, or the client's starts of
+ * the shard's workflows; each is answered here, on the socket, by the handler the
  * router runs for its HTTP endpoint (src/task-handlers.ts), after the same checks (the key, the channel
  * was opened with, again; src/request-checks.ts) — so the answer, or the error's code, message and
  * details, is the HTTP endpoint's. What it saves is
@@ -9,8 +10,9 @@
  * stands in for its own stub, calling its own workflows' methods and its own polls directly.
  *
  * A task token naming a workflow of another shard (a worker that put a task on the wrong channel, or a
- * deployment whose shard count changed) is not refused: its call is forwarded through that shard's stub,
- * as the router would send it, and answered as over HTTP.
+ * deployment whose shard count changed), or a start whose workflow id hashes to another shard (a client
+ * that counted shards differently), is not refused: its call is forwarded through that shard's stub, as
+ * the router would send it, and answered as over HTTP (a start's answer says the count again).
  *
  * A message that cannot be answered — binary, over Limits.maxRequestBytes, not JSON, no numeric `id` —
  * closes the channel with a WebSocket close code saying why (there is no id to answer it under); the
@@ -147,6 +149,8 @@ export class ShardChannels {
       // The key first, as for every call: the channel was admitted with it, but it may have been revoked
       // since (this object sees a changed KEEL_API_KEYS once it restarts with the new deployment).
       await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace, (key) => (channel.keyHash ??= sha256Hex(key)));
+      // The namespace needs no look-up: the router found it registered (or created it) when it admitted the
+      // channel, and a namespace is never deleted.
       if (!isChannelEndpoint(call)) {
         throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocols 7 and 8). Send other calls over HTTP.`);
       }
