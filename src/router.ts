@@ -18,7 +18,7 @@ import { serviceMetrics } from './metrics/service-metrics.js';
 import { requireKind, type TaskTokenData } from './task-token.js';
 import { cancelShardPolls, shardCount } from './shard-polls.js';
 import { taskHandlers, withToken, workflowPollAnswer } from './task-handlers.js';
-import { checkDepth, validate } from './request-checks.js';
+import { checkDepth, checkPathParam, validate } from './request-checks.js';
 import { openShardChannel, SHARD_CHANNEL_PATH } from './shard-channel.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
@@ -46,11 +46,9 @@ const handlers: Handlers = {
   ...taskHandlers,
   describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
   signalWorkflow: async (c) => unwrap(await wf(c).signal(c.body)),
-  signalWithStartWorkflow: async (c) => unwrap(await wf(c).signalWithStart(c.body)),
   requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),
   terminateWorkflow: async (c) => unwrap(await wf(c).terminate(c.body)),
   resetWorkflow: async (c) => unwrap(await wf(c).reset(c.body)),
-  getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
   queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
   updateWorkflow: async (c) => unwrap(await wf(c).update(c.body)),
   updateWithStartWorkflow: async (c) => unwrap(await wf(c).updateWithStart(c.body)),
@@ -200,7 +198,7 @@ function decodeParams(params: Record<string, string>): Record<string, string> {
     } catch {
       throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' is not valid percent-encoding ('${v}'); encode it with encodeURIComponent.`, { issues: [{ path: k, message: 'malformed percent-encoding' }] });
     }
-    if (value.length === 0 || value.length > Limits.maxNameLength) throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' must be 1 to ${Limits.maxNameLength} characters; it has ${value.length}.`, { issues: [{ path: k, message: `must be 1 to ${Limits.maxNameLength} characters` }] });
+    checkPathParam(k, value);
     out[k] = value;
   }
   return out;

@@ -184,7 +184,7 @@ export class Connection implements ConnectionLike {
     const route = options.route ?? starts;
     const answer = (this.transport.closed ? undefined : route?.carry(endpoint, request, scoped)) ?? this.transport.call(endpoint, request, scoped);
     // Every start's answer says the namespace's shard count (or that there are none), by either way.
-    return starts === undefined ? answer : answer.then((a) => (starts.learn(options.namespace, a as { workflowShards?: number }), a));
+    return starts === undefined ? answer : answer.then((a) => (starts.learn(options.namespace, endpoint, a as { workflowShards?: number }), a));
   }
 
   /**

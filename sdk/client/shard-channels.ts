@@ -271,7 +271,9 @@ class ShardChannel {
     const safety = callSafety(endpoint, options.idempotent);
     const sent = withRequestId(request, safety);
     const id = ++this.nextId;
-    const text = JSON.stringify({ id, call: endpoint, request: sent });
+    // A call whose path names its workflow says it in `params` (protocol 8); a poll's shard is the channel's.
+    const params = endpoint === 'pollShardWorkflowTask' ? undefined : options.params;
+    const text = JSON.stringify(params === undefined ? { id, call: endpoint, request: sent } : { id, call: endpoint, request: sent, params });
     // A character is at most 3 bytes of UTF-8 in a JS string (a surrogate pair is 4 for 2).
     if (text.length * 3 > MAX_MESSAGE_BYTES && Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return undefined;
     const ws = this.ws!;

@@ -12,7 +12,7 @@ import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
 import { shardOf, type EndpointName } from 'keel/protocol';
 import * as activities from './fixtures/sdk-activities.js';
-import { chargeOrder, tenSequentialSteps } from './fixtures/sdk-workflows.js';
+import { chargeOrder, tenSequentialSteps, unblock, waitForUnblock } from './fixtures/sdk-workflows.js';
 import { keelHistory } from './fixtures/keel-history.js';
 import { TcpProxy } from './fixtures/tcp-proxy.js';
 import { waitFor } from './fixtures/wait.js';
@@ -53,7 +53,7 @@ async function proxiedClient(options: { shardChannels?: boolean } = {}) {
     await connection.close();
     await proxy.close();
   };
-  return { proxy, connection, client, httpStarts, close };
+  return { proxy, connection, client, http, httpStarts, close };
 }
 
 let ids = 0;
@@ -103,6 +103,24 @@ describe('a client’s starts on the shard channels (protocol 8)', () => {
     await waitFor('the channels’ connections to end', () => on.proxy.openChannels === 0);
     expect(on.proxy.upgrades).toBe(SHARDS);
     await off.close();
+  });
+
+  it('signal-with-start and the result’s long poll go on the channel of the workflow’s shard (its id in params), with the answers they have over HTTP', async () => {
+    const on = await proxiedClient();
+    await openChannels(on, 'chan-sws-open');
+    const before = { sws: on.http.get('signalWithStartWorkflow') ?? 0, history: on.http.get('getWorkflowHistory') ?? 0 };
+    const sentBefore = on.connection.clientChannels!.stats.sent;
+    const results = await Promise.all(
+      Array.from({ length: SHARDS }, async (_, shard) => {
+        const handle = await on.client.workflow.signalWithStart(waitForUnblock, { taskQueue: TASK_QUEUE, workflowId: idIn(shard, 'chan-sws'), args: ['1 minute'], signal: unblock, signalArgs: [] });
+        return handle.result();
+      }),
+    );
+    expect(results).toEqual(Array(SHARDS).fill(true));
+    expect({ sws: on.http.get('signalWithStartWorkflow') ?? 0, history: on.http.get('getWorkflowHistory') ?? 0 }).toEqual(before);
+    // Each run's two calls were messages: its signal-with-start and its result's long poll (or more polls, had it run long).
+    expect(on.connection.clientChannels!.stats.sent - sentBefore).toBeGreaterThanOrEqual(2 * SHARDS);
+    await on.close();
   });
 
   it('a start the service refuses is refused over the channel with the error (and class) it has over HTTP', async () => {
@@ -165,18 +183,21 @@ describe('a client’s starts on the shard channels (protocol 8)', () => {
     await c.close();
   });
 
-  it('an eager start (a Worker on the client’s connection) goes over the channel too, its first task to that Worker', async () => {
+  it('an eager start (a Worker on the client’s connection) goes over the channel too, its first task to that Worker, and so does the result’s long poll', async () => {
     const c = await proxiedClient();
     const taskQueue = 'client-channels-eager';
     const local = await Worker.create({ connection: c.connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
     await local.runUntil(async () => {
       await openChannels(c, 'chan-eager-open');
       const httpBefore = c.httpStarts();
+      const historiesBefore = c.http.get('getWorkflowHistory') ?? 0;
       const workflowId = idIn(0, 'chan-eager');
       const handle = await c.client.workflow.start(tenSequentialSteps, { taskQueue, workflowId, requestEagerStart: true });
       expect(handle.eagerlyStarted).toBe(true);
       expect(await handle.result()).toEqual(STEPS);
       expect(c.httpStarts()).toBe(httpBefore);
+      // The result's long poll (protocol 8: its workflow id in params) went on the same channel.
+      expect(c.http.get('getWorkflowHistory') ?? 0).toBe(historiesBefore);
     });
     await c.close();
   });

@@ -49,11 +49,11 @@ class TestChannel {
     this.closed = new Promise((resolve) => ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
   }
 
-  /** Sends a call and waits for its answer. */
-  call(call: ShardChannelEndpoint | string, request: unknown): Promise<ShardChannelAnswer> {
+  /** Sends a call (with its path's parameters, protocol 8) and waits for its answer. */
+  call(call: ShardChannelEndpoint | string, request: unknown, params?: Record<string, string>): Promise<ShardChannelAnswer> {
     const id = this.nextId++;
     const answered = new Promise<ShardChannelAnswer>((resolve) => this.waiting.set(id, resolve));
-    this.ws.send(JSON.stringify({ id, call, request }));
+    this.ws.send(JSON.stringify({ id, call, request, ...(params ? { params } : {}) }));
     return answered;
   }
 
@@ -84,8 +84,8 @@ async function viaHttp(name: ShardChannelEndpoint, request: unknown, shard: numb
   return res.status === 200 ? { response: res.body } : { error: res.body.error };
 }
 /** A channel call's answer without its id, to set beside `viaHttp`'s. */
-const viaChannel = async (channel: TestChannel, name: ShardChannelEndpoint | string, request: unknown) => {
-  const { id: _id, ...answer } = await channel.call(name, request);
+const viaChannel = async (channel: TestChannel, name: ShardChannelEndpoint | string, request: unknown, params?: Record<string, string>) => {
+  const { id: _id, ...answer } = await channel.call(name, request, params);
   return answer;
 };
 
@@ -453,6 +453,36 @@ describe('a client’s start on a shard channel (protocol 8)', () => {
     expect(await rpcCallsOf(shard)).toBe(ownBefore);
     // Kept where the router would have put it: found through the router.
     expect(eventTypes(await history(request.workflowId))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    channel.close();
+  });
+  it('a signal-with-start and a result long poll name their workflow in params, as their paths do, and are answered as over HTTP; a missing or bad one is refused as a bad path', async () => {
+    const shard = 1 % SHARDS;
+    const channel = await openChannel(shard);
+    const [wid, httpWid] = [idIn(shard, 'chan-sws'), idIn(shard, 'http-sws')];
+    const tq = unique('tq');
+    const sws = { workflowType: 'order', taskQueue: tq, signalName: 'go', signalInput: [json('now')] };
+    const rpcsBefore = await rpcCallsOf(shard);
+    const started = await channel.call('signalWithStartWorkflow', sws);
+    expect(started).toMatchObject({ error: { code: 'INVALID_ARGUMENT', details: { issues: [{ path: 'params.workflowId' }] } } });
+    const send = (name: ShardChannelEndpoint, request: unknown, params: Record<string, string>) => viaChannel(channel, name, request, params);
+    const overChannel = await send('signalWithStartWorkflow', sws, { workflowId: wid });
+    // Its own shard's workflow: called in the shard, no RPC.
+    expect(await rpcCallsOf(shard)).toBe(rpcsBefore);
+    const overHttp = await call('POST', `/workflows/${httpWid}/signal-with-start`, sws);
+    expect(overChannel).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    expect(overHttp.body).toEqual({ runId: expect.any(String), started: true, workflowShards: SHARDS });
+    expect(eventTypes(await history(wid))).toEqual(eventTypes(await history(httpWid)));
+    // A history page, and a result long poll that waits for the close: the run terminated meanwhile.
+    const page = await send('getWorkflowHistory', {}, { workflowId: wid });
+    expect(page).toEqual({ response: (await call('GET', `/workflows/${wid}/history`)).body });
+    const waiting = send('getWorkflowHistory', { waitNewEvent: true, closeEventOnly: true }, { workflowId: wid });
+    await call('POST', `/workflows/${wid}/terminate`, { reason: 'done' });
+    expect(await waiting).toMatchObject({ response: { events: [{ eventType: 'WorkflowExecutionTerminated' }] } });
+    // A path parameter the router would refuse is refused alike.
+    const tooLong = 'x'.repeat(Limits.maxNameLength + 1);
+    const refused = await send('getWorkflowHistory', {}, { workflowId: tooLong });
+    expect(refused).toEqual({ error: (await call('GET', `/workflows/${tooLong}/history`)).body.error });
+    expect(refused).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
     channel.close();
   });
 });
