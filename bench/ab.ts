@@ -52,6 +52,8 @@ interface Side {
   pids: number[];
   /** Runs' first workflow tasks the worker got, by the exchange that brought them. */
   firstTasks: FirstTasks;
+  /** The client's starts on shard channels (protocol 8), when its SDK has them. */
+  clientChannels(): { sent: number; answered: number } | undefined;
   stop(): Promise<void>;
 }
 
@@ -88,12 +90,14 @@ async function side(name: string, dir: string): Promise<Side> {
   const firstTasks = countFirstTasks(connection);
   const worker = await Worker.create({ connection, taskQueue: 'ab', workflowBundle: await bundleWorkflowCode({ workflowsPath: path.join(dir, 'bench/workflows.ts') }), activities, shutdownSignals: [] });
   const running = worker.run();
-  const client = new Client({ connection: eager ? connection : await Connection.connect({ address: service.address }) });
+  const clientConnection = eager ? connection : await Connection.connect({ address: service.address });
+  const client = new Client({ connection: clientConnection });
   return {
     name,
     pids,
     run: (workflowType, arg) => client.workflow.execute(workflowType, { taskQueue: 'ab', workflowId: newWorkflowId(`ab-${name}`), args: [arg], requestEagerStart: eager }),
     firstTasks,
+    clientChannels: () => (clientConnection as { clientChannels?: { stats: { sent: number; answered: number } } }).clientChannels?.stats,
     async stop() {
       worker.shutdown();
       await running;
@@ -154,6 +158,11 @@ for (const { name, firstTasks: n } of sides) {
   const all = n.queue + n.shard + n.eager;
   const share = (k: keyof FirstTasks) => `${n[k]} (${((100 * n[k]) / Math.max(1, all)).toFixed(1)}%)`;
   report.push(`  ${name}: ${all} · queue poll ${share('queue')} · shard poll ${share('shard')} · start's answer ${share('eager')}`);
+}
+report.push('client starts on shard channels (protocol 8):');
+for (const s of sides) {
+  const c = s.clientChannels();
+  report.push(`  ${s.name}: ${c ? `${c.sent} sent, ${c.answered} answered` : 'none (its SDK has no client channels)'}`);
 }
 for (const s of sides) await s.stop();
 report.push(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -169,7 +169,8 @@ function countMethods(Sub, Base, cls) {
       value: function (...args) {
         bump(counts.rpc, `${cls}.${name}`);
         const id = this.ctx.id.toString();
-        if (cls === 'WorkflowObject' && name === 'call') {
+        // `call` is an RPC's way to a workflow, `callHere` a shard channel's too (protocol 7 and 8: no RPC).
+        if (cls === 'WorkflowObject' && (name === 'call' || name === 'callHere')) {
           if (!keptBy.has(id)) keptBy.set(id, new Set());
           keptBy.get(id).add(JSON.stringify(args[0]));
         }

@@ -322,6 +322,7 @@ export interface BenchOptions {
    * observe them. Off, they use the SDK's default HTTP client, as users' workers do. `client`: only
    * the client's, on a connection of its own (no eager start), so that the worker's calls go its
    * default way — its shard channels (protocol 7), which a connection with its own fetch does not open.
+   * The client's starts go on its own shard channels (protocol 8) all the same (`shardChannels: true`).
    */
   observeExchanges?: boolean | 'client';
   worker?: Partial<WorkerOptions>;
@@ -344,7 +345,9 @@ export async function startBench(options: BenchOptions = {}): Promise<Bench> {
   const observed = options.observeExchanges || experiments().has('identity-encoding') ? { fetch: counter.fetch } : {};
   const clientOnly = options.observeExchanges === 'client';
   const workerConnection = await NativeConnection.connect({ address: service.address, ...(clientOnly ? {} : observed) });
-  const clientConnection = eagerStart() && !clientOnly ? workerConnection : await Connection.connect({ address: service.address, ...observed });
+  // A client observed alone still sends its starts as a user's client does (on the shard channels, protocol 8):
+  // only its HTTP exchanges go through the counter's fetch.
+  const clientConnection = eagerStart() && !clientOnly ? workerConnection : await Connection.connect({ address: service.address, ...observed, ...(clientOnly ? { shardChannels: true } : {}) });
   const worker = await Worker.create({
     connection: workerConnection,
     taskQueue: TASK_QUEUE,

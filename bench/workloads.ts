@@ -779,6 +779,12 @@ function w1Timeline(log: Exchange[], windows: Array<[number, number]>): Record<s
     const actComplete = one('/activity-tasks/complete')[0];
     const result = one('/history')[0];
     const [first, second] = wtCompletes;
+    if (inRun.length === 0) {
+      // No HTTP exchange at all: the client's start went on its shard channel too (protocol 8), answered when the run closed.
+      add('   total start → result', t1 - t0);
+      add("x1 every exchange on a shard channel (the client's start-and-wait too)", t1 - t0);
+      continue;
+    }
     if (start && wtPolls.length === 0 && wtCompletes.length === 0 && !actComplete) {
       // Only the client's exchanges are seen: the worker's went over its shard channels (protocol 7),
       // and the start waited for the result (or a history long poll fetched it).

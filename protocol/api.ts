@@ -515,6 +515,12 @@ export const StartWorkflowResponse = z
     started: z.boolean().describe('false when USE_EXISTING answered with the running run'),
     eagerWorkflowTask: WorkflowTask.optional().describe('With requestEagerExecution: the first workflow task, already started for the caller'),
     closeEvent: HistoryEvent.optional().describe('With waitForClose: the run\'s close event, when it closed within the long poll'),
+    workflowShards: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Protocol 8: the service keeps the namespace\'s workflows in this many shards; a start whose workflow id hashes to shard s (shardOf) may be sent on shard s\'s channel (`/shards/{s}/channel`). Absent: send starts over HTTP.'),
   })
   .meta({ id: 'StartWorkflowResponse' });
 export const PollWorkflowTaskResponse = z

@@ -57,7 +57,8 @@ export {
   type InvalidBatchItem,
 } from './api.js';
 export { SPECULATIVE_EVENTS, continueAsNewSuggested } from './speculation.js';
-export { SHARD_CHANNEL_ENDPOINTS, shardChannelPath, type ShardChannelEndpoint, type ShardChannelCall, type ShardChannelAnswer } from './shard-channel.js';
+export { shardOf } from './workflow-shard.js';
+export { SHARD_CHANNEL_ENDPOINTS, CLIENT_CHANNEL_ENDPOINTS, WORKER_CHANNEL_ENDPOINTS, shardChannelPath, type ShardChannelEndpoint, type ShardChannelCall, type ShardChannelAnswer } from './shard-channel.js';
 export { ScheduleOverlapPolicy, type ScheduleWire, type ScheduleSpecWire, type DescribeScheduleWire, type ScheduleListEntryWire } from './schedules.js';
 export { openApiDocument } from './openapi.js';
 export { isStickyQueueName, ownsStickyQueue, stickyQueueName } from './sticky-queue.js';

@@ -14,6 +14,17 @@
  * come in any order: a long poll's answer comes when it ends. A call's `id` is the caller's, unique
  * among its calls in flight on that channel.
  *
+ * Protocol 8: a client's calls about one workflow on the same channels. A client that knows the
+ * namespace's shard count (a start's answer says it, `workflowShards`) sends a start (`startWorkflow`,
+ * with `waitForClose` its `execute`: start and result in one call), a signal-with-start, or a result
+ * long poll (`getWorkflowHistory`) on the channel of the shard its workflow id hashes to (`shardOf`,
+ * protocol/workflow-shard.ts) — a message, where over HTTP it is a Worker request and a Durable Object
+ * request. A call whose path names the workflow carries the path's parameters in `params`
+ * (`{"workflowId": …}`), as the path would, unencoded. The shard runs the HTTP endpoint's own handler
+ * after the same checks; a call sent to another shard's channel is passed on to that shard and
+ * answered as over HTTP. A service with protocol 7 only answers such a call ROUTE_NOT_FOUND: send it
+ * over HTTP.
+ *
  * Nothing is lost with a channel: a call whose answer does not arrive before the channel closes is
  * as an HTTP request whose answer was lost, and is retried (over HTTP or a new channel) under the
  * same rules — completions carry their request ids, polled tasks their hand-off window.
@@ -21,8 +32,14 @@
 import { namespacePath, type EndpointName, type RequestOf, type ResponseOf } from './api.js';
 import type { ErrorBody } from './errors.js';
 
-/** The endpoints a shard channel carries: those about one shard's workflow tasks, their activities' completions, and the shard's polls. */
-export const SHARD_CHANNEL_ENDPOINTS = ['pollShardWorkflowTask', 'batchTasks', 'completeWorkflowTask', 'failWorkflowTask', 'completeActivityTask', 'failActivityTask'] as const satisfies readonly EndpointName[];
+/** The endpoints a worker's calls use on a shard channel (protocol 7): those about one shard's workflow tasks, their activities' completions, and the shard's polls. */
+export const WORKER_CHANNEL_ENDPOINTS = ['pollShardWorkflowTask', 'batchTasks', 'completeWorkflowTask', 'failWorkflowTask', 'completeActivityTask', 'failActivityTask'] as const satisfies readonly EndpointName[];
+
+/** The endpoints a client's calls use on a shard channel (protocol 8): about the one workflow the request's (or the path's) `workflowId` names. */
+export const CLIENT_CHANNEL_ENDPOINTS = ['startWorkflow', 'signalWithStartWorkflow', 'getWorkflowHistory'] as const satisfies readonly EndpointName[];
+
+/** Every endpoint a shard channel carries. */
+export const SHARD_CHANNEL_ENDPOINTS = [...WORKER_CHANNEL_ENDPOINTS, ...CLIENT_CHANNEL_ENDPOINTS] as const;
 export type ShardChannelEndpoint = (typeof SHARD_CHANNEL_ENDPOINTS)[number];
 
 /** The path a worker opens a shard's channel at (the shard index as in `shardKey`). */
@@ -33,6 +50,8 @@ export interface ShardChannelCall<E extends ShardChannelEndpoint = ShardChannelE
   id: number;
   call: E;
   request: RequestOf<E>;
+  /** The endpoint path's parameters but the shard (the channel's), unencoded: `workflowId` for a call whose path names it (protocol 8). */
+  params?: Record<string, string>;
 }
 
 /** The answer to the call of the same `id`. */

@@ -50,6 +50,13 @@ function pathOf(node: DepthNode): string {
   return keys.reverse().join('.');
 }
 
+/** A path parameter's value (decoded), as every endpoint takes one: 1 to Limits.maxNameLength characters. */
+export function checkPathParam(name: string, value: string): void {
+  if (value.length === 0 || value.length > Limits.maxNameLength) {
+    throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${name}' must be 1 to ${Limits.maxNameLength} characters; it has ${value.length}.`, { issues: [{ path: name, message: `must be 1 to ${Limits.maxNameLength} characters` }] });
+  }
+}
+
 /** Validates against the endpoint's schema; INVALID_ARGUMENT names every bad field. */
 export function validate<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);

@@ -16,9 +16,9 @@ import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
 import { requireKind, type TaskTokenData } from './task-token.js';
-import { cancelShardPolls, shardsToPoll } from './shard-polls.js';
+import { cancelShardPolls, shardCount } from './shard-polls.js';
 import { taskHandlers, withToken, workflowPollAnswer } from './task-handlers.js';
-import { checkDepth, validate } from './request-checks.js';
+import { checkDepth, checkPathParam, validate } from './request-checks.js';
 import { openShardChannel, SHARD_CHANNEL_PATH } from './shard-channel.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
 import { timeSkippingEnabled } from './engine/time-skip.js';
@@ -42,16 +42,13 @@ const sched = (c: { env: Env; namespace: string; params: Record<string, string> 
 const identityOf = (body: { identity?: string | undefined }) => body.identity ?? 'anonymous';
 
 const handlers: Handlers = {
-  // The endpoints a shard channel carries too (protocol 7); from here they reach the objects by RPC.
+  // The endpoints a shard channel carries too (protocols 7 and 8: the worker's task calls, a client's start); from here they reach the objects by RPC.
   ...taskHandlers,
-  startWorkflow: async (c) => unwrap(await workflowStub(c.env, c.namespace, c.body.workflowId).start(c.body)),
   describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
   signalWorkflow: async (c) => unwrap(await wf(c).signal(c.body)),
-  signalWithStartWorkflow: async (c) => unwrap(await wf(c).signalWithStart(c.body)),
   requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),
   terminateWorkflow: async (c) => unwrap(await wf(c).terminate(c.body)),
   resetWorkflow: async (c) => unwrap(await wf(c).reset(c.body)),
-  getWorkflowHistory: async (c) => unwrap(await wf(c).history(c.body)),
   queryWorkflow: async (c) => unwrap(await wf(c).query(c.body)),
   updateWorkflow: async (c) => unwrap(await wf(c).update(c.body)),
   updateWithStartWorkflow: async (c) => unwrap(await wf(c).updateWithStart(c.body)),
@@ -68,7 +65,7 @@ const handlers: Handlers = {
       throw new ServiceError('STICKY_QUEUE_CLOSED', `The sticky queue '${c.params.taskQueue!.slice(0, 200)}' is closed: its worker shut down or was taken for dead. Poll a new sticky queue.`);
     }
     // Shard polls take only offered tasks, which only a worker that acknowledges may take: only it is told of them.
-    return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? shardsToPoll(c.env) : {}) };
+    return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? shardCount(c.env) : {}) };
   },
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {
@@ -201,7 +198,7 @@ function decodeParams(params: Record<string, string>): Record<string, string> {
     } catch {
       throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' is not valid percent-encoding ('${v}'); encode it with encodeURIComponent.`, { issues: [{ path: k, message: 'malformed percent-encoding' }] });
     }
-    if (value.length === 0 || value.length > Limits.maxNameLength) throw new ServiceError('INVALID_ARGUMENT', `Path parameter '${k}' must be 1 to ${Limits.maxNameLength} characters; it has ${value.length}.`, { issues: [{ path: k, message: `must be 1 to ${Limits.maxNameLength} characters` }] });
+    checkPathParam(k, value);
     out[k] = value;
   }
   return out;
@@ -244,7 +241,7 @@ export function createRouter() {
     return new Response(await serviceMetrics(env), { headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
   });
 
-  // Protocol 7: a worker's channel to a shard, admitted as any call to the namespace, then the shard object's own.
+  // Protocols 7 and 8: a worker's or a client's channel to a shard, admitted as any call to the namespace, then the shard object's own.
   router.get(endpointPathTemplate({ path: SHARD_CHANNEL_PATH }).replace(/\{(\w+)\}/g, ':$1'), async (req, env: Env) => {
     const { namespace, params } = await admit(req, env);
     return openShardChannel(req as unknown as Request, env, namespace, params.shard!);

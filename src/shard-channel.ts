@@ -1,5 +1,5 @@
 /**
- * The router's side of protocol 7, a worker's channel to a workflow shard (protocol/shard-channel.ts):
+ * The router's side of protocols 7 and 8, a worker's or a client's channel to a workflow shard (protocol/shard-channel.ts):
  * the upgrade request, admitted as any call to its namespace (src/router.ts), is checked here — the
  * shard its path names (`shardIndex`, as a shard poll's), a WebSocket upgrade, the namespace registered
  * — and handed to the shard object, whose 101 answer it is. The calls on the channel never pass the

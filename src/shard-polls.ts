@@ -16,8 +16,8 @@ export interface PollingShard {
   cancelPolls(pollerId: string): Promise<{ cancelled: number }>;
 }
 
-/** What a workflow-task poll's answer adds: the shard count, when the service has shards to poll. */
-export function shardsToPoll(env: Env): { workflowShards?: number } {
+/** What a workflow-task poll's answer (protocol 6) and a start's (protocol 8) add: the shard count, when the service has shards (to poll, to send starts to). */
+export function shardCount(env: Env): { workflowShards?: number } {
   const shards = workflowShards(env);
   return shards > 0 ? { workflowShards: shards } : {};
 }

@@ -1,6 +1,8 @@
 /**
- * The handlers of the endpoints a shard channel carries (protocol 7, SHARD_CHANNEL_ENDPOINTS): a
- * worker's shard polls and its completions and failures of tasks, alone or batched. Written once for
+ * The handlers of the endpoints a shard channel carries (SHARD_CHANNEL_ENDPOINTS): a worker's shard
+ * polls and its completions and failures of tasks, alone or batched (protocol 7), and a client's start,
+ * signal-with-start and result long poll (protocol 8); a start's answer says how many shards there are
+ * (the client sends its next calls on the channel of the one each workflow hashes to). Written once for
  * both ways they arrive: over HTTP through the router, which reaches the objects by RPC (`rpcReach`),
  * and on a shard's channel, where the shard object stands in for its own stub (it calls its own
  * workflows' methods, and polls itself, without an RPC: src/workflow-object/shard-channel.ts). The
@@ -9,7 +11,7 @@
 import type { ParsedRequestOf, ResponseOf, ShardChannelEndpoint, WorkflowTask } from '../protocol/index.js';
 import { longPollMs, type Env } from './env.js';
 import { unwrap } from './service-error.js';
-import { pollingShard, type PollingShard } from './shard-polls.js';
+import { pollingShard, shardCount, type PollingShard } from './shard-polls.js';
 import { workflowObjectNamed, workflowStub, type WorkflowStub } from './stubs.js';
 import { batchTasks, type CallingMany } from './task-batch.js';
 import { requireKind, verifyTaskToken, type TaskTokenData } from './task-token.js';
@@ -58,6 +60,10 @@ const wfOf = (c: { env: Env; reach?: Reach }, t: TaskTokenData) => reachOf(c).wo
 
 /** The handlers, each reaching the objects as its call says (`reach`). */
 export const taskHandlers: TaskHandlers = {
+  // On a channel, a workflow of another shard (a client that counted shards differently) is reached by that shard's stub.
+  startWorkflow: async (c) => ({ ...unwrap(await reachOf(c).workflow(c.namespace, c.body.workflowId).start(c.body)), ...shardCount(c.env) }),
+  signalWithStartWorkflow: async (c) => ({ ...unwrap(await reachOf(c).workflow(c.namespace, c.params.workflowId!).signalWithStart(c.body)), ...shardCount(c.env) }),
+  getWorkflowHistory: async (c) => unwrap(await reachOf(c).workflow(c.namespace, c.params.workflowId!).history(c.body)),
   pollShardWorkflowTask: async (c) => workflowPollAnswer(await reachOf(c).shard(c.namespace, c.params.shard!).pollWorkflowTasks(c.body.taskQueue, c.body.pollerId, longPollMs(c.env), c.body.maxTasks)),
   completeWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).completeWorkflowTask(requireKind(t, 'workflow'), c.body))),
   failWorkflowTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).failWorkflowTask(requireKind(t, 'workflow'), c.body))),

@@ -203,7 +203,7 @@ export class WorkflowObject extends DurableObject<Env> {
   }
 
   private shardChannels: ShardChannels | undefined;
-  /** A shard's channels (protocol 7): workers' WebSockets carrying their calls about this shard's tasks, answered here. */
+  /** A shard's channels (protocols 7 and 8): workers' WebSockets carrying their calls about this shard's tasks, clients' their starts, answered here. */
   private get channels(): ShardChannels {
     return (this.shardChannels ??= new ShardChannels({
       ctx: this.ctx,
@@ -214,7 +214,7 @@ export class WorkflowObject extends DurableObject<Env> {
     }));
   }
 
-  /** Protocol 7: a worker's channel to this shard, opened through the router (src/shard-channel.ts). */
+  /** Protocols 7 and 8: a worker's or a client's channel to this shard, opened through the router (src/shard-channel.ts). */
   override fetch(request: Request): Response {
     if (!this.isShard) throw new TypeError('only a shard takes channels');
     return this.channels.open(request);

@@ -29,12 +29,5 @@ export function workflowShards(env: { KEEL_WORKFLOW_SHARDS?: string }): number {
 let lastText: string | undefined;
 let lastCount = 0;
 
-/** The shard a workflow id is kept in: FNV-1a of its UTF-16 code units, modulo the count. */
-export function shardOf(workflowId: string, shards: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < workflowId.length; i++) {
-    h ^= workflowId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % shards;
-}
+/** The shard a workflow id is kept in: the protocol's function, which clients compute too (protocol 8). */
+export { shardOf } from '../protocol/workflow-shard.js';

@@ -12,7 +12,7 @@ import { KeelServiceError, ServiceError } from '../client/errors.js';
 import { FakeService } from '../client/test-fake-service.js';
 import { NativeConnection } from './connection.js';
 import { Runtime } from './runtime.js';
-import { ShardChannels, type ShardChannelsOptions } from './shard-channels.js';
+import { ShardChannels, type ShardChannelsOptions } from '../client/shard-channels.js';
 
 const NS = '/api/v1/namespaces/default';
 const at3 = { namespace: 'default', shardKey: '3' };
@@ -179,6 +179,25 @@ describe('ShardChannels', () => {
       expect((httpA.body as { requestId: string }).requestId).toBe(sentA.request.requestId);
       expect(httpCalls()).toEqual(expect.arrayContaining(['/shards/3/workflow-tasks/poll', '/tasks/batch']));
       expect(channels.stats).toMatchObject({ resent: 3, lost: 1 });
+    });
+
+    it('a call an open channel answers ROUTE_NOT_FOUND (a service whose channels do not carry it) goes over HTTP, as do that endpoint’s later calls; the others stay on the channel', async () => {
+      await openChannel();
+      const refused = channels.carry('completeActivityTask', { taskToken: 'old' }, at3)!;
+      await peer.received(1);
+      peer.answer(peer.messages[0]!, { error: { code: 'ROUTE_NOT_FOUND', message: "A shard channel carries no call 'completeActivityTask'" } });
+      fake.route('POST', `${NS}/activity-tasks/complete`, (r) => ({ body: { http: (r.body as { taskToken: string }).taskToken } }));
+      expect(await refused).toEqual({ http: 'old' });
+      const sent = peer.messages[0]!.request.requestId;
+      expect((fake.requests.at(-1)!.body as { requestId: string }).requestId).toBe(sent);
+      // From now on that endpoint declines the channel; another endpoint is still carried.
+      expect(channels.carry('completeActivityTask', { taskToken: 'later' }, at3)).toBeUndefined();
+      const other = channels.call('completeWorkflowTask', complete('other'), at3);
+      await peer.received(2);
+      peer.answer(peer.messages[1]!, { response: { over: 'channel' } });
+      expect(await other).toEqual({ over: 'channel' });
+      expect(httpCalls()).toEqual(['/workflow-tasks/complete opener', '/activity-tasks/complete old']);
+      expect(channels.stats).toMatchObject({ resent: 1, lost: 0 });
     });
 
     it('a call that may not be repeated fails when its channel closes under it, as an HTTP call that lost its answer does', async () => {

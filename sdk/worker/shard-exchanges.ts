@@ -14,7 +14,7 @@ import { BATCHED_ENDPOINTS, Limits, type BatchedEndpoint, type EndpointName, typ
 import { KeelServiceError, keelServiceErrorOf } from '../client/errors.js';
 import type { CallOptions } from '../client/http-transport.js';
 import { retrySafety, withRequestId } from '../client/retry.js';
-import { ConnectionLayer } from './connection-layer.js';
+import { ConnectionLayer } from '../client/connection-layer.js';
 
 const BATCHED: ReadonlySet<EndpointName> = new Set(BATCHED_ENDPOINTS);
 

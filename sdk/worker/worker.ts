@@ -17,7 +17,7 @@ import { runActivity, type ActivityExecutorOptions, type ActivityFunction, type 
 import type { NativeConnection } from './connection.js';
 import { acknowledgeIfSlow, pollLoop, Slots } from './poller.js';
 import { ServiceHealth } from './service-health.js';
-import { ShardChannels } from './shard-channels.js';
+import { ShardChannels } from '../client/shard-channels.js';
 import { ShardExchanges } from './shard-exchanges.js';
 import { ShardPollers } from './shard-pollers.js';
 import { StickyQueue } from './sticky-queue.js';

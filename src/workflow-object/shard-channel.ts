@@ -1,7 +1,8 @@
 /**
- * ShardChannels: a shard's side of protocol 7 (protocol/shard-channel.ts). A worker's WebSocket to this
- * shard, accepted with the hibernation API once the router has admitted it (src/shard-channel.ts), carries
- * the worker's calls about the shard's tasks; each is answered here, on the socket, by the handler the
+ * ShardChannels: a shard's side of protocols 7 and 8 (protocol/shard-channel.ts). A worker's or a client's
+ * WebSocket to this shard, accepted with the hibernation API once the router has admitted it
+ * (src/shard-channel.ts), carries the worker's calls about the shard's tasks, or the client's starts of
+ * the shard's workflows; each is answered here, on the socket, by the handler the
  * router runs for its HTTP endpoint (src/task-handlers.ts), after the same checks (the key, the channel
  * was opened with, again; src/request-checks.ts) — so the answer, or the error's code, message and
  * details, is the HTTP endpoint's. What it saves is
@@ -9,8 +10,9 @@
  * stands in for its own stub, calling its own workflows' methods and its own polls directly.
  *
  * A task token naming a workflow of another shard (a worker that put a task on the wrong channel, or a
- * deployment whose shard count changed) is not refused: its call is forwarded through that shard's stub,
- * as the router would send it, and answered as over HTTP.
+ * deployment whose shard count changed), or a start whose workflow id hashes to another shard (a client
+ * that counted shards differently), is not refused: its call is forwarded through that shard's stub, as
+ * the router would send it, and answered as over HTTP (a start's answer says the count again).
  *
  * A message that cannot be answered — binary, over Limits.maxRequestBytes, not JSON, no numeric `id` —
  * closes the channel with a WebSocket close code saying why (there is no id to answer it under); the
@@ -21,7 +23,7 @@
 import { Api, Limits, SHARD_CHANNEL_ENDPOINTS, type ShardChannelAnswer, type ShardChannelEndpoint, type WorkflowTask } from '../../protocol/index.js';
 import { authorize, sha256Hex } from '../auth.js';
 import type { Env } from '../env.js';
-import { checkDepth, validate } from '../request-checks.js';
+import { checkDepth, checkPathParam, validate } from '../request-checks.js';
 import { errorBodyOf, ServiceError } from '../service-error.js';
 import { CHANNEL_HEADER, channelNameOf, type ChannelName } from '../shard-channel.js';
 import { workflowMethods, workflowObjectName, workflowObjectNamed, workflowStub, type WorkflowCaller } from '../stubs.js';
@@ -120,7 +122,7 @@ export class ShardChannels {
   }
 
   /** The envelope of a message that can be answered; else the channel is closed and undefined returned. */
-  private read(ws: WebSocket, data: string | ArrayBuffer): { id: number; call: unknown; request: unknown } | undefined {
+  private read(ws: WebSocket, data: string | ArrayBuffer): Envelope | undefined {
     if (typeof data !== 'string') return this.refuse(ws, CLOSE.unsupportedData, 'binary message: a call is a JSON text message');
     if (overRequestLimit(data)) return this.refuse(ws, CLOSE.messageTooBig, `message over ${Limits.maxRequestBytes} bytes`);
     let envelope: unknown;
@@ -129,9 +131,9 @@ export class ShardChannels {
     } catch {
       return this.refuse(ws, CLOSE.invalidPayload, 'message is not JSON');
     }
-    const { id, call, request } = (envelope ?? {}) as Record<string, unknown>;
+    const { id, call, request, params } = (envelope ?? {}) as Record<string, unknown>;
     if (typeof id !== 'number' || !Number.isFinite(id)) return this.refuse(ws, CLOSE.policyViolation, 'a call needs a numeric id');
-    return { id, call, request };
+    return { id, call, request, params };
   }
 
   /** Closes the channel for a message it cannot answer (the reason within the 123 bytes a close frame has). */
@@ -141,19 +143,21 @@ export class ShardChannels {
   }
 
   /** The call's answer: the HTTP endpoint's body, or its error. */
-  private async answer(channel: Channel, { id, call, request }: { id: number; call: unknown; request: unknown }): Promise<ShardChannelAnswer> {
+  private async answer(channel: Channel, { id, call, request, params }: Envelope): Promise<ShardChannelAnswer> {
     try {
       const { name } = channel;
       // The key first, as for every call: the channel was admitted with it, but it may have been revoked
       // since (this object sees a changed KEEL_API_KEYS once it restarts with the new deployment).
       await authorize(this.shard.env.KEEL_API_KEYS, name.authorization, name.namespace, (key) => (channel.keyHash ??= sha256Hex(key)));
+      // The namespace needs no look-up: the router found it registered (or created it) when it admitted the
+      // channel, and a namespace is never deleted.
       if (!isChannelEndpoint(call)) {
-        throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocol 7). Send other calls over HTTP.`);
+        throw new ServiceError('ROUTE_NOT_FOUND', `A shard channel carries no call '${String(call).slice(0, 100)}'; it carries ${SHARD_CHANNEL_ENDPOINTS.join(', ')} (protocols 7 and 8). Send other calls over HTTP.`);
       }
       // `request` is the endpoint's HTTP body, checked as the router checks one (an absent body is {} there too).
       const body = request ?? {};
       checkDepth(body);
-      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: { shard: String(name.shard) }, body: validate(Api[call].request, body) as never, reach: channel.reach };
+      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: pathParams(call, params, name.shard), body: validate(Api[call].request, body) as never, reach: channel.reach };
       const response = await (taskHandlers[call] as (c: TaskCall<ShardChannelEndpoint>) => Promise<unknown>)(taskCall);
       return { id, response } as ShardChannelAnswer;
     } catch (err) {
@@ -182,6 +186,41 @@ export class ShardChannels {
     }
     return channel;
   }
+}
+
+/** A message's parts, before any is checked. */
+interface Envelope {
+  id: number;
+  call: unknown;
+  request: unknown;
+  params: unknown;
+}
+
+/** Each endpoint's path parameters, by name, from its path template ('/workflows/{workflowId}/history' → ['workflowId']). */
+const PATH_PARAMS = new Map<string, string[]>();
+const pathParamsOf = (call: ShardChannelEndpoint): string[] => {
+  let names = PATH_PARAMS.get(call);
+  if (!names) PATH_PARAMS.set(call, (names = [...Api[call].path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)));
+  return names;
+};
+
+/**
+ * The path parameters a call's handler reads, as the router reads them from the path: the shard is the
+ * channel's, any other (protocol 8: `workflowId`) the call's `params`, checked as a path's; INVALID_ARGUMENT
+ * for one missing (a path without it has no route), or of the wrong length.
+ */
+function pathParams(call: ShardChannelEndpoint, given: unknown, shard: number): Record<string, string> {
+  const out: Record<string, string> = { shard: String(shard) };
+  for (const name of pathParamsOf(call)) {
+    if (name === 'shard') continue;
+    const value = given !== null && typeof given === 'object' ? (given as Record<string, unknown>)[name] : undefined;
+    if (typeof value !== 'string') {
+      throw new ServiceError('INVALID_ARGUMENT', `A ${call} call names its ${name} in params, as its path would (protocol 8): {"params": {"${name}": …}}.`, { issues: [{ path: `params.${name}`, message: 'required: a string' }] });
+    }
+    checkPathParam(name, value);
+    out[name] = value;
+  }
+  return out;
 }
 
 /** Whether a message is over Limits.maxRequestBytes in UTF-8; encoded only when its length leaves it in doubt (a code unit is 1 to 3 bytes). */

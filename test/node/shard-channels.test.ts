@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import type { EndpointName } from 'keel/protocol';
-import { ShardChannels } from '../../sdk/worker/shard-channels.js';
+import { ShardChannels } from '../../sdk/client/shard-channels.js';
 import * as activities from './fixtures/sdk-activities.js';
 import { tenSequentialSteps } from './fixtures/sdk-workflows.js';
 import { keelHistory } from './fixtures/keel-history.js';

@@ -10,7 +10,7 @@ import { Client, Connection } from 'keel/client';
 import { startLocalService, type LocalService } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
 import * as activities from './fixtures/activities.js';
-import type { ShardChannels } from '../../sdk/worker/shard-channels.js';
+import type { ShardChannels } from '../../sdk/client/shard-channels.js';
 import { onSamePort } from './fixtures/ports.js';
 import { waitFor } from './fixtures/wait.js';
 import { keelHistory } from './fixtures/keel-history.js';

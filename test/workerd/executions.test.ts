@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../protocol/index.js';
+import { shardCount } from '../../src/shard-polls.js';
 import {
   advance,
   call,
@@ -23,6 +24,7 @@ import {
   startAndCompleteFirstTask,
   startWorkflow,
   storedState,
+  testEnv,
   unique,
 } from './helpers.js';
 
@@ -53,7 +55,8 @@ describe('start', () => {
     const tq = unique('tq');
     const res = await call('POST', '/workflows', { workflowId: wid, workflowType: 'order', taskQueue: tq, input: [json(42)], identity: 'client-1' });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ runId: expect.stringMatching(UUID), started: true });
+    // Protocol 8: with shards, the answer says how many (a client sends its next starts on their channels).
+    expect(res.body).toEqual({ runId: expect.stringMatching(UUID), started: true, ...shardCount(testEnv) });
     const runId = res.body.runId as string;
 
     const events = await history(wid);
@@ -143,7 +146,7 @@ describe('id conflict policies against a running run', () => {
     await settle(wid);
     const before = await storedState(wid);
     const res = await startWorkflow(wid, tq, { workflowIdConflictPolicy: 'USE_EXISTING', input: [json('other input')] });
-    expect(res).toEqual({ runId, started: false });
+    expect(res).toEqual({ runId, started: false, ...shardCount(testEnv) });
     expect(await storedState(wid)).toEqual(before);
   });
 

@@ -49,11 +49,11 @@ class TestChannel {
     this.closed = new Promise((resolve) => ws.addEventListener('close', (e) => resolve({ code: e.code, reason: e.reason })));
   }
 
-  /** Sends a call and waits for its answer. */
-  call(call: ShardChannelEndpoint | string, request: unknown): Promise<ShardChannelAnswer> {
+  /** Sends a call (with its path's parameters, protocol 8) and waits for its answer. */
+  call(call: ShardChannelEndpoint | string, request: unknown, params?: Record<string, string>): Promise<ShardChannelAnswer> {
     const id = this.nextId++;
     const answered = new Promise<ShardChannelAnswer>((resolve) => this.waiting.set(id, resolve));
-    this.ws.send(JSON.stringify({ id, call, request }));
+    this.ws.send(JSON.stringify({ id, call, request, ...(params ? { params } : {}) }));
     return answered;
   }
 
@@ -84,8 +84,8 @@ async function viaHttp(name: ShardChannelEndpoint, request: unknown, shard: numb
   return res.status === 200 ? { response: res.body } : { error: res.body.error };
 }
 /** A channel call's answer without its id, to set beside `viaHttp`'s. */
-const viaChannel = async (channel: TestChannel, name: ShardChannelEndpoint | string, request: unknown) => {
-  const { id: _id, ...answer } = await channel.call(name, request);
+const viaChannel = async (channel: TestChannel, name: ShardChannelEndpoint | string, request: unknown, params?: Record<string, string>) => {
+  const { id: _id, ...answer } = await channel.call(name, request, params);
   return answer;
 };
 
@@ -318,7 +318,12 @@ describe('a shard channel (protocol 7)', () => {
         expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'PERMISSION_DENIED' } });
         await useKeys('[]');
         expect(await channel.call('batchTasks', empty)).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+        // A client's start (protocol 8) too, before anything is written.
+        const refusedStart = idIn(0, 'chan-start-revoked');
+        expect(await channel.call('startWorkflow', { workflowId: refusedStart, workflowType: 'order', taskQueue: unique('tq') })).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
         expect(digests).toBe(1);
+        await useKeys(undefined);
+        expectError(await call('GET', `/workflows/${refusedStart}`), 'WORKFLOW_NOT_FOUND');
       } finally {
         crypto.subtle.digest = digest;
         await useKeys(undefined);
@@ -347,7 +352,7 @@ describe('a shard channel (protocol 7)', () => {
 
     it('a call the channel does not carry, a request its endpoint refuses, or one nested too deep is answered with the error HTTP answers; the channel goes on', async () => {
       const channel = await openChannel(0);
-      expect(await channel.call('startWorkflow', { workflowId: 'w' })).toMatchObject({ id: 1, error: { code: 'ROUTE_NOT_FOUND', message: expect.stringMatching(/no call 'startWorkflow'.*batchTasks/) } });
+      expect(await channel.call('signalWorkflow', { signalName: 's' })).toMatchObject({ id: 1, error: { code: 'ROUTE_NOT_FOUND', message: expect.stringMatching(/no call 'signalWorkflow'.*batchTasks.*startWorkflow/) } });
       const invalid = { taskToken: 'x.y', commands: 'not commands' };
       const refused = await viaChannel(channel, 'completeWorkflowTask', invalid);
       expect(refused).toEqual(await viaHttp('completeWorkflowTask', invalid, 0));
@@ -382,5 +387,102 @@ describe('a shard channel (protocol 7)', () => {
         await until(() => pollsAt(shard), (n) => n === 0);
       }
     });
+  });
+});
+
+describe('a client’s start on a shard channel (protocol 8)', () => {
+  const startRequest = (workflowId: string, extra: Record<string, unknown> = {}) => ({ workflowId, workflowType: 'order', taskQueue: unique('tq'), ...extra });
+  const unitsOf = async (workflowId: string) => (await call('GET', `/workflows/${workflowId}`)).body.cost.units as ExecutionUnits;
+
+  it('a start on its workflow’s shard’s channel is answered as over HTTP, with the shard count, started in the shard with no RPC, billed a channel message instead of a Worker and a Durable Object request', async () => {
+    const shard = 1 % SHARDS;
+    const channel = await openChannel(shard);
+    const [overChannel, overHttp] = [startRequest(idIn(shard, 'chan-start')), startRequest(idIn(shard, 'http-start'))];
+    const rpcsBefore = await rpcCallsOf(shard);
+    const answer = await viaChannel(channel, 'startWorkflow', overChannel);
+    expect(await rpcCallsOf(shard)).toBe(rpcsBefore);
+    const httpAnswer = await viaHttp('startWorkflow', overHttp, shard);
+    expect(answer).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    expect(httpAnswer).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    const runIds = [answer, httpAnswer].map((a) => (a as { response: { runId: string } }).response.runId);
+    const histories = await Promise.all([overChannel, overHttp].map((r) => history(r.workflowId)));
+    expect(comparable(histories[0], [overChannel.workflowId, overChannel.taskQueue, runIds[0]!])).toEqual(comparable(histories[1], [overHttp.workflowId, overHttp.taskQueue, runIds[1]!]));
+    expect(eventTypes(histories[0]!)).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    // A start sent on the channel and again over HTTP with its request id (its answer lost with its channel) starts one run.
+    const once = startRequest(idIn(shard, 'chan-start-once'), { requestId: unique('start-request') });
+    const onChannel = await viaChannel(channel, 'startWorkflow', once);
+    expect(await viaHttp('startWorkflow', once, shard)).toEqual(onChannel);
+    expect(eventTypes(await history(once.workflowId)).filter((t) => t === 'WorkflowExecutionStarted')).toHaveLength(1);
+    const [channelUnits, httpUnits] = [await unitsOf(overChannel.workflowId), await unitsOf(overHttp.workflowId)];
+    expect(channelUnits.channelMessages).toBe(1);
+    expect(httpUnits.channelMessages).toBe(0);
+    expect(channelUnits.workerRequests).toBe(httpUnits.workerRequests - 1);
+    expect(channelUnits.durableObjectRequests).toBe(httpUnits.durableObjectRequests - 1);
+    channel.close();
+  });
+  it('a start its checks refuse is refused on the channel with the error HTTP answers (schema, depth, search attributes, the id already started), and writes nothing', async () => {
+    const shard = 0;
+    const channel = await openChannel(shard);
+    let deepMemo: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < Limits.maxJsonDepth + 10; i++) deepMemo = { nested: deepMemo };
+    const started = startRequest(idIn(shard, 'chan-start-taken'));
+    await viaHttp('startWorkflow', started, shard);
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['no workflow type', { workflowId: idIn(shard, 'chan-start-schema'), taskQueue: unique('tq') }, 'INVALID_ARGUMENT'],
+      ['nested too deep', startRequest(idIn(shard, 'chan-start-deep'), { memo: deepMemo }), 'INVALID_ARGUMENT'],
+      ['a search attribute the store cannot index', startRequest(idIn(shard, 'chan-start-attr'), { searchAttributes: { CustomKeyword: [{ not: 'a value' }] } }), 'INVALID_ARGUMENT'],
+      ['the id already started', { ...started, requestId: unique('other-request') }, 'WORKFLOW_ALREADY_STARTED'],
+    ];
+    for (const [what, request, code] of cases) {
+      const refused = await viaChannel(channel, 'startWorkflow', request);
+      expect({ what, ...refused }).toEqual({ what, ...(await viaHttp('startWorkflow', request, shard)) });
+      expect({ what, refused }).toMatchObject({ what, refused: { error: { code } } });
+      if (code === 'INVALID_ARGUMENT') expectError(await call('GET', `/workflows/${request.workflowId as string}`), 'WORKFLOW_NOT_FOUND');
+    }
+    channel.close();
+  });
+
+  it('a start on another shard’s channel is passed to the shard its id hashes to, through that shard’s stub, and answered as over HTTP', async () => {
+    const shard = 0;
+    const other = 1 % SHARDS;
+    const channel = await openChannel(shard);
+    const request = startRequest(idIn(other, 'chan-start-elsewhere'));
+    const [ownBefore, otherBefore] = [await rpcCallsOf(shard), await rpcCallsOf(other)];
+    expect(await viaChannel(channel, 'startWorkflow', request)).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    expect(await rpcCallsOf(other)).toBe(otherBefore + 1);
+    expect(await rpcCallsOf(shard)).toBe(ownBefore);
+    // Kept where the router would have put it: found through the router.
+    expect(eventTypes(await history(request.workflowId))).toEqual(['WorkflowExecutionStarted', 'WorkflowTaskScheduled']);
+    channel.close();
+  });
+  it('a signal-with-start and a result long poll name their workflow in params, as their paths do, and are answered as over HTTP; a missing or bad one is refused as a bad path', async () => {
+    const shard = 1 % SHARDS;
+    const channel = await openChannel(shard);
+    const [wid, httpWid] = [idIn(shard, 'chan-sws'), idIn(shard, 'http-sws')];
+    const tq = unique('tq');
+    const sws = { workflowType: 'order', taskQueue: tq, signalName: 'go', signalInput: [json('now')] };
+    const rpcsBefore = await rpcCallsOf(shard);
+    const started = await channel.call('signalWithStartWorkflow', sws);
+    expect(started).toMatchObject({ error: { code: 'INVALID_ARGUMENT', details: { issues: [{ path: 'params.workflowId' }] } } });
+    const send = (name: ShardChannelEndpoint, request: unknown, params: Record<string, string>) => viaChannel(channel, name, request, params);
+    const overChannel = await send('signalWithStartWorkflow', sws, { workflowId: wid });
+    // Its own shard's workflow: called in the shard, no RPC.
+    expect(await rpcCallsOf(shard)).toBe(rpcsBefore);
+    const overHttp = await call('POST', `/workflows/${httpWid}/signal-with-start`, sws);
+    expect(overChannel).toEqual({ response: { runId: expect.any(String), started: true, workflowShards: SHARDS } });
+    expect(overHttp.body).toEqual({ runId: expect.any(String), started: true, workflowShards: SHARDS });
+    expect(eventTypes(await history(wid))).toEqual(eventTypes(await history(httpWid)));
+    // A history page, and a result long poll that waits for the close: the run terminated meanwhile.
+    const page = await send('getWorkflowHistory', {}, { workflowId: wid });
+    expect(page).toEqual({ response: (await call('GET', `/workflows/${wid}/history`)).body });
+    const waiting = send('getWorkflowHistory', { waitNewEvent: true, closeEventOnly: true }, { workflowId: wid });
+    await call('POST', `/workflows/${wid}/terminate`, { reason: 'done' });
+    expect(await waiting).toMatchObject({ response: { events: [{ eventType: 'WorkflowExecutionTerminated' }] } });
+    // A path parameter the router would refuse is refused alike.
+    const tooLong = 'x'.repeat(Limits.maxNameLength + 1);
+    const refused = await send('getWorkflowHistory', {}, { workflowId: tooLong });
+    expect(refused).toEqual({ error: (await call('GET', `/workflows/${tooLong}/history`)).body.error });
+    expect(refused).toMatchObject({ error: { code: 'INVALID_ARGUMENT' } });
+    channel.close();
   });
 });

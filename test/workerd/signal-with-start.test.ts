@@ -4,6 +4,7 @@
  * is harmless to retry with the same request id.
  */
 import { describe, expect, it } from 'vitest';
+import { shardCount } from '../../src/shard-polls.js';
 import {
   call,
   completeWorkflowTask,
@@ -13,6 +14,7 @@ import {
   json,
   pollWorkflowTask,
   startAndCompleteFirstTask,
+  testEnv,
   unique,
 } from './helpers.js';
 
@@ -45,7 +47,8 @@ describe('signal-with-start', () => {
     const taskQueue = unique('sws-tq');
     const { runId } = await startAndCompleteFirstTask(workflowId, taskQueue);
     const res = await signalWithStart(workflowId, 'another-queue', { workflowType: 'other' });
-    expect(res.body).toEqual({ runId, started: false });
+    // Protocol 8: with shards, the answer says how many, as a start's does.
+    expect(res.body).toEqual({ runId, started: false, ...shardCount(testEnv) });
     const events = await history(workflowId);
     expect(eventTypes(events).slice(4)).toEqual(['WorkflowExecutionSignaled', 'WorkflowTaskScheduled']);
     expect(events).toHaveLength(6);

@@ -5,8 +5,8 @@
  * passed through here once rather than by each layer.
  */
 import type { EndpointName, RequestOf, ResponseOf } from '../../protocol/index.js';
-import type { ConnectionLike } from '../client/connection.js';
-import type { CallOptions } from '../client/http-transport.js';
+import type { ConnectionLike } from './connection.js';
+import type { CallOptions } from './http-transport.js';
 
 export abstract class ConnectionLayer<C extends ConnectionLike = ConnectionLike> implements ConnectionLike {
   constructor(protected readonly connection: C) {}

@@ -1,35 +1,62 @@
 /**
- * `ShardChannels`: the worker's channels to the service's workflow shards (protocol 7,
- * protocol/shard-channel.ts). The calls about a shard's tasks — its polls, the completions and
- * failures of its workflow and activity tasks, their batches — go as messages on one WebSocket the
- * worker keeps to that shard, instead of an HTTP exchange each: no request parse, routing or RPC on
- * the service's side, no ClientRequest, HTTP parser or agent bookkeeping on the worker's.
+ * `ShardChannels`: channels to the service's workflow shards (protocol/shard-channel.ts), one
+ * WebSocket per shard, carrying as messages the calls that would otherwise each be an HTTP exchange:
+ * no request parse, routing or RPC on the service's side (on Cloudflare no Worker request and no
+ * Durable Object request, a message billed at 1/20 of one), no ClientRequest, HTTP parser or agent
+ * bookkeeping on the caller's. Two users, one implementation: a worker's calls about a shard's tasks
+ * — its polls, the completions and failures of its workflow and activity tasks, their batches
+ * (protocol 7, sdk/worker/worker.ts) — and a client's starts, on the channel of the shard the
+ * workflow id hashes to (protocol 8, `ClientChannels` in client-channels.ts).
  *
- * Layering: this is a `ConnectionLike` between `ShardExchanges` (which still groups completions, a
- * batch being one message) and the worker's `Connection`. It hands each call it could carry to the
- * connection with itself as the call's `route`; the connection applies its scope (deadline, abort
- * signal, metadata) and offers the call back to `carry`, so `NativeConnection`'s request metrics
- * count every call once, whichever way it goes. `carry` declines — and the call goes over HTTP —
- * while the shard's channel is not open (it opens lazily, on the shard's first call: nothing waits
- * for a socket), when the call has headers of its own (a channel's are fixed at its upgrade), or
- * once the service refused channels (an older one: ROUTE_NOT_FOUND, 426, FEATURE_DISABLED).
+ * Layering: for a worker this is a `ConnectionLike` between `ShardExchanges` (which still groups
+ * completions, a batch being one message) and the worker's `Connection`. It hands each call it could
+ * carry to the connection with itself as the call's `route`; the connection applies its scope
+ * (deadline, abort signal, metadata) and offers the call back to `carry`, so `NativeConnection`'s
+ * request metrics count every call once, whichever way it goes. A client's `Connection` offers its
+ * starts to `carry` the same way, through `ClientChannels`, which names their shard. `carry` declines
+ * — and the call goes over HTTP — while the shard's channel is not open (it opens lazily, on the
+ * shard's first call: nothing waits for a socket), when the call has headers of its own (a channel's
+ * are fixed at its upgrade), once the service refused channels (an older one: ROUTE_NOT_FOUND, 426,
+ * FEATURE_DISABLED), and for good for an endpoint an open channel answered ROUTE_NOT_FOUND (a service
+ * with protocol 7 but not 8 carries no start).
  *
  * Nothing is lost with a channel: a call in flight on a channel that closes (or that stops answering
  * pings) is sent again over HTTP under the rules for a lost HTTP answer (`retrySafety`: polls are
- * harmless to repeat, completions carry their request id, given once before the first send), and
- * one that may not be repeated fails as an HTTP call that lost its answer does. The channel is
- * opened again by a later call, after a back-off that grows while opening fails.
+ * harmless to repeat, completions and starts carry their request id, given once before the first
+ * send), and one that may not be repeated fails as an HTTP call that lost its answer does. The channel
+ * is opened again by a later call, after a back-off that grows while opening fails.
+ *
+ * Nothing is kept alive by an idle channel: its socket is unref'd while no call is in flight on it
+ * (a process whose only handle is an idle channel exits, as with an idle keep-alive HTTP socket), and
+ * the service accepts it with the hibernation API, so no object is held in memory for it. `ws` is
+ * loaded on the first channel's opening, so a process that never opens one never loads it.
  */
-import WebSocket from 'ws';
-import { Limits, SHARD_CHANNEL_ENDPOINTS, shardChannelPath, type EndpointName, type RequestOf, type ResponseOf, type ShardChannelAnswer } from '../../protocol/index.js';
-import type { Connection } from '../client/connection.js';
-import { keelServiceErrorOf, ServiceError, type KeelServiceError } from '../client/errors.js';
-import { toKeelServiceError, type CallOptions, type CallRoute } from '../client/http-transport.js';
-import { backoffDelayMs, callSafety, withRequestId, type RetryOptions, type RetrySafety } from '../client/retry.js';
+import type WebSocket from 'ws';
+import type { Socket } from 'node:net';
+import { Limits, WORKER_CHANNEL_ENDPOINTS, shardChannelPath, type EndpointName, type RequestOf, type ResponseOf, type ShardChannelAnswer } from '../../protocol/index.js';
+import type { Connection } from './connection.js';
+import { keelServiceErrorOf, ServiceError, type KeelServiceError } from './errors.js';
+import { toKeelServiceError, type CallOptions, type CallRoute } from './http-transport.js';
+import { backoffDelayMs, callSafety, withRequestId, type RetryOptions, type RetrySafety } from './retry.js';
 import type { Logger } from '../common/index.js';
 import { ConnectionLayer } from './connection-layer.js';
 
-const CARRIED: ReadonlySet<EndpointName> = new Set(SHARD_CHANNEL_ENDPOINTS);
+/** The calls a worker's `call` routes here (a client's starts come to `carry` through `ClientChannels`). */
+const CARRIED: ReadonlySet<EndpointName> = new Set(WORKER_CHANNEL_ENDPOINTS);
+
+/** `WebSocket.OPEN`, without loading `ws` to read it. */
+const OPEN = 1;
+
+/** `ws`'s WebSocket class once loaded (`loadWs`). */
+let WebSocketClass: typeof WebSocket | undefined;
+let wsLoading: Promise<void> | undefined;
+
+/** `ws`, loaded once, on the first channel's opening. */
+function loadWs(): Promise<void> {
+  return (wsLoading ??= import('ws').then((m) => {
+    WebSocketClass = m.default;
+  }));
+}
 
 /**
  * A message's largest size in bytes: the service's limit on a request body, which it applies to a
@@ -67,6 +94,8 @@ export interface ShardChannelsOptions {
   heartbeatMs?: number;
   /** The back-off before reopening a channel. @default 200 ms doubling to 15 s, ±20 % */
   reopen?: Partial<RetryOptions>;
+  /** Open channels even though the connection was given its own `fetch` (its owner chose so: `ConnectionOptions.shardChannels`). */
+  besideOwnFetch?: boolean;
 }
 
 /** A call in flight on a channel, by its id. */
@@ -100,6 +129,8 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
   private readonly channels = new Map<string, Map<string, ShardChannel>>();
   /** Why calls go over HTTP only: the service refused channels, or they were closed; `undefined` while on. */
   private offBecause: string | undefined;
+  /** Endpoints an open channel answered ROUTE_NOT_FOUND (a service with an older protocol): over HTTP from now on. */
+  private readonly refusedCalls = new Set<EndpointName>();
   readonly stats: ShardChannelStats = { opened: 0, sent: 0, answered: 0, resent: 0, lost: 0 };
   readonly heartbeatMs: number;
   readonly reopen: RetryOptions;
@@ -112,7 +143,7 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
     this.heartbeatMs = options.heartbeatMs ?? 30_000;
     this.reopen = { ...REOPEN, ...options.reopen };
     // A caller's own fetch (a proxy's or a custom CA's dispatcher) is how it must reach the service; a WebSocket would go around it.
-    if (connection.transport.ownFetch) this.offBecause = 'the connection was given its own fetch';
+    if (connection.transport.ownFetch && !options.besideOwnFetch) this.offBecause = 'the connection was given its own fetch';
   }
 
   /** Whether calls may go over channels (false once the service refused them or they were closed). */
@@ -134,7 +165,7 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
 
   /** The connection offers back a call `call` routed here, with its scope applied (see the module's comment). */
   carry<E extends EndpointName>(endpoint: E, request: RequestOf<E>, options: CallOptions): Promise<ResponseOf<E>> | undefined {
-    if (this.offBecause !== undefined || options.headers !== undefined) return undefined;
+    if (this.offBecause !== undefined || options.headers !== undefined || this.refusedCalls.has(endpoint)) return undefined;
     const shard = shardOf(endpoint, options);
     if (shard === undefined) return undefined;
     let byShard = this.channels.get(options.namespace);
@@ -159,7 +190,14 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
   refused(err: KeelServiceError): void {
     if (this.offBecause !== undefined) return;
     this.offBecause = `the service refused a shard channel (${err.status} ${err.code})`;
-    this.options.log?.info(`Shard channels are off: ${this.offBecause}; the worker's calls go over HTTP`);
+    this.options.log?.info(`Shard channels are off: ${this.offBecause}; calls go over HTTP`);
+  }
+
+  /** A channel answered that it carries no `endpoint` (a service with an older protocol): its calls go over HTTP from now on. */
+  refusedCall(endpoint: EndpointName): void {
+    if (this.refusedCalls.has(endpoint)) return;
+    this.refusedCalls.add(endpoint);
+    this.options.log?.info(`The service's shard channels carry no ${endpoint}; it goes over HTTP`);
   }
 
   /**
@@ -205,6 +243,10 @@ class ShardChannel {
   /** Whether anything (an answer, a pong) came since the last heartbeat. */
   private heard = true;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** The channel's TCP socket once upgraded: ref'd only while calls are in flight on it. */
+  private socket: Socket | undefined;
+  /** Waiting for `ws` to load before the first opening. */
+  private loading = false;
 
   constructor(
     private readonly owner: ShardChannels,
@@ -217,8 +259,8 @@ class ShardChannel {
 
   /** Whether the channel can carry a call now; if it is closed and its back-off is over, starts opening it (the call goes over HTTP). */
   ready(): boolean {
-    if (this.open) return this.ws!.readyState === WebSocket.OPEN;
-    if (this.ws === undefined && performance.now() >= this.retryAt) this.connect();
+    if (this.open) return this.ws!.readyState === OPEN;
+    if (this.ws === undefined && !this.loading && performance.now() >= this.retryAt) this.connect();
     return false;
   }
 
@@ -229,7 +271,9 @@ class ShardChannel {
     const safety = callSafety(endpoint, options.idempotent);
     const sent = withRequestId(request, safety);
     const id = ++this.nextId;
-    const text = JSON.stringify({ id, call: endpoint, request: sent });
+    // A call whose path names its workflow says it in `params` (protocol 8); a poll's shard is the channel's.
+    const params = endpoint === 'pollShardWorkflowTask' ? undefined : options.params;
+    const text = JSON.stringify(params === undefined ? { id, call: endpoint, request: sent } : { id, call: endpoint, request: sent, params });
     // A character is at most 3 bytes of UTF-8 in a JS string (a surrogate pair is 4 for 2).
     if (text.length * 3 > MAX_MESSAGE_BYTES && Buffer.byteLength(text) > MAX_MESSAGE_BYTES) return undefined;
     const ws = this.ws!;
@@ -239,11 +283,13 @@ class ShardChannel {
         // The caller's promise settles on abort, as an HTTP call's does; a late answer finds no id and is dropped
         // (a poll's task comes back to its queue when its hand-off window ends unacknowledged).
         p.onAbort = () => {
-          this.pending.delete(id);
+          this.forget(id);
           reject(signal.reason);
         };
         signal.addEventListener('abort', p.onAbort, { once: true });
       }
+      // The first call in flight keeps the process alive until its answer, as an HTTP request does.
+      if (this.pending.size === 0) this.socket?.ref();
       this.pending.set(id, p);
       this.owner.stats.sent++;
       // No callback: a send that fails fails the socket, whose close sends the calls in flight over HTTP.
@@ -251,7 +297,30 @@ class ShardChannel {
     });
   }
 
+  /** A call in flight no more: with none left, the socket no longer keeps the process alive. */
+  private forget(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.socket?.unref();
+  }
+
   private connect(): void {
+    const WebSocket = WebSocketClass;
+    if (WebSocket === undefined) {
+      // Calls go over HTTP meanwhile; the opening starts once `ws` is here, unless the channels were closed since.
+      this.loading = true;
+      void loadWs().then(
+        () => {
+          this.loading = false;
+          if (this.owner.on) this.connect();
+        },
+        () => {
+          // No `ws` to load: as a failed opening, tried again after the back-off.
+          this.loading = false;
+          this.retryAt = performance.now() + backoffDelayMs(++this.failures, this.owner.reopen);
+        },
+      );
+      return;
+    }
     let ws: WebSocket;
     try {
       const headers = this.owner.headers();
@@ -263,7 +332,12 @@ class ShardChannel {
       return;
     }
     this.ws = ws;
+    ws.on('upgrade', (res: { socket: Socket }) => {
+      this.socket = res.socket;
+    });
     ws.on('open', () => {
+      // Idle until a call is sent: an open channel alone does not keep the process alive.
+      if (this.pending.size === 0) this.socket?.unref();
       this.open = true;
       this.heard = true;
       this.owner.stats.opened++;
@@ -315,12 +389,17 @@ class ShardChannel {
     }
     const p = this.pending.get(answer.id);
     if (p === undefined) return;
-    this.pending.delete(answer.id);
+    this.forget(answer.id);
     this.failures = 0;
     this.owner.stats.answered++;
     if (p.onAbort) p.options.signal!.removeEventListener('abort', p.onAbort);
     if (!('error' in answer)) p.resolve(answer.response ?? {});
-    else if (this.keyChanged(answer.error.code)) {
+    else if (answer.error.code === 'ROUTE_NOT_FOUND') {
+      // Only a call the channel does not carry is answered so (the handlers have no such error): a service with an
+      // older protocol. Not applied: it goes over HTTP, as do that endpoint's calls from now on.
+      this.owner.refusedCall(p.endpoint);
+      this.owner.resend(p);
+    } else if (this.keyChanged(answer.error.code)) {
       // Refused with the key the channel opened with, which the connection has replaced since (setApiKey, a key
       // function): the call was not applied, so it goes over HTTP with the current key, and the channel opens again with it.
       this.owner.resend(p);
@@ -337,6 +416,7 @@ class ShardChannel {
   private closed(ws: WebSocket): void {
     if (ws !== this.ws) return;
     this.ws = undefined;
+    this.socket = undefined;
     this.open = false;
     clearInterval(this.heartbeat);
     this.heartbeat = undefined;
