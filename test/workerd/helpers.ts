@@ -268,7 +268,7 @@ export async function advance(workflowId: string, ms: number): Promise<void> {
 
 /** Reads a run's stored state, for assertions on what history does not show. */
 export function runState(workflowId: string, runId: string) {
-  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new WorkflowStore(state.storage, undefined, hostStorage(o).scope).loadRun(runId) as any);
+  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new WorkflowStore(state.storage, undefined, hostStorage(o).scope, hostStorage(o).tables).loadRun(runId) as any);
 }
 
 // ---- Storage, queue and error probes (used by the executions, errors, invariants, ----
@@ -301,7 +301,7 @@ export function storedState(workflowId: string) {
 
 /** The rows of a workflow object's state table whose keys start with `prefix` ('o/' outbox, 'c/' calls, 'v/' summaries, 'q/' request ids). */
 export function stateRows(workflowId: string, prefix: string) {
-  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range(prefix));
+  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables).range(prefix));
 }
 
 /**

@@ -32,7 +32,7 @@ const shardRow = (s: Space, workflowId: string, runId: string) =>
   });
 
 /** The workflow's pending summaries (`v/` rows) in its shard's state table. */
-const outboxRows = (s: Space, workflowId: string) => inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range('v/').length);
+const outboxRows = (s: Space, workflowId: string) => inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables).range('v/').length);
 
 /** The workflow's next change fails at its last write (its alarm, after the summary): all of it rolls back. */
 const failNextChange = (s: Space, workflowId: string) =>
