@@ -16,6 +16,11 @@ import { VISIBILITY_TABLE } from '../visibility/shard-store.js';
 
 export const DAY_MS = 86_400_000;
 
+/** The schema version from which a database may have day tables (schema.ts SCHEMA_VERSION). */
+const DAY_TABLES_VERSION = 4;
+/** The row that records a database's schema version (schema.ts). */
+const VERSION_KEY = 'm/schemaVersion';
+
 /** The UTC day number of a moment (wall-clock ms). */
 export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
 
@@ -32,7 +37,15 @@ export const isMissingVisibilityTable = (err: unknown) => /no such table: visibi
  * Mutable: the sweep's move sets it to null in the turn it moves the rows (ShardDays.drop).
  */
 export class TableBinding {
-  constructor(public day: number | null = null) {}
+  /**
+   * @param day null for `state`, else the day whose tables hold the rows.
+   * @param foundEmpty no table held a row of the workflow when it was located (ShardDays.locate): its
+   *   store, made in the same turn, knows it new without asking again (WorkflowStore's `scopeIsEmpty`).
+   */
+  constructor(
+    public day: number | null = null,
+    readonly foundEmpty = false,
+  ) {}
   get state(): string {
     return stateTableOf(this.day);
   }
@@ -96,13 +109,22 @@ export class ShardDays {
     if (has('state')) return new TableBinding(null);
     const days = this.list();
     for (let i = days.length - 1; i >= 0; i--) if (has(stateTableOf(days[i]!))) return new TableBinding(days[i]!);
-    return new TableBinding(this.newInDays ? this.ensure(dayOf(now)) : null);
+    return new TableBinding(this.newInDays ? this.ensure(dayOf(now)) : null, true);
   }
 
-  /** Creates the day's pair if it does not exist. */
+  /**
+   * Creates the day's pair if it does not exist. The shard's first records schema version 4 in `state`
+   * (made here if the shard's schema is not opened yet, as opening it would): a build from before day
+   * tables then refuses the database rather than missing the workflows in them (schema.ts).
+   */
   ensure(day: number): number {
     const days = this.list();
     if (days.includes(day)) return day;
+    if (days.length === 0) {
+      this.sql.exec(STATE_TABLE);
+      const recorded = this.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = ?`, VERSION_KEY).toArray()[0]?.v;
+      if (recorded === undefined || Number(recorded) < DAY_TABLES_VERSION) this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, NULL)`, VERSION_KEY, String(DAY_TABLES_VERSION));
+    }
     this.sql.exec(STATE_TABLE.replace(' state ', ` ${stateTableOf(day)} `));
     this.sql.exec(visibilityTableDdl(day));
     this.days = [...days, day].sort((a, b) => a - b);
