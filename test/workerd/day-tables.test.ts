@@ -8,6 +8,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, dayOf, stateTableOf, visibilityTableOf } from '../../src/storage/day-tables.js';
+import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import { workflowObjectStub, workflowShardStubs } from '../../src/stubs.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
@@ -226,6 +227,40 @@ describe("a shard's day tables", () => {
     expect(await dayOfWorkflow(s, 'remembered')).toBe(day);
     expect((await s.call('GET', '/workflows/remembered')).body).toMatchObject({ status: 'COMPLETED', execution: { runId } });
     expect(await s.ids()).toEqual(['remembered']);
+  });
+
+  it('a start that rolls back leaves nothing in its day table, and the next start is written whole', async () => {
+    const s = await space(HOUR);
+    // The start's last write (its alarm, after its rows and list entry) fails: all of it rolls back.
+    await inWorkflow(s.ns, 'rolled', (o: WorkflowHost) => {
+      const alarms = (o as unknown as { alarms: { schedule: () => void } }).alarms;
+      const schedule = alarms.schedule.bind(alarms);
+      alarms.schedule = () => {
+        alarms.schedule = schedule;
+        throw new Error('storage failed');
+      };
+    });
+    const day = (await dayOfWorkflow(s, 'rolled'))!;
+    const failed = await s.call('POST', '/workflows', { workflowId: 'rolled', workflowType: 'order', taskQueue: s.queueOf('rolled'), input: [] });
+    expect(failed.status).toBe(500);
+    expect(await rowsByTable(s, 'rolled')).toEqual({});
+    const entries = () => inShard(s, 'rolled', ({ sql }) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${visibilityTableOf(day)} WHERE workflow_id = 'rolled'`).one().n);
+    expect(await entries()).toBe(0);
+    expect(await s.ids()).toEqual([]);
+    // The day's tables were made before the change, outside it: they stay, and the shard's memory of them holds.
+    expect(await inShard(s, 'rolled', ({ days }) => days.list())).toContain(day);
+    await s.start('rolled');
+    expect(Object.keys(await rowsByTable(s, 'rolled'))).toEqual([stateTableOf(day)]);
+    expect(await entries()).toBe(1);
+    expect(await s.ids()).toEqual(['rolled']);
+  });
+
+  it('a shard with day tables records schema version 4, which a build from before them refuses', async () => {
+    const s = await space(HOUR);
+    await s.start('versioned');
+    const recorded = await inShard(s, 'versioned', ({ sql }) => sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = 'm/schemaVersion'`).toArray()[0]?.v);
+    expect(recorded).toBe(String(SCHEMA_VERSION));
+    expect(SCHEMA_VERSION).toBe(4);
   });
 
   it("a shard's stubs all answer a list over their day tables (no shard fails on a table it has not made)", async () => {
