@@ -39,13 +39,22 @@ export const isMissingVisibilityTable = (err: unknown) => /no such table: visibi
 export class TableBinding {
   /**
    * @param day null for `state`, else the day whose tables hold the rows.
-   * @param foundEmpty no table held a row of the workflow when it was located (ShardDays.locate): its
-   *   store, made in the same turn, knows it new without asking again (WorkflowStore's `scopeIsEmpty`).
+   * @param foundEmpty no table held a row of the workflow when it was located (ShardDays.locate).
    */
   constructor(
     public day: number | null = null,
-    readonly foundEmpty = false,
+    private foundEmpty = false,
   ) {}
+
+  /**
+   * Whether no table held a row of the workflow when it was located, once: its store, made in the same
+   * turn, then knows it new without asking again (WorkflowStore's `scopeIsEmpty`); any later reader asks.
+   */
+  takeFoundEmpty(): boolean {
+    if (!this.foundEmpty) return false;
+    this.foundEmpty = false;
+    return true;
+  }
   get state(): string {
     return stateTableOf(this.day);
   }

@@ -161,7 +161,7 @@ export class WorkflowStore implements ExecutionStore {
     this.state = this.table([META, OUTBOX]);
     // A workflow new to its shard (every start) has no row yet: one statement says so, and the
     // reads that would each have found nothing (its runs, outbox, request ids, summaries) cost none.
-    if (scope !== '' && (binding.foundEmpty || this.state.scopeIsEmpty())) {
+    if (scope !== '' && (binding.takeFoundEmpty() || this.state.scopeIsEmpty())) {
       this.knownEmpty();
       this.foundEmpty = true;
     }
