@@ -14,7 +14,7 @@
  * array in its row, `attributes`, not rows of their own.
  *
  * Created by the first summary a shard writes (a table costs billed rows and a page), so a database
- * of SCHEMA_VERSION 3 (src/storage/schema.ts) is whole without it; reads of a shard without it find
+ * of its SCHEMA_VERSION (src/storage/schema.ts) is whole without it; reads of a shard without it find
  * nothing.
  *
  * A workflow's entries are in the table its rows' binding names (src/storage/day-tables.ts): its day's

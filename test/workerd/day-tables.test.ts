@@ -14,6 +14,7 @@ import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
+import { dropDay } from '../../src/workflow-object/day-drop.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import { expectError, inWorkflow, restart, tablesOf, testEnv } from './helpers.js';
 import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
@@ -192,16 +193,26 @@ describe("a shard's day tables", () => {
 
   it('lists and counts see the runs of every table, in order, a page token carrying across tables', async () => {
     const s = await space(HOUR);
-    const ids = sameShard('across', 6);
-    // Alternately in `state` (as before day tables) and in today's day table, in one shard.
+    const ids = sameShard('across', 7);
+    // In turn in `state` (as before day tables), in today's day table and in tomorrow's (as if they arrived then), in one shard.
     for (const [i, id] of ids.entries()) {
-      await inShard(s, id, ({ days }) => void (days.newInDays = i % 2 === 1));
+      await inShard(s, id, ({ days }) => {
+        const shardDays = days as unknown as { newInDays: boolean; locate(scope: string, now?: number): unknown; ownLocate?: (scope: string, now?: number) => unknown };
+        shardDays.newInDays = i % 3 !== 0;
+        shardDays.ownLocate ??= shardDays.locate.bind(shardDays);
+        shardDays.locate = (scope) => shardDays.ownLocate!(scope, Date.now() + (i % 3 === 2 ? DAY_MS : 0));
+      });
       await s.start(id, { minutesLater: i });
     }
-    await inShard(s, ids[0]!, ({ days }) => void (days.newInDays = true));
+    await inShard(s, ids[0]!, ({ days }) => {
+      const shardDays = days as unknown as { newInDays: boolean; locate: unknown; ownLocate?: unknown };
+      shardDays.newInDays = true;
+      shardDays.locate = shardDays.ownLocate;
+    });
     const day = dayOf(Date.now());
     expect(await dayOfWorkflow(s, ids[0]!)).toBeNull();
     expect(await dayOfWorkflow(s, ids[1]!)).toBe(day);
+    expect(await dayOfWorkflow(s, ids[2]!)).toBe(day + 1);
     const seen: string[] = [];
     let token: string | undefined;
     for (let page = 0; page < 10; page++) {
@@ -212,8 +223,8 @@ describe("a shard's day tables", () => {
     }
     // Newest first: the later a run started, the earlier it is listed.
     expect(seen).toEqual([...ids].reverse());
-    expect((await s.count()).count).toBe(6);
-    expect((await s.count(undefined, 'ExecutionStatus')).groups?.map((g: { count: number }) => g.count)).toEqual([6]);
+    expect((await s.count()).count).toBe(7);
+    expect((await s.count(undefined, 'ExecutionStatus')).groups?.map((g: { count: number }) => g.count)).toEqual([7]);
     expect(await s.ids(`WorkflowId = '${ids[3]!}'`)).toEqual([ids[3]]);
   });
 
@@ -227,6 +238,23 @@ describe("a shard's day tables", () => {
     expect(await dayOfWorkflow(s, 'remembered')).toBe(day);
     expect((await s.call('GET', '/workflows/remembered')).body).toMatchObject({ status: 'COMPLETED', execution: { runId } });
     expect(await s.ids()).toEqual(['remembered']);
+  });
+
+  it('keeps a finished workflow past its retention when something waits on it in memory (not quiet): moved, not dropped', async () => {
+    const s = await space(HOUR);
+    const [waited, free] = sameShard('busy', 2) as [string, string];
+    for (const id of [waited, free]) {
+      await s.start(id);
+      await s.completeTask(id, complete);
+    }
+    const day = (await dayOfWorkflow(s, waited))!;
+    const moved = await inShard(s, waited, ({ sql, o }) =>
+      dropDay({ sql, transactionSync: (fn) => (o as unknown as { ctx: DurableObjectState }).ctx.storage.transactionSync(fn), busy: (id) => id === waited }, day, dayEnd(day) + MINUTE),
+    );
+    expect([...moved.moved]).toEqual([waited]);
+    expect(moved.runsDropped).toBe(1);
+    expect(Object.keys(await rowsByTable(s, waited))).toEqual(['state']);
+    expect(await rowsByTable(s, free)).toEqual({});
   });
 
   it('a start that rolls back leaves nothing in its day table, and the next start is written whole', async () => {
