@@ -64,7 +64,7 @@ export class TableBinding {
 }
 
 /** The binding of an object that keeps one workflow, and of code from before day tables: `state` always. */
-export const STATE_ONLY: Readonly<TableBinding> = Object.freeze(new TableBinding(null));
+export const STATE_ONLY: TableBinding = Object.freeze(new TableBinding(null)) as TableBinding;
 
 const DAY_TABLE = /^state_d(\d+)$/;
 

@@ -20,7 +20,7 @@ import { workflowTaskRef } from '../../src/engine/workflow-tasks.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { OfferedWorkflowTask } from '../../src/engine/transaction.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
-import { DAY_MS } from '../../src/storage/day-tables.js';
+import { DAY_MS, STATE_ONLY } from '../../src/storage/day-tables.js';
 
 export const testEnv = env as unknown as Env;
 export const NS = 'default';
@@ -104,7 +104,7 @@ export const shardSlot = (o: WorkflowObject, state: DurableObjectState, scope: s
 export const hostStorage = (host: WorkflowHost) => (host as unknown as { storage: HostStorage }).storage;
 
 /** The tables that hold the workflow's rows and list entries (in a shard, maybe its day's: src/storage/day-tables.ts). */
-export const tablesOf = (host: WorkflowHost) => hostStorage(host).tables ?? { state: 'state', visibility: 'visibility' };
+export const tablesOf = (host: WorkflowHost) => hostStorage(host).tables ?? STATE_ONLY;
 
 
 /**
