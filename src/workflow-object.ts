@@ -23,6 +23,7 @@ import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { ShardSummaries, readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
 import { ShardDays } from './storage/day-tables.js';
+import { openSchema } from './storage/schema.js';
 import { BATCHED_ENDPOINTS, type BatchedEndpoint, type WorkflowTask } from '../protocol/index.js';
 import { errorBodyOf, type Outcome } from './service-error.js';
 import type { TaskTokenData } from './task-token.js';
@@ -81,7 +82,7 @@ export class WorkflowObject extends DurableObject<Env> {
   /** A shard's day tables (src/storage/day-tables.ts), where its new workflows' rows go. */
   private shardDays: ShardDays | undefined;
   private get days(): ShardDays {
-    return (this.shardDays ??= new ShardDays(this.ctx.storage.sql));
+    return (this.shardDays ??= new ShardDays(this.ctx.storage.sql, () => openSchema(this.ctx.storage)));
   }
 
   /**

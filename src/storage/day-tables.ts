@@ -1,5 +1,5 @@
 /**
- * Day tables: where a shard's workflows keep their rows (docs/scale.md, "Where rows live"). Cloudflare
+ * Day tables: where a shard's workflows keep their rows (docs/scale.md, "Where a shard's rows live"). Cloudflare
  * bills a deleted row as a row written, and `DROP TABLE` as none. So a workflow new to its shard is
  * written to the table of the UTC day it arrived, `state_d<N>`, and its runs' list entries to
  * `visibility_d<N>` (same schemas as `state` and `visibility`); once that day has ended and the
@@ -10,7 +10,7 @@
  * A workflow's rows are in exactly one table; its `TableBinding` names it, shared by every StateTable
  * and the list entries' writer of the workflow, so that a move rebinds all of them at once.
  */
-import { STATE_TABLE, prefixEnd } from './state-table.js';
+import { STATE_TABLE, VERSION_KEY, prefixEnd } from './state-table.js';
 // Used only when a day's tables are made (no cycle at load: shard-store.ts imports this module too).
 import { VISIBILITY_TABLE } from '../visibility/shard-store.js';
 
@@ -18,11 +18,11 @@ export const DAY_MS = 86_400_000;
 
 /** The schema version from which a database may have day tables (schema.ts SCHEMA_VERSION). */
 const DAY_TABLES_VERSION = 4;
-/** The row that records a database's schema version (schema.ts). */
-const VERSION_KEY = 'm/schemaVersion';
 
 /** The UTC day number of a moment (wall-clock ms). */
 export const dayOf = (ms: number) => Math.floor(ms / DAY_MS);
+/** When a day ends (wall-clock ms): its tables are dropped once this and the retention have passed. */
+export const dayEnd = (day: number) => (day + 1) * DAY_MS;
 
 /** The state table of a day (null: `state`). */
 export const stateTableOf = (day: number | null) => (day === null ? 'state' : `state_d${day}`);
@@ -34,7 +34,7 @@ export const isMissingVisibilityTable = (err: unknown) => /no such table: visibi
 
 /**
  * Which tables a workflow's rows are in: `day` null for `state`/`visibility`, else its day's pair.
- * Mutable: the sweep's move sets it to null in the turn it moves the rows (ShardDays.drop).
+ * Mutable: the sweep's move sets it to null in the turn it moves the rows (WorkflowObject.dayDropped).
  */
 export class TableBinding {
   /**
@@ -77,7 +77,14 @@ export class ShardDays {
   /** False: a workflow new to the shard goes to `state`, as every one did before day tables (tests of `state`'s own path set it). */
   newInDays = true;
 
-  constructor(private readonly sql: SqlStorage) {}
+  /**
+   * @param openSchema brings the database to this build's schema (schema.ts `openSchema`), before the
+   *   shard's first day table records its version.
+   */
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly openSchema: () => void,
+  ) {}
 
   /** The live days, oldest first. */
   list(): readonly number[] {
@@ -123,14 +130,14 @@ export class ShardDays {
 
   /**
    * Creates the day's pair if it does not exist. The shard's first records schema version 4 in `state`
-   * (made here if the shard's schema is not opened yet, as opening it would): a build from before day
-   * tables then refuses the database rather than missing the workflows in them (schema.ts).
+   * once its schema is opened (a new database's made, an older one's migrated): a build from before
+   * day tables then refuses the database rather than missing the workflows in them (schema.ts).
    */
   ensure(day: number): number {
     const days = this.list();
     if (days.includes(day)) return day;
     if (days.length === 0) {
-      this.sql.exec(STATE_TABLE);
+      this.openSchema();
       const recorded = this.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = ?`, VERSION_KEY).toArray()[0]?.v;
       if (recorded === undefined || Number(recorded) < DAY_TABLES_VERSION) this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, NULL)`, VERSION_KEY, String(DAY_TABLES_VERSION));
     }

@@ -15,7 +15,7 @@
 
 import { migrateV1ToV2 } from './migrate-v2.js';
 import { migrateV2ToV3 } from './migrate-v3.js';
-import { STATE_TABLE, StateTable } from './state-table.js';
+import { STATE_TABLE, StateTable, VERSION_KEY } from './state-table.js';
 
 /** What opening the schema needs of an object's storage (a workflow's view of it will do). */
 export type SchemaStorage = Pick<DurableObjectStorage, 'sql' | 'transactionSync'>;
@@ -83,7 +83,6 @@ export function openSchema(storage: SchemaStorage): void {
   });
 }
 
-const VERSION_KEY = 'm/schemaVersion';
 
 /**
  * -1 for an empty database; 0 for one written before versions were recorded (it has `meta`, not

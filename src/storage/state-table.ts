@@ -279,6 +279,9 @@ export const storedLength = (v: StoredValue) => (typeof v === 'string' ? sqlText
 /** What `StateTable.bytes` counts of one row of the table (`k` without the scope); `v` its value, or what `storedLength` counts of it. */
 export const rowBytes = (scope: string, k: string, v: StoredValue | number) => sqlTextLength(scope) + sqlTextLength(k) + (typeof v === 'number' ? v : storedLength(v)) + 8;
 
+/** The row that records the database's schema version, when it is recorded (schema.ts). */
+export const VERSION_KEY = 'm/schemaVersion';
+
 /** The row of the current run's id and the object's name (workflow-store.ts `currentRow`). */
 export const CURRENT = 'm/current';
 

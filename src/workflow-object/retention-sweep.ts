@@ -28,7 +28,7 @@ import { lookupNamespace } from '../namespaces/cache.js';
 import type { RunDeletion } from '../retention.js';
 import { closedBy, earliestClose } from '../visibility/shard-store.js';
 import type { AlarmSlot, ShardAlarms } from './shard-alarms.js';
-import { DAY_MS, scopesIn, stateTableOf, type ShardDays } from '../storage/day-tables.js';
+import { dayEnd, scopesIn, stateTableOf, type ShardDays } from '../storage/day-tables.js';
 import { dropDay, type DayDropShard } from './day-drop.js';
 import { scopeOfKey, workflowIdOfScope } from './host-storage.js';
 
@@ -43,7 +43,6 @@ const NEXT_PAGE_MS = 1000;
 /** How long a sweep waits when the registry could not be read, or the sweep failed. */
 const RETRY_MS = 60_000;
 
-/** What the sweep needs of a workflow of the shard (its WorkflowHost). */
 /** What the sweep needs of its shard for the day tables: dropping them, and its memory of the workflows moved or gone. */
 export interface SweptShard extends DayDropShard {
   readonly days: ShardDays;
@@ -51,6 +50,7 @@ export interface SweptShard extends DayDropShard {
   dayDropped(day: number, moved: ReadonlySet<string>): void;
 }
 
+/** What the sweep needs of a workflow of the shard (its WorkflowHost). */
 export interface SweptWorkflow {
   readonly names: { namespace: string };
   readonly deletion: Pick<RunDeletion, 'expire' | 'dropIfEmpty'>;
@@ -169,6 +169,3 @@ export class RetentionSweep {
     return dropped.runsDropped;
   }
 }
-
-/** When a day ends (the sweep's clock). */
-const dayEnd = (day: number) => (day + 1) * DAY_MS;

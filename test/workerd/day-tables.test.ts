@@ -7,7 +7,7 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, dayOf, stateTableOf, visibilityTableOf } from '../../src/storage/day-tables.js';
+import { DAY_MS, dayEnd, dayOf, stateTableOf, visibilityTableOf } from '../../src/storage/day-tables.js';
 import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import { workflowObjectStub, workflowShardStubs } from '../../src/stubs.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
@@ -77,8 +77,6 @@ const sweepAt = (s: Space, workflowId: string, at: number) =>
     }
   });
 
-/** The end of `day` (wall-clock ms). */
-const dayEnd = (day: number) => (day + 1) * DAY_MS;
 
 const tableNames = (s: Space, workflowId: string) => inShard(s, workflowId, ({ sql }) => sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).toArray().map((r) => r.name));
 
