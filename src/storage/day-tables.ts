@@ -113,18 +113,19 @@ export class ShardDays {
    * under this memory (a new day's pair costs its creation's rows once per shard and day).
    */
   locate(scope: string, now = Date.now()): TableBinding {
-    const has = (table: string) => {
-      try {
-        return this.sql.exec(`SELECT 1 FROM ${table} WHERE k >= ? AND k < ? LIMIT 1`, scope, prefixEnd(scope)).toArray().length > 0;
-      } catch (err) {
-        // A new shard's database: `state` is made when its schema is opened (schema.ts), after this.
-        if (/no such table: state\b/i.test(String((err as Error)?.message ?? err))) return false;
-        throw err;
-      }
-    };
-    if (has('state')) return new TableBinding(null);
     const days = this.list();
-    for (let i = days.length - 1; i >= 0; i--) if (has(stateTableOf(days[i]!))) return new TableBinding(days[i]!);
+    // Newest first after `state`; one statement for all (a workflow new to the shard, every start, asks each).
+    const tables = [null, ...[...days].reverse()];
+    const probes = tables.map((day, i) => `EXISTS (SELECT 1 FROM ${stateTableOf(day)} WHERE k >= ?1 AND k < ?2) AS t${i}`).join(', ');
+    let found: Record<string, number> | undefined;
+    try {
+      found = this.sql.exec<Record<string, number>>(`SELECT ${probes}`, scope, prefixEnd(scope)).one();
+    } catch (err) {
+      // A new shard's database: `state` is made when its schema is opened (schema.ts), after this; no day table yet either.
+      if (!/no such table: state\b/i.test(String((err as Error)?.message ?? err))) throw err;
+    }
+    const at = found ? tables.findIndex((_, i) => found[`t${i}`] === 1) : -1;
+    if (at >= 0) return new TableBinding(tables[at] ?? null);
     return new TableBinding(this.newInDays ? this.ensure(dayOf(now)) : null, true);
   }
 
