@@ -46,7 +46,6 @@ export const VISIBILITY_TABLE = `CREATE TABLE IF NOT EXISTS visibility (
 const upsert = (table: string) => `INSERT OR REPLACE INTO ${table} (start_time, run_id, workflow_id, workflow_type, task_queue, status, execution_time,
   close_time, history_length, first_run_id, memo, search_attributes, attributes, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-
 /**
  * One workflow's summaries, written to its shard's table inside the caller's transaction — but a
  * run's first, its start's, is held in memory up to `holdMs` (a row written is billed, and a run
@@ -234,7 +233,7 @@ export function readShard<R extends ShardRead>(sql: SqlStorage, read: R, tables:
  * For the shard's retention sweep (src/workflow-object/retention-sweep.ts): closed runs that closed
  * by `closedBy`, at most `limit` (a scan of the table: rows read cost a thousandth of rows written,
  * and the sweep runs only when its slot says a run is due). Of `visibility` alone: the runs of a day
- * table go with their table, whole (ShardDays, the sweep's drop), never one by one.
+ * table go with their table, whole (the sweep's drop, src/workflow-object/day-drop.ts), never one by one.
  */
 export function closedBy(sql: SqlStorage, closedBy: number, limit: number): Array<{ workflowId: string; runId: string }> {
   return selectOrNone<{ workflowId: string; runId: string }>(
