@@ -7,6 +7,7 @@
 // `scriptPath`; nothing outside bench/ is changed.
 import worker, { TaskQueueObject as BaseTaskQueueObject, WorkflowObject as BaseWorkflowObject } from '../src/index.ts';
 import { DEFAULT_RETENTION_MS } from '../protocol/index.ts';
+import { DAY_MS } from '../src/storage/day-tables.ts';
 import { workflowShardStubs } from '../src/stubs.ts';
 
 const counts = { http: {}, rpc: {}, sql: {}, storage: {}, stubCalls: {}, d1: {} };
@@ -242,13 +243,14 @@ countMethods(TaskQueueObject, BaseTaskQueueObject, 'TaskQueueObject');
 
 /**
  * POST /__bench/sweep?namespace=default[&aheadMs=…][&cold=0]: each shard of the namespace deletes the
- * closed runs that are past retention `aheadMs` from now (by default the default retention and a
- * minute: every run closed by now), a page per turn as its alarm does (a full page brings the sweep
+ * closed runs that are past retention `aheadMs` from now (by default a day, the default retention and a
+ * minute: every run closed by now, its day's tables dropped whole once their day has ended and the
+ * retention has passed, src/storage/day-tables.ts), a page per turn as its alarm does (a full page brings the sweep
  * back for the next one), the shards one after another. Answers each turn's runs deleted and its ms.
  */
 async function sweepNow(url, env) {
   const namespace = url.searchParams.get('namespace') ?? 'default';
-  const aheadMs = Number(url.searchParams.get('aheadMs') ?? DEFAULT_RETENTION_MS + 60_000);
+  const aheadMs = Number(url.searchParams.get('aheadMs') ?? DAY_MS + DEFAULT_RETENTION_MS + 60_000);
   const cold = url.searchParams.get('cold') !== '0';
   const turns = [];
   for (const stub of workflowShardStubs(env, namespace)) {

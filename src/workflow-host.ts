@@ -73,7 +73,7 @@ export class WorkflowHost {
     this.env = meteredEnv(env);
     this.usage = usageMeterOf(this.env);
     this.usage.watch(storage.sql);
-    this.store = new WorkflowStore(storage, this.usage, storage.scope);
+    this.store = new WorkflowStore(storage, this.usage, storage.scope, storage.tables);
     this.listCheckDue = storage.scope !== '' && !this.store.foundEmpty;
     if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
       // A clock moved forward stays moved when the object is evicted or the service restarts.

@@ -22,6 +22,8 @@ import { CommitGroup } from './workflow-object/commit-group.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
 import { ShardSummaries, readShard, type ShardAnswers, type ShardRead } from './visibility/shard-store.js';
+import { ShardDays } from './storage/day-tables.js';
+import { openSchema } from './storage/schema.js';
 import { BATCHED_ENDPOINTS, type BatchedEndpoint, type WorkflowTask } from '../protocol/index.js';
 import { errorBodyOf, type Outcome } from './service-error.js';
 import type { TaskTokenData } from './task-token.js';
@@ -68,7 +70,35 @@ export class WorkflowObject extends DurableObject<Env> {
   private retention: RetentionSweep | undefined;
   /** A shard's deletion of its workflows' closed runs past their retention (made with the first use: its slot is one of the shard alarm's). */
   private get sweep(): RetentionSweep {
-    return (this.retention ??= new RetentionSweep(this.ctx.storage.sql, this.alarms, this.env, (workflowId) => this.host(workflowId)));
+    const { storage } = this.ctx;
+    return (this.retention ??= new RetentionSweep(storage.sql, this.alarms, this.env, (workflowId) => this.host(workflowId), {
+      sql: storage.sql,
+      days: this.days,
+      transactionSync: (fn) => storage.transactionSync(fn),
+      busy: (workflowId) => this.hosts.get(workflowId)?.host.quiet === false,
+      dayDropped: (day, moved) => this.dayDropped(day, moved),
+    }));
+  }
+  /** A shard's day tables (src/storage/day-tables.ts), where its new workflows' rows go. */
+  private shardDays: ShardDays | undefined;
+  private get days(): ShardDays {
+    return (this.shardDays ??= new ShardDays(this.ctx.storage.sql, () => openSchema(this.ctx.storage)));
+  }
+
+  /**
+   * A day's tables were dropped: the workflows moved out of them now read and write `state`, and those
+   * that went with them are dropped from memory (the next request finds nothing). A workflow of the day
+   * that something waits on was moved (day-drop.ts); one with no row yet, if busy, writes to `state`.
+   */
+  private dayDropped(day: number, moved: ReadonlySet<string>): void {
+    for (const [id, { host, storage }] of this.hosts) {
+      if (storage.tables?.day !== day) continue;
+      if (moved.has(id) || !host.quiet) storage.tables.day = null;
+      else {
+        storage.close();
+        this.hosts.delete(id);
+      }
+    }
   }
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
@@ -99,7 +129,7 @@ export class WorkflowObject extends DurableObject<Env> {
     if (entry) this.hosts.delete(workflowId);
     else {
       const ns = namespace ?? (this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined);
-      const storage = shardStorage(this.ctx.storage, workflowId, this.alarms, (wall) => this.sweep.armBy(wall));
+      const storage = shardStorage(this.ctx.storage, workflowId, this.alarms, (wall) => this.sweep.armBy(wall), this.days);
       entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId]), this.polls), storage, usedAt: 0 };
     }
     entry.usedAt = Date.now();
@@ -237,9 +267,10 @@ export class WorkflowObject extends DurableObject<Env> {
     // A start's list entry may still be held in its workflow's memory (shard-store.ts). A metrics scrape
     // (every few seconds) counts it there; any other read writes it first, so that every run started is read.
     const held = [...this.hosts.values()].flatMap(({ host }) => (host.visibility instanceof ShardSummaries ? [host.visibility] : []));
-    if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, { kind: 'byQueue' }), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
+    const tables = this.days.visibilityTables();
+    if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, { kind: 'byQueue' }, tables), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
     for (const summaries of held) summaries.writeHeld();
-    return readShard(this.ctx.storage.sql, read);
+    return readShard(this.ctx.storage.sql, read, tables);
   }
 
   override async alarm(info?: AlarmInvocationInfo): Promise<void> {

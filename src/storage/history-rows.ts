@@ -199,18 +199,18 @@ function rowsInMemory(recent: readonly HistoryRow[], from: number, to: number, l
 
 /** The rows holding [from, to], at most `limit`, read from the state table (their text alone). */
 function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number, limit: number): Array<{ v: string; events?: undefined }> {
-  const { sql } = state;
+  const { sql, table } = state;
   const key = (id: number) => state.key(historyKey(runSeq, id));
   const end = prefixEnd(state.key(prefixOf(runSeq)));
   // From the row holding `from` (the first whose last id is ≥ it) to the row holding `to` (found
   // first, by one seek: SQLite bounds a range scan by one upper bound only, so a subquery bound
   // beside `k < end` would scan to the history's end); each row has at least one event in the
   // range, so `limit` rows are enough for `limit` events.
-  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM state WHERE k >= ? AND k < ?`, key(to), end).one().k;
+  const last = to >= MAX_ID ? null : sql.exec<{ k: string | null }>(`SELECT MIN(k) AS k FROM ${table} WHERE k >= ? AND k < ?`, key(to), end).one().k;
   return (
     last === null
-      ? sql.exec<{ v: StoredValue }>(`SELECT v FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
-      : sql.exec<{ v: StoredValue }>(`SELECT v FROM state WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
+      ? sql.exec<{ v: StoredValue }>(`SELECT v FROM ${table} WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, key(from), end, limit)
+      : sql.exec<{ v: StoredValue }>(`SELECT v FROM ${table} WHERE k >= ? AND k <= ? ORDER BY k LIMIT ?`, key(from), last, limit)
   )
     .toArray()
     .map((r) => ({ v: decodeRow(r.v) }));
@@ -219,5 +219,5 @@ function rowsOnDisk(state: StateTable, runSeq: number, from: number, to: number,
 /** Deletes a run's history (inside the transaction that deletes the run). */
 export function deleteHistory(state: StateTable, runSeq: number): void {
   const prefix = state.key(prefixOf(runSeq));
-  state.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix));
+  state.sql.exec(`DELETE FROM ${state.table} WHERE k >= ? AND k < ?`, prefix, prefixEnd(prefix));
 }

@@ -15,13 +15,21 @@
 
 import { migrateV1ToV2 } from './migrate-v2.js';
 import { migrateV2ToV3 } from './migrate-v3.js';
-import { STATE_TABLE, StateTable } from './state-table.js';
+import { STATE_TABLE, StateTable, VERSION_KEY } from './state-table.js';
 
 /** What opening the schema needs of an object's storage (a workflow's view of it will do). */
 export type SchemaStorage = Pick<DurableObjectStorage, 'sql' | 'transactionSync'>;
 
-/** The version a database is brought to when its object starts. */
-export const SCHEMA_VERSION = 3;
+/**
+ * The version a database is brought to when its object starts. Version 4: a shard's workflows may
+ * live in day tables (`state_d<N>`, `visibility_d<N>`, src/storage/day-tables.ts), which a build of
+ * version 3 would not see — it would take a workflow there for one that does not exist, and start a
+ * second run of a running id in `state`. Nothing is migrated (a version 3 database is a version 4
+ * one without day tables, and reads as version 4: `schemaVersion`); a shard records version 4 in a
+ * row when it makes its first day table (ShardDays.ensure), so that such a build refuses it
+ * (docs/scale.md, "No going back").
+ */
+export const SCHEMA_VERSION = 4;
 
 /**
  * Version 3: one table, `state` (state-table.ts), history included as one row per transaction's
@@ -53,7 +61,7 @@ export const V1 = [
  * database from before versions were recorded counts as version 0: it has some of V1's
  * tables (those that existed when it was written), and the first migration adds the rest.
  */
-const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt) => sql.exec(stmt)), migrateV1ToV2, migrateV2ToV3];
+const MIGRATIONS: Array<(sql: SqlStorage) => void> = [(sql) => V1.forEach((stmt) => sql.exec(stmt)), migrateV1ToV2, migrateV2ToV3, () => undefined];
 
 /**
  * Brings the database to SCHEMA_VERSION, in one transaction. Costs one read when it is
@@ -75,18 +83,18 @@ export function openSchema(storage: SchemaStorage): void {
   });
 }
 
-const VERSION_KEY = 'm/schemaVersion';
 
 /**
  * -1 for an empty database; 0 for one written before versions were recorded (it has `meta`, not
- * `state`). A database with `state` says its version in a row, but one created at version 3 has
- * none: `state` without `events` is version 3 (every version 2 database has `events`).
+ * `state`). A database with `state` says its version in a row, but one created at version 3 or 4 has
+ * none: `state` without `events` is version 4 (every version 2 database has `events`; a version 3 one
+ * is a version 4 one without day tables, and a shard that made one recorded 4).
  */
 function schemaVersion(sql: SqlStorage): number {
   const tables = new Set(sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name IN ('meta', 'state', 'events')`).toArray().map((r) => r.name));
   if (tables.has('state')) {
     const recorded = new StateTable(sql).get(VERSION_KEY)?.v;
-    return recorded !== undefined ? Number(recorded) : tables.has('events') ? 2 : 3;
+    return recorded !== undefined ? Number(recorded) : tables.has('events') ? 2 : SCHEMA_VERSION;
   }
   if (!tables.has('meta')) return -1;
   const v = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'schemaVersion'`).toArray()[0]?.value;

@@ -15,6 +15,7 @@
  * keeps as it is. SQL that reads values with `json_extract` must leave BLOBs out (it fails on one).
  */
 import type { StoredValue } from './row-codec.js';
+import { STATE_ONLY, type TableBinding } from './day-tables.js';
 
 export const STATE_TABLE = `CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL, n INTEGER) WITHOUT ROWID`;
 
@@ -67,13 +68,21 @@ export class StateTable {
    * @param scope what every key of this table starts with on disk, unseen by its users: '' for an
    *   object that holds one workflow, the workflow's `keyScope` in a shard that holds many.
    * @param mirror the rows in memory, shared by the tables over the same rows (WorkflowStore.table).
+   * @param binding which table holds the rows: `state`, or in a shard the workflow's day table
+   *   (day-tables.ts), shared by every table of the workflow so that a move rebinds them all.
    */
   constructor(
     readonly sql: SqlStorage,
     private readonly mirrored: readonly string[] = [],
     readonly scope = '',
     private readonly mirror = new TableMirror(),
+    readonly binding: TableBinding = STATE_ONLY,
   ) {}
+
+  /** The name of the table that holds the rows (`state`, or `state_d<N>`). */
+  get table(): string {
+    return this.binding.state;
+  }
 
   /** A key as stored: the table's scope, then the key. */
   key(k: string): string {
@@ -95,7 +104,7 @@ export class StateTable {
   /** Whether the table's scope holds no row at all (a workflow new to its shard). */
   scopeIsEmpty(): boolean {
     const end = this.scope === '' ? undefined : prefixEnd(this.scope);
-    return (end === undefined ? this.sql.exec(`SELECT 1 FROM state LIMIT 1`) : this.sql.exec(`SELECT 1 FROM state WHERE k >= ? AND k < ? LIMIT 1`, this.scope, end)).toArray().length === 0;
+    return (end === undefined ? this.sql.exec(`SELECT 1 FROM ${this.table} LIMIT 1`) : this.sql.exec(`SELECT 1 FROM ${this.table} WHERE k >= ? AND k < ? LIMIT 1`, this.scope, end)).toArray().length === 0;
   }
 
   /**
@@ -131,7 +140,7 @@ export class StateTable {
 
   private select(prefix: string): StateRow[] {
     const p = this.key(prefix);
-    return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k`, p, prefixEnd(p)).toArray().map((r) => this.unscoped(r));
+    return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM ${this.table} WHERE k >= ? AND k < ? ORDER BY k`, p, prefixEnd(p)).toArray().map((r) => this.unscoped(r));
   }
 
   get(k: string): StateRow | undefined {
@@ -142,20 +151,20 @@ export class StateTable {
 
   /** A row of an unmirrored prefix whose value may be a BLOB (a run row). */
   getStored(k: string): StoredRow | undefined {
-    const row = this.sql.exec<StoredRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k = ?`, this.key(k)).toArray()[0];
+    const row = this.sql.exec<StoredRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM ${this.table} WHERE k = ?`, this.key(k)).toArray()[0];
     return row && this.unscoped(row);
   }
 
   /** Writes a row; a BLOB value only under an unmirrored prefix (the mirror keeps text). */
   put(k: string, v: StoredValue, n: number | null = null): void {
-    this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, ?)`, this.key(k), v, n);
+    this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n) VALUES (?, ?, ?)`, this.key(k), v, n);
     const p = this.prefixOf(k);
     // A prefix not loaded yet is read from storage, this row included, when it is first used.
     if (p !== undefined) this.held(p)?.set(k, { k, v: v as string, n });
   }
 
   delete(k: string): void {
-    this.sql.exec(`DELETE FROM state WHERE k = ?`, this.key(k));
+    this.sql.exec(`DELETE FROM ${this.table} WHERE k = ?`, this.key(k));
     const p = this.prefixOf(k);
     if (p !== undefined) this.held(p)?.delete(k);
   }
@@ -176,8 +185,8 @@ export class StateTable {
     const p = this.key(prefix);
     return (
       nAtMost === undefined
-        ? this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, p, prefixEnd(p), limit).toArray()
-        : this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM state WHERE k >= ? AND k < ? AND n <= ? ORDER BY k LIMIT ?`, p, prefixEnd(p), nAtMost, limit).toArray()
+        ? this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM ${this.table} WHERE k >= ? AND k < ? ORDER BY k LIMIT ?`, p, prefixEnd(p), limit).toArray()
+        : this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM ${this.table} WHERE k >= ? AND k < ? AND n <= ? ORDER BY k LIMIT ?`, p, prefixEnd(p), nAtMost, limit).toArray()
     ).map((r) => this.unscoped(r));
   }
 
@@ -185,14 +194,14 @@ export class StateTable {
   minN(prefix: string): number | undefined {
     if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.min);
     const p = this.key(prefix);
-    return this.sql.exec<{ n: number | null }>(`SELECT MIN(n) AS n FROM state WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
+    return this.sql.exec<{ n: number | null }>(`SELECT MIN(n) AS n FROM ${this.table} WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
   }
 
   /** The largest `n` among the rows of `prefix`, or undefined when there are none. */
   maxN(prefix: string): number | undefined {
     if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.max);
     const p = this.key(prefix);
-    return this.sql.exec<{ n: number | null }>(`SELECT MAX(n) AS n FROM state WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
+    return this.sql.exec<{ n: number | null }>(`SELECT MAX(n) AS n FROM ${this.table} WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
   }
 
   /** MIN or MAX of the non-null `n` of a mirrored prefix, as SQL's aggregates do. */
@@ -210,14 +219,14 @@ export class StateTable {
       return last;
     }
     const p = this.key(prefix);
-    const k = this.sql.exec<{ k: string }>(`SELECT k FROM state WHERE k >= ? AND k < ? ORDER BY k DESC LIMIT 1`, p, prefixEnd(p)).toArray()[0]?.k;
+    const k = this.sql.exec<{ k: string }>(`SELECT k FROM ${this.table} WHERE k >= ? AND k < ? ORDER BY k DESC LIMIT 1`, p, prefixEnd(p)).toArray()[0]?.k;
     return k === undefined ? undefined : k.slice(this.scope.length);
   }
 
   /** Deletes the rows of `prefix` with n < `before`. */
   deleteOlder(prefix: string, before: number): void {
     const p = this.key(prefix);
-    this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ? AND n < ?`, p, prefixEnd(p), before);
+    this.sql.exec(`DELETE FROM ${this.table} WHERE k >= ? AND k < ? AND n < ?`, p, prefixEnd(p), before);
     const rows = this.mirrored.includes(prefix) ? this.held(prefix) : undefined;
     if (rows) for (const [k, r] of rows) if (r.n !== null && r.n < before) rows.delete(k);
   }
@@ -227,7 +236,7 @@ export class StateTable {
    * file; its scope is not ''): SQLite's `length`, i.e. characters. `rowBytes` counts one row alike.
    */
   bytes(): number {
-    return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope)).one().b;
+    return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM ${this.table} WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope)).one().b;
   }
 
   /** What `bytes` counts of the rows of the mirrored prefixes, from memory; true to `bytes` only while the mirror is complete (`knownEmpty`). */
@@ -239,7 +248,7 @@ export class StateTable {
 
   /** Deletes every row of the table's scope (a workflow's rows in a shard; its scope is not ''). */
   deleteScope(): void {
-    this.sql.exec(`DELETE FROM state WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
+    this.sql.exec(`DELETE FROM ${this.table} WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
     this.mirror.prefixes.clear();
   }
 }
@@ -269,6 +278,9 @@ export const storedLength = (v: StoredValue) => (typeof v === 'string' ? sqlText
 
 /** What `StateTable.bytes` counts of one row of the table (`k` without the scope); `v` its value, or what `storedLength` counts of it. */
 export const rowBytes = (scope: string, k: string, v: StoredValue | number) => sqlTextLength(scope) + sqlTextLength(k) + (typeof v === 'number' ? v : storedLength(v)) + 8;
+
+/** The row that records the database's schema version, when it is recorded (schema.ts). */
+export const VERSION_KEY = 'm/schemaVersion';
 
 /** The row of the current run's id and the object's name (workflow-store.ts `currentRow`). */
 export const CURRENT = 'm/current';

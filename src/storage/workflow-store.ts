@@ -24,6 +24,7 @@ import { ReopeningSql } from './reopening-sql.js';
 import type { SchemaStorage } from './schema.js';
 import { CURRENT, StateTable, TableMirror, pad, prefixEnd, rowBytes } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
+import { STATE_ONLY, type TableBinding } from './day-tables.js';
 
 /** A request id's record: what the request was, and the answer a retry of it gets. */
 export interface RequestRecord {
@@ -150,6 +151,8 @@ export class WorkflowStore implements ExecutionStore {
     private readonly meter?: UsageMeter,
     /** The workflow's key scope in a shard's database (src/workflow-object.ts); '' in an object of its own. */
     readonly scope = '',
+    /** Which table holds its rows (in a shard, maybe its day table: day-tables.ts). */
+    private readonly binding: TableBinding = STATE_ONLY,
   ) {
     this.schema = new ReopeningSql(storage);
     this.sql = this.schema.sql;
@@ -158,7 +161,7 @@ export class WorkflowStore implements ExecutionStore {
     this.state = this.table([META, OUTBOX]);
     // A workflow new to its shard (every start) has no row yet: one statement says so, and the
     // reads that would each have found nothing (its runs, outbox, request ids, summaries) cost none.
-    if (scope !== '' && this.state.scopeIsEmpty()) {
+    if (scope !== '' && (binding.takeFoundEmpty() || this.state.scopeIsEmpty())) {
       this.knownEmpty();
       this.foundEmpty = true;
     }
@@ -178,7 +181,7 @@ export class WorkflowStore implements ExecutionStore {
 
   /** A view of this workflow's rows, with `mirrored` prefixes kept in memory (the outboxes own theirs). */
   table(mirrored: readonly string[]): StateTable {
-    return new StateTable(this.sql, mirrored, this.scope, this.mirror);
+    return new StateTable(this.sql, mirrored, this.scope, this.mirror, this.binding);
   }
 
   /** Drops what memory holds of storage: after a transaction that rolled back. */
@@ -350,7 +353,7 @@ export class WorkflowStore implements ExecutionStore {
     const runs = this.state.key(RUN_PREFIX);
     const rows = this.sql
       .exec<{ k: string; j: string | ArrayBuffer }>(
-        `SELECT k, CASE WHEN typeof(v) = 'blob' THEN v ELSE v -> ?1 END AS j FROM state WHERE k >= ?2 AND k < ?3 AND CASE WHEN typeof(v) = 'blob' THEN 1 ELSE (v -> ?1) IS NOT NULL END`,
+        `SELECT k, CASE WHEN typeof(v) = 'blob' THEN v ELSE v -> ?1 END AS j FROM ${this.state.table} WHERE k >= ?2 AND k < ?3 AND CASE WHEN typeof(v) = 'blob' THEN 1 ELSE (v -> ?1) IS NOT NULL END`,
         `$."${key}"`,
         runs,
         prefixEnd(runs),

@@ -14,13 +14,18 @@
  * array in its row, `attributes`, not rows of their own.
  *
  * Created by the first summary a shard writes (a table costs billed rows and a page), so a database
- * of SCHEMA_VERSION 3 (src/storage/schema.ts) is whole without it; reads of a shard without it find
+ * of its SCHEMA_VERSION (src/storage/schema.ts) is whole without it; reads of a shard without it find
  * nothing.
+ *
+ * A workflow's entries are in the table its rows' binding names (src/storage/day-tables.ts): its day's
+ * `visibility_d<N>`, dropped whole after retention, or `visibility`. A read of the shard reads each
+ * table and merges them (`readShard`).
  */
 import type { WorkflowExecutionStatus } from '../../protocol/index.js';
 import { parseListFilter } from './list-filter.js';
 import { SHARD_LAYOUT, countSql, listSql, sortKeys, whereSql, type Sql, type SqlValue } from './filter-sql.js';
-import { storePage, type ExecutionRow, type StorePage } from './list-rows.js';
+import { mergePages, storePage, withinBytes, type ExecutionRow, type StorePage } from './list-rows.js';
+import { STATE_ONLY, isMissingVisibilityTable, visibilityTableDdl, type TableBinding } from '../storage/day-tables.js';
 import { indexed, storable } from './store.js';
 import type { ExecutionSummary, SummaryWriter } from './summary.js';
 import { unitsSql } from '../cost/namespace-cost.js';
@@ -38,10 +43,8 @@ export const VISIBILITY_TABLE = `CREATE TABLE IF NOT EXISTS visibility (
   history_length INTEGER NOT NULL, first_run_id TEXT NOT NULL, memo TEXT, search_attributes TEXT, attributes TEXT, units TEXT,
   PRIMARY KEY (start_time, run_id)) WITHOUT ROWID`;
 
-const UPSERT = `INSERT OR REPLACE INTO visibility (start_time, run_id, workflow_id, workflow_type, task_queue, status, execution_time,
+const upsert = (table: string) => `INSERT OR REPLACE INTO ${table} (start_time, run_id, workflow_id, workflow_type, task_queue, status, execution_time,
   close_time, history_length, first_run_id, memo, search_attributes, attributes, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const isMissingTable = (err: unknown) => /no such table: visibility/i.test(String((err as Error)?.message ?? err));
 
 /**
  * One workflow's summaries, written to its shard's table inside the caller's transaction — but a
@@ -69,6 +72,8 @@ export class ShardSummaries implements SummaryWriter {
     private readonly sql: SqlStorage,
     private readonly holdMs = 0,
     private readonly now: () => number = Date.now,
+    /** Which table holds the workflow's entries (its rows' binding: day-tables.ts). */
+    private readonly tables: TableBinding = STATE_ONLY,
   ) {}
 
   enqueue(s: ExecutionSummary, now: number, started = false): void {
@@ -91,9 +96,9 @@ export class ShardSummaries implements SummaryWriter {
     if (this.holding(runId)) this.staged.push([runId, undefined]);
     if (startTime === undefined) return;
     try {
-      this.sql.exec(`DELETE FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId);
+      this.sql.exec(`DELETE FROM ${this.tables.visibility} WHERE start_time = ? AND run_id = ?`, startTime, runId);
     } catch (err) {
-      if (!isMissingTable(err)) throw err;
+      if (!isMissingVisibilityTable(err)) throw err;
     }
   }
 
@@ -104,7 +109,7 @@ export class ShardSummaries implements SummaryWriter {
 
   /** Whether the run's entry is in the table (or held): false for a start's entry a crash lost. */
   isListed(runId: string, startTime: number): boolean {
-    return this.held.has(runId) || selectOrNone(this.sql, `SELECT 1 FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId).length > 0;
+    return this.held.has(runId) || selectOrNone(this.sql, `SELECT 1 FROM ${this.tables.visibility} WHERE start_time = ? AND run_id = ?`, startTime, runId).length > 0;
   }
 
   /** The held entries as a metrics read counts runs (runsByQueueSql's rows), one each. */
@@ -157,13 +162,14 @@ export class ShardSummaries implements SummaryWriter {
   }
 
   private write(row: SqlValue[]): void {
+    const { visibility } = this.tables;
     try {
-      this.sql.exec(UPSERT, ...row);
+      this.sql.exec(upsert(visibility), ...row);
     } catch (err) {
-      // The shard's first summary: the table is made in the same transaction.
-      if (!isMissingTable(err)) throw err;
-      this.sql.exec(VISIBILITY_TABLE);
-      this.sql.exec(UPSERT, ...row);
+      // The shard's first summary: the table is made in the same transaction (a day's is made with its state table).
+      if (!isMissingVisibilityTable(err)) throw err;
+      this.sql.exec(visibilityTableDdl(this.tables.day));
+      this.sql.exec(upsert(visibility), ...row);
     }
   }
 }
@@ -186,30 +192,48 @@ export interface ShardAnswers {
   byQueue: QueueStatusCount[];
 }
 
-/** Answers a read on the shard's database (its own handle); a shard that has written no summary has none. */
-export function readShard<R extends ShardRead>(sql: SqlStorage, read: R): ShardAnswers[R['kind']] {
+/**
+ * Answers a read on the shard's database (its own handle) over its visibility `tables` (`visibility`
+ * and the live day tables: ShardDays.visibilityTables); a shard that has written no summary has none.
+ * One statement per table, merged here, rather than one over a UNION ALL of them: each table's list
+ * is then read off its own primary key, pageSize + 1 rows at most (the default order's walk), and
+ * the merge is the one the router already does over shards (list-rows.ts `mergePages`).
+ */
+export function readShard<R extends ShardRead>(sql: SqlStorage, read: R, tables: readonly string[] = ['visibility']): ShardAnswers[R['kind']] {
   const select = <T>(s: Sql): T[] => selectOrNone<T>(sql, s.sql, ...s.params);
+  const layouts = tables.map((runs) => ({ ...SHARD_LAYOUT, runs }));
   switch (read.kind) {
     case 'list': {
       // Checked by the router before it asked (queries.ts): parsing cannot fail here.
       const filter = parseListFilter(read.query);
       const keys = sortKeys(filter, SHARD_LAYOUT);
-      const rows = select<ExecutionRow>(listSql(SHARD_LAYOUT, '', keys, whereSql(filter, SHARD_LAYOUT), read.after, read.pageSize + 1));
-      return storePage(rows, read.pageSize, read.maxBytes) as ShardAnswers[R['kind']];
+      const pages = layouts.map((layout) => storePage(select<ExecutionRow>(listSql(layout, '', keys, whereSql(filter, layout), read.after, read.pageSize + 1)), read.pageSize, read.maxBytes));
+      if (pages.length === 1) return pages[0]! as ShardAnswers[R['kind']];
+      const merged = mergePages(keys, pages, read.pageSize);
+      const rows = withinBytes(merged.rows, read.maxBytes);
+      return { rows, more: merged.more || rows.length < merged.rows.length } as ShardAnswers[R['kind']];
     }
-    case 'count':
-      return select(countSql(SHARD_LAYOUT, '', whereSql(parseListFilter(read.query), SHARD_LAYOUT), read.byStatus)) as ShardAnswers[R['kind']];
-    case 'units':
-      return (select<Record<string, number>>(unitsSql(SHARD_LAYOUT, '', read.start, read.end))[0] ?? {}) as ShardAnswers[R['kind']];
+    case 'count': {
+      const where = whereSql(parseListFilter(read.query), SHARD_LAYOUT);
+      const counts = new Map<WorkflowExecutionStatus | undefined, number>();
+      for (const layout of layouts) for (const c of select<{ status?: WorkflowExecutionStatus; count: number }>(countSql(layout, '', where, read.byStatus))) counts.set(c.status, (counts.get(c.status) ?? 0) + c.count);
+      return [...counts].map(([status, count]) => (status === undefined ? { count } : { status, count })) as ShardAnswers[R['kind']];
+    }
+    case 'units': {
+      const sums: Record<string, number> = {};
+      for (const layout of layouts) for (const row of select<Record<string, number>>(unitsSql(layout, '', read.start, read.end)).slice(0, 1)) for (const [k, v] of Object.entries(row)) sums[k] = (sums[k] ?? 0) + v;
+      return sums as ShardAnswers[R['kind']];
+    }
     case 'byQueue':
-      return select(runsByQueueSql(SHARD_LAYOUT)) as ShardAnswers[R['kind']];
+      return layouts.flatMap((layout) => select<QueueStatusCount>(runsByQueueSql(layout))) as ShardAnswers[R['kind']];
   }
 }
 
 /**
  * For the shard's retention sweep (src/workflow-object/retention-sweep.ts): closed runs that closed
  * by `closedBy`, at most `limit` (a scan of the table: rows read cost a thousandth of rows written,
- * and the sweep runs only when its slot says a run is due).
+ * and the sweep runs only when its slot says a run is due). Of `visibility` alone: the runs of a day
+ * table go with their table, whole (the sweep's drop, src/workflow-object/day-drop.ts), never one by one.
  */
 export function closedBy(sql: SqlStorage, closedBy: number, limit: number): Array<{ workflowId: string; runId: string }> {
   return selectOrNone<{ workflowId: string; runId: string }>(
@@ -220,7 +244,7 @@ export function closedBy(sql: SqlStorage, closedBy: number, limit: number): Arra
   );
 }
 
-/** The shard's earliest close of a run it keeps, with its workflow; undefined when no run is closed. */
+/** The earliest close of a run `visibility` keeps, with its workflow; undefined when no run is closed (day tables aside, as `closedBy`). */
 export function earliestClose(sql: SqlStorage): { workflowId: string; closeTime: number } | undefined {
   return selectOrNone<{ workflowId: string; closeTime: number }>(sql, `SELECT workflow_id AS workflowId, close_time AS closeTime FROM visibility WHERE close_time IS NOT NULL ORDER BY close_time LIMIT 1`)[0];
 }
@@ -230,7 +254,7 @@ function selectOrNone<T>(sql: SqlStorage, query: string, ...params: unknown[]): 
   try {
     return sql.exec(query, ...params).toArray() as T[];
   } catch (err) {
-    if (isMissingTable(err)) return [];
+    if (isMissingVisibilityTable(err)) return [];
     throw err;
   }
 }

@@ -6,6 +6,7 @@
  * one alarm (shard-alarms.ts), and `deleteAll` deletes the workflow's rows only.
  */
 import { StateTable } from '../storage/state-table.js';
+import type { ShardDays, TableBinding } from '../storage/day-tables.js';
 import type { ShardAlarms } from './shard-alarms.js';
 
 export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync' | 'getAlarm' | 'deleteAlarm' | 'deleteAll'> {
@@ -22,6 +23,8 @@ export interface HostStorage extends Pick<DurableObjectStorage, 'transactionSync
   readonly database: object;
   /** What every key of this workflow starts with on disk ('' in an object of its own). */
   readonly scope: string;
+  /** In a shard: which tables hold this workflow's rows and list entries (day-tables.ts); else `state`. */
+  readonly tables?: TableBinding;
   /**
    * The shard dropped this workflow from memory: every later statement through this view throws, so
    * that work still running on it (a delivery) cannot write from what it held; the alarm retries it.
@@ -41,6 +44,12 @@ export class ClosedWorkflowStorageError extends Error {
  * starts with a digit, which no key of the shard's own starts with.
  */
 export const keyScope = (workflowId: string) => `${workflowId.length}:${workflowId}/`;
+
+/** The key scope a stored key of a workflow starts with. */
+export function scopeOfKey(key: string): string {
+  const colon = key.indexOf(':');
+  return key.slice(0, colon + 1 + Number(key.slice(0, colon)) + 1);
+}
 
 /** The workflow id of a key scope. */
 export function workflowIdOfScope(scope: string): string {
@@ -79,10 +88,15 @@ export function objectStorage(storage: DurableObjectStorage): HostStorage {
   };
 }
 
-/** One workflow in a shard: its keys under its scope, its alarm a slot of the shard's, its runs' deletions the shard's sweep's. */
-export function shardStorage(storage: DurableObjectStorage, workflowId: string, alarms: ShardAlarms, sweepBy: (wall: number) => void): HostStorage {
+/**
+ * One workflow in a shard: its keys under its scope, in the table that holds them (`days.locate`: a
+ * workflow new to the shard goes to its day's), its alarm a slot of the shard's, its runs' deletions
+ * the shard's sweep's.
+ */
+export function shardStorage(storage: DurableObjectStorage, workflowId: string, alarms: ShardAlarms, sweepBy: (wall: number) => void, days: ShardDays): HostStorage {
   const scope = keyScope(workflowId);
-  const rows = new StateTable(storage.sql, [], scope);
+  const tables = days.locate(scope);
+  const rows = new StateTable(storage.sql, [], scope, undefined, tables);
   // A shard's file is shared: a workflow's stored bytes are those of its rows.
   const { sql, close } = ownHandle(storage.sql, () => rows.bytes());
   const alarm = alarms.slot(scope, sql);
@@ -90,6 +104,7 @@ export function shardStorage(storage: DurableObjectStorage, workflowId: string, 
     sql,
     database: storage.sql,
     scope,
+    tables,
     sweepBy,
     close,
     // A rollback takes back what it changed of the shard's slots in memory with its rows.

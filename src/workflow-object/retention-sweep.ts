@@ -14,6 +14,12 @@
  * registry that cannot be read postpones the sweep (never a guess: a guess could delete early). A
  * sweep deletes at most `page` runs in one turn, so their deletions share a commit and one turn stays
  * bounded; a full page brings the sweep back a second later for the rest.
+ *
+ * The same slot drops the shard's day tables (src/storage/day-tables.ts, day-drop.ts) once their day has
+ * ended and the retention has passed: most workflows live in one, and go with it, billed no row. The
+ * runs this sweep deletes one by one are those of `state` and `visibility`: written before day tables,
+ * or moved out of a day table because they outlived its retention. So the slot is also held at the
+ * next day's drop while any day table lives.
  */
 import { DEFAULT_RETENTION_MS } from '../../protocol/index.js';
 import { Clock } from '../clock.js';
@@ -22,6 +28,9 @@ import { lookupNamespace } from '../namespaces/cache.js';
 import type { RunDeletion } from '../retention.js';
 import { closedBy, earliestClose } from '../visibility/shard-store.js';
 import type { AlarmSlot, ShardAlarms } from './shard-alarms.js';
+import { dayEnd, scopesIn, stateTableOf, type ShardDays } from '../storage/day-tables.js';
+import { dropDay, type DayDropShard } from './day-drop.js';
+import { scopeOfKey, workflowIdOfScope } from './host-storage.js';
 
 /** The sweep's slot in the shard's alarm: no workflow's scope (those begin with a digit, host-storage.ts). */
 export const SWEEP_SCOPE = 'retention';
@@ -33,6 +42,13 @@ const PAGE = 100;
 const NEXT_PAGE_MS = 1000;
 /** How long a sweep waits when the registry could not be read, or the sweep failed. */
 const RETRY_MS = 60_000;
+
+/** What the sweep needs of its shard for the day tables: dropping them, and its memory of the workflows moved or gone. */
+export interface SweptShard extends DayDropShard {
+  readonly days: ShardDays;
+  /** The day's tables were dropped (committed): `moved` now live in `state`, the rest of the day's are gone. */
+  dayDropped(day: number, moved: ReadonlySet<string>): void;
+}
 
 /** What the sweep needs of a workflow of the shard (its WorkflowHost). */
 export interface SweptWorkflow {
@@ -55,6 +71,8 @@ export class RetentionSweep {
     private readonly env: Env,
     /** The shard's workflow of an id. */
     private readonly workflow: (workflowId: string) => SweptWorkflow,
+    /** The shard, for its day tables. */
+    private readonly shard: SweptShard,
   ) {
     this.slot = alarms.slot(SWEEP_SCOPE, sql);
   }
@@ -77,11 +95,17 @@ export class RetentionSweep {
 
   private async sweep(): Promise<number> {
     const now = this.clock.now();
+    const { days } = this.shard;
     try {
       const first = earliestClose(this.sql);
-      if (!first) return (this.slot.clear(), 0);
       // Every workflow of a shard is of its namespace (an object its alarm woke has no name: its workflows know it).
-      const namespace = this.workflow(first.workflowId).names.namespace;
+      const someWorkflow = first?.workflowId ?? this.someDayWorkflow();
+      if (someWorkflow === undefined) {
+        // No closed run in `visibility`, no workflow in a day table: the empty day tables that ended go, nothing else is due.
+        for (const day of days.list()) if (dayEnd(day) <= now) this.drop(day, now);
+        return (this.slot.clear(), 0);
+      }
+      const namespace = this.workflow(someWorkflow).names.namespace;
       let retention: number;
       try {
         retention = (await lookupNamespace(this.env, namespace))?.retentionMs ?? DEFAULT_RETENTION_MS;
@@ -90,32 +114,58 @@ export class RetentionSweep {
         this.slot.set(this.clock.toWallClock(now + RETRY_MS));
         return 0;
       }
+      // Synchronous from here up to the last deletion (emptying a workflow's scope included): one turn, one commit each.
+      let deleted = 0;
+      for (const day of days.list()) if (dayEnd(day) + retention <= now) deleted += this.drop(day, now - retention);
       const due = closedBy(this.sql, now - retention, this.page);
       const byWorkflow = new Map<string, string[]>();
       for (const { workflowId, runId } of due) byWorkflow.set(workflowId, [...(byWorkflow.get(workflowId) ?? []), runId]);
-      // Synchronous up to the last deletion (emptying a workflow's scope included): one turn, one commit.
-      let deleted = 0;
+      let expired = 0;
       const emptied: Promise<boolean>[] = [];
       for (const [workflowId, runIds] of byWorkflow) {
         const { deletion } = this.workflow(workflowId);
-        const expired = deletion.expire(runIds, retention, now);
-        deleted += expired.deleted;
+        const runs = deletion.expire(runIds, retention, now);
+        expired += runs.deleted;
         // Emptied with its last runs' deletion, or now if nothing else keeps it.
-        if (!expired.emptied) emptied.push(deletion.dropIfEmpty());
+        if (!runs.emptied) emptied.push(deletion.dropIfEmpty());
       }
-      // Again soon after a full page; else at the next run's deletion (a full page of which nothing
-      // could go waits so too: the sweep never spins), or never when no run is closed.
-      const fullPage = due.length === this.page && deleted > 0;
-      const next = fullPage ? undefined : earliestClose(this.sql);
+      // Again soon after a full page; else at the next run's deletion or day table's drop (a full page of
+      // which nothing could go waits so too: the sweep never spins), or never when neither is left.
+      const fullPage = due.length === this.page && expired > 0;
       if (fullPage) this.slot.set(Date.now() + NEXT_PAGE_MS);
-      else if (next) this.slot.set(this.clock.toWallClock(Math.max(next.closeTime + retention, now + SWEEP_EVERY_MS)));
-      else this.slot.clear();
+      else {
+        const next = Math.min(earliestClose(this.sql)?.closeTime ?? Infinity, ...days.list().map(dayEnd)) + retention;
+        if (next !== Infinity) this.slot.set(this.clock.toWallClock(Math.max(next, now + SWEEP_EVERY_MS)));
+        else this.slot.clear();
+      }
       await Promise.all(emptied);
-      return deleted;
+      return deleted + expired;
     } catch (err) {
       console.error(`keel: retention sweep failed; retrying in ${RETRY_MS} ms`, err);
       this.slot.set(this.clock.toWallClock(now + RETRY_MS));
       return 0;
     }
+  }
+
+  /** A workflow of the oldest day table that has one (to read the namespace by), or undefined. */
+  private someDayWorkflow(): string | undefined {
+    for (const day of this.shard.days.list()) for (const scope of scopesIn(this.sql, stateTableOf(day), scopeOfKey)) return workflowIdOfScope(scope);
+    return undefined;
+  }
+
+  /** Drops a day's tables, moving out what outlives `cutoff`; the runs that went with them. */
+  private drop(day: number, cutoff: number): number {
+    const { days } = this.shard;
+    let dropped: ReturnType<typeof dropDay>;
+    try {
+      dropped = dropDay(this.shard, day, cutoff);
+    } catch (err) {
+      // Rolled back: what memory holds of the shard's tables is read again.
+      days.forget();
+      throw err;
+    }
+    days.forgetDay(day);
+    this.shard.dayDropped(day, dropped.moved);
+    return dropped.runsDropped;
   }
 }

@@ -224,7 +224,7 @@ describe('child workflows', () => {
     await completeWorkflowTask(task.taskToken, [startChildCommand(childId, { taskQueue: `${taskQueue}-child`, parentClosePolicy: 'ABANDON' })]);
     // The same call twice in the outbox: what a crash between the call and the recording of its answer leaves.
     await inWorkflow(NS, parentId, (o: WorkflowHost, state) => {
-      for (const row of new StateTable(state.storage.sql, [], hostStorage(o).scope).range('c/')) o.calls.enqueue((JSON.parse(row.v) as { call: WorkflowCall }).call, row.n!);
+      for (const row of new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables).range('c/')) o.calls.enqueue((JSON.parse(row.v) as { call: WorkflowCall }).call, row.n!);
     });
     const calls = await pendingCalls(parentId);
     expect(calls.map((c) => c.kind)).toEqual(['startChild', 'startChild']);

@@ -11,7 +11,7 @@ import { PRICES, priceUnits, totalUsd, type ExecutionCost } from '../../protocol
 import { splitExtras } from '../../src/storage/run-rows.js';
 import { decodeRow, type StoredValue } from '../../src/storage/row-codec.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, testEnv, unique, wfStub, inWorkflow, NS, hostStorage } from './helpers.js';
+import { completeWorkflowTask, json, ok, pollActivityTask, pollWorkflowTask, settle, testEnv, unique, wfStub, inWorkflow, NS, hostStorage, tablesOf } from './helpers.js';
 import { Space } from './visibility-helpers.js';
 
 /**
@@ -50,7 +50,7 @@ async function runW1(wid: string, tq: string): Promise<string> {
 }
 
 const storedRunRow = (wid: string, runId: string) =>
-  inWorkflow(NS, wid, (o: WorkflowHost, state) => decodeRow(state.storage.sql.exec<{ v: StoredValue }>(`SELECT v FROM state WHERE k = ?`, `${hostStorage(o).scope}r/${runId}`).one().v));
+  inWorkflow(NS, wid, (o: WorkflowHost, state) => decodeRow(state.storage.sql.exec<{ v: StoredValue }>(`SELECT v FROM ${tablesOf(o).state} WHERE k = ?`, `${hostStorage(o).scope}r/${runId}`).one().v));
 
 describe('cost per execution', () => {
   it("describe reports a W1's billable units as counted, priced at the list prices", async () => {
@@ -90,7 +90,7 @@ describe('cost per execution', () => {
     expect(row.usage!.sqliteRowsWritten).toBeGreaterThan(0);
     // The rest of the object's rows carry no units.
     const keys = await inWorkflow(NS, wid, (o: WorkflowHost, state) =>
-      state.storage.sql.exec<{ k: string; v: StoredValue }>(`SELECT k, v FROM state`).toArray().filter((r) => r.k.startsWith(hostStorage(o).scope) && decodeRow(r.v).includes('$usage')).map((r) => r.k.slice(hostStorage(o).scope.length)),
+      state.storage.sql.exec<{ k: string; v: StoredValue }>(`SELECT k, v FROM ${tablesOf(o).state}`).toArray().filter((r) => r.k.startsWith(hostStorage(o).scope) && decodeRow(r.v).includes('$usage')).map((r) => r.k.slice(hostStorage(o).scope.length)),
     );
     expect(keys).toEqual([`r/${runId}`]);
   });

@@ -34,7 +34,7 @@ describe('the current run of a workflow in a shard', () => {
     const said = (store: WorkflowStore) => ({ runId: store.currentRunId(), name: store.meta('name') });
     const expected = { runId, name: JSON.stringify([NS, wid]) };
     expect(await inWorkflow(NS, wid, (host) => said((host as unknown as { store: WorkflowStore }).store))).toEqual(expected);
-    expect(await inWorkflow(NS, wid, (host, state) => said(new WorkflowStore(state.storage, undefined, hostStorage(host).scope)))).toEqual(expected);
+    expect(await inWorkflow(NS, wid, (host, state) => said(new WorkflowStore(state.storage, undefined, hostStorage(host).scope, hostStorage(host).tables)))).toEqual(expected);
 
     await restart(wid);
     // Woken with no name (as its alarm wakes it): the name is its run's.
@@ -72,12 +72,12 @@ describe('the current run of a workflow in a shard', () => {
     const { wid, runId } = await completedAndReadBack('only-deleted');
     // In a transaction rolled back at its end: the shard would empty the scope next, when nothing else waits.
     const after = await inWorkflow(NS, wid, (host, state) => {
-      const store = new WorkflowStore(state.storage, undefined, hostStorage(host).scope);
+      const store = new WorkflowStore(state.storage, undefined, hostStorage(host).scope, hostStorage(host).tables);
       let seen: unknown;
       try {
         state.storage.transactionSync(() => {
           store.deleteRun(runId);
-          const row = new StateTable(state.storage.sql, [], hostStorage(host).scope).get('m/current');
+          const row = new StateTable(state.storage.sql, [], hostStorage(host).scope, undefined, hostStorage(host).tables).get('m/current');
           seen = { row: row && JSON.parse(row.v), runId: store.currentRunId(), name: store.meta('name') };
           throw new Error('roll back');
         });

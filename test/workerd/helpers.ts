@@ -20,6 +20,7 @@ import { workflowTaskRef } from '../../src/engine/workflow-tasks.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { OfferedWorkflowTask } from '../../src/engine/transaction.js';
 import { WorkflowStore } from '../../src/storage/workflow-store.js';
+import { DAY_MS, STATE_ONLY } from '../../src/storage/day-tables.js';
 
 export const testEnv = env as unknown as Env;
 export const NS = 'default';
@@ -102,6 +103,9 @@ export const shardSlot = (o: WorkflowObject, state: DurableObjectState, scope: s
 /** The storage a workflow's host sees: its alarm (a shard's slot), its scope. */
 export const hostStorage = (host: WorkflowHost) => (host as unknown as { storage: HostStorage }).storage;
 
+/** The tables that hold the workflow's rows and list entries (in a shard, maybe its day's: src/storage/day-tables.ts). */
+export const tablesOf = (host: WorkflowHost) => hostStorage(host).tables ?? STATE_ONLY;
+
 
 /**
  * Runs the workflow's alarm if it has one (true), as `runDurableObjectAlarm` does for an object of its
@@ -126,7 +130,9 @@ export async function sweepRetention(workflowId: string, namespace = NS): Promis
   if (workflowShards(testEnv) === 0) return void (await fireAlarm(workflowId, namespace));
   await runInDurableObject(wfObject(workflowId, namespace), async (o: WorkflowObject) => {
     const sweep = (o as unknown as { sweep: RetentionSweep }).sweep;
-    const behind = o.host(workflowId, namespace).clock.now() - sweep.clock.now();
+    // A workflow of a day table goes with its table, once its day has ended too (src/storage/day-tables.ts): a day later at most.
+    const day = hostStorage(o.host(workflowId, namespace)).tables?.day;
+    const behind = o.host(workflowId, namespace).clock.now() + (day === null || day === undefined ? 0 : DAY_MS) - sweep.clock.now();
     if (behind > 0) sweep.clock.advance(behind);
     await sweep.run();
   });
@@ -262,7 +268,7 @@ export async function advance(workflowId: string, ms: number): Promise<void> {
 
 /** Reads a run's stored state, for assertions on what history does not show. */
 export function runState(workflowId: string, runId: string) {
-  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new WorkflowStore(state.storage, undefined, hostStorage(o).scope).loadRun(runId) as any);
+  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new WorkflowStore(state.storage, undefined, hostStorage(o).scope, hostStorage(o).tables).loadRun(runId) as any);
 }
 
 // ---- Storage, queue and error probes (used by the executions, errors, invariants, ----
@@ -279,7 +285,7 @@ export function storedState(workflowId: string) {
     const scope = hostStorage(host).scope;
     const rows = (q: string) => state.storage.sql.exec(q).toArray().map((r) => ({ ...r }));
     // Every row of the workflow but the schema's version: history, runs and their items, outbox, request ids, …
-    const all = rows(`SELECT k, v, n FROM state WHERE k != 'm/schemaVersion' ORDER BY k`)
+    const all = rows(`SELECT k, v, n FROM ${tablesOf(host).state} WHERE k != 'm/schemaVersion' ORDER BY k`)
       .filter((r) => String(r.k).startsWith(scope))
       .map((r) => ({ ...r, k: String(r.k).slice(scope.length) }));
     const kind = (prefix: string) => all.filter((r) => String(r.k).startsWith(prefix));
@@ -295,7 +301,7 @@ export function storedState(workflowId: string) {
 
 /** The rows of a workflow object's state table whose keys start with `prefix` ('o/' outbox, 'c/' calls, 'v/' summaries, 'q/' request ids). */
 export function stateRows(workflowId: string, prefix: string) {
-  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range(prefix));
+  return inWorkflow(NS, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables).range(prefix));
 }
 
 /**

@@ -131,7 +131,7 @@ describe('no row poisons a namespace', () => {
     const wid = unique('poisoned-run');
     const { runId } = await startWorkflow(wid, unique('tq'));
     await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
-      const rows = new StateTable(state.storage.sql, [], hostStorage(o).scope);
+      const rows = new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables);
       const row = rows.get(runKey(runId))!;
       const run = JSON.parse(row.v);
       Object.assign(run, { executionTime: 9e15, executionDeadline: 9e15, runDeadline: 9e15 });

@@ -121,7 +121,7 @@ describe('invariant 2: hand-off is at-least-once from the outbox, exactly-once i
     await signalledWithDeliveryPaused(wid, tq);
     await inWorkflow(NS, wid, (o: WorkflowHost, state) => {
       // A copy of the row under a later key, as a repeated hand-off would see it.
-      const table = new StateTable(state.storage.sql, [], hostStorage(o).scope);
+      const table = new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables);
       for (const row of table.range('o/')) table.put(`o/${pad(Number(row.k.slice(2)) + 1_000_000)}`, row.v, row.n);
       // The object keeps its outbox in memory: make it read the planted row.
       (o as unknown as { store: { forget(): void } }).store.forget();

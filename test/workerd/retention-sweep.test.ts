@@ -8,17 +8,28 @@ import { runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { forgetNamespaces } from '../../src/namespaces/cache.js';
-import { workflowObjectStub } from '../../src/stubs.js';
+import { workflowObjectStub, workflowShardStubs } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
 import { expectError, inWorkflow, shardSlot, testEnv } from './helpers.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
+import { complete, spaceWithRetention, type Space } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+
+/**
+ * A namespace whose shards keep new workflows in `state`, as every workflow was before day tables
+ * (src/storage/day-tables.ts): the runs this sweep deletes one by one (test/workerd/day-tables.test.ts
+ * has the day tables' drop).
+ */
+async function space(retentionMs: number): Promise<Space> {
+  const s = await spaceWithRetention(retentionMs);
+  for (const stub of workflowShardStubs(testEnv, s.ns)) await runInDurableObject(stub, (o: WorkflowObject) => void ((o as unknown as { days: { newInDays: boolean } }).days.newInDays = false));
+  return s;
+}
 
 const service = () => (exports as unknown as { default: Fetcher }).default;
 

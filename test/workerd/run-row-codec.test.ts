@@ -13,7 +13,7 @@ import { decodeRow, ROW_CODEC_VERSION, type StoredValue } from '../../src/storag
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { taskQueueStub } from '../../src/stubs.js';
 import { workflowShards } from '../../src/workflow-shards.js';
-import { expectError, fireAlarm, hostStorage, inWorkflow, json, restart, sweepRetention, testEnv } from './helpers.js';
+import { expectError, fireAlarm, hostStorage, inWorkflow, tablesOf, json, restart, sweepRetention, testEnv } from './helpers.js';
 import { spaceWithRetention, type Space } from './visibility-helpers.js';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ const HOUR = 3_600_000;
 /** The run's row as stored: its value (TEXT or BLOB) and SQLite's type and length of it. */
 const storedRow = (s: Space, workflowId: string, runId: string) =>
   inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) =>
-    state.storage.sql.exec<{ v: StoredValue; type: string; length: number }>(`SELECT v, typeof(v) AS type, length(v) AS length FROM state WHERE k = ?`, `${hostStorage(o).scope}r/${runId}`).one(),
+    state.storage.sql.exec<{ v: StoredValue; type: string; length: number }>(`SELECT v, typeof(v) AS type, length(v) AS length FROM ${tablesOf(o).state} WHERE k = ?`, `${hostStorage(o).scope}r/${runId}`).one(),
   );
 
 /** A W1 in `s`: a start (with `requestId`), one activity, its completion, the run's completion. */
@@ -79,8 +79,8 @@ describe("a closed run's row, stored deflated", () => {
     // The row as the previous format wrote it: the same JSON, as TEXT.
     await inWorkflow(s.ns, 'old', (o: WorkflowHost, state) => {
       const k = `${hostStorage(o).scope}r/${runId}`;
-      const v = state.storage.sql.exec<{ v: StoredValue }>(`SELECT v FROM state WHERE k = ?`, k).one().v;
-      state.storage.sql.exec(`UPDATE state SET v = ? WHERE k = ?`, decodeRow(v), k);
+      const v = state.storage.sql.exec<{ v: StoredValue }>(`SELECT v FROM ${tablesOf(o).state} WHERE k = ?`, k).one().v;
+      state.storage.sql.exec(`UPDATE ${tablesOf(o).state} SET v = ? WHERE k = ?`, decodeRow(v), k);
     });
     await restart('old', s.ns);
     expect((await storedRow(s, 'old', runId)).type).toBe('text');
@@ -119,7 +119,7 @@ describe('history rows, stored deflated', () => {
     const rows = () =>
       inWorkflow(s.ns, 'signals', (o: WorkflowHost, state) => {
         const scope = hostStorage(o).scope;
-        return state.storage.sql.exec<{ k: string; v: StoredValue; type: string; length: number }>(`SELECT k, v, typeof(v) AS type, length(v) AS length FROM state WHERE k >= ? AND k < ?`, `${scope}h/`, `${scope}h0`).toArray();
+        return state.storage.sql.exec<{ k: string; v: StoredValue; type: string; length: number }>(`SELECT k, v, typeof(v) AS type, length(v) AS length FROM ${tablesOf(o).state} WHERE k >= ? AND k < ?`, `${scope}h/`, `${scope}h0`).toArray();
       });
     const written = await rows();
     expect(written.length).toBeGreaterThan(0);
@@ -131,8 +131,8 @@ describe('history rows, stored deflated', () => {
     const history = async () => (await s.ok<ResponseOf<'getWorkflowHistory'>>('GET', '/workflows/signals/history')).events;
     const fromBlob = await history();
     expect(fromBlob.filter((e) => e.eventType === 'WorkflowExecutionSignaled')).toHaveLength(40);
-    await inWorkflow(s.ns, 'signals', (_o: WorkflowHost, state) => {
-      for (const r of written) state.storage.sql.exec(`UPDATE state SET v = ? WHERE k = ?`, decodeRow(r.v), r.k);
+    await inWorkflow(s.ns, 'signals', (o: WorkflowHost, state) => {
+      for (const r of written) state.storage.sql.exec(`UPDATE ${tablesOf(o).state} SET v = ? WHERE k = ?`, decodeRow(r.v), r.k);
     });
     await restart('signals', s.ns);
     expect((await rows()).map((r) => r.type)).toEqual(written.map(() => 'text'));

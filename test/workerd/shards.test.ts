@@ -14,7 +14,7 @@ import type { ExecutionCost } from '../../protocol/prices.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
 import { NEAR_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
-import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startAndCompleteFirstTask, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
+import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startAndCompleteFirstTask, shardSlot, startWorkflow, tablesOf, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
 
 /** Two workflow ids that hash to the same shard. */
 function shardMates(prefix: string): [string, string] {
@@ -30,12 +30,13 @@ function shardMates(prefix: string): [string, string] {
 const rawRows = (workflowId: string) =>
   runInDurableObject(wfObject(workflowId), (o: WorkflowObject, state) => {
     const scope = keyScope(workflowId);
+    const table = tablesOf(o.host(workflowId, NS)).state;
     const rows = state.storage.sql
-      .exec<{ k: string }>(`SELECT k FROM state WHERE k >= ? AND k < ? ORDER BY k`, scope, scope.slice(0, -1) + '0')
+      .exec<{ k: string }>(`SELECT k FROM ${table} WHERE k >= ? AND k < ? ORDER BY k`, scope, scope.slice(0, -1) + '0')
       .toArray()
       .map((r) => r.k.slice(scope.length));
     const slot = shardSlot(o, state, scope);
-    return { rows, slot, bytes: state.storage.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM state WHERE k >= ? AND k < ?`, scope, scope.slice(0, -1) + '0').one().b };
+    return { rows, slot, bytes: state.storage.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM ${table} WHERE k >= ? AND k < ?`, scope, scope.slice(0, -1) + '0').one().b };
   });
 
 describe('workflows in shards', () => {

@@ -14,7 +14,7 @@ import type { WorkflowStore } from '../../src/storage/workflow-store.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
-import { call, completeWorkflowTask, hostStorage, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startWorkflow, unique, wfObject } from './helpers.js';
+import { call, completeWorkflowTask, hostStorage, inWorkflow, tablesOf, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startWorkflow, unique, wfObject } from './helpers.js';
 
 const activity = (activityId: string, taskQueue: string): Command => ({ type: 'ScheduleActivityTask', activityId, activityType: 'charge', taskQueue, input: [json('x')], startToCloseTimeoutMs: 10_000 });
 const storeOf = (host: WorkflowHost) => (host as unknown as { store: WorkflowStore }).store;
@@ -23,13 +23,13 @@ const storeOf = (host: WorkflowHost) => (host as unknown as { store: WorkflowSto
 const bytes = (workflowId: string) =>
   inWorkflow(NS, workflowId, (host, state) => ({
     memory: storeOf(host).storedBytes(),
-    sql: new StateTable(state.storage.sql, [], hostStorage(host).scope).bytes(),
+    sql: new StateTable(state.storage.sql, [], hostStorage(host).scope, undefined, hostStorage(host).tables).bytes(),
   }));
 
 /** The storedBytes of the run's list entry in its shard's table (its last summary's). */
 const summaryBytes = (workflowId: string, runId: string) =>
-  inWorkflow(NS, workflowId, (_host, state) => {
-    const row = state.storage.sql.exec<{ units: string }>(`SELECT units FROM visibility WHERE run_id = ?`, runId).one();
+  inWorkflow(NS, workflowId, (host, state) => {
+    const row = state.storage.sql.exec<{ units: string }>(`SELECT units FROM ${tablesOf(host).visibility} WHERE run_id = ?`, runId).one();
     return (JSON.parse(row.units) as { storedBytes: number }).storedBytes;
   });
 
@@ -75,7 +75,7 @@ describe("a workflow's stored bytes in its shard", () => {
     await settle(wid);
     b = await bytes(wid);
     expect(b.memory).toBe(b.sql);
-    expect(await inWorkflow(NS, wid, (_h, state) => state.storage.sql.exec(`SELECT k FROM state WHERE k >= ? AND k < ? AND k LIKE '%/i/%'`, keyScope(wid), keyScope(wid).slice(0, -1) + '0').toArray().length)).toBe(2);
+    expect(await inWorkflow(NS, wid, (h, state) => state.storage.sql.exec(`SELECT k FROM ${tablesOf(h).state} WHERE k >= ? AND k < ? AND k LIKE '%/i/%'`, keyScope(wid), keyScope(wid).slice(0, -1) + '0').toArray().length)).toBe(2);
 
     const done = (await pollActivityTask(tq))!;
     await ok('POST', '/activity-tasks/complete', { taskToken: done.taskToken, result: json('result'), identity: 'test-worker' });
@@ -130,7 +130,7 @@ describe("a workflow's stored bytes in its shard", () => {
     await startWorkflow(wid, tq);
     // The run's row keeps the newest RUN_REQUESTS_KEPT records; an older one still kept moves to a row of its own.
     for (let i = 0; i < 20; i++) await ok('POST', `/workflows/${wid}/signal`, { signalName: 's', requestId: `r-${i}` });
-    const rows = await inWorkflow(NS, wid, (host, state) => new StateTable(state.storage.sql, [], hostStorage(host).scope).range('q/').length);
+    const rows = await inWorkflow(NS, wid, (host, state) => new StateTable(state.storage.sql, [], hostStorage(host).scope, undefined, hostStorage(host).tables).range('q/').length);
     expect(rows).toBeGreaterThan(0);
     const b = await bytes(wid);
     expect(b.memory).toBeUndefined();

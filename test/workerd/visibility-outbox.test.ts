@@ -97,7 +97,7 @@ describe('a failed write is retried by the alarm and never lost', () => {
     expect(failures).toBeGreaterThanOrEqual(1);
     expect(await s.ids()).toEqual([]);
     // (The alarm may already have retried in real time: attempts counts every failure.)
-    const pending = () => inWorkflow(s.ns, wid, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range('v/').map((r) => ({ run_id: r.k.slice(2), version: (JSON.parse(r.v) as { version: number }).version, attempts: (JSON.parse(r.v) as { attempts: number }).attempts })));
+    const pending = () => inWorkflow(s.ns, wid, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables).range('v/').map((r) => ({ run_id: r.k.slice(2), version: (JSON.parse(r.v) as { version: number }).version, attempts: (JSON.parse(r.v) as { attempts: number }).attempts })));
     expect(await pending()).toEqual([{ run_id: runId, version: 2, attempts: failures }]);
     expect(await inWorkflow(s.ns, wid, (o) => hostStorage(o).getAlarm())).not.toBeNull();
 

@@ -12,25 +12,27 @@ import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import { ShardSummaries } from '../../src/visibility/shard-store.js';
 import type { ExecutionSummary } from '../../src/visibility/summary.js';
-import { fireAlarm, hostStorage, inWorkflow, json, testEnv } from './helpers.js';
+import { fireAlarm, hostStorage, inWorkflow, tablesOf, json, testEnv } from './helpers.js';
 import { RUNNING_SUMMARY_DELAY_MS } from '../../src/visibility/outbox.js';
 import { taskQueueStub, workflowObjectStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { Space, complete } from './visibility-helpers.js';
+import { DAY_MS } from '../../src/storage/day-tables.js';
 
 const db = (env as unknown as { VISIBILITY: D1Database }).VISIBILITY;
 
-/** The run's row in its shard's `visibility` table, or undefined. */
+/** The run's row in its workflow's visibility table in the shard (`visibility`, or its day's), or undefined. */
 const shardRow = (s: Space, workflowId: string, runId: string) =>
-  inWorkflow(s.ns, workflowId, (_o, state) => {
-    const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name = 'visibility'`).toArray();
+  inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => {
+    const { visibility } = tablesOf(o);
+    const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name = ?`, visibility).toArray();
     if (tables.length === 0) return undefined;
-    return state.storage.sql.exec<{ status: string; history_length: number }>(`SELECT status, history_length FROM visibility WHERE run_id = ?`, runId).toArray()[0];
+    return state.storage.sql.exec<{ status: string; history_length: number }>(`SELECT status, history_length FROM ${visibility} WHERE run_id = ?`, runId).toArray()[0];
   });
 
 /** The workflow's pending summaries (`v/` rows) in its shard's state table. */
-const outboxRows = (s: Space, workflowId: string) => inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope).range('v/').length);
+const outboxRows = (s: Space, workflowId: string) => inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => new StateTable(state.storage.sql, [], hostStorage(o).scope, undefined, hostStorage(o).tables).range('v/').length);
 
 /** The workflow's next change fails at its last write (its alarm, after the summary): all of it rolls back. */
 const failNextChange = (s: Space, workflowId: string) =>
@@ -68,11 +70,11 @@ describe('summaries in the shard, written with their change', () => {
 
   it('a summary written, replaced or deleted is one billed row', async () => {
     const s = new Space();
-    await s.start('rows'); // the shard has its table
-    const written = await inWorkflow(s.ns, 'rows', (_o, state) => {
+    await s.start('rows'); // the shard has its table (the workflow's: its day's)
+    const written = await inWorkflow(s.ns, 'rows', (o: WorkflowHost, state) => {
       const counts: number[] = [];
       const sql = { exec: (query: string, ...values: unknown[]) => { const c = state.storage.sql.exec(query, ...values); counts.push(c.rowsWritten); return c; } } as unknown as SqlStorage;
-      const summaries = new ShardSummaries(sql);
+      const summaries = new ShardSummaries(sql, 0, Date.now, hostStorage(o).tables);
       const summary: ExecutionSummary = {
         namespace: s.ns, workflowId: 'rows-direct', runId: crypto.randomUUID(), firstRunId: 'r', workflowType: 't', taskQueue: 'q', status: 'RUNNING',
         startTime: 1000, executionTime: 1000, historyLength: 2, version: 2, searchAttributes: { Tags: ['a', 'b'], Notes: { type: 'Text', value: 'three little words' } },
@@ -115,10 +117,10 @@ describe('summaries in the shard, written with their change', () => {
     const s = new Space();
     const runId = await s.start('old');
     await s.completeTask('old', complete);
-    // Past the default retention, 72 h, on the shard's sweep clock (src/workflow-object/retention-sweep.ts).
+    // Past the default retention, 72 h, and the end of the run's day (its day table goes whole), on the shard's sweep clock (src/workflow-object/retention-sweep.ts).
     const deleted = await runInDurableObject(workflowObjectStub(testEnv, s.ns, 'old'), (o: WorkflowObject) => {
       const sweep = (o as unknown as { sweep: RetentionSweep }).sweep;
-      sweep.clock.advance(73 * 3600_000);
+      sweep.clock.advance(73 * 3600_000 + DAY_MS);
       return sweep.run();
     });
     expect(deleted).toBe(1);

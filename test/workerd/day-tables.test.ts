@@ -1,0 +1,298 @@
+/**
+ * Day tables in a shard (src/storage/day-tables.ts, src/workflow-object/day-drop.ts; the workerd project:
+ * 4 shards): a workflow new to its shard keeps its rows in the table of the day it arrived and its list
+ * entries in that day's visibility table; the shard's retention sweep drops the pair whole once the day
+ * has ended and the retention has passed — billed no row — after moving to `state` the workflows that
+ * outlive it. The sweep's clock is moved and the sweep run (no waiting).
+ */
+import { runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { DAY_MS, dayEnd, dayOf, stateTableOf, visibilityTableOf } from '../../src/storage/day-tables.js';
+import { SCHEMA_VERSION } from '../../src/storage/schema.js';
+import { workflowObjectStub, workflowShardStubs } from '../../src/stubs.js';
+import type { WorkflowHost } from '../../src/workflow-host.js';
+import type { WorkflowObject } from '../../src/workflow-object.js';
+import { keyScope } from '../../src/workflow-object/host-storage.js';
+import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
+import { dropDay } from '../../src/workflow-object/day-drop.js';
+import { shardOf, workflowShards } from '../../src/workflow-shards.js';
+import { expectError, inWorkflow, restart, tablesOf, testEnv } from './helpers.js';
+import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** `n` workflow ids of one shard. */
+function sameShard(prefix: string, n: number): string[] {
+  const shards = workflowShards(testEnv);
+  const ids = [`${prefix}-0`];
+  for (let i = 1; ids.length < n; i++) if (shardOf(`${prefix}-${i}`, shards) === shardOf(ids[0]!, shards)) ids.push(`${prefix}-${i}`);
+  return ids;
+}
+
+interface ShardView {
+  o: WorkflowObject;
+  sql: SqlStorage;
+  sweep: RetentionSweep;
+  days: { list(): readonly number[]; newInDays: boolean };
+}
+
+/** Runs `fn` on the shard that keeps `workflowId`. */
+const inShard = <T>(s: Space, workflowId: string, fn: (shard: ShardView) => T | Promise<T>) =>
+  runInDurableObject(workflowObjectStub(testEnv, s.ns, workflowId), (o: WorkflowObject, state) => {
+    const inner = o as unknown as { sweep: RetentionSweep; days: ShardView['days'] };
+    return fn({ o, sql: state.storage.sql, sweep: inner.sweep, days: inner.days });
+  });
+
+/** The day table the workflow's rows are in (null: `state`). */
+const dayOfWorkflow = (s: Space, workflowId: string) => inWorkflow(s.ns, workflowId, (o: WorkflowHost) => tablesOf(o).day ?? null);
+
+/** Every row of the workflow's scope in each of the shard's state tables, by table. */
+const rowsByTable = (s: Space, workflowId: string) =>
+  inShard(s, workflowId, ({ sql }) => {
+    const scope = keyScope(workflowId);
+    const tables = sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND (name = 'state' OR name LIKE 'state_d%')`).toArray();
+    return Object.fromEntries(tables.map(({ name }) => [name, sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${name} WHERE k >= ? AND k < ?`, scope, scope.slice(0, -1) + '0').one().n]).filter(([, n]) => n !== 0));
+  });
+
+/**
+ * Runs one sweep with its clock at `at` (wall-clock ms), counting every row the shard's statements
+ * write meanwhile (the workflows' own handles call the shard's `exec` too). Answers the runs it deleted and the rows.
+ */
+const sweepAt = (s: Space, workflowId: string, at: number) =>
+  inShard(s, workflowId, async ({ sql, sweep }) => {
+    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+    const exec = sql.exec.bind(sql);
+    sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+      const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+      cursors.push(cursor);
+      return cursor;
+    }) as SqlStorage['exec'];
+    sweep.clock.advance(at - sweep.clock.now());
+    try {
+      const deleted = await sweep.run();
+      return { deleted, written: cursors.reduce((n, c) => n + c.rowsWritten, 0) };
+    } finally {
+      sql.exec = exec;
+    }
+  });
+
+
+const tableNames = (s: Space, workflowId: string) => inShard(s, workflowId, ({ sql }) => sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).toArray().map((r) => r.name));
+
+describe("a shard's day tables", () => {
+  it("keeps a new workflow's rows and list entry in the tables of the day it arrived, and nothing in state or visibility", async () => {
+    const s = await space(HOUR);
+    const runId = await s.start('fresh');
+    await s.completeTask('fresh', complete);
+    const day = dayOf(Date.now());
+    expect(await dayOfWorkflow(s, 'fresh')).toBe(day);
+    expect(Object.keys(await rowsByTable(s, 'fresh'))).toEqual([stateTableOf(day)]);
+    const entries = await inShard(s, 'fresh', ({ sql }) => sql.exec<{ run_id: string; status: string }>(`SELECT run_id, status FROM ${visibilityTableOf(day)} WHERE workflow_id = 'fresh'`).toArray());
+    expect(entries).toEqual([{ run_id: runId, status: 'COMPLETED' }]);
+    expect(await s.ids()).toEqual(['fresh']);
+  });
+
+  it("a finished workflow's deletion at retention writes no row: its day's tables are dropped whole once the day has ended and the retention has passed, and not before", async () => {
+    const s = await space(HOUR);
+    const ids = sameShard('w1', 3);
+    for (const id of ids) {
+      await s.start(id);
+      await s.completeTask(id, complete);
+    }
+    const day = (await dayOfWorkflow(s, ids[0]!))!;
+    // Retention passed since the closes, but the day has not ended an hour ago: nothing goes yet.
+    expect((await sweepAt(s, ids[0]!, dayEnd(day) + HOUR - MINUTE)).deleted).toBe(0);
+    expect((await s.count()).count).toBe(3);
+    const swept = await sweepAt(s, ids[0]!, dayEnd(day) + HOUR + MINUTE);
+    expect(swept).toEqual({ deleted: 3, written: 0 });
+    // (Read before any request: the wall clock is still in that day, so a request for a workflow new to the shard would make its table again.)
+    expect(await tableNames(s, ids[0]!)).not.toContain(stateTableOf(day));
+    expect(await tableNames(s, ids[0]!)).not.toContain(visibilityTableOf(day));
+    for (const id of ids) expectError(await s.call('GET', `/workflows/${id}`), 'WORKFLOW_NOT_FOUND');
+    expect(await s.ids()).toEqual([]);
+    expect((await s.count()).count).toBe(0);
+    // The id starts afresh, in the day table of its new arrival.
+    await s.start(ids[0]!);
+    expect((await s.call('GET', `/workflows/${ids[0]!}`)).body.status).toBe('RUNNING');
+  });
+
+  it('moves a workflow still running, or closed less than the retention ago, to state when its day is dropped: it stays readable, and is deleted later as before', async () => {
+    const s = await space(HOUR);
+    const [running, recent, old] = sameShard('move', 3) as [string, string, string];
+    const runningId = await s.start(running);
+    await s.start(recent);
+    await s.start(old);
+    await s.completeTask(old, complete);
+    const day = (await dayOfWorkflow(s, running))!;
+    const dropAt = dayEnd(day) + HOUR + MINUTE;
+    // `recent` closes after its day has ended (its clock moved there): less than the retention before the drop.
+    await inWorkflow(s.ns, recent, (o: WorkflowHost) => o.clock.advance(dayEnd(day) + 2 * MINUTE - Date.now()));
+    await s.completeTask(recent, complete);
+
+    const swept = await sweepAt(s, running, dropAt);
+    expect(swept.deleted).toBe(1);
+    // The moved rows, billed once: the two workflows' rows and their list entries.
+    expect(swept.written).toBeGreaterThan(0);
+    expect(await tableNames(s, running)).not.toContain(stateTableOf(day));
+    // Their hosts in memory were rebound to `state`; after a restart too, `state` is where they are found.
+    expect(await dayOfWorkflow(s, running)).toBeNull();
+    await restart(running, s.ns);
+    expect(await dayOfWorkflow(s, running)).toBeNull();
+    expect(Object.keys(await rowsByTable(s, running))).toEqual(['state']);
+    expect(Object.keys(await rowsByTable(s, recent))).toEqual(['state']);
+    expect(await rowsByTable(s, old)).toEqual({});
+    expect((await s.call('GET', `/workflows/${running}`)).body).toMatchObject({ status: 'RUNNING', execution: { runId: runningId } });
+    expect((await s.call('GET', `/workflows/${running}/history`)).status).toBe(200);
+    expect((await s.call('GET', `/workflows/${recent}`)).body.status).toBe('COMPLETED');
+    expect((await s.ids()).sort()).toEqual([recent, running].sort());
+
+    // Still a workflow as before: it closes, its result is read, and its run is deleted row by row at its retention.
+    await s.completeTask(running, complete);
+    expect((await s.ok<{ events: Array<{ eventType: string }> }>('GET', `/workflows/${running}/history`)).events.at(-1)?.eventType).toBe('WorkflowExecutionCompleted');
+    const later = await sweepAt(s, running, dropAt + 2 * HOUR);
+    expect(later.deleted).toBe(2);
+    expect(later.written).toBeGreaterThan(0);
+    expectError(await s.call('GET', `/workflows/${running}`), 'WORKFLOW_NOT_FOUND');
+    expect(await s.ids()).toEqual([]);
+  });
+
+  it("a new run of a workflow that lives in a day table stays in that table: a start after close, and one on a later day or after a restart", async () => {
+    const s = await space(HOUR);
+    const first = await s.start('reused');
+    await s.terminate('reused');
+    const day = (await dayOfWorkflow(s, 'reused'))!;
+    const second = await s.start('reused');
+    expect(second).not.toBe(first);
+    expect(await dayOfWorkflow(s, 'reused')).toBe(day);
+    // A workflow the shard's memory no longer holds is found in its table, whatever day it is now.
+    await restart('reused', s.ns);
+    const found = await inShard(s, 'reused', ({ o }) => {
+      const days = (o as unknown as { days: { locate(scope: string, now: number): { day: number | null } } }).days;
+      return { reused: days.locate(keyScope('reused'), Date.now() + 3 * DAY_MS).day, fresh: days.locate(keyScope('never-seen'), Date.now() + 3 * DAY_MS).day };
+    });
+    expect(found).toEqual({ reused: day, fresh: day + 3 });
+    await s.terminate('reused');
+    await s.start('reused');
+    expect(Object.keys(await rowsByTable(s, 'reused'))).toEqual([stateTableOf(day)]);
+    const runs = await inShard(s, 'reused', ({ sql }) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${visibilityTableOf(day)} WHERE workflow_id = 'reused'`).one().n);
+    expect(runs).toBe(3);
+  });
+
+  it('a continue-as-new run stays in its workflow’s day table', async () => {
+    const s = await space(HOUR);
+    await s.start('chain');
+    await s.completeTask('chain', [{ type: 'ContinueAsNewWorkflowExecution', workflowType: 'order', taskQueue: s.queueOf('chain'), input: [] } as never]);
+    const day = (await dayOfWorkflow(s, 'chain'))!;
+    expect(Object.keys(await rowsByTable(s, 'chain'))).toEqual([stateTableOf(day)]);
+    const statuses = await inShard(s, 'chain', ({ sql }) => sql.exec<{ status: string }>(`SELECT status FROM ${visibilityTableOf(day)} WHERE workflow_id = 'chain' ORDER BY start_time`).toArray().map((r) => r.status));
+    expect(statuses.sort()).toEqual(['CONTINUED_AS_NEW', 'RUNNING']);
+  });
+
+  it('lists and counts see the runs of every table, in order, a page token carrying across tables', async () => {
+    const s = await space(HOUR);
+    const ids = sameShard('across', 7);
+    // In turn in `state` (as before day tables), in today's day table and in tomorrow's (as if they arrived then), in one shard.
+    for (const [i, id] of ids.entries()) {
+      await inShard(s, id, ({ days }) => {
+        const shardDays = days as unknown as { newInDays: boolean; locate(scope: string, now?: number): unknown; ownLocate?: (scope: string, now?: number) => unknown };
+        shardDays.newInDays = i % 3 !== 0;
+        shardDays.ownLocate ??= shardDays.locate.bind(shardDays);
+        shardDays.locate = (scope) => shardDays.ownLocate!(scope, Date.now() + (i % 3 === 2 ? DAY_MS : 0));
+      });
+      await s.start(id, { minutesLater: i });
+    }
+    await inShard(s, ids[0]!, ({ days }) => {
+      const shardDays = days as unknown as { newInDays: boolean; locate: unknown; ownLocate?: unknown };
+      shardDays.newInDays = true;
+      shardDays.locate = shardDays.ownLocate;
+    });
+    const day = dayOf(Date.now());
+    expect(await dayOfWorkflow(s, ids[0]!)).toBeNull();
+    expect(await dayOfWorkflow(s, ids[1]!)).toBe(day);
+    expect(await dayOfWorkflow(s, ids[2]!)).toBe(day + 1);
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const answer = await s.list(undefined, { pageSize: 2, ...(token ? { nextPageToken: token } : {}) });
+      seen.push(...answer.executions.map((e) => e.execution.workflowId));
+      token = answer.nextPageToken || undefined;
+      if (!token) break;
+    }
+    // Newest first: the later a run started, the earlier it is listed.
+    expect(seen).toEqual([...ids].reverse());
+    expect((await s.count()).count).toBe(7);
+    expect((await s.count(undefined, 'ExecutionStatus')).groups?.map((g: { count: number }) => g.count)).toEqual([7]);
+    expect(await s.ids(`WorkflowId = '${ids[3]!}'`)).toEqual([ids[3]]);
+  });
+
+  it('a shard whose memory is gone finds its workflows in their day tables, and lists them', async () => {
+    const s = await space(HOUR);
+    const runId = await s.start('remembered');
+    await s.completeTask('remembered', complete);
+    const day = await dayOfWorkflow(s, 'remembered');
+    await restart('remembered', s.ns);
+    expect(await inShard(s, 'remembered', ({ days }) => days.list())).toContain(day);
+    expect(await dayOfWorkflow(s, 'remembered')).toBe(day);
+    expect((await s.call('GET', '/workflows/remembered')).body).toMatchObject({ status: 'COMPLETED', execution: { runId } });
+    expect(await s.ids()).toEqual(['remembered']);
+  });
+
+  it('keeps a finished workflow past its retention when something waits on it in memory (not quiet): moved, not dropped', async () => {
+    const s = await space(HOUR);
+    const [waited, free] = sameShard('busy', 2) as [string, string];
+    for (const id of [waited, free]) {
+      await s.start(id);
+      await s.completeTask(id, complete);
+    }
+    const day = (await dayOfWorkflow(s, waited))!;
+    const moved = await inShard(s, waited, ({ sql, o }) =>
+      dropDay({ sql, transactionSync: (fn) => (o as unknown as { ctx: DurableObjectState }).ctx.storage.transactionSync(fn), busy: (id) => id === waited }, day, dayEnd(day) + MINUTE),
+    );
+    expect([...moved.moved]).toEqual([waited]);
+    expect(moved.runsDropped).toBe(1);
+    expect(Object.keys(await rowsByTable(s, waited))).toEqual(['state']);
+    expect(await rowsByTable(s, free)).toEqual({});
+  });
+
+  it('a start that rolls back leaves nothing in its day table, and the next start is written whole', async () => {
+    const s = await space(HOUR);
+    // The start's last write (its alarm, after its rows and list entry) fails: all of it rolls back.
+    await inWorkflow(s.ns, 'rolled', (o: WorkflowHost) => {
+      const alarms = (o as unknown as { alarms: { schedule: () => void } }).alarms;
+      const schedule = alarms.schedule.bind(alarms);
+      alarms.schedule = () => {
+        alarms.schedule = schedule;
+        throw new Error('storage failed');
+      };
+    });
+    const day = (await dayOfWorkflow(s, 'rolled'))!;
+    const failed = await s.call('POST', '/workflows', { workflowId: 'rolled', workflowType: 'order', taskQueue: s.queueOf('rolled'), input: [] });
+    expect(failed.status).toBe(500);
+    expect(await rowsByTable(s, 'rolled')).toEqual({});
+    const entries = () => inShard(s, 'rolled', ({ sql }) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${visibilityTableOf(day)} WHERE workflow_id = 'rolled'`).one().n);
+    expect(await entries()).toBe(0);
+    expect(await s.ids()).toEqual([]);
+    // The day's tables were made before the change, outside it: they stay, and the shard's memory of them holds.
+    expect(await inShard(s, 'rolled', ({ days }) => days.list())).toContain(day);
+    await s.start('rolled');
+    expect(Object.keys(await rowsByTable(s, 'rolled'))).toEqual([stateTableOf(day)]);
+    expect(await entries()).toBe(1);
+    expect(await s.ids()).toEqual(['rolled']);
+  });
+
+  it('a shard with day tables records schema version 4, which a build from before them refuses', async () => {
+    const s = await space(HOUR);
+    await s.start('versioned');
+    const recorded = await inShard(s, 'versioned', ({ sql }) => sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = 'm/schemaVersion'`).toArray()[0]?.v);
+    expect(recorded).toBe(String(SCHEMA_VERSION));
+    expect(SCHEMA_VERSION).toBe(4);
+  });
+
+  it("a shard's stubs all answer a list over their day tables (no shard fails on a table it has not made)", async () => {
+    const s = await space(HOUR);
+    for (const stub of workflowShardStubs(testEnv, s.ns)) await runInDurableObject(stub, () => undefined);
+    expect(await s.ids()).toEqual([]);
+    expect((await s.count()).count).toBe(0);
+  });
+});
