@@ -10,11 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowFailedError } from 'keel/client';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { Worker } from 'keel/worker';
-import { shardOf, type EndpointName } from 'keel/protocol';
+import { shardOf } from 'keel/protocol';
 import * as activities from './fixtures/sdk-activities.js';
 import { chargeOrder, tenSequentialSteps, unblock, waitForUnblock } from './fixtures/sdk-workflows.js';
 import { keelHistory } from './fixtures/keel-history.js';
 import { TcpProxy } from './fixtures/tcp-proxy.js';
+import { countHttpCalls } from './fixtures/http-calls.js';
 import { waitFor } from './fixtures/wait.js';
 import { SHARDS, createShardedService } from './fixtures/sharded-service.js';
 
@@ -41,12 +42,7 @@ afterAll(async () => {
 async function proxiedClient(options: { shardChannels?: boolean } = {}) {
   const proxy = await TcpProxy.start(env.address);
   const connection = await Connection.connect({ address: proxy.address, ...options });
-  const http = new Map<EndpointName, number>();
-  const send = connection.transport.call.bind(connection.transport);
-  connection.transport.call = ((endpoint, request, options) => {
-    http.set(endpoint, (http.get(endpoint) ?? 0) + 1);
-    return send(endpoint, request, options);
-  }) as typeof send;
+  const http = countHttpCalls(connection);
   const client = new Client({ connection, namespace: env.namespace });
   const httpStarts = () => http.get('startWorkflow') ?? 0;
   const close = async () => {

@@ -8,12 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from 'keel/testing';
 import { NativeConnection, Worker } from 'keel/worker';
-import type { EndpointName } from 'keel/protocol';
 import { ShardChannels } from '../../sdk/client/shard-channels.js';
 import * as activities from './fixtures/sdk-activities.js';
 import { tenSequentialSteps } from './fixtures/sdk-workflows.js';
 import { keelHistory } from './fixtures/keel-history.js';
 import { TcpProxy } from './fixtures/tcp-proxy.js';
+import { countHttpCalls } from './fixtures/http-calls.js';
 import { waitFor } from './fixtures/wait.js';
 import { SHARDS, createShardedService } from './fixtures/sharded-service.js';
 
@@ -33,12 +33,7 @@ afterAll(async () => {
 async function proxiedConnection(target: TestWorkflowEnvironment) {
   const proxy = await TcpProxy.start(target.address);
   const connection = await NativeConnection.connect({ address: proxy.address });
-  const http = new Map<EndpointName, number>();
-  const send = connection.transport.call.bind(connection.transport);
-  connection.transport.call = ((endpoint, request, options) => {
-    http.set(endpoint, (http.get(endpoint) ?? 0) + 1);
-    return send(endpoint, request, options);
-  }) as typeof send;
+  const http = countHttpCalls(connection);
   const httpCompletions = () => [...http].filter(([e]) => COMPLETIONS.has(e)).reduce((n, [, c]) => n + c, 0);
   return { proxy, connection, http, httpCompletions };
 }

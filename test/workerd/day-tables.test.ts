@@ -16,7 +16,7 @@ import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { dropDay } from '../../src/workflow-object/day-drop.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { expectError, inWorkflow, restart, tablesOf, testEnv } from './helpers.js';
+import { expectError, inWorkflow, restart, rowsWrittenBy, tablesOf, testEnv } from './helpers.js';
 import { complete, spaceWithRetention as space, type Space } from './visibility-helpers.js';
 
 const MINUTE = 60_000;
@@ -61,20 +61,9 @@ const rowsByTable = (s: Space, workflowId: string) =>
  */
 const sweepAt = (s: Space, workflowId: string, at: number) =>
   inShard(s, workflowId, async ({ sql, sweep }) => {
-    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-    const exec = sql.exec.bind(sql);
-    sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
-      const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
-      cursors.push(cursor);
-      return cursor;
-    }) as SqlStorage['exec'];
     sweep.clock.advance(at - sweep.clock.now());
-    try {
-      const deleted = await sweep.run();
-      return { deleted, written: cursors.reduce((n, c) => n + c.rowsWritten, 0) };
-    } finally {
-      sql.exec = exec;
-    }
+    const { result: deleted, written } = await rowsWrittenBy(sql, () => sweep.run());
+    return { deleted, written };
   });
 
 

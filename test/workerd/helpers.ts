@@ -459,3 +459,24 @@ export function expectError(res: ApiAnswer, code: ErrorCode, message?: RegExp): 
   if (message && !message.test(error.message)) throw new Error(`${code} message ${JSON.stringify(error.message)} does not match ${message}`);
   return error;
 }
+
+/**
+ * Runs `fn` while recording the cursor of every statement `sql` runs (the workflows' own handles
+ * included: they call the shard's `exec`), then restores `exec`. Answers `fn`'s result and the rows
+ * those statements wrote, as workerd bills them (`rowsWritten`).
+ */
+export async function rowsWrittenBy<T>(sql: SqlStorage, fn: () => Promise<T>): Promise<{ result: T; written: number }> {
+  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+  const exec = sql.exec.bind(sql);
+  sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+    const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+    cursors.push(cursor);
+    return cursor;
+  }) as SqlStorage['exec'];
+  try {
+    const result = await fn();
+    return { result, written: cursors.reduce((n, c) => n + c.rowsWritten, 0) };
+  } finally {
+    sql.exec = exec;
+  }
+}

@@ -13,7 +13,7 @@ import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { expectError, inWorkflow, shardSlot, testEnv } from './helpers.js';
+import { expectError, inWorkflow, rowsWrittenBy, shardSlot, testEnv } from './helpers.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { complete, spaceWithRetention, type Space } from './visibility-helpers.js';
 
@@ -114,21 +114,10 @@ describe("a shard's retention sweep", () => {
     const kept = (await rowsOf(s, once)) + (await rowsOf(s, twice));
     expect(kept).toBeGreaterThanOrEqual(4);
     const written = await inShard(s, once, async (sweep, sql) => {
-      // Every statement of the shard, the workflows' own handles included (they call the shard's `exec`).
-      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-      const exec = sql.exec.bind(sql);
-      sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
-        const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
-        cursors.push(cursor);
-        return cursor;
-      }) as SqlStorage['exec'];
       sweep.clock.advance(HOUR + MINUTE);
-      try {
-        expect(await sweep.run()).toBe(3);
-      } finally {
-        sql.exec = exec;
-      }
-      return cursors.reduce((n, c) => n + c.rowsWritten, 0);
+      const { result: deleted, written } = await rowsWrittenBy(sql, () => sweep.run());
+      expect(deleted).toBe(3);
+      return written;
     });
     // Before, a first run's deletion wrote the row naming its workflow, which the emptying then deleted: two more.
     expect(written).toBe(kept + 3);
