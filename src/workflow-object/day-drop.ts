@@ -31,7 +31,7 @@ export interface DayDropShard {
 const ON_ITS_WAY = ['o/', 'c/'];
 
 /**
- * Moves out the day's workflows that outlive `cutoff` and drops the day's pair, in one transaction.
+ * Moves out the day's workflows that outlive `cutoff` and drops the day's table, in one transaction.
  * Returns the ids moved, and how many runs went with the tables.
  */
 export function dropDay(shard: DayDropShard, day: number, cutoff: number): { moved: Set<string>; runsDropped: number } {

@@ -422,6 +422,34 @@ describe("a shard's day tables", () => {
     expect(await total(inState)).toBe(6);
   });
 
+  it('a list page over a day table reads each of its rows, and its run rows again to sort them: no index (an index entry is a billed row written), SQLite walks the table and sorts its run rows', async () => {
+    const s = await space(HOUR);
+    const ids = sameShard('paged', 12);
+    for (const [i, id] of ids.entries()) await s.start(id, { minutesLater: i });
+    const day = dayOf(Date.now());
+    const { read, rows, runs, listed } = await inShard(s, ids[0]!, ({ sql, o }) => {
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const exec = sql.exec.bind(sql);
+      sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+        const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+        if (query.includes(`FROM ${stateTableOf(day)} e`)) cursors.push(cursor);
+        return cursor;
+      }) as SqlStorage['exec'];
+      try {
+        const page = o.readVisibility({ kind: 'list', query: '', pageSize: 3, maxBytes: 1 << 20 });
+        const count = (where: string) => exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${stateTableOf(day)} WHERE ${where}`).one().n;
+        return { read: cursors.reduce((n, c) => n + c.rowsRead, 0), rows: count('1'), runs: count('start_time IS NOT NULL'), listed: page.rows.length };
+      } finally {
+        sql.exec = exec;
+      }
+    });
+    expect(listed).toBe(3);
+    // Every row of the table once, and each run row again as SQLite sorts it, whatever the page size: on a
+    // table of 100k W1s (a row each once closed) about 200k rows read a page, $0.0002 at $0.001 per million.
+    expect(runs).toBe(12);
+    expect(read).toBe(rows + runs);
+  });
+
   it("a shard's stubs all answer a list over their day tables (no shard fails on a table it has not made)", async () => {
     const s = await space(HOUR);
     for (const stub of workflowShardStubs(testEnv, s.ns)) await runInDurableObject(stub, () => undefined);
