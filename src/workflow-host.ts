@@ -125,8 +125,8 @@ export class WorkflowHost {
         // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
         if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
-        this.store.write(tx, this.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined);
-        for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.storedBytes) }, tx.now, runId === tx.newCurrentRunId);
+        const summaries = () => { for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.storedBytes) }, tx.now, runId === tx.newCurrentRunId); };
+        this.store.write(tx, this.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined, summaries);
         for (const call of tx.calls) this.calls.enqueue(call, tx.now);
         this.alarms.schedule(tx);
       });

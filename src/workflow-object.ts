@@ -264,13 +264,13 @@ export class WorkflowObject extends DurableObject<Env> {
 
   /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */
   readVisibility<R extends ShardRead>(read: R): ShardAnswers[R['kind']] {
-    // A start's list entry may still be held in its workflow's memory (shard-store.ts). A metrics scrape
+    // A start's list entry may still be held in its workflow's memory (of `state`: shard-store.ts). A metrics scrape
     // (every few seconds) counts it there; any other read writes it first, so that every run started is read.
     const held = [...this.hosts.values()].flatMap(({ host }) => (host.visibility instanceof ShardSummaries ? [host.visibility] : []));
-    const tables = this.days.visibilityTables();
-    if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, { kind: 'byQueue' }, tables), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
+    const days = this.days.list();
+    if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, { kind: 'byQueue' }, days), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
     for (const summaries of held) summaries.writeHeld();
-    return readShard(this.ctx.storage.sql, read, tables);
+    return readShard(this.ctx.storage.sql, read, days);
   }
 
   override async alarm(info?: AlarmInvocationInfo): Promise<void> {

@@ -33,7 +33,8 @@ export interface QueueStatusCount {
 /** Runs per task queue and status of a store: D1's by namespace too; a shard keeps one namespace. */
 export function runsByQueueSql(layout: VisibilityLayout): Sql {
   const ns = layout.namespace ? 'e.namespace AS namespace, ' : '';
-  return { sql: `SELECT ${ns}e.task_queue AS task_queue, e.status AS status, COUNT(*) AS n FROM ${layout.runs} e GROUP BY ${ns ? 'e.namespace, ' : ''}e.task_queue, e.status`, params: [] };
+  const entries = layout.entries ? ` WHERE ${layout.entries}` : '';
+  return { sql: `SELECT ${ns}e.task_queue AS task_queue, e.status AS status, COUNT(*) AS n FROM ${layout.runs} e${entries} GROUP BY ${ns ? 'e.namespace, ' : ''}e.task_queue, e.status`, params: [] };
 }
 
 /** Every store's counts: each registered namespace's shards, or D1 (nothing without a VISIBILITY binding). */

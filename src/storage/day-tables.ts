@@ -1,18 +1,17 @@
 /**
  * Day tables: where a shard's workflows keep their rows (docs/scale.md, "Where a shard's rows live"). Cloudflare
  * bills a deleted row as a row written, and `DROP TABLE` as none. So a workflow new to its shard is
- * written to the table of the UTC day it arrived, `state_d<N>`, and its runs' list entries to
- * `visibility_d<N>` (same schemas as `state` and `visibility`); once that day has ended and the
- * namespace's retention has passed, the shard's retention sweep moves out what must outlive it and
- * drops the pair (retention-sweep.ts): a short workflow's deletion writes no row. `state` and
+ * written to the table of the UTC day it arrived, `state_d<N>`: the schema of `state` and a run's list
+ * entry's columns, which its run's row carries (src/visibility/list-entry.ts); once that day has ended and
+ * the namespace's retention has passed, the shard's retention sweep moves out what must outlive it and
+ * drops the table (retention-sweep.ts): a short workflow's deletion writes no row. `state` and
  * `visibility` keep the workflows written before day tables, and those moved out of one.
  *
  * A workflow's rows are in exactly one table; its `TableBinding` names it, shared by every StateTable
  * and the list entries' writer of the workflow, so that a move rebinds all of them at once.
  */
-import { STATE_TABLE, VERSION_KEY, prefixEnd } from './state-table.js';
-// Used only when a day's tables are made (no cycle at load: shard-store.ts imports this module too).
-import { VISIBILITY_TABLE } from '../visibility/shard-store.js';
+import { VERSION_KEY, prefixEnd } from './state-table.js';
+import { DAY_LIST_COLUMNS_DDL } from '../visibility/list-entry.js';
 
 export const DAY_MS = 86_400_000;
 
@@ -26,14 +25,18 @@ export const dayEnd = (day: number) => (day + 1) * DAY_MS;
 
 /** The state table of a day (null: `state`). */
 export const stateTableOf = (day: number | null) => (day === null ? 'state' : `state_d${day}`);
-/** The visibility table of a day (null: `visibility`). */
-export const visibilityTableOf = (day: number | null) => (day === null ? 'visibility' : `visibility_d${day}`);
+/** The table of a day's list entries, its state table (null: `visibility`). */
+export const listTableOf = (day: number | null) => (day === null ? 'visibility' : stateTableOf(day));
 
-/** A `no such table` error of SQLite for any of the visibility tables. */
+/** A day's state table: `state`'s columns, and a run's list entry's (NULL on every other row). */
+export const dayTableDdl = (day: number) => `CREATE TABLE IF NOT EXISTS ${stateTableOf(day)} (k TEXT PRIMARY KEY, v TEXT NOT NULL, n INTEGER,
+  ${DAY_LIST_COLUMNS_DDL}) WITHOUT ROWID`;
+
+/** A `no such table` error of SQLite for `visibility`. */
 export const isMissingVisibilityTable = (err: unknown) => /no such table: visibility/i.test(String((err as Error)?.message ?? err));
 
 /**
- * Which tables a workflow's rows are in: `day` null for `state`/`visibility`, else its day's pair.
+ * Which tables a workflow's rows are in: `day` null for `state`/`visibility`, else its day's table.
  * Mutable: the sweep's move sets it to null in the turn it moves the rows (WorkflowObject.dayDropped).
  */
 export class TableBinding {
@@ -58,8 +61,13 @@ export class TableBinding {
   get state(): string {
     return stateTableOf(this.day);
   }
-  get visibility(): string {
-    return visibilityTableOf(this.day);
+  /** The table of its runs' list entries: `visibility`, or its day table's run rows. */
+  get listTable(): string {
+    return listTableOf(this.day);
+  }
+  /** Its runs' list entries ride in their rows (a day table), not in `visibility`. */
+  get listsInRunRows(): boolean {
+    return this.day !== null;
   }
 }
 
@@ -69,7 +77,7 @@ export const STATE_ONLY: TableBinding = Object.freeze(new TableBinding(null)) as
 const DAY_TABLE = /^state_d(\d+)$/;
 
 /**
- * A shard's day tables: the days whose pair exists, read once from sqlite_master and then kept in
+ * A shard's day tables: the days whose table exists, read once from sqlite_master and then kept in
  * memory (created and dropped only through this).
  */
 export class ShardDays {
@@ -101,16 +109,11 @@ export class ShardDays {
     return this.days;
   }
 
-  /** The visibility tables a read of the shard's lists reads: `visibility`, then each live day's. */
-  visibilityTables(): string[] {
-    return ['visibility', ...this.list().map(visibilityTableOf)];
-  }
-
   /**
    * The table of the workflow whose keys start with `scope`: `state` when it holds any of its rows,
    * else the newest live day table that does, else (a workflow new to the shard) today's, created now
    * — outside any change's transaction, so that a change rolled back cannot take the table back from
-   * under this memory (a new day's pair costs its creation's rows once per shard and day).
+   * under this memory (a new day's table costs its creation's rows once per shard and day).
    */
   locate(scope: string, now = Date.now()): TableBinding {
     const days = this.list();
@@ -130,7 +133,7 @@ export class ShardDays {
   }
 
   /**
-   * Creates the day's pair if it does not exist. The shard's first records schema version 4 in `state`
+   * Creates the day's table if it does not exist. The shard's first records schema version 4 in `state`
    * once its schema is opened (a new database's made, an older one's migrated): a build from before
    * day tables then refuses the database rather than missing the workflows in them (schema.ts).
    */
@@ -142,13 +145,12 @@ export class ShardDays {
       const recorded = this.sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = ?`, VERSION_KEY).toArray()[0]?.v;
       if (recorded === undefined || Number(recorded) < DAY_TABLES_VERSION) this.sql.exec(`INSERT OR REPLACE INTO state (k, v, n) VALUES (?, ?, NULL)`, VERSION_KEY, String(DAY_TABLES_VERSION));
     }
-    this.sql.exec(STATE_TABLE.replace(' state ', ` ${stateTableOf(day)} `));
-    this.sql.exec(visibilityTableDdl(day));
+    this.sql.exec(dayTableDdl(day));
     this.days = [...days, day].sort((a, b) => a - b);
     return day;
   }
 
-  /** The day's pair is gone (the sweep dropped it, in its transaction; called once that committed). */
+  /** The day's table is gone (the sweep dropped it, in its transaction; called once that committed). */
   forgetDay(day: number): void {
     this.days = this.list().filter((d) => d !== day);
   }
@@ -170,6 +172,3 @@ export function* scopesIn(sql: SqlStorage, table: string, scopeOf: (key: string)
     from = prefixEnd(scope);
   }
 }
-
-/** The CREATE statement of a day's visibility table. */
-export const visibilityTableDdl = (day: number | null) => VISIBILITY_TABLE.replace(' visibility ', ` ${visibilityTableOf(day)} `);

@@ -7,8 +7,8 @@
  * Tables made by their first write are not part of a version: a database without them is whole (a
  * table costs billed rows and a page, so only an object that needs one pays for it). They are
  * declared beside their rows' owner and listed here: a shard's alarm slots (`alarm_buckets`,
- * src/workflow-object/alarm-rows.ts) and its runs' list entries (`visibility`, VISIBILITY_TABLE in
- * src/visibility/shard-store.ts). Changing one of their layouts takes a migration, run where the
+ * src/workflow-object/alarm-rows.ts) and the list entries of its `state` workflows (`visibility`, VISIBILITY_TABLE in
+ * src/visibility/list-entry.ts). Changing one of their layouts takes a migration, run where the
  * table is opened: alarm-rows.ts moves the slots of the layout before it (`alarms`, a row and an
  * index entry per workflow) into its rows when its shard starts, and drops that table.
  */
@@ -22,7 +22,7 @@ export type SchemaStorage = Pick<DurableObjectStorage, 'sql' | 'transactionSync'
 
 /**
  * The version a database is brought to when its object starts. Version 4: a shard's workflows may
- * live in day tables (`state_d<N>`, `visibility_d<N>`, src/storage/day-tables.ts), which a build of
+ * live in day tables (`state_d<N>`, src/storage/day-tables.ts), which a build of
  * version 3 would not see — it would take a workflow there for one that does not exist, and start a
  * second run of a running id in `state`. Nothing is migrated (a version 3 database is a version 4
  * one without day tables, and reads as version 4: `schemaVersion`); a shard records version 4 in a

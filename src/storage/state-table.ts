@@ -16,6 +16,8 @@
  */
 import type { StoredValue } from './row-codec.js';
 import { STATE_ONLY, type TableBinding } from './day-tables.js';
+import { LIST_ENTRY_COLUMNS, LIST_ENTRY_SQL } from '../visibility/list-entry.js';
+import type { SqlValue } from '../visibility/filter-sql.js';
 
 export const STATE_TABLE = `CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL, n INTEGER) WITHOUT ROWID`;
 
@@ -161,6 +163,22 @@ export class StateTable {
     const p = this.prefixOf(k);
     // A prefix not loaded yet is read from storage, this row included, when it is first used.
     if (p !== undefined) this.held(p)?.set(k, { k, v: v as string, n });
+  }
+
+  /**
+   * Writes a run's row (an unmirrored prefix), in a day table with the run's list entry (`listing`,
+   * list-entry.ts) in the same statement: one row written. Without one it keeps the entry the row has
+   * (a change that left the run's summary as it was): an upsert of `k, v, n` alone, still one row.
+   */
+  putRun(k: string, v: StoredValue, n: number, listing: SqlValue[] | undefined): void {
+    if (!this.binding.listsInRunRows) return this.put(k, v, n);
+    if (listing) this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n, ${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ${LIST_ENTRY_COLUMNS.map(() => '?').join(', ')})`, this.key(k), v, n, ...listing);
+    else this.sql.exec(`INSERT INTO ${this.table} (k, v, n) VALUES (?, ?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = excluded.n`, this.key(k), v, n);
+  }
+
+  /** Sets the list entry of a run whose row this change does not otherwise write (a day table's). */
+  listRun(k: string, listing: SqlValue[]): void {
+    this.sql.exec(`UPDATE ${this.table} SET (${LIST_ENTRY_SQL}) = (${LIST_ENTRY_COLUMNS.map(() => '?').join(', ')}) WHERE k = ?`, ...listing, this.key(k));
   }
 
   delete(k: string): void {

@@ -25,6 +25,8 @@ import type { SchemaStorage } from './schema.js';
 import { CURRENT, StateTable, TableMirror, pad, prefixEnd, rowBytes } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
 import { STATE_ONLY, type TableBinding } from './day-tables.js';
+import type { RunListings } from '../visibility/list-entry.js';
+import type { SqlValue } from '../visibility/filter-sql.js';
 
 /** A request id's record: what the request was, and the answer a retry of it gets. */
 export interface RequestRecord {
@@ -104,7 +106,7 @@ interface CachedRun extends RunRows {
   bytes?: number | undefined;
 }
 
-export class WorkflowStore implements ExecutionStore {
+export class WorkflowStore implements ExecutionStore, RunListings {
   /** The object's SQL handle (the visibility and call outboxes share it); see ReopeningSql. */
   readonly sql: SqlStorage;
   private readonly schema: ReopeningSql;
@@ -112,6 +114,10 @@ export class WorkflowStore implements ExecutionStore {
   private readonly mirror = new TableMirror();
   readonly state: StateTable;
   private readonly runs = new Map<string, CachedRun | null>();
+  /** The run rows a change's `write` made, put at its end with their list entries (`putRunRows`). */
+  private readonly unwrittenRuns: Array<{ runId: string; row: StoredValue; seq: number }> = [];
+  /** The list entries the change made (`listRun`), written with their runs' rows. */
+  private readonly listings = new Map<string, SqlValue[]>();
   private lastRunSeq: number | undefined;
   private lastOutboxId: number | undefined;
   /**
@@ -188,6 +194,8 @@ export class WorkflowStore implements ExecutionStore {
   forget(): void {
     // With the rows the outboxes mirror (they share this SQL handle).
     this.state.forget();
+    this.unwrittenRuns.length = 0;
+    this.listings.clear();
     this.runs.clear();
     this.lastRunSeq = undefined;
     this.lastOutboxId = undefined;
@@ -450,9 +458,13 @@ export class WorkflowStore implements ExecutionStore {
   /**
    * Writes what the change gathered: events, the rows of each run that changed, the new current
    * run (and the object's name with it), outbox rows and the request record. Call inside the
-   * change's transaction.
+   * change's transaction. `summarize` makes the change's run summaries once memory holds what the
+   * change wrote (their units and bytes), before the runs' rows are put: in a day table a run's list
+   * entry (`listRun`) rides in its row's statement (state-table.ts `putRun`).
    */
-  write(tx: Txn, objectName: string | undefined, request?: RequestRecord): void {
+  write(tx: Txn, objectName: string | undefined, request?: RequestRecord, summarize?: () => void): void {
+    this.unwrittenRuns.length = 0;
+    this.listings.clear();
     const record = request && { id: request.requestId, f: fingerprintHash(request.fingerprint), t: tx.now, r: request.response };
     const holder = record && this.requestHolder(tx);
     // Each run's events go with its row (its tail), or to history rows (continue-as-new adds to two
@@ -506,6 +518,24 @@ export class WorkflowStore implements ExecutionStore {
       const id = ++this.lastOutboxId;
       this.state.put(OUTBOX + pad(id), JSON.stringify({ q: d.taskQueue, kind: d.kind, ref: d.ref, attempts: 0 }), tx.now);
     }
+    summarize?.();
+    this.putRunRows();
+  }
+
+  /** Stages a run's list entry for the change's write of its row (RunListings: a workflow of a day table). */
+  listRun(runId: string, values: SqlValue[]): void {
+    this.listings.set(runId, values);
+  }
+
+  /** The change's run rows, each with its list entry if it has one; an entry of a run whose row it did not write, alone. */
+  private putRunRows(): void {
+    for (const { runId, row, seq } of this.unwrittenRuns) {
+      this.state.putRun(runKey(runId), row, seq, this.listings.get(runId));
+      this.listings.delete(runId);
+    }
+    for (const [runId, listing] of this.listings) this.state.listRun(runKey(runId), listing);
+    this.unwrittenRuns.length = 0;
+    this.listings.clear();
   }
 
   /**
@@ -548,7 +578,7 @@ export class WorkflowStore implements ExecutionStore {
       const text = withExtras(next.core, { usage, requests, tail }, requestsText);
       // A running run's row is rewritten by its next change: deflating it would spend CPU on bytes overwritten.
       const row = closed ? encodeRow(text) : text;
-      this.state.put(runKey(runId), row, prev.seq);
+      this.unwrittenRuns.push({ runId, row, seq: prev.seq });
       stored = this.historyBytes && row;
       bytes = undefined;
     }

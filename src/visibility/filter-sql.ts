@@ -17,6 +17,8 @@
 import type { AttributeRef, BuiltInAttribute, Comparator, Condition, ListFilter, Literal } from './list-filter.js';
 import { parseDatetime, textWords } from './search-attributes.js';
 import { LIST_COLUMNS } from './list-rows.js';
+import { stateTableOf } from '../storage/day-tables.js';
+import { IS_LIST_ENTRY } from './list-entry.js';
 
 export type SqlValue = string | number | null;
 
@@ -43,6 +45,8 @@ export interface VisibilityLayout {
   runs: string;
   /** The condition every row of the list's namespace meets, with its one `?` (D1), or none (a shard keeps one namespace). */
   namespace?: string;
+  /** The condition a row of `runs` meets when it is a run's entry, with no `?` (a day table: its run rows), or none (every row is). */
+  entries?: string;
   /** `FROM … WHERE …` over one run's attribute values (aliased `sa`), to which conditions are added with AND. */
   attributesOfRun: string;
   /** The expressions of a value's name, type, position, text and number. */
@@ -63,6 +67,12 @@ export const SHARD_LAYOUT: VisibilityLayout = {
   attributesOfRun: 'json_each(e.attributes) sa WHERE 1',
   sa: { name: '(sa.value ->> 0)', type: '(sa.value ->> 1)', ord: '(sa.value ->> 2)', str: '(sa.value ->> 3)', num: '(sa.value ->> 4)' },
 };
+
+/**
+ * A shard's day table (src/storage/day-tables.ts): the entries are its run rows' list columns
+ * (list-entry.ts), NULL on its other rows.
+ */
+export const dayLayout = (day: number): VisibilityLayout => ({ ...SHARD_LAYOUT, runs: stateTableOf(day), entries: `e.${IS_LIST_ENTRY}` });
 
 const COLUMNS: Record<BuiltInAttribute, string> = {
   WorkflowId: 'e.workflow_id',
@@ -267,9 +277,10 @@ function beyond(key: SortKey, v: SqlValue): Sql {
 
 // ---- Statements ---------------------------------------------------------------------
 
-/** The rows of the layout's store that belong to the list's namespace (all of a shard's). */
+/** The rows of the layout's store that are entries of the list's namespace (all of a shard's entries). */
 export function ofNamespace(layout: VisibilityLayout, namespace: string): Sql {
-  return layout.namespace ? sql(layout.namespace, namespace) : TRUE;
+  const ns = layout.namespace ? sql(layout.namespace, namespace) : TRUE;
+  return layout.entries ? sql(`${layout.entries} AND ${ns.sql}`, ...ns.params) : ns;
 }
 
 /**

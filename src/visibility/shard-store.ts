@@ -1,54 +1,44 @@
 /**
- * The visibility store of a workflow shard (src/workflow-object.ts): the summaries of the runs of
- * its workflows, in its own SQLite database, written in the transaction of the change that makes
- * them (a start, a close, an upsert of search attributes or memo, a deletion). No outbox, no
- * delivery, no retry: the row moves with the change or not at all (design invariant 1), and a
+ * The visibility store of a workflow shard (src/workflow-object.ts): the list entries of the runs of
+ * its workflows (list-entry.ts), in its own SQLite database, written in the transaction of the change
+ * that makes them (a start, a close, an upsert of search attributes or memo, a deletion). No outbox,
+ * no delivery, no retry: the entry moves with the change or not at all (design invariant 1), and a
  * started run is listed at once. List, count, the namespace's cost and the service's metrics ask
  * every shard of the namespace (readShard) and merge the answers (queries.ts, list-rows.ts).
  *
- * The table, `visibility`, has the columns of D1's `executions` that lists read, so that one
- * translation of a list filter (filter-sql.ts, SHARD_LAYOUT) serves both. Its primary key is the
- * default list order's (start time, run id), and it has no other index: a write is one billed row,
- * the default list reads a page off the key, and a filter walks the shard's runs (rows read cost a
- * thousandth of rows written). A run's search-attribute values (search-attributes.ts) are a JSON
- * array in its row, `attributes`, not rows of their own.
+ * Where a run's entry is depends on its workflow's table (src/storage/day-tables.ts):
+ * - a workflow of a day table, `state_d<N>` (every workflow new to its shard): in its run's own row,
+ *   in the list columns that table has (NULL on its other rows), written in the statement that writes
+ *   the run's row (WorkflowStore `listRun`, StateTable `putRun`): no billed row of its own, and dropped
+ *   with the day's table;
+ * - a workflow of `state` (written before day tables, or moved out of one): in `visibility`, a row per
+ *   run, whose primary key is the default list order's (start time, run id).
+ * Neither has another index: a write is one billed row, and a filter walks the shard's runs (rows read
+ * cost a thousandth of rows written). The list columns are those of D1's `executions` that lists read,
+ * so that one translation of a list filter (filter-sql.ts, SHARD_LAYOUT and dayLayout) serves all. A
+ * run's search-attribute values (search-attributes.ts) are a JSON array in its entry, `attributes`.
  *
- * Created by the first summary a shard writes (a table costs billed rows and a page), so a database
- * of its SCHEMA_VERSION (src/storage/schema.ts) is whole without it; reads of a shard without it find
- * nothing.
- *
- * A workflow's entries are in the table its rows' binding names (src/storage/day-tables.ts): its day's
- * `visibility_d<N>`, dropped whole after retention, or `visibility`. A read of the shard reads each
- * table and merges them (`readShard`).
+ * `visibility` is made by the first summary a shard writes there (a table costs billed rows and a page),
+ * so a database of its SCHEMA_VERSION (src/storage/schema.ts) is whole without it; reads of a shard
+ * without it find nothing there.
  */
 import type { WorkflowExecutionStatus } from '../../protocol/index.js';
 import { parseListFilter } from './list-filter.js';
-import { SHARD_LAYOUT, countSql, listSql, sortKeys, whereSql, type Sql, type SqlValue } from './filter-sql.js';
+import { SHARD_LAYOUT, countSql, dayLayout, listSql, sortKeys, whereSql, type Sql, type SqlValue } from './filter-sql.js';
 import { mergePages, storePage, withinBytes, type ExecutionRow, type StorePage } from './list-rows.js';
-import { STATE_ONLY, isMissingVisibilityTable, visibilityTableDdl, type TableBinding } from '../storage/day-tables.js';
-import { indexed, storable } from './store.js';
+import { STATE_ONLY, isMissingVisibilityTable, type TableBinding } from '../storage/day-tables.js';
+import { LIST_ENTRY_SQL, VISIBILITY_TABLE, listEntryValues, type RunListings } from './list-entry.js';
 import type { ExecutionSummary, SummaryWriter } from './summary.js';
 import { unitsSql } from '../cost/namespace-cost.js';
 import { runsByQueueSql, type QueueStatusCount } from '../metrics/service-metrics.js';
 
-/**
- * The runs' table. A run's start time never changes (a reset or continue-as-new is a new run), so
- * (start time, run id) names its one row for its whole life. `attributes`: the search-attribute
- * values as [name, type, ord, str, num] arrays (SHARD_LAYOUT reads them); `units`: the run's billable
- * units when the summary was made (src/cost).
- */
-export const VISIBILITY_TABLE = `CREATE TABLE IF NOT EXISTS visibility (
-  start_time INTEGER NOT NULL, run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, workflow_type TEXT NOT NULL,
-  task_queue TEXT NOT NULL, status TEXT NOT NULL, execution_time INTEGER NOT NULL, close_time INTEGER,
-  history_length INTEGER NOT NULL, first_run_id TEXT NOT NULL, memo TEXT, search_attributes TEXT, attributes TEXT, units TEXT,
-  PRIMARY KEY (start_time, run_id)) WITHOUT ROWID`;
-
-const upsert = (table: string) => `INSERT OR REPLACE INTO ${table} (start_time, run_id, workflow_id, workflow_type, task_queue, status, execution_time,
-  close_time, history_length, first_run_id, memo, search_attributes, attributes, units) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const upsert = `INSERT OR REPLACE INTO visibility (${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /**
- * One workflow's summaries, written to its shard's table inside the caller's transaction — but a
- * run's first, its start's, is held in memory up to `holdMs` (a row written is billed, and a run
+ * One workflow's summaries, written inside the caller's transaction. Of a workflow of a day table:
+ * staged for its run's row (`runRows`, the workflow's store), which the same change writes. Of a
+ * workflow of `state`: written to `visibility` — but a run's first, its start's, is held in memory up
+ * to `holdMs` (a row written is billed, and a run
  * that closes by then, most short workflows, replaces it with its close's: one row, not two).
  * Nothing sees the difference: a read of the shard's list, count or cost writes every held entry
  * first (`writeHeld`, WorkflowObject.readVisibility), so a started run is still listed at once, and a
@@ -74,15 +64,14 @@ export class ShardSummaries implements SummaryWriter {
     private readonly now: () => number = Date.now,
     /** Which table holds the workflow's entries (its rows' binding: day-tables.ts). */
     private readonly tables: TableBinding = STATE_ONLY,
+    /** Where the entries of a workflow of a day table go: its store, which writes them with their runs' rows. */
+    private readonly runRows?: RunListings,
   ) {}
 
   enqueue(s: ExecutionSummary, now: number, started = false): void {
-    const values = indexed(s);
-    const row = [
-      s.startTime, s.runId, s.workflowId, s.workflowType, s.taskQueue, s.status, s.executionTime, s.closeTime ?? null, s.historyLength, s.firstRunId,
-      storable(s, 'memo'), storable(s, 'searchAttributes'), values.length ? JSON.stringify(values.map((v) => [v.name, v.type, v.ord, v.str, v.num])) : null,
-      s.units ? JSON.stringify(s.units) : null,
-    ];
+    const row = listEntryValues(s);
+    // Nothing is held for these: the start's run row lists the run, at the cost of no row.
+    if (this.tables.listsInRunRows && this.runRows) return this.runRows.listRun(s.runId, row);
     const holding = this.holding(s.runId);
     if (s.status === 'RUNNING' && this.holdMs > 0 && (started || holding)) {
       this.staged.push([s.runId, { row, due: holding?.due ?? now + this.holdMs }]);
@@ -94,9 +83,10 @@ export class ShardSummaries implements SummaryWriter {
 
   enqueueDeletion(_namespace: string, runId: string, startTime: number | undefined): void {
     if (this.holding(runId)) this.staged.push([runId, undefined]);
-    if (startTime === undefined) return;
+    // In a day table the entry is in the run's row, which the deletion deletes.
+    if (startTime === undefined || this.tables.listsInRunRows) return;
     try {
-      this.sql.exec(`DELETE FROM ${this.tables.visibility} WHERE start_time = ? AND run_id = ?`, startTime, runId);
+      this.sql.exec(`DELETE FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId);
     } catch (err) {
       if (!isMissingVisibilityTable(err)) throw err;
     }
@@ -107,9 +97,13 @@ export class ShardSummaries implements SummaryWriter {
     this.staged = [];
   }
 
-  /** Whether the run's entry is in the table (or held): false for a start's entry a crash lost. */
+  /**
+   * Whether the run's entry is in the table (or held): false for a start's entry a crash lost. A run of
+   * a day table is listed by the row that made it (no hold): asked no statement.
+   */
   isListed(runId: string, startTime: number): boolean {
-    return this.held.has(runId) || selectOrNone(this.sql, `SELECT 1 FROM ${this.tables.visibility} WHERE start_time = ? AND run_id = ?`, startTime, runId).length > 0;
+    if (this.tables.listsInRunRows) return true;
+    return this.held.has(runId) || selectOrNone(this.sql, `SELECT 1 FROM visibility WHERE start_time = ? AND run_id = ?`, startTime, runId).length > 0;
   }
 
   /** The held entries as a metrics read counts runs (runsByQueueSql's rows), one each. */
@@ -162,14 +156,13 @@ export class ShardSummaries implements SummaryWriter {
   }
 
   private write(row: SqlValue[]): void {
-    const { visibility } = this.tables;
     try {
-      this.sql.exec(upsert(visibility), ...row);
+      this.sql.exec(upsert, ...row);
     } catch (err) {
-      // The shard's first summary: the table is made in the same transaction (a day's is made with its state table).
+      // The shard's first summary there: the table is made in the same transaction.
       if (!isMissingVisibilityTable(err)) throw err;
-      this.sql.exec(visibilityTableDdl(this.tables.day));
-      this.sql.exec(upsert(visibility), ...row);
+      this.sql.exec(VISIBILITY_TABLE);
+      this.sql.exec(upsert, ...row);
     }
   }
 }
@@ -193,15 +186,17 @@ export interface ShardAnswers {
 }
 
 /**
- * Answers a read on the shard's database (its own handle) over its visibility `tables` (`visibility`
- * and the live day tables: ShardDays.visibilityTables); a shard that has written no summary has none.
- * One statement per table, merged here, rather than one over a UNION ALL of them: each table's list
- * is then read off its own primary key, pageSize + 1 rows at most (the default order's walk), and
- * the merge is the one the router already does over shards (list-rows.ts `mergePages`).
+ * Answers a read on the shard's database (its own handle) over `visibility` and the run rows of the
+ * live day tables (`days`: ShardDays.list); a shard that has written no summary to `visibility` has
+ * none there. One statement per table, merged here, rather than one over a UNION ALL of them: the
+ * merge is the one the router already does over shards (list-rows.ts `mergePages`), and `visibility`'s
+ * page is read off its primary key, pageSize + 1 rows at most (the default order's walk). A day table
+ * has no index on its entries (an index entry is a billed row written), so SQLite walks its rows,
+ * keeps the run rows and sorts them: a page reads every row of the table (docs/scale.md).
  */
-export function readShard<R extends ShardRead>(sql: SqlStorage, read: R, tables: readonly string[] = ['visibility']): ShardAnswers[R['kind']] {
+export function readShard<R extends ShardRead>(sql: SqlStorage, read: R, days: readonly number[] = []): ShardAnswers[R['kind']] {
   const select = <T>(s: Sql): T[] => selectOrNone<T>(sql, s.sql, ...s.params);
-  const layouts = tables.map((runs) => ({ ...SHARD_LAYOUT, runs }));
+  const layouts = [SHARD_LAYOUT, ...days.map(dayLayout)];
   switch (read.kind) {
     case 'list': {
       // Checked by the router before it asked (queries.ts): parsing cannot fail here.

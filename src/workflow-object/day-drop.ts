@@ -2,18 +2,20 @@
  * Dropping a shard's day tables (src/storage/day-tables.ts) once their day has ended and the
  * namespace's retention has passed: `DROP TABLE` is billed no row, where deleting a finished
  * workflow's rows one by one bills each. Before the drop, every workflow of the day that still has
- * something to keep is moved to `state` and `visibility` (INSERT … SELECT of its rows: billed once,
- * only for the workflows that outlive their day's retention); the rest go with the tables. Run by the
+ * something to keep is moved to `state`, and its runs' list entries (its run rows' list columns:
+ * src/visibility/list-entry.ts) to `visibility`, since `state` has no such columns (INSERT … SELECT:
+ * billed once, only for the workflows that outlive their day's retention); the rest go with the table. Run by the
  * shard's retention sweep (retention-sweep.ts), in one synchronous stretch: nothing else runs between
  * the choice of what to keep and the commit.
  *
  * A workflow is kept when any of these holds: a run of it is listed as running or closed after the
  * cutoff (now − retention); it has a run row that is not closed; it has a task or a call on its way
- * (outbox and call rows); it has no list entry at all (a start's entry held in memory, or lost with it
- * until its alarm writes it again: kept rather than guessed); its host in memory is not quiet.
+ * (outbox and call rows); it has no list entry at all (no run: kept rather than guessed); its host in
+ * memory is not quiet.
  */
 import { STATE_TABLE, prefixEnd } from '../storage/state-table.js';
-import { scopesIn, stateTableOf, visibilityTableDdl, visibilityTableOf } from '../storage/day-tables.js';
+import { scopesIn, stateTableOf } from '../storage/day-tables.js';
+import { IS_LIST_ENTRY, LIST_ENTRY_SQL, VISIBILITY_TABLE } from '../visibility/list-entry.js';
 import { RUN_PREFIX } from '../storage/run-rows.js';
 import { scopeOfKey, workflowIdOfScope } from './host-storage.js';
 
@@ -29,17 +31,16 @@ export interface DayDropShard {
 const ON_ITS_WAY = ['o/', 'c/'];
 
 /**
- * Moves out the day's workflows that outlive `cutoff` and drops the day's pair, in one transaction.
+ * Moves out the day's workflows that outlive `cutoff` and drops the day's table, in one transaction.
  * Returns the ids moved, and how many runs went with the tables.
  */
 export function dropDay(shard: DayDropShard, day: number, cutoff: number): { moved: Set<string>; runsDropped: number } {
   const { sql } = shard;
   const state = stateTableOf(day);
-  const visibility = visibilityTableOf(day);
-  // One scan of the day's list entries: per workflow, its runs and whether one of them is to be kept.
+  // One scan of the day's list entries (its run rows): per workflow, its runs and whether one of them is to be kept.
   const listed = new Map<string, { runs: number; live: boolean }>();
   for (const r of sql.exec<{ id: string; runs: number; live: number }>(
-    `SELECT workflow_id AS id, COUNT(*) AS runs, MAX(status = 'RUNNING' OR close_time IS NULL OR close_time > ?) AS live FROM ${visibility} GROUP BY workflow_id`,
+    `SELECT workflow_id AS id, COUNT(*) AS runs, MAX(status = 'RUNNING' OR close_time IS NULL OR close_time > ?) AS live FROM ${state} WHERE ${IS_LIST_ENTRY} GROUP BY workflow_id`,
     cutoff,
   )) {
     listed.set(r.id, { runs: r.runs, live: r.live === 1 });
@@ -66,13 +67,17 @@ export function dropDay(shard: DayDropShard, day: number, cutoff: number): { mov
   shard.transactionSync(() => {
     if (keep.length > 0) {
       sql.exec(STATE_TABLE);
-      sql.exec(visibilityTableDdl(null));
+      sql.exec(VISIBILITY_TABLE);
     }
     for (const scope of keep) sql.exec(`INSERT OR IGNORE INTO state (k, v, n) SELECT k, v, n FROM ${state} WHERE k >= ? AND k < ?`, scope, prefixEnd(scope));
-    // One scan of the day's list entries for all the moved workflows (the table has no index by workflow).
-    if (moved.size > 0) sql.exec(`INSERT OR REPLACE INTO visibility SELECT * FROM ${visibility} WHERE workflow_id IN (SELECT value FROM json_each(?))`, JSON.stringify([...moved]));
+    // One scan of the day's run rows for all the moved workflows' entries (the table has no index by workflow).
+    if (moved.size > 0) {
+      sql.exec(
+        `INSERT OR REPLACE INTO visibility (${LIST_ENTRY_SQL}) SELECT ${LIST_ENTRY_SQL} FROM ${state} WHERE ${IS_LIST_ENTRY} AND workflow_id IN (SELECT value FROM json_each(?))`,
+        JSON.stringify([...moved]),
+      );
+    }
     sql.exec(`DROP TABLE IF EXISTS ${state}`);
-    sql.exec(`DROP TABLE IF EXISTS ${visibility}`);
   });
   return { moved, runsDropped };
 }

@@ -79,7 +79,7 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
   });
   // A workflow in a shard (its keys scoped) keeps its summaries in the shard's database.
   const visibility = storage.scope !== ''
-    ? new ShardSummaries(storage.sql, runningSummaryDelayMs(env), now, storage.tables)
+    ? new ShardSummaries(storage.sql, runningSummaryDelayMs(env), now, storage.tables, store)
     : new VisibilityOutbox((m) => store.table(m), {
         store: meteredEnv.VISIBILITY ? new D1SummaryStore(meteredEnv.VISIBILITY, () => visibilityDb(env)) : undefined,
         now,

@@ -7,7 +7,7 @@
  */
 import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { DAY_MS, dayEnd, dayOf, stateTableOf, visibilityTableOf } from '../../src/storage/day-tables.js';
+import { DAY_MS, dayEnd, dayOf, stateTableOf } from '../../src/storage/day-tables.js';
 import { SCHEMA_VERSION } from '../../src/storage/schema.js';
 import { workflowObjectStub, workflowShardStubs } from '../../src/stubs.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
@@ -67,6 +67,37 @@ const sweepAt = (s: Space, workflowId: string, at: number) =>
   });
 
 
+/**
+ * Runs `fn` on the workflow's host with every statement of the shard's handle recorded, with the rows
+ * each wrote (the cursor's rowsWritten, what Cloudflare bills).
+ */
+async function statementsOf(s: Space, workflowId: string, fn: () => Promise<unknown>): Promise<Array<{ query: string; written: number }>> {
+  const cursors: Array<{ query: string; cursor: SqlStorageCursor<Record<string, SqlStorageValue>> }> = [];
+  let restore: (() => void) | undefined;
+  await inShard(s, workflowId, ({ sql }) => {
+    const exec = sql.exec.bind(sql);
+    sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+      const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+      cursors.push({ query, cursor });
+      return cursor;
+    }) as SqlStorage['exec'];
+    restore = () => void (sql.exec = exec);
+  });
+  try {
+    await fn();
+  } finally {
+    await inShard(s, workflowId, () => restore?.());
+  }
+  return cursors.map(({ query, cursor }) => ({ query, written: cursor.rowsWritten })).filter((st) => st.written > 0);
+}
+
+/** The run's list entry in its row of the day table (undefined: none). */
+const entryOf = (s: Space, workflowId: string, day: number, runId: string) =>
+  inShard(s, workflowId, ({ sql }) => sql.exec<{ status: string; history_length: number; workflow_type: string; memo: string | null; search_attributes: string | null }>(`SELECT status, history_length, workflow_type, memo, search_attributes FROM ${entriesOf(day)} WHERE run_id = ?`, runId).toArray()[0]);
+
+/** The list entries of a day table: its run rows' list columns (src/visibility/list-entry.ts), as a table to select from. */
+const entriesOf = (day: number) => `(SELECT * FROM ${stateTableOf(day)} WHERE start_time IS NOT NULL)`;
+
 const tableNames = (s: Space, workflowId: string) => inShard(s, workflowId, ({ sql }) => sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).toArray().map((r) => r.name));
 
 describe("a shard's day tables", () => {
@@ -77,7 +108,7 @@ describe("a shard's day tables", () => {
     const day = dayOf(Date.now());
     expect(await dayOfWorkflow(s, 'fresh')).toBe(day);
     expect(Object.keys(await rowsByTable(s, 'fresh'))).toEqual([stateTableOf(day)]);
-    const entries = await inShard(s, 'fresh', ({ sql }) => sql.exec<{ run_id: string; status: string }>(`SELECT run_id, status FROM ${visibilityTableOf(day)} WHERE workflow_id = 'fresh'`).toArray());
+    const entries = await inShard(s, 'fresh', ({ sql }) => sql.exec<{ run_id: string; status: string }>(`SELECT run_id, status FROM ${entriesOf(day)} WHERE workflow_id = 'fresh'`).toArray());
     expect(entries).toEqual([{ run_id: runId, status: 'COMPLETED' }]);
     expect(await s.ids()).toEqual(['fresh']);
   });
@@ -97,7 +128,6 @@ describe("a shard's day tables", () => {
     expect(swept).toEqual({ deleted: 3, written: 0 });
     // (Read before any request: the wall clock is still in that day, so a request for a workflow new to the shard would make its table again.)
     expect(await tableNames(s, ids[0]!)).not.toContain(stateTableOf(day));
-    expect(await tableNames(s, ids[0]!)).not.toContain(visibilityTableOf(day));
     for (const id of ids) expectError(await s.call('GET', `/workflows/${id}`), 'WORKFLOW_NOT_FOUND');
     expect(await s.ids()).toEqual([]);
     expect((await s.count()).count).toBe(0);
@@ -135,6 +165,9 @@ describe("a shard's day tables", () => {
     expect((await s.call('GET', `/workflows/${running}/history`)).status).toBe(200);
     expect((await s.call('GET', `/workflows/${recent}`)).body.status).toBe('COMPLETED');
     expect((await s.ids()).sort()).toEqual([recent, running].sort());
+    // Their list entries were moved to `visibility` (`state` has no list columns), one each.
+    const moved = await inShard(s, running, ({ sql }) => sql.exec<{ workflow_id: string; status: string }>(`SELECT workflow_id, status FROM visibility ORDER BY workflow_id`).toArray());
+    expect(moved).toEqual([{ workflow_id: recent, status: 'COMPLETED' }, { workflow_id: running, status: 'RUNNING' }].sort((a, b) => (a.workflow_id < b.workflow_id ? -1 : 1)));
 
     // Still a workflow as before: it closes, its result is read, and its run is deleted row by row at its retention.
     await s.completeTask(running, complete);
@@ -164,7 +197,7 @@ describe("a shard's day tables", () => {
     await s.terminate('reused');
     await s.start('reused');
     expect(Object.keys(await rowsByTable(s, 'reused'))).toEqual([stateTableOf(day)]);
-    const runs = await inShard(s, 'reused', ({ sql }) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${visibilityTableOf(day)} WHERE workflow_id = 'reused'`).one().n);
+    const runs = await inShard(s, 'reused', ({ sql }) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${entriesOf(day)} WHERE workflow_id = 'reused'`).one().n);
     expect(runs).toBe(3);
   });
 
@@ -174,7 +207,7 @@ describe("a shard's day tables", () => {
     await s.completeTask('chain', [{ type: 'ContinueAsNewWorkflowExecution', workflowType: 'order', taskQueue: s.queueOf('chain'), input: [] } as never]);
     const day = (await dayOfWorkflow(s, 'chain'))!;
     expect(Object.keys(await rowsByTable(s, 'chain'))).toEqual([stateTableOf(day)]);
-    const statuses = await inShard(s, 'chain', ({ sql }) => sql.exec<{ status: string }>(`SELECT status FROM ${visibilityTableOf(day)} WHERE workflow_id = 'chain' ORDER BY start_time`).toArray().map((r) => r.status));
+    const statuses = await inShard(s, 'chain', ({ sql }) => sql.exec<{ status: string }>(`SELECT status FROM ${entriesOf(day)} WHERE workflow_id = 'chain' ORDER BY start_time`).toArray().map((r) => r.status));
     expect(statuses.sort()).toEqual(['CONTINUED_AS_NEW', 'RUNNING']);
   });
 
@@ -259,7 +292,7 @@ describe("a shard's day tables", () => {
     const failed = await s.call('POST', '/workflows', { workflowId: 'rolled', workflowType: 'order', taskQueue: s.queueOf('rolled'), input: [] });
     expect(failed.status).toBe(500);
     expect(await rowsByTable(s, 'rolled')).toEqual({});
-    const entries = () => inShard(s, 'rolled', ({ sql }) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${visibilityTableOf(day)} WHERE workflow_id = 'rolled'`).one().n);
+    const entries = () => inShard(s, 'rolled', ({ sql }) => sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${entriesOf(day)} WHERE workflow_id = 'rolled'`).one().n);
     expect(await entries()).toBe(0);
     expect(await s.ids()).toEqual([]);
     // The day's tables were made before the change, outside it: they stay, and the shard's memory of them holds.
@@ -276,6 +309,134 @@ describe("a shard's day tables", () => {
     const recorded = await inShard(s, 'versioned', ({ sql }) => sql.exec<{ v: string }>(`SELECT v FROM state WHERE k = 'm/schemaVersion'`).toArray()[0]?.v);
     expect(recorded).toBe(String(SCHEMA_VERSION));
     expect(SCHEMA_VERSION).toBe(4);
+  });
+
+  it("a run's list entry rides in its run's row: each change writes that row once, and no list row of its own", async () => {
+    const s = await space(HOUR);
+    const day = dayOf(Date.now());
+    let runId = '';
+    const started = await statementsOf(s, 'w1', async () => void (runId = await s.start('w1')));
+    // Listed at once after its start, with no hold in memory: the start's run row carries the entry.
+    expect(await entryOf(s, 'w1', day, runId)).toMatchObject({ status: 'RUNNING', history_length: 2, workflow_type: 'order' });
+    expect(await s.ids()).toEqual(['w1']);
+    expect(await inWorkflow(s.ns, 'w1', (o: WorkflowHost) => [o.visibility.settled, o.visibility.earliestDue()])).toEqual([true, undefined]);
+    // The first task's completion with no command (no summary change) keeps the entry as it was.
+    const kept = await statementsOf(s, 'w1', () => s.completeTask('w1', []));
+    expect(await entryOf(s, 'w1', day, runId)).toMatchObject({ status: 'RUNNING', history_length: 2 });
+    await s.ok('POST', '/workflows/w1/signal', { signalName: 'go', input: [] });
+    // The close, by the workflow task that completes the run, as a W1's last task does.
+    const closed = await statementsOf(s, 'w1', () => s.completeTask('w1', complete));
+    expect(await entryOf(s, 'w1', day, runId)).toMatchObject({ status: 'COMPLETED' });
+    expect(await s.ids("ExecutionStatus = 'Completed'")).toEqual(['w1']);
+    const runRow = (sts: Array<{ query: string; written: number }>) => sts.filter((st) => st.query.includes(`INTO ${stateTableOf(day)}`) && st.query.includes('(k, v, n'));
+    for (const sts of [started, kept, closed]) {
+      // No statement writes a list row anywhere: not `visibility`, no UPDATE of the entry after the run's INSERT.
+      expect(sts.filter((st) => /visibility|^UPDATE/i.test(st.query))).toEqual([]);
+    }
+    // The start's and the close's run rows, with their entries, in one statement each: one row written each.
+    for (const sts of [started, closed]) expect(runRow(sts).filter((st) => st.query.includes('start_time')).map((st) => st.written)).toEqual([1]);
+    // A change that leaves the summary as it was writes the run's row alone (its entry kept): one row too
+    // (the task's start, then its completion: a change each).
+    const plain = runRow(kept).map((st) => ({ entry: st.query.includes('start_time'), written: st.written }));
+    expect(plain.length).toBeGreaterThan(0);
+    expect(plain).toEqual(plain.map(() => ({ entry: false, written: 1 })));
+  });
+
+  it('upserting search attributes or memo updates the run\'s entry in its row: lists filter by the new values', async () => {
+    const s = await space(HOUR);
+    const day = dayOf(Date.now());
+    const runId = await s.start('tagged', { searchAttributes: { Region: 'eu' } });
+    expect(await s.ids("Region = 'eu'")).toEqual(['tagged']);
+    await s.completeTask('tagged', [
+      { type: 'UpsertWorkflowSearchAttributes', searchAttributes: { Region: 'us', Tier: 3 } } as never,
+      { type: 'ModifyWorkflowProperties', upsertedMemo: { note: { metadata: { encoding: 'anNvbi9wbGFpbg==' }, data: 'ImhpIg==' } } } as never,
+    ]);
+    expect(await s.ids("Region = 'eu'")).toEqual([]);
+    expect(await s.ids("Region = 'us' AND Tier >= 3")).toEqual(['tagged']);
+    const entry = await entryOf(s, 'tagged', day, runId);
+    expect(JSON.parse(entry!.memo!)).toHaveProperty('note');
+    expect((await s.list()).executions[0]?.memo).toHaveProperty('note');
+  });
+
+  it('lists and counts answer alike over `visibility` (workflows of `state`) and day tables: status, type, search attributes, close-time order', async () => {
+    const inState = await space(HOUR);
+    const inDays = await space(HOUR);
+    for (const stub of workflowShardStubs(testEnv, inState.ns)) await runInDurableObject(stub, (o: WorkflowObject) => void ((o as unknown as { days: { newInDays: boolean } }).days.newInDays = false));
+    for (const s of [inState, inDays]) {
+      for (let i = 0; i < 6; i++) await s.start(`m${i}`, { type: i % 2 ? 'ship' : 'order', minutesLater: i, searchAttributes: { Region: i % 3 ? 'eu' : 'us' } });
+      // Closed in the order m4, m0, m2 (at 14, 20 and 32 minutes: each workflow's clock moves on its own).
+      for (const [n, id] of ['m4', 'm0', 'm2'].entries()) {
+        await inWorkflow(s.ns, id, (o: WorkflowHost) => o.clock.advance((10 + 10 * n) * MINUTE));
+        await s.completeTask(id, complete);
+      }
+    }
+    expect(await dayOfWorkflow(inState, 'm0')).toBeNull();
+    expect(await dayOfWorkflow(inDays, 'm0')).toBe(dayOf(Date.now()));
+    const queries = [
+      undefined,
+      "ExecutionStatus = 'Running'",
+      "ExecutionStatus = 'Completed' ORDER BY CloseTime DESC",
+      // (Running runs tie on CloseTime: the start time orders them, else the run id, random, would.)
+      'ORDER BY CloseTime ASC, StartTime ASC',
+      "WorkflowType = 'ship'",
+      "Region = 'eu' AND WorkflowType = 'order'",
+      "Region IN ('us') OR ExecutionStatus = 'Completed'",
+    ];
+    for (const q of queries) {
+      const [a, b] = [await inState.ids(q), await inDays.ids(q)];
+      expect({ q, ids: b }).toEqual({ q, ids: a });
+    }
+    expect(await inDays.ids("ExecutionStatus = 'Completed' ORDER BY CloseTime DESC")).toEqual(['m2', 'm0', 'm4']);
+    expect(await inDays.ids("ExecutionStatus = 'Completed' ORDER BY CloseTime ASC")).toEqual(['m4', 'm0', 'm2']);
+    for (const q of [undefined, "WorkflowType = 'order'", "Region = 'us'"]) expect((await inDays.count(q)).count).toBe((await inState.count(q)).count);
+    const byStatus = async (s: Space) => ((await s.count(undefined, 'ExecutionStatus')).groups ?? []).map((g: { count: number }) => g.count).sort();
+    expect(await byStatus(inDays)).toEqual(await byStatus(inState));
+    // Pages of two over the day table, a token at each step: every run once, in the same order.
+    const paged = async (s: Space) => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const answer = await s.list(undefined, { pageSize: 2, ...(token ? { nextPageToken: token } : {}) });
+        seen.push(...answer.executions.map((e) => e.execution.workflowId));
+        token = answer.nextPageToken || undefined;
+        if (!token) break;
+      }
+      return seen;
+    };
+    expect(await paged(inDays)).toEqual(await paged(inState));
+    // The namespace's cost and the service metrics count the day table's runs as `visibility`'s.
+    const byQueue = (s: Space) => Promise.all(workflowShardStubs(testEnv, s.ns).map((stub) => runInDurableObject(stub, (o: WorkflowObject) => o.readVisibility({ kind: 'byQueue' }))));
+    const total = async (s: Space) => (await byQueue(s)).flat().reduce((n, c) => n + c.n, 0);
+    expect(await total(inDays)).toBe(6);
+    expect(await total(inState)).toBe(6);
+  });
+
+  it('a list page over a day table reads each of its rows, and its run rows again to sort them: no index (an index entry is a billed row written), SQLite walks the table and sorts its run rows', async () => {
+    const s = await space(HOUR);
+    const ids = sameShard('paged', 12);
+    for (const [i, id] of ids.entries()) await s.start(id, { minutesLater: i });
+    const day = dayOf(Date.now());
+    const { read, rows, runs, listed } = await inShard(s, ids[0]!, ({ sql, o }) => {
+      const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+      const exec = sql.exec.bind(sql);
+      sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
+        const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
+        if (query.includes(`FROM ${stateTableOf(day)} e`)) cursors.push(cursor);
+        return cursor;
+      }) as SqlStorage['exec'];
+      try {
+        const page = o.readVisibility({ kind: 'list', query: '', pageSize: 3, maxBytes: 1 << 20 });
+        const count = (where: string) => exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${stateTableOf(day)} WHERE ${where}`).one().n;
+        return { read: cursors.reduce((n, c) => n + c.rowsRead, 0), rows: count('1'), runs: count('start_time IS NOT NULL'), listed: page.rows.length };
+      } finally {
+        sql.exec = exec;
+      }
+    });
+    expect(listed).toBe(3);
+    // Every row of the table once, and each run row again as SQLite sorts it, whatever the page size: on a
+    // table of 100k W1s (a row each once closed) about 200k rows read a page, $0.0002 at $0.001 per million.
+    expect(runs).toBe(12);
+    expect(read).toBe(rows + runs);
   });
 
   it("a shard's stubs all answer a list over their day tables (no shard fails on a table it has not made)", async () => {

@@ -23,7 +23,7 @@ async function countStateWrites(workflowId: string): Promise<() => Record<string
     const exec = sql.exec.bind(sql);
     (sql as unknown as { exec: (query: string, ...bindings: SqlStorageValue[]) => unknown }).exec = (query: string, ...bindings: SqlStorageValue[]) => {
       const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
-      if (/^INSERT OR REPLACE INTO state(_d\d+)?\b/.test(query)) {
+      if (/^INSERT (OR REPLACE )?INTO state(_d\d+)?\b/.test(query)) {
         const kind = String(bindings[0]).slice(scope.length, scope.length + 2);
         written[kind] = (written[kind] ?? 0) + cursor.rowsWritten;
       }

@@ -11,7 +11,7 @@ import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
 import type { WorkflowStore } from '../../src/storage/workflow-store.js';
 import { runKey } from '../../src/storage/run-rows.js';
-import { VISIBILITY_TABLE } from '../../src/visibility/shard-store.js';
+import { VISIBILITY_TABLE } from '../../src/visibility/list-entry.js';
 import { workflowShards } from '../../src/workflow-shards.js';
 import { workflowObjectStub } from '../../src/stubs.js';
 import { NS, call, completeWorkflowTask, expectError, fetchService, getDescription, json, ok, pollWorkflowTask, sendSignal, settle, startAndTakeFirstTask, startWorkflow, storedState, testEnv, unique, wfStub, inWorkflow, hostStorage } from './helpers.js';

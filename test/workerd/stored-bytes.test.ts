@@ -29,7 +29,7 @@ const bytes = (workflowId: string) =>
 /** The storedBytes of the run's list entry in its shard's table (its last summary's). */
 const summaryBytes = (workflowId: string, runId: string) =>
   inWorkflow(NS, workflowId, (host, state) => {
-    const row = state.storage.sql.exec<{ units: string }>(`SELECT units FROM ${tablesOf(host).visibility} WHERE run_id = ?`, runId).one();
+    const row = state.storage.sql.exec<{ units: string }>(`SELECT units FROM ${tablesOf(host).listTable} WHERE run_id = ?`, runId).one();
     return (JSON.parse(row.units) as { storedBytes: number }).storedBytes;
   });
 

@@ -18,14 +18,15 @@ import { taskQueueStub, workflowObjectStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import type { RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { Space, complete } from './visibility-helpers.js';
-import { DAY_MS } from '../../src/storage/day-tables.js';
+import { DAY_MS, STATE_ONLY } from '../../src/storage/day-tables.js';
+import { VISIBILITY_TABLE } from '../../src/visibility/list-entry.js';
 
 const db = (env as unknown as { VISIBILITY: D1Database }).VISIBILITY;
 
 /** The run's row in its workflow's visibility table in the shard (`visibility`, or its day's), or undefined. */
 const shardRow = (s: Space, workflowId: string, runId: string) =>
   inWorkflow(s.ns, workflowId, (o: WorkflowHost, state) => {
-    const { visibility } = tablesOf(o);
+    const { listTable: visibility } = tablesOf(o);
     const tables = state.storage.sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE name = ?`, visibility).toArray();
     if (tables.length === 0) return undefined;
     return state.storage.sql.exec<{ status: string; history_length: number }>(`SELECT status, history_length FROM ${visibility} WHERE run_id = ?`, runId).toArray()[0];
@@ -68,13 +69,14 @@ describe('summaries in the shard, written with their change', () => {
     expect(cost.cost!.units.d1RowsWritten).toBe(0);
   });
 
-  it('a summary written, replaced or deleted is one billed row', async () => {
+  it('a summary written, replaced or deleted in `visibility` (a workflow of `state`) is one billed row', async () => {
     const s = new Space();
-    await s.start('rows'); // the shard has its table (the workflow's: its day's)
-    const written = await inWorkflow(s.ns, 'rows', (o: WorkflowHost, state) => {
+    await s.start('rows');
+    const written = await inWorkflow(s.ns, 'rows', (_o: WorkflowHost, state) => {
+      state.storage.sql.exec(VISIBILITY_TABLE);
       const counts: number[] = [];
       const sql = { exec: (query: string, ...values: unknown[]) => { const c = state.storage.sql.exec(query, ...values); counts.push(c.rowsWritten); return c; } } as unknown as SqlStorage;
-      const summaries = new ShardSummaries(sql, 0, Date.now, hostStorage(o).tables);
+      const summaries = new ShardSummaries(sql, 0, Date.now, STATE_ONLY);
       const summary: ExecutionSummary = {
         namespace: s.ns, workflowId: 'rows-direct', runId: crypto.randomUUID(), firstRunId: 'r', workflowType: 't', taskQueue: 'q', status: 'RUNNING',
         startTime: 1000, executionTime: 1000, historyLength: 2, version: 2, searchAttributes: { Tags: ['a', 'b'], Notes: { type: 'Text', value: 'three little words' } },
@@ -134,10 +136,12 @@ describe('summaries in the shard, written with their change', () => {
  * 0, so each test gives its host the default): a run that closes by then writes one row, not two, and
  * nothing reads the difference.
  */
-describe("a start's list entry, held in memory for its first second", () => {
+describe("a start's list entry, held in memory for its first second (a workflow of `state`)", () => {
   /** The workflow's summaries hold a start's entry for RUNNING_SUMMARY_DELAY_MS; counts the rows they write. */
   const holding = async (s: Space, workflowId: string) => {
     const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+    // Only a workflow of `state` holds (one of a day table lists its runs in their rows: day-tables.test.ts).
+    await runInDurableObject(workflowObjectStub(testEnv, s.ns, workflowId), (o: WorkflowObject) => void ((o as unknown as { days: { newInDays: boolean } }).days.newInDays = false));
     await inWorkflow(s.ns, workflowId, (o: WorkflowHost) => {
       (o.visibility as unknown as { holdMs: number }).holdMs = RUNNING_SUMMARY_DELAY_MS;
       const sql = hostStorage(o).sql;
