@@ -442,8 +442,12 @@ export class Worker {
         });
       // Shard polls (protocol 6) run as the normal queue's pollers do, once a poll's answer says how many shards.
       if (this.options.pollShards !== false) this.shardPollers = new ShardPollers({ loop: workflowLoop, poll: (shard, max) => this.pollShard(shard, max) }, this.stop.signal);
+      // The sticky queue is polled only while a run is held (RunCache.holding: nothing is sent there for no run).
+      const cache = this.workflows.cache;
+      this.stop.signal.addEventListener('abort', () => cache.release(), { once: true });
       for (const kind of kinds) {
-        loops.push(workflowLoop(`workflow poller (${kind === 'sticky' ? 'sticky queue' : taskQueue})`, (max) => (kind === 'sticky' ? this.pollSticky(this.sticky!.name, max) : this.pollWorkflow(taskQueue, this.abandonPolls.signal, max))));
+        if (kind === 'sticky') loops.push(workflowLoop('workflow poller (sticky queue)', (max) => this.pollSticky(this.sticky!.name, max), () => cache.holding()));
+        else loops.push(workflowLoop(`workflow poller (${taskQueue})`, (max) => this.pollWorkflow(taskQueue, this.abandonPolls.signal, max)));
       }
     }
     if (this.options.activities) {

@@ -177,7 +177,7 @@ export class WorkflowTaskProcessor {
     this.opts.metrics?.workflowCommands(task.workflowType, result.commands);
     const keep = !closes && this.opts.maxCachedWorkflows > 0 && this.opts.stickyQueue !== undefined;
     if (keep) this.cache.set(runId, machine);
-    else this.evict(runId, machine);
+    else this.evict(runId, machine, closes);
     const slots: Array<() => void> = [];
     try {
       const asked = this.askEager(result.commands, slots);
@@ -289,7 +289,7 @@ export class WorkflowTaskProcessor {
           this.opts.metrics?.speculativeTask(activity.workflowType, true, performance.now() - startedAt);
           this.opts.metrics?.workflowCommands(activity.workflowType, activation.commands);
           callSinks(this.opts.sinks, held, this.opts.log);
-          if (closes) this.evict(runId, machine);
+          if (closes) this.evict(runId, machine, true);
           else if (answer.historyEnd) machine.historyEnd = { end: answer.historyEnd, receivedAt: performance.now() };
           this.runEager(answer.activityTasks, slots);
         } else {
@@ -390,8 +390,9 @@ export class WorkflowTaskProcessor {
       );
   }
 
-  private evict(runId: string, machine: WorkflowRunMachine | undefined): void {
-    if (this.cache.get(runId) === machine) this.cache.evict(runId);
+  /** Drops `machine` (`closed`: its run closed, so no task of it comes again). */
+  private evict(runId: string, machine: WorkflowRunMachine | undefined, closed = false): void {
+    if (this.cache.get(runId) === machine) this.cache.evict(runId, closed);
     else machine?.dispose();
   }
 

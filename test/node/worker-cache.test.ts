@@ -73,6 +73,8 @@ describe('the worker cache', () => {
     const sticky = (worker as unknown as { sticky: { name: string; secret: string } }).sticky;
     const closed = sticky.name;
     await worker.runUntil(async () => {
+      // A worker polls its sticky queue only while it holds a run: one waits, held.
+      const held = await env.client.workflow.start('waitForUnblock', { taskQueue: 'dead-alive', workflowId: 'dead-alive-held', args: ['1 minute'] });
       await waitFor('the worker to poll its sticky queue', () => (polls.get(closed) ?? 0) > 0);
       // What the service does to a worker it takes for dead (src/workflow-object/dead-polls.ts).
       await env.nativeConnection.call('shutdownWorker', { stickyTaskQueue: closed, stickyQueueSecret: sticky.secret, identity: 'test' }, { namespace: env.namespace });
@@ -81,9 +83,37 @@ describe('the worker cache', () => {
       expect(await env.client.workflow.execute('tenSequentialSteps', { taskQueue: 'dead-alive', workflowId: 'dead-alive-1' })).toEqual(expected);
       // Each sticky poller learnt of the closing once; none polled the closed queue again.
       expect(polls.get(closed)! - pollsAtReplace).toBeLessThanOrEqual(8);
+      await held.signal('unblock');
+      expect(await held.result()).toBe(true);
     });
     const scheduled = (await env.client.workflow.getHandle('dead-alive-1').fetchHistory().then(keelHistory)).events.filter((e) => e.eventType === 'WorkflowTaskScheduled');
     expect(scheduled.slice(1).map((e) => (e.attributes as { taskQueue: string }).taskQueue)).toEqual(Array(10).fill(sticky.name));
+    await connection.close();
+  });
+
+  it('polls its sticky queue only while it holds a run: none before its first run, from then on while one is held', async () => {
+    const polls = new Map<string, number>();
+    const connection = await NativeConnection.connect({ address: env.address });
+    const call = connection.call.bind(connection);
+    connection.call = (async (endpoint, request, options) => {
+      if (endpoint === 'pollWorkflowTask') polls.set(options!.params!.taskQueue!, (polls.get(options!.params!.taskQueue!) ?? 0) + 1);
+      return call(endpoint, request, options);
+    }) as typeof connection.call;
+    const worker = await Worker.create({ connection, taskQueue: 'sticky-held', workflowsPath, activities, shutdownSignals: [] });
+    const sticky = (worker as unknown as { sticky: { name: string } }).sticky.name;
+    await worker.runUntil(async () => {
+      // The normal queue is polled from the start; the sticky queue not while nothing is held.
+      await waitFor('the worker to poll its normal queue', () => (polls.get('sticky-held') ?? 0) > 0);
+      expect(polls.get(sticky) ?? 0).toBe(0);
+      const held = await env.client.workflow.start('waitForUnblock', { taskQueue: 'sticky-held', workflowId: 'sticky-held-1', args: ['1 minute'] });
+      await waitFor('a run held', () => worker.cachedWorkflows === 1);
+      await waitFor('the worker to poll its sticky queue', () => (polls.get(sticky) ?? 0) > 0);
+      // The run's next task (the signal's) reaches it on its sticky queue.
+      await held.signal('unblock');
+      expect(await held.result()).toBe(true);
+    });
+    const scheduled = (await env.client.workflow.getHandle('sticky-held-1').fetchHistory().then(keelHistory)).events.filter((e) => e.eventType === 'WorkflowTaskScheduled');
+    expect((scheduled.at(-1)!.attributes as { taskQueue: string }).taskQueue).toBe(sticky);
     await connection.close();
   });
 
