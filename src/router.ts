@@ -17,7 +17,7 @@ import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
 import { requireKind, type TaskTokenData } from './task-token.js';
 import { cancelShardPolls, shardCount } from './shard-polls.js';
-import { taskHandlers, withToken, workflowPollAnswer } from './task-handlers.js';
+import { channelHandlers, withToken, workflowPollAnswer } from './channel-handlers.js';
 import { checkDepth, checkPathParam, validate } from './request-checks.js';
 import { openShardChannel, SHARD_CHANNEL_PATH } from './shard-channel.js';
 import { countExecutions, listExecutions } from './visibility/queries.js';
@@ -43,7 +43,7 @@ const identityOf = (body: { identity?: string | undefined }) => body.identity ??
 
 const handlers: Handlers = {
   // The endpoints a shard channel carries too (protocols 7 and 8: the worker's task calls, a client's start); from here they reach the objects by RPC.
-  ...taskHandlers,
+  ...channelHandlers,
   describeWorkflow: async (c) => unwrap(await wf(c).describe(c.body)),
   signalWorkflow: async (c) => unwrap(await wf(c).signal(c.body)),
   requestCancelWorkflow: async (c) => unwrap(await wf(c).requestCancel(c.body)),

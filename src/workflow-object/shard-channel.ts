@@ -3,7 +3,7 @@
  * WebSocket to this shard, accepted with the hibernation API once the router has admitted it
  * (src/shard-channel.ts), carries the worker's calls about the shard's tasks, or the client's starts of
  * the shard's workflows; each is answered here, on the socket, by the handler the
- * router runs for its HTTP endpoint (src/task-handlers.ts), after the same checks (the key, the channel
+ * router runs for its HTTP endpoint (src/channel-handlers.ts), after the same checks (the key, the channel
  * was opened with, again; src/request-checks.ts) — so the answer, or the error's code, message and
  * details, is the HTTP endpoint's. What it saves is
  * everything around it: no HTTP request to parse, no routing, no Worker invocation, no RPC — the shard
@@ -28,7 +28,7 @@ import { errorBodyOf, ServiceError } from '../service-error.js';
 import { CHANNEL_HEADER, channelNameOf, type ChannelName } from '../shard-channel.js';
 import { workflowMethods, workflowObjectName, workflowObjectNamed, workflowStub, type WorkflowCaller } from '../stubs.js';
 import type { CallingMany } from '../task-batch.js';
-import { taskHandlers, type Reach, type TaskCall } from '../task-handlers.js';
+import { channelHandlers, type Reach, type ChannelCall } from '../channel-handlers.js';
 
 /** What a channel needs of its shard object: its state (the sockets), env, polls, and its workflows' methods called in it. */
 export interface ChannelShard {
@@ -157,8 +157,8 @@ export class ShardChannels {
       // `request` is the endpoint's HTTP body, checked as the router checks one (an absent body is {} there too).
       const body = request ?? {};
       checkDepth(body);
-      const taskCall: TaskCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: pathParams(call, params, name.shard), body: validate(Api[call].request, body) as never, reach: channel.reach };
-      const response = await (taskHandlers[call] as (c: TaskCall<ShardChannelEndpoint>) => Promise<unknown>)(taskCall);
+      const channelCall: ChannelCall<ShardChannelEndpoint> = { env: this.shard.env, namespace: name.namespace, params: pathParams(call, params, name.shard), body: validate(Api[call].request, body) as never, reach: channel.reach };
+      const response = await (channelHandlers[call] as (c: ChannelCall<ShardChannelEndpoint>) => Promise<unknown>)(channelCall);
       return { id, response } as ShardChannelAnswer;
     } catch (err) {
       return { id, error: errorBodyOf(err, `unexpected error in a shard channel's call`) };

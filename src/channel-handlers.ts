@@ -35,7 +35,7 @@ export const rpcReach = (env: Env): Reach => ({
 });
 
 /** What a handler is given: the namespace (the path's, or the channel's), the path's parameters and the validated body. */
-export interface TaskCall<E extends ShardChannelEndpoint> {
+export interface ChannelCall<E extends ShardChannelEndpoint> {
   env: Env;
   namespace: string;
   params: Record<string, string>;
@@ -53,13 +53,13 @@ export const withToken = async <T>(call: { env: Env; namespace: string; body: { 
 /** A workflow-task poll's tasks on the wire: the first as `task`, any others (protocol 3) as `moreTasks`; none: no field. */
 export const workflowPollAnswer = ([task, ...moreTasks]: WorkflowTask[]) => (task ? { task, ...(moreTasks.length > 0 ? { moreTasks } : {}) } : {});
 
-type TaskHandlers = { [E in ShardChannelEndpoint]: (call: TaskCall<E>) => Promise<ResponseOf<E>> };
+type ChannelHandlers = { [E in ShardChannelEndpoint]: (call: ChannelCall<E>) => Promise<ResponseOf<E>> };
 
 const reachOf = (c: { env: Env; reach?: Reach }) => c.reach ?? rpcReach(c.env);
 const wfOf = (c: { env: Env; reach?: Reach }, t: TaskTokenData) => reachOf(c).workflow(t.namespace, t.workflowId);
 
 /** The handlers, each reaching the objects as its call says (`reach`). */
-export const taskHandlers: TaskHandlers = {
+export const channelHandlers: ChannelHandlers = {
   // On a channel, a workflow of another shard (a client that counted shards differently) is reached by that shard's stub.
   startWorkflow: async (c) => ({ ...unwrap(await reachOf(c).workflow(c.namespace, c.body.workflowId).start(c.body)), ...shardCount(c.env) }),
   signalWithStartWorkflow: async (c) => ({ ...unwrap(await reachOf(c).workflow(c.namespace, c.params.workflowId!).signalWithStart(c.body)), ...shardCount(c.env) }),
