@@ -345,6 +345,8 @@ export class Worker {
         await Promise.all(this.loops());
         await this.shardPollers?.done();
         await this.drain();
+        // Its calls answered (or given up, within their 2 s): a caller may close the connection once `run` resolves.
+        await this.pollsEnded;
         this.state = 'STOPPED';
       } catch (err) {
         this.state = 'FAILED';
@@ -380,7 +382,7 @@ export class Worker {
     if (this.state !== 'RUNNING') return;
     this.state = 'STOPPING';
     this.stop.abort();
-    void this.endPolls();
+    this.pollsEnded = this.endPolls();
   }
 
   /**
@@ -391,6 +393,9 @@ export class Worker {
    * ShutdownWorker), so that the runs this worker cached go on at once on other workers
    * instead of after the sticky schedule-to-start timeout.
    */
+  /** `endPolls` of the shutdown under way: `run` resolves after it. */
+  private pollsEnded: Promise<void> | undefined;
+
   private async endPolls(): Promise<void> {
     const queues: Array<[string, 'workflow' | 'activity']> = [];
     if (this.workflows) queues.push([this.options.taskQueue, 'workflow']);

@@ -65,6 +65,33 @@ describe('worker lifecycle', () => {
     expect(channels.stats.opened).toBeGreaterThanOrEqual(2);
   });
 
+  it('runUntil resolves only once its shutdown calls are answered, so the connection may be closed right after', async () => {
+    const service = await startLocalService();
+    cleanups.push(() => service.stop());
+    const connection = await NativeConnection.connect({ address: service.address });
+    const order: string[] = [];
+    let worker!: Worker;
+    const call = connection.call.bind(connection);
+    connection.call = (async (endpoint, request, options) => {
+      if (endpoint !== 'shutdownWorker') return call(endpoint, request, options);
+      const answer = await call(endpoint, request, options);
+      // The answer is held until the worker says it stopped, or for 1 s (within the 2 s its shutdown waits).
+      await waitFor('the worker to stop', () => worker.getState() === 'STOPPED', 1000).catch(() => undefined);
+      order.push('shutdownWorker answered');
+      return answer;
+    }) as typeof connection.call;
+    const warnings: string[] = [];
+    const log = { log() {}, trace() {}, debug() {}, info() {}, warn: (message: string) => void warnings.push(message), error: (message: string) => void warnings.push(message) };
+    worker = await Worker.create({ connection, taskQueue: 'run-until', workflowsPath, activities, shutdownSignals: [], log });
+    const client = new Client({ connection: await Connection.connect({ address: service.address }) });
+    expect(await worker.runUntil(client.workflow.execute('hello', { taskQueue: 'run-until', workflowId: 'run-until-1', args: ['Keel'] }))).toBe('Hello, Keel!');
+    order.push('runUntil resolved');
+    expect(order).toEqual(['shutdownWorker answered', 'runUntil resolved']);
+    await connection.close();
+    await client.connection.close();
+    expect(warnings).toEqual([]);
+  });
+
   it('shuts down on SIGTERM after letting a running activity finish within the grace time', async () => {
     const service = await startLocalService();
     cleanups.push(() => service.stop());
