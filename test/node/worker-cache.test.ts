@@ -33,6 +33,18 @@ async function recordingConnection(tasks: WorkflowTask[]): Promise<NativeConnect
   return connection;
 }
 
+/** A connection that counts the worker's workflow-task polls by the queue they went to. */
+async function pollCountingConnection(): Promise<{ connection: NativeConnection; polls: Map<string, number> }> {
+  const polls = new Map<string, number>();
+  const connection = await NativeConnection.connect({ address: env.address });
+  const call = connection.call.bind(connection);
+  connection.call = (async (endpoint, request, options) => {
+    if (endpoint === 'pollWorkflowTask') polls.set(options!.params!.taskQueue!, (polls.get(options!.params!.taskQueue!) ?? 0) + 1);
+    return call(endpoint, request, options);
+  }) as typeof connection.call;
+  return { connection, polls };
+}
+
 describe('the worker cache', () => {
   it('sends a cached run only the events after its last task, so a task costs the same however long the history', async () => {
     const tasks: WorkflowTask[] = [];
@@ -62,13 +74,7 @@ describe('the worker cache', () => {
   });
 
   it('a worker the service took for dead (its sticky queue closed) moves to a new sticky queue: no polling on the closed one, and its runs are sticky again', async () => {
-    const polls = new Map<string, number>();
-    const connection = await NativeConnection.connect({ address: env.address });
-    const call = connection.call.bind(connection);
-    connection.call = (async (endpoint, request, options) => {
-      if (endpoint === 'pollWorkflowTask') polls.set(options!.params!.taskQueue!, (polls.get(options!.params!.taskQueue!) ?? 0) + 1);
-      return call(endpoint, request, options);
-    }) as typeof connection.call;
+    const { connection, polls } = await pollCountingConnection();
     const worker = await Worker.create({ connection, taskQueue: 'dead-alive', workflowsPath, activities, shutdownSignals: [] });
     const sticky = (worker as unknown as { sticky: { name: string; secret: string } }).sticky;
     const closed = sticky.name;
@@ -92,13 +98,7 @@ describe('the worker cache', () => {
   });
 
   it('polls its sticky queue only while it holds a run: none before its first run, from then on while one is held', async () => {
-    const polls = new Map<string, number>();
-    const connection = await NativeConnection.connect({ address: env.address });
-    const call = connection.call.bind(connection);
-    connection.call = (async (endpoint, request, options) => {
-      if (endpoint === 'pollWorkflowTask') polls.set(options!.params!.taskQueue!, (polls.get(options!.params!.taskQueue!) ?? 0) + 1);
-      return call(endpoint, request, options);
-    }) as typeof connection.call;
+    const { connection, polls } = await pollCountingConnection();
     const worker = await Worker.create({ connection, taskQueue: 'sticky-held', workflowsPath, activities, shutdownSignals: [] });
     const sticky = (worker as unknown as { sticky: { name: string } }).sticky.name;
     await worker.runUntil(async () => {

@@ -100,6 +100,19 @@ const entriesOf = (day: number) => `(SELECT * FROM ${stateTableOf(day)} WHERE st
 
 const tableNames = (s: Space, workflowId: string) => inShard(s, workflowId, ({ sql }) => sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).toArray().map((r) => r.name));
 
+/** Every run `s` lists, read in pages of two, a page token at each step (ten pages at most). */
+async function listedInPages(s: Space): Promise<string[]> {
+  const seen: string[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const answer = await s.list(undefined, { pageSize: 2, ...(token ? { nextPageToken: token } : {}) });
+    seen.push(...answer.executions.map((e) => e.execution.workflowId));
+    token = answer.nextPageToken || undefined;
+    if (!token) break;
+  }
+  return seen;
+}
+
 describe("a shard's day tables", () => {
   it("keeps a new workflow's rows and list entry in the tables of the day it arrived, and nothing in state or visibility", async () => {
     const s = await space(HOUR);
@@ -233,14 +246,7 @@ describe("a shard's day tables", () => {
     expect(await dayOfWorkflow(s, ids[0]!)).toBeNull();
     expect(await dayOfWorkflow(s, ids[1]!)).toBe(day);
     expect(await dayOfWorkflow(s, ids[2]!)).toBe(day + 1);
-    const seen: string[] = [];
-    let token: string | undefined;
-    for (let page = 0; page < 10; page++) {
-      const answer = await s.list(undefined, { pageSize: 2, ...(token ? { nextPageToken: token } : {}) });
-      seen.push(...answer.executions.map((e) => e.execution.workflowId));
-      token = answer.nextPageToken || undefined;
-      if (!token) break;
-    }
+    const seen = await listedInPages(s);
     // Newest first: the later a run started, the earlier it is listed.
     expect(seen).toEqual([...ids].reverse());
     expect((await s.count()).count).toBe(7);
@@ -392,18 +398,7 @@ describe("a shard's day tables", () => {
     const byStatus = async (s: Space) => ((await s.count(undefined, 'ExecutionStatus')).groups ?? []).map((g: { count: number }) => g.count).sort();
     expect(await byStatus(inDays)).toEqual(await byStatus(inState));
     // Pages of two over the day table, a token at each step: every run once, in the same order.
-    const paged = async (s: Space) => {
-      const seen: string[] = [];
-      let token: string | undefined;
-      for (let page = 0; page < 10; page++) {
-        const answer = await s.list(undefined, { pageSize: 2, ...(token ? { nextPageToken: token } : {}) });
-        seen.push(...answer.executions.map((e) => e.execution.workflowId));
-        token = answer.nextPageToken || undefined;
-        if (!token) break;
-      }
-      return seen;
-    };
-    expect(await paged(inDays)).toEqual(await paged(inState));
+    expect(await listedInPages(inDays)).toEqual(await listedInPages(inState));
     // The namespace's cost and the service metrics count the day table's runs as `visibility`'s.
     const byQueue = (s: Space) => Promise.all(workflowShardStubs(testEnv, s.ns).map((stub) => runInDurableObject(stub, (o: WorkflowObject) => o.readVisibility({ kind: 'byQueue' }))));
     const total = async (s: Space) => (await byQueue(s)).flat().reduce((n, c) => n + c.n, 0);
