@@ -47,8 +47,9 @@ async function withAlarms<T>(fn: (state: DurableObjectState, make: () => ShardAl
   });
 }
 
-/** Fires what is due, each fired workflow taking it (clearing its slot, as a closed workflow does); returns the scopes fired. */
-async function fireClearing(alarms: ShardAlarms, sql: SqlStorage): Promise<string[]> {
+/** Fires what is due (once the wall clock reaches `at`, if given), each fired workflow taking it (clearing its slot, as a closed workflow does); returns the scopes fired. */
+async function fireClearing(alarms: ShardAlarms, sql: SqlStorage, at?: number): Promise<string[]> {
+  if (at !== undefined) await untilWallClock(at);
   const fired: string[] = [];
   await alarms.fire(async (scope) => {
     fired.push(scope);
@@ -148,8 +149,7 @@ describe("a shard's alarm rows", () => {
       expect(Object.values(rows(state.storage.sql)).flat()).toEqual(scopes);
       // A restarted shard fires every one of them once its rows have passed.
       const restarted = make();
-      await untilWallClock(stored.at(-1)!.at);
-      const fired = await fireClearing(restarted, state.storage.sql);
+      const fired = await fireClearing(restarted, state.storage.sql, stored.at(-1)!.at);
       expect(fired.sort()).toEqual([...scopes].sort());
       expect(rows(state.storage.sql)).toEqual({});
     });
@@ -207,8 +207,7 @@ describe("a shard's alarm rows", () => {
       const restarted = make();
       expect((restarted as unknown as { timerAt: number }).timerAt).toBe(later);
       expect(restarted.slot('1:b/', state.storage.sql).get()).toBeNull();
-      await untilWallClock(later);
-      const fired = await fireClearing(restarted, state.storage.sql);
+      const fired = await fireClearing(restarted, state.storage.sql, later);
       expect(fired).toEqual(['1:a/']);
       // Its workflow took it (and cleared its slot): the row is no slot's (a spare, written over by the next row made).
       expect(rows(state.storage.sql, restarted)).toEqual({});
@@ -239,8 +238,7 @@ describe("a shard's alarm rows", () => {
       // A spare left on disk when the shard restarts is a passed row: its scope fires (and finds nothing due).
       alarms.slot('1:b/', state.storage.sql).clear();
       const restarted = make();
-      await untilWallClock(bucketOf(later, start));
-      const fired = await fireClearing(restarted, state.storage.sql);
+      const fired = await fireClearing(restarted, state.storage.sql, bucketOf(later, start));
       expect(fired).toEqual(['1:b/']);
       expect(rows(state.storage.sql, restarted)).toEqual({});
     });
@@ -330,8 +328,7 @@ describe("a shard's alarm rows", () => {
       expect(rows(state.storage.sql)).toEqual({ [row]: ['1:a/', '1:b/', '1:c/', '1:d/'] });
       // The shard restarts (memory gone): every one of them fires from the row once its second has passed.
       const restarted = make();
-      await untilWallClock(row);
-      const fired = await fireClearing(restarted, state.storage.sql);
+      const fired = await fireClearing(restarted, state.storage.sql, row);
       expect(fired.sort()).toEqual(['1:a/', '1:b/', '1:c/', '1:d/']);
       expect(rows(state.storage.sql, restarted)).toEqual({});
     });
