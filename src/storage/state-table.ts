@@ -16,7 +16,7 @@
  */
 import type { StoredValue } from './row-codec.js';
 import { STATE_ONLY, type TableBinding } from './day-tables.js';
-import { LIST_ENTRY_COLUMNS, LIST_ENTRY_SQL } from '../visibility/list-entry.js';
+import { LIST_ENTRY_PLACEHOLDERS, LIST_ENTRY_SQL } from '../visibility/list-entry.js';
 import type { SqlValue } from '../visibility/filter-sql.js';
 
 export const STATE_TABLE = `CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL, n INTEGER) WITHOUT ROWID`;
@@ -172,13 +172,13 @@ export class StateTable {
    */
   putRun(k: string, v: StoredValue, n: number, listing: SqlValue[] | undefined): void {
     if (!this.binding.listsInRunRows) return this.put(k, v, n);
-    if (listing) this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n, ${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ${LIST_ENTRY_COLUMNS.map(() => '?').join(', ')})`, this.key(k), v, n, ...listing);
+    if (listing) this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n, ${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ${LIST_ENTRY_PLACEHOLDERS})`, this.key(k), v, n, ...listing);
     else this.sql.exec(`INSERT INTO ${this.table} (k, v, n) VALUES (?, ?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = excluded.n`, this.key(k), v, n);
   }
 
   /** Sets the list entry of a run whose row this change does not otherwise write (a day table's). */
   listRun(k: string, listing: SqlValue[]): void {
-    this.sql.exec(`UPDATE ${this.table} SET (${LIST_ENTRY_SQL}) = (${LIST_ENTRY_COLUMNS.map(() => '?').join(', ')}) WHERE k = ?`, ...listing, this.key(k));
+    this.sql.exec(`UPDATE ${this.table} SET (${LIST_ENTRY_SQL}) = (${LIST_ENTRY_PLACEHOLDERS}) WHERE k = ?`, ...listing, this.key(k));
   }
 
   delete(k: string): void {

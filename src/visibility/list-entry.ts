@@ -12,14 +12,23 @@ import { indexed, storable } from './store.js';
 import type { ExecutionSummary } from './summary.js';
 import type { SqlValue } from './filter-sql.js';
 
-/** The entry's columns, in the order of `listEntryValues`. */
-export const LIST_ENTRY_COLUMNS = [
-  'start_time', 'run_id', 'workflow_id', 'workflow_type', 'task_queue', 'status', 'execution_time',
-  'close_time', 'history_length', 'first_run_id', 'memo', 'search_attributes', 'attributes', 'units',
+/**
+ * The entry's columns, in the order of `listEntryValues`: name, SQLite type, and whether `visibility`
+ * requires it (a day table's are NULL on every row but a run's).
+ */
+const COLUMNS = [
+  ['start_time', 'INTEGER', true], ['run_id', 'TEXT', true], ['workflow_id', 'TEXT', true], ['workflow_type', 'TEXT', true],
+  ['task_queue', 'TEXT', true], ['status', 'TEXT', true], ['execution_time', 'INTEGER', true], ['close_time', 'INTEGER', false],
+  ['history_length', 'INTEGER', true], ['first_run_id', 'TEXT', true], ['memo', 'TEXT', false], ['search_attributes', 'TEXT', false],
+  ['attributes', 'TEXT', false], ['units', 'TEXT', false],
 ] as const;
+
+export const LIST_ENTRY_COLUMNS = COLUMNS.map(([name]) => name);
 
 /** `start_time, run_id, …` as SQL. */
 export const LIST_ENTRY_SQL = LIST_ENTRY_COLUMNS.join(', ');
+/** A placeholder per column, for the entry's values. */
+export const LIST_ENTRY_PLACEHOLDERS = LIST_ENTRY_COLUMNS.map(() => '?').join(', ');
 
 /**
  * The runs' table of `state` workflows. A run's start time never changes (a reset or continue-as-new
@@ -28,14 +37,11 @@ export const LIST_ENTRY_SQL = LIST_ENTRY_COLUMNS.join(', ');
  * run's billable units when the summary was made (src/cost).
  */
 export const VISIBILITY_TABLE = `CREATE TABLE IF NOT EXISTS visibility (
-  start_time INTEGER NOT NULL, run_id TEXT NOT NULL, workflow_id TEXT NOT NULL, workflow_type TEXT NOT NULL,
-  task_queue TEXT NOT NULL, status TEXT NOT NULL, execution_time INTEGER NOT NULL, close_time INTEGER,
-  history_length INTEGER NOT NULL, first_run_id TEXT NOT NULL, memo TEXT, search_attributes TEXT, attributes TEXT, units TEXT,
+  ${COLUMNS.map(([name, type, required]) => `${name} ${type}${required ? ' NOT NULL' : ''}`).join(', ')},
   PRIMARY KEY (start_time, run_id)) WITHOUT ROWID`;
 
 /** The same columns as a day table has them: NULL on every row but a run's (its `start_time` set says it is one). */
-export const DAY_LIST_COLUMNS_DDL = `start_time INTEGER, run_id TEXT, workflow_id TEXT, workflow_type TEXT, task_queue TEXT, status TEXT,
-  execution_time INTEGER, close_time INTEGER, history_length INTEGER, first_run_id TEXT, memo TEXT, search_attributes TEXT, attributes TEXT, units TEXT`;
+export const DAY_LIST_COLUMNS_DDL = COLUMNS.map(([name, type]) => `${name} ${type}`).join(', ');
 
 /** The rows of a day table that are a run's list entry. */
 export const IS_LIST_ENTRY = 'start_time IS NOT NULL';
