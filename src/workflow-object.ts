@@ -71,13 +71,18 @@ export class WorkflowObject extends DurableObject<Env> {
   /** A shard's deletion of its workflows' closed runs past their retention (made with the first use: its slot is one of the shard alarm's). */
   private get sweep(): RetentionSweep {
     const { storage } = this.ctx;
-    return (this.retention ??= new RetentionSweep(storage.sql, this.alarms, this.env, (workflowId) => this.host(workflowId), {
-      sql: storage.sql,
-      days: this.days,
-      transactionSync: (fn) => storage.transactionSync(fn),
-      busy: (workflowId) => this.hosts.get(workflowId)?.host.quiet === false,
-      dayDropped: (day, moved) => this.dayDropped(day, moved),
-    }));
+    return (this.retention ??= new RetentionSweep(
+      {
+        sql: storage.sql,
+        days: this.days,
+        transactionSync: (fn) => storage.transactionSync(fn),
+        busy: (workflowId) => this.hosts.get(workflowId)?.host.quiet === false,
+        dayDropped: (day, moved) => this.dayDropped(day, moved),
+      },
+      this.alarms,
+      this.env,
+      (workflowId) => this.host(workflowId),
+    ));
   }
   /** A shard's day tables (src/storage/day-tables.ts), where its new workflows' rows go. */
   private shardDays: ShardDays | undefined;

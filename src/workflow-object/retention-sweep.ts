@@ -65,16 +65,19 @@ export class RetentionSweep {
   private running: Promise<number> | undefined;
 
   constructor(
-    /** The shard's database. */
-    private readonly sql: SqlStorage,
+    /** The shard: its database and its day tables. */
+    private readonly shard: SweptShard,
     alarms: ShardAlarms,
     private readonly env: Env,
     /** The shard's workflow of an id. */
     private readonly workflow: (workflowId: string) => SweptWorkflow,
-    /** The shard, for its day tables. */
-    private readonly shard: SweptShard,
   ) {
-    this.slot = alarms.slot(SWEEP_SCOPE, sql);
+    this.slot = alarms.slot(SWEEP_SCOPE, shard.sql);
+  }
+
+  /** The shard's database. */
+  private get sql(): SqlStorage {
+    return this.shard.sql;
   }
 
   /**
