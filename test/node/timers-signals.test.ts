@@ -41,6 +41,9 @@ describe('timers and conditions', () => {
     const worker = await newWorker('cond-signal');
     const result = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(waitForUnblock, { taskQueue: 'cond-signal', workflowId: 'cond-signal-1', args: ['1 day'] });
+      // Signalled only once the condition's timer runs: a signal that reaches the first workflow
+      // task satisfies the condition before it ever starts a timer.
+      await waitFor('the condition\'s timer to start', async () => (await handle.fetchHistory().then(keelHistory)).events.some((e) => e.eventType === 'TimerStarted'));
       await handle.signal(unblock);
       return await handle.result();
     });
