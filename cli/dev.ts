@@ -66,6 +66,8 @@ export async function dev(flags: DevFlags, io: Io, signals: NodeJS.EventEmitter 
         ...(apiKeys ? { KEEL_API_KEYS: apiKeys } : {}),
         ...(partitions ? { KEEL_TASK_QUEUE_PARTITIONS: partitions } : {}),
         KEEL_WORKFLOW_SHARDS: String(workflowShards),
+        // How long a client's execute may keep its run in memory only (src/workflow-object/provisional.ts).
+        ...(process.env.KEEL_PROVISIONAL_MS ? { KEEL_PROVISIONAL_MS: process.env.KEEL_PROVISIONAL_MS } : {}),
       },
       log: (line, level) => {
         if ((SEVERITY[level] ?? SEVERITY.log!) >= threshold) io.err(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${line}\n`);

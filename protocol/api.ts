@@ -141,6 +141,15 @@ export const StartWorkflowRequest = z
      * Not honoured when the answer carries an eager workflow task, which the caller must run first.
      */
     waitForClose: z.boolean().optional(),
+    /**
+     * Protocol 9: the caller tells no one of this start before the run's result (a client's `execute`).
+     * The service may then keep the run in memory only while the caller's own worker runs it, writing it
+     * when it closes, when anything else reaches it, when it needs a timer, a task queue or another
+     * workflow, or a second after the start at the latest (`provisional` in the answer says it did). A
+     * crash before then loses the run: the caller, finding no run, starts it again (its activities may
+     * run again, as after any crash before their completions were recorded).
+     */
+    provisional: z.boolean().optional(),
   })
   .meta({ id: 'StartWorkflowRequest' });
 
@@ -150,7 +159,7 @@ export const StartWorkflowRequest = z
  * from the path; the id conflict policy is USE_EXISTING (signal the running run) unless
  * TERMINATE_EXISTING is asked for.
  */
-export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true, acknowledgesHandOff: true, waitForClose: true })
+export const SignalWithStartWorkflowRequest = StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, requestEagerExecution: true, acknowledgesHandOff: true, waitForClose: true, provisional: true })
   .extend({
     workflowIdConflictPolicy: z.enum(['USE_EXISTING', 'TERMINATE_EXISTING']).optional(),
     signalName: Name,
@@ -382,7 +391,7 @@ export const UpdateWorkflowResponse = z
  */
 export const UpdateWithStartWorkflowRequest = z
   .object({
-    start: StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, waitForClose: true }).extend({
+    start: StartWorkflowRequest.omit({ workflowId: true, workflowIdConflictPolicy: true, waitForClose: true, provisional: true }).extend({
       workflowIdConflictPolicy: z.enum(enumValues(WorkflowIdConflictPolicy)),
     }),
     update: UpdateWorkflowRequest.omit({ runId: true, firstExecutionRunId: true }),
@@ -515,6 +524,7 @@ export const StartWorkflowResponse = z
     started: z.boolean().describe('false when USE_EXISTING answered with the running run'),
     eagerWorkflowTask: WorkflowTask.optional().describe('With requestEagerExecution: the first workflow task, already started for the caller'),
     closeEvent: HistoryEvent.optional().describe('With waitForClose: the run\'s close event, when it closed within the long poll'),
+    provisional: z.boolean().optional().describe('Protocol 9: the run is kept in memory only until it closes or is written (see the request\'s `provisional`): if it is not found before its close, it was lost with the service, and the caller starts it again'),
     workflowShards: z
       .number()
       .int()

@@ -20,6 +20,11 @@ export interface Env {
   /** How long after its start a shard holds an offered first workflow task for the next shard poll, in ms (default 100; 0: never; src/workflow-object/shard-polls.ts). */
   KEEL_SHARD_HOLD_MS?: string;
   /**
+   * How long a provisional start's run may stay in memory only, in ms (default 1000; 0: never, every start
+   * is written at once; at most 60 000; src/workflow-object/provisional.ts).
+   */
+  KEEL_PROVISIONAL_MS?: string;
+  /**
    * With an object per workflow (KEEL_WORKFLOW_SHARDS=0): how long a running run's summary waits
    * before it goes to D1, in ms (default 1000, src/visibility/outbox.ts): a run that closes sooner is
    * written once. In a shard a summary is written with its change, at once, and this has no effect.

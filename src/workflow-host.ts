@@ -42,6 +42,10 @@ import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object
 import type { HostStorage } from './workflow-object/host-storage.js';
 import { runCost, runUnits } from './cost/run-cost.js';
 import type { UsageMeter } from './cost/usage-meter.js';
+import { ProvisionalWorkflow, provisionalMs } from './workflow-object/provisional.js';
+
+/** The options of `mutate` for a run's own worker's exchanges: a provisional workflow stays held (src/workflow-object/provisional.ts). */
+const KEEPS_PROVISIONAL = { provisional: 'keep' } as const;
 
 export class WorkflowHost {
   private readonly store: WorkflowStore;
@@ -67,6 +71,8 @@ export class WorkflowHost {
   declare readonly visibility: WorkflowParts['visibility'];
   declare readonly calls: WorkflowParts['calls'];
   declare readonly deletion: WorkflowParts['deletion'];
+  /** A run started provisionally, kept in memory while its own worker runs it (src/workflow-object/provisional.ts). */
+  private readonly provisional: ProvisionalWorkflow;
 
   /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it); `polls`: its shard's waiting polls. */
   constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined, polls?: WorkflowObjectHost['polls']) {
@@ -75,6 +81,7 @@ export class WorkflowHost {
     this.usage.watch(storage.sql);
     this.store = new WorkflowStore(storage, this.usage, storage.scope, storage.tables);
     this.listCheckDue = storage.scope !== '' && !this.store.foundEmpty;
+    this.provisional = new ProvisionalWorkflow(this.store, provisionalMs(env), () => this.writeProvisional());
     if (timeSkippingEnabled(env.KEEL_TIME_SKIPPING)) {
       // A clock moved forward stays moved when the object is evicted or the service restarts.
       const offset = this.store.meta('clockOffsetMs');
@@ -103,7 +110,12 @@ export class WorkflowHost {
 
   /** Nothing waits in memory for this workflow (long polls, queries, update validations): a shard may drop it. */
   get quiet(): boolean {
-    return this.waiters.size === 0 && this.queries.idle && this.updates.idle && this.visibility.settled;
+    return this.waiters.size === 0 && this.queries.idle && this.updates.idle && this.visibility.settled && !this.provisional.held;
+  }
+
+  /** A provisional workflow is written now (with its alarm), in a change of its own; else nothing happens. */
+  writeProvisional(): void {
+    if (this.provisional.held) this.mutate(() => undefined, undefined, { alwaysScheduleAlarm: true });
   }
 
   // ---- The one way state changes --------------------------------------------------
@@ -111,32 +123,43 @@ export class WorkflowHost {
   /**
    * Runs one engine change and writes all of it in a single transaction: events, run rows, outbox
    * rows, the request record and the alarm (design invariant 1). A throw leaves storage untouched.
+   * `provisional`: 'begin' for a provisional start, whose workflow may then be held in memory;
+   * 'keep' for its own worker's exchanges, which leave it held. Any other change writes it first.
    */
-  private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean } = {}): T {
+  private mutate<T>(fn: (tx: Txn) => T, request?: RequestKey, options: { alwaysScheduleAlarm?: boolean; provisional?: 'begin' | 'keep' } = {}): T {
     const prior = priorAnswer<T>(this.store, request);
     if (prior) return prior.answer;
     const tx = new Txn(this.store, this.clock.now());
     let result!: T;
+    let wrote = false;
+    let held: ReturnType<WorkflowStore['writeHeldRows']>;
     try {
       this.storage.transactionSync(() => {
+        if (this.provisional.held && options.provisional !== 'keep') held = this.store.writeHeldRows();
         if (this.listCheckDue) relistLostStart(tx, this.visibility);
         result = fn(this.taskOffer.prepare(tx));
         enforceHistoryLimit(tx);
         // A change that changes nothing (USE_EXISTING, a stale task) writes nothing, not
         // even the alarm. The alarm handler always reschedules: its alarm is used up.
-        if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm) return;
+        if (!tx.changed && !request?.requestId && !options.alwaysScheduleAlarm && !held) return;
+        if (options.provisional === 'begin') this.provisional.begin(tx.now);
         const summaries = () => { for (const runId of tx.visibilityChanged) this.visibility.enqueue({ ...summarize(tx.loadRun(runId)!), units: runUnits(this.store, this.usage, runId, this.storedBytes) }, tx.now, runId === tx.newCurrentRunId); };
+        wrote = true;
         this.store.write(tx, this.name, request?.requestId ? { requestId: request.requestId, fingerprint: request.fingerprint, response: JSON.stringify(result ?? null) } : undefined, summaries);
         for (const call of tx.calls) this.calls.enqueue(call, tx.now);
-        this.alarms.schedule(tx);
+        if (this.provisional.held && !this.provisional.keeps(tx)) this.store.writeHeldRows();
+        // A provisional workflow sets no alarm: it is written, alarm and all, by the end of its hold.
+        if (!this.provisional.held) this.alarms.schedule(tx);
       });
     } catch (err) {
       // Storage rolled back; what the store holds of it in memory goes too.
-      this.store.forget();
+      this.store.rolledBack(wrote, held);
+      this.provisional.settle(tx.now);
       this.visibility.changeEnded(false);
       throw err;
     }
     this.visibility.changeEnded(true);
+    this.provisional.settle(tx.now);
     this.listCheckDue = false;
     if (tx.events.length > 0) this.waiters.wake(tx.events);
     if (tx.lostHandOffs.length > 0) this.deadPolls.end(tx.lostHandOffs);
@@ -188,10 +211,13 @@ export class WorkflowHost {
         else this.taskOffer.claim(tx, req.taskQueue);
         tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
-      }, requestKey('start', req));
+      }, requestKey('start', req), { provisional: req.provisional ? 'begin' : undefined });
+      // Said in the answer: the run is in memory only until it closes (provisional.ts).
+      const held = this.provisional.held ? { provisional: true } : {};
       const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
-      if (task) return { ...answer, eagerWorkflowTask: task };
-      return req.waitForClose ? { ...answer, ...(await waitForCloseEvent(this.historyDeps(), answer.runId, this.clock.now() + longPollMs(this.env))) } : answer;
+      if (task) return { ...answer, ...held, eagerWorkflowTask: task };
+      // A wait for the close ends with the run written (or, were it lost, with no answer: the caller's start is sent again).
+      return req.waitForClose ? { ...answer, ...(await waitForCloseEvent(this.historyDeps(), answer.runId, this.clock.now() + longPollMs(this.env))) } : { ...answer, ...held };
     });
   }
 
@@ -201,6 +227,7 @@ export class WorkflowHost {
 
   describe(req: ParsedRequestOf<'describeWorkflow'>): Promise<Outcome<ResponseOf<'describeWorkflow'>>> {
     return outcome(() => {
+      this.writeProvisional();
       const run = resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId);
       return { ...describeRun(run), cost: runCost(this.store, this.usage, run.runId, this.storedBytes) };
     });
@@ -233,7 +260,11 @@ export class WorkflowHost {
 
   /** A page of history, or a long poll for the next event or the close (src/workflow-object/history-pages.ts). */
   history(req: ParsedRequestOf<'getWorkflowHistory'>): Promise<Outcome<ResponseOf<'getWorkflowHistory'>>> {
-    return outcome(() => readHistory(this.historyDeps(), req, this.clock.now() + longPollMs(this.env)));
+    return outcome(() => {
+      // A wait for the close (a result) shows nothing of a provisional run before it is written; any other read writes it first.
+      if (!(req.closeEventOnly && req.waitNewEvent)) this.writeProvisional();
+      return readHistory(this.historyDeps(), req, this.clock.now() + longPollMs(this.env));
+    });
   }
 
 
@@ -291,7 +322,7 @@ export class WorkflowHost {
     const started = this.mutate((tx) => {
       this.tasks.consumeAtStart(ref);
       return startPolledTask(tx, ref, identity, fromQueue, poller);
-    });
+    }, undefined, KEEPS_PROVISIONAL);
     return started ? this.payloads.forStart(started) : null;
   }
 
@@ -303,7 +334,7 @@ export class WorkflowHost {
         tx.acknowledgesAnswer = req.acknowledgesHandOff === true;
         completeWorkflowTask(tx, tx.loadRun(token.runId), token, req);
         return { eager: tx.eagerActivities, ...(req.speculates ? historyEndOf(tx, tx.loadRun(token.runId)) : {}) };
-      }, requestKey('completeWorkflowTask', req));
+      }, requestKey('completeWorkflowTask', req), KEEPS_PROVISIONAL);
       const activityTasks = await this.payloads.eagerActivityTasks(eager);
       return { ...(activityTasks.length > 0 ? { activityTasks } : {}), ...(historyEnd ? { historyEnd } : {}) };
     });
@@ -312,20 +343,20 @@ export class WorkflowHost {
   /** Protocol 2: the worker has the task (hand-off.ts); TASK_NOT_FOUND when it already went back to its queue. */
   acknowledgeTask(token: TaskTokenData, identity?: string): Promise<Outcome<Record<string, never>>> {
     if (token.kind === 'query') return outcome(() => (this.queries.acknowledge(token.queryId ?? ''), {}));
-    return outcome(() => this.mutate((tx) => (acknowledgeTask(tx, tx.loadRun(token.runId), token, identity), {})));
+    return outcome(() => this.mutate((tx) => (acknowledgeTask(tx, tx.loadRun(token.runId), token, identity), {}), undefined, KEEPS_PROVISIONAL));
   }
 
   failWorkflowTask(token: TaskTokenData, req: ParsedRequestOf<'failWorkflowTask'>): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (failWorkflowTask(tx, tx.loadRun(token.runId), token, req), {})));
+    return outcome(() => this.mutate((tx) => (failWorkflowTask(tx, tx.loadRun(token.runId), token, req), {}), undefined, KEEPS_PROVISIONAL));
   }
 
   heartbeatActivityTask(token: TaskTokenData, req: ParsedRequestOf<'heartbeatActivityTask'>): Promise<Outcome<ResponseOf<'heartbeatActivityTask'>>> {
-    return outcome(() => this.mutate((tx) => heartbeatNamedActivity(tx, { token }, req.details, undefined)));
+    return outcome(() => this.mutate((tx) => heartbeatNamedActivity(tx, { token }, req.details, undefined), undefined, KEEPS_PROVISIONAL));
   }
 
   /** Completes an activity; a caller holding the run gets the workflow task this causes, started, or written as it speculated it (src/engine/speculative-task.ts). */
   completeActivityTask(token: TaskTokenData, req: ParsedRequestOf<'completeActivityTask'>): Promise<Outcome<ResponseOf<'completeActivityTask'>>> {
-    return outcome(async () => this.payloads.activityCompletionAnswer(this.mutate((tx) => completeActivityTask(tx, token, req), requestKey('completeActivityTask', req))));
+    return outcome(async () => this.payloads.activityCompletionAnswer(this.mutate((tx) => completeActivityTask(tx, token, req), requestKey('completeActivityTask', req), KEEPS_PROVISIONAL)));
   }
 
   failActivityTask(token: TaskTokenData, req: ParsedRequestOf<'failActivityTask'>): Promise<Outcome<Record<string, never>>> {
@@ -356,14 +387,18 @@ export class WorkflowHost {
 
   /** Ends an activity attempt in one change, recorded under the request's id. */
   private endActivity(named: NamedActivity, end: ActivityEnd, req: { requestId?: string; identity?: string }, endpoint: string): Promise<Outcome<Record<string, never>>> {
-    return outcome(() => this.mutate((tx) => (endNamedActivity(tx, named, end, req.identity), {}), requestKey(endpoint, req)));
+    // By token: the run's own worker (a provisional run stays held); by id: anyone.
+    return outcome(() => this.mutate((tx) => (endNamedActivity(tx, named, end, req.identity), {}), requestKey(endpoint, req), 'token' in named ? KEEPS_PROVISIONAL : {}));
   }
 
   // ---- RPC: queries -------------------------------------------------------------------
 
   /** A query, answered by a worker within the long-poll limit; nothing is written (src/workflow-object/consistent-query.ts). */
   query(req: ParsedRequestOf<'queryWorkflow'>): Promise<Outcome<ResponseOf<'queryWorkflow'>>> {
-    return outcome(() => askQuery({ store: this.store, clock: this.clock, waiters: this.waiters, queries: this.queries }, resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId), req, this.clock.now() + longPollMs(this.env)));
+    return outcome(() => {
+      this.writeProvisional();
+      return askQuery({ store: this.store, clock: this.clock, waiters: this.waiters, queries: this.queries }, resolveRun(new Txn(this.store, this.clock.now()), this.names.workflowId, req.runId), req, this.clock.now() + longPollMs(this.env));
+    });
   }
 
   private async startQueryTask(ref: TaskRef, fromQueue: string, acknowledges?: boolean): Promise<StartedTask | null> {
@@ -391,7 +426,10 @@ export class WorkflowHost {
 
   /** Waits (long poll) for an accepted update to reach a stage; the answer carries its outcome once completed. */
   pollUpdate(updateId: string, req: ParsedRequestOf<'pollWorkflowUpdate'>): Promise<Outcome<ResponseOf<'pollWorkflowUpdate'>>> {
-    return outcome(() => this.updates.poll(updateId, req.runId, req.waitForStage, this.clock.now() + longPollMs(this.env)));
+    return outcome(() => {
+      this.writeProvisional();
+      return this.updates.poll(updateId, req.runId, req.waitForStage, this.clock.now() + longPollMs(this.env));
+    });
   }
 
   respondQueryTask(token: TaskTokenData, req: ParsedRequestOf<'respondQueryTask'>): Promise<Outcome<Record<string, never>>> {

@@ -275,6 +275,8 @@ export class WorkflowObject extends DurableObject<Env> {
     const days = this.days.list();
     if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, { kind: 'byQueue' }, days), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
     for (const summaries of held) summaries.writeHeld();
+    // So is a provisional workflow (provisional.ts): a list shows what was written.
+    for (const { host } of this.hosts.values()) host.writeProvisional();
     return readShard(this.ctx.storage.sql, read, days);
   }
 

@@ -1,7 +1,7 @@
 // Owns `WorkflowClient`, Temporal's entry point for workflows: its options and defaults, and
 // `start`, `execute`, `result`, `getHandle`, `signalWithStart`, `list`, `count`.
 import { hostname } from 'node:os';
-import { loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
+import { WorkflowNotFoundError, loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
 import { Connection, type ConnectionLike } from './connection.js';
 import { BaseClient } from './base-client.js';
 import type { WorkflowClientInterceptor } from './interceptors.js';
@@ -23,6 +23,12 @@ import type {
   WorkflowSignalWithStartOptions,
   WorkflowStartOptions,
 } from './workflow-options.js';
+
+/**
+ * How many times `execute` starts again a run the service held in memory and lost (a crash of the
+ * service each time, before the run was written): past that, the loss is the caller's to see.
+ */
+const MAX_PROVISIONAL_RESTARTS = 3;
 
 /** Temporal's `QueryRejectCondition`: when a query is refused instead of answered. */
 export const QueryRejectCondition = { NONE: 'NONE', NOT_OPEN: 'NOT_OPEN', NOT_COMPLETED_CLEANLY: 'NOT_COMPLETED_CLEANLY' } as const;
@@ -134,9 +140,17 @@ export class WorkflowClient extends BaseClient {
    * @throws {WorkflowFailedError} when the workflow does not complete successfully.
    */
   public async execute<T extends Workflow>(workflowTypeOrFunc: string | T, options: WorkflowStartOptions<T>): Promise<WorkflowResultType<T>> {
-    // Start and wait in one exchange where it can (WorkflowOperations.start): the close event comes with the start's answer.
-    const { runId, closeEvent } = await this.operations.start(workflowTypeName(workflowTypeOrFunc), options as WorkflowStartOptions, true);
-    return (await this.operations.result({ workflowId: options.workflowId, runId }, options.followRuns ?? true, closeEvent)) as WorkflowResultType<T>;
+    for (let lost = 0; ; lost++) {
+      // Start and wait in one exchange where it can (WorkflowOperations.start): the close event comes with the start's answer.
+      const { runId, closeEvent, provisional } = await this.operations.start(workflowTypeName(workflowTypeOrFunc), options as WorkflowStartOptions, true);
+      try {
+        return (await this.operations.result({ workflowId: options.workflowId, runId }, options.followRuns ?? true, closeEvent)) as WorkflowResultType<T>;
+      } catch (err) {
+        // A run the service held in memory (protocol 9) and lost with a crash before it was written: nobody
+        // was told of it, so it is started again, as if the first start had never reached the service.
+        if (!(provisional && err instanceof WorkflowNotFoundError && lost < MAX_PROVISIONAL_RESTARTS)) throw err;
+      }
+    }
   }
 
   /**

@@ -63,11 +63,12 @@ export class WorkflowOperations {
    * the close event: one exchange for start and result. Not with an eager start (the answer brings
    * the task to run), nor with interceptors, whose `start` returns once the run has started.
    */
-  public async start(workflowType: string, options: WorkflowStartOptions, waitForClose = false): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean; closeEvent?: HistoryEvent }> {
+  public async start(workflowType: string, options: WorkflowStartOptions, waitForClose = false): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean; closeEvent?: HistoryEvent; provisional: boolean }> {
     const { dataConverter, identity, connection, namespace } = this.context;
     let started = true;
     let eagerlyStarted = false;
     let closeEvent: HistoryEvent | undefined;
+    let provisional = false;
     waitForClose &&= (this.context.interceptors ?? []).length === 0;
     const runId = await this.intercept('start', async (input) => {
       // Built in one fresh object (the interceptors' input is left as it was): every start makes one.
@@ -82,6 +83,8 @@ export class WorkflowOperations {
       // Asked only while a Worker here can take the task: its slot is held until the answer comes.
       const eager = options.requestEagerStart ? reserveLocalWorker(connection, namespace, compiled.taskQueue) : undefined;
       let answer: ResponseOf<'startWorkflow'>;
+      // Execute shows the start to no one before the result: the service may hold the run in memory till then (protocol 9).
+      if (waitForClose) request.provisional = true;
       try {
         if (eager) {
           request.requestEagerExecution = true;
@@ -98,9 +101,10 @@ export class WorkflowOperations {
       eagerlyStarted = !!(eager && eagerWorkflowTask);
       started = answer.started;
       closeEvent = answer.closeEvent;
+      provisional = answer.provisional === true;
       return answer.runId;
     })({ workflowType, headers: {}, options: startInputOptions(options) });
-    return { runId, started, eagerlyStarted, ...(closeEvent ? { closeEvent } : {}) };
+    return { runId, started, eagerlyStarted, provisional, ...(closeEvent ? { closeEvent } : {}) };
   }
 
   /** The request that starts a run of `workflowType` with `options`, its payloads encoded. */

@@ -24,11 +24,33 @@ export class UsageMeter {
     const cursors = this.cursors;
     sql.exec = <T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): SqlStorageCursor<T> => {
       const cursor = exec<T>(query, ...bindings);
+      if (this.uncounting) return cursor;
       this.cursors.push(cursor as unknown as SqlStorageCursor<Record<string, SqlStorageValue>>);
       // Bounded: a long-lived object that never writes its run (reads only) sums now and then.
       if (cursors.length > 1000) this.sumCursors();
       return cursor;
     };
+  }
+
+  private uncounting = false;
+
+  /**
+   * A provisional workflow's rows (src/workflow-object/provisional.ts): counted as written when first
+   * held (`rows` 1), or uncounted when dropped before they were (-1), so that they are folded into the run's
+   * row as any row written is; the statements that write them later run `uncounted`.
+   */
+  held(rows: number): void {
+    this.add({ sqliteRowsWritten: rows });
+  }
+
+  /** Runs `fn`'s statements without counting them (a provisional workflow's rows, counted when held). */
+  uncounted<T>(fn: () => T): T {
+    this.uncounting = true;
+    try {
+      return fn();
+    } finally {
+      this.uncounting = false;
+    }
   }
 
   /** A request served by this object; `poll`: a task handed to a worker's poll (its Worker request, the queue's RPC and this object's). */

@@ -53,6 +53,22 @@ export class TableMirror {
    * loads with no statement.
    */
   complete = false;
+  /**
+   * The workflow is provisional (WorkflowStore `provisional`): its rows are not on disk but here, by
+   * stored key (scope included), each as it would be written, with its list entry if it has one. Only
+   * a workflow that had no row (`complete`) is made provisional, so these are all of its rows and
+   * every read of them is answered from here; `writePending` puts them on disk, one statement a row.
+   */
+  pending: Map<string, PendingRow> | undefined;
+  /** Told of each row newly held (1) and each held row dropped before it was written (-1): the rows the holding will write. */
+  onHeld: ((rows: number) => void) | undefined;
+}
+
+/** A row of a provisional workflow, as it will be written. */
+export interface PendingRow {
+  v: StoredValue;
+  n: number | null;
+  listing?: SqlValue[] | undefined;
 }
 
 /**
@@ -105,6 +121,7 @@ export class StateTable {
 
   /** Whether the table's scope holds no row at all (a workflow new to its shard). */
   scopeIsEmpty(): boolean {
+    if (this.mirror.pending) return this.mirror.pending.size === 0;
     const end = this.scope === '' ? undefined : prefixEnd(this.scope);
     return (end === undefined ? this.sql.exec(`SELECT 1 FROM ${this.table} LIMIT 1`) : this.sql.exec(`SELECT 1 FROM ${this.table} WHERE k >= ? AND k < ? LIMIT 1`, this.scope, end)).toArray().length === 0;
   }
@@ -141,6 +158,7 @@ export class StateTable {
   }
 
   private select(prefix: string): StateRow[] {
+    if (this.mirror.pending) return this.pendingRows(prefix, prefixEnd(prefix), true) as StateRow[];
     const p = this.key(prefix);
     return this.sql.exec<StateRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM ${this.table} WHERE k >= ? AND k < ? ORDER BY k`, p, prefixEnd(p)).toArray().map((r) => this.unscoped(r));
   }
@@ -153,13 +171,16 @@ export class StateTable {
 
   /** A row of an unmirrored prefix whose value may be a BLOB (a run row). */
   getStored(k: string): StoredRow | undefined {
+    if (this.mirror.pending) return this.pendingRows(k, k)[0];
     const row = this.sql.exec<StoredRow & Record<string, SqlStorageValue>>(`SELECT k, v, n FROM ${this.table} WHERE k = ?`, this.key(k)).toArray()[0];
     return row && this.unscoped(row);
   }
 
   /** Writes a row; a BLOB value only under an unmirrored prefix (the mirror keeps text). */
   put(k: string, v: StoredValue, n: number | null = null): void {
-    this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n) VALUES (?, ?, ?)`, this.key(k), v, n);
+    const pending = this.mirror.pending;
+    if (pending) this.hold(k, { v, n });
+    else this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n) VALUES (?, ?, ?)`, this.key(k), v, n);
     const p = this.prefixOf(k);
     // A prefix not loaded yet is read from storage, this row included, when it is first used.
     if (p !== undefined) this.held(p)?.set(k, { k, v: v as string, n });
@@ -172,17 +193,23 @@ export class StateTable {
    */
   putRun(k: string, v: StoredValue, n: number, listing: SqlValue[] | undefined): void {
     if (!this.binding.listsInRunRows) return this.put(k, v, n);
-    if (listing) this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n, ${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ${LIST_ENTRY_PLACEHOLDERS})`, this.key(k), v, n, ...listing);
+    const pending = this.mirror.pending;
+    if (pending) this.hold(k, { v, n, listing: listing ?? pending.get(this.key(k))?.listing });
+    else if (listing) this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n, ${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ${LIST_ENTRY_PLACEHOLDERS})`, this.key(k), v, n, ...listing);
     else this.sql.exec(`INSERT INTO ${this.table} (k, v, n) VALUES (?, ?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v, n = excluded.n`, this.key(k), v, n);
   }
 
   /** Sets the list entry of a run whose row this change does not otherwise write (a day table's). */
   listRun(k: string, listing: SqlValue[]): void {
-    this.sql.exec(`UPDATE ${this.table} SET (${LIST_ENTRY_SQL}) = (${LIST_ENTRY_PLACEHOLDERS}) WHERE k = ?`, ...listing, this.key(k));
+    const row = this.mirror.pending?.get(this.key(k));
+    if (row) row.listing = listing;
+    else if (!this.mirror.pending) this.sql.exec(`UPDATE ${this.table} SET (${LIST_ENTRY_SQL}) = (${LIST_ENTRY_PLACEHOLDERS}) WHERE k = ?`, ...listing, this.key(k));
   }
 
   delete(k: string): void {
-    this.sql.exec(`DELETE FROM ${this.table} WHERE k = ?`, this.key(k));
+    const pending = this.mirror.pending;
+    if (pending) this.unhold(this.key(k));
+    else this.sql.exec(`DELETE FROM ${this.table} WHERE k = ?`, this.key(k));
     const p = this.prefixOf(k);
     if (p !== undefined) this.held(p)?.delete(k);
   }
@@ -200,6 +227,10 @@ export class StateTable {
       rows.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
       return limit >= 0 ? rows.slice(0, limit) : rows;
     }
+    if (this.mirror.pending) {
+      const rows = this.pendingRows(prefix, prefixEnd(prefix), true).filter((r) => nAtMost === undefined || (r.n !== null && r.n <= nAtMost)) as StateRow[];
+      return limit >= 0 ? rows.slice(0, limit) : rows;
+    }
     const p = this.key(prefix);
     return (
       nAtMost === undefined
@@ -211,6 +242,7 @@ export class StateTable {
   /** The smallest `n` among the rows of `prefix`, or undefined when there are none. */
   minN(prefix: string): number | undefined {
     if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.min);
+    if (this.mirror.pending) return foldN(this.pendingRows(prefix, prefixEnd(prefix), true), Math.min);
     const p = this.key(prefix);
     return this.sql.exec<{ n: number | null }>(`SELECT MIN(n) AS n FROM ${this.table} WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
   }
@@ -218,15 +250,77 @@ export class StateTable {
   /** The largest `n` among the rows of `prefix`, or undefined when there are none. */
   maxN(prefix: string): number | undefined {
     if (this.mirrored.includes(prefix)) return this.fold(prefix, Math.max);
+    if (this.mirror.pending) return foldN(this.pendingRows(prefix, prefixEnd(prefix), true), Math.max);
     const p = this.key(prefix);
     return this.sql.exec<{ n: number | null }>(`SELECT MAX(n) AS n FROM ${this.table} WHERE k >= ? AND k < ?`, p, prefixEnd(p)).one().n ?? undefined;
   }
 
   /** MIN or MAX of the non-null `n` of a mirrored prefix, as SQL's aggregates do. */
   private fold(prefix: string, pick: (a: number, b: number) => number): number | undefined {
-    let out: number | undefined;
-    for (const r of this.rowsOf(prefix).values()) if (r.n !== null) out = out === undefined ? r.n : pick(out, r.n);
-    return out;
+    return foldN(this.rowsOf(prefix).values(), pick);
+  }
+
+  /**
+   * A provisional workflow's rows with keys from `from` (included) to `to` (included, or excluded with
+   * `toExcluded`), in key order, their keys without the scope: what SQL would give once they are written.
+   */
+  private pendingRows(from: string, to: string, toExcluded = false): StoredRow[] {
+    const rows: StoredRow[] = [];
+    const [lo, hi] = [this.key(from), this.key(to)];
+    for (const [k, r] of this.mirror.pending!) if (k >= lo && (toExcluded ? k < hi : k <= hi)) rows.push({ k: k.slice(this.scope.length), v: r.v, n: r.n });
+    return rows.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  }
+
+  /** Holds a provisional workflow's row (`k` without the scope); a key not held before is a row its writing will write. */
+  private hold(k: string, row: PendingRow): void {
+    const pending = this.mirror.pending!;
+    const key = this.key(k);
+    if (!pending.has(key)) this.mirror.onHeld?.(1);
+    pending.set(key, row);
+  }
+
+  /** Drops a held row (its stored key) before it was written. */
+  private unhold(key: string): void {
+    if (this.mirror.pending!.delete(key)) this.mirror.onHeld?.(-1);
+  }
+
+  /**
+   * Makes the workflow provisional (its scope has no row: `knownEmpty`): from now on its rows are written
+   * to memory only (`TableMirror.pending`), until `writePending`.
+   */
+  holdPending(onHeld?: (rows: number) => void): void {
+    this.mirror.pending ??= new Map();
+    this.mirror.onHeld = onHeld;
+  }
+
+  /** Whether the workflow's rows are held in memory, not yet written (`holdPending`). */
+  get holdsPending(): boolean {
+    return this.mirror.pending !== undefined;
+  }
+
+  /**
+   * Writes a provisional workflow's rows, each with its list entry if it has one; from now on rows are
+   * written as they change. Returns the rows written, for `holdAgain` if the transaction rolls back.
+   */
+  writePending(): Map<string, PendingRow> | undefined {
+    const pending = this.mirror.pending;
+    if (!pending) return undefined;
+    this.mirror.pending = undefined;
+    for (const [k, { v, n, listing }] of pending) {
+      if (listing && this.binding.listsInRunRows) this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n, ${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ${LIST_ENTRY_PLACEHOLDERS})`, k, v, n, ...listing);
+      else this.sql.exec(`INSERT OR REPLACE INTO ${this.table} (k, v, n) VALUES (?, ?, ?)`, k, v, n);
+    }
+    return pending;
+  }
+
+  /** The transaction that wrote a provisional workflow's rows (`writePending`) rolled back: they are held again, as they were. */
+  holdAgain(rows: Map<string, PendingRow>): void {
+    this.mirror.pending = rows;
+  }
+
+  /** A provisional workflow's rows are dropped unwritten (a change of it failed part-way: it is lost as in a crash). */
+  dropPending(): void {
+    this.mirror.pending = undefined;
   }
 
   /** The last key of `prefix` in key order, or undefined when there are none. */
@@ -236,6 +330,7 @@ export class StateTable {
       for (const k of this.rowsOf(prefix).keys()) if (last === undefined || k > last) last = k;
       return last;
     }
+    if (this.mirror.pending) return this.pendingRows(prefix, prefixEnd(prefix), true).at(-1)?.k;
     const p = this.key(prefix);
     const k = this.sql.exec<{ k: string }>(`SELECT k FROM ${this.table} WHERE k >= ? AND k < ? ORDER BY k DESC LIMIT 1`, p, prefixEnd(p)).toArray()[0]?.k;
     return k === undefined ? undefined : k.slice(this.scope.length);
@@ -244,7 +339,10 @@ export class StateTable {
   /** Deletes the rows of `prefix` with n < `before`. */
   deleteOlder(prefix: string, before: number): void {
     const p = this.key(prefix);
-    this.sql.exec(`DELETE FROM ${this.table} WHERE k >= ? AND k < ? AND n < ?`, p, prefixEnd(p), before);
+    const pending = this.mirror.pending;
+    if (pending) {
+      for (const r of this.pendingRows(prefix, prefixEnd(prefix), true)) if (r.n !== null && r.n < before) this.unhold(this.key(r.k));
+    } else this.sql.exec(`DELETE FROM ${this.table} WHERE k >= ? AND k < ? AND n < ?`, p, prefixEnd(p), before);
     const rows = this.mirrored.includes(prefix) ? this.held(prefix) : undefined;
     if (rows) for (const [k, r] of rows) if (r.n !== null && r.n < before) rows.delete(k);
   }
@@ -254,6 +352,11 @@ export class StateTable {
    * file; its scope is not ''): SQLite's `length`, i.e. characters. `rowBytes` counts one row alike.
    */
   bytes(): number {
+    if (this.mirror.pending) {
+      let bytes = 0;
+      for (const [k, r] of this.mirror.pending) bytes += rowBytes('', k, r.v);
+      return bytes;
+    }
     return this.sql.exec<{ b: number }>(`SELECT COALESCE(SUM(length(k) + length(v) + 8), 0) AS b FROM ${this.table} WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope)).one().b;
   }
 
@@ -266,7 +369,8 @@ export class StateTable {
 
   /** Deletes every row of the table's scope (a workflow's rows in a shard; its scope is not ''). */
   deleteScope(): void {
-    this.sql.exec(`DELETE FROM ${this.table} WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
+    if (this.mirror.pending) for (const k of [...this.mirror.pending.keys()]) this.unhold(k);
+    else this.sql.exec(`DELETE FROM ${this.table} WHERE k >= ? AND k < ?`, this.scope, prefixEnd(this.scope));
     this.mirror.prefixes.clear();
   }
 }
@@ -305,3 +409,10 @@ export const CURRENT = 'm/current';
 
 /** A fixed-width decimal, so that numbers in keys sort as numbers. */
 export const pad = (n: number) => String(n).padStart(12, '0');
+
+/** MIN or MAX of the non-null `n` of rows, as SQL's aggregates do. */
+function foldN(rows: Iterable<{ n: number | null }>, pick: (a: number, b: number) => number): number | undefined {
+  let out: number | undefined;
+  for (const r of rows) if (r.n !== null) out = out === undefined ? r.n : pick(out, r.n);
+  return out;
+}

@@ -22,11 +22,14 @@ import { isRunning } from '../engine/run-state.js';
 import { REQUEST_ID_TTL_MS, decodeRequests, encodeRequests, keepRequests, withRequestAppended, type RunRequest } from './run-requests.js';
 import { ReopeningSql } from './reopening-sql.js';
 import type { SchemaStorage } from './schema.js';
-import { CURRENT, StateTable, TableMirror, pad, prefixEnd, rowBytes } from './state-table.js';
+import { CURRENT, StateTable, TableMirror, pad, prefixEnd, rowBytes, type PendingRow } from './state-table.js';
 import { fingerprintHash } from './fingerprint.js';
 import { STATE_ONLY, type TableBinding } from './day-tables.js';
 import type { RunListings } from '../visibility/list-entry.js';
 import type { SqlValue } from '../visibility/filter-sql.js';
+
+/** A provisional workflow's rows as `writeHeldRows` wrote them. */
+type HeldRows = Map<string, PendingRow>;
 
 /** A request id's record: what the request was, and the answer a retry of it gets. */
 export interface RequestRecord {
@@ -190,9 +193,49 @@ export class WorkflowStore implements ExecutionStore, RunListings {
     return new StateTable(this.sql, mirrored, this.scope, this.mirror, this.binding);
   }
 
+  // ---- A provisional workflow (src/workflow-object/provisional.ts) -----------------------
+
+  /** Whether the workflow's rows are held in memory, not written (`holdRows`). */
+  get provisional(): boolean {
+    return this.state.holdsPending;
+  }
+
+  /**
+   * From now on the workflow's rows are held in memory (StateTable `holdPending`) until `writeHeldRows`:
+   * only for a workflow new to its shard's day table, before its first change (every row it has is then
+   * one it writes, so memory answers every read). False, and nothing changes, for any other.
+   */
+  holdRows(): boolean {
+    if (!this.foundEmpty || !this.complete || this.runs.size > 0 || !this.binding.listsInRunRows) return false;
+    // Its rows are counted when held, and folded into the run's row as written rows are (UsageMeter `held`).
+    this.state.holdPending(this.meter && ((rows) => this.meter!.held(rows)));
+    return true;
+  }
+
+  /**
+   * Writes the rows held (inside the change's transaction); from now on the workflow's rows are written
+   * as they change. Returns what it wrote, for `rolledBack`.
+   */
+  writeHeldRows(): HeldRows | undefined {
+    return this.meter ? this.meter.uncounted(() => this.state.writePending()) : this.state.writePending();
+  }
+
+  /**
+   * The change's transaction rolled back: memory follows (`forget`). But a provisional workflow's memory
+   * is its only copy: when the change failed before `write` (nothing of it was changed) it is kept, held
+   * again if the change had written it (`held`); else it is dropped with the change, as a crash would have
+   * (nothing of it had been acknowledged).
+   */
+  rolledBack(wrote: boolean, held: HeldRows | undefined): void {
+    if (!wrote && held) this.state.holdAgain(held);
+    if (this.provisional && !wrote) return;
+    this.forget();
+  }
+
   /** Drops what memory holds of storage: after a transaction that rolled back. */
   forget(): void {
-    // With the rows the outboxes mirror (they share this SQL handle).
+    // With the rows the outboxes mirror (they share this SQL handle), and a provisional workflow's held rows.
+    this.state.dropPending();
     this.state.forget();
     this.unwrittenRuns.length = 0;
     this.listings.clear();
