@@ -249,8 +249,10 @@ export function cpuMeter(workerd: number[]): () => CpuReport {
  * - `no-eager-start`: the client has a connection of its own and starts without
  *   `requestEagerStart`, so every first workflow task goes through the task queue (as before
  *   eager workflow start; Temporal's default too).
+ * - `start-then-result`: a W1 is `start` then `handle.result()` instead of `execute`: the handle shows
+ *   the start, so the service writes the run before answering it (no provisional start, protocol 9).
  */
-export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding', 'more-pollers', 'memory-state', 'no-eager-start'] as const;
+export const EXPERIMENTS = ['no-sandbox-als', 'identity-encoding', 'more-pollers', 'memory-state', 'no-eager-start', 'start-then-result'] as const;
 
 /**
  * Whether the workloads start workflows eagerly (Temporal's `requestEagerStart`): the client shares

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { benchDir, cpuMeter, eagerStart, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
+import { benchDir, cpuMeter, eagerStart, experiments, newWorkflowId, pool, round, startBench, stats, TASK_QUEUE, type Bench, type CpuReport, type Stats } from './lib';
 import { CLOUDFLARE_WORKFLOWS_W1_STORED, PRICES, WHOLE_LIFE_DAYS_KEPT, cloudflareWorkflowsPerMillion, keelDeletionPerMillion, keelLifetimePerMillion, keelPerMillion, temporalCloudPerMillion, total, type DeletionUnits, type KeelUnits } from './cost';
 import type { activityLoop, durableSleep, oneActivity, sequentialActivities, timerLoop } from './workflows';
 import { fromTemporalHistory } from '../sdk/client/history-json.js';
@@ -55,7 +55,9 @@ const countsPer = (m: Record<string, number> | undefined, n: number) => Object.f
 
 async function executeOne(b: Bench, value: string): Promise<number> {
   const t0 = performance.now();
-  const r = await b.client.workflow.execute<typeof oneActivity>('oneActivity', { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w1'), args: [value], requestEagerStart: eagerStart() });
+  const options = { taskQueue: TASK_QUEUE, workflowId: newWorkflowId('w1'), args: [value] as [string], requestEagerStart: eagerStart() };
+  // `start-then-result`: the handle shows the start, so the service writes it before answering (no provisional start).
+  const r = experiments().has('start-then-result') ? await (await b.client.workflow.start<typeof oneActivity>('oneActivity', options)).result() : await b.client.workflow.execute<typeof oneActivity>('oneActivity', options);
   const ms = performance.now() - t0;
   if (r !== value) throw new Error(`oneActivity returned ${JSON.stringify(r)}`);
   return ms;

@@ -213,11 +213,11 @@ export class WorkflowHost {
         return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
       }, requestKey('start', req), { provisional: req.provisional ? 'begin' : undefined });
       // Said in the answer: the run is in memory only until it closes (provisional.ts).
-      const held = this.provisional.held ? { provisional: true } : {};
+      const provisional = this.provisional.held ? { provisional: true } : {};
       const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
-      if (task) return { ...answer, ...held, eagerWorkflowTask: task };
+      if (task) return { ...answer, ...provisional, eagerWorkflowTask: task };
       // A wait for the close ends with the run written (or, were it lost, with no answer: the caller's start is sent again).
-      return req.waitForClose ? { ...answer, ...(await waitForCloseEvent(this.historyDeps(), answer.runId, this.clock.now() + longPollMs(this.env))) } : { ...answer, ...held };
+      return req.waitForClose ? { ...answer, ...(await waitForCloseEvent(this.historyDeps(), answer.runId, this.clock.now() + longPollMs(this.env))) } : { ...answer, ...provisional };
     });
   }
 
