@@ -10,7 +10,7 @@ import type { WorkflowTask } from '../../protocol/index.js';
 import { workflowObjectStub } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { PROVISIONAL_MS } from '../../src/workflow-object/provisional.js';
-import { NS, call, completeWorkflowTask, expectError, json, ok, restart, scheduleActivityCommand, startWorkflow, storedState, shardMates, testEnv, unique } from './helpers.js';
+import { NS, call, completeWorkflowTask, expectError, json, ok, restart, rowsWrittenBy, scheduleActivityCommand, startWorkflow, storedState, shardMates, testEnv, unique } from './helpers.js';
 
 type StartAnswer = { runId: string; started: boolean; provisional?: boolean; eagerWorkflowTask?: WorkflowTask };
 
@@ -23,25 +23,8 @@ const storedRuns = async (workflowId: string) => (await storedState(workflowId))
 
 /** Counts the rows the shard that keeps `workflowId` writes while `fn` runs (what Cloudflare bills). */
 async function rowsWritten(workflowId: string, fn: () => Promise<unknown>): Promise<number> {
-  const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-  let restore: (() => void) | undefined;
-  const shard = workflowObjectStub(testEnv, NS, workflowId);
-  await runInDurableObject(shard, (_o: WorkflowObject, state) => {
-    const { sql } = state.storage;
-    const exec = sql.exec.bind(sql);
-    sql.exec = ((query: string, ...bindings: SqlStorageValue[]) => {
-      const cursor = exec<Record<string, SqlStorageValue>>(query, ...bindings);
-      cursors.push(cursor);
-      return cursor;
-    }) as SqlStorage['exec'];
-    restore = () => (sql.exec = exec);
-  });
-  try {
-    await fn();
-  } finally {
-    await runInDurableObject(shard, () => restore?.());
-  }
-  return cursors.reduce((n, c) => n + c.rowsWritten, 0);
+  const sql = await runInDurableObject(workflowObjectStub(testEnv, NS, workflowId), (_o: WorkflowObject, state) => state.storage.sql);
+  return (await rowsWrittenBy(sql, fn)).written;
 }
 
 /** Waits (bounded) until the workflow's run row is on disk, and answers what is stored. */
