@@ -1,5 +1,6 @@
 /** How the router and the objects find each other: one name scheme per object class. */
 import type { Env } from './env.js';
+import { wallClock } from './clock.js';
 import { TaskQueue } from './task-queue.js';
 import type { WorkflowHost } from './workflow-host.js';
 import type { WorkflowMethod } from './workflow-object.js';
@@ -66,7 +67,7 @@ export function parseObjectName(name: string): { namespace: string; workflowId?:
 
 /** A task queue across its partitions (src/task-queue.ts); `partitionStub` there reaches one partition's object. */
 export function taskQueueStub(env: Env, namespace: string, taskQueue: string, kind: 'workflow' | 'activity'): TaskQueue {
-  return new TaskQueue(env, namespace, taskQueue, kind);
+  return new TaskQueue(env, namespace, taskQueue, kind, wallClock);
 }
 
 export function scheduleStub(env: Env, namespace: string, scheduleId: string) {

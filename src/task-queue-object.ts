@@ -66,7 +66,11 @@ const RECENT_POLLER_MS = 5 * 60 * 1000;
 
 export class TaskQueueObject extends DurableObject<Env> {
   private readonly sql: SqlStorage;
-  /** The time backlog rows and pollers are stamped with; tests move it. */
+  /**
+   * The queue's one clock, which its parts are given: backlog rows' and pollers' stamps, held tasks'
+   * times, the rate's spacing and the per-second load it answers (`countRequest`); tests move it.
+   * Nothing of it is compared with another object's time or goes to an alarm.
+   */
   readonly clock = new Clock();
   private readonly waiting: Poller[] = [];
   private readonly recentPollers = new Map<string, number>();
@@ -203,8 +207,9 @@ export class TaskQueueObject extends DurableObject<Env> {
   private requestsLastSecond = 0;
   private secondStartedAt = 0;
 
+  /** Counts a request in its second of the queue's clock (a test moves it to roll the second). */
   private countRequest(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.secondStartedAt >= 1000) {
       this.requestsLastSecond = now - this.secondStartedAt < 2000 ? this.requestsThisSecond : 0;
       this.requestsThisSecond = 0;

@@ -27,7 +27,7 @@ export function partitionStub(env: Env, namespace: string, taskQueue: string, ki
 }
 
 /** How long a root's "busy" answer keeps this isolate spreading that queue's adds and polls. */
-const SPREAD_FOR_MS = 10_000;
+export const SPREAD_FOR_MS = 10_000;
 
 /**
  * Queues whose root said it is busy, until when: kept per isolate (module state), which is all the
@@ -48,6 +48,11 @@ export class TaskQueue {
     private readonly namespace: string,
     private readonly taskQueue: string,
     private readonly kind: TaskQueueKind,
+    /**
+     * The wall clock, not a workflow's (tests move those apart): `spreadUntil` is the isolate's, shared
+     * by every caller in it, so its moments must be on one clock (`taskQueueStub` gives `wallClock`; a test its own).
+     */
+    private readonly now: () => number,
   ) {
     this.config = partitionConfig(env.KEEL_TASK_QUEUE_PARTITIONS);
     this.partitions = partitionCount(this.config, taskQueue);
@@ -59,7 +64,7 @@ export class TaskQueue {
     if (this.partitions === 1) return 0;
     if (this.config.spreadAbovePerSecond === 0) return pickPartition(this.partitions);
     const until = spreadUntil.get(this.key);
-    return until !== undefined && until > Date.now() ? pickPartition(this.partitions) : 0;
+    return until !== undefined && until > this.now() ? pickPartition(this.partitions) : 0;
   }
 
   /**
@@ -71,11 +76,11 @@ export class TaskQueue {
   private heard(partition: number, load: number): void {
     if (partition !== 0 || this.partitions === 1 || this.config.spreadAbovePerSecond === 0) return;
     const threshold = this.config.spreadAbovePerSecond;
-    const spreading = (spreadUntil.get(this.key) ?? 0) > Date.now();
+    const spreading = (spreadUntil.get(this.key) ?? 0) > this.now();
     const busy = spreading ? load * this.partitions > threshold / 2 : load > threshold;
     spreadUntil.delete(this.key);
     if (!busy) return;
-    spreadUntil.set(this.key, Date.now() + SPREAD_FOR_MS);
+    spreadUntil.set(this.key, this.now() + SPREAD_FOR_MS);
     if (spreadUntil.size > MAX_REMEMBERED) spreadUntil.delete(spreadUntil.keys().next().value!);
   }
 

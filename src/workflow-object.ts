@@ -26,6 +26,7 @@ import { ShardDays } from './storage/day-tables.js';
 import { openSchema } from './storage/schema.js';
 import { BATCHED_ENDPOINTS, type BatchedEndpoint, type WorkflowTask } from '../protocol/index.js';
 import { errorBodyOf, type Outcome } from './service-error.js';
+import { Clock } from './clock.js';
 import type { TaskTokenData } from './task-token.js';
 
 /** How a call reached this object: an RPC (the router, another object), or a message on one of its shard channels (billed differently). */
@@ -46,7 +47,7 @@ const READS: ReadonlySet<string> = new Set(['describe', 'history', 'query', 'pol
 
 /** Workflows a shard keeps in memory at most, but for those used within IDLE_MS or waited for. */
 const MAX_HOSTS = 1000;
-const IDLE_MS = 10_000;
+export const IDLE_MS = 10_000;
 
 /** The methods a caller may reach through `call`: a host's RPC methods (RPC_KINDS; its alarm is the object's). */
 export type WorkflowMethod = Exclude<{ [K in keyof WorkflowHost]: WorkflowHost[K] extends (...args: never[]) => unknown ? K : never }[keyof WorkflowHost], 'alarm' | 'deliverOutbox'>;
@@ -57,11 +58,19 @@ export class WorkflowObject extends DurableObject<Env> {
   private own: WorkflowHost | undefined;
   /** A shard: its workflows in memory, by id, least recently used first. */
   private readonly hosts = new Map<string, { host: WorkflowHost; storage: HostStorage; usedAt: number }>();
+  /**
+   * A shard's one clock, which its parts are given (each workflow has its own, WorkflowHost.clock, which
+   * advanceTime moves). Its time, `now()` — tests move it — is what the shard judges by: a host's idleness,
+   * a held offer's, the sweep's retention. Slots, the alarm, the timer and a new workflow's day are on its
+   * wall clock, `wall()`: slots are wall-clock ms, set by workflows on clocks of their own.
+   */
+  readonly clock = new Clock();
   private shardAlarms: ShardAlarms | undefined;
   /** A shard's one alarm over its workflows' slots (made with the first use: it creates its table). */
   private get alarms(): ShardAlarms {
     return (this.shardAlarms ??= new ShardAlarms(
       this.ctx.storage,
+      () => this.clock.wall(),
       () => this.fireDue(),
       // Slot rows a commit group gathered could not be written: the turn's changes must not commit without them.
       (err) => this.ctx.abort(`keel: a shard's alarm rows could not be written: ${String(err)}`),
@@ -82,12 +91,13 @@ export class WorkflowObject extends DurableObject<Env> {
       this.alarms,
       this.env,
       (workflowId) => this.host(workflowId),
+      this.clock,
     ));
   }
   /** A shard's day tables (src/storage/day-tables.ts), where its new workflows' rows go. */
   private shardDays: ShardDays | undefined;
   private get days(): ShardDays {
-    return (this.shardDays ??= new ShardDays(this.ctx.storage.sql, () => openSchema(this.ctx.storage)));
+    return (this.shardDays ??= new ShardDays(this.ctx.storage.sql, () => openSchema(this.ctx.storage), () => this.clock.wall()));
   }
 
   /**
@@ -108,7 +118,7 @@ export class WorkflowObject extends DurableObject<Env> {
   /** MAX_HOSTS (a test lowers it). */
   maxHosts = MAX_HOSTS;
   /** A shard: the workflow-task polls waiting here (protocol 6), which its workflows' offers reach first. */
-  private readonly polls = new ShardPolls(shardHoldMs(this.env), this.env.KEEL_TOKEN_SECRET);
+  private readonly polls = new ShardPolls(shardHoldMs(this.env), this.env.KEEL_TOKEN_SECRET, this.clock);
 
   /**
    * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm
@@ -137,7 +147,7 @@ export class WorkflowObject extends DurableObject<Env> {
       const storage = shardStorage(this.ctx.storage, workflowId, this.alarms, (wall) => this.sweep.armBy(wall), this.days);
       entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId]), this.polls), storage, usedAt: 0 };
     }
-    entry.usedAt = Date.now();
+    entry.usedAt = this.clock.now();
     this.hosts.set(workflowId, entry);
     if (this.hosts.size > this.maxHosts) this.dropIdle();
     return entry.host;
@@ -145,11 +155,11 @@ export class WorkflowObject extends DurableObject<Env> {
 
   /**
    * Keeps memory bounded: drops the least recently used workflows past MAX_HOSTS that nothing waits
-   * for and that were not used for IDLE_MS (the next request reads one back from storage). Their
-   * storage view is closed, so that work still running on a dropped one fails instead of writing.
+   * for and that were not used for IDLE_MS by the shard's clock (the next request reads one back from
+   * storage). Their storage view is closed, so that work still running on a dropped one fails instead of writing.
    */
   private dropIdle(): void {
-    const usedBefore = Date.now() - IDLE_MS;
+    const usedBefore = this.clock.now() - IDLE_MS;
     for (const [id, { host, storage, usedAt }] of this.hosts) {
       if (this.hosts.size <= this.maxHosts || usedAt > usedBefore) return;
       if (!host.quiet) continue;

@@ -12,6 +12,7 @@ import { ServiceError } from '../service-error.js';
 import { visibilityDb } from '../visibility/migrations.js';
 import { ofNamespace, type Sql, type VisibilityLayout, D1_LAYOUT } from '../visibility/filter-sql.js';
 import { askShards } from '../visibility/shard-reads.js';
+import { wallClock } from '../clock.js';
 
 const UNIT_KEYS = ['workerRequests', 'durableObjectRequests', 'alarms', 'channelMessages', 'sqliteRowsRead', 'sqliteRowsWritten', 'd1RowsRead', 'd1RowsWritten', 'storedBytes'] as const satisfies ReadonlyArray<keyof ExecutionUnits>;
 
@@ -37,7 +38,7 @@ export function monthRange(month: string): [number, number] {
 
 export const currentMonth = (now: number) => new Date(now).toISOString().slice(0, 7);
 
-export async function namespaceCost(env: Env, namespace: string, req: ParsedRequestOf<'describeNamespaceCost'>, now = Date.now()): Promise<ResponseOf<'describeNamespaceCost'>> {
+export async function namespaceCost(env: Env, namespace: string, req: ParsedRequestOf<'describeNamespaceCost'>, now = wallClock()): Promise<ResponseOf<'describeNamespaceCost'>> {
   const month = req.month ?? currentMonth(now);
   const [start, end] = monthRange(month);
   const rows = await unitRows(env, namespace, start, end);

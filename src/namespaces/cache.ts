@@ -11,6 +11,7 @@ import { NAMESPACE_NAME_PATTERN } from '../../protocol/index.js';
 import type { Env } from '../env.js';
 import { DEFAULT_NAMESPACE, namespaceNotFound, newNamespace, type NamespaceRecord } from './namespace.js';
 import { NamespaceRegistry } from './registry.js';
+import { wallClock } from '../clock.js';
 
 /** How long a namespace read from the registry is used before it is read again. */
 export const TTL_MS = 10_000;
@@ -24,6 +25,7 @@ interface Entry {
   at: number;
 }
 
+/** The isolate's (module state, shared by every object in it), so its times are the wall clock's: `now` defaults to `wallClock`. */
 const entries = new Map<string, Entry>();
 
 /** Whether unknown namespaces are registered with defaults on first use (`keel dev`, keel/testing). */
@@ -34,7 +36,7 @@ export const autoCreates = (env: Env) => env.KEEL_NAMESPACE_AUTO_CREATE === '1';
  * defaults when the deployment creates namespaces on first use (and always for `default`), else
  * undefined. Without a registry (no VISIBILITY binding) every name is a namespace with defaults.
  */
-export async function lookupNamespace(env: Env, name: string, now = Date.now()): Promise<NamespaceRecord | undefined> {
+export async function lookupNamespace(env: Env, name: string, now = wallClock()): Promise<NamespaceRecord | undefined> {
   const hit = entries.get(name);
   if (hit && now - hit.at < (hit.ns ? TTL_MS : NOT_FOUND_TTL_MS)) return hit.ns;
   // Each miss reads for itself, even when another request is reading the same name: a promise
@@ -62,7 +64,7 @@ export function peekNamespace(name: string): NamespaceRecord | undefined {
 }
 
 /** Puts what a write in this isolate made into the cache, so this isolate sees it at once. */
-export function remember(ns: NamespaceRecord, now = Date.now()): void {
+export function remember(ns: NamespaceRecord, now = wallClock()): void {
   put(ns.name, ns, now);
 }
 
@@ -90,7 +92,7 @@ const ensured = new Set<string>();
  * Callers that arrive while the first is registering register too (idempotent), rather than
  * awaiting its promise (see lookupNamespace).
  */
-export async function ensureConfiguredNamespaces(env: Env, registry: NamespaceRegistry, now = Date.now()): Promise<void> {
+export async function ensureConfiguredNamespaces(env: Env, registry: NamespaceRegistry, now = wallClock()): Promise<void> {
   const key = env.KEEL_NAMESPACES ?? '';
   if (ensured.has(key)) return;
   await Promise.all(configuredNamespaces(env).map((name) => registry.ensure(newNamespace({ name }, now))));

@@ -9,6 +9,7 @@ import { ServiceError } from '../service-error.js';
 import { ensureConfiguredNamespaces, lookupNamespace, remember } from './cache.js';
 import { namespaceInfo, namespaceNotFound, namespacePageToken, newNamespace, parseNamespacePageToken, updatedNamespace, type NamespaceRecord } from './namespace.js';
 import { NamespaceRegistry } from './registry.js';
+import { wallClock } from '../clock.js';
 
 const DEFAULT_PAGE_SIZE = 100;
 
@@ -18,7 +19,7 @@ function registry(env: Env): NamespaceRegistry {
   return r;
 }
 
-export async function registerNamespace(env: Env, req: ParsedRequestOf<'registerNamespace'>, now = Date.now()): Promise<ResponseOf<'registerNamespace'>> {
+export async function registerNamespace(env: Env, req: ParsedRequestOf<'registerNamespace'>, now = wallClock()): Promise<ResponseOf<'registerNamespace'>> {
   const ns = newNamespace(req, now);
   const r = registry(env);
   await ensureConfiguredNamespaces(env, r);
@@ -39,7 +40,7 @@ export async function describeNamespace(env: Env, name: string): Promise<Respons
 }
 
 /** Reads, changes and writes back only if nobody wrote in between (else reads again): no update is lost. */
-export async function updateNamespace(env: Env, name: string, req: ParsedRequestOf<'updateNamespace'>, now = Date.now()): Promise<ResponseOf<'updateNamespace'>> {
+export async function updateNamespace(env: Env, name: string, req: ParsedRequestOf<'updateNamespace'>, now = wallClock()): Promise<ResponseOf<'updateNamespace'>> {
   const r = registry(env);
   await ensureConfiguredNamespaces(env, r);
   for (let attempt = 0; attempt < 5; attempt++) {

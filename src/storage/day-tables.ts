@@ -92,6 +92,11 @@ export class ShardDays {
   constructor(
     private readonly sql: SqlStorage,
     private readonly openSchema: () => void,
+    /**
+     * The wall clock (the shard's `Clock.wall`): the UTC day a new workflow arrives in. Not the time tests
+     * move to make the sweep see a day end (that is the sweep's): a workflow started after it still goes to today's.
+     */
+    private readonly now: () => number,
   ) {}
 
   /** The live days, oldest first. */
@@ -115,7 +120,7 @@ export class ShardDays {
    * — outside any change's transaction, so that a change rolled back cannot take the table back from
    * under this memory (a new day's table costs its creation's rows once per shard and day).
    */
-  locate(scope: string, now = Date.now()): TableBinding {
+  locate(scope: string): TableBinding {
     const days = this.list();
     // Newest first after `state`; one statement for all (a workflow new to the shard, every start, asks each).
     const tables = [null, ...[...days].reverse()];
@@ -129,7 +134,7 @@ export class ShardDays {
     }
     const at = found ? tables.findIndex((_, i) => found[`t${i}`] === 1) : -1;
     if (at >= 0) return new TableBinding(tables[at] ?? null);
-    return new TableBinding(this.newInDays ? this.ensure(dayOf(now)) : null, true);
+    return new TableBinding(this.newInDays ? this.ensure(dayOf(this.now())) : null, true);
   }
 
   /**

@@ -31,6 +31,7 @@ import { LIST_ENTRY_SQL, VISIBILITY_TABLE, listEntryValues, type RunListings } f
 import type { ExecutionSummary, SummaryWriter } from './summary.js';
 import { unitsSql } from '../cost/namespace-cost.js';
 import { runsByQueueSql, type QueueStatusCount } from '../metrics/service-metrics.js';
+import { wallClock } from '../clock.js';
 
 const upsert = `INSERT OR REPLACE INTO visibility (${LIST_ENTRY_SQL}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
@@ -61,7 +62,7 @@ export class ShardSummaries implements SummaryWriter {
   constructor(
     private readonly sql: SqlStorage,
     private readonly holdMs = 0,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = wallClock,
     /** Which table holds the workflow's entries (its rows' binding: day-tables.ts). */
     private readonly tables: TableBinding = STATE_ONLY,
     /** Where the entries of a workflow of a day table go: its store, which writes them with their runs' rows. */

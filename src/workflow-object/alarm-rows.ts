@@ -52,9 +52,13 @@ export class AlarmRows {
   /** Keys of the passed rows kept to be written over (see above); not rows of any slot. */
   private readonly spares = new Set<number>();
 
-  constructor(private readonly storage: Pick<DurableObjectStorage, 'sql' | 'transactionSync'>) {
+  constructor(
+    private readonly storage: Pick<DurableObjectStorage, 'sql' | 'transactionSync'>,
+    /** The wall clock (the shard's, through ShardAlarms): the old layout's slots go into the buckets due from now. */
+    now: () => number,
+  ) {
     storage.sql.exec(SCHEMA);
-    this.carryOver();
+    this.carryOver(now);
   }
 
   /**
@@ -167,12 +171,12 @@ export class AlarmRows {
    * and the old table dropped. The object's alarm, set for them, stays; the rows fire every scope
    * they hold (none is known to the instance).
    */
-  private carryOver(): void {
+  private carryOver(now: () => number): void {
     const sql = this.storage.sql;
     if (sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, OLD_TABLE).toArray().length === 0) return;
     this.storage.transactionSync(() => {
       const old = sql.exec<{ scope: string; due: number }>(`SELECT scope, due FROM ${OLD_TABLE}`).toArray();
-      this.writeSlots(sql, old.map((r): [string, number] => [r.scope, r.due]), Date.now());
+      this.writeSlots(sql, old.map((r): [string, number] => [r.scope, r.due]), now());
       sql.exec(`DROP TABLE ${OLD_TABLE}`);
     });
   }

@@ -22,7 +22,7 @@
  * next day's drop while any day table lives.
  */
 import { DEFAULT_RETENTION_MS } from '../../protocol/index.js';
-import { Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import type { Env } from '../env.js';
 import { lookupNamespace } from '../namespaces/cache.js';
 import type { RunDeletion } from '../retention.js';
@@ -39,7 +39,7 @@ export const SWEEP_EVERY_MS = 5 * 60_000;
 /** Runs one sweep deletes at most. */
 const PAGE = 100;
 /** A full page: the rest a second later (each sweep its own turn and commit). */
-const NEXT_PAGE_MS = 1000;
+export const NEXT_PAGE_MS = 1000;
 /** How long a sweep waits when the registry could not be read, or the sweep failed. */
 const RETRY_MS = 60_000;
 
@@ -57,8 +57,6 @@ export interface SweptWorkflow {
 }
 
 export class RetentionSweep {
-  /** The sweep's time: the wall clock (tests move it). Runs' close times are their workflow's time, never behind it. */
-  readonly clock = new Clock();
   /** Runs deleted by one sweep at most (a test lowers it). */
   page = PAGE;
   private readonly slot: AlarmSlot;
@@ -71,6 +69,12 @@ export class RetentionSweep {
     private readonly env: Env,
     /** The shard's workflow of an id. */
     private readonly workflow: (workflowId: string) => SweptWorkflow,
+    /**
+     * The shard's clock (the WorkflowObject's): the sweep's time is its `now()`, which tests move to
+     * see retention pass — runs' close times are their workflow's time, never behind the wall clock.
+     * Its slot is wall-clock ms, as every slot of the shard's alarm: `toWallClock`.
+     */
+    readonly clock: Clock,
   ) {
     this.slot = alarms.slot(SWEEP_SCOPE, shard.sql);
   }
@@ -135,7 +139,7 @@ export class RetentionSweep {
       // Again soon after a full page; else at the next run's deletion or day table's drop (a full page of
       // which nothing could go waits so too: the sweep never spins), or never when neither is left.
       const fullPage = due.length === this.page && expired > 0;
-      if (fullPage) this.slot.set(Date.now() + NEXT_PAGE_MS);
+      if (fullPage) this.slot.set(this.clock.toWallClock(this.clock.now() + NEXT_PAGE_MS));
       else {
         const next = Math.min(earliestClose(this.sql)?.closeTime ?? Infinity, ...days.list().map(dayEnd)) + retention;
         if (next !== Infinity) this.slot.set(this.clock.toWallClock(Math.max(next, now + SWEEP_EVERY_MS)));

@@ -83,7 +83,7 @@ export const NEAR_MS = 5000;
 /** Workflows fired per turn; more due than that are fired by the next turn, at once. */
 const FIRE_BATCH = 100;
 /** A workflow whose alarm failed is tried again this much later (its slot stays due). */
-const RETRY_MS = 1000;
+export const RETRY_MS = 1000;
 
 /** What this instance knows of a slot: its time, and the earliest row it knows holds the scope. */
 interface SlotState {
@@ -132,6 +132,11 @@ export class ShardAlarms {
 
   constructor(
     private readonly storage: DurableObjectStorage,
+    /**
+     * The wall clock (the shard's `Clock.wall`), not a clock tests move: slots are wall-clock ms (each
+     * workflow sets its own from its own clock, `toWallClock`), and they go to `setAlarm` and the timer.
+     */
+    private readonly now: () => number,
     /** Fires the workflows whose slots are due (the object's alarm handler, and the timer). */
     private readonly onTimer: () => Promise<void>,
     /** A flush could not write its rows: the changes of its turn must not commit (see above). */
@@ -139,7 +144,7 @@ export class ShardAlarms {
       throw err;
     },
   ) {
-    this.rows = new AlarmRows(storage);
+    this.rows = new AlarmRows(storage, now);
     // The rows written before this instance: the timer takes the earliest at its second.
     const earliest = this.rows.earliest();
     if (earliest !== null) this.startTimer(earliest);
@@ -163,7 +168,7 @@ export class ShardAlarms {
         // A workflow whose alarm runs and asks for a moment that was past when it began did not take
         // what was due (it failed, or its clock is a test's): again after RETRY_MS, not at once, forever.
         const runningSince = this.running.get(scope);
-        if (runningSince !== undefined && at <= runningSince) at = Date.now() + RETRY_MS;
+        if (runningSince !== undefined && at <= runningSince) at = this.now() + RETRY_MS;
         const wrote = this.setSlot(scope, at, sql);
         this.wasSet(scope, at, wrote);
       },
@@ -219,7 +224,7 @@ export class ShardAlarms {
    * by side; resolves when they have ended. `alarm` does not throw (the caller logs what failed).
    */
   async fire(alarm: (scope: string) => Promise<void>): Promise<void> {
-    const began = Date.now();
+    const began = this.now();
     const due = this.due(began);
     const now = due.filter((scope) => !this.running.has(scope));
     for (const scope of now) {
@@ -314,7 +319,7 @@ export class ShardAlarms {
   private setSlot(scope: string, at: number, sql: SqlStorage): number | undefined {
     const state = this.change(scope);
     state.due = at;
-    const now = Date.now();
+    const now = this.now();
     const bucket = bucketOf(at, now);
     // A row that fires by then holds it already: the slot's, or — for a slot due sooner than NEAR_MS,
     // whose backstop is NEAR_MS ahead anyway — one within NEAR_MS (a workflow's next step sets its slot
@@ -385,7 +390,7 @@ export class ShardAlarms {
     this.running.delete(scope);
     const neverSet = this.pending.delete(scope);
     const due = this.slots.get(scope)?.due;
-    if (neverSet || (due !== undefined && due !== null && due <= began)) this.setSlot(scope, Date.now() + RETRY_MS, this.storage.sql);
+    if (neverSet || (due !== undefined && due !== null && due <= began)) this.setSlot(scope, this.now() + RETRY_MS, this.storage.sql);
     this.unwait(scope);
     this.armNext();
   }
@@ -397,7 +402,7 @@ export class ShardAlarms {
    */
   private armNext(): void {
     for (const [bucket, row] of this.taken) if (row.waitFor.size === 0) this.deleteRow(bucket, row.scopes);
-    const now = Date.now();
+    const now = this.now();
     // The timer goes to a row's second too: it takes the row then (one deletion for its scopes), and
     // fires on time what it holds that this instance does not know (set before a restart).
     let timerAt = this.rows.earliestBut(this.taken) ?? Infinity;
@@ -425,12 +430,12 @@ export class ShardAlarms {
       if (state.due === null) this.slots.delete(scope);
       else moved.push([scope, state.due]);
     }
-    for (const [scope, row] of this.rows.writeSlots(this.storage.sql, moved, Date.now())) this.slots.get(scope)!.row = row;
+    for (const [scope, row] of this.rows.writeSlots(this.storage.sql, moved, this.now())) this.slots.get(scope)!.row = row;
   }
 
   /** When the object's alarm must fire for a row of second `at`: then, or NEAR_MS from now if that is later (see above). */
   private alarmFor(at: number): number {
-    return Math.max(at, Date.now() + NEAR_MS);
+    return Math.max(at, this.now() + NEAR_MS);
   }
 
   /** Sets the object's alarm for a row of second `at` (null: none), written only when it moves. */
@@ -448,6 +453,6 @@ export class ShardAlarms {
     this.timer = setTimeout(() => {
       this.timerAt = Infinity;
       void this.onTimer();
-    }, Math.max(0, at - Date.now()));
+    }, Math.max(0, at - this.now()));
   }
 }

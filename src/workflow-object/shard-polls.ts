@@ -58,6 +58,7 @@ export class ShardPolls {
     private readonly holdMs = SHARD_HOLD_MS,
     /** KEEL_TOKEN_SECRET: an offered task's token is signed when a poll takes it (a held one with the moment it did). */
     private readonly tokenSecret?: string,
+    /** The shard's clock (WorkflowObject.clock; its time, which tests move): holds, and a held task's start. */
     private readonly clock = new Clock(),
   ) {}
 

@@ -202,9 +202,16 @@ describe("a shard's day tables", () => {
     expect(await dayOfWorkflow(s, 'reused')).toBe(day);
     // A workflow the shard's memory no longer holds is found in its table, whatever day it is now.
     await restart('reused', s.ns);
+    // Three days on by the shard's wall clock (its day tables' clock), the wall clock itself not moved.
     const found = await inShard(s, 'reused', ({ o }) => {
-      const days = (o as unknown as { days: { locate(scope: string, now: number): { day: number | null } } }).days;
-      return { reused: days.locate(keyScope('reused'), Date.now() + 3 * DAY_MS).day, fresh: days.locate(keyScope('never-seen'), Date.now() + 3 * DAY_MS).day };
+      const days = (o as unknown as { days: { locate(scope: string): { day: number | null } } }).days;
+      const wall = o.clock.wall;
+      o.clock.wall = () => wall.call(o.clock) + 3 * DAY_MS;
+      try {
+        return { reused: days.locate(keyScope('reused')).day, fresh: days.locate(keyScope('never-seen')).day };
+      } finally {
+        o.clock.wall = wall;
+      }
     });
     expect(found).toEqual({ reused: day, fresh: day + 3 });
     await s.terminate('reused');
@@ -229,11 +236,20 @@ describe("a shard's day tables", () => {
     const ids = sameShard('across', 7);
     // In turn in `state` (as before day tables), in today's day table and in tomorrow's (as if they arrived then), in one shard.
     for (const [i, id] of ids.entries()) {
-      await inShard(s, id, ({ days }) => {
-        const shardDays = days as unknown as { newInDays: boolean; locate(scope: string, now?: number): unknown; ownLocate?: (scope: string, now?: number) => unknown };
+      await inShard(s, id, ({ o, days }) => {
+        const shardDays = days as unknown as { newInDays: boolean; locate(scope: string): unknown; ownLocate?: (scope: string) => unknown };
         shardDays.newInDays = i % 3 !== 0;
         shardDays.ownLocate ??= shardDays.locate.bind(shardDays);
-        shardDays.locate = (scope) => shardDays.ownLocate!(scope, Date.now() + (i % 3 === 2 ? DAY_MS : 0));
+        // Tomorrow by the shard's wall clock while it locates the workflow (its slots stay on today's).
+        shardDays.locate = (scope) => {
+          const wall = o.clock.wall;
+          if (i % 3 === 2) o.clock.wall = () => wall.call(o.clock) + DAY_MS;
+          try {
+            return shardDays.ownLocate!(scope);
+          } finally {
+            o.clock.wall = wall;
+          }
+        };
       });
       await s.start(id, { minutesLater: i });
     }

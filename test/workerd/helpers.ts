@@ -199,12 +199,14 @@ export async function watchObject(workflowIds: string[]) {
   return seen;
 }
 
-/** Stops the clock a shard's held offers are timed by (so a slow machine cannot expire one mid-test); returns a mover. */
+/**
+ * Stops a shard's clock (its time: what its held offers are timed by, so a slow machine cannot expire one
+ * mid-test); returns a mover. Its wall clock, which its alarm's slots are in, runs on (src/workflow-object.ts).
+ */
 export async function freezeShardClock(shard: DurableObjectStub<WorkflowObject>): Promise<(ms: number) => Promise<void>> {
-  const clockOf = (o: WorkflowObject) => (o as unknown as { polls: { clock: { now(): number } } }).polls.clock;
   const base = Date.now();
   let offset = 0;
-  await runInDurableObject(shard, (o: WorkflowObject) => void Object.assign(clockOf(o), { now: () => base + offset }));
+  await runInDurableObject(shard, (o: WorkflowObject) => void Object.assign(o.clock, { now: () => base + offset }));
   return async (ms) => void (offset += ms);
 }
 

@@ -9,10 +9,10 @@ import { Limits } from '../../protocol/index.js';
 import { OFFER_HOLD_MS } from '../../src/engine/run-state.js';
 import type { StartedTask } from '../../src/started-task.js';
 import { taskQueueStub } from '../../src/stubs.js';
-import { TaskQueue, partitionStub } from '../../src/task-queue.js';
+import { SPREAD_FOR_MS, TaskQueue, partitionStub } from '../../src/task-queue.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
-import { NS, advance, eventTypes, history, queueState, settle, startHoldingFirstTask, startWorkflow, stateRows, testEnv, unique, until, wfStub, inWorkflow } from './helpers.js';
+import { NS, advance, eventTypes, freezeQueueClock, history, queueState, settle, startHoldingFirstTask, startWorkflow, stateRows, testEnv, unique, until, wfStub, inWorkflow } from './helpers.js';
 
 const partition = (taskQueue: string, p: number) => partitionStub(testEnv, NS, taskQueue, 'workflow', p);
 const workflowIdOf = (t: StartedTask | null) => (t?.kind === 'workflow' ? t.task.workflowExecution.workflowId : undefined);
@@ -87,7 +87,7 @@ describe('task queue partitions', () => {
     const tq = 'four-partitions-drain';
     // A busy queue's callers: every add and poll to a partition picked at random.
     const busy = { ...testEnv, KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { [tq]: 4 }, spreadAbovePerSecond: 0 }) };
-    const queue = new TaskQueue(busy, NS, tq, 'workflow');
+    const queue = new TaskQueue(busy, NS, tq, 'workflow', Date.now);
     expect(queue.partitions).toBe(4);
     const refs: TaskRef[] = [];
     for (let i = 0; i < 12; i++) refs.push(await heldTask('spread', tq));
@@ -100,6 +100,26 @@ describe('task queue partitions', () => {
     expect(got.sort()).toEqual(refs.map((r) => r.workflowId).sort());
     expect((await queue.describe()).backlogCount).toBe(0);
     for (const ref of refs) expect(await starts(ref.workflowId)).toBe(1);
+  });
+
+  it("a busy root's answer spreads the queue's adds and polls for SPREAD_FOR_MS by the clock the caller gives, then they go to the root again", async () => {
+    const tq = unique('spread-clock');
+    const env = { ...testEnv, KEEL_TASK_QUEUE_PARTITIONS: JSON.stringify({ default: 1, queues: { [tq]: 4 }, spreadAbovePerSecond: 2 }) };
+    // The root's load counted in one second of its clock, however slow the machine.
+    await freezeQueueClock(tq);
+    let now = Date.now();
+    const queue = new TaskQueue(env, NS, tq, 'workflow', () => now);
+    // Picks at random over four partitions: 50 of them all the root only when not spreading (or at odds of 4^-50).
+    const spreading = () => Array.from({ length: 50 }, () => queue.pick()).some((p) => p !== 0);
+    expect(spreading()).toBe(false);
+    // Three polls at the root in one second: above 2 a second, it answers busy.
+    for (let i = 0; i < 3; i++) expect(await queue.poll('spread-worker', 0)).toBeNull();
+    expect(spreading()).toBe(true);
+    now += SPREAD_FOR_MS - 1;
+    expect(spreading()).toBe(true);
+    // SPREAD_FOR_MS on by the caller's clock (the wall clock has not moved so far): back to the root.
+    now += 1;
+    expect(spreading()).toBe(false);
   });
 
   it('a quiet queue sends every add and poll to its root: the other partitions are never used', async () => {

@@ -11,9 +11,9 @@ import { forgetNamespaces } from '../../src/namespaces/cache.js';
 import { workflowObjectStub, workflowShardStubs } from '../../src/stubs.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
-import { SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
+import { NEXT_PAGE_MS, SWEEP_EVERY_MS, SWEEP_SCOPE, type RetentionSweep } from '../../src/workflow-object/retention-sweep.js';
 import { shardOf, workflowShards } from '../../src/workflow-shards.js';
-import { expectError, inWorkflow, rowsWrittenBy, shardSlot, testEnv } from './helpers.js';
+import { expectError, inWorkflow, rowsWrittenBy, shardSlot, testEnv, untilWallClock } from './helpers.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { complete, spaceWithRetention, type Space } from './visibility-helpers.js';
 
@@ -212,6 +212,32 @@ describe("a shard's retention sweep", () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(ids.length);
     expect(await slots(s, ids[0]!)).toEqual({ sweep: null, workflow: null });
     for (const id of ids) expect(await rowsOf(s, id)).toBe(0);
+  });
+
+  it("comes back for a full page's rest NEXT_PAGE_MS later by the shard's clock, not the wall clock", async () => {
+    const s = await space(HOUR);
+    const ids = sameShard('page-clock', 2);
+    for (const id of ids) {
+      await s.start(id);
+      await s.terminate(id);
+    }
+    // The shard's clock stopped (moved only by `advance`; its wall clock, which slots are in, with it)...
+    const stopped = await inShard(s, ids[0]!, (sweep) => {
+      const at = Date.now();
+      let offset = 0;
+      Object.assign(sweep.clock, { now: () => at + offset, advance: (ms: number) => void (offset += ms), toWallClock: (t: number) => t - offset });
+      return at;
+    });
+    // ...while the wall clock runs on.
+    await untilWallClock(stopped + 1);
+    const next = await runInDurableObject(workflowObjectStub(testEnv, s.ns, ids[0]!), async (o: WorkflowObject, state) => {
+      const sweep = (o as unknown as { sweep: RetentionSweep }).sweep;
+      sweep.page = 1;
+      sweep.clock.advance(HOUR + MINUTE);
+      expect(await sweep.run()).toBe(1);
+      return shardSlot(o, state, SWEEP_SCOPE);
+    });
+    expect(next).toBe(stopped + NEXT_PAGE_MS);
   });
 
   it('deletes nothing while the registry cannot be read, and sweeps again a minute later', async () => {

@@ -12,7 +12,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
-import { ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
+import { NEAR_MS, RETRY_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { CommitGroup } from '../../src/workflow-object/commit-group.js';
 import type { WorkflowObject } from '../../src/workflow-object.js';
 import { completeWorkflowTask, json, NS, ok, pollActivityTask, pollWorkflowTask, restart, shardMates, shardSlot, startWorkflow, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
@@ -30,13 +30,13 @@ function countRowsWritten(sql: SqlStorage, counts: (query: string, bindings: unk
 }
 
 /** Runs `fn` in an object of its own (not a shard: no other test's slots), with a ShardAlarms over its storage; its alarm and timer are cleared after. */
-async function withAlarms<T>(fn: (state: DurableObjectState, make: () => ShardAlarms) => Promise<T> | T): Promise<T> {
+async function withAlarms<T>(fn: (state: DurableObjectState, make: (now?: () => number) => ShardAlarms) => Promise<T> | T): Promise<T> {
   const stub = testEnv.WORKFLOWS.get(testEnv.WORKFLOWS.idFromName(JSON.stringify([NS, unique('alarm-rows')])));
   return runInDurableObject(stub, async (_o, state) => {
     const made: ShardAlarms[] = [];
     try {
-      return await fn(state, () => {
-        const alarms = new ShardAlarms(state.storage, async () => {});
+      return await fn(state, (now = Date.now) => {
+        const alarms = new ShardAlarms(state.storage, now, async () => {});
         made.push(alarms);
         return alarms;
       });
@@ -286,6 +286,30 @@ describe("a shard's alarm rows", () => {
     });
   });
 
+  it("fires by the clock it is given, not the wall clock: its alarm is set by it, and a workflow whose alarm failed, or asked again for a moment already past, is tried RETRY_MS after the firing by it", async () => {
+    await withAlarms(async (state, make) => {
+      const sql = state.storage.sql;
+      // The shard's clock an hour ahead of the wall clock, which never reaches the rows while the test runs.
+      const setAt = Date.now() + 3_600_000;
+      let now = setAt;
+      const alarms = make(() => now);
+      alarms.slot('1:failed/', sql).set(now + 10);
+      alarms.slot('1:behind/', sql).set(now + 10);
+      // The object's alarm, by the same clock: NEAR_MS ahead of it (the rows are due sooner).
+      expect(await state.storage.getAlarm()).toBe(setAt + NEAR_MS);
+      now = bucketOf(setAt + 10, setAt) + 1;
+      const fired: string[] = [];
+      await alarms.fire(async (scope) => {
+        fired.push(scope);
+        // Its workflow took nothing: it asks again for what was due before the firing.
+        if (scope === '1:behind/') alarms.slot(scope, sql).set(now - 5);
+      });
+      expect(fired.sort()).toEqual(['1:behind/', '1:failed/']);
+      expect([alarms.slot('1:failed/', sql).get(), alarms.slot('1:behind/', sql).get()]).toEqual([now + RETRY_MS, now + RETRY_MS]);
+      expect(rows(sql, alarms)).toEqual({ [bucketOf(now + RETRY_MS, now)]: expect.arrayContaining(['1:failed/', '1:behind/']) });
+    });
+  });
+
   it("carries an old shard's slots (a row each in `alarms`) into rows by second when it starts, and drops the old table", async () => {
     await withAlarms(async (state, make) => {
       const sql = state.storage.sql;
@@ -364,7 +388,7 @@ describe("a shard's alarm rows", () => {
   it("a commit group's rows that cannot be written are handed to `lost` (the shard aborts, so the turn's changes do not commit without them)", async () => {
     await withAlarms(async (state) => {
       const lost: unknown[] = [];
-      const alarms = new ShardAlarms(state.storage, async () => {}, (err) => void lost.push(err));
+      const alarms = new ShardAlarms(state.storage, Date.now, async () => {}, (err) => void lost.push(err));
       const group = new CommitGroup(() => alarms.gatherTurn());
       const start = Date.now();
       try {

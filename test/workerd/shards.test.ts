@@ -11,7 +11,7 @@ import { workflowObjectStub } from '../../src/stubs.js';
 import { Space } from './visibility-helpers.js';
 import { keyScope } from '../../src/workflow-object/host-storage.js';
 import type { ExecutionCost } from '../../protocol/prices.js';
-import type { WorkflowObject } from '../../src/workflow-object.js';
+import { IDLE_MS, type WorkflowObject } from '../../src/workflow-object.js';
 import { BUCKET_MS, bucketOf } from '../../src/workflow-object/alarm-rows.js';
 import { NEAR_MS, ShardAlarms } from '../../src/workflow-object/shard-alarms.js';
 import { completeWorkflowTask, eventTypes, getDescription, history, inWorkflow, json, NS, ok, pollActivityTask, pollWorkflowTask, settle, startAndCompleteFirstTask, shardSlot, startWorkflow, tablesOf, testEnv, unique, until, untilWallClock, wfObject } from './helpers.js';
@@ -196,7 +196,7 @@ describe('workflows in shards', () => {
     // A shard's alarms over an object of their own, so that no other test's slots are in it.
     const stub = testEnv.WORKFLOWS.get(testEnv.WORKFLOWS.idFromName(JSON.stringify([NS, unique('alarms-only')])));
     await runInDurableObject(stub, async (_o, state) => {
-      const alarms = new ShardAlarms(state.storage, async () => {});
+      const alarms = new ShardAlarms(state.storage, Date.now, async () => {});
       const began = Date.now();
       alarms.slot('1:x/', state.storage.sql).set(began + 60_000);
       expect(await state.storage.getAlarm()).toBe(bucketOf(began + 60_000, began));
@@ -223,7 +223,7 @@ describe('workflows in shards', () => {
         setAlarm: (at: number) => (writes.push(at), state.storage.setAlarm(at)),
         deleteAlarm: () => (writes.push(null), state.storage.deleteAlarm()),
       });
-      const alarms = new ShardAlarms(storage, async () => {});
+      const alarms = new ShardAlarms(storage, Date.now, async () => {});
       const slot = (scope: string) => alarms.slot(scope, state.storage.sql);
       // Two workflows start, each with a backstop a second ahead: one alarm write.
       const start = Date.now();
@@ -359,6 +359,32 @@ describe("a shard's memory", () => {
     expect(await history(a)).toEqual(before);
     await ok('POST', `/workflows/${a}/signal`, { signalName: 'after', input: [] });
     expect(eventTypes(await history(a)).slice(-2)).toEqual(['WorkflowExecutionSignaled', 'WorkflowTaskScheduled']);
+  });
+});
+
+describe("a shard's clock", () => {
+  it("drops a quiet workflow idle past IDLE_MS by the shard's clock, not the wall clock", async () => {
+    const s = new Space();
+    const [a, b] = shardMates('idle-clock');
+    await s.start(a);
+    await s.terminate(a);
+    const held = await runInDurableObject(workflowObjectStub(testEnv, s.ns, a), (o: WorkflowObject) => {
+      const hosts = (o as unknown as { hosts: Map<string, unknown> }).hosts;
+      o.maxHosts = 1;
+      try {
+        o.host(a, s.ns);
+        // Past the bound, with `a` used just now: it stays.
+        o.host(b, s.ns);
+        const whileRecent = hosts.has(a);
+        // IDLE_MS on by the shard's clock; the wall clock has not moved (workerd moves it only across I/O).
+        o.clock.advance(IDLE_MS);
+        o.host(b, s.ns);
+        return { whileRecent, onceIdle: hosts.has(a) };
+      } finally {
+        o.maxHosts = 1000;
+      }
+    });
+    expect(held).toEqual({ whileRecent: true, onceIdle: false });
   });
 });
 

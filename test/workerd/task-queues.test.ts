@@ -10,7 +10,7 @@ import type { TaskQueueObject } from '../../src/task-queue-object.js';
 import type { TaskRef } from '../../src/task-token.js';
 import type { WorkflowHost } from '../../src/workflow-host.js';
 import { StateTable } from '../../src/storage/state-table.js';
-import { NS, call, completeWorkflowTask, eventTypes, expectError, fetchService, history, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startHoldingFirstTask, startWorkflow, testEnv, unique, until, wfStub, inWorkflow, hostStorage } from './helpers.js';
+import { NS, call, completeWorkflowTask, eventTypes, expectError, fetchService, freezeQueueClock, history, ok, pollActivityTask, pollWorkflowTask, queueState, settle, startAndCompleteFirstTask, startHoldingFirstTask, startWorkflow, testEnv, unique, until, wfStub, inWorkflow, hostStorage } from './helpers.js';
 
 const describeQueue = (tq: string, kind?: 'workflow' | 'activity') => ok('GET', `/task-queues/${tq}`, kind ? { kind } : undefined);
 
@@ -89,6 +89,20 @@ describe('hand-off', () => {
     const [poller] = (await describeQueue(tq, 'activity')).pollers;
     expect(poller.identity).toBe('time-traveller');
     expect(Date.parse(poller.lastAccessTime)).toBeGreaterThanOrEqual(moved);
+  });
+
+  it("counts the load it answers (requests a second) in seconds of its own clock, not the wall clock", async () => {
+    const tq = unique('tq');
+    const move = await freezeQueueClock(tq);
+    const queue = partitionStub(testEnv, NS, tq, 'workflow');
+    const load = async () => (await queue.pollTask('counted', 0)).load;
+    expect([await load(), await load(), await load()]).toEqual([1, 2, 3]);
+    // A second on by its clock: a new second, the last one's count still answered.
+    await move(1000);
+    expect(await load()).toBe(3);
+    // Two seconds on, the last one quiet: only this one's count.
+    await move(2000);
+    expect(await load()).toBe(1);
   });
 
   it('a stale backlog task (its run was terminated) is skipped and the next one is returned', async () => {
