@@ -56,3 +56,34 @@ export interface ShardChannelCall<E extends ShardChannelEndpoint = ShardChannelE
 
 /** The answer to the call of the same `id`. */
 export type ShardChannelAnswer<E extends ShardChannelEndpoint = ShardChannelEndpoint> = { id: number; response: ResponseOf<E> } | { id: number; error: ErrorBody['error'] };
+
+/** A worker's kinds of task queue (as `cancelPolls` names them). */
+export type ShardChannelQueueKind = 'workflow' | 'activity';
+
+/**
+ * Protocol 10: what a worker's channel serves, said in its upgrade's query (`shardChannelServes`): the
+ * task queue it polls and of which kinds. A shard sends a wake (`ShardChannelWake`) on the channels that
+ * serve a queue when it hands that queue a task that goes to its backlog (no poll waited for it).
+ */
+export interface ShardChannelServes {
+  taskQueue: string;
+  kinds: readonly ShardChannelQueueKind[];
+}
+
+/** The upgrade's query for what a channel serves: `?taskQueue=…&kinds=workflow,activity`. */
+export const shardChannelServesQuery = ({ taskQueue, kinds }: ShardChannelServes) => `?${new URLSearchParams({ taskQueue, kinds: kinds.join(',') }).toString()}`;
+
+/** What an upgrade's query says the channel serves; undefined for none (a client's channel, an older worker's) or one it cannot read. */
+export function shardChannelServesOf(search: URLSearchParams): ShardChannelServes | undefined {
+  const taskQueue = search.get('taskQueue');
+  const kinds = (search.get('kinds') ?? '').split(',').filter((k): k is ShardChannelQueueKind => k === 'workflow' || k === 'activity');
+  return taskQueue && kinds.length > 0 ? { taskQueue, kinds } : undefined;
+}
+
+/**
+ * Protocol 10: a message the shard sends unasked, with no `id`: a task of this queue went to its
+ * backlog, where no poll waited for it. A worker that parked its polls of the queue polls it again.
+ */
+export interface ShardChannelWake {
+  wake: { namespace: string; taskQueue: string; kind: ShardChannelQueueKind };
+}

@@ -106,6 +106,13 @@ export class TaskQueueObject extends DurableObject<Env> {
   });
   /** Whether a poll that acknowledges hand-offs came here: only such polls take an offer as it is, so only then is one held. */
   private acknowledgingPolls = false;
+  /**
+   * When (the clock's time) a poll last came or was answered here. An offer is held only within OFFER_HOLD_MS
+   * of it, while a worker's next poll may be on its way: a worker whose poll came back empty may have parked
+   * its polls of this queue (protocol 10), and an offer then goes to the backlog at once, whose answer
+   * ('queued') makes its shard wake the worker (src/workflow-object/queue-wakes.ts) rather than a second later.
+   */
+  private pollSeenAt = -Infinity;
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
   /**
@@ -264,7 +271,7 @@ export class TaskQueueObject extends DurableObject<Env> {
    * backlog now. A held offer lost with this object (a restart) is the workflow object's hand-off window's.
    */
   private place(ref: TaskRef, started?: StartedTask): OfferOutcome | Promise<OfferOutcome> {
-    if (started && this.acknowledgingPolls && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.size < MAX_HELD_OFFERS) {
+    if (started && this.acknowledgingPolls && this.clock.now() - this.pollSeenAt <= OFFER_HOLD_MS && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.size < MAX_HELD_OFFERS) {
       return new Promise((answer) => this.held.hold(started, ref, OFFER_HOLD_MS, answer));
     }
     this.enqueue(ref);
@@ -459,6 +466,7 @@ export class TaskQueueObject extends DurableObject<Env> {
       this.ratePerSecond = maxTasksPerSecond;
     }
     this.recentPollers.set(identity, this.clock.now());
+    this.pollSeenAt = this.clock.now();
     if (acknowledges) this.acknowledgingPolls = true;
     const mark = this.mark();
     if (pollerId) {
@@ -494,6 +502,7 @@ export class TaskQueueObject extends DurableObject<Env> {
         answer: (task) => {
           if (answered) return;
           answered = true;
+          this.pollSeenAt = this.clock.now();
           this.counters.record({ kind: 'poll', gotTask: task !== null });
           clearTimeout(timer);
           resolve(task);
