@@ -3,7 +3,7 @@ import { QueueParking } from './queue-parking.js';
 
 function parking(canPark = () => true) {
   const stop = new AbortController();
-  const p = new QueueParking({ name: 'test queue', canPark, checkIntervalMs: 60_000, stop: stop.signal });
+  const p = new QueueParking({ canPark, checkIntervalMs: 60_000, stop: stop.signal });
   return { p, stop };
 }
 

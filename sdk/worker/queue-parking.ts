@@ -23,8 +23,6 @@
  */
 
 export interface QueueParkingOptions {
-  /** The queue, for the worker's log. */
-  name: string;
   /** Whether a poll that came back empty may park the queue now: the service sends wakes and the channels are on. */
   canPark: () => boolean;
   /** How often a parked queue is checked with a poll that does not wait. */

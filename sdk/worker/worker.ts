@@ -266,14 +266,13 @@ export class Worker {
     this.activitySlots = new Slots(options.maxConcurrentActivityTaskExecutions ?? 100);
     this.workflowSlots = new Slots(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     const identity = this.identity;
-    const parkingOf = (kind: 'workflow' | 'activity') =>
+    const parkingOf = () =>
       new QueueParking({
-        name: `${kind} queue '${options.taskQueue}'`,
         canPark: () => options.parkIdlePolls !== false && this.wakesFrom !== undefined && this.channels?.on === true,
         checkIntervalMs: msOptionalToNumber(options.parkedPollCheckInterval) ?? 60_000,
         stop: this.stop.signal,
       });
-    this.parking = { workflow: parkingOf('workflow'), activity: parkingOf('activity') };
+    this.parking = { workflow: parkingOf(), activity: parkingOf() };
     const kinds = [...(bundle ? ['workflow' as const] : []), ...(options.activities ? ['activity' as const] : [])];
     this.channels =
       options.shardChannels === false

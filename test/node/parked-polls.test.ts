@@ -2,7 +2,7 @@
 // (sdk/worker/queue-parking.ts), so an idle worker keeps no queue object active; a shard that hands the
 // queue a task no poll waited for wakes it over its channel (src/workflow-object/queue-wakes.ts); a wake
 // lost is made up for by the poll the worker sends when a channel opens again, or by the backstop check.
-// Long polls are held 400 ms here, so a worker parks soon after it starts.
+// Long polls are held 1.1 s here, so a worker parks soon after it starts.
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestWorkflowEnvironment } from 'keel/testing';
@@ -11,7 +11,8 @@ import { stepElsewhere } from './fixtures/parking-workflows.js';
 import { waitFor } from './fixtures/wait.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/parking-workflows.ts', import.meta.url));
-const LONG_POLL_MS = 400;
+// Longer than a queue holds an offer for a poll on its way (OFFER_HOLD_MS, 1 s), so a parked worker's first task is not held.
+const LONG_POLL_MS = 1100;
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
@@ -76,8 +77,8 @@ describe('parked polls (protocol 10)', () => {
     try {
       await waitFor('no poll in flight', () => wf.polls.inFlight === 0 && act.polls.inFlight === 0);
       const before = { wf: { ...wf.polls }, act: { ...act.polls } };
-      // Parked: over five long polls' time not one poll of either queue is sent (each loop used to poll again at once).
-      await new Promise((r) => setTimeout(r, 5 * LONG_POLL_MS));
+      // Parked: over three long polls' time not one poll of either queue is sent (each loop used to poll again at once).
+      await new Promise((r) => setTimeout(r, 3 * LONG_POLL_MS));
       expect(wf.polls).toEqual(before.wf);
       expect(act.polls).toEqual(before.act);
       expect(parkingOf(workflowWorker, 'workflow').isParked && parkingOf(workflowWorker, 'activity').isParked && parkingOf(activityWorker, 'activity').isParked).toBe(true);
@@ -100,8 +101,8 @@ describe('parked polls (protocol 10)', () => {
       expect(result).toBe(`hello (echoed on ${actQueue})`);
       expect(parkingOf(workflowWorker, 'workflow').stats.woken).toBeGreaterThanOrEqual(1);
       expect(parkingOf(activityWorker, 'activity').stats.woken).toBeGreaterThanOrEqual(1);
-      // Promptly: well within the backstop's minute (a wake and a poll, not a check).
-      expect(ms).toBeLessThan(10_000);
+      // Promptly: a wake and a poll, not a check (the backstop's minute) nor a queue's hold for a poll on its way (1 s).
+      expect(ms).toBeLessThan(1000);
       expect(parkingOf(workflowWorker, 'workflow').stats.checks + parkingOf(activityWorker, 'activity').stats.checks).toBe(checksBefore);
     } finally {
       await stop();

@@ -229,8 +229,8 @@ describe('an offer on a queue of several partitions', () => {
  * backstop should the queue lose it.
  */
 describe('an offer no poll waits for, held by the queue for the next poll', () => {
-  /** A poll that acknowledges comes and goes: the queue (partition `p`) now holds offers. */
-  const primed = (taskQueue: string, p = 0) => partitionStub(testEnv, NS, taskQueue, 'workflow', p).poll('worker-0', 0, 'worker-0-poller', true);
+  /** A poll that acknowledges comes and goes (it waits, 1 ms: a poll that does not wait is a parked worker's check, protocol 10): the queue (partition `p`) now holds offers. */
+  const primed = (taskQueue: string, p = 0) => partitionStub(testEnv, NS, taskQueue, 'workflow', p).poll('worker-0', 1, 'worker-0-poller', true);
   const heldTasks = (taskQueue: string, p = 0) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', p), (o) => (o as unknown as { held: { size: number } }).held.size);
   const describeQueue = (taskQueue: string) => ok('GET', `/task-queues/${taskQueue}`, { kind: 'workflow' });
   /**
