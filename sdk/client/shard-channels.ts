@@ -194,8 +194,10 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
     let byShard = this.channels.get(namespace);
     if (!byShard) this.channels.set(namespace, (byShard = new Map()));
     let channel = byShard.get(shard);
-    const query = this.options.serves ? shardChannelServesQuery(this.options.serves) : '';
-    if (!channel) byShard.set(shard, (channel = new ShardChannel(this, this.connection.transport.baseUrl.replace(/^http/, 'ws') + shardChannelPath(namespace, shard) + query)));
+    if (!channel) {
+      const query = this.options.serves ? shardChannelServesQuery(this.options.serves) : '';
+      byShard.set(shard, (channel = new ShardChannel(this, this.connection.transport.baseUrl.replace(/^http/, 'ws') + shardChannelPath(namespace, shard) + query)));
+    }
     return channel;
   }
 
