@@ -25,6 +25,11 @@
  * answered as over HTTP. A service with protocol 7 only answers such a call ROUTE_NOT_FOUND: send it
  * over HTTP.
  *
+ * Protocol 10: a worker's channel says in its upgrade's query which task queue it serves, and of which kinds
+ * (`shardChannelServesQuery`); the shard then sends on it, unasked, a message with no `id`, `{"wake": {…}}`
+ * (`ShardChannelWake`), when it hands that queue a task that goes to the queue's backlog: a worker that
+ * stopped long-polling the queue (parked it) polls it again (docs/workers.md, "parked polls").
+ *
  * Nothing is lost with a channel: a call whose answer does not arrive before the channel closes is
  * as an HTTP request whose answer was lost, and is retried (over HTTP or a new channel) under the
  * same rules — completions carry their request ids, polled tasks their hand-off window.

@@ -26,6 +26,13 @@
  * send), and one that may not be repeated fails as an HTTP call that lost its answer does. The channel
  * is opened again by a later call, after a back-off that grows while opening fails.
  *
+ * Protocol 10: a worker's channels say at their upgrade which queue they serve (`serves`), and a shard sends
+ * on them, unasked and with no `id`, a wake when it hands that queue a task that goes to its backlog
+ * (`onWake`); the worker polls a queue it parked again (sdk/worker/queue-parking.ts). Once the service says
+ * it sends wakes, the worker keeps a channel open to every shard (`keepOpen`: opened again after each close,
+ * after the back-off, not only by a later call), and each opening is reported (`onOpen`): wakes sent while a
+ * channel was closed were lost, so the worker polls its parked queues once.
+ *
  * Nothing is kept alive by an idle channel: its socket is unref'd while no call is in flight on it
  * (a process whose only handle is an idle channel exits, as with an idle keep-alive HTTP socket), and
  * the service accepts it with the hibernation API, so no object is held in memory for it. `ws` is

@@ -199,7 +199,7 @@ export class Worker {
   /** This worker's channels to the workflow shards (shard-channels.ts), unless `shardChannels` is false. */
   private readonly channels: ShardChannels | undefined;
   /** Whether the service wakes parked polls (a poll's answer said so, protocol 10); the channels to its shards are kept open from then on. */
-  private wakesFrom: number | undefined;
+  private wakingShards: number | undefined;
   /** When the worker polls its normal workflow queue and its activity queue (queue-parking.ts). */
   private readonly parking: { workflow: QueueParking; activity: QueueParking };
   /** Where calls about a shard go: over its channel when it can carry them, else HTTP. */
@@ -268,7 +268,7 @@ export class Worker {
     const identity = this.identity;
     const parkingOf = () =>
       new QueueParking({
-        canPark: () => options.parkIdlePolls !== false && this.wakesFrom !== undefined && this.channels?.on === true,
+        canPark: () => options.parkIdlePolls !== false && this.wakingShards !== undefined && this.channels?.on === true,
         checkIntervalMs: msOptionalToNumber(options.parkedPollCheckInterval) ?? 60_000,
         stop: this.stop.signal,
       });
@@ -559,8 +559,8 @@ export class Worker {
    * kept open from now on, so that each shard's wakes reach this worker, and its queues' polls may park.
    */
   private learnWakes(r: { workflowShards?: number; wakes?: true }): void {
-    if (!r.wakes || r.workflowShards === undefined || this.wakesFrom !== undefined || this.options.parkIdlePolls === false || !this.channels?.on) return;
-    this.wakesFrom = r.workflowShards;
+    if (!r.wakes || r.workflowShards === undefined || this.wakingShards !== undefined || this.options.parkIdlePolls === false || !this.channels?.on) return;
+    this.wakingShards = r.workflowShards;
     this.channels.keepOpen(this.namespace, r.workflowShards);
   }
 
