@@ -282,6 +282,18 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     expect(events.at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
   });
 
+  it('no poll seen for OFFER_HOLD_MS (its worker may have parked its polls, protocol 10): the offer goes to the backlog at once, not held', async () => {
+    const wid = unique('held-none');
+    const tq = unique('tq');
+    const moveQueueClock = await freezeQueueClock(tq);
+    await primed(tq);
+    await moveQueueClock(OFFER_HOLD_MS + 1);
+    await startWorkflow(wid, tq);
+    await settle(wid);
+    expect(await heldTasks(tq)).toBe(0);
+    expect((await queueState(tq)).backlog).toHaveLength(1);
+  });
+
   it('a poll that does not acknowledge gets a held task at once, started for it through startTask', async () => {
     const { wid, tq, seen } = await startHeld('held-old');
     const task = workflowTaskOf(await taskQueueStub(testEnv, NS, tq, 'workflow').poll('old-worker', 0));
