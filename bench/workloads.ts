@@ -651,7 +651,8 @@ function billableUnits(service: ServiceCounts, runs: number, cpu: CpuReport): Ke
 
 /**
  * What a connected worker costs when no workflow runs: the local service (one shard) and one worker
- * polling one task queue with the SDK's defaults, nothing started, for `windowS` seconds. A Durable
+ * polling one task queue with the SDK's defaults, nothing started, for `windowS` seconds, from 45 s after
+ * the worker started (its first queue polls and the shard polls they started over). A Durable
  * Object is billed for duration while it cannot hibernate, and one where a long poll waits cannot: the
  * queues' objects hold the worker's HTTP polls, the shard its channel's. Priced per month at that rate,
  * at list price above the included amount (none subtracted). The instrumented build counts an object
@@ -662,8 +663,10 @@ export async function idle(o: WorkloadOptions): Promise<WorkloadResult[]> {
   const windowS = o.quick ? 15 : 60;
   return withBench(
     async (b) => {
-      // The worker's pollers reach their steady state (every poller waiting) first.
-      await new Promise((r) => setTimeout(r, 3000));
+      // The worker's pollers reach their steady state first: its first queue polls (20 s) run out empty and it
+      // parks them (protocol 10, sdk/worker/queue-parking.ts), then the shard polls their answers started (20 s
+      // more) do and park too (shard-pollers.ts); a worker that does not park has every poller waiting by then.
+      await new Promise((r) => setTimeout(r, 45_000));
       const countsUrl = `${b.service.url}/__bench/counts`;
       await fetch(`${countsUrl}?reset=1`).then((r) => r.text());
       const t0 = performance.now();

@@ -445,6 +445,12 @@ export const PollTaskRequest = z
      * it sets it; polls without it leave it as it is.
      */
     maxTasksPerSecond: z.number().positive().max(1_000_000).optional(),
+    /**
+     * Protocol 10: how long this poll may wait for a task, in ms, at most the service's long-poll bound
+     * (the default). 0: answered at once, with a task waiting now or none — a worker that parked its polls
+     * of this queue checks it so now and then (docs/workers.md).
+     */
+    waitMs: z.number().int().min(0).max(Limits.longPollMs).optional(),
   })
   .meta({ id: 'PollTaskRequest' });
 
@@ -533,6 +539,14 @@ export const StartWorkflowResponse = z
       .describe('Protocol 8: the service keeps the namespace\'s workflows in this many shards; a start whose workflow id hashes to shard s (shardOf) may be sent on shard s\'s channel (`/shards/{s}/channel`). Absent: send starts over HTTP.'),
   })
   .meta({ id: 'StartWorkflowResponse' });
+/**
+ * Protocol 10, in a poll's answer with `workflowShards`: the shards send a wake (protocol/shard-channel.ts,
+ * `ShardChannelWake`) on the channels of the workers that serve this queue when a task of it goes to its
+ * backlog, so a worker may stop long-polling the queue once a poll of it came back empty, and poll it again
+ * when woken (docs/workers.md). Absent: keep polling.
+ */
+const Wakes = z.literal(true).optional().describe('Protocol 10: the shards wake a worker that parked its polls of this queue when a task of it goes to the backlog (sent on its shard channels); a worker may park its polls once one comes back empty. Absent: keep polling.');
+
 export const PollWorkflowTaskResponse = z
   .object({
     task: WorkflowTask.optional().describe('Absent when no task came within the long poll.'),
@@ -543,6 +557,7 @@ export const PollWorkflowTaskResponse = z
       .positive()
       .optional()
       .describe('Protocol 6, to a poll with `acknowledgesHandOff`: the service keeps workflows in this many shards, and each takes polls of the normal queue at `/shards/{shard}/workflow-tasks/poll` (shards 0 to this − 1). Absent: poll the queue only.'),
+    wakes: Wakes,
   })
   .meta({ id: 'PollWorkflowTaskResponse' });
 
@@ -652,7 +667,13 @@ export const ActivityTask = z
   })
   .meta({ id: 'ActivityTask' });
 export type ActivityTask = z.infer<typeof ActivityTask>;
-export const PollActivityTaskResponse = z.object({ task: ActivityTask.optional() }).meta({ id: 'PollActivityTaskResponse' });
+export const PollActivityTaskResponse = z
+  .object({
+    task: ActivityTask.optional(),
+    workflowShards: z.number().int().positive().optional().describe('Protocol 10, to a poll with `acknowledgesHandOff`: as the workflow-task poll answer\'s, the shards a worker keeps a channel to (for their wakes).'),
+    wakes: Wakes,
+  })
+  .meta({ id: 'PollActivityTaskResponse' });
 /** Activities the completion's commands asked to run eagerly, already started for the caller. */
 export const CompleteWorkflowTaskResponse = z
   .object({ activityTasks: z.array(ActivityTask).optional(), historyEnd: HistoryEnd.optional().describe('Protocol 4, asked with `speculates`: where the run\'s history ends now') })

@@ -58,7 +58,7 @@ export {
 } from './api.js';
 export { SPECULATIVE_EVENTS, continueAsNewSuggested } from './speculation.js';
 export { shardOf } from './workflow-shard.js';
-export { SHARD_CHANNEL_ENDPOINTS, CLIENT_CHANNEL_ENDPOINTS, WORKER_CHANNEL_ENDPOINTS, shardChannelPath, type ShardChannelEndpoint, type ShardChannelCall, type ShardChannelAnswer } from './shard-channel.js';
+export { SHARD_CHANNEL_ENDPOINTS, CLIENT_CHANNEL_ENDPOINTS, WORKER_CHANNEL_ENDPOINTS, shardChannelPath, shardChannelServesQuery, shardChannelServesOf, type ShardChannelEndpoint, type ShardChannelCall, type ShardChannelAnswer, type ShardChannelServes, type ShardChannelWake, type ShardChannelQueueKind } from './shard-channel.js';
 export { ScheduleOverlapPolicy, type ScheduleWire, type ScheduleSpecWire, type DescribeScheduleWire, type ScheduleListEntryWire } from './schedules.js';
 export { openApiDocument } from './openapi.js';
 export { isStickyQueueName, ownsStickyQueue, stickyQueueName } from './sticky-queue.js';

@@ -25,6 +25,11 @@
  * answered as over HTTP. A service with protocol 7 only answers such a call ROUTE_NOT_FOUND: send it
  * over HTTP.
  *
+ * Protocol 10: a worker's channel says in its upgrade's query which task queue it serves, and of which kinds
+ * (`shardChannelServesQuery`); the shard then sends on it, unasked, a message with no `id`, `{"wake": {…}}`
+ * (`ShardChannelWake`), when it hands that queue a task that goes to the queue's backlog: a worker that
+ * stopped long-polling the queue (parked it) polls it again (docs/workers.md, "parked polls").
+ *
  * Nothing is lost with a channel: a call whose answer does not arrive before the channel closes is
  * as an HTTP request whose answer was lost, and is retried (over HTTP or a new channel) under the
  * same rules — completions carry their request ids, polled tasks their hand-off window.
@@ -56,3 +61,34 @@ export interface ShardChannelCall<E extends ShardChannelEndpoint = ShardChannelE
 
 /** The answer to the call of the same `id`. */
 export type ShardChannelAnswer<E extends ShardChannelEndpoint = ShardChannelEndpoint> = { id: number; response: ResponseOf<E> } | { id: number; error: ErrorBody['error'] };
+
+/** A worker's kinds of task queue (as `cancelPolls` names them). */
+export type ShardChannelQueueKind = 'workflow' | 'activity';
+
+/**
+ * Protocol 10: what a worker's channel serves, said in its upgrade's query (`shardChannelServes`): the
+ * task queue it polls and of which kinds. A shard sends a wake (`ShardChannelWake`) on the channels that
+ * serve a queue when it hands that queue a task that goes to its backlog (no poll waited for it).
+ */
+export interface ShardChannelServes {
+  taskQueue: string;
+  kinds: readonly ShardChannelQueueKind[];
+}
+
+/** The upgrade's query for what a channel serves: `?taskQueue=…&kinds=workflow,activity`. */
+export const shardChannelServesQuery = ({ taskQueue, kinds }: ShardChannelServes) => `?${new URLSearchParams({ taskQueue, kinds: kinds.join(',') }).toString()}`;
+
+/** What an upgrade's query says the channel serves; undefined for none (a client's channel, an older worker's) or one it cannot read. */
+export function shardChannelServesOf(search: URLSearchParams): ShardChannelServes | undefined {
+  const taskQueue = search.get('taskQueue');
+  const kinds = (search.get('kinds') ?? '').split(',').filter((k): k is ShardChannelQueueKind => k === 'workflow' || k === 'activity');
+  return taskQueue && kinds.length > 0 ? { taskQueue, kinds } : undefined;
+}
+
+/**
+ * Protocol 10: a message the shard sends unasked, with no `id`: a task of this queue went to its
+ * backlog, where no poll waited for it. A worker that parked its polls of the queue polls it again.
+ */
+export interface ShardChannelWake {
+  wake: { namespace: string; taskQueue: string; kind: ShardChannelQueueKind };
+}

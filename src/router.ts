@@ -10,13 +10,13 @@ import { requireNamespace } from './namespaces/cache.js';
 import { describeNamespace, listNamespaces, registerNamespace, updateNamespace } from './namespaces/handlers.js';
 import { checkHost } from './host-check.js';
 import { SECURITY_HEADERS, withSecurityHeaders } from './security-headers.js';
-import { longPollMs, type Env } from './env.js';
+import type { Env } from './env.js';
 import { errorBodyOf, ServiceError, unwrap } from './service-error.js';
 import { scheduleStub, taskQueueStub, workflowStub } from './stubs.js';
 import { namespaceCost } from './cost/namespace-cost.js';
 import { serviceMetrics } from './metrics/service-metrics.js';
 import { requireKind, type TaskTokenData } from './task-token.js';
-import { cancelShardPolls, shardCount } from './shard-polls.js';
+import { cancelShardPolls, queuePollAnswer, queuePollWaitMs } from './shard-polls.js';
 import { channelHandlers, withToken, workflowPollAnswer } from './channel-handlers.js';
 import { checkDepth, checkPathParam, validate } from './request-checks.js';
 import { openShardChannel, SHARD_CHANNEL_PATH } from './shard-channel.js';
@@ -57,20 +57,20 @@ const handlers: Handlers = {
     const queue = taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'workflow');
     const started =
       (c.body.maxTasks ?? 1) > 1
-        ? await queue.pollMany(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff ?? false, c.body.maxTasks!, c.body.stickyTaskQueue)
-        : [await queue.poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue)];
+        ? await queue.pollMany(identityOf(c.body), queuePollWaitMs(c.env, c.body.waitMs), c.body.pollerId, c.body.acknowledgesHandOff ?? false, c.body.maxTasks!, c.body.stickyTaskQueue)
+        : [await queue.poll(identityOf(c.body), queuePollWaitMs(c.env, c.body.waitMs), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue)];
     const tasks = started.flatMap((s) => (s?.kind === 'workflow' ? [s.task] : []));
     // A closed sticky queue answers at once: said so, its worker (alive after all) moves to a new one instead of polling on.
     if (tasks.length === 0 && isStickyQueueName(c.params.taskQueue!) && (await queue.isClosed())) {
       throw new ServiceError('STICKY_QUEUE_CLOSED', `The sticky queue '${c.params.taskQueue!.slice(0, 200)}' is closed: its worker shut down or was taken for dead. Poll a new sticky queue.`);
     }
-    // Shard polls take only offered tasks, which only a worker that acknowledges may take: only it is told of them.
-    return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? shardCount(c.env) : {}) };
+    // Shard polls take only offered tasks, which only a worker that acknowledges may take: only it is told of them (and of wakes).
+    return { ...workflowPollAnswer(tasks), ...(c.body.acknowledgesHandOff ? queuePollAnswer(c.env) : {}) };
   },
   respondQueryTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).respondQueryTask(requireKind(t, 'query'), c.body))),
   pollActivityTask: async (c) => {
-    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), longPollMs(c.env), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue, c.body.maxTasksPerSecond);
-    return started?.kind === 'activity' ? { task: started.task } : {};
+    const started = await taskQueueStub(c.env, c.namespace, c.params.taskQueue!, 'activity').poll(identityOf(c.body), queuePollWaitMs(c.env, c.body.waitMs), c.body.pollerId, c.body.acknowledgesHandOff, c.body.stickyTaskQueue, c.body.maxTasksPerSecond);
+    return { ...(started?.kind === 'activity' ? { task: started.task } : {}), ...(c.body.acknowledgesHandOff ? queuePollAnswer(c.env) : {}) };
   },
   acknowledgeTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).acknowledgeTask(t, c.body.identity))),
   heartbeatActivityTask: (c) => withToken(c, async (t) => unwrap(await wfOf(c, t).heartbeatActivityTask(requireKind(t, 'activity'), c.body))),

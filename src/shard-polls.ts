@@ -5,7 +5,7 @@
  * (src/workflow-object/shard-polls.ts).
  */
 import type { WorkflowTask } from '../protocol/index.js';
-import type { Env } from './env.js';
+import { longPollMs, type Env } from './env.js';
 import { ServiceError } from './service-error.js';
 import { workflowObjectNamed, workflowShardStubs } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
@@ -21,6 +21,19 @@ export function shardCount(env: Env): { workflowShards?: number } {
   const shards = workflowShards(env);
   return shards > 0 ? { workflowShards: shards } : {};
 }
+
+/**
+ * What a queue poll's answer adds, to a worker that acknowledges: the shard count (protocol 6), and that the
+ * shards wake a worker that parked its polls of the queue (protocol 10, src/workflow-object/queue-wakes.ts) —
+ * only with shards: an object per workflow has no channels to send a wake on.
+ */
+export function queuePollAnswer(env: Env): { workflowShards?: number; wakes?: true } {
+  const shards = shardCount(env);
+  return shards.workflowShards !== undefined ? { ...shards, wakes: true } : {};
+}
+
+/** How long a queue poll waits: the service's long-poll bound, or less when the poll asks (protocol 10's `waitMs`; 0: a parked worker's check). */
+export const queuePollWaitMs = (env: Env, asked: number | undefined): number => Math.min(asked ?? Infinity, longPollMs(env));
 
 /**
  * The shard a path names (`…/shards/{shard}/…`: a shard poll, a shard's channel): a decimal index below

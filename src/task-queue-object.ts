@@ -110,6 +110,13 @@ export class TaskQueueObject extends DurableObject<Env> {
   });
   /** Whether a poll that acknowledges hand-offs came here: only such polls take an offer as it is, so only then is one held. */
   private acknowledgingPolls = false;
+  /**
+   * When (the clock's time) a poll that waits last came here, or a poll last took a task. An offer is held only within OFFER_HOLD_MS
+   * of it, while a worker's next poll may be on its way: a worker whose poll came back empty may have parked
+   * its polls of this queue (protocol 10), and an offer then goes to the backlog at once, whose answer
+   * ('queued') makes its shard wake the worker (src/workflow-object/queue-wakes.ts) rather than a second later.
+   */
+  private pollSeenAt = -Infinity;
   /** Backlog rows being started right now, so two polls never start the same one. */
   private readonly inFlight = new Set<number>();
   /**
@@ -269,7 +276,7 @@ export class TaskQueueObject extends DurableObject<Env> {
    * backlog now. A held offer lost with this object (a restart) is the workflow object's hand-off window's.
    */
   private place(ref: TaskRef, started?: StartedTask): OfferOutcome | Promise<OfferOutcome> {
-    if (started && this.acknowledgingPolls && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.size < MAX_HELD_OFFERS) {
+    if (started && this.acknowledgingPolls && this.clock.now() - this.pollSeenAt <= OFFER_HOLD_MS && this.ratePerSecond === undefined && this.backlogSize <= this.inFlight.size && this.held.size < MAX_HELD_OFFERS) {
       return new Promise((answer) => this.held.hold(started, ref, OFFER_HOLD_MS, answer));
     }
     this.enqueue(ref);
@@ -464,6 +471,8 @@ export class TaskQueueObject extends DurableObject<Env> {
       this.ratePerSecond = maxTasksPerSecond;
     }
     this.recentPollers.set(identity, this.clock.now());
+    // A poll that does not wait (a parked worker's check) is no sign of a next one on its way, unless it takes a task.
+    if (waitMs > 0) this.pollSeenAt = this.clock.now();
     if (acknowledges) this.acknowledgingPolls = true;
     const mark = this.mark();
     if (pollerId) {
@@ -475,6 +484,7 @@ export class TaskQueueObject extends DurableObject<Env> {
     const who: Polling = { identity, acknowledges, ...(pollerId ? { pollerId } : {}), ...(stickyTaskQueue && stickyTaskQueue !== this.queueName ? { stickyTaskQueue } : {}) };
     const fromBacklog = (await this.takeHeld(who)) ?? (await this.takeFromBacklog(who)) ?? (this.partition === 0 ? await this.pullWithinRate(who) : null);
     if (fromBacklog) {
+      this.pollSeenAt = this.clock.now();
       this.counters.record({ kind: 'poll', gotTask: true });
       return fromBacklog;
     }
@@ -499,6 +509,8 @@ export class TaskQueueObject extends DurableObject<Env> {
         answer: (task) => {
           if (answered) return;
           answered = true;
+          // One that ran out empty may be the last its worker sends before it parks its polls (protocol 10).
+          if (task) this.pollSeenAt = this.clock.now();
           this.counters.record({ kind: 'poll', gotTask: task !== null });
           clearTimeout(timer);
           resolve(task);

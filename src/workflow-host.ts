@@ -74,8 +74,8 @@ export class WorkflowHost {
   /** A run started provisionally, kept in memory while its own worker runs it (src/workflow-object/provisional.ts). */
   private readonly provisional: ProvisionalWorkflow;
 
-  /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it); `polls`: its shard's waiting polls. */
-  constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined, polls?: WorkflowObjectHost['polls']) {
+  /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it); `shard`: its shard's waiting polls and wakes. */
+  constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined, shard?: WorkflowObjectHost['shard']) {
     this.env = meteredEnv(env);
     this.usage = usageMeterOf(this.env);
     this.usage.watch(storage.sql);
@@ -87,7 +87,7 @@ export class WorkflowHost {
       const offset = this.store.meta('clockOffsetMs');
       if (offset) this.clock.advance(Number(offset));
     }
-    Object.assign(this, wireParts({ storage, polls, env, meteredEnv: this.env, store: this.store, clock: this.clock, waiters: this.waiters, names: () => this.names, mutate: (fn) => this.mutate(fn), advanceTime: (ms) => this.advanceTime(ms), settleCall: (id, call, result) => this.settleCall(id, call, result) }));
+    Object.assign(this, wireParts({ storage, shard, env, meteredEnv: this.env, store: this.store, clock: this.clock, waiters: this.waiters, names: () => this.names, mutate: (fn) => this.mutate(fn), advanceTime: (ms) => this.advanceTime(ms), settleCall: (id, call, result) => this.settleCall(id, call, result) }));
   }
 
   private cachedNames: { namespace: string; workflowId: string } | undefined;

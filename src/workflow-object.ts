@@ -18,6 +18,7 @@ import { ShardAlarms } from './workflow-object/shard-alarms.js';
 import { ShardPolls, shardHoldMs } from './workflow-object/shard-polls.js';
 import { RetentionSweep, SWEEP_SCOPE } from './workflow-object/retention-sweep.js';
 import { ShardChannels } from './workflow-object/shard-channel.js';
+import { QueueWakes } from './workflow-object/queue-wakes.js';
 import { CommitGroup } from './workflow-object/commit-group.js';
 import { parseObjectName } from './stubs.js';
 import { workflowShards } from './workflow-shards.js';
@@ -119,6 +120,8 @@ export class WorkflowObject extends DurableObject<Env> {
   maxHosts = MAX_HOSTS;
   /** A shard: the workflow-task polls waiting here (protocol 6), which its workflows' offers reach first. */
   private readonly polls = new ShardPolls(shardHoldMs(this.env), this.env.KEEL_TOKEN_SECRET, this.clock);
+  /** A shard: the wakes its channels carry to workers that parked their polls of a queue (protocol 10). */
+  private readonly wakes = new QueueWakes(this.ctx);
 
   /**
    * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm
@@ -145,7 +148,7 @@ export class WorkflowObject extends DurableObject<Env> {
     else {
       const ns = namespace ?? (this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined);
       const storage = shardStorage(this.ctx.storage, workflowId, this.alarms, (wall) => this.sweep.armBy(wall), this.days);
-      entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId]), this.polls), storage, usedAt: 0 };
+      entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId]), { polls: this.polls, wakes: this.wakes }), storage, usedAt: 0 };
     }
     entry.usedAt = this.clock.now();
     this.hosts.set(workflowId, entry);

@@ -26,6 +26,13 @@
  * send), and one that may not be repeated fails as an HTTP call that lost its answer does. The channel
  * is opened again by a later call, after a back-off that grows while opening fails.
  *
+ * Protocol 10: a worker's channels say at their upgrade which queue they serve (`serves`), and a shard sends
+ * on them, unasked and with no `id`, a wake when it hands that queue a task that goes to its backlog
+ * (`onWake`); the worker polls a queue it parked again (sdk/worker/queue-parking.ts). Once the service says
+ * it sends wakes, the worker keeps a channel open to every shard (`keepOpen`: opened again after each close,
+ * after the back-off, not only by a later call), and each opening is reported (`onOpen`): wakes sent while a
+ * channel was closed were lost, so the worker polls its parked queues once.
+ *
  * Nothing is kept alive by an idle channel: its socket is unref'd while no call is in flight on it
  * (a process whose only handle is an idle channel exits, as with an idle keep-alive HTTP socket), and
  * the service accepts it with the hibernation API, so no object is held in memory for it. `ws` is
@@ -33,7 +40,7 @@
  */
 import type WebSocket from 'ws';
 import type { Socket } from 'node:net';
-import { Limits, WORKER_CHANNEL_ENDPOINTS, shardChannelPath, type EndpointName, type RequestOf, type ResponseOf, type ShardChannelAnswer } from '../../protocol/index.js';
+import { Limits, WORKER_CHANNEL_ENDPOINTS, shardChannelPath, shardChannelServesQuery, type EndpointName, type RequestOf, type ResponseOf, type ShardChannelAnswer, type ShardChannelServes, type ShardChannelWake } from '../../protocol/index.js';
 import type { Connection } from './connection.js';
 import { keelServiceErrorOf, ServiceError, type KeelServiceError } from './errors.js';
 import { toKeelServiceError, type CallOptions, type CallRoute } from './http-transport.js';
@@ -96,6 +103,14 @@ export interface ShardChannelsOptions {
   reopen?: Partial<RetryOptions>;
   /** Open channels even though the connection was given its own `fetch` (its owner chose so: `ConnectionOptions.shardChannels`). */
   besideOwnFetch?: boolean;
+  /** Protocol 10: what a worker's channels serve, said at their upgrade, so that the shards send them the wakes of that queue. */
+  serves?: ShardChannelServes;
+  /** Protocol 10: a shard's wake (a task of a queue went to its backlog, `ShardChannelWake`). */
+  onWake?: (wake: ShardChannelWake['wake']) => void;
+  /** A channel opened (first or again): wakes sent while it was closed were lost. */
+  onOpen?: () => void;
+  /** The channels went off for good (the service refused them, or they were closed): no wake comes from now on. */
+  onOff?: () => void;
 }
 
 /** A call in flight on a channel, by its id. */
@@ -168,11 +183,39 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
     if (this.offBecause !== undefined || options.headers !== undefined || this.refusedCalls.has(endpoint)) return undefined;
     const shard = shardOf(endpoint, options);
     if (shard === undefined) return undefined;
-    let byShard = this.channels.get(options.namespace);
-    if (!byShard) this.channels.set(options.namespace, (byShard = new Map()));
-    let channel = byShard.get(shard);
-    if (!channel) byShard.set(shard, (channel = new ShardChannel(this, this.connection.transport.baseUrl.replace(/^http/, 'ws') + shardChannelPath(options.namespace, shard))));
+    const channel = this.channel(options.namespace, shard);
     return channel.ready() ? (channel.send(endpoint, request, options) as Promise<ResponseOf<E>> | undefined) : undefined;
+  }
+
+  /**
+   * Protocol 10: keeps a channel open to each of the namespace's `shards` shards from now on — opened now,
+   * and again after each close (after the back-off) — so that every shard's wakes reach this worker.
+   */
+  keepOpen(namespace: string, shards: number): void {
+    if (this.offBecause !== undefined) return;
+    for (let shard = 0; shard < shards; shard++) this.channel(namespace, String(shard)).keepOpen();
+  }
+
+  /** The channel to `shard` of `namespace`, made (closed) if there is none yet. */
+  private channel(namespace: string, shard: string): ShardChannel {
+    let byShard = this.channels.get(namespace);
+    if (!byShard) this.channels.set(namespace, (byShard = new Map()));
+    let channel = byShard.get(shard);
+    if (!channel) {
+      const query = this.options.serves ? shardChannelServesQuery(this.options.serves) : '';
+      byShard.set(shard, (channel = new ShardChannel(this, this.connection.transport.baseUrl.replace(/^http/, 'ws') + shardChannelPath(namespace, shard) + query)));
+    }
+    return channel;
+  }
+
+  /** For its channels: one opened (its wakes may have been lost while it was closed). */
+  opened(): void {
+    this.options.onOpen?.();
+  }
+
+  /** For its channels: a shard's wake came. */
+  woken(wake: ShardChannelWake['wake']): void {
+    this.options.onWake?.(wake);
   }
 
   /** For its channels: the upgrade's headers, those of every HTTP call (metadata, API key). */
@@ -191,6 +234,7 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
     if (this.offBecause !== undefined) return;
     this.offBecause = `the service refused a shard channel (${err.status} ${err.code})`;
     this.options.log?.info(`Shard channels are off: ${this.offBecause}; calls go over HTTP`);
+    this.options.onOff?.();
   }
 
   /** A channel answered that it carries no `endpoint` (a service with an older protocol): its calls go over HTTP from now on. */
@@ -206,6 +250,7 @@ export class ShardChannels extends ConnectionLayer<Connection> implements CallRo
    * socket or timer behind.
    */
   async closeChannels(): Promise<void> {
+    if (this.offBecause === undefined) this.options.onOff?.();
     this.offBecause ??= 'the channels were closed';
     const all = [...this.channels.values()].flatMap((byShard) => [...byShard.values()]);
     this.channels.clear();
@@ -247,6 +292,9 @@ class ShardChannel {
   private socket: Socket | undefined;
   /** Waiting for `ws` to load before the first opening. */
   private loading = false;
+  /** Protocol 10: kept open (`keepOpen`), opened again after each close, not only by a later call. */
+  private kept = false;
+  private reopenTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly owner: ShardChannels,
@@ -262,6 +310,22 @@ class ShardChannel {
     if (this.open) return this.ws!.readyState === OPEN;
     if (this.ws === undefined && !this.loading && performance.now() >= this.retryAt) this.connect();
     return false;
+  }
+
+  /** Keeps the channel open from now on: opened now (or once its back-off is over), and again after each close. */
+  keepOpen(): void {
+    this.kept = true;
+    if (!this.ready()) this.reopenLater();
+  }
+
+  /** A kept channel that is closed: opened again once its back-off is over (unref'd: it keeps no process alive). */
+  private reopenLater(): void {
+    if (!this.kept || this.reopenTimer !== undefined || this.ws !== undefined || this.loading || !this.owner.on) return;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = undefined;
+      if (this.owner.on && !this.ready()) this.reopenLater();
+    }, Math.max(0, this.retryAt - performance.now()));
+    this.reopenTimer.unref();
   }
 
   /** Sends one call; `undefined` when it is too big for a message (it goes over HTTP; nothing was sent). */
@@ -317,6 +381,7 @@ class ShardChannel {
           // No `ws` to load: as a failed opening, tried again after the back-off.
           this.loading = false;
           this.retryAt = performance.now() + backoffDelayMs(++this.failures, this.owner.reopen);
+          this.reopenLater();
         },
       );
       return;
@@ -329,6 +394,7 @@ class ShardChannel {
     } catch {
       // A URL or header ws refuses (an API key function that threw): as a failed opening, tried again after the back-off.
       this.retryAt = performance.now() + backoffDelayMs(++this.failures, this.owner.reopen);
+      this.reopenLater();
       return;
     }
     this.ws = ws;
@@ -342,6 +408,7 @@ class ShardChannel {
       this.heard = true;
       this.owner.stats.opened++;
       this.heartbeat = setInterval(() => this.beat(), this.owner.heartbeatMs).unref();
+      this.owner.opened();
     });
     ws.on('message', (data: Buffer) => this.answer(data));
     ws.on('pong', () => (this.heard = true));
@@ -387,6 +454,12 @@ class ShardChannel {
       this.ws?.terminate();
       return;
     }
+    if (typeof answer.id !== 'number') {
+      // Protocol 10: a message the shard sent unasked, a wake; anything else unasked is dropped.
+      const { wake } = answer as Partial<ShardChannelWake>;
+      if (wake !== undefined) this.owner.woken(wake);
+      return;
+    }
     const p = this.pending.get(answer.id);
     if (p === undefined) return;
     this.forget(answer.id);
@@ -423,6 +496,7 @@ class ShardChannel {
     if (this.owner.on) {
       this.owner.stats.lost++;
       this.retryAt = performance.now() + backoffDelayMs(++this.failures, this.owner.reopen);
+      this.reopenLater();
     }
     const inFlight = [...this.pending.values()];
     this.pending.clear();
@@ -435,6 +509,8 @@ class ShardChannel {
 
   /** Closes the socket with a normal close; resolves when it has closed. */
   close(): Promise<void> {
+    clearTimeout(this.reopenTimer);
+    this.reopenTimer = undefined;
     const ws = this.ws;
     if (ws === undefined) return Promise.resolve();
     return new Promise<void>((resolve) => {

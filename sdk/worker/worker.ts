@@ -20,6 +20,7 @@ import { ServiceHealth } from './service-health.js';
 import { ShardChannels } from '../client/shard-channels.js';
 import { ShardExchanges } from './shard-exchanges.js';
 import { ShardPollers } from './shard-pollers.js';
+import { QueueParking } from './queue-parking.js';
 import { StickyQueue } from './sticky-queue.js';
 import { Runtime } from './runtime.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -91,6 +92,16 @@ export interface WorkerOptions {
    * while a channel is down, the calls go over HTTP. Default true.
    */
   shardChannels?: boolean;
+  /**
+   * Parked polls (protocol 10): once a long poll of the worker's workflow or activity queue comes back
+   * empty, the worker stops polling that queue until a workflow shard wakes it over its channel (a task
+   * went to the queue's backlog), so a worker with nothing to do keeps no queue object active (billed)
+   * on Cloudflare; only against a service that sends wakes, over shard channels (docs/workers.md).
+   * Default true.
+   */
+  parkIdlePolls?: boolean;
+  /** While a queue's polls are parked, it is polled once without waiting this often: the backstop for a wake lost. Default 1 minute. */
+  parkedPollCheckInterval?: Duration;
   /** Default 10. */
   maxConcurrentWorkflowTaskPolls?: number;
   /** Default 10. */
@@ -187,6 +198,10 @@ export class Worker {
   private shardPollers: ShardPollers | undefined;
   /** This worker's channels to the workflow shards (shard-channels.ts), unless `shardChannels` is false. */
   private readonly channels: ShardChannels | undefined;
+  /** Whether the service wakes parked polls (a poll's answer said so, protocol 10); the channels to its shards are kept open from then on. */
+  private wakingShards: number | undefined;
+  /** When the worker polls its normal workflow queue and its activity queue (queue-parking.ts). */
+  private readonly parking: { workflow: QueueParking; activity: QueueParking };
   /** Where calls about a shard go: over its channel when it can carry them, else HTTP. */
   private readonly shardCalls: ConnectionLike;
   /** Where completions go: grouped by shard (shard-exchanges.ts), unless `batchCompletions` is false, then to `shardCalls`. */
@@ -251,7 +266,35 @@ export class Worker {
     this.activitySlots = new Slots(options.maxConcurrentActivityTaskExecutions ?? 100);
     this.workflowSlots = new Slots(options.maxConcurrentWorkflowTaskExecutions ?? 40);
     const identity = this.identity;
-    this.channels = options.shardChannels === false ? undefined : new ShardChannels(connection, { log: this.log });
+    const parkingOf = () =>
+      new QueueParking({
+        canPark: () => options.parkIdlePolls !== false && this.wakingShards !== undefined && this.channels?.on === true,
+        checkIntervalMs: msOptionalToNumber(options.parkedPollCheckInterval) ?? 60_000,
+        stop: this.stop.signal,
+      });
+    this.parking = { workflow: parkingOf(), activity: parkingOf() };
+    const kinds = [...(bundle ? ['workflow' as const] : []), ...(options.activities ? ['activity' as const] : [])];
+    this.channels =
+      options.shardChannels === false
+        ? undefined
+        : new ShardChannels(connection, {
+            log: this.log,
+            // Protocol 10: the shards wake this worker's parked polls over its channels.
+            serves: { taskQueue: options.taskQueue, kinds },
+            onWake: (wake) => {
+              if (wake.namespace === this.namespace && wake.taskQueue === options.taskQueue) this.parking[wake.kind]?.wake();
+            },
+            // Wakes sent while a channel was closed were lost: each parked queue is polled once.
+            onOpen: () => {
+              this.parking.workflow.check();
+              this.parking.activity.check();
+            },
+            // No wake comes any more: parked polls go on polling.
+            onOff: () => {
+              this.parking.workflow.wake();
+              this.parking.activity.wake();
+            },
+          });
     this.shardCalls = this.channels ?? connection;
     // A batch is one call to the layer below, so one message on a channel.
     this.exchanges = options.batchCompletions === false ? this.shardCalls : new ShardExchanges(this.shardCalls);
@@ -452,7 +495,8 @@ export class Worker {
       this.stop.signal.addEventListener('abort', () => cache.release(), { once: true });
       for (const kind of kinds) {
         if (kind === 'sticky') loops.push(workflowLoop('workflow poller (sticky queue)', (max) => this.pollSticky(this.sticky!.name, max), () => cache.holding()));
-        else loops.push(workflowLoop(`workflow poller (${taskQueue})`, (max) => this.pollWorkflow(taskQueue, this.abandonPolls.signal, max)));
+        // The normal queue is polled until a poll comes back empty, then when a shard wakes it (queue-parking.ts).
+        else loops.push(workflowLoop(`workflow poller (${taskQueue})`, (max) => this.pollWorkflow(taskQueue, this.abandonPolls.signal, max), () => this.parking.workflow.ready()));
       }
     }
     if (this.options.activities) {
@@ -464,7 +508,8 @@ export class Worker {
           pollLoop<ActivityTask>({
             ...common,
             name: `activity poller (${taskQueue})`,
-            acquire: () => slots.acquire(),
+            // Polled until a poll comes back empty, then when a shard wakes it (queue-parking.ts).
+            acquire: () => this.parking.activity.ready()?.then(() => slots.acquire()) ?? slots.acquire(),
             poll: () => this.pollActivity(this.abandonPolls.signal),
             // Pollers wait in long polls ahead of any task, so the rate is applied to the tasks they
             // receive: each starts at its moment (holding its slot meanwhile).
@@ -496,12 +541,27 @@ export class Worker {
 
   private async pollWorkflow(queue: string, signal: AbortSignal, max = 1): Promise<WorkflowTask[]> {
     // Polls elsewhere name the sticky queue, so that a death found there closes it too.
-    const sticky = this.sticky && queue !== this.sticky.name ? { stickyTaskQueue: this.sticky.name } : {};
-    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}) }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
+    const normal = !this.sticky || queue !== this.sticky.name;
+    const sticky = this.sticky && normal ? { stickyTaskQueue: this.sticky.name } : {};
+    const start = normal ? this.parking.workflow.beginPoll() : undefined;
+    const wait = start?.waitMs !== undefined ? { waitMs: start.waitMs } : {};
+    const r = await this.connection.call('pollWorkflowTask', { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...sticky, ...(max > 1 ? { maxTasks: max } : {}), ...wait }, { namespace: this.namespace, params: { taskQueue: queue }, signal, retry: false });
     this.shardPollers?.learn(r.workflowShards);
+    this.learnWakes(r);
+    if (start) this.parking.workflow.endPoll(start, r.task !== undefined);
     // Work came by the queue: shard polls that ran out empty (parked) poll again.
     if (r.task) this.shardPollers?.wake();
     return this.polled(r);
+  }
+
+  /**
+   * A queue poll's answer said the service wakes parked polls (protocol 10): the channels to every shard are
+   * kept open from now on, so that each shard's wakes reach this worker, and its queues' polls may park.
+   */
+  private learnWakes(r: { workflowShards?: number; wakes?: true }): void {
+    if (!r.wakes || r.workflowShards === undefined || this.wakingShards !== undefined || this.options.parkIdlePolls === false || !this.channels?.on) return;
+    this.wakingShards = r.workflowShards;
+    this.channels.keepOpen(this.namespace, r.workflowShards);
   }
 
   /** A poll of the normal queue at workflow shard `shard` (protocol 6, shard-pollers.ts). */
@@ -519,11 +579,14 @@ export class Worker {
 
   private async pollActivity(signal: AbortSignal): Promise<ActivityTask | undefined> {
     const rate = this.options.maxTaskQueueActivitiesPerSecond;
+    const start = this.parking.activity.beginPoll();
     const r = await this.connection.call(
       'pollActivityTask',
-      { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.sticky ? { stickyTaskQueue: this.sticky.name } : {}), ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}) },
+      { identity: this.identity, pollerId: this.pollerId, acknowledgesHandOff: true, ...(this.sticky ? { stickyTaskQueue: this.sticky.name } : {}), ...(rate !== undefined ? { maxTasksPerSecond: rate } : {}), ...(start.waitMs !== undefined ? { waitMs: start.waitMs } : {}) },
       { namespace: this.namespace, params: { taskQueue: this.options.taskQueue }, signal, retry: false },
     );
+    this.learnWakes(r);
+    this.parking.activity.endPoll(start, r.task !== undefined);
     this.metrics.activityPoll(r.task);
     return r.task;
   }

@@ -11,7 +11,6 @@ import type { CallResult, WorkflowCall } from '../engine/workflow-call.js';
 import { QueryBroker } from '../query-broker.js';
 import { RunDeletion } from '../retention.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
-import { taskQueueStub } from '../stubs.js';
 import { visibilityDb } from '../visibility/migrations.js';
 import { VisibilityOutbox, runningSummaryDelayMs } from '../visibility/outbox.js';
 import { D1SummaryStore } from '../visibility/store.js';
@@ -27,13 +26,17 @@ import type { ShardPolls } from './shard-polls.js';
 import { TaskOffer } from './task-offer.js';
 import { TaskOutbox } from './task-outbox.js';
 import { TaskPayloads } from './task-payloads.js';
+import { addToQueue, type QueueWakes } from './queue-wakes.js';
 import { workflowShards } from '../workflow-shards.js';
 import { UpdatesInFlight } from './updates-in-flight.js';
 
 export interface WorkflowObjectHost {
   storage: HostStorage;
-  /** In a shard: the workflow-task polls waiting there (protocol 6), which its offers reach first. */
-  polls?: ShardPolls | undefined;
+  /**
+   * In a shard: the workflow-task polls waiting there (protocol 6), which its offers reach first, and the
+   * wakes its channels carry to workers that parked their polls of a queue (protocol 10).
+   */
+  shard?: { polls: ShardPolls; wakes: QueueWakes } | undefined;
   /** The env as workerd gave it (D1 migrations, settings). */
   env: Env;
   /** The metered env: calls to other objects through it are counted. */
@@ -72,10 +75,12 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
   const now = () => clock.now();
   const namespace = () => h.names().namespace;
   const alarmBy = (due: number): Promise<void> => alarms.by(due);
+  // Every task a part hands a queue goes this way: a backlogged one wakes the queue's parked workers (queue-wakes.ts).
+  const add = addToQueue(meteredEnv, h.shard?.wakes);
   const queries = new QueryBroker({
     timeoutMs: longPollMs(env),
     now,
-    dispatch: (taskQueue, ref) => taskQueueStub(meteredEnv, ref.namespace, taskQueue, 'workflow').add(ref),
+    dispatch: (taskQueue, ref) => add(ref.namespace, taskQueue, 'workflow', ref),
   });
   // A workflow in a shard (its keys scoped) keeps its summaries in the shard's database.
   const visibility = storage.scope !== ''
@@ -97,12 +102,12 @@ export function wireParts(h: WorkflowObjectHost): WorkflowParts {
     calls,
     deletion,
     alarms,
-    tasks: new TaskOutbox(store, meteredEnv, clock, alarmBy),
+    tasks: new TaskOutbox(store, add, clock, alarmBy),
     payloads,
     deadPolls: new DeadPolls(meteredEnv, namespace),
     timeSkipper: new IdleTimeSkipper({ enabled: env.KEEL_TIME_SKIPPING === 'auto', store, clock, waiters: h.waiters, advance: h.advanceTime }),
     stickyHandOver: new StickyHandOver(meteredEnv, payloads, h.mutate),
-    taskOffer: new TaskOffer(meteredEnv, payloads, h.polls),
+    taskOffer: new TaskOffer(meteredEnv, add, payloads, h.shard?.polls),
     updates: new UpdatesInFlight({ store, clock, queries, waiters: h.waiters, workflowId: () => h.names().workflowId, mutate: h.mutate }),
   };
 }

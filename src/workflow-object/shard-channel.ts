@@ -29,6 +29,7 @@ import { CHANNEL_HEADER, channelNameOf, type ChannelName } from '../shard-channe
 import { workflowMethods, workflowObjectName, workflowObjectNamed, workflowStub, type WorkflowCaller } from '../stubs.js';
 import type { CallingMany } from '../task-batch.js';
 import { channelHandlers, type Reach, type ChannelCall } from '../channel-handlers.js';
+import { wakeTagsOf } from './queue-wakes.js';
 
 /** What a channel needs of its shard object: its state (the sockets), env, polls, and its workflows' methods called in it. */
 export interface ChannelShard {
@@ -77,7 +78,8 @@ export class ShardChannels {
     const name = channelNameOf(request.headers.get(CHANNEL_HEADER));
     if (!name) throw new Error('a shard channel is opened through the router, which names it');
     const { 0: client, 1: server } = new WebSocketPair();
-    this.shard.ctx.acceptWebSocket(server);
+    // A worker's channel is tagged with the queues it serves, for their wakes (protocol 10, queue-wakes.ts).
+    this.shard.ctx.acceptWebSocket(server, wakeTagsOf(request));
     server.serializeAttachment({ ...name, authorization: request.headers.get('authorization') } satisfies Attachment);
     return new Response(null, { status: 101, webSocket: client });
   }

@@ -13,7 +13,7 @@ import type { Env } from '../env.js';
 import { offerWorkflowTask } from '../engine/task-offer.js';
 import type { OfferedWorkflowTask, Txn } from '../engine/transaction.js';
 import { usageMeterOf } from '../cost/metered-object.js';
-import { taskQueueStub } from '../stubs.js';
+import type { AddToQueue } from './queue-wakes.js';
 import type { ShardPolls } from './shard-polls.js';
 import type { TaskPayloads } from './task-payloads.js';
 
@@ -29,6 +29,8 @@ export class TaskOffer {
   constructor(
     /** The metered env: the offer is counted as a call to the queue. */
     private readonly env: Env,
+    /** Hands the offer to its queue (a backlogged one wakes the queue's parked workers). */
+    private readonly add: AddToQueue,
     private readonly payloads: TaskPayloads,
     /** In a shard: the polls waiting there (protocol 6), which an offer reaches before its queue. */
     private readonly polls?: ShardPolls,
@@ -67,7 +69,7 @@ export class TaskOffer {
     if (this.polls && (await this.polls.offer(offered.taskQueue, unsigned, offered.ref)) === 'taken') return;
     try {
       const task = await this.payloads.signed(unsigned);
-      const outcome = await taskQueueStub(this.env, offered.token.namespace, offered.taskQueue, 'workflow').add(offered.ref, { kind: 'workflow', task });
+      const outcome = await this.add(offered.token.namespace, offered.taskQueue, 'workflow', offered.ref, { kind: 'workflow', task });
       // The poll that took it was billed as a polled task's is, but no `startTask` here counted it.
       if (outcome === 'taken') usageMeterOf(this.env).request('offerTaken');
       if (outcome === 'queued' && offered.ref.seq !== undefined) this.queued.set(offered.runId, offered.ref.seq);

@@ -7,10 +7,9 @@
  * (design invariant 2).
  */
 import type { Clock } from '../clock.js';
-import type { Env } from '../env.js';
 import { WorkflowStore, type OutboxRow } from '../storage/workflow-store.js';
-import { taskQueueStub } from '../stubs.js';
 import type { TaskRef } from '../task-token.js';
+import type { AddToQueue } from './queue-wakes.js';
 
 const OUTBOX_RETRY_MAX_MS = 30_000;
 
@@ -23,7 +22,8 @@ export class TaskOutbox {
 
   constructor(
     private readonly store: WorkflowStore,
-    private readonly env: Env,
+    /** Hands a task to its queue (a backlogged one wakes the queue's parked workers). */
+    private readonly add: AddToQueue,
     private readonly clock: Clock,
     /** Makes the alarm fire by a moment (the object's time), to retry a failed hand-off. */
     private readonly alarmBy: (due: number) => Promise<void>,
@@ -54,7 +54,7 @@ export class TaskOutbox {
     try {
       this.handingOff.set(key, row.id);
       if (row.attempts > 0) console.warn(`outbox: re-delivering a ${row.kind} task of workflow '${ref.workflowId}' to queue '${row.task_queue}' (attempt ${row.attempts + 1}, after ${row.attempts} failed)`);
-      const outcome = await taskQueueStub(this.env, ref.namespace, row.task_queue, row.kind).add(ref);
+      const outcome = await this.add(ref.namespace, row.task_queue, row.kind, ref);
       // In the backlog, the row goes with the next change (the task's start); else now.
       if (!this.deletedAtStart.delete(row.id)) (outcome === 'queued' ? this.store.queued(row.id) : this.store.delivered(row.id));
     } catch (err) {

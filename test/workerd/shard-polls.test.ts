@@ -169,12 +169,12 @@ describe('workflow-task polls at the shards (protocol 6)', () => {
     for (const answer of await Promise.all(shardPolls)) expect(answer).toEqual([]);
   });
 
-  it('a workflow-task poll of the queue tells the worker how many shards to poll', async () => {
+  it('a workflow-task poll of the queue tells the worker how many shards to poll, and (protocol 10) that the shards wake parked polls', async () => {
     const tq = unique('tq');
     const polled = call('POST', `/task-queues/${tq}/workflow-tasks/poll`, { identity: 'w', pollerId: 'w-poller', acknowledgesHandOff: true });
     await until(() => queueState(tq), (q) => q.waitingPollers === 1);
     await ok('POST', `/task-queues/${tq}/polls/cancel`, { kind: 'workflow', pollerId: 'w-poller' });
-    expect(await polled).toEqual({ status: 200, body: { workflowShards: SHARDS } });
+    expect(await polled).toEqual({ status: 200, body: { workflowShards: SHARDS, wakes: true } });
   });
 
   it('a poll naming no shard of the service is refused with INVALID_ARGUMENT; a service without shards answers FEATURE_DISABLED', async () => {

@@ -229,8 +229,8 @@ describe('an offer on a queue of several partitions', () => {
  * backstop should the queue lose it.
  */
 describe('an offer no poll waits for, held by the queue for the next poll', () => {
-  /** A poll that acknowledges comes and goes: the queue (partition `p`) now holds offers. */
-  const primed = (taskQueue: string, p = 0) => partitionStub(testEnv, NS, taskQueue, 'workflow', p).poll('worker-0', 0, 'worker-0-poller', true);
+  /** A poll that acknowledges comes and goes (it waits, 1 ms: a poll that does not wait is a parked worker's check, protocol 10): the queue (partition `p`) now holds offers. */
+  const primed = (taskQueue: string, p = 0) => partitionStub(testEnv, NS, taskQueue, 'workflow', p).poll('worker-0', 1, 'worker-0-poller', true);
   const heldTasks = (taskQueue: string, p = 0) => runInDurableObject(partitionStub(testEnv, NS, taskQueue, 'workflow', p), (o) => (o as unknown as { held: { size: number } }).held.size);
   const describeQueue = (taskQueue: string) => ok('GET', `/task-queues/${taskQueue}`, { kind: 'workflow' });
   /**
@@ -280,6 +280,18 @@ describe('an offer no poll waits for, held by the queue for the next poll', () =
     const events = await history(wid);
     expect(events[2]).toMatchObject({ eventId: 3, eventType: 'WorkflowTaskStarted', eventTime: task.startedTime, attributes: { identity: 'worker-2' } });
     expect(events.at(-1)!.eventType).toBe('WorkflowExecutionCompleted');
+  });
+
+  it('no poll seen for OFFER_HOLD_MS (its worker may have parked its polls, protocol 10): the offer goes to the backlog at once, not held', async () => {
+    const wid = unique('held-none');
+    const tq = unique('tq');
+    const moveQueueClock = await freezeQueueClock(tq);
+    await primed(tq);
+    await moveQueueClock(OFFER_HOLD_MS + 1);
+    await startWorkflow(wid, tq);
+    await settle(wid);
+    expect(await heldTasks(tq)).toBe(0);
+    expect((await queueState(tq)).backlog).toHaveLength(1);
   });
 
   it('a poll that does not acknowledge gets a held task at once, started for it through startTask', async () => {
