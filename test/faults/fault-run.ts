@@ -66,6 +66,19 @@ interface WorkerProc {
 
 const between = ([min, max]: [number, number]) => min + Math.random() * (max - min);
 
+/** Runs `start` until it goes through or finds the workflow started already, trying again while the service is down (and `more` says so). */
+async function untilStarted(start: () => Promise<unknown>, more: () => boolean = () => true): Promise<void> {
+  while (more()) {
+    try {
+      await start();
+      return;
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
+      await delay(200);
+    }
+  }
+}
+
 export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
   const say = o.progress ?? (() => {});
   const began = Date.now();
@@ -137,30 +150,9 @@ export async function runFaults(o: FaultRunOptions): Promise<FaultRunReport> {
       ids.map(async (workflowId, i) => {
         await delay((i / o.startsPerSecond) * 1000);
         const options = { taskQueue, workflowId, args: [workflowId, o.steps, Math.round(between(o.sleepMs))] as [string, number, number], workflowIdReusePolicy: 'REJECT_DUPLICATE' as const };
-        if (i % 2 === 1) {
-          // Not awaited past its start: its result comes when the workflow completes (or the run ends first).
-          void (async () => {
-            while (!closing) {
-              try {
-                await client.workflow.execute(faultWorkflow, options);
-                return;
-              } catch (err) {
-                if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
-                await delay(200);
-              }
-            }
-          })();
-          return;
-        }
-        for (;;) {
-          try {
-            await client.workflow.start(faultWorkflow, options);
-            return;
-          } catch (err) {
-            if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
-            await delay(200);
-          }
-        }
+        // An execute is not awaited past its start: its result comes when the workflow completes (or the run ends first).
+        if (i % 2 === 1) void untilStarted(() => client.workflow.execute(faultWorkflow, options), () => !closing);
+        else await untilStarted(() => client.workflow.start(faultWorkflow, options));
       }),
     );
 
