@@ -282,14 +282,15 @@ export class WorkflowObject extends DurableObject<Env> {
 
   /** A shard's part of its namespace's list, count, cost or metrics (src/visibility/shard-store.ts); reads only. */
   readVisibility<R extends ShardRead>(read: R): ShardAnswers[R['kind']] {
+    // A provisional workflow (provisional.ts) is written first, by every read: a list shows what was written.
+    // The few held at a scrape (each for milliseconds, or a second at most) then write a row more each.
+    for (const { host } of this.hosts.values()) host.writeProvisional();
     // A start's list entry may still be held in its workflow's memory (of `state`: shard-store.ts). A metrics scrape
     // (every few seconds) counts it there; any other read writes it first, so that every run started is read.
     const held = [...this.hosts.values()].flatMap(({ host }) => (host.visibility instanceof ShardSummaries ? [host.visibility] : []));
     const days = this.days.list();
     if (read.kind === 'byQueue') return [...readShard(this.ctx.storage.sql, { kind: 'byQueue' }, days), ...held.flatMap((s) => s.heldCounts())] as ShardAnswers[R['kind']];
     for (const summaries of held) summaries.writeHeld();
-    // So is a provisional workflow (provisional.ts): a list shows what was written.
-    for (const { host } of this.hosts.values()) host.writeProvisional();
     return readShard(this.ctx.storage.sql, read, days);
   }
 

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { taskQueueStub } from '../../src/stubs.js';
+import { workflowShards } from '../../src/workflow-shards.js';
 import { fetchService, json, testEnv } from './helpers.js';
 import { Space } from './visibility-helpers.js';
 
@@ -46,5 +47,15 @@ describe('service metrics', () => {
     expect(value(text, 'keel_task_queue_schedule_to_start_latency_count', wf)).toBe(1);
     expect(value(text, 'keel_task_queue_schedule_to_start_latency_bucket', { ...wf, le: '+Inf' })).toBe(1);
     expect(value(text, 'keel_task_queue_poll_empty', { ...q, task_type: 'activity' })).toBe(1);
+  });
+
+  it('counts a run held in memory (a provisional start) as running: the scrape writes it first', async () => {
+    const space = new Space();
+    const tq = space.queueOf('held');
+    const started = await space.ok<{ provisional?: boolean }>('POST', '/workflows', { workflowId: 'held', workflowType: 'order', taskQueue: tq, input: [], requestEagerExecution: true, identity: 'local-worker', provisional: true });
+    // Held only by a shard (an object of its own writes every start at once): running either way.
+    expect(started.provisional).toBe(workflowShards(testEnv) > 0 ? true : undefined);
+    const text = await (await fetchService('/api/v1/metrics')).text();
+    expect(value(text, 'keel_workflow_running', { namespace: space.ns, task_queue: tq })).toBe(1);
   });
 });
