@@ -22,7 +22,7 @@ import type { WorkflowStore } from '../storage/workflow-store.js';
 
 /** How long a workflow stays provisional at most, by default: past it, it is written as any other (and its alarm set). */
 export const PROVISIONAL_MS = 1000;
-/** The most KEEL_PROVISIONAL_MS may say: a caller's start stays unwritten no longer than a long poll. */
+/** The most KEEL_PROVISIONAL_MS may say: a run stays unwritten a minute at most, whatever the setting. */
 const MAX_PROVISIONAL_MS = 60_000;
 
 /** The hold of the deployment (KEEL_PROVISIONAL_MS; 0: no start is provisional). */
