@@ -530,7 +530,10 @@ export const StartWorkflowResponse = z
     started: z.boolean().describe('false when USE_EXISTING answered with the running run'),
     eagerWorkflowTask: WorkflowTask.optional().describe('With requestEagerExecution: the first workflow task, already started for the caller'),
     closeEvent: HistoryEvent.optional().describe('With waitForClose: the run\'s close event, when it closed within the long poll'),
-    provisional: z.boolean().optional().describe('Protocol 9: the run is kept in memory only until it closes or is written (see the request\'s `provisional`): if it is not found before its close, it was lost with the service, and the caller starts it again'),
+    provisional: z
+      .string()
+      .optional()
+      .describe('Protocol 9: the run is kept in memory only until it closes or is written (see the request\'s `provisional`), in the memory of its shard this names. A WORKFLOW_NOT_FOUND for the run whose `details.shardMemory` names another memory says the run was lost with this one: the caller starts it again. From the same memory, the run was deleted.'),
     workflowShards: z
       .number()
       .int()

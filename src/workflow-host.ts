@@ -42,7 +42,7 @@ import { meterRpcMethods, meteredEnv, usageMeterOf } from './cost/metered-object
 import type { HostStorage } from './workflow-object/host-storage.js';
 import { runCost, runUnits } from './cost/run-cost.js';
 import type { UsageMeter } from './cost/usage-meter.js';
-import { ProvisionalWorkflow, provisionalMs } from './workflow-object/provisional.js';
+import { ProvisionalWorkflow, provisionalMs, sayingMemory } from './workflow-object/provisional.js';
 
 /** The options of `mutate` for a run's own worker's exchanges: a provisional workflow stays held (src/workflow-object/provisional.ts). */
 const KEEPS_PROVISIONAL = { provisional: 'keep' } as const;
@@ -74,8 +74,8 @@ export class WorkflowHost {
   /** A run started provisionally, kept in memory while its own worker runs it (src/workflow-object/provisional.ts). */
   private readonly provisional: ProvisionalWorkflow;
 
-  /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it); `shard`: its shard's waiting polls and wakes. */
-  constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined, shard?: WorkflowObjectHost['shard']) {
+  /** @param name the [namespace, workflow id] JSON of the workflow, when its object knows it (else read from storage, where each new run writes it); `shard`: its shard's waiting polls, wakes and memory's id. */
+  constructor(private readonly storage: HostStorage, env: Env, private readonly name: string | undefined, private readonly shard?: WorkflowObjectHost['shard']) {
     this.env = meteredEnv(env);
     this.usage = usageMeterOf(this.env);
     this.usage.watch(storage.sql);
@@ -213,7 +213,7 @@ export class WorkflowHost {
         return { ...startWorkflow(tx, this.names.namespace, req, crypto.randomUUID()), claimed: tx.claimedWorkflowTask };
       }, requestKey('start', req), { provisional: req.provisional ? 'begin' : undefined });
       // Said in the answer: the run is in memory only until it closes (provisional.ts).
-      const provisional = this.provisional.held ? { provisional: true } : {};
+      const provisional = this.provisional.held && this.shard ? { provisional: this.shard.memory } : {};
       const task = claimed ? await this.payloads.claimedWorkflowTask(claimed) : undefined;
       if (task) return { ...answer, ...provisional, eagerWorkflowTask: task };
       // A wait for the close ends with the run written (or, were it lost, with no answer: the caller's start is sent again).
@@ -263,7 +263,7 @@ export class WorkflowHost {
     return outcome(() => {
       // A wait for the close (a result) shows nothing of a provisional run before it is written; any other read writes it first.
       if (!(req.closeEventOnly && req.waitNewEvent)) this.writeProvisional();
-      return readHistory(this.historyDeps(), req, this.clock.now() + longPollMs(this.env));
+      return sayingMemory(this.shard?.memory, () => readHistory(this.historyDeps(), req, this.clock.now() + longPollMs(this.env)));
     });
   }
 

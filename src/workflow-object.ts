@@ -122,6 +122,8 @@ export class WorkflowObject extends DurableObject<Env> {
   private readonly polls = new ShardPolls(shardHoldMs(this.env), this.env.KEEL_TOKEN_SECRET, this.clock);
   /** A shard: the wakes its channels carry to workers that parked their polls of a queue (protocol 10). */
   private readonly wakes = new QueueWakes(this.ctx);
+  /** This instance's memory, by a random id: a provisional run lost with it is told from a deleted one (provisional.ts). */
+  private readonly memory = crypto.randomUUID();
 
   /**
    * Whether this object is a shard: by its name, or — workerd gives no name to an object its alarm
@@ -148,7 +150,7 @@ export class WorkflowObject extends DurableObject<Env> {
     else {
       const ns = namespace ?? (this.ctx.id.name !== undefined ? parseObjectName(this.ctx.id.name).namespace : undefined);
       const storage = shardStorage(this.ctx.storage, workflowId, this.alarms, (wall) => this.sweep.armBy(wall), this.days);
-      entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId]), { polls: this.polls, wakes: this.wakes }), storage, usedAt: 0 };
+      entry = { host: new WorkflowHost(storage, this.env, ns === undefined ? undefined : JSON.stringify([ns, workflowId]), { polls: this.polls, wakes: this.wakes, memory: this.memory }), storage, usedAt: 0 };
     }
     entry.usedAt = this.clock.now();
     this.hosts.set(workflowId, entry);

@@ -27,7 +27,8 @@ export function toClientError(err: unknown, context: ErrorContext): unknown {
   switch (err.code) {
     case 'WORKFLOW_NOT_FOUND':
     case 'WORKFLOW_NOT_RUNNING':
-      return new WorkflowNotFoundError(err.message, context.workflowId, context.runId);
+      // The service's error as the cause: its details (a provisional run's `shardMemory`) stay readable.
+      return Object.assign(new WorkflowNotFoundError(err.message, context.workflowId, context.runId), { cause: err });
     case 'WORKFLOW_ALREADY_STARTED':
       return new WorkflowExecutionAlreadyStartedError(err.message, context.workflowId, context.workflowType ?? '');
     case 'NAMESPACE_NOT_FOUND':

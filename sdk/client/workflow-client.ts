@@ -2,6 +2,7 @@
 // `start`, `execute`, `result`, `getHandle`, `signalWithStart`, `list`, `count`.
 import { hostname } from 'node:os';
 import { WorkflowNotFoundError, loadDataConverter, type DataConverter, type LoadedDataConverter } from '../common/index.js';
+import type { KeelServiceError } from './errors.js';
 import { Connection, type ConnectionLike } from './connection.js';
 import { BaseClient } from './base-client.js';
 import type { WorkflowClientInterceptor } from './interceptors.js';
@@ -29,6 +30,13 @@ import type {
  * service each time, before the run was written): past that, the loss is the caller's to see.
  */
 const MAX_PROVISIONAL_RESTARTS = 3;
+
+/** Whether `err` says a provisional run was lost with the shard memory `heldIn` (a WORKFLOW_NOT_FOUND from another one). */
+function lostWith(err: unknown, heldIn: string): boolean {
+  if (!(err instanceof WorkflowNotFoundError)) return false;
+  const memory = (err.cause as KeelServiceError | undefined)?.details?.shardMemory;
+  return typeof memory === 'string' && memory !== heldIn;
+}
 
 /** Temporal's `QueryRejectCondition`: when a query is refused instead of answered. */
 export const QueryRejectCondition = { NONE: 'NONE', NOT_OPEN: 'NOT_OPEN', NOT_COMPLETED_CLEANLY: 'NOT_COMPLETED_CLEANLY' } as const;
@@ -146,9 +154,10 @@ export class WorkflowClient extends BaseClient {
       try {
         return (await this.operations.result({ workflowId: options.workflowId, runId }, options.followRuns ?? true, closeEvent)) as WorkflowResultType<T>;
       } catch (err) {
-        // A run the service held in memory (protocol 9) and lost with a crash before it was written: nobody
-        // was told of it, so it is started again, as if the first start had never reached the service.
-        if (!(provisional && err instanceof WorkflowNotFoundError && lost < MAX_PROVISIONAL_RESTARTS)) throw err;
+        // A run the service held in memory (protocol 9) and lost with a crash before it was written — not found
+        // by another memory of its shard than the one that held it: nobody was told of it, so it is started
+        // again, as if the first start had never reached the service. Not found by the same memory, it was deleted.
+        if (!(provisional && lostWith(err, provisional) && lost < MAX_PROVISIONAL_RESTARTS)) throw err;
       }
     }
   }

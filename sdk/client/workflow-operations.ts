@@ -63,12 +63,12 @@ export class WorkflowOperations {
    * the close event: one exchange for start and result. Not with an eager start (the answer brings
    * the task to run), nor with interceptors, whose `start` returns once the run has started.
    */
-  public async start(workflowType: string, options: WorkflowStartOptions, waitForClose = false): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean; closeEvent?: HistoryEvent; provisional: boolean }> {
+  public async start(workflowType: string, options: WorkflowStartOptions, waitForClose = false): Promise<{ runId: string; started: boolean; eagerlyStarted: boolean; closeEvent?: HistoryEvent; provisional?: string }> {
     const { dataConverter, identity, connection, namespace } = this.context;
     let started = true;
     let eagerlyStarted = false;
     let closeEvent: HistoryEvent | undefined;
-    let provisional = false;
+    let provisional: string | undefined;
     waitForClose &&= (this.context.interceptors ?? []).length === 0;
     const runId = await this.intercept('start', async (input) => {
       // Built in one fresh object (the interceptors' input is left as it was): every start makes one.
@@ -101,10 +101,10 @@ export class WorkflowOperations {
       eagerlyStarted = !!(eager && eagerWorkflowTask);
       started = answer.started;
       closeEvent = answer.closeEvent;
-      provisional = answer.provisional === true;
+      provisional = answer.provisional;
       return answer.runId;
     })({ workflowType, headers: {}, options: startInputOptions(options) });
-    return { runId, started, eagerlyStarted, provisional, ...(closeEvent ? { closeEvent } : {}) };
+    return { runId, started, eagerlyStarted, ...(provisional ? { provisional } : {}), ...(closeEvent ? { closeEvent } : {}) };
   }
 
   /** The request that starts a run of `workflowType` with `options`, its payloads encoded. */

@@ -34,9 +34,10 @@ export interface WorkflowObjectHost {
   storage: HostStorage;
   /**
    * In a shard: the workflow-task polls waiting there (protocol 6), which its offers reach first, and the
-   * wakes its channels carry to workers that parked their polls of a queue (protocol 10).
+   * wakes its channels carry to workers that parked their polls of a queue (protocol 10), and the id of
+   * the shard's memory (a random id per instance: provisional.ts).
    */
-  shard?: { polls: ShardPolls; wakes: QueueWakes } | undefined;
+  shard?: { polls: ShardPolls; wakes: QueueWakes; memory: string } | undefined;
   /** The env as workerd gave it (D1 migrations, settings). */
   env: Env;
   /** The metered env: calls to other objects through it are counted. */

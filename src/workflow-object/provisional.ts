@@ -16,6 +16,7 @@
  * caller waits for.
  */
 import { nextWakeup } from '../engine/lifecycle.js';
+import { ServiceError } from '../service-error.js';
 import { isRunning } from '../engine/run-state.js';
 import type { Txn } from '../engine/transaction.js';
 import type { WorkflowStore } from '../storage/workflow-store.js';
@@ -90,5 +91,20 @@ export class ProvisionalWorkflow {
       this.timer = undefined;
       if (this.held) this.writeHeld();
     }, Math.max(0, at - now));
+  }
+}
+
+/**
+ * Runs a read of the workflow's history, whose WORKFLOW_NOT_FOUND says which memory of its shard answered
+ * (`details.shardMemory`): a caller waiting for a provisional run's result, whose start's answer named
+ * another memory (`provisional`), knows the run was lost with that memory and starts it again; from the
+ * same memory, the run was deleted, and the caller is told so.
+ */
+export async function sayingMemory<T>(memory: string | undefined, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (memory === undefined || !(err instanceof ServiceError) || err.code !== 'WORKFLOW_NOT_FOUND') throw err;
+    throw new ServiceError(err.code, err.message, { ...err.details, shardMemory: memory });
   }
 }

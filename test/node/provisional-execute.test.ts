@@ -27,6 +27,21 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** An activity whose first attempt waits for `release`; later ones answer at once. `attempts`: each attempt's run id. */
+function heldActivity() {
+  const attempts: string[] = [];
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const activities = {
+    async heldStep(order: string): Promise<string> {
+      attempts.push(Context.current().info.workflowExecution.runId);
+      if (attempts.length === 1) await released;
+      return `shipped ${order}`;
+    },
+  };
+  return { attempts, release, activities };
+}
+
 /** Resolves once nothing listens on `port` (the killed service's workerd has gone with it). */
 const portFree = (port: number) => new Promise<boolean>((resolve) => connect(port, '127.0.0.1').once('error', () => resolve(true)).once('connect', function (this: import('node:net').Socket) { this.destroy(); resolve(false); }));
 
@@ -34,17 +49,7 @@ describe('execute, with the service killed before its run was written', () => {
   it('starts the workflow again and returns its result', async () => {
     dev = await KeelDev.start({ dataDir, env });
     const { port } = dev;
-    // The activity's first attempt waits for the test; later ones answer at once.
-    const attempts: string[] = [];
-    let releaseFirst!: () => void;
-    const firstReleased = new Promise<void>((resolve) => (releaseFirst = resolve));
-    const activities = {
-      async heldStep(order: string): Promise<string> {
-        attempts.push(Context.current().info.workflowExecution.runId);
-        if (attempts.length === 1) await firstReleased;
-        return `shipped ${order}`;
-      },
-    };
+    const { attempts, release: releaseFirst, activities } = heldActivity();
     // The client shares the worker's connection, so the start is eager: the service holds the run.
     const connection = await NativeConnection.connect({ address: dev.address });
     const worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
@@ -68,6 +73,34 @@ describe('execute, with the service killed before its run was written', () => {
       expect(events.at(-1)?.eventType).toBe('WorkflowExecutionCompleted');
       expect((await client.workflow.getHandle('provisional-1').describe()).runId).toBe(attempts[1]);
       await expect(client.workflow.getHandle('provisional-1', attempts[0]).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    } finally {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close();
+    }
+  });
+
+  it('does not start again a run that was written and then deleted: execute says it is not found', async () => {
+    dev ??= await KeelDev.start({ dataDir, env });
+    const { attempts, release, activities } = heldActivity();
+    const connection = await NativeConnection.connect({ address: dev.address });
+    const worker = await Worker.create({ connection, taskQueue: 'provisional-deleted', workflowsPath, activities, shutdownSignals: [] });
+    const client = new Client({ connection });
+    const running = worker.run();
+    try {
+      // Its outcome taken at once: it fails as soon as the deletion reaches the waiting result.
+      const outcome = client.workflow.execute('heldOrder', { taskQueue: 'provisional-deleted', workflowId: 'provisional-deleted-1', args: ['o-2'], requestEagerStart: true }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      await waitFor('the activity to be under way', () => attempts.length === 1);
+      // A describe writes the held run; the deletion then removes it while execute waits.
+      const handle = client.workflow.getHandle('provisional-deleted-1');
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await connection.call('deleteWorkflow', { reason: 'cleanup' }, { namespace: 'default', params: { workflowId: 'provisional-deleted-1' } });
+      expect(await outcome).toBeInstanceOf(WorkflowNotFoundError);
+      release();
+      expect(attempts).toHaveLength(1);
     } finally {
       worker.shutdown();
       await running.catch(() => undefined);

@@ -12,7 +12,7 @@ import type { WorkflowObject } from '../../src/workflow-object.js';
 import { PROVISIONAL_MS } from '../../src/workflow-object/provisional.js';
 import { NS, call, completeWorkflowTask, expectError, json, ok, restart, rowsWrittenBy, scheduleActivityCommand, startWorkflow, storedState, shardMates, testEnv, unique } from './helpers.js';
 
-type StartAnswer = { runId: string; started: boolean; provisional?: boolean; eagerWorkflowTask?: WorkflowTask };
+type StartAnswer = { runId: string; started: boolean; provisional?: string; eagerWorkflowTask?: WorkflowTask };
 
 /** A client's execute with a worker beside it: an eager, provisional start. */
 const execute = (workflowId: string, extra: Record<string, unknown> = {}) =>
@@ -46,7 +46,7 @@ describe('a provisional start', () => {
     let started!: StartAnswer;
     const written = await rowsWritten(workflowId, async () => {
       started = await execute(workflowId);
-      expect(started).toMatchObject({ started: true, provisional: true });
+      expect(started).toMatchObject({ started: true, provisional: expect.any(String) });
       expect(await storedRuns(workflowId)).toEqual([]);
       await completeWorkflowTask(started.eagerWorkflowTask!.taskToken, [{ type: 'CompleteWorkflowExecution', result: json('done') }]);
     });
@@ -113,14 +113,27 @@ describe('a provisional start', () => {
     expect(await storedRuns(workflowId)).toHaveLength(1);
   });
 
-  it('is lost with its object before it is written: not found, and a start begins the workflow again', async () => {
+  it('is lost with its object before it is written: not found by the new memory, and a start begins the workflow again', async () => {
     const workflowId = unique('prov-lost');
     const first = await execute(workflowId);
     await restart(workflowId);
+    // The result's wait is told which memory did not find it: another than the one that held it.
+    const missing = expectError(await call('GET', `/workflows/${workflowId}/history`, { runId: first.runId, waitNewEvent: 'true', closeEventOnly: 'true' }), 'WORKFLOW_NOT_FOUND');
+    expect(missing.details).toMatchObject({ runId: first.runId, shardMemory: expect.any(String) });
+    expect(missing.details.shardMemory).not.toBe(first.provisional);
     expectError(await call('GET', `/workflows/${workflowId}`, { runId: first.runId }), 'WORKFLOW_NOT_FOUND');
     const again = await execute(workflowId);
-    expect(again).toMatchObject({ started: true, provisional: true });
+    expect(again).toMatchObject({ started: true, provisional: expect.any(String) });
     expect(again.runId).not.toBe(first.runId);
+  });
+
+  it('deleted once written, is not found by the memory that held it: deleted, not lost', async () => {
+    const workflowId = unique('prov-deleted');
+    const started = await execute(workflowId);
+    await ok('GET', `/workflows/${workflowId}`, { runId: started.runId });
+    await ok('POST', `/workflows/${workflowId}/delete`, { runId: started.runId, reason: 'cleanup' });
+    const missing = expectError(await call('GET', `/workflows/${workflowId}/history`, { runId: started.runId, waitNewEvent: 'true', closeEventOnly: 'true' }), 'WORKFLOW_NOT_FOUND');
+    expect(missing.details.shardMemory).toBe(started.provisional);
   });
 
   it('is not held when the workflow id is already in use, nor without the request', async () => {
