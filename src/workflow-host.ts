@@ -261,9 +261,12 @@ export class WorkflowHost {
   /** A page of history, or a long poll for the next event or the close (src/workflow-object/history-pages.ts). */
   history(req: ParsedRequestOf<'getWorkflowHistory'>): Promise<Outcome<ResponseOf<'getWorkflowHistory'>>> {
     return outcome(() => {
-      // A wait for the close (a result) shows nothing of a provisional run before it is written; any other read writes it first.
-      if (!(req.closeEventOnly && req.waitNewEvent)) this.writeProvisional();
-      return sayingMemory(this.shard?.memory, () => readHistory(this.historyDeps(), req, this.clock.now() + longPollMs(this.env)));
+      // A wait for the close (a result) shows nothing of a provisional run before it is written, and its
+      // not-found says which memory looked; any other read writes a provisional run first.
+      const read = () => readHistory(this.historyDeps(), req, this.clock.now() + longPollMs(this.env));
+      if (req.closeEventOnly && req.waitNewEvent) return sayingMemory(this.shard?.memory, read);
+      this.writeProvisional();
+      return read();
     });
   }
 

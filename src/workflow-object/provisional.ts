@@ -95,7 +95,7 @@ export class ProvisionalWorkflow {
 }
 
 /**
- * Runs a read of the workflow's history, whose WORKFLOW_NOT_FOUND says which memory of its shard answered
+ * Runs a wait for a run's close (a result), whose WORKFLOW_NOT_FOUND says which memory of its shard answered
  * (`details.shardMemory`): a caller waiting for a provisional run's result, whose start's answer named
  * another memory (`provisional`), knows the run was lost with that memory and starts it again; from the
  * same memory, the run was deleted, and the caller is told so.
