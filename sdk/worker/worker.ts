@@ -285,15 +285,9 @@ export class Worker {
               if (wake.namespace === this.namespace && wake.taskQueue === options.taskQueue) this.parking[wake.kind]?.wake();
             },
             // Wakes sent while a channel was closed were lost: each parked queue is polled once.
-            onOpen: () => {
-              this.parking.workflow.check();
-              this.parking.activity.check();
-            },
+            onOpen: () => Object.values(this.parking).forEach((queue) => queue.check()),
             // No wake comes any more: parked polls go on polling.
-            onOff: () => {
-              this.parking.workflow.wake();
-              this.parking.activity.wake();
-            },
+            onOff: () => Object.values(this.parking).forEach((queue) => queue.wake()),
           });
     this.shardCalls = this.channels ?? connection;
     // A batch is one call to the layer below, so one message on a channel.
